@@ -1,0 +1,39 @@
+/* bd-options.h — the parsed command line, shared by the GUI and --headless
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  BD_DEMO_DEFAULT, /* first run only (GUI); never in --headless */
+  BD_DEMO_ON,
+  BD_DEMO_OFF,
+} BdDemoMode;
+
+typedef struct
+{
+  gboolean   headless;
+  int        port;         /* -1 = not given */
+  char      *bind_address; /* NULL = not given */
+  char      *config_file;
+  char      *data_dir;     /* NULL = $XDG_DATA_HOME/brokerdesk */
+  BdDemoMode demo;
+  /* history export (see bd-export.h) */
+  char      *export_format;
+  char      *export_topic;
+  char      *export_from;
+  char      *export_to;
+} BdOptions;
+
+void  bd_options_clear        (BdOptions  *options);
+/* The data directory, with the default applied. */
+char *bd_options_dup_data_dir (const BdOptions *options);
+
+G_END_DECLS

@@ -1,0 +1,110 @@
+/* bd-config.h — broker configuration, read from mosquitto.conf syntax
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Defaults are Mosquitto 2.0's wherever the standard leaves a choice, so an
+ * existing mosquitto.conf behaves the same here. A line that is not understood
+ * or cannot be accepted is an error "FILE:LINE: what is wrong" (BD_CONFIG_ERROR).
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define BD_CONFIG_ERROR (bd_config_error_quark ())
+GQuark bd_config_error_quark (void);
+
+typedef enum
+{
+  BD_CONFIG_ERROR_PARSE,    /* unknown directive, bad value, wrong argument count */
+  BD_CONFIG_ERROR_IO,       /* cannot read the file (or an included one) */
+} BdConfigError;
+
+typedef enum
+{
+  BD_LISTENER_MQTT,
+  BD_LISTENER_WEBSOCKETS,
+} BdListenerProtocol;
+
+typedef struct
+{
+  guint16             port;            /* 0 = any free port (tests) */
+  char               *bind_address;    /* NULL = every interface */
+  BdListenerProtocol  protocol;
+  guint               max_connections; /* 0 = unlimited (mosquitto: -1) */
+  char               *mount_point;     /* topic prefix, NULL for none */
+  /* TLS (certfile + keyfile make it a TLS listener) */
+  char               *cafile;
+  char               *capath;
+  char               *certfile;
+  char               *keyfile;
+  gboolean            require_certificate;
+  gboolean            use_identity_as_username;
+  /* where the directive was, for error messages */
+  char               *source_file;
+  guint               source_line;
+} BdListenerConfig;
+
+typedef struct
+{
+  GPtrArray *listeners;               /* of BdListenerConfig*, in file order */
+  gboolean   listeners_from_file;     /* a 'listener' or 'port' line was seen */
+
+  gboolean   allow_anonymous;         /* default: TRUE only with no configured listener */
+  gboolean   allow_anonymous_set;
+  gboolean   allow_zero_length_clientid; /* TRUE */
+  char      *auto_id_prefix;          /* "auto-" */
+  char      *password_file;
+  char      *acl_file;
+  gboolean   per_listener_settings;   /* FALSE */
+
+  guint      max_connections;         /* 0 = unlimited */
+  guint32    message_size_limit;      /* 0 = the protocol's maximum */
+  guint32    max_packet_size;         /* 0 = the protocol's maximum */
+  guint16    max_keepalive;           /* 65535 */
+  guint16    max_inflight_messages;   /* 20; 0 = unlimited */
+  guint      max_queued_messages;     /* 1000; 0 = unlimited */
+  guint64    max_queued_bytes;        /* 0 = unlimited */
+  gboolean   queue_qos0_messages;     /* FALSE */
+  gboolean   retain_available;        /* TRUE */
+  guint8     max_qos;                 /* 2 */
+  guint      sys_interval;            /* 10 s; 0 disables $SYS */
+  gboolean   upgrade_outgoing_qos;    /* FALSE */
+  gboolean   set_tcp_nodelay;         /* FALSE */
+
+  gboolean   persistence;             /* FALSE */
+  char      *persistence_location;    /* directory; NULL = the data dir */
+  char      *persistence_file;        /* "mosquitto.db" */
+  guint      autosave_interval;       /* 1800 s */
+
+  gint64     persistent_client_expiration; /* seconds, 0 = never */
+  guint      log_types;               /* bitmask of BD_LOG_* (see bd-log.h), default error|warning|notice|info */
+} BdBrokerConfig;
+
+BdBrokerConfig   *bd_broker_config_new     (void);
+void              bd_broker_config_free    (BdBrokerConfig   *config);
+BdListenerConfig *bd_listener_config_new   (guint16           port,
+                                            const char       *bind_address);
+void              bd_listener_config_free  (BdListenerConfig *listener);
+
+/* Reads @path into @config (later lines override earlier ones, include_dir is
+ * followed). Fails with "PATH:LINE: message". */
+gboolean bd_broker_config_load  (BdBrokerConfig  *config,
+                                 const char      *path,
+                                 GError         **error);
+/* Same, from a string; @name is used in messages in place of the path. */
+gboolean bd_broker_config_parse (BdBrokerConfig  *config,
+                                 const char      *name,
+                                 const char      *text,
+                                 GError         **error);
+
+/* After loading: adds the default listener (127.0.0.1:1883) when the file
+ * configured none, and settles allow_anonymous as Mosquitto 2.0 does. */
+void     bd_broker_config_finish (BdBrokerConfig *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdBrokerConfig, bd_broker_config_free)
+
+G_END_DECLS

@@ -1,0 +1,116 @@
+/* bd-engine.h — the embedded MQTT broker and its in-process tap API
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The engine runs on its own thread with its own GMainContext. Every function
+ * here may be called from any thread unless it says otherwise.
+ *
+ * Taps: the console, the recorder, the alarm engine and the relay controller
+ * see messages through taps, not through sockets. A tap is a topic filter and a
+ * callback. The callback runs ON THE ENGINE THREAD for every message the broker
+ * routes whose topic matches the filter (retained-clearing publishes included,
+ * $SYS only when the filter names it, as for a client [MQTT-4.7.2-1]). It must
+ * be cheap and must not block: take a reference and queue the message to your
+ * own thread (the recorder's bounded queue, the GUI's coalescing outbox).
+ * Messages are immutable (bd-message.h) and safe to keep on any thread.
+ *
+ * In remote mode an MQTT client feeds the same BdTapFunc signature, so code
+ * above this interface does not care where messages come from.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "bd-config.h"
+#include "bd-message.h"
+
+G_BEGIN_DECLS
+
+#define BD_ENGINE_ERROR (bd_engine_error_quark ())
+GQuark bd_engine_error_quark (void);
+
+typedef enum
+{
+  BD_ENGINE_ERROR_LISTEN,     /* a listener could not bind */
+  BD_ENGINE_ERROR_CONFIG,     /* the configuration cannot be used (password file, ...) */
+  BD_ENGINE_ERROR_STOPPED,    /* the engine is not running */
+} BdEngineError;
+
+typedef void (*BdTapFunc) (BdMessage *message,
+                           gpointer   user_data);
+
+typedef struct _BdEngine BdEngine;
+
+/* Takes ownership of @config. */
+BdEngine   *bd_engine_new          (BdBrokerConfig *config);
+BdEngine   *bd_engine_ref          (BdEngine       *engine);
+void        bd_engine_unref        (BdEngine       *engine);
+
+/* Binds every listener (synchronously, so a port conflict is reported here),
+ * then starts the engine thread. */
+gboolean    bd_engine_start        (BdEngine       *engine,
+                                    GError        **error);
+/* Disconnects clients (wills are published as on network loss), saves
+ * persistent state, joins the thread. Idempotent. */
+void        bd_engine_stop         (BdEngine       *engine);
+
+const BdBrokerConfig *bd_engine_get_config (BdEngine *engine);
+
+/* The port a listener actually bound (useful when the config said 0). */
+guint16     bd_engine_get_port     (BdEngine       *engine,
+                                    guint           listener_index);
+guint       bd_engine_get_n_listeners (BdEngine    *engine);
+
+/* Data directory for persistence (retained messages, persistent sessions).
+ * NULL keeps everything in memory. Call before bd_engine_start(). */
+void        bd_engine_set_data_dir (BdEngine       *engine,
+                                    const char     *data_dir);
+
+/* Returns a tap id > 0. @notify runs when the tap is removed (on any thread). */
+guint       bd_engine_add_tap      (BdEngine       *engine,
+                                    const char     *filter,
+                                    BdTapFunc       func,
+                                    gpointer        user_data,
+                                    GDestroyNotify  notify);
+void        bd_engine_remove_tap   (BdEngine       *engine,
+                                    guint           tap_id);
+
+/* Publishes as the broker itself (the console's publish panel, the demo plant,
+ * relay commands). Delivered to subscribers and taps like a client's PUBLISH.
+ * Takes a reference. */
+void        bd_engine_publish      (BdEngine       *engine,
+                                    BdMessage      *message);
+
+/* Copies of the retained messages matching @filter, sorted by topic. Blocks the
+ * calling thread (not the engine) until the engine answers. */
+GPtrArray  *bd_engine_dup_retained (BdEngine       *engine,
+                                    const char     *filter);
+
+typedef struct
+{
+  gint64  uptime_s;
+  guint   clients_connected;
+  guint   clients_disconnected;  /* persistent sessions without a connection */
+  guint   clients_maximum;
+  guint64 clients_total;
+  guint64 messages_received;
+  guint64 messages_sent;
+  guint64 publish_received;
+  guint64 publish_sent;
+  guint64 publish_dropped;
+  guint64 bytes_received;
+  guint64 bytes_sent;
+  guint   subscriptions;
+  guint   retained_messages;
+  guint   inflight_messages;
+  guint   queued_messages;
+} BdEngineStats;
+
+void        bd_engine_get_stats    (BdEngine       *engine,
+                                    BdEngineStats  *stats);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdEngine, bd_engine_unref)
+
+G_END_DECLS
