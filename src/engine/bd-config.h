@@ -48,6 +48,36 @@ typedef struct
   guint               source_line;
 } BdListenerConfig;
 
+/* Brokerdesk's own directives for the history recorder (not in Mosquitto):
+ *   history_enabled true|false        (default true)
+ *   history_record FILTER             (repeatable; none given = "#", i.e. all but $SYS)
+ *   history_exclude FILTER            (repeatable)
+ *   history_retention FILTER AGE      (AGE: 90s, 30m, 12h, 30d, 8w; per filter)
+ *   history_max_size SIZE             (SIZE: 500M, 2G; whole database; 0 = unlimited)
+ *   history_json_path FILTER PATH     (PATH: a.b.c or $.a.b[0].c; repeatable)
+ */
+typedef struct
+{
+  char   *filter;
+  gint64  max_age_s;   /* 0 = keep forever */
+} BdHistoryRetention;
+
+typedef struct
+{
+  char *filter;
+  char *path;
+} BdHistoryJsonPath;
+
+typedef struct
+{
+  gboolean   enabled;                 /* TRUE */
+  GPtrArray *record;                  /* of char* filters; empty = all but $SYS */
+  GPtrArray *exclude;                 /* of char* filters */
+  GPtrArray *retention;               /* of BdHistoryRetention* */
+  GPtrArray *json_paths;              /* of BdHistoryJsonPath* */
+  guint64    max_size_bytes;          /* 0 = unlimited */
+} BdHistoryConfig;
+
 typedef struct
 {
   GPtrArray *listeners;               /* of BdListenerConfig*, in file order */
@@ -81,8 +111,24 @@ typedef struct
   guint      autosave_interval;       /* 1800 s */
 
   gint64     persistent_client_expiration; /* seconds, 0 = never */
-  guint      log_types;               /* bitmask of BD_LOG_* (see bd-log.h), default error|warning|notice|info */
+  guint      log_types;               /* bitmask of BD_LOG_TYPE_*, default error|warning|notice|information */
+  GPtrArray *log_dest;                /* of char*: "stderr", "stdout", "syslog", "file PATH", "topic", "none" */
+
+  BdHistoryConfig history;
 } BdBrokerConfig;
+
+typedef enum
+{
+  BD_LOG_TYPE_DEBUG       = 1 << 0,
+  BD_LOG_TYPE_ERROR       = 1 << 1,
+  BD_LOG_TYPE_WARNING     = 1 << 2,
+  BD_LOG_TYPE_NOTICE      = 1 << 3,
+  BD_LOG_TYPE_INFORMATION = 1 << 4,
+  BD_LOG_TYPE_SUBSCRIBE   = 1 << 5,
+  BD_LOG_TYPE_UNSUBSCRIBE = 1 << 6,
+  BD_LOG_TYPE_WEBSOCKETS  = 1 << 7,
+  BD_LOG_TYPE_ALL         = 0xff,
+} BdLogType;
 
 BdBrokerConfig   *bd_broker_config_new     (void);
 void              bd_broker_config_free    (BdBrokerConfig   *config);
