@@ -1,0 +1,118 @@
+/* bd-broker-setup.c — from command-line options to a configured engine
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+
+#include "bd-broker-setup.h"
+
+static gboolean
+address_is_loopback (const char *address)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+
+  if (address == NULL)
+    return FALSE;
+  if (g_strcmp0 (address, "localhost") == 0)
+    return TRUE;
+  inet = g_inet_address_new_from_string (address);
+  return inet != NULL && g_inet_address_get_is_loopback (inet);
+}
+
+BdEngine *
+bd_broker_setup (const BdOptions *options,
+                 GError         **error)
+{
+  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+  g_autofree char *data_dir = bd_options_dup_data_dir (options);
+  BdListenerConfig *first;
+  BdEngine *engine;
+
+  if (options->config_file != NULL &&
+      !bd_broker_config_load (config, options->config_file, error))
+    return NULL;
+  bd_broker_config_finish (config);
+
+  /* --port and --bind override the default (first) listener. */
+  first = g_ptr_array_index (config->listeners, 0);
+  if (options->port >= 0)
+    first->port = options->port;
+  if (options->bind_address != NULL)
+    {
+      g_free (first->bind_address);
+      first->bind_address = g_strdup (options->bind_address);
+    }
+
+  for (guint i = 0; i < config->listeners->len; i++)
+    {
+      BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+
+      if (config->allow_anonymous && !address_is_loopback (listener->bind_address))
+        g_warning ("Anonymous clients may connect to port %u from other machines "
+                   "(allow_anonymous is true on a listener beyond loopback)", listener->port);
+    }
+
+  if (g_mkdir_with_parents (data_dir, 0700) < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot create the data directory %s: %s"), data_dir, g_strerror (saved));
+      return NULL;
+    }
+
+  engine = bd_engine_new (g_steal_pointer (&config));
+  bd_engine_set_data_dir (engine, data_dir);
+  return engine;
+}
+
+static GLogWriterOutput
+log_writer (GLogLevelFlags   log_level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  const char *message = NULL;
+  const char *level;
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *stamp = NULL;
+
+  if (g_log_writer_default_would_drop (log_level, NULL))
+    {
+      /* GLib drops info along with debug unless G_MESSAGES_DEBUG says so;
+       * a broker's log shows info (connections) by default, like Mosquitto. */
+      if (!(log_level & G_LOG_LEVEL_INFO))
+        return G_LOG_WRITER_HANDLED;
+    }
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+      message = fields[i].value;
+
+  switch (log_level & G_LOG_LEVEL_MASK)
+    {
+    case G_LOG_LEVEL_ERROR:    level = "error"; break;
+    case G_LOG_LEVEL_CRITICAL: level = "critical"; break;
+    case G_LOG_LEVEL_WARNING:  level = "warning"; break;
+    case G_LOG_LEVEL_MESSAGE:  level = "notice"; break;
+    case G_LOG_LEVEL_INFO:     level = "info"; break;
+    default:                   level = "debug"; break;
+    }
+
+  now = g_date_time_new_now_local ();
+  stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
+  fprintf (stderr, "%s %s: %s\n", stamp, level, message ? message : "");
+  fflush (stderr);
+  return G_LOG_WRITER_HANDLED;
+}
+
+void
+bd_log_install_writer (void)
+{
+  g_log_set_writer_func (log_writer, NULL, NULL);
+}

@@ -1,0 +1,1059 @@
+/* bd-connection.c — one client socket: reading, framing, and acting on packets
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Packets are decoded into structs by the codec first and only then acted on
+ * (STYLE §10): nothing here parses bytes except the fixed header's framing.
+ * Everything runs on the engine thread.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bd-engine-private.h"
+#include "bd-topic.h"
+
+/* A client that accepts no bytes for this long in its buffer loses QoS 0
+ * messages (counted as dropped) rather than growing the broker without bound;
+ * QoS 1/2 are bounded by the in-flight window and the queue instead. */
+#define MAX_PENDING_QOS0_BYTES (8 * 1024 * 1024)
+/* Time allowed between accepting a socket and its CONNECT. */
+#define CONNECT_TIMEOUT_US     (20 * G_USEC_PER_SEC)
+
+static void conn_handle_packet (BdConnection *conn,
+                                BdMqttPacket *packet);
+
+static const char *
+conn_name (BdConnection *conn)
+{
+  if (conn->session != NULL)
+    return conn->session->client_id;
+  return conn->peer;
+}
+
+/* ------------------------------------------------------------------ output */
+
+void
+_bd_connection_send (BdConnection *conn,
+                     const guint8 *data,
+                     gsize         len)
+{
+  if (conn->state == BD_CONN_CLOSED)
+    return;
+  if (conn->wbuf == NULL)
+    conn->wbuf = g_byte_array_sized_new (MAX (len, 256));
+  g_byte_array_append (conn->wbuf, data, len);
+  _bd_engine_mark_dirty (conn->engine, conn);
+}
+
+static void
+conn_send_packet (BdConnection       *conn,
+                  const BdMqttPacket *packet)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (conn->state == BD_CONN_CLOSED)
+    return;
+  if (conn->wbuf == NULL)
+    conn->wbuf = g_byte_array_sized_new (256);
+  if (!bd_mqtt_encode (conn->version, packet, conn->wbuf, &error))
+    {
+      g_warning ("Cannot encode %s for %s: %s",
+                 bd_mqtt_packet_type_name (packet->type), conn_name (conn), error->message);
+      return;
+    }
+  _bd_engine_mark_dirty (conn->engine, conn);
+}
+
+static void
+conn_send_ack (BdConnection     *conn,
+               BdMqttPacketType  type,
+               guint16           packet_id)
+{
+  if (conn->state == BD_CONN_CLOSED)
+    return;
+  if (conn->wbuf == NULL)
+    conn->wbuf = g_byte_array_sized_new (256);
+  /* The 4-byte form is valid for every version: MQTT 5 allows leaving out the
+   * reason code when it is 0x00 and there are no properties (3.4.2.1). */
+  bd_mqtt_encode_ack (type, packet_id, conn->wbuf);
+  _bd_engine_mark_dirty (conn->engine, conn);
+}
+
+void
+_bd_connection_send_publish (BdConnection *conn,
+                             BdMessage    *message,
+                             guint8        qos,
+                             gboolean      retain,
+                             gboolean      dup,
+                             guint16       packet_id)
+{
+  gsize payload_len;
+  const guint8 *payload = g_bytes_get_data (message->payload, &payload_len);
+
+  if (conn->state == BD_CONN_CLOSED)
+    return;
+  if (conn->wbuf == NULL)
+    conn->wbuf = g_byte_array_sized_new (MAX (payload_len + 64, 256));
+
+  bd_mqtt_encode_publish (conn->version, message->topic, strlen (message->topic),
+                          payload, payload_len, qos, retain, dup, packet_id,
+                          conn->version == BD_MQTT_V5 ? message->props : NULL,
+                          conn->wbuf);
+  conn->engine->counters.messages_sent++;
+  conn->engine->counters.publish_sent++;
+  _bd_engine_mark_dirty (conn->engine, conn);
+}
+
+gboolean
+_bd_connection_can_take_qos0 (BdConnection *conn)
+{
+  return conn->wbuf == NULL || conn->wbuf->len - conn->wbuf_sent < MAX_PENDING_QOS0_BYTES;
+}
+
+void
+_bd_connection_flush (BdConnection *conn)
+{
+  BdEngine *engine = conn->engine;
+
+  while (conn->wbuf != NULL && conn->wbuf_sent < conn->wbuf->len)
+    {
+      ssize_t n = send (conn->fd, conn->wbuf->data + conn->wbuf_sent,
+                        conn->wbuf->len - conn->wbuf_sent, MSG_NOSIGNAL);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            {
+              if (!conn->want_write)
+                {
+                  conn->want_write = TRUE;
+                  _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN | EPOLLOUT);
+                }
+              return;
+            }
+          _bd_connection_close (conn, g_strerror (errno));
+          return;
+        }
+      conn->wbuf_sent += n;
+      engine->counters.bytes_sent += n;
+    }
+
+  /* Everything is out: drop the buffer, so an idle client costs no buffer. */
+  g_clear_pointer (&conn->wbuf, g_byte_array_unref);
+  conn->wbuf_sent = 0;
+  if (conn->want_write)
+    {
+      conn->want_write = FALSE;
+      _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN);
+    }
+  if (conn->state == BD_CONN_CLOSING)
+    _bd_connection_close (conn, NULL);
+}
+
+/* Sends what is queued (a refusing CONNACK, a DISCONNECT), then closes. */
+static void
+conn_close_after_flush (BdConnection *conn,
+                        const char   *reason)
+{
+  if (conn->state == BD_CONN_CLOSED || conn->state == BD_CONN_CLOSING)
+    return;
+  if (reason != NULL)
+    g_info ("Closing connection of %s: %s", conn_name (conn), reason);
+  conn->state = BD_CONN_CLOSING;
+  _bd_engine_mark_dirty (conn->engine, conn);
+}
+
+/* --------------------------------------------------------------- lifetime */
+
+void
+_bd_connection_close (BdConnection *conn,
+                      const char   *reason)
+{
+  BdEngine *engine = conn->engine;
+  BdSession *session = conn->session;
+  g_autoptr(BdMessage) will = g_steal_pointer (&conn->will);
+  gboolean was_connected = conn->session != NULL;
+
+  if (conn->state == BD_CONN_CLOSED)
+    return;
+
+  if (reason != NULL)
+    g_message ("Client %s disconnected: %s", conn_name (conn), reason);
+
+  conn->state = BD_CONN_CLOSED;
+  epoll_ctl (engine->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
+  close (conn->fd);
+  conn->fd = -1;
+  conn->listener->n_connections--;
+  g_queue_unlink (&engine->connections, &conn->link);
+
+  if (session != NULL)
+    {
+      session->conn = NULL;
+      conn->session = NULL;
+      engine->counters.clients_connected--;
+      if (session->clean)
+        _bd_engine_drop_session (engine, session);
+      else
+        {
+          session->disconnected_at = g_get_monotonic_time ();
+          engine->counters.clients_disconnected++;
+        }
+    }
+
+  /* The will goes out when the connection is gone for any reason but a
+   * DISCONNECT [MQTT-3.1.2-8][MQTT-3.1.2-10]; after the session handling, so a
+   * clean session's own subscriptions no longer see it. */
+  if (will != NULL && was_connected && !conn->clean_disconnect)
+    {
+      engine->counters.publish_received++;
+      _bd_engine_route (engine, will, NULL);
+    }
+
+  _bd_engine_doom (engine, conn);
+}
+
+void
+_bd_connection_free (BdConnection *conn)
+{
+  g_assert (conn->state == BD_CONN_CLOSED);
+
+  g_clear_pointer (&conn->rbuf, g_byte_array_unref);
+  g_clear_pointer (&conn->wbuf, g_byte_array_unref);
+  g_clear_pointer (&conn->will, bd_message_unref);
+  g_free (conn->peer);
+  g_free (conn);
+}
+
+static char *
+peer_to_string (const struct sockaddr_storage *ss)
+{
+  char host[64] = "";
+  guint16 port = 0;
+
+  if (ss->ss_family == AF_INET)
+    {
+      const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
+
+      inet_ntop (AF_INET, &sin->sin_addr, host, sizeof host);
+      port = g_ntohs (sin->sin_port);
+      return g_strdup_printf ("%s:%u", host, port);
+    }
+  if (ss->ss_family == AF_INET6)
+    {
+      const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
+
+      inet_ntop (AF_INET6, &sin6->sin6_addr, host, sizeof host);
+      port = g_ntohs (sin6->sin6_port);
+      /* Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d */
+      if (g_str_has_prefix (host, "::ffff:") && strchr (host + 7, ':') == NULL)
+        return g_strdup_printf ("%s:%u", host + 7, port);
+      return g_strdup_printf ("[%s]:%u", host, port);
+    }
+  return g_strdup ("unknown");
+}
+
+void
+_bd_engine_accept (BdEngine   *engine,
+                   BdListener *listener)
+{
+  for (;;)
+    {
+      struct sockaddr_storage ss;
+      socklen_t ss_len = sizeof ss;
+      BdConnection *conn;
+      guint max_global = engine->config->max_connections;
+      guint max_listener = listener->config->max_connections;
+      int fd;
+
+      fd = accept4 (listener->fd, (struct sockaddr *) &ss, &ss_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno != EAGAIN && errno != EWOULDBLOCK)
+            g_warning ("Cannot accept a connection on port %u: %s",
+                       listener->port, g_strerror (errno));
+          return;
+        }
+
+      if ((max_global > 0 && engine->connections.length >= max_global) ||
+          (max_listener > 0 && listener->n_connections >= max_listener))
+        {
+          g_autofree char *peer = peer_to_string (&ss);
+
+          /* Refused before CONNECT, as Mosquitto does at max_connections. */
+          g_message ("Refusing connection from %s: max_connections (%u) reached",
+                     peer, max_listener > 0 ? max_listener : max_global);
+          close (fd);
+          continue;
+        }
+
+      if (engine->config->set_tcp_nodelay)
+        {
+          int one = 1;
+          setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
+
+      conn = g_new0 (BdConnection, 1);
+      conn->kind = BD_POLL_CONNECTION;
+      conn->engine = engine;
+      conn->listener = listener;
+      conn->fd = fd;
+      conn->peer = peer_to_string (&ss);
+      conn->state = BD_CONN_WAIT_CONNECT;
+      conn->version = BD_MQTT_V311;
+      conn->accepted_us = g_get_monotonic_time ();
+      conn->last_packet_us = conn->accepted_us;
+      conn->link.data = conn;
+      listener->n_connections++;
+      g_queue_push_tail_link (&engine->connections, &conn->link);
+
+      if (!_bd_engine_epoll_add (engine, fd, conn, EPOLLIN))
+        {
+          _bd_connection_close (conn, g_strerror (errno));
+          continue;
+        }
+      g_debug ("New connection from %s on port %u", conn->peer, listener->port);
+    }
+}
+
+void
+_bd_engine_check_keepalives (BdEngine *engine,
+                             gint64    now_us)
+{
+  GList *l = engine->connections.head;
+
+  while (l != NULL)
+    {
+      BdConnection *conn = l->data;
+
+      l = l->next;
+      if (conn->state == BD_CONN_WAIT_CONNECT &&
+          now_us - conn->accepted_us > CONNECT_TIMEOUT_US)
+        _bd_connection_close (conn, "no CONNECT received in time");
+      else if (conn->state == BD_CONN_CONNECTED && conn->keep_alive > 0 &&
+               now_us - conn->last_packet_us > conn->keep_alive * (G_USEC_PER_SEC * 3 / 2))
+        {
+          /* As if the network had failed, so the will is published
+           * [MQTT-3.1.2-24]. */
+          _bd_connection_close (conn, "keep-alive timeout");
+        }
+    }
+}
+
+/* ---------------------------------------------------------- protocol errors */
+
+/* A protocol violation: MQTT 5 clients are told why with DISCONNECT
+ * (4.13.1), older ones just lose the connection (4.8 of 3.1.1). The will is
+ * published [MQTT-3.1.2-8]. */
+static void
+conn_protocol_error (BdConnection *conn,
+                     guint8        reason_code,
+                     const char   *message)
+{
+  if (conn->state == BD_CONN_CONNECTED && conn->version == BD_MQTT_V5)
+    {
+      BdMqttPacket packet = { .type = BD_MQTT_DISCONNECT };
+
+      packet.disconnect.reason_code = reason_code;
+      conn_send_packet (conn, &packet);
+      _bd_connection_flush (conn);
+    }
+  _bd_connection_close (conn, message);
+}
+
+static void
+conn_refuse_connect (BdConnection *conn,
+                     BdMqttVersion version,
+                     guint8        v3_code,
+                     guint8        v5_code,
+                     const char   *why)
+{
+  BdMqttPacket packet = { .type = BD_MQTT_CONNACK };
+
+  conn->version = version;
+  /* Session present must be 0 with a refusal [MQTT-3.2.2-4]. */
+  packet.connack.session_present = FALSE;
+  packet.connack.reason_code = version == BD_MQTT_V5 ? v5_code : v3_code;
+  conn_send_packet (conn, &packet);
+  g_message ("Refused connection from %s: %s", conn->peer, why);
+  conn_close_after_flush (conn, NULL);
+}
+
+/* ------------------------------------------------------------------ input */
+
+static void
+conn_process (BdConnection *conn,
+              const guint8 *data,
+              gsize         len)
+{
+  BdEngine *engine = conn->engine;
+  guint32 max_packet = engine->config->max_packet_size;
+  gsize offset = 0;
+
+  while (offset < len &&
+         (conn->state == BD_CONN_WAIT_CONNECT || conn->state == BD_CONN_CONNECTED))
+    {
+      g_autoptr(GError) error = NULL;
+      BdMqttFrame frame = { 0 };
+      BdMqttPacket packet;
+      BdMqttFrameStatus status;
+      gsize total;
+
+      status = bd_mqtt_frame_parse (data + offset, len - offset, &frame, &error);
+      if (status == BD_MQTT_FRAME_ERROR)
+        {
+          conn_protocol_error (conn, BD_MQTT_RC_MALFORMED_PACKET, error->message);
+          return;
+        }
+
+      if (frame.header_length > 0 && max_packet > 0 &&
+          frame.header_length + (gsize) frame.remaining_length > max_packet)
+        {
+          g_autofree char *why = g_strdup_printf ("%s of %" G_GSIZE_FORMAT " bytes exceeds max_packet_size",
+                                                  bd_mqtt_packet_type_name (frame.type),
+                                                  frame.header_length + (gsize) frame.remaining_length);
+          conn_protocol_error (conn, BD_MQTT_RC_PACKET_TOO_LARGE, why);
+          return;
+        }
+
+      if (status == BD_MQTT_FRAME_INCOMPLETE)
+        break;
+
+      /* [MQTT-3.1.0-1]: the first packet from the client must be CONNECT. */
+      if (conn->state == BD_CONN_WAIT_CONNECT && frame.type != BD_MQTT_CONNECT)
+        {
+          g_autofree char *why = g_strdup_printf ("%s before CONNECT", bd_mqtt_packet_type_name (frame.type));
+          _bd_connection_close (conn, why);
+          return;
+        }
+
+      total = frame.header_length + (gsize) frame.remaining_length;
+      engine->counters.messages_received++;
+      conn->last_packet_us = g_get_monotonic_time ();
+
+      if (!bd_mqtt_decode (conn->version, &frame, data + offset + frame.header_length,
+                           frame.remaining_length, &packet, &error))
+        {
+          if (frame.type == BD_MQTT_CONNECT && conn->state == BD_CONN_WAIT_CONNECT)
+            {
+              if (error->code == BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION)
+                /* [MQTT-3.1.2-2]: return code 0x01, then close. */
+                conn_refuse_connect (conn, BD_MQTT_V311, BD_MQTT3_CONNACK_UNACCEPTABLE_PROTOCOL_VERSION,
+                                     BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION, error->message);
+              else
+                _bd_connection_close (conn, error->message);
+              return;
+            }
+          g_prefix_error (&error, "%s: ", bd_mqtt_packet_type_name (frame.type));
+          conn_protocol_error (conn, error->code, error->message);
+          return;
+        }
+
+      conn_handle_packet (conn, &packet);
+      bd_mqtt_packet_clear (&packet);
+      offset += total;
+    }
+
+  /* Keep the start of a packet that has not fully arrived. */
+  if (conn->state == BD_CONN_WAIT_CONNECT || conn->state == BD_CONN_CONNECTED)
+    {
+      if (offset < len)
+        {
+          if (conn->rbuf == NULL)
+            conn->rbuf = g_byte_array_sized_new (len - offset);
+          if (data != conn->rbuf->data)
+            {
+              g_byte_array_set_size (conn->rbuf, 0);
+              g_byte_array_append (conn->rbuf, data + offset, len - offset);
+            }
+          else
+            g_byte_array_remove_range (conn->rbuf, 0, offset);
+        }
+      else
+        g_clear_pointer (&conn->rbuf, g_byte_array_unref);
+    }
+}
+
+void
+_bd_connection_on_ready (BdConnection *conn,
+                         guint32       events)
+{
+  BdEngine *engine = conn->engine;
+  ssize_t n;
+
+  if (conn->state == BD_CONN_CLOSED)
+    return;
+
+  if (events & EPOLLOUT)
+    _bd_connection_flush (conn);
+
+  if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || conn->state == BD_CONN_CLOSED)
+    return;
+
+  /* One read per turn (level-triggered), see bd-engine-private.h. */
+  n = recv (conn->fd, engine->read_buf, 64 * 1024, 0);
+  if (n == 0)
+    {
+      _bd_connection_close (conn, conn->clean_disconnect ? NULL : "connection closed by the client");
+      return;
+    }
+  if (n < 0)
+    {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        _bd_connection_close (conn, g_strerror (errno));
+      return;
+    }
+  engine->counters.bytes_received += n;
+
+  if (conn->state == BD_CONN_CLOSING)
+    return;
+
+  if (conn->rbuf != NULL)
+    {
+      g_byte_array_append (conn->rbuf, engine->read_buf, n);
+      conn_process (conn, conn->rbuf->data, conn->rbuf->len);
+    }
+  else
+    conn_process (conn, engine->read_buf, n);
+}
+
+/* ---------------------------------------------------------------- CONNECT */
+
+static char *
+make_client_id (BdEngine *engine)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+
+  return g_strconcat (engine->config->auto_id_prefix ? engine->config->auto_id_prefix : "auto-",
+                      uuid, NULL);
+}
+
+static gboolean
+conn_authenticate (BdConnection  *conn,
+                   BdMqttConnect *c,
+                   guint8        *v3_code,
+                   guint8        *v5_code)
+{
+  BdEngine *engine = conn->engine;
+  BdAuth *auth = engine->auth;
+  gboolean anonymous = !c->has_username;
+
+  if (!anonymous && auth != NULL && bd_auth_has_passwords (auth))
+    {
+      gsize len = 0;
+      const guint8 *password = c->password ? g_bytes_get_data (c->password, &len) : NULL;
+
+      if (!c->has_password || !bd_auth_check_password (auth, c->username, password, len))
+        {
+          *v3_code = BD_MQTT3_CONNACK_BAD_USER_NAME_OR_PASSWORD;
+          *v5_code = BD_MQTT_RC_BAD_USER_NAME_OR_PASSWORD;
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  /* With no password file a user name proves nothing: it is anonymous
+   * access as far as allow_anonymous goes (Mosquitto 2.0). */
+  if (!engine->config->allow_anonymous)
+    {
+      *v3_code = BD_MQTT3_CONNACK_NOT_AUTHORIZED;
+      *v5_code = BD_MQTT_RC_NOT_AUTHORIZED;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+conn_handle_connect (BdConnection  *conn,
+                     BdMqttPacket  *packet)
+{
+  BdEngine *engine = conn->engine;
+  BdMqttConnect *c = &packet->connect;
+  BdMqttPacket connack = { .type = BD_MQTT_CONNACK };
+  g_autofree char *assigned_id = NULL;
+  const char *client_id = c->client_id;
+  BdSession *session;
+  gboolean session_present = FALSE;
+  guint8 v3_code = 0;
+  guint8 v5_code = 0;
+
+  conn->version = c->version;
+
+  if (client_id[0] == '\0')
+    {
+      /* [MQTT-3.1.3-7][MQTT-3.1.3-8]: a zero-byte client id needs Clean Session
+       * 1 in 3.1.1; 3.1 requires 1–23 characters; MQTT 5 allows it always. */
+      if (c->version == BD_MQTT_V31 ||
+          (c->version == BD_MQTT_V311 && !c->clean_start) ||
+          !engine->config->allow_zero_length_clientid)
+        {
+          conn_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_IDENTIFIER_REJECTED,
+                               BD_MQTT_RC_CLIENT_IDENTIFIER_NOT_VALID,
+                               "zero-length client identifier not allowed");
+          return;
+        }
+      /* [MQTT-3.1.3-6]: the server assigns a unique identifier. */
+      assigned_id = make_client_id (engine);
+      client_id = assigned_id;
+    }
+
+  if (engine->config->max_keepalive < 65535 &&
+      (c->keep_alive > engine->config->max_keepalive || c->keep_alive == 0) &&
+      c->version != BD_MQTT_V5)
+    {
+      /* 3.x has no way to tell the client another keep-alive: refuse, as
+       * Mosquitto does with "identifier rejected". */
+      conn_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_IDENTIFIER_REJECTED,
+                           BD_MQTT_RC_CLIENT_IDENTIFIER_NOT_VALID,
+                           "keep-alive above max_keepalive");
+      return;
+    }
+
+  if (c->version == BD_MQTT_V5 &&
+      BD_MQTT_PROP_HAS (&c->properties, BD_MQTT_PROP_AUTHENTICATION_METHOD))
+    {
+      conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_BAD_AUTHENTICATION_METHOD,
+                           "unsupported authentication method");
+      return;
+    }
+
+  if (!conn_authenticate (conn, c, &v3_code, &v5_code))
+    {
+      conn_refuse_connect (conn, c->version, v3_code, v5_code,
+                           v3_code == BD_MQTT3_CONNACK_BAD_USER_NAME_OR_PASSWORD
+                           ? "bad user name or password" : "not authorized");
+      return;
+    }
+
+  session = g_hash_table_lookup (engine->sessions, client_id);
+  if (session != NULL && session->conn != NULL)
+    {
+      BdConnection *old = session->conn;
+
+      /* [MQTT-3.1.4-2]: the existing client is disconnected. Detach it first
+       * so closing it does not end the session we are taking over. */
+      session->conn = NULL;
+      old->session = NULL;
+      engine->counters.clients_connected--;
+      engine->counters.clients_disconnected++;
+      if (old->version == BD_MQTT_V5)
+        {
+          BdMqttPacket disconnect = { .type = BD_MQTT_DISCONNECT };
+
+          disconnect.disconnect.reason_code = BD_MQTT_RC_SESSION_TAKEN_OVER;
+          conn_send_packet (old, &disconnect);
+          _bd_connection_flush (old);
+        }
+      g_message ("Client %s already connected, closing old connection", client_id);
+      /* Its will still goes out: the old network connection ended without
+       * DISCONNECT. _bd_connection_close routes wills only for attached
+       * connections, so do it here. */
+      if (old->will != NULL && !old->clean_disconnect)
+        {
+          g_autoptr(BdMessage) will = g_steal_pointer (&old->will);
+
+          engine->counters.publish_received++;
+          _bd_engine_route (engine, will, NULL);
+        }
+      _bd_connection_close (old, NULL);
+    }
+
+  if (session != NULL && (c->clean_start || session->clean))
+    {
+      /* Clean Session 1 discards any previous session [MQTT-3.1.2-6]. */
+      _bd_engine_drop_session (engine, session);
+      engine->counters.clients_disconnected--;
+      session = NULL;
+    }
+
+  if (session == NULL)
+    {
+      session = _bd_session_new (engine, client_id);
+      g_hash_table_insert (engine->sessions, session->client_id, session);
+    }
+  else
+    {
+      /* [MQTT-3.2.2-2]: resuming a stored session. */
+      session_present = TRUE;
+      engine->counters.clients_disconnected--;
+    }
+
+  session->clean = c->clean_start;
+  session->conn = conn;
+  session->version = c->version;
+  g_free (session->username);
+  session->username = g_strdup (c->username);
+  conn->session = session;
+  conn->keep_alive = c->keep_alive;
+  conn->state = BD_CONN_CONNECTED;
+
+  if (c->has_will)
+    {
+      conn->will = bd_message_new_full (c->will_topic, c->will_payload, c->will_qos,
+                                        c->will_retain, &c->will_properties, client_id,
+                                        g_get_real_time ());
+    }
+
+  engine->counters.clients_connected++;
+  engine->counters.clients_maximum = MAX (engine->counters.clients_maximum,
+                                          engine->counters.clients_connected);
+  engine->counters.clients_total++;
+
+  connack.connack.session_present = session_present;
+  connack.connack.reason_code = 0;
+  if (c->version == BD_MQTT_V5)
+    {
+      BdMqttProperties *p = &connack.connack.properties;
+
+      if (assigned_id != NULL)
+        {
+          p->assigned_client_identifier = g_strdup (assigned_id);
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER);
+        }
+      if (!engine->config->retain_available)
+        {
+          p->retain_available = 0;
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_RETAIN_AVAILABLE);
+        }
+      if (engine->config->max_qos < 2)
+        {
+          p->maximum_qos = engine->config->max_qos;
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_QOS);
+        }
+      if (engine->config->max_packet_size > 0)
+        {
+          p->maximum_packet_size = engine->config->max_packet_size;
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_PACKET_SIZE);
+        }
+      /* Not implemented yet, so say so rather than refuse later. */
+      p->shared_subscription_available = 0;
+      BD_MQTT_PROP_SET (p, BD_MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE);
+      p->subscription_identifier_available = 0;
+      BD_MQTT_PROP_SET (p, BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE);
+      p->topic_alias_maximum = 0;
+    }
+  conn_send_packet (conn, &connack);
+  bd_mqtt_properties_clear (&connack.connack.properties);
+
+  g_message ("New client connected from %s as %s (p%d, c%d, k%u%s%s)",
+             conn->peer, client_id, c->protocol_level, c->clean_start ? 1 : 0, c->keep_alive,
+             c->has_username ? ", u'" : "", c->has_username ? c->username : "");
+
+  if (session_present)
+    _bd_session_resume (session);
+}
+
+/* ---------------------------------------------------------------- PUBLISH */
+
+static void
+conn_handle_publish (BdConnection *conn,
+                     BdMqttPacket *packet)
+{
+  BdEngine *engine = conn->engine;
+  BdSession *session = conn->session;
+  BdMqttPublish *p = &packet->publish;
+  const BdBrokerConfig *config = engine->config;
+  g_autoptr(BdMessage) message = NULL;
+  gboolean deliver = TRUE;
+
+  if (p->topic[0] == '\0')
+    {
+      /* A topic alias would fill it in (MQTT 5, not supported yet: the
+       * CONNACK said Topic Alias Maximum 0). */
+      conn_protocol_error (conn, BD_MQTT_RC_TOPIC_ALIAS_INVALID, "PUBLISH without a topic");
+      return;
+    }
+
+  if (p->qos > config->max_qos)
+    {
+      conn_protocol_error (conn, BD_MQTT_RC_QOS_NOT_SUPPORTED, "PUBLISH above max_qos");
+      return;
+    }
+  if (p->retain && !config->retain_available)
+    {
+      conn_protocol_error (conn, BD_MQTT_RC_RETAIN_NOT_SUPPORTED, "retained PUBLISH but retain_available is false");
+      return;
+    }
+
+  engine->counters.publish_received++;
+
+  if (config->message_size_limit > 0 &&
+      g_bytes_get_size (p->payload) > config->message_size_limit)
+    {
+      g_info ("Dropped PUBLISH from %s on “%s”: payload of %" G_GSIZE_FORMAT " bytes exceeds message_size_limit",
+              session->client_id, p->topic, g_bytes_get_size (p->payload));
+      engine->counters.publish_dropped++;
+      deliver = FALSE;
+    }
+  else if (engine->auth != NULL && bd_auth_has_acl (engine->auth) &&
+           !bd_auth_acl_check (engine->auth, session->client_id, session->username,
+                               p->topic, BD_ACL_WRITE))
+    {
+      g_info ("Denied PUBLISH from %s on “%s” (ACL)", session->client_id, p->topic);
+      deliver = FALSE;
+    }
+
+  if (p->qos == 2)
+    {
+      gpointer key = GUINT_TO_POINTER (p->packet_id);
+
+      /* Exactly once, delivering on receipt of PUBLISH ("Method B" of
+       * 4.3.3): a PUBLISH whose id awaits PUBREL is a re-send, acknowledged
+       * again but not delivered again [MQTT-4.3.3-2]. */
+      if (g_hash_table_contains (session->incoming_qos2, key))
+        deliver = FALSE;
+      else
+        g_hash_table_add (session->incoming_qos2, key);
+    }
+
+  if (deliver)
+    {
+      message = bd_message_new_full (p->topic, p->payload, p->qos, p->retain,
+                                     conn->version == BD_MQTT_V5 ? &p->properties : NULL,
+                                     session->client_id, g_get_real_time ());
+      _bd_engine_route (engine, message, session);
+    }
+
+  /* [MQTT-4.3.2-2] PUBACK for QoS 1, [MQTT-4.3.3-2] PUBREC for QoS 2. */
+  if (p->qos == 1)
+    conn_send_ack (conn, BD_MQTT_PUBACK, p->packet_id);
+  else if (p->qos == 2)
+    conn_send_ack (conn, BD_MQTT_PUBREC, p->packet_id);
+}
+
+/* ------------------------------------------------------------- SUBSCRIBE */
+
+typedef struct
+{
+  BdSession *session;
+  guint8     qos;
+} RetainedDelivery;
+
+static void
+deliver_retained_cb (const char *topic,
+                     gpointer    value,
+                     gpointer    user_data)
+{
+  RetainedDelivery *rd = user_data;
+  BdMessage *message = value;
+  BdEngine *engine = rd->session->engine;
+
+  if (engine->auth != NULL && bd_auth_has_acl (engine->auth) &&
+      !bd_auth_acl_check (engine->auth, rd->session->client_id, rd->session->username,
+                          topic, BD_ACL_READ))
+    return;
+
+  /* Sent because of a new subscription: RETAIN stays set [MQTT-3.3.1-8]. */
+  _bd_session_deliver (rd->session, message, MIN (message->qos, rd->qos), TRUE);
+}
+
+static void
+conn_handle_subscribe (BdConnection *conn,
+                       BdMqttPacket *packet)
+{
+  BdEngine *engine = conn->engine;
+  BdSession *session = conn->session;
+  BdMqttSubscribe *s = &packet->subscribe;
+  BdMqttPacket suback = { .type = BD_MQTT_SUBACK };
+  g_autofree guint8 *codes = g_new0 (guint8, s->n_subscriptions);
+  g_autofree gboolean *is_new = g_new0 (gboolean, s->n_subscriptions);
+  const guint8 refused = conn->version == BD_MQTT_V5 ? BD_MQTT_RC_NOT_AUTHORIZED : 0x80;
+
+  for (guint i = 0; i < s->n_subscriptions; i++)
+    {
+      BdMqttSubscription *req = &s->subscriptions[i];
+      BdSubscription *sub;
+
+      if (!bd_topic_filter_is_valid (req->filter))
+        {
+          g_autofree char *why = g_strdup_printf ("invalid topic filter “%s”", req->filter);
+
+          if (conn->version == BD_MQTT_V5)
+            {
+              codes[i] = BD_MQTT_RC_TOPIC_FILTER_INVALID;
+              continue;
+            }
+          /* A protocol violation for 3.x: close (4.8 of 3.1.1). */
+          _bd_connection_close (conn, why);
+          return;
+        }
+
+      if (bd_topic_filter_is_shared (req->filter, NULL, NULL))
+        {
+          /* Shared subscriptions come with MQTT 5 support. */
+          codes[i] = conn->version == BD_MQTT_V5 ? BD_MQTT_RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : 0x80;
+          continue;
+        }
+
+      if (engine->auth != NULL && bd_auth_has_acl (engine->auth) &&
+          !bd_auth_acl_check (engine->auth, session->client_id, session->username,
+                              req->filter, BD_ACL_SUBSCRIBE))
+        {
+          g_info ("Denied SUBSCRIBE from %s to “%s” (ACL)", session->client_id, req->filter);
+          codes[i] = refused;
+          continue;
+        }
+
+      sub = g_new0 (BdSubscription, 1);
+      sub->filter = g_strdup (req->filter);
+      sub->qos = MIN (req->qos, engine->config->max_qos);
+      sub->no_local = req->no_local;
+      sub->retain_as_published = req->retain_as_published;
+      sub->retain_handling = req->retain_handling;
+
+      /* An identical filter replaces the existing subscription [MQTT-3.8.4-3];
+       * the trie takes the new pointer before the table frees the old one. */
+      is_new[i] = bd_trie_insert (engine->subs, sub->filter, session, sub);
+      g_hash_table_replace (session->subscriptions, sub->filter, sub);
+      codes[i] = sub->qos;
+      g_debug ("%s subscribed to %s (QoS %u)", session->client_id, sub->filter, sub->qos);
+    }
+
+  suback.suback.packet_id = s->packet_id;
+  suback.suback.reason_codes = codes;
+  suback.suback.n_reason_codes = s->n_subscriptions;
+  conn_send_packet (conn, &suback);
+
+  /* Retained messages after the SUBACK, for every accepted filter, also when
+   * it replaced an identical one [MQTT-3.3.1-6][MQTT-3.8.4-3]. */
+  for (guint i = 0; i < s->n_subscriptions; i++)
+    {
+      BdMqttSubscription *req = &s->subscriptions[i];
+      RetainedDelivery rd = { session, codes[i] };
+
+      if (codes[i] > 2)
+        continue;
+      if (req->retain_handling == 2 || (req->retain_handling == 1 && !is_new[i]))
+        continue;
+      bd_topic_tree_match (engine->retained, req->filter, deliver_retained_cb, &rd);
+    }
+}
+
+static void
+conn_handle_unsubscribe (BdConnection *conn,
+                         BdMqttPacket *packet)
+{
+  BdEngine *engine = conn->engine;
+  BdSession *session = conn->session;
+  BdMqttUnsubscribe *u = &packet->unsubscribe;
+  BdMqttPacket unsuback = { .type = BD_MQTT_UNSUBACK };
+  g_autofree guint8 *codes = g_new0 (guint8, u->n_filters);
+
+  for (guint i = 0; i < u->n_filters; i++)
+    {
+      const char *filter = u->filters[i];
+
+      if (g_hash_table_contains (session->subscriptions, filter))
+        {
+          bd_trie_remove (engine->subs, filter, session);
+          g_hash_table_remove (session->subscriptions, filter);
+          codes[i] = BD_MQTT_RC_SUCCESS;
+        }
+      else
+        codes[i] = BD_MQTT_RC_NO_SUBSCRIPTION_EXISTED;
+    }
+
+  /* UNSUBACK even when nothing matched [MQTT-3.10.4-5]. */
+  unsuback.suback.packet_id = u->packet_id;
+  unsuback.suback.reason_codes = codes;
+  unsuback.suback.n_reason_codes = u->n_filters;
+  conn_send_packet (conn, &unsuback);
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+static void
+conn_handle_packet (BdConnection *conn,
+                    BdMqttPacket *packet)
+{
+  BdSession *session = conn->session;
+
+  if (packet->type == BD_MQTT_CONNECT)
+    {
+      if (conn->state != BD_CONN_WAIT_CONNECT)
+        {
+          /* [MQTT-3.1.0-2]: a second CONNECT is a protocol violation. */
+          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "second CONNECT");
+          return;
+        }
+      conn_handle_connect (conn, packet);
+      return;
+    }
+
+  switch (packet->type)
+    {
+    case BD_MQTT_PUBLISH:
+      conn_handle_publish (conn, packet);
+      break;
+
+    case BD_MQTT_PUBACK:
+    case BD_MQTT_PUBCOMP:
+      _bd_session_ack (session, packet->type, packet->ack.packet_id);
+      break;
+
+    case BD_MQTT_PUBREC:
+      _bd_session_ack (session, packet->type, packet->ack.packet_id);
+      /* [MQTT-4.3.3-?] PUBREL answers PUBREC, also for an id we no longer know. */
+      conn_send_ack (conn, BD_MQTT_PUBREL, packet->ack.packet_id);
+      break;
+
+    case BD_MQTT_PUBREL:
+      /* Release the id; PUBCOMP even if it was unknown, e.g. after a
+       * reconnect (4.3.3). */
+      g_hash_table_remove (session->incoming_qos2, GUINT_TO_POINTER (packet->ack.packet_id));
+      conn_send_ack (conn, BD_MQTT_PUBCOMP, packet->ack.packet_id);
+      break;
+
+    case BD_MQTT_SUBSCRIBE:
+      conn_handle_subscribe (conn, packet);
+      break;
+
+    case BD_MQTT_UNSUBSCRIBE:
+      conn_handle_unsubscribe (conn, packet);
+      break;
+
+    case BD_MQTT_PINGREQ:
+      {
+        static const guint8 pingresp[2] = { 0xd0, 0x00 };
+
+        /* [MQTT-3.12.4-1] */
+        _bd_connection_send (conn, pingresp, sizeof pingresp);
+      }
+      break;
+
+    case BD_MQTT_DISCONNECT:
+      /* The will is discarded [MQTT-3.1.2-10], unless an MQTT 5 client asks
+       * for it with reason 0x04. */
+      conn->clean_disconnect = !(conn->version == BD_MQTT_V5 &&
+                                 packet->disconnect.reason_code == BD_MQTT_RC_DISCONNECT_WITH_WILL);
+      g_message ("Client %s disconnected", session->client_id);
+      _bd_connection_close (conn, NULL);
+      break;
+
+    case BD_MQTT_CONNACK:
+    case BD_MQTT_SUBACK:
+    case BD_MQTT_UNSUBACK:
+    case BD_MQTT_PINGRESP:
+    case BD_MQTT_AUTH:
+    default:
+      {
+        g_autofree char *why = g_strdup_printf ("unexpected %s from a client",
+                                                bd_mqtt_packet_type_name (packet->type));
+        conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, why);
+      }
+      break;
+    }
+}

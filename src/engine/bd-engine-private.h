@@ -1,0 +1,276 @@
+/* bd-engine-private.h — the broker's internal model, shared by bd-engine*.c
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything here belongs to the engine thread: no locks, except around the
+ * stats snapshot that other threads read.
+ *
+ * Model
+ * -----
+ * A BdConnection is one TCP socket: its buffers, its keep-alive deadline and
+ * the protocol version it negotiated. A BdSession is the MQTT session of one
+ * client identifier (section 4.1): subscriptions, the outgoing in-flight window,
+ * the queue of messages waiting for it, and the packet identifiers of incoming
+ * QoS 2 messages not yet released. A session outlives its connection when the
+ * client asked for a persistent one (Clean Session 0), so the two are separate
+ * structs, linked both ways while connected.
+ *
+ * The network loop is one epoll instance inside one GSource of the engine's
+ * GMainContext, so the cost of a loop turn follows the number of active sockets,
+ * not of connected ones (5,000 idle clients must cost nothing). Sockets are
+ * level-triggered: each readable socket gets one read per turn, which keeps a
+ * flood from one publisher from starving the others. Outgoing bytes are appended
+ * to each connection's buffer and written once at the end of the turn, so a
+ * burst of messages to one subscriber leaves in one write().
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "bd-auth.h"
+#include "bd-engine.h"
+#include "bd-topic-tree.h"
+#include "bd-trie.h"
+
+G_BEGIN_DECLS
+
+typedef struct _BdConnection BdConnection;
+typedef struct _BdSession    BdSession;
+typedef struct _BdListener   BdListener;
+
+/* First member of everything registered with epoll, so the event's pointer
+ * tells what it points to. */
+typedef enum
+{
+  BD_POLL_LISTENER = 1,
+  BD_POLL_CONNECTION,
+} BdPollKind;
+
+typedef enum
+{
+  BD_CONN_WAIT_CONNECT,  /* accepted, no CONNECT yet [MQTT-3.1.0-1] */
+  BD_CONN_CONNECTED,     /* CONNACK sent with success */
+  BD_CONN_CLOSING,       /* closed after flushing what is queued (e.g. a refusing CONNACK) */
+  BD_CONN_CLOSED,
+} BdConnState;
+
+typedef enum
+{
+  BD_OUT_WAIT_PUBACK,    /* QoS 1 sent */
+  BD_OUT_WAIT_PUBREC,    /* QoS 2 sent */
+  BD_OUT_WAIT_PUBCOMP,   /* QoS 2, PUBREL sent */
+} BdOutState;
+
+/* One outgoing QoS 1/2 message in a session's in-flight window. */
+typedef struct
+{
+  GList      link;       /* in session->inflight_order; data = self */
+  BdMessage *message;
+  guint16    packet_id;
+  guint8     qos;
+  guint8     retain : 1; /* the RETAIN flag it was sent with */
+  BdOutState state;
+} BdOutgoing;
+
+/* One message waiting for room in the window (or for the client to come back). */
+typedef struct
+{
+  BdMessage *message;
+  guint8     qos;        /* granted: min (published, subscribed) */
+  guint8     retain : 1;
+} BdQueued;
+
+typedef struct
+{
+  char    *filter;       /* as subscribed (a "$share/g/" prefix kept) */
+  guint8   qos;
+  guint8   no_local : 1;
+  guint8   retain_as_published : 1;
+  guint8   retain_handling;
+  guint32  subscription_id;
+} BdSubscription;
+
+struct _BdSession
+{
+  BdEngine     *engine;
+  char         *client_id;
+  BdConnection *conn;            /* NULL while the client is away */
+  gboolean      clean;           /* ends with the connection */
+  BdMqttVersion version;         /* of the last connection */
+  char         *username;
+
+  GHashTable   *subscriptions;   /* filter -> BdSubscription* (also in engine->subs trie) */
+
+  GHashTable   *outgoing;        /* packet id -> BdOutgoing* */
+  GQueue        inflight_order;  /* of BdOutgoing, oldest first (re-sent in order [MQTT-4.6.0-1]) */
+  GQueue        queue;           /* of BdQueued* */
+  guint16       next_packet_id;
+
+  GHashTable   *incoming_qos2;   /* packet ids with PUBREC sent, PUBREL not yet received */
+
+  gint64        disconnected_at; /* monotonic, for persistent_client_expiration */
+
+  /* dedup of overlapping subscriptions while routing one message */
+  guint64       route_gen;
+  guint8        route_qos;
+  guint8        route_retain_as_published : 1;
+};
+
+struct _BdConnection
+{
+  BdPollKind    kind;
+  BdEngine     *engine;
+  BdListener   *listener;
+  int           fd;
+  char         *peer;            /* "127.0.0.1:50000" for logs */
+  BdConnState   state;
+  BdMqttVersion version;
+  BdSession    *session;
+  guint16       keep_alive;      /* seconds, 0 = none */
+  gint64        last_packet_us;  /* monotonic */
+  gint64        accepted_us;
+
+  GByteArray   *rbuf;            /* a partial packet carried over; NULL when empty */
+  GByteArray   *wbuf;            /* bytes not written yet; NULL when empty */
+  gsize         wbuf_sent;       /* bytes of wbuf already written */
+  gboolean      want_write;      /* EPOLLOUT is armed */
+  gboolean      dirty;           /* in engine->dirty: wbuf needs a write this turn */
+  gboolean      clean_disconnect;/* DISCONNECT received: no will [MQTT-3.1.2-10] */
+
+  /* the will, kept until the connection ends */
+  BdMessage    *will;
+
+  GList         link;            /* in engine->connections */
+};
+
+struct _BdListener
+{
+  BdPollKind        kind;
+  BdEngine         *engine;
+  BdListenerConfig *config;
+  int               fd;
+  guint16           port;        /* as bound */
+  char             *address;     /* as bound, for logs */
+  guint             n_connections;
+};
+
+typedef struct
+{
+  guint           id;
+  char           *filter;
+  BdTapFunc       func;
+  gpointer        user_data;
+  GDestroyNotify  notify;
+} BdTap;
+
+struct _BdEngine
+{
+  gatomicrefcount  ref_count;
+  BdBrokerConfig  *config;
+  char            *data_dir;
+  BdAuth          *auth;
+
+  GThread         *thread;
+  GMainContext    *context;
+  GMainLoop       *loop;
+  GSource         *epoll_source;
+  GSource         *tick_source;
+  int              epfd;
+  gboolean         running;
+  GMutex           start_lock;
+  GCond            start_cond;
+
+  GPtrArray       *listeners;     /* of BdListener* */
+  GQueue           connections;   /* of BdConnection (via link) */
+  GPtrArray       *dirty;         /* BdConnection* with bytes to write this turn */
+  GPtrArray       *doomed;        /* BdConnection* to free at the end of the turn */
+  guint8          *read_buf;      /* one shared read buffer; partial packets are copied out */
+
+  GHashTable      *sessions;      /* client id -> BdSession* */
+  BdTrie          *subs;          /* filter x session -> BdSubscription* (borrowed) */
+  BdTopicTree     *retained;      /* topic -> BdMessage* */
+  BdTrie          *taps;          /* filter x tap -> BdTap* (owned) */
+  GHashTable      *tap_ids;       /* tap id -> BdTap* (borrowed) */
+  guint            next_tap_id;
+  GMutex           taps_lock;     /* guards next_tap_id only */
+
+  guint64          route_gen;
+  GPtrArray       *route_targets; /* scratch: BdSession* matched by the current message */
+  GByteArray      *scratch;       /* scratch encoder buffer */
+
+  guint            auto_id_counter;
+  gint64           started_us;    /* monotonic */
+  gint64           started_real_us;
+
+  /* counters, engine thread only */
+  BdEngineStats    counters;
+  guint64          connections_total;
+  guint            sys_tick;
+  GHashTable      *sys_last;      /* $SYS topic -> last published string */
+  /* 1-minute rates: ring of per-second samples (received msgs, sent msgs, ...) */
+  guint64          rate_prev[4];
+  double           rate_load[4];
+
+  GMutex           stats_lock;
+  BdEngineStats    stats;         /* snapshot for other threads */
+};
+
+/* bd-connection.c */
+void      _bd_engine_accept             (BdEngine     *engine,
+                                         BdListener   *listener);
+void      _bd_connection_on_ready       (BdConnection *conn,
+                                         guint32       events);
+void      _bd_connection_send           (BdConnection *conn,
+                                         const guint8 *data,
+                                         gsize         len);
+void      _bd_connection_send_publish   (BdConnection *conn,
+                                         BdMessage    *message,
+                                         guint8        qos,
+                                         gboolean      retain,
+                                         gboolean      dup,
+                                         guint16       packet_id);
+gboolean  _bd_connection_can_take_qos0  (BdConnection *conn);
+void      _bd_connection_close          (BdConnection *conn,
+                                         const char   *reason);
+void      _bd_connection_flush          (BdConnection *conn);
+void      _bd_connection_free           (BdConnection *conn);
+void      _bd_engine_check_keepalives   (BdEngine     *engine,
+                                         gint64        now_us);
+
+/* bd-session.c */
+BdSession *_bd_session_new              (BdEngine     *engine,
+                                         const char   *client_id);
+void       _bd_session_free             (BdSession    *session);
+void       _bd_session_deliver          (BdSession    *session,
+                                         BdMessage    *message,
+                                         guint8        qos,
+                                         gboolean      retain);
+void       _bd_session_resume           (BdSession    *session);
+void       _bd_session_pump             (BdSession    *session);
+gboolean   _bd_session_ack              (BdSession    *session,
+                                         BdMqttPacketType type,
+                                         guint16       packet_id);
+void       _bd_session_unsubscribe_all  (BdSession    *session);
+void       _bd_engine_drop_session      (BdEngine     *engine,
+                                         BdSession    *session);
+
+/* bd-engine.c */
+void       _bd_engine_route             (BdEngine     *engine,
+                                         BdMessage    *message,
+                                         BdSession    *publisher);
+void       _bd_engine_mark_dirty        (BdEngine     *engine,
+                                         BdConnection *conn);
+void       _bd_engine_doom              (BdEngine     *engine,
+                                         BdConnection *conn);
+gboolean   _bd_engine_epoll_add         (BdEngine     *engine,
+                                         int           fd,
+                                         gpointer      ptr,
+                                         guint32       events);
+void       _bd_engine_epoll_mod         (BdEngine     *engine,
+                                         int           fd,
+                                         gpointer      ptr,
+                                         guint32       events);
+
+G_END_DECLS

@@ -1,0 +1,991 @@
+/* bd-engine.c — the embedded broker: lifecycle, routing, taps and $SYS
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bd-engine-private.h"
+#include "bd-topic.h"
+
+#define EPOLL_BATCH    256
+#define READ_BUF_SIZE  (64 * 1024)
+#define LISTEN_BACKLOG 1024
+
+G_DEFINE_QUARK (bd-engine-error-quark, bd_engine_error)
+
+typedef struct
+{
+  GSource   source;
+  BdEngine *engine;
+  gpointer  tag;
+} BdEpollSource;
+
+static void engine_publish_sys (BdEngine *engine,
+                                gboolean  force);
+
+/* ---------------------------------------------------------------- listeners */
+
+static void
+listener_free (BdListener *listener)
+{
+  if (listener->fd >= 0)
+    close (listener->fd);
+  g_free (listener->address);
+  g_free (listener);
+}
+
+static gboolean
+listener_bind (BdEngine         *engine,
+               BdListenerConfig *config,
+               BdListener      **out,
+               GError          **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  struct sockaddr_storage native;
+  socklen_t native_len;
+  int fd;
+  int one = 1;
+  BdListener *listener;
+  const char *host = config->bind_address;
+
+  if (host == NULL)
+    {
+      /* Every interface, IPv6 and IPv4 through one dual-stack socket. */
+      inet = g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
+    }
+  else if (g_strcmp0 (host, "localhost") == 0)
+    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  else
+    inet = g_inet_address_new_from_string (host);
+
+  if (inet == NULL)
+    {
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
+                   "Listener address “%s” is not an IP address", host);
+      return FALSE;
+    }
+
+  address = g_inet_socket_address_new (inet, config->port);
+  native_len = g_socket_address_get_native_size (address);
+  if (!g_socket_address_to_native (address, &native, sizeof native, error))
+    return FALSE;
+
+  fd = socket (native.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0 && host == NULL && errno == EAFNOSUPPORT)
+    {
+      /* No IPv6 on this machine: fall back to IPv4 any. */
+      g_clear_object (&inet);
+      g_clear_object (&address);
+      inet = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+      address = g_inet_socket_address_new (inet, config->port);
+      native_len = g_socket_address_get_native_size (address);
+      if (!g_socket_address_to_native (address, &native, sizeof native, error))
+        return FALSE;
+      fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    }
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
+                   "Cannot create a socket for port %u: %s", config->port, g_strerror (saved));
+      return FALSE;
+    }
+
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (native.ss_family == AF_INET6 && host == NULL)
+    {
+      int zero = 0;
+      setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    }
+
+  if (bind (fd, (struct sockaddr *) &native, native_len) < 0 ||
+      listen (fd, LISTEN_BACKLOG) < 0)
+    {
+      int saved = errno;
+      g_autofree char *where = g_inet_address_to_string (inet);
+
+      close (fd);
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
+                   "Cannot listen on %s port %u: %s",
+                   where, config->port, g_strerror (saved));
+      return FALSE;
+    }
+
+  listener = g_new0 (BdListener, 1);
+  listener->kind = BD_POLL_LISTENER;
+  listener->engine = engine;
+  listener->config = config;
+  listener->fd = fd;
+  listener->address = g_inet_address_to_string (inet);
+
+  native_len = sizeof native;
+  if (getsockname (fd, (struct sockaddr *) &native, &native_len) == 0)
+    {
+      if (native.ss_family == AF_INET)
+        listener->port = g_ntohs (((struct sockaddr_in *) &native)->sin_port);
+      else
+        listener->port = g_ntohs (((struct sockaddr_in6 *) &native)->sin6_port);
+    }
+
+  *out = listener;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------ epoll source */
+
+gboolean
+_bd_engine_epoll_add (BdEngine *engine,
+                      int       fd,
+                      gpointer  ptr,
+                      guint32   events)
+{
+  struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+  return epoll_ctl (engine->epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+void
+_bd_engine_epoll_mod (BdEngine *engine,
+                      int       fd,
+                      gpointer  ptr,
+                      guint32   events)
+{
+  struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+  epoll_ctl (engine->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+void
+_bd_engine_mark_dirty (BdEngine     *engine,
+                       BdConnection *conn)
+{
+  if (!conn->dirty)
+    {
+      conn->dirty = TRUE;
+      g_ptr_array_add (engine->dirty, conn);
+    }
+}
+
+void
+_bd_engine_doom (BdEngine     *engine,
+                 BdConnection *conn)
+{
+  g_ptr_array_add (engine->doomed, conn);
+}
+
+/* Writes what the turn produced, then frees connections closed during it.
+ * Freeing waits until here because later events of the same epoll batch may
+ * still point at a closed connection. */
+static void
+engine_end_turn (BdEngine *engine)
+{
+  for (guint i = 0; i < engine->dirty->len; i++)
+    {
+      BdConnection *conn = g_ptr_array_index (engine->dirty, i);
+
+      conn->dirty = FALSE;
+      if (conn->state != BD_CONN_CLOSED)
+        _bd_connection_flush (conn);
+    }
+  g_ptr_array_set_size (engine->dirty, 0);
+
+  for (guint i = 0; i < engine->doomed->len; i++)
+    _bd_connection_free (g_ptr_array_index (engine->doomed, i));
+  g_ptr_array_set_size (engine->doomed, 0);
+}
+
+static gboolean
+epoll_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  BdEngine *engine = ((BdEpollSource *) source)->engine;
+  struct epoll_event events[EPOLL_BATCH];
+  int n;
+
+  n = epoll_wait (engine->epfd, events, EPOLL_BATCH, 0);
+  for (int i = 0; i < n; i++)
+    {
+      BdPollKind *kind = events[i].data.ptr;
+
+      if (*kind == BD_POLL_LISTENER)
+        _bd_engine_accept (engine, (BdListener *) kind);
+      else
+        _bd_connection_on_ready ((BdConnection *) kind, events[i].events);
+    }
+  engine_end_turn (engine);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs epoll_source_funcs = {
+  .dispatch = epoll_source_dispatch,
+};
+
+/* ------------------------------------------------------------------ timers */
+
+static void
+engine_update_rates (BdEngine *engine,
+                     double    dt)
+{
+  /* Mosquitto's load figures: exponentially smoothed per-minute rates. */
+  const guint64 now[4] = {
+    engine->counters.messages_received,
+    engine->counters.messages_sent,
+    engine->counters.bytes_received,
+    engine->counters.bytes_sent,
+  };
+  double decay = exp (-dt / 60.0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (now); i++)
+    {
+      double per_minute = (now[i] - engine->rate_prev[i]) * 60.0 / dt;
+
+      engine->rate_load[i] = engine->rate_load[i] * decay + per_minute * (1.0 - decay);
+      engine->rate_prev[i] = now[i];
+    }
+}
+
+static void
+engine_expire_sessions (BdEngine *engine,
+                        gint64    now_us)
+{
+  GHashTableIter iter;
+  BdSession *session;
+  gint64 limit_us = engine->config->persistent_client_expiration * G_USEC_PER_SEC;
+
+  if (limit_us <= 0)
+    return;
+
+  g_hash_table_iter_init (&iter, engine->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    {
+      if (session->conn == NULL && now_us - session->disconnected_at > limit_us)
+        {
+          g_info ("Expiring client %s, its session has been idle too long", session->client_id);
+          g_hash_table_iter_steal (&iter);
+          _bd_session_unsubscribe_all (session);
+          _bd_session_free (session);
+          engine->counters.clients_disconnected--;
+        }
+    }
+}
+
+static void
+engine_snapshot_stats (BdEngine *engine)
+{
+  engine->counters.uptime_s = (g_get_monotonic_time () - engine->started_us) / G_USEC_PER_SEC;
+  engine->counters.subscriptions = bd_trie_get_size (engine->subs);
+  engine->counters.retained_messages = bd_topic_tree_get_size (engine->retained);
+
+  g_mutex_lock (&engine->stats_lock);
+  engine->stats = engine->counters;
+  g_mutex_unlock (&engine->stats_lock);
+}
+
+static gboolean
+engine_tick_cb (gpointer user_data)
+{
+  BdEngine *engine = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  _bd_engine_check_keepalives (engine, now);
+  engine_expire_sessions (engine, now);
+  engine_update_rates (engine, 1.0);
+  engine_snapshot_stats (engine);
+
+  if (engine->config->sys_interval > 0 &&
+      ++engine->sys_tick >= engine->config->sys_interval)
+    {
+      engine->sys_tick = 0;
+      engine_publish_sys (engine, FALSE);
+    }
+
+  engine_end_turn (engine);
+  return G_SOURCE_CONTINUE;
+}
+
+/* -------------------------------------------------------------------- $SYS */
+
+static void
+sys_publish (BdEngine   *engine,
+             const char *topic,
+             const char *value,
+             gboolean    force)
+{
+  const char *last = g_hash_table_lookup (engine->sys_last, topic);
+  g_autoptr(BdMessage) message = NULL;
+  g_autoptr(GBytes) payload = NULL;
+
+  /* Like Mosquitto, publish a figure only when it changed, so a quiet broker
+   * stays quiet; the values are retained, so late subscribers see them all. */
+  if (!force && g_strcmp0 (last, value) == 0)
+    return;
+  g_hash_table_insert (engine->sys_last, g_strdup (topic), g_strdup (value));
+
+  payload = g_bytes_new (value, strlen (value));
+  message = bd_message_new (topic, payload, 0, TRUE, NULL);
+  message->from_sys = TRUE;
+  _bd_engine_route (engine, message, NULL);
+}
+
+static void
+sys_publish_u64 (BdEngine   *engine,
+                 const char *topic,
+                 guint64     value,
+                 gboolean    force)
+{
+  char buf[32];
+
+  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, value);
+  sys_publish (engine, topic, buf, force);
+}
+
+static void
+sys_publish_load (BdEngine   *engine,
+                  const char *topic,
+                  double      value,
+                  gboolean    force)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (buf, sizeof buf, "%.2f", value);
+  sys_publish (engine, topic, buf, force);
+}
+
+static void
+engine_publish_sys (BdEngine *engine,
+                    gboolean  force)
+{
+  const BdEngineStats *c = &engine->counters;
+  char buf[64];
+
+  engine_snapshot_stats (engine);
+
+  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT " seconds", c->uptime_s);
+  sys_publish (engine, "$SYS/broker/uptime", buf, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/connected", c->clients_connected, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/active", c->clients_connected, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/disconnected", c->clients_disconnected, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/inactive", c->clients_disconnected, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/total",
+                   c->clients_connected + c->clients_disconnected, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/maximum", c->clients_maximum, force);
+  sys_publish_u64 (engine, "$SYS/broker/messages/received", c->messages_received, force);
+  sys_publish_u64 (engine, "$SYS/broker/messages/sent", c->messages_sent, force);
+  sys_publish_u64 (engine, "$SYS/broker/messages/stored",
+                   c->retained_messages + c->queued_messages + c->inflight_messages, force);
+  sys_publish_u64 (engine, "$SYS/broker/store/messages/count",
+                   c->retained_messages + c->queued_messages + c->inflight_messages, force);
+  sys_publish_u64 (engine, "$SYS/broker/publish/messages/received", c->publish_received, force);
+  sys_publish_u64 (engine, "$SYS/broker/publish/messages/sent", c->publish_sent, force);
+  sys_publish_u64 (engine, "$SYS/broker/publish/messages/dropped", c->publish_dropped, force);
+  sys_publish_u64 (engine, "$SYS/broker/bytes/received", c->bytes_received, force);
+  sys_publish_u64 (engine, "$SYS/broker/bytes/sent", c->bytes_sent, force);
+  sys_publish_u64 (engine, "$SYS/broker/subscriptions/count", c->subscriptions, force);
+  sys_publish_u64 (engine, "$SYS/broker/retained messages/count", c->retained_messages, force);
+  sys_publish_load (engine, "$SYS/broker/load/messages/received/1min", engine->rate_load[0], force);
+  sys_publish_load (engine, "$SYS/broker/load/messages/sent/1min", engine->rate_load[1], force);
+  sys_publish_load (engine, "$SYS/broker/load/bytes/received/1min", engine->rate_load[2], force);
+  sys_publish_load (engine, "$SYS/broker/load/bytes/sent/1min", engine->rate_load[3], force);
+}
+
+/* ---------------------------------------------------------------- routing */
+
+static void
+route_match_cb (const char    *filter,
+                gconstpointer  key,
+                gpointer       value,
+                gpointer       user_data)
+{
+  BdEngine *engine = user_data;
+  BdSession *session = (BdSession *) key;
+  BdSubscription *sub = value;
+
+  /* Overlapping subscriptions of one session: deliver once, at the highest
+   * QoS granted among them [MQTT-3.3.5-1]. */
+  if (session->route_gen != engine->route_gen)
+    {
+      session->route_gen = engine->route_gen;
+      session->route_qos = sub->qos;
+      session->route_retain_as_published = sub->retain_as_published;
+      g_ptr_array_add (engine->route_targets, session);
+    }
+  else
+    {
+      session->route_qos = MAX (session->route_qos, sub->qos);
+      session->route_retain_as_published |= sub->retain_as_published;
+    }
+}
+
+static void
+tap_match_cb (const char    *filter,
+              gconstpointer  key,
+              gpointer       value,
+              gpointer       user_data)
+{
+  BdTap *tap = value;
+
+  tap->func (user_data, tap->user_data);
+}
+
+void
+_bd_engine_route (BdEngine  *engine,
+                  BdMessage *message,
+                  BdSession *publisher)
+{
+  const char *topic = message->topic;
+
+  if (message->retain)
+    {
+      /* A retained message with an empty payload clears the topic's retained
+       * message and is not itself stored [MQTT-3.3.1-10][MQTT-3.3.1-11]. */
+      if (g_bytes_get_size (message->payload) == 0)
+        bd_topic_tree_remove (engine->retained, topic);
+      else
+        bd_topic_tree_set (engine->retained, topic, bd_message_ref (message));
+    }
+
+  engine->route_gen++;
+  g_ptr_array_set_size (engine->route_targets, 0);
+  bd_trie_match (engine->subs, topic, route_match_cb, engine);
+
+  for (guint i = 0; i < engine->route_targets->len; i++)
+    {
+      BdSession *session = g_ptr_array_index (engine->route_targets, i);
+      guint8 qos = MIN (message->qos, session->route_qos);
+
+      if (engine->auth != NULL && bd_auth_has_acl (engine->auth) &&
+          !bd_auth_acl_check (engine->auth, session->client_id, session->username,
+                              topic, BD_ACL_READ))
+        continue;
+
+      /* Forwarded because of a subscription: RETAIN is cleared
+       * [MQTT-3.3.1-9], unless an MQTT 5 subscriber asked for it as published. */
+      _bd_session_deliver (session, message, qos,
+                           message->retain && session->route_retain_as_published);
+    }
+
+  bd_trie_match (engine->taps, topic, tap_match_cb, message);
+}
+
+/* --------------------------------------------------------------- lifecycle */
+
+static void
+session_table_free (gpointer data)
+{
+  _bd_session_free (data);
+}
+
+static void
+tap_free (gpointer data)
+{
+  BdTap *tap = data;
+
+  if (tap->notify != NULL)
+    tap->notify (tap->user_data);
+  g_free (tap->filter);
+  g_free (tap);
+}
+
+BdEngine *
+bd_engine_new (BdBrokerConfig *config)
+{
+  BdEngine *engine;
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  engine = g_new0 (BdEngine, 1);
+  g_atomic_ref_count_init (&engine->ref_count);
+  engine->config = config;
+  engine->epfd = -1;
+  engine->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) listener_free);
+  engine->dirty = g_ptr_array_new ();
+  engine->doomed = g_ptr_array_new ();
+  engine->route_targets = g_ptr_array_new ();
+  engine->scratch = g_byte_array_new ();
+  engine->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, session_table_free);
+  /* Subscription values are owned by their session's table; the trie borrows. */
+  engine->subs = bd_trie_new (NULL);
+  engine->taps = bd_trie_new (tap_free);
+  engine->tap_ids = g_hash_table_new (NULL, NULL);
+  engine->retained = bd_topic_tree_new ((GDestroyNotify) bd_message_unref);
+  engine->sys_last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  engine->context = g_main_context_new ();
+  engine->loop = g_main_loop_new (engine->context, FALSE);
+  g_mutex_init (&engine->stats_lock);
+  g_mutex_init (&engine->taps_lock);
+  g_mutex_init (&engine->start_lock);
+  g_cond_init (&engine->start_cond);
+
+  return engine;
+}
+
+BdEngine *
+bd_engine_ref (BdEngine *engine)
+{
+  g_atomic_ref_count_inc (&engine->ref_count);
+  return engine;
+}
+
+void
+bd_engine_unref (BdEngine *engine)
+{
+  if (!g_atomic_ref_count_dec (&engine->ref_count))
+    return;
+
+  bd_engine_stop (engine);
+
+  /* Sessions first: they unlink their subscriptions from the trie. */
+  g_hash_table_destroy (engine->sessions);
+  bd_trie_free (engine->subs);
+  bd_trie_free (engine->taps);
+  g_hash_table_destroy (engine->tap_ids);
+  bd_topic_tree_free (engine->retained);
+  g_hash_table_destroy (engine->sys_last);
+  g_ptr_array_unref (engine->listeners);
+  g_ptr_array_unref (engine->dirty);
+  g_ptr_array_unref (engine->doomed);
+  g_ptr_array_unref (engine->route_targets);
+  g_byte_array_unref (engine->scratch);
+  g_clear_pointer (&engine->auth, bd_auth_free);
+  g_main_loop_unref (engine->loop);
+  g_main_context_unref (engine->context);
+  g_mutex_clear (&engine->stats_lock);
+  g_mutex_clear (&engine->taps_lock);
+  g_mutex_clear (&engine->start_lock);
+  g_cond_clear (&engine->start_cond);
+  g_free (engine->read_buf);
+  g_free (engine->data_dir);
+  bd_broker_config_free (engine->config);
+  g_free (engine);
+}
+
+const BdBrokerConfig *
+bd_engine_get_config (BdEngine *engine)
+{
+  return engine->config;
+}
+
+void
+bd_engine_set_data_dir (BdEngine   *engine,
+                        const char *data_dir)
+{
+  g_return_if_fail (!engine->running);
+
+  g_free (engine->data_dir);
+  engine->data_dir = g_strdup (data_dir);
+}
+
+static gpointer
+engine_thread_func (gpointer data)
+{
+  BdEngine *engine = data;
+
+  /* Pushed before anything creates a source, so every source and GTask of the
+   * engine attaches to its own context, never to the GTK one (STYLE §8). */
+  g_main_context_push_thread_default (engine->context);
+
+  g_mutex_lock (&engine->start_lock);
+  g_cond_signal (&engine->start_cond);
+  g_mutex_unlock (&engine->start_lock);
+
+  g_main_loop_run (engine->loop);
+
+  g_main_context_pop_thread_default (engine->context);
+  return NULL;
+}
+
+static gboolean
+engine_load_auth (BdEngine *engine,
+                  GError  **error)
+{
+  const BdBrokerConfig *config = engine->config;
+
+  if (config->password_file == NULL && config->acl_file == NULL)
+    return TRUE;
+
+  engine->auth = bd_auth_new ();
+  if (config->password_file != NULL &&
+      !bd_auth_load_password_file (engine->auth, config->password_file, error))
+    return FALSE;
+  if (config->acl_file != NULL &&
+      !bd_auth_load_acl_file (engine->auth, config->acl_file, error))
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+bd_engine_start (BdEngine *engine,
+                 GError  **error)
+{
+  BdEpollSource *epoll_source;
+
+  g_return_val_if_fail (!engine->running, FALSE);
+
+  if (!engine_load_auth (engine, error))
+    return FALSE;
+
+  engine->epfd = epoll_create1 (EPOLL_CLOEXEC);
+  if (engine->epfd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
+                   "epoll_create1: %s", g_strerror (saved));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < engine->config->listeners->len; i++)
+    {
+      BdListenerConfig *config = g_ptr_array_index (engine->config->listeners, i);
+      BdListener *listener = NULL;
+
+      if (config->protocol != BD_LISTENER_MQTT)
+        {
+          g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
+                       "%s:%u: listener %u: WebSocket listeners are not supported yet",
+                       config->source_file ? config->source_file : "config",
+                       config->source_line, config->port);
+          return FALSE;
+        }
+      if (config->certfile != NULL || config->keyfile != NULL)
+        {
+          g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
+                       "%s:%u: listener %u: TLS listeners are not supported yet",
+                       config->source_file ? config->source_file : "config",
+                       config->source_line, config->port);
+          return FALSE;
+        }
+      if (!listener_bind (engine, config, &listener, error))
+        return FALSE;
+      g_ptr_array_add (engine->listeners, listener);
+      _bd_engine_epoll_add (engine, listener->fd, listener, EPOLLIN);
+    }
+
+  engine->read_buf = g_malloc (READ_BUF_SIZE);
+  engine->started_us = g_get_monotonic_time ();
+  engine->started_real_us = g_get_real_time ();
+
+  epoll_source = (BdEpollSource *) g_source_new (&epoll_source_funcs, sizeof (BdEpollSource));
+  epoll_source->engine = engine;
+  epoll_source->tag = g_source_add_unix_fd ((GSource *) epoll_source, engine->epfd, G_IO_IN);
+  g_source_set_static_name ((GSource *) epoll_source, "[brokerdesk] network");
+  engine->epoll_source = (GSource *) epoll_source;
+  g_source_attach (engine->epoll_source, engine->context);
+
+  engine->tick_source = g_timeout_source_new_seconds (1);
+  g_source_set_callback (engine->tick_source, engine_tick_cb, engine, NULL);
+  g_source_set_static_name (engine->tick_source, "[brokerdesk] tick");
+  g_source_attach (engine->tick_source, engine->context);
+
+  if (engine->config->sys_interval > 0)
+    {
+      g_autofree char *version = g_strdup_printf ("%s %s", PACKAGE_NAME, PACKAGE_VERSION);
+
+      /* Routed before the thread starts: nobody else touches the engine yet. */
+      sys_publish (engine, "$SYS/broker/version", version, TRUE);
+      engine_publish_sys (engine, TRUE);
+    }
+
+  engine->running = TRUE;
+  g_mutex_lock (&engine->start_lock);
+  engine->thread = g_thread_new ("brokerdesk-engine", engine_thread_func, engine);
+  g_cond_wait (&engine->start_cond, &engine->start_lock);
+  g_mutex_unlock (&engine->start_lock);
+
+  for (guint i = 0; i < engine->listeners->len; i++)
+    {
+      BdListener *listener = g_ptr_array_index (engine->listeners, i);
+      const char *address = listener->address;
+
+      /* Tests and scripts wait for this line, and read the port from it when
+       * the configuration asked for port 0. */
+      if (strchr (address, ':') != NULL)
+        g_message ("Listening on [%s]:%u (mqtt)", address, listener->port);
+      else
+        g_message ("Listening on %s:%u (mqtt)", address, listener->port);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+engine_shutdown_cb (gpointer data)
+{
+  BdEngine *engine = data;
+  GList *l;
+
+  while ((l = engine->connections.head) != NULL)
+    {
+      BdConnection *conn = l->data;
+
+      /* Shutting down is not the client's fault: no will. */
+      g_clear_pointer (&conn->will, bd_message_unref);
+      _bd_connection_close (conn, "broker shutting down");
+    }
+  engine_end_turn (engine);
+  g_main_loop_quit (engine->loop);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bd_engine_stop (BdEngine *engine)
+{
+  if (!engine->running)
+    return;
+
+  g_main_context_invoke (engine->context, engine_shutdown_cb, engine);
+  g_thread_join (engine->thread);
+  engine->thread = NULL;
+  engine->running = FALSE;
+
+  g_source_destroy (engine->epoll_source);
+  g_clear_pointer (&engine->epoll_source, g_source_unref);
+  g_source_destroy (engine->tick_source);
+  g_clear_pointer (&engine->tick_source, g_source_unref);
+  g_ptr_array_set_size (engine->listeners, 0);
+  if (engine->epfd >= 0)
+    close (engine->epfd);
+  engine->epfd = -1;
+}
+
+guint16
+bd_engine_get_port (BdEngine *engine,
+                    guint     listener_index)
+{
+  BdListener *listener;
+
+  g_return_val_if_fail (listener_index < engine->listeners->len, 0);
+
+  listener = g_ptr_array_index (engine->listeners, listener_index);
+  return listener->port;
+}
+
+guint
+bd_engine_get_n_listeners (BdEngine *engine)
+{
+  return engine->listeners->len;
+}
+
+void
+bd_engine_get_stats (BdEngine      *engine,
+                     BdEngineStats *stats)
+{
+  g_mutex_lock (&engine->stats_lock);
+  *stats = engine->stats;
+  g_mutex_unlock (&engine->stats_lock);
+}
+
+/* -------------------------------------------------- calls from other threads */
+
+typedef struct
+{
+  BdEngine *engine;
+  BdTap    *tap;
+  guint     tap_id;
+} TapCall;
+
+static gboolean
+add_tap_cb (gpointer data)
+{
+  TapCall *call = data;
+
+  g_hash_table_insert (call->engine->tap_ids, GUINT_TO_POINTER (call->tap->id), call->tap);
+  bd_trie_insert (call->engine->taps, call->tap->filter, call->tap, call->tap);
+  call->tap = NULL;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+tap_call_free (gpointer data)
+{
+  TapCall *call = data;
+
+  if (call->tap != NULL)
+    tap_free (call->tap);
+  bd_engine_unref (call->engine);
+  g_free (call);
+}
+
+guint
+bd_engine_add_tap (BdEngine       *engine,
+                   const char     *filter,
+                   BdTapFunc       func,
+                   gpointer        user_data,
+                   GDestroyNotify  notify)
+{
+  TapCall *call;
+  BdTap *tap;
+
+  g_return_val_if_fail (bd_topic_filter_is_valid (filter), 0);
+  g_return_val_if_fail (func != NULL, 0);
+
+  tap = g_new0 (BdTap, 1);
+  tap->filter = g_strdup (filter);
+  tap->func = func;
+  tap->user_data = user_data;
+  tap->notify = notify;
+  g_mutex_lock (&engine->taps_lock);
+  tap->id = ++engine->next_tap_id;
+  g_mutex_unlock (&engine->taps_lock);
+
+  call = g_new0 (TapCall, 1);
+  call->engine = bd_engine_ref (engine);
+  call->tap = tap;
+  call->tap_id = tap->id;
+  g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, add_tap_cb, call, tap_call_free);
+  return tap->id;
+}
+
+static gboolean
+remove_tap_cb (gpointer data)
+{
+  TapCall *call = data;
+  BdTap *tap = g_hash_table_lookup (call->engine->tap_ids, GUINT_TO_POINTER (call->tap_id));
+
+  if (tap != NULL)
+    {
+      g_hash_table_remove (call->engine->tap_ids, GUINT_TO_POINTER (call->tap_id));
+      bd_trie_remove (call->engine->taps, tap->filter, tap);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+void
+bd_engine_remove_tap (BdEngine *engine,
+                      guint     tap_id)
+{
+  TapCall *call;
+
+  g_return_if_fail (tap_id > 0);
+
+  call = g_new0 (TapCall, 1);
+  call->engine = bd_engine_ref (engine);
+  call->tap_id = tap_id;
+  g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, remove_tap_cb, call, tap_call_free);
+}
+
+typedef struct
+{
+  BdEngine  *engine;
+  BdMessage *message;
+} PublishCall;
+
+static gboolean
+publish_cb (gpointer data)
+{
+  PublishCall *call = data;
+
+  call->engine->counters.publish_received++;
+  _bd_engine_route (call->engine, call->message, NULL);
+  engine_end_turn (call->engine);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+publish_call_free (gpointer data)
+{
+  PublishCall *call = data;
+
+  bd_message_unref (call->message);
+  bd_engine_unref (call->engine);
+  g_free (call);
+}
+
+void
+bd_engine_publish (BdEngine  *engine,
+                   BdMessage *message)
+{
+  PublishCall *call;
+
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (bd_topic_name_is_valid (message->topic));
+
+  call = g_new0 (PublishCall, 1);
+  call->engine = bd_engine_ref (engine);
+  call->message = bd_message_ref (message);
+  g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, publish_cb, call, publish_call_free);
+}
+
+typedef struct
+{
+  BdEngine   *engine;
+  const char *filter;
+  GPtrArray  *result;
+  gboolean    done;
+  GMutex      lock;
+  GCond       cond;
+} RetainedCall;
+
+static void
+collect_retained_cb (const char *topic,
+                     gpointer    value,
+                     gpointer    user_data)
+{
+  g_ptr_array_add (user_data, bd_message_ref (value));
+}
+
+static int
+compare_topics (gconstpointer a,
+                gconstpointer b)
+{
+  const BdMessage *ma = *(BdMessage * const *) a;
+  const BdMessage *mb = *(BdMessage * const *) b;
+
+  return strcmp (ma->topic, mb->topic);
+}
+
+static gboolean
+dup_retained_cb (gpointer data)
+{
+  RetainedCall *call = data;
+
+  bd_topic_tree_match (call->engine->retained, call->filter, collect_retained_cb, call->result);
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+  return G_SOURCE_REMOVE;
+}
+
+GPtrArray *
+bd_engine_dup_retained (BdEngine   *engine,
+                        const char *filter)
+{
+  RetainedCall call = { engine, filter, NULL, FALSE };
+
+  g_return_val_if_fail (bd_topic_filter_is_valid (filter), NULL);
+
+  call.result = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+  if (!engine->running)
+    {
+      bd_topic_tree_match (engine->retained, filter, collect_retained_cb, call.result);
+    }
+  else
+    {
+      g_mutex_init (&call.lock);
+      g_cond_init (&call.cond);
+      g_main_context_invoke (engine->context, dup_retained_cb, &call);
+      g_mutex_lock (&call.lock);
+      while (!call.done)
+        g_cond_wait (&call.cond, &call.lock);
+      g_mutex_unlock (&call.lock);
+      g_mutex_clear (&call.lock);
+      g_cond_clear (&call.cond);
+    }
+  g_ptr_array_sort (call.result, compare_topics);
+  return call.result;
+}

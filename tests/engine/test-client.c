@@ -1,0 +1,191 @@
+/* test-client.c — a small blocking MQTT client for engine tests
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "test-client.h"
+
+struct _TestClient
+{
+  GSocketConnection *connection;
+  GInputStream      *in;
+  GOutputStream     *out;
+  guint16            next_id;
+};
+
+BdEngine *
+test_engine_start (const char *config_text)
+{
+  g_autoptr(GError) error = NULL;
+  BdBrokerConfig *config = bd_broker_config_new ();
+  g_autofree char *text = g_strdup_printf ("listener 0 127.0.0.1\nallow_anonymous true\n%s\n",
+                                           config_text ? config_text : "");
+  BdEngine *engine;
+
+  g_assert_true (bd_broker_config_parse (config, "test.conf", text, &error));
+  g_assert_no_error (error);
+  bd_broker_config_finish (config);
+  engine = bd_engine_new (config);
+  g_assert_true (bd_engine_start (engine, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (bd_engine_get_port (engine, 0), >, 0);
+  return engine;
+}
+
+static void
+read_exactly (TestClient *client,
+              guint8     *buf,
+              gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+  gsize got = 0;
+
+  g_assert_true (g_input_stream_read_all (client->in, buf, len, &got, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (got, ==, len);
+}
+
+void
+test_client_read (TestClient   *client,
+                  BdMqttPacket *packet)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  BdMqttFrame frame;
+  guint8 byte;
+
+  /* Byte by byte until the fixed header is complete, then the body. */
+  for (;;)
+    {
+      BdMqttFrameStatus status;
+
+      read_exactly (client, &byte, 1);
+      g_byte_array_append (data, &byte, 1);
+      status = bd_mqtt_frame_parse (data->data, data->len, &frame, &error);
+      g_assert_no_error (error);
+      if (status == BD_MQTT_FRAME_COMPLETE || frame.header_length > 0)
+        break;
+    }
+  g_byte_array_set_size (data, frame.header_length + frame.remaining_length);
+  if (frame.remaining_length > 0)
+    read_exactly (client, data->data + frame.header_length, frame.remaining_length);
+
+  g_assert_true (bd_mqtt_decode (BD_MQTT_V311, &frame, data->data + frame.header_length,
+                                 frame.remaining_length, packet, &error));
+  g_assert_no_error (error);
+}
+
+void
+test_client_send (TestClient   *client,
+                  BdMqttPacket *packet)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+
+  g_assert_true (bd_mqtt_encode (BD_MQTT_V311, packet, data, &error));
+  g_assert_true (g_output_stream_write_all (client->out, data->data, data->len, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+TestClient *
+test_client_connect (guint16     port,
+                     const char *client_id,
+                     gboolean    clean)
+{
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  TestClient *client = g_new0 (TestClient, 1);
+  BdMqttPacket packet = { .type = BD_MQTT_CONNECT };
+
+  client->connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (client->connection), 5);
+  client->in = g_io_stream_get_input_stream (G_IO_STREAM (client->connection));
+  client->out = g_io_stream_get_output_stream (G_IO_STREAM (client->connection));
+  client->next_id = 1;
+
+  packet.connect.version = BD_MQTT_V311;
+  packet.connect.protocol_name = (char *) "MQTT";
+  packet.connect.protocol_level = 4;
+  packet.connect.clean_start = clean;
+  packet.connect.keep_alive = 60;
+  packet.connect.client_id = (char *) client_id;
+  test_client_send (client, &packet);
+
+  test_client_read (client, &packet);
+  g_assert_cmpint (packet.type, ==, BD_MQTT_CONNACK);
+  g_assert_cmpuint (packet.connack.reason_code, ==, 0);
+  bd_mqtt_packet_clear (&packet);
+  return client;
+}
+
+void
+test_client_free (TestClient *client)
+{
+  g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
+  g_object_unref (client->connection);
+  g_free (client);
+}
+
+gboolean
+test_client_wait_closed (TestClient *client)
+{
+  guint8 byte;
+  gssize n = g_input_stream_read (client->in, &byte, 1, NULL, NULL);
+
+  return n <= 0;
+}
+
+void
+test_client_subscribe (TestClient *client,
+                       const char *filter,
+                       guint8      qos)
+{
+  BdMqttSubscription sub = { .filter = (char *) filter, .qos = qos };
+  BdMqttPacket packet = { .type = BD_MQTT_SUBSCRIBE };
+  guint16 id = client->next_id++;
+
+  packet.flags = 0x2;
+  packet.subscribe.packet_id = id;
+  packet.subscribe.subscriptions = &sub;
+  packet.subscribe.n_subscriptions = 1;
+  test_client_send (client, &packet);
+
+  test_client_read (client, &packet);
+  g_assert_cmpint (packet.type, ==, BD_MQTT_SUBACK);
+  g_assert_cmpuint (packet.suback.packet_id, ==, id);
+  g_assert_cmpuint (packet.suback.n_reason_codes, ==, 1);
+  g_assert_cmpuint (packet.suback.reason_codes[0], ==, qos);
+  bd_mqtt_packet_clear (&packet);
+}
+
+void
+test_client_publish (TestClient *client,
+                     const char *topic,
+                     const char *payload,
+                     guint8      qos,
+                     gboolean    retain)
+{
+  BdMqttPacket packet = { .type = BD_MQTT_PUBLISH };
+  g_autoptr(GBytes) bytes = g_bytes_new (payload, strlen (payload));
+
+  packet.publish.topic = (char *) topic;
+  packet.publish.payload = bytes;
+  packet.publish.qos = qos;
+  packet.publish.retain = retain;
+  packet.publish.packet_id = qos > 0 ? client->next_id++ : 0;
+  test_client_send (client, &packet);
+
+  if (qos == 1)
+    {
+      test_client_read (client, &packet);
+      g_assert_cmpint (packet.type, ==, BD_MQTT_PUBACK);
+      bd_mqtt_packet_clear (&packet);
+    }
+  g_assert_cmpint (qos, <, 2);
+}

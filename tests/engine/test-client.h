@@ -1,0 +1,46 @@
+/* test-client.h — a small blocking MQTT client for engine tests
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Talks to the engine over a real loopback socket with the project's codec.
+ * Every read has a timeout, so a broken broker fails a test instead of
+ * hanging it.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "bd-engine.h"
+
+G_BEGIN_DECLS
+
+typedef struct _TestClient TestClient;
+
+/* Starts an engine on 127.0.0.1, port 0, with the given extra config text. */
+BdEngine   *test_engine_start        (const char   *config_text);
+
+TestClient *test_client_connect      (guint16       port,
+                                      const char   *client_id,
+                                      gboolean      clean);
+void        test_client_free         (TestClient   *client);
+void        test_client_send         (TestClient   *client,
+                                      BdMqttPacket *packet);
+/* Reads the next packet (timeout 5 s); fails the test on timeout. */
+void        test_client_read         (TestClient   *client,
+                                      BdMqttPacket *packet);
+/* TRUE when the broker closed the connection within 5 s. */
+gboolean    test_client_wait_closed  (TestClient   *client);
+void        test_client_subscribe    (TestClient   *client,
+                                      const char   *filter,
+                                      guint8        qos);
+void        test_client_publish      (TestClient   *client,
+                                      const char   *topic,
+                                      const char   *payload,
+                                      guint8        qos,
+                                      gboolean      retain);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestClient, test_client_free)
+
+G_END_DECLS

@@ -1,0 +1,203 @@
+/* test-engine.c — the engine's in-process API: taps, publish, retained, stats
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A real engine on its own thread and a loopback port; a real socket client.
+ * Wire-level conformance is tested with clients nobody here wrote
+ * (tests/broker); this file covers what only in-process code can see.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "test-client.h"
+
+typedef struct
+{
+  GAsyncQueue *queue;   /* BdMessage* received by the tap, on the engine thread */
+  gint         notified;
+} TapRecord;
+
+static void
+record_tap_cb (BdMessage *message,
+               gpointer   user_data)
+{
+  TapRecord *record = user_data;
+
+  /* Taps run on the engine thread and must not block: take a ref and queue. */
+  g_async_queue_push (record->queue, bd_message_ref (message));
+}
+
+static void
+record_notify_cb (gpointer user_data)
+{
+  TapRecord *record = user_data;
+
+  g_atomic_int_inc (&record->notified);
+}
+
+static BdMessage *
+record_pop (TapRecord *record)
+{
+  BdMessage *message = g_async_queue_timeout_pop (record->queue, 5 * G_USEC_PER_SEC);
+
+  g_assert_nonnull (message);
+  return message;
+}
+
+static void
+assert_message (BdMessage  *message,
+                const char *topic,
+                const char *payload)
+{
+  gsize len;
+  const guint8 *data = bd_message_get_payload (message, &len);
+
+  g_assert_cmpstr (message->topic, ==, topic);
+  g_assert_cmpmem (data, len, payload, strlen (payload));
+}
+
+static void
+test_tap_sees_client_publish (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start (NULL);
+  TapRecord record = { g_async_queue_new_full ((GDestroyNotify) bd_message_unref), 0 };
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(BdMessage) first = NULL;
+  g_autoptr(BdMessage) second = NULL;
+  guint tap;
+
+  tap = bd_engine_add_tap (engine, "plant/+/temperature", record_tap_cb, &record, record_notify_cb);
+  g_assert_cmpuint (tap, >, 0);
+
+  client = test_client_connect (bd_engine_get_port (engine, 0), "sensor-1", TRUE);
+  /* QoS 1: the PUBACK proves the broker routed the message before we look. */
+  test_client_publish (client, "plant/line1/temperature", "21.5", 1, FALSE);
+  test_client_publish (client, "plant/line1/humidity", "40", 1, FALSE);
+  test_client_publish (client, "plant/line2/temperature", "22.0", 1, TRUE);
+
+  first = record_pop (&record);
+  assert_message (first, "plant/line1/temperature", "21.5");
+  g_assert_cmpuint (first->qos, ==, 1);
+  g_assert_false (first->retain);
+  g_assert_cmpstr (first->publisher_id, ==, "sensor-1");
+
+  /* The humidity reading does not match the tap's filter. */
+  second = record_pop (&record);
+  assert_message (second, "plant/line2/temperature", "22.0");
+  g_assert_true (second->retain);
+
+  bd_engine_remove_tap (engine, tap);
+  bd_engine_stop (engine);
+  g_assert_cmpint (g_atomic_int_get (&record.notified), ==, 1);
+  g_assert_cmpint (g_async_queue_length (record.queue), ==, 0);
+  g_async_queue_unref (record.queue);
+}
+
+static void
+test_tap_dollar_topics (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start (NULL);
+  TapRecord all = { g_async_queue_new_full ((GDestroyNotify) bd_message_unref), 0 };
+  TapRecord sys = { g_async_queue_new_full ((GDestroyNotify) bd_message_unref), 0 };
+  g_autoptr(BdMessage) from_all = NULL;
+  g_autoptr(BdMessage) from_sys = NULL;
+  g_autoptr(BdMessage) marker = bd_message_new ("plant/marker", NULL, 0, FALSE, NULL);
+  g_autoptr(BdMessage) sys_message = bd_message_new ("$SYS/test", NULL, 0, FALSE, NULL);
+
+  /* [MQTT-4.7.2-1]: "#" does not match topics starting with "$". */
+  bd_engine_add_tap (engine, "#", record_tap_cb, &all, NULL);
+  bd_engine_add_tap (engine, "$SYS/#", record_tap_cb, &sys, NULL);
+  bd_engine_publish (engine, sys_message);
+  bd_engine_publish (engine, marker);
+
+  from_all = record_pop (&all);
+  g_assert_cmpstr (from_all->topic, ==, "plant/marker");
+  from_sys = record_pop (&sys);
+  g_assert_cmpstr (from_sys->topic, ==, "$SYS/test");
+
+  bd_engine_stop (engine);
+  g_async_queue_unref (all.queue);
+  g_async_queue_unref (sys.queue);
+}
+
+static void
+test_publish_reaches_subscriber (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start (NULL);
+  g_autoptr(TestClient) client = test_client_connect (bd_engine_get_port (engine, 0), "console", TRUE);
+  g_autoptr(GBytes) payload = g_bytes_new_static ("ON", 2);
+  g_autoptr(BdMessage) message = bd_message_new ("plant/relay/k3/set", payload, 1, FALSE, NULL);
+  BdMqttPacket packet;
+
+  test_client_subscribe (client, "plant/relay/+/set", 1);
+  bd_engine_publish (engine, message);
+
+  test_client_read (client, &packet);
+  g_assert_cmpint (packet.type, ==, BD_MQTT_PUBLISH);
+  g_assert_cmpstr (packet.publish.topic, ==, "plant/relay/k3/set");
+  g_assert_cmpuint (packet.publish.qos, ==, 1);
+  g_assert_cmpmem (g_bytes_get_data (packet.publish.payload, NULL),
+                   g_bytes_get_size (packet.publish.payload), "ON", 2);
+  bd_mqtt_packet_clear (&packet);
+}
+
+static void
+test_retained_copy (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
+  g_autoptr(GBytes) on = g_bytes_new_static ("ON", 2);
+  g_autoptr(BdMessage) a = bd_message_new ("plant/b/state", on, 0, TRUE, NULL);
+  g_autoptr(BdMessage) b = bd_message_new ("plant/a/state", on, 1, TRUE, NULL);
+  g_autoptr(BdMessage) clear = bd_message_new ("plant/b/state", NULL, 0, TRUE, NULL);
+  g_autoptr(GPtrArray) both = NULL;
+  g_autoptr(GPtrArray) one = NULL;
+
+  bd_engine_publish (engine, a);
+  bd_engine_publish (engine, b);
+  /* Calls to the engine are handled in order, so the copy sees both. */
+  both = bd_engine_dup_retained (engine, "plant/#");
+  g_assert_cmpuint (both->len, ==, 2);
+  g_assert_cmpstr (((BdMessage *) both->pdata[0])->topic, ==, "plant/a/state");
+  g_assert_cmpstr (((BdMessage *) both->pdata[1])->topic, ==, "plant/b/state");
+
+  /* An empty retained message clears the topic [MQTT-3.3.1-10]. */
+  bd_engine_publish (engine, clear);
+  one = bd_engine_dup_retained (engine, "plant/#");
+  g_assert_cmpuint (one->len, ==, 1);
+  g_assert_cmpstr (((BdMessage *) one->pdata[0])->topic, ==, "plant/a/state");
+}
+
+static void
+test_listen_conflict (void)
+{
+  g_autoptr(BdEngine) first = test_engine_start (NULL);
+  g_autofree char *text = g_strdup_printf ("listener %u 127.0.0.1\n", bd_engine_get_port (first, 0));
+  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+  g_autoptr(BdEngine) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (bd_broker_config_parse (config, "test.conf", text, &error));
+  bd_broker_config_finish (config);
+  second = bd_engine_new (g_steal_pointer (&config));
+  g_assert_false (bd_engine_start (second, &error));
+  g_assert_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN);
+  g_assert_nonnull (strstr (error->message, "Address already in use"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/tap/client-publish", test_tap_sees_client_publish);
+  g_test_add_func ("/engine/tap/dollar-topics", test_tap_dollar_topics);
+  g_test_add_func ("/engine/publish/reaches-subscriber", test_publish_reaches_subscriber);
+  g_test_add_func ("/engine/retained/copy", test_retained_copy);
+  g_test_add_func ("/engine/listen/conflict", test_listen_conflict);
+
+  return g_test_run ();
+}
