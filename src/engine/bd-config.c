@@ -1025,8 +1025,11 @@ handle_history_max_size (Parser           *parser,
     { 'K', G_GINT64_CONSTANT (1) << 10 },
     { 'k', G_GINT64_CONSTANT (1) << 10 },
     { 'M', G_GINT64_CONSTANT (1) << 20 },
+    { 'm', G_GINT64_CONSTANT (1) << 20 },
     { 'G', G_GINT64_CONSTANT (1) << 30 },
+    { 'g', G_GINT64_CONSTANT (1) << 30 },
     { 'T', G_GINT64_CONSTANT (1) << 40 },
+    { 't', G_GINT64_CONSTANT (1) << 40 },
   };
   gint64 size;
 

@@ -113,7 +113,7 @@ typedef struct
   char      *acl_file;
   gboolean   per_listener_settings;   /* FALSE */
 
-  guint      max_connections;         /* whole broker (max_connections outside a listener block); 0 = unlimited */
+  guint      max_connections;         /* whole broker (outside a listener block); 0 = unlimited */
   guint32    message_size_limit;      /* 0 = the protocol's maximum */
   guint32    max_packet_size;         /* 0 = the protocol's maximum */
   guint16    max_keepalive;           /* 65535 */
@@ -136,8 +136,9 @@ typedef struct
 
   gint64     persistent_client_expiration; /* seconds, 0 = never */
   guint      log_types;               /* bitmask of BD_LOG_TYPE_*, default error|warning|notice|information */
-  GPtrArray *log_dest;                /* of char*: "stderr", "stdout", "syslog", "file PATH", "topic";
-                                       * default {"stderr"}; empty after "log_dest none" */
+  GPtrArray *log_dest;                /* of char*: "stderr", "stdout", "syslog", "topic",
+                                       * "file PATH"; default {"stderr"}; empty after
+                                       * "log_dest none" */
   gboolean   log_timestamp;           /* TRUE */
   char      *log_timestamp_format;    /* strftime format; NULL = seconds since the epoch */
   gboolean   connection_messages;     /* stored; TRUE */

@@ -205,7 +205,9 @@ test_password_mosquitto_passwd (void)
       g_autoptr(GError) error = NULL;
       g_autofree char *path = g_build_filename (tmp_dir, "generated.passwd", NULL);
       g_autofree char *text = NULL;
-      const char *create[] = { tool, "-H", hashes[i], "-b", "-c", path, "sensor-7", "t0p $ecret", NULL };
+      const char *create[] = {
+        tool, "-H", hashes[i], "-b", "-c", path, "sensor-7", "t0p $ecret", NULL
+      };
       const char *add[] = { tool, "-H", hashes[i], "-b", path, "ops", "ünï €", NULL };
       int status;
 
