@@ -29,6 +29,13 @@ typedef enum
   BD_LISTENER_WEBSOCKETS,
 } BdListenerProtocol;
 
+typedef enum
+{
+  BD_SOCKET_DOMAIN_ANY,                /* IPv4 and IPv6, as available */
+  BD_SOCKET_DOMAIN_IPV4,
+  BD_SOCKET_DOMAIN_IPV6,
+} BdSocketDomain;
+
 typedef struct
 {
   guint16             port;            /* 0 = any free port (tests) */
@@ -36,6 +43,7 @@ typedef struct
   BdListenerProtocol  protocol;
   guint               max_connections; /* 0 = unlimited (mosquitto: -1) */
   char               *mount_point;     /* topic prefix, NULL for none */
+  BdSocketDomain      socket_domain;   /* stored; BD_SOCKET_DOMAIN_ANY */
   /* TLS (certfile + keyfile make it a TLS listener) */
   char               *cafile;
   char               *capath;
@@ -43,6 +51,16 @@ typedef struct
   char               *keyfile;
   gboolean            require_certificate;
   gboolean            use_identity_as_username;
+  /* Security settings of this listener. With per_listener_settings they come
+   * from the directives inside the listener's block; otherwise
+   * bd_broker_config_finish() copies the global ones here, so after finish()
+   * these are always the effective values for clients of this listener. */
+  char               *password_file;
+  char               *acl_file;
+  gboolean            allow_anonymous;
+  gboolean            allow_anonymous_set;
+  gboolean            allow_zero_length_clientid; /* TRUE */
+  char               *auto_id_prefix;  /* "auto-" after finish() */
   /* where the directive was, for error messages */
   char               *source_file;
   guint               source_line;
@@ -81,7 +99,11 @@ typedef struct
 typedef struct
 {
   GPtrArray *listeners;               /* of BdListenerConfig*, in file order */
-  gboolean   listeners_from_file;     /* a 'listener' or 'port' line was seen */
+  gboolean   listeners_from_file;     /* a 'listener' line or a default listener was configured */
+  /* The default listener ('port', 'bind_address', and listener options given
+   * before any 'listener' line, as in Mosquitto) while the file is read;
+   * bd_broker_config_finish() moves it to listeners[0]. NULL afterwards. */
+  BdListenerConfig *default_listener;
 
   gboolean   allow_anonymous;         /* default: TRUE only with no configured listener */
   gboolean   allow_anonymous_set;
@@ -91,11 +113,12 @@ typedef struct
   char      *acl_file;
   gboolean   per_listener_settings;   /* FALSE */
 
-  guint      max_connections;         /* 0 = unlimited */
+  guint      max_connections;         /* whole broker (outside a listener block); 0 = unlimited */
   guint32    message_size_limit;      /* 0 = the protocol's maximum */
   guint32    max_packet_size;         /* 0 = the protocol's maximum */
   guint16    max_keepalive;           /* 65535 */
   guint16    max_inflight_messages;   /* 20; 0 = unlimited */
+  guint64    max_inflight_bytes;      /* stored; 0 = unlimited */
   guint      max_queued_messages;     /* 1000; 0 = unlimited */
   guint64    max_queued_bytes;        /* 0 = unlimited */
   gboolean   queue_qos0_messages;     /* FALSE */
@@ -109,10 +132,17 @@ typedef struct
   char      *persistence_location;    /* directory; NULL = the data dir */
   char      *persistence_file;        /* "mosquitto.db" */
   guint      autosave_interval;       /* 1800 s */
+  gboolean   autosave_on_changes;     /* stored; FALSE */
 
   gint64     persistent_client_expiration; /* seconds, 0 = never */
   guint      log_types;               /* bitmask of BD_LOG_TYPE_*, default error|warning|notice|information */
-  GPtrArray *log_dest;                /* of char*: "stderr", "stdout", "syslog", "file PATH", "topic", "none" */
+  GPtrArray *log_dest;                /* of char*: "stderr", "stdout", "syslog", "topic",
+                                       * "file PATH"; default {"stderr"}; empty after
+                                       * "log_dest none" */
+  gboolean   log_timestamp;           /* TRUE */
+  char      *log_timestamp_format;    /* strftime format; NULL = seconds since the epoch */
+  gboolean   connection_messages;     /* stored; TRUE */
+  char      *pid_file;                /* stored; NULL */
 
   BdHistoryConfig history;
 } BdBrokerConfig;
@@ -152,5 +182,6 @@ gboolean bd_broker_config_parse (BdBrokerConfig  *config,
 void     bd_broker_config_finish (BdBrokerConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdBrokerConfig, bd_broker_config_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdListenerConfig, bd_listener_config_free)
 
 G_END_DECLS

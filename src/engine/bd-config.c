@@ -1,0 +1,1636 @@
+/* bd-config.c — reads mosquitto.conf syntax into a BdBrokerConfig
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The model follows Mosquitto 2.0's reader so an existing mosquitto.conf means
+ * the same thing here:
+ *
+ *  - One directive a line; a line whose first non-blank character is '#' is a
+ *    comment. A directive's values are separated by spaces or tabs; directives
+ *    that take a path or free text (password_file, log_timestamp_format, …)
+ *    take the rest of the line, so a path may contain spaces.
+ *  - Later lines override earlier ones, except for the repeatable ones
+ *    (log_type, log_dest, the history_* lists). As in Mosquitto, the first
+ *    log_type (log_dest) line of a load replaces the default set and later
+ *    lines add to it.
+ *  - 'listener PORT [ADDRESS]' opens a block: listener options after it apply
+ *    to that listener. Listener options given before any 'listener' line of
+ *    the same file, and 'port' / 'bind_address' anywhere, configure Mosquitto's
+ *    "default listener"; it is kept aside in config->default_listener and
+ *    bd_broker_config_finish() makes it the first listener. Each file (the
+ *    main one and every included one) starts outside any listener block, as in
+ *    Mosquitto.
+ *  - Security options (password_file, acl_file, allow_anonymous,
+ *    allow_zero_length_clientid, auto_id_prefix) are global, or belong to the
+ *    current listener when per_listener_settings is true.
+ *  - Two deliberate differences: 'max_connections' outside a listener block is
+ *    a limit for the whole broker (Mosquitto gives it to the default listener,
+ *    which is the same thing when that is the only listener), and a relative
+ *    include_dir is resolved against the directory of the file that names it
+ *    rather than the working directory.
+ *
+ * Anything that is not understood, or understood but not implemented, is an
+ * error "FILE:LINE: what is wrong": a broker that silently ignores a security
+ * or bridge directive would run with a configuration its operator did not write.
+ */
+
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include <gio/gio.h>
+
+#include "bd-config.h"
+
+/* MQTT limits [MQTT-1.5.5] (Variable Byte Integer): the largest remaining
+ * length is 268,435,455; a whole packet adds one fixed-header byte and up to
+ * four length bytes. */
+#define MQTT_MAX_PAYLOAD       268435455
+#define MQTT_MAX_PACKET        268435460
+/* Mosquitto refuses smaller packet limits: even a tiny PUBLISH needs them. */
+#define MIN_MAX_PACKET_SIZE    20
+#define DEFAULT_PORT           1883
+#define DEFAULT_AUTO_ID_PREFIX "auto-"
+
+G_STATIC_ASSERT (sizeof (guint) == 4);
+G_STATIC_ASSERT (sizeof (gboolean) == 4);
+
+G_DEFINE_QUARK (bd-config-error-quark, bd_config_error)
+
+/* State shared by the main file and the files it includes. */
+typedef struct
+{
+  gboolean log_types_set;    /* the first log_type line replaces the default */
+  gboolean log_dest_set;     /* the first log_dest line replaces the default */
+  gboolean security_seen;    /* per_listener_settings must come before these */
+} LoadState;
+
+typedef struct
+{
+  BdBrokerConfig   *config;
+  LoadState        *load;
+  const char       *name;      /* the file's name in messages */
+  const char       *dir;       /* for a relative include_dir; NULL = working directory */
+  guint             line;
+  guint             level;     /* 0 = the main file */
+  BdListenerConfig *listener;  /* block of this file's last 'listener' line */
+} Parser;
+
+typedef enum
+{
+  KIND_BOOL,          /* true | false, into a gboolean */
+  KIND_INT,           /* an integer in [min, max], into a field of @size bytes */
+  KIND_STRING,        /* the rest of the line, into a char* */
+  KIND_CUSTOM,        /* @func does the work */
+  KIND_IGNORED,       /* accepted and dropped (see the table for why) */
+} DirectiveKind;
+
+typedef enum
+{
+  SCOPE_GLOBAL,       /* a BdBrokerConfig field at @offset */
+  SCOPE_LISTENER,     /* a BdListenerConfig field at @listener_offset */
+  SCOPE_SECURITY,     /* global, or the listener's with per_listener_settings */
+} DirectiveScope;
+
+typedef struct _Directive Directive;
+
+/* @values are the line's space-separated values (at least one); @rest is the
+ * text after the directive's name, without surrounding blanks. */
+typedef gboolean (*DirectiveFunc) (Parser           *parser,
+                                   const Directive  *directive,
+                                   char            **values,
+                                   guint             n_values,
+                                   const char       *rest,
+                                   GError          **error);
+
+struct _Directive
+{
+  const char     *name;
+  DirectiveKind   kind;
+  DirectiveScope  scope;
+  gsize           offset;           /* into BdBrokerConfig */
+  gsize           listener_offset;  /* into BdListenerConfig */
+  guint8          size;             /* KIND_INT: the field's width */
+  gint64          min;              /* KIND_INT */
+  gint64          max;
+  const char     *expect;           /* KIND_INT: the accepted values, for messages */
+  guint           max_values;       /* 0 = no limit; KIND_STRING takes the rest */
+  const char     *what;             /* as in "listener: missing port" */
+  DirectiveFunc   func;             /* KIND_CUSTOM */
+};
+
+/* Helpers ---------------------------------------------------------------- */
+
+static gboolean G_GNUC_PRINTF (3, 4)
+parser_error (Parser      *parser,
+              GError     **error,
+              const char  *format,
+              ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE,
+               "%s:%u: %s", parser->name, parser->line, message);
+  return FALSE;
+}
+
+static void
+set_source (BdListenerConfig *listener,
+            Parser           *parser)
+{
+  g_free (listener->source_file);
+  listener->source_file = g_strdup (parser->name);
+  listener->source_line = parser->line;
+}
+
+static void
+replace_string (char       **field,
+                const char  *value)
+{
+  char *copy = g_strdup (value);
+
+  g_free (*field);
+  *field = copy;
+}
+
+static void
+store_int (gpointer field,
+           guint8   size,
+           gint64   value)
+{
+  switch (size)
+    {
+    case 1:
+      *(guint8 *) field = (guint8) value;
+      break;
+    case 2:
+      *(guint16 *) field = (guint16) value;
+      break;
+    case 4:
+      *(guint32 *) field = (guint32) value;
+      break;
+    case 8:
+      *(gint64 *) field = value;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Created on first use: it exists only if the file configures it. */
+static BdListenerConfig *
+ensure_default_listener (Parser *parser)
+{
+  BdBrokerConfig *config = parser->config;
+
+  if (config->default_listener == NULL)
+    {
+      config->default_listener = bd_listener_config_new (DEFAULT_PORT, NULL);
+      set_source (config->default_listener, parser);
+      config->listeners_from_file = TRUE;
+    }
+
+  return config->default_listener;
+}
+
+static BdListenerConfig *
+current_listener (Parser *parser)
+{
+  if (parser->listener != NULL)
+    return parser->listener;
+
+  return ensure_default_listener (parser);
+}
+
+/* Where a SCOPE_SECURITY value goes; @is_listener tells which offset to use. */
+static gpointer
+security_target (Parser   *parser,
+                 gboolean *is_listener)
+{
+  parser->load->security_seen = TRUE;
+
+  *is_listener = parser->config->per_listener_settings;
+  if (*is_listener)
+    return current_listener (parser);
+
+  return parser->config;
+}
+
+static gpointer
+directive_field (Parser          *parser,
+                 const Directive *directive)
+{
+  gboolean is_listener = FALSE;
+  gpointer base;
+
+  switch (directive->scope)
+    {
+    case SCOPE_GLOBAL:
+      base = parser->config;
+      break;
+    case SCOPE_LISTENER:
+      base = current_listener (parser);
+      is_listener = TRUE;
+      break;
+    case SCOPE_SECURITY:
+      base = security_target (parser, &is_listener);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  return (guint8 *) base + (is_listener ? directive->listener_offset : directive->offset);
+}
+
+static gboolean
+parse_bool (Parser          *parser,
+            const Directive *directive,
+            const char      *text,
+            gboolean        *value,
+            GError         **error)
+{
+  /* Exactly as Mosquitto: no yes/no, 1/0 or capitals. */
+  if (g_str_equal (text, "true"))
+    *value = TRUE;
+  else if (g_str_equal (text, "false"))
+    *value = FALSE;
+  else
+    return parser_error (parser, error, "%s: “%s” is not true or false", directive->name, text);
+
+  return TRUE;
+}
+
+static gboolean
+parse_int (Parser          *parser,
+           const Directive *directive,
+           const char      *text,
+           gint64           min,
+           gint64           max,
+           const char      *expect,
+           gint64          *value,
+           GError         **error)
+{
+  if (!g_ascii_string_to_signed (text, 10, min, max, value, NULL))
+    {
+      if (expect != NULL)
+        return parser_error (parser, error, "%s: “%s” is not %s", directive->name, text, expect);
+
+      return parser_error (parser, error,
+                           "%s: “%s” is not a whole number from %" G_GINT64_FORMAT
+                           " to %" G_GINT64_FORMAT,
+                           directive->name, text, min, max);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+parse_port (Parser          *parser,
+            const Directive *directive,
+            const char      *text,
+            guint16         *port,
+            GError         **error)
+{
+  gint64 value = 0;
+
+  /* Port 0 asks the system for any free port: only useful in tests. */
+  if (!parse_int (parser, directive, text, 0, G_MAXUINT16, "a port number from 0 to 65535",
+                  &value, error))
+    return FALSE;
+
+  *port = (guint16) value;
+  return TRUE;
+}
+
+/* Addresses are literal IPv4/IPv6 addresses or "localhost": name resolution
+ * at start-up would make the configuration depend on the network. */
+static gboolean
+check_address (Parser          *parser,
+               const Directive *directive,
+               const char      *text,
+               GError         **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (g_str_equal (text, "localhost"))
+    return TRUE;
+
+  address = g_inet_address_new_from_string (text);
+  if (address == NULL)
+    return parser_error (parser, error, "%s: “%s” is not an IP address or “localhost”",
+                         directive->name, text);
+
+  return TRUE;
+}
+
+/* A topic filter as in SUBSCRIBE [MQTT-4.7.1]: '#' only as the whole last
+ * level, '+' only as a whole level. */
+static gboolean
+topic_filter_is_valid (const char *filter)
+{
+  const char *level = filter;
+
+  if (*filter == '\0' || strlen (filter) > G_MAXUINT16)
+    return FALSE;
+
+  while (TRUE)
+    {
+      const char *end = strchr (level, '/');
+      gsize len = end != NULL ? (gsize) (end - level) : strlen (level);
+
+      if (memchr (level, '#', len) != NULL && (len != 1 || end != NULL))
+        return FALSE;
+      if (memchr (level, '+', len) != NULL && len != 1)
+        return FALSE;
+      if (end == NULL)
+        return TRUE;
+
+      level = end + 1;
+    }
+}
+
+static gboolean
+check_filter (Parser          *parser,
+              const Directive *directive,
+              const char      *filter,
+              GError         **error)
+{
+  if (!topic_filter_is_valid (filter))
+    return parser_error (parser, error, "%s: “%s” is not a valid topic filter",
+                         directive->name, filter);
+
+  return TRUE;
+}
+
+/* "a.b.c", "$.a.b[0].c", "$[2]": names without '.', '[' or ']', and [N]. */
+static gboolean
+json_path_is_valid (const char *path)
+{
+  const char *p = path;
+  gboolean need_name = TRUE;
+
+  if (*p == '$')
+    {
+      p++;
+      if (*p == '.')
+        p++;
+      else if (*p == '[')
+        need_name = FALSE;
+      else
+        return FALSE;
+    }
+
+  while (TRUE)
+    {
+      if (need_name)
+        {
+          gsize len = strcspn (p, ".[]");
+
+          if (len == 0)
+            return FALSE;
+          p += len;
+        }
+
+      while (*p == '[')
+        {
+          gsize len = strspn (++p, "0123456789");
+
+          if (len == 0 || p[len] != ']')
+            return FALSE;
+          p += len + 1;
+        }
+
+      if (*p == '\0')
+        return TRUE;
+      if (*p != '.')
+        return FALSE;
+
+      p++;
+      need_name = TRUE;
+    }
+}
+
+/* "NUMBER[UNIT]" with @units a list of (suffix, multiplier); a bare number
+ * uses @bare_multiplier (0 = a unit is required). */
+typedef struct
+{
+  char   suffix;
+  gint64 multiplier;
+} Unit;
+
+static gboolean
+parse_with_unit (const char *text,
+                 const Unit *units,
+                 gsize       n_units,
+                 gint64      bare_multiplier,
+                 gint64     *value)
+{
+  gsize len = strlen (text);
+  gint64 multiplier = bare_multiplier;
+  g_autofree char *number = NULL;
+  guint64 n;
+
+  if (len == 0)
+    return FALSE;
+
+  if (!g_ascii_isdigit (text[len - 1]))
+    {
+      multiplier = 0;
+      for (gsize i = 0; i < n_units; i++)
+        if (units[i].suffix == text[len - 1])
+          multiplier = units[i].multiplier;
+      len--;
+    }
+
+  if (multiplier == 0 || len == 0)
+    return FALSE;
+
+  number = g_strndup (text, len);
+  if (!g_ascii_string_to_unsigned (number, 10, 0, G_MAXINT64 / multiplier, &n, NULL))
+    return FALSE;
+
+  *value = (gint64) n * multiplier;
+  return TRUE;
+}
+
+/* Directive handlers ------------------------------------------------------ */
+
+static gboolean
+handle_listener (Parser           *parser,
+                 const Directive  *directive,
+                 char            **values,
+                 guint             n_values,
+                 const char       *rest,
+                 GError          **error)
+{
+  BdListenerConfig *listener;
+  guint16 port = 0;
+
+  if (!parse_port (parser, directive, values[0], &port, error))
+    return FALSE;
+  if (n_values > 1 && !check_address (parser, directive, values[1], error))
+    return FALSE;
+
+  listener = bd_listener_config_new (port, n_values > 1 ? values[1] : NULL);
+  set_source (listener, parser);
+  g_ptr_array_add (parser->config->listeners, listener);
+
+  parser->listener = listener;
+  parser->config->listeners_from_file = TRUE;
+  return TRUE;
+}
+
+/* Deprecated in Mosquitto, still common: the default listener's port. */
+static gboolean
+handle_port (Parser           *parser,
+             const Directive  *directive,
+             char            **values,
+             guint             n_values,
+             const char       *rest,
+             GError          **error)
+{
+  guint16 port = 0;
+
+  if (!parse_port (parser, directive, values[0], &port, error))
+    return FALSE;
+
+  ensure_default_listener (parser)->port = port;
+  return TRUE;
+}
+
+static gboolean
+handle_bind_address (Parser           *parser,
+                     const Directive  *directive,
+                     char            **values,
+                     guint             n_values,
+                     const char       *rest,
+                     GError          **error)
+{
+  if (!check_address (parser, directive, values[0], error))
+    return FALSE;
+
+  replace_string (&ensure_default_listener (parser)->bind_address, values[0]);
+  return TRUE;
+}
+
+static gboolean
+handle_protocol (Parser           *parser,
+                 const Directive  *directive,
+                 char            **values,
+                 guint             n_values,
+                 const char       *rest,
+                 GError          **error)
+{
+  BdListenerProtocol protocol;
+
+  if (g_str_equal (values[0], "mqtt"))
+    protocol = BD_LISTENER_MQTT;
+  else if (g_str_equal (values[0], "websockets"))
+    protocol = BD_LISTENER_WEBSOCKETS;
+  else
+    return parser_error (parser, error, "%s: “%s” is not mqtt or websockets",
+                         directive->name, values[0]);
+
+  current_listener (parser)->protocol = protocol;
+  return TRUE;
+}
+
+static gboolean
+handle_socket_domain (Parser           *parser,
+                      const Directive  *directive,
+                      char            **values,
+                      guint             n_values,
+                      const char       *rest,
+                      GError          **error)
+{
+  BdSocketDomain domain;
+
+  if (g_str_equal (values[0], "ipv4"))
+    domain = BD_SOCKET_DOMAIN_IPV4;
+  else if (g_str_equal (values[0], "ipv6"))
+    domain = BD_SOCKET_DOMAIN_IPV6;
+  else
+    return parser_error (parser, error, "%s: “%s” is not ipv4 or ipv6",
+                         directive->name, values[0]);
+
+  current_listener (parser)->socket_domain = domain;
+  return TRUE;
+}
+
+static gboolean
+handle_max_connections (Parser           *parser,
+                        const Directive  *directive,
+                        char            **values,
+                        guint             n_values,
+                        const char       *rest,
+                        GError          **error)
+{
+  gint64 value = 0;
+  guint limit;
+
+  if (!parse_int (parser, directive, values[0], -1, G_MAXINT,
+                  "-1 (unlimited) or a number of connections", &value, error))
+    return FALSE;
+
+  /* Mosquitto treats both -1 and 0 as "no limit". */
+  limit = value > 0 ? (guint) value : 0;
+
+  if (parser->listener != NULL)
+    parser->listener->max_connections = limit;
+  else
+    parser->config->max_connections = limit;
+
+  return TRUE;
+}
+
+static gboolean
+handle_mount_point (Parser           *parser,
+                    const Directive  *directive,
+                    char            **values,
+                    guint             n_values,
+                    const char       *rest,
+                    GError          **error)
+{
+  /* As in Mosquitto, a mount point needs an explicit listener. */
+  if (parser->listener == NULL)
+    return parser_error (parser, error, "%s: must follow a “listener” line", directive->name);
+
+  /* It prefixes topic names, so it cannot hold wildcards [MQTT-4.7.1-1]. */
+  if (strpbrk (rest, "+#") != NULL)
+    return parser_error (parser, error, "%s: “%s” contains a wildcard (+ or #)",
+                         directive->name, rest);
+
+  replace_string (&parser->listener->mount_point, rest);
+  return TRUE;
+}
+
+static gboolean
+handle_allow_anonymous (Parser           *parser,
+                        const Directive  *directive,
+                        char            **values,
+                        guint             n_values,
+                        const char       *rest,
+                        GError          **error)
+{
+  gboolean value = FALSE;
+  gboolean is_listener;
+  gpointer target;
+
+  if (!parse_bool (parser, directive, values[0], &value, error))
+    return FALSE;
+
+  target = security_target (parser, &is_listener);
+  if (is_listener)
+    {
+      BdListenerConfig *listener = target;
+
+      listener->allow_anonymous = value;
+      listener->allow_anonymous_set = TRUE;
+    }
+  else
+    {
+      BdBrokerConfig *config = target;
+
+      config->allow_anonymous = value;
+      config->allow_anonymous_set = TRUE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+handle_per_listener_settings (Parser           *parser,
+                              const Directive  *directive,
+                              char            **values,
+                              guint             n_values,
+                              const char       *rest,
+                              GError          **error)
+{
+  gboolean value = FALSE;
+
+  if (!parse_bool (parser, directive, values[0], &value, error))
+    return FALSE;
+
+  /* Switching after a security option was stored would strand it in the
+   * wrong place (a listener's settings or the global ones). */
+  if (value != parser->config->per_listener_settings && parser->load->security_seen)
+    return parser_error (parser, error,
+                         "%s: must come before password_file, acl_file, allow_anonymous, "
+                         "allow_zero_length_clientid and auto_id_prefix",
+                         directive->name);
+
+  parser->config->per_listener_settings = value;
+  return TRUE;
+}
+
+static gboolean
+handle_max_packet_size (Parser           *parser,
+                        const Directive  *directive,
+                        char            **values,
+                        guint             n_values,
+                        const char       *rest,
+                        GError          **error)
+{
+  g_autofree char *expect = NULL;
+  gint64 value = 0;
+
+  expect = g_strdup_printf ("0 (no limit) or a number of bytes from %d to %d",
+                            MIN_MAX_PACKET_SIZE, MQTT_MAX_PACKET);
+  if (!parse_int (parser, directive, values[0], 0, MQTT_MAX_PACKET, expect, &value, error))
+    return FALSE;
+  if (value != 0 && value < MIN_MAX_PACKET_SIZE)
+    return parser_error (parser, error, "%s: “%s” is not %s", directive->name, values[0], expect);
+
+  parser->config->max_packet_size = (guint32) value;
+  return TRUE;
+}
+
+static gboolean
+handle_persistent_client_expiration (Parser           *parser,
+                                     const Directive  *directive,
+                                     char            **values,
+                                     guint             n_values,
+                                     const char       *rest,
+                                     GError          **error)
+{
+  /* Mosquitto's units: 'm' is a month (30 days) here, not a minute. */
+  static const Unit units[] = {
+    { 'h', 3600 },
+    { 'd', 86400 },
+    { 'w', 7 * 86400 },
+    { 'm', 30 * 86400 },
+    { 'y', 365 * 86400 },
+  };
+  gint64 value = 0;
+
+  if (!parse_with_unit (values[0], units, G_N_ELEMENTS (units), 0, &value) || value <= 0)
+    return parser_error (parser, error,
+                         "%s: “%s” is not a duration like 1h, 2d, 1w, 1m (month) or 1y",
+                         directive->name, values[0]);
+
+  parser->config->persistent_client_expiration = value;
+  return TRUE;
+}
+
+static gboolean
+handle_log_type (Parser           *parser,
+                 const Directive  *directive,
+                 char            **values,
+                 guint             n_values,
+                 const char       *rest,
+                 GError          **error)
+{
+  static const struct
+  {
+    const char *name;
+    guint       type;
+  } types[] = {
+    { "debug", BD_LOG_TYPE_DEBUG },
+    { "error", BD_LOG_TYPE_ERROR },
+    { "warning", BD_LOG_TYPE_WARNING },
+    { "notice", BD_LOG_TYPE_NOTICE },
+    { "information", BD_LOG_TYPE_INFORMATION },
+    { "subscribe", BD_LOG_TYPE_SUBSCRIBE },
+    { "unsubscribe", BD_LOG_TYPE_UNSUBSCRIBE },
+    { "websockets", BD_LOG_TYPE_WEBSOCKETS },
+  };
+  BdBrokerConfig *config = parser->config;
+
+  if (!parser->load->log_types_set)
+    {
+      config->log_types = 0;
+      parser->load->log_types_set = TRUE;
+    }
+
+  /* Mosquitto reads one type a line; a list on one line is accepted too. */
+  for (guint i = 0; i < n_values; i++)
+    {
+      const char *name = values[i];
+      gboolean found = FALSE;
+
+      if (g_str_equal (name, "all"))
+        {
+          config->log_types = BD_LOG_TYPE_ALL;
+          continue;
+        }
+      if (g_str_equal (name, "none"))
+        {
+          config->log_types = 0;
+          continue;
+        }
+
+      for (gsize j = 0; j < G_N_ELEMENTS (types) && !found; j++)
+        {
+          if (g_str_equal (name, types[j].name))
+            {
+              config->log_types |= types[j].type;
+              found = TRUE;
+            }
+        }
+
+      if (!found)
+        return parser_error (parser, error,
+                             "%s: “%s” is not one of debug, error, warning, notice, information, "
+                             "subscribe, unsubscribe, websockets, all or none",
+                             directive->name, name);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+handle_log_dest (Parser           *parser,
+                 const Directive  *directive,
+                 char            **values,
+                 guint             n_values,
+                 const char       *rest,
+                 GError          **error)
+{
+  static const char * const simple[] = { "stderr", "stdout", "syslog", "topic" };
+  GPtrArray *dest = parser->config->log_dest;
+  g_autofree char *entry = NULL;
+
+  if (g_str_equal (values[0], "file"))
+    {
+      const char *path = rest + strlen ("file");
+
+      while (g_ascii_isspace (*path))
+        path++;
+      if (*path == '\0')
+        return parser_error (parser, error, "%s: file: missing path", directive->name);
+
+      entry = g_strconcat ("file ", path, NULL);
+    }
+  else
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (simple) && entry == NULL; i++)
+        if (g_str_equal (values[0], simple[i]))
+          entry = g_strdup (simple[i]);
+
+      if (entry == NULL && !g_str_equal (values[0], "none"))
+        return parser_error (parser, error,
+                             "%s: “%s” is not stderr, stdout, syslog, topic, none or file PATH",
+                             directive->name, values[0]);
+      if (n_values > 1)
+        return parser_error (parser, error, "%s: unexpected extra value “%s”",
+                             directive->name, values[1]);
+    }
+
+  if (!parser->load->log_dest_set)
+    {
+      g_ptr_array_set_size (dest, 0);
+      parser->load->log_dest_set = TRUE;
+    }
+
+  /* "none" turns logging off, until a later line adds a destination. */
+  if (entry == NULL)
+    {
+      g_ptr_array_set_size (dest, 0);
+      return TRUE;
+    }
+
+  for (guint i = 0; i < dest->len; i++)
+    {
+      const char *existing = g_ptr_array_index (dest, i);
+
+      if (g_str_equal (existing, entry))
+        return TRUE;
+      /* As in Mosquitto: one log file. */
+      if (g_str_has_prefix (entry, "file ") && g_str_has_prefix (existing, "file "))
+        return parser_error (parser, error, "%s: only one file destination is allowed",
+                             directive->name);
+    }
+
+  g_ptr_array_add (dest, g_steal_pointer (&entry));
+  return TRUE;
+}
+
+static gboolean load_file (BdBrokerConfig  *config,
+                           LoadState       *load,
+                           const char      *path,
+                           guint            level,
+                           GError         **error);
+
+/* Mosquitto's include order: case-sensitive alphabetical, with an upper-case
+ * letter before the lower-case one (00.conf 01.conf A.conf a.conf B.conf). */
+static int
+compare_include_names (gconstpointer a,
+                       gconstpointer b)
+{
+  const char *name_a = *(const char * const *) a;
+  const char *name_b = *(const char * const *) b;
+  int cmp = g_ascii_strcasecmp (name_a, name_b);
+
+  return cmp != 0 ? cmp : strcmp (name_a, name_b);
+}
+
+static gboolean
+handle_include_dir (Parser           *parser,
+                    const Directive  *directive,
+                    char            **values,
+                    guint             n_values,
+                    const char       *rest,
+                    GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *path = NULL;
+  const char *name;
+
+  /* As in Mosquitto: an included file cannot include, so there is no loop. */
+  if (parser->level > 0)
+    return parser_error (parser, error, "%s: only allowed in the main configuration file",
+                         directive->name);
+
+  if (g_path_is_absolute (rest) || parser->dir == NULL)
+    path = g_strdup (rest);
+  else
+    path = g_build_filename (parser->dir, rest, NULL);
+
+  dir = g_dir_open (path, 0, &local_error);
+  if (dir == NULL)
+    {
+      g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO, "%s:%u: %s: %s",
+                   parser->name, parser->line, directive->name, local_error->message);
+      return FALSE;
+    }
+
+  names = g_ptr_array_new_with_free_func (g_free);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = NULL;
+
+      /* Hidden files are editor and package-manager leftovers. */
+      if (name[0] == '.' || !g_str_has_suffix (name, ".conf"))
+        continue;
+
+      file = g_build_filename (path, name, NULL);
+      if (g_file_test (file, G_FILE_TEST_IS_REGULAR))
+        g_ptr_array_add (names, g_strdup (name));
+    }
+  g_ptr_array_sort (names, compare_include_names);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *file = g_build_filename (path, g_ptr_array_index (names, i), NULL);
+
+      if (!load_file (parser->config, parser->load, file, parser->level + 1, &local_error))
+        {
+          /* Parse errors already name the included file and its line. */
+          if (g_error_matches (local_error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO))
+            g_prefix_error (&local_error, "%s:%u: %s: ", parser->name, parser->line,
+                            directive->name);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean
+handle_history_filter (Parser           *parser,
+                       const Directive  *directive,
+                       char            **values,
+                       guint             n_values,
+                       const char       *rest,
+                       GError          **error)
+{
+  BdHistoryConfig *history = &parser->config->history;
+  GPtrArray *list;
+
+  if (!check_filter (parser, directive, values[0], error))
+    return FALSE;
+
+  list = g_str_equal (directive->name, "history_record") ? history->record : history->exclude;
+  if (!g_ptr_array_find_with_equal_func (list, values[0], g_str_equal, NULL))
+    g_ptr_array_add (list, g_strdup (values[0]));
+
+  return TRUE;
+}
+
+static void
+history_retention_free (gpointer data)
+{
+  BdHistoryRetention *retention = data;
+
+  g_free (retention->filter);
+  g_free (retention);
+}
+
+static gboolean
+handle_history_retention (Parser           *parser,
+                          const Directive  *directive,
+                          char            **values,
+                          guint             n_values,
+                          const char       *rest,
+                          GError          **error)
+{
+  /* Here, unlike persistent_client_expiration, 'm' is a minute. */
+  static const Unit units[] = {
+    { 's', 1 },
+    { 'm', 60 },
+    { 'h', 3600 },
+    { 'd', 86400 },
+    { 'w', 7 * 86400 },
+  };
+  GPtrArray *list = parser->config->history.retention;
+  BdHistoryRetention *retention;
+  gint64 age;
+
+  if (n_values < 2)
+    return parser_error (parser, error, "%s: missing age", directive->name);
+  if (!check_filter (parser, directive, values[0], error))
+    return FALSE;
+  if (!parse_with_unit (values[1], units, G_N_ELEMENTS (units), 1, &age))
+    return parser_error (parser, error,
+                         "%s: “%s” is not an age like 90s, 30m, 12h, 30d or 8w (0 = forever)",
+                         directive->name, values[1]);
+
+  /* One age per filter: a later line for the same filter replaces it. */
+  for (guint i = 0; i < list->len; i++)
+    {
+      retention = g_ptr_array_index (list, i);
+      if (g_str_equal (retention->filter, values[0]))
+        {
+          retention->max_age_s = age;
+          return TRUE;
+        }
+    }
+
+  retention = g_new0 (BdHistoryRetention, 1);
+  retention->filter = g_strdup (values[0]);
+  retention->max_age_s = age;
+  g_ptr_array_add (list, retention);
+  return TRUE;
+}
+
+static gboolean
+handle_history_max_size (Parser           *parser,
+                         const Directive  *directive,
+                         char            **values,
+                         guint             n_values,
+                         const char       *rest,
+                         GError          **error)
+{
+  static const Unit units[] = {
+    { 'K', G_GINT64_CONSTANT (1) << 10 },
+    { 'k', G_GINT64_CONSTANT (1) << 10 },
+    { 'M', G_GINT64_CONSTANT (1) << 20 },
+    { 'm', G_GINT64_CONSTANT (1) << 20 },
+    { 'G', G_GINT64_CONSTANT (1) << 30 },
+    { 'g', G_GINT64_CONSTANT (1) << 30 },
+    { 'T', G_GINT64_CONSTANT (1) << 40 },
+    { 't', G_GINT64_CONSTANT (1) << 40 },
+  };
+  gint64 size;
+
+  if (!parse_with_unit (values[0], units, G_N_ELEMENTS (units), 1, &size))
+    return parser_error (parser, error,
+                         "%s: “%s” is not a size like 500M or 2G (0 = unlimited)",
+                         directive->name, values[0]);
+
+  parser->config->history.max_size_bytes = (guint64) size;
+  return TRUE;
+}
+
+static void
+history_json_path_free (gpointer data)
+{
+  BdHistoryJsonPath *json_path = data;
+
+  g_free (json_path->filter);
+  g_free (json_path->path);
+  g_free (json_path);
+}
+
+static gboolean
+handle_history_json_path (Parser           *parser,
+                          const Directive  *directive,
+                          char            **values,
+                          guint             n_values,
+                          const char       *rest,
+                          GError          **error)
+{
+  GPtrArray *list = parser->config->history.json_paths;
+  BdHistoryJsonPath *json_path;
+
+  if (n_values < 2)
+    return parser_error (parser, error, "%s: missing JSON path", directive->name);
+  if (!check_filter (parser, directive, values[0], error))
+    return FALSE;
+  if (!json_path_is_valid (values[1]))
+    return parser_error (parser, error,
+                         "%s: “%s” is not a JSON path like a.b.c or $.a.b[0].c",
+                         directive->name, values[1]);
+
+  /* Several paths per filter are fine (temperature and humidity of one
+   * payload); the same pair twice is one. */
+  for (guint i = 0; i < list->len; i++)
+    {
+      json_path = g_ptr_array_index (list, i);
+      if (g_str_equal (json_path->filter, values[0]) && g_str_equal (json_path->path, values[1]))
+        return TRUE;
+    }
+
+  json_path = g_new0 (BdHistoryJsonPath, 1);
+  json_path->filter = g_strdup (values[0]);
+  json_path->path = g_strdup (values[1]);
+  g_ptr_array_add (list, json_path);
+  return TRUE;
+}
+
+/* The directive table ----------------------------------------------------- */
+
+#define FIELD_SIZE(type, field) ((guint8) sizeof (((type *) NULL)->field))
+
+#define GLOBAL_BOOL(n, field) \
+  { .name = n, .kind = KIND_BOOL, .scope = SCOPE_GLOBAL, \
+    .offset = offsetof (BdBrokerConfig, field), .max_values = 1 }
+#define GLOBAL_INT(n, field, lo, hi) \
+  { .name = n, .kind = KIND_INT, .scope = SCOPE_GLOBAL, \
+    .offset = offsetof (BdBrokerConfig, field), \
+    .size = FIELD_SIZE (BdBrokerConfig, field), .min = lo, .max = hi, .max_values = 1 }
+#define GLOBAL_STRING(n, field, w) \
+  { .name = n, .kind = KIND_STRING, .scope = SCOPE_GLOBAL, \
+    .offset = offsetof (BdBrokerConfig, field), .what = w }
+#define LISTENER_BOOL(n, field) \
+  { .name = n, .kind = KIND_BOOL, .scope = SCOPE_LISTENER, \
+    .listener_offset = offsetof (BdListenerConfig, field), .max_values = 1 }
+#define LISTENER_STRING(n, field, w) \
+  { .name = n, .kind = KIND_STRING, .scope = SCOPE_LISTENER, \
+    .listener_offset = offsetof (BdListenerConfig, field), .what = w }
+#define SECURITY_BOOL(n, field) \
+  { .name = n, .kind = KIND_BOOL, .scope = SCOPE_SECURITY, \
+    .offset = offsetof (BdBrokerConfig, field), \
+    .listener_offset = offsetof (BdListenerConfig, field), .max_values = 1 }
+#define SECURITY_STRING(n, field, w) \
+  { .name = n, .kind = KIND_STRING, .scope = SCOPE_SECURITY, \
+    .offset = offsetof (BdBrokerConfig, field), \
+    .listener_offset = offsetof (BdListenerConfig, field), .what = w }
+#define CUSTOM(n, handler, maxv, w) \
+  { .name = n, .kind = KIND_CUSTOM, .func = handler, .max_values = maxv, .what = w }
+
+static const Directive directives[] = {
+  /* Listeners */
+  CUSTOM ("listener", handle_listener, 2, "port"),
+  CUSTOM ("port", handle_port, 1, "port"),
+  CUSTOM ("bind_address", handle_bind_address, 1, "address"),
+  CUSTOM ("protocol", handle_protocol, 1, NULL),
+  CUSTOM ("socket_domain", handle_socket_domain, 1, NULL),
+  CUSTOM ("max_connections", handle_max_connections, 1, NULL),
+  CUSTOM ("mount_point", handle_mount_point, 0, "topic prefix"),
+  /* TLS: stored for the TLS listener work, not used yet. */
+  LISTENER_STRING ("cafile", cafile, "path"),
+  LISTENER_STRING ("capath", capath, "path"),
+  LISTENER_STRING ("certfile", certfile, "path"),
+  LISTENER_STRING ("keyfile", keyfile, "path"),
+  LISTENER_BOOL ("require_certificate", require_certificate),
+  LISTENER_BOOL ("use_identity_as_username", use_identity_as_username),
+
+  /* Security: global, or per listener with per_listener_settings */
+  CUSTOM ("per_listener_settings", handle_per_listener_settings, 1, NULL),
+  CUSTOM ("allow_anonymous", handle_allow_anonymous, 1, NULL),
+  SECURITY_BOOL ("allow_zero_length_clientid", allow_zero_length_clientid),
+  SECURITY_STRING ("auto_id_prefix", auto_id_prefix, "prefix"),
+  SECURITY_STRING ("password_file", password_file, "path"),
+  SECURITY_STRING ("acl_file", acl_file, "path"),
+
+  /* Limits and protocol behaviour */
+  GLOBAL_INT ("message_size_limit", message_size_limit, 0, MQTT_MAX_PAYLOAD),
+  CUSTOM ("max_packet_size", handle_max_packet_size, 1, NULL),
+  GLOBAL_INT ("max_keepalive", max_keepalive, 0, G_MAXUINT16),
+  GLOBAL_INT ("max_inflight_messages", max_inflight_messages, 0, G_MAXUINT16),
+  GLOBAL_INT ("max_inflight_bytes", max_inflight_bytes, 0, G_MAXINT64),
+  GLOBAL_INT ("max_queued_messages", max_queued_messages, 0, G_MAXINT),
+  GLOBAL_INT ("max_queued_bytes", max_queued_bytes, 0, G_MAXINT64),
+  GLOBAL_BOOL ("queue_qos0_messages", queue_qos0_messages),
+  GLOBAL_BOOL ("retain_available", retain_available),
+  { .name = "max_qos", .kind = KIND_INT, .scope = SCOPE_GLOBAL,
+    .offset = offsetof (BdBrokerConfig, max_qos), .size = FIELD_SIZE (BdBrokerConfig, max_qos),
+    .min = 0, .max = 2, .expect = "0, 1 or 2", .max_values = 1 },
+  GLOBAL_INT ("sys_interval", sys_interval, 0, G_MAXUINT16),
+  GLOBAL_BOOL ("upgrade_outgoing_qos", upgrade_outgoing_qos),
+  GLOBAL_BOOL ("set_tcp_nodelay", set_tcp_nodelay),
+
+  /* Persistence */
+  GLOBAL_BOOL ("persistence", persistence),
+  GLOBAL_BOOL ("retained_persistence", persistence),   /* Mosquitto's old name */
+  GLOBAL_STRING ("persistence_location", persistence_location, "path"),
+  GLOBAL_STRING ("persistence_file", persistence_file, "file name"),
+  GLOBAL_INT ("autosave_interval", autosave_interval, 0, G_MAXINT),
+  GLOBAL_BOOL ("autosave_on_changes", autosave_on_changes),
+  CUSTOM ("persistent_client_expiration", handle_persistent_client_expiration, 1, "duration"),
+
+  /* Logging */
+  CUSTOM ("log_type", handle_log_type, 0, NULL),
+  CUSTOM ("log_dest", handle_log_dest, 0, "destination"),
+  GLOBAL_BOOL ("log_timestamp", log_timestamp),
+  GLOBAL_STRING ("log_timestamp_format", log_timestamp_format, "format"),
+  GLOBAL_BOOL ("connection_messages", connection_messages),
+
+  /* Process */
+  GLOBAL_STRING ("pid_file", pid_file, "path"),
+  /* Brokerdesk never changes its uid: it runs as the user who started it. */
+  { .name = "user", .kind = KIND_IGNORED, .what = "user name" },
+  CUSTOM ("include_dir", handle_include_dir, 0, "directory"),
+
+  /* Brokerdesk's history recorder */
+  GLOBAL_BOOL ("history_enabled", history.enabled),
+  CUSTOM ("history_record", handle_history_filter, 1, "topic filter"),
+  CUSTOM ("history_exclude", handle_history_filter, 1, "topic filter"),
+  CUSTOM ("history_retention", handle_history_retention, 2, "topic filter"),
+  CUSTOM ("history_max_size", handle_history_max_size, 1, "size"),
+  CUSTOM ("history_json_path", handle_history_json_path, 2, "topic filter"),
+};
+
+/* Mosquitto 2.0 directives that Brokerdesk knows but does not implement. */
+#define BRIDGES "bridges are not supported yet"
+#define PLUGINS "plugins are not supported"
+#define PSK     "TLS-PSK is not supported"
+#define TLS     "this TLS option is not supported yet"
+#define NOT_YET "not supported yet"
+
+static const struct
+{
+  const char *name;
+  const char *reason;
+} unsupported[] = {
+  { "address", BRIDGES },
+  { "addresses", BRIDGES },
+  { "bridge_attempt_unsubscribe", BRIDGES },
+  { "bridge_bind_address", BRIDGES },
+  { "bridge_cafile", BRIDGES },
+  { "bridge_capath", BRIDGES },
+  { "bridge_certfile", BRIDGES },
+  { "bridge_identity", BRIDGES },
+  { "bridge_insecure", BRIDGES },
+  { "bridge_keyfile", BRIDGES },
+  { "bridge_max_packet_size", BRIDGES },
+  { "bridge_outgoing_retain", BRIDGES },
+  { "bridge_protocol_version", BRIDGES },
+  { "bridge_psk", BRIDGES },
+  { "bridge_receive_maximum", BRIDGES },
+  { "bridge_require_ocsp", BRIDGES },
+  { "bridge_session_expiry_interval", BRIDGES },
+  { "bridge_alpn", BRIDGES },
+  { "bridge_tls_version", BRIDGES },
+  { "cleansession", BRIDGES },
+  { "clientid", BRIDGES },
+  { "connection", BRIDGES },
+  { "idle_timeout", BRIDGES },
+  { "keepalive_interval", BRIDGES },
+  { "local_cleansession", BRIDGES },
+  { "local_clientid", BRIDGES },
+  { "local_password", BRIDGES },
+  { "local_username", BRIDGES },
+  { "notification_topic", BRIDGES },
+  { "notifications", BRIDGES },
+  { "notifications_local_only", BRIDGES },
+  { "password", BRIDGES },
+  { "remote_clientid", BRIDGES },
+  { "remote_password", BRIDGES },
+  { "remote_username", BRIDGES },
+  { "restart_timeout", BRIDGES },
+  { "round_robin", BRIDGES },
+  { "start_type", BRIDGES },
+  { "threshold", BRIDGES },
+  { "topic", BRIDGES },
+  { "try_private", BRIDGES },
+  { "username", BRIDGES },
+  { "auth_plugin", PLUGINS },
+  { "auth_plugin_deny_special_chars", PLUGINS },
+  { "plugin", PLUGINS },
+  { "psk_file", PSK },
+  { "psk_hint", PSK },
+  { "ciphers", TLS },
+  { "ciphers_tls1.3", TLS },
+  { "crlfile", TLS },
+  { "dhparamfile", TLS },
+  { "tls_engine", TLS },
+  { "tls_engine_kpass_sha1", TLS },
+  { "tls_keyform", TLS },
+  { "tls_version", TLS },
+  { "use_subject_as_username", TLS },
+  { "http_dir", "serving files over HTTP is not supported" },
+  { "websockets_headers_size", NOT_YET },
+  { "websockets_log_level", NOT_YET },
+  { "allow_duplicate_messages", NOT_YET },
+  { "bind_interface", NOT_YET },
+  { "check_retain_source", NOT_YET },
+  { "clientid_prefixes", NOT_YET },
+  { "log_facility", NOT_YET },
+  { "max_topic_alias", NOT_YET },
+  { "memory_limit", NOT_YET },
+  { "use_username_as_clientid", NOT_YET },
+};
+
+static const Directive *
+lookup_directive (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (directives); i++)
+    if (g_str_equal (directives[i].name, name))
+      return &directives[i];
+
+  return NULL;
+}
+
+static const char *
+lookup_unsupported (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (unsupported); i++)
+    if (g_str_equal (unsupported[i].name, name))
+      return unsupported[i].reason;
+
+  /* Options passed to a plugin: auth_opt_NAME and plugin_opt_NAME. */
+  if (g_str_has_prefix (name, "auth_opt_") || g_str_has_prefix (name, "plugin_opt_"))
+    return PLUGINS;
+
+  return NULL;
+}
+
+/* Parsing ----------------------------------------------------------------- */
+
+static gboolean
+apply_directive (Parser           *parser,
+                 const Directive  *directive,
+                 char            **values,
+                 guint             n_values,
+                 const char       *rest,
+                 GError          **error)
+{
+  gpointer field;
+  gint64 number = 0;
+  gboolean flag = FALSE;
+
+  switch (directive->kind)
+    {
+    case KIND_BOOL:
+      if (!parse_bool (parser, directive, values[0], &flag, error))
+        return FALSE;
+      *(gboolean *) directive_field (parser, directive) = flag;
+      return TRUE;
+
+    case KIND_INT:
+      if (!parse_int (parser, directive, values[0], directive->min, directive->max,
+                      directive->expect, &number, error))
+        return FALSE;
+      field = directive_field (parser, directive);
+      store_int (field, directive->size, number);
+      return TRUE;
+
+    case KIND_STRING:
+      replace_string ((char **) directive_field (parser, directive), rest);
+      return TRUE;
+
+    case KIND_CUSTOM:
+      return directive->func (parser, directive, values, n_values, rest, error);
+
+    case KIND_IGNORED:
+      return TRUE;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+parse_line (Parser  *parser,
+            char    *line,
+            GError **error)
+{
+  g_autoptr(GPtrArray) tokens = NULL;
+  g_auto(GStrv) split = NULL;
+  const Directive *directive;
+  const char *name;
+  const char *rest;
+  const char *reason;
+  char **values;
+  guint n_values;
+
+  line = g_strstrip (line);
+  if (line[0] == '\0' || line[0] == '#')
+    return TRUE;
+
+  if (!g_utf8_validate (line, -1, NULL))
+    return parser_error (parser, error, "not valid UTF-8 text");
+
+  /* Values are separated by any run of spaces and tabs. */
+  split = g_strsplit_set (line, " \t", -1);
+  tokens = g_ptr_array_new ();
+  for (guint i = 0; split[i] != NULL; i++)
+    if (split[i][0] != '\0')
+      g_ptr_array_add (tokens, split[i]);
+  g_ptr_array_add (tokens, NULL);
+
+  name = g_ptr_array_index (tokens, 0);
+  values = (char **) tokens->pdata + 1;
+  n_values = tokens->len - 2;
+
+  rest = line + strlen (name);
+  while (g_ascii_isspace (*rest))
+    rest++;
+
+  directive = lookup_directive (name);
+  if (directive == NULL)
+    {
+      reason = lookup_unsupported (name);
+      if (reason != NULL)
+        return parser_error (parser, error, "“%s”: %s", name, reason);
+
+      return parser_error (parser, error, "unknown directive “%s”", name);
+    }
+
+  if (n_values == 0)
+    return parser_error (parser, error, "%s: missing %s", name,
+                         directive->what != NULL ? directive->what : "value");
+
+  if (directive->kind != KIND_STRING && directive->max_values > 0
+      && n_values > directive->max_values)
+    return parser_error (parser, error, "%s: unexpected extra value “%s”",
+                         name, values[directive->max_values]);
+
+  return apply_directive (parser, directive, values, n_values, rest, error);
+}
+
+static gboolean
+parse_text (BdBrokerConfig  *config,
+            LoadState       *load,
+            const char      *name,
+            const char      *dir,
+            guint            level,
+            const char      *text,
+            gsize            length,
+            GError         **error)
+{
+  Parser parser = {
+    .config = config,
+    .load = load,
+    .name = name,
+    .dir = dir,
+    .level = level,
+  };
+  const char *p = text;
+  const char *end = text + length;
+
+  while (p < end)
+    {
+      const char *eol = memchr (p, '\n', (gsize) (end - p));
+      g_autofree char *line = NULL;
+      gsize len = eol != NULL ? (gsize) (eol - p) : (gsize) (end - p);
+
+      parser.line++;
+
+      if (memchr (p, '\0', len) != NULL)
+        return parser_error (&parser, error, "contains a NUL byte");
+
+      /* g_strstrip() in parse_line() also drops a DOS '\r'. */
+      line = g_strndup (p, len);
+      if (!parse_line (&parser, line, error))
+        return FALSE;
+
+      p += len + 1;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+load_file (BdBrokerConfig  *config,
+           LoadState       *load,
+           const char      *path,
+           guint            level,
+           GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *dir = NULL;
+  gsize length;
+
+  if (!g_file_get_contents (path, &text, &length, &local_error))
+    {
+      g_set_error_literal (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO, local_error->message);
+      return FALSE;
+    }
+
+  dir = g_path_get_dirname (path);
+  return parse_text (config, load, path, dir, level, text, length, error);
+}
+
+/* Public API -------------------------------------------------------------- */
+
+BdListenerConfig *
+bd_listener_config_new (guint16     port,
+                        const char *bind_address)
+{
+  BdListenerConfig *listener = g_new0 (BdListenerConfig, 1);
+
+  listener->port = port;
+  listener->bind_address = g_strdup (bind_address);
+  listener->protocol = BD_LISTENER_MQTT;
+  listener->socket_domain = BD_SOCKET_DOMAIN_ANY;
+  listener->allow_zero_length_clientid = TRUE;
+
+  return listener;
+}
+
+void
+bd_listener_config_free (BdListenerConfig *listener)
+{
+  if (listener == NULL)
+    return;
+
+  g_free (listener->bind_address);
+  g_free (listener->mount_point);
+  g_free (listener->cafile);
+  g_free (listener->capath);
+  g_free (listener->certfile);
+  g_free (listener->keyfile);
+  g_free (listener->password_file);
+  g_free (listener->acl_file);
+  g_free (listener->auto_id_prefix);
+  g_free (listener->source_file);
+  g_free (listener);
+}
+
+BdBrokerConfig *
+bd_broker_config_new (void)
+{
+  BdBrokerConfig *config = g_new0 (BdBrokerConfig, 1);
+
+  /* Mosquitto 2.0.11's defaults. */
+  config->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_listener_config_free);
+  config->allow_zero_length_clientid = TRUE;
+  config->auto_id_prefix = g_strdup (DEFAULT_AUTO_ID_PREFIX);
+  config->max_keepalive = G_MAXUINT16;
+  config->max_inflight_messages = 20;
+  config->max_queued_messages = 1000;
+  config->retain_available = TRUE;
+  config->max_qos = 2;
+  config->sys_interval = 10;
+  config->persistence_file = g_strdup ("mosquitto.db");
+  config->autosave_interval = 1800;
+  config->log_types = BD_LOG_TYPE_ERROR | BD_LOG_TYPE_WARNING
+                      | BD_LOG_TYPE_NOTICE | BD_LOG_TYPE_INFORMATION;
+  config->log_dest = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (config->log_dest, g_strdup ("stderr"));
+  config->log_timestamp = TRUE;
+  config->connection_messages = TRUE;
+
+  config->history.enabled = TRUE;
+  config->history.record = g_ptr_array_new_with_free_func (g_free);
+  config->history.exclude = g_ptr_array_new_with_free_func (g_free);
+  config->history.retention = g_ptr_array_new_with_free_func (history_retention_free);
+  config->history.json_paths = g_ptr_array_new_with_free_func (history_json_path_free);
+
+  return config;
+}
+
+void
+bd_broker_config_free (BdBrokerConfig *config)
+{
+  if (config == NULL)
+    return;
+
+  g_ptr_array_unref (config->listeners);
+  bd_listener_config_free (config->default_listener);
+  g_free (config->auto_id_prefix);
+  g_free (config->password_file);
+  g_free (config->acl_file);
+  g_free (config->persistence_location);
+  g_free (config->persistence_file);
+  g_ptr_array_unref (config->log_dest);
+  g_free (config->log_timestamp_format);
+  g_free (config->pid_file);
+  g_ptr_array_unref (config->history.record);
+  g_ptr_array_unref (config->history.exclude);
+  g_ptr_array_unref (config->history.retention);
+  g_ptr_array_unref (config->history.json_paths);
+  g_free (config);
+}
+
+gboolean
+bd_broker_config_parse (BdBrokerConfig  *config,
+                        const char      *name,
+                        const char      *text,
+                        GError         **error)
+{
+  LoadState load = { 0, };
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* No file: a relative include_dir is taken from the working directory. */
+  return parse_text (config, &load, name, NULL, 0, text, strlen (text), error);
+}
+
+gboolean
+bd_broker_config_load (BdBrokerConfig  *config,
+                       const char      *path,
+                       GError         **error)
+{
+  LoadState load = { 0, };
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return load_file (config, &load, path, 0, error);
+}
+
+void
+bd_broker_config_finish (BdBrokerConfig *config)
+{
+  gboolean local_only;
+
+  g_return_if_fail (config != NULL);
+
+  /* Mosquitto starts its default listener before the explicit ones. */
+  if (config->default_listener != NULL)
+    g_ptr_array_insert (config->listeners, 0, g_steal_pointer (&config->default_listener));
+
+  /* Mosquitto 2.0's "local only" mode: with no listener configured it
+   * listens on the loopback interface only and, unless told otherwise,
+   * without authentication. Once the operator opens a listener, anonymous
+   * access has to be asked for. */
+  local_only = !config->listeners_from_file;
+  if (config->listeners->len == 0)
+    g_ptr_array_add (config->listeners, bd_listener_config_new (DEFAULT_PORT, "127.0.0.1"));
+
+  if (!config->allow_anonymous_set)
+    config->allow_anonymous = local_only;
+
+  for (guint i = 0; i < config->listeners->len; i++)
+    {
+      BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+
+      if (config->per_listener_settings)
+        {
+          if (!listener->allow_anonymous_set)
+            listener->allow_anonymous = local_only;
+          if (listener->auto_id_prefix == NULL)
+            listener->auto_id_prefix = g_strdup (DEFAULT_AUTO_ID_PREFIX);
+        }
+      else
+        {
+          /* Global security settings: give every listener the same, so the
+           * engine reads them in one place. */
+          replace_string (&listener->password_file, config->password_file);
+          replace_string (&listener->acl_file, config->acl_file);
+          replace_string (&listener->auto_id_prefix, config->auto_id_prefix);
+          listener->allow_anonymous = config->allow_anonymous;
+          listener->allow_anonymous_set = config->allow_anonymous_set;
+          listener->allow_zero_length_clientid = config->allow_zero_length_clientid;
+        }
+    }
+}
