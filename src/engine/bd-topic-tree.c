@@ -28,6 +28,7 @@
 
 #include "bd-topic-private.h"
 #include "bd-topic-tree.h"
+#include "bd-topic-tree-private.h"
 
 #define MATCH_STACK_PREALLOC 16
 
@@ -417,4 +418,25 @@ bd_topic_tree_get_size (BdTopicTree *tree)
   g_return_val_if_fail (tree != NULL, 0);
 
   return tree->size;
+}
+
+guint
+_bd_topic_tree_count_nodes (BdTopicTree *tree)
+{
+  g_autoptr(GPtrArray) pending = g_ptr_array_new ();
+  guint n = 0;
+
+  g_return_val_if_fail (tree != NULL, 0);
+
+  g_ptr_array_add (pending, tree->root);
+  while (pending->len > 0)
+    {
+      BdTopicTreeNode *node = g_ptr_array_steal_index_fast (pending, pending->len - 1);
+
+      n++;
+      for (guint i = 0; i < node->children.len; i++)
+        g_ptr_array_add (pending, node->children.items[i]);
+    }
+
+  return n;
 }

@@ -45,6 +45,7 @@
 #include "bd-topic.h"
 #include "bd-topic-private.h"
 #include "bd-trie.h"
+#include "bd-trie-private.h"
 
 /* Entries kept in an array up to this many, then in a hash table. */
 #define SMALL_ENTRIES_MAX 8
@@ -554,4 +555,29 @@ bd_trie_get_size (BdTrie *trie)
   g_return_val_if_fail (trie != NULL, 0);
 
   return trie->size;
+}
+
+guint
+_bd_trie_count_nodes (BdTrie *trie)
+{
+  g_autoptr(GPtrArray) pending = g_ptr_array_new ();
+  guint n = 0;
+
+  g_return_val_if_fail (trie != NULL, 0);
+
+  g_ptr_array_add (pending, trie->root);
+  while (pending->len > 0)
+    {
+      BdTrieNode *node = g_ptr_array_steal_index_fast (pending, pending->len - 1);
+
+      n++;
+      if (node->plus != NULL)
+        g_ptr_array_add (pending, node->plus);
+      if (node->hash != NULL)
+        g_ptr_array_add (pending, node->hash);
+      for (guint i = 0; i < node->children.len; i++)
+        g_ptr_array_add (pending, node->children.items[i]);
+    }
+
+  return n;
 }
