@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "bd-auth.h"
+#include "bd-topic.h"
 #include "bd-config.h"
 
 #define SHA512_LEN 64
@@ -443,44 +444,6 @@ filter_is_valid (const char *filter)
     }
 }
 
-/* TODO(merge): use bd_topic_matches () from bd-topic.h */
-/* Does @filter match the topic name @topic [MQTT-4.7]? */
-static gboolean
-acl_topic_matches (const char *filter,
-                   const char *topic)
-{
-  const char *f = filter;
-  const char *t = topic;
-
-  /* [MQTT-4.7.2-1]: a filter starting with a wildcard does not match topic
-   * names starting with '$' ($SYS, …). */
-  if (topic[0] == '$' && (filter[0] == '+' || filter[0] == '#'))
-    return FALSE;
-
-  while (TRUE)
-    {
-      gsize flen = level_length (f);
-      gsize tlen = level_length (t);
-
-      /* '#' matches the rest, including the parent level ("a/#" matches "a")
-       * [MQTT-4.7.1-2]. */
-      if (level_is (f, flen, "#"))
-        return TRUE;
-      if (!level_is (f, flen, "+") && (flen != tlen || memcmp (f, t, flen) != 0))
-        return FALSE;
-
-      if (f[flen] == '\0' || t[tlen] == '\0')
-        {
-          if (f[flen] == '\0' && t[tlen] == '\0')
-            return TRUE;
-          /* The topic ended first: only a final "/#" still matches. */
-          return t[tlen] == '\0' && g_str_equal (f + flen, "/#");
-        }
-
-      f += flen + 1;
-      t += tlen + 1;
-    }
-}
 
 /* Does every topic that the filter @sub matches also match @rule? */
 static gboolean
@@ -704,7 +667,7 @@ rule_matches (const char  *filter,
   if (access == BD_ACL_SUBSCRIBE)
     return acl_filter_covers (filter, topic);
 
-  return acl_topic_matches (filter, topic);
+  return bd_topic_matches (filter, topic);
 }
 
 /* Is there a rule among @rules and the patterns that matches, and is a deny

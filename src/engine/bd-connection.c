@@ -533,12 +533,11 @@ _bd_connection_on_ready (BdConnection *conn,
 /* ---------------------------------------------------------------- CONNECT */
 
 static char *
-make_client_id (BdEngine *engine)
+make_client_id (BdConnection *conn)
 {
   g_autofree char *uuid = g_uuid_string_random ();
 
-  return g_strconcat (engine->config->auto_id_prefix ? engine->config->auto_id_prefix : "auto-",
-                      uuid, NULL);
+  return g_strconcat (conn->listener->config->auto_id_prefix, uuid, NULL);
 }
 
 static gboolean
@@ -548,7 +547,7 @@ conn_authenticate (BdConnection  *conn,
                    guint8        *v5_code)
 {
   BdEngine *engine = conn->engine;
-  BdAuth *auth = engine->auth;
+  BdAuth *auth = conn->listener->auth;
   gboolean anonymous = !c->has_username;
 
   if (!anonymous && auth != NULL && bd_auth_has_passwords (auth))
@@ -567,7 +566,7 @@ conn_authenticate (BdConnection  *conn,
 
   /* With no password file a user name proves nothing: it is anonymous
    * access as far as allow_anonymous goes (Mosquitto 2.0). */
-  if (!engine->config->allow_anonymous)
+  if (!conn->listener->config->allow_anonymous)
     {
       *v3_code = BD_MQTT3_CONNACK_NOT_AUTHORIZED;
       *v5_code = BD_MQTT_RC_NOT_AUTHORIZED;
@@ -598,7 +597,7 @@ conn_handle_connect (BdConnection  *conn,
        * 1 in 3.1.1; 3.1 requires 1–23 characters; MQTT 5 allows it always. */
       if (c->version == BD_MQTT_V31 ||
           (c->version == BD_MQTT_V311 && !c->clean_start) ||
-          !engine->config->allow_zero_length_clientid)
+          !conn->listener->config->allow_zero_length_clientid)
         {
           conn_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_IDENTIFIER_REJECTED,
                                BD_MQTT_RC_CLIENT_IDENTIFIER_NOT_VALID,
@@ -606,7 +605,7 @@ conn_handle_connect (BdConnection  *conn,
           return;
         }
       /* [MQTT-3.1.3-6]: the server assigns a unique identifier. */
-      assigned_id = make_client_id (engine);
+      assigned_id = make_client_id (conn);
       client_id = assigned_id;
     }
 
@@ -696,6 +695,7 @@ conn_handle_connect (BdConnection  *conn,
   session->version = c->version;
   g_free (session->username);
   session->username = g_strdup (c->username);
+  session->auth = conn->listener->auth;
   conn->session = session;
   conn->keep_alive = c->keep_alive;
   conn->state = BD_CONN_CONNECTED;
@@ -798,9 +798,7 @@ conn_handle_publish (BdConnection *conn,
       engine->counters.publish_dropped++;
       deliver = FALSE;
     }
-  else if (engine->auth != NULL && bd_auth_has_acl (engine->auth) &&
-           !bd_auth_acl_check (engine->auth, session->client_id, session->username,
-                               p->topic, BD_ACL_WRITE))
+  else if (!_bd_session_may (session, p->topic, BD_ACL_WRITE))
     {
       g_info ("Denied PUBLISH from %s on “%s” (ACL)", session->client_id, p->topic);
       deliver = FALSE;
@@ -851,9 +849,7 @@ deliver_retained_cb (const char *topic,
   BdMessage *message = value;
   BdEngine *engine = rd->session->engine;
 
-  if (engine->auth != NULL && bd_auth_has_acl (engine->auth) &&
-      !bd_auth_acl_check (engine->auth, rd->session->client_id, rd->session->username,
-                          topic, BD_ACL_READ))
+  if (!_bd_session_may (rd->session, topic, BD_ACL_READ))
     return;
 
   /* Sent because of a new subscription: RETAIN stays set [MQTT-3.3.1-8]. */
@@ -898,9 +894,7 @@ conn_handle_subscribe (BdConnection *conn,
           continue;
         }
 
-      if (engine->auth != NULL && bd_auth_has_acl (engine->auth) &&
-          !bd_auth_acl_check (engine->auth, session->client_id, session->username,
-                              req->filter, BD_ACL_SUBSCRIBE))
+      if (!_bd_session_may (session, req->filter, BD_ACL_SUBSCRIBE))
         {
           g_info ("Denied SUBSCRIBE from %s to “%s” (ACL)", session->client_id, req->filter);
           codes[i] = refused;

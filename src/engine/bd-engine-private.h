@@ -100,6 +100,7 @@ struct _BdSession
   gboolean      clean;           /* ends with the connection */
   BdMqttVersion version;         /* of the last connection */
   char         *username;
+  BdAuth       *auth;            /* of the listener it last connected on (borrowed) */
 
   GHashTable   *subscriptions;   /* filter -> BdSubscription* (also in engine->subs trie) */
 
@@ -154,6 +155,7 @@ struct _BdListener
   guint16           port;        /* as bound */
   char             *address;     /* as bound, for logs */
   guint             n_connections;
+  BdAuth           *auth;        /* password file / ACL of this listener, NULL for none */
 };
 
 typedef struct
@@ -170,7 +172,7 @@ struct _BdEngine
   gatomicrefcount  ref_count;
   BdBrokerConfig  *config;
   char            *data_dir;
-  BdAuth          *auth;
+  GPtrArray       *auths;         /* BdAuth* owned; listeners point into it */
 
   GThread         *thread;
   GMainContext    *context;
@@ -257,6 +259,9 @@ void       _bd_engine_drop_session      (BdEngine     *engine,
                                          BdSession    *session);
 
 /* bd-engine.c */
+gboolean   _bd_session_may              (BdSession    *session,
+                                         const char   *topic,
+                                         BdAclAccess   access);
 void       _bd_engine_route             (BdEngine     *engine,
                                          BdMessage    *message,
                                          BdSession    *publisher);

@@ -468,9 +468,7 @@ _bd_engine_route (BdEngine  *engine,
       BdSession *session = g_ptr_array_index (engine->route_targets, i);
       guint8 qos = MIN (message->qos, session->route_qos);
 
-      if (engine->auth != NULL && bd_auth_has_acl (engine->auth) &&
-          !bd_auth_acl_check (engine->auth, session->client_id, session->username,
-                              topic, BD_ACL_READ))
+      if (!_bd_session_may (session, topic, BD_ACL_READ))
         continue;
 
       /* Forwarded because of a subscription: RETAIN is cleared
@@ -513,6 +511,7 @@ bd_engine_new (BdBrokerConfig *config)
   engine->config = config;
   engine->epfd = -1;
   engine->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) listener_free);
+  engine->auths = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_auth_free);
   engine->dirty = g_ptr_array_new ();
   engine->doomed = g_ptr_array_new ();
   engine->route_targets = g_ptr_array_new ();
@@ -561,7 +560,7 @@ bd_engine_unref (BdEngine *engine)
   g_ptr_array_unref (engine->doomed);
   g_ptr_array_unref (engine->route_targets);
   g_byte_array_unref (engine->scratch);
-  g_clear_pointer (&engine->auth, bd_auth_free);
+  g_ptr_array_unref (engine->auths);
   g_main_loop_unref (engine->loop);
   g_main_context_unref (engine->context);
   g_mutex_clear (&engine->stats_lock);
@@ -609,23 +608,52 @@ engine_thread_func (gpointer data)
   return NULL;
 }
 
+/* Each listener's password file and ACL (bd_broker_config_finish has copied
+ * the global ones into every listener unless per_listener_settings is on);
+ * listeners naming the same files share one BdAuth. */
 static gboolean
-engine_load_auth (BdEngine *engine,
-                  GError  **error)
+engine_load_auth (BdEngine   *engine,
+                  BdListener *listener,
+                  GError    **error)
 {
-  const BdBrokerConfig *config = engine->config;
+  const BdListenerConfig *config = listener->config;
+  g_autoptr(BdAuth) auth = NULL;
 
   if (config->password_file == NULL && config->acl_file == NULL)
     return TRUE;
 
-  engine->auth = bd_auth_new ();
+  for (guint i = 0; i < engine->listeners->len; i++)
+    {
+      BdListener *other = g_ptr_array_index (engine->listeners, i);
+
+      if (other != listener && other->auth != NULL &&
+          g_strcmp0 (other->config->password_file, config->password_file) == 0 &&
+          g_strcmp0 (other->config->acl_file, config->acl_file) == 0)
+        {
+          listener->auth = other->auth;
+          return TRUE;
+        }
+    }
+
+  auth = bd_auth_new ();
   if (config->password_file != NULL &&
-      !bd_auth_load_password_file (engine->auth, config->password_file, error))
+      !bd_auth_load_password_file (auth, config->password_file, error))
     return FALSE;
   if (config->acl_file != NULL &&
-      !bd_auth_load_acl_file (engine->auth, config->acl_file, error))
+      !bd_auth_load_acl_file (auth, config->acl_file, error))
     return FALSE;
+  listener->auth = auth;
+  g_ptr_array_add (engine->auths, g_steal_pointer (&auth));
   return TRUE;
+}
+
+gboolean
+_bd_session_may (BdSession   *session,
+                 const char  *topic,
+                 BdAclAccess  access)
+{
+  return session->auth == NULL || !bd_auth_has_acl (session->auth) ||
+         bd_auth_acl_check (session->auth, session->client_id, session->username, topic, access);
 }
 
 gboolean
@@ -635,9 +663,6 @@ bd_engine_start (BdEngine *engine,
   BdEpollSource *epoll_source;
 
   g_return_val_if_fail (!engine->running, FALSE);
-
-  if (!engine_load_auth (engine, error))
-    return FALSE;
 
   engine->epfd = epoll_create1 (EPOLL_CLOEXEC);
   if (engine->epfd < 0)
@@ -672,6 +697,8 @@ bd_engine_start (BdEngine *engine,
       if (!listener_bind (engine, config, &listener, error))
         return FALSE;
       g_ptr_array_add (engine->listeners, listener);
+      if (!engine_load_auth (engine, listener, error))
+        return FALSE;
       _bd_engine_epoll_add (engine, listener->fd, listener, EPOLLIN);
     }
 
