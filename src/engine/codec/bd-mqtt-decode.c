@@ -717,12 +717,10 @@ decode_connect (BdMqttReader      *r,
                  "unknown protocol name [MQTT-3.1.2-1]");
 
   c->protocol_level = level;
+  c->protocol_name = dup_string (name, name_len);
   if ((guint) level != (guint) c->version)
-    {
-      c->protocol_name = dup_string (name, name_len);
-      return fail (error, BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION,
-                   "unsupported protocol level %u [MQTT-3.1.2-2]", level);
-    }
+    return fail (error, BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION,
+                 "unsupported protocol level %u [MQTT-3.1.2-2]", level);
 
   if (c->version == BD_MQTT_V5 && !check_minimal_header (frame, error))
     return FALSE;
