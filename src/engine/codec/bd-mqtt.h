@@ -354,13 +354,21 @@ BdMqttFrameStatus bd_mqtt_frame_parse (const guint8 *data,
  * Decodes the packet whose fixed header is @frame and whose variable header
  * and payload are @body (frame->remaining_length bytes). @version is the
  * connection's negotiated version; it is ignored for CONNECT (which carries its
- * own). On failure @packet is left cleared.
+ * own). @body_len must equal frame->remaining_length. On failure @packet is
+ * left cleared, except for CONNECT (below); calling bd_mqtt_packet_clear() on
+ * it is always safe.
  *
  * CONNECT with an unknown protocol name fails with
  * BD_MQTT_RC_MALFORMED_PACKET (close, no CONNACK); a known name with an
  * unsupported level fails with BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION and
- * still fills packet->connect.version/protocol_level so the engine can send
- * the right CONNACK [MQTT-3.1.2-2].
+ * still fills packet->connect.version/protocol_level/protocol_name (so the
+ * caller must bd_mqtt_packet_clear() it) so the engine can send the right
+ * CONNACK [MQTT-3.1.2-2]: version is BD_MQTT_V311 for "MQTT" with a level
+ * other than 4 or 5, BD_MQTT_V31 for "MQIsdp" with a level other than 3.
+ * Any other CONNECT failure after the protocol level keeps packet->type,
+ * connect.version and connect.protocol_level (nothing allocated), so the
+ * engine knows whether to answer an MQTT 5 client with a CONNACK carrying
+ * the error's reason code.
  */
 gboolean bd_mqtt_decode (BdMqttVersion       version,
                          const BdMqttFrame  *frame,
@@ -372,8 +380,14 @@ gboolean bd_mqtt_decode (BdMqttVersion       version,
 /*
  * Appends the encoding of @packet to @out for protocol @version.
  * Fields not representable in @version (properties, reason codes of 3.x) are
- * silently left out. Returns FALSE only for programmer errors that would produce
- * an invalid packet (remaining length over the maximum, strings over 65535).
+ * silently left out, and so are properties the packet type may not carry
+ * (table 2-4 of MQTT 5). packet->flags is ignored: the fixed header flags come
+ * from the fields. A CONNECT's protocol name and level come from @version.
+ * `present` decides which properties are written; a NULL string or GBytes of
+ * a present property is written empty. Returns FALSE, appending nothing, only
+ * for programmer errors that would produce an invalid packet (remaining length
+ * over the maximum, strings over 65535: BD_MQTT_RC_PACKET_TOO_LARGE; AUTH
+ * below MQTT 5: BD_MQTT_RC_PROTOCOL_ERROR).
  */
 gboolean bd_mqtt_encode (BdMqttVersion       version,
                          const BdMqttPacket *packet,
@@ -382,7 +396,10 @@ gboolean bd_mqtt_encode (BdMqttVersion       version,
 
 /*
  * The hot path: encodes a PUBLISH without building a BdMqttPacket. @props may
- * be NULL; it is ignored below MQTT 5. Returns the packet's total size.
+ * be NULL; it is ignored below MQTT 5. Returns the packet's total size, or 0
+ * (appending nothing) if it cannot be encoded: topic over 65535 bytes or
+ * remaining length over BD_MQTT_MAX_REMAINING_LENGTH (e.g. a large payload
+ * forwarded with a longer topic or more properties).
  */
 gsize bd_mqtt_encode_publish (BdMqttVersion           version,
                               const char             *topic,
@@ -402,7 +419,8 @@ void bd_mqtt_encode_ack (BdMqttPacketType type,
                          guint16          packet_id,
                          GByteArray      *out);
 
-/* Size of a packet's encoding, for the Maximum Packet Size checks of MQTT 5. */
+/* Size of a packet's encoding, for the Maximum Packet Size checks of MQTT 5:
+ * exactly what bd_mqtt_encode() would append, or 0 if it would fail. */
 gsize bd_mqtt_encoded_size (BdMqttVersion version,
                             const BdMqttPacket *packet);
 
