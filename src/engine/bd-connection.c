@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -546,7 +547,6 @@ conn_authenticate (BdConnection  *conn,
                    guint8        *v3_code,
                    guint8        *v5_code)
 {
-  BdEngine *engine = conn->engine;
   BdAuth *auth = conn->listener->auth;
   gboolean anonymous = !c->has_username;
 
@@ -847,7 +847,6 @@ deliver_retained_cb (const char *topic,
 {
   RetainedDelivery *rd = user_data;
   BdMessage *message = value;
-  BdEngine *engine = rd->session->engine;
 
   if (!_bd_session_may (rd->session, topic, BD_ACL_READ))
     return;
