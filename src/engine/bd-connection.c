@@ -413,6 +413,17 @@ conn_process (BdConnection *conn,
       BdMqttFrameStatus status;
       gsize total;
 
+      /* [MQTT-3.1.0-1]: the first packet must be CONNECT; judge by the first
+       * byte, so bytes of another protocol (an HTTP request) are refused at
+       * once instead of waiting for a "packet" they will never complete. */
+      if (conn->state == BD_CONN_WAIT_CONNECT && (data[offset] >> 4) != BD_MQTT_CONNECT)
+        {
+          g_autofree char *why = g_strdup_printf ("%s before CONNECT",
+                                                  bd_mqtt_packet_type_name (data[offset] >> 4));
+          _bd_connection_close (conn, why);
+          return;
+        }
+
       status = bd_mqtt_frame_parse (data + offset, len - offset, &frame, &error);
       if (status == BD_MQTT_FRAME_ERROR)
         {
@@ -432,14 +443,6 @@ conn_process (BdConnection *conn,
 
       if (status == BD_MQTT_FRAME_INCOMPLETE)
         break;
-
-      /* [MQTT-3.1.0-1]: the first packet from the client must be CONNECT. */
-      if (conn->state == BD_CONN_WAIT_CONNECT && frame.type != BD_MQTT_CONNECT)
-        {
-          g_autofree char *why = g_strdup_printf ("%s before CONNECT", bd_mqtt_packet_type_name (frame.type));
-          _bd_connection_close (conn, why);
-          return;
-        }
 
       total = frame.header_length + (gsize) frame.remaining_length;
       engine->counters.messages_received++;
@@ -618,6 +621,19 @@ conn_handle_connect (BdConnection  *conn,
       conn_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_IDENTIFIER_REJECTED,
                            BD_MQTT_RC_CLIENT_IDENTIFIER_NOT_VALID,
                            "keep-alive above max_keepalive");
+      return;
+    }
+
+  if (c->has_will && engine->config->message_size_limit > 0 &&
+      g_bytes_get_size (c->will_payload) > engine->config->message_size_limit)
+    {
+      /* The will could never be published; refuse now, as Mosquitto does,
+       * rather than accept a session whose will will be dropped. */
+      if (c->version == BD_MQTT_V5)
+        conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_PACKET_TOO_LARGE,
+                             "will payload exceeds message_size_limit");
+      else
+        _bd_connection_close (conn, "will payload exceeds message_size_limit");
       return;
     }
 

@@ -39,6 +39,7 @@ G_BEGIN_DECLS
 typedef struct _BdConnection BdConnection;
 typedef struct _BdSession    BdSession;
 typedef struct _BdListener   BdListener;
+typedef struct _BdStateSnapshot BdStateSnapshot;
 
 /* First member of everything registered with epoll, so the event's pointer
  * tells what it points to. */
@@ -215,6 +216,12 @@ struct _BdEngine
   guint64          rate_prev[4];
   double           rate_load[4];
 
+  /* persistence (bd-persist.c) */
+  guint            autosave_tick;
+  GMutex           save_lock;     /* one writer at a time, newest snapshot wins */
+  guint64          save_seq;      /* of the last snapshot taken (engine thread) */
+  guint64          saved_seq;     /* of the last snapshot written (under save_lock) */
+
   GMutex           stats_lock;
   BdEngineStats    stats;         /* snapshot for other threads */
 };
@@ -257,6 +264,16 @@ gboolean   _bd_session_ack              (BdSession    *session,
 void       _bd_session_unsubscribe_all  (BdSession    *session);
 void       _bd_engine_drop_session      (BdEngine     *engine,
                                          BdSession    *session);
+
+/* bd-persist.c */
+char            *_bd_engine_dup_state_path (BdEngine        *engine);
+void             _bd_engine_load_state     (BdEngine        *engine);
+BdStateSnapshot *_bd_engine_snapshot_state (BdEngine        *engine);
+gboolean         _bd_state_snapshot_write  (BdStateSnapshot *snap,
+                                            GError         **error);
+void             _bd_state_snapshot_free   (BdStateSnapshot *snap);
+void             _bd_engine_save_state     (BdEngine        *engine,
+                                            gboolean         wait);
 
 /* bd-engine.c */
 gboolean   _bd_session_may              (BdSession    *session,

@@ -307,6 +307,13 @@ engine_tick_cb (gpointer user_data)
   engine_update_rates (engine, 1.0);
   engine_snapshot_stats (engine);
 
+  if (engine->config->persistence && engine->config->autosave_interval > 0 &&
+      ++engine->autosave_tick >= engine->config->autosave_interval)
+    {
+      engine->autosave_tick = 0;
+      _bd_engine_save_state (engine, FALSE);
+    }
+
   if (engine->config->sys_interval > 0 &&
       ++engine->sys_tick >= engine->config->sys_interval)
     {
@@ -526,6 +533,7 @@ bd_engine_new (BdBrokerConfig *config)
   engine->context = g_main_context_new ();
   engine->loop = g_main_loop_new (engine->context, FALSE);
   g_mutex_init (&engine->stats_lock);
+  g_mutex_init (&engine->save_lock);
   g_mutex_init (&engine->taps_lock);
   g_mutex_init (&engine->start_lock);
   g_cond_init (&engine->start_cond);
@@ -564,6 +572,7 @@ bd_engine_unref (BdEngine *engine)
   g_main_loop_unref (engine->loop);
   g_main_context_unref (engine->context);
   g_mutex_clear (&engine->stats_lock);
+  g_mutex_clear (&engine->save_lock);
   g_mutex_clear (&engine->taps_lock);
   g_mutex_clear (&engine->start_lock);
   g_cond_clear (&engine->start_cond);
@@ -702,6 +711,8 @@ bd_engine_start (BdEngine *engine,
       _bd_engine_epoll_add (engine, listener->fd, listener, EPOLLIN);
     }
 
+  _bd_engine_load_state (engine);
+
   engine->read_buf = g_malloc (READ_BUF_SIZE);
   engine->started_us = g_get_monotonic_time ();
   engine->started_real_us = g_get_real_time ();
@@ -787,6 +798,9 @@ bd_engine_stop (BdEngine *engine)
   if (engine->epfd >= 0)
     close (engine->epfd);
   engine->epfd = -1;
+
+  /* The engine thread is gone: this thread may read the state now. */
+  _bd_engine_save_state (engine, TRUE);
 }
 
 guint16
