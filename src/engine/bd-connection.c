@@ -28,9 +28,15 @@
 #define MAX_PENDING_QOS0_BYTES (8 * 1024 * 1024)
 /* Time allowed between accepting a socket and its CONNECT. */
 #define CONNECT_TIMEOUT_US     (20 * G_USEC_PER_SEC)
+/* Longest a publisher waits for a subscriber that does not catch up; after
+ * that the subscriber counts as slow and its queue limit applies again. */
+#define MAX_PAUSE_US           (1 * G_USEC_PER_SEC)
 
 static void conn_handle_packet (BdConnection *conn,
                                 BdMqttPacket *packet);
+static void conn_process       (BdConnection *conn,
+                                const guint8 *data,
+                                gsize         len);
 
 static const char *
 conn_name (BdConnection *conn)
@@ -191,6 +197,12 @@ _bd_connection_close (BdConnection *conn,
 
   if (reason != NULL)
     g_message ("Client %s disconnected: %s", conn_name (conn), reason);
+
+  if (conn->paused_for != NULL)
+    {
+      conn->paused_for = NULL;
+      g_ptr_array_remove_fast (engine->paused, conn);
+    }
 
   conn->state = BD_CONN_CLOSED;
   epoll_ctl (engine->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
@@ -354,6 +366,97 @@ _bd_engine_check_keepalives (BdEngine *engine,
     }
 }
 
+/* ----------------------------------------------------------- flow control */
+
+/*
+ * Flow control without loss. MQTT 3.1.1 has no receive maximum, and a broker
+ * that acknowledges a publisher at once lets it run ahead of any subscriber
+ * that acknowledges more slowly; the subscriber's queue then reaches
+ * max_queued_messages and messages are dropped. So when routing leaves a
+ * connected subscriber's queue above the high-water mark, the publisher's
+ * socket is not read until that queue drains to half of it: TCP carries the
+ * backpressure to the publisher. A subscriber that does not drain within
+ * MAX_PAUSE_US is marked slow and no longer pauses anyone (its queue limit
+ * applies as usual), so one stuck client cannot stall a plant.
+ */
+void
+_bd_connection_pause (BdConnection *conn,
+                      BdSession    *for_session)
+{
+  if (conn->paused_for != NULL || conn->state != BD_CONN_CONNECTED)
+    return;
+
+  conn->paused_for = for_session;
+  conn->paused_at = g_get_monotonic_time ();
+  g_ptr_array_add (conn->engine->paused, conn);
+  _bd_engine_epoll_mod (conn->engine, conn->fd, conn, conn->want_write ? EPOLLOUT : 0);
+}
+
+static void
+conn_resume (BdConnection *conn)
+{
+  BdEngine *engine = conn->engine;
+
+  conn->paused_for = NULL;
+  /* The silence was ours, not the client's. */
+  conn->last_packet_us = g_get_monotonic_time ();
+  _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN | (conn->want_write ? EPOLLOUT : 0));
+  if (conn->rbuf != NULL && !conn->resumed)
+    {
+      /* Complete packets may wait in rbuf with nothing more to read: handle
+       * them at the end of this turn, outside whatever resumed us. */
+      conn->resumed = TRUE;
+      g_ptr_array_add (engine->resumed, conn);
+    }
+}
+
+void
+_bd_engine_resume_waiting (BdEngine  *engine,
+                           BdSession *session)
+{
+  for (guint i = 0; i < engine->paused->len;)
+    {
+      BdConnection *conn = g_ptr_array_index (engine->paused, i);
+
+      if (conn->paused_for == session)
+        {
+          g_ptr_array_remove_index_fast (engine->paused, i);
+          conn_resume (conn);
+        }
+      else
+        i++;
+    }
+}
+
+void
+_bd_engine_check_paused (BdEngine *engine,
+                         gint64    now_us)
+{
+  for (guint i = 0; i < engine->paused->len; i++)
+    {
+      BdConnection *conn = g_ptr_array_index (engine->paused, i);
+
+      if (now_us - conn->paused_at > MAX_PAUSE_US)
+        {
+          BdSession *slow = conn->paused_for;
+
+          g_info ("Client %s does not keep up; no longer holding publishers back for it",
+                  slow->client_id);
+          slow->slow = TRUE;
+          _bd_engine_resume_waiting (engine, slow);
+          i = (guint) -1; /* the array changed: start over */
+        }
+    }
+}
+
+void
+_bd_connection_process_pending (BdConnection *conn)
+{
+  conn->resumed = FALSE;
+  if (conn->state != BD_CONN_CLOSED && conn->rbuf != NULL && conn->paused_for == NULL)
+    conn_process (conn, conn->rbuf->data, conn->rbuf->len);
+}
+
 /* ---------------------------------------------------------- protocol errors */
 
 /* A protocol violation: MQTT 5 clients are told why with DISCONNECT
@@ -404,7 +507,7 @@ conn_process (BdConnection *conn,
   guint32 max_packet = engine->config->max_packet_size;
   gsize offset = 0;
 
-  while (offset < len &&
+  while (offset < len && conn->paused_for == NULL &&
          (conn->state == BD_CONN_WAIT_CONNECT || conn->state == BD_CONN_CONNECTED))
     {
       g_autoptr(GError) error = NULL;
@@ -827,6 +930,8 @@ conn_handle_publish (BdConnection *conn,
       /* Exactly once, delivering on receipt of PUBLISH ("Method B" of
        * 4.3.3): a PUBLISH whose id awaits PUBREL is a re-send, acknowledged
        * again but not delivered again [MQTT-4.3.3-2]. */
+      if (session->incoming_qos2 == NULL)
+        session->incoming_qos2 = g_hash_table_new (NULL, NULL);
       if (g_hash_table_contains (session->incoming_qos2, key))
         deliver = FALSE;
       else
@@ -926,7 +1031,7 @@ conn_handle_subscribe (BdConnection *conn,
       /* An identical filter replaces the existing subscription [MQTT-3.8.4-3];
        * the trie takes the new pointer before the table frees the old one. */
       is_new[i] = bd_trie_insert (engine->subs, sub->filter, session, sub);
-      g_hash_table_replace (session->subscriptions, sub->filter, sub);
+      g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);
       codes[i] = sub->qos;
       g_debug ("%s subscribed to %s (QoS %u)", session->client_id, sub->filter, sub->qos);
     }
@@ -965,7 +1070,7 @@ conn_handle_unsubscribe (BdConnection *conn,
     {
       const char *filter = u->filters[i];
 
-      if (g_hash_table_contains (session->subscriptions, filter))
+      if (session->subscriptions != NULL && g_hash_table_contains (session->subscriptions, filter))
         {
           bd_trie_remove (engine->subs, filter, session);
           g_hash_table_remove (session->subscriptions, filter);
@@ -1022,7 +1127,8 @@ conn_handle_packet (BdConnection *conn,
     case BD_MQTT_PUBREL:
       /* Release the id; PUBCOMP even if it was unknown, e.g. after a
        * reconnect (4.3.3). */
-      g_hash_table_remove (session->incoming_qos2, GUINT_TO_POINTER (packet->ack.packet_id));
+      if (session->incoming_qos2 != NULL)
+        g_hash_table_remove (session->incoming_qos2, GUINT_TO_POINTER (packet->ack.packet_id));
       conn_send_ack (conn, BD_MQTT_PUBCOMP, packet->ack.packet_id);
       break;
 

@@ -103,6 +103,8 @@ struct _BdSession
   char         *username;
   BdAuth       *auth;            /* of the listener it last connected on (borrowed) */
 
+  /* The three tables are made on first use: an idle client (most of the
+   * 5,000 a gateway may hold open) needs none of them. */
   GHashTable   *subscriptions;   /* filter -> BdSubscription* (also in engine->subs trie) */
 
   GHashTable   *outgoing;        /* packet id -> BdOutgoing* */
@@ -118,6 +120,9 @@ struct _BdSession
   guint64       route_gen;
   guint8        route_qos;
   guint8        route_retain_as_published : 1;
+
+  /* flow control: publishers paused because this session's queue is long */
+  gboolean      slow;            /* a pause timed out: stop pausing for it until it drains */
 };
 
 struct _BdConnection
@@ -140,6 +145,9 @@ struct _BdConnection
   gboolean      want_write;      /* EPOLLOUT is armed */
   gboolean      dirty;           /* in engine->dirty: wbuf needs a write this turn */
   gboolean      clean_disconnect;/* DISCONNECT received: no will [MQTT-3.1.2-10] */
+  BdSession    *paused_for;      /* not reading: this session's queue is too long */
+  gint64        paused_at;       /* monotonic */
+  gboolean      resumed;         /* in engine->resumed: process rbuf at the end of the turn */
 
   /* the will, kept until the connection ends */
   BdMessage    *will;
@@ -189,6 +197,8 @@ struct _BdEngine
   GQueue           connections;   /* of BdConnection (via link) */
   GPtrArray       *dirty;         /* BdConnection* with bytes to write this turn */
   GPtrArray       *doomed;        /* BdConnection* to free at the end of the turn */
+  GPtrArray       *paused;        /* BdConnection* not read from (flow control) */
+  GPtrArray       *resumed;       /* BdConnection* to process buffered input for */
   guint8          *read_buf;      /* one shared read buffer; partial packets are copied out */
 
   GHashTable      *sessions;      /* client id -> BdSession* */
@@ -210,6 +220,7 @@ struct _BdEngine
   /* counters, engine thread only */
   BdEngineStats    counters;
   guint64          connections_total;
+  guint            quarter_ticks;  /* the tick runs every 250 ms */
   guint            sys_tick;
   GHashTable      *sys_last;      /* $SYS topic -> last published string */
   /* 1-minute rates: ring of per-second samples (received msgs, sent msgs, ...) */
@@ -248,7 +259,18 @@ void      _bd_connection_free           (BdConnection *conn);
 void      _bd_engine_check_keepalives   (BdEngine     *engine,
                                          gint64        now_us);
 
+/* bd-connection.c: flow control */
+void       _bd_connection_pause         (BdConnection *conn,
+                                         BdSession    *for_session);
+void       _bd_engine_resume_waiting    (BdEngine     *engine,
+                                         BdSession    *session);
+void       _bd_engine_check_paused      (BdEngine     *engine,
+                                         gint64        now_us);
+void       _bd_connection_process_pending (BdConnection *conn);
+
 /* bd-session.c */
+GHashTable *_bd_session_get_subscriptions (BdSession  *session);
+guint      _bd_session_queue_high       (BdEngine     *engine);
 BdSession *_bd_session_new              (BdEngine     *engine,
                                          const char   *client_id);
 void       _bd_session_free             (BdSession    *session);

@@ -192,6 +192,12 @@ _bd_engine_doom (BdEngine     *engine,
 static void
 engine_end_turn (BdEngine *engine)
 {
+  /* Input held back by flow control first, since it may produce output.
+   * The array may grow while we go. */
+  for (guint i = 0; i < engine->resumed->len; i++)
+    _bd_connection_process_pending (g_ptr_array_index (engine->resumed, i));
+  g_ptr_array_set_size (engine->resumed, 0);
+
   for (guint i = 0; i < engine->dirty->len; i++)
     {
       BdConnection *conn = g_ptr_array_index (engine->dirty, i);
@@ -302,7 +308,16 @@ engine_tick_cb (gpointer user_data)
   BdEngine *engine = user_data;
   gint64 now = g_get_monotonic_time ();
 
+  /* Keep-alive deadlines are 1.5 × seconds: check them four times a second. */
   _bd_engine_check_keepalives (engine, now);
+  _bd_engine_check_paused (engine, now);
+  if (++engine->quarter_ticks < 4)
+    {
+      engine_end_turn (engine);
+      return G_SOURCE_CONTINUE;
+    }
+  engine->quarter_ticks = 0;
+
   engine_expire_sessions (engine, now);
   engine_update_rates (engine, 1.0);
   engine_snapshot_stats (engine);
@@ -482,6 +497,13 @@ _bd_engine_route (BdEngine  *engine,
        * [MQTT-3.3.1-9], unless an MQTT 5 subscriber asked for it as published. */
       _bd_session_deliver (session, message, qos,
                            message->retain && session->route_retain_as_published);
+
+      /* A connected subscriber falling behind: stop reading from the
+       * publisher until it catches up, rather than drop at the queue limit. */
+      if (publisher != NULL && publisher->conn != NULL && session != publisher &&
+          session->conn != NULL && !session->slow &&
+          session->queue.length >= _bd_session_queue_high (engine))
+        _bd_connection_pause (publisher->conn, session);
     }
 
   bd_trie_match (engine->taps, topic, tap_match_cb, message);
@@ -521,6 +543,8 @@ bd_engine_new (BdBrokerConfig *config)
   engine->auths = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_auth_free);
   engine->dirty = g_ptr_array_new ();
   engine->doomed = g_ptr_array_new ();
+  engine->paused = g_ptr_array_new ();
+  engine->resumed = g_ptr_array_new ();
   engine->route_targets = g_ptr_array_new ();
   engine->scratch = g_byte_array_new ();
   engine->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, session_table_free);
@@ -566,6 +590,8 @@ bd_engine_unref (BdEngine *engine)
   g_ptr_array_unref (engine->listeners);
   g_ptr_array_unref (engine->dirty);
   g_ptr_array_unref (engine->doomed);
+  g_ptr_array_unref (engine->paused);
+  g_ptr_array_unref (engine->resumed);
   g_ptr_array_unref (engine->route_targets);
   g_byte_array_unref (engine->scratch);
   g_ptr_array_unref (engine->auths);
@@ -724,7 +750,7 @@ bd_engine_start (BdEngine *engine,
   engine->epoll_source = (GSource *) epoll_source;
   g_source_attach (engine->epoll_source, engine->context);
 
-  engine->tick_source = g_timeout_source_new_seconds (1);
+  engine->tick_source = g_timeout_source_new (250);
   g_source_set_callback (engine->tick_source, engine_tick_cb, engine, NULL);
   g_source_set_static_name (engine->tick_source, "[brokerdesk] tick");
   g_source_attach (engine->tick_source, engine->context);

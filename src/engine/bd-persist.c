@@ -166,7 +166,7 @@ _bd_engine_snapshot_state (BdEngine *engine)
       s->qos = g_array_new (FALSE, FALSE, 1);
       s->retain = g_array_new (FALSE, FALSE, sizeof (gboolean));
 
-      g_hash_table_iter_init (&subs, session->subscriptions);
+      g_hash_table_iter_init (&subs, _bd_session_get_subscriptions (session));
       while (g_hash_table_iter_next (&subs, NULL, (gpointer *) &sub))
         {
           SnapSub snap_sub = { g_strdup (sub->filter), sub->qos };
@@ -384,7 +384,7 @@ _bd_engine_load_state (BdEngine *engine)
             sub->filter = g_strdup (filter);
             sub->qos = qos;
             bd_trie_insert (engine->subs, sub->filter, session, sub);
-            g_hash_table_replace (session->subscriptions, sub->filter, sub);
+            g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);
           }
         while (g_variant_iter_next (queue, "(&s@ayyb)", &topic, &payload, &qos, &retain))
           {

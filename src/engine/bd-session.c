@@ -55,11 +55,42 @@ _bd_session_new (BdEngine   *engine,
   session->engine = engine;
   session->client_id = g_strdup (client_id);
   /* Keys are the subscription's own filter string. */
-  session->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, subscription_free);
-  session->outgoing = g_hash_table_new_full (NULL, NULL, NULL, outgoing_free);
-  session->incoming_qos2 = g_hash_table_new (NULL, NULL);
   session->next_packet_id = 1;
   return session;
+}
+
+GHashTable *
+_bd_session_get_subscriptions (BdSession *session)
+{
+  if (session->subscriptions == NULL)
+    /* Keys are the subscription's own filter string. */
+    session->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, subscription_free);
+  return session->subscriptions;
+}
+
+static GHashTable *
+session_get_outgoing (BdSession *session)
+{
+  if (session->outgoing == NULL)
+    session->outgoing = g_hash_table_new_full (NULL, NULL, NULL, outgoing_free);
+  return session->outgoing;
+}
+
+static guint
+session_n_inflight (BdSession *session)
+{
+  return session->outgoing ? g_hash_table_size (session->outgoing) : 0;
+}
+
+/* Above this many queued messages for a connected client, publishers that
+ * feed it are paused (TCP backpressure) instead of letting the queue hit
+ * max_queued_messages and drop: see _bd_connection_pause (). */
+guint
+_bd_session_queue_high (BdEngine *engine)
+{
+  guint max = engine->config->max_queued_messages;
+
+  return max > 0 ? MAX (max / 2, 1) : 1000;
 }
 
 void
@@ -68,14 +99,17 @@ _bd_session_free (BdSession *session)
   BdEngine *engine = session->engine;
   BdQueued *queued;
 
-  engine->counters.inflight_messages -= g_hash_table_size (session->outgoing);
+  engine->counters.inflight_messages -= session_n_inflight (session);
   engine->counters.queued_messages -= session->queue.length;
+
+  /* Nobody waits for this session's queue any more. */
+  _bd_engine_resume_waiting (engine, session);
 
   while ((queued = g_queue_pop_head (&session->queue)) != NULL)
     queued_free (queued);
-  g_hash_table_destroy (session->outgoing);
-  g_hash_table_destroy (session->subscriptions);
-  g_hash_table_destroy (session->incoming_qos2);
+  g_clear_pointer (&session->outgoing, g_hash_table_destroy);
+  g_clear_pointer (&session->subscriptions, g_hash_table_destroy);
+  g_clear_pointer (&session->incoming_qos2, g_hash_table_destroy);
   g_free (session->username);
   g_free (session->client_id);
   g_free (session);
@@ -87,6 +121,8 @@ _bd_session_unsubscribe_all (BdSession *session)
   GHashTableIter iter;
   const char *filter;
 
+  if (session->subscriptions == NULL)
+    return;
   g_hash_table_iter_init (&iter, session->subscriptions);
   while (g_hash_table_iter_next (&iter, (gpointer *) &filter, NULL))
     bd_trie_remove (session->engine->subs, filter, session);
@@ -107,7 +143,7 @@ session_window_full (BdSession *session)
 {
   guint max = session->engine->config->max_inflight_messages;
 
-  return max > 0 && g_hash_table_size (session->outgoing) >= max;
+  return max > 0 && session_n_inflight (session) >= max;
 }
 
 static guint16
@@ -121,7 +157,7 @@ session_next_packet_id (BdSession *session)
 
       if (session->next_packet_id == 0)
         session->next_packet_id = 1;
-      if (id != 0 && !g_hash_table_contains (session->outgoing, GUINT_TO_POINTER (id)))
+      if (id != 0 && !g_hash_table_contains (session_get_outgoing (session), GUINT_TO_POINTER (id)))
         return id;
     }
 }
@@ -140,7 +176,7 @@ session_send_inflight (BdSession *session,
   out->retain = retain;
   out->state = qos == 1 ? BD_OUT_WAIT_PUBACK : BD_OUT_WAIT_PUBREC;
   out->link.data = out;
-  g_hash_table_insert (session->outgoing, GUINT_TO_POINTER (out->packet_id), out);
+  g_hash_table_insert (session_get_outgoing (session), GUINT_TO_POINTER (out->packet_id), out);
   g_queue_push_tail_link (&session->inflight_order, &out->link);
   session->engine->counters.inflight_messages++;
 
@@ -216,6 +252,12 @@ _bd_session_pump (BdSession *session)
          (queued = g_queue_pop_head (&session->queue)) != NULL)
     {
       engine->counters.queued_messages--;
+      /* Drained to the low-water mark: paused publishers may go on. */
+      if (session->queue.length == _bd_session_queue_high (engine) / 2)
+        {
+          session->slow = FALSE;
+          _bd_engine_resume_waiting (engine, session);
+        }
       if (queued->qos == 0)
         _bd_connection_send_publish (session->conn, queued->message, 0, queued->retain, FALSE, 0);
       else
@@ -252,8 +294,11 @@ _bd_session_ack (BdSession        *session,
                  BdMqttPacketType  type,
                  guint16           packet_id)
 {
-  BdOutgoing *out = g_hash_table_lookup (session->outgoing, GUINT_TO_POINTER (packet_id));
+  BdOutgoing *out;
 
+  if (session->outgoing == NULL)
+    return FALSE;
+  out = g_hash_table_lookup (session->outgoing, GUINT_TO_POINTER (packet_id));
   if (out == NULL)
     return FALSE;
 
