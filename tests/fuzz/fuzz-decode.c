@@ -82,6 +82,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   static const BdMqttVersion versions[] = { BD_MQTT_V31, BD_MQTT_V311, BD_MQTT_V5 };
+  gboolean utf8_expected;
+
+  /* The codec's UTF-8 check (with its word-at-a-time ASCII scan) against
+   * GLib's plus the two MQTT rules: no U+0000, at most 65535 bytes. */
+  utf8_expected = size <= G_MAXUINT16 && (size == 0 || memchr (data, 0, size) == NULL) &&
+                  g_utf8_validate_len ((const char *) data, size, NULL);
+  if (bd_mqtt_utf8_valid ((const char *) data, size) != utf8_expected)
+    fuzz_fail ("bd_mqtt_utf8_valid() disagrees with g_utf8_validate_len()", NULL);
 
   for (guint v = 0; v < G_N_ELEMENTS (versions); v++)
     {

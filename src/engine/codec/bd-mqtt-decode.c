@@ -331,10 +331,7 @@ static inline gboolean
 has_wildcard (const guint8 *data,
               gsize         len)
 {
-  for (gsize i = 0; i < len; i++)
-    if (data[i] == '+' || data[i] == '#')
-      return TRUE;
-  return FALSE;
+  return len > 0 && (memchr (data, '+', len) != NULL || memchr (data, '#', len) != NULL);
 }
 
 static void
