@@ -1988,6 +1988,17 @@ static const struct {
   { "truncated then ascii", "e2 82 'a'", FALSE },
   { "byte fe", "fe", FALSE },
   { "byte ff", "ff", FALSE },
+  /* Longer than a word, for the eight-bytes-at-a-time ASCII scan */
+  { "ascii 16", "'0123456789abcdef'", TRUE },
+  { "ascii 23", "'0123456789abcdefghijklm'", TRUE },
+  { "nul at byte 7", "'abcdefg' 00 'hijk'", FALSE },
+  { "nul in second word", "'abcdefgh' 'ij' 00 'klmnop'", FALSE },
+  { "nul in tail", "'abcdefgh' 'ij' 00", FALSE },
+  { "nul after non-ascii word", "'abcdefg' c3 a9 'hijklmn' 00 'x'", FALSE },
+  { "non-ascii in second word", "'abcdefgh' 'ij' c3 a9 'klmn'", TRUE },
+  { "high byte at byte 7", "'abcdefg' 80 'hijk'", FALSE },
+  { "surrogate after a word", "'abcdefgh' ed a0 80", FALSE },
+  { "overlong after a word", "'abcdefghijklmnop' c0 80", FALSE },
 };
 
 static void

@@ -331,10 +331,7 @@ static inline gboolean
 has_wildcard (const guint8 *data,
               gsize         len)
 {
-  for (gsize i = 0; i < len; i++)
-    if (data[i] == '+' || data[i] == '#')
-      return TRUE;
-  return FALSE;
+  return len > 0 && (memchr (data, '+', len) != NULL || memchr (data, '#', len) != NULL);
 }
 
 static void
@@ -705,9 +702,9 @@ decode_connect (BdMqttReader      *r,
    * at all: close without a CONNACK [MQTT-3.1.2-1]. */
   if (name_len == 4 && memcmp (name, "MQTT", 4) == 0)
     {
-      /* A level we do not speak gets a 3.1.1-style CONNACK 0x01 (the
-       * client may be older than 5, and a 5 client understands it too:
-       * 3.2.2.2 of MQTT 5) [MQTT-3.1.2-2]. */
+      /* A level we do not speak (3, or above 5) is answered with the
+       * 3.1.1 CONNACK 0x01, unacceptable protocol level [MQTT-3.1.2-2]:
+       * its two-byte form is the one every "MQTT" client can read. */
       c->version = level == 5 ? BD_MQTT_V5 : BD_MQTT_V311;
     }
   else if (name_len == 6 && memcmp (name, "MQIsdp", 6) == 0)

@@ -75,9 +75,9 @@ sink_u32 (BdMqttSink *s,
 }
 
 static inline void
-sink_bytes (BdMqttSink  *s,
-            gconstpointer data,
-            gsize         len)
+sink_bytes (BdMqttSink    *s,
+            gconstpointer  data,
+            gsize          len)
 {
   if (s->data != NULL && len > 0)
     memcpy (s->data + s->len, data, len);
@@ -120,9 +120,9 @@ sink_varint (BdMqttSink *s,
 /* Binary Data and UTF-8 strings: Two Byte Integer length, then the bytes
  * (1.5.4, 1.5.6 of MQTT 5). NULL encodes as empty. */
 static inline void
-sink_binary (BdMqttSink  *s,
-             gconstpointer data,
-             gsize         len)
+sink_binary (BdMqttSink    *s,
+             gconstpointer  data,
+             gsize          len)
 {
   if (len > G_MAXUINT16)
     {
@@ -158,10 +158,10 @@ sink_properties_content (BdMqttSink             *s,
 {
   guint64 present = props->present & _bd_mqtt_prop_allowed_mask (ctx);
 
-  for (guint id = 0; present >> id != 0; id++)
+  /* Visit the set bits only, lowest identifier first */
+  for (; present != 0; present &= present - 1)
     {
-      if ((present & BD_MQTT_PROP_BIT (id)) == 0)
-        continue;
+      guint id = (guint) __builtin_ctzll (present);
 
       switch (_bd_mqtt_prop_info[id].type)
         {
