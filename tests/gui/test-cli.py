@@ -15,6 +15,21 @@ OPTIONS = ['--headless', '--port', '--bind', '--config', '--data-dir', '--demo',
 EXIT_USAGE = 2
 
 
+def korean_env():
+    """LANGUAGE=ko with a UTF-8 locale: ko_KR.UTF-8 where it is installed
+    (locales-all), else C.UTF-8, with which gettext honours LANGUAGE too."""
+    import locale
+    saved = locale.setlocale(locale.LC_ALL)
+    try:
+        locale.setlocale(locale.LC_ALL, 'ko_KR.UTF-8')
+        name = 'ko_KR.UTF-8'
+    except locale.Error:
+        name = 'C.UTF-8'
+    finally:
+        locale.setlocale(locale.LC_ALL, saved)
+    return {'LANGUAGE': 'ko', 'LANG': name, 'LC_ALL': name}
+
+
 def run(*args, env=None):
     return subprocess.run([os.environ['BROKERDESK'], *args], capture_output=True, text=True,
                           timeout=30, env=dict(os.environ, **(env or {})))
@@ -69,7 +84,7 @@ def main():
 
     # The option help is translated, from the catalogue BROKERDESK_LOCALEDIR
     # points to (the build directory's).
-    r = run('--help', env={'LANGUAGE': 'ko', 'LC_ALL': 'ko_KR.UTF-8'})
+    r = run('--help', env=korean_env())
     tap.check(r.returncode == 0 and 'MQTT 브로커' in r.stdout and '--port' in r.stdout,
               'with LANGUAGE=ko, --help is in Korean', r)
 

@@ -206,6 +206,21 @@ def find(node, role, name):
     return next((a for a in walk(node) if a.getRoleName() == role and a.name == name), None)
 
 
+def korean_env():
+    """LANGUAGE=ko with a UTF-8 locale: ko_KR.UTF-8 where it is installed
+    (locales-all), else C.UTF-8, with which gettext honours LANGUAGE too."""
+    import locale
+    saved = locale.setlocale(locale.LC_ALL)
+    try:
+        locale.setlocale(locale.LC_ALL, 'ko_KR.UTF-8')
+        name = 'ko_KR.UTF-8'
+    except locale.Error:
+        name = 'C.UTF-8'
+    finally:
+        locale.setlocale(locale.LC_ALL, saved)
+    return {'LANGUAGE': 'ko', 'LANG': name, 'LC_ALL': name}
+
+
 def inner_main():
     try:
         import gi
@@ -328,8 +343,7 @@ def inner_main():
         app.stop()
 
         # 9. In Korean, with the built catalogue.
-        app = App(pyatspi, tempfile.mkdtemp(dir=home),
-                  {'LANGUAGE': 'ko', 'LANG': 'ko_KR.UTF-8', 'LC_ALL': 'ko_KR.UTF-8'})
+        app = App(pyatspi, tempfile.mkdtemp(dir=home), korean_env())
         names = [t.name for t in app.tabs()]
         tap.check(names == PAGES_KO, 'with LANGUAGE=ko the pages are in Korean',
                   f'page tabs: {names}')
