@@ -89,6 +89,9 @@ bd_application_preferences_action (GSimpleAction *action,
 
       g_set_weak_pointer (&self->preferences, GTK_WINDOW (window));
       gtk_window_set_application (self->preferences, GTK_APPLICATION (self));
+      /* Closing the main window must not leave the application running with
+       * only its preferences open. */
+      gtk_window_set_destroy_with_parent (self->preferences, TRUE);
     }
   /* The preferences window itself is in the application's window list. */
   if (parent != self->preferences)

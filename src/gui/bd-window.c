@@ -60,8 +60,8 @@ static void
 bd_window_update_broker_address (BdWindow *self)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  const BdOptions *options;
   const char *host = "127.0.0.1";
-  guint port;
 
   if (!BD_IS_APPLICATION (app))
     return;
@@ -69,16 +69,13 @@ bd_window_update_broker_address (BdWindow *self)
   /* Until the engine reports the port it really bound, show the one it will
    * ask for. A wildcard --bind still serves local clients on 127.0.0.1, and
    * that is what a command to copy into a local terminal needs. */
-  {
-    const BdOptions *options = bd_application_get_options (BD_APPLICATION (app));
-
-    if (options->bind_address != NULL &&
-        g_strcmp0 (options->bind_address, "0.0.0.0") != 0 &&
-        g_strcmp0 (options->bind_address, "::") != 0)
-      host = options->bind_address;
-  }
-  port = bd_application_get_broker_port (BD_APPLICATION (app));
-  bd_window_set_broker_address (self, host, port);
+  options = bd_application_get_options (BD_APPLICATION (app));
+  if (options->bind_address != NULL &&
+      g_strcmp0 (options->bind_address, "0.0.0.0") != 0 &&
+      g_strcmp0 (options->bind_address, "::") != 0)
+    host = options->bind_address;
+  bd_window_set_broker_address (self, host,
+                                bd_application_get_broker_port (BD_APPLICATION (app)));
 }
 
 static void

@@ -347,6 +347,15 @@ def inner_main():
         names = [t.name for t in app.tabs()]
         tap.check(names == PAGES_KO, 'with LANGUAGE=ko the pages are in Korean',
                   f'page tabs: {names}')
+
+        # 10. Ctrl+W closes the window, and with its last window the application.
+        press(pyatspi, ord('w'), ctrl=True)
+        try:
+            status = app.proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            status = None
+        tap.check(status == 0, 'Ctrl+W closes the window and the application exits',
+                  f'status: {status}')
         app.stop()
         app = None
     except Exception as e:
