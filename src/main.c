@@ -116,7 +116,10 @@ main (int   argc,
   };
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* BROKERDESK_LOCALEDIR: catalogues of an uninstalled build (tests and
+   * `meson devenv` point it at <build>/po). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("BROKERDESK_LOCALEDIR") != NULL
+                                   ? g_getenv ("BROKERDESK_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -2,6 +2,12 @@
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * BdApplication owns what lives as long as the process: the command-line
+ * options, the settings and (later) the engine. Windows only borrow them.
+ * AdwApplication loads style.css, and GtkApplication loads gtk/help-overlay.ui
+ * and the icons/ folder, from the resource base path derived from APP_ID
+ * (/io/github/brokerdesk/Brokerdesk/), so none of them is loaded by hand here.
  */
 
 #include "config.h"
@@ -9,45 +15,272 @@
 #include <glib/gi18n.h>
 
 #include "bd-application.h"
+#include "bd-preferences-window.h"
+#include "bd-settings.h"
+#include "bd-window.h"
 
 struct _BdApplication
 {
-  AdwApplication parent_instance;
+  AdwApplication  parent_instance;
+
+  BdOptions       options;
+  GSettings      *settings;
+  /* Weak: the preferences window is owned by GTK's toplevel list. */
+  GtkWindow      *preferences;
 };
 
 G_DEFINE_FINAL_TYPE (BdApplication, bd_application, ADW_TYPE_APPLICATION)
 
 static void
+copy_options (BdOptions       *dest,
+              const BdOptions *src)
+{
+  /* A deep copy: main() frees its BdOptions after g_application_run(), and the
+   * engine will read these when it starts, possibly after that. */
+  *dest = *src;
+  dest->bind_address = g_strdup (src->bind_address);
+  dest->config_file = g_strdup (src->config_file);
+  dest->data_dir = g_strdup (src->data_dir);
+  dest->export_format = g_strdup (src->export_format);
+  dest->export_topic = g_strdup (src->export_topic);
+  dest->export_from = g_strdup (src->export_from);
+  dest->export_to = g_strdup (src->export_to);
+}
+
+static void
+clear_options (BdOptions *options)
+{
+  g_clear_pointer (&options->bind_address, g_free);
+  g_clear_pointer (&options->config_file, g_free);
+  g_clear_pointer (&options->data_dir, g_free);
+  g_clear_pointer (&options->export_format, g_free);
+  g_clear_pointer (&options->export_topic, g_free);
+  g_clear_pointer (&options->export_from, g_free);
+  g_clear_pointer (&options->export_to, g_free);
+}
+
+static void
+bd_application_quit_action (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  BdApplication *self = user_data;
+  g_autoptr(GList) windows = NULL;
+
+  /* Close rather than g_application_quit(), so each window gets its
+   * close-request and saves its size and page; the application exits when the
+   * last window is gone. The list is copied because closing edits it. */
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  for (const GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (GTK_WINDOW (l->data));
+}
+
+static void
+bd_application_preferences_action (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  BdApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (self->preferences == NULL)
+    {
+      BdPreferencesWindow *window = bd_preferences_window_new (self->settings);
+
+      g_set_weak_pointer (&self->preferences, GTK_WINDOW (window));
+      gtk_window_set_application (self->preferences, GTK_APPLICATION (self));
+      /* Closing the main window must not leave the application running with
+       * only its preferences open. */
+      gtk_window_set_destroy_with_parent (self->preferences, TRUE);
+    }
+  /* The preferences window itself is in the application's window list. */
+  if (parent != self->preferences)
+    gtk_window_set_transient_for (self->preferences, parent);
+  gtk_window_present (self->preferences);
+}
+
+static void
+bd_application_about_action (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  BdApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  const char *developers[] = { "The Brokerdesk authors", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", parent,
+                        "modal", TRUE,
+                        "application-icon", APP_ID,
+                        "application-name", _("Brokerdesk"),
+                        "comments", _("An MQTT broker and operator console in one window: "
+                                      "live topics, charts, alarms and relays, with a "
+                                      "history of everything it saw."),
+                        "version", PACKAGE_VERSION,
+                        "developer-name", "The Brokerdesk authors",
+                        "developers", developers,
+                        "copyright", "© 2026 The Brokerdesk authors",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "website", "https://github.com/brokerdesk/brokerdesk",
+                        "issue-url", "https://github.com/brokerdesk/brokerdesk/issues",
+                        /* Translators: put your names here, one a line, with
+                         * e-mail addresses in <> if you like. */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", bd_application_quit_action },
+  { "preferences", bd_application_preferences_action },
+  { "about", bd_application_about_action },
+};
+
+static void
+bd_application_startup (GApplication *app)
+{
+  BdApplication *self = BD_APPLICATION (app);
+  static const char *quit_accels[] = { "<Primary>q", NULL };
+  static const char *preferences_accels[] = { "<Primary>comma", NULL };
+
+  /* Chained up first: it initializes GTK and libadwaita (style manager,
+   * style.css), which everything below may need. */
+  G_APPLICATION_CLASS (bd_application_parent_class)->startup (app);
+
+  self->settings = g_settings_new (BD_SETTINGS_SCHEMA_ID);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
+
+  /* Windows without an icon of their own (About, Preferences) use this. */
+  gtk_window_set_default_icon_name (APP_ID);
+
+  /* The engine plugs in here: build a BdBrokerConfig from self->options
+   * (--config, --port, --bind, --data-dir) and the broker-* settings, create
+   * it with bd_engine_new() and bd_engine_start() it, and stop it in
+   * shutdown. Nothing is started yet, so the pages show their empty states. */
+}
+
+static void
 bd_application_activate (GApplication *app)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  BdApplication *self = BD_APPLICATION (app);
+  GtkWindow *window = NULL;
 
-  if (window == NULL)
+  /* A second launch activates the running instance: raise its main window
+   * rather than opening another console on the same broker. */
+  for (const GList *l = gtk_application_get_windows (GTK_APPLICATION (self));
+       l != NULL; l = l->next)
     {
-      window = GTK_WINDOW (adw_application_window_new (GTK_APPLICATION (app)));
-      gtk_window_set_title (window, _("Brokerdesk"));
+      if (BD_IS_WINDOW (l->data))
+        {
+          window = l->data;
+          break;
+        }
     }
+  if (window == NULL)
+    window = GTK_WINDOW (bd_window_new (self));
   gtk_window_present (window);
+}
+
+static void
+bd_application_shutdown (GApplication *app)
+{
+  BdApplication *self = BD_APPLICATION (app);
+
+  /* The engine stops here, before the settings go (see startup). */
+  g_clear_object (&self->settings);
+
+  G_APPLICATION_CLASS (bd_application_parent_class)->shutdown (app);
+}
+
+static void
+bd_application_dispose (GObject *object)
+{
+  BdApplication *self = BD_APPLICATION (object);
+
+  g_clear_weak_pointer (&self->preferences);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (bd_application_parent_class)->dispose (object);
+}
+
+static void
+bd_application_finalize (GObject *object)
+{
+  BdApplication *self = BD_APPLICATION (object);
+
+  clear_options (&self->options);
+
+  G_OBJECT_CLASS (bd_application_parent_class)->finalize (object);
 }
 
 static void
 bd_application_class_init (BdApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->dispose = bd_application_dispose;
+  object_class->finalize = bd_application_finalize;
+
+  app_class->startup = bd_application_startup;
   app_class->activate = bd_application_activate;
+  app_class->shutdown = bd_application_shutdown;
 }
 
 static void
 bd_application_init (BdApplication *self)
 {
+  self->options.port = -1;
+  self->options.demo = BD_DEMO_DEFAULT;
 }
 
 BdApplication *
 bd_application_new (const BdOptions *options)
 {
-  return g_object_new (BD_TYPE_APPLICATION,
+  BdApplication *self;
+
+  g_return_val_if_fail (options != NULL, NULL);
+
+  self = g_object_new (BD_TYPE_APPLICATION,
                        "application-id", APP_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        NULL);
+  copy_options (&self->options, options);
+  return self;
+}
+
+const BdOptions *
+bd_application_get_options (BdApplication *self)
+{
+  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
+
+  return &self->options;
+}
+
+GSettings *
+bd_application_get_settings (BdApplication *self)
+{
+  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+guint
+bd_application_get_broker_port (BdApplication *self)
+{
+  g_return_val_if_fail (BD_IS_APPLICATION (self), 0);
+
+  /* --port 0 asks the engine for any free port, which is known only once it
+   * listens; until then the setting is the best guess to show. */
+  if (self->options.port > 0)
+    return (guint) self->options.port;
+  if (self->settings != NULL)
+    return (guint) g_settings_get_int (self->settings, BD_SETTINGS_BROKER_PORT);
+  return 1883;
 }

@@ -16,6 +16,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (BdApplication, bd_application, BD, APPLICATION, AdwApplication)
 
 /* Copies what it needs from @options. */
-BdApplication *bd_application_new (const BdOptions *options);
+BdApplication   *bd_application_new             (const BdOptions *options);
+/* The copy of the command line the application was created with. */
+const BdOptions *bd_application_get_options     (BdApplication   *self);
+/* The application's settings; valid from startup until shutdown. */
+GSettings       *bd_application_get_settings    (BdApplication   *self);
+/* The port the embedded broker is asked to listen on: --port if it was given,
+ * else the broker-port setting. */
+guint            bd_application_get_broker_port (BdApplication   *self);
 
 G_END_DECLS

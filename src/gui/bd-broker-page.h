@@ -1,0 +1,22 @@
+/* bd-broker-page.h — the Broker page: status of the embedded broker
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define BD_TYPE_BROKER_PAGE (bd_broker_page_get_type ())
+G_DECLARE_FINAL_TYPE (BdBrokerPage, bd_broker_page, BD, BROKER_PAGE, AdwBin)
+
+GtkWidget *bd_broker_page_new         (void);
+/* Where the embedded broker listens; shown in the empty state. */
+void       bd_broker_page_set_address (BdBrokerPage *self,
+                                       const char   *host,
+                                       guint         port);
+
+G_END_DECLS

@@ -1,0 +1,33 @@
+/* bd-gui-util.c — small helpers shared by the front end's widgets
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "bd-gui-util.h"
+
+char *
+_bd_format_host_port (const char *host,
+                      guint       port)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+
+  /* An IPv6 literal has colons of its own, so it is bracketed as in a URI. */
+  if (strchr (host, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", host, port);
+  return g_strdup_printf ("%s:%u", host, port);
+}
+
+gboolean
+_bd_host_is_default (const char *host)
+{
+  /* mosquitto_pub and most clients connect to "localhost" unless told
+   * otherwise, which resolves to one of these. */
+  return g_strcmp0 (host, "127.0.0.1") == 0 ||
+         g_strcmp0 (host, "localhost") == 0 ||
+         g_strcmp0 (host, "::1") == 0;
+}

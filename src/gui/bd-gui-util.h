@@ -1,0 +1,19 @@
+/* bd-gui-util.h — small helpers shared by the front end's widgets
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* "127.0.0.1:1883", or "[::1]:1883" for an IPv6 address (RFC 3986 §3.2.2). */
+char     *_bd_format_host_port (const char *host,
+                                guint       port);
+/* TRUE for the loopback names a local client reaches by default. */
+gboolean  _bd_host_is_default  (const char *host);
+
+G_END_DECLS

@@ -1,0 +1,23 @@
+/* bd-topics-page.h — the Topics page: the live topic tree
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define BD_TYPE_TOPICS_PAGE (bd_topics_page_get_type ())
+G_DECLARE_FINAL_TYPE (BdTopicsPage, bd_topics_page, BD, TOPICS_PAGE, AdwBin)
+
+GtkWidget *bd_topics_page_new         (void);
+/* Where the embedded broker listens; shown in the empty state, with a
+ * mosquitto_pub command line that publishes to it. */
+void       bd_topics_page_set_address (BdTopicsPage *self,
+                                       const char   *host,
+                                       guint         port);
+
+G_END_DECLS

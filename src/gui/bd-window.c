@@ -1,0 +1,270 @@
+/* bd-window.c — the main window
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The window is a header bar with a view switcher over an AdwViewStack of the
+ * five pages (ui/bd-window.ui); a view switcher bar takes over at the bottom
+ * when the window is too narrow for the switcher in the title. All of that
+ * layout lives in the template, so moving to AdwNavigationSplitView and
+ * breakpoints (libadwaita 1.4) touches that one file.
+ */
+
+#include "config.h"
+
+#include "bd-alarms-page.h"
+#include "bd-broker-page.h"
+#include "bd-charts-page.h"
+#include "bd-relays-page.h"
+#include "bd-settings.h"
+#include "bd-topics-page.h"
+#include "bd-window.h"
+
+struct _BdWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GSettings            *settings;
+
+  /* Template children */
+  AdwToastOverlay      *toast_overlay;
+  AdwViewStack         *stack;
+  BdTopicsPage         *topics_page;
+  BdBrokerPage         *broker_page;
+};
+
+G_DEFINE_FINAL_TYPE (BdWindow, bd_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* In switcher order; Alt+1 … Alt+5 follow it. The names match the last-page
+ * choices in the settings schema. */
+static const char * const page_names[] = {
+  "topics",
+  "charts",
+  "alarms",
+  "relays",
+  "broker",
+};
+
+static gboolean
+is_page_name (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+    {
+      if (g_strcmp0 (name, page_names[i]) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+bd_window_update_broker_address (BdWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  const BdOptions *options;
+  const char *host = "127.0.0.1";
+
+  if (!BD_IS_APPLICATION (app))
+    return;
+
+  /* Until the engine reports the port it really bound, show the one it will
+   * ask for. A wildcard --bind still serves local clients on 127.0.0.1, and
+   * that is what a command to copy into a local terminal needs. */
+  options = bd_application_get_options (BD_APPLICATION (app));
+  if (options->bind_address != NULL &&
+      g_strcmp0 (options->bind_address, "0.0.0.0") != 0 &&
+      g_strcmp0 (options->bind_address, "::") != 0)
+    host = options->bind_address;
+  bd_window_set_broker_address (self, host,
+                                bd_application_get_broker_port (BD_APPLICATION (app)));
+}
+
+static void
+on_broker_port_changed_cb (BdWindow   *self,
+                           const char *key,
+                           GSettings  *settings)
+{
+  bd_window_update_broker_address (self);
+}
+
+static void
+bd_window_show_page_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  bd_window_set_visible_page (BD_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+bd_window_save_state (BdWindow *self)
+{
+  const char *page = adw_view_stack_get_visible_child_name (self->stack);
+  gboolean maximized = gtk_window_is_maximized (GTK_WINDOW (self));
+
+  /* One write to the backend for all keys. */
+  g_settings_delay (self->settings);
+  g_settings_set_boolean (self->settings, BD_SETTINGS_WINDOW_MAXIMIZED, maximized);
+  /* A maximized window keeps the size it had before, so un-maximizing after
+   * the next start goes back to it. */
+  if (!maximized)
+    {
+      int width = 0;
+      int height = 0;
+
+      gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+      if (width > 0 && height > 0)
+        {
+          g_settings_set_int (self->settings, BD_SETTINGS_WINDOW_WIDTH, width);
+          g_settings_set_int (self->settings, BD_SETTINGS_WINDOW_HEIGHT, height);
+        }
+    }
+  if (is_page_name (page))
+    g_settings_set_string (self->settings, BD_SETTINGS_LAST_PAGE, page);
+  g_settings_apply (self->settings);
+}
+
+static void
+bd_window_restore_state (BdWindow *self)
+{
+  g_autofree char *page = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, BD_SETTINGS_WINDOW_WIDTH),
+                               g_settings_get_int (self->settings, BD_SETTINGS_WINDOW_HEIGHT));
+  if (g_settings_get_boolean (self->settings, BD_SETTINGS_WINDOW_MAXIMIZED))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  page = g_settings_get_string (self->settings, BD_SETTINGS_LAST_PAGE);
+  bd_window_set_visible_page (self, page);
+}
+
+static gboolean
+bd_window_close_request (GtkWindow *window)
+{
+  BdWindow *self = BD_WINDOW (window);
+
+  /* Saved here rather than on every resize: close-request also runs for
+   * app.quit, which closes each window instead of quitting outright. */
+  bd_window_save_state (self);
+
+  return GTK_WINDOW_CLASS (bd_window_parent_class)->close_request (window);
+}
+
+static void
+bd_window_dispose (GObject *object)
+{
+  BdWindow *self = BD_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), BD_TYPE_WINDOW);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (bd_window_parent_class)->dispose (object);
+}
+
+static void
+bd_window_class_init (BdWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = bd_window_dispose;
+  window_class->close_request = bd_window_close_request;
+
+  g_type_ensure (BD_TYPE_TOPICS_PAGE);
+  g_type_ensure (BD_TYPE_CHARTS_PAGE);
+  g_type_ensure (BD_TYPE_ALARMS_PAGE);
+  g_type_ensure (BD_TYPE_RELAYS_PAGE);
+  g_type_ensure (BD_TYPE_BROKER_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/brokerdesk/Brokerdesk/bd-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, topics_page);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, broker_page);
+
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s",
+                                   bd_window_show_page_action);
+
+  /* Alt+digit as in GNOME's tabbed apps; listed in ui/help-overlay.ui. */
+  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
+                                         "win.show-page", "s", page_names[i]);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
+}
+
+static void
+bd_window_init (BdWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+#if DEVELOPMENT_BUILD
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
+
+  self->settings = g_settings_new (BD_SETTINGS_SCHEMA_ID);
+  g_signal_connect_object (self->settings, "changed::" BD_SETTINGS_BROKER_PORT,
+                           G_CALLBACK (on_broker_port_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  bd_window_restore_state (self);
+}
+
+BdWindow *
+bd_window_new (BdApplication *application)
+{
+  BdWindow *self;
+
+  g_return_val_if_fail (BD_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (BD_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+  /* Needs the application, which GtkWindow sets only after construction. */
+  bd_window_update_broker_address (self);
+  return self;
+}
+
+void
+bd_window_add_toast (BdWindow *self,
+                     AdwToast *toast)
+{
+  g_return_if_fail (BD_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+const char *
+bd_window_get_visible_page (BdWindow *self)
+{
+  g_return_val_if_fail (BD_IS_WINDOW (self), NULL);
+
+  return adw_view_stack_get_visible_child_name (self->stack);
+}
+
+void
+bd_window_set_visible_page (BdWindow   *self,
+                            const char *name)
+{
+  g_return_if_fail (BD_IS_WINDOW (self));
+
+  if (!is_page_name (name))
+    {
+      g_warning ("No page named “%s”", name);
+      return;
+    }
+  adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
+void
+bd_window_set_broker_address (BdWindow   *self,
+                              const char *host,
+                              guint       port)
+{
+  g_return_if_fail (BD_IS_WINDOW (self));
+  g_return_if_fail (host != NULL);
+
+  bd_topics_page_set_address (self->topics_page, host, port);
+  bd_broker_page_set_address (self->broker_page, host, port);
+}

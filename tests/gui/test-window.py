@@ -1,0 +1,374 @@
+#!/usr/bin/python3
+# test-window.py — smoke test of the main window through the accessibility tree
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Runs the built brokerdesk on its own Xvfb display and D-Bus session, with
+# fresh XDG directories, and drives it as an assistive technology would: it
+# reads page tabs, menu items and windows from AT-SPI, presses keys through the
+# AT-SPI registry (XTest) and clicks through AT-SPI actions. Every wait polls
+# the tree with a deadline; nothing relies on a fixed sleep.
+#
+# Environment (set by tests/gui/meson.build): BROKERDESK (the binary),
+# GSETTINGS_SCHEMA_DIR (the compiled schema) and BROKERDESK_LOCALEDIR (the
+# built catalogues). Output is TAP; exit status 77 means skipped.
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+PAGES = ['Topics', 'Charts', 'Alarms', 'Relays', 'Broker']
+PAGES_KO = ['토픽', '차트', '알람', '릴레이', '브로커']
+MENU_ITEMS = ['Preferences', 'Keyboard Shortcuts', 'About Brokerdesk']
+TIMEOUT = 20.0   # seconds for any one thing to appear
+
+
+def outer_main():
+    """Starts a private X server, then runs the checks under dbus-run-session.
+
+    Xvfb picks a free display itself (-displayfd), so parallel test runs never
+    race for one as xvfb-run -a can. The D-Bus session starts after DISPLAY is
+    set, so the accessibility bus and registry it activates (which synthesize
+    key presses with XTest) talk to this display."""
+    for tool in ('Xvfb', 'dbus-run-session'):
+        if shutil.which(tool) is None:
+            print(f'1..0 # SKIP {tool} is not installed')
+            return SKIP
+
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(['Xvfb', '-displayfd', str(write_fd), '-screen', '0', '1280x800x24',
+                             '-nolisten', 'tcp', '-noreset'],
+                            pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as pipe:
+            display = pipe.readline().strip()
+        if not display:
+            print('1..0 # SKIP Xvfb did not start')
+            return SKIP
+        # The services of the session bus write to its standard output, so
+        # the TAP stream goes through its own descriptor and they go to stderr.
+        sys.stdout.flush()
+        tap_fd = os.dup(sys.stdout.fileno())
+        env = dict(os.environ, DISPLAY=':' + display, BD_GUI_TEST_INNER='1',
+                   BD_GUI_TEST_TAP_FD=str(tap_fd))
+        env.pop('WAYLAND_DISPLAY', None)
+        try:
+            return subprocess.run(['dbus-run-session', '--', sys.executable, __file__],
+                                  env=env, stdout=sys.stderr, pass_fds=(tap_fd,),
+                                  timeout=240).returncode
+        except subprocess.TimeoutExpired:
+            print('Bail out! the test did not finish in 240 s')
+            return 1
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
+
+
+class Tap:
+    def __init__(self, out):
+        self.out = out
+        self.n = 0
+        self.failed = 0
+
+    def print(self, line):
+        print(line, file=self.out, flush=True)
+
+    def check(self, ok, what, detail=''):
+        self.n += 1
+        self.print(f'{"ok" if ok else "not ok"} {self.n} - {what}')
+        if not ok:
+            self.failed += 1
+            for line in str(detail).splitlines():
+                self.print(f'# {line}')
+        return ok
+
+
+def wait_for(predicate, what, timeout=TIMEOUT, interval=0.05):
+    """Polls @predicate until it returns something true; raises on timeout."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as e:   # the tree changes under us while we read it
+            last_error = e
+        time.sleep(interval)
+    raise TimeoutError(f'timed out after {timeout:.0f} s waiting for {what}'
+                       + (f' (last error: {last_error})' if last_error else ''))
+
+
+class App:
+    """One running brokerdesk and its node in the accessibility tree."""
+
+    def __init__(self, pyatspi, home, extra_env=None):
+        self.pyatspi = pyatspi
+        env = dict(os.environ,
+                   XDG_CONFIG_HOME=os.path.join(home, 'config'),
+                   XDG_DATA_HOME=os.path.join(home, 'data'),
+                   XDG_CACHE_HOME=os.path.join(home, 'cache'),
+                   XDG_STATE_HOME=os.path.join(home, 'state'),
+                   # The keyfile backend, so window state really survives a restart.
+                   GSETTINGS_BACKEND='keyfile',
+                   GTK_A11Y='atspi',
+                   # A critical in the application fails the test (it aborts).
+                   G_DEBUG='gc-friendly,fatal-criticals')
+        env.pop('NO_AT_BRIDGE', None)
+        env.update(extra_env or {})
+        self.proc = subprocess.Popen([os.environ['BROKERDESK']], env=env)
+        self.node = wait_for(self._find, 'brokerdesk in the accessibility tree')
+
+    def _find(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f'brokerdesk exited with status {self.proc.returncode}')
+        desktop = self.pyatspi.Registry.getDesktop(0)
+        for app in desktop:
+            if app is None or app.name != 'brokerdesk':
+                continue
+            try:
+                if app.get_process_id() != self.proc.pid:
+                    continue
+            except Exception:
+                pass
+            # The window is there once its page tabs are.
+            if any(a.getRoleName() == 'page tab' for a in walk(app)):
+                return app
+        return None
+
+    def windows(self):
+        return [w for w in self.node if w is not None]
+
+    def window(self, name):
+        return next((w for w in self.windows() if w.name == name), None)
+
+    def main_window(self):
+        return next(w for w in self.windows() if w.getRoleName() == 'frame'
+                    and any(a.getRoleName() == 'page tab list' for a in walk(w)))
+
+    def tabs(self):
+        """The page tabs of the first view switcher (the one in the title)."""
+        switcher = next(a for a in walk(self.main_window())
+                        if a.getRoleName() == 'page tab list')
+        return [t for t in switcher if t is not None and t.getRoleName() == 'page tab']
+
+    def selected_page(self):
+        selected = [t.name for t in self.tabs()
+                    if t.getState().contains(self.pyatspi.STATE_SELECTED)]
+        return selected[0] if len(selected) == 1 else None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def walk(node):
+    yield node
+    for child in node:
+        if child is not None:
+            yield from walk(child)
+
+
+def press(pyatspi, keysym, alt=False, ctrl=False):
+    """Presses a key with modifiers, through the registry's XTest device."""
+    from gi.repository import Atspi
+    mask = (8 if alt else 0) | (4 if ctrl else 0)     # Mod1, Control
+    if mask:
+        Atspi.generate_keyboard_event(mask, None, Atspi.KeySynthType.LOCKMODIFIERS)
+    try:
+        Atspi.generate_keyboard_event(keysym, None, Atspi.KeySynthType.SYM)
+    finally:
+        if mask:
+            Atspi.generate_keyboard_event(mask, None, Atspi.KeySynthType.UNLOCKMODIFIERS)
+
+
+def click(node):
+    action = node.queryAction()
+    for i in range(action.nActions):
+        if action.getName(i) == 'click':
+            action.doAction(i)
+            return
+    raise AssertionError(f'{node.getRoleName()} “{node.name}” cannot be clicked')
+
+
+def find(node, role, name):
+    return next((a for a in walk(node) if a.getRoleName() == role and a.name == name), None)
+
+
+def korean_env():
+    """LANGUAGE=ko with a UTF-8 locale: ko_KR.UTF-8 where it is installed
+    (locales-all), else C.UTF-8, with which gettext honours LANGUAGE too."""
+    import locale
+    saved = locale.setlocale(locale.LC_ALL)
+    try:
+        locale.setlocale(locale.LC_ALL, 'ko_KR.UTF-8')
+        name = 'ko_KR.UTF-8'
+    except locale.Error:
+        name = 'C.UTF-8'
+    finally:
+        locale.setlocale(locale.LC_ALL, saved)
+    return {'LANGUAGE': 'ko', 'LANG': name, 'LC_ALL': name}
+
+
+def inner_main():
+    try:
+        import gi
+        gi.require_version('Atspi', '2.0')
+        import pyatspi
+    except (ImportError, ValueError) as e:
+        print(f'1..0 # SKIP pyatspi is not available: {e}',
+              file=os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
+        return SKIP
+
+    tap = Tap(os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
+    home = tempfile.mkdtemp(prefix='brokerdesk-gui-test-')
+    app = None
+    try:
+        # 1. A first start on fresh directories.
+        app = App(pyatspi, home)
+        names = [t.name for t in app.tabs()]
+        tap.check(names == PAGES, 'the view switcher has the five pages in order',
+                  f'page tabs: {names}')
+        tap.check(app.selected_page() == 'Topics', 'a first start shows Topics',
+                  f'selected: {app.selected_page()}')
+        titles = {a.name for a in walk(app.main_window()) if a.getRoleName() == 'label'}
+        tap.check('No Messages Yet' in titles, 'the Topics page shows its empty state',
+                  f'labels: {sorted(titles)}')
+
+        # 2. Keyboard: Alt+3 shows Alarms.
+        press(pyatspi, ord('3'), alt=True)
+        try:
+            wait_for(lambda: app.selected_page() == 'Alarms', 'Alarms after Alt+3')
+            tap.check(True, 'Alt+3 switches to Alarms')
+        except TimeoutError as e:
+            tap.check(False, 'Alt+3 switches to Alarms', f'{e}; selected: {app.selected_page()}')
+
+        # 3. Pointer: clicking the Relays tab shows Relays.
+        click(next(t for t in app.tabs() if t.name == 'Relays'))
+        try:
+            wait_for(lambda: app.selected_page() == 'Relays', 'Relays after a click')
+            tap.check(True, 'clicking the Relays tab switches to Relays')
+        except TimeoutError as e:
+            tap.check(False, 'clicking the Relays tab switches to Relays', e)
+
+        # 4. The primary menu.
+        # GtkMenuButton is a button around the toggle button that clicks.
+        menu_button = next(a for a in walk(app.main_window())
+                           if a.getRoleName() == 'push button' and a.name == 'Main Menu'
+                           and a.queryAction().nActions > 0)
+        click(menu_button)
+        try:
+            items = wait_for(lambda: [a.name for a in walk(app.node)
+                                      if a.getRoleName() == 'menu item'] or None,
+                             'the primary menu')
+        except TimeoutError as e:
+            items = []
+        tap.check(items == MENU_ITEMS,
+                  'the primary menu has Preferences, Keyboard Shortcuts, About Brokerdesk',
+                  f'menu items: {items}')
+
+        # 5. Preferences, from the menu: settings with their defaults.
+        click(find(app.node, 'menu item', 'Preferences'))
+        try:
+            prefs = wait_for(lambda: app.window('Preferences'), 'the Preferences window')
+            port = wait_for(lambda: find(prefs, 'spin button', 'Port'), 'the port spin button')
+            listen = find(prefs, 'check box', 'Listen on All Interfaces')
+            demo = find(prefs, 'check box', 'Run the Demo Plant')
+            checked = pyatspi.STATE_CHECKED
+            tap.check(port.queryValue().currentValue == 1883
+                      and listen is not None and not listen.getState().contains(checked)
+                      and demo is not None and demo.getState().contains(checked),
+                      'Preferences shows port 1883, loopback only, demo plant on',
+                      f'port={port.queryValue().currentValue} listen={listen} demo={demo}')
+            click(find(prefs, 'push button', 'Close'))
+            wait_for(lambda: app.window('Preferences') is None, 'Preferences to close')
+        except TimeoutError as e:
+            tap.check(False, 'Preferences shows port 1883, loopback only, demo plant on', e)
+
+        # 6. Keyboard Shortcuts with Ctrl+? (the accelerator GtkApplication adds).
+        press(pyatspi, ord('?'), ctrl=True)
+        try:
+            shortcuts = wait_for(lambda: next((w for w in app.windows()
+                                               if find(w, 'label', 'Close Window')), None),
+                                 'the Keyboard Shortcuts window')
+            tap.check(True, 'Ctrl+? opens the Keyboard Shortcuts window')
+            press(pyatspi, 0xff1b)   # Escape closes it
+            wait_for(lambda: shortcuts not in app.windows()
+                     or not shortcuts.getState().contains(pyatspi.STATE_VISIBLE),
+                     'the Keyboard Shortcuts window to close')
+        except TimeoutError as e:
+            tap.check(False, 'Ctrl+? opens the Keyboard Shortcuts window', e)
+
+        # 7. About, from the menu: name and version.
+        click(menu_button)
+        wait_for(lambda: find(app.node, 'menu item', 'About Brokerdesk'), 'the primary menu')
+        click(find(app.node, 'menu item', 'About Brokerdesk'))
+        try:
+            about = wait_for(lambda: next((w for w in app.windows()
+                                           if find(w, 'label', 'The Brokerdesk authors')), None),
+                             'the About window')
+            labels = {a.name for a in walk(about) if a.getRoleName() == 'label'}
+            version = os.environ.get('BROKERDESK_VERSION', '')
+            tap.check('Brokerdesk' in labels and (not version or version in labels),
+                      'About shows the name, version and developers', f'labels: {sorted(labels)}')
+            press(pyatspi, 0xff1b)
+            wait_for(lambda: about not in app.windows()
+                     or not about.getState().contains(pyatspi.STATE_VISIBLE),
+                     'the About window to close')
+        except TimeoutError as e:
+            tap.check(False, 'About shows the name, version and developers', e)
+
+        # 8. Ctrl+Q quits cleanly, and the next start shows the last page.
+        press(pyatspi, ord('q'), ctrl=True)
+        try:
+            status = app.proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            status = None
+        tap.check(status == 0, 'Ctrl+Q quits with status 0', f'status: {status}')
+        app.stop()
+        app = App(pyatspi, home)
+        tap.check(app.selected_page() == 'Relays', 'the next start shows the last page (Relays)',
+                  f'selected: {app.selected_page()}')
+        app.stop()
+
+        # 9. In Korean, with the built catalogue.
+        app = App(pyatspi, tempfile.mkdtemp(dir=home), korean_env())
+        names = [t.name for t in app.tabs()]
+        tap.check(names == PAGES_KO, 'with LANGUAGE=ko the pages are in Korean',
+                  f'page tabs: {names}')
+
+        # 10. Ctrl+W closes the window, and with its last window the application.
+        press(pyatspi, ord('w'), ctrl=True)
+        try:
+            status = app.proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            status = None
+        tap.check(status == 0, 'Ctrl+W closes the window and the application exits',
+                  f'status: {status}')
+        app.stop()
+        app = None
+    except Exception as e:
+        import traceback
+        tap.check(False, 'the smoke test ran to its end', traceback.format_exc())
+    finally:
+        if app is not None:
+            app.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+    tap.print(f'1..{tap.n}')
+    return 1 if tap.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(inner_main() if os.environ.get('BD_GUI_TEST_INNER') == '1' else outer_main())
