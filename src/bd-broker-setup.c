@@ -34,9 +34,19 @@ bd_broker_setup (const BdOptions *options,
   BdListenerConfig *first;
   BdEngine *engine;
 
-  if (options->config_file != NULL &&
-      !bd_broker_config_load (config, options->config_file, error))
-    return NULL;
+  if (options->config_file != NULL)
+    {
+      if (!bd_broker_config_load (config, options->config_file, error))
+        return NULL;
+    }
+  else
+    {
+      /* Without a mosquitto.conf, Brokerdesk's own defaults: the broker state
+       * is kept in the data directory (DESIGN: nothing lost on a crash), saved
+       * every minute rather than Mosquitto's half hour. */
+      config->persistence = TRUE;
+      config->autosave_interval = 60;
+    }
   bd_broker_config_finish (config);
 
   /* --port and --bind override the default (first) listener. */

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>

@@ -118,7 +118,8 @@ listener_bind (BdEngine         *engine,
       g_autofree char *where = g_inet_address_to_string (inet);
 
       close (fd);
-      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
+      g_set_error (error, BD_ENGINE_ERROR,
+                   saved == EADDRINUSE ? BD_ENGINE_ERROR_ADDRESS_IN_USE : BD_ENGINE_ERROR_LISTEN,
                    "Cannot listen on %s port %u: %s",
                    where, config->port, g_strerror (saved));
       return FALSE;

@@ -34,6 +34,7 @@ GQuark bd_engine_error_quark (void);
 typedef enum
 {
   BD_ENGINE_ERROR_LISTEN,     /* a listener could not bind */
+  BD_ENGINE_ERROR_ADDRESS_IN_USE, /* ... because another program has its port */
   BD_ENGINE_ERROR_CONFIG,     /* the configuration cannot be used (password file, ...) */
   BD_ENGINE_ERROR_STOPPED,    /* the engine is not running */
 } BdEngineError;

@@ -4,7 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * BdApplication owns what lives as long as the process: the command-line
- * options, the settings and (later) the engine. Windows only borrow them.
+ * options, the settings and the embedded broker (BdEngine). Windows only
+ * borrow them.
  * AdwApplication loads style.css, and GtkApplication loads gtk/help-overlay.ui
  * and the icons/ folder, from the resource base path derived from APP_ID
  * (/io/github/brokerdesk/Brokerdesk/), so none of them is loaded by hand here.
@@ -15,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-application.h"
+#include "bd-broker-setup.h"
 #include "bd-preferences-window.h"
 #include "bd-settings.h"
 #include "bd-window.h"
@@ -25,6 +27,11 @@ struct _BdApplication
 
   BdOptions       options;
   GSettings      *settings;
+
+  BdEngine       *engine;         /* NULL while starting, or if it failed */
+  char           *engine_error;   /* why it is not running */
+  guint16         broker_port;    /* as bound */
+  GCancellable   *cancellable;
   /* Weak: the preferences window is owned by GTK's toplevel list. */
   GtkWindow      *preferences;
 };
@@ -138,6 +145,113 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
+update_windows (BdApplication *self)
+{
+  for (const GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (BD_IS_WINDOW (l->data))
+      bd_window_update_broker_status (l->data);
+}
+
+typedef struct
+{
+  BdOptions options;
+  gboolean  may_move;   /* the port came from the settings: the next free one will do */
+} StartData;
+
+static void
+start_data_free (gpointer data)
+{
+  StartData *start = data;
+
+  clear_options (&start->options);
+  g_free (start);
+}
+
+/* Runs on a worker thread: reading the configuration, creating the data
+ * directory and loading the saved broker state are disk work, which the GTK
+ * thread must not wait for. */
+static void
+start_broker_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  StartData *start = task_data;
+
+  /* DESIGN: "127.0.0.1:1883 (or the next free port, shown in the window)". */
+  for (guint attempt = 0; attempt < 20; attempt++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BdEngine) engine = bd_broker_setup (&start->options, &error);
+
+      if (engine != NULL && bd_engine_start (engine, &error))
+        {
+          g_task_return_pointer (task, g_steal_pointer (&engine), (GDestroyNotify) bd_engine_unref);
+          return;
+        }
+      if (!start->may_move || start->options.port >= 65535 ||
+          !g_error_matches (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_ADDRESS_IN_USE))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      g_info ("Port %d is in use, trying %d", start->options.port, start->options.port + 1);
+      start->options.port++;
+    }
+  g_task_return_new_error (task, BD_ENGINE_ERROR, BD_ENGINE_ERROR_ADDRESS_IN_USE,
+                           _("No free port from %d to %d"),
+                           start->options.port - 20, start->options.port - 1);
+}
+
+static void
+start_broker_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(BdApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  BdEngine *engine = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (engine == NULL)
+    {
+      g_warning ("The embedded broker did not start: %s", error->message);
+      self->engine_error = g_strdup (error->message);
+    }
+  else
+    {
+      self->engine = engine;
+      self->broker_port = bd_engine_get_port (engine, 0);
+    }
+  update_windows (self);
+}
+
+static void
+bd_application_start_broker (BdApplication *self)
+{
+  StartData *start = g_new0 (StartData, 1);
+  g_autoptr(GTask) task = NULL;
+
+  copy_options (&start->options, &self->options);
+  /* An explicit --port or a configuration file decides the port; otherwise
+   * the preference does, and the next free port is fine. */
+  start->may_move = self->options.port < 0 && self->options.config_file == NULL;
+  if (start->options.port < 0)
+    start->options.port = g_settings_get_int (self->settings, BD_SETTINGS_BROKER_PORT);
+  if (start->options.bind_address == NULL &&
+      g_settings_get_boolean (self->settings, BD_SETTINGS_BROKER_LISTEN_ALL))
+    start->options.bind_address = g_strdup ("0.0.0.0");
+
+  self->cancellable = g_cancellable_new ();
+  task = g_task_new (NULL, self->cancellable, start_broker_cb, g_object_ref (self));
+  g_task_set_source_tag (task, bd_application_start_broker);
+  g_task_set_task_data (task, start, start_data_free);
+  g_task_run_in_thread (task, start_broker_thread);
+}
+
+static void
 bd_application_startup (GApplication *app)
 {
   BdApplication *self = BD_APPLICATION (app);
@@ -159,10 +273,7 @@ bd_application_startup (GApplication *app)
   /* Windows without an icon of their own (About, Preferences) use this. */
   gtk_window_set_default_icon_name (APP_ID);
 
-  /* The engine plugs in here: build a BdBrokerConfig from self->options
-   * (--config, --port, --bind, --data-dir) and the broker-* settings, create
-   * it with bd_engine_new() and bd_engine_start() it, and stop it in
-   * shutdown. Nothing is started yet, so the pages show their empty states. */
+  bd_application_start_broker (self);
 }
 
 static void
@@ -192,7 +303,13 @@ bd_application_shutdown (GApplication *app)
 {
   BdApplication *self = BD_APPLICATION (app);
 
-  /* The engine stops here, before the settings go (see startup). */
+  /* Disconnects clients and saves the broker state; the engine thread is
+   * joined, so nothing of it runs after this. */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->engine != NULL)
+    bd_engine_stop (self->engine);
+  g_clear_pointer (&self->engine, bd_engine_unref);
   g_clear_object (&self->settings);
 
   G_APPLICATION_CLASS (bd_application_parent_class)->shutdown (app);
@@ -215,6 +332,7 @@ bd_application_finalize (GObject *object)
   BdApplication *self = BD_APPLICATION (object);
 
   clear_options (&self->options);
+  g_free (self->engine_error);
 
   G_OBJECT_CLASS (bd_application_parent_class)->finalize (object);
 }
@@ -278,9 +396,27 @@ bd_application_get_broker_port (BdApplication *self)
 
   /* --port 0 asks the engine for any free port, which is known only once it
    * listens; until then the setting is the best guess to show. */
+  if (self->engine != NULL)
+    return self->broker_port;
   if (self->options.port > 0)
     return (guint) self->options.port;
   if (self->settings != NULL)
     return (guint) g_settings_get_int (self->settings, BD_SETTINGS_BROKER_PORT);
   return 1883;
+}
+
+BdEngine *
+bd_application_get_engine (BdApplication *self)
+{
+  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
+
+  return self->engine;
+}
+
+const char *
+bd_application_get_engine_error (BdApplication *self)
+{
+  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
+
+  return self->engine_error;
 }

@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 
+#include "bd-engine.h"
 #include "bd-options.h"
 
 G_BEGIN_DECLS
@@ -24,5 +25,10 @@ GSettings       *bd_application_get_settings    (BdApplication   *self);
 /* The port the embedded broker is asked to listen on: --port if it was given,
  * else the broker-port setting. */
 guint            bd_application_get_broker_port (BdApplication   *self);
+
+/* The embedded broker: NULL while it starts, or when it could not start, in
+ * which case bd_application_get_engine_error () says why. */
+BdEngine        *bd_application_get_engine       (BdApplication *self);
+const char      *bd_application_get_engine_error (BdApplication *self);
 
 G_END_DECLS

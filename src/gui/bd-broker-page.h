@@ -19,4 +19,16 @@ void       bd_broker_page_set_address (BdBrokerPage *self,
                                        const char   *host,
                                        guint         port);
 
+typedef enum
+{
+  BD_BROKER_STARTING,
+  BD_BROKER_RUNNING,
+  BD_BROKER_FAILED,
+} BdBrokerState;
+
+/* @error: why it failed, for BD_BROKER_FAILED; NULL otherwise. */
+void bd_broker_page_set_state (BdBrokerPage *self,
+                               BdBrokerState state,
+                               const char   *error);
+
 G_END_DECLS

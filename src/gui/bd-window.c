@@ -56,8 +56,8 @@ is_page_name (const char *name)
   return FALSE;
 }
 
-static void
-bd_window_update_broker_address (BdWindow *self)
+void
+bd_window_update_broker_status (BdWindow *self)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
   const BdOptions *options;
@@ -76,6 +76,11 @@ bd_window_update_broker_address (BdWindow *self)
     host = options->bind_address;
   bd_window_set_broker_address (self, host,
                                 bd_application_get_broker_port (BD_APPLICATION (app)));
+  if (bd_application_get_engine (BD_APPLICATION (app)) != NULL)
+    bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
+  else if (bd_application_get_engine_error (BD_APPLICATION (app)) != NULL)
+    bd_broker_page_set_state (self->broker_page, BD_BROKER_FAILED,
+                              bd_application_get_engine_error (BD_APPLICATION (app)));
 }
 
 static void
@@ -83,7 +88,7 @@ on_broker_port_changed_cb (BdWindow   *self,
                            const char *key,
                            GSettings  *settings)
 {
-  bd_window_update_broker_address (self);
+  bd_window_update_broker_status (self);
 }
 
 static void
@@ -221,7 +226,7 @@ bd_window_new (BdApplication *application)
                        "application", application,
                        NULL);
   /* Needs the application, which GtkWindow sets only after construction. */
-  bd_window_update_broker_address (self);
+  bd_window_update_broker_status (self);
   return self;
 }
 

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (BdWindow, bd_window, BD, WINDOW, AdwApplicationWindow)
 
 BdWindow   *bd_window_new              (BdApplication *application);
+/* Shows where the embedded broker listens, or why it does not. */
+void        bd_window_update_broker_status (BdWindow  *self);
 /* Takes ownership of @toast (as adw_toast_overlay_add_toast() does). */
 void        bd_window_add_toast        (BdWindow      *self,
                                         AdwToast      *toast);

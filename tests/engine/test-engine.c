@@ -183,7 +183,7 @@ test_listen_conflict (void)
   bd_broker_config_finish (config);
   second = bd_engine_new (g_steal_pointer (&config));
   g_assert_false (bd_engine_start (second, &error));
-  g_assert_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN);
+  g_assert_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_ADDRESS_IN_USE);
   g_assert_nonnull (strstr (error->message, "Address already in use"));
 }
 
