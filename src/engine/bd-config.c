@@ -1148,6 +1148,7 @@ static const Directive directives[] = {
   GLOBAL_INT ("message_size_limit", message_size_limit, 0, MQTT_MAX_PAYLOAD),
   CUSTOM ("max_packet_size", handle_max_packet_size, 1, NULL),
   GLOBAL_INT ("max_keepalive", max_keepalive, 0, G_MAXUINT16),
+  GLOBAL_INT ("max_topic_alias", max_topic_alias, 0, G_MAXUINT16),
   GLOBAL_INT ("max_inflight_messages", max_inflight_messages, 0, G_MAXUINT16),
   GLOBAL_INT ("max_inflight_bytes", max_inflight_bytes, 0, G_MAXINT64),
   GLOBAL_INT ("max_queued_messages", max_queued_messages, 0, G_MAXINT),
@@ -1268,7 +1269,6 @@ static const struct
   { "check_retain_source", NOT_YET },
   { "clientid_prefixes", NOT_YET },
   { "log_facility", NOT_YET },
-  { "max_topic_alias", NOT_YET },
   { "memory_limit", NOT_YET },
   { "use_username_as_clientid", NOT_YET },
 };
@@ -1512,6 +1512,7 @@ bd_broker_config_new (void)
   config->auto_id_prefix = g_strdup (DEFAULT_AUTO_ID_PREFIX);
   config->max_keepalive = G_MAXUINT16;
   config->max_inflight_messages = 20;
+  config->max_topic_alias = 10;
   config->max_queued_messages = 1000;
   config->retain_available = TRUE;
   config->max_qos = 2;

@@ -117,7 +117,8 @@ typedef struct
   guint32    message_size_limit;      /* 0 = the protocol's maximum */
   guint32    max_packet_size;         /* 0 = the protocol's maximum */
   guint16    max_keepalive;           /* 65535 */
-  guint16    max_inflight_messages;   /* 20; 0 = unlimited */
+  guint16    max_inflight_messages;   /* 20; 0 = unlimited; the Receive Maximum told to MQTT 5 clients */
+  guint16    max_topic_alias;         /* 10: Topic Alias Maximum told to MQTT 5 clients */
   guint64    max_inflight_bytes;      /* stored; 0 = unlimited */
   guint      max_queued_messages;     /* 1000; 0 = unlimited */
   guint64    max_queued_bytes;        /* 0 = unlimited */

@@ -95,29 +95,107 @@ conn_send_ack (BdConnection     *conn,
   _bd_engine_mark_dirty (conn->engine, conn);
 }
 
-void
-_bd_connection_send_publish (BdConnection *conn,
-                             BdMessage    *message,
-                             guint8        qos,
-                             gboolean      retain,
-                             gboolean      dup,
-                             guint16       packet_id)
+/* The properties of one MQTT 5 PUBLISH: the message's own, plus what belongs
+ * to this delivery. A shallow copy on the stack: it owns nothing. */
+static const char *
+conn_v5_publish_props (BdConnection      *conn,
+                       BdMessage         *message,
+                       const BdDelivery  *delivery,
+                       BdMqttProperties  *props)
+{
+  const char *topic = message->topic;
+
+  if (message->props != NULL)
+    *props = *message->props;
+
+  if (message->expiry_us != 0)
+    {
+      gint64 left = message->expiry_us - g_get_monotonic_time ();
+
+      /* The interval forwarded is what is left of it [MQTT-3.3.2-6]. */
+      props->message_expiry_interval = MAX (left, 0) / G_USEC_PER_SEC;
+      BD_MQTT_PROP_SET (props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL);
+    }
+
+  if (delivery->n_sub_ids > 0)
+    {
+      props->subscription_identifiers = (guint32 *) delivery->sub_ids;
+      props->n_subscription_identifiers = delivery->n_sub_ids;
+      BD_MQTT_PROP_SET (props, BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER);
+    }
+
+  /* Topic aliases towards the client, within its Topic Alias Maximum
+   * [MQTT-3.3.2-8]: the first topics get one for the connection's life;
+   * later sends of those topics leave the topic name empty. */
+  if (conn->client_alias_max > 0)
+    {
+      guint16 alias;
+
+      if (conn->alias_out == NULL)
+        conn->alias_out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      alias = GPOINTER_TO_UINT (g_hash_table_lookup (conn->alias_out, topic));
+      if (alias != 0)
+        topic = "";
+      else if (conn->next_alias_out < conn->client_alias_max)
+        {
+          alias = ++conn->next_alias_out;
+          g_hash_table_insert (conn->alias_out, g_strdup (topic), GUINT_TO_POINTER (alias));
+        }
+      if (alias != 0)
+        {
+          props->topic_alias = alias;
+          BD_MQTT_PROP_SET (props, BD_MQTT_PROP_TOPIC_ALIAS);
+        }
+    }
+  return topic;
+}
+
+gboolean
+_bd_connection_send_publish (BdConnection     *conn,
+                             BdMessage        *message,
+                             const BdDelivery *delivery,
+                             gboolean          dup,
+                             guint16           packet_id)
 {
   gsize payload_len;
   const guint8 *payload = g_bytes_get_data (message->payload, &payload_len);
+  BdMqttProperties props = { 0 };
+  const char *topic = message->topic;
+  guint before;
+  gsize size;
 
   if (conn->state == BD_CONN_CLOSED)
-    return;
+    return FALSE;
   if (conn->wbuf == NULL)
     conn->wbuf = g_byte_array_sized_new (MAX (payload_len + 64, 256));
 
-  bd_mqtt_encode_publish (conn->version, message->topic, strlen (message->topic),
-                          payload, payload_len, qos, retain, dup, packet_id,
-                          conn->version == BD_MQTT_V5 ? message->props : NULL,
-                          conn->wbuf);
+  if (conn->version == BD_MQTT_V5)
+    topic = conn_v5_publish_props (conn, message, delivery, &props);
+
+  before = conn->wbuf->len;
+  size = bd_mqtt_encode_publish (conn->version, topic, strlen (topic),
+                                 payload, payload_len, delivery->qos, delivery->retain, dup,
+                                 packet_id, conn->version == BD_MQTT_V5 ? &props : NULL,
+                                 conn->wbuf);
+  if (size == 0 || (conn->client_max_packet > 0 && size > conn->client_max_packet))
+    {
+      /* Too large for this client [MQTT-3.1.2-25]: dropped for it alone.
+       * An alias given out by this very packet was never seen: take it back. */
+      g_byte_array_set_size (conn->wbuf, before);
+      if (topic[0] != '\0' && BD_MQTT_PROP_HAS (&props, BD_MQTT_PROP_TOPIC_ALIAS))
+        {
+          g_hash_table_remove (conn->alias_out, message->topic);
+          conn->next_alias_out--;
+        }
+      conn->engine->counters.publish_dropped++;
+      g_debug ("Dropped a message on “%s” for %s: %" G_GSIZE_FORMAT " bytes exceed its Maximum Packet Size",
+               message->topic, conn_name (conn), size);
+      return FALSE;
+    }
   conn->engine->counters.messages_sent++;
   conn->engine->counters.publish_sent++;
   _bd_engine_mark_dirty (conn->engine, conn);
+  return TRUE;
 }
 
 gboolean
@@ -211,6 +289,13 @@ _bd_connection_close (BdConnection *conn,
   conn->listener->n_connections--;
   g_queue_unlink (&engine->connections, &conn->link);
 
+  /* The will goes out when the connection is gone for any reason but a
+   * DISCONNECT [MQTT-3.1.2-8][MQTT-3.1.2-10]: at once if the session ends
+   * with the connection (after it, so its own subscriptions no longer see
+   * it), else when its MQTT 5 Will Delay Interval is over [MQTT-3.1.3-9]. */
+  if (will != NULL && (!was_connected || conn->clean_disconnect))
+    g_clear_pointer (&will, bd_message_unref);
+
   if (session != NULL)
     {
       session->conn = NULL;
@@ -222,17 +307,13 @@ _bd_connection_close (BdConnection *conn,
         {
           session->disconnected_at = g_get_monotonic_time ();
           engine->counters.clients_disconnected++;
+          if (will != NULL)
+            _bd_session_end_will (session, g_steal_pointer (&will), conn->will_delay);
         }
     }
 
-  /* The will goes out when the connection is gone for any reason but a
-   * DISCONNECT [MQTT-3.1.2-8][MQTT-3.1.2-10]; after the session handling, so a
-   * clean session's own subscriptions no longer see it. */
-  if (will != NULL && was_connected && !conn->clean_disconnect)
-    {
-      engine->counters.publish_received++;
-      _bd_engine_route (engine, will, NULL);
-    }
+  if (will != NULL)
+    _bd_engine_publish_will (engine, will);
 
   _bd_engine_doom (engine, conn);
 }
@@ -245,6 +326,9 @@ _bd_connection_free (BdConnection *conn)
   g_clear_pointer (&conn->rbuf, g_byte_array_unref);
   g_clear_pointer (&conn->wbuf, g_byte_array_unref);
   g_clear_pointer (&conn->will, bd_message_unref);
+  g_clear_pointer (&conn->alias_out, g_hash_table_destroy);
+  if (conn->alias_in != NULL)
+    g_strfreev (conn->alias_in);
   g_free (conn->peer);
   g_free (conn);
 }
@@ -327,6 +411,7 @@ _bd_engine_accept (BdEngine   *engine,
       conn->peer = peer_to_string (&ss);
       conn->state = BD_CONN_WAIT_CONNECT;
       conn->version = BD_MQTT_V311;
+      conn->client_receive_max = G_MAXUINT16;
       conn->accepted_us = g_get_monotonic_time ();
       conn->last_packet_us = conn->accepted_us;
       conn->link.data = conn;
@@ -361,7 +446,7 @@ _bd_engine_check_keepalives (BdEngine *engine,
         {
           /* As if the network had failed, so the will is published
            * [MQTT-3.1.2-24]. */
-          _bd_connection_close (conn, "keep-alive timeout");
+          _bd_connection_disconnect (conn, BD_MQTT_RC_KEEP_ALIVE_TIMEOUT, "keep-alive timeout");
         }
     }
 }
@@ -462,10 +547,10 @@ _bd_connection_process_pending (BdConnection *conn)
 /* A protocol violation: MQTT 5 clients are told why with DISCONNECT
  * (4.13.1), older ones just lose the connection (4.8 of 3.1.1). The will is
  * published [MQTT-3.1.2-8]. */
-static void
-conn_protocol_error (BdConnection *conn,
-                     guint8        reason_code,
-                     const char   *message)
+void
+_bd_connection_disconnect (BdConnection *conn,
+                           guint8        reason_code,
+                           const char   *reason)
 {
   if (conn->state == BD_CONN_CONNECTED && conn->version == BD_MQTT_V5)
     {
@@ -475,7 +560,15 @@ conn_protocol_error (BdConnection *conn,
       conn_send_packet (conn, &packet);
       _bd_connection_flush (conn);
     }
-  _bd_connection_close (conn, message);
+  _bd_connection_close (conn, reason);
+}
+
+static void
+conn_protocol_error (BdConnection *conn,
+                     guint8        reason_code,
+                     const char   *message)
+{
+  _bd_connection_disconnect (conn, reason_code, message);
 }
 
 static void
@@ -491,6 +584,13 @@ conn_refuse_connect (BdConnection *conn,
   /* Session present must be 0 with a refusal [MQTT-3.2.2-4]. */
   packet.connack.session_present = FALSE;
   packet.connack.reason_code = version == BD_MQTT_V5 ? v5_code : v3_code;
+  if (version == BD_MQTT_V5)
+    {
+      /* A Reason String is allowed on CONNACK whatever the client asked for
+       * in Request Problem Information [MQTT-3.1.2-29]. */
+      packet.connack.properties.reason_string = (char *) why;
+      BD_MQTT_PROP_SET (&packet.connack.properties, BD_MQTT_PROP_REASON_STRING);
+    }
   conn_send_packet (conn, &packet);
   g_message ("Refused connection from %s: %s", conn->peer, why);
   conn_close_after_flush (conn, NULL);
@@ -681,17 +781,94 @@ conn_authenticate (BdConnection  *conn,
   return TRUE;
 }
 
+/* Reads the MQTT 5 CONNECT properties that shape the connection. */
+static void
+conn_take_v5_limits (BdConnection  *conn,
+                     BdMqttConnect *c)
+{
+  const BdMqttProperties *p = &c->properties;
+
+  if (BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_RECEIVE_MAXIMUM))
+    conn->client_receive_max = p->receive_maximum;
+  if (BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_MAXIMUM_PACKET_SIZE))
+    conn->client_max_packet = p->maximum_packet_size;
+  if (BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_TOPIC_ALIAS_MAXIMUM))
+    conn->client_alias_max = p->topic_alias_maximum;
+  if (c->has_will && BD_MQTT_PROP_HAS (&c->will_properties, BD_MQTT_PROP_WILL_DELAY_INTERVAL))
+    conn->will_delay = c->will_properties.will_delay_interval;
+}
+
+static void
+conn_send_connack (BdConnection  *conn,
+                   BdMqttConnect *c,
+                   gboolean       session_present,
+                   const char    *assigned_id,
+                   guint16        server_keep_alive)
+{
+  const BdBrokerConfig *config = conn->engine->config;
+  BdMqttPacket connack = { .type = BD_MQTT_CONNACK };
+  BdMqttProperties *p = &connack.connack.properties;
+
+  connack.connack.session_present = session_present;
+  connack.connack.reason_code = 0;
+
+  /* MQTT 5: tell the truth about this broker (3.2.2.3). Absent properties
+   * mean the standard's defaults, which hold for the rest. */
+  if (c->version == BD_MQTT_V5)
+    {
+      if (assigned_id != NULL)
+        {
+          p->assigned_client_identifier = (char *) assigned_id;
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER);
+        }
+      if (config->max_inflight_messages > 0 && config->max_inflight_messages < G_MAXUINT16)
+        {
+          p->receive_maximum = config->max_inflight_messages;
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_RECEIVE_MAXIMUM);
+        }
+      if (!config->retain_available)
+        {
+          p->retain_available = 0;
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_RETAIN_AVAILABLE);
+        }
+      if (config->max_qos < 2)
+        {
+          p->maximum_qos = config->max_qos;
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_QOS);
+        }
+      if (config->max_packet_size > 0)
+        {
+          p->maximum_packet_size = config->max_packet_size;
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_PACKET_SIZE);
+        }
+      if (config->max_topic_alias > 0)
+        {
+          p->topic_alias_maximum = config->max_topic_alias;
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_TOPIC_ALIAS_MAXIMUM);
+        }
+      if (server_keep_alive > 0)
+        {
+          p->server_keep_alive = server_keep_alive;
+          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_SERVER_KEEP_ALIVE);
+        }
+    }
+  /* Borrowed strings: nothing to clear. */
+  conn_send_packet (conn, &connack);
+}
+
 static void
 conn_handle_connect (BdConnection  *conn,
                      BdMqttPacket  *packet)
 {
   BdEngine *engine = conn->engine;
+  const BdBrokerConfig *config = engine->config;
   BdMqttConnect *c = &packet->connect;
-  BdMqttPacket connack = { .type = BD_MQTT_CONNACK };
   g_autofree char *assigned_id = NULL;
   const char *client_id = c->client_id;
   BdSession *session;
   gboolean session_present = FALSE;
+  guint16 server_keep_alive = 0;
+  guint32 expiry;
   guint8 v3_code = 0;
   guint8 v5_code = 0;
 
@@ -700,7 +877,8 @@ conn_handle_connect (BdConnection  *conn,
   if (client_id[0] == '\0')
     {
       /* [MQTT-3.1.3-7][MQTT-3.1.3-8]: a zero-byte client id needs Clean Session
-       * 1 in 3.1.1; 3.1 requires 1–23 characters; MQTT 5 allows it always. */
+       * 1 in 3.1.1; 3.1 requires 1–23 characters; MQTT 5 allows it always
+       * [MQTT-3.1.3-6] and is told the id it got. */
       if (c->version == BD_MQTT_V31 ||
           (c->version == BD_MQTT_V311 && !c->clean_start) ||
           !conn->listener->config->allow_zero_length_clientid)
@@ -710,25 +888,37 @@ conn_handle_connect (BdConnection  *conn,
                                "zero-length client identifier not allowed");
           return;
         }
-      /* [MQTT-3.1.3-6]: the server assigns a unique identifier. */
       assigned_id = make_client_id (conn);
       client_id = assigned_id;
     }
 
-  if (engine->config->max_keepalive < 65535 &&
-      (c->keep_alive > engine->config->max_keepalive || c->keep_alive == 0) &&
-      c->version != BD_MQTT_V5)
+  if (config->max_keepalive < 65535 &&
+      (c->keep_alive > config->max_keepalive || c->keep_alive == 0))
     {
-      /* 3.x has no way to tell the client another keep-alive: refuse, as
-       * Mosquitto does with "identifier rejected". */
-      conn_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_IDENTIFIER_REJECTED,
-                           BD_MQTT_RC_CLIENT_IDENTIFIER_NOT_VALID,
-                           "keep-alive above max_keepalive");
+      if (c->version != BD_MQTT_V5)
+        {
+          /* 3.x has no way to tell the client another keep-alive: refuse, as
+           * Mosquitto does with "identifier rejected". */
+          conn_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_IDENTIFIER_REJECTED,
+                               BD_MQTT_RC_CLIENT_IDENTIFIER_NOT_VALID,
+                               "keep-alive above max_keepalive");
+          return;
+        }
+      /* MQTT 5: the Server Keep Alive in CONNACK wins [MQTT-3.2.2-21]. */
+      server_keep_alive = config->max_keepalive;
+    }
+
+  if (c->version == BD_MQTT_V5 &&
+      BD_MQTT_PROP_HAS (&c->properties, BD_MQTT_PROP_AUTHENTICATION_METHOD))
+    {
+      /* No enhanced authentication methods are offered [MQTT-4.12.0-1]. */
+      conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_BAD_AUTHENTICATION_METHOD,
+                           "unsupported authentication method");
       return;
     }
 
-  if (c->has_will && engine->config->message_size_limit > 0 &&
-      g_bytes_get_size (c->will_payload) > engine->config->message_size_limit)
+  if (c->has_will && config->message_size_limit > 0 &&
+      g_bytes_get_size (c->will_payload) > config->message_size_limit)
     {
       /* The will could never be published; refuse now, as Mosquitto does,
        * rather than accept a session whose will will be dropped. */
@@ -740,11 +930,14 @@ conn_handle_connect (BdConnection  *conn,
       return;
     }
 
-  if (c->version == BD_MQTT_V5 &&
-      BD_MQTT_PROP_HAS (&c->properties, BD_MQTT_PROP_AUTHENTICATION_METHOD))
+  if (c->has_will && c->version == BD_MQTT_V5 &&
+      c->will_properties.payload_format_indicator == 1 &&
+      !g_utf8_validate_len (g_bytes_get_data (c->will_payload, NULL),
+                            g_bytes_get_size (c->will_payload), NULL))
     {
-      conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_BAD_AUTHENTICATION_METHOD,
-                           "unsupported authentication method");
+      /* [MQTT-3.1.3-11]: a will said to be UTF-8 must be. */
+      conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_PAYLOAD_FORMAT_INVALID,
+                           "will payload is not UTF-8 as its Payload Format Indicator says");
       return;
     }
 
@@ -756,44 +949,43 @@ conn_handle_connect (BdConnection  *conn,
       return;
     }
 
+  /* How long the session outlives this connection: 3.1.1's Clean Session
+   * says "not at all" or "for ever", MQTT 5 says how many seconds
+   * [MQTT-3.1.2-23]. */
+  if (c->version == BD_MQTT_V5)
+    expiry = BD_MQTT_PROP_HAS (&c->properties, BD_MQTT_PROP_SESSION_EXPIRY_INTERVAL)
+             ? c->properties.session_expiry_interval : 0;
+  else
+    expiry = c->clean_start ? 0 : G_MAXUINT32;
+
   session = g_hash_table_lookup (engine->sessions, client_id);
   if (session != NULL && session->conn != NULL)
     {
       BdConnection *old = session->conn;
+      g_autoptr(BdMessage) will = g_steal_pointer (&old->will);
 
-      /* [MQTT-3.1.4-2]: the existing client is disconnected. Detach it first
-       * so closing it does not end the session we are taking over. */
+      /* [MQTT-3.1.4-2]: the existing client is disconnected (MQTT 5: with
+       * 0x8E, Session taken over). Detach it first so closing it does not end
+       * the session we are taking over. */
       session->conn = NULL;
       old->session = NULL;
+      session->disconnected_at = g_get_monotonic_time ();
       engine->counters.clients_connected--;
       engine->counters.clients_disconnected++;
-      if (old->version == BD_MQTT_V5)
-        {
-          BdMqttPacket disconnect = { .type = BD_MQTT_DISCONNECT };
-
-          disconnect.disconnect.reason_code = BD_MQTT_RC_SESSION_TAKEN_OVER;
-          conn_send_packet (old, &disconnect);
-          _bd_connection_flush (old);
-        }
       g_message ("Client %s already connected, closing old connection", client_id);
+      _bd_connection_disconnect (old, BD_MQTT_RC_SESSION_TAKEN_OVER, NULL);
       /* Its will still goes out: the old network connection ended without
-       * DISCONNECT. _bd_connection_close routes wills only for attached
-       * connections, so do it here. */
-      if (old->will != NULL && !old->clean_disconnect)
-        {
-          g_autoptr(BdMessage) will = g_steal_pointer (&old->will);
-
-          engine->counters.publish_received++;
-          _bd_engine_route (engine, will, NULL);
-        }
-      _bd_connection_close (old, NULL);
+       * DISCONNECT; with a delay, the new connection may cancel it below. */
+      if (will != NULL && !old->clean_disconnect)
+        _bd_session_end_will (session, g_steal_pointer (&will), old->will_delay);
     }
 
   if (session != NULL && (c->clean_start || session->clean))
     {
-      /* Clean Session 1 discards any previous session [MQTT-3.1.2-6]. */
-      _bd_engine_drop_session (engine, session);
+      /* Clean Session / Clean Start 1 discards any previous session
+       * [MQTT-3.1.2-6][MQTT-3.1.2-4 of MQTT 5]. */
       engine->counters.clients_disconnected--;
+      _bd_engine_drop_session (engine, session);
       session = NULL;
     }
 
@@ -804,26 +996,32 @@ conn_handle_connect (BdConnection  *conn,
     }
   else
     {
-      /* [MQTT-3.2.2-2]: resuming a stored session. */
+      /* [MQTT-3.2.2-2]: resuming a stored session; a will still waiting
+       * for its delay is not sent [MQTT-3.1.3-9]. */
       session_present = TRUE;
       engine->counters.clients_disconnected--;
+      g_clear_pointer (&session->pending_will, bd_message_unref);
     }
 
-  session->clean = c->clean_start;
+  session->expiry_interval = expiry;
+  session->clean = expiry == 0;
   session->conn = conn;
   session->version = c->version;
   g_free (session->username);
   session->username = g_strdup (c->username);
   session->auth = conn->listener->auth;
   conn->session = session;
-  conn->keep_alive = c->keep_alive;
+  conn->keep_alive = server_keep_alive > 0 ? server_keep_alive : c->keep_alive;
   conn->state = BD_CONN_CONNECTED;
+  if (c->version == BD_MQTT_V5)
+    conn_take_v5_limits (conn, c);
 
   if (c->has_will)
     {
       conn->will = bd_message_new_full (c->will_topic, c->will_payload, c->will_qos,
-                                        c->will_retain, &c->will_properties, client_id,
-                                        g_get_real_time ());
+                                        c->will_retain,
+                                        c->version == BD_MQTT_V5 ? &c->will_properties : NULL,
+                                        client_id, g_get_real_time ());
     }
 
   engine->counters.clients_connected++;
@@ -831,44 +1029,10 @@ conn_handle_connect (BdConnection  *conn,
                                           engine->counters.clients_connected);
   engine->counters.clients_total++;
 
-  connack.connack.session_present = session_present;
-  connack.connack.reason_code = 0;
-  if (c->version == BD_MQTT_V5)
-    {
-      BdMqttProperties *p = &connack.connack.properties;
-
-      if (assigned_id != NULL)
-        {
-          p->assigned_client_identifier = g_strdup (assigned_id);
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER);
-        }
-      if (!engine->config->retain_available)
-        {
-          p->retain_available = 0;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_RETAIN_AVAILABLE);
-        }
-      if (engine->config->max_qos < 2)
-        {
-          p->maximum_qos = engine->config->max_qos;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_QOS);
-        }
-      if (engine->config->max_packet_size > 0)
-        {
-          p->maximum_packet_size = engine->config->max_packet_size;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_PACKET_SIZE);
-        }
-      /* Not implemented yet, so say so rather than refuse later. */
-      p->shared_subscription_available = 0;
-      BD_MQTT_PROP_SET (p, BD_MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE);
-      p->subscription_identifier_available = 0;
-      BD_MQTT_PROP_SET (p, BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE);
-      p->topic_alias_maximum = 0;
-    }
-  conn_send_packet (conn, &connack);
-  bd_mqtt_properties_clear (&connack.connack.properties);
+  conn_send_connack (conn, c, session_present, assigned_id, server_keep_alive);
 
   g_message ("New client connected from %s as %s (p%d, c%d, k%u%s%s)",
-             conn->peer, client_id, c->protocol_level, c->clean_start ? 1 : 0, c->keep_alive,
+             conn->peer, client_id, c->protocol_level, c->clean_start ? 1 : 0, conn->keep_alive,
              c->has_username ? ", u'" : "", c->has_username ? c->username : "");
 
   if (session_present)
@@ -876,6 +1040,63 @@ conn_handle_connect (BdConnection  *conn,
 }
 
 /* ---------------------------------------------------------------- PUBLISH */
+
+static void
+conn_send_ack_rc (BdConnection     *conn,
+                  BdMqttPacketType  type,
+                  guint16           packet_id,
+                  guint8            reason_code)
+{
+  BdMqttPacket ack = { .type = type };
+
+  /* Reason codes exist in MQTT 5 only; 3.x acknowledges either way. */
+  if (reason_code == 0 || conn->version != BD_MQTT_V5)
+    {
+      conn_send_ack (conn, type, packet_id);
+      return;
+    }
+  ack.ack.packet_id = packet_id;
+  ack.ack.reason_code = reason_code;
+  conn_send_packet (conn, &ack);
+}
+
+/* MQTT 5 Topic Alias [3.3.2.3.4]: fills in or remembers the topic. FALSE
+ * when the connection was closed. */
+static gboolean
+conn_resolve_alias (BdConnection  *conn,
+                    BdMqttPublish *p)
+{
+  guint16 max = conn->engine->config->max_topic_alias;
+  guint16 alias = p->properties.topic_alias;
+
+  if (!BD_MQTT_PROP_HAS (&p->properties, BD_MQTT_PROP_TOPIC_ALIAS))
+    return TRUE;
+
+  /* [MQTT-3.3.2-9][MQTT-3.3.2-10]: 0 and above our maximum are errors. */
+  if (alias == 0 || alias > max)
+    {
+      conn_protocol_error (conn, BD_MQTT_RC_TOPIC_ALIAS_INVALID, "Topic Alias out of range");
+      return FALSE;
+    }
+  if (conn->alias_in == NULL)
+    conn->alias_in = g_new0 (char *, (gsize) max + 2);
+
+  if (p->topic[0] != '\0')
+    {
+      /* [MQTT-3.3.2-12]: a topic with an alias sets (or replaces) it. */
+      g_free (conn->alias_in[alias]);
+      conn->alias_in[alias] = g_strdup (p->topic);
+      return TRUE;
+    }
+  if (conn->alias_in[alias] == NULL)
+    {
+      conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "Topic Alias not set yet");
+      return FALSE;
+    }
+  g_free (p->topic);
+  p->topic = g_strdup (conn->alias_in[alias]);
+  return TRUE;
+}
 
 static void
 conn_handle_publish (BdConnection *conn,
@@ -887,15 +1108,26 @@ conn_handle_publish (BdConnection *conn,
   const BdBrokerConfig *config = engine->config;
   g_autoptr(BdMessage) message = NULL;
   gboolean deliver = TRUE;
+  guint8 reason = BD_MQTT_RC_SUCCESS;
+
+  if (conn->version == BD_MQTT_V5)
+    {
+      if (!conn_resolve_alias (conn, p))
+        return;
+      /* [MQTT-3.3.4-6]: subscription identifiers go from server to client. */
+      if (BD_MQTT_PROP_HAS (&p->properties, BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER))
+        {
+          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR,
+                               "PUBLISH from a client with a Subscription Identifier");
+          return;
+        }
+    }
 
   if (p->topic[0] == '\0')
     {
-      /* A topic alias would fill it in (MQTT 5, not supported yet: the
-       * CONNACK said Topic Alias Maximum 0). */
-      conn_protocol_error (conn, BD_MQTT_RC_TOPIC_ALIAS_INVALID, "PUBLISH without a topic");
+      conn_protocol_error (conn, BD_MQTT_RC_TOPIC_NAME_INVALID, "PUBLISH without a topic");
       return;
     }
-
   if (p->qos > config->max_qos)
     {
       conn_protocol_error (conn, BD_MQTT_RC_QOS_NOT_SUPPORTED, "PUBLISH above max_qos");
@@ -904,6 +1136,17 @@ conn_handle_publish (BdConnection *conn,
   if (p->retain && !config->retain_available)
     {
       conn_protocol_error (conn, BD_MQTT_RC_RETAIN_NOT_SUPPORTED, "retained PUBLISH but retain_available is false");
+      return;
+    }
+
+  if (p->qos == 2 && conn->version == BD_MQTT_V5 && config->max_inflight_messages > 0 &&
+      session->incoming_qos2 != NULL &&
+      !g_hash_table_contains (session->incoming_qos2, GUINT_TO_POINTER (p->packet_id)) &&
+      g_hash_table_size (session->incoming_qos2) >= config->max_inflight_messages)
+    {
+      /* More unacknowledged QoS 2 than the Receive Maximum we announced
+       * [MQTT-3.3.4-9]. (QoS 1 is acknowledged at once.) */
+      conn_protocol_error (conn, BD_MQTT_RC_RECEIVE_MAXIMUM_EXCEEDED, "Receive Maximum exceeded");
       return;
     }
 
@@ -916,11 +1159,27 @@ conn_handle_publish (BdConnection *conn,
               session->client_id, p->topic, g_bytes_get_size (p->payload));
       engine->counters.publish_dropped++;
       deliver = FALSE;
+      reason = BD_MQTT_RC_PACKET_TOO_LARGE;
     }
   else if (!_bd_session_may (session, p->topic, BD_ACL_WRITE))
     {
       g_info ("Denied PUBLISH from %s on “%s” (ACL)", session->client_id, p->topic);
       deliver = FALSE;
+      reason = BD_MQTT_RC_NOT_AUTHORIZED;
+    }
+  else if (conn->version == BD_MQTT_V5 && p->properties.payload_format_indicator == 1 &&
+           !g_utf8_validate_len (g_bytes_get_data (p->payload, NULL),
+                                 g_bytes_get_size (p->payload), NULL))
+    {
+      /* [MQTT-3.3.2-4 / 5.4.9]: said to be UTF-8, but is not. */
+      if (p->qos == 0)
+        {
+          conn_protocol_error (conn, BD_MQTT_RC_PAYLOAD_FORMAT_INVALID,
+                               "payload is not UTF-8 as its Payload Format Indicator says");
+          return;
+        }
+      deliver = FALSE;
+      reason = BD_MQTT_RC_PAYLOAD_FORMAT_INVALID;
     }
 
   if (p->qos == 2)
@@ -929,12 +1188,13 @@ conn_handle_publish (BdConnection *conn,
 
       /* Exactly once, delivering on receipt of PUBLISH ("Method B" of
        * 4.3.3): a PUBLISH whose id awaits PUBREL is a re-send, acknowledged
-       * again but not delivered again [MQTT-4.3.3-2]. */
+       * again but not delivered again [MQTT-4.3.3-2]. A refused message
+       * holds no identifier (4.3.3: a PUBREC reason >= 0x80 ends the flow). */
       if (session->incoming_qos2 == NULL)
         session->incoming_qos2 = g_hash_table_new (NULL, NULL);
       if (g_hash_table_contains (session->incoming_qos2, key))
         deliver = FALSE;
-      else
+      else if (reason < 0x80 || conn->version != BD_MQTT_V5)
         g_hash_table_add (session->incoming_qos2, key);
     }
 
@@ -943,22 +1203,28 @@ conn_handle_publish (BdConnection *conn,
       message = bd_message_new_full (p->topic, p->payload, p->qos, p->retain,
                                      conn->version == BD_MQTT_V5 ? &p->properties : NULL,
                                      session->client_id, g_get_real_time ());
-      _bd_engine_route (engine, message, session);
+      if (message->props != NULL &&
+          BD_MQTT_PROP_HAS (message->props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL))
+        message->expiry_us = g_get_monotonic_time () +
+                             (gint64) message->props->message_expiry_interval * G_USEC_PER_SEC;
+      if (_bd_engine_route (engine, message, session) == 0)
+        reason = BD_MQTT_RC_NO_MATCHING_SUBSCRIBERS;
     }
 
   /* [MQTT-4.3.2-2] PUBACK for QoS 1, [MQTT-4.3.3-2] PUBREC for QoS 2. */
   if (p->qos == 1)
-    conn_send_ack (conn, BD_MQTT_PUBACK, p->packet_id);
+    conn_send_ack_rc (conn, BD_MQTT_PUBACK, p->packet_id, reason);
   else if (p->qos == 2)
-    conn_send_ack (conn, BD_MQTT_PUBREC, p->packet_id);
+    conn_send_ack_rc (conn, BD_MQTT_PUBREC, p->packet_id, reason);
 }
 
 /* ------------------------------------------------------------- SUBSCRIBE */
 
 typedef struct
 {
-  BdSession *session;
-  guint8     qos;
+  BdSession      *session;
+  BdSubscription *sub;
+  gint64          now_us;
 } RetainedDelivery;
 
 static void
@@ -968,12 +1234,65 @@ deliver_retained_cb (const char *topic,
 {
   RetainedDelivery *rd = user_data;
   BdMessage *message = value;
+  BdDelivery delivery = { 0 };
 
+  if (_bd_message_expired (message, rd->now_us))
+    return;
   if (!_bd_session_may (rd->session, topic, BD_ACL_READ))
     return;
 
   /* Sent because of a new subscription: RETAIN stays set [MQTT-3.3.1-8]. */
-  _bd_session_deliver (rd->session, message, MIN (message->qos, rd->qos), TRUE);
+  delivery.qos = MIN (message->qos, rd->sub->qos);
+  delivery.retain = TRUE;
+  delivery.sub_ids = rd->sub->subscription_id ? &rd->sub->subscription_id : NULL;
+  delivery.n_sub_ids = rd->sub->subscription_id ? 1 : 0;
+  _bd_session_deliver (rd->session, message, &delivery);
+}
+
+/* Adds or replaces one subscription; returns its reason code. */
+static guint8
+conn_subscribe_one (BdConnection             *conn,
+                    const BdMqttSubscription *req,
+                    guint32                   subscription_id,
+                    gboolean                 *is_new,
+                    BdSubscription          **out)
+{
+  BdEngine *engine = conn->engine;
+  BdSession *session = conn->session;
+  gboolean shared = bd_topic_filter_is_shared (req->filter, NULL, NULL);
+  BdSubscription *old;
+  BdSubscription *sub;
+
+  if (!_bd_session_may (session, req->filter, BD_ACL_SUBSCRIBE))
+    {
+      g_info ("Denied SUBSCRIBE from %s to “%s” (ACL)", session->client_id, req->filter);
+      return conn->version == BD_MQTT_V5 ? BD_MQTT_RC_NOT_AUTHORIZED : 0x80;
+    }
+
+  sub = g_new0 (BdSubscription, 1);
+  sub->filter = g_strdup (req->filter);
+  sub->qos = MIN (req->qos, engine->config->max_qos);
+  sub->no_local = req->no_local;
+  sub->retain_as_published = req->retain_as_published;
+  sub->retain_handling = req->retain_handling;
+  sub->subscription_id = subscription_id;
+
+  /* An identical filter replaces the existing subscription [MQTT-3.8.4-3]. */
+  old = session->subscriptions ? g_hash_table_lookup (session->subscriptions, sub->filter) : NULL;
+  *is_new = old == NULL;
+  if (shared)
+    {
+      if (old != NULL)
+        _bd_engine_share_leave (engine, session, old);
+      _bd_engine_share_join (engine, session, sub);
+    }
+  else
+    /* The trie takes the new pointer before the table frees the old one. */
+    bd_trie_insert (engine->subs, sub->filter, session, sub);
+  g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);
+  g_debug ("%s subscribed to %s (QoS %u)", session->client_id, sub->filter, sub->qos);
+  *out = sub;
+  return sub->qos;
 }
 
 static void
@@ -986,12 +1305,16 @@ conn_handle_subscribe (BdConnection *conn,
   BdMqttPacket suback = { .type = BD_MQTT_SUBACK };
   g_autofree guint8 *codes = g_new0 (guint8, s->n_subscriptions);
   g_autofree gboolean *is_new = g_new0 (gboolean, s->n_subscriptions);
-  const guint8 refused = conn->version == BD_MQTT_V5 ? BD_MQTT_RC_NOT_AUTHORIZED : 0x80;
+  g_autofree BdSubscription **subs = g_new0 (BdSubscription *, s->n_subscriptions);
+  guint32 subscription_id = 0;
+
+  if (BD_MQTT_PROP_HAS (&s->properties, BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER) &&
+      s->properties.n_subscription_identifiers > 0)
+    subscription_id = s->properties.subscription_identifiers[0];
 
   for (guint i = 0; i < s->n_subscriptions; i++)
     {
       BdMqttSubscription *req = &s->subscriptions[i];
-      BdSubscription *sub;
 
       if (!bd_topic_filter_is_valid (req->filter))
         {
@@ -1006,34 +1329,13 @@ conn_handle_subscribe (BdConnection *conn,
           _bd_connection_close (conn, why);
           return;
         }
-
-      if (bd_topic_filter_is_shared (req->filter, NULL, NULL))
+      if (req->no_local && bd_topic_filter_is_shared (req->filter, NULL, NULL))
         {
-          /* Shared subscriptions come with MQTT 5 support. */
-          codes[i] = conn->version == BD_MQTT_V5 ? BD_MQTT_RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : 0x80;
-          continue;
+          /* [MQTT-3.8.3-4] */
+          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "No Local on a shared subscription");
+          return;
         }
-
-      if (!_bd_session_may (session, req->filter, BD_ACL_SUBSCRIBE))
-        {
-          g_info ("Denied SUBSCRIBE from %s to “%s” (ACL)", session->client_id, req->filter);
-          codes[i] = refused;
-          continue;
-        }
-
-      sub = g_new0 (BdSubscription, 1);
-      sub->filter = g_strdup (req->filter);
-      sub->qos = MIN (req->qos, engine->config->max_qos);
-      sub->no_local = req->no_local;
-      sub->retain_as_published = req->retain_as_published;
-      sub->retain_handling = req->retain_handling;
-
-      /* An identical filter replaces the existing subscription [MQTT-3.8.4-3];
-       * the trie takes the new pointer before the table frees the old one. */
-      is_new[i] = bd_trie_insert (engine->subs, sub->filter, session, sub);
-      g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);
-      codes[i] = sub->qos;
-      g_debug ("%s subscribed to %s (QoS %u)", session->client_id, sub->filter, sub->qos);
+      codes[i] = conn_subscribe_one (conn, req, subscription_id, &is_new[i], &subs[i]);
     }
 
   suback.suback.packet_id = s->packet_id;
@@ -1042,13 +1344,15 @@ conn_handle_subscribe (BdConnection *conn,
   conn_send_packet (conn, &suback);
 
   /* Retained messages after the SUBACK, for every accepted filter, also when
-   * it replaced an identical one [MQTT-3.3.1-6][MQTT-3.8.4-3]. */
+   * it replaced an identical one [MQTT-3.3.1-6][MQTT-3.8.4-3], as MQTT 5's
+   * Retain Handling allows [MQTT-3.3.1-9..11]; never for a shared
+   * subscription (4.8.2). */
   for (guint i = 0; i < s->n_subscriptions; i++)
     {
       BdMqttSubscription *req = &s->subscriptions[i];
-      RetainedDelivery rd = { session, codes[i] };
+      RetainedDelivery rd = { session, subs[i], g_get_monotonic_time () };
 
-      if (codes[i] > 2)
+      if (subs[i] == NULL || subs[i]->group != NULL)
         continue;
       if (req->retain_handling == 2 || (req->retain_handling == 1 && !is_new[i]))
         continue;
@@ -1069,10 +1373,15 @@ conn_handle_unsubscribe (BdConnection *conn,
   for (guint i = 0; i < u->n_filters; i++)
     {
       const char *filter = u->filters[i];
+      BdSubscription *sub = session->subscriptions
+                            ? g_hash_table_lookup (session->subscriptions, filter) : NULL;
 
-      if (session->subscriptions != NULL && g_hash_table_contains (session->subscriptions, filter))
+      if (sub != NULL)
         {
-          bd_trie_remove (engine->subs, filter, session);
+          if (sub->group != NULL)
+            _bd_engine_share_leave (engine, session, sub);
+          else
+            bd_trie_remove (engine->subs, filter, session);
           g_hash_table_remove (session->subscriptions, filter);
           codes[i] = BD_MQTT_RC_SUCCESS;
         }
@@ -1085,6 +1394,36 @@ conn_handle_unsubscribe (BdConnection *conn,
   unsuback.suback.reason_codes = codes;
   unsuback.suback.n_reason_codes = u->n_filters;
   conn_send_packet (conn, &unsuback);
+}
+
+static void
+conn_handle_disconnect (BdConnection *conn,
+                        BdMqttPacket *packet)
+{
+  BdSession *session = conn->session;
+  const BdMqttProperties *p = &packet->disconnect.properties;
+
+  if (conn->version == BD_MQTT_V5 &&
+      BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_SESSION_EXPIRY_INTERVAL))
+    {
+      /* [MQTT-3.14.2-2]: a session that was to end with the connection
+       * cannot be kept alive at the last moment. */
+      if (session->expiry_interval == 0 && p->session_expiry_interval != 0)
+        {
+          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR,
+                               "DISCONNECT sets a Session Expiry Interval after 0");
+          return;
+        }
+      session->expiry_interval = p->session_expiry_interval;
+      session->clean = session->expiry_interval == 0;
+    }
+
+  /* The will is discarded [MQTT-3.1.2-10], unless an MQTT 5 client asks for
+   * it with reason 0x04 [MQTT-3.14.4-3]. */
+  conn->clean_disconnect = !(conn->version == BD_MQTT_V5 &&
+                             packet->disconnect.reason_code == BD_MQTT_RC_DISCONNECT_WITH_WILL);
+  g_message ("Client %s disconnected", session->client_id);
+  _bd_connection_close (conn, NULL);
 }
 
 /* ------------------------------------------------------------- dispatch */
@@ -1150,12 +1489,7 @@ conn_handle_packet (BdConnection *conn,
       break;
 
     case BD_MQTT_DISCONNECT:
-      /* The will is discarded [MQTT-3.1.2-10], unless an MQTT 5 client asks
-       * for it with reason 0x04. */
-      conn->clean_disconnect = !(conn->version == BD_MQTT_V5 &&
-                                 packet->disconnect.reason_code == BD_MQTT_RC_DISCONNECT_WITH_WILL);
-      g_message ("Client %s disconnected", session->client_id);
-      _bd_connection_close (conn, NULL);
+      conn_handle_disconnect (conn, packet);
       break;
 
     case BD_MQTT_CONNACK:

@@ -40,6 +40,30 @@ typedef struct _BdConnection BdConnection;
 typedef struct _BdSession    BdSession;
 typedef struct _BdListener   BdListener;
 typedef struct _BdStateSnapshot BdStateSnapshot;
+typedef struct _BdShareGroup BdShareGroup;
+
+/* How one message goes to one session: what routing decided for it. */
+typedef struct
+{
+  guint8         qos;       /* granted: min (published, subscribed) */
+  gboolean       retain;
+  const guint32 *sub_ids;   /* MQTT 5 subscription identifiers of the matching subscriptions */
+  guint          n_sub_ids;
+  BdShareGroup  *group;     /* set when delivered through a shared subscription */
+} BdDelivery;
+
+/* A shared subscription "$share/NAME/FILTER" [MQTT 5, 4.8.2]: each message
+ * matching FILTER goes to one member, in turn. Ref-counted (g_rc_box), since
+ * messages in flight to a member remember their group, so they can go to
+ * another member if that member's session ends first. */
+struct _BdShareGroup
+{
+  char      *key;       /* the whole "$share/NAME/FILTER" */
+  const char *filter;   /* inside key */
+  GPtrArray *members;   /* BdSession* */
+  guint      next;      /* round robin */
+  gboolean   dead;      /* no members left; removed from the engine */
+};
 
 /* First member of everything registered with epoll, so the event's pointer
  * tells what it points to. */
@@ -67,20 +91,26 @@ typedef enum
 /* One outgoing QoS 1/2 message in a session's in-flight window. */
 typedef struct
 {
-  GList      link;       /* in session->inflight_order; data = self */
-  BdMessage *message;
-  guint16    packet_id;
-  guint8     qos;
-  guint8     retain : 1; /* the RETAIN flag it was sent with */
-  BdOutState state;
+  GList         link;       /* in session->inflight_order; data = self */
+  BdMessage    *message;
+  guint16       packet_id;
+  guint8        qos;
+  guint8        retain : 1; /* the RETAIN flag it was sent with */
+  BdOutState    state;
+  guint32      *sub_ids;    /* re-sent with the message */
+  guint         n_sub_ids;
+  BdShareGroup *group;      /* ref, or NULL */
 } BdOutgoing;
 
 /* One message waiting for room in the window (or for the client to come back). */
 typedef struct
 {
-  BdMessage *message;
-  guint8     qos;        /* granted: min (published, subscribed) */
-  guint8     retain : 1;
+  BdMessage    *message;
+  guint8        qos;        /* granted: min (published, subscribed) */
+  guint8        retain : 1;
+  guint32      *sub_ids;
+  guint         n_sub_ids;
+  BdShareGroup *group;      /* ref, or NULL */
 } BdQueued;
 
 typedef struct
@@ -90,7 +120,8 @@ typedef struct
   guint8   no_local : 1;
   guint8   retain_as_published : 1;
   guint8   retain_handling;
-  guint32  subscription_id;
+  guint32  subscription_id;    /* 0 = none */
+  BdShareGroup *group;         /* for "$share/..." filters: a ref */
 } BdSubscription;
 
 struct _BdSession
@@ -98,7 +129,10 @@ struct _BdSession
   BdEngine     *engine;
   char         *client_id;
   BdConnection *conn;            /* NULL while the client is away */
-  gboolean      clean;           /* ends with the connection */
+  gboolean      clean;           /* ends with the connection (expiry_interval 0) */
+  guint32       expiry_interval; /* seconds after the connection ends; G_MAXUINT32 never */
+  BdMessage    *pending_will;    /* MQTT 5 will waiting for its delay [MQTT-3.1.3-9] */
+  gint64        will_at_us;      /* monotonic */
   BdMqttVersion version;         /* of the last connection */
   char         *username;
   BdAuth       *auth;            /* of the listener it last connected on (borrowed) */
@@ -120,6 +154,7 @@ struct _BdSession
   guint64       route_gen;
   guint8        route_qos;
   guint8        route_retain_as_published : 1;
+  GArray       *route_sub_ids;   /* guint32, lazily */
 
   /* flow control: publishers paused because this session's queue is long */
   gboolean      slow;            /* a pause timed out: stop pausing for it until it drains */
@@ -151,6 +186,15 @@ struct _BdConnection
 
   /* the will, kept until the connection ends */
   BdMessage    *will;
+  guint32       will_delay;      /* MQTT 5 Will Delay Interval, seconds */
+
+  /* MQTT 5: what the client's CONNECT allows us */
+  guint16       client_receive_max;  /* 65535 when not given */
+  guint32       client_max_packet;   /* 0 = the protocol's maximum */
+  guint16       client_alias_max;    /* topic aliases we may send */
+  guint16       next_alias_out;
+  GHashTable   *alias_out;           /* topic -> alias, lazily */
+  char        **alias_in;            /* [alias] = topic, lazily, max_topic_alias + 1 */
 
   GList         link;            /* in engine->connections */
 };
@@ -203,6 +247,8 @@ struct _BdEngine
 
   GHashTable      *sessions;      /* client id -> BdSession* */
   BdTrie          *subs;          /* filter x session -> BdSubscription* (borrowed) */
+  BdTrie          *shared;        /* inner filter x group -> BdShareGroup* (borrowed) */
+  GHashTable      *share_groups;  /* "$share/NAME/FILTER" -> BdShareGroup* (ref) */
   BdTopicTree     *retained;      /* topic -> BdMessage* */
   BdTrie          *taps;          /* filter x tap -> BdTap* (owned) */
   GHashTable      *tap_ids;       /* tap id -> BdTap* (borrowed) */
@@ -245,13 +291,16 @@ void      _bd_connection_on_ready       (BdConnection *conn,
 void      _bd_connection_send           (BdConnection *conn,
                                          const guint8 *data,
                                          gsize         len);
-void      _bd_connection_send_publish   (BdConnection *conn,
-                                         BdMessage    *message,
-                                         guint8        qos,
-                                         gboolean      retain,
-                                         gboolean      dup,
-                                         guint16       packet_id);
+gboolean  _bd_connection_send_publish   (BdConnection     *conn,
+                                         BdMessage        *message,
+                                         const BdDelivery *delivery,
+                                         gboolean          dup,
+                                         guint16           packet_id);
 gboolean  _bd_connection_can_take_qos0  (BdConnection *conn);
+/* Closes the connection, telling an MQTT 5 client why with DISCONNECT. */
+void      _bd_connection_disconnect     (BdConnection *conn,
+                                         guint8        reason_code,
+                                         const char   *reason);
 void      _bd_connection_close          (BdConnection *conn,
                                          const char   *reason);
 void      _bd_connection_flush          (BdConnection *conn);
@@ -274,10 +323,22 @@ guint      _bd_session_queue_high       (BdEngine     *engine);
 BdSession *_bd_session_new              (BdEngine     *engine,
                                          const char   *client_id);
 void       _bd_session_free             (BdSession    *session);
-void       _bd_session_deliver          (BdSession    *session,
-                                         BdMessage    *message,
-                                         guint8        qos,
-                                         gboolean      retain);
+void       _bd_session_deliver          (BdSession        *session,
+                                         BdMessage        *message,
+                                         const BdDelivery *delivery);
+void       _bd_session_end_will         (BdSession    *session,
+                                         BdMessage    *will,
+                                         guint32       delay);
+void       _bd_engine_check_sessions    (BdEngine     *engine,
+                                         gint64        now_us);
+BdShareGroup *_bd_share_group_ref       (BdShareGroup *group);
+void       _bd_share_group_unref        (BdShareGroup *group);
+void       _bd_engine_share_join        (BdEngine     *engine,
+                                         BdSession    *session,
+                                         BdSubscription *sub);
+void       _bd_engine_share_leave       (BdEngine     *engine,
+                                         BdSession    *session,
+                                         BdSubscription *sub);
 void       _bd_session_resume           (BdSession    *session);
 void       _bd_session_pump             (BdSession    *session);
 gboolean   _bd_session_ack              (BdSession    *session,
@@ -301,9 +362,15 @@ void             _bd_engine_save_state     (BdEngine        *engine,
 gboolean   _bd_session_may              (BdSession    *session,
                                          const char   *topic,
                                          BdAclAccess   access);
-void       _bd_engine_route             (BdEngine     *engine,
+/* Returns the number of sessions the message went to. */
+guint      _bd_engine_route             (BdEngine     *engine,
                                          BdMessage    *message,
                                          BdSession    *publisher);
+/* Publishes a will: sets its expiry from now (it waited until now). */
+void       _bd_engine_publish_will      (BdEngine     *engine,
+                                         BdMessage    *will);
+gboolean   _bd_message_expired          (BdMessage    *message,
+                                         gint64        now_us);
 void       _bd_engine_mark_dirty        (BdEngine     *engine,
                                          BdConnection *conn);
 void       _bd_engine_doom              (BdEngine     *engine,

@@ -267,31 +267,6 @@ engine_update_rates (BdEngine *engine,
 }
 
 static void
-engine_expire_sessions (BdEngine *engine,
-                        gint64    now_us)
-{
-  GHashTableIter iter;
-  BdSession *session;
-  gint64 limit_us = engine->config->persistent_client_expiration * G_USEC_PER_SEC;
-
-  if (limit_us <= 0)
-    return;
-
-  g_hash_table_iter_init (&iter, engine->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
-    {
-      if (session->conn == NULL && now_us - session->disconnected_at > limit_us)
-        {
-          g_info ("Expiring client %s, its session has been idle too long", session->client_id);
-          g_hash_table_iter_steal (&iter);
-          _bd_session_unsubscribe_all (session);
-          _bd_session_free (session);
-          engine->counters.clients_disconnected--;
-        }
-    }
-}
-
-static void
 engine_snapshot_stats (BdEngine *engine)
 {
   engine->counters.uptime_s = (g_get_monotonic_time () - engine->started_us) / G_USEC_PER_SEC;
@@ -319,7 +294,7 @@ engine_tick_cb (gpointer user_data)
     }
   engine->quarter_ticks = 0;
 
-  engine_expire_sessions (engine, now);
+  _bd_engine_check_sessions (engine, now);
   engine_update_rates (engine, 1.0);
   engine_snapshot_stats (engine);
 
@@ -428,23 +403,39 @@ engine_publish_sys (BdEngine *engine,
 
 /* ---------------------------------------------------------------- routing */
 
+typedef struct
+{
+  BdEngine  *engine;
+  BdMessage *message;
+  BdSession *publisher;
+  guint      delivered;
+} RouteCall;
+
 static void
 route_match_cb (const char    *filter,
                 gconstpointer  key,
                 gpointer       value,
                 gpointer       user_data)
 {
-  BdEngine *engine = user_data;
+  RouteCall *call = user_data;
+  BdEngine *engine = call->engine;
   BdSession *session = (BdSession *) key;
   BdSubscription *sub = value;
 
+  /* No Local: not to the publisher's own subscription [MQTT-3.8.3-3]. */
+  if (sub->no_local && session == call->publisher)
+    return;
+
   /* Overlapping subscriptions of one session: deliver once, at the highest
-   * QoS granted among them [MQTT-3.3.5-1]. */
+   * QoS granted among them [MQTT-3.3.5-1], with the identifiers of all of
+   * them [MQTT-3.3.4-3]. */
   if (session->route_gen != engine->route_gen)
     {
       session->route_gen = engine->route_gen;
       session->route_qos = sub->qos;
       session->route_retain_as_published = sub->retain_as_published;
+      if (session->route_sub_ids != NULL)
+        g_array_set_size (session->route_sub_ids, 0);
       g_ptr_array_add (engine->route_targets, session);
     }
   else
@@ -452,6 +443,69 @@ route_match_cb (const char    *filter,
       session->route_qos = MAX (session->route_qos, sub->qos);
       session->route_retain_as_published |= sub->retain_as_published;
     }
+  if (sub->subscription_id != 0)
+    {
+      if (session->route_sub_ids == NULL)
+        session->route_sub_ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+      g_array_append_val (session->route_sub_ids, sub->subscription_id);
+    }
+}
+
+static void
+route_pause_publisher (BdEngine  *engine,
+                       BdSession *target,
+                       BdSession *publisher)
+{
+  /* A connected subscriber falling behind: stop reading from the publisher
+   * until it catches up, rather than drop at the queue limit. */
+  if (publisher != NULL && publisher->conn != NULL && target != publisher &&
+      target->conn != NULL && !target->slow &&
+      target->queue.length >= _bd_session_queue_high (engine))
+    _bd_connection_pause (publisher->conn, target);
+}
+
+/* One message per shared subscription group, to its members in turn,
+ * preferring those that are connected and have room [MQTT 5, 4.8.2]. */
+static void
+route_shared_cb (const char    *filter,
+                 gconstpointer  key,
+                 gpointer       value,
+                 gpointer       user_data)
+{
+  RouteCall *call = user_data;
+  BdShareGroup *group = value;
+  BdSession *chosen = NULL;
+  BdSubscription *sub;
+  BdDelivery delivery = { 0 };
+  guint n = group->members->len;
+
+  for (guint i = 0; i < n && chosen == NULL; i++)
+    {
+      BdSession *member = g_ptr_array_index (group->members, (group->next + i) % n);
+
+      if (member->conn != NULL && member->queue.length == 0)
+        {
+          chosen = member;
+          group->next = (group->next + i + 1) % n;
+        }
+    }
+  if (chosen == NULL)
+    {
+      chosen = g_ptr_array_index (group->members, group->next % n);
+      group->next = (group->next + 1) % n;
+    }
+
+  if (!_bd_session_may (chosen, call->message->topic, BD_ACL_READ))
+    return;
+  sub = g_hash_table_lookup (chosen->subscriptions, group->key);
+  delivery.qos = MIN (call->message->qos, sub->qos);
+  delivery.retain = call->message->retain && sub->retain_as_published;
+  delivery.sub_ids = sub->subscription_id ? &sub->subscription_id : NULL;
+  delivery.n_sub_ids = sub->subscription_id ? 1 : 0;
+  delivery.group = group;
+  _bd_session_deliver (chosen, call->message, &delivery);
+  route_pause_publisher (call->engine, chosen, call->publisher);
+  call->delivered++;
 }
 
 static void
@@ -465,12 +519,13 @@ tap_match_cb (const char    *filter,
   tap->func (user_data, tap->user_data);
 }
 
-void
+guint
 _bd_engine_route (BdEngine  *engine,
                   BdMessage *message,
                   BdSession *publisher)
 {
   const char *topic = message->topic;
+  RouteCall call = { engine, message, publisher, 0 };
 
   if (message->retain)
     {
@@ -484,30 +539,49 @@ _bd_engine_route (BdEngine  *engine,
 
   engine->route_gen++;
   g_ptr_array_set_size (engine->route_targets, 0);
-  bd_trie_match (engine->subs, topic, route_match_cb, engine);
+  bd_trie_match (engine->subs, topic, route_match_cb, &call);
 
   for (guint i = 0; i < engine->route_targets->len; i++)
     {
       BdSession *session = g_ptr_array_index (engine->route_targets, i);
-      guint8 qos = MIN (message->qos, session->route_qos);
+      BdDelivery delivery = { 0 };
 
       if (!_bd_session_may (session, topic, BD_ACL_READ))
         continue;
 
+      delivery.qos = MIN (message->qos, session->route_qos);
       /* Forwarded because of a subscription: RETAIN is cleared
-       * [MQTT-3.3.1-9], unless an MQTT 5 subscriber asked for it as published. */
-      _bd_session_deliver (session, message, qos,
-                           message->retain && session->route_retain_as_published);
-
-      /* A connected subscriber falling behind: stop reading from the
-       * publisher until it catches up, rather than drop at the queue limit. */
-      if (publisher != NULL && publisher->conn != NULL && session != publisher &&
-          session->conn != NULL && !session->slow &&
-          session->queue.length >= _bd_session_queue_high (engine))
-        _bd_connection_pause (publisher->conn, session);
+       * [MQTT-3.3.1-9], unless an MQTT 5 subscriber asked for it as published
+       * [MQTT-3.3.1-13]. */
+      delivery.retain = message->retain && session->route_retain_as_published;
+      if (session->route_sub_ids != NULL && session->route_sub_ids->len > 0)
+        {
+          delivery.sub_ids = (const guint32 *) session->route_sub_ids->data;
+          delivery.n_sub_ids = session->route_sub_ids->len;
+        }
+      _bd_session_deliver (session, message, &delivery);
+      route_pause_publisher (engine, session, publisher);
+      call.delivered++;
     }
 
+  if (bd_trie_get_size (engine->shared) > 0)
+    bd_trie_match (engine->shared, topic, route_shared_cb, &call);
+
   bd_trie_match (engine->taps, topic, tap_match_cb, message);
+  return call.delivered;
+}
+
+void
+_bd_engine_publish_will (BdEngine  *engine,
+                         BdMessage *will)
+{
+  /* Its Message Expiry Interval counts from now, when it is published. */
+  if (will->props != NULL &&
+      BD_MQTT_PROP_HAS (will->props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL))
+    will->expiry_us = g_get_monotonic_time () +
+                      (gint64) will->props->message_expiry_interval * G_USEC_PER_SEC;
+  engine->counters.publish_received++;
+  _bd_engine_route (engine, will, NULL);
 }
 
 /* --------------------------------------------------------------- lifecycle */
@@ -551,6 +625,9 @@ bd_engine_new (BdBrokerConfig *config)
   engine->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, session_table_free);
   /* Subscription values are owned by their session's table; the trie borrows. */
   engine->subs = bd_trie_new (NULL);
+  engine->shared = bd_trie_new (NULL);
+  engine->share_groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                (GDestroyNotify) _bd_share_group_unref);
   engine->taps = bd_trie_new (tap_free);
   engine->tap_ids = g_hash_table_new (NULL, NULL);
   engine->retained = bd_topic_tree_new ((GDestroyNotify) bd_message_unref);
@@ -584,6 +661,8 @@ bd_engine_unref (BdEngine *engine)
   /* Sessions first: they unlink their subscriptions from the trie. */
   g_hash_table_destroy (engine->sessions);
   bd_trie_free (engine->subs);
+  bd_trie_free (engine->shared);
+  g_hash_table_destroy (engine->share_groups);
   bd_trie_free (engine->taps);
   g_hash_table_destroy (engine->tap_ids);
   bd_topic_tree_free (engine->retained);
@@ -799,7 +878,7 @@ engine_shutdown_cb (gpointer data)
 
       /* Shutting down is not the client's fault: no will. */
       g_clear_pointer (&conn->will, bd_message_unref);
-      _bd_connection_close (conn, "broker shutting down");
+      _bd_connection_disconnect (conn, BD_MQTT_RC_SERVER_SHUTTING_DOWN, "broker shutting down");
     }
   engine_end_turn (engine);
   g_main_loop_quit (engine->loop);

@@ -33,8 +33,9 @@
 
 #define STATE_VERSION 1
 /* version, retained (topic, payload, qos), sessions (client id, user name,
- * subscriptions (filter, qos), queued messages (topic, payload, qos, retain)) */
-#define STATE_TYPE "(ua(sayy)a(ssa(sy)a(sayyb)))"
+ * expiry interval, subscriptions (filter, qos), queued messages (topic,
+ * payload, qos, retain)) */
+#define STATE_TYPE "(ua(sayy)a(ssua(sy)a(sayyb)))"
 #define DEFAULT_STATE_FILE "brokerdesk-state.db"
 
 typedef struct
@@ -47,6 +48,7 @@ typedef struct
 {
   char      *client_id;
   char      *username;
+  guint32    expiry;
   GArray    *subs;      /* SnapSub */
   GPtrArray *messages;  /* BdMessage*, ref */
   GArray    *qos;       /* guint8 per message */
@@ -161,6 +163,7 @@ _bd_engine_snapshot_state (BdEngine *engine)
       s = g_new0 (SnapSession, 1);
       s->client_id = g_strdup (session->client_id);
       s->username = g_strdup (session->username ? session->username : "");
+      s->expiry = session->expiry_interval;
       s->subs = g_array_new (FALSE, FALSE, sizeof (SnapSub));
       s->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
       s->qos = g_array_new (FALSE, FALSE, 1);
@@ -220,7 +223,7 @@ _bd_state_snapshot_write (BdStateSnapshot *snap,
       g_variant_builder_add (&retained, "(s@ayy)", m->topic, message_payload_variant (m), m->qos);
     }
 
-  g_variant_builder_init (&sessions, G_VARIANT_TYPE ("a(ssa(sy)a(sayyb))"));
+  g_variant_builder_init (&sessions, G_VARIANT_TYPE ("a(ssua(sy)a(sayyb))"));
   for (guint i = 0; i < snap->sessions->len; i++)
     {
       SnapSession *s = g_ptr_array_index (snap->sessions, i);
@@ -243,11 +246,11 @@ _bd_state_snapshot_write (BdStateSnapshot *snap,
                                  g_array_index (s->qos, guint8, j),
                                  g_array_index (s->retain, gboolean, j));
         }
-      g_variant_builder_add (&sessions, "(ssa(sy)a(sayyb))", s->client_id, s->username,
-                             &subs, &queue);
+      g_variant_builder_add (&sessions, "(ssua(sy)a(sayyb))", s->client_id, s->username,
+                             s->expiry, &subs, &queue);
     }
 
-  state = g_variant_ref_sink (g_variant_new ("(ua(sayy)a(ssa(sy)a(sayyb)))", STATE_VERSION,
+  state = g_variant_ref_sink (g_variant_new ("(ua(sayy)a(ssua(sy)a(sayyb)))", STATE_VERSION,
                                              &retained, &sessions));
   bytes = g_variant_get_data_as_bytes (state);
 
@@ -324,7 +327,7 @@ _bd_engine_load_state (BdEngine *engine)
       return;
     }
 
-  g_variant_get (state, "(ua(sayy)a(ssa(sy)a(sayyb)))", &version, &retained, &sessions);
+  g_variant_get (state, "(ua(sayy)a(ssua(sy)a(sayyb)))", &version, &retained, &sessions);
   if (version != STATE_VERSION)
     {
       g_clear_pointer (&retained, g_variant_iter_free);
@@ -351,16 +354,17 @@ _bd_engine_load_state (BdEngine *engine)
   {
     const char *client_id;
     const char *username;
+    guint32 expiry;
     GVariantIter *subs;
     GVariantIter *queue;
 
-    while (g_variant_iter_next (sessions, "(&s&sa(sy)a(sayyb))", &client_id, &username, &subs, &queue))
+    while (g_variant_iter_next (sessions, "(&s&sua(sy)a(sayyb))", &client_id, &username, &expiry, &subs, &queue))
       {
         BdSession *session;
         const char *filter;
         gboolean retain;
 
-        if (client_id[0] == '\0' || g_hash_table_contains (engine->sessions, client_id))
+        if (client_id[0] == '\0' || expiry == 0 || g_hash_table_contains (engine->sessions, client_id))
           {
             g_variant_iter_free (subs);
             g_variant_iter_free (queue);
@@ -369,6 +373,7 @@ _bd_engine_load_state (BdEngine *engine)
 
         session = _bd_session_new (engine, client_id);
         session->clean = FALSE;
+        session->expiry_interval = expiry;
         session->username = username[0] ? g_strdup (username) : NULL;
         session->disconnected_at = g_get_monotonic_time ();
         g_hash_table_insert (engine->sessions, session->client_id, session);
@@ -383,7 +388,10 @@ _bd_engine_load_state (BdEngine *engine)
             sub = g_new0 (BdSubscription, 1);
             sub->filter = g_strdup (filter);
             sub->qos = qos;
-            bd_trie_insert (engine->subs, sub->filter, session, sub);
+            if (bd_topic_filter_is_shared (filter, NULL, NULL))
+              _bd_engine_share_join (engine, session, sub);
+            else
+              bd_trie_insert (engine->subs, sub->filter, session, sub);
             g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);
           }
         while (g_variant_iter_next (queue, "(&s@ayyb)", &topic, &payload, &qos, &retain))
@@ -393,8 +401,9 @@ _bd_engine_load_state (BdEngine *engine)
             if (bd_topic_name_is_valid (topic) && qos <= 2)
               {
                 g_autoptr(BdMessage) message = bd_message_new (topic, data, qos, FALSE, NULL);
+                BdDelivery delivery = { .qos = qos, .retain = retain };
 
-                _bd_session_deliver (session, message, qos, retain);
+                _bd_session_deliver (session, message, &delivery);
               }
             g_variant_unref (payload);
           }

@@ -1,25 +1,103 @@
-/* bd-session.c — MQTT sessions: the in-flight window and the message queue
+/* bd-session.c — MQTT sessions: the in-flight window, the queue, their end
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Outgoing QoS 1/2 messages of a session live in one of two places:
  *
- *   queue ──pump──► in-flight window (≤ max_inflight_messages) ──ack──► gone
+ *   queue ──pump──► in-flight window ──ack──► gone
  *
  * A message enters the window when it is sent with a fresh packet identifier
  * and leaves it with PUBACK (QoS 1) or PUBCOMP (QoS 2, after PUBREC/PUBREL).
- * While the window is full, or while the client is away, messages wait in the
- * queue (≤ max_queued_messages; beyond that they are dropped and counted).
- * Once anything waits in the queue, new messages queue behind it, so a
- * subscriber receives the messages of a topic in order [MQTT-4.6.0-5].
- * On reconnection the window is re-sent first, oldest first, with DUP set
- * (PUBREL for those already past PUBREC) [MQTT-4.4.0-1], then the queue.
+ * The window is max_inflight_messages, or less if an MQTT 5 client's Receive
+ * Maximum says so [MQTT-3.3.4-7]. While the window is full, or while the
+ * client is away, messages wait in the queue (≤ max_queued_messages; beyond
+ * that they are dropped and counted). Once anything waits in the queue, new
+ * messages queue behind it, so a subscriber receives the messages of a topic
+ * in order [MQTT-4.6.0-5]. On reconnection the window is re-sent first,
+ * oldest first, with DUP set (PUBREL for those already past PUBREC)
+ * [MQTT-4.4.0-1], then the queue.
+ *
+ * A session ends when its connection does (expiry interval 0: Clean Session 1
+ * in 3.1.1), or that many seconds later (MQTT 5 Session Expiry Interval), or
+ * never (3.1.1 Clean Session 0, unless persistent_client_expiration). When it
+ * ends, messages it got through a shared subscription and had not acknowledged
+ * go to another member of the group, and a will still waiting for its delay
+ * is published.
  */
 
 #include "config.h"
 
+#include <string.h>
+
 #include "bd-engine-private.h"
+#include "bd-topic.h"
+
+/* ------------------------------------------------------------ share groups */
+
+BdShareGroup *
+_bd_share_group_ref (BdShareGroup *group)
+{
+  return g_rc_box_acquire (group);
+}
+
+static void
+share_group_clear (BdShareGroup *group)
+{
+  g_ptr_array_unref (group->members);
+  g_free (group->key);
+}
+
+void
+_bd_share_group_unref (BdShareGroup *group)
+{
+  g_rc_box_release_full (group, (GDestroyNotify) share_group_clear);
+}
+
+void
+_bd_engine_share_join (BdEngine       *engine,
+                       BdSession      *session,
+                       BdSubscription *sub)
+{
+  BdShareGroup *group = g_hash_table_lookup (engine->share_groups, sub->filter);
+
+  if (group == NULL)
+    {
+      const char *inner = NULL;
+
+      group = g_rc_box_new0 (BdShareGroup);
+      group->key = g_strdup (sub->filter);
+      bd_topic_filter_is_shared (group->key, NULL, &inner);
+      group->filter = inner;
+      group->members = g_ptr_array_new ();
+      g_hash_table_insert (engine->share_groups, group->key, group);
+      bd_trie_insert (engine->shared, group->filter, group, group);
+    }
+  if (!g_ptr_array_find (group->members, session, NULL))
+    g_ptr_array_add (group->members, session);
+  sub->group = _bd_share_group_ref (group);
+}
+
+void
+_bd_engine_share_leave (BdEngine       *engine,
+                        BdSession      *session,
+                        BdSubscription *sub)
+{
+  BdShareGroup *group = sub->group;
+
+  if (group == NULL)
+    return;
+  g_ptr_array_remove (group->members, session);
+  if (group->members->len == 0 && !group->dead)
+    {
+      group->dead = TRUE;
+      bd_trie_remove (engine->shared, group->filter, group);
+      g_hash_table_remove (engine->share_groups, group->key);
+    }
+  g_clear_pointer (&sub->group, _bd_share_group_unref);
+}
+
+/* ---------------------------------------------------------------- storage */
 
 static void
 outgoing_free (gpointer data)
@@ -27,6 +105,8 @@ outgoing_free (gpointer data)
   BdOutgoing *out = data;
 
   g_clear_pointer (&out->message, bd_message_unref);
+  g_clear_pointer (&out->group, _bd_share_group_unref);
+  g_free (out->sub_ids);
   g_free (out);
 }
 
@@ -34,6 +114,8 @@ static void
 queued_free (BdQueued *queued)
 {
   bd_message_unref (queued->message);
+  g_clear_pointer (&queued->group, _bd_share_group_unref);
+  g_free (queued->sub_ids);
   g_free (queued);
 }
 
@@ -42,6 +124,7 @@ subscription_free (gpointer data)
 {
   BdSubscription *sub = data;
 
+  g_assert (sub->group == NULL);
   g_free (sub->filter);
   g_free (sub);
 }
@@ -54,7 +137,6 @@ _bd_session_new (BdEngine   *engine,
 
   session->engine = engine;
   session->client_id = g_strdup (client_id);
-  /* Keys are the subscription's own filter string. */
   session->next_packet_id = 1;
   return session;
 }
@@ -110,6 +192,8 @@ _bd_session_free (BdSession *session)
   g_clear_pointer (&session->outgoing, g_hash_table_destroy);
   g_clear_pointer (&session->subscriptions, g_hash_table_destroy);
   g_clear_pointer (&session->incoming_qos2, g_hash_table_destroy);
+  g_clear_pointer (&session->route_sub_ids, g_array_unref);
+  g_clear_pointer (&session->pending_will, bd_message_unref);
   g_free (session->username);
   g_free (session->client_id);
   g_free (session);
@@ -119,31 +203,171 @@ void
 _bd_session_unsubscribe_all (BdSession *session)
 {
   GHashTableIter iter;
-  const char *filter;
+  BdSubscription *sub;
 
   if (session->subscriptions == NULL)
     return;
   g_hash_table_iter_init (&iter, session->subscriptions);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &filter, NULL))
-    bd_trie_remove (session->engine->subs, filter, session);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &sub))
+    {
+      if (sub->group != NULL)
+        _bd_engine_share_leave (session->engine, session, sub);
+      else
+        bd_trie_remove (session->engine->subs, sub->filter, session);
+    }
   g_hash_table_remove_all (session->subscriptions);
+}
+
+/* Shared-subscription messages the ending session holds go to the group's
+ * other members (4.8.2: a message is delivered to one member; if that one
+ * goes away before acknowledging, another gets it). */
+static void
+session_hand_over_shared (BdSession *session)
+{
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_share_group_unref);
+  g_autoptr(GArray) qos = g_array_new (FALSE, FALSE, 1);
+
+  for (GList *l = session->inflight_order.head; l != NULL; l = l->next)
+    {
+      BdOutgoing *out = l->data;
+
+      if (out->group != NULL && out->message != NULL)
+        {
+          g_ptr_array_add (messages, bd_message_ref (out->message));
+          g_ptr_array_add (groups, _bd_share_group_ref (out->group));
+          g_array_append_val (qos, out->qos);
+        }
+    }
+  for (GList *l = session->queue.head; l != NULL; l = l->next)
+    {
+      BdQueued *queued = l->data;
+
+      if (queued->group != NULL)
+        {
+          g_ptr_array_add (messages, bd_message_ref (queued->message));
+          g_ptr_array_add (groups, _bd_share_group_ref (queued->group));
+          g_array_append_val (qos, queued->qos);
+        }
+    }
+  if (messages->len == 0)
+    return;
+
+  /* Leave the groups first, so the messages cannot come back here. */
+  _bd_session_unsubscribe_all (session);
+
+  for (guint i = 0; i < messages->len; i++)
+    {
+      BdShareGroup *group = g_ptr_array_index (groups, i);
+      BdSession *member;
+      BdDelivery delivery = { .qos = g_array_index (qos, guint8, i), .group = group };
+
+      if (group->dead || group->members->len == 0)
+        continue;
+      member = g_ptr_array_index (group->members, group->next++ % group->members->len);
+      _bd_session_deliver (member, g_ptr_array_index (messages, i), &delivery);
+    }
 }
 
 void
 _bd_engine_drop_session (BdEngine  *engine,
                          BdSession *session)
 {
+  g_autoptr(BdMessage) will = g_steal_pointer (&session->pending_will);
+
   g_hash_table_steal (engine->sessions, session->client_id);
+  session_hand_over_shared (session);
   _bd_session_unsubscribe_all (session);
   _bd_session_free (session);
+
+  /* A delayed will goes out when the session ends, whichever comes first
+   * (3.1.3.2.2 of MQTT 5). */
+  if (will != NULL)
+    _bd_engine_publish_will (engine, will);
+}
+
+/* Called when a connection ends without DISCONNECT: the will (taken over)
+ * goes out now, or after its MQTT 5 Will Delay Interval if the session
+ * outlives the connection [MQTT-3.1.3-9]. */
+void
+_bd_session_end_will (BdSession *session,
+                      BdMessage *will,
+                      guint32    delay)
+{
+  g_autoptr(BdMessage) owned = will;
+
+  if (delay == 0 || session->clean)
+    {
+      _bd_engine_publish_will (session->engine, will);
+      return;
+    }
+  g_clear_pointer (&session->pending_will, bd_message_unref);
+  session->pending_will = g_steal_pointer (&owned);
+  session->will_at_us = g_get_monotonic_time () + MIN (delay, session->expiry_interval) * G_USEC_PER_SEC;
+}
+
+/* Session expiry and delayed wills, from the engine's tick. */
+void
+_bd_engine_check_sessions (BdEngine *engine,
+                           gint64    now_us)
+{
+  GHashTableIter iter;
+  BdSession *session;
+  gint64 v3_limit_us = engine->config->persistent_client_expiration * G_USEC_PER_SEC;
+  g_autoptr(GPtrArray) ending = g_ptr_array_new ();
+
+  g_hash_table_iter_init (&iter, engine->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    {
+      gint64 idle_us;
+
+      if (session->conn != NULL)
+        continue;
+
+      if (session->pending_will != NULL && now_us >= session->will_at_us)
+        {
+          g_autoptr(BdMessage) will = g_steal_pointer (&session->pending_will);
+
+          _bd_engine_publish_will (engine, will);
+        }
+
+      idle_us = now_us - session->disconnected_at;
+      if (session->expiry_interval == G_MAXUINT32)
+        {
+          if (v3_limit_us > 0 && idle_us > v3_limit_us)
+            g_ptr_array_add (ending, session);
+        }
+      else if (idle_us >= (gint64) session->expiry_interval * G_USEC_PER_SEC)
+        g_ptr_array_add (ending, session);
+    }
+
+  for (guint i = 0; i < ending->len; i++)
+    {
+      session = g_ptr_array_index (ending, i);
+      g_info ("Session of %s expired", session->client_id);
+      engine->counters.clients_disconnected--;
+      _bd_engine_drop_session (engine, session);
+    }
+}
+
+/* --------------------------------------------------------------- delivery */
+
+static guint
+session_window (BdSession *session)
+{
+  guint max = session->engine->config->max_inflight_messages;
+
+  if (max == 0)
+    max = G_MAXUINT16;
+  if (session->conn != NULL)
+    max = MIN (max, session->conn->client_receive_max);
+  return max;
 }
 
 static gboolean
 session_window_full (BdSession *session)
 {
-  guint max = session->engine->config->max_inflight_messages;
-
-  return max > 0 && session_n_inflight (session) >= max;
+  return session_n_inflight (session) >= session_window (session);
 }
 
 static guint16
@@ -163,31 +387,37 @@ session_next_packet_id (BdSession *session)
 }
 
 static void
-session_send_inflight (BdSession *session,
-                       BdMessage *message,
-                       guint8     qos,
-                       gboolean   retain)
+session_send_inflight (BdSession        *session,
+                       BdMessage        *message,
+                       const BdDelivery *delivery)
 {
-  BdOutgoing *out = g_new0 (BdOutgoing, 1);
+  BdOutgoing *out;
+  guint16 packet_id = session_next_packet_id (session);
 
+  /* A message larger than the client's Maximum Packet Size is dropped for
+   * that client, as if it had been delivered [MQTT-3.1.2-25]. */
+  if (!_bd_connection_send_publish (session->conn, message, delivery, FALSE, packet_id))
+    return;
+
+  out = g_new0 (BdOutgoing, 1);
   out->message = bd_message_ref (message);
-  out->packet_id = session_next_packet_id (session);
-  out->qos = qos;
-  out->retain = retain;
-  out->state = qos == 1 ? BD_OUT_WAIT_PUBACK : BD_OUT_WAIT_PUBREC;
+  out->packet_id = packet_id;
+  out->qos = delivery->qos;
+  out->retain = delivery->retain;
+  out->state = delivery->qos == 1 ? BD_OUT_WAIT_PUBACK : BD_OUT_WAIT_PUBREC;
+  out->sub_ids = g_memdup2 (delivery->sub_ids, delivery->n_sub_ids * sizeof (guint32));
+  out->n_sub_ids = delivery->n_sub_ids;
+  out->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
   out->link.data = out;
-  g_hash_table_insert (session_get_outgoing (session), GUINT_TO_POINTER (out->packet_id), out);
+  g_hash_table_insert (session_get_outgoing (session), GUINT_TO_POINTER (packet_id), out);
   g_queue_push_tail_link (&session->inflight_order, &out->link);
   session->engine->counters.inflight_messages++;
-
-  _bd_connection_send_publish (session->conn, message, qos, retain, FALSE, out->packet_id);
 }
 
 static void
-session_enqueue (BdSession *session,
-                 BdMessage *message,
-                 guint8     qos,
-                 gboolean   retain)
+session_enqueue (BdSession        *session,
+                 BdMessage        *message,
+                 const BdDelivery *delivery)
 {
   BdEngine *engine = session->engine;
   guint max = engine->config->max_queued_messages;
@@ -203,17 +433,26 @@ session_enqueue (BdSession *session,
 
   queued = g_new0 (BdQueued, 1);
   queued->message = bd_message_ref (message);
-  queued->qos = qos;
-  queued->retain = retain;
+  queued->qos = delivery->qos;
+  queued->retain = delivery->retain;
+  queued->sub_ids = g_memdup2 (delivery->sub_ids, delivery->n_sub_ids * sizeof (guint32));
+  queued->n_sub_ids = delivery->n_sub_ids;
+  queued->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
   g_queue_push_tail (&session->queue, queued);
   engine->counters.queued_messages++;
 }
 
+gboolean
+_bd_message_expired (BdMessage *message,
+                     gint64     now_us)
+{
+  return message->expiry_us != 0 && now_us >= message->expiry_us;
+}
+
 void
-_bd_session_deliver (BdSession *session,
-                     BdMessage *message,
-                     guint8     qos,
-                     gboolean   retain)
+_bd_session_deliver (BdSession        *session,
+                     BdMessage        *message,
+                     const BdDelivery *delivery)
 {
   BdEngine *engine = session->engine;
 
@@ -221,24 +460,35 @@ _bd_session_deliver (BdSession *session,
     {
       /* Only QoS 1/2 wait for an absent client [MQTT-3.1.2-5], QoS 0 too if
        * the configuration asks for it (queue_qos0_messages). */
-      if (qos > 0 || engine->config->queue_qos0_messages)
-        session_enqueue (session, message, qos, retain);
+      if (delivery->qos > 0 || engine->config->queue_qos0_messages)
+        session_enqueue (session, message, delivery);
       return;
     }
 
-  if (qos == 0)
+  if (delivery->qos == 0)
     {
       if (_bd_connection_can_take_qos0 (session->conn))
-        _bd_connection_send_publish (session->conn, message, 0, retain, FALSE, 0);
+        _bd_connection_send_publish (session->conn, message, delivery, FALSE, 0);
       else
         engine->counters.publish_dropped++;
       return;
     }
 
   if (session->queue.length > 0 || session_window_full (session))
-    session_enqueue (session, message, qos, retain);
+    session_enqueue (session, message, delivery);
   else
-    session_send_inflight (session, message, qos, retain);
+    session_send_inflight (session, message, delivery);
+}
+
+static void
+delivery_from_queued (BdDelivery     *delivery,
+                      const BdQueued *queued)
+{
+  delivery->qos = queued->qos;
+  delivery->retain = queued->retain;
+  delivery->sub_ids = queued->sub_ids;
+  delivery->n_sub_ids = queued->n_sub_ids;
+  delivery->group = queued->group;
 }
 
 void
@@ -246,11 +496,14 @@ _bd_session_pump (BdSession *session)
 {
   BdEngine *engine = session->engine;
   BdQueued *queued;
+  gint64 now = 0;
 
   while (session->conn != NULL && session->conn->state == BD_CONN_CONNECTED &&
          !session_window_full (session) &&
          (queued = g_queue_pop_head (&session->queue)) != NULL)
     {
+      BdDelivery delivery;
+
       engine->counters.queued_messages--;
       /* Drained to the low-water mark: paused publishers may go on. */
       if (session->queue.length == _bd_session_queue_high (engine) / 2)
@@ -258,10 +511,24 @@ _bd_session_pump (BdSession *session)
           session->slow = FALSE;
           _bd_engine_resume_waiting (engine, session);
         }
+
+      if (queued->message->expiry_us != 0)
+        {
+          if (now == 0)
+            now = g_get_monotonic_time ();
+          /* Expired while it waited: not delivered [MQTT-3.3.2-5]. */
+          if (_bd_message_expired (queued->message, now))
+            {
+              queued_free (queued);
+              continue;
+            }
+        }
+
+      delivery_from_queued (&delivery, queued);
       if (queued->qos == 0)
-        _bd_connection_send_publish (session->conn, queued->message, 0, queued->retain, FALSE, 0);
+        _bd_connection_send_publish (session->conn, queued->message, &delivery, FALSE, 0);
       else
-        session_send_inflight (session, queued->message, queued->qos, queued->retain);
+        session_send_inflight (session, queued->message, &delivery);
       queued_free (queued);
     }
 }
@@ -281,9 +548,13 @@ _bd_session_resume (BdSession *session)
         }
       else
         {
+          BdDelivery delivery = {
+            .qos = out->qos, .retain = out->retain,
+            .sub_ids = out->sub_ids, .n_sub_ids = out->n_sub_ids,
+          };
+
           /* [MQTT-4.4.0-1] re-sent with DUP = 1 [MQTT-3.3.1-1]. */
-          _bd_connection_send_publish (session->conn, out->message, out->qos, out->retain,
-                                       TRUE, out->packet_id);
+          _bd_connection_send_publish (session->conn, out->message, &delivery, TRUE, out->packet_id);
         }
     }
   _bd_session_pump (session);
@@ -315,6 +586,7 @@ _bd_session_ack (BdSession        *session,
       /* From here only the identifier matters: the message is delivered. */
       out->state = BD_OUT_WAIT_PUBCOMP;
       g_clear_pointer (&out->message, bd_message_unref);
+      g_clear_pointer (&out->group, _bd_share_group_unref);
       return TRUE;
 
     case BD_MQTT_PUBCOMP:
