@@ -150,6 +150,10 @@ class Broker:
                 out.append("listener %d 127.0.0.1" % port)
             out.append("allow_anonymous true")
             out.append("persistence_location %s/" % self.data_dir)
+            if os.geteuid() == 0:
+                # Started as root, Mosquitto would switch to the "mosquitto"
+                # user, which cannot read the test's private temporary files.
+                out.append("user root")
         else:
             # Mosquitto 2.0 semantics, which Brokerdesk follows: a configured
             # listener turns anonymous access off unless it is allowed.
@@ -250,11 +254,15 @@ class Broker:
             return
 
     def _kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if self._reader is not None:
-            self._reader.join(2)
+        """Only for a broker that failed to start: it is not stopped again."""
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            if self._reader is not None:
+                self._reader.join(2)
+            self.proc.stderr.close()
+            self.proc = None
 
     def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
         """Send sig and wait for the exit; returns the exit status (negative:
@@ -536,6 +544,24 @@ class PahoClient:
                 pass
 
 
+def make_password_file(path, users):
+    """A Mosquitto password file made by mosquitto_passwd, which Brokerdesk
+    must read as it is. users: {name: password}."""
+    path = str(path)
+    first = True
+    for name, password in users.items():
+        argv = ["mosquitto_passwd", "-b"] + (["-c"] if first else []) + [path, name, password]
+        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        first = False
+    return path
+
+
+def write_file(path, text):
+    with open(str(path), "w") as f:
+        f.write(text)
+    return str(path)
+
+
 def props(packet_type, **kw):
     """paho Properties for packet_type (PacketTypes.PUBLISH…) from keywords,
     e.g. props(PacketTypes.PUBLISH, MessageExpiryInterval=5)."""
@@ -545,6 +571,6 @@ def props(packet_type, **kw):
     return p
 
 
-__all__ = ["Broker", "BrokerError", "PahoClient", "Connack", "props", "Properties",
+__all__ = ["make_password_file", "write_file", "Broker", "BrokerError", "PahoClient", "Connack", "props", "Properties",
            "PacketTypes", "SubscribeOptions", "IS_MOSQUITTO", "mosquitto_deviation",
            "brokerdesk_only", "TIMEOUT", "QUIET", "BROKER_UNDER_TEST"]
