@@ -28,7 +28,7 @@ def test_keepalive_expiry_closes_after_one_and_a_half(broker, raw_client):
     c = raw_client()
     c.connect("sleepy", keepalive=1)
     start = time.monotonic()
-    c.wait_closed(timeout=4.0)
+    c.wait_closed(timeout=3.0)
     elapsed = time.monotonic() - start
     assert elapsed >= 1.0, "closed after %.2f s, before the keep alive" % elapsed
     assert elapsed <= 2.6, "closed after %.2f s, expected about 1.5 s" % elapsed
