@@ -179,11 +179,11 @@ def test_bom_not_stripped_and_unicode_topics(broker, raw_client):
 
 
 def test_long_topic(broker, raw_client):
-    """[1.5.3] a topic name may be up to 65535 bytes: a 60000-byte topic of
+    """[1.5.3] a topic name may be up to 65535 bytes: a 59 kB topic of
     100 levels is routed. (Mosquitto refuses more than 200 levels, so the
     test stays below that.)"""
     topic = "/".join(["lvl%d" % i + "x" * 594 for i in range(100)])[:60000]
-    assert len(topic) == 60000
+    assert len(topic) > 59000
     c = raw_client()
     c.connect("sub")
     c.subscribe(1, [("lvl0" + "x" * 594 + "/#", 0)])
