@@ -481,6 +481,29 @@ class RawClient:
                 raise AssertionError("connection still open after %.1f s (received %r)"
                                      % (timeout, packets))
 
+    def send_expect_close(self, data, timeout=5.0):
+        """Send data (a malformed or forbidden packet) followed by a PINGREQ in
+        the same write, and expect the broker to close the connection. A
+        PINGRESP means the broker went on reading after the bad packet,
+        which fails at once instead of waiting for a close that will not come.
+        Returns the packets received before the close."""
+        if not self.try_send(data + pingreq()):
+            return []
+        packets = []
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                p = self.recv_packet(max(deadline - time.monotonic(), 0.001))
+            except ConnectionClosed:
+                return packets
+            except AssertionError:
+                raise AssertionError("connection still open after %.1f s (received %r)"
+                                     % (timeout, packets))
+            if p.type == PINGRESP:
+                raise AssertionError("the broker kept the connection open and answered the "
+                                     "PINGREQ sent after the bad packet (received %r)" % packets)
+            packets.append(p)
+
     def is_open_after(self, timeout):
         """True if the connection stays open (and silent) for timeout seconds."""
         try:
