@@ -562,6 +562,75 @@ def write_file(path, text):
     return str(path)
 
 
+# -- mosquitto_sub / mosquitto_pub subprocesses
+
+CLI_FORMAT = "MSG %t|%q|%r|%p"
+
+
+class CliSub:
+    def __init__(self, broker, args, fmt=None):
+        # stdbuf: mosquitto_sub's stdout is block-buffered into a pipe.
+        argv = ["stdbuf", "-oL", "mosquitto_sub", "-h", broker.host, "-p", str(broker.port), "-d",
+                "-F", fmt or CLI_FORMAT] + list(args)
+        self.argv = argv
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.lines = queue.Queue()
+        self.output = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.output.append(line)
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_for(self, prefix, timeout=5.0):
+        while True:
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError("mosquitto_sub printed no %r line; output:\n%s"
+                                     % (prefix, "\n".join(self.output))) from None
+            if line is None:
+                raise AssertionError("mosquitto_sub exited (%r) before %r; output:\n%s"
+                                     % (self.proc.wait(), prefix, "\n".join(self.output)))
+            if line.startswith(prefix):
+                return line
+
+    def subscribed(self):
+        return self.wait_for("Subscribed (mid:")
+
+    def raw_message(self, timeout=5.0):
+        """The next message line as printed by a custom -F format ("MSG …")."""
+        return self.wait_for("MSG ", timeout)[4:]
+
+    def message(self, timeout=5.0):
+        topic, qos, retain, payload = self.wait_for("MSG ", timeout)[4:].split("|", 3)
+        return topic, int(qos), int(retain), payload
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+
+
+def mosquitto_pub(broker, *args, input=None):
+    """Run mosquitto_pub against the broker; it must succeed."""
+    argv = ["mosquitto_pub", "-h", broker.host, "-p", str(broker.port)] + list(args)
+    r = subprocess.run(argv, input=input, stdin=None if input is not None else subprocess.DEVNULL,
+                       capture_output=True, timeout=10)
+    assert r.returncode == 0, "%s failed (%d): %s" % (argv, r.returncode, r.stderr.decode())
+    return r
+
+
 def props(packet_type, **kw):
     """paho Properties for packet_type (PacketTypes.PUBLISH…) from keywords,
     e.g. props(PacketTypes.PUBLISH, MessageExpiryInterval=5)."""
@@ -571,6 +640,6 @@ def props(packet_type, **kw):
     return p
 
 
-__all__ = ["make_password_file", "write_file", "Broker", "BrokerError", "PahoClient", "Connack", "props", "Properties",
+__all__ = ["CliSub", "mosquitto_pub", "make_password_file", "write_file", "Broker", "BrokerError", "PahoClient", "Connack", "props", "Properties",
            "PacketTypes", "SubscribeOptions", "IS_MOSQUITTO", "mosquitto_deviation",
            "brokerdesk_only", "TIMEOUT", "QUIET", "BROKER_UNDER_TEST"]

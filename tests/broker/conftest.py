@@ -8,6 +8,7 @@
 #   broker                                       -> Broker  with no extra config
 #   mqtt_client(broker=None, client_id="", version=4, clean_session=True) -> PahoClient
 #   raw_client(broker=None, version=4)           -> mqttwire.RawClient
+#   cli_sub(broker, *mosquitto_sub_args)         -> CliSub (a mosquitto_sub process)
 # Every broker is stopped with SIGTERM at teardown, and must exit with status
 # 0 within 10 s; a failing test gets the broker's stderr in its report.
 
@@ -17,7 +18,7 @@ import uuid
 
 import pytest
 
-from brokertest import Broker, PahoClient, BROKER_UNDER_TEST
+from brokertest import Broker, CliSub, PahoClient, BROKER_UNDER_TEST
 
 # Each test must finish in bounded time even if a wait is wrong somewhere;
 # pytest-timeout is not packaged here, so SIGALRM does the same job.
@@ -129,3 +130,17 @@ def raw_client(request, broker_factory):
     yield make
     for c in clients:
         c.close()
+
+
+@pytest.fixture
+def cli_sub():
+    subs = []
+
+    def make(broker, *args, fmt=None):
+        s = CliSub(broker, args, fmt)
+        subs.append(s)
+        return s
+
+    yield make
+    for s in subs:
+        s.close()

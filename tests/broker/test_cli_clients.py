@@ -6,91 +6,13 @@
 # Clients nobody in the project wrote, as subprocesses. mosquitto_sub runs
 # with -d so that its "Subscribed (mid: …)" line tells when the subscription
 # is in place (no sleeps), and -F prints each message as
-# "MSG topic|qos|retain|payload".
+# "MSG topic|qos|retain|payload" (fixture cli_sub, class brokertest.CliSub).
 
-import queue
 import subprocess
-import threading
 
 import pytest
 
-from brokertest import make_password_file
-
-FORMAT = "MSG %t|%q|%r|%p"
-
-
-class CliSub:
-    def __init__(self, broker, args):
-        # stdbuf: mosquitto_sub's stdout is block-buffered into a pipe.
-        argv = ["stdbuf", "-oL", "mosquitto_sub", "-h", broker.host, "-p", str(broker.port), "-d",
-                "-F", FORMAT] + list(args)
-        self.argv = argv
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
-        self.lines = queue.Queue()
-        self.output = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self):
-        for raw in self.proc.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            self.output.append(line)
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def wait_for(self, prefix, timeout=5.0):
-        while True:
-            try:
-                line = self.lines.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError("mosquitto_sub printed no %r line; output:\n%s"
-                                     % (prefix, "\n".join(self.output))) from None
-            if line is None:
-                raise AssertionError("mosquitto_sub exited (%r) before %r; output:\n%s"
-                                     % (self.proc.wait(), prefix, "\n".join(self.output)))
-            if line.startswith(prefix):
-                return line
-
-    def subscribed(self):
-        return self.wait_for("Subscribed (mid:")
-
-    def message(self, timeout=5.0):
-        topic, qos, retain, payload = self.wait_for("MSG ", timeout)[4:].split("|", 3)
-        return topic, int(qos), int(retain), payload
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
-
-
-@pytest.fixture
-def cli_sub():
-    subs = []
-
-    def make(broker, *args):
-        s = CliSub(broker, args)
-        subs.append(s)
-        return s
-
-    yield make
-    for s in subs:
-        s.close()
-
-
-def pub(broker, *args, input=None):
-    argv = ["mosquitto_pub", "-h", broker.host, "-p", str(broker.port)] + list(args)
-    r = subprocess.run(argv, input=input, stdin=None if input is not None else subprocess.DEVNULL,
-                       capture_output=True, timeout=10)
-    assert r.returncode == 0, "%s failed (%d): %s" % (argv, r.returncode, r.stderr.decode())
-    return r
-
+from brokertest import make_password_file, mosquitto_pub as pub
 
 @pytest.mark.parametrize("version", ["mqttv31", "mqttv311"])
 @pytest.mark.parametrize("qos", [0, 1, 2])
