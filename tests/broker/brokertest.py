@@ -67,6 +67,12 @@ class BrokerError(AssertionError):
     pass
 
 
+# Set when a broker never became ready: later tests in the same pytest run
+# fail at once instead of each waiting START_TIMEOUT for the same problem
+# (e.g. a brokerdesk that does not listen yet).
+_start_failure = None
+
+
 def free_port():
     """A port that was free a moment ago (only for Mosquitto, which cannot
     listen on port 0 and report the port)."""
@@ -201,12 +207,20 @@ class Broker:
         if self.config_lines:
             self._write_config(0)
             argv += ["--config", self.config_path]
+        global _start_failure
+        if _start_failure is not None:
+            raise BrokerError("an earlier brokerdesk never became ready, not trying again:\n"
+                              + _start_failure)
         self._spawn(argv)
         try:
             m = self.wait_for_log(r"[Ll]istening on (\S+):(\d+)", START_TIMEOUT)
         except BrokerError as e:
+            still_running = self.proc.poll() is None
             self._kill()
-            raise BrokerError("%s\n--- broker stderr ---\n%s" % (e, self.log_text()))
+            message = "%s\n--- broker stderr ---\n%s" % (e, self.log_text())
+            if still_running:
+                _start_failure = message
+            raise BrokerError(message)
         host = m.group(1).strip("[]")
         self.host = host if re.fullmatch(r"127(\.\d+){3}", host) else "127.0.0.1"
         self.port = int(m.group(2))
