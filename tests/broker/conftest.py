@@ -12,7 +12,6 @@
 # Every broker is stopped with SIGTERM at teardown, and must exit with status
 # 0 within 10 s; a failing test gets the broker's stderr in its report.
 
-import os
 import signal
 import uuid
 

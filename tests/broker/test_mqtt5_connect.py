@@ -24,7 +24,7 @@ def _v5(raw_client, broker=None):
 
 
 def test_connack_properties(broker, raw_client):
-    """[MQTT-3.2.2-?] CONNACK reason 0x00 for an acceptable MQTT 5 CONNECT, with
+    """[3.2.2.2] CONNACK reason 0x00 for an acceptable MQTT 5 CONNECT, with
     well-formed properties: Receive Maximum > 0 [3.2.2.3.3], Maximum QoS 0 or 1
     if present [3.2.2.3.4], Retain Available and the *Available flags 0 or 1."""
     c = _v5(raw_client)
@@ -112,7 +112,7 @@ def test_session_expires_after_interval(broker, raw_client):
 def test_takeover_sends_disconnect_0x8e(broker, raw_client):
     """[MQTT-3.1.4-3] when a second client connects with the same id, the server
     sends DISCONNECT with reason 0x8E (Session taken over) to the existing
-    client [MQTT-3.14.2-?] and closes its connection."""
+    client [3.14.2.1] and closes its connection."""
     first = _v5(raw_client)
     first.connect("dup")
     second = _v5(raw_client)
@@ -213,7 +213,7 @@ def test_client_maximum_packet_size_respected(broker, raw_client):
 
 
 def test_server_maximum_packet_size_enforced(broker_factory, raw_client):
-    """[MQTT-3.2.2-?] [3.2.2.3.6] a client sending a packet larger than the
+    """[3.2.2.3.6] [4.13] a client sending a packet larger than the
     server's Maximum Packet Size is disconnected (DISCONNECT 0x95 Packet too
     large, if the server sends one)."""
     b = broker_factory(["max_packet_size 200"])

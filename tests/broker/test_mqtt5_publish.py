@@ -43,7 +43,7 @@ def test_properties_passed_through(broker, mqtt_client):
 @mosquitto_deviation("does not check the payload against Payload Format Indicator 1: "
                      "PUBACK 0x00 and the message is delivered")
 def test_payload_format_invalid_utf8_puback_0x99(broker, raw_client):
-    """[3.3.2.3.2] [MQTT-3.3.2-?] a PUBLISH with Payload Format Indicator 1 whose
+    """[3.3.2.3.2] [3.4.2.1] a PUBLISH with Payload Format Indicator 1 whose
     payload is not valid UTF-8: PUBACK with reason 0x99 (Payload format
     invalid), or a DISCONNECT 0x99; the message is not delivered."""
     s = _v5(raw_client, "sub")
