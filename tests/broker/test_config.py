@@ -1,0 +1,142 @@
+# test_config.py — configuration file errors and process life cycle
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Brokerdesk reads mosquitto.conf syntax (--config FILE). A line it cannot
+# accept stops the start with a non-zero exit status and "FILE:LINE: message"
+# on stderr. `--headless` ends cleanly (status 0) on SIGINT and SIGTERM.
+
+import os
+import re
+import signal
+import subprocess
+import threading
+
+import pytest
+
+import mqttwire as w
+from brokertest import IS_MOSQUITTO, MOSQUITTO, brokerdesk_only, free_port, mosquitto_deviation
+
+STARTED = re.compile(r"[Ll]istening on \S+:\d+|mosquitto version \S+ running")
+LAX = mosquitto_deviation("accepts this line (reads a missing or non-numeric value as 0)")
+
+
+def _run_with_config(tmp_path, text):
+    """Start the broker on a config file that must be refused; returns
+    (exit status, stderr, path of the file). A broker that starts anyway is
+    killed as soon as it says it is listening."""
+    path = str(tmp_path / "bad.conf")
+    if IS_MOSQUITTO:
+        # Without a listener Mosquitto would take port 1883: give it a free
+        # one after the lines under test (their line numbers do not move).
+        text += "\nlistener %d 127.0.0.1\n" % free_port()
+    with open(path, "w") as f:
+        f.write(text)
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    if IS_MOSQUITTO:
+        argv = [MOSQUITTO, "-c", path]
+    else:
+        exe = os.environ.get("BROKERDESK")
+        assert exe, "BROKERDESK is not set"
+        argv = [exe, "--headless", "--port", "0", "--data-dir", str(data), "--no-demo",
+                "--config", path]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    watchdog = threading.Timer(10, proc.kill)
+    watchdog.start()
+    lines = []
+    started = False
+    try:
+        for raw in proc.stderr:
+            line = raw.decode("utf-8", "replace")
+            lines.append(line)
+            if STARTED.search(line):
+                started = True
+                proc.kill()
+                break
+        proc.wait()
+    finally:
+        watchdog.cancel()
+        proc.stderr.close()
+    err = "".join(lines)
+    assert not started, "the broker started on a bad configuration file:\n" + err
+    return proc.returncode, err, path
+
+
+BAD_CONFIGS = [
+    ("unknown-directive", "allow_anonymous true\n\nno_such_directive 1\n", 3),
+    ("bad-number", "# comment\nmax_inflight_messages lots\n", 2),
+    ("bad-boolean", "allow_anonymous maybe\n", 1),
+    ("bad-port", "\n\n\n\nlistener 99999\n", 5),
+    ("missing-argument", "allow_anonymous true\nmax_connections\n", 2),
+]
+LAX_IDS = ("bad-number", "missing-argument")
+
+
+@pytest.mark.parametrize("name,text,line", [
+    pytest.param(*b, id=b[0], marks=[LAX] if b[0] in LAX_IDS else []) for b in BAD_CONFIGS])
+def test_bad_config_exits_nonzero(tmp_path, name, text, line):
+    """A configuration line the broker cannot accept stops it with a non-zero
+    exit status (both brokers)."""
+    rc, err, path = _run_with_config(tmp_path, text)
+    assert rc != 0, "exit status 0 on a bad configuration; stderr:\n" + err
+
+
+@brokerdesk_only
+@pytest.mark.parametrize("name,text,line", BAD_CONFIGS, ids=[b[0] for b in BAD_CONFIGS])
+def test_bad_config_reports_file_and_line(tmp_path, name, text, line):
+    """The error names the file and the line: "FILE:LINE: message" on stderr."""
+    rc, err, path = _run_with_config(tmp_path, text)
+    assert rc != 0
+    assert re.search(r"%s:%d: \S" % (re.escape(path), line), err), err
+
+
+@brokerdesk_only
+def test_missing_config_file(tmp_path):
+    """--config naming a file that does not exist: non-zero exit and the path
+    in the message."""
+    exe = os.environ["BROKERDESK"]
+    path = str(tmp_path / "nope.conf")
+    r = subprocess.run([exe, "--headless", "--port", "0", "--data-dir", str(tmp_path),
+                        "--no-demo", "--config", path],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+    assert r.returncode != 0
+    assert path in r.stderr.decode("utf-8", "replace")
+
+
+def test_missing_password_file_refused(tmp_path):
+    """password_file naming a missing file is an error at start-up, not an
+    open broker."""
+    rc, err, path = _run_with_config(
+        tmp_path, "allow_anonymous false\npassword_file %s\n" % (tmp_path / "missing"))
+    assert rc != 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_clean_exit_on_signal(broker_factory, raw_client, sig):
+    """`--headless` (and Mosquitto) exit with status 0 within 10 s on SIGTERM
+    and SIGINT, also with clients connected and a persistent session holding
+    in-flight messages."""
+    b = broker_factory()
+    c = raw_client(b)
+    c.connect("persist", clean=False)
+    c.subscribe(1, [("x/#", 1)])
+    p = raw_client(b)
+    p.connect("pub")
+    p.publish("x/y", b"in flight", qos=1)
+    c.expect(w.PUBLISH)  # never acknowledged
+    assert b.stop(sig) == 0
+    c.wait_closed()
+
+
+def test_restart_after_clean_exit(broker_factory, raw_client):
+    """After a clean exit the same data directory serves again (no stale lock
+    or socket left behind)."""
+    b = broker_factory(["persistence true"])
+    c = raw_client(b)
+    c.connect("x")
+    c.disconnect()
+    b.restart()
+    b.check_alive()

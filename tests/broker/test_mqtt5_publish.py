@@ -1,0 +1,207 @@
+# test_mqtt5_publish.py — MQTT 5 PUBLISH properties, topic aliases, expiry, interop
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Statement numbers are those of the MQTT Version 5.0 OASIS Standard (2019).
+
+import threading
+
+import mqttwire as w
+from brokertest import PacketTypes, mosquitto_deviation, props
+
+
+def _v5(raw_client, client_id, **kw):
+    c = raw_client(version=5)
+    c.connect(client_id, **kw)
+    return c
+
+
+def test_properties_passed_through(broker, mqtt_client):
+    """[MQTT-3.3.2-4] Payload Format Indicator, [MQTT-3.3.2-15] Response Topic,
+    [MQTT-3.3.2-16] Correlation Data, [MQTT-3.3.2-17] [MQTT-3.3.2-18] User
+    Properties (in order), [MQTT-3.3.2-20] Content Type are forwarded
+    unaltered to the subscriber."""
+    sub = mqtt_client(version=5)
+    sub.connect()
+    sub.subscribe("p5/#", 1)
+    pub = mqtt_client(version=5)
+    pub.connect()
+    user = [("b", "2"), ("a", "1"), ("a", "0")]
+    pub.publish("p5/x", b"{}", 1, properties=props(
+        PacketTypes.PUBLISH, PayloadFormatIndicator=1, ContentType="application/json",
+        ResponseTopic="p5/reply", CorrelationData=b"\x00\x01corr", UserProperty=user))
+    m = sub.get_message()
+    p = m.properties
+    assert p.PayloadFormatIndicator == 1
+    assert p.ContentType == "application/json"
+    assert p.ResponseTopic == "p5/reply"
+    assert p.CorrelationData == b"\x00\x01corr"
+    assert p.UserProperty == user
+
+
+@mosquitto_deviation("does not check the payload against Payload Format Indicator 1: "
+                     "PUBACK 0x00 and the message is delivered")
+def test_payload_format_invalid_utf8_puback_0x99(broker, raw_client):
+    """[3.3.2.3.2] [3.4.2.1] a PUBLISH with Payload Format Indicator 1 whose
+    payload is not valid UTF-8: PUBACK with reason 0x99 (Payload format
+    invalid), or a DISCONNECT 0x99; the message is not delivered."""
+    s = _v5(raw_client, "sub")
+    s.subscribe(1, [("pf/#", 1)])
+    p = _v5(raw_client, "pub")
+    p.send(w.publish("pf/x", b"\xff\xfe bad", qos=1, packet_id=3, version=5,
+                     props=[(w.PROP_PAYLOAD_FORMAT_INDICATOR, 1)]))
+    ack = p.recv_packet()
+    assert (ack.type, ack.rc) in ((w.PUBACK, 0x99), (w.DISCONNECT, 0x99)), ack
+    q = _v5(raw_client, "pub2")
+    q.publish("pf/x", b"good", qos=1)
+    m = s.expect(w.PUBLISH)
+    assert m.payload == b"good"
+
+
+def test_topic_alias_from_client(broker, raw_client):
+    """[MQTT-3.3.2-12] a client may set a Topic Alias with a topic name and
+    then publish with an empty topic and that alias; the server resolves it.
+    The subscriber gets the full topic name each time."""
+    s = _v5(raw_client, "sub")
+    s.subscribe(1, [("ta/#", 0)])
+    p = _v5(raw_client, "pub")
+    p.send(w.publish("ta/long/topic", b"1", version=5, props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    p.send(w.publish("", b"2", version=5, props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    p.send(w.publish("ta/other", b"3", version=5, props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    p.send(w.publish("", b"4", version=5, props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    got = [(m.topic, m.payload) for m in (s.expect(w.PUBLISH) for _ in range(4))]
+    assert got == [("ta/long/topic", b"1"), ("ta/long/topic", b"2"),
+                   ("ta/other", b"3"), ("ta/other", b"4")]
+
+
+def test_topic_alias_zero_is_error(broker, raw_client):
+    """[MQTT-3.3.2-8] Topic Alias 0 is not permitted: the server disconnects
+    (DISCONNECT 0x94 Topic Alias invalid; Mosquitto says 0x81 Malformed
+    Packet, also accepted)."""
+    p = _v5(raw_client, "pub")
+    packets = p.send_expect_close(w.publish("ta/x", b"1", version=5,
+                                            props=[(w.PROP_TOPIC_ALIAS, 0)]))
+    assert all(x.type == w.DISCONNECT and x.rc in (0x94, 0x81, 0x82) for x in packets), packets
+    broker.check_alive()
+
+
+def test_topic_alias_above_maximum_is_error(broker, raw_client):
+    """[MQTT-3.3.2-9] a Topic Alias greater than the server's Topic Alias
+    Maximum (from CONNACK) is a protocol error: disconnect."""
+    p = raw_client(version=5)
+    ack = p.connect("pub")
+    maximum = ack.prop(w.PROP_TOPIC_ALIAS_MAXIMUM, 0)
+    packets = p.send_expect_close(w.publish("ta/x", b"1", version=5,
+                                            props=[(w.PROP_TOPIC_ALIAS, maximum + 1)]))
+    assert all(x.type == w.DISCONNECT and x.rc in (0x94, 0x82) for x in packets), packets
+    broker.check_alive()
+
+
+def test_unknown_topic_alias_is_error(broker, raw_client):
+    """[3.3.4] a PUBLISH with an empty topic and an alias never set is a
+    protocol error: disconnect (0x82 Protocol Error, if sent)."""
+    p = _v5(raw_client, "pub")
+    packets = p.send_expect_close(w.publish("", b"1", version=5,
+                                            props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    assert all(x.type == w.DISCONNECT and x.rc >= 0x80 for x in packets), packets
+    broker.check_alive()
+
+
+def test_server_aliases_within_client_maximum(broker, raw_client):
+    """[MQTT-3.3.2-10] [MQTT-3.3.2-11] the server must not send a Topic Alias
+    greater than the client's Topic Alias Maximum; with none given (0) it
+    sends no alias and always the full topic name."""
+    plain = _v5(raw_client, "plain")
+    plain.subscribe(1, [("sa/#", 0)])
+    aliased = _v5(raw_client, "aliased", props=[(w.PROP_TOPIC_ALIAS_MAXIMUM, 2)])
+    aliased.subscribe(1, [("sa/#", 0)])
+    p = _v5(raw_client, "pub")
+    for i in range(4):
+        p.send(w.publish("sa/repeated/topic", b"%d" % i, version=5))
+    aliases = {}
+    for i in range(4):
+        m = plain.expect(w.PUBLISH)
+        assert m.prop(w.PROP_TOPIC_ALIAS) is None and m.topic == "sa/repeated/topic"
+        m = aliased.expect(w.PUBLISH)
+        alias = m.prop(w.PROP_TOPIC_ALIAS)
+        if alias is not None:
+            assert 1 <= alias <= 2
+            if m.topic:
+                aliases[alias] = m.topic
+            topic = aliases.get(alias)
+        else:
+            topic = m.topic
+        assert topic == "sa/repeated/topic"
+
+
+def test_message_expiry(broker, raw_client):
+    """[MQTT-3.3.2-5] a message whose expiry interval has passed is not sent to
+    a subscriber (queued for an offline session, or retained); [MQTT-3.3.2-6]
+    a message still valid is sent with the expiry interval reduced by the
+    time it waited."""
+    s = _v5(raw_client, "offline", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    s.subscribe(1, [("ex/#", 1)])
+    s.disconnect()
+    p = _v5(raw_client, "pub")
+    p.publish("ex/short", b"expires", qos=1, packet_id=1,
+              props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 1)])
+    p.publish("ex/long", b"valid", qos=1, packet_id=2,
+              props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 60)])
+    p.publish("ex/retained", b"expires", qos=1, packet_id=3, retain=True,
+              props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 1)])
+    # the passing of time is what is tested
+    threading.Event().wait(2.2)
+    s = raw_client(version=5)
+    assert s.connect("offline", clean=False,
+                     props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)]).session_present
+    m = s.expect(w.PUBLISH)
+    assert m.payload == b"valid"
+    assert 50 <= m.prop(w.PROP_MESSAGE_EXPIRY_INTERVAL) < 60
+    s.send(w.puback(m.packet_id, 0, version=5))
+    late = _v5(raw_client, "late")
+    late.subscribe(1, [("ex/retained", 0), ("zz/marker", 0)])
+    p.send(w.publish("zz/marker", b"marker", version=5))
+    assert late.expect(w.PUBLISH).payload == b"marker"
+
+
+def test_v311_publisher_v5_subscriber(broker, mqtt_client):
+    """MQTT 3.1.1 and MQTT 5 clients share topics: a 3.1.1 message (and a
+    retained one) reaches a v5 subscriber with QoS and retain intact."""
+    old = mqtt_client(version=4)
+    old.connect()
+    old.publish("mix/ret", b"retained", 1, retain=True)
+    new = mqtt_client(version=5)
+    new.connect()
+    new.subscribe("mix/#", 2)
+    m = new.get_message()
+    assert (m.topic, m.payload, m.retain) == ("mix/ret", b"retained", 1)
+    old.publish("mix/live", b"live", 2)
+    m = new.get_message()
+    assert (m.topic, m.payload, m.qos) == ("mix/live", b"live", 2)
+
+
+def test_v5_publisher_v311_subscriber(broker, mqtt_client):
+    """A v5 message with properties reaches an MQTT 3.1.1 subscriber as a plain
+    3.1.1 PUBLISH (properties dropped, payload and QoS intact)."""
+    old = mqtt_client(version=4)
+    old.connect()
+    old.subscribe("mix/#", 1)
+    new = mqtt_client(version=5)
+    new.connect()
+    new.publish("mix/x", b"from5", 1, properties=props(
+        PacketTypes.PUBLISH, UserProperty=[("k", "v")], ContentType="text/plain"))
+    m = old.get_message()
+    assert (m.topic, m.payload, m.qos) == ("mix/x", b"from5", 1)
+
+
+def test_v5_puback_reason_codes(broker, raw_client):
+    """[3.4.2.1] PUBACK to a QoS 1 PUBLISH is 0x00 Success, or 0x10 No matching
+    subscribers when nobody subscribes; both are success codes (< 0x80)."""
+    p = _v5(raw_client, "pub")
+    ack = p.publish("nobody/here", b"x", qos=1)
+    assert ack.rc in (0x00, 0x10)
+    s = _v5(raw_client, "sub")
+    s.subscribe(1, [("some/one", 0)])
+    ack = p.publish("some/one", b"x", qos=1, packet_id=2)
+    assert ack.rc == 0x00

@@ -1,0 +1,118 @@
+# test_sys.py — the $SYS topic tree (Mosquitto's names, MQTT 3.1.1 section 4.7.2)
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# $SYS is not normative; Brokerdesk publishes Mosquitto's topic names and
+# payload formats so that existing dashboards keep working. sys_interval 1
+# makes the periodic topics update every second.
+
+import re
+import time
+
+import pytest
+
+import mqttwire as w
+
+SYS_CONFIG = ["sys_interval 1"]
+
+
+@pytest.fixture
+def sys_broker(broker_factory):
+    return broker_factory(SYS_CONFIG)
+
+
+def _collect(c, wanted, timeout=4.0, predicate=None):
+    """Read $SYS messages until every topic in wanted has a value accepted by
+    predicate(topic, payload); returns {topic: payload}."""
+    deadline = time.monotonic() + timeout
+    seen = {}
+    while not all(t in seen for t in wanted):
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, "missing %r (seen %r)" % ([t for t in wanted if t not in seen], seen)
+        p = c.expect(w.PUBLISH, remaining)
+        if p.topic in wanted and (predicate is None or predicate(p.topic, p.payload)):
+            seen[p.topic] = p.payload
+    return seen
+
+
+def test_sys_broker_topics(sys_broker, raw_client):
+    """$SYS/broker/version, uptime ("N seconds"), clients/connected and
+    messages/received are published within about 2 s with sys_interval 1."""
+    c = raw_client(sys_broker)
+    c.connect("sys")
+    c.subscribe(1, [("$SYS/broker/#", 0)])
+    topics = ["$SYS/broker/version", "$SYS/broker/uptime", "$SYS/broker/clients/connected",
+              "$SYS/broker/messages/received"]
+    # The first copy of a topic may be the retained value from before this
+    # client connected: wait for an update that counts it.
+    seen = _collect(c, topics, timeout=3.5,
+                    predicate=lambda t, v: t != topics[2] or int(v) >= 1)
+    assert re.search(rb"\d+\.\d+", seen["$SYS/broker/version"]), seen["$SYS/broker/version"]
+    assert re.fullmatch(rb"\d+ seconds", seen["$SYS/broker/uptime"])
+    assert int(seen["$SYS/broker/messages/received"]) >= 0
+
+
+def test_sys_version_is_retained(sys_broker, raw_client):
+    """$SYS/broker/version is a retained message: a subscriber gets it at once
+    with RETAIN set [MQTT-3.3.1-8]."""
+    c = raw_client(sys_broker)
+    c.connect("sys")
+    c.subscribe(1, [("$SYS/broker/version", 0)])
+    p = c.expect(w.PUBLISH, 2.0)
+    assert p.retain is True and p.payload
+
+
+def test_sys_clients_connected_follows_connections(sys_broker, raw_client):
+    """$SYS/broker/clients/connected counts connected clients: with two more
+    clients it reaches at least 3 at the next update."""
+    c = raw_client(sys_broker)
+    c.connect("sys")
+    others = [raw_client(sys_broker) for _ in range(2)]
+    for i, o in enumerate(others):
+        o.connect("other%d" % i)
+    c.subscribe(1, [("$SYS/broker/clients/connected", 0)])
+    _collect(c, ["$SYS/broker/clients/connected"], timeout=4.0,
+             predicate=lambda t, v: int(v) >= 3)
+
+
+def test_sys_messages_received_increases(sys_broker, raw_client):
+    """$SYS/broker/messages/received grows when clients publish."""
+    c = raw_client(sys_broker)
+    c.connect("sys")
+    c.subscribe(1, [("$SYS/broker/messages/received", 0)])
+    first = int(_collect(c, ["$SYS/broker/messages/received"])["$SYS/broker/messages/received"])
+    p = raw_client(sys_broker)
+    p.connect("pub")
+    for i in range(10):
+        p.publish("load/x", b"%d" % i, qos=1, packet_id=i + 1)
+    _collect(c, ["$SYS/broker/messages/received"], timeout=4.0,
+             predicate=lambda t, v: int(v) >= first + 10)
+
+
+def test_sys_uptime_advances(sys_broker, raw_client):
+    """$SYS/broker/uptime counts seconds: a later update shows a larger value."""
+    c = raw_client(sys_broker)
+    c.connect("sys")
+    c.subscribe(1, [("$SYS/broker/uptime", 0)])
+    first = int(_collect(c, ["$SYS/broker/uptime"])["$SYS/broker/uptime"].split()[0])
+    _collect(c, ["$SYS/broker/uptime"], timeout=4.0,
+             predicate=lambda t, v: int(v.split()[0]) > first)
+
+
+def test_sys_not_matched_by_hash(sys_broker, raw_client):
+    """[MQTT-4.7.2-1] "#" does not receive $SYS messages even while they are
+    published every second."""
+    c = raw_client(sys_broker)
+    c.connect("all")
+    c.subscribe(1, [("#", 0)])
+    s = raw_client(sys_broker)
+    s.connect("sys")
+    s.subscribe(1, [("$SYS/broker/uptime", 0)])
+    s.expect(w.PUBLISH, 3.0)
+    # an update was published after the "#" subscription: wait for the next
+    s.expect(w.PUBLISH, 3.0)
+    p = raw_client(sys_broker)
+    p.connect("pub")
+    p.send(w.publish("zz/marker", b"marker"))
+    assert c.expect(w.PUBLISH).topic == "zz/marker"
