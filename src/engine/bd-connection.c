@@ -328,7 +328,12 @@ _bd_connection_free (BdConnection *conn)
   g_clear_pointer (&conn->will, bd_message_unref);
   g_clear_pointer (&conn->alias_out, g_hash_table_destroy);
   if (conn->alias_in != NULL)
-    g_strfreev (conn->alias_in);
+    {
+      /* Not a strv: slot 0 (no alias) is always NULL. */
+      for (guint i = 0; i <= conn->engine->config->max_topic_alias; i++)
+        g_free (conn->alias_in[i]);
+      g_free (conn->alias_in);
+    }
   g_free (conn->peer);
   g_free (conn);
 }
@@ -654,6 +659,9 @@ conn_process (BdConnection *conn,
       if (!bd_mqtt_decode (conn->version, &frame, data + offset + frame.header_length,
                            frame.remaining_length, &packet, &error))
         {
+          /* A refused CONNECT keeps what identifies it (its version) for the
+           * CONNACK; that may own memory too. */
+          bd_mqtt_packet_clear (&packet);
           if (frame.type == BD_MQTT_CONNECT && conn->state == BD_CONN_WAIT_CONNECT)
             {
               if (error->code == BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION)
