@@ -562,6 +562,13 @@ _bd_connection_disconnect (BdConnection *conn,
       BdMqttPacket packet = { .type = BD_MQTT_DISCONNECT };
 
       packet.disconnect.reason_code = reason_code;
+      /* A Reason String is allowed on DISCONNECT even when the client turned
+       * problem information off [MQTT-3.1.2-29]. Borrowed: nothing to clear. */
+      if (reason != NULL)
+        {
+          packet.disconnect.properties.reason_string = (char *) reason;
+          BD_MQTT_PROP_SET (&packet.disconnect.properties, BD_MQTT_PROP_REASON_STRING);
+        }
       conn_send_packet (conn, &packet);
       _bd_connection_flush (conn);
     }
@@ -981,7 +988,8 @@ conn_handle_connect (BdConnection  *conn,
       engine->counters.clients_connected--;
       engine->counters.clients_disconnected++;
       g_message ("Client %s already connected, closing old connection", client_id);
-      _bd_connection_disconnect (old, BD_MQTT_RC_SESSION_TAKEN_OVER, NULL);
+      _bd_connection_disconnect (old, BD_MQTT_RC_SESSION_TAKEN_OVER,
+                                 "another connection took over the session");
       /* Its will still goes out: the old network connection ended without
        * DISCONNECT; with a delay, the new connection may cancel it below. */
       if (will != NULL && !old->clean_disconnect)
