@@ -1,0 +1,79 @@
+# test_flow_control.py — no QoS 1/2 message is lost to a fast publisher
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# MQTT 3.1.1 has no Receive Maximum: a broker that acknowledges a publisher
+# at once lets it run ahead of a subscriber that acknowledges more slowly,
+# and a broker that then drops at max_queued_messages breaks QoS 1's "at
+# least once" (4.3.2) for a healthy, connected subscriber. Brokerdesk stops
+# reading from such a publisher until the subscriber catches up.
+
+import threading
+
+import mqttwire as w
+from brokertest import mosquitto_deviation
+
+BURST = 3000
+
+
+def _burst():
+    """BURST QoS 1 PUBLISH packets in one write, as a device with a big buffer."""
+    return b"".join(w.publish("flow/t", b"%d" % i, 1, packet_id=i + 1) for i in range(BURST))
+
+
+def _receive_all(sub):
+    got = []
+    while len(got) < BURST:
+        p = sub.expect(w.PUBLISH, timeout=10)
+        got.append(int(p.payload))
+        sub.send(w.puback(p.packet_id))
+    return got
+
+
+@mosquitto_deviation("drops QoS 1 messages for a connected subscriber once its queue "
+                     "reaches max_queued_messages")
+def test_fast_publisher_loses_nothing_qos1(broker_factory, raw_client):
+    """[MQTT-4.3.2-1] at least once: a burst of 3,000 QoS 1 messages, far above
+    max_queued_messages (50), reaches a connected subscriber whole and in
+    order [MQTT-4.6.0-5]; the publisher gets every PUBACK."""
+    b = broker_factory(["max_queued_messages 50", "max_inflight_messages 10"])
+    sub = raw_client(b)
+    sub.connect("slow-sub")
+    sub.subscribe(1, [("flow/t", 1)])
+    pub = raw_client(b)
+    pub.connect("fast-pub")
+
+    sender = threading.Thread(target=pub.send, args=(_burst(),))
+    sender.start()
+    got = _receive_all(sub)
+    sender.join(10)
+
+    assert got == list(range(BURST))
+    acked = set()
+    while len(acked) < BURST:
+        acked.add(pub.expect(w.PUBACK, timeout=10).packet_id)
+    assert acked == set(range(1, BURST + 1))
+
+
+def test_publisher_not_held_back_by_stuck_subscriber(broker_factory, raw_client):
+    """A subscriber that never acknowledges must not stall a publisher for
+    good: after about a second it is treated as slow and its queue limit
+    applies, while another subscriber keeps receiving everything."""
+    b = broker_factory(["max_queued_messages 50", "max_inflight_messages 10"])
+    stuck = raw_client(b)
+    stuck.connect("stuck")
+    stuck.subscribe(1, [("flow/t", 1)])
+    healthy = raw_client(b)
+    healthy.connect("healthy")
+    healthy.subscribe(1, [("flow/t", 0)])
+    pub = raw_client(b)
+    pub.connect("pub")
+
+    sender = threading.Thread(target=pub.send, args=(_burst(),))
+    sender.start()
+    got = []
+    while len(got) < BURST:
+        got.append(int(healthy.expect(w.PUBLISH, timeout=10).payload))
+    sender.join(10)
+    assert got == list(range(BURST))
