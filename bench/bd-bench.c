@@ -922,8 +922,10 @@ bench_run (Bench *b)
 
   if (b->t_run > 0)
     {
-      gint64 now = now_ns ();
-      double wall = (double) (now - b->t_run) / NS_PER_SEC;
+      /* Up to the last progress: a run that ends by stalling spends its last
+       * --stall-ms waiting, and neither process works then. */
+      gint64 end = b->sc->kind == KIND_IDLE || !b->stalled ? now_ns () : b->last_progress;
+      double wall = (double) (end - b->t_run) / NS_PER_SEC;
       gint64 broker1 = read_cpu_ticks (b->broker_pid);
 
       if (wall > 0)
