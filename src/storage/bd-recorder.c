@@ -259,6 +259,7 @@ struct _BdRecorder
   gboolean             started;
   gboolean             start_done;
   gboolean             closed;
+  gboolean             exited;      /* the writer thread has ended */
   GThread             *thread;
 
   /* the writer thread only */
@@ -1292,26 +1293,26 @@ run_command (BdRecorder *self,
     }
 }
 
+/* Exactly one command per sentinel: the list's head was queued before this
+ * sentinel was pushed, so every message tapped before that command was
+ * queued is already handled. (Running the whole list here would let a flush
+ * queued meanwhile overtake its own messages.) */
 static void
-run_commands (BdRecorder *self)
+run_one_command (BdRecorder *self)
 {
-  for (;;)
-    {
-      Command *command;
+  Command *command;
 
-      g_mutex_lock (&self->mutex);
-      command = g_queue_pop_head (&self->commands);
-      g_mutex_unlock (&self->mutex);
-      if (command == NULL)
-        return;
+  g_mutex_lock (&self->mutex);
+  command = g_queue_pop_head (&self->commands);
+  g_mutex_unlock (&self->mutex);
+  g_assert (command != NULL);
 
-      run_command (self, command);
+  run_command (self, command);
 
-      g_mutex_lock (&self->mutex);
-      command->done = TRUE;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->mutex);
-    }
+  g_mutex_lock (&self->mutex);
+  command->done = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
 }
 
 static void
@@ -1323,7 +1324,7 @@ handle_item (BdRecorder *self,
 
   if (item == &command_sentinel)
     {
-      run_commands (self);
+      run_one_command (self);
       return;
     }
 
@@ -1434,6 +1435,19 @@ writer_thread (gpointer data)
     writer_iterate (self);
 
   close_db (self);
+
+  /* A command sent while STOP ran would wait forever: answer it. */
+  g_mutex_lock (&self->mutex);
+  self->exited = TRUE;
+  for (Command *command; (command = g_queue_pop_head (&self->commands)) != NULL;)
+    {
+      command->error = g_error_new (BD_STORAGE_ERROR, BD_STORAGE_ERROR_CLOSED,
+                                    _("History database “%s”: the recorder is not running"),
+                                    self->path);
+      command->done = TRUE;
+    }
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
   return NULL;
 }
 
@@ -1632,7 +1646,7 @@ send_command (BdRecorder *self,
               Command    *command)
 {
   g_mutex_lock (&self->mutex);
-  if (self->thread == NULL)
+  if (self->thread == NULL || self->exited)
     {
       g_mutex_unlock (&self->mutex);
       return FALSE;

@@ -137,6 +137,10 @@ bd_sample_parse_plain (const guint8 *data,
         i = j;
     }
 
+  /* "0x1A" is hex, not zero followed by a unit */
+  if (i < end && (data[i] == 'x' || data[i] == 'X') && digits == 1 && data[i - 1] == '0')
+    return FALSE;
+
   memcpy (number, s + start, i - start);
   number[i - start] = '\0';
 
