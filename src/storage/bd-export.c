@@ -321,9 +321,13 @@ bd_export_write (const char             *data_dir,
    * once per topic here instead of once per row. */
   topics = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   rc = sqlite3_prepare_v2 (db, "SELECT id, name FROM topics", -1, &stmt, NULL);
-  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  while (rc == SQLITE_OK || rc == SQLITE_ROW)
     {
-      const char *name = (const char *) sqlite3_column_text (stmt, 1);
+      const char *name;
+
+      if ((rc = sqlite3_step (stmt)) != SQLITE_ROW)
+        break;
+      name = (const char *) sqlite3_column_text (stmt, 1);
 
       if (_bd_storage_topic_matches (filter, name))
         {

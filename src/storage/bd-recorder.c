@@ -916,8 +916,11 @@ retention_begin (BdRecorder *self,
   if (self->retention->len > 0)
     {
       rc = sqlite3_prepare_v2 (self->db, "SELECT id, name FROM topics ORDER BY id", -1, &stmt, NULL);
-      while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      while (rc == SQLITE_OK || rc == SQLITE_ROW)
         {
+          if ((rc = sqlite3_step (stmt)) != SQLITE_ROW)
+            break;
+
           gint64 age = topic_max_age_s (self, (const char *) sqlite3_column_text (stmt, 1));
 
           if (age > 0)
@@ -1366,14 +1369,18 @@ writer_iterate (BdRecorder *self)
     {
       guint n = 0;
 
-      handle_item (self, item);
-      /* Take what is already there without waiting, up to a batch. */
-      while (!self->stopping && n++ < self->batch_max &&
-             (item = g_async_queue_try_pop (self->queue)) != NULL)
+      /* Take what is already there without waiting, up to a batch. A
+       * command ends the run, so that the commit and retention checks below
+       * get their turn after each one. */
+      while (item != NULL)
         {
+          gboolean command = item == &command_sentinel;
+
           handle_item (self, item);
-          if (self->in_batch && self->batch_count >= self->batch_max)
+          if (command || self->stopping || ++n >= self->batch_max ||
+              (self->in_batch && self->batch_count >= self->batch_max))
             break;
+          item = g_async_queue_try_pop (self->queue);
         }
     }
 
