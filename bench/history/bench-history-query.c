@@ -25,7 +25,7 @@
 
 #define DAY_MS  G_GINT64_CONSTANT (86400000)
 #define N_DAYS  30
-/* the end of the recorded range: 2026-12-01T00:00:00Z */
+/* the end of the recorded range: 2026-11-30T00:00:00Z */
 #define END_MS  G_GINT64_CONSTANT (1795996800000)
 #define START_MS (END_MS - N_DAYS * DAY_MS)
 #define SERIES  "bench/boiler/temperature"

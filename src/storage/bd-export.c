@@ -250,7 +250,20 @@ append_value (GString      *out,
   double value;
 
   if (bd_sample_parse_plain (data, len, &value))
-    g_string_append (out, g_ascii_dtostr (buffer, sizeof buffer, value));
+    {
+      /* The shortest of %.15g / %.16g / %.17g that reads back as the same
+       * double: "59.51", not "59.509999999999998". */
+      for (int digits = 15; digits <= 17; digits++)
+        {
+          char format[8];
+
+          g_snprintf (format, sizeof format, "%%.%dg", digits);
+          g_ascii_formatd (buffer, sizeof buffer, format, value);
+          if (g_ascii_strtod (buffer, NULL) == value)
+            break;
+        }
+      g_string_append (out, buffer);
+    }
   else
     g_string_append (out, none);
 }

@@ -32,6 +32,8 @@ static const struct
   { "a,b/c", "ON", -1 },
   { "plant/t", "", 0 },
   { "plant/cr", "a\rb", -1 },
+  { "plant/v", "59.51", -1 },
+  { "plant/v", "1e-7 V", -1 },
 };
 
 static const char expected_seoul[] =
@@ -44,7 +46,9 @@ static const char expected_seoul[] =
   "2026-11-24T21:03:04.128+09:00,plant/json,,\"{\"\"x\"\": 1}\"\r\n"
   "2026-11-24T21:03:04.129+09:00,\"a,b/c\",1,ON\r\n"
   "2026-11-24T21:03:04.130+09:00,plant/t,,\r\n"
-  "2026-11-24T21:03:04.131+09:00,plant/cr,,\"a\rb\"\r\n";
+  "2026-11-24T21:03:04.131+09:00,plant/cr,,\"a\rb\"\r\n"
+  "2026-11-24T21:03:04.132+09:00,plant/v,59.51,59.51\r\n"
+  "2026-11-24T21:03:04.133+09:00,plant/v,1e-07,1e-7 V\r\n";
 
 static char *
 make_history (void)
