@@ -48,6 +48,38 @@ status_kib (const char *field)
   return -1;
 }
 
+/* CPU seconds (user + system) of the thread named @name, from /proc: on a
+ * shared machine this is steadier than the wall-clock rate. */
+static double
+thread_cpu_s (const char *name)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+      g_autofree char *stat_path = g_build_filename ("/proc/self/task", tid, "stat", NULL);
+      g_autofree char *comm = NULL;
+      g_autofree char *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *after;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) ||
+          strcmp (g_strstrip (comm), name) != 0 ||
+          !g_file_get_contents (stat_path, &stat, NULL, NULL) ||
+          (after = strrchr (stat, ')')) == NULL)
+        continue;
+      /* fields after "(comm)": state is [0], utime [11], stime [12] */
+      fields = g_strsplit (after + 2, " ", -1);
+      if (g_strv_length (fields) < 13)
+        continue;
+      return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) /
+             sysconf (_SC_CLK_TCK);
+    }
+  return -1;
+}
+
 static gint64
 rss_kib (void)
 {
@@ -106,6 +138,7 @@ run_once (guint64 n,
   gint64 rss_start;
   gint64 rss_mid = -1;
   double rate;
+  double writer_cpu;
   guint64 next_report = n / 4;
 
   g_assert_no_error (error);
@@ -141,16 +174,17 @@ run_once (guint64 n,
   g_thread_join (thread);
   bd_recorder_flush_sync (recorder, NULL);
   elapsed = g_get_monotonic_time () - start;
+  writer_cpu = thread_cpu_s ("bd-recorder");
   bd_recorder_get_stats (recorder, &stats);
   rate = stats.samples / (elapsed / 1e6);
 
   g_print ("run %u: %" G_GUINT64_FORMAT " messages, %" G_GUINT64_FORMAT " samples, %"
            G_GUINT64_FORMAT " dropped in %.2f s = %.0f samples/s; anon RSS start %" G_GINT64_FORMAT
            " KiB, at 25%% %" G_GINT64_FORMAT " KiB, end %" G_GINT64_FORMAT " KiB; file RSS end %"
-           G_GINT64_FORMAT " KiB; db %.1f MiB\n",
+           G_GINT64_FORMAT " KiB; db %.1f MiB; writer thread %.1f CPU s = %.0f samples per CPU s\n",
            run, stats.recorded, stats.samples, stats.dropped, elapsed / 1e6, rate,
            rss_start, rss_mid, status_kib ("RssAnon"), status_kib ("RssFile"),
-           stats.database_bytes / 1048576.0);
+           stats.database_bytes / 1048576.0, writer_cpu, stats.samples / writer_cpu);
 
   bd_recorder_close (recorder);
   db = g_build_filename (dir, "history.db", NULL);

@@ -71,6 +71,7 @@
 #define RETRY_INTERVAL_US      (30 * G_USEC_PER_SEC)
 #define RETENTION_INTERVAL_US  (10 * G_USEC_PER_SEC)
 #define RETENTION_CHUNK        1000
+#define POP_CHUNK              256
 #define RETENTION_TOPICS_STEP  256
 #define VACUUM_PAGES_STEP      256
 
@@ -1344,7 +1345,7 @@ handle_item (BdRecorder *self,
 
   if (g_atomic_int_get (&self->disabled))
     atomic_fetch_add (&self->filtered, 1);
-  else if (self->db == NULL)
+  else if (self->db == NULL || self->stopping)
     atomic_fetch_add (&self->dropped, 1);
   else if (!record_message (self, message, &error))
     fail (self, error);
@@ -1377,18 +1378,35 @@ writer_iterate (BdRecorder *self)
     {
       guint n = 0;
 
-      /* Take what is already there without waiting, up to a batch. A
+      gpointer items[POP_CHUNK];
+      guint n_items;
+      gboolean command = FALSE;
+
+      /* Take what is already there without waiting, up to a batch, a chunk
+       * at a time under one lock (a lock per message showed in profiles; the
+       * tap only ever waits for these few pointer moves, never for SQL). A
        * command ends the run, so that the commit and retention checks below
        * get their turn after each one. */
-      while (item != NULL)
+      items[0] = item;
+      n_items = 1;
+      for (;;)
         {
-          gboolean command = item == &command_sentinel;
+          g_async_queue_lock (self->queue);
+          while (n_items < POP_CHUNK &&
+                 (items[n_items] = g_async_queue_try_pop_unlocked (self->queue)) != NULL)
+            n_items++;
+          g_async_queue_unlock (self->queue);
 
-          handle_item (self, item);
-          if (command || self->stopping || ++n >= self->batch_max ||
+          for (guint i = 0; i < n_items; i++)
+            {
+              command |= items[i] == &command_sentinel;
+              handle_item (self, items[i]);
+            }
+          n += n_items;
+          if (n_items < POP_CHUNK || command || self->stopping || n >= self->batch_max ||
               (self->in_batch && self->batch_count >= self->batch_max))
             break;
-          item = g_async_queue_try_pop (self->queue);
+          n_items = 0;
         }
     }
 
