@@ -265,47 +265,86 @@ find_series (BdHistory   *self,
   return check_done (self, db, rc, error);
 }
 
+static gint64
+level_width (BdHistoryLevel level)
+{
+  return level == BD_HISTORY_LEVEL_HOUR ? BD_ROLLUP_HOUR_MS
+       : level == BD_HISTORY_LEVEL_MINUTE ? BD_ROLLUP_MINUTE_MS
+       : 1;
+}
+
+/* The oldest time @level still holds for the series (retention removes raw
+ * samples and minute rollups before hour rollups), or G_MAXINT64 if none:
+ * one descent of the primary key. */
 static gboolean
-fill_buckets (BdHistory           *self,
-              sqlite3             *db,
-              gint64               series_id,
-              BdHistorySeriesData *data,
-              GCancellable        *cancellable,
-              GError             **error)
+level_horizon (BdHistory       *self,
+               sqlite3         *db,
+               gint64           series_id,
+               BdHistoryLevel   level,
+               gint64          *horizon,
+               GError         **error)
 {
   g_auto(sqlite3_stmt_ptr) stmt = NULL;
-  g_autofree double *sums = g_new0 (double, data->n_buckets);
-  gboolean raw = data->level == BD_HISTORY_LEVEL_RAW;
+  int rc;
+
+  stmt = prepare (self, db,
+                  level == BD_HISTORY_LEVEL_RAW
+                  ? "SELECT time FROM samples WHERE series_id = ?1 ORDER BY time LIMIT 1"
+                  : "SELECT bucket FROM rollup_1m WHERE series_id = ?1 ORDER BY bucket LIMIT 1",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, series_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *horizon = sqlite3_column_int64 (stmt, 0);
+      return TRUE;
+    }
+  *horizon = G_MAXINT64;
+  return check_done (self, db, rc, error);
+}
+
+/* Folds the rows of @level with times in [from_ms, to_ms) into the buckets;
+ * a rollup row counts when it starts in the range, or when it holds
+ * data->from_ms (the chart's first bucket). */
+static gboolean
+fill_level (BdHistory           *self,
+            sqlite3             *db,
+            gint64               series_id,
+            BdHistorySeriesData *data,
+            BdHistoryLevel       level,
+            gint64               from_ms,
+            gint64               to_ms,
+            double              *sums,
+            GCancellable        *cancellable,
+            GError             **error)
+{
+  g_auto(sqlite3_stmt_ptr) stmt = NULL;
+  gboolean raw = level == BD_HISTORY_LEVEL_RAW;
   guint rows = 0;
   int rc;
 
   if (raw)
-    {
-      stmt = prepare (self, db,
-                      "SELECT time, value FROM samples"
-                      " WHERE series_id = ?1 AND time >= ?2 AND time < ?3", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 2, data->from_ms);
-    }
+    stmt = prepare (self, db,
+                    "SELECT time, value FROM samples"
+                    " WHERE series_id = ?1 AND time >= ?2 AND time < ?3", error);
   else
-    {
-      gint64 width = data->level == BD_HISTORY_LEVEL_HOUR ? BD_ROLLUP_HOUR_MS : BD_ROLLUP_MINUTE_MS;
-
-      stmt = prepare (self, db,
-                      data->level == BD_HISTORY_LEVEL_HOUR
-                      ? "SELECT bucket, n, vsum, vmin, vmax, vfirst, vlast FROM rollup_1h"
-                        " WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3"
-                      : "SELECT bucket, n, vsum, vmin, vmax, vfirst, vlast FROM rollup_1m"
-                        " WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3",
-                      error);
-      if (stmt == NULL)
-        return FALSE;
-      /* The rollup bucket holding from_ms starts before it. */
-      sqlite3_bind_int64 (stmt, 2, _bd_bucket_start (data->from_ms, width));
-    }
+    stmt = prepare (self, db,
+                    level == BD_HISTORY_LEVEL_HOUR
+                    ? "SELECT bucket, n, vsum, vmin, vmax, vfirst, vlast FROM rollup_1h"
+                      " WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3"
+                    : "SELECT bucket, n, vsum, vmin, vmax, vfirst, vlast FROM rollup_1m"
+                      " WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3",
+                    error);
+  if (stmt == NULL)
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, series_id);
-  sqlite3_bind_int64 (stmt, 3, data->to_ms);
+  /* The rollup bucket holding the chart's start begins before it. */
+  sqlite3_bind_int64 (stmt, 2, from_ms == data->from_ms
+                               ? _bd_bucket_start (from_ms, level_width (level))
+                               : from_ms);
+  sqlite3_bind_int64 (stmt, 3, to_ms);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -332,8 +371,55 @@ fill_buckets (BdHistory           *self,
       if (++rows % CANCEL_ROWS == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
     }
-  if (!check_done (self, db, rc, error))
-    return FALSE;
+  return check_done (self, db, rc, error);
+}
+
+static gboolean
+fill_buckets (BdHistory           *self,
+              sqlite3             *db,
+              gint64               series_id,
+              BdHistorySeriesData *data,
+              gboolean             fall_back,
+              GCancellable        *cancellable,
+              GError             **error)
+{
+  g_autofree double *sums = g_new0 (double, data->n_buckets);
+  BdHistoryLevel levels[3] = { data->level };
+  gint64 ends[3] = { data->to_ms };
+  guint n_levels = 1;
+  gint64 bound = data->to_ms;   /* where the finer levels' data begins */
+
+  /* With fall_back (AUTO), the part of the range that retention already
+   * removed from a level is read from the next coarser one, using only the
+   * coarser rows that end before the finer data starts (no double count):
+   * a week's chart still draws after raw data older than a day expired. */
+  while (fall_back && levels[n_levels - 1] != BD_HISTORY_LEVEL_HOUR)
+    {
+      BdHistoryLevel finer = levels[n_levels - 1];
+      BdHistoryLevel coarser = finer == BD_HISTORY_LEVEL_RAW ? BD_HISTORY_LEVEL_MINUTE
+                                                             : BD_HISTORY_LEVEL_HOUR;
+      gint64 horizon = G_MAXINT64;
+      gint64 end;
+
+      if (!level_horizon (self, db, series_id, finer, &horizon, error))
+        return FALSE;
+      bound = MIN (bound, horizon);
+      if (bound <= data->from_ms)
+        break;
+      /* coarser rows starting before `end` end at or before `bound` */
+      end = bound - level_width (coarser) + 1;
+      if (end <= _bd_bucket_start (data->from_ms, level_width (coarser)))
+        break;
+      levels[n_levels] = coarser;
+      ends[n_levels] = end;
+      n_levels++;
+    }
+
+  /* Oldest data first, so that the fold sees rows in time order. */
+  for (guint i = n_levels; i > 0; i--)
+    if (!fill_level (self, db, series_id, data, levels[i - 1], data->from_ms, ends[i - 1],
+                     sums, cancellable, error))
+      return FALSE;
 
   for (guint i = 0; i < data->n_buckets; i++)
     {
@@ -395,7 +481,8 @@ bd_history_query_series (BdHistory       *self,
 
   ok = find_series (self, db, series, &series_id, &local_error);
   if (ok && series_id != 0)
-    ok = fill_buckets (self, db, series_id, data, cancellable, &local_error);
+    ok = fill_buckets (self, db, series_id, data, level == BD_HISTORY_LEVEL_AUTO,
+                       cancellable, &local_error);
   release (self, db, ok || g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
 
   if (!ok)

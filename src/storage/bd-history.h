@@ -86,7 +86,10 @@ const char *bd_history_get_path   (BdHistory   *self);
  * rollup no wider than a bucket, so the rows read are at most about 60 per
  * bucket (1 Hz data) whatever the range. A rollup row counts in the bucket
  * where it starts (clamped to the range): with rollups, bucket edges are
- * exact to the rollup's width. An unknown series gives empty buckets. */
+ * exact to the rollup's width. With LEVEL_AUTO, the part of the range that
+ * retention removed from the chosen level (raw samples and 1-minute rollups
+ * expire before 1-hour rollups) is filled from the next coarser level; an
+ * explicit level never falls back. An unknown series gives empty buckets. */
 BdHistorySeriesData *bd_history_query_series        (BdHistory       *self,
                                                      const char      *series,
                                                      gint64           from_ms,

@@ -72,6 +72,10 @@
 #define RETENTION_INTERVAL_US  (10 * G_USEC_PER_SEC)
 #define RETENTION_CHUNK        1000
 #define POP_CHUNK              256
+/* Past this many topics the cache is emptied after a commit (when it holds
+ * no pending state) and refilled from the dictionary tables as topics come
+ * back: memory stays bounded even when topic names never repeat. */
+#define TOPIC_CACHE_MAX        200000
 #define RETENTION_TOPICS_STEP  256
 #define VACUUM_PAGES_STEP      256
 
@@ -881,6 +885,8 @@ commit_batch (BdRecorder *self,
   atomic_fetch_add (&self->recorded, self->batch_count);
   atomic_fetch_add (&self->samples, self->batch_samples);
   atomic_store (&self->database_bytes, _bd_storage_used_bytes (self->db));
+  if (g_hash_table_size (self->topics) > TOPIC_CACHE_MAX)
+    g_hash_table_remove_all (self->topics);
   self->in_batch = FALSE;
   self->batch_count = 0;
   self->batch_samples = 0;

@@ -412,6 +412,42 @@ test_retention_age (void)
       }
   }
 
+  /* AUTO falls back to coarser rollups where retention removed the finer
+   * level: 15-minute buckets (minute level) over three days still add up to
+   * every sample, from hourly rows before the last hour. */
+  {
+    g_autoptr(BdHistorySeriesData) quarter = query (history, "fast/a", D0, now, 288, BD_HISTORY_LEVEL_AUTO);
+    g_autoptr(BdHistorySeriesData) minute = query (history, "fast/a", D0, now, 288, BD_HISTORY_LEVEL_MINUTE);
+    g_autoptr(BdHistorySeriesData) two_hours = query (history, "fast/a", now - 2 * HOUR, now, 1000,
+                                                      BD_HISTORY_LEVEL_AUTO);
+    guint64 total = 0;
+    guint64 explicit_total = 0;
+
+    g_assert_cmpint (quarter->level, ==, BD_HISTORY_LEVEL_MINUTE);
+    for (guint i = 0; i < 288; i++)
+      {
+        total += quarter->buckets[i].count;
+        explicit_total += minute->buckets[i].count;
+        /* an hourly row lands in the quarter where its hour starts */
+        if (i < 284)
+          g_assert_cmpuint (quarter->buckets[i].count, ==, i % 4 == 0 ? 60 : 0);
+        else
+          g_assert_cmpuint (quarter->buckets[i].count, ==, 15);
+      }
+    g_assert_cmpuint (total, ==, n_per_topic);
+    /* an explicit level does not fall back */
+    g_assert_cmpuint (explicit_total, ==, HOUR / MINUTE);
+
+    /* raw level for the last hour, the hour before from its hourly row */
+    g_assert_cmpint (two_hours->level, ==, BD_HISTORY_LEVEL_RAW);
+    total = 0;
+    for (guint i = 0; i < 1000; i++)
+      total += two_hours->buckets[i].count;
+    g_assert_cmpuint (total, ==, 2 * HOUR / MINUTE);
+    g_assert_cmpuint (two_hours->buckets[0].count, ==, 60);
+    g_assert_cmpfloat (two_hours->buckets[0].avg, ==, 1.5);
+  }
+
   /* Nothing more to do: a second pass deletes nothing. */
   g_assert_true (bd_recorder_run_retention_sync (recorder, &error));
   bd_recorder_get_stats (recorder, &stats);
