@@ -1,0 +1,56 @@
+/* storage-test-utils.h — helpers shared by the history tests
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "bd-config.h"
+#include "bd-recorder.h"
+
+G_BEGIN_DECLS
+
+/* A fresh directory under the temporary directory; removed by test_dir_free. */
+char            *test_dir_new            (void);
+void             test_dir_free           (char *dir);
+
+/* A BdHistoryConfig built by hand (the config parser is not ours). */
+BdHistoryConfig *test_history_config_new (void);
+void             test_history_config_free (BdHistoryConfig *config);
+void             test_history_config_add_retention (BdHistoryConfig *config,
+                                                    const char      *filter,
+                                                    gint64           max_age_s);
+void             test_history_config_add_json_path (BdHistoryConfig *config,
+                                                    const char      *filter,
+                                                    const char      *path);
+
+/* The injectable clock: tests set test_clock_now_us. */
+extern gint64    test_clock_now_us;
+gint64           test_clock            (gpointer user_data);
+
+/* Taps one message as the engine would (on the calling thread). */
+void             test_tap               (BdRecorder *recorder,
+                                         const char *topic,
+                                         const char *payload,
+                                         gssize      len,
+                                         gint64      time_ms);
+
+/* A separate connection for checking what is in the file. */
+sqlite3         *test_db_open           (const char *dir);
+gint64           test_db_int            (sqlite3    *db,
+                                         const char *sql);
+
+/* The bytes of a file, for "left untouched" checks. */
+GBytes          *test_file_bytes        (const char *path);
+
+/* Makes "Recording paused" warnings non-fatal (they are expected in tests
+ * of bad conditions; they come from the writer thread). */
+void             test_allow_pause_warnings (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdHistoryConfig, test_history_config_free)
+
+G_END_DECLS

@@ -1,0 +1,408 @@
+/* test-sample.c — numeric extraction from payloads
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bd-sample.h"
+
+static void
+assert_plain (const char *payload,
+              double      expected)
+{
+  double value = NAN;
+
+  if (!bd_sample_parse_plain ((const guint8 *) payload, strlen (payload), &value))
+    g_error ("“%s” should parse as %g", payload, expected);
+  g_assert_cmpfloat (value, ==, expected);
+}
+
+static void
+assert_not_plain (const char *payload,
+                  gssize      len)
+{
+  double value = 12345;
+
+  if (bd_sample_parse_plain ((const guint8 *) payload, len < 0 ? strlen (payload) : (gsize) len, &value))
+    g_error ("“%s” should not parse (got %g)", payload, value);
+  g_assert_cmpfloat (value, ==, 12345);
+}
+
+static void
+test_plain_numbers (void)
+{
+  assert_plain ("23.5", 23.5);
+  assert_plain ("-4", -4);
+  assert_plain ("1e3", 1000);
+  assert_plain ("1E-2", 0.01);
+  assert_plain ("2.5e+2", 250);
+  assert_plain (" 23.5 ", 23.5);
+  assert_plain ("\t42\r\n", 42);
+  assert_plain ("+7", 7);
+  assert_plain (".5", 0.5);
+  assert_plain ("5.", 5);
+  assert_plain ("0", 0);
+  assert_plain ("1", 1);
+  assert_plain ("-0.000001", -0.000001);
+  assert_plain ("123456789012", 123456789012.0);
+}
+
+static void
+test_plain_units (void)
+{
+  assert_plain ("23.5 °C", 23.5);
+  assert_plain ("23.5°C", 23.5);
+  assert_plain ("23.5%", 23.5);
+  assert_plain ("23.5 %", 23.5);
+  assert_plain ("1013 hPa", 1013);
+  assert_plain ("12 m³/h", 12);
+  assert_plain ("3.3 V", 3.3);
+  assert_plain ("-1.5kWh", -1.5);
+  assert_plain ("250 µS/cm", 250);
+  assert_plain ("9.99 €", 9.99);
+  assert_plain ("7 ‰", 7);
+  assert_plain (" 23.5 °C\n", 23.5);
+}
+
+static void
+test_plain_booleans (void)
+{
+  assert_plain ("true", 1);
+  assert_plain ("false", 0);
+  assert_plain ("ON", 1);
+  assert_plain ("OFF", 0);
+  assert_plain ("on", 1);
+  assert_plain ("off", 0);
+  assert_plain ("True", 1);
+  assert_plain ("FALSE", 0);
+  assert_plain (" on\n", 1);
+}
+
+static void
+test_plain_rejects (void)
+{
+  assert_not_plain ("", -1);
+  assert_not_plain ("   ", -1);
+  assert_not_plain ("hello", -1);
+  assert_not_plain ("12:30", -1);
+  assert_not_plain ("1.2.3", -1);
+  assert_not_plain ("1,5", -1);
+  assert_not_plain ("0x1A", -1);
+  assert_not_plain ("inf", -1);
+  assert_not_plain ("-infinity", -1);
+  assert_not_plain ("nan", -1);
+  assert_not_plain ("NaN", -1);
+  assert_not_plain ("1e999", -1);    /* not finite */
+  assert_not_plain ("-", -1);
+  assert_not_plain (".", -1);
+  assert_not_plain ("+-5", -1);
+  assert_not_plain ("--5", -1);
+  assert_not_plain ("12 345", -1);
+  assert_not_plain ("23.5 °C extra", -1);
+  assert_not_plain ("5 very long unit name here", -1);
+  assert_not_plain ("onoff", -1);
+  assert_not_plain ("\"23.5\"", -1);
+  assert_not_plain ("{\"a\": 1}", -1);
+  /* longer than a reading */
+  assert_not_plain ("1                                                                    ", -1);
+}
+
+static void
+test_plain_binary (void)
+{
+  static const char invalid_unit[] = "23\xff\xfe";
+  static const char with_nul[] = "12\0 34";
+  static const char only_bytes[] = "\xff\xfe\x00\x01";
+
+  assert_not_plain (invalid_unit, sizeof invalid_unit - 1);
+  assert_not_plain (with_nul, sizeof with_nul - 1);
+  assert_not_plain (only_bytes, sizeof only_bytes - 1);
+}
+
+typedef struct
+{
+  GPtrArray *fields;
+  GArray    *values;
+} Collected;
+
+static void
+collect_cb (const char *field,
+            double      value,
+            gpointer    user_data)
+{
+  Collected *c = user_data;
+
+  g_ptr_array_add (c->fields, g_strdup (field));
+  g_array_append_val (c->values, value);
+}
+
+static void
+collected_init (Collected *c)
+{
+  c->fields = g_ptr_array_new_with_free_func (g_free);
+  c->values = g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+static void
+collected_clear (Collected *c)
+{
+  g_ptr_array_unref (c->fields);
+  g_array_unref (c->values);
+}
+
+static gboolean
+collected_get (Collected  *c,
+               const char *field,
+               double     *value)
+{
+  for (guint i = 0; i < c->fields->len; i++)
+    if (strcmp (g_ptr_array_index (c->fields, i), field) == 0)
+      {
+        *value = g_array_index (c->values, double, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static guint
+extract (const char  *payload,
+         gssize       len,
+         const char **paths,
+         Collected   *c)
+{
+  guint n = bd_sample_extract ((const guint8 *) payload,
+                               len < 0 ? strlen (payload) : (gsize) len,
+                               paths, collect_cb, c);
+
+  g_assert_cmpuint (n, ==, c->fields->len);
+  return n;
+}
+
+static void
+test_extract_plain (void)
+{
+  Collected c;
+  double v = 0;
+
+  collected_init (&c);
+  g_assert_cmpuint (extract ("21.5 °C", -1, NULL, &c), ==, 1);
+  g_assert_true (collected_get (&c, "", &v));
+  g_assert_cmpfloat (v, ==, 21.5);
+  collected_clear (&c);
+
+  collected_init (&c);
+  g_assert_cmpuint (extract ("just text", -1, NULL, &c), ==, 0);
+  collected_clear (&c);
+}
+
+static void
+test_extract_json_members (void)
+{
+  Collected c;
+  double v = 0;
+
+  collected_init (&c);
+  g_assert_cmpuint (extract ("{\"temp\": 21.5, \"hum\": 40, \"on\": true, \"off\": false,"
+                             " \"name\": \"x\", \"nested\": {\"a\": 1}, \"arr\": [1, 2],"
+                             " \"nothing\": null, \"big\": -1e3}", -1, NULL, &c), ==, 5);
+  g_assert_true (collected_get (&c, "temp", &v));
+  g_assert_cmpfloat (v, ==, 21.5);
+  g_assert_true (collected_get (&c, "hum", &v));
+  g_assert_cmpfloat (v, ==, 40);
+  g_assert_true (collected_get (&c, "on", &v));
+  g_assert_cmpfloat (v, ==, 1);
+  g_assert_true (collected_get (&c, "off", &v));
+  g_assert_cmpfloat (v, ==, 0);
+  g_assert_true (collected_get (&c, "big", &v));
+  g_assert_cmpfloat (v, ==, -1000);
+  g_assert_false (collected_get (&c, "name", &v));
+  g_assert_false (collected_get (&c, "nested", &v));
+  g_assert_false (collected_get (&c, "", &v));
+  collected_clear (&c);
+}
+
+static void
+test_extract_json_paths (void)
+{
+  const char *paths[] = {
+    "nested.a",
+    "$.arr[1]",
+    "$.nested.a",        /* same field as "nested.a": one sample */
+    "temp",              /* same field as the member: one sample */
+    "$.deep.list[0].v",
+    "$.reading",         /* a string holding a number */
+    "$.name",            /* a string that is not: no sample */
+    "missing.x",
+    "arr[9]",
+    "a..b",              /* invalid: ignored */
+    NULL
+  };
+  Collected c;
+  double v = 0;
+
+  collected_init (&c);
+  extract ("{\"temp\": 21.5, \"name\": \"x\", \"nested\": {\"a\": 7}, \"arr\": [1, 2],"
+           " \"deep\": {\"list\": [{\"v\": false}, {\"v\": 3}]}, \"reading\": \"23.5 °C\"}",
+           -1, paths, &c);
+  g_assert_cmpuint (c.fields->len, ==, 5);
+  g_assert_true (collected_get (&c, "temp", &v));
+  g_assert_cmpfloat (v, ==, 21.5);
+  g_assert_true (collected_get (&c, "nested.a", &v));
+  g_assert_cmpfloat (v, ==, 7);
+  g_assert_true (collected_get (&c, "arr[1]", &v));
+  g_assert_cmpfloat (v, ==, 2);
+  g_assert_true (collected_get (&c, "deep.list[0].v", &v));
+  g_assert_cmpfloat (v, ==, 0);
+  g_assert_true (collected_get (&c, "reading", &v));
+  g_assert_cmpfloat (v, ==, 23.5);
+  collected_clear (&c);
+
+  /* An array at the root is read through paths only. */
+  {
+    const char *array_paths[] = { "$[1].v", NULL };
+
+    collected_init (&c);
+    g_assert_cmpuint (extract ("[{\"v\": 1}, {\"v\": 2.25}]", -1, array_paths, &c), ==, 1);
+    g_assert_true (collected_get (&c, "[1].v", &v));
+    g_assert_cmpfloat (v, ==, 2.25);
+    collected_clear (&c);
+
+    collected_init (&c);
+    g_assert_cmpuint (extract ("[{\"v\": 1}]", -1, NULL, &c), ==, 0);
+    collected_clear (&c);
+  }
+}
+
+static void
+test_path_to_field (void)
+{
+  static const struct { const char *path; const char *field; } cases[] = {
+    { "a.b.c", "a.b.c" },
+    { "$.a.b[0].c", "a.b[0].c" },
+    { "$[0].x", "[0].x" },
+    { "a[2][3]", "a[2][3]" },
+    { "temp", "temp" },
+    { "", NULL },
+    { "$", NULL },
+    { "$.", NULL },
+    { "a..b", NULL },
+    { "a.", NULL },
+    { ".a", NULL },
+    { "a[", NULL },
+    { "a[x]", NULL },
+    { "a[]", NULL },
+    { "a[1]b", NULL },
+    { "$x", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *field = bd_sample_path_to_field (cases[i].path);
+
+      g_assert_cmpstr (field, ==, cases[i].field);
+    }
+}
+
+static void
+test_extract_binary (void)
+{
+  static const char invalid_json[] = "{\"a\": 1, \"b\": \"\xff\xfe\"}";
+  static const char nul_json[] = "{\"a\": 1}\0{\"b\": 2}";
+  const char *paths[] = { "a", "$[0]", NULL };
+  Collected c;
+  GRand *rand = g_rand_new_with_seed (20261124);
+
+  collected_init (&c);
+  g_assert_cmpuint (extract (invalid_json, sizeof invalid_json - 1, paths, &c), ==, 0);
+  g_assert_cmpuint (extract (nul_json, sizeof nul_json - 1, paths, &c), ==, 0);
+  g_assert_cmpuint (extract ("{\"a\": 1", -1, paths, &c), ==, 0);   /* truncated */
+  g_assert_cmpuint (extract ("{", -1, paths, &c), ==, 0);
+  g_assert_cmpuint (extract ("[", -1, paths, &c), ==, 0);
+  collected_clear (&c);
+
+  /* Random bytes, some starting like JSON: no crash, no sanitizer report. */
+  for (guint i = 0; i < 3000; i++)
+    {
+      guint8 buffer[96];
+      gsize len = g_rand_int_range (rand, 0, sizeof buffer);
+
+      for (gsize j = 0; j < len; j++)
+        buffer[j] = (guint8) g_rand_int_range (rand, 0, 256);
+      if (len > 0 && i % 3 == 0)
+        buffer[0] = '{';
+      if (len > 0 && i % 3 == 1)
+        buffer[0] = '[';
+      collected_init (&c);
+      bd_sample_extract (buffer, len, paths, collect_cb, &c);
+      collected_clear (&c);
+    }
+  g_rand_free (rand);
+}
+
+/* In de_DE the decimal separator is a comma: strtod ("23.5") stops at the
+ * point. Our parsing must not care. */
+static void
+test_locale_independent (void)
+{
+  static const char * const locales[] = { "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "de_DE" };
+  const char *chosen = NULL;
+  g_autofree char *saved = g_strdup (setlocale (LC_ALL, NULL));
+  const char *paths[] = { "$.x.y", NULL };
+  Collected c;
+  double v = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (locales) && chosen == NULL; i++)
+    if (setlocale (LC_ALL, locales[i]) != NULL)
+      chosen = locales[i];
+  if (chosen == NULL)
+    {
+      g_test_skip ("no comma-decimal locale installed (Debian: locales-all)");
+      return;
+    }
+  /* Prove the locale really uses a comma. */
+  g_assert_cmpfloat (strtod ("23.5", NULL), ==, 23.0);
+
+  assert_plain ("23.5", 23.5);
+  assert_plain ("1013.25 hPa", 1013.25);
+  assert_plain ("-1.5e-3", -0.0015);
+  assert_not_plain ("23,5", -1);
+
+  collected_init (&c);
+  extract ("{\"t\": 21.75, \"x\": {\"y\": \"0.5\"}}", -1, paths, &c);
+  g_assert_true (collected_get (&c, "t", &v));
+  g_assert_cmpfloat (v, ==, 21.75);
+  g_assert_true (collected_get (&c, "x.y", &v));
+  g_assert_cmpfloat (v, ==, 0.5);
+  collected_clear (&c);
+
+  setlocale (LC_ALL, saved);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/storage/sample/plain/numbers", test_plain_numbers);
+  g_test_add_func ("/storage/sample/plain/units", test_plain_units);
+  g_test_add_func ("/storage/sample/plain/booleans", test_plain_booleans);
+  g_test_add_func ("/storage/sample/plain/rejects", test_plain_rejects);
+  g_test_add_func ("/storage/sample/plain/binary", test_plain_binary);
+  g_test_add_func ("/storage/sample/extract/plain", test_extract_plain);
+  g_test_add_func ("/storage/sample/extract/json-members", test_extract_json_members);
+  g_test_add_func ("/storage/sample/extract/json-paths", test_extract_json_paths);
+  g_test_add_func ("/storage/sample/extract/binary", test_extract_binary);
+  g_test_add_func ("/storage/sample/path-to-field", test_path_to_field);
+  g_test_add_func ("/storage/sample/locale-independent", test_locale_independent);
+
+  return g_test_run ();
+}
