@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bd-broker-setup.h"
+#include "bd-service.h"
 #include "bd-headless.h"
 #include "storage/bd-export.h"
 
@@ -31,38 +32,33 @@ int
 bd_headless_run (const BdOptions *options)
 {
   g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(BdEngine) engine = NULL;
+  g_autoptr(BdService) service = NULL;
   g_autoptr(GError) error = NULL;
   guint sigint_id;
   guint sigterm_id;
 
   bd_log_install_writer ();
 
-  engine = bd_broker_setup (options, &error);
-  if (engine == NULL)
-    {
-      g_printerr ("brokerdesk: %s\n", error->message);
-      return 1;
-    }
-
   /* Signals first, so a SIGTERM that arrives while starting is not lost. */
   loop = g_main_loop_new (NULL, FALSE);
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal_cb, loop);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal_cb, loop);
 
-  if (!bd_engine_start (engine, &error))
+  service = bd_service_start (options, FALSE, &error);
+  if (service == NULL)
     {
       g_printerr ("brokerdesk: %s\n", error->message);
       g_source_remove (sigint_id);
       g_source_remove (sigterm_id);
       return 1;
     }
+  bd_service_watch (service);
 
   g_main_loop_run (loop);
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
-  bd_engine_stop (engine);
+  bd_service_stop (service);
   g_message ("Stopped");
   return 0;
 }

@@ -16,7 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-application.h"
-#include "bd-broker-setup.h"
+#include "bd-service.h"
 #include "bd-preferences-window.h"
 #include "bd-settings.h"
 #include "bd-window.h"
@@ -28,7 +28,7 @@ struct _BdApplication
   BdOptions       options;
   GSettings      *settings;
 
-  BdEngine       *engine;         /* NULL while starting, or if it failed */
+  BdService      *service;        /* engine + recorder; NULL while starting, or if it failed */
   char           *engine_error;   /* why it is not running */
   guint16         broker_port;    /* as bound */
   GCancellable   *cancellable;
@@ -168,8 +168,8 @@ start_data_free (gpointer data)
 }
 
 /* Runs on a worker thread: reading the configuration, creating the data
- * directory and loading the saved broker state are disk work, which the GTK
- * thread must not wait for. */
+ * directory, loading the saved broker state and opening the history are disk
+ * work, which the GTK thread must not wait for. */
 static void
 start_broker_thread (GTask        *task,
                      gpointer      source_object,
@@ -177,30 +177,13 @@ start_broker_thread (GTask        *task,
                      GCancellable *cancellable)
 {
   StartData *start = task_data;
+  GError *error = NULL;
+  BdService *service = bd_service_start (&start->options, start->may_move, &error);
 
-  /* DESIGN: "127.0.0.1:1883 (or the next free port, shown in the window)". */
-  for (guint attempt = 0; attempt < 20; attempt++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(BdEngine) engine = bd_broker_setup (&start->options, &error);
-
-      if (engine != NULL && bd_engine_start (engine, &error))
-        {
-          g_task_return_pointer (task, g_steal_pointer (&engine), (GDestroyNotify) bd_engine_unref);
-          return;
-        }
-      if (!start->may_move || start->options.port >= 65535 ||
-          !g_error_matches (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_ADDRESS_IN_USE))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      g_info ("Port %d is in use, trying %d", start->options.port, start->options.port + 1);
-      start->options.port++;
-    }
-  g_task_return_new_error (task, BD_ENGINE_ERROR, BD_ENGINE_ERROR_ADDRESS_IN_USE,
-                           _("No free port from %d to %d"),
-                           start->options.port - 20, start->options.port - 1);
+  if (service == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, service, (GDestroyNotify) bd_service_free);
 }
 
 static void
@@ -210,20 +193,21 @@ start_broker_cb (GObject      *source_object,
 {
   g_autoptr(BdApplication) self = user_data;
   g_autoptr(GError) error = NULL;
-  BdEngine *engine = g_task_propagate_pointer (G_TASK (result), &error);
+  BdService *service = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  if (engine == NULL)
+  if (service == NULL)
     {
       g_warning ("The embedded broker did not start: %s", error->message);
       self->engine_error = g_strdup (error->message);
     }
   else
     {
-      self->engine = engine;
-      self->broker_port = bd_engine_get_port (engine, 0);
+      self->service = service;
+      self->broker_port = bd_engine_get_port (bd_service_get_engine (service), 0);
+      bd_service_watch (service);
     }
   update_windows (self);
 }
@@ -307,9 +291,8 @@ bd_application_shutdown (GApplication *app)
    * joined, so nothing of it runs after this. */
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->engine != NULL)
-    bd_engine_stop (self->engine);
-  g_clear_pointer (&self->engine, bd_engine_unref);
+  /* Also flushes the history: nothing recorded is lost on close. */
+  g_clear_pointer (&self->service, bd_service_free);
   g_clear_object (&self->settings);
 
   G_APPLICATION_CLASS (bd_application_parent_class)->shutdown (app);
@@ -396,7 +379,7 @@ bd_application_get_broker_port (BdApplication *self)
 
   /* --port 0 asks the engine for any free port, which is known only once it
    * listens; until then the setting is the best guess to show. */
-  if (self->engine != NULL)
+  if (self->service != NULL)
     return self->broker_port;
   if (self->options.port > 0)
     return (guint) self->options.port;
@@ -410,7 +393,7 @@ bd_application_get_engine (BdApplication *self)
 {
   g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
 
-  return self->engine;
+  return self->service ? bd_service_get_engine (self->service) : NULL;
 }
 
 const char *

@@ -12,6 +12,7 @@
 #include "bd-export.h"
 #include "bd-sample.h"
 #include "bd-storage-private.h"
+#include "bd-topic.h"
 
 /* Rows are gathered in a buffer of about this size before each write. */
 #define WRITE_CHUNK (64 * 1024)
@@ -342,7 +343,7 @@ bd_export_write (const char             *data_dir,
         break;
       name = (const char *) sqlite3_column_text (stmt, 1);
 
-      if (_bd_storage_topic_matches (filter, name))
+      if (bd_topic_matches (filter, name))
         {
           gint64 *id = g_new (gint64, 1);
 

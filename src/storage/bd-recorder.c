@@ -57,6 +57,7 @@
 #include "bd-recorder-private.h"
 #include "bd-sample.h"
 #include "bd-storage-private.h"
+#include "bd-topic.h"
 
 #define DEFAULT_CAPACITY       65536
 #define DEFAULT_BATCH_MAX      32768
@@ -522,7 +523,7 @@ matches_any (GPtrArray  *filters,
              const char *topic)
 {
   for (guint i = 0; i < filters->len; i++)
-    if (_bd_storage_topic_matches (g_ptr_array_index (filters, i), topic))
+    if (bd_topic_matches (g_ptr_array_index (filters, i), topic))
       return TRUE;
   return FALSE;
 }
@@ -542,7 +543,7 @@ lookup_topic (BdRecorder *self,
   topic->series = g_ptr_array_new_with_free_func (series_info_free);
   /* An empty record list means "#", which leaves $SYS out [MQTT-4.7.2-1]. */
   if (self->record->len == 0)
-    topic->recorded = _bd_storage_topic_matches ("#", name);
+    topic->recorded = bd_topic_matches ("#", name);
   else
     topic->recorded = matches_any (self->record, name);
   if (topic->recorded && matches_any (self->exclude, name))
@@ -550,7 +551,7 @@ lookup_topic (BdRecorder *self,
 
   paths = g_ptr_array_new ();
   for (guint i = 0; i < self->json_filters->len; i++)
-    if (_bd_storage_topic_matches (g_ptr_array_index (self->json_filters, i), name))
+    if (bd_topic_matches (g_ptr_array_index (self->json_filters, i), name))
       g_ptr_array_add (paths, g_strdup (g_ptr_array_index (self->json_paths, i)));
   if (paths->len > 0)
     {
@@ -911,7 +912,7 @@ topic_max_age_s (BdRecorder *self,
     {
       const Retention *r = &g_array_index (self->retention, Retention, i - 1);
 
-      if (_bd_storage_topic_matches (r->filter, topic))
+      if (bd_topic_matches (r->filter, topic))
         return r->max_age_s;
     }
   return 0;

@@ -38,11 +38,6 @@ _bd_bucket_start (gint64 time_ms,
   return _bd_floor_div (time_ms, width_ms) * width_ms;
 }
 
-/* MQTT topic filter matching [MQTT-4.7].
- * TODO(merge): use bd_topic_matches () */
-gboolean  _bd_storage_topic_matches (const char *filter,
-                                     const char *topic);
-
 /* Sets a BD_STORAGE_ERROR from a SQLite result code, naming @path:
  * "History database “PATH”: WHAT: sqlite message". */
 void      _bd_storage_set_error     (GError    **error,

@@ -1,0 +1,188 @@
+/* bd-service.c — the broker as Brokerdesk runs it: engine plus recorder
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "bd-broker-setup.h"
+#include "bd-service.h"
+
+struct _BdService
+{
+  BdEngine   *engine;
+  BdRecorder *recorder;
+  guint       taps[2];
+  guint       watch_id;
+};
+
+static BdEngine *
+start_engine (const BdOptions *options,
+              gboolean         may_move,
+              GError         **error)
+{
+  BdOptions attempt = *options;
+
+  /* DESIGN: "127.0.0.1:1883 (or the next free port, shown in the window)". */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(BdEngine) engine = bd_broker_setup (&attempt, &local_error);
+
+      if (engine != NULL && bd_engine_start (engine, &local_error))
+        return g_steal_pointer (&engine);
+      if (!may_move || attempt.port < 0 || attempt.port >= 65535 ||
+          !g_error_matches (local_error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_ADDRESS_IN_USE))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_info ("Port %d is in use, trying %d", attempt.port, attempt.port + 1);
+      attempt.port++;
+    }
+  g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_ADDRESS_IN_USE,
+               _("No free port from %d to %d"), options->port, attempt.port - 1);
+  return NULL;
+}
+
+static gboolean
+records_dollar_topics (const BdHistoryConfig *history)
+{
+  for (guint i = 0; i < history->record->len; i++)
+    if (((const char *) g_ptr_array_index (history->record, i))[0] == '$')
+      return TRUE;
+  return FALSE;
+}
+
+BdService *
+bd_service_start (const BdOptions *options,
+                  gboolean         may_move,
+                  GError         **error)
+{
+  g_autoptr(BdService) service = g_new0 (BdService, 1);
+  g_autoptr(GError) recorder_error = NULL;
+  g_autofree char *data_dir = bd_options_dup_data_dir (options);
+  const BdHistoryConfig *history;
+
+  service->engine = start_engine (options, may_move, error);
+  if (service->engine == NULL)
+    return NULL;
+
+  history = &bd_engine_get_config (service->engine)->history;
+  service->recorder = bd_recorder_new (data_dir, history);
+  if (!bd_recorder_start (service->recorder, &recorder_error))
+    g_warning ("History recording is paused: %s", recorder_error->message);
+
+  /* "#" never matches $SYS [MQTT-4.7.2-1]; a configuration that records
+   * $SYS figures gets a second tap for them. The recorder applies the
+   * record/exclude filters itself. */
+  service->taps[0] = bd_engine_add_tap (service->engine, "#", bd_recorder_tap,
+                                        bd_recorder_ref (service->recorder),
+                                        (GDestroyNotify) bd_recorder_unref);
+  if (records_dollar_topics (history))
+    service->taps[1] = bd_engine_add_tap (service->engine, "$SYS/#", bd_recorder_tap,
+                                          bd_recorder_ref (service->recorder),
+                                          (GDestroyNotify) bd_recorder_unref);
+  return g_steal_pointer (&service);
+}
+
+BdEngine *
+bd_service_get_engine (BdService *service)
+{
+  return service->engine;
+}
+
+BdRecorder *
+bd_service_get_recorder (BdService *service)
+{
+  return service->recorder;
+}
+
+static void
+publish_text (BdEngine   *engine,
+              const char *topic,
+              const char *text)
+{
+  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
+  g_autoptr(BdMessage) message = bd_message_new (topic, payload, 0, TRUE, NULL);
+
+  message->from_sys = TRUE;
+  bd_engine_publish (engine, message);
+}
+
+static void
+publish_u64 (BdEngine   *engine,
+             const char *topic,
+             guint64     value)
+{
+  char text[32];
+
+  g_snprintf (text, sizeof text, "%" G_GUINT64_FORMAT, value);
+  publish_text (engine, topic, text);
+}
+
+static gboolean
+publish_history_status_cb (gpointer user_data)
+{
+  BdService *service = user_data;
+  BdRecorderStats stats;
+  g_autofree char *message = bd_recorder_dup_status_message (service->recorder);
+
+  /* Like the broker's own $SYS figures: retained, so a console that
+   * subscribes later sees why recording is paused. */
+  bd_recorder_get_stats (service->recorder, &stats);
+  publish_text (service->engine, "$SYS/broker/history/status",
+                bd_recorder_status_to_string (stats.status));
+  publish_text (service->engine, "$SYS/broker/history/status_message", message ? message : "");
+  publish_u64 (service->engine, "$SYS/broker/history/recorded", stats.recorded);
+  publish_u64 (service->engine, "$SYS/broker/history/dropped", stats.dropped);
+  publish_u64 (service->engine, "$SYS/broker/history/queue_depth", stats.queue_depth);
+  publish_u64 (service->engine, "$SYS/broker/history/database_bytes", stats.database_bytes);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+bd_service_watch (BdService *service)
+{
+  guint interval = bd_engine_get_config (service->engine)->sys_interval;
+
+  g_return_if_fail (service->watch_id == 0);
+
+  if (interval == 0)
+    return;
+  publish_history_status_cb (service);
+  service->watch_id = g_timeout_add_seconds (interval, publish_history_status_cb, service);
+}
+
+void
+bd_service_stop (BdService *service)
+{
+  g_clear_handle_id (&service->watch_id, g_source_remove);
+  if (service->engine != NULL)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (service->taps); i++)
+        if (service->taps[i] != 0)
+          bd_engine_remove_tap (service->engine, service->taps[i]);
+      memset (service->taps, 0, sizeof service->taps);
+      /* Joins the engine thread: no tap runs after this. */
+      bd_engine_stop (service->engine);
+    }
+  if (service->recorder != NULL)
+    {
+      /* Everything queued is written before the process ends. */
+      bd_recorder_close (service->recorder);
+    }
+}
+
+void
+bd_service_free (BdService *service)
+{
+  bd_service_stop (service);
+  g_clear_pointer (&service->engine, bd_engine_unref);
+  g_clear_pointer (&service->recorder, bd_recorder_unref);
+  g_free (service);
+}

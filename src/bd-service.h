@@ -1,0 +1,40 @@
+/* bd-service.h — the broker as Brokerdesk runs it: engine plus recorder
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Shared by --headless and the GUI, so both start, record and stop the same
+ * way (DESIGN: "the same configuration serves both").
+ */
+
+#pragma once
+
+#include "bd-engine.h"
+#include "bd-options.h"
+#include "storage/bd-recorder.h"
+
+G_BEGIN_DECLS
+
+typedef struct _BdService BdService;
+
+/* Reads the configuration, starts the engine and the history recorder.
+ * Disk work: call it off the GTK thread. A recorder that cannot open its
+ * database is not fatal: recording pauses, the reason is logged and shown
+ * in $SYS/broker/history/status_message, and the broker runs on.
+ * @may_move: if the port is busy, take the next free one (up to 20). */
+BdService  *bd_service_start          (const BdOptions *options,
+                                       gboolean         may_move,
+                                       GError         **error);
+BdEngine   *bd_service_get_engine     (BdService       *service);
+BdRecorder *bd_service_get_recorder   (BdService       *service);
+/* Publishes the recorder's figures under $SYS/broker/history/ every
+ * sys_interval, from the calling thread's main context. */
+void        bd_service_watch          (BdService       *service);
+/* Stops the engine (clients disconnected, state saved), then flushes and
+ * closes the history. */
+void        bd_service_stop           (BdService       *service);
+void        bd_service_free           (BdService       *service);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdService, bd_service_free)
+
+G_END_DECLS
