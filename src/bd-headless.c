@@ -53,6 +53,8 @@ bd_headless_run (const BdOptions *options)
       return 1;
     }
   bd_service_watch (service);
+  /* Headless runs are servers: the demo plant only when asked for. */
+  bd_service_set_demo (service, options->demo == BD_DEMO_ON);
 
   g_main_loop_run (loop);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bd-broker-setup.h"
+#include "bd-demo-plant.h"
 #include "bd-service.h"
 
 struct _BdService
@@ -18,6 +19,7 @@ struct _BdService
   BdRecorder *recorder;
   guint       taps[2];
   guint       watch_id;
+  BdDemoPlant *demo;
 };
 
 static BdEngine *
@@ -159,8 +161,26 @@ bd_service_watch (BdService *service)
 }
 
 void
+bd_service_set_demo (BdService *service,
+                     gboolean   running)
+{
+  if (running && service->demo == NULL)
+    {
+      g_message ("Starting the demo plant (busan/factory/#)");
+      service->demo = bd_demo_plant_new (service->engine, (guint32) g_get_real_time ());
+      bd_demo_plant_start (service->demo);
+    }
+  else if (!running && service->demo != NULL)
+    {
+      g_message ("Stopping the demo plant");
+      g_clear_pointer (&service->demo, bd_demo_plant_free);
+    }
+}
+
+void
 bd_service_stop (BdService *service)
 {
+  g_clear_pointer (&service->demo, bd_demo_plant_free);
   g_clear_handle_id (&service->watch_id, g_source_remove);
   if (service->engine != NULL)
     {

@@ -30,6 +30,10 @@ BdRecorder *bd_service_get_recorder   (BdService       *service);
 /* Publishes the recorder's figures under $SYS/broker/history/ every
  * sys_interval, from the calling thread's main context. */
 void        bd_service_watch          (BdService       *service);
+/* Starts or stops the demo plant (bd-demo-plant.h), which publishes from
+ * the calling thread's main context. */
+void        bd_service_set_demo       (BdService       *service,
+                                       gboolean         running);
 /* Stops the engine (clients disconnected, state saved), then flushes and
  * closes the history. */
 void        bd_service_stop           (BdService       *service);

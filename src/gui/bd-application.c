@@ -152,6 +152,32 @@ update_windows (BdApplication *self)
       bd_window_update_broker_status (l->data);
 }
 
+/* --demo and --no-demo win over the preference, which is on by default so
+ * that a first run shows a live plant. */
+static void
+update_demo (BdApplication *self)
+{
+  gboolean on;
+
+  if (self->service == NULL)
+    return;
+  if (self->options.demo == BD_DEMO_DEFAULT)
+    on = g_settings_get_boolean (self->settings, BD_SETTINGS_DEMO_PLANT);
+  else
+    on = self->options.demo == BD_DEMO_ON;
+  bd_service_set_demo (self->service, on);
+}
+
+static void
+on_demo_plant_changed_cb (BdApplication *self,
+                          const char    *key,
+                          GSettings     *settings)
+{
+  /* The preference speaks for itself once the user touches it. */
+  self->options.demo = BD_DEMO_DEFAULT;
+  update_demo (self);
+}
+
 typedef struct
 {
   BdOptions options;
@@ -208,6 +234,7 @@ start_broker_cb (GObject      *source_object,
       self->service = service;
       self->broker_port = bd_engine_get_port (bd_service_get_engine (service), 0);
       bd_service_watch (service);
+      update_demo (self);
     }
   update_windows (self);
 }
@@ -257,6 +284,8 @@ bd_application_startup (GApplication *app)
   /* Windows without an icon of their own (About, Preferences) use this. */
   gtk_window_set_default_icon_name (APP_ID);
 
+  g_signal_connect_object (self->settings, "changed::" BD_SETTINGS_DEMO_PLANT,
+                           G_CALLBACK (on_demo_plant_changed_cb), self, G_CONNECT_SWAPPED);
   bd_application_start_broker (self);
 }
 

@@ -1,0 +1,134 @@
+/* test-demo.c — the demo plant publishes a believable plant through the engine
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "bd-demo-plant.h"
+#include "test-client.h"
+
+static void
+collect_cb (BdMessage *message,
+            gpointer   user_data)
+{
+  g_async_queue_push (user_data, bd_message_ref (message));
+}
+
+static char *
+payload_text (BdMessage *message)
+{
+  gsize len;
+  const guint8 *data = bd_message_get_payload (message, &len);
+
+  return g_strndup ((const char *) data, len);
+}
+
+/* Readings a newcomer would believe, excursions included. */
+static void
+assert_plausible (const char *sensor,
+                  double      value)
+{
+  static const struct { const char *sensor; double lo, hi; } ranges[] = {
+    { "temperature", 10, 40 },
+    { "humidity", 20, 80 },
+    { "barometer", 980, 1040 },
+    { "co2", 300, 2000 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ranges); i++)
+    if (g_str_equal (sensor, ranges[i].sensor))
+      {
+        g_assert_cmpfloat (value, >, ranges[i].lo);
+        g_assert_cmpfloat (value, <, ranges[i].hi);
+        return;
+      }
+  g_assert_not_reached ();
+}
+
+static void
+test_demo_round (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
+  GAsyncQueue *queue = g_async_queue_new_full ((GDestroyNotify) bd_message_unref);
+  g_autoptr(BdDemoPlant) plant = bd_demo_plant_new (engine, 42);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) retained = NULL;
+  guint plain = 0;
+  guint json = 0;
+
+  bd_engine_add_tap (engine, "busan/#", collect_cb, queue, NULL);
+  /* 3 areas × (4 readings + 1 JSON state) per round. */
+  bd_demo_plant_tick (plant, 0);
+  bd_demo_plant_tick (plant, 1);
+
+  for (guint i = 0; i < 2 * 3 * 5; i++)
+    {
+      g_autoptr(BdMessage) message = g_async_queue_timeout_pop (queue, 5 * G_USEC_PER_SEC);
+      g_autofree char *text = NULL;
+      g_auto(GStrv) levels = NULL;
+
+      g_assert_nonnull (message);
+      text = payload_text (message);
+      levels = g_strsplit (message->topic, "/", -1);
+      g_assert_cmpuint (g_strv_length (levels), ==, 4);
+      g_assert_cmpstr (levels[0], ==, "busan");
+      g_assert_cmpstr (levels[1], ==, "factory");
+      g_assert_true (g_strv_contains (bd_demo_plant_areas, levels[2]));
+      g_hash_table_add (seen, g_strdup (message->topic));
+
+      if (g_str_equal (levels[3], "state"))
+        {
+          g_autoptr(JsonParser) parser = json_parser_new ();
+          g_autoptr(GError) error = NULL;
+          JsonObject *object;
+
+          g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+          g_assert_no_error (error);
+          object = json_node_get_object (json_parser_get_root (parser));
+          for (guint s = 0; bd_demo_plant_sensors[s] != NULL; s++)
+            assert_plausible (bd_demo_plant_sensors[s],
+                              json_object_get_double_member (object, bd_demo_plant_sensors[s]));
+          g_assert_false (message->retain);
+          json++;
+        }
+      else
+        {
+          char *end = NULL;
+          double value = g_ascii_strtod (text, &end);
+
+          /* A plain number, '.' as the decimal point whatever the locale. */
+          g_assert_true (end != text && *end == '\0');
+          g_assert_null (strchr (text, ','));
+          assert_plausible (levels[3], value);
+          g_assert_true (message->retain);
+          plain++;
+        }
+    }
+  g_assert_cmpuint (plain, ==, 2 * 12);
+  g_assert_cmpuint (json, ==, 2 * 3);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 15);
+
+  /* Readings are retained, so a console connecting later sees them at once. */
+  retained = bd_engine_dup_retained (engine, "busan/#");
+  g_assert_cmpuint (retained->len, ==, 12);
+
+  bd_engine_stop (engine);
+  g_async_queue_unref (queue);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/demo/round", test_demo_round);
+
+  return g_test_run ();
+}
