@@ -33,6 +33,9 @@ typedef struct
 } BdOptions;
 
 void  bd_options_clear        (BdOptions  *options);
+/* A deep copy into @dest (not cleared first). */
+void  bd_options_copy         (BdOptions       *dest,
+                               const BdOptions *src);
 /* The data directory, with the default applied. */
 char *bd_options_dup_data_dir (const BdOptions *options);
 

@@ -35,6 +35,20 @@ bd_options_clear (BdOptions *options)
   g_clear_pointer (&options->export_to, g_free);
 }
 
+void
+bd_options_copy (BdOptions       *dest,
+                 const BdOptions *src)
+{
+  *dest = *src;
+  dest->bind_address = g_strdup (src->bind_address);
+  dest->config_file = g_strdup (src->config_file);
+  dest->data_dir = g_strdup (src->data_dir);
+  dest->export_format = g_strdup (src->export_format);
+  dest->export_topic = g_strdup (src->export_topic);
+  dest->export_from = g_strdup (src->export_from);
+  dest->export_to = g_strdup (src->export_to);
+}
+
 char *
 bd_options_dup_data_dir (const BdOptions *options)
 {

@@ -39,34 +39,6 @@ struct _BdApplication
 G_DEFINE_FINAL_TYPE (BdApplication, bd_application, ADW_TYPE_APPLICATION)
 
 static void
-copy_options (BdOptions       *dest,
-              const BdOptions *src)
-{
-  /* A deep copy: main() frees its BdOptions after g_application_run(), and the
-   * engine will read these when it starts, possibly after that. */
-  *dest = *src;
-  dest->bind_address = g_strdup (src->bind_address);
-  dest->config_file = g_strdup (src->config_file);
-  dest->data_dir = g_strdup (src->data_dir);
-  dest->export_format = g_strdup (src->export_format);
-  dest->export_topic = g_strdup (src->export_topic);
-  dest->export_from = g_strdup (src->export_from);
-  dest->export_to = g_strdup (src->export_to);
-}
-
-static void
-clear_options (BdOptions *options)
-{
-  g_clear_pointer (&options->bind_address, g_free);
-  g_clear_pointer (&options->config_file, g_free);
-  g_clear_pointer (&options->data_dir, g_free);
-  g_clear_pointer (&options->export_format, g_free);
-  g_clear_pointer (&options->export_topic, g_free);
-  g_clear_pointer (&options->export_from, g_free);
-  g_clear_pointer (&options->export_to, g_free);
-}
-
-static void
 bd_application_quit_action (GSimpleAction *action,
                             GVariant      *parameter,
                             gpointer       user_data)
@@ -189,7 +161,7 @@ start_data_free (gpointer data)
 {
   StartData *start = data;
 
-  clear_options (&start->options);
+  bd_options_clear (&start->options);
   g_free (start);
 }
 
@@ -245,7 +217,7 @@ bd_application_start_broker (BdApplication *self)
   StartData *start = g_new0 (StartData, 1);
   g_autoptr(GTask) task = NULL;
 
-  copy_options (&start->options, &self->options);
+  bd_options_copy (&start->options, &self->options);
   /* An explicit --port or a configuration file decides the port; otherwise
    * the preference does, and the next free port is fine. */
   start->may_move = self->options.port < 0 && self->options.config_file == NULL;
@@ -343,7 +315,7 @@ bd_application_finalize (GObject *object)
 {
   BdApplication *self = BD_APPLICATION (object);
 
-  clear_options (&self->options);
+  bd_options_clear (&self->options);
   g_free (self->engine_error);
 
   G_OBJECT_CLASS (bd_application_parent_class)->finalize (object);
@@ -381,7 +353,7 @@ bd_application_new (const BdOptions *options)
                        "application-id", APP_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        NULL);
-  copy_options (&self->options, options);
+  bd_options_copy (&self->options, options);
   return self;
 }
 

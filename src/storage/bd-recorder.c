@@ -1850,13 +1850,13 @@ bd_recorder_tap (BdMessage *message,
     ring_bell (self);
 }
 
-gboolean
-bd_recorder_flush_sync (BdRecorder *self,
-                        GError    **error)
+/* Runs @type on the writer thread and waits for it, with its error. */
+static gboolean
+run_command_sync (BdRecorder  *self,
+                  CommandType  type,
+                  GError     **error)
 {
-  Command command = { CMD_FLUSH, 0, FALSE, NULL };
-
-  g_return_val_if_fail (self != NULL, FALSE);
+  Command command = { type, 0, FALSE, NULL };
 
   if (g_atomic_int_get (&self->disabled))
     return TRUE;
@@ -1875,27 +1875,21 @@ bd_recorder_flush_sync (BdRecorder *self,
 }
 
 gboolean
+bd_recorder_flush_sync (BdRecorder *self,
+                        GError    **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return run_command_sync (self, CMD_FLUSH, error);
+}
+
+gboolean
 bd_recorder_run_retention_sync (BdRecorder *self,
                                 GError    **error)
 {
-  Command command = { CMD_RETENTION, 0, FALSE, NULL };
-
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (g_atomic_int_get (&self->disabled))
-    return TRUE;
-  if (!send_command (self, &command))
-    {
-      g_set_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_CLOSED,
-                   _("History database “%s”: the recorder is not running"), self->path);
-      return FALSE;
-    }
-  if (command.error != NULL)
-    {
-      g_propagate_error (error, command.error);
-      return FALSE;
-    }
-  return TRUE;
+  return run_command_sync (self, CMD_RETENTION, error);
 }
 
 void
