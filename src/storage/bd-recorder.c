@@ -288,6 +288,15 @@ struct _BdRecorder
   gboolean             exited;      /* the writer thread has ended */
   GThread             *thread;
 
+  /* The checkpointer: copies the WAL into the database file (and fsyncs it)
+   * on its own thread and connection, so the writer's commits never wait
+   * for a checkpoint. Started and stopped by the writer thread. */
+  GThread             *ckpt_thread;
+  sqlite3             *ckpt_db;
+  GMutex               ckpt_lock;
+  GCond                ckpt_cond;
+  gboolean             ckpt_stop;
+
   /* the writer thread only */
   sqlite3             *db;
   sqlite3_stmt        *stmts[N_STMTS];
@@ -308,6 +317,9 @@ struct _BdRecorder
   gboolean             size_phase;
   gint64               next_pass;
 };
+
+/* How often the checkpointer runs (see checkpointer_thread ()). */
+#define CHECKPOINT_INTERVAL_US (G_USEC_PER_SEC / 2)
 
 /* Scheduling priority of the writer thread (see writer_thread ()). */
 #define WRITER_NICE 5
@@ -403,6 +415,75 @@ close_db (BdRecorder *self)
   self->pass_active = FALSE;
 }
 
+static gpointer
+checkpointer_thread (gpointer data)
+{
+  BdRecorder *self = data;
+
+  g_mutex_lock (&self->ckpt_lock);
+  while (!self->ckpt_stop)
+    {
+      gint64 deadline = g_get_monotonic_time () + CHECKPOINT_INTERVAL_US;
+      int rc;
+
+      while (!self->ckpt_stop && g_cond_wait_until (&self->ckpt_cond, &self->ckpt_lock, deadline))
+        ;
+      if (self->ckpt_stop)
+        break;
+      g_mutex_unlock (&self->ckpt_lock);
+
+      /* PASSIVE never blocks the writer or readers; what it cannot copy yet
+       * is copied next time. The WAL starts over once everything is in. */
+      rc = sqlite3_wal_checkpoint_v2 (self->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+        g_debug ("History database “%s”: checkpoint: %s", self->path, sqlite3_errmsg (self->ckpt_db));
+
+      g_mutex_lock (&self->ckpt_lock);
+    }
+  g_mutex_unlock (&self->ckpt_lock);
+  return NULL;
+}
+
+/* Hands checkpoints to their own thread. If its connection cannot be opened
+ * the writer keeps checkpointing itself (wal_autocheckpoint), as before. */
+static void
+start_checkpointer (BdRecorder *self)
+{
+  if (self->ckpt_thread == NULL)
+    {
+      sqlite3 *db = NULL;
+
+      if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                           NULL) != SQLITE_OK)
+        {
+          g_debug ("History database “%s”: no checkpointer: %s", self->path,
+                   db ? sqlite3_errmsg (db) : "out of memory");
+          sqlite3_close (db);
+          return;
+        }
+      sqlite3_busy_timeout (db, 100);
+      self->ckpt_db = db;
+      self->ckpt_stop = FALSE;
+      self->ckpt_thread = g_thread_new ("bd-checkpoint", checkpointer_thread, self);
+    }
+  sqlite3_exec (self->db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+}
+
+static void
+stop_checkpointer (BdRecorder *self)
+{
+  if (self->ckpt_thread == NULL)
+    return;
+  g_mutex_lock (&self->ckpt_lock);
+  self->ckpt_stop = TRUE;
+  g_cond_signal (&self->ckpt_cond);
+  g_mutex_unlock (&self->ckpt_lock);
+  g_thread_join (g_steal_pointer (&self->ckpt_thread));
+  /* Closed before the writer's connection, so that one, the last, folds
+   * the WAL back into the file on close. */
+  g_clear_pointer (&self->ckpt_db, sqlite3_close);
+}
+
 static gboolean
 apply_max_pages (BdRecorder *self,
                  GError    **error)
@@ -466,6 +547,7 @@ open_db (BdRecorder *self,
     }
 
   atomic_store (&self->database_bytes, _bd_storage_used_bytes (self->db));
+  start_checkpointer (self);
   return TRUE;
 
 fail:
@@ -1535,6 +1617,7 @@ writer_thread (gpointer data)
   while (!self->stopping)
     writer_iterate (self);
 
+  stop_checkpointer (self);
   close_db (self);
 
   /* A command sent while STOP ran would wait forever: answer it. */
@@ -1617,6 +1700,8 @@ bd_recorder_new (const char            *data_dir,
 
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
+  g_mutex_init (&self->ckpt_lock);
+  g_cond_init (&self->ckpt_cond);
   g_mutex_init (&self->bell_lock);
   g_cond_init (&self->bell);
   g_queue_init (&self->commands);
@@ -1671,6 +1756,8 @@ bd_recorder_unref (BdRecorder *self)
   g_clear_error (&self->error);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
+  g_mutex_clear (&self->ckpt_lock);
+  g_cond_clear (&self->ckpt_cond);
   g_mutex_clear (&self->bell_lock);
   g_cond_clear (&self->bell);
   g_hash_table_unref (self->topics);
