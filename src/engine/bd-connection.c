@@ -398,6 +398,7 @@ _bd_engine_accept (BdEngine   *engine,
           /* Refused before CONNECT, as Mosquitto does at max_connections. */
           g_message ("Refusing connection from %s: max_connections (%u) reached",
                      peer, max_listener > 0 ? max_listener : max_global);
+          engine->counters.connections_refused++;
           close (fd);
           continue;
         }
@@ -652,6 +653,7 @@ conn_process (BdConnection *conn,
           g_autofree char *why = g_strdup_printf ("%s of %" G_GSIZE_FORMAT " bytes exceeds max_packet_size",
                                                   bd_mqtt_packet_type_name (frame.type),
                                                   frame.header_length + (gsize) frame.remaining_length);
+          engine->counters.packets_too_large++;
           conn_protocol_error (conn, BD_MQTT_RC_PACKET_TOO_LARGE, why);
           return;
         }

@@ -394,6 +394,9 @@ engine_publish_sys (BdEngine *engine,
   sys_publish_u64 (engine, "$SYS/broker/bytes/received", c->bytes_received, force);
   sys_publish_u64 (engine, "$SYS/broker/bytes/sent", c->bytes_sent, force);
   sys_publish_u64 (engine, "$SYS/broker/subscriptions/count", c->subscriptions, force);
+  /* Brokerdesk's own: what the configured limits turned away. */
+  sys_publish_u64 (engine, "$SYS/broker/connections/refused", c->connections_refused, force);
+  sys_publish_u64 (engine, "$SYS/broker/packets/too_large", c->packets_too_large, force);
   sys_publish_u64 (engine, "$SYS/broker/retained messages/count", c->retained_messages, force);
   sys_publish_load (engine, "$SYS/broker/load/messages/received/1min", engine->rate_load[0], force);
   sys_publish_load (engine, "$SYS/broker/load/messages/sent/1min", engine->rate_load[1], force);

@@ -107,6 +107,8 @@ typedef struct
   guint   retained_messages;
   guint   inflight_messages;
   guint   queued_messages;
+  guint64 connections_refused;   /* max_connections reached */
+  guint64 packets_too_large;     /* max_packet_size exceeded: connection closed */
 } BdEngineStats;
 
 void        bd_engine_get_stats    (BdEngine       *engine,

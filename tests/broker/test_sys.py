@@ -13,6 +13,7 @@ import time
 import pytest
 
 import mqttwire as w
+from brokertest import IS_MOSQUITTO
 
 SYS_CONFIG = ["sys_interval 1"]
 
@@ -116,3 +117,26 @@ def test_sys_not_matched_by_hash(sys_broker, raw_client):
     p.connect("pub")
     p.send(w.publish("zz/marker", b"marker"))
     assert c.expect(w.PUBLISH).topic == "zz/marker"
+
+
+@pytest.mark.skipif(IS_MOSQUITTO, reason="Brokerdesk's own $SYS figures")
+def test_sys_counts_what_limits_refuse(broker_factory, raw_client):
+    """Limits are counted in $SYS: a connection refused at max_connections and
+    a packet over max_packet_size (whose connection is closed) show in
+    $SYS/broker/connections/refused and $SYS/broker/packets/too_large."""
+    b = broker_factory(SYS_CONFIG + ["max_connections 2", "max_packet_size 200"])
+    watcher = raw_client(b)
+    watcher.connect("watcher")
+    big = raw_client(b)
+    big.connect("big")
+    big.send_expect_close(w.publish("t", b"x" * 500))
+    held = raw_client(b)
+    held.connect("held")
+    refused = raw_client(b)
+    refused.send_expect_close(w.connect("one-too-many"))
+    watcher.subscribe(1, [("$SYS/broker/connections/refused", 0),
+                          ("$SYS/broker/packets/too_large", 0)])
+    seen = _collect(watcher, ["$SYS/broker/connections/refused", "$SYS/broker/packets/too_large"],
+                    predicate=lambda t, p: int(p) >= 1)
+    assert int(seen["$SYS/broker/connections/refused"]) == 1
+    assert int(seen["$SYS/broker/packets/too_large"]) == 1
