@@ -447,6 +447,8 @@ merge_pending (BdTopicNode *self)
       i += run;
     }
 
+  /* Every pending node moved into `children`, reference and all. */
+  g_ptr_array_set_free_func (pending, NULL);
   g_ptr_array_unref (pending);
 
   if (!had_children && self->children->len > 0 && emit)
