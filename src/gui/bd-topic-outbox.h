@@ -34,6 +34,8 @@ typedef void (*BdTopicOutboxFlushFunc) (BdTopicBatchEntry *entries,
 
 typedef struct _BdTopicOutbox BdTopicOutbox;
 
+/* @main_context: where @func runs; NULL means the caller's thread-default
+ * context. The outbox is reference counted so that the engine can hold it. */
 BdTopicOutbox *bd_topic_outbox_new   (GMainContext           *main_context,
                                       BdTopicOutboxFlushFunc  func,
                                       gpointer                user_data);
