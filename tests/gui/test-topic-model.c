@@ -29,7 +29,9 @@ apply (BdTopicNode  *root,
     {
       const char *payload = va_arg (ap, const char *);
       g_autoptr(GBytes) bytes = g_bytes_new (payload, strlen (payload));
-      BdTopicBatchEntry entry = { bd_message_new_full (topic, bytes, 0, FALSE, NULL, NULL, now_us), 1 };
+      BdTopicBatchEntry entry = {
+        bd_message_new_full (topic, bytes, 0, FALSE, NULL, NULL, now_us), 1
+      };
 
       g_array_append_val (entries, entry);
       topic = va_arg (ap, const char *);
@@ -357,6 +359,7 @@ test_preview (void)
   g_autofree guint8 *big = g_malloc (200);
   g_autofree char *long_text = NULL;
   g_autofree char *s = NULL;
+  const char *text;
   BdTopicBatchEntry entry;
 
   s = bd_topic_node_format_preview (binary, sizeof binary);
@@ -371,7 +374,8 @@ test_preview (void)
   g_assert_cmpstr (s, ==, "c3 28");
   g_clear_pointer (&s, g_free);
 
-  s = bd_topic_node_format_preview ((const guint8 *) "21.5 °C\r\nok\t!", strlen ("21.5 °C\r\nok\t!"));
+  text = "21.5 °C\r\nok\t!";
+  s = bd_topic_node_format_preview ((const guint8 *) text, strlen (text));
   g_assert_cmpstr (s, ==, "21.5 °C  ok !");
   g_clear_pointer (&s, g_free);
 
@@ -413,6 +417,7 @@ static void
 test_lookup (void)
 {
   g_autoptr(BdTopicNode) root = bd_topic_node_new_root ();
+  g_autoptr(GListModel) model = NULL;
   BdTopicNode *node;
 
   apply (root, 1, "/lead", "1", "a//b", "2", "ab/c", "3", NULL);
@@ -439,12 +444,10 @@ test_lookup (void)
   g_assert_cmpstr (bd_topic_node_get_path (bd_topic_node_lookup (root, "ab")), ==, "ab");
   g_assert_cmpstr (bd_topic_node_get_path (bd_topic_node_lookup (root, "a")), ==, "a");
 
-  g_assert_true (bd_topic_node_create_child_model (bd_topic_node_lookup (root, "a//b"), NULL) == NULL);
-  {
-    g_autoptr(GListModel) model = bd_topic_node_create_child_model (bd_topic_node_lookup (root, "a"), NULL);
-
-    g_assert_true (model == (GListModel *) bd_topic_node_lookup (root, "a"));
-  }
+  g_assert_null (bd_topic_node_create_child_model (bd_topic_node_lookup (root, "a//b"), NULL));
+  node = bd_topic_node_lookup (root, "a");
+  model = bd_topic_node_create_child_model (node, NULL);
+  g_assert_true (model == (GListModel *) node);
 }
 
 static void
@@ -453,6 +456,7 @@ test_bench_batch (void)
   g_autoptr(BdTopicNode) root = bd_topic_node_new_root ();
   g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (BdTopicBatchEntry));
   g_autoptr(GBytes) bytes = g_bytes_new_static ("23.25", 5);
+  BdTopicNode *node;
   gint64 start;
   gint64 first_us;
   gint64 second_us;
@@ -479,8 +483,8 @@ test_bench_batch (void)
                   first_us / 1000.0, second_us / 1000.0);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (bd_topic_node_lookup (root, "plant"))),
                     ==, 10);
-  g_assert_cmpuint (bd_topic_node_get_message_count (bd_topic_node_lookup (root, "plant/line3/machine7/sensor73")),
-                    ==, 2);
+  node = bd_topic_node_lookup (root, "plant/line3/machine7/sensor73");
+  g_assert_cmpuint (bd_topic_node_get_message_count (node), ==, 2);
 
   for (guint i = 0; i < entries->len; i++)
     bd_message_unref (g_array_index (entries, BdTopicBatchEntry, i).latest);
