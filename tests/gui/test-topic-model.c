@@ -506,6 +506,9 @@ typedef struct
   char         *latest[N_TOPICS];
   gint64        first_flush_us;
   GThread      *main_thread;
+  /* For a tapping thread that waits for a flush. */
+  GMutex        mutex;
+  GCond         cond;
 } FlushState;
 
 static void
@@ -516,8 +519,11 @@ flush_cb (BdTopicBatchEntry *entries,
   FlushState *state = user_data;
 
   g_assert_true (g_thread_self () == state->main_thread);
+  g_mutex_lock (&state->mutex);
   if (state->n_flushes++ == 0)
     state->first_flush_us = g_get_monotonic_time ();
+  g_cond_broadcast (&state->cond);
+  g_mutex_unlock (&state->mutex);
   state->n_entries += n_entries;
 
   for (guint i = 0; i < n_entries; i++)
@@ -546,6 +552,7 @@ typedef struct
   BdMessage    **messages;
   gint64         start_us;
   gint64         end_us;
+  FlushState    *wait_for_flush;  /* non-NULL: pause halfway until a flush ran */
 } TapThread;
 
 static gpointer
@@ -555,7 +562,18 @@ tap_thread (gpointer data)
 
   t->start_us = g_get_monotonic_time ();
   for (guint i = 0; i < N_MESSAGES; i++)
-    bd_topic_outbox_tap (t->messages[i], t->outbox);
+    {
+      if (i == N_MESSAGES / 2 && t->wait_for_flush != NULL)
+        {
+          FlushState *state = t->wait_for_flush;
+
+          g_mutex_lock (&state->mutex);
+          while (state->n_flushes == 0)
+            g_cond_wait (&state->cond, &state->mutex);
+          g_mutex_unlock (&state->mutex);
+        }
+      bd_topic_outbox_tap (t->messages[i], t->outbox);
+    }
   t->end_us = g_get_monotonic_time ();
   return NULL;
 }
@@ -568,7 +586,7 @@ timeout_cb (gpointer user_data)
 }
 
 static void
-test_outbox_coalesce (void)
+run_outbox_coalesce (gboolean across_flushes)
 {
   FlushState state = { 0 };
   TapThread t = { 0 };
@@ -580,6 +598,8 @@ test_outbox_coalesce (void)
   state.loop = g_main_loop_new (NULL, FALSE);
   state.root = root;
   state.main_thread = g_thread_self ();
+  g_mutex_init (&state.mutex);
+  g_cond_init (&state.cond);
   t.outbox = bd_topic_outbox_new (NULL, flush_cb, &state);
 
   /* Made beforehand, so the thread measures taps rather than allocation. */
@@ -593,6 +613,8 @@ test_outbox_coalesce (void)
       t.messages[i] = bd_message_new (topic, bytes, 0, FALSE, NULL);
     }
 
+  if (across_flushes)
+    t.wait_for_flush = &state;
   timeout_id = g_timeout_add_seconds (20, timeout_cb, NULL);
   thread = g_thread_new ("test-taps", tap_thread, &t);
   g_main_loop_run (state.loop);
@@ -604,8 +626,16 @@ test_outbox_coalesce (void)
   max_flushes = 2 + (guint) ((t.end_us - t.start_us) / (BD_TOPIC_OUTBOX_INTERVAL_MS * 1000));
   g_test_message ("%u taps took %.1f ms, %u flushes, %u entries", N_MESSAGES,
                   (t.end_us - t.start_us) / 1000.0, state.n_flushes, state.n_entries);
-  g_assert_cmpuint (state.n_flushes, >=, 1);
-  g_assert_cmpuint (state.n_flushes, <=, max_flushes);
+  if (across_flushes)
+    {
+      /* The pause lasted one interval at least; what matters is the split. */
+      g_assert_cmpuint (state.n_flushes, >=, 2);
+    }
+  else
+    {
+      g_assert_cmpuint (state.n_flushes, >=, 1);
+      g_assert_cmpuint (state.n_flushes, <=, max_flushes);
+    }
   g_assert_cmpuint (state.n_entries, <=, state.n_flushes * N_TOPICS);
   g_assert_cmpuint (state.n_counted, ==, N_MESSAGES);
   /* The flush waits an interval after the first tap. */
@@ -629,6 +659,21 @@ test_outbox_coalesce (void)
     bd_message_unref (t.messages[i]);
   g_free (t.messages);
   g_main_loop_unref (state.loop);
+  g_mutex_clear (&state.mutex);
+  g_cond_clear (&state.cond);
+}
+
+static void
+test_outbox_coalesce (void)
+{
+  run_outbox_coalesce (FALSE);
+}
+
+/* Taps on both sides of a flush: the swap loses and repeats nothing. */
+static void
+test_outbox_across_flushes (void)
+{
+  run_outbox_coalesce (TRUE);
 }
 
 static gboolean
@@ -648,6 +693,8 @@ test_outbox_free_pending (void)
   BdTopicOutbox *engine_ref;
 
   state.main_thread = g_thread_self ();
+  g_mutex_init (&state.mutex);
+  g_cond_init (&state.cond);
   outbox = bd_topic_outbox_new (NULL, flush_cb, &state);
   /* The engine's reference, dropped by the tap's notify after removal. */
   engine_ref = bd_topic_outbox_ref (outbox);
@@ -664,6 +711,8 @@ test_outbox_free_pending (void)
   g_assert_cmpuint (state.n_flushes, ==, 0);
 
   bd_topic_outbox_unref (engine_ref);
+  g_mutex_clear (&state.mutex);
+  g_cond_clear (&state.cond);
 }
 
 static void
@@ -677,6 +726,8 @@ test_outbox_second_flush (void)
   guint timeout_id = g_timeout_add_seconds (20, timeout_cb, NULL);
 
   state.main_thread = g_thread_self ();
+  g_mutex_init (&state.mutex);
+  g_cond_init (&state.cond);
   state.loop = loop;
   outbox = bd_topic_outbox_new (NULL, flush_cb, &state);
 
@@ -695,6 +746,8 @@ test_outbox_second_flush (void)
   g_source_remove (timeout_id);
   g_free (state.latest[1]);
   g_free (state.latest[2]);
+  g_mutex_clear (&state.mutex);
+  g_cond_clear (&state.cond);
 }
 
 int
@@ -713,6 +766,7 @@ main (int   argc,
   g_test_add_func ("/gui/topic-node/lookup", test_lookup);
   g_test_add_func ("/gui/topic-node/bench-10000", test_bench_batch);
   g_test_add_func ("/gui/topic-outbox/coalesce", test_outbox_coalesce);
+  g_test_add_func ("/gui/topic-outbox/across-flushes", test_outbox_across_flushes);
   g_test_add_func ("/gui/topic-outbox/free-pending", test_outbox_free_pending);
   g_test_add_func ("/gui/topic-outbox/second-flush", test_outbox_second_flush);
 
