@@ -616,9 +616,11 @@ bd_topic_node_apply_batch (BdTopicNode       *root,
       update_values (node, root, &entries[i], now_us);
     }
 
-  /* Parents were touched before their new children, so merging in this
-   * order makes every node visible only once its subtree is complete. */
-  for (guint i = 0; i < touched->len; i++)
+  /* Parents were touched before their new children: merge in reverse, so a
+   * node's new children are in place before its parent announces it. GTK
+   * asks for the node's child model at that very moment and caches a NULL
+   * ("not expandable") answer. */
+  for (guint i = touched->len; i-- > 0;)
     merge_pending (g_array_index (touched, Touched, i).node);
 
   for (guint i = 0; i < touched->len; i++)

@@ -8,6 +8,8 @@
 
 #include <adwaita.h>
 
+#include "bd-engine.h"
+
 G_BEGIN_DECLS
 
 #define BD_TYPE_TOPICS_PAGE (bd_topics_page_get_type ())
@@ -19,5 +21,9 @@ GtkWidget *bd_topics_page_new         (void);
 void       bd_topics_page_set_address (BdTopicsPage *self,
                                        const char   *host,
                                        guint         port);
+
+/* Shows the topics the engine routes, from now on. */
+void       bd_topics_page_set_engine  (BdTopicsPage *self,
+                                       BdEngine     *engine);
 
 G_END_DECLS

@@ -77,7 +77,10 @@ bd_window_update_broker_status (BdWindow *self)
   bd_window_set_broker_address (self, host,
                                 bd_application_get_broker_port (BD_APPLICATION (app)));
   if (bd_application_get_engine (BD_APPLICATION (app)) != NULL)
-    bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
+    {
+      bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
+      bd_topics_page_set_engine (self->topics_page, bd_application_get_engine (BD_APPLICATION (app)));
+    }
   else if (bd_application_get_engine_error (BD_APPLICATION (app)) != NULL)
     bd_broker_page_set_state (self->broker_page, BD_BROKER_FAILED,
                               bd_application_get_engine_error (BD_APPLICATION (app)));

@@ -197,6 +197,31 @@ count_cb (gpointer user_data)
   (*(guint *) user_data)++;
 }
 
+/* A new top-level node that arrives with its subtree (the first demo plant
+ * batch: busan/factory/...) must be expandable as soon as the tree sees it:
+ * GTK asks for its child model when the parent announces it, and caches a
+ * NULL answer for good. */
+static void
+test_new_subtree_expandable (void)
+{
+  g_autoptr(BdTopicNode) root = bd_topic_node_new_root ();
+  g_autoptr(GtkTreeListModel) tree = NULL;
+  g_autoptr(GtkTreeListRow) row = NULL;
+  g_autoptr(GtkTreeListRow) child = NULL;
+
+  tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (root)), FALSE, FALSE,
+                                  bd_topic_node_create_child_model, NULL, NULL);
+  apply (root, 1000, "busan/factory/assembly/co2", "600", NULL);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tree)), ==, 1);
+  row = gtk_tree_list_model_get_row (tree, 0);
+  g_assert_true (gtk_tree_list_row_is_expandable (row));
+  gtk_tree_list_row_set_expanded (row, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tree)), ==, 2);
+  child = gtk_tree_list_model_get_row (tree, 1);
+  g_assert_true (gtk_tree_list_row_is_expandable (child));
+}
+
 static void
 test_leaf_gains_child (void)
 {
@@ -760,6 +785,7 @@ main (int   argc,
   g_test_add_func ("/gui/topic-node/runs", test_runs);
   g_test_add_func ("/gui/topic-node/one-signal-for-many", test_one_signal_for_many);
   g_test_add_func ("/gui/topic-node/leaf-gains-child", test_leaf_gains_child);
+  g_test_add_func ("/gui/topic-node/new-subtree-expandable", test_new_subtree_expandable);
   g_test_add_func ("/gui/topic-node/values", test_values);
   g_test_add_func ("/gui/topic-node/rate", test_rate);
   g_test_add_func ("/gui/topic-node/preview", test_preview);

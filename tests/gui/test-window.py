@@ -16,6 +16,7 @@
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -108,7 +109,7 @@ def wait_for(predicate, what, timeout=TIMEOUT, interval=0.05):
 class App:
     """One running brokerdesk and its node in the accessibility tree."""
 
-    def __init__(self, pyatspi, home, extra_env=None):
+    def __init__(self, pyatspi, home, extra_env=None, args=()):
         self.pyatspi = pyatspi
         env = dict(os.environ,
                    XDG_CONFIG_HOME=os.path.join(home, 'config'),
@@ -122,7 +123,7 @@ class App:
                    G_DEBUG='gc-friendly,fatal-criticals')
         env.pop('NO_AT_BRIDGE', None)
         env.update(extra_env or {})
-        self.proc = subprocess.Popen([os.environ['BROKERDESK']], env=env)
+        self.proc = subprocess.Popen([os.environ['BROKERDESK'], *args], env=env)
         self.node = wait_for(self._find, 'brokerdesk in the accessibility tree')
 
     def _find(self):
@@ -206,6 +207,16 @@ def find(node, role, name):
     return next((a for a in walk(node) if a.getRoleName() == role and a.name == name), None)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def label_names(node):
+    return {a.name for a in walk(node) if a.getRoleName() == 'label'}
+
+
 def korean_env():
     """LANGUAGE=ko with a UTF-8 locale: ko_KR.UTF-8 where it is installed
     (locales-all), else C.UTF-8, with which gettext honours LANGUAGE too."""
@@ -235,16 +246,29 @@ def inner_main():
     home = tempfile.mkdtemp(prefix='brokerdesk-gui-test-')
     app = None
     try:
-        # 1. A first start on fresh directories.
-        app = App(pyatspi, home)
+        # 1. A first start on fresh directories (without the demo plant, so
+        #    the empty state is deterministic).
+        port = free_port()
+        app = App(pyatspi, home, args=('--no-demo', '--port', str(port)))
         names = [t.name for t in app.tabs()]
         tap.check(names == PAGES, 'the view switcher has the five pages in order',
                   f'page tabs: {names}')
         tap.check(app.selected_page() == 'Topics', 'a first start shows Topics',
                   f'selected: {app.selected_page()}')
-        titles = {a.name for a in walk(app.main_window()) if a.getRoleName() == 'label'}
+        titles = label_names(app.main_window())
         tap.check('No Messages Yet' in titles, 'the Topics page shows its empty state',
                   f'labels: {sorted(titles)}')
+
+        # 1b. A reading published by a client nobody here wrote reaches the tree.
+        subprocess.run(['mosquitto_pub', '-h', '127.0.0.1', '-p', str(port),
+                        '-t', 'guitest/line1/temperature', '-m', '21.5'], check=True, timeout=TIMEOUT)
+        try:
+            wait_for(lambda: 'guitest' in label_names(app.main_window()) or None,
+                     'the published topic in the tree')
+            tap.check(True, 'a message from mosquitto_pub appears in the topic tree')
+        except TimeoutError as e:
+            tap.check(False, 'a message from mosquitto_pub appears in the topic tree',
+                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
 
         # 2. Keyboard: Alt+3 shows Alarms.
         press(pyatspi, ord('3'), alt=True)
@@ -340,6 +364,16 @@ def inner_main():
         app = App(pyatspi, home)
         tap.check(app.selected_page() == 'Relays', 'the next start shows the last page (Relays)',
                   f'selected: {app.selected_page()}')
+
+        # 8b. The demo plant (on by default) fills the topic tree.
+        press(pyatspi, ord('1'), alt=True)
+        try:
+            wait_for(lambda: 'busan' in label_names(app.main_window()) or None,
+                     'the demo plant in the tree')
+            tap.check(True, 'the demo plant fills the topic tree')
+        except TimeoutError as e:
+            tap.check(False, 'the demo plant fills the topic tree',
+                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
         app.stop()
 
         # 9. In Korean, with the built catalogue.
