@@ -1139,3 +1139,80 @@ bd_engine_dup_retained (BdEngine   *engine,
   g_ptr_array_sort (call.result, compare_topics);
   return call.result;
 }
+
+void
+bd_client_info_free (BdClientInfo *info)
+{
+  g_free (info->client_id);
+  g_free (info->address);
+  g_free (info);
+}
+
+static int
+compare_clients (gconstpointer a,
+                 gconstpointer b)
+{
+  const BdClientInfo *ca = *(BdClientInfo * const *) a;
+  const BdClientInfo *cb = *(BdClientInfo * const *) b;
+
+  return g_strcmp0 (ca->client_id, cb->client_id);
+}
+
+static gboolean
+list_clients_cb (gpointer data)
+{
+  GTask *task = data;
+  BdEngine *engine = g_task_get_task_data (task);
+  GPtrArray *clients = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_client_info_free);
+  GHashTableIter iter;
+  BdSession *session;
+
+  g_hash_table_iter_init (&iter, engine->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    {
+      BdClientInfo *info = g_new0 (BdClientInfo, 1);
+
+      info->client_id = g_strdup (session->client_id);
+      info->connected = session->conn != NULL;
+      info->address = session->conn ? g_strdup (session->conn->peer) : NULL;
+      info->protocol_level = session->version;
+      info->subscriptions = session->subscriptions ? g_hash_table_size (session->subscriptions) : 0;
+      info->queued = session->queue.length;
+      info->inflight = session->outgoing ? g_hash_table_size (session->outgoing) : 0;
+      g_ptr_array_add (clients, info);
+    }
+  g_ptr_array_sort (clients, compare_clients);
+  /* Completes in the caller's context (GTask remembers it). */
+  g_task_return_pointer (task, clients, (GDestroyNotify) g_ptr_array_unref);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bd_engine_list_clients_async (BdEngine            *engine,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, bd_engine_list_clients_async);
+  g_task_set_task_data (task, bd_engine_ref (engine), (GDestroyNotify) bd_engine_unref);
+  if (!engine->running)
+    {
+      g_task_return_new_error (task, BD_ENGINE_ERROR, BD_ENGINE_ERROR_STOPPED,
+                               "The broker is not running");
+      g_object_unref (task);
+      return;
+    }
+  g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, list_clients_cb,
+                              task, g_object_unref);
+}
+
+GPtrArray *
+bd_engine_list_clients_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -114,6 +114,29 @@ typedef struct
 void        bd_engine_get_stats    (BdEngine       *engine,
                                     BdEngineStats  *stats);
 
+/* One MQTT session as the Broker page shows it. */
+typedef struct
+{
+  char    *client_id;
+  char    *address;        /* "127.0.0.1:50000", NULL while away */
+  guint8   protocol_level; /* 3, 4 or 5 (of the last connection) */
+  gboolean connected;
+  guint    subscriptions;
+  guint    queued;
+  guint    inflight;
+} BdClientInfo;
+
+void        bd_client_info_free    (BdClientInfo   *info);
+
+/* A snapshot of the sessions, sorted by client id, taken on the engine
+ * thread; @callback runs in the caller's thread-default main context. */
+void        bd_engine_list_clients_async  (BdEngine            *engine,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+GPtrArray  *bd_engine_list_clients_finish (GAsyncResult        *result,
+                                           GError             **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdEngine, bd_engine_unref)
 
 G_END_DECLS

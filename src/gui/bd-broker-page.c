@@ -3,9 +3,11 @@
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * For now the page is a status page: whether the embedded broker runs, where
- * it listens (with a command to try it), or why it could not start. Listeners,
- * clients and live $SYS figures come with the operator console.
+ * While the broker starts, or if it could not, the page is a status page
+ * saying so. Once it runs: the listener with a command to watch it from a
+ * terminal, traffic figures, and the clients with their sessions, refreshed
+ * once a second from bd_engine_get_stats () (a snapshot, no waiting) and
+ * bd_engine_list_clients_async () (answered by the engine thread).
  */
 
 #include "config.h"
@@ -14,15 +16,40 @@
 
 #include "bd-broker-page.h"
 #include "bd-gui-util.h"
+#include "bd-window.h"
+
+/* The traffic rows, in order: title, and which figure. */
+typedef enum
+{
+  FIGURE_CLIENTS,
+  FIGURE_RECEIVED,
+  FIGURE_SENT,
+  FIGURE_DROPPED,
+  FIGURE_RETAINED,
+  FIGURE_SUBSCRIPTIONS,
+  N_FIGURES,
+} Figure;
 
 struct _BdBrokerPage
 {
   AdwBin          parent_instance;
 
+  GtkStack       *stack;
   AdwStatusPage  *status_page;
+  AdwActionRow   *address_row;
+  AdwActionRow   *command_row;
+  AdwPreferencesGroup *traffic_group;
+  GtkListBox     *clients_list;
+  GtkLabel       *figures[N_FIGURES];
+
   BdBrokerState   state;
   char           *address;
   char           *error;
+
+  BdEngine       *engine;
+  guint           refresh_id;
+  GCancellable   *cancellable;
+  gboolean        listing;      /* a client list request is on its way */
 };
 
 G_DEFINE_FINAL_TYPE (BdBrokerPage, bd_broker_page, ADW_TYPE_BIN)
@@ -30,12 +57,119 @@ G_DEFINE_FINAL_TYPE (BdBrokerPage, bd_broker_page, ADW_TYPE_BIN)
 static void
 bd_broker_page_dispose (GObject *object)
 {
+  BdBrokerPage *self = BD_BROKER_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_pointer (&self->engine, bd_engine_unref);
+
   /* The status page is both a template child and AdwBin's child: detach it
    * from AdwBin first, or AdwBin's dispose would unparent it a second time. */
   adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), BD_TYPE_BROKER_PAGE);
 
   G_OBJECT_CLASS (bd_broker_page_parent_class)->dispose (object);
+}
+
+static char *
+format_count (guint64 value)
+{
+  /* Thousands separators in the user's locale. */
+  return g_strdup_printf ("%'" G_GUINT64_FORMAT, value);
+}
+
+static void
+on_clients_listed_cb (GObject      *source_object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) clients = bd_engine_list_clients_finish (result, &error);
+  BdBrokerPage *self;
+  GtkWidget *child;
+  guint shown = 0;
+
+  /* Cancelled: the page is gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = user_data;
+  self->listing = FALSE;
+  if (clients == NULL)
+    return;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->clients_list))) != NULL)
+    gtk_list_box_remove (self->clients_list, child);
+
+  for (guint i = 0; i < clients->len && shown < 200; i++, shown++)
+    {
+      BdClientInfo *info = g_ptr_array_index (clients, i);
+      GtkWidget *row = adw_action_row_new ();
+      const char *version = info->protocol_level == 5 ? "MQTT 5" :
+                            info->protocol_level == 4 ? "MQTT 3.1.1" : "MQTT 3.1";
+      g_autofree char *subtitle = NULL;
+      g_autofree char *subscriptions = NULL;
+
+      /* Translators: how many subscriptions a client has */
+      subscriptions = g_strdup_printf (ngettext ("%u subscription", "%u subscriptions",
+                                                 info->subscriptions), info->subscriptions);
+      /* Translators: the state of a client's session, e.g. "127.0.0.1:50000 ·
+       * MQTT 3.1.1 · 2 subscriptions · 0 queued · 0 in flight" */
+      subtitle = g_strdup_printf (_("%s · %s · %s · %u queued · %u in flight"),
+                                  info->connected ? info->address : _("away"),
+                                  version, subscriptions, info->queued, info->inflight);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), info->client_id);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_list_box_append (self->clients_list, row);
+    }
+  if (shown == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No clients connected"));
+      gtk_list_box_append (self->clients_list, row);
+    }
+}
+
+static gboolean
+refresh_cb (gpointer user_data)
+{
+  BdBrokerPage *self = user_data;
+  BdEngineStats stats;
+  guint64 values[N_FIGURES];
+
+  bd_engine_get_stats (self->engine, &stats);
+  values[FIGURE_CLIENTS] = stats.clients_connected;
+  values[FIGURE_RECEIVED] = stats.publish_received;
+  values[FIGURE_SENT] = stats.publish_sent;
+  values[FIGURE_DROPPED] = stats.publish_dropped;
+  values[FIGURE_RETAINED] = stats.retained_messages;
+  values[FIGURE_SUBSCRIPTIONS] = stats.subscriptions;
+  for (guint i = 0; i < N_FIGURES; i++)
+    {
+      g_autofree char *text = format_count (values[i]);
+
+      gtk_label_set_label (self->figures[i], text);
+    }
+
+  /* Only visible pages ask the engine for its clients. */
+  if (!self->listing && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->listing = TRUE;
+      bd_engine_list_clients_async (self->engine, self->cancellable, on_clients_listed_cb, self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_copy_clicked_cb (BdBrokerPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)),
+                          adw_action_row_get_subtitle (self->command_row));
+  if (BD_IS_WINDOW (root))
+    bd_window_add_toast (BD_WINDOW (root), adw_toast_new (_("Command copied")));
 }
 
 static void
@@ -58,6 +192,7 @@ bd_broker_page_update (BdBrokerPage *self)
   switch (self->state)
     {
     case BD_BROKER_RUNNING:
+      gtk_stack_set_visible_child_name (self->stack, self->engine ? "live" : "status");
       adw_status_page_set_title (self->status_page, _("Broker Running"));
       description = g_markup_printf_escaped (_("The embedded MQTT broker listens on %s. "
                                                "Its connected clients and message rates "
@@ -92,13 +227,44 @@ bd_broker_page_class_init (BdBrokerPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/brokerdesk/Brokerdesk/bd-broker-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, stack);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, address_row);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, command_row);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, traffic_group);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, clients_list);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_clicked_cb);
 }
 
 static void
 bd_broker_page_init (BdBrokerPage *self)
 {
+  const char *titles[N_FIGURES] = {
+    N_("Connected Clients"),
+    N_("Messages Received"),
+    N_("Messages Sent"),
+    N_("Messages Dropped"),
+    N_("Retained Messages"),
+    N_("Subscriptions"),
+  };
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+
+  for (guint i = 0; i < N_FIGURES; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *label = gtk_label_new ("0");
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(titles[i]));
+      gtk_widget_add_css_class (label, "numeric");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+      /* The row's title names the figure for screen readers. */
+      gtk_accessible_update_relation (GTK_ACCESSIBLE (label),
+                                      GTK_ACCESSIBLE_RELATION_LABELLED_BY, row, NULL, -1);
+      adw_preferences_group_add (self->traffic_group, row);
+      self->figures[i] = GTK_LABEL (label);
+    }
   bd_broker_page_set_address (self, "127.0.0.1", 1883);
 }
 
@@ -118,6 +284,13 @@ bd_broker_page_set_address (BdBrokerPage *self,
 
   g_free (self->address);
   self->address = _bd_format_host_port (host, port);
+  adw_action_row_set_subtitle (self->address_row, self->address);
+  {
+    /* The same command the Topics page offers, for subscribing. */
+    g_autofree char *command = g_strdup_printf ("mosquitto_sub -h %s -p %u -t '#' -v", host, port);
+
+    adw_action_row_set_subtitle (self->command_row, command);
+  }
   bd_broker_page_update (self);
 }
 
@@ -131,5 +304,19 @@ bd_broker_page_set_state (BdBrokerPage  *self,
   self->state = state;
   g_free (self->error);
   self->error = g_strdup (error);
+  bd_broker_page_update (self);
+}
+
+void
+bd_broker_page_set_engine (BdBrokerPage *self,
+                           BdEngine     *engine)
+{
+  g_return_if_fail (BD_IS_BROKER_PAGE (self));
+
+  if (self->engine != NULL)
+    return;
+  self->engine = bd_engine_ref (engine);
+  refresh_cb (self);
+  self->refresh_id = g_timeout_add_seconds (1, refresh_cb, self);
   bd_broker_page_update (self);
 }

@@ -8,6 +8,8 @@
 
 #include <adwaita.h>
 
+#include "bd-engine.h"
+
 G_BEGIN_DECLS
 
 #define BD_TYPE_BROKER_PAGE (bd_broker_page_get_type ())
@@ -30,5 +32,9 @@ typedef enum
 void bd_broker_page_set_state (BdBrokerPage *self,
                                BdBrokerState state,
                                const char   *error);
+
+/* Shows live figures and clients of @engine from now on. */
+void bd_broker_page_set_engine (BdBrokerPage *self,
+                                BdEngine     *engine);
 
 G_END_DECLS

@@ -78,6 +78,7 @@ bd_window_update_broker_status (BdWindow *self)
                                 bd_application_get_broker_port (BD_APPLICATION (app)));
   if (bd_application_get_engine (BD_APPLICATION (app)) != NULL)
     {
+      bd_broker_page_set_engine (self->broker_page, bd_application_get_engine (BD_APPLICATION (app)));
       bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
       bd_topics_page_set_engine (self->topics_page, bd_application_get_engine (BD_APPLICATION (app)));
     }

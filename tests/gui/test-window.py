@@ -270,6 +270,17 @@ def inner_main():
             tap.check(False, 'a message from mosquitto_pub appears in the topic tree',
                       f'{e}; labels: {sorted(label_names(app.main_window()))}')
 
+        # 1c. The Broker page shows the running broker: its address, the
+        #     command to watch it, and live figures.
+        press(pyatspi, ord('5'), alt=True)
+        try:
+            wait_for(lambda: {f'127.0.0.1:{port}', 'Connected Clients'} <= label_names(app.main_window())
+                     or None, 'the live Broker page')
+            tap.check(True, 'the Broker page shows the listener and live figures')
+        except TimeoutError as e:
+            tap.check(False, 'the Broker page shows the listener and live figures',
+                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
+
         # 2. Keyboard: Alt+3 shows Alarms.
         press(pyatspi, ord('3'), alt=True)
         try:
