@@ -18,6 +18,7 @@
 #include "bd-relays-page.h"
 #include "bd-settings.h"
 #include "bd-topics-page.h"
+#include "bd-publish-popover.h"
 #include "bd-window.h"
 
 struct _BdWindow
@@ -31,6 +32,7 @@ struct _BdWindow
   AdwViewStack         *stack;
   BdTopicsPage         *topics_page;
   BdBrokerPage         *broker_page;
+  BdPublishPopover     *publish_popover;
 };
 
 G_DEFINE_FINAL_TYPE (BdWindow, bd_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -81,6 +83,7 @@ bd_window_update_broker_status (BdWindow *self)
       bd_broker_page_set_engine (self->broker_page, bd_application_get_engine (BD_APPLICATION (app)));
       bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
       bd_topics_page_set_engine (self->topics_page, bd_application_get_engine (BD_APPLICATION (app)));
+      bd_publish_popover_set_engine (self->publish_popover, bd_application_get_engine (BD_APPLICATION (app)));
     }
   else if (bd_application_get_engine_error (BD_APPLICATION (app)) != NULL)
     bd_broker_page_set_state (self->broker_page, BD_BROKER_FAILED,
@@ -180,6 +183,7 @@ bd_window_class_init (BdWindowClass *klass)
   window_class->close_request = bd_window_close_request;
 
   g_type_ensure (BD_TYPE_TOPICS_PAGE);
+  g_type_ensure (BD_TYPE_PUBLISH_POPOVER);
   g_type_ensure (BD_TYPE_CHARTS_PAGE);
   g_type_ensure (BD_TYPE_ALARMS_PAGE);
   g_type_ensure (BD_TYPE_RELAYS_PAGE);
@@ -191,6 +195,7 @@ bd_window_class_init (BdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, topics_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, broker_page);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, publish_popover);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s",
                                    bd_window_show_page_action);

@@ -255,9 +255,11 @@ check_version (sqlite3    *db,
   if (*version > BD_HISTORY_SCHEMA_VERSION)
     {
       g_set_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_TOO_NEW,
-                   _("History database “%s” has schema version %" G_GINT64_FORMAT
-                     ", newer than this Brokerdesk understands (%d); it was left untouched"),
-                   path, *version, BD_HISTORY_SCHEMA_VERSION);
+                   /* user_version is a 32-bit integer in SQLite: %d holds it,
+                    * and keeps the message translatable (no format macro). */
+                   _("History database “%s” has schema version %d, newer than this "
+                     "Brokerdesk understands (%d); it was left untouched"),
+                   path, (int) *version, BD_HISTORY_SCHEMA_VERSION);
       return FALSE;
     }
 

@@ -281,6 +281,37 @@ def inner_main():
             tap.check(False, 'the Broker page shows the listener and live figures',
                       f'{e}; labels: {sorted(label_names(app.main_window()))}')
 
+        # 1d. The publish panel: a retained message typed into it (topic, Tab,
+        #     payload, Alt+R for Retain, Ctrl+Enter) reaches mosquitto_sub.
+        try:
+            from gi.repository import Atspi
+            button = wait_for(lambda: next((a for a in walk(app.main_window())
+                                            if a.name == 'Publish a message'
+                                            and a.getRoleName() in ('push button', 'toggle button')
+                                            and a.queryAction().nActions > 0), None),
+                              'the Publish button')
+            click(button)
+            wait_for(lambda: next((a for a in walk(app.node) if a.name == 'Payload'), None),
+                     'the publish panel')
+            Atspi.generate_keyboard_event(0, 'guitest/relay/k3', Atspi.KeySynthType.STRING)
+            press(pyatspi, 0xff09)                      # Tab to the payload
+            Atspi.generate_keyboard_event(0, 'ON', Atspi.KeySynthType.STRING)
+            press(pyatspi, ord('r'), alt=True)          # _Retain
+            press(pyatspi, 0xff0d, ctrl=True)           # Ctrl+Enter sends
+            got = subprocess.run(['mosquitto_sub', '-h', '127.0.0.1', '-p', str(port),
+                                  '-t', 'guitest/relay/k3', '-C', '1', '-W', str(int(TIMEOUT)), '-v'],
+                                 capture_output=True, text=True, timeout=TIMEOUT + 5).stdout.strip()
+            tap.check(got == 'guitest/relay/k3 ON',
+                      'the publish panel delivers a retained message that mosquitto_sub receives',
+                      f'mosquitto_sub printed: {got!r}')
+            press(pyatspi, 0xff1b)                      # Escape closes the panel
+            wait_for(lambda: not any(a.name == 'Payload'
+                                     and a.getState().contains(pyatspi.STATE_SHOWING)
+                                     for a in walk(app.node)) or None,
+                     'the publish panel to close')
+        except (TimeoutError, subprocess.TimeoutExpired) as e:
+            tap.check(False, 'the publish panel delivers a retained message that mosquitto_sub receives', e)
+
         # 2. Keyboard: Alt+3 shows Alarms.
         press(pyatspi, ord('3'), alt=True)
         try:

@@ -1,0 +1,23 @@
+/* bd-publish-popover.h — publish a message as the broker
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "bd-engine.h"
+
+G_BEGIN_DECLS
+
+#define BD_TYPE_PUBLISH_POPOVER (bd_publish_popover_get_type ())
+G_DECLARE_FINAL_TYPE (BdPublishPopover, bd_publish_popover, BD, PUBLISH_POPOVER, GtkPopover)
+
+GtkWidget *bd_publish_popover_new        (void);
+/* Without an engine the Publish button stays insensitive. */
+void       bd_publish_popover_set_engine (BdPublishPopover *self,
+                                          BdEngine         *engine);
+
+G_END_DECLS
