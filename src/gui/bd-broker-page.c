@@ -87,7 +87,6 @@ on_clients_listed_cb (GObject      *source_object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) clients = bd_engine_list_clients_finish (result, &error);
   BdBrokerPage *self;
-  GtkWidget *child;
   guint shown = 0;
 
   /* Cancelled: the page is gone. */
@@ -98,8 +97,7 @@ on_clients_listed_cb (GObject      *source_object,
   if (clients == NULL)
     return;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->clients_list))) != NULL)
-    gtk_list_box_remove (self->clients_list, child);
+  _bd_list_box_remove_all (self->clients_list);
 
   for (guint i = 0; i < clients->len && shown < 200; i++, shown++)
     {
@@ -258,10 +256,10 @@ bd_broker_page_init (BdBrokerPage *self)
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(titles[i]));
       gtk_widget_add_css_class (label, "numeric");
+      /* The row reads as "title, value" to a screen reader. No LABELLED_BY
+       * relation: GTK 4.8 serializes its target's object path, which is
+       * NULL (a critical) while the page is unmapped. */
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
-      /* The row's title names the figure for screen readers. */
-      gtk_accessible_update_relation (GTK_ACCESSIBLE (label),
-                                      GTK_ACCESSIBLE_RELATION_LABELLED_BY, row, NULL, -1);
       adw_preferences_group_add (self->traffic_group, row);
       self->figures[i] = GTK_LABEL (label);
     }

@@ -31,3 +31,12 @@ _bd_host_is_default (const char *host)
          g_strcmp0 (host, "localhost") == 0 ||
          g_strcmp0 (host, "::1") == 0;
 }
+
+void
+_bd_list_box_remove_all (GtkListBox *list_box)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list_box))) != NULL)
+    gtk_list_box_remove (list_box, child);
+}

@@ -6,7 +6,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
@@ -15,5 +15,8 @@ char     *_bd_format_host_port (const char *host,
                                 guint       port);
 /* TRUE for the loopback names a local client reaches by default. */
 gboolean  _bd_host_is_default  (const char *host);
+
+/* GTK 4.8 has no gtk_list_box_remove_all () (4.12). */
+void  _bd_list_box_remove_all (GtkListBox *list_box);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 
 #include <adwaita.h>
 
+#include "bd-gui-util.h"
 #include "bd-publish-popover.h"
 #include "bd-topic.h"
 #include "bd-window.h"
@@ -68,10 +69,7 @@ on_form_changed_cb (BdPublishPopover *self)
 static void
 update_recent (BdPublishPopover *self)
 {
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->recent_list))) != NULL)
-    gtk_list_box_remove (self->recent_list, child);
+  _bd_list_box_remove_all (self->recent_list);
   for (guint i = 0; i < self->recent->len; i++)
     {
       BdMessage *message = g_ptr_array_index (self->recent, i);
