@@ -34,7 +34,13 @@ struct _BdTopicsPage
   guint           tap_id;
   BdTopicOutbox  *outbox;
   BdTopicNode    *root;
+  GtkTreeListModel *tree;     /* borrowed: owned by the list view's model */
+  gboolean        shown_once; /* the first levels were opened for a newcomer */
 };
+
+/* Levels opened when the tree first appears: "busan › factory › assembly"
+ * shows the readings of a plant at once; later, the user decides. */
+#define INITIAL_EXPAND_DEPTH 3
 
 G_DEFINE_FINAL_TYPE (BdTopicsPage, bd_topics_page, ADW_TYPE_BIN)
 
@@ -46,8 +52,20 @@ on_batch_cb (BdTopicBatchEntry *entries,
   BdTopicsPage *self = user_data;
 
   bd_topic_node_apply_batch (self->root, entries, n_entries, g_get_monotonic_time ());
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->root)) > 0)
-    gtk_stack_set_visible_child_name (self->stack, "tree");
+  if (self->shown_once || g_list_model_get_n_items (G_LIST_MODEL (self->root)) == 0)
+    return;
+
+  /* Expanding a row inserts its children right after it, so one pass down
+   * the list reaches every row of the first levels. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->tree)); i++)
+    {
+      g_autoptr(GtkTreeListRow) row = gtk_tree_list_model_get_row (self->tree, i);
+
+      if (gtk_tree_list_row_get_depth (row) < INITIAL_EXPAND_DEPTH)
+        gtk_tree_list_row_set_expanded (row, TRUE);
+    }
+  self->shown_once = TRUE;
+  gtk_stack_set_visible_child_name (self->stack, "tree");
 }
 
 static void
@@ -193,6 +211,7 @@ bd_topics_page_init (BdTopicsPage *self)
   self->root = bd_topic_node_new_root ();
   tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->root)), FALSE, FALSE,
                                   bd_topic_node_create_child_model, NULL, NULL);
+  self->tree = tree;
   selection = gtk_single_selection_new (G_LIST_MODEL (tree));
   gtk_single_selection_set_autoselect (selection, FALSE);
   factory = gtk_signal_list_item_factory_new ();
