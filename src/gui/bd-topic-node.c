@@ -49,6 +49,7 @@ struct _BdTopicNode
   GPtrArray   *children;        /* BdTopicNode, owned, sorted by name */
 
   char        *last_value;
+  BdMessage   *latest;          /* the newest message seen, for the inspector */
   guint64      message_count;
   gint64       last_time;
   double       rate;
@@ -336,9 +337,17 @@ update_values (BdTopicNode       *self,
         g_object_notify_by_pspec (object, properties[PROP_LAST_TIME]);
     }
 
-  if (self->retained != !!message->retain)
+  if (self->latest != message)
     {
-      self->retained = !!message->retain;
+      g_clear_pointer (&self->latest, bd_message_unref);
+      self->latest = bd_message_ref (entry->latest);
+    }
+
+  /* A retained message with an empty payload deletes the topic's retained
+   * message [MQTT-3.3.1-10]: the topic has none afterwards. */
+  if (self->retained != (message->retain && len > 0))
+    {
+      self->retained = message->retain && len > 0;
       if (notify)
         g_object_notify_by_pspec (object, properties[PROP_RETAINED]);
     }
@@ -500,6 +509,7 @@ bd_topic_node_finalize (GObject *object)
   g_free (self->name);
   g_free (self->path);
   g_free (self->last_value);
+  g_clear_pointer (&self->latest, bd_message_unref);
 
   G_OBJECT_CLASS (bd_topic_node_parent_class)->finalize (object);
 }
@@ -732,6 +742,13 @@ bd_topic_node_get_last_time (BdTopicNode *self)
 {
   g_return_val_if_fail (BD_IS_TOPIC_NODE (self), 0);
   return self->last_time;
+}
+
+BdMessage *
+bd_topic_node_get_latest (BdTopicNode *self)
+{
+  g_return_val_if_fail (BD_IS_TOPIC_NODE (self), NULL);
+  return self->latest;
 }
 
 gboolean

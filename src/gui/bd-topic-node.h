@@ -52,7 +52,12 @@ const char  *bd_topic_node_get_last_value       (BdTopicNode       *self);
 guint64      bd_topic_node_get_message_count    (BdTopicNode       *self);
 double       bd_topic_node_get_rate             (BdTopicNode       *self);
 gint64       bd_topic_node_get_last_time        (BdTopicNode       *self);
+/* Whether the topic has a retained message on the broker, as far as the
+ * messages seen tell (the last one had RETAIN set and a payload). */
 gboolean     bd_topic_node_get_retained         (BdTopicNode       *self);
+/* The newest message of this topic, or NULL (a level without messages);
+ * borrowed. */
+BdMessage   *bd_topic_node_get_latest           (BdTopicNode       *self);
 
 /* The one-line preview used for last-value: UTF-8 text with control
  * characters shown as spaces, or hex bytes when the payload is binary;

@@ -334,6 +334,19 @@ test_values (void)
   g_assert_cmpstr (log.names->str, ==, "last-value message-count last-time retained ");
   g_assert_cmpstr (bd_topic_node_get_last_value (node), ==, "22.0");
   g_assert_false (bd_topic_node_get_retained (node));
+  g_assert_cmpint (bd_topic_node_get_latest (node)->time_us, ==, 6000);
+
+  /* Retained again, then deleted: an empty retained message removes the
+   * topic's retained message [MQTT-3.3.1-10], so the marker goes away. */
+  entry = (BdTopicBatchEntry) { message_new ("plant/temp", "22.5", 4, TRUE, 6500), 1 };
+  bd_topic_node_apply_batch (root, &entry, 1, 6500);
+  bd_message_unref (entry.latest);
+  g_assert_true (bd_topic_node_get_retained (node));
+  entry = (BdTopicBatchEntry) { message_new ("plant/temp", "", 0, TRUE, 6600), 1 };
+  bd_topic_node_apply_batch (root, &entry, 1, 6600);
+  bd_message_unref (entry.latest);
+  g_assert_false (bd_topic_node_get_retained (node));
+  g_assert_cmpuint (g_bytes_get_size (bd_topic_node_get_latest (node)->payload), ==, 0);
 
   /* A message elsewhere, even a child, leaves this node quiet. */
   g_string_truncate (log.names, 0);
@@ -341,7 +354,7 @@ test_values (void)
   bd_topic_node_apply_batch (root, &entry, 1, 7000);
   bd_message_unref (entry.latest);
   g_assert_cmpstr (log.names->str, ==, "has-children ");
-  g_assert_cmpuint (bd_topic_node_get_message_count (node), ==, 6);
+  g_assert_cmpuint (bd_topic_node_get_message_count (node), ==, 8);
 
   g_string_free (log.names, TRUE);
 }
