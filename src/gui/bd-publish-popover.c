@@ -28,6 +28,7 @@ struct _BdPublishPopover
   GtkPopover      parent_instance;
 
   GtkEntry       *topic_entry;
+  gboolean        topic_preset;
   GtkTextView    *payload_view;
   GtkDropDown    *qos_dropdown;
   GtkCheckButton *retain_check;
@@ -193,8 +194,13 @@ bd_publish_popover_class_init (BdPublishPopoverClass *klass)
 static void
 on_show_cb (BdPublishPopover *self)
 {
-  /* Opening the panel is asking to type a topic. */
-  gtk_widget_grab_focus (GTK_WIDGET (self->topic_entry));
+  /* Opening the panel is asking to type a topic, unless the topic was
+   * chosen already ("Publish Here…" in the topic tree). */
+  if (self->topic_preset)
+    gtk_widget_grab_focus (GTK_WIDGET (self->payload_view));
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->topic_entry));
+  self->topic_preset = FALSE;
 }
 
 static void
@@ -232,4 +238,15 @@ bd_publish_popover_set_engine (BdPublishPopover *self,
     return;
   self->engine = bd_engine_ref (engine);
   on_form_changed_cb (self);
+}
+
+void
+bd_publish_popover_set_topic (BdPublishPopover *self,
+                              const char       *topic)
+{
+  g_return_if_fail (BD_IS_PUBLISH_POPOVER (self));
+  g_return_if_fail (topic != NULL);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->topic_entry), topic);
+  self->topic_preset = TRUE;
 }

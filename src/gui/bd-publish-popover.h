@@ -20,4 +20,9 @@ GtkWidget *bd_publish_popover_new        (void);
 void       bd_publish_popover_set_engine (BdPublishPopover *self,
                                           BdEngine         *engine);
 
+/* Fills in the topic; the next time the panel opens, the payload has the
+ * focus. */
+void       bd_publish_popover_set_topic  (BdPublishPopover *self,
+                                          const char       *topic);
+
 G_END_DECLS

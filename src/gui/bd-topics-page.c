@@ -1,48 +1,268 @@
-/* bd-topics-page.c — the Topics page: the live topic tree
+/* bd-topics-page.c — the Topics page: the live topic tree, its filter and menu
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * For now the page is its empty state (ui/bd-topics-page.ui). It tells where
- * the broker listens and offers a command line to publish a first message,
- * because a console with no devices yet is the first thing a newcomer sees.
+ * Two views over the same nodes: the tree (GtkTreeListModel over BdTopicNode)
+ * and, while the filter entry has text, a flat list of the matching topics
+ * (a GtkFilterListModel over every topic that received a message), because a
+ * filter such as "busan/+/+/temperature" picks leaves from many branches and a
+ * tree with all of them opened would bury them.
+ *
+ * Rows follow their node only while bound, so only visible rows pay for
+ * updates; their "age" labels and change highlights are refreshed by one
+ * page-wide timer rather than one per row (STYLE §8).
  */
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "bd-gui-util.h"
+#include "bd-topic.h"
 #include "bd-topic-node.h"
 #include "bd-topic-outbox.h"
 #include "bd-topics-page.h"
 
 #define BD_DEFAULT_MQTT_PORT 1883
 
-struct _BdTopicsPage
-{
-  AdwBin          parent_instance;
-
-  GtkStack       *stack;
-  AdwStatusPage  *status_page;
-  GtkLabel       *command_label;
-  GtkListView    *list_view;
-
-  /* The live tree: the engine's tap feeds the outbox on the engine thread;
-   * the outbox hands the main thread one batch per ~33 ms (STYLE §8). */
-  BdEngine       *engine;
-  guint           tap_id;
-  BdTopicOutbox  *outbox;
-  BdTopicNode    *root;
-  GtkTreeListModel *tree;     /* borrowed: owned by the list view's model */
-  gboolean        shown_once; /* the first levels were opened for a newcomer */
-};
-
 /* Levels opened when the tree first appears: "busan › factory › assembly"
  * shows the readings of a plant at once; later, the user decides. */
 #define INITIAL_EXPAND_DEPTH 3
 
+/* How long a changed value stays highlighted: long enough to catch the eye,
+ * short enough that a topic updating every second blinks, not glows. */
+#define HIGHLIGHT_US (700 * G_TIME_SPAN_MILLISECOND)
+
+/* How long "Undo" is offered after retained messages were deleted. */
+#define UNDO_TIMEOUT_S 8
+
+struct _BdTopicsPage
+{
+  AdwBin              parent_instance;
+
+  GtkStack           *stack;
+  AdwStatusPage      *status_page;
+  GtkLabel           *command_label;
+  GtkSearchEntry     *filter_entry;
+  GtkStack           *view_stack;
+  AdwStatusPage      *no_match_page;
+  GtkListView        *list_view;
+  GtkListView        *flat_view;
+  GtkWidget          *menu;
+
+  /* The live tree: the engine's tap feeds the outbox on the engine thread;
+   * the outbox hands the main thread one batch per ~33 ms (STYLE §8). */
+  BdEngine           *engine;
+  guint               tap_id;
+  BdTopicOutbox      *outbox;
+  BdTopicNode        *root;
+  GtkTreeListModel   *tree;            /* owned by tree_selection */
+  GtkSingleSelection *tree_selection;
+  gboolean            shown_once;      /* the first levels were opened for a newcomer */
+
+  /* The flat, filtered view. */
+  GListStore         *all_topics;      /* BdTopicNode with messages, in arrival order */
+  GtkCustomFilter    *filter;
+  GtkSingleSelection *flat_selection;
+  char               *filter_text;     /* NULL: no filter */
+  gboolean            filter_is_mqtt;  /* filter_text is a topic filter with wildcards */
+
+  /* Rows on screen (Row *), for the one-second age refresh and highlights. */
+  GHashTable         *bound_rows;
+  guint               tick_id;
+  guint               highlight_id;
+
+  BdTopicNode        *menu_node;       /* what the context menu acts on */
+  GCancellable       *cancellable;
+};
+
 G_DEFINE_FINAL_TYPE (BdTopicsPage, bd_topics_page, ADW_TYPE_BIN)
+
+/* The widgets of one row and what it is bound to. */
+typedef struct
+{
+  BdTopicsPage *page;
+  GtkWidget    *top;                   /* the list item's child */
+  GtkWidget    *expander;              /* NULL in the flat view */
+  GtkWidget    *name;
+  GtkWidget    *retained;
+  GtkWidget    *value;
+  GtkWidget    *rate;
+  GtkWidget    *age;
+  GtkWidget    *count;
+  BdTopicNode  *node;                  /* while bound */
+  GPtrArray    *bindings;
+  gulong        value_handler;
+  gint64        highlight_until;       /* monotonic; 0: not highlighted */
+} Row;
+
+static void tick_rows (BdTopicsPage *self);
+
+/* --- formatting --------------------------------------------------------- */
+
+static char *
+format_count (guint64 count)
+{
+  char number[32];
+
+  /* A level that only groups others ("busan") has no messages of its own;
+   * "0 messages" there would read like a fault. */
+  if (count == 0)
+    return g_strdup ("");
+  g_snprintf (number, sizeof number, "%" G_GUINT64_FORMAT, count);
+  /* Translators: how many messages a topic received; %s is the number */
+  return g_strdup_printf (ngettext ("%s message", "%s messages",
+                                    count > G_MAXULONG ? G_MAXULONG : (gulong) count),
+                          number);
+}
+
+static char *
+format_rate (double rate)
+{
+  /* Below one message in the rate window the figure is noise. */
+  if (rate < 0.05)
+    return g_strdup ("");
+  /* Translators: messages per second, e.g. "2.0/s" */
+  return g_strdup_printf (rate < 100 ? _("%.1f/s") : _("%.0f/s"), rate);
+}
+
+static char *
+format_age (gint64 last_time_us,
+            gint64 now_us)
+{
+  gint64 s;
+
+  if (last_time_us == 0)
+    return g_strdup ("");
+  s = MAX (0, (now_us - last_time_us) / G_USEC_PER_SEC);
+  if (s < 1)
+    return g_strdup (_("now"));
+  if (s < 60)
+    /* Translators: age of the last message, in seconds */
+    return g_strdup_printf (_("%u s ago"), (guint) s);
+  if (s < 3600)
+    /* Translators: age of the last message, in minutes */
+    return g_strdup_printf (_("%u min ago"), (guint) (s / 60));
+  if (s < 86400)
+    /* Translators: age of the last message, in hours */
+    return g_strdup_printf (_("%u h ago"), (guint) (s / 3600));
+  /* Translators: age of the last message, in days */
+  return g_strdup_printf (_("%u d ago"), (guint) (s / 86400));
+}
+
+static gboolean
+transform_count (GBinding     *binding,
+                 const GValue *from,
+                 GValue       *to,
+                 gpointer      user_data)
+{
+  g_value_take_string (to, format_count (g_value_get_uint64 (from)));
+  return TRUE;
+}
+
+static gboolean
+transform_rate (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
+{
+  g_value_take_string (to, format_rate (g_value_get_double (from)));
+  return TRUE;
+}
+
+/* --- the filter ---------------------------------------------------------- */
+
+static gboolean
+filter_match_cb (gpointer item,
+                 gpointer user_data)
+{
+  BdTopicsPage *self = user_data;
+  const char *path = bd_topic_node_get_path (item);
+
+  if (self->filter_text == NULL)
+    return TRUE;
+  if (self->filter_is_mqtt)
+    return bd_topic_matches (self->filter_text, path);
+  /* Topics are nearly always ASCII; case folding beyond it would cost a
+   * UTF-8 walk per topic per keystroke for little gain. */
+  return strcasestr (path, self->filter_text) != NULL;
+}
+
+static void
+update_view (BdTopicsPage *self)
+{
+  const char *visible = "tree";
+
+  if (self->filter_text != NULL)
+    {
+      GListModel *flat = gtk_single_selection_get_model (self->flat_selection);
+
+      visible = g_list_model_get_n_items (flat) > 0 ? "flat" : "no-match";
+    }
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), visible) != 0)
+    gtk_stack_set_visible_child_name (self->view_stack, visible);
+}
+
+static void
+on_filter_changed_cb (GtkSearchEntry *entry,
+                      BdTopicsPage   *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+  GtkWidget *widget = GTK_WIDGET (entry);
+
+  g_clear_pointer (&self->filter_text, g_free);
+  self->filter_is_mqtt = FALSE;
+  gtk_widget_remove_css_class (widget, "error");
+  gtk_widget_set_tooltip_text (widget, NULL);
+
+  if (*text != '\0')
+    {
+      self->filter_text = g_strdup (text);
+      if (bd_topic_filter_has_wildcards (text))
+        {
+          if (bd_topic_filter_is_valid (text))
+            self->filter_is_mqtt = TRUE;
+          else
+            {
+              /* "a/#/b" matches nothing as a filter; say why instead of
+               * silently searching for the characters. */
+              gtk_widget_add_css_class (widget, "error");
+              gtk_widget_set_tooltip_text (widget,
+                                           _("Not a valid topic filter: “+” must fill a whole "
+                                             "level and “#” must be the last level"));
+            }
+        }
+      adw_status_page_set_description (self->no_match_page,
+                                       self->filter_is_mqtt
+                                       ? _("No topic matches this topic filter yet.")
+                                       : _("No topic contains this text yet."));
+    }
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_view (self);
+}
+
+static void
+on_flat_items_changed_cb (GListModel   *model,
+                          guint         position,
+                          guint         removed,
+                          guint         added,
+                          BdTopicsPage *self)
+{
+  update_view (self);
+}
+
+static void
+on_stop_search_cb (GtkSearchEntry *entry,
+                   BdTopicsPage   *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+/* --- batches ------------------------------------------------------------- */
 
 static void
 on_batch_cb (BdTopicBatchEntry *entries,
@@ -50,8 +270,23 @@ on_batch_cb (BdTopicBatchEntry *entries,
              gpointer           user_data)
 {
   BdTopicsPage *self = user_data;
+  g_autoptr(GPtrArray) new_topics = g_ptr_array_new ();
 
   bd_topic_node_apply_batch (self->root, entries, n_entries, g_get_monotonic_time ());
+
+  /* A topic whose count equals this batch's count received its first
+   * messages now: it joins the flat list, in one splice for the batch. */
+  for (guint i = 0; i < n_entries; i++)
+    {
+      BdTopicNode *node = bd_topic_node_lookup (self->root, bd_message_get_topic (entries[i].latest));
+
+      if (node != NULL && bd_topic_node_get_message_count (node) == entries[i].count)
+        g_ptr_array_add (new_topics, node);
+    }
+  if (new_topics->len > 0)
+    g_list_store_splice (self->all_topics, g_list_model_get_n_items (G_LIST_MODEL (self->all_topics)),
+                         0, new_topics->pdata, new_topics->len);
+
   if (self->shown_once || g_list_model_get_n_items (G_LIST_MODEL (self->root)) == 0)
     return;
 
@@ -68,110 +303,716 @@ on_batch_cb (BdTopicBatchEntry *entries,
   gtk_stack_set_visible_child_name (self->stack, "tree");
 }
 
-static void
-setup_row_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              gpointer                  user_data)
-{
-  GtkWidget *expander = gtk_tree_expander_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *name = gtk_label_new (NULL);
-  GtkWidget *value = gtk_label_new (NULL);
-  GtkWidget *count = gtk_label_new (NULL);
+/* --- rows ---------------------------------------------------------------- */
 
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_widget_set_hexpand (name, TRUE);
-  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_xalign (GTK_LABEL (value), 1);
-  gtk_label_set_ellipsize (GTK_LABEL (value), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (value), 32);
-  gtk_widget_add_css_class (value, "topic-value");
-  gtk_label_set_xalign (GTK_LABEL (count), 1);
-  gtk_label_set_width_chars (GTK_LABEL (count), 14);
-  gtk_widget_add_css_class (count, "topic-count");
-  gtk_box_append (GTK_BOX (box), name);
-  gtk_box_append (GTK_BOX (box), value);
-  gtk_box_append (GTK_BOX (box), count);
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
-  gtk_list_item_set_child (item, expander);
+static void
+row_free (Row *row)
+{
+  g_clear_pointer (&row->bindings, g_ptr_array_unref);
+  g_free (row);
 }
 
 static gboolean
-transform_count (GBinding     *binding,
-                 const GValue *from,
-                 GValue       *to,
-                 gpointer      user_data)
+highlight_tick_cb (gpointer user_data)
 {
-  guint64 count = g_value_get_uint64 (from);
-  char number[32];
+  BdTopicsPage *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean any = FALSE;
+  GHashTableIter iter;
+  Row *row;
 
-  /* A level that only groups others ("busan") has no messages of its own;
-   * "0 messages" there would read like a fault. */
-  if (count == 0)
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))
     {
-      g_value_set_string (to, "");
-      return TRUE;
+      if (row->highlight_until == 0)
+        continue;
+      if (now >= row->highlight_until)
+        {
+          row->highlight_until = 0;
+          gtk_widget_remove_css_class (row->value, "changed");
+        }
+      else
+        any = TRUE;
     }
-  g_snprintf (number, sizeof number, "%" G_GUINT64_FORMAT, count);
-  /* Translators: how many messages a topic received; %s is the number */
-  g_value_take_string (to, g_strdup_printf (ngettext ("%s message", "%s messages",
-                                                      count > G_MAXULONG ? G_MAXULONG : (gulong) count),
-                                            number));
-  return TRUE;
+  if (any)
+    return G_SOURCE_CONTINUE;
+  self->highlight_id = 0;
+  return G_SOURCE_REMOVE;
 }
 
-/* Rows follow their node's properties only while bound, so only visible rows
- * pay for updates (STYLE §5). */
 static void
-bind_row_cb (GtkSignalListItemFactory *factory,
-             GtkListItem              *item,
-             gpointer                  user_data)
+on_value_changed_cb (BdTopicNode *node,
+                     GParamSpec  *pspec,
+                     Row         *row)
 {
-  GtkTreeListRow *row = gtk_list_item_get_item (item);
-  GtkWidget *expander = gtk_list_item_get_child (item);
-  GtkWidget *name = gtk_widget_get_first_child (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander)));
-  GtkWidget *value = gtk_widget_get_next_sibling (name);
-  GtkWidget *count = gtk_widget_get_next_sibling (value);
-  g_autoptr(BdTopicNode) node = gtk_tree_list_row_get_item (row);
-  GPtrArray *bindings = g_ptr_array_new ();
+  BdTopicsPage *self = row->page;
 
-  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
-  gtk_label_set_label (GTK_LABEL (name), bd_topic_node_get_name (node));
-  g_ptr_array_add (bindings, g_object_bind_property (node, "last-value", value, "label",
-                                                     G_BINDING_SYNC_CREATE));
-  g_ptr_array_add (bindings, g_object_bind_property_full (node, "message-count", count, "label",
-                                                          G_BINDING_SYNC_CREATE,
-                                                          transform_count, NULL, NULL, NULL));
-  g_ptr_array_add (bindings, g_object_bind_property (node, "path", expander, "tooltip-text",
-                                                     G_BINDING_SYNC_CREATE));
-  g_object_set_data_full (G_OBJECT (item), "bd-bindings", bindings,
-                          (GDestroyNotify) g_ptr_array_unref);
+  row->highlight_until = g_get_monotonic_time () + HIGHLIGHT_US;
+  gtk_widget_add_css_class (row->value, "changed");
+  gtk_label_set_label (GTK_LABEL (row->age), _("now"));
+  if (self->highlight_id == 0)
+    self->highlight_id = g_timeout_add (100, highlight_tick_cb, self);
+}
+
+static void show_menu (BdTopicsPage *self, BdTopicNode *node, GtkWidget *widget, double x, double y);
+
+static void
+on_row_pressed_cb (GtkGestureClick *gesture,
+                   int              n_press,
+                   double           x,
+                   double           y,
+                   GtkListItem     *item)
+{
+  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
+  GtkWidget *list = gtk_widget_get_ancestor (row->top, GTK_TYPE_LIST_VIEW);
+  GtkSelectionModel *model;
+
+  if (row->node == NULL || list == NULL)
+    return;
+  /* The menu acts on the row under the pointer; selecting it too keeps what
+   * the user sees highlighted in step with what the menu will change. */
+  model = gtk_list_view_get_model (GTK_LIST_VIEW (list));
+  gtk_selection_model_select_item (model, gtk_list_item_get_position (item), TRUE);
+  show_menu (row->page, row->node, row->top, x, y);
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+static GtkWidget *
+row_label_new (const char *css_class,
+               float       xalign)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), xalign);
+  gtk_widget_add_css_class (label, css_class);
+  return label;
+}
+
+static void
+setup_row (GtkListItem  *item,
+           BdTopicsPage *self,
+           gboolean      tree)
+{
+  Row *row = g_new0 (Row, 1);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkGesture *click = gtk_gesture_click_new ();
+  GtkWidget *slot;
+
+  row->page = self;
+  row->name = row_label_new ("topic-name", 0);
+  gtk_widget_set_hexpand (row->name, TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (row->name), PANGO_ELLIPSIZE_MIDDLE);
+  row->retained = gtk_image_new_from_icon_name ("view-pin-symbolic");
+  gtk_widget_set_tooltip_text (row->retained, _("Retained on the broker"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row->retained),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Retained"), -1);
+  gtk_widget_add_css_class (row->retained, "topic-retained");
+  row->value = row_label_new ("topic-value", 1);
+  gtk_label_set_ellipsize (GTK_LABEL (row->value), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (row->value), 32);
+  row->rate = row_label_new ("topic-rate", 1);
+  gtk_label_set_width_chars (GTK_LABEL (row->rate), 7);
+  row->age = row_label_new ("topic-age", 1);
+  gtk_label_set_width_chars (GTK_LABEL (row->age), 10);
+  row->count = row_label_new ("topic-count", 1);
+  gtk_label_set_width_chars (GTK_LABEL (row->count), 14);
+
+  /* The marker keeps its slot when hidden, so the columns stay aligned. */
+  slot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_set_size_request (slot, 16, -1);
+  gtk_box_append (GTK_BOX (slot), row->retained);
+
+  gtk_box_append (GTK_BOX (box), row->name);
+  gtk_box_append (GTK_BOX (box), row->value);
+  gtk_box_append (GTK_BOX (box), slot);
+  gtk_box_append (GTK_BOX (box), row->rate);
+  gtk_box_append (GTK_BOX (box), row->age);
+  gtk_box_append (GTK_BOX (box), row->count);
+
+  if (tree)
+    {
+      row->expander = gtk_tree_expander_new ();
+      gtk_tree_expander_set_child (GTK_TREE_EXPANDER (row->expander), box);
+      row->top = row->expander;
+    }
+  else
+    row->top = box;
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_row_pressed_cb), item);
+  gtk_widget_add_controller (row->top, GTK_EVENT_CONTROLLER (click));
+
+  gtk_list_item_set_child (item, row->top);
+  /* Found again from the focused widget by the Menu key. */
+  g_object_set_data (G_OBJECT (row->top), "bd-row", row);
+  g_object_set_data_full (G_OBJECT (item), "bd-row", row, (GDestroyNotify) row_free);
+}
+
+static void
+bind_row (GtkListItem  *item,
+          BdTopicsPage *self,
+          BdTopicNode  *node)
+{
+  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
+  g_autofree char *age = NULL;
+
+  row->node = node;
+  row->bindings = g_ptr_array_new ();
+  /* The tree shows a level's name under its parent; the flat list has no
+   * parents to show, so it names the whole topic. */
+  gtk_label_set_label (GTK_LABEL (row->name),
+                       row->expander != NULL ? bd_topic_node_get_name (node)
+                                             : bd_topic_node_get_path (node));
+  g_ptr_array_add (row->bindings, g_object_bind_property (node, "last-value", row->value, "label",
+                                                          G_BINDING_SYNC_CREATE));
+  g_ptr_array_add (row->bindings, g_object_bind_property (node, "retained", row->retained, "visible",
+                                                          G_BINDING_SYNC_CREATE));
+  g_ptr_array_add (row->bindings, g_object_bind_property_full (node, "message-count",
+                                                               row->count, "label",
+                                                               G_BINDING_SYNC_CREATE,
+                                                               transform_count, NULL, NULL, NULL));
+  g_ptr_array_add (row->bindings, g_object_bind_property_full (node, "rate", row->rate, "label",
+                                                               G_BINDING_SYNC_CREATE,
+                                                               transform_rate, NULL, NULL, NULL));
+  g_ptr_array_add (row->bindings, g_object_bind_property (node, "path", row->top, "tooltip-text",
+                                                          G_BINDING_SYNC_CREATE));
+  row->value_handler = g_signal_connect (node, "notify::last-value",
+                                         G_CALLBACK (on_value_changed_cb), row);
+  age = format_age (bd_topic_node_get_last_time (node), g_get_real_time ());
+  gtk_label_set_label (GTK_LABEL (row->age), age);
+
+  g_hash_table_add (self->bound_rows, row);
+}
+
+static void
+unbind_row (GtkListItem  *item,
+            BdTopicsPage *self)
+{
+  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
+
+  if (row == NULL || row->node == NULL)
+    return;
+  g_hash_table_remove (self->bound_rows, row);
+  for (guint i = 0; i < row->bindings->len; i++)
+    g_binding_unbind (g_ptr_array_index (row->bindings, i));
+  g_clear_pointer (&row->bindings, g_ptr_array_unref);
+  g_clear_signal_handler (&row->value_handler, row->node);
+  row->highlight_until = 0;
+  gtk_widget_remove_css_class (row->value, "changed");
+  row->node = NULL;
+}
+
+static void
+setup_tree_row_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   BdTopicsPage             *self)
+{
+  setup_row (item, self, TRUE);
+}
+
+static void
+setup_flat_row_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   BdTopicsPage             *self)
+{
+  setup_row (item, self, FALSE);
+}
+
+static void
+bind_tree_row_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  BdTopicsPage             *self)
+{
+  GtkTreeListRow *list_row = gtk_list_item_get_item (item);
+  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
+  g_autoptr(BdTopicNode) node = gtk_tree_list_row_get_item (list_row);
+
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (row->expander), list_row);
+  bind_row (item, self, node);
+}
+
+static void
+bind_flat_row_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  BdTopicsPage             *self)
+{
+  bind_row (item, self, gtk_list_item_get_item (item));
 }
 
 static void
 unbind_row_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
-               gpointer                  user_data)
+               BdTopicsPage             *self)
 {
-  GPtrArray *bindings = g_object_get_data (G_OBJECT (item), "bd-bindings");
-
-  for (guint i = 0; bindings != NULL && i < bindings->len; i++)
-    g_binding_unbind (g_ptr_array_index (bindings, i));
-  g_object_set_data (G_OBJECT (item), "bd-bindings", NULL);
+  unbind_row (item, self);
 }
+
+/* Ages move with the clock, not with messages: one pass over the visible
+ * rows per second. */
+static void
+tick_rows (BdTopicsPage *self)
+{
+  gint64 now = g_get_real_time ();
+  GHashTableIter iter;
+  Row *row;
+
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))
+    {
+      g_autofree char *age = format_age (bd_topic_node_get_last_time (row->node), now);
+
+      if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (row->age)), age) != 0)
+        gtk_label_set_label (GTK_LABEL (row->age), age);
+    }
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  tick_rows (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_map_cb (GtkWidget    *widget,
+           BdTopicsPage *self)
+{
+  tick_rows (self);
+  if (self->tick_id == 0)
+    self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+}
+
+static void
+on_unmap_cb (GtkWidget    *widget,
+             BdTopicsPage *self)
+{
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+}
+
+/* --- keyboard ------------------------------------------------------------ */
+
+/* A new reference to the node of the selected row in the visible view. */
+static BdTopicNode *
+selected_node (BdTopicsPage *self)
+{
+  gpointer item;
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->flat_view)))
+    {
+      item = gtk_single_selection_get_selected_item (self->flat_selection);
+      return item != NULL ? g_object_ref (item) : NULL;
+    }
+  item = gtk_single_selection_get_selected_item (self->tree_selection);
+  return item != NULL ? gtk_tree_list_row_get_item (item) : NULL;
+}
+
+static void
+focus_tree_position (BdTopicsPage *self,
+                     guint         position)
+{
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->tree_selection), position, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+}
+
+/* Right opens a level, Left closes it or goes to its parent, as in every
+ * GNOME tree (GTK 4.8's expander only binds +, - and *, and only when the
+ * expander itself has the focus, which a list row never gives it). */
+static gboolean
+on_tree_key_pressed_cb (GtkEventControllerKey *controller,
+                        guint                  keyval,
+                        guint                  keycode,
+                        GdkModifierType        state,
+                        BdTopicsPage          *self)
+{
+  guint position = gtk_single_selection_get_selected (self->tree_selection);
+  g_autoptr(GtkTreeListRow) row = NULL;
+  gboolean open;
+
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0
+      || position == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+
+  switch (keyval)
+    {
+    case GDK_KEY_Right: case GDK_KEY_KP_Right: case GDK_KEY_plus: case GDK_KEY_KP_Add:
+      open = TRUE;
+      break;
+    case GDK_KEY_Left: case GDK_KEY_KP_Left: case GDK_KEY_minus: case GDK_KEY_KP_Subtract:
+      open = FALSE;
+      break;
+    default:
+      return FALSE;
+    }
+
+  row = gtk_tree_list_model_get_row (self->tree, position);
+  if (row == NULL)
+    return FALSE;
+  if (open)
+    {
+      if (gtk_tree_list_row_is_expandable (row) && !gtk_tree_list_row_get_expanded (row))
+        gtk_tree_list_row_set_expanded (row, TRUE);
+      return TRUE;
+    }
+  if (gtk_tree_list_row_get_expanded (row))
+    gtk_tree_list_row_set_expanded (row, FALSE);
+  else if (keyval == GDK_KEY_Left || keyval == GDK_KEY_KP_Left)
+    {
+      g_autoptr(GtkTreeListRow) parent = gtk_tree_list_row_get_parent (row);
+
+      if (parent != NULL)
+        focus_tree_position (self, gtk_tree_list_row_get_position (parent));
+    }
+  return TRUE;
+}
+
+/* Return on a level opens or closes it. */
+static void
+on_tree_activate_cb (GtkListView  *view,
+                     guint         position,
+                     BdTopicsPage *self)
+{
+  g_autoptr(GtkTreeListRow) row = gtk_tree_list_model_get_row (self->tree, position);
+
+  if (row != NULL && gtk_tree_list_row_is_expandable (row))
+    gtk_tree_list_row_set_expanded (row, !gtk_tree_list_row_get_expanded (row));
+}
+
+/* --- the context menu ---------------------------------------------------- */
+
+static gboolean
+subtree_has_retained (BdTopicNode *node)
+{
+  GListModel *children = G_LIST_MODEL (node);
+
+  if (bd_topic_node_get_retained (node))
+    return TRUE;
+  for (guint i = 0; i < g_list_model_get_n_items (children); i++)
+    {
+      g_autoptr(BdTopicNode) child = g_list_model_get_item (children, i);
+
+      if (subtree_has_retained (child))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+show_menu (BdTopicsPage *self,
+           BdTopicNode  *node,
+           GtkWidget    *widget,
+           double        x,
+           double        y)
+{
+  GtkWidget *menu_parent = GTK_WIDGET (self);
+  gboolean has_children = bd_topic_node_get_has_children (node);
+  double px = 0, py = 0;
+
+  g_set_object (&self->menu_node, node);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "topic.delete-retained",
+                                 bd_topic_node_get_retained (node));
+  /* Walking a big subtree costs a moment, but only when the menu opens. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "topic.delete-retained-subtree",
+                                 has_children && subtree_has_retained (node));
+
+  if (!gtk_widget_translate_coordinates (widget, menu_parent, x, y, &px, &py))
+    px = py = 0;
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->menu),
+                               &(GdkRectangle) { (int) px, (int) py, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->menu));
+}
+
+/* Menu key or Shift+F10: the menu of the selected row, next to it. */
+static void
+menu_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
+  g_autoptr(BdTopicNode) node = NULL;
+  GtkWidget *focus;
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  /* The focused row, which Tab may have reached without selecting it;
+   * failing that, the selected one. */
+  focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, widget))
+    focus = widget;
+  for (GtkWidget *w = focus; w != NULL && w != widget && node == NULL; w = gtk_widget_get_parent (w))
+    {
+      GtkWidget *child = gtk_widget_get_first_child (w);
+      Row *row = g_object_get_data (G_OBJECT (w), "bd-row");
+
+      if (row == NULL && child != NULL)
+        row = g_object_get_data (G_OBJECT (child), "bd-row");
+      if (row != NULL && row->node != NULL)
+        node = g_object_ref (row->node);
+    }
+  if (node == NULL)
+    node = selected_node (self);
+  if (node == NULL)
+    return;
+  show_menu (self, node, focus, 24, gtk_widget_get_height (focus) / 2.0);
+}
+
+static void
+copy_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
+
+  if (self->menu_node != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                            bd_topic_node_get_path (self->menu_node));
+}
+
+static void
+publish_here_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
+
+  if (self->menu_node != NULL)
+    gtk_widget_activate_action (widget, "win.publish-to", "s",
+                                bd_topic_node_get_path (self->menu_node));
+}
+
+/* Deleting retained messages: which ones the broker holds is asked of the
+ * engine (on a worker, since the engine answers from its own thread), the
+ * user confirms, the broker receives an empty retained message for each
+ * [MQTT-3.3.1-10], and a toast offers to publish the old ones back. */
+
+typedef struct
+{
+  BdTopicsPage *page;
+  char         *filter;
+  char         *label;
+  GPtrArray    *messages;     /* BdMessage, the retained messages removed */
+} DeleteJob;
+
+static void
+delete_job_free (DeleteJob *job)
+{
+  g_clear_object (&job->page);
+  g_free (job->filter);
+  g_free (job->label);
+  g_clear_pointer (&job->messages, g_ptr_array_unref);
+  g_free (job);
+}
+
+static void
+dup_retained_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  DeleteJob *job = task_data;
+
+  g_task_return_pointer (task, bd_engine_dup_retained (job->page->engine, job->filter),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+publish_all (BdEngine  *engine,
+             GPtrArray *messages,
+             gboolean   clear)
+{
+  for (guint i = 0; i < messages->len; i++)
+    {
+      BdMessage *old = g_ptr_array_index (messages, i);
+      g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
+      g_autoptr(BdMessage) message = NULL;
+
+      message = bd_message_new (bd_message_get_topic (old), clear ? empty : old->payload,
+                                old->qos, TRUE, old->props);
+      bd_engine_publish (engine, message);
+    }
+}
+
+static void
+on_undo_clicked_cb (AdwToast  *toast,
+                    DeleteJob *job)
+{
+  if (job->page->engine != NULL)
+    publish_all (job->page->engine, job->messages, FALSE);
+}
+
+static void
+on_delete_response_cb (AdwMessageDialog *dialog,
+                       const char       *response,
+                       DeleteJob        *job)
+{
+  BdTopicsPage *self = job->page;
+  GtkWidget *overlay;
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  if (g_strcmp0 (response, "delete") != 0 || self->engine == NULL)
+    {
+      delete_job_free (job);
+      return;
+    }
+
+  publish_all (self->engine, job->messages, TRUE);
+
+  overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  if (overlay == NULL)
+    {
+      delete_job_free (job);
+      return;
+    }
+  title = g_strdup_printf (ngettext ("Deleted %u retained message",
+                                     "Deleted %u retained messages", job->messages->len),
+                           job->messages->len);
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_timeout (toast, UNDO_TIMEOUT_S);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_data (toast, "button-clicked", G_CALLBACK (on_undo_clicked_cb), job,
+                         (GClosureNotify) (void (*) (void)) delete_job_free, 0);
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+}
+
+static void
+on_retained_listed_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = G_TASK (result);
+  DeleteJob *job = g_task_get_task_data (task);
+  BdTopicsPage *self = job->page;
+  g_autoptr(GPtrArray) messages = g_task_propagate_pointer (task, NULL);
+  GtkWidget *dialog;
+  g_autofree char *body = NULL;
+  GtkRoot *root;
+
+  if (g_cancellable_is_cancelled (self->cancellable) || messages == NULL)
+    return;
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (messages->len == 0)
+    {
+      GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+      if (overlay != NULL)
+        adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
+                                     adw_toast_new (_("The broker holds no retained message there")));
+      return;
+    }
+
+  if (messages->len == 1)
+    body = g_markup_printf_escaped (_("The broker will forget the retained message of "
+                                      "<b>%s</b>. Clients that subscribe later will not "
+                                      "receive it."),
+                                    bd_message_get_topic (g_ptr_array_index (messages, 0)));
+  else
+    body = g_markup_printf_escaped (ngettext ("The broker will forget %u retained message "
+                                              "under <b>%s</b>. Clients that subscribe later "
+                                              "will not receive it.",
+                                              "The broker will forget %u retained messages "
+                                              "under <b>%s</b>. Clients that subscribe later "
+                                              "will not receive them.",
+                                              messages->len),
+                                    messages->len, job->label);
+
+  dialog = adw_message_dialog_new (root != NULL ? GTK_WINDOW (root) : NULL,
+                                   ngettext ("Delete Retained Message?",
+                                             "Delete Retained Messages?", messages->len),
+                                   NULL);
+  adw_message_dialog_set_body_use_markup (ADW_MESSAGE_DIALOG (dialog), TRUE);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("Cancel"),
+                                    "delete", _("Delete"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  /* A destructive answer is never the one Return gives. */
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  /* The job moves to the dialog's response handler. */
+  job = g_new0 (DeleteJob, 1);
+  job->page = g_object_ref (self);
+  job->label = g_strdup (((DeleteJob *) g_task_get_task_data (task))->label);
+  job->messages = g_steal_pointer (&messages);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_delete_response_cb), job);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+delete_retained (BdTopicsPage *self,
+                 gboolean      subtree)
+{
+  g_autoptr(GTask) task = NULL;
+  DeleteJob *job;
+  const char *path;
+
+  if (self->menu_node == NULL || self->engine == NULL)
+    return;
+  path = bd_topic_node_get_path (self->menu_node);
+  job = g_new0 (DeleteJob, 1);
+  job->page = g_object_ref (self);
+  job->label = g_strdup (path);
+  /* "a/b/#" also matches "a/b" itself [MQTT-4.7.1-2]. */
+  job->filter = subtree ? g_strconcat (path, "/#", NULL) : g_strdup (path);
+
+  task = g_task_new (NULL, self->cancellable, on_retained_listed_cb, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) delete_job_free);
+  g_task_run_in_thread (task, dup_retained_thread);
+}
+
+static void
+delete_retained_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  delete_retained (BD_TOPICS_PAGE (widget), FALSE);
+}
+
+static void
+delete_retained_subtree_action (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *parameter)
+{
+  delete_retained (BD_TOPICS_PAGE (widget), TRUE);
+}
+
+static GMenuModel *
+menu_model_new (void)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) first = g_menu_new ();
+  g_autoptr(GMenu) danger = g_menu_new ();
+
+  g_menu_append (first, _("_Copy Topic"), "topic.copy");
+  g_menu_append (first, _("_Publish Here…"), "topic.publish-here");
+  g_menu_append (danger, _("_Delete Retained Message…"), "topic.delete-retained");
+  g_menu_append (danger, _("Delete Retained Messages _Below…"), "topic.delete-retained-subtree");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (first));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (danger));
+  return G_MENU_MODEL (menu);
+}
+
+/* --- life cycle ---------------------------------------------------------- */
 
 static void
 bd_topics_page_dispose (GObject *object)
 {
   BdTopicsPage *self = BD_TOPICS_PAGE (object);
 
+  g_cancellable_cancel (self->cancellable);
   if (self->tap_id != 0)
     bd_engine_remove_tap (self->engine, self->tap_id);
   self->tap_id = 0;
   g_clear_pointer (&self->engine, bd_engine_unref);
   /* After this the flush never runs; late taps are dropped. */
   g_clear_pointer (&self->outbox, bd_topic_outbox_free);
-  g_clear_object (&self->root);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->highlight_id, g_source_remove);
+  g_clear_pointer (&self->menu, gtk_widget_unparent);
+  g_clear_object (&self->menu_node);
 
   /* The stack is both a template child and AdwBin's child: detach it from
    * AdwBin first, or AdwBin's dispose would unparent it a second time. */
@@ -182,46 +1023,125 @@ bd_topics_page_dispose (GObject *object)
 }
 
 static void
+bd_topics_page_finalize (GObject *object)
+{
+  BdTopicsPage *self = BD_TOPICS_PAGE (object);
+
+  g_clear_object (&self->root);
+  g_clear_object (&self->all_topics);
+  g_clear_object (&self->tree_selection);
+  g_clear_object (&self->flat_selection);
+  g_clear_pointer (&self->bound_rows, g_hash_table_unref);
+  g_clear_object (&self->cancellable);
+  g_free (self->filter_text);
+
+  G_OBJECT_CLASS (bd_topics_page_parent_class)->finalize (object);
+}
+
+static void
 bd_topics_page_class_init (BdTopicsPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = bd_topics_page_dispose;
+  object_class->finalize = bd_topics_page_finalize;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/brokerdesk/Brokerdesk/bd-topics-page.ui");
   gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, stack);
   gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, status_page);
   gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, command_label);
+  gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, filter_entry);
+  gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, no_match_page);
   gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, list_view);
+  gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, flat_view);
+
+  gtk_widget_class_install_action (widget_class, "topic.menu", NULL, menu_action);
+  gtk_widget_class_install_action (widget_class, "topic.copy", NULL, copy_action);
+  gtk_widget_class_install_action (widget_class, "topic.publish-here", NULL, publish_here_action);
+  gtk_widget_class_install_action (widget_class, "topic.delete-retained", NULL,
+                                   delete_retained_action);
+  gtk_widget_class_install_action (widget_class, "topic.delete-retained-subtree", NULL,
+                                   delete_retained_subtree_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "topic.menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, "topic.menu", NULL);
+}
+
+static GtkListItemFactory *
+factory_new (BdTopicsPage *self,
+             GCallback     setup,
+             GCallback     bind)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", setup, self);
+  g_signal_connect (factory, "bind", bind, self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
+  return factory;
 }
 
 static void
 bd_topics_page_init (BdTopicsPage *self)
 {
-  GtkTreeListModel *tree;
-  GtkSingleSelection *selection;
-  GtkListItemFactory *factory;
+  g_autoptr(GtkListItemFactory) tree_factory = NULL;
+  g_autoptr(GtkListItemFactory) flat_factory = NULL;
+  g_autoptr(GMenuModel) menu_model = NULL;
+  GtkFilterListModel *filtered;
+  GtkEventController *keys;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->bound_rows = g_hash_table_new (NULL, NULL);
 
   /* root → GtkTreeListModel (passthrough FALSE, autoexpand FALSE) →
    * GtkSingleSelection (autoselect off) → GtkListView (STYLE §5). */
   self->root = bd_topic_node_new_root ();
-  tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->root)), FALSE, FALSE,
-                                  bd_topic_node_create_child_model, NULL, NULL);
-  self->tree = tree;
-  selection = gtk_single_selection_new (G_LIST_MODEL (tree));
-  gtk_single_selection_set_autoselect (selection, FALSE);
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
-  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
-  gtk_list_view_set_factory (self->list_view, factory);
-  g_object_unref (selection);
-  g_object_unref (factory);
+  self->tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->root)), FALSE, FALSE,
+                                        bd_topic_node_create_child_model, NULL, NULL);
+  self->tree_selection = gtk_single_selection_new (G_LIST_MODEL (self->tree));
+  gtk_single_selection_set_autoselect (self->tree_selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->tree_selection, TRUE);
+  tree_factory = factory_new (self, G_CALLBACK (setup_tree_row_cb), G_CALLBACK (bind_tree_row_cb));
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->tree_selection));
+  gtk_list_view_set_factory (self->list_view, tree_factory);
+  g_signal_connect (self->list_view, "activate", G_CALLBACK (on_tree_activate_cb), self);
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_tree_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), keys);
+
+  /* The flat list filters incrementally, so a keystroke over 100,000 topics
+   * never holds the main loop for long. */
+  self->all_topics = g_list_store_new (BD_TYPE_TOPIC_NODE);
+  self->filter = gtk_custom_filter_new (filter_match_cb, self, NULL);
+  filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->all_topics)),
+                                        GTK_FILTER (self->filter));
+  gtk_filter_list_model_set_incremental (filtered, TRUE);
+  g_signal_connect (filtered, "items-changed", G_CALLBACK (on_flat_items_changed_cb), self);
+  self->flat_selection = gtk_single_selection_new (G_LIST_MODEL (filtered));
+  gtk_single_selection_set_autoselect (self->flat_selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->flat_selection, TRUE);
+  flat_factory = factory_new (self, G_CALLBACK (setup_flat_row_cb), G_CALLBACK (bind_flat_row_cb));
+  gtk_list_view_set_model (self->flat_view, GTK_SELECTION_MODEL (self->flat_selection));
+  gtk_list_view_set_factory (self->flat_view, flat_factory);
+
+  g_signal_connect (self->filter_entry, "search-changed", G_CALLBACK (on_filter_changed_cb), self);
+  g_signal_connect (self->filter_entry, "stop-search", G_CALLBACK (on_stop_search_cb), self);
+  /* Typing in the tree starts filtering, as in Files. */
+  gtk_search_entry_set_key_capture_widget (self->filter_entry, GTK_WIDGET (self->list_view));
+
+  menu_model = menu_model_new ();
+  self->menu = gtk_popover_menu_new_from_model (menu_model);
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->menu), FALSE);
+  gtk_widget_set_halign (self->menu, GTK_ALIGN_START);
+  gtk_widget_set_parent (self->menu, GTK_WIDGET (self));
+
+  g_signal_connect (self, "map", G_CALLBACK (on_map_cb), self);
+  g_signal_connect (self, "unmap", G_CALLBACK (on_unmap_cb), self);
 
   bd_topics_page_set_address (self, "127.0.0.1", BD_DEFAULT_MQTT_PORT);
 }
@@ -278,4 +1198,12 @@ bd_topics_page_set_engine (BdTopicsPage *self,
   self->tap_id = bd_engine_add_tap (engine, "#", bd_topic_outbox_tap,
                                     bd_topic_outbox_ref (self->outbox),
                                     (GDestroyNotify) bd_topic_outbox_unref);
+}
+
+void
+bd_topics_page_focus_filter (BdTopicsPage *self)
+{
+  g_return_if_fail (BD_IS_TOPICS_PAGE (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->filter_entry));
 }

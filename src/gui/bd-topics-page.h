@@ -26,4 +26,7 @@ void       bd_topics_page_set_address (BdTopicsPage *self,
 void       bd_topics_page_set_engine  (BdTopicsPage *self,
                                        BdEngine     *engine);
 
+/* Moves the keyboard focus to the filter entry (Ctrl+F). */
+void       bd_topics_page_focus_filter (BdTopicsPage *self);
+
 G_END_DECLS

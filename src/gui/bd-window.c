@@ -33,6 +33,7 @@ struct _BdWindow
   BdTopicsPage         *topics_page;
   BdBrokerPage         *broker_page;
   BdPublishPopover     *publish_popover;
+  GtkMenuButton        *publish_button;
 };
 
 G_DEFINE_FINAL_TYPE (BdWindow, bd_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -96,6 +97,30 @@ on_broker_port_changed_cb (BdWindow   *self,
                            GSettings  *settings)
 {
   bd_window_update_broker_status (self);
+}
+
+/* Ctrl+F from anywhere in the window: the Topics page and its filter. */
+static void
+bd_window_find_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  BdWindow *self = BD_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "topics");
+  bd_topics_page_focus_filter (self->topics_page);
+}
+
+/* Opens the publish panel on a topic (the topic tree's "Publish Here…"). */
+static void
+bd_window_publish_to_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  BdWindow *self = BD_WINDOW (widget);
+
+  bd_publish_popover_set_topic (self->publish_popover, g_variant_get_string (parameter, NULL));
+  gtk_menu_button_popup (self->publish_button);
 }
 
 static void
@@ -196,9 +221,15 @@ bd_window_class_init (BdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdWindow, topics_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, broker_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, publish_popover);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, publish_button);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s",
                                    bd_window_show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.publish-to", "s",
+                                   bd_window_publish_to_action);
+  gtk_widget_class_install_action (widget_class, "win.find", NULL, bd_window_find_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.find", NULL);
 
   /* Alt+digit as in GNOME's tabbed apps; listed in ui/help-overlay.ui. */
   for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)

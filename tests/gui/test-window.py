@@ -233,6 +233,37 @@ def label_names(node):
     return {a.name for a in walk(node) if a.getRoleName() == 'label'}
 
 
+def retained_payloads(port, topic_filter):
+    """The retained messages the broker holds under @topic_filter, read with
+    paho: retained messages are sent on subscription, before a non-retained
+    sentinel published after the SUBACK, so the sentinel marks the end."""
+    import paho.mqtt.client as mqtt
+    got, done, subscribed = {}, [False], [False]
+    sentinel = 'guitest-sentinel/' + str(time.monotonic_ns())
+
+    def on_message(client, userdata, msg):
+        if msg.topic == sentinel:
+            done[0] = True
+        elif msg.retain:
+            got[msg.topic] = msg.payload.decode(errors='replace')
+
+    client = mqtt.Client()
+    client.on_message = on_message
+    client.on_subscribe = lambda *a: subscribed.__setitem__(0, True)
+    client.connect('127.0.0.1', port)
+    client.subscribe([(topic_filter, 1), (sentinel, 1)])
+    deadline = time.monotonic() + TIMEOUT
+    while not subscribed[0] and time.monotonic() < deadline:
+        client.loop(0.1)
+    client.publish(sentinel, b'end', qos=1)
+    while not done[0] and time.monotonic() < deadline:
+        client.loop(0.1)
+    client.disconnect()
+    if not done[0]:
+        raise TimeoutError('the sentinel message never came back')
+    return got
+
+
 def korean_env():
     """LANGUAGE=ko with a UTF-8 locale: ko_KR.UTF-8 where it is installed
     (locales-all), else C.UTF-8, with which gettext honours LANGUAGE too."""
@@ -328,6 +359,64 @@ def inner_main():
                      'the publish panel to close')
         except (TimeoutError, subprocess.TimeoutExpired) as e:
             tap.check(False, 'the publish panel delivers a retained message that mosquitto_sub receives', e)
+
+        # 1e. The filter: a topic filter with wildcards lists the matching
+        #     topics flat, by their whole name, with their values.
+        press(pyatspi, ord('1'), alt=True)
+        try:
+            from gi.repository import Atspi
+            entry = wait_for(lambda: find(app.main_window(), 'text', 'Filter topics')
+                             or next((a for a in walk(app.main_window())
+                                      if a.name == 'Filter topics'), None), 'the filter entry')
+            press(pyatspi, ord('f'), ctrl=True)     # Ctrl+F: the filter
+            wait_for(lambda: entry.getState().contains(pyatspi.STATE_FOCUSED) or None,
+                     'the focus in the filter entry')
+            Atspi.generate_keyboard_event(0, 'guitest/+/k3', Atspi.KeySynthType.STRING)
+            wait_for(lambda: {'guitest/relay/k3', 'ON'} <= label_names(app.main_window())
+                     and 'guitest/line1/temperature' not in label_names(app.main_window())
+                     or None, 'the flat list of matches')
+            tap.check(True, 'the filter guitest/+/k3 lists guitest/relay/k3 alone, with its value')
+        except TimeoutError as e:
+            tap.check(False, 'the filter guitest/+/k3 lists guitest/relay/k3 alone, with its value',
+                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
+
+        # 1f. Delete retained from the context menu (right click on the row),
+        #     confirmed in a dialog: the broker forgets the message; Undo in
+        #     the toast publishes it back.
+        try:
+            from gi.repository import Atspi
+            row = wait_for(lambda: next((a for a in walk(app.main_window())
+                                         if a.getRoleName() == 'label'
+                                         and a.name == 'guitest/relay/k3'), None), 'the k3 row')
+            press(pyatspi, 0xff09)                  # Tab: from the filter to the row
+            press(pyatspi, 0xff67)                  # Menu: the row's context menu
+            item = wait_for(lambda: next((a for a in walk(app.node)
+                                          if a.getRoleName() == 'menu item'
+                                          and a.name == 'Delete Retained Message…'
+                                          and a.getState().contains(pyatspi.STATE_SENSITIVE)), None),
+                            'the context menu')
+            click(item)
+            delete = wait_for(lambda: next((a for a in walk(app.node)
+                                            if a.getRoleName() == 'push button'
+                                            # GTK 4.8 names it after its label twice
+                                            and a.name.split()[-1:] == ['Delete']), None),
+                             'the confirmation')
+            click(delete)
+            wait_for(lambda: retained_payloads(port, 'guitest/#').get('guitest/relay/k3', 'gone')
+                     == 'gone' or None, 'the retained message to go')
+            tap.check(True, 'delete retained (context menu, confirmed) clears it on the broker')
+            undo = wait_for(lambda: next((a for a in walk(app.node)
+                                          if a.getRoleName() == 'push button'
+                                          and a.name.split()[-1:] == ['Undo']), None),
+                           'the Undo toast')
+            click(undo)
+            wait_for(lambda: retained_payloads(port, 'guitest/#').get('guitest/relay/k3') == 'ON'
+                     or None, 'the retained message back')
+            tap.check(True, 'Undo publishes the deleted retained message back')
+        except TimeoutError as e:
+            tap.check(False, 'delete retained from the context menu, then Undo',
+                      f'{e}; names: {sorted(a.name for a in walk(app.node) if a.name)[:80]}')
+        press(pyatspi, 0xff1b)                      # Escape clears the filter
 
         # 2. Keyboard: Alt+3 shows Alarms.
         press(pyatspi, ord('3'), alt=True)
