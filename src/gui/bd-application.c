@@ -110,10 +110,32 @@ bd_application_about_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+static void on_demo_plant_changed_cb (BdApplication *self,
+                                      const char    *key,
+                                      GSettings     *settings);
+
+/* The main menu's "Demo Plant" check item: its state is whether the plant
+ * runs (which --demo/--no-demo may decide against the preference); choosing
+ * it sets the preference, which then decides. */
+static void
+bd_application_demo_plant_change_state (GSimpleAction *action,
+                                        GVariant      *value,
+                                        gpointer       user_data)
+{
+  BdApplication *self = BD_APPLICATION (user_data);
+  gboolean on = g_variant_get_boolean (value);
+
+  if (g_settings_get_boolean (self->settings, BD_SETTINGS_DEMO_PLANT) != on)
+    g_settings_set_boolean (self->settings, BD_SETTINGS_DEMO_PLANT, on);
+  else
+    on_demo_plant_changed_cb (self, BD_SETTINGS_DEMO_PLANT, self->settings);
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", bd_application_quit_action },
   { "preferences", bd_application_preferences_action },
   { "about", bd_application_about_action },
+  { "demo-plant", NULL, NULL, "false", bd_application_demo_plant_change_state },
 };
 
 static void
@@ -129,6 +151,7 @@ update_windows (BdApplication *self)
 static void
 update_demo (BdApplication *self)
 {
+  GAction *action;
   gboolean on;
 
   if (self->service == NULL)
@@ -138,6 +161,9 @@ update_demo (BdApplication *self)
   else
     on = self->options.demo == BD_DEMO_ON;
   bd_service_set_demo (self->service, on);
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "demo-plant");
+  if (action != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (on));
 }
 
 static void

@@ -36,6 +36,8 @@ struct _BdBrokerPage
 
   GtkStack       *stack;
   AdwStatusPage  *status_page;
+  AdwPreferencesGroup *warnings_group;
+  AdwPreferencesGroup *listeners_group;
   AdwActionRow   *address_row;
   AdwActionRow   *command_row;
   AdwPreferencesGroup *traffic_group;
@@ -170,6 +172,89 @@ on_copy_clicked_cb (BdBrokerPage *self)
     bd_window_add_toast (BD_WINDOW (root), adw_toast_new (_("Command copied")));
 }
 
+/* Whether only this machine can reach @bind_address (NULL: every interface). */
+static gboolean
+is_loopback (const char *bind_address)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (bind_address == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (bind_address, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (bind_address);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+static void
+add_warning (BdBrokerPage *self,
+             const char   *title,
+             const char   *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_add_css_class (icon, "warning");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Warning"), -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  adw_preferences_group_add (self->warnings_group, row);
+  gtk_widget_set_visible (GTK_WIDGET (self->warnings_group), TRUE);
+}
+
+/* One row per listener beyond the first (which the address row shows), and a
+ * warning for each listener that strangers could use: reachable from the
+ * network and open to anonymous clients, or taking passwords in clear text.
+ * The configuration is settled before the engine starts and never changes,
+ * so this runs once. */
+static void
+describe_listeners (BdBrokerPage *self)
+{
+  const BdBrokerConfig *config = bd_engine_get_config (self->engine);
+
+  for (guint i = 0; i < config->listeners->len; i++)
+    {
+      const BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+      const char *host = listener->bind_address != NULL ? listener->bind_address : "0.0.0.0";
+      g_autofree char *address = _bd_format_host_port (host, bd_engine_get_port (self->engine, i));
+      gboolean tls = listener->certfile != NULL && listener->keyfile != NULL;
+      g_autofree char *title = NULL;
+      g_autofree char *subtitle = NULL;
+
+      if (i > 0)
+        {
+          GtkWidget *row = adw_action_row_new ();
+          const char *kind = listener->protocol == BD_LISTENER_WEBSOCKETS
+                             ? (tls ? _("MQTT over secure WebSockets") : _("MQTT over WebSockets"))
+                             : (tls ? _("MQTT over TLS") : _("MQTT"));
+
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), kind);
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), address);
+          adw_preferences_group_add (self->listeners_group, row);
+        }
+
+      if (is_loopback (listener->bind_address))
+        continue;
+      if (listener->allow_anonymous)
+        {
+          /* Translators: %s is an address such as 0.0.0.0:1883 */
+          title = g_strdup_printf (_("Anyone on the network can connect to %s"), address);
+          subtitle = g_strdup (_("Clients need no password there. Set a password file in the "
+                                 "configuration, or listen on 127.0.0.1 only."));
+          add_warning (self, title, subtitle);
+        }
+      else if (!tls)
+        {
+          title = g_strdup_printf (_("Passwords to %s travel unencrypted"), address);
+          subtitle = g_strdup (_("Anyone on the network path can read them. Give this listener "
+                                 "a certificate and key (TLS)."));
+          add_warning (self, title, subtitle);
+        }
+    }
+}
+
 static void
 bd_broker_page_finalize (GObject *object)
 {
@@ -227,6 +312,8 @@ bd_broker_page_class_init (BdBrokerPageClass *klass)
                                                "/io/github/brokerdesk/Brokerdesk/bd-broker-page.ui");
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, stack);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, warnings_group);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, listeners_group);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, address_row);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, command_row);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, traffic_group);
@@ -314,6 +401,7 @@ bd_broker_page_set_engine (BdBrokerPage *self,
   if (self->engine != NULL)
     return;
   self->engine = bd_engine_ref (engine);
+  describe_listeners (self);
   refresh_cb (self);
   self->refresh_id = g_timeout_add_seconds (1, refresh_cb, self);
   bd_broker_page_update (self);

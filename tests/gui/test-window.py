@@ -25,7 +25,7 @@ import time
 SKIP = 77
 PAGES = ['Topics', 'Charts', 'Alarms', 'Relays', 'Broker']
 PAGES_KO = ['토픽', '차트', '알람', '릴레이', '브로커']
-MENU_ITEMS = ['Preferences', 'Keyboard Shortcuts', 'About Brokerdesk']
+MENU_ITEMS = ['Demo Plant', 'Preferences', 'Keyboard Shortcuts', 'About Brokerdesk']
 TIMEOUT = 20.0   # seconds for any one thing to appear
 
 
@@ -442,12 +442,14 @@ def inner_main():
         click(menu_button)
         try:
             items = wait_for(lambda: [a.name for a in walk(app.node)
-                                      if a.getRoleName() == 'menu item'] or None,
+                                      if a.getRoleName() in ('menu item', 'check menu item')
+                                      and not a.name.startswith(('Copy Topic', 'Publish Here',
+                                                                 'Delete Retained'))] or None,
                              'the primary menu')
         except TimeoutError as e:
             items = []
         tap.check(items == MENU_ITEMS,
-                  'the primary menu has Preferences, Keyboard Shortcuts, About Brokerdesk',
+                  'the primary menu has Demo Plant, Preferences, Keyboard Shortcuts, About Brokerdesk',
                   f'menu items: {items}')
 
         # 5. Preferences, from the menu: settings with their defaults.
@@ -502,6 +504,22 @@ def inner_main():
             tap.check(False, 'About shows the name, version and developers', e)
 
         # 8. Ctrl+Q quits cleanly, and the next start shows the last page.
+        # 7b. The demo plant from the main menu (this run started with --no-demo).
+        try:
+            click(menu_button)
+            item = wait_for(lambda: next((a for a in walk(app.node)
+                                          if a.getRoleName() in ('menu item', 'check menu item')
+                                          and a.name == 'Demo Plant'), None), 'Demo Plant')
+            click(item)
+            press(pyatspi, ord('1'), alt=True)
+            wait_for(lambda: 'busan' in label_names(app.main_window()) or None,
+                     'the demo plant in the tree')
+            tap.check(True, 'Demo Plant in the main menu starts the demo plant')
+        except TimeoutError as e:
+            tap.check(False, 'Demo Plant in the main menu starts the demo plant',
+                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
+        press(pyatspi, ord('4'), alt=True)          # the page the next start restores
+
         press(pyatspi, ord('q'), ctrl=True)
         try:
             status = app.proc.wait(timeout=TIMEOUT)
@@ -509,7 +527,9 @@ def inner_main():
             status = None
         tap.check(status == 0, 'Ctrl+Q quits with status 0', f'status: {status}')
         criticals += app.stop()
-        app = App(pyatspi, home)
+        # Listening on every interface, which is worth a warning (8c).
+        wide_port = free_port()
+        app = App(pyatspi, home, args=('--bind', '0.0.0.0', '--port', str(wide_port)))
         tap.check(app.selected_page() == 'Relays', 'the next start shows the last page (Relays)',
                   f'selected: {app.selected_page()}')
 
@@ -521,6 +541,17 @@ def inner_main():
             tap.check(True, 'the demo plant fills the topic tree')
         except TimeoutError as e:
             tap.check(False, 'the demo plant fills the topic tree',
+                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
+
+        # 8c. The Broker page warns that anyone on the network may connect.
+        press(pyatspi, ord('5'), alt=True)
+        warning = f'Anyone on the network can connect to 0.0.0.0:{wide_port}'
+        try:
+            wait_for(lambda: warning in label_names(app.main_window()) or None,
+                     'the anonymous-access warning')
+            tap.check(True, 'the Broker page warns of anonymous access on 0.0.0.0')
+        except TimeoutError as e:
+            tap.check(False, 'the Broker page warns of anonymous access on 0.0.0.0',
                       f'{e}; labels: {sorted(label_names(app.main_window()))}')
         criticals += app.stop()
 
