@@ -21,9 +21,9 @@
 #include <glib/gi18n.h>
 
 #include "bd-gui-util.h"
-#include "bd-topic.h"
 #include "bd-topic-node.h"
 #include "bd-topic-outbox.h"
+#include "bd-topic-search.h"
 #include "bd-topics-page.h"
 
 #define BD_DEFAULT_MQTT_PORT 1883
@@ -67,8 +67,7 @@ struct _BdTopicsPage
   GListStore         *all_topics;      /* BdTopicNode with messages, in arrival order */
   GtkCustomFilter    *filter;
   GtkSingleSelection *flat_selection;
-  char               *filter_text;     /* NULL: no filter */
-  gboolean            filter_is_mqtt;  /* filter_text is a topic filter with wildcards */
+  BdTopicSearch      *search;          /* NULL: no filter */
 
   /* Rows on screen (Row *), for the one-second age refresh and highlights. */
   GHashTable         *bound_rows;
@@ -180,15 +179,8 @@ filter_match_cb (gpointer item,
                  gpointer user_data)
 {
   BdTopicsPage *self = user_data;
-  const char *path = bd_topic_node_get_path (item);
 
-  if (self->filter_text == NULL)
-    return TRUE;
-  if (self->filter_is_mqtt)
-    return bd_topic_matches (self->filter_text, path);
-  /* Topics are nearly always ASCII; case folding beyond it would cost a
-   * UTF-8 walk per topic per keystroke for little gain. */
-  return strcasestr (path, self->filter_text) != NULL;
+  return bd_topic_search_matches (self->search, bd_topic_node_get_path (item));
 }
 
 static void
@@ -196,7 +188,7 @@ update_view (BdTopicsPage *self)
 {
   const char *visible = "tree";
 
-  if (self->filter_text != NULL)
+  if (self->search != NULL)
     {
       GListModel *flat = gtk_single_selection_get_model (self->flat_selection);
 
@@ -210,36 +202,30 @@ static void
 on_filter_changed_cb (GtkSearchEntry *entry,
                       BdTopicsPage   *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
   GtkWidget *widget = GTK_WIDGET (entry);
+  BdTopicSearchKind kind;
 
-  g_clear_pointer (&self->filter_text, g_free);
-  self->filter_is_mqtt = FALSE;
-  gtk_widget_remove_css_class (widget, "error");
-  gtk_widget_set_tooltip_text (widget, NULL);
+  g_clear_pointer (&self->search, bd_topic_search_free);
+  self->search = bd_topic_search_new (gtk_editable_get_text (GTK_EDITABLE (entry)));
+  kind = bd_topic_search_get_kind (self->search);
 
-  if (*text != '\0')
+  /* "a/#/b" matches nothing as a filter; say why, and search the text. */
+  if (kind == BD_TOPIC_SEARCH_INVALID)
     {
-      self->filter_text = g_strdup (text);
-      if (bd_topic_filter_has_wildcards (text))
-        {
-          if (bd_topic_filter_is_valid (text))
-            self->filter_is_mqtt = TRUE;
-          else
-            {
-              /* "a/#/b" matches nothing as a filter; say why instead of
-               * silently searching for the characters. */
-              gtk_widget_add_css_class (widget, "error");
-              gtk_widget_set_tooltip_text (widget,
-                                           _("Not a valid topic filter: “+” must fill a whole "
-                                             "level and “#” must be the last level"));
-            }
-        }
-      adw_status_page_set_description (self->no_match_page,
-                                       self->filter_is_mqtt
-                                       ? _("No topic matches this topic filter yet.")
-                                       : _("No topic contains this text yet."));
+      gtk_widget_add_css_class (widget, "error");
+      gtk_widget_set_tooltip_text (widget,
+                                   _("Not a valid topic filter: “+” must fill a whole "
+                                     "level and “#” must be the last level"));
     }
+  else
+    {
+      gtk_widget_remove_css_class (widget, "error");
+      gtk_widget_set_tooltip_text (widget, NULL);
+    }
+  adw_status_page_set_description (self->no_match_page,
+                                   kind == BD_TOPIC_SEARCH_FILTER
+                                   ? _("No topic matches this topic filter yet.")
+                                   : _("No topic contains this text yet."));
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   update_view (self);
 }
@@ -1033,7 +1019,7 @@ bd_topics_page_finalize (GObject *object)
   g_clear_object (&self->flat_selection);
   g_clear_pointer (&self->bound_rows, g_hash_table_unref);
   g_clear_object (&self->cancellable);
-  g_free (self->filter_text);
+  g_clear_pointer (&self->search, bd_topic_search_free);
 
   G_OBJECT_CLASS (bd_topics_page_parent_class)->finalize (object);
 }

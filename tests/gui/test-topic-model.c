@@ -12,6 +12,7 @@
 
 #include "bd-topic-node.h"
 #include "bd-topic-outbox.h"
+#include "bd-topic-search.h"
 
 /* One batch entry per topic, like a flush would deliver; payloads are text. */
 static void
@@ -788,6 +789,49 @@ test_outbox_second_flush (void)
   g_cond_clear (&state.cond);
 }
 
+/* The filter entry: text is a case-insensitive substring; with a wildcard
+ * it is a topic filter matched as a subscription is [MQTT-4.7.1-2,
+ * MQTT-4.7.1-3]; a broken filter is searched as text. */
+static void
+test_search (void)
+{
+  static const struct {
+    const char        *text;
+    BdTopicSearchKind  kind;
+    const char        *topic;
+    gboolean           matches;
+  } cases[] = {
+    { "temp", BD_TOPIC_SEARCH_TEXT, "busan/factory/assembly/temperature", TRUE },
+    { "TEMP", BD_TOPIC_SEARCH_TEXT, "busan/factory/assembly/Temperature", TRUE },
+    { "y/as", BD_TOPIC_SEARCH_TEXT, "busan/factory/assembly/co2", TRUE },
+    { "humid", BD_TOPIC_SEARCH_TEXT, "busan/factory/assembly/co2", FALSE },
+    { "busan/+/+/temperature", BD_TOPIC_SEARCH_FILTER, "busan/factory/assembly/temperature", TRUE },
+    { "busan/+/+/temperature", BD_TOPIC_SEARCH_FILTER, "busan/factory/assembly/temperature/unit", FALSE },
+    { "busan/+/+/temperature", BD_TOPIC_SEARCH_FILTER, "busan/factory/temperature", FALSE },
+    { "busan/#", BD_TOPIC_SEARCH_FILTER, "busan", TRUE },               /* the parent too */
+    { "busan/#", BD_TOPIC_SEARCH_FILTER, "busanx/a", FALSE },
+    { "#", BD_TOPIC_SEARCH_FILTER, "$SYS/broker/uptime", FALSE },        /* [MQTT-4.7.2-1] */
+    { "+/broker/uptime", BD_TOPIC_SEARCH_FILTER, "$SYS/broker/uptime", FALSE },
+    { "$SYS/#", BD_TOPIC_SEARCH_FILTER, "$SYS/broker/uptime", TRUE },
+    { "a/#/b", BD_TOPIC_SEARCH_INVALID, "x/a/#/b/y", TRUE },
+    { "a/#/b", BD_TOPIC_SEARCH_INVALID, "a/c/b", FALSE },
+    { "te+", BD_TOPIC_SEARCH_INVALID, "site+1/te+mp", TRUE },
+  };
+
+  g_assert_null (bd_topic_search_new (""));
+  g_assert_null (bd_topic_search_new (NULL));
+  g_assert_true (bd_topic_search_matches (NULL, "anything"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(BdTopicSearch) search = bd_topic_search_new (cases[i].text);
+
+      g_test_message ("%s ~ %s", cases[i].text, cases[i].topic);
+      g_assert_cmpint (bd_topic_search_get_kind (search), ==, cases[i].kind);
+      g_assert_cmpint (bd_topic_search_matches (search, cases[i].topic), ==, cases[i].matches);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -804,6 +848,7 @@ main (int   argc,
   g_test_add_func ("/gui/topic-node/preview", test_preview);
   g_test_add_func ("/gui/topic-node/lookup", test_lookup);
   g_test_add_func ("/gui/topic-node/bench-10000", test_bench_batch);
+  g_test_add_func ("/gui/topic-search/kinds-and-matches", test_search);
   g_test_add_func ("/gui/topic-outbox/coalesce", test_outbox_coalesce);
   g_test_add_func ("/gui/topic-outbox/across-flushes", test_outbox_across_flushes);
   g_test_add_func ("/gui/topic-outbox/free-pending", test_outbox_free_pending);
