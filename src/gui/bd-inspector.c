@@ -198,8 +198,9 @@ format_age (gint64 age_us)
 {
   gint64 s = age_us / G_USEC_PER_SEC;
 
-  /* Translators: the age of the latest message; short units avoid plurals */
+  /* Short units avoid plural forms. */
   if (s < 1)
+    /* Translators: the age of a message received less than a second ago */
     return g_strdup (_("just now"));
   if (s < 60)
     /* Translators: the age of a message in seconds */
