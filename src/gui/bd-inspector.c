@@ -143,6 +143,7 @@ struct _BdInspector
   GtkLabel         *age_label;
   GtkBox           *pinned_box;
   GtkButton        *latest_button;
+  GtkBox           *view_box;
   GtkToggleButton  *text_toggle;
   GtkToggleButton  *json_toggle;
   GtkToggleButton  *hex_toggle;
@@ -332,6 +333,11 @@ update_view (BdInspector *self)
     json_tooltip = g_strdup (_("No payload"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->json_toggle), self->json_text != NULL);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->json_toggle), json_tooltip);
+  /* GTK delivers pointer motion to sensitive widgets only, so the tooltip
+   * of a disabled toggle is also on the group around it, where the pointer
+   * over the disabled toggle finds it (the other toggles have their own). */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->view_box),
+                               self->json_text != NULL ? NULL : json_tooltip);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->json_toggle),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, json_tooltip,
                                   -1);
@@ -799,6 +805,7 @@ bd_inspector_class_init (BdInspectorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdInspector, age_label);
   gtk_widget_class_bind_template_child (widget_class, BdInspector, pinned_box);
   gtk_widget_class_bind_template_child (widget_class, BdInspector, latest_button);
+  gtk_widget_class_bind_template_child (widget_class, BdInspector, view_box);
   gtk_widget_class_bind_template_child (widget_class, BdInspector, text_toggle);
   gtk_widget_class_bind_template_child (widget_class, BdInspector, json_toggle);
   gtk_widget_class_bind_template_child (widget_class, BdInspector, hex_toggle);

@@ -202,6 +202,8 @@ test_views (void)
   push (inspector, "hello", now + 1000);
   g_assert_false (gtk_widget_get_sensitive (child (inspector, "json_toggle")));
   g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (child (inspector, "json_toggle")), "Not JSON: "));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (child (inspector, "view_box")), ==,
+                   gtk_widget_get_tooltip_text (child (inspector, "json_toggle")));
   g_assert_true (toggle_active (inspector, "text_toggle"));
   plain = payload_text (inspector);
   g_assert_cmpstr (plain, ==, "hello");
@@ -209,6 +211,7 @@ test_views (void)
 
   push (inspector, "{\"a\": [1]}", now + 2000);
   g_assert_true (toggle_active (inspector, "json_toggle"));
+  g_assert_null (gtk_widget_get_tooltip_text (child (inspector, "view_box")));
 
   /* Not UTF-8: marked, and shown with replacement characters. */
   bd_inspector_push_message (BD_INSPECTOR (inspector), bad_message);
