@@ -12,11 +12,13 @@
 #include "bd-broker-setup.h"
 #include "bd-demo-plant.h"
 #include "bd-service.h"
+#include "storage/bd-history.h"
 
 struct _BdService
 {
   BdEngine   *engine;
   BdRecorder *recorder;
+  BdHistory  *history;     /* NULL when recording is off */
   guint       taps[2];
   guint       watch_id;
   BdDemoPlant *demo;
@@ -78,6 +80,9 @@ bd_service_start (const BdOptions *options,
   service->recorder = bd_recorder_new (data_dir, history);
   if (!bd_recorder_start (service->recorder, &recorder_error))
     g_warning ("History recording is paused: %s", recorder_error->message);
+  /* Opens nothing until the first query. */
+  if (history->enabled)
+    service->history = bd_history_new (data_dir);
 
   /* "#" never matches $SYS [MQTT-4.7.2-1]; a configuration that records
    * $SYS figures gets a second tap for them. The recorder applies the
@@ -90,6 +95,12 @@ bd_service_start (const BdOptions *options,
                                           bd_recorder_ref (service->recorder),
                                           (GDestroyNotify) bd_recorder_unref);
   return g_steal_pointer (&service);
+}
+
+BdHistory *
+bd_service_get_history (BdService *service)
+{
+  return service->history;
 }
 
 BdEngine *
@@ -204,5 +215,6 @@ bd_service_free (BdService *service)
   bd_service_stop (service);
   g_clear_pointer (&service->engine, bd_engine_unref);
   g_clear_pointer (&service->recorder, bd_recorder_unref);
+  g_clear_pointer (&service->history, bd_history_unref);
   g_free (service);
 }

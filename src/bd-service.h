@@ -11,6 +11,7 @@
 
 #include "bd-engine.h"
 #include "bd-options.h"
+#include "storage/bd-history.h"
 #include "storage/bd-recorder.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,9 @@ BdService  *bd_service_start          (const BdOptions *options,
                                        GError         **error);
 BdEngine   *bd_service_get_engine     (BdService       *service);
 BdRecorder *bd_service_get_recorder   (BdService       *service);
+/* For queries of what was recorded (any thread); NULL when the
+ * configuration turned recording off. */
+BdHistory  *bd_service_get_history    (BdService       *service);
 /* Publishes the recorder's figures under $SYS/broker/history/ every
  * sys_interval, from the calling thread's main context. */
 void        bd_service_watch          (BdService       *service);

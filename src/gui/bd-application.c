@@ -423,6 +423,14 @@ bd_application_get_engine (BdApplication *self)
   return self->service ? bd_service_get_engine (self->service) : NULL;
 }
 
+BdHistory *
+bd_application_get_history (BdApplication *self)
+{
+  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
+
+  return self->service ? bd_service_get_history (self->service) : NULL;
+}
+
 const char *
 bd_application_get_engine_error (BdApplication *self)
 {

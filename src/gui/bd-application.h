@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "bd-engine.h"
+#include "storage/bd-history.h"
 #include "bd-options.h"
 
 G_BEGIN_DECLS
@@ -30,5 +31,8 @@ guint            bd_application_get_broker_port (BdApplication   *self);
  * which case bd_application_get_engine_error () says why. */
 BdEngine        *bd_application_get_engine       (BdApplication *self);
 const char      *bd_application_get_engine_error (BdApplication *self);
+/* The recorded history, for queries; NULL until the broker runs, or when
+ * recording is off. */
+BdHistory       *bd_application_get_history      (BdApplication *self);
 
 G_END_DECLS

@@ -21,6 +21,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-gui-util.h"
+#include "bd-inspector.h"
 #include "bd-topic-node.h"
 #include "bd-topic-outbox.h"
 #include "bd-topic-search.h"
@@ -51,6 +52,7 @@ struct _BdTopicsPage
   AdwStatusPage      *no_match_page;
   GtkListView        *list_view;
   GtkListView        *flat_view;
+  BdInspector        *inspector;
   GtkWidget          *menu;
 
   /* The live tree: the engine's tap feeds the outbox on the engine thread;
@@ -257,6 +259,7 @@ on_batch_cb (BdTopicBatchEntry *entries,
 {
   BdTopicsPage *self = user_data;
   g_autoptr(GPtrArray) new_topics = g_ptr_array_new ();
+  const char *inspected;
 
   bd_topic_node_apply_batch (self->root, entries, n_entries, g_get_monotonic_time ());
 
@@ -269,6 +272,12 @@ on_batch_cb (BdTopicBatchEntry *entries,
       if (node != NULL && bd_topic_node_get_message_count (node) == entries[i].count)
         g_ptr_array_add (new_topics, node);
     }
+  /* The inspector follows its topic: at most one message per batch. */
+  inspected = bd_inspector_get_topic (self->inspector);
+  for (guint i = 0; inspected != NULL && i < n_entries; i++)
+    if (strcmp (bd_message_get_topic (entries[i].latest), inspected) == 0)
+      bd_inspector_push_message (self->inspector, entries[i].latest);
+
   if (new_topics->len > 0)
     g_list_store_splice (self->all_topics, g_list_model_get_n_items (G_LIST_MODEL (self->all_topics)),
                          0, new_topics->pdata, new_topics->len);
@@ -397,11 +406,11 @@ setup_row (GtkListItem  *item,
   gtk_label_set_ellipsize (GTK_LABEL (row->value), PANGO_ELLIPSIZE_END);
   gtk_label_set_max_width_chars (GTK_LABEL (row->value), 32);
   row->rate = row_label_new ("topic-rate", 1);
-  gtk_label_set_width_chars (GTK_LABEL (row->rate), 7);
+  gtk_label_set_width_chars (GTK_LABEL (row->rate), 6);
   row->age = row_label_new ("topic-age", 1);
-  gtk_label_set_width_chars (GTK_LABEL (row->age), 10);
+  gtk_label_set_width_chars (GTK_LABEL (row->age), 9);
   row->count = row_label_new ("topic-count", 1);
-  gtk_label_set_width_chars (GTK_LABEL (row->count), 14);
+  gtk_label_set_width_chars (GTK_LABEL (row->count), 12);
 
   /* The marker keeps its slot when hidden, so the columns stay aligned. */
   slot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
@@ -573,6 +582,56 @@ on_unmap_cb (GtkWidget    *widget,
              BdTopicsPage *self)
 {
   g_clear_handle_id (&self->tick_id, g_source_remove);
+}
+
+/* --- the inspector ------------------------------------------------------- */
+
+static void
+inspect (BdTopicsPage *self,
+         BdTopicNode  *node)
+{
+  const char *path = node != NULL ? bd_topic_node_get_path (node) : NULL;
+
+  /* A level without messages of its own ("busan") has nothing to inspect. */
+  if (node != NULL && bd_topic_node_get_message_count (node) == 0)
+    path = NULL;
+  /* The pane takes room from the tree only while it has something to say. */
+  gtk_widget_set_visible (GTK_WIDGET (self->inspector), path != NULL);
+  if (g_strcmp0 (path, bd_inspector_get_topic (self->inspector)) == 0)
+    return;
+  bd_inspector_set_topic (self->inspector, path,
+                          path != NULL ? bd_topic_node_get_latest (node) : NULL);
+}
+
+/* Escape in a list closes the inspector by clearing the selection. */
+static void
+unselect_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
+
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->tree_selection));
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->flat_selection));
+}
+
+static void
+on_tree_selected_cb (GtkSingleSelection *selection,
+                     GParamSpec         *pspec,
+                     BdTopicsPage       *self)
+{
+  GtkTreeListRow *row = gtk_single_selection_get_selected_item (selection);
+  g_autoptr(BdTopicNode) node = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
+
+  inspect (self, node);
+}
+
+static void
+on_flat_selected_cb (GtkSingleSelection *selection,
+                     GParamSpec         *pspec,
+                     BdTopicsPage       *self)
+{
+  inspect (self, gtk_single_selection_get_selected_item (selection));
 }
 
 /* --- keyboard ------------------------------------------------------------ */
@@ -1033,6 +1092,8 @@ bd_topics_page_class_init (BdTopicsPageClass *klass)
   object_class->dispose = bd_topics_page_dispose;
   object_class->finalize = bd_topics_page_finalize;
 
+  g_type_ensure (BD_TYPE_INSPECTOR);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/brokerdesk/Brokerdesk/bd-topics-page.ui");
   gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, stack);
@@ -1043,6 +1104,7 @@ bd_topics_page_class_init (BdTopicsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, no_match_page);
   gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, list_view);
   gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, flat_view);
+  gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, inspector);
 
   gtk_widget_class_install_action (widget_class, "topic.menu", NULL, menu_action);
   gtk_widget_class_install_action (widget_class, "topic.copy", NULL, copy_action);
@@ -1052,6 +1114,8 @@ bd_topics_page_class_init (BdTopicsPageClass *klass)
   gtk_widget_class_install_action (widget_class, "topic.delete-retained-subtree", NULL,
                                    delete_retained_subtree_action);
 
+  gtk_widget_class_install_action (widget_class, "topic.unselect", NULL, unselect_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "topic.unselect", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "topic.menu", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, "topic.menu", NULL);
 }
@@ -1093,6 +1157,8 @@ bd_topics_page_init (BdTopicsPage *self)
   gtk_single_selection_set_can_unselect (self->tree_selection, TRUE);
   tree_factory = factory_new (self, G_CALLBACK (setup_tree_row_cb), G_CALLBACK (bind_tree_row_cb));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->tree_selection));
+  g_signal_connect (self->tree_selection, "notify::selected-item",
+                    G_CALLBACK (on_tree_selected_cb), self);
   gtk_list_view_set_factory (self->list_view, tree_factory);
   g_signal_connect (self->list_view, "activate", G_CALLBACK (on_tree_activate_cb), self);
   keys = gtk_event_controller_key_new ();
@@ -1113,6 +1179,8 @@ bd_topics_page_init (BdTopicsPage *self)
   gtk_single_selection_set_can_unselect (self->flat_selection, TRUE);
   flat_factory = factory_new (self, G_CALLBACK (setup_flat_row_cb), G_CALLBACK (bind_flat_row_cb));
   gtk_list_view_set_model (self->flat_view, GTK_SELECTION_MODEL (self->flat_selection));
+  g_signal_connect (self->flat_selection, "notify::selected-item",
+                    G_CALLBACK (on_flat_selected_cb), self);
   gtk_list_view_set_factory (self->flat_view, flat_factory);
 
   g_signal_connect (self->filter_entry, "search-changed", G_CALLBACK (on_filter_changed_cb), self);
@@ -1192,4 +1260,13 @@ bd_topics_page_focus_filter (BdTopicsPage *self)
   g_return_if_fail (BD_IS_TOPICS_PAGE (self));
 
   gtk_widget_grab_focus (GTK_WIDGET (self->filter_entry));
+}
+
+void
+bd_topics_page_set_history (BdTopicsPage *self,
+                            BdHistory    *history)
+{
+  g_return_if_fail (BD_IS_TOPICS_PAGE (self));
+
+  bd_inspector_set_history (self->inspector, history);
 }

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "bd-engine.h"
+#include "storage/bd-history.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,11 @@ void       bd_topics_page_set_address (BdTopicsPage *self,
 /* Shows the topics the engine routes, from now on. */
 void       bd_topics_page_set_engine  (BdTopicsPage *self,
                                        BdEngine     *engine);
+
+/* Where the inspector finds older messages of the selected topic; may be
+ * NULL. */
+void       bd_topics_page_set_history  (BdTopicsPage *self,
+                                        BdHistory    *history);
 
 /* Moves the keyboard focus to the filter entry (Ctrl+F). */
 void       bd_topics_page_focus_filter (BdTopicsPage *self);

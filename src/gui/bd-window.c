@@ -83,6 +83,7 @@ bd_window_update_broker_status (BdWindow *self)
     {
       bd_broker_page_set_engine (self->broker_page, bd_application_get_engine (BD_APPLICATION (app)));
       bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
+      bd_topics_page_set_history (self->topics_page, bd_application_get_history (BD_APPLICATION (app)));
       bd_topics_page_set_engine (self->topics_page, bd_application_get_engine (BD_APPLICATION (app)));
       bd_publish_popover_set_engine (self->publish_popover, bd_application_get_engine (BD_APPLICATION (app)));
     }

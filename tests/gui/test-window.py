@@ -416,7 +416,29 @@ def inner_main():
         except TimeoutError as e:
             tap.check(False, 'delete retained from the context menu, then Undo',
                       f'{e}; names: {sorted(a.name for a in walk(app.node) if a.name)[:80]}')
-        press(pyatspi, 0xff1b)                      # Escape clears the filter
+
+        # 1g. Selecting the row opens the inspector on it: the topic, its
+        #     payload and the last messages (from memory, then the history).
+        try:
+            press(pyatspi, ord('f'), ctrl=True)
+            press(pyatspi, 0xff09)                  # Tab to the row
+            press(pyatspi, 0xff54)                  # Down, Up: select it
+            press(pyatspi, 0xff52)
+            inspector = wait_for(lambda: next((a for a in walk(app.main_window())
+                                               if a.name == 'Topic inspector'), None),
+                                 'the inspector')
+            wait_for(lambda: {'guitest/relay/k3', 'Last Messages'} <= label_names(inspector)
+                     or None, 'the inspector on guitest/relay/k3')
+            texts = [a.queryText().getText(0, -1) for a in walk(inspector)
+                     if a.getRoleName() in ('text', 'label') and 'Text' in a.get_interfaces()]
+            tap.check('ON' in texts or 'ON' in label_names(inspector),
+                      'selecting a topic shows it in the inspector with its payload',
+                      f'texts: {texts[:20]}')
+        except TimeoutError as e:
+            tap.check(False, 'selecting a topic shows it in the inspector with its payload',
+                      f'{e}; names: {sorted(a.name for a in walk(app.main_window()) if a.name)[:80]}')
+        press(pyatspi, ord('f'), ctrl=True)
+        press(pyatspi, 0xff1b)                      # Escape in the entry clears the filter
 
         # 2. Keyboard: Alt+3 shows Alarms.
         press(pyatspi, ord('3'), alt=True)
