@@ -6,18 +6,39 @@
  * The engine calls the tap once per routed message on its own thread. The tap
  * keeps only the newest message per topic plus a count, so a topic publishing
  * at 1 kHz costs the main thread one entry per flush. The first append after
- * a flush attaches one timeout source to the main context; the flush swaps in
- * an empty table under the mutex and hands the old one to the flush function
- * outside it, so the engine never waits for the GUI.
+ * a flush sets the ready time of the outbox's one source to one interval
+ * later; the flush swaps in an empty table under the mutex and hands the old
+ * one to the flush function outside it, so the engine never waits for the GUI.
  *
- * Lock order: the outbox mutex may be held while attaching or destroying a
- * source (which takes the GMainContext's lock); the context never calls back
- * into us with its own lock held, so this cannot deadlock.
+ * A flush is delivered in slices (BD_TOPIC_OUTBOX_SLICE entries, at most
+ * BD_TOPIC_OUTBOX_BUDGET_US of them per main-loop turn): when the budget runs
+ * out the source makes itself ready again at once, and its priority, below
+ * GDK's redraw, lets a due frame paint in between. While slices remain, the
+ * next flush waits (its messages keep coalescing per topic), which bounds the
+ * work queued for the main thread by the number of topics, however fast the
+ * broker goes.
+ *
+ * All ready-time decisions are taken under the outbox mutex, so a tap on the
+ * engine thread and a dispatch on the main thread cannot undo each other's.
+ * Lock order: the outbox mutex may be held while setting the source's ready
+ * time or destroying it (which takes the GMainContext's lock); the context
+ * never calls back into us with its own lock held, so this cannot deadlock.
  */
 
 #include "config.h"
 
+#include "bd-frame-stats.h"
 #include "bd-topic-outbox.h"
+
+/* Below GDK_PRIORITY_REDRAW (G_PRIORITY_HIGH_IDLE + 20), which this file
+ * cannot name without GDK, and above the default idle priority. */
+#define FLUSH_PRIORITY (G_PRIORITY_HIGH_IDLE + 30)
+
+typedef struct
+{
+  GSource        source;
+  BdTopicOutbox *outbox;   /* not a reference: bd_topic_outbox_free() destroys us */
+} FlushSource;
 
 struct _BdTopicOutbox
 {
@@ -25,12 +46,20 @@ struct _BdTopicOutbox
   GMainContext           *main_context;
   BdTopicOutboxFlushFunc  func;
   gpointer                user_data;
+  GSource                *source;        /* FlushSource, attached until freed */
+
+  /* Main thread only: the flush being delivered, and how far. */
+  GArray                 *delivering;    /* BdTopicBatchEntry, or NULL */
+  guint                   delivered;
+  gboolean                stopped;       /* bd_topic_outbox_free() was called */
 
   GMutex                  mutex;
   /* Everything below is guarded by the mutex. */
   GArray                 *entries;       /* BdTopicBatchEntry */
   GHashTable             *index;         /* GRefString topic -> entry index + 1 */
-  GSource                *flush_source;  /* non-NULL while a flush is pending */
+  gboolean                scheduled;     /* entries is non-empty and due at due_us */
+  gint64                  due_us;
+  gboolean                busy;          /* delivering != NULL */
   gboolean                closed;
 };
 
@@ -55,31 +84,98 @@ entries_free (GArray *entries)
   g_array_unref (entries);
 }
 
+/* Delivers slices of the current flush until the turn's budget is spent.
+ * Returns TRUE when the whole flush has been delivered. */
 static gboolean
-flush_cb (gpointer data)
+deliver (BdTopicOutbox *self)
 {
-  BdTopicOutbox *self = data;
-  GArray *entries;
-  GHashTable *index;
-  gboolean closed;
+  gint64 start = g_get_monotonic_time ();
+  BdTopicBatchEntry *entries = (BdTopicBatchEntry *) (gpointer) self->delivering->data;
+
+  while (self->delivered < self->delivering->len)
+    {
+      guint n = MIN (self->delivering->len - self->delivered, BD_TOPIC_OUTBOX_SLICE);
+      gint64 before = g_get_monotonic_time ();
+      gint64 after;
+
+      self->func (entries + self->delivered, n, self->user_data);
+      after = g_get_monotonic_time ();
+      bd_frame_stats_record_batch (after - before, n);
+      self->delivered += n;
+
+      /* The flush function may have freed the outbox (closing a window). */
+      if (self->stopped)
+        return TRUE;
+      if (after - start >= BD_TOPIC_OUTBOX_BUDGET_US)
+        break;
+    }
+  return self->delivered == self->delivering->len;
+}
+
+static gboolean
+flush_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  BdTopicOutbox *self = ((FlushSource *) source)->outbox;
+  GHashTable *index = NULL;
+  gboolean done;
 
   g_mutex_lock (&self->mutex);
-  entries = g_steal_pointer (&self->entries);
-  index = g_steal_pointer (&self->index);
-  self->entries = entries_new ();
-  self->index = index_new ();
-  /* The context still holds the source while it dispatches it. */
-  g_clear_pointer (&self->flush_source, g_source_unref);
-  closed = self->closed;
+  if (self->closed)
+    {
+      g_source_set_ready_time (source, -1);
+      g_mutex_unlock (&self->mutex);
+      return G_SOURCE_CONTINUE;
+    }
+  if (self->delivering == NULL)
+    {
+      self->delivering = g_steal_pointer (&self->entries);
+      self->delivered = 0;
+      index = g_steal_pointer (&self->index);
+      self->entries = entries_new ();
+      self->index = index_new ();
+      self->scheduled = FALSE;
+      self->busy = TRUE;
+    }
+  /* Not ready again until decided below. */
+  g_source_set_ready_time (source, -1);
   g_mutex_unlock (&self->mutex);
 
-  g_hash_table_unref (index);
-  if (!closed && entries->len > 0)
-    self->func ((BdTopicBatchEntry *) (gpointer) entries->data, entries->len, self->user_data);
-  entries_free (entries);
+  if (index != NULL)
+    g_hash_table_unref (index);
 
-  return G_SOURCE_REMOVE;
+  /* The flush function may call bd_topic_outbox_free(); keep self alive. */
+  bd_topic_outbox_ref (self);
+  done = deliver (self);
+  if (done)
+    g_clear_pointer (&self->delivering, entries_free);
+  if (self->stopped)
+    {
+      bd_topic_outbox_unref (self);
+      return G_SOURCE_REMOVE;
+    }
+
+  g_mutex_lock (&self->mutex);
+  if (!done)
+    g_source_set_ready_time (source, 0);
+  else
+    {
+      self->busy = FALSE;
+      /* Messages that came during a long delivery are due when their
+       * interval ends, which may already have passed. */
+      if (self->scheduled)
+        g_source_set_ready_time (source, self->due_us);
+    }
+  g_mutex_unlock (&self->mutex);
+  bd_topic_outbox_unref (self);
+
+  return G_SOURCE_CONTINUE;
 }
+
+static GSourceFuncs flush_source_funcs = {
+  .dispatch = flush_source_dispatch,
+};
 
 BdTopicOutbox *
 bd_topic_outbox_new (GMainContext           *main_context,
@@ -99,6 +195,12 @@ bd_topic_outbox_new (GMainContext           *main_context,
   g_mutex_init (&self->mutex);
   self->entries = entries_new ();
   self->index = index_new ();
+
+  self->source = g_source_new (&flush_source_funcs, sizeof (FlushSource));
+  ((FlushSource *) self->source)->outbox = self;
+  g_source_set_priority (self->source, FLUSH_PRIORITY);
+  g_source_set_static_name (self->source, "[brokerdesk] topic outbox flush");
+  g_source_attach (self->source, self->main_context);
 
   return self;
 }
@@ -120,8 +222,13 @@ bd_topic_outbox_unref (BdTopicOutbox *self)
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
 
-  /* A pending source holds a reference, so none is left here. */
-  g_assert (self->flush_source == NULL);
+  /* Normally bd_topic_outbox_free() destroyed the source already. */
+  if (self->source != NULL)
+    {
+      g_source_destroy (self->source);
+      g_clear_pointer (&self->source, g_source_unref);
+    }
+  g_clear_pointer (&self->delivering, entries_free);
   entries_free (self->entries);
   g_hash_table_unref (self->index);
   g_mutex_clear (&self->mutex);
@@ -164,16 +271,15 @@ bd_topic_outbox_tap (BdMessage *message,
                            GUINT_TO_POINTER (self->entries->len));
     }
 
-  if (self->flush_source == NULL)
+  if (!self->scheduled)
     {
       /* The interval counts from this first append, so a message waits at
-       * most one interval however busy the broker is. */
-      self->flush_source = g_timeout_source_new (BD_TOPIC_OUTBOX_INTERVAL_MS);
-      g_source_set_priority (self->flush_source, G_PRIORITY_DEFAULT);
-      g_source_set_static_name (self->flush_source, "[brokerdesk] topic outbox flush");
-      g_source_set_callback (self->flush_source, flush_cb, bd_topic_outbox_ref (self),
-                             (GDestroyNotify) bd_topic_outbox_unref);
-      g_source_attach (self->flush_source, self->main_context);
+       * most one interval however busy the broker is (plus the rest of a
+       * delivery still in progress, which sets the ready time when done). */
+      self->scheduled = TRUE;
+      self->due_us = g_get_monotonic_time () + BD_TOPIC_OUTBOX_INTERVAL_MS * 1000;
+      if (!self->busy)
+        g_source_set_ready_time (self->source, self->due_us);
     }
 
   g_mutex_unlock (&self->mutex);
@@ -193,16 +299,17 @@ bd_topic_outbox_free (BdTopicOutbox *self)
 
   g_mutex_lock (&self->mutex);
   self->closed = TRUE;
-  source = g_steal_pointer (&self->flush_source);
+  source = g_steal_pointer (&self->source);
   g_mutex_unlock (&self->mutex);
 
-  /* Destroying the source drops its reference through the notify; on the
-   * context's own thread this also guarantees it will not dispatch. */
+  /* On the context's own thread, destroying the source guarantees that it
+   * will not dispatch again; a tap that still arrives sees `closed`. */
   if (source != NULL)
     {
       g_source_destroy (source);
       g_source_unref (source);
     }
+  self->stopped = TRUE;
 
   bd_topic_outbox_unref (self);
 }

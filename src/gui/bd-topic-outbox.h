@@ -17,6 +17,15 @@ G_BEGIN_DECLS
  * one main-loop turn per interval, not one per message (STYLE §8). */
 #define BD_TOPIC_OUTBOX_INTERVAL_MS 33
 
+/* A flush hands its entries over in slices of at most this many, and stops
+ * for the rest of a main-loop turn once BD_TOPIC_OUTBOX_BUDGET_US have passed
+ * in one turn: the rest follows in the next turns, after any frame that is
+ * due, so a burst of new topics (the first 100,000 at once) never freezes the
+ * window. Until the last slice is delivered, new messages coalesce in the
+ * next flush's table. */
+#define BD_TOPIC_OUTBOX_SLICE       512
+#define BD_TOPIC_OUTBOX_BUDGET_US   8000
+
 /* One topic's messages since the last flush: the newest one and how many
  * arrived (count >= 1). */
 typedef struct
@@ -26,8 +35,10 @@ typedef struct
 } BdTopicBatchEntry;
 
 /* Runs on the outbox's main context with the entries in order of each topic's
- * first message since the previous flush. The entries are borrowed for the
- * duration of the call; take a ref on a message to keep it. */
+ * first message since the previous flush; a large flush arrives as several
+ * calls with consecutive slices, in order, possibly over several main-loop
+ * turns. The entries are borrowed for the duration of the call; take a ref on
+ * a message to keep it. */
 typedef void (*BdTopicOutboxFlushFunc) (BdTopicBatchEntry *entries,
                                         guint              n_entries,
                                         gpointer           user_data);

@@ -15,6 +15,7 @@
 #include "bd-alarms-page.h"
 #include "bd-broker-page.h"
 #include "bd-charts-page.h"
+#include "bd-frame-stats.h"
 #include "bd-relays-page.h"
 #include "bd-settings.h"
 #include "bd-topics-page.h"
@@ -254,6 +255,7 @@ bd_window_init (BdWindow *self)
                            G_CALLBACK (on_broker_port_changed_cb), self,
                            G_CONNECT_SWAPPED);
   bd_window_restore_state (self);
+  bd_frame_stats_attach (GTK_WIDGET (self));
 }
 
 BdWindow *

@@ -832,6 +832,132 @@ test_search (void)
     }
 }
 
+/* Slicing: a flush larger than BD_TOPIC_OUTBOX_SLICE arrives as consecutive
+ * slices, in order, and stops once the turn's budget is spent so that a
+ * source at GDK's redraw priority runs between slices. */
+
+#define SLICE_TOPICS (3 * BD_TOPIC_OUTBOX_SLICE + 7)
+
+typedef struct
+{
+  BdTopicOutbox *outbox;
+  guint          n_calls;
+  guint          n_entries;
+  guint          next_topic;        /* topics arrive as s/0, s/1, ... */
+  gboolean       slow;              /* each call takes half the budget */
+  guint          entries_at_redraw; /* entries delivered when the "frame" ran */
+  gboolean       redraw_ran;
+  BdMessage     *late;              /* tapped during the first slice */
+  gboolean       late_seen;
+  guint          entries_before_late;
+} SliceState;
+
+static void
+slice_flush_cb (BdTopicBatchEntry *entries,
+                guint              n_entries,
+                gpointer           user_data)
+{
+  SliceState *state = user_data;
+
+  g_assert_cmpuint (n_entries, >, 0);
+  g_assert_cmpuint (n_entries, <=, BD_TOPIC_OUTBOX_SLICE);
+  for (guint i = 0; i < n_entries; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("s/%u", state->next_topic);
+
+      if (entries[i].latest == state->late)
+        {
+          /* The message tapped during delivery waits for the next flush. */
+          g_assert_cmpuint (state->n_entries + i, ==, SLICE_TOPICS);
+          state->late_seen = TRUE;
+          continue;
+        }
+      g_assert_cmpstr (entries[i].latest->topic, ==, expected);
+      state->next_topic++;
+    }
+  if (state->n_calls++ == 0 && state->late != NULL)
+    bd_topic_outbox_tap (state->late, state->outbox);
+  state->n_entries += n_entries;
+  if (state->slow)
+    g_usleep (BD_TOPIC_OUTBOX_BUDGET_US / 2 + 500);
+}
+
+static gboolean
+redraw_cb (gpointer user_data)
+{
+  SliceState *state = user_data;
+
+  state->redraw_ran = TRUE;
+  state->entries_at_redraw = state->n_entries;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_slices (SliceState *state)
+{
+  g_autoptr(BdTopicOutbox) outbox = NULL;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+  guint timeout_id = g_timeout_add_seconds (20, timeout_cb, NULL);
+
+  outbox = bd_topic_outbox_new (NULL, slice_flush_cb, state);
+  state->outbox = outbox;
+  for (guint i = 0; i < SLICE_TOPICS; i++)
+    {
+      g_autofree char *topic = g_strdup_printf ("s/%u", i);
+
+      g_ptr_array_add (messages, message_new (topic, "v", 1, FALSE, i));
+      bd_topic_outbox_tap (g_ptr_array_index (messages, i), outbox);
+    }
+
+  /* The first slice is delivered in the first dispatch; queue a "frame" then. */
+  while (state->n_calls == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_idle_add_full (G_PRIORITY_HIGH_IDLE + 20, redraw_cb, state, NULL);
+  while (state->n_entries < SLICE_TOPICS + (state->late != NULL ? 1 : 0))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (timeout_id);
+}
+
+static void
+test_outbox_slices (void)
+{
+  SliceState state = { 0 };
+
+  run_slices (&state);
+  g_assert_cmpuint (state.n_entries, ==, SLICE_TOPICS);
+  g_assert_cmpuint (state.n_calls, ==, 4);
+  g_assert_cmpuint (state.next_topic, ==, SLICE_TOPICS);
+}
+
+static void
+test_outbox_slices_yield (void)
+{
+  SliceState state = { 0 };
+
+  /* Two slow slices exhaust the budget (one, on a busy machine): the
+   * "frame" runs between slices, before the rest. */
+  state.slow = TRUE;
+  run_slices (&state);
+  g_assert_true (state.redraw_ran);
+  g_assert_cmpuint (state.entries_at_redraw, >=, BD_TOPIC_OUTBOX_SLICE);
+  g_assert_cmpuint (state.entries_at_redraw, <=, 2 * BD_TOPIC_OUTBOX_SLICE);
+  g_assert_cmpuint (state.n_entries, ==, SLICE_TOPICS);
+}
+
+static void
+test_outbox_slices_late (void)
+{
+  SliceState state = { 0 };
+  g_autoptr(BdMessage) late = message_new ("s/0", "late", 4, FALSE, 0);
+
+  /* A message for a topic of the flush being delivered, tapped during its
+   * first slice, comes after the flush's last slice, not merged into it. */
+  state.late = late;
+  run_slices (&state);
+  g_assert_true (state.late_seen);
+  g_assert_cmpuint (state.n_entries, ==, SLICE_TOPICS + 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -853,6 +979,9 @@ main (int   argc,
   g_test_add_func ("/gui/topic-outbox/across-flushes", test_outbox_across_flushes);
   g_test_add_func ("/gui/topic-outbox/free-pending", test_outbox_free_pending);
   g_test_add_func ("/gui/topic-outbox/second-flush", test_outbox_second_flush);
+  g_test_add_func ("/gui/topic-outbox/slices", test_outbox_slices);
+  g_test_add_func ("/gui/topic-outbox/slices-yield", test_outbox_slices_yield);
+  g_test_add_func ("/gui/topic-outbox/slices-late", test_outbox_slices_late);
 
   return g_test_run ();
 }
