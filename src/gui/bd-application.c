@@ -34,6 +34,7 @@ struct _BdApplication
   GCancellable   *cancellable;
   /* Weak: the preferences window is owned by GTK's toplevel list. */
   GtkWindow      *preferences;
+  GtkWindow      *about;         /* weak, as preferences */
 };
 
 G_DEFINE_FINAL_TYPE (BdApplication, bd_application, ADW_TYPE_APPLICATION)
@@ -71,6 +72,11 @@ bd_application_preferences_action (GSimpleAction *action,
       /* Closing the main window must not leave the application running with
        * only its preferences open. */
       gtk_window_set_destroy_with_parent (self->preferences, TRUE);
+      /* Hidden, not destroyed, on close: GTK 4.8 answers an accessibility
+       * client's query about a widget being destroyed with an invalid D-Bus
+       * reply and crashes (g_variant_new_object_path on a NULL path), so
+       * windows that come and go are kept. */
+      gtk_window_set_hide_on_close (self->preferences, TRUE);
     }
   /* The preferences window itself is in the application's window list. */
   if (parent != self->preferences)
@@ -87,6 +93,14 @@ bd_application_about_action (GSimpleAction *action,
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   const char *developers[] = { "The Brokerdesk authors", NULL };
   GtkWidget *about;
+
+  /* Kept once made, for the reason given in the preferences action. */
+  if (self->about != NULL)
+    {
+      gtk_window_set_transient_for (self->about, parent);
+      gtk_window_present (self->about);
+      return;
+    }
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", parent,
@@ -106,7 +120,10 @@ bd_application_about_action (GSimpleAction *action,
                         /* Translators: put your names here, one a line, with
                          * e-mail addresses in <> if you like. */
                         "translator-credits", _("translator-credits"),
+                        "hide-on-close", TRUE,
                         NULL);
+  g_set_weak_pointer (&self->about, GTK_WINDOW (about));
+  gtk_window_set_destroy_with_parent (self->about, TRUE);
   gtk_window_present (GTK_WINDOW (about));
 }
 

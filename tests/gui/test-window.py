@@ -488,7 +488,9 @@ def inner_main():
                       'Preferences shows port 1883, loopback only, demo plant on',
                       f'port={port.queryValue().currentValue} listen={listen} demo={demo}')
             click(find(prefs, 'push button', 'Close'))
-            wait_for(lambda: app.window('Preferences') is None, 'Preferences to close')
+            wait_for(lambda: app.window('Preferences') is None
+                     or not app.window('Preferences').getState().contains(pyatspi.STATE_VISIBLE),
+                     'Preferences to close')
         except TimeoutError as e:
             tap.check(False, 'Preferences shows port 1883, loopback only, demo plant on', e)
 
