@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "bd-gui-util.h"
 
 char *
@@ -39,4 +41,26 @@ _bd_list_box_remove_all (GtkListBox *list_box)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (list_box))) != NULL)
     gtk_list_box_remove (list_box, child);
+}
+
+char *
+_bd_format_age (gint64 age_us)
+{
+  gint64 s = MAX (age_us, 0) / G_USEC_PER_SEC;
+
+  /* Short units avoid plural forms and keep a column narrow. */
+  if (s < 1)
+    /* Translators: the age of a message received less than a second ago */
+    return g_strdup (_("just now"));
+  if (s < 60)
+    /* Translators: the age of a message in seconds */
+    return g_strdup_printf (_("%u s ago"), (guint) s);
+  if (s < 3600)
+    /* Translators: the age of a message in minutes */
+    return g_strdup_printf (_("%u min ago"), (guint) (s / 60));
+  if (s < 86400)
+    /* Translators: the age of a message in hours */
+    return g_strdup_printf (_("%u h ago"), (guint) (s / 3600));
+  /* Translators: the age of a message in days */
+  return g_strdup_printf (_("%u d ago"), (guint) (s / 86400));
 }

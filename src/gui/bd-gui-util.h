@@ -19,4 +19,7 @@ gboolean  _bd_host_is_default  (const char *host);
 /* GTK 4.8 has no gtk_list_box_remove_all () (4.12). */
 void  _bd_list_box_remove_all (GtkListBox *list_box);
 
+/* "just now", "5 s ago", "3 min ago", "2 h ago", "4 d ago". */
+char     *_bd_format_age       (gint64      age_us);
+
 G_END_DECLS

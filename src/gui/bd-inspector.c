@@ -27,6 +27,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "bd-gui-util.h"
 #include "bd-inspector.h"
 #include "bd-payload-format.h"
 
@@ -194,35 +195,13 @@ is_today (gint64 time_us)
          g_date_time_get_day_of_year (now) == g_date_time_get_day_of_year (time);
 }
 
-static char *
-format_age (gint64 age_us)
-{
-  gint64 s = age_us / G_USEC_PER_SEC;
-
-  /* Short units avoid plural forms. */
-  if (s < 1)
-    /* Translators: the age of a message received less than a second ago */
-    return g_strdup (_("just now"));
-  if (s < 60)
-    /* Translators: the age of a message in seconds */
-    return g_strdup_printf (_("%u s ago"), (guint) s);
-  if (s < 3600)
-    /* Translators: the age of a message in minutes */
-    return g_strdup_printf (_("%u min ago"), (guint) (s / 60));
-  if (s < 86400)
-    /* Translators: the age of a message in hours */
-    return g_strdup_printf (_("%u h ago"), (guint) (s / 3600));
-  /* Translators: the age of a message in days */
-  return g_strdup_printf (_("%u d ago"), (guint) (s / 86400));
-}
-
 static void
 update_age (BdInspector *self)
 {
   g_autofree char *age = NULL;
 
   if (self->shown != NULL)
-    age = format_age (g_get_real_time () - self->shown->time_us);
+    age = _bd_format_age (g_get_real_time () - self->shown->time_us);
   gtk_label_set_label (self->age_label, age != NULL ? age : "");
 }
 

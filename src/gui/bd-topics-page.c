@@ -134,24 +134,7 @@ static char *
 format_age (gint64 last_time_us,
             gint64 now_us)
 {
-  gint64 s;
-
-  if (last_time_us == 0)
-    return g_strdup ("");
-  s = MAX (0, (now_us - last_time_us) / G_USEC_PER_SEC);
-  if (s < 1)
-    return g_strdup (_("now"));
-  if (s < 60)
-    /* Translators: age of the last message, in seconds */
-    return g_strdup_printf (_("%u s ago"), (guint) s);
-  if (s < 3600)
-    /* Translators: age of the last message, in minutes */
-    return g_strdup_printf (_("%u min ago"), (guint) (s / 60));
-  if (s < 86400)
-    /* Translators: age of the last message, in hours */
-    return g_strdup_printf (_("%u h ago"), (guint) (s / 3600));
-  /* Translators: age of the last message, in days */
-  return g_strdup_printf (_("%u d ago"), (guint) (s / 86400));
+  return last_time_us != 0 ? _bd_format_age (now_us - last_time_us) : g_strdup ("");
 }
 
 static gboolean
@@ -344,7 +327,7 @@ on_value_changed_cb (BdTopicNode *node,
 
   row->highlight_until = g_get_monotonic_time () + HIGHLIGHT_US;
   gtk_widget_add_css_class (row->value, "changed");
-  gtk_label_set_label (GTK_LABEL (row->age), _("now"));
+  gtk_label_set_label (GTK_LABEL (row->age), _("just now"));
   if (self->highlight_id == 0)
     self->highlight_id = g_timeout_add (100, highlight_tick_cb, self);
 }
