@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 
+#include "bd-connection-manager.h"
 #include "bd-engine.h"
 #include "bd-options.h"
 
@@ -30,5 +31,10 @@ guint            bd_application_get_broker_port (BdApplication   *self);
  * which case bd_application_get_engine_error () says why. */
 BdEngine        *bd_application_get_engine       (BdApplication *self);
 const char      *bd_application_get_engine_error (BdApplication *self);
+
+/* Which broker the console shows: see bd-connection-manager.h. Valid from
+ * startup until shutdown; "active-connection-changed" (BdRemoteClient *or
+ * NULL) is also emitted on the application itself. */
+BdConnectionManager *bd_application_get_connection_manager (BdApplication *self);
 
 G_END_DECLS
