@@ -208,7 +208,6 @@ rebuild_rows (BdConnectionsDialog *self)
     {
       const BdConnectionProfile *profile = bd_connection_profiles_get_nth (self->profiles, i);
       g_autofree char *subtitle = NULL;
-      g_autofree char *use = NULL;
       g_autofree char *edit = NULL;
       g_autofree char *delete = NULL;
       guint port = profile->port ? profile->port : (profile->use_tls ? 8883 : 1883);
@@ -224,15 +223,14 @@ rebuild_rows (BdConnectionsDialog *self)
 
       gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
       gtk_check_button_set_group (GTK_CHECK_BUTTON (check), self->embedded_check);
-      /* Translators: accessible names; %s is a connection's name. */
-      use = g_strdup_printf (_("Show the broker %s"), profile->name);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      use, -1);
+      /* No accessible label of its own: as the row's activatable widget it
+       * is named by the row's title (GTK 4.8 would join both). */
       g_object_set_data_full (G_OBJECT (check), "profile-id", g_strdup (profile->id), g_free);
       g_signal_connect (check, "toggled", G_CALLBACK (on_profile_toggled_cb), self);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
 
+      /* Translators: accessible names; %s is a connection's name. */
       edit = g_strdup_printf (_("Edit the connection %s"), profile->name);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  row_button ("document-edit-symbolic", _("Edit"), edit,
