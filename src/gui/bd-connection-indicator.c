@@ -25,6 +25,7 @@ struct _BdConnectionIndicator
   GSignalGroup        *client_signals;
   GtkLabel            *label;
   GtkImage            *icon;
+  char                *accessible_name;   /* as last set */
 };
 
 G_DEFINE_FINAL_TYPE (BdConnectionIndicator, bd_connection_indicator, GTK_TYPE_BUTTON)
@@ -118,11 +119,21 @@ update (BdConnectionIndicator *self)
   if (css_class != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->label), css_class);
 
+  /* GTK 4.8's AT-SPI bridge can announce a name change of an accessible it
+   * has not registered yet, with a NULL object path (a critical, then a
+   * crash in g_variant_new): so the name is only set on a mapped button,
+   * and again when it is mapped. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
   /* Translators: the accessible name of the header-bar button; %s is e.g.
    * "Embedded broker" or "Plant — Connected". */
   accessible = g_strdup_printf (_("Connection: %s"), text);
+  if (g_strcmp0 (accessible, self->accessible_name) == 0)
+    return;
+  g_free (self->accessible_name);
+  self->accessible_name = g_steal_pointer (&accessible);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  accessible, -1);
+                                  self->accessible_name, -1);
 }
 
 static void
@@ -162,11 +173,32 @@ bd_connection_indicator_dispose (GObject *object)
 }
 
 static void
+bd_connection_indicator_finalize (GObject *object)
+{
+  BdConnectionIndicator *self = BD_CONNECTION_INDICATOR (object);
+
+  g_free (self->accessible_name);
+
+  G_OBJECT_CLASS (bd_connection_indicator_parent_class)->finalize (object);
+}
+
+static void
+bd_connection_indicator_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (bd_connection_indicator_parent_class)->map (widget);
+  update (BD_CONNECTION_INDICATOR (widget));
+}
+
+static void
 bd_connection_indicator_class_init (BdConnectionIndicatorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   object_class->dispose = bd_connection_indicator_dispose;
+  object_class->finalize = bd_connection_indicator_finalize;
+  widget_class->map = bd_connection_indicator_map;
 }
 
 static void
