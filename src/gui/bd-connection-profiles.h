@@ -51,56 +51,57 @@ BdRemoteConfig      *bd_connection_profile_to_config (const BdConnectionProfile 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdConnectionProfile, bd_connection_profile_free)
 
 #define BD_TYPE_CONNECTION_PROFILES (bd_connection_profiles_get_type ())
-G_DECLARE_FINAL_TYPE (BdConnectionProfiles, bd_connection_profiles, BD, CONNECTION_PROFILES, GObject)
+G_DECLARE_FINAL_TYPE (BdConnectionProfiles, bd_connection_profiles, BD, CONNECTION_PROFILES,
+                      GObject)
 
 /* @path: the key file; NULL for the default. Nothing is read until load(). */
-BdConnectionProfiles      *bd_connection_profiles_new      (const char           *path);
-const char                *bd_connection_profiles_get_path (BdConnectionProfiles *self);
+BdConnectionProfiles *bd_connection_profiles_new      (const char           *path);
+const char           *bd_connection_profiles_get_path (BdConnectionProfiles *self);
 /* A missing file is not an error (no profiles yet). Emits "changed". */
-gboolean                   bd_connection_profiles_load     (BdConnectionProfiles *self,
-                                                            GError              **error);
-gboolean                   bd_connection_profiles_save     (BdConnectionProfiles *self,
-                                                            GError              **error);
+gboolean              bd_connection_profiles_load     (BdConnectionProfiles *self,
+                                                       GError              **error);
+gboolean              bd_connection_profiles_save     (BdConnectionProfiles *self,
+                                                       GError              **error);
 
 guint                      bd_connection_profiles_get_n_profiles (BdConnectionProfiles *self);
 /* Sorted by name. */
-const BdConnectionProfile *bd_connection_profiles_get_nth  (BdConnectionProfiles *self,
-                                                            guint                 index);
-const BdConnectionProfile *bd_connection_profiles_lookup   (BdConnectionProfiles *self,
-                                                            const char           *id);
+const BdConnectionProfile *bd_connection_profiles_get_nth   (BdConnectionProfiles *self,
+                                                             guint                 index);
+const BdConnectionProfile *bd_connection_profiles_lookup    (BdConnectionProfiles *self,
+                                                             const char           *id);
 /* The profile to connect to on start, or NULL for the embedded broker. */
 const BdConnectionProfile *bd_connection_profiles_get_auto_connect (BdConnectionProfiles *self);
 
 /* Adds @profile or replaces the one with its id (copied), clearing
  * auto_connect on the others if it has it. Emits "changed"; call save(). */
-void                       bd_connection_profiles_put      (BdConnectionProfiles      *self,
-                                                            const BdConnectionProfile *profile);
+void     bd_connection_profiles_put    (BdConnectionProfiles      *self,
+                                        const BdConnectionProfile *profile);
 /* Also forgets the password. Emits "changed". */
-gboolean                   bd_connection_profiles_remove   (BdConnectionProfiles *self,
-                                                            const char           *id);
+gboolean bd_connection_profiles_remove (BdConnectionProfiles      *self,
+                                        const char                *id);
 
 /* FALSE once a keyring call has failed: passwords are then in memory only. */
-gboolean                   bd_connection_profiles_get_keyring_available (BdConnectionProfiles *self);
+gboolean bd_connection_profiles_get_keyring_available (BdConnectionProfiles *self);
 
 /* @password NULL or "" forgets it. Never fails: without a keyring the
  * password is kept in memory (see "keyring-available"). */
-void                       bd_connection_profiles_store_password_async  (BdConnectionProfiles *self,
-                                                                         const char           *id,
-                                                                         const char           *password,
-                                                                         GCancellable         *cancellable,
-                                                                         GAsyncReadyCallback   callback,
-                                                                         gpointer              user_data);
-gboolean                   bd_connection_profiles_store_password_finish (BdConnectionProfiles *self,
-                                                                         GAsyncResult         *result,
-                                                                         GError              **error);
+void     bd_connection_profiles_store_password_async   (BdConnectionProfiles *self,
+                                                        const char           *id,
+                                                        const char           *password,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+gboolean bd_connection_profiles_store_password_finish  (BdConnectionProfiles *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
 /* Returns the password (owned) or NULL when there is none. */
-void                       bd_connection_profiles_lookup_password_async  (BdConnectionProfiles *self,
-                                                                          const char           *id,
-                                                                          GCancellable         *cancellable,
-                                                                          GAsyncReadyCallback   callback,
-                                                                          gpointer              user_data);
-char                      *bd_connection_profiles_lookup_password_finish (BdConnectionProfiles *self,
-                                                                          GAsyncResult         *result,
-                                                                          GError              **error);
+void     bd_connection_profiles_lookup_password_async  (BdConnectionProfiles *self,
+                                                        const char           *id,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+char    *bd_connection_profiles_lookup_password_finish (BdConnectionProfiles *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
 
 G_END_DECLS

@@ -360,14 +360,16 @@ on_file_choose_cb (BdConnectionsDialog *self,
   g_autoptr(GtkFileFilter) pem = gtk_file_filter_new ();
   g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
   AdwActionRow *row;
+  const char *title;
   char **slot;
 
   if (self->editing == NULL || self->chooser != NULL)
     return;
   slot = file_slot (self, button, &row);
 
-  self->chooser = gtk_file_chooser_native_new (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
-                                               GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
+  title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+  self->chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN,
                                                _("_Select"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
   gtk_file_filter_set_name (pem, _("PEM files"));
@@ -621,8 +623,8 @@ bd_connections_dialog_class_init (BdConnectionsDialogClass *klass)
   object_class->dispose = bd_connections_dialog_dispose;
   object_class->finalize = bd_connections_dialog_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/brokerdesk/Brokerdesk/bd-connections-dialog.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/brokerdesk/Brokerdesk/"
+                                                             "bd-connections-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, choices_group);
   gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, embedded_check);
   gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, keyring_group);

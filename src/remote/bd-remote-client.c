@@ -813,10 +813,11 @@ handle_packet (Conn         *conn,
       for (guint i = 0; i < packet->suback.n_reason_codes; i++)
         if (packet->suback.reason_codes[i] >= 0x80)
           {
+            const char *filter = conn->client->config->filter;
+            guint8 code = packet->suback.reason_codes[i];
             g_autofree char *reason = g_strdup_printf ("subscription to %s refused (%s)",
-                                                       conn->client->config->filter
-                                                         ? conn->client->config->filter : "#",
-                                                       bd_mqtt_reason_code_name (packet->suback.reason_codes[i]));
+                                                       filter ? filter : "#",
+                                                       bd_mqtt_reason_code_name (code));
             /* Connected but deaf: nothing to wait for, so say so. */
             conn_fail (conn, TRUE, reason);
             return;
@@ -830,8 +831,9 @@ handle_packet (Conn         *conn,
     case BD_MQTT_DISCONNECT:
       {
         /* MQTT 5 only: the server tells us why it is closing. */
+        guint8 code = packet->disconnect.reason_code;
         g_autofree char *reason = g_strdup_printf ("disconnected by the broker (%s)",
-                                                   bd_mqtt_reason_code_name (packet->disconnect.reason_code));
+                                                   bd_mqtt_reason_code_name (code));
         conn_fail (conn, FALSE, reason);
       }
       break;

@@ -364,9 +364,10 @@ test_receive (void)
 {
   Script *script = script_start (script_receive);
   g_autoptr(BdRemoteClient) client = client_for (script, 1, TRUE);
-  g_autoptr(GPtrArray) received = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+  g_autoptr(GPtrArray) received = NULL;
   gsize len;
 
+  received = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
   bd_remote_client_add_tap (client, "plant/#", received_cb, received, NULL);
   bd_remote_client_start (client);
   script_finish (script);
