@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-application.h"
+#include "bd-connection-manager.h"
 #include "bd-service.h"
 #include "bd-preferences-window.h"
 #include "bd-settings.h"
@@ -35,7 +36,16 @@ struct _BdApplication
   /* Weak: the preferences window is owned by GTK's toplevel list. */
   GtkWindow      *preferences;
   GtkWindow      *about;         /* weak, as preferences */
+  /* Embedded broker or a saved remote one; from startup until shutdown. */
+  BdConnectionManager *connections;
 };
+
+enum {
+  ACTIVE_CONNECTION_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (BdApplication, bd_application, ADW_TYPE_APPLICATION)
 
@@ -278,6 +288,30 @@ bd_application_start_broker (BdApplication *self)
 }
 
 static void
+on_active_connection_changed_cb (BdApplication  *self,
+                                 BdRemoteClient *client)
+{
+  g_signal_emit (self, signals[ACTIVE_CONNECTION_CHANGED], 0, client);
+}
+
+/* Saved connections: the one marked "connect on start", if any, replaces the
+ * embedded broker in the console (the embedded broker keeps running). */
+static void
+bd_application_start_connections (BdApplication *self)
+{
+  g_autoptr(BdConnectionProfiles) profiles = bd_connection_profiles_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (!bd_connection_profiles_load (profiles, &error))
+    g_warning ("Saved connections not loaded: %s", error->message);
+  self->connections = bd_connection_manager_new (profiles);
+  g_signal_connect_object (self->connections, "active-connection-changed",
+                           G_CALLBACK (on_active_connection_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  bd_connection_manager_start (self->connections);
+}
+
+static void
 bd_application_startup (GApplication *app)
 {
   BdApplication *self = BD_APPLICATION (app);
@@ -302,6 +336,7 @@ bd_application_startup (GApplication *app)
   g_signal_connect_object (self->settings, "changed::" BD_SETTINGS_DEMO_PLANT,
                            G_CALLBACK (on_demo_plant_changed_cb), self, G_CONNECT_SWAPPED);
   bd_application_start_broker (self);
+  bd_application_start_connections (self);
 }
 
 static void
@@ -335,6 +370,10 @@ bd_application_shutdown (GApplication *app)
    * joined, so nothing of it runs after this. */
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  /* Sends the remote broker a DISCONNECT, so it does not publish our will. */
+  if (self->connections != NULL)
+    bd_connection_manager_stop (self->connections);
+  g_clear_object (&self->connections);
   /* Also flushes the history: nothing recorded is lost on close. */
   g_clear_pointer (&self->service, bd_service_free);
   g_clear_object (&self->settings);
@@ -376,6 +415,13 @@ bd_application_class_init (BdApplicationClass *klass)
   app_class->startup = bd_application_startup;
   app_class->activate = bd_application_activate;
   app_class->shutdown = bd_application_shutdown;
+
+  /* (BdRemoteClient *client): the console now shows @client's broker, or the
+   * embedded one when NULL. Emitted before the client starts connecting, so
+   * a tap added in a handler misses nothing. */
+  signals[ACTIVE_CONNECTION_CHANGED] =
+    g_signal_new ("active-connection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, BD_TYPE_REMOTE_CLIENT);
 }
 
 static void
@@ -454,4 +500,12 @@ bd_application_get_engine_error (BdApplication *self)
   g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
 
   return self->engine_error;
+}
+
+BdConnectionManager *
+bd_application_get_connection_manager (BdApplication *self)
+{
+  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
+
+  return self->connections;
 }

@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 
+#include "bd-connection-manager.h"
 #include "bd-engine.h"
 #include "storage/bd-history.h"
 #include "bd-options.h"
@@ -34,5 +35,10 @@ const char      *bd_application_get_engine_error (BdApplication *self);
 /* The recorded history, for queries; NULL until the broker runs, or when
  * recording is off. */
 BdHistory       *bd_application_get_history      (BdApplication *self);
+
+/* Which broker the console shows: see bd-connection-manager.h. Valid from
+ * startup until shutdown; "active-connection-changed" (BdRemoteClient *or
+ * NULL) is also emitted on the application itself. */
+BdConnectionManager *bd_application_get_connection_manager (BdApplication *self);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "bd-broker-page.h"
 #include "bd-charts-page.h"
 #include "bd-frame-stats.h"
+#include "bd-connection-indicator.h"
 #include "bd-relays-page.h"
 #include "bd-settings.h"
 #include "bd-topics-page.h"
@@ -35,6 +36,7 @@ struct _BdWindow
   BdBrokerPage         *broker_page;
   BdPublishPopover     *publish_popover;
   GtkMenuButton        *publish_button;
+  BdConnectionIndicator *connection_indicator;
 };
 
 G_DEFINE_FINAL_TYPE (BdWindow, bd_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -215,6 +217,7 @@ bd_window_class_init (BdWindowClass *klass)
   g_type_ensure (BD_TYPE_ALARMS_PAGE);
   g_type_ensure (BD_TYPE_RELAYS_PAGE);
   g_type_ensure (BD_TYPE_BROKER_PAGE);
+  g_type_ensure (BD_TYPE_CONNECTION_INDICATOR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/brokerdesk/Brokerdesk/bd-window.ui");
@@ -224,6 +227,7 @@ bd_window_class_init (BdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdWindow, broker_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, publish_popover);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, publish_button);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, connection_indicator);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s",
                                    bd_window_show_page_action);
@@ -270,6 +274,8 @@ bd_window_new (BdApplication *application)
                        NULL);
   /* Needs the application, which GtkWindow sets only after construction. */
   bd_window_update_broker_status (self);
+  bd_connection_indicator_set_manager (self->connection_indicator,
+                                       bd_application_get_connection_manager (application));
   return self;
 }
 

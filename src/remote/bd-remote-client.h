@@ -1,0 +1,119 @@
+/* bd-remote-client.h — an MQTT client that feeds taps from a remote broker
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * BdRemoteClient connects to another broker (MQTT 3.1.1 or 5, plain TCP or
+ * TLS), subscribes to one topic filter and hands every PUBLISH it receives to
+ * its taps, with the same BdTapFunc signature as the embedded engine's taps
+ * (bd-engine.h), so the console does not care where messages come from.
+ *
+ * Threads: the client belongs to the thread-default main context of the thread
+ * that created it. All I/O is asynchronous on that context, taps run there,
+ * and every function must be called from that thread. In the GUI that is the
+ * main thread: taps should only queue the message (the topic outbox does).
+ *
+ * Once started, the client keeps reconnecting with exponential backoff until
+ * stopped, except after errors that retrying cannot fix (refused credentials,
+ * an untrusted certificate, unreadable certificate files), which leave it in
+ * BD_REMOTE_STATE_FAILED until bd_remote_client_start() is called again.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "bd-engine.h"
+#include "bd-message.h"
+
+G_BEGIN_DECLS
+
+#define BD_REMOTE_ERROR (bd_remote_error_quark ())
+GQuark bd_remote_error_quark (void);
+
+typedef enum
+{
+  BD_REMOTE_ERROR_REFUSED,      /* the broker's CONNACK or DISCONNECT refused us */
+  BD_REMOTE_ERROR_PROTOCOL,     /* the broker broke the protocol */
+  BD_REMOTE_ERROR_TLS,          /* certificates: files, trust, identity */
+  BD_REMOTE_ERROR_TIMED_OUT,    /* connecting or PINGRESP took too long */
+  BD_REMOTE_ERROR_CLOSED,       /* the broker closed the connection */
+} BdRemoteError;
+
+typedef enum
+{
+  BD_REMOTE_STATE_DISCONNECTED,
+  BD_REMOTE_STATE_CONNECTING,
+  BD_REMOTE_STATE_CONNECTED,
+  BD_REMOTE_STATE_WAITING,      /* to reconnect, see the "retry-seconds" property */
+  BD_REMOTE_STATE_FAILED,       /* gave up, see the "error-message" property */
+} BdRemoteState;
+
+#define BD_TYPE_REMOTE_STATE (bd_remote_state_get_type ())
+GType bd_remote_state_get_type (void);
+
+/* What to connect to. A plain struct so that profiles and tests can fill it
+ * in; the client keeps its own copy. */
+typedef struct
+{
+  char         *host;
+  guint16       port;             /* 0: 1883, or 8883 with TLS */
+  gboolean      use_tls;
+  char         *ca_file;          /* PEM; NULL: the system's trusted CAs */
+  char         *cert_file;        /* PEM client certificate, or NULL */
+  char         *key_file;         /* its private key; NULL: in cert_file */
+  char         *username;         /* NULL: none */
+  char         *password;         /* NULL: none */
+  char         *client_id;        /* NULL or "": generated once per client */
+  BdMqttVersion version;          /* BD_MQTT_V311 or BD_MQTT_V5 */
+  gboolean      clean_session;
+  guint16       keep_alive;       /* seconds; 0: 60 */
+  char         *filter;           /* subscription; NULL: "#" */
+  guint         backoff_min_ms;   /* 0: 1000 */
+  guint         backoff_max_ms;   /* 0: 60000 */
+} BdRemoteConfig;
+
+BdRemoteConfig *bd_remote_config_new  (void);
+BdRemoteConfig *bd_remote_config_copy (const BdRemoteConfig *config);
+void            bd_remote_config_free (BdRemoteConfig       *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdRemoteConfig, bd_remote_config_free)
+
+#define BD_TYPE_REMOTE_CLIENT (bd_remote_client_get_type ())
+G_DECLARE_FINAL_TYPE (BdRemoteClient, bd_remote_client, BD, REMOTE_CLIENT, GObject)
+
+BdRemoteClient       *bd_remote_client_new               (const BdRemoteConfig *config);
+const BdRemoteConfig *bd_remote_client_get_config        (BdRemoteClient *self);
+
+/* Connects (again), resetting the backoff. Does nothing while connecting or
+ * connected. */
+void                  bd_remote_client_start             (BdRemoteClient *self);
+/* Sends DISCONNECT when connected, closes, stops reconnecting. */
+void                  bd_remote_client_stop              (BdRemoteClient *self);
+
+BdRemoteState         bd_remote_client_get_state         (BdRemoteClient *self);
+/* The last error, "host:port: reason", or NULL; kept while WAITING so the
+ * GUI can say why it is waiting. */
+const char           *bd_remote_client_get_error_message (BdRemoteClient *self);
+/* Seconds left before the next attempt while WAITING (notified each second). */
+guint                 bd_remote_client_get_retry_seconds (BdRemoteClient *self);
+/* The client id in use (generated when the config had none). */
+const char           *bd_remote_client_get_client_id     (BdRemoteClient *self);
+
+/* Same contract as bd_engine_add_tap(), except that @func runs on the
+ * client's main context. Returns an id > 0. */
+guint                 bd_remote_client_add_tap           (BdRemoteClient *self,
+                                                          const char     *filter,
+                                                          BdTapFunc       func,
+                                                          gpointer        user_data,
+                                                          GDestroyNotify  notify);
+void                  bd_remote_client_remove_tap        (BdRemoteClient *self,
+                                                          guint           tap_id);
+
+/* Publishes @message (takes a reference) to the remote broker. QoS 1 and 2
+ * messages are kept until acknowledged and sent again after a reconnection;
+ * while not connected, QoS 0 messages are dropped and FALSE is returned. */
+gboolean              bd_remote_client_publish           (BdRemoteClient *self,
+                                                          BdMessage      *message);
+
+G_END_DECLS

@@ -1,0 +1,266 @@
+#!/usr/bin/python3
+# test-connections.py — the connection indicator and the Connections dialog
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Runs brokerdesk under its own Xvfb and D-Bus session (as test-window.py,
+# whose helpers it borrows) with a saved profile marked "connect on start"
+# that points at a real mosquitto on a free loopback port, and checks through
+# AT-SPI what an operator sees: the header-bar indicator follows the
+# connection (Connected, Reconnecting after mosquitto is killed, Connected
+# again once it is back), the dialog lists the choices with accessible names,
+# deleting asks first, and deleting the profile shown goes back to the
+# embedded broker. (GTK 4.8 gives check buttons no AT-SPI action, so choosing
+# a row is not driven from here.)
+# Every wait polls with a deadline. Output is TAP; exit status 77 is a skip.
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+_spec = importlib.util.spec_from_file_location(
+    'bd_test_window', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-window.py'))
+tw = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tw)
+
+SKIP = 77
+TIMEOUT = tw.TIMEOUT
+MOSQUITTO = '/usr/sbin/mosquitto'
+
+
+def outer_main():
+    """A private X server, then the checks under dbus-run-session (see
+    test-window.py's outer_main, which this mirrors for this file)."""
+    for tool in ('Xvfb', 'dbus-run-session'):
+        if shutil.which(tool) is None:
+            print(f'1..0 # SKIP {tool} is not installed')
+            return SKIP
+    if not os.access(MOSQUITTO, os.X_OK):
+        print(f'1..0 # SKIP {MOSQUITTO} is not installed')
+        return SKIP
+
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(['Xvfb', '-displayfd', str(write_fd), '-screen', '0', '1280x800x24',
+                             '-nolisten', 'tcp', '-noreset'],
+                            pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as pipe:
+            display = pipe.readline().strip()
+        if not display:
+            print('1..0 # SKIP Xvfb did not start')
+            return SKIP
+        sys.stdout.flush()
+        tap_fd = os.dup(sys.stdout.fileno())
+        env = dict(os.environ, DISPLAY=':' + display, BD_GUI_TEST_INNER='1',
+                   BD_GUI_TEST_TAP_FD=str(tap_fd))
+        env.pop('WAYLAND_DISPLAY', None)
+        try:
+            return subprocess.run(['dbus-run-session', '--', sys.executable, __file__],
+                                  env=env, stdout=sys.stderr, pass_fds=(tap_fd,),
+                                  timeout=240).returncode
+        except subprocess.TimeoutExpired:
+            print('Bail out! the test did not finish in 240 s')
+            return 1
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
+
+
+class Mosquitto:
+    def __init__(self, home, port):
+        self.port = port
+        self.conf = os.path.join(home, 'mosquitto.conf')
+        with open(self.conf, 'w') as f:
+            # As root mosquitto would switch to the user "mosquitto".
+            f.write(f'user {os.environ.get("USER") or "root"}\n'
+                    f'listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n')
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen([MOSQUITTO, '-c', self.conf], stderr=subprocess.DEVNULL)
+        tw.wait_for(self._listening, 'mosquitto to listen')
+
+    def _listening(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f'mosquitto exited with status {self.proc.returncode}')
+        try:
+            with socket.create_connection(('127.0.0.1', self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+def indicator(app):
+    return next((a for a in tw.walk(app.main_window())
+                 if a.getRoleName() == 'push button' and a.name.startswith('Connection: ')), None)
+
+
+def indicator_says(app, text):
+    node = indicator(app)
+    return node is not None and node.name == 'Connection: ' + text
+
+
+def choice(dialog, name):
+    """The radio-like check button of a row, named by the row's title."""
+    return (tw.find(dialog, 'check box', name) or tw.find(dialog, 'radio button', name))
+
+
+def unnamed_controls(window):
+    roles = ('push button', 'check box', 'radio button', 'toggle button', 'text', 'combo box',
+             'switch', 'entry', 'password text')
+    return [f'{a.getRoleName()} in {a.parent.getRoleName() if a.parent else "?"}'
+            for a in tw.walk(window)
+            if a.getRoleName() in roles and not (a.name or '').strip()
+            and a.getState().contains(tw_pyatspi.STATE_VISIBLE)]
+
+
+tw_pyatspi = None
+
+
+def inner_main():
+    global tw_pyatspi
+    try:
+        import gi
+        gi.require_version('Atspi', '2.0')
+        import pyatspi
+    except (ImportError, ValueError) as e:
+        print(f'1..0 # SKIP pyatspi is not available: {e}',
+              file=os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
+        return SKIP
+    tw_pyatspi = pyatspi
+
+    tap = tw.Tap(os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
+    home = tempfile.mkdtemp(prefix='brokerdesk-connections-test-')
+    app = None
+    broker = None
+    criticals = []
+    try:
+        broker = Mosquitto(home, tw.free_port())
+        broker.start()
+        ini = os.path.join(home, 'config', 'brokerdesk', 'connections.ini')
+        os.makedirs(os.path.dirname(ini))
+        with open(ini, 'w') as f:
+            f.write('[Profile test-plant]\nname=Plant line\nhost=127.0.0.1\n'
+                    f'port={broker.port}\nauto-connect=true\n')
+
+        app = tw.App(pyatspi, home, args=('--no-demo', '--port', str(tw.free_port())))
+
+        # 1. Connected on start, and the header bar says so.
+        try:
+            tw.wait_for(lambda: indicator_says(app, 'Plant line — Connected'),
+                        'the indicator to say Connected')
+            tap.check(True, 'the connect-on-start profile is connected and shown')
+        except TimeoutError as e:
+            node = indicator(app)
+            tap.check(False, 'the connect-on-start profile is connected and shown',
+                      f'{e}; indicator: {node.name if node else None}')
+
+        # 2. Broker gone: reconnecting, with a countdown; back: connected.
+        broker.stop()
+        try:
+            tw.wait_for(lambda: (indicator(app) is not None
+                                 and 'Plant line — Reconnecting in ' in indicator(app).name),
+                        'the indicator to count down')
+            tap.check(True, 'a lost broker shows "Reconnecting in N s"')
+        except TimeoutError as e:
+            node = indicator(app)
+            tap.check(False, 'a lost broker shows "Reconnecting in N s"',
+                      f'{e}; indicator: {node.name if node else None}')
+        broker.start()
+        try:
+            tw.wait_for(lambda: indicator_says(app, 'Plant line — Connected'),
+                        'the indicator to say Connected again', timeout=30)
+            tap.check(True, 'the client reconnects when the broker is back')
+        except TimeoutError as e:
+            node = indicator(app)
+            tap.check(False, 'the client reconnects when the broker is back',
+                      f'{e}; indicator: {node.name if node else None}')
+
+        # 3. The dialog: both choices, the active one checked, every control named.
+        tw.click(indicator(app))
+        dialog = tw.wait_for(lambda: app.window('Connections'), 'the Connections dialog')
+        try:
+            embedded = tw.wait_for(lambda: choice(dialog, 'Embedded broker'),
+                                   'the embedded-broker choice', timeout=5)
+        except TimeoutError:
+            for a in tw.walk(dialog):
+                sys.stderr.write(f'TREE {a.getRoleName()} {a.name!r}\n')
+            raise
+        plant = choice(dialog, 'Plant line')
+        tap.check(plant is not None and plant.getState().contains(pyatspi.STATE_CHECKED)
+                  and not embedded.getState().contains(pyatspi.STATE_CHECKED),
+                  'the dialog lists the embedded broker and the profile, the profile chosen',
+                  f'plant: {plant}, embedded: {embedded}')
+        missing = unnamed_controls(dialog)
+        tap.check(not missing, 'every control of the dialog has an accessible name',
+                  '\n'.join(missing))
+
+        # 5. The editor's fields are named too; Cancel leaves things as they were.
+        tw.click(tw.find(dialog, 'push button', 'Add a connection'))
+        tw.wait_for(lambda: tw.find(dialog, 'push button', 'Save'), 'the editor')
+        missing = unnamed_controls(dialog)
+        tap.check(not missing, 'every control of the editor has an accessible name',
+                  '\n'.join(missing))
+        tw.click(tw.find(dialog, 'push button', 'Cancel'))
+
+        # 6. Delete asks first, then removes the profile from the file.
+        tw.click(tw.wait_for(lambda: tw.find(dialog, 'push button',
+                                             'Delete the connection Plant line'),
+                             'the delete button'))
+        confirm = tw.wait_for(lambda: next((w for w in app.windows()
+                                            if tw.find(w, 'label', 'Delete “Plant line”?')),
+                                           None), 'the confirmation')
+        tap.check(os.path.exists(ini) and 'Plant line' in open(ini).read(),
+                  'nothing is deleted before the confirmation')
+        tw.click(next(a for a in tw.walk(confirm) if a.getRoleName() == 'push button'
+                      and a.name.replace('_', '').split()[-1:] == ['Delete']))
+        try:
+            tw.wait_for(lambda: 'Plant line' not in open(ini).read(), 'the profile to go')
+            gone = choice(dialog, 'Plant line') is None
+            tap.check(gone, 'a confirmed delete removes the profile from the dialog and the file')
+        except TimeoutError as e:
+            tap.check(False, 'a confirmed delete removes the profile from the dialog and the file',
+                      str(e))
+        # Deleting the profile shown goes back to the embedded broker.
+        try:
+            tw.wait_for(lambda: indicator_says(app, 'Embedded broker'),
+                        'the indicator to say Embedded broker')
+            tap.check(True, 'without its profile the console shows the embedded broker again')
+        except TimeoutError as e:
+            node = indicator(app)
+            tap.check(False, 'without its profile the console shows the embedded broker again',
+                      f'{e}; indicator: {node.name if node else None}')
+
+        app.proc.terminate()
+        criticals += app.stop()
+        app = None
+    except Exception:
+        import traceback
+        tap.check(False, 'the test ran to its end', traceback.format_exc())
+    finally:
+        if app is not None:
+            criticals += app.stop()
+        if broker is not None:
+            broker.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+    tap.check(not criticals, 'the application logged no critical warning', '\n'.join(criticals))
+    tap.print(f'1..{tap.n}')
+    return 1 if tap.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(inner_main() if os.environ.get('BD_GUI_TEST_INNER') == '1' else outer_main())

@@ -1,0 +1,797 @@
+/* test-remote-client.c — BdRemoteClient against Debian's real mosquitto
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each test starts /usr/sbin/mosquitto with a generated configuration on a
+ * free loopback port and waits for its "running" log line; the client, the
+ * mosquitto_pub/_sub tools and mosquitto are all waited on through events
+ * (state notifications, tap calls, output lines, process exits), each wait
+ * bounded by a deadline. Certificates are made by openssl at test time.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "bd-remote-client.h"
+
+#define MOSQUITTO      "/usr/sbin/mosquitto"
+#define WAIT_MS        10000
+
+/* ------------------------------------------------------------ waiting */
+
+typedef gboolean (*CondFunc) (gpointer data);
+
+static gboolean
+deadline_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main context until @cond holds; fails the test after @ms. */
+static void
+wait_until (CondFunc    cond,
+            gpointer    data,
+            guint       ms,
+            const char *what)
+{
+  gboolean expired = FALSE;
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, deadline_cb, &expired, NULL);
+  g_source_attach (source, NULL);
+  while (!cond (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (source);
+  g_source_unref (source);
+  if (!cond (data))
+    g_error ("timed out waiting for %s", what);
+}
+
+typedef struct
+{
+  BdRemoteClient *client;
+  BdRemoteState   state;
+} StateWait;
+
+static gboolean
+state_reached (gpointer data)
+{
+  StateWait *wait = data;
+
+  return bd_remote_client_get_state (wait->client) == wait->state;
+}
+
+static void
+wait_for_state (BdRemoteClient *client,
+                BdRemoteState   state)
+{
+  StateWait wait = { client, state };
+  g_autofree char *what = g_strdup_printf ("state %d (now %d, error %s)", state,
+                                           bd_remote_client_get_state (client),
+                                           bd_remote_client_get_error_message (client));
+
+  wait_until (state_reached, &wait, WAIT_MS, what);
+}
+
+/* ------------------------------------------------------------ processes */
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+  GCancellable     *cancellable;
+  GString          *log;
+  gboolean          eof;
+  gboolean          exited;
+} Proc;
+
+static void read_line (Proc *proc);
+
+static void
+read_line_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  Proc *proc = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result, NULL,
+                                                    &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;  /* proc may be gone */
+  if (line == NULL)
+    {
+      proc->eof = TRUE;
+      return;
+    }
+  g_test_message ("%s", line);
+  g_string_append (proc->log, line);
+  g_string_append_c (proc->log, '\n');
+  read_line (proc);
+}
+
+static void
+read_line (Proc *proc)
+{
+  g_data_input_stream_read_line_async (proc->out, G_PRIORITY_DEFAULT, proc->cancellable,
+                                       read_line_cb, proc);
+}
+
+static Proc *
+proc_spawn (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  Proc *proc = g_new0 (Proc, 1);
+
+  proc->process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                           G_SUBPROCESS_FLAGS_STDERR_MERGE, &error);
+  g_assert_no_error (error);
+  proc->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc->process));
+  proc->cancellable = g_cancellable_new ();
+  proc->log = g_string_new (NULL);
+  read_line (proc);
+  return proc;
+}
+
+typedef struct
+{
+  Proc       *proc;
+  const char *text;
+} LogWait;
+
+static gboolean
+log_contains (gpointer data)
+{
+  LogWait *wait = data;
+
+  return strstr (wait->proc->log->str, wait->text) != NULL;
+}
+
+static void
+proc_wait_for_output (Proc       *proc,
+                      const char *text)
+{
+  LogWait wait = { proc, text };
+  g_autofree char *what = g_strdup_printf ("\"%s\" in the output", text);
+
+  wait_until (log_contains, &wait, WAIT_MS, what);
+}
+
+static gboolean
+proc_exited (gpointer data)
+{
+  Proc *proc = data;
+
+  return proc->eof && proc->exited;
+}
+
+static void
+exited_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  Proc *proc = data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  proc->exited = TRUE;
+}
+
+static void
+proc_wait_exit (Proc *proc)
+{
+  g_subprocess_wait_async (proc->process, NULL, exited_cb, proc);
+  wait_until (proc_exited, proc, WAIT_MS, "a process to exit");
+}
+
+static void
+proc_free (Proc *proc)
+{
+  g_cancellable_cancel (proc->cancellable);
+  g_subprocess_force_exit (proc->process);
+  g_subprocess_wait (proc->process, NULL, NULL);
+  g_object_unref (proc->cancellable);
+  g_object_unref (proc->out);
+  g_object_unref (proc->process);
+  g_string_free (proc->log, TRUE);
+  g_free (proc);
+}
+
+/* Runs a short command to completion (openssl, mosquitto_pub, ...). */
+static void
+run (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *output = NULL;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                     G_SUBPROCESS_FLAGS_STDERR_MERGE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &output, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (process))
+    g_error ("%s failed: %s", argv[0], output);
+}
+
+/* ------------------------------------------------------------ the broker */
+
+typedef struct
+{
+  char  *dir;
+  guint16 port;
+  char  *extra;       /* more configuration lines */
+  Proc  *proc;
+} Broker;
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, TRUE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+broker_start (Broker *broker)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conf = g_build_filename (broker->dir, "mosquitto.conf", NULL);
+  /* mosquitto started as root switches to the user "mosquitto", who could
+   * not read our temporary files; naming the current user avoids that. */
+  g_autofree char *text = g_strdup_printf ("user %s\n"
+                                           "listener %u 127.0.0.1\n"
+                                           "log_dest stderr\n"
+                                           "log_type all\n"
+                                           "persistence false\n"
+                                           "%s\n",
+                                           g_get_user_name (), broker->port,
+                                           broker->extra ? broker->extra
+                                                         : "allow_anonymous true");
+  const char *argv[] = { MOSQUITTO, "-c", conf, NULL };
+
+  g_assert_true (g_file_set_contents (conf, text, -1, &error));
+  g_assert_no_error (error);
+  broker->proc = proc_spawn (argv);
+  proc_wait_for_output (broker->proc, " running");
+}
+
+static Broker *
+broker_new (const char *extra)
+{
+  g_autoptr(GError) error = NULL;
+  Broker *broker = g_new0 (Broker, 1);
+
+  broker->dir = g_dir_make_tmp ("bd-remote-XXXXXX", &error);
+  g_assert_no_error (error);
+  broker->port = free_port ();
+  broker->extra = g_strdup (extra);
+  return broker;
+}
+
+static void
+broker_kill (Broker *broker)
+{
+  g_subprocess_force_exit (broker->proc->process);
+  proc_wait_exit (broker->proc);
+  g_clear_pointer (&broker->proc, proc_free);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+broker_free (Broker *broker)
+{
+  g_clear_pointer (&broker->proc, proc_free);
+  remove_tree (broker->dir);
+  g_free (broker->dir);
+  g_free (broker->extra);
+  g_free (broker);
+}
+
+static char *
+broker_file (Broker     *broker,
+             const char *name)
+{
+  return g_build_filename (broker->dir, name, NULL);
+}
+
+static char *
+port_string (Broker *broker)
+{
+  return g_strdup_printf ("%u", broker->port);
+}
+
+/* ------------------------------------------------------------ a tap */
+
+typedef struct
+{
+  GPtrArray *messages;
+} Received;
+
+static void
+received_cb (BdMessage *message,
+             gpointer   data)
+{
+  Received *received = data;
+
+  g_ptr_array_add (received->messages, bd_message_ref (message));
+}
+
+typedef struct
+{
+  Received *received;
+  guint     count;
+} CountWait;
+
+static gboolean
+count_reached (gpointer data)
+{
+  CountWait *wait = data;
+
+  return wait->received->messages->len >= wait->count;
+}
+
+static void
+wait_for_messages (Received *received,
+                   guint     count)
+{
+  CountWait wait = { received, count };
+
+  wait_until (count_reached, &wait, WAIT_MS, "messages");
+}
+
+static BdMessage *
+find_message (Received   *received,
+              const char *topic)
+{
+  for (guint i = 0; i < received->messages->len; i++)
+    {
+      BdMessage *message = g_ptr_array_index (received->messages, i);
+
+      if (g_strcmp0 (bd_message_get_topic (message), topic) == 0)
+        return message;
+    }
+  return NULL;
+}
+
+static void
+assert_payload (BdMessage  *message,
+                const char *text)
+{
+  gsize len;
+  const guint8 *data;
+
+  g_assert_nonnull (message);
+  data = bd_message_get_payload (message, &len);
+  g_assert_cmpmem (data, len, text, strlen (text));
+}
+
+static BdRemoteConfig *
+config_for (Broker *broker)
+{
+  BdRemoteConfig *config = bd_remote_config_new ();
+
+  g_free (config->host);
+  config->host = g_strdup ("127.0.0.1");
+  config->port = broker->port;
+  config->backoff_min_ms = 100;
+  config->backoff_max_ms = 400;
+  return config;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void
+test_receive (gconstpointer data)
+{
+  BdMqttVersion version = GPOINTER_TO_INT (data);
+  Broker *broker = broker_new (NULL);
+  g_autoptr(BdRemoteConfig) config = NULL;
+  g_autoptr(BdRemoteClient) client = NULL;
+  g_autofree char *port = NULL;
+  Received received = { g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref) };
+  Received only_b = { g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref) };
+  BdMessage *message;
+
+  broker_start (broker);
+  port = port_string (broker);
+
+  /* A retained message published before the client connects comes with
+   * its retain flag [MQTT-3.3.1-8]. */
+  {
+    const char *argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-q", "1", "-r",
+                           "-t", "plant/retained", "-m", "kept", NULL };
+    run (argv);
+  }
+
+  config = config_for (broker);
+  config->version = version;
+  client = bd_remote_client_new (config);
+  g_assert_cmpint (bd_remote_client_get_state (client), ==, BD_REMOTE_STATE_DISCONNECTED);
+  bd_remote_client_add_tap (client, "#", received_cb, &received, NULL);
+  bd_remote_client_add_tap (client, "plant/+/b", received_cb, &only_b, NULL);
+  bd_remote_client_start (client);
+  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+  g_assert_cmpstr (bd_remote_client_get_error_message (client), ==, NULL);
+
+  wait_for_messages (&received, 1);
+  message = find_message (&received, "plant/retained");
+  assert_payload (message, "kept");
+  g_assert_true (message->retain);
+
+  for (guint qos = 0; qos <= 2; qos++)
+    {
+      g_autofree char *qos_text = g_strdup_printf ("%u", qos);
+      g_autofree char *topic = g_strdup_printf ("plant/q%u/b", qos);
+      g_autofree char *payload = g_strdup_printf ("value %u", qos);
+      const char *argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-q", qos_text,
+                             "-V", version == BD_MQTT_V5 ? "5" : "311",
+                             "-t", topic, "-m", payload, NULL };
+
+      run (argv);
+      wait_for_messages (&received, 2 + qos);
+      message = find_message (&received, topic);
+      assert_payload (message, payload);
+      g_assert_cmpuint (message->qos, ==, qos);
+      g_assert_false (message->retain);
+    }
+  /* Exactly once for QoS 2, and the filtered tap saw only its topics. */
+  g_assert_cmpuint (received.messages->len, ==, 4);
+  g_assert_cmpuint (only_b.messages->len, ==, 3);
+
+  bd_remote_client_stop (client);
+  g_assert_cmpint (bd_remote_client_get_state (client), ==, BD_REMOTE_STATE_DISCONNECTED);
+  g_ptr_array_unref (received.messages);
+  g_ptr_array_unref (only_b.messages);
+  broker_free (broker);
+}
+
+static void
+test_publish (gconstpointer data)
+{
+  BdMqttVersion version = GPOINTER_TO_INT (data);
+  Broker *broker = broker_new (NULL);
+  g_autoptr(BdRemoteConfig) config = NULL;
+  g_autoptr(BdRemoteClient) client = NULL;
+  g_autofree char *port = NULL;
+  Proc *sub;
+
+  broker_start (broker);
+  port = port_string (broker);
+
+  {
+    /* The broker logs the SUBACK (its log is unbuffered, unlike
+     * mosquitto_sub's piped stdout), so we know when it listens; -C 3 exits
+     * after three messages. */
+    const char *argv[] = { "mosquitto_sub", "-i", "bd-test-sub", "-h", "127.0.0.1", "-p", port,
+                           "-q", "2", "-t", "out/#", "-v", "-C", "3", NULL };
+    sub = proc_spawn (argv);
+    proc_wait_for_output (broker->proc, "Sending SUBACK to bd-test-sub");
+  }
+
+  config = config_for (broker);
+  config->version = version;
+  client = bd_remote_client_new (config);
+  bd_remote_client_start (client);
+  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+
+  for (guint qos = 0; qos <= 2; qos++)
+    {
+      g_autofree char *topic = g_strdup_printf ("out/q%u", qos);
+      g_autofree char *payload = g_strdup_printf ("sent %u", qos);
+      g_autoptr(GBytes) bytes = g_bytes_new (payload, strlen (payload));
+      g_autoptr(BdMessage) message = bd_message_new (topic, bytes, qos, FALSE, NULL);
+
+      g_assert_true (bd_remote_client_publish (client, message));
+    }
+
+  /* mosquitto forwards a QoS 2 message only after our PUBREL, so the third
+   * line also proves the PUBREC -> PUBREL exchange [MQTT-4.3.3-1]. */
+  proc_wait_for_output (sub, "out/q0 sent 0\n");
+  proc_wait_for_output (sub, "out/q1 sent 1\n");
+  proc_wait_for_output (sub, "out/q2 sent 2\n");
+  proc_wait_exit (sub);
+  g_assert_true (g_subprocess_get_successful (sub->process));
+
+  bd_remote_client_stop (client);
+  proc_free (sub);
+  broker_free (broker);
+}
+
+static void
+test_auth (void)
+{
+  Broker *broker = broker_new (NULL);
+  g_autofree char *passwd = broker_file (broker, "passwd");
+  g_autoptr(BdRemoteConfig) config = NULL;
+  g_autoptr(BdRemoteClient) refused = NULL;
+  g_autoptr(BdRemoteClient) anonymous = NULL;
+  g_autoptr(BdRemoteClient) accepted = NULL;
+  g_autofree char *expected = NULL;
+  const char *message;
+
+  {
+    const char *argv[] = { "mosquitto_passwd", "-b", "-c", passwd, "operator", "s3cret", NULL };
+    run (argv);
+  }
+  broker->extra = g_strdup_printf ("allow_anonymous false\npassword_file %s", passwd);
+  broker_start (broker);
+
+  config = config_for (broker);
+  config->username = g_strdup ("operator");
+  config->password = g_strdup ("wrong");
+  refused = bd_remote_client_new (config);
+  bd_remote_client_start (refused);
+  /* Retrying with the same password cannot help: FAILED, not WAITING. */
+  wait_for_state (refused, BD_REMOTE_STATE_FAILED);
+  message = bd_remote_client_get_error_message (refused);
+  expected = g_strdup_printf ("127.0.0.1:%u: ", broker->port);
+  g_assert_true (g_str_has_prefix (message, expected));
+  g_assert_true (strstr (message, "not authorized") || strstr (message, "bad user name"));
+
+  g_clear_pointer (&config->username, g_free);
+  g_clear_pointer (&config->password, g_free);
+  anonymous = bd_remote_client_new (config);
+  bd_remote_client_start (anonymous);
+  wait_for_state (anonymous, BD_REMOTE_STATE_FAILED);
+
+  config->username = g_strdup ("operator");
+  config->password = g_strdup ("s3cret");
+  config->version = BD_MQTT_V5;
+  accepted = bd_remote_client_new (config);
+  bd_remote_client_start (accepted);
+  wait_for_state (accepted, BD_REMOTE_STATE_CONNECTED);
+
+  bd_remote_client_stop (accepted);
+  broker_free (broker);
+}
+
+static void
+make_certificates (Broker *broker)
+{
+  g_autofree char *ca_key = broker_file (broker, "ca.key");
+  g_autofree char *ca_crt = broker_file (broker, "ca.crt");
+  g_autofree char *other_key = broker_file (broker, "other-ca.key");
+  g_autofree char *other_crt = broker_file (broker, "other-ca.crt");
+  g_autofree char *srv_key = broker_file (broker, "server.key");
+  g_autofree char *srv_csr = broker_file (broker, "server.csr");
+  g_autofree char *srv_crt = broker_file (broker, "server.crt");
+  g_autofree char *srv_ext = broker_file (broker, "server.ext");
+  g_autofree char *cli_key = broker_file (broker, "client.key");
+  g_autofree char *cli_csr = broker_file (broker, "client.csr");
+  g_autofree char *cli_crt = broker_file (broker, "client.crt");
+  g_autofree char *cli_ext = broker_file (broker, "client.ext");
+  const char *ec[] = { "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes" };
+
+  g_assert_true (g_file_set_contents (srv_ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                                               "extendedKeyUsage=serverAuth\n", -1, NULL));
+  g_assert_true (g_file_set_contents (cli_ext, "extendedKeyUsage=clientAuth\n", -1, NULL));
+  {
+    const char *argv[] = { "openssl", "req", "-x509", ec[0], ec[1], ec[2], ec[3], ec[4],
+                           "-keyout", ca_key, "-out", ca_crt, "-days", "2",
+                           "-subj", "/CN=Brokerdesk Test CA", NULL };
+    run (argv);
+  }
+  {
+    const char *argv[] = { "openssl", "req", "-x509", ec[0], ec[1], ec[2], ec[3], ec[4],
+                           "-keyout", other_key, "-out", other_crt, "-days", "2",
+                           "-subj", "/CN=Some Other CA", NULL };
+    run (argv);
+  }
+  {
+    const char *argv[] = { "openssl", "req", ec[0], ec[1], ec[2], ec[3], ec[4],
+                           "-keyout", srv_key, "-out", srv_csr, "-subj", "/CN=localhost", NULL };
+    run (argv);
+  }
+  {
+    const char *argv[] = { "openssl", "x509", "-req", "-in", srv_csr, "-CA", ca_crt,
+                           "-CAkey", ca_key, "-CAcreateserial", "-out", srv_crt, "-days", "2",
+                           "-extfile", srv_ext, NULL };
+    run (argv);
+  }
+  {
+    const char *argv[] = { "openssl", "req", ec[0], ec[1], ec[2], ec[3], ec[4],
+                           "-keyout", cli_key, "-out", cli_csr, "-subj", "/CN=operator", NULL };
+    run (argv);
+  }
+  {
+    const char *argv[] = { "openssl", "x509", "-req", "-in", cli_csr, "-CA", ca_crt,
+                           "-CAkey", ca_key, "-CAcreateserial", "-out", cli_crt, "-days", "2",
+                           "-extfile", cli_ext, NULL };
+    run (argv);
+  }
+}
+
+static void
+test_tls (void)
+{
+  Broker *broker = broker_new (NULL);
+  g_autoptr(BdRemoteConfig) config = NULL;
+  g_autoptr(BdRemoteClient) client = NULL;
+  g_autoptr(BdRemoteClient) untrusted = NULL;
+  g_autoptr(BdRemoteClient) no_cert = NULL;
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("over tls", 8);
+  g_autoptr(BdMessage) sent = bd_message_new ("secure/echo", bytes, 1, FALSE, NULL);
+  Received received = { g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref) };
+  g_autofree char *ca = broker_file (broker, "ca.crt");
+  g_autofree char *other_ca = broker_file (broker, "other-ca.crt");
+  g_autofree char *crt = broker_file (broker, "server.crt");
+  g_autofree char *key = broker_file (broker, "server.key");
+  const char *message;
+
+  make_certificates (broker);
+  broker->extra = g_strdup_printf ("allow_anonymous true\ncafile %s\ncertfile %s\nkeyfile %s\n"
+                                   "require_certificate true", ca, crt, key);
+  broker_start (broker);
+
+  /* Trusted CA and a client certificate: connected, and a message makes the
+   * round trip through the broker. */
+  config = config_for (broker);
+  config->use_tls = TRUE;
+  config->ca_file = g_strdup (ca);
+  config->cert_file = broker_file (broker, "client.crt");
+  config->key_file = broker_file (broker, "client.key");
+  client = bd_remote_client_new (config);
+  bd_remote_client_add_tap (client, "secure/#", received_cb, &received, NULL);
+  bd_remote_client_start (client);
+  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+  g_assert_true (bd_remote_client_publish (client, sent));
+  wait_for_messages (&received, 1);
+  assert_payload (g_ptr_array_index (received.messages, 0), "over tls");
+
+  /* Checked against another CA: refused for good, and the message names
+   * the address, the reason and the CA file. */
+  g_free (config->ca_file);
+  config->ca_file = g_strdup (other_ca);
+  untrusted = bd_remote_client_new (config);
+  bd_remote_client_start (untrusted);
+  wait_for_state (untrusted, BD_REMOTE_STATE_FAILED);
+  message = bd_remote_client_get_error_message (untrusted);
+  g_test_message ("untrusted: %s", message);
+  g_assert_nonnull (strstr (message, "127.0.0.1:"));
+  g_assert_nonnull (strstr (message, "certificate not trusted"));
+  g_assert_nonnull (strstr (message, other_ca));
+
+  /* A missing client certificate file is named too. */
+  g_free (config->ca_file);
+  config->ca_file = g_strdup (ca);
+  g_free (config->cert_file);
+  config->cert_file = broker_file (broker, "missing.crt");
+  no_cert = bd_remote_client_new (config);
+  bd_remote_client_start (no_cert);
+  wait_for_state (no_cert, BD_REMOTE_STATE_FAILED);
+  message = bd_remote_client_get_error_message (no_cert);
+  g_test_message ("no cert: %s", message);
+  g_assert_nonnull (strstr (message, "missing.crt"));
+
+  bd_remote_client_stop (client);
+  g_ptr_array_unref (received.messages);
+  broker_free (broker);
+}
+
+static void
+test_reconnect (void)
+{
+  Broker *broker = broker_new (NULL);
+  g_autoptr(BdRemoteConfig) config = NULL;
+  g_autoptr(BdRemoteClient) client = NULL;
+  g_autofree char *port = NULL;
+  g_autofree char *refused = NULL;
+  Received received = { g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref) };
+
+  config = config_for (broker);
+  client = bd_remote_client_new (config);
+  bd_remote_client_add_tap (client, "#", received_cb, &received, NULL);
+
+  /* Nothing listens yet: waiting, with the reason. */
+  bd_remote_client_start (client);
+  wait_for_state (client, BD_REMOTE_STATE_WAITING);
+  refused = g_strdup_printf ("127.0.0.1:%u: connection refused", broker->port);
+  g_assert_cmpstr (bd_remote_client_get_error_message (client), ==, refused);
+
+  broker_start (broker);
+  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+
+  broker_kill (broker);
+  wait_for_state (client, BD_REMOTE_STATE_WAITING);
+  g_assert_nonnull (bd_remote_client_get_error_message (client));
+
+  broker_start (broker);
+  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+  g_assert_cmpstr (bd_remote_client_get_error_message (client), ==, NULL);
+
+  /* Subscribed again after the reconnection. */
+  port = port_string (broker);
+  {
+    const char *argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-q", "1",
+                           "-t", "after/restart", "-m", "back", NULL };
+    run (argv);
+  }
+  wait_for_messages (&received, 1);
+  assert_payload (find_message (&received, "after/restart"), "back");
+
+  bd_remote_client_stop (client);
+  g_assert_cmpint (bd_remote_client_get_state (client), ==, BD_REMOTE_STATE_DISCONNECTED);
+  g_ptr_array_unref (received.messages);
+  broker_free (broker);
+}
+
+static void
+test_backoff (void)
+{
+  g_autoptr(BdRemoteConfig) config = bd_remote_config_new ();
+  g_autoptr(BdRemoteClient) client = NULL;
+  guint16 port = free_port ();
+  guint first;
+
+  /* With the default 1 s start, the first wait is 1 s ± 25 %: shown as 1
+   * or 2 whole seconds; the retry-seconds property counts down to the attempt. */
+  g_free (config->host);
+  config->host = g_strdup ("127.0.0.1");
+  config->port = port;
+  client = bd_remote_client_new (config);
+  g_assert_cmpuint (strlen (bd_remote_client_get_client_id (client)), <=, 23);
+  bd_remote_client_start (client);
+  wait_for_state (client, BD_REMOTE_STATE_WAITING);
+  first = bd_remote_client_get_retry_seconds (client);
+  g_assert_cmpuint (first, >=, 1);
+  g_assert_cmpuint (first, <=, 2);
+  wait_for_state (client, BD_REMOTE_STATE_CONNECTING);
+  wait_for_state (client, BD_REMOTE_STATE_WAITING);
+  /* Second wait: 2 s ± 25 %. */
+  g_assert_cmpuint (bd_remote_client_get_retry_seconds (client), >=, 2);
+  g_assert_cmpuint (bd_remote_client_get_retry_seconds (client), <=, 3);
+  bd_remote_client_stop (client);
+  g_assert_cmpint (bd_remote_client_get_state (client), ==, BD_REMOTE_STATE_DISCONNECTED);
+  g_assert_cmpuint (bd_remote_client_get_retry_seconds (client), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (!g_file_test (MOSQUITTO, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("no " MOSQUITTO);
+      return 77;
+    }
+
+  g_test_add_data_func ("/remote/receive/v311", GINT_TO_POINTER (BD_MQTT_V311), test_receive);
+  g_test_add_data_func ("/remote/receive/v5", GINT_TO_POINTER (BD_MQTT_V5), test_receive);
+  g_test_add_data_func ("/remote/publish/v311", GINT_TO_POINTER (BD_MQTT_V311), test_publish);
+  g_test_add_data_func ("/remote/publish/v5", GINT_TO_POINTER (BD_MQTT_V5), test_publish);
+  g_test_add_func ("/remote/auth", test_auth);
+  g_test_add_func ("/remote/tls", test_tls);
+  g_test_add_func ("/remote/reconnect", test_reconnect);
+  g_test_add_func ("/remote/backoff", test_backoff);
+  return g_test_run ();
+}
