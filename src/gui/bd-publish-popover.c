@@ -37,6 +37,7 @@ struct _BdPublishPopover
   GtkListBox     *recent_list;
 
   BdEngine       *engine;
+  BdRemoteClient *remote;         /* when set, messages go there instead */
   GPtrArray      *recent;   /* BdMessage*, newest first */
 };
 
@@ -64,7 +65,8 @@ on_form_changed_cb (BdPublishPopover *self)
     gtk_widget_add_css_class (GTK_WIDGET (self->topic_entry), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->topic_entry), "error");
-  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), valid && self->engine != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button),
+                            valid && (self->engine != NULL || self->remote != NULL));
 }
 
 static void
@@ -99,7 +101,7 @@ on_send_cb (BdPublishPopover *self)
   GtkRoot *root;
   gsize len;
 
-  if (self->engine == NULL || !bd_topic_name_is_valid (topic))
+  if ((self->engine == NULL && self->remote == NULL) || !bd_topic_name_is_valid (topic))
     return;
 
   text = dup_payload (self);
@@ -108,7 +110,20 @@ on_send_cb (BdPublishPopover *self)
   message = bd_message_new (topic, payload,
                             gtk_drop_down_get_selected (self->qos_dropdown),
                             gtk_check_button_get_active (self->retain_check), NULL);
-  bd_engine_publish (self->engine, message);
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (self->remote != NULL)
+    {
+      /* QoS 0 cannot wait for a connection that is not there; say so. */
+      if (!bd_remote_client_publish (self->remote, message))
+        {
+          if (BD_IS_WINDOW (root))
+            bd_window_add_toast (BD_WINDOW (root),
+                                 adw_toast_new (_("Not sent: the remote broker is not connected")));
+          return;
+        }
+    }
+  else
+    bd_engine_publish (self->engine, message);
 
   /* Newest first, without duplicates of the same topic and payload. */
   for (guint i = 0; i < self->recent->len; i++)
@@ -126,7 +141,6 @@ on_send_cb (BdPublishPopover *self)
     g_ptr_array_set_size (self->recent, MAX_RECENT);
   update_recent (self);
 
-  root = gtk_widget_get_root (GTK_WIDGET (self));
   /* Translators: a confirmation; %s is a topic */
   toast = g_strdup_printf (_("Published to %s"), topic);
   if (BD_IS_WINDOW (root))
@@ -154,6 +168,7 @@ bd_publish_popover_dispose (GObject *object)
   BdPublishPopover *self = BD_PUBLISH_POPOVER (object);
 
   g_clear_pointer (&self->engine, bd_engine_unref);
+  g_clear_object (&self->remote);
   g_clear_pointer (&self->recent, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), BD_TYPE_PUBLISH_POPOVER);
 
@@ -249,4 +264,14 @@ bd_publish_popover_set_topic (BdPublishPopover *self,
 
   gtk_editable_set_text (GTK_EDITABLE (self->topic_entry), topic);
   self->topic_preset = TRUE;
+}
+
+void
+bd_publish_popover_set_remote (BdPublishPopover *self,
+                               BdRemoteClient   *remote)
+{
+  g_return_if_fail (BD_IS_PUBLISH_POPOVER (self));
+
+  g_set_object (&self->remote, remote);
+  on_form_changed_cb (self);
 }

@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 
 #include "bd-engine.h"
+#include "bd-remote-client.h"
 
 G_BEGIN_DECLS
 
@@ -24,5 +25,10 @@ void       bd_publish_popover_set_engine (BdPublishPopover *self,
  * focus. */
 void       bd_publish_popover_set_topic  (BdPublishPopover *self,
                                           const char       *topic);
+
+/* Publishes to a remote broker instead of the embedded one; NULL returns
+ * to the embedded broker. */
+void       bd_publish_popover_set_remote (BdPublishPopover *self,
+                                          BdRemoteClient   *remote);
 
 G_END_DECLS

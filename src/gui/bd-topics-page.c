@@ -58,7 +58,10 @@ struct _BdTopicsPage
   /* The live tree: the engine's tap feeds the outbox on the engine thread;
    * the outbox hands the main thread one batch per ~33 ms (STYLE §8). */
   BdEngine           *engine;
+  BdRemoteClient     *remote;          /* when set, the tree shows it instead */
   guint               tap_id;
+  char               *embedded_host;   /* where the embedded broker listens */
+  guint               embedded_port;
   BdTopicOutbox      *outbox;
   BdTopicNode        *root;
   GtkTreeListModel   *tree;            /* owned by tree_selection */
@@ -287,6 +290,7 @@ static void
 row_free (Row *row)
 {
   g_clear_pointer (&row->bindings, g_ptr_array_unref);
+  g_clear_object (&row->node);
   g_free (row);
 }
 
@@ -434,7 +438,9 @@ bind_row (GtkListItem  *item,
   Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
   g_autofree char *age = NULL;
 
-  row->node = node;
+  /* A ref, so that a tree replaced under the rows (another broker) keeps
+   * its nodes, and their bindings, until the rows let go. */
+  row->node = g_object_ref (node);
   row->bindings = g_ptr_array_new ();
   /* The tree shows a level's name under its parent; the flat list has no
    * parents to show, so it names the whole topic. */
@@ -477,7 +483,7 @@ unbind_row (GtkListItem  *item,
   g_clear_signal_handler (&row->value_handler, row->node);
   row->highlight_until = 0;
   gtk_widget_remove_css_class (row->value, "changed");
-  row->node = NULL;
+  g_clear_object (&row->node);
 }
 
 static void
@@ -841,10 +847,22 @@ dup_retained_thread (GTask        *task,
                          (GDestroyNotify) g_ptr_array_unref);
 }
 
+/* Publishes to whatever the tree shows: the embedded broker or the remote
+ * one (which queues QoS 1 and 2 while reconnecting). */
 static void
-publish_all (BdEngine  *engine,
-             GPtrArray *messages,
-             gboolean   clear)
+source_publish (BdTopicsPage *self,
+                BdMessage    *message)
+{
+  if (self->remote != NULL)
+    bd_remote_client_publish (self->remote, message);
+  else if (self->engine != NULL)
+    bd_engine_publish (self->engine, message);
+}
+
+static void
+publish_all (BdTopicsPage *self,
+             GPtrArray    *messages,
+             gboolean      clear)
 {
   for (guint i = 0; i < messages->len; i++)
     {
@@ -852,9 +870,11 @@ publish_all (BdEngine  *engine,
       g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
       g_autoptr(BdMessage) message = NULL;
 
+      /* At least QoS 1 for the deletion: losing it would leave the message
+       * the user was told is gone. */
       message = bd_message_new (bd_message_get_topic (old), clear ? empty : old->payload,
-                                old->qos, TRUE, old->props);
-      bd_engine_publish (engine, message);
+                                MAX (old->qos, 1), TRUE, old->props);
+      source_publish (self, message);
     }
 }
 
@@ -862,8 +882,7 @@ static void
 on_undo_clicked_cb (AdwToast  *toast,
                     DeleteJob *job)
 {
-  if (job->page->engine != NULL)
-    publish_all (job->page->engine, job->messages, FALSE);
+  publish_all (job->page, job->messages, FALSE);
 }
 
 static void
@@ -876,13 +895,13 @@ on_delete_response_cb (AdwMessageDialog *dialog,
   g_autofree char *title = NULL;
   AdwToast *toast;
 
-  if (g_strcmp0 (response, "delete") != 0 || self->engine == NULL)
+  if (g_strcmp0 (response, "delete") != 0)
     {
       delete_job_free (job);
       return;
     }
 
-  publish_all (self->engine, job->messages, TRUE);
+  publish_all (self, job->messages, TRUE);
 
   overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
   if (overlay == NULL)
@@ -902,22 +921,16 @@ on_delete_response_cb (AdwMessageDialog *dialog,
   adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
 }
 
+/* Asks before deleting @messages (taken); @label names the topic or subtree. */
 static void
-on_retained_listed_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+confirm_delete (BdTopicsPage *self,
+                const char   *label,
+                GPtrArray    *messages)
 {
-  GTask *task = G_TASK (result);
-  DeleteJob *job = g_task_get_task_data (task);
-  BdTopicsPage *self = job->page;
-  g_autoptr(GPtrArray) messages = g_task_propagate_pointer (task, NULL);
-  GtkWidget *dialog;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autofree char *body = NULL;
-  GtkRoot *root;
-
-  if (g_cancellable_is_cancelled (self->cancellable) || messages == NULL)
-    return;
-  root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+  DeleteJob *job;
 
   if (messages->len == 0)
     {
@@ -926,6 +939,7 @@ on_retained_listed_cb (GObject      *source,
       if (overlay != NULL)
         adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
                                      adw_toast_new (_("The broker holds no retained message there")));
+      g_ptr_array_unref (messages);
       return;
     }
 
@@ -942,7 +956,7 @@ on_retained_listed_cb (GObject      *source,
                                               "under <b>%s</b>. Clients that subscribe later "
                                               "will not receive them.",
                                               messages->len),
-                                    messages->len, job->label);
+                                    messages->len, label);
 
   dialog = adw_message_dialog_new (root != NULL ? GTK_WINDOW (root) : NULL,
                                    ngettext ("Delete Retained Message?",
@@ -960,13 +974,49 @@ on_retained_listed_cb (GObject      *source,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
 
-  /* The job moves to the dialog's response handler. */
   job = g_new0 (DeleteJob, 1);
   job->page = g_object_ref (self);
-  job->label = g_strdup (((DeleteJob *) g_task_get_task_data (task))->label);
-  job->messages = g_steal_pointer (&messages);
+  job->label = g_strdup (label);
+  job->messages = messages;
   g_signal_connect (dialog, "response", G_CALLBACK (on_delete_response_cb), job);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_retained_listed_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = G_TASK (result);
+  DeleteJob *job = g_task_get_task_data (task);
+  GPtrArray *messages = g_task_propagate_pointer (task, NULL);
+
+  if (g_cancellable_is_cancelled (job->page->cancellable) || messages == NULL)
+    {
+      g_clear_pointer (&messages, g_ptr_array_unref);
+      return;
+    }
+  confirm_delete (job->page, job->label, messages);
+}
+
+/* A remote broker cannot be asked which retained messages it holds, but it
+ * sent every one of them on subscription with RETAIN set [MQTT-3.3.1-8]:
+ * the tree's markers are the list. */
+static void
+collect_retained (BdTopicNode *node,
+                  gboolean     subtree,
+                  GPtrArray   *messages)
+{
+  GListModel *children = G_LIST_MODEL (node);
+
+  if (bd_topic_node_get_retained (node))
+    g_ptr_array_add (messages, bd_message_ref (bd_topic_node_get_latest (node)));
+  for (guint i = 0; subtree && i < g_list_model_get_n_items (children); i++)
+    {
+      g_autoptr(BdTopicNode) child = g_list_model_get_item (children, i);
+
+      collect_retained (child, TRUE, messages);
+    }
 }
 
 static void
@@ -977,9 +1027,23 @@ delete_retained (BdTopicsPage *self,
   DeleteJob *job;
   const char *path;
 
-  if (self->menu_node == NULL || self->engine == NULL)
+  if (self->menu_node == NULL)
     return;
   path = bd_topic_node_get_path (self->menu_node);
+
+  if (self->remote != NULL)
+    {
+      GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+
+      collect_retained (self->menu_node, subtree, messages);
+      confirm_delete (self, path, messages);
+      return;
+    }
+  if (self->engine == NULL)
+    return;
+
+  /* The embedded broker knows exactly; it answers from its own thread, so
+   * the question waits on a worker, not on the GTK thread. */
   job = g_new0 (DeleteJob, 1);
   job->page = g_object_ref (self);
   job->label = g_strdup (path);
@@ -1023,6 +1087,92 @@ menu_model_new (void)
   return G_MENU_MODEL (menu);
 }
 
+/* --- the source: the embedded broker or a remote one ---------------------- */
+
+static void
+attach_source (BdTopicsPage *self)
+{
+  g_return_if_fail (self->outbox == NULL);
+
+  if (self->remote == NULL && self->engine == NULL)
+    return;
+  self->outbox = bd_topic_outbox_new (g_main_context_default (), on_batch_cb, self);
+  /* The tap holds its own ref: removing an engine tap is asynchronous. */
+  if (self->remote != NULL)
+    self->tap_id = bd_remote_client_add_tap (self->remote, "#", bd_topic_outbox_tap,
+                                             bd_topic_outbox_ref (self->outbox),
+                                             (GDestroyNotify) bd_topic_outbox_unref);
+  else
+    self->tap_id = bd_engine_add_tap (self->engine, "#", bd_topic_outbox_tap,
+                                      bd_topic_outbox_ref (self->outbox),
+                                      (GDestroyNotify) bd_topic_outbox_unref);
+}
+
+static void
+detach_source (BdTopicsPage *self)
+{
+  if (self->tap_id != 0)
+    {
+      if (self->remote != NULL)
+        bd_remote_client_remove_tap (self->remote, self->tap_id);
+      else
+        bd_engine_remove_tap (self->engine, self->tap_id);
+    }
+  self->tap_id = 0;
+  /* After this the flush never runs; late taps are dropped. */
+  g_clear_pointer (&self->outbox, bd_topic_outbox_free);
+}
+
+/* Another broker, another tree: nothing of the old one may linger. */
+static void
+reset_tree (BdTopicsPage *self)
+{
+  g_clear_object (&self->menu_node);
+  inspect (self, NULL);
+  g_list_store_remove_all (self->all_topics);
+  g_clear_object (&self->root);
+  self->root = bd_topic_node_new_root ();
+  self->tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->root)), FALSE, FALSE,
+                                        bd_topic_node_create_child_model, NULL, NULL);
+  gtk_single_selection_set_model (self->tree_selection, G_LIST_MODEL (self->tree));
+  g_object_unref (self->tree);   /* the selection owns it */
+  self->shown_once = FALSE;
+  gtk_stack_set_visible_child_name (self->stack, "empty");
+}
+
+static void
+update_address (BdTopicsPage *self)
+{
+  g_autofree char *address = NULL;
+  g_autofree char *description = NULL;
+  g_autoptr(GString) command = NULL;
+  const char *host = self->embedded_host;
+  guint port = self->embedded_port;
+
+  if (self->remote != NULL)
+    {
+      host = bd_remote_client_get_config (self->remote)->host;
+      port = bd_remote_client_get_config (self->remote)->port;
+    }
+
+  address = _bd_format_host_port (host, port);
+  /* The description is Pango markup. */
+  description = g_markup_printf_escaped (_("Topics appear here as devices publish to the "
+                                           "broker on %s."),
+                                         address);
+  adw_status_page_set_description (self->status_page, description);
+
+  /* Only the options that differ from mosquitto_pub's defaults, so the usual
+   * case stays short enough to read and type. */
+  command = g_string_new ("mosquitto_pub");
+  if (!_bd_host_is_default (host))
+    g_string_append_printf (command, " -h %s", host);
+  if (port != BD_DEFAULT_MQTT_PORT)
+    g_string_append_printf (command, " -p %u", port);
+  g_string_append (command, " -t plant/line1/temperature -m 21.5");
+  gtk_label_set_text (self->command_label, command->str);
+}
+
 /* --- life cycle ---------------------------------------------------------- */
 
 static void
@@ -1031,12 +1181,9 @@ bd_topics_page_dispose (GObject *object)
   BdTopicsPage *self = BD_TOPICS_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->tap_id != 0)
-    bd_engine_remove_tap (self->engine, self->tap_id);
-  self->tap_id = 0;
+  detach_source (self);
   g_clear_pointer (&self->engine, bd_engine_unref);
-  /* After this the flush never runs; late taps are dropped. */
-  g_clear_pointer (&self->outbox, bd_topic_outbox_free);
+  g_clear_object (&self->remote);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->highlight_id, g_source_remove);
   g_clear_pointer (&self->menu, gtk_widget_unparent);
@@ -1062,6 +1209,7 @@ bd_topics_page_finalize (GObject *object)
   g_clear_pointer (&self->bound_rows, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->search, bd_topic_search_free);
+  g_free (self->embedded_host);
 
   G_OBJECT_CLASS (bd_topics_page_parent_class)->finalize (object);
 }
@@ -1194,29 +1342,13 @@ bd_topics_page_set_address (BdTopicsPage *self,
                             const char   *host,
                             guint         port)
 {
-  g_autofree char *address = NULL;
-  g_autofree char *description = NULL;
-  g_autoptr(GString) command = NULL;
-
   g_return_if_fail (BD_IS_TOPICS_PAGE (self));
   g_return_if_fail (host != NULL);
 
-  address = _bd_format_host_port (host, port);
-  /* The description is Pango markup. */
-  description = g_markup_printf_escaped (_("Topics appear here as devices publish to the "
-                                           "broker on %s."),
-                                         address);
-  adw_status_page_set_description (self->status_page, description);
-
-  /* Only the options that differ from mosquitto_pub's defaults, so the usual
-   * case stays short enough to read and type. */
-  command = g_string_new ("mosquitto_pub");
-  if (!_bd_host_is_default (host))
-    g_string_append_printf (command, " -h %s", host);
-  if (port != BD_DEFAULT_MQTT_PORT)
-    g_string_append_printf (command, " -p %u", port);
-  g_string_append (command, " -t plant/line1/temperature -m 21.5");
-  gtk_label_set_text (self->command_label, command->str);
+  g_free (self->embedded_host);
+  self->embedded_host = g_strdup (host);
+  self->embedded_port = port;
+  update_address (self);
 }
 
 void
@@ -1230,11 +1362,23 @@ bd_topics_page_set_engine (BdTopicsPage *self,
     return;
 
   self->engine = bd_engine_ref (engine);
-  self->outbox = bd_topic_outbox_new (g_main_context_default (), on_batch_cb, self);
-  /* The tap holds its own ref: removing a tap is asynchronous. */
-  self->tap_id = bd_engine_add_tap (engine, "#", bd_topic_outbox_tap,
-                                    bd_topic_outbox_ref (self->outbox),
-                                    (GDestroyNotify) bd_topic_outbox_unref);
+  if (self->remote == NULL)
+    attach_source (self);
+}
+
+void
+bd_topics_page_set_remote (BdTopicsPage   *self,
+                           BdRemoteClient *remote)
+{
+  g_return_if_fail (BD_IS_TOPICS_PAGE (self));
+
+  if (self->remote == remote)
+    return;
+  detach_source (self);
+  g_set_object (&self->remote, remote);
+  reset_tree (self);
+  update_address (self);
+  attach_source (self);
 }
 
 void

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "bd-engine.h"
+#include "bd-remote-client.h"
 #include "storage/bd-history.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,11 @@ void       bd_topics_page_set_address (BdTopicsPage *self,
 /* Shows the topics the engine routes, from now on. */
 void       bd_topics_page_set_engine  (BdTopicsPage *self,
                                        BdEngine     *engine);
+
+/* Shows the topics of a remote broker instead (NULL: the embedded one
+ * again), starting from an empty tree. */
+void       bd_topics_page_set_remote   (BdTopicsPage   *self,
+                                        BdRemoteClient *remote);
 
 /* Where the inspector finds older messages of the selected topic; may be
  * NULL. */

@@ -17,6 +17,7 @@
 #include "bd-charts-page.h"
 #include "bd-frame-stats.h"
 #include "bd-connection-indicator.h"
+#include "bd-connection-manager.h"
 #include "bd-relays-page.h"
 #include "bd-settings.h"
 #include "bd-topics-page.h"
@@ -262,6 +263,16 @@ bd_window_init (BdWindow *self)
   bd_frame_stats_attach (GTK_WIDGET (self));
 }
 
+/* The topic tree and the publish panel follow the connection the user chose
+ * (the Connections dialog): the embedded broker, or a remote one. */
+static void
+on_active_connection_changed_cb (BdWindow       *self,
+                                 BdRemoteClient *client)
+{
+  bd_topics_page_set_remote (self->topics_page, client);
+  bd_publish_popover_set_remote (self->publish_popover, client);
+}
+
 BdWindow *
 bd_window_new (BdApplication *application)
 {
@@ -276,6 +287,12 @@ bd_window_new (BdApplication *application)
   bd_window_update_broker_status (self);
   bd_connection_indicator_set_manager (self->connection_indicator,
                                        bd_application_get_connection_manager (application));
+  /* A "connect on start" profile may be active before the window exists. */
+  on_active_connection_changed_cb (self, bd_connection_manager_get_remote_client (
+                                     bd_application_get_connection_manager (application)));
+  g_signal_connect_object (application, "active-connection-changed",
+                           G_CALLBACK (on_active_connection_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   return self;
 }
 

@@ -168,6 +168,19 @@ def inner_main():
             tap.check(False, 'the connect-on-start profile is connected and shown',
                       f'{e}; indicator: {node.name if node else None}')
 
+        # 1b. The topic tree shows the remote broker's topics: a retained
+        #     reading published there by mosquitto_pub arrives on subscription.
+        subprocess.run(['mosquitto_pub', '-h', '127.0.0.1', '-p', str(broker.port), '-r',
+                        '-t', 'remoteplant/line2/temperature', '-m', '19.25'],
+                       check=True, timeout=tw.TIMEOUT)
+        try:
+            tw.wait_for(lambda: {'remoteplant', '19.25'} <= tw.label_names(app.main_window())
+                        or None, 'the remote topic in the tree')
+            tap.check(True, 'the topic tree shows the remote broker\'s retained reading')
+        except TimeoutError as e:
+            tap.check(False, 'the topic tree shows the remote broker\'s retained reading',
+                      f'{e}; labels: {sorted(tw.label_names(app.main_window()))[:60]}')
+
         # 2. Broker gone: reconnecting, with a countdown; back: connected.
         broker.stop()
         try:
@@ -238,6 +251,8 @@ def inner_main():
         try:
             tw.wait_for(lambda: indicator_says(app, 'Embedded broker'),
                         'the indicator to say Embedded broker')
+            tw.wait_for(lambda: 'remoteplant' not in tw.label_names(app.main_window()) or None,
+                        'the remote topics to leave the tree')
             tap.check(True, 'without its profile the console shows the embedded broker again')
         except TimeoutError as e:
             node = indicator(app)
