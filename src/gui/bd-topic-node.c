@@ -292,19 +292,21 @@ rate_update (BdTopicNode *self,
              gboolean     notify)
 {
   gint64 now_sec = now_us / G_USEC_PER_SEC;
-  double elapsed;
+  guint newest;
   guint64 sum = 0;
   double rate;
 
   rate_advance (self, now_sec);
+  newest = self->bucket_sec % BD_TOPIC_NODE_RATE_WINDOW_S;
   for (guint i = 0; i < BD_TOPIC_NODE_RATE_WINDOW_S; i++)
-    sum += self->buckets[i];
+    if (i != newest)
+      sum += self->buckets[i];
 
-  /* The newest bucket is a partial second: divide by the time it covers,
-   * so a steady topic shows its true rate rather than a sawtooth. */
-  elapsed = (BD_TOPIC_NODE_RATE_WINDOW_S - 1)
-            + (double) (now_us - now_sec * G_USEC_PER_SEC) / G_USEC_PER_SEC;
-  rate = sum > 0 ? (double) sum / MAX (elapsed, 1.0) : 0.0;
+  /* Only whole seconds count: the newest is still filling, and dividing
+   * its count by the fraction elapsed overstates a steady topic (1 Hz read
+   * as 1.2/s just after each message). A new topic shows its rate after its
+   * first whole second. */
+  rate = (double) sum / (BD_TOPIC_NODE_RATE_WINDOW_S - 1);
   /* Two decimals are all a row shows; this also keeps notifies rarer. */
   rate = (double) (gint64) (rate * 100.0 + 0.5) / 100.0;
   if (sum > 0 && rate == 0.0)
@@ -316,7 +318,7 @@ rate_update (BdTopicNode *self,
       if (notify)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
     }
-  return sum > 0;
+  return sum > 0 || self->buckets[newest] > 0;
 }
 
 static void

@@ -388,6 +388,23 @@ test_rate (void)
   g_assert_cmpuint (notifies, ==, 1);
   bd_topic_node_apply_batch (root, NULL, 0, t0 + 21 * G_USEC_PER_SEC);
   g_assert_cmpuint (notifies, ==, 1);
+
+  /* One message a second reads as 1.0/s at every phase of the second (a
+   * partial second once made it 1.2/s just after each message). */
+  for (guint sec = 0; sec < 8; sec++)
+    {
+      gint64 now = t0 + (30 + sec) * G_USEC_PER_SEC + G_USEC_PER_SEC / 10;
+
+      entry = (BdTopicBatchEntry) { message_new ("r", "1", 1, FALSE, now), 1 };
+      bd_topic_node_apply_batch (root, &entry, 1, now);
+      bd_message_unref (entry.latest);
+      if (sec >= BD_TOPIC_NODE_RATE_WINDOW_S)
+        {
+          g_assert_cmpfloat_with_epsilon (bd_topic_node_get_rate (node), 1.0, 0.001);
+          bd_topic_node_apply_batch (root, NULL, 0, now + G_USEC_PER_SEC * 8 / 10);
+          g_assert_cmpfloat_with_epsilon (bd_topic_node_get_rate (node), 1.0, 0.001);
+        }
+    }
 }
 
 static void
