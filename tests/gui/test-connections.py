@@ -119,12 +119,7 @@ def choice(dialog, name):
 
 
 def unnamed_controls(window):
-    roles = ('push button', 'check box', 'radio button', 'toggle button', 'text', 'combo box',
-             'switch', 'entry', 'password text')
-    return [f'{a.getRoleName()} in {a.parent.getRoleName() if a.parent else "?"}'
-            for a in tw.walk(window)
-            if a.getRoleName() in roles and not (a.name or '').strip()
-            and a.getState().contains(tw_pyatspi.STATE_VISIBLE)]
+    return tw.unnamed_controls(tw_pyatspi, window)
 
 
 tw_pyatspi = None

@@ -233,6 +233,16 @@ def label_names(node):
     return {a.name for a in walk(node) if a.getRoleName() == 'label'}
 
 
+def unnamed_controls(pyatspi, window):
+    """Visible controls a screen reader would announce without a name."""
+    roles = ('push button', 'check box', 'radio button', 'toggle button', 'text', 'combo box',
+             'switch', 'entry', 'password text', 'spin button', 'menu item', 'check menu item')
+    return [f'{a.getRoleName()} in {a.parent.getRoleName() if a.parent else "?"}'
+            for a in walk(window)
+            if a.getRoleName() in roles and not (a.name or '').strip()
+            and a.getState().contains(pyatspi.STATE_VISIBLE)]
+
+
 def retained_payloads(port, topic_filter):
     """The retained messages the broker holds under @topic_filter, read with
     paho: retained messages are sent on subscription, before a non-retained
@@ -437,6 +447,9 @@ def inner_main():
         except TimeoutError as e:
             tap.check(False, 'selecting a topic shows it in the inspector with its payload',
                       f'{e}; names: {sorted(a.name for a in walk(app.main_window()) if a.name)[:80]}')
+        missing = unnamed_controls(pyatspi, app.main_window())
+        tap.check(not missing, 'every control of the Topics page, inspector open, has a name',
+                  f'unnamed: {missing}')
         press(pyatspi, ord('f'), ctrl=True)
         press(pyatspi, 0xff1b)                      # Escape in the entry clears the filter
 
@@ -577,6 +590,14 @@ def inner_main():
         except TimeoutError as e:
             tap.check(False, 'the Broker page warns of anonymous access on 0.0.0.0',
                       f'{e}; labels: {sorted(label_names(app.main_window()))}')
+        missing = []
+        for page in '12345':
+            press(pyatspi, ord(page), alt=True)
+            wait_for(lambda: app.selected_page() == PAGES[int(page) - 1] or None, f'page {page}')
+            missing += [f'{PAGES[int(page) - 1]}: {m}'
+                        for m in unnamed_controls(pyatspi, app.main_window())]
+        tap.check(not missing, 'every control on every page has an accessible name',
+                  f'unnamed: {missing}')
         criticals += app.stop()
 
         # 9. In Korean, with the built catalogue.
