@@ -66,7 +66,7 @@
 #include "bd-topic.h"
 
 #define DEFAULT_CAPACITY       65536
-#define DEFAULT_BATCH_MAX      32768
+#define DEFAULT_BATCH_MAX      (1 << 20)
 #define DEFAULT_BATCH_DELAY_MS 500
 /* With at least this many messages queued at the deadline, the batch goes on
  * (up to batch_max messages or BATCH_STRETCH x the delay): one commit
@@ -74,11 +74,21 @@
  * load cut the pages written per message. */
 #define BACKLOG                4096
 #define BATCH_STRETCH          5
+/* A batch that reached this many messages by its deadline is stretched too:
+ * at high rates it is the size of a commit, not the queue, that costs. */
+#define BIG_BATCH              16384
+/* Once a commit leaves this many frames (64 MiB) in the WAL, the writer
+ * checkpoints what the checkpointer has not copied yet itself, so that its
+ * next transaction starts the WAL over (see commit_batch ()). */
+#define WAL_RESTART_FRAMES     16384
 #define DEFAULT_BUSY_TIMEOUT   2000
 #define RETRY_INTERVAL_US      (30 * G_USEC_PER_SEC)
 #define RETENTION_INTERVAL_US  (10 * G_USEC_PER_SEC)
 #define RETENTION_CHUNK        1000
 #define POP_CHUNK              256
+/* At most this many messages between two looks at the batch deadline. */
+#define RUN_MAX                8192
+#define ROWS_PER_INSERT        64
 /* Past this many topics the cache is emptied after a commit (when it holds
  * no pending state) and refilled from the dictionary tables as topics come
  * back: memory stays bounded even when topic names never repeat. */
@@ -121,7 +131,9 @@ typedef struct
   gboolean   dirty;
   guint      pending;
   gint64     last_time;
-  GBytes    *last_payload;
+  /* A copy, not a reference: a reference per message, and the message's
+   * payload freed here instead of on the engine thread, showed in profiles. */
+  GByteArray *last_payload;
   gboolean   has_value;
   double     last_value;
 } TopicInfo;
@@ -131,6 +143,28 @@ typedef struct
   char   *filter;
   gint64  max_age_s;
 } Retention;
+
+/* Rows buffered on the writer thread and inserted ROWS_PER_INSERT at a time
+ * by one multi-row INSERT: a statement's start and end (cursors opened and
+ * closed, memory freed) cost as much as a row's b-tree insert. */
+typedef struct
+{
+  gint64 id;
+  gint64 time;
+  gint64 topic_id;
+  guint  offset;    /* of the payload in payloads */
+  guint  len;
+  int    qos;
+  int    retain;
+} MessageRow;
+
+typedef struct
+{
+  gint64 series_id;
+  gint64 time;
+  gint64 msg_id;
+  double value;
+} SampleRow;
 
 typedef enum
 {
@@ -158,6 +192,7 @@ enum {
   STMT_FIND_SERIES,
   STMT_ADD_SERIES,
   STMT_ADD_MESSAGE,
+  STMT_NEXT_MESSAGE_ID,
   STMT_ADD_SAMPLE,
   STMT_UPSERT_1M,
   STMT_UPSERT_1H,
@@ -194,8 +229,9 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_ADD_TOPIC] = "INSERT INTO topics (name) VALUES (?1)",
   [STMT_FIND_SERIES] = "SELECT id FROM series WHERE topic_id = ?1 AND field = ?2",
   [STMT_ADD_SERIES] = "INSERT INTO series (topic_id, field) VALUES (?1, ?2)",
-  [STMT_ADD_MESSAGE] = "INSERT INTO messages (time, topic_id, payload, qos, retain)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5)",
+  [STMT_ADD_MESSAGE] = "INSERT INTO messages (id, time, topic_id, payload, qos, retain)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  [STMT_NEXT_MESSAGE_ID] = "SELECT coalesce (max (id), 0) + 1 FROM messages",
   [STMT_ADD_SAMPLE] = "INSERT INTO samples (series_id, time, msg_id, value) VALUES (?1, ?2, ?3, ?4)",
   [STMT_UPSERT_1M] = UPSERT_SQL ("rollup_1m"),
   [STMT_UPSERT_1H] = UPSERT_SQL ("rollup_1h"),
@@ -296,10 +332,18 @@ struct _BdRecorder
   GMutex               ckpt_lock;
   GCond                ckpt_cond;
   gboolean             ckpt_stop;
+  gboolean             ckpt_kick;     /* a commit left enough WAL to copy */
+  gint                 wal_frames;    /* WAL size after the last commit, set by wal_hook_cb () */
 
   /* the writer thread only */
   sqlite3             *db;
   sqlite3_stmt        *stmts[N_STMTS];
+  sqlite3_stmt        *add_messages;  /* ROWS_PER_INSERT rows */
+  sqlite3_stmt        *add_samples;
+  GArray              *message_rows;  /* of MessageRow, not yet inserted */
+  GByteArray          *payloads;      /* their payloads */
+  GArray              *sample_rows;   /* of SampleRow, not yet inserted */
+  gint64               next_msg_id;   /* messages.id is assigned here */
   GHashTable          *topics;        /* name -> TopicInfo* */
   GPtrArray           *dirty_topics;
   GPtrArray           *dirty_series;
@@ -320,6 +364,7 @@ struct _BdRecorder
 
 /* How often the checkpointer runs (see checkpointer_thread ()). */
 #define CHECKPOINT_INTERVAL_US (G_USEC_PER_SEC / 2)
+#define CHECKPOINT_KICK_FRAMES 1024
 
 /* Scheduling priority of the writer thread (see writer_thread ()). */
 #define WRITER_NICE 5
@@ -335,7 +380,7 @@ topic_info_free (gpointer data)
   g_free (topic->name);
   g_strfreev (topic->json_paths);
   g_clear_pointer (&topic->series, g_ptr_array_unref);
-  g_clear_pointer (&topic->last_payload, g_bytes_unref);
+  g_clear_pointer (&topic->last_payload, g_byte_array_unref);
   g_free (topic);
 }
 
@@ -405,7 +450,12 @@ close_db (BdRecorder *self)
 {
   for (guint i = 0; i < N_STMTS; i++)
     g_clear_pointer (&self->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&self->add_messages, sqlite3_finalize);
+  g_clear_pointer (&self->add_samples, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
+  g_array_set_size (self->message_rows, 0);
+  g_byte_array_set_size (self->payloads, 0);
+  g_array_set_size (self->sample_rows, 0);
   g_hash_table_remove_all (self->topics);
   g_ptr_array_set_size (self->dirty_topics, 0);
   g_ptr_array_set_size (self->dirty_series, 0);
@@ -426,10 +476,12 @@ checkpointer_thread (gpointer data)
       gint64 deadline = g_get_monotonic_time () + CHECKPOINT_INTERVAL_US;
       int rc;
 
-      while (!self->ckpt_stop && g_cond_wait_until (&self->ckpt_cond, &self->ckpt_lock, deadline))
+      while (!self->ckpt_stop && !self->ckpt_kick &&
+             g_cond_wait_until (&self->ckpt_cond, &self->ckpt_lock, deadline))
         ;
       if (self->ckpt_stop)
         break;
+      self->ckpt_kick = FALSE;
       g_mutex_unlock (&self->ckpt_lock);
 
       /* PASSIVE never blocks the writer or readers; what it cannot copy yet
@@ -442,6 +494,28 @@ checkpointer_thread (gpointer data)
     }
   g_mutex_unlock (&self->ckpt_lock);
   return NULL;
+}
+
+/* After every commit on the writer's connection: wakes the checkpointer
+ * once a commit leaves CHECKPOINT_KICK_FRAMES in the WAL, instead of letting
+ * the WAL pile up until its next timed round. */
+static int
+wal_hook_cb (gpointer    user_data,
+             sqlite3    *db,
+             const char *name,
+             int         n_frames)
+{
+  BdRecorder *self = user_data;
+
+  g_atomic_int_set (&self->wal_frames, n_frames);
+  if (n_frames >= CHECKPOINT_KICK_FRAMES)
+    {
+      g_mutex_lock (&self->ckpt_lock);
+      self->ckpt_kick = TRUE;
+      g_cond_signal (&self->ckpt_cond);
+      g_mutex_unlock (&self->ckpt_lock);
+    }
+  return SQLITE_OK;
 }
 
 /* Hands checkpoints to their own thread. If its connection cannot be opened
@@ -462,11 +536,23 @@ start_checkpointer (BdRecorder *self)
           return;
         }
       sqlite3_busy_timeout (db, 100);
+      /* A connection that has never read the database has not opened its
+       * WAL, and sqlite3_wal_checkpoint_v2() on it quietly does nothing (it
+       * returns SQLITE_OK): without this read the WAL grew without bound,
+       * 2 GiB in 35 s at 100k msg/s, and the database file stayed empty. */
+      if (sqlite3_exec (db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
+        {
+          g_debug ("History database “%s”: no checkpointer: %s", self->path, sqlite3_errmsg (db));
+          sqlite3_close (db);
+          return;
+        }
       self->ckpt_db = db;
+      self->ckpt_kick = FALSE;
       self->ckpt_stop = FALSE;
       self->ckpt_thread = g_thread_new ("bd-checkpoint", checkpointer_thread, self);
     }
-  sqlite3_exec (self->db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+  /* Replaces the automatic checkpoint (which is a wal_hook too). */
+  sqlite3_wal_hook (self->db, wal_hook_cb, self);
 }
 
 static void
@@ -536,6 +622,27 @@ open_db (BdRecorder *self,
           goto fail;
         }
     }
+
+  {
+    g_autoptr(GString) messages = g_string_new ("INSERT INTO messages (id, time, topic_id, payload, qos, retain) VALUES ");
+    g_autoptr(GString) samples = g_string_new ("INSERT INTO samples (series_id, time, msg_id, value) VALUES ");
+
+    for (guint r = 0; r < ROWS_PER_INSERT; r++)
+      {
+        g_string_append (messages, r > 0 ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)");
+        g_string_append (samples, r > 0 ? ",(?,?,?,?)" : "(?,?,?,?)");
+      }
+    rc = sqlite3_prepare_v3 (self->db, messages->str, -1, SQLITE_PREPARE_PERSISTENT,
+                             &self->add_messages, NULL);
+    if (rc == SQLITE_OK)
+      rc = sqlite3_prepare_v3 (self->db, samples->str, -1, SQLITE_PREPARE_PERSISTENT,
+                               &self->add_samples, NULL);
+    if (rc != SQLITE_OK)
+      {
+        _bd_storage_set_error (error, self->db, rc, self->path, _("cannot prepare"));
+        goto fail;
+      }
+  }
 
   /* Take the write lock once now, so a lock held by another program or a
    * read-only WAL shows at start, not at the first batch. */
@@ -607,6 +714,18 @@ begin_batch (BdRecorder *self,
   if (rc != SQLITE_OK)
     {
       set_db_error (self, error, rc, _("cannot record"));
+      return FALSE;
+    }
+  /* Ids are handed out here so that samples can name their message before
+   * either is inserted; read inside the transaction, so another writer
+   * between two batches cannot make them collide. */
+  if (sqlite3_step (self->stmts[STMT_NEXT_MESSAGE_ID]) == SQLITE_ROW)
+    self->next_msg_id = sqlite3_column_int64 (self->stmts[STMT_NEXT_MESSAGE_ID], 0);
+  rc = sqlite3_reset (self->stmts[STMT_NEXT_MESSAGE_ID]);
+  if (rc != SQLITE_OK)
+    {
+      set_db_error (self, error, rc, _("cannot record"));
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
     }
   self->in_batch = TRUE;
@@ -698,6 +817,85 @@ find_or_add (BdRecorder   *self,
         }
     }
   *id = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+/* Inserts the buffered messages: ROWS_PER_INSERT per statement, the rest
+ * one by one. */
+static gboolean
+flush_messages (BdRecorder *self,
+                GError    **error)
+{
+  GArray *rows = self->message_rows;
+
+  for (guint i = 0; i < rows->len;)
+    {
+      gboolean multi = rows->len - i >= ROWS_PER_INSERT;
+      sqlite3_stmt *stmt = multi ? self->add_messages : self->stmts[STMT_ADD_MESSAGE];
+      guint n = multi ? ROWS_PER_INSERT : 1;
+      int rc;
+
+      for (guint r = 0; r < n; r++)
+        {
+          const MessageRow *row = &g_array_index (rows, MessageRow, i + r);
+          int b = (int) r * 6;
+
+          sqlite3_bind_int64 (stmt, b + 1, row->id);
+          sqlite3_bind_int64 (stmt, b + 2, row->time);
+          sqlite3_bind_int64 (stmt, b + 3, row->topic_id);
+          /* payloads is not touched until the step is done */
+          sqlite3_bind_blob (stmt, b + 4,
+                             row->len > 0 ? (const void *) (self->payloads->data + row->offset)
+                                          : (const void *) "",
+                             (int) row->len, SQLITE_STATIC);
+          sqlite3_bind_int (stmt, b + 5, row->qos);
+          sqlite3_bind_int (stmt, b + 6, row->retain);
+        }
+      rc = step_done (stmt);
+      if (rc != SQLITE_OK)
+        {
+          set_db_error (self, error, rc, _("cannot record"));
+          return FALSE;
+        }
+      i += n;
+    }
+  g_array_set_size (rows, 0);
+  g_byte_array_set_size (self->payloads, 0);
+  return TRUE;
+}
+
+static gboolean
+flush_samples (BdRecorder *self,
+               GError    **error)
+{
+  GArray *rows = self->sample_rows;
+
+  for (guint i = 0; i < rows->len;)
+    {
+      gboolean multi = rows->len - i >= ROWS_PER_INSERT;
+      sqlite3_stmt *stmt = multi ? self->add_samples : self->stmts[STMT_ADD_SAMPLE];
+      guint n = multi ? ROWS_PER_INSERT : 1;
+      int rc;
+
+      for (guint r = 0; r < n; r++)
+        {
+          const SampleRow *row = &g_array_index (rows, SampleRow, i + r);
+          int b = (int) r * 4;
+
+          sqlite3_bind_int64 (stmt, b + 1, row->series_id);
+          sqlite3_bind_int64 (stmt, b + 2, row->time);
+          sqlite3_bind_int64 (stmt, b + 3, row->msg_id);
+          sqlite3_bind_double (stmt, b + 4, row->value);
+        }
+      rc = step_done (stmt);
+      if (rc != SQLITE_OK)
+        {
+          set_db_error (self, error, rc, _("cannot record"));
+          return FALSE;
+        }
+      i += n;
+    }
+  g_array_set_size (rows, 0);
   return TRUE;
 }
 
@@ -803,8 +1001,6 @@ on_sample_cb (const char *field,
   SampleContext *ctx = user_data;
   BdRecorder *self = ctx->self;
   SeriesInfo *series = NULL;
-  sqlite3_stmt *stmt = self->stmts[STMT_ADD_SAMPLE];
-  int rc;
 
   if (ctx->error != NULL)
     return;
@@ -829,16 +1025,13 @@ on_sample_cb (const char *field,
         return;
     }
 
-  sqlite3_bind_int64 (stmt, 1, series->id);
-  sqlite3_bind_int64 (stmt, 2, ctx->time_ms);
-  sqlite3_bind_int64 (stmt, 3, ctx->msg_id);
-  sqlite3_bind_double (stmt, 4, value);
-  rc = step_done (stmt);
-  if (rc != SQLITE_OK)
-    {
-      set_db_error (self, &ctx->error, rc, _("cannot record"));
+  {
+    SampleRow row = { series->id, ctx->time_ms, ctx->msg_id, value };
+
+    g_array_append_val (self->sample_rows, row);
+    if (self->sample_rows->len >= ROWS_PER_INSERT && !flush_samples (self, &ctx->error))
       return;
-    }
+  }
   self->batch_samples++;
 
   if (field[0] == '\0')
@@ -856,11 +1049,9 @@ record_message (BdRecorder *self,
                 GError    **error)
 {
   TopicInfo *topic = lookup_topic (self, message->topic);
-  sqlite3_stmt *stmt = self->stmts[STMT_ADD_MESSAGE];
   SampleContext ctx = { self, topic, 0, 0, NULL };
   const guint8 *data;
   gsize len;
-  int rc;
 
   if (!topic->recorded)
     {
@@ -885,20 +1076,30 @@ record_message (BdRecorder *self,
   data = bd_message_get_payload (message, &len);
   ctx.time_ms = _bd_floor_div (message->time_us, 1000);
 
-  sqlite3_bind_int64 (stmt, 1, ctx.time_ms);
-  sqlite3_bind_int64 (stmt, 2, topic->id);
-  /* The payload outlives the step: the message is held until we return. */
-  sqlite3_bind_blob64 (stmt, 3, len > 0 ? (const void *) data : (const void *) "", len, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 4, message->qos);
-  sqlite3_bind_int (stmt, 5, message->retain);
-  rc = step_done (stmt);
-  sqlite3_clear_bindings (stmt);
-  if (rc != SQLITE_OK)
+  if (len > G_MAXINT || self->payloads->len > G_MAXINT - len)
     {
-      set_db_error (self, error, rc, _("cannot record"));
-      return FALSE;
+      /* Only reachable with a payload near 2 GiB: insert what is buffered
+       * first so the offsets stay small. */
+      if (!flush_messages (self, error))
+        return FALSE;
+      if (len > G_MAXINT)
+        {
+          g_set_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_FAILED,
+                       _("History database “%s”: a payload is too large to record"), self->path);
+          return FALSE;
+        }
     }
-  ctx.msg_id = sqlite3_last_insert_rowid (self->db);
+  {
+    MessageRow row = { self->next_msg_id++, ctx.time_ms, topic->id, self->payloads->len,
+                       (guint) len, message->qos, message->retain };
+
+    g_array_append_val (self->message_rows, row);
+    if (len > 0)
+      g_byte_array_append (self->payloads, data, (guint) len);
+    ctx.msg_id = row.id;
+  }
+  if (self->message_rows->len >= ROWS_PER_INSERT && !flush_messages (self, error))
+    return FALSE;
 
   topic->has_value = FALSE;
   bd_sample_extract (data, len, (const char * const *) topic->json_paths, on_sample_cb, &ctx);
@@ -910,8 +1111,11 @@ record_message (BdRecorder *self,
 
   topic->pending++;
   topic->last_time = ctx.time_ms;
-  g_clear_pointer (&topic->last_payload, g_bytes_unref);
-  topic->last_payload = g_bytes_ref (message->payload);
+  if (topic->last_payload == NULL)
+    topic->last_payload = g_byte_array_new ();
+  g_byte_array_set_size (topic->last_payload, 0);
+  if (len > 0)
+    g_byte_array_append (topic->last_payload, data, (guint) len);
   if (!topic->dirty)
     {
       topic->dirty = TRUE;
@@ -930,6 +1134,9 @@ commit_batch (BdRecorder *self,
   if (!self->in_batch)
     return TRUE;
 
+  if (!flush_messages (self, error) || !flush_samples (self, error))
+    return FALSE;
+
   for (guint i = 0; i < self->dirty_series->len; i++)
     {
       SeriesInfo *series = g_ptr_array_index (self->dirty_series, i);
@@ -944,8 +1151,8 @@ commit_batch (BdRecorder *self,
   for (guint i = 0; i < self->dirty_topics->len; i++)
     {
       TopicInfo *topic = g_ptr_array_index (self->dirty_topics, i);
-      gsize len;
-      const guint8 *data = g_bytes_get_data (topic->last_payload, &len);
+      gsize len = topic->last_payload->len;
+      const guint8 *data = topic->last_payload->data;
 
       sqlite3_bind_int64 (stmt, 1, topic->id);
       sqlite3_bind_int64 (stmt, 2, topic->last_time);
@@ -977,12 +1184,30 @@ commit_batch (BdRecorder *self,
 
       topic->dirty = FALSE;
       topic->pending = 0;
-      g_clear_pointer (&topic->last_payload, g_bytes_unref);
+      /* Big payloads are not kept in the cache between batches. */
+      if (topic->last_payload->len > 4096)
+        g_clear_pointer (&topic->last_payload, g_byte_array_unref);
     }
   g_ptr_array_set_size (self->dirty_topics, 0);
 
   atomic_fetch_add (&self->recorded, self->batch_count);
   atomic_fetch_add (&self->samples, self->batch_samples);
+
+  /* SQLite starts the WAL over only when a transaction begins with every
+   * frame already copied into the database. Under steady load the next
+   * batch begins right after this commit, while the checkpointer is still
+   * copying it, so without this the WAL would grow for as long as the load
+   * lasts. A PASSIVE checkpoint here copies only what the checkpointer has
+   * not (and fails with BUSY, harmlessly, while it runs). */
+  if (self->ckpt_thread != NULL &&
+      g_atomic_int_get (&self->wal_frames) >= WAL_RESTART_FRAMES)
+    {
+      int log = -1, done = -1;
+
+      if (sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK &&
+          log == done)
+        g_atomic_int_set (&self->wal_frames, 0);
+    }
   atomic_store (&self->database_bytes, _bd_storage_used_bytes (self->db));
   if (g_hash_table_size (self->topics) > TOPIC_CACHE_MAX)
     g_hash_table_remove_all (self->topics);
@@ -1537,7 +1762,7 @@ writer_iterate (BdRecorder *self)
               handle_item (self, items[i]);
             }
           n += n_items;
-          if (n_items < POP_CHUNK || command || self->stopping || n >= self->batch_max ||
+          if (n_items < POP_CHUNK || command || self->stopping || n >= RUN_MAX ||
               (self->in_batch && self->batch_count >= self->batch_max))
             break;
           n_items = 0;
@@ -1551,7 +1776,7 @@ writer_iterate (BdRecorder *self)
   if (self->in_batch &&
       (self->batch_count >= self->batch_max ||
        (now >= self->batch_deadline &&
-        (g_atomic_int_get (&self->depth) < BACKLOG ||
+        ((g_atomic_int_get (&self->depth) < BACKLOG && self->batch_count < BIG_BATCH) ||
          now >= self->batch_deadline + (BATCH_STRETCH - 1) * self->batch_delay_us))))
     {
       GError *error = NULL;
@@ -1710,6 +1935,9 @@ bd_recorder_new (const char            *data_dir,
   self->topics = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, topic_info_free);
   self->dirty_topics = g_ptr_array_new ();
   self->dirty_series = g_ptr_array_new ();
+  self->message_rows = g_array_new (FALSE, FALSE, sizeof (MessageRow));
+  self->payloads = g_byte_array_new ();
+  self->sample_rows = g_array_new (FALSE, FALSE, sizeof (SampleRow));
   self->age_work = g_array_new (FALSE, FALSE, sizeof (AgeWork));
 
   return self;
@@ -1763,6 +1991,9 @@ bd_recorder_unref (BdRecorder *self)
   g_hash_table_unref (self->topics);
   g_ptr_array_unref (self->dirty_topics);
   g_ptr_array_unref (self->dirty_series);
+  g_array_unref (self->message_rows);
+  g_byte_array_unref (self->payloads);
+  g_array_unref (self->sample_rows);
   g_array_unref (self->age_work);
   for (guint i = 0; i < self->retention->len; i++)
     g_free (g_array_index (self->retention, Retention, i).filter);
