@@ -364,6 +364,7 @@ struct _BdRecorder
   guint                batch_count;
   guint                batch_samples;
   gint64               batch_deadline;
+  gboolean             batch_stretched;
   gboolean             stopping;
   gboolean             retryable;
   gint64               next_retry;
@@ -1069,6 +1070,7 @@ begin_batch (BdRecorder *self,
   self->batch_count = 0;
   self->batch_samples = 0;
   self->batch_deadline = g_get_monotonic_time () + self->batch_delay_us;
+  self->batch_stretched = FALSE;
   return TRUE;
 }
 
@@ -2112,11 +2114,17 @@ writer_iterate (BdRecorder *self)
     return;
 
   now = g_get_monotonic_time ();
+  if (self->in_batch && !self->batch_stretched && now >= self->batch_deadline &&
+      (g_atomic_int_get (&self->depth) >= BACKLOG || self->batch_count >= BIG_BATCH))
+    {
+      /* Under load: once, the batch goes on to BATCH_STRETCH x the delay.
+       * (Moving the deadline, rather than testing the end of the stretch
+       * apart, also keeps the writer dozing, not spinning, meanwhile.) */
+      self->batch_stretched = TRUE;
+      self->batch_deadline += (BATCH_STRETCH - 1) * self->batch_delay_us;
+    }
   if (self->in_batch &&
-      (self->batch_count >= self->batch_max ||
-       (now >= self->batch_deadline &&
-        ((g_atomic_int_get (&self->depth) < BACKLOG && self->batch_count < BIG_BATCH) ||
-         now >= self->batch_deadline + (BATCH_STRETCH - 1) * self->batch_delay_us))))
+      (self->batch_count >= self->batch_max || now >= self->batch_deadline))
     {
       GError *error = NULL;
 
