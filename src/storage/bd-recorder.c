@@ -91,7 +91,7 @@
 #define ROWS_PER_INSERT        64
 /* Rows are buffered up to this many (or BUFFER_PAYLOAD_MAX bytes of
  * payload), then sorted and inserted: see flush_messages (). */
-#define BUFFER_ROWS_MAX        262144
+#define BUFFER_ROWS_MAX        16384
 #define BUFFER_PAYLOAD_MAX     (8 << 20)
 /* Past this many topics the cache is emptied after a commit (when it holds
  * no pending state) and refilled from the dictionary tables as topics come
@@ -381,7 +381,7 @@ struct _BdRecorder
 #define CHECKPOINT_KICK_FRAMES 1024
 
 /* Scheduling priority of the writer thread (see writer_thread ()). */
-#define WRITER_NICE 5
+#define WRITER_NICE 0
 
 enum { WAIT_NONE, WAIT_ANY, WAIT_BELL };
 
