@@ -381,7 +381,7 @@ struct _BdRecorder
 #define CHECKPOINT_KICK_FRAMES 1024
 
 /* Scheduling priority of the writer thread (see writer_thread ()). */
-#define WRITER_NICE 0
+#define WRITER_NICE 5
 
 enum { WAIT_NONE, WAIT_ANY, WAIT_BELL };
 
