@@ -27,8 +27,8 @@
  * them after every message queued before them, which is what makes
  * bd_recorder_flush_sync() mean "everything tapped before this is committed".
  *
- * Performance (bench/run-history-bench, README): about 250,000 messages per
- * second of writer CPU with 1000 numeric topics. What it took, measured:
+ * Performance (bench/run-history-bench, README): 200,000–270,000 messages
+ * per second of writer CPU with 1000 numeric topics (was ~110,000). What it took, measured:
  * a checkpointer that actually checkpoints (the WAL had grown without bound),
  * bigger batches under load, rows inserted in bulk and samples in key order,
  * INSERT OR FAIL (no statement journal), and no allocation per message.
@@ -96,7 +96,6 @@
 #define RETRY_INTERVAL_US      (30 * G_USEC_PER_SEC)
 #define RETENTION_INTERVAL_US  (10 * G_USEC_PER_SEC)
 #define RETENTION_CHUNK        1000
-#define POP_CHUNK              256
 /* At most this many messages between two looks at the batch deadline. */
 #define RUN_MAX                8192
 #define ROWS_PER_INSERT        64
