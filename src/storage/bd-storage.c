@@ -44,6 +44,8 @@
 
 G_DEFINE_QUARK (bd-storage-error-quark, bd_storage_error)
 
+static gsize sqlite_configured;
+
 /* Migration i takes the database from version i to version i + 1. Add new
  * ones at the end; never edit one that has shipped. */
 static const char * const migrations[] = {
@@ -351,6 +353,17 @@ _bd_storage_open (const char         *path,
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
+
+  /* SQLite's memory statistics take a process-wide mutex on every
+   * allocation and free: several per statement, a few percent of the
+   * recorder's time (and contended with readers). Nothing reads them. This
+   * must run before SQLite is initialised, i.e. before the first open; if
+   * something else initialised it already, the call fails harmlessly. */
+  if (g_once_init_enter (&sqlite_configured))
+    {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&sqlite_configured, 1);
+    }
 
   if (reader && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
