@@ -68,6 +68,8 @@ struct _BdTopicsPage
   GtkTreeListModel   *tree;            /* owned by tree_selection */
   GtkSingleSelection *tree_selection;
   gboolean            shown_once;      /* the first levels were opened for a newcomer */
+  guint               expand_id;       /* opening them, a row per turn */
+  guint               expand_position;
 
   /* The flat, filtered view. */
   GListStore         *all_topics;      /* BdTopicNode with messages, in arrival order */
@@ -245,6 +247,35 @@ on_stop_search_cb (GtkSearchEntry *entry,
 
 /* --- batches ------------------------------------------------------------- */
 
+/* Opens the next row of the first levels ("busan › factory › assembly"
+ * shows the readings of a plant at once); stops after a screenful, since a
+ * broker with 10,000 topics two levels down must not open them all. */
+static gboolean
+expand_initial_cb (gpointer user_data)
+{
+  BdTopicsPage *self = user_data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
+
+  /* Opening a row inserts its children right after it, so one pass down
+   * the list reaches every row of the first levels. */
+  for (; self->expand_position < MIN (n, INITIAL_EXPAND_ROWS); self->expand_position++)
+    {
+      g_autoptr(GtkTreeListRow) row = gtk_tree_list_model_get_row (self->tree,
+                                                                   self->expand_position);
+
+      if (gtk_tree_list_row_get_depth (row) < INITIAL_EXPAND_DEPTH
+          && gtk_tree_list_row_is_expandable (row)
+          && !gtk_tree_list_row_get_expanded (row))
+        {
+          gtk_tree_list_row_set_expanded (row, TRUE);
+          self->expand_position++;
+          return G_SOURCE_CONTINUE;
+        }
+    }
+  self->expand_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_batch_cb (BdTopicBatchEntry *entries,
              guint              n_entries,
@@ -278,21 +309,14 @@ on_batch_cb (BdTopicBatchEntry *entries,
   if (self->shown_once || g_list_model_get_n_items (G_LIST_MODEL (self->root)) == 0)
     return;
 
-  /* Expanding a row inserts its children right after it, so one pass down
-   * the list reaches every row of the first levels. A screenful is enough:
-   * a broker with 10,000 topics two levels down must not open them all in
-   * one main-loop turn. */
-  for (guint i = 0;
-       i < g_list_model_get_n_items (G_LIST_MODEL (self->tree)) && i < INITIAL_EXPAND_ROWS;
-       i++)
-    {
-      g_autoptr(GtkTreeListRow) row = gtk_tree_list_model_get_row (self->tree, i);
-
-      if (gtk_tree_list_row_get_depth (row) < INITIAL_EXPAND_DEPTH)
-        gtk_tree_list_row_set_expanded (row, TRUE);
-    }
   self->shown_once = TRUE;
   gtk_stack_set_visible_child_name (self->stack, "tree");
+  /* The first levels open one row per main-loop turn: each opening makes
+   * the list view build the rows that come into sight, and a frame can be
+   * drawn between two of them. */
+  self->expand_position = 0;
+  if (self->expand_id == 0)
+    self->expand_id = g_idle_add (expand_initial_cb, self);
 }
 
 /* --- rows ---------------------------------------------------------------- */
@@ -582,6 +606,7 @@ on_unmap_cb (GtkWidget    *widget,
              BdTopicsPage *self)
 {
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->expand_id, g_source_remove);
 }
 
 /* --- the inspector ------------------------------------------------------- */
@@ -1148,6 +1173,7 @@ reset_tree (BdTopicsPage *self)
   gtk_single_selection_set_model (self->tree_selection, G_LIST_MODEL (self->tree));
   g_object_unref (self->tree);   /* the selection owns it */
   self->shown_once = FALSE;
+  g_clear_handle_id (&self->expand_id, g_source_remove);
   gtk_stack_set_visible_child_name (self->stack, "empty");
 }
 
