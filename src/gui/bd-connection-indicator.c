@@ -211,6 +211,9 @@ bd_connection_indicator_init (BdConnectionIndicator *self)
   /* Long failure reasons stay in the tooltip, not across the header bar. */
   gtk_label_set_ellipsize (self->label, PANGO_ELLIPSIZE_END);
   gtk_label_set_max_width_chars (self->label, 36);
+  /* Room for "Embedded broker" in every language we ship; longer states
+   * (a profile name and "Reconnecting in 8 s") ellipsize, the tooltip has all. */
+  gtk_label_set_width_chars (self->label, 17);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->icon));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->label));
   gtk_button_set_child (GTK_BUTTON (self), box);

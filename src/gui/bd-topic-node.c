@@ -58,6 +58,7 @@ struct _BdTopicNode
   /* Rate: messages per second over a ring of one-second buckets. */
   guint32      buckets[BD_TOPIC_NODE_RATE_WINDOW_S];
   gint64       bucket_sec;        /* the second of the newest bucket */
+  gint64       first_sec;         /* the second of the first message, 0: none yet */
 
   /* Only during bd_topic_node_apply_batch(). */
   GPtrArray   *pending;           /* new children not yet in `children` */
@@ -294,6 +295,7 @@ rate_update (BdTopicNode *self,
   gint64 now_sec = now_us / G_USEC_PER_SEC;
   guint newest;
   guint64 sum = 0;
+  gint64 full;
   double rate;
 
   rate_advance (self, now_sec);
@@ -306,7 +308,10 @@ rate_update (BdTopicNode *self,
    * its count by the fraction elapsed overstates a steady topic (1 Hz read
    * as 1.2/s just after each message). A new topic shows its rate after its
    * first whole second. */
-  rate = (double) sum / (BD_TOPIC_NODE_RATE_WINDOW_S - 1);
+  /* A young topic is judged over the whole seconds it has existed, not
+   * over seconds before its first message. */
+  full = MIN (BD_TOPIC_NODE_RATE_WINDOW_S - 1, now_sec - self->first_sec);
+  rate = full > 0 ? (double) sum / full : 0.0;
   /* Two decimals are all a row shows; this also keeps notifies rarer. */
   rate = (double) (gint64) (rate * 100.0 + 0.5) / 100.0;
   if (sum > 0 && rate == 0.0)
@@ -375,6 +380,8 @@ update_values (BdTopicNode       *self,
     }
 
   rate_advance (self, now_us / G_USEC_PER_SEC);
+  if (self->first_sec == 0)
+    self->first_sec = self->bucket_sec;
   self->buckets[self->bucket_sec % BD_TOPIC_NODE_RATE_WINDOW_S] += entry->count;
   rate_update (self, now_us, notify);
   if (!g_hash_table_contains (root->active, self))

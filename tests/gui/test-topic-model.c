@@ -390,15 +390,19 @@ test_rate (void)
   g_assert_cmpuint (notifies, ==, 1);
 
   /* One message a second reads as 1.0/s at every phase of the second (a
-   * partial second once made it 1.2/s just after each message). */
+   * partial second once made it 1.2/s just after each message), from the
+   * first whole second on (not 0.2, 0.4, ... while the window fills). */
   for (guint sec = 0; sec < 8; sec++)
     {
       gint64 now = t0 + (30 + sec) * G_USEC_PER_SEC + G_USEC_PER_SEC / 10;
 
-      entry = (BdTopicBatchEntry) { message_new ("r", "1", 1, FALSE, now), 1 };
+      entry = (BdTopicBatchEntry) { message_new ("one-hertz", "1", 1, FALSE, now), 1 };
       bd_topic_node_apply_batch (root, &entry, 1, now);
       bd_message_unref (entry.latest);
-      if (sec >= BD_TOPIC_NODE_RATE_WINDOW_S)
+      node = bd_topic_node_lookup (root, "one-hertz");
+      if (sec == 0)
+        g_assert_cmpfloat (bd_topic_node_get_rate (node), ==, 0.0);
+      else
         {
           g_assert_cmpfloat_with_epsilon (bd_topic_node_get_rate (node), 1.0, 0.001);
           bd_topic_node_apply_batch (root, NULL, 0, now + G_USEC_PER_SEC * 8 / 10);
