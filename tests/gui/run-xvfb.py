@@ -15,6 +15,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import xvfb_display  # noqa: E402
+
 SKIP = 77
 
 
@@ -23,18 +26,11 @@ def main():
         print('1..0 # SKIP Xvfb is not installed')
         return SKIP
 
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(['Xvfb', '-displayfd', str(write_fd), '-screen', '0', '1280x800x24',
-                             '-nolisten', 'tcp', '-noreset'],
-                            pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as pipe:
-            display = pipe.readline().strip()
-        if not display:
+    with xvfb_display.private_display() as display:
+        if display is None:
             print('1..0 # SKIP Xvfb did not start')
             return SKIP
-        env = dict(os.environ, DISPLAY=':' + display, GDK_BACKEND='x11', GTK_A11Y='test',
+        env = dict(os.environ, DISPLAY=display, GDK_BACKEND='x11', GTK_A11Y='test',
                    DBUS_SESSION_BUS_ADDRESS='disabled:', NO_AT_BRIDGE='1')
         env.pop('WAYLAND_DISPLAY', None)
         sys.stdout.flush()
@@ -43,9 +39,6 @@ def main():
         except subprocess.TimeoutExpired:
             print('Bail out! the test did not finish in 120 s')
             return 1
-    finally:
-        xvfb.terminate()
-        xvfb.wait()
 
 
 if __name__ == '__main__':

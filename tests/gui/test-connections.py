@@ -35,8 +35,7 @@ MOSQUITTO = '/usr/sbin/mosquitto'
 
 
 def outer_main():
-    """A private X server, then the checks under dbus-run-session (see
-    test-window.py's outer_main, which this mirrors for this file)."""
+    """A private X server, then the checks under dbus-run-session."""
     for tool in ('Xvfb', 'dbus-run-session'):
         if shutil.which(tool) is None:
             print(f'1..0 # SKIP {tool} is not installed')
@@ -44,33 +43,7 @@ def outer_main():
     if not os.access(MOSQUITTO, os.X_OK):
         print(f'1..0 # SKIP {MOSQUITTO} is not installed')
         return SKIP
-
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(['Xvfb', '-displayfd', str(write_fd), '-screen', '0', '1280x800x24',
-                             '-nolisten', 'tcp', '-noreset'],
-                            pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as pipe:
-            display = pipe.readline().strip()
-        if not display:
-            print('1..0 # SKIP Xvfb did not start')
-            return SKIP
-        sys.stdout.flush()
-        tap_fd = os.dup(sys.stdout.fileno())
-        env = dict(os.environ, DISPLAY=':' + display, BD_GUI_TEST_INNER='1',
-                   BD_GUI_TEST_TAP_FD=str(tap_fd))
-        env.pop('WAYLAND_DISPLAY', None)
-        try:
-            return subprocess.run(['dbus-run-session', '--', sys.executable, __file__],
-                                  env=env, stdout=sys.stderr, pass_fds=(tap_fd,),
-                                  timeout=240).returncode
-        except subprocess.TimeoutExpired:
-            print('Bail out! the test did not finish in 240 s')
-            return 1
-    finally:
-        xvfb.terminate()
-        xvfb.wait()
+    return tw.xvfb_display.run_in_session(__file__)
 
 
 class Mosquitto:

@@ -22,6 +22,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import xvfb_display  # noqa: E402
+
 SKIP = 77
 PAGES = ['Topics', 'Charts', 'Alarms', 'Relays', 'Broker']
 PAGES_KO = ['토픽', '차트', '알람', '릴레이', '브로커']
@@ -30,45 +33,12 @@ TIMEOUT = 20.0   # seconds for any one thing to appear
 
 
 def outer_main():
-    """Starts a private X server, then runs the checks under dbus-run-session.
-
-    Xvfb picks a free display itself (-displayfd), so parallel test runs never
-    race for one as xvfb-run -a can. The D-Bus session starts after DISPLAY is
-    set, so the accessibility bus and registry it activates (which synthesize
-    key presses with XTest) talk to this display."""
+    """Starts a private X server, then runs the checks under dbus-run-session."""
     for tool in ('Xvfb', 'dbus-run-session'):
         if shutil.which(tool) is None:
             print(f'1..0 # SKIP {tool} is not installed')
             return SKIP
-
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(['Xvfb', '-displayfd', str(write_fd), '-screen', '0', '1280x800x24',
-                             '-nolisten', 'tcp', '-noreset'],
-                            pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as pipe:
-            display = pipe.readline().strip()
-        if not display:
-            print('1..0 # SKIP Xvfb did not start')
-            return SKIP
-        # The services of the session bus write to its standard output, so
-        # the TAP stream goes through its own descriptor and they go to stderr.
-        sys.stdout.flush()
-        tap_fd = os.dup(sys.stdout.fileno())
-        env = dict(os.environ, DISPLAY=':' + display, BD_GUI_TEST_INNER='1',
-                   BD_GUI_TEST_TAP_FD=str(tap_fd))
-        env.pop('WAYLAND_DISPLAY', None)
-        try:
-            return subprocess.run(['dbus-run-session', '--', sys.executable, __file__],
-                                  env=env, stdout=sys.stderr, pass_fds=(tap_fd,),
-                                  timeout=240).returncode
-        except subprocess.TimeoutExpired:
-            print('Bail out! the test did not finish in 240 s')
-            return 1
-    finally:
-        xvfb.terminate()
-        xvfb.wait()
+    return xvfb_display.run_in_session(__file__)
 
 
 class Tap:
