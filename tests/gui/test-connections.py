@@ -22,7 +22,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 _spec = importlib.util.spec_from_file_location(
     'bd_test_window', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-window.py'))

@@ -364,10 +364,9 @@ def inner_main():
         #     confirmed in a dialog: the broker forgets the message; Undo in
         #     the toast publishes it back.
         try:
-            from gi.repository import Atspi
-            row = wait_for(lambda: next((a for a in walk(app.main_window())
-                                         if a.getRoleName() == 'label'
-                                         and a.name == 'guitest/relay/k3'), None), 'the k3 row')
+            wait_for(lambda: next((a for a in walk(app.main_window())
+                                   if a.getRoleName() == 'label'
+                                   and a.name == 'guitest/relay/k3'), None), 'the k3 row')
             press(pyatspi, 0xff09)                  # Tab: from the filter to the row
             press(pyatspi, 0xff67)                  # Menu: the row's context menu
             item = wait_for(lambda: next((a for a in walk(app.node)
@@ -451,7 +450,7 @@ def inner_main():
                                       and not a.name.startswith(('Copy Topic', 'Publish Here',
                                                                  'Delete Retained'))] or None,
                              'the primary menu')
-        except TimeoutError as e:
+        except TimeoutError:
             items = []
         tap.check(items == MENU_ITEMS,
                   'the primary menu has Demo Plant, Preferences, Keyboard Shortcuts, About Brokerdesk',
@@ -586,7 +585,7 @@ def inner_main():
                   f'status: {status}')
         criticals += app.stop()
         app = None
-    except Exception as e:
+    except Exception:
         import traceback
         tap.check(False, 'the smoke test ran to its end', traceback.format_exc())
     finally:
