@@ -16,40 +16,13 @@
 #include <string.h>
 
 #include "bd-remote-client.h"
+#include "remote-test-util.h"
 
 #define MOSQUITTO      "/usr/sbin/mosquitto"
 #define WAIT_MS        10000
 
 /* ------------------------------------------------------------ waiting */
 
-typedef gboolean (*CondFunc) (gpointer data);
-
-static gboolean
-deadline_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main context until @cond holds; fails the test after @ms. */
-static void
-wait_until (CondFunc    cond,
-            gpointer    data,
-            guint       ms,
-            const char *what)
-{
-  gboolean expired = FALSE;
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, deadline_cb, &expired, NULL);
-  g_source_attach (source, NULL);
-  while (!cond (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (source);
-  g_source_unref (source);
-  if (!cond (data))
-    g_error ("timed out waiting for %s", what);
-}
 
 typedef struct
 {

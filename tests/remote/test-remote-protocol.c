@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bd-remote-client.h"
+#include "remote-test-util.h"
 
 #define WAIT_MS 10000
 
@@ -36,32 +37,6 @@ struct _Script
 
 /* --------------------------------------------------------------- waiting */
 
-typedef gboolean (*CondFunc) (gpointer data);
-
-static gboolean
-deadline_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_until (CondFunc    cond,
-            gpointer    data,
-            const char *what)
-{
-  gboolean expired = FALSE;
-  GSource *source = g_timeout_source_new (WAIT_MS);
-
-  g_source_set_callback (source, deadline_cb, &expired, NULL);
-  g_source_attach (source, NULL);
-  while (!cond (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (source);
-  g_source_unref (source);
-  if (!cond (data))
-    g_error ("timed out waiting for %s", what);
-}
 
 static gboolean
 script_done (gpointer data)
@@ -89,7 +64,7 @@ wait_for_state (BdRemoteClient *client,
 {
   StateWait wait = { client, state };
 
-  wait_until (state_reached, &wait, "a client state");
+  wait_until (state_reached, &wait, WAIT_MS, "a client state");
 }
 
 /* ------------------------------------------------------- the broker side */
@@ -289,7 +264,7 @@ script_start (ScriptFunc func)
 static void
 script_finish (Script *script)
 {
-  wait_until (script_done, script, "the broker's script");
+  wait_until (script_done, script, WAIT_MS, "the broker's script");
   g_thread_join (script->thread);
   g_socket_listener_close (script->listener);
   g_object_unref (script->listener);
