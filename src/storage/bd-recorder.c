@@ -1182,39 +1182,32 @@ compare_sample_rows (gconstpointer a,
   return x->msg_id < y->msg_id ? -1 : x->msg_id > y->msg_id;
 }
 
-/* Inserts the buffered messages: ROWS_PER_INSERT per statement, the rest
- * one by one, in arrival (id) order: appends to the table and, nearly
- * always, to the (time) index. (Sorting them by topic for the (topic_id,
- * time) index cost more in the table than it saved in the index.) */
-static gboolean
-flush_messages (BdRecorder *self,
-                GError    **error)
-{
-  GArray *rows = self->message_rows;
+/* Binds row @index of @rows as the @slot-th row of a statement. */
+typedef void (*BindRowFunc) (BdRecorder   *self,
+                             sqlite3_stmt *stmt,
+                             int           slot,
+                             GArray       *rows,
+                             guint         index);
 
+/* Inserts buffered @rows: ROWS_PER_INSERT per statement (@multi), the rest
+ * one by one (@single). */
+static gboolean
+insert_rows (BdRecorder   *self,
+             GArray       *rows,
+             sqlite3_stmt *multi_stmt,
+             sqlite3_stmt *single_stmt,
+             BindRowFunc   bind_row,
+             GError      **error)
+{
   for (guint i = 0; i < rows->len;)
     {
       gboolean multi = rows->len - i >= ROWS_PER_INSERT;
-      sqlite3_stmt *stmt = multi ? self->add_messages : self->stmts[STMT_ADD_MESSAGE];
+      sqlite3_stmt *stmt = multi ? multi_stmt : single_stmt;
       guint n = multi ? ROWS_PER_INSERT : 1;
       int rc;
 
       for (guint r = 0; r < n; r++)
-        {
-          const MessageRow *row = &g_array_index (rows, MessageRow, i + r);
-          int b = (int) r * 6;
-
-          sqlite3_bind_int64 (stmt, b + 1, row->id);
-          sqlite3_bind_int64 (stmt, b + 2, row->time);
-          sqlite3_bind_int64 (stmt, b + 3, row->topic_id);
-          /* payloads is not touched until the step is done */
-          sqlite3_bind_blob (stmt, b + 4,
-                             row->len > 0 ? (const void *) (self->payloads->data + row->offset)
-                                          : (const void *) "",
-                             (int) row->len, SQLITE_STATIC);
-          sqlite3_bind_int (stmt, b + 5, row->qos);
-          sqlite3_bind_int (stmt, b + 6, row->retain);
-        }
+        bind_row (self, stmt, (int) r, rows, i + r);
       rc = step_done (stmt);
       if (rc != SQLITE_OK)
         {
@@ -1224,12 +1217,64 @@ flush_messages (BdRecorder *self,
       i += n;
     }
   g_array_set_size (rows, 0);
+  return TRUE;
+}
+
+static void
+bind_message_row (BdRecorder   *self,
+                  sqlite3_stmt *stmt,
+                  int           slot,
+                  GArray       *rows,
+                  guint         index)
+{
+  const MessageRow *row = &g_array_index (rows, MessageRow, index);
+  int b = slot * 6;
+
+  sqlite3_bind_int64 (stmt, b + 1, row->id);
+  sqlite3_bind_int64 (stmt, b + 2, row->time);
+  sqlite3_bind_int64 (stmt, b + 3, row->topic_id);
+  /* payloads is not touched until the step is done */
+  sqlite3_bind_blob (stmt, b + 4,
+                     row->len > 0 ? (const void *) (self->payloads->data + row->offset)
+                                  : (const void *) "",
+                     (int) row->len, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, b + 5, row->qos);
+  sqlite3_bind_int (stmt, b + 6, row->retain);
+}
+
+static void
+bind_sample_row (BdRecorder   *self,
+                 sqlite3_stmt *stmt,
+                 int           slot,
+                 GArray       *rows,
+                 guint         index)
+{
+  const SampleRow *row = &g_array_index (rows, SampleRow, index);
+  int b = slot * 4;
+
+  sqlite3_bind_int64 (stmt, b + 1, row->series_id);
+  sqlite3_bind_int64 (stmt, b + 2, row->time);
+  sqlite3_bind_int64 (stmt, b + 3, row->msg_id);
+  sqlite3_bind_double (stmt, b + 4, row->value);
+}
+
+/* The buffered messages, in arrival (id) order: appends to the table and,
+ * nearly always, to the (time) index. (Sorting them by topic for the
+ * (topic_id, time) index cost more in the table than it saved in the
+ * index.) */
+static gboolean
+flush_messages (BdRecorder *self,
+                GError    **error)
+{
+  if (!insert_rows (self, self->message_rows, self->add_messages,
+                    self->stmts[STMT_ADD_MESSAGE], bind_message_row, error))
+    return FALSE;
   g_byte_array_set_size (self->payloads, 0);
   return TRUE;
 }
 
-/* As flush_messages (), but sorted by key (series, time, message) first:
- * in arrival order consecutive samples belong to different series, each a
+/* The buffered samples, sorted by key (series, time, message) first: in
+ * arrival order consecutive samples belong to different series, each a
  * descent to another part of the b-tree; in key order a series' samples
  * follow one another into the same pages, which stay in the CPU's caches.
  * This is why rows are buffered by the thousand rather than inserted as
@@ -1238,37 +1283,9 @@ static gboolean
 flush_samples (BdRecorder *self,
                GError    **error)
 {
-  GArray *rows = self->sample_rows;
-
-  g_array_sort (rows, compare_sample_rows);
-
-  for (guint i = 0; i < rows->len;)
-    {
-      gboolean multi = rows->len - i >= ROWS_PER_INSERT;
-      sqlite3_stmt *stmt = multi ? self->add_samples : self->stmts[STMT_ADD_SAMPLE];
-      guint n = multi ? ROWS_PER_INSERT : 1;
-      int rc;
-
-      for (guint r = 0; r < n; r++)
-        {
-          const SampleRow *row = &g_array_index (rows, SampleRow, i + r);
-          int b = (int) r * 4;
-
-          sqlite3_bind_int64 (stmt, b + 1, row->series_id);
-          sqlite3_bind_int64 (stmt, b + 2, row->time);
-          sqlite3_bind_int64 (stmt, b + 3, row->msg_id);
-          sqlite3_bind_double (stmt, b + 4, row->value);
-        }
-      rc = step_done (stmt);
-      if (rc != SQLITE_OK)
-        {
-          set_db_error (self, error, rc, _("cannot record"));
-          return FALSE;
-        }
-      i += n;
-    }
-  g_array_set_size (rows, 0);
-  return TRUE;
+  g_array_sort (self->sample_rows, compare_sample_rows);
+  return insert_rows (self, self->sample_rows, self->add_samples,
+                      self->stmts[STMT_ADD_SAMPLE], bind_sample_row, error);
 }
 
 static gboolean
