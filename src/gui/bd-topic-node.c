@@ -68,6 +68,7 @@ struct _BdTopicNode
   /* Only on the root: nodes whose rate may still be above zero, and when
    * their rates were last recomputed. */
   GHashTable  *active;            /* node -> owned ref */
+  GPtrArray   *new_topics;        /* nodes whose first messages came since the last steal */
   gint64       rates_us;
 };
 
@@ -352,6 +353,8 @@ update_values (BdTopicNode       *self,
 
   if (entry->count > 0)
     {
+      if (self->message_count == 0)
+        g_ptr_array_add (root->new_topics, g_object_ref (self));
       self->message_count += entry->count;
       if (notify)
         g_object_notify_by_pspec (object, properties[PROP_MESSAGE_COUNT]);
@@ -524,6 +527,7 @@ bd_topic_node_dispose (GObject *object)
 
   g_ptr_array_set_size (self->children, 0);
   g_clear_pointer (&self->active, g_hash_table_unref);
+  g_clear_pointer (&self->new_topics, g_ptr_array_unref);
 
   G_OBJECT_CLASS (bd_topic_node_parent_class)->dispose (object);
 }
@@ -630,6 +634,7 @@ bd_topic_node_new_root (void)
   BdTopicNode *self = topic_node_new (g_strdup (""), g_strdup (""));
 
   self->active = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->new_topics = g_ptr_array_new_with_free_func (g_object_unref);
   return self;
 }
 
@@ -790,4 +795,17 @@ bd_topic_node_get_retained (BdTopicNode *self)
 {
   g_return_val_if_fail (BD_IS_TOPIC_NODE (self), FALSE);
   return self->retained;
+}
+
+GPtrArray *
+bd_topic_node_steal_new_topics (BdTopicNode *root)
+{
+  GPtrArray *topics;
+
+  g_return_val_if_fail (BD_IS_TOPIC_NODE (root), NULL);
+  g_return_val_if_fail (root->new_topics != NULL, NULL);
+
+  topics = g_steal_pointer (&root->new_topics);
+  root->new_topics = g_ptr_array_new_with_free_func (g_object_unref);
+  return topics;
 }

@@ -36,6 +36,11 @@ void         bd_topic_node_apply_batch          (BdTopicNode       *root,
                                                  guint              n,
                                                  gint64             now_us);
 
+/* Root only: the nodes that received their first message in the batches
+ * applied since the last call, in order (new references). Lets a view keep
+ * a flat list of topics without looking each message's topic up. */
+GPtrArray   *bd_topic_node_steal_new_topics     (BdTopicNode       *root);
+
 /* The node for @topic, or NULL; borrowed. */
 BdTopicNode *bd_topic_node_lookup               (BdTopicNode       *root,
                                                  const char        *topic);

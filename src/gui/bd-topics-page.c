@@ -282,20 +282,12 @@ on_batch_cb (BdTopicBatchEntry *entries,
              gpointer           user_data)
 {
   BdTopicsPage *self = user_data;
-  g_autoptr(GPtrArray) new_topics = g_ptr_array_new ();
+  g_autoptr(GPtrArray) new_topics = NULL;
   const char *inspected;
 
   bd_topic_node_apply_batch (self->root, entries, n_entries, g_get_monotonic_time ());
 
-  /* A topic whose count equals this batch's count received its first
-   * messages now: it joins the flat list, in one splice for the batch. */
-  for (guint i = 0; i < n_entries; i++)
-    {
-      BdTopicNode *node = bd_topic_node_lookup (self->root, bd_message_get_topic (entries[i].latest));
-
-      if (node != NULL && bd_topic_node_get_message_count (node) == entries[i].count)
-        g_ptr_array_add (new_topics, node);
-    }
+  new_topics = bd_topic_node_steal_new_topics (self->root);
   /* The inspector follows its topic: at most one message per batch. */
   inspected = bd_inspector_get_topic (self->inspector);
   for (guint i = 0; inspected != NULL && i < n_entries; i++)

@@ -810,6 +810,33 @@ test_outbox_second_flush (void)
   g_cond_clear (&state.cond);
 }
 
+/* The flat list's feed: each topic once, when its first message arrives,
+ * in order; levels without messages of their own never. */
+static void
+test_new_topics (void)
+{
+  g_autoptr(BdTopicNode) root = bd_topic_node_new_root ();
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) second = NULL;
+  BdTopicBatchEntry entries[3];
+
+  entries[0] = (BdTopicBatchEntry) { message_new ("a/b/c", "1", 1, FALSE, 1), 1 };
+  entries[1] = (BdTopicBatchEntry) { message_new ("a/x", "2", 1, FALSE, 1), 2 };
+  entries[2] = (BdTopicBatchEntry) { message_new ("a/b", "3", 1, FALSE, 1), 1 };
+  bd_topic_node_apply_batch (root, entries, 3, 1);
+  first = bd_topic_node_steal_new_topics (root);
+  g_assert_cmpuint (first->len, ==, 3);
+  g_assert_cmpstr (bd_topic_node_get_path (first->pdata[0]), ==, "a/b/c");
+  g_assert_cmpstr (bd_topic_node_get_path (first->pdata[1]), ==, "a/x");
+  g_assert_cmpstr (bd_topic_node_get_path (first->pdata[2]), ==, "a/b");
+
+  bd_topic_node_apply_batch (root, entries, 3, 2);
+  second = bd_topic_node_steal_new_topics (root);
+  g_assert_cmpuint (second->len, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    bd_message_unref (entries[i].latest);
+}
+
 /* The filter entry: text is a case-insensitive substring; with a wildcard
  * it is a topic filter matched as a subscription is [MQTT-4.7.1-2,
  * MQTT-4.7.1-3]; a broken filter is searched as text. */
@@ -995,6 +1022,7 @@ main (int   argc,
   g_test_add_func ("/gui/topic-node/preview", test_preview);
   g_test_add_func ("/gui/topic-node/lookup", test_lookup);
   g_test_add_func ("/gui/topic-node/bench-10000", test_bench_batch);
+  g_test_add_func ("/gui/topic-node/new-topics", test_new_topics);
   g_test_add_func ("/gui/topic-search/kinds-and-matches", test_search);
   g_test_add_func ("/gui/topic-outbox/coalesce", test_outbox_coalesce);
   g_test_add_func ("/gui/topic-outbox/across-flushes", test_outbox_across_flushes);
