@@ -996,6 +996,19 @@ bd_engine_add_tap (BdEngine       *engine,
   call->engine = bd_engine_ref (engine);
   call->tap = tap;
   call->tap_id = tap->id;
+  if (engine->thread == NULL)
+    {
+      /* Not started (or stopped): no engine thread touches the taps, so the
+       * tap goes in now. A consumer that must see every message (the history
+       * recorder) adds its tap before bd_engine_start(): queued for the
+       * engine thread instead, the tap went in only after the listeners were
+       * open, and what clients published in between never reached it. */
+      guint id = tap->id;
+
+      add_tap_cb (call);
+      tap_call_free (call);
+      return id;
+    }
   g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, add_tap_cb, call, tap_call_free);
   return tap->id;
 }

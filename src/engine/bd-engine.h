@@ -69,7 +69,11 @@ guint       bd_engine_get_n_listeners (BdEngine    *engine);
 void        bd_engine_set_data_dir (BdEngine       *engine,
                                     const char     *data_dir);
 
-/* Returns a tap id > 0. @notify runs when the tap is removed (on any thread). */
+/* Returns a tap id > 0. @notify runs when the tap is removed (on any thread).
+ * Added from another thread while the engine runs, the tap takes effect on
+ * the engine thread shortly after; added before bd_engine_start() (from the
+ * thread that starts it), it is in place at once and sees every message the
+ * engine routes, the first client's first PUBLISH included. */
 guint       bd_engine_add_tap      (BdEngine       *engine,
                                     const char     *filter,
                                     BdTapFunc       func,

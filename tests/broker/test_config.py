@@ -140,3 +140,35 @@ def test_restart_after_clean_exit(broker_factory, raw_client):
     c.disconnect()
     b.restart()
     b.check_alive()
+
+
+@brokerdesk_only
+def test_history_has_what_was_published_at_once(broker_factory):
+    """Every message the broker routed is in the history, the first ones too.
+    The recorder used to be tapped only after the listener was open: QoS 0
+    readings published right away (pipelined behind the CONNECT, which 3.1.4
+    allows) were routed while nothing recorded them, and went missing from
+    the history without being counted as dropped."""
+    import sqlite3
+
+    b = broker_factory()
+    c = b.raw()
+    count = 200
+    c.send(w.connect("history-first") +
+           b"".join(w.publish("plant/line%03d/temperature" % i, b"%d" % i) for i in range(count)) +
+           w.pingreq())
+    assert c.expect(w.CONNACK).rc == 0
+    # One stream, handled in order: the PINGRESP [MQTT-3.12.4-1] comes after
+    # every PUBLISH before it was routed.
+    c.expect(w.PINGRESP)
+    c.send(w.disconnect())
+    c.wait_closed()
+    # SIGTERM flushes the recorder's queue before the process ends.
+    assert b.stop(signal.SIGTERM) == 0
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(b.data_dir, "history.db"), uri=True)
+    try:
+        n = db.execute("SELECT count(*) FROM messages JOIN topics ON topics.id = topic_id "
+                       "WHERE name LIKE 'plant/%'").fetchone()[0]
+    finally:
+        db.close()
+    assert n == count

@@ -19,18 +19,25 @@ struct _TestClient
 };
 
 BdEngine *
-test_engine_start (const char *config_text)
+test_engine_new (const char *config_text)
 {
   g_autoptr(GError) error = NULL;
   BdBrokerConfig *config = bd_broker_config_new ();
   g_autofree char *text = g_strdup_printf ("listener 0 127.0.0.1\nallow_anonymous true\n%s\n",
                                            config_text ? config_text : "");
-  BdEngine *engine;
 
   g_assert_true (bd_broker_config_parse (config, "test.conf", text, &error));
   g_assert_no_error (error);
   bd_broker_config_finish (config);
-  engine = bd_engine_new (config);
+  return bd_engine_new (config);
+}
+
+BdEngine *
+test_engine_start (const char *config_text)
+{
+  g_autoptr(GError) error = NULL;
+  BdEngine *engine = test_engine_new (config_text);
+
   g_assert_true (bd_engine_start (engine, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (bd_engine_get_port (engine, 0), >, 0);

@@ -18,7 +18,9 @@ G_BEGIN_DECLS
 
 typedef struct _TestClient TestClient;
 
-/* Starts an engine on 127.0.0.1, port 0, with the given extra config text. */
+/* An engine on 127.0.0.1, port 0, with the given extra config text; not
+ * started (add taps first), or started. */
+BdEngine   *test_engine_new          (const char   *config_text);
 BdEngine   *test_engine_start        (const char   *config_text);
 
 TestClient *test_client_connect      (guint16       port,
