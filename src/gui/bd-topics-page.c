@@ -34,6 +34,13 @@
 #define INITIAL_EXPAND_DEPTH 3
 #define INITIAL_EXPAND_ROWS  60
 
+/* When the tree first appears, the list view receives its rows a few per
+ * frame. GTK 4.8's list view keeps up to about 200 row widgets around the
+ * visible ones; building them (widgets, styles, accessible objects) in one
+ * turn held the main loop for 70–260 ms; eight a frame cost a few ms each. */
+#define REVEAL_STEP          8
+#define REVEAL_ROWS          256
+
 /* How long a changed value stays highlighted: long enough to catch the eye,
  * short enough that a topic updating every second blinks, not glows. */
 #define HIGHLIGHT_US (700 * G_TIME_SPAN_MILLISECOND)
@@ -65,7 +72,9 @@ struct _BdTopicsPage
   guint               embedded_port;
   BdTopicOutbox      *outbox;
   BdTopicNode        *root;
-  GtkTreeListModel   *tree;            /* owned by tree_selection */
+  GtkTreeListModel   *tree;            /* owned by reveal */
+  GtkSliceListModel  *reveal;          /* owned by tree_selection */
+  guint               reveal_tick;
   GtkSingleSelection *tree_selection;
   gboolean            shown_once;      /* the first levels were opened for a newcomer */
   guint               expand_id;       /* opening them, a row per turn */
@@ -222,6 +231,12 @@ on_filter_changed_cb (GtkSearchEntry *entry,
    * arriving at 20,000 messages a second cost it nothing. */
   gtk_filter_list_model_set_filter (self->filtered,
                                     self->search != NULL ? GTK_FILTER (self->filter) : NULL);
+  /* Nor does the hidden list view follow it: a view without a model builds
+   * no rows for topics arriving by the thousand. */
+  if (self->search == NULL)
+    gtk_list_view_set_model (self->flat_view, NULL);
+  else if (gtk_list_view_get_model (self->flat_view) == NULL)
+    gtk_list_view_set_model (self->flat_view, GTK_SELECTION_MODEL (self->flat_selection));
   if (self->search != NULL)
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   update_view (self);
@@ -246,6 +261,24 @@ on_stop_search_cb (GtkSearchEntry *entry,
 }
 
 /* --- batches ------------------------------------------------------------- */
+
+static gboolean
+reveal_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  BdTopicsPage *self = user_data;
+  guint size = gtk_slice_list_model_get_size (self->reveal);
+
+  if (size >= REVEAL_ROWS)
+    {
+      gtk_slice_list_model_set_size (self->reveal, G_MAXUINT);
+      self->reveal_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+  gtk_slice_list_model_set_size (self->reveal, size + REVEAL_STEP);
+  return G_SOURCE_CONTINUE;
+}
 
 /* Opens the next row of the first levels ("busan › factory › assembly"
  * shows the readings of a plant at once); stops after a screenful, since a
@@ -303,6 +336,9 @@ on_batch_cb (BdTopicBatchEntry *entries,
 
   self->shown_once = TRUE;
   gtk_stack_set_visible_child_name (self->stack, "tree");
+  if (self->reveal_tick == 0)
+    self->reveal_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->list_view),
+                                                      reveal_tick_cb, self, NULL);
   /* The first levels open one row per main-loop turn: each opening makes
    * the list view build the rows that come into sight, and a frame can be
    * drawn between two of them. */
@@ -1162,8 +1198,12 @@ reset_tree (BdTopicsPage *self)
   self->root = bd_topic_node_new_root ();
   self->tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->root)), FALSE, FALSE,
                                         bd_topic_node_create_child_model, NULL, NULL);
-  gtk_single_selection_set_model (self->tree_selection, G_LIST_MODEL (self->tree));
-  g_object_unref (self->tree);   /* the selection owns it */
+  if (self->reveal_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->reveal_tick);
+  self->reveal_tick = 0;
+  gtk_slice_list_model_set_size (self->reveal, REVEAL_STEP);
+  gtk_slice_list_model_set_model (self->reveal, G_LIST_MODEL (self->tree));
+  g_object_unref (self->tree);   /* the slice owns it */
   self->shown_once = FALSE;
   g_clear_handle_id (&self->expand_id, g_source_remove);
   gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -1312,7 +1352,8 @@ bd_topics_page_init (BdTopicsPage *self)
   self->root = bd_topic_node_new_root ();
   self->tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->root)), FALSE, FALSE,
                                         bd_topic_node_create_child_model, NULL, NULL);
-  self->tree_selection = gtk_single_selection_new (G_LIST_MODEL (self->tree));
+  self->reveal = gtk_slice_list_model_new (G_LIST_MODEL (self->tree), 0, REVEAL_STEP);
+  self->tree_selection = gtk_single_selection_new (G_LIST_MODEL (self->reveal));
   gtk_single_selection_set_autoselect (self->tree_selection, FALSE);
   gtk_single_selection_set_can_unselect (self->tree_selection, TRUE);
   tree_factory = factory_new (self, G_CALLBACK (setup_tree_row_cb), G_CALLBACK (bind_tree_row_cb));
@@ -1338,7 +1379,6 @@ bd_topics_page_init (BdTopicsPage *self)
   gtk_single_selection_set_autoselect (self->flat_selection, FALSE);
   gtk_single_selection_set_can_unselect (self->flat_selection, TRUE);
   flat_factory = factory_new (self, G_CALLBACK (setup_flat_row_cb), G_CALLBACK (bind_flat_row_cb));
-  gtk_list_view_set_model (self->flat_view, GTK_SELECTION_MODEL (self->flat_selection));
   g_signal_connect (self->flat_selection, "notify::selected-item",
                     G_CALLBACK (on_flat_selected_cb), self);
   gtk_list_view_set_factory (self->flat_view, flat_factory);
