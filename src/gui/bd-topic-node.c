@@ -55,10 +55,9 @@ struct _BdTopicNode
   double       rate;
   gboolean     retained;
 
-  /* Rate: messages per second over a ring of one-second buckets. */
-  guint32      buckets[BD_TOPIC_NODE_RATE_WINDOW_S];
-  gint64       bucket_sec;        /* the second of the newest bucket */
-  gint64       first_sec;         /* the second of the first message, 0: none yet */
+  /* Rate: a moving average of messages per second between batches. */
+  double       rate_avg;          /* 0: not known yet */
+  gint64       rate_last_us;      /* when the last batch with messages came, 0: never */
 
   /* Only during bd_topic_node_apply_batch(). */
   GPtrArray   *pending;           /* new children not yet in `children` */
@@ -270,52 +269,47 @@ bd_topic_node_format_preview (const guint8 *data,
   return shrink (out);
 }
 
-/* Moves the bucket ring forward to @now_sec, clearing the seconds passed. */
-static void
-rate_advance (BdTopicNode *self,
-              gint64       now_sec)
-{
-  gint64 gap = now_sec - self->bucket_sec;
+/* How much a new interval moves the average: about the last three count. */
+#define RATE_SMOOTHING 0.3
 
-  if (gap <= 0)
-    return;  /* a clock that steps back keeps counting in the newest bucket */
-  if (gap >= BD_TOPIC_NODE_RATE_WINDOW_S)
-    memset (self->buckets, 0, sizeof self->buckets);
-  else
-    for (gint64 s = self->bucket_sec + 1; s <= now_sec; s++)
-      self->buckets[s % BD_TOPIC_NODE_RATE_WINDOW_S] = 0;
-  self->bucket_sec = now_sec;
+/* Counts @count messages that arrived at @now_us. The rate is measured
+ * between consecutive batches, count over interval, and smoothed: counting
+ * per calendar second misjudged a 1 Hz topic whose messages fall near the
+ * second boundaries (0, 2, 1, 1 ... read as 0.8/s or 1.2/s). */
+static void
+rate_count (BdTopicNode *self,
+            guint        count,
+            gint64       now_us)
+{
+  if (self->rate_last_us != 0 && now_us > self->rate_last_us)
+    {
+      double rate = count / ((double) (now_us - self->rate_last_us) / G_USEC_PER_SEC);
+
+      self->rate_avg = self->rate_avg > 0 ? self->rate_avg + RATE_SMOOTHING * (rate - self->rate_avg)
+                                          : rate;
+    }
+  if (now_us > self->rate_last_us)
+    self->rate_last_us = now_us;
 }
 
-/* Returns TRUE while the rate is above zero. */
+/* Updates the rate property for @now_us; returns TRUE while it is above
+ * zero. A topic that falls quiet shows at most one message per the time
+ * since its last, and nothing after BD_TOPIC_NODE_RATE_WINDOW_S. */
 static gboolean
 rate_update (BdTopicNode *self,
              gint64       now_us,
              gboolean     notify)
 {
-  gint64 now_sec = now_us / G_USEC_PER_SEC;
-  guint newest;
-  guint64 sum = 0;
-  gint64 full;
-  double rate;
+  double quiet_s = (double) (now_us - self->rate_last_us) / G_USEC_PER_SEC;
+  double rate = self->rate_avg;
 
-  rate_advance (self, now_sec);
-  newest = self->bucket_sec % BD_TOPIC_NODE_RATE_WINDOW_S;
-  for (guint i = 0; i < BD_TOPIC_NODE_RATE_WINDOW_S; i++)
-    if (i != newest)
-      sum += self->buckets[i];
-
-  /* Only whole seconds count: the newest is still filling, and dividing
-   * its count by the fraction elapsed overstates a steady topic (1 Hz read
-   * as 1.2/s just after each message). A new topic shows its rate after its
-   * first whole second. */
-  /* A young topic is judged over the whole seconds it has existed, not
-   * over seconds before its first message. */
-  full = MIN (BD_TOPIC_NODE_RATE_WINDOW_S - 1, now_sec - self->first_sec);
-  rate = full > 0 ? (double) sum / full : 0.0;
+  if (self->rate_last_us == 0 || quiet_s >= BD_TOPIC_NODE_RATE_WINDOW_S)
+    rate = 0.0;
+  else if (quiet_s > 0 && rate * quiet_s > 1.0)
+    rate = 1.0 / quiet_s;
   /* Two decimals are all a row shows; this also keeps notifies rarer. */
   rate = (double) (gint64) (rate * 100.0 + 0.5) / 100.0;
-  if (sum > 0 && rate == 0.0)
+  if (self->rate_avg > 0 && rate == 0.0 && quiet_s < BD_TOPIC_NODE_RATE_WINDOW_S)
     rate = 0.01;
 
   if (rate != self->rate)
@@ -324,7 +318,7 @@ rate_update (BdTopicNode *self,
       if (notify)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
     }
-  return sum > 0 || self->buckets[newest] > 0;
+  return rate > 0 || (self->rate_last_us != 0 && quiet_s < BD_TOPIC_NODE_RATE_WINDOW_S);
 }
 
 static void
@@ -382,10 +376,7 @@ update_values (BdTopicNode       *self,
         g_object_notify_by_pspec (object, properties[PROP_RETAINED]);
     }
 
-  rate_advance (self, now_us / G_USEC_PER_SEC);
-  if (self->first_sec == 0)
-    self->first_sec = self->bucket_sec;
-  self->buckets[self->bucket_sec % BD_TOPIC_NODE_RATE_WINDOW_S] += entry->count;
+  rate_count (self, entry->count, now_us);
   rate_update (self, now_us, notify);
   if (!g_hash_table_contains (root->active, self))
     g_hash_table_add (root->active, g_object_ref (self));

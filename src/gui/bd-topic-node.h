@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (BdTopicNode, bd_topic_node, BD, TOPIC_NODE, GObject)
 
-/* Seconds of history behind the rate property. */
+/* Seconds without a message after which a topic's rate reads 0. */
 #define BD_TOPIC_NODE_RATE_WINDOW_S 5
 
 /* The longest last-value preview, in characters (an ellipsis included). */

@@ -409,6 +409,21 @@ test_rate (void)
           g_assert_cmpfloat_with_epsilon (bd_topic_node_get_rate (node), 1.0, 0.001);
         }
     }
+
+  /* ... and when its messages straddle second boundaries (x.98 s, then
+   * y.02 s), which per-second counting read as 0, 2, 0, 2. */
+  for (guint sec = 0; sec < 10; sec++)
+    {
+      gint64 now = t0 + (50 + sec) * G_USEC_PER_SEC
+                   + (sec % 2 ? -20 : 20) * G_TIME_SPAN_MILLISECOND;
+
+      entry = (BdTopicBatchEntry) { message_new ("boundary", "1", 1, FALSE, now), 1 };
+      bd_topic_node_apply_batch (root, &entry, 1, now);
+      bd_message_unref (entry.latest);
+      if (sec >= 2)
+        g_assert_cmpfloat_with_epsilon (bd_topic_node_get_rate (bd_topic_node_lookup (root, "boundary")),
+                                        1.0, 0.05);
+    }
 }
 
 static void
