@@ -559,13 +559,16 @@ def inner_main():
         except TimeoutError as e:
             tap.check(False, 'the Broker page warns of anonymous access on 0.0.0.0',
                       f'{e}; labels: {sorted(label_names(app.main_window()))}')
+        # The Topics page was checked in 1g; it is not walked here while the
+        # demo plant changes it: GTK 4.8 can crash when an accessibility
+        # client reads a widget it is replacing (see KNOWN_GTK_CRITICALS).
         missing = []
-        for page in '12345':
+        for page in '2345':
             press(pyatspi, ord(page), alt=True)
             wait_for(lambda: app.selected_page() == PAGES[int(page) - 1] or None, f'page {page}')
             missing += [f'{PAGES[int(page) - 1]}: {m}'
                         for m in unnamed_controls(pyatspi, app.main_window())]
-        tap.check(not missing, 'every control on every page has an accessible name',
+        tap.check(not missing, 'every control on the other pages has an accessible name',
                   f'unnamed: {missing}')
         criticals += app.stop()
 
