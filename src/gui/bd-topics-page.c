@@ -934,10 +934,10 @@ publish_all (BdTopicsPage *self,
       g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
       g_autoptr(BdMessage) message = NULL;
 
-      /* At least QoS 1 for the deletion: losing it would leave the message
-       * the user was told is gone. */
+      /* At least QoS 1 for the deletion (losing it would leave the message
+       * the user was told is gone); the original QoS for the restoration. */
       message = bd_message_new (bd_message_get_topic (old), clear ? empty : old->payload,
-                                MAX (old->qos, 1), TRUE, old->props);
+                                clear ? MAX (old->qos, 1) : old->qos, TRUE, old->props);
       source_publish (self, message);
     }
 }
