@@ -297,18 +297,32 @@ on_active_connection_changed_cb (BdApplication  *self,
 /* Saved connections: the one marked "connect on start", if any, replaces the
  * embedded broker in the console (the embedded broker keeps running). */
 static void
+on_profiles_loaded_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(BdApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!bd_connection_profiles_load_finish (BD_CONNECTION_PROFILES (source), result, &error))
+    g_warning ("Saved connections not loaded: %s", error->message);
+  /* Not after shutdown began. */
+  if (self->connections != NULL)
+    bd_connection_manager_start (self->connections);
+}
+
+static void
 bd_application_start_connections (BdApplication *self)
 {
   g_autoptr(BdConnectionProfiles) profiles = bd_connection_profiles_new (NULL);
-  g_autoptr(GError) error = NULL;
 
-  if (!bd_connection_profiles_load (profiles, &error))
-    g_warning ("Saved connections not loaded: %s", error->message);
   self->connections = bd_connection_manager_new (profiles);
   g_signal_connect_object (self->connections, "active-connection-changed",
                            G_CALLBACK (on_active_connection_changed_cb), self,
                            G_CONNECT_SWAPPED);
-  bd_connection_manager_start (self->connections);
+  /* Read on a worker (no disk on the GTK thread); the manager connects the
+   * "connect on start" profile once they are in. */
+  bd_connection_profiles_load_async (profiles, NULL, on_profiles_loaded_cb, g_object_ref (self));
 }
 
 static void

@@ -293,29 +293,25 @@ bd_connection_profiles_get_path (BdConnectionProfiles *self)
   return self->path;
 }
 
-gboolean
-bd_connection_profiles_load (BdConnectionProfiles  *self,
-                             GError               **error)
+/* Reads the profiles of @path (any thread): a new array, sorted by name;
+ * an empty one when the file does not exist yet. */
+static GPtrArray *
+read_profiles (const char  *path,
+               GError     **error)
 {
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) profiles = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_connection_profile_free);
   g_auto(GStrv) groups = NULL;
 
-  g_return_val_if_fail (BD_IS_CONNECTION_PROFILES (self), FALSE);
-
-  if (!g_key_file_load_from_file (key_file, self->path, G_KEY_FILE_NONE, &local_error))
+  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        {
-          g_ptr_array_set_size (self->profiles, 0);
-          g_signal_emit (self, signals[CHANGED], 0);
-          return TRUE;
-        }
-      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: ", self->path);
-      return FALSE;
+        return g_steal_pointer (&profiles);
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: ", path);
+      return NULL;
     }
 
-  g_ptr_array_set_size (self->profiles, 0);
   groups = g_key_file_get_groups (key_file, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     {
@@ -348,29 +344,98 @@ bd_connection_profiles_load (BdConnectionProfiles  *self,
       profile->clean_session = !g_key_file_has_key (key_file, group, "clean-session", NULL) ||
                                g_key_file_get_boolean (key_file, group, "clean-session", NULL);
       profile->auto_connect = g_key_file_get_boolean (key_file, group, "auto-connect", NULL);
-      g_ptr_array_add (self->profiles, profile);
+      g_ptr_array_add (profiles, profile);
     }
-  g_ptr_array_sort (self->profiles, compare_by_name);
+  g_ptr_array_sort (profiles, compare_by_name);
+  return g_steal_pointer (&profiles);
+}
 
+static void
+take_profiles (BdConnectionProfiles *self,
+               GPtrArray            *profiles)
+{
+  g_ptr_array_set_size (self->profiles, 0);
+  for (guint i = 0; i < profiles->len; i++)
+    g_ptr_array_add (self->profiles, g_steal_pointer (&profiles->pdata[i]));
+  g_ptr_array_set_free_func (profiles, NULL);
+  g_ptr_array_unref (profiles);
   g_signal_emit (self, signals[CHANGED], 0);
-  return TRUE;
 }
 
 gboolean
-bd_connection_profiles_save (BdConnectionProfiles  *self,
+bd_connection_profiles_load (BdConnectionProfiles  *self,
                              GError               **error)
 {
-  g_autoptr(GKeyFile) key_file = g_key_file_new ();
-  g_autofree char *dir = NULL;
+  GPtrArray *profiles;
 
   g_return_val_if_fail (BD_IS_CONNECTION_PROFILES (self), FALSE);
+
+  profiles = read_profiles (self->path, error);
+  if (profiles == NULL)
+    return FALSE;
+  take_profiles (self, profiles);
+  return TRUE;
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GPtrArray *profiles = read_profiles (task_data, &error);
+
+  if (profiles == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, profiles, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+bd_connection_profiles_load_async (BdConnectionProfiles *self,
+                                   GCancellable         *cancellable,
+                                   GAsyncReadyCallback   callback,
+                                   gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (BD_IS_CONNECTION_PROFILES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bd_connection_profiles_load_async);
+  g_task_set_task_data (task, g_strdup (self->path), g_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+gboolean
+bd_connection_profiles_load_finish (BdConnectionProfiles  *self,
+                                    GAsyncResult          *result,
+                                    GError               **error)
+{
+  GPtrArray *profiles;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  profiles = g_task_propagate_pointer (G_TASK (result), error);
+  if (profiles == NULL)
+    return FALSE;
+  take_profiles (self, profiles);
+  return TRUE;
+}
+
+/* The key file's text for the profiles (never a password: that is the
+ * keyring's, see the file comment). */
+static char *
+profiles_to_data (BdConnectionProfiles *self)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
 
   for (guint i = 0; i < self->profiles->len; i++)
     {
       const BdConnectionProfile *profile = g_ptr_array_index (self->profiles, i);
       g_autofree char *group = g_strconcat (GROUP_PREFIX, profile->id, NULL);
 
-      /* Never a password: that is the keyring's (see the file comment). */
       key_file_set_string (key_file, group, "name", profile->name);
       key_file_set_string (key_file, group, "host", profile->host);
       g_key_file_set_integer (key_file, group, "port", profile->port);
@@ -385,8 +450,17 @@ bd_connection_profiles_save (BdConnectionProfiles  *self,
       g_key_file_set_boolean (key_file, group, "clean-session", profile->clean_session);
       g_key_file_set_boolean (key_file, group, "auto-connect", profile->auto_connect);
     }
+  return g_key_file_to_data (key_file, NULL, NULL);
+}
 
-  dir = g_path_get_dirname (self->path);
+/* Writes @data to @path atomically, creating its folder (any thread). */
+static gboolean
+write_data (const char  *path,
+            const char  *data,
+            GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved_errno = errno;
@@ -395,12 +469,84 @@ bd_connection_profiles_save (BdConnectionProfiles  *self,
                    "%s: %s", dir, g_strerror (saved_errno));
       return FALSE;
     }
-  if (!g_key_file_save_to_file (key_file, self->path, error))
+  if (!g_file_set_contents (path, data, -1, error))
     {
-      g_prefix_error (error, "%s: ", self->path);
+      g_prefix_error (error, "%s: ", path);
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+bd_connection_profiles_save (BdConnectionProfiles  *self,
+                             GError               **error)
+{
+  g_autofree char *data = NULL;
+
+  g_return_val_if_fail (BD_IS_CONNECTION_PROFILES (self), FALSE);
+
+  data = profiles_to_data (self);
+  return write_data (self->path, data, error);
+}
+
+typedef struct
+{
+  char *path;
+  char *data;
+} SaveJob;
+
+static void
+save_job_free (SaveJob *job)
+{
+  g_free (job->path);
+  g_free (job->data);
+  g_free (job);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveJob *job = task_data;
+  GError *error = NULL;
+
+  if (write_data (job->path, job->data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+bd_connection_profiles_save_async (BdConnectionProfiles *self,
+                                   GCancellable         *cancellable,
+                                   GAsyncReadyCallback   callback,
+                                   gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SaveJob *job;
+
+  g_return_if_fail (BD_IS_CONNECTION_PROFILES (self));
+
+  /* The text is made now, so later edits cannot race with the write. */
+  job = g_new0 (SaveJob, 1);
+  job->path = g_strdup (self->path);
+  job->data = profiles_to_data (self);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bd_connection_profiles_save_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
+  g_task_run_in_thread (task, save_thread);
+}
+
+gboolean
+bd_connection_profiles_save_finish (BdConnectionProfiles  *self,
+                                    GAsyncResult          *result,
+                                    GError               **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 guint

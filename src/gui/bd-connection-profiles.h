@@ -62,6 +62,23 @@ gboolean              bd_connection_profiles_load     (BdConnectionProfiles *sel
                                                        GError              **error);
 gboolean              bd_connection_profiles_save     (BdConnectionProfiles *self,
                                                        GError              **error);
+/* The same with the file I/O on a worker thread, for the GTK thread (no
+ * disk there): load_finish() replaces the profiles and emits "changed";
+ * save_async() takes the profiles as they are when it is called. */
+void                  bd_connection_profiles_load_async  (BdConnectionProfiles *self,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+gboolean              bd_connection_profiles_load_finish (BdConnectionProfiles *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
+void                  bd_connection_profiles_save_async  (BdConnectionProfiles *self,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+gboolean              bd_connection_profiles_save_finish (BdConnectionProfiles *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
 
 guint                      bd_connection_profiles_get_n_profiles (BdConnectionProfiles *self);
 /* Sorted by name. */

@@ -122,16 +122,27 @@ on_edit_clicked_cb (GtkButton           *button,
 }
 
 static void
-save_profiles (BdConnectionsDialog *self)
+on_profiles_saved_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
+  g_autoptr(BdConnectionsDialog) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!bd_connection_profiles_save (self->profiles, &error))
+  if (!bd_connection_profiles_save_finish (BD_CONNECTION_PROFILES (source), result, &error))
     {
       g_autofree char *text = g_strdup_printf (_("Could not save the connections: %s"),
                                                error->message);
       toast (self, text);
     }
+}
+
+/* Written on a worker: no disk on the GTK thread. */
+static void
+save_profiles (BdConnectionsDialog *self)
+{
+  bd_connection_profiles_save_async (self->profiles, NULL, on_profiles_saved_cb,
+                                     g_object_ref (self));
 }
 
 static void

@@ -255,6 +255,42 @@ test_to_config (void)
   g_assert_null (config->password);
 }
 
+/* The GTK thread's way: the file is read and written on a worker, and the
+ * results land on the main context. */
+static void
+test_async (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BdConnectionProfiles) profiles = bd_connection_profiles_new (fixture->path);
+  g_autoptr(BdConnectionProfiles) loaded = bd_connection_profiles_new (fixture->path);
+  g_autoptr(BdConnectionProfile) plant = bd_connection_profile_new ();
+  g_autoptr(GAsyncResult) saved = NULL;
+  g_autoptr(GAsyncResult) read = NULL;
+  guint changed = 0;
+
+  g_free (plant->name);
+  plant->name = g_strdup ("Plant");
+  plant->auto_connect = TRUE;
+  bd_connection_profiles_put (profiles, plant);
+
+  bd_connection_profiles_save_async (profiles, NULL, result_cb, &saved);
+  /* Later edits do not reach the write already under way. */
+  bd_connection_profiles_remove (profiles, plant->id);
+  g_assert_true (bd_connection_profiles_save_finish (profiles, wait_result (&saved), &error));
+  g_assert_no_error (error);
+
+  g_signal_connect_swapped (loaded, "changed", G_CALLBACK (count_cb), &changed);
+  bd_connection_profiles_load_async (loaded, NULL, result_cb, &read);
+  g_assert_cmpuint (changed, ==, 0);
+  g_assert_true (bd_connection_profiles_load_finish (loaded, wait_result (&read), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (changed, ==, 1);
+  g_assert_cmpuint (bd_connection_profiles_get_n_profiles (loaded), ==, 1);
+  g_assert_cmpstr (bd_connection_profiles_get_nth (loaded, 0)->name, ==, "Plant");
+  g_assert_true (bd_connection_profiles_get_auto_connect (loaded) != NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -267,6 +303,8 @@ main (int   argc,
               fixture_setup, test_round_trip, fixture_teardown);
   g_test_add ("/gui/profiles/password-without-keyring", Fixture, NULL,
               fixture_setup, test_password_without_keyring, fixture_teardown);
+  g_test_add ("/gui/profiles/async", Fixture, NULL,
+              fixture_setup, test_async, fixture_teardown);
   g_test_add_func ("/gui/profiles/to-config", test_to_config);
   return g_test_run ();
 }
