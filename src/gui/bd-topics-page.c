@@ -1348,6 +1348,7 @@ bd_topics_page_init (BdTopicsPage *self)
   self->bound_rows = g_hash_table_new (NULL, NULL);
 
   /* root → GtkTreeListModel (passthrough FALSE, autoexpand FALSE) →
+   * GtkSliceListModel (the first rows a few per frame, then everything) →
    * GtkSingleSelection (autoselect off) → GtkListView (STYLE §5). */
   self->root = bd_topic_node_new_root ();
   self->tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->root)), FALSE, FALSE,
