@@ -56,7 +56,7 @@ struct _BdTopicNode
   gboolean     retained;
 
   /* Rate: a moving average of messages per second between batches. */
-  double       rate_avg;          /* 0: not known yet */
+  double       rate_avg;          /* messages per second; 0: not known yet */
   gint64       rate_last_us;      /* when the last batch with messages came, 0: never */
 
   /* Only during bd_topic_node_apply_batch(). */
@@ -272,21 +272,24 @@ bd_topic_node_format_preview (const guint8 *data,
 /* How much a new interval moves the average: about the last three count. */
 #define RATE_SMOOTHING 0.3
 
-/* Counts @count messages that arrived at @now_us. The rate is measured
- * between consecutive batches, count over interval, and smoothed: counting
- * per calendar second misjudged a 1 Hz topic whose messages fall near the
- * second boundaries (0, 2, 1, 1 ... read as 0.8/s or 1.2/s). */
+/* Counts @count messages that arrived at @now_us. What is smoothed is the
+ * time per message between consecutive batches, and the rate is its
+ * inverse: counting per calendar second misjudged a 1 Hz topic whose
+ * messages fall near the second boundaries (0, 2, 1, 1 ... read as 0.8/s or
+ * 1.2/s), and averaging rates rather than intervals overstates a jittery
+ * one (the mean of 1/x exceeds 1/mean of x). */
 static void
 rate_count (BdTopicNode *self,
             guint        count,
             gint64       now_us)
 {
-  if (self->rate_last_us != 0 && now_us > self->rate_last_us)
+  if (self->rate_last_us != 0 && now_us > self->rate_last_us && count > 0)
     {
-      double rate = count / ((double) (now_us - self->rate_last_us) / G_USEC_PER_SEC);
+      double interval = (double) (now_us - self->rate_last_us) / G_USEC_PER_SEC / count;
+      double average = self->rate_avg > 0 ? 1.0 / self->rate_avg : interval;
 
-      self->rate_avg = self->rate_avg > 0 ? self->rate_avg + RATE_SMOOTHING * (rate - self->rate_avg)
-                                          : rate;
+      average += RATE_SMOOTHING * (interval - average);
+      self->rate_avg = 1.0 / average;
     }
   if (now_us > self->rate_last_us)
     self->rate_last_us = now_us;
