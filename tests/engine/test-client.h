@@ -29,6 +29,11 @@ TestClient *test_client_connect      (guint16       port,
 void        test_client_free         (TestClient   *client);
 void        test_client_send         (TestClient   *client,
                                       BdMqttPacket *packet);
+/* Reads and decodes one packet of @version from @in, as a broker or client
+ * of that version would; fails the test on a read error or a bad packet. */
+void        test_read_packet         (GInputStream  *in,
+                                      BdMqttVersion  version,
+                                      BdMqttPacket  *packet);
 /* Reads the next packet (timeout 5 s); fails the test on timeout. */
 void        test_client_read         (TestClient   *client,
                                       BdMqttPacket *packet);

@@ -18,6 +18,7 @@
 
 #include "bd-remote-client.h"
 #include "remote-test-util.h"
+#include "test-client.h"
 
 #define WAIT_MS 10000
 
@@ -69,50 +70,13 @@ wait_for_state (BdRemoteClient *client,
 
 /* ------------------------------------------------------- the broker side */
 
-static void
-read_exactly (GInputStream *in,
-              guint8       *buf,
-              gsize         len)
-{
-  g_autoptr(GError) error = NULL;
-  gsize got = 0;
-
-  g_assert_true (g_input_stream_read_all (in, buf, len, &got, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (got, ==, len);
-}
-
 /* Reads and decodes one packet, as the broker of @version. */
 static void
 read_packet (GSocketConnection *conn,
              BdMqttVersion      version,
              BdMqttPacket      *packet)
 {
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-  BdMqttFrame frame;
-  guint8 byte;
-
-  for (;;)
-    {
-      BdMqttFrameStatus status;
-
-      read_exactly (in, &byte, 1);
-      g_byte_array_append (data, &byte, 1);
-      status = bd_mqtt_frame_parse (data->data, data->len, &frame, &error);
-      g_assert_no_error (error);
-      if (status == BD_MQTT_FRAME_COMPLETE || frame.header_length > 0)
-        break;
-    }
-  g_byte_array_set_size (data, frame.header_length + frame.remaining_length);
-  if (frame.remaining_length > 0)
-    read_exactly (in, data->data + frame.header_length, frame.remaining_length);
-  /* The decoder checks the fixed-header flags, e.g. PUBREL's 0010
-   * [MQTT-3.6.1-1]. */
-  g_assert_true (bd_mqtt_decode (version, &frame, data->data + frame.header_length,
-                                 frame.remaining_length, packet, &error));
-  g_assert_no_error (error);
+  test_read_packet (g_io_stream_get_input_stream (G_IO_STREAM (conn)), version, packet);
 }
 
 static void
