@@ -12,8 +12,17 @@
  * noise, and now and then an excursion that lasts half a minute, so that
  * charts move and alarm thresholds have something to catch.
  *
+ * Each area also has two relay devices, a fan and a heater, that behave like
+ * the smart plugs people commission: a command on .../<relay>/set ("ON" or
+ * "OFF"; true/false and 1/0 too) is answered about 300 ms later by the new
+ * state on .../<relay>/state, retained; the initial state (OFF) is published
+ * at start. A running fan lowers the area's CO2 and temperature a little, a
+ * heater raises the temperature, so a toggle shows in the charts.
+ *
  * It publishes through bd_engine_publish () like any in-process client, so
- * the recorder, the taps and real subscribers all see it.
+ * the recorder, the taps and real subscribers all see it. Commands arrive
+ * through an engine tap, on the engine thread; they are queued to the
+ * plant's own context, which runs the answer timers.
  */
 
 #include "config.h"
@@ -25,9 +34,15 @@
 
 const char * const bd_demo_plant_areas[] = { "manufacture", "assembly", "packaging", NULL };
 const char * const bd_demo_plant_sensors[] = { "temperature", "humidity", "barometer", "co2", NULL };
+const char * const bd_demo_plant_relays[] = { "fan", "heater", NULL };
 
 #define N_AREAS   3
 #define N_SENSORS 4
+#define N_RELAYS  2
+#define RELAY_FAN    0
+#define RELAY_HEATER 1
+/* How long a simulated device takes to switch and report. */
+#define RELAY_ANSWER_MS 300
 #define EXCURSION_S 30.0
 /* Chance per sensor per second that an excursion starts: about one an hour
  * per sensor, so a newcomer sees one within minutes across twelve. */
@@ -50,13 +65,31 @@ static const SensorModel models[N_SENSORS] = {
   { 620.0, 80.0,  300.0, 12.0, 900.0, 0 }, /* ppm */
 };
 
+/* Shared between the engine tap (engine thread) and the plant's context;
+ * reference counted because the engine drops its tap later than
+ * bd_demo_plant_stop () returns. */
+typedef struct
+{
+  gatomicrefcount  ref;
+  GMutex           lock;
+  GPtrArray       *commands;   /* BdMessage*, under lock */
+  gboolean         scheduled;  /* under lock */
+  GMainContext    *context;
+  BdDemoPlant     *plant;      /* NULL once stopped; used on @context only */
+} DeviceInbox;
+
 struct _BdDemoPlant
 {
-  BdEngine *engine;
-  GRand    *rand;
-  GSource  *source;
-  gint64    started_us;
-  double    excursion_until[N_AREAS][N_SENSORS];
+  BdEngine    *engine;
+  GRand       *rand;
+  GSource     *source;
+  gint64       started_us;
+  double       excursion_until[N_AREAS][N_SENSORS];
+
+  DeviceInbox *devices;
+  guint        device_tap;
+  GPtrArray   *answers;        /* GSource*, the devices' pending answers */
+  gboolean     relay_on[N_AREAS][N_RELAYS];
 };
 
 BdDemoPlant *
@@ -81,6 +114,14 @@ sensor_value (BdDemoPlant *plant,
   double value = m->base * (1.0 + 0.01 * area) +
                  m->drift * sin (2 * G_PI * t / m->period_s + area + sensor) +
                  g_rand_double_range (plant->rand, -m->noise, m->noise);
+
+  /* The relay devices act on the air. */
+  if (sensor == 0 && plant->relay_on[area][RELAY_HEATER])
+    value += 3.0;
+  if (sensor == 0 && plant->relay_on[area][RELAY_FAN])
+    value -= 1.0;
+  if (sensor == 3 && plant->relay_on[area][RELAY_FAN])
+    value -= 150.0;
 
   if (t < plant->excursion_until[area][sensor])
     value += m->excursion;
@@ -135,6 +176,213 @@ bd_demo_plant_tick (BdDemoPlant *plant,
     }
 }
 
+/* ------------------------------------------------------- relay devices */
+
+static DeviceInbox *
+device_inbox_ref (DeviceInbox *inbox)
+{
+  g_atomic_ref_count_inc (&inbox->ref);
+  return inbox;
+}
+
+static void
+device_inbox_unref (gpointer data)
+{
+  DeviceInbox *inbox = data;
+
+  if (!g_atomic_ref_count_dec (&inbox->ref))
+    return;
+  g_mutex_clear (&inbox->lock);
+  g_ptr_array_unref (inbox->commands);
+  g_main_context_unref (inbox->context);
+  g_free (inbox);
+}
+
+static void
+publish_relay_state (BdDemoPlant *plant,
+                     guint        area,
+                     guint        relay)
+{
+  g_autofree char *topic = g_strdup_printf ("busan/factory/%s/%s/state",
+                                            bd_demo_plant_areas[area], bd_demo_plant_relays[relay]);
+
+  /* Retained, as real plugs do, so a console that starts later knows. */
+  publish (plant->engine, topic, plant->relay_on[area][relay] ? "ON" : "OFF", TRUE);
+}
+
+typedef struct
+{
+  DeviceInbox *inbox;
+  guint        area;
+  guint        relay;
+  gboolean     on;
+} Answer;
+
+static void
+answer_free (gpointer data)
+{
+  Answer *answer = data;
+
+  device_inbox_unref (answer->inbox);
+  g_free (answer);
+}
+
+static gboolean
+answer_cb (gpointer data)
+{
+  Answer *answer = data;
+  BdDemoPlant *plant = answer->inbox->plant;
+
+  if (plant == NULL)
+    return G_SOURCE_REMOVE;
+  plant->relay_on[answer->area][answer->relay] = answer->on;
+  publish_relay_state (plant, answer->area, answer->relay);
+  /* Destroys and drops this source; GLib keeps it alive until we return. */
+  g_ptr_array_remove_fast (plant->answers, g_main_current_source ());
+  return G_SOURCE_REMOVE;
+}
+
+static int
+find_name (const char * const *names,
+           const char         *name)
+{
+  for (int i = 0; names[i] != NULL; i++)
+    if (g_str_equal (names[i], name))
+      return i;
+  return -1;
+}
+
+static void
+handle_command (BdDemoPlant *plant,
+                BdMessage   *message)
+{
+  g_auto(GStrv) levels = g_strsplit (message->topic, "/", -1);
+  g_autofree char *word = NULL;
+  gsize len;
+  const guint8 *data = bd_message_get_payload (message, &len);
+  Answer *answer;
+  GSource *source;
+  int area;
+  int relay;
+  gboolean on;
+
+  /* busan/factory/<area>/<relay>/set */
+  if (g_strv_length (levels) != 5 ||
+      (area = find_name (bd_demo_plant_areas, levels[2])) < 0 ||
+      (relay = find_name (bd_demo_plant_relays, levels[3])) < 0)
+    return;
+  word = g_ascii_strdown ((const char *) data, len);
+  g_strstrip (word);
+  if (g_str_equal (word, "on") || g_str_equal (word, "true") || g_str_equal (word, "1"))
+    on = TRUE;
+  else if (g_str_equal (word, "off") || g_str_equal (word, "false") || g_str_equal (word, "0"))
+    on = FALSE;
+  else
+    {
+      /* Like a real device: a command it does not understand changes nothing. */
+      g_debug ("demo relay %s ignores “%s”", message->topic, word);
+      return;
+    }
+
+  answer = g_new0 (Answer, 1);
+  answer->inbox = device_inbox_ref (plant->devices);
+  answer->area = area;
+  answer->relay = relay;
+  answer->on = on;
+  source = g_timeout_source_new (RELAY_ANSWER_MS);
+  g_source_set_callback (source, answer_cb, answer, answer_free);
+  g_source_set_static_name (source, "[brokerdesk] demo relay");
+  g_source_attach (source, plant->devices->context);
+  g_ptr_array_add (plant->answers, source);
+}
+
+static gboolean
+devices_flush_cb (gpointer data)
+{
+  DeviceInbox *inbox = data;
+  g_autoptr(GPtrArray) commands = NULL;
+
+  g_mutex_lock (&inbox->lock);
+  commands = g_steal_pointer (&inbox->commands);
+  inbox->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+  inbox->scheduled = FALSE;
+  g_mutex_unlock (&inbox->lock);
+
+  if (inbox->plant == NULL)
+    return G_SOURCE_REMOVE;
+  for (guint i = 0; i < commands->len; i++)
+    handle_command (inbox->plant, g_ptr_array_index (commands, i));
+  return G_SOURCE_REMOVE;
+}
+
+/* On the engine thread: queue, never act here. */
+static void
+devices_tap_cb (BdMessage *message,
+                gpointer   user_data)
+{
+  DeviceInbox *inbox = user_data;
+  gboolean schedule;
+
+  g_mutex_lock (&inbox->lock);
+  g_ptr_array_add (inbox->commands, bd_message_ref (message));
+  schedule = !inbox->scheduled;
+  inbox->scheduled = TRUE;
+  g_mutex_unlock (&inbox->lock);
+
+  if (schedule)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, devices_flush_cb, device_inbox_ref (inbox), device_inbox_unref);
+      g_source_set_static_name (source, "[brokerdesk] demo relay commands");
+      g_source_attach (source, inbox->context);
+      g_source_unref (source);
+    }
+}
+
+static void
+answer_source_free (gpointer data)
+{
+  g_source_destroy (data);
+  g_source_unref (data);
+}
+
+static void
+devices_start (BdDemoPlant *plant)
+{
+  DeviceInbox *inbox = g_new0 (DeviceInbox, 1);
+
+  g_atomic_ref_count_init (&inbox->ref);
+  g_mutex_init (&inbox->lock);
+  inbox->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+  inbox->context = g_main_context_ref_thread_default ();
+  inbox->plant = plant;
+  plant->devices = inbox;
+  plant->answers = g_ptr_array_new_with_free_func (answer_source_free);
+  plant->device_tap = bd_engine_add_tap (plant->engine, "busan/factory/+/+/set", devices_tap_cb,
+                                         device_inbox_ref (inbox), device_inbox_unref);
+
+  for (guint a = 0; a < N_AREAS; a++)
+    for (guint r = 0; r < N_RELAYS; r++)
+      publish_relay_state (plant, a, r);
+}
+
+static void
+devices_stop (BdDemoPlant *plant)
+{
+  if (plant->devices == NULL)
+    return;
+  bd_engine_remove_tap (plant->engine, plant->device_tap);
+  plant->device_tap = 0;
+  /* A flush already queued finds no plant. */
+  plant->devices->plant = NULL;
+  g_clear_pointer (&plant->answers, g_ptr_array_unref);
+  g_clear_pointer (&plant->devices, device_inbox_unref);
+}
+
+/* ---------------------------------------------------------------- ticks */
+
 static gboolean
 tick_cb (gpointer user_data)
 {
@@ -150,6 +398,7 @@ bd_demo_plant_start (BdDemoPlant *plant)
   if (plant->source != NULL)
     return;
   plant->started_us = g_get_monotonic_time ();
+  devices_start (plant);
   /* A first round at once: the tree is alive as soon as the window is. */
   bd_demo_plant_tick (plant, 0);
   plant->source = g_timeout_source_new_seconds (1);
@@ -163,6 +412,7 @@ bd_demo_plant_stop (BdDemoPlant *plant)
 {
   if (plant->source == NULL)
     return;
+  devices_stop (plant);
   g_source_destroy (plant->source);
   g_clear_pointer (&plant->source, g_source_unref);
 }

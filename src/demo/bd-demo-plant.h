@@ -15,10 +15,16 @@ typedef struct _BdDemoPlant BdDemoPlant;
 /* The areas and sensors, for tests and documentation. */
 extern const char * const bd_demo_plant_areas[];   /* NULL-terminated */
 extern const char * const bd_demo_plant_sensors[]; /* NULL-terminated */
+/* Relay devices per area: command busan/factory/<area>/<relay>/set ("ON" or
+ * "OFF"), state busan/factory/<area>/<relay>/state (retained), answered
+ * about 300 ms after a command. */
+extern const char * const bd_demo_plant_relays[];  /* NULL-terminated */
 
 BdDemoPlant *bd_demo_plant_new   (BdEngine    *engine,
                                   guint32      seed);
-/* Publishes one round every second from the thread-default main context. */
+/* Publishes one round every second from the thread-default main context,
+ * and runs the relay devices there (their initial states are published at
+ * once). */
 void         bd_demo_plant_start (BdDemoPlant *plant);
 void         bd_demo_plant_stop  (BdDemoPlant *plant);
 /* Publishes one round as of @elapsed_s seconds into the simulation. */

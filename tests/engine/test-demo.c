@@ -122,6 +122,79 @@ test_demo_round (void)
   g_async_queue_unref (queue);
 }
 
+static gboolean
+timeout_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the thread-default context until @queue has a message or 5 s pass. */
+static BdMessage *
+wait_message (GAsyncQueue *queue)
+{
+  gboolean timed_out = FALSE;
+  GSource *timeout = g_timeout_source_new_seconds (5);
+  BdMessage *message;
+
+  g_source_set_callback (timeout, timeout_flag_cb, &timed_out, NULL);
+  g_source_attach (timeout, NULL);
+  /* The engine thread pushes to the queue; the answer timers run here, so
+   * iterate without blocking forever: a 10 ms pop between iterations. */
+  while ((message = g_async_queue_timeout_pop (queue, 10 * 1000)) == NULL && !timed_out)
+    g_main_context_iteration (NULL, FALSE);
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+  g_assert_nonnull (message);
+  return message;
+}
+
+/* The simulated relay devices: initial retained states, then a command
+ * answered by the new state on the state topic, retained. */
+static void
+test_demo_relays (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
+  GAsyncQueue *queue = g_async_queue_new_full ((GDestroyNotify) bd_message_unref);
+  g_autoptr(BdDemoPlant) plant = bd_demo_plant_new (engine, 7);
+  g_autoptr(GPtrArray) retained = NULL;
+  g_autoptr(GBytes) payload = g_bytes_new_static ("on", 2);
+  g_autoptr(BdMessage) command = bd_message_new ("busan/factory/assembly/heater/set", payload, 1, FALSE, NULL);
+  g_autoptr(BdMessage) answer = NULL;
+  g_autofree char *text = NULL;
+  gint64 sent_us;
+
+  /* Added before start, so the initial states reach it. */
+  bd_engine_add_tap (engine, "busan/factory/+/+/state", collect_cb, g_async_queue_ref (queue),
+                     (GDestroyNotify) g_async_queue_unref);
+  bd_demo_plant_start (plant);
+
+  for (guint i = 0; i < 3 * 2; i++)
+    {
+      g_autoptr(BdMessage) message = wait_message (queue);
+      g_autofree char *state = payload_text (message);
+
+      g_assert_cmpstr (state, ==, "OFF");
+      g_assert_true (message->retain);
+    }
+  retained = bd_engine_dup_retained (engine, "busan/factory/+/+/state");
+  g_assert_cmpuint (retained->len, ==, 6);
+
+  sent_us = g_get_monotonic_time ();
+  bd_engine_publish (engine, command);
+  answer = wait_message (queue);
+  text = payload_text (answer);
+  g_assert_cmpstr (answer->topic, ==, "busan/factory/assembly/heater/state");
+  g_assert_cmpstr (text, ==, "ON");
+  g_assert_true (answer->retain);
+  /* Like a real device, it takes a moment. */
+  g_assert_cmpint (g_get_monotonic_time () - sent_us, >=, 250 * 1000);
+
+  bd_demo_plant_stop (plant);
+  bd_engine_stop (engine);
+  g_async_queue_unref (queue);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -129,6 +202,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/demo/round", test_demo_round);
+  g_test_add_func ("/engine/demo/relays", test_demo_relays);
 
   return g_test_run ();
 }
