@@ -3,28 +3,291 @@
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * For now the page is its empty state (ui/bd-relays-page.ui), which says what
- * will appear here; the views come with the engine integration.
+ * One row per relay of the BdRelayController (a GListModel bound to the list
+ * box, so rows follow adds, edits and deletes), then the controller's recent
+ * command log. Relays change state a few times a minute at most, so rows
+ * update straight from the relays' notifications, no batching needed.
+ * Deleting is immediate and undoable from a toast, as in GNOME apps.
  */
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
+#include "bd-relay-editor.h"
+#include "bd-relay-row.h"
 #include "bd-relays-page.h"
+#include "bd-window.h"
 
 struct _BdRelaysPage
 {
-  AdwBin          parent_instance;
+  AdwBin             parent_instance;
 
-  AdwStatusPage  *status_page;
+  GtkStack          *stack;
+  AdwStatusPage     *status_page;
+  GtkListBox        *relay_list;
+  GtkListBox        *log_list;
+
+  BdRelayController *controller;
 };
 
 G_DEFINE_FINAL_TYPE (BdRelaysPage, bd_relays_page, ADW_TYPE_BIN)
 
 static void
+show_toast (BdRelaysPage *self,
+            AdwToast     *toast)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *overlay;
+
+  if (BD_IS_WINDOW (root))
+    {
+      bd_window_add_toast (BD_WINDOW (root), toast);
+      return;
+    }
+  /* Outside the main window (a test): the nearest overlay, if any. */
+  overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+  else
+    g_object_unref (toast);
+}
+
+static void
+update_view (BdRelaysPage *self)
+{
+  gboolean any = self->controller != NULL &&
+                 g_list_model_get_n_items (G_LIST_MODEL (self->controller)) > 0;
+
+  gtk_stack_set_visible_child_name (self->stack, any ? "relays" : "empty");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "relay.add", self->controller != NULL);
+}
+
+static void
+present_editor (BdRelaysPage *self,
+                BdRelay      *draft,
+                const char   *editing_id)
+{
+  BdRelayEditor *editor = bd_relay_editor_new (self->controller, draft, editing_id);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (editor), GTK_WINDOW (root));
+  gtk_window_present (GTK_WINDOW (editor));
+}
+
+/* ------------------------------------------------------------- delete */
+
+typedef struct
+{
+  GWeakRef  controller;
+  BdRelay  *relay;
+  guint     position;
+} Undo;
+
+static void
+undo_free (gpointer data,
+           GClosure *closure)
+{
+  Undo *undo = data;
+
+  g_weak_ref_clear (&undo->controller);
+  g_object_unref (undo->relay);
+  g_free (undo);
+}
+
+static void
+undo_clicked_cb (AdwToast *toast,
+                 Undo     *undo)
+{
+  g_autoptr(BdRelayController) controller = g_weak_ref_get (&undo->controller);
+  g_autoptr(GError) error = NULL;
+
+  /* The id may have been taken again meanwhile: then the undo says so. */
+  if (controller != NULL &&
+      !bd_relay_controller_insert (controller, undo->position, undo->relay, &error))
+    g_warning ("Cannot restore relay %s: %s", bd_relay_get_id (undo->relay), error->message);
+}
+
+static void
+row_delete_cb (BdRelaysPage *self,
+               BdRelayRow   *row)
+{
+  BdRelay *relay = bd_relay_row_get_relay (row);
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+  Undo *undo;
+  guint position = 0;
+  BdRelay *removed;
+
+  if (self->controller == NULL)
+    return;
+  removed = bd_relay_controller_remove (self->controller, bd_relay_get_id (relay), &position);
+  if (removed == NULL)
+    return;
+
+  undo = g_new0 (Undo, 1);
+  g_weak_ref_init (&undo->controller, self->controller);
+  undo->relay = removed;
+  undo->position = position;
+
+  /* Translators: a toast after deleting the relay "Fan, manufacture" */
+  title = g_strdup_printf (_("Relay “%s” deleted"), bd_relay_get_name (removed));
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_data (toast, "button-clicked", G_CALLBACK (undo_clicked_cb), undo,
+                         undo_free, 0);
+  show_toast (self, toast);
+}
+
+static void
+row_edit_cb (BdRelaysPage *self,
+             BdRelayRow   *row)
+{
+  BdRelay *relay = bd_relay_row_get_relay (row);
+  g_autoptr(BdRelay) draft = bd_relay_copy (relay);
+
+  present_editor (self, draft, bd_relay_get_id (relay));
+}
+
+static void
+row_toggle_failed_cb (BdRelaysPage *self,
+                      const char   *message,
+                      BdRelayRow   *row)
+{
+  show_toast (self, adw_toast_new (message));
+}
+
+static GtkWidget *
+create_relay_row (gpointer item,
+                  gpointer user_data)
+{
+  BdRelaysPage *self = user_data;
+  GtkWidget *row = bd_relay_row_new (self->controller, item);
+
+  g_signal_connect_object (row, "edit", G_CALLBACK (row_edit_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "delete", G_CALLBACK (row_delete_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "toggle-failed", G_CALLBACK (row_toggle_failed_cb), self,
+                           G_CONNECT_SWAPPED);
+  return row;
+}
+
+/* ------------------------------------------------------------- log */
+
+static const char *
+outcome_label (BdRelayOutcome outcome)
+{
+  switch (outcome)
+    {
+    case BD_RELAY_OUTCOME_SENT: return _("sent");
+    case BD_RELAY_OUTCOME_CONFIRMED: return _("confirmed");
+    case BD_RELAY_OUTCOME_TIMEOUT: return _("no confirmation (timeout)");
+    case BD_RELAY_OUTCOME_CONTRADICTED: return _("contradicted by the device");
+    default: return "";
+    }
+}
+
+static GtkWidget *
+create_log_row (gpointer item,
+                gpointer user_data)
+{
+  BdRelayLogEntry *entry = item;
+  BdRelayOutcome outcome = bd_relay_log_entry_get_outcome (entry);
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (bd_relay_log_entry_get_time (entry) / G_USEC_PER_SEC);
+  g_autofree char *when = time != NULL ? g_date_time_format (time, "%X") : g_strdup ("");
+  g_autofree char *escaped_name = g_markup_escape_text (bd_relay_log_entry_get_relay_name (entry), -1);
+  g_autofree char *escaped_topic = g_markup_escape_text (bd_relay_log_entry_get_topic (entry), -1);
+  g_autofree char *escaped_payload = g_markup_escape_text (bd_relay_log_entry_get_payload (entry), -1);
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon;
+
+  /* Translators: a command log line, "Fan, manufacture — confirmed" */
+  title = g_strdup_printf (_("%s — %s"), escaped_name, outcome_label (outcome));
+  /* Translators: time · topic · payload of a command log line */
+  subtitle = g_strdup_printf (_("%s · %s · “%s”"), when, escaped_topic, escaped_payload);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+
+  switch (outcome)
+    {
+    case BD_RELAY_OUTCOME_CONFIRMED:
+      icon = gtk_image_new_from_icon_name ("object-select-symbolic");
+      gtk_widget_add_css_class (icon, "success");
+      break;
+    case BD_RELAY_OUTCOME_TIMEOUT:
+    case BD_RELAY_OUTCOME_CONTRADICTED:
+      icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+      gtk_widget_add_css_class (icon, "error");
+      break;
+    case BD_RELAY_OUTCOME_SENT:
+    default:
+      icon = gtk_image_new_from_icon_name ("mail-send-symbolic");
+      gtk_widget_add_css_class (icon, "dim-label");
+      break;
+    }
+  /* The title already says it in words. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  outcome_label (outcome), -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  return row;
+}
+
+static void
+command_failed_cb (BdRelaysPage    *self,
+                   BdRelay         *relay,
+                   BdRelayLogEntry *entry)
+{
+  /* Translators: a toast, "Fan, manufacture: No confirmation from the device within 5 s" */
+  g_autofree char *title = g_strdup_printf (_("%s: %s"), bd_relay_get_name (relay),
+                                            bd_relay_get_last_error (relay));
+  AdwToast *toast = adw_toast_new (title);
+
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  show_toast (self, toast);
+}
+
+static void
+save_failed_cb (BdRelaysPage *self,
+                const char   *message)
+{
+  /* Translators: a toast when relays.ini cannot be written */
+  g_autofree char *title = g_strdup_printf (_("Cannot save the relays: %s"), message);
+
+  show_toast (self, adw_toast_new (title));
+}
+
+/* ------------------------------------------------------------- actions */
+
+static void
+add_action_cb (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  BdRelaysPage *self = BD_RELAYS_PAGE (widget);
+  g_autoptr(BdRelay) draft = bd_relay_new (NULL, "", "", "");
+
+  if (self->controller != NULL)
+    present_editor (self, draft, NULL);
+}
+
+/* ------------------------------------------------------------- object */
+
+static void
 bd_relays_page_dispose (GObject *object)
 {
-  /* The status page is both a template child and AdwBin's child: detach it
-   * from AdwBin first, or AdwBin's dispose would unparent it a second time. */
+  BdRelaysPage *self = BD_RELAYS_PAGE (object);
+
+  if (self->controller != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->controller, self);
+      g_clear_object (&self->controller);
+    }
+  /* The stack is both a template child and AdwBin's child: detach it from
+   * AdwBin first, or AdwBin's dispose would unparent it a second time. */
   adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), BD_TYPE_RELAYS_PAGE);
 
@@ -41,17 +304,87 @@ bd_relays_page_class_init (BdRelaysPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/brokerdesk/Brokerdesk/bd-relays-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, BdRelaysPage, stack);
   gtk_widget_class_bind_template_child (widget_class, BdRelaysPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, BdRelaysPage, relay_list);
+  gtk_widget_class_bind_template_child (widget_class, BdRelaysPage, log_list);
+
+  gtk_widget_class_install_action (widget_class, "relay.add", NULL, add_action_cb);
 }
 
 static void
 bd_relays_page_init (BdRelaysPage *self)
 {
+  GtkWidget *placeholder;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  placeholder = gtk_label_new (_("No commands yet. Switch a relay to send one."));
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_widget_set_margin_top (placeholder, 12);
+  gtk_widget_set_margin_bottom (placeholder, 12);
+  gtk_list_box_set_placeholder (self->log_list, placeholder);
+  update_view (self);
 }
 
 GtkWidget *
 bd_relays_page_new (void)
 {
   return g_object_new (BD_TYPE_RELAYS_PAGE, NULL);
+}
+
+void
+bd_relays_page_set_controller (BdRelaysPage      *self,
+                               BdRelayController *controller)
+{
+  g_return_if_fail (BD_IS_RELAYS_PAGE (self));
+  g_return_if_fail (controller == NULL || BD_IS_RELAY_CONTROLLER (controller));
+
+  if (self->controller == controller)
+    return;
+  if (self->controller != NULL)
+    g_signal_handlers_disconnect_by_data (self->controller, self);
+  g_set_object (&self->controller, controller);
+
+  if (controller != NULL)
+    {
+      gtk_list_box_bind_model (self->relay_list, G_LIST_MODEL (controller),
+                               create_relay_row, self, NULL);
+      gtk_list_box_bind_model (self->log_list, bd_relay_controller_get_log (controller),
+                               create_log_row, self, NULL);
+      g_signal_connect_swapped (controller, "items-changed", G_CALLBACK (update_view), self);
+      g_signal_connect_swapped (controller, "command-failed", G_CALLBACK (command_failed_cb), self);
+      g_signal_connect_swapped (controller, "save-failed", G_CALLBACK (save_failed_cb), self);
+    }
+  else
+    {
+      gtk_list_box_bind_model (self->relay_list, NULL, NULL, NULL, NULL);
+      gtk_list_box_bind_model (self->log_list, NULL, NULL, NULL, NULL);
+    }
+  update_view (self);
+}
+
+BdRelayController *
+bd_relays_page_get_controller (BdRelaysPage *self)
+{
+  g_return_val_if_fail (BD_IS_RELAYS_PAGE (self), NULL);
+  return self->controller;
+}
+
+void
+bd_relays_page_add_relay_for_topic (BdRelaysPage *self,
+                                    const char   *topic)
+{
+  g_autoptr(BdRelay) draft = NULL;
+
+  g_return_if_fail (BD_IS_RELAYS_PAGE (self));
+  g_return_if_fail (topic != NULL);
+
+  if (self->controller == NULL)
+    {
+      show_toast (self, adw_toast_new (_("Relays are not available yet")));
+      return;
+    }
+  draft = bd_relay_editor_draft_for_topic (topic);
+  present_editor (self, draft, NULL);
 }
