@@ -17,7 +17,6 @@
 #include "bd-relay-editor.h"
 #include "bd-relay-row.h"
 #include "bd-relays-page.h"
-#include "bd-window.h"
 
 struct _BdRelaysPage
 {
@@ -37,16 +36,11 @@ static void
 show_toast (BdRelaysPage *self,
             AdwToast     *toast)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *overlay;
+  /* The window's toast overlay (bd_window_add_toast () adds there too);
+   * looked up rather than calling BdWindow, so the page also works, and is
+   * tested, in any window with an overlay. */
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
 
-  if (BD_IS_WINDOW (root))
-    {
-      bd_window_add_toast (BD_WINDOW (root), toast);
-      return;
-    }
-  /* Outside the main window (a test): the nearest overlay, if any. */
-  overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
   if (overlay != NULL)
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
   else

@@ -1,0 +1,259 @@
+/* test-relays-page.c — the Relays page and its editor, on a headless X display
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Run through run-xvfb.py. A controller with a recording publish function
+ * stands in for the broker, and the test plays the device by feeding state
+ * messages to bd_relay_controller_tap (), so the page is seen going through
+ * pending, confirmed and failed exactly as an operator would see it.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+
+#include "bd-relay-editor.h"
+#include "bd-relay-row.h"
+#include "bd-relays-page.h"
+
+static GtkWidget *
+child (GtkWidget  *page,
+       const char *id)
+{
+  GObject *object = gtk_widget_get_template_child (page, BD_TYPE_RELAYS_PAGE, id);
+
+  g_assert_nonnull (object);
+  return GTK_WIDGET (object);
+}
+
+static gboolean
+flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until (Condition condition,
+            gpointer  data)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (5, flag_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  g_assert_true (condition (data));
+}
+
+static gboolean
+not_pending (gpointer data)
+{
+  return !bd_relay_get_pending (data);
+}
+
+static gboolean
+relay_is_off (gpointer data)
+{
+  return bd_relay_get_state (data) == BD_RELAY_STATE_OFF;
+}
+
+static gboolean
+sent_one (gpointer data)
+{
+  return ((GPtrArray *) data)->len >= 1;
+}
+
+static void
+record_cb (BdMessage *message,
+           gpointer   user_data)
+{
+  g_ptr_array_add (user_data, bd_message_ref (message));
+}
+
+static void
+feed_state (BdRelayController *controller,
+            const char        *topic,
+            const char        *text)
+{
+  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
+  g_autoptr(BdMessage) message = bd_message_new (topic, payload, 0, TRUE, NULL);
+
+  bd_relay_controller_tap (message, controller);
+}
+
+static GtkWindow *
+window_with (GtkWidget *page)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *overlay = adw_toast_overlay_new ();
+
+  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), page);
+  gtk_window_set_child (GTK_WINDOW (window), overlay);
+  gtk_window_present (GTK_WINDOW (window));
+  return GTK_WINDOW (window);
+}
+
+static BdRelayEditor *
+find_editor (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (BD_IS_RELAY_EDITOR (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
+static void
+test_empty (void)
+{
+  GtkWidget *page = bd_relays_page_new ();
+  GtkWindow *window = window_with (page);
+  g_autoptr(BdRelayController) controller = bd_relay_controller_new ();
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  /* No controller: nothing to add to. */
+  g_assert_false (gtk_widget_activate_action (page, "relay.add", NULL) && find_editor () != NULL);
+
+  bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_true (gtk_widget_activate_action (page, "relay.add", NULL));
+  g_assert_nonnull (find_editor ());
+  /* An empty form says what is missing and cannot be saved. */
+  g_assert_nonnull (bd_relay_editor_get_problem (find_editor ()));
+  g_assert_false (bd_relay_editor_save (find_editor ()));
+  gtk_window_destroy (GTK_WINDOW (find_editor ()));
+
+  gtk_window_destroy (window);
+}
+
+static void
+test_switch (void)
+{
+  GtkWidget *page = bd_relays_page_new ();
+  GtkWindow *window = window_with (page);
+  g_autoptr(BdRelayController) controller = bd_relay_controller_new ();
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+  g_autoptr(BdRelay) relay = bd_relay_new ("fan", "Fan, manufacture", "f/set", "f/state");
+  GtkListBoxRow *row;
+  GtkSwitch *toggle;
+
+  bd_relay_set_timeout (relay, 200);
+  bd_relay_controller_set_publish_func (controller, record_cb, sent, NULL);
+  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
+  bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
+
+  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (child (page, "relay_list")), 0);
+  g_assert_true (BD_IS_RELAY_ROW (row));
+  toggle = bd_relay_row_get_switch (BD_RELAY_ROW (row));
+  g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (toggle)));
+  g_assert_false (gtk_switch_get_active (toggle));
+
+  /* Space on the focused switch is its "activate": a command goes out and
+   * the switch waits for the device. */
+  gtk_widget_grab_focus (GTK_WIDGET (toggle));
+  gtk_widget_activate (GTK_WIDGET (toggle));
+  /* The switch toggles at the end of its animation. */
+  wait_until (sent_one, sent);
+  g_assert_cmpuint (sent->len, ==, 1);
+  g_assert_cmpstr (bd_message_get_topic (g_ptr_array_index (sent, 0)), ==, "f/set");
+  g_assert_true (bd_relay_get_pending (relay));
+  g_assert_true (gtk_switch_get_active (toggle));
+  g_assert_false (gtk_switch_get_state (toggle));
+
+  feed_state (controller, "f/state", "ON");
+  wait_until (not_pending, relay);
+  g_assert_true (gtk_switch_get_active (toggle));
+  g_assert_true (gtk_switch_get_state (toggle));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (bd_relay_controller_get_log (controller))), ==, 2);
+  g_assert_nonnull (gtk_list_box_get_row_at_index (GTK_LIST_BOX (child (page, "log_list")), 1));
+
+  /* No answer: the switch goes back to what the device last confirmed. */
+  gtk_switch_set_active (toggle, FALSE);
+  g_assert_cmpuint (sent->len, ==, 2);
+  g_assert_true (bd_relay_get_pending (relay));
+  wait_until (not_pending, relay);
+  g_assert_nonnull (bd_relay_get_last_error (relay));
+  g_assert_true (gtk_switch_get_active (toggle));
+  g_assert_true (gtk_switch_get_state (toggle));
+
+  /* Someone else switches it off: the switch follows. */
+  feed_state (controller, "f/state", "OFF");
+  wait_until (relay_is_off, relay);
+  g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_OFF);
+  g_assert_false (gtk_switch_get_active (toggle));
+
+  /* Delete: gone from the page, the empty state is back. */
+  g_signal_emit_by_name (row, "delete");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (controller)), ==, 0);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+
+  gtk_window_destroy (window);
+}
+
+static void
+test_add_for_topic (void)
+{
+  GtkWidget *page = bd_relays_page_new ();
+  GtkWindow *window = window_with (page);
+  g_autoptr(BdRelayController) controller = bd_relay_controller_new ();
+  g_autoptr(BdRelay) draft = NULL;
+  BdRelayEditor *editor;
+  BdRelay *added;
+
+  bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
+  bd_relays_page_add_relay_for_topic (BD_RELAYS_PAGE (page), "busan/factory/assembly/fan/state");
+  editor = find_editor ();
+  g_assert_nonnull (editor);
+  g_assert_null (bd_relay_editor_get_problem (editor));
+  g_assert_true (bd_relay_editor_save (editor));
+  added = bd_relay_controller_lookup (controller, "fan");
+  g_assert_nonnull (added);
+  g_assert_cmpstr (bd_relay_get_command_topic (added), ==, "busan/factory/assembly/fan/set");
+  g_assert_cmpstr (bd_relay_get_state_topic (added), ==, "busan/factory/assembly/fan/state");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
+
+  /* The drafting rule for the other shapes. */
+  draft = bd_relay_editor_draft_for_topic ("home/plug/set");
+  g_assert_cmpstr (bd_relay_get_state_topic (draft), ==, "home/plug/state");
+  g_assert_cmpstr (bd_relay_get_name (draft), ==, "plug");
+  g_clear_object (&draft);
+  draft = bd_relay_editor_draft_for_topic ("stat/pump/POWER");
+  g_assert_cmpstr (bd_relay_get_state_topic (draft), ==, "stat/pump/POWER");
+  g_assert_cmpstr (bd_relay_get_command_topic (draft), ==, "stat/pump/POWER/set");
+
+  /* A wildcard is refused with a message. */
+  bd_relays_page_add_relay_for_topic (BD_RELAYS_PAGE (page), "a/+/b");
+  editor = find_editor ();
+  g_assert_nonnull (editor);
+  g_assert_nonnull (bd_relay_editor_get_problem (editor));
+  g_assert_nonnull (strstr (bd_relay_editor_get_problem (editor), "wildcard"));
+  g_assert_false (bd_relay_editor_save (editor));
+  gtk_window_destroy (GTK_WINDOW (editor));
+
+  gtk_window_destroy (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* The strings the checks compare are the English ones. */
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/gui/relays-page/empty", test_empty);
+  g_test_add_func ("/gui/relays-page/switch", test_switch);
+  g_test_add_func ("/gui/relays-page/add-for-topic", test_add_for_topic);
+
+  return g_test_run ();
+}
