@@ -339,16 +339,16 @@ bd_relay_editor_init (BdRelayEditor *self)
   adw_preferences_group_add (group, row);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  /* Above the fields, not below them: always in view, however long the
+   * form scrolls. */
   self->problem_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->problem_label, TRUE);
   gtk_label_set_xalign (self->problem_label, 0);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->problem_label), 12);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->problem_label), 24);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->problem_label), 24);
   gtk_widget_add_css_class (GTK_WIDGET (self->problem_label), "error");
-  /* Read out when it changes, without moving the focus. */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->problem_label),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Problem"), -1);
-  adw_preferences_group_add (group, GTK_WIDGET (self->problem_label));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->problem_label));
 
   gtk_widget_set_vexpand (page, TRUE);
   gtk_box_append (GTK_BOX (box), page);
