@@ -795,6 +795,49 @@ test_rules (void)
   g_assert_false (bd_relay_get_pending (removed));
 }
 
+/* An edit that keeps the device keeps what it said; another device starts
+ * unknown. Messages come through bd_relay_controller_tap (), as in remote
+ * mode, from another thread. */
+static gpointer
+feed_thread (gpointer data)
+{
+  g_autoptr(GBytes) payload = g_bytes_new_static ("ON", 2);
+  g_autoptr(BdMessage) message = bd_message_new ("r/state", payload, 0, TRUE, NULL);
+  g_autoptr(BdMessage) other = bd_message_new ("elsewhere", payload, 0, TRUE, NULL);
+
+  bd_relay_controller_tap (other, data);
+  bd_relay_controller_tap (message, data);
+  return NULL;
+}
+
+static void
+test_replace (void)
+{
+  g_autoptr(BdRelayController) controller = bd_relay_controller_new ();
+  g_autoptr(BdRelay) relay = bd_relay_new ("r", "R", "r/set", "r/state");
+  g_autoptr(BdRelay) renamed = NULL;
+  g_autoptr(BdRelay) moved = NULL;
+  GThread *thread;
+
+  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
+  thread = g_thread_new ("feed", feed_thread, controller);
+  g_thread_join (thread);
+  wait_until (relay_is_on, relay, 5);
+
+  renamed = bd_relay_copy (relay);
+  bd_relay_set_name (renamed, "Renamed");
+  g_assert_cmpint (bd_relay_get_state (renamed), ==, BD_RELAY_STATE_UNKNOWN);
+  g_assert_true (bd_relay_controller_replace (controller, "r", renamed, NULL));
+  g_assert_cmpint (bd_relay_get_state (renamed), ==, BD_RELAY_STATE_ON);
+  g_assert_cmpint (bd_relay_get_last_change (renamed), ==, bd_relay_get_last_change (relay));
+
+  moved = bd_relay_copy (renamed);
+  bd_relay_set_state_topic (moved, "r/state2");
+  g_assert_true (bd_relay_controller_replace (controller, "r", moved, NULL));
+  g_assert_cmpint (bd_relay_get_state (moved), ==, BD_RELAY_STATE_UNKNOWN);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (controller)), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -808,6 +851,7 @@ main (int   argc,
   g_test_add_func ("/relays/relay/parse-state", test_parse_state);
   g_test_add_func ("/relays/controller/unique-id", test_unique_id);
   g_test_add_func ("/relays/controller/rules", test_rules);
+  g_test_add_func ("/relays/controller/replace", test_replace);
   g_test_add_func ("/relays/controller/confirmed", test_confirmed);
   g_test_add_func ("/relays/controller/timeout", test_timeout);
   g_test_add_func ("/relays/controller/contradicted", test_contradicted);
