@@ -3,13 +3,14 @@
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Nice numbers are Heckbert's ("Nice numbers for graph labels", Graphics
+ * Nice numbers after Heckbert ("Nice numbers for graph labels", Graphics
  * Gems, 1990), with 2.5 added so a range of 10 gets five ticks, not three.
  */
 
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "bd-chart-scale.h"
 
@@ -82,7 +83,6 @@ bd_chart_compute_ticks (double        min,
                         guint         max_ticks,
                         BdChartTicks *ticks)
 {
-  double range;
   double step;
 
   g_return_if_fail (ticks != NULL);
@@ -109,8 +109,9 @@ bd_chart_compute_ticks (double        min,
     }
   max_ticks = MAX (max_ticks, 2);
 
-  range = bd_chart_nice_number (max - min, FALSE);
-  step = bd_chart_nice_number (range / (max_ticks - 1), TRUE);
+  /* The smallest nice step that needs no more than max_ticks - 1 intervals
+   * over the data (one more may come from rounding the ends outwards). */
+  step = bd_chart_nice_number ((max - min) / (max_ticks - 1), FALSE);
   ticks->first = floor (min / step + 1e-9) * step;
   ticks->last = ceil (max / step - 1e-9) * step;
   /* Rounding can leave fewer than two ticks around tiny ranges. */
@@ -276,30 +277,72 @@ bd_chart_step_with_data (const BdHistoryBucket *buckets,
   return index;
 }
 
+static int
+compare_guint (gconstpointer a,
+               gconstpointer b)
+{
+  guint x = *(const guint *) a;
+  guint y = *(const guint *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+guint
+bd_chart_join_distance (const BdHistoryBucket *buckets,
+                        guint                  n_buckets)
+{
+  g_autofree guint *spacings = g_new (guint, MAX (n_buckets, 1));
+  guint n_spacings = 0;
+  int previous = -1;
+  guint usual;
+
+  for (guint i = 0; i < n_buckets; i++)
+    {
+      if (buckets[i].count == 0)
+        continue;
+      if (previous >= 0)
+        spacings[n_spacings++] = i - previous;
+      previous = i;
+    }
+  if (n_spacings == 0)
+    return 1;
+
+  /* The 75th percentile: the data's rhythm, even when a few real gaps (a
+   * quarter of the spacings at most) are among them. */
+  qsort (spacings, n_spacings, sizeof (guint), compare_guint);
+  usual = spacings[(n_spacings * 3) / 4];
+  return usual <= 1 ? 1 : 2 * usual;
+}
+
 guint
 bd_chart_data_runs (const BdHistoryBucket *buckets,
                     guint                  n_buckets,
+                    guint                  join_distance,
                     guint                 *starts,
                     guint                 *lengths)
 {
   guint n_runs = 0;
   guint i = 0;
 
+  join_distance = MAX (join_distance, 1);
   while (i < n_buckets)
     {
       guint start;
+      guint last;
 
       while (i < n_buckets && buckets[i].count == 0)
         i++;
       if (i == n_buckets)
         break;
-      start = i;
-      while (i < n_buckets && buckets[i].count > 0)
-        i++;
+      start = last = i;
+      for (i = i + 1; i < n_buckets && i - last <= join_distance; i++)
+        if (buckets[i].count > 0)
+          last = i;
+      i = last + 1;
       if (starts != NULL)
         starts[n_runs] = start;
       if (lengths != NULL)
-        lengths[n_runs] = i - start;
+        lengths[n_runs] = last - start + 1;
       n_runs++;
     }
   return n_runs;

@@ -90,11 +90,21 @@ int       bd_chart_step_with_data     (const BdHistoryBucket *buckets,
                                        guint                  n_buckets,
                                        int                    index,
                                        int                    direction);
-/* Runs of consecutive buckets with data, which draw as one band and one
- * line each; a bucket without data is a gap. Returns the number of runs and
- * fills @starts and @lengths (each n_buckets long at most, may be NULL). */
+/* How far apart (in buckets) two buckets with data may be and still be
+ * joined by the line: 1 (every empty bucket is a gap) when the data fills
+ * the buckets, about twice the usual spacing when the data is sparser than
+ * the buckets (a sample every 20 s in 4-second buckets), so only a silence
+ * longer than the data's own rhythm shows as a gap. */
+guint     bd_chart_join_distance      (const BdHistoryBucket *buckets,
+                                       guint                  n_buckets);
+/* Runs of buckets drawn as one band and one line each: from a bucket with
+ * data to the last one reached in steps of at most @join_distance buckets
+ * (the empty buckets inside are skipped). Returns the number of runs and
+ * fills @starts and @lengths (each n_buckets long at most, may be NULL);
+ * a run starts and ends with a bucket that has data. */
 guint     bd_chart_data_runs          (const BdHistoryBucket *buckets,
                                        guint                  n_buckets,
+                                       guint                  join_distance,
                                        guint                 *starts,
                                        guint                 *lengths);
 

@@ -6,8 +6,10 @@
  * The chart never sees samples, only buckets (about one per two pixels), so
  * a frame costs the same for a minute as for a year. Each series draws, for
  * every run of buckets with data, a translucent band from min to max and
- * its average as a line; a bucket without data (count 0, NAN values) leaves
- * a gap instead of a line across the time nothing was heard.
+ * its average as a line; buckets without data (count 0, NAN values) leave
+ * a gap instead of a line across the time nothing was heard, unless they
+ * are only the spaces between samples sparser than the buckets
+ * (bd_chart_join_distance ()).
  *
  * Colours are looked up in the theme at every frame (Adwaita's named
  * colours), so the dark style and the accent colour follow without a signal.
@@ -384,7 +386,9 @@ draw_series (BdChart      *self,
 {
   g_autofree guint *starts = g_new (guint, MAX (series->n_buckets, 1));
   g_autofree guint *lengths = g_new (guint, MAX (series->n_buckets, 1));
-  guint n_runs = bd_chart_data_runs (series->buckets, series->n_buckets, starts, lengths);
+  guint n_runs = bd_chart_data_runs (series->buckets, series->n_buckets,
+                                     bd_chart_join_distance (series->buckets, series->n_buckets),
+                                     starts, lengths);
   double sx0 = bd_chart_time_x (series->from_ms, from_ms, to_ms, area->x0, area->width);
   double sx1 = bd_chart_time_x (series->to_ms, from_ms, to_ms, area->x0, area->width);
   double bucket_width = (sx1 - sx0) / MAX (series->n_buckets, 1);
@@ -410,9 +414,11 @@ draw_series (BdChart      *self,
         {
           cairo_move_to (cr, X (start), Y (series->buckets[start].max));
           for (guint i = start + 1; i < end; i++)
-            cairo_line_to (cr, X (i), Y (series->buckets[i].max));
+            if (series->buckets[i].count > 0)
+              cairo_line_to (cr, X (i), Y (series->buckets[i].max));
           for (guint i = end; i-- > start;)
-            cairo_line_to (cr, X (i), Y (series->buckets[i].min));
+            if (series->buckets[i].count > 0)
+              cairo_line_to (cr, X (i), Y (series->buckets[i].min));
           cairo_close_path (cr);
         }
       cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha * 0.25);
@@ -428,7 +434,8 @@ draw_series (BdChart      *self,
         }
       cairo_move_to (cr, X (start), Y (series->buckets[start].avg));
       for (guint i = start + 1; i < end; i++)
-        cairo_line_to (cr, X (i), Y (series->buckets[i].avg));
+        if (series->buckets[i].count > 0)
+          cairo_line_to (cr, X (i), Y (series->buckets[i].avg));
       cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha);
       cairo_set_line_width (cr, 2.0);
       cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);

@@ -81,7 +81,7 @@ struct _BdChartsPage
   char               *scroll_target;
   guint               scroll_frames;
   GCancellable       *cancellable;     /* series look-ups of chart_topic () */
-  AdwToast           *undo_toast;      /* weak: the last removal's toast */
+  AdwToast           *toast;           /* ours while the overlay shows or queues it */
   gboolean            loading;
 };
 
@@ -154,20 +154,63 @@ find_card (BdChartsPage *self,
 }
 
 static void
+on_toast_dismissed_cb (AdwToast     *toast,
+                       BdChartsPage *self)
+{
+  if (self->toast == toast)
+    g_clear_object (&self->toast);
+}
+
+static void restore_removed (BdChartsPage *self);
+
+static void
+on_undo_clicked_cb (BdChartsPage *self)
+{
+  restore_removed (self);
+}
+
+/* Says @title in a toast; with @undo_series, the toast offers to put that
+ * series back at @position.
+ *
+ * The page keeps one toast and changes its text rather than dismissing it
+ * for the next (STYLE §4): libadwaita 1.2 can crash when a toast is
+ * dismissed while it is still animating, and two quick actions should not
+ * queue two toasts anyway. */
+static void
 show_toast (BdChartsPage *self,
-            AdwToast     *toast)
+            const char   *title,
+            const char   *undo_series,
+            guint         position)
 {
   /* The window's overlay (bd_window_add_toast () adds there too), found as
    * an ancestor so the page works in any window. */
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  AdwToast *toast = self->toast;
 
   if (overlay == NULL)
     {
-      g_debug ("No toast overlay for: %s", adw_toast_get_title (toast));
-      g_object_unref (toast);
+      g_debug ("No toast overlay for: %s", title);
       return;
     }
-  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+  if (toast == NULL)
+    {
+      toast = adw_toast_new (title);
+      g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed_cb), self, 0);
+      g_signal_connect_object (toast, "button-clicked", G_CALLBACK (on_undo_clicked_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+  else
+    adw_toast_set_title (toast, title);
+
+  g_object_set_data_full (G_OBJECT (toast), "series", g_strdup (undo_series), g_free);
+  g_object_set_data (G_OBJECT (toast), "position", GUINT_TO_POINTER (position));
+  adw_toast_set_button_label (toast, undo_series != NULL ? _("_Undo") : NULL);
+
+  if (self->toast == NULL)
+    {
+      self->toast = g_object_ref (toast);
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+    }
 }
 
 static void
@@ -464,25 +507,26 @@ add_card (BdChartsPage *self,
   return card;
 }
 
+/* Undo: the series the toast names goes back where it was. */
 static void
-restore_removed (BdChartsPage *self,
-                 AdwToast     *toast)
+restore_removed (BdChartsPage *self)
 {
-  const char *series = g_object_get_data (G_OBJECT (toast), "series");
-  guint position = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (toast), "position"));
+  g_autofree char *series = NULL;
+  g_autofree char *title = NULL;
+  guint position;
 
+  if (self->toast == NULL)
+    return;
+  series = g_strdup (g_object_get_data (G_OBJECT (self->toast), "series"));
+  position = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self->toast), "position"));
   if (series == NULL || find_card (self, series, NULL) != NULL)
     return;
   add_card (self, series, position);
   save_series (self);
   scroll_to_series (self, series);
-}
-
-static void
-on_undo_clicked_cb (BdChartsPage *self,
-                    AdwToast     *toast)
-{
-  restore_removed (self, toast);
+  /* Says what happened, and the button goes: there is nothing to undo now. */
+  title = g_strdup_printf (_("Restored the chart of %s"), series);
+  show_toast (self, title, NULL, 0);
 }
 
 static void
@@ -490,26 +534,18 @@ remove_card (BdChartsPage *self,
              ChartCard    *card)
 {
   g_autofree char *title = g_strdup_printf (_("Removed the chart of %s"), card->series);
-  AdwToast *toast = adw_toast_new (title);
+  g_autofree char *series = g_strdup (card->series);
   guint position = 0;
 
-  g_object_set_data_full (G_OBJECT (toast), "series", g_strdup (card->series), g_free);
   find_card (self, card->series, &position);
-  g_object_set_data (G_OBJECT (toast), "position", GUINT_TO_POINTER (position));
-  adw_toast_set_button_label (toast, _("_Undo"));
-  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (on_undo_clicked_cb), self,
-                           G_CONNECT_SWAPPED);
-
   gtk_box_remove (self->cards_box, card->widget);
-  /* Last: this drops the page's reference to the card. */
+  /* This drops the page's reference to the card. */
   g_ptr_array_remove_index (self->cards, position);
 
   save_series (self);
   update_state (self);
   update_timer (self);
-
-  g_set_weak_pointer (&self->undo_toast, toast);
-  show_toast (self, toast);
+  show_toast (self, title, series, position);
 }
 
 static void
@@ -517,15 +553,7 @@ undo_remove_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
 {
-  BdChartsPage *self = BD_CHARTS_PAGE (widget);
-  g_autoptr(AdwToast) toast = NULL;
-
-  if (self->undo_toast == NULL)
-    return;
-  toast = g_object_ref (self->undo_toast);
-  g_clear_weak_pointer (&self->undo_toast);
-  restore_removed (self, toast);
-  adw_toast_dismiss (toast);
+  restore_removed (BD_CHARTS_PAGE (widget));
 }
 
 static void
@@ -619,12 +647,15 @@ on_list_series_cb (GObject      *source,
   g_autoptr(GPtrArray) series = bd_history_list_series_finish (result, &error);
   const char *first = NULL;
   guint n_found = 0;
+  guint n_added = 0;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (series == NULL)
     {
-      show_toast (self, adw_toast_new_format (_("Could not read the history: %s"), error->message));
+      g_autofree char *title = g_strdup_printf (_("Could not read the history: %s"), error->message);
+
+      show_toast (self, title, NULL, 0);
       return;
     }
 
@@ -638,18 +669,31 @@ on_list_series_cb (GObject      *source,
         continue;
       if (first == NULL)
         first = item->name;
-      bd_charts_page_add_series (self, item->name);
+      if (bd_charts_page_add_series (self, item->name))
+        n_added++;
     }
 
   if (n_found == 0)
     {
-      show_toast (self, adw_toast_new_format (_("No numeric values recorded for “%s” yet"),
-                                              data->topic));
+      g_autofree char *title = g_strdup_printf (_("No numeric values recorded for “%s” yet"),
+                                                data->topic);
+
+      show_toast (self, title, NULL, 0);
       return;
     }
-  if (n_found > MAX_SERIES_PER_TOPIC)
-    show_toast (self, adw_toast_new_format (_("Charted %u of the %u series of “%s”"),
-                                            MAX_SERIES_PER_TOPIC, n_found, data->topic));
+  if (n_added == 0)
+    {
+      g_autofree char *title = g_strdup_printf (_("“%s” is already charted"), data->topic);
+
+      show_toast (self, title, NULL, 0);
+    }
+  else if (n_found > MAX_SERIES_PER_TOPIC)
+    {
+      g_autofree char *title = g_strdup_printf (_("Charted %u of the %u series of “%s”"),
+                                                MAX_SERIES_PER_TOPIC, n_found, data->topic);
+
+      show_toast (self, title, NULL, 0);
+    }
   scroll_to_series (self, first);
 }
 
@@ -709,7 +753,7 @@ bd_charts_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   if (self->cards != NULL)
     g_ptr_array_set_size (self->cards, 0);
-  g_clear_weak_pointer (&self->undo_toast);
+  g_clear_object (&self->toast);
   g_clear_pointer (&self->history, bd_history_unref);
   g_clear_object (&self->settings);
 
@@ -812,7 +856,7 @@ bd_charts_page_chart_topic (BdChartsPage *self,
 
   if (self->history == NULL)
     {
-      show_toast (self, adw_toast_new (_("History recording is off: there is nothing to chart")));
+      show_toast (self, _("History recording is off: there is nothing to chart"), NULL, 0);
       return;
     }
   data = g_new0 (ChartTopicData, 1);
