@@ -74,6 +74,8 @@ on_row_activated_cb (BdChartPicker *self,
 static void
 on_search_activate_cb (BdChartPicker *self)
 {
+  /* "search-changed" comes a moment after the typing; Enter may be sooner. */
+  gtk_list_box_invalidate_filter (self->list_box);
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
        child != NULL;
        child = gtk_widget_get_next_sibling (child))

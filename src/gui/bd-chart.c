@@ -346,6 +346,8 @@ series_color (GtkWidget *widget,
   lookup_color (widget, names[i], color, fallbacks[i]);
 }
 
+/* Axis labels and the crosshair's text: a little smaller than the body
+ * text, with tabular figures so numbers line up and do not jitter. */
 static PangoLayout *
 make_layout (GtkWidget  *widget,
              const char *text,
@@ -353,8 +355,14 @@ make_layout (GtkWidget  *widget,
              double     *height)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
+  PangoAttrList *attrs = pango_attr_list_new ();
   int w;
   int h;
+
+  pango_attr_list_insert (attrs, pango_attr_scale_new (0.9));
+  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
 
   pango_layout_get_pixel_size (layout, &w, &h);
   if (width != NULL)
@@ -447,6 +455,22 @@ draw_series (BdChart      *self,
 }
 
 static void
+rounded_rectangle (cairo_t *cr,
+                   double   x,
+                   double   y,
+                   double   width,
+                   double   height,
+                   double   radius)
+{
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x + width - radius, y + radius, radius, -G_PI / 2, 0);
+  cairo_arc (cr, x + width - radius, y + height - radius, radius, 0, G_PI / 2);
+  cairo_arc (cr, x + radius, y + height - radius, radius, G_PI / 2, G_PI);
+  cairo_arc (cr, x + radius, y + radius, radius, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+}
+
+static void
 draw_cursor (BdChart            *self,
              cairo_t            *cr,
              const GdkRGBA      *fg,
@@ -506,7 +530,7 @@ draw_cursor (BdChart            *self,
   if (box_x + text_width + 16 > widget_width)
     box_x = x - 8 - text_width - 16;
   lookup_color (widget, "popover_bg_color", &background, "#ffffff");
-  cairo_rectangle (cr, box_x, area->y0, text_width + 16, text_height + 10);
+  rounded_rectangle (cr, box_x, area->y0, text_width + 16, text_height + 10, 6);
   gdk_cairo_set_source_rgba (cr, &background);
   cairo_fill_preserve (cr);
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha * 0.2);
@@ -640,7 +664,7 @@ bd_chart_snapshot (GtkWidget   *widget,
       lookup_color (widget, "accent_color", &accent, "#3584e4");
       cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue, 0.5);
       cairo_set_line_width (cr, 2.0);
-      cairo_rectangle (cr, 1, 1, width - 2, height - 2);
+      rounded_rectangle (cr, 1, 1, width - 2, height - 2, 6);
       cairo_stroke (cr);
     }
 

@@ -22,6 +22,7 @@
 #include <adwaita.h>
 
 #include "bd-chart.h"
+#include "bd-chart-picker.h"
 #include "bd-charts-page.h"
 #include "bd-recorder.h"
 
@@ -262,6 +263,27 @@ wait_for_chart (GtkWidget  *page,
   return BD_CHART (chart);
 }
 
+/* Delivers a key press to the chart's key controller, as GTK would when it
+ * has the focus; returns whether the chart handled it. */
+static gboolean
+press_key (BdChart *chart,
+           guint    keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (chart));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      gboolean handled = FALSE;
+
+      if (!GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        continue;
+      g_signal_emit_by_name (controller, "key-pressed", keyval, 0, (GdkModifierType) 0, &handled);
+      return handled;
+    }
+  g_assert_not_reached ();
+}
+
 static void
 check_series (GtkWidget          *page,
               const char * const *expected)
@@ -361,11 +383,35 @@ test_page (Fixture       *fixture,
   g_assert_cmpstr (bd_chart_get_summary (chart), ==, expected_summary);
   wait_for_label (page, PLAIN_TOPIC);
 
-  /* The crosshair snaps to buckets with data, and goes with Escape. */
-  bd_chart_set_cursor (chart, 0);
-  g_assert_cmpint (bd_chart_get_cursor (chart), >=, 0);
-  bd_chart_set_cursor (chart, -1);
-  g_assert_cmpint (bd_chart_get_cursor (chart), ==, -1);
+  /* The crosshair by keyboard: End, Left, Home, Escape; it only ever
+   * stands on buckets with data. */
+  {
+    int end;
+    int home;
+
+    g_assert_cmpint (bd_chart_get_cursor (chart), ==, -1);
+    g_assert_true (press_key (chart, GDK_KEY_End));
+    end = bd_chart_get_cursor (chart);
+    g_assert_cmpint (end, >, 0);
+    g_assert_true (press_key (chart, GDK_KEY_Left));
+    g_assert_cmpint (bd_chart_get_cursor (chart), <, end);
+    g_assert_true (press_key (chart, GDK_KEY_Right));
+    g_assert_cmpint (bd_chart_get_cursor (chart), ==, end);
+    g_assert_true (press_key (chart, GDK_KEY_Right));
+    g_assert_cmpint (bd_chart_get_cursor (chart), ==, end);
+    g_assert_true (press_key (chart, GDK_KEY_Home));
+    home = bd_chart_get_cursor (chart);
+    g_assert_cmpint (home, >=, 0);
+    g_assert_cmpint (home, <, end);
+    g_assert_true (press_key (chart, GDK_KEY_Escape));
+    g_assert_cmpint (bd_chart_get_cursor (chart), ==, -1);
+    g_assert_false (press_key (chart, GDK_KEY_Escape));
+    g_assert_false (press_key (chart, GDK_KEY_a));
+    /* The setter snaps to data too. */
+    bd_chart_set_cursor (chart, 0);
+    g_assert_cmpint (bd_chart_get_cursor (chart), ==, home);
+    bd_chart_set_cursor (chart, -1);
+  }
 
   /* A JSON topic: a series per numeric member; text is not charted. */
   bd_charts_page_chart_topic (BD_CHARTS_PAGE (page), JSON_TOPIC);
@@ -499,6 +545,104 @@ test_restore (Fixture       *fixture,
     g_main_context_iteration (NULL, FALSE);
 }
 
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_descendant (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_picker (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* GTK's own */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (BD_IS_CHART_PICKER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return GTK_WIDGET (window);
+    }
+  return NULL;
+}
+
+static gboolean
+picker_shown (gpointer data)
+{
+  return find_picker () != NULL;
+}
+
+static gboolean
+picker_gone (gpointer data)
+{
+  return find_picker () == NULL;
+}
+
+static guint
+n_rows (GtkListBox *list_box)
+{
+  guint n = 0;
+
+  while (gtk_list_box_get_row_at_index (list_box, n) != NULL)
+    n++;
+  return n;
+}
+
+static gboolean
+rows_listed (gpointer data)
+{
+  return n_rows (data) > 0;
+}
+
+/* Add Chart…: the recorded series in a searchable list; Enter in the search
+ * charts the first match. */
+static void
+test_picker (Fixture       *fixture,
+             gconstpointer  data)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = bd_charts_page_new ();
+  GtkWidget *picker;
+  GtkListBox *list_box;
+  GtkWidget *search_entry;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  /* Without a history there is nothing to pick from. */
+  g_assert_false (gtk_widget_activate_action (page, "charts.add", NULL)
+                  && find_picker () != NULL);
+
+  bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
+  bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC);
+  g_assert_true (gtk_widget_activate_action (page, "charts.add", NULL));
+  wait_for (picker_shown, NULL);
+  picker = find_picker ();
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (picker)) == GTK_WINDOW (window));
+  list_box = GTK_LIST_BOX (find_descendant (picker, GTK_TYPE_LIST_BOX));
+  wait_for (rows_listed, list_box);
+  /* The plain topic and the JSON members; the text topic has no series. */
+  g_assert_cmpuint (n_rows (list_box), ==, 3);
+  g_assert_nonnull (find_label (picker, "Charted"));
+
+  search_entry = find_descendant (picker, GTK_TYPE_SEARCH_ENTRY);
+  gtk_editable_set_text (GTK_EDITABLE (search_entry), "HUMID");
+  g_signal_emit_by_name (search_entry, "activate");
+  wait_for (picker_gone, NULL);
+  check_series (page, (const char *[]) { PLAIN_TOPIC, JSON_TOPIC "#humidity", NULL });
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -509,6 +653,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add ("/gui/charts/page", Fixture, NULL, fixture_init, test_page, fixture_clear);
+  g_test_add ("/gui/charts/picker", Fixture, NULL, fixture_init, test_picker, fixture_clear);
   g_test_add ("/gui/charts/restore", Fixture, NULL, fixture_init, test_restore, fixture_clear);
 
   return g_test_run ();
