@@ -316,13 +316,13 @@ save_screenshot (GtkWidget  *window,
   g_assert_true (gdk_texture_save_to_png (texture, path));
 }
 
-/* Lets the window draw a few frames (for the screenshot). */
+/* Lets a widget draw a few frames. */
 static gboolean
-frames_drawn (gpointer data)
+frames_drawn_at_least (gpointer data)
 {
-  guint *frames = data;
+  gpointer *args = data;
 
-  return *frames >= 10;
+  return *(guint *) args[0] >= GPOINTER_TO_UINT (args[1]);
 }
 
 static gboolean
@@ -335,6 +335,18 @@ count_frame_cb (GtkWidget     *widget,
   (*frames)++;
   gtk_widget_queue_draw (widget);
   return G_SOURCE_CONTINUE;
+}
+
+static void
+wait_frames (GtkWidget *widget,
+             guint      n)
+{
+  guint frames = 0;
+  guint tick = gtk_widget_add_tick_callback (widget, count_frame_cb, &frames, NULL);
+  gpointer args[] = { &frames, GUINT_TO_POINTER (n) };
+
+  wait_for (frames_drawn_at_least, args);
+  gtk_widget_remove_tick_callback (widget, tick);
 }
 
 static void
@@ -413,6 +425,32 @@ test_page (Fixture       *fixture,
     bd_chart_set_cursor (chart, -1);
   }
 
+  /* The pointer: the crosshair follows it over the plot and goes when it
+   * leaves. The motion maps through the plot the last frame drew. */
+  wait_frames (GTK_WIDGET (chart), 3);
+  {
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (chart));
+    double width = gtk_widget_get_width (GTK_WIDGET (chart));
+    int right;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+      {
+        g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+        if (!GTK_IS_EVENT_CONTROLLER_MOTION (controller))
+          continue;
+        g_assert_cmpfloat (width, >, 100);
+        g_signal_emit_by_name (controller, "motion", width - 20, 40.0);
+        right = bd_chart_get_cursor (chart);
+        g_assert_cmpint (right, >, 0);
+        g_signal_emit_by_name (controller, "motion", width / 2, 40.0);
+        g_assert_cmpint (bd_chart_get_cursor (chart), <, right);
+        g_assert_cmpint (bd_chart_get_cursor (chart), >, 0);
+        g_signal_emit_by_name (controller, "leave");
+        g_assert_cmpint (bd_chart_get_cursor (chart), ==, -1);
+      }
+  }
+
   /* A JSON topic: a series per numeric member; text is not charted. */
   bd_charts_page_chart_topic (BD_CHARTS_PAGE (page), JSON_TOPIC);
   count.n = 3;
@@ -441,10 +479,7 @@ test_page (Fixture       *fixture,
 
   if (screenshot != NULL)
     {
-      guint frames = 0;
-      guint tick = gtk_widget_add_tick_callback (window, count_frame_cb, &frames, NULL);
-
-      wait_for (frames_drawn, &frames);
+      wait_frames (window, 10);
       save_screenshot (window, screenshot);
 
       /* Dark, with the crosshair on the first chart. */
@@ -455,14 +490,12 @@ test_page (Fixture       *fixture,
         adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                             ADW_COLOR_SCHEME_FORCE_DARK);
         bd_chart_set_cursor (first, bd_chart_get_n_buckets (first, 0) * 2 / 3);
-        frames = 0;
-        wait_for (frames_drawn, &frames);
+        wait_frames (window, 10);
         save_screenshot (window, dark);
         bd_chart_set_cursor (first, -1);
         adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                             ADW_COLOR_SCHEME_DEFAULT);
       }
-      gtk_widget_remove_tick_callback (window, tick);
     }
 
   /* Remove the middle card with its button, then undo. */
@@ -508,6 +541,21 @@ test_page (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+typedef struct
+{
+  BdChart *chart;
+  double   value;
+} LastWait;
+
+static gboolean
+last_is (gpointer data)
+{
+  LastWait *wait = data;
+  double last;
+
+  return bd_chart_get_series_stats (wait->chart, 0, NULL, NULL, &last) && last == wait->value;
+}
+
 /* The list and the range come back from the settings, and a query that is
  * still running when the page goes away is dropped quietly. */
 static void
@@ -537,6 +585,25 @@ test_restore (Fixture       *fixture,
   wait_for (chart_has_series, chart);
   g_assert_false (bd_chart_get_series_stats (chart, 0, NULL, NULL, NULL));
   g_assert_cmpstr (bd_chart_get_summary (chart), ==, "no/such/topic, last 5 minutes: no data");
+
+  /* The charts follow live data: a value recorded now shows up at the
+   * next refresh (every 2 s for this range). */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BdRecorder) recorder = bd_recorder_new (fixture->dir, NULL);
+    LastWait wait;
+
+    g_assert_true (bd_recorder_start (recorder, &error));
+    g_assert_no_error (error);
+    tap (recorder, JSON_TOPIC, "{\"temperature\": 99.5}", g_get_real_time ());
+    g_assert_true (bd_recorder_flush_sync (recorder, &error));
+    g_assert_no_error (error);
+    bd_recorder_close (recorder);
+
+    wait.chart = BD_CHART (bd_charts_page_get_chart (BD_CHARTS_PAGE (page), JSON_TOPIC "#temperature"));
+    wait.value = 99.5;
+    wait_for (last_is, &wait);
+  }
 
   /* Gone with queries in flight. */
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (page, "range_30d")), TRUE);
