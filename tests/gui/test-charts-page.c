@@ -710,6 +710,62 @@ test_picker (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static GtkLabel *
+find_error_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error")
+      && gtk_widget_get_visible (widget))
+    return GTK_LABEL (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkLabel *found = find_error_label (c);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+error_shown (gpointer data)
+{
+  return find_error_label (data) != NULL;
+}
+
+/* A history that cannot be read: the card says why, nothing crashes, and
+ * the other parts of the page keep working. */
+static void
+test_error (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bd-charts-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(BdHistory) history = NULL;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = bd_charts_page_new ();
+  GtkLabel *label;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "history.db", NULL);
+  g_assert_true (g_file_set_contents (path, "this is not an SQLite database, not at all. "
+                                      "this is not an SQLite database, not at all.", -1, &error));
+  g_assert_no_error (error);
+  history = bd_history_new (dir);
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  bd_charts_page_set_history (BD_CHARTS_PAGE (page), history);
+  g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC));
+  wait_for (error_shown, page);
+  label = find_error_label (page);
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (label), "Could not read the history: "));
+  g_assert_cmpuint (n_series (page), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -720,6 +776,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add ("/gui/charts/page", Fixture, NULL, fixture_init, test_page, fixture_clear);
+  g_test_add_func ("/gui/charts/error", test_error);
   g_test_add ("/gui/charts/picker", Fixture, NULL, fixture_init, test_picker, fixture_clear);
   g_test_add ("/gui/charts/restore", Fixture, NULL, fixture_init, test_restore, fixture_clear);
 
