@@ -77,7 +77,7 @@ tap (BdRecorder *recorder,
   bd_recorder_tap (message, recorder);
 }
 
-/* An hour of readings every 20 s, with a five-minute silence in the middle. */
+/* An hour of readings every 5 s, with a five-minute silence in the middle. */
 static void
 fixture_init (Fixture       *fixture,
               gconstpointer  data)
@@ -96,17 +96,17 @@ fixture_init (Fixture       *fixture,
   fixture->plain_max = -INFINITY;
   fixture->json_min = INFINITY;
   fixture->json_max = -INFINITY;
-  for (int i = 179; i >= 1; i--)
+  for (int i = 719; i >= 1; i--)
     {
-      gint64 time_us = now_us - (gint64) i * 20 * G_USEC_PER_SEC;
-      double temperature = 22.5 + 2.5 * sin (i / 12.0) + (i % 7) * 0.1;
-      double humidity = 45 + 10 * cos (i / 20.0);
-      double json_temperature = 30 + 3 * sin (i / 9.0);
+      gint64 time_us = now_us - (gint64) i * 5 * G_USEC_PER_SEC;
+      double temperature = 22.5 + 2.5 * sin (i / 48.0) + (i % 7) * 0.15;
+      double humidity = 45 + 10 * cos (i / 80.0);
+      double json_temperature = 30 + 3 * sin (i / 36.0);
       char number[G_ASCII_DTOSTR_BUF_SIZE];
       char number2[G_ASCII_DTOSTR_BUF_SIZE];
       g_autofree char *json = NULL;
 
-      if (i > 80 && i < 95)
+      if (i > 320 && i < 380)
         continue;
       /* What the payload says is what the history has: round like it. */
       g_ascii_formatd (number, sizeof number, "%.2f", temperature);
