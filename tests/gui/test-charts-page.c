@@ -78,6 +78,17 @@ tap (BdRecorder *recorder,
 }
 
 /* An hour of readings every 5 s, with a five-minute silence in the middle. */
+/* Each test starts from the defaults (the memory backend lives as long as
+ * the process). */
+static void
+reset_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  g_settings_reset (settings, "chart-series");
+  g_settings_reset (settings, "chart-range");
+}
+
 static void
 fixture_init (Fixture       *fixture,
               gconstpointer  data)
@@ -86,6 +97,7 @@ fixture_init (Fixture       *fixture,
   g_autoptr(BdRecorder) recorder = NULL;
   gint64 now_us = g_get_real_time ();
 
+  reset_settings ();
   fixture->dir = g_dir_make_tmp ("bd-charts-XXXXXX", &error);
   g_assert_no_error (error);
   recorder = bd_recorder_new (fixture->dir, NULL);
@@ -690,7 +702,8 @@ test_picker (Fixture       *fixture,
                   && find_picker () != NULL);
 
   bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
-  bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC));
   g_assert_true (gtk_widget_activate_action (page, "charts.add", NULL));
   wait_for (picker_shown, NULL);
   picker = find_picker ();
@@ -745,6 +758,7 @@ test_error (void)
   GtkWidget *page = bd_charts_page_new ();
   GtkLabel *label;
 
+  reset_settings ();
   g_assert_no_error (error);
   path = g_build_filename (dir, "history.db", NULL);
   g_assert_true (g_file_set_contents (path, "this is not an SQLite database, not at all. "
