@@ -383,14 +383,14 @@ draw_text (cairo_t     *cr,
 }
 
 static void
-draw_series (BdChart      *self,
-             cairo_t      *cr,
-             ChartSeries  *series,
-             const GdkRGBA *color,
-             gint64        from_ms,
-             gint64        to_ms,
+draw_series (BdChart            *self,
+             cairo_t            *cr,
+             ChartSeries        *series,
+             const GdkRGBA      *color,
+             gint64              from_ms,
+             gint64              to_ms,
              const BdChartTicks *ticks,
-             const PlotArea *area)
+             const PlotArea     *area)
 {
   g_autofree guint *starts = g_new (guint, MAX (series->n_buckets, 1));
   g_autofree guint *lengths = g_new (guint, MAX (series->n_buckets, 1));
@@ -415,8 +415,10 @@ draw_series (BdChart      *self,
         {
           double half = MAX (bucket_width / 2, 1.0);
 
-          cairo_rectangle (cr, X (start) - half, Y (series->buckets[start].max),
-                           2 * half, MAX (Y (series->buckets[start].min) - Y (series->buckets[start].max), 0));
+          double top = Y (series->buckets[start].max);
+          double bottom = Y (series->buckets[start].min);
+
+          cairo_rectangle (cr, X (start) - half, top, 2 * half, MAX (bottom - top, 0));
         }
       else
         {
