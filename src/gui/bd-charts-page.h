@@ -8,11 +8,32 @@
 
 #include <adwaita.h>
 
+#include "bd-history.h"
+
 G_BEGIN_DECLS
 
 #define BD_TYPE_CHARTS_PAGE (bd_charts_page_get_type ())
 G_DECLARE_FINAL_TYPE (BdChartsPage, bd_charts_page, BD, CHARTS_PAGE, AdwBin)
 
-GtkWidget *bd_charts_page_new (void);
+GtkWidget  *bd_charts_page_new          (void);
+
+/* Where the charts read from; NULL: recording is off, and the page says so. */
+void        bd_charts_page_set_history  (BdChartsPage *self,
+                                         BdHistory    *history);
+/* Charts every numeric series recorded for @topic (up to 8: the topic itself
+ * for plain values, "topic#field" for each member of JSON objects), skipping
+ * those already charted, and scrolls to the first. Looks them up in the
+ * history asynchronously; a toast says when there is none yet. */
+void        bd_charts_page_chart_topic  (BdChartsPage *self,
+                                         const char   *topic);
+/* Charts one series ("topic" or "topic#field"); FALSE if it already is. */
+gboolean    bd_charts_page_add_series   (BdChartsPage *self,
+                                         const char   *series);
+
+/* The charted series in order (for tests and the window). */
+GStrv       bd_charts_page_dup_series   (BdChartsPage *self);
+/* The card's chart of @series, or NULL (for tests). */
+GtkWidget  *bd_charts_page_get_chart    (BdChartsPage *self,
+                                         const char   *series);
 
 G_END_DECLS
