@@ -55,6 +55,7 @@ bd_headless_run (const BdOptions *options)
   bd_service_watch (service);
   /* Headless runs are servers: the demo plant only when asked for. */
   bd_service_set_demo (service, options->demo == BD_DEMO_ON);
+  bd_service_start_operations (service, options->demo == BD_DEMO_ON);
 
   g_main_loop_run (loop);
 

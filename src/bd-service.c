@@ -22,6 +22,9 @@ struct _BdService
   guint       taps[2];
   guint       watch_id;
   BdDemoPlant *demo;
+  BdRelayController *relays;
+  GCancellable *cancellable;   /* loads started by the service */
+  gboolean     first_run;      /* no relays.ini yet: the demo's relays may go there */
 };
 
 static gboolean
@@ -112,9 +115,13 @@ bd_service_start (const BdOptions *options,
 {
   g_autoptr(BdService) service = g_new0 (BdService, 1);
 
+  g_autofree char *relays_path = bd_relays_dup_default_path ();
+
   service->engine = start_engine (service, options, may_move, error);
   if (service->engine == NULL)
     return NULL;
+  /* Asked here, on the thread that may touch the disk, not in the GUI. */
+  service->first_run = !g_file_test (relays_path, G_FILE_TEST_EXISTS);
   return g_steal_pointer (&service);
 }
 
@@ -209,9 +216,107 @@ bd_service_set_demo (BdService *service,
     }
 }
 
+static void
+on_relay_command_logged_cb (BdRelayController *relays,
+                            BdRelayLogEntry   *entry,
+                            gpointer           user_data)
+{
+  BdRelayOutcome outcome = bd_relay_log_entry_get_outcome (entry);
+
+  /* A device that does not answer is the plant's news, not a program error:
+   * a message, so a headless server's journal shows it without alarming
+   * anyone about Brokerdesk itself. */
+  if (outcome == BD_RELAY_OUTCOME_TIMEOUT || outcome == BD_RELAY_OUTCOME_CONTRADICTED)
+    g_message ("Relay “%s”: %s %s was not confirmed (%s)",
+               bd_relay_log_entry_get_relay_name (entry),
+               bd_relay_log_entry_get_topic (entry),
+               bd_relay_log_entry_get_payload (entry),
+               bd_relay_outcome_to_string (outcome));
+  else
+    g_info ("Relay “%s”: %s %s %s",
+            bd_relay_log_entry_get_relay_name (entry),
+            bd_relay_log_entry_get_topic (entry),
+            bd_relay_log_entry_get_payload (entry),
+            bd_relay_outcome_to_string (outcome));
+}
+
+typedef struct
+{
+  BdService *service;
+  gboolean   demo;
+} LoadData;
+
+static void
+relays_loaded_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autofree LoadData *load = user_data;
+  BdRelayController *relays = BD_RELAY_CONTROLLER (source_object);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) warnings = NULL;
+
+  if (!bd_relay_controller_load_finish (relays, result, &warnings, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Relays are not loaded: %s", error->message);
+      return;   /* cancelled: the service is gone */
+    }
+  /* A broken relay is skipped, named with its file, group and key. */
+  for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
+    g_warning ("%s", warnings[i]);
+  if (load->demo && load->service->first_run)
+    {
+      g_autoptr(GPtrArray) demo = bd_relays_new_demo ();
+
+      /* DESIGN: on a first run the demo plant's relays are alive at once.
+       * Saved, so deleting them later is not undone by the next start. */
+      bd_relay_controller_set_relays (relays, demo);
+      bd_relay_controller_save_async (relays, NULL, load->service->cancellable, NULL, NULL);
+    }
+}
+
+void
+bd_service_start_operations (BdService *service,
+                             gboolean   demo)
+{
+  g_autofree char *relays_path = bd_relays_dup_default_path ();
+  LoadData *load;
+
+  g_return_if_fail (service->relays == NULL);
+
+  service->cancellable = g_cancellable_new ();
+  service->relays = bd_relay_controller_new ();
+  g_signal_connect (service->relays, "command-logged",
+                    G_CALLBACK (on_relay_command_logged_cb), service);
+  bd_relay_controller_attach (service->relays, service->engine);
+
+  load = g_new0 (LoadData, 1);
+  load->service = service;
+  load->demo = demo;
+  bd_relay_controller_load_async (service->relays, relays_path, service->cancellable,
+                                  relays_loaded_cb, load);
+  /* Later edits save themselves there. */
+  bd_relay_controller_set_path (service->relays, relays_path);
+}
+
+BdRelayController *
+bd_service_get_relays (BdService *service)
+{
+  return service->relays;
+}
+
 void
 bd_service_stop (BdService *service)
 {
+  if (service->cancellable != NULL)
+    g_cancellable_cancel (service->cancellable);
+  if (service->relays != NULL)
+    {
+      /* Its taps go before the engine stops; the page may keep the object. */
+      bd_relay_controller_detach (service->relays);
+      g_signal_handlers_disconnect_by_data (service->relays, service);
+    }
   g_clear_pointer (&service->demo, bd_demo_plant_free);
   g_clear_handle_id (&service->watch_id, g_source_remove);
   if (service->engine != NULL)
@@ -237,5 +342,7 @@ bd_service_free (BdService *service)
   g_clear_pointer (&service->engine, bd_engine_unref);
   g_clear_pointer (&service->recorder, bd_recorder_unref);
   g_clear_pointer (&service->history, bd_history_unref);
+  g_clear_object (&service->relays);
+  g_clear_object (&service->cancellable);
   g_free (service);
 }

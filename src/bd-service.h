@@ -11,6 +11,7 @@
 
 #include "bd-engine.h"
 #include "bd-options.h"
+#include "relays/bd-relay-controller.h"
 #include "storage/bd-history.h"
 #include "storage/bd-recorder.h"
 
@@ -38,6 +39,15 @@ void        bd_service_watch          (BdService       *service);
  * the calling thread's main context. */
 void        bd_service_set_demo       (BdService       *service,
                                        gboolean         running);
+/* Starts the relay controller on the calling thread's main context (the
+ * GTK thread in the GUI): it reads relays.ini from the configuration
+ * directory on a worker and follows the devices' state topics. On a first
+ * run (no relays.ini yet) with @demo, it starts with the demo plant's relays
+ * and saves them. Every command and its outcome is logged. */
+void        bd_service_start_operations (BdService     *service,
+                                         gboolean       demo);
+/* NULL before bd_service_start_operations(). */
+BdRelayController *bd_service_get_relays (BdService    *service);
 /* Stops the engine (clients disconnected, state saved), then flushes and
  * closes the history. */
 void        bd_service_stop           (BdService       *service);

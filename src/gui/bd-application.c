@@ -175,14 +175,14 @@ update_windows (BdApplication *self)
 
 /* --demo and --no-demo win over the preference, which is on by default so
  * that a first run shows a live plant. */
-static void
+static gboolean
 update_demo (BdApplication *self)
 {
   GAction *action;
   gboolean on;
 
   if (self->service == NULL)
-    return;
+    return FALSE;
   if (self->options.demo == BD_DEMO_DEFAULT)
     on = g_settings_get_boolean (self->settings, BD_SETTINGS_DEMO_PLANT);
   else
@@ -191,6 +191,7 @@ update_demo (BdApplication *self)
   action = g_action_map_lookup_action (G_ACTION_MAP (self), "demo-plant");
   if (action != NULL)
     g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (on));
+  return on;
 }
 
 static void
@@ -259,7 +260,7 @@ start_broker_cb (GObject      *source_object,
       self->service = service;
       self->broker_port = bd_engine_get_port (bd_service_get_engine (service), 0);
       bd_service_watch (service);
-      update_demo (self);
+      bd_service_start_operations (service, update_demo (self));
     }
   update_windows (self);
 }
@@ -498,6 +499,14 @@ bd_application_get_engine (BdApplication *self)
   g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
 
   return self->service ? bd_service_get_engine (self->service) : NULL;
+}
+
+BdRelayController *
+bd_application_get_relays (BdApplication *self)
+{
+  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
+
+  return self->service ? bd_service_get_relays (self->service) : NULL;
 }
 
 BdHistory *

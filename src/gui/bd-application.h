@@ -12,6 +12,7 @@
 #include "bd-engine.h"
 #include "storage/bd-history.h"
 #include "bd-options.h"
+#include "relays/bd-relay-controller.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,8 @@ const char      *bd_application_get_engine_error (BdApplication *self);
 /* The recorded history, for queries; NULL until the broker runs, or when
  * recording is off. */
 BdHistory       *bd_application_get_history      (BdApplication *self);
+/* The relay controller; NULL until the broker runs. */
+BdRelayController *bd_application_get_relays     (BdApplication *self);
 
 /* Which broker the console shows: see bd-connection-manager.h. Valid from
  * startup until shutdown; "active-connection-changed" (BdRemoteClient *or

@@ -876,6 +876,28 @@ publish_here_action (GtkWidget  *widget,
                                 bd_topic_node_get_path (self->menu_node));
 }
 
+/* "Chart It", "Add Alarm…" and "Add Relay…" hand the topic to the window,
+ * which shows the page that owns charts, alarm rules or relays. */
+static void
+forward_topic_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
+  const char *target = NULL;
+
+  if (g_str_equal (action_name, "topic.chart"))
+    target = "win.chart-topic";
+  else if (g_str_equal (action_name, "topic.add-alarm"))
+    target = "win.add-alarm";
+  else if (g_str_equal (action_name, "topic.add-relay"))
+    target = "win.add-relay";
+  g_return_if_fail (target != NULL);
+
+  if (self->menu_node != NULL)
+    gtk_widget_activate_action (widget, target, "s", bd_topic_node_get_path (self->menu_node));
+}
+
 /* Deleting retained messages: which ones the broker holds is asked of the
  * engine (on a worker, since the engine answers from its own thread), the
  * user confirms, the broker receives an empty retained message for each
@@ -1140,13 +1162,18 @@ menu_model_new (void)
 {
   GMenu *menu = g_menu_new ();
   g_autoptr(GMenu) first = g_menu_new ();
+  g_autoptr(GMenu) operate = g_menu_new ();
   g_autoptr(GMenu) danger = g_menu_new ();
 
   g_menu_append (first, _("_Copy Topic"), "topic.copy");
   g_menu_append (first, _("_Publish Here…"), "topic.publish-here");
+  g_menu_append (operate, _("C_hart It"), "topic.chart");
+  g_menu_append (operate, _("Add _Alarm…"), "topic.add-alarm");
+  g_menu_append (operate, _("Add _Relay…"), "topic.add-relay");
   g_menu_append (danger, _("_Delete Retained Message…"), "topic.delete-retained");
   g_menu_append (danger, _("Delete Retained Messages _Below…"), "topic.delete-retained-subtree");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (first));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (operate));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (danger));
   return G_MENU_MODEL (menu);
 }
@@ -1310,6 +1337,9 @@ bd_topics_page_class_init (BdTopicsPageClass *klass)
   gtk_widget_class_install_action (widget_class, "topic.menu", NULL, menu_action);
   gtk_widget_class_install_action (widget_class, "topic.copy", NULL, copy_action);
   gtk_widget_class_install_action (widget_class, "topic.publish-here", NULL, publish_here_action);
+  gtk_widget_class_install_action (widget_class, "topic.chart", NULL, forward_topic_action);
+  gtk_widget_class_install_action (widget_class, "topic.add-alarm", NULL, forward_topic_action);
+  gtk_widget_class_install_action (widget_class, "topic.add-relay", NULL, forward_topic_action);
   gtk_widget_class_install_action (widget_class, "topic.delete-retained", NULL,
                                    delete_retained_action);
   gtk_widget_class_install_action (widget_class, "topic.delete-retained-subtree", NULL,

@@ -34,6 +34,8 @@ struct _BdWindow
   AdwToastOverlay      *toast_overlay;
   AdwViewStack         *stack;
   BdTopicsPage         *topics_page;
+  BdChartsPage         *charts_page;
+  BdRelaysPage         *relays_page;
   BdBrokerPage         *broker_page;
   BdPublishPopover     *publish_popover;
   GtkMenuButton        *publish_button;
@@ -88,6 +90,9 @@ bd_window_update_broker_status (BdWindow *self)
       bd_broker_page_set_engine (self->broker_page, bd_application_get_engine (BD_APPLICATION (app)));
       bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
       bd_topics_page_set_history (self->topics_page, bd_application_get_history (BD_APPLICATION (app)));
+      bd_charts_page_set_history (self->charts_page, bd_application_get_history (BD_APPLICATION (app)));
+      if (bd_application_get_relays (BD_APPLICATION (app)) != NULL)
+        bd_relays_page_set_controller (self->relays_page, bd_application_get_relays (BD_APPLICATION (app)));
       bd_topics_page_set_engine (self->topics_page, bd_application_get_engine (BD_APPLICATION (app)));
       bd_publish_popover_set_engine (self->publish_popover, bd_application_get_engine (BD_APPLICATION (app)));
     }
@@ -126,6 +131,30 @@ bd_window_publish_to_action (GtkWidget  *widget,
 
   bd_publish_popover_set_topic (self->publish_popover, g_variant_get_string (parameter, NULL));
   gtk_menu_button_popup (self->publish_button);
+}
+
+/* The topic menu's "Chart It", "Add Alarm…" and "Add Relay…": the page that
+ * owns the feature, with the topic. */
+static void
+bd_window_chart_topic_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  BdWindow *self = BD_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "charts");
+  bd_charts_page_chart_topic (self->charts_page, g_variant_get_string (parameter, NULL));
+}
+
+static void
+bd_window_add_relay_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  BdWindow *self = BD_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "relays");
+  bd_relays_page_add_relay_for_topic (self->relays_page, g_variant_get_string (parameter, NULL));
 }
 
 static void
@@ -225,6 +254,8 @@ bd_window_class_init (BdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, topics_page);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, charts_page);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, relays_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, broker_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, publish_popover);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, publish_button);
@@ -235,6 +266,10 @@ bd_window_class_init (BdWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.publish-to", "s",
                                    bd_window_publish_to_action);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, bd_window_find_action);
+  gtk_widget_class_install_action (widget_class, "win.chart-topic", "s",
+                                   bd_window_chart_topic_action);
+  gtk_widget_class_install_action (widget_class, "win.add-relay", "s",
+                                   bd_window_add_relay_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "win.find", NULL);
 
