@@ -448,6 +448,26 @@ query_thread (GTask        *task,
   if (rc == SQLITE_OK)
     {
       sqlite3_busy_timeout (db, 5000);
+      /* The writer may have created the file but not its table yet: that is
+       * an empty journal, not an error. A damaged file fails here. */
+      rc = sqlite3_prepare_v2 (db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                   "name = 'journal'", -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        {
+          rc = sqlite3_step (stmt);
+          g_clear_pointer (&stmt, sqlite3_finalize);
+          if (rc == SQLITE_DONE)
+            {
+              sqlite3_close (db);
+              g_task_return_pointer (task, g_steal_pointer (&entries),
+                                     (GDestroyNotify) g_ptr_array_unref);
+              return;
+            }
+          rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+        }
+    }
+  if (rc == SQLITE_OK)
+    {
       rc = sqlite3_prepare_v2 (db,
                                "SELECT time_us, kind, source_id, topic, level, from_state, "
                                "to_state, value, text FROM journal "

@@ -285,6 +285,32 @@ test_feed (void)
   g_assert_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_NOT_FOUND);
 }
 
+/* The headless notifier: a warning for a raise, a message otherwise. */
+static void
+test_log (void)
+{
+  g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
+  g_autoptr(BdAlarmRule) rule = temperature_rule ();
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(BdAlarm) alarm = NULL;
+
+  g_assert_true (bd_alarm_engine_add_rule (engine, rule, NULL));
+  g_signal_connect (engine, "transition", G_CALLBACK (bd_alarm_log_transition), NULL);
+  g_signal_connect (engine, "transition", G_CALLBACK (transition_cb), log);
+
+  g_test_expect_message ("Brokerdesk-Alarms", G_LOG_LEVEL_WARNING,
+                         "Alarm: Temperature Hi — plant/a/temperature: 29.5 (Normal → Unacknowledged)");
+  feed (engine, "plant/a/temperature", "29.5");
+  wait_log (log, 1);
+  g_test_assert_expected_messages ();
+
+  alarm = g_list_model_get_item (bd_alarm_engine_get_alarms (engine), 0);
+  g_test_expect_message ("Brokerdesk-Alarms", G_LOG_LEVEL_MESSAGE,
+                         "Alarm: Temperature Hi — *(Unacknowledged → Acknowledged)");
+  bd_alarm_engine_acknowledge (engine, alarm);
+  g_test_assert_expected_messages ();
+}
+
 /* A JSON field and the stale-data timer (real time, a short stale_s). */
 static void
 test_json_and_stale (void)
@@ -298,7 +324,7 @@ test_json_and_stale (void)
   rule->filter = g_strdup ("plant/+/state");
   g_free (rule->field);
   rule->field = g_strdup ("temperature");
-  rule->stale_s = 0.3;
+  rule->stale_s = 1.0;
   g_assert_true (bd_alarm_engine_add_rule (engine, rule, &error));
 
   feed (engine, "plant/a/state", "{\"humidity\": 40, \"temperature\": 29.5}");
@@ -307,7 +333,7 @@ test_json_and_stale (void)
   g_assert_cmpfloat (bd_alarm_get_value (alarm), ==, 29.5);
   g_assert_cmpint (bd_alarm_get_level (alarm), ==, BD_ALARM_LEVEL_HI);
 
-  /* No more data: STALE after 0.3 s, through the engine's own timer. */
+  /* No more data: STALE after 1 s, through the engine's own timer. */
   bd_alarm_engine_acknowledge (engine, alarm);
   wait_alarms (engine, 1, BD_ALARM_STATE_UNACK);
   g_assert_cmpint (bd_alarm_get_level (alarm), ==, BD_ALARM_LEVEL_STALE);
@@ -500,6 +526,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/alarms/engine/feed", test_feed);
+  g_test_add_func ("/alarms/engine/log", test_log);
   g_test_add_func ("/alarms/engine/json-and-stale", test_json_and_stale);
   g_test_add_func ("/alarms/engine/rules-file", test_rules_file);
   g_test_add_func ("/alarms/engine/broker", test_broker);
