@@ -37,6 +37,7 @@ struct _BdAlarmsPage
   GtkLabel        *journal_placeholder;
 
   BdAlarmEngine   *engine;
+  GtkSortListModel *sorted;
   gulong           rules_changed_id;
   gulong           transition_id;
   gulong           items_changed_id;
@@ -250,6 +251,19 @@ create_alarm_row_cb (gpointer item,
   g_signal_connect_object (alarm, "notify", G_CALLBACK (update_alarm_row), row, G_CONNECT_SWAPPED);
   update_alarm_row (row);
   return row;
+}
+
+/* Most urgent first; equal priorities keep the engine's order (oldest
+ * first), as GtkSortListModel's sort is stable. */
+static int
+compare_priority_cb (gconstpointer a,
+                     gconstpointer b,
+                     gpointer      user_data)
+{
+  BdAlarmPriority pa = bd_alarm_get_priority ((BdAlarm *) a);
+  BdAlarmPriority pb = bd_alarm_get_priority ((BdAlarm *) b);
+
+  return pa == pb ? GTK_ORDERING_EQUAL : pa > pb ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
 }
 
 static void
@@ -557,6 +571,7 @@ disconnect_engine (BdAlarmsPage *self)
   g_clear_signal_handler (&self->transition_id, self->engine);
   g_clear_signal_handler (&self->items_changed_id, bd_alarm_engine_get_alarms (self->engine));
   gtk_list_box_bind_model (self->alarms_list, NULL, NULL, NULL, NULL);
+  g_clear_object (&self->sorted);
   g_clear_object (&self->engine);
 }
 
@@ -644,7 +659,11 @@ bd_alarms_page_set_engine (BdAlarmsPage  *self,
       GListModel *alarms = bd_alarm_engine_get_alarms (engine);
 
       self->engine = g_object_ref (engine);
-      gtk_list_box_bind_model (self->alarms_list, alarms, create_alarm_row_cb, self, NULL);
+      self->sorted = gtk_sort_list_model_new (g_object_ref (alarms),
+                                              GTK_SORTER (gtk_custom_sorter_new (compare_priority_cb,
+                                                                                 NULL, NULL)));
+      gtk_list_box_bind_model (self->alarms_list, G_LIST_MODEL (self->sorted),
+                               create_alarm_row_cb, self, NULL);
       self->rules_changed_id = g_signal_connect_swapped (engine, "rules-changed",
                                                          G_CALLBACK (rebuild_rules), self);
       self->transition_id = g_signal_connect_swapped (engine, "transition",
