@@ -1019,9 +1019,25 @@ void
 bd_alarm_engine_set_rules (BdAlarmEngine *self,
                            GPtrArray     *rules)
 {
+  g_autoptr(GPtrArray) valid = g_ptr_array_new ();
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
   g_return_if_fail (BD_IS_ALARM_ENGINE (self));
 
-  set_rules_internal (self, rules, TRUE);
+  /* The evaluator relies on valid rules and unique ids. */
+  for (guint i = 0; rules != NULL && i < rules->len; i++)
+    {
+      BdAlarmRule *rule = g_ptr_array_index (rules, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!bd_alarm_rule_validate (rule, &error))
+        g_warning ("Alarm rule [%s] skipped: %s", rule->id, error->message);
+      else if (!g_hash_table_add (ids, rule->id))
+        g_warning ("Alarm rule [%s] skipped: the id is used twice", rule->id);
+      else
+        g_ptr_array_add (valid, rule);
+    }
+  set_rules_internal (self, valid, TRUE);
 }
 
 gboolean

@@ -56,7 +56,8 @@ void           bd_alarm_engine_shelve          (BdAlarmEngine  *self,
 void           bd_alarm_engine_unshelve        (BdAlarmEngine  *self,
                                                 BdAlarm        *alarm);
 
-/* Rules. Changes are saved to the rules file (if one is set) on a worker
+/* Rules. set_rules () copies @rules (BdAlarmRule*), leaving out (with a
+ * warning) rules that do not validate or repeat an id. Changes are saved to the rules file (if one is set) on a worker
  * thread, in order, and emit "rules-changed". */
 GPtrArray     *bd_alarm_engine_dup_rules       (BdAlarmEngine  *self);  /* BdAlarmRule* copies */
 BdAlarmRule   *bd_alarm_engine_dup_rule        (BdAlarmEngine  *self,
