@@ -8,11 +8,23 @@
 
 #include <adwaita.h>
 
+#include "bd-alarm-engine.h"
+
 G_BEGIN_DECLS
 
 #define BD_TYPE_ALARMS_PAGE (bd_alarms_page_get_type ())
 G_DECLARE_FINAL_TYPE (BdAlarmsPage, bd_alarms_page, BD, ALARMS_PAGE, AdwBin)
 
-GtkWidget *bd_alarms_page_new (void);
+GtkWidget     *bd_alarms_page_new                (void);
+
+/* Shows @engine's alarms, rules and journal (NULL: the page says alarms are
+ * unavailable). */
+void           bd_alarms_page_set_engine         (BdAlarmsPage  *self,
+                                                  BdAlarmEngine *engine);
+BdAlarmEngine *bd_alarms_page_get_engine         (BdAlarmsPage  *self);
+
+/* Opens the rule editor for a new rule watching @topic. */
+void           bd_alarms_page_add_rule_for_topic (BdAlarmsPage  *self,
+                                                  const char    *topic);
 
 G_END_DECLS

@@ -1,0 +1,244 @@
+/* bd-alarm-notifier.c — desktop notifications for raised alarms (libnotify)
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * libnotify talks to the notification server with synchronous D-Bus calls,
+ * so it runs on the main thread (STYLE §8) and sparingly: raises within
+ * RATE_MS of the last notification are gathered into one summary shown when
+ * the interval ends, so an excursion across forty topics is one bubble, not
+ * forty. Once a call fails (no server) the notifier stops trying.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libnotify/notify.h>
+
+#include "bd-alarm-notifier.h"
+
+#define RATE_MS 3000
+
+struct _BdAlarmNotifier
+{
+  GObject             parent_instance;
+
+  BdAlarmEngine      *engine;       /* weak */
+  gulong              transition_id;
+  GHashTable         *shown;        /* BdAlarm* -> NotifyNotification* (owned refs) */
+  GPtrArray          *held;         /* BdAlarm* raised while rate-limited */
+  gint64              last_us;
+  guint               flush_id;
+  gboolean            broken;
+};
+
+G_DEFINE_FINAL_TYPE (BdAlarmNotifier, bd_alarm_notifier, G_TYPE_OBJECT)
+
+static NotifyUrgency
+urgency_for (BdAlarmPriority priority)
+{
+  switch (priority)
+    {
+    case BD_ALARM_PRIORITY_CRITICAL:
+      return NOTIFY_URGENCY_CRITICAL;
+    case BD_ALARM_PRIORITY_LOW:
+      return NOTIFY_URGENCY_LOW;
+    case BD_ALARM_PRIORITY_MEDIUM:
+    case BD_ALARM_PRIORITY_HIGH:
+    default:
+      return NOTIFY_URGENCY_NORMAL;
+    }
+}
+
+static gboolean
+show (BdAlarmNotifier    *self,
+      NotifyNotification *notification)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->broken)
+    return FALSE;
+  if (!notify_notification_show (notification, &error))
+    {
+      /* Expected without a desktop session; not worth a warning. */
+      g_debug ("No desktop notifications: %s", error->message);
+      self->broken = TRUE;
+      return FALSE;
+    }
+  self->last_us = g_get_monotonic_time ();
+  return TRUE;
+}
+
+static void
+withdraw (BdAlarmNotifier *self,
+          BdAlarm         *alarm)
+{
+  NotifyNotification *notification = g_hash_table_lookup (self->shown, alarm);
+
+  if (notification == NULL)
+    return;
+  if (!self->broken)
+    notify_notification_close (notification, NULL);
+  g_hash_table_remove (self->shown, alarm);
+}
+
+static void
+notify_one (BdAlarmNotifier *self,
+            BdAlarm         *alarm)
+{
+  g_autofree char *summary = NULL;
+  g_autofree char *body = NULL;
+  NotifyNotification *notification;
+
+  /* TRANSLATORS: a notification's title: the rule's name and the level */
+  summary = g_strdup_printf (_("Alarm: %s %s"), bd_alarm_get_rule_name (alarm),
+                             bd_alarm_level_to_label (bd_alarm_get_level (alarm)));
+  body = bd_alarm_describe (alarm);
+
+  notification = g_hash_table_lookup (self->shown, alarm);
+  if (notification != NULL)
+    notify_notification_update (notification, summary, body, "dialog-warning-symbolic");
+  else
+    {
+      notification = notify_notification_new (summary, body, "dialog-warning-symbolic");
+      notify_notification_set_app_name (notification, _("Brokerdesk"));
+      g_hash_table_insert (self->shown, g_object_ref (alarm), notification);
+    }
+  notify_notification_set_urgency (notification, urgency_for (bd_alarm_get_priority (alarm)));
+  notify_notification_set_category (notification, "device.error");
+  show (self, notification);
+}
+
+static gboolean
+flush_cb (gpointer data)
+{
+  BdAlarmNotifier *self = data;
+  g_autoptr(GPtrArray) held = g_steal_pointer (&self->held);
+
+  self->flush_id = 0;
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (held->len == 1)
+    notify_one (self, g_ptr_array_index (held, 0));
+  else if (held->len > 1)
+    {
+      g_autofree char *summary = NULL;
+      g_autoptr(GString) body = g_string_new (NULL);
+      NotifyNotification *notification;
+
+      summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u alarm raised",
+                                              "%u alarms raised", held->len), held->len);
+      for (guint i = 0; i < held->len && i < 5; i++)
+        {
+          g_autofree char *line = bd_alarm_describe (g_ptr_array_index (held, i));
+
+          g_string_append_printf (body, "%s%s", i > 0 ? "\n" : "", line);
+        }
+      if (held->len > 5)
+        g_string_append (body, "\n…");
+      notification = notify_notification_new (summary, body->str, "dialog-warning-symbolic");
+      notify_notification_set_app_name (notification, _("Brokerdesk"));
+      notify_notification_set_urgency (notification, NOTIFY_URGENCY_NORMAL);
+      show (self, notification);
+      g_object_unref (notification);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_transition_cb (BdAlarmEngine   *engine,
+                  BdAlarm         *alarm,
+                  BdAlarmState     from_state,
+                  BdAlarmLevel     from_level,
+                  BdAlarmNotifier *self)
+{
+  BdAlarmState state = bd_alarm_get_state (alarm);
+  gint64 since_last_ms;
+
+  if (!bd_alarm_transition_is_raise (from_state, from_level, state, bd_alarm_get_level (alarm)))
+    {
+      /* Acknowledged, shelved or cleared: the bubble has done its job. */
+      if (state != BD_ALARM_STATE_UNACK)
+        withdraw (self, alarm);
+      return;
+    }
+  if (self->broken)
+    return;
+
+  since_last_ms = (g_get_monotonic_time () - self->last_us) / 1000;
+  if (self->flush_id == 0 && since_last_ms >= RATE_MS)
+    {
+      notify_one (self, alarm);
+      return;
+    }
+  if (!g_ptr_array_find (self->held, alarm, NULL))
+    g_ptr_array_add (self->held, g_object_ref (alarm));
+  if (self->flush_id == 0)
+    self->flush_id = g_timeout_add (MAX (0, RATE_MS - since_last_ms), flush_cb, self);
+}
+
+static void
+bd_alarm_notifier_dispose (GObject *object)
+{
+  BdAlarmNotifier *self = BD_ALARM_NOTIFIER (object);
+
+  if (self->engine != NULL)
+    {
+      g_clear_signal_handler (&self->transition_id, self->engine);
+      g_clear_weak_pointer (&self->engine);
+    }
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  if (self->shown != NULL)
+    g_hash_table_remove_all (self->shown);
+  if (self->held != NULL)
+    g_ptr_array_set_size (self->held, 0);
+
+  G_OBJECT_CLASS (bd_alarm_notifier_parent_class)->dispose (object);
+}
+
+static void
+bd_alarm_notifier_finalize (GObject *object)
+{
+  BdAlarmNotifier *self = BD_ALARM_NOTIFIER (object);
+
+  g_clear_pointer (&self->shown, g_hash_table_unref);
+  g_clear_pointer (&self->held, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (bd_alarm_notifier_parent_class)->finalize (object);
+}
+
+static void
+bd_alarm_notifier_class_init (BdAlarmNotifierClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = bd_alarm_notifier_dispose;
+  object_class->finalize = bd_alarm_notifier_finalize;
+}
+
+static void
+bd_alarm_notifier_init (BdAlarmNotifier *self)
+{
+  self->shown = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
+  self->last_us = G_MININT64 / 2;
+}
+
+BdAlarmNotifier *
+bd_alarm_notifier_new (BdAlarmEngine *engine)
+{
+  BdAlarmNotifier *self;
+
+  g_return_val_if_fail (BD_IS_ALARM_ENGINE (engine), NULL);
+
+  /* Once per process; the name is what servers group notifications by. */
+  if (!notify_is_initted () && !notify_init ("Brokerdesk"))
+    g_debug ("libnotify could not be initialised; no desktop notifications");
+
+  self = g_object_new (BD_TYPE_ALARM_NOTIFIER, NULL);
+  self->broken = !notify_is_initted ();
+  g_set_weak_pointer (&self->engine, engine);
+  self->transition_id = g_signal_connect (engine, "transition",
+                                          G_CALLBACK (on_transition_cb), self);
+  return self;
+}

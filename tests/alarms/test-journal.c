@@ -1,0 +1,237 @@
+/* test-journal.c — the journal with a real SQLite file
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "bd-alarm-rule.h"
+#include "bd-journal.h"
+
+typedef struct
+{
+  GAsyncResult *result;
+} Wait;
+
+static void
+done_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+}
+
+/* Bounded: a journal that never answers fails the test, not the CI job. */
+static GAsyncResult *
+wait_result (Wait *wait)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (wait->result == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (wait->result);
+  return wait->result;
+}
+
+static gboolean
+flush (BdJournal  *journal,
+       GError    **error)
+{
+  Wait wait = { NULL };
+  gboolean ok;
+
+  bd_journal_flush_async (journal, NULL, done_cb, &wait);
+  ok = bd_journal_flush_finish (journal, wait_result (&wait), error);
+  g_object_unref (wait.result);
+  return ok;
+}
+
+static GPtrArray *
+query (BdJournal   *journal,
+       const char  *kind,
+       guint        limit,
+       GError     **error)
+{
+  Wait wait = { NULL };
+  GPtrArray *entries;
+
+  bd_journal_query_async (journal, kind, limit, NULL, done_cb, &wait);
+  entries = bd_journal_query_finish (journal, wait_result (&wait), error);
+  g_object_unref (wait.result);
+  return entries;
+}
+
+static void
+append (BdJournal  *journal,
+        gint64      time_us,
+        const char *kind,
+        const char *source,
+        double      value)
+{
+  g_autoptr(BdJournalEntry) entry = bd_journal_entry_new ();
+
+  entry->time_us = time_us;
+  g_free (entry->kind);
+  entry->kind = g_strdup (kind);
+  entry->source_id = g_strdup (source);
+  entry->topic = g_strdup ("plant/a/temperature");
+  entry->level = g_strdup ("hi");
+  entry->from_state = g_strdup ("normal");
+  entry->to_state = g_strdup ("unack");
+  entry->value = value;
+  entry->text = g_strdup_printf ("%s %g", source, value);
+  bd_journal_append (journal, entry);
+}
+
+static void
+remove_db (const char *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+  g_unlink (wal);
+  g_unlink (shm);
+  g_unlink (path);
+}
+
+static void
+test_round_trip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "journal.db", NULL);
+  g_autoptr(BdJournal) journal = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  BdJournalEntry *e;
+
+  /* No file yet: an empty answer, not an error. */
+  journal = bd_journal_new (path);
+  for (guint i = 0; i < 50; i++)
+    append (journal, 1000 + i, i % 2 == 0 ? "alarm" : "relay", i % 2 == 0 ? "rule" : "k3", i);
+  append (journal, 2000, "alarm", "nan", NAN);
+  g_assert_true (flush (journal, &error));
+  g_assert_no_error (error);
+
+  entries = query (journal, NULL, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 10);
+  e = g_ptr_array_index (entries, 0);  /* newest first */
+  g_assert_cmpint (e->time_us, ==, 2000);
+  g_assert_true (isnan (e->value));
+  e = g_ptr_array_index (entries, 1);
+  g_assert_cmpint (e->time_us, ==, 1049);
+  g_assert_cmpstr (e->kind, ==, "relay");
+  g_assert_cmpstr (e->source_id, ==, "k3");
+  g_assert_cmpfloat (e->value, ==, 49);
+  g_assert_cmpstr (e->text, ==, "k3 49");
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  entries = query (journal, "alarm", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 26);
+  for (guint i = 0; i < entries->len; i++)
+    g_assert_cmpstr (((BdJournalEntry *) g_ptr_array_index (entries, i))->kind, ==, "alarm");
+  e = g_ptr_array_index (entries, 25);
+  g_assert_cmpint (e->time_us, ==, 1000);
+  g_assert_cmpstr (e->topic, ==, "plant/a/temperature");
+  g_assert_cmpstr (e->level, ==, "hi");
+  g_assert_cmpstr (e->from_state, ==, "normal");
+  g_assert_cmpstr (e->to_state, ==, "unack");
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  /* It survives a restart. */
+  g_clear_pointer (&journal, bd_journal_unref);
+  journal = bd_journal_new (path);
+  append (journal, 3000, "alarm", "after", 1);
+  g_assert_true (flush (journal, &error));
+  entries = query (journal, "alarm", 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 27);
+
+  g_clear_pointer (&journal, bd_journal_unref);
+  remove_db (path);
+  g_rmdir (dir);
+}
+
+static void
+test_missing_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "none", "journal.db", NULL);
+  g_autoptr(GPtrArray) entries = NULL;
+  BdJournal *journal = bd_journal_new (path);
+
+  /* Queried before the writer created it (or after): never an error. */
+  entries = query (journal, NULL, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 0);
+  bd_journal_unref (journal);
+
+  remove_db (path);
+  g_autofree char *sub = g_path_get_dirname (path);
+  g_rmdir (sub);
+  g_rmdir (dir);
+}
+
+/* A file that is not a database: a clear error naming it; appending still
+ * works (entries are dropped), nothing crashes, the file is left alone. */
+static void
+test_corrupt_file (void)
+{
+  static const char garbage[] = "this is not a SQLite database, it is a text file, long enough "
+                                "to have a header of a hundred bytes or so..........................";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "journal.db", NULL);
+  g_autofree char *after = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  BdJournal *journal;
+
+  g_assert_true (g_file_set_contents (path, garbage, -1, &error));
+
+  g_test_expect_message ("Brokerdesk-Alarms", G_LOG_LEVEL_WARNING, "*journal.db*cannot be written*");
+  journal = bd_journal_new (path);
+  append (journal, 1, "alarm", "x", 1);
+  g_assert_false (flush (journal, &error));
+  g_test_assert_expected_messages ();
+  g_assert_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_JOURNAL);
+  g_assert_nonnull (strstr (error->message, path));
+  g_clear_error (&error);
+
+  append (journal, 2, "alarm", "x", 2);
+  g_assert_false (flush (journal, &error));
+  g_clear_error (&error);
+
+  entries = query (journal, NULL, 10, &error);
+  g_assert_null (entries);
+  g_assert_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_JOURNAL);
+  g_assert_nonnull (strstr (error->message, path));
+  bd_journal_unref (journal);
+
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, garbage);
+  remove_db (path);
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/alarms/journal/round-trip", test_round_trip);
+  g_test_add_func ("/alarms/journal/missing-file", test_missing_file);
+  g_test_add_func ("/alarms/journal/corrupt-file", test_corrupt_file);
+
+  return g_test_run ();
+}

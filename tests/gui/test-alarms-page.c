@@ -1,0 +1,339 @@
+/* test-alarms-page.c — the Alarms page and the rule editor, on a headless X display
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Run through run-xvfb.py. A real alarm engine is fed messages directly;
+ * the page is looked at through its template children and driven by
+ * clicking its buttons, the editor by typing into its rows.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "bd-alarm-notifier.h"
+#include "bd-alarm-rule-editor.h"
+#include "bd-alarms-page.h"
+
+#define WAIT_S 10
+
+static GtkWidget *
+child (GtkWidget  *page,
+       const char *id)
+{
+  GObject *object = gtk_widget_get_template_child (page, BD_TYPE_ALARMS_PAGE, id);
+
+  g_assert_nonnull (object);
+  return GTK_WIDGET (object);
+}
+
+static guint
+n_rows (GtkWidget  *page,
+        const char *id)
+{
+  GtkListBox *list = GTK_LIST_BOX (child (page, id));
+  guint n = 0;
+
+  while (gtk_list_box_get_row_at_index (list, n) != NULL)
+    n++;
+  return n;
+}
+
+static GtkWidget *
+row_at (GtkWidget  *page,
+        const char *id,
+        guint       index)
+{
+  return GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (child (page, id)), index));
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+wait_rows (GtkWidget  *page,
+           const char *id,
+           guint       n)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  guint wake = g_timeout_add (50, wake_cb, NULL);
+
+  while (n_rows (page, id) != n)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %u rows in %s (%u now)", n, id, n_rows (page, id));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (wake);
+}
+
+/* The first descendant of @widget that is a button with @tooltip, or an
+ * entry row titled @title. */
+static GtkWidget *
+find (GtkWidget  *widget,
+      const char *tooltip,
+      const char *title)
+{
+  if (tooltip != NULL && GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
+    return widget;
+  if (title != NULL && ADW_IS_ENTRY_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find (c, tooltip, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+click (GtkWidget  *row,
+       const char *tooltip)
+{
+  GtkWidget *button = find (row, tooltip, NULL);
+
+  if (button == NULL)
+    g_error ("no button “%s”", tooltip);
+  g_assert_true (gtk_widget_get_visible (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static void
+feed (BdAlarmEngine *engine,
+      const char    *topic,
+      const char    *payload)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (payload, strlen (payload));
+  g_autoptr(BdMessage) message = bd_message_new (topic, bytes, 0, FALSE, NULL);
+
+  bd_alarm_engine_feed (message, engine);
+}
+
+static BdAlarmRule *
+make_rule (void)
+{
+  BdAlarmRule *rule = bd_alarm_rule_new ("temp");
+
+  g_free (rule->name);
+  rule->name = g_strdup ("Temperature");
+  g_free (rule->filter);
+  rule->filter = g_strdup ("plant/+/temperature");
+  rule->hi = 28;
+  return rule;
+}
+
+static void
+test_page (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bd-alarms-page-XXXXXX", &error);
+  g_autofree char *journal_path = g_build_filename (dir, "journal.db", NULL);
+  g_autoptr(BdJournal) journal = bd_journal_new (journal_path);
+  g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
+  g_autoptr(BdAlarmRule) rule = make_rule ();
+  /* No session bus here: the notifier must stay quiet (no warning, which
+   * would fail this test). */
+  g_autoptr(BdAlarmNotifier) notifier = bd_alarm_notifier_new (engine);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = bd_alarms_page_new ();
+  GtkWidget *row;
+  const char *title;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* Without an engine, the page says so. */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==,
+                   "unavailable");
+
+  bd_alarm_engine_set_journal (engine, journal);
+  g_assert_true (bd_alarm_engine_add_rule (engine, rule, &error));
+  bd_alarms_page_set_engine (BD_ALARMS_PAGE (page), engine);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==,
+                   "alarms");
+  g_assert_cmpuint (n_rows (page, "rules_list"), ==, 1);
+  g_assert_cmpuint (n_rows (page, "alarms_list"), ==, 0);
+  g_assert_false (gtk_widget_get_sensitive (child (page, "ack_all_button")));
+
+  feed (engine, "plant/a/temperature", "29.5");
+  wait_rows (page, "alarms_list", 1);
+  row = row_at (page, "alarms_list", 0);
+  title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+  g_assert_cmpstr (title, ==, "Temperature Hi");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "plant/a/temperature"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "29.5"));
+  g_assert_true (gtk_widget_get_sensitive (child (page, "ack_all_button")));
+
+  /* Acknowledge: the button goes away, the alarm stays while active. */
+  click (row, "Acknowledge");
+  g_assert_false (gtk_widget_get_visible (find (row, "Acknowledge", NULL)));
+  g_assert_false (gtk_widget_get_sensitive (child (page, "ack_all_button")));
+
+  /* Shelve and unshelve with the same button. */
+  click (row, "Shelve for one hour");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "shelved until"));
+  click (row, "Unshelve");
+  g_assert_true (gtk_widget_get_visible (find (row, "Acknowledge", NULL)));
+
+  /* Returns, then Acknowledge All: gone. */
+  feed (engine, "plant/a/temperature", "20");
+  {
+    g_autoptr(BdAlarm) alarm = g_list_model_get_item (bd_alarm_engine_get_alarms (engine), 0);
+    gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+    while (bd_alarm_get_state (alarm) != BD_ALARM_STATE_RTN_UNACK)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, TRUE);
+      }
+  }
+  g_signal_emit_by_name (child (page, "ack_all_button"), "clicked");
+  wait_rows (page, "alarms_list", 0);
+
+  /* The journal shows the transitions (raise, ack, shelve, unshelve,
+   * return, ack). */
+  wait_rows (page, "journal_list", 6);
+
+  /* Delete the rule: gone from the list (the toast offers Undo). */
+  click (row_at (page, "rules_list", 0), "Delete rule “Temperature”");
+  g_assert_cmpuint (n_rows (page, "rules_list"), ==, 0);
+  g_assert_null (bd_alarm_engine_dup_rule (engine, "temp"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bd_alarm_engine_set_journal (engine, NULL);
+  g_clear_pointer (&journal, bd_journal_unref);
+  {
+    const char *names[] = { "journal.db", "journal.db-wal", "journal.db-shm", NULL };
+
+    for (guint i = 0; names[i] != NULL; i++)
+      {
+        g_autofree char *path = g_build_filename (dir, names[i], NULL);
+        g_unlink (path);
+      }
+    g_rmdir (dir);
+  }
+}
+
+static BdAlarmRuleEditor *
+find_editor (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (BD_IS_ALARM_RULE_EDITOR (window))
+        return BD_ALARM_RULE_EDITOR (window);
+    }
+  return NULL;
+}
+
+static void
+type (BdAlarmRuleEditor *editor,
+      const char        *title,
+      const char        *text)
+{
+  GtkWidget *row = find (GTK_WIDGET (editor), NULL, title);
+
+  if (row == NULL)
+    g_error ("no row “%s”", title);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+static void
+test_editor (void)
+{
+  g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = bd_alarms_page_new ();
+  BdAlarmRuleEditor *editor;
+  g_autoptr(BdAlarmRule) rule = NULL;
+  g_autoptr(GPtrArray) rules = NULL;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  bd_alarms_page_set_engine (BD_ALARMS_PAGE (page), engine);
+
+  bd_alarms_page_add_rule_for_topic (BD_ALARMS_PAGE (page), "plant/hall/co2");
+  editor = find_editor ();
+  g_assert_nonnull (editor);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (editor)) == GTK_WINDOW (window));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find (GTK_WIDGET (editor), NULL,
+                                                               "Topic or Topic Filter"))), ==,
+                   "plant/hall/co2");
+
+  /* No limit yet. */
+  g_assert_false (bd_alarm_rule_editor_save (editor));
+  g_assert_nonnull (strstr (bd_alarm_rule_editor_get_error (editor), "at least one limit"));
+
+  /* Not a number: the field is named. */
+  type (editor, "Hi Limit", "lots");
+  g_assert_false (bd_alarm_rule_editor_save (editor));
+  g_assert_nonnull (strstr (bd_alarm_rule_editor_get_error (editor), "Hi Limit"));
+  g_assert_nonnull (strstr (bd_alarm_rule_editor_get_error (editor), "“lots”"));
+
+  /* Contradicting limits. */
+  type (editor, "Hi Limit", "1000");
+  type (editor, "HiHi Limit", "900");
+  g_assert_false (bd_alarm_rule_editor_save (editor));
+  g_assert_nonnull (strstr (bd_alarm_rule_editor_get_error (editor), "HiHi"));
+
+  /* A bad filter. */
+  type (editor, "HiHi Limit", "1400,5");
+  type (editor, "Topic or Topic Filter", "plant/#/co2");
+  g_assert_false (bd_alarm_rule_editor_save (editor));
+  g_assert_nonnull (strstr (bd_alarm_rule_editor_get_error (editor), "filter"));
+  rules = bd_alarm_engine_dup_rules (engine);
+  g_assert_cmpuint (rules->len, ==, 0);
+  g_clear_pointer (&rules, g_ptr_array_unref);
+
+  type (editor, "Topic or Topic Filter", "plant/+/co2");
+  g_assert_true (bd_alarm_rule_editor_save (editor));
+  rules = bd_alarm_engine_dup_rules (engine);
+  g_assert_cmpuint (rules->len, ==, 1);
+  rule = bd_alarm_rule_copy (g_ptr_array_index (rules, 0));
+  g_assert_cmpstr (rule->name, ==, "co2");
+  g_assert_cmpstr (rule->filter, ==, "plant/+/co2");
+  g_assert_cmpfloat (rule->hi, ==, 1000);
+  g_assert_cmpfloat (rule->hihi, ==, 1400.5);
+  g_assert_cmpuint (n_rows (page, "rules_list"), ==, 1);
+
+  /* Edit from the list: same id, replaced. */
+  click (row_at (page, "rules_list", 0), "Edit rule “co2”");
+  editor = find_editor ();
+  g_assert_nonnull (editor);
+  type (editor, "Name", "CO₂ hall");
+  g_assert_true (bd_alarm_rule_editor_save (editor));
+  g_clear_pointer (&rules, g_ptr_array_unref);
+  rules = bd_alarm_engine_dup_rules (engine);
+  g_assert_cmpuint (rules->len, ==, 1);
+  g_assert_cmpstr (((BdAlarmRule *) g_ptr_array_index (rules, 0))->id, ==, rule->id);
+  g_assert_cmpstr (((BdAlarmRule *) g_ptr_array_index (rules, 0))->name, ==, "CO₂ hall");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/gui/alarms-page/page", test_page);
+  g_test_add_func ("/gui/alarms-page/editor", test_editor);
+
+  return g_test_run ();
+}
