@@ -55,7 +55,8 @@ bd_headless_run (const BdOptions *options)
   bd_service_watch (service);
   /* Headless runs are servers: the demo plant only when asked for. */
   bd_service_set_demo (service, options->demo == BD_DEMO_ON);
-  bd_service_start_operations (service, options->demo == BD_DEMO_ON);
+  /* Without a desktop the log is the alarm notifier. */
+  bd_service_start_operations (service, options->demo == BD_DEMO_ON, TRUE);
 
   g_main_loop_run (loop);
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "bd-broker-setup.h"
@@ -23,6 +24,9 @@ struct _BdService
   guint       watch_id;
   BdDemoPlant *demo;
   BdRelayController *relays;
+  BdAlarmEngine *alarms;
+  BdJournal    *journal;
+  char         *data_dir;
   GCancellable *cancellable;   /* loads started by the service */
   gboolean     first_run;      /* no relays.ini yet: the demo's relays may go there */
 };
@@ -120,6 +124,7 @@ bd_service_start (const BdOptions *options,
   service->engine = start_engine (service, options, may_move, error);
   if (service->engine == NULL)
     return NULL;
+  service->data_dir = bd_options_dup_data_dir (options);
   /* Asked here, on the thread that may touch the disk, not in the GUI. */
   service->first_run = !g_file_test (relays_path, G_FILE_TEST_EXISTS);
   return g_steal_pointer (&service);
@@ -221,7 +226,22 @@ on_relay_command_logged_cb (BdRelayController *relays,
                             BdRelayLogEntry   *entry,
                             gpointer           user_data)
 {
+  BdService *service = user_data;
   BdRelayOutcome outcome = bd_relay_log_entry_get_outcome (entry);
+  g_autofree char *text = g_strdup_printf ("%s %s",
+                                           bd_relay_log_entry_get_topic (entry),
+                                           bd_relay_log_entry_get_payload (entry));
+
+  /* DESIGN: "Every command is logged", in the journal beside the alarms. */
+  bd_journal_append (service->journal, &(BdJournalEntry) {
+                       .time_us = bd_relay_log_entry_get_time (entry),
+                       .kind = (char *) BD_JOURNAL_KIND_RELAY,
+                       .source_id = (char *) bd_relay_log_entry_get_relay_id (entry),
+                       .topic = (char *) bd_relay_log_entry_get_topic (entry),
+                       .to_state = (char *) bd_relay_outcome_to_string (outcome),
+                       .value = NAN,
+                       .text = text,
+                     });
 
   /* A device that does not answer is the plant's news, not a program error:
    * a message, so a headless server's journal shows it without alarming
@@ -276,26 +296,79 @@ relays_loaded_cb (GObject      *source_object,
     }
 }
 
+static void
+alarm_rules_loaded_cb (GObject      *source_object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autofree LoadData *load = user_data;
+  BdAlarmEngine *alarms = BD_ALARM_ENGINE (source_object);
+  g_autoptr(GError) error = NULL;
+
+  /* Broken rules are skipped and logged by the engine, each named with its
+   * file, group and key; the others load. */
+  if (bd_alarm_engine_load_rules_finish (alarms, result, NULL, &error))
+    return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the service is gone */
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      /* First run: the demo plant's rules (saved to the rules file), so the
+       * plant's excursions raise alarms a newcomer can acknowledge. */
+      if (load->demo)
+        {
+          g_autoptr(GPtrArray) demo = bd_alarm_rules_new_demo ();
+
+          bd_alarm_engine_set_rules (alarms, demo);
+        }
+      return;
+    }
+  g_warning ("Alarm rules are not loaded: %s", error->message);
+}
+
+static LoadData *
+load_data_new (BdService *service,
+               gboolean   demo)
+{
+  LoadData *load = g_new0 (LoadData, 1);
+
+  load->service = service;
+  load->demo = demo;
+  return load;
+}
+
 void
 bd_service_start_operations (BdService *service,
-                             gboolean   demo)
+                             gboolean   demo,
+                             gboolean   log_alarms)
 {
   g_autofree char *relays_path = bd_relays_dup_default_path ();
-  LoadData *load;
+  g_autofree char *rules_path = g_build_filename (g_get_user_config_dir (), "brokerdesk",
+                                                  "alarms.ini", NULL);
+  g_autofree char *journal_path = g_build_filename (service->data_dir, "journal.db", NULL);
 
   g_return_if_fail (service->relays == NULL);
 
   service->cancellable = g_cancellable_new ();
+  /* Opened by its own writer thread; an unusable file is a warning, and
+   * alarms and relays work on without it. */
+  service->journal = bd_journal_new (journal_path);
+
+  service->alarms = bd_alarm_engine_new ();
+  bd_alarm_engine_set_journal (service->alarms, service->journal);
+  if (log_alarms)
+    g_signal_connect (service->alarms, "transition", G_CALLBACK (bd_alarm_log_transition), NULL);
+  bd_alarm_engine_attach (service->alarms, service->engine);
+  bd_alarm_engine_set_rules_path (service->alarms, rules_path);
+  bd_alarm_engine_load_rules_async (service->alarms, rules_path, service->cancellable,
+                                    alarm_rules_loaded_cb, load_data_new (service, demo));
   service->relays = bd_relay_controller_new ();
   g_signal_connect (service->relays, "command-logged",
                     G_CALLBACK (on_relay_command_logged_cb), service);
   bd_relay_controller_attach (service->relays, service->engine);
 
-  load = g_new0 (LoadData, 1);
-  load->service = service;
-  load->demo = demo;
   bd_relay_controller_load_async (service->relays, relays_path, service->cancellable,
-                                  relays_loaded_cb, load);
+                                  relays_loaded_cb, load_data_new (service, demo));
   /* Later edits save themselves there. */
   bd_relay_controller_set_path (service->relays, relays_path);
 }
@@ -304,6 +377,18 @@ BdRelayController *
 bd_service_get_relays (BdService *service)
 {
   return service->relays;
+}
+
+BdAlarmEngine *
+bd_service_get_alarms (BdService *service)
+{
+  return service->alarms;
+}
+
+BdJournal *
+bd_service_get_journal (BdService *service)
+{
+  return service->journal;
 }
 
 void
@@ -317,6 +402,8 @@ bd_service_stop (BdService *service)
       bd_relay_controller_detach (service->relays);
       g_signal_handlers_disconnect_by_data (service->relays, service);
     }
+  if (service->alarms != NULL)
+    bd_alarm_engine_detach (service->alarms);
   g_clear_pointer (&service->demo, bd_demo_plant_free);
   g_clear_handle_id (&service->watch_id, g_source_remove);
   if (service->engine != NULL)
@@ -343,6 +430,10 @@ bd_service_free (BdService *service)
   g_clear_pointer (&service->recorder, bd_recorder_unref);
   g_clear_pointer (&service->history, bd_history_unref);
   g_clear_object (&service->relays);
+  g_clear_object (&service->alarms);
+  /* Commits what is queued and joins its writer thread. */
+  g_clear_pointer (&service->journal, bd_journal_unref);
+  g_free (service->data_dir);
   g_clear_object (&service->cancellable);
   g_free (service);
 }

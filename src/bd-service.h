@@ -11,6 +11,8 @@
 
 #include "bd-engine.h"
 #include "bd-options.h"
+#include "alarms/bd-alarm-engine.h"
+#include "alarms/bd-journal.h"
 #include "relays/bd-relay-controller.h"
 #include "storage/bd-history.h"
 #include "storage/bd-recorder.h"
@@ -39,15 +41,20 @@ void        bd_service_watch          (BdService       *service);
  * the calling thread's main context. */
 void        bd_service_set_demo       (BdService       *service,
                                        gboolean         running);
-/* Starts the relay controller on the calling thread's main context (the
- * GTK thread in the GUI): it reads relays.ini from the configuration
- * directory on a worker and follows the devices' state topics. On a first
- * run (no relays.ini yet) with @demo, it starts with the demo plant's relays
- * and saves them. Every command and its outcome is logged. */
+/* Starts the alarm engine and the relay controller on the calling thread's
+ * main context (the GTK thread in the GUI): they read alarms.ini and
+ * relays.ini from the configuration directory on a worker, and follow the
+ * topics their rules and relays name. On a first run (no such file yet)
+ * with @demo, they start with the demo plant's rules and relays and save
+ * them. Alarm transitions and relay commands go to DATA_DIR/journal.db;
+ * @log_alarms also logs every alarm transition (the notifier of --headless). */
 void        bd_service_start_operations (BdService     *service,
-                                         gboolean       demo);
+                                         gboolean       demo,
+                                         gboolean       log_alarms);
 /* NULL before bd_service_start_operations(). */
 BdRelayController *bd_service_get_relays (BdService    *service);
+BdAlarmEngine     *bd_service_get_alarms (BdService    *service);
+BdJournal         *bd_service_get_journal (BdService   *service);
 /* Stops the engine (clients disconnected, state saved), then flushes and
  * closes the history. */
 void        bd_service_stop           (BdService       *service);

@@ -17,6 +17,7 @@
 
 #include "bd-application.h"
 #include "bd-connection-manager.h"
+#include "bd-alarm-notifier.h"
 #include "bd-service.h"
 #include "bd-preferences-window.h"
 #include "bd-settings.h"
@@ -38,6 +39,8 @@ struct _BdApplication
   GtkWindow      *about;         /* weak, as preferences */
   /* Embedded broker or a saved remote one; from startup until shutdown. */
   BdConnectionManager *connections;
+  /* Desktop notifications of the alarm engine's raises; with the service. */
+  BdAlarmNotifier *alarm_notifier;
 };
 
 enum {
@@ -260,7 +263,8 @@ start_broker_cb (GObject      *source_object,
       self->service = service;
       self->broker_port = bd_engine_get_port (bd_service_get_engine (service), 0);
       bd_service_watch (service);
-      bd_service_start_operations (service, update_demo (self));
+      bd_service_start_operations (service, update_demo (self), FALSE);
+      self->alarm_notifier = bd_alarm_notifier_new (bd_service_get_alarms (service));
     }
   update_windows (self);
 }
@@ -390,6 +394,7 @@ bd_application_shutdown (GApplication *app)
     bd_connection_manager_stop (self->connections);
   g_clear_object (&self->connections);
   /* Also flushes the history: nothing recorded is lost on close. */
+  g_clear_object (&self->alarm_notifier);
   g_clear_pointer (&self->service, bd_service_free);
   g_clear_object (&self->settings);
 
@@ -499,6 +504,14 @@ bd_application_get_engine (BdApplication *self)
   g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
 
   return self->service ? bd_service_get_engine (self->service) : NULL;
+}
+
+BdAlarmEngine *
+bd_application_get_alarms (BdApplication *self)
+{
+  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
+
+  return self->service ? bd_service_get_alarms (self->service) : NULL;
 }
 
 BdRelayController *

@@ -12,6 +12,7 @@
 #include "bd-engine.h"
 #include "storage/bd-history.h"
 #include "bd-options.h"
+#include "alarms/bd-alarm-engine.h"
 #include "relays/bd-relay-controller.h"
 
 G_BEGIN_DECLS
@@ -36,7 +37,8 @@ const char      *bd_application_get_engine_error (BdApplication *self);
 /* The recorded history, for queries; NULL until the broker runs, or when
  * recording is off. */
 BdHistory       *bd_application_get_history      (BdApplication *self);
-/* The relay controller; NULL until the broker runs. */
+/* The alarm engine and the relay controller; NULL until the broker runs. */
+BdAlarmEngine   *bd_application_get_alarms       (BdApplication *self);
 BdRelayController *bd_application_get_relays     (BdApplication *self);
 
 /* Which broker the console shows: see bd-connection-manager.h. Valid from

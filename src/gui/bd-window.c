@@ -35,6 +35,7 @@ struct _BdWindow
   AdwViewStack         *stack;
   BdTopicsPage         *topics_page;
   BdChartsPage         *charts_page;
+  BdAlarmsPage         *alarms_page;
   BdRelaysPage         *relays_page;
   BdBrokerPage         *broker_page;
   BdPublishPopover     *publish_popover;
@@ -91,6 +92,8 @@ bd_window_update_broker_status (BdWindow *self)
       bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
       bd_topics_page_set_history (self->topics_page, bd_application_get_history (BD_APPLICATION (app)));
       bd_charts_page_set_history (self->charts_page, bd_application_get_history (BD_APPLICATION (app)));
+      if (bd_application_get_alarms (BD_APPLICATION (app)) != NULL)
+        bd_alarms_page_set_engine (self->alarms_page, bd_application_get_alarms (BD_APPLICATION (app)));
       if (bd_application_get_relays (BD_APPLICATION (app)) != NULL)
         bd_relays_page_set_controller (self->relays_page, bd_application_get_relays (BD_APPLICATION (app)));
       bd_topics_page_set_engine (self->topics_page, bd_application_get_engine (BD_APPLICATION (app)));
@@ -144,6 +147,17 @@ bd_window_chart_topic_action (GtkWidget  *widget,
 
   adw_view_stack_set_visible_child_name (self->stack, "charts");
   bd_charts_page_chart_topic (self->charts_page, g_variant_get_string (parameter, NULL));
+}
+
+static void
+bd_window_add_alarm_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  BdWindow *self = BD_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "alarms");
+  bd_alarms_page_add_rule_for_topic (self->alarms_page, g_variant_get_string (parameter, NULL));
 }
 
 static void
@@ -255,6 +269,7 @@ bd_window_class_init (BdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, topics_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, charts_page);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, alarms_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, relays_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, broker_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, publish_popover);
@@ -268,6 +283,8 @@ bd_window_class_init (BdWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.find", NULL, bd_window_find_action);
   gtk_widget_class_install_action (widget_class, "win.chart-topic", "s",
                                    bd_window_chart_topic_action);
+  gtk_widget_class_install_action (widget_class, "win.add-alarm", "s",
+                                   bd_window_add_alarm_action);
   gtk_widget_class_install_action (widget_class, "win.add-relay", "s",
                                    bd_window_add_relay_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
