@@ -41,6 +41,11 @@ struct _BdApplication
   BdConnectionManager *connections;
   /* Desktop notifications of the alarm engine's raises; with the service. */
   BdAlarmNotifier *alarm_notifier;
+  /* The remote broker alarms and relays follow (NULL: the embedded one),
+   * and their taps on it. */
+  BdRemoteClient *operations_client;
+  guint           alarm_tap;
+  guint           relay_tap;
 };
 
 enum {
@@ -242,6 +247,66 @@ start_broker_thread (GTask        *task,
 }
 
 static void
+remote_publish_cb (BdMessage *message,
+                   gpointer   user_data)
+{
+  /* A QoS 0 command while disconnected is dropped here; the relay then
+   * fails visibly on its timeout, which is what the operator must see. */
+  bd_remote_client_publish (BD_REMOTE_CLIENT (user_data), message);
+}
+
+static void
+unroute_operations (BdApplication *self)
+{
+  if (self->operations_client == NULL)
+    return;
+  bd_remote_client_remove_tap (self->operations_client, self->alarm_tap);
+  bd_remote_client_remove_tap (self->operations_client, self->relay_tap);
+  self->alarm_tap = self->relay_tap = 0;
+  g_clear_object (&self->operations_client);
+}
+
+/* DESIGN: "remote mode: the same tap interface fed by an MQTT client". The
+ * alarm engine and the relay controller follow the connection the console
+ * shows: an operator looking at a remote plant acknowledges its alarms and
+ * switches its relays. The embedded broker keeps running either way. */
+static void
+route_operations (BdApplication *self)
+{
+  BdRemoteClient *client;
+  BdAlarmEngine *alarms;
+  BdRelayController *relays;
+
+  if (self->service == NULL || self->connections == NULL)
+    return;
+  client = bd_connection_manager_get_remote_client (self->connections);
+  alarms = bd_service_get_alarms (self->service);
+  relays = bd_service_get_relays (self->service);
+  /* The service attached both to the embedded broker when it started. */
+  if (client == self->operations_client)
+    return;
+
+  unroute_operations (self);
+  if (client == NULL)
+    {
+      bd_alarm_engine_attach (alarms, bd_service_get_engine (self->service));
+      bd_relay_controller_attach (relays, bd_service_get_engine (self->service));
+      return;
+    }
+  bd_alarm_engine_detach (alarms);
+  bd_relay_controller_detach (relays);
+  self->operations_client = g_object_ref (client);
+  /* Both filter what they receive themselves; the remote client already
+   * subscribes to "#" for the topic tree. */
+  self->alarm_tap = bd_remote_client_add_tap (client, "#", bd_alarm_engine_feed,
+                                              g_object_ref (alarms), g_object_unref);
+  self->relay_tap = bd_remote_client_add_tap (client, "#", bd_relay_controller_tap,
+                                              g_object_ref (relays), g_object_unref);
+  bd_relay_controller_set_publish_func (relays, remote_publish_cb, g_object_ref (client),
+                                        g_object_unref);
+}
+
+static void
 start_broker_cb (GObject      *source_object,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -265,6 +330,8 @@ start_broker_cb (GObject      *source_object,
       bd_service_watch (service);
       bd_service_start_operations (service, update_demo (self), FALSE);
       self->alarm_notifier = bd_alarm_notifier_new (bd_service_get_alarms (service));
+      /* A "connect on start" profile may be active already. */
+      route_operations (self);
     }
   update_windows (self);
 }
@@ -296,6 +363,7 @@ static void
 on_active_connection_changed_cb (BdApplication  *self,
                                  BdRemoteClient *client)
 {
+  route_operations (self);
   g_signal_emit (self, signals[ACTIVE_CONNECTION_CHANGED], 0, client);
 }
 
@@ -394,6 +462,7 @@ bd_application_shutdown (GApplication *app)
     bd_connection_manager_stop (self->connections);
   g_clear_object (&self->connections);
   /* Also flushes the history: nothing recorded is lost on close. */
+  unroute_operations (self);
   g_clear_object (&self->alarm_notifier);
   g_clear_pointer (&self->service, bd_service_free);
   g_clear_object (&self->settings);

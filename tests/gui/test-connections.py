@@ -122,6 +122,14 @@ def inner_main():
         with open(ini, 'w') as f:
             f.write('[Profile test-plant]\nname=Plant line\nhost=127.0.0.1\n'
                     f'port={broker.port}\nauto-connect=true\n')
+        # An alarm rule and a relay on the remote plant's topics: they must
+        # follow the connection the console shows, not the embedded broker.
+        with open(os.path.join(home, 'config', 'brokerdesk', 'alarms.ini'), 'w') as f:
+            f.write('[remote-oven]\nname=Remote oven\nfilter=remoteplant/+/oven\nhi=30\n'
+                    'on-delay=0\npriority=high\n')
+        with open(os.path.join(home, 'config', 'brokerdesk', 'relays.ini'), 'w') as f:
+            f.write('[remote-fan]\nname=Remote fan\ncommand-topic=remoteplant/fan/set\n'
+                    'state-topic=remoteplant/fan/state\n')
 
         app = tw.App(pyatspi, home, args=('--no-demo', '--port', str(tw.free_port())))
 
@@ -147,6 +155,58 @@ def inner_main():
         except TimeoutError as e:
             tap.check(False, 'the topic tree shows the remote broker\'s retained reading',
                       f'{e}; labels: {sorted(tw.label_names(app.main_window()))[:60]}')
+
+        # 1c. Alarms follow the remote broker: a reading over the limit
+        #     published there raises the rule's alarm.
+        subprocess.run(['mosquitto_pub', '-h', '127.0.0.1', '-p', str(broker.port),
+                        '-t', 'remoteplant/line2/oven', '-m', '35.5'],
+                       check=True, timeout=tw.TIMEOUT)
+        try:
+            tw.press(pyatspi, ord('3'), alt=True)
+            tw.wait_for(lambda: any('remoteplant/line2/oven' in n and '35.5' in n
+                                    for n in tw.label_names(app.main_window()))
+                        or ('remoteplant/line2/oven' in tw.label_names(app.main_window())
+                            and any('35.5' in n for n in tw.label_names(app.main_window())))
+                        or None, 'the remote alarm')
+            tap.check(True, 'a remote reading over a rule\'s limit raises an alarm')
+        except TimeoutError as e:
+            tap.check(False, 'a remote reading over a rule\'s limit raises an alarm',
+                      f'{e}; labels: {sorted(tw.label_names(app.main_window()))[:60]}')
+
+        # 1d. Relays too: the command goes to the remote broker (paho sees
+        #     it there), and the answer on the remote state topic confirms it.
+        remote = None
+        try:
+            import paho.mqtt.client as mqtt
+            commands, subscribed = [], []
+            remote = mqtt.Client()
+            remote.on_message = lambda c, u, m: commands.append(m.payload.decode())
+            remote.on_subscribe = lambda *a: subscribed.append(True)
+            remote.connect('127.0.0.1', broker.port)
+            remote.subscribe('remoteplant/fan/set', qos=1)
+            remote.loop_start()
+            tw.wait_for(lambda: subscribed, 'the SUBACK')
+            tw.press(pyatspi, ord('4'), alt=True)
+            switch = tw.wait_for(lambda: next((a for a in tw.walk(app.main_window())
+                                               if a.getRoleName() in ('switch', 'check box')
+                                               and a.name == 'Remote fan'), None), 'the switch')
+            action = switch.queryAction()
+            action.doAction(next(i for i in range(action.nActions) if action.getName(i) == 'toggle'))
+            tw.wait_for(lambda: commands, 'the command on the remote broker')
+            remote.publish('remoteplant/fan/state', commands[0], qos=1, retain=True)
+            tw.wait_for(lambda: any('On · since' in n for n in tw.label_names(app.main_window()))
+                        or None, 'the confirmed state')
+            tap.check(commands[0] == 'ON',
+                      'a relay switched in remote mode commands the remote broker and is confirmed',
+                      f'commands: {commands}')
+        except TimeoutError as e:
+            tap.check(False, 'a relay switched in remote mode commands the remote broker and is confirmed',
+                      f'{e}; labels: {sorted(tw.label_names(app.main_window()))[:60]}')
+        finally:
+            if remote is not None:
+                remote.loop_stop()
+                remote.disconnect()
+        tw.press(pyatspi, ord('1'), alt=True)
 
         # 2. Broker gone: reconnecting, with a countdown; back: connected.
         broker.stop()
