@@ -467,13 +467,14 @@ bd_alarm_rules_new_demo (void)
    * normal drift and below every excursion; HiHi is crossed by most
    * temperature excursions. The deadbands are wider than the noise, so an
    * excursion raises and clears once instead of chattering. */
-  g_ptr_array_add (rules, demo_rule ("demo-temperature", "Temperature", "temperature",
+  /* Named in the user's language: once saved they are the user's rules. */
+  g_ptr_array_add (rules, demo_rule ("demo-temperature", _("Temperature"), "temperature",
                                      31.0, 28.0, NAN, NAN, 0.5, 2, BD_ALARM_PRIORITY_HIGH, 15));
-  g_ptr_array_add (rules, demo_rule ("demo-humidity", "Humidity", "humidity",
+  g_ptr_array_add (rules, demo_rule ("demo-humidity", _("Humidity"), "humidity",
                                      NAN, 60.0, 30.0, NAN, 2.0, 2, BD_ALARM_PRIORITY_MEDIUM, 0));
-  g_ptr_array_add (rules, demo_rule ("demo-barometer", "Air pressure", "barometer",
+  g_ptr_array_add (rules, demo_rule ("demo-barometer", _("Air pressure"), "barometer",
                                      NAN, NAN, 1004.0, 998.0, 1.0, 2, BD_ALARM_PRIORITY_LOW, 0));
-  g_ptr_array_add (rules, demo_rule ("demo-co2", "CO₂", "co2",
+  g_ptr_array_add (rules, demo_rule ("demo-co2", C_("carbon dioxide", "CO₂"), "co2",
                                      1400.0, 1000.0, NAN, NAN, 50.0, 2, BD_ALARM_PRIORITY_HIGH, 0));
   return rules;
 }

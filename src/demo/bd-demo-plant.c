@@ -47,6 +47,12 @@ const char * const bd_demo_plant_relays[] = { "fan", "heater", NULL };
 /* Chance per sensor per second that an excursion starts: about one an hour
  * per sensor, so a newcomer sees one within minutes across twelve. */
 #define EXCURSION_CHANCE (1.0 / 3600.0)
+/* And one that is certain: packaging's temperature 20 s after the start,
+ * so a newcomer sees an alarm raised, can acknowledge it, and sees it
+ * return within the first minute (DESIGN: alarms alive within seconds). */
+#define FIRST_EXCURSION_S 20.0
+#define FIRST_EXCURSION_AREA 2
+#define FIRST_EXCURSION_SENSOR 0
 
 typedef struct
 {
@@ -123,7 +129,10 @@ sensor_value (BdDemoPlant *plant,
   if (sensor == 3 && plant->relay_on[area][RELAY_FAN])
     value -= 150.0;
 
-  if (t < plant->excursion_until[area][sensor])
+  if (area == FIRST_EXCURSION_AREA && sensor == FIRST_EXCURSION_SENSOR &&
+      t >= FIRST_EXCURSION_S && t < FIRST_EXCURSION_S + EXCURSION_S)
+    value += m->excursion;
+  else if (t < plant->excursion_until[area][sensor])
     value += m->excursion;
   else if (g_rand_double (plant->rand) < EXCURSION_CHANCE)
     plant->excursion_until[area][sensor] = t + EXCURSION_S;

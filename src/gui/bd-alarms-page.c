@@ -313,7 +313,8 @@ describe_limits (const BdAlarmRule *rule)
       g_string_append_printf (text, "%s%s %.6g", text->len > 0 ? ", " : "",
                               limits[i].label, limits[i].value);
   if (rule->stale_s > 0)
-    g_string_append_printf (text, "%s%s %.6g s", text->len > 0 ? ", " : "",
+    /* Translators: "Stale 15 s": no message for that long raises the alarm */
+    g_string_append_printf (text, _("%s%s %.6g s"), text->len > 0 ? ", " : "",
                             C_("alarm level", "Stale"), rule->stale_s);
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
