@@ -179,6 +179,22 @@ update_alarm_row (GtkWidget *row)
       gtk_button_set_icon_name (GTK_BUTTON (shelve_button), "view-conceal-symbolic");
       gtk_widget_set_tooltip_text (shelve_button, _("Shelve for one hour"));
     }
+
+  /* A screen reader going through the buttons hears which alarm each one
+   * acts on, not "Acknowledge" once per row. */
+  {
+    /* TRANSLATORS: "Acknowledge Temperature HiHi on busan/factory/packaging/temperature" */
+    g_autofree char *ack_label = g_strdup_printf (_("Acknowledge %s on %s"), title,
+                                                  bd_alarm_get_topic (alarm));
+    g_autofree char *shelve_label = state == BD_ALARM_STATE_SHELVED
+      ? g_strdup_printf (_("Unshelve %s on %s"), title, bd_alarm_get_topic (alarm))
+      : g_strdup_printf (_("Shelve %s on %s for one hour"), title, bd_alarm_get_topic (alarm));
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (ack_button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, ack_label, -1);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (shelve_button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, shelve_label, -1);
+  }
 }
 
 static void

@@ -213,8 +213,8 @@ def inner_main():
             publish(port, ALARM_TOPIC, '35.5')
             ack = tw.wait_for(lambda: next((a for a in tw.walk(app.main_window())
                                             if a.getRoleName() == 'push button'
-                                            and a.name.startswith('Acknowledge')
-                                            and a.name != 'Acknowledge All'
+                                            and a.name.startswith('Acknowledge Oven Hi on '
+                                                                  + ALARM_TOPIC)
                                             and a.getState().contains(pyatspi.STATE_SENSITIVE)),
                                            None), 'the alarm with its Acknowledge button')
             labels = ' '.join(tw.label_names(app.main_window()))
