@@ -64,3 +64,19 @@ _bd_format_age (gint64 age_us)
   /* Translators: the age of a message in days */
   return g_strdup_printf (_("%u d ago"), (guint) (s / 86400));
 }
+
+gboolean
+_bd_show_toast (GtkWidget *widget,
+                AdwToast  *toast)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay == NULL)
+    {
+      g_debug ("No toast overlay for: %s", adw_toast_get_title (toast));
+      g_object_unref (toast);
+      return FALSE;
+    }
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+  return TRUE;
+}

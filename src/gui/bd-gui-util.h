@@ -6,7 +6,7 @@
 
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 G_BEGIN_DECLS
 
@@ -21,5 +21,12 @@ void  _bd_list_box_remove_all (GtkListBox *list_box);
 
 /* "just now", "5 s ago", "3 min ago", "2 h ago", "4 d ago". */
 char     *_bd_format_age       (gint64      age_us);
+
+/* Shows @toast (taken) in the nearest AdwToastOverlay above @widget: the
+ * window's, which bd_window_add_toast () uses too. Looked up rather than
+ * asking BdWindow, so a page works, and is tested, in any window with an
+ * overlay. Without one the toast is dropped and FALSE returned. */
+gboolean  _bd_show_toast       (GtkWidget  *widget,
+                                AdwToast   *toast);
 
 G_END_DECLS

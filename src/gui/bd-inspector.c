@@ -676,18 +676,13 @@ on_copy_clicked_cb (BdInspector *self)
   g_autofree char *text = NULL;
   gboolean truncated;
   gboolean valid;
-  GtkWidget *overlay;
 
   if (self->shown == NULL)
     return;
   text = dup_view_text (self, effective_view (self), FALSE, &truncated, &valid);
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
 
-  /* The window's toast overlay (bd_window_add_toast () adds there too),
-   * found as an ancestor so the inspector works in any window. */
-  overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (_("Payload copied")));
+  _bd_show_toast (GTK_WIDGET (self), adw_toast_new (_("Payload copied")));
 }
 
 static void

@@ -16,6 +16,7 @@
 
 #include "bd-relay-editor.h"
 #include "bd-relay-row.h"
+#include "bd-gui-util.h"
 #include "bd-relays-page.h"
 
 struct _BdRelaysPage
@@ -36,15 +37,7 @@ static void
 show_toast (BdRelaysPage *self,
             AdwToast     *toast)
 {
-  /* The window's toast overlay (bd_window_add_toast () adds there too);
-   * looked up rather than calling BdWindow, so the page also works, and is
-   * tested, in any window with an overlay. */
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
-  else
-    g_object_unref (toast);
+  _bd_show_toast (GTK_WIDGET (self), toast);
 }
 
 static void

@@ -977,7 +977,6 @@ on_delete_response_cb (AdwMessageDialog *dialog,
                        DeleteJob        *job)
 {
   BdTopicsPage *self = job->page;
-  GtkWidget *overlay;
   g_autofree char *title = NULL;
   AdwToast *toast;
 
@@ -989,12 +988,6 @@ on_delete_response_cb (AdwMessageDialog *dialog,
 
   publish_all (self, job->messages, TRUE);
 
-  overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-  if (overlay == NULL)
-    {
-      delete_job_free (job);
-      return;
-    }
   title = g_strdup_printf (ngettext ("Deleted %u retained message",
                                      "Deleted %u retained messages", job->messages->len),
                            job->messages->len);
@@ -1004,7 +997,8 @@ on_delete_response_cb (AdwMessageDialog *dialog,
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   g_signal_connect_data (toast, "button-clicked", G_CALLBACK (on_undo_clicked_cb), job,
                          (GClosureNotify) (void (*) (void)) delete_job_free, 0);
-  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+  /* Without an overlay the toast, and with it the job, is freed at once. */
+  _bd_show_toast (GTK_WIDGET (self), toast);
 }
 
 /* Asks before deleting @messages (taken); @label names the topic or subtree. */
@@ -1020,11 +1014,7 @@ confirm_delete (BdTopicsPage *self,
 
   if (messages->len == 0)
     {
-      GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
-      if (overlay != NULL)
-        adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
-                                     adw_toast_new (_("The broker holds no retained message there")));
+      _bd_show_toast (GTK_WIDGET (self), adw_toast_new (_("The broker holds no retained message there")));
       g_ptr_array_unref (messages);
       return;
     }
