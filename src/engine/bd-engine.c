@@ -849,7 +849,9 @@ bd_engine_start (BdEngine *engine,
 
   engine->running = TRUE;
   g_mutex_lock (&engine->start_lock);
-  engine->thread = g_thread_new ("brokerdesk-engine", engine_thread_func, engine);
+  /* At most 15 bytes: Linux refuses a longer thread name, and the thread
+   * would show in top and /proc as the process itself. */
+  engine->thread = g_thread_new ("bd-engine", engine_thread_func, engine);
   g_cond_wait (&engine->start_cond, &engine->start_lock);
   g_mutex_unlock (&engine->start_lock);
 
