@@ -32,32 +32,18 @@
 
 #include "bd-alarm-engine.h"
 #include "bd-alarm-private.h"
+#include "bd-message-inbox.h"
 #include "bd-sample.h"
 #include "bd-topic.h"
 
 #define FLUSH_MS 50
-/* A backlog this long means the owner's main loop is stuck; drop rather than
- * grow without bound. */
 #define INBOX_MAX 200000
 
-/* Shared between the owner and the feeding threads; refcounted because taps
- * may outlive a detach by a moment (their notify runs on the engine thread). */
+/* A tap per distinct filter; all share the engine's inbox. */
 typedef struct
 {
-  gatomicrefcount  ref_count;
-  GMutex           mutex;
-  GPtrArray       *pending;    /* BdMessage* */
-  GStrv            filters;    /* enabled rules' distinct filters */
-  GMainContext    *context;
-  GSource         *flush_source;
-  GWeakRef         engine;
-  guint            dropped;
-} Inbox;
-
-typedef struct
-{
-  Inbox *inbox;
-  char  *filter;
+  BdMessageInbox *inbox;
+  char           *filter;
 } TapData;
 
 typedef struct
@@ -75,7 +61,7 @@ struct _BdAlarmEngine
   GObject           parent_instance;
 
   GMainContext     *context;
-  Inbox            *inbox;
+  BdMessageInbox   *inbox;
   GPtrArray        *rules;         /* BdAlarmRule*, owned */
   GHashTable       *instances;     /* "rule-id\x1ftopic" -> Instance* */
   GListStore       *alarms;
@@ -105,91 +91,36 @@ static void process_batch    (BdAlarmEngine *self,
 
 /* Inbox (any thread) */
 
-static Inbox *
-inbox_ref (Inbox *inbox)
-{
-  g_atomic_ref_count_inc (&inbox->ref_count);
-  return inbox;
-}
-
-static void
-inbox_unref (Inbox *inbox)
-{
-  if (!g_atomic_ref_count_dec (&inbox->ref_count))
-    return;
-  g_ptr_array_unref (inbox->pending);
-  g_strfreev (inbox->filters);
-  g_main_context_unref (inbox->context);
-  g_weak_ref_clear (&inbox->engine);
-  g_mutex_clear (&inbox->mutex);
-  g_free (inbox);
-}
-
+/* The inbox's filter, under its lock: @data is the enabled rules' distinct
+ * filters (a snapshot, replaced whole), @push_data the filter of the tap that
+ * delivered the message, or NULL when fed directly. A message matching
+ * several rule filters reaches several taps; only the tap of the first
+ * matching filter queues it, so each message is evaluated once. */
 static gboolean
-inbox_flush_cb (gpointer data)
+accept_rule_topic (BdMessage *message,
+                   gpointer   data,
+                   gpointer   push_data)
 {
-  Inbox *inbox = data;
-  g_autoptr(BdAlarmEngine) self = g_weak_ref_get (&inbox->engine);
-  g_autoptr(GPtrArray) batch = NULL;
+  GStrv filters = data;
+  const char *topic = bd_message_get_topic (message);
 
-  g_mutex_lock (&inbox->mutex);
-  batch = g_steal_pointer (&inbox->pending);
-  inbox->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
-  g_clear_pointer (&inbox->flush_source, g_source_unref);
-  g_mutex_unlock (&inbox->mutex);
-
-  if (self != NULL)
-    process_batch (self, batch);
-  return G_SOURCE_REMOVE;
+  for (guint i = 0; filters != NULL && filters[i] != NULL; i++)
+    if (bd_topic_matches (filters[i], topic))
+      return push_data == NULL || strcmp (filters[i], push_data) == 0;
+  return FALSE;
 }
 
-/* @tap_filter: the filter of the tap that delivered the message, or NULL when
- * fed directly. A message matching several rule filters reaches several
- * taps; only the tap of the first matching filter queues it, so each message
- * is evaluated once. */
 static void
-inbox_push (Inbox      *inbox,
-            BdMessage  *message,
-            const char *tap_filter)
+flush_batch (gpointer   owner,
+             GPtrArray *messages)
 {
-  const char *topic = bd_message_get_topic (message);
-  const char *first = NULL;
-
-  g_mutex_lock (&inbox->mutex);
-  for (guint i = 0; inbox->filters != NULL && inbox->filters[i] != NULL; i++)
-    if (bd_topic_matches (inbox->filters[i], topic))
-      {
-        first = inbox->filters[i];
-        break;
-      }
-  if (first == NULL || (tap_filter != NULL && strcmp (first, tap_filter) != 0))
-    {
-      g_mutex_unlock (&inbox->mutex);
-      return;
-    }
-  if (inbox->pending->len >= INBOX_MAX)
-    {
-      if (inbox->dropped++ == 0)
-        g_warning ("The alarm engine is behind by %u messages; dropping messages", INBOX_MAX);
-      g_mutex_unlock (&inbox->mutex);
-      return;
-    }
-  g_ptr_array_add (inbox->pending, bd_message_ref (message));
-  if (inbox->flush_source == NULL)
-    {
-      inbox->flush_source = g_timeout_source_new (FLUSH_MS);
-      g_source_set_static_name (inbox->flush_source, "[brokerdesk] alarm inbox");
-      g_source_set_callback (inbox->flush_source, inbox_flush_cb, inbox_ref (inbox),
-                             (GDestroyNotify) inbox_unref);
-      g_source_attach (inbox->flush_source, inbox->context);
-    }
-  g_mutex_unlock (&inbox->mutex);
+  process_batch (owner, messages);
 }
 
 static void
 tap_data_free (TapData *data)
 {
-  inbox_unref (data->inbox);
+  bd_message_inbox_unref (data->inbox);
   g_free (data->filter);
   g_free (data);
 }
@@ -200,7 +131,7 @@ tap_cb (BdMessage *message,
 {
   TapData *data = user_data;
 
-  inbox_push (data->inbox, message, data->filter);
+  bd_message_inbox_push (data->inbox, message, data->filter);
 }
 
 void
@@ -212,7 +143,7 @@ bd_alarm_engine_feed (BdMessage *message,
   g_return_if_fail (message != NULL);
   g_return_if_fail (BD_IS_ALARM_ENGINE (self));
 
-  inbox_push (self->inbox, message, NULL);
+  bd_message_inbox_push (self->inbox, message, NULL);
 }
 
 /* Owner context from here on. */
@@ -577,12 +508,10 @@ remove_taps (BdAlarmEngine *self)
 static void
 update_filters (BdAlarmEngine *self)
 {
-  GStrv filters = enabled_filters (self);
+  g_auto(GStrv) filters = enabled_filters (self);
 
-  g_mutex_lock (&self->inbox->mutex);
-  g_strfreev (self->inbox->filters);
-  self->inbox->filters = filters;
-  g_mutex_unlock (&self->inbox->mutex);
+  bd_message_inbox_set_accept (self->inbox, accept_rule_topic, g_strdupv (filters),
+                               (GDestroyNotify) g_strfreev);
 
   if (self->engine != NULL)
     {
@@ -592,7 +521,7 @@ update_filters (BdAlarmEngine *self)
           TapData *data = g_new0 (TapData, 1);
           guint id;
 
-          data->inbox = inbox_ref (self->inbox);
+          data->inbox = bd_message_inbox_ref (self->inbox);
           data->filter = g_strdup (filters[i]);
           id = bd_engine_add_tap (self->engine, filters[i], tap_cb, data,
                                   (GDestroyNotify) tap_data_free);
@@ -752,14 +681,8 @@ bd_alarm_engine_dispose (GObject *object)
       g_source_destroy (self->timer);
       g_clear_pointer (&self->timer, g_source_unref);
     }
-  g_mutex_lock (&self->inbox->mutex);
-  if (self->inbox->flush_source != NULL)
-    {
-      g_source_destroy (self->inbox->flush_source);
-      g_clear_pointer (&self->inbox->flush_source, g_source_unref);
-    }
-  g_ptr_array_set_size (self->inbox->pending, 0);
-  g_mutex_unlock (&self->inbox->mutex);
+  /* Remote taps may still feed it: nothing reaches a disposed engine. */
+  bd_message_inbox_close (self->inbox);
 
   g_hash_table_remove_all (self->instances);
   if (self->alarms != NULL)
@@ -776,7 +699,7 @@ bd_alarm_engine_finalize (GObject *object)
 
   /* Waits for pending saves: rule changes are not lost at exit. */
   g_thread_pool_free (self->saver, FALSE, TRUE);
-  inbox_unref (self->inbox);
+  bd_message_inbox_unref (self->inbox);
   g_clear_pointer (&self->rules, g_ptr_array_unref);
   g_clear_pointer (&self->instances, g_hash_table_unref);
   g_clear_object (&self->alarms);
@@ -823,12 +746,10 @@ static void
 bd_alarm_engine_init (BdAlarmEngine *self)
 {
   self->context = g_main_context_ref_thread_default ();
-  self->inbox = g_new0 (Inbox, 1);
-  g_atomic_ref_count_init (&self->inbox->ref_count);
-  g_mutex_init (&self->inbox->mutex);
-  self->inbox->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
-  self->inbox->context = g_main_context_ref (self->context);
-  g_weak_ref_init (&self->inbox->engine, self);
+  /* A backlog of INBOX_MAX means the owner's main loop is stuck: dropping
+   * (counted, and logged once) beats growing without bound. */
+  self->inbox = bd_message_inbox_new (self->context, FLUSH_MS, INBOX_MAX, "alarm engine",
+                                      flush_batch, self);
 
   self->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_alarm_rule_free);
   self->instances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,

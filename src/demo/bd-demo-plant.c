@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "bd-demo-plant.h"
+#include "bd-message-inbox.h"
 
 const char * const bd_demo_plant_areas[] = { "manufacture", "assembly", "packaging", NULL };
 const char * const bd_demo_plant_sensors[] = { "temperature", "humidity", "barometer", "co2", NULL };
@@ -71,19 +72,6 @@ static const SensorModel models[N_SENSORS] = {
   { 620.0, 80.0,  300.0, 12.0, 900.0, 0 }, /* ppm */
 };
 
-/* Shared between the engine tap (engine thread) and the plant's context;
- * reference counted because the engine drops its tap later than
- * bd_demo_plant_stop () returns. */
-typedef struct
-{
-  gatomicrefcount  ref;
-  GMutex           lock;
-  GPtrArray       *commands;   /* BdMessage*, under lock */
-  gboolean         scheduled;  /* under lock */
-  GMainContext    *context;
-  BdDemoPlant     *plant;      /* NULL once stopped; used on @context only */
-} DeviceInbox;
-
 struct _BdDemoPlant
 {
   BdEngine    *engine;
@@ -92,7 +80,10 @@ struct _BdDemoPlant
   gint64       started_us;
   double       excursion_until[N_AREAS][N_SENSORS];
 
-  DeviceInbox *devices;
+  /* Commands from the engine thread, handled on the plant's context; shared
+   * with the tap, which the engine drops later than bd_demo_plant_stop ()
+   * returns. */
+  BdMessageInbox *devices;
   guint        device_tap;
   GPtrArray   *answers;        /* GSource*, the devices' pending answers */
   gboolean     relay_on[N_AREAS][N_RELAYS];
@@ -187,26 +178,6 @@ bd_demo_plant_tick (BdDemoPlant *plant,
 
 /* ------------------------------------------------------- relay devices */
 
-static DeviceInbox *
-device_inbox_ref (DeviceInbox *inbox)
-{
-  g_atomic_ref_count_inc (&inbox->ref);
-  return inbox;
-}
-
-static void
-device_inbox_unref (gpointer data)
-{
-  DeviceInbox *inbox = data;
-
-  if (!g_atomic_ref_count_dec (&inbox->ref))
-    return;
-  g_mutex_clear (&inbox->lock);
-  g_ptr_array_unref (inbox->commands);
-  g_main_context_unref (inbox->context);
-  g_free (inbox);
-}
-
 static void
 publish_relay_state (BdDemoPlant *plant,
                      guint        area,
@@ -221,7 +192,7 @@ publish_relay_state (BdDemoPlant *plant,
 
 typedef struct
 {
-  DeviceInbox *inbox;
+  BdDemoPlant *plant;
   guint        area;
   guint        relay;
   gboolean     on;
@@ -232,7 +203,6 @@ answer_free (gpointer data)
 {
   Answer *answer = data;
 
-  device_inbox_unref (answer->inbox);
   g_free (answer);
 }
 
@@ -240,10 +210,9 @@ static gboolean
 answer_cb (gpointer data)
 {
   Answer *answer = data;
-  BdDemoPlant *plant = answer->inbox->plant;
+  BdDemoPlant *plant = answer->plant;
 
-  if (plant == NULL)
-    return G_SOURCE_REMOVE;
+  /* Answers are destroyed by devices_stop (): the plant is alive here. */
   plant->relay_on[answer->area][answer->relay] = answer->on;
   publish_relay_state (plant, answer->area, answer->relay);
   /* Destroys and drops this source; GLib keeps it alive until we return. */
@@ -294,60 +263,23 @@ handle_command (BdDemoPlant *plant,
     }
 
   answer = g_new0 (Answer, 1);
-  answer->inbox = device_inbox_ref (plant->devices);
+  answer->plant = plant;
   answer->area = area;
   answer->relay = relay;
   answer->on = on;
   source = g_timeout_source_new (RELAY_ANSWER_MS);
   g_source_set_callback (source, answer_cb, answer, answer_free);
   g_source_set_static_name (source, "[brokerdesk] demo relay");
-  g_source_attach (source, plant->devices->context);
+  g_source_attach (source, g_main_context_get_thread_default ());
   g_ptr_array_add (plant->answers, source);
 }
 
-static gboolean
-devices_flush_cb (gpointer data)
-{
-  DeviceInbox *inbox = data;
-  g_autoptr(GPtrArray) commands = NULL;
-
-  g_mutex_lock (&inbox->lock);
-  commands = g_steal_pointer (&inbox->commands);
-  inbox->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
-  inbox->scheduled = FALSE;
-  g_mutex_unlock (&inbox->lock);
-
-  if (inbox->plant == NULL)
-    return G_SOURCE_REMOVE;
-  for (guint i = 0; i < commands->len; i++)
-    handle_command (inbox->plant, g_ptr_array_index (commands, i));
-  return G_SOURCE_REMOVE;
-}
-
-/* On the engine thread: queue, never act here. */
 static void
-devices_tap_cb (BdMessage *message,
-                gpointer   user_data)
+devices_flush (gpointer   owner,
+               GPtrArray *commands)
 {
-  DeviceInbox *inbox = user_data;
-  gboolean schedule;
-
-  g_mutex_lock (&inbox->lock);
-  g_ptr_array_add (inbox->commands, bd_message_ref (message));
-  schedule = !inbox->scheduled;
-  inbox->scheduled = TRUE;
-  g_mutex_unlock (&inbox->lock);
-
-  if (schedule)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, devices_flush_cb, device_inbox_ref (inbox), device_inbox_unref);
-      g_source_set_static_name (source, "[brokerdesk] demo relay commands");
-      g_source_attach (source, inbox->context);
-      g_source_unref (source);
-    }
+  for (guint i = 0; i < commands->len; i++)
+    handle_command (owner, g_ptr_array_index (commands, i));
 }
 
 static void
@@ -360,17 +292,12 @@ answer_source_free (gpointer data)
 static void
 devices_start (BdDemoPlant *plant)
 {
-  DeviceInbox *inbox = g_new0 (DeviceInbox, 1);
-
-  g_atomic_ref_count_init (&inbox->ref);
-  g_mutex_init (&inbox->lock);
-  inbox->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
-  inbox->context = g_main_context_ref_thread_default ();
-  inbox->plant = plant;
-  plant->devices = inbox;
+  plant->devices = bd_message_inbox_new (NULL, 0, 0, "demo relay devices",
+                                         devices_flush, plant);
   plant->answers = g_ptr_array_new_with_free_func (answer_source_free);
-  plant->device_tap = bd_engine_add_tap (plant->engine, "busan/factory/+/+/set", devices_tap_cb,
-                                         device_inbox_ref (inbox), device_inbox_unref);
+  plant->device_tap = bd_engine_add_tap (plant->engine, "busan/factory/+/+/set",
+                                         bd_message_inbox_tap, bd_message_inbox_ref (plant->devices),
+                                         (GDestroyNotify) bd_message_inbox_unref);
 
   for (guint a = 0; a < N_AREAS; a++)
     for (guint r = 0; r < N_RELAYS; r++)
@@ -385,9 +312,9 @@ devices_stop (BdDemoPlant *plant)
   bd_engine_remove_tap (plant->engine, plant->device_tap);
   plant->device_tap = 0;
   /* A flush already queued finds no plant. */
-  plant->devices->plant = NULL;
+  bd_message_inbox_close (plant->devices);
   g_clear_pointer (&plant->answers, g_ptr_array_unref);
-  g_clear_pointer (&plant->devices, device_inbox_unref);
+  g_clear_pointer (&plant->devices, bd_message_inbox_unref);
 }
 
 /* ---------------------------------------------------------------- ticks */

@@ -19,12 +19,11 @@
  * so a retained snapshot cannot overwrite a newer live state.
  *
  * Threads: messages arrive on the engine thread (or a remote client's) in
- * bd_relay_controller_tap (). It only checks the topic against a locked set
- * of state topics and queues the message in an Inbox; one idle source on the
- * controller's context drains the queue in a batch. The Inbox is reference
- * counted and shared with the engine taps, so a tap that fires while the
- * controller goes away finds an empty topic set and a cleared weak
- * reference, never freed memory.
+ * bd_relay_controller_tap (). A BdMessageInbox checks the topic against the
+ * set of state topics and queues the message; the controller's context gets
+ * the queue in one batch when idle. The inbox is shared with the engine taps
+ * and closed on dispose, so a tap that fires while the controller goes away
+ * queues nothing and reaches no freed memory.
  */
 
 #include "config.h"
@@ -34,78 +33,19 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "bd-message-inbox.h"
 #include "bd-relay-controller.h"
 #include "bd-relay-private.h"
 
-/* ---------------------------------------------------------------- inbox */
-
-typedef struct
+/* The tap's filter, on the feeding thread: a remote client's "#" tap
+ * brings every message, and only state topics are worth a trip to the
+ * controller's context. @data is an immutable set, replaced whole. */
+static gboolean
+accept_state_topic (BdMessage *message,
+                    gpointer   data,
+                    gpointer   push_data)
 {
-  gatomicrefcount  ref;
-  GMutex           lock;
-  GHashTable      *topics;     /* state topics the tap accepts (under lock) */
-  GPtrArray       *queue;      /* BdMessage*, under lock */
-  gboolean         scheduled;  /* an idle flush is pending (under lock) */
-  GMainContext    *context;
-  GWeakRef         controller;
-} Inbox;
-
-static Inbox *
-inbox_ref (Inbox *inbox)
-{
-  g_atomic_ref_count_inc (&inbox->ref);
-  return inbox;
-}
-
-static void
-inbox_unref (gpointer data)
-{
-  Inbox *inbox = data;
-
-  if (!g_atomic_ref_count_dec (&inbox->ref))
-    return;
-  g_mutex_clear (&inbox->lock);
-  g_hash_table_unref (inbox->topics);
-  g_ptr_array_unref (inbox->queue);
-  g_main_context_unref (inbox->context);
-  g_weak_ref_clear (&inbox->controller);
-  g_free (inbox);
-}
-
-static gboolean inbox_flush_cb (gpointer data);
-
-static void
-inbox_push (Inbox     *inbox,
-            BdMessage *message)
-{
-  gboolean schedule = FALSE;
-
-  g_mutex_lock (&inbox->lock);
-  if (g_hash_table_contains (inbox->topics, message->topic))
-    {
-      g_ptr_array_add (inbox->queue, bd_message_ref (message));
-      schedule = !inbox->scheduled;
-      inbox->scheduled = TRUE;
-    }
-  g_mutex_unlock (&inbox->lock);
-
-  if (schedule)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, inbox_flush_cb, inbox_ref (inbox), inbox_unref);
-      g_source_set_static_name (source, "[brokerdesk] relay states");
-      g_source_attach (source, inbox->context);
-      g_source_unref (source);
-    }
-}
-
-static void
-inbox_tap_cb (BdMessage *message,
-              gpointer   user_data)
-{
-  inbox_push (user_data, message);
+  return g_hash_table_contains (data, message->topic);
 }
 
 /* ------------------------------------------------------------ controller */
@@ -124,7 +64,7 @@ struct _BdRelayController
   GObject             parent_instance;
 
   GMainContext       *context;
-  Inbox              *inbox;
+  BdMessageInbox     *inbox;
   GPtrArray          *entries;      /* Entry*, in display order */
   GListStore         *log;          /* BdRelayLogEntry, newest first */
 
@@ -346,21 +286,11 @@ apply_state (BdRelayController *self,
     }
 }
 
-static gboolean
-inbox_flush_cb (gpointer data)
+static void
+flush_states (gpointer   owner,
+              GPtrArray *batch)
 {
-  Inbox *inbox = data;
-  g_autoptr(BdRelayController) self = g_weak_ref_get (&inbox->controller);
-  g_autoptr(GPtrArray) batch = NULL;
-
-  g_mutex_lock (&inbox->lock);
-  batch = g_steal_pointer (&inbox->queue);
-  inbox->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
-  inbox->scheduled = FALSE;
-  g_mutex_unlock (&inbox->lock);
-
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
+  BdRelayController *self = owner;
 
   for (guint m = 0; m < batch->len; m++)
     {
@@ -375,16 +305,15 @@ inbox_flush_cb (gpointer data)
             apply_state (self, entry, message);
         }
     }
-  return G_SOURCE_REMOVE;
 }
 
 /* ------------------------------------------------------------- taps */
 
 typedef struct
 {
-  BdEngine  *engine;
-  Inbox     *inbox;
-  GStrv      topics;
+  BdEngine       *engine;
+  BdMessageInbox *inbox;
+  GStrv           topics;
 } SeedData;
 
 static void
@@ -393,7 +322,7 @@ seed_data_free (gpointer data)
   SeedData *seed = data;
 
   bd_engine_unref (seed->engine);
-  inbox_unref (seed->inbox);
+  bd_message_inbox_unref (seed->inbox);
   g_strfreev (seed->topics);
   g_free (seed);
 }
@@ -413,7 +342,7 @@ seed_thread (GTask        *task,
       g_autoptr(GPtrArray) retained = bd_engine_dup_retained (seed->engine, seed->topics[i]);
 
       for (guint m = 0; retained != NULL && m < retained->len; m++)
-        inbox_push (seed->inbox, g_ptr_array_index (retained, m));
+        bd_message_inbox_push (seed->inbox, g_ptr_array_index (retained, m), NULL);
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -427,7 +356,7 @@ start_seed (BdRelayController *self,
   SeedData *seed = g_new0 (SeedData, 1);
 
   seed->engine = bd_engine_ref (self->engine);
-  seed->inbox = inbox_ref (self->inbox);
+  seed->inbox = bd_message_inbox_ref (self->inbox);
   seed->topics = topics;
   g_task_set_source_tag (task, start_seed);
   g_task_set_task_data (task, seed, seed_data_free);
@@ -452,12 +381,8 @@ sync_topics (BdRelayController *self)
       g_hash_table_add (wanted, g_strdup (bd_relay_get_state_topic (entry->relay)));
     }
 
-  g_mutex_lock (&self->inbox->lock);
-  g_hash_table_remove_all (self->inbox->topics);
-  g_hash_table_iter_init (&iter, wanted);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_hash_table_add (self->inbox->topics, g_ref_string_new_intern (key));
-  g_mutex_unlock (&self->inbox->lock);
+  bd_message_inbox_set_accept (self->inbox, accept_state_topic, g_hash_table_ref (wanted),
+                               (GDestroyNotify) g_hash_table_unref);
 
   if (self->engine == NULL)
     return;
@@ -474,8 +399,9 @@ sync_topics (BdRelayController *self)
   while (g_hash_table_iter_next (&iter, &key, NULL))
     if (!g_hash_table_contains (self->taps, key))
       {
-        guint id = bd_engine_add_tap (self->engine, key, inbox_tap_cb,
-                                      inbox_ref (self->inbox), inbox_unref);
+        guint id = bd_engine_add_tap (self->engine, key, bd_message_inbox_tap,
+                                      bd_message_inbox_ref (self->inbox),
+                                      (GDestroyNotify) bd_message_inbox_unref);
 
         g_hash_table_insert (self->taps, g_strdup (key), GUINT_TO_POINTER (id));
         g_ptr_array_add (added, g_strdup (key));
@@ -714,13 +640,9 @@ bd_relay_controller_dispose (GObject *object)
   BdRelayController *self = BD_RELAY_CONTROLLER (object);
 
   bd_relay_controller_detach (self);
+  /* Remote taps may still call in: accept nothing more. */
   if (self->inbox != NULL)
-    {
-      /* Remote taps may still call in: accept nothing more. */
-      g_mutex_lock (&self->inbox->lock);
-      g_hash_table_remove_all (self->inbox->topics);
-      g_mutex_unlock (&self->inbox->lock);
-    }
+    bd_message_inbox_close (self->inbox);
   if (self->entries != NULL)
     g_ptr_array_set_size (self->entries, 0);
   if (self->publish_notify != NULL)
@@ -737,7 +659,7 @@ bd_relay_controller_finalize (GObject *object)
 {
   BdRelayController *self = BD_RELAY_CONTROLLER (object);
 
-  g_clear_pointer (&self->inbox, inbox_unref);
+  g_clear_pointer (&self->inbox, bd_message_inbox_unref);
   g_ptr_array_unref (self->entries);
   g_object_unref (self->log);
   g_hash_table_unref (self->taps);
@@ -776,16 +698,11 @@ bd_relay_controller_init (BdRelayController *self)
   self->log = g_list_store_new (BD_TYPE_RELAY_LOG_ENTRY);
   self->taps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  self->inbox = g_new0 (Inbox, 1);
-  g_atomic_ref_count_init (&self->inbox->ref);
-  g_mutex_init (&self->inbox->lock);
-  /* Interned GRefStrings, the same pointers as BdMessage topics: the hash
-   * and equality stay string-based, so any topic string works. */
-  self->inbox->topics = g_hash_table_new_full (g_str_hash, g_str_equal,
-                                               (GDestroyNotify) g_ref_string_release, NULL);
-  self->inbox->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
-  self->inbox->context = g_main_context_ref (self->context);
-  g_weak_ref_init (&self->inbox->controller, self);
+  self->inbox = bd_message_inbox_new (self->context, 0, 0, "relay controller",
+                                      flush_states, self);
+  bd_message_inbox_set_accept (self->inbox, accept_state_topic,
+                               g_hash_table_new (g_str_hash, g_str_equal),
+                               (GDestroyNotify) g_hash_table_unref);
 }
 
 /* ------------------------------------------------------------- public */
@@ -820,7 +737,7 @@ bd_relay_controller_tap (BdMessage *message,
   g_return_if_fail (message != NULL);
   g_return_if_fail (self != NULL);
 
-  inbox_push (self->inbox, message);
+  bd_message_inbox_push (self->inbox, message, NULL);
 }
 
 static void
