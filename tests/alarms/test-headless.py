@@ -10,7 +10,9 @@
 # by mosquitto_pub (a client nobody here wrote), then back to normal. Checks
 # the log names the broken rule with its file, group and key and still loads
 # the good one, logs the raise and the return, and that journal.db (a real
-# SQLite file) holds both transitions after a clean stop. Output is TAP.
+# SQLite file) holds both transitions after a clean stop. Then a first run
+# with --demo: the demo's rules and relays are saved, and its first excursion
+# raises an alarm. Output is TAP.
 
 import os
 import queue
@@ -28,7 +30,7 @@ TIMEOUT = 20.0
 
 
 class Headless:
-    def __init__(self, home):
+    def __init__(self, home, demo=False):
         env = dict(os.environ,
                    XDG_CONFIG_HOME=os.path.join(home, 'config'),
                    XDG_DATA_HOME=os.path.join(home, 'data'))
@@ -36,7 +38,7 @@ class Headless:
         self.lines = queue.Queue()
         self.log = []
         self.proc = subprocess.Popen([os.environ['BROKERDESK'], '--headless', '--port', '0',
-                                      '--no-demo', '--data-dir', self.data_dir],
+                                      '--demo' if demo else '--no-demo', '--data-dir', self.data_dir],
                                      env=env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True, errors='replace')
@@ -141,6 +143,33 @@ def main():
     check([r[2] for r in rows][:2] == ['unack', 'rtn-unack'] and rows[0][:2] == ('kiln', 'plant/line1/kiln')
           and rows[0][3] == 812.5,
           'journal.db holds the raise and the return with the rule, topic and value', rows)
+    shutil.rmtree(home, ignore_errors=True)
+
+    # A first run with the demo plant: its rules and relays are saved as the
+    # user's, and its first excursion (packaging's temperature, 20 s after
+    # the start) raises the temperature rule's alarm.
+    home = tempfile.mkdtemp(prefix='brokerdesk-headless-demo-')
+    broker = Headless(home, demo=True)
+    try:
+        broker.wait_for(r'Listening on', 'the listener')
+        try:
+            broker.wait_for(r' warning: Alarm: .*busan/factory/packaging/temperature',
+                            'the demo excursion', timeout=45)
+            check(True, 'the demo plant\'s first excursion raises an alarm within the first minute')
+        except TimeoutError as e:
+            check(False, 'the demo plant\'s first excursion raises an alarm within the first minute',
+                  f'{e}\n' + '\n'.join(broker.log[-20:]))
+    finally:
+        broker.stop()
+    config = os.path.join(home, 'config', 'brokerdesk')
+    rules = open(os.path.join(config, 'alarms.ini')).read() if os.path.exists(
+        os.path.join(config, 'alarms.ini')) else ''
+    relays = open(os.path.join(config, 'relays.ini')).read() if os.path.exists(
+        os.path.join(config, 'relays.ini')) else ''
+    check('filter=busan/factory/+/temperature' in rules
+          and 'command-topic=busan/factory/manufacture/fan/set' in relays,
+          'a first run with the demo saves its rules and relays as the user\'s',
+          f'alarms.ini:\n{rules}\nrelays.ini:\n{relays}')
     shutil.rmtree(home, ignore_errors=True)
     print(f'1..{n}')
     return 1 if failed else 0

@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+# fake-notifications.py — a desktop notification server for tests
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Owns org.freedesktop.Notifications on the session bus (the Desktop
+# Notifications Specification, as GNOME Shell implements it) and appends one
+# JSON line per call to the file named by its argument: {"call": "Notify",
+# "id": N, "summary": ..., "body": ...} or {"call": "CloseNotification",
+# "id": N}. It prints "ready" once it owns the name, and runs until killed.
+# The application under test talks to it through libnotify, as it would to
+# GNOME Shell.
+
+import json
+import sys
+
+import gi
+gi.require_version('Gio', '2.0')
+from gi.repository import Gio, GLib  # noqa: E402
+
+XML = '''
+<node>
+  <interface name="org.freedesktop.Notifications">
+    <method name="GetCapabilities"><arg type="as" direction="out"/></method>
+    <method name="Notify">
+      <arg type="s" direction="in"/><arg type="u" direction="in"/>
+      <arg type="s" direction="in"/><arg type="s" direction="in"/>
+      <arg type="s" direction="in"/><arg type="as" direction="in"/>
+      <arg type="a{sv}" direction="in"/><arg type="i" direction="in"/>
+      <arg type="u" direction="out"/>
+    </method>
+    <method name="CloseNotification"><arg type="u" direction="in"/></method>
+    <method name="GetServerInformation">
+      <arg type="s" direction="out"/><arg type="s" direction="out"/>
+      <arg type="s" direction="out"/><arg type="s" direction="out"/>
+    </method>
+    <signal name="NotificationClosed"><arg type="u"/><arg type="u"/></signal>
+    <signal name="ActionInvoked"><arg type="u"/><arg type="s"/></signal>
+  </interface>
+</node>
+'''
+
+
+def main():
+    out = open(sys.argv[1], 'a', buffering=1)
+    next_id = [1]
+    loop = GLib.MainLoop()
+
+    def on_call(conn, sender, path, iface, method, params, invocation):
+        if method == 'GetCapabilities':
+            invocation.return_value(GLib.Variant('(as)', (['body', 'actions'],)))
+        elif method == 'GetServerInformation':
+            invocation.return_value(GLib.Variant('(ssss)', ('fake', 'brokerdesk-tests', '1', '1.2')))
+        elif method == 'Notify':
+            app, replaces, icon, summary, body = params.unpack()[:5]
+            nid = replaces or next_id[0]
+            if not replaces:
+                next_id[0] += 1
+            out.write(json.dumps({'call': 'Notify', 'id': nid, 'app': app,
+                                  'summary': summary, 'body': body}) + '\n')
+            invocation.return_value(GLib.Variant('(u)', (nid,)))
+        elif method == 'CloseNotification':
+            (nid,) = params.unpack()
+            out.write(json.dumps({'call': 'CloseNotification', 'id': nid}) + '\n')
+            conn.emit_signal(None, path, iface, 'NotificationClosed', GLib.Variant('(uu)', (nid, 3)))
+            invocation.return_value(None)
+
+    def on_bus(conn, name):
+        info = Gio.DBusNodeInfo.new_for_xml(XML)
+        conn.register_object('/org/freedesktop/Notifications', info.interfaces[0], on_call)
+
+    def on_name(conn, name):
+        print('ready', flush=True)
+
+    Gio.bus_own_name(Gio.BusType.SESSION, 'org.freedesktop.Notifications',
+                     Gio.BusNameOwnerFlags.NONE, on_bus, on_name, lambda *a: loop.quit())
+    loop.run()
+
+
+if __name__ == '__main__':
+    main()
