@@ -25,6 +25,12 @@
 /* Beyond this many queued entries the writer is hopelessly behind (a stuck
  * disk); dropping is better than growing without bound. */
 #define QUEUE_MAX 100000
+/* Retention: an alarm that chatters once a second writes 31 million rows a
+ * year; a control-room PC must not fill its disk with them. Ages count back
+ * from the newest entry, not the clock, so a clock set wrong once does not
+ * empty the journal. */
+#define DEFAULT_MAX_AGE_S (366 * 24 * 3600)
+#define DEFAULT_MAX_ENTRIES 1000000
 
 G_DEFINE_BOXED_TYPE (BdJournalEntry, bd_journal_entry, bd_journal_entry_copy, bd_journal_entry_free)
 
@@ -52,6 +58,8 @@ struct _BdJournal
   GMutex           mutex;
   char            *error_message;
   guint            dropped;
+  gint64           max_age_s;     /* under mutex; 0 = no limit */
+  gint64           max_entries;   /* under mutex; 0 = no limit */
 };
 
 BdJournalEntry *
@@ -195,6 +203,34 @@ bind_text (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, index);
 }
 
+/* In the batch's transaction: both deletes walk an index, so a journal
+ * within its limits costs two lookups per batch. */
+static gboolean
+prune (BdJournal *journal,
+       sqlite3   *db)
+{
+  gint64 max_age_s;
+  gint64 max_entries;
+  g_autofree char *sql = NULL;
+
+  g_mutex_lock (&journal->mutex);
+  max_age_s = journal->max_age_s;
+  max_entries = journal->max_entries;
+  g_mutex_unlock (&journal->mutex);
+
+  sql = g_strdup_printf ("DELETE FROM journal WHERE %" G_GINT64_FORMAT " > 0 AND time_us < "
+                         "(SELECT max(time_us) FROM journal) - %" G_GINT64_FORMAT ";"
+                         "DELETE FROM journal WHERE %" G_GINT64_FORMAT " > 0 AND id <= "
+                         "(SELECT max(id) FROM journal) - %" G_GINT64_FORMAT ";",
+                         max_age_s, max_age_s * G_USEC_PER_SEC, max_entries, max_entries);
+  if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_failed (journal, sqlite3_errmsg (db));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 write_batch (BdJournal    *journal,
              sqlite3      *db,
@@ -234,6 +270,8 @@ write_batch (BdJournal    *journal,
           ok = FALSE;
         }
     }
+  if (ok)
+    ok = prune (journal, db);
   if (!ok || sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     {
       if (ok)
@@ -308,6 +346,8 @@ bd_journal_new (const char *path)
   journal->path = g_strdup (path);
   journal->queue = g_async_queue_new ();
   g_mutex_init (&journal->mutex);
+  journal->max_age_s = DEFAULT_MAX_AGE_S;
+  journal->max_entries = DEFAULT_MAX_ENTRIES;
   journal->thread = g_thread_new ("bd-journal", writer_thread, journal);
   return journal;
 }
@@ -339,6 +379,20 @@ bd_journal_unref (BdJournal *journal)
   g_free (journal->error_message);
   g_free (journal->path);
   g_free (journal);
+}
+
+void
+bd_journal_set_retention (BdJournal *journal,
+                          gint64     max_age_s,
+                          gint64     max_entries)
+{
+  g_return_if_fail (journal != NULL);
+  g_return_if_fail (max_age_s >= 0 && max_entries >= 0);
+
+  g_mutex_lock (&journal->mutex);
+  journal->max_age_s = max_age_s;
+  journal->max_entries = max_entries;
+  g_mutex_unlock (&journal->mutex);
 }
 
 const char *

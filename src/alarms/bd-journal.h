@@ -51,6 +51,12 @@ BdJournal  *bd_journal_ref          (BdJournal             *journal);
 /* The last unref commits what is queued and joins the writer thread. */
 void        bd_journal_unref        (BdJournal             *journal);
 const char *bd_journal_get_path     (BdJournal             *journal);
+/* Each commit removes entries older than @max_age_s before the newest one,
+ * and all but the newest @max_entries (0: no limit). Defaults: a year and
+ * a day, and 1,000,000 entries. Any thread; applies from the next commit. */
+void        bd_journal_set_retention (BdJournal            *journal,
+                                      gint64                max_age_s,
+                                      gint64                max_entries);
 
 /* Thread-safe, never blocks on disk: copies @entry into the writer's queue. */
 void        bd_journal_append       (BdJournal             *journal,

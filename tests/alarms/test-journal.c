@@ -161,6 +161,42 @@ test_round_trip (void)
   g_rmdir (dir);
 }
 
+/* Retention by count and by age (counted back from the newest entry). */
+static void
+test_retention (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "journal.db", NULL);
+  g_autoptr(BdJournal) journal = bd_journal_new (path);
+  g_autoptr(GPtrArray) entries = NULL;
+
+  bd_journal_set_retention (journal, 100, 10);
+  /* From 1 s: a time of 0 means "now" to bd_journal_append (). */
+  for (guint i = 0; i < 30; i++)
+    append (journal, (i + 1) * G_USEC_PER_SEC, "alarm", "rule", i);
+  g_assert_true (flush (journal, &error));
+  entries = query (journal, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 10);
+  g_assert_cmpfloat (((BdJournalEntry *) g_ptr_array_index (entries, 0))->value, ==, 29);
+  g_assert_cmpfloat (((BdJournalEntry *) g_ptr_array_index (entries, 9))->value, ==, 20);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  /* 1,000 s later: everything more than 100 s older goes. */
+  append (journal, 1000 * G_USEC_PER_SEC, "relay", "k3", 1);
+  append (journal, 950 * G_USEC_PER_SEC, "relay", "k3", 2);
+  g_assert_true (flush (journal, &error));
+  entries = query (journal, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 2);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  g_clear_pointer (&journal, bd_journal_unref);
+  remove_db (path);
+  g_rmdir (dir);
+}
+
 static void
 test_missing_file (void)
 {
@@ -230,6 +266,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/alarms/journal/round-trip", test_round_trip);
+  g_test_add_func ("/alarms/journal/retention", test_retention);
   g_test_add_func ("/alarms/journal/missing-file", test_missing_file);
   g_test_add_func ("/alarms/journal/corrupt-file", test_corrupt_file);
 
