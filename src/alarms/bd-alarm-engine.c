@@ -189,6 +189,20 @@ find_rule (BdAlarmEngine *self,
   return NULL;
 }
 
+/* find_rule () for the public calls that name a rule that must exist. */
+static gboolean
+find_existing_rule (BdAlarmEngine  *self,
+                    const char     *id,
+                    guint          *index,
+                    GError        **error)
+{
+  if (find_rule (self, id, index) != NULL)
+    return TRUE;
+  g_set_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_NOT_FOUND,
+               _("There is no alarm rule with the id “%s”."), id);
+  return FALSE;
+}
+
 static void
 unlist (BdAlarmEngine *self,
         Instance      *instance)
@@ -998,12 +1012,8 @@ bd_alarm_engine_replace_rule (BdAlarmEngine      *self,
 
   if (!bd_alarm_rule_validate (rule, error))
     return FALSE;
-  if (find_rule (self, rule->id, &index) == NULL)
-    {
-      g_set_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_NOT_FOUND,
-                   _("There is no alarm rule with the id “%s”."), rule->id);
-      return FALSE;
-    }
+  if (!find_existing_rule (self, rule->id, &index, error))
+    return FALSE;
   rules = copy_rules (self->rules);
   bd_alarm_rule_free (rules->pdata[index]);
   rules->pdata[index] = bd_alarm_rule_copy (rule);
@@ -1022,12 +1032,8 @@ bd_alarm_engine_remove_rule (BdAlarmEngine  *self,
   g_return_val_if_fail (BD_IS_ALARM_ENGINE (self), FALSE);
   g_return_val_if_fail (id != NULL, FALSE);
 
-  if (find_rule (self, id, &index) == NULL)
-    {
-      g_set_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_NOT_FOUND,
-                   _("There is no alarm rule with the id “%s”."), id);
-      return FALSE;
-    }
+  if (!find_existing_rule (self, id, &index, error))
+    return FALSE;
   rules = copy_rules (self->rules);
   g_ptr_array_remove_index (rules, index);
   set_rules_internal (self, rules, TRUE);
