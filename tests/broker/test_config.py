@@ -227,7 +227,7 @@ def test_check_retain_source(broker_factory, raw_client, tmp_path, check):
     c = raw_client(b)
     c.connect("reader")
     c.subscribe(1, [("rs/#", 1)])
-    assert [m.payload for m in _publishes_then_pingresp(c)] == [b"kept"]
+    assert [m.payload for m in c.publishes_before_pingresp(ack=True)] == [b"kept"]
     c.disconnect()
 
     write_file(acl, RETAIN_ACL_REVOKED)
@@ -235,21 +235,8 @@ def test_check_retain_source(broker_factory, raw_client, tmp_path, check):
     c = raw_client(b)
     c.connect("reader")
     c.subscribe(1, [("rs/#", 1)])
-    got = [m.payload for m in _publishes_then_pingresp(c)]
+    got = [m.payload for m in c.publishes_before_pingresp(ack=True)]
     assert got == ([] if check else [b"kept"])
-
-
-def _publishes_then_pingresp(c):
-    c.send(w.pingreq())
-    got = []
-    while True:
-        m = c.recv_packet()
-        if m.type == w.PINGRESP:
-            return got
-        assert m.type == w.PUBLISH, m
-        if m.qos == 1:
-            c.send(w.puback(m.packet_id))
-        got.append(m)
 
 
 def test_pid_file(broker_factory, tmp_path):

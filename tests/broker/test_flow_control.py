@@ -81,19 +81,6 @@ def test_publisher_not_held_back_by_stuck_subscriber(broker_factory, raw_client)
 
 # -- byte limits (mosquitto.conf: max_queued_bytes, max_inflight_bytes)
 
-def _publishes_before_pingresp(c):
-    """The PUBLISH packets the broker sent before answering a PINGREQ sent
-    now: it writes in order, so the PINGRESP closes what it had sent."""
-    c.send(w.pingreq())
-    got = []
-    while True:
-        p = c.recv_packet()
-        if p.type == w.PINGRESP:
-            return got
-        assert p.type == w.PUBLISH, p
-        got.append(p)
-
-
 def test_max_queued_bytes(broker_factory, raw_client):
     """max_queued_bytes 100: for an offline persistent client, QoS 1 messages
     are queued while the queued payloads are below 100 bytes (so 4 of 30
@@ -110,7 +97,7 @@ def test_max_queued_bytes(broker_factory, raw_client):
     c = raw_client(b)
     assert c.connect("offline-bytes", clean=False).session_present is True
     got = []
-    for m in _publishes_before_pingresp(c):
+    for m in c.publishes_before_pingresp():
         got.append(int(m.payload))
         c.send(w.puback(m.packet_id))
     assert got == [0, 1, 2, 3]
@@ -130,9 +117,9 @@ def test_max_inflight_bytes(broker_factory, raw_client):
     p.connect("pub")
     for i in range(6):
         p.publish("ib/x", b"%040d" % i, qos=1, packet_id=i + 1)
-    first = _publishes_before_pingresp(c)
+    first = c.publishes_before_pingresp()
     assert [int(m.payload) for m in first] == [0, 1, 2]
     c.send(w.puback(first[0].packet_id))
     m = c.expect(w.PUBLISH)
     assert int(m.payload) == 3
-    assert _publishes_before_pingresp(c) == []
+    assert c.publishes_before_pingresp() == []
