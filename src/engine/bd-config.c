@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 
@@ -84,7 +85,6 @@ typedef enum
   KIND_INT,           /* an integer in [min, max], into a field of @size bytes */
   KIND_STRING,        /* the rest of the line, into a char* */
   KIND_CUSTOM,        /* @func does the work */
-  KIND_IGNORED,       /* accepted and dropped (see the table for why) */
 } DirectiveKind;
 
 typedef enum
@@ -533,7 +533,8 @@ handle_protocol (Parser           *parser,
   if (g_str_equal (values[0], "mqtt"))
     protocol = BD_LISTENER_MQTT;
   else if (g_str_equal (values[0], "websockets"))
-    protocol = BD_LISTENER_WEBSOCKETS;
+    return parser_error (parser, error, "%s: websockets listeners are not supported yet",
+                         directive->name);
   else
     return parser_error (parser, error, "%s: “%s” is not mqtt or websockets",
                          directive->name, values[0]);
@@ -587,27 +588,6 @@ handle_max_connections (Parser           *parser,
   else
     parser->config->max_connections = limit;
 
-  return TRUE;
-}
-
-static gboolean
-handle_mount_point (Parser           *parser,
-                    const Directive  *directive,
-                    char            **values,
-                    guint             n_values,
-                    const char       *rest,
-                    GError          **error)
-{
-  /* As in Mosquitto, a mount point needs an explicit listener. */
-  if (parser->listener == NULL)
-    return parser_error (parser, error, "%s: must follow a “listener” line", directive->name);
-
-  /* It prefixes topic names, so it cannot hold wildcards [MQTT-4.7.1-1]. */
-  if (strpbrk (rest, "+#") != NULL)
-    return parser_error (parser, error, "%s: “%s” contains a wildcard (+ or #)",
-                         directive->name, rest);
-
-  replace_string (&parser->listener->mount_point, rest);
   return TRUE;
 }
 
@@ -849,6 +829,47 @@ handle_log_dest (Parser           *parser,
     }
 
   g_ptr_array_add (dest, g_steal_pointer (&entry));
+  return TRUE;
+}
+
+/* Mosquitto counts changes instead of seconds with 'true'; Brokerdesk only
+ * saves on a timer, so only the default is accepted. */
+static gboolean
+handle_autosave_on_changes (Parser           *parser,
+                            const Directive  *directive,
+                            char            **values,
+                            guint             n_values,
+                            const char       *rest,
+                            GError          **error)
+{
+  gboolean value = FALSE;
+
+  if (!parse_bool (parser, directive, values[0], &value, error))
+    return FALSE;
+  if (value)
+    return parser_error (parser, error,
+                         "%s: true (saving after a number of changes) is not supported by "
+                         "Brokerdesk; it saves every autosave_interval seconds",
+                         directive->name);
+  return TRUE;
+}
+
+/* Mosquitto started as root switches to this user; started as anyone else it
+ * ignores the line. Brokerdesk never switches, so the line is only harmless
+ * when it is not running as root. */
+static gboolean
+handle_user (Parser           *parser,
+             const Directive  *directive,
+             char            **values,
+             guint             n_values,
+             const char       *rest,
+             GError          **error)
+{
+  if (geteuid () == 0)
+    return parser_error (parser, error,
+                         "%s: Brokerdesk does not switch to another user; "
+                         "start it as “%s” instead of root",
+                         directive->name, values[0]);
   return TRUE;
 }
 
@@ -1102,12 +1123,11 @@ handle_history_json_path (Parser           *parser,
 #define GLOBAL_STRING(n, field, w) \
   { .name = n, .kind = KIND_STRING, .scope = SCOPE_GLOBAL, \
     .offset = offsetof (BdBrokerConfig, field), .what = w }
-#define LISTENER_BOOL(n, field) \
-  { .name = n, .kind = KIND_BOOL, .scope = SCOPE_LISTENER, \
-    .listener_offset = offsetof (BdListenerConfig, field), .max_values = 1 }
-#define LISTENER_STRING(n, field, w) \
-  { .name = n, .kind = KIND_STRING, .scope = SCOPE_LISTENER, \
-    .listener_offset = offsetof (BdListenerConfig, field), .what = w }
+#define LISTENER_INT(n, field, lo, hi, e) \
+  { .name = n, .kind = KIND_INT, .scope = SCOPE_LISTENER, \
+    .listener_offset = offsetof (BdListenerConfig, field), \
+    .size = FIELD_SIZE (BdListenerConfig, field), .min = lo, .max = hi, .expect = e, \
+    .max_values = 1 }
 #define SECURITY_BOOL(n, field) \
   { .name = n, .kind = KIND_BOOL, .scope = SCOPE_SECURITY, \
     .offset = offsetof (BdBrokerConfig, field), \
@@ -1127,14 +1147,10 @@ static const Directive directives[] = {
   CUSTOM ("protocol", handle_protocol, 1, NULL),
   CUSTOM ("socket_domain", handle_socket_domain, 1, NULL),
   CUSTOM ("max_connections", handle_max_connections, 1, NULL),
-  CUSTOM ("mount_point", handle_mount_point, 0, "topic prefix"),
-  /* TLS: stored for the TLS listener work, not used yet. */
-  LISTENER_STRING ("cafile", cafile, "path"),
-  LISTENER_STRING ("capath", capath, "path"),
-  LISTENER_STRING ("certfile", certfile, "path"),
-  LISTENER_STRING ("keyfile", keyfile, "path"),
-  LISTENER_BOOL ("require_certificate", require_certificate),
-  LISTENER_BOOL ("use_identity_as_username", use_identity_as_username),
+  /* Per listener in Mosquitto too: before any 'listener' line it configures
+   * the default listener. 'maximum_qos' is Mosquitto's other name for it. */
+  LISTENER_INT ("max_qos", max_qos, 0, 2, "0, 1 or 2"),
+  LISTENER_INT ("maximum_qos", max_qos, 0, 2, "0, 1 or 2"),
 
   /* Security: global, or per listener with per_listener_settings */
   CUSTOM ("per_listener_settings", handle_per_listener_settings, 1, NULL),
@@ -1155,11 +1171,9 @@ static const Directive directives[] = {
   GLOBAL_INT ("max_queued_bytes", max_queued_bytes, 0, G_MAXINT64),
   GLOBAL_BOOL ("queue_qos0_messages", queue_qos0_messages),
   GLOBAL_BOOL ("retain_available", retain_available),
-  { .name = "max_qos", .kind = KIND_INT, .scope = SCOPE_GLOBAL,
-    .offset = offsetof (BdBrokerConfig, max_qos), .size = FIELD_SIZE (BdBrokerConfig, max_qos),
-    .min = 0, .max = 2, .expect = "0, 1 or 2", .max_values = 1 },
   GLOBAL_INT ("sys_interval", sys_interval, 0, G_MAXUINT16),
   GLOBAL_BOOL ("upgrade_outgoing_qos", upgrade_outgoing_qos),
+  GLOBAL_BOOL ("check_retain_source", check_retain_source),
   GLOBAL_BOOL ("set_tcp_nodelay", set_tcp_nodelay),
 
   /* Persistence */
@@ -1168,7 +1182,7 @@ static const Directive directives[] = {
   GLOBAL_STRING ("persistence_location", persistence_location, "path"),
   GLOBAL_STRING ("persistence_file", persistence_file, "file name"),
   GLOBAL_INT ("autosave_interval", autosave_interval, 0, G_MAXINT),
-  GLOBAL_BOOL ("autosave_on_changes", autosave_on_changes),
+  CUSTOM ("autosave_on_changes", handle_autosave_on_changes, 1, NULL),
   CUSTOM ("persistent_client_expiration", handle_persistent_client_expiration, 1, "duration"),
 
   /* Logging */
@@ -1180,8 +1194,7 @@ static const Directive directives[] = {
 
   /* Process */
   GLOBAL_STRING ("pid_file", pid_file, "path"),
-  /* Brokerdesk never changes its uid: it runs as the user who started it. */
-  { .name = "user", .kind = KIND_IGNORED, .what = "user name" },
+  CUSTOM ("user", handle_user, 1, "user name"),
   CUSTOM ("include_dir", handle_include_dir, 0, "directory"),
 
   /* Brokerdesk's history recorder */
@@ -1197,8 +1210,8 @@ static const Directive directives[] = {
 #define BRIDGES "bridges are not supported yet"
 #define PLUGINS "plugins are not supported"
 #define PSK     "TLS-PSK is not supported"
-#define TLS     "this TLS option is not supported yet"
-#define NOT_YET "not supported yet"
+#define TLS     "TLS listeners are not supported yet"
+#define NOT_YET "not supported by Brokerdesk"
 
 static const struct
 {
@@ -1252,24 +1265,31 @@ static const struct
   { "plugin", PLUGINS },
   { "psk_file", PSK },
   { "psk_hint", PSK },
+  { "cafile", TLS },
+  { "capath", TLS },
+  { "certfile", TLS },
   { "ciphers", TLS },
   { "ciphers_tls1.3", TLS },
   { "crlfile", TLS },
   { "dhparamfile", TLS },
+  { "keyfile", TLS },
+  { "require_certificate", TLS },
   { "tls_engine", TLS },
   { "tls_engine_kpass_sha1", TLS },
   { "tls_keyform", TLS },
   { "tls_version", TLS },
+  { "use_identity_as_username", TLS },
   { "use_subject_as_username", TLS },
   { "http_dir", "serving files over HTTP is not supported" },
-  { "websockets_headers_size", NOT_YET },
-  { "websockets_log_level", NOT_YET },
+  { "websockets_headers_size", "websockets listeners are not supported yet" },
+  { "websockets_log_level", "websockets listeners are not supported yet" },
   { "allow_duplicate_messages", NOT_YET },
   { "bind_interface", NOT_YET },
-  { "check_retain_source", NOT_YET },
   { "clientid_prefixes", NOT_YET },
   { "log_facility", NOT_YET },
   { "memory_limit", NOT_YET },
+  /* Topic prefixes per listener would have to rewrite every topic in and out. */
+  { "mount_point", NOT_YET },
   { "use_username_as_clientid", NOT_YET },
 };
 
@@ -1333,9 +1353,6 @@ apply_directive (Parser           *parser,
 
     case KIND_CUSTOM:
       return directive->func (parser, directive, values, n_values, rest, error);
-
-    case KIND_IGNORED:
-      return TRUE;
 
     default:
       g_assert_not_reached ();
@@ -1477,6 +1494,7 @@ bd_listener_config_new (guint16     port,
   listener->bind_address = g_strdup (bind_address);
   listener->protocol = BD_LISTENER_MQTT;
   listener->socket_domain = BD_SOCKET_DOMAIN_ANY;
+  listener->max_qos = 2;
   listener->allow_zero_length_clientid = TRUE;
 
   return listener;
@@ -1489,7 +1507,6 @@ bd_listener_config_free (BdListenerConfig *listener)
     return;
 
   g_free (listener->bind_address);
-  g_free (listener->mount_point);
   g_free (listener->cafile);
   g_free (listener->capath);
   g_free (listener->certfile);
@@ -1515,7 +1532,7 @@ bd_broker_config_new (void)
   config->max_topic_alias = 10;
   config->max_queued_messages = 1000;
   config->retain_available = TRUE;
-  config->max_qos = 2;
+  config->check_retain_source = TRUE;
   config->sys_interval = 10;
   config->persistence_file = g_strdup ("mosquitto.db");
   config->autosave_interval = 1800;

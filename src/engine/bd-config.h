@@ -42,9 +42,10 @@ typedef struct
   char               *bind_address;    /* NULL = every interface */
   BdListenerProtocol  protocol;
   guint               max_connections; /* 0 = unlimited (mosquitto: -1) */
-  char               *mount_point;     /* topic prefix, NULL for none */
-  BdSocketDomain      socket_domain;   /* stored; BD_SOCKET_DOMAIN_ANY */
-  /* TLS (certfile + keyfile make it a TLS listener) */
+  BdSocketDomain      socket_domain;   /* BD_SOCKET_DOMAIN_ANY */
+  guint8              max_qos;         /* 2: highest QoS clients may use here */
+  /* TLS (certfile + keyfile make it a TLS listener). Not read from the file
+   * yet: the TLS directives stop start-up until TLS listeners exist. */
   char               *cafile;
   char               *capath;
   char               *certfile;
@@ -119,21 +120,20 @@ typedef struct
   guint16    max_keepalive;           /* 65535 */
   guint16    max_inflight_messages;   /* 20; 0 = unlimited; the Receive Maximum told to MQTT 5 clients */
   guint16    max_topic_alias;         /* 10: Topic Alias Maximum told to MQTT 5 clients */
-  guint64    max_inflight_bytes;      /* stored; 0 = unlimited */
+  guint64    max_inflight_bytes;      /* 0 = unlimited; payload bytes in flight per client */
   guint      max_queued_messages;     /* 1000; 0 = unlimited */
-  guint64    max_queued_bytes;        /* 0 = unlimited */
+  guint64    max_queued_bytes;        /* 0 = unlimited; payload bytes queued per client */
   gboolean   queue_qos0_messages;     /* FALSE */
   gboolean   retain_available;        /* TRUE */
-  guint8     max_qos;                 /* 2 */
   guint      sys_interval;            /* 10 s; 0 disables $SYS */
   gboolean   upgrade_outgoing_qos;    /* FALSE */
+  gboolean   check_retain_source;     /* TRUE: recheck a retained message's publisher on delivery */
   gboolean   set_tcp_nodelay;         /* FALSE */
 
   gboolean   persistence;             /* FALSE */
   char      *persistence_location;    /* directory; NULL = the data dir */
   char      *persistence_file;        /* "mosquitto.db" */
   guint      autosave_interval;       /* 1800 s */
-  gboolean   autosave_on_changes;     /* stored; FALSE */
 
   gint64     persistent_client_expiration; /* seconds, 0 = never */
   guint      log_types;               /* bitmask of BD_LOG_TYPE_*, default error|warning|notice|information */
@@ -143,7 +143,7 @@ typedef struct
   gboolean   log_timestamp;           /* TRUE */
   char      *log_timestamp_format;    /* strftime format; NULL = seconds since the epoch */
   gboolean   connection_messages;     /* stored; TRUE */
-  char      *pid_file;                /* stored; NULL */
+  char      *pid_file;                /* written at start, removed at stop; NULL */
 
   BdHistoryConfig history;
 } BdBrokerConfig;

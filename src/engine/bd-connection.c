@@ -848,9 +848,9 @@ conn_send_connack (BdConnection  *conn,
           p->retain_available = 0;
           BD_MQTT_PROP_SET (p, BD_MQTT_PROP_RETAIN_AVAILABLE);
         }
-      if (config->max_qos < 2)
+      if (conn->listener->config->max_qos < 2)
         {
-          p->maximum_qos = config->max_qos;
+          p->maximum_qos = conn->listener->config->max_qos;
           BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_QOS);
         }
       if (config->max_packet_size > 0)
@@ -1040,6 +1040,7 @@ conn_handle_connect (BdConnection  *conn,
                                         c->will_retain,
                                         c->version == BD_MQTT_V5 ? &c->will_properties : NULL,
                                         client_id, g_get_real_time ());
+      _bd_message_set_retain_source (conn->will, conn);
     }
 
   engine->counters.clients_connected++;
@@ -1146,7 +1147,7 @@ conn_handle_publish (BdConnection *conn,
       conn_protocol_error (conn, BD_MQTT_RC_TOPIC_NAME_INVALID, "PUBLISH without a topic");
       return;
     }
-  if (p->qos > config->max_qos)
+  if (p->qos > conn->listener->config->max_qos)
     {
       conn_protocol_error (conn, BD_MQTT_RC_QOS_NOT_SUPPORTED, "PUBLISH above max_qos");
       return;
@@ -1221,6 +1222,7 @@ conn_handle_publish (BdConnection *conn,
       message = bd_message_new_full (p->topic, p->payload, p->qos, p->retain,
                                      conn->version == BD_MQTT_V5 ? &p->properties : NULL,
                                      session->client_id, g_get_real_time ());
+      _bd_message_set_retain_source (message, conn);
       if (message->props != NULL &&
           BD_MQTT_PROP_HAS (message->props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL))
         message->expiry_us = g_get_monotonic_time () +
@@ -1258,9 +1260,13 @@ deliver_retained_cb (const char *topic,
     return;
   if (!_bd_session_may (rd->session, topic, BD_ACL_READ))
     return;
+  /* check_retain_source: a publisher whose write access is gone can no
+   * longer have its retained message handed out. */
+  if (!_bd_engine_retain_source_may (rd->session->engine, message))
+    return;
 
   /* Sent because of a new subscription: RETAIN stays set [MQTT-3.3.1-8]. */
-  delivery.qos = MIN (message->qos, rd->sub->qos);
+  delivery.qos = _bd_engine_out_qos (rd->session->engine, message->qos, rd->sub->qos);
   delivery.retain = TRUE;
   delivery.sub_ids = rd->sub->subscription_id ? &rd->sub->subscription_id : NULL;
   delivery.n_sub_ids = rd->sub->subscription_id ? 1 : 0;
@@ -1289,7 +1295,7 @@ conn_subscribe_one (BdConnection             *conn,
 
   sub = g_new0 (BdSubscription, 1);
   sub->filter = g_strdup (req->filter);
-  sub->qos = MIN (req->qos, engine->config->max_qos);
+  sub->qos = MIN (req->qos, conn->listener->config->max_qos);
   sub->no_local = req->no_local;
   sub->retain_as_published = req->retain_as_published;
   sub->retain_handling = req->retain_handling;

@@ -97,6 +97,7 @@ typedef struct
   guint8        qos;
   guint8        retain : 1; /* the RETAIN flag it was sent with */
   BdOutState    state;
+  guint32       bytes;      /* payload size, counted against max_inflight_bytes */
   guint32      *sub_ids;    /* re-sent with the message */
   guint         n_sub_ids;
   BdShareGroup *group;      /* ref, or NULL */
@@ -144,6 +145,8 @@ struct _BdSession
   GHashTable   *outgoing;        /* packet id -> BdOutgoing* */
   GQueue        inflight_order;  /* of BdOutgoing, oldest first (re-sent in order [MQTT-4.6.0-1]) */
   GQueue        queue;           /* of BdQueued* */
+  guint64       inflight_bytes;  /* payload bytes in the window (max_inflight_bytes) */
+  guint64       queued_bytes;    /* payload bytes in the queue (max_queued_bytes) */
   guint16       next_packet_id;
 
   GHashTable   *incoming_qos2;   /* packet ids with PUBREC sent, PUBREL not yet received */
@@ -209,6 +212,7 @@ struct _BdListener
   char             *address;     /* as bound, for logs */
   guint             n_connections;
   BdAuth           *auth;        /* password file / ACL of this listener, NULL for none */
+  guint16           index;       /* in engine->listeners */
 };
 
 typedef struct
@@ -282,6 +286,17 @@ struct _BdEngine
   GMutex           stats_lock;
   BdEngineStats    stats;         /* snapshot for other threads */
 };
+
+/* The QoS a message goes out with to a subscription of QoS @subscribed: the
+ * lower of the two (section 3.8.4), or with upgrade_outgoing_qos (Mosquitto's
+ * deliberate deviation from the standard) always the subscription's. */
+static inline guint8
+_bd_engine_out_qos (const BdEngine *engine,
+                    guint8          published,
+                    guint8          subscribed)
+{
+  return engine->config->upgrade_outgoing_qos ? subscribed : MIN (published, subscribed);
+}
 
 /* bd-connection.c */
 void      _bd_engine_accept             (BdEngine     *engine,
@@ -362,6 +377,14 @@ void             _bd_engine_save_state     (BdEngine        *engine,
 gboolean   _bd_session_may              (BdSession    *session,
                                          const char   *topic,
                                          BdAclAccess   access);
+/* check_retain_source: may @message (retained) still be delivered, i.e. may
+ * the client that published it still write to its topic? */
+gboolean   _bd_engine_retain_source_may (BdEngine     *engine,
+                                         BdMessage    *message);
+/* Remembers who published @message, if it is retained and check_retain_source
+ * is on. */
+void       _bd_message_set_retain_source (BdMessage   *message,
+                                          BdConnection *conn);
 /* Returns the number of sessions the message went to. */
 guint      _bd_engine_route             (BdEngine     *engine,
                                          BdMessage    *message,

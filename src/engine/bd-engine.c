@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -61,13 +62,18 @@ listener_bind (BdEngine         *engine,
   BdListener *listener;
   const char *host = config->bind_address;
 
+  GSocketFamily family = config->socket_domain == BD_SOCKET_DOMAIN_IPV6 ? G_SOCKET_FAMILY_IPV6
+                                                                        : G_SOCKET_FAMILY_IPV4;
+
   if (host == NULL)
     {
-      /* Every interface, IPv6 and IPv4 through one dual-stack socket. */
-      inet = g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
+      /* Every interface, IPv6 and IPv4 through one dual-stack socket, or
+       * one of them with socket_domain. */
+      inet = g_inet_address_new_any (config->socket_domain == BD_SOCKET_DOMAIN_IPV4
+                                     ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
     }
   else if (g_strcmp0 (host, "localhost") == 0)
-    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    inet = g_inet_address_new_loopback (family);
   else
     inet = g_inet_address_new_from_string (host);
 
@@ -77,6 +83,14 @@ listener_bind (BdEngine         *engine,
                    "Listener address “%s” is not an IP address", host);
       return FALSE;
     }
+  if (config->socket_domain != BD_SOCKET_DOMAIN_ANY && g_inet_address_get_family (inet) != family)
+    {
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
+                   "%s:%u: listener %u: address “%s” is not %s, as socket_domain asks",
+                   config->source_file ? config->source_file : "config", config->source_line,
+                   config->port, host, family == G_SOCKET_FAMILY_IPV6 ? "IPv6" : "IPv4");
+      return FALSE;
+    }
 
   address = g_inet_socket_address_new (inet, config->port);
   native_len = g_socket_address_get_native_size (address);
@@ -84,7 +98,8 @@ listener_bind (BdEngine         *engine,
     return FALSE;
 
   fd = socket (native.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0 && host == NULL && errno == EAFNOSUPPORT)
+  if (fd < 0 && host == NULL && errno == EAFNOSUPPORT &&
+      config->socket_domain == BD_SOCKET_DOMAIN_ANY)
     {
       /* No IPv6 on this machine: fall back to IPv4 any. */
       g_clear_object (&inet);
@@ -107,8 +122,9 @@ listener_bind (BdEngine         *engine,
   setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (native.ss_family == AF_INET6 && host == NULL)
     {
-      int zero = 0;
-      setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+      /* Dual stack, unless socket_domain ipv6 asked for IPv6 alone. */
+      int v6only = config->socket_domain == BD_SOCKET_DOMAIN_IPV6;
+      setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
     }
 
   if (bind (fd, (struct sockaddr *) &native, native_len) < 0 ||
@@ -501,7 +517,7 @@ route_shared_cb (const char    *filter,
   if (!_bd_session_may (chosen, call->message->topic, BD_ACL_READ))
     return;
   sub = g_hash_table_lookup (chosen->subscriptions, group->key);
-  delivery.qos = MIN (call->message->qos, sub->qos);
+  delivery.qos = _bd_engine_out_qos (call->engine, call->message->qos, sub->qos);
   delivery.retain = call->message->retain && sub->retain_as_published;
   delivery.sub_ids = sub->subscription_id ? &sub->subscription_id : NULL;
   delivery.n_sub_ids = sub->subscription_id ? 1 : 0;
@@ -552,7 +568,7 @@ _bd_engine_route (BdEngine  *engine,
       if (!_bd_session_may (session, topic, BD_ACL_READ))
         continue;
 
-      delivery.qos = MIN (message->qos, session->route_qos);
+      delivery.qos = _bd_engine_out_qos (engine, message->qos, session->route_qos);
       /* Forwarded because of a subscription: RETAIN is cleared
        * [MQTT-3.3.1-9], unless an MQTT 5 subscriber asked for it as published
        * [MQTT-3.3.1-13]. */
@@ -774,6 +790,38 @@ _bd_session_may (BdSession   *session,
          bd_auth_acl_check (session->auth, session->client_id, session->username, topic, access);
 }
 
+void
+_bd_message_set_retain_source (BdMessage    *message,
+                               BdConnection *conn)
+{
+  if (!message->retain || !conn->engine->config->check_retain_source)
+    return;
+  g_free ((char *) message->publisher_username);
+  message->publisher_username = g_strdup (conn->session->username);
+  message->publisher_listener = conn->listener->index;
+}
+
+gboolean
+_bd_engine_retain_source_may (BdEngine  *engine,
+                              BdMessage *message)
+{
+  BdListener *listener;
+
+  /* The broker's own messages, and those restored from a state file older
+   * than the sources in it, have no publisher to check. */
+  if (!engine->config->check_retain_source || message->publisher_id == NULL ||
+      engine->listeners->len == 0)
+    return TRUE;
+
+  /* A state file from before a listener was removed: the first one's ACL. */
+  listener = g_ptr_array_index (engine->listeners,
+                                message->publisher_listener < engine->listeners->len
+                                ? message->publisher_listener : 0);
+  return listener->auth == NULL || !bd_auth_has_acl (listener->auth) ||
+         bd_auth_acl_check (listener->auth, message->publisher_id, message->publisher_username,
+                            message->topic, BD_ACL_WRITE);
+}
+
 gboolean
 bd_engine_start (BdEngine *engine,
                  GError  **error)
@@ -814,10 +862,23 @@ bd_engine_start (BdEngine *engine,
         }
       if (!listener_bind (engine, config, &listener, error))
         return FALSE;
+      listener->index = (guint16) engine->listeners->len;
       g_ptr_array_add (engine->listeners, listener);
       if (!engine_load_auth (engine, listener, error))
         return FALSE;
       _bd_engine_epoll_add (engine, listener->fd, listener, EPOLLIN);
+    }
+
+  /* As Mosquitto: a pid file that cannot be written stops start-up. */
+  if (engine->config->pid_file != NULL)
+    {
+      g_autofree char *pid = g_strdup_printf ("%d\n", (int) getpid ());
+
+      if (!g_file_set_contents (engine->config->pid_file, pid, -1, error))
+        {
+          g_prefix_error (error, "pid_file: ");
+          return FALSE;
+        }
     }
 
   _bd_engine_load_state (engine);
@@ -912,6 +973,9 @@ bd_engine_stop (BdEngine *engine)
 
   /* The engine thread is gone: this thread may read the state now. */
   _bd_engine_save_state (engine, TRUE);
+
+  if (engine->config->pid_file != NULL)
+    g_unlink (engine->config->pid_file);
 }
 
 guint16

@@ -24,6 +24,7 @@ bd_message_clear (BdMessage *message)
   g_ref_string_release (message->topic);
   g_bytes_unref (message->payload);
   g_free ((char *) message->publisher_id);
+  g_free ((char *) message->publisher_username);
   if (message->props != NULL)
     bd_mqtt_properties_clear (&box->props);
 }
@@ -104,6 +105,8 @@ bd_message_copy_with_retain (BdMessage *message,
                               message->props, message->publisher_id, message->time_us);
   copy->expiry_us = message->expiry_us;
   copy->from_sys = message->from_sys;
+  copy->publisher_username = g_strdup (message->publisher_username);
+  copy->publisher_listener = message->publisher_listener;
   return copy;
 }
 

@@ -28,6 +28,10 @@ typedef struct _BdMessage
   guint8                  from_sys : 1;  /* made by the broker itself ($SYS, wills are not) */
   const BdMqttProperties *props;         /* NULL, or MQTT 5 properties to forward */
   const char             *publisher_id;  /* client id of the publisher, NULL for internal */
+  /* Who else published it, kept on retained messages only (check_retain_source
+   * checks the publisher's write access again when it is delivered later). */
+  const char             *publisher_username; /* NULL for none */
+  guint16                 publisher_listener; /* index of the listener it came in on */
 } BdMessage;
 
 /* Takes a reference on @payload (NULL means empty); copies @props (may be NULL;

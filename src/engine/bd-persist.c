@@ -31,11 +31,18 @@
 #include "bd-engine-private.h"
 #include "bd-topic.h"
 
-#define STATE_VERSION 1
-/* version, retained (topic, payload, qos), sessions (client id, user name,
- * expiry interval, subscriptions (filter, qos), queued messages (topic,
- * payload, qos, retain)) */
-#define STATE_TYPE "(ua(sayy)a(ssua(sy)a(sayyb)))"
+#define STATE_VERSION 2
+/* version, retained (topic, payload, qos, publisher's client id, user name
+ * and listener index (for check_retain_source; "" for none)), sessions
+ * (client id, user name, expiry interval, subscriptions (filter, qos), queued
+ * messages (topic, payload, qos, retain)) */
+#define STATE_TYPE "(ua(sayyssq)a(ssua(sy)a(sayyb)))"
+#define RETAINED_TYPE "(sayyssq)"
+/* Version 1 had retained messages without their publisher; such files are
+ * still read (their retained messages are not checked). The version comes
+ * first in both, so it tells which type the rest has. */
+#define STATE_TYPE_V1 "(ua(sayy)a(ssua(sy)a(sayyb)))"
+#define SESSION_TYPE "(ssua(sy)a(sayyb))"
 #define DEFAULT_STATE_FILE "brokerdesk-state.db"
 
 typedef struct
@@ -215,15 +222,18 @@ _bd_state_snapshot_write (BdStateSnapshot *snap,
   GVariantBuilder retained;
   GVariantBuilder sessions;
 
-  g_variant_builder_init (&retained, G_VARIANT_TYPE ("a(sayy)"));
+  g_variant_builder_init (&retained, G_VARIANT_TYPE ("a" RETAINED_TYPE));
   for (guint i = 0; i < snap->retained->len; i++)
     {
       BdMessage *m = g_ptr_array_index (snap->retained, i);
 
-      g_variant_builder_add (&retained, "(s@ayy)", m->topic, message_payload_variant (m), m->qos);
+      g_variant_builder_add (&retained, "(s@ayyssq)", m->topic, message_payload_variant (m), m->qos,
+                             m->publisher_id ? m->publisher_id : "",
+                             m->publisher_username ? m->publisher_username : "",
+                             m->publisher_listener);
     }
 
-  g_variant_builder_init (&sessions, G_VARIANT_TYPE ("a(ssua(sy)a(sayyb))"));
+  g_variant_builder_init (&sessions, G_VARIANT_TYPE ("a" SESSION_TYPE));
   for (guint i = 0; i < snap->sessions->len; i++)
     {
       SnapSession *s = g_ptr_array_index (snap->sessions, i);
@@ -250,7 +260,7 @@ _bd_state_snapshot_write (BdStateSnapshot *snap,
                              s->expiry, &subs, &queue);
     }
 
-  state = g_variant_ref_sink (g_variant_new ("(ua(sayy)a(ssua(sy)a(sayyb)))", STATE_VERSION,
+  state = g_variant_ref_sink (g_variant_new ("(ua" RETAINED_TYPE "a" SESSION_TYPE ")", STATE_VERSION,
                                              &retained, &sessions));
   bytes = g_variant_get_data_as_bytes (state);
 
@@ -316,7 +326,11 @@ _bd_engine_load_state (BdEngine *engine)
     }
 
   bytes = g_mapped_file_get_bytes (file);
-  state = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (STATE_TYPE), bytes, FALSE));
+  if (g_bytes_get_size (bytes) >= sizeof version)
+    memcpy (&version, g_bytes_get_data (bytes, NULL), sizeof version);
+  state = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (version == 1 ? STATE_TYPE_V1
+                                                                                     : STATE_TYPE),
+                                                        bytes, FALSE));
   /* A file of another format or a torn one must not be trusted field by
    * field: normal form is GVariant's proof that the bytes are well formed. */
   if (!g_variant_is_normal_form (state))
@@ -327,8 +341,10 @@ _bd_engine_load_state (BdEngine *engine)
       return;
     }
 
-  g_variant_get (state, "(ua(sayy)a(ssua(sy)a(sayyb)))", &version, &retained, &sessions);
-  if (version != STATE_VERSION)
+  g_variant_get_child (state, 0, "u", &version);
+  g_variant_get_child (state, 1, "a*", &retained);
+  g_variant_get_child (state, 2, "a*", &sessions);
+  if (version != STATE_VERSION && version != 1)
     {
       g_clear_pointer (&retained, g_variant_iter_free);
       g_clear_pointer (&sessions, g_variant_iter_free);
@@ -338,17 +354,31 @@ _bd_engine_load_state (BdEngine *engine)
       return;
     }
 
-  while (g_variant_iter_next (retained, "(&s@ayy)", &topic, &payload, &qos))
+  for (GVariant *item; (item = g_variant_iter_next_value (retained)) != NULL; g_variant_unref (item))
     {
-      g_autoptr(GBytes) data = g_variant_get_data_as_bytes (payload);
+      g_autoptr(GBytes) data = NULL;
+      const char *source_id = "";
+      const char *source_username = "";
+      guint16 source_listener = 0;
+      BdMessage *message;
+
+      if (version == 1)
+        g_variant_get (item, "(&s@ayy)", &topic, &payload, &qos);
+      else
+        g_variant_get (item, "(&s@ayy&s&sq)", &topic, &payload, &qos,
+                       &source_id, &source_username, &source_listener);
+      data = g_variant_get_data_as_bytes (payload);
+      g_variant_unref (payload);
 
       /* Checked like a client's PUBLISH: the file is input too. */
-      if (bd_topic_name_is_valid (topic) && qos <= 2)
-        {
-          bd_topic_tree_set (engine->retained, topic, bd_message_new (topic, data, qos, TRUE, NULL));
-          n_retained++;
-        }
-      g_variant_unref (payload);
+      if (!bd_topic_name_is_valid (topic) || qos > 2)
+        continue;
+      message = bd_message_new_full (topic, data, qos, TRUE, NULL,
+                                     source_id[0] ? source_id : NULL, g_get_real_time ());
+      message->publisher_username = source_username[0] ? g_strdup (source_username) : NULL;
+      message->publisher_listener = source_listener;
+      bd_topic_tree_set (engine->retained, topic, message);
+      n_retained++;
     }
 
   {

@@ -10,9 +10,13 @@
  * A message enters the window when it is sent with a fresh packet identifier
  * and leaves it with PUBACK (QoS 1) or PUBCOMP (QoS 2, after PUBREC/PUBREL).
  * The window is max_inflight_messages, or less if an MQTT 5 client's Receive
- * Maximum says so [MQTT-3.3.4-7]. While the window is full, or while the
- * client is away, messages wait in the queue (≤ max_queued_messages; beyond
- * that they are dropped and counted). Once anything waits in the queue, new
+ * Maximum says so [MQTT-3.3.4-7], and it is also full once the payloads in it
+ * reach max_inflight_bytes (a single larger message still goes, alone). While
+ * the window is full, or while the client is away, messages wait in the queue
+ * (until it holds max_queued_messages, or its payloads max_queued_bytes,
+ * whichever comes first; beyond that they are dropped and counted). Both byte
+ * counts are payload sizes, as Mosquitto counts them, kept as running totals
+ * so the check per message is one comparison. Once anything waits in the queue, new
  * messages queue behind it, so a subscriber receives the messages of a topic
  * in order [MQTT-4.6.0-5]. On reconnection the window is re-sent first,
  * oldest first, with DUP set (PUBREL for those already past PUBREC)
@@ -367,7 +371,10 @@ session_window (BdSession *session)
 static gboolean
 session_window_full (BdSession *session)
 {
-  return session_n_inflight (session) >= session_window (session);
+  guint64 max_bytes = session->engine->config->max_inflight_bytes;
+
+  return session_n_inflight (session) >= session_window (session) ||
+         (max_bytes > 0 && session->inflight_bytes >= max_bytes);
 }
 
 static guint16
@@ -405,6 +412,8 @@ session_send_inflight (BdSession        *session,
   out->qos = delivery->qos;
   out->retain = delivery->retain;
   out->state = delivery->qos == 1 ? BD_OUT_WAIT_PUBACK : BD_OUT_WAIT_PUBREC;
+  out->bytes = (guint32) g_bytes_get_size (message->payload);
+  session->inflight_bytes += out->bytes;
   out->sub_ids = g_memdup2 (delivery->sub_ids, delivery->n_sub_ids * sizeof (guint32));
   out->n_sub_ids = delivery->n_sub_ids;
   out->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
@@ -421,13 +430,18 @@ session_enqueue (BdSession        *session,
 {
   BdEngine *engine = session->engine;
   guint max = engine->config->max_queued_messages;
+  guint64 max_bytes = engine->config->max_queued_bytes;
   BdQueued *queued;
 
-  if (max > 0 && session->queue.length >= max)
+  /* As in Mosquitto, a message is queued while the queue is below both
+   * limits, so the one that crosses max_queued_bytes still gets in. */
+  if ((max > 0 && session->queue.length >= max) ||
+      (max_bytes > 0 && session->queued_bytes >= max_bytes))
     {
       engine->counters.publish_dropped++;
-      g_debug ("Dropped a message for %s on “%s”: max_queued_messages (%u) reached",
-               session->client_id, message->topic, max);
+      g_debug ("Dropped a message for %s on “%s”: %s reached",
+               session->client_id, message->topic,
+               max > 0 && session->queue.length >= max ? "max_queued_messages" : "max_queued_bytes");
       return;
     }
 
@@ -439,6 +453,7 @@ session_enqueue (BdSession        *session,
   queued->n_sub_ids = delivery->n_sub_ids;
   queued->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
   g_queue_push_tail (&session->queue, queued);
+  session->queued_bytes += g_bytes_get_size (message->payload);
   engine->counters.queued_messages++;
 }
 
@@ -505,6 +520,7 @@ _bd_session_pump (BdSession *session)
       BdDelivery delivery;
 
       engine->counters.queued_messages--;
+      session->queued_bytes -= g_bytes_get_size (queued->message->payload);
       /* Drained to the low-water mark: paused publishers may go on. */
       if (session->queue.length == _bd_session_queue_high (engine) / 2)
         {
@@ -599,6 +615,7 @@ _bd_session_ack (BdSession        *session,
     }
 
   g_queue_unlink (&session->inflight_order, &out->link);
+  session->inflight_bytes -= out->bytes;
   g_hash_table_remove (session->outgoing, GUINT_TO_POINTER (packet_id));
   session->engine->counters.inflight_messages--;
   _bd_session_pump (session);

@@ -553,6 +553,21 @@ class RawClient:
             return comp
         return None
 
+    def publishes_before_pingresp(self, ack=False, timeout=5.0):
+        """The PUBLISH packets the server sent before answering a PINGREQ sent
+        now: it writes in order, so the PINGRESP closes what it had sent.
+        With ack, QoS 1 ones are acknowledged as they come."""
+        self.send(pingreq())
+        got = []
+        while True:
+            p = self.recv_packet(timeout)
+            if p.type == PINGRESP:
+                return got
+            assert p.type == PUBLISH, p
+            if ack and p.qos == 1:
+                self.send(puback(p.packet_id))
+            got.append(p)
+
     def ping(self, timeout=5.0):
         self.send(pingreq())
         return self.expect(PINGRESP, timeout)

@@ -16,7 +16,8 @@ import threading
 import pytest
 
 import mqttwire as w
-from brokertest import IS_MOSQUITTO, MOSQUITTO, brokerdesk_only, free_port, mosquitto_deviation
+from brokertest import (IS_MOSQUITTO, MOSQUITTO, brokerdesk_only, free_port, make_password_file,
+                        mosquitto_deviation, write_file)
 
 STARTED = re.compile(r"[Ll]istening on \S+:\d+|mosquitto version \S+ running")
 LAX = mosquitto_deviation("accepts this line (reads a missing or non-numeric value as 0)")
@@ -172,3 +173,98 @@ def test_history_has_what_was_published_at_once(broker_factory):
     finally:
         db.close()
     assert n == count
+
+
+# -- settings that change behaviour
+
+def test_upgrade_outgoing_qos(broker_factory, raw_client):
+    """upgrade_outgoing_qos true (a deviation from the standard Mosquitto
+    offers): a QoS 0 message reaches a QoS 2 subscription at QoS 2, when
+    routed and when retained."""
+    b = broker_factory(["upgrade_outgoing_qos true"])
+    p = raw_client(b)
+    p.connect("pub")
+    p.publish("up/kept", b"r", qos=0, retain=True)
+    c = raw_client(b)
+    c.connect("sub")
+    c.subscribe(1, [("up/#", 2)])
+    m = c.expect(w.PUBLISH)
+    assert (m.topic, m.qos) == ("up/kept", 2)
+    c.send(w.pubrec(m.packet_id))
+    c.expect(w.PUBREL)
+    c.send(w.pubcomp(m.packet_id))
+    p.publish("up/live", b"x", qos=0)
+    m = c.expect(w.PUBLISH)
+    assert (m.topic, m.qos) == ("up/live", 2)
+
+
+RETAIN_ACL_ALLOWED = "topic read rs/#\n\nuser writer\ntopic readwrite rs/#\n"
+RETAIN_ACL_REVOKED = "topic read rs/#\n\nuser writer\ntopic read rs/#\n"
+
+
+RESTORED_UNCHECKED = mosquitto_deviation("does not check the source of a retained message "
+                                         "restored from its database after a restart")
+
+
+@pytest.mark.parametrize("check", [pytest.param(True, id="check", marks=[RESTORED_UNCHECKED]),
+                                   pytest.param(False, id="no-check")])
+def test_check_retain_source(broker_factory, raw_client, tmp_path, check):
+    """check_retain_source (true by default, as in Mosquitto): once the
+    publisher of a retained message has lost write access (the ACL changed
+    across a restart), the message is no longer delivered to new
+    subscribers; with false it still is."""
+    acl = str(tmp_path / "acl")
+    write_file(acl, RETAIN_ACL_ALLOWED)
+    pw = make_password_file(tmp_path / "passwd", {"writer": "pw"})
+    lines = ["persistence true", "acl_file " + acl, "password_file " + pw]
+    if not check:
+        lines.append("check_retain_source false")
+    b = broker_factory(lines)
+    p = raw_client(b)
+    p.connect("writer-c", username="writer", password="pw")
+    p.publish("rs/x", b"kept", qos=1, retain=True)
+    p.disconnect()
+    c = raw_client(b)
+    c.connect("reader")
+    c.subscribe(1, [("rs/#", 1)])
+    assert [m.payload for m in c.publishes_before_pingresp(ack=True)] == [b"kept"]
+    c.disconnect()
+
+    write_file(acl, RETAIN_ACL_REVOKED)
+    b.restart()
+    c = raw_client(b)
+    c.connect("reader")
+    c.subscribe(1, [("rs/#", 1)])
+    got = [m.payload for m in c.publishes_before_pingresp(ack=True)]
+    assert got == ([] if check else [b"kept"])
+
+
+def test_pid_file(broker_factory, tmp_path):
+    """pid_file PATH: written with the broker's process id at start, removed
+    when it stops."""
+    path = str(tmp_path / "broker.pid")
+    b = broker_factory(["pid_file " + path])
+    with open(path) as f:
+        assert int(f.read().strip()) == b.proc.pid
+    assert b.stop() == 0
+    assert not os.path.exists(path)
+
+
+UNSUPPORTED = [
+    ("cafile", "listener 1883\ncafile /etc/ssl/certs/ca-certificates.crt\n", 2),
+    ("certfile", "allow_anonymous true\nlistener 8883\ncertfile /c.pem\nkeyfile /k.pem\n", 3),
+    ("websockets", "listener 9001\nprotocol websockets\n", 2),
+    ("mount-point", "listener 1883\nmount_point site/\n", 2),
+    ("bridge", "\nconnection remote\naddress 127.0.0.1:1\n", 2),
+    ("autosave-on-changes", "persistence true\nautosave_on_changes true\n", 2),
+]
+
+
+@brokerdesk_only
+@pytest.mark.parametrize("name,text,line", UNSUPPORTED, ids=[u[0] for u in UNSUPPORTED])
+def test_unsupported_option_refused(tmp_path, name, text, line):
+    """An option Mosquitto has but Brokerdesk does not implement stops
+    start-up at its own line, saying so."""
+    rc, err, path = _run_with_config(tmp_path, text)
+    assert rc != 0
+    assert re.search(r"%s:%d: .*not supported" % (re.escape(path), line), err), err

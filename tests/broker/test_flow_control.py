@@ -77,3 +77,49 @@ def test_publisher_not_held_back_by_stuck_subscriber(broker_factory, raw_client)
         got.append(int(healthy.expect(w.PUBLISH, timeout=10).payload))
     sender.join(10)
     assert got == list(range(BURST))
+
+
+# -- byte limits (mosquitto.conf: max_queued_bytes, max_inflight_bytes)
+
+def test_max_queued_bytes(broker_factory, raw_client):
+    """max_queued_bytes 100: for an offline persistent client, QoS 1 messages
+    are queued while the queued payloads are below 100 bytes (so 4 of 30
+    bytes: 0, 30, 60, 90), later ones are dropped."""
+    b = broker_factory(["max_queued_bytes 100"])
+    c = raw_client(b)
+    c.connect("offline-bytes", clean=False)
+    c.subscribe(1, [("qb/#", 1)])
+    c.disconnect()
+    p = raw_client(b)
+    p.connect("pub")
+    for i in range(10):
+        p.publish("qb/x", b"%030d" % i, qos=1, packet_id=i + 1)
+    c = raw_client(b)
+    assert c.connect("offline-bytes", clean=False).session_present is True
+    got = []
+    for m in c.publishes_before_pingresp():
+        got.append(int(m.payload))
+        c.send(w.puback(m.packet_id))
+    assert got == [0, 1, 2, 3]
+
+
+@mosquitto_deviation("holds back the message that reaches max_inflight_bytes, then sends "
+                     "the held ones as soon as another message arrives, acknowledged or not")
+def test_max_inflight_bytes(broker_factory, raw_client):
+    """max_inflight_bytes 100: QoS 1 messages of 40 bytes go out while less
+    than 100 bytes are unacknowledged (3 of them); the others wait and each
+    PUBACK lets the next one go."""
+    b = broker_factory(["max_inflight_bytes 100"])
+    c = raw_client(b)
+    c.connect("slow-acker")
+    c.subscribe(1, [("ib/#", 1)])
+    p = raw_client(b)
+    p.connect("pub")
+    for i in range(6):
+        p.publish("ib/x", b"%040d" % i, qos=1, packet_id=i + 1)
+    first = c.publishes_before_pingresp()
+    assert [int(m.payload) for m in first] == [0, 1, 2]
+    c.send(w.puback(first[0].packet_id))
+    m = c.expect(w.PUBLISH)
+    assert int(m.payload) == 3
+    assert c.publishes_before_pingresp() == []

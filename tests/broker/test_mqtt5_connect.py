@@ -51,7 +51,8 @@ def test_connack_reflects_configured_limits(broker_factory, raw_client):
     """[3.2.2.3] the CONNACK tells the client the server's limits: Maximum
     Packet Size (max_packet_size), Receive Maximum (max_inflight_messages),
     Maximum QoS (max_qos 1)."""
-    b = broker_factory(["max_packet_size 10000", "max_inflight_messages 7", "max_qos 1"])
+    b = broker_factory(["max_packet_size 10000", "max_inflight_messages 7",
+                        "listener 1883", "max_qos 1"])
     c = _v5(raw_client, b)
     ack = c.connect("limits")
     assert ack.prop(w.PROP_MAXIMUM_PACKET_SIZE) == 10000

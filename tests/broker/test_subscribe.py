@@ -35,7 +35,7 @@ def test_suback_codes_per_filter(broker, raw_client):
 def test_max_qos_lowers_granted_qos(broker_factory, raw_client):
     """[MQTT-3.8.4-6] the server may grant a lower maximum QoS than requested
     (max_qos 1 in the configuration) and then delivers at most that QoS."""
-    b = broker_factory(["max_qos 1"])
+    b = broker_factory(["listener 1883", "max_qos 1"])
     c = raw_client(b)
     c.connect("sub")
     assert c.subscribe(1, [("a", 2), ("b", 0)]).return_codes == [1, 0]

@@ -10,6 +10,8 @@
 
 #include <glib/gstdio.h>
 
+#include <unistd.h>
+
 #include "bd-config.h"
 
 static BdBrokerConfig *
@@ -126,15 +128,14 @@ test_defaults (void)
   g_assert_cmpuint (config->max_queued_bytes, ==, 0);
   g_assert_false (config->queue_qos0_messages);
   g_assert_true (config->retain_available);
-  g_assert_cmpuint (config->max_qos, ==, 2);
   g_assert_cmpuint (config->sys_interval, ==, 10);
   g_assert_false (config->upgrade_outgoing_qos);
+  g_assert_true (config->check_retain_source);
   g_assert_false (config->set_tcp_nodelay);
   g_assert_false (config->persistence);
   g_assert_null (config->persistence_location);
   g_assert_cmpstr (config->persistence_file, ==, "mosquitto.db");
   g_assert_cmpuint (config->autosave_interval, ==, 1800);
-  g_assert_false (config->autosave_on_changes);
   g_assert_cmpint (config->persistent_client_expiration, ==, 0);
   g_assert_cmpuint (config->log_types, ==, BD_LOG_TYPE_ERROR | BD_LOG_TYPE_WARNING
                                            | BD_LOG_TYPE_NOTICE | BD_LOG_TYPE_INFORMATION);
@@ -159,7 +160,7 @@ test_defaults (void)
   g_assert_cmpint (listener->protocol, ==, BD_LISTENER_MQTT);
   g_assert_cmpint (listener->socket_domain, ==, BD_SOCKET_DOMAIN_ANY);
   g_assert_cmpuint (listener->max_connections, ==, 0);
-  g_assert_null (listener->mount_point);
+  g_assert_cmpuint (listener->max_qos, ==, 2);
   g_assert_true (config->allow_anonymous);
   g_assert_true (listener->allow_anonymous);
   g_assert_true (listener->allow_zero_length_clientid);
@@ -182,12 +183,12 @@ test_syntax (void)
                      "\n"
                      "   \n"
                      "  # an indented comment\n"
-                     "max_qos 1   \n"
+                     "max_keepalive 100   \n"
                      "\tsys_interval\t\t30\r\n"
                      "listener  1884   127.0.0.1  \r\n"
                      "log_timestamp_format %Y-%m-%d %H:%M:%S  \n"
                      "password_file /etc/my broker/passwd");
-  g_assert_cmpuint (config->max_qos, ==, 1);
+  g_assert_cmpuint (config->max_keepalive, ==, 100);
   g_assert_cmpuint (config->sys_interval, ==, 30);
   g_assert_cmpuint (config->listeners->len, ==, 1);
   g_assert_cmpuint (listener_at (config, 0)->port, ==, 1884);
@@ -216,21 +217,20 @@ test_global_directives (void)
                      "max_queued_bytes 10000000000\n"
                      "queue_qos0_messages true\n"
                      "retain_available false\n"
-                     "max_qos 0\n"
                      "sys_interval 0\n"
                      "upgrade_outgoing_qos true\n"
+                     "check_retain_source false\n"
                      "set_tcp_nodelay true\n"
                      "persistence true\n"
                      "persistence_location /var/lib/brokerdesk/\n"
                      "persistence_file broker.db\n"
                      "autosave_interval 60\n"
-                     "autosave_on_changes true\n"
+                     "autosave_on_changes false\n"
                      "persistent_client_expiration 2d\n"
                      "log_timestamp false\n"
                      "log_timestamp_format %H:%M\n"
                      "connection_messages false\n"
-                     "pid_file /run/brokerdesk.pid\n"
-                     "user mosquitto\n");
+                     "pid_file /run/brokerdesk.pid\n");
 
   g_assert_false (config->allow_zero_length_clientid);
   g_assert_cmpstr (config->auto_id_prefix, ==, "gen-");
@@ -246,15 +246,14 @@ test_global_directives (void)
   g_assert_cmpuint (config->max_queued_bytes, ==, G_GUINT64_CONSTANT (10000000000));
   g_assert_true (config->queue_qos0_messages);
   g_assert_false (config->retain_available);
-  g_assert_cmpuint (config->max_qos, ==, 0);
   g_assert_cmpuint (config->sys_interval, ==, 0);
   g_assert_true (config->upgrade_outgoing_qos);
+  g_assert_false (config->check_retain_source);
   g_assert_true (config->set_tcp_nodelay);
   g_assert_true (config->persistence);
   g_assert_cmpstr (config->persistence_location, ==, "/var/lib/brokerdesk/");
   g_assert_cmpstr (config->persistence_file, ==, "broker.db");
   g_assert_cmpuint (config->autosave_interval, ==, 60);
-  g_assert_true (config->autosave_on_changes);
   g_assert_cmpint (config->persistent_client_expiration, ==, 2 * 86400);
   g_assert_false (config->log_timestamp);
   g_assert_cmpstr (config->log_timestamp_format, ==, "%H:%M");
@@ -285,20 +284,22 @@ test_overrides (void)
 {
   g_autoptr(BdBrokerConfig) config = NULL;
 
-  config = parse_ok ("max_qos 0\n"
+  config = parse_ok ("max_keepalive 10\n"
                      "password_file /a\n"
                      "persistence true\n"
                      "max_connections 10\n"
-                     "max_qos 1\n"
+                     "max_keepalive 20\n"
                      "password_file /b\n"
                      "persistence false\n"
                      "max_connections -1\n"
                      "listener 1883\n"
-                     "protocol websockets\n"
+                     "max_qos 0\n"
                      "protocol mqtt\n"
+                     "maximum_qos 1\n"
                      "port 1000\n"
                      "port 1001\n");
-  g_assert_cmpuint (config->max_qos, ==, 1);
+  g_assert_cmpuint (config->max_keepalive, ==, 20);
+  g_assert_cmpuint (listener_at (config, 0)->max_qos, ==, 1);
   g_assert_cmpstr (config->password_file, ==, "/b");
   g_assert_false (config->persistence);
   g_assert_cmpuint (config->max_connections, ==, 0);
@@ -318,17 +319,12 @@ test_listeners (void)
                            "listener 1883\n"
                            "max_connections 50\n"
                            "listener 8883 0.0.0.0\n"
-                           "cafile /etc/ssl/ca.pem\n"
-                           "capath /etc/ssl/certs\n"
-                           "certfile /etc/ssl/server.pem\n"
-                           "keyfile /etc/ssl/server.key\n"
-                           "require_certificate true\n"
-                           "use_identity_as_username true\n"
+                           "max_qos 1\n"
                            "socket_domain ipv4\n"
                            "listener 9001 ::1\n"
-                           "protocol websockets\n"
-                           "mount_point site/a/\n"
+                           "protocol mqtt\n"
                            "socket_domain ipv6\n"
+                           "max_qos 0\n"
                            "max_connections -1\n");
 
   g_assert_true (config->listeners_from_file);
@@ -341,19 +337,14 @@ test_listeners (void)
   g_assert_cmpuint (plain->port, ==, 1883);
   g_assert_null (plain->bind_address);
   g_assert_cmpuint (plain->max_connections, ==, 50);
-  g_assert_null (plain->certfile);
+  g_assert_cmpuint (plain->max_qos, ==, 2);
   g_assert_cmpstr (plain->source_file, ==, "test.conf");
   g_assert_cmpuint (plain->source_line, ==, 2);
 
   tls = listener_at (config, 1);
   g_assert_cmpuint (tls->port, ==, 8883);
   g_assert_cmpstr (tls->bind_address, ==, "0.0.0.0");
-  g_assert_cmpstr (tls->cafile, ==, "/etc/ssl/ca.pem");
-  g_assert_cmpstr (tls->capath, ==, "/etc/ssl/certs");
-  g_assert_cmpstr (tls->certfile, ==, "/etc/ssl/server.pem");
-  g_assert_cmpstr (tls->keyfile, ==, "/etc/ssl/server.key");
-  g_assert_true (tls->require_certificate);
-  g_assert_true (tls->use_identity_as_username);
+  g_assert_cmpuint (tls->max_qos, ==, 1);
   g_assert_cmpint (tls->socket_domain, ==, BD_SOCKET_DOMAIN_IPV4);
   g_assert_cmpuint (tls->max_connections, ==, 0);
   g_assert_cmpuint (tls->source_line, ==, 4);
@@ -361,8 +352,8 @@ test_listeners (void)
   ws = listener_at (config, 2);
   g_assert_cmpuint (ws->port, ==, 9001);
   g_assert_cmpstr (ws->bind_address, ==, "::1");
-  g_assert_cmpint (ws->protocol, ==, BD_LISTENER_WEBSOCKETS);
-  g_assert_cmpstr (ws->mount_point, ==, "site/a/");
+  g_assert_cmpint (ws->protocol, ==, BD_LISTENER_MQTT);
+  g_assert_cmpuint (ws->max_qos, ==, 0);
   g_assert_cmpint (ws->socket_domain, ==, BD_SOCKET_DOMAIN_IPV6);
   g_assert_cmpuint (ws->max_connections, ==, 0);
 
@@ -402,18 +393,18 @@ test_default_listener (void)
   /* Listener options before any listener line belong to it too; its port
    * defaults to 1883 on every interface. */
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_finished ("protocol websockets\n"
-                           "certfile /c.pem\n"
+  config = parse_finished ("max_qos 1\n"
+                           "socket_domain ipv4\n"
                            "listener 1885\n"
-                           "keyfile /k.pem\n");
+                           "max_qos 0\n");
   g_assert_cmpuint (config->listeners->len, ==, 2);
   listener = listener_at (config, 0);
   g_assert_cmpuint (listener->port, ==, 1883);
   g_assert_null (listener->bind_address);
-  g_assert_cmpint (listener->protocol, ==, BD_LISTENER_WEBSOCKETS);
-  g_assert_cmpstr (listener->certfile, ==, "/c.pem");
-  g_assert_null (listener->keyfile);
-  g_assert_cmpstr (listener_at (config, 1)->keyfile, ==, "/k.pem");
+  g_assert_cmpuint (listener->max_qos, ==, 1);
+  g_assert_cmpint (listener->socket_domain, ==, BD_SOCKET_DOMAIN_IPV4);
+  g_assert_cmpuint (listener_at (config, 1)->max_qos, ==, 0);
+  g_assert_cmpint (listener_at (config, 1)->socket_domain, ==, BD_SOCKET_DOMAIN_ANY);
 
   /* "port" alone: every interface, no anonymous access (Mosquitto 2.0). */
   g_clear_pointer (&config, bd_broker_config_free);
@@ -705,9 +696,14 @@ test_errors (void)
     { "listener 1883\nprotocol mqtts", "test.conf:2: protocol: “mqtts” is not mqtt or websockets" },
     { "listener 1883\nsocket_domain ipv5",
       "test.conf:2: socket_domain: “ipv5” is not ipv4 or ipv6" },
-    { "mount_point a/", "test.conf:1: mount_point: must follow a “listener” line" },
-    { "listener 1883\nmount_point a/#",
-      "test.conf:2: mount_point: “a/#” contains a wildcard (+ or #)" },
+    { "listener 1883\nmaximum_qos 3", "test.conf:2: maximum_qos: “3” is not 0, 1 or 2" },
+    { "listener 1883\nprotocol websockets",
+      "test.conf:2: protocol: websockets listeners are not supported yet" },
+    { "autosave_on_changes true",
+      "test.conf:1: autosave_on_changes: true (saving after a number of changes) is not "
+      "supported by Brokerdesk; it saves every autosave_interval seconds" },
+    { "autosave_on_changes 1", "test.conf:1: autosave_on_changes: “1” is not true or false" },
+    { "check_retain_source yes", "test.conf:1: check_retain_source: “yes” is not true or false" },
     { "user", "test.conf:1: user: missing user name" },
     { "history_record a/#/b", "test.conf:1: history_record: “a/#/b” is not a valid topic filter" },
     { "history_exclude a+", "test.conf:1: history_exclude: “a+” is not a valid topic filter" },
@@ -757,11 +753,24 @@ test_unsupported (void)
       "test.conf:1: “plugin_opt_config_file”: plugins are not supported" },
     { "psk_hint hint", "test.conf:1: “psk_hint”: TLS-PSK is not supported" },
     { "psk_file /f", "test.conf:1: “psk_file”: TLS-PSK is not supported" },
-    { "tls_version tlsv1.2", "test.conf:1: “tls_version”: this TLS option is not supported yet" },
-    { "websockets_log_level 255", "test.conf:1: “websockets_log_level”: not supported yet" },
+    { "tls_version tlsv1.2", "test.conf:1: “tls_version”: TLS listeners are not supported yet" },
+    { "listener 8883\ncafile /etc/ssl/ca.pem",
+      "test.conf:2: “cafile”: TLS listeners are not supported yet" },
+    { "capath /etc/ssl/certs", "test.conf:1: “capath”: TLS listeners are not supported yet" },
+    { "certfile /c.pem", "test.conf:1: “certfile”: TLS listeners are not supported yet" },
+    { "keyfile /k.pem", "test.conf:1: “keyfile”: TLS listeners are not supported yet" },
+    { "require_certificate true",
+      "test.conf:1: “require_certificate”: TLS listeners are not supported yet" },
+    { "use_identity_as_username true",
+      "test.conf:1: “use_identity_as_username”: TLS listeners are not supported yet" },
+    { "listener 1883\nmount_point a/",
+      "test.conf:2: “mount_point”: not supported by Brokerdesk" },
+    { "websockets_log_level 255",
+      "test.conf:1: “websockets_log_level”: websockets listeners are not supported yet" },
     { "http_dir /srv/www",
       "test.conf:1: “http_dir”: serving files over HTTP is not supported" },
-    { "memory_limit 0", "test.conf:1: “memory_limit”: not supported yet" },
+    { "memory_limit 0", "test.conf:1: “memory_limit”: not supported by Brokerdesk" },
+    { "check_retain_source_x true", "test.conf:1: unknown directive “check_retain_source_x”" },
     /* Named even without a value: it is the directive that is refused. */
     { "connection", "test.conf:1: “connection”: bridges are not supported yet" },
   };
@@ -816,7 +825,7 @@ test_include_dir (void)
   main_conf = write_file (root, "main.conf",
                           "auto_id_prefix main\n"
                           "include_dir conf.d\n"
-                          "max_qos 1\n"
+                          "max_keepalive 7\n"
                           "include_dir sub.d\n");
   config = bd_broker_config_new ();
   g_assert_true (bd_broker_config_load (config, main_conf, &error));
@@ -824,7 +833,7 @@ test_include_dir (void)
   assert_strv (config->history.record, order);
   /* Later files override earlier ones: b.conf was the last of conf.d. */
   g_assert_cmpstr (config->auto_id_prefix, ==, "b");
-  g_assert_cmpuint (config->max_qos, ==, 1);
+  g_assert_cmpuint (config->max_keepalive, ==, 7);
   g_assert_cmpuint (config->listeners->len, ==, 1);
   g_assert_cmpuint (listener_at (config, 0)->port, ==, 1884);
   g_assert_true (g_str_has_suffix (listener_at (config, 0)->source_file, "z.conf"));
@@ -938,11 +947,29 @@ test_debian_mosquitto_conf (void)
   g_assert_cmpuint (config->listeners->len, >=, 1);
 }
 
+/* 'user' only means something to a broker started as root, which Mosquitto
+ * would then run as that user; Brokerdesk never switches. */
+static void
+test_user (void)
+{
+  if (geteuid () == 0)
+    assert_parse_error ("\nuser mosquitto",
+                        "test.conf:2: user: Brokerdesk does not switch to another user; "
+                        "start it as “mosquitto” instead of root");
+  else
+    {
+      g_autoptr(BdBrokerConfig) config = parse_ok ("user mosquitto");
+
+      g_assert_nonnull (config);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/config/user", test_user);
 
   g_test_add_func ("/engine/config/defaults", test_defaults);
   g_test_add_func ("/engine/config/syntax", test_syntax);
