@@ -1476,6 +1476,15 @@ conn_handle_packet (BdConnection *conn,
       break;
 
     case BD_MQTT_PUBREC:
+      if (conn->version == BD_MQTT_V5 && packet->ack.reason_code >= 0x80)
+        {
+          /* A refusal ends the exchange [MQTT-4.3.3]: no PUBREL, and the
+           * identifier and its Receive Maximum slot are free again, as
+           * after PUBCOMP (4.9). The message is dropped. */
+          if (_bd_session_ack (session, BD_MQTT_PUBREC, packet->ack.packet_id))
+            _bd_session_ack (session, BD_MQTT_PUBCOMP, packet->ack.packet_id);
+          break;
+        }
       _bd_session_ack (session, packet->type, packet->ack.packet_id);
       /* [MQTT-4.3.3-?] PUBREL answers PUBREC, also for an id we no longer know. */
       conn_send_ack (conn, BD_MQTT_PUBREL, packet->ack.packet_id);
