@@ -112,8 +112,10 @@ conn_v5_publish_props (BdConnection      *conn,
     {
       gint64 left = message->expiry_us - g_get_monotonic_time ();
 
-      /* The interval forwarded is what is left of it [MQTT-3.3.2-6]. */
-      props->message_expiry_interval = MAX (left, 0) / G_USEC_PER_SEC;
+      /* The received interval minus the whole seconds the message waited
+       * [MQTT-3.3.2-6]: what is left, rounded up, so a message sent on at
+       * once keeps its interval and one still delivered never says 0. */
+      props->message_expiry_interval = (MAX (left, 0) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
       BD_MQTT_PROP_SET (props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL);
     }
 
