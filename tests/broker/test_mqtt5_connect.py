@@ -264,6 +264,42 @@ def test_client_maximum_packet_size_respected(broker, raw_client):
     assert (m.topic, m.payload) == ("mp/ok", b"small")
 
 
+def _packet_size(p):
+    return 1 + len(w.varint(len(p.body))) + len(p.body)
+
+
+def test_disconnect_within_client_maximum_packet_size(broker, raw_client):
+    """[MQTT-3.1.2-24] [MQTT-3.14.2-3] a DISCONNECT from the server must fit
+    the client's Maximum Packet Size (10 bytes here): its Reason String (and
+    User Properties) are left out rather than exceed it."""
+    limit = [(w.PROP_MAXIMUM_PACKET_SIZE, 10)]
+    c = _v5(raw_client)
+    c.connect("tiny", props=limit)
+    packets = c.send_expect_close(w.publish("mp/x", b"1", version=5,
+                                            props=[(w.PROP_TOPIC_ALIAS, 0)]))
+    assert all(p.type == w.DISCONNECT and _packet_size(p) <= 10 for p in packets), packets
+    first = _v5(raw_client)
+    first.connect("taken", props=limit)
+    second = _v5(raw_client)
+    second.connect("taken")
+    packets = first.wait_closed()
+    assert all(p.type == w.DISCONNECT and _packet_size(p) <= 10 for p in packets), packets
+    broker.check_alive()
+
+
+def test_refusing_connack_within_client_maximum_packet_size(broker, raw_client):
+    """[MQTT-3.1.2-24] [MQTT-3.2.2-19] [MQTT-3.2.2-20] the CONNACK, a refusing
+    one too, must fit the Maximum Packet Size of the CONNECT it answers (8
+    bytes here): no Reason String or User Property that would exceed it."""
+    c = _v5(raw_client)
+    c.send(w.connect("auth", version=5,
+                     props=[(w.PROP_MAXIMUM_PACKET_SIZE, 8),
+                            (w.PROP_AUTHENTICATION_METHOD, "SCRAM-SHA-1-NOPE")]))
+    packets = c.wait_closed()
+    assert [(p.type, p.rc) for p in packets] == [(w.CONNACK, 0x8C)]
+    assert _packet_size(packets[0]) <= 8, packets[0].body
+
+
 def test_server_maximum_packet_size_enforced(broker_factory, raw_client):
     """[3.2.2.3.6] [4.13] a client sending a packet larger than the
     server's Maximum Packet Size is disconnected (DISCONNECT 0x95 Packet too
