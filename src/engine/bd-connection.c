@@ -61,14 +61,57 @@ _bd_connection_send (BdConnection *conn,
   _bd_engine_mark_dirty (conn->engine, conn);
 }
 
+/* @packet without its Reason String and User Properties, which are left out
+ * when they would take it over the client's Maximum Packet Size
+ * [MQTT-3.1.2-24][MQTT-3.2.2-19][MQTT-3.2.2-20][MQTT-3.4.2-2][MQTT-3.4.2-3]
+ * [MQTT-3.14.2-3][MQTT-3.14.2-4] (the same for PUBREC, PUBREL, PUBCOMP,
+ * SUBACK, UNSUBACK). A shallow copy into @trimmed: nothing to clear. */
+static const BdMqttPacket *
+packet_trim (const BdMqttPacket *packet,
+             BdMqttPacket       *trimmed)
+{
+  BdMqttProperties *props;
+
+  *trimmed = *packet;
+  switch (trimmed->type)
+    {
+    case BD_MQTT_CONNACK:
+      props = &trimmed->connack.properties;
+      break;
+    case BD_MQTT_PUBACK:
+    case BD_MQTT_PUBREC:
+    case BD_MQTT_PUBREL:
+    case BD_MQTT_PUBCOMP:
+      props = &trimmed->ack.properties;
+      break;
+    case BD_MQTT_SUBACK:
+    case BD_MQTT_UNSUBACK:
+      props = &trimmed->suback.properties;
+      break;
+    case BD_MQTT_DISCONNECT:
+    case BD_MQTT_AUTH:
+      props = &trimmed->disconnect.properties;
+      break;
+    default:
+      return packet;
+    }
+  props->present &= ~(BD_MQTT_PROP_BIT (BD_MQTT_PROP_REASON_STRING) |
+                      BD_MQTT_PROP_BIT (BD_MQTT_PROP_USER_PROPERTY));
+  return trimmed;
+}
+
 static void
 conn_send_packet (BdConnection       *conn,
                   const BdMqttPacket *packet)
 {
   g_autoptr(GError) error = NULL;
+  BdMqttPacket trimmed;
 
   if (conn->state == BD_CONN_CLOSED)
     return;
+  if (conn->client_max_packet > 0 &&
+      bd_mqtt_encoded_size (conn->version, packet) > conn->client_max_packet)
+    packet = packet_trim (packet, &trimmed);
   if (conn->wbuf == NULL)
     conn->wbuf = g_byte_array_sized_new (256);
   if (!bd_mqtt_encode (conn->version, packet, conn->wbuf, &error))
@@ -112,8 +155,10 @@ conn_v5_publish_props (BdConnection      *conn,
     {
       gint64 left = message->expiry_us - g_get_monotonic_time ();
 
-      /* The interval forwarded is what is left of it [MQTT-3.3.2-6]. */
-      props->message_expiry_interval = MAX (left, 0) / G_USEC_PER_SEC;
+      /* The received interval minus the whole seconds the message waited
+       * [MQTT-3.3.2-6]: what is left, rounded up, so a message sent on at
+       * once keeps its interval and one still delivered never says 0. */
+      props->message_expiry_interval = (MAX (left, 0) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
       BD_MQTT_PROP_SET (props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL);
     }
 
@@ -890,6 +935,10 @@ conn_handle_connect (BdConnection  *conn,
   guint8 v5_code = 0;
 
   conn->version = c->version;
+  /* Before any CONNACK: the client's Maximum Packet Size bounds a refusing
+   * one too [MQTT-3.1.2-24]. */
+  if (c->version == BD_MQTT_V5)
+    conn_take_v5_limits (conn, c);
 
   if (client_id[0] == '\0')
     {
@@ -1031,8 +1080,6 @@ conn_handle_connect (BdConnection  *conn,
   conn->session = session;
   conn->keep_alive = server_keep_alive > 0 ? server_keep_alive : c->keep_alive;
   conn->state = BD_CONN_CONNECTED;
-  if (c->version == BD_MQTT_V5)
-    conn_take_v5_limits (conn, c);
 
   if (c->has_will)
     {
@@ -1482,6 +1529,15 @@ conn_handle_packet (BdConnection *conn,
       break;
 
     case BD_MQTT_PUBREC:
+      if (conn->version == BD_MQTT_V5 && packet->ack.reason_code >= 0x80)
+        {
+          /* A refusal ends the exchange [MQTT-4.3.3]: no PUBREL, and the
+           * identifier and its Receive Maximum slot are free again, as
+           * after PUBCOMP (4.9). The message is dropped. */
+          if (_bd_session_ack (session, BD_MQTT_PUBREC, packet->ack.packet_id))
+            _bd_session_ack (session, BD_MQTT_PUBCOMP, packet->ack.packet_id);
+          break;
+        }
       _bd_session_ack (session, packet->type, packet->ack.packet_id);
       /* [MQTT-4.3.3-?] PUBREL answers PUBREC, also for an id we no longer know. */
       conn_send_ack (conn, BD_MQTT_PUBREL, packet->ack.packet_id);

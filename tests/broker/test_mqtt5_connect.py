@@ -198,6 +198,58 @@ def test_receive_maximum_window_slides_by_one(broker, raw_client):
     assert s.is_open_after(0.5)
 
 
+def _qos2_refuser(raw_client, clean=True, receive_maximum=1):
+    s = _v5(raw_client)
+    s.connect("refuser", clean=clean, props=[(w.PROP_RECEIVE_MAXIMUM, receive_maximum),
+                                             (w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    if clean:
+        s.subscribe(1, [("rr/#", 2)])
+    return s
+
+
+def _refuse_one(s, p, payload, packet_id, reason=0x80):
+    p.publish("rr/x", payload, qos=2, packet_id=packet_id)
+    m = s.expect(w.PUBLISH)
+    assert (m.payload, m.qos) == (payload, 2)
+    s.send(w.pubrec(m.packet_id, reason, version=5))
+
+
+def test_refused_pubrec_gets_no_pubrel(broker, raw_client):
+    """[MQTT-4.3.3] [3.5.2.1] a PUBREC with a Reason Code >= 0x80 ends the QoS 2
+    exchange: the server sends no PUBREL, neither then nor, for a persistent
+    session, after the client reconnects [MQTT-4.4.0-1]; the message is gone."""
+    s = _qos2_refuser(raw_client, receive_maximum=10)
+    p = _v5(raw_client)
+    p.connect("pub")
+    _refuse_one(s, p, b"1", 1)
+    assert s.ping().type == w.PINGRESP
+    _refuse_one(s, p, b"2", 2, reason=0x87)
+    s.abort()
+    s = _qos2_refuser(raw_client, clean=False, receive_maximum=10)
+    p.publish("rr/x", b"3", qos=2, packet_id=3)
+    m = s.expect(w.PUBLISH)
+    assert (m.payload, m.dup) == (b"3", False)
+    s.send(w.pubrec(m.packet_id, 0, version=5))
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+
+
+@mosquitto_deviation("2.0.11 keeps the Receive Maximum slot of a refused QoS 2 message: "
+                     "the next message never comes")
+def test_refused_pubrec_frees_receive_maximum_slot(broker, raw_client):
+    """[4.9] [MQTT-4.3.3] the send quota is incremented when a PUBREC with a
+    Reason Code >= 0x80 is received: with Receive Maximum 1 the next QoS 2
+    message is delivered after a refused one, and flows on normally."""
+    s = _qos2_refuser(raw_client)
+    p = _v5(raw_client)
+    p.connect("pub")
+    _refuse_one(s, p, b"1", 1)
+    p.publish("rr/x", b"2", qos=2, packet_id=2)
+    m = s.expect(w.PUBLISH)
+    assert (m.payload, m.qos) == (b"2", 2)
+    s.send(w.pubrec(m.packet_id, 0, version=5))
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+
+
 def test_client_maximum_packet_size_respected(broker, raw_client):
     """[MQTT-3.1.2-24] [MQTT-3.1.2-25] the server must not send a packet larger
     than the client's Maximum Packet Size: a too-large message is discarded
@@ -211,6 +263,42 @@ def test_client_maximum_packet_size_respected(broker, raw_client):
     p.send(w.publish("mp/ok", b"small", version=5))
     m = s.expect(w.PUBLISH)
     assert (m.topic, m.payload) == ("mp/ok", b"small")
+
+
+def _packet_size(p):
+    return 1 + len(w.varint(len(p.body))) + len(p.body)
+
+
+def test_disconnect_within_client_maximum_packet_size(broker, raw_client):
+    """[MQTT-3.1.2-24] [MQTT-3.14.2-3] a DISCONNECT from the server must fit
+    the client's Maximum Packet Size (10 bytes here): its Reason String (and
+    User Properties) are left out rather than exceed it."""
+    limit = [(w.PROP_MAXIMUM_PACKET_SIZE, 10)]
+    c = _v5(raw_client)
+    c.connect("tiny", props=limit)
+    packets = c.send_expect_close(w.publish("mp/x", b"1", version=5,
+                                            props=[(w.PROP_TOPIC_ALIAS, 0)]))
+    assert all(p.type == w.DISCONNECT and _packet_size(p) <= 10 for p in packets), packets
+    first = _v5(raw_client)
+    first.connect("taken", props=limit)
+    second = _v5(raw_client)
+    second.connect("taken")
+    packets = first.wait_closed()
+    assert all(p.type == w.DISCONNECT and _packet_size(p) <= 10 for p in packets), packets
+    broker.check_alive()
+
+
+def test_refusing_connack_within_client_maximum_packet_size(broker, raw_client):
+    """[MQTT-3.1.2-24] [MQTT-3.2.2-19] [MQTT-3.2.2-20] the CONNACK, a refusing
+    one too, must fit the Maximum Packet Size of the CONNECT it answers (8
+    bytes here): no Reason String or User Property that would exceed it."""
+    c = _v5(raw_client)
+    c.send(w.connect("auth", version=5,
+                     props=[(w.PROP_MAXIMUM_PACKET_SIZE, 8),
+                            (w.PROP_AUTHENTICATION_METHOD, "SCRAM-SHA-1-NOPE")]))
+    packets = c.wait_closed()
+    assert [(p.type, p.rc) for p in packets] == [(w.CONNACK, 0x8C)]
+    assert _packet_size(packets[0]) <= 8, packets[0].body
 
 
 def test_server_maximum_packet_size_enforced(broker_factory, raw_client):

@@ -165,6 +165,41 @@ def test_message_expiry(broker, raw_client):
     assert late.expect(w.PUBLISH).payload == b"marker"
 
 
+def test_message_expiry_not_rounded_down(broker, raw_client):
+    """[MQTT-3.3.2-6] the Message Expiry Interval forwarded is the received
+    value minus the time the message waited in the server: a message sent on
+    at once (live, retained, or queued for a session that reconnects at
+    once) keeps its whole interval, 4 stays 4 and 1 stays 1 (never 0 for a
+    message still delivered)."""
+    s = _v5(raw_client, "queued", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    s.subscribe(1, [("er/#", 1)])
+    p = _v5(raw_client, "pub")
+    for i, interval in enumerate((4, 1)):
+        p.publish("er/live", b"%d" % interval, qos=1, packet_id=i + 1,
+                  props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, interval)])
+        m = s.expect(w.PUBLISH)
+        assert (m.payload, m.prop(w.PROP_MESSAGE_EXPIRY_INTERVAL)) == (b"%d" % interval, interval)
+        s.send(w.puback(m.packet_id, 0, version=5))
+    s.disconnect()
+    p.publish("er/offline", b"1", qos=1, packet_id=3,
+              props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 1)])
+    p.publish("er/retained", b"4", qos=1, packet_id=4, retain=True,
+              props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 4)])
+    s = raw_client(version=5)
+    assert s.connect("queued", clean=False,
+                     props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)]).session_present
+    got = {}
+    for _ in range(2):
+        m = s.expect(w.PUBLISH)
+        got[m.topic] = m.prop(w.PROP_MESSAGE_EXPIRY_INTERVAL)
+        s.send(w.puback(m.packet_id, 0, version=5))
+    assert got == {"er/offline": 1, "er/retained": 4}
+    late = _v5(raw_client, "late")
+    late.subscribe(1, [("er/retained", 1)])
+    m = late.expect(w.PUBLISH)
+    assert (m.retain, m.prop(w.PROP_MESSAGE_EXPIRY_INTERVAL)) == (True, 4)
+
+
 def test_v311_publisher_v5_subscriber(broker, mqtt_client):
     """MQTT 3.1.1 and MQTT 5 clients share topics: a 3.1.1 message (and a
     retained one) reaches a v5 subscriber with QoS and retain intact."""
