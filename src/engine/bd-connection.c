@@ -31,12 +31,18 @@
 /* Longest a publisher waits for a subscriber that does not catch up; after
  * that the subscriber counts as slow and its queue limit applies again. */
 #define MAX_PAUSE_US           (1 * G_USEC_PER_SEC)
+/* How long, and for how many bytes, the socket of a connection the broker
+ * ended waits for the client to close its side (see BdLinger). */
+#define LINGER_TIMEOUT_US      (2 * G_USEC_PER_SEC)
+#define LINGER_MAX_BYTES       (8 * 1024 * 1024)
 
 static void conn_handle_packet (BdConnection *conn,
                                 BdMqttPacket *packet);
 static void conn_process       (BdConnection *conn,
                                 const guint8 *data,
                                 gsize         len);
+static void conn_drop          (BdConnection *conn,
+                                const char   *reason);
 
 static const char *
 conn_name (BdConnection *conn)
@@ -227,7 +233,7 @@ _bd_connection_flush (BdConnection *conn)
                 }
               return;
             }
-          _bd_connection_close (conn, g_strerror (errno));
+          conn_drop (conn, g_strerror (errno));
           return;
         }
       conn->wbuf_sent += n;
@@ -242,28 +248,129 @@ _bd_connection_flush (BdConnection *conn)
       conn->want_write = FALSE;
       _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN);
     }
-  if (conn->state == BD_CONN_CLOSING)
-    _bd_connection_close (conn, NULL);
 }
 
-/* Sends what is queued (a refusing CONNACK, a DISCONNECT), then closes. */
+/* ---------------------------------------------------------------- linger */
+
 static void
-conn_close_after_flush (BdConnection *conn,
-                        const char   *reason)
+linger_free (BdLinger *linger)
 {
-  if (conn->state == BD_CONN_CLOSED || conn->state == BD_CONN_CLOSING)
+  BdEngine *engine = linger->engine;
+
+  epoll_ctl (engine->epfd, EPOLL_CTL_DEL, linger->fd, NULL);
+  close (linger->fd);
+  g_queue_unlink (&engine->lingering, &linger->link);
+  g_clear_pointer (&linger->wbuf, g_byte_array_unref);
+  g_free (linger);
+}
+
+/* Writes what is left of the last packets, then shuts the sending side, so
+ * the client reads them and then the end of the stream. FALSE when the
+ * linger was freed. */
+static gboolean
+linger_flush (BdLinger *linger)
+{
+  BdEngine *engine = linger->engine;
+
+  while (linger->wbuf != NULL && linger->wbuf_sent < linger->wbuf->len)
+    {
+      ssize_t n = send (linger->fd, linger->wbuf->data + linger->wbuf_sent,
+                        linger->wbuf->len - linger->wbuf_sent, MSG_NOSIGNAL);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            {
+              _bd_engine_epoll_mod (engine, linger->fd, linger, EPOLLIN | EPOLLOUT);
+              return TRUE;
+            }
+          linger_free (linger);
+          return FALSE;
+        }
+      linger->wbuf_sent += n;
+      engine->counters.bytes_sent += n;
+    }
+  if (linger->wbuf != NULL)
+    _bd_engine_epoll_mod (engine, linger->fd, linger, EPOLLIN);
+  g_clear_pointer (&linger->wbuf, g_byte_array_unref);
+  shutdown (linger->fd, SHUT_WR);
+  return TRUE;
+}
+
+/* Takes over the socket of a connection that is over (see BdLinger). */
+static void
+conn_linger (BdConnection *conn)
+{
+  BdEngine *engine = conn->engine;
+  BdLinger *linger = g_new0 (BdLinger, 1);
+
+  linger->kind = BD_POLL_LINGER;
+  linger->engine = engine;
+  linger->fd = conn->fd;
+  linger->deadline_us = g_get_monotonic_time () + LINGER_TIMEOUT_US;
+  linger->link.data = linger;
+  if (conn->wbuf != NULL && conn->wbuf_sent < conn->wbuf->len)
+    {
+      linger->wbuf = g_steal_pointer (&conn->wbuf);
+      linger->wbuf_sent = conn->wbuf_sent;
+    }
+  conn->fd = -1;
+  g_queue_push_tail_link (&engine->lingering, &linger->link);
+  /* Read again even if flow control had stopped reading it. */
+  _bd_engine_epoll_mod (engine, linger->fd, linger,
+                        EPOLLIN | (linger->wbuf != NULL ? EPOLLOUT : 0));
+  linger_flush (linger);
+}
+
+void
+_bd_linger_on_ready (BdLinger *linger,
+                     guint32   events)
+{
+  BdEngine *engine = linger->engine;
+  ssize_t n;
+
+  if ((events & EPOLLOUT) && !linger_flush (linger))
     return;
-  if (reason != NULL)
-    g_info ("Closing connection of %s: %s", conn_name (conn), reason);
-  conn->state = BD_CONN_CLOSING;
-  _bd_engine_mark_dirty (conn->engine, conn);
+  if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+    return;
+
+  n = recv (linger->fd, engine->read_buf, 64 * 1024, 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return;
+  if (n > 0)
+    linger->discarded += n;
+  if (n <= 0 || linger->discarded > LINGER_MAX_BYTES)
+    linger_free (linger);
+}
+
+void
+_bd_engine_check_lingering (BdEngine *engine,
+                            gint64    now_us)
+{
+  /* All wait equally long: the oldest are first. */
+  while (engine->lingering.head != NULL)
+    {
+      BdLinger *linger = engine->lingering.head->data;
+
+      if (linger->deadline_us > now_us)
+        break;
+      linger_free (linger);
+    }
 }
 
 /* --------------------------------------------------------------- lifetime */
 
-void
-_bd_connection_close (BdConnection *conn,
-                      const char   *reason)
+/* Ends the connection. peer_gone: the client closed or the socket failed,
+ * so the socket is closed at once; otherwise the broker ends it and the
+ * socket lingers to deliver what is queued (a DISCONNECT, a refusing
+ * CONNACK). Either way the connection stops counting against
+ * max_connections here, and the session is free for a new connection. */
+static void
+conn_end (BdConnection *conn,
+          const char   *reason,
+          gboolean      peer_gone)
 {
   BdEngine *engine = conn->engine;
   BdSession *session = conn->session;
@@ -283,9 +390,14 @@ _bd_connection_close (BdConnection *conn,
     }
 
   conn->state = BD_CONN_CLOSED;
-  epoll_ctl (engine->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
-  close (conn->fd);
-  conn->fd = -1;
+  if (peer_gone)
+    {
+      epoll_ctl (engine->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
+      close (conn->fd);
+      conn->fd = -1;
+    }
+  else
+    conn_linger (conn);
   conn->listener->n_connections--;
   g_queue_unlink (&engine->connections, &conn->link);
 
@@ -316,6 +428,20 @@ _bd_connection_close (BdConnection *conn,
     _bd_engine_publish_will (engine, will);
 
   _bd_engine_doom (engine, conn);
+}
+
+void
+_bd_connection_close (BdConnection *conn,
+                      const char   *reason)
+{
+  conn_end (conn, reason, FALSE);
+}
+
+static void
+conn_drop (BdConnection *conn,
+           const char   *reason)
+{
+  conn_end (conn, reason, TRUE);
 }
 
 void
@@ -366,6 +492,17 @@ peer_to_string (const struct sockaddr_storage *ss)
   return g_strdup ("unknown");
 }
 
+static gboolean
+engine_at_max_connections (BdEngine   *engine,
+                           BdListener *listener)
+{
+  guint max_global = engine->config->max_connections;
+  guint max_listener = listener->config->max_connections;
+
+  return (max_global > 0 && engine->connections.length >= max_global) ||
+         (max_listener > 0 && listener->n_connections >= max_listener);
+}
+
 void
 _bd_engine_accept (BdEngine   *engine,
                    BdListener *listener)
@@ -390,8 +527,12 @@ _bd_engine_accept (BdEngine   *engine,
           return;
         }
 
-      if ((max_global > 0 && engine->connections.length >= max_global) ||
-          (max_listener > 0 && listener->n_connections >= max_listener))
+      /* The accept queue holds connections that came after the events
+       * being handled, and so may the closes that made room for them:
+       * handle those closes before refusing anyone. */
+      if (engine_at_max_connections (engine, listener))
+        _bd_engine_poll_connections (engine);
+      if (engine_at_max_connections (engine, listener))
         {
           g_autofree char *peer = peer_to_string (&ss);
 
@@ -426,7 +567,7 @@ _bd_engine_accept (BdEngine   *engine,
 
       if (!_bd_engine_epoll_add (engine, fd, conn, EPOLLIN))
         {
-          _bd_connection_close (conn, g_strerror (errno));
+          conn_drop (conn, g_strerror (errno));
           continue;
         }
       g_debug ("New connection from %s on port %u", conn->peer, listener->port);
@@ -570,8 +711,8 @@ _bd_connection_disconnect (BdConnection *conn,
           packet.disconnect.properties.reason_string = (char *) reason;
           BD_MQTT_PROP_SET (&packet.disconnect.properties, BD_MQTT_PROP_REASON_STRING);
         }
+      /* Written by the socket's linger, before it shuts the sending side. */
       conn_send_packet (conn, &packet);
-      _bd_connection_flush (conn);
     }
   _bd_connection_close (conn, reason);
 }
@@ -606,7 +747,7 @@ conn_refuse_connect (BdConnection *conn,
     }
   conn_send_packet (conn, &packet);
   g_message ("Refused connection from %s: %s", conn->peer, why);
-  conn_close_after_flush (conn, NULL);
+  _bd_connection_close (conn, NULL);
 }
 
 /* ------------------------------------------------------------------ input */
@@ -731,19 +872,16 @@ _bd_connection_on_ready (BdConnection *conn,
   n = recv (conn->fd, engine->read_buf, 64 * 1024, 0);
   if (n == 0)
     {
-      _bd_connection_close (conn, conn->clean_disconnect ? NULL : "connection closed by the client");
+      conn_drop (conn, conn->clean_disconnect ? NULL : "connection closed by the client");
       return;
     }
   if (n < 0)
     {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        _bd_connection_close (conn, g_strerror (errno));
+        conn_drop (conn, g_strerror (errno));
       return;
     }
   engine->counters.bytes_received += n;
-
-  if (conn->state == BD_CONN_CLOSING)
-    return;
 
   if (conn->rbuf != NULL)
     {
@@ -1441,7 +1579,8 @@ conn_handle_disconnect (BdConnection *conn,
   conn->clean_disconnect = !(conn->version == BD_MQTT_V5 &&
                              packet->disconnect.reason_code == BD_MQTT_RC_DISCONNECT_WITH_WILL);
   g_message ("Client %s disconnected", session->client_id);
-  _bd_connection_close (conn, NULL);
+  /* The client is done sending [MQTT-3.14.4-1]: nothing to wait for. */
+  conn_drop (conn, NULL);
 }
 
 /* ------------------------------------------------------------- dispatch */

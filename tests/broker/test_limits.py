@@ -8,6 +8,7 @@
 # for an existing configuration.
 
 import socket
+import threading
 
 import mqttwire as w
 from brokertest import QUIET, mosquitto_deviation
@@ -48,6 +49,36 @@ def test_max_connections(broker_factory, raw_client):
     c = raw_client(b)
     c.connect("after")
     c.ping()
+
+
+def test_max_connections_free_once_closed(broker_factory):
+    """max_connections N: a connection counts until its socket is closed and
+    no longer. N clients that each close their connection (with or without
+    DISCONNECT) and connect again at once, over and over, are never refused:
+    there are never more than N connections open."""
+    n, rounds = 4, 100
+    b = broker_factory(["max_connections %d" % n])
+    refused = []
+
+    def cycle(k):
+        for i in range(rounds):
+            c = b.raw()
+            try:
+                c.connect("cycle%d" % k)
+            except (AssertionError, w.ConnectionClosed):
+                refused.append((k, i))
+            if i % 2:
+                c.try_send(w.disconnect())
+            c.close()
+
+    threads = [threading.Thread(target=cycle, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(50)
+    assert not any(t.is_alive() for t in threads)
+    assert not refused, "%d of %d connections refused (client, round): %r" % (
+        len(refused), n * rounds, refused[:10])
 
 
 def test_max_queued_messages(broker_factory, raw_client):
@@ -176,3 +207,4 @@ def test_connect_will_exceeding_message_size_limit(broker_factory, raw_client):
     packets = c.send_expect_close(w.connect("bigwill", will=dict(topic="w", payload=b"x" * 500)))
     assert not any(p.type == w.CONNACK and p.rc == 0 for p in packets)
     b.check_alive()
+
