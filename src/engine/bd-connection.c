@@ -44,11 +44,13 @@ static void conn_process       (BdConnection *conn,
 static void conn_drop          (BdConnection *conn,
                                 const char   *reason);
 
+/* For log lines; buf holds BD_LOG_TEXT_SIZE bytes. */
 static const char *
-conn_name (BdConnection *conn)
+conn_name (BdConnection *conn,
+           char         *buf)
 {
   if (conn->session != NULL)
-    return conn->session->client_id;
+    return _bd_log_text (buf, conn->session->client_id);
   return conn->peer;
 }
 
@@ -79,8 +81,10 @@ conn_send_packet (BdConnection       *conn,
     conn->wbuf = g_byte_array_sized_new (256);
   if (!bd_mqtt_encode (conn->version, packet, conn->wbuf, &error))
     {
+      char name[BD_LOG_TEXT_SIZE];
+
       g_warning ("Cannot encode %s for %s: %s",
-                 bd_mqtt_packet_type_name (packet->type), conn_name (conn), error->message);
+                 bd_mqtt_packet_type_name (packet->type), conn_name (conn, name), error->message);
       return;
     }
   _bd_engine_mark_dirty (conn->engine, conn);
@@ -194,8 +198,9 @@ _bd_connection_send_publish (BdConnection     *conn,
           conn->next_alias_out--;
         }
       conn->engine->counters.publish_dropped++;
+      /* Per message: the log writer's cap on a line is enough for debug. */
       g_debug ("Dropped a message on “%s” for %s: %" G_GSIZE_FORMAT " bytes exceed its Maximum Packet Size",
-               message->topic, conn_name (conn), size);
+               message->topic, conn->session ? conn->session->client_id : conn->peer, size);
       return FALSE;
     }
   conn->engine->counters.messages_sent++;
@@ -381,7 +386,11 @@ conn_end (BdConnection *conn,
     return;
 
   if (reason != NULL)
-    g_message ("Client %s disconnected: %s", conn_name (conn), reason);
+    {
+      char name[BD_LOG_TEXT_SIZE];
+
+      g_message ("Client %s disconnected: %s", conn_name (conn, name), reason);
+    }
 
   if (conn->paused_for != NULL)
     {
@@ -671,9 +680,10 @@ _bd_engine_check_paused (BdEngine *engine,
       if (now_us - conn->paused_at > MAX_PAUSE_US)
         {
           BdSession *slow = conn->paused_for;
+          char id[BD_LOG_TEXT_SIZE];
 
           g_info ("Client %s does not keep up; no longer holding publishers back for it",
-                  slow->client_id);
+                  _bd_log_text (id, slow->client_id));
           slow->slow = TRUE;
           _bd_engine_resume_waiting (engine, slow);
           i = (guint) -1; /* the array changed: start over */
@@ -1118,6 +1128,7 @@ conn_handle_connect (BdConnection  *conn,
     {
       BdConnection *old = session->conn;
       g_autoptr(BdMessage) will = g_steal_pointer (&old->will);
+      char id[BD_LOG_TEXT_SIZE];
 
       /* [MQTT-3.1.4-2]: the existing client is disconnected (MQTT 5: with
        * 0x8E, Session taken over). Detach it first so closing it does not end
@@ -1127,7 +1138,8 @@ conn_handle_connect (BdConnection  *conn,
       session->disconnected_at = g_get_monotonic_time ();
       engine->counters.clients_connected--;
       engine->counters.clients_disconnected++;
-      g_message ("Client %s already connected, closing old connection", client_id);
+      g_message ("Client %s already connected, closing old connection",
+                 _bd_log_text (id, client_id));
       _bd_connection_disconnect (old, BD_MQTT_RC_SESSION_TAKEN_OVER,
                                  "another connection took over the session");
       /* Its will still goes out: the old network connection ended without
@@ -1187,9 +1199,15 @@ conn_handle_connect (BdConnection  *conn,
 
   conn_send_connack (conn, c, session_present, assigned_id, server_keep_alive);
 
-  g_message ("New client connected from %s as %s (p%d, c%d, k%u%s%s)",
-             conn->peer, client_id, c->protocol_level, c->clean_start ? 1 : 0, conn->keep_alive,
-             c->has_username ? ", u'" : "", c->has_username ? c->username : "");
+  {
+    char id[BD_LOG_TEXT_SIZE];
+    char user[BD_LOG_TEXT_SIZE];
+
+    g_message ("New client connected from %s as %s (p%d, c%d, k%u%s%s)",
+               conn->peer, _bd_log_text (id, client_id), c->protocol_level,
+               c->clean_start ? 1 : 0, conn->keep_alive, c->has_username ? ", u'" : "",
+               c->has_username ? _bd_log_text (user, c->username) : "");
+  }
 
   if (session_present)
     _bd_session_resume (session);
@@ -1311,15 +1329,23 @@ conn_handle_publish (BdConnection *conn,
   if (config->message_size_limit > 0 &&
       g_bytes_get_size (p->payload) > config->message_size_limit)
     {
+      char id[BD_LOG_TEXT_SIZE];
+      char topic[BD_LOG_TEXT_SIZE];
+
       g_info ("Dropped PUBLISH from %s on “%s”: payload of %" G_GSIZE_FORMAT " bytes exceeds message_size_limit",
-              session->client_id, p->topic, g_bytes_get_size (p->payload));
+              _bd_log_text (id, session->client_id), _bd_log_text (topic, p->topic),
+              g_bytes_get_size (p->payload));
       engine->counters.publish_dropped++;
       deliver = FALSE;
       reason = BD_MQTT_RC_PACKET_TOO_LARGE;
     }
   else if (!_bd_session_may (session, p->topic, BD_ACL_WRITE))
     {
-      g_info ("Denied PUBLISH from %s on “%s” (ACL)", session->client_id, p->topic);
+      char id[BD_LOG_TEXT_SIZE];
+      char topic[BD_LOG_TEXT_SIZE];
+
+      g_info ("Denied PUBLISH from %s on “%s” (ACL)",
+              _bd_log_text (id, session->client_id), _bd_log_text (topic, p->topic));
       deliver = FALSE;
       reason = BD_MQTT_RC_NOT_AUTHORIZED;
     }
@@ -1421,7 +1447,11 @@ conn_subscribe_one (BdConnection             *conn,
 
   if (!_bd_session_may (session, req->filter, BD_ACL_SUBSCRIBE))
     {
-      g_info ("Denied SUBSCRIBE from %s to “%s” (ACL)", session->client_id, req->filter);
+      char id[BD_LOG_TEXT_SIZE];
+      char filter[BD_LOG_TEXT_SIZE];
+
+      g_info ("Denied SUBSCRIBE from %s to “%s” (ACL)",
+              _bd_log_text (id, session->client_id), _bd_log_text (filter, req->filter));
       return conn->version == BD_MQTT_V5 ? BD_MQTT_RC_NOT_AUTHORIZED : 0x80;
     }
 
@@ -1474,7 +1504,9 @@ conn_handle_subscribe (BdConnection *conn,
 
       if (!bd_topic_filter_is_valid (req->filter))
         {
-          g_autofree char *why = g_strdup_printf ("invalid topic filter “%s”", req->filter);
+          char filter[BD_LOG_TEXT_SIZE];
+          g_autofree char *why = g_strdup_printf ("invalid topic filter “%s”",
+                                                  _bd_log_text (filter, req->filter));
 
           if (conn->version == BD_MQTT_V5)
             {
@@ -1558,6 +1590,7 @@ conn_handle_disconnect (BdConnection *conn,
 {
   BdSession *session = conn->session;
   const BdMqttProperties *p = &packet->disconnect.properties;
+  char id[BD_LOG_TEXT_SIZE];
 
   if (conn->version == BD_MQTT_V5 &&
       BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_SESSION_EXPIRY_INTERVAL))
@@ -1578,7 +1611,7 @@ conn_handle_disconnect (BdConnection *conn,
    * it with reason 0x04 [MQTT-3.14.4-3]. */
   conn->clean_disconnect = !(conn->version == BD_MQTT_V5 &&
                              packet->disconnect.reason_code == BD_MQTT_RC_DISCONNECT_WITH_WILL);
-  g_message ("Client %s disconnected", session->client_id);
+  g_message ("Client %s disconnected", _bd_log_text (id, session->client_id));
   /* The client is done sending [MQTT-3.14.4-1]: nothing to wait for. */
   conn_drop (conn, NULL);
 }

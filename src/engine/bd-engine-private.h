@@ -385,6 +385,14 @@ void             _bd_engine_save_state     (BdEngine        *engine,
                                             gboolean         wait);
 
 /* bd-engine.c */
+/* Client-supplied text (client ids, user names, topics) as it goes into a
+ * log line: the first BD_LOG_TEXT_MAX bytes, then "…", control characters
+ * escaped. A 64 KiB client id must not make a 64 KiB line, nor a newline in
+ * one a line of its own. buf holds BD_LOG_TEXT_SIZE bytes; returns buf. */
+#define BD_LOG_TEXT_MAX  120
+#define BD_LOG_TEXT_SIZE (BD_LOG_TEXT_MAX * 4 + sizeof "…")
+const char *_bd_log_text                (char         *buf,
+                                         const char   *text);
 gboolean   _bd_session_may              (BdSession    *session,
                                          const char   *topic,
                                          BdAclAccess   access);

@@ -795,6 +795,36 @@ engine_load_auth (BdEngine   *engine,
   return TRUE;
 }
 
+const char *
+_bd_log_text (char       *buf,
+              const char *text)
+{
+  gsize len = strnlen (text, BD_LOG_TEXT_MAX + 1);
+  gsize cut = MIN (len, BD_LOG_TEXT_MAX);
+  char *out = buf;
+
+  /* Cut between characters, not inside one. */
+  if (len > cut)
+    while (cut > 0 && ((guchar) text[cut] & 0xc0) == 0x80)
+      cut--;
+  for (gsize i = 0; i < cut; i++)
+    {
+      guchar c = text[i];
+
+      if (c < 0x20 || c == 0x7f)
+        out += g_snprintf (out, 5, "\\x%02x", c);
+      else
+        *out++ = c;
+    }
+  if (len > cut)
+    {
+      memcpy (out, "…", sizeof "…");
+      out += sizeof "…" - 1;
+    }
+  *out = '\0';
+  return buf;
+}
+
 gboolean
 _bd_session_may (BdSession   *session,
                  const char  *topic,

@@ -208,3 +208,35 @@ def test_connect_will_exceeding_message_size_limit(broker_factory, raw_client):
     assert not any(p.type == w.CONNACK and p.rc == 0 for p in packets)
     b.check_alive()
 
+
+# A log line per connection and one per disconnection: more than any log
+# queue should hold while nobody reads the log.
+LOG_FLOOD_CLIENTS = 700
+
+
+@mosquitto_deviation("writes its log synchronously: a full stderr pipe stops it")
+def test_unread_log_does_not_stall_broker(broker_factory, raw_client):
+    """A broker whose standard error is a pipe nobody reads goes on serving
+    clients (publish and subscribe round trips); the lines it could not write
+    are counted and reported once the log is read again, and client-supplied
+    text in a log line is capped: a 64 KiB client id does not make a 64 KiB
+    line."""
+    b = broker_factory()
+    b.pause_log()
+    long_id = "L" * 65000
+    c = raw_client(b)
+    c.connect(long_id)
+    c.disconnect()
+    for i in range(LOG_FLOOD_CLIENTS):
+        c = b.raw()
+        c.connect("flood%d" % i)
+        c.disconnect()
+    b.check_alive()
+    b.check_alive()
+
+    b.resume_log()
+    m = b.wait_for_log(r"as (L+)(\S*)")
+    assert len(m.group(1)) <= 256 and m.group(2).startswith("…"), \
+        "client id logged with %d bytes" % len(m.group(1))
+    b.wait_for_log(r"\b\d+ log lines? dropped")
+    b.check_alive()
