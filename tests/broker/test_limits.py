@@ -10,8 +10,10 @@
 import socket
 import threading
 
+import pytest
+
 import mqttwire as w
-from brokertest import QUIET, mosquitto_deviation
+from brokertest import IS_MOSQUITTO, QUIET, mosquitto_deviation
 
 
 def _connect_or_refused(b):
@@ -51,6 +53,9 @@ def test_max_connections(broker_factory, raw_client):
     c.ping()
 
 
+@pytest.mark.skipif(IS_MOSQUITTO, reason="Mosquitto also refuses now and then (1 in 400 "
+                    "here), but its count drifts below zero (issue #1460), so it fails too "
+                    "rarely for a strict mark")
 def test_max_connections_free_once_closed(broker_factory):
     """max_connections N: a connection counts until its socket is closed and
     no longer. N clients that each close their connection (with or without

@@ -265,7 +265,7 @@ def _reason_reaches_busy_client(c, data, timeout=5.0):
     return packets
 
 
-@mosquitto_deviation("closes at once with unread input: the client's write is reset")
+@mosquitto_deviation("closes at once with unread input: the client still sending gets a reset")
 def test_packet_too_large_reason_reaches_busy_client(broker_factory, raw_client):
     """[3.2.2.3.6] [4.13] [MQTT-3.14.4-1] [MQTT-3.14.4-2] a client that sends a
     packet above the server's Maximum Packet Size, and is still sending it,
@@ -283,7 +283,7 @@ def test_packet_too_large_reason_reaches_busy_client(broker_factory, raw_client)
     again.ping()
 
 
-@mosquitto_deviation("closes at once with unread input: the client's write is reset")
+@mosquitto_deviation("closes at once with unread input: the client still sending gets a reset")
 def test_receive_maximum_exceeded_reason_reaches_busy_client(broker_factory, raw_client):
     """[3.3.4] [MQTT-3.3.4-7] [4.13] a client that sends more unacknowledged
     QoS 2 PUBLISH packets than the server's Receive Maximum, and goes on
@@ -301,6 +301,7 @@ def test_receive_maximum_exceeded_reason_reaches_busy_client(broker_factory, raw
     b.check_alive()
 
 
+@mosquitto_deviation("closes at once with unread input: the client still sending gets a reset")
 def test_refusing_connack_reaches_busy_client(broker, raw_client):
     """[MQTT-3.2.2-7] a refusing CONNACK (0x8C Bad authentication method)
     reaches a client that already sends more, then the connection closes in
