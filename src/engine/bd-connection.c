@@ -215,34 +215,49 @@ _bd_connection_can_take_qos0 (BdConnection *conn)
   return conn->wbuf == NULL || conn->wbuf->len - conn->wbuf_sent < MAX_PENDING_QOS0_BYTES;
 }
 
-void
-_bd_connection_flush (BdConnection *conn)
+/* Writes buf from *sent on as far as the socket takes it. Returns 0 when
+ * all is written, EAGAIN when the socket is full, else the error. */
+static int
+send_pending (BdEngine   *engine,
+              int         fd,
+              GByteArray *buf,
+              gsize      *sent)
 {
-  BdEngine *engine = conn->engine;
-
-  while (conn->wbuf != NULL && conn->wbuf_sent < conn->wbuf->len)
+  while (buf != NULL && *sent < buf->len)
     {
-      ssize_t n = send (conn->fd, conn->wbuf->data + conn->wbuf_sent,
-                        conn->wbuf->len - conn->wbuf_sent, MSG_NOSIGNAL);
+      ssize_t n = send (fd, buf->data + *sent, buf->len - *sent, MSG_NOSIGNAL);
 
       if (n < 0)
         {
           if (errno == EINTR)
             continue;
-          if (errno == EAGAIN || errno == EWOULDBLOCK)
-            {
-              if (!conn->want_write)
-                {
-                  conn->want_write = TRUE;
-                  _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN | EPOLLOUT);
-                }
-              return;
-            }
-          conn_drop (conn, g_strerror (errno));
-          return;
+          return errno == EWOULDBLOCK ? EAGAIN : errno;
         }
-      conn->wbuf_sent += n;
+      *sent += n;
       engine->counters.bytes_sent += n;
+    }
+  return 0;
+}
+
+void
+_bd_connection_flush (BdConnection *conn)
+{
+  BdEngine *engine = conn->engine;
+  int err = send_pending (engine, conn->fd, conn->wbuf, &conn->wbuf_sent);
+
+  if (err == EAGAIN)
+    {
+      if (!conn->want_write)
+        {
+          conn->want_write = TRUE;
+          _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN | EPOLLOUT);
+        }
+      return;
+    }
+  if (err != 0)
+    {
+      conn_drop (conn, g_strerror (err));
+      return;
     }
 
   /* Everything is out: drop the buffer, so an idle client costs no buffer. */
@@ -276,26 +291,17 @@ static gboolean
 linger_flush (BdLinger *linger)
 {
   BdEngine *engine = linger->engine;
+  int err = send_pending (engine, linger->fd, linger->wbuf, &linger->wbuf_sent);
 
-  while (linger->wbuf != NULL && linger->wbuf_sent < linger->wbuf->len)
+  if (err == EAGAIN)
     {
-      ssize_t n = send (linger->fd, linger->wbuf->data + linger->wbuf_sent,
-                        linger->wbuf->len - linger->wbuf_sent, MSG_NOSIGNAL);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          if (errno == EAGAIN || errno == EWOULDBLOCK)
-            {
-              _bd_engine_epoll_mod (engine, linger->fd, linger, EPOLLIN | EPOLLOUT);
-              return TRUE;
-            }
-          linger_free (linger);
-          return FALSE;
-        }
-      linger->wbuf_sent += n;
-      engine->counters.bytes_sent += n;
+      _bd_engine_epoll_mod (engine, linger->fd, linger, EPOLLIN | EPOLLOUT);
+      return TRUE;
+    }
+  if (err != 0)
+    {
+      linger_free (linger);
+      return FALSE;
     }
   if (linger->wbuf != NULL)
     _bd_engine_epoll_mod (engine, linger->fd, linger, EPOLLIN);
