@@ -8,7 +8,11 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "bd-broker-setup.h"
 
@@ -81,6 +85,117 @@ bd_broker_setup (const BdOptions *options,
   return engine;
 }
 
+/*
+ * The log. Lines are written by a thread of their own through a bounded
+ * queue: whoever logs (the engine thread above all) only formats and
+ * queues, and never waits for standard error, which may be a pipe nobody
+ * reads. When the queue is full, lines are dropped and counted, and the
+ * count is reported once the writer gets through again.
+ */
+#define LOG_QUEUE_MAX        1024
+/* Longest message kept; client-supplied parts are capped before this. */
+#define LOG_MESSAGE_MAX      2048
+/* At exit, how long queued lines may take to go out. */
+#define LOG_FLUSH_TIMEOUT_US (2 * G_USEC_PER_SEC)
+
+static GMutex   log_lock;
+static GCond    log_queued_cond;
+static GCond    log_idle_cond;
+static GQueue   log_queue = G_QUEUE_INIT;  /* of char*, each ending in '\n' */
+static guint    log_dropped;
+static gboolean log_writing;
+
+static void
+log_write_all (const char *data,
+               gsize       len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (STDERR_FILENO, data, len);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return;
+        }
+      data += n;
+      len -= n;
+    }
+}
+
+static char *
+log_format_line (const char *level,
+                 const char *message)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
+  gsize len = strlen (message);
+
+  if (len > LOG_MESSAGE_MAX)
+    {
+      const char *end = g_utf8_find_prev_char (message, message + LOG_MESSAGE_MAX + 1);
+
+      return g_strdup_printf ("%s %s: %.*s…\n", stamp, level,
+                              (int) (end != NULL ? end - message : LOG_MESSAGE_MAX), message);
+    }
+  return g_strdup_printf ("%s %s: %s\n", stamp, level, message);
+}
+
+static gpointer
+log_thread_func (gpointer data)
+{
+  g_mutex_lock (&log_lock);
+  for (;;)
+    {
+      GQueue batch;
+      guint dropped;
+      char *line;
+
+      while (log_queue.length == 0 && log_dropped == 0)
+        g_cond_wait (&log_queued_cond, &log_lock);
+      batch = log_queue;
+      g_queue_init (&log_queue);
+      dropped = log_dropped;
+      log_dropped = 0;
+      log_writing = TRUE;
+      g_mutex_unlock (&log_lock);
+
+      while ((line = g_queue_pop_head (&batch)) != NULL)
+        {
+          log_write_all (line, strlen (line));
+          g_free (line);
+        }
+      if (dropped > 0)
+        {
+          g_autofree char *message = g_strdup_printf ("%u log line%s dropped: standard error "
+                                                      "was not being read", dropped,
+                                                      dropped == 1 ? "" : "s");
+          g_autofree char *report = log_format_line ("warning", message);
+
+          log_write_all (report, strlen (report));
+        }
+
+      g_mutex_lock (&log_lock);
+      log_writing = FALSE;
+      g_cond_broadcast (&log_idle_cond);
+    }
+  return NULL;
+}
+
+/* Waits a bounded time for the queued lines to be written. */
+static void
+log_flush (void)
+{
+  gint64 deadline = g_get_monotonic_time () + LOG_FLUSH_TIMEOUT_US;
+
+  g_mutex_lock (&log_lock);
+  while (log_queue.length > 0 || log_dropped > 0 || log_writing)
+    if (!g_cond_wait_until (&log_idle_cond, &log_lock, deadline))
+      break;
+  g_mutex_unlock (&log_lock);
+}
+
 static GLogWriterOutput
 log_writer (GLogLevelFlags   log_level,
             const GLogField *fields,
@@ -89,8 +204,7 @@ log_writer (GLogLevelFlags   log_level,
 {
   const char *message = NULL;
   const char *level;
-  g_autoptr(GDateTime) now = NULL;
-  g_autofree char *stamp = NULL;
+  char *line;
 
   if (g_log_writer_default_would_drop (log_level, NULL))
     {
@@ -114,15 +228,29 @@ log_writer (GLogLevelFlags   log_level,
     default:                   level = "debug"; break;
     }
 
-  now = g_date_time_new_now_local ();
-  stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
-  fprintf (stderr, "%s %s: %s\n", stamp, level, message ? message : "");
-  fflush (stderr);
+  line = log_format_line (level, message ? message : "");
+  g_mutex_lock (&log_lock);
+  if (log_queue.length < LOG_QUEUE_MAX)
+    {
+      g_queue_push_tail (&log_queue, line);
+      line = NULL;
+    }
+  else
+    log_dropped++;
+  g_cond_signal (&log_queued_cond);
+  g_mutex_unlock (&log_lock);
+  g_free (line);
+
+  /* An error aborts the process: what it says must be out first. */
+  if (log_level & G_LOG_FLAG_FATAL)
+    log_flush ();
   return G_LOG_WRITER_HANDLED;
 }
 
 void
 bd_log_install_writer (void)
 {
+  g_thread_unref (g_thread_new ("bd-log", log_thread_func, NULL));
+  atexit (log_flush);
   g_log_set_writer_func (log_writer, NULL, NULL);
 }

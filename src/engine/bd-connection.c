@@ -31,18 +31,26 @@
 /* Longest a publisher waits for a subscriber that does not catch up; after
  * that the subscriber counts as slow and its queue limit applies again. */
 #define MAX_PAUSE_US           (1 * G_USEC_PER_SEC)
+/* How long, and for how many bytes, the socket of a connection the broker
+ * ended waits for the client to close its side (see BdLinger). */
+#define LINGER_TIMEOUT_US      (2 * G_USEC_PER_SEC)
+#define LINGER_MAX_BYTES       (8 * 1024 * 1024)
 
 static void conn_handle_packet (BdConnection *conn,
                                 BdMqttPacket *packet);
 static void conn_process       (BdConnection *conn,
                                 const guint8 *data,
                                 gsize         len);
+static void conn_drop          (BdConnection *conn,
+                                const char   *reason);
 
+/* For log lines; buf holds BD_LOG_TEXT_SIZE bytes. */
 static const char *
-conn_name (BdConnection *conn)
+conn_name (BdConnection *conn,
+           char         *buf)
 {
   if (conn->session != NULL)
-    return conn->session->client_id;
+    return _bd_log_text (buf, conn->session->client_id);
   return conn->peer;
 }
 
@@ -116,8 +124,10 @@ conn_send_packet (BdConnection       *conn,
     conn->wbuf = g_byte_array_sized_new (256);
   if (!bd_mqtt_encode (conn->version, packet, conn->wbuf, &error))
     {
+      char name[BD_LOG_TEXT_SIZE];
+
       g_warning ("Cannot encode %s for %s: %s",
-                 bd_mqtt_packet_type_name (packet->type), conn_name (conn), error->message);
+                 bd_mqtt_packet_type_name (packet->type), conn_name (conn, name), error->message);
       return;
     }
   _bd_engine_mark_dirty (conn->engine, conn);
@@ -233,8 +243,9 @@ _bd_connection_send_publish (BdConnection     *conn,
           conn->next_alias_out--;
         }
       conn->engine->counters.publish_dropped++;
+      /* Per message: the log writer's cap on a line is enough for debug. */
       g_debug ("Dropped a message on “%s” for %s: %" G_GSIZE_FORMAT " bytes exceed its Maximum Packet Size",
-               message->topic, conn_name (conn), size);
+               message->topic, conn->session ? conn->session->client_id : conn->peer, size);
       return FALSE;
     }
   conn->engine->counters.messages_sent++;
@@ -249,34 +260,49 @@ _bd_connection_can_take_qos0 (BdConnection *conn)
   return conn->wbuf == NULL || conn->wbuf->len - conn->wbuf_sent < MAX_PENDING_QOS0_BYTES;
 }
 
-void
-_bd_connection_flush (BdConnection *conn)
+/* Writes buf from *sent on as far as the socket takes it. Returns 0 when
+ * all is written, EAGAIN when the socket is full, else the error. */
+static int
+send_pending (BdEngine   *engine,
+              int         fd,
+              GByteArray *buf,
+              gsize      *sent)
 {
-  BdEngine *engine = conn->engine;
-
-  while (conn->wbuf != NULL && conn->wbuf_sent < conn->wbuf->len)
+  while (buf != NULL && *sent < buf->len)
     {
-      ssize_t n = send (conn->fd, conn->wbuf->data + conn->wbuf_sent,
-                        conn->wbuf->len - conn->wbuf_sent, MSG_NOSIGNAL);
+      ssize_t n = send (fd, buf->data + *sent, buf->len - *sent, MSG_NOSIGNAL);
 
       if (n < 0)
         {
           if (errno == EINTR)
             continue;
-          if (errno == EAGAIN || errno == EWOULDBLOCK)
-            {
-              if (!conn->want_write)
-                {
-                  conn->want_write = TRUE;
-                  _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN | EPOLLOUT);
-                }
-              return;
-            }
-          _bd_connection_close (conn, g_strerror (errno));
-          return;
+          return errno == EWOULDBLOCK ? EAGAIN : errno;
         }
-      conn->wbuf_sent += n;
+      *sent += n;
       engine->counters.bytes_sent += n;
+    }
+  return 0;
+}
+
+void
+_bd_connection_flush (BdConnection *conn)
+{
+  BdEngine *engine = conn->engine;
+  int err = send_pending (engine, conn->fd, conn->wbuf, &conn->wbuf_sent);
+
+  if (err == EAGAIN)
+    {
+      if (!conn->want_write)
+        {
+          conn->want_write = TRUE;
+          _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN | EPOLLOUT);
+        }
+      return;
+    }
+  if (err != 0)
+    {
+      conn_drop (conn, g_strerror (err));
+      return;
     }
 
   /* Everything is out: drop the buffer, so an idle client costs no buffer. */
@@ -287,28 +313,120 @@ _bd_connection_flush (BdConnection *conn)
       conn->want_write = FALSE;
       _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN);
     }
-  if (conn->state == BD_CONN_CLOSING)
-    _bd_connection_close (conn, NULL);
 }
 
-/* Sends what is queued (a refusing CONNACK, a DISCONNECT), then closes. */
+/* ---------------------------------------------------------------- linger */
+
 static void
-conn_close_after_flush (BdConnection *conn,
-                        const char   *reason)
+linger_free (BdLinger *linger)
 {
-  if (conn->state == BD_CONN_CLOSED || conn->state == BD_CONN_CLOSING)
+  BdEngine *engine = linger->engine;
+
+  epoll_ctl (engine->epfd, EPOLL_CTL_DEL, linger->fd, NULL);
+  close (linger->fd);
+  g_queue_unlink (&engine->lingering, &linger->link);
+  g_clear_pointer (&linger->wbuf, g_byte_array_unref);
+  g_free (linger);
+}
+
+/* Writes what is left of the last packets, then shuts the sending side, so
+ * the client reads them and then the end of the stream. FALSE when the
+ * linger was freed. */
+static gboolean
+linger_flush (BdLinger *linger)
+{
+  BdEngine *engine = linger->engine;
+  int err = send_pending (engine, linger->fd, linger->wbuf, &linger->wbuf_sent);
+
+  if (err == EAGAIN)
+    {
+      _bd_engine_epoll_mod (engine, linger->fd, linger, EPOLLIN | EPOLLOUT);
+      return TRUE;
+    }
+  if (err != 0)
+    {
+      linger_free (linger);
+      return FALSE;
+    }
+  if (linger->wbuf != NULL)
+    _bd_engine_epoll_mod (engine, linger->fd, linger, EPOLLIN);
+  g_clear_pointer (&linger->wbuf, g_byte_array_unref);
+  shutdown (linger->fd, SHUT_WR);
+  return TRUE;
+}
+
+/* Takes over the socket of a connection that is over (see BdLinger). */
+static void
+conn_linger (BdConnection *conn)
+{
+  BdEngine *engine = conn->engine;
+  BdLinger *linger = g_new0 (BdLinger, 1);
+
+  linger->kind = BD_POLL_LINGER;
+  linger->engine = engine;
+  linger->fd = conn->fd;
+  linger->deadline_us = g_get_monotonic_time () + LINGER_TIMEOUT_US;
+  linger->link.data = linger;
+  if (conn->wbuf != NULL && conn->wbuf_sent < conn->wbuf->len)
+    {
+      linger->wbuf = g_steal_pointer (&conn->wbuf);
+      linger->wbuf_sent = conn->wbuf_sent;
+    }
+  conn->fd = -1;
+  g_queue_push_tail_link (&engine->lingering, &linger->link);
+  /* Read again even if flow control had stopped reading it. */
+  _bd_engine_epoll_mod (engine, linger->fd, linger,
+                        EPOLLIN | (linger->wbuf != NULL ? EPOLLOUT : 0));
+  linger_flush (linger);
+}
+
+void
+_bd_linger_on_ready (BdLinger *linger,
+                     guint32   events)
+{
+  BdEngine *engine = linger->engine;
+  ssize_t n;
+
+  if ((events & EPOLLOUT) && !linger_flush (linger))
     return;
-  if (reason != NULL)
-    g_info ("Closing connection of %s: %s", conn_name (conn), reason);
-  conn->state = BD_CONN_CLOSING;
-  _bd_engine_mark_dirty (conn->engine, conn);
+  if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+    return;
+
+  n = recv (linger->fd, engine->read_buf, 64 * 1024, 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return;
+  if (n > 0)
+    linger->discarded += n;
+  if (n <= 0 || linger->discarded > LINGER_MAX_BYTES)
+    linger_free (linger);
+}
+
+void
+_bd_engine_check_lingering (BdEngine *engine,
+                            gint64    now_us)
+{
+  /* All wait equally long: the oldest are first. */
+  while (engine->lingering.head != NULL)
+    {
+      BdLinger *linger = engine->lingering.head->data;
+
+      if (linger->deadline_us > now_us)
+        break;
+      linger_free (linger);
+    }
 }
 
 /* --------------------------------------------------------------- lifetime */
 
-void
-_bd_connection_close (BdConnection *conn,
-                      const char   *reason)
+/* Ends the connection. peer_gone: the client closed or the socket failed,
+ * so the socket is closed at once; otherwise the broker ends it and the
+ * socket lingers to deliver what is queued (a DISCONNECT, a refusing
+ * CONNACK). Either way the connection stops counting against
+ * max_connections here, and the session is free for a new connection. */
+static void
+conn_end (BdConnection *conn,
+          const char   *reason,
+          gboolean      peer_gone)
 {
   BdEngine *engine = conn->engine;
   BdSession *session = conn->session;
@@ -319,7 +437,11 @@ _bd_connection_close (BdConnection *conn,
     return;
 
   if (reason != NULL)
-    g_message ("Client %s disconnected: %s", conn_name (conn), reason);
+    {
+      char name[BD_LOG_TEXT_SIZE];
+
+      g_message ("Client %s disconnected: %s", conn_name (conn, name), reason);
+    }
 
   if (conn->paused_for != NULL)
     {
@@ -328,9 +450,14 @@ _bd_connection_close (BdConnection *conn,
     }
 
   conn->state = BD_CONN_CLOSED;
-  epoll_ctl (engine->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
-  close (conn->fd);
-  conn->fd = -1;
+  if (peer_gone)
+    {
+      epoll_ctl (engine->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
+      close (conn->fd);
+      conn->fd = -1;
+    }
+  else
+    conn_linger (conn);
   conn->listener->n_connections--;
   g_queue_unlink (&engine->connections, &conn->link);
 
@@ -361,6 +488,20 @@ _bd_connection_close (BdConnection *conn,
     _bd_engine_publish_will (engine, will);
 
   _bd_engine_doom (engine, conn);
+}
+
+void
+_bd_connection_close (BdConnection *conn,
+                      const char   *reason)
+{
+  conn_end (conn, reason, FALSE);
+}
+
+static void
+conn_drop (BdConnection *conn,
+           const char   *reason)
+{
+  conn_end (conn, reason, TRUE);
 }
 
 void
@@ -411,6 +552,17 @@ peer_to_string (const struct sockaddr_storage *ss)
   return g_strdup ("unknown");
 }
 
+static gboolean
+engine_at_max_connections (BdEngine   *engine,
+                           BdListener *listener)
+{
+  guint max_global = engine->config->max_connections;
+  guint max_listener = listener->config->max_connections;
+
+  return (max_global > 0 && engine->connections.length >= max_global) ||
+         (max_listener > 0 && listener->n_connections >= max_listener);
+}
+
 void
 _bd_engine_accept (BdEngine   *engine,
                    BdListener *listener)
@@ -435,8 +587,12 @@ _bd_engine_accept (BdEngine   *engine,
           return;
         }
 
-      if ((max_global > 0 && engine->connections.length >= max_global) ||
-          (max_listener > 0 && listener->n_connections >= max_listener))
+      /* The accept queue holds connections that came after the events
+       * being handled, and so may the closes that made room for them:
+       * handle those closes before refusing anyone. */
+      if (engine_at_max_connections (engine, listener))
+        _bd_engine_poll_connections (engine);
+      if (engine_at_max_connections (engine, listener))
         {
           g_autofree char *peer = peer_to_string (&ss);
 
@@ -471,7 +627,7 @@ _bd_engine_accept (BdEngine   *engine,
 
       if (!_bd_engine_epoll_add (engine, fd, conn, EPOLLIN))
         {
-          _bd_connection_close (conn, g_strerror (errno));
+          conn_drop (conn, g_strerror (errno));
           continue;
         }
       g_debug ("New connection from %s on port %u", conn->peer, listener->port);
@@ -575,9 +731,10 @@ _bd_engine_check_paused (BdEngine *engine,
       if (now_us - conn->paused_at > MAX_PAUSE_US)
         {
           BdSession *slow = conn->paused_for;
+          char id[BD_LOG_TEXT_SIZE];
 
           g_info ("Client %s does not keep up; no longer holding publishers back for it",
-                  slow->client_id);
+                  _bd_log_text (id, slow->client_id));
           slow->slow = TRUE;
           _bd_engine_resume_waiting (engine, slow);
           i = (guint) -1; /* the array changed: start over */
@@ -615,8 +772,8 @@ _bd_connection_disconnect (BdConnection *conn,
           packet.disconnect.properties.reason_string = (char *) reason;
           BD_MQTT_PROP_SET (&packet.disconnect.properties, BD_MQTT_PROP_REASON_STRING);
         }
+      /* Written by the socket's linger, before it shuts the sending side. */
       conn_send_packet (conn, &packet);
-      _bd_connection_flush (conn);
     }
   _bd_connection_close (conn, reason);
 }
@@ -651,7 +808,7 @@ conn_refuse_connect (BdConnection *conn,
     }
   conn_send_packet (conn, &packet);
   g_message ("Refused connection from %s: %s", conn->peer, why);
-  conn_close_after_flush (conn, NULL);
+  _bd_connection_close (conn, NULL);
 }
 
 /* ------------------------------------------------------------------ input */
@@ -776,19 +933,16 @@ _bd_connection_on_ready (BdConnection *conn,
   n = recv (conn->fd, engine->read_buf, 64 * 1024, 0);
   if (n == 0)
     {
-      _bd_connection_close (conn, conn->clean_disconnect ? NULL : "connection closed by the client");
+      conn_drop (conn, conn->clean_disconnect ? NULL : "connection closed by the client");
       return;
     }
   if (n < 0)
     {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        _bd_connection_close (conn, g_strerror (errno));
+        conn_drop (conn, g_strerror (errno));
       return;
     }
   engine->counters.bytes_received += n;
-
-  if (conn->state == BD_CONN_CLOSING)
-    return;
 
   if (conn->rbuf != NULL)
     {
@@ -1029,6 +1183,7 @@ conn_handle_connect (BdConnection  *conn,
     {
       BdConnection *old = session->conn;
       g_autoptr(BdMessage) will = g_steal_pointer (&old->will);
+      char id[BD_LOG_TEXT_SIZE];
 
       /* [MQTT-3.1.4-2]: the existing client is disconnected (MQTT 5: with
        * 0x8E, Session taken over). Detach it first so closing it does not end
@@ -1038,7 +1193,8 @@ conn_handle_connect (BdConnection  *conn,
       session->disconnected_at = g_get_monotonic_time ();
       engine->counters.clients_connected--;
       engine->counters.clients_disconnected++;
-      g_message ("Client %s already connected, closing old connection", client_id);
+      g_message ("Client %s already connected, closing old connection",
+                 _bd_log_text (id, client_id));
       _bd_connection_disconnect (old, BD_MQTT_RC_SESSION_TAKEN_OVER,
                                  "another connection took over the session");
       /* Its will still goes out: the old network connection ended without
@@ -1097,9 +1253,15 @@ conn_handle_connect (BdConnection  *conn,
 
   conn_send_connack (conn, c, session_present, assigned_id, server_keep_alive);
 
-  g_message ("New client connected from %s as %s (p%d, c%d, k%u%s%s)",
-             conn->peer, client_id, c->protocol_level, c->clean_start ? 1 : 0, conn->keep_alive,
-             c->has_username ? ", u'" : "", c->has_username ? c->username : "");
+  {
+    char id[BD_LOG_TEXT_SIZE];
+    char user[BD_LOG_TEXT_SIZE];
+
+    g_message ("New client connected from %s as %s (p%d, c%d, k%u%s%s)",
+               conn->peer, _bd_log_text (id, client_id), c->protocol_level,
+               c->clean_start ? 1 : 0, conn->keep_alive, c->has_username ? ", u'" : "",
+               c->has_username ? _bd_log_text (user, c->username) : "");
+  }
 
   if (session_present)
     _bd_session_resume (session);
@@ -1221,15 +1383,23 @@ conn_handle_publish (BdConnection *conn,
   if (config->message_size_limit > 0 &&
       g_bytes_get_size (p->payload) > config->message_size_limit)
     {
+      char id[BD_LOG_TEXT_SIZE];
+      char topic[BD_LOG_TEXT_SIZE];
+
       g_info ("Dropped PUBLISH from %s on “%s”: payload of %" G_GSIZE_FORMAT " bytes exceeds message_size_limit",
-              session->client_id, p->topic, g_bytes_get_size (p->payload));
+              _bd_log_text (id, session->client_id), _bd_log_text (topic, p->topic),
+              g_bytes_get_size (p->payload));
       engine->counters.publish_dropped++;
       deliver = FALSE;
       reason = BD_MQTT_RC_PACKET_TOO_LARGE;
     }
   else if (!_bd_session_may (session, p->topic, BD_ACL_WRITE))
     {
-      g_info ("Denied PUBLISH from %s on “%s” (ACL)", session->client_id, p->topic);
+      char id[BD_LOG_TEXT_SIZE];
+      char topic[BD_LOG_TEXT_SIZE];
+
+      g_info ("Denied PUBLISH from %s on “%s” (ACL)",
+              _bd_log_text (id, session->client_id), _bd_log_text (topic, p->topic));
       deliver = FALSE;
       reason = BD_MQTT_RC_NOT_AUTHORIZED;
     }
@@ -1336,7 +1506,11 @@ conn_subscribe_one (BdConnection             *conn,
 
   if (!_bd_session_may (session, req->filter, BD_ACL_SUBSCRIBE))
     {
-      g_info ("Denied SUBSCRIBE from %s to “%s” (ACL)", session->client_id, req->filter);
+      char id[BD_LOG_TEXT_SIZE];
+      char filter[BD_LOG_TEXT_SIZE];
+
+      g_info ("Denied SUBSCRIBE from %s to “%s” (ACL)",
+              _bd_log_text (id, session->client_id), _bd_log_text (filter, req->filter));
       return conn->version == BD_MQTT_V5 ? BD_MQTT_RC_NOT_AUTHORIZED : 0x80;
     }
 
@@ -1389,7 +1563,9 @@ conn_handle_subscribe (BdConnection *conn,
 
       if (!bd_topic_filter_is_valid (req->filter))
         {
-          g_autofree char *why = g_strdup_printf ("invalid topic filter “%s”", req->filter);
+          char filter[BD_LOG_TEXT_SIZE];
+          g_autofree char *why = g_strdup_printf ("invalid topic filter “%s”",
+                                                  _bd_log_text (filter, req->filter));
 
           if (conn->version == BD_MQTT_V5)
             {
@@ -1473,6 +1649,7 @@ conn_handle_disconnect (BdConnection *conn,
 {
   BdSession *session = conn->session;
   const BdMqttProperties *p = &packet->disconnect.properties;
+  char id[BD_LOG_TEXT_SIZE];
 
   if (conn->version == BD_MQTT_V5 &&
       BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_SESSION_EXPIRY_INTERVAL))
@@ -1493,8 +1670,9 @@ conn_handle_disconnect (BdConnection *conn,
    * it with reason 0x04 [MQTT-3.14.4-3]. */
   conn->clean_disconnect = !(conn->version == BD_MQTT_V5 &&
                              packet->disconnect.reason_code == BD_MQTT_RC_DISCONNECT_WITH_WILL);
-  g_message ("Client %s disconnected", session->client_id);
-  _bd_connection_close (conn, NULL);
+  g_message ("Client %s disconnected", _bd_log_text (id, session->client_id));
+  /* The client is done sending [MQTT-3.14.4-1]: nothing to wait for. */
+  conn_drop (conn, NULL);
 }
 
 /* ------------------------------------------------------------- dispatch */

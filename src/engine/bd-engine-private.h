@@ -39,6 +39,7 @@ G_BEGIN_DECLS
 typedef struct _BdConnection BdConnection;
 typedef struct _BdSession    BdSession;
 typedef struct _BdListener   BdListener;
+typedef struct _BdLinger     BdLinger;
 typedef struct _BdStateSnapshot BdStateSnapshot;
 typedef struct _BdShareGroup BdShareGroup;
 
@@ -71,14 +72,14 @@ typedef enum
 {
   BD_POLL_LISTENER = 1,
   BD_POLL_CONNECTION,
+  BD_POLL_LINGER,
 } BdPollKind;
 
 typedef enum
 {
   BD_CONN_WAIT_CONNECT,  /* accepted, no CONNECT yet [MQTT-3.1.0-1] */
   BD_CONN_CONNECTED,     /* CONNACK sent with success */
-  BD_CONN_CLOSING,       /* closed after flushing what is queued (e.g. a refusing CONNACK) */
-  BD_CONN_CLOSED,
+  BD_CONN_CLOSED,        /* over; its socket closed or handed to a BdLinger */
 } BdConnState;
 
 typedef enum
@@ -202,6 +203,25 @@ struct _BdConnection
   GList         link;            /* in engine->connections */
 };
 
+/* The socket of a connection the broker ended, after the connection itself
+ * is gone (no session, not counted against max_connections). A socket closed
+ * with unread input is reset by the kernel, and a client still writing then
+ * gets a reset instead of the DISCONNECT or CONNACK that told it why. So what
+ * was queued is written, the sending side shut down, and input read and
+ * dropped until the client closes too, LINGER_MAX_BYTES have come or
+ * LINGER_TIMEOUT_US has passed. */
+struct _BdLinger
+{
+  BdPollKind  kind;
+  BdEngine   *engine;
+  int         fd;
+  GByteArray *wbuf;              /* the last packets, NULL once written */
+  gsize       wbuf_sent;
+  gsize       discarded;         /* bytes read and dropped */
+  gint64      deadline_us;       /* monotonic */
+  GList       link;              /* in engine->lingering, oldest first */
+};
+
 struct _BdListener
 {
   BdPollKind        kind;
@@ -243,6 +263,7 @@ struct _BdEngine
 
   GPtrArray       *listeners;     /* of BdListener* */
   GQueue           connections;   /* of BdConnection (via link) */
+  GQueue           lingering;     /* of BdLinger (via link), oldest first */
   GPtrArray       *dirty;         /* BdConnection* with bytes to write this turn */
   GPtrArray       *doomed;        /* BdConnection* to free at the end of the turn */
   GPtrArray       *paused;        /* BdConnection* not read from (flow control) */
@@ -322,6 +343,11 @@ void      _bd_connection_flush          (BdConnection *conn);
 void      _bd_connection_free           (BdConnection *conn);
 void      _bd_engine_check_keepalives   (BdEngine     *engine,
                                          gint64        now_us);
+void      _bd_linger_on_ready           (BdLinger     *linger,
+                                         guint32       events);
+/* Closes lingering sockets past their time, or all of them with now_us = G_MAXINT64. */
+void      _bd_engine_check_lingering    (BdEngine     *engine,
+                                         gint64        now_us);
 
 /* bd-connection.c: flow control */
 void       _bd_connection_pause         (BdConnection *conn,
@@ -374,6 +400,14 @@ void             _bd_engine_save_state     (BdEngine        *engine,
                                             gboolean         wait);
 
 /* bd-engine.c */
+/* Client-supplied text (client ids, user names, topics) as it goes into a
+ * log line: the first BD_LOG_TEXT_MAX bytes, then "…", control characters
+ * escaped. A 64 KiB client id must not make a 64 KiB line, nor a newline in
+ * one a line of its own. buf holds BD_LOG_TEXT_SIZE bytes; returns buf. */
+#define BD_LOG_TEXT_MAX  120
+#define BD_LOG_TEXT_SIZE (BD_LOG_TEXT_MAX * 4 + sizeof "…")
+const char *_bd_log_text                (char         *buf,
+                                         const char   *text);
 gboolean   _bd_session_may              (BdSession    *session,
                                          const char   *topic,
                                          BdAclAccess   access);
@@ -394,6 +428,8 @@ void       _bd_engine_publish_will      (BdEngine     *engine,
                                          BdMessage    *will);
 gboolean   _bd_message_expired          (BdMessage    *message,
                                          gint64        now_us);
+/* Handles the connections that are ready now (not the listeners). */
+void       _bd_engine_poll_connections  (BdEngine     *engine);
 void       _bd_engine_mark_dirty        (BdEngine     *engine,
                                          BdConnection *conn);
 void       _bd_engine_doom              (BdEngine     *engine,

@@ -230,13 +230,15 @@ engine_end_turn (BdEngine *engine)
   g_ptr_array_set_size (engine->doomed, 0);
 }
 
-static gboolean
-epoll_source_dispatch (GSource     *source,
-                       GSourceFunc  callback,
-                       gpointer     user_data)
+/* Handles one batch of ready sockets except listeners, which it returns
+ * (listeners is EPOLL_BATCH long). A linger may be freed while its event is
+ * handled, so events are not looked at again afterwards. */
+static guint
+engine_poll_sockets (BdEngine    *engine,
+                     BdListener **listeners)
 {
-  BdEngine *engine = ((BdEpollSource *) source)->engine;
   struct epoll_event events[EPOLL_BATCH];
+  guint n_listeners = 0;
   int n;
 
   n = epoll_wait (engine->epfd, events, EPOLL_BATCH, 0);
@@ -244,11 +246,38 @@ epoll_source_dispatch (GSource     *source,
     {
       BdPollKind *kind = events[i].data.ptr;
 
-      if (*kind == BD_POLL_LISTENER)
-        _bd_engine_accept (engine, (BdListener *) kind);
-      else
+      if (*kind == BD_POLL_CONNECTION)
         _bd_connection_on_ready ((BdConnection *) kind, events[i].events);
+      else if (*kind == BD_POLL_LINGER)
+        _bd_linger_on_ready ((BdLinger *) kind, events[i].events);
+      else if (listeners != NULL)
+        listeners[n_listeners++] = (BdListener *) kind;
     }
+  return n_listeners;
+}
+
+void
+_bd_engine_poll_connections (BdEngine *engine)
+{
+  /* Listeners are level-triggered: they are reported again next turn. */
+  engine_poll_sockets (engine, NULL);
+}
+
+static gboolean
+epoll_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  BdEngine *engine = ((BdEpollSource *) source)->engine;
+  BdListener *listeners[EPOLL_BATCH];
+  guint n_listeners;
+
+  /* New connections after the closes of the same batch: a client that
+   * closed one connection and opened the next must not be refused at
+   * max_connections for the one it already closed. */
+  n_listeners = engine_poll_sockets (engine, listeners);
+  for (guint i = 0; i < n_listeners; i++)
+    _bd_engine_accept (engine, listeners[i]);
   engine_end_turn (engine);
 
   return G_SOURCE_CONTINUE;
@@ -303,6 +332,7 @@ engine_tick_cb (gpointer user_data)
   /* Keep-alive deadlines are 1.5 × seconds: check them four times a second. */
   _bd_engine_check_keepalives (engine, now);
   _bd_engine_check_paused (engine, now);
+  _bd_engine_check_lingering (engine, now);
   if (++engine->quarter_ticks < 4)
     {
       engine_end_turn (engine);
@@ -781,6 +811,36 @@ engine_load_auth (BdEngine   *engine,
   return TRUE;
 }
 
+const char *
+_bd_log_text (char       *buf,
+              const char *text)
+{
+  gsize len = strnlen (text, BD_LOG_TEXT_MAX + 1);
+  gsize cut = MIN (len, BD_LOG_TEXT_MAX);
+  char *out = buf;
+
+  /* Cut between characters, not inside one. */
+  if (len > cut)
+    while (cut > 0 && ((guchar) text[cut] & 0xc0) == 0x80)
+      cut--;
+  for (gsize i = 0; i < cut; i++)
+    {
+      guchar c = text[i];
+
+      if (c < 0x20 || c == 0x7f)
+        out += g_snprintf (out, 5, "\\x%02x", c);
+      else
+        *out++ = c;
+    }
+  if (len > cut)
+    {
+      memcpy (out, "…", sizeof "…");
+      out += sizeof "…" - 1;
+    }
+  *out = '\0';
+  return buf;
+}
+
 gboolean
 _bd_session_may (BdSession   *session,
                  const char  *topic,
@@ -947,6 +1007,8 @@ engine_shutdown_cb (gpointer data)
       _bd_connection_disconnect (conn, BD_MQTT_RC_SERVER_SHUTTING_DOWN, "broker shutting down");
     }
   engine_end_turn (engine);
+  /* Their last packets were written as far as the sockets took them. */
+  _bd_engine_check_lingering (engine, G_MAXINT64);
   g_main_loop_quit (engine->loop);
   return G_SOURCE_REMOVE;
 }

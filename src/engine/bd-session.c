@@ -348,7 +348,9 @@ _bd_engine_check_sessions (BdEngine *engine,
   for (guint i = 0; i < ending->len; i++)
     {
       session = g_ptr_array_index (ending, i);
-      g_info ("Session of %s expired", session->client_id);
+      char id[BD_LOG_TEXT_SIZE];
+
+      g_info ("Session of %s expired", _bd_log_text (id, session->client_id));
       engine->counters.clients_disconnected--;
       _bd_engine_drop_session (engine, session);
     }

@@ -18,6 +18,7 @@
 #   * SIGTERM and SIGINT: clean shutdown, exit status 0 within 10 s;
 #   * a bad config file: non-zero exit status and "FILE:LINE: message" on stderr.
 
+import fcntl
 import os
 import re
 import signal
@@ -101,6 +102,10 @@ class Broker:
         self._cv = threading.Condition()
         self._eof = False
         self._reader = None
+        # Cleared to stop reading stderr, so the pipe fills up as it would
+        # for a broker whose log nobody reads.
+        self._reading = threading.Event()
+        self._reading.set()
         self.starts = 0
 
     # -- log
@@ -113,7 +118,11 @@ class Broker:
 
     def _read_stderr(self, stream):
         with open(self.log_path, "ab") as log:
-            for line in iter(stream.readline, b""):
+            while True:
+                self._reading.wait()
+                line = stream.readline()
+                if not line:
+                    break
                 log.write(line)
                 log.flush()
                 with self._cv:
@@ -122,6 +131,15 @@ class Broker:
         with self._cv:
             self._eof = True
             self._cv.notify_all()
+
+    def pause_log(self, pipe_size=4096):
+        """Stop reading the broker's stderr and shrink its pipe, so the
+        pipe is soon full (at most one more line is taken)."""
+        self._reading.clear()
+        fcntl.fcntl(self.proc.stderr.fileno(), fcntl.F_SETPIPE_SZ, pipe_size)
+
+    def resume_log(self):
+        self._reading.set()
 
     def mark(self):
         """Position in the log, to wait for lines printed after it."""
@@ -283,6 +301,7 @@ class Broker:
         killed by a signal; None: had to be killed after timeout)."""
         if self.proc is None:
             return self.returncode
+        self.resume_log()
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:

@@ -9,6 +9,8 @@
 import threading
 import time
 
+import pytest
+
 import mqttwire as w
 from brokertest import PacketTypes, make_password_file, mosquitto_deviation, props
 
@@ -311,6 +313,93 @@ def test_server_maximum_packet_size_enforced(broker_factory, raw_client):
     packets = c.send_expect_close(w.publish("t", b"x" * 400, version=5))
     assert all(p.type == w.DISCONNECT and p.rc == 0x95 for p in packets), packets
     b.check_alive()
+
+
+# Sent right behind the packet the broker refuses, in the same write: the
+# client is still busy sending when the broker gives up on it. More than
+# loopback's socket buffers hold, so the broker has not read it all by then.
+STILL_SENDING = 2 * 1024 * 1024
+
+
+def _reason_reaches_busy_client(c, data, timeout=5.0):
+    """Write data whole, then read until the broker ends the connection.
+    Returns the packets received. A write that fails, or a reset instead of
+    an orderly end, means the broker closed with unread input: the kernel
+    resets such a connection, and a client still writing never reads the
+    reason the broker gave."""
+    c.sock.settimeout(timeout)
+    try:
+        c.sock.sendall(data + bytes(STILL_SENDING))
+    except (BrokenPipeError, ConnectionResetError) as e:
+        raise AssertionError("the broker reset the connection while the client was still "
+                             "sending (%r): the reason it sent is lost" % e) from None
+    received = bytearray()
+    while True:
+        try:
+            chunk = c.sock.recv(65536)
+        except ConnectionResetError:
+            raise AssertionError("the connection was reset after %d bytes instead of being "
+                                 "closed in order" % len(received)) from None
+        if not chunk:
+            break
+        received += chunk
+    c._buf = received
+    packets = []
+    while True:
+        p = c._take_packet()
+        if p is None:
+            break
+        packets.append(p)
+    assert not c._buf, "a partial packet before the end: %r" % bytes(c._buf)
+    return packets
+
+
+@mosquitto_deviation("closes at once with unread input: the client still sending gets a reset")
+def test_packet_too_large_reason_reaches_busy_client(broker_factory, raw_client):
+    """[3.2.2.3.6] [4.13] [MQTT-3.14.4-1] [MQTT-3.14.4-2] a client that sends a
+    packet above the server's Maximum Packet Size, and is still sending it,
+    gets DISCONNECT 0x95 and then an orderly close of the connection, not a
+    reset. The client id is free again at once."""
+    b = broker_factory(["max_packet_size 200"])
+    c = _v5(raw_client, b)
+    c.connect("busy")
+    packets = _reason_reaches_busy_client(c, w.publish("t", bytes(STILL_SENDING), version=5))
+    assert [(p.type, p.rc) for p in packets] == [(w.DISCONNECT, 0x95)]
+    # Not closed on this side yet: the broker still drains it, as a session
+    # that has ended.
+    again = _v5(raw_client, b)
+    assert again.connect("busy").session_present is False
+    again.ping()
+
+
+@mosquitto_deviation("closes at once with unread input: the client still sending gets a reset")
+def test_receive_maximum_exceeded_reason_reaches_busy_client(broker_factory, raw_client):
+    """[3.3.4] [MQTT-3.3.4-7] [4.13] a client that sends more unacknowledged
+    QoS 2 PUBLISH packets than the server's Receive Maximum, and goes on
+    sending, gets DISCONNECT 0x93 (Receive Maximum exceeded), then an orderly
+    close."""
+    b = broker_factory(["max_inflight_messages 2"])
+    c = _v5(raw_client, b)
+    assert c.connect("eager").prop(w.PROP_RECEIVE_MAXIMUM) == 2
+    burst = b"".join(w.publish("rmx/t", b"m", qos=2, packet_id=i + 1, version=5)
+                     for i in range(3))
+    packets = _reason_reaches_busy_client(c, burst)
+    # PUBREC 0x00 or 0x10 (No matching subscribers) for the first two.
+    assert [p.type for p in packets] == [w.PUBREC, w.PUBREC, w.DISCONNECT], packets
+    assert all(p.rc in (0x00, 0x10) for p in packets[:2]) and packets[2].rc == 0x93, packets
+    b.check_alive()
+
+
+@mosquitto_deviation("closes at once with unread input: the client still sending gets a reset")
+def test_refusing_connack_reaches_busy_client(broker, raw_client):
+    """[MQTT-3.2.2-7] a refusing CONNACK (0x8C Bad authentication method)
+    reaches a client that already sends more, then the connection closes in
+    order."""
+    c = _v5(raw_client)
+    packets = _reason_reaches_busy_client(
+        c, w.connect("eager", version=5, props=[(w.PROP_AUTHENTICATION_METHOD, "NOPE")]))
+    assert [(p.type, p.rc) for p in packets] == [(w.CONNACK, 0x8C)]
+    broker.check_alive()
 
 
 def test_will_delay(broker, raw_client):
