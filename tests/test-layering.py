@@ -29,7 +29,7 @@ ALLOWED = {
     # and for the journal.
     "alarms": {"engine", "payload", "storage"},
     # storage: for the journal.
-    "relays": {"engine", "storage"},
+    "relays": {"engine", "payload", "storage"},
     "storage": {"engine", "payload"},
     "demo": {"engine"},
     "remote": {"engine"},
