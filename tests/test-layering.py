@@ -1,36 +1,145 @@
 #!/usr/bin/python3
-# test-layering.py — only src/gui may include GTK, libadwaita or libnotify.
+# test-layering.py — the libraries under src/ depend on each other only along
+# the arrows below, and only src/gui includes GTK, libadwaita or libnotify.
 #
 # Copyright 2026 The Brokerdesk authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# The engine runs headless on a server (DESIGN: "no GTK; also runs headless"),
-# so a stray GTK include in a lower layer is a bug even if it compiles.
+# The engine runs headless on a server, and --headless never touches the GUI,
+# so a stray include or dependency against the arrows is a bug even if it
+# compiles. Two things are checked against one table:
+#   - every #include "..." of a header that lives in another library's folder;
+#   - every <library>_dep a src/**/meson.build names.
+# A folder under src/ that the table does not know fails the test too: a new
+# library gets its row here first.
 import os
 import re
 import sys
 
 root = os.environ.get("BROKERDESK_SOURCE_DIR") or os.path.join(os.path.dirname(__file__), "..")
-forbidden = re.compile(r'^\s*#\s*include\s*[<"](gtk/|gdk/|adwaita\.h|libnotify/)')
-layers = ["engine", "storage", "alarms", "relays", "remote"]
-bad = []
-checked = 0
-for layer in layers:
-    top = os.path.join(root, "src", layer)
-    for dirpath, _, files in os.walk(top):
-        for name in files:
-            if not name.endswith((".c", ".h")):
+src = os.path.join(root, "src")
+
+# library -> the libraries it may use directly. "main" is the program itself
+# (the files at the top of src/); "codec" is src/engine/codec.
+ALLOWED = {
+    "main": {"gui", "service"},
+    "gui": {"service", "remote", "alarms", "relays", "storage", "engine", "payload"},
+    "service": {"alarms", "relays", "storage", "demo", "remote", "engine", "payload"},
+    # storage: until the payload parsing (bd-sample.h) has its own library,
+    # and for the journal.
+    "alarms": {"engine", "payload", "storage"},
+    # storage: for the journal.
+    "relays": {"engine", "payload", "storage"},
+    "storage": {"engine", "payload"},
+    "demo": {"engine"},
+    "remote": {"engine"},
+    "payload": set(),
+    "engine": {"codec"},
+    "codec": set(),
+}
+
+# The service's files that still sit at the top of src/ next to main.c. Once
+# they live in src/service, this set matches nothing and can go.
+SERVICE_AT_TOP = {"bd-broker-setup", "bd-headless", "bd-options", "bd-service"}
+
+GUI_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"](gtk/|gdk/|adwaita\.h|libnotify/)')
+GUI_DEPS = {"gtk_dep", "adw_dep", "notify_dep"}
+LOCAL_INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
+MESON_DEP = re.compile(r"\b([a-z]+)_dep\b")
+
+
+def library_of(path):
+    """The library a file under src/ belongs to, or None for an unknown folder."""
+    parts = os.path.relpath(path, src).split(os.sep)
+    if len(parts) == 1:
+        stem = parts[0].split(".")[0]
+        return "service" if stem in SERVICE_AT_TOP else "main"
+    if parts[0] == "engine" and parts[1] == "codec":
+        return "codec"
+    return parts[0] if parts[0] in ALLOWED else None
+
+
+problems = []
+sources = []
+builds = []
+for dirpath, dirnames, names in os.walk(src):
+    dirnames.sort()
+    for name in sorted(names):
+        path = os.path.join(dirpath, name)
+        if name.endswith((".c", ".h")):
+            sources.append(path)
+        elif name == "meson.build":
+            builds.append(path)
+        else:
+            continue
+        if library_of(path) is None:
+            problems.append(f"{os.path.relpath(path, root)}: src/{os.path.relpath(dirpath, src).split(os.sep)[0]} "
+                            "is not in the layering table (tests/test-layering.py)")
+
+# Which library each header belongs to, by name (headers are included by
+# name, or by a path under src/).
+owners = {}
+for path in sources:
+    if path.endswith(".h"):
+        owners.setdefault(os.path.basename(path), set()).add(library_of(path))
+
+arrows = {}
+
+
+def check_arrow(user, used, where, what):
+    if used == user or user is None or used is None:
+        return
+    arrows.setdefault((user, used), where)
+    if used not in ALLOWED[user]:
+        problems.append(f"{where}: {what}: {user} → {used} is not an allowed arrow")
+
+
+for path in sources:
+    user = library_of(path)
+    where_file = os.path.relpath(path, root)
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            where = f"{where_file}:{number}"
+            if user != "gui" and GUI_INCLUDE.match(line):
+                problems.append(f"{where}: {line.strip()}: GUI include outside src/gui")
+            match = LOCAL_INCLUDE.match(line)
+            if match is None:
                 continue
-            path = os.path.join(dirpath, name)
-            checked += 1
-            with open(path, encoding="utf-8") as f:
-                for number, line in enumerate(f, 1):
-                    if forbidden.match(line):
-                        bad.append(f"{os.path.relpath(path, root)}:{number}: {line.strip()}")
-for line in bad:
+            header = os.path.basename(match.group(1))
+            used = owners.get(header, set())
+            if user in used:
+                continue  # its own header
+            for library in sorted(used, key=str):
+                check_arrow(user, library, where, line.strip())
+
+for path in builds:
+    user = library_of(path)
+    if user is None:
+        continue
+    users = {user}
+    if user == "main" and any(os.path.exists(os.path.join(src, stem + ".c")) for stem in SERVICE_AT_TOP):
+        # src/meson.build still compiles the service's files into the program.
+        users.add("service")
+    where_file = os.path.relpath(path, root)
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            line = line.split("#", 1)[0]
+            where = f"{where_file}:{number}"
+            for match in MESON_DEP.finditer(line):
+                name = match.group(1)
+                if f"{name}_dep" in GUI_DEPS and user != "gui":
+                    problems.append(f"{where}: {name}_dep: GUI library outside src/gui")
+                if name not in ALLOWED or name in users:
+                    continue
+                allowed_user = next((u for u in sorted(users) if name in ALLOWED[u]), None)
+                check_arrow(allowed_user or user, name, where, f"{name}_dep")
+
+for line in problems:
     print(line)
-if checked == 0:
+if not sources:
     print("no source files found under src/: wrong BROKERDESK_SOURCE_DIR?")
     sys.exit(1)
-print(f"{checked} files checked, {len(bad)} GUI includes outside src/gui")
-sys.exit(1 if bad else 0)
+print(f"{len(sources)} source files and {len(builds)} meson.build files checked; arrows in use:")
+for (user, used), where in sorted(arrows.items()):
+    print(f"  {user} → {used}  (first: {where})")
+sys.exit(1 if problems else 0)

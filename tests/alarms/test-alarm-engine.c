@@ -15,36 +15,10 @@
 #include <glib/gstdio.h>
 
 #include "bd-alarm-engine.h"
+#include "bd-test-util.h"
 #include "test-client.h"
 
-#define WAIT_S 10
-
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-  /* Only wakes the loop to look at the deadline; the conditions change in
-   * sources of this same context (the engine's flush and timer). */
-  guint wake = g_timeout_add (50, wake_cb, NULL);
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (wake);
-}
+#define WAIT_MS 10000
 
 typedef struct
 {
@@ -76,7 +50,7 @@ wait_alarms (BdAlarmEngine *engine,
   g_autofree char *what = g_strdup_printf ("%u alarm(s), the first %s", n,
                                            bd_alarm_state_to_string (state));
 
-  wait_until (alarms_are, &w, what);
+  bd_test_wait_until (alarms_are, &w, WAIT_MS, what);
 }
 
 static BdAlarmRule *
@@ -137,7 +111,7 @@ wait_log (GPtrArray *log,
 {
   gpointer data[2] = { log, GUINT_TO_POINTER (n) };
 
-  wait_until (log_has, data, "transitions");
+  bd_test_wait_until (log_has, data, WAIT_MS, "transitions");
 }
 
 typedef struct
@@ -169,31 +143,17 @@ journal_entries (BdJournal *journal)
   GPtrArray *entries;
 
   bd_journal_flush_async (journal, NULL, done_cb, &wait);
-  wait_until (has_result, &wait, "the journal flush");
+  bd_test_wait_until (has_result, &wait, WAIT_MS, "the journal flush");
   g_assert_true (bd_journal_flush_finish (journal, wait.result, &error));
   g_assert_no_error (error);
   g_clear_object (&wait.result);
 
   bd_journal_query_async (journal, BD_JOURNAL_KIND_ALARM, 100, NULL, done_cb, &wait);
-  wait_until (has_result, &wait, "the journal query");
+  bd_test_wait_until (has_result, &wait, WAIT_MS, "the journal query");
   entries = bd_journal_query_finish (journal, wait.result, &error);
   g_assert_no_error (error);
   g_clear_object (&wait.result);
   return entries;
-}
-
-static void
-remove_tree (const char *dir)
-{
-  const char *names[] = { "journal.db", "journal.db-wal", "journal.db-shm", "alarms.ini", NULL };
-
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      g_autofree char *path = g_build_filename (dir, names[i], NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 /* Fed directly: raise, escalate, acknowledge, return, shelve, rule changes,
@@ -347,7 +307,7 @@ test_rules_file (void)
     "[ok]\nfilter=a/+\nhi=1\n\n[broken]\nfilter=a/b\nlo=zero\n";
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-alarm-engine-XXXXXX", &error);
+  BdTestTmpdir *dir = bd_test_tmpdir_new ("alarm-engine");
   g_autofree char *path = g_build_filename (dir, "alarms.ini", NULL);
   g_autoptr(GPtrArray) problems = NULL;
   g_autoptr(GPtrArray) rules = NULL;
@@ -356,7 +316,7 @@ test_rules_file (void)
 
   /* Missing: NOENT, and the path is kept for saving defaults. */
   bd_alarm_engine_load_rules_async (engine, path, NULL, done_cb, &wait);
-  wait_until (has_result, &wait, "loading");
+  bd_test_wait_until (has_result, &wait, WAIT_MS, "loading");
   g_assert_false (bd_alarm_engine_load_rules_finish (engine, wait.result, NULL, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   g_assert_cmpstr (bd_alarm_engine_get_rules_path (engine), ==, path);
@@ -366,7 +326,7 @@ test_rules_file (void)
   g_assert_true (g_file_set_contents (path, text, -1, &error));
   g_test_expect_message ("Brokerdesk-Alarms", G_LOG_LEVEL_WARNING, "*alarms.ini: rule [broken], key “lo”*");
   bd_alarm_engine_load_rules_async (engine, path, NULL, done_cb, &wait);
-  wait_until (has_result, &wait, "loading");
+  bd_test_wait_until (has_result, &wait, WAIT_MS, "loading");
   g_assert_true (bd_alarm_engine_load_rules_finish (engine, wait.result, &problems, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
@@ -380,7 +340,7 @@ test_rules_file (void)
   g_assert_true (bd_alarm_engine_remove_rule (engine, "ok", &error));
   bd_alarm_engine_set_rules (engine, bd_alarm_rules_new_demo ());
   bd_alarm_engine_save_rules_async (engine, NULL, done_cb, &wait);
-  wait_until (has_result, &wait, "saving");
+  bd_test_wait_until (has_result, &wait, WAIT_MS, "saving");
   g_assert_true (bd_alarm_engine_save_rules_finish (engine, wait.result, &error));
   g_assert_no_error (error);
   g_clear_object (&wait.result);
@@ -395,7 +355,7 @@ test_rules_file (void)
                                         g_ptr_array_index (reloaded, i)));
 
   g_clear_object (&engine);
-  remove_tree (dir);
+  bd_test_tmpdir_free (dir);
 }
 
 typedef struct
@@ -432,12 +392,12 @@ mosquitto_pub (guint16     port,
   g_autofree char *port_text = g_strdup_printf ("%u", port);
   Publish publish = { NULL, FALSE };
 
-  publish.process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, MOSQUITTO_PUB,
+  publish.process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "mosquitto_pub",
                                       "-h", "127.0.0.1", "-p", port_text, "-q", "1",
                                       "-t", topic, "-m", payload, NULL);
   g_assert_no_error (error);
   g_subprocess_wait_check_async (publish.process, NULL, publish_done_cb, &publish);
-  wait_until (publish_is_done, &publish, "mosquitto_pub");
+  bd_test_wait_until (publish_is_done, &publish, WAIT_MS, "mosquitto_pub");
   g_object_unref (publish.process);
 }
 
@@ -447,7 +407,7 @@ static void
 test_broker (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
+  BdTestTmpdir *dir = NULL;
   g_autofree char *journal_path = NULL;
   g_autoptr(BdEngine) broker = NULL;
   g_autoptr(BdAlarmEngine) engine = NULL;
@@ -458,14 +418,9 @@ test_broker (void)
   BdJournalEntry *e;
   guint16 port;
 
-  if (MOSQUITTO_PUB[0] == '\0' || !g_file_test (MOSQUITTO_PUB, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("mosquitto_pub is not installed");
-      return;
-    }
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
 
-  dir = g_dir_make_tmp ("bd-alarm-engine-XXXXXX", &error);
-  g_assert_no_error (error);
+  dir = bd_test_tmpdir_new ("alarm-engine");
   journal_path = g_build_filename (dir, "journal.db", NULL);
   journal = bd_journal_new (journal_path);
 
@@ -516,7 +471,7 @@ test_broker (void)
   bd_engine_stop (broker);
   g_clear_object (&engine);
   g_clear_pointer (&journal, bd_journal_unref);
-  remove_tree (dir);
+  bd_test_tmpdir_free (dir);
 }
 
 int

@@ -13,6 +13,7 @@
 
 #include "bd-alarm-rule.h"
 #include "bd-journal.h"
+#include "bd-test-util.h"
 
 typedef struct
 {
@@ -33,11 +34,7 @@ done_cb (GObject      *object,
 static GAsyncResult *
 wait_result (Wait *wait)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (wait->result == NULL && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_nonnull (wait->result);
+  BD_TEST_WAIT_UNTIL (wait->result != NULL, 10000);
   return wait->result;
 }
 

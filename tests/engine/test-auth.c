@@ -12,6 +12,7 @@
 
 #include "bd-auth.h"
 #include "bd-config.h"
+#include "bd-test-util.h"
 
 /* tests/engine/data/mosquitto.passwd was written by Mosquitto 2.0.11's
  * mosquitto_passwd ("-H sha512" for carol and erin) with these passwords. */
@@ -130,11 +131,7 @@ test_password_vectors (void)
   g_autofree char *with_gina = NULL;
   const char *source_dir = g_getenv ("BROKERDESK_SOURCE_DIR");
 
-  if (source_dir == NULL)
-    {
-      g_test_skip ("BROKERDESK_SOURCE_DIR is not set (run through meson test)");
-      return;
-    }
+  BD_TEST_REQUIRE_ENV ("BROKERDESK_SOURCE_DIR");
 
   path = g_build_filename (source_dir, "tests", "engine", "data", "mosquitto.passwd", NULL);
   g_assert_true (bd_auth_load_password_file (auth, path, &error));
@@ -191,13 +188,10 @@ static void
 test_password_mosquitto_passwd (void)
 {
   static const char * const hashes[] = { "sha512-pbkdf2", "sha512" };
-  g_autofree char *tool = g_find_program_in_path ("mosquitto_passwd");
+  g_autofree char *tool = NULL;
 
-  if (tool == NULL)
-    {
-      g_test_skip ("mosquitto_passwd is not installed");
-      return;
-    }
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_passwd");
+  tool = bd_test_find_program ("mosquitto_passwd");
 
   for (gsize i = 0; i < G_N_ELEMENTS (hashes); i++)
     {

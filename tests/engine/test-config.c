@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bd-config.h"
+#include "bd-test-util.h"
 
 static BdBrokerConfig *
 parse_ok (const char *text)
@@ -79,24 +80,6 @@ write_file (const char *dir,
   g_file_set_contents (path, contents, -1, &error);
   g_assert_no_error (error);
   return path;
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 /* Tests ------------------------------------------------------------------- */
@@ -800,8 +783,7 @@ test_include_dir (void)
   g_autofree char *message = NULL;
   g_autofree char *bad = NULL;
 
-  root = g_dir_make_tmp ("bd-config-XXXXXX", &error);
-  g_assert_no_error (error);
+  root = bd_test_tmpdir_new ("config");
   conf_d = g_build_filename (root, "conf.d", NULL);
   sub_d = g_build_filename (root, "sub.d", NULL);
   g_assert_cmpint (g_mkdir (conf_d, 0700), ==, 0);
@@ -872,7 +854,7 @@ test_include_dir (void)
   g_clear_error (&error);
   g_clear_pointer (&config, bd_broker_config_free);
 
-  remove_tree (root);
+  bd_test_tmpdir_free (g_steal_pointer (&root));
 }
 
 static void
@@ -891,8 +873,7 @@ test_load (void)
   g_assert_nonnull (strstr (error->message, "/nonexistent/brokerdesk.conf"));
   g_clear_error (&error);
 
-  root = g_dir_make_tmp ("bd-config-XXXXXX", &error);
-  g_assert_no_error (error);
+  root = bd_test_tmpdir_new ("config");
   path = g_build_filename (root, "brokerdesk.conf", NULL);
 
   /* Messages name the path as given. */
@@ -926,11 +907,7 @@ test_debian_mosquitto_conf (void)
   g_autoptr(BdBrokerConfig) config = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_test_skip ("mosquitto is not installed");
-      return;
-    }
+  BD_TEST_REQUIRE_FILE (path, "mosquitto is not installed");
 
   config = bd_broker_config_new ();
   if (!bd_broker_config_load (config, path, &error)

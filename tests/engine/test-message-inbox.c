@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "bd-message-inbox.h"
+#include "bd-test-util.h"
 
 typedef struct
 {
@@ -44,16 +45,6 @@ push_thread (gpointer data)
   return NULL;
 }
 
-static void
-wait_for (Owner *o,
-          guint  n)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (o->seen->len < n && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 /* Pushed from another thread, delivered on the owner's context, in order,
  * in batches rather than one call per message. */
 static void
@@ -64,7 +55,7 @@ test_other_thread (void)
   GThread *thread = g_thread_new ("pusher", push_thread, inbox);
 
   g_thread_join (thread);
-  wait_for (&o, 1000);
+  BD_TEST_WAIT_UNTIL (o.seen->len >= 1000, 5000);
   g_assert_cmpuint (o.seen->len, ==, 1000);
   for (guint i = 0; i < 1000; i++)
     {
@@ -111,7 +102,7 @@ test_accept_drop_close (void)
   g_test_assert_expected_messages ();
   g_assert_cmpuint (bd_message_inbox_get_dropped (inbox), ==, 2);
 
-  wait_for (&o, 3);
+  BD_TEST_WAIT_UNTIL (o.seen->len >= 3, 5000);
   g_assert_cmpuint (o.seen->len, ==, 3);
   g_assert_cmpstr (g_ptr_array_index (o.seen, 2), ==, "b/1");
 

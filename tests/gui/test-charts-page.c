@@ -25,6 +25,7 @@
 #include "bd-chart-picker.h"
 #include "bd-charts-page.h"
 #include "bd-recorder.h"
+#include "bd-test-util.h"
 
 #define PLAIN_TOPIC "busan/factory/manufacture/temperature"
 #define JSON_TOPIC  "busan/factory/manufacture/state"
@@ -41,29 +42,6 @@ typedef struct
   double     json_min;
   double     json_max;
 } Fixture;
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until @done (@data) holds, for at most WAIT_S seconds. */
-static void
-wait_for (gboolean (*done) (gpointer data),
-          gpointer   data)
-{
-  gboolean timed_out = FALSE;
-  guint timeout_id = g_timeout_add_seconds (WAIT_S, timeout_cb, &timed_out);
-
-  while (!timed_out && !done (data))
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (timeout_id);
-}
 
 static void
 tap (BdRecorder *recorder,
@@ -225,7 +203,7 @@ wait_for_label (GtkWidget  *root,
 {
   LabelWait wait = { root, text };
 
-  wait_for (label_shown, &wait);
+  bd_test_wait_until (label_shown, &wait, WAIT_S * 1000, "label shown");
 }
 
 typedef struct
@@ -271,7 +249,7 @@ wait_for_chart (GtkWidget  *page,
   GtkWidget *chart = bd_charts_page_get_chart (BD_CHARTS_PAGE (page), series);
 
   g_assert_nonnull (chart);
-  wait_for (chart_has_data, chart);
+  bd_test_wait_until (chart_has_data, chart, WAIT_S * 1000, "chart has data");
   return BD_CHART (chart);
 }
 
@@ -357,7 +335,7 @@ wait_frames (GtkWidget *widget,
   guint tick = gtk_widget_add_tick_callback (widget, count_frame_cb, &frames, NULL);
   gpointer args[] = { &frames, GUINT_TO_POINTER (n) };
 
-  wait_for (frames_drawn_at_least, args);
+  bd_test_wait_until (frames_drawn_at_least, args, WAIT_S * 1000, "frames drawn at least");
   gtk_widget_remove_tick_callback (widget, tick);
 }
 
@@ -390,7 +368,7 @@ test_page (Fixture       *fixture,
   /* A plain topic: one series, named after the topic. */
   bd_charts_page_chart_topic (BD_CHARTS_PAGE (page), PLAIN_TOPIC);
   count.n = 1;
-  wait_for (series_counted, &count);
+  bd_test_wait_until (series_counted, &count, WAIT_S * 1000, "series counted");
   check_series (page, (const char *[]) { PLAIN_TOPIC, NULL });
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "charts");
   chart = wait_for_chart (page, PLAIN_TOPIC);
@@ -466,7 +444,7 @@ test_page (Fixture       *fixture,
   /* A JSON topic: a series per numeric member; text is not charted. */
   bd_charts_page_chart_topic (BD_CHARTS_PAGE (page), JSON_TOPIC);
   count.n = 3;
-  wait_for (series_counted, &count);
+  bd_test_wait_until (series_counted, &count, WAIT_S * 1000, "series counted");
   check_series (page, (const char *[]) { PLAIN_TOPIC, JSON_TOPIC "#humidity",
                                          JSON_TOPIC "#temperature", NULL });
   chart = wait_for_chart (page, JSON_TOPIC "#temperature");
@@ -594,7 +572,7 @@ test_restore (Fixture       *fixture,
                                    JSON_TOPIC "#temperature, last 5 minutes: min "));
   /* A series with no data draws an empty chart and says so. */
   chart = BD_CHART (bd_charts_page_get_chart (BD_CHARTS_PAGE (page), "no/such/topic"));
-  wait_for (chart_has_series, chart);
+  bd_test_wait_until (chart_has_series, chart, WAIT_S * 1000, "chart has series");
   g_assert_false (bd_chart_get_series_stats (chart, 0, NULL, NULL, NULL));
   g_assert_cmpstr (bd_chart_get_summary (chart), ==, "no/such/topic, last 5 minutes: no data");
 
@@ -614,7 +592,7 @@ test_restore (Fixture       *fixture,
 
     wait.chart = BD_CHART (bd_charts_page_get_chart (BD_CHARTS_PAGE (page), JSON_TOPIC "#temperature"));
     wait.value = 99.5;
-    wait_for (last_is, &wait);
+    bd_test_wait_until (last_is, &wait, WAIT_S * 1000, "last is");
   }
 
   /* Gone with queries in flight. */
@@ -705,11 +683,11 @@ test_picker (Fixture       *fixture,
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
   g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC));
   g_assert_true (gtk_widget_activate_action (page, "charts.add", NULL));
-  wait_for (picker_shown, NULL);
+  bd_test_wait_until (picker_shown, NULL, WAIT_S * 1000, "picker shown");
   picker = find_picker ();
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (picker)) == GTK_WINDOW (window));
   list_box = GTK_LIST_BOX (find_descendant (picker, GTK_TYPE_LIST_BOX));
-  wait_for (rows_listed, list_box);
+  bd_test_wait_until (rows_listed, list_box, WAIT_S * 1000, "rows listed");
   /* The plain topic and the JSON members; the text topic has no series. */
   g_assert_cmpuint (n_rows (list_box), ==, 3);
   g_assert_nonnull (find_label (picker, "Charted"));
@@ -717,7 +695,7 @@ test_picker (Fixture       *fixture,
   search_entry = find_descendant (picker, GTK_TYPE_SEARCH_ENTRY);
   gtk_editable_set_text (GTK_EDITABLE (search_entry), "HUMID");
   g_signal_emit_by_name (search_entry, "activate");
-  wait_for (picker_gone, NULL);
+  bd_test_wait_until (picker_gone, NULL, WAIT_S * 1000, "picker gone");
   check_series (page, (const char *[]) { PLAIN_TOPIC, JSON_TOPIC "#humidity", NULL });
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -770,7 +748,7 @@ test_error (void)
   gtk_window_present (GTK_WINDOW (window));
   bd_charts_page_set_history (BD_CHARTS_PAGE (page), history);
   g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC));
-  wait_for (error_shown, page);
+  bd_test_wait_until (error_shown, page, WAIT_S * 1000, "error shown");
   label = find_error_label (page);
   g_assert_true (g_str_has_prefix (gtk_label_get_text (label), "Could not read the history: "));
   g_assert_cmpuint (n_series (page), ==, 1);

@@ -18,6 +18,7 @@
 #include "bd-relay-editor.h"
 #include "bd-relay-row.h"
 #include "bd-relays-page.h"
+#include "bd-test-util.h"
 
 static GtkWidget *
 child (GtkWidget  *page,
@@ -27,29 +28,6 @@ child (GtkWidget  *page,
 
   g_assert_nonnull (object);
   return GTK_WIDGET (object);
-}
-
-static gboolean
-flag_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition condition,
-            gpointer  data)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (5, flag_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_true (condition (data));
 }
 
 static gboolean
@@ -162,7 +140,7 @@ test_switch (void)
   gtk_widget_grab_focus (GTK_WIDGET (toggle));
   gtk_widget_activate (GTK_WIDGET (toggle));
   /* The switch toggles at the end of its animation. */
-  wait_until (sent_one, sent);
+  bd_test_wait_until (sent_one, sent, 5000, "sent one");
   g_assert_cmpuint (sent->len, ==, 1);
   g_assert_cmpstr (bd_message_get_topic (g_ptr_array_index (sent, 0)), ==, "f/set");
   g_assert_true (bd_relay_get_pending (relay));
@@ -170,7 +148,7 @@ test_switch (void)
   g_assert_false (gtk_switch_get_state (toggle));
 
   feed_state (controller, "f/state", "ON");
-  wait_until (not_pending, relay);
+  bd_test_wait_until (not_pending, relay, 5000, "not pending");
   g_assert_true (gtk_switch_get_active (toggle));
   g_assert_true (gtk_switch_get_state (toggle));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (bd_relay_controller_get_log (controller))), ==, 2);
@@ -180,14 +158,14 @@ test_switch (void)
   gtk_switch_set_active (toggle, FALSE);
   g_assert_cmpuint (sent->len, ==, 2);
   g_assert_true (bd_relay_get_pending (relay));
-  wait_until (not_pending, relay);
+  bd_test_wait_until (not_pending, relay, 5000, "not pending");
   g_assert_nonnull (bd_relay_get_last_error (relay));
   g_assert_true (gtk_switch_get_active (toggle));
   g_assert_true (gtk_switch_get_state (toggle));
 
   /* Someone else switches it off: the switch follows. */
   feed_state (controller, "f/state", "OFF");
-  wait_until (relay_is_off, relay);
+  bd_test_wait_until (relay_is_off, relay, 5000, "relay is off");
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_OFF);
   g_assert_false (gtk_switch_get_active (toggle));
 

@@ -15,36 +15,10 @@
 
 #include "bd-demo-plant.h"
 #include "bd-relay-controller.h"
+#include "bd-test-util.h"
 #include "test-client.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static gboolean
-flag_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the default context until @condition holds; fails after @seconds. */
-static void
-wait_until (Condition condition,
-            gpointer  data,
-            guint     seconds)
-{
-  gboolean timed_out = FALSE;
-  GSource *timeout = g_timeout_source_new_seconds (seconds);
-
-  g_source_set_callback (timeout, flag_cb, &timed_out, NULL);
-  g_source_attach (timeout, NULL);
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (timeout);
-  g_source_unref (timeout);
-  g_assert_true (condition (data));
-}
 
 static gboolean
 relay_not_pending (gpointer data)
@@ -302,11 +276,11 @@ test_ini_async (void)
   bd_relay_controller_set_relays (controller, demo);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (controller)), ==, 6);
   bd_relay_controller_save_async (controller, path, NULL, save_done_cb, &done);
-  wait_until (flag_set, &done, 5);
+  bd_test_wait_until (flag_set, &done, 5000, "saving relays.ini");
 
   done = FALSE;
   bd_relay_controller_load_async (again, path, NULL, load_done_cb, &done);
-  wait_until (flag_set, &done, 5);
+  bd_test_wait_until (flag_set, &done, 5000, "loading relays.ini");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (again)), ==, 6);
   g_assert_nonnull (bd_relay_controller_lookup (again, "packaging-heater"));
 
@@ -408,7 +382,7 @@ test_confirmed (void)
   bd_relay_controller_set_relays (controller, demo);
   /* The initial states are retained: the controller reads them on attach
    * or sees them live, whichever comes first. */
-  wait_until (all_known, controller, 5);
+  bd_test_wait_until (all_known, controller, 5000, "all known");
 
   fan = bd_relay_controller_lookup (controller, "manufacture-fan");
   g_assert_cmpint (bd_relay_get_state (fan), ==, BD_RELAY_STATE_OFF);
@@ -420,7 +394,7 @@ test_confirmed (void)
   g_assert_cmpint (bd_relay_get_state (fan), ==, BD_RELAY_STATE_OFF);
   g_assert_cmpint (log_outcome (controller, 0), ==, BD_RELAY_OUTCOME_SENT);
 
-  wait_until (relay_not_pending, fan, 5);
+  bd_test_wait_until (relay_not_pending, fan, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (fan), ==, BD_RELAY_STATE_ON);
   g_assert_null (bd_relay_get_last_error (fan));
   g_assert_cmpuint (events.failed, ==, 0);
@@ -436,7 +410,7 @@ test_confirmed (void)
   g_assert_cmpint (bd_relay_get_last_change (fan), >, 0);
 
   g_assert_true (bd_relay_controller_set (controller, fan, FALSE, NULL));
-  wait_until (relay_not_pending, fan, 5);
+  bd_test_wait_until (relay_not_pending, fan, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (fan), ==, BD_RELAY_STATE_OFF);
   g_assert_cmpuint (events.failed, ==, 0);
   g_assert_cmpuint (events.logged->len, ==, 4);
@@ -463,7 +437,7 @@ test_timeout (void)
   start = g_get_monotonic_time ();
   g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
   g_assert_true (bd_relay_get_pending (relay));
-  wait_until (events_failed, &events, 5);
+  bd_test_wait_until (events_failed, &events, 5000, "events failed");
   elapsed = g_get_monotonic_time () - start;
 
   g_assert_cmpint (elapsed, >=, 300 * 1000);
@@ -477,7 +451,7 @@ test_timeout (void)
 
   /* A late answer still shows the device's truth, the error stays. */
   publish_text (engine, "test/silent/state", "ON", TRUE);
-  wait_until (relay_is_on, relay, 5);
+  bd_test_wait_until (relay_is_on, relay, 5000, "relay is on");
   g_assert_nonnull (bd_relay_get_last_error (relay));
   g_assert_cmpuint (events.failed, ==, 1);
 
@@ -497,12 +471,12 @@ test_contradicted (void)
 
   g_assert_true (bd_relay_controller_add (controller, relay, NULL));
   publish_text (engine, "test/stuck/state", "OFF", TRUE);
-  wait_until (relay_is_off, relay, 5);
+  bd_test_wait_until (relay_is_off, relay, 5000, "relay is off");
 
   start = g_get_monotonic_time ();
   g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
   publish_text (engine, "test/stuck/state", "off", TRUE);
-  wait_until (events_failed, &events, 5);
+  bd_test_wait_until (events_failed, &events, 5000, "events failed");
   /* Long before the 5 s timeout. */
   g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
   g_assert_cmpint (events.outcome, ==, BD_RELAY_OUTCOME_CONTRADICTED);
@@ -514,7 +488,7 @@ test_contradicted (void)
   g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
   g_assert_null (bd_relay_get_last_error (relay));
   publish_text (engine, "test/stuck/state", "ON", TRUE);
-  wait_until (relay_not_pending, relay, 5);
+  bd_test_wait_until (relay_not_pending, relay, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_ON);
   g_assert_cmpuint (events.failed, ==, 1);
 
@@ -547,15 +521,6 @@ spawned_done (gpointer data)
   return ((Spawned *) data)->done;
 }
 
-static gboolean
-have_mosquitto_clients (void)
-{
-  g_autofree char *sub = g_find_program_in_path ("mosquitto_sub");
-  g_autofree char *pub = g_find_program_in_path ("mosquitto_pub");
-
-  return sub != NULL && pub != NULL;
-}
-
 /* Runs mosquitto_pub to completion: an external client toggling the device. */
 static void
 run_pub (guint16     port,
@@ -572,7 +537,7 @@ run_pub (guint16     port,
 
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &spawned);
-  wait_until (spawned_done, &spawned, 10);
+  bd_test_wait_until (spawned_done, &spawned, 10000, "mosquitto_pub");
   g_assert_no_error (spawned.error);
   g_assert_true (g_subprocess_get_successful (process));
   g_free (spawned.out);
@@ -588,20 +553,17 @@ test_external (void)
   g_autoptr(BdRelay) relay = bd_relay_new ("ext", "External", "test/ext/set", "test/ext/state");
   guint16 port;
 
-  if (!have_mosquitto_clients ())
-    {
-      g_test_skip ("mosquitto_pub and mosquitto_sub are not installed");
-      return;
-    }
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
   engine = test_engine_start ("sys_interval 0");
   port = bd_engine_get_port (engine, 0);
   controller = controller_for (engine, &events);
   g_assert_true (bd_relay_controller_add (controller, relay, NULL));
 
   run_pub (port, "test/ext/state", "ON");
-  wait_until (relay_is_on, relay, 5);
+  bd_test_wait_until (relay_is_on, relay, 5000, "relay is on");
   run_pub (port, "test/ext/state", "false");
-  wait_until (relay_is_off, relay, 5);
+  bd_test_wait_until (relay_is_off, relay, 5000, "relay is off");
   g_assert_false (bd_relay_get_pending (relay));
   g_assert_cmpuint (events.logged->len, ==, 0);
 
@@ -611,7 +573,7 @@ test_external (void)
     g_autoptr(BdRelay) later = bd_relay_new ("ext2", "Later", "test/ext2/set", "test/ext2/state");
 
     g_assert_true (bd_relay_controller_add (controller, later, NULL));
-    wait_until (relay_is_on, later, 5);
+    bd_test_wait_until (relay_is_on, later, 5000, "relay is on");
   }
 
   bd_engine_stop (engine);
@@ -660,7 +622,7 @@ wait_subscribed (BdEngine *engine)
       ClientsQuery query = { 0 };
 
       bd_engine_list_clients_async (engine, NULL, clients_cb, &query);
-      wait_until (query_done, &query, 5);
+      bd_test_wait_until (query_done, &query, 5000, "the session list");
       if (query.subscribed)
         return;
       /* Give mosquitto_sub's process a turn before asking again. */
@@ -694,7 +656,7 @@ check_wire (BdEngine   *engine,
   wait_subscribed (engine);
 
   g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
-  wait_until (spawned_done, &spawned, 15);
+  bd_test_wait_until (spawned_done, &spawned, 15000, "mosquitto_sub");
   g_assert_no_error (spawned.error);
   g_assert_nonnull (spawned.out);
   g_strchomp (spawned.out);
@@ -711,11 +673,8 @@ test_wire (void)
   g_autoptr(BdRelay) plain = bd_relay_new ("plain", "Plain", "test/plain/set", "test/plain/state");
   g_autoptr(BdRelay) custom = bd_relay_new ("custom", "Custom", "test/custom/cmd", "test/custom/state");
 
-  if (!have_mosquitto_clients ())
-    {
-      g_test_skip ("mosquitto_sub is not installed");
-      return;
-    }
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
   engine = test_engine_start ("sys_interval 0");
   controller = controller_for (engine, &events);
   bd_relay_set_on_payload (custom, "{\"state\": \"on\"}");
@@ -822,7 +781,7 @@ test_replace (void)
   g_assert_true (bd_relay_controller_add (controller, relay, NULL));
   thread = g_thread_new ("feed", feed_thread, controller);
   g_thread_join (thread);
-  wait_until (relay_is_on, relay, 5);
+  bd_test_wait_until (relay_is_on, relay, 5000, "relay is on");
 
   renamed = bd_relay_copy (relay);
   bd_relay_set_name (renamed, "Renamed");

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "bd-remote-client.h"
-#include "remote-test-util.h"
+#include "bd-test-util.h"
 
 #define MOSQUITTO      "/usr/sbin/mosquitto"
 #define WAIT_MS        10000
@@ -47,7 +47,7 @@ wait_for_state (BdRemoteClient *client,
                                            bd_remote_client_get_state (client),
                                            bd_remote_client_get_error_message (client));
 
-  wait_until (state_reached, &wait, WAIT_MS, what);
+  bd_test_wait_until (state_reached, &wait, WAIT_MS, what);
 }
 
 /* ------------------------------------------------------------ processes */
@@ -132,7 +132,7 @@ proc_wait_for_output (Proc       *proc,
   LogWait wait = { proc, text };
   g_autofree char *what = g_strdup_printf ("\"%s\" in the output", text);
 
-  wait_until (log_contains, &wait, WAIT_MS, what);
+  bd_test_wait_until (log_contains, &wait, WAIT_MS, what);
 }
 
 static gboolean
@@ -158,7 +158,7 @@ static void
 proc_wait_exit (Proc *proc)
 {
   g_subprocess_wait_async (proc->process, NULL, exited_cb, proc);
-  wait_until (proc_exited, proc, WAIT_MS, "a process to exit");
+  bd_test_wait_until (proc_exited, proc, WAIT_MS, "a process to exit");
 }
 
 static void
@@ -246,11 +246,9 @@ broker_start (Broker *broker)
 static Broker *
 broker_new (const char *extra)
 {
-  g_autoptr(GError) error = NULL;
   Broker *broker = g_new0 (Broker, 1);
 
-  broker->dir = g_dir_make_tmp ("bd-remote-XXXXXX", &error);
-  g_assert_no_error (error);
+  broker->dir = bd_test_tmpdir_new ("remote");
   broker->port = free_port ();
   broker->extra = g_strdup (extra);
   return broker;
@@ -265,25 +263,10 @@ broker_kill (Broker *broker)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_remove (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 broker_free (Broker *broker)
 {
   g_clear_pointer (&broker->proc, proc_free);
-  remove_tree (broker->dir);
-  g_free (broker->dir);
+  bd_test_tmpdir_free (broker->dir);
   g_free (broker->extra);
   g_free (broker);
 }
@@ -337,7 +320,7 @@ wait_for_messages (Received *received,
 {
   CountWait wait = { received, count };
 
-  wait_until (count_reached, &wait, WAIT_MS, "messages");
+  bd_test_wait_until (count_reached, &wait, WAIT_MS, "messages");
 }
 
 static BdMessage *

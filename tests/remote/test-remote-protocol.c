@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "bd-remote-client.h"
-#include "remote-test-util.h"
+#include "bd-test-util.h"
 #include "test-client.h"
 
 #define WAIT_MS 10000
@@ -65,7 +65,7 @@ wait_for_state (BdRemoteClient *client,
 {
   StateWait wait = { client, state };
 
-  wait_until (state_reached, &wait, WAIT_MS, "a client state");
+  bd_test_wait_until (state_reached, &wait, WAIT_MS, "a client state");
 }
 
 /* ------------------------------------------------------- the broker side */
@@ -228,7 +228,7 @@ script_start (ScriptFunc func)
 static void
 script_finish (Script *script)
 {
-  wait_until (script_done, script, WAIT_MS, "the broker's script");
+  bd_test_wait_until (script_done, script, WAIT_MS, "the broker's script");
   g_thread_join (script->thread);
   g_socket_listener_close (script->listener);
   g_object_unref (script->listener);

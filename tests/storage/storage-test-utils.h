@@ -11,12 +11,9 @@
 
 #include "bd-config.h"
 #include "bd-recorder.h"
+#include "bd-test-util.h"
 
 G_BEGIN_DECLS
-
-/* A fresh directory under the temporary directory; removed by test_dir_free. */
-char            *test_dir_new            (void);
-void             test_dir_free           (char *dir);
 
 /* A BdHistoryConfig built by hand (the config parser is not ours). */
 BdHistoryConfig *test_history_config_new (void);

@@ -84,7 +84,7 @@ assert_intact (const char *dir,
 static void
 test_locked (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
@@ -115,14 +115,14 @@ test_locked (void)
   bd_recorder_close (recorder);
 
   assert_intact (dir, 11);
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A rollback-journal database locked exclusively cannot even be read. */
 static void
 test_locked_exclusive (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
@@ -144,7 +144,7 @@ test_locked_exclusive (void)
   sqlite3_exec (other, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close (other);
   assert_intact (dir, 3);
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Read-only: simulated with SQLITE_OPEN_READONLY (what SQLite falls back to
@@ -153,7 +153,7 @@ test_locked_exclusive (void)
 static void
 test_read_only (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GBytes) before = NULL;
@@ -189,14 +189,14 @@ test_read_only (void)
     g_test_message ("running as root: chmod 0444 not tested (root ignores it)");
 
   assert_intact (dir, 5);
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A file of garbage named history.db: refused by name, never written. */
 static void
 test_corrupt (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(BdHistory) history = NULL;
@@ -234,7 +234,7 @@ test_corrupt (void)
   g_assert_true (g_bytes_equal (before, after));
 
   g_clear_pointer (&history, bd_history_unref);
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A full disk, simulated with PRAGMA max_page_count: the failing batch is
@@ -243,7 +243,7 @@ test_corrupt (void)
 static void
 test_full (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
@@ -294,7 +294,7 @@ test_full (void)
   bd_recorder_close (recorder);
   assert_intact (dir, 20 + (gint64) stats.recorded);
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int

@@ -53,7 +53,7 @@ static const char expected_seoul[] =
 static char *
 make_history (void)
 {
-  char *dir = test_dir_new ();
+  char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
   g_autoptr(GError) error = NULL;
 
@@ -123,7 +123,7 @@ test_csv (void)
   g_assert_cmpuint (n, ==, 0);
   g_assert_cmpstr (none, ==, "time,topic,value,payload\r\n");
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
@@ -181,13 +181,13 @@ test_json (void)
   empty = export_to_string (dir, BD_EXPORT_FORMAT_JSON, "nothing", G_MININT64, G_MAXINT64, NULL, NULL);
   g_assert_cmpstr (empty, ==, "[]\n");
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_missing_database (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
   g_autoptr(GError) error = NULL;
@@ -198,7 +198,7 @@ test_missing_database (void)
   g_assert_nonnull (strstr (error->message, path));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
@@ -336,11 +336,7 @@ test_cli (void)
   char *err = NULL;
   int status;
 
-  if (g_getenv ("BROKERDESK") == NULL)
-    {
-      g_test_skip ("BROKERDESK is not set (run through meson test)");
-      return;
-    }
+  BD_TEST_REQUIRE_ENV ("BROKERDESK");
   dir = make_history ();
 
   status = run_cli ("Asia/Seoul", &out, &err, "--data-dir", dir, "--export", "csv", NULL);
@@ -404,7 +400,7 @@ test_cli (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int

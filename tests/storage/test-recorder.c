@@ -55,7 +55,7 @@ find_topic (GPtrArray  *topics,
 static void
 test_record_basic (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GPtrArray) topics = NULL;
@@ -125,13 +125,13 @@ test_record_basic (void)
   bd_recorder_close (recorder);
   g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_STOPPED);
   g_clear_pointer (&history, bd_history_unref);
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_record_json (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistoryConfig) config = test_history_config_new ();
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(BdHistory) history = bd_history_new (dir);
@@ -172,13 +172,13 @@ test_record_json (void)
   g_assert_cmpfloat (data->buckets[0].avg, ==, 5);
   g_assert_cmpfloat (data->buckets[1].last, ==, 6);
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_record_filters (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistoryConfig) config = test_history_config_new ();
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(BdHistory) history = bd_history_new (dir);
@@ -216,13 +216,13 @@ test_record_filters (void)
   g_assert_nonnull (find_topic (topics, "plant/a"));
   g_assert_nonnull (find_topic (topics, "plant/b/raw/x"));
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_record_default_skips_sys (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
   BdRecorderStats stats;
 
@@ -233,14 +233,14 @@ test_record_default_skips_sys (void)
   g_assert_cmpuint (stats.recorded, ==, 1);
   g_assert_cmpuint (stats.filtered, ==, 1);
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Taps before start wait in the queue; past its capacity they are counted. */
 static void
 test_queue_full (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
   g_autoptr(GError) error = NULL;
   BdRecorderStats stats;
@@ -263,13 +263,13 @@ test_queue_full (void)
   g_assert_cmpuint (stats.dropped, ==, 5);
   g_assert_cmpuint (stats.queue_depth, ==, 0);
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_disabled (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistoryConfig) config = test_history_config_new ();
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
@@ -292,14 +292,14 @@ test_disabled (void)
   bd_recorder_close (recorder);
   g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_DISABLED);
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* close() drains what is queued and commits it; later taps are counted. */
 static void
 test_close_drains (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
   sqlite3 *db;
@@ -326,14 +326,14 @@ test_close_drains (void)
   g_assert_cmpint (test_db_int (db, "SELECT count(*) FROM messages"), ==, 5000);
   sqlite3_close (db);
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Close, reopen, record more: ids are reused, nothing is duplicated. */
 static void
 test_persistence (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistory) history = NULL;
   g_autoptr(GPtrArray) topics = NULL;
   g_autoptr(BdHistorySeriesData) data = NULL;
@@ -376,7 +376,7 @@ test_persistence (void)
   g_assert_cmpuint (data->buckets[0].count, >=, 1);
 
   g_clear_pointer (&history, bd_history_unref);
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 typedef struct
@@ -404,7 +404,7 @@ tap_thread (gpointer data)
 static void
 test_tap_from_thread (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
   g_autoptr(GError) error = NULL;
   TapThread t = { recorder, 50000 };
@@ -436,14 +436,14 @@ test_tap_from_thread (void)
   g_assert_cmpint (test_db_int (db, "SELECT sum(message_count) FROM topics"), ==, (gint64) stats.recorded);
   sqlite3_close (db);
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Small batches: many commits, nothing lost, rollups merged over batches. */
 static void
 test_small_batches (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
   g_autoptr(GError) error = NULL;
   sqlite3 *db;
@@ -461,13 +461,13 @@ test_small_batches (void)
   g_assert_cmpint (test_db_int (db, "SELECT sum(vsum) FROM rollup_1m"), ==, 2000);
   sqlite3_close (db);
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_payload_kinds (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GPtrArray) messages = NULL;
@@ -493,7 +493,7 @@ test_payload_kinds (void)
   message = g_ptr_array_index (messages, 2);
   g_assert_cmpuint (g_bytes_get_size (message->payload), ==, 0);
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int

@@ -54,8 +54,8 @@ record_one (const char *dir)
 static void
 test_create_and_empty (void)
 {
-  g_autofree char *dir = test_dir_new ();
-  g_autofree char *dir2 = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autofree char *dir2 = bd_test_tmpdir_new ("storage-test");
   g_autofree char *nested = g_build_filename (dir, "not", "yet", NULL);
   g_autofree char *path2 = g_build_filename (dir2, "history.db", NULL);
   g_autoptr(GError) error = NULL;
@@ -77,8 +77,8 @@ test_create_and_empty (void)
     sqlite3_close (db);
   }
 
-  test_dir_free (g_steal_pointer (&dir));
-  test_dir_free (g_steal_pointer (&dir2));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir2));
 }
 
 static void
@@ -96,7 +96,7 @@ make_db (const char *path,
 static void
 test_future_version (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(BdHistory) history = NULL;
@@ -140,14 +140,14 @@ test_future_version (void)
   g_assert_true (g_bytes_equal (before, after));
 
   g_clear_pointer (&history, bd_history_unref);
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A SQLite file that is not ours (version 0 with tables) is not migrated. */
 static void
 test_foreign_database (void)
 {
-  g_autofree char *dir = test_dir_new ();
+  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GBytes) before = NULL;
@@ -167,7 +167,7 @@ test_foreign_database (void)
   after = test_file_bytes (path);
   g_assert_true (g_bytes_equal (before, after));
 
-  test_dir_free (g_steal_pointer (&dir));
+  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int

@@ -1,0 +1,160 @@
+/* bd-test-util.c — waiting, temporary directories and skips for the C tests
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "bd-test-util.h"
+
+struct _BdTestDeadline
+{
+  GMainContext *context;
+  GSource      *source;
+  gboolean      passed;
+};
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  BdTestDeadline *deadline = user_data;
+
+  deadline->passed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A timeout source on the thread-default context: besides marking the
+ * deadline it wakes a blocking iteration, so a condition that never comes
+ * true cannot hang the test. */
+BdTestDeadline *
+bd_test_deadline_new (guint timeout_ms)
+{
+  BdTestDeadline *deadline = g_new0 (BdTestDeadline, 1);
+
+  deadline->context = g_main_context_ref_thread_default ();
+  deadline->source = g_timeout_source_new (timeout_ms);
+  g_source_set_callback (deadline->source, deadline_cb, deadline, NULL);
+  g_source_attach (deadline->source, deadline->context);
+  return deadline;
+}
+
+gboolean
+bd_test_deadline_passed (BdTestDeadline *deadline)
+{
+  return deadline->passed;
+}
+
+void
+bd_test_deadline_free (BdTestDeadline *deadline)
+{
+  g_source_destroy (deadline->source);
+  g_source_unref (deadline->source);
+  g_main_context_unref (deadline->context);
+  g_free (deadline);
+}
+
+void
+bd_test_iterate (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+  g_main_context_iteration (context, TRUE);
+}
+
+void
+bd_test_timed_out (const char *file,
+                   int         line,
+                   const char *func,
+                   guint       timeout_ms,
+                   const char *what)
+{
+  g_autofree char *message = g_strdup_printf ("timed out after %u ms waiting for %s",
+                                              timeout_ms, what);
+
+  g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
+  /* Only reached with g_test_set_nonfatal_assertions (), which no test of
+   * ours uses: a wait that failed leaves nothing sensible to continue with. */
+  g_abort ();
+}
+
+void
+bd_test_wait_until_at (const char      *file,
+                       int              line,
+                       const char      *func,
+                       BdTestCondition  condition,
+                       gpointer         data,
+                       guint            timeout_ms,
+                       const char      *what)
+{
+  BdTestDeadline *deadline = bd_test_deadline_new (timeout_ms);
+
+  while (!condition (data) && !deadline->passed)
+    bd_test_iterate ();
+  bd_test_deadline_free (deadline);
+  if (!condition (data))
+    bd_test_timed_out (file, line, func, timeout_ms, what);
+}
+
+void
+bd_test_remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) dir = NULL;
+      const char *name;
+
+      /* A test may have taken its own permissions away to provoke an error. */
+      g_chmod (path, 0700);
+      dir = g_dir_open (path, 0, NULL);
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          bd_test_remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    {
+      g_unlink (path);
+    }
+}
+
+BdTestTmpdir *
+bd_test_tmpdir_new (const char *prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *template = g_strdup_printf ("bd-%s-XXXXXX", prefix);
+  char *dir = g_dir_make_tmp (template, &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+bd_test_tmpdir_free (BdTestTmpdir *dir)
+{
+  if (dir == NULL)
+    return;
+  bd_test_remove_tree (dir);
+  g_free (dir);
+}
+
+char *
+bd_test_find_program (const char *program)
+{
+  static const char * const sbin[] = { "/usr/sbin", "/sbin", "/usr/local/sbin" };
+  char *path = g_find_program_in_path (program);
+
+  for (guint i = 0; path == NULL && i < G_N_ELEMENTS (sbin); i++)
+    {
+      g_autofree char *candidate = g_build_filename (sbin[i], program, NULL);
+
+      if (g_file_test (candidate, G_FILE_TEST_IS_EXECUTABLE))
+        path = g_steal_pointer (&candidate);
+    }
+  return path;
+}

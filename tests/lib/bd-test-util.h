@@ -1,0 +1,102 @@
+/* bd-test-util.h — waiting, temporary directories and skips for the C tests
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef gboolean (*BdTestCondition) (gpointer data);
+
+/* Runs the thread-default main context until @condition (@data) holds. The
+ * wait is bounded: after @timeout_ms the test fails at the caller's line,
+ * naming @what. No sleeps: the context wakes for events, and for the
+ * deadline. */
+#define bd_test_wait_until(condition, data, timeout_ms, what) \
+  bd_test_wait_until_at (__FILE__, __LINE__, G_STRFUNC, (condition), (data), (timeout_ms), (what))
+
+/* The same for a C expression, evaluated between iterations. */
+#define BD_TEST_WAIT_UNTIL(expr, timeout_ms)                                  \
+  G_STMT_START {                                                              \
+    BdTestDeadline *bd_test_deadline_ = bd_test_deadline_new (timeout_ms);    \
+    while (!(expr) && !bd_test_deadline_passed (bd_test_deadline_))           \
+      bd_test_iterate ();                                                     \
+    bd_test_deadline_free (bd_test_deadline_);                                \
+    if (!(expr))                                                              \
+      bd_test_timed_out (__FILE__, __LINE__, G_STRFUNC, (timeout_ms), #expr); \
+  } G_STMT_END
+
+typedef struct _BdTestDeadline BdTestDeadline;
+
+void            bd_test_wait_until_at  (const char      *file,
+                                        int              line,
+                                        const char      *func,
+                                        BdTestCondition  condition,
+                                        gpointer         data,
+                                        guint            timeout_ms,
+                                        const char      *what);
+BdTestDeadline *bd_test_deadline_new   (guint            timeout_ms);
+gboolean        bd_test_deadline_passed (BdTestDeadline *deadline);
+void            bd_test_deadline_free  (BdTestDeadline  *deadline);
+/* One blocking iteration of the thread-default main context. */
+void            bd_test_iterate        (void);
+G_NORETURN
+void            bd_test_timed_out      (const char      *file,
+                                        int              line,
+                                        const char      *func,
+                                        guint            timeout_ms,
+                                        const char      *what);
+
+/* A fresh directory under the temporary directory, named after @prefix;
+ * bd_test_tmpdir_free deletes it with everything in it (even read-only
+ * subdirectories a test made) and frees the name. */
+typedef char BdTestTmpdir;
+
+BdTestTmpdir   *bd_test_tmpdir_new     (const char      *prefix);
+void            bd_test_tmpdir_free    (BdTestTmpdir    *dir);
+/* Deletes @path and, for a directory, everything below it; symbolic links
+ * are removed, never followed. */
+void            bd_test_remove_tree    (const char      *path);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdTestTmpdir, bd_test_tmpdir_free)
+
+/* The full path of @program on PATH or in the sbin folders (mosquitto lives
+ * in /usr/sbin, which a user's PATH may lack), or NULL. */
+char           *bd_test_find_program   (const char      *program);
+
+/* Skip the running test, and return from it, when what it needs is absent.
+ * For test functions returning void. */
+#define BD_TEST_REQUIRE_PROGRAM(program)                                      \
+  G_STMT_START {                                                              \
+    g_autofree char *bd_test_found_ = bd_test_find_program (program);         \
+    if (bd_test_found_ == NULL)                                               \
+      {                                                                       \
+        g_test_skip (program " is not installed");                            \
+        return;                                                               \
+      }                                                                       \
+  } G_STMT_END
+
+#define BD_TEST_REQUIRE_FILE(path, why)                                       \
+  G_STMT_START {                                                              \
+    if (!g_file_test ((path), G_FILE_TEST_EXISTS))                            \
+      {                                                                       \
+        g_test_skip (why);                                                    \
+        return;                                                               \
+      }                                                                       \
+  } G_STMT_END
+
+/* Variables that meson test sets (tests/meson.build's test_env). */
+#define BD_TEST_REQUIRE_ENV(variable)                                         \
+  G_STMT_START {                                                              \
+    if (g_getenv (variable) == NULL)                                          \
+      {                                                                       \
+        g_test_skip (variable " is not set (run through meson test)");        \
+        return;                                                               \
+      }                                                                       \
+  } G_STMT_END
+
+G_END_DECLS
