@@ -16,7 +16,7 @@
 
 #include <glib/gi18n.h>
 
-#include "bd-alarm-rule-editor.h"
+#include "bd-alarm-rule-dialog.h"
 #include "bd-alarms-page.h"
 
 #define SHELVE_S (60 * 60)
@@ -345,7 +345,7 @@ open_editor (BdAlarmsPage      *self,
 
   if (self->engine == NULL)
     return;
-  editor = bd_alarm_rule_editor_new (self->engine, rule, topic);
+  editor = bd_alarm_rule_dialog_new (self->engine, rule, topic);
   root = gtk_widget_get_root (GTK_WIDGET (self));
   if (GTK_IS_WINDOW (root))
     gtk_window_set_transient_for (GTK_WINDOW (editor), GTK_WINDOW (root));
