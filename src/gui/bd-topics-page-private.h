@@ -57,7 +57,8 @@ struct _BdTopicsPage
   GtkSingleSelection *flat_selection;
   BdTopicSearch      *search;          /* NULL: no filter */
 
-  /* Rows on screen (Row *), for the one-second age refresh and highlights. */
+  /* Rows on screen (BdTopicRow *), for the one-second age refresh and
+   * the end of highlights. */
   GHashTable         *bound_rows;
   guint               tick_id;
   guint               highlight_id;

@@ -22,6 +22,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-gui-util.h"
+#include "bd-topic-row.h"
 #include "bd-topics-page-private.h"
 
 #define BD_DEFAULT_MQTT_PORT 1883
@@ -38,86 +39,9 @@
 #define REVEAL_STEP          8
 #define REVEAL_ROWS          256
 
-/* How long a changed value stays highlighted: long enough to catch the eye,
- * short enough that a topic updating every second blinks, not glows. */
-#define HIGHLIGHT_US (700 * G_TIME_SPAN_MILLISECOND)
-
 G_DEFINE_FINAL_TYPE (BdTopicsPage, bd_topics_page, ADW_TYPE_BIN)
 
-/* The widgets of one row and what it is bound to. */
-typedef struct
-{
-  BdTopicsPage *page;
-  GtkWidget    *top;                   /* the list item's child */
-  GtkWidget    *expander;              /* NULL in the flat view */
-  GtkWidget    *name;
-  GtkWidget    *retained;
-  GtkWidget    *value;
-  GtkWidget    *rate;
-  GtkWidget    *age;
-  GtkWidget    *count;
-  BdTopicNode  *node;                  /* while bound */
-  GPtrArray    *bindings;
-  gulong        value_handler;
-  gint64        highlight_until;       /* monotonic; 0: not highlighted */
-} Row;
-
 static void tick_rows (BdTopicsPage *self);
-
-/* --- formatting --------------------------------------------------------- */
-
-static char *
-format_count (guint64 count)
-{
-  char number[32];
-
-  /* A level that only groups others ("busan") has no messages of its own;
-   * "0 messages" there would read like a fault. */
-  if (count == 0)
-    return g_strdup ("");
-  g_snprintf (number, sizeof number, "%" G_GUINT64_FORMAT, count);
-  /* Translators: how many messages a topic received; %s is the number */
-  return g_strdup_printf (ngettext ("%s message", "%s messages",
-                                    count > G_MAXULONG ? G_MAXULONG : (gulong) count),
-                          number);
-}
-
-static char *
-format_rate (double rate)
-{
-  /* Below one message in the rate window the figure is noise. */
-  if (rate < 0.05)
-    return g_strdup ("");
-  /* Translators: messages per second, e.g. "2.0/s" */
-  return g_strdup_printf (rate < 100 ? _("%.1f/s") : _("%.0f/s"), rate);
-}
-
-static char *
-format_age (gint64 last_time_us,
-            gint64 now_us)
-{
-  return last_time_us != 0 ? _bd_format_age (now_us - last_time_us) : g_strdup ("");
-}
-
-static gboolean
-transform_count (GBinding     *binding,
-                 const GValue *from,
-                 GValue       *to,
-                 gpointer      user_data)
-{
-  g_value_take_string (to, format_count (g_value_get_uint64 (from)));
-  return TRUE;
-}
-
-static gboolean
-transform_rate (GBinding     *binding,
-                const GValue *from,
-                GValue       *to,
-                gpointer      user_data)
-{
-  g_value_take_string (to, format_rate (g_value_get_double (from)));
-  return TRUE;
-}
 
 /* --- the filter ---------------------------------------------------------- */
 
@@ -295,12 +219,14 @@ on_batch_cb (BdTopicBatchEntry *entries,
 
 /* --- rows ---------------------------------------------------------------- */
 
-static void
-row_free (Row *row)
+/* The BdTopicRow in a list item's child: the child itself in the flat
+ * list, the expander's child in the tree. */
+static BdTopicRow *
+topic_row_of (GtkWidget *widget)
 {
-  g_clear_pointer (&row->bindings, g_ptr_array_unref);
-  g_clear_object (&row->node);
-  g_free (row);
+  if (GTK_IS_TREE_EXPANDER (widget))
+    widget = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (widget));
+  return BD_IS_TOPIC_ROW (widget) ? BD_TOPIC_ROW (widget) : NULL;
 }
 
 static gboolean
@@ -310,21 +236,12 @@ highlight_tick_cb (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   gboolean any = FALSE;
   GHashTableIter iter;
-  Row *row;
+  BdTopicRow *row;
 
   g_hash_table_iter_init (&iter, self->bound_rows);
   while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))
-    {
-      if (row->highlight_until == 0)
-        continue;
-      if (now >= row->highlight_until)
-        {
-          row->highlight_until = 0;
-          gtk_widget_remove_css_class (row->value, "changed");
-        }
-      else
-        any = TRUE;
-    }
+    if (bd_topic_row_fade (row, now))
+      any = TRUE;
   if (any)
     return G_SOURCE_CONTINUE;
   self->highlight_id = 0;
@@ -332,15 +249,8 @@ highlight_tick_cb (gpointer user_data)
 }
 
 static void
-on_value_changed_cb (BdTopicNode *node,
-                     GParamSpec  *pspec,
-                     Row         *row)
+on_row_value_changed_cb (BdTopicsPage *self)
 {
-  BdTopicsPage *self = row->page;
-
-  row->highlight_until = g_get_monotonic_time () + HIGHLIGHT_US;
-  gtk_widget_add_css_class (row->value, "changed");
-  gtk_label_set_label (GTK_LABEL (row->age), _("just now"));
   if (self->highlight_id == 0)
     self->highlight_id = g_timeout_add (100, highlight_tick_cb, self);
 }
@@ -352,29 +262,20 @@ on_row_pressed_cb (GtkGestureClick *gesture,
                    double           y,
                    GtkListItem     *item)
 {
-  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
-  GtkWidget *list = gtk_widget_get_ancestor (row->top, GTK_TYPE_LIST_VIEW);
+  GtkWidget *top = gtk_list_item_get_child (item);
+  BdTopicRow *row = topic_row_of (top);
+  GtkWidget *list = gtk_widget_get_ancestor (top, GTK_TYPE_LIST_VIEW);
+  GtkWidget *page = gtk_widget_get_ancestor (top, BD_TYPE_TOPICS_PAGE);
   GtkSelectionModel *model;
 
-  if (row->node == NULL || list == NULL)
+  if (row == NULL || bd_topic_row_get_node (row) == NULL || list == NULL || page == NULL)
     return;
   /* The menu acts on the row under the pointer; selecting it too keeps what
    * the user sees highlighted in step with what the menu will change. */
   model = gtk_list_view_get_model (GTK_LIST_VIEW (list));
   gtk_selection_model_select_item (model, gtk_list_item_get_position (item), TRUE);
-  _bd_topics_page_show_menu (row->page, row->node, row->top, x, y);
+  _bd_topics_page_show_menu (BD_TOPICS_PAGE (page), bd_topic_row_get_node (row), top, x, y);
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-}
-
-static GtkWidget *
-row_label_new (const char *css_class,
-               float       xalign)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), xalign);
-  gtk_widget_add_css_class (label, css_class);
-  return label;
 }
 
 static void
@@ -382,59 +283,25 @@ setup_row (GtkListItem  *item,
            BdTopicsPage *self,
            gboolean      tree)
 {
-  Row *row = g_new0 (Row, 1);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  /* The tree shows a level's name under its parent; the flat list has no
+   * parents to show, so it names the whole topic. */
+  GtkWidget *row = bd_topic_row_new (!tree);
   GtkGesture *click = gtk_gesture_click_new ();
-  GtkWidget *slot;
+  GtkWidget *top = row;
 
-  row->page = self;
-  row->name = row_label_new ("topic-name", 0);
-  gtk_widget_set_hexpand (row->name, TRUE);
-  gtk_label_set_ellipsize (GTK_LABEL (row->name), PANGO_ELLIPSIZE_MIDDLE);
-  row->retained = gtk_image_new_from_icon_name ("view-pin-symbolic");
-  gtk_widget_set_tooltip_text (row->retained, _("Retained on the broker"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row->retained),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Retained"), -1);
-  gtk_widget_add_css_class (row->retained, "topic-retained");
-  row->value = row_label_new ("topic-value", 1);
-  gtk_label_set_ellipsize (GTK_LABEL (row->value), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (row->value), 32);
-  row->rate = row_label_new ("topic-rate", 1);
-  gtk_label_set_width_chars (GTK_LABEL (row->rate), 6);
-  row->age = row_label_new ("topic-age", 1);
-  gtk_label_set_width_chars (GTK_LABEL (row->age), 9);
-  row->count = row_label_new ("topic-count", 1);
-  gtk_label_set_width_chars (GTK_LABEL (row->count), 12);
-
-  /* The marker keeps its slot when hidden, so the columns stay aligned. */
-  slot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  gtk_widget_set_size_request (slot, 16, -1);
-  gtk_box_append (GTK_BOX (slot), row->retained);
-
-  gtk_box_append (GTK_BOX (box), row->name);
-  gtk_box_append (GTK_BOX (box), row->value);
-  gtk_box_append (GTK_BOX (box), slot);
-  gtk_box_append (GTK_BOX (box), row->rate);
-  gtk_box_append (GTK_BOX (box), row->age);
-  gtk_box_append (GTK_BOX (box), row->count);
-
+  g_signal_connect_object (row, "value-changed", G_CALLBACK (on_row_value_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   if (tree)
     {
-      row->expander = gtk_tree_expander_new ();
-      gtk_tree_expander_set_child (GTK_TREE_EXPANDER (row->expander), box);
-      row->top = row->expander;
+      top = gtk_tree_expander_new ();
+      gtk_tree_expander_set_child (GTK_TREE_EXPANDER (top), row);
     }
-  else
-    row->top = box;
 
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
   g_signal_connect (click, "pressed", G_CALLBACK (on_row_pressed_cb), item);
-  gtk_widget_add_controller (row->top, GTK_EVENT_CONTROLLER (click));
+  gtk_widget_add_controller (top, GTK_EVENT_CONTROLLER (click));
 
-  gtk_list_item_set_child (item, row->top);
-  /* Found again from the focused widget by the Menu key. */
-  g_object_set_data (G_OBJECT (row->top), "bd-row", row);
-  g_object_set_data_full (G_OBJECT (item), "bd-row", row, (GDestroyNotify) row_free);
+  gtk_list_item_set_child (item, top);
 }
 
 static void
@@ -442,36 +309,12 @@ bind_row (GtkListItem  *item,
           BdTopicsPage *self,
           BdTopicNode  *node)
 {
-  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
-  g_autofree char *age = NULL;
+  GtkWidget *top = gtk_list_item_get_child (item);
+  BdTopicRow *row = topic_row_of (top);
 
-  /* A ref, so that a tree replaced under the rows (another broker) keeps
-   * its nodes, and their bindings, until the rows let go. */
-  row->node = g_object_ref (node);
-  row->bindings = g_ptr_array_new ();
-  /* The tree shows a level's name under its parent; the flat list has no
-   * parents to show, so it names the whole topic. */
-  gtk_label_set_label (GTK_LABEL (row->name),
-                       row->expander != NULL ? bd_topic_node_get_name (node)
-                                             : bd_topic_node_get_path (node));
-  g_ptr_array_add (row->bindings, g_object_bind_property (node, "last-value", row->value, "label",
-                                                          G_BINDING_SYNC_CREATE));
-  g_ptr_array_add (row->bindings, g_object_bind_property (node, "retained", row->retained, "visible",
-                                                          G_BINDING_SYNC_CREATE));
-  g_ptr_array_add (row->bindings, g_object_bind_property_full (node, "message-count",
-                                                               row->count, "label",
-                                                               G_BINDING_SYNC_CREATE,
-                                                               transform_count, NULL, NULL, NULL));
-  g_ptr_array_add (row->bindings, g_object_bind_property_full (node, "rate", row->rate, "label",
-                                                               G_BINDING_SYNC_CREATE,
-                                                               transform_rate, NULL, NULL, NULL));
-  g_ptr_array_add (row->bindings, g_object_bind_property (node, "path", row->top, "tooltip-text",
-                                                          G_BINDING_SYNC_CREATE));
-  row->value_handler = g_signal_connect (node, "notify::last-value",
-                                         G_CALLBACK (on_value_changed_cb), row);
-  age = format_age (bd_topic_node_get_last_time (node), g_get_real_time ());
-  gtk_label_set_label (GTK_LABEL (row->age), age);
-
+  bd_topic_row_bind (row, node);
+  /* On the expander too, so the whole line shows the topic. */
+  gtk_widget_set_tooltip_text (top, bd_topic_node_get_path (node));
   g_hash_table_add (self->bound_rows, row);
 }
 
@@ -479,18 +322,12 @@ static void
 unbind_row (GtkListItem  *item,
             BdTopicsPage *self)
 {
-  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
+  BdTopicRow *row = topic_row_of (gtk_list_item_get_child (item));
 
-  if (row == NULL || row->node == NULL)
+  if (row == NULL || bd_topic_row_get_node (row) == NULL)
     return;
   g_hash_table_remove (self->bound_rows, row);
-  for (guint i = 0; i < row->bindings->len; i++)
-    g_binding_unbind (g_ptr_array_index (row->bindings, i));
-  g_clear_pointer (&row->bindings, g_ptr_array_unref);
-  g_clear_signal_handler (&row->value_handler, row->node);
-  row->highlight_until = 0;
-  gtk_widget_remove_css_class (row->value, "changed");
-  g_clear_object (&row->node);
+  bd_topic_row_unbind (row);
 }
 
 static void
@@ -515,10 +352,9 @@ bind_tree_row_cb (GtkSignalListItemFactory *factory,
                   BdTopicsPage             *self)
 {
   GtkTreeListRow *list_row = gtk_list_item_get_item (item);
-  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
   g_autoptr(BdTopicNode) node = gtk_tree_list_row_get_item (list_row);
 
-  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (row->expander), list_row);
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), list_row);
   bind_row (item, self, node);
 }
 
@@ -545,16 +381,11 @@ tick_rows (BdTopicsPage *self)
 {
   gint64 now = g_get_real_time ();
   GHashTableIter iter;
-  Row *row;
+  BdTopicRow *row;
 
   g_hash_table_iter_init (&iter, self->bound_rows);
   while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))
-    {
-      g_autofree char *age = format_age (bd_topic_node_get_last_time (row->node), now);
-
-      if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (row->age)), age) != 0)
-        gtk_label_set_label (GTK_LABEL (row->age), age);
-    }
+    bd_topic_row_update_age (row, now);
 }
 
 static gboolean
@@ -651,12 +482,12 @@ _bd_topics_page_dup_menu_target (BdTopicsPage  *self,
   for (GtkWidget *w = focus; w != NULL && w != page; w = gtk_widget_get_parent (w))
     {
       GtkWidget *child = gtk_widget_get_first_child (w);
-      Row *row = g_object_get_data (G_OBJECT (w), "bd-row");
+      BdTopicRow *row = topic_row_of (w);
 
       if (row == NULL && child != NULL)
-        row = g_object_get_data (G_OBJECT (child), "bd-row");
-      if (row != NULL && row->node != NULL)
-        return g_object_ref (row->node);
+        row = topic_row_of (child);
+      if (row != NULL && bd_topic_row_get_node (row) != NULL)
+        return g_object_ref (bd_topic_row_get_node (row));
     }
   return selected_node (self);
 }
