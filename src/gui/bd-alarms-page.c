@@ -16,8 +16,10 @@
 
 #include <glib/gi18n.h>
 
-#include "bd-alarm-rule-editor.h"
+#include "bd-alarm-row.h"
+#include "bd-alarm-rule-dialog.h"
 #include "bd-alarms-page.h"
+#include "bd-gui-util.h"
 
 #define SHELVE_S (60 * 60)
 #define JOURNAL_LIMIT 50
@@ -74,142 +76,21 @@ placeholder_label (const char *text)
   return label;
 }
 
-static char *
-format_time (gint64 time_us)
-{
-  g_autoptr(GDateTime) time = NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-
-  if (time_us <= 0)
-    return g_strdup ("");
-  time = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
-  if (time == NULL)
-    return g_strdup ("");
-  /* Today's events need only the time; older ones their date too. */
-  if (g_date_time_get_year (time) == g_date_time_get_year (now) &&
-      g_date_time_get_day_of_year (time) == g_date_time_get_day_of_year (now))
-    return g_date_time_format (time, "%X");
-  return g_date_time_format (time, "%x %X");
-}
-
-static char *
-format_value (double value)
-{
-  if (isnan (value))
-    return g_strdup ("—");
-  return g_strdup_printf ("%.6g", value);
-}
-
-static const char *
-priority_css_class (BdAlarmPriority priority)
-{
-  switch (priority)
-    {
-    case BD_ALARM_PRIORITY_CRITICAL:
-      return "error";
-    case BD_ALARM_PRIORITY_HIGH:
-      return "warning";
-    case BD_ALARM_PRIORITY_MEDIUM:
-      return "accent";
-    case BD_ALARM_PRIORITY_LOW:
-    default:
-      return "dim-label";
-    }
-}
-
 /* Active alarms */
 
-static BdAlarm *
-row_alarm (GtkWidget *widget)
-{
-  return g_object_get_data (G_OBJECT (widget), "bd-alarm");
-}
-
 static void
-update_alarm_row (GtkWidget *row)
-{
-  BdAlarm *alarm = row_alarm (row);
-  GtkWidget *priority_label = g_object_get_data (G_OBJECT (row), "bd-priority");
-  GtkWidget *ack_button = g_object_get_data (G_OBJECT (row), "bd-ack");
-  GtkWidget *shelve_button = g_object_get_data (G_OBJECT (row), "bd-shelve");
-  BdAlarmState state = bd_alarm_get_state (alarm);
-  BdAlarmPriority priority = bd_alarm_get_priority (alarm);
-  g_autofree char *title = NULL;
-  g_autofree char *subtitle = NULL;
-  g_autofree char *value = format_value (bd_alarm_get_value (alarm));
-  g_autofree char *since = format_time (bd_alarm_get_since (alarm));
-  g_autofree char *until = NULL;
-
-  title = g_strdup_printf ("%s %s", bd_alarm_get_rule_name (alarm),
-                           bd_alarm_level_to_label (bd_alarm_get_level (alarm)));
-  if (state == BD_ALARM_STATE_SHELVED)
-    {
-      until = format_time (bd_alarm_get_shelved_until (alarm));
-      /* TRANSLATORS: topic · value · "Shelved until 14:00:00" */
-      subtitle = g_strdup_printf (_("%s · %s · shelved until %s"), bd_alarm_get_topic (alarm),
-                                  value, until);
-    }
-  else
-    /* TRANSLATORS: topic · value · state · since a time */
-    subtitle = g_strdup_printf (_("%s · %s · %s since %s"), bd_alarm_get_topic (alarm), value,
-                                bd_alarm_state_to_label (state), since);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-
-  gtk_label_set_text (GTK_LABEL (priority_label), bd_alarm_priority_to_label (priority));
-  for (BdAlarmPriority p = BD_ALARM_PRIORITY_LOW; p <= BD_ALARM_PRIORITY_CRITICAL; p++)
-    gtk_widget_remove_css_class (priority_label, priority_css_class (p));
-  gtk_widget_add_css_class (priority_label, priority_css_class (priority));
-
-  /* Unacknowledged alarms stand out until someone has seen them. */
-  if (state == BD_ALARM_STATE_UNACK || state == BD_ALARM_STATE_RTN_UNACK)
-    gtk_widget_add_css_class (row, "heading");
-  else
-    gtk_widget_remove_css_class (row, "heading");
-
-  gtk_widget_set_visible (ack_button, state == BD_ALARM_STATE_UNACK ||
-                                      state == BD_ALARM_STATE_RTN_UNACK);
-  if (state == BD_ALARM_STATE_SHELVED)
-    {
-      gtk_button_set_icon_name (GTK_BUTTON (shelve_button), "view-reveal-symbolic");
-      gtk_widget_set_tooltip_text (shelve_button, _("Unshelve"));
-    }
-  else
-    {
-      gtk_button_set_icon_name (GTK_BUTTON (shelve_button), "view-conceal-symbolic");
-      gtk_widget_set_tooltip_text (shelve_button, _("Shelve for one hour"));
-    }
-
-  /* A screen reader going through the buttons hears which alarm each one
-   * acts on, not "Acknowledge" once per row. */
-  {
-    /* TRANSLATORS: "Acknowledge Temperature HiHi on busan/factory/packaging/temperature" */
-    g_autofree char *ack_label = g_strdup_printf (_("Acknowledge %s on %s"), title,
-                                                  bd_alarm_get_topic (alarm));
-    g_autofree char *shelve_label = state == BD_ALARM_STATE_SHELVED
-      ? g_strdup_printf (_("Unshelve %s on %s"), title, bd_alarm_get_topic (alarm))
-      : g_strdup_printf (_("Shelve %s on %s for one hour"), title, bd_alarm_get_topic (alarm));
-
-    gtk_accessible_update_property (GTK_ACCESSIBLE (ack_button),
-                                    GTK_ACCESSIBLE_PROPERTY_LABEL, ack_label, -1);
-    gtk_accessible_update_property (GTK_ACCESSIBLE (shelve_button),
-                                    GTK_ACCESSIBLE_PROPERTY_LABEL, shelve_label, -1);
-  }
-}
-
-static void
-on_ack_clicked_cb (BdAlarmsPage *self,
-                   GtkButton    *button)
+on_acknowledge_cb (BdAlarmsPage *self,
+                   BdAlarmRow   *row)
 {
   if (self->engine != NULL)
-    bd_alarm_engine_acknowledge (self->engine, row_alarm (GTK_WIDGET (button)));
+    bd_alarm_engine_acknowledge (self->engine, bd_alarm_row_get_alarm (row));
 }
 
 static void
-on_shelve_clicked_cb (BdAlarmsPage *self,
-                      GtkButton    *button)
+on_shelve_cb (BdAlarmsPage *self,
+              BdAlarmRow   *row)
 {
-  BdAlarm *alarm = row_alarm (GTK_WIDGET (button));
+  BdAlarm *alarm = bd_alarm_row_get_alarm (row);
 
   if (self->engine == NULL)
     return;
@@ -220,52 +101,15 @@ on_shelve_clicked_cb (BdAlarmsPage *self,
 }
 
 static GtkWidget *
-suffix_button (BdAlarmsPage *self,
-               BdAlarm      *alarm,
-               const char   *icon_name,
-               const char   *tooltip,
-               GCallback     callback)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
-
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (button, tooltip);
-  gtk_widget_add_css_class (button, "flat");
-  g_object_set_data_full (G_OBJECT (button), "bd-alarm", g_object_ref (alarm), g_object_unref);
-  g_signal_connect_object (button, "clicked", callback, self, G_CONNECT_SWAPPED);
-  return button;
-}
-
-static GtkWidget *
 create_alarm_row_cb (gpointer item,
                      gpointer user_data)
 {
   BdAlarmsPage *self = user_data;
-  BdAlarm *alarm = item;
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *priority_label = gtk_label_new (NULL);
-  GtkWidget *ack_button;
-  GtkWidget *shelve_button;
+  GtkWidget *row = bd_alarm_row_new (item);
 
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  gtk_label_set_width_chars (GTK_LABEL (priority_label), 8);
-  gtk_widget_add_css_class (priority_label, "caption-heading");
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), priority_label);
-
-  ack_button = suffix_button (self, alarm, "object-select-symbolic", _("Acknowledge"),
-                              G_CALLBACK (on_ack_clicked_cb));
-  shelve_button = suffix_button (self, alarm, "view-conceal-symbolic", _("Shelve for one hour"),
-                                 G_CALLBACK (on_shelve_clicked_cb));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), ack_button);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), shelve_button);
-
-  g_object_set_data_full (G_OBJECT (row), "bd-alarm", g_object_ref (alarm), g_object_unref);
-  g_object_set_data (G_OBJECT (row), "bd-priority", priority_label);
-  g_object_set_data (G_OBJECT (row), "bd-ack", ack_button);
-  g_object_set_data (G_OBJECT (row), "bd-shelve", shelve_button);
-  /* The engine changes an alarm's properties together, once per batch. */
-  g_signal_connect_object (alarm, "notify", G_CALLBACK (update_alarm_row), row, G_CONNECT_SWAPPED);
-  update_alarm_row (row);
+  g_signal_connect_object (row, "acknowledge", G_CALLBACK (on_acknowledge_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "shelve", G_CALLBACK (on_shelve_cb), self, G_CONNECT_SWAPPED);
   return row;
 }
 
@@ -345,7 +189,7 @@ open_editor (BdAlarmsPage      *self,
 
   if (self->engine == NULL)
     return;
-  editor = bd_alarm_rule_editor_new (self->engine, rule, topic);
+  editor = bd_alarm_rule_dialog_new (self->engine, rule, topic);
   root = gtk_widget_get_root (GTK_WIDGET (self));
   if (GTK_IS_WINDOW (root))
     gtk_window_set_transient_for (GTK_WINDOW (editor), GTK_WINDOW (root));
@@ -490,7 +334,7 @@ show_journal (BdAlarmsPage *self,
     {
       const BdJournalEntry *entry = g_ptr_array_index (entries, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *time = format_time (entry->time_us);
+      g_autofree char *time = _bd_format_time (entry->time_us);
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),

@@ -19,7 +19,7 @@
 #include "bd-connection-manager.h"
 #include "bd-alarm-notifier.h"
 #include "bd-service.h"
-#include "bd-preferences-window.h"
+#include "bd-preferences-dialog.h"
 #include "bd-settings.h"
 #include "bd-window.h"
 
@@ -83,7 +83,7 @@ bd_application_preferences_action (GSimpleAction *action,
 
   if (self->preferences == NULL)
     {
-      BdPreferencesWindow *window = bd_preferences_window_new (self->settings);
+      BdPreferencesDialog *window = bd_preferences_dialog_new (self->settings);
 
       g_set_weak_pointer (&self->preferences, GTK_WINDOW (window));
       gtk_window_set_application (self->preferences, GTK_APPLICATION (self));

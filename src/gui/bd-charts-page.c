@@ -22,7 +22,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-chart.h"
-#include "bd-chart-picker.h"
+#include "bd-chart-picker-dialog.h"
 #include "bd-chart-scale.h"
 #include "bd-charts-page.h"
 #include "bd-settings.h"
@@ -577,7 +577,7 @@ add_action (GtkWidget  *widget,
   if (self->history == NULL)
     return;
   charted = bd_charts_page_dup_series (self);
-  picker = bd_chart_picker_new (self->history, (const char * const *) charted);
+  picker = bd_chart_picker_dialog_new (self->history, (const char * const *) charted);
   root = gtk_widget_get_root (widget);
   if (GTK_IS_WINDOW (root))
     gtk_window_set_transient_for (GTK_WINDOW (picker), GTK_WINDOW (root));

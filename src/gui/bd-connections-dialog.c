@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "bd-connection-row.h"
 #include "bd-connections-dialog.h"
 
 struct _BdConnectionsDialog
@@ -22,7 +23,7 @@ struct _BdConnectionsDialog
 
   BdConnectionManager  *manager;
   BdConnectionProfiles *profiles;
-  GPtrArray            *profile_rows;   /* AdwActionRow* of choices_group */
+  GPtrArray            *profile_rows;   /* BdConnectionRow* of choices_group */
   gboolean              updating;       /* setting the radio buttons ourselves */
 
   BdConnectionProfile  *editing;        /* the editor's copy, or NULL */
@@ -79,11 +80,10 @@ sync_checks (BdConnectionsDialog *self)
   gtk_check_button_set_active (self->embedded_check, active == NULL);
   for (guint i = 0; i < self->profile_rows->len; i++)
     {
-      GtkWidget *row = g_ptr_array_index (self->profile_rows, i);
-      GtkCheckButton *check = g_object_get_data (G_OBJECT (row), "check");
-      const char *id = g_object_get_data (G_OBJECT (row), "profile-id");
+      BdConnectionRow *row = g_ptr_array_index (self->profile_rows, i);
 
-      gtk_check_button_set_active (check, g_strcmp0 (id, active) == 0);
+      bd_connection_row_set_active (row, g_strcmp0 (bd_connection_row_get_profile_id (row),
+                                                    active) == 0);
     }
   self->updating = FALSE;
 }
@@ -97,12 +97,11 @@ on_embedded_toggled_cb (BdConnectionsDialog *self,
 }
 
 static void
-on_profile_toggled_cb (GtkCheckButton      *check,
-                       BdConnectionsDialog *self)
+on_profile_chosen_cb (BdConnectionsDialog *self,
+                      BdConnectionRow     *row)
 {
-  if (!self->updating && gtk_check_button_get_active (check))
-    bd_connection_manager_activate (self->manager, g_object_get_data (G_OBJECT (check),
-                                                                      "profile-id"));
+  if (!self->updating)
+    bd_connection_manager_activate (self->manager, bd_connection_row_get_profile_id (row));
 }
 
 static void open_editor (BdConnectionsDialog       *self,
@@ -110,12 +109,11 @@ static void open_editor (BdConnectionsDialog       *self,
                          gboolean                   is_new);
 
 static void
-on_edit_clicked_cb (GtkButton           *button,
-                    BdConnectionsDialog *self)
+on_edit_cb (BdConnectionsDialog *self,
+            BdConnectionRow     *row)
 {
   const BdConnectionProfile *profile =
-    bd_connection_profiles_lookup (self->profiles, g_object_get_data (G_OBJECT (button),
-                                                                      "profile-id"));
+    bd_connection_profiles_lookup (self->profiles, bd_connection_row_get_profile_id (row));
 
   if (profile != NULL)
     open_editor (self, profile, FALSE);
@@ -160,10 +158,10 @@ on_delete_response_cb (AdwMessageDialog    *dialog,
 }
 
 static void
-on_delete_clicked_cb (GtkButton           *button,
-                      BdConnectionsDialog *self)
+on_delete_cb (BdConnectionsDialog *self,
+              BdConnectionRow     *row)
 {
-  const char *id = g_object_get_data (G_OBJECT (button), "profile-id");
+  const char *id = bd_connection_row_get_profile_id (row);
   const BdConnectionProfile *profile = bd_connection_profiles_lookup (self->profiles, id);
   GtkWidget *dialog;
 
@@ -188,26 +186,6 @@ on_delete_clicked_cb (GtkButton           *button,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-static GtkWidget *
-row_button (const char          *icon_name,
-            const char          *tooltip,
-            const char          *accessible,
-            const char          *id,
-            GCallback            callback,
-            BdConnectionsDialog *self)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
-
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_tooltip_text (button, tooltip);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  accessible, -1);
-  g_object_set_data_full (G_OBJECT (button), "profile-id", g_strdup (id), g_free);
-  g_signal_connect (button, "clicked", callback, self);
-  return button;
-}
-
 static void
 rebuild_rows (BdConnectionsDialog *self)
 {
@@ -218,42 +196,12 @@ rebuild_rows (BdConnectionsDialog *self)
   for (guint i = 0; i < bd_connection_profiles_get_n_profiles (self->profiles); i++)
     {
       const BdConnectionProfile *profile = bd_connection_profiles_get_nth (self->profiles, i);
-      g_autofree char *subtitle = NULL;
-      g_autofree char *edit = NULL;
-      g_autofree char *delete = NULL;
-      guint port = profile->port ? profile->port : (profile->use_tls ? 8883 : 1883);
-      GtkWidget *row = adw_action_row_new ();
-      GtkWidget *check = gtk_check_button_new ();
+      GtkWidget *row = bd_connection_row_new (profile, self->embedded_check);
 
-      /* Names and hosts are the user's text, not markup. */
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), profile->name);
-      subtitle = profile->use_tls ? g_strdup_printf (_("%s:%u, TLS"), profile->host, port)
-                                  : g_strdup_printf ("%s:%u", profile->host, port);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-
-      gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
-      gtk_check_button_set_group (GTK_CHECK_BUTTON (check), self->embedded_check);
-      /* No accessible label of its own: as the row's activatable widget it
-       * is named by the row's title (GTK 4.8 would join both). */
-      g_object_set_data_full (G_OBJECT (check), "profile-id", g_strdup (profile->id), g_free);
-      g_signal_connect (check, "toggled", G_CALLBACK (on_profile_toggled_cb), self);
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-
-      /* Translators: accessible names; %s is a connection's name. */
-      edit = g_strdup_printf (_("Edit the connection %s"), profile->name);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 row_button ("document-edit-symbolic", _("Edit"), edit,
-                                             profile->id, G_CALLBACK (on_edit_clicked_cb), self));
-      delete = g_strdup_printf (_("Delete the connection %s"), profile->name);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 row_button ("user-trash-symbolic", _("Delete"), delete,
-                                             profile->id, G_CALLBACK (on_delete_clicked_cb),
-                                             self));
-
-      g_object_set_data (G_OBJECT (row), "check", check);
-      g_object_set_data_full (G_OBJECT (row), "profile-id", g_strdup (profile->id), g_free);
+      g_signal_connect_object (row, "chosen", G_CALLBACK (on_profile_chosen_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (row, "edit", G_CALLBACK (on_edit_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (row, "delete", G_CALLBACK (on_delete_cb), self, G_CONNECT_SWAPPED);
       adw_preferences_group_add (self->choices_group, row);
       g_ptr_array_add (self->profile_rows, row);
     }

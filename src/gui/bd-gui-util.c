@@ -65,6 +65,24 @@ _bd_format_age (gint64 age_us)
   return g_strdup_printf (_("%u d ago"), (guint) (s / 86400));
 }
 
+char *
+_bd_format_time (gint64 time_us)
+{
+  g_autoptr(GDateTime) time = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  if (time_us <= 0)
+    return g_strdup ("");
+  time = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
+  if (time == NULL)
+    return g_strdup ("");
+  /* Today's events need only the time; older ones their date too. */
+  if (g_date_time_get_year (time) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (time) == g_date_time_get_day_of_year (now))
+    return g_date_time_format (time, "%X");
+  return g_date_time_format (time, "%x %X");
+}
+
 gboolean
 _bd_show_toast (GtkWidget *widget,
                 AdwToast  *toast)

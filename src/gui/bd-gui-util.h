@@ -21,6 +21,9 @@ void  _bd_list_box_remove_all (GtkListBox *list_box);
 
 /* "just now", "5 s ago", "3 min ago", "2 h ago", "4 d ago". */
 char     *_bd_format_age       (gint64      age_us);
+/* A local time of day ("14:03:07") for today, with the date for other
+ * days; "" for 0 or less. */
+char     *_bd_format_time      (gint64      time_us);
 
 /* Shows @toast (taken) in the nearest AdwToastOverlay above @widget: the
  * window's, which bd_window_add_toast () uses too. Looked up rather than

@@ -14,7 +14,7 @@
 
 #include <glib/gi18n.h>
 
-#include "bd-relay-editor.h"
+#include "bd-relay-dialog.h"
 #include "bd-relay-row.h"
 #include "bd-gui-util.h"
 #include "bd-relays-page.h"
@@ -55,7 +55,7 @@ present_editor (BdRelaysPage *self,
                 BdRelay      *draft,
                 const char   *editing_id)
 {
-  BdRelayEditor *editor = bd_relay_editor_new (self->controller, draft, editing_id);
+  BdRelayDialog *editor = bd_relay_dialog_new (self->controller, draft, editing_id);
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   if (GTK_IS_WINDOW (root))
@@ -372,6 +372,6 @@ bd_relays_page_add_relay_for_topic (BdRelaysPage *self,
       show_toast (self, adw_toast_new (_("Relays are not available yet")));
       return;
     }
-  draft = bd_relay_editor_draft_for_topic (topic);
+  draft = bd_relay_dialog_draft_for_topic (topic);
   present_editor (self, draft, NULL);
 }

@@ -1,4 +1,4 @@
-/* bd-topics-page.c — the Topics page: the live topic tree, its filter and menu
+/* bd-topics-page.c — the Topics page: the live topic tree and its filter
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -11,7 +11,8 @@
  *
  * Rows follow their node only while bound, so only visible rows pay for
  * updates; their "age" labels and change highlights are refreshed by one
- * page-wide timer rather than one per row (STYLE §8).
+ * page-wide timer rather than one per row. The context menu and its actions
+ * are in bd-topics-page-actions.c.
  */
 
 #include "config.h"
@@ -21,11 +22,8 @@
 #include <glib/gi18n.h>
 
 #include "bd-gui-util.h"
-#include "bd-inspector.h"
-#include "bd-topic-node.h"
-#include "bd-topic-outbox.h"
-#include "bd-topic-search.h"
-#include "bd-topics-page.h"
+#include "bd-topic-row.h"
+#include "bd-topics-page-private.h"
 
 #define BD_DEFAULT_MQTT_PORT 1883
 
@@ -41,137 +39,9 @@
 #define REVEAL_STEP          8
 #define REVEAL_ROWS          256
 
-/* How long a changed value stays highlighted: long enough to catch the eye,
- * short enough that a topic updating every second blinks, not glows. */
-#define HIGHLIGHT_US (700 * G_TIME_SPAN_MILLISECOND)
-
-/* How long "Undo" is offered after retained messages were deleted. */
-#define UNDO_TIMEOUT_S 8
-
-struct _BdTopicsPage
-{
-  AdwBin              parent_instance;
-
-  GtkStack           *stack;
-  AdwStatusPage      *status_page;
-  GtkLabel           *command_label;
-  GtkSearchEntry     *filter_entry;
-  GtkStack           *view_stack;
-  AdwStatusPage      *no_match_page;
-  GtkListView        *list_view;
-  GtkListView        *flat_view;
-  BdInspector        *inspector;
-  GtkWidget          *menu;
-
-  /* The live tree: the engine's tap feeds the outbox on the engine thread;
-   * the outbox hands the main thread one batch per ~33 ms (STYLE §8). */
-  BdEngine           *engine;
-  BdRemoteClient     *remote;          /* when set, the tree shows it instead */
-  guint               tap_id;
-  char               *embedded_host;   /* where the embedded broker listens */
-  guint               embedded_port;
-  BdTopicOutbox      *outbox;
-  BdTopicNode        *root;
-  GtkTreeListModel   *tree;            /* owned by reveal */
-  GtkSliceListModel  *reveal;          /* owned by tree_selection */
-  guint               reveal_tick;
-  GtkSingleSelection *tree_selection;
-  gboolean            shown_once;      /* the first levels were opened for a newcomer */
-  guint               expand_id;       /* opening them, a row per turn */
-  guint               expand_position;
-
-  /* The flat, filtered view. */
-  GListStore         *all_topics;      /* BdTopicNode with messages, in arrival order */
-  GtkCustomFilter    *filter;
-  GtkFilterListModel *filtered;        /* owned by flat_selection */
-  GtkSingleSelection *flat_selection;
-  BdTopicSearch      *search;          /* NULL: no filter */
-
-  /* Rows on screen (Row *), for the one-second age refresh and highlights. */
-  GHashTable         *bound_rows;
-  guint               tick_id;
-  guint               highlight_id;
-
-  BdTopicNode        *menu_node;       /* what the context menu acts on */
-  GCancellable       *cancellable;
-};
-
 G_DEFINE_FINAL_TYPE (BdTopicsPage, bd_topics_page, ADW_TYPE_BIN)
 
-/* The widgets of one row and what it is bound to. */
-typedef struct
-{
-  BdTopicsPage *page;
-  GtkWidget    *top;                   /* the list item's child */
-  GtkWidget    *expander;              /* NULL in the flat view */
-  GtkWidget    *name;
-  GtkWidget    *retained;
-  GtkWidget    *value;
-  GtkWidget    *rate;
-  GtkWidget    *age;
-  GtkWidget    *count;
-  BdTopicNode  *node;                  /* while bound */
-  GPtrArray    *bindings;
-  gulong        value_handler;
-  gint64        highlight_until;       /* monotonic; 0: not highlighted */
-} Row;
-
 static void tick_rows (BdTopicsPage *self);
-
-/* --- formatting --------------------------------------------------------- */
-
-static char *
-format_count (guint64 count)
-{
-  char number[32];
-
-  /* A level that only groups others ("busan") has no messages of its own;
-   * "0 messages" there would read like a fault. */
-  if (count == 0)
-    return g_strdup ("");
-  g_snprintf (number, sizeof number, "%" G_GUINT64_FORMAT, count);
-  /* Translators: how many messages a topic received; %s is the number */
-  return g_strdup_printf (ngettext ("%s message", "%s messages",
-                                    count > G_MAXULONG ? G_MAXULONG : (gulong) count),
-                          number);
-}
-
-static char *
-format_rate (double rate)
-{
-  /* Below one message in the rate window the figure is noise. */
-  if (rate < 0.05)
-    return g_strdup ("");
-  /* Translators: messages per second, e.g. "2.0/s" */
-  return g_strdup_printf (rate < 100 ? _("%.1f/s") : _("%.0f/s"), rate);
-}
-
-static char *
-format_age (gint64 last_time_us,
-            gint64 now_us)
-{
-  return last_time_us != 0 ? _bd_format_age (now_us - last_time_us) : g_strdup ("");
-}
-
-static gboolean
-transform_count (GBinding     *binding,
-                 const GValue *from,
-                 GValue       *to,
-                 gpointer      user_data)
-{
-  g_value_take_string (to, format_count (g_value_get_uint64 (from)));
-  return TRUE;
-}
-
-static gboolean
-transform_rate (GBinding     *binding,
-                const GValue *from,
-                GValue       *to,
-                gpointer      user_data)
-{
-  g_value_take_string (to, format_rate (g_value_get_double (from)));
-  return TRUE;
-}
 
 /* --- the filter ---------------------------------------------------------- */
 
@@ -349,12 +219,14 @@ on_batch_cb (BdTopicBatchEntry *entries,
 
 /* --- rows ---------------------------------------------------------------- */
 
-static void
-row_free (Row *row)
+/* The BdTopicRow in a list item's child: the child itself in the flat
+ * list, the expander's child in the tree. */
+static BdTopicRow *
+topic_row_of (GtkWidget *widget)
 {
-  g_clear_pointer (&row->bindings, g_ptr_array_unref);
-  g_clear_object (&row->node);
-  g_free (row);
+  if (GTK_IS_TREE_EXPANDER (widget))
+    widget = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (widget));
+  return BD_IS_TOPIC_ROW (widget) ? BD_TOPIC_ROW (widget) : NULL;
 }
 
 static gboolean
@@ -364,21 +236,12 @@ highlight_tick_cb (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   gboolean any = FALSE;
   GHashTableIter iter;
-  Row *row;
+  BdTopicRow *row;
 
   g_hash_table_iter_init (&iter, self->bound_rows);
   while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))
-    {
-      if (row->highlight_until == 0)
-        continue;
-      if (now >= row->highlight_until)
-        {
-          row->highlight_until = 0;
-          gtk_widget_remove_css_class (row->value, "changed");
-        }
-      else
-        any = TRUE;
-    }
+    if (bd_topic_row_fade (row, now))
+      any = TRUE;
   if (any)
     return G_SOURCE_CONTINUE;
   self->highlight_id = 0;
@@ -386,20 +249,11 @@ highlight_tick_cb (gpointer user_data)
 }
 
 static void
-on_value_changed_cb (BdTopicNode *node,
-                     GParamSpec  *pspec,
-                     Row         *row)
+on_row_value_changed_cb (BdTopicsPage *self)
 {
-  BdTopicsPage *self = row->page;
-
-  row->highlight_until = g_get_monotonic_time () + HIGHLIGHT_US;
-  gtk_widget_add_css_class (row->value, "changed");
-  gtk_label_set_label (GTK_LABEL (row->age), _("just now"));
   if (self->highlight_id == 0)
     self->highlight_id = g_timeout_add (100, highlight_tick_cb, self);
 }
-
-static void show_menu (BdTopicsPage *self, BdTopicNode *node, GtkWidget *widget, double x, double y);
 
 static void
 on_row_pressed_cb (GtkGestureClick *gesture,
@@ -408,29 +262,20 @@ on_row_pressed_cb (GtkGestureClick *gesture,
                    double           y,
                    GtkListItem     *item)
 {
-  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
-  GtkWidget *list = gtk_widget_get_ancestor (row->top, GTK_TYPE_LIST_VIEW);
+  GtkWidget *top = gtk_list_item_get_child (item);
+  BdTopicRow *row = topic_row_of (top);
+  GtkWidget *list = gtk_widget_get_ancestor (top, GTK_TYPE_LIST_VIEW);
+  GtkWidget *page = gtk_widget_get_ancestor (top, BD_TYPE_TOPICS_PAGE);
   GtkSelectionModel *model;
 
-  if (row->node == NULL || list == NULL)
+  if (row == NULL || bd_topic_row_get_node (row) == NULL || list == NULL || page == NULL)
     return;
   /* The menu acts on the row under the pointer; selecting it too keeps what
    * the user sees highlighted in step with what the menu will change. */
   model = gtk_list_view_get_model (GTK_LIST_VIEW (list));
   gtk_selection_model_select_item (model, gtk_list_item_get_position (item), TRUE);
-  show_menu (row->page, row->node, row->top, x, y);
+  _bd_topics_page_show_menu (BD_TOPICS_PAGE (page), bd_topic_row_get_node (row), top, x, y);
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-}
-
-static GtkWidget *
-row_label_new (const char *css_class,
-               float       xalign)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), xalign);
-  gtk_widget_add_css_class (label, css_class);
-  return label;
 }
 
 static void
@@ -438,59 +283,25 @@ setup_row (GtkListItem  *item,
            BdTopicsPage *self,
            gboolean      tree)
 {
-  Row *row = g_new0 (Row, 1);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  /* The tree shows a level's name under its parent; the flat list has no
+   * parents to show, so it names the whole topic. */
+  GtkWidget *row = bd_topic_row_new (!tree);
   GtkGesture *click = gtk_gesture_click_new ();
-  GtkWidget *slot;
+  GtkWidget *top = row;
 
-  row->page = self;
-  row->name = row_label_new ("topic-name", 0);
-  gtk_widget_set_hexpand (row->name, TRUE);
-  gtk_label_set_ellipsize (GTK_LABEL (row->name), PANGO_ELLIPSIZE_MIDDLE);
-  row->retained = gtk_image_new_from_icon_name ("view-pin-symbolic");
-  gtk_widget_set_tooltip_text (row->retained, _("Retained on the broker"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row->retained),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Retained"), -1);
-  gtk_widget_add_css_class (row->retained, "topic-retained");
-  row->value = row_label_new ("topic-value", 1);
-  gtk_label_set_ellipsize (GTK_LABEL (row->value), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (row->value), 32);
-  row->rate = row_label_new ("topic-rate", 1);
-  gtk_label_set_width_chars (GTK_LABEL (row->rate), 6);
-  row->age = row_label_new ("topic-age", 1);
-  gtk_label_set_width_chars (GTK_LABEL (row->age), 9);
-  row->count = row_label_new ("topic-count", 1);
-  gtk_label_set_width_chars (GTK_LABEL (row->count), 12);
-
-  /* The marker keeps its slot when hidden, so the columns stay aligned. */
-  slot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  gtk_widget_set_size_request (slot, 16, -1);
-  gtk_box_append (GTK_BOX (slot), row->retained);
-
-  gtk_box_append (GTK_BOX (box), row->name);
-  gtk_box_append (GTK_BOX (box), row->value);
-  gtk_box_append (GTK_BOX (box), slot);
-  gtk_box_append (GTK_BOX (box), row->rate);
-  gtk_box_append (GTK_BOX (box), row->age);
-  gtk_box_append (GTK_BOX (box), row->count);
-
+  g_signal_connect_object (row, "value-changed", G_CALLBACK (on_row_value_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   if (tree)
     {
-      row->expander = gtk_tree_expander_new ();
-      gtk_tree_expander_set_child (GTK_TREE_EXPANDER (row->expander), box);
-      row->top = row->expander;
+      top = gtk_tree_expander_new ();
+      gtk_tree_expander_set_child (GTK_TREE_EXPANDER (top), row);
     }
-  else
-    row->top = box;
 
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
   g_signal_connect (click, "pressed", G_CALLBACK (on_row_pressed_cb), item);
-  gtk_widget_add_controller (row->top, GTK_EVENT_CONTROLLER (click));
+  gtk_widget_add_controller (top, GTK_EVENT_CONTROLLER (click));
 
-  gtk_list_item_set_child (item, row->top);
-  /* Found again from the focused widget by the Menu key. */
-  g_object_set_data (G_OBJECT (row->top), "bd-row", row);
-  g_object_set_data_full (G_OBJECT (item), "bd-row", row, (GDestroyNotify) row_free);
+  gtk_list_item_set_child (item, top);
 }
 
 static void
@@ -498,36 +309,12 @@ bind_row (GtkListItem  *item,
           BdTopicsPage *self,
           BdTopicNode  *node)
 {
-  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
-  g_autofree char *age = NULL;
+  GtkWidget *top = gtk_list_item_get_child (item);
+  BdTopicRow *row = topic_row_of (top);
 
-  /* A ref, so that a tree replaced under the rows (another broker) keeps
-   * its nodes, and their bindings, until the rows let go. */
-  row->node = g_object_ref (node);
-  row->bindings = g_ptr_array_new ();
-  /* The tree shows a level's name under its parent; the flat list has no
-   * parents to show, so it names the whole topic. */
-  gtk_label_set_label (GTK_LABEL (row->name),
-                       row->expander != NULL ? bd_topic_node_get_name (node)
-                                             : bd_topic_node_get_path (node));
-  g_ptr_array_add (row->bindings, g_object_bind_property (node, "last-value", row->value, "label",
-                                                          G_BINDING_SYNC_CREATE));
-  g_ptr_array_add (row->bindings, g_object_bind_property (node, "retained", row->retained, "visible",
-                                                          G_BINDING_SYNC_CREATE));
-  g_ptr_array_add (row->bindings, g_object_bind_property_full (node, "message-count",
-                                                               row->count, "label",
-                                                               G_BINDING_SYNC_CREATE,
-                                                               transform_count, NULL, NULL, NULL));
-  g_ptr_array_add (row->bindings, g_object_bind_property_full (node, "rate", row->rate, "label",
-                                                               G_BINDING_SYNC_CREATE,
-                                                               transform_rate, NULL, NULL, NULL));
-  g_ptr_array_add (row->bindings, g_object_bind_property (node, "path", row->top, "tooltip-text",
-                                                          G_BINDING_SYNC_CREATE));
-  row->value_handler = g_signal_connect (node, "notify::last-value",
-                                         G_CALLBACK (on_value_changed_cb), row);
-  age = format_age (bd_topic_node_get_last_time (node), g_get_real_time ());
-  gtk_label_set_label (GTK_LABEL (row->age), age);
-
+  bd_topic_row_bind (row, node);
+  /* On the expander too, so the whole line shows the topic. */
+  gtk_widget_set_tooltip_text (top, bd_topic_node_get_path (node));
   g_hash_table_add (self->bound_rows, row);
 }
 
@@ -535,18 +322,12 @@ static void
 unbind_row (GtkListItem  *item,
             BdTopicsPage *self)
 {
-  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
+  BdTopicRow *row = topic_row_of (gtk_list_item_get_child (item));
 
-  if (row == NULL || row->node == NULL)
+  if (row == NULL || bd_topic_row_get_node (row) == NULL)
     return;
   g_hash_table_remove (self->bound_rows, row);
-  for (guint i = 0; i < row->bindings->len; i++)
-    g_binding_unbind (g_ptr_array_index (row->bindings, i));
-  g_clear_pointer (&row->bindings, g_ptr_array_unref);
-  g_clear_signal_handler (&row->value_handler, row->node);
-  row->highlight_until = 0;
-  gtk_widget_remove_css_class (row->value, "changed");
-  g_clear_object (&row->node);
+  bd_topic_row_unbind (row);
 }
 
 static void
@@ -571,10 +352,9 @@ bind_tree_row_cb (GtkSignalListItemFactory *factory,
                   BdTopicsPage             *self)
 {
   GtkTreeListRow *list_row = gtk_list_item_get_item (item);
-  Row *row = g_object_get_data (G_OBJECT (item), "bd-row");
   g_autoptr(BdTopicNode) node = gtk_tree_list_row_get_item (list_row);
 
-  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (row->expander), list_row);
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), list_row);
   bind_row (item, self, node);
 }
 
@@ -601,16 +381,11 @@ tick_rows (BdTopicsPage *self)
 {
   gint64 now = g_get_real_time ();
   GHashTableIter iter;
-  Row *row;
+  BdTopicRow *row;
 
   g_hash_table_iter_init (&iter, self->bound_rows);
   while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))
-    {
-      g_autofree char *age = format_age (bd_topic_node_get_last_time (row->node), now);
-
-      if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (row->age)), age) != 0)
-        gtk_label_set_label (GTK_LABEL (row->age), age);
-    }
+    bd_topic_row_update_age (row, now);
 }
 
 static gboolean
@@ -656,18 +431,6 @@ inspect (BdTopicsPage *self,
                           path != NULL ? bd_topic_node_get_latest (node) : NULL);
 }
 
-/* Escape in a list closes the inspector by clearing the selection. */
-static void
-unselect_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
-
-  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->tree_selection));
-  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->flat_selection));
-}
-
 static void
 on_tree_selected_cb (GtkSingleSelection *selection,
                      GParamSpec         *pspec,
@@ -702,6 +465,31 @@ selected_node (BdTopicsPage *self)
     }
   item = gtk_single_selection_get_selected_item (self->tree_selection);
   return item != NULL ? gtk_tree_list_row_get_item (item) : NULL;
+}
+
+BdTopicNode *
+_bd_topics_page_dup_menu_target (BdTopicsPage  *self,
+                                 GtkWidget    **widget)
+{
+  GtkWidget *page = GTK_WIDGET (self);
+  GtkRoot *root = gtk_widget_get_root (page);
+  GtkWidget *focus;
+
+  focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, page))
+    focus = page;
+  *widget = focus;
+  for (GtkWidget *w = focus; w != NULL && w != page; w = gtk_widget_get_parent (w))
+    {
+      GtkWidget *child = gtk_widget_get_first_child (w);
+      BdTopicRow *row = topic_row_of (w);
+
+      if (row == NULL && child != NULL)
+        row = topic_row_of (child);
+      if (row != NULL && bd_topic_row_get_node (row) != NULL)
+        return g_object_ref (bd_topic_row_get_node (row));
+    }
+  return selected_node (self);
 }
 
 static void
@@ -773,399 +561,6 @@ on_tree_activate_cb (GtkListView  *view,
 
   if (row != NULL && gtk_tree_list_row_is_expandable (row))
     gtk_tree_list_row_set_expanded (row, !gtk_tree_list_row_get_expanded (row));
-}
-
-/* --- the context menu ---------------------------------------------------- */
-
-static gboolean
-subtree_has_retained (BdTopicNode *node)
-{
-  GListModel *children = G_LIST_MODEL (node);
-
-  if (bd_topic_node_get_retained (node))
-    return TRUE;
-  for (guint i = 0; i < g_list_model_get_n_items (children); i++)
-    {
-      g_autoptr(BdTopicNode) child = g_list_model_get_item (children, i);
-
-      if (subtree_has_retained (child))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-show_menu (BdTopicsPage *self,
-           BdTopicNode  *node,
-           GtkWidget    *widget,
-           double        x,
-           double        y)
-{
-  GtkWidget *menu_parent = GTK_WIDGET (self);
-  gboolean has_children = bd_topic_node_get_has_children (node);
-  double px = 0, py = 0;
-
-  g_set_object (&self->menu_node, node);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "topic.delete-retained",
-                                 bd_topic_node_get_retained (node));
-  /* Walking a big subtree costs a moment, but only when the menu opens. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "topic.delete-retained-subtree",
-                                 has_children && subtree_has_retained (node));
-
-  if (!gtk_widget_translate_coordinates (widget, menu_parent, x, y, &px, &py))
-    px = py = 0;
-  gtk_popover_set_pointing_to (GTK_POPOVER (self->menu),
-                               &(GdkRectangle) { (int) px, (int) py, 1, 1 });
-  gtk_popover_popup (GTK_POPOVER (self->menu));
-}
-
-/* Menu key or Shift+F10: the menu of the selected row, next to it. */
-static void
-menu_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
-  g_autoptr(BdTopicNode) node = NULL;
-  GtkWidget *focus;
-  GtkRoot *root = gtk_widget_get_root (widget);
-
-  /* The focused row, which Tab may have reached without selecting it;
-   * failing that, the selected one. */
-  focus = root != NULL ? gtk_root_get_focus (root) : NULL;
-  if (focus == NULL || !gtk_widget_is_ancestor (focus, widget))
-    focus = widget;
-  for (GtkWidget *w = focus; w != NULL && w != widget && node == NULL; w = gtk_widget_get_parent (w))
-    {
-      GtkWidget *child = gtk_widget_get_first_child (w);
-      Row *row = g_object_get_data (G_OBJECT (w), "bd-row");
-
-      if (row == NULL && child != NULL)
-        row = g_object_get_data (G_OBJECT (child), "bd-row");
-      if (row != NULL && row->node != NULL)
-        node = g_object_ref (row->node);
-    }
-  if (node == NULL)
-    node = selected_node (self);
-  if (node == NULL)
-    return;
-  show_menu (self, node, focus, 24, gtk_widget_get_height (focus) / 2.0);
-}
-
-static void
-copy_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
-
-  if (self->menu_node != NULL)
-    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
-                            bd_topic_node_get_path (self->menu_node));
-}
-
-static void
-publish_here_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
-
-  if (self->menu_node != NULL)
-    gtk_widget_activate_action (widget, "win.publish-to", "s",
-                                bd_topic_node_get_path (self->menu_node));
-}
-
-/* "Chart It", "Add Alarm…" and "Add Relay…" hand the topic to the window,
- * which shows the page that owns charts, alarm rules or relays. */
-static void
-forward_topic_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
-{
-  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
-  const char *target = NULL;
-
-  if (g_str_equal (action_name, "topic.chart"))
-    target = "win.chart-topic";
-  else if (g_str_equal (action_name, "topic.add-alarm"))
-    target = "win.add-alarm";
-  else if (g_str_equal (action_name, "topic.add-relay"))
-    target = "win.add-relay";
-  g_return_if_fail (target != NULL);
-
-  if (self->menu_node != NULL)
-    gtk_widget_activate_action (widget, target, "s", bd_topic_node_get_path (self->menu_node));
-}
-
-/* Deleting retained messages: which ones the broker holds is asked of the
- * engine (on a worker, since the engine answers from its own thread), the
- * user confirms, the broker receives an empty retained message for each
- * [MQTT-3.3.1-10], and a toast offers to publish the old ones back. */
-
-typedef struct
-{
-  BdTopicsPage *page;
-  char         *filter;
-  char         *label;
-  GPtrArray    *messages;     /* BdMessage, the retained messages removed */
-} DeleteJob;
-
-static void
-delete_job_free (DeleteJob *job)
-{
-  g_clear_object (&job->page);
-  g_free (job->filter);
-  g_free (job->label);
-  g_clear_pointer (&job->messages, g_ptr_array_unref);
-  g_free (job);
-}
-
-static void
-dup_retained_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  DeleteJob *job = task_data;
-
-  g_task_return_pointer (task, bd_engine_dup_retained (job->page->engine, job->filter),
-                         (GDestroyNotify) g_ptr_array_unref);
-}
-
-/* Publishes to whatever the tree shows: the embedded broker or the remote
- * one (which queues QoS 1 and 2 while reconnecting). */
-static void
-source_publish (BdTopicsPage *self,
-                BdMessage    *message)
-{
-  if (self->remote != NULL)
-    bd_remote_client_publish (self->remote, message);
-  else if (self->engine != NULL)
-    bd_engine_publish (self->engine, message);
-}
-
-static void
-publish_all (BdTopicsPage *self,
-             GPtrArray    *messages,
-             gboolean      clear)
-{
-  for (guint i = 0; i < messages->len; i++)
-    {
-      BdMessage *old = g_ptr_array_index (messages, i);
-      g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
-      g_autoptr(BdMessage) message = NULL;
-
-      /* At least QoS 1 for the deletion (losing it would leave the message
-       * the user was told is gone); the original QoS for the restoration. */
-      message = bd_message_new (bd_message_get_topic (old), clear ? empty : old->payload,
-                                clear ? MAX (old->qos, 1) : old->qos, TRUE, old->props);
-      source_publish (self, message);
-    }
-}
-
-static void
-on_undo_clicked_cb (AdwToast  *toast,
-                    DeleteJob *job)
-{
-  publish_all (job->page, job->messages, FALSE);
-}
-
-static void
-on_delete_response_cb (AdwMessageDialog *dialog,
-                       const char       *response,
-                       DeleteJob        *job)
-{
-  BdTopicsPage *self = job->page;
-  g_autofree char *title = NULL;
-  AdwToast *toast;
-
-  if (g_strcmp0 (response, "delete") != 0)
-    {
-      delete_job_free (job);
-      return;
-    }
-
-  publish_all (self, job->messages, TRUE);
-
-  title = g_strdup_printf (ngettext ("Deleted %u retained message",
-                                     "Deleted %u retained messages", job->messages->len),
-                           job->messages->len);
-  toast = adw_toast_new (title);
-  adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_timeout (toast, UNDO_TIMEOUT_S);
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  g_signal_connect_data (toast, "button-clicked", G_CALLBACK (on_undo_clicked_cb), job,
-                         (GClosureNotify) (void (*) (void)) delete_job_free, 0);
-  /* Without an overlay the toast, and with it the job, is freed at once. */
-  _bd_show_toast (GTK_WIDGET (self), toast);
-}
-
-/* Asks before deleting @messages (taken); @label names the topic or subtree. */
-static void
-confirm_delete (BdTopicsPage *self,
-                const char   *label,
-                GPtrArray    *messages)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  g_autofree char *body = NULL;
-  GtkWidget *dialog;
-  DeleteJob *job;
-
-  if (messages->len == 0)
-    {
-      _bd_show_toast (GTK_WIDGET (self), adw_toast_new (_("The broker holds no retained message there")));
-      g_ptr_array_unref (messages);
-      return;
-    }
-
-  if (messages->len == 1)
-    body = g_markup_printf_escaped (_("The broker will forget the retained message of "
-                                      "<b>%s</b>. Clients that subscribe later will not "
-                                      "receive it."),
-                                    bd_message_get_topic (g_ptr_array_index (messages, 0)));
-  else
-    body = g_markup_printf_escaped (ngettext ("The broker will forget %u retained message "
-                                              "under <b>%s</b>. Clients that subscribe later "
-                                              "will not receive it.",
-                                              "The broker will forget %u retained messages "
-                                              "under <b>%s</b>. Clients that subscribe later "
-                                              "will not receive them.",
-                                              messages->len),
-                                    messages->len, label);
-
-  dialog = adw_message_dialog_new (root != NULL ? GTK_WINDOW (root) : NULL,
-                                   ngettext ("Delete Retained Message?",
-                                             "Delete Retained Messages?", messages->len),
-                                   NULL);
-  adw_message_dialog_set_body_use_markup (ADW_MESSAGE_DIALOG (dialog), TRUE);
-  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog), body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("Cancel"),
-                                    "delete", _("Delete"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  /* A destructive answer is never the one Return gives. */
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-
-  job = g_new0 (DeleteJob, 1);
-  job->page = g_object_ref (self);
-  job->label = g_strdup (label);
-  job->messages = messages;
-  g_signal_connect (dialog, "response", G_CALLBACK (on_delete_response_cb), job);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-on_retained_listed_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  GTask *task = G_TASK (result);
-  DeleteJob *job = g_task_get_task_data (task);
-  GPtrArray *messages = g_task_propagate_pointer (task, NULL);
-
-  if (g_cancellable_is_cancelled (job->page->cancellable) || messages == NULL)
-    {
-      g_clear_pointer (&messages, g_ptr_array_unref);
-      return;
-    }
-  confirm_delete (job->page, job->label, messages);
-}
-
-/* A remote broker cannot be asked which retained messages it holds, but it
- * sent every one of them on subscription with RETAIN set [MQTT-3.3.1-8]:
- * the tree's markers are the list. */
-static void
-collect_retained (BdTopicNode *node,
-                  gboolean     subtree,
-                  GPtrArray   *messages)
-{
-  GListModel *children = G_LIST_MODEL (node);
-
-  if (bd_topic_node_get_retained (node))
-    g_ptr_array_add (messages, bd_message_ref (bd_topic_node_get_latest (node)));
-  for (guint i = 0; subtree && i < g_list_model_get_n_items (children); i++)
-    {
-      g_autoptr(BdTopicNode) child = g_list_model_get_item (children, i);
-
-      collect_retained (child, TRUE, messages);
-    }
-}
-
-static void
-delete_retained (BdTopicsPage *self,
-                 gboolean      subtree)
-{
-  g_autoptr(GTask) task = NULL;
-  DeleteJob *job;
-  const char *path;
-
-  if (self->menu_node == NULL)
-    return;
-  path = bd_topic_node_get_path (self->menu_node);
-
-  if (self->remote != NULL)
-    {
-      GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
-
-      collect_retained (self->menu_node, subtree, messages);
-      confirm_delete (self, path, messages);
-      return;
-    }
-  if (self->engine == NULL)
-    return;
-
-  /* The embedded broker knows exactly; it answers from its own thread, so
-   * the question waits on a worker, not on the GTK thread. */
-  job = g_new0 (DeleteJob, 1);
-  job->page = g_object_ref (self);
-  job->label = g_strdup (path);
-  /* "a/b/#" also matches "a/b" itself [MQTT-4.7.1-2]. */
-  job->filter = subtree ? g_strconcat (path, "/#", NULL) : g_strdup (path);
-
-  task = g_task_new (NULL, self->cancellable, on_retained_listed_cb, NULL);
-  g_task_set_task_data (task, job, (GDestroyNotify) delete_job_free);
-  g_task_run_in_thread (task, dup_retained_thread);
-}
-
-static void
-delete_retained_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
-{
-  delete_retained (BD_TOPICS_PAGE (widget), FALSE);
-}
-
-static void
-delete_retained_subtree_action (GtkWidget  *widget,
-                                const char *action_name,
-                                GVariant   *parameter)
-{
-  delete_retained (BD_TOPICS_PAGE (widget), TRUE);
-}
-
-static GMenuModel *
-menu_model_new (void)
-{
-  GMenu *menu = g_menu_new ();
-  g_autoptr(GMenu) first = g_menu_new ();
-  g_autoptr(GMenu) operate = g_menu_new ();
-  g_autoptr(GMenu) danger = g_menu_new ();
-
-  g_menu_append (first, _("_Copy Topic"), "topic.copy");
-  g_menu_append (first, _("_Publish Here…"), "topic.publish-here");
-  g_menu_append (operate, _("C_hart It"), "topic.chart");
-  g_menu_append (operate, _("Add _Alarm…"), "topic.add-alarm");
-  g_menu_append (operate, _("Add _Relay…"), "topic.add-relay");
-  g_menu_append (danger, _("_Delete Retained Message…"), "topic.delete-retained");
-  g_menu_append (danger, _("Delete Retained Messages _Below…"), "topic.delete-retained-subtree");
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (first));
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (operate));
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (danger));
-  return G_MENU_MODEL (menu);
 }
 
 /* --- the source: the embedded broker or a remote one ---------------------- */
@@ -1324,21 +719,7 @@ bd_topics_page_class_init (BdTopicsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, flat_view);
   gtk_widget_class_bind_template_child (widget_class, BdTopicsPage, inspector);
 
-  gtk_widget_class_install_action (widget_class, "topic.menu", NULL, menu_action);
-  gtk_widget_class_install_action (widget_class, "topic.copy", NULL, copy_action);
-  gtk_widget_class_install_action (widget_class, "topic.publish-here", NULL, publish_here_action);
-  gtk_widget_class_install_action (widget_class, "topic.chart", NULL, forward_topic_action);
-  gtk_widget_class_install_action (widget_class, "topic.add-alarm", NULL, forward_topic_action);
-  gtk_widget_class_install_action (widget_class, "topic.add-relay", NULL, forward_topic_action);
-  gtk_widget_class_install_action (widget_class, "topic.delete-retained", NULL,
-                                   delete_retained_action);
-  gtk_widget_class_install_action (widget_class, "topic.delete-retained-subtree", NULL,
-                                   delete_retained_subtree_action);
-
-  gtk_widget_class_install_action (widget_class, "topic.unselect", NULL, unselect_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "topic.unselect", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "topic.menu", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, "topic.menu", NULL);
+  _bd_topics_page_class_install_actions (widget_class);
 }
 
 static GtkListItemFactory *
@@ -1359,7 +740,6 @@ bd_topics_page_init (BdTopicsPage *self)
 {
   g_autoptr(GtkListItemFactory) tree_factory = NULL;
   g_autoptr(GtkListItemFactory) flat_factory = NULL;
-  g_autoptr(GMenuModel) menu_model = NULL;
   GtkEventController *keys;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1369,7 +749,7 @@ bd_topics_page_init (BdTopicsPage *self)
 
   /* root → GtkTreeListModel (passthrough FALSE, autoexpand FALSE) →
    * GtkSliceListModel (the first rows a few per frame, then everything) →
-   * GtkSingleSelection (autoselect off) → GtkListView (STYLE §5). */
+   * GtkSingleSelection (autoselect off) → GtkListView. */
   self->root = bd_topic_node_new_root ();
   self->tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->root)), FALSE, FALSE,
                                         bd_topic_node_create_child_model, NULL, NULL);
@@ -1409,11 +789,7 @@ bd_topics_page_init (BdTopicsPage *self)
   /* Typing in the tree starts filtering, as in Files. */
   gtk_search_entry_set_key_capture_widget (self->filter_entry, GTK_WIDGET (self->list_view));
 
-  menu_model = menu_model_new ();
-  self->menu = gtk_popover_menu_new_from_model (menu_model);
-  gtk_popover_set_has_arrow (GTK_POPOVER (self->menu), FALSE);
-  gtk_widget_set_halign (self->menu, GTK_ALIGN_START);
-  gtk_widget_set_parent (self->menu, GTK_WIDGET (self));
+  _bd_topics_page_init_menu (self);
 
   g_signal_connect (self, "map", G_CALLBACK (on_map_cb), self);
   g_signal_connect (self, "unmap", G_CALLBACK (on_unmap_cb), self);

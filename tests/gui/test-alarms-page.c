@@ -16,7 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "bd-alarm-notifier.h"
-#include "bd-alarm-rule-editor.h"
+#include "bd-alarm-rule-dialog.h"
 #include "bd-alarms-page.h"
 
 #define WAIT_S 10
@@ -225,7 +225,7 @@ test_page (void)
   }
 }
 
-static BdAlarmRuleEditor *
+static BdAlarmRuleDialog *
 find_editor (void)
 {
   GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
@@ -234,14 +234,14 @@ find_editor (void)
     {
       g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
 
-      if (BD_IS_ALARM_RULE_EDITOR (window))
-        return BD_ALARM_RULE_EDITOR (window);
+      if (BD_IS_ALARM_RULE_DIALOG (window))
+        return BD_ALARM_RULE_DIALOG (window);
     }
   return NULL;
 }
 
 static void
-type (BdAlarmRuleEditor *editor,
+type (BdAlarmRuleDialog *editor,
       const char        *title,
       const char        *text)
 {
@@ -258,7 +258,7 @@ test_editor (void)
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
   GtkWidget *window = gtk_window_new ();
   GtkWidget *page = bd_alarms_page_new ();
-  BdAlarmRuleEditor *editor;
+  BdAlarmRuleDialog *editor;
   g_autoptr(BdAlarmRule) rule = NULL;
   g_autoptr(GPtrArray) rules = NULL;
 
@@ -275,32 +275,32 @@ test_editor (void)
                    "plant/hall/co2");
 
   /* No limit yet. */
-  g_assert_false (bd_alarm_rule_editor_save (editor));
-  g_assert_nonnull (strstr (bd_alarm_rule_editor_get_error (editor), "at least one limit"));
+  g_assert_false (bd_alarm_rule_dialog_save (editor));
+  g_assert_nonnull (strstr (bd_alarm_rule_dialog_get_error (editor), "at least one limit"));
 
   /* Not a number: the field is named. */
   type (editor, "Hi Limit", "lots");
-  g_assert_false (bd_alarm_rule_editor_save (editor));
-  g_assert_nonnull (strstr (bd_alarm_rule_editor_get_error (editor), "Hi Limit"));
-  g_assert_nonnull (strstr (bd_alarm_rule_editor_get_error (editor), "“lots”"));
+  g_assert_false (bd_alarm_rule_dialog_save (editor));
+  g_assert_nonnull (strstr (bd_alarm_rule_dialog_get_error (editor), "Hi Limit"));
+  g_assert_nonnull (strstr (bd_alarm_rule_dialog_get_error (editor), "“lots”"));
 
   /* Contradicting limits. */
   type (editor, "Hi Limit", "1000");
   type (editor, "HiHi Limit", "900");
-  g_assert_false (bd_alarm_rule_editor_save (editor));
-  g_assert_nonnull (strstr (bd_alarm_rule_editor_get_error (editor), "HiHi"));
+  g_assert_false (bd_alarm_rule_dialog_save (editor));
+  g_assert_nonnull (strstr (bd_alarm_rule_dialog_get_error (editor), "HiHi"));
 
   /* A bad filter. */
   type (editor, "HiHi Limit", "1400,5");
   type (editor, "Topic or Topic Filter", "plant/#/co2");
-  g_assert_false (bd_alarm_rule_editor_save (editor));
-  g_assert_nonnull (strstr (bd_alarm_rule_editor_get_error (editor), "filter"));
+  g_assert_false (bd_alarm_rule_dialog_save (editor));
+  g_assert_nonnull (strstr (bd_alarm_rule_dialog_get_error (editor), "filter"));
   rules = bd_alarm_engine_dup_rules (engine);
   g_assert_cmpuint (rules->len, ==, 0);
   g_clear_pointer (&rules, g_ptr_array_unref);
 
   type (editor, "Topic or Topic Filter", "plant/+/co2");
-  g_assert_true (bd_alarm_rule_editor_save (editor));
+  g_assert_true (bd_alarm_rule_dialog_save (editor));
   rules = bd_alarm_engine_dup_rules (engine);
   g_assert_cmpuint (rules->len, ==, 1);
   rule = bd_alarm_rule_copy (g_ptr_array_index (rules, 0));
@@ -315,7 +315,7 @@ test_editor (void)
   editor = find_editor ();
   g_assert_nonnull (editor);
   type (editor, "Name", "CO₂ hall");
-  g_assert_true (bd_alarm_rule_editor_save (editor));
+  g_assert_true (bd_alarm_rule_dialog_save (editor));
   g_clear_pointer (&rules, g_ptr_array_unref);
   rules = bd_alarm_engine_dup_rules (engine);
   g_assert_cmpuint (rules->len, ==, 1);

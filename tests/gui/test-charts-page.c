@@ -22,7 +22,7 @@
 #include <adwaita.h>
 
 #include "bd-chart.h"
-#include "bd-chart-picker.h"
+#include "bd-chart-picker-dialog.h"
 #include "bd-charts-page.h"
 #include "bd-recorder.h"
 #include "bd-test-util.h"
@@ -627,7 +627,7 @@ find_picker (void)
     {
       g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
 
-      if (BD_IS_CHART_PICKER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+      if (BD_IS_CHART_PICKER_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
         return GTK_WIDGET (window);
     }
   return NULL;

@@ -15,7 +15,7 @@
 
 #include <adwaita.h>
 
-#include "bd-relay-editor.h"
+#include "bd-relay-dialog.h"
 #include "bd-relay-row.h"
 #include "bd-relays-page.h"
 #include "bd-test-util.h"
@@ -78,13 +78,13 @@ window_with (GtkWidget *page)
   return GTK_WINDOW (window);
 }
 
-static BdRelayEditor *
+static BdRelayDialog *
 find_editor (void)
 {
   g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
 
   for (GList *l = toplevels; l != NULL; l = l->next)
-    if (BD_IS_RELAY_EDITOR (l->data) && gtk_widget_get_visible (l->data))
+    if (BD_IS_RELAY_DIALOG (l->data) && gtk_widget_get_visible (l->data))
       return l->data;
   return NULL;
 }
@@ -105,8 +105,8 @@ test_empty (void)
   g_assert_true (gtk_widget_activate_action (page, "relay.add", NULL));
   g_assert_nonnull (find_editor ());
   /* An empty form says what is missing and cannot be saved. */
-  g_assert_nonnull (bd_relay_editor_get_problem (find_editor ()));
-  g_assert_false (bd_relay_editor_save (find_editor ()));
+  g_assert_nonnull (bd_relay_dialog_get_problem (find_editor ()));
+  g_assert_false (bd_relay_dialog_save (find_editor ()));
   gtk_window_destroy (GTK_WINDOW (find_editor ()));
 
   gtk_window_destroy (window);
@@ -184,15 +184,15 @@ test_add_for_topic (void)
   GtkWindow *window = window_with (page);
   g_autoptr(BdRelayController) controller = bd_relay_controller_new ();
   g_autoptr(BdRelay) draft = NULL;
-  BdRelayEditor *editor;
+  BdRelayDialog *editor;
   BdRelay *added;
 
   bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
   bd_relays_page_add_relay_for_topic (BD_RELAYS_PAGE (page), "busan/factory/assembly/fan/state");
   editor = find_editor ();
   g_assert_nonnull (editor);
-  g_assert_null (bd_relay_editor_get_problem (editor));
-  g_assert_true (bd_relay_editor_save (editor));
+  g_assert_null (bd_relay_dialog_get_problem (editor));
+  g_assert_true (bd_relay_dialog_save (editor));
   added = bd_relay_controller_lookup (controller, "fan");
   g_assert_nonnull (added);
   g_assert_cmpstr (bd_relay_get_command_topic (added), ==, "busan/factory/assembly/fan/set");
@@ -200,11 +200,11 @@ test_add_for_topic (void)
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
 
   /* The drafting rule for the other shapes. */
-  draft = bd_relay_editor_draft_for_topic ("home/plug/set");
+  draft = bd_relay_dialog_draft_for_topic ("home/plug/set");
   g_assert_cmpstr (bd_relay_get_state_topic (draft), ==, "home/plug/state");
   g_assert_cmpstr (bd_relay_get_name (draft), ==, "plug");
   g_clear_object (&draft);
-  draft = bd_relay_editor_draft_for_topic ("stat/pump/POWER");
+  draft = bd_relay_dialog_draft_for_topic ("stat/pump/POWER");
   g_assert_cmpstr (bd_relay_get_state_topic (draft), ==, "stat/pump/POWER");
   g_assert_cmpstr (bd_relay_get_command_topic (draft), ==, "stat/pump/POWER/set");
 
@@ -212,9 +212,9 @@ test_add_for_topic (void)
   bd_relays_page_add_relay_for_topic (BD_RELAYS_PAGE (page), "a/+/b");
   editor = find_editor ();
   g_assert_nonnull (editor);
-  g_assert_nonnull (bd_relay_editor_get_problem (editor));
-  g_assert_nonnull (strstr (bd_relay_editor_get_problem (editor), "wildcard"));
-  g_assert_false (bd_relay_editor_save (editor));
+  g_assert_nonnull (bd_relay_dialog_get_problem (editor));
+  g_assert_nonnull (strstr (bd_relay_dialog_get_problem (editor), "wildcard"));
+  g_assert_false (bd_relay_dialog_save (editor));
   gtk_window_destroy (GTK_WINDOW (editor));
 
   gtk_window_destroy (window);

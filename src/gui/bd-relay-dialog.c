@@ -1,4 +1,4 @@
-/* bd-relay-editor.c — the dialog that adds or edits a relay
+/* bd-relay-dialog.c — the dialog that adds or edits a relay
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -15,9 +15,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "bd-relay-editor.h"
+#include "bd-relay-dialog.h"
 
-struct _BdRelayEditor
+struct _BdRelayDialog
 {
   AdwWindow          parent_instance;
 
@@ -46,7 +46,7 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-G_DEFINE_FINAL_TYPE (BdRelayEditor, bd_relay_editor, ADW_TYPE_WINDOW)
+G_DEFINE_FINAL_TYPE (BdRelayDialog, bd_relay_dialog, ADW_TYPE_WINDOW)
 
 static const char *
 row_text (AdwEntryRow *row)
@@ -56,7 +56,7 @@ row_text (AdwEntryRow *row)
 
 /* Marks @bad (may be NULL) and clears the mark on the other rows. */
 static void
-mark_row (BdRelayEditor *self,
+mark_row (BdRelayDialog *self,
           AdwEntryRow   *bad)
 {
   AdwEntryRow *rows[] = {
@@ -74,7 +74,7 @@ mark_row (BdRelayEditor *self,
 }
 
 BdRelay *
-bd_relay_editor_dup_relay (BdRelayEditor  *self,
+bd_relay_dialog_dup_relay (BdRelayDialog  *self,
                            GError        **error)
 {
   g_autoptr(BdRelay) relay = NULL;
@@ -84,7 +84,7 @@ bd_relay_editor_dup_relay (BdRelayEditor  *self,
   const char *state_off;
   AdwEntryRow *bad = NULL;
 
-  g_return_val_if_fail (BD_IS_RELAY_EDITOR (self), NULL);
+  g_return_val_if_fail (BD_IS_RELAY_DIALOG (self), NULL);
 
   name = g_strstrip (g_strdup (row_text (self->name_row)));
   if (self->editing_id != NULL)
@@ -131,10 +131,10 @@ bd_relay_editor_dup_relay (BdRelayEditor  *self,
 }
 
 static void
-validate (BdRelayEditor *self)
+validate (BdRelayDialog *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(BdRelay) relay = bd_relay_editor_dup_relay (self, &error);
+  g_autoptr(BdRelay) relay = bd_relay_dialog_dup_relay (self, &error);
 
   g_clear_pointer (&self->problem, g_free);
   if (relay == NULL)
@@ -145,24 +145,24 @@ validate (BdRelayEditor *self)
 }
 
 const char *
-bd_relay_editor_get_problem (BdRelayEditor *self)
+bd_relay_dialog_get_problem (BdRelayDialog *self)
 {
-  g_return_val_if_fail (BD_IS_RELAY_EDITOR (self), NULL);
+  g_return_val_if_fail (BD_IS_RELAY_DIALOG (self), NULL);
   return self->problem;
 }
 
 gboolean
-bd_relay_editor_save (BdRelayEditor *self)
+bd_relay_dialog_save (BdRelayDialog *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BdRelay) relay = NULL;
   gboolean ok;
 
-  g_return_val_if_fail (BD_IS_RELAY_EDITOR (self), FALSE);
+  g_return_val_if_fail (BD_IS_RELAY_DIALOG (self), FALSE);
 
   if (self->controller == NULL)
     return FALSE;
-  relay = bd_relay_editor_dup_relay (self, &error);
+  relay = bd_relay_dialog_dup_relay (self, &error);
   if (relay == NULL)
     {
       validate (self);
@@ -186,9 +186,9 @@ bd_relay_editor_save (BdRelayEditor *self)
 }
 
 static void
-save_clicked_cb (BdRelayEditor *self)
+save_clicked_cb (BdRelayDialog *self)
 {
-  bd_relay_editor_save (self);
+  bd_relay_dialog_save (self);
 }
 
 static void
@@ -196,11 +196,11 @@ save_action_cb (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
-  bd_relay_editor_save (BD_RELAY_EDITOR (widget));
+  bd_relay_dialog_save (BD_RELAY_DIALOG (widget));
 }
 
 static AdwEntryRow *
-add_entry (BdRelayEditor        *self,
+add_entry (BdRelayDialog        *self,
            AdwPreferencesGroup  *group,
            const char           *title)
 {
@@ -216,34 +216,34 @@ add_entry (BdRelayEditor        *self,
 }
 
 static void
-bd_relay_editor_dispose (GObject *object)
+bd_relay_dialog_dispose (GObject *object)
 {
-  BdRelayEditor *self = BD_RELAY_EDITOR (object);
+  BdRelayDialog *self = BD_RELAY_DIALOG (object);
 
   g_clear_weak_pointer (&self->controller);
 
-  G_OBJECT_CLASS (bd_relay_editor_parent_class)->dispose (object);
+  G_OBJECT_CLASS (bd_relay_dialog_parent_class)->dispose (object);
 }
 
 static void
-bd_relay_editor_finalize (GObject *object)
+bd_relay_dialog_finalize (GObject *object)
 {
-  BdRelayEditor *self = BD_RELAY_EDITOR (object);
+  BdRelayDialog *self = BD_RELAY_DIALOG (object);
 
   g_free (self->editing_id);
   g_free (self->problem);
 
-  G_OBJECT_CLASS (bd_relay_editor_parent_class)->finalize (object);
+  G_OBJECT_CLASS (bd_relay_dialog_parent_class)->finalize (object);
 }
 
 static void
-bd_relay_editor_class_init (BdRelayEditorClass *klass)
+bd_relay_dialog_class_init (BdRelayDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = bd_relay_editor_dispose;
-  object_class->finalize = bd_relay_editor_finalize;
+  object_class->dispose = bd_relay_dialog_dispose;
+  object_class->finalize = bd_relay_dialog_finalize;
 
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, BD_TYPE_RELAY);
@@ -254,7 +254,7 @@ bd_relay_editor_class_init (BdRelayEditorClass *klass)
 }
 
 static void
-bd_relay_editor_init (BdRelayEditor *self)
+bd_relay_dialog_init (BdRelayDialog *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *header = adw_header_bar_new ();
@@ -355,17 +355,17 @@ bd_relay_editor_init (BdRelayEditor *self)
   adw_window_set_content (ADW_WINDOW (self), box);
 }
 
-BdRelayEditor *
-bd_relay_editor_new (BdRelayController *controller,
+BdRelayDialog *
+bd_relay_dialog_new (BdRelayController *controller,
                      BdRelay           *draft,
                      const char        *editing_id)
 {
-  BdRelayEditor *self;
+  BdRelayDialog *self;
 
   g_return_val_if_fail (controller == NULL || BD_IS_RELAY_CONTROLLER (controller), NULL);
   g_return_val_if_fail (BD_IS_RELAY (draft), NULL);
 
-  self = g_object_new (BD_TYPE_RELAY_EDITOR,
+  self = g_object_new (BD_TYPE_RELAY_DIALOG,
                        "title", editing_id != NULL ? _("Edit Relay") : _("Add Relay"),
                        NULL);
   g_set_weak_pointer (&self->controller, controller);
@@ -399,7 +399,7 @@ bd_relay_editor_new (BdRelayController *controller,
  * The name is the level that names the device ("x", or the last level).
  * Everything stays editable; this only saves typing. */
 BdRelay *
-bd_relay_editor_draft_for_topic (const char *topic)
+bd_relay_dialog_draft_for_topic (const char *topic)
 {
   g_autofree char *base = NULL;
   g_autofree char *command = NULL;

@@ -1,4 +1,5 @@
-/* bd-chart-picker.c — a searchable list of the recorded series, to chart one
+/* bd-chart-picker-dialog.c — a searchable list of the recorded series, to chart
+ * one
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,9 +13,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "bd-chart-picker.h"
+#include "bd-chart-picker-dialog.h"
 
-struct _BdChartPicker
+struct _BdChartPickerDialog
 {
   AdwWindow       parent_instance;
 
@@ -33,13 +34,13 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-G_DEFINE_FINAL_TYPE (BdChartPicker, bd_chart_picker, ADW_TYPE_WINDOW)
+G_DEFINE_FINAL_TYPE (BdChartPickerDialog, bd_chart_picker_dialog, ADW_TYPE_WINDOW)
 
 static gboolean
 filter_func (GtkListBoxRow *row,
              gpointer       user_data)
 {
-  BdChartPicker *self = user_data;
+  BdChartPickerDialog *self = user_data;
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   const char *name = g_object_get_data (G_OBJECT (row), "series");
   g_autofree char *folded_text = NULL;
@@ -53,14 +54,14 @@ filter_func (GtkListBoxRow *row,
 }
 
 static void
-on_search_changed_cb (BdChartPicker *self)
+on_search_changed_cb (BdChartPickerDialog *self)
 {
   gtk_list_box_invalidate_filter (self->list_box);
 }
 
 static void
-on_row_activated_cb (BdChartPicker *self,
-                     GtkListBoxRow *row)
+on_row_activated_cb (BdChartPickerDialog *self,
+                     GtkListBoxRow       *row)
 {
   const char *name = g_object_get_data (G_OBJECT (row), "series");
 
@@ -72,7 +73,7 @@ on_row_activated_cb (BdChartPicker *self,
 
 /* Enter in the search entry picks the first row that is left. */
 static void
-on_search_activate_cb (BdChartPicker *self)
+on_search_activate_cb (BdChartPickerDialog *self)
 {
   /* "search-changed" comes a moment after the typing; Enter may be sooner. */
   gtk_list_box_invalidate_filter (self->list_box);
@@ -94,7 +95,7 @@ on_list_series_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(BdChartPicker) self = user_data;
+  g_autoptr(BdChartPickerDialog) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) series = bd_history_list_series_finish (result, &error);
 
@@ -144,34 +145,34 @@ on_list_series_cb (GObject      *source,
 }
 
 static void
-bd_chart_picker_dispose (GObject *object)
+bd_chart_picker_dialog_dispose (GObject *object)
 {
-  BdChartPicker *self = BD_CHART_PICKER (object);
+  BdChartPickerDialog *self = BD_CHART_PICKER_DIALOG (object);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
 
-  G_OBJECT_CLASS (bd_chart_picker_parent_class)->dispose (object);
+  G_OBJECT_CLASS (bd_chart_picker_dialog_parent_class)->dispose (object);
 }
 
 static void
-bd_chart_picker_finalize (GObject *object)
+bd_chart_picker_dialog_finalize (GObject *object)
 {
-  BdChartPicker *self = BD_CHART_PICKER (object);
+  BdChartPickerDialog *self = BD_CHART_PICKER_DIALOG (object);
 
   g_strfreev (self->charted);
 
-  G_OBJECT_CLASS (bd_chart_picker_parent_class)->finalize (object);
+  G_OBJECT_CLASS (bd_chart_picker_dialog_parent_class)->finalize (object);
 }
 
 static void
-bd_chart_picker_class_init (BdChartPickerClass *klass)
+bd_chart_picker_dialog_class_init (BdChartPickerDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = bd_chart_picker_dispose;
-  object_class->finalize = bd_chart_picker_finalize;
+  object_class->dispose = bd_chart_picker_dialog_dispose;
+  object_class->finalize = bd_chart_picker_dialog_finalize;
 
   signals[SERIES_CHOSEN] = g_signal_new ("series-chosen",
                                          G_TYPE_FROM_CLASS (klass),
@@ -183,7 +184,7 @@ bd_chart_picker_class_init (BdChartPickerClass *klass)
 }
 
 static void
-bd_chart_picker_init (BdChartPicker *self)
+bd_chart_picker_dialog_init (BdChartPickerDialog *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *header = adw_header_bar_new ();
@@ -258,14 +259,14 @@ bd_chart_picker_init (BdChartPicker *self)
 }
 
 GtkWidget *
-bd_chart_picker_new (BdHistory          *history,
-                     const char * const *charted)
+bd_chart_picker_dialog_new (BdHistory          *history,
+                            const char * const *charted)
 {
-  BdChartPicker *self;
+  BdChartPickerDialog *self;
 
   g_return_val_if_fail (history != NULL, NULL);
 
-  self = g_object_new (BD_TYPE_CHART_PICKER, NULL);
+  self = g_object_new (BD_TYPE_CHART_PICKER_DIALOG, NULL);
   self->charted = g_strdupv ((char **) charted);
   self->cancellable = g_cancellable_new ();
   bd_history_list_series_async (history, NULL, self->cancellable,

@@ -1,4 +1,4 @@
-/* bd-alarm-rule-editor.c — a dialog to add or edit one alarm rule
+/* bd-alarm-rule-dialog.c — a dialog to add or edit one alarm rule
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -16,7 +16,7 @@
 
 #include <glib/gi18n.h>
 
-#include "bd-alarm-rule-editor.h"
+#include "bd-alarm-rule-dialog.h"
 
 typedef enum
 {
@@ -34,7 +34,7 @@ typedef enum
   N_FIELDS
 } Field;
 
-struct _BdAlarmRuleEditor
+struct _BdAlarmRuleDialog
 {
   AdwWindow       parent_instance;
 
@@ -50,7 +50,7 @@ struct _BdAlarmRuleEditor
   char           *error;
 };
 
-G_DEFINE_FINAL_TYPE (BdAlarmRuleEditor, bd_alarm_rule_editor, ADW_TYPE_WINDOW)
+G_DEFINE_FINAL_TYPE (BdAlarmRuleDialog, bd_alarm_rule_dialog, ADW_TYPE_WINDOW)
 
 static gboolean
 field_is_number (Field field)
@@ -92,7 +92,7 @@ field_label (Field field)
 }
 
 static void
-set_text (BdAlarmRuleEditor *self,
+set_text (BdAlarmRuleDialog *self,
           Field              field,
           const char        *text)
 {
@@ -100,7 +100,7 @@ set_text (BdAlarmRuleEditor *self,
 }
 
 static void
-set_number (BdAlarmRuleEditor *self,
+set_number (BdAlarmRuleDialog *self,
             Field              field,
             double             value,
             gboolean           zero_is_empty)
@@ -116,7 +116,7 @@ set_number (BdAlarmRuleEditor *self,
 /* Empty is @fallback (NAN for an unset limit). A comma is taken as the
  * decimal point too, as people in many locales type it. */
 static gboolean
-get_number (BdAlarmRuleEditor  *self,
+get_number (BdAlarmRuleDialog  *self,
             Field               field,
             double              fallback,
             double             *value,
@@ -145,7 +145,7 @@ get_number (BdAlarmRuleEditor  *self,
 }
 
 static void
-show_error (BdAlarmRuleEditor *self,
+show_error (BdAlarmRuleDialog *self,
             const char        *message)
 {
   g_free (self->error);
@@ -158,13 +158,13 @@ show_error (BdAlarmRuleEditor *self,
 }
 
 BdAlarmRule *
-bd_alarm_rule_editor_dup_rule (BdAlarmRuleEditor  *self,
+bd_alarm_rule_dialog_dup_rule (BdAlarmRuleDialog  *self,
                                GError            **error)
 {
   g_autoptr(BdAlarmRule) rule = NULL;
   g_autofree char *name = NULL;
 
-  g_return_val_if_fail (BD_IS_ALARM_RULE_EDITOR (self), NULL);
+  g_return_val_if_fail (BD_IS_ALARM_RULE_DIALOG (self), NULL);
 
   for (guint i = 0; i < N_FIELDS; i++)
     gtk_widget_remove_css_class (self->rows[i], "error");
@@ -198,15 +198,15 @@ bd_alarm_rule_editor_dup_rule (BdAlarmRuleEditor  *self,
 }
 
 gboolean
-bd_alarm_rule_editor_save (BdAlarmRuleEditor *self)
+bd_alarm_rule_dialog_save (BdAlarmRuleDialog *self)
 {
   g_autoptr(BdAlarmRule) rule = NULL;
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
-  g_return_val_if_fail (BD_IS_ALARM_RULE_EDITOR (self), FALSE);
+  g_return_val_if_fail (BD_IS_ALARM_RULE_DIALOG (self), FALSE);
 
-  rule = bd_alarm_rule_editor_dup_rule (self, &error);
+  rule = bd_alarm_rule_dialog_dup_rule (self, &error);
   if (rule == NULL)
     {
       show_error (self, error->message);
@@ -227,47 +227,47 @@ bd_alarm_rule_editor_save (BdAlarmRuleEditor *self)
 }
 
 const char *
-bd_alarm_rule_editor_get_error (BdAlarmRuleEditor *self)
+bd_alarm_rule_dialog_get_error (BdAlarmRuleDialog *self)
 {
-  g_return_val_if_fail (BD_IS_ALARM_RULE_EDITOR (self), NULL);
+  g_return_val_if_fail (BD_IS_ALARM_RULE_DIALOG (self), NULL);
   return self->error;
 }
 
 static void
-on_save_clicked_cb (BdAlarmRuleEditor *self)
+on_save_clicked_cb (BdAlarmRuleDialog *self)
 {
-  bd_alarm_rule_editor_save (self);
+  bd_alarm_rule_dialog_save (self);
 }
 
 static void
-bd_alarm_rule_editor_dispose (GObject *object)
+bd_alarm_rule_dialog_dispose (GObject *object)
 {
-  BdAlarmRuleEditor *self = BD_ALARM_RULE_EDITOR (object);
+  BdAlarmRuleDialog *self = BD_ALARM_RULE_DIALOG (object);
 
   g_clear_object (&self->engine);
 
-  G_OBJECT_CLASS (bd_alarm_rule_editor_parent_class)->dispose (object);
+  G_OBJECT_CLASS (bd_alarm_rule_dialog_parent_class)->dispose (object);
 }
 
 static void
-bd_alarm_rule_editor_finalize (GObject *object)
+bd_alarm_rule_dialog_finalize (GObject *object)
 {
-  BdAlarmRuleEditor *self = BD_ALARM_RULE_EDITOR (object);
+  BdAlarmRuleDialog *self = BD_ALARM_RULE_DIALOG (object);
 
   bd_alarm_rule_free (self->rule);
   g_free (self->error);
 
-  G_OBJECT_CLASS (bd_alarm_rule_editor_parent_class)->finalize (object);
+  G_OBJECT_CLASS (bd_alarm_rule_dialog_parent_class)->finalize (object);
 }
 
 static void
-bd_alarm_rule_editor_class_init (BdAlarmRuleEditorClass *klass)
+bd_alarm_rule_dialog_class_init (BdAlarmRuleDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = bd_alarm_rule_editor_dispose;
-  object_class->finalize = bd_alarm_rule_editor_finalize;
+  object_class->dispose = bd_alarm_rule_dialog_dispose;
+  object_class->finalize = bd_alarm_rule_dialog_finalize;
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -287,7 +287,7 @@ add_group (GtkWidget  *page,
 }
 
 static void
-bd_alarm_rule_editor_init (BdAlarmRuleEditor *self)
+bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *header = adw_header_bar_new ();
@@ -378,15 +378,15 @@ bd_alarm_rule_editor_init (BdAlarmRuleEditor *self)
 }
 
 GtkWidget *
-bd_alarm_rule_editor_new (BdAlarmEngine     *engine,
+bd_alarm_rule_dialog_new (BdAlarmEngine     *engine,
                           const BdAlarmRule *rule,
                           const char        *topic)
 {
-  BdAlarmRuleEditor *self;
+  BdAlarmRuleDialog *self;
 
   g_return_val_if_fail (BD_IS_ALARM_ENGINE (engine), NULL);
 
-  self = g_object_new (BD_TYPE_ALARM_RULE_EDITOR, NULL);
+  self = g_object_new (BD_TYPE_ALARM_RULE_DIALOG, NULL);
   self->engine = g_object_ref (engine);
   self->is_new = rule == NULL;
   if (rule != NULL)

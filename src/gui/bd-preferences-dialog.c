@@ -1,4 +1,4 @@
-/* bd-preferences-window.c — the Preferences window
+/* bd-preferences-dialog.c — the Preferences dialog
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,10 +9,10 @@
 
 #include "config.h"
 
-#include "bd-preferences-window.h"
+#include "bd-preferences-dialog.h"
 #include "bd-settings.h"
 
-struct _BdPreferencesWindow
+struct _BdPreferencesDialog
 {
   AdwPreferencesWindow  parent_instance;
 
@@ -32,14 +32,14 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-G_DEFINE_FINAL_TYPE (BdPreferencesWindow, bd_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+G_DEFINE_FINAL_TYPE (BdPreferencesDialog, bd_preferences_dialog, ADW_TYPE_PREFERENCES_WINDOW)
 
 static void
-bd_preferences_window_constructed (GObject *object)
+bd_preferences_dialog_constructed (GObject *object)
 {
-  BdPreferencesWindow *self = BD_PREFERENCES_WINDOW (object);
+  BdPreferencesDialog *self = BD_PREFERENCES_DIALOG (object);
 
-  G_OBJECT_CLASS (bd_preferences_window_parent_class)->constructed (object);
+  G_OBJECT_CLASS (bd_preferences_dialog_parent_class)->constructed (object);
 
   /* GSettings maps the "i" key to the spin button's double "value". */
   g_settings_bind (self->settings, BD_SETTINGS_BROKER_PORT,
@@ -51,23 +51,23 @@ bd_preferences_window_constructed (GObject *object)
 }
 
 static void
-bd_preferences_window_dispose (GObject *object)
+bd_preferences_dialog_dispose (GObject *object)
 {
-  BdPreferencesWindow *self = BD_PREFERENCES_WINDOW (object);
+  BdPreferencesDialog *self = BD_PREFERENCES_DIALOG (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), BD_TYPE_PREFERENCES_WINDOW);
+  gtk_widget_dispose_template (GTK_WIDGET (self), BD_TYPE_PREFERENCES_DIALOG);
   g_clear_object (&self->settings);
 
-  G_OBJECT_CLASS (bd_preferences_window_parent_class)->dispose (object);
+  G_OBJECT_CLASS (bd_preferences_dialog_parent_class)->dispose (object);
 }
 
 static void
-bd_preferences_window_set_property (GObject      *object,
+bd_preferences_dialog_set_property (GObject      *object,
                                     guint         prop_id,
                                     const GValue *value,
                                     GParamSpec   *pspec)
 {
-  BdPreferencesWindow *self = BD_PREFERENCES_WINDOW (object);
+  BdPreferencesDialog *self = BD_PREFERENCES_DIALOG (object);
 
   switch (prop_id)
     {
@@ -81,14 +81,14 @@ bd_preferences_window_set_property (GObject      *object,
 }
 
 static void
-bd_preferences_window_class_init (BdPreferencesWindowClass *klass)
+bd_preferences_dialog_class_init (BdPreferencesDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = bd_preferences_window_constructed;
-  object_class->dispose = bd_preferences_window_dispose;
-  object_class->set_property = bd_preferences_window_set_property;
+  object_class->constructed = bd_preferences_dialog_constructed;
+  object_class->dispose = bd_preferences_dialog_dispose;
+  object_class->set_property = bd_preferences_dialog_set_property;
 
   properties[PROP_SETTINGS] =
     g_param_spec_object ("settings", NULL, NULL,
@@ -97,24 +97,24 @@ bd_preferences_window_class_init (BdPreferencesWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/brokerdesk/Brokerdesk/bd-preferences-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, BdPreferencesWindow, port_spin);
-  gtk_widget_class_bind_template_child (widget_class, BdPreferencesWindow, listen_all_switch);
-  gtk_widget_class_bind_template_child (widget_class, BdPreferencesWindow, demo_plant_switch);
+                                               "/io/github/brokerdesk/Brokerdesk/bd-preferences-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, listen_all_switch);
+  gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, demo_plant_switch);
 }
 
 static void
-bd_preferences_window_init (BdPreferencesWindow *self)
+bd_preferences_dialog_init (BdPreferencesDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
-BdPreferencesWindow *
-bd_preferences_window_new (GSettings *settings)
+BdPreferencesDialog *
+bd_preferences_dialog_new (GSettings *settings)
 {
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
-  return g_object_new (BD_TYPE_PREFERENCES_WINDOW,
+  return g_object_new (BD_TYPE_PREFERENCES_DIALOG,
                        "settings", settings,
                        NULL);
 }
