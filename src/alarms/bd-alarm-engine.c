@@ -33,7 +33,7 @@
 #include "bd-alarm-engine.h"
 #include "bd-alarm-private.h"
 #include "bd-message-inbox.h"
-#include "bd-sample.h"
+#include "bd-payload.h"
 #include "bd-topic.h"
 
 #define FLUSH_MS 50
@@ -326,16 +326,16 @@ extract_value (const BdAlarmRule *rule,
   const guint8 *data = bd_message_get_payload (message, &length);
 
   if (rule->field == NULL || rule->field[0] == '\0')
-    return bd_sample_parse_plain (data, length, value) && !isnan (*value);
+    return bd_payload_parse_plain (data, length, value) && !isnan (*value);
   else
     {
-      g_autofree char *field = bd_sample_path_to_field (rule->field);
+      g_autofree char *field = bd_payload_path_to_field (rule->field);
       const char *paths[] = { rule->field, NULL };
       FieldLookup lookup = { field, FALSE, NAN };
 
       if (field == NULL)
         return FALSE;
-      bd_sample_extract (data, length, paths, field_sample_cb, &lookup);
+      bd_payload_extract_samples (data, length, paths, field_sample_cb, &lookup);
       *value = lookup.value;
       return lookup.found && !isnan (lookup.value);
     }

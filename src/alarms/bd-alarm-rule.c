@@ -13,7 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-alarm-rule.h"
-#include "bd-sample.h"
+#include "bd-payload.h"
 #include "bd-topic.h"
 
 G_DEFINE_QUARK (bd-alarm-error-quark, bd_alarm_error)
@@ -162,7 +162,7 @@ bd_alarm_rule_validate (const BdAlarmRule *rule,
                              "their level, and “#” only at the end."));
   if (rule->field != NULL && rule->field[0] != '\0')
     {
-      g_autofree char *field = bd_sample_path_to_field (rule->field);
+      g_autofree char *field = bd_payload_path_to_field (rule->field);
 
       if (field == NULL)
         return invalid (error, _("The JSON field is not a valid path (write it like "

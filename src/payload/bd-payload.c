@@ -1,4 +1,4 @@
-/* bd-sample.c — numeric samples extracted from MQTT payloads
+/* bd-payload.c — what a payload says: numeric samples extracted from MQTT payloads
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "bd-sample.h"
+#include "bd-payload.h"
 
 /* A plain payload longer than this is text, not a reading: it keeps the
  * number scan (done on every message by the recorder) bounded. */
@@ -69,9 +69,9 @@ equal_nocase (const char *a,
 }
 
 gboolean
-bd_sample_parse_plain (const guint8 *data,
-                       gsize         len,
-                       double       *value)
+bd_payload_parse_plain (const guint8 *data,
+                        gsize         len,
+                        double       *value)
 {
   const char *s = (const char *) data;
   char number[PLAIN_MAX_LEN + 1];
@@ -241,7 +241,7 @@ parse_path (const char *path)
 }
 
 char *
-bd_sample_path_to_field (const char *path)
+bd_payload_path_to_field (const char *path)
 {
   g_autoptr(GArray) steps = NULL;
 
@@ -310,7 +310,7 @@ node_to_value (JsonNode *node,
     {
       const char *s = json_node_get_string (node);
 
-      return bd_sample_parse_plain ((const guint8 *) s, strlen (s), value);
+      return bd_payload_parse_plain ((const guint8 *) s, strlen (s), value);
     }
   else
     return FALSE;
@@ -320,10 +320,10 @@ node_to_value (JsonNode *node,
 
 typedef struct
 {
-  BdSampleFunc  func;
-  gpointer      user_data;
-  GPtrArray    *fields;  /* borrowed strings already emitted */
-  guint         count;
+  BdPayloadSampleFunc  func;
+  gpointer             user_data;
+  GPtrArray           *fields;  /* borrowed strings already emitted */
+  guint                count;
 } Emitter;
 
 static void
@@ -342,11 +342,11 @@ emit (Emitter    *emitter,
 }
 
 guint
-bd_sample_extract (const guint8        *data,
-                   gsize                len,
-                   const char * const  *json_paths,
-                   BdSampleFunc         func,
-                   gpointer             user_data)
+bd_payload_extract_samples (const guint8         *data,
+                            gsize                 len,
+                            const char * const   *json_paths,
+                            BdPayloadSampleFunc   func,
+                            gpointer              user_data)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GPtrArray) fields = NULL;
@@ -359,7 +359,7 @@ bd_sample_extract (const guint8        *data,
   g_return_val_if_fail (data != NULL || len == 0, 0);
   g_return_val_if_fail (func != NULL, 0);
 
-  if (bd_sample_parse_plain (data, len, &value))
+  if (bd_payload_parse_plain (data, len, &value))
     {
       func ("", value, user_data);
       return 1;
@@ -409,7 +409,7 @@ bd_sample_extract (const guint8        *data,
         continue;
       if (!node_to_value (resolve_path (root, steps), TRUE, &value))
         continue;
-      field = bd_sample_path_to_field (json_paths[p]);
+      field = bd_payload_path_to_field (json_paths[p]);
       g_ptr_array_add (owned, field);
       emit (&emitter, field, value);
     }

@@ -1,4 +1,4 @@
-/* test-sample.c — numeric extraction from payloads
+/* test-payload.c — numeric extraction from payloads
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bd-sample.h"
+#include "bd-payload.h"
 
 static void
 assert_plain (const char *payload,
@@ -19,7 +19,7 @@ assert_plain (const char *payload,
 {
   double value = NAN;
 
-  if (!bd_sample_parse_plain ((const guint8 *) payload, strlen (payload), &value))
+  if (!bd_payload_parse_plain ((const guint8 *) payload, strlen (payload), &value))
     g_error ("“%s” should parse as %g", payload, expected);
   g_assert_cmpfloat (value, ==, expected);
 }
@@ -30,7 +30,7 @@ assert_not_plain (const char *payload,
 {
   double value = 12345;
 
-  if (bd_sample_parse_plain ((const guint8 *) payload, len < 0 ? strlen (payload) : (gsize) len, &value))
+  if (bd_payload_parse_plain ((const guint8 *) payload, len < 0 ? strlen (payload) : (gsize) len, &value))
     g_error ("“%s” should not parse (got %g)", payload, value);
   g_assert_cmpfloat (value, ==, 12345);
 }
@@ -177,9 +177,9 @@ extract (const char  *payload,
          const char **paths,
          Collected   *c)
 {
-  guint n = bd_sample_extract ((const guint8 *) payload,
-                               len < 0 ? strlen (payload) : (gsize) len,
-                               paths, collect_cb, c);
+  guint n = bd_payload_extract_samples ((const guint8 *) payload,
+                                        len < 0 ? strlen (payload) : (gsize) len,
+                                        paths, collect_cb, c);
 
   g_assert_cmpuint (n, ==, c->fields->len);
   return n;
@@ -304,7 +304,7 @@ test_path_to_field (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *field = bd_sample_path_to_field (cases[i].path);
+      g_autofree char *field = bd_payload_path_to_field (cases[i].path);
 
       g_assert_cmpstr (field, ==, cases[i].field);
     }
@@ -340,7 +340,7 @@ test_extract_binary (void)
       if (len > 0 && i % 3 == 1)
         buffer[0] = '[';
       collected_init (&c);
-      bd_sample_extract (buffer, len, paths, collect_cb, &c);
+      bd_payload_extract_samples (buffer, len, paths, collect_cb, &c);
       collected_clear (&c);
     }
   g_rand_free (rand);
@@ -392,17 +392,17 @@ main (int   argc,
   setlocale (LC_ALL, "C.UTF-8");
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/storage/sample/plain/numbers", test_plain_numbers);
-  g_test_add_func ("/storage/sample/plain/units", test_plain_units);
-  g_test_add_func ("/storage/sample/plain/booleans", test_plain_booleans);
-  g_test_add_func ("/storage/sample/plain/rejects", test_plain_rejects);
-  g_test_add_func ("/storage/sample/plain/binary", test_plain_binary);
-  g_test_add_func ("/storage/sample/extract/plain", test_extract_plain);
-  g_test_add_func ("/storage/sample/extract/json-members", test_extract_json_members);
-  g_test_add_func ("/storage/sample/extract/json-paths", test_extract_json_paths);
-  g_test_add_func ("/storage/sample/extract/binary", test_extract_binary);
-  g_test_add_func ("/storage/sample/path-to-field", test_path_to_field);
-  g_test_add_func ("/storage/sample/locale-independent", test_locale_independent);
+  g_test_add_func ("/payload/plain/numbers", test_plain_numbers);
+  g_test_add_func ("/payload/plain/units", test_plain_units);
+  g_test_add_func ("/payload/plain/booleans", test_plain_booleans);
+  g_test_add_func ("/payload/plain/rejects", test_plain_rejects);
+  g_test_add_func ("/payload/plain/binary", test_plain_binary);
+  g_test_add_func ("/payload/extract/plain", test_extract_plain);
+  g_test_add_func ("/payload/extract/json-members", test_extract_json_members);
+  g_test_add_func ("/payload/extract/json-paths", test_extract_json_paths);
+  g_test_add_func ("/payload/extract/binary", test_extract_binary);
+  g_test_add_func ("/payload/path-to-field", test_path_to_field);
+  g_test_add_func ("/payload/locale-independent", test_locale_independent);
 
   return g_test_run ();
 }

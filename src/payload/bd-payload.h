@@ -1,4 +1,4 @@
-/* bd-sample.h — numeric samples extracted from MQTT payloads
+/* bd-payload.h — what a payload says: numeric samples extracted from MQTT payloads
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -27,26 +27,26 @@ G_BEGIN_DECLS
 
 /* Called once per sample, in payload order; @field is "" for a plain payload
  * and never repeats within one payload. */
-typedef void (*BdSampleFunc) (const char *field,
-                              double      value,
-                              gpointer    user_data);
+typedef void (*BdPayloadSampleFunc) (const char *field,
+                                     double      value,
+                                     gpointer    user_data);
 
 /* A plain number (with an optional trailing unit) or boolean; FALSE otherwise.
  * @data needs no NUL terminator and may be binary. */
-gboolean  bd_sample_parse_plain   (const guint8  *data,
-                                   gsize          len,
-                                   double        *value);
+gboolean  bd_payload_parse_plain     (const guint8        *data,
+                                      gsize                len,
+                                      double              *value);
 
 /* The series field named by a configured JSON path: "$.a.b" -> "a.b",
  * "$[0].x" -> "[0].x", "a.b" -> "a.b". NULL if @path is not a valid path. */
-char     *bd_sample_path_to_field (const char    *path);
+char     *bd_payload_path_to_field   (const char          *path);
 
 /* Extracts every sample of a payload (plain, JSON members, @json_paths, a
  * NULL-terminated array or NULL) and returns how many @func received. */
-guint     bd_sample_extract       (const guint8  *data,
-                                   gsize          len,
-                                   const char * const *json_paths,
-                                   BdSampleFunc   func,
-                                   gpointer       user_data);
+guint     bd_payload_extract_samples (const guint8        *data,
+                                      gsize                len,
+                                      const char * const  *json_paths,
+                                      BdPayloadSampleFunc  func,
+                                      gpointer             user_data);
 
 G_END_DECLS
