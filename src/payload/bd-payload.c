@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -156,6 +157,91 @@ bd_payload_parse_plain (const guint8 *data,
 
   *value = v;
   return TRUE;
+}
+
+/* Counts the bracket depth outside strings; FALSE when it exceeds @max. */
+static gboolean
+depth_within (const guint8 *data,
+              gsize         len,
+              guint         max)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      guint8 c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          if (++depth > max)
+            return FALSE;
+        }
+      else if ((c == '}' || c == ']') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+JsonNode *
+bd_payload_parse_json (const guint8  *data,
+                       gsize          len,
+                       GError       **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (len == 0)
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           _("The payload is empty"));
+      return NULL;
+    }
+  /* JSON text is UTF-8 (RFC 8259 §8.1); with a length this also refuses
+   * NUL bytes. */
+  if (len > G_MAXSSIZE || !g_utf8_validate_len ((const char *) data, len, NULL))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           _("The payload is not valid UTF-8"));
+      return NULL;
+    }
+  if (!depth_within (data, len, BD_PAYLOAD_JSON_MAX_DEPTH))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   _("The JSON is nested deeper than %u levels"), BD_PAYLOAD_JSON_MAX_DEPTH);
+      return NULL;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, (const char *) data, (gssize) len, error))
+    return NULL;
+  /* json-glib also accepts `var x = {…}`, which is JavaScript, not JSON. */
+  if (json_parser_has_assignment (parser, NULL))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           _("The payload is a JavaScript assignment, not JSON"));
+      return NULL;
+    }
+  root = json_parser_steal_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           _("The payload holds no JSON value"));
+      return NULL;
+    }
+  return g_steal_pointer (&root);
 }
 
 /* A path is a list of steps: member names and array indexes. */
@@ -348,10 +434,9 @@ bd_payload_extract_samples (const guint8         *data,
                             BdPayloadSampleFunc   func,
                             gpointer              user_data)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) fields = NULL;
   g_autoptr(GPtrArray) owned = NULL;
-  JsonNode *root;
   Emitter emitter = { func, user_data, NULL, 0 };
   double value;
   gsize i = 0;
@@ -373,14 +458,7 @@ bd_payload_extract_samples (const guint8         *data,
   if (data[i] != '{' && !(data[i] == '[' && json_paths != NULL && json_paths[0] != NULL))
     return 0;
 
-  /* json-glib wants valid UTF-8; g_utf8_validate also refuses NUL bytes. */
-  if (len > G_MAXSSIZE || !g_utf8_validate ((const char *) data, len, NULL))
-    return 0;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, (const char *) data, (gssize) len, NULL))
-    return 0;
-  root = json_parser_get_root (parser);
+  root = bd_payload_parse_json (data, len, NULL);
   if (root == NULL)
     return 0;
 

@@ -22,8 +22,22 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
+
+/* Deeper documents are refused before parsing: json-glib 1.6 recurses once
+ * per level, and so do the callers that walk the tree. */
+#define BD_PAYLOAD_JSON_MAX_DEPTH 256
+
+/* The payload as a JSON document, or NULL with @error (JSON_PARSER_ERROR)
+ * when it is empty, not UTF-8 (or holds a NUL byte), nested deeper than
+ * BD_PAYLOAD_JSON_MAX_DEPTH, not valid JSON, or a JavaScript assignment.
+ * Payloads come from any client on the network: every JSON reading of one
+ * goes through here, so a hostile document costs bounded stack. */
+JsonNode *bd_payload_parse_json      (const guint8        *data,
+                                      gsize                len,
+                                      GError             **error);
 
 /* Called once per sample, in payload order; @field is "" for a plain payload
  * and never repeats within one payload. */

@@ -346,6 +346,88 @@ test_extract_binary (void)
   g_rand_free (rand);
 }
 
+/* A JSON document nested @depth levels deep inside {"t": 1, "x": ...}. */
+static char *
+nested_json (guint depth)
+{
+  GString *out = g_string_new ("{\"t\": 1, \"x\": ");
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append_c (out, '[');
+  for (guint i = 0; i < depth; i++)
+    g_string_append_c (out, ']');
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_parse_json (void)
+{
+  static const char nul_json[] = "{\"a\": 1\0}";
+  static const char invalid_utf8[] = "{\"a\": \"\xff\"}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *shallow = nested_json (BD_PAYLOAD_JSON_MAX_DEPTH - 1);
+  g_autofree char *deep = nested_json (BD_PAYLOAD_JSON_MAX_DEPTH);
+  struct {
+    const char *payload;
+    gsize       len;
+  } refused[] = {
+    { "", 0 },
+    { "   ", 3 },
+    { nul_json, sizeof nul_json - 1 },
+    { invalid_utf8, sizeof invalid_utf8 - 1 },
+    { "var x = {\"a\": 1}", 17 },
+    { "{\"a\": 1", 7 },
+    { deep, strlen (deep) },
+  };
+
+  root = bd_payload_parse_json ((const guint8 *) "{\"a\": [1, 2.5]}", 15, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (root);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  g_clear_pointer (&root, json_node_unref);
+
+  /* The outer object is one level, so depth - 1 arrays inside is the most. */
+  root = bd_payload_parse_json ((const guint8 *) shallow, strlen (shallow), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (root);
+  g_clear_pointer (&root, json_node_unref);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      root = bd_payload_parse_json ((const guint8 *) refused[i].payload, refused[i].len, &error);
+      g_assert_null (root);
+      g_assert_nonnull (error);
+      g_assert_true (error->domain == JSON_PARSER_ERROR);
+      g_clear_error (&error);
+    }
+}
+
+/* json-glib's parser recurses once per level: a hostile client must not be
+ * able to exhaust the recorder thread's stack with a deep document. */
+static void
+test_extract_deep (void)
+{
+  const char *paths[] = { "x[0]", NULL };
+  g_autofree char *shallow = nested_json (BD_PAYLOAD_JSON_MAX_DEPTH - 1);
+  g_autofree char *deep = nested_json (BD_PAYLOAD_JSON_MAX_DEPTH);
+  g_autofree char *hostile = nested_json (4 * 1024 * 1024);
+  Collected c;
+  double v = 0;
+
+  collected_init (&c);
+  g_assert_cmpuint (extract (shallow, -1, paths, &c), ==, 1);
+  g_assert_true (collected_get (&c, "t", &v));
+  g_assert_cmpfloat (v, ==, 1);
+  collected_clear (&c);
+
+  collected_init (&c);
+  g_assert_cmpuint (extract (deep, -1, paths, &c), ==, 0);
+  g_assert_cmpuint (extract (hostile, -1, paths, &c), ==, 0);
+  collected_clear (&c);
+}
+
 /* In de_DE the decimal separator is a comma: strtod ("23.5") stops at the
  * point. Our parsing must not care. */
 static void
@@ -401,6 +483,8 @@ main (int   argc,
   g_test_add_func ("/payload/extract/json-members", test_extract_json_members);
   g_test_add_func ("/payload/extract/json-paths", test_extract_json_paths);
   g_test_add_func ("/payload/extract/binary", test_extract_binary);
+  g_test_add_func ("/payload/extract/deep", test_extract_deep);
+  g_test_add_func ("/payload/json/parse", test_parse_json);
   g_test_add_func ("/payload/path-to-field", test_path_to_field);
   g_test_add_func ("/payload/locale-independent", test_locale_independent);
 
