@@ -28,12 +28,12 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "bd-alarm-engine.h"
 #include "bd-alarm-private.h"
 #include "bd-message-inbox.h"
 #include "bd-payload.h"
+#include "bd-settings-file.h"
 #include "bd-topic.h"
 
 #define FLUSH_MS 50
@@ -567,15 +567,10 @@ saver_func (gpointer data,
 {
   SaveJob *job = data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
 
   if (job->path != NULL && job->data != NULL)
     {
-      dir = g_path_get_dirname (job->path);
-      g_mkdir_with_parents (dir, 0700);
-      if (!g_file_set_contents_full (job->path, job->data, job->length,
-                                     G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                     0600, &error))
+      if (!bd_settings_file_save (job->path, job->data, job->length, &error))
         {
           /* Handled here for automatic saves (logged once per failure);
            * an explicit save_rules_async () reports it to its caller. */
