@@ -394,7 +394,7 @@ evaluate_message (BdAlarmEngine *self,
               const guint8 *data = bd_message_get_payload (message, &length);
 
               instance->warned_nan = TRUE;
-              shown = g_utf8_make_valid ((const char *) data, MIN (length, 40));
+              shown = bd_payload_dup_line (data, length, 40);
               if (rule->field[0] != '\0')
                 g_message ("Alarm rule “%s”: the payload on %s has no number at “%s” (“%s”); ignored",
                            rule->name, topic, rule->field, shown);

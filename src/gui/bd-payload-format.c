@@ -334,50 +334,6 @@ bd_payload_format_hex (const guint8 *data,
   return g_string_free (out, FALSE);
 }
 
-char *
-bd_payload_format_preview (const guint8 *data,
-                           gsize         len,
-                           guint         max_chars)
-{
-  g_autofree char *text = NULL;
-  GString *out;
-  guint n = 0;
-  gboolean space = FALSE;
-
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-
-  /* Only the head matters; 4 bytes per character at most, plus a margin
-   * for whitespace runs that collapse. */
-  text = bd_payload_format_text (data, MIN (len, (gsize) max_chars * 8 + 64), NULL);
-  out = g_string_new (NULL);
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isspace (c))
-        {
-          space = out->len > 0;
-          continue;
-        }
-      if (n + (space ? 1 : 0) >= max_chars)
-        {
-          g_string_append (out, "…");
-          return g_string_free (out, FALSE);
-        }
-      if (space)
-        {
-          g_string_append_c (out, ' ');
-          n++;
-          space = FALSE;
-        }
-      g_string_append_unichar (out, c);
-      n++;
-    }
-  if (len > (gsize) max_chars * 8 + 64)
-    g_string_append (out, "…");
-  return g_string_free (out, FALSE);
-}
-
 /* diff ------------------------------------------------------------------- */
 
 static void

@@ -244,6 +244,60 @@ bd_payload_parse_json (const guint8  *data,
   return g_steal_pointer (&root);
 }
 
+char *
+bd_payload_dup_line (const guint8 *data,
+                     gsize         len,
+                     guint         max_chars)
+{
+  /* Only the head matters; 4 bytes per character at most, plus a margin
+   * for white space runs that collapse. */
+  gsize head = MIN (len, (gsize) max_chars * 8 + 64);
+  g_autofree char *text = NULL;
+  GString *out;
+  guint n = 0;
+  gboolean space = FALSE;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  /* With an explicit length, NUL bytes count as invalid too. */
+  if (head == 0)
+    text = g_strdup ("");
+  else if (g_utf8_validate_len ((const char *) data, head, NULL))
+    text = g_strndup ((const char *) data, head);
+  else
+    text = g_utf8_make_valid ((const char *) data, head);
+
+  out = g_string_new (NULL);
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c))
+        {
+          space = out->len > 0;
+          continue;
+        }
+      if (n + (space ? 1 : 0) >= max_chars)
+        {
+          g_string_append (out, "…");
+          return g_string_free (out, FALSE);
+        }
+      if (space)
+        {
+          g_string_append_c (out, ' ');
+          n++;
+          space = FALSE;
+        }
+      if (g_unichar_iscntrl (c))
+        c = 0xFFFD;
+      g_string_append_unichar (out, c);
+      n++;
+    }
+  if (len > head)
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
 /* A path is a list of steps: member names and array indexes. */
 typedef struct
 {

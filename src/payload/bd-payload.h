@@ -26,6 +26,16 @@
 
 G_BEGIN_DECLS
 
+/* The payload as one line of text for a label or a log message, at most
+ * @max_chars characters (then "…" follows): invalid UTF-8, NUL bytes and
+ * control characters become U+FFFD (a payload must not move a terminal's
+ * cursor or forge a log line), and runs of white space, line breaks
+ * included, become one space, with none at the ends. Only the head of a
+ * large payload is read. */
+char     *bd_payload_dup_line        (const guint8        *data,
+                                      gsize                len,
+                                      guint                max_chars);
+
 /* Deeper documents are refused before parsing: json-glib 1.6 recurses once
  * per level, and so do the callers that walk the tree. */
 #define BD_PAYLOAD_JSON_MAX_DEPTH 256

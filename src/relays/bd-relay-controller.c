@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "bd-message-inbox.h"
+#include "bd-payload.h"
 #include "bd-relay-controller.h"
 #include "bd-relay-private.h"
 #include "bd-settings-file.h"
@@ -252,7 +253,7 @@ apply_state (BdRelayController *self,
   state = bd_relay_parse_state (relay, (const guint8 *) text, len);
   if (state == BD_RELAY_STATE_UNKNOWN)
     {
-      g_autofree char *valid = g_utf8_make_valid (text, 64);
+      g_autofree char *valid = bd_payload_dup_line ((const guint8 *) text, len, 64);
       g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is neither on nor off"),
                                                 valid);
 

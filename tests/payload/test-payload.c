@@ -428,6 +428,51 @@ test_extract_deep (void)
   collected_clear (&c);
 }
 
+#define S(str) (const guint8 *) (str), strlen (str)
+
+static void
+test_dup_line (void)
+{
+  static const char nul[] = "on\0off";
+  g_autofree char *big = g_strnfill (100000, 'x');
+  struct {
+    const guint8 *data;
+    gsize         len;
+    guint         max_chars;
+    const char   *expected;
+  } cases[] = {
+    { S ("  {\n  \"a\":   1\n}\n"), 40, "{ \"a\": 1 }" },
+    { S ("온도는 이십일 도입니다"), 5, "온도는 이…" },
+    { S ("abcde"), 5, "abcde" },
+    { S ("abcdef"), 5, "abcde…" },
+    { S (""), 5, "" },
+    { NULL, 0, 5, "" },
+    /* A terminal escape and a forged log line stay on one inert line. */
+    { S ("21.5\x1b[2J\r\nALARM cleared"), 40, "21.5\xef\xbf\xbd[2J ALARM cleared" },
+    { S ("a\x7f\xc2\x9b" "b"), 10, "a\xef\xbf\xbd\xef\xbf\xbd" "b" },
+    { (const guint8 *) nul, sizeof nul - 1, 10, "on\xef\xbf\xbdoff" },
+    { S ("\xff\xfe" "23"), 10, "\xef\xbf\xbd\xef\xbf\xbd" "23" },
+    /* A cut inside a multibyte character is past the last one shown. */
+    { S ("ééééé"), 3, "ééé…" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *line = bd_payload_dup_line (cases[i].data, cases[i].len, cases[i].max_chars);
+
+      g_assert_cmpstr (line, ==, cases[i].expected);
+      g_assert_true (g_utf8_validate (line, -1, NULL));
+    }
+
+  /* A large payload: only its head is read, and the cut is marked. */
+  {
+    g_autofree char *line = bd_payload_dup_line ((const guint8 *) big, 100000, 20);
+    g_autofree char *expected = g_strconcat ("xxxxxxxxxxxxxxxxxxxx", "…", NULL);
+
+    g_assert_cmpstr (line, ==, expected);
+  }
+}
+
 /* In de_DE the decimal separator is a comma: strtod ("23.5") stops at the
  * point. Our parsing must not care. */
 static void
@@ -485,6 +530,7 @@ main (int   argc,
   g_test_add_func ("/payload/extract/binary", test_extract_binary);
   g_test_add_func ("/payload/extract/deep", test_extract_deep);
   g_test_add_func ("/payload/json/parse", test_parse_json);
+  g_test_add_func ("/payload/text/line", test_dup_line);
   g_test_add_func ("/payload/path-to-field", test_path_to_field);
   g_test_add_func ("/payload/locale-independent", test_locale_independent);
 
