@@ -28,12 +28,12 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "bd-alarm-engine.h"
 #include "bd-alarm-private.h"
 #include "bd-message-inbox.h"
-#include "bd-sample.h"
+#include "bd-payload.h"
+#include "bd-settings-file.h"
 #include "bd-topic.h"
 
 #define FLUSH_MS 50
@@ -326,16 +326,16 @@ extract_value (const BdAlarmRule *rule,
   const guint8 *data = bd_message_get_payload (message, &length);
 
   if (rule->field == NULL || rule->field[0] == '\0')
-    return bd_sample_parse_plain (data, length, value) && !isnan (*value);
+    return bd_payload_parse_plain (data, length, value) && !isnan (*value);
   else
     {
-      g_autofree char *field = bd_sample_path_to_field (rule->field);
+      g_autofree char *field = bd_payload_path_to_field (rule->field);
       const char *paths[] = { rule->field, NULL };
       FieldLookup lookup = { field, FALSE, NAN };
 
       if (field == NULL)
         return FALSE;
-      bd_sample_extract (data, length, paths, field_sample_cb, &lookup);
+      bd_payload_extract_samples (data, length, paths, field_sample_cb, &lookup);
       *value = lookup.value;
       return lookup.found && !isnan (lookup.value);
     }
@@ -394,7 +394,7 @@ evaluate_message (BdAlarmEngine *self,
               const guint8 *data = bd_message_get_payload (message, &length);
 
               instance->warned_nan = TRUE;
-              shown = g_utf8_make_valid ((const char *) data, MIN (length, 40));
+              shown = bd_payload_dup_line (data, length, 40);
               if (rule->field[0] != '\0')
                 g_message ("Alarm rule “%s”: the payload on %s has no number at “%s” (“%s”); ignored",
                            rule->name, topic, rule->field, shown);
@@ -567,15 +567,10 @@ saver_func (gpointer data,
 {
   SaveJob *job = data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
 
   if (job->path != NULL && job->data != NULL)
     {
-      dir = g_path_get_dirname (job->path);
-      g_mkdir_with_parents (dir, 0700);
-      if (!g_file_set_contents_full (job->path, job->data, job->length,
-                                     G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                     0600, &error))
+      if (!bd_settings_file_save (job->path, job->data, job->length, &error))
         {
           /* Handled here for automatic saves (logged once per failure);
            * an explicit save_rules_async () reports it to its caller. */

@@ -6,14 +6,14 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
 
 #include "bd-alarm-rule.h"
-#include "bd-sample.h"
+#include "bd-payload.h"
+#include "bd-settings-file.h"
 #include "bd-topic.h"
 
 G_DEFINE_QUARK (bd-alarm-error-quark, bd_alarm_error)
@@ -162,7 +162,7 @@ bd_alarm_rule_validate (const BdAlarmRule *rule,
                              "their level, and “#” only at the end."));
   if (rule->field != NULL && rule->field[0] != '\0')
     {
-      g_autofree char *field = bd_sample_path_to_field (rule->field);
+      g_autofree char *field = bd_payload_path_to_field (rule->field);
 
       if (field == NULL)
         return invalid (error, _("The JSON field is not a valid path (write it like "
@@ -404,25 +404,13 @@ bd_alarm_rules_save_file (GPtrArray   *rules,
                           GError     **error)
 {
   g_autofree char *data = NULL;
-  g_autofree char *dir = NULL;
   gsize length = 0;
 
   g_return_val_if_fail (rules != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
   data = bd_alarm_rules_to_data (rules, &length);
-  dir = g_path_get_dirname (path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Cannot create the folder %s: %s"), dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-  return g_file_set_contents_full (path, data, length,
-                                   G_FILE_SET_CONTENTS_CONSISTENT |
-                                   G_FILE_SET_CONTENTS_DURABLE, 0600, error);
+  return bd_settings_file_save (path, data, length, error);
 }
 
 static BdAlarmRule *

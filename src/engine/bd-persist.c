@@ -11,9 +11,9 @@
  *
  * The engine thread only takes a snapshot (references to immutable messages
  * and copies of a few strings); a worker thread turns it into a GVariant and
- * writes it with g_file_set_contents_full (..., CONSISTENT | DURABLE), i.e. to
- * a temporary file that is fsync'ed and renamed, so a crash leaves the previous
- * state or the new one, never a torn file. Loading happens before the engine
+ * writes it with bd_settings_file_save (), i.e. to a temporary file that is
+ * fsync'ed and renamed, so a crash leaves the previous state or the new one,
+ * never a torn file. Loading happens before the engine
  * thread starts.
  *
  * The file is Brokerdesk's own format; it is never named mosquitto.db, so
@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "bd-engine-private.h"
+#include "bd-settings-file.h"
 #include "bd-topic.h"
 
 #define STATE_VERSION 2
@@ -218,7 +219,6 @@ _bd_state_snapshot_write (BdStateSnapshot *snap,
 {
   g_autoptr(GVariant) state = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *dir = g_path_get_dirname (snap->path);
   GVariantBuilder retained;
   GVariantBuilder sessions;
 
@@ -264,16 +264,8 @@ _bd_state_snapshot_write (BdStateSnapshot *snap,
                                              &retained, &sessions));
   bytes = g_variant_get_data_as_bytes (state);
 
-  if (g_mkdir_with_parents (dir, 0700) < 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Cannot create %s: %s", dir, g_strerror (saved));
-      return FALSE;
-    }
-  if (!g_file_set_contents_full (snap->path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, error))
+  if (!bd_settings_file_save (snap->path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                              error))
     {
       g_prefix_error (error, "Cannot save the broker state: ");
       return FALSE;

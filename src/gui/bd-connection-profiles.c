@@ -12,13 +12,12 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <libsecret/secret.h>
 #include <string.h>
 
 #include "bd-connection-profiles.h"
+#include "bd-settings-file.h"
 
 #define GROUP_PREFIX "Profile "
 
@@ -453,30 +452,6 @@ profiles_to_data (BdConnectionProfiles *self)
   return g_key_file_to_data (key_file, NULL, NULL);
 }
 
-/* Writes @data to @path atomically, creating its folder (any thread). */
-static gboolean
-write_data (const char  *path,
-            const char  *data,
-            GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "%s: %s", dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (!g_file_set_contents (path, data, -1, error))
-    {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 bd_connection_profiles_save (BdConnectionProfiles  *self,
                              GError               **error)
@@ -486,7 +461,7 @@ bd_connection_profiles_save (BdConnectionProfiles  *self,
   g_return_val_if_fail (BD_IS_CONNECTION_PROFILES (self), FALSE);
 
   data = profiles_to_data (self);
-  return write_data (self->path, data, error);
+  return bd_settings_file_save (self->path, data, strlen (data), error);
 }
 
 typedef struct
@@ -512,7 +487,7 @@ save_thread (GTask        *task,
   SaveJob *job = task_data;
   GError *error = NULL;
 
-  if (write_data (job->path, job->data, &error))
+  if (bd_settings_file_save (job->path, job->data, strlen (job->data), &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);

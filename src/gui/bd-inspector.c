@@ -29,6 +29,7 @@
 
 #include "bd-gui-util.h"
 #include "bd-inspector.h"
+#include "bd-payload.h"
 #include "bd-payload-format.h"
 
 /* Messages kept per topic: the list is for reading the last changes, not
@@ -422,11 +423,11 @@ new_change_label (const BdPayloadChange *change)
   GtkWidget *label;
 
   if (change->old_value != NULL)
-    old_value = bd_payload_format_preview ((const guint8 *) change->old_value,
-                                           strlen (change->old_value), VALUE_CHARS);
+    old_value = bd_payload_dup_line ((const guint8 *) change->old_value,
+                                     strlen (change->old_value), VALUE_CHARS);
   if (change->new_value != NULL)
-    new_value = bd_payload_format_preview ((const guint8 *) change->new_value,
-                                           strlen (change->new_value), VALUE_CHARS);
+    new_value = bd_payload_dup_line ((const guint8 *) change->new_value,
+                                     strlen (change->new_value), VALUE_CHARS);
 
   switch (change->kind)
     {
@@ -487,7 +488,7 @@ create_row_cb (gpointer item,
   if (entry->retain)
     gtk_box_append (GTK_BOX (line), new_caption (_("retained"), "accent"));
 
-  preview = bd_payload_format_preview (data, len, PREVIEW_CHARS);
+  preview = bd_payload_dup_line (data, len, PREVIEW_CHARS);
   label = gtk_label_new (preview);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);

@@ -4,9 +4,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Payloads come from any client on the network, so nothing here trusts them:
- * JSON is checked for nesting depth before json-glib's recursive parser sees
- * it, and the diff falls back to a byte comparison above a size limit, so a
- * hostile or huge payload costs bounded stack and time.
+ * JSON is parsed by bd_payload_parse_json (), which bounds the nesting depth
+ * before json-glib's recursive parser sees it, and the diff falls back to a
+ * byte comparison above a size limit, so a hostile or huge payload costs
+ * bounded stack and time.
  *
  * JSON is parsed with json-glib but written by our own small printer:
  * json-glib 1.6's generator prints doubles with 17 significant digits
@@ -21,48 +22,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "bd-payload.h"
 #include "bd-payload-format.h"
-
-/* Deeper documents are refused before parsing: json-glib 1.6 recurses per
- * level, and so do the printer and the diff. */
-#define MAX_JSON_DEPTH 256
 
 /* Above this size (either payload) the diff compares bytes only: parsing two
  * large documents 30 times a second on the GTK thread would stall it. */
 #define MAX_DIFF_LEN (256 * 1024)
-
-/* Counts the bracket depth outside strings; FALSE when it exceeds @max. */
-static gboolean
-depth_within (const guint8 *data,
-              gsize         len,
-              guint         max)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      guint8 c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > max)
-            return FALSE;
-        }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
 
 static gboolean
 node_is_finite (JsonNode *node)
@@ -98,53 +63,16 @@ node_is_finite (JsonNode *node)
     }
 }
 
+/* A JSON document that can be written back: 1e400 parses as infinity,
+ * which JSON cannot express. */
 static JsonNode *
 parse_json (const guint8  *data,
             gsize          len,
             GError       **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) root = bd_payload_parse_json (data, len, error);
 
-  if (len == 0)
-    {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                           _("The payload is empty"));
-      return NULL;
-    }
-  /* JSON text is UTF-8 (RFC 8259 §8.1); this also refuses NUL bytes. */
-  if (!g_utf8_validate_len ((const char *) data, len, NULL))
-    {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                           _("The payload is not valid UTF-8"));
-      return NULL;
-    }
-  if (!depth_within (data, len, MAX_JSON_DEPTH))
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   _("The JSON is nested deeper than %u levels"), MAX_JSON_DEPTH);
-      return NULL;
-    }
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, (const char *) data, len, error))
-    return NULL;
-  /* json-glib also accepts `var x = {…}`, which is JavaScript, not JSON. */
-  if (json_parser_has_assignment (parser, NULL))
-    {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                           _("The payload is a JavaScript assignment, not JSON"));
-      return NULL;
-    }
-  root = json_parser_steal_root (parser);
-  if (root == NULL)
-    {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                           _("The payload holds no JSON value"));
-      return NULL;
-    }
-  /* 1e400 parses as infinity, which JSON cannot write back. */
-  if (!node_is_finite (root))
+  if (root != NULL && !node_is_finite (root))
     {
       g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
                            _("The JSON holds a number out of range"));
@@ -403,50 +331,6 @@ bd_payload_format_hex (const guint8 *data,
         }
       g_string_append (out, "|\n");
     }
-  return g_string_free (out, FALSE);
-}
-
-char *
-bd_payload_format_preview (const guint8 *data,
-                           gsize         len,
-                           guint         max_chars)
-{
-  g_autofree char *text = NULL;
-  GString *out;
-  guint n = 0;
-  gboolean space = FALSE;
-
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-
-  /* Only the head matters; 4 bytes per character at most, plus a margin
-   * for whitespace runs that collapse. */
-  text = bd_payload_format_text (data, MIN (len, (gsize) max_chars * 8 + 64), NULL);
-  out = g_string_new (NULL);
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isspace (c))
-        {
-          space = out->len > 0;
-          continue;
-        }
-      if (n + (space ? 1 : 0) >= max_chars)
-        {
-          g_string_append (out, "…");
-          return g_string_free (out, FALSE);
-        }
-      if (space)
-        {
-          g_string_append_c (out, ' ');
-          n++;
-          space = FALSE;
-        }
-      g_string_append_unichar (out, c);
-      n++;
-    }
-  if (len > (gsize) max_chars * 8 + 64)
-    g_string_append (out, "…");
   return g_string_free (out, FALSE);
 }
 

@@ -37,12 +37,6 @@ gboolean bd_payload_is_json (const guint8 *data,
 char *bd_payload_format_hex (const guint8 *data,
                              gsize         len);
 
-/* A single-line preview of at most @max_chars characters (an ellipsis
- * marks a cut): whitespace runs become one space, invalid UTF-8 U+FFFD. */
-char *bd_payload_format_preview (const guint8 *data,
-                                 gsize         len,
-                                 guint         max_chars);
-
 typedef enum
 {
   BD_PAYLOAD_CHANGE_ADDED,

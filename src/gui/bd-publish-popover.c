@@ -17,6 +17,7 @@
 #include <adwaita.h>
 
 #include "bd-gui-util.h"
+#include "bd-payload.h"
 #include "bd-publish-popover.h"
 #include "bd-topic.h"
 #include "bd-window.h"
@@ -79,7 +80,7 @@ update_recent (BdPublishPopover *self)
       GtkWidget *row = adw_action_row_new ();
       gsize len;
       const guint8 *data = bd_message_get_payload (message, &len);
-      g_autofree char *payload = g_utf8_make_valid ((const char *) data, MIN (len, 60));
+      g_autofree char *payload = bd_payload_dup_line (data, len, 60);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), message->topic);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), payload);

@@ -28,14 +28,14 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "bd-message-inbox.h"
+#include "bd-payload.h"
 #include "bd-relay-controller.h"
 #include "bd-relay-private.h"
+#include "bd-settings-file.h"
 
 /* The tap's filter, on the feeding thread: a remote client's "#" tap
  * brings every message, and only state topics are worth a trip to the
@@ -253,7 +253,7 @@ apply_state (BdRelayController *self,
   state = bd_relay_parse_state (relay, (const guint8 *) text, len);
   if (state == BD_RELAY_STATE_UNKNOWN)
     {
-      g_autofree char *valid = g_utf8_make_valid (text, 64);
+      g_autofree char *valid = bd_payload_dup_line ((const guint8 *) text, len, 64);
       g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is neither on nor off"),
                                                 valid);
 
@@ -450,20 +450,9 @@ save_thread (GTask        *task,
              GCancellable *cancellable)
 {
   SaveData *save = task_data;
-  g_autofree char *dir = g_path_get_dirname (save->path);
   GError *error = NULL;
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_task_return_new_error (task, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                               _("Cannot create the folder %s: %s"), dir, g_strerror (saved_errno));
-      return;
-    }
-  if (!g_file_set_contents_full (save->path, save->data, save->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, &error))
+  if (!bd_settings_file_save (save->path, save->data, save->len, &error))
     {
       g_task_return_error (task, error);
       return;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "bd-export.h"
-#include "bd-sample.h"
+#include "bd-payload.h"
 #include "bd-storage-private.h"
 #include "bd-topic.h"
 
@@ -250,7 +250,7 @@ append_value (GString      *out,
   char buffer[G_ASCII_DTOSTR_BUF_SIZE];
   double value;
 
-  if (bd_sample_parse_plain (data, len, &value))
+  if (bd_payload_parse_plain (data, len, &value))
     {
       /* The shortest of %.15g / %.16g / %.17g that reads back as the same
        * double: "59.51", not "59.509999999999998". */

@@ -22,7 +22,7 @@
 
 #include "bd-recorder.h"
 #include "bd-recorder-private.h"
-#include "bd-sample.h"
+#include "bd-payload.h"
 #include "bd-storage-private.h"
 #include "bd-topic.h"
 
@@ -492,7 +492,8 @@ _bd_recorder_batch_add_message (BdRecorder        *self,
     return FALSE;
 
   topic->has_value = FALSE;
-  bd_sample_extract (data, len, (const char * const *) topic->json_paths, on_sample_cb, &ctx);
+  bd_payload_extract_samples (data, len, (const char * const *) topic->json_paths, on_sample_cb,
+                              &ctx);
   if (ctx.error != NULL)
     {
       g_propagate_error (error, ctx.error);

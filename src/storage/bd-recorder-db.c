@@ -23,7 +23,7 @@
 
 #include "bd-recorder.h"
 #include "bd-recorder-private.h"
-#include "bd-sample.h"
+#include "bd-payload.h"
 #include "bd-storage-private.h"
 #include "bd-topic.h"
 

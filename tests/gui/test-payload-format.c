@@ -149,18 +149,6 @@ test_hex (void)
                    "00000000  00 7f 80 ff                                       |....|\n");
 }
 
-static void
-test_preview (void)
-{
-  g_autofree char *short_text = bd_payload_format_preview (S ("  {\n  \"a\":   1\n}\n"), 40);
-  g_autofree char *cut = bd_payload_format_preview (S ("온도는 이십일 도입니다"), 5);
-  g_autofree char *exact = bd_payload_format_preview (S ("abcde"), 5);
-
-  g_assert_cmpstr (short_text, ==, "{ \"a\": 1 }");
-  g_assert_cmpstr (cut, ==, "온도는 이…");
-  g_assert_cmpstr (exact, ==, "abcde");
-}
-
 static const BdPayloadChange *
 find_change (BdPayloadDiff *diff,
              const char    *path)
@@ -311,7 +299,6 @@ main (int   argc,
   g_test_add_func ("/gui/payload-format/json/invalid", test_json_invalid);
   g_test_add_func ("/gui/payload-format/json/deep", test_json_deep);
   g_test_add_func ("/gui/payload-format/hex", test_hex);
-  g_test_add_func ("/gui/payload-format/preview", test_preview);
   g_test_add_func ("/gui/payload-format/diff/objects", test_diff_objects);
   g_test_add_func ("/gui/payload-format/diff/type-change", test_diff_type_change);
   g_test_add_func ("/gui/payload-format/diff/unchanged", test_diff_unchanged);

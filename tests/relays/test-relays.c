@@ -459,6 +459,33 @@ test_timeout (void)
   g_ptr_array_unref (events.logged);
 }
 
+static gboolean
+relay_has_error (gpointer data)
+{
+  return bd_relay_get_last_error (data) != NULL;
+}
+
+/* A state that is neither on nor off is quoted in the error as one line of
+ * what the device sent, and nothing more. */
+static void
+test_unknown_state (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
+  Events events = { 0 };
+  g_autoptr(BdRelayController) controller = controller_for (engine, &events);
+  g_autoptr(BdRelay) relay = bd_relay_new ("odd", "Odd", "test/odd/set", "test/odd/state");
+
+  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
+  publish_text (engine, "test/odd/state", "maybe\r\n\x1b[2J", TRUE);
+  bd_test_wait_until (relay_has_error, relay, 5000, "the relay's error");
+  g_assert_cmpstr (bd_relay_get_last_error (relay), ==,
+                   "The state topic reported “maybe \xef\xbf\xbd[2J”, which is neither on nor off");
+  g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_UNKNOWN);
+
+  bd_engine_stop (engine);
+  g_ptr_array_unref (events.logged);
+}
+
 /* The state topic reports the other state: the command fails at once. */
 static void
 test_contradicted (void)
@@ -814,6 +841,7 @@ main (int   argc,
   g_test_add_func ("/relays/controller/confirmed", test_confirmed);
   g_test_add_func ("/relays/controller/timeout", test_timeout);
   g_test_add_func ("/relays/controller/contradicted", test_contradicted);
+  g_test_add_func ("/relays/controller/unknown-state", test_unknown_state);
   g_test_add_func ("/relays/controller/external", test_external);
   g_test_add_func ("/relays/controller/wire", test_wire);
 

@@ -1,4 +1,4 @@
-/* bd-sample.c — numeric samples extracted from MQTT payloads
+/* bd-payload.c — what a payload says: numeric samples extracted from MQTT payloads
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -6,11 +6,12 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
-#include "bd-sample.h"
+#include "bd-payload.h"
 
 /* A plain payload longer than this is text, not a reading: it keeps the
  * number scan (done on every message by the recorder) bounded. */
@@ -69,9 +70,9 @@ equal_nocase (const char *a,
 }
 
 gboolean
-bd_sample_parse_plain (const guint8 *data,
-                       gsize         len,
-                       double       *value)
+bd_payload_parse_plain (const guint8 *data,
+                        gsize         len,
+                        double       *value)
 {
   const char *s = (const char *) data;
   char number[PLAIN_MAX_LEN + 1];
@@ -158,6 +159,145 @@ bd_sample_parse_plain (const guint8 *data,
   return TRUE;
 }
 
+/* Counts the bracket depth outside strings; FALSE when it exceeds @max. */
+static gboolean
+depth_within (const guint8 *data,
+              gsize         len,
+              guint         max)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      guint8 c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          if (++depth > max)
+            return FALSE;
+        }
+      else if ((c == '}' || c == ']') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+JsonNode *
+bd_payload_parse_json (const guint8  *data,
+                       gsize          len,
+                       GError       **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (len == 0)
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           _("The payload is empty"));
+      return NULL;
+    }
+  /* JSON text is UTF-8 (RFC 8259 §8.1); with a length this also refuses
+   * NUL bytes. */
+  if (len > G_MAXSSIZE || !g_utf8_validate_len ((const char *) data, len, NULL))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           _("The payload is not valid UTF-8"));
+      return NULL;
+    }
+  if (!depth_within (data, len, BD_PAYLOAD_JSON_MAX_DEPTH))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   _("The JSON is nested deeper than %u levels"), BD_PAYLOAD_JSON_MAX_DEPTH);
+      return NULL;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, (const char *) data, (gssize) len, error))
+    return NULL;
+  /* json-glib also accepts `var x = {…}`, which is JavaScript, not JSON. */
+  if (json_parser_has_assignment (parser, NULL))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           _("The payload is a JavaScript assignment, not JSON"));
+      return NULL;
+    }
+  root = json_parser_steal_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           _("The payload holds no JSON value"));
+      return NULL;
+    }
+  return g_steal_pointer (&root);
+}
+
+char *
+bd_payload_dup_line (const guint8 *data,
+                     gsize         len,
+                     guint         max_chars)
+{
+  /* Only the head matters; 4 bytes per character at most, plus a margin
+   * for white space runs that collapse. */
+  gsize head = MIN (len, (gsize) max_chars * 8 + 64);
+  g_autofree char *text = NULL;
+  GString *out;
+  guint n = 0;
+  gboolean space = FALSE;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  /* With an explicit length, NUL bytes count as invalid too. */
+  if (head == 0)
+    text = g_strdup ("");
+  else if (g_utf8_validate_len ((const char *) data, head, NULL))
+    text = g_strndup ((const char *) data, head);
+  else
+    text = g_utf8_make_valid ((const char *) data, head);
+
+  out = g_string_new (NULL);
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c))
+        {
+          space = out->len > 0;
+          continue;
+        }
+      if (n + (space ? 1 : 0) >= max_chars)
+        {
+          g_string_append (out, "…");
+          return g_string_free (out, FALSE);
+        }
+      if (space)
+        {
+          g_string_append_c (out, ' ');
+          n++;
+          space = FALSE;
+        }
+      if (g_unichar_iscntrl (c))
+        c = 0xFFFD;
+      g_string_append_unichar (out, c);
+      n++;
+    }
+  if (len > head)
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
 /* A path is a list of steps: member names and array indexes. */
 typedef struct
 {
@@ -241,7 +381,7 @@ parse_path (const char *path)
 }
 
 char *
-bd_sample_path_to_field (const char *path)
+bd_payload_path_to_field (const char *path)
 {
   g_autoptr(GArray) steps = NULL;
 
@@ -310,7 +450,7 @@ node_to_value (JsonNode *node,
     {
       const char *s = json_node_get_string (node);
 
-      return bd_sample_parse_plain ((const guint8 *) s, strlen (s), value);
+      return bd_payload_parse_plain ((const guint8 *) s, strlen (s), value);
     }
   else
     return FALSE;
@@ -320,10 +460,10 @@ node_to_value (JsonNode *node,
 
 typedef struct
 {
-  BdSampleFunc  func;
-  gpointer      user_data;
-  GPtrArray    *fields;  /* borrowed strings already emitted */
-  guint         count;
+  BdPayloadSampleFunc  func;
+  gpointer             user_data;
+  GPtrArray           *fields;  /* borrowed strings already emitted */
+  guint                count;
 } Emitter;
 
 static void
@@ -342,16 +482,15 @@ emit (Emitter    *emitter,
 }
 
 guint
-bd_sample_extract (const guint8        *data,
-                   gsize                len,
-                   const char * const  *json_paths,
-                   BdSampleFunc         func,
-                   gpointer             user_data)
+bd_payload_extract_samples (const guint8         *data,
+                            gsize                 len,
+                            const char * const   *json_paths,
+                            BdPayloadSampleFunc   func,
+                            gpointer              user_data)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) fields = NULL;
   g_autoptr(GPtrArray) owned = NULL;
-  JsonNode *root;
   Emitter emitter = { func, user_data, NULL, 0 };
   double value;
   gsize i = 0;
@@ -359,7 +498,7 @@ bd_sample_extract (const guint8        *data,
   g_return_val_if_fail (data != NULL || len == 0, 0);
   g_return_val_if_fail (func != NULL, 0);
 
-  if (bd_sample_parse_plain (data, len, &value))
+  if (bd_payload_parse_plain (data, len, &value))
     {
       func ("", value, user_data);
       return 1;
@@ -373,14 +512,7 @@ bd_sample_extract (const guint8        *data,
   if (data[i] != '{' && !(data[i] == '[' && json_paths != NULL && json_paths[0] != NULL))
     return 0;
 
-  /* json-glib wants valid UTF-8; g_utf8_validate also refuses NUL bytes. */
-  if (len > G_MAXSSIZE || !g_utf8_validate ((const char *) data, len, NULL))
-    return 0;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, (const char *) data, (gssize) len, NULL))
-    return 0;
-  root = json_parser_get_root (parser);
+  root = bd_payload_parse_json (data, len, NULL);
   if (root == NULL)
     return 0;
 
@@ -409,7 +541,7 @@ bd_sample_extract (const guint8        *data,
         continue;
       if (!node_to_value (resolve_path (root, steps), TRUE, &value))
         continue;
-      field = bd_sample_path_to_field (json_paths[p]);
+      field = bd_payload_path_to_field (json_paths[p]);
       g_ptr_array_add (owned, field);
       emit (&emitter, field, value);
     }

@@ -1,4 +1,4 @@
-/* test-sample.c — numeric extraction from payloads
+/* test-payload.c — numeric extraction from payloads
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bd-sample.h"
+#include "bd-payload.h"
 
 static void
 assert_plain (const char *payload,
@@ -19,7 +19,7 @@ assert_plain (const char *payload,
 {
   double value = NAN;
 
-  if (!bd_sample_parse_plain ((const guint8 *) payload, strlen (payload), &value))
+  if (!bd_payload_parse_plain ((const guint8 *) payload, strlen (payload), &value))
     g_error ("“%s” should parse as %g", payload, expected);
   g_assert_cmpfloat (value, ==, expected);
 }
@@ -30,7 +30,7 @@ assert_not_plain (const char *payload,
 {
   double value = 12345;
 
-  if (bd_sample_parse_plain ((const guint8 *) payload, len < 0 ? strlen (payload) : (gsize) len, &value))
+  if (bd_payload_parse_plain ((const guint8 *) payload, len < 0 ? strlen (payload) : (gsize) len, &value))
     g_error ("“%s” should not parse (got %g)", payload, value);
   g_assert_cmpfloat (value, ==, 12345);
 }
@@ -177,9 +177,9 @@ extract (const char  *payload,
          const char **paths,
          Collected   *c)
 {
-  guint n = bd_sample_extract ((const guint8 *) payload,
-                               len < 0 ? strlen (payload) : (gsize) len,
-                               paths, collect_cb, c);
+  guint n = bd_payload_extract_samples ((const guint8 *) payload,
+                                        len < 0 ? strlen (payload) : (gsize) len,
+                                        paths, collect_cb, c);
 
   g_assert_cmpuint (n, ==, c->fields->len);
   return n;
@@ -304,7 +304,7 @@ test_path_to_field (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *field = bd_sample_path_to_field (cases[i].path);
+      g_autofree char *field = bd_payload_path_to_field (cases[i].path);
 
       g_assert_cmpstr (field, ==, cases[i].field);
     }
@@ -340,10 +340,137 @@ test_extract_binary (void)
       if (len > 0 && i % 3 == 1)
         buffer[0] = '[';
       collected_init (&c);
-      bd_sample_extract (buffer, len, paths, collect_cb, &c);
+      bd_payload_extract_samples (buffer, len, paths, collect_cb, &c);
       collected_clear (&c);
     }
   g_rand_free (rand);
+}
+
+/* A JSON document nested @depth levels deep inside {"t": 1, "x": ...}. */
+static char *
+nested_json (guint depth)
+{
+  GString *out = g_string_new ("{\"t\": 1, \"x\": ");
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append_c (out, '[');
+  for (guint i = 0; i < depth; i++)
+    g_string_append_c (out, ']');
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_parse_json (void)
+{
+  static const char nul_json[] = "{\"a\": 1\0}";
+  static const char invalid_utf8[] = "{\"a\": \"\xff\"}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *shallow = nested_json (BD_PAYLOAD_JSON_MAX_DEPTH - 1);
+  g_autofree char *deep = nested_json (BD_PAYLOAD_JSON_MAX_DEPTH);
+  struct {
+    const char *payload;
+    gsize       len;
+  } refused[] = {
+    { "", 0 },
+    { "   ", 3 },
+    { nul_json, sizeof nul_json - 1 },
+    { invalid_utf8, sizeof invalid_utf8 - 1 },
+    { "var x = {\"a\": 1}", 17 },
+    { "{\"a\": 1", 7 },
+    { deep, strlen (deep) },
+  };
+
+  root = bd_payload_parse_json ((const guint8 *) "{\"a\": [1, 2.5]}", 15, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (root);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  g_clear_pointer (&root, json_node_unref);
+
+  /* The outer object is one level, so depth - 1 arrays inside is the most. */
+  root = bd_payload_parse_json ((const guint8 *) shallow, strlen (shallow), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (root);
+  g_clear_pointer (&root, json_node_unref);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      root = bd_payload_parse_json ((const guint8 *) refused[i].payload, refused[i].len, &error);
+      g_assert_null (root);
+      g_assert_nonnull (error);
+      g_assert_true (error->domain == JSON_PARSER_ERROR);
+      g_clear_error (&error);
+    }
+}
+
+/* json-glib's parser recurses once per level: a hostile client must not be
+ * able to exhaust the recorder thread's stack with a deep document. */
+static void
+test_extract_deep (void)
+{
+  const char *paths[] = { "x[0]", NULL };
+  g_autofree char *shallow = nested_json (BD_PAYLOAD_JSON_MAX_DEPTH - 1);
+  g_autofree char *deep = nested_json (BD_PAYLOAD_JSON_MAX_DEPTH);
+  g_autofree char *hostile = nested_json (4 * 1024 * 1024);
+  Collected c;
+  double v = 0;
+
+  collected_init (&c);
+  g_assert_cmpuint (extract (shallow, -1, paths, &c), ==, 1);
+  g_assert_true (collected_get (&c, "t", &v));
+  g_assert_cmpfloat (v, ==, 1);
+  collected_clear (&c);
+
+  collected_init (&c);
+  g_assert_cmpuint (extract (deep, -1, paths, &c), ==, 0);
+  g_assert_cmpuint (extract (hostile, -1, paths, &c), ==, 0);
+  collected_clear (&c);
+}
+
+#define S(str) (const guint8 *) (str), strlen (str)
+
+static void
+test_dup_line (void)
+{
+  static const char nul[] = "on\0off";
+  g_autofree char *big = g_strnfill (100000, 'x');
+  struct {
+    const guint8 *data;
+    gsize         len;
+    guint         max_chars;
+    const char   *expected;
+  } cases[] = {
+    { S ("  {\n  \"a\":   1\n}\n"), 40, "{ \"a\": 1 }" },
+    { S ("온도는 이십일 도입니다"), 5, "온도는 이…" },
+    { S ("abcde"), 5, "abcde" },
+    { S ("abcdef"), 5, "abcde…" },
+    { S (""), 5, "" },
+    { NULL, 0, 5, "" },
+    /* A terminal escape and a forged log line stay on one inert line. */
+    { S ("21.5\x1b[2J\r\nALARM cleared"), 40, "21.5\xef\xbf\xbd[2J ALARM cleared" },
+    { S ("a\x7f\xc2\x9b" "b"), 10, "a\xef\xbf\xbd\xef\xbf\xbd" "b" },
+    { (const guint8 *) nul, sizeof nul - 1, 10, "on\xef\xbf\xbdoff" },
+    { S ("\xff\xfe" "23"), 10, "\xef\xbf\xbd\xef\xbf\xbd" "23" },
+    /* A cut inside a multibyte character is past the last one shown. */
+    { S ("ééééé"), 3, "ééé…" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *line = bd_payload_dup_line (cases[i].data, cases[i].len, cases[i].max_chars);
+
+      g_assert_cmpstr (line, ==, cases[i].expected);
+      g_assert_true (g_utf8_validate (line, -1, NULL));
+    }
+
+  /* A large payload: only its head is read, and the cut is marked. */
+  {
+    g_autofree char *line = bd_payload_dup_line ((const guint8 *) big, 100000, 20);
+    g_autofree char *expected = g_strconcat ("xxxxxxxxxxxxxxxxxxxx", "…", NULL);
+
+    g_assert_cmpstr (line, ==, expected);
+  }
 }
 
 /* In de_DE the decimal separator is a comma: strtod ("23.5") stops at the
@@ -392,17 +519,20 @@ main (int   argc,
   setlocale (LC_ALL, "C.UTF-8");
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/storage/sample/plain/numbers", test_plain_numbers);
-  g_test_add_func ("/storage/sample/plain/units", test_plain_units);
-  g_test_add_func ("/storage/sample/plain/booleans", test_plain_booleans);
-  g_test_add_func ("/storage/sample/plain/rejects", test_plain_rejects);
-  g_test_add_func ("/storage/sample/plain/binary", test_plain_binary);
-  g_test_add_func ("/storage/sample/extract/plain", test_extract_plain);
-  g_test_add_func ("/storage/sample/extract/json-members", test_extract_json_members);
-  g_test_add_func ("/storage/sample/extract/json-paths", test_extract_json_paths);
-  g_test_add_func ("/storage/sample/extract/binary", test_extract_binary);
-  g_test_add_func ("/storage/sample/path-to-field", test_path_to_field);
-  g_test_add_func ("/storage/sample/locale-independent", test_locale_independent);
+  g_test_add_func ("/payload/plain/numbers", test_plain_numbers);
+  g_test_add_func ("/payload/plain/units", test_plain_units);
+  g_test_add_func ("/payload/plain/booleans", test_plain_booleans);
+  g_test_add_func ("/payload/plain/rejects", test_plain_rejects);
+  g_test_add_func ("/payload/plain/binary", test_plain_binary);
+  g_test_add_func ("/payload/extract/plain", test_extract_plain);
+  g_test_add_func ("/payload/extract/json-members", test_extract_json_members);
+  g_test_add_func ("/payload/extract/json-paths", test_extract_json_paths);
+  g_test_add_func ("/payload/extract/binary", test_extract_binary);
+  g_test_add_func ("/payload/extract/deep", test_extract_deep);
+  g_test_add_func ("/payload/json/parse", test_parse_json);
+  g_test_add_func ("/payload/text/line", test_dup_line);
+  g_test_add_func ("/payload/path-to-field", test_path_to_field);
+  g_test_add_func ("/payload/locale-independent", test_locale_independent);
 
   return g_test_run ();
 }
