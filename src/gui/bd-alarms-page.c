@@ -184,16 +184,10 @@ open_editor (BdAlarmsPage      *self,
              const BdAlarmRule *rule,
              const char        *topic)
 {
-  GtkWidget *editor;
-  GtkRoot *root;
-
   if (self->engine == NULL)
     return;
-  editor = bd_alarm_rule_dialog_new (self->engine, rule, topic);
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-  if (GTK_IS_WINDOW (root))
-    gtk_window_set_transient_for (GTK_WINDOW (editor), GTK_WINDOW (root));
-  gtk_window_present (GTK_WINDOW (editor));
+  _bd_present_dialog (GTK_WIDGET (self),
+                      GTK_WINDOW (bd_alarm_rule_dialog_new (self->engine, rule, topic)));
 }
 
 static void

@@ -24,6 +24,7 @@
 #include "bd-chart.h"
 #include "bd-chart-picker-dialog.h"
 #include "bd-chart-scale.h"
+#include "bd-gui-util.h"
 #include "bd-charts-page.h"
 #include "bd-settings.h"
 
@@ -572,18 +573,14 @@ add_action (GtkWidget  *widget,
   BdChartsPage *self = BD_CHARTS_PAGE (widget);
   g_auto(GStrv) charted = NULL;
   GtkWidget *picker;
-  GtkRoot *root;
 
   if (self->history == NULL)
     return;
   charted = bd_charts_page_dup_series (self);
   picker = bd_chart_picker_dialog_new (self->history, (const char * const *) charted);
-  root = gtk_widget_get_root (widget);
-  if (GTK_IS_WINDOW (root))
-    gtk_window_set_transient_for (GTK_WINDOW (picker), GTK_WINDOW (root));
   g_signal_connect_object (picker, "series-chosen", G_CALLBACK (on_series_chosen_cb), self,
                            G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (picker));
+  _bd_present_dialog (widget, GTK_WINDOW (picker));
 }
 
 static void

@@ -16,6 +16,7 @@
 
 #include "bd-connection-indicator.h"
 #include "bd-connections-dialog.h"
+#include "bd-gui-util.h"
 
 struct _BdConnectionIndicator
 {
@@ -147,16 +148,9 @@ on_manager_changed_cb (BdConnectionIndicator *self)
 static void
 on_clicked_cb (BdConnectionIndicator *self)
 {
-  GtkWidget *dialog;
-  GtkRoot *root;
-
   if (self->manager == NULL)
     return;
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-  dialog = bd_connections_dialog_new (self->manager);
-  if (GTK_IS_WINDOW (root))
-    gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (root));
-  gtk_window_present (GTK_WINDOW (dialog));
+  _bd_present_dialog (GTK_WIDGET (self), GTK_WINDOW (bd_connections_dialog_new (self->manager)));
 }
 
 static void

@@ -98,3 +98,44 @@ _bd_show_toast (GtkWidget *widget,
   adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
   return TRUE;
 }
+
+/* Long enough for an accessibility client to have read the dialog's hiding. */
+#define DIALOG_DESTROY_DELAY_S 5
+
+static gboolean
+destroy_dialog_cb (gpointer data)
+{
+  GtkWindow *dialog = data;
+
+  gtk_window_destroy (dialog);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_dialog_visible_cb (GtkWindow  *dialog,
+                      GParamSpec *pspec,
+                      gpointer    user_data)
+{
+  if (gtk_widget_get_visible (GTK_WIDGET (dialog)))
+    return;
+  g_signal_handlers_disconnect_by_func (dialog, on_dialog_visible_cb, user_data);
+  g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, DIALOG_DESTROY_DELAY_S, destroy_dialog_cb,
+                              g_object_ref (dialog), g_object_unref);
+}
+
+void
+_bd_present_dialog (GtkWidget *owner,
+                    GtkWindow *dialog)
+{
+  GtkRoot *root = gtk_widget_get_root (owner);
+
+  if (GTK_IS_WINDOW (root))
+    {
+      gtk_window_set_transient_for (dialog, GTK_WINDOW (root));
+      /* Closing the main window takes its dialogs along, hidden or not. */
+      gtk_window_set_destroy_with_parent (dialog, TRUE);
+    }
+  gtk_window_set_hide_on_close (dialog, TRUE);
+  g_signal_connect (dialog, "notify::visible", G_CALLBACK (on_dialog_visible_cb), NULL);
+  gtk_window_present (dialog);
+}

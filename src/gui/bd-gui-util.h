@@ -32,4 +32,13 @@ char     *_bd_format_time      (gint64      time_us);
 gboolean  _bd_show_toast       (GtkWidget  *widget,
                                 AdwToast   *toast);
 
+/* Presents @dialog (a new, floating toplevel) over @owner's window. Closing
+ * it hides it; it is destroyed a while later. GTK 4.8 answers an
+ * accessibility client's query about a window being destroyed with an
+ * invalid D-Bus reply and crashes (g_variant_new_object_path on a NULL
+ * path), and a screen reader asks just as a dialog closes: by the time the
+ * hidden dialog goes, nobody is looking at it. */
+void      _bd_present_dialog   (GtkWidget  *owner,
+                                GtkWindow  *dialog);
+
 G_END_DECLS

@@ -55,12 +55,8 @@ present_editor (BdRelaysPage *self,
                 BdRelay      *draft,
                 const char   *editing_id)
 {
-  BdRelayDialog *editor = bd_relay_dialog_new (self->controller, draft, editing_id);
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (GTK_IS_WINDOW (root))
-    gtk_window_set_transient_for (GTK_WINDOW (editor), GTK_WINDOW (root));
-  gtk_window_present (GTK_WINDOW (editor));
+  _bd_present_dialog (GTK_WIDGET (self),
+                      GTK_WINDOW (bd_relay_dialog_new (self->controller, draft, editing_id)));
 }
 
 /* ------------------------------------------------------------- delete */

@@ -234,7 +234,7 @@ find_editor (void)
     {
       g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
 
-      if (BD_IS_ALARM_RULE_DIALOG (window))
+      if (BD_IS_ALARM_RULE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
         return BD_ALARM_RULE_DIALOG (window);
     }
   return NULL;
