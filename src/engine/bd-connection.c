@@ -1500,11 +1500,15 @@ conn_subscribe_one (BdConnection             *conn,
 {
   BdEngine *engine = conn->engine;
   BdSession *session = conn->session;
-  gboolean shared = bd_topic_filter_is_shared (req->filter, NULL, NULL);
+  const char *inner = NULL;
+  gboolean shared = bd_topic_filter_is_shared (req->filter, NULL, &inner);
   BdSubscription *old;
   BdSubscription *sub;
 
-  if (!_bd_session_may (session, req->filter, BD_ACL_SUBSCRIBE))
+  /* Only the filter after "$share/GROUP/" selects topics [MQTT-4.8.2-2]:
+   * the ACL judges that, as it judges a plain subscription (and as
+   * Mosquitto's ACL file does); delivery checks each message's topic. */
+  if (!_bd_session_may (session, shared ? inner : req->filter, BD_ACL_SUBSCRIBE))
     {
       char id[BD_LOG_TEXT_SIZE];
       char filter[BD_LOG_TEXT_SIZE];
