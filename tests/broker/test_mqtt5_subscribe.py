@@ -279,6 +279,25 @@ def test_unsuback_reason_codes(broker, raw_client):
     assert ack.reason_codes == [0x00, 0x11]
 
 
+@pytest.mark.parametrize("packet_type", ["SUBSCRIBE", "UNSUBSCRIBE"])
+@pytest.mark.parametrize("filt", ["#/a", "a/b#", ""])
+def test_invalid_filter_closes_v5(broker, raw_client, packet_type, filt):
+    """[MQTT-4.7.1-1] [MQTT-4.7.3-1] "#/a", "a/b#" and "" are not topic
+    filters: a SUBSCRIBE or UNSUBSCRIBE holding one is a Protocol Error, and
+    the server closes the connection [MQTT-4.13.1-1] with DISCONNECT, the same
+    for both packets; neither SUBACK nor UNSUBACK (not 0x11 "No subscription
+    existed")."""
+    c = _v5(raw_client, "bad")
+    c.subscribe(1, [("ok/a", 0)])
+    if packet_type == "SUBSCRIBE":
+        bad = w.subscribe(2, [("ok/b", 0), (filt, 0)], version=5)
+    else:
+        bad = w.unsubscribe(2, ["ok/a", filt], version=5)
+    packets = c.send_expect_close(bad)
+    assert all(p.type == w.DISCONNECT and p.rc >= 0x80 for p in packets), packets
+    broker.check_alive()
+
+
 def test_suback_v5_codes(broker, raw_client):
     """[3.9.3] SUBACK reason codes are the granted QoS 0x00/0x01/0x02 per filter."""
     c = _v5(raw_client, "sub")
