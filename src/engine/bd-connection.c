@@ -1393,6 +1393,13 @@ conn_handle_publish (BdConnection *conn,
       deliver = FALSE;
       reason = BD_MQTT_RC_PACKET_TOO_LARGE;
     }
+  else if (_bd_engine_refuses_sys_write (session->client_id, p->topic))
+    {
+      /* Acknowledged all the same, so the client does not wait for ever;
+       * neither routed, nor retained, nor seen by taps. */
+      deliver = FALSE;
+      reason = BD_MQTT_RC_NOT_AUTHORIZED;
+    }
   else if (!_bd_session_may (session, p->topic, BD_ACL_WRITE))
     {
       char id[BD_LOG_TEXT_SIZE];
