@@ -1393,6 +1393,13 @@ conn_handle_publish (BdConnection *conn,
       deliver = FALSE;
       reason = BD_MQTT_RC_PACKET_TOO_LARGE;
     }
+  else if (_bd_engine_refuses_sys_write (session->client_id, p->topic))
+    {
+      /* Acknowledged all the same, so the client does not wait for ever;
+       * neither routed, nor retained, nor seen by taps. */
+      deliver = FALSE;
+      reason = BD_MQTT_RC_NOT_AUTHORIZED;
+    }
   else if (!_bd_session_may (session, p->topic, BD_ACL_WRITE))
     {
       char id[BD_LOG_TEXT_SIZE];
@@ -1490,6 +1497,27 @@ deliver_retained_cb (const char *topic,
   _bd_session_deliver (rd->session, message, &delivery);
 }
 
+/* A SUBSCRIBE or UNSUBSCRIBE naming something that is not a topic filter
+ * ("a/#/b", "a/b#", "") is a protocol violation [MQTT-4.7.1-1]
+ * [MQTT-4.7.3-1]: the connection is closed [MQTT-4.8.0-1], an MQTT 5 client
+ * told so with DISCONNECT 0x82 [MQTT-4.13.1-1]. Both packets are judged
+ * alike, so a filter refused in one is never answered in the other. FALSE
+ * when the connection was closed. */
+static gboolean
+conn_check_filter (BdConnection *conn,
+                   const char   *filter)
+{
+  char text[BD_LOG_TEXT_SIZE];
+  g_autofree char *why = NULL;
+
+  if (bd_topic_filter_is_valid (filter))
+    return TRUE;
+
+  why = g_strdup_printf ("invalid topic filter “%s”", _bd_log_text (text, filter));
+  conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, why);
+  return FALSE;
+}
+
 /* Adds or replaces one subscription; returns its reason code. */
 static guint8
 conn_subscribe_one (BdConnection             *conn,
@@ -1500,11 +1528,15 @@ conn_subscribe_one (BdConnection             *conn,
 {
   BdEngine *engine = conn->engine;
   BdSession *session = conn->session;
-  gboolean shared = bd_topic_filter_is_shared (req->filter, NULL, NULL);
+  const char *inner = NULL;
+  gboolean shared = bd_topic_filter_is_shared (req->filter, NULL, &inner);
   BdSubscription *old;
   BdSubscription *sub;
 
-  if (!_bd_session_may (session, req->filter, BD_ACL_SUBSCRIBE))
+  /* Only the filter after "$share/GROUP/" selects topics [MQTT-4.8.2-2]:
+   * the ACL judges that, as it judges a plain subscription (and as
+   * Mosquitto's ACL file does); delivery checks each message's topic. */
+  if (!_bd_session_may (session, shared ? inner : req->filter, BD_ACL_SUBSCRIBE))
     {
       char id[BD_LOG_TEXT_SIZE];
       char filter[BD_LOG_TEXT_SIZE];
@@ -1557,33 +1589,23 @@ conn_handle_subscribe (BdConnection *conn,
       s->properties.n_subscription_identifiers > 0)
     subscription_id = s->properties.subscription_identifiers[0];
 
+  /* All filters first: a refused packet subscribes to nothing. */
   for (guint i = 0; i < s->n_subscriptions; i++)
     {
       BdMqttSubscription *req = &s->subscriptions[i];
 
-      if (!bd_topic_filter_is_valid (req->filter))
-        {
-          char filter[BD_LOG_TEXT_SIZE];
-          g_autofree char *why = g_strdup_printf ("invalid topic filter “%s”",
-                                                  _bd_log_text (filter, req->filter));
-
-          if (conn->version == BD_MQTT_V5)
-            {
-              codes[i] = BD_MQTT_RC_TOPIC_FILTER_INVALID;
-              continue;
-            }
-          /* A protocol violation for 3.x: close (4.8 of 3.1.1). */
-          _bd_connection_close (conn, why);
-          return;
-        }
+      if (!conn_check_filter (conn, req->filter))
+        return;
       if (req->no_local && bd_topic_filter_is_shared (req->filter, NULL, NULL))
         {
           /* [MQTT-3.8.3-4] */
           conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "No Local on a shared subscription");
           return;
         }
-      codes[i] = conn_subscribe_one (conn, req, subscription_id, &is_new[i], &subs[i]);
     }
+
+  for (guint i = 0; i < s->n_subscriptions; i++)
+    codes[i] = conn_subscribe_one (conn, &s->subscriptions[i], subscription_id, &is_new[i], &subs[i]);
 
   suback.suback.packet_id = s->packet_id;
   suback.suback.reason_codes = codes;
@@ -1616,6 +1638,11 @@ conn_handle_unsubscribe (BdConnection *conn,
   BdMqttUnsubscribe *u = &packet->unsubscribe;
   BdMqttPacket unsuback = { .type = BD_MQTT_UNSUBACK };
   g_autofree guint8 *codes = g_new0 (guint8, u->n_filters);
+
+  /* All filters first: a refused packet unsubscribes from nothing. */
+  for (guint i = 0; i < u->n_filters; i++)
+    if (!conn_check_filter (conn, u->filters[i]))
+      return;
 
   for (guint i = 0; i < u->n_filters; i++)
     {

@@ -423,6 +423,9 @@ void       _bd_message_set_retain_source (BdMessage   *message,
 guint      _bd_engine_route             (BdEngine     *engine,
                                          BdMessage    *message,
                                          BdSession    *publisher);
+/* TRUE (and logged) when a client may not publish to @topic in $SYS. */
+gboolean   _bd_engine_refuses_sys_write (const char   *client_id,
+                                         const char   *topic);
 /* Publishes a will: sets its expiry from now (it waited until now). */
 void       _bd_engine_publish_will      (BdEngine     *engine,
                                          BdMessage    *will);

@@ -364,6 +364,28 @@ engine_tick_cb (gpointer user_data)
 
 /* -------------------------------------------------------------------- $SYS */
 
+/* $SYS holds the broker's own figures: a client publishing there (a PUBLISH
+ * or its will) is refused, or anyone could fake them for every dashboard,
+ * as in Mosquitto. The one exception is Mosquitto's too: a bridge connecting
+ * to this broker reports its state on $SYS/broker/connection/NAME/state. */
+gboolean
+_bd_engine_refuses_sys_write (const char *client_id,
+                              const char *topic)
+{
+  char who[BD_LOG_TEXT_SIZE];
+  char what[BD_LOG_TEXT_SIZE];
+
+  if (strncmp (topic, "$SYS", 4) != 0 || (topic[4] != '\0' && topic[4] != '/'))
+    return FALSE;
+  if (bd_topic_matches ("$SYS/broker/connection/+/state", topic))
+    return FALSE;
+
+  g_info ("Denied PUBLISH from %s to “%s”: $SYS belongs to the broker",
+          _bd_log_text (who, client_id != NULL ? client_id : "(unknown)"),
+          _bd_log_text (what, topic));
+  return TRUE;
+}
+
 static void
 sys_publish (BdEngine   *engine,
              const char *topic,
@@ -624,6 +646,9 @@ void
 _bd_engine_publish_will (BdEngine  *engine,
                          BdMessage *will)
 {
+  if (_bd_engine_refuses_sys_write (will->publisher_id, will->topic))
+    return;
+
   /* Its Message Expiry Interval counts from now, when it is published. */
   if (will->props != NULL &&
       BD_MQTT_PROP_HAS (will->props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL))

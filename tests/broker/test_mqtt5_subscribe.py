@@ -7,8 +7,11 @@
 # Subscription options byte (3.8.3.1): bits 0-1 QoS, bit 2 No Local,
 # bit 3 Retain As Published, bits 4-5 Retain Handling.
 
+import pytest
+
 import mqttwire as w
-from brokertest import PacketTypes, SubscribeOptions, mosquitto_deviation, props
+from brokertest import (PacketTypes, SubscribeOptions, make_password_file, mosquitto_deviation,
+                        props, write_file)
 
 NO_LOCAL = 0x04
 RETAIN_AS_PUBLISHED = 0x08
@@ -195,6 +198,76 @@ def test_shared_subscription_with_no_local_is_error(broker, raw_client):
     broker.check_alive()
 
 
+SHARE_ACL = """\
+# anonymous clients
+topic read plant/#
+topic write wo/#
+pattern read devices/%c/#
+pattern read users/%u/#
+
+user admin
+topic readwrite #
+"""
+
+
+def _share_acl_broker(broker_factory, tmp_path, acl=SHARE_ACL):
+    acl_path = write_file(tmp_path / "acl", acl)
+    pw = make_password_file(tmp_path / "passwd", {"admin": "pw", "alice": "pw"})
+    return broker_factory(["acl_file " + acl_path, "password_file " + pw])
+
+
+def test_shared_subscription_acl_readwrite_all(broker_factory, raw_client, tmp_path):
+    """[MQTT-4.8.2-1] [MQTT-4.8.2-2] in $share/{ShareName}/{filter} only the
+    filter after the ShareName selects topics: an ACL granting "topic
+    readwrite #" allows $share/group/plant/x [MQTT-3.9.3-1], and its members
+    get the messages."""
+    b = _share_acl_broker(broker_factory, tmp_path, "topic readwrite #\n")
+    s = raw_client(b, version=5)
+    s.connect("member")
+    assert s.subscribe(1, [("$share/group/plant/x", 1)]).return_codes == [1]
+    p = raw_client(b, version=5)
+    p.connect("pub")
+    p.publish("plant/x", b"42", qos=1)
+    m = s.expect(w.PUBLISH)
+    assert (m.topic, m.payload) == ("plant/x", b"42")
+
+
+def test_shared_subscription_acl_read_and_patterns(broker_factory, raw_client, tmp_path):
+    """[MQTT-4.8.2-2] the ACL judges the filter after $share/{ShareName}/ as
+    it judges a plain subscription: a read-only grant and "pattern" lines
+    with %c and %u allow the shared subscriptions they cover, and the
+    messages reach the members."""
+    b = _share_acl_broker(broker_factory, tmp_path)
+    anon = raw_client(b, version=5)
+    anon.connect("dev1")
+    assert anon.subscribe(1, [("$share/g/plant/x", 1),
+                              ("$share/g/devices/dev1/#", 1)]).return_codes == [1, 1]
+    alice = raw_client(b, version=5)
+    alice.connect("alice-c", username="alice", password="pw")
+    assert alice.subscribe(1, [("$share/h/users/alice/t", 1)]).return_codes == [1]
+    admin = raw_client(b, version=5)
+    admin.connect("admin-c", username="admin", password="pw")
+    for topic in ("plant/x", "devices/dev1/t", "users/alice/t"):
+        admin.publish(topic, topic.encode(), qos=1)
+    got = [anon.expect(w.PUBLISH).topic for _ in range(2)]
+    assert sorted(got) == ["devices/dev1/t", "plant/x"]
+    assert alice.expect(w.PUBLISH).topic == "users/alice/t"
+
+
+@mosquitto_deviation("grants every subscription (SUBACK 0x01) and filters at delivery")
+def test_shared_subscription_outside_acl_refused(broker_factory, raw_client, tmp_path):
+    """[MQTT-3.9.3-1] leaving out $share/{ShareName}/ widens nothing: a shared
+    subscription to a filter the ACL does not grant for reading (another
+    tree, a wider filter, a write-only grant, another client's %c level)
+    gets 0x87 Not authorized."""
+    b = _share_acl_broker(broker_factory, tmp_path)
+    c = raw_client(b, version=5)
+    c.connect("dev1")
+    ack = c.subscribe(1, [("$share/g/secret/x", 1), ("$share/g/#", 1), ("$share/g/wo/x", 1),
+                          ("$share/g/devices/dev2/t", 1), ("$share/g/plant/x", 1)])
+    assert ack.return_codes == [0x87, 0x87, 0x87, 0x87, 1]
+
+
 def test_unsuback_reason_codes(broker, raw_client):
     """[3.11.3] UNSUBACK carries one reason code per filter: 0x00 Success for
     an existing subscription, 0x11 No subscription existed otherwise."""
@@ -204,6 +277,25 @@ def test_unsuback_reason_codes(broker, raw_client):
     ack = c.expect(w.UNSUBACK)
     assert ack.packet_id == 2
     assert ack.reason_codes == [0x00, 0x11]
+
+
+@pytest.mark.parametrize("packet_type", ["SUBSCRIBE", "UNSUBSCRIBE"])
+@pytest.mark.parametrize("filt", ["#/a", "a/b#", ""])
+def test_invalid_filter_closes_v5(broker, raw_client, packet_type, filt):
+    """[MQTT-4.7.1-1] [MQTT-4.7.3-1] "#/a", "a/b#" and "" are not topic
+    filters: a SUBSCRIBE or UNSUBSCRIBE holding one is a Protocol Error, and
+    the server closes the connection [MQTT-4.13.1-1] with DISCONNECT, the same
+    for both packets; neither SUBACK nor UNSUBACK (not 0x11 "No subscription
+    existed")."""
+    c = _v5(raw_client, "bad")
+    c.subscribe(1, [("ok/a", 0)])
+    if packet_type == "SUBSCRIBE":
+        bad = w.subscribe(2, [("ok/b", 0), (filt, 0)], version=5)
+    else:
+        bad = w.unsubscribe(2, ["ok/a", filt], version=5)
+    packets = c.send_expect_close(bad)
+    assert all(p.type == w.DISCONNECT and p.rc >= 0x80 for p in packets), packets
+    broker.check_alive()
 
 
 def test_suback_v5_codes(broker, raw_client):

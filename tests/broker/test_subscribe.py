@@ -3,6 +3,8 @@
 # Copyright 2026 The Brokerdesk authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+import pytest
+
 import mqttwire as w
 from brokertest import mosquitto_deviation, make_password_file, write_file
 
@@ -93,6 +95,19 @@ def test_invalid_filter_closes(broker, raw_client):
     c.send(w.subscribe(1, [("a/#/b", 0)]))
     packets = c.wait_closed()
     assert not any(p.type == w.SUBACK and p.return_codes != [0x80] for p in packets)
+    broker.check_alive()
+
+
+@pytest.mark.parametrize("filt", ["#/a", "a/b#", ""])
+def test_invalid_filter_in_unsubscribe_closes(broker, raw_client, filt):
+    """[MQTT-4.7.1-2] [MQTT-4.7.3-1] "#/a", "a/b#" and "" are not topic filters;
+    in UNSUBSCRIBE as in SUBSCRIBE, [MQTT-4.8.0-1] the server treats them as a
+    protocol violation and closes the connection: no UNSUBACK."""
+    c = raw_client()
+    c.connect("unsub")
+    c.subscribe(1, [("u/a", 0)])
+    packets = c.send_expect_close(w.unsubscribe(2, ["u/a", filt]))
+    assert not any(p.type == w.UNSUBACK for p in packets), packets
     broker.check_alive()
 
 

@@ -140,3 +140,86 @@ def test_sys_counts_what_limits_refuse(broker_factory, raw_client):
                     predicate=lambda t, p: int(p) >= 1)
     assert int(seen["$SYS/broker/connections/refused"]) == 1
     assert int(seen["$SYS/broker/packets/too_large"]) == 1
+
+
+# What the tests below publish into $SYS as a client; the broker's own $SYS
+# messages (retained, periodic) may arrive too, with other payloads.
+FAKES = {b"9999", b"q0", b"q1", b"q2", b"bare", b"gone"}
+
+
+def _sys_watcher(b, raw_client, version, client_id="watch"):
+    c = raw_client(b, version=version)
+    c.connect(client_id)
+    c.subscribe(1, [("$SYS/broker/clients/connected", 0), ("$SYS/fake/#", 0), ("$SYS", 0),
+                    ("zz/marker", 0)])
+    return c
+
+
+def _no_fake_before_marker(publisher, watcher, version):
+    """Publishes the marker; the watcher must see no fake before it."""
+    publisher.send(w.publish("zz/marker", b"marker", version=version))
+    while True:
+        p = watcher.expect(w.PUBLISH)
+        if p.topic == "zz/marker":
+            return
+        assert p.payload not in FAKES, "a client's $SYS publish was delivered: %r" % p
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_client_publish_to_sys_dropped(broker, raw_client, version):
+    """$ topics are the server's (4.7.2: applications cannot use them for
+    their own purposes): a client's PUBLISH into $SYS (fake statistics,
+    retained or not, any QoS) reaches no subscriber and is not retained, as
+    in Mosquitto. QoS 1 and 2 are still
+    acknowledged, so the client does not wait for ever [MQTT-4.3.2-2]
+    [MQTT-4.3.3-2]; MQTT 5 with 0x87 Not authorized (3.4.2.1)."""
+    watcher = _sys_watcher(broker, raw_client, version)
+    p = raw_client(broker, version=version)
+    p.connect("faker-" + "x" * 200)
+    p.send(w.publish("$SYS/broker/clients/connected", b"9999", retain=True, version=version))
+    p.send(w.publish("$SYS/fake/a", b"q0", version=version))
+    p.send(w.publish("$SYS", b"bare", version=version))
+    p.send(w.publish("$SYS/fake/b", b"q1", qos=1, packet_id=1, retain=True, version=version))
+    ack = p.expect(w.PUBACK)
+    assert ack.packet_id == 1
+    p.send(w.publish("$SYS/fake/c", b"q2", qos=2, packet_id=2, retain=True, version=version))
+    rec = p.expect(w.PUBREC)
+    assert rec.packet_id == 2
+    if version == 5:
+        assert (ack.rc, rec.rc) == (0x87, 0x87)
+    else:
+        p.send(w.pubrel(2))
+        assert p.expect(w.PUBCOMP).packet_id == 2
+    _no_fake_before_marker(p, watcher, version)
+    # nothing was retained: a new subscriber's first message is the marker
+    late = _sys_watcher(broker, raw_client, version, "late")
+    _no_fake_before_marker(p, late, version)
+    broker.check_alive()
+
+
+def test_client_will_to_sys_dropped(broker, raw_client):
+    """(4.7.2) a will is a client's publish too: a will on $SYS/... is
+    not published when its connection ends (here taken over by a new
+    connection with the same client id, which publishes the will
+    [MQTT-3.1.4-2] before the CONNACK)."""
+    watcher = _sys_watcher(broker, raw_client, 4)
+    first = raw_client(broker)
+    first.connect("willer", will=dict(topic="$SYS/fake/will", payload=b"gone", retain=True))
+    second = raw_client(broker)
+    second.connect("willer")
+    first.wait_closed()
+    _no_fake_before_marker(second, watcher, 4)
+
+
+def test_bridge_connection_state_accepted(broker, raw_client):
+    """$SYS/broker/connection/NAME/state is the one $SYS topic a client may
+    publish (retained), as in Mosquitto: a Mosquitto bridge connecting to this
+    broker reports its state there."""
+    c = raw_client(broker)
+    c.connect("watch")
+    c.subscribe(1, [("$SYS/broker/connection/+/state", 0)])
+    p = raw_client(broker)
+    p.connect("bridge")
+    p.publish("$SYS/broker/connection/br1/state", b"1", qos=1, retain=True)
+    m = c.expect(w.PUBLISH)
+    assert (m.topic, m.payload) == ("$SYS/broker/connection/br1/state", b"1")

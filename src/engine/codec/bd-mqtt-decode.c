@@ -1003,8 +1003,9 @@ decode_subscribe (BdMqttVersion    version,
       gsize filter_len;
       guint8 options;
 
-      /* Wildcard placement and empty filters are the engine's to judge: it
-       * answers them per filter (a SUBACK failure code in 5). */
+      /* Wildcard placement, empty filters and $share are the engine's to
+       * judge, with the topic rules it matches by, for SUBSCRIBE and
+       * UNSUBSCRIBE alike. */
       if (!read_utf8 (r, &filter, &filter_len, "topic filter", error) ||
           !read_u8 (r, &options, "subscription options", error))
         return FALSE;
