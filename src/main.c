@@ -186,9 +186,16 @@ main (int   argc,
   else
     {
 #if HAVE_GUI
-      g_autoptr(BdApplication) app = bd_application_new (&options);
+      g_autoptr(BdApplication) app = NULL;
       char *app_argv[] = { argv[0], NULL };
 
+      if (!bd_application_check_settings_schema (&error))
+        {
+          g_printerr ("brokerdesk: %s\n", error->message);
+          bd_options_clear (&options);
+          return EXIT_FAILURE;
+        }
+      app = bd_application_new (&options);
       status = g_application_run (G_APPLICATION (app), 1, app_argv);
 #endif
     }

@@ -520,6 +520,28 @@ bd_application_init (BdApplication *self)
   self->options.demo = BD_DEMO_DEFAULT;
 }
 
+gboolean
+bd_application_check_settings_schema (GError **error)
+{
+  /* NULL when no schema at all is installed (GSETTINGS_SCHEMA_DIR and
+   * XDG_DATA_DIRS point nowhere useful). */
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, BD_SETTINGS_SCHEMA_ID, TRUE);
+  if (schema != NULL)
+    return TRUE;
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               _("The settings schema %s is not installed. Install Brokerdesk, "
+                 "run an uninstalled build with “meson devenv -C BUILDDIR brokerdesk”, "
+                 "or set GSETTINGS_SCHEMA_DIR to the directory of its compiled schema "
+                 "(BUILDDIR/data); “--headless” needs no schema"),
+               BD_SETTINGS_SCHEMA_ID);
+  return FALSE;
+}
+
 BdApplication *
 bd_application_new (const BdOptions *options)
 {

@@ -20,6 +20,11 @@ G_BEGIN_DECLS
 #define BD_TYPE_APPLICATION (bd_application_get_type ())
 G_DECLARE_FINAL_TYPE (BdApplication, bd_application, BD, APPLICATION, AdwApplication)
 
+/* Whether the settings schema is installed where GLib looks for it. Without
+ * it g_settings_new () aborts the process, so this is asked before the
+ * application starts; the error says how to run an uninstalled build. */
+gboolean         bd_application_check_settings_schema (GError **error);
+
 /* Copies what it needs from @options. */
 BdApplication   *bd_application_new             (const BdOptions *options);
 /* The copy of the command line the application was created with. */
