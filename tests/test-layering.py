@@ -12,7 +12,7 @@ import sys
 
 root = os.environ.get("BROKERDESK_SOURCE_DIR") or os.path.join(os.path.dirname(__file__), "..")
 forbidden = re.compile(r'^\s*#\s*include\s*[<"](gtk/|gdk/|adwaita\.h|libnotify/)')
-layers = ["engine", "storage", "alarms", "relays", "remote"]
+layers = ["engine", "storage", "alarms", "relays", "remote", "service"]
 bad = []
 checked = 0
 for layer in layers:
