@@ -12,7 +12,7 @@
 #include "bd-engine.h"
 #include "bd-options.h"
 #include "alarms/bd-alarm-engine.h"
-#include "alarms/bd-journal.h"
+#include "storage/bd-journal.h"
 #include "relays/bd-relay-controller.h"
 #include "storage/bd-history.h"
 #include "storage/bd-recorder.h"
