@@ -353,6 +353,8 @@ bd_journal_new (const char *path)
   return journal;
 }
 
+G_DEFINE_BOXED_TYPE (BdJournal, bd_journal, bd_journal_ref, bd_journal_unref)
+
 BdJournal *
 bd_journal_ref (BdJournal *journal)
 {

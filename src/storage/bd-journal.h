@@ -44,6 +44,10 @@ void            bd_journal_entry_free     (BdJournalEntry       *entry);
 
 typedef struct _BdJournal BdJournal;
 
+/* A boxed type (ref/unref), so a journal can be a GObject property. */
+#define BD_TYPE_JOURNAL (bd_journal_get_type ())
+GType       bd_journal_get_type     (void);
+
 /* Starts the writer thread, which opens (or creates) @path. Never fails here:
  * an unusable file is reported by a warning and by bd_journal_flush_finish (). */
 BdJournal  *bd_journal_new          (const char            *path);

@@ -2325,6 +2325,8 @@ bd_recorder_new (const char            *data_dir,
   return self;
 }
 
+G_DEFINE_BOXED_TYPE (BdRecorder, bd_recorder, bd_recorder_ref, bd_recorder_unref)
+
 BdRecorder *
 bd_recorder_ref (BdRecorder *self)
 {
