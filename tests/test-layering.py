@@ -25,11 +25,9 @@ ALLOWED = {
     "main": {"gui", "service"},
     "gui": {"service", "remote", "alarms", "relays", "storage", "engine", "payload"},
     "service": {"alarms", "relays", "storage", "demo", "remote", "engine", "payload"},
-    # storage: until the payload parsing (bd-sample.h) has its own library,
-    # and for the journal.
-    "alarms": {"engine", "payload", "storage"},
     # storage: for the journal.
-    "relays": {"engine", "payload", "storage"},
+    "alarms": {"engine", "payload", "storage"},
+    "relays": {"engine", "payload"},
     "storage": {"engine", "payload"},
     "demo": {"engine"},
     "remote": {"engine"},
@@ -37,10 +35,6 @@ ALLOWED = {
     "engine": {"codec"},
     "codec": set(),
 }
-
-# The service's files that still sit at the top of src/ next to main.c. Once
-# they live in src/service, this set matches nothing and can go.
-SERVICE_AT_TOP = {"bd-broker-setup", "bd-headless", "bd-options", "bd-service"}
 
 GUI_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"](gtk/|gdk/|adwaita\.h|libnotify/)')
 GUI_DEPS = {"gtk_dep", "adw_dep", "notify_dep"}
@@ -52,8 +46,7 @@ def library_of(path):
     """The library a file under src/ belongs to, or None for an unknown folder."""
     parts = os.path.relpath(path, src).split(os.sep)
     if len(parts) == 1:
-        stem = parts[0].split(".")[0]
-        return "service" if stem in SERVICE_AT_TOP else "main"
+        return "main"
     if parts[0] == "engine" and parts[1] == "codec":
         return "codec"
     return parts[0] if parts[0] in ALLOWED else None
@@ -117,9 +110,6 @@ for path in builds:
     if user is None:
         continue
     users = {user}
-    if user == "main" and any(os.path.exists(os.path.join(src, stem + ".c")) for stem in SERVICE_AT_TOP):
-        # src/meson.build still compiles the service's files into the program.
-        users.add("service")
     where_file = os.path.relpath(path, root)
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):

@@ -40,7 +40,6 @@ typedef enum
   BD_ALARM_ERROR_INVALID_RULE,  /* a rule's settings contradict each other */
   BD_ALARM_ERROR_DUPLICATE_ID,  /* a rule with that id exists already */
   BD_ALARM_ERROR_NOT_FOUND,     /* no rule with that id */
-  BD_ALARM_ERROR_JOURNAL,       /* the journal database cannot be used */
 } BdAlarmError;
 
 typedef enum

@@ -717,6 +717,8 @@ bd_engine_new (BdBrokerConfig *config)
   return engine;
 }
 
+G_DEFINE_BOXED_TYPE (BdEngine, bd_engine, bd_engine_ref, bd_engine_unref)
+
 BdEngine *
 bd_engine_ref (BdEngine *engine)
 {

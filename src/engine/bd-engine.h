@@ -44,6 +44,10 @@ typedef void (*BdTapFunc) (BdMessage *message,
 
 typedef struct _BdEngine BdEngine;
 
+/* A boxed type (ref/unref), so an engine can be a GObject property. */
+#define BD_TYPE_ENGINE (bd_engine_get_type ())
+GType       bd_engine_get_type     (void);
+
 /* Takes ownership of @config. */
 BdEngine   *bd_engine_new          (BdBrokerConfig *config);
 BdEngine   *bd_engine_ref          (BdEngine       *engine);

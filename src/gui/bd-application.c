@@ -49,10 +49,17 @@ struct _BdApplication
 };
 
 enum {
+  PROP_0,
+  PROP_SERVICE,
+  N_PROPS
+};
+
+enum {
   ACTIVE_CONNECTION_CHANGED,
   N_SIGNALS
 };
 
+static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (BdApplication, bd_application, ADW_TYPE_APPLICATION)
@@ -243,7 +250,7 @@ start_broker_thread (GTask        *task,
   if (service == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, service, (GDestroyNotify) bd_service_free);
+    g_task_return_pointer (task, service, g_object_unref);
 }
 
 static void
@@ -289,8 +296,10 @@ route_operations (BdApplication *self)
   unroute_operations (self);
   if (client == NULL)
     {
-      bd_alarm_engine_attach (alarms, bd_service_get_engine (self->service));
-      bd_relay_controller_attach (relays, bd_service_get_engine (self->service));
+      BdEngine *engine = bd_service_get_engine (self->service);
+
+      bd_alarm_engine_attach (alarms, engine);
+      bd_relay_controller_attach (relays, engine);
       return;
     }
   bd_alarm_engine_detach (alarms);
@@ -332,6 +341,7 @@ start_broker_cb (GObject      *source_object,
       self->alarm_notifier = bd_alarm_notifier_new (bd_service_get_alarms (service));
       /* A "connect on start" profile may be active already. */
       route_operations (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICE]);
     }
   update_windows (self);
 }
@@ -464,7 +474,11 @@ bd_application_shutdown (GApplication *app)
   /* Also flushes the history: nothing recorded is lost on close. */
   unroute_operations (self);
   g_clear_object (&self->alarm_notifier);
-  g_clear_pointer (&self->service, bd_service_free);
+  if (self->service != NULL)
+    {
+      g_clear_object (&self->service);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICE]);
+    }
   g_clear_object (&self->settings);
 
   G_APPLICATION_CLASS (bd_application_parent_class)->shutdown (app);
@@ -493,6 +507,24 @@ bd_application_finalize (GObject *object)
 }
 
 static void
+bd_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  BdApplication *self = BD_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVICE:
+      g_value_set_object (value, self->service);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 bd_application_class_init (BdApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -500,6 +532,14 @@ bd_application_class_init (BdApplicationClass *klass)
 
   object_class->dispose = bd_application_dispose;
   object_class->finalize = bd_application_finalize;
+  object_class->get_property = bd_application_get_property;
+
+  /* The embedded broker's service, once it runs (NULL before, after
+   * shutdown, or when it failed to start). */
+  properties[PROP_SERVICE] =
+    g_param_spec_object ("service", NULL, NULL, BD_TYPE_SERVICE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   app_class->startup = bd_application_startup;
   app_class->activate = bd_application_activate;
@@ -518,6 +558,28 @@ bd_application_init (BdApplication *self)
 {
   self->options.port = -1;
   self->options.demo = BD_DEMO_DEFAULT;
+}
+
+gboolean
+bd_application_check_settings_schema (GError **error)
+{
+  /* NULL when no schema at all is installed (GSETTINGS_SCHEMA_DIR and
+   * XDG_DATA_DIRS point nowhere useful). */
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, BD_SETTINGS_SCHEMA_ID, TRUE);
+  if (schema != NULL)
+    return TRUE;
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               _("The settings schema %s is not installed. Install Brokerdesk, "
+                 "run an uninstalled build with “meson devenv -C BUILDDIR brokerdesk”, "
+                 "or set GSETTINGS_SCHEMA_DIR to the directory of its compiled schema "
+                 "(BUILDDIR/data); “--headless” needs no schema"),
+               BD_SETTINGS_SCHEMA_ID);
+  return FALSE;
 }
 
 BdApplication *
@@ -567,36 +629,12 @@ bd_application_get_broker_port (BdApplication *self)
   return 1883;
 }
 
-BdEngine *
-bd_application_get_engine (BdApplication *self)
+BdService *
+bd_application_get_service (BdApplication *self)
 {
   g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
 
-  return self->service ? bd_service_get_engine (self->service) : NULL;
-}
-
-BdAlarmEngine *
-bd_application_get_alarms (BdApplication *self)
-{
-  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
-
-  return self->service ? bd_service_get_alarms (self->service) : NULL;
-}
-
-BdRelayController *
-bd_application_get_relays (BdApplication *self)
-{
-  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
-
-  return self->service ? bd_service_get_relays (self->service) : NULL;
-}
-
-BdHistory *
-bd_application_get_history (BdApplication *self)
-{
-  g_return_val_if_fail (BD_IS_APPLICATION (self), NULL);
-
-  return self->service ? bd_service_get_history (self->service) : NULL;
+  return self->service;
 }
 
 const char *

@@ -9,16 +9,18 @@
 #include <adwaita.h>
 
 #include "bd-connection-manager.h"
-#include "bd-engine.h"
-#include "storage/bd-history.h"
 #include "bd-options.h"
-#include "alarms/bd-alarm-engine.h"
-#include "relays/bd-relay-controller.h"
+#include "bd-service.h"
 
 G_BEGIN_DECLS
 
 #define BD_TYPE_APPLICATION (bd_application_get_type ())
 G_DECLARE_FINAL_TYPE (BdApplication, bd_application, BD, APPLICATION, AdwApplication)
+
+/* Whether the settings schema is installed where GLib looks for it. Without
+ * it g_settings_new () aborts the process, so this is asked before the
+ * application starts; the error says how to run an uninstalled build. */
+gboolean         bd_application_check_settings_schema (GError **error);
 
 /* Copies what it needs from @options. */
 BdApplication   *bd_application_new             (const BdOptions *options);
@@ -30,16 +32,12 @@ GSettings       *bd_application_get_settings    (BdApplication   *self);
  * else the broker-port setting. */
 guint            bd_application_get_broker_port (BdApplication   *self);
 
-/* The embedded broker: NULL while it starts, or when it could not start, in
- * which case bd_application_get_engine_error () says why. */
-BdEngine        *bd_application_get_engine       (BdApplication *self);
+/* The embedded broker with its history, alarms and relays (the "service"
+ * property, notified when it starts): NULL while it starts, or when it could
+ * not start, in which case bd_application_get_engine_error () says why.
+ * Pages take their parts from it. */
+BdService       *bd_application_get_service      (BdApplication *self);
 const char      *bd_application_get_engine_error (BdApplication *self);
-/* The recorded history, for queries; NULL until the broker runs, or when
- * recording is off. */
-BdHistory       *bd_application_get_history      (BdApplication *self);
-/* The alarm engine and the relay controller; NULL until the broker runs. */
-BdAlarmEngine   *bd_application_get_alarms       (BdApplication *self);
-BdRelayController *bd_application_get_relays     (BdApplication *self);
 
 /* Which broker the console shows: see bd-connection-manager.h. Valid from
  * startup until shutdown; "active-connection-changed" (BdRemoteClient *or

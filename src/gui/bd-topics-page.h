@@ -10,7 +10,7 @@
 
 #include "bd-engine.h"
 #include "bd-remote-client.h"
-#include "storage/bd-history.h"
+#include "bd-history.h"
 
 G_BEGIN_DECLS
 

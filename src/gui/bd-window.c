@@ -71,6 +71,7 @@ bd_window_update_broker_status (BdWindow *self)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
   const BdOptions *options;
+  BdService *service;
   const char *host = "127.0.0.1";
 
   if (!BD_IS_APPLICATION (app))
@@ -86,18 +87,22 @@ bd_window_update_broker_status (BdWindow *self)
     host = options->bind_address;
   bd_window_set_broker_address (self, host,
                                 bd_application_get_broker_port (BD_APPLICATION (app)));
-  if (bd_application_get_engine (BD_APPLICATION (app)) != NULL)
+  service = bd_application_get_service (BD_APPLICATION (app));
+  if (service != NULL)
     {
-      bd_broker_page_set_engine (self->broker_page, bd_application_get_engine (BD_APPLICATION (app)));
+      BdEngine *engine = bd_service_get_engine (service);
+      BdHistory *history = bd_service_get_history (service);
+
+      bd_broker_page_set_engine (self->broker_page, engine);
       bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
-      bd_topics_page_set_history (self->topics_page, bd_application_get_history (BD_APPLICATION (app)));
-      bd_charts_page_set_history (self->charts_page, bd_application_get_history (BD_APPLICATION (app)));
-      if (bd_application_get_alarms (BD_APPLICATION (app)) != NULL)
-        bd_alarms_page_set_engine (self->alarms_page, bd_application_get_alarms (BD_APPLICATION (app)));
-      if (bd_application_get_relays (BD_APPLICATION (app)) != NULL)
-        bd_relays_page_set_controller (self->relays_page, bd_application_get_relays (BD_APPLICATION (app)));
-      bd_topics_page_set_engine (self->topics_page, bd_application_get_engine (BD_APPLICATION (app)));
-      bd_publish_popover_set_engine (self->publish_popover, bd_application_get_engine (BD_APPLICATION (app)));
+      bd_topics_page_set_history (self->topics_page, history);
+      bd_charts_page_set_history (self->charts_page, history);
+      if (bd_service_get_alarms (service) != NULL)
+        bd_alarms_page_set_engine (self->alarms_page, bd_service_get_alarms (service));
+      if (bd_service_get_relays (service) != NULL)
+        bd_relays_page_set_controller (self->relays_page, bd_service_get_relays (service));
+      bd_topics_page_set_engine (self->topics_page, engine);
+      bd_publish_popover_set_engine (self->publish_popover, engine);
     }
   else if (bd_application_get_engine_error (BD_APPLICATION (app)) != NULL)
     bd_broker_page_set_state (self->broker_page, BD_BROKER_FAILED,

@@ -49,6 +49,8 @@ bd_history_new (const char *data_dir)
   return self;
 }
 
+G_DEFINE_BOXED_TYPE (BdHistory, bd_history, bd_history_ref, bd_history_unref)
+
 BdHistory *
 bd_history_ref (BdHistory *self)
 {

@@ -75,6 +75,10 @@ typedef struct
   char *field;   /* "" for a plain payload */
 } BdHistorySeries;
 
+/* A boxed type (ref/unref), so a history can be a GObject property. */
+#define BD_TYPE_HISTORY (bd_history_get_type ())
+GType       bd_history_get_type   (void);
+
 /* Reads DATA_DIR/history.db. Opens nothing until the first query. */
 BdHistory  *bd_history_new        (const char  *data_dir);
 BdHistory  *bd_history_ref        (BdHistory   *self);

@@ -214,6 +214,8 @@ bd_recorder_new (const char            *data_dir,
   return self;
 }
 
+G_DEFINE_BOXED_TYPE (BdRecorder, bd_recorder, bd_recorder_ref, bd_recorder_unref)
+
 BdRecorder *
 bd_recorder_ref (BdRecorder *self)
 {

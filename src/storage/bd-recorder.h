@@ -60,6 +60,10 @@ typedef struct
 /* Wall clock in microseconds (as g_get_real_time ()); used for retention. */
 typedef gint64 (*BdRecorderClockFunc) (gpointer user_data);
 
+/* A boxed type (ref/unref), so a recorder can be a GObject property. */
+#define BD_TYPE_RECORDER (bd_recorder_get_type ())
+GType             bd_recorder_get_type        (void);
+
 /* Copies what it needs of @config (NULL: record everything but $SYS, keep
  * forever). Nothing is opened until bd_recorder_start(). */
 BdRecorder       *bd_recorder_new             (const char            *data_dir,

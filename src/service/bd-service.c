@@ -1,4 +1,4 @@
-/* bd-service.c — the broker as Brokerdesk runs it: engine plus recorder
+/* bd-service.c — the broker as Brokerdesk runs it: engine, history, alarms, relays
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -13,10 +13,12 @@
 #include "bd-broker-setup.h"
 #include "bd-demo-plant.h"
 #include "bd-service.h"
-#include "storage/bd-history.h"
+#include "bd-history.h"
 
 struct _BdService
 {
+  GObject     parent_instance;
+
   BdEngine   *engine;
   BdRecorder *recorder;
   BdHistory  *history;     /* NULL when recording is off */
@@ -30,6 +32,21 @@ struct _BdService
   GCancellable *cancellable;   /* loads started by the service */
   gboolean     first_run;      /* no relays.ini yet: the demo's relays may go there */
 };
+
+enum {
+  PROP_0,
+  PROP_ENGINE,
+  PROP_HISTORY,
+  PROP_RECORDER,
+  PROP_ALARMS,
+  PROP_RELAYS,
+  PROP_JOURNAL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (BdService, bd_service, G_TYPE_OBJECT)
 
 static gboolean
 records_dollar_topics (const BdHistoryConfig *history)
@@ -112,12 +129,111 @@ start_engine (BdService       *service,
   return NULL;
 }
 
+static void
+bd_service_dispose (GObject *object)
+{
+  BdService *self = BD_SERVICE (object);
+
+  bd_service_stop (self);
+  g_clear_pointer (&self->engine, bd_engine_unref);
+  g_clear_pointer (&self->recorder, bd_recorder_unref);
+  g_clear_pointer (&self->history, bd_history_unref);
+  g_clear_object (&self->relays);
+  g_clear_object (&self->alarms);
+  /* Commits what is queued and joins its writer thread. */
+  g_clear_pointer (&self->journal, bd_journal_unref);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (bd_service_parent_class)->dispose (object);
+}
+
+static void
+bd_service_finalize (GObject *object)
+{
+  BdService *self = BD_SERVICE (object);
+
+  g_free (self->data_dir);
+
+  G_OBJECT_CLASS (bd_service_parent_class)->finalize (object);
+}
+
+static void
+bd_service_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  BdService *self = BD_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENGINE:
+      g_value_set_boxed (value, self->engine);
+      break;
+    case PROP_HISTORY:
+      g_value_set_boxed (value, self->history);
+      break;
+    case PROP_RECORDER:
+      g_value_set_boxed (value, self->recorder);
+      break;
+    case PROP_ALARMS:
+      g_value_set_object (value, self->alarms);
+      break;
+    case PROP_RELAYS:
+      g_value_set_object (value, self->relays);
+      break;
+    case PROP_JOURNAL:
+      g_value_set_boxed (value, self->journal);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bd_service_class_init (BdServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = bd_service_dispose;
+  object_class->finalize = bd_service_finalize;
+  object_class->get_property = bd_service_get_property;
+
+  /* The engine, history and recorder exist from bd_service_start () on
+   * (history stays NULL when recording is off); the alarm engine, the relay
+   * controller and the journal from bd_service_start_operations () on. */
+  properties[PROP_ENGINE] =
+    g_param_spec_boxed ("engine", NULL, NULL, BD_TYPE_ENGINE,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_HISTORY] =
+    g_param_spec_boxed ("history", NULL, NULL, BD_TYPE_HISTORY,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_RECORDER] =
+    g_param_spec_boxed ("recorder", NULL, NULL, BD_TYPE_RECORDER,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_ALARMS] =
+    g_param_spec_object ("alarms", NULL, NULL, BD_TYPE_ALARM_ENGINE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_RELAYS] =
+    g_param_spec_object ("relays", NULL, NULL, BD_TYPE_RELAY_CONTROLLER,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_JOURNAL] =
+    g_param_spec_boxed ("journal", NULL, NULL, BD_TYPE_JOURNAL,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+bd_service_init (BdService *self)
+{
+}
+
 BdService *
 bd_service_start (const BdOptions *options,
                   gboolean         may_move,
                   GError         **error)
 {
-  g_autoptr(BdService) service = g_new0 (BdService, 1);
+  g_autoptr(BdService) service = g_object_new (BD_TYPE_SERVICE, NULL);
 
   g_autofree char *relays_path = bd_relays_dup_default_path ();
 
@@ -133,18 +249,24 @@ bd_service_start (const BdOptions *options,
 BdHistory *
 bd_service_get_history (BdService *service)
 {
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+
   return service->history;
 }
 
 BdEngine *
 bd_service_get_engine (BdService *service)
 {
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+
   return service->engine;
 }
 
 BdRecorder *
 bd_service_get_recorder (BdService *service)
 {
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+
   return service->recorder;
 }
 
@@ -371,29 +493,41 @@ bd_service_start_operations (BdService *service,
                                   relays_loaded_cb, load_data_new (service, demo));
   /* Later edits save themselves there. */
   bd_relay_controller_set_path (service->relays, relays_path);
+
+  g_object_notify_by_pspec (G_OBJECT (service), properties[PROP_JOURNAL]);
+  g_object_notify_by_pspec (G_OBJECT (service), properties[PROP_ALARMS]);
+  g_object_notify_by_pspec (G_OBJECT (service), properties[PROP_RELAYS]);
 }
 
 BdRelayController *
 bd_service_get_relays (BdService *service)
 {
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+
   return service->relays;
 }
 
 BdAlarmEngine *
 bd_service_get_alarms (BdService *service)
 {
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+
   return service->alarms;
 }
 
 BdJournal *
 bd_service_get_journal (BdService *service)
 {
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+
   return service->journal;
 }
 
 void
 bd_service_stop (BdService *service)
 {
+  g_return_if_fail (BD_IS_SERVICE (service));
+
   if (service->cancellable != NULL)
     g_cancellable_cancel (service->cancellable);
   if (service->relays != NULL)
@@ -420,20 +554,4 @@ bd_service_stop (BdService *service)
       /* Everything queued is written before the process ends. */
       bd_recorder_close (service->recorder);
     }
-}
-
-void
-bd_service_free (BdService *service)
-{
-  bd_service_stop (service);
-  g_clear_pointer (&service->engine, bd_engine_unref);
-  g_clear_pointer (&service->recorder, bd_recorder_unref);
-  g_clear_pointer (&service->history, bd_history_unref);
-  g_clear_object (&service->relays);
-  g_clear_object (&service->alarms);
-  /* Commits what is queued and joins its writer thread. */
-  g_clear_pointer (&service->journal, bd_journal_unref);
-  g_free (service->data_dir);
-  g_clear_object (&service->cancellable);
-  g_free (service);
 }

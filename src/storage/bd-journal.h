@@ -44,6 +44,10 @@ void            bd_journal_entry_free     (BdJournalEntry       *entry);
 
 typedef struct _BdJournal BdJournal;
 
+/* A boxed type (ref/unref), so a journal can be a GObject property. */
+#define BD_TYPE_JOURNAL (bd_journal_get_type ())
+GType       bd_journal_get_type     (void);
+
 /* Starts the writer thread, which opens (or creates) @path. Never fails here:
  * an unusable file is reported by a warning and by bd_journal_flush_finish (). */
 BdJournal  *bd_journal_new          (const char            *path);
@@ -63,7 +67,7 @@ void        bd_journal_append       (BdJournal             *journal,
                                      const BdJournalEntry  *entry);
 
 /* Completes, in the caller's thread-default main context, once everything
- * appended before the call is committed; fails with BD_ALARM_ERROR_JOURNAL
+ * appended before the call is committed; fails with BD_STORAGE_ERROR
  * when the journal cannot be written. */
 void        bd_journal_flush_async  (BdJournal             *journal,
                                      GCancellable          *cancellable,
@@ -75,7 +79,7 @@ gboolean    bd_journal_flush_finish (BdJournal             *journal,
 
 /* The newest @limit entries (0 = 100) of @kind (NULL = all kinds), newest
  * first, as BdJournalEntry*. A journal file that does not exist yet gives an
- * empty array; a damaged one fails with BD_ALARM_ERROR_JOURNAL naming it. */
+ * empty array; a damaged one fails with BD_STORAGE_ERROR naming it. */
 void        bd_journal_query_async  (BdJournal             *journal,
                                      const char            *kind,
                                      guint                  limit,

@@ -1,28 +1,33 @@
-/* bd-service.h — the broker as Brokerdesk runs it: engine plus recorder
+/* bd-service.h — the broker as Brokerdesk runs it: engine, history, alarms, relays
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Shared by --headless and the GUI, so both start, record and stop the same
- * way (DESIGN: "the same configuration serves both").
+ * way. Its parts are read-only properties ("engine", "history", "recorder",
+ * "alarms", "relays", "journal"): the GUI's pages read or bind them, and
+ * "alarms", "relays" and "journal" are notified when
+ * bd_service_start_operations () creates them.
  */
 
 #pragma once
 
 #include "bd-engine.h"
 #include "bd-options.h"
-#include "alarms/bd-alarm-engine.h"
-#include "alarms/bd-journal.h"
-#include "relays/bd-relay-controller.h"
-#include "storage/bd-history.h"
-#include "storage/bd-recorder.h"
+#include "bd-alarm-engine.h"
+#include "bd-journal.h"
+#include "bd-relay-controller.h"
+#include "bd-history.h"
+#include "bd-recorder.h"
 
 G_BEGIN_DECLS
 
-typedef struct _BdService BdService;
+#define BD_TYPE_SERVICE (bd_service_get_type ())
+G_DECLARE_FINAL_TYPE (BdService, bd_service, BD, SERVICE, GObject)
 
 /* Reads the configuration, starts the engine and the history recorder.
- * Disk work: call it off the GTK thread. A recorder that cannot open its
+ * Disk work: call it off the GTK thread; the object then moves to the
+ * thread that runs it. A recorder that cannot open its
  * database is not fatal: recording pauses, the reason is logged and shown
  * in $SYS/broker/history/status_message, and the broker runs on.
  * @may_move: if the port is busy, take the next free one (up to 20). */
@@ -56,10 +61,7 @@ BdRelayController *bd_service_get_relays (BdService    *service);
 BdAlarmEngine     *bd_service_get_alarms (BdService    *service);
 BdJournal         *bd_service_get_journal (BdService   *service);
 /* Stops the engine (clients disconnected, state saved), then flushes and
- * closes the history. */
+ * closes the history. Idempotent; the last unref calls it. */
 void        bd_service_stop           (BdService       *service);
-void        bd_service_free           (BdService       *service);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdService, bd_service_free)
 
 G_END_DECLS

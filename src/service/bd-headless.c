@@ -16,7 +16,7 @@
 #include "bd-broker-setup.h"
 #include "bd-service.h"
 #include "bd-headless.h"
-#include "storage/bd-export.h"
+#include "bd-export.h"
 
 static gboolean
 on_quit_signal_cb (gpointer user_data)

@@ -11,8 +11,8 @@
 
 #include <glib/gstdio.h>
 
-#include "bd-alarm-rule.h"
 #include "bd-journal.h"
+#include "bd-storage-error.h"
 #include "bd-test-util.h"
 
 typedef struct
@@ -231,12 +231,12 @@ test_corrupt_file (void)
 
   g_assert_true (g_file_set_contents (path, garbage, -1, &error));
 
-  g_test_expect_message ("Brokerdesk-Alarms", G_LOG_LEVEL_WARNING, "*journal.db*cannot be written*");
+  g_test_expect_message ("Brokerdesk-Storage", G_LOG_LEVEL_WARNING, "*journal.db*cannot be written*");
   journal = bd_journal_new (path);
   append (journal, 1, "alarm", "x", 1);
   g_assert_false (flush (journal, &error));
   g_test_assert_expected_messages ();
-  g_assert_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_JOURNAL);
+  g_assert_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, path));
   g_clear_error (&error);
 
@@ -246,7 +246,7 @@ test_corrupt_file (void)
 
   entries = query (journal, NULL, 10, &error);
   g_assert_null (entries);
-  g_assert_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_JOURNAL);
+  g_assert_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_CORRUPT);
   g_assert_nonnull (strstr (error->message, path));
   bd_journal_unref (journal);
 
@@ -262,10 +262,10 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/alarms/journal/round-trip", test_round_trip);
-  g_test_add_func ("/alarms/journal/retention", test_retention);
-  g_test_add_func ("/alarms/journal/missing-file", test_missing_file);
-  g_test_add_func ("/alarms/journal/corrupt-file", test_corrupt_file);
+  g_test_add_func ("/storage/journal/round-trip", test_round_trip);
+  g_test_add_func ("/storage/journal/retention", test_retention);
+  g_test_add_func ("/storage/journal/missing-file", test_missing_file);
+  g_test_add_func ("/storage/journal/corrupt-file", test_corrupt_file);
 
   return g_test_run ();
 }

@@ -18,8 +18,9 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "bd-alarm-rule.h"
 #include "bd-journal.h"
+#include "bd-storage-error.h"
+#include "bd-storage-private.h"
 
 #define BATCH_MAX 512
 /* Beyond this many queued entries the writer is hopelessly behind (a stuck
@@ -150,7 +151,7 @@ fail_task (BdJournal *journal,
            GTask     *task)
 {
   g_mutex_lock (&journal->mutex);
-  g_task_return_new_error (task, BD_ALARM_ERROR, BD_ALARM_ERROR_JOURNAL, "%s",
+  g_task_return_new_error (task, BD_STORAGE_ERROR, BD_STORAGE_ERROR_FAILED, "%s",
                            journal->error_message);
   g_mutex_unlock (&journal->mutex);
 }
@@ -351,6 +352,8 @@ bd_journal_new (const char *path)
   journal->thread = g_thread_new ("bd-journal", writer_thread, journal);
   return journal;
 }
+
+G_DEFINE_BOXED_TYPE (BdJournal, bd_journal, bd_journal_ref, bd_journal_unref)
 
 BdJournal *
 bd_journal_ref (BdJournal *journal)
@@ -554,7 +557,7 @@ query_thread (GTask        *task,
     }
 
   if (rc != SQLITE_OK)
-    g_task_return_new_error (task, BD_ALARM_ERROR, BD_ALARM_ERROR_JOURNAL,
+    g_task_return_new_error (task, BD_STORAGE_ERROR, _bd_storage_error_code (rc),
                              _("The journal %s cannot be read: %s"), data->path,
                              db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
   else

@@ -1,0 +1,251 @@
+/* test-service.c — the whole stack in one process: engine, history, alarms, relays
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * BdService started as --headless and the GUI start it, on 127.0.0.1 port 0,
+ * with a temporary data directory and XDG directories of its own (a first
+ * run, so the demo plant's rules and relays are set up and saved). A real
+ * MQTT client on a loopback socket publishes; the history, the alarm engine,
+ * the relay controller and the journal must each see it. No sleeps: every
+ * wait iterates this thread's main context up to a deadline.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "bd-service.h"
+#include "bd-test-util.h"
+#include "test-client.h"
+
+#define WAIT_S 10
+
+static BdTestTmpdir *tmp_dir;
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static gboolean
+history_has_message (gpointer data)
+{
+  BdService *service = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  /* The message reaches the recorder's queue on the engine thread; a
+   * flush commits what is queued so far. */
+  g_assert_true (bd_recorder_flush_sync (bd_service_get_recorder (service), &error));
+  g_assert_no_error (error);
+  messages = bd_history_query_messages (bd_service_get_history (service),
+                                        "busan/factory/assembly/temperature", 10, NULL, &error);
+  g_assert_no_error (error);
+  return messages != NULL && messages->len > 0;
+}
+
+typedef struct
+{
+  BdAlarmEngine *alarms;
+  BdRelayController *relays;
+} Operations;
+
+static gboolean
+operations_loaded (gpointer data)
+{
+  Operations *ops = data;
+  g_autoptr(GPtrArray) rules = bd_alarm_engine_dup_rules (ops->alarms);
+
+  return rules->len > 0 && bd_relay_controller_lookup (ops->relays, "assembly-fan") != NULL;
+}
+
+static gboolean
+alarm_raised (gpointer data)
+{
+  return g_list_model_get_n_items (bd_alarm_engine_get_alarms (data)) > 0;
+}
+
+static gboolean
+relay_confirmed (gpointer data)
+{
+  GListModel *log = bd_relay_controller_get_log (data);
+
+  for (guint i = 0; i < g_list_model_get_n_items (log); i++)
+    {
+      g_autoptr(BdRelayLogEntry) entry = g_list_model_get_item (log, i);
+
+      if (bd_relay_log_entry_get_outcome (entry) == BD_RELAY_OUTCOME_CONFIRMED)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct
+{
+  GAsyncResult *result;
+} Wait;
+
+static void
+done_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+}
+
+static gboolean
+has_result (gpointer data)
+{
+  return ((Wait *) data)->result != NULL;
+}
+
+static GPtrArray *
+query_journal (BdJournal  *journal,
+               const char *kind)
+{
+  g_autoptr(GError) error = NULL;
+  Wait wait = { NULL };
+  GPtrArray *entries;
+
+  bd_journal_flush_async (journal, NULL, done_cb, &wait);
+  bd_test_wait_until (has_result, &wait, WAIT_S * 1000, "the journal flush");
+  g_assert_true (bd_journal_flush_finish (journal, wait.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+
+  bd_journal_query_async (journal, kind, 100, NULL, done_cb, &wait);
+  bd_test_wait_until (has_result, &wait, WAIT_S * 1000, "the journal query");
+  entries = bd_journal_query_finish (journal, wait.result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+  return entries;
+}
+
+static void
+test_start_stop (void)
+{
+  g_autofree char *data_dir = g_build_filename (tmp_dir, "data", NULL);
+  BdOptions options = BD_OPTIONS_INIT;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BdService) service = NULL;
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(BdEngine) engine_property = NULL;
+  g_autoptr(BdAlarmEngine) alarms_property = NULL;
+  g_autofree char *relays_ini = NULL;
+  g_autofree char *command = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  Operations ops;
+  BdMqttPacket packet = { 0 };
+  BdRelay *fan;
+  guint n_alarms = 0;
+  guint n_relays = 0;
+  guint n_journal = 0;
+  guint16 port;
+
+  options.port = 0;
+  options.bind_address = g_strdup ("127.0.0.1");
+  options.data_dir = g_strdup (data_dir);
+
+  service = bd_service_start (&options, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (service);
+  bd_options_clear (&options);
+
+  /* The engine, the recorder and the history are there from the start;
+   * the operations are not. */
+  g_object_get (service, "engine", &engine_property, NULL);
+  g_assert_true (engine_property == bd_service_get_engine (service));
+  g_assert_nonnull (bd_service_get_recorder (service));
+  g_assert_nonnull (bd_service_get_history (service));
+  g_assert_null (bd_service_get_alarms (service));
+  g_assert_null (bd_service_get_relays (service));
+  g_assert_null (bd_service_get_journal (service));
+
+  port = bd_engine_get_port (bd_service_get_engine (service), 0);
+  g_assert_cmpuint (port, >, 0);
+
+  g_signal_connect (service, "notify::alarms", G_CALLBACK (count_notify_cb), &n_alarms);
+  g_signal_connect (service, "notify::relays", G_CALLBACK (count_notify_cb), &n_relays);
+  g_signal_connect (service, "notify::journal", G_CALLBACK (count_notify_cb), &n_journal);
+  bd_service_start_operations (service, TRUE, FALSE);
+  g_assert_cmpuint (n_alarms, ==, 1);
+  g_assert_cmpuint (n_relays, ==, 1);
+  g_assert_cmpuint (n_journal, ==, 1);
+  g_object_get (service, "alarms", &alarms_property, NULL);
+  g_assert_true (alarms_property == bd_service_get_alarms (service));
+  g_assert_nonnull (bd_service_get_journal (service));
+
+  /* A first run: the demo plant's rules and relays, loaded on a worker. */
+  ops.alarms = bd_service_get_alarms (service);
+  ops.relays = bd_service_get_relays (service);
+  bd_test_wait_until (operations_loaded, &ops, WAIT_S * 1000, "the demo rules and relays");
+
+  /* A real client: what it publishes is recorded and raises the demo
+   * temperature alarm (Hi 28 °C, after 2 s above it). */
+  client = test_client_connect (port, "test-service", TRUE);
+  test_client_subscribe (client, "busan/factory/+/+/set", 0);
+  test_client_publish (client, "busan/factory/assembly/temperature", "35.5", 0, FALSE);
+  bd_test_wait_until (history_has_message, service, WAIT_S * 1000, "the message in the history");
+  bd_test_wait_until (alarm_raised, ops.alarms, WAIT_S * 1000, "the temperature alarm");
+
+  /* The relay controller publishes its command through the engine; the
+   * device's answer on the state topic confirms it. */
+  fan = bd_relay_controller_lookup (ops.relays, "assembly-fan");
+  g_assert_true (bd_relay_controller_set (ops.relays, fan, TRUE, &error));
+  g_assert_no_error (error);
+  test_client_read (client, &packet);
+  g_assert_cmpint (packet.type, ==, BD_MQTT_PUBLISH);
+  g_assert_cmpstr (packet.publish.topic, ==, "busan/factory/assembly/fan/set");
+  command = g_strndup (g_bytes_get_data (packet.publish.payload, NULL),
+                       g_bytes_get_size (packet.publish.payload));
+  bd_mqtt_packet_clear (&packet);
+  test_client_publish (client, "busan/factory/assembly/fan/state", command, 0, FALSE);
+  bd_test_wait_until (relay_confirmed, ops.relays, WAIT_S * 1000, "the relay's confirmation");
+
+  /* Both write to the one journal the service wired up. */
+  entries = query_journal (bd_service_get_journal (service), BD_JOURNAL_KIND_ALARM);
+  g_assert_cmpuint (entries->len, >, 0);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = query_journal (bd_service_get_journal (service), BD_JOURNAL_KIND_RELAY);
+  g_assert_cmpuint (entries->len, >, 0);
+
+  /* The demo relays were saved to the (temporary) configuration folder. */
+  relays_ini = g_build_filename (g_get_user_config_dir (), "brokerdesk", "relays.ini", NULL);
+  g_clear_pointer (&client, test_client_free);
+  bd_service_stop (service);
+  /* Idempotent: the last unref stops it again. */
+  g_clear_object (&service);
+  g_assert_true (g_file_test (relays_ini, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (data_dir, G_FILE_TEST_IS_DIR));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *data = NULL;
+  int status;
+
+  /* Before anything asks GLib for them: it keeps the first answer. */
+  tmp_dir = bd_test_tmpdir_new ("bd-service");
+  config = g_build_filename (tmp_dir, "xdg-config", NULL);
+  data = g_build_filename (tmp_dir, "xdg-data", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/service/start-stop", test_start_stop);
+  status = g_test_run ();
+
+  bd_test_tmpdir_free (tmp_dir);
+  return status;
+}
