@@ -50,7 +50,7 @@ const char * const bd_demo_plant_relays[] = { "fan", "heater", NULL };
 #define EXCURSION_CHANCE (1.0 / 3600.0)
 /* And one that is certain: packaging's temperature 20 s after the start,
  * so a newcomer sees an alarm raised, can acknowledge it, and sees it
- * return within the first minute (DESIGN: alarms alive within seconds). */
+ * return within the first minute. */
 #define FIRST_EXCURSION_S 20.0
 #define FIRST_EXCURSION_AREA 2
 #define FIRST_EXCURSION_SENSOR 0

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * libnotify talks to the notification server with synchronous D-Bus calls,
- * so it runs on the main thread (STYLE §8) and sparingly: raises within
+ * so it runs on the main thread (ARCHITECTURE.md, Threads) and sparingly: raises within
  * RATE_MS of the last notification are gathered into one summary shown when
  * the interval ends, so an excursion across forty topics is one bubble, not
  * forty. Once a call fails (no server) the notifier stops trying.

@@ -273,7 +273,7 @@ unroute_operations (BdApplication *self)
   g_clear_object (&self->operations_client);
 }
 
-/* DESIGN: "remote mode: the same tap interface fed by an MQTT client". The
+/* In remote mode an MQTT client feeds the same tap interface. The
  * alarm engine and the relay controller follow the connection the console
  * shows: an operator looking at a remote plant acknowledges its alarms and
  * switches its relays. The embedded broker keeps running either way. */

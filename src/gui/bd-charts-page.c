@@ -174,7 +174,7 @@ on_undo_clicked_cb (BdChartsPage *self)
  * series back at @position.
  *
  * The page keeps one toast and changes its text rather than dismissing it
- * for the next (STYLE §4): libadwaita 1.2 can crash when a toast is
+ * for the next: libadwaita 1.2 can crash when a toast is
  * dismissed while it is still animating, and two quick actions should not
  * queue two toasts anyway. */
 static void

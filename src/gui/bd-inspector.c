@@ -13,7 +13,7 @@
  * Entries come from three places: the latest message given with the topic,
  * messages pushed by the topic page afterwards, and the history database.
  * The history answers later, on a GTask thread (never SQL on the GTK thread,
- * STYLE §8), so its messages are merged into whatever arrived meanwhile,
+ * see ARCHITECTURE.md), so its messages are merged into whatever arrived meanwhile,
  * without duplicates: the recorder stores a message's receipt time in
  * milliseconds, so "the same message" is the same millisecond and payload.
  *

@@ -3,7 +3,7 @@
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The model (STYLE §5): every node is the GListModel of its children, sorted
+ * The model: every node is the GListModel of its children, sorted
  * by level name in byte order (strcmp), so a GtkTreeListModel over the root
  * shows the tree without a second copy of it. Nodes live on the main thread
  * and are never removed; MQTT topic names are never empty [MQTT-4.7.3-1], but

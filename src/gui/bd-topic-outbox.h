@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 
 /* Milliseconds between the first message after a flush and that flush:
  * about two frames, so the tree updates smoothly while a busy broker costs
- * one main-loop turn per interval, not one per message (STYLE §8). */
+ * one main-loop turn per interval, not one per message. */
 #define BD_TOPIC_OUTBOX_INTERVAL_MS 33
 
 /* A flush hands its entries over in slices of at most this many, and stops

@@ -46,7 +46,7 @@ bd_broker_setup (const BdOptions *options,
   else
     {
       /* Without a mosquitto.conf, Brokerdesk's own defaults: the broker state
-       * is kept in the data directory (DESIGN: nothing lost on a crash), saved
+       * is kept in the data directory, so that a crash loses little, saved
        * every minute rather than Mosquitto's half hour. */
       config->persistence = TRUE;
       config->autosave_interval = 60;

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Shared by --headless and the GUI, so both read the same configuration the
- * same way (DESIGN: "the same configuration serves both").
+ * same way: one configuration serves both.
  */
 
 #pragma once

@@ -101,7 +101,7 @@ start_engine (BdService       *service,
 {
   BdOptions attempt = *options;
 
-  /* DESIGN: "127.0.0.1:1883 (or the next free port, shown in the window)". */
+  /* 127.0.0.1:1883, or the next free port (the window shows which). */
   for (guint i = 0; i < 20; i++)
     {
       g_autoptr(GError) local_error = NULL;
@@ -354,7 +354,7 @@ on_relay_command_logged_cb (BdRelayController *relays,
                                            bd_relay_log_entry_get_topic (entry),
                                            bd_relay_log_entry_get_payload (entry));
 
-  /* DESIGN: "Every command is logged", in the journal beside the alarms. */
+  /* Every relay command is journaled, beside the alarms. */
   bd_journal_append (service->journal, &(BdJournalEntry) {
                        .time_us = bd_relay_log_entry_get_time (entry),
                        .kind = (char *) BD_JOURNAL_KIND_RELAY,
@@ -411,7 +411,7 @@ relays_loaded_cb (GObject      *source_object,
     {
       g_autoptr(GPtrArray) demo = bd_relays_new_demo ();
 
-      /* DESIGN: on a first run the demo plant's relays are alive at once.
+      /* On a first run the demo plant's relays are alive at once.
        * Saved, so deleting them later is not undone by the next start. */
       bd_relay_controller_set_relays (relays, demo);
       bd_relay_controller_save_async (relays, NULL, load->service->cancellable, NULL, NULL);

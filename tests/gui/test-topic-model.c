@@ -238,7 +238,7 @@ test_leaf_gains_child (void)
   b = bd_topic_node_lookup (root, "b");
   g_assert_null (bd_topic_node_create_child_model (b, NULL));
 
-  /* What the Topics page builds (STYLE §5); GtkTreeListModel needs no display. */
+  /* What the Topics page builds; GtkTreeListModel needs no display. */
   tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (root)), FALSE, FALSE,
                                   bd_topic_node_create_child_model, NULL, NULL);
   row = gtk_tree_list_model_get_row (tree, 1);
