@@ -25,8 +25,7 @@ ALLOWED = {
     "main": {"gui", "service"},
     "gui": {"service", "remote", "alarms", "relays", "storage", "engine", "payload"},
     "service": {"alarms", "relays", "storage", "demo", "remote", "engine", "payload"},
-    # storage: for the journal.
-    "alarms": {"engine", "payload", "storage"},
+    "alarms": {"engine", "payload"},
     "relays": {"engine", "payload"},
     "storage": {"engine", "payload"},
     "demo": {"engine"},

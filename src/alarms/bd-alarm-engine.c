@@ -65,7 +65,6 @@ struct _BdAlarmEngine
   GPtrArray        *rules;         /* BdAlarmRule*, owned */
   GHashTable       *instances;     /* "rule-id\x1ftopic" -> Instance* */
   GListStore       *alarms;
-  BdJournal        *journal;
   BdEngine         *engine;
   GArray           *tap_ids;
   GSource          *timer;
@@ -239,7 +238,7 @@ bd_alarm_transition_is_raise (BdAlarmState from_state,
   return from_state != BD_ALARM_STATE_UNACK || from_level != to_level;
 }
 
-/* One transition: the alarm object, the list, the journal, the signal. The
+/* One transition: the alarm object, the list, the signal. The
  * list gains new alarms through @added (one splice per batch). */
 static void
 apply_transition (BdAlarmEngine           *self,
@@ -259,28 +258,6 @@ apply_transition (BdAlarmEngine           *self,
         g_ptr_array_add (added, g_object_ref (instance->alarm));
       else
         g_list_store_append (self->alarms, instance->alarm);
-    }
-
-  if (self->journal != NULL)
-    {
-      g_autofree char *text = bd_alarm_describe_transition (instance->alarm,
-                                                            transition->from_state,
-                                                            transition->from_level);
-      BdJournalEntry entry = {
-        .time_us = transition->time_us,
-        .kind = (char *) BD_JOURNAL_KIND_ALARM,
-        .source_id = rule->id,
-        .topic = instance->topic,
-        .level = (char *) bd_alarm_level_to_string (transition->to_level != BD_ALARM_LEVEL_NONE ?
-                                                    transition->to_level :
-                                                    transition->from_level),
-        .from_state = (char *) bd_alarm_state_to_string (transition->from_state),
-        .to_state = (char *) bd_alarm_state_to_string (transition->to_state),
-        .value = transition->value,
-        .text = text,
-      };
-
-      bd_journal_append (self->journal, &entry);
     }
 
   g_signal_emit (self, signals[SIGNAL_TRANSITION], 0, instance->alarm,
@@ -696,7 +673,6 @@ bd_alarm_engine_dispose (GObject *object)
   g_hash_table_remove_all (self->instances);
   if (self->alarms != NULL)
     g_list_store_remove_all (self->alarms);
-  g_clear_pointer (&self->journal, bd_journal_unref);
 
   G_OBJECT_CLASS (bd_alarm_engine_parent_class)->dispose (object);
 }
@@ -734,7 +710,7 @@ bd_alarm_engine_class_init (BdAlarmEngineClass *klass)
    * @from_level: the level before
    *
    * Emitted on the owner's main context after every transition, once the
-   * alarms list and the journal queue are updated (notifiers connect here).
+   * alarms list is updated (the journal and the notifiers connect here).
    */
   signals[SIGNAL_TRANSITION] =
     g_signal_new ("transition", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -795,25 +771,6 @@ bd_alarm_engine_detach (BdAlarmEngine *self)
 
   remove_taps (self);
   g_clear_pointer (&self->engine, bd_engine_unref);
-}
-
-void
-bd_alarm_engine_set_journal (BdAlarmEngine *self,
-                             BdJournal     *journal)
-{
-  g_return_if_fail (BD_IS_ALARM_ENGINE (self));
-
-  if (journal != NULL)
-    bd_journal_ref (journal);
-  g_clear_pointer (&self->journal, bd_journal_unref);
-  self->journal = journal;
-}
-
-BdJournal *
-bd_alarm_engine_get_journal (BdAlarmEngine *self)
-{
-  g_return_val_if_fail (BD_IS_ALARM_ENGINE (self), NULL);
-  return self->journal;
 }
 
 GListModel *

@@ -17,7 +17,6 @@
 #include "bd-alarm-eval.h"
 #include "bd-alarm-rule.h"
 #include "bd-engine.h"
-#include "bd-journal.h"
 
 G_BEGIN_DECLS
 
@@ -38,10 +37,6 @@ void           bd_alarm_engine_attach          (BdAlarmEngine  *self,
                                                 BdEngine       *engine);
 void           bd_alarm_engine_detach          (BdAlarmEngine  *self);
 
-/* Every transition is appended to @journal (may be NULL). */
-void           bd_alarm_engine_set_journal     (BdAlarmEngine  *self,
-                                                BdJournal      *journal);
-BdJournal     *bd_alarm_engine_get_journal     (BdAlarmEngine  *self);
 
 /* The alarms that are not NORMAL (BdAlarm items), updated on the owner's
  * main context in batches. */

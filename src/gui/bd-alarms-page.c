@@ -43,6 +43,7 @@ struct _BdAlarmsPage
   gulong           rules_changed_id;
   gulong           transition_id;
   gulong           items_changed_id;
+  BdJournal       *journal;
   GCancellable    *journal_cancellable;
   guint            journal_refresh_id;
 };
@@ -346,7 +347,7 @@ query_done_cb (GObject      *object,
   g_autoptr(BdAlarmsPage) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) entries = NULL;
-  BdJournal *journal = self->engine != NULL ? bd_alarm_engine_get_journal (self->engine) : NULL;
+  BdJournal *journal = self->journal;
 
   entries = bd_journal_query_finish (journal, result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -361,7 +362,7 @@ flush_done_cb (GObject      *object,
 {
   g_autoptr(BdAlarmsPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  BdJournal *journal = self->engine != NULL ? bd_alarm_engine_get_journal (self->engine) : NULL;
+  BdJournal *journal = self->journal;
 
   /* A write error is shown by the query below if the file is unreadable
    * too; otherwise the older entries are still worth showing. */
@@ -377,7 +378,7 @@ flush_done_cb (GObject      *object,
 static void
 refresh_journal (BdAlarmsPage *self)
 {
-  BdJournal *journal = self->engine != NULL ? bd_alarm_engine_get_journal (self->engine) : NULL;
+  BdJournal *journal = self->journal;
 
   g_cancellable_cancel (self->journal_cancellable);
   g_clear_object (&self->journal_cancellable);
@@ -439,6 +440,7 @@ bd_alarms_page_dispose (GObject *object)
   g_clear_handle_id (&self->journal_refresh_id, g_source_remove);
   g_cancellable_cancel (self->journal_cancellable);
   g_clear_object (&self->journal_cancellable);
+  g_clear_pointer (&self->journal, bd_journal_unref);
 
   /* The toast overlay is both a template child and AdwBin's child: detach it
    * from AdwBin first, or AdwBin's dispose would unparent it a second time. */
@@ -547,4 +549,19 @@ bd_alarms_page_add_rule_for_topic (BdAlarmsPage *self,
   g_return_if_fail (topic != NULL);
 
   open_editor (self, NULL, topic);
+}
+
+void
+bd_alarms_page_set_journal (BdAlarmsPage *self,
+                            BdJournal    *journal)
+{
+  g_return_if_fail (BD_IS_ALARMS_PAGE (self));
+
+  if (self->journal == journal)
+    return;
+  if (journal != NULL)
+    bd_journal_ref (journal);
+  g_clear_pointer (&self->journal, bd_journal_unref);
+  self->journal = journal;
+  refresh_journal (self);
 }

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "bd-alarm-engine.h"
+#include "bd-journal.h"
 
 G_BEGIN_DECLS
 
@@ -17,10 +18,14 @@ G_DECLARE_FINAL_TYPE (BdAlarmsPage, bd_alarms_page, BD, ALARMS_PAGE, AdwBin)
 
 GtkWidget     *bd_alarms_page_new                (void);
 
-/* Shows @engine's alarms, rules and journal (NULL: the page says alarms are
+/* Shows @engine's alarms and rules (NULL: the page says alarms are
  * unavailable). */
 void           bd_alarms_page_set_engine         (BdAlarmsPage  *self,
                                                   BdAlarmEngine *engine);
+/* Where the page reads the alarm journal from (may be NULL): the service
+ * writes every transition there. */
+void           bd_alarms_page_set_journal        (BdAlarmsPage  *self,
+                                                  BdJournal     *journal);
 BdAlarmEngine *bd_alarms_page_get_engine         (BdAlarmsPage  *self);
 
 /* Opens the rule editor for a new rule watching @topic. */

@@ -13,6 +13,7 @@
 #include "bd-broker-setup.h"
 #include "bd-demo-plant.h"
 #include "bd-service.h"
+#include "bd-operations-journal.h"
 #include "bd-history.h"
 
 struct _BdService
@@ -343,45 +344,6 @@ bd_service_set_demo (BdService *service,
     }
 }
 
-static void
-on_relay_command_logged_cb (BdRelayController *relays,
-                            BdRelayLogEntry   *entry,
-                            gpointer           user_data)
-{
-  BdService *service = user_data;
-  BdRelayOutcome outcome = bd_relay_log_entry_get_outcome (entry);
-  g_autofree char *text = g_strdup_printf ("%s %s",
-                                           bd_relay_log_entry_get_topic (entry),
-                                           bd_relay_log_entry_get_payload (entry));
-
-  /* Every relay command is journaled, beside the alarms. */
-  bd_journal_append (service->journal, &(BdJournalEntry) {
-                       .time_us = bd_relay_log_entry_get_time (entry),
-                       .kind = (char *) BD_JOURNAL_KIND_RELAY,
-                       .source_id = (char *) bd_relay_log_entry_get_relay_id (entry),
-                       .topic = (char *) bd_relay_log_entry_get_topic (entry),
-                       .to_state = (char *) bd_relay_outcome_to_string (outcome),
-                       .value = NAN,
-                       .text = text,
-                     });
-
-  /* A device that does not answer is the plant's news, not a program error:
-   * a message, so a headless server's journal shows it without alarming
-   * anyone about Brokerdesk itself. */
-  if (outcome == BD_RELAY_OUTCOME_TIMEOUT || outcome == BD_RELAY_OUTCOME_CONTRADICTED)
-    g_message ("Relay “%s”: %s %s was not confirmed (%s)",
-               bd_relay_log_entry_get_relay_name (entry),
-               bd_relay_log_entry_get_topic (entry),
-               bd_relay_log_entry_get_payload (entry),
-               bd_relay_outcome_to_string (outcome));
-  else
-    g_info ("Relay “%s”: %s %s %s",
-            bd_relay_log_entry_get_relay_name (entry),
-            bd_relay_log_entry_get_topic (entry),
-            bd_relay_log_entry_get_payload (entry),
-            bd_relay_outcome_to_string (outcome));
-}
-
 typedef struct
 {
   BdService *service;
@@ -477,7 +439,7 @@ bd_service_start_operations (BdService *service,
   service->journal = bd_journal_new (journal_path);
 
   service->alarms = bd_alarm_engine_new ();
-  bd_alarm_engine_set_journal (service->alarms, service->journal);
+  bd_operations_journal_follow_alarms (service->journal, service->alarms);
   if (log_alarms)
     g_signal_connect (service->alarms, "transition", G_CALLBACK (bd_alarm_log_transition), NULL);
   bd_alarm_engine_attach (service->alarms, service->engine);
@@ -485,8 +447,7 @@ bd_service_start_operations (BdService *service,
   bd_alarm_engine_load_rules_async (service->alarms, rules_path, service->cancellable,
                                     alarm_rules_loaded_cb, load_data_new (service, demo));
   service->relays = bd_relay_controller_new ();
-  g_signal_connect (service->relays, "command-logged",
-                    G_CALLBACK (on_relay_command_logged_cb), service);
+  bd_operations_journal_follow_relays (service->journal, service->relays);
   bd_relay_controller_attach (service->relays, service->engine);
 
   bd_relay_controller_load_async (service->relays, relays_path, service->cancellable,

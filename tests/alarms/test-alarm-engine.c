@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "bd-alarm-engine.h"
+#include "bd-operations-journal.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -425,7 +426,8 @@ test_broker (void)
   journal = bd_journal_new (journal_path);
 
   engine = bd_alarm_engine_new ();
-  bd_alarm_engine_set_journal (engine, journal);
+  /* As the service wires them. */
+  bd_operations_journal_follow_alarms (journal, engine);
   g_assert_true (bd_alarm_engine_add_rule (engine, rule, &error));
 
   /* Taps before start: in place for the very first PUBLISH. */

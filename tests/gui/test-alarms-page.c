@@ -18,6 +18,7 @@
 #include "bd-alarm-notifier.h"
 #include "bd-alarm-rule-dialog.h"
 #include "bd-alarms-page.h"
+#include "bd-operations-journal.h"
 
 #define WAIT_S 10
 
@@ -157,8 +158,10 @@ test_page (void)
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==,
                    "unavailable");
 
-  bd_alarm_engine_set_journal (engine, journal);
+  /* As the service wires them. */
+  bd_operations_journal_follow_alarms (journal, engine);
   g_assert_true (bd_alarm_engine_add_rule (engine, rule, &error));
+  bd_alarms_page_set_journal (BD_ALARMS_PAGE (page), journal);
   bd_alarms_page_set_engine (BD_ALARMS_PAGE (page), engine);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==,
                    "alarms");
@@ -211,7 +214,6 @@ test_page (void)
   g_assert_null (bd_alarm_engine_dup_rule (engine, "temp"));
 
   gtk_window_destroy (GTK_WINDOW (window));
-  bd_alarm_engine_set_journal (engine, NULL);
   g_clear_pointer (&journal, bd_journal_unref);
   {
     const char *names[] = { "journal.db", "journal.db-wal", "journal.db-shm", NULL };

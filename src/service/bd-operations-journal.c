@@ -1,0 +1,106 @@
+/* bd-operations-journal.c — alarm transitions and relay commands into the journal
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+
+#include "bd-operations-journal.h"
+
+static void
+journal_unref_closure (gpointer  data,
+                       GClosure *closure)
+{
+  bd_journal_unref (data);
+}
+
+/* After the alarm engine updated @alarm: its value and "since" are the
+ * transition's (the evaluator sets both when the state or level changes). */
+static void
+on_alarm_transition_cb (BdAlarmEngine *alarms,
+                        BdAlarm       *alarm,
+                        BdAlarmState   from_state,
+                        BdAlarmLevel   from_level,
+                        gpointer       user_data)
+{
+  BdJournal *journal = user_data;
+  BdAlarmLevel level = bd_alarm_get_level (alarm);
+  g_autofree char *text = bd_alarm_describe_transition (alarm, from_state, from_level);
+
+  bd_journal_append (journal, &(BdJournalEntry) {
+                       .time_us = bd_alarm_get_since (alarm),
+                       .kind = (char *) BD_JOURNAL_KIND_ALARM,
+                       .source_id = (char *) bd_alarm_get_rule_id (alarm),
+                       .topic = (char *) bd_alarm_get_topic (alarm),
+                       /* A return names the level it returned from. */
+                       .level = (char *) bd_alarm_level_to_string (level != BD_ALARM_LEVEL_NONE ?
+                                                                   level : from_level),
+                       .from_state = (char *) bd_alarm_state_to_string (from_state),
+                       .to_state = (char *) bd_alarm_state_to_string (bd_alarm_get_state (alarm)),
+                       .value = bd_alarm_get_value (alarm),
+                       .text = text,
+                     });
+}
+
+void
+bd_operations_journal_follow_alarms (BdJournal     *journal,
+                                     BdAlarmEngine *alarms)
+{
+  g_return_if_fail (journal != NULL);
+  g_return_if_fail (BD_IS_ALARM_ENGINE (alarms));
+
+  g_signal_connect_data (alarms, "transition", G_CALLBACK (on_alarm_transition_cb),
+                         bd_journal_ref (journal), journal_unref_closure, 0);
+}
+
+static void
+on_relay_command_logged_cb (BdRelayController *relays,
+                            BdRelayLogEntry   *entry,
+                            gpointer           user_data)
+{
+  BdJournal *journal = user_data;
+  BdRelayOutcome outcome = bd_relay_log_entry_get_outcome (entry);
+  g_autofree char *text = g_strdup_printf ("%s %s",
+                                           bd_relay_log_entry_get_topic (entry),
+                                           bd_relay_log_entry_get_payload (entry));
+
+  bd_journal_append (journal, &(BdJournalEntry) {
+                       .time_us = bd_relay_log_entry_get_time (entry),
+                       .kind = (char *) BD_JOURNAL_KIND_RELAY,
+                       .source_id = (char *) bd_relay_log_entry_get_relay_id (entry),
+                       .topic = (char *) bd_relay_log_entry_get_topic (entry),
+                       .to_state = (char *) bd_relay_outcome_to_string (outcome),
+                       .value = NAN,
+                       .text = text,
+                     });
+
+  /* A device that does not answer is the plant's news, not a program error:
+   * a message, so a headless server's log shows it without alarming anyone
+   * about Brokerdesk itself. */
+  if (outcome == BD_RELAY_OUTCOME_TIMEOUT || outcome == BD_RELAY_OUTCOME_CONTRADICTED)
+    g_message ("Relay “%s”: %s %s was not confirmed (%s)",
+               bd_relay_log_entry_get_relay_name (entry),
+               bd_relay_log_entry_get_topic (entry),
+               bd_relay_log_entry_get_payload (entry),
+               bd_relay_outcome_to_string (outcome));
+  else
+    g_info ("Relay “%s”: %s %s %s",
+            bd_relay_log_entry_get_relay_name (entry),
+            bd_relay_log_entry_get_topic (entry),
+            bd_relay_log_entry_get_payload (entry),
+            bd_relay_outcome_to_string (outcome));
+}
+
+void
+bd_operations_journal_follow_relays (BdJournal         *journal,
+                                     BdRelayController *relays)
+{
+  g_return_if_fail (journal != NULL);
+  g_return_if_fail (BD_IS_RELAY_CONTROLLER (relays));
+
+  g_signal_connect_data (relays, "command-logged", G_CALLBACK (on_relay_command_logged_cb),
+                         bd_journal_ref (journal), journal_unref_closure, 0);
+}
