@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "bd-headless.h"
+#include "bd-log.h"
 #include "bd-options.h"
 #if HAVE_GUI
 # include "gui/bd-application.h"
@@ -34,6 +35,8 @@ run_gui (const BdOptions *options,
       g_printerr ("brokerdesk: %s\n", error->message);
       return EXIT_FAILURE;
     }
+  /* The broker's log, as --headless writes it, whatever the window shows. */
+  bd_log_install_writer ();
   app = bd_application_new (options);
   return g_application_run (G_APPLICATION (app), 1, app_argv);
 #else

@@ -137,11 +137,11 @@ typedef struct
 
   gint64     persistent_client_expiration; /* seconds, 0 = never */
   guint      log_types;               /* bitmask of BD_LOG_TYPE_*, default error|warning|notice|information */
-  GPtrArray *log_dest;                /* of char*: "stderr", "stdout", "syslog", "topic",
+  GPtrArray *log_dest;                /* of char*: "stderr", "stdout", "syslog",
                                        * "file PATH"; default {"stderr"}; empty after
                                        * "log_dest none" */
   gboolean   log_timestamp;           /* TRUE */
-  char      *log_timestamp_format;    /* strftime format; NULL = seconds since the epoch */
+  char      *log_timestamp_format;    /* strftime format; NULL = ISO 8601 local time */
   gboolean   connection_messages;     /* stored; TRUE */
   char      *pid_file;                /* written at start, removed at stop; NULL */
 

@@ -19,10 +19,4 @@ G_BEGIN_DECLS
 BdEngine *bd_broker_setup (const BdOptions *options,
                            GError         **error);
 
-/* Log lines as "LEVEL: message" on stderr, info and above; debug when
- * G_MESSAGES_DEBUG asks for it. Written by a thread of their own, so that
- * logging never blocks; lines still queued are written at exit (for a
- * bounded time). */
-void      bd_log_install_writer (void);
-
 G_END_DECLS

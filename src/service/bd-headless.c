@@ -16,6 +16,7 @@
 #include "bd-broker-setup.h"
 #include "bd-service.h"
 #include "bd-headless.h"
+#include "bd-log.h"
 #include "bd-export.h"
 
 static gboolean

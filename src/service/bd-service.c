@@ -12,6 +12,7 @@
 
 #include "bd-broker-setup.h"
 #include "bd-demo-plant.h"
+#include "bd-log.h"
 #include "bd-service.h"
 #include "bd-operations-journal.h"
 #include "bd-history.h"
@@ -108,6 +109,10 @@ start_engine (BdService       *service,
       g_autoptr(GError) local_error = NULL;
       g_autoptr(BdEngine) engine = bd_broker_setup (&attempt, &local_error);
 
+      /* The log options apply before the first listener says where it
+       * listens. */
+      if (engine != NULL && !bd_log_configure (bd_engine_get_config (engine), error))
+        return NULL;
       if (engine != NULL)
         {
           /* Taps go in before the listeners open; a refused attempt frees

@@ -16,7 +16,7 @@ import threading
 import pytest
 
 import mqttwire as w
-from brokertest import (IS_MOSQUITTO, MOSQUITTO, brokerdesk_only, free_port, make_password_file,
+from brokertest import (IS_MOSQUITTO, MOSQUITTO, brokerdesk_only, free_port, make_password_file, mosquitto_pub,
                         mosquitto_deviation, write_file)
 
 STARTED = re.compile(r"[Ll]istening on \S+:\d+|mosquitto version \S+ running")
@@ -257,6 +257,7 @@ UNSUPPORTED = [
     ("mount-point", "listener 1883\nmount_point site/\n", 2),
     ("bridge", "\nconnection remote\naddress 127.0.0.1:1\n", 2),
     ("autosave-on-changes", "persistence true\nautosave_on_changes true\n", 2),
+    ("log-dest-topic", "log_type all\nlog_dest topic\n", 2),
 ]
 
 
@@ -268,3 +269,38 @@ def test_unsupported_option_refused(tmp_path, name, text, line):
     rc, err, path = _run_with_config(tmp_path, text)
     assert rc != 0
     assert re.search(r"%s:%d: .*not supported" % (re.escape(path), line), err), err
+
+
+@brokerdesk_only
+@pytest.mark.parametrize("information", [False, True], ids=["without-information", "with-information"])
+def test_log_options(broker_factory, tmp_path, information):
+    """log_dest file, log_type, log_timestamp_format are honoured: the file
+    gets the types asked for, stamped with the format, and nothing else."""
+    log_file = tmp_path / "broker.log"
+    lines = ["log_dest stderr", "log_dest file %s" % log_file,
+             "log_type error", "log_type warning", "log_type notice",
+             "log_timestamp_format %Y-%m-%d"]
+    if information:
+        lines.append("log_type information")
+    broker = broker_factory(lines)
+    mosquitto_pub(broker, "-i", "log-test", "-t", "plant/x", "-m", "1")
+    # An information line: the broker's own $SYS refuses a client publish.
+    mosquitto_pub(broker, "-i", "log-test", "-t", "$SYS/fake", "-m", "1")
+    assert broker.stop() == 0   # the writer flushes at exit
+    text = log_file.read_text()
+    today = r"\d{4}-\d{2}-\d{2} "
+    assert re.search(r"^%snotice: New client connected .* as log-test" % today, text, re.M), text
+    assert re.search(r"^%snotice: Listening on " % today, text, re.M), text
+    denied = re.search(r"Denied PUBLISH from .*\$SYS", text)
+    assert bool(denied) == information, text
+
+
+@brokerdesk_only
+def test_log_without_timestamp(broker_factory, tmp_path):
+    """log_timestamp false leaves the stamp out."""
+    log_file = tmp_path / "broker.log"
+    broker = broker_factory(["log_dest stderr", "log_dest file %s" % log_file,
+                             "log_timestamp false"])
+    assert broker.stop() == 0
+    text = log_file.read_text()
+    assert re.search(r"^notice: Listening on ", text, re.M), text

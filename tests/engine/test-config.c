@@ -497,7 +497,7 @@ test_logging (void)
 {
   g_autoptr(BdBrokerConfig) config = NULL;
   static const char * const files[] = { "file /var/log/broker log.txt", "syslog", NULL };
-  static const char * const stdout_topic[] = { "stdout", "topic", NULL };
+  static const char * const stdout_syslog[] = { "stdout", "syslog", NULL };
 
   /* The first log_type line replaces the default; later ones add. */
   config = parse_ok ("log_type error\nlog_type subscribe unsubscribe\nlog_type websockets");
@@ -520,14 +520,20 @@ test_logging (void)
   config = parse_ok ("log_dest none");
   g_assert_cmpuint (config->log_dest->len, ==, 0);
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("log_dest stderr\nlog_dest none\nlog_dest stdout\nlog_dest topic");
-  assert_strv (config->log_dest, stdout_topic);
+  config = parse_ok ("log_dest stderr\nlog_dest none\nlog_dest stdout\nlog_dest syslog");
+  assert_strv (config->log_dest, stdout_syslog);
 
   assert_parse_error ("log_dest file /a\nlog_dest file /b",
                       "test.conf:2: log_dest: only one file destination is allowed");
   assert_parse_error ("log_dest file", "test.conf:1: log_dest: file: missing path");
   assert_parse_error ("log_dest dlt",
-                      "test.conf:1: log_dest: “dlt” is not stderr, stdout, syslog, topic, none "
+                      "test.conf:1: log_dest: “dlt” is not supported by Brokerdesk (stderr, "
+                      "stdout, syslog, file PATH or none)");
+  assert_parse_error ("log_dest topic",
+                      "test.conf:1: log_dest: “topic” is not supported by Brokerdesk (stderr, "
+                      "stdout, syslog, file PATH or none)");
+  assert_parse_error ("log_dest console",
+                      "test.conf:1: log_dest: “console” is not stderr, stdout, syslog, none "
                       "or file PATH");
   assert_parse_error ("log_dest stderr stdout",
                       "test.conf:1: log_dest: unexpected extra value “stdout”");
