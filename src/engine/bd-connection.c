@@ -10,7 +10,6 @@
 
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -524,114 +523,37 @@ _bd_connection_free (BdConnection *conn)
   g_free (conn);
 }
 
-static char *
-peer_to_string (const struct sockaddr_storage *ss)
+/* Takes over @fd, accepted by @listener, and @peer. NULL when it could not
+ * be watched (the socket is closed then). */
+BdConnection *
+_bd_connection_new (BdListener *listener,
+                    int         fd,
+                    char       *peer)
 {
-  char host[64] = "";
-  guint16 port = 0;
+  BdEngine *engine = listener->engine;
+  BdConnection *conn;
 
-  if (ss->ss_family == AF_INET)
+  conn = g_new0 (BdConnection, 1);
+  conn->kind = BD_POLL_CONNECTION;
+  conn->engine = engine;
+  conn->listener = listener;
+  conn->fd = fd;
+  conn->peer = peer;
+  conn->state = BD_CONN_WAIT_CONNECT;
+  conn->version = BD_MQTT_V311;
+  conn->client_receive_max = G_MAXUINT16;
+  conn->accepted_us = g_get_monotonic_time ();
+  conn->last_packet_us = conn->accepted_us;
+  conn->link.data = conn;
+  listener->n_connections++;
+  g_queue_push_tail_link (&engine->connections, &conn->link);
+
+  if (!_bd_engine_epoll_add (engine, fd, conn, EPOLLIN))
     {
-      const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
-
-      inet_ntop (AF_INET, &sin->sin_addr, host, sizeof host);
-      port = g_ntohs (sin->sin_port);
-      return g_strdup_printf ("%s:%u", host, port);
+      conn_drop (conn, g_strerror (errno));
+      return NULL;
     }
-  if (ss->ss_family == AF_INET6)
-    {
-      const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
-
-      inet_ntop (AF_INET6, &sin6->sin6_addr, host, sizeof host);
-      port = g_ntohs (sin6->sin6_port);
-      /* Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d */
-      if (g_str_has_prefix (host, "::ffff:") && strchr (host + 7, ':') == NULL)
-        return g_strdup_printf ("%s:%u", host + 7, port);
-      return g_strdup_printf ("[%s]:%u", host, port);
-    }
-  return g_strdup ("unknown");
-}
-
-static gboolean
-engine_at_max_connections (BdEngine   *engine,
-                           BdListener *listener)
-{
-  guint max_global = engine->config->max_connections;
-  guint max_listener = listener->config->max_connections;
-
-  return (max_global > 0 && engine->connections.length >= max_global) ||
-         (max_listener > 0 && listener->n_connections >= max_listener);
-}
-
-void
-_bd_engine_accept (BdEngine   *engine,
-                   BdListener *listener)
-{
-  for (;;)
-    {
-      struct sockaddr_storage ss;
-      socklen_t ss_len = sizeof ss;
-      BdConnection *conn;
-      guint max_global = engine->config->max_connections;
-      guint max_listener = listener->config->max_connections;
-      int fd;
-
-      fd = accept4 (listener->fd, (struct sockaddr *) &ss, &ss_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          if (errno != EAGAIN && errno != EWOULDBLOCK)
-            g_warning ("Cannot accept a connection on port %u: %s",
-                       listener->port, g_strerror (errno));
-          return;
-        }
-
-      /* The accept queue holds connections that came after the events
-       * being handled, and so may the closes that made room for them:
-       * handle those closes before refusing anyone. */
-      if (engine_at_max_connections (engine, listener))
-        _bd_engine_poll_connections (engine);
-      if (engine_at_max_connections (engine, listener))
-        {
-          g_autofree char *peer = peer_to_string (&ss);
-
-          /* Refused before CONNECT, as Mosquitto does at max_connections. */
-          g_message ("Refusing connection from %s: max_connections (%u) reached",
-                     peer, max_listener > 0 ? max_listener : max_global);
-          engine->counters.connections_refused++;
-          close (fd);
-          continue;
-        }
-
-      if (engine->config->set_tcp_nodelay)
-        {
-          int one = 1;
-          setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        }
-
-      conn = g_new0 (BdConnection, 1);
-      conn->kind = BD_POLL_CONNECTION;
-      conn->engine = engine;
-      conn->listener = listener;
-      conn->fd = fd;
-      conn->peer = peer_to_string (&ss);
-      conn->state = BD_CONN_WAIT_CONNECT;
-      conn->version = BD_MQTT_V311;
-      conn->client_receive_max = G_MAXUINT16;
-      conn->accepted_us = g_get_monotonic_time ();
-      conn->last_packet_us = conn->accepted_us;
-      conn->link.data = conn;
-      listener->n_connections++;
-      g_queue_push_tail_link (&engine->connections, &conn->link);
-
-      if (!_bd_engine_epoll_add (engine, fd, conn, EPOLLIN))
-        {
-          conn_drop (conn, g_strerror (errno));
-          continue;
-        }
-      g_debug ("New connection from %s on port %u", conn->peer, listener->port);
-    }
+  return conn;
 }
 
 void

@@ -319,9 +319,19 @@ _bd_engine_out_qos (const BdEngine *engine,
   return engine->config->upgrade_outgoing_qos ? subscribed : MIN (published, subscribed);
 }
 
-/* bd-connection.c */
-void      _bd_engine_accept             (BdEngine     *engine,
+/* bd-listener.c */
+gboolean  _bd_listener_bind             (BdEngine         *engine,
+                                         BdListenerConfig *config,
+                                         BdListener      **out,
+                                         GError          **error);
+void      _bd_listener_free             (BdListener   *listener);
+void      _bd_listener_accept           (BdEngine     *engine,
                                          BdListener   *listener);
+
+/* bd-connection.c */
+BdConnection *_bd_connection_new        (BdListener   *listener,
+                                         int           fd,
+                                         char         *peer);
 void      _bd_connection_on_ready       (BdConnection *conn,
                                          guint32       events);
 void      _bd_connection_send           (BdConnection *conn,

@@ -22,7 +22,6 @@
 
 #define EPOLL_BATCH    256
 #define READ_BUF_SIZE  (64 * 1024)
-#define LISTEN_BACKLOG 1024
 
 G_DEFINE_QUARK (bd-engine-error-quark, bd_engine_error)
 
@@ -35,131 +34,6 @@ typedef struct
 
 static void engine_publish_sys (BdEngine *engine,
                                 gboolean  force);
-
-/* ---------------------------------------------------------------- listeners */
-
-static void
-listener_free (BdListener *listener)
-{
-  if (listener->fd >= 0)
-    close (listener->fd);
-  g_free (listener->address);
-  g_free (listener);
-}
-
-static gboolean
-listener_bind (BdEngine         *engine,
-               BdListenerConfig *config,
-               BdListener      **out,
-               GError          **error)
-{
-  g_autoptr(GInetAddress) inet = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  struct sockaddr_storage native;
-  socklen_t native_len;
-  int fd;
-  int one = 1;
-  BdListener *listener;
-  const char *host = config->bind_address;
-
-  GSocketFamily family = config->socket_domain == BD_SOCKET_DOMAIN_IPV6 ? G_SOCKET_FAMILY_IPV6
-                                                                        : G_SOCKET_FAMILY_IPV4;
-
-  if (host == NULL)
-    {
-      /* Every interface, IPv6 and IPv4 through one dual-stack socket, or
-       * one of them with socket_domain. */
-      inet = g_inet_address_new_any (config->socket_domain == BD_SOCKET_DOMAIN_IPV4
-                                     ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
-    }
-  else if (g_strcmp0 (host, "localhost") == 0)
-    inet = g_inet_address_new_loopback (family);
-  else
-    inet = g_inet_address_new_from_string (host);
-
-  if (inet == NULL)
-    {
-      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
-                   "Listener address “%s” is not an IP address", host);
-      return FALSE;
-    }
-  if (config->socket_domain != BD_SOCKET_DOMAIN_ANY && g_inet_address_get_family (inet) != family)
-    {
-      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
-                   "%s:%u: listener %u: address “%s” is not %s, as socket_domain asks",
-                   config->source_file ? config->source_file : "config", config->source_line,
-                   config->port, host, family == G_SOCKET_FAMILY_IPV6 ? "IPv6" : "IPv4");
-      return FALSE;
-    }
-
-  address = g_inet_socket_address_new (inet, config->port);
-  native_len = g_socket_address_get_native_size (address);
-  if (!g_socket_address_to_native (address, &native, sizeof native, error))
-    return FALSE;
-
-  fd = socket (native.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0 && host == NULL && errno == EAFNOSUPPORT &&
-      config->socket_domain == BD_SOCKET_DOMAIN_ANY)
-    {
-      /* No IPv6 on this machine: fall back to IPv4 any. */
-      g_clear_object (&inet);
-      g_clear_object (&address);
-      inet = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
-      address = g_inet_socket_address_new (inet, config->port);
-      native_len = g_socket_address_get_native_size (address);
-      if (!g_socket_address_to_native (address, &native, sizeof native, error))
-        return FALSE;
-      fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    }
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
-                   "Cannot create a socket for port %u: %s", config->port, g_strerror (saved));
-      return FALSE;
-    }
-
-  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (native.ss_family == AF_INET6 && host == NULL)
-    {
-      /* Dual stack, unless socket_domain ipv6 asked for IPv6 alone. */
-      int v6only = config->socket_domain == BD_SOCKET_DOMAIN_IPV6;
-      setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
-    }
-
-  if (bind (fd, (struct sockaddr *) &native, native_len) < 0 ||
-      listen (fd, LISTEN_BACKLOG) < 0)
-    {
-      int saved = errno;
-      g_autofree char *where = g_inet_address_to_string (inet);
-
-      close (fd);
-      g_set_error (error, BD_ENGINE_ERROR,
-                   saved == EADDRINUSE ? BD_ENGINE_ERROR_ADDRESS_IN_USE : BD_ENGINE_ERROR_LISTEN,
-                   "Cannot listen on %s port %u: %s",
-                   where, config->port, g_strerror (saved));
-      return FALSE;
-    }
-
-  listener = g_new0 (BdListener, 1);
-  listener->kind = BD_POLL_LISTENER;
-  listener->engine = engine;
-  listener->config = config;
-  listener->fd = fd;
-  listener->address = g_inet_address_to_string (inet);
-
-  native_len = sizeof native;
-  if (getsockname (fd, (struct sockaddr *) &native, &native_len) == 0)
-    {
-      if (native.ss_family == AF_INET)
-        listener->port = g_ntohs (((struct sockaddr_in *) &native)->sin_port);
-      else
-        listener->port = g_ntohs (((struct sockaddr_in6 *) &native)->sin6_port);
-    }
-
-  *out = listener;
-  return TRUE;
-}
 
 /* ------------------------------------------------------------ epoll source */
 
@@ -277,7 +151,7 @@ epoll_source_dispatch (GSource     *source,
    * max_connections for the one it already closed. */
   n_listeners = engine_poll_sockets (engine, listeners);
   for (guint i = 0; i < n_listeners; i++)
-    _bd_engine_accept (engine, listeners[i]);
+    _bd_listener_accept (engine, listeners[i]);
   engine_end_turn (engine);
 
   return G_SOURCE_CONTINUE;
@@ -688,7 +562,7 @@ bd_engine_new (BdBrokerConfig *config)
   g_atomic_ref_count_init (&engine->ref_count);
   engine->config = config;
   engine->epfd = -1;
-  engine->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) listener_free);
+  engine->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_listener_free);
   engine->auths = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_auth_free);
   engine->dirty = g_ptr_array_new ();
   engine->doomed = g_ptr_array_new ();
@@ -945,7 +819,7 @@ bd_engine_start (BdEngine *engine,
                        config->source_line, config->port);
           return FALSE;
         }
-      if (!listener_bind (engine, config, &listener, error))
+      if (!_bd_listener_bind (engine, config, &listener, error))
         return FALSE;
       listener->index = (guint16) engine->listeners->len;
       g_ptr_array_add (engine->listeners, listener);
