@@ -40,8 +40,6 @@ static void conn_handle_packet (BdConnection *conn,
 static void conn_process       (BdConnection *conn,
                                 const guint8 *data,
                                 gsize         len);
-static void conn_drop          (BdConnection *conn,
-                                const char   *reason);
 
 /* For log lines; buf holds BD_LOG_TEXT_SIZE bytes. */
 static const char *
@@ -107,9 +105,9 @@ packet_trim (const BdMqttPacket *packet,
   return trimmed;
 }
 
-static void
-conn_send_packet (BdConnection       *conn,
-                  const BdMqttPacket *packet)
+void
+_bd_connection_send_packet (BdConnection       *conn,
+                            const BdMqttPacket *packet)
 {
   g_autoptr(GError) error = NULL;
   BdMqttPacket trimmed;
@@ -132,10 +130,10 @@ conn_send_packet (BdConnection       *conn,
   _bd_engine_mark_dirty (conn->engine, conn);
 }
 
-static void
-conn_send_ack (BdConnection     *conn,
-               BdMqttPacketType  type,
-               guint16           packet_id)
+void
+_bd_connection_send_ack (BdConnection     *conn,
+                         BdMqttPacketType  type,
+                         guint16           packet_id)
 {
   if (conn->state == BD_CONN_CLOSED)
     return;
@@ -300,7 +298,7 @@ _bd_connection_flush (BdConnection *conn)
     }
   if (err != 0)
     {
-      conn_drop (conn, g_strerror (err));
+      _bd_connection_drop (conn, g_strerror (err));
       return;
     }
 
@@ -496,9 +494,9 @@ _bd_connection_close (BdConnection *conn,
   conn_end (conn, reason, FALSE);
 }
 
-static void
-conn_drop (BdConnection *conn,
-           const char   *reason)
+void
+_bd_connection_drop (BdConnection *conn,
+                     const char   *reason)
 {
   conn_end (conn, reason, TRUE);
 }
@@ -550,7 +548,7 @@ _bd_connection_new (BdListener *listener,
 
   if (!_bd_engine_epoll_add (engine, fd, conn, EPOLLIN))
     {
-      conn_drop (conn, g_strerror (errno));
+      _bd_connection_drop (conn, g_strerror (errno));
       return NULL;
     }
   return conn;
@@ -695,25 +693,25 @@ _bd_connection_disconnect (BdConnection *conn,
           BD_MQTT_PROP_SET (&packet.disconnect.properties, BD_MQTT_PROP_REASON_STRING);
         }
       /* Written by the socket's linger, before it shuts the sending side. */
-      conn_send_packet (conn, &packet);
+      _bd_connection_send_packet (conn, &packet);
     }
   _bd_connection_close (conn, reason);
 }
 
-static void
-conn_protocol_error (BdConnection *conn,
-                     guint8        reason_code,
-                     const char   *message)
+void
+_bd_connection_protocol_error (BdConnection *conn,
+                               guint8        reason_code,
+                               const char   *message)
 {
   _bd_connection_disconnect (conn, reason_code, message);
 }
 
-static void
-conn_refuse_connect (BdConnection *conn,
-                     BdMqttVersion version,
-                     guint8        v3_code,
-                     guint8        v5_code,
-                     const char   *why)
+void
+_bd_connection_refuse_connect (BdConnection *conn,
+                               BdMqttVersion version,
+                               guint8        v3_code,
+                               guint8        v5_code,
+                               const char   *why)
 {
   BdMqttPacket packet = { .type = BD_MQTT_CONNACK };
 
@@ -728,7 +726,7 @@ conn_refuse_connect (BdConnection *conn,
       packet.connack.properties.reason_string = (char *) why;
       BD_MQTT_PROP_SET (&packet.connack.properties, BD_MQTT_PROP_REASON_STRING);
     }
-  conn_send_packet (conn, &packet);
+  _bd_connection_send_packet (conn, &packet);
   g_message ("Refused connection from %s: %s", conn->peer, why);
   _bd_connection_close (conn, NULL);
 }
@@ -767,7 +765,7 @@ conn_process (BdConnection *conn,
       status = bd_mqtt_frame_parse (data + offset, len - offset, &frame, &error);
       if (status == BD_MQTT_FRAME_ERROR)
         {
-          conn_protocol_error (conn, BD_MQTT_RC_MALFORMED_PACKET, error->message);
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_MALFORMED_PACKET, error->message);
           return;
         }
 
@@ -778,7 +776,7 @@ conn_process (BdConnection *conn,
                                                   bd_mqtt_packet_type_name (frame.type),
                                                   frame.header_length + (gsize) frame.remaining_length);
           engine->counters.packets_too_large++;
-          conn_protocol_error (conn, BD_MQTT_RC_PACKET_TOO_LARGE, why);
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_PACKET_TOO_LARGE, why);
           return;
         }
 
@@ -799,14 +797,14 @@ conn_process (BdConnection *conn,
             {
               if (error->code == BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION)
                 /* [MQTT-3.1.2-2]: return code 0x01, then close. */
-                conn_refuse_connect (conn, BD_MQTT_V311, BD_MQTT3_CONNACK_UNACCEPTABLE_PROTOCOL_VERSION,
-                                     BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION, error->message);
+                _bd_connection_refuse_connect (conn, BD_MQTT_V311, BD_MQTT3_CONNACK_UNACCEPTABLE_PROTOCOL_VERSION,
+                                               BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION, error->message);
               else
                 _bd_connection_close (conn, error->message);
               return;
             }
           g_prefix_error (&error, "%s: ", bd_mqtt_packet_type_name (frame.type));
-          conn_protocol_error (conn, error->code, error->message);
+          _bd_connection_protocol_error (conn, error->code, error->message);
           return;
         }
 
@@ -855,13 +853,13 @@ _bd_connection_on_ready (BdConnection *conn,
   n = recv (conn->fd, engine->read_buf, 64 * 1024, 0);
   if (n == 0)
     {
-      conn_drop (conn, conn->clean_disconnect ? NULL : "connection closed by the client");
+      _bd_connection_drop (conn, conn->clean_disconnect ? NULL : "connection closed by the client");
       return;
     }
   if (n < 0)
     {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        conn_drop (conn, g_strerror (errno));
+        _bd_connection_drop (conn, g_strerror (errno));
       return;
     }
   engine->counters.bytes_received += n;
@@ -873,320 +871,6 @@ _bd_connection_on_ready (BdConnection *conn,
     }
   else
     conn_process (conn, engine->read_buf, n);
-}
-
-/* ---------------------------------------------------------------- CONNECT */
-
-static char *
-make_client_id (BdConnection *conn)
-{
-  g_autofree char *uuid = g_uuid_string_random ();
-
-  return g_strconcat (conn->listener->config->auto_id_prefix, uuid, NULL);
-}
-
-static gboolean
-conn_authenticate (BdConnection  *conn,
-                   BdMqttConnect *c,
-                   guint8        *v3_code,
-                   guint8        *v5_code)
-{
-  BdAuth *auth = conn->listener->auth;
-  gboolean anonymous = !c->has_username;
-
-  if (!anonymous && auth != NULL && bd_auth_has_passwords (auth))
-    {
-      gsize len = 0;
-      const guint8 *password = c->password ? g_bytes_get_data (c->password, &len) : NULL;
-
-      if (!c->has_password || !bd_auth_check_password (auth, c->username, password, len))
-        {
-          *v3_code = BD_MQTT3_CONNACK_BAD_USER_NAME_OR_PASSWORD;
-          *v5_code = BD_MQTT_RC_BAD_USER_NAME_OR_PASSWORD;
-          return FALSE;
-        }
-      return TRUE;
-    }
-
-  /* With no password file a user name proves nothing: it is anonymous
-   * access as far as allow_anonymous goes (Mosquitto 2.0). */
-  if (!conn->listener->config->allow_anonymous)
-    {
-      *v3_code = BD_MQTT3_CONNACK_NOT_AUTHORIZED;
-      *v5_code = BD_MQTT_RC_NOT_AUTHORIZED;
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Reads the MQTT 5 CONNECT properties that shape the connection. */
-static void
-conn_take_v5_limits (BdConnection  *conn,
-                     BdMqttConnect *c)
-{
-  const BdMqttProperties *p = &c->properties;
-
-  if (BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_RECEIVE_MAXIMUM))
-    conn->client_receive_max = p->receive_maximum;
-  if (BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_MAXIMUM_PACKET_SIZE))
-    conn->client_max_packet = p->maximum_packet_size;
-  if (BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_TOPIC_ALIAS_MAXIMUM))
-    conn->client_alias_max = p->topic_alias_maximum;
-  if (c->has_will && BD_MQTT_PROP_HAS (&c->will_properties, BD_MQTT_PROP_WILL_DELAY_INTERVAL))
-    conn->will_delay = c->will_properties.will_delay_interval;
-}
-
-static void
-conn_send_connack (BdConnection  *conn,
-                   BdMqttConnect *c,
-                   gboolean       session_present,
-                   const char    *assigned_id,
-                   guint16        server_keep_alive)
-{
-  const BdBrokerConfig *config = conn->engine->config;
-  BdMqttPacket connack = { .type = BD_MQTT_CONNACK };
-  BdMqttProperties *p = &connack.connack.properties;
-
-  connack.connack.session_present = session_present;
-  connack.connack.reason_code = 0;
-
-  /* MQTT 5: tell the truth about this broker (3.2.2.3). Absent properties
-   * mean the standard's defaults, which hold for the rest. */
-  if (c->version == BD_MQTT_V5)
-    {
-      if (assigned_id != NULL)
-        {
-          p->assigned_client_identifier = (char *) assigned_id;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER);
-        }
-      if (config->max_inflight_messages > 0 && config->max_inflight_messages < G_MAXUINT16)
-        {
-          p->receive_maximum = config->max_inflight_messages;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_RECEIVE_MAXIMUM);
-        }
-      if (!config->retain_available)
-        {
-          p->retain_available = 0;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_RETAIN_AVAILABLE);
-        }
-      if (conn->listener->config->max_qos < 2)
-        {
-          p->maximum_qos = conn->listener->config->max_qos;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_QOS);
-        }
-      if (config->max_packet_size > 0)
-        {
-          p->maximum_packet_size = config->max_packet_size;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_PACKET_SIZE);
-        }
-      if (config->max_topic_alias > 0)
-        {
-          p->topic_alias_maximum = config->max_topic_alias;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_TOPIC_ALIAS_MAXIMUM);
-        }
-      if (server_keep_alive > 0)
-        {
-          p->server_keep_alive = server_keep_alive;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_SERVER_KEEP_ALIVE);
-        }
-    }
-  /* Borrowed strings: nothing to clear. */
-  conn_send_packet (conn, &connack);
-}
-
-static void
-conn_handle_connect (BdConnection  *conn,
-                     BdMqttPacket  *packet)
-{
-  BdEngine *engine = conn->engine;
-  const BdBrokerConfig *config = engine->config;
-  BdMqttConnect *c = &packet->connect;
-  g_autofree char *assigned_id = NULL;
-  const char *client_id = c->client_id;
-  BdSession *session;
-  gboolean session_present = FALSE;
-  guint16 server_keep_alive = 0;
-  guint32 expiry;
-  guint8 v3_code = 0;
-  guint8 v5_code = 0;
-
-  conn->version = c->version;
-  /* Before any CONNACK: the client's Maximum Packet Size bounds a refusing
-   * one too [MQTT-3.1.2-24]. */
-  if (c->version == BD_MQTT_V5)
-    conn_take_v5_limits (conn, c);
-
-  if (client_id[0] == '\0')
-    {
-      /* [MQTT-3.1.3-7][MQTT-3.1.3-8]: a zero-byte client id needs Clean Session
-       * 1 in 3.1.1; 3.1 requires 1–23 characters; MQTT 5 allows it always
-       * [MQTT-3.1.3-6] and is told the id it got. */
-      if (c->version == BD_MQTT_V31 ||
-          (c->version == BD_MQTT_V311 && !c->clean_start) ||
-          !conn->listener->config->allow_zero_length_clientid)
-        {
-          conn_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_IDENTIFIER_REJECTED,
-                               BD_MQTT_RC_CLIENT_IDENTIFIER_NOT_VALID,
-                               "zero-length client identifier not allowed");
-          return;
-        }
-      assigned_id = make_client_id (conn);
-      client_id = assigned_id;
-    }
-
-  if (config->max_keepalive < 65535 &&
-      (c->keep_alive > config->max_keepalive || c->keep_alive == 0))
-    {
-      if (c->version != BD_MQTT_V5)
-        {
-          /* 3.x has no way to tell the client another keep-alive: refuse, as
-           * Mosquitto does with "identifier rejected". */
-          conn_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_IDENTIFIER_REJECTED,
-                               BD_MQTT_RC_CLIENT_IDENTIFIER_NOT_VALID,
-                               "keep-alive above max_keepalive");
-          return;
-        }
-      /* MQTT 5: the Server Keep Alive in CONNACK wins [MQTT-3.2.2-21]. */
-      server_keep_alive = config->max_keepalive;
-    }
-
-  if (c->version == BD_MQTT_V5 &&
-      BD_MQTT_PROP_HAS (&c->properties, BD_MQTT_PROP_AUTHENTICATION_METHOD))
-    {
-      /* No enhanced authentication methods are offered [MQTT-4.12.0-1]. */
-      conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_BAD_AUTHENTICATION_METHOD,
-                           "unsupported authentication method");
-      return;
-    }
-
-  if (c->has_will && config->message_size_limit > 0 &&
-      g_bytes_get_size (c->will_payload) > config->message_size_limit)
-    {
-      /* The will could never be published; refuse now, as Mosquitto does,
-       * rather than accept a session whose will will be dropped. */
-      if (c->version == BD_MQTT_V5)
-        conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_PACKET_TOO_LARGE,
-                             "will payload exceeds message_size_limit");
-      else
-        _bd_connection_close (conn, "will payload exceeds message_size_limit");
-      return;
-    }
-
-  if (c->has_will && c->version == BD_MQTT_V5 &&
-      c->will_properties.payload_format_indicator == 1 &&
-      !g_utf8_validate_len (g_bytes_get_data (c->will_payload, NULL),
-                            g_bytes_get_size (c->will_payload), NULL))
-    {
-      /* [MQTT-3.1.3-11]: a will said to be UTF-8 must be. */
-      conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_PAYLOAD_FORMAT_INVALID,
-                           "will payload is not UTF-8 as its Payload Format Indicator says");
-      return;
-    }
-
-  if (!conn_authenticate (conn, c, &v3_code, &v5_code))
-    {
-      conn_refuse_connect (conn, c->version, v3_code, v5_code,
-                           v3_code == BD_MQTT3_CONNACK_BAD_USER_NAME_OR_PASSWORD
-                           ? "bad user name or password" : "not authorized");
-      return;
-    }
-
-  /* How long the session outlives this connection: 3.1.1's Clean Session
-   * says "not at all" or "for ever", MQTT 5 says how many seconds
-   * [MQTT-3.1.2-23]. */
-  if (c->version == BD_MQTT_V5)
-    expiry = BD_MQTT_PROP_HAS (&c->properties, BD_MQTT_PROP_SESSION_EXPIRY_INTERVAL)
-             ? c->properties.session_expiry_interval : 0;
-  else
-    expiry = c->clean_start ? 0 : G_MAXUINT32;
-
-  session = g_hash_table_lookup (engine->sessions, client_id);
-  if (session != NULL && session->conn != NULL)
-    {
-      BdConnection *old = session->conn;
-      g_autoptr(BdMessage) will = g_steal_pointer (&old->will);
-      char id[BD_LOG_TEXT_SIZE];
-
-      /* [MQTT-3.1.4-2]: the existing client is disconnected (MQTT 5: with
-       * 0x8E, Session taken over). Detach it first so closing it does not end
-       * the session we are taking over. */
-      session->conn = NULL;
-      old->session = NULL;
-      session->disconnected_at = g_get_monotonic_time ();
-      engine->counters.clients_connected--;
-      engine->counters.clients_disconnected++;
-      g_message ("Client %s already connected, closing old connection",
-                 _bd_log_text (id, client_id));
-      _bd_connection_disconnect (old, BD_MQTT_RC_SESSION_TAKEN_OVER,
-                                 "another connection took over the session");
-      /* Its will still goes out: the old network connection ended without
-       * DISCONNECT; with a delay, the new connection may cancel it below. */
-      if (will != NULL && !old->clean_disconnect)
-        _bd_session_end_will (session, g_steal_pointer (&will), old->will_delay);
-    }
-
-  if (session != NULL && (c->clean_start || session->clean))
-    {
-      /* Clean Session / Clean Start 1 discards any previous session
-       * [MQTT-3.1.2-6][MQTT-3.1.2-4 of MQTT 5]. */
-      engine->counters.clients_disconnected--;
-      _bd_engine_drop_session (engine, session);
-      session = NULL;
-    }
-
-  if (session == NULL)
-    {
-      session = _bd_session_new (engine, client_id);
-      g_hash_table_insert (engine->sessions, session->client_id, session);
-    }
-  else
-    {
-      /* [MQTT-3.2.2-2]: resuming a stored session; a will still waiting
-       * for its delay is not sent [MQTT-3.1.3-9]. */
-      session_present = TRUE;
-      engine->counters.clients_disconnected--;
-      g_clear_pointer (&session->pending_will, bd_message_unref);
-    }
-
-  session->expiry_interval = expiry;
-  session->clean = expiry == 0;
-  session->conn = conn;
-  session->version = c->version;
-  g_free (session->username);
-  session->username = g_strdup (c->username);
-  session->auth = conn->listener->auth;
-  conn->session = session;
-  conn->keep_alive = server_keep_alive > 0 ? server_keep_alive : c->keep_alive;
-  conn->state = BD_CONN_CONNECTED;
-
-  if (c->has_will)
-    {
-      conn->will = bd_message_new_full (c->will_topic, c->will_payload, c->will_qos,
-                                        c->will_retain,
-                                        c->version == BD_MQTT_V5 ? &c->will_properties : NULL,
-                                        client_id, g_get_real_time ());
-      _bd_message_set_retain_source (conn->will, conn);
-    }
-
-  engine->counters.clients_connected++;
-  engine->counters.clients_maximum = MAX (engine->counters.clients_maximum,
-                                          engine->counters.clients_connected);
-  engine->counters.clients_total++;
-
-  conn_send_connack (conn, c, session_present, assigned_id, server_keep_alive);
-
-  {
-    char id[BD_LOG_TEXT_SIZE];
-    char user[BD_LOG_TEXT_SIZE];
-
-    g_message ("New client connected from %s as %s (p%d, c%d, k%u%s%s)",
-               conn->peer, _bd_log_text (id, client_id), c->protocol_level,
-               c->clean_start ? 1 : 0, conn->keep_alive, c->has_username ? ", u'" : "",
-               c->has_username ? _bd_log_text (user, c->username) : "");
-  }
-
-  if (session_present)
-    _bd_session_resume (session);
 }
 
 /* ---------------------------------------------------------------- PUBLISH */
@@ -1202,12 +886,12 @@ conn_send_ack_rc (BdConnection     *conn,
   /* Reason codes exist in MQTT 5 only; 3.x acknowledges either way. */
   if (reason_code == 0 || conn->version != BD_MQTT_V5)
     {
-      conn_send_ack (conn, type, packet_id);
+      _bd_connection_send_ack (conn, type, packet_id);
       return;
     }
   ack.ack.packet_id = packet_id;
   ack.ack.reason_code = reason_code;
-  conn_send_packet (conn, &ack);
+  _bd_connection_send_packet (conn, &ack);
 }
 
 /* MQTT 5 Topic Alias [3.3.2.3.4]: fills in or remembers the topic. FALSE
@@ -1225,7 +909,7 @@ conn_resolve_alias (BdConnection  *conn,
   /* [MQTT-3.3.2-9][MQTT-3.3.2-10]: 0 and above our maximum are errors. */
   if (alias == 0 || alias > max)
     {
-      conn_protocol_error (conn, BD_MQTT_RC_TOPIC_ALIAS_INVALID, "Topic Alias out of range");
+      _bd_connection_protocol_error (conn, BD_MQTT_RC_TOPIC_ALIAS_INVALID, "Topic Alias out of range");
       return FALSE;
     }
   if (conn->alias_in == NULL)
@@ -1240,7 +924,7 @@ conn_resolve_alias (BdConnection  *conn,
     }
   if (conn->alias_in[alias] == NULL)
     {
-      conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "Topic Alias not set yet");
+      _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "Topic Alias not set yet");
       return FALSE;
     }
   g_free (p->topic);
@@ -1267,25 +951,25 @@ conn_handle_publish (BdConnection *conn,
       /* [MQTT-3.3.4-6]: subscription identifiers go from server to client. */
       if (BD_MQTT_PROP_HAS (&p->properties, BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER))
         {
-          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR,
-                               "PUBLISH from a client with a Subscription Identifier");
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR,
+                                         "PUBLISH from a client with a Subscription Identifier");
           return;
         }
     }
 
   if (p->topic[0] == '\0')
     {
-      conn_protocol_error (conn, BD_MQTT_RC_TOPIC_NAME_INVALID, "PUBLISH without a topic");
+      _bd_connection_protocol_error (conn, BD_MQTT_RC_TOPIC_NAME_INVALID, "PUBLISH without a topic");
       return;
     }
   if (p->qos > conn->listener->config->max_qos)
     {
-      conn_protocol_error (conn, BD_MQTT_RC_QOS_NOT_SUPPORTED, "PUBLISH above max_qos");
+      _bd_connection_protocol_error (conn, BD_MQTT_RC_QOS_NOT_SUPPORTED, "PUBLISH above max_qos");
       return;
     }
   if (p->retain && !config->retain_available)
     {
-      conn_protocol_error (conn, BD_MQTT_RC_RETAIN_NOT_SUPPORTED, "retained PUBLISH but retain_available is false");
+      _bd_connection_protocol_error (conn, BD_MQTT_RC_RETAIN_NOT_SUPPORTED, "retained PUBLISH but retain_available is false");
       return;
     }
 
@@ -1296,7 +980,7 @@ conn_handle_publish (BdConnection *conn,
     {
       /* More unacknowledged QoS 2 than the Receive Maximum we announced
        * [MQTT-3.3.4-9]. (QoS 1 is acknowledged at once.) */
-      conn_protocol_error (conn, BD_MQTT_RC_RECEIVE_MAXIMUM_EXCEEDED, "Receive Maximum exceeded");
+      _bd_connection_protocol_error (conn, BD_MQTT_RC_RECEIVE_MAXIMUM_EXCEEDED, "Receive Maximum exceeded");
       return;
     }
 
@@ -1339,8 +1023,8 @@ conn_handle_publish (BdConnection *conn,
       /* [MQTT-3.3.2-4 / 5.4.9]: said to be UTF-8, but is not. */
       if (p->qos == 0)
         {
-          conn_protocol_error (conn, BD_MQTT_RC_PAYLOAD_FORMAT_INVALID,
-                               "payload is not UTF-8 as its Payload Format Indicator says");
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_PAYLOAD_FORMAT_INVALID,
+                                         "payload is not UTF-8 as its Payload Format Indicator says");
           return;
         }
       deliver = FALSE;
@@ -1436,7 +1120,7 @@ conn_check_filter (BdConnection *conn,
     return TRUE;
 
   why = g_strdup_printf ("invalid topic filter “%s”", _bd_log_text (text, filter));
-  conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, why);
+  _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, why);
   return FALSE;
 }
 
@@ -1521,7 +1205,7 @@ conn_handle_subscribe (BdConnection *conn,
       if (req->no_local && bd_topic_filter_is_shared (req->filter, NULL, NULL))
         {
           /* [MQTT-3.8.3-4] */
-          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "No Local on a shared subscription");
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "No Local on a shared subscription");
           return;
         }
     }
@@ -1532,7 +1216,7 @@ conn_handle_subscribe (BdConnection *conn,
   suback.suback.packet_id = s->packet_id;
   suback.suback.reason_codes = codes;
   suback.suback.n_reason_codes = s->n_subscriptions;
-  conn_send_packet (conn, &suback);
+  _bd_connection_send_packet (conn, &suback);
 
   /* Retained messages after the SUBACK, for every accepted filter, also when
    * it replaced an identical one [MQTT-3.3.1-6][MQTT-3.8.4-3], as MQTT 5's
@@ -1589,39 +1273,7 @@ conn_handle_unsubscribe (BdConnection *conn,
   unsuback.suback.packet_id = u->packet_id;
   unsuback.suback.reason_codes = codes;
   unsuback.suback.n_reason_codes = u->n_filters;
-  conn_send_packet (conn, &unsuback);
-}
-
-static void
-conn_handle_disconnect (BdConnection *conn,
-                        BdMqttPacket *packet)
-{
-  BdSession *session = conn->session;
-  const BdMqttProperties *p = &packet->disconnect.properties;
-  char id[BD_LOG_TEXT_SIZE];
-
-  if (conn->version == BD_MQTT_V5 &&
-      BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_SESSION_EXPIRY_INTERVAL))
-    {
-      /* [MQTT-3.14.2-2]: a session that was to end with the connection
-       * cannot be kept alive at the last moment. */
-      if (session->expiry_interval == 0 && p->session_expiry_interval != 0)
-        {
-          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR,
-                               "DISCONNECT sets a Session Expiry Interval after 0");
-          return;
-        }
-      session->expiry_interval = p->session_expiry_interval;
-      session->clean = session->expiry_interval == 0;
-    }
-
-  /* The will is discarded [MQTT-3.1.2-10], unless an MQTT 5 client asks for
-   * it with reason 0x04 [MQTT-3.14.4-3]. */
-  conn->clean_disconnect = !(conn->version == BD_MQTT_V5 &&
-                             packet->disconnect.reason_code == BD_MQTT_RC_DISCONNECT_WITH_WILL);
-  g_message ("Client %s disconnected", _bd_log_text (id, session->client_id));
-  /* The client is done sending [MQTT-3.14.4-1]: nothing to wait for. */
-  conn_drop (conn, NULL);
+  _bd_connection_send_packet (conn, &unsuback);
 }
 
 /* ------------------------------------------------------------- dispatch */
@@ -1637,10 +1289,10 @@ conn_handle_packet (BdConnection *conn,
       if (conn->state != BD_CONN_WAIT_CONNECT)
         {
           /* [MQTT-3.1.0-2]: a second CONNECT is a protocol violation. */
-          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "second CONNECT");
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "second CONNECT");
           return;
         }
-      conn_handle_connect (conn, packet);
+      _bd_handle_connect (conn, packet);
       return;
     }
 
@@ -1667,7 +1319,7 @@ conn_handle_packet (BdConnection *conn,
         }
       _bd_session_ack (session, packet->type, packet->ack.packet_id);
       /* [MQTT-4.3.3-?] PUBREL answers PUBREC, also for an id we no longer know. */
-      conn_send_ack (conn, BD_MQTT_PUBREL, packet->ack.packet_id);
+      _bd_connection_send_ack (conn, BD_MQTT_PUBREL, packet->ack.packet_id);
       break;
 
     case BD_MQTT_PUBREL:
@@ -1675,7 +1327,7 @@ conn_handle_packet (BdConnection *conn,
        * reconnect (4.3.3). */
       if (session->incoming_qos2 != NULL)
         g_hash_table_remove (session->incoming_qos2, GUINT_TO_POINTER (packet->ack.packet_id));
-      conn_send_ack (conn, BD_MQTT_PUBCOMP, packet->ack.packet_id);
+      _bd_connection_send_ack (conn, BD_MQTT_PUBCOMP, packet->ack.packet_id);
       break;
 
     case BD_MQTT_SUBSCRIBE:
@@ -1696,7 +1348,7 @@ conn_handle_packet (BdConnection *conn,
       break;
 
     case BD_MQTT_DISCONNECT:
-      conn_handle_disconnect (conn, packet);
+      _bd_handle_disconnect (conn, packet);
       break;
 
     case BD_MQTT_CONNACK:
@@ -1708,7 +1360,7 @@ conn_handle_packet (BdConnection *conn,
       {
         g_autofree char *why = g_strdup_printf ("unexpected %s from a client",
                                                 bd_mqtt_packet_type_name (packet->type));
-        conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, why);
+        _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, why);
       }
       break;
     }

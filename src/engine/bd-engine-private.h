@@ -337,6 +337,11 @@ void      _bd_connection_on_ready       (BdConnection *conn,
 void      _bd_connection_send           (BdConnection *conn,
                                          const guint8 *data,
                                          gsize         len);
+void      _bd_connection_send_packet    (BdConnection       *conn,
+                                         const BdMqttPacket *packet);
+void      _bd_connection_send_ack       (BdConnection     *conn,
+                                         BdMqttPacketType  type,
+                                         guint16           packet_id);
 gboolean  _bd_connection_send_publish   (BdConnection     *conn,
                                          BdMessage        *message,
                                          const BdDelivery *delivery,
@@ -349,6 +354,19 @@ void      _bd_connection_disconnect     (BdConnection *conn,
                                          const char   *reason);
 void      _bd_connection_close          (BdConnection *conn,
                                          const char   *reason);
+/* Ends the connection when there is nothing more to say to the client. */
+void      _bd_connection_drop           (BdConnection *conn,
+                                         const char   *reason);
+/* A protocol violation: see _bd_connection_disconnect(). */
+void      _bd_connection_protocol_error (BdConnection *conn,
+                                         guint8        reason_code,
+                                         const char   *message);
+/* Refuses a CONNECT with CONNACK @v3_code or @v5_code, as @version asks. */
+void      _bd_connection_refuse_connect (BdConnection *conn,
+                                         BdMqttVersion version,
+                                         guint8        v3_code,
+                                         guint8        v5_code,
+                                         const char   *why);
 void      _bd_connection_flush          (BdConnection *conn);
 void      _bd_connection_free           (BdConnection *conn);
 void      _bd_engine_check_keepalives   (BdEngine     *engine,
@@ -367,6 +385,12 @@ void       _bd_engine_resume_waiting    (BdEngine     *engine,
 void       _bd_engine_check_paused      (BdEngine     *engine,
                                          gint64        now_us);
 void       _bd_connection_process_pending (BdConnection *conn);
+
+/* bd-handle-connect.c */
+void       _bd_handle_connect           (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_disconnect        (BdConnection *conn,
+                                         BdMqttPacket *packet);
 
 /* bd-session.c */
 GHashTable *_bd_session_get_subscriptions (BdSession  *session);
