@@ -392,6 +392,18 @@ void       _bd_handle_connect           (BdConnection *conn,
 void       _bd_handle_disconnect        (BdConnection *conn,
                                          BdMqttPacket *packet);
 
+/* bd-handle-publish.c */
+void       _bd_handle_publish           (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_puback            (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_pubrec            (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_pubrel            (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_pubcomp           (BdConnection *conn,
+                                         BdMqttPacket *packet);
+
 /* bd-session.c */
 GHashTable *_bd_session_get_subscriptions (BdSession  *session);
 guint      _bd_session_queue_high       (BdEngine     *engine);
