@@ -404,6 +404,12 @@ void       _bd_handle_pubrel            (BdConnection *conn,
 void       _bd_handle_pubcomp           (BdConnection *conn,
                                          BdMqttPacket *packet);
 
+/* bd-handle-subscribe.c */
+void       _bd_handle_subscribe         (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_unsubscribe       (BdConnection *conn,
+                                         BdMqttPacket *packet);
+
 /* bd-session.c */
 GHashTable *_bd_session_get_subscriptions (BdSession  *session);
 guint      _bd_session_queue_high       (BdEngine     *engine);

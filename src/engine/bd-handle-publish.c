@@ -11,10 +11,7 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "bd-engine-private.h"
-#include "bd-topic.h"
 
 /* ---------------------------------------------------------------- PUBLISH */
 
