@@ -481,7 +481,7 @@ conn_end (BdConnection *conn,
     }
 
   if (will != NULL)
-    _bd_engine_publish_will (engine, will);
+    _bd_route_will (engine, will);
 
   _bd_engine_doom (engine, conn);
 }

@@ -410,6 +410,15 @@ void       _bd_handle_subscribe         (BdConnection *conn,
 void       _bd_handle_unsubscribe       (BdConnection *conn,
                                          BdMqttPacket *packet);
 
+/* bd-route.c */
+/* Returns the number of sessions the message went to. */
+guint      _bd_route_message            (BdEngine     *engine,
+                                         BdMessage    *message,
+                                         BdSession    *publisher);
+/* Publishes a will: sets its expiry from now (it waited until now). */
+void       _bd_route_will               (BdEngine     *engine,
+                                         BdMessage    *will);
+
 /* bd-session.c */
 GHashTable *_bd_session_get_subscriptions (BdSession  *session);
 guint      _bd_session_queue_high       (BdEngine     *engine);
@@ -471,16 +480,9 @@ gboolean   _bd_engine_retain_source_may (BdEngine     *engine,
  * is on. */
 void       _bd_message_set_retain_source (BdMessage   *message,
                                           BdConnection *conn);
-/* Returns the number of sessions the message went to. */
-guint      _bd_engine_route             (BdEngine     *engine,
-                                         BdMessage    *message,
-                                         BdSession    *publisher);
 /* TRUE (and logged) when a client may not publish to @topic in $SYS. */
 gboolean   _bd_engine_refuses_sys_write (const char   *client_id,
                                          const char   *topic);
-/* Publishes a will: sets its expiry from now (it waited until now). */
-void       _bd_engine_publish_will      (BdEngine     *engine,
-                                         BdMessage    *will);
 gboolean   _bd_message_expired          (BdMessage    *message,
                                          gint64        now_us);
 /* Handles the connections that are ready now (not the listeners). */

@@ -197,7 +197,7 @@ _bd_handle_publish (BdConnection *conn,
           BD_MQTT_PROP_HAS (message->props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL))
         message->expiry_us = g_get_monotonic_time () +
                              (gint64) message->props->message_expiry_interval * G_USEC_PER_SEC;
-      if (_bd_engine_route (engine, message, session) == 0)
+      if (_bd_route_message (engine, message, session) == 0)
         reason = BD_MQTT_RC_NO_MATCHING_SUBSCRIBERS;
     }
 

@@ -287,7 +287,7 @@ _bd_engine_drop_session (BdEngine  *engine,
   /* A delayed will goes out when the session ends, whichever comes first
    * (3.1.3.2.2 of MQTT 5). */
   if (will != NULL)
-    _bd_engine_publish_will (engine, will);
+    _bd_route_will (engine, will);
 }
 
 /* Called when a connection ends without DISCONNECT: the will (taken over)
@@ -302,7 +302,7 @@ _bd_session_end_will (BdSession *session,
 
   if (delay == 0 || session->clean)
     {
-      _bd_engine_publish_will (session->engine, will);
+      _bd_route_will (session->engine, will);
       return;
     }
   g_clear_pointer (&session->pending_will, bd_message_unref);
@@ -332,7 +332,7 @@ _bd_engine_check_sessions (BdEngine *engine,
         {
           g_autoptr(BdMessage) will = g_steal_pointer (&session->pending_will);
 
-          _bd_engine_publish_will (engine, will);
+          _bd_route_will (engine, will);
         }
 
       idle_us = now_us - session->disconnected_at;
