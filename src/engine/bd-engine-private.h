@@ -419,6 +419,24 @@ guint      _bd_route_message            (BdEngine     *engine,
 void       _bd_route_will               (BdEngine     *engine,
                                          BdMessage    *will);
 
+/* bd-sys.c */
+/* Updates the 1-minute load figures, @dt seconds after the last update. */
+void       _bd_sys_update_rates         (BdEngine     *engine,
+                                         double        dt);
+/* Copies the counters to the snapshot other threads read. */
+void       _bd_sys_snapshot_stats       (BdEngine     *engine);
+/* Publishes one $SYS figure, retained, if it changed or with @force. */
+void       _bd_sys_publish              (BdEngine     *engine,
+                                         const char   *topic,
+                                         const char   *value,
+                                         gboolean      force);
+/* Publishes the $SYS figures that changed, or all of them with @force. */
+void       _bd_sys_publish_all          (BdEngine     *engine,
+                                         gboolean      force);
+/* TRUE (and logged) when a client may not publish to @topic in $SYS. */
+gboolean   _bd_sys_refuses_write        (const char   *client_id,
+                                         const char   *topic);
+
 /* bd-session.c */
 GHashTable *_bd_session_get_subscriptions (BdSession  *session);
 guint      _bd_session_queue_high       (BdEngine     *engine);
@@ -480,9 +498,6 @@ gboolean   _bd_engine_retain_source_may (BdEngine     *engine,
  * is on. */
 void       _bd_message_set_retain_source (BdMessage   *message,
                                           BdConnection *conn);
-/* TRUE (and logged) when a client may not publish to @topic in $SYS. */
-gboolean   _bd_engine_refuses_sys_write (const char   *client_id,
-                                         const char   *topic);
 gboolean   _bd_message_expired          (BdMessage    *message,
                                          gint64        now_us);
 /* Handles the connections that are ready now (not the listeners). */

@@ -139,7 +139,7 @@ _bd_handle_publish (BdConnection *conn,
       deliver = FALSE;
       reason = BD_MQTT_RC_PACKET_TOO_LARGE;
     }
-  else if (_bd_engine_refuses_sys_write (session->client_id, p->topic))
+  else if (_bd_sys_refuses_write (session->client_id, p->topic))
     {
       /* Acknowledged all the same, so the client does not wait for ever;
        * neither routed, nor retained, nor seen by taps. */

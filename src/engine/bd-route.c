@@ -184,7 +184,7 @@ void
 _bd_route_will (BdEngine  *engine,
                 BdMessage *will)
 {
-  if (_bd_engine_refuses_sys_write (will->publisher_id, will->topic))
+  if (_bd_sys_refuses_write (will->publisher_id, will->topic))
     return;
 
   /* Its Message Expiry Interval counts from now, when it is published. */
