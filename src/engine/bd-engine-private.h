@@ -437,6 +437,18 @@ void       _bd_sys_publish_all          (BdEngine     *engine,
 gboolean   _bd_sys_refuses_write        (const char   *client_id,
                                          const char   *topic);
 
+/* bd-share-group.c */
+BdShareGroup *_bd_share_group_ref       (BdShareGroup   *group);
+void       _bd_share_group_unref        (BdShareGroup   *group);
+/* Adds @session to the group of @sub (a "$share/" filter), made if need be. */
+void       _bd_share_group_join         (BdEngine       *engine,
+                                         BdSession      *session,
+                                         BdSubscription *sub);
+/* Takes @session out of the group of @sub; the group goes with its last member. */
+void       _bd_share_group_leave        (BdEngine       *engine,
+                                         BdSession      *session,
+                                         BdSubscription *sub);
+
 /* bd-session.c */
 GHashTable *_bd_session_get_subscriptions (BdSession  *session);
 guint      _bd_session_queue_high       (BdEngine     *engine);
@@ -451,14 +463,6 @@ void       _bd_session_end_will         (BdSession    *session,
                                          guint32       delay);
 void       _bd_engine_check_sessions    (BdEngine     *engine,
                                          gint64        now_us);
-BdShareGroup *_bd_share_group_ref       (BdShareGroup *group);
-void       _bd_share_group_unref        (BdShareGroup *group);
-void       _bd_engine_share_join        (BdEngine     *engine,
-                                         BdSession    *session,
-                                         BdSubscription *sub);
-void       _bd_engine_share_leave       (BdEngine     *engine,
-                                         BdSession    *session,
-                                         BdSubscription *sub);
 void       _bd_session_resume           (BdSession    *session);
 void       _bd_session_pump             (BdSession    *session);
 gboolean   _bd_session_ack              (BdSession    *session,

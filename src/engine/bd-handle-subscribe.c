@@ -111,8 +111,8 @@ conn_subscribe_one (BdConnection             *conn,
   if (shared)
     {
       if (old != NULL)
-        _bd_engine_share_leave (engine, session, old);
-      _bd_engine_share_join (engine, session, sub);
+        _bd_share_group_leave (engine, session, old);
+      _bd_share_group_join (engine, session, sub);
     }
   else
     /* The trie takes the new pointer before the table frees the old one. */
@@ -204,7 +204,7 @@ _bd_handle_unsubscribe (BdConnection *conn,
       if (sub != NULL)
         {
           if (sub->group != NULL)
-            _bd_engine_share_leave (engine, session, sub);
+            _bd_share_group_leave (engine, session, sub);
           else
             bd_trie_remove (engine->subs, filter, session);
           g_hash_table_remove (session->subscriptions, filter);

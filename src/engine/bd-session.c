@@ -37,70 +37,6 @@
 #include "bd-engine-private.h"
 #include "bd-topic.h"
 
-/* ------------------------------------------------------------ share groups */
-
-BdShareGroup *
-_bd_share_group_ref (BdShareGroup *group)
-{
-  return g_rc_box_acquire (group);
-}
-
-static void
-share_group_clear (BdShareGroup *group)
-{
-  g_ptr_array_unref (group->members);
-  g_free (group->key);
-}
-
-void
-_bd_share_group_unref (BdShareGroup *group)
-{
-  g_rc_box_release_full (group, (GDestroyNotify) share_group_clear);
-}
-
-void
-_bd_engine_share_join (BdEngine       *engine,
-                       BdSession      *session,
-                       BdSubscription *sub)
-{
-  BdShareGroup *group = g_hash_table_lookup (engine->share_groups, sub->filter);
-
-  if (group == NULL)
-    {
-      const char *inner = NULL;
-
-      group = g_rc_box_new0 (BdShareGroup);
-      group->key = g_strdup (sub->filter);
-      bd_topic_filter_is_shared (group->key, NULL, &inner);
-      group->filter = inner;
-      group->members = g_ptr_array_new ();
-      g_hash_table_insert (engine->share_groups, group->key, group);
-      bd_trie_insert (engine->shared, group->filter, group, group);
-    }
-  if (!g_ptr_array_find (group->members, session, NULL))
-    g_ptr_array_add (group->members, session);
-  sub->group = _bd_share_group_ref (group);
-}
-
-void
-_bd_engine_share_leave (BdEngine       *engine,
-                        BdSession      *session,
-                        BdSubscription *sub)
-{
-  BdShareGroup *group = sub->group;
-
-  if (group == NULL)
-    return;
-  g_ptr_array_remove (group->members, session);
-  if (group->members->len == 0 && !group->dead)
-    {
-      group->dead = TRUE;
-      bd_trie_remove (engine->shared, group->filter, group);
-      g_hash_table_remove (engine->share_groups, group->key);
-    }
-  g_clear_pointer (&sub->group, _bd_share_group_unref);
-}
-
 /* ---------------------------------------------------------------- storage */
 
 static void
@@ -215,7 +151,7 @@ _bd_session_unsubscribe_all (BdSession *session)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &sub))
     {
       if (sub->group != NULL)
-        _bd_engine_share_leave (session->engine, session, sub);
+        _bd_share_group_leave (session->engine, session, sub);
       else
         bd_trie_remove (session->engine->subs, sub->filter, session);
     }
