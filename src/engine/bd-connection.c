@@ -878,6 +878,8 @@ static void
 conn_handle_packet (BdConnection *conn,
                     BdMqttPacket *packet)
 {
+  BD_ENGINE_ASSERT_THREAD (conn->engine);
+
   if (packet->type == BD_MQTT_CONNECT)
     {
       if (conn->state != BD_CONN_WAIT_CONNECT)

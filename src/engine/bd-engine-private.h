@@ -252,6 +252,7 @@ struct _BdEngine
   GPtrArray       *auths;         /* BdAuth* owned; listeners point into it */
 
   GThread         *thread;
+  GThread         *owner;         /* the engine thread while it runs, else NULL */
   GMainContext    *context;
   GMainLoop       *loop;
   GSource         *epoll_source;
@@ -307,6 +308,16 @@ struct _BdEngine
   GMutex           stats_lock;
   BdEngineStats    stats;         /* snapshot for other threads */
 };
+
+/* The engine's internal entry points (packet dispatch, accept, routing,
+ * delivery, the sources and the calls from other threads) run on the engine
+ * thread while it runs. Before bd_engine_start() starts the thread and after
+ * bd_engine_stop() has joined it, the calling thread has the engine to itself
+ * (loading the saved state, the $SYS version, tests driving internals), so
+ * there is nothing to check then. Compiled out with G_DISABLE_ASSERT, as in
+ * release builds. */
+#define BD_ENGINE_ASSERT_THREAD(engine) \
+  g_assert ((engine)->owner == NULL || (engine)->owner == g_thread_self ())
 
 /* The QoS a message goes out with to a subscription of QoS @subscribed: the
  * lower of the two (section 3.8.4), or with upgrade_outgoing_qos (Mosquitto's

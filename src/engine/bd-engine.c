@@ -142,6 +142,8 @@ epoll_source_dispatch (GSource     *source,
   BdListener *listeners[EPOLL_BATCH];
   guint n_listeners;
 
+  BD_ENGINE_ASSERT_THREAD (engine);
+
   /* New connections after the closes of the same batch: a client that
    * closed one connection and opened the next must not be refused at
    * max_connections for the one it already closed. */
@@ -164,6 +166,8 @@ engine_tick_cb (gpointer user_data)
 {
   BdEngine *engine = user_data;
   gint64 now = g_get_monotonic_time ();
+
+  BD_ENGINE_ASSERT_THREAD (engine);
 
   /* Keep-alive deadlines are 1.5 × seconds: check them four times a second. */
   _bd_engine_check_keepalives (engine, now);
@@ -327,12 +331,16 @@ engine_thread_func (gpointer data)
    * engine attaches to its own context, never to the GTK one (STYLE §8). */
   g_main_context_push_thread_default (engine->context);
 
+  /* Set under the lock the starting thread waits on, cleared before the
+   * thread ends (bd_engine_stop() joins it): see BD_ENGINE_ASSERT_THREAD. */
   g_mutex_lock (&engine->start_lock);
+  engine->owner = g_thread_self ();
   g_cond_signal (&engine->start_cond);
   g_mutex_unlock (&engine->start_lock);
 
   g_main_loop_run (engine->loop);
 
+  engine->owner = NULL;
   g_main_context_pop_thread_default (engine->context);
   return NULL;
 }
@@ -563,6 +571,8 @@ engine_shutdown_cb (gpointer data)
   BdEngine *engine = data;
   GList *l;
 
+  BD_ENGINE_ASSERT_THREAD (engine);
+
   while ((l = engine->connections.head) != NULL)
     {
       BdConnection *conn = l->data;
@@ -646,6 +656,8 @@ add_tap_cb (gpointer data)
 {
   TapCall *call = data;
 
+  BD_ENGINE_ASSERT_THREAD (call->engine);
+
   g_hash_table_insert (call->engine->tap_ids, GUINT_TO_POINTER (call->tap->id), call->tap);
   bd_trie_insert (call->engine->taps, call->tap->filter, call->tap, call->tap);
   call->tap = NULL;
@@ -710,8 +722,11 @@ static gboolean
 remove_tap_cb (gpointer data)
 {
   TapCall *call = data;
-  BdTap *tap = g_hash_table_lookup (call->engine->tap_ids, GUINT_TO_POINTER (call->tap_id));
+  BdTap *tap;
 
+  BD_ENGINE_ASSERT_THREAD (call->engine);
+
+  tap = g_hash_table_lookup (call->engine->tap_ids, GUINT_TO_POINTER (call->tap_id));
   if (tap != NULL)
     {
       g_hash_table_remove (call->engine->tap_ids, GUINT_TO_POINTER (call->tap_id));
@@ -744,6 +759,8 @@ static gboolean
 publish_cb (gpointer data)
 {
   PublishCall *call = data;
+
+  BD_ENGINE_ASSERT_THREAD (call->engine);
 
   call->engine->counters.publish_received++;
   _bd_route_message (call->engine, call->message, NULL);
@@ -809,6 +826,8 @@ dup_retained_cb (gpointer data)
 {
   RetainedCall *call = data;
 
+  BD_ENGINE_ASSERT_THREAD (call->engine);
+
   bd_topic_tree_match (call->engine->retained, call->filter, collect_retained_cb, call->result);
   g_mutex_lock (&call->lock);
   call->done = TRUE;
@@ -872,6 +891,8 @@ list_clients_cb (gpointer data)
   GPtrArray *clients = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_client_info_free);
   GHashTableIter iter;
   BdSession *session;
+
+  BD_ENGINE_ASSERT_THREAD (engine);
 
   g_hash_table_iter_init (&iter, engine->sessions);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))

@@ -190,6 +190,8 @@ void
 _bd_listener_accept (BdEngine   *engine,
                      BdListener *listener)
 {
+  BD_ENGINE_ASSERT_THREAD (engine);
+
   for (;;)
     {
       struct sockaddr_storage ss;

@@ -136,6 +136,8 @@ _bd_route_message (BdEngine  *engine,
   const char *topic = message->topic;
   RouteCall call = { engine, message, publisher, 0 };
 
+  BD_ENGINE_ASSERT_THREAD (engine);
+
   if (message->retain)
     {
       /* A retained message with an empty payload clears the topic's retained

@@ -409,6 +409,8 @@ _bd_session_deliver (BdSession        *session,
 {
   BdEngine *engine = session->engine;
 
+  BD_ENGINE_ASSERT_THREAD (engine);
+
   if (session->conn == NULL)
     {
       /* Only QoS 1/2 wait for an absent client [MQTT-3.1.2-5], QoS 0 too if
