@@ -377,8 +377,8 @@ conn_linger (BdConnection *conn)
 }
 
 void
-_bd_linger_on_ready (BdLinger *linger,
-                     guint32   events)
+_bd_connection_linger_on_ready (BdLinger *linger,
+                                guint32   events)
 {
   BdEngine *engine = linger->engine;
   ssize_t n;
@@ -398,8 +398,8 @@ _bd_linger_on_ready (BdLinger *linger,
 }
 
 void
-_bd_engine_check_lingering (BdEngine *engine,
-                            gint64    now_us)
+_bd_connection_check_lingering (BdEngine *engine,
+                                gint64    now_us)
 {
   /* All wait equally long: the oldest are first. */
   while (engine->lingering.head != NULL)
@@ -470,7 +470,7 @@ conn_end (BdConnection *conn,
       conn->session = NULL;
       engine->counters.clients_connected--;
       if (session->clean)
-        _bd_engine_drop_session (engine, session);
+        _bd_session_drop (engine, session);
       else
         {
           session->disconnected_at = g_get_monotonic_time ();
@@ -554,8 +554,8 @@ _bd_connection_new (BdListener *listener,
 }
 
 void
-_bd_engine_check_keepalives (BdEngine *engine,
-                             gint64    now_us)
+_bd_connection_check_keepalives (BdEngine *engine,
+                                 gint64    now_us)
 {
   GList *l = engine->connections.head;
 
@@ -622,8 +622,8 @@ conn_resume (BdConnection *conn)
 }
 
 void
-_bd_engine_resume_waiting (BdEngine  *engine,
-                           BdSession *session)
+_bd_connection_resume_waiting (BdEngine  *engine,
+                               BdSession *session)
 {
   for (guint i = 0; i < engine->paused->len;)
     {
@@ -640,8 +640,8 @@ _bd_engine_resume_waiting (BdEngine  *engine,
 }
 
 void
-_bd_engine_check_paused (BdEngine *engine,
-                         gint64    now_us)
+_bd_connection_check_paused (BdEngine *engine,
+                             gint64    now_us)
 {
   for (guint i = 0; i < engine->paused->len; i++)
     {
@@ -655,7 +655,7 @@ _bd_engine_check_paused (BdEngine *engine,
           g_info ("Client %s does not keep up; no longer holding publishers back for it",
                   _bd_log_text (id, slow->client_id));
           slow->slow = TRUE;
-          _bd_engine_resume_waiting (engine, slow);
+          _bd_connection_resume_waiting (engine, slow);
           i = (guint) -1; /* the array changed: start over */
         }
     }

@@ -1,4 +1,4 @@
-/* bd-engine-private.h — the broker's internal model, shared by bd-engine*.c
+/* bd-engine-private.h — the broker's internal model, shared by the engine's files
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -380,20 +380,20 @@ void      _bd_connection_refuse_connect (BdConnection *conn,
                                          const char   *why);
 void      _bd_connection_flush          (BdConnection *conn);
 void      _bd_connection_free           (BdConnection *conn);
-void      _bd_engine_check_keepalives   (BdEngine     *engine,
-                                         gint64        now_us);
-void      _bd_linger_on_ready           (BdLinger     *linger,
-                                         guint32       events);
+void      _bd_connection_check_keepalives (BdEngine     *engine,
+                                           gint64        now_us);
+void      _bd_connection_linger_on_ready (BdLinger     *linger,
+                                          guint32       events);
 /* Closes lingering sockets past their time, or all of them with now_us = G_MAXINT64. */
-void      _bd_engine_check_lingering    (BdEngine     *engine,
-                                         gint64        now_us);
+void      _bd_connection_check_lingering (BdEngine     *engine,
+                                          gint64        now_us);
 
 /* bd-connection.c: flow control */
 void       _bd_connection_pause         (BdConnection *conn,
                                          BdSession    *for_session);
-void       _bd_engine_resume_waiting    (BdEngine     *engine,
-                                         BdSession    *session);
-void       _bd_engine_check_paused      (BdEngine     *engine,
+void       _bd_connection_resume_waiting (BdEngine     *engine,
+                                          BdSession    *session);
+void       _bd_connection_check_paused  (BdEngine     *engine,
                                          gint64        now_us);
 void       _bd_connection_process_pending (BdConnection *conn);
 
@@ -429,6 +429,14 @@ guint      _bd_route_message            (BdEngine     *engine,
 /* Publishes a will: sets its expiry from now (it waited until now). */
 void       _bd_route_will               (BdEngine     *engine,
                                          BdMessage    *will);
+/* check_retain_source: may @message (retained) still be delivered, i.e. may
+ * the client that published it still write to its topic? */
+gboolean   _bd_route_retain_source_may  (BdEngine     *engine,
+                                         BdMessage    *message);
+/* Remembers who published @message, if it is retained and check_retain_source
+ * is on. */
+void       _bd_route_set_retain_source  (BdMessage    *message,
+                                         BdConnection *conn);
 
 /* bd-sys.c */
 /* Updates the 1-minute load figures, @dt seconds after the last update. */
@@ -472,7 +480,7 @@ void       _bd_session_deliver          (BdSession        *session,
 void       _bd_session_end_will         (BdSession    *session,
                                          BdMessage    *will,
                                          guint32       delay);
-void       _bd_engine_check_sessions    (BdEngine     *engine,
+void       _bd_session_check_expiry     (BdEngine     *engine,
                                          gint64        now_us);
 void       _bd_session_resume           (BdSession    *session);
 void       _bd_session_pump             (BdSession    *session);
@@ -480,8 +488,13 @@ gboolean   _bd_session_ack              (BdSession    *session,
                                          BdMqttPacketType type,
                                          guint16       packet_id);
 void       _bd_session_unsubscribe_all  (BdSession    *session);
-void       _bd_engine_drop_session      (BdEngine     *engine,
+void       _bd_session_drop             (BdEngine     *engine,
                                          BdSession    *session);
+gboolean   _bd_session_may              (BdSession    *session,
+                                         const char   *topic,
+                                         BdAclAccess   access);
+gboolean   _bd_message_expired          (BdMessage    *message,
+                                         gint64        now_us);
 
 /* bd-persist.c */
 char            *_bd_engine_dup_state_path (BdEngine        *engine);
@@ -502,19 +515,6 @@ void             _bd_engine_save_state     (BdEngine        *engine,
 #define BD_LOG_TEXT_SIZE (BD_LOG_TEXT_MAX * 4 + sizeof "…")
 const char *_bd_log_text                (char         *buf,
                                          const char   *text);
-gboolean   _bd_session_may              (BdSession    *session,
-                                         const char   *topic,
-                                         BdAclAccess   access);
-/* check_retain_source: may @message (retained) still be delivered, i.e. may
- * the client that published it still write to its topic? */
-gboolean   _bd_engine_retain_source_may (BdEngine     *engine,
-                                         BdMessage    *message);
-/* Remembers who published @message, if it is retained and check_retain_source
- * is on. */
-void       _bd_message_set_retain_source (BdMessage   *message,
-                                          BdConnection *conn);
-gboolean   _bd_message_expired          (BdMessage    *message,
-                                         gint64        now_us);
 /* Handles the connections that are ready now (not the listeners). */
 void       _bd_engine_poll_connections  (BdEngine     *engine);
 void       _bd_engine_mark_dirty        (BdEngine     *engine,

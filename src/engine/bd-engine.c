@@ -119,7 +119,7 @@ engine_poll_sockets (BdEngine    *engine,
       if (*kind == BD_POLL_CONNECTION)
         _bd_connection_on_ready ((BdConnection *) kind, events[i].events);
       else if (*kind == BD_POLL_LINGER)
-        _bd_linger_on_ready ((BdLinger *) kind, events[i].events);
+        _bd_connection_linger_on_ready ((BdLinger *) kind, events[i].events);
       else if (listeners != NULL)
         listeners[n_listeners++] = (BdListener *) kind;
     }
@@ -170,9 +170,9 @@ engine_tick_cb (gpointer user_data)
   BD_ENGINE_ASSERT_THREAD (engine);
 
   /* Keep-alive deadlines are 1.5 × seconds: check them four times a second. */
-  _bd_engine_check_keepalives (engine, now);
-  _bd_engine_check_paused (engine, now);
-  _bd_engine_check_lingering (engine, now);
+  _bd_connection_check_keepalives (engine, now);
+  _bd_connection_check_paused (engine, now);
+  _bd_connection_check_lingering (engine, now);
   if (++engine->quarter_ticks < 4)
     {
       engine_end_turn (engine);
@@ -180,7 +180,7 @@ engine_tick_cb (gpointer user_data)
     }
   engine->quarter_ticks = 0;
 
-  _bd_engine_check_sessions (engine, now);
+  _bd_session_check_expiry (engine, now);
   _bd_sys_update_rates (engine, 1.0);
   _bd_sys_snapshot_stats (engine);
 
@@ -415,47 +415,6 @@ _bd_log_text (char       *buf,
 }
 
 gboolean
-_bd_session_may (BdSession   *session,
-                 const char  *topic,
-                 BdAclAccess  access)
-{
-  return session->auth == NULL || !bd_auth_has_acl (session->auth) ||
-         bd_auth_acl_check (session->auth, session->client_id, session->username, topic, access);
-}
-
-void
-_bd_message_set_retain_source (BdMessage    *message,
-                               BdConnection *conn)
-{
-  if (!message->retain || !conn->engine->config->check_retain_source)
-    return;
-  g_free ((char *) message->publisher_username);
-  message->publisher_username = g_strdup (conn->session->username);
-  message->publisher_listener = conn->listener->index;
-}
-
-gboolean
-_bd_engine_retain_source_may (BdEngine  *engine,
-                              BdMessage *message)
-{
-  BdListener *listener;
-
-  /* The broker's own messages, and those restored from a state file older
-   * than the sources in it, have no publisher to check. */
-  if (!engine->config->check_retain_source || message->publisher_id == NULL ||
-      engine->listeners->len == 0)
-    return TRUE;
-
-  /* A state file from before a listener was removed: the first one's ACL. */
-  listener = g_ptr_array_index (engine->listeners,
-                                message->publisher_listener < engine->listeners->len
-                                ? message->publisher_listener : 0);
-  return listener->auth == NULL || !bd_auth_has_acl (listener->auth) ||
-         bd_auth_acl_check (listener->auth, message->publisher_id, message->publisher_username,
-                            message->topic, BD_ACL_WRITE);
-}
-
-gboolean
 bd_engine_start (BdEngine *engine,
                  GError  **error)
 {
@@ -583,7 +542,7 @@ engine_shutdown_cb (gpointer data)
     }
   engine_end_turn (engine);
   /* Their last packets were written as far as the sockets took them. */
-  _bd_engine_check_lingering (engine, G_MAXINT64);
+  _bd_connection_check_lingering (engine, G_MAXINT64);
   g_main_loop_quit (engine->loop);
   return G_SOURCE_REMOVE;
 }

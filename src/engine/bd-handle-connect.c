@@ -267,7 +267,7 @@ _bd_handle_connect (BdConnection  *conn,
       /* Clean Session / Clean Start 1 discards any previous session
        * [MQTT-3.1.2-6][MQTT-3.1.2-4 of MQTT 5]. */
       engine->counters.clients_disconnected--;
-      _bd_engine_drop_session (engine, session);
+      _bd_session_drop (engine, session);
       session = NULL;
     }
 
@@ -302,7 +302,7 @@ _bd_handle_connect (BdConnection  *conn,
                                         c->will_retain,
                                         c->version == BD_MQTT_V5 ? &c->will_properties : NULL,
                                         client_id, g_get_real_time ());
-      _bd_message_set_retain_source (conn->will, conn);
+      _bd_route_set_retain_source (conn->will, conn);
     }
 
   engine->counters.clients_connected++;

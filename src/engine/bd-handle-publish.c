@@ -192,7 +192,7 @@ _bd_handle_publish (BdConnection *conn,
       message = bd_message_new_full (p->topic, p->payload, p->qos, p->retain,
                                      conn->version == BD_MQTT_V5 ? &p->properties : NULL,
                                      session->client_id, g_get_real_time ());
-      _bd_message_set_retain_source (message, conn);
+      _bd_route_set_retain_source (message, conn);
       if (message->props != NULL &&
           BD_MQTT_PROP_HAS (message->props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL))
         message->expiry_us = g_get_monotonic_time () +

@@ -37,7 +37,7 @@ deliver_retained_cb (const char *topic,
     return;
   /* check_retain_source: a publisher whose write access is gone can no
    * longer have its retained message handed out. */
-  if (!_bd_engine_retain_source_may (rd->session->engine, message))
+  if (!_bd_route_retain_source_may (rd->session->engine, message))
     return;
 
   /* Sent because of a new subscription: RETAIN stays set [MQTT-3.3.1-8]. */

@@ -197,3 +197,37 @@ _bd_route_will (BdEngine  *engine,
   engine->counters.publish_received++;
   _bd_route_message (engine, will, NULL);
 }
+
+/* ------------------------------------------------------- retain sources */
+
+void
+_bd_route_set_retain_source (BdMessage    *message,
+                             BdConnection *conn)
+{
+  if (!message->retain || !conn->engine->config->check_retain_source)
+    return;
+  g_free ((char *) message->publisher_username);
+  message->publisher_username = g_strdup (conn->session->username);
+  message->publisher_listener = conn->listener->index;
+}
+
+gboolean
+_bd_route_retain_source_may (BdEngine  *engine,
+                             BdMessage *message)
+{
+  BdListener *listener;
+
+  /* The broker's own messages, and those restored from a state file older
+   * than the sources in it, have no publisher to check. */
+  if (!engine->config->check_retain_source || message->publisher_id == NULL ||
+      engine->listeners->len == 0)
+    return TRUE;
+
+  /* A state file from before a listener was removed: the first one's ACL. */
+  listener = g_ptr_array_index (engine->listeners,
+                                message->publisher_listener < engine->listeners->len
+                                ? message->publisher_listener : 0);
+  return listener->auth == NULL || !bd_auth_has_acl (listener->auth) ||
+         bd_auth_acl_check (listener->auth, message->publisher_id, message->publisher_username,
+                            message->topic, BD_ACL_WRITE);
+}

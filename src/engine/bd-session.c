@@ -125,7 +125,7 @@ _bd_session_free (BdSession *session)
   engine->counters.queued_messages -= session->queue.length;
 
   /* Nobody waits for this session's queue any more. */
-  _bd_engine_resume_waiting (engine, session);
+  _bd_connection_resume_waiting (engine, session);
 
   while ((queued = g_queue_pop_head (&session->queue)) != NULL)
     queued_free (queued);
@@ -210,8 +210,8 @@ session_hand_over_shared (BdSession *session)
 }
 
 void
-_bd_engine_drop_session (BdEngine  *engine,
-                         BdSession *session)
+_bd_session_drop (BdEngine  *engine,
+                  BdSession *session)
 {
   g_autoptr(BdMessage) will = g_steal_pointer (&session->pending_will);
 
@@ -248,8 +248,8 @@ _bd_session_end_will (BdSession *session,
 
 /* Session expiry and delayed wills, from the engine's tick. */
 void
-_bd_engine_check_sessions (BdEngine *engine,
-                           gint64    now_us)
+_bd_session_check_expiry (BdEngine *engine,
+                          gint64    now_us)
 {
   GHashTableIter iter;
   BdSession *session;
@@ -288,8 +288,17 @@ _bd_engine_check_sessions (BdEngine *engine,
 
       g_info ("Session of %s expired", _bd_log_text (id, session->client_id));
       engine->counters.clients_disconnected--;
-      _bd_engine_drop_session (engine, session);
+      _bd_session_drop (engine, session);
     }
+}
+
+gboolean
+_bd_session_may (BdSession   *session,
+                 const char  *topic,
+                 BdAclAccess  access)
+{
+  return session->auth == NULL || !bd_auth_has_acl (session->auth) ||
+         bd_auth_acl_check (session->auth, session->client_id, session->username, topic, access);
 }
 
 /* --------------------------------------------------------------- delivery */
@@ -465,7 +474,7 @@ _bd_session_pump (BdSession *session)
       if (session->queue.length == _bd_session_queue_high (engine) / 2)
         {
           session->slow = FALSE;
-          _bd_engine_resume_waiting (engine, session);
+          _bd_connection_resume_waiting (engine, session);
         }
 
       if (queued->message->expiry_us != 0)
