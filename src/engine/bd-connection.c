@@ -1,11 +1,11 @@
-/* bd-connection.c — one client socket: reading, framing, and acting on packets
+/* bd-connection.c — one client socket: output, framing, flow control, dispatch
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Packets are decoded into structs by the codec first and only then acted on
- * (STYLE §10): nothing here parses bytes except the fixed header's framing.
- * Everything runs on the engine thread.
+ * Packets are decoded into structs by the codec first and only then acted on,
+ * by the bd-handle-*.c file of their type: nothing here parses bytes except
+ * the fixed header's framing. Everything runs on the engine thread.
  */
 
 #include "config.h"

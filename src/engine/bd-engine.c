@@ -1,4 +1,4 @@
-/* bd-engine.c — the embedded broker: lifecycle, routing, taps and $SYS
+/* bd-engine.c — the embedded broker: life cycle, the event loop, cross-thread calls
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -328,7 +328,7 @@ engine_thread_func (gpointer data)
   BdEngine *engine = data;
 
   /* Pushed before anything creates a source, so every source and GTask of the
-   * engine attaches to its own context, never to the GTK one (STYLE §8). */
+   * engine attaches to its own context, never to the GTK one. */
   g_main_context_push_thread_default (engine->context);
 
   /* Set under the lock the starting thread waits on, cleared before the
