@@ -1,16 +1,15 @@
-/* bd-connection.c — one client socket: reading, framing, and acting on packets
+/* bd-connection.c — one client socket: output, framing, flow control, dispatch
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Packets are decoded into structs by the codec first and only then acted on
- * (STYLE §10): nothing here parses bytes except the fixed header's framing.
- * Everything runs on the engine thread.
+ * Packets are decoded into structs by the codec first and only then acted on,
+ * by the bd-handle-*.c file of their type: nothing here parses bytes except
+ * the fixed header's framing. Everything runs on the engine thread.
  */
 
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,7 +19,6 @@
 #include <unistd.h>
 
 #include "bd-engine-private.h"
-#include "bd-topic.h"
 
 /* A client that accepts no bytes for this long in its buffer loses QoS 0
  * messages (counted as dropped) rather than growing the broker without bound;
@@ -41,8 +39,6 @@ static void conn_handle_packet (BdConnection *conn,
 static void conn_process       (BdConnection *conn,
                                 const guint8 *data,
                                 gsize         len);
-static void conn_drop          (BdConnection *conn,
-                                const char   *reason);
 
 /* For log lines; buf holds BD_LOG_TEXT_SIZE bytes. */
 static const char *
@@ -108,9 +104,9 @@ packet_trim (const BdMqttPacket *packet,
   return trimmed;
 }
 
-static void
-conn_send_packet (BdConnection       *conn,
-                  const BdMqttPacket *packet)
+void
+_bd_connection_send_packet (BdConnection       *conn,
+                            const BdMqttPacket *packet)
 {
   g_autoptr(GError) error = NULL;
   BdMqttPacket trimmed;
@@ -133,10 +129,10 @@ conn_send_packet (BdConnection       *conn,
   _bd_engine_mark_dirty (conn->engine, conn);
 }
 
-static void
-conn_send_ack (BdConnection     *conn,
-               BdMqttPacketType  type,
-               guint16           packet_id)
+void
+_bd_connection_send_ack (BdConnection     *conn,
+                         BdMqttPacketType  type,
+                         guint16           packet_id)
 {
   if (conn->state == BD_CONN_CLOSED)
     return;
@@ -301,7 +297,7 @@ _bd_connection_flush (BdConnection *conn)
     }
   if (err != 0)
     {
-      conn_drop (conn, g_strerror (err));
+      _bd_connection_drop (conn, g_strerror (err));
       return;
     }
 
@@ -381,8 +377,8 @@ conn_linger (BdConnection *conn)
 }
 
 void
-_bd_linger_on_ready (BdLinger *linger,
-                     guint32   events)
+_bd_connection_linger_on_ready (BdLinger *linger,
+                                guint32   events)
 {
   BdEngine *engine = linger->engine;
   ssize_t n;
@@ -402,8 +398,8 @@ _bd_linger_on_ready (BdLinger *linger,
 }
 
 void
-_bd_engine_check_lingering (BdEngine *engine,
-                            gint64    now_us)
+_bd_connection_check_lingering (BdEngine *engine,
+                                gint64    now_us)
 {
   /* All wait equally long: the oldest are first. */
   while (engine->lingering.head != NULL)
@@ -474,7 +470,7 @@ conn_end (BdConnection *conn,
       conn->session = NULL;
       engine->counters.clients_connected--;
       if (session->clean)
-        _bd_engine_drop_session (engine, session);
+        _bd_session_drop (engine, session);
       else
         {
           session->disconnected_at = g_get_monotonic_time ();
@@ -485,7 +481,7 @@ conn_end (BdConnection *conn,
     }
 
   if (will != NULL)
-    _bd_engine_publish_will (engine, will);
+    _bd_route_will (engine, will);
 
   _bd_engine_doom (engine, conn);
 }
@@ -497,9 +493,9 @@ _bd_connection_close (BdConnection *conn,
   conn_end (conn, reason, FALSE);
 }
 
-static void
-conn_drop (BdConnection *conn,
-           const char   *reason)
+void
+_bd_connection_drop (BdConnection *conn,
+                     const char   *reason)
 {
   conn_end (conn, reason, TRUE);
 }
@@ -524,119 +520,42 @@ _bd_connection_free (BdConnection *conn)
   g_free (conn);
 }
 
-static char *
-peer_to_string (const struct sockaddr_storage *ss)
+/* Takes over @fd, accepted by @listener, and @peer. NULL when it could not
+ * be watched (the socket is closed then). */
+BdConnection *
+_bd_connection_new (BdListener *listener,
+                    int         fd,
+                    char       *peer)
 {
-  char host[64] = "";
-  guint16 port = 0;
+  BdEngine *engine = listener->engine;
+  BdConnection *conn;
 
-  if (ss->ss_family == AF_INET)
+  conn = g_new0 (BdConnection, 1);
+  conn->kind = BD_POLL_CONNECTION;
+  conn->engine = engine;
+  conn->listener = listener;
+  conn->fd = fd;
+  conn->peer = peer;
+  conn->state = BD_CONN_WAIT_CONNECT;
+  conn->version = BD_MQTT_V311;
+  conn->client_receive_max = G_MAXUINT16;
+  conn->accepted_us = g_get_monotonic_time ();
+  conn->last_packet_us = conn->accepted_us;
+  conn->link.data = conn;
+  listener->n_connections++;
+  g_queue_push_tail_link (&engine->connections, &conn->link);
+
+  if (!_bd_engine_epoll_add (engine, fd, conn, EPOLLIN))
     {
-      const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
-
-      inet_ntop (AF_INET, &sin->sin_addr, host, sizeof host);
-      port = g_ntohs (sin->sin_port);
-      return g_strdup_printf ("%s:%u", host, port);
+      _bd_connection_drop (conn, g_strerror (errno));
+      return NULL;
     }
-  if (ss->ss_family == AF_INET6)
-    {
-      const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
-
-      inet_ntop (AF_INET6, &sin6->sin6_addr, host, sizeof host);
-      port = g_ntohs (sin6->sin6_port);
-      /* Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d */
-      if (g_str_has_prefix (host, "::ffff:") && strchr (host + 7, ':') == NULL)
-        return g_strdup_printf ("%s:%u", host + 7, port);
-      return g_strdup_printf ("[%s]:%u", host, port);
-    }
-  return g_strdup ("unknown");
-}
-
-static gboolean
-engine_at_max_connections (BdEngine   *engine,
-                           BdListener *listener)
-{
-  guint max_global = engine->config->max_connections;
-  guint max_listener = listener->config->max_connections;
-
-  return (max_global > 0 && engine->connections.length >= max_global) ||
-         (max_listener > 0 && listener->n_connections >= max_listener);
+  return conn;
 }
 
 void
-_bd_engine_accept (BdEngine   *engine,
-                   BdListener *listener)
-{
-  for (;;)
-    {
-      struct sockaddr_storage ss;
-      socklen_t ss_len = sizeof ss;
-      BdConnection *conn;
-      guint max_global = engine->config->max_connections;
-      guint max_listener = listener->config->max_connections;
-      int fd;
-
-      fd = accept4 (listener->fd, (struct sockaddr *) &ss, &ss_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          if (errno != EAGAIN && errno != EWOULDBLOCK)
-            g_warning ("Cannot accept a connection on port %u: %s",
-                       listener->port, g_strerror (errno));
-          return;
-        }
-
-      /* The accept queue holds connections that came after the events
-       * being handled, and so may the closes that made room for them:
-       * handle those closes before refusing anyone. */
-      if (engine_at_max_connections (engine, listener))
-        _bd_engine_poll_connections (engine);
-      if (engine_at_max_connections (engine, listener))
-        {
-          g_autofree char *peer = peer_to_string (&ss);
-
-          /* Refused before CONNECT, as Mosquitto does at max_connections. */
-          g_message ("Refusing connection from %s: max_connections (%u) reached",
-                     peer, max_listener > 0 ? max_listener : max_global);
-          engine->counters.connections_refused++;
-          close (fd);
-          continue;
-        }
-
-      if (engine->config->set_tcp_nodelay)
-        {
-          int one = 1;
-          setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        }
-
-      conn = g_new0 (BdConnection, 1);
-      conn->kind = BD_POLL_CONNECTION;
-      conn->engine = engine;
-      conn->listener = listener;
-      conn->fd = fd;
-      conn->peer = peer_to_string (&ss);
-      conn->state = BD_CONN_WAIT_CONNECT;
-      conn->version = BD_MQTT_V311;
-      conn->client_receive_max = G_MAXUINT16;
-      conn->accepted_us = g_get_monotonic_time ();
-      conn->last_packet_us = conn->accepted_us;
-      conn->link.data = conn;
-      listener->n_connections++;
-      g_queue_push_tail_link (&engine->connections, &conn->link);
-
-      if (!_bd_engine_epoll_add (engine, fd, conn, EPOLLIN))
-        {
-          conn_drop (conn, g_strerror (errno));
-          continue;
-        }
-      g_debug ("New connection from %s on port %u", conn->peer, listener->port);
-    }
-}
-
-void
-_bd_engine_check_keepalives (BdEngine *engine,
-                             gint64    now_us)
+_bd_connection_check_keepalives (BdEngine *engine,
+                                 gint64    now_us)
 {
   GList *l = engine->connections.head;
 
@@ -703,8 +622,8 @@ conn_resume (BdConnection *conn)
 }
 
 void
-_bd_engine_resume_waiting (BdEngine  *engine,
-                           BdSession *session)
+_bd_connection_resume_waiting (BdEngine  *engine,
+                               BdSession *session)
 {
   for (guint i = 0; i < engine->paused->len;)
     {
@@ -721,8 +640,8 @@ _bd_engine_resume_waiting (BdEngine  *engine,
 }
 
 void
-_bd_engine_check_paused (BdEngine *engine,
-                         gint64    now_us)
+_bd_connection_check_paused (BdEngine *engine,
+                             gint64    now_us)
 {
   for (guint i = 0; i < engine->paused->len; i++)
     {
@@ -736,7 +655,7 @@ _bd_engine_check_paused (BdEngine *engine,
           g_info ("Client %s does not keep up; no longer holding publishers back for it",
                   _bd_log_text (id, slow->client_id));
           slow->slow = TRUE;
-          _bd_engine_resume_waiting (engine, slow);
+          _bd_connection_resume_waiting (engine, slow);
           i = (guint) -1; /* the array changed: start over */
         }
     }
@@ -773,25 +692,25 @@ _bd_connection_disconnect (BdConnection *conn,
           BD_MQTT_PROP_SET (&packet.disconnect.properties, BD_MQTT_PROP_REASON_STRING);
         }
       /* Written by the socket's linger, before it shuts the sending side. */
-      conn_send_packet (conn, &packet);
+      _bd_connection_send_packet (conn, &packet);
     }
   _bd_connection_close (conn, reason);
 }
 
-static void
-conn_protocol_error (BdConnection *conn,
-                     guint8        reason_code,
-                     const char   *message)
+void
+_bd_connection_protocol_error (BdConnection *conn,
+                               guint8        reason_code,
+                               const char   *message)
 {
   _bd_connection_disconnect (conn, reason_code, message);
 }
 
-static void
-conn_refuse_connect (BdConnection *conn,
-                     BdMqttVersion version,
-                     guint8        v3_code,
-                     guint8        v5_code,
-                     const char   *why)
+void
+_bd_connection_refuse_connect (BdConnection *conn,
+                               BdMqttVersion version,
+                               guint8        v3_code,
+                               guint8        v5_code,
+                               const char   *why)
 {
   BdMqttPacket packet = { .type = BD_MQTT_CONNACK };
 
@@ -806,7 +725,7 @@ conn_refuse_connect (BdConnection *conn,
       packet.connack.properties.reason_string = (char *) why;
       BD_MQTT_PROP_SET (&packet.connack.properties, BD_MQTT_PROP_REASON_STRING);
     }
-  conn_send_packet (conn, &packet);
+  _bd_connection_send_packet (conn, &packet);
   g_message ("Refused connection from %s: %s", conn->peer, why);
   _bd_connection_close (conn, NULL);
 }
@@ -845,7 +764,7 @@ conn_process (BdConnection *conn,
       status = bd_mqtt_frame_parse (data + offset, len - offset, &frame, &error);
       if (status == BD_MQTT_FRAME_ERROR)
         {
-          conn_protocol_error (conn, BD_MQTT_RC_MALFORMED_PACKET, error->message);
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_MALFORMED_PACKET, error->message);
           return;
         }
 
@@ -856,7 +775,7 @@ conn_process (BdConnection *conn,
                                                   bd_mqtt_packet_type_name (frame.type),
                                                   frame.header_length + (gsize) frame.remaining_length);
           engine->counters.packets_too_large++;
-          conn_protocol_error (conn, BD_MQTT_RC_PACKET_TOO_LARGE, why);
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_PACKET_TOO_LARGE, why);
           return;
         }
 
@@ -877,14 +796,14 @@ conn_process (BdConnection *conn,
             {
               if (error->code == BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION)
                 /* [MQTT-3.1.2-2]: return code 0x01, then close. */
-                conn_refuse_connect (conn, BD_MQTT_V311, BD_MQTT3_CONNACK_UNACCEPTABLE_PROTOCOL_VERSION,
-                                     BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION, error->message);
+                _bd_connection_refuse_connect (conn, BD_MQTT_V311, BD_MQTT3_CONNACK_UNACCEPTABLE_PROTOCOL_VERSION,
+                                               BD_MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION, error->message);
               else
                 _bd_connection_close (conn, error->message);
               return;
             }
           g_prefix_error (&error, "%s: ", bd_mqtt_packet_type_name (frame.type));
-          conn_protocol_error (conn, error->code, error->message);
+          _bd_connection_protocol_error (conn, error->code, error->message);
           return;
         }
 
@@ -933,13 +852,13 @@ _bd_connection_on_ready (BdConnection *conn,
   n = recv (conn->fd, engine->read_buf, 64 * 1024, 0);
   if (n == 0)
     {
-      conn_drop (conn, conn->clean_disconnect ? NULL : "connection closed by the client");
+      _bd_connection_drop (conn, conn->clean_disconnect ? NULL : "connection closed by the client");
       return;
     }
   if (n < 0)
     {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        conn_drop (conn, g_strerror (errno));
+        _bd_connection_drop (conn, g_strerror (errno));
       return;
     }
   engine->counters.bytes_received += n;
@@ -953,815 +872,54 @@ _bd_connection_on_ready (BdConnection *conn,
     conn_process (conn, engine->read_buf, n);
 }
 
-/* ---------------------------------------------------------------- CONNECT */
-
-static char *
-make_client_id (BdConnection *conn)
-{
-  g_autofree char *uuid = g_uuid_string_random ();
-
-  return g_strconcat (conn->listener->config->auto_id_prefix, uuid, NULL);
-}
-
-static gboolean
-conn_authenticate (BdConnection  *conn,
-                   BdMqttConnect *c,
-                   guint8        *v3_code,
-                   guint8        *v5_code)
-{
-  BdAuth *auth = conn->listener->auth;
-  gboolean anonymous = !c->has_username;
-
-  if (!anonymous && auth != NULL && bd_auth_has_passwords (auth))
-    {
-      gsize len = 0;
-      const guint8 *password = c->password ? g_bytes_get_data (c->password, &len) : NULL;
-
-      if (!c->has_password || !bd_auth_check_password (auth, c->username, password, len))
-        {
-          *v3_code = BD_MQTT3_CONNACK_BAD_USER_NAME_OR_PASSWORD;
-          *v5_code = BD_MQTT_RC_BAD_USER_NAME_OR_PASSWORD;
-          return FALSE;
-        }
-      return TRUE;
-    }
-
-  /* With no password file a user name proves nothing: it is anonymous
-   * access as far as allow_anonymous goes (Mosquitto 2.0). */
-  if (!conn->listener->config->allow_anonymous)
-    {
-      *v3_code = BD_MQTT3_CONNACK_NOT_AUTHORIZED;
-      *v5_code = BD_MQTT_RC_NOT_AUTHORIZED;
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Reads the MQTT 5 CONNECT properties that shape the connection. */
-static void
-conn_take_v5_limits (BdConnection  *conn,
-                     BdMqttConnect *c)
-{
-  const BdMqttProperties *p = &c->properties;
-
-  if (BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_RECEIVE_MAXIMUM))
-    conn->client_receive_max = p->receive_maximum;
-  if (BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_MAXIMUM_PACKET_SIZE))
-    conn->client_max_packet = p->maximum_packet_size;
-  if (BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_TOPIC_ALIAS_MAXIMUM))
-    conn->client_alias_max = p->topic_alias_maximum;
-  if (c->has_will && BD_MQTT_PROP_HAS (&c->will_properties, BD_MQTT_PROP_WILL_DELAY_INTERVAL))
-    conn->will_delay = c->will_properties.will_delay_interval;
-}
-
-static void
-conn_send_connack (BdConnection  *conn,
-                   BdMqttConnect *c,
-                   gboolean       session_present,
-                   const char    *assigned_id,
-                   guint16        server_keep_alive)
-{
-  const BdBrokerConfig *config = conn->engine->config;
-  BdMqttPacket connack = { .type = BD_MQTT_CONNACK };
-  BdMqttProperties *p = &connack.connack.properties;
-
-  connack.connack.session_present = session_present;
-  connack.connack.reason_code = 0;
-
-  /* MQTT 5: tell the truth about this broker (3.2.2.3). Absent properties
-   * mean the standard's defaults, which hold for the rest. */
-  if (c->version == BD_MQTT_V5)
-    {
-      if (assigned_id != NULL)
-        {
-          p->assigned_client_identifier = (char *) assigned_id;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER);
-        }
-      if (config->max_inflight_messages > 0 && config->max_inflight_messages < G_MAXUINT16)
-        {
-          p->receive_maximum = config->max_inflight_messages;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_RECEIVE_MAXIMUM);
-        }
-      if (!config->retain_available)
-        {
-          p->retain_available = 0;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_RETAIN_AVAILABLE);
-        }
-      if (conn->listener->config->max_qos < 2)
-        {
-          p->maximum_qos = conn->listener->config->max_qos;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_QOS);
-        }
-      if (config->max_packet_size > 0)
-        {
-          p->maximum_packet_size = config->max_packet_size;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_MAXIMUM_PACKET_SIZE);
-        }
-      if (config->max_topic_alias > 0)
-        {
-          p->topic_alias_maximum = config->max_topic_alias;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_TOPIC_ALIAS_MAXIMUM);
-        }
-      if (server_keep_alive > 0)
-        {
-          p->server_keep_alive = server_keep_alive;
-          BD_MQTT_PROP_SET (p, BD_MQTT_PROP_SERVER_KEEP_ALIVE);
-        }
-    }
-  /* Borrowed strings: nothing to clear. */
-  conn_send_packet (conn, &connack);
-}
-
-static void
-conn_handle_connect (BdConnection  *conn,
-                     BdMqttPacket  *packet)
-{
-  BdEngine *engine = conn->engine;
-  const BdBrokerConfig *config = engine->config;
-  BdMqttConnect *c = &packet->connect;
-  g_autofree char *assigned_id = NULL;
-  const char *client_id = c->client_id;
-  BdSession *session;
-  gboolean session_present = FALSE;
-  guint16 server_keep_alive = 0;
-  guint32 expiry;
-  guint8 v3_code = 0;
-  guint8 v5_code = 0;
-
-  conn->version = c->version;
-  /* Before any CONNACK: the client's Maximum Packet Size bounds a refusing
-   * one too [MQTT-3.1.2-24]. */
-  if (c->version == BD_MQTT_V5)
-    conn_take_v5_limits (conn, c);
-
-  if (client_id[0] == '\0')
-    {
-      /* [MQTT-3.1.3-7][MQTT-3.1.3-8]: a zero-byte client id needs Clean Session
-       * 1 in 3.1.1; 3.1 requires 1–23 characters; MQTT 5 allows it always
-       * [MQTT-3.1.3-6] and is told the id it got. */
-      if (c->version == BD_MQTT_V31 ||
-          (c->version == BD_MQTT_V311 && !c->clean_start) ||
-          !conn->listener->config->allow_zero_length_clientid)
-        {
-          conn_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_IDENTIFIER_REJECTED,
-                               BD_MQTT_RC_CLIENT_IDENTIFIER_NOT_VALID,
-                               "zero-length client identifier not allowed");
-          return;
-        }
-      assigned_id = make_client_id (conn);
-      client_id = assigned_id;
-    }
-
-  if (config->max_keepalive < 65535 &&
-      (c->keep_alive > config->max_keepalive || c->keep_alive == 0))
-    {
-      if (c->version != BD_MQTT_V5)
-        {
-          /* 3.x has no way to tell the client another keep-alive: refuse, as
-           * Mosquitto does with "identifier rejected". */
-          conn_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_IDENTIFIER_REJECTED,
-                               BD_MQTT_RC_CLIENT_IDENTIFIER_NOT_VALID,
-                               "keep-alive above max_keepalive");
-          return;
-        }
-      /* MQTT 5: the Server Keep Alive in CONNACK wins [MQTT-3.2.2-21]. */
-      server_keep_alive = config->max_keepalive;
-    }
-
-  if (c->version == BD_MQTT_V5 &&
-      BD_MQTT_PROP_HAS (&c->properties, BD_MQTT_PROP_AUTHENTICATION_METHOD))
-    {
-      /* No enhanced authentication methods are offered [MQTT-4.12.0-1]. */
-      conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_BAD_AUTHENTICATION_METHOD,
-                           "unsupported authentication method");
-      return;
-    }
-
-  if (c->has_will && config->message_size_limit > 0 &&
-      g_bytes_get_size (c->will_payload) > config->message_size_limit)
-    {
-      /* The will could never be published; refuse now, as Mosquitto does,
-       * rather than accept a session whose will will be dropped. */
-      if (c->version == BD_MQTT_V5)
-        conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_PACKET_TOO_LARGE,
-                             "will payload exceeds message_size_limit");
-      else
-        _bd_connection_close (conn, "will payload exceeds message_size_limit");
-      return;
-    }
-
-  if (c->has_will && c->version == BD_MQTT_V5 &&
-      c->will_properties.payload_format_indicator == 1 &&
-      !g_utf8_validate_len (g_bytes_get_data (c->will_payload, NULL),
-                            g_bytes_get_size (c->will_payload), NULL))
-    {
-      /* [MQTT-3.1.3-11]: a will said to be UTF-8 must be. */
-      conn_refuse_connect (conn, c->version, 0, BD_MQTT_RC_PAYLOAD_FORMAT_INVALID,
-                           "will payload is not UTF-8 as its Payload Format Indicator says");
-      return;
-    }
-
-  if (!conn_authenticate (conn, c, &v3_code, &v5_code))
-    {
-      conn_refuse_connect (conn, c->version, v3_code, v5_code,
-                           v3_code == BD_MQTT3_CONNACK_BAD_USER_NAME_OR_PASSWORD
-                           ? "bad user name or password" : "not authorized");
-      return;
-    }
-
-  /* How long the session outlives this connection: 3.1.1's Clean Session
-   * says "not at all" or "for ever", MQTT 5 says how many seconds
-   * [MQTT-3.1.2-23]. */
-  if (c->version == BD_MQTT_V5)
-    expiry = BD_MQTT_PROP_HAS (&c->properties, BD_MQTT_PROP_SESSION_EXPIRY_INTERVAL)
-             ? c->properties.session_expiry_interval : 0;
-  else
-    expiry = c->clean_start ? 0 : G_MAXUINT32;
-
-  session = g_hash_table_lookup (engine->sessions, client_id);
-  if (session != NULL && session->conn != NULL)
-    {
-      BdConnection *old = session->conn;
-      g_autoptr(BdMessage) will = g_steal_pointer (&old->will);
-      char id[BD_LOG_TEXT_SIZE];
-
-      /* [MQTT-3.1.4-2]: the existing client is disconnected (MQTT 5: with
-       * 0x8E, Session taken over). Detach it first so closing it does not end
-       * the session we are taking over. */
-      session->conn = NULL;
-      old->session = NULL;
-      session->disconnected_at = g_get_monotonic_time ();
-      engine->counters.clients_connected--;
-      engine->counters.clients_disconnected++;
-      g_message ("Client %s already connected, closing old connection",
-                 _bd_log_text (id, client_id));
-      _bd_connection_disconnect (old, BD_MQTT_RC_SESSION_TAKEN_OVER,
-                                 "another connection took over the session");
-      /* Its will still goes out: the old network connection ended without
-       * DISCONNECT; with a delay, the new connection may cancel it below. */
-      if (will != NULL && !old->clean_disconnect)
-        _bd_session_end_will (session, g_steal_pointer (&will), old->will_delay);
-    }
-
-  if (session != NULL && (c->clean_start || session->clean))
-    {
-      /* Clean Session / Clean Start 1 discards any previous session
-       * [MQTT-3.1.2-6][MQTT-3.1.2-4 of MQTT 5]. */
-      engine->counters.clients_disconnected--;
-      _bd_engine_drop_session (engine, session);
-      session = NULL;
-    }
-
-  if (session == NULL)
-    {
-      session = _bd_session_new (engine, client_id);
-      g_hash_table_insert (engine->sessions, session->client_id, session);
-    }
-  else
-    {
-      /* [MQTT-3.2.2-2]: resuming a stored session; a will still waiting
-       * for its delay is not sent [MQTT-3.1.3-9]. */
-      session_present = TRUE;
-      engine->counters.clients_disconnected--;
-      g_clear_pointer (&session->pending_will, bd_message_unref);
-    }
-
-  session->expiry_interval = expiry;
-  session->clean = expiry == 0;
-  session->conn = conn;
-  session->version = c->version;
-  g_free (session->username);
-  session->username = g_strdup (c->username);
-  session->auth = conn->listener->auth;
-  conn->session = session;
-  conn->keep_alive = server_keep_alive > 0 ? server_keep_alive : c->keep_alive;
-  conn->state = BD_CONN_CONNECTED;
-
-  if (c->has_will)
-    {
-      conn->will = bd_message_new_full (c->will_topic, c->will_payload, c->will_qos,
-                                        c->will_retain,
-                                        c->version == BD_MQTT_V5 ? &c->will_properties : NULL,
-                                        client_id, g_get_real_time ());
-      _bd_message_set_retain_source (conn->will, conn);
-    }
-
-  engine->counters.clients_connected++;
-  engine->counters.clients_maximum = MAX (engine->counters.clients_maximum,
-                                          engine->counters.clients_connected);
-  engine->counters.clients_total++;
-
-  conn_send_connack (conn, c, session_present, assigned_id, server_keep_alive);
-
-  {
-    char id[BD_LOG_TEXT_SIZE];
-    char user[BD_LOG_TEXT_SIZE];
-
-    g_message ("New client connected from %s as %s (p%d, c%d, k%u%s%s)",
-               conn->peer, _bd_log_text (id, client_id), c->protocol_level,
-               c->clean_start ? 1 : 0, conn->keep_alive, c->has_username ? ", u'" : "",
-               c->has_username ? _bd_log_text (user, c->username) : "");
-  }
-
-  if (session_present)
-    _bd_session_resume (session);
-}
-
-/* ---------------------------------------------------------------- PUBLISH */
-
-static void
-conn_send_ack_rc (BdConnection     *conn,
-                  BdMqttPacketType  type,
-                  guint16           packet_id,
-                  guint8            reason_code)
-{
-  BdMqttPacket ack = { .type = type };
-
-  /* Reason codes exist in MQTT 5 only; 3.x acknowledges either way. */
-  if (reason_code == 0 || conn->version != BD_MQTT_V5)
-    {
-      conn_send_ack (conn, type, packet_id);
-      return;
-    }
-  ack.ack.packet_id = packet_id;
-  ack.ack.reason_code = reason_code;
-  conn_send_packet (conn, &ack);
-}
-
-/* MQTT 5 Topic Alias [3.3.2.3.4]: fills in or remembers the topic. FALSE
- * when the connection was closed. */
-static gboolean
-conn_resolve_alias (BdConnection  *conn,
-                    BdMqttPublish *p)
-{
-  guint16 max = conn->engine->config->max_topic_alias;
-  guint16 alias = p->properties.topic_alias;
-
-  if (!BD_MQTT_PROP_HAS (&p->properties, BD_MQTT_PROP_TOPIC_ALIAS))
-    return TRUE;
-
-  /* [MQTT-3.3.2-9][MQTT-3.3.2-10]: 0 and above our maximum are errors. */
-  if (alias == 0 || alias > max)
-    {
-      conn_protocol_error (conn, BD_MQTT_RC_TOPIC_ALIAS_INVALID, "Topic Alias out of range");
-      return FALSE;
-    }
-  if (conn->alias_in == NULL)
-    conn->alias_in = g_new0 (char *, (gsize) max + 2);
-
-  if (p->topic[0] != '\0')
-    {
-      /* [MQTT-3.3.2-12]: a topic with an alias sets (or replaces) it. */
-      g_free (conn->alias_in[alias]);
-      conn->alias_in[alias] = g_strdup (p->topic);
-      return TRUE;
-    }
-  if (conn->alias_in[alias] == NULL)
-    {
-      conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "Topic Alias not set yet");
-      return FALSE;
-    }
-  g_free (p->topic);
-  p->topic = g_strdup (conn->alias_in[alias]);
-  return TRUE;
-}
-
-static void
-conn_handle_publish (BdConnection *conn,
-                     BdMqttPacket *packet)
-{
-  BdEngine *engine = conn->engine;
-  BdSession *session = conn->session;
-  BdMqttPublish *p = &packet->publish;
-  const BdBrokerConfig *config = engine->config;
-  g_autoptr(BdMessage) message = NULL;
-  gboolean deliver = TRUE;
-  guint8 reason = BD_MQTT_RC_SUCCESS;
-
-  if (conn->version == BD_MQTT_V5)
-    {
-      if (!conn_resolve_alias (conn, p))
-        return;
-      /* [MQTT-3.3.4-6]: subscription identifiers go from server to client. */
-      if (BD_MQTT_PROP_HAS (&p->properties, BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER))
-        {
-          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR,
-                               "PUBLISH from a client with a Subscription Identifier");
-          return;
-        }
-    }
-
-  if (p->topic[0] == '\0')
-    {
-      conn_protocol_error (conn, BD_MQTT_RC_TOPIC_NAME_INVALID, "PUBLISH without a topic");
-      return;
-    }
-  if (p->qos > conn->listener->config->max_qos)
-    {
-      conn_protocol_error (conn, BD_MQTT_RC_QOS_NOT_SUPPORTED, "PUBLISH above max_qos");
-      return;
-    }
-  if (p->retain && !config->retain_available)
-    {
-      conn_protocol_error (conn, BD_MQTT_RC_RETAIN_NOT_SUPPORTED, "retained PUBLISH but retain_available is false");
-      return;
-    }
-
-  if (p->qos == 2 && conn->version == BD_MQTT_V5 && config->max_inflight_messages > 0 &&
-      session->incoming_qos2 != NULL &&
-      !g_hash_table_contains (session->incoming_qos2, GUINT_TO_POINTER (p->packet_id)) &&
-      g_hash_table_size (session->incoming_qos2) >= config->max_inflight_messages)
-    {
-      /* More unacknowledged QoS 2 than the Receive Maximum we announced
-       * [MQTT-3.3.4-9]. (QoS 1 is acknowledged at once.) */
-      conn_protocol_error (conn, BD_MQTT_RC_RECEIVE_MAXIMUM_EXCEEDED, "Receive Maximum exceeded");
-      return;
-    }
-
-  engine->counters.publish_received++;
-
-  if (config->message_size_limit > 0 &&
-      g_bytes_get_size (p->payload) > config->message_size_limit)
-    {
-      char id[BD_LOG_TEXT_SIZE];
-      char topic[BD_LOG_TEXT_SIZE];
-
-      g_info ("Dropped PUBLISH from %s on “%s”: payload of %" G_GSIZE_FORMAT " bytes exceeds message_size_limit",
-              _bd_log_text (id, session->client_id), _bd_log_text (topic, p->topic),
-              g_bytes_get_size (p->payload));
-      engine->counters.publish_dropped++;
-      deliver = FALSE;
-      reason = BD_MQTT_RC_PACKET_TOO_LARGE;
-    }
-  else if (_bd_engine_refuses_sys_write (session->client_id, p->topic))
-    {
-      /* Acknowledged all the same, so the client does not wait for ever;
-       * neither routed, nor retained, nor seen by taps. */
-      deliver = FALSE;
-      reason = BD_MQTT_RC_NOT_AUTHORIZED;
-    }
-  else if (!_bd_session_may (session, p->topic, BD_ACL_WRITE))
-    {
-      char id[BD_LOG_TEXT_SIZE];
-      char topic[BD_LOG_TEXT_SIZE];
-
-      g_info ("Denied PUBLISH from %s on “%s” (ACL)",
-              _bd_log_text (id, session->client_id), _bd_log_text (topic, p->topic));
-      deliver = FALSE;
-      reason = BD_MQTT_RC_NOT_AUTHORIZED;
-    }
-  else if (conn->version == BD_MQTT_V5 && p->properties.payload_format_indicator == 1 &&
-           !g_utf8_validate_len (g_bytes_get_data (p->payload, NULL),
-                                 g_bytes_get_size (p->payload), NULL))
-    {
-      /* [MQTT-3.3.2-4 / 5.4.9]: said to be UTF-8, but is not. */
-      if (p->qos == 0)
-        {
-          conn_protocol_error (conn, BD_MQTT_RC_PAYLOAD_FORMAT_INVALID,
-                               "payload is not UTF-8 as its Payload Format Indicator says");
-          return;
-        }
-      deliver = FALSE;
-      reason = BD_MQTT_RC_PAYLOAD_FORMAT_INVALID;
-    }
-
-  if (p->qos == 2)
-    {
-      gpointer key = GUINT_TO_POINTER (p->packet_id);
-
-      /* Exactly once, delivering on receipt of PUBLISH ("Method B" of
-       * 4.3.3): a PUBLISH whose id awaits PUBREL is a re-send, acknowledged
-       * again but not delivered again [MQTT-4.3.3-2]. A refused message
-       * holds no identifier (4.3.3: a PUBREC reason >= 0x80 ends the flow). */
-      if (session->incoming_qos2 == NULL)
-        session->incoming_qos2 = g_hash_table_new (NULL, NULL);
-      if (g_hash_table_contains (session->incoming_qos2, key))
-        deliver = FALSE;
-      else if (reason < 0x80 || conn->version != BD_MQTT_V5)
-        g_hash_table_add (session->incoming_qos2, key);
-    }
-
-  if (deliver)
-    {
-      message = bd_message_new_full (p->topic, p->payload, p->qos, p->retain,
-                                     conn->version == BD_MQTT_V5 ? &p->properties : NULL,
-                                     session->client_id, g_get_real_time ());
-      _bd_message_set_retain_source (message, conn);
-      if (message->props != NULL &&
-          BD_MQTT_PROP_HAS (message->props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL))
-        message->expiry_us = g_get_monotonic_time () +
-                             (gint64) message->props->message_expiry_interval * G_USEC_PER_SEC;
-      if (_bd_engine_route (engine, message, session) == 0)
-        reason = BD_MQTT_RC_NO_MATCHING_SUBSCRIBERS;
-    }
-
-  /* [MQTT-4.3.2-2] PUBACK for QoS 1, [MQTT-4.3.3-2] PUBREC for QoS 2. */
-  if (p->qos == 1)
-    conn_send_ack_rc (conn, BD_MQTT_PUBACK, p->packet_id, reason);
-  else if (p->qos == 2)
-    conn_send_ack_rc (conn, BD_MQTT_PUBREC, p->packet_id, reason);
-}
-
-/* ------------------------------------------------------------- SUBSCRIBE */
-
-typedef struct
-{
-  BdSession      *session;
-  BdSubscription *sub;
-  gint64          now_us;
-} RetainedDelivery;
-
-static void
-deliver_retained_cb (const char *topic,
-                     gpointer    value,
-                     gpointer    user_data)
-{
-  RetainedDelivery *rd = user_data;
-  BdMessage *message = value;
-  BdDelivery delivery = { 0 };
-
-  if (_bd_message_expired (message, rd->now_us))
-    return;
-  if (!_bd_session_may (rd->session, topic, BD_ACL_READ))
-    return;
-  /* check_retain_source: a publisher whose write access is gone can no
-   * longer have its retained message handed out. */
-  if (!_bd_engine_retain_source_may (rd->session->engine, message))
-    return;
-
-  /* Sent because of a new subscription: RETAIN stays set [MQTT-3.3.1-8]. */
-  delivery.qos = _bd_engine_out_qos (rd->session->engine, message->qos, rd->sub->qos);
-  delivery.retain = TRUE;
-  delivery.sub_ids = rd->sub->subscription_id ? &rd->sub->subscription_id : NULL;
-  delivery.n_sub_ids = rd->sub->subscription_id ? 1 : 0;
-  _bd_session_deliver (rd->session, message, &delivery);
-}
-
-/* A SUBSCRIBE or UNSUBSCRIBE naming something that is not a topic filter
- * ("a/#/b", "a/b#", "") is a protocol violation [MQTT-4.7.1-1]
- * [MQTT-4.7.3-1]: the connection is closed [MQTT-4.8.0-1], an MQTT 5 client
- * told so with DISCONNECT 0x82 [MQTT-4.13.1-1]. Both packets are judged
- * alike, so a filter refused in one is never answered in the other. FALSE
- * when the connection was closed. */
-static gboolean
-conn_check_filter (BdConnection *conn,
-                   const char   *filter)
-{
-  char text[BD_LOG_TEXT_SIZE];
-  g_autofree char *why = NULL;
-
-  if (bd_topic_filter_is_valid (filter))
-    return TRUE;
-
-  why = g_strdup_printf ("invalid topic filter “%s”", _bd_log_text (text, filter));
-  conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, why);
-  return FALSE;
-}
-
-/* Adds or replaces one subscription; returns its reason code. */
-static guint8
-conn_subscribe_one (BdConnection             *conn,
-                    const BdMqttSubscription *req,
-                    guint32                   subscription_id,
-                    gboolean                 *is_new,
-                    BdSubscription          **out)
-{
-  BdEngine *engine = conn->engine;
-  BdSession *session = conn->session;
-  const char *inner = NULL;
-  gboolean shared = bd_topic_filter_is_shared (req->filter, NULL, &inner);
-  BdSubscription *old;
-  BdSubscription *sub;
-
-  /* Only the filter after "$share/GROUP/" selects topics [MQTT-4.8.2-2]:
-   * the ACL judges that, as it judges a plain subscription (and as
-   * Mosquitto's ACL file does); delivery checks each message's topic. */
-  if (!_bd_session_may (session, shared ? inner : req->filter, BD_ACL_SUBSCRIBE))
-    {
-      char id[BD_LOG_TEXT_SIZE];
-      char filter[BD_LOG_TEXT_SIZE];
-
-      g_info ("Denied SUBSCRIBE from %s to “%s” (ACL)",
-              _bd_log_text (id, session->client_id), _bd_log_text (filter, req->filter));
-      return conn->version == BD_MQTT_V5 ? BD_MQTT_RC_NOT_AUTHORIZED : 0x80;
-    }
-
-  sub = g_new0 (BdSubscription, 1);
-  sub->filter = g_strdup (req->filter);
-  sub->qos = MIN (req->qos, conn->listener->config->max_qos);
-  sub->no_local = req->no_local;
-  sub->retain_as_published = req->retain_as_published;
-  sub->retain_handling = req->retain_handling;
-  sub->subscription_id = subscription_id;
-
-  /* An identical filter replaces the existing subscription [MQTT-3.8.4-3]. */
-  old = session->subscriptions ? g_hash_table_lookup (session->subscriptions, sub->filter) : NULL;
-  *is_new = old == NULL;
-  if (shared)
-    {
-      if (old != NULL)
-        _bd_engine_share_leave (engine, session, old);
-      _bd_engine_share_join (engine, session, sub);
-    }
-  else
-    /* The trie takes the new pointer before the table frees the old one. */
-    bd_trie_insert (engine->subs, sub->filter, session, sub);
-  g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);
-  g_debug ("%s subscribed to %s (QoS %u)", session->client_id, sub->filter, sub->qos);
-  *out = sub;
-  return sub->qos;
-}
-
-static void
-conn_handle_subscribe (BdConnection *conn,
-                       BdMqttPacket *packet)
-{
-  BdEngine *engine = conn->engine;
-  BdSession *session = conn->session;
-  BdMqttSubscribe *s = &packet->subscribe;
-  BdMqttPacket suback = { .type = BD_MQTT_SUBACK };
-  g_autofree guint8 *codes = g_new0 (guint8, s->n_subscriptions);
-  g_autofree gboolean *is_new = g_new0 (gboolean, s->n_subscriptions);
-  g_autofree BdSubscription **subs = g_new0 (BdSubscription *, s->n_subscriptions);
-  guint32 subscription_id = 0;
-
-  if (BD_MQTT_PROP_HAS (&s->properties, BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER) &&
-      s->properties.n_subscription_identifiers > 0)
-    subscription_id = s->properties.subscription_identifiers[0];
-
-  /* All filters first: a refused packet subscribes to nothing. */
-  for (guint i = 0; i < s->n_subscriptions; i++)
-    {
-      BdMqttSubscription *req = &s->subscriptions[i];
-
-      if (!conn_check_filter (conn, req->filter))
-        return;
-      if (req->no_local && bd_topic_filter_is_shared (req->filter, NULL, NULL))
-        {
-          /* [MQTT-3.8.3-4] */
-          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "No Local on a shared subscription");
-          return;
-        }
-    }
-
-  for (guint i = 0; i < s->n_subscriptions; i++)
-    codes[i] = conn_subscribe_one (conn, &s->subscriptions[i], subscription_id, &is_new[i], &subs[i]);
-
-  suback.suback.packet_id = s->packet_id;
-  suback.suback.reason_codes = codes;
-  suback.suback.n_reason_codes = s->n_subscriptions;
-  conn_send_packet (conn, &suback);
-
-  /* Retained messages after the SUBACK, for every accepted filter, also when
-   * it replaced an identical one [MQTT-3.3.1-6][MQTT-3.8.4-3], as MQTT 5's
-   * Retain Handling allows [MQTT-3.3.1-9..11]; never for a shared
-   * subscription (4.8.2). */
-  for (guint i = 0; i < s->n_subscriptions; i++)
-    {
-      BdMqttSubscription *req = &s->subscriptions[i];
-      RetainedDelivery rd = { session, subs[i], g_get_monotonic_time () };
-
-      if (subs[i] == NULL || subs[i]->group != NULL)
-        continue;
-      if (req->retain_handling == 2 || (req->retain_handling == 1 && !is_new[i]))
-        continue;
-      bd_topic_tree_match (engine->retained, req->filter, deliver_retained_cb, &rd);
-    }
-}
-
-static void
-conn_handle_unsubscribe (BdConnection *conn,
-                         BdMqttPacket *packet)
-{
-  BdEngine *engine = conn->engine;
-  BdSession *session = conn->session;
-  BdMqttUnsubscribe *u = &packet->unsubscribe;
-  BdMqttPacket unsuback = { .type = BD_MQTT_UNSUBACK };
-  g_autofree guint8 *codes = g_new0 (guint8, u->n_filters);
-
-  /* All filters first: a refused packet unsubscribes from nothing. */
-  for (guint i = 0; i < u->n_filters; i++)
-    if (!conn_check_filter (conn, u->filters[i]))
-      return;
-
-  for (guint i = 0; i < u->n_filters; i++)
-    {
-      const char *filter = u->filters[i];
-      BdSubscription *sub = session->subscriptions
-                            ? g_hash_table_lookup (session->subscriptions, filter) : NULL;
-
-      if (sub != NULL)
-        {
-          if (sub->group != NULL)
-            _bd_engine_share_leave (engine, session, sub);
-          else
-            bd_trie_remove (engine->subs, filter, session);
-          g_hash_table_remove (session->subscriptions, filter);
-          codes[i] = BD_MQTT_RC_SUCCESS;
-        }
-      else
-        codes[i] = BD_MQTT_RC_NO_SUBSCRIPTION_EXISTED;
-    }
-
-  /* UNSUBACK even when nothing matched [MQTT-3.10.4-5]. */
-  unsuback.suback.packet_id = u->packet_id;
-  unsuback.suback.reason_codes = codes;
-  unsuback.suback.n_reason_codes = u->n_filters;
-  conn_send_packet (conn, &unsuback);
-}
-
-static void
-conn_handle_disconnect (BdConnection *conn,
-                        BdMqttPacket *packet)
-{
-  BdSession *session = conn->session;
-  const BdMqttProperties *p = &packet->disconnect.properties;
-  char id[BD_LOG_TEXT_SIZE];
-
-  if (conn->version == BD_MQTT_V5 &&
-      BD_MQTT_PROP_HAS (p, BD_MQTT_PROP_SESSION_EXPIRY_INTERVAL))
-    {
-      /* [MQTT-3.14.2-2]: a session that was to end with the connection
-       * cannot be kept alive at the last moment. */
-      if (session->expiry_interval == 0 && p->session_expiry_interval != 0)
-        {
-          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR,
-                               "DISCONNECT sets a Session Expiry Interval after 0");
-          return;
-        }
-      session->expiry_interval = p->session_expiry_interval;
-      session->clean = session->expiry_interval == 0;
-    }
-
-  /* The will is discarded [MQTT-3.1.2-10], unless an MQTT 5 client asks for
-   * it with reason 0x04 [MQTT-3.14.4-3]. */
-  conn->clean_disconnect = !(conn->version == BD_MQTT_V5 &&
-                             packet->disconnect.reason_code == BD_MQTT_RC_DISCONNECT_WITH_WILL);
-  g_message ("Client %s disconnected", _bd_log_text (id, session->client_id));
-  /* The client is done sending [MQTT-3.14.4-1]: nothing to wait for. */
-  conn_drop (conn, NULL);
-}
-
 /* ------------------------------------------------------------- dispatch */
 
 static void
 conn_handle_packet (BdConnection *conn,
                     BdMqttPacket *packet)
 {
-  BdSession *session = conn->session;
+  BD_ENGINE_ASSERT_THREAD (conn->engine);
 
   if (packet->type == BD_MQTT_CONNECT)
     {
       if (conn->state != BD_CONN_WAIT_CONNECT)
         {
           /* [MQTT-3.1.0-2]: a second CONNECT is a protocol violation. */
-          conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "second CONNECT");
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "second CONNECT");
           return;
         }
-      conn_handle_connect (conn, packet);
+      _bd_handle_connect (conn, packet);
       return;
     }
 
   switch (packet->type)
     {
     case BD_MQTT_PUBLISH:
-      conn_handle_publish (conn, packet);
+      _bd_handle_publish (conn, packet);
       break;
 
     case BD_MQTT_PUBACK:
-    case BD_MQTT_PUBCOMP:
-      _bd_session_ack (session, packet->type, packet->ack.packet_id);
+      _bd_handle_puback (conn, packet);
       break;
 
     case BD_MQTT_PUBREC:
-      if (conn->version == BD_MQTT_V5 && packet->ack.reason_code >= 0x80)
-        {
-          /* A refusal ends the exchange [MQTT-4.3.3]: no PUBREL, and the
-           * identifier and its Receive Maximum slot are free again, as
-           * after PUBCOMP (4.9). The message is dropped. */
-          if (_bd_session_ack (session, BD_MQTT_PUBREC, packet->ack.packet_id))
-            _bd_session_ack (session, BD_MQTT_PUBCOMP, packet->ack.packet_id);
-          break;
-        }
-      _bd_session_ack (session, packet->type, packet->ack.packet_id);
-      /* [MQTT-4.3.3-?] PUBREL answers PUBREC, also for an id we no longer know. */
-      conn_send_ack (conn, BD_MQTT_PUBREL, packet->ack.packet_id);
+      _bd_handle_pubrec (conn, packet);
       break;
 
     case BD_MQTT_PUBREL:
-      /* Release the id; PUBCOMP even if it was unknown, e.g. after a
-       * reconnect (4.3.3). */
-      if (session->incoming_qos2 != NULL)
-        g_hash_table_remove (session->incoming_qos2, GUINT_TO_POINTER (packet->ack.packet_id));
-      conn_send_ack (conn, BD_MQTT_PUBCOMP, packet->ack.packet_id);
+      _bd_handle_pubrel (conn, packet);
+      break;
+
+    case BD_MQTT_PUBCOMP:
+      _bd_handle_pubcomp (conn, packet);
       break;
 
     case BD_MQTT_SUBSCRIBE:
-      conn_handle_subscribe (conn, packet);
+      _bd_handle_subscribe (conn, packet);
       break;
 
     case BD_MQTT_UNSUBSCRIBE:
-      conn_handle_unsubscribe (conn, packet);
+      _bd_handle_unsubscribe (conn, packet);
       break;
 
     case BD_MQTT_PINGREQ:
@@ -1774,7 +932,7 @@ conn_handle_packet (BdConnection *conn,
       break;
 
     case BD_MQTT_DISCONNECT:
-      conn_handle_disconnect (conn, packet);
+      _bd_handle_disconnect (conn, packet);
       break;
 
     case BD_MQTT_CONNACK:
@@ -1786,7 +944,7 @@ conn_handle_packet (BdConnection *conn,
       {
         g_autofree char *why = g_strdup_printf ("unexpected %s from a client",
                                                 bd_mqtt_packet_type_name (packet->type));
-        conn_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, why);
+        _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, why);
       }
       break;
     }

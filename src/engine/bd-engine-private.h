@@ -1,4 +1,4 @@
-/* bd-engine-private.h — the broker's internal model, shared by bd-engine*.c
+/* bd-engine-private.h — the broker's internal model, shared by the engine's files
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -252,6 +252,7 @@ struct _BdEngine
   GPtrArray       *auths;         /* BdAuth* owned; listeners point into it */
 
   GThread         *thread;
+  GThread         *owner;         /* the engine thread while it runs, else NULL */
   GMainContext    *context;
   GMainLoop       *loop;
   GSource         *epoll_source;
@@ -308,6 +309,16 @@ struct _BdEngine
   BdEngineStats    stats;         /* snapshot for other threads */
 };
 
+/* The engine's internal entry points (packet dispatch, accept, routing,
+ * delivery, the sources and the calls from other threads) run on the engine
+ * thread while it runs. Before bd_engine_start() starts the thread and after
+ * bd_engine_stop() has joined it, the calling thread has the engine to itself
+ * (loading the saved state, the $SYS version, tests driving internals), so
+ * there is nothing to check then. Compiled out with G_DISABLE_ASSERT, as in
+ * release builds. */
+#define BD_ENGINE_ASSERT_THREAD(engine) \
+  g_assert ((engine)->owner == NULL || (engine)->owner == g_thread_self ())
+
 /* The QoS a message goes out with to a subscription of QoS @subscribed: the
  * lower of the two (section 3.8.4), or with upgrade_outgoing_qos (Mosquitto's
  * deliberate deviation from the standard) always the subscription's. */
@@ -319,14 +330,29 @@ _bd_engine_out_qos (const BdEngine *engine,
   return engine->config->upgrade_outgoing_qos ? subscribed : MIN (published, subscribed);
 }
 
-/* bd-connection.c */
-void      _bd_engine_accept             (BdEngine     *engine,
+/* bd-listener.c */
+gboolean  _bd_listener_bind             (BdEngine         *engine,
+                                         BdListenerConfig *config,
+                                         BdListener      **out,
+                                         GError          **error);
+void      _bd_listener_free             (BdListener   *listener);
+void      _bd_listener_accept           (BdEngine     *engine,
                                          BdListener   *listener);
+
+/* bd-connection.c */
+BdConnection *_bd_connection_new        (BdListener   *listener,
+                                         int           fd,
+                                         char         *peer);
 void      _bd_connection_on_ready       (BdConnection *conn,
                                          guint32       events);
 void      _bd_connection_send           (BdConnection *conn,
                                          const guint8 *data,
                                          gsize         len);
+void      _bd_connection_send_packet    (BdConnection       *conn,
+                                         const BdMqttPacket *packet);
+void      _bd_connection_send_ack       (BdConnection     *conn,
+                                         BdMqttPacketType  type,
+                                         guint16           packet_id);
 gboolean  _bd_connection_send_publish   (BdConnection     *conn,
                                          BdMessage        *message,
                                          const BdDelivery *delivery,
@@ -339,24 +365,108 @@ void      _bd_connection_disconnect     (BdConnection *conn,
                                          const char   *reason);
 void      _bd_connection_close          (BdConnection *conn,
                                          const char   *reason);
+/* Ends the connection when there is nothing more to say to the client. */
+void      _bd_connection_drop           (BdConnection *conn,
+                                         const char   *reason);
+/* A protocol violation: see _bd_connection_disconnect(). */
+void      _bd_connection_protocol_error (BdConnection *conn,
+                                         guint8        reason_code,
+                                         const char   *message);
+/* Refuses a CONNECT with CONNACK @v3_code or @v5_code, as @version asks. */
+void      _bd_connection_refuse_connect (BdConnection *conn,
+                                         BdMqttVersion version,
+                                         guint8        v3_code,
+                                         guint8        v5_code,
+                                         const char   *why);
 void      _bd_connection_flush          (BdConnection *conn);
 void      _bd_connection_free           (BdConnection *conn);
-void      _bd_engine_check_keepalives   (BdEngine     *engine,
-                                         gint64        now_us);
-void      _bd_linger_on_ready           (BdLinger     *linger,
-                                         guint32       events);
+void      _bd_connection_check_keepalives (BdEngine     *engine,
+                                           gint64        now_us);
+void      _bd_connection_linger_on_ready (BdLinger     *linger,
+                                          guint32       events);
 /* Closes lingering sockets past their time, or all of them with now_us = G_MAXINT64. */
-void      _bd_engine_check_lingering    (BdEngine     *engine,
-                                         gint64        now_us);
+void      _bd_connection_check_lingering (BdEngine     *engine,
+                                          gint64        now_us);
 
 /* bd-connection.c: flow control */
 void       _bd_connection_pause         (BdConnection *conn,
                                          BdSession    *for_session);
-void       _bd_engine_resume_waiting    (BdEngine     *engine,
-                                         BdSession    *session);
-void       _bd_engine_check_paused      (BdEngine     *engine,
+void       _bd_connection_resume_waiting (BdEngine     *engine,
+                                          BdSession    *session);
+void       _bd_connection_check_paused  (BdEngine     *engine,
                                          gint64        now_us);
 void       _bd_connection_process_pending (BdConnection *conn);
+
+/* bd-handle-connect.c */
+void       _bd_handle_connect           (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_disconnect        (BdConnection *conn,
+                                         BdMqttPacket *packet);
+
+/* bd-handle-publish.c */
+void       _bd_handle_publish           (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_puback            (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_pubrec            (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_pubrel            (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_pubcomp           (BdConnection *conn,
+                                         BdMqttPacket *packet);
+
+/* bd-handle-subscribe.c */
+void       _bd_handle_subscribe         (BdConnection *conn,
+                                         BdMqttPacket *packet);
+void       _bd_handle_unsubscribe       (BdConnection *conn,
+                                         BdMqttPacket *packet);
+
+/* bd-route.c */
+/* Returns the number of sessions the message went to. */
+guint      _bd_route_message            (BdEngine     *engine,
+                                         BdMessage    *message,
+                                         BdSession    *publisher);
+/* Publishes a will: sets its expiry from now (it waited until now). */
+void       _bd_route_will               (BdEngine     *engine,
+                                         BdMessage    *will);
+/* check_retain_source: may @message (retained) still be delivered, i.e. may
+ * the client that published it still write to its topic? */
+gboolean   _bd_route_retain_source_may  (BdEngine     *engine,
+                                         BdMessage    *message);
+/* Remembers who published @message, if it is retained and check_retain_source
+ * is on. */
+void       _bd_route_set_retain_source  (BdMessage    *message,
+                                         BdConnection *conn);
+
+/* bd-sys.c */
+/* Updates the 1-minute load figures, @dt seconds after the last update. */
+void       _bd_sys_update_rates         (BdEngine     *engine,
+                                         double        dt);
+/* Copies the counters to the snapshot other threads read. */
+void       _bd_sys_snapshot_stats       (BdEngine     *engine);
+/* Publishes one $SYS figure, retained, if it changed or with @force. */
+void       _bd_sys_publish              (BdEngine     *engine,
+                                         const char   *topic,
+                                         const char   *value,
+                                         gboolean      force);
+/* Publishes the $SYS figures that changed, or all of them with @force. */
+void       _bd_sys_publish_all          (BdEngine     *engine,
+                                         gboolean      force);
+/* TRUE (and logged) when a client may not publish to @topic in $SYS. */
+gboolean   _bd_sys_refuses_write        (const char   *client_id,
+                                         const char   *topic);
+
+/* bd-share-group.c */
+BdShareGroup *_bd_share_group_ref       (BdShareGroup   *group);
+void       _bd_share_group_unref        (BdShareGroup   *group);
+/* Adds @session to the group of @sub (a "$share/" filter), made if need be. */
+void       _bd_share_group_join         (BdEngine       *engine,
+                                         BdSession      *session,
+                                         BdSubscription *sub);
+/* Takes @session out of the group of @sub; the group goes with its last member. */
+void       _bd_share_group_leave        (BdEngine       *engine,
+                                         BdSession      *session,
+                                         BdSubscription *sub);
 
 /* bd-session.c */
 GHashTable *_bd_session_get_subscriptions (BdSession  *session);
@@ -370,24 +480,21 @@ void       _bd_session_deliver          (BdSession        *session,
 void       _bd_session_end_will         (BdSession    *session,
                                          BdMessage    *will,
                                          guint32       delay);
-void       _bd_engine_check_sessions    (BdEngine     *engine,
+void       _bd_session_check_expiry     (BdEngine     *engine,
                                          gint64        now_us);
-BdShareGroup *_bd_share_group_ref       (BdShareGroup *group);
-void       _bd_share_group_unref        (BdShareGroup *group);
-void       _bd_engine_share_join        (BdEngine     *engine,
-                                         BdSession    *session,
-                                         BdSubscription *sub);
-void       _bd_engine_share_leave       (BdEngine     *engine,
-                                         BdSession    *session,
-                                         BdSubscription *sub);
 void       _bd_session_resume           (BdSession    *session);
 void       _bd_session_pump             (BdSession    *session);
 gboolean   _bd_session_ack              (BdSession    *session,
                                          BdMqttPacketType type,
                                          guint16       packet_id);
 void       _bd_session_unsubscribe_all  (BdSession    *session);
-void       _bd_engine_drop_session      (BdEngine     *engine,
+void       _bd_session_drop             (BdEngine     *engine,
                                          BdSession    *session);
+gboolean   _bd_session_may              (BdSession    *session,
+                                         const char   *topic,
+                                         BdAclAccess   access);
+gboolean   _bd_message_expired          (BdMessage    *message,
+                                         gint64        now_us);
 
 /* bd-persist.c */
 char            *_bd_engine_dup_state_path (BdEngine        *engine);
@@ -408,29 +515,6 @@ void             _bd_engine_save_state     (BdEngine        *engine,
 #define BD_LOG_TEXT_SIZE (BD_LOG_TEXT_MAX * 4 + sizeof "…")
 const char *_bd_log_text                (char         *buf,
                                          const char   *text);
-gboolean   _bd_session_may              (BdSession    *session,
-                                         const char   *topic,
-                                         BdAclAccess   access);
-/* check_retain_source: may @message (retained) still be delivered, i.e. may
- * the client that published it still write to its topic? */
-gboolean   _bd_engine_retain_source_may (BdEngine     *engine,
-                                         BdMessage    *message);
-/* Remembers who published @message, if it is retained and check_retain_source
- * is on. */
-void       _bd_message_set_retain_source (BdMessage   *message,
-                                          BdConnection *conn);
-/* Returns the number of sessions the message went to. */
-guint      _bd_engine_route             (BdEngine     *engine,
-                                         BdMessage    *message,
-                                         BdSession    *publisher);
-/* TRUE (and logged) when a client may not publish to @topic in $SYS. */
-gboolean   _bd_engine_refuses_sys_write (const char   *client_id,
-                                         const char   *topic);
-/* Publishes a will: sets its expiry from now (it waited until now). */
-void       _bd_engine_publish_will      (BdEngine     *engine,
-                                         BdMessage    *will);
-gboolean   _bd_message_expired          (BdMessage    *message,
-                                         gint64        now_us);
 /* Handles the connections that are ready now (not the listeners). */
 void       _bd_engine_poll_connections  (BdEngine     *engine);
 void       _bd_engine_mark_dirty        (BdEngine     *engine,

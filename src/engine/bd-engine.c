@@ -1,4 +1,4 @@
-/* bd-engine.c — the embedded broker: lifecycle, routing, taps and $SYS
+/* bd-engine.c — the embedded broker: life cycle, the event loop, cross-thread calls
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -22,7 +21,6 @@
 
 #define EPOLL_BATCH    256
 #define READ_BUF_SIZE  (64 * 1024)
-#define LISTEN_BACKLOG 1024
 
 G_DEFINE_QUARK (bd-engine-error-quark, bd_engine_error)
 
@@ -32,134 +30,6 @@ typedef struct
   BdEngine *engine;
   gpointer  tag;
 } BdEpollSource;
-
-static void engine_publish_sys (BdEngine *engine,
-                                gboolean  force);
-
-/* ---------------------------------------------------------------- listeners */
-
-static void
-listener_free (BdListener *listener)
-{
-  if (listener->fd >= 0)
-    close (listener->fd);
-  g_free (listener->address);
-  g_free (listener);
-}
-
-static gboolean
-listener_bind (BdEngine         *engine,
-               BdListenerConfig *config,
-               BdListener      **out,
-               GError          **error)
-{
-  g_autoptr(GInetAddress) inet = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  struct sockaddr_storage native;
-  socklen_t native_len;
-  int fd;
-  int one = 1;
-  BdListener *listener;
-  const char *host = config->bind_address;
-
-  GSocketFamily family = config->socket_domain == BD_SOCKET_DOMAIN_IPV6 ? G_SOCKET_FAMILY_IPV6
-                                                                        : G_SOCKET_FAMILY_IPV4;
-
-  if (host == NULL)
-    {
-      /* Every interface, IPv6 and IPv4 through one dual-stack socket, or
-       * one of them with socket_domain. */
-      inet = g_inet_address_new_any (config->socket_domain == BD_SOCKET_DOMAIN_IPV4
-                                     ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
-    }
-  else if (g_strcmp0 (host, "localhost") == 0)
-    inet = g_inet_address_new_loopback (family);
-  else
-    inet = g_inet_address_new_from_string (host);
-
-  if (inet == NULL)
-    {
-      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
-                   "Listener address “%s” is not an IP address", host);
-      return FALSE;
-    }
-  if (config->socket_domain != BD_SOCKET_DOMAIN_ANY && g_inet_address_get_family (inet) != family)
-    {
-      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
-                   "%s:%u: listener %u: address “%s” is not %s, as socket_domain asks",
-                   config->source_file ? config->source_file : "config", config->source_line,
-                   config->port, host, family == G_SOCKET_FAMILY_IPV6 ? "IPv6" : "IPv4");
-      return FALSE;
-    }
-
-  address = g_inet_socket_address_new (inet, config->port);
-  native_len = g_socket_address_get_native_size (address);
-  if (!g_socket_address_to_native (address, &native, sizeof native, error))
-    return FALSE;
-
-  fd = socket (native.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0 && host == NULL && errno == EAFNOSUPPORT &&
-      config->socket_domain == BD_SOCKET_DOMAIN_ANY)
-    {
-      /* No IPv6 on this machine: fall back to IPv4 any. */
-      g_clear_object (&inet);
-      g_clear_object (&address);
-      inet = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
-      address = g_inet_socket_address_new (inet, config->port);
-      native_len = g_socket_address_get_native_size (address);
-      if (!g_socket_address_to_native (address, &native, sizeof native, error))
-        return FALSE;
-      fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    }
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
-                   "Cannot create a socket for port %u: %s", config->port, g_strerror (saved));
-      return FALSE;
-    }
-
-  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (native.ss_family == AF_INET6 && host == NULL)
-    {
-      /* Dual stack, unless socket_domain ipv6 asked for IPv6 alone. */
-      int v6only = config->socket_domain == BD_SOCKET_DOMAIN_IPV6;
-      setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
-    }
-
-  if (bind (fd, (struct sockaddr *) &native, native_len) < 0 ||
-      listen (fd, LISTEN_BACKLOG) < 0)
-    {
-      int saved = errno;
-      g_autofree char *where = g_inet_address_to_string (inet);
-
-      close (fd);
-      g_set_error (error, BD_ENGINE_ERROR,
-                   saved == EADDRINUSE ? BD_ENGINE_ERROR_ADDRESS_IN_USE : BD_ENGINE_ERROR_LISTEN,
-                   "Cannot listen on %s port %u: %s",
-                   where, config->port, g_strerror (saved));
-      return FALSE;
-    }
-
-  listener = g_new0 (BdListener, 1);
-  listener->kind = BD_POLL_LISTENER;
-  listener->engine = engine;
-  listener->config = config;
-  listener->fd = fd;
-  listener->address = g_inet_address_to_string (inet);
-
-  native_len = sizeof native;
-  if (getsockname (fd, (struct sockaddr *) &native, &native_len) == 0)
-    {
-      if (native.ss_family == AF_INET)
-        listener->port = g_ntohs (((struct sockaddr_in *) &native)->sin_port);
-      else
-        listener->port = g_ntohs (((struct sockaddr_in6 *) &native)->sin6_port);
-    }
-
-  *out = listener;
-  return TRUE;
-}
 
 /* ------------------------------------------------------------ epoll source */
 
@@ -249,7 +119,7 @@ engine_poll_sockets (BdEngine    *engine,
       if (*kind == BD_POLL_CONNECTION)
         _bd_connection_on_ready ((BdConnection *) kind, events[i].events);
       else if (*kind == BD_POLL_LINGER)
-        _bd_linger_on_ready ((BdLinger *) kind, events[i].events);
+        _bd_connection_linger_on_ready ((BdLinger *) kind, events[i].events);
       else if (listeners != NULL)
         listeners[n_listeners++] = (BdListener *) kind;
     }
@@ -272,12 +142,14 @@ epoll_source_dispatch (GSource     *source,
   BdListener *listeners[EPOLL_BATCH];
   guint n_listeners;
 
+  BD_ENGINE_ASSERT_THREAD (engine);
+
   /* New connections after the closes of the same batch: a client that
    * closed one connection and opened the next must not be refused at
    * max_connections for the one it already closed. */
   n_listeners = engine_poll_sockets (engine, listeners);
   for (guint i = 0; i < n_listeners; i++)
-    _bd_engine_accept (engine, listeners[i]);
+    _bd_listener_accept (engine, listeners[i]);
   engine_end_turn (engine);
 
   return G_SOURCE_CONTINUE;
@@ -289,50 +161,18 @@ static GSourceFuncs epoll_source_funcs = {
 
 /* ------------------------------------------------------------------ timers */
 
-static void
-engine_update_rates (BdEngine *engine,
-                     double    dt)
-{
-  /* Mosquitto's load figures: exponentially smoothed per-minute rates. */
-  const guint64 now[4] = {
-    engine->counters.messages_received,
-    engine->counters.messages_sent,
-    engine->counters.bytes_received,
-    engine->counters.bytes_sent,
-  };
-  double decay = exp (-dt / 60.0);
-
-  for (guint i = 0; i < G_N_ELEMENTS (now); i++)
-    {
-      double per_minute = (now[i] - engine->rate_prev[i]) * 60.0 / dt;
-
-      engine->rate_load[i] = engine->rate_load[i] * decay + per_minute * (1.0 - decay);
-      engine->rate_prev[i] = now[i];
-    }
-}
-
-static void
-engine_snapshot_stats (BdEngine *engine)
-{
-  engine->counters.uptime_s = (g_get_monotonic_time () - engine->started_us) / G_USEC_PER_SEC;
-  engine->counters.subscriptions = bd_trie_get_size (engine->subs);
-  engine->counters.retained_messages = bd_topic_tree_get_size (engine->retained);
-
-  g_mutex_lock (&engine->stats_lock);
-  engine->stats = engine->counters;
-  g_mutex_unlock (&engine->stats_lock);
-}
-
 static gboolean
 engine_tick_cb (gpointer user_data)
 {
   BdEngine *engine = user_data;
   gint64 now = g_get_monotonic_time ();
 
+  BD_ENGINE_ASSERT_THREAD (engine);
+
   /* Keep-alive deadlines are 1.5 × seconds: check them four times a second. */
-  _bd_engine_check_keepalives (engine, now);
-  _bd_engine_check_paused (engine, now);
-  _bd_engine_check_lingering (engine, now);
+  _bd_connection_check_keepalives (engine, now);
+  _bd_connection_check_paused (engine, now);
+  _bd_connection_check_lingering (engine, now);
   if (++engine->quarter_ticks < 4)
     {
       engine_end_turn (engine);
@@ -340,9 +180,9 @@ engine_tick_cb (gpointer user_data)
     }
   engine->quarter_ticks = 0;
 
-  _bd_engine_check_sessions (engine, now);
-  engine_update_rates (engine, 1.0);
-  engine_snapshot_stats (engine);
+  _bd_session_check_expiry (engine, now);
+  _bd_sys_update_rates (engine, 1.0);
+  _bd_sys_snapshot_stats (engine);
 
   if (engine->config->persistence && engine->config->autosave_interval > 0 &&
       ++engine->autosave_tick >= engine->config->autosave_interval)
@@ -355,307 +195,11 @@ engine_tick_cb (gpointer user_data)
       ++engine->sys_tick >= engine->config->sys_interval)
     {
       engine->sys_tick = 0;
-      engine_publish_sys (engine, FALSE);
+      _bd_sys_publish_all (engine, FALSE);
     }
 
   engine_end_turn (engine);
   return G_SOURCE_CONTINUE;
-}
-
-/* -------------------------------------------------------------------- $SYS */
-
-/* $SYS holds the broker's own figures: a client publishing there (a PUBLISH
- * or its will) is refused, or anyone could fake them for every dashboard,
- * as in Mosquitto. The one exception is Mosquitto's too: a bridge connecting
- * to this broker reports its state on $SYS/broker/connection/NAME/state. */
-gboolean
-_bd_engine_refuses_sys_write (const char *client_id,
-                              const char *topic)
-{
-  char who[BD_LOG_TEXT_SIZE];
-  char what[BD_LOG_TEXT_SIZE];
-
-  if (strncmp (topic, "$SYS", 4) != 0 || (topic[4] != '\0' && topic[4] != '/'))
-    return FALSE;
-  if (bd_topic_matches ("$SYS/broker/connection/+/state", topic))
-    return FALSE;
-
-  g_info ("Denied PUBLISH from %s to “%s”: $SYS belongs to the broker",
-          _bd_log_text (who, client_id != NULL ? client_id : "(unknown)"),
-          _bd_log_text (what, topic));
-  return TRUE;
-}
-
-static void
-sys_publish (BdEngine   *engine,
-             const char *topic,
-             const char *value,
-             gboolean    force)
-{
-  const char *last = g_hash_table_lookup (engine->sys_last, topic);
-  g_autoptr(BdMessage) message = NULL;
-  g_autoptr(GBytes) payload = NULL;
-
-  /* Like Mosquitto, publish a figure only when it changed, so a quiet broker
-   * stays quiet; the values are retained, so late subscribers see them all. */
-  if (!force && g_strcmp0 (last, value) == 0)
-    return;
-  g_hash_table_insert (engine->sys_last, g_strdup (topic), g_strdup (value));
-
-  payload = g_bytes_new (value, strlen (value));
-  message = bd_message_new (topic, payload, 0, TRUE, NULL);
-  message->from_sys = TRUE;
-  _bd_engine_route (engine, message, NULL);
-}
-
-static void
-sys_publish_u64 (BdEngine   *engine,
-                 const char *topic,
-                 guint64     value,
-                 gboolean    force)
-{
-  char buf[32];
-
-  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, value);
-  sys_publish (engine, topic, buf, force);
-}
-
-static void
-sys_publish_load (BdEngine   *engine,
-                  const char *topic,
-                  double      value,
-                  gboolean    force)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_ascii_formatd (buf, sizeof buf, "%.2f", value);
-  sys_publish (engine, topic, buf, force);
-}
-
-static void
-engine_publish_sys (BdEngine *engine,
-                    gboolean  force)
-{
-  const BdEngineStats *c = &engine->counters;
-  char buf[64];
-
-  engine_snapshot_stats (engine);
-
-  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT " seconds", c->uptime_s);
-  sys_publish (engine, "$SYS/broker/uptime", buf, force);
-  sys_publish_u64 (engine, "$SYS/broker/clients/connected", c->clients_connected, force);
-  sys_publish_u64 (engine, "$SYS/broker/clients/active", c->clients_connected, force);
-  sys_publish_u64 (engine, "$SYS/broker/clients/disconnected", c->clients_disconnected, force);
-  sys_publish_u64 (engine, "$SYS/broker/clients/inactive", c->clients_disconnected, force);
-  sys_publish_u64 (engine, "$SYS/broker/clients/total",
-                   c->clients_connected + c->clients_disconnected, force);
-  sys_publish_u64 (engine, "$SYS/broker/clients/maximum", c->clients_maximum, force);
-  sys_publish_u64 (engine, "$SYS/broker/messages/received", c->messages_received, force);
-  sys_publish_u64 (engine, "$SYS/broker/messages/sent", c->messages_sent, force);
-  sys_publish_u64 (engine, "$SYS/broker/messages/stored",
-                   c->retained_messages + c->queued_messages + c->inflight_messages, force);
-  sys_publish_u64 (engine, "$SYS/broker/store/messages/count",
-                   c->retained_messages + c->queued_messages + c->inflight_messages, force);
-  sys_publish_u64 (engine, "$SYS/broker/publish/messages/received", c->publish_received, force);
-  sys_publish_u64 (engine, "$SYS/broker/publish/messages/sent", c->publish_sent, force);
-  sys_publish_u64 (engine, "$SYS/broker/publish/messages/dropped", c->publish_dropped, force);
-  sys_publish_u64 (engine, "$SYS/broker/bytes/received", c->bytes_received, force);
-  sys_publish_u64 (engine, "$SYS/broker/bytes/sent", c->bytes_sent, force);
-  sys_publish_u64 (engine, "$SYS/broker/subscriptions/count", c->subscriptions, force);
-  /* Brokerdesk's own: what the configured limits turned away. */
-  sys_publish_u64 (engine, "$SYS/broker/connections/refused", c->connections_refused, force);
-  sys_publish_u64 (engine, "$SYS/broker/packets/too_large", c->packets_too_large, force);
-  sys_publish_u64 (engine, "$SYS/broker/retained messages/count", c->retained_messages, force);
-  sys_publish_load (engine, "$SYS/broker/load/messages/received/1min", engine->rate_load[0], force);
-  sys_publish_load (engine, "$SYS/broker/load/messages/sent/1min", engine->rate_load[1], force);
-  sys_publish_load (engine, "$SYS/broker/load/bytes/received/1min", engine->rate_load[2], force);
-  sys_publish_load (engine, "$SYS/broker/load/bytes/sent/1min", engine->rate_load[3], force);
-}
-
-/* ---------------------------------------------------------------- routing */
-
-typedef struct
-{
-  BdEngine  *engine;
-  BdMessage *message;
-  BdSession *publisher;
-  guint      delivered;
-} RouteCall;
-
-static void
-route_match_cb (const char    *filter,
-                gconstpointer  key,
-                gpointer       value,
-                gpointer       user_data)
-{
-  RouteCall *call = user_data;
-  BdEngine *engine = call->engine;
-  BdSession *session = (BdSession *) key;
-  BdSubscription *sub = value;
-
-  /* No Local: not to the publisher's own subscription [MQTT-3.8.3-3]. */
-  if (sub->no_local && session == call->publisher)
-    return;
-
-  /* Overlapping subscriptions of one session: deliver once, at the highest
-   * QoS granted among them [MQTT-3.3.5-1], with the identifiers of all of
-   * them [MQTT-3.3.4-3]. */
-  if (session->route_gen != engine->route_gen)
-    {
-      session->route_gen = engine->route_gen;
-      session->route_qos = sub->qos;
-      session->route_retain_as_published = sub->retain_as_published;
-      if (session->route_sub_ids != NULL)
-        g_array_set_size (session->route_sub_ids, 0);
-      g_ptr_array_add (engine->route_targets, session);
-    }
-  else
-    {
-      session->route_qos = MAX (session->route_qos, sub->qos);
-      session->route_retain_as_published |= sub->retain_as_published;
-    }
-  if (sub->subscription_id != 0)
-    {
-      if (session->route_sub_ids == NULL)
-        session->route_sub_ids = g_array_new (FALSE, FALSE, sizeof (guint32));
-      g_array_append_val (session->route_sub_ids, sub->subscription_id);
-    }
-}
-
-static void
-route_pause_publisher (BdEngine  *engine,
-                       BdSession *target,
-                       BdSession *publisher)
-{
-  /* A connected subscriber falling behind: stop reading from the publisher
-   * until it catches up, rather than drop at the queue limit. */
-  if (publisher != NULL && publisher->conn != NULL && target != publisher &&
-      target->conn != NULL && !target->slow &&
-      target->queue.length >= _bd_session_queue_high (engine))
-    _bd_connection_pause (publisher->conn, target);
-}
-
-/* One message per shared subscription group, to its members in turn,
- * preferring those that are connected and have room [MQTT 5, 4.8.2]. */
-static void
-route_shared_cb (const char    *filter,
-                 gconstpointer  key,
-                 gpointer       value,
-                 gpointer       user_data)
-{
-  RouteCall *call = user_data;
-  BdShareGroup *group = value;
-  BdSession *chosen = NULL;
-  BdSubscription *sub;
-  BdDelivery delivery = { 0 };
-  guint n = group->members->len;
-
-  for (guint i = 0; i < n && chosen == NULL; i++)
-    {
-      BdSession *member = g_ptr_array_index (group->members, (group->next + i) % n);
-
-      if (member->conn != NULL && member->queue.length == 0)
-        {
-          chosen = member;
-          group->next = (group->next + i + 1) % n;
-        }
-    }
-  if (chosen == NULL)
-    {
-      chosen = g_ptr_array_index (group->members, group->next % n);
-      group->next = (group->next + 1) % n;
-    }
-
-  if (!_bd_session_may (chosen, call->message->topic, BD_ACL_READ))
-    return;
-  sub = g_hash_table_lookup (chosen->subscriptions, group->key);
-  delivery.qos = _bd_engine_out_qos (call->engine, call->message->qos, sub->qos);
-  delivery.retain = call->message->retain && sub->retain_as_published;
-  delivery.sub_ids = sub->subscription_id ? &sub->subscription_id : NULL;
-  delivery.n_sub_ids = sub->subscription_id ? 1 : 0;
-  delivery.group = group;
-  _bd_session_deliver (chosen, call->message, &delivery);
-  route_pause_publisher (call->engine, chosen, call->publisher);
-  call->delivered++;
-}
-
-static void
-tap_match_cb (const char    *filter,
-              gconstpointer  key,
-              gpointer       value,
-              gpointer       user_data)
-{
-  BdTap *tap = value;
-
-  tap->func (user_data, tap->user_data);
-}
-
-guint
-_bd_engine_route (BdEngine  *engine,
-                  BdMessage *message,
-                  BdSession *publisher)
-{
-  const char *topic = message->topic;
-  RouteCall call = { engine, message, publisher, 0 };
-
-  if (message->retain)
-    {
-      /* A retained message with an empty payload clears the topic's retained
-       * message and is not itself stored [MQTT-3.3.1-10][MQTT-3.3.1-11]. */
-      if (g_bytes_get_size (message->payload) == 0)
-        bd_topic_tree_remove (engine->retained, topic);
-      else
-        bd_topic_tree_set (engine->retained, topic, bd_message_ref (message));
-    }
-
-  engine->route_gen++;
-  g_ptr_array_set_size (engine->route_targets, 0);
-  bd_trie_match (engine->subs, topic, route_match_cb, &call);
-
-  for (guint i = 0; i < engine->route_targets->len; i++)
-    {
-      BdSession *session = g_ptr_array_index (engine->route_targets, i);
-      BdDelivery delivery = { 0 };
-
-      if (!_bd_session_may (session, topic, BD_ACL_READ))
-        continue;
-
-      delivery.qos = _bd_engine_out_qos (engine, message->qos, session->route_qos);
-      /* Forwarded because of a subscription: RETAIN is cleared
-       * [MQTT-3.3.1-9], unless an MQTT 5 subscriber asked for it as published
-       * [MQTT-3.3.1-13]. */
-      delivery.retain = message->retain && session->route_retain_as_published;
-      if (session->route_sub_ids != NULL && session->route_sub_ids->len > 0)
-        {
-          delivery.sub_ids = (const guint32 *) session->route_sub_ids->data;
-          delivery.n_sub_ids = session->route_sub_ids->len;
-        }
-      _bd_session_deliver (session, message, &delivery);
-      route_pause_publisher (engine, session, publisher);
-      call.delivered++;
-    }
-
-  if (bd_trie_get_size (engine->shared) > 0)
-    bd_trie_match (engine->shared, topic, route_shared_cb, &call);
-
-  bd_trie_match (engine->taps, topic, tap_match_cb, message);
-  return call.delivered;
-}
-
-void
-_bd_engine_publish_will (BdEngine  *engine,
-                         BdMessage *will)
-{
-  if (_bd_engine_refuses_sys_write (will->publisher_id, will->topic))
-    return;
-
-  /* Its Message Expiry Interval counts from now, when it is published. */
-  if (will->props != NULL &&
-      BD_MQTT_PROP_HAS (will->props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL))
-    will->expiry_us = g_get_monotonic_time () +
-                      (gint64) will->props->message_expiry_interval * G_USEC_PER_SEC;
-  engine->counters.publish_received++;
-  _bd_engine_route (engine, will, NULL);
 }
 
 /* --------------------------------------------------------------- lifecycle */
@@ -688,7 +232,7 @@ bd_engine_new (BdBrokerConfig *config)
   g_atomic_ref_count_init (&engine->ref_count);
   engine->config = config;
   engine->epfd = -1;
-  engine->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) listener_free);
+  engine->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_listener_free);
   engine->auths = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_auth_free);
   engine->dirty = g_ptr_array_new ();
   engine->doomed = g_ptr_array_new ();
@@ -786,15 +330,19 @@ engine_thread_func (gpointer data)
   BdEngine *engine = data;
 
   /* Pushed before anything creates a source, so every source and GTask of the
-   * engine attaches to its own context, never to the GTK one (STYLE §8). */
+   * engine attaches to its own context, never to the GTK one. */
   g_main_context_push_thread_default (engine->context);
 
+  /* Set under the lock the starting thread waits on, cleared before the
+   * thread ends (bd_engine_stop() joins it): see BD_ENGINE_ASSERT_THREAD. */
   g_mutex_lock (&engine->start_lock);
+  engine->owner = g_thread_self ();
   g_cond_signal (&engine->start_cond);
   g_mutex_unlock (&engine->start_lock);
 
   g_main_loop_run (engine->loop);
 
+  engine->owner = NULL;
   g_main_context_pop_thread_default (engine->context);
   return NULL;
 }
@@ -869,47 +417,6 @@ _bd_log_text (char       *buf,
 }
 
 gboolean
-_bd_session_may (BdSession   *session,
-                 const char  *topic,
-                 BdAclAccess  access)
-{
-  return session->auth == NULL || !bd_auth_has_acl (session->auth) ||
-         bd_auth_acl_check (session->auth, session->client_id, session->username, topic, access);
-}
-
-void
-_bd_message_set_retain_source (BdMessage    *message,
-                               BdConnection *conn)
-{
-  if (!message->retain || !conn->engine->config->check_retain_source)
-    return;
-  g_free ((char *) message->publisher_username);
-  message->publisher_username = g_strdup (conn->session->username);
-  message->publisher_listener = conn->listener->index;
-}
-
-gboolean
-_bd_engine_retain_source_may (BdEngine  *engine,
-                              BdMessage *message)
-{
-  BdListener *listener;
-
-  /* The broker's own messages, and those restored from a state file older
-   * than the sources in it, have no publisher to check. */
-  if (!engine->config->check_retain_source || message->publisher_id == NULL ||
-      engine->listeners->len == 0)
-    return TRUE;
-
-  /* A state file from before a listener was removed: the first one's ACL. */
-  listener = g_ptr_array_index (engine->listeners,
-                                message->publisher_listener < engine->listeners->len
-                                ? message->publisher_listener : 0);
-  return listener->auth == NULL || !bd_auth_has_acl (listener->auth) ||
-         bd_auth_acl_check (listener->auth, message->publisher_id, message->publisher_username,
-                            message->topic, BD_ACL_WRITE);
-}
-
-gboolean
 bd_engine_start (BdEngine *engine,
                  GError  **error)
 {
@@ -947,7 +454,7 @@ bd_engine_start (BdEngine *engine,
                        config->source_line, config->port);
           return FALSE;
         }
-      if (!listener_bind (engine, config, &listener, error))
+      if (!_bd_listener_bind (engine, config, &listener, error))
         return FALSE;
       listener->index = (guint16) engine->listeners->len;
       g_ptr_array_add (engine->listeners, listener);
@@ -991,8 +498,8 @@ bd_engine_start (BdEngine *engine,
       g_autofree char *version = g_strdup_printf ("%s %s", PACKAGE_NAME, PACKAGE_VERSION);
 
       /* Routed before the thread starts: nobody else touches the engine yet. */
-      sys_publish (engine, "$SYS/broker/version", version, TRUE);
-      engine_publish_sys (engine, TRUE);
+      _bd_sys_publish (engine, "$SYS/broker/version", version, TRUE);
+      _bd_sys_publish_all (engine, TRUE);
     }
 
   engine->running = TRUE;
@@ -1025,6 +532,8 @@ engine_shutdown_cb (gpointer data)
   BdEngine *engine = data;
   GList *l;
 
+  BD_ENGINE_ASSERT_THREAD (engine);
+
   while ((l = engine->connections.head) != NULL)
     {
       BdConnection *conn = l->data;
@@ -1035,7 +544,7 @@ engine_shutdown_cb (gpointer data)
     }
   engine_end_turn (engine);
   /* Their last packets were written as far as the sockets took them. */
-  _bd_engine_check_lingering (engine, G_MAXINT64);
+  _bd_connection_check_lingering (engine, G_MAXINT64);
   g_main_loop_quit (engine->loop);
   return G_SOURCE_REMOVE;
 }
@@ -1108,6 +617,8 @@ add_tap_cb (gpointer data)
 {
   TapCall *call = data;
 
+  BD_ENGINE_ASSERT_THREAD (call->engine);
+
   g_hash_table_insert (call->engine->tap_ids, GUINT_TO_POINTER (call->tap->id), call->tap);
   bd_trie_insert (call->engine->taps, call->tap->filter, call->tap, call->tap);
   call->tap = NULL;
@@ -1172,8 +683,11 @@ static gboolean
 remove_tap_cb (gpointer data)
 {
   TapCall *call = data;
-  BdTap *tap = g_hash_table_lookup (call->engine->tap_ids, GUINT_TO_POINTER (call->tap_id));
+  BdTap *tap;
 
+  BD_ENGINE_ASSERT_THREAD (call->engine);
+
+  tap = g_hash_table_lookup (call->engine->tap_ids, GUINT_TO_POINTER (call->tap_id));
   if (tap != NULL)
     {
       g_hash_table_remove (call->engine->tap_ids, GUINT_TO_POINTER (call->tap_id));
@@ -1207,8 +721,10 @@ publish_cb (gpointer data)
 {
   PublishCall *call = data;
 
+  BD_ENGINE_ASSERT_THREAD (call->engine);
+
   call->engine->counters.publish_received++;
-  _bd_engine_route (call->engine, call->message, NULL);
+  _bd_route_message (call->engine, call->message, NULL);
   engine_end_turn (call->engine);
   return G_SOURCE_REMOVE;
 }
@@ -1270,6 +786,8 @@ static gboolean
 dup_retained_cb (gpointer data)
 {
   RetainedCall *call = data;
+
+  BD_ENGINE_ASSERT_THREAD (call->engine);
 
   bd_topic_tree_match (call->engine->retained, call->filter, collect_retained_cb, call->result);
   g_mutex_lock (&call->lock);
@@ -1334,6 +852,8 @@ list_clients_cb (gpointer data)
   GPtrArray *clients = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_client_info_free);
   GHashTableIter iter;
   BdSession *session;
+
+  BD_ENGINE_ASSERT_THREAD (engine);
 
   g_hash_table_iter_init (&iter, engine->sessions);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))

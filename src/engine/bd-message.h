@@ -6,7 +6,7 @@
  * A BdMessage is what the broker routes and what taps receive: an atomically
  * reference-counted box that nobody changes after bd_message_new*(), so the
  * engine thread, the recorder thread and the main thread can all hold it at
- * once without locks. No GObject per message (STYLE §6).
+ * once without locks. No GObject per message.
  */
 
 #pragma once

@@ -411,7 +411,7 @@ _bd_engine_load_state (BdEngine *engine)
             sub->filter = g_strdup (filter);
             sub->qos = qos;
             if (bd_topic_filter_is_shared (filter, NULL, NULL))
-              _bd_engine_share_join (engine, session, sub);
+              _bd_share_group_join (engine, session, sub);
             else
               bd_trie_insert (engine->subs, sub->filter, session, sub);
             g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);

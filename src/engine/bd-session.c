@@ -37,70 +37,6 @@
 #include "bd-engine-private.h"
 #include "bd-topic.h"
 
-/* ------------------------------------------------------------ share groups */
-
-BdShareGroup *
-_bd_share_group_ref (BdShareGroup *group)
-{
-  return g_rc_box_acquire (group);
-}
-
-static void
-share_group_clear (BdShareGroup *group)
-{
-  g_ptr_array_unref (group->members);
-  g_free (group->key);
-}
-
-void
-_bd_share_group_unref (BdShareGroup *group)
-{
-  g_rc_box_release_full (group, (GDestroyNotify) share_group_clear);
-}
-
-void
-_bd_engine_share_join (BdEngine       *engine,
-                       BdSession      *session,
-                       BdSubscription *sub)
-{
-  BdShareGroup *group = g_hash_table_lookup (engine->share_groups, sub->filter);
-
-  if (group == NULL)
-    {
-      const char *inner = NULL;
-
-      group = g_rc_box_new0 (BdShareGroup);
-      group->key = g_strdup (sub->filter);
-      bd_topic_filter_is_shared (group->key, NULL, &inner);
-      group->filter = inner;
-      group->members = g_ptr_array_new ();
-      g_hash_table_insert (engine->share_groups, group->key, group);
-      bd_trie_insert (engine->shared, group->filter, group, group);
-    }
-  if (!g_ptr_array_find (group->members, session, NULL))
-    g_ptr_array_add (group->members, session);
-  sub->group = _bd_share_group_ref (group);
-}
-
-void
-_bd_engine_share_leave (BdEngine       *engine,
-                        BdSession      *session,
-                        BdSubscription *sub)
-{
-  BdShareGroup *group = sub->group;
-
-  if (group == NULL)
-    return;
-  g_ptr_array_remove (group->members, session);
-  if (group->members->len == 0 && !group->dead)
-    {
-      group->dead = TRUE;
-      bd_trie_remove (engine->shared, group->filter, group);
-      g_hash_table_remove (engine->share_groups, group->key);
-    }
-  g_clear_pointer (&sub->group, _bd_share_group_unref);
-}
-
 /* ---------------------------------------------------------------- storage */
 
 static void
@@ -189,7 +125,7 @@ _bd_session_free (BdSession *session)
   engine->counters.queued_messages -= session->queue.length;
 
   /* Nobody waits for this session's queue any more. */
-  _bd_engine_resume_waiting (engine, session);
+  _bd_connection_resume_waiting (engine, session);
 
   while ((queued = g_queue_pop_head (&session->queue)) != NULL)
     queued_free (queued);
@@ -215,7 +151,7 @@ _bd_session_unsubscribe_all (BdSession *session)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &sub))
     {
       if (sub->group != NULL)
-        _bd_engine_share_leave (session->engine, session, sub);
+        _bd_share_group_leave (session->engine, session, sub);
       else
         bd_trie_remove (session->engine->subs, sub->filter, session);
     }
@@ -274,8 +210,8 @@ session_hand_over_shared (BdSession *session)
 }
 
 void
-_bd_engine_drop_session (BdEngine  *engine,
-                         BdSession *session)
+_bd_session_drop (BdEngine  *engine,
+                  BdSession *session)
 {
   g_autoptr(BdMessage) will = g_steal_pointer (&session->pending_will);
 
@@ -287,7 +223,7 @@ _bd_engine_drop_session (BdEngine  *engine,
   /* A delayed will goes out when the session ends, whichever comes first
    * (3.1.3.2.2 of MQTT 5). */
   if (will != NULL)
-    _bd_engine_publish_will (engine, will);
+    _bd_route_will (engine, will);
 }
 
 /* Called when a connection ends without DISCONNECT: the will (taken over)
@@ -302,7 +238,7 @@ _bd_session_end_will (BdSession *session,
 
   if (delay == 0 || session->clean)
     {
-      _bd_engine_publish_will (session->engine, will);
+      _bd_route_will (session->engine, will);
       return;
     }
   g_clear_pointer (&session->pending_will, bd_message_unref);
@@ -312,8 +248,8 @@ _bd_session_end_will (BdSession *session,
 
 /* Session expiry and delayed wills, from the engine's tick. */
 void
-_bd_engine_check_sessions (BdEngine *engine,
-                           gint64    now_us)
+_bd_session_check_expiry (BdEngine *engine,
+                          gint64    now_us)
 {
   GHashTableIter iter;
   BdSession *session;
@@ -332,7 +268,7 @@ _bd_engine_check_sessions (BdEngine *engine,
         {
           g_autoptr(BdMessage) will = g_steal_pointer (&session->pending_will);
 
-          _bd_engine_publish_will (engine, will);
+          _bd_route_will (engine, will);
         }
 
       idle_us = now_us - session->disconnected_at;
@@ -352,8 +288,17 @@ _bd_engine_check_sessions (BdEngine *engine,
 
       g_info ("Session of %s expired", _bd_log_text (id, session->client_id));
       engine->counters.clients_disconnected--;
-      _bd_engine_drop_session (engine, session);
+      _bd_session_drop (engine, session);
     }
+}
+
+gboolean
+_bd_session_may (BdSession   *session,
+                 const char  *topic,
+                 BdAclAccess  access)
+{
+  return session->auth == NULL || !bd_auth_has_acl (session->auth) ||
+         bd_auth_acl_check (session->auth, session->client_id, session->username, topic, access);
 }
 
 /* --------------------------------------------------------------- delivery */
@@ -473,6 +418,8 @@ _bd_session_deliver (BdSession        *session,
 {
   BdEngine *engine = session->engine;
 
+  BD_ENGINE_ASSERT_THREAD (engine);
+
   if (session->conn == NULL)
     {
       /* Only QoS 1/2 wait for an absent client [MQTT-3.1.2-5], QoS 0 too if
@@ -527,7 +474,7 @@ _bd_session_pump (BdSession *session)
       if (session->queue.length == _bd_session_queue_high (engine) / 2)
         {
           session->slow = FALSE;
-          _bd_engine_resume_waiting (engine, session);
+          _bd_connection_resume_waiting (engine, session);
         }
 
       if (queued->message->expiry_us != 0)

@@ -1,0 +1,222 @@
+/* bd-handle-subscribe.c — SUBSCRIBE and UNSUBSCRIBE
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Adding and removing a session's subscriptions (plain and shared), and
+ * sending the retained messages a new subscription matches. Runs on the
+ * engine thread, called from the dispatch in bd-connection.c.
+ */
+
+#include "config.h"
+
+#include "bd-engine-private.h"
+#include "bd-topic.h"
+
+/* ------------------------------------------------------------- SUBSCRIBE */
+
+typedef struct
+{
+  BdSession      *session;
+  BdSubscription *sub;
+  gint64          now_us;
+} RetainedDelivery;
+
+static void
+deliver_retained_cb (const char *topic,
+                     gpointer    value,
+                     gpointer    user_data)
+{
+  RetainedDelivery *rd = user_data;
+  BdMessage *message = value;
+  BdDelivery delivery = { 0 };
+
+  if (_bd_message_expired (message, rd->now_us))
+    return;
+  if (!_bd_session_may (rd->session, topic, BD_ACL_READ))
+    return;
+  /* check_retain_source: a publisher whose write access is gone can no
+   * longer have its retained message handed out. */
+  if (!_bd_route_retain_source_may (rd->session->engine, message))
+    return;
+
+  /* Sent because of a new subscription: RETAIN stays set [MQTT-3.3.1-8]. */
+  delivery.qos = _bd_engine_out_qos (rd->session->engine, message->qos, rd->sub->qos);
+  delivery.retain = TRUE;
+  delivery.sub_ids = rd->sub->subscription_id ? &rd->sub->subscription_id : NULL;
+  delivery.n_sub_ids = rd->sub->subscription_id ? 1 : 0;
+  _bd_session_deliver (rd->session, message, &delivery);
+}
+
+/* A SUBSCRIBE or UNSUBSCRIBE naming something that is not a topic filter
+ * ("a/#/b", "a/b#", "") is a protocol violation [MQTT-4.7.1-1]
+ * [MQTT-4.7.3-1]: the connection is closed [MQTT-4.8.0-1], an MQTT 5 client
+ * told so with DISCONNECT 0x82 [MQTT-4.13.1-1]. Both packets are judged
+ * alike, so a filter refused in one is never answered in the other. FALSE
+ * when the connection was closed. */
+static gboolean
+conn_check_filter (BdConnection *conn,
+                   const char   *filter)
+{
+  char text[BD_LOG_TEXT_SIZE];
+  g_autofree char *why = NULL;
+
+  if (bd_topic_filter_is_valid (filter))
+    return TRUE;
+
+  why = g_strdup_printf ("invalid topic filter “%s”", _bd_log_text (text, filter));
+  _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, why);
+  return FALSE;
+}
+
+/* Adds or replaces one subscription; returns its reason code. */
+static guint8
+conn_subscribe_one (BdConnection             *conn,
+                    const BdMqttSubscription *req,
+                    guint32                   subscription_id,
+                    gboolean                 *is_new,
+                    BdSubscription          **out)
+{
+  BdEngine *engine = conn->engine;
+  BdSession *session = conn->session;
+  const char *inner = NULL;
+  gboolean shared = bd_topic_filter_is_shared (req->filter, NULL, &inner);
+  BdSubscription *old;
+  BdSubscription *sub;
+
+  /* Only the filter after "$share/GROUP/" selects topics [MQTT-4.8.2-2]:
+   * the ACL judges that, as it judges a plain subscription (and as
+   * Mosquitto's ACL file does); delivery checks each message's topic. */
+  if (!_bd_session_may (session, shared ? inner : req->filter, BD_ACL_SUBSCRIBE))
+    {
+      char id[BD_LOG_TEXT_SIZE];
+      char filter[BD_LOG_TEXT_SIZE];
+
+      g_info ("Denied SUBSCRIBE from %s to “%s” (ACL)",
+              _bd_log_text (id, session->client_id), _bd_log_text (filter, req->filter));
+      return conn->version == BD_MQTT_V5 ? BD_MQTT_RC_NOT_AUTHORIZED : 0x80;
+    }
+
+  sub = g_new0 (BdSubscription, 1);
+  sub->filter = g_strdup (req->filter);
+  sub->qos = MIN (req->qos, conn->listener->config->max_qos);
+  sub->no_local = req->no_local;
+  sub->retain_as_published = req->retain_as_published;
+  sub->retain_handling = req->retain_handling;
+  sub->subscription_id = subscription_id;
+
+  /* An identical filter replaces the existing subscription [MQTT-3.8.4-3]. */
+  old = session->subscriptions ? g_hash_table_lookup (session->subscriptions, sub->filter) : NULL;
+  *is_new = old == NULL;
+  if (shared)
+    {
+      if (old != NULL)
+        _bd_share_group_leave (engine, session, old);
+      _bd_share_group_join (engine, session, sub);
+    }
+  else
+    /* The trie takes the new pointer before the table frees the old one. */
+    bd_trie_insert (engine->subs, sub->filter, session, sub);
+  g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);
+  g_debug ("%s subscribed to %s (QoS %u)", session->client_id, sub->filter, sub->qos);
+  *out = sub;
+  return sub->qos;
+}
+
+void
+_bd_handle_subscribe (BdConnection *conn,
+                      BdMqttPacket *packet)
+{
+  BdEngine *engine = conn->engine;
+  BdSession *session = conn->session;
+  BdMqttSubscribe *s = &packet->subscribe;
+  BdMqttPacket suback = { .type = BD_MQTT_SUBACK };
+  g_autofree guint8 *codes = g_new0 (guint8, s->n_subscriptions);
+  g_autofree gboolean *is_new = g_new0 (gboolean, s->n_subscriptions);
+  g_autofree BdSubscription **subs = g_new0 (BdSubscription *, s->n_subscriptions);
+  guint32 subscription_id = 0;
+
+  if (BD_MQTT_PROP_HAS (&s->properties, BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER) &&
+      s->properties.n_subscription_identifiers > 0)
+    subscription_id = s->properties.subscription_identifiers[0];
+
+  /* All filters first: a refused packet subscribes to nothing. */
+  for (guint i = 0; i < s->n_subscriptions; i++)
+    {
+      BdMqttSubscription *req = &s->subscriptions[i];
+
+      if (!conn_check_filter (conn, req->filter))
+        return;
+      if (req->no_local && bd_topic_filter_is_shared (req->filter, NULL, NULL))
+        {
+          /* [MQTT-3.8.3-4] */
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR, "No Local on a shared subscription");
+          return;
+        }
+    }
+
+  for (guint i = 0; i < s->n_subscriptions; i++)
+    codes[i] = conn_subscribe_one (conn, &s->subscriptions[i], subscription_id, &is_new[i], &subs[i]);
+
+  suback.suback.packet_id = s->packet_id;
+  suback.suback.reason_codes = codes;
+  suback.suback.n_reason_codes = s->n_subscriptions;
+  _bd_connection_send_packet (conn, &suback);
+
+  /* Retained messages after the SUBACK, for every accepted filter, also when
+   * it replaced an identical one [MQTT-3.3.1-6][MQTT-3.8.4-3], as MQTT 5's
+   * Retain Handling allows [MQTT-3.3.1-9..11]; never for a shared
+   * subscription (4.8.2). */
+  for (guint i = 0; i < s->n_subscriptions; i++)
+    {
+      BdMqttSubscription *req = &s->subscriptions[i];
+      RetainedDelivery rd = { session, subs[i], g_get_monotonic_time () };
+
+      if (subs[i] == NULL || subs[i]->group != NULL)
+        continue;
+      if (req->retain_handling == 2 || (req->retain_handling == 1 && !is_new[i]))
+        continue;
+      bd_topic_tree_match (engine->retained, req->filter, deliver_retained_cb, &rd);
+    }
+}
+
+void
+_bd_handle_unsubscribe (BdConnection *conn,
+                        BdMqttPacket *packet)
+{
+  BdEngine *engine = conn->engine;
+  BdSession *session = conn->session;
+  BdMqttUnsubscribe *u = &packet->unsubscribe;
+  BdMqttPacket unsuback = { .type = BD_MQTT_UNSUBACK };
+  g_autofree guint8 *codes = g_new0 (guint8, u->n_filters);
+
+  /* All filters first: a refused packet unsubscribes from nothing. */
+  for (guint i = 0; i < u->n_filters; i++)
+    if (!conn_check_filter (conn, u->filters[i]))
+      return;
+
+  for (guint i = 0; i < u->n_filters; i++)
+    {
+      const char *filter = u->filters[i];
+      BdSubscription *sub = session->subscriptions
+                            ? g_hash_table_lookup (session->subscriptions, filter) : NULL;
+
+      if (sub != NULL)
+        {
+          if (sub->group != NULL)
+            _bd_share_group_leave (engine, session, sub);
+          else
+            bd_trie_remove (engine->subs, filter, session);
+          g_hash_table_remove (session->subscriptions, filter);
+          codes[i] = BD_MQTT_RC_SUCCESS;
+        }
+      else
+        codes[i] = BD_MQTT_RC_NO_SUBSCRIPTION_EXISTED;
+    }
+
+  /* UNSUBACK even when nothing matched [MQTT-3.10.4-5]. */
+  unsuback.suback.packet_id = u->packet_id;
+  unsuback.suback.reason_codes = codes;
+  unsuback.suback.n_reason_codes = u->n_filters;
+  _bd_connection_send_packet (conn, &unsuback);
+}

@@ -1,0 +1,244 @@
+/* bd-listener.c — listening sockets: binding them, accepting connections
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A listener turns an accepted socket into a BdConnection through
+ * _bd_connection_new(); that hand-over is where transports other than plain
+ * TCP (TLS, WebSocket) plug in. Everything runs on the engine thread.
+ */
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bd-engine-private.h"
+
+#define LISTEN_BACKLOG 1024
+
+void
+_bd_listener_free (BdListener *listener)
+{
+  if (listener->fd >= 0)
+    close (listener->fd);
+  g_free (listener->address);
+  g_free (listener);
+}
+
+gboolean
+_bd_listener_bind (BdEngine         *engine,
+                   BdListenerConfig *config,
+                   BdListener      **out,
+                   GError          **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  struct sockaddr_storage native;
+  socklen_t native_len;
+  int fd;
+  int one = 1;
+  BdListener *listener;
+  const char *host = config->bind_address;
+
+  GSocketFamily family = config->socket_domain == BD_SOCKET_DOMAIN_IPV6 ? G_SOCKET_FAMILY_IPV6
+                                                                        : G_SOCKET_FAMILY_IPV4;
+
+  if (host == NULL)
+    {
+      /* Every interface, IPv6 and IPv4 through one dual-stack socket, or
+       * one of them with socket_domain. */
+      inet = g_inet_address_new_any (config->socket_domain == BD_SOCKET_DOMAIN_IPV4
+                                     ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
+    }
+  else if (g_strcmp0 (host, "localhost") == 0)
+    inet = g_inet_address_new_loopback (family);
+  else
+    inet = g_inet_address_new_from_string (host);
+
+  if (inet == NULL)
+    {
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
+                   "Listener address “%s” is not an IP address", host);
+      return FALSE;
+    }
+  if (config->socket_domain != BD_SOCKET_DOMAIN_ANY && g_inet_address_get_family (inet) != family)
+    {
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
+                   "%s:%u: listener %u: address “%s” is not %s, as socket_domain asks",
+                   config->source_file ? config->source_file : "config", config->source_line,
+                   config->port, host, family == G_SOCKET_FAMILY_IPV6 ? "IPv6" : "IPv4");
+      return FALSE;
+    }
+
+  address = g_inet_socket_address_new (inet, config->port);
+  native_len = g_socket_address_get_native_size (address);
+  if (!g_socket_address_to_native (address, &native, sizeof native, error))
+    return FALSE;
+
+  fd = socket (native.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0 && host == NULL && errno == EAFNOSUPPORT &&
+      config->socket_domain == BD_SOCKET_DOMAIN_ANY)
+    {
+      /* No IPv6 on this machine: fall back to IPv4 any. */
+      g_clear_object (&inet);
+      g_clear_object (&address);
+      inet = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+      address = g_inet_socket_address_new (inet, config->port);
+      native_len = g_socket_address_get_native_size (address);
+      if (!g_socket_address_to_native (address, &native, sizeof native, error))
+        return FALSE;
+      fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    }
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
+                   "Cannot create a socket for port %u: %s", config->port, g_strerror (saved));
+      return FALSE;
+    }
+
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (native.ss_family == AF_INET6 && host == NULL)
+    {
+      /* Dual stack, unless socket_domain ipv6 asked for IPv6 alone. */
+      int v6only = config->socket_domain == BD_SOCKET_DOMAIN_IPV6;
+      setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    }
+
+  if (bind (fd, (struct sockaddr *) &native, native_len) < 0 ||
+      listen (fd, LISTEN_BACKLOG) < 0)
+    {
+      int saved = errno;
+      g_autofree char *where = g_inet_address_to_string (inet);
+
+      close (fd);
+      g_set_error (error, BD_ENGINE_ERROR,
+                   saved == EADDRINUSE ? BD_ENGINE_ERROR_ADDRESS_IN_USE : BD_ENGINE_ERROR_LISTEN,
+                   "Cannot listen on %s port %u: %s",
+                   where, config->port, g_strerror (saved));
+      return FALSE;
+    }
+
+  listener = g_new0 (BdListener, 1);
+  listener->kind = BD_POLL_LISTENER;
+  listener->engine = engine;
+  listener->config = config;
+  listener->fd = fd;
+  listener->address = g_inet_address_to_string (inet);
+
+  native_len = sizeof native;
+  if (getsockname (fd, (struct sockaddr *) &native, &native_len) == 0)
+    {
+      if (native.ss_family == AF_INET)
+        listener->port = g_ntohs (((struct sockaddr_in *) &native)->sin_port);
+      else
+        listener->port = g_ntohs (((struct sockaddr_in6 *) &native)->sin6_port);
+    }
+
+  *out = listener;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ accept */
+
+static char *
+peer_to_string (const struct sockaddr_storage *ss)
+{
+  char host[64] = "";
+  guint16 port = 0;
+
+  if (ss->ss_family == AF_INET)
+    {
+      const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
+
+      inet_ntop (AF_INET, &sin->sin_addr, host, sizeof host);
+      port = g_ntohs (sin->sin_port);
+      return g_strdup_printf ("%s:%u", host, port);
+    }
+  if (ss->ss_family == AF_INET6)
+    {
+      const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
+
+      inet_ntop (AF_INET6, &sin6->sin6_addr, host, sizeof host);
+      port = g_ntohs (sin6->sin6_port);
+      /* Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d */
+      if (g_str_has_prefix (host, "::ffff:") && strchr (host + 7, ':') == NULL)
+        return g_strdup_printf ("%s:%u", host + 7, port);
+      return g_strdup_printf ("[%s]:%u", host, port);
+    }
+  return g_strdup ("unknown");
+}
+
+static gboolean
+at_max_connections (BdEngine   *engine,
+                    BdListener *listener)
+{
+  guint max_global = engine->config->max_connections;
+  guint max_listener = listener->config->max_connections;
+
+  return (max_global > 0 && engine->connections.length >= max_global) ||
+         (max_listener > 0 && listener->n_connections >= max_listener);
+}
+
+void
+_bd_listener_accept (BdEngine   *engine,
+                     BdListener *listener)
+{
+  BD_ENGINE_ASSERT_THREAD (engine);
+
+  for (;;)
+    {
+      struct sockaddr_storage ss;
+      socklen_t ss_len = sizeof ss;
+      BdConnection *conn;
+      guint max_global = engine->config->max_connections;
+      guint max_listener = listener->config->max_connections;
+      int fd;
+
+      fd = accept4 (listener->fd, (struct sockaddr *) &ss, &ss_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno != EAGAIN && errno != EWOULDBLOCK)
+            g_warning ("Cannot accept a connection on port %u: %s",
+                       listener->port, g_strerror (errno));
+          return;
+        }
+
+      /* The accept queue holds connections that came after the events
+       * being handled, and so may the closes that made room for them:
+       * handle those closes before refusing anyone. */
+      if (at_max_connections (engine, listener))
+        _bd_engine_poll_connections (engine);
+      if (at_max_connections (engine, listener))
+        {
+          g_autofree char *peer = peer_to_string (&ss);
+
+          /* Refused before CONNECT, as Mosquitto does at max_connections. */
+          g_message ("Refusing connection from %s: max_connections (%u) reached",
+                     peer, max_listener > 0 ? max_listener : max_global);
+          engine->counters.connections_refused++;
+          close (fd);
+          continue;
+        }
+
+      if (engine->config->set_tcp_nodelay)
+        {
+          int one = 1;
+          setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
+
+      /* The hand-over: from here on the socket is the connection's. */
+      conn = _bd_connection_new (listener, fd, peer_to_string (&ss));
+      if (conn == NULL)
+        continue;
+      g_debug ("New connection from %s on port %u", conn->peer, listener->port);
+    }
+}

@@ -1,0 +1,163 @@
+/* bd-sys.c — the $SYS topics: the broker's own figures, and their guard
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The counters the engine keeps become retained messages under $SYS/broker
+ * every sys_interval seconds, as in Mosquitto, and a snapshot for other
+ * threads (bd_engine_get_stats()). Runs on the engine thread.
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "bd-engine-private.h"
+#include "bd-topic.h"
+
+/* ------------------------------------------------------------------ stats */
+
+void
+_bd_sys_update_rates (BdEngine *engine,
+                      double    dt)
+{
+  /* Mosquitto's load figures: exponentially smoothed per-minute rates. */
+  const guint64 now[4] = {
+    engine->counters.messages_received,
+    engine->counters.messages_sent,
+    engine->counters.bytes_received,
+    engine->counters.bytes_sent,
+  };
+  double decay = exp (-dt / 60.0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (now); i++)
+    {
+      double per_minute = (now[i] - engine->rate_prev[i]) * 60.0 / dt;
+
+      engine->rate_load[i] = engine->rate_load[i] * decay + per_minute * (1.0 - decay);
+      engine->rate_prev[i] = now[i];
+    }
+}
+
+void
+_bd_sys_snapshot_stats (BdEngine *engine)
+{
+  engine->counters.uptime_s = (g_get_monotonic_time () - engine->started_us) / G_USEC_PER_SEC;
+  engine->counters.subscriptions = bd_trie_get_size (engine->subs);
+  engine->counters.retained_messages = bd_topic_tree_get_size (engine->retained);
+
+  g_mutex_lock (&engine->stats_lock);
+  engine->stats = engine->counters;
+  g_mutex_unlock (&engine->stats_lock);
+}
+
+/* -------------------------------------------------------------------- $SYS */
+
+/* $SYS holds the broker's own figures: a client publishing there (a PUBLISH
+ * or its will) is refused, or anyone could fake them for every dashboard,
+ * as in Mosquitto. The one exception is Mosquitto's too: a bridge connecting
+ * to this broker reports its state on $SYS/broker/connection/NAME/state. */
+gboolean
+_bd_sys_refuses_write (const char *client_id,
+                       const char *topic)
+{
+  char who[BD_LOG_TEXT_SIZE];
+  char what[BD_LOG_TEXT_SIZE];
+
+  if (strncmp (topic, "$SYS", 4) != 0 || (topic[4] != '\0' && topic[4] != '/'))
+    return FALSE;
+  if (bd_topic_matches ("$SYS/broker/connection/+/state", topic))
+    return FALSE;
+
+  g_info ("Denied PUBLISH from %s to “%s”: $SYS belongs to the broker",
+          _bd_log_text (who, client_id != NULL ? client_id : "(unknown)"),
+          _bd_log_text (what, topic));
+  return TRUE;
+}
+
+void
+_bd_sys_publish (BdEngine   *engine,
+                 const char *topic,
+                 const char *value,
+                 gboolean    force)
+{
+  const char *last = g_hash_table_lookup (engine->sys_last, topic);
+  g_autoptr(BdMessage) message = NULL;
+  g_autoptr(GBytes) payload = NULL;
+
+  /* Like Mosquitto, publish a figure only when it changed, so a quiet broker
+   * stays quiet; the values are retained, so late subscribers see them all. */
+  if (!force && g_strcmp0 (last, value) == 0)
+    return;
+  g_hash_table_insert (engine->sys_last, g_strdup (topic), g_strdup (value));
+
+  payload = g_bytes_new (value, strlen (value));
+  message = bd_message_new (topic, payload, 0, TRUE, NULL);
+  message->from_sys = TRUE;
+  _bd_route_message (engine, message, NULL);
+}
+
+static void
+sys_publish_u64 (BdEngine   *engine,
+                 const char *topic,
+                 guint64     value,
+                 gboolean    force)
+{
+  char buf[32];
+
+  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, value);
+  _bd_sys_publish (engine, topic, buf, force);
+}
+
+static void
+sys_publish_load (BdEngine   *engine,
+                  const char *topic,
+                  double      value,
+                  gboolean    force)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (buf, sizeof buf, "%.2f", value);
+  _bd_sys_publish (engine, topic, buf, force);
+}
+
+void
+_bd_sys_publish_all (BdEngine *engine,
+                     gboolean  force)
+{
+  const BdEngineStats *c = &engine->counters;
+  char buf[64];
+
+  _bd_sys_snapshot_stats (engine);
+
+  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT " seconds", c->uptime_s);
+  _bd_sys_publish (engine, "$SYS/broker/uptime", buf, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/connected", c->clients_connected, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/active", c->clients_connected, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/disconnected", c->clients_disconnected, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/inactive", c->clients_disconnected, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/total",
+                   c->clients_connected + c->clients_disconnected, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/maximum", c->clients_maximum, force);
+  sys_publish_u64 (engine, "$SYS/broker/messages/received", c->messages_received, force);
+  sys_publish_u64 (engine, "$SYS/broker/messages/sent", c->messages_sent, force);
+  sys_publish_u64 (engine, "$SYS/broker/messages/stored",
+                   c->retained_messages + c->queued_messages + c->inflight_messages, force);
+  sys_publish_u64 (engine, "$SYS/broker/store/messages/count",
+                   c->retained_messages + c->queued_messages + c->inflight_messages, force);
+  sys_publish_u64 (engine, "$SYS/broker/publish/messages/received", c->publish_received, force);
+  sys_publish_u64 (engine, "$SYS/broker/publish/messages/sent", c->publish_sent, force);
+  sys_publish_u64 (engine, "$SYS/broker/publish/messages/dropped", c->publish_dropped, force);
+  sys_publish_u64 (engine, "$SYS/broker/bytes/received", c->bytes_received, force);
+  sys_publish_u64 (engine, "$SYS/broker/bytes/sent", c->bytes_sent, force);
+  sys_publish_u64 (engine, "$SYS/broker/subscriptions/count", c->subscriptions, force);
+  /* Brokerdesk's own: what the configured limits turned away. */
+  sys_publish_u64 (engine, "$SYS/broker/connections/refused", c->connections_refused, force);
+  sys_publish_u64 (engine, "$SYS/broker/packets/too_large", c->packets_too_large, force);
+  sys_publish_u64 (engine, "$SYS/broker/retained messages/count", c->retained_messages, force);
+  sys_publish_load (engine, "$SYS/broker/load/messages/received/1min", engine->rate_load[0], force);
+  sys_publish_load (engine, "$SYS/broker/load/messages/sent/1min", engine->rate_load[1], force);
+  sys_publish_load (engine, "$SYS/broker/load/bytes/received/1min", engine->rate_load[2], force);
+  sys_publish_load (engine, "$SYS/broker/load/bytes/sent/1min", engine->rate_load[3], force);
+}
