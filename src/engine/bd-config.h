@@ -161,6 +161,10 @@ typedef enum
   BD_LOG_TYPE_ALL         = 0xff,
 } BdLogType;
 
+/* A structured log field naming a log type other than the level's
+ * ("subscribe", "unsubscribe"): the log writer filters on it (log_type). */
+#define BD_LOG_TYPE_FIELD "BROKERDESK_LOG_TYPE"
+
 BdBrokerConfig   *bd_broker_config_new     (void);
 void              bd_broker_config_free    (BdBrokerConfig   *config);
 BdListenerConfig *bd_listener_config_new   (guint16           port,

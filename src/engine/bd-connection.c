@@ -432,7 +432,9 @@ conn_end (BdConnection *conn,
   if (conn->state == BD_CONN_CLOSED)
     return;
 
-  if (reason != NULL)
+  /* connection_messages false silences the coming and going of clients,
+   * reasons included, as in Mosquitto. */
+  if (reason != NULL && conn->engine->config->connection_messages)
     {
       char name[BD_LOG_TEXT_SIZE];
 

@@ -252,8 +252,9 @@ _bd_handle_connect (BdConnection  *conn,
       session->disconnected_at = g_get_monotonic_time ();
       engine->counters.clients_connected--;
       engine->counters.clients_disconnected++;
-      g_message ("Client %s already connected, closing old connection",
-                 _bd_log_text (id, client_id));
+      if (config->connection_messages)
+        g_message ("Client %s already connected, closing old connection",
+                   _bd_log_text (id, client_id));
       _bd_connection_disconnect (old, BD_MQTT_RC_SESSION_TAKEN_OVER,
                                  "another connection took over the session");
       /* Its will still goes out: the old network connection ended without
@@ -296,7 +297,18 @@ _bd_handle_connect (BdConnection  *conn,
   conn->keep_alive = server_keep_alive > 0 ? server_keep_alive : c->keep_alive;
   conn->state = BD_CONN_CONNECTED;
 
-  if (c->has_will)
+  if (c->has_will && !_bd_session_may (session, c->will_topic, BD_ACL_WRITE))
+    {
+      char id[BD_LOG_TEXT_SIZE];
+      char topic[BD_LOG_TEXT_SIZE];
+
+      /* A will is a PUBLISH on the client's behalf: the ACL that would
+       * refuse the client's own PUBLISH refuses its will, which is
+       * dropped (Mosquitto drops it when it would be sent). */
+      g_info ("Dropped the will of %s on “%s” (ACL)",
+              _bd_log_text (id, client_id), _bd_log_text (topic, c->will_topic));
+    }
+  else if (c->has_will)
     {
       conn->will = bd_message_new_full (c->will_topic, c->will_payload, c->will_qos,
                                         c->will_retain,
@@ -312,6 +324,7 @@ _bd_handle_connect (BdConnection  *conn,
 
   conn_send_connack (conn, c, session_present, assigned_id, server_keep_alive);
 
+  if (config->connection_messages)
   {
     char id[BD_LOG_TEXT_SIZE];
     char user[BD_LOG_TEXT_SIZE];
@@ -355,7 +368,8 @@ _bd_handle_disconnect (BdConnection *conn,
    * it with reason 0x04 [MQTT-3.14.4-3]. */
   conn->clean_disconnect = !(conn->version == BD_MQTT_V5 &&
                              packet->disconnect.reason_code == BD_MQTT_RC_DISCONNECT_WITH_WILL);
-  g_message ("Client %s disconnected", _bd_log_text (id, session->client_id));
+  if (conn->engine->config->connection_messages)
+    g_message ("Client %s disconnected", _bd_log_text (id, session->client_id));
   /* The client is done sending [MQTT-3.14.4-1]: nothing to wait for. */
   _bd_connection_drop (conn, NULL);
 }

@@ -118,7 +118,15 @@ conn_subscribe_one (BdConnection             *conn,
     /* The trie takes the new pointer before the table frees the old one. */
     bd_trie_insert (engine->subs, sub->filter, session, sub);
   g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);
-  g_debug ("%s subscribed to %s (QoS %u)", session->client_id, sub->filter, sub->qos);
+  {
+    char id[BD_LOG_TEXT_SIZE];
+    char filter[BD_LOG_TEXT_SIZE];
+
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, BD_LOG_TYPE_FIELD, "subscribe",
+                      "MESSAGE", "Client %s subscribed to “%s” (QoS %u)",
+                      _bd_log_text (id, session->client_id), _bd_log_text (filter, sub->filter),
+                      sub->qos);
+  }
   *out = sub;
   return sub->qos;
 }
@@ -209,6 +217,14 @@ _bd_handle_unsubscribe (BdConnection *conn,
             bd_trie_remove (engine->subs, filter, session);
           g_hash_table_remove (session->subscriptions, filter);
           codes[i] = BD_MQTT_RC_SUCCESS;
+          {
+            char id[BD_LOG_TEXT_SIZE];
+            char text[BD_LOG_TEXT_SIZE];
+
+            g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, BD_LOG_TYPE_FIELD, "unsubscribe",
+                              "MESSAGE", "Client %s unsubscribed from “%s”",
+                              _bd_log_text (id, session->client_id), _bd_log_text (text, filter));
+          }
         }
       else
         codes[i] = BD_MQTT_RC_NO_SUBSCRIPTION_EXISTED;

@@ -10,12 +10,10 @@
 
 G_BEGIN_DECLS
 
-/* A structured log field naming a Mosquitto log type other than the
- * level's ("subscribe", "unsubscribe"): g_log_structured (…, BD_LOG_TYPE_FIELD,
- * "subscribe", …). Lines without it take their type from their level:
- * error and critical are "error", warning "warning", message "notice",
- * info "information", debug "debug". */
-#define BD_LOG_TYPE_FIELD "BROKERDESK_LOG_TYPE"
+/* Lines carrying the BD_LOG_TYPE_FIELD field (bd-config.h) have that type
+ * ("subscribe", "unsubscribe"); the others take their type from their
+ * level: error and critical are "error", warning "warning", message
+ * "notice", info "information", debug "debug". */
 
 /* Installs the log writer: lines go out through a thread of their own and a
  * bounded queue, so that logging never blocks (a full pipe drops lines and

@@ -16,8 +16,8 @@ import threading
 import pytest
 
 import mqttwire as w
-from brokertest import (IS_MOSQUITTO, MOSQUITTO, brokerdesk_only, free_port, make_password_file, mosquitto_pub,
-                        mosquitto_deviation, write_file)
+from brokertest import (IS_MOSQUITTO, MOSQUITTO, PahoClient, brokerdesk_only, free_port,
+                        make_password_file, mosquitto_deviation, mosquitto_pub, write_file)
 
 STARTED = re.compile(r"[Ll]istening on \S+:\d+|mosquitto version \S+ running")
 LAX = mosquitto_deviation("accepts this line (reads a missing or non-numeric value as 0)")
@@ -304,3 +304,24 @@ def test_log_without_timestamp(broker_factory, tmp_path):
     assert broker.stop() == 0
     text = log_file.read_text()
     assert re.search(r"^notice: Listening on ", text, re.M), text
+
+
+@brokerdesk_only
+def test_log_connection_messages_and_subscribe_types(broker_factory, tmp_path):
+    """connection_messages false leaves out clients coming and going;
+    log_type subscribe / unsubscribe log each filter, and only those."""
+    log_file = tmp_path / "broker.log"
+    broker = broker_factory(["log_dest stderr", "log_dest file %s" % log_file,
+                             "log_type notice", "log_type subscribe",
+                             "connection_messages false"])
+    c = PahoClient(broker, client_id="quiet-client")
+    c.connect()
+    c.subscribe("plant/+/temperature")
+    c.unsubscribe("plant/+/temperature")
+    c.disconnect()
+    assert broker.stop() == 0
+    text = log_file.read_text()
+    assert re.search(r"notice: Listening on ", text), text
+    assert re.search(r"Client quiet-client subscribed to .plant/\+/temperature. \(QoS 0\)", text), text
+    assert "unsubscribed" not in text, text
+    assert "connected" not in text, text

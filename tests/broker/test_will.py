@@ -8,7 +8,7 @@ import time
 import pytest
 
 import mqttwire as w
-from brokertest import mosquitto_deviation
+from brokertest import make_password_file, mosquitto_deviation, write_file
 
 WILL = dict(topic="status/dev1", payload=b"offline", qos=1)
 
@@ -178,3 +178,32 @@ def test_empty_will_payload(broker, raw_client):
     dev.connect("dev1", will=dict(WILL, payload=b""))
     dev.abort()
     _expect_will(watcher, payload=b"")
+
+
+def test_will_denied_by_acl_is_dropped(broker_factory, raw_client, tmp_path):
+    """A will is published on the client's behalf, so the ACL that refuses
+    the client's own PUBLISH on its topic refuses the will: it is dropped
+    (Mosquitto drops it when it would be sent) [MQTT-3.1.2-8 applies only to
+    a will the server accepted]. A will on a topic the client may write
+    still goes out."""
+    acl = write_file(tmp_path / "acl", "user dev\ntopic write status/allowed\n"
+                                        "user watcher\ntopic read #\n")
+    pw = make_password_file(tmp_path / "passwd", {"dev": "pw", "watcher": "pw"})
+    broker = broker_factory(["acl_file " + acl, "password_file " + pw])
+    watcher = raw_client(broker)
+    watcher.connect("watcher", username="watcher", password="pw")
+    assert watcher.subscribe(1, [("status/#", 1)]).return_codes == [1]
+
+    denied = raw_client(broker)
+    denied.connect("dev-denied", username="dev", password="pw",
+                   will=dict(topic="status/dev1", payload=b"forged", qos=1))
+    denied.abort()
+    allowed = raw_client(broker)
+    allowed.connect("dev-allowed", username="dev", password="pw",
+                    will=dict(topic="status/allowed", payload=b"offline", qos=1))
+    allowed.abort()
+    # Wills go out in the order the connections ended: the first the
+    # watcher sees must be the allowed one.
+    p = watcher.expect(w.PUBLISH, 5.0)
+    assert (p.topic, p.payload) == ("status/allowed", b"offline")
+    watcher.send(w.puback(p.packet_id))
