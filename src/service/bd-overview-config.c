@@ -38,7 +38,7 @@ group_name (const char *prefix,
 static void
 tile_free (gpointer data)
 {
-  BdOverviewTile *tile = data;
+  BdOverviewTileConfig *tile = data;
 
   g_free (tile->series);
   g_free (tile->label);
@@ -46,10 +46,10 @@ tile_free (gpointer data)
   g_free (tile);
 }
 
-static BdOverviewTile *
+static BdOverviewTileConfig *
 tile_new (const char *series)
 {
-  BdOverviewTile *tile = g_new0 (BdOverviewTile, 1);
+  BdOverviewTileConfig *tile = g_new0 (BdOverviewTileConfig, 1);
 
   tile->series = g_strdup (series);
   tile->decimals = -1;
@@ -60,7 +60,7 @@ tile_new (const char *series)
 static void
 area_free (gpointer data)
 {
-  BdOverviewArea *area = data;
+  BdOverviewAreaConfig *area = data;
 
   g_free (area->path);
   g_free (area->label);
@@ -68,10 +68,10 @@ area_free (gpointer data)
   g_free (area);
 }
 
-static BdOverviewArea *
+static BdOverviewAreaConfig *
 area_new (const char *path)
 {
-  BdOverviewArea *area = g_new0 (BdOverviewArea, 1);
+  BdOverviewAreaConfig *area = g_new0 (BdOverviewAreaConfig, 1);
 
   area->path = g_strdup (path);
   area->tiles = g_ptr_array_new_with_free_func (tile_free);
@@ -113,13 +113,13 @@ bd_overview_series_dup_area (const char *series)
   return slash != NULL ? g_strndup (topic, slash - topic) : g_strdup ("");
 }
 
-BdOverviewArea *
+BdOverviewAreaConfig *
 bd_overview_config_find_area (BdOverviewConfig *config,
                               const char       *path)
 {
   for (guint i = 0; i < config->areas->len; i++)
     {
-      BdOverviewArea *area = g_ptr_array_index (config->areas, i);
+      BdOverviewAreaConfig *area = g_ptr_array_index (config->areas, i);
 
       if (g_str_equal (area->path, path))
         return area;
@@ -127,13 +127,13 @@ bd_overview_config_find_area (BdOverviewConfig *config,
   return NULL;
 }
 
-BdOverviewTile *
+BdOverviewTileConfig *
 bd_overview_config_find_tile (BdOverviewConfig  *config,
                               const char        *series,
-                              BdOverviewArea   **area_out)
+                              BdOverviewAreaConfig   **area_out)
 {
   g_autofree char *path = bd_overview_series_dup_area (series);
-  BdOverviewArea *area = bd_overview_config_find_area (config, path);
+  BdOverviewAreaConfig *area = bd_overview_config_find_area (config, path);
 
   if (area_out != NULL)
     *area_out = area;
@@ -141,7 +141,7 @@ bd_overview_config_find_tile (BdOverviewConfig  *config,
     return NULL;
   for (guint i = 0; i < area->tiles->len; i++)
     {
-      BdOverviewTile *tile = g_ptr_array_index (area->tiles, i);
+      BdOverviewTileConfig *tile = g_ptr_array_index (area->tiles, i);
 
       if (g_str_equal (tile->series, series))
         return tile;
@@ -149,12 +149,12 @@ bd_overview_config_find_tile (BdOverviewConfig  *config,
   return NULL;
 }
 
-BdOverviewTile *
+BdOverviewTileConfig *
 bd_overview_config_add_series (BdOverviewConfig *config,
                                const char       *series)
 {
-  BdOverviewArea *area = NULL;
-  BdOverviewTile *tile = bd_overview_config_find_tile (config, series, &area);
+  BdOverviewAreaConfig *area = NULL;
+  BdOverviewTileConfig *tile = bd_overview_config_find_tile (config, series, &area);
 
   if (tile != NULL)
     return tile;
@@ -194,8 +194,8 @@ bd_overview_config_move_tile (BdOverviewConfig *config,
                               const char       *series,
                               int               delta)
 {
-  BdOverviewArea *area = NULL;
-  BdOverviewTile *tile = bd_overview_config_find_tile (config, series, &area);
+  BdOverviewAreaConfig *area = NULL;
+  BdOverviewTileConfig *tile = bd_overview_config_find_tile (config, series, &area);
 
   return tile != NULL && move_in (area->tiles, tile, delta);
 }
@@ -205,7 +205,7 @@ bd_overview_config_move_area (BdOverviewConfig *config,
                               const char       *path,
                               int               delta)
 {
-  BdOverviewArea *area = bd_overview_config_find_area (config, path);
+  BdOverviewAreaConfig *area = bd_overview_config_find_area (config, path);
 
   return area != NULL && move_in (config->areas, area, delta);
 }
@@ -220,7 +220,7 @@ label_from_level (const char *level)
 }
 
 char *
-bd_overview_tile_dup_label (const BdOverviewTile *tile)
+bd_overview_tile_config_dup_label (const BdOverviewTileConfig *tile)
 {
   const char *hash;
   const char *slash;
@@ -235,7 +235,7 @@ bd_overview_tile_dup_label (const BdOverviewTile *tile)
 }
 
 char *
-bd_overview_area_dup_label (const BdOverviewArea *area)
+bd_overview_area_config_dup_label (const BdOverviewAreaConfig *area)
 {
   const char *slash;
 
@@ -248,7 +248,7 @@ bd_overview_area_dup_label (const BdOverviewArea *area)
 }
 
 char *
-bd_overview_tile_format_value (const BdOverviewTile *tile,
+bd_overview_tile_config_format_value (const BdOverviewTileConfig *tile,
                                double                value)
 {
   g_autofree char *number = NULL;
@@ -314,7 +314,7 @@ get_boolean (GKeyFile   *file,
 static gboolean
 read_tile (GKeyFile       *file,
            const char     *group,
-           BdOverviewTile *tile,
+           BdOverviewTileConfig *tile,
            GPtrArray      *problems)
 {
   g_autoptr(GError) error = NULL;
@@ -360,7 +360,7 @@ bd_overview_config_from_data (const char  *data,
   g_autoptr(BdOverviewConfig) config = bd_overview_config_new ();
   g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   g_auto(GStrv) groups = NULL;
-  BdOverviewArea *area = NULL;
+  BdOverviewAreaConfig *area = NULL;
 
   if (!g_key_file_load_from_data (file, data, length, G_KEY_FILE_NONE, error))
     return NULL;
@@ -388,7 +388,7 @@ bd_overview_config_from_data (const char  *data,
         {
           g_autofree char *series = g_uri_unescape_string (group + strlen (TILE_PREFIX), NULL);
           g_autofree char *path = NULL;
-          BdOverviewTile *tile;
+          BdOverviewTileConfig *tile;
 
           if (series == NULL || series[0] == '\0')
             {
@@ -435,7 +435,7 @@ bd_overview_config_to_data (BdOverviewConfig *config,
                           NULL);
   for (guint i = 0; i < config->areas->len; i++)
     {
-      BdOverviewArea *area = g_ptr_array_index (config->areas, i);
+      BdOverviewAreaConfig *area = g_ptr_array_index (config->areas, i);
       g_autofree char *area_group = group_name (AREA_PREFIX, area->path);
 
       /* An empty area group still holds the area's place. */
@@ -444,7 +444,7 @@ bd_overview_config_to_data (BdOverviewConfig *config,
         g_key_file_set_string (file, area_group, "label", area->label);
       for (guint j = 0; j < area->tiles->len; j++)
         {
-          BdOverviewTile *tile = g_ptr_array_index (area->tiles, j);
+          BdOverviewTileConfig *tile = g_ptr_array_index (area->tiles, j);
           g_autofree char *group = group_name (TILE_PREFIX, tile->series);
 
           if (tile->label != NULL)
@@ -601,7 +601,7 @@ bd_overview_config_new_demo (void)
   for (guint a = 0; bd_demo_plant_areas[a] != NULL && a < G_N_ELEMENTS (area_labels); a++)
     {
       g_autofree char *path = g_strdup_printf ("busan/factory/%s", bd_demo_plant_areas[a]);
-      BdOverviewArea *area = area_new (path);
+      BdOverviewAreaConfig *area = area_new (path);
 
       /* Named in the user's language: once saved they are the user's names. */
       area->label = g_strdup (_(area_labels[a]));
@@ -609,7 +609,7 @@ bd_overview_config_new_demo (void)
       for (guint s = 0; bd_demo_plant_sensors[s] != NULL && s < G_N_ELEMENTS (sensors); s++)
         {
           g_autofree char *series = g_strdup_printf ("%s/%s", path, bd_demo_plant_sensors[s]);
-          BdOverviewTile *tile = tile_new (series);
+          BdOverviewTileConfig *tile = tile_new (series);
 
           tile->label = g_strdup (s == 3 ? g_dpgettext2 (NULL, "carbon dioxide", sensors[s].label)
                                          : _(sensors[s].label));

@@ -25,19 +25,19 @@ typedef struct
   int       decimals;  /* -1: as many as the value needs, up to three */
   double    scale;     /* shown value = value × scale */
   gboolean  hidden;
-} BdOverviewTile;
+} BdOverviewTileConfig;
 
 typedef struct
 {
   char      *path;     /* a topic, the tiles' parent level; "" for top-level topics */
   char      *label;    /* NULL: the last level of @path */
   gboolean   hidden;
-  GPtrArray *tiles;    /* BdOverviewTile*, in display order */
-} BdOverviewArea;
+  GPtrArray *tiles;    /* BdOverviewTileConfig*, in display order */
+} BdOverviewAreaConfig;
 
 typedef struct
 {
-  GPtrArray *areas;    /* BdOverviewArea*, in display order */
+  GPtrArray *areas;    /* BdOverviewAreaConfig*, in display order */
   gboolean   is_new;   /* made now (first run), not read from a file */
 } BdOverviewConfig;
 
@@ -49,14 +49,14 @@ char             *bd_overview_series_dup_area     (const char        *series);
 /* The topic part of @series ("a/b#x" -> "a/b"). */
 char             *bd_overview_series_dup_topic    (const char        *series);
 
-BdOverviewTile   *bd_overview_config_find_tile    (BdOverviewConfig  *config,
+BdOverviewTileConfig   *bd_overview_config_find_tile    (BdOverviewConfig  *config,
                                                    const char        *series,
-                                                   BdOverviewArea   **area);
-BdOverviewArea   *bd_overview_config_find_area    (BdOverviewConfig  *config,
+                                                   BdOverviewAreaConfig   **area);
+BdOverviewAreaConfig   *bd_overview_config_find_area    (BdOverviewConfig  *config,
                                                    const char        *path);
 /* Appends a tile for @series to its area (made, last, if needed); returns the
  * existing tile if there is one. */
-BdOverviewTile   *bd_overview_config_add_series   (BdOverviewConfig  *config,
+BdOverviewTileConfig   *bd_overview_config_add_series   (BdOverviewConfig  *config,
                                                    const char        *series);
 /* Moves a tile within its area, or an area, by @delta places (clamped);
  * FALSE if it did not move. */
@@ -69,11 +69,11 @@ gboolean          bd_overview_config_move_area    (BdOverviewConfig  *config,
 
 /* Labels for people: the configured one, or the last level of the topic
  * (the field for a JSON member), with "_" as spaces. */
-char             *bd_overview_tile_dup_label      (const BdOverviewTile *tile);
-char             *bd_overview_area_dup_label      (const BdOverviewArea *area);
+char             *bd_overview_tile_config_dup_label      (const BdOverviewTileConfig *tile);
+char             *bd_overview_area_config_dup_label      (const BdOverviewAreaConfig *area);
 /* "23.4 °C": @value scaled, with the tile's decimals and unit, in the
  * user's locale. */
-char             *bd_overview_tile_format_value   (const BdOverviewTile *tile,
+char             *bd_overview_tile_config_format_value   (const BdOverviewTileConfig *tile,
                                                    double                value);
 
 /* overview.ini: one group "area PATH" per area, followed by one group

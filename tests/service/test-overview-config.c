@@ -23,8 +23,8 @@ static void
 test_areas_from_topics (void)
 {
   g_autoptr(BdOverviewConfig) config = bd_overview_config_new ();
-  BdOverviewArea *area = NULL;
-  BdOverviewTile *tile;
+  BdOverviewAreaConfig *area = NULL;
+  BdOverviewTileConfig *tile;
   g_autofree char *label = NULL;
   g_autofree char *json_label = NULL;
   g_autofree char *area_label = NULL;
@@ -43,11 +43,11 @@ test_areas_from_topics (void)
   g_assert_cmpuint (area->tiles->len, ==, 2);
   g_assert_nonnull (bd_overview_config_find_area (config, ""));
 
-  label = bd_overview_tile_dup_label (tile);
+  label = bd_overview_tile_config_dup_label (tile);
   g_assert_cmpstr (label, ==, "temperature");
-  json_label = bd_overview_tile_dup_label (g_ptr_array_index (area->tiles, 1));
+  json_label = bd_overview_tile_config_dup_label (g_ptr_array_index (area->tiles, 1));
   g_assert_cmpstr (json_label, ==, "motor speed");
-  area_label = bd_overview_area_dup_label (area);
+  area_label = bd_overview_area_config_dup_label (area);
   g_assert_cmpstr (area_label, ==, "line 1");
 }
 
@@ -55,7 +55,7 @@ static void
 test_move (void)
 {
   g_autoptr(BdOverviewConfig) config = bd_overview_config_new ();
-  BdOverviewArea *area;
+  BdOverviewAreaConfig *area;
 
   bd_overview_config_add_series (config, "a/x/one");
   bd_overview_config_add_series (config, "a/x/two");
@@ -63,20 +63,20 @@ test_move (void)
 
   g_assert_true (bd_overview_config_move_tile (config, "a/x/two", -1));
   area = bd_overview_config_find_area (config, "a/x");
-  g_assert_cmpstr (((BdOverviewTile *) g_ptr_array_index (area->tiles, 0))->series, ==, "a/x/two");
+  g_assert_cmpstr (((BdOverviewTileConfig *) g_ptr_array_index (area->tiles, 0))->series, ==, "a/x/two");
   /* Already first: clamped, nothing moves. */
   g_assert_false (bd_overview_config_move_tile (config, "a/x/two", -1));
   g_assert_false (bd_overview_config_move_tile (config, "a/x/none", 1));
   g_assert_true (bd_overview_config_move_area (config, "a/y", -5));
-  g_assert_cmpstr (((BdOverviewArea *) g_ptr_array_index (config->areas, 0))->path, ==, "a/y");
+  g_assert_cmpstr (((BdOverviewAreaConfig *) g_ptr_array_index (config->areas, 0))->path, ==, "a/y");
   g_assert_cmpuint (area->tiles->len, ==, 2);
 }
 
 static void
 test_format_value (void)
 {
-  BdOverviewTile tile = { .series = "a/b", .decimals = 1, .scale = 1.0, .unit = "°C" };
-  g_autofree char *one = bd_overview_tile_format_value (&tile, 23.456);
+  BdOverviewTileConfig tile = { .series = "a/b", .decimals = 1, .scale = 1.0, .unit = "°C" };
+  g_autofree char *one = bd_overview_tile_config_format_value (&tile, 23.456);
   g_autofree char *scaled = NULL;
   g_autofree char *free_decimals = NULL;
   g_autofree char *whole = NULL;
@@ -86,16 +86,16 @@ test_format_value (void)
   tile.scale = 0.001;
   tile.decimals = 2;
   tile.unit = "kW";
-  scaled = bd_overview_tile_format_value (&tile, 1234.0);
+  scaled = bd_overview_tile_config_format_value (&tile, 1234.0);
   g_assert_cmpstr (scaled, ==, "1.23 kW");
   tile.scale = 1.0;
   tile.decimals = -1;
   tile.unit = NULL;
-  free_decimals = bd_overview_tile_format_value (&tile, 0.125);
+  free_decimals = bd_overview_tile_config_format_value (&tile, 0.125);
   g_assert_cmpstr (free_decimals, ==, "0.125");
-  whole = bd_overview_tile_format_value (&tile, 620.0);
+  whole = bd_overview_tile_config_format_value (&tile, 620.0);
   g_assert_cmpstr (whole, ==, "620");
-  nan = bd_overview_tile_format_value (&tile, NAN);
+  nan = bd_overview_tile_config_format_value (&tile, NAN);
   g_assert_cmpstr (nan, ==, "—");
 }
 
@@ -107,8 +107,8 @@ test_save_and_load (void)
   g_autoptr(BdOverviewConfig) config = bd_overview_config_new ();
   g_autoptr(BdOverviewConfig) loaded = NULL;
   g_autoptr(GError) error = NULL;
-  BdOverviewTile *tile;
-  BdOverviewArea *area;
+  BdOverviewTileConfig *tile;
+  BdOverviewAreaConfig *area;
 
   tile = bd_overview_config_add_series (config, "b/area/speed");
   tile->label = g_strdup ("Belt speed");
@@ -131,7 +131,7 @@ test_save_and_load (void)
 
   g_assert_cmpuint (loaded->areas->len, ==, 2);
   /* The order is the file's, not sorted. */
-  g_assert_cmpstr (((BdOverviewArea *) g_ptr_array_index (loaded->areas, 0))->path, ==, "b/area");
+  g_assert_cmpstr (((BdOverviewAreaConfig *) g_ptr_array_index (loaded->areas, 0))->path, ==, "b/area");
   tile = bd_overview_config_find_tile (loaded, "b/area/speed", &area);
   g_assert_nonnull (tile);
   g_assert_true (g_ptr_array_index (area->tiles, 0) == tile);
@@ -165,14 +165,14 @@ test_broken_groups (void)
   g_autoptr(GPtrArray) problems = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(BdOverviewConfig) config = bd_overview_config_from_data (text, -1, &problems, &error);
-  BdOverviewArea *area;
+  BdOverviewAreaConfig *area;
 
   g_assert_no_error (error);
   g_assert_nonnull (config);
   area = bd_overview_config_find_area (config, "p");
   g_assert_nonnull (area);
   g_assert_cmpuint (area->tiles->len, ==, 1);
-  g_assert_cmpstr (((BdOverviewTile *) g_ptr_array_index (area->tiles, 0))->unit, ==, "V");
+  g_assert_cmpstr (((BdOverviewTileConfig *) g_ptr_array_index (area->tiles, 0))->unit, ==, "V");
   /* The orphan, the bad decimals, the one elsewhere and the unknown group
    * (GKeyFile itself merges a repeated group into the first). */
   g_assert_cmpuint (problems->len, ==, 4);
@@ -196,7 +196,7 @@ test_demo (void)
       {
         g_autofree char *series = g_strdup_printf ("busan/factory/%s/%s", bd_demo_plant_areas[a],
                                                    bd_demo_plant_sensors[s]);
-        BdOverviewTile *tile = bd_overview_config_find_tile (config, series, NULL);
+        BdOverviewTileConfig *tile = bd_overview_config_find_tile (config, series, NULL);
 
         g_assert_nonnull (tile);
         g_assert_nonnull (tile->unit);
@@ -240,7 +240,7 @@ test_save_async_order (void)
   BD_TEST_WAIT_UNTIL (done == n, 10000);
   loaded = bd_overview_config_load_file (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (((BdOverviewArea *) g_ptr_array_index (loaded->areas, 0))->tiles->len, ==, n);
+  g_assert_cmpuint (((BdOverviewAreaConfig *) g_ptr_array_index (loaded->areas, 0))->tiles->len, ==, n);
 }
 
 int
