@@ -478,6 +478,18 @@ timer_cb (gpointer user_data)
 
 /* --------------------------------------------------------- building */
 
+static void
+append_item (GMenu      *menu,
+             const char *label,
+             const char *action,
+             GVariant   *target)
+{
+  g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+  g_menu_item_set_action_and_target_value (item, action, target);
+  g_menu_append_item (menu, item);
+}
+
 static GMenuModel *
 tile_menu (BdOverviewPage       *self,
            BdOverviewTileConfig *config)
@@ -486,41 +498,18 @@ tile_menu (BdOverviewPage       *self,
   GMenu *menu = g_menu_new ();
   g_autoptr(GMenu) go = g_menu_new ();
   g_autoptr(GMenu) edit = g_menu_new ();
-  g_autoptr(GMenuItem) item = NULL;
 
-  item = g_menu_item_new (_("Open _Chart"), NULL);
-  g_menu_item_set_action_and_target (item, "win.chart-topic", "s", topic);
-  g_menu_append_item (go, item);
-  g_clear_object (&item);
-  item = g_menu_item_new (_("Show _Topic"), NULL);
-  g_menu_item_set_action_and_target (item, "win.show-topic", "s", topic);
-  g_menu_append_item (go, item);
-  g_clear_object (&item);
-  item = g_menu_item_new (_("_Alarm Rule…"), NULL);
-  g_menu_item_set_action_and_target (item, "win.add-alarm", "s", topic);
-  g_menu_append_item (go, item);
-  g_clear_object (&item);
-  item = g_menu_item_new (_("_Relays"), NULL);
-  g_menu_item_set_action_and_target (item, "win.show-page", "s", "relays");
-  g_menu_append_item (go, item);
-  g_clear_object (&item);
-
-  item = g_menu_item_new (_("_Edit Tile…"), NULL);
-  g_menu_item_set_action_and_target (item, "overview.edit-tile", "s", config->series);
-  g_menu_append_item (edit, item);
-  g_clear_object (&item);
-  item = g_menu_item_new (_("Move _Earlier"), NULL);
-  g_menu_item_set_action_and_target (item, "overview.move-tile", "(si)", config->series, -1);
-  g_menu_append_item (edit, item);
-  g_clear_object (&item);
-  item = g_menu_item_new (_("Move _Later"), NULL);
-  g_menu_item_set_action_and_target (item, "overview.move-tile", "(si)", config->series, 1);
-  g_menu_append_item (edit, item);
-  g_clear_object (&item);
-  item = g_menu_item_new (config->hidden ? _("_Show Tile") : _("_Hide Tile"), NULL);
-  g_menu_item_set_action_and_target (item, "overview.toggle-tile-hidden", "s", config->series);
-  g_menu_append_item (edit, item);
-
+  append_item (go, _("Open _Chart"), "win.chart-topic", g_variant_new_string (topic));
+  append_item (go, _("Show _Topic"), "win.show-topic", g_variant_new_string (topic));
+  append_item (go, _("_Alarm Rule…"), "win.add-alarm", g_variant_new_string (topic));
+  append_item (go, _("_Relays"), "win.show-page", g_variant_new_string ("relays"));
+  append_item (edit, _("_Edit Tile…"), "overview.edit-tile", g_variant_new_string (config->series));
+  append_item (edit, _("Move _Earlier"), "overview.move-tile",
+               g_variant_new ("(si)", config->series, -1));
+  append_item (edit, _("Move _Later"), "overview.move-tile",
+               g_variant_new ("(si)", config->series, 1));
+  append_item (edit, config->hidden ? _("_Show Tile") : _("_Hide Tile"),
+               "overview.toggle-tile-hidden", g_variant_new_string (config->series));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (go));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (edit));
   return G_MENU_MODEL (menu);
@@ -530,23 +519,12 @@ static GMenuModel *
 area_menu (BdOverviewAreaConfig *area)
 {
   GMenu *menu = g_menu_new ();
-  g_autoptr(GMenuItem) item = NULL;
 
-  item = g_menu_item_new (_("_Rename Area…"), NULL);
-  g_menu_item_set_action_and_target (item, "overview.rename-area", "s", area->path);
-  g_menu_append_item (menu, item);
-  g_clear_object (&item);
-  item = g_menu_item_new (_("Move _Up"), NULL);
-  g_menu_item_set_action_and_target (item, "overview.move-area", "(si)", area->path, -1);
-  g_menu_append_item (menu, item);
-  g_clear_object (&item);
-  item = g_menu_item_new (_("Move _Down"), NULL);
-  g_menu_item_set_action_and_target (item, "overview.move-area", "(si)", area->path, 1);
-  g_menu_append_item (menu, item);
-  g_clear_object (&item);
-  item = g_menu_item_new (area->hidden ? _("_Show Area") : _("_Hide Area"), NULL);
-  g_menu_item_set_action_and_target (item, "overview.toggle-area-hidden", "s", area->path);
-  g_menu_append_item (menu, item);
+  append_item (menu, _("_Rename Area…"), "overview.rename-area", g_variant_new_string (area->path));
+  append_item (menu, _("Move _Up"), "overview.move-area", g_variant_new ("(si)", area->path, -1));
+  append_item (menu, _("Move _Down"), "overview.move-area", g_variant_new ("(si)", area->path, 1));
+  append_item (menu, area->hidden ? _("_Show Area") : _("_Hide Area"),
+               "overview.toggle-area-hidden", g_variant_new_string (area->path));
   return G_MENU_MODEL (menu);
 }
 

@@ -28,6 +28,10 @@ _spec = importlib.util.spec_from_file_location(
     'test_window', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-window.py'))
 tw = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tw)
+_spec = importlib.util.spec_from_file_location(
+    'test_operate', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-operate.py'))
+op = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(op)
 
 AREAS = ['Manufacture', 'Assembly', 'Packaging']
 RELAY = 'Fan, manufacture'
@@ -59,15 +63,8 @@ def tiles(app, pyatspi, prefix):
             and showing(pyatspi, a)]
 
 
-def switch_of(app, pyatspi, name):
-    return next((a for a in tw.walk(app.main_window())
-                 if a.getRoleName() in ('switch', 'toggle button', 'check box') and a.name == name
-                 and showing(pyatspi, a)), None)
-
-
-def is_on(pyatspi, node):
-    state = node.getState()
-    return state.contains(pyatspi.STATE_CHECKED) or state.contains(pyatspi.STATE_PRESSED)
+switch_of = op.switch_of
+is_on = op.is_on
 
 
 def _outer_main():
