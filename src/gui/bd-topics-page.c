@@ -856,6 +856,18 @@ bd_topics_page_focus_filter (BdTopicsPage *self)
 }
 
 void
+bd_topics_page_show_topic (BdTopicsPage *self,
+                           const char   *topic)
+{
+  g_return_if_fail (BD_IS_TOPICS_PAGE (self));
+  g_return_if_fail (topic != NULL);
+
+  /* The filter lists matching topics flat, by their whole name. */
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), topic);
+  gtk_widget_grab_focus (GTK_WIDGET (self->filter_entry));
+}
+
+void
 bd_topics_page_set_history (BdTopicsPage *self,
                             BdHistory    *history)
 {

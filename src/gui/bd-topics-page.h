@@ -40,5 +40,8 @@ void       bd_topics_page_set_history  (BdTopicsPage *self,
 
 /* Moves the keyboard focus to the filter entry (Ctrl+F). */
 void       bd_topics_page_focus_filter (BdTopicsPage *self);
+/* The Topics page filtered to @topic (an overview tile's "Show Topic"). */
+void       bd_topics_page_show_topic   (BdTopicsPage *self,
+                                        const char   *topic);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "bd-broker-page.h"
 #include "bd-charts-page.h"
 #include "bd-frame-stats.h"
+#include "bd-overview-page.h"
 #include "bd-connection-indicator.h"
 #include "bd-connection-manager.h"
 #include "bd-relays-page.h"
@@ -33,6 +34,9 @@ struct _BdWindow
   /* Template children */
   AdwToastOverlay      *toast_overlay;
   AdwViewStack         *stack;
+  AdwHeaderBar         *header_bar;
+  AdwViewSwitcherBar   *switcher_bar;
+  BdOverviewPage       *overview_page;
   BdTopicsPage         *topics_page;
   BdChartsPage         *charts_page;
   BdAlarmsPage         *alarms_page;
@@ -45,9 +49,11 @@ struct _BdWindow
 
 G_DEFINE_FINAL_TYPE (BdWindow, bd_window, ADW_TYPE_APPLICATION_WINDOW)
 
-/* In switcher order; Alt+1 … Alt+5 follow it. The names match the last-page
- * choices in the settings schema. */
+/* In switcher order; Alt+0 … Alt+5 follow it (the Overview came first later
+ * and took 0, so the other pages kept their keys). The names match the
+ * last-page choices in the settings schema. */
 static const char * const page_names[] = {
+  "overview",
   "topics",
   "charts",
   "alarms",
@@ -103,6 +109,7 @@ bd_window_update_broker_status (BdWindow *self)
       if (bd_service_get_relays (service) != NULL)
         bd_relays_page_set_controller (self->relays_page, bd_service_get_relays (service));
       bd_topics_page_set_engine (self->topics_page, engine);
+      bd_overview_page_set_service (self->overview_page, service);
       bd_publish_popover_set_engine (self->publish_popover, engine);
     }
   else if (bd_application_get_engine_error (BD_APPLICATION (app)) != NULL)
@@ -175,6 +182,79 @@ bd_window_add_relay_action (GtkWidget  *widget,
 
   adw_view_stack_set_visible_child_name (self->stack, "relays");
   bd_relays_page_add_relay_for_topic (self->relays_page, g_variant_get_string (parameter, NULL));
+}
+
+/* A tile's "Show Topic": the topic tree, filtered to it. */
+static void
+bd_window_show_topic_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  BdWindow *self = BD_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "topics");
+  bd_topics_page_show_topic (self->topics_page, g_variant_get_string (parameter, NULL));
+}
+
+/* F11: the window full screen with the Overview as a wall screen. */
+static void
+bd_window_wall_screen_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  GtkWindow *window = GTK_WINDOW (widget);
+
+  if (gtk_window_is_fullscreen (window))
+    gtk_window_unfullscreen (window);
+  else
+    gtk_window_fullscreen (window);
+}
+
+static void
+on_fullscreened_cb (BdWindow *self)
+{
+  gboolean wall = gtk_window_is_fullscreen (GTK_WINDOW (self));
+
+  /* No editing controls and no page switching on the wall: the header
+   * bar goes; F11 (or Escape) brings it back. */
+  gtk_widget_set_visible (GTK_WIDGET (self->header_bar), !wall);
+  gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar), !wall);
+  if (wall)
+    adw_view_stack_set_visible_child_name (self->stack, "overview");
+  bd_overview_page_set_wall_mode (self->overview_page, wall);
+}
+
+static void
+bd_window_leave_wall_screen_action (GtkWidget  *widget,
+                                    const char *action_name,
+                                    GVariant   *parameter)
+{
+  gtk_window_unfullscreen (GTK_WINDOW (widget));
+}
+
+/* On a first run the Charts page starts with a chart per area (its first
+ * tile), rather than "No Charts Yet". */
+static void
+on_overview_loaded_cb (BdWindow       *self,
+                       gboolean        is_new,
+                       BdOverviewPage *page)
+{
+  g_auto(GStrv) charted = NULL;
+  BdOverviewConfig *config = bd_overview_page_get_config (page);
+
+  if (!is_new || config == NULL)
+    return;
+  charted = bd_charts_page_dup_series (self->charts_page);
+  if (charted != NULL && charted[0] != NULL)
+    return;
+  for (guint i = 0; i < config->areas->len; i++)
+    {
+      BdOverviewAreaConfig *area = g_ptr_array_index (config->areas, i);
+
+      if (area->tiles->len > 0)
+        bd_charts_page_add_series (self->charts_page,
+                                   ((BdOverviewTileConfig *) g_ptr_array_index (area->tiles, 0))->series);
+    }
 }
 
 static void
@@ -261,6 +341,7 @@ bd_window_class_init (BdWindowClass *klass)
   object_class->dispose = bd_window_dispose;
   window_class->close_request = bd_window_close_request;
 
+  g_type_ensure (BD_TYPE_OVERVIEW_PAGE);
   g_type_ensure (BD_TYPE_TOPICS_PAGE);
   g_type_ensure (BD_TYPE_PUBLISH_POPOVER);
   g_type_ensure (BD_TYPE_CHARTS_PAGE);
@@ -273,6 +354,9 @@ bd_window_class_init (BdWindowClass *klass)
                                                "/io/github/brokerdesk/Brokerdesk/bd-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BdWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, switcher_bar);
+  gtk_widget_class_bind_template_child (widget_class, BdWindow, overview_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, topics_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, charts_page);
   gtk_widget_class_bind_template_child (widget_class, BdWindow, alarms_page);
@@ -293,12 +377,21 @@ bd_window_class_init (BdWindowClass *klass)
                                    bd_window_add_alarm_action);
   gtk_widget_class_install_action (widget_class, "win.add-relay", "s",
                                    bd_window_add_relay_action);
+  gtk_widget_class_install_action (widget_class, "win.show-topic", "s",
+                                   bd_window_show_topic_action);
+  gtk_widget_class_install_action (widget_class, "win.wall-screen", NULL,
+                                   bd_window_wall_screen_action);
+  gtk_widget_class_install_action (widget_class, "win.leave-wall-screen", NULL,
+                                   bd_window_leave_wall_screen_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "win.find", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.wall-screen", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0,
+                                       "win.leave-wall-screen", NULL);
 
   /* Alt+digit as in GNOME's tabbed apps; listed in ui/help-overlay.ui. */
   for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
-    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0 + i, GDK_ALT_MASK,
                                          "win.show-page", "s", page_names[i]);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
@@ -316,6 +409,9 @@ bd_window_init (BdWindow *self)
   self->settings = g_settings_new (BD_SETTINGS_SCHEMA_ID);
   g_signal_connect_object (self->settings, "changed::" BD_SETTINGS_BROKER_PORT,
                            G_CALLBACK (on_broker_port_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::fullscreened", G_CALLBACK (on_fullscreened_cb), NULL);
+  g_signal_connect_object (self->overview_page, "loaded", G_CALLBACK (on_overview_loaded_cb), self,
                            G_CONNECT_SWAPPED);
   bd_window_restore_state (self);
   bd_frame_stats_attach (GTK_WIDGET (self));

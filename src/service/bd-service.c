@@ -16,6 +16,7 @@
 #include "bd-service.h"
 #include "bd-operations-journal.h"
 #include "bd-history.h"
+#include "bd-overview-config.h"
 
 struct _BdService
 {
@@ -33,6 +34,7 @@ struct _BdService
   char         *data_dir;
   GCancellable *cancellable;   /* loads started by the service */
   gboolean     first_run;      /* no relays.ini yet: the demo's relays may go there */
+  gboolean     demo_first_run; /* ... and the demo runs: its defaults are saved */
 };
 
 enum {
@@ -438,6 +440,7 @@ bd_service_start_operations (BdService *service,
 
   g_return_if_fail (service->relays == NULL);
 
+  service->demo_first_run = demo && service->first_run;
   service->cancellable = g_cancellable_new ();
   /* Opened by its own writer thread; an unusable file is a warning, and
    * alarms and relays work on without it. */
@@ -463,6 +466,71 @@ bd_service_start_operations (BdService *service,
   g_object_notify_by_pspec (G_OBJECT (service), properties[PROP_JOURNAL]);
   g_object_notify_by_pspec (G_OBJECT (service), properties[PROP_ALARMS]);
   g_object_notify_by_pspec (G_OBJECT (service), properties[PROP_RELAYS]);
+}
+
+static void
+load_overview_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  gboolean demo_first_run = GPOINTER_TO_INT (task_data);
+  g_autofree char *path = bd_overview_config_dup_default_path ();
+  g_autoptr(GError) error = NULL;
+  BdOverviewConfig *config = bd_overview_config_load_file (path, &error);
+
+  if (config != NULL)
+    {
+      g_task_return_pointer (task, config, (GDestroyNotify) bd_overview_config_free);
+      return;
+    }
+  if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (demo_first_run)
+    {
+      g_autoptr(GError) save_error = NULL;
+
+      /* Like the demo's rules and relays: on a first run the plant's
+       * overview is there at once, and saved, so what the operator hides
+       * or renames later is not undone by the next start. */
+      config = bd_overview_config_new_demo ();
+      if (!bd_overview_config_save_file (config, path, &save_error))
+        g_warning ("The overview is not saved: %s", save_error->message);
+    }
+  else
+    {
+      config = bd_overview_config_new ();
+      config->is_new = TRUE;
+    }
+  g_task_return_pointer (task, config, (GDestroyNotify) bd_overview_config_free);
+}
+
+void
+bd_service_load_overview_async (BdService           *service,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (service, cancellable, callback, user_data);
+
+  g_return_if_fail (BD_IS_SERVICE (service));
+
+  g_task_set_source_tag (task, bd_service_load_overview_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (service->demo_first_run), NULL);
+  g_task_run_in_thread (task, load_overview_thread);
+}
+
+BdOverviewConfig *
+bd_service_load_overview_finish (BdService     *service,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, service), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 BdRelayController *

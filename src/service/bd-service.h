@@ -18,6 +18,7 @@
 #include "bd-journal.h"
 #include "bd-relay-controller.h"
 #include "bd-history.h"
+#include "bd-overview-config.h"
 #include "bd-recorder.h"
 
 G_BEGIN_DECLS
@@ -56,6 +57,17 @@ void        bd_service_set_demo       (BdService       *service,
 void        bd_service_start_operations (BdService     *service,
                                          gboolean       demo,
                                          gboolean       log_alarms);
+/* Reads overview.ini on a worker. On a first run with the demo plant (see
+ * bd_service_start_operations ()) there is none yet: the demo's areas and
+ * tiles are saved there and returned; without the demo, an empty overview
+ * (is_new set). */
+void        bd_service_load_overview_async  (BdService           *service,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+BdOverviewConfig *bd_service_load_overview_finish (BdService     *service,
+                                                   GAsyncResult  *result,
+                                                   GError       **error);
 /* NULL before bd_service_start_operations(). */
 BdRelayController *bd_service_get_relays (BdService    *service);
 BdAlarmEngine     *bd_service_get_alarms (BdService    *service);

@@ -26,8 +26,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xvfb_display  # noqa: E402
 
 SKIP = 77
-PAGES = ['Topics', 'Charts', 'Alarms', 'Relays', 'Broker']
+PAGES = ['Topics', 'Charts', 'Alarms', 'Relays', 'Broker']     # Alt+1 … Alt+5
 PAGES_KO = ['토픽', '차트', '알람', '릴레이', '브로커']
+# The Overview comes first in the switcher, on Alt+0.
+TABS = ['Overview'] + PAGES
+TABS_KO = ['개요'] + PAGES_KO
 MENU_ITEMS = ['Demo Plant', 'Preferences', 'Keyboard Shortcuts', 'About Brokerdesk']
 TIMEOUT = 20.0   # seconds for any one thing to appear
 
@@ -279,10 +282,12 @@ def inner_main():
         port = free_port()
         app = App(pyatspi, home, args=('--no-demo', '--port', str(port)))
         names = [t.name for t in app.tabs()]
-        tap.check(names == PAGES, 'the view switcher has the five pages in order',
+        tap.check(names == TABS, 'the view switcher has the six pages in order',
                   f'page tabs: {names}')
-        tap.check(app.selected_page() == 'Topics', 'a first start shows Topics',
+        tap.check(app.selected_page() == 'Overview', 'a first start shows the Overview',
                   f'selected: {app.selected_page()}')
+        press(pyatspi, ord('1'), alt=True)
+        wait_for(lambda: app.selected_page() == 'Topics' or None, 'Topics after Alt+1')
         titles = label_names(app.main_window())
         tap.check('No Messages Yet' in titles, 'the Topics page shows its empty state',
                   f'labels: {sorted(titles)}')
@@ -575,7 +580,7 @@ def inner_main():
         # 9. In Korean, with the built catalogue.
         app = App(pyatspi, tempfile.mkdtemp(dir=home), korean_env())
         names = [t.name for t in app.tabs()]
-        tap.check(names == PAGES_KO, 'with LANGUAGE=ko the pages are in Korean',
+        tap.check(names == TABS_KO, 'with LANGUAGE=ko the pages are in Korean',
                   f'page tabs: {names}')
 
         # 10. Ctrl+W closes the window, and with its last window the application.
