@@ -510,7 +510,12 @@ bd_setpoint_format_payload (BdSetpoint *self,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, parts[i]);
     }
-  json_builder_add_double_value (builder, value);
+  /* 40, not 40.0: integer steps stay integers for devices that parse
+   * them as such. */
+  if (value == floor (value) && fabs (value) < 1e15)
+    json_builder_add_int_value (builder, (gint64) value);
+  else
+    json_builder_add_double_value (builder, value);
   for (guint i = 0; i < n; i++)
     json_builder_end_object (builder);
   root = json_builder_get_root (builder);
