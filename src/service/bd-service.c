@@ -350,16 +350,21 @@ on_relay_command_logged_cb (BdRelayController *relays,
 {
   BdService *service = user_data;
   BdRelayOutcome outcome = bd_relay_log_entry_get_outcome (entry);
-  g_autofree char *text = g_strdup_printf ("%s %s",
+  const char *detail = bd_relay_log_entry_get_detail (entry);
+  g_autofree char *text = g_strdup_printf ("%s %s%s%s",
                                            bd_relay_log_entry_get_topic (entry),
-                                           bd_relay_log_entry_get_payload (entry));
+                                           bd_relay_log_entry_get_payload (entry),
+                                           detail != NULL ? ": " : "",
+                                           detail != NULL ? detail : "");
 
-  /* DESIGN: "Every command is logged", in the journal beside the alarms. */
+  /* DESIGN: "Every command is logged", in the journal beside the alarms;
+   * a refused one with the reason (which interlock), and who asked. */
   bd_journal_append (service->journal, &(BdJournalEntry) {
                        .time_us = bd_relay_log_entry_get_time (entry),
-                       .kind = (char *) BD_JOURNAL_KIND_RELAY,
+                       .kind = (char *) bd_relay_log_entry_get_kind (entry),
                        .source_id = (char *) bd_relay_log_entry_get_relay_id (entry),
                        .topic = (char *) bd_relay_log_entry_get_topic (entry),
+                       .from_state = (char *) bd_relay_source_to_string (bd_relay_log_entry_get_source (entry)),
                        .to_state = (char *) bd_relay_outcome_to_string (outcome),
                        .value = NAN,
                        .text = text,
@@ -413,7 +418,10 @@ relays_loaded_cb (GObject      *source_object,
 
       /* DESIGN: on a first run the demo plant's relays are alive at once.
        * Saved, so deleting them later is not undone by the next start. */
+      g_autoptr(GPtrArray) valves = bd_setpoints_new_demo ();
+
       bd_relay_controller_set_relays (relays, demo);
+      bd_relay_controller_set_setpoints (relays, valves);
       bd_relay_controller_save_async (relays, NULL, load->service->cancellable, NULL, NULL);
     }
 }

@@ -1228,6 +1228,37 @@ test_setpoint_rate_limit (void)
   g_ptr_array_unref (events.logged);
 }
 
+/* The demo plant's valve answers its setpoint: pending, then confirmed. */
+static void
+test_setpoint_demo (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
+  g_autoptr(BdDemoPlant) plant = bd_demo_plant_new (engine, 1);
+  g_autoptr(GPtrArray) valves = bd_setpoints_new_demo ();
+  Events events = { 0 };
+  g_autoptr(BdRelayController) controller = NULL;
+  BdSetpoint *valve;
+
+  bd_demo_plant_start (plant);
+  controller = setpoint_controller_for (engine, &events);
+  bd_relay_controller_set_setpoints (controller, valves);
+  g_assert_cmpuint (g_list_model_get_n_items (bd_relay_controller_get_setpoints (controller)), ==, 3);
+  valve = bd_relay_controller_lookup_setpoint (controller, "assembly-valve");
+  bd_test_wait_until (setpoint_has_value, valve, 5000, "the valve's retained position");
+  g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 0);
+
+  g_assert_true (bd_relay_controller_set_value (controller, valve, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
+  g_assert_true (bd_setpoint_get_pending (valve));
+  bd_test_wait_until (setpoint_not_pending, valve, 5000, "the valve confirmed");
+  g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 40);
+  g_assert_cmpuint (events.failed, ==, 0);
+
+  bd_relay_controller_detach (controller);
+  bd_demo_plant_stop (plant);
+  bd_engine_stop (engine);
+  g_ptr_array_unref (events.logged);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1256,6 +1287,7 @@ main (int   argc,
   g_test_add_func ("/relays/setpoint/timeout", test_setpoint_timeout);
   g_test_add_func ("/relays/setpoint/out-of-range", test_setpoint_out_of_range);
   g_test_add_func ("/relays/setpoint/rate-limit", test_setpoint_rate_limit);
+  g_test_add_func ("/relays/setpoint/demo", test_setpoint_demo);
 
   return g_test_run ();
 }
