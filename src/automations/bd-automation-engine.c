@@ -66,6 +66,7 @@ struct _BdAutomationEngine
 enum {
   ACTED,
   PROPOSED,
+  CHANGED,
   N_SIGNALS
 };
 
@@ -782,6 +783,10 @@ bd_automation_engine_class_init (BdAutomationEngineClass *klass)
   signals[PROPOSED] =
     g_signal_new ("proposed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, BD_TYPE_AUTOMATION_PROPOSAL);
+  /* The automations or interlocks were set. */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -921,6 +926,7 @@ bd_automation_engine_set_automations (BdAutomationEngine *self,
     }
   sync_topics (self);
   autosave (self);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 void
@@ -945,6 +951,7 @@ bd_automation_engine_set_interlocks (BdAutomationEngine *self,
     }
   sync_topics (self);
   autosave (self);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 void

@@ -73,6 +73,7 @@ typedef struct
   gint64      sent_us;     /* when the pending command was sent */
   gint64      last_msg_us; /* time of the newest state message applied */
   char       *command;     /* the pending command's payload */
+  BdRelaySource source;    /* who sent it */
 
   /* Setpoints only. */
   double      start_value; /* the value when the command was sent */
@@ -368,7 +369,7 @@ entry_settle (BdRelayController *self,
   entry_cancel_timeout (entry);
   entry_clear_target (entry);
   entry_set_error (entry, error);
-  log_command (self, entry, topic, payload, outcome, BD_RELAY_SOURCE_OPERATOR, error);
+  log_command (self, entry, topic, payload, outcome, entry->source, error);
 }
 
 static const char *
@@ -1333,6 +1334,7 @@ entry_send (BdRelayController *self,
   entry_cancel_timeout (entry);
   g_free (entry->command);
   entry->command = g_strdup (text);
+  entry->source = source;
   /* State messages created from now on decide the command (see the top). */
   entry->sent_us = message->time_us;
   entry_set_error (entry, NULL);

@@ -32,6 +32,7 @@ typedef struct
   GPtrArray          *acted;      /* "id outcome" */
   GPtrArray          *texts;      /* the texts of the same */
   guint               sent;       /* relay commands sent */
+  BdRelaySource       last_source;
 } Fixture;
 
 static void
@@ -52,6 +53,7 @@ logged_cb (BdRelayController *relays,
 {
   if (bd_relay_log_entry_get_outcome (entry) == BD_RELAY_OUTCOME_SENT)
     fixture->sent++;
+  fixture->last_source = bd_relay_log_entry_get_source (entry);
 }
 
 static void
@@ -287,7 +289,14 @@ test_once_per_transition (Fixture       *fixture,
   g_assert_cmpuint (fixture->acted->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (fixture->acted, 0), ==, "fan-on acted");
   g_assert_cmpuint (fixture->sent, ==, 1);
+  g_assert_cmpint (fixture->last_source, ==, BD_RELAY_SOURCE_AUTOMATION);
   g_assert_cmpint (bd_relay_get_target (fixture->fan), ==, BD_RELAY_STATE_ON);
+
+  /* The device confirms: the outcome is the automation's too. */
+  pub (fixture, "plant/a/fan/state", "ON");
+  bd_test_wait_until (relay_on, fixture->fan, 5000, "the fan on");
+  BD_TEST_WAIT_UNTIL (!bd_relay_get_pending (fixture->fan), 5000);
+  g_assert_cmpint (fixture->last_source, ==, BD_RELAY_SOURCE_AUTOMATION);
 
   /* Back to normal and up again: a new transition, a new action. */
   cool_down (fixture);
