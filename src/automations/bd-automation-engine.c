@@ -28,6 +28,7 @@
 #include "bd-message-inbox.h"
 #include "bd-payload.h"
 #include "bd-settings-file.h"
+#include "bd-tap-table.h"
 
 typedef struct
 {
@@ -514,9 +515,6 @@ static void
 sync_topics (BdAutomationEngine *self)
 {
   g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GHashTableIter iter;
-  gpointer key;
-  gpointer value;
 
   for (guint i = 0; i < self->automations->len; i++)
     add_condition_topic (wanted, &((BdAutomation *) g_ptr_array_index (self->automations, i))->condition);
@@ -524,23 +522,8 @@ sync_topics (BdAutomationEngine *self)
     add_condition_topic (wanted, &((BdInterlock *) g_ptr_array_index (self->interlocks, i))->condition);
   bd_message_inbox_set_accept (self->inbox, accept_topic, g_hash_table_ref (wanted),
                                (GDestroyNotify) g_hash_table_unref);
-  if (self->engine == NULL)
-    return;
-
-  g_hash_table_iter_init (&iter, self->taps);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!g_hash_table_contains (wanted, key))
-      {
-        bd_engine_remove_tap (self->engine, GPOINTER_TO_UINT (value));
-        g_hash_table_iter_remove (&iter);
-      }
-  g_hash_table_iter_init (&iter, wanted);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!g_hash_table_contains (self->taps, key))
-      g_hash_table_insert (self->taps, g_strdup (key),
-                           GUINT_TO_POINTER (bd_engine_add_tap (self->engine, key, bd_message_inbox_tap,
-                                                                bd_message_inbox_ref (self->inbox),
-                                                                (GDestroyNotify) bd_message_inbox_unref)));
+  if (self->engine != NULL)
+    g_strfreev (bd_tap_table_sync (self->taps, self->engine, wanted, self->inbox));
 }
 
 /* ------------------------------------------------------------- saving */
@@ -857,17 +840,11 @@ bd_automation_engine_attach (BdAutomationEngine *self,
 void
 bd_automation_engine_detach (BdAutomationEngine *self)
 {
-  GHashTableIter iter;
-  gpointer value;
-
   g_return_if_fail (BD_IS_AUTOMATION_ENGINE (self));
 
   if (self->engine == NULL)
     return;
-  g_hash_table_iter_init (&iter, self->taps);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    bd_engine_remove_tap (self->engine, GPOINTER_TO_UINT (value));
-  g_hash_table_remove_all (self->taps);
+  bd_tap_table_clear (self->taps, self->engine);
   g_clear_pointer (&self->engine, bd_engine_unref);
 }
 

@@ -49,6 +49,7 @@
 #include "bd-relay-private.h"
 #include "bd-setpoint-private.h"
 #include "bd-settings-file.h"
+#include "bd-tap-table.h"
 
 #include <math.h>
 
@@ -572,10 +573,7 @@ static void
 sync_topics (BdRelayController *self)
 {
   g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter iter;
-  gpointer key;
-  gpointer value;
+  GStrv added;
 
   for (guint i = 0; i < self->entries->len; i++)
     g_hash_table_add (wanted, g_strdup (entry_state_topic (g_ptr_array_index (self->entries, i))));
@@ -587,32 +585,9 @@ sync_topics (BdRelayController *self)
 
   if (self->engine == NULL)
     return;
-
-  g_hash_table_iter_init (&iter, self->taps);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!g_hash_table_contains (wanted, key))
-      {
-        bd_engine_remove_tap (self->engine, GPOINTER_TO_UINT (value));
-        g_hash_table_iter_remove (&iter);
-      }
-
-  g_hash_table_iter_init (&iter, wanted);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!g_hash_table_contains (self->taps, key))
-      {
-        guint id = bd_engine_add_tap (self->engine, key, bd_message_inbox_tap,
-                                      bd_message_inbox_ref (self->inbox),
-                                      (GDestroyNotify) bd_message_inbox_unref);
-
-        g_hash_table_insert (self->taps, g_strdup (key), GUINT_TO_POINTER (id));
-        g_ptr_array_add (added, g_strdup (key));
-      }
-
-  if (added->len > 0)
-    {
-      g_ptr_array_add (added, NULL);
-      start_seed (self, (GStrv) g_ptr_array_free (g_steal_pointer (&added), FALSE));
-    }
+  added = bd_tap_table_sync (self->taps, self->engine, wanted, self->inbox);
+  if (added != NULL)
+    start_seed (self, added);
 }
 
 static void
@@ -979,17 +954,11 @@ bd_relay_controller_attach (BdRelayController *self,
 void
 bd_relay_controller_detach (BdRelayController *self)
 {
-  GHashTableIter iter;
-  gpointer value;
-
   g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
 
   if (self->engine == NULL)
     return;
-  g_hash_table_iter_init (&iter, self->taps);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    bd_engine_remove_tap (self->engine, GPOINTER_TO_UINT (value));
-  g_hash_table_remove_all (self->taps);
+  bd_tap_table_clear (self->taps, self->engine);
   if (self->publish == engine_publish_cb)
     bd_relay_controller_set_publish_func (self, NULL, NULL, NULL);
   g_clear_pointer (&self->engine, bd_engine_unref);

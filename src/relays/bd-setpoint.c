@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "bd-payload.h"
-#include "bd-relay.h"
+#include "bd-relay-private.h"
 #include "bd-setpoint-private.h"
 
 struct _BdSetpoint
@@ -626,22 +626,8 @@ bd_setpoint_validate (BdSetpoint  *self,
         return FALSE;
       }
   }
-  if (!bd_relay_validate_topic (self->command_topic, error))
-    {
-      g_prefix_error (error, _("Command topic: "));
-      return FALSE;
-    }
-  if (!bd_relay_validate_topic (self->state_topic, error))
-    {
-      g_prefix_error (error, _("State topic: "));
-      return FALSE;
-    }
-  if (g_str_equal (self->command_topic, self->state_topic))
-    {
-      g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_INVALID,
-                           _("The state topic must differ from the command topic, or every command would confirm itself"));
-      return FALSE;
-    }
+  if (!_bd_relay_validate_topics (self->command_topic, self->state_topic, error))
+    return FALSE;
   if (!isfinite (self->minimum) || !isfinite (self->maximum) || !(self->minimum < self->maximum))
     {
       g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_INVALID,
