@@ -23,8 +23,10 @@ src = os.path.join(root, "src")
 # (the files at the top of src/); "codec" is src/engine/codec.
 ALLOWED = {
     "main": {"gui", "service"},
-    "gui": {"service", "remote", "alarms", "relays", "storage", "engine", "payload"},
-    "service": {"alarms", "relays", "storage", "demo", "remote", "engine", "payload"},
+    "gui": {"service", "remote", "alarms", "relays", "automations", "storage", "engine", "payload"},
+    "service": {"alarms", "relays", "automations", "storage", "demo", "remote", "engine", "payload"},
+    # automations: fed by alarm transitions, commanding through relays, journaling.
+    "automations": {"alarms", "relays", "storage", "engine", "payload"},
     "alarms": {"engine", "payload"},
     "relays": {"engine", "payload"},
     "storage": {"engine", "payload"},

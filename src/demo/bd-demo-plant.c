@@ -19,6 +19,10 @@
  * at start. A running fan lowers the area's CO2 and temperature a little, a
  * heater raises the temperature, so a toggle shows in the charts.
  *
+ * And a valve per area (a cooling-water positioner, 0–100 %): a plain number
+ * on .../valve/set is answered the same way on .../valve/state (clamped to
+ * the range, whole percent; initially 0). An open valve cools the area.
+ *
  * It publishes through bd_engine_publish () like any in-process client, so
  * the recorder, the taps and real subscribers all see it. Commands arrive
  * through an engine tap, on the engine thread; they are queued to the
@@ -87,6 +91,7 @@ struct _BdDemoPlant
   guint        device_tap;
   GPtrArray   *answers;        /* GSource*, the devices' pending answers */
   gboolean     relay_on[N_AREAS][N_RELAYS];
+  double       valve[N_AREAS];  /* percent open */
 };
 
 BdDemoPlant *
@@ -117,6 +122,8 @@ sensor_value (BdDemoPlant *plant,
     value += 3.0;
   if (sensor == 0 && plant->relay_on[area][RELAY_FAN])
     value -= 1.0;
+  if (sensor == 0)
+    value -= 2.0 * plant->valve[area] / 100.0;
   if (sensor == 3 && plant->relay_on[area][RELAY_FAN])
     value -= 150.0;
 
@@ -190,12 +197,25 @@ publish_relay_state (BdDemoPlant *plant,
   publish (plant->engine, topic, plant->relay_on[area][relay] ? "ON" : "OFF", TRUE);
 }
 
+static void
+publish_valve_state (BdDemoPlant *plant,
+                     guint        area)
+{
+  g_autofree char *topic = g_strdup_printf ("busan/factory/%s/valve/state", bd_demo_plant_areas[area]);
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (text, sizeof text, "%.0f", plant->valve[area]);
+  publish (plant->engine, topic, text, TRUE);
+}
+
 typedef struct
 {
   BdDemoPlant *plant;
   guint        area;
   guint        relay;
   gboolean     on;
+  gboolean     is_valve;
+  double       position;
 } Answer;
 
 static void
@@ -213,8 +233,16 @@ answer_cb (gpointer data)
   BdDemoPlant *plant = answer->plant;
 
   /* Answers are destroyed by devices_stop (): the plant is alive here. */
-  plant->relay_on[answer->area][answer->relay] = answer->on;
-  publish_relay_state (plant, answer->area, answer->relay);
+  if (answer->is_valve)
+    {
+      plant->valve[answer->area] = answer->position;
+      publish_valve_state (plant, answer->area);
+    }
+  else
+    {
+      plant->relay_on[answer->area][answer->relay] = answer->on;
+      publish_relay_state (plant, answer->area, answer->relay);
+    }
   /* Destroys and drops this source; GLib keeps it alive until we return. */
   g_ptr_array_remove_fast (plant->answers, g_main_current_source ());
   return G_SOURCE_REMOVE;
@@ -241,17 +269,34 @@ handle_command (BdDemoPlant *plant,
   Answer *answer;
   GSource *source;
   int area;
-  int relay;
-  gboolean on;
+  int relay = 0;
+  gboolean on = FALSE;
+  gboolean is_valve;
+  double position = 0;
 
   /* busan/factory/<area>/<relay>/set */
   if (g_strv_length (levels) != 5 ||
-      (area = find_name (bd_demo_plant_areas, levels[2])) < 0 ||
-      (relay = find_name (bd_demo_plant_relays, levels[3])) < 0)
+      (area = find_name (bd_demo_plant_areas, levels[2])) < 0)
+    return;
+  is_valve = g_str_equal (levels[3], "valve");
+  if (!is_valve && (relay = find_name (bd_demo_plant_relays, levels[3])) < 0)
     return;
   word = g_ascii_strdown ((const char *) data, len);
   g_strstrip (word);
-  if (g_str_equal (word, "on") || g_str_equal (word, "true") || g_str_equal (word, "1"))
+  if (is_valve)
+    {
+      char *end = NULL;
+
+      position = g_ascii_strtod (word, &end);
+      if (end == word || *end != '\0' || !isfinite (position))
+        {
+          g_debug ("demo valve %s ignores “%s”", message->topic, word);
+          return;
+        }
+      /* A positioner moves in whole percent and cannot leave its range. */
+      position = CLAMP (round (position), 0, 100);
+    }
+  else if (g_str_equal (word, "on") || g_str_equal (word, "true") || g_str_equal (word, "1"))
     on = TRUE;
   else if (g_str_equal (word, "off") || g_str_equal (word, "false") || g_str_equal (word, "0"))
     on = FALSE;
@@ -267,6 +312,8 @@ handle_command (BdDemoPlant *plant,
   answer->area = area;
   answer->relay = relay;
   answer->on = on;
+  answer->is_valve = is_valve;
+  answer->position = position;
   source = g_timeout_source_new (RELAY_ANSWER_MS);
   g_source_set_callback (source, answer_cb, answer, answer_free);
   g_source_set_static_name (source, "[brokerdesk] demo relay");
@@ -300,8 +347,11 @@ devices_start (BdDemoPlant *plant)
                                          (GDestroyNotify) bd_message_inbox_unref);
 
   for (guint a = 0; a < N_AREAS; a++)
-    for (guint r = 0; r < N_RELAYS; r++)
-      publish_relay_state (plant, a, r);
+    {
+      for (guint r = 0; r < N_RELAYS; r++)
+        publish_relay_state (plant, a, r);
+      publish_valve_state (plant, a);
+    }
 }
 
 static void

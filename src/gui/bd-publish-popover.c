@@ -39,6 +39,7 @@ struct _BdPublishPopover
 
   BdEngine       *engine;
   BdRemoteClient *remote;         /* when set, messages go there instead */
+  BdRelayController *relays;      /* judges messages to command topics */
   GPtrArray      *recent;   /* BdMessage*, newest first */
 };
 
@@ -112,6 +113,24 @@ on_send_cb (BdPublishPopover *self)
                             gtk_drop_down_get_selected (self->qos_dropdown),
                             gtk_check_button_get_active (self->retain_check), NULL);
   root = gtk_widget_get_root (GTK_WIDGET (self));
+  /* A message to a relay's or setpoint's command topic is a command: the
+   * same range and interlocks apply as to the switch or the slider. */
+  if (self->relays != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize size;
+      const guint8 *data = g_bytes_get_data (payload, &size);
+
+      if (!bd_relay_controller_check_publish (self->relays, topic, data, size, &error))
+        {
+          /* Translators: a toast when the publish panel refuses a command */
+          g_autofree char *refused = g_strdup_printf (_("Not sent: %s"), error->message);
+
+          if (BD_IS_WINDOW (root))
+            bd_window_add_toast (BD_WINDOW (root), adw_toast_new (refused));
+          return;
+        }
+    }
   if (self->remote != NULL)
     {
       /* QoS 0 cannot wait for a connection that is not there; say so. */
@@ -169,6 +188,7 @@ bd_publish_popover_dispose (GObject *object)
   BdPublishPopover *self = BD_PUBLISH_POPOVER (object);
 
   g_clear_pointer (&self->engine, bd_engine_unref);
+  g_clear_object (&self->relays);
   g_clear_object (&self->remote);
   g_clear_pointer (&self->recent, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), BD_TYPE_PUBLISH_POPOVER);
@@ -275,4 +295,13 @@ bd_publish_popover_set_remote (BdPublishPopover *self,
 
   g_set_object (&self->remote, remote);
   on_form_changed_cb (self);
+}
+
+void
+bd_publish_popover_set_relays (BdPublishPopover  *self,
+                               BdRelayController *relays)
+{
+  g_return_if_fail (BD_IS_PUBLISH_POPOVER (self));
+
+  g_set_object (&self->relays, relays);
 }

@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 
 #include "bd-engine.h"
+#include "bd-relay-controller.h"
 #include "bd-remote-client.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,10 @@ G_DECLARE_FINAL_TYPE (BdPublishPopover, bd_publish_popover, BD, PUBLISH_POPOVER,
 
 GtkWidget *bd_publish_popover_new        (void);
 /* Without an engine the Publish button stays insensitive. */
+/* Messages to a relay's or setpoint's command topic are judged as its
+ * commands (range, interlocks) before they are sent. */
+void       bd_publish_popover_set_relays (BdPublishPopover  *self,
+                                          BdRelayController *relays);
 void       bd_publish_popover_set_engine (BdPublishPopover *self,
                                           BdEngine         *engine);
 

@@ -8,6 +8,10 @@
  * command log. Relays change state a few times a minute at most, so rows
  * update straight from the relays' notifications, no batching needed.
  * Deleting is immediate and undoable from a toast, as in GNOME apps.
+ *
+ * Below them the setpoints (a slider and an entry each), then the
+ * automations (their mode can be switched here) and interlocks. An
+ * automation in "ask" mode proposes its action in a dialog over the window.
  */
 
 #include "config.h"
@@ -17,6 +21,8 @@
 #include "bd-relay-dialog.h"
 #include "bd-relay-row.h"
 #include "bd-gui-util.h"
+#include "bd-setpoint-dialog.h"
+#include "bd-setpoint-row.h"
 #include "bd-relays-page.h"
 
 struct _BdRelaysPage
@@ -27,8 +33,11 @@ struct _BdRelaysPage
   AdwStatusPage     *status_page;
   GtkListBox        *relay_list;
   GtkListBox        *log_list;
+  GtkListBox        *setpoint_list;
+  GtkListBox        *automation_list;
 
   BdRelayController *controller;
+  BdAutomationEngine *automations;
 };
 
 G_DEFINE_FINAL_TYPE (BdRelaysPage, bd_relays_page, ADW_TYPE_BIN)
@@ -44,10 +53,12 @@ static void
 update_view (BdRelaysPage *self)
 {
   gboolean any = self->controller != NULL &&
-                 g_list_model_get_n_items (G_LIST_MODEL (self->controller)) > 0;
+                 (g_list_model_get_n_items (G_LIST_MODEL (self->controller)) > 0 ||
+                  g_list_model_get_n_items (bd_relay_controller_get_setpoints (self->controller)) > 0);
 
   gtk_stack_set_visible_child_name (self->stack, any ? "relays" : "empty");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "relay.add", self->controller != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "relay.add-setpoint", self->controller != NULL);
 }
 
 static void
@@ -156,6 +167,242 @@ create_relay_row (gpointer item,
   return row;
 }
 
+/* ------------------------------------------------------------- setpoints */
+
+static void
+setpoint_edit_cb (BdRelaysPage  *self,
+                  BdSetpointRow *row)
+{
+  BdSetpoint *setpoint = bd_setpoint_row_get_setpoint (row);
+  g_autoptr(BdSetpoint) draft = bd_setpoint_copy (setpoint);
+
+  _bd_present_dialog (GTK_WIDGET (self),
+                      GTK_WINDOW (bd_setpoint_dialog_new (self->controller, draft, bd_setpoint_get_id (setpoint))));
+}
+
+static void
+setpoint_undo_cb (AdwToast   *toast,
+                  BdSetpoint *setpoint)
+{
+  BdRelayController *controller = g_object_get_data (G_OBJECT (toast), "controller");
+  g_autoptr(GError) error = NULL;
+
+  if (controller != NULL && !bd_relay_controller_add_setpoint (controller, setpoint, &error))
+    g_warning ("Cannot restore setpoint %s: %s", bd_setpoint_get_id (setpoint), error->message);
+}
+
+static void
+setpoint_delete_cb (BdRelaysPage  *self,
+                    BdSetpointRow *row)
+{
+  g_autoptr(BdSetpoint) removed = NULL;
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  if (self->controller == NULL)
+    return;
+  removed = bd_relay_controller_remove_setpoint (self->controller,
+                                                 bd_setpoint_get_id (bd_setpoint_row_get_setpoint (row)), NULL);
+  if (removed == NULL)
+    return;
+  /* Translators: a toast after deleting the setpoint "Valve, packaging" */
+  title = g_strdup_printf (_("Setpoint “%s” deleted"), bd_setpoint_get_name (removed));
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_object_set_data_full (G_OBJECT (toast), "controller", g_object_ref (self->controller), g_object_unref);
+  g_signal_connect_data (toast, "button-clicked", G_CALLBACK (setpoint_undo_cb), g_object_ref (removed),
+                         (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  show_toast (self, toast);
+}
+
+static void
+setpoint_failed_cb (BdRelaysPage *self,
+                    const char   *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  show_toast (self, toast);
+}
+
+static GtkWidget *
+create_setpoint_row (gpointer item,
+                     gpointer user_data)
+{
+  BdRelaysPage *self = user_data;
+  GtkWidget *row = bd_setpoint_row_new (self->controller, item);
+
+  g_signal_connect_object (row, "edit", G_CALLBACK (setpoint_edit_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "delete", G_CALLBACK (setpoint_delete_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "set-failed", G_CALLBACK (setpoint_failed_cb), self, G_CONNECT_SWAPPED);
+  return row;
+}
+
+static void
+setpoint_command_failed_cb (BdRelaysPage    *self,
+                            BdSetpoint      *setpoint,
+                            BdRelayLogEntry *entry)
+{
+  g_autofree char *title = g_strdup_printf (_("%s: %s"), bd_setpoint_get_name (setpoint),
+                                            bd_setpoint_get_last_error (setpoint));
+
+  setpoint_failed_cb (self, title);
+}
+
+static void
+add_setpoint_action_cb (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  BdRelaysPage *self = BD_RELAYS_PAGE (widget);
+  g_autoptr(BdSetpoint) draft = bd_setpoint_new (NULL, "", "", "");
+
+  if (self->controller != NULL)
+    _bd_present_dialog (GTK_WIDGET (self), GTK_WINDOW (bd_setpoint_dialog_new (self->controller, draft, NULL)));
+}
+
+/* ------------------------------------------------------------- automations */
+
+static void mode_selected_cb (AdwComboRow *combo, GParamSpec *pspec, BdRelaysPage *self);
+
+static void
+fill_automations (BdRelaysPage *self)
+{
+  g_autoptr(GPtrArray) automations = NULL;
+  g_autoptr(GPtrArray) interlocks = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->automation_list))) != NULL)
+    gtk_list_box_remove (self->automation_list, child);
+  if (self->automations == NULL)
+    return;
+
+  automations = bd_automation_engine_dup_automations (self->automations);
+  for (guint i = 0; i < automations->len; i++)
+    {
+      const BdAutomation *automation = g_ptr_array_index (automations, i);
+      g_autofree char *action = bd_automation_describe_action (automation, NULL);
+      g_autofree char *condition = bd_condition_describe (&automation->condition);
+      g_autofree char *subtitle = NULL;
+      g_autofree char *escaped = NULL;
+      GtkWidget *row = adw_combo_row_new ();
+      const char * const modes[] = {
+        bd_automation_mode_to_label (BD_AUTOMATION_MODE_OFF),
+        bd_automation_mode_to_label (BD_AUTOMATION_MODE_ON),
+        bd_automation_mode_to_label (BD_AUTOMATION_MODE_ASK),
+        NULL,
+      };
+      g_autoptr(GtkStringList) model = gtk_string_list_new (modes);
+
+      /* Translators: "When temp is raised (plant/a/temperature): Switch fan on · if always" */
+      subtitle = g_strdup_printf (_("When %s is %s%s%s%s: %s · if %s"), automation->alarm_rule,
+                                  bd_automation_when_to_label (automation->when),
+                                  automation->alarm_topic != NULL ? " (" : "",
+                                  automation->alarm_topic != NULL ? automation->alarm_topic : "",
+                                  automation->alarm_topic != NULL ? ")" : "",
+                                  action, condition);
+      escaped = g_markup_escape_text (subtitle, -1);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), automation->name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), escaped);
+      adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (model));
+      adw_combo_row_set_selected (ADW_COMBO_ROW (row), automation->mode);
+      g_object_set_data_full (G_OBJECT (row), "automation-id", g_strdup (automation->id), g_free);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      automation->name, -1);
+      g_signal_connect_object (row, "notify::selected", G_CALLBACK (mode_selected_cb), self, 0);
+      gtk_list_box_append (self->automation_list, row);
+    }
+
+  interlocks = bd_automation_engine_dup_interlocks (self->automations);
+  for (guint i = 0; i < interlocks->len; i++)
+    {
+      const BdInterlock *interlock = g_ptr_array_index (interlocks, i);
+      g_autofree char *condition = bd_condition_describe (&interlock->condition);
+      g_autofree char *subtitle = NULL;
+      g_autofree char *escaped = NULL;
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *icon = gtk_image_new_from_icon_name ("changes-prevent-symbolic");
+
+      /* Translators: an interlock, "Blocks heater (on) while fan is off" */
+      subtitle = g_strdup_printf (_("Blocks %s (%s) while %s"), interlock->target,
+                                  bd_interlock_blocks_to_string (interlock->blocks), condition);
+      escaped = g_markup_escape_text (subtitle, -1);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), interlock->name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), escaped);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Interlock"), -1);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      gtk_list_box_append (self->automation_list, row);
+    }
+}
+
+static void
+mode_selected_cb (AdwComboRow  *combo,
+                  GParamSpec   *pspec,
+                  BdRelaysPage *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (combo), "automation-id");
+  g_autoptr(GPtrArray) automations = NULL;
+
+  if (self->automations == NULL)
+    return;
+  automations = bd_automation_engine_dup_automations (self->automations);
+  for (guint i = 0; i < automations->len; i++)
+    {
+      BdAutomation *automation = g_ptr_array_index (automations, i);
+
+      if (g_strcmp0 (automation->id, id) == 0 && automation->mode != adw_combo_row_get_selected (combo))
+        {
+          automation->mode = adw_combo_row_get_selected (combo);
+          bd_automation_engine_set_automations (self->automations, automations);
+          return;
+        }
+    }
+}
+
+static void
+proposal_response_cb (AdwMessageDialog     *dialog,
+                      const char           *response,
+                      BdAutomationProposal *proposal)
+{
+  BdAutomationEngine *automations = g_object_get_data (G_OBJECT (dialog), "automations");
+  g_autoptr(GError) error = NULL;
+
+  if (automations == NULL)
+    return;
+  if (g_strcmp0 (response, "confirm") == 0)
+    {
+      if (!bd_automation_engine_confirm (automations, proposal, &error))
+        _bd_show_toast (GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (dialog))),
+                        adw_toast_new (error->message));
+    }
+  else
+    bd_automation_engine_dismiss (automations, proposal);
+}
+
+/* The in-window prompt of an "ask" automation. */
+static void
+proposed_cb (BdRelaysPage         *self,
+             BdAutomationProposal *proposal)
+{
+  const BdAutomation *automation = bd_automation_proposal_get_automation (proposal);
+  AdwMessageDialog *dialog;
+  g_autofree char *body = NULL;
+
+  /* Translators: the body of an automation's proposal: the action, then why */
+  body = g_strdup_printf (_("%s?\n\n%s"), bd_automation_proposal_get_action (proposal),
+                          bd_automation_proposal_get_reason (proposal));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (NULL, automation->name, body));
+  adw_message_dialog_add_responses (dialog, "dismiss", _("_Dismiss"), "confirm", _("_Confirm"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "confirm", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_close_response (dialog, "dismiss");
+  g_object_set_data_full (G_OBJECT (dialog), "automations", g_object_ref (self->automations), g_object_unref);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (proposal_response_cb), g_object_ref (proposal),
+                         (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  _bd_present_dialog (GTK_WIDGET (self), GTK_WINDOW (dialog));
+}
+
 /* ------------------------------------------------------------- log */
 
 static const char *
@@ -167,6 +414,7 @@ outcome_label (BdRelayOutcome outcome)
     case BD_RELAY_OUTCOME_CONFIRMED: return _("confirmed");
     case BD_RELAY_OUTCOME_TIMEOUT: return _("no confirmation (timeout)");
     case BD_RELAY_OUTCOME_CONTRADICTED: return _("contradicted by the device");
+    case BD_RELAY_OUTCOME_REFUSED: return _("refused");
     default: return "";
     }
 }
@@ -202,6 +450,7 @@ create_log_row (gpointer item,
       break;
     case BD_RELAY_OUTCOME_TIMEOUT:
     case BD_RELAY_OUTCOME_CONTRADICTED:
+    case BD_RELAY_OUTCOME_REFUSED:
       icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
       gtk_widget_add_css_class (icon, "error");
       break;
@@ -267,8 +516,12 @@ bd_relays_page_dispose (GObject *object)
   if (self->controller != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->controller, self);
+      g_signal_handlers_disconnect_by_data (bd_relay_controller_get_setpoints (self->controller), self);
       g_clear_object (&self->controller);
     }
+  if (self->automations != NULL)
+    g_signal_handlers_disconnect_by_data (self->automations, self);
+  g_clear_object (&self->automations);
   /* The stack is both a template child and AdwBin's child: detach it from
    * AdwBin first, or AdwBin's dispose would unparent it a second time. */
   adw_bin_set_child (ADW_BIN (object), NULL);
@@ -291,8 +544,11 @@ bd_relays_page_class_init (BdRelaysPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdRelaysPage, status_page);
   gtk_widget_class_bind_template_child (widget_class, BdRelaysPage, relay_list);
   gtk_widget_class_bind_template_child (widget_class, BdRelaysPage, log_list);
+  gtk_widget_class_bind_template_child (widget_class, BdRelaysPage, setpoint_list);
+  gtk_widget_class_bind_template_child (widget_class, BdRelaysPage, automation_list);
 
   gtk_widget_class_install_action (widget_class, "relay.add", NULL, add_action_cb);
+  gtk_widget_class_install_action (widget_class, "relay.add-setpoint", NULL, add_setpoint_action_cb);
 }
 
 static void
@@ -326,7 +582,10 @@ bd_relays_page_set_controller (BdRelaysPage      *self,
   if (self->controller == controller)
     return;
   if (self->controller != NULL)
-    g_signal_handlers_disconnect_by_data (self->controller, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->controller, self);
+      g_signal_handlers_disconnect_by_data (bd_relay_controller_get_setpoints (self->controller), self);
+    }
   g_set_object (&self->controller, controller);
 
   if (controller != NULL)
@@ -338,9 +597,15 @@ bd_relays_page_set_controller (BdRelaysPage      *self,
       g_signal_connect_swapped (controller, "items-changed", G_CALLBACK (update_view), self);
       g_signal_connect_swapped (controller, "command-failed", G_CALLBACK (command_failed_cb), self);
       g_signal_connect_swapped (controller, "save-failed", G_CALLBACK (save_failed_cb), self);
+      gtk_list_box_bind_model (self->setpoint_list, bd_relay_controller_get_setpoints (controller),
+                               create_setpoint_row, self, NULL);
+      g_signal_connect_swapped (bd_relay_controller_get_setpoints (controller), "items-changed",
+                                G_CALLBACK (update_view), self);
+      g_signal_connect_swapped (controller, "setpoint-failed", G_CALLBACK (setpoint_command_failed_cb), self);
     }
   else
     {
+      gtk_list_box_bind_model (self->setpoint_list, NULL, NULL, NULL, NULL);
       gtk_list_box_bind_model (self->relay_list, NULL, NULL, NULL, NULL);
       gtk_list_box_bind_model (self->log_list, NULL, NULL, NULL, NULL);
     }
@@ -370,4 +635,23 @@ bd_relays_page_add_relay_for_topic (BdRelaysPage *self,
     }
   draft = bd_relay_dialog_draft_for_topic (topic);
   present_editor (self, draft, NULL);
+}
+
+void
+bd_relays_page_set_automations (BdRelaysPage       *self,
+                                BdAutomationEngine *automations)
+{
+  g_return_if_fail (BD_IS_RELAYS_PAGE (self));
+
+  if (self->automations == automations)
+    return;
+  if (self->automations != NULL)
+    g_signal_handlers_disconnect_by_data (self->automations, self);
+  g_set_object (&self->automations, automations);
+  if (automations != NULL)
+    {
+      g_signal_connect_swapped (automations, "changed", G_CALLBACK (fill_automations), self);
+      g_signal_connect_swapped (automations, "proposed", G_CALLBACK (proposed_cb), self);
+    }
+  fill_automations (self);
 }

@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 
+#include "bd-automation-engine.h"
 #include "bd-relay-controller.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,10 @@ GtkWidget *bd_relays_page_new                 (void);
 void       bd_relays_page_set_controller      (BdRelaysPage      *self,
                                                BdRelayController *controller);
 BdRelayController *bd_relays_page_get_controller (BdRelaysPage   *self);
+/* Lists the automations and interlocks (an automation's mode can be
+ * switched here) and prompts for what "ask" automations propose. */
+void       bd_relays_page_set_automations     (BdRelaysPage       *self,
+                                               BdAutomationEngine *automations);
 /* Opens the relay editor prefilled for @topic: ".../x/state" becomes the
  * state topic with ".../x/set" as command topic, ".../x/set" the reverse,
  * and any other topic the state topic with topic + "/set" as the command

@@ -108,9 +108,12 @@ bd_window_update_broker_status (BdWindow *self)
         bd_alarms_page_set_engine (self->alarms_page, bd_service_get_alarms (service));
       if (bd_service_get_relays (service) != NULL)
         bd_relays_page_set_controller (self->relays_page, bd_service_get_relays (service));
+      if (bd_service_get_automations (service) != NULL)
+        bd_relays_page_set_automations (self->relays_page, bd_service_get_automations (service));
       bd_topics_page_set_engine (self->topics_page, engine);
       bd_overview_page_set_service (self->overview_page, service);
       bd_publish_popover_set_engine (self->publish_popover, engine);
+      bd_publish_popover_set_relays (self->publish_popover, bd_service_get_relays (service));
     }
   else if (bd_application_get_engine_error (BD_APPLICATION (app)) != NULL)
     bd_broker_page_set_state (self->broker_page, BD_BROKER_FAILED,

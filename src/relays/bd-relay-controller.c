@@ -18,6 +18,18 @@
  * as a contradiction. Messages older than the last one applied are ignored,
  * so a retained snapshot cannot overwrite a newer live state.
  *
+ * Setpoints (bd-setpoint.h) go through the same machine with a number as
+ * the target: confirmed when a report lies within the tolerance of the
+ * target, contradicted by one that lies elsewhere, except between the value
+ * before the command and the target (a positioner on its way reports where
+ * it is). A setpoint with a rate limit sends at most that many commands a
+ * second; a newer value waits for the interval and replaces an older one.
+ *
+ * Before anything is sent, the checks run (bd_relay_controller_add_check:
+ * interlocks, an operator lock): a refusal is logged ("refused", with the
+ * reason) and returned as BD_RELAY_ERROR_BLOCKED. A setpoint value outside
+ * its range is refused the same way, before the checks.
+ *
  * Threads: messages arrive on the engine thread (or a remote client's) in
  * bd_relay_controller_tap (). A BdMessageInbox checks the topic against the
  * set of state topics and queues the message; the controller's context gets
@@ -35,7 +47,11 @@
 #include "bd-payload.h"
 #include "bd-relay-controller.h"
 #include "bd-relay-private.h"
+#include "bd-setpoint-private.h"
 #include "bd-settings-file.h"
+#include "bd-tap-table.h"
+
+#include <math.h>
 
 /* The tap's filter, on the feeding thread: a remote client's "#" tap
  * brings every message, and only state topics are worth a trip to the
@@ -52,12 +68,29 @@ accept_state_topic (BdMessage *message,
 
 typedef struct
 {
-  BdRelay *relay;
-  GSource *timeout;        /* while pending */
-  gint64   sent_us;        /* when the pending command was sent */
-  gint64   last_msg_us;    /* time of the newest state message applied */
-  char    *command;        /* the pending command's payload */
+  BdRelay    *relay;       /* exactly one of relay and setpoint */
+  BdSetpoint *setpoint;
+  GSource    *timeout;     /* while pending */
+  gint64      sent_us;     /* when the pending command was sent */
+  gint64      last_msg_us; /* time of the newest state message applied */
+  char       *command;     /* the pending command's payload */
+  BdRelaySource source;    /* who sent it */
+
+  /* Setpoints only. */
+  double      start_value; /* the value when the command was sent */
+  gint64      last_send_mono_us;
+  GSource    *rate;        /* sends the queued value once the rate allows */
+  double      queued;
+  BdRelaySource queued_source;
 } Entry;
+
+typedef struct
+{
+  guint                id;
+  BdRelayCheckFunc     func;
+  gpointer             data;
+  GDestroyNotify       notify;
+} Check;
 
 struct _BdRelayController
 {
@@ -65,7 +98,11 @@ struct _BdRelayController
 
   GMainContext       *context;
   BdMessageInbox     *inbox;
-  GPtrArray          *entries;      /* Entry*, in display order */
+  GPtrArray          *entries;      /* Entry* of relays, in display order */
+  GPtrArray          *setpoint_entries; /* Entry* of setpoints, in display order */
+  GListStore         *setpoints;    /* the same setpoints, as a model */
+  GArray             *checks;       /* Check */
+  guint               last_check_id;
   GListStore         *log;          /* BdRelayLogEntry, newest first */
 
   BdRelayPublishFunc  publish;
@@ -83,6 +120,7 @@ struct _BdRelayController
 enum {
   COMMAND_LOGGED,
   COMMAND_FAILED,
+  SETPOINT_FAILED,
   SAVE_FAILED,
   N_SIGNALS
 };
@@ -128,13 +166,78 @@ list_model_iface_init (GListModelInterface *iface)
 }
 
 static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static void
 entry_cancel_timeout (Entry *entry)
 {
-  if (entry->timeout != NULL)
-    {
-      g_source_destroy (entry->timeout);
-      g_clear_pointer (&entry->timeout, g_source_unref);
-    }
+  clear_source (&entry->timeout);
+}
+
+/* What relays and setpoints have in common, so one machine serves both. */
+static const char *
+entry_id (Entry *entry)
+{
+  return entry->relay != NULL ? bd_relay_get_id (entry->relay) : bd_setpoint_get_id (entry->setpoint);
+}
+
+static const char *
+entry_name (Entry *entry)
+{
+  return entry->relay != NULL ? bd_relay_get_name (entry->relay) : bd_setpoint_get_name (entry->setpoint);
+}
+
+static const char *
+entry_command_topic (Entry *entry)
+{
+  return entry->relay != NULL ? bd_relay_get_command_topic (entry->relay)
+                              : bd_setpoint_get_command_topic (entry->setpoint);
+}
+
+static const char *
+entry_state_topic (Entry *entry)
+{
+  return entry->relay != NULL ? bd_relay_get_state_topic (entry->relay)
+                              : bd_setpoint_get_state_topic (entry->setpoint);
+}
+
+static guint
+entry_timeout_ms (Entry *entry)
+{
+  return entry->relay != NULL ? bd_relay_get_timeout (entry->relay)
+                              : bd_setpoint_get_timeout (entry->setpoint);
+}
+
+static gpointer
+entry_object (Entry *entry)
+{
+  return entry->relay != NULL ? (gpointer) entry->relay : (gpointer) entry->setpoint;
+}
+
+static void
+entry_clear_target (Entry *entry)
+{
+  if (entry->relay != NULL)
+    _bd_relay_set_target (entry->relay, BD_RELAY_STATE_UNKNOWN);
+  else
+    _bd_setpoint_set_target (entry->setpoint, NAN);
+}
+
+static void
+entry_set_error (Entry      *entry,
+                 const char *message)
+{
+  if (entry->relay != NULL)
+    _bd_relay_set_last_error (entry->relay, message);
+  else
+    _bd_setpoint_set_last_error (entry->setpoint, message);
 }
 
 static void
@@ -143,11 +246,52 @@ entry_free (gpointer data)
   Entry *entry = data;
 
   entry_cancel_timeout (entry);
+  clear_source (&entry->rate);
   /* A removed relay may live on in an undo toast: not pending any more. */
-  _bd_relay_set_target (entry->relay, BD_RELAY_STATE_UNKNOWN);
-  g_object_unref (entry->relay);
+  entry_clear_target (entry);
+  g_clear_object (&entry->relay);
+  g_clear_object (&entry->setpoint);
   g_free (entry->command);
   g_free (entry);
+}
+
+/* @object: a BdRelay or a BdSetpoint. */
+static Entry *
+find_in (GPtrArray *entries,
+         gpointer   object,
+         guint     *position)
+{
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (entries, i);
+
+      if (entry_object (entry) == object)
+        {
+          if (position != NULL)
+            *position = i;
+          return entry;
+        }
+    }
+  return NULL;
+}
+
+static Entry *
+find_id_in (GPtrArray  *entries,
+            const char *id,
+            guint      *position)
+{
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (entries, i);
+
+      if (g_strcmp0 (entry_id (entry), id) == 0)
+        {
+          if (position != NULL)
+            *position = i;
+          return entry;
+        }
+    }
+  return NULL;
 }
 
 static Entry *
@@ -155,18 +299,7 @@ find_entry (BdRelayController *self,
             BdRelay           *relay,
             guint             *position)
 {
-  for (guint i = 0; i < self->entries->len; i++)
-    {
-      Entry *entry = g_ptr_array_index (self->entries, i);
-
-      if (entry->relay == relay)
-        {
-          if (position != NULL)
-            *position = i;
-          return entry;
-        }
-    }
-  return NULL;
+  return find_in (self->entries, relay, position);
 }
 
 static Entry *
@@ -174,18 +307,16 @@ find_entry_by_id (BdRelayController *self,
                   const char        *id,
                   guint             *position)
 {
-  for (guint i = 0; i < self->entries->len; i++)
-    {
-      Entry *entry = g_ptr_array_index (self->entries, i);
+  return find_id_in (self->entries, id, position);
+}
 
-      if (g_strcmp0 (bd_relay_get_id (entry->relay), id) == 0)
-        {
-          if (position != NULL)
-            *position = i;
-          return entry;
-        }
-    }
-  return NULL;
+/* Relays and setpoints share relays.ini, whose groups are their ids. */
+static gboolean
+id_taken (BdRelayController *self,
+          const char        *id)
+{
+  return find_id_in (self->entries, id, NULL) != NULL ||
+         find_id_in (self->setpoint_entries, id, NULL) != NULL;
 }
 
 static char *
@@ -199,15 +330,18 @@ payload_text (BdMessage *message)
 
 static void
 log_command (BdRelayController *self,
-             BdRelay           *relay,
+             Entry             *entry,
              const char        *topic,
              const char        *payload,
              BdRelayOutcome     outcome,
-             gboolean           failed)
+             BdRelaySource      source,
+             const char        *detail)
 {
   g_autoptr(BdRelayLogEntry) log_entry =
-    bd_relay_log_entry_new (g_get_real_time (), bd_relay_get_id (relay), bd_relay_get_name (relay),
-                            topic, payload, outcome);
+    bd_relay_log_entry_new_full (g_get_real_time (), entry->relay != NULL ? "relay" : "setpoint",
+                                 entry_id (entry), entry_name (entry), topic, payload, outcome,
+                                 source, detail);
+  gboolean failed = outcome == BD_RELAY_OUTCOME_TIMEOUT || outcome == BD_RELAY_OUTCOME_CONTRADICTED;
   guint n;
 
   g_list_store_insert (self->log, 0, log_entry);
@@ -215,17 +349,78 @@ log_command (BdRelayController *self,
   if (n > BD_RELAY_LOG_LENGTH)
     g_list_store_splice (self->log, BD_RELAY_LOG_LENGTH, n - BD_RELAY_LOG_LENGTH, NULL, 0);
 
-  g_debug ("relay %s: %s %s “%s”", bd_relay_get_id (relay), bd_relay_outcome_to_string (outcome),
-           topic, bd_relay_log_entry_get_payload (log_entry));
+  g_debug ("%s %s: %s %s “%s”", bd_relay_log_entry_get_kind (log_entry), entry_id (entry),
+           bd_relay_outcome_to_string (outcome), topic, bd_relay_log_entry_get_payload (log_entry));
   g_signal_emit (self, signals[COMMAND_LOGGED], 0, log_entry);
-  if (failed)
-    g_signal_emit (self, signals[COMMAND_FAILED], 0, relay, log_entry);
+  if (failed && entry->relay != NULL)
+    g_signal_emit (self, signals[COMMAND_FAILED], 0, entry->relay, log_entry);
+  else if (failed)
+    g_signal_emit (self, signals[SETPOINT_FAILED], 0, entry->setpoint, log_entry);
+}
+
+/* The end of a pending command, either way. */
+static void
+entry_settle (BdRelayController *self,
+              Entry             *entry,
+              const char        *topic,
+              const char        *payload,
+              BdRelayOutcome     outcome,
+              const char        *error)
+{
+  entry_cancel_timeout (entry);
+  entry_clear_target (entry);
+  entry_set_error (entry, error);
+  log_command (self, entry, topic, payload, outcome, entry->source, error);
 }
 
 static const char *
 state_word (BdRelayState state)
 {
   return state == BD_RELAY_STATE_ON ? _("on") : _("off");
+}
+
+static void
+apply_setpoint_state (BdRelayController *self,
+                      Entry             *entry,
+                      BdMessage         *message,
+                      const char        *text,
+                      gsize              len)
+{
+  BdSetpoint *setpoint = entry->setpoint;
+  double value;
+  double target;
+  double start;
+
+  if (!bd_setpoint_parse_payload (setpoint, (const guint8 *) text, len, &value))
+    {
+      g_autofree char *valid = bd_payload_dup_line ((const guint8 *) text, len, 64);
+      g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is not a number"),
+                                                valid);
+
+      _bd_setpoint_set_last_error (setpoint, error);
+      return;
+    }
+  _bd_setpoint_set_value (setpoint, value, g_get_real_time ());
+
+  if (!bd_setpoint_get_pending (setpoint) || message->time_us < entry->sent_us)
+    return;
+
+  target = bd_setpoint_get_target (setpoint);
+  start = entry->start_value;
+  if (fabs (value - target) <= bd_setpoint_get_effective_tolerance (setpoint))
+    entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONFIRMED, NULL);
+  else if (!isnan (start) && ((start < target && value > start && value < target) ||
+                              (start > target && value < start && value > target)))
+    return;   /* on its way: the timeout still runs */
+  else
+    {
+      g_autofree char *got = bd_setpoint_format_value (setpoint, value);
+      g_autofree char *wanted = bd_setpoint_format_value (setpoint, target);
+      /* Translators: "The device reported 20 % instead of 40 %" */
+      g_autofree char *error = g_strdup_printf (_("The device reported %s instead of %s"), got, wanted);
+
+      entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONTRADICTED, error);
+    }
 }
 
 static void
@@ -246,7 +441,16 @@ apply_state (BdRelayController *self,
    * nobody knows the state any more. */
   if (len == 0)
     {
-      _bd_relay_set_state (relay, BD_RELAY_STATE_UNKNOWN, g_get_real_time ());
+      if (relay != NULL)
+        _bd_relay_set_state (relay, BD_RELAY_STATE_UNKNOWN, g_get_real_time ());
+      else
+        _bd_setpoint_set_value (entry->setpoint, NAN, g_get_real_time ());
+      return;
+    }
+
+  if (entry->setpoint != NULL)
+    {
+      apply_setpoint_state (self, entry, message, text, len);
       return;
     }
 
@@ -266,13 +470,8 @@ apply_state (BdRelayController *self,
   if (!bd_relay_get_pending (relay) || message->time_us < entry->sent_us)
     return;
 
-  entry_cancel_timeout (entry);
   if (state == bd_relay_get_target (relay))
-    {
-      _bd_relay_set_target (relay, BD_RELAY_STATE_UNKNOWN);
-      _bd_relay_set_last_error (relay, NULL);
-      log_command (self, relay, message->topic, text, BD_RELAY_OUTCOME_CONFIRMED, FALSE);
-    }
+    entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONFIRMED, NULL);
   else
     {
       g_autofree char *error =
@@ -280,9 +479,7 @@ apply_state (BdRelayController *self,
         g_strdup_printf (_("The device reported %s instead of %s"), state_word (state),
                          state_word (bd_relay_get_target (relay)));
 
-      _bd_relay_set_target (relay, BD_RELAY_STATE_UNKNOWN);
-      _bd_relay_set_last_error (relay, error);
-      log_command (self, relay, message->topic, text, BD_RELAY_OUTCOME_CONTRADICTED, TRUE);
+      entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONTRADICTED, error);
     }
 }
 
@@ -301,7 +498,14 @@ flush_states (gpointer   owner,
         {
           Entry *entry = g_ptr_array_index (self->entries, i);
 
-          if (g_strcmp0 (bd_relay_get_state_topic (entry->relay), message->topic) == 0)
+          if (g_strcmp0 (entry_state_topic (entry), message->topic) == 0)
+            apply_state (self, entry, message);
+        }
+      for (guint i = 0; i < self->setpoint_entries->len; i++)
+        {
+          Entry *entry = g_ptr_array_index (self->setpoint_entries, i);
+
+          if (g_strcmp0 (entry_state_topic (entry), message->topic) == 0)
             apply_state (self, entry, message);
         }
     }
@@ -369,49 +573,21 @@ static void
 sync_topics (BdRelayController *self)
 {
   g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter iter;
-  gpointer key;
-  gpointer value;
+  GStrv added;
 
   for (guint i = 0; i < self->entries->len; i++)
-    {
-      Entry *entry = g_ptr_array_index (self->entries, i);
-
-      g_hash_table_add (wanted, g_strdup (bd_relay_get_state_topic (entry->relay)));
-    }
+    g_hash_table_add (wanted, g_strdup (entry_state_topic (g_ptr_array_index (self->entries, i))));
+  for (guint i = 0; i < self->setpoint_entries->len; i++)
+    g_hash_table_add (wanted, g_strdup (entry_state_topic (g_ptr_array_index (self->setpoint_entries, i))));
 
   bd_message_inbox_set_accept (self->inbox, accept_state_topic, g_hash_table_ref (wanted),
                                (GDestroyNotify) g_hash_table_unref);
 
   if (self->engine == NULL)
     return;
-
-  g_hash_table_iter_init (&iter, self->taps);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!g_hash_table_contains (wanted, key))
-      {
-        bd_engine_remove_tap (self->engine, GPOINTER_TO_UINT (value));
-        g_hash_table_iter_remove (&iter);
-      }
-
-  g_hash_table_iter_init (&iter, wanted);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!g_hash_table_contains (self->taps, key))
-      {
-        guint id = bd_engine_add_tap (self->engine, key, bd_message_inbox_tap,
-                                      bd_message_inbox_ref (self->inbox),
-                                      (GDestroyNotify) bd_message_inbox_unref);
-
-        g_hash_table_insert (self->taps, g_strdup (key), GUINT_TO_POINTER (id));
-        g_ptr_array_add (added, g_strdup (key));
-      }
-
-  if (added->len > 0)
-    {
-      g_ptr_array_add (added, NULL);
-      start_seed (self, (GStrv) g_ptr_array_free (g_steal_pointer (&added), FALSE));
-    }
+  added = bd_tap_table_sync (self->taps, self->engine, wanted, self->inbox);
+  if (added != NULL)
+    start_seed (self, added);
 }
 
 static void
@@ -460,18 +636,15 @@ save_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+/* The relays or the setpoints of @entries. */
 static GPtrArray *
-dup_relays (BdRelayController *self)
+dup_objects (GPtrArray *entries)
 {
-  GPtrArray *relays = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *objects = g_ptr_array_new_with_free_func (g_object_unref);
 
-  for (guint i = 0; i < self->entries->len; i++)
-    {
-      Entry *entry = g_ptr_array_index (self->entries, i);
-
-      g_ptr_array_add (relays, g_object_ref (entry->relay));
-    }
-  return relays;
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (objects, g_object_ref (entry_object (g_ptr_array_index (entries, i))));
+  return objects;
 }
 
 void
@@ -483,6 +656,7 @@ bd_relay_controller_save_async (BdRelayController   *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GPtrArray) relays = NULL;
+  g_autoptr(GPtrArray) setpoints = NULL;
   SaveData *save;
 
   g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
@@ -492,10 +666,11 @@ bd_relay_controller_save_async (BdRelayController   *self,
   g_task_set_source_tag (task, bd_relay_controller_save_async);
   /* Serialised here, on the owner thread, so the worker never touches a
    * relay object the owner may be changing. */
-  relays = dup_relays (self);
+  relays = dup_objects (self->entries);
+  setpoints = dup_objects (self->setpoint_entries);
   save = g_new0 (SaveData, 1);
   save->path = g_strdup (path != NULL ? path : self->path);
-  save->data = bd_relays_to_data (relays, &save->len);
+  save->data = bd_relays_to_data_full (relays, setpoints, &save->len);
   g_task_set_task_data (task, save, save_data_free);
   g_task_run_in_thread (task, save_thread);
 }
@@ -550,6 +725,7 @@ autosave (BdRelayController *self)
 typedef struct
 {
   GPtrArray *relays;
+  GPtrArray *setpoints;
   GStrv      warnings;
 } LoadResult;
 
@@ -559,6 +735,7 @@ load_result_free (gpointer data)
   LoadResult *result = data;
 
   g_clear_pointer (&result->relays, g_ptr_array_unref);
+  g_clear_pointer (&result->setpoints, g_ptr_array_unref);
   g_strfreev (result->warnings);
   g_free (result);
 }
@@ -573,8 +750,7 @@ load_thread (GTask        *task,
   LoadResult *result = g_new0 (LoadResult, 1);
   GError *error = NULL;
 
-  result->relays = bd_relays_load (path, &result->warnings, &error);
-  if (result->relays == NULL)
+  if (!bd_relays_load_all (path, &result->relays, &result->setpoints, &result->warnings, &error))
     {
       load_result_free (result);
       g_task_return_error (task, error);
@@ -615,6 +791,7 @@ bd_relay_controller_load_finish (BdRelayController   *self,
   if (loaded == NULL)
     return FALSE;
   bd_relay_controller_set_relays (self, loaded->relays);
+  bd_relay_controller_set_setpoints (self, loaded->setpoints);
   if (warnings != NULL)
     *warnings = g_steal_pointer (&loaded->warnings);
   load_result_free (loaded);
@@ -622,6 +799,15 @@ bd_relay_controller_load_finish (BdRelayController   *self,
 }
 
 /* ------------------------------------------------------------- object */
+
+static void
+check_clear (gpointer data)
+{
+  Check *check = data;
+
+  if (check->notify != NULL)
+    check->notify (check->data);
+}
 
 static void
 bd_relay_controller_dispose (GObject *object)
@@ -634,6 +820,10 @@ bd_relay_controller_dispose (GObject *object)
     bd_message_inbox_close (self->inbox);
   if (self->entries != NULL)
     g_ptr_array_set_size (self->entries, 0);
+  if (self->setpoint_entries != NULL)
+    g_ptr_array_set_size (self->setpoint_entries, 0);
+  if (self->checks != NULL)
+    g_array_set_size (self->checks, 0);
   if (self->publish_notify != NULL)
     self->publish_notify (self->publish_data);
   self->publish = NULL;
@@ -650,6 +840,9 @@ bd_relay_controller_finalize (GObject *object)
 
   g_clear_pointer (&self->inbox, bd_message_inbox_unref);
   g_ptr_array_unref (self->entries);
+  g_ptr_array_unref (self->setpoint_entries);
+  g_object_unref (self->setpoints);
+  g_array_unref (self->checks);
   g_object_unref (self->log);
   g_hash_table_unref (self->taps);
   g_main_context_unref (self->context);
@@ -674,6 +867,10 @@ bd_relay_controller_class_init (BdRelayControllerClass *klass)
   signals[COMMAND_FAILED] =
     g_signal_new ("command-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, BD_TYPE_RELAY, BD_TYPE_RELAY_LOG_ENTRY);
+  /* The same for a setpoint. */
+  signals[SETPOINT_FAILED] =
+    g_signal_new ("setpoint-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, BD_TYPE_SETPOINT, BD_TYPE_RELAY_LOG_ENTRY);
   signals[SAVE_FAILED] =
     g_signal_new ("save-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -684,6 +881,10 @@ bd_relay_controller_init (BdRelayController *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->entries = g_ptr_array_new_with_free_func (entry_free);
+  self->setpoint_entries = g_ptr_array_new_with_free_func (entry_free);
+  self->setpoints = g_list_store_new (BD_TYPE_SETPOINT);
+  self->checks = g_array_new (FALSE, TRUE, sizeof (Check));
+  g_array_set_clear_func (self->checks, check_clear);
   self->log = g_list_store_new (BD_TYPE_RELAY_LOG_ENTRY);
   self->taps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
@@ -753,17 +954,11 @@ bd_relay_controller_attach (BdRelayController *self,
 void
 bd_relay_controller_detach (BdRelayController *self)
 {
-  GHashTableIter iter;
-  gpointer value;
-
   g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
 
   if (self->engine == NULL)
     return;
-  g_hash_table_iter_init (&iter, self->taps);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    bd_engine_remove_tap (self->engine, GPOINTER_TO_UINT (value));
-  g_hash_table_remove_all (self->taps);
+  bd_tap_table_clear (self->taps, self->engine);
   if (self->publish == engine_publish_cb)
     bd_relay_controller_set_publish_func (self, NULL, NULL, NULL);
   g_clear_pointer (&self->engine, bd_engine_unref);
@@ -784,16 +979,20 @@ bd_relay_controller_dup_state_topics (BdRelayController *self)
 
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), NULL);
 
-  for (guint i = 0; i < self->entries->len; i++)
+  for (guint k = 0; k < 2; k++)
     {
-      Entry *entry = g_ptr_array_index (self->entries, i);
-      const char *topic = bd_relay_get_state_topic (entry->relay);
-      gboolean seen = FALSE;
+      GPtrArray *entries = k == 0 ? self->entries : self->setpoint_entries;
 
-      for (guint j = 0; j < topics->len && !seen; j++)
-        seen = g_str_equal (g_ptr_array_index (topics, j), topic);
-      if (!seen)
-        g_ptr_array_add (topics, g_strdup (topic));
+      for (guint i = 0; i < entries->len; i++)
+        {
+          const char *topic = entry_state_topic (g_ptr_array_index (entries, i));
+          gboolean seen = FALSE;
+
+          for (guint j = 0; j < topics->len && !seen; j++)
+            seen = g_str_equal (g_ptr_array_index (topics, j), topic);
+          if (!seen)
+            g_ptr_array_add (topics, g_strdup (topic));
+        }
     }
   g_ptr_array_sort (topics, compare_strings);
   g_ptr_array_add (topics, NULL);
@@ -809,6 +1008,16 @@ entry_new (BdRelay *relay)
   return entry;
 }
 
+static Entry *
+setpoint_entry_new (BdSetpoint *setpoint)
+{
+  Entry *entry = g_new0 (Entry, 1);
+
+  entry->setpoint = g_object_ref (setpoint);
+  entry->start_value = NAN;
+  return entry;
+}
+
 static gboolean
 check_new_relay (BdRelayController  *self,
                  BdRelay            *relay,
@@ -819,7 +1028,7 @@ check_new_relay (BdRelayController  *self,
     return FALSE;
   if (find_entry (self, relay, NULL) != NULL ||
       (g_strcmp0 (bd_relay_get_id (relay), replacing) != 0 &&
-       find_entry_by_id (self, bd_relay_get_id (relay), NULL) != NULL))
+       id_taken (self, bd_relay_get_id (relay))))
     {
       g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS,
                    _("Another relay already has the id “%s”"), bd_relay_get_id (relay));
@@ -996,7 +1205,7 @@ bd_relay_controller_dup_unique_id (BdRelayController *self,
     g_string_assign (base, "relay");
 
   id = g_strdup (base->str);
-  for (guint n = 2; find_entry_by_id (self, id, NULL) != NULL; n++)
+  for (guint n = 2; id_taken (self, id); n++)
     {
       g_free (id);
       id = g_strdup_printf ("%s-%u", base->str, n);
@@ -1007,7 +1216,7 @@ bd_relay_controller_dup_unique_id (BdRelayController *self,
 typedef struct
 {
   GWeakRef  controller;
-  BdRelay  *relay;
+  gpointer  object;        /* the BdRelay or BdSetpoint, a reference */
 } TimeoutData;
 
 static void
@@ -1016,8 +1225,17 @@ timeout_data_free (gpointer data)
   TimeoutData *timeout = data;
 
   g_weak_ref_clear (&timeout->controller);
-  g_object_unref (timeout->relay);
+  g_object_unref (timeout->object);
   g_free (timeout);
+}
+
+static Entry *
+find_any (BdRelayController *self,
+          gpointer           object)
+{
+  Entry *entry = find_in (self->entries, object, NULL);
+
+  return entry != NULL ? entry : find_in (self->setpoint_entries, object, NULL);
 }
 
 static gboolean
@@ -1030,29 +1248,99 @@ timeout_cb (gpointer data)
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
-  entry = find_entry (self, timeout->relay, NULL);
+  entry = find_any (self, timeout->object);
   if (entry == NULL)
     return G_SOURCE_REMOVE;
 
   g_clear_pointer (&entry->timeout, g_source_unref);
   error = g_strdup_printf (_("No confirmation from the device within %g s"),
-                           bd_relay_get_timeout (entry->relay) / 1000.0);
-  _bd_relay_set_target (entry->relay, BD_RELAY_STATE_UNKNOWN);
-  _bd_relay_set_last_error (entry->relay, error);
-  log_command (self, entry->relay, bd_relay_get_command_topic (entry->relay), entry->command,
-               BD_RELAY_OUTCOME_TIMEOUT, TRUE);
+                           entry_timeout_ms (entry) / 1000.0);
+  entry_settle (self, entry, entry_command_topic (entry), entry->command,
+                BD_RELAY_OUTCOME_TIMEOUT, error);
   return G_SOURCE_REMOVE;
 }
 
-gboolean
-bd_relay_controller_set (BdRelayController  *self,
-                         BdRelay            *relay,
-                         gboolean            on,
-                         GError            **error)
+/* Runs the checks; a refusal is logged and returned as BLOCKED. */
+static gboolean
+run_checks (BdRelayController  *self,
+            Entry              *entry,
+            const BdRelayCommand *command,
+            const char         *payload,
+            GError            **error)
 {
-  g_autoptr(GBytes) payload = NULL;
-  g_autoptr(BdMessage) message = NULL;
+  for (guint i = 0; i < self->checks->len; i++)
+    {
+      Check *check = &g_array_index (self->checks, Check, i);
+      g_autoptr(GError) local_error = NULL;
+
+      if (check->func (self, command, check->data, &local_error))
+        continue;
+      if (local_error == NULL)
+        g_set_error_literal (&local_error, BD_RELAY_ERROR, BD_RELAY_ERROR_BLOCKED,
+                             _("The command was refused"));
+      log_command (self, entry, entry_command_topic (entry), payload, BD_RELAY_OUTCOME_REFUSED,
+                   command->source, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Publishes @text on the entry's command topic; the caller has set the
+ * target. The command is pending from here until confirmed or failed. */
+static void
+entry_send (BdRelayController *self,
+            Entry             *entry,
+            const char        *text,
+            guint              qos,
+            gboolean           retain,
+            BdRelaySource      source)
+{
+  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
+  g_autoptr(BdMessage) message = bd_message_new (entry_command_topic (entry), payload, qos, retain, NULL);
   TimeoutData *timeout;
+
+  entry_cancel_timeout (entry);
+  g_free (entry->command);
+  entry->command = g_strdup (text);
+  entry->source = source;
+  /* State messages created from now on decide the command (see the top). */
+  entry->sent_us = message->time_us;
+  entry_set_error (entry, NULL);
+
+  timeout = g_new0 (TimeoutData, 1);
+  g_weak_ref_init (&timeout->controller, self);
+  timeout->object = g_object_ref (entry_object (entry));
+  entry->timeout = g_timeout_source_new (entry_timeout_ms (entry));
+  g_source_set_callback (entry->timeout, timeout_cb, timeout, timeout_data_free);
+  g_source_set_static_name (entry->timeout, "[brokerdesk] command timeout");
+  g_source_attach (entry->timeout, self->context);
+
+  log_command (self, entry, message->topic, text, BD_RELAY_OUTCOME_SENT, source, NULL);
+  self->publish (message, self->publish_data);
+}
+
+static gboolean
+check_broker (BdRelayController  *self,
+              GError            **error)
+{
+  if (self->publish == NULL)
+    {
+      g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NO_BROKER,
+                           _("Not connected to a broker"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bd_relay_controller_command (BdRelayController  *self,
+                             BdRelay            *relay,
+                             gboolean            on,
+                             BdRelaySource       source,
+                             GError            **error)
+{
+  BdRelayCommand command = { 0 };
   Entry *entry;
   const char *text;
 
@@ -1066,36 +1354,379 @@ bd_relay_controller_set (BdRelayController  *self,
                    _("The relay “%s” was removed"), bd_relay_get_name (relay));
       return FALSE;
     }
-  if (self->publish == NULL)
-    {
-      g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NO_BROKER,
-                           _("Not connected to a broker"));
-      return FALSE;
-    }
+  if (!check_broker (self, error))
+    return FALSE;
 
   text = on ? bd_relay_get_on_payload (relay) : bd_relay_get_off_payload (relay);
-  payload = g_bytes_new (text, strlen (text));
-  message = bd_message_new (bd_relay_get_command_topic (relay), payload,
-                            bd_relay_get_qos (relay), bd_relay_get_retain_command (relay), NULL);
+  command.source = source;
+  command.relay = relay;
+  command.on = on;
+  command.value = on ? 1 : 0;
+  if (!run_checks (self, entry, &command, text, error))
+    return FALSE;
 
-  entry_cancel_timeout (entry);
-  g_free (entry->command);
-  entry->command = g_strdup (text);
-  /* State messages created from now on decide the command (see the top). */
-  entry->sent_us = message->time_us;
-  _bd_relay_set_last_error (relay, NULL);
   _bd_relay_set_target (relay, on ? BD_RELAY_STATE_ON : BD_RELAY_STATE_OFF);
+  entry_send (self, entry, text, bd_relay_get_qos (relay), bd_relay_get_retain_command (relay), source);
+  return TRUE;
+}
 
-  timeout = g_new0 (TimeoutData, 1);
-  g_weak_ref_init (&timeout->controller, self);
-  timeout->relay = g_object_ref (relay);
-  entry->timeout = g_timeout_source_new (bd_relay_get_timeout (relay));
-  g_source_set_callback (entry->timeout, timeout_cb, timeout, timeout_data_free);
-  g_source_set_static_name (entry->timeout, "[brokerdesk] relay timeout");
-  g_source_attach (entry->timeout, self->context);
+gboolean
+bd_relay_controller_set (BdRelayController  *self,
+                         BdRelay            *relay,
+                         gboolean            on,
+                         GError            **error)
+{
+  return bd_relay_controller_command (self, relay, on, BD_RELAY_SOURCE_OPERATOR, error);
+}
 
-  log_command (self, relay, message->topic, text, BD_RELAY_OUTCOME_SENT, FALSE);
-  self->publish (message, self->publish_data);
+/* ------------------------------------------------------------- setpoints */
+
+static void
+setpoint_send (BdRelayController *self,
+               Entry             *entry,
+               double             value,
+               BdRelaySource      source)
+{
+  BdSetpoint *setpoint = entry->setpoint;
+  g_autofree char *text = bd_setpoint_format_payload (setpoint, value);
+
+  entry->start_value = bd_setpoint_get_value (setpoint);
+  entry->last_send_mono_us = g_get_monotonic_time ();
+  _bd_setpoint_set_target (setpoint, value);
+  entry_send (self, entry, text, bd_setpoint_get_qos (setpoint),
+              bd_setpoint_get_retain_command (setpoint), source);
+}
+
+static gboolean
+rate_cb (gpointer data)
+{
+  TimeoutData *rate = data;
+  g_autoptr(BdRelayController) self = g_weak_ref_get (&rate->controller);
+  Entry *entry;
+
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  entry = find_in (self->setpoint_entries, rate->object, NULL);
+  if (entry == NULL)
+    return G_SOURCE_REMOVE;
+  g_clear_pointer (&entry->rate, g_source_unref);
+  if (self->publish != NULL)
+    setpoint_send (self, entry, entry->queued, entry->queued_source);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+bd_relay_controller_set_value (BdRelayController  *self,
+                               BdSetpoint         *setpoint,
+                               double              value,
+                               BdRelaySource       source,
+                               GError            **error)
+{
+  BdRelayCommand command = { 0 };
+  g_autofree char *text = NULL;
+  double rounded;
+  double rate_limit;
+  gint64 wait_us = 0;
+  Entry *entry;
+
+  g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
+  g_return_val_if_fail (BD_IS_SETPOINT (setpoint), FALSE);
+
+  entry = find_in (self->setpoint_entries, setpoint, NULL);
+  if (entry == NULL)
+    {
+      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
+                   _("The setpoint “%s” was removed"), bd_setpoint_get_name (setpoint));
+      return FALSE;
+    }
+  if (!check_broker (self, error))
+    return FALSE;
+
+  if (!bd_setpoint_round (setpoint, value, &rounded, error))
+    {
+      char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ascii_formatd (number, sizeof number, "%g", value);
+      log_command (self, entry, bd_setpoint_get_command_topic (setpoint), number,
+                   BD_RELAY_OUTCOME_REFUSED, source, (*error)->message);
+      return FALSE;
+    }
+  text = bd_setpoint_format_payload (setpoint, rounded);
+  command.source = source;
+  command.setpoint = setpoint;
+  command.value = rounded;
+  command.on = rounded != 0;
+  if (!run_checks (self, entry, &command, text, error))
+    return FALSE;
+
+  rate_limit = bd_setpoint_get_rate_limit (setpoint);
+  if (rate_limit > 0 && entry->last_send_mono_us != 0)
+    wait_us = entry->last_send_mono_us + (gint64) (G_USEC_PER_SEC / rate_limit) - g_get_monotonic_time ();
+  if (wait_us <= 0 && entry->rate == NULL)
+    {
+      setpoint_send (self, entry, rounded, source);
+      return TRUE;
+    }
+
+  /* Too soon after the last command: this value waits, and replaces any
+   * value already waiting. Pending from now on, so the control shows it. */
+  entry->queued = rounded;
+  entry->queued_source = source;
+  _bd_setpoint_set_target (setpoint, rounded);
+  if (entry->rate == NULL)
+    {
+      TimeoutData *rate = g_new0 (TimeoutData, 1);
+
+      g_weak_ref_init (&rate->controller, self);
+      rate->object = g_object_ref (setpoint);
+      entry->rate = g_timeout_source_new (MAX (wait_us, 0) / 1000 + 1);
+      g_source_set_callback (entry->rate, rate_cb, rate, timeout_data_free);
+      g_source_set_static_name (entry->rate, "[brokerdesk] setpoint rate limit");
+      g_source_attach (entry->rate, self->context);
+    }
+  return TRUE;
+}
+
+GListModel *
+bd_relay_controller_get_setpoints (BdRelayController *self)
+{
+  g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), NULL);
+  return G_LIST_MODEL (self->setpoints);
+}
+
+BdSetpoint *
+bd_relay_controller_lookup_setpoint (BdRelayController *self,
+                                     const char        *id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), NULL);
+
+  entry = find_id_in (self->setpoint_entries, id, NULL);
+  return entry != NULL ? entry->setpoint : NULL;
+}
+
+static gboolean
+check_new_setpoint (BdRelayController  *self,
+                    BdSetpoint         *setpoint,
+                    const char         *replacing,
+                    GError            **error)
+{
+  if (!bd_setpoint_validate (setpoint, error))
+    return FALSE;
+  if (find_in (self->setpoint_entries, setpoint, NULL) != NULL ||
+      (g_strcmp0 (bd_setpoint_get_id (setpoint), replacing) != 0 &&
+       id_taken (self, bd_setpoint_get_id (setpoint))))
+    {
+      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS,
+                   _("Another relay or setpoint already has the id “%s”"), bd_setpoint_get_id (setpoint));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bd_relay_controller_add_setpoint (BdRelayController  *self,
+                                  BdSetpoint         *setpoint,
+                                  GError            **error)
+{
+  g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
+  g_return_val_if_fail (BD_IS_SETPOINT (setpoint), FALSE);
+
+  if (!check_new_setpoint (self, setpoint, NULL, error))
+    return FALSE;
+  g_ptr_array_add (self->setpoint_entries, setpoint_entry_new (setpoint));
+  g_list_store_append (self->setpoints, setpoint);
+  sync_topics (self);
+  autosave (self);
+  return TRUE;
+}
+
+gboolean
+bd_relay_controller_replace_setpoint (BdRelayController  *self,
+                                      const char         *id,
+                                      BdSetpoint         *setpoint,
+                                      GError            **error)
+{
+  guint position;
+  Entry *old;
+
+  g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
+  g_return_val_if_fail (BD_IS_SETPOINT (setpoint), FALSE);
+
+  old = find_id_in (self->setpoint_entries, id, &position);
+  if (old == NULL)
+    {
+      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
+                   _("No setpoint has the id “%s”"), id);
+      return FALSE;
+    }
+  if (!check_new_setpoint (self, setpoint, id, error))
+    return FALSE;
+  /* The value is read again: the retained state when attached, otherwise
+   * the device's next report. */
+  g_ptr_array_index (self->setpoint_entries, position) = setpoint_entry_new (setpoint);
+  entry_free (old);
+  g_list_store_splice (self->setpoints, position, 1, (gpointer *) &setpoint, 1);
+  sync_topics (self);
+  seed_topics (self, bd_setpoint_get_state_topic (setpoint));
+  autosave (self);
+  return TRUE;
+}
+
+BdSetpoint *
+bd_relay_controller_remove_setpoint (BdRelayController *self,
+                                     const char        *id,
+                                     guint             *position)
+{
+  g_autoptr(BdSetpoint) setpoint = NULL;
+  Entry *entry;
+  guint pos;
+
+  g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), NULL);
+
+  entry = find_id_in (self->setpoint_entries, id, &pos);
+  if (entry == NULL)
+    return NULL;
+  setpoint = g_object_ref (entry->setpoint);
+  g_ptr_array_remove_index (self->setpoint_entries, pos);
+  g_list_store_remove (self->setpoints, pos);
+  sync_topics (self);
+  autosave (self);
+  if (position != NULL)
+    *position = pos;
+  return g_steal_pointer (&setpoint);
+}
+
+void
+bd_relay_controller_set_setpoints (BdRelayController *self,
+                                   GPtrArray         *setpoints)
+{
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+
+  g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
+  g_return_if_fail (setpoints != NULL);
+
+  g_ptr_array_set_size (self->setpoint_entries, 0);
+  for (guint i = 0; i < setpoints->len; i++)
+    {
+      BdSetpoint *setpoint = g_ptr_array_index (setpoints, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!check_new_setpoint (self, setpoint, NULL, &error))
+        {
+          g_warning ("Setpoint %s skipped: %s", bd_setpoint_get_id (setpoint), error->message);
+          continue;
+        }
+      g_ptr_array_add (self->setpoint_entries, setpoint_entry_new (setpoint));
+      g_ptr_array_add (kept, setpoint);
+    }
+  g_list_store_splice (self->setpoints, 0, g_list_model_get_n_items (G_LIST_MODEL (self->setpoints)),
+                       kept->pdata, kept->len);
+  sync_topics (self);
+}
+
+/* ------------------------------------------------------------- checks */
+
+guint
+bd_relay_controller_add_check (BdRelayController *self,
+                               BdRelayCheckFunc   func,
+                               gpointer           user_data,
+                               GDestroyNotify     notify)
+{
+  Check check = { 0 };
+
+  g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), 0);
+  g_return_val_if_fail (func != NULL, 0);
+
+  check.id = ++self->last_check_id;
+  check.func = func;
+  check.data = user_data;
+  check.notify = notify;
+  g_array_append_val (self->checks, check);
+  return check.id;
+}
+
+void
+bd_relay_controller_remove_check (BdRelayController *self,
+                                  guint              id)
+{
+  g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
+
+  for (guint i = 0; i < self->checks->len; i++)
+    if (g_array_index (self->checks, Check, i).id == id)
+      {
+        g_array_remove_index (self->checks, i);
+        return;
+      }
+}
+
+gboolean
+bd_relay_controller_check_publish (BdRelayController  *self,
+                                   const char         *topic,
+                                   const guint8       *payload,
+                                   gsize               len,
+                                   GError            **error)
+{
+  g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
+  g_return_val_if_fail (topic != NULL, FALSE);
+
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+      BdRelay *relay = entry->relay;
+      BdRelayCommand command = { 0 };
+      g_autofree char *text = NULL;
+
+      if (g_strcmp0 (bd_relay_get_command_topic (relay), topic) != 0)
+        continue;
+      text = g_strndup ((const char *) payload, len);
+      command.source = BD_RELAY_SOURCE_PUBLISH;
+      command.relay = relay;
+      /* The relay's own payloads first, then the usual words; a payload
+       * that says neither is judged as "on", the stricter case for an
+       * interlock that keeps a device off. */
+      if (g_strcmp0 (text, bd_relay_get_off_payload (relay)) == 0)
+        command.on = FALSE;
+      else if (g_strcmp0 (text, bd_relay_get_on_payload (relay)) == 0)
+        command.on = TRUE;
+      else
+        command.on = bd_relay_parse_state (relay, payload, len) != BD_RELAY_STATE_OFF;
+      command.value = command.on ? 1 : 0;
+      if (!run_checks (self, entry, &command, text, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < self->setpoint_entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->setpoint_entries, i);
+      BdSetpoint *setpoint = entry->setpoint;
+      BdRelayCommand command = { 0 };
+      g_autofree char *text = NULL;
+      double value;
+
+      if (g_strcmp0 (bd_setpoint_get_command_topic (setpoint), topic) != 0)
+        continue;
+      text = g_strndup ((const char *) payload, len);
+      if (!bd_setpoint_parse_payload (setpoint, payload, len, &value) ||
+          !bd_setpoint_round (setpoint, value, NULL, NULL))
+        {
+          g_autofree char *low = bd_setpoint_format_value (setpoint, bd_setpoint_get_minimum (setpoint));
+          g_autofree char *high = bd_setpoint_format_value (setpoint, bd_setpoint_get_maximum (setpoint));
+
+          g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_OUT_OF_RANGE,
+                       _("“%s” is a command for the setpoint “%s”, which takes a number from %s to %s"),
+                       text, bd_setpoint_get_name (setpoint), low, high);
+          log_command (self, entry, topic, text, BD_RELAY_OUTCOME_REFUSED, BD_RELAY_SOURCE_PUBLISH,
+                       (*error)->message);
+          return FALSE;
+        }
+      command.source = BD_RELAY_SOURCE_PUBLISH;
+      command.setpoint = setpoint;
+      command.value = value;
+      command.on = value != 0;
+      if (!run_checks (self, entry, &command, text, error))
+        return FALSE;
+    }
   return TRUE;
 }
 

@@ -22,6 +22,7 @@
 #include "bd-message.h"
 #include "bd-relay.h"
 #include "bd-relay-log-entry.h"
+#include "bd-setpoint.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,25 @@ typedef void (*BdRelayPublishFunc) (BdMessage *message,
 
 #define BD_TYPE_RELAY_CONTROLLER (bd_relay_controller_get_type ())
 G_DECLARE_FINAL_TYPE (BdRelayController, bd_relay_controller, BD, RELAY_CONTROLLER, GObject)
+
+/* A command about to be sent, as the checks see it. */
+typedef struct
+{
+  BdRelaySource  source;
+  BdRelay       *relay;     /* one of relay and setpoint */
+  BdSetpoint    *setpoint;
+  gboolean       on;        /* a relay's target (for a setpoint: value != 0) */
+  double         value;     /* a setpoint's target, rounded (for a relay: 1 or 0) */
+} BdRelayCommand;
+
+/* The one place a command is judged before it is sent: interlocks, an
+ * operator lock. Return FALSE and set @error (BD_RELAY_ERROR_BLOCKED, a
+ * message saying who blocked it and why) to refuse. Runs on the
+ * controller's thread; must not block. */
+typedef gboolean (*BdRelayCheckFunc) (BdRelayController    *controller,
+                                      const BdRelayCommand *command,
+                                      gpointer              user_data,
+                                      GError              **error);
 
 BdRelayController *bd_relay_controller_new              (void);
 
@@ -95,11 +115,67 @@ gboolean    bd_relay_controller_set              (BdRelayController  *self,
                                                   gboolean            on,
                                                   GError            **error);
 
+/* The same with who asked for it (checks may judge sources differently);
+ * _set () is an operator's command. A refused command fails with
+ * BD_RELAY_ERROR_BLOCKED and is logged as "refused". */
+gboolean    bd_relay_controller_command          (BdRelayController  *self,
+                                                  BdRelay            *relay,
+                                                  gboolean            on,
+                                                  BdRelaySource       source,
+                                                  GError            **error);
+
+/* Setpoints: a GListModel of BdSetpoint beside the relays (ids are unique
+ * across both: they share relays.ini). Same rules as the relays'. */
+GListModel *bd_relay_controller_get_setpoints    (BdRelayController  *self);
+BdSetpoint *bd_relay_controller_lookup_setpoint  (BdRelayController  *self,
+                                                  const char         *id);
+gboolean    bd_relay_controller_add_setpoint     (BdRelayController  *self,
+                                                  BdSetpoint         *setpoint,
+                                                  GError            **error);
+gboolean    bd_relay_controller_replace_setpoint (BdRelayController  *self,
+                                                  const char         *id,
+                                                  BdSetpoint         *setpoint,
+                                                  GError            **error);
+BdSetpoint *bd_relay_controller_remove_setpoint  (BdRelayController  *self,
+                                                  const char         *id,
+                                                  guint              *position);
+void        bd_relay_controller_set_setpoints    (BdRelayController  *self,
+                                                  GPtrArray          *setpoints);
+/* Rounds @value to the step and publishes it; pending until the state
+ * topic reports it within the tolerance, failed on a report elsewhere
+ * (except on the way from the old value) or after the timeout. A value
+ * outside the range fails with BD_RELAY_ERROR_OUT_OF_RANGE and nothing is
+ * sent. Within the rate limit of the last command, the value waits (and is
+ * already the target); a newer value replaces it. */
+gboolean    bd_relay_controller_set_value        (BdRelayController  *self,
+                                                  BdSetpoint         *setpoint,
+                                                  double              value,
+                                                  BdRelaySource       source,
+                                                  GError            **error);
+
+/* Checks run, in the order added, before every command. Returns an id for
+ * _remove_check (); @notify frees @user_data when removed or disposed. */
+guint       bd_relay_controller_add_check        (BdRelayController  *self,
+                                                  BdRelayCheckFunc    func,
+                                                  gpointer            user_data,
+                                                  GDestroyNotify      notify);
+void        bd_relay_controller_remove_check     (BdRelayController  *self,
+                                                  guint               id);
+/* For a message typed by hand (the window's publish panel): when @topic is
+ * the command topic of relays or setpoints, judges the payload as their
+ * command (range and checks, source "publish"); FALSE with the reason
+ * (logged as "refused") when it must not be published. */
+gboolean    bd_relay_controller_check_publish    (BdRelayController  *self,
+                                                  const char         *topic,
+                                                  const guint8       *payload,
+                                                  gsize               len,
+                                                  GError            **error);
+
 /* The last BD_RELAY_LOG_LENGTH commands and outcomes, newest first
  * (a GListModel of BdRelayLogEntry). */
 GListModel *bd_relay_controller_get_log          (BdRelayController  *self);
 
-/* With a path, every add/replace/remove saves relays.ini there, on a worker
+/* With a path, every add/replace/remove (of relays and setpoints) saves relays.ini there, on a worker
  * thread; failures are reported by "save-failed". NULL turns it off. */
 void        bd_relay_controller_set_path         (BdRelayController  *self,
                                                   const char         *path);

@@ -489,6 +489,31 @@ bd_relay_validate_topic (const char  *topic,
 }
 
 gboolean
+_bd_relay_validate_topics (const char  *command_topic,
+                           const char  *state_topic,
+                           GError     **error)
+{
+  if (!bd_relay_validate_topic (command_topic, error))
+    {
+      g_prefix_error (error, _("Command topic: "));
+      return FALSE;
+    }
+  if (!bd_relay_validate_topic (state_topic, error))
+    {
+      g_prefix_error (error, _("State topic: "));
+      return FALSE;
+    }
+  /* With one topic for both, our own command would "confirm" itself. */
+  if (g_str_equal (command_topic, state_topic))
+    {
+      g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_INVALID,
+                           _("The state topic must differ from the command topic, or every command would confirm itself"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 bd_relay_validate (BdRelay  *self,
                    GError  **error)
 {
@@ -510,23 +535,8 @@ bd_relay_validate (BdRelay  *self,
         return FALSE;
       }
   }
-  if (!bd_relay_validate_topic (self->command_topic, error))
-    {
-      g_prefix_error (error, _("Command topic: "));
-      return FALSE;
-    }
-  if (!bd_relay_validate_topic (self->state_topic, error))
-    {
-      g_prefix_error (error, _("State topic: "));
-      return FALSE;
-    }
-  /* With one topic for both, our own command would "confirm" itself. */
-  if (g_str_equal (self->command_topic, self->state_topic))
-    {
-      g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_INVALID,
-                           _("The state topic must differ from the command topic, or every command would confirm itself"));
-      return FALSE;
-    }
+  if (!_bd_relay_validate_topics (self->command_topic, self->state_topic, error))
+    return FALSE;
   /* An empty PUBLISH payload is how a retained message is deleted
    * [MQTT-3.3.1-10]; no device takes it as a command. */
   if (*self->on_payload == '\0' || *self->off_payload == '\0')

@@ -24,6 +24,8 @@ typedef enum
   BD_RELAY_ERROR_EXISTS,    /* another relay has this id */
   BD_RELAY_ERROR_NOT_FOUND, /* no relay has this id */
   BD_RELAY_ERROR_NO_BROKER, /* nothing to publish commands to */
+  BD_RELAY_ERROR_OUT_OF_RANGE, /* a setpoint value outside its range */
+  BD_RELAY_ERROR_BLOCKED,   /* a check (an interlock, a lock) refused the command */
 } BdRelayError;
 
 typedef enum
@@ -119,10 +121,30 @@ GPtrArray    *bd_relays_load_from_data     (const char   *data,
                                             GError      **error);
 char         *bd_relays_to_data            (GPtrArray    *relays,
                                             gsize        *len);
+/* The same file with setpoints too: a group with "type=setpoint" is a
+ * setpoint (bd-setpoint.h), the others are relays. *@relays and
+ * *@setpoints are set on success. */
+gboolean      bd_relays_load_all           (const char   *path,
+                                            GPtrArray   **relays,
+                                            GPtrArray   **setpoints,
+                                            char       ***warnings,
+                                            GError      **error);
+gboolean      bd_relays_load_all_from_data (const char   *data,
+                                            gssize        len,
+                                            const char   *file_name,
+                                            GPtrArray   **relays,
+                                            GPtrArray   **setpoints,
+                                            char       ***warnings,
+                                            GError      **error);
+char         *bd_relays_to_data_full       (GPtrArray    *relays,
+                                            GPtrArray    *setpoints,
+                                            gsize        *len);
 /* $XDG_CONFIG_HOME/brokerdesk/relays.ini */
 char         *bd_relays_dup_default_path   (void);
 
 /* The relays of the demo plant (src/demo): a fan and a heater per area. */
 GPtrArray    *bd_relays_new_demo           (void);
+/* The demo plant's setpoints: a valve (0–100 %) per area (BdSetpoint*). */
+GPtrArray    *bd_setpoints_new_demo        (void);
 
 G_END_DECLS

@@ -63,15 +63,21 @@ on_relay_command_logged_cb (BdRelayController *relays,
 {
   BdJournal *journal = user_data;
   BdRelayOutcome outcome = bd_relay_log_entry_get_outcome (entry);
-  g_autofree char *text = g_strdup_printf ("%s %s",
+  const char *detail = bd_relay_log_entry_get_detail (entry);
+  g_autofree char *text = g_strdup_printf ("%s %s%s%s",
                                            bd_relay_log_entry_get_topic (entry),
-                                           bd_relay_log_entry_get_payload (entry));
+                                           bd_relay_log_entry_get_payload (entry),
+                                           detail != NULL ? ": " : "",
+                                           detail != NULL ? detail : "");
 
+  /* A refused command with the reason (which interlock), and who asked. */
   bd_journal_append (journal, &(BdJournalEntry) {
                        .time_us = bd_relay_log_entry_get_time (entry),
-                       .kind = (char *) BD_JOURNAL_KIND_RELAY,
+                       .kind = (char *) bd_relay_log_entry_get_kind (entry),
                        .source_id = (char *) bd_relay_log_entry_get_relay_id (entry),
                        .topic = (char *) bd_relay_log_entry_get_topic (entry),
+                       .from_state = (char *) bd_relay_source_to_string (
+                                       bd_relay_log_entry_get_source (entry)),
                        .to_state = (char *) bd_relay_outcome_to_string (outcome),
                        .value = NAN,
                        .text = text,

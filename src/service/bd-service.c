@@ -30,6 +30,7 @@ struct _BdService
   BdDemoPlant *demo;
   BdRelayController *relays;
   BdAlarmEngine *alarms;
+  BdAutomationEngine *automations;
   BdJournal    *journal;
   char         *data_dir;
   GCancellable *cancellable;   /* loads started by the service */
@@ -45,6 +46,7 @@ enum {
   PROP_ALARMS,
   PROP_RELAYS,
   PROP_JOURNAL,
+  PROP_AUTOMATIONS,
   N_PROPS
 };
 
@@ -147,6 +149,7 @@ bd_service_dispose (GObject *object)
   g_clear_pointer (&self->recorder, bd_recorder_unref);
   g_clear_pointer (&self->history, bd_history_unref);
   g_clear_object (&self->relays);
+  g_clear_object (&self->automations);
   g_clear_object (&self->alarms);
   /* Commits what is queued and joins its writer thread. */
   g_clear_pointer (&self->journal, bd_journal_unref);
@@ -193,6 +196,9 @@ bd_service_get_property (GObject    *object,
     case PROP_JOURNAL:
       g_value_set_boxed (value, self->journal);
       break;
+    case PROP_AUTOMATIONS:
+      g_value_set_object (value, self->automations);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -228,6 +234,9 @@ bd_service_class_init (BdServiceClass *klass)
   properties[PROP_JOURNAL] =
     g_param_spec_boxed ("journal", NULL, NULL, BD_TYPE_JOURNAL,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_AUTOMATIONS] =
+    g_param_spec_object ("automations", NULL, NULL, BD_TYPE_AUTOMATION_ENGINE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -382,7 +391,10 @@ relays_loaded_cb (GObject      *source_object,
 
       /* On a first run the demo plant's relays are alive at once.
        * Saved, so deleting them later is not undone by the next start. */
+      g_autoptr(GPtrArray) valves = bd_setpoints_new_demo ();
+
       bd_relay_controller_set_relays (relays, demo);
+      bd_relay_controller_set_setpoints (relays, valves);
       bd_relay_controller_save_async (relays, NULL, load->service->cancellable, NULL, NULL);
     }
 }
@@ -417,6 +429,37 @@ alarm_rules_loaded_cb (GObject      *source_object,
   g_warning ("Alarm rules are not loaded: %s", error->message);
 }
 
+static void
+automations_loaded_cb (GObject      *source_object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autofree LoadData *load = user_data;
+  BdAutomationEngine *automations = BD_AUTOMATION_ENGINE (source_object);
+  g_autoptr(GError) error = NULL;
+
+  /* Broken entries are skipped and logged, each named with its group. */
+  if (bd_automation_engine_load_finish (automations, result, NULL, &error))
+    return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the service is gone */
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      /* First run: the demo plant's automation and interlocks, saved. */
+      if (load->demo)
+        {
+          g_autoptr(GPtrArray) demo = NULL;
+          g_autoptr(GPtrArray) interlocks = NULL;
+
+          bd_automations_new_demo (&demo, &interlocks);
+          bd_automation_engine_set_automations (automations, demo);
+          bd_automation_engine_set_interlocks (automations, interlocks);
+        }
+      return;
+    }
+  g_warning ("Automations are not loaded: %s", error->message);
+}
+
 static LoadData *
 load_data_new (BdService *service,
                gboolean   demo)
@@ -437,6 +480,7 @@ bd_service_start_operations (BdService *service,
   g_autofree char *rules_path = g_build_filename (g_get_user_config_dir (), "brokerdesk",
                                                   "alarms.ini", NULL);
   g_autofree char *journal_path = g_build_filename (service->data_dir, "journal.db", NULL);
+  g_autofree char *automations_path = bd_automations_dup_default_path ();
 
   g_return_if_fail (service->relays == NULL);
 
@@ -463,9 +507,27 @@ bd_service_start_operations (BdService *service,
   /* Later edits save themselves there. */
   bd_relay_controller_set_path (service->relays, relays_path);
 
+  /* On the same context as the alarm engine and the relay controller, so
+   * transitions reach it and its interlocks judge commands without a hop. */
+  service->automations = bd_automation_engine_new (service->alarms, service->relays);
+  bd_automation_engine_set_journal (service->automations, service->journal);
+  bd_automation_engine_attach (service->automations, service->engine);
+  bd_automation_engine_set_path (service->automations, automations_path);
+  bd_automation_engine_load_async (service->automations, automations_path, service->cancellable,
+                                   automations_loaded_cb, load_data_new (service, demo));
+
   g_object_notify_by_pspec (G_OBJECT (service), properties[PROP_JOURNAL]);
   g_object_notify_by_pspec (G_OBJECT (service), properties[PROP_ALARMS]);
   g_object_notify_by_pspec (G_OBJECT (service), properties[PROP_RELAYS]);
+  g_object_notify_by_pspec (G_OBJECT (service), properties[PROP_AUTOMATIONS]);
+}
+
+BdAutomationEngine *
+bd_service_get_automations (BdService *service)
+{
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+
+  return service->automations;
 }
 
 static void
@@ -570,6 +632,8 @@ bd_service_stop (BdService *service)
       bd_relay_controller_detach (service->relays);
       g_signal_handlers_disconnect_by_data (service->relays, service);
     }
+  if (service->automations != NULL)
+    bd_automation_engine_detach (service->automations);
   if (service->alarms != NULL)
     bd_alarm_engine_detach (service->alarms);
   g_clear_pointer (&service->demo, bd_demo_plant_free);

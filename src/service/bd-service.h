@@ -5,8 +5,8 @@
  *
  * Shared by --headless and the GUI, so both start, record and stop the same
  * way. Its parts are read-only properties ("engine", "history", "recorder",
- * "alarms", "relays", "journal"): the GUI's pages read or bind them, and
- * "alarms", "relays" and "journal" are notified when
+ * "alarms", "relays", "automations", "journal"): the GUI's pages read or
+ * bind them, and "alarms", "relays", "automations" and "journal" are notified when
  * bd_service_start_operations () creates them.
  */
 
@@ -15,6 +15,7 @@
 #include "bd-engine.h"
 #include "bd-options.h"
 #include "bd-alarm-engine.h"
+#include "bd-automation-engine.h"
 #include "bd-journal.h"
 #include "bd-relay-controller.h"
 #include "bd-history.h"
@@ -72,6 +73,9 @@ BdOverviewConfig *bd_service_load_overview_finish (BdService     *service,
 BdRelayController *bd_service_get_relays (BdService    *service);
 BdAlarmEngine     *bd_service_get_alarms (BdService    *service);
 BdJournal         *bd_service_get_journal (BdService   *service);
+/* Automations and interlocks (automations.ini), fed by the alarm engine's
+ * transitions and judging the relay controller's commands. */
+BdAutomationEngine *bd_service_get_automations (BdService *service);
 /* Stops the engine (clients disconnected, state saved), then flushes and
  * closes the history. Idempotent; the last unref calls it. */
 void        bd_service_stop           (BdService       *service);

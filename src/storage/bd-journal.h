@@ -22,12 +22,14 @@ G_BEGIN_DECLS
 
 #define BD_JOURNAL_KIND_ALARM "alarm"
 #define BD_JOURNAL_KIND_RELAY "relay"
+#define BD_JOURNAL_KIND_SETPOINT "setpoint"
+#define BD_JOURNAL_KIND_AUTOMATION "automation"
 
 typedef struct
 {
   gint64  time_us;     /* wall clock, g_get_real_time () */
   char   *kind;        /* "alarm", "relay", ... never NULL */
-  char   *source_id;   /* the rule id for alarms, the relay id for relays; may be NULL */
+  char   *source_id;   /* the rule id for alarms, the relay, setpoint or automation id; may be NULL */
   char   *topic;       /* may be NULL */
   char   *level;       /* "hi", "hihi", ... or NULL */
   char   *from_state;  /* may be NULL */

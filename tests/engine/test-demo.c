@@ -169,16 +169,17 @@ test_demo_relays (void)
                      (GDestroyNotify) g_async_queue_unref);
   bd_demo_plant_start (plant);
 
-  for (guint i = 0; i < 3 * 2; i++)
+  /* Two relays (OFF) and a valve (0 %) per area. */
+  for (guint i = 0; i < 3 * 3; i++)
     {
       g_autoptr(BdMessage) message = wait_message (queue);
       g_autofree char *state = payload_text (message);
 
-      g_assert_cmpstr (state, ==, "OFF");
+      g_assert_cmpstr (state, ==, g_str_has_suffix (message->topic, "/valve/state") ? "0" : "OFF");
       g_assert_true (message->retain);
     }
   retained = bd_engine_dup_retained (engine, "busan/factory/+/+/state");
-  g_assert_cmpuint (retained->len, ==, 6);
+  g_assert_cmpuint (retained->len, ==, 9);
 
   sent_us = g_get_monotonic_time ();
   bd_engine_publish (engine, command);
@@ -189,6 +190,28 @@ test_demo_relays (void)
   g_assert_true (answer->retain);
   /* Like a real device, it takes a moment. */
   g_assert_cmpint (g_get_monotonic_time () - sent_us, >=, 250 * 1000);
+
+  /* The valve: whole percent, within its range. */
+  {
+    g_autoptr(GBytes) position = g_bytes_new_static ("42.6", 4);
+    g_autoptr(GBytes) too_far = g_bytes_new_static ("250", 3);
+    g_autoptr(BdMessage) open = bd_message_new ("busan/factory/packaging/valve/set", position, 1, FALSE, NULL);
+    g_autoptr(BdMessage) beyond = bd_message_new ("busan/factory/packaging/valve/set", too_far, 1, FALSE, NULL);
+    g_autoptr(BdMessage) reply = NULL;
+    g_autofree char *reply_text = NULL;
+
+    bd_engine_publish (engine, open);
+    reply = wait_message (queue);
+    reply_text = payload_text (reply);
+    g_assert_cmpstr (reply->topic, ==, "busan/factory/packaging/valve/state");
+    g_assert_cmpstr (reply_text, ==, "43");
+    g_clear_pointer (&reply, bd_message_unref);
+    g_clear_pointer (&reply_text, g_free);
+    bd_engine_publish (engine, beyond);
+    reply = wait_message (queue);
+    reply_text = payload_text (reply);
+    g_assert_cmpstr (reply_text, ==, "100");
+  }
 
   bd_demo_plant_stop (plant);
   bd_engine_stop (engine);

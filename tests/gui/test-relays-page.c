@@ -18,6 +18,7 @@
 #include "bd-relay-dialog.h"
 #include "bd-relay-row.h"
 #include "bd-relays-page.h"
+#include "bd-setpoint-row.h"
 #include "bd-test-util.h"
 
 static GtkWidget *
@@ -220,6 +221,64 @@ test_add_for_topic (void)
   gtk_window_destroy (window);
 }
 
+static gboolean
+setpoint_not_pending (gpointer data)
+{
+  return !bd_setpoint_get_pending (data);
+}
+
+/* The slider sends (a key press on it moves it a step), the row shows
+ * pending, then the value the device confirms. */
+static void
+test_setpoint (void)
+{
+  GtkWidget *page = bd_relays_page_new ();
+  GtkWindow *window = window_with (page);
+  g_autoptr(BdRelayController) controller = bd_relay_controller_new ();
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+  g_autoptr(BdSetpoint) valve = bd_setpoint_new ("valve", "Valve, packaging", "v/set", "v/state");
+  GtkListBoxRow *row;
+  GtkScale *scale;
+  gsize len;
+  const char *payload;
+
+  bd_setpoint_set_unit (valve, "%");
+  bd_setpoint_set_step (valve, 5);
+  bd_relay_controller_set_publish_func (controller, record_cb, sent, NULL);
+  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
+  bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
+  /* A page with only a setpoint is not empty. */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
+  feed_state (controller, "v/state", "20");
+  bd_test_wait_until (setpoint_not_pending, valve, 5000, "the first value");
+  BD_TEST_WAIT_UNTIL (bd_setpoint_get_value (valve) == 20, 5000);
+
+  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (child (page, "setpoint_list")), 0);
+  g_assert_true (BD_IS_SETPOINT_ROW (row));
+  g_assert_cmpstr (bd_setpoint_row_get_status (BD_SETPOINT_ROW (row)), ==, "Confirmed: 20 %");
+  scale = bd_setpoint_row_get_scale (BD_SETPOINT_ROW (row));
+  g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (scale)));
+  g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), ==, 20);
+
+  /* Right arrow on the focused slider: one step up, sent at once. */
+  gtk_widget_grab_focus (GTK_WIDGET (scale));
+  g_signal_emit_by_name (scale, "move-slider", GTK_SCROLL_STEP_RIGHT);
+  bd_test_wait_until (sent_one, sent, 5000, "sent one");
+  g_assert_cmpstr (bd_message_get_topic (g_ptr_array_index (sent, 0)), ==, "v/set");
+  payload = g_bytes_get_data (((BdMessage *) g_ptr_array_index (sent, 0))->payload, &len);
+  g_assert_cmpmem (payload, len, "25", 2);
+  g_assert_true (bd_setpoint_get_pending (valve));
+  g_assert_cmpstr (bd_setpoint_row_get_status (BD_SETPOINT_ROW (row)), ==, "Waiting for device… (25 %)");
+  g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), ==, 25);
+
+  feed_state (controller, "v/state", "25");
+  bd_test_wait_until (setpoint_not_pending, valve, 5000, "confirmed");
+  g_assert_cmpstr (bd_setpoint_row_get_status (BD_SETPOINT_ROW (row)), ==, "Confirmed: 25 %");
+  g_assert_cmpfloat (gtk_spin_button_get_value (bd_setpoint_row_get_spin_button (BD_SETPOINT_ROW (row))), ==, 25);
+
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -231,6 +290,7 @@ main (int   argc,
 
   g_test_add_func ("/gui/relays-page/empty", test_empty);
   g_test_add_func ("/gui/relays-page/switch", test_switch);
+  g_test_add_func ("/gui/relays-page/setpoint", test_setpoint);
   g_test_add_func ("/gui/relays-page/add-for-topic", test_add_for_topic);
 
   return g_test_run ();

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "bd-demo-plant.h"
@@ -658,17 +659,16 @@ wait_subscribed (BdEngine *engine)
   g_assert_not_reached ();
 }
 
-/* mosquitto_sub sees the exact command: topic, payload, QoS and retain. */
-static void
-check_wire (BdEngine   *engine,
-            BdRelayController *controller,
-            BdRelay    *relay,
-            const char *expected)
+/* mosquitto_sub for the first message on @topic ("topic|qos|retain|payload"),
+ * subscribed once this returns. */
+static GSubprocess *
+start_sub (BdEngine   *engine,
+           const char *topic,
+           Spawned    *spawned)
 {
   g_autofree char *port_text = g_strdup_printf ("%u", bd_engine_get_port (engine, 0));
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  Spawned spawned = { 0 };
+  GSubprocess *process;
 
   /* MQTT 5 with retain-as-published, so a live subscriber sees the retain
    * flag as sent [MQTT-3.3.1-12]; QoS 2 so the delivery keeps the
@@ -676,11 +676,22 @@ check_wire (BdEngine   *engine,
   process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "mosquitto_sub",
                               "-h", "127.0.0.1", "-p", port_text, "-V", "mqttv5",
                               "--retain-as-published", "-q", "2", "-C", "1", "-W", "10",
-                              "-F", "%t|%q|%r|%p",
-                              "-t", bd_relay_get_command_topic (relay), NULL);
+                              "-F", "%t|%q|%r|%p", "-t", topic, NULL);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &spawned);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, spawned);
   wait_subscribed (engine);
+  return process;
+}
+
+/* mosquitto_sub sees the exact command: topic, payload, QoS and retain. */
+static void
+check_wire (BdEngine   *engine,
+            BdRelayController *controller,
+            BdRelay    *relay,
+            const char *expected)
+{
+  Spawned spawned = { 0 };
+  g_autoptr(GSubprocess) process = start_sub (engine, bd_relay_get_command_topic (relay), &spawned);
 
   g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
   bd_test_wait_until (spawned_done, &spawned, 15000, "mosquitto_sub");
@@ -722,7 +733,7 @@ static void
 count_cb (BdMessage *message,
           gpointer   user_data)
 {
-  (*(guint *) user_data)++;
+  g_atomic_int_inc ((guint *) user_data);
 }
 
 /* Relays can be replaced and removed; the log keeps 200 entries. */
@@ -824,6 +835,430 @@ test_replace (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (controller)), ==, 1);
 }
 
+/* ------------------------------------------------------------ setpoints */
+
+static gboolean
+setpoint_not_pending (gpointer data)
+{
+  return !bd_setpoint_get_pending (data);
+}
+
+static gboolean
+setpoint_has_value (gpointer data)
+{
+  return !isnan (bd_setpoint_get_value (data));
+}
+
+static void
+setpoint_failed_cb (BdRelayController *controller,
+                    BdSetpoint        *setpoint,
+                    BdRelayLogEntry   *entry,
+                    Events            *events)
+{
+  events->failed++;
+  events->outcome = bd_relay_log_entry_get_outcome (entry);
+}
+
+static BdRelayController *
+setpoint_controller_for (BdEngine *engine,
+                         Events   *events)
+{
+  BdRelayController *controller = controller_for (engine, events);
+
+  g_signal_connect (controller, "setpoint-failed", G_CALLBACK (setpoint_failed_cb), events);
+  return controller;
+}
+
+static BdSetpoint *
+valve_new (const char *id)
+{
+  g_autofree char *command = g_strdup_printf ("test/%s/set", id);
+  g_autofree char *state = g_strdup_printf ("test/%s/state", id);
+  BdSetpoint *setpoint = bd_setpoint_new (id, "Valve", command, state);
+
+  bd_setpoint_set_unit (setpoint, "%");
+  bd_setpoint_set_json_path (setpoint, "value");
+  return setpoint;
+}
+
+static void
+test_setpoint_ini (void)
+{
+  g_autoptr(GPtrArray) relays = bd_relays_new_demo ();
+  g_autoptr(GPtrArray) setpoints = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) loaded_relays = NULL;
+  g_autoptr(GPtrArray) loaded = NULL;
+  g_auto(GStrv) warnings = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  BdSetpoint *setpoint = bd_setpoint_new ("dimmer", "Dimmer / 조광기", "p/dim/set", "p/dim/state");
+  BdSetpoint *copy;
+
+  bd_setpoint_set_unit (setpoint, "V");
+  bd_setpoint_set_minimum (setpoint, -2.5);
+  bd_setpoint_set_maximum (setpoint, 10);
+  bd_setpoint_set_step (setpoint, 0.1);
+  bd_setpoint_set_rate_limit (setpoint, 2);
+  bd_setpoint_set_tolerance (setpoint, 0.05);
+  bd_setpoint_set_json_path (setpoint, "$.out.level");
+  bd_setpoint_set_timeout (setpoint, 1500);
+  g_ptr_array_add (setpoints, setpoint);
+
+  data = bd_relays_to_data_full (relays, setpoints, NULL);
+  g_assert_true (bd_relays_load_all_from_data (data, -1, "relays.ini", &loaded_relays, &loaded,
+                                               &warnings, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (warnings), ==, 0);
+  g_assert_cmpuint (loaded_relays->len, ==, relays->len);
+  g_assert_cmpuint (loaded->len, ==, 1);
+  copy = g_ptr_array_index (loaded, 0);
+  g_assert_cmpstr (bd_setpoint_get_id (copy), ==, "dimmer");
+  g_assert_cmpstr (bd_setpoint_get_name (copy), ==, "Dimmer / 조광기");
+  g_assert_cmpstr (bd_setpoint_get_unit (copy), ==, "V");
+  g_assert_cmpstr (bd_setpoint_get_json_path (copy), ==, "$.out.level");
+  g_assert_cmpfloat (bd_setpoint_get_minimum (copy), ==, -2.5);
+  g_assert_cmpfloat (bd_setpoint_get_maximum (copy), ==, 10);
+  g_assert_cmpfloat (bd_setpoint_get_step (copy), ==, 0.1);
+  g_assert_cmpfloat (bd_setpoint_get_rate_limit (copy), ==, 2);
+  g_assert_cmpfloat (bd_setpoint_get_tolerance (copy), ==, 0.05);
+  g_assert_cmpuint (bd_setpoint_get_timeout (copy), ==, 1500);
+  /* Older readers of relays.ini (bd_relays_load_from_data) see only relays. */
+  {
+    g_autoptr(GPtrArray) only = bd_relays_load_from_data (data, -1, "relays.ini", NULL, NULL);
+
+    g_assert_cmpuint (only->len, ==, relays->len);
+  }
+
+  /* A broken setpoint is skipped and named; the rest load. */
+  g_clear_pointer (&warnings, g_strfreev);
+  g_clear_pointer (&loaded, g_ptr_array_unref);
+  g_clear_pointer (&loaded_relays, g_ptr_array_unref);
+  g_assert_true (bd_relays_load_all_from_data ("[a]\ntype=setpoint\ncommand-topic=a/set\nstate-topic=a/state\n"
+                                               "minimum=10\nmaximum=5\n"
+                                               "[b]\ntype=setpoint\ncommand-topic=b/set\nstate-topic=b/state\n"
+                                               "step=fast\n"
+                                               "[c]\ntype=setpoint\ncommand-topic=c/set\nstate-topic=c/state\n",
+                                               -1, "relays.ini", &loaded_relays, &loaded, &warnings, &error));
+  g_assert_cmpuint (loaded->len, ==, 1);
+  g_assert_cmpuint (loaded_relays->len, ==, 0);
+  g_assert_cmpuint (g_strv_length (warnings), ==, 2);
+  g_assert_nonnull (strstr (warnings[0], "[a]"));
+  g_assert_nonnull (strstr (warnings[1], "“step”"));
+}
+
+static void
+test_setpoint_values (void)
+{
+  g_autoptr(BdSetpoint) setpoint = valve_new ("v");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *json = NULL;
+  double value;
+
+  bd_setpoint_set_step (setpoint, 0.5);
+  g_assert_true (bd_setpoint_round (setpoint, 40.3, &value, &error));
+  g_assert_cmpfloat (value, ==, 40.5);
+  g_assert_false (bd_setpoint_round (setpoint, 100.2, &value, &error));
+  g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_OUT_OF_RANGE);
+  g_clear_error (&error);
+  g_assert_false (bd_setpoint_round (setpoint, NAN, &value, &error));
+  g_clear_error (&error);
+
+  json = bd_setpoint_format_payload (setpoint, 4.5);
+  g_assert_cmpstr (json, ==, "{\"value\":4.5}");
+  bd_setpoint_set_json_path (setpoint, "$.out.level");
+  g_clear_pointer (&json, g_free);
+  json = bd_setpoint_format_payload (setpoint, 4.5);
+  g_assert_cmpstr (json, ==, "{\"out\":{\"level\":4.5}}");
+  g_assert_true (bd_setpoint_parse_payload (setpoint, (const guint8 *) "{\"out\": {\"level\": 7}}", 21, &value));
+  g_assert_cmpfloat (value, ==, 7);
+  g_assert_false (bd_setpoint_parse_payload (setpoint, (const guint8 *) "7", 1, &value));
+
+  bd_setpoint_set_json_path (setpoint, NULL);
+  plain = bd_setpoint_format_payload (setpoint, 0.1 + 0.2);
+  g_assert_cmpstr (plain, ==, "0.3");
+  g_assert_true (bd_setpoint_parse_payload (setpoint, (const guint8 *) "41.5 %", 6, &value));
+  g_assert_cmpfloat (value, ==, 41.5);
+
+  bd_setpoint_set_json_path (setpoint, "a[0]");
+  g_assert_false (bd_setpoint_validate (setpoint, NULL));
+}
+
+/* A command seen by mosquitto_sub, answered by mosquitto_pub: pending, then
+ * confirmed within the tolerance; the log has both. */
+static void
+test_setpoint_confirmed (void)
+{
+  g_autoptr(BdEngine) engine = NULL;
+  Events events = { 0 };
+  g_autoptr(BdRelayController) controller = NULL;
+  g_autoptr(BdSetpoint) valve = valve_new ("valve");
+  g_autoptr(GSubprocess) sub = NULL;
+  g_autoptr(GError) error = NULL;
+  Spawned spawned = { 0 };
+  guint16 port;
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
+  engine = test_engine_start ("sys_interval 0");
+  port = bd_engine_get_port (engine, 0);
+  controller = setpoint_controller_for (engine, &events);
+  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
+  run_pub (port, "test/valve/state", "{\"value\": 0}");
+  bd_test_wait_until (setpoint_has_value, valve, 5000, "the valve's value");
+  g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 0);
+
+  sub = start_sub (engine, "test/valve/set", &spawned);
+  g_assert_true (bd_relay_controller_set_value (controller, valve, 40.2, BD_RELAY_SOURCE_OPERATOR, &error));
+  g_assert_no_error (error);
+  g_assert_true (bd_setpoint_get_pending (valve));
+  g_assert_cmpfloat (bd_setpoint_get_target (valve), ==, 40);
+  bd_test_wait_until (spawned_done, &spawned, 15000, "mosquitto_sub");
+  g_assert_no_error (spawned.error);
+  g_strchomp (spawned.out);
+  g_assert_cmpstr (spawned.out, ==, "test/valve/set|1|0|{\"value\":40}");
+  g_free (spawned.out);
+
+  /* On its way: not a contradiction. */
+  run_pub (port, "test/valve/state", "{\"value\": 20}");
+  g_assert_true (bd_setpoint_get_pending (valve));
+  run_pub (port, "test/valve/state", "{\"value\": 40.4}");
+  bd_test_wait_until (setpoint_not_pending, valve, 5000, "the valve confirmed");
+  g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 40.4);
+  g_assert_null (bd_setpoint_get_last_error (valve));
+  g_assert_cmpuint (events.failed, ==, 0);
+  g_assert_cmpuint (events.logged->len, ==, 2);
+  g_assert_cmpstr (bd_relay_log_entry_get_kind (g_ptr_array_index (events.logged, 0)), ==, "setpoint");
+  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (events.logged, 0)), ==, BD_RELAY_OUTCOME_SENT);
+  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (events.logged, 1)), ==, BD_RELAY_OUTCOME_CONFIRMED);
+
+  bd_engine_stop (engine);
+  g_ptr_array_unref (events.logged);
+}
+
+/* A report beyond the target, not on the way from the old value, fails the
+ * command and says what the device reported. */
+static void
+test_setpoint_contradicted (void)
+{
+  g_autoptr(BdEngine) engine = NULL;
+  Events events = { 0 };
+  g_autoptr(BdRelayController) controller = NULL;
+  g_autoptr(BdSetpoint) valve = valve_new ("valve");
+  guint16 port;
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
+  engine = test_engine_start ("sys_interval 0");
+  port = bd_engine_get_port (engine, 0);
+  controller = setpoint_controller_for (engine, &events);
+  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
+  run_pub (port, "test/valve/state", "{\"value\": 10}");
+  bd_test_wait_until (setpoint_has_value, valve, 5000, "the valve's value");
+
+  g_assert_true (bd_relay_controller_set_value (controller, valve, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
+  run_pub (port, "test/valve/state", "{\"value\": 75}");
+  bd_test_wait_until (events_failed, &events, 5000, "the command failed");
+  g_assert_cmpint (events.outcome, ==, BD_RELAY_OUTCOME_CONTRADICTED);
+  g_assert_false (bd_setpoint_get_pending (valve));
+  g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 75);
+  g_assert_nonnull (strstr (bd_setpoint_get_last_error (valve), "75 %"));
+  g_assert_nonnull (strstr (bd_setpoint_get_last_error (valve), "40 %"));
+
+  bd_engine_stop (engine);
+  g_ptr_array_unref (events.logged);
+}
+
+static void
+test_setpoint_timeout (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
+  Events events = { 0 };
+  g_autoptr(BdRelayController) controller = setpoint_controller_for (engine, &events);
+  g_autoptr(BdSetpoint) valve = valve_new ("silent");
+  gint64 start;
+
+  bd_setpoint_set_timeout (valve, 300);
+  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
+  start = g_get_monotonic_time ();
+  g_assert_true (bd_relay_controller_set_value (controller, valve, 55, BD_RELAY_SOURCE_OPERATOR, NULL));
+  bd_test_wait_until (events_failed, &events, 5000, "the command failed");
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * 1000);
+  g_assert_cmpint (events.outcome, ==, BD_RELAY_OUTCOME_TIMEOUT);
+  g_assert_false (bd_setpoint_get_pending (valve));
+  g_assert_nonnull (bd_setpoint_get_last_error (valve));
+  g_assert_cmpstr (bd_relay_log_entry_get_payload (g_ptr_array_index (events.logged, 1)), ==, "{\"value\":55}");
+
+  bd_engine_stop (engine);
+  g_ptr_array_unref (events.logged);
+}
+
+/* Nothing reaches the broker for a value outside the range; the refusal
+ * is logged with its reason. */
+static void
+test_setpoint_out_of_range (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
+  Events events = { 0 };
+  g_autoptr(BdRelayController) controller = setpoint_controller_for (engine, &events);
+  g_autoptr(BdSetpoint) valve = valve_new ("valve");
+  g_autoptr(GError) error = NULL;
+  guint published = 0;
+  guint tap;
+
+  tap = bd_engine_add_tap (engine, "test/#", count_cb, &published, NULL);
+  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
+  g_assert_false (bd_relay_controller_set_value (controller, valve, 100.5, BD_RELAY_SOURCE_OPERATOR, &error));
+  g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_OUT_OF_RANGE);
+  g_clear_error (&error);
+  g_assert_false (bd_relay_controller_set_value (controller, valve, -1, BD_RELAY_SOURCE_AUTOMATION, &error));
+  g_assert_false (bd_setpoint_get_pending (valve));
+  g_assert_cmpuint (events.logged->len, ==, 2);
+  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (events.logged, 1)), ==, BD_RELAY_OUTCOME_REFUSED);
+  g_assert_cmpint (bd_relay_log_entry_get_source (g_ptr_array_index (events.logged, 1)), ==, BD_RELAY_SOURCE_AUTOMATION);
+  g_assert_nonnull (bd_relay_log_entry_get_detail (g_ptr_array_index (events.logged, 1)));
+
+  /* The same from the publish panel. */
+  g_clear_error (&error);
+  g_assert_false (bd_relay_controller_check_publish (controller, "test/valve/set", (const guint8 *) "{\"value\": 120}",
+                                                     14, &error));
+  g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_OUT_OF_RANGE);
+  g_assert_true (bd_relay_controller_check_publish (controller, "test/valve/set", (const guint8 *) "{\"value\": 12}",
+                                                    13, NULL));
+  g_assert_true (bd_relay_controller_check_publish (controller, "test/other", (const guint8 *) "x", 1, NULL));
+
+  /* A valid command goes out, and is the first thing the tap saw. */
+  g_assert_true (bd_relay_controller_set_value (controller, valve, 30, BD_RELAY_SOURCE_OPERATOR, NULL));
+  BD_TEST_WAIT_UNTIL (g_atomic_int_get (&published) == 1, 5000);
+  bd_engine_remove_tap (engine, tap);
+  bd_engine_stop (engine);
+  g_ptr_array_unref (events.logged);
+}
+
+static gboolean
+refuse_heater_cb (BdRelayController    *controller,
+                  const BdRelayCommand *command,
+                  gpointer              user_data,
+                  GError              **error)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  if (command->relay != NULL && command->on)
+    {
+      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_BLOCKED, "Blocked by the test (%s)",
+                   bd_relay_source_to_string (command->source));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The checks see every command, from every source, before it is sent. */
+static void
+test_checks (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
+  Events events = { 0 };
+  g_autoptr(BdRelayController) controller = controller_for (engine, &events);
+  g_autoptr(BdRelay) relay = bd_relay_new ("heater", "Heater", "test/heater/set", "test/heater/state");
+  g_autoptr(GError) error = NULL;
+  guint calls = 0;
+  guint id;
+
+  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
+  id = bd_relay_controller_add_check (controller, refuse_heater_cb, &calls, NULL);
+  g_assert_false (bd_relay_controller_set (controller, relay, TRUE, &error));
+  g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_BLOCKED);
+  g_assert_cmpstr (error->message, ==, "Blocked by the test (operator)");
+  g_assert_false (bd_relay_get_pending (relay));
+  g_clear_error (&error);
+  g_assert_false (bd_relay_controller_command (controller, relay, TRUE, BD_RELAY_SOURCE_AUTOMATION, &error));
+  g_assert_cmpstr (error->message, ==, "Blocked by the test (automation)");
+  g_clear_error (&error);
+  g_assert_false (bd_relay_controller_check_publish (controller, "test/heater/set", (const guint8 *) "ON", 2, &error));
+  g_assert_cmpstr (error->message, ==, "Blocked by the test (publish)");
+  g_assert_true (bd_relay_controller_check_publish (controller, "test/heater/set", (const guint8 *) "OFF", 3, NULL));
+  g_assert_true (bd_relay_controller_set (controller, relay, FALSE, NULL));
+  g_assert_cmpuint (calls, ==, 5);
+  g_assert_cmpuint (events.logged->len, ==, 4);
+  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (events.logged, 2)), ==, BD_RELAY_OUTCOME_REFUSED);
+  g_assert_cmpstr (bd_relay_log_entry_get_detail (g_ptr_array_index (events.logged, 2)), ==,
+                   "Blocked by the test (publish)");
+
+  bd_relay_controller_remove_check (controller, id);
+  g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
+  g_assert_cmpuint (calls, ==, 5);
+  bd_engine_stop (engine);
+  g_ptr_array_unref (events.logged);
+}
+
+static gboolean
+count_is (gpointer data)
+{
+  return g_atomic_int_get ((guint *) data) >= 2;
+}
+
+/* With a rate limit, values in quick succession send the first at once and
+ * only the newest of the rest when the interval has passed. */
+static void
+test_setpoint_rate_limit (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
+  Events events = { 0 };
+  g_autoptr(BdRelayController) controller = setpoint_controller_for (engine, &events);
+  g_autoptr(BdSetpoint) valve = valve_new ("valve");
+  guint published = 0;
+  gint64 start;
+  guint tap;
+
+  bd_setpoint_set_rate_limit (valve, 4);   /* one command per 250 ms */
+  tap = bd_engine_add_tap (engine, "test/valve/set", count_cb, &published, NULL);
+  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
+  start = g_get_monotonic_time ();
+  for (guint v = 10; v <= 50; v += 10)
+    g_assert_true (bd_relay_controller_set_value (controller, valve, v, BD_RELAY_SOURCE_OPERATOR, NULL));
+  g_assert_cmpfloat (bd_setpoint_get_target (valve), ==, 50);
+  bd_test_wait_until (count_is, &published, 5000, "two commands");
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 240 * 1000);
+  g_assert_cmpuint (events.logged->len, ==, 2);
+  g_assert_cmpstr (bd_relay_log_entry_get_payload (g_ptr_array_index (events.logged, 0)), ==, "{\"value\":10}");
+  g_assert_cmpstr (bd_relay_log_entry_get_payload (g_ptr_array_index (events.logged, 1)), ==, "{\"value\":50}");
+
+  bd_engine_remove_tap (engine, tap);
+  bd_engine_stop (engine);
+  g_ptr_array_unref (events.logged);
+}
+
+/* The demo plant's valve answers its setpoint: pending, then confirmed. */
+static void
+test_setpoint_demo (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
+  g_autoptr(BdDemoPlant) plant = bd_demo_plant_new (engine, 1);
+  g_autoptr(GPtrArray) valves = bd_setpoints_new_demo ();
+  Events events = { 0 };
+  g_autoptr(BdRelayController) controller = NULL;
+  BdSetpoint *valve;
+
+  bd_demo_plant_start (plant);
+  controller = setpoint_controller_for (engine, &events);
+  bd_relay_controller_set_setpoints (controller, valves);
+  g_assert_cmpuint (g_list_model_get_n_items (bd_relay_controller_get_setpoints (controller)), ==, 3);
+  valve = bd_relay_controller_lookup_setpoint (controller, "assembly-valve");
+  bd_test_wait_until (setpoint_has_value, valve, 5000, "the valve's retained position");
+  g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 0);
+
+  g_assert_true (bd_relay_controller_set_value (controller, valve, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
+  g_assert_true (bd_setpoint_get_pending (valve));
+  bd_test_wait_until (setpoint_not_pending, valve, 5000, "the valve confirmed");
+  g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 40);
+  g_assert_cmpuint (events.failed, ==, 0);
+
+  bd_relay_controller_detach (controller);
+  bd_demo_plant_stop (plant);
+  bd_engine_stop (engine);
+  g_ptr_array_unref (events.logged);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -844,6 +1279,15 @@ main (int   argc,
   g_test_add_func ("/relays/controller/unknown-state", test_unknown_state);
   g_test_add_func ("/relays/controller/external", test_external);
   g_test_add_func ("/relays/controller/wire", test_wire);
+  g_test_add_func ("/relays/controller/checks", test_checks);
+  g_test_add_func ("/relays/setpoint/ini", test_setpoint_ini);
+  g_test_add_func ("/relays/setpoint/values", test_setpoint_values);
+  g_test_add_func ("/relays/setpoint/confirmed", test_setpoint_confirmed);
+  g_test_add_func ("/relays/setpoint/contradicted", test_setpoint_contradicted);
+  g_test_add_func ("/relays/setpoint/timeout", test_setpoint_timeout);
+  g_test_add_func ("/relays/setpoint/out-of-range", test_setpoint_out_of_range);
+  g_test_add_func ("/relays/setpoint/rate-limit", test_setpoint_rate_limit);
+  g_test_add_func ("/relays/setpoint/demo", test_setpoint_demo);
 
   return g_test_run ();
 }
