@@ -32,13 +32,18 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "bd-auth.h"
 #include "bd-topic.h"
 #include "bd-config.h"
 
 #define SHA512_LEN 64
+/* What mosquitto_passwd 2.0 writes: 101 iterations, 12 bytes of salt. */
+#define PBKDF2_ITERATIONS 101
+#define SALT_LEN          12
 
 typedef enum
 {
@@ -854,4 +859,68 @@ bd_auth_acl_check (BdAuth      *auth,
     return FALSE;
 
   return acl_find (auth->acl, rules, client_id, username, topic, access, FALSE);
+}
+
+gboolean
+bd_auth_has_user (BdAuth     *auth,
+                  const char *username)
+{
+  g_return_val_if_fail (auth != NULL, FALSE);
+
+  return auth->passwords != NULL && username != NULL &&
+         g_hash_table_contains (auth->passwords, username);
+}
+
+char *
+bd_auth_hash_password (const char  *password,
+                       GError     **error)
+{
+  PasswordEntry entry = {
+    .type = HASH_PBKDF2_SHA512,
+    .iterations = PBKDF2_ITERATIONS,
+    .salt_len = SALT_LEN,
+  };
+  guint8 salt[SALT_LEN];
+  guint8 hash[SHA512_LEN];
+  g_autofree char *salt_text = NULL;
+  g_autofree char *hash_text = NULL;
+  gsize got = 0;
+
+  g_return_val_if_fail (password != NULL, NULL);
+
+  while (got < sizeof salt)
+    {
+      ssize_t n = getrandom (salt + got, sizeof salt - got, 0);
+
+      if (n < 0)
+        {
+          int saved = errno;
+
+          if (saved == EINTR)
+            continue;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "No random salt for the password: %s", g_strerror (saved));
+          return NULL;
+        }
+      got += (gsize) n;
+    }
+  entry.salt = salt;
+  hash_password (&entry, (const guint8 *) password, strlen (password), hash);
+  salt_text = g_base64_encode (salt, sizeof salt);
+  hash_text = g_base64_encode (hash, sizeof hash);
+  memset (hash, 0, sizeof hash);
+  return g_strdup_printf ("$7$%u$%s$%s", (guint) PBKDF2_ITERATIONS, salt_text, hash_text);
+}
+
+void
+bd_auth_swap (BdAuth *auth,
+              BdAuth *other)
+{
+  BdAuth saved;
+
+  g_return_if_fail (auth != NULL && other != NULL);
+
+  saved = *auth;
+  *auth = *other;
+  *other = saved;
 }

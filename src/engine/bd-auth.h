@@ -46,6 +46,19 @@ gboolean  bd_auth_check_password     (BdAuth        *auth,
                                       const guint8  *password,
                                       gsize          password_len);
 
+/* TRUE when the loaded password file holds @username. */
+gboolean  bd_auth_has_user           (BdAuth        *auth,
+                                      const char    *username);
+/* A password hashed as mosquitto_passwd 2.0 writes it, for a "user:HASH"
+ * line: "$7$101$SALT$HASH", PBKDF2-HMAC-SHA512 with a random 12-byte salt.
+ * NULL (with @error) when the system has no randomness to give. */
+char     *bd_auth_hash_password      (const char    *password,
+                                      GError       **error);
+/* Exchanges what @auth and @other loaded, so that whoever points at @auth
+ * (listeners, sessions) sees the new files at once. */
+void      bd_auth_swap               (BdAuth        *auth,
+                                      BdAuth        *other);
+
 /* Mosquitto's acl_file:
  *   topic [read|write|readwrite|deny] FILTER   (before any user line: clients
  *                                               without a user name)

@@ -14,9 +14,12 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 
 #include "bd-application.h"
+#include "bd-autostart.h"
 #include "bd-connection-manager.h"
+#include "bd-gui-util.h"
 #include "bd-alarm-notifier.h"
 #include "bd-service.h"
 #include "bd-preferences-dialog.h"
@@ -46,6 +49,17 @@ struct _BdApplication
   BdRemoteClient *operations_client;
   guint           alarm_tap;
   guint           relay_tap;
+
+  /* The broker outlives the window: a hold from startup until quit (or
+   * until the broker fails to start, when there is nothing to keep). */
+  gboolean        held;
+  gboolean        activated;      /* a first activation happened (--background skips its window) */
+  gboolean        quitting;
+  guint           sigterm_id;
+  guint           sigint_id;
+  /* The autostart entry: one change in flight, then the latest wish. */
+  gboolean        autostart_busy;
+  gboolean        autostart_again;
 };
 
 enum {
@@ -65,19 +79,150 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (BdApplication, bd_application, ADW_TYPE_APPLICATION)
 
 static void
+bd_application_release (BdApplication *self)
+{
+  if (!self->held)
+    return;
+  self->held = FALSE;
+  g_application_release (G_APPLICATION (self));
+}
+
+/* Stops Brokerdesk, broker included. */
+static void
+bd_application_really_quit (BdApplication *self)
+{
+  g_autoptr(GPtrArray) closed = g_ptr_array_new ();
+  gboolean again = TRUE;
+
+  self->quitting = TRUE;
+  /* Close the consoles rather than destroy them, so each gets its
+   * close-request and saves its size and page. The list is read afresh after
+   * each close, which destroys the windows that belong to that one (dialogs
+   * kept hidden, preferences); the others go with the application. */
+  while (again)
+    {
+      again = FALSE;
+      for (const GList *l = gtk_application_get_windows (GTK_APPLICATION (self));
+           l != NULL; l = l->next)
+        {
+          if (BD_IS_WINDOW (l->data) && !g_ptr_array_find (closed, l->data, NULL))
+            {
+              g_ptr_array_add (closed, l->data);
+              gtk_window_close (GTK_WINDOW (l->data));
+              again = TRUE;
+              break;
+            }
+        }
+    }
+  bd_application_release (self);
+  /* Windows kept hidden (preferences, about) would keep it alive. */
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+on_quit_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     BdApplication    *self)
+{
+  if (g_strcmp0 (response, "quit") == 0)
+    bd_application_really_quit (self);
+}
+
+static GtkWindow *
+bd_application_present_window (BdApplication *self)
+{
+  GtkWindow *window = NULL;
+
+  for (const GList *l = gtk_application_get_windows (GTK_APPLICATION (self));
+       l != NULL; l = l->next)
+    {
+      if (BD_IS_WINDOW (l->data))
+        {
+          window = l->data;
+          break;
+        }
+    }
+  if (window == NULL)
+    window = GTK_WINDOW (bd_window_new (self));
+  gtk_window_present (window);
+  return window;
+}
+
+/* Quitting disconnects every device of the plant: with any connected, the
+ * operator is asked, told how many, and reminded that closing the window
+ * keeps the broker running. */
+static void
+on_quit_clients_listed_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(BdApplication) self = user_data;
+  g_autoptr(GPtrArray) clients = bd_engine_list_clients_finish (result, NULL);
+  g_autofree char *body = NULL;
+  GtkWindow *window;
+  AdwMessageDialog *dialog;
+  guint connected = 0;
+
+  if (self->quitting)
+    return;
+  for (guint i = 0; clients != NULL && i < clients->len; i++)
+    if (((BdClientInfo *) g_ptr_array_index (clients, i))->connected)
+      connected++;
+  if (connected == 0)
+    {
+      bd_application_really_quit (self);
+      return;
+    }
+
+  window = bd_application_present_window (self);
+  body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u device is connected to this broker. Quitting "
+                                       "disconnects it, and it can neither publish nor "
+                                       "receive until Brokerdesk runs again. Close the "
+                                       "window instead to keep the broker running.",
+                                       "%u devices are connected to this broker. Quitting "
+                                       "disconnects them, and they can neither publish nor "
+                                       "receive until Brokerdesk runs again. Close the "
+                                       "window instead to keep the broker running.",
+                                       connected),
+                          connected);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Stop the Broker?"), body));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "quit", _("_Quit"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "quit", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_quit_response_cb), self, 0);
+  _bd_present_dialog (GTK_WIDGET (window), GTK_WINDOW (dialog));
+}
+
+static void
 bd_application_quit_action (GSimpleAction *action,
                             GVariant      *parameter,
                             gpointer       user_data)
 {
   BdApplication *self = user_data;
-  g_autoptr(GList) windows = NULL;
 
-  /* Close rather than g_application_quit(), so each window gets its
-   * close-request and saves its size and page; the application exits when the
-   * last window is gone. The list is copied because closing edits it. */
-  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
-  for (const GList *l = windows; l != NULL; l = l->next)
-    gtk_window_close (GTK_WINDOW (l->data));
+  if (self->service == NULL)
+    {
+      bd_application_really_quit (self);
+      return;
+    }
+  bd_engine_list_clients_async (bd_service_get_engine (self->service), self->cancellable,
+                                on_quit_clients_listed_cb, g_object_ref (self));
+}
+
+/* SIGTERM (a logout, a service manager) and SIGINT stop everything without
+ * asking, as --headless does: there is nobody to ask. */
+static gboolean
+on_quit_signal_cb (gpointer user_data)
+{
+  BdApplication *self = user_data;
+
+  bd_application_really_quit (self);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -331,6 +476,8 @@ start_broker_cb (GObject      *source_object,
     {
       g_warning ("The embedded broker did not start: %s", error->message);
       self->engine_error = g_strdup (error->message);
+      /* Nothing to keep running: the window (if any) decides from now on. */
+      bd_application_release (self);
     }
   else
     {
@@ -408,6 +555,41 @@ bd_application_start_connections (BdApplication *self)
   bd_connection_profiles_load_async (profiles, NULL, on_profiles_loaded_cb, g_object_ref (self));
 }
 
+static void update_autostart (BdApplication *self);
+
+static void
+on_autostart_set_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(BdApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!bd_autostart_set_finish (result, &error))
+    g_warning ("Starting at login not changed: %s", error->message);
+  self->autostart_busy = FALSE;
+  if (self->autostart_again)
+    update_autostart (self);
+}
+
+/* Run at every start as well as on change: the entry then names the program
+ * that runs now, also after it moved. */
+static void
+update_autostart (BdApplication *self)
+{
+  if (self->settings == NULL)
+    return;
+  if (self->autostart_busy)
+    {
+      self->autostart_again = TRUE;
+      return;
+    }
+  self->autostart_busy = TRUE;
+  self->autostart_again = FALSE;
+  bd_autostart_set_async (g_settings_get_boolean (self->settings, BD_SETTINGS_RUN_AT_LOGIN),
+                          NULL, on_autostart_set_cb, g_object_ref (self));
+}
+
 static void
 bd_application_startup (GApplication *app)
 {
@@ -432,6 +614,16 @@ bd_application_startup (GApplication *app)
 
   g_signal_connect_object (self->settings, "changed::" BD_SETTINGS_DEMO_PLANT,
                            G_CALLBACK (on_demo_plant_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::" BD_SETTINGS_RUN_AT_LOGIN,
+                           G_CALLBACK (update_autostart), self, G_CONNECT_SWAPPED);
+  update_autostart (self);
+
+  /* The broker serves the plant's devices whether a window is open or not:
+   * closing the last window must not stop it. */
+  g_application_hold (app);
+  self->held = TRUE;
+  self->sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal_cb, self);
+  self->sigint_id = g_unix_signal_add (SIGINT, on_quit_signal_cb, self);
   bd_application_start_broker (self);
   bd_application_start_connections (self);
 }
@@ -440,22 +632,15 @@ static void
 bd_application_activate (GApplication *app)
 {
   BdApplication *self = BD_APPLICATION (app);
-  GtkWindow *window = NULL;
+  gboolean first = !self->activated;
 
-  /* A second launch activates the running instance: raise its main window
-   * rather than opening another console on the same broker. */
-  for (const GList *l = gtk_application_get_windows (GTK_APPLICATION (self));
-       l != NULL; l = l->next)
-    {
-      if (BD_IS_WINDOW (l->data))
-        {
-          window = l->data;
-          break;
-        }
-    }
-  if (window == NULL)
-    window = GTK_WINDOW (bd_window_new (self));
-  gtk_window_present (window);
+  self->activated = TRUE;
+  /* Started at login: the broker only. Any later activation (a second
+   * launch, a notification) shows the window of this instance rather than
+   * opening another console on the same broker. */
+  if (first && self->options.background)
+    return;
+  bd_application_present_window (self);
 }
 
 static void
@@ -463,6 +648,8 @@ bd_application_shutdown (GApplication *app)
 {
   BdApplication *self = BD_APPLICATION (app);
 
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
   /* Disconnects clients and saves the broker state; the engine thread is
    * joined, so nothing of it runs after this. */
   g_cancellable_cancel (self->cancellable);

@@ -22,6 +22,7 @@ struct _BdPreferencesDialog
   GtkSpinButton        *port_spin;
   GtkSwitch            *listen_all_switch;
   GtkSwitch            *demo_plant_switch;
+  GtkSwitch            *run_at_login_switch;
 };
 
 enum {
@@ -48,6 +49,8 @@ bd_preferences_dialog_constructed (GObject *object)
                    self->listen_all_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, BD_SETTINGS_DEMO_PLANT,
                    self->demo_plant_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, BD_SETTINGS_RUN_AT_LOGIN,
+                   self->run_at_login_switch, "active", G_SETTINGS_BIND_DEFAULT);
 }
 
 static void
@@ -101,6 +104,7 @@ bd_preferences_dialog_class_init (BdPreferencesDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, port_spin);
   gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, listen_all_switch);
   gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, demo_plant_switch);
+  gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, run_at_login_switch);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "bd-auth-reload.h"
 #include "bd-broker-setup.h"
 #include "bd-service.h"
 #include "bd-headless.h"
@@ -29,6 +30,34 @@ on_quit_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+on_auth_reloaded_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  int disconnected = bd_engine_reload_auth_finish (result, &error);
+
+  if (disconnected < 0)
+    g_warning ("The password and ACL files were not reloaded, the previous ones stay: %s",
+               error->message);
+  else
+    g_message ("Reloaded the password and ACL files (%d client%s disconnected)",
+               disconnected, disconnected == 1 ? "" : "s");
+}
+
+/* SIGHUP reads the password and ACL files again, as Mosquitto does, so that
+ * users can be added or removed without dropping the clients still allowed. */
+static gboolean
+on_reload_signal_cb (gpointer user_data)
+{
+  BdService *service = user_data;
+
+  g_message ("Received SIGHUP, reloading the password and ACL files");
+  bd_engine_reload_auth_async (bd_service_get_engine (service), NULL, on_auth_reloaded_cb, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 int
 bd_headless_run (const BdOptions *options)
 {
@@ -37,6 +66,7 @@ bd_headless_run (const BdOptions *options)
   g_autoptr(GError) error = NULL;
   guint sigint_id;
   guint sigterm_id;
+  guint sighup_id;
 
   bd_log_install_writer ();
 
@@ -58,9 +88,11 @@ bd_headless_run (const BdOptions *options)
   bd_service_set_demo (service, options->demo == BD_DEMO_ON);
   /* Without a desktop the log is the alarm notifier. */
   bd_service_start_operations (service, options->demo == BD_DEMO_ON, TRUE);
+  sighup_id = g_unix_signal_add (SIGHUP, on_reload_signal_cb, service);
 
   g_main_loop_run (loop);
 
+  g_source_remove (sighup_id);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
   bd_service_stop (service);

@@ -91,6 +91,8 @@ bd_options_parse (BdOptions   *options,
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &options->headless,
       N_("Run the broker, recorder, alarms and relays without a window, until SIGINT or SIGTERM"), NULL },
+    { "background", 0, 0, G_OPTION_ARG_NONE, &options->background,
+      N_("Start the broker without opening the window (as at login); opening Brokerdesk again shows it"), NULL },
     { "port", 'p', 0, G_OPTION_ARG_STRING, &port,
       N_("Port of the default listener (default 1883)"), N_("PORT") },
     { "bind", 'b', 0, G_OPTION_ARG_STRING, &options->bind_address,

@@ -20,6 +20,7 @@ typedef enum
 typedef struct
 {
   gboolean   headless;
+  gboolean   background;   /* --background: the broker without a window (GUI) */
   gboolean   version;      /* --version: print it and exit */
   int        port;         /* -1 = not given */
   char      *bind_address; /* NULL = not given */

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-OPTIONS = ['--headless', '--port', '--bind', '--config', '--data-dir', '--demo', '--no-demo',
+OPTIONS = ['--headless', '--background', '--port', '--bind', '--config', '--data-dir', '--demo', '--no-demo',
            '--export', '--topic', '--from', '--to', '--version']
 EXIT_USAGE = 2
 

@@ -1,0 +1,176 @@
+/* bd-auth-reload.c — reading the password and ACL files again at run time
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The files are loaded into fresh BdAuth objects on a worker, and their
+ * contents exchanged with the listeners' on the engine thread
+ * (bd_auth_swap), so sessions, which borrow their listener's BdAuth, see the
+ * new users and rules without being touched.
+ */
+
+#include "config.h"
+
+#include "bd-auth-reload.h"
+#include "bd-engine-private.h"
+
+typedef struct
+{
+  BdEngine  *engine;
+  GPtrArray *loaded;   /* BdAuth* (or NULL) per listener, in engine->listeners order */
+  GTask     *task;     /* on the engine thread's way back */
+} Reload;
+
+static void
+reload_free (gpointer data)
+{
+  Reload *reload = data;
+
+  g_clear_pointer (&reload->loaded, g_ptr_array_unref);
+  bd_engine_unref (reload->engine);
+  g_free (reload);
+}
+
+/* Runs on a worker: the listeners' configurations do not change once the
+ * engine runs, so they may be read from here. */
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Reload *reload = task_data;
+  const BdBrokerConfig *config = bd_engine_get_config (reload->engine);
+  GError *error = NULL;
+
+  reload->loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_auth_free);
+  for (guint i = 0; i < config->listeners->len; i++)
+    {
+      BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+      g_autoptr(BdAuth) auth = NULL;
+
+      if (listener->password_file != NULL || listener->acl_file != NULL)
+        {
+          auth = bd_auth_new ();
+          if ((listener->password_file != NULL &&
+               !bd_auth_load_password_file (auth, listener->password_file, &error)) ||
+              (listener->acl_file != NULL &&
+               !bd_auth_load_acl_file (auth, listener->acl_file, &error)))
+            {
+              g_task_return_error (task, error);
+              return;
+            }
+        }
+      g_ptr_array_add (reload->loaded, g_steal_pointer (&auth));
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+apply_cb (gpointer data)
+{
+  Reload *reload = data;
+  BdEngine *engine = reload->engine;
+  g_autoptr(GPtrArray) swapped = g_ptr_array_new ();
+  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  BdSession *session;
+
+  /* Listeners with the same files share one BdAuth: it is exchanged once. */
+  for (guint i = 0; i < engine->listeners->len; i++)
+    {
+      BdListener *listener = g_ptr_array_index (engine->listeners, i);
+      BdAuth *fresh = NULL;
+      guint index;
+
+      if (g_ptr_array_find (engine->config->listeners, listener->config, &index) &&
+          index < reload->loaded->len)
+        fresh = g_ptr_array_index (reload->loaded, index);
+      if (listener->auth == NULL || fresh == NULL ||
+          g_ptr_array_find (swapped, listener->auth, NULL))
+        continue;
+      bd_auth_swap (listener->auth, fresh);
+      g_ptr_array_add (swapped, listener->auth);
+    }
+
+  /* Collected first: a disconnect may end a clean session, which edits the
+   * table. */
+  g_hash_table_iter_init (&iter, engine->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    {
+      if (session->conn == NULL || session->conn->state == BD_CONN_CLOSED ||
+          session->username == NULL || session->auth == NULL ||
+          !g_ptr_array_find (swapped, session->auth, NULL) ||
+          !bd_auth_has_passwords (session->auth) ||
+          bd_auth_has_user (session->auth, session->username))
+        continue;
+      g_ptr_array_add (gone, session->conn);
+    }
+  for (guint i = 0; i < gone->len; i++)
+    {
+      BdConnection *conn = g_ptr_array_index (gone, i);
+
+      g_message ("Client %s disconnected: its user %s is no longer in the password file",
+                 conn->session->client_id, conn->session->username);
+      _bd_connection_disconnect (conn, BD_MQTT_RC_NOT_AUTHORIZED,
+                                 "user removed from the password file");
+    }
+
+  g_task_return_int (reload->task, (gssize) gone->len);
+  g_clear_object (&reload->task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+loaded_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GTask *load = G_TASK (result);
+  Reload *reload = g_task_get_task_data (load);
+  GError *error = NULL;
+  Reload *apply;
+
+  if (!g_task_propagate_boolean (load, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  apply = g_new0 (Reload, 1);
+  apply->engine = bd_engine_ref (reload->engine);
+  apply->loaded = g_steal_pointer (&reload->loaded);
+  apply->task = g_steal_pointer (&task);
+  g_main_context_invoke_full (reload->engine->context, G_PRIORITY_DEFAULT, apply_cb, apply,
+                              reload_free);
+}
+
+void
+bd_engine_reload_auth_async (BdEngine            *engine,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task;
+  g_autoptr(GTask) load = NULL;
+  Reload *reload;
+
+  g_return_if_fail (engine != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bd_engine_reload_auth_async);
+  reload = g_new0 (Reload, 1);
+  reload->engine = bd_engine_ref (engine);
+  load = g_task_new (NULL, cancellable, loaded_cb, task);
+  g_task_set_task_data (load, reload, reload_free);
+  g_task_run_in_thread (load, load_thread);
+}
+
+int
+bd_engine_reload_auth_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+
+  return (int) g_task_propagate_int (G_TASK (result), error);
+}

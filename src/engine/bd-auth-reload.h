@@ -1,0 +1,29 @@
+/* bd-auth-reload.h — reading the password and ACL files again at run time
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "bd-engine.h"
+
+G_BEGIN_DECLS
+
+/* Reads every listener's password_file and acl_file again (on a worker
+ * thread: no disk on the engine thread), then puts them in place on the
+ * engine thread, where clients that stay allowed keep their connections and
+ * a connected client whose user name the new password file no longer holds
+ * is disconnected at once (NOT_AUTHORIZED to an MQTT 5 client). The new ACL
+ * applies from the next packet: reads are checked per delivery. If a file
+ * cannot be read or parsed, nothing changes and the error names FILE:LINE.
+ * @callback runs in the caller's thread-default main context. */
+void      bd_engine_reload_auth_async  (BdEngine            *engine,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+/* The number of clients disconnected, or -1 with @error. */
+int       bd_engine_reload_auth_finish (GAsyncResult        *result,
+                                        GError             **error);
+
+G_END_DECLS
