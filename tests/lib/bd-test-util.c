@@ -99,6 +99,34 @@ bd_test_wait_until_at (const char      *file,
 }
 
 void
+bd_test_result_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+result_is_set (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+GAsyncResult *
+bd_test_wait_result_at (const char    *file,
+                        int            line,
+                        const char    *func,
+                        GAsyncResult **result,
+                        guint          timeout_ms,
+                        const char    *what)
+{
+  bd_test_wait_until_at (file, line, func, result_is_set, result, timeout_ms, what);
+  return *result;
+}
+
+void
 bd_test_remove_tree (const char *path)
 {
   if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
