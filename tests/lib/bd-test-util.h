@@ -70,6 +70,15 @@ GAsyncResult   *bd_test_wait_result_at (const char      *file,
                                         guint            timeout_ms,
                                         const char      *what);
 
+/* A random topic name (or, with @filter, a topic filter with '+' and '#')
+ * of 1 to 5 levels drawn from a few names, empty and '$' ones included, so
+ * that random topics and filters match each other often. */
+char           *bd_test_random_topic   (GRand           *rand,
+                                        gboolean         filter);
+/* The strings of @strings sorted and joined with spaces, for comparing sets
+ * of topics in one assertion. */
+char           *bd_test_join_sorted    (GPtrArray       *strings);
+
 typedef char BdTestTmpdir;
 
 BdTestTmpdir   *bd_test_tmpdir_new     (const char      *prefix);
