@@ -42,7 +42,7 @@ assert_intact (const char *dir,
 static void
 test_locked (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
@@ -73,14 +73,13 @@ test_locked (void)
   bd_recorder_close (recorder);
 
   assert_intact (dir, 11);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A rollback-journal database locked exclusively cannot even be read. */
 static void
 test_locked_exclusive (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
@@ -102,7 +101,6 @@ test_locked_exclusive (void)
   sqlite3_exec (other, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close (other);
   assert_intact (dir, 3);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Read-only: simulated with SQLITE_OPEN_READONLY (what SQLite falls back to
@@ -111,7 +109,7 @@ test_locked_exclusive (void)
 static void
 test_read_only (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GBytes) before = NULL;
@@ -147,14 +145,13 @@ test_read_only (void)
     g_test_message ("running as root: chmod 0444 not tested (root ignores it)");
 
   assert_intact (dir, 5);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A file of garbage named history.db: refused by name, never written. */
 static void
 test_corrupt (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(GError) error = NULL;
   guint8 garbage[8192];
@@ -169,8 +166,6 @@ test_corrupt (void)
 
   error = test_assert_refused (dir, BD_STORAGE_ERROR_CORRUPT);
   g_assert_nonnull (strstr (error->message, "left untouched"));
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A full disk, simulated with PRAGMA max_page_count: the failing batch is
@@ -179,7 +174,7 @@ test_corrupt (void)
 static void
 test_full (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
@@ -229,8 +224,6 @@ test_full (void)
   bd_recorder_get_stats (recorder, &stats);
   bd_recorder_close (recorder);
   assert_intact (dir, 20 + (gint64) stats.recorded);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int

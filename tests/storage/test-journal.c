@@ -39,21 +39,10 @@ append (BdJournal  *journal,
 }
 
 static void
-remove_db (const char *path)
-{
-  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-
-  g_unlink (wal);
-  g_unlink (shm);
-  g_unlink (path);
-}
-
-static void
 test_round_trip (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("journal");
   g_autofree char *path = g_build_filename (dir, "journal.db", NULL);
   g_autoptr(BdJournal) journal = NULL;
   g_autoptr(GPtrArray) entries = NULL;
@@ -104,8 +93,6 @@ test_round_trip (void)
   g_assert_cmpuint (entries->len, ==, 27);
 
   g_clear_pointer (&journal, bd_journal_unref);
-  remove_db (path);
-  g_rmdir (dir);
 }
 
 /* Retention by count and by age (counted back from the newest entry). */
@@ -113,7 +100,7 @@ static void
 test_retention (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("journal");
   g_autofree char *path = g_build_filename (dir, "journal.db", NULL);
   g_autoptr(BdJournal) journal = bd_journal_new (path);
   g_autoptr(GPtrArray) entries = NULL;
@@ -140,15 +127,13 @@ test_retention (void)
   g_clear_pointer (&entries, g_ptr_array_unref);
 
   g_clear_pointer (&journal, bd_journal_unref);
-  remove_db (path);
-  g_rmdir (dir);
 }
 
 static void
 test_missing_file (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("journal");
   g_autofree char *path = g_build_filename (dir, "none", "journal.db", NULL);
   g_autoptr(GPtrArray) entries = NULL;
   BdJournal *journal = bd_journal_new (path);
@@ -158,11 +143,6 @@ test_missing_file (void)
   g_assert_no_error (error);
   g_assert_cmpuint (entries->len, ==, 0);
   bd_journal_unref (journal);
-
-  remove_db (path);
-  g_autofree char *sub = g_path_get_dirname (path);
-  g_rmdir (sub);
-  g_rmdir (dir);
 }
 
 /* A file that is not a database: a clear error naming it; appending still
@@ -173,7 +153,7 @@ test_corrupt_file (void)
   static const char garbage[] = "this is not a SQLite database, it is a text file, long enough "
                                 "to have a header of a hundred bytes or so..........................";
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("journal");
   g_autofree char *path = g_build_filename (dir, "journal.db", NULL);
   g_autofree char *after = NULL;
   g_autoptr(GPtrArray) entries = NULL;
@@ -202,8 +182,6 @@ test_corrupt_file (void)
 
   g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
   g_assert_cmpstr (after, ==, garbage);
-  remove_db (path);
-  g_rmdir (dir);
 }
 
 int

@@ -41,8 +41,8 @@ assert_schema_v1 (const char *dir)
 static void
 test_create_and_empty (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
-  g_autofree char *dir2 = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir2 = bd_test_tmpdir_new ("storage-test");
   g_autofree char *nested = g_build_filename (dir, "not", "yet", NULL);
   g_autofree char *path2 = g_build_filename (dir2, "history.db", NULL);
   g_autoptr(GError) error = NULL;
@@ -64,8 +64,6 @@ test_create_and_empty (void)
     sqlite3_close (db);
   }
 
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
-  bd_test_tmpdir_free (g_steal_pointer (&dir2));
 }
 
 static void
@@ -83,7 +81,7 @@ make_db (const char *path,
 static void
 test_future_version (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(GError) error = NULL;
 
@@ -91,23 +89,19 @@ test_future_version (void)
   make_db (path, "CREATE TABLE future (a); INSERT INTO future VALUES (1); PRAGMA user_version = 7;");
   error = test_assert_refused (dir, BD_STORAGE_ERROR_TOO_NEW);
   g_assert_nonnull (strstr (error->message, "version 7"));
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A SQLite file that is not ours (version 0 with tables) is not migrated. */
 static void
 test_foreign_database (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(GError) error = NULL;
 
   test_allow_pause_warnings ();
   make_db (path, "CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES ('x');");
   error = test_assert_refused (dir, BD_STORAGE_ERROR_CORRUPT);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int
