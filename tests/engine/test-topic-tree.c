@@ -309,11 +309,9 @@ check_against_brute_force (BdTopicTree *tree,
 {
   g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *got_str = NULL;
-  g_autofree char *expected_str = NULL;
+  g_autofree char *filter_name = NULL;
   GHashTableIter iter;
   gpointer topic;
-  guint n;
 
   bd_topic_tree_match (tree, filter, collect_cb, got);
 
@@ -322,13 +320,9 @@ check_against_brute_force (BdTopicTree *tree,
     if (bd_topic_matches (filter, topic))
       g_ptr_array_add (expected, g_strdup (topic));
 
-  n = got->len;
-  got_str = bd_test_join_sorted (got);
-  expected_str = bd_test_join_sorted (expected);
-  if (g_strcmp0 (got_str, expected_str) != 0)
-    g_error ("filter \"%s\": got [%s], expected [%s]", filter, got_str, expected_str);
-
-  return n;
+  filter_name = g_strdup_printf ("filter \"%s\"", filter);
+  bd_test_assert_same_strings (filter_name, got, expected);
+  return got->len;
 }
 
 static void

@@ -386,11 +386,9 @@ check_against_brute_force (BdTrie     *trie,
 {
   g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *got_str = NULL;
-  g_autofree char *expected_str = NULL;
+  g_autofree char *topic_name = NULL;
   GHashTableIter iter;
   gpointer entry;
-  guint n;
 
   bd_trie_match (trie, topic, collect_cb, got);
 
@@ -404,13 +402,9 @@ check_against_brute_force (BdTrie     *trie,
         g_ptr_array_add (expected, g_strdup (entry));
     }
 
-  n = got->len;
-  got_str = bd_test_join_sorted (got);
-  expected_str = bd_test_join_sorted (expected);
-  if (g_strcmp0 (got_str, expected_str) != 0)
-    g_error ("topic \"%s\": got [%s], expected [%s]", topic, got_str, expected_str);
-
-  return n;
+  topic_name = g_strdup_printf ("topic \"%s\"", topic);
+  bd_test_assert_same_strings (topic_name, got, expected);
+  return got->len;
 }
 
 static void

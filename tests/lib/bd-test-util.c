@@ -181,6 +181,18 @@ bd_test_join_sorted (GPtrArray *strings)
 }
 
 void
+bd_test_assert_same_strings (const char *what,
+                             GPtrArray  *got,
+                             GPtrArray  *expected)
+{
+  g_autofree char *got_str = bd_test_join_sorted (got);
+  g_autofree char *expected_str = bd_test_join_sorted (expected);
+
+  if (g_strcmp0 (got_str, expected_str) != 0)
+    g_error ("%s: got [%s], expected [%s]", what, got_str, expected_str);
+}
+
+void
 bd_test_remove_tree (const char *path)
 {
   if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))

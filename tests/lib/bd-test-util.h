@@ -78,6 +78,11 @@ char           *bd_test_random_topic   (GRand           *rand,
 /* The strings of @strings sorted and joined with spaces, for comparing sets
  * of topics in one assertion. */
 char           *bd_test_join_sorted    (GPtrArray       *strings);
+/* Fails the test, naming @what, unless @got and @expected hold the same
+ * strings in any order (both are sorted). */
+void            bd_test_assert_same_strings (const char *what,
+                                             GPtrArray  *got,
+                                             GPtrArray  *expected);
 
 typedef char BdTestTmpdir;
 
