@@ -517,21 +517,28 @@ column_bytes (sqlite3_stmt *stmt,
   return g_bytes_new (blob, len > 0 ? (gsize) len : 0);
 }
 
-GPtrArray *
-bd_history_query_messages (BdHistory    *self,
-                           const char   *topic,
-                           guint         limit,
-                           GCancellable *cancellable,
-                           GError      **error)
+typedef gpointer (*RowFunc) (sqlite3_stmt *stmt);
+
+/* The list queries: @sql with ?1 bound to @text (left NULL when @text is NULL)
+ * and ?2 to @number when the statement has a ?2, one item per row made by
+ * @row_func and freed by @free_func. */
+static GPtrArray *
+query_rows (BdHistory      *self,
+            const char     *sql,
+            const char     *text,
+            gint64          number,
+            RowFunc         row_func,
+            GDestroyNotify  free_func,
+            GCancellable   *cancellable,
+            GError        **error)
 {
-  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GPtrArray) items = NULL;
   g_auto(sqlite3_stmt_ptr) stmt = NULL;
+  GError *local_error = NULL;
   sqlite3 *db;
   gboolean ok = FALSE;
+  guint rows = 0;
   int rc;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (topic != NULL, NULL);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
@@ -539,32 +546,64 @@ bd_history_query_messages (BdHistory    *self,
   if (db == NULL)
     return NULL;
 
-  messages = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_history_message_free);
-  /* (topic_id, time) index read backwards; the rowid breaks time ties in
-   * insertion order. */
-  stmt = prepare (self, db,
-                  "SELECT m.time, m.payload, m.qos, m.retain FROM messages m"
-                  " WHERE m.topic_id = (SELECT id FROM topics WHERE name = ?1)"
-                  " ORDER BY m.time DESC, m.id DESC LIMIT ?2", error);
+  items = g_ptr_array_new_with_free_func (free_func);
+  stmt = prepare (self, db, sql, &local_error);
   if (stmt != NULL)
     {
-      sqlite3_bind_text (stmt, 1, topic, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 2, limit);
+      if (text != NULL)
+        sqlite3_bind_text (stmt, 1, text, -1, SQLITE_STATIC);
+      if (sqlite3_bind_parameter_count (stmt) >= 2)
+        sqlite3_bind_int64 (stmt, 2, number);
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
-          BdHistoryMessage *message = g_new0 (BdHistoryMessage, 1);
-
-          message->time_ms = sqlite3_column_int64 (stmt, 0);
-          message->payload = column_bytes (stmt, 1);
-          message->qos = (guint8) sqlite3_column_int (stmt, 2);
-          message->retain = sqlite3_column_int (stmt, 3) != 0;
-          g_ptr_array_add (messages, message);
+          g_ptr_array_add (items, row_func (stmt));
+          if (++rows % CANCEL_ROWS == 0 && g_cancellable_is_cancelled (cancellable))
+            break;
         }
-      ok = check_done (self, db, rc, error);
+      if (!g_cancellable_set_error_if_cancelled (cancellable, &local_error))
+        ok = check_done (self, db, rc, &local_error);
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
-  release (self, db, ok);
-  return ok ? g_steal_pointer (&messages) : NULL;
+  /* A cancelled read leaves the connection sound: keep it. */
+  release (self, db, ok || g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  if (!ok)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  return g_steal_pointer (&items);
+}
+
+static gpointer
+message_from_row (sqlite3_stmt *stmt)
+{
+  BdHistoryMessage *message = g_new0 (BdHistoryMessage, 1);
+
+  message->time_ms = sqlite3_column_int64 (stmt, 0);
+  message->payload = column_bytes (stmt, 1);
+  message->qos = (guint8) sqlite3_column_int (stmt, 2);
+  message->retain = sqlite3_column_int (stmt, 3) != 0;
+  return message;
+}
+
+GPtrArray *
+bd_history_query_messages (BdHistory    *self,
+                           const char   *topic,
+                           guint         limit,
+                           GCancellable *cancellable,
+                           GError      **error)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (topic != NULL, NULL);
+
+  /* (topic_id, time) index read backwards; the rowid breaks time ties in
+   * insertion order. */
+  return query_rows (self,
+                     "SELECT m.time, m.payload, m.qos, m.retain FROM messages m"
+                     " WHERE m.topic_id = (SELECT id FROM topics WHERE name = ?1)"
+                     " ORDER BY m.time DESC, m.id DESC LIMIT ?2",
+                     topic, limit, message_from_row,
+                     (GDestroyNotify) bd_history_message_free, cancellable, error);
 }
 
 void
@@ -577,54 +616,32 @@ bd_history_topic_free (BdHistoryTopic *topic)
   g_free (topic);
 }
 
+static gpointer
+topic_from_row (sqlite3_stmt *stmt)
+{
+  BdHistoryTopic *topic = g_new0 (BdHistoryTopic, 1);
+
+  topic->topic = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  topic->last_time_ms = sqlite3_column_int64 (stmt, 1);
+  topic->last_payload = column_bytes (stmt, 2);
+  topic->has_last_value = sqlite3_column_type (stmt, 3) != SQLITE_NULL;
+  topic->last_value = topic->has_last_value ? sqlite3_column_double (stmt, 3) : NAN;
+  topic->message_count = (guint64) sqlite3_column_int64 (stmt, 4);
+  return topic;
+}
+
 GPtrArray *
 bd_history_list_topics (BdHistory    *self,
                         GCancellable *cancellable,
                         GError      **error)
 {
-  g_autoptr(GPtrArray) topics = NULL;
-  g_auto(sqlite3_stmt_ptr) stmt = NULL;
-  sqlite3 *db;
-  gboolean ok = FALSE;
-  guint rows = 0;
-  int rc;
-
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-  db = acquire (self, error);
-  if (db == NULL)
-    return NULL;
-
-  topics = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_history_topic_free);
-  stmt = prepare (self, db,
-                  "SELECT name, last_time, last_payload, last_value, message_count"
-                  " FROM topics ORDER BY name", error);
-  if (stmt != NULL)
-    {
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          BdHistoryTopic *topic = g_new0 (BdHistoryTopic, 1);
-
-          topic->topic = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-          topic->last_time_ms = sqlite3_column_int64 (stmt, 1);
-          topic->last_payload = column_bytes (stmt, 2);
-          topic->has_last_value = sqlite3_column_type (stmt, 3) != SQLITE_NULL;
-          topic->last_value = topic->has_last_value ? sqlite3_column_double (stmt, 3) : NAN;
-          topic->message_count = (guint64) sqlite3_column_int64 (stmt, 4);
-          g_ptr_array_add (topics, topic);
-          if (++rows % CANCEL_ROWS == 0 && g_cancellable_is_cancelled (cancellable))
-            break;
-        }
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        ok = FALSE;
-      else
-        ok = check_done (self, db, rc, error);
-    }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  release (self, db, TRUE);
-  return ok ? g_steal_pointer (&topics) : NULL;
+  return query_rows (self,
+                     "SELECT name, last_time, last_payload, last_value, message_count"
+                     " FROM topics ORDER BY name",
+                     NULL, 0, topic_from_row,
+                     (GDestroyNotify) bd_history_topic_free, cancellable, error);
 }
 
 void
@@ -638,50 +655,32 @@ bd_history_series_free (BdHistorySeries *series)
   g_free (series);
 }
 
+static gpointer
+series_from_row (sqlite3_stmt *stmt)
+{
+  BdHistorySeries *series = g_new0 (BdHistorySeries, 1);
+
+  series->topic = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  series->field = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  series->name = series->field[0] != '\0'
+    ? g_strconcat (series->topic, "#", series->field, NULL)
+    : g_strdup (series->topic);
+  return series;
+}
+
 GPtrArray *
 bd_history_list_series (BdHistory    *self,
                         const char   *topic,
                         GCancellable *cancellable,
                         GError      **error)
 {
-  g_autoptr(GPtrArray) list = NULL;
-  g_auto(sqlite3_stmt_ptr) stmt = NULL;
-  sqlite3 *db;
-  gboolean ok = FALSE;
-  int rc;
-
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-  db = acquire (self, error);
-  if (db == NULL)
-    return NULL;
-
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_history_series_free);
-  stmt = prepare (self, db,
-                  "SELECT t.name, s.field FROM series s JOIN topics t ON t.id = s.topic_id"
-                  " WHERE ?1 IS NULL OR t.name = ?1 ORDER BY t.name, s.field", error);
-  if (stmt != NULL)
-    {
-      if (topic != NULL)
-        sqlite3_bind_text (stmt, 1, topic, -1, SQLITE_STATIC);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          BdHistorySeries *series = g_new0 (BdHistorySeries, 1);
-
-          series->topic = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-          series->field = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-          series->name = series->field[0] != '\0'
-            ? g_strconcat (series->topic, "#", series->field, NULL)
-            : g_strdup (series->topic);
-          g_ptr_array_add (list, series);
-        }
-      ok = check_done (self, db, rc, error);
-    }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  release (self, db, ok);
-  return ok ? g_steal_pointer (&list) : NULL;
+  return query_rows (self,
+                     "SELECT t.name, s.field FROM series s JOIN topics t ON t.id = s.topic_id"
+                     " WHERE ?1 IS NULL OR t.name = ?1 ORDER BY t.name, s.field",
+                     topic, 0, series_from_row,
+                     (GDestroyNotify) bd_history_series_free, cancellable, error);
 }
 
 /* -------------------------------------------------------------------------- */
@@ -705,6 +704,19 @@ typedef struct
   guint           n;
   BdHistoryLevel  level;
 } Query;
+
+static Query *
+query_new (QueryKind   kind,
+           const char *name,
+           guint       n)
+{
+  Query *query = g_new0 (Query, 1);
+
+  query->kind = kind;
+  query->name = g_strdup (name);
+  query->n = n;
+  return query;
+}
 
 static void
 query_free (gpointer data)
@@ -771,6 +783,17 @@ run_query (BdHistory           *self,
   g_task_run_in_thread (task, query_thread);
 }
 
+static gpointer
+finish_query (GAsyncResult *result,
+              gpointer      tag,
+              GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 bd_history_query_series_async (BdHistory           *self,
                                const char          *series,
@@ -787,12 +810,9 @@ bd_history_query_series_async (BdHistory           *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (series != NULL);
 
-  query = g_new0 (Query, 1);
-  query->kind = QUERY_SERIES;
-  query->name = g_strdup (series);
+  query = query_new (QUERY_SERIES, series, n_buckets);
   query->from_ms = from_ms;
   query->to_ms = to_ms;
-  query->n = n_buckets;
   query->level = level;
   run_query (self, query, bd_history_query_series_async, cancellable, callback, user_data);
 }
@@ -801,10 +821,7 @@ BdHistorySeriesData *
 bd_history_query_series_finish (GAsyncResult *result,
                                 GError      **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bd_history_query_series_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_query (result, bd_history_query_series_async, error);
 }
 
 void
@@ -815,26 +832,18 @@ bd_history_query_messages_async (BdHistory           *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  Query *query;
-
   g_return_if_fail (self != NULL);
   g_return_if_fail (topic != NULL);
 
-  query = g_new0 (Query, 1);
-  query->kind = QUERY_MESSAGES;
-  query->name = g_strdup (topic);
-  query->n = limit;
-  run_query (self, query, bd_history_query_messages_async, cancellable, callback, user_data);
+  run_query (self, query_new (QUERY_MESSAGES, topic, limit),
+             bd_history_query_messages_async, cancellable, callback, user_data);
 }
 
 GPtrArray *
 bd_history_query_messages_finish (GAsyncResult *result,
                                   GError      **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bd_history_query_messages_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_query (result, bd_history_query_messages_async, error);
 }
 
 void
@@ -843,23 +852,17 @@ bd_history_list_topics_async (BdHistory           *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  Query *query;
-
   g_return_if_fail (self != NULL);
 
-  query = g_new0 (Query, 1);
-  query->kind = QUERY_TOPICS;
-  run_query (self, query, bd_history_list_topics_async, cancellable, callback, user_data);
+  run_query (self, query_new (QUERY_TOPICS, NULL, 0),
+             bd_history_list_topics_async, cancellable, callback, user_data);
 }
 
 GPtrArray *
 bd_history_list_topics_finish (GAsyncResult *result,
                                GError      **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bd_history_list_topics_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_query (result, bd_history_list_topics_async, error);
 }
 
 void
@@ -869,22 +872,15 @@ bd_history_list_series_async (BdHistory           *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  Query *query;
-
   g_return_if_fail (self != NULL);
 
-  query = g_new0 (Query, 1);
-  query->kind = QUERY_SERIES_LIST;
-  query->name = g_strdup (topic);
-  run_query (self, query, bd_history_list_series_async, cancellable, callback, user_data);
+  run_query (self, query_new (QUERY_SERIES_LIST, topic, 0),
+             bd_history_list_series_async, cancellable, callback, user_data);
 }
 
 GPtrArray *
 bd_history_list_series_finish (GAsyncResult *result,
                                GError      **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bd_history_list_series_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_query (result, bd_history_list_series_async, error);
 }

@@ -16,6 +16,7 @@
 
 #include "bd-alarm-engine.h"
 #include "bd-operations-journal.h"
+#include "bd-test-journal.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -113,48 +114,6 @@ wait_log (GPtrArray *log,
   gpointer data[2] = { log, GUINT_TO_POINTER (n) };
 
   bd_test_wait_until (log_has, data, WAIT_MS, "transitions");
-}
-
-typedef struct
-{
-  GAsyncResult *result;
-} Wait;
-
-static void
-done_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Wait *wait = user_data;
-
-  wait->result = g_object_ref (result);
-}
-
-static gboolean
-has_result (gpointer data)
-{
-  return ((Wait *) data)->result != NULL;
-}
-
-static GPtrArray *
-journal_entries (BdJournal *journal)
-{
-  g_autoptr(GError) error = NULL;
-  Wait wait = { NULL };
-  GPtrArray *entries;
-
-  bd_journal_flush_async (journal, NULL, done_cb, &wait);
-  bd_test_wait_until (has_result, &wait, WAIT_MS, "the journal flush");
-  g_assert_true (bd_journal_flush_finish (journal, wait.result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&wait.result);
-
-  bd_journal_query_async (journal, BD_JOURNAL_KIND_ALARM, 100, NULL, done_cb, &wait);
-  bd_test_wait_until (has_result, &wait, WAIT_MS, "the journal query");
-  entries = bd_journal_query_finish (journal, wait.result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&wait.result);
-  return entries;
 }
 
 /* Fed directly: raise, escalate, acknowledge, return, shelve, rule changes,
@@ -313,25 +272,25 @@ test_rules_file (void)
   g_autoptr(GPtrArray) problems = NULL;
   g_autoptr(GPtrArray) rules = NULL;
   g_autoptr(GPtrArray) reloaded = NULL;
-  Wait wait = { NULL };
+  GAsyncResult *result = NULL;
 
   /* Missing: NOENT, and the path is kept for saving defaults. */
-  bd_alarm_engine_load_rules_async (engine, path, NULL, done_cb, &wait);
-  bd_test_wait_until (has_result, &wait, WAIT_MS, "loading");
-  g_assert_false (bd_alarm_engine_load_rules_finish (engine, wait.result, NULL, &error));
+  bd_alarm_engine_load_rules_async (engine, path, NULL, bd_test_result_cb, &result);
+  bd_test_wait_result (&result, WAIT_MS, "loading");
+  g_assert_false (bd_alarm_engine_load_rules_finish (engine, result, NULL, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   g_assert_cmpstr (bd_alarm_engine_get_rules_path (engine), ==, path);
   g_clear_error (&error);
-  g_clear_object (&wait.result);
+  g_clear_object (&result);
 
   g_assert_true (g_file_set_contents (path, text, -1, &error));
   g_test_expect_message ("Brokerdesk-Alarms", G_LOG_LEVEL_WARNING, "*alarms.ini: rule [broken], key “lo”*");
-  bd_alarm_engine_load_rules_async (engine, path, NULL, done_cb, &wait);
-  bd_test_wait_until (has_result, &wait, WAIT_MS, "loading");
-  g_assert_true (bd_alarm_engine_load_rules_finish (engine, wait.result, &problems, &error));
+  bd_alarm_engine_load_rules_async (engine, path, NULL, bd_test_result_cb, &result);
+  bd_test_wait_result (&result, WAIT_MS, "loading");
+  g_assert_true (bd_alarm_engine_load_rules_finish (engine, result, &problems, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
-  g_clear_object (&wait.result);
+  g_clear_object (&result);
   g_assert_cmpuint (problems->len, ==, 1);
   rules = bd_alarm_engine_dup_rules (engine);
   g_assert_cmpuint (rules->len, ==, 1);
@@ -340,11 +299,11 @@ test_rules_file (void)
   /* A change is saved (on the saver thread). */
   g_assert_true (bd_alarm_engine_remove_rule (engine, "ok", &error));
   bd_alarm_engine_set_rules (engine, bd_alarm_rules_new_demo ());
-  bd_alarm_engine_save_rules_async (engine, NULL, done_cb, &wait);
-  bd_test_wait_until (has_result, &wait, WAIT_MS, "saving");
-  g_assert_true (bd_alarm_engine_save_rules_finish (engine, wait.result, &error));
+  bd_alarm_engine_save_rules_async (engine, NULL, bd_test_result_cb, &result);
+  bd_test_wait_result (&result, WAIT_MS, "saving");
+  g_assert_true (bd_alarm_engine_save_rules_finish (engine, result, &error));
   g_assert_no_error (error);
-  g_clear_object (&wait.result);
+  g_clear_object (&result);
 
   reloaded = bd_alarm_rules_load_file (path, NULL, &error);
   g_assert_no_error (error);
@@ -449,7 +408,7 @@ test_broker (void)
   bd_alarm_engine_acknowledge (engine, alarm);
   g_assert_cmpuint (g_list_model_get_n_items (bd_alarm_engine_get_alarms (engine)), ==, 0);
 
-  entries = journal_entries (journal);
+  entries = bd_test_journal_entries (journal, BD_JOURNAL_KIND_ALARM);
   g_assert_cmpuint (entries->len, ==, 3);
   /* Newest first. */
   e = g_ptr_array_index (entries, 0);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include "bd-test-util.h"
 #include "bd-topic.h"
 #include "bd-topic-tree.h"
 #include "bd-topic-tree-private.h"
@@ -17,13 +18,6 @@ value_destroy (gpointer data)
 {
   n_destroyed++;
   g_free (data);
-}
-
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
 /* Checks that the value is the topic itself (as the tests store it) and
@@ -38,15 +32,6 @@ collect_cb (const char *topic,
 }
 
 static char *
-join_sorted (GPtrArray *topics)
-{
-  g_ptr_array_sort (topics, compare_strings);
-  g_ptr_array_add (topics, NULL);
-
-  return g_strjoinv (" ", (char **) topics->pdata);
-}
-
-static char *
 match_topics (BdTopicTree *tree,
               const char  *filter)
 {
@@ -54,7 +39,7 @@ match_topics (BdTopicTree *tree,
 
   bd_topic_tree_match (tree, filter, collect_cb, out);
 
-  return join_sorted (out);
+  return bd_test_join_sorted (out);
 }
 
 #define assert_matches(tree, filter, expected) \
@@ -247,7 +232,7 @@ test_topic_tree_foreach (void)
 
   /* Unlike "#", foreach includes '$' topics. */
   bd_topic_tree_foreach (tree, collect_cb, out);
-  got = join_sorted (out);
+  got = bd_test_join_sorted (out);
   g_assert_cmpstr (got, ==, "$SYS/x / a a/b/c b");
 }
 
@@ -317,37 +302,6 @@ test_topic_tree_deep (void)
 
 /* Randomized: bd_topic_tree_match against bd_topic_matches over every topic. */
 
-static char *
-random_levels (GRand    *rand,
-               gboolean  filter)
-{
-  static const char *levels[] = { "a", "b", "c", "", "$SYS", "$x", "ab" };
-  GString *s = g_string_new (NULL);
-
-  /* A single empty level would be the empty string, which is invalid as a
-   * topic and as a filter: draw again. */
-  while (s->len == 0)
-    {
-      guint depth = g_rand_int_range (rand, 1, 6);
-
-      for (guint i = 0; i < depth; i++)
-        {
-          guint r = g_rand_int_range (rand, 0, G_N_ELEMENTS (levels) + (filter ? 3 : 0));
-
-          if (i > 0)
-            g_string_append_c (s, '/');
-          if (r < G_N_ELEMENTS (levels))
-            g_string_append (s, levels[r]);
-          else if (r == G_N_ELEMENTS (levels) + 2 && i == depth - 1)
-            g_string_append_c (s, '#');
-          else
-            g_string_append_c (s, '+');
-        }
-    }
-
-  return g_string_free (s, FALSE);
-}
-
 static guint
 check_against_brute_force (BdTopicTree *tree,
                            GHashTable  *topics,
@@ -355,11 +309,9 @@ check_against_brute_force (BdTopicTree *tree,
 {
   g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *got_str = NULL;
-  g_autofree char *expected_str = NULL;
+  g_autofree char *filter_name = NULL;
   GHashTableIter iter;
   gpointer topic;
-  guint n;
 
   bd_topic_tree_match (tree, filter, collect_cb, got);
 
@@ -368,13 +320,9 @@ check_against_brute_force (BdTopicTree *tree,
     if (bd_topic_matches (filter, topic))
       g_ptr_array_add (expected, g_strdup (topic));
 
-  n = got->len;
-  got_str = join_sorted (got);
-  expected_str = join_sorted (expected);
-  if (g_strcmp0 (got_str, expected_str) != 0)
-    g_error ("filter \"%s\": got [%s], expected [%s]", filter, got_str, expected_str);
-
-  return n;
+  filter_name = g_strdup_printf ("filter \"%s\"", filter);
+  bd_test_assert_same_strings (filter_name, got, expected);
+  return got->len;
 }
 
 static void
@@ -389,7 +337,7 @@ test_topic_tree_random (void)
     {
       for (guint i = 0; i < 300; i++)
         {
-          char *topic = random_levels (rand, FALSE);
+          char *topic = bd_test_random_topic (rand, FALSE);
 
           g_assert_true (bd_topic_name_is_valid (topic));
           store (tree, topic);
@@ -399,14 +347,14 @@ test_topic_tree_random (void)
 
       for (guint i = 0; i < 300; i++)
         {
-          g_autofree char *filter = random_levels (rand, TRUE);
+          g_autofree char *filter = bd_test_random_topic (rand, TRUE);
 
           n_matches += check_against_brute_force (tree, topics, filter);
         }
 
       for (guint i = 0; i < 200; i++)
         {
-          g_autofree char *topic = random_levels (rand, FALSE);
+          g_autofree char *topic = bd_test_random_topic (rand, FALSE);
 
           g_assert_cmpint (bd_topic_tree_remove (tree, topic), ==,
                            g_hash_table_remove (topics, topic));
@@ -415,7 +363,7 @@ test_topic_tree_random (void)
 
       for (guint i = 0; i < 300; i++)
         {
-          g_autofree char *filter = random_levels (rand, TRUE);
+          g_autofree char *filter = bd_test_random_topic (rand, TRUE);
 
           n_matches += check_against_brute_force (tree, topics, filter);
         }

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include "bd-test-util.h"
 #include "bd-topic.h"
 #include "bd-trie.h"
 #include "bd-trie-private.h"
@@ -31,13 +32,6 @@ collect_cb (const char    *filter,
   g_ptr_array_add (out, g_strdup_printf ("%s|%p", filter, key));
 }
 
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
 static void
 collect_filter_cb (const char    *filter,
                    gconstpointer  key,
@@ -55,10 +49,7 @@ match_filters (BdTrie     *trie,
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
 
   bd_trie_match (trie, topic, collect_filter_cb, out);
-  g_ptr_array_sort (out, compare_strings);
-  g_ptr_array_add (out, NULL);
-
-  return g_strjoinv (" ", (char **) out->pdata);
+  return bd_test_join_sorted (out);
 }
 
 #define assert_matches(trie, topic, expected) \
@@ -388,37 +379,6 @@ test_trie_deep (void)
 
 /* Randomized: bd_trie_match against bd_topic_matches over every entry. */
 
-static char *
-random_levels (GRand    *rand,
-               gboolean  filter)
-{
-  static const char *levels[] = { "a", "b", "c", "", "$SYS", "$x", "ab" };
-  GString *s = g_string_new (NULL);
-
-  /* A single empty level would be the empty string, which is invalid as a
-   * topic and as a filter: draw again. */
-  while (s->len == 0)
-    {
-      guint depth = g_rand_int_range (rand, 1, 6);
-
-      for (guint i = 0; i < depth; i++)
-        {
-          guint r = g_rand_int_range (rand, 0, G_N_ELEMENTS (levels) + (filter ? 3 : 0));
-
-          if (i > 0)
-            g_string_append_c (s, '/');
-          if (r < G_N_ELEMENTS (levels))
-            g_string_append (s, levels[r]);
-          else if (r == G_N_ELEMENTS (levels) + 2 && i == depth - 1)
-            g_string_append_c (s, '#');
-          else
-            g_string_append_c (s, '+');
-        }
-    }
-
-  return g_string_free (s, FALSE);
-}
-
 static guint
 check_against_brute_force (BdTrie     *trie,
                            GHashTable *entries,
@@ -426,6 +386,7 @@ check_against_brute_force (BdTrie     *trie,
 {
   g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *topic_name = NULL;
   GHashTableIter iter;
   gpointer entry;
 
@@ -441,14 +402,8 @@ check_against_brute_force (BdTrie     *trie,
         g_ptr_array_add (expected, g_strdup (entry));
     }
 
-  g_ptr_array_sort (got, compare_strings);
-  g_ptr_array_sort (expected, compare_strings);
-
-  if (got->len != expected->len)
-    g_error ("topic \"%s\": %u matches, expected %u", topic, got->len, expected->len);
-  for (guint i = 0; i < got->len; i++)
-    g_assert_cmpstr (got->pdata[i], ==, expected->pdata[i]);
-
+  topic_name = g_strdup_printf ("topic \"%s\"", topic);
+  bd_test_assert_same_strings (topic_name, got, expected);
   return got->len;
 }
 
@@ -466,7 +421,7 @@ test_trie_random (void)
       /* Insert a batch of random (filter, key) entries... */
       for (guint i = 0; i < 400; i++)
         {
-          g_autofree char *filter = random_levels (rand, TRUE);
+          g_autofree char *filter = bd_test_random_topic (rand, TRUE);
           gpointer key = GUINT_TO_POINTER (g_rand_int_range (rand, 1, 4));
           char *entry = g_strdup_printf ("%s|%p", filter, key);
           gboolean is_new = !g_hash_table_contains (entries, entry);
@@ -479,7 +434,7 @@ test_trie_random (void)
 
       for (guint i = 0; i < 300; i++)
         {
-          g_autofree char *topic = random_levels (rand, FALSE);
+          g_autofree char *topic = bd_test_random_topic (rand, FALSE);
 
           n_matches += check_against_brute_force (trie, entries, topic);
         }
@@ -487,7 +442,7 @@ test_trie_random (void)
       /* ...then remove about half of them, and some that are absent. */
       for (guint i = 0; i < 300; i++)
         {
-          g_autofree char *filter = random_levels (rand, TRUE);
+          g_autofree char *filter = bd_test_random_topic (rand, TRUE);
           gpointer key = GUINT_TO_POINTER (g_rand_int_range (rand, 1, 4));
           g_autofree char *entry = g_strdup_printf ("%s|%p", filter, key);
 
@@ -498,7 +453,7 @@ test_trie_random (void)
 
       for (guint i = 0; i < 300; i++)
         {
-          g_autofree char *topic = random_levels (rand, FALSE);
+          g_autofree char *topic = bd_test_random_topic (rand, FALSE);
 
           n_matches += check_against_brute_force (trie, entries, topic);
         }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "bd-test-util.h"
 
@@ -96,6 +97,99 @@ bd_test_wait_until_at (const char      *file,
   bd_test_deadline_free (deadline);
   if (!condition (data))
     bd_test_timed_out (file, line, func, timeout_ms, what);
+}
+
+void
+bd_test_result_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+result_is_set (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+GAsyncResult *
+bd_test_wait_result_at (const char    *file,
+                        int            line,
+                        const char    *func,
+                        GAsyncResult **result,
+                        guint          timeout_ms,
+                        const char    *what)
+{
+  bd_test_wait_until_at (file, line, func, result_is_set, result, timeout_ms, what);
+  return *result;
+}
+
+char *
+bd_test_random_topic (GRand    *rand,
+                      gboolean  filter)
+{
+  static const char *levels[] = { "a", "b", "c", "", "$SYS", "$x", "ab" };
+  GString *s = g_string_new (NULL);
+
+  /* A single empty level would be the empty string, which is invalid as a
+   * topic and as a filter: draw again. */
+  while (s->len == 0)
+    {
+      guint depth = g_rand_int_range (rand, 1, 6);
+
+      for (guint i = 0; i < depth; i++)
+        {
+          guint r = g_rand_int_range (rand, 0, G_N_ELEMENTS (levels) + (filter ? 3 : 0));
+
+          if (i > 0)
+            g_string_append_c (s, '/');
+          if (r < G_N_ELEMENTS (levels))
+            g_string_append (s, levels[r]);
+          else if (r == G_N_ELEMENTS (levels) + 2 && i == depth - 1)
+            g_string_append_c (s, '#');
+          else
+            g_string_append_c (s, '+');
+        }
+    }
+
+  return g_string_free (s, FALSE);
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+char *
+bd_test_join_sorted (GPtrArray *strings)
+{
+  GString *joined = g_string_new (NULL);
+
+  g_ptr_array_sort (strings, compare_strings);
+  for (guint i = 0; i < strings->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (joined, ' ');
+      g_string_append (joined, g_ptr_array_index (strings, i));
+    }
+  return g_string_free (joined, FALSE);
+}
+
+void
+bd_test_assert_same_strings (const char *what,
+                             GPtrArray  *got,
+                             GPtrArray  *expected)
+{
+  g_autofree char *got_str = bd_test_join_sorted (got);
+  g_autofree char *expected_str = bd_test_join_sorted (expected);
+
+  if (g_strcmp0 (got_str, expected_str) != 0)
+    g_error ("%s: got [%s], expected [%s]", what, got_str, expected_str);
 }
 
 void

@@ -6,7 +6,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -54,6 +54,36 @@ void            bd_test_timed_out      (const char      *file,
 /* A fresh directory under the temporary directory, named after @prefix;
  * bd_test_tmpdir_free deletes it with everything in it (even read-only
  * subdirectories a test made) and frees the name. */
+/* For an _async call a test waits for: pass bd_test_result_cb with the
+ * address of a GAsyncResult * set to NULL; bd_test_wait_result() iterates
+ * (bounded) until the callback has stored a reference to the result there,
+ * and returns it. The caller unrefs it. */
+void            bd_test_result_cb      (GObject         *source,
+                                        GAsyncResult    *result,
+                                        gpointer         user_data);
+#define bd_test_wait_result(result, timeout_ms, what) \
+  bd_test_wait_result_at (__FILE__, __LINE__, G_STRFUNC, (result), (timeout_ms), (what))
+GAsyncResult   *bd_test_wait_result_at (const char      *file,
+                                        int              line,
+                                        const char      *func,
+                                        GAsyncResult   **result,
+                                        guint            timeout_ms,
+                                        const char      *what);
+
+/* A random topic name (or, with @filter, a topic filter with '+' and '#')
+ * of 1 to 5 levels drawn from a few names, empty and '$' ones included, so
+ * that random topics and filters match each other often. */
+char           *bd_test_random_topic   (GRand           *rand,
+                                        gboolean         filter);
+/* The strings of @strings sorted and joined with spaces, for comparing sets
+ * of topics in one assertion. */
+char           *bd_test_join_sorted    (GPtrArray       *strings);
+/* Fails the test, naming @what, unless @got and @expected hold the same
+ * strings in any order (both are sorted). */
+void            bd_test_assert_same_strings (const char *what,
+                                             GPtrArray  *got,
+                                             GPtrArray  *expected);
+
 typedef char BdTestTmpdir;
 
 BdTestTmpdir   *bd_test_tmpdir_new     (const char      *prefix);

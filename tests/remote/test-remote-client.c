@@ -17,38 +17,13 @@
 
 #include "bd-remote-client.h"
 #include "bd-test-util.h"
+#include "remote-test-utils.h"
 
 #define MOSQUITTO      "/usr/sbin/mosquitto"
 #define WAIT_MS        10000
 
 /* ------------------------------------------------------------ waiting */
 
-
-typedef struct
-{
-  BdRemoteClient *client;
-  BdRemoteState   state;
-} StateWait;
-
-static gboolean
-state_reached (gpointer data)
-{
-  StateWait *wait = data;
-
-  return bd_remote_client_get_state (wait->client) == wait->state;
-}
-
-static void
-wait_for_state (BdRemoteClient *client,
-                BdRemoteState   state)
-{
-  StateWait wait = { client, state };
-  g_autofree char *what = g_strdup_printf ("state %d (now %d, error %s)", state,
-                                           bd_remote_client_get_state (client),
-                                           bd_remote_client_get_error_message (client));
-
-  bd_test_wait_until (state_reached, &wait, WAIT_MS, what);
-}
 
 /* ------------------------------------------------------------ processes */
 
@@ -394,7 +369,7 @@ test_receive (gconstpointer data)
   bd_remote_client_add_tap (client, "#", received_cb, &received, NULL);
   bd_remote_client_add_tap (client, "plant/+/b", received_cb, &only_b, NULL);
   bd_remote_client_start (client);
-  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
   g_assert_cmpstr (bd_remote_client_get_error_message (client), ==, NULL);
 
   wait_for_messages (&received, 1);
@@ -456,7 +431,7 @@ test_publish (gconstpointer data)
   config->version = version;
   client = bd_remote_client_new (config);
   bd_remote_client_start (client);
-  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
 
   for (guint qos = 0; qos <= 2; qos++)
     {
@@ -506,7 +481,7 @@ test_auth (void)
   refused = bd_remote_client_new (config);
   bd_remote_client_start (refused);
   /* Retrying with the same password cannot help: FAILED, not WAITING. */
-  wait_for_state (refused, BD_REMOTE_STATE_FAILED);
+  remote_test_wait_for_state (refused, BD_REMOTE_STATE_FAILED);
   message = bd_remote_client_get_error_message (refused);
   expected = g_strdup_printf ("127.0.0.1:%u: ", broker->port);
   g_assert_true (g_str_has_prefix (message, expected));
@@ -516,14 +491,14 @@ test_auth (void)
   g_clear_pointer (&config->password, g_free);
   anonymous = bd_remote_client_new (config);
   bd_remote_client_start (anonymous);
-  wait_for_state (anonymous, BD_REMOTE_STATE_FAILED);
+  remote_test_wait_for_state (anonymous, BD_REMOTE_STATE_FAILED);
 
   config->username = g_strdup ("operator");
   config->password = g_strdup ("s3cret");
   config->version = BD_MQTT_V5;
   accepted = bd_remote_client_new (config);
   bd_remote_client_start (accepted);
-  wait_for_state (accepted, BD_REMOTE_STATE_CONNECTED);
+  remote_test_wait_for_state (accepted, BD_REMOTE_STATE_CONNECTED);
 
   bd_remote_client_stop (accepted);
   broker_free (broker);
@@ -617,7 +592,7 @@ test_tls (void)
   client = bd_remote_client_new (config);
   bd_remote_client_add_tap (client, "secure/#", received_cb, &received, NULL);
   bd_remote_client_start (client);
-  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
   g_assert_true (bd_remote_client_publish (client, sent));
   wait_for_messages (&received, 1);
   assert_payload (g_ptr_array_index (received.messages, 0), "over tls");
@@ -628,7 +603,7 @@ test_tls (void)
   config->ca_file = g_strdup (other_ca);
   untrusted = bd_remote_client_new (config);
   bd_remote_client_start (untrusted);
-  wait_for_state (untrusted, BD_REMOTE_STATE_FAILED);
+  remote_test_wait_for_state (untrusted, BD_REMOTE_STATE_FAILED);
   message = bd_remote_client_get_error_message (untrusted);
   g_test_message ("untrusted: %s", message);
   g_assert_nonnull (strstr (message, "127.0.0.1:"));
@@ -642,7 +617,7 @@ test_tls (void)
   config->cert_file = broker_file (broker, "missing.crt");
   no_cert = bd_remote_client_new (config);
   bd_remote_client_start (no_cert);
-  wait_for_state (no_cert, BD_REMOTE_STATE_FAILED);
+  remote_test_wait_for_state (no_cert, BD_REMOTE_STATE_FAILED);
   message = bd_remote_client_get_error_message (no_cert);
   g_test_message ("no cert: %s", message);
   g_assert_nonnull (strstr (message, "missing.crt"));
@@ -668,19 +643,19 @@ test_reconnect (void)
 
   /* Nothing listens yet: waiting, with the reason. */
   bd_remote_client_start (client);
-  wait_for_state (client, BD_REMOTE_STATE_WAITING);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_WAITING);
   refused = g_strdup_printf ("127.0.0.1:%u: connection refused", broker->port);
   g_assert_cmpstr (bd_remote_client_get_error_message (client), ==, refused);
 
   broker_start (broker);
-  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
 
   broker_kill (broker);
-  wait_for_state (client, BD_REMOTE_STATE_WAITING);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_WAITING);
   g_assert_nonnull (bd_remote_client_get_error_message (client));
 
   broker_start (broker);
-  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
   g_assert_cmpstr (bd_remote_client_get_error_message (client), ==, NULL);
 
   /* Subscribed again after the reconnection. */
@@ -715,12 +690,12 @@ test_backoff (void)
   client = bd_remote_client_new (config);
   g_assert_cmpuint (strlen (bd_remote_client_get_client_id (client)), <=, 23);
   bd_remote_client_start (client);
-  wait_for_state (client, BD_REMOTE_STATE_WAITING);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_WAITING);
   first = bd_remote_client_get_retry_seconds (client);
   g_assert_cmpuint (first, >=, 1);
   g_assert_cmpuint (first, <=, 2);
-  wait_for_state (client, BD_REMOTE_STATE_CONNECTING);
-  wait_for_state (client, BD_REMOTE_STATE_WAITING);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTING);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_WAITING);
   /* Second wait: 2 s ± 25 %. */
   g_assert_cmpuint (bd_remote_client_get_retry_seconds (client), >=, 2);
   g_assert_cmpuint (bd_remote_client_get_retry_seconds (client), <=, 3);

@@ -18,6 +18,7 @@
 
 #include "bd-remote-client.h"
 #include "bd-test-util.h"
+#include "remote-test-utils.h"
 #include "test-client.h"
 
 #define WAIT_MS 10000
@@ -43,29 +44,6 @@ static gboolean
 script_done (gpointer data)
 {
   return g_atomic_int_get (&((Script *) data)->done);
-}
-
-typedef struct
-{
-  BdRemoteClient *client;
-  BdRemoteState   state;
-} StateWait;
-
-static gboolean
-state_reached (gpointer data)
-{
-  StateWait *wait = data;
-
-  return bd_remote_client_get_state (wait->client) == wait->state;
-}
-
-static void
-wait_for_state (BdRemoteClient *client,
-                BdRemoteState   state)
-{
-  StateWait wait = { client, state };
-
-  bd_test_wait_until (state_reached, &wait, WAIT_MS, "a client state");
 }
 
 /* ------------------------------------------------------- the broker side */
@@ -389,7 +367,7 @@ test_resend (void)
   g_autoptr(BdMessage) m2 = bd_message_new ("out/q2", p2, 2, FALSE, NULL);
 
   bd_remote_client_start (client);
-  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
   g_assert_true (bd_remote_client_publish (client, m1));
   g_assert_true (bd_remote_client_publish (client, m2));
   script_finish (script);
@@ -423,8 +401,8 @@ test_ping_timeout (void)
   g_autoptr(BdRemoteClient) client = client_for (script, 1, TRUE);
 
   bd_remote_client_start (client);
-  wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
-  wait_for_state (client, BD_REMOTE_STATE_WAITING);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_WAITING);
   g_assert_nonnull (strstr (bd_remote_client_get_error_message (client), "PINGREQ"));
   script_finish (script);
   bd_remote_client_stop (client);
@@ -448,7 +426,7 @@ test_subscription_refused (void)
 
   bd_remote_client_start (client);
   script_finish (script);
-  wait_for_state (client, BD_REMOTE_STATE_FAILED);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_FAILED);
   expected = g_strdup_printf ("127.0.0.1:%u: subscription to # refused",
                               bd_remote_client_get_config (client)->port);
   g_assert_true (g_str_has_prefix (bd_remote_client_get_error_message (client), expected));

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bd-service.h"
+#include "bd-test-journal.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -83,49 +84,6 @@ relay_confirmed (gpointer data)
         return TRUE;
     }
   return FALSE;
-}
-
-typedef struct
-{
-  GAsyncResult *result;
-} Wait;
-
-static void
-done_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Wait *wait = user_data;
-
-  wait->result = g_object_ref (result);
-}
-
-static gboolean
-has_result (gpointer data)
-{
-  return ((Wait *) data)->result != NULL;
-}
-
-static GPtrArray *
-query_journal (BdJournal  *journal,
-               const char *kind)
-{
-  g_autoptr(GError) error = NULL;
-  Wait wait = { NULL };
-  GPtrArray *entries;
-
-  bd_journal_flush_async (journal, NULL, done_cb, &wait);
-  bd_test_wait_until (has_result, &wait, WAIT_S * 1000, "the journal flush");
-  g_assert_true (bd_journal_flush_finish (journal, wait.result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&wait.result);
-
-  bd_journal_query_async (journal, kind, 100, NULL, done_cb, &wait);
-  bd_test_wait_until (has_result, &wait, WAIT_S * 1000, "the journal query");
-  entries = bd_journal_query_finish (journal, wait.result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&wait.result);
-  return entries;
 }
 
 static void
@@ -210,10 +168,10 @@ test_start_stop (void)
   bd_test_wait_until (relay_confirmed, ops.relays, WAIT_S * 1000, "the relay's confirmation");
 
   /* Both write to the one journal the service wired up. */
-  entries = query_journal (bd_service_get_journal (service), BD_JOURNAL_KIND_ALARM);
+  entries = bd_test_journal_entries (bd_service_get_journal (service), BD_JOURNAL_KIND_ALARM);
   g_assert_cmpuint (entries->len, >, 0);
   g_clear_pointer (&entries, g_ptr_array_unref);
-  entries = query_journal (bd_service_get_journal (service), BD_JOURNAL_KIND_RELAY);
+  entries = bd_test_journal_entries (bd_service_get_journal (service), BD_JOURNAL_KIND_RELAY);
   g_assert_cmpuint (entries->len, >, 0);
 
   /* The demo relays were saved to the (temporary) configuration folder. */

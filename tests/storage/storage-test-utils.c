@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "bd-history.h"
 #include "storage-test-utils.h"
 
 gint64 test_clock_now_us;
@@ -158,4 +159,76 @@ test_allow_pause_warnings (void)
    * fatal, so narrow that to criticals for this test program. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_test_log_set_fatal_handler (fatal_handler, NULL);
+}
+
+void
+test_record_some (const char *dir,
+                  guint       n)
+{
+  g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
+  g_autoptr(GError) error = NULL;
+
+  bd_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < n; i++)
+    test_tap (recorder, "keep/me", "21.5", -1, TEST_T0 + i);
+  bd_recorder_close (recorder);
+}
+
+void
+test_assert_paused (BdRecorder *recorder,
+                    GError     *error,
+                    int         code,
+                    const char *path)
+{
+  g_autofree char *status = NULL;
+  g_autoptr(GError) copy = NULL;
+  BdRecorderStats before;
+  BdRecorderStats after;
+
+  g_assert_error (error, BD_STORAGE_ERROR, code);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_PAUSED);
+  status = bd_recorder_dup_status_message (recorder);
+  g_assert_true (g_str_has_prefix (status, "paused: History database “"));
+  g_assert_nonnull (strstr (status, path));
+  copy = bd_recorder_dup_error (recorder);
+  g_assert_error (copy, BD_STORAGE_ERROR, code);
+
+  bd_recorder_get_stats (recorder, &before);
+  test_tap (recorder, "new", "1", -1, TEST_T0);
+  bd_recorder_get_stats (recorder, &after);
+  g_assert_cmpuint (after.dropped, ==, before.dropped + 1);
+  g_assert_cmpuint (after.queue_depth, ==, 0);
+}
+
+GError *
+test_assert_refused (const char *dir,
+                     int         code)
+{
+  g_autofree char *path = g_build_filename (dir, "history.db", NULL);
+  g_autoptr(GBytes) before = test_file_bytes (path);
+  g_autoptr(GBytes) after = NULL;
+  g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
+  g_autoptr(BdHistory) history = NULL;
+  g_autoptr(GPtrArray) topics = NULL;
+  g_autoptr(GError) read_error = NULL;
+  GError *error = NULL;
+
+  g_assert_false (bd_recorder_start (recorder, &error));
+  test_assert_paused (recorder, error, code, path);
+  bd_recorder_resume (recorder);   /* still refused */
+  g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_PAUSED);
+  bd_recorder_close (recorder);
+
+  /* Readers refuse it too. */
+  history = bd_history_new (dir);
+  topics = bd_history_list_topics (history, NULL, &read_error);
+  g_assert_null (topics);
+  g_assert_error (read_error, BD_STORAGE_ERROR, code);
+  g_assert_nonnull (strstr (read_error->message, path));
+
+  after = test_file_bytes (path);
+  g_assert_true (g_bytes_equal (before, after));
+  return error;
 }

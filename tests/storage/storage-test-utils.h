@@ -44,6 +44,26 @@ gint64           test_db_int            (sqlite3    *db,
 /* The bytes of a file, for "left untouched" checks. */
 GBytes          *test_file_bytes        (const char *path);
 
+/* A time in 2026-11-18, in ms, for messages whose time does not matter. */
+#define TEST_T0 G_GINT64_CONSTANT (1795000000000)
+
+/* Records @n messages on "keep/me" at TEST_T0, TEST_T0 + 1, … and closes. */
+void             test_record_some       (const char *dir,
+                                         guint       n);
+
+/* @recorder is paused with @error (of BD_STORAGE_ERROR @code, naming
+ * @path): its status and error say so and a tap is dropped, not queued. */
+void             test_assert_paused     (BdRecorder *recorder,
+                                         GError     *error,
+                                         int         code,
+                                         const char *path);
+
+/* A recorder and a reader both refuse DIR/history.db with @code, resuming
+ * does not help, and the file's bytes stay as they were. Returns the
+ * recorder's error, for checks of its wording. */
+GError          *test_assert_refused    (const char *dir,
+                                         int         code);
+
 /* Makes "Recording paused" warnings non-fatal (they are expected in tests
  * of bad conditions; they come from the writer thread). */
 void             test_allow_pause_warnings (void);

@@ -20,48 +20,6 @@
 #include "bd-recorder-private.h"
 #include "storage-test-utils.h"
 
-#define T0 G_GINT64_CONSTANT (1795000000000)
-
-static void
-record_some (const char *dir,
-             guint       n)
-{
-  g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
-  g_autoptr(GError) error = NULL;
-
-  bd_recorder_start (recorder, &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < n; i++)
-    test_tap (recorder, "keep/me", "21.5", -1, T0 + i);
-  bd_recorder_close (recorder);
-}
-
-static void
-assert_paused (BdRecorder *recorder,
-               GError     *error,
-               int         code,
-               const char *path)
-{
-  g_autofree char *status = NULL;
-  g_autoptr(GError) copy = NULL;
-  BdRecorderStats before;
-  BdRecorderStats after;
-
-  g_assert_error (error, BD_STORAGE_ERROR, code);
-  g_assert_nonnull (strstr (error->message, path));
-  g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_PAUSED);
-  status = bd_recorder_dup_status_message (recorder);
-  g_assert_true (g_str_has_prefix (status, "paused: History database “"));
-  copy = bd_recorder_dup_error (recorder);
-  g_assert_error (copy, BD_STORAGE_ERROR, code);
-
-  bd_recorder_get_stats (recorder, &before);
-  test_tap (recorder, "new", "1", -1, T0);
-  bd_recorder_get_stats (recorder, &after);
-  g_assert_cmpuint (after.dropped, ==, before.dropped + 1);
-  g_assert_cmpuint (after.queue_depth, ==, 0);
-}
-
 static void
 assert_intact (const char *dir,
                gint64      n_messages)
@@ -84,14 +42,14 @@ assert_intact (const char *dir,
 static void
 test_locked (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
   sqlite3 *other;
 
   test_allow_pause_warnings ();
-  record_some (dir, 10);
+  test_record_some (dir, 10);
 
   other = test_db_open (dir);
   g_assert_cmpint (sqlite3_exec (other, "BEGIN EXCLUSIVE; INSERT INTO topics (name) VALUES ('x');",
@@ -100,7 +58,7 @@ test_locked (void)
   recorder = bd_recorder_new (dir, NULL);
   bd_recorder_set_busy_timeout (recorder, 50);
   g_assert_false (bd_recorder_start (recorder, &error));
-  assert_paused (recorder, error, BD_STORAGE_ERROR_LOCKED, path);
+  test_assert_paused (recorder, error, BD_STORAGE_ERROR_LOCKED, path);
   g_assert_nonnull (strstr (error->message, "locked"));
 
   g_assert_cmpint (sqlite3_exec (other, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
@@ -108,28 +66,27 @@ test_locked (void)
 
   bd_recorder_resume (recorder);
   g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_RECORDING);
-  test_tap (recorder, "keep/me", "22", -1, T0 + 100);
+  test_tap (recorder, "keep/me", "22", -1, TEST_T0 + 100);
   g_clear_error (&error);
   g_assert_true (bd_recorder_flush_sync (recorder, &error));
   g_assert_no_error (error);
   bd_recorder_close (recorder);
 
   assert_intact (dir, 11);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A rollback-journal database locked exclusively cannot even be read. */
 static void
 test_locked_exclusive (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
   sqlite3 *other;
 
   test_allow_pause_warnings ();
-  record_some (dir, 3);
+  test_record_some (dir, 3);
   other = test_db_open (dir);
   g_assert_cmpint (sqlite3_exec (other, "PRAGMA journal_mode = DELETE; PRAGMA locking_mode = EXCLUSIVE;"
                                  " BEGIN EXCLUSIVE; INSERT INTO topics (name) VALUES ('x');",
@@ -138,13 +95,12 @@ test_locked_exclusive (void)
   recorder = bd_recorder_new (dir, NULL);
   bd_recorder_set_busy_timeout (recorder, 50);
   g_assert_false (bd_recorder_start (recorder, &error));
-  assert_paused (recorder, error, BD_STORAGE_ERROR_LOCKED, path);
+  test_assert_paused (recorder, error, BD_STORAGE_ERROR_LOCKED, path);
   bd_recorder_close (recorder);
 
   sqlite3_exec (other, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close (other);
   assert_intact (dir, 3);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Read-only: simulated with SQLITE_OPEN_READONLY (what SQLite falls back to
@@ -153,7 +109,7 @@ test_locked_exclusive (void)
 static void
 test_read_only (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GBytes) before = NULL;
@@ -161,13 +117,13 @@ test_read_only (void)
   g_autoptr(GError) error = NULL;
 
   test_allow_pause_warnings ();
-  record_some (dir, 5);
+  test_record_some (dir, 5);
   before = test_file_bytes (path);
 
   recorder = bd_recorder_new (dir, NULL);
   _bd_recorder_set_force_read_only (recorder, TRUE);
   g_assert_false (bd_recorder_start (recorder, &error));
-  assert_paused (recorder, error, BD_STORAGE_ERROR_READ_ONLY, path);
+  test_assert_paused (recorder, error, BD_STORAGE_ERROR_READ_ONLY, path);
   g_assert_nonnull (strstr (error->message, "read-only"));
   bd_recorder_close (recorder);
   g_clear_pointer (&recorder, bd_recorder_unref);
@@ -181,7 +137,7 @@ test_read_only (void)
       g_assert_cmpint (g_chmod (path, 0444), ==, 0);
       recorder = bd_recorder_new (dir, NULL);
       g_assert_false (bd_recorder_start (recorder, &error));
-      assert_paused (recorder, error, BD_STORAGE_ERROR_READ_ONLY, path);
+      test_assert_paused (recorder, error, BD_STORAGE_ERROR_READ_ONLY, path);
       bd_recorder_close (recorder);
       g_chmod (path, 0644);
     }
@@ -189,20 +145,14 @@ test_read_only (void)
     g_test_message ("running as root: chmod 0444 not tested (root ignores it)");
 
   assert_intact (dir, 5);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A file of garbage named history.db: refused by name, never written. */
 static void
 test_corrupt (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
-  g_autoptr(BdRecorder) recorder = NULL;
-  g_autoptr(BdHistory) history = NULL;
-  g_autoptr(GPtrArray) topics = NULL;
-  g_autoptr(GBytes) before = NULL;
-  g_autoptr(GBytes) after = NULL;
   g_autoptr(GError) error = NULL;
   guint8 garbage[8192];
   GRand *rand = g_rand_new_with_seed (7);
@@ -213,28 +163,9 @@ test_corrupt (void)
   g_rand_free (rand);
   g_file_set_contents (path, (const char *) garbage, sizeof garbage, &error);
   g_assert_no_error (error);
-  before = test_file_bytes (path);
 
-  recorder = bd_recorder_new (dir, NULL);
-  g_assert_false (bd_recorder_start (recorder, &error));
-  assert_paused (recorder, error, BD_STORAGE_ERROR_CORRUPT, path);
+  error = test_assert_refused (dir, BD_STORAGE_ERROR_CORRUPT);
   g_assert_nonnull (strstr (error->message, "left untouched"));
-  bd_recorder_resume (recorder);
-  g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_PAUSED);
-  bd_recorder_close (recorder);
-
-  g_clear_error (&error);
-  history = bd_history_new (dir);
-  topics = bd_history_list_topics (history, NULL, &error);
-  g_assert_null (topics);
-  g_assert_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_CORRUPT);
-  g_assert_nonnull (strstr (error->message, path));
-
-  after = test_file_bytes (path);
-  g_assert_true (g_bytes_equal (before, after));
-
-  g_clear_pointer (&history, bd_history_unref);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A full disk, simulated with PRAGMA max_page_count: the failing batch is
@@ -243,7 +174,7 @@ test_corrupt (void)
 static void
 test_full (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
@@ -254,7 +185,7 @@ test_full (void)
   guint tapped = 0;
 
   test_allow_pause_warnings ();
-  record_some (dir, 20);
+  test_record_some (dir, 20);
   db = test_db_open (dir);
   pages = test_db_int (db, "PRAGMA page_count");
   sqlite3_close (db);
@@ -267,13 +198,13 @@ test_full (void)
 
   /* ~2 KB each: the page limit is hit within a few batches. */
   for (int i = 0; i < 400; i++, tapped++)
-    test_tap (recorder, "big", big, -1, T0 + 1000 + i);
+    test_tap (recorder, "big", big, -1, TEST_T0 + 1000 + i);
   g_assert_false (bd_recorder_flush_sync (recorder, &error));
   g_assert_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_FULL);
   g_assert_nonnull (strstr (error->message, path));
   g_assert_nonnull (strstr (error->message, "full"));
 
-  assert_paused (recorder, error, BD_STORAGE_ERROR_FULL, path);
+  test_assert_paused (recorder, error, BD_STORAGE_ERROR_FULL, path);
   tapped++;
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.dropped, >, 0);
@@ -286,15 +217,13 @@ test_full (void)
   _bd_recorder_set_max_page_count (recorder, 0);
   bd_recorder_resume (recorder);
   g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_RECORDING);
-  test_tap (recorder, "big", "after", -1, T0 + 5000);
+  test_tap (recorder, "big", "after", -1, TEST_T0 + 5000);
   g_clear_error (&error);
   g_assert_true (bd_recorder_flush_sync (recorder, &error));
   g_assert_no_error (error);
   bd_recorder_get_stats (recorder, &stats);
   bd_recorder_close (recorder);
   assert_intact (dir, 20 + (gint64) stats.recorded);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int

@@ -50,10 +50,10 @@ static const char expected_seoul[] =
   "2026-11-24T21:03:04.132+09:00,plant/v,59.51,59.51\r\n"
   "2026-11-24T21:03:04.133+09:00,plant/v,1e-07,1e-7 V\r\n";
 
-static char *
+static BdTestTmpdir *
 make_history (void)
 {
-  char *dir = bd_test_tmpdir_new ("storage-test");
+  BdTestTmpdir *dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
   g_autoptr(GError) error = NULL;
 
@@ -91,7 +91,7 @@ export_to_string (const char     *dir,
 static void
 test_csv (void)
 {
-  g_autofree char *dir = make_history ();
+  g_autoptr(BdTestTmpdir) dir = make_history ();
   g_autofree char *seoul = NULL;
   g_autofree char *utc = NULL;
   g_autofree char *ny = NULL;
@@ -122,14 +122,12 @@ test_csv (void)
   none = export_to_string (dir, BD_EXPORT_FORMAT_CSV, "no/such", G_MININT64, G_MAXINT64, "UTC", &n);
   g_assert_cmpuint (n, ==, 0);
   g_assert_cmpstr (none, ==, "time,topic,value,payload\r\n");
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_json (void)
 {
-  g_autofree char *dir = make_history ();
+  g_autoptr(BdTestTmpdir) dir = make_history ();
   g_autofree char *text = NULL;
   g_autofree char *empty = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -180,14 +178,12 @@ test_json (void)
 
   empty = export_to_string (dir, BD_EXPORT_FORMAT_JSON, "nothing", G_MININT64, G_MAXINT64, NULL, NULL);
   g_assert_cmpstr (empty, ==, "[]\n");
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_missing_database (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
   g_autoptr(GError) error = NULL;
@@ -197,8 +193,6 @@ test_missing_database (void)
   g_assert_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, path));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
@@ -329,7 +323,7 @@ assert_one_line (const char *text)
 static void
 test_cli (void)
 {
-  g_autofree char *dir = NULL;
+  g_autoptr(BdTestTmpdir) dir = NULL;
   g_autofree char *missing = NULL;
   g_autofree char *missing_db = NULL;
   char *out = NULL;
@@ -399,8 +393,6 @@ test_cli (void)
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int

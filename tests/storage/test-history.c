@@ -138,7 +138,7 @@ query (BdHistory     *history,
 static void
 test_rollups_match_raw (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (Sample));
@@ -233,13 +233,12 @@ test_rollups_match_raw (void)
 
   bd_recorder_close (recorder);
   g_clear_pointer (&history, bd_history_unref);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_auto_level (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   static const struct { gint64 range; guint n; BdHistoryLevel level; } cases[] = {
@@ -272,13 +271,12 @@ test_auto_level (void)
   }
 
   g_clear_pointer (&history, bd_history_unref);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_invalid_queries (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
@@ -301,7 +299,6 @@ test_invalid_queries (void)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
   g_clear_pointer (&history, bd_history_unref);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static gint64
@@ -338,7 +335,7 @@ assert_consistent (sqlite3 *db)
 static void
 test_retention_age (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistoryConfig) config = test_history_config_new ();
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(BdHistory) history = bd_history_new (dir);
@@ -465,14 +462,13 @@ test_retention_age (void)
 
   bd_recorder_close (recorder);
   g_clear_pointer (&history, bd_history_unref);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* The writer applies retention by itself, in steps between batches. */
 static void
 test_retention_background (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistoryConfig) config = test_history_config_new ();
   g_autoptr(BdRecorder) recorder = NULL;
   gint64 now = D0 + DAY;
@@ -505,8 +501,6 @@ test_retention_background (void)
   g_assert_cmpint (test_db_int (db, "SELECT count(*) FROM messages"), ==, 0);
   assert_consistent (db);
   sqlite3_close (db);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Retention by size: oldest first until the used pages fit, then the file
@@ -514,7 +508,7 @@ test_retention_background (void)
 static void
 test_retention_size (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistoryConfig) config = test_history_config_new ();
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
@@ -561,8 +555,6 @@ test_retention_size (void)
   g_assert_cmpint (test_db_int (db, "SELECT count(*) FROM messages"), ==, n - (gint64) stats.expired);
   assert_consistent (db);
   sqlite3_close (db);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 typedef struct
@@ -653,7 +645,7 @@ on_cancelled_cb (GObject      *source,
 static void
 test_async (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
@@ -698,7 +690,6 @@ test_async (void)
   g_main_loop_unref (state.loop);
   bd_recorder_close (recorder);
   g_clear_pointer (&history, bd_history_unref);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 typedef struct
@@ -729,7 +720,7 @@ reader_thread (gpointer data)
 static void
 test_concurrent_readers (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   ReaderThread readers[2] = { { history, 0 }, { history, 0 } };
@@ -752,7 +743,6 @@ test_concurrent_readers (void)
 
   bd_recorder_close (recorder);
   g_clear_pointer (&history, bd_history_unref);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int

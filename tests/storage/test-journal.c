@@ -13,58 +13,8 @@
 
 #include "bd-journal.h"
 #include "bd-storage-error.h"
+#include "bd-test-journal.h"
 #include "bd-test-util.h"
-
-typedef struct
-{
-  GAsyncResult *result;
-} Wait;
-
-static void
-done_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Wait *wait = user_data;
-
-  wait->result = g_object_ref (result);
-}
-
-/* Bounded: a journal that never answers fails the test, not the CI job. */
-static GAsyncResult *
-wait_result (Wait *wait)
-{
-  BD_TEST_WAIT_UNTIL (wait->result != NULL, 10000);
-  return wait->result;
-}
-
-static gboolean
-flush (BdJournal  *journal,
-       GError    **error)
-{
-  Wait wait = { NULL };
-  gboolean ok;
-
-  bd_journal_flush_async (journal, NULL, done_cb, &wait);
-  ok = bd_journal_flush_finish (journal, wait_result (&wait), error);
-  g_object_unref (wait.result);
-  return ok;
-}
-
-static GPtrArray *
-query (BdJournal   *journal,
-       const char  *kind,
-       guint        limit,
-       GError     **error)
-{
-  Wait wait = { NULL };
-  GPtrArray *entries;
-
-  bd_journal_query_async (journal, kind, limit, NULL, done_cb, &wait);
-  entries = bd_journal_query_finish (journal, wait_result (&wait), error);
-  g_object_unref (wait.result);
-  return entries;
-}
 
 static void
 append (BdJournal  *journal,
@@ -89,21 +39,10 @@ append (BdJournal  *journal,
 }
 
 static void
-remove_db (const char *path)
-{
-  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-
-  g_unlink (wal);
-  g_unlink (shm);
-  g_unlink (path);
-}
-
-static void
 test_round_trip (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("journal");
   g_autofree char *path = g_build_filename (dir, "journal.db", NULL);
   g_autoptr(BdJournal) journal = NULL;
   g_autoptr(GPtrArray) entries = NULL;
@@ -114,10 +53,10 @@ test_round_trip (void)
   for (guint i = 0; i < 50; i++)
     append (journal, 1000 + i, i % 2 == 0 ? "alarm" : "relay", i % 2 == 0 ? "rule" : "k3", i);
   append (journal, 2000, "alarm", "nan", NAN);
-  g_assert_true (flush (journal, &error));
+  g_assert_true (bd_test_journal_flush (journal, &error));
   g_assert_no_error (error);
 
-  entries = query (journal, NULL, 10, &error);
+  entries = bd_test_journal_query (journal, NULL, 10, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (entries->len, ==, 10);
   e = g_ptr_array_index (entries, 0);  /* newest first */
@@ -131,7 +70,7 @@ test_round_trip (void)
   g_assert_cmpstr (e->text, ==, "k3 49");
   g_clear_pointer (&entries, g_ptr_array_unref);
 
-  entries = query (journal, "alarm", 0, &error);
+  entries = bd_test_journal_query (journal, "alarm", 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (entries->len, ==, 26);
   for (guint i = 0; i < entries->len; i++)
@@ -148,14 +87,12 @@ test_round_trip (void)
   g_clear_pointer (&journal, bd_journal_unref);
   journal = bd_journal_new (path);
   append (journal, 3000, "alarm", "after", 1);
-  g_assert_true (flush (journal, &error));
-  entries = query (journal, "alarm", 100, &error);
+  g_assert_true (bd_test_journal_flush (journal, &error));
+  entries = bd_test_journal_query (journal, "alarm", 100, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (entries->len, ==, 27);
 
   g_clear_pointer (&journal, bd_journal_unref);
-  remove_db (path);
-  g_rmdir (dir);
 }
 
 /* Retention by count and by age (counted back from the newest entry). */
@@ -163,7 +100,7 @@ static void
 test_retention (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("journal");
   g_autofree char *path = g_build_filename (dir, "journal.db", NULL);
   g_autoptr(BdJournal) journal = bd_journal_new (path);
   g_autoptr(GPtrArray) entries = NULL;
@@ -172,8 +109,8 @@ test_retention (void)
   /* From 1 s: a time of 0 means "now" to bd_journal_append (). */
   for (guint i = 0; i < 30; i++)
     append (journal, (i + 1) * G_USEC_PER_SEC, "alarm", "rule", i);
-  g_assert_true (flush (journal, &error));
-  entries = query (journal, NULL, 0, &error);
+  g_assert_true (bd_test_journal_flush (journal, &error));
+  entries = bd_test_journal_query (journal, NULL, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (entries->len, ==, 10);
   g_assert_cmpfloat (((BdJournalEntry *) g_ptr_array_index (entries, 0))->value, ==, 29);
@@ -183,36 +120,29 @@ test_retention (void)
   /* 1,000 s later: everything more than 100 s older goes. */
   append (journal, 1000 * G_USEC_PER_SEC, "relay", "k3", 1);
   append (journal, 950 * G_USEC_PER_SEC, "relay", "k3", 2);
-  g_assert_true (flush (journal, &error));
-  entries = query (journal, NULL, 0, &error);
+  g_assert_true (bd_test_journal_flush (journal, &error));
+  entries = bd_test_journal_query (journal, NULL, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (entries->len, ==, 2);
   g_clear_pointer (&entries, g_ptr_array_unref);
 
   g_clear_pointer (&journal, bd_journal_unref);
-  remove_db (path);
-  g_rmdir (dir);
 }
 
 static void
 test_missing_file (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("journal");
   g_autofree char *path = g_build_filename (dir, "none", "journal.db", NULL);
   g_autoptr(GPtrArray) entries = NULL;
   BdJournal *journal = bd_journal_new (path);
 
   /* Queried before the writer created it (or after): never an error. */
-  entries = query (journal, NULL, 10, &error);
+  entries = bd_test_journal_query (journal, NULL, 10, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (entries->len, ==, 0);
   bd_journal_unref (journal);
-
-  remove_db (path);
-  g_autofree char *sub = g_path_get_dirname (path);
-  g_rmdir (sub);
-  g_rmdir (dir);
 }
 
 /* A file that is not a database: a clear error naming it; appending still
@@ -223,7 +153,7 @@ test_corrupt_file (void)
   static const char garbage[] = "this is not a SQLite database, it is a text file, long enough "
                                 "to have a header of a hundred bytes or so..........................";
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-journal-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("journal");
   g_autofree char *path = g_build_filename (dir, "journal.db", NULL);
   g_autofree char *after = NULL;
   g_autoptr(GPtrArray) entries = NULL;
@@ -234,17 +164,17 @@ test_corrupt_file (void)
   g_test_expect_message ("Brokerdesk-Storage", G_LOG_LEVEL_WARNING, "*journal.db*cannot be written*");
   journal = bd_journal_new (path);
   append (journal, 1, "alarm", "x", 1);
-  g_assert_false (flush (journal, &error));
+  g_assert_false (bd_test_journal_flush (journal, &error));
   g_test_assert_expected_messages ();
   g_assert_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, path));
   g_clear_error (&error);
 
   append (journal, 2, "alarm", "x", 2);
-  g_assert_false (flush (journal, &error));
+  g_assert_false (bd_test_journal_flush (journal, &error));
   g_clear_error (&error);
 
-  entries = query (journal, NULL, 10, &error);
+  entries = bd_test_journal_query (journal, NULL, 10, &error);
   g_assert_null (entries);
   g_assert_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_CORRUPT);
   g_assert_nonnull (strstr (error->message, path));
@@ -252,8 +182,6 @@ test_corrupt_file (void)
 
   g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
   g_assert_cmpstr (after, ==, garbage);
-  remove_db (path);
-  g_rmdir (dir);
 }
 
 int

@@ -55,7 +55,7 @@ find_topic (GPtrArray  *topics,
 static void
 test_record_basic (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GPtrArray) topics = NULL;
@@ -125,13 +125,12 @@ test_record_basic (void)
   bd_recorder_close (recorder);
   g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_STOPPED);
   g_clear_pointer (&history, bd_history_unref);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_record_json (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistoryConfig) config = test_history_config_new ();
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(BdHistory) history = bd_history_new (dir);
@@ -171,14 +170,12 @@ test_record_json (void)
   g_assert_cmpuint (data->buckets[0].count, ==, 1);
   g_assert_cmpfloat (data->buckets[0].avg, ==, 5);
   g_assert_cmpfloat (data->buckets[1].last, ==, 6);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_record_filters (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistoryConfig) config = test_history_config_new ();
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(BdHistory) history = bd_history_new (dir);
@@ -215,14 +212,12 @@ test_record_filters (void)
   g_assert_nonnull (find_topic (topics, "plant"));
   g_assert_nonnull (find_topic (topics, "plant/a"));
   g_assert_nonnull (find_topic (topics, "plant/b/raw/x"));
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_record_default_skips_sys (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
   BdRecorderStats stats;
 
@@ -232,15 +227,13 @@ test_record_default_skips_sys (void)
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 1);
   g_assert_cmpuint (stats.filtered, ==, 1);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Taps before start wait in the queue; past its capacity they are counted. */
 static void
 test_queue_full (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
   g_autoptr(GError) error = NULL;
   BdRecorderStats stats;
@@ -262,14 +255,12 @@ test_queue_full (void)
   g_assert_cmpuint (stats.recorded, ==, 10);
   g_assert_cmpuint (stats.dropped, ==, 5);
   g_assert_cmpuint (stats.queue_depth, ==, 0);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_disabled (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistoryConfig) config = test_history_config_new ();
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
@@ -291,15 +282,13 @@ test_disabled (void)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   bd_recorder_close (recorder);
   g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_DISABLED);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* close() drains what is queued and commits it; later taps are counted. */
 static void
 test_close_drains (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
   sqlite3 *db;
@@ -325,15 +314,13 @@ test_close_drains (void)
   db = test_db_open (dir);
   g_assert_cmpint (test_db_int (db, "SELECT count(*) FROM messages"), ==, 5000);
   sqlite3_close (db);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Close, reopen, record more: ids are reused, nothing is duplicated. */
 static void
 test_persistence (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdHistory) history = NULL;
   g_autoptr(GPtrArray) topics = NULL;
   g_autoptr(BdHistorySeriesData) data = NULL;
@@ -376,7 +363,6 @@ test_persistence (void)
   g_assert_cmpuint (data->buckets[0].count, >=, 1);
 
   g_clear_pointer (&history, bd_history_unref);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 typedef struct
@@ -404,7 +390,7 @@ tap_thread (gpointer data)
 static void
 test_tap_from_thread (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
   g_autoptr(GError) error = NULL;
   TapThread t = { recorder, 50000 };
@@ -435,15 +421,13 @@ test_tap_from_thread (void)
   g_assert_cmpint (test_db_int (db, "SELECT count(*) FROM messages"), ==, (gint64) stats.recorded);
   g_assert_cmpint (test_db_int (db, "SELECT sum(message_count) FROM topics"), ==, (gint64) stats.recorded);
   sqlite3_close (db);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Small batches: many commits, nothing lost, rollups merged over batches. */
 static void
 test_small_batches (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
   g_autoptr(GError) error = NULL;
   sqlite3 *db;
@@ -460,14 +444,12 @@ test_small_batches (void)
   g_assert_cmpint (test_db_int (db, "SELECT sum(n) FROM rollup_1h"), ==, 1000);
   g_assert_cmpint (test_db_int (db, "SELECT sum(vsum) FROM rollup_1m"), ==, 2000);
   sqlite3_close (db);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 static void
 test_payload_kinds (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GPtrArray) messages = NULL;
@@ -492,8 +474,6 @@ test_payload_kinds (void)
                    binary, sizeof binary - 1);
   message = g_ptr_array_index (messages, 2);
   g_assert_cmpuint (g_bytes_get_size (message->payload), ==, 0);
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 int

@@ -37,39 +37,26 @@ assert_schema_v1 (const char *dir)
   sqlite3_close (db);
 }
 
-static void
-record_one (const char *dir)
-{
-  g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
-  g_autoptr(GError) error = NULL;
-
-  bd_recorder_start (recorder, &error);
-  g_assert_no_error (error);
-  test_tap (recorder, "a", "1", -1, 1000);
-  bd_recorder_flush_sync (recorder, &error);
-  g_assert_no_error (error);
-}
-
 /* No file at all, and a zero-byte file (version 0): both become version 1. */
 static void
 test_create_and_empty (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
-  g_autofree char *dir2 = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir2 = bd_test_tmpdir_new ("storage-test");
   g_autofree char *nested = g_build_filename (dir, "not", "yet", NULL);
   g_autofree char *path2 = g_build_filename (dir2, "history.db", NULL);
   g_autoptr(GError) error = NULL;
 
-  record_one (nested);
+  test_record_some (nested, 1);
   assert_schema_v1 (nested);
 
   g_file_set_contents (path2, "", 0, &error);
   g_assert_no_error (error);
-  record_one (dir2);
+  test_record_some (dir2, 1);
   assert_schema_v1 (dir2);
 
   /* Reopening a current file changes nothing and keeps the data. */
-  record_one (dir2);
+  test_record_some (dir2, 1);
   {
     sqlite3 *db = test_db_open (dir2);
 
@@ -77,8 +64,6 @@ test_create_and_empty (void)
     sqlite3_close (db);
   }
 
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
-  bd_test_tmpdir_free (g_steal_pointer (&dir2));
 }
 
 static void
@@ -96,78 +81,27 @@ make_db (const char *path,
 static void
 test_future_version (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
-  g_autoptr(BdRecorder) recorder = NULL;
-  g_autoptr(BdHistory) history = NULL;
-  g_autoptr(GBytes) before = NULL;
-  g_autoptr(GBytes) after = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) topics = NULL;
-  g_autofree char *status = NULL;
-  BdRecorderStats stats;
 
   test_allow_pause_warnings ();
   make_db (path, "CREATE TABLE future (a); INSERT INTO future VALUES (1); PRAGMA user_version = 7;");
-  before = test_file_bytes (path);
-
-  recorder = bd_recorder_new (dir, NULL);
-  g_assert_false (bd_recorder_start (recorder, &error));
-  g_assert_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_TOO_NEW);
-  g_assert_nonnull (strstr (error->message, path));
+  error = test_assert_refused (dir, BD_STORAGE_ERROR_TOO_NEW);
   g_assert_nonnull (strstr (error->message, "version 7"));
-  g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_PAUSED);
-  status = bd_recorder_dup_status_message (recorder);
-  g_assert_true (g_str_has_prefix (status, "paused: "));
-  g_assert_nonnull (strstr (status, path));
-
-  /* Recording is paused: messages are counted, not lost silently. */
-  test_tap (recorder, "a", "1", -1, 1000);
-  bd_recorder_get_stats (recorder, &stats);
-  g_assert_cmpuint (stats.dropped, ==, 1);
-  bd_recorder_resume (recorder);   /* still refused */
-  g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_PAUSED);
-  bd_recorder_close (recorder);
-
-  /* Readers refuse it too. */
-  g_clear_error (&error);
-  history = bd_history_new (dir);
-  topics = bd_history_list_topics (history, NULL, &error);
-  g_assert_null (topics);
-  g_assert_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_TOO_NEW);
-
-  after = test_file_bytes (path);
-  g_assert_true (g_bytes_equal (before, after));
-
-  g_clear_pointer (&history, bd_history_unref);
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A SQLite file that is not ours (version 0 with tables) is not migrated. */
 static void
 test_foreign_database (void)
 {
-  g_autofree char *dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
-  g_autoptr(BdRecorder) recorder = NULL;
-  g_autoptr(GBytes) before = NULL;
-  g_autoptr(GBytes) after = NULL;
   g_autoptr(GError) error = NULL;
 
   test_allow_pause_warnings ();
   make_db (path, "CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES ('x');");
-  before = test_file_bytes (path);
-
-  recorder = bd_recorder_new (dir, NULL);
-  g_assert_false (bd_recorder_start (recorder, &error));
-  g_assert_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_CORRUPT);
-  g_assert_nonnull (strstr (error->message, path));
-  bd_recorder_close (recorder);
-
-  after = test_file_bytes (path);
-  g_assert_true (g_bytes_equal (before, after));
-
-  bd_test_tmpdir_free (g_steal_pointer (&dir));
+  error = test_assert_refused (dir, BD_STORAGE_ERROR_CORRUPT);
 }
 
 int

@@ -296,17 +296,28 @@ properties_length (const BdMqttProperties *props,
   return count.len;
 }
 
-/* Property Length, then the properties (2.2.2.1). @props may be NULL. */
-static void
-sink_properties (BdMqttSink             *s,
-                 const BdMqttProperties *props,
-                 guint                   ctx)
+/* properties_length(), failing @s when the properties cannot be encoded. */
+static gsize
+sink_properties_length (BdMqttSink             *s,
+                        const BdMqttProperties *props,
+                        guint                   ctx)
 {
   const char *error = NULL;
   gsize length = properties_length (props, ctx, &error);
 
   if (error != NULL)
     sink_fail (s, BD_MQTT_RC_PACKET_TOO_LARGE, error);
+  return length;
+}
+
+/* Property Length, then the properties (2.2.2.1). @props may be NULL. */
+static void
+sink_properties (BdMqttSink             *s,
+                 const BdMqttProperties *props,
+                 guint                   ctx)
+{
+  gsize length = sink_properties_length (s, props, ctx);
+
   sink_varint (s, length);
   if (length > 0)
     sink_properties_content (s, props, ctx);
@@ -321,11 +332,8 @@ sink_reason_and_properties (BdMqttSink             *s,
                             const BdMqttProperties *props,
                             guint                   ctx)
 {
-  const char *error = NULL;
-  gsize length = properties_length (props, ctx, &error);
+  gsize length = sink_properties_length (s, props, ctx);
 
-  if (error != NULL)
-    sink_fail (s, BD_MQTT_RC_PACKET_TOO_LARGE, error);
   if (length == 0 && reason_code == 0)
     return;
   sink_u8 (s, reason_code);
