@@ -375,3 +375,78 @@ def test_log_is_compacted(broker_factory, raw_client, monkeypatch):
     _kill(b)
     b.start()
     assert b.wait_for_log(r"1 persistent sessions and 1000 queued")
+
+
+def _mount_tmpfs(path, size):
+    os.makedirs(path, exist_ok=True)
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", path],
+                       capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: %s" % r.stderr.decode().strip())
+
+
+def _fill(path):
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
+def test_full_disk_refuses_qos1_keeps_qos0_and_recovers(broker_factory, raw_client, tmp_path):
+    """A full disk (a 1 MiB tmpfs the test mounts and fills): new QoS 1/2
+    messages are refused with Quota exceeded (MQTT 5) or a disconnect
+    (3.1.1), QoS 0 still flows, the broker says why; once space returns the
+    held acknowledgement goes out and QoS 1 is accepted again."""
+    mnt = str(tmp_path / "store")
+    _mount_tmpfs(mnt, "1m")
+    b = broker_factory(["listener 0", "persistence true", "persistence_location %s/" % mnt],
+                       start=False)
+    try:
+        b.start()
+        sub = raw_client(b)
+        sub.connect("sub", clean=False)
+        sub.subscribe(1, [("d/#", 1)])
+        sub.disconnect()
+        q0 = raw_client(b)
+        q0.connect("q0")
+        q0.subscribe(1, [("q0", 0)])
+
+        filler = os.path.join(mnt, "filler")
+        _fill(filler)
+        mark = b.mark()
+        held = raw_client(b, version=5)
+        held.connect("held")
+        held.send(w.publish("d/1", b"x" * 8192, qos=1, packet_id=1, version=5))
+        b.wait_for_log(r"Cannot write the broker store .*refusing QoS 1 and 2", start=mark)
+
+        p5 = raw_client(b, version=5)
+        p5.connect("p5")
+        p5.send(w.publish("d/2", b"y", qos=1, packet_id=2, version=5))
+        ack = p5.expect(w.PUBACK)
+        assert (ack.packet_id, ack.rc) == (2, 0x97)
+        p3 = raw_client(b)
+        p3.connect("p3")
+        assert p3.try_send(w.publish("d/3", b"z", qos=1, packet_id=3))
+        p3.wait_closed()
+        p5.publish("q0", b"still", qos=0)
+        assert q0.expect(w.PUBLISH).payload == b"still"
+
+        os.unlink(filler)
+        ack = held.expect(w.PUBACK, timeout=TIMEOUT)
+        assert (ack.packet_id, ack.rc) == (1, 0)
+        b.wait_for_log(r"writable again", start=mark)
+        assert p5.publish("d/4", b"w", qos=1).rc == 0
+
+        _kill(b)
+        b.start()
+        sub = raw_client(b)
+        sub.connect("sub", clean=False)
+        _send_sentinel(raw_client, b, "d/end")
+        assert _drain(sub, []) == [b"x" * 8192, b"w"]
+    finally:
+        b.stop()
+        subprocess.run(["umount", mnt])
