@@ -578,6 +578,9 @@ void       _bd_store_start              (BdEngine     *engine);
 void       _bd_store_stop               (BdEngine     *engine);
 /* From the tick: compaction when the writer asks for it. */
 void       _bd_store_tick               (BdEngine     *engine);
+/* $SYS/broker/store/...: size, last commit, its latency, status. */
+void       _bd_store_publish_sys        (BdEngine     *engine,
+                                         gboolean      force);
 /* Encodes a snapshot as store records (any thread). */
 void       _bd_state_snapshot_encode    (BdStateSnapshot *snap,
                                          GByteArray      *buf);

@@ -450,3 +450,23 @@ def test_full_disk_refuses_qos1_keeps_qos0_and_recovers(broker_factory, raw_clie
     finally:
         b.stop()
         subprocess.run(["umount", mnt])
+
+
+def test_sys_shows_the_store(broker_factory, raw_client):
+    """$SYS/broker/store/...: its size, the last commit and its latency."""
+    b = broker_factory(["listener 0", "persistence true", "sys_interval 1"])
+    c = raw_client(b)
+    c.connect("dev", clean=False)
+    c.subscribe(1, [("x", 1)])
+    c.subscribe(2, [("$SYS/broker/store/#", 0)])
+    want = {"$SYS/broker/store/size", "$SYS/broker/store/last_commit",
+            "$SYS/broker/store/commit_latency_ms", "$SYS/broker/store/status"}
+    seen = {}
+    deadline = time.monotonic() + TIMEOUT
+    while not want <= set(seen) and time.monotonic() < deadline:
+        m = c.expect(w.PUBLISH)
+        seen[m.topic] = m.payload
+    assert int(seen["$SYS/broker/store/size"]) > 8
+    assert seen["$SYS/broker/store/status"] == b"ok"
+    assert float(seen["$SYS/broker/store/commit_latency_ms"]) >= 0
+    assert seen["$SYS/broker/store/last_commit"].startswith(b"20")
