@@ -581,6 +581,9 @@ void       _bd_store_tick               (BdEngine     *engine);
 /* $SYS/broker/store/...: size, last commit, its latency, status. */
 void       _bd_store_publish_sys        (BdEngine     *engine,
                                          gboolean      force);
+/* A message's topic and payload as record fields (any thread). */
+void       _bd_store_put_message        (GByteArray   *buf,
+                                         BdMessage    *message);
 /* Encodes a snapshot as store records (any thread). */
 void       _bd_state_snapshot_encode    (BdStateSnapshot *snap,
                                          GByteArray      *buf);

@@ -250,17 +250,6 @@ _bd_engine_snapshot_state (BdEngine *engine)
   return snap;
 }
 
-static void
-encode_message (GByteArray *buf,
-                BdMessage  *m)
-{
-  gsize len;
-  const guint8 *data = g_bytes_get_data (m->payload, &len);
-
-  bd_store_put_str (buf, m->topic);
-  bd_store_put_bytes (buf, data, len);
-}
-
 void
 _bd_state_snapshot_encode (BdStateSnapshot *snap,
                            GByteArray      *buf)
@@ -278,7 +267,7 @@ _bd_state_snapshot_encode (BdStateSnapshot *snap,
       BdMessage *m = g_ptr_array_index (snap->retained, i);
 
       r = bd_store_record_begin (buf, 0, BD_STORE_RETAIN_SET);
-      encode_message (buf, m);
+      _bd_store_put_message (buf, m);
       bd_store_put_u8 (buf, m->qos);
       bd_store_put_str (buf, m->publisher_id);
       bd_store_put_str (buf, m->publisher_username);
@@ -325,7 +314,7 @@ _bd_state_snapshot_encode (BdStateSnapshot *snap,
           /* Messages restored from the old format, or queued in snapshot
            * mode, have no id yet: ids above next_id never collide. */
           bd_store_put_u64 (buf, id != 0 ? id : snap->next_id + G_MAXUINT32 + j);
-          encode_message (buf, m);
+          _bd_store_put_message (buf, m);
           bd_store_put_u8 (buf, g_array_index (s->qos, guint8, j));
           bd_store_put_u8 (buf, g_array_index (s->retain, gboolean, j));
           bd_store_record_end (buf, r);
@@ -335,7 +324,7 @@ _bd_state_snapshot_encode (BdStateSnapshot *snap,
           r = bd_store_record_begin (buf, 0, BD_STORE_WILL_SET);
           bd_store_put_str (buf, s->client_id);
           bd_store_put_u64 (buf, (guint64) s->will_at);
-          encode_message (buf, s->will);
+          _bd_store_put_message (buf, s->will);
           bd_store_put_u8 (buf, s->will->qos);
           bd_store_put_u8 (buf, s->will->retain);
           bd_store_record_end (buf, r);

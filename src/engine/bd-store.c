@@ -215,9 +215,9 @@ _bd_store_sub_del (BdSession  *session,
   bd_store_record_end (engine->store_buf, r);
 }
 
-static void
-put_message (GByteArray *buf,
-             BdMessage  *message)
+void
+_bd_store_put_message (GByteArray *buf,
+                       BdMessage  *message)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (message->payload, &len);
@@ -249,7 +249,7 @@ _bd_store_msg_add (BdSession *session,
   r = record_begin (engine, BD_STORE_MSG_ADD);
   bd_store_put_str (engine->store_buf, session->client_id);
   bd_store_put_u64 (engine->store_buf, id);
-  put_message (engine->store_buf, message);
+  _bd_store_put_message (engine->store_buf, message);
   bd_store_put_u8 (engine->store_buf, qos);
   bd_store_put_u8 (engine->store_buf, retain ? 1 : 0);
   bd_store_record_end (engine->store_buf, r);
@@ -315,7 +315,7 @@ _bd_store_will_set (BdSession *session)
   /* Wall clock: the monotonic clock starts again with the process. */
   bd_store_put_u64 (engine->store_buf,
                     (guint64) (g_get_real_time () + (session->will_at_us - g_get_monotonic_time ())));
-  put_message (engine->store_buf, will);
+  _bd_store_put_message (engine->store_buf, will);
   bd_store_put_u8 (engine->store_buf, will->qos);
   bd_store_put_u8 (engine->store_buf, will->retain);
   bd_store_record_end (engine->store_buf, r);
@@ -345,7 +345,7 @@ _bd_store_retain (BdEngine  *engine,
   else
     {
       r = record_begin (engine, BD_STORE_RETAIN_SET);
-      put_message (engine->store_buf, message);
+      _bd_store_put_message (engine->store_buf, message);
       bd_store_put_u8 (engine->store_buf, message->qos);
       bd_store_put_str (engine->store_buf, message->publisher_id);
       bd_store_put_str (engine->store_buf, message->publisher_username);

@@ -53,6 +53,14 @@ def _drain(sub, expect_ids, sentinel=b"end", timeout=TIMEOUT):
         got.append(p.payload)
 
 
+def _offline_subscriber(raw_client, b, topic_filter, qos=1):
+    """A persistent session subscribed to topic_filter, then away."""
+    sub = raw_client(b)
+    sub.connect("sub", clean=False)
+    sub.subscribe(1, [(topic_filter, qos)])
+    sub.disconnect()
+
+
 def _send_sentinel(raw_client, b, topic):
     p = raw_client(b)
     p.connect("sentinel")
@@ -65,10 +73,7 @@ def test_issue_scenario_acknowledged_survives_sigkill(broker_factory, raw_client
     persistent subscriber and 200 retained messages, then SIGKILL: all come
     back (default settings: no configuration file)."""
     b = broker_factory()
-    sub = raw_client(b)
-    sub.connect("sub", clean=False)
-    sub.subscribe(1, [("d/#", 1)])
-    sub.disconnect()
+    _offline_subscriber(raw_client, b, "d/#")
 
     pub = raw_client(b)
     pub.connect("pub")
@@ -102,10 +107,7 @@ def test_snapshot_mode_loses_what_it_acknowledged(broker_factory, raw_client):
     """persistence_mode snapshot is Mosquitto's behaviour: fast, and what came
     since the last snapshot is gone after a crash (the README's trade-off)."""
     b = broker_factory(["listener 0", "persistence true", "persistence_mode snapshot"])
-    sub = raw_client(b)
-    sub.connect("sub", clean=False)
-    sub.subscribe(1, [("d/#", 1)])
-    sub.disconnect()
+    _offline_subscriber(raw_client, b, "d/#")
     pub = raw_client(b)
     pub.connect("pub")
     pub.publish("d/1", b"x", qos=1)
@@ -168,10 +170,7 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(broker_factory, ra
     or a later one."""
     rng = random.Random(seed)
     b = broker_factory(["listener 0", "persistence true", "max_queued_messages 0"])
-    sub = raw_client(b)
-    sub.connect("sub", clean=False)
-    sub.subscribe(1, [("s/#", 2)])
-    sub.disconnect()
+    _offline_subscriber(raw_client, b, "s/#", 2)
 
     pubs = [_Publisher(b, 1, "p1", retained_every=7), _Publisher(b, 2, "p2", retained_every=5)]
     for p in pubs:
@@ -226,10 +225,7 @@ def test_qos2_state_survives_sigkill_no_duplicate(broker_factory, raw_client):
     crash and sends the PUBLISH again after it (DUP) is not delivered twice
     [MQTT-4.3.3-2]."""
     b = broker_factory()
-    sub = raw_client(b)
-    sub.connect("sub", clean=False)
-    sub.subscribe(1, [("t", 2)])
-    sub.disconnect()
+    _offline_subscriber(raw_client, b, "t", 2)
     p = raw_client(b)
     p.connect("p2", clean=False)
     p.send(w.publish("t", b"once", 2, packet_id=7))
@@ -250,10 +246,7 @@ def test_qos2_state_survives_sigkill_no_duplicate(broker_factory, raw_client):
 
 
 def _fill_log(b, raw_client, n=300):
-    sub = raw_client(b)
-    sub.connect("sub", clean=False)
-    sub.subscribe(1, [("d/#", 1)])
-    sub.disconnect()
+    _offline_subscriber(raw_client, b, "d/#")
     pub = raw_client(b)
     pub.connect("pub")
     pub.send(b"".join(w.publish("d/%d" % i, b"m%d" % i, qos=1, packet_id=i + 1) for i in range(n)))
@@ -327,10 +320,7 @@ def test_damaged_snapshot_is_cut_and_named(broker_factory, raw_client):
     """A graceful stop writes a snapshot; a flipped bit in it loses what comes
     after the damage, says where, and the broker still starts."""
     b = broker_factory()
-    sub = raw_client(b)
-    sub.connect("sub", clean=False)
-    sub.subscribe(1, [("d/#", 1)])
-    sub.disconnect()
+    _offline_subscriber(raw_client, b, "d/#")
     pub = raw_client(b)
     pub.connect("pub")
     for i in range(20):
@@ -357,10 +347,7 @@ def test_log_is_compacted(broker_factory, raw_client, monkeypatch):
     starts a new log; nothing is lost on the way."""
     monkeypatch.setenv("BROKERDESK_STORE_COMPACT_BYTES", "20000")
     b = broker_factory()
-    sub = raw_client(b)
-    sub.connect("sub", clean=False)
-    sub.subscribe(1, [("d/#", 1)])
-    sub.disconnect()
+    _offline_subscriber(raw_client, b, "d/#")
     pub = raw_client(b)
     pub.connect("pub")
     mark = b.mark()
