@@ -860,6 +860,27 @@ handle_autosave_on_changes (Parser           *parser,
   return TRUE;
 }
 
+/* Brokerdesk's own: durable (the default) acknowledges QoS 1/2 messages,
+ * subscriptions and sessions only once they are on disk; snapshot writes the
+ * whole state every autosave_interval, as Mosquitto does. */
+static gboolean
+handle_persistence_mode (Parser           *parser,
+                         const Directive  *directive,
+                         char            **values,
+                         guint             n_values,
+                         const char       *rest,
+                         GError          **error)
+{
+  if (g_str_equal (values[0], "durable"))
+    parser->config->persistence_snapshot = FALSE;
+  else if (g_str_equal (values[0], "snapshot"))
+    parser->config->persistence_snapshot = TRUE;
+  else
+    return parser_error (parser, error, "%s: “%s” is not durable or snapshot",
+                         directive->name, values[0]);
+  return TRUE;
+}
+
 /* Mosquitto started as root switches to this user; started as anyone else it
  * ignores the line. Brokerdesk never switches, so the line is only harmless
  * when it is not running as root. */
@@ -1187,6 +1208,7 @@ static const Directive directives[] = {
   GLOBAL_BOOL ("retained_persistence", persistence),   /* Mosquitto's old name */
   GLOBAL_STRING ("persistence_location", persistence_location, "path"),
   GLOBAL_STRING ("persistence_file", persistence_file, "file name"),
+  CUSTOM ("persistence_mode", handle_persistence_mode, 1, "durable|snapshot"),
   GLOBAL_INT ("autosave_interval", autosave_interval, 0, G_MAXINT),
   CUSTOM ("autosave_on_changes", handle_autosave_on_changes, 1, NULL),
   CUSTOM ("persistent_client_expiration", handle_persistent_client_expiration, 1, "duration"),

@@ -133,6 +133,7 @@ typedef struct
   gboolean   persistence;             /* FALSE */
   char      *persistence_location;    /* directory; NULL = the data dir */
   char      *persistence_file;        /* "mosquitto.db" */
+  gboolean   persistence_snapshot;    /* persistence_mode snapshot: no log, no waiting for the disk */
   guint      autosave_interval;       /* 1800 s */
 
   gint64     persistent_client_expiration; /* seconds, 0 = never */

@@ -363,7 +363,9 @@ conn_linger (BdConnection *conn)
   linger->fd = conn->fd;
   linger->deadline_us = g_get_monotonic_time () + LINGER_TIMEOUT_US;
   linger->link.data = linger;
-  if (conn->wbuf != NULL && conn->wbuf_sent < conn->wbuf->len)
+  /* Output still waiting for the store acknowledges what is not on disk
+   * yet: it is dropped, the client will send again. */
+  if (conn->wbuf != NULL && conn->wbuf_sent < conn->wbuf->len && _bd_store_may_flush (conn))
     {
       linger->wbuf = g_steal_pointer (&conn->wbuf);
       linger->wbuf_sent = conn->wbuf_sent;
@@ -844,8 +846,14 @@ _bd_connection_on_ready (BdConnection *conn,
   if (conn->state == BD_CONN_CLOSED)
     return;
 
-  if (events & EPOLLOUT)
+  if ((events & EPOLLOUT) && _bd_store_may_flush (conn))
     _bd_connection_flush (conn);
+  else if (events & EPOLLOUT)
+    {
+      /* Released by the store's commit, which flushes it again. */
+      conn->want_write = FALSE;
+      _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN);
+    }
 
   if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || conn->state == BD_CONN_CLOSED)
     return;
@@ -876,9 +884,26 @@ _bd_connection_on_ready (BdConnection *conn,
 
 /* ------------------------------------------------------------- dispatch */
 
+static void conn_dispatch (BdConnection *conn,
+                           BdMqttPacket *packet);
+
 static void
 conn_handle_packet (BdConnection *conn,
                     BdMqttPacket *packet)
+{
+  guint64 seq = conn->engine->store_seq;
+
+  conn_dispatch (conn, packet);
+  /* The answer waits until the changes the packet made are on disk; once
+   * anything waits, all that follows waits behind it, in order. A PUBACK
+   * from the client is answered by nothing: its removal need not wait. */
+  if (conn->engine->store_seq != seq && packet->type != BD_MQTT_PUBACK)
+    _bd_store_hold (conn);
+}
+
+static void
+conn_dispatch (BdConnection *conn,
+               BdMqttPacket *packet)
 {
   BD_ENGINE_ASSERT_THREAD (conn->engine);
 

@@ -42,6 +42,7 @@ typedef struct _BdListener   BdListener;
 typedef struct _BdLinger     BdLinger;
 typedef struct _BdStateSnapshot BdStateSnapshot;
 typedef struct _BdShareGroup BdShareGroup;
+typedef struct _BdStore      BdStore;
 
 /* How one message goes to one session: what routing decided for it. */
 typedef struct
@@ -102,6 +103,7 @@ typedef struct
   guint32      *sub_ids;    /* re-sent with the message */
   guint         n_sub_ids;
   BdShareGroup *group;      /* ref, or NULL */
+  guint64       store_id;   /* its MSG_ADD record in the store, 0 for none */
 } BdOutgoing;
 
 /* One message waiting for room in the window (or for the client to come back). */
@@ -113,6 +115,7 @@ typedef struct
   guint32      *sub_ids;
   guint         n_sub_ids;
   BdShareGroup *group;      /* ref, or NULL */
+  guint64       store_id;   /* its MSG_ADD record in the store, 0 for none */
 } BdQueued;
 
 typedef struct
@@ -132,6 +135,7 @@ struct _BdSession
   char         *client_id;
   BdConnection *conn;            /* NULL while the client is away */
   gboolean      clean;           /* ends with the connection (expiry_interval 0) */
+  gboolean      stored;          /* in the store: its changes are recorded */
   guint32       expiry_interval; /* seconds after the connection ends; G_MAXUINT32 never */
   BdMessage    *pending_will;    /* MQTT 5 will waiting for its delay [MQTT-3.1.3-9] */
   gint64        will_at_us;      /* monotonic */
@@ -199,6 +203,11 @@ struct _BdConnection
   guint16       next_alias_out;
   GHashTable   *alias_out;           /* topic -> alias, lazily */
   char        **alias_in;            /* [alias] = topic, lazily, max_topic_alias + 1 */
+
+  /* Output waits until the store has this record on disk: what the
+   * connection's acknowledgements promise must be durable first. */
+  guint64       hold_seq;
+  gboolean      held;            /* in engine->held */
 
   GList         link;            /* in engine->connections */
 };
@@ -304,6 +313,18 @@ struct _BdEngine
   GMutex           save_lock;     /* one writer at a time, newest snapshot wins */
   guint64          save_seq;      /* of the last snapshot taken (engine thread) */
   guint64          saved_seq;     /* of the last snapshot written (under save_lock) */
+
+  /* the durable store (bd-store.c); store is NULL in snapshot mode */
+  BdStore         *store;
+  GByteArray      *store_buf;     /* records of this turn, handed to the writer at its end */
+  guint64          store_seq;     /* of the last record made */
+  guint64          store_durable_seq; /* of the last record on disk */
+  guint64          store_next_id; /* for queued messages */
+  guint64          store_base_seq;/* what the snapshot read at start-up covers */
+  guint64          store_restore_id; /* while restoring: the id of the message delivered */
+  gboolean         store_full;    /* the last write failed: QoS 1/2 refused */
+  gboolean         store_migrate; /* the state came from the old format */
+  GPtrArray       *held;          /* BdConnection* whose output waits for the disk */
 
   GMutex           stats_lock;
   BdEngineStats    stats;         /* snapshot for other threads */
@@ -498,7 +519,19 @@ gboolean   _bd_message_expired          (BdMessage    *message,
 
 /* bd-persist.c */
 char            *_bd_engine_dup_state_path (BdEngine        *engine);
-void             _bd_engine_load_state     (BdEngine        *engine);
+gboolean         _bd_persist_load_old      (BdEngine        *engine,
+                                            const char      *path,
+                                            GBytes          *bytes);
+/* A stored session as read from a file (NULL if it cannot be restored). */
+BdSession       *_bd_persist_restore_session (BdEngine      *engine,
+                                              const char    *client_id,
+                                              const char    *username,
+                                              guint32        expiry);
+void             _bd_persist_restore_sub   (BdSession       *session,
+                                            const char      *filter,
+                                            guint8           qos,
+                                            guint8           options,
+                                            guint32          subscription_id);
 BdStateSnapshot *_bd_engine_snapshot_state (BdEngine        *engine);
 gboolean         _bd_state_snapshot_write  (BdStateSnapshot *snap,
                                             GError         **error);
@@ -506,7 +539,58 @@ void             _bd_state_snapshot_free   (BdStateSnapshot *snap);
 void             _bd_engine_save_state     (BdEngine        *engine,
                                             gboolean         wait);
 
+/* bd-store.c */
+/* Recording changes: each is a no-op unless the store runs and the session
+ * is stored. */
+gboolean   _bd_store_active             (BdEngine     *engine);
+void       _bd_store_session_put        (BdSession    *session);
+void       _bd_store_session_del        (BdSession    *session);
+void       _bd_store_sub_add            (BdSession    *session,
+                                         BdSubscription *sub);
+void       _bd_store_sub_del            (BdSession    *session,
+                                         const char   *filter);
+/* Returns the message's id in the store, 0 when it is not stored. */
+guint64    _bd_store_msg_add            (BdSession    *session,
+                                         BdMessage    *message,
+                                         guint8        qos,
+                                         gboolean      retain);
+void       _bd_store_msg_del            (BdSession    *session,
+                                         guint64       store_id);
+void       _bd_store_qos2_add           (BdSession    *session,
+                                         guint16       packet_id);
+void       _bd_store_qos2_del           (BdSession    *session,
+                                         guint16       packet_id);
+void       _bd_store_will_set           (BdSession    *session);
+void       _bd_store_will_clear         (BdSession    *session);
+void       _bd_store_retain             (BdEngine     *engine,
+                                         BdMessage    *message);
+/* Holds @conn's output until what the store has been told so far is on disk. */
+void       _bd_store_hold               (BdConnection *conn);
+/* End of a turn: hands this turn's records to the writer; FALSE when @conn's
+ * output must wait. */
+void       _bd_store_submit             (BdEngine     *engine);
+gboolean   _bd_store_may_flush          (BdConnection *conn);
+void       _bd_store_forget_connection  (BdConnection *conn);
+/* Reads the store (or the old snapshot file) into the engine: before start. */
+void       _bd_store_load               (BdEngine     *engine);
+/* Starts the writer thread (durable mode); stops it, after the last batch. */
+void       _bd_store_start              (BdEngine     *engine);
+void       _bd_store_stop               (BdEngine     *engine);
+/* From the tick: compaction when the writer asks for it. */
+void       _bd_store_tick               (BdEngine     *engine);
+/* $SYS/broker/store/...: size, last commit, its latency, status. */
+void       _bd_store_publish_sys        (BdEngine     *engine,
+                                         gboolean      force);
+/* A message's topic and payload as record fields (any thread). */
+void       _bd_store_put_message        (GByteArray   *buf,
+                                         BdMessage    *message);
+/* Encodes a snapshot as store records (any thread). */
+void       _bd_state_snapshot_encode    (BdStateSnapshot *snap,
+                                         GByteArray      *buf);
+
 /* bd-engine.c */
+/* Writes what the turn produced and frees what it closed. */
+void       _bd_engine_end_turn          (BdEngine     *engine);
 /* Client-supplied text (client ids, user names, topics) as it goes into a
  * log line: the first BD_LOG_TEXT_MAX bytes, then "…", control characters
  * escaped. A 64 KiB client id must not make a 64 KiB line, nor a newline in

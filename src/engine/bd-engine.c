@@ -76,8 +76,8 @@ _bd_engine_doom (BdEngine     *engine,
 /* Writes what the turn produced, then frees connections closed during it.
  * Freeing waits until here because later events of the same epoll batch may
  * still point at a closed connection. */
-static void
-engine_end_turn (BdEngine *engine)
+void
+_bd_engine_end_turn (BdEngine *engine)
 {
   /* Input held back by flow control first, since it may produce output.
    * The array may grow while we go. */
@@ -85,18 +85,25 @@ engine_end_turn (BdEngine *engine)
     _bd_connection_process_pending (g_ptr_array_index (engine->resumed, i));
   g_ptr_array_set_size (engine->resumed, 0);
 
+  /* The turn's changes go to the store's writer in one piece; output that
+   * acknowledges them waits for its commit. */
+  _bd_store_submit (engine);
+
   for (guint i = 0; i < engine->dirty->len; i++)
     {
       BdConnection *conn = g_ptr_array_index (engine->dirty, i);
 
       conn->dirty = FALSE;
-      if (conn->state != BD_CONN_CLOSED)
+      if (conn->state != BD_CONN_CLOSED && _bd_store_may_flush (conn))
         _bd_connection_flush (conn);
     }
   g_ptr_array_set_size (engine->dirty, 0);
 
   for (guint i = 0; i < engine->doomed->len; i++)
-    _bd_connection_free (g_ptr_array_index (engine->doomed, i));
+    {
+      _bd_store_forget_connection (g_ptr_array_index (engine->doomed, i));
+      _bd_connection_free (g_ptr_array_index (engine->doomed, i));
+    }
   g_ptr_array_set_size (engine->doomed, 0);
 }
 
@@ -150,7 +157,7 @@ epoll_source_dispatch (GSource     *source,
   n_listeners = engine_poll_sockets (engine, listeners);
   for (guint i = 0; i < n_listeners; i++)
     _bd_listener_accept (engine, listeners[i]);
-  engine_end_turn (engine);
+  _bd_engine_end_turn (engine);
 
   return G_SOURCE_CONTINUE;
 }
@@ -175,7 +182,7 @@ engine_tick_cb (gpointer user_data)
   _bd_connection_check_lingering (engine, now);
   if (++engine->quarter_ticks < 4)
     {
-      engine_end_turn (engine);
+      _bd_engine_end_turn (engine);
       return G_SOURCE_CONTINUE;
     }
   engine->quarter_ticks = 0;
@@ -184,7 +191,9 @@ engine_tick_cb (gpointer user_data)
   _bd_sys_update_rates (engine, 1.0);
   _bd_sys_snapshot_stats (engine);
 
-  if (engine->config->persistence && engine->config->autosave_interval > 0 &&
+  _bd_store_tick (engine);
+  /* In durable mode the log keeps everything; snapshots come with compaction. */
+  if (engine->config->persistence && engine->store == NULL && engine->config->autosave_interval > 0 &&
       ++engine->autosave_tick >= engine->config->autosave_interval)
     {
       engine->autosave_tick = 0;
@@ -198,7 +207,7 @@ engine_tick_cb (gpointer user_data)
       _bd_sys_publish_all (engine, FALSE);
     }
 
-  engine_end_turn (engine);
+  _bd_engine_end_turn (engine);
   return G_SOURCE_CONTINUE;
 }
 
@@ -475,7 +484,8 @@ bd_engine_start (BdEngine *engine,
         }
     }
 
-  _bd_engine_load_state (engine);
+  _bd_store_load (engine);
+  _bd_store_start (engine);
 
   engine->read_buf = g_malloc (READ_BUF_SIZE);
   engine->started_us = g_get_monotonic_time ();
@@ -542,7 +552,7 @@ engine_shutdown_cb (gpointer data)
       g_clear_pointer (&conn->will, bd_message_unref);
       _bd_connection_disconnect (conn, BD_MQTT_RC_SERVER_SHUTTING_DOWN, "broker shutting down");
     }
-  engine_end_turn (engine);
+  _bd_engine_end_turn (engine);
   /* Their last packets were written as far as the sockets took them. */
   _bd_connection_check_lingering (engine, G_MAXINT64);
   g_main_loop_quit (engine->loop);
@@ -570,7 +580,10 @@ bd_engine_stop (BdEngine *engine)
   engine->epfd = -1;
 
   /* The engine thread is gone: this thread may read the state now. */
-  _bd_engine_save_state (engine, TRUE);
+  if (engine->store != NULL)
+    _bd_store_stop (engine);
+  else
+    _bd_engine_save_state (engine, TRUE);
 
   if (engine->config->pid_file != NULL)
     g_unlink (engine->config->pid_file);
@@ -725,7 +738,7 @@ publish_cb (gpointer data)
 
   call->engine->counters.publish_received++;
   _bd_route_message (call->engine, call->message, NULL);
-  engine_end_turn (call->engine);
+  _bd_engine_end_turn (call->engine);
   return G_SOURCE_REMOVE;
 }
 

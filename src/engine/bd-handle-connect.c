@@ -283,6 +283,8 @@ _bd_handle_connect (BdConnection  *conn,
        * for its delay is not sent [MQTT-3.1.3-9]. */
       session_present = TRUE;
       engine->counters.clients_disconnected--;
+      if (session->pending_will != NULL)
+        _bd_store_will_clear (session);
       g_clear_pointer (&session->pending_will, bd_message_unref);
     }
 
@@ -293,6 +295,8 @@ _bd_handle_connect (BdConnection  *conn,
   g_free (session->username);
   session->username = g_strdup (c->username);
   session->auth = conn->listener->auth;
+  /* Recorded before CONNACK, which waits for it to be on disk. */
+  _bd_store_session_put (session);
   conn->session = session;
   conn->keep_alive = server_keep_alive > 0 ? server_keep_alive : c->keep_alive;
   conn->state = BD_CONN_CONNECTED;
@@ -362,6 +366,7 @@ _bd_handle_disconnect (BdConnection *conn,
         }
       session->expiry_interval = p->session_expiry_interval;
       session->clean = session->expiry_interval == 0;
+      _bd_store_session_put (session);
     }
 
   /* The will is discarded [MQTT-3.1.2-10], unless an MQTT 5 client asks for

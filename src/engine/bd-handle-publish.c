@@ -171,6 +171,28 @@ _bd_handle_publish (BdConnection *conn,
       reason = BD_MQTT_RC_PAYLOAD_FORMAT_INVALID;
     }
 
+  if (p->qos > 0 && deliver && engine->store_full &&
+      !(p->qos == 2 && session->incoming_qos2 != NULL &&
+        g_hash_table_contains (session->incoming_qos2, GUINT_TO_POINTER (p->packet_id))))
+    {
+      /* The store cannot take it, and acknowledging it would promise that
+       * it survives a crash. MQTT 5 says so with Quota exceeded; 3.x can
+       * only hang up (the client sends it again later). */
+      engine->counters.publish_dropped++;
+      if (conn->version != BD_MQTT_V5)
+        {
+          _bd_connection_close (conn, "QoS 1/2 message refused: the broker store is full");
+          return;
+        }
+      deliver = FALSE;
+      reason = BD_MQTT_RC_QUOTA_EXCEEDED;
+      if (p->qos == 1)
+        conn_send_ack_rc (conn, BD_MQTT_PUBACK, p->packet_id, reason);
+      else
+        conn_send_ack_rc (conn, BD_MQTT_PUBREC, p->packet_id, reason);
+      return;
+    }
+
   if (p->qos == 2)
     {
       gpointer key = GUINT_TO_POINTER (p->packet_id);
@@ -182,9 +204,17 @@ _bd_handle_publish (BdConnection *conn,
       if (session->incoming_qos2 == NULL)
         session->incoming_qos2 = g_hash_table_new (NULL, NULL);
       if (g_hash_table_contains (session->incoming_qos2, key))
-        deliver = FALSE;
+        {
+          deliver = FALSE;
+          /* Its first PUBREC may still wait for the disk (on a connection
+           * since closed): this one waits as long. */
+          _bd_store_hold (conn);
+        }
       else if (reason < 0x80 || conn->version != BD_MQTT_V5)
-        g_hash_table_add (session->incoming_qos2, key);
+        {
+          g_hash_table_add (session->incoming_qos2, key);
+          _bd_store_qos2_add (session, p->packet_id);
+        }
     }
 
   if (deliver)
@@ -245,8 +275,9 @@ _bd_handle_pubrel (BdConnection *conn,
 
   /* Release the id; PUBCOMP even if it was unknown, e.g. after a
    * reconnect (4.3.3). */
-  if (session->incoming_qos2 != NULL)
-    g_hash_table_remove (session->incoming_qos2, GUINT_TO_POINTER (packet->ack.packet_id));
+  if (session->incoming_qos2 != NULL &&
+      g_hash_table_remove (session->incoming_qos2, GUINT_TO_POINTER (packet->ack.packet_id)))
+    _bd_store_qos2_del (session, packet->ack.packet_id);
   _bd_connection_send_ack (conn, BD_MQTT_PUBCOMP, packet->ack.packet_id);
 }
 

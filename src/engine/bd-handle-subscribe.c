@@ -118,6 +118,7 @@ conn_subscribe_one (BdConnection             *conn,
     /* The trie takes the new pointer before the table frees the old one. */
     bd_trie_insert (engine->subs, sub->filter, session, sub);
   g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);
+  _bd_store_sub_add (session, sub);
   {
     char id[BD_LOG_TEXT_SIZE];
     char filter[BD_LOG_TEXT_SIZE];
@@ -215,6 +216,7 @@ _bd_handle_unsubscribe (BdConnection *conn,
             _bd_share_group_leave (engine, session, sub);
           else
             bd_trie_remove (engine->subs, filter, session);
+          _bd_store_sub_del (session, filter);
           g_hash_table_remove (session->subscriptions, filter);
           codes[i] = BD_MQTT_RC_SUCCESS;
           {

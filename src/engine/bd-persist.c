@@ -10,16 +10,19 @@
  * directory: at every autosave_interval, and on shutdown.
  *
  * The engine thread only takes a snapshot (references to immutable messages
- * and copies of a few strings); a worker thread turns it into a GVariant and
- * writes it with bd_settings_file_save (), i.e. to a temporary file that is
- * fsync'ed and renamed, so a crash leaves the previous state or the new one,
- * never a torn file. Loading happens before the engine
- * thread starts.
+ * and copies of a few strings); another thread encodes it as store records
+ * (bd-store-log.h) and writes it with bd_settings_file_save (), i.e. to a
+ * temporary file that is fsync'ed and renamed, so a crash leaves the previous
+ * snapshot or the new one, never a torn file. In durable mode (bd-store.c) the
+ * same snapshot is the base the log of changes since is replayed onto, and
+ * compaction writes it.
  *
  * The file is Brokerdesk's own format; it is never named mosquitto.db, so
  * pointing Brokerdesk at a Mosquitto persistence_location cannot overwrite
- * Mosquitto's database. A file that cannot be read as Brokerdesk state is moved
- * aside (never deleted) and the broker starts empty, with a warning.
+ * Mosquitto's database. The GVariant format of earlier versions is still read
+ * (_bd_persist_load_old); the next snapshot replaces it. A file that cannot be
+ * read as Brokerdesk state is moved aside (never deleted) and the broker starts
+ * empty, with a warning.
  */
 
 #include "config.h"
@@ -30,6 +33,7 @@
 
 #include "bd-engine-private.h"
 #include "bd-settings-file.h"
+#include "bd-store-log.h"
 #include "bd-topic.h"
 
 #define STATE_VERSION 2
@@ -48,8 +52,10 @@
 
 typedef struct
 {
-  char   *filter;
-  guint8  qos;
+  char    *filter;
+  guint8   qos;
+  guint8   options;     /* no local | retain as published << 1 | retain handling << 2 */
+  guint32  subscription_id;
 } SnapSub;
 
 typedef struct
@@ -61,13 +67,19 @@ typedef struct
   GPtrArray *messages;  /* BdMessage*, ref */
   GArray    *qos;       /* guint8 per message */
   GArray    *retain;    /* gboolean per message */
+  GArray    *ids;       /* guint64 per message: its id in the store */
+  GArray    *qos2;      /* guint16: incoming QoS 2 identifiers awaiting PUBREL */
+  BdMessage *will;      /* pending delayed will, ref, or NULL */
+  gint64     will_at;   /* wall clock, µs */
 } SnapSession;
 
 struct _BdStateSnapshot
 {
   BdEngine  *engine;    /* a ref only while a worker thread holds the snapshot */
   gboolean   owns_ref;
-  guint64    seq;
+  guint64    seq;       /* of the snapshot: newest written wins */
+  guint64    store_seq; /* the last store record it includes */
+  guint64    next_id;   /* the store's next message id */
   char      *path;
   GPtrArray *retained;  /* BdMessage*, ref */
   GPtrArray *sessions;  /* SnapSession* */
@@ -84,6 +96,9 @@ snap_session_free (gpointer data)
   g_ptr_array_unref (s->messages);
   g_array_unref (s->qos);
   g_array_unref (s->retain);
+  g_array_unref (s->ids);
+  g_array_unref (s->qos2);
+  g_clear_pointer (&s->will, bd_message_unref);
   g_free (s->client_id);
   g_free (s->username);
   g_free (s);
@@ -131,11 +146,13 @@ static void
 snap_add_message (SnapSession *s,
                   BdMessage   *message,
                   guint8       qos,
-                  gboolean     retain)
+                  gboolean     retain,
+                  guint64      id)
 {
   g_ptr_array_add (s->messages, bd_message_ref (message));
   g_array_append_val (s->qos, qos);
   g_array_append_val (s->retain, retain);
+  g_array_append_val (s->ids, id);
 }
 
 BdStateSnapshot *
@@ -153,6 +170,8 @@ _bd_engine_snapshot_state (BdEngine *engine)
   /* No ref here: bd_engine_unref () saves from inside finalization. */
   snap->engine = engine;
   snap->seq = ++engine->save_seq;
+  snap->store_seq = engine->store_seq;
+  snap->next_id = engine->store_next_id;
   snap->path = g_steal_pointer (&path);
   snap->retained = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
   snap->sessions = g_ptr_array_new_with_free_func (snap_session_free);
@@ -176,13 +195,37 @@ _bd_engine_snapshot_state (BdEngine *engine)
       s->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
       s->qos = g_array_new (FALSE, FALSE, 1);
       s->retain = g_array_new (FALSE, FALSE, sizeof (gboolean));
+      s->ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+      s->qos2 = g_array_new (FALSE, FALSE, sizeof (guint16));
+      if (session->pending_will != NULL)
+        {
+          s->will = bd_message_ref (session->pending_will);
+          s->will_at = g_get_real_time () + (session->will_at_us - g_get_monotonic_time ());
+        }
 
       g_hash_table_iter_init (&subs, _bd_session_get_subscriptions (session));
       while (g_hash_table_iter_next (&subs, NULL, (gpointer *) &sub))
         {
-          SnapSub snap_sub = { g_strdup (sub->filter), sub->qos };
+          SnapSub snap_sub = {
+            g_strdup (sub->filter), sub->qos,
+            sub->no_local | sub->retain_as_published << 1 | sub->retain_handling << 2,
+            sub->subscription_id,
+          };
 
           g_array_append_val (s->subs, snap_sub);
+        }
+      if (session->incoming_qos2 != NULL)
+        {
+          GHashTableIter ids;
+          gpointer key;
+
+          g_hash_table_iter_init (&ids, session->incoming_qos2);
+          while (g_hash_table_iter_next (&ids, &key, NULL))
+            {
+              guint16 id = GPOINTER_TO_UINT (key);
+
+              g_array_append_val (s->qos2, id);
+            }
         }
 
       /* In-flight messages go back to the front of the queue: the next
@@ -193,13 +236,13 @@ _bd_engine_snapshot_state (BdEngine *engine)
           BdOutgoing *out = l->data;
 
           if (out->message != NULL)
-            snap_add_message (s, out->message, out->qos, out->retain);
+            snap_add_message (s, out->message, out->qos, out->retain, out->store_id);
         }
       for (GList *l = session->queue.head; l != NULL; l = l->next)
         {
           BdQueued *queued = l->data;
 
-          snap_add_message (s, queued->message, queued->qos, queued->retain);
+          snap_add_message (s, queued->message, queued->qos, queued->retain, queued->store_id);
         }
       g_ptr_array_add (snap->sessions, s);
     }
@@ -207,65 +250,96 @@ _bd_engine_snapshot_state (BdEngine *engine)
   return snap;
 }
 
-static GVariant *
-message_payload_variant (BdMessage *message)
+void
+_bd_state_snapshot_encode (BdStateSnapshot *snap,
+                           GByteArray      *buf)
 {
-  return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, message->payload, TRUE);
+  gsize r;
+
+  g_byte_array_append (buf, (const guint8 *) BD_STORE_MAGIC, BD_STORE_MAGIC_LEN);
+  r = bd_store_record_begin (buf, 0, BD_STORE_META);
+  bd_store_put_u64 (buf, snap->store_seq);
+  bd_store_put_u64 (buf, snap->next_id);
+  bd_store_record_end (buf, r);
+
+  for (guint i = 0; i < snap->retained->len; i++)
+    {
+      BdMessage *m = g_ptr_array_index (snap->retained, i);
+
+      r = bd_store_record_begin (buf, 0, BD_STORE_RETAIN_SET);
+      _bd_store_put_message (buf, m);
+      bd_store_put_u8 (buf, m->qos);
+      bd_store_put_str (buf, m->publisher_id);
+      bd_store_put_str (buf, m->publisher_username);
+      bd_store_put_u16 (buf, m->publisher_listener);
+      bd_store_record_end (buf, r);
+    }
+
+  for (guint i = 0; i < snap->sessions->len; i++)
+    {
+      SnapSession *s = g_ptr_array_index (snap->sessions, i);
+
+      r = bd_store_record_begin (buf, 0, BD_STORE_SESSION_PUT);
+      bd_store_put_str (buf, s->client_id);
+      bd_store_put_str (buf, s->username);
+      bd_store_put_u32 (buf, s->expiry);
+      bd_store_record_end (buf, r);
+
+      for (guint j = 0; j < s->subs->len; j++)
+        {
+          SnapSub *sub = &g_array_index (s->subs, SnapSub, j);
+
+          r = bd_store_record_begin (buf, 0, BD_STORE_SUB_ADD);
+          bd_store_put_str (buf, s->client_id);
+          bd_store_put_str (buf, sub->filter);
+          bd_store_put_u8 (buf, sub->qos);
+          bd_store_put_u8 (buf, sub->options);
+          bd_store_put_u32 (buf, sub->subscription_id);
+          bd_store_record_end (buf, r);
+        }
+      for (guint j = 0; j < s->qos2->len; j++)
+        {
+          r = bd_store_record_begin (buf, 0, BD_STORE_QOS2_ADD);
+          bd_store_put_str (buf, s->client_id);
+          bd_store_put_u16 (buf, g_array_index (s->qos2, guint16, j));
+          bd_store_record_end (buf, r);
+        }
+      for (guint j = 0; j < s->messages->len; j++)
+        {
+          BdMessage *m = g_ptr_array_index (s->messages, j);
+          guint64 id = g_array_index (s->ids, guint64, j);
+
+          r = bd_store_record_begin (buf, 0, BD_STORE_MSG_ADD);
+          bd_store_put_str (buf, s->client_id);
+          /* Messages restored from the old format, or queued in snapshot
+           * mode, have no id yet: ids above next_id never collide. */
+          bd_store_put_u64 (buf, id != 0 ? id : snap->next_id + G_MAXUINT32 + j);
+          _bd_store_put_message (buf, m);
+          bd_store_put_u8 (buf, g_array_index (s->qos, guint8, j));
+          bd_store_put_u8 (buf, g_array_index (s->retain, gboolean, j));
+          bd_store_record_end (buf, r);
+        }
+      if (s->will != NULL)
+        {
+          r = bd_store_record_begin (buf, 0, BD_STORE_WILL_SET);
+          bd_store_put_str (buf, s->client_id);
+          bd_store_put_u64 (buf, (guint64) s->will_at);
+          _bd_store_put_message (buf, s->will);
+          bd_store_put_u8 (buf, s->will->qos);
+          bd_store_put_u8 (buf, s->will->retain);
+          bd_store_record_end (buf, r);
+        }
+    }
 }
 
 gboolean
 _bd_state_snapshot_write (BdStateSnapshot *snap,
                           GError         **error)
 {
-  g_autoptr(GVariant) state = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  GVariantBuilder retained;
-  GVariantBuilder sessions;
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
 
-  g_variant_builder_init (&retained, G_VARIANT_TYPE ("a" RETAINED_TYPE));
-  for (guint i = 0; i < snap->retained->len; i++)
-    {
-      BdMessage *m = g_ptr_array_index (snap->retained, i);
-
-      g_variant_builder_add (&retained, "(s@ayyssq)", m->topic, message_payload_variant (m), m->qos,
-                             m->publisher_id ? m->publisher_id : "",
-                             m->publisher_username ? m->publisher_username : "",
-                             m->publisher_listener);
-    }
-
-  g_variant_builder_init (&sessions, G_VARIANT_TYPE ("a" SESSION_TYPE));
-  for (guint i = 0; i < snap->sessions->len; i++)
-    {
-      SnapSession *s = g_ptr_array_index (snap->sessions, i);
-      GVariantBuilder subs;
-      GVariantBuilder queue;
-
-      g_variant_builder_init (&subs, G_VARIANT_TYPE ("a(sy)"));
-      for (guint j = 0; j < s->subs->len; j++)
-        {
-          SnapSub *sub = &g_array_index (s->subs, SnapSub, j);
-
-          g_variant_builder_add (&subs, "(sy)", sub->filter, sub->qos);
-        }
-      g_variant_builder_init (&queue, G_VARIANT_TYPE ("a(sayyb)"));
-      for (guint j = 0; j < s->messages->len; j++)
-        {
-          BdMessage *m = g_ptr_array_index (s->messages, j);
-
-          g_variant_builder_add (&queue, "(s@ayyb)", m->topic, message_payload_variant (m),
-                                 g_array_index (s->qos, guint8, j),
-                                 g_array_index (s->retain, gboolean, j));
-        }
-      g_variant_builder_add (&sessions, "(ssua(sy)a(sayyb))", s->client_id, s->username,
-                             s->expiry, &subs, &queue);
-    }
-
-  state = g_variant_ref_sink (g_variant_new ("(ua" RETAINED_TYPE "a" SESSION_TYPE ")", STATE_VERSION,
-                                             &retained, &sessions));
-  bytes = g_variant_get_data_as_bytes (state);
-
-  if (!bd_settings_file_save (snap->path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                              error))
+  _bd_state_snapshot_encode (snap, buf);
+  if (!bd_settings_file_save (snap->path, (const char *) buf->data, buf->len, error))
     {
       g_prefix_error (error, "Cannot save the broker state: ");
       return FALSE;
@@ -288,14 +362,64 @@ move_aside (const char *path,
                path, why, g_strerror (errno));
 }
 
-/* Runs before the engine thread exists: no locking needed. */
-void
-_bd_engine_load_state (BdEngine *engine)
+BdSession *
+_bd_persist_restore_session (BdEngine   *engine,
+                             const char *client_id,
+                             const char *username,
+                             guint32     expiry)
 {
-  g_autofree char *path = _bd_engine_dup_state_path (engine);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GMappedFile) file = NULL;
-  g_autoptr(GBytes) bytes = NULL;
+  BdSession *session;
+
+  if (client_id[0] == '\0' || expiry == 0 || g_hash_table_contains (engine->sessions, client_id))
+    return NULL;
+
+  session = _bd_session_new (engine, client_id);
+  session->clean = FALSE;
+  session->stored = TRUE;
+  session->expiry_interval = expiry;
+  session->username = username[0] ? g_strdup (username) : NULL;
+  session->disconnected_at = g_get_monotonic_time ();
+  g_hash_table_insert (engine->sessions, session->client_id, session);
+  engine->counters.clients_disconnected++;
+  return session;
+}
+
+void
+_bd_persist_restore_sub (BdSession  *session,
+                         const char *filter,
+                         guint8      qos,
+                         guint8      options,
+                         guint32     subscription_id)
+{
+  BdEngine *engine = session->engine;
+  GHashTable *subs = _bd_session_get_subscriptions (session);
+  BdSubscription *sub;
+
+  /* Checked like a client's SUBSCRIBE: the file is input too. */
+  if (!bd_topic_filter_is_valid (filter) || qos > 2 || g_hash_table_contains (subs, filter))
+    return;
+  sub = g_new0 (BdSubscription, 1);
+  sub->filter = g_strdup (filter);
+  sub->qos = qos;
+  sub->no_local = options & 1;
+  sub->retain_as_published = (options >> 1) & 1;
+  sub->retain_handling = (options >> 2) & 3;
+  sub->subscription_id = subscription_id;
+  if (bd_topic_filter_is_shared (filter, NULL, NULL))
+    _bd_share_group_join (engine, session, sub);
+  else
+    bd_trie_insert (engine->subs, sub->filter, session, sub);
+  g_hash_table_replace (subs, sub->filter, sub);
+}
+
+/* The GVariant format of earlier versions. Runs before the engine thread
+ * exists: no locking needed. FALSE when the file is not of that format
+ * either (it was moved aside). */
+gboolean
+_bd_persist_load_old (BdEngine   *engine,
+                      const char *path,
+                      GBytes     *bytes)
+{
   g_autoptr(GVariant) state = NULL;
   g_autoptr(GVariantIter) retained = NULL;
   g_autoptr(GVariantIter) sessions = NULL;
@@ -306,18 +430,6 @@ _bd_engine_load_state (BdEngine *engine)
   guint n_retained = 0;
   guint n_sessions = 0;
 
-  if (path == NULL)
-    return;
-
-  file = g_mapped_file_new (path, FALSE, &error);
-  if (file == NULL)
-    {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_warning ("%s: %s; starting with no stored state", path, error->message);
-      return;
-    }
-
-  bytes = g_mapped_file_get_bytes (file);
   if (g_bytes_get_size (bytes) >= sizeof version)
     memcpy (&version, g_bytes_get_data (bytes, NULL), sizeof version);
   state = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (version == 1 ? STATE_TYPE_V1
@@ -328,9 +440,8 @@ _bd_engine_load_state (BdEngine *engine)
   if (!g_variant_is_normal_form (state))
     {
       g_clear_pointer (&state, g_variant_unref);
-      g_clear_pointer (&file, g_mapped_file_unref);
       move_aside (path, "not a Brokerdesk state file, or damaged");
-      return;
+      return FALSE;
     }
 
   g_variant_get_child (state, 0, "u", &version);
@@ -341,9 +452,8 @@ _bd_engine_load_state (BdEngine *engine)
       g_clear_pointer (&retained, g_variant_iter_free);
       g_clear_pointer (&sessions, g_variant_iter_free);
       g_clear_pointer (&state, g_variant_unref);
-      g_clear_pointer (&file, g_mapped_file_unref);
       move_aside (path, "written by another version of Brokerdesk");
-      return;
+      return FALSE;
     }
 
   for (GVariant *item; (item = g_variant_iter_next_value (retained)) != NULL; g_variant_unref (item))
@@ -386,36 +496,16 @@ _bd_engine_load_state (BdEngine *engine)
         const char *filter;
         gboolean retain;
 
-        if (client_id[0] == '\0' || expiry == 0 || g_hash_table_contains (engine->sessions, client_id))
+        session = _bd_persist_restore_session (engine, client_id, username, expiry);
+        if (session == NULL)
           {
             g_variant_iter_free (subs);
             g_variant_iter_free (queue);
             continue;
           }
 
-        session = _bd_session_new (engine, client_id);
-        session->clean = FALSE;
-        session->expiry_interval = expiry;
-        session->username = username[0] ? g_strdup (username) : NULL;
-        session->disconnected_at = g_get_monotonic_time ();
-        g_hash_table_insert (engine->sessions, session->client_id, session);
-        engine->counters.clients_disconnected++;
-
         while (g_variant_iter_next (subs, "(&sy)", &filter, &qos))
-          {
-            BdSubscription *sub;
-
-            if (!bd_topic_filter_is_valid (filter) || qos > 2)
-              continue;
-            sub = g_new0 (BdSubscription, 1);
-            sub->filter = g_strdup (filter);
-            sub->qos = qos;
-            if (bd_topic_filter_is_shared (filter, NULL, NULL))
-              _bd_share_group_join (engine, session, sub);
-            else
-              bd_trie_insert (engine->subs, sub->filter, session, sub);
-            g_hash_table_replace (_bd_session_get_subscriptions (session), sub->filter, sub);
-          }
+          _bd_persist_restore_sub (session, filter, qos, 0, 0);
         while (g_variant_iter_next (queue, "(&s@ayyb)", &topic, &payload, &qos, &retain))
           {
             g_autoptr(GBytes) data = g_variant_get_data_as_bytes (payload);
@@ -435,8 +525,9 @@ _bd_engine_load_state (BdEngine *engine)
       }
   }
 
-  g_message ("Restored %u retained messages and %u persistent sessions from %s",
+  g_message ("Restored %u retained messages and %u persistent sessions from %s (older format)",
              n_retained, n_sessions, path);
+  return TRUE;
 }
 
 static gboolean

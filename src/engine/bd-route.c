@@ -146,6 +146,7 @@ _bd_route_message (BdEngine  *engine,
         bd_topic_tree_remove (engine->retained, topic);
       else
         bd_topic_tree_set (engine->retained, topic, bd_message_ref (message));
+      _bd_store_retain (engine, message);
     }
 
   engine->route_gen++;

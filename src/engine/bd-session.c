@@ -216,6 +216,7 @@ _bd_session_drop (BdEngine  *engine,
   g_autoptr(BdMessage) will = g_steal_pointer (&session->pending_will);
 
   g_hash_table_steal (engine->sessions, session->client_id);
+  _bd_store_session_del (session);
   session_hand_over_shared (session);
   _bd_session_unsubscribe_all (session);
   _bd_session_free (session);
@@ -244,6 +245,7 @@ _bd_session_end_will (BdSession *session,
   g_clear_pointer (&session->pending_will, bd_message_unref);
   session->pending_will = g_steal_pointer (&owned);
   session->will_at_us = g_get_monotonic_time () + MIN (delay, session->expiry_interval) * G_USEC_PER_SEC;
+  _bd_store_will_set (session);
 }
 
 /* Session expiry and delayed wills, from the engine's tick. */
@@ -268,6 +270,7 @@ _bd_session_check_expiry (BdEngine *engine,
         {
           g_autoptr(BdMessage) will = g_steal_pointer (&session->pending_will);
 
+          _bd_store_will_clear (session);
           _bd_route_will (engine, will);
         }
 
@@ -340,10 +343,13 @@ session_next_packet_id (BdSession *session)
     }
 }
 
+/* @store_id: the message's id in the store if it has one already (it comes
+ * from the queue), else 0. */
 static void
 session_send_inflight (BdSession        *session,
                        BdMessage        *message,
-                       const BdDelivery *delivery)
+                       const BdDelivery *delivery,
+                       guint64           store_id)
 {
   BdOutgoing *out;
   guint16 packet_id = session_next_packet_id (session);
@@ -351,7 +357,12 @@ session_send_inflight (BdSession        *session,
   /* A message larger than the client's Maximum Packet Size is dropped for
    * that client, as if it had been delivered [MQTT-3.1.2-25]. */
   if (!_bd_connection_send_publish (session->conn, message, delivery, FALSE, packet_id))
-    return;
+    {
+      _bd_store_msg_del (session, store_id);
+      return;
+    }
+  if (store_id == 0)
+    store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain);
 
   out = g_new0 (BdOutgoing, 1);
   out->message = bd_message_ref (message);
@@ -364,6 +375,7 @@ session_send_inflight (BdSession        *session,
   out->sub_ids = g_memdup2 (delivery->sub_ids, delivery->n_sub_ids * sizeof (guint32));
   out->n_sub_ids = delivery->n_sub_ids;
   out->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
+  out->store_id = store_id;
   out->link.data = out;
   g_hash_table_insert (session_get_outgoing (session), GUINT_TO_POINTER (packet_id), out);
   g_queue_push_tail_link (&session->inflight_order, &out->link);
@@ -399,6 +411,7 @@ session_enqueue (BdSession        *session,
   queued->sub_ids = g_memdup2 (delivery->sub_ids, delivery->n_sub_ids * sizeof (guint32));
   queued->n_sub_ids = delivery->n_sub_ids;
   queued->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
+  queued->store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain);
   g_queue_push_tail (&session->queue, queued);
   session->queued_bytes += g_bytes_get_size (message->payload);
   engine->counters.queued_messages++;
@@ -441,7 +454,7 @@ _bd_session_deliver (BdSession        *session,
   if (session->queue.length > 0 || session_window_full (session))
     session_enqueue (session, message, delivery);
   else
-    session_send_inflight (session, message, delivery);
+    session_send_inflight (session, message, delivery, 0);
 }
 
 static void
@@ -484,6 +497,7 @@ _bd_session_pump (BdSession *session)
           /* Expired while it waited: not delivered [MQTT-3.3.2-5]. */
           if (_bd_message_expired (queued->message, now))
             {
+              _bd_store_msg_del (session, queued->store_id);
               queued_free (queued);
               continue;
             }
@@ -493,7 +507,7 @@ _bd_session_pump (BdSession *session)
       if (queued->qos == 0)
         _bd_connection_send_publish (session->conn, queued->message, &delivery, FALSE, 0);
       else
-        session_send_inflight (session, queued->message, &delivery);
+        session_send_inflight (session, queued->message, &delivery, queued->store_id);
       queued_free (queued);
     }
 }
@@ -543,13 +557,18 @@ _bd_session_ack (BdSession        *session,
     case BD_MQTT_PUBACK:
       if (out->state != BD_OUT_WAIT_PUBACK)
         return FALSE;
+      _bd_store_msg_del (session, out->store_id);
       break;
 
     case BD_MQTT_PUBREC:
       if (out->state != BD_OUT_WAIT_PUBREC)
         return FALSE;
-      /* From here only the identifier matters: the message is delivered. */
+      /* From here only the identifier matters: the message is delivered.
+       * The PUBREL that answers waits until the store forgets it, so that
+       * it is never delivered twice. */
       out->state = BD_OUT_WAIT_PUBCOMP;
+      _bd_store_msg_del (session, out->store_id);
+      out->store_id = 0;
       g_clear_pointer (&out->message, bd_message_unref);
       g_clear_pointer (&out->group, _bd_share_group_unref);
       return TRUE;

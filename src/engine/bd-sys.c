@@ -160,4 +160,5 @@ _bd_sys_publish_all (BdEngine *engine,
   sys_publish_load (engine, "$SYS/broker/load/messages/sent/1min", engine->rate_load[1], force);
   sys_publish_load (engine, "$SYS/broker/load/bytes/received/1min", engine->rate_load[2], force);
   sys_publish_load (engine, "$SYS/broker/load/bytes/sent/1min", engine->rate_load[3], force);
+  _bd_store_publish_sys (engine, force);
 }

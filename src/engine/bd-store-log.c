@@ -1,0 +1,274 @@
+/* bd-store-log.c — the record format of the broker's store
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Pure functions over byte buffers: no files, no engine.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "bd-store-log.h"
+
+/* CRC-32 (IEEE 802.3, the one of zlib and PNG), table-driven. */
+static guint32 crc_table[256];
+
+static gpointer
+crc_table_init (gpointer data)
+{
+  for (guint32 n = 0; n < 256; n++)
+    {
+      guint32 c = n;
+
+      for (int k = 0; k < 8; k++)
+        c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+      crc_table[n] = c;
+    }
+  return NULL;
+}
+
+guint32
+bd_store_crc32 (guint32       crc,
+                const guint8 *data,
+                gsize         len)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  g_once (&once, crc_table_init, NULL);
+  crc = ~crc;
+  for (gsize i = 0; i < len; i++)
+    crc = crc_table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+void
+bd_store_put_u8 (GByteArray *buf,
+                 guint8      v)
+{
+  g_byte_array_append (buf, &v, 1);
+}
+
+void
+bd_store_put_u16 (GByteArray *buf,
+                  guint16     v)
+{
+  guint16 le = GUINT16_TO_LE (v);
+
+  g_byte_array_append (buf, (const guint8 *) &le, sizeof le);
+}
+
+void
+bd_store_put_u32 (GByteArray *buf,
+                  guint32     v)
+{
+  guint32 le = GUINT32_TO_LE (v);
+
+  g_byte_array_append (buf, (const guint8 *) &le, sizeof le);
+}
+
+void
+bd_store_put_u64 (GByteArray *buf,
+                  guint64     v)
+{
+  guint64 le = GUINT64_TO_LE (v);
+
+  g_byte_array_append (buf, (const guint8 *) &le, sizeof le);
+}
+
+void
+bd_store_put_bytes (GByteArray   *buf,
+                    const guint8 *data,
+                    gsize         len)
+{
+  bd_store_put_u32 (buf, (guint32) len);
+  if (len > 0)
+    g_byte_array_append (buf, data, (guint) len);
+}
+
+void
+bd_store_put_str (GByteArray *buf,
+                  const char *s)
+{
+  if (s == NULL)
+    s = "";
+  bd_store_put_bytes (buf, (const guint8 *) s, strlen (s));
+}
+
+gsize
+bd_store_record_begin (GByteArray *buf,
+                       guint64     seq,
+                       guint8      type)
+{
+  gsize start = buf->len;
+
+  /* Length and CRC are filled in by bd_store_record_end (). */
+  g_byte_array_set_size (buf, buf->len + 8);
+  bd_store_put_u64 (buf, seq);
+  bd_store_put_u8 (buf, type);
+  return start;
+}
+
+void
+bd_store_record_end (GByteArray *buf,
+                     gsize       start)
+{
+  guint32 body_len = (guint32) (buf->len - start - BD_STORE_HEADER_LEN);
+  guint32 crc = bd_store_crc32 (0, buf->data + start + 8, buf->len - start - 8);
+  guint32 le;
+
+  le = GUINT32_TO_LE (body_len);
+  memcpy (buf->data + start, &le, 4);
+  le = GUINT32_TO_LE (crc);
+  memcpy (buf->data + start + 4, &le, 4);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+void
+bd_store_reader_init (BdStoreReader *r,
+                      const guint8  *body,
+                      gsize          len)
+{
+  r->p = body;
+  r->end = body + len;
+  r->ok = TRUE;
+}
+
+static const guint8 *
+reader_take (BdStoreReader *r,
+             gsize          n)
+{
+  const guint8 *p = r->p;
+
+  if (!r->ok || (gsize) (r->end - r->p) < n)
+    {
+      r->ok = FALSE;
+      return NULL;
+    }
+  r->p += n;
+  return p;
+}
+
+guint8
+bd_store_get_u8 (BdStoreReader *r)
+{
+  const guint8 *p = reader_take (r, 1);
+
+  return p ? p[0] : 0;
+}
+
+guint16
+bd_store_get_u16 (BdStoreReader *r)
+{
+  const guint8 *p = reader_take (r, 2);
+  guint16 v = 0;
+
+  if (p)
+    memcpy (&v, p, 2);
+  return GUINT16_FROM_LE (v);
+}
+
+guint32
+bd_store_get_u32 (BdStoreReader *r)
+{
+  const guint8 *p = reader_take (r, 4);
+  guint32 v = 0;
+
+  if (p)
+    memcpy (&v, p, 4);
+  return GUINT32_FROM_LE (v);
+}
+
+guint64
+bd_store_get_u64 (BdStoreReader *r)
+{
+  const guint8 *p = reader_take (r, 8);
+  guint64 v = 0;
+
+  if (p)
+    memcpy (&v, p, 8);
+  return GUINT64_FROM_LE (v);
+}
+
+const guint8 *
+bd_store_get_bytes (BdStoreReader *r,
+                    gsize         *len)
+{
+  guint32 n = bd_store_get_u32 (r);
+  const guint8 *p = reader_take (r, n);
+
+  *len = p ? n : 0;
+  return p;
+}
+
+char *
+bd_store_get_str (BdStoreReader *r)
+{
+  gsize len;
+  const guint8 *p = bd_store_get_bytes (r, &len);
+
+  if (!r->ok || memchr (p, 0, len) != NULL)
+    {
+      r->ok = FALSE;
+      return NULL;
+    }
+  return g_strndup ((const char *) p, len);
+}
+
+gsize
+bd_store_scan (const guint8     *data,
+               gsize             len,
+               BdStoreRecordFunc func,
+               gpointer          user_data,
+               const char      **why)
+{
+  gsize off = BD_STORE_MAGIC_LEN;
+
+  *why = NULL;
+  if (len < BD_STORE_MAGIC_LEN || memcmp (data, BD_STORE_MAGIC, BD_STORE_MAGIC_LEN) != 0)
+    {
+      *why = "not a Brokerdesk store file";
+      return 0;
+    }
+
+  while (off < len)
+    {
+      guint32 body_len;
+      guint32 crc;
+      guint64 seq;
+
+      if (len - off < BD_STORE_HEADER_LEN)
+        {
+          *why = "a torn record header";
+          return off;
+        }
+      memcpy (&body_len, data + off, 4);
+      memcpy (&crc, data + off + 4, 4);
+      memcpy (&seq, data + off + 8, 8);
+      body_len = GUINT32_FROM_LE (body_len);
+      crc = GUINT32_FROM_LE (crc);
+      seq = GUINT64_FROM_LE (seq);
+      if (body_len > BD_STORE_RECORD_MAX)
+        {
+          *why = "an impossible record length";
+          return off;
+        }
+      if (len - off - BD_STORE_HEADER_LEN < body_len)
+        {
+          *why = "a torn record";
+          return off;
+        }
+      if (bd_store_crc32 (0, data + off + 8, 9 + (gsize) body_len) != crc)
+        {
+          *why = "a record whose checksum does not match";
+          return off;
+        }
+      func (seq, data[off + 16], data + off + BD_STORE_HEADER_LEN, body_len, user_data);
+      off += BD_STORE_HEADER_LEN + body_len;
+    }
+  return off;
+}

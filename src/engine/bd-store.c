@@ -1,0 +1,1284 @@
+/* bd-store.c — durable broker state: the log, its writer thread, recovery
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * In durable mode (persistence on, persistence_mode durable: the default) a
+ * PUBACK, PUBREC, PUBCOMP, PUBREL, SUBACK or CONNACK leaves only once what it
+ * acknowledges is on disk. The store is two files: the snapshot (the state at
+ * some record, written whole, see bd-persist.c) and the log (every change
+ * since, appended). Recovery replays the log's records newer than the
+ * snapshot onto it.
+ *
+ *   engine thread                         writer thread
+ *   change ─► record into store_buf
+ *   end of turn ─► pending (lock) ──────► write the batch, fdatasync once
+ *   held connections flushed ◄── idle ◄── committed seq
+ *
+ * The engine thread never touches the disk: a connection whose packet needs
+ * a durable change gets hold_seq (the newest record so far) and its output
+ * waits in its buffer until the writer has committed that record. Holding
+ * the whole buffer keeps the order of everything sent to that client. Many
+ * connections' records share one fsync (group commit); while one batch is
+ * being written, the next one gathers.
+ *
+ * When the log outgrows max (64 MiB, 2 × the last snapshot), the writer asks
+ * the engine for a snapshot (references to immutable messages, cheap); it
+ * encodes and writes it atomically, then starts a new log with only the
+ * records after it. Records carry a sequence number and the snapshot says
+ * which it includes, so a crash between the two steps replays nothing twice.
+ *
+ * When a write fails (a full disk) the batch is kept and retried every
+ * second; meanwhile the engine refuses new QoS 1/2 messages it could not store
+ * (MQTT 5: Quota exceeded; 3.1.1 has no way to say it: disconnect) and goes on
+ * serving QoS 0.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bd-engine-private.h"
+#include "bd-settings-file.h"
+#include "bd-store-log.h"
+#include "bd-topic.h"
+
+#define COMPACT_MIN_BYTES (64u * 1024 * 1024)
+#define RETRY_US          G_USEC_PER_SEC
+
+struct _BdStore
+{
+  BdEngine   *engine;
+  char       *snap_path;
+  char       *log_path;
+  int         fd;               /* the log, O_APPEND; writer thread only */
+  guint64     log_size;         /* writer thread */
+  guint64     compact_bytes;
+  GThread    *thread;
+
+  GMutex      lock;             /* guards everything below */
+  GCond       cond;
+  GByteArray *pending;          /* records not yet taken by the writer */
+  guint64     pending_seq;      /* the last of them */
+  BdStateSnapshot *snap;        /* compaction image, or NULL */
+  gsize       snap_at;          /* pending->len when it was taken */
+  gboolean    want_compact;
+  gboolean    quit;
+  gboolean    notify_posted;
+  guint64     committed_seq;
+  gboolean    full;
+  char       *error;            /* of the last failed write */
+  gint64      last_commit_us;   /* wall clock */
+  gint64      last_latency_us;
+  guint64     size;             /* snapshot + log, bytes */
+};
+
+static void
+store_free (BdStore *store)
+{
+  if (store->fd >= 0)
+    close (store->fd);
+  g_clear_pointer (&store->snap, _bd_state_snapshot_free);
+  g_byte_array_unref (store->pending);
+  g_mutex_clear (&store->lock);
+  g_cond_clear (&store->cond);
+  g_free (store->error);
+  g_free (store->snap_path);
+  g_free (store->log_path);
+  g_free (store);
+}
+
+static char *
+dup_log_path (const char *snap_path)
+{
+  return g_strconcat (snap_path, ".log", NULL);
+}
+
+static gboolean
+write_all (int           fd,
+           const guint8 *data,
+           gsize         len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return FALSE;
+        }
+      data += n;
+      len -= n;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------- recording */
+
+gboolean
+_bd_store_active (BdEngine *engine)
+{
+  return engine->store != NULL;
+}
+
+static gsize
+record_begin (BdEngine *engine,
+              guint8    type)
+{
+  return bd_store_record_begin (engine->store_buf, ++engine->store_seq, type);
+}
+
+static gboolean
+session_recorded (BdSession *session)
+{
+  return session->engine->store != NULL && session->stored;
+}
+
+void
+_bd_store_session_put (BdSession *session)
+{
+  BdEngine *engine = session->engine;
+  gsize r;
+
+  if (engine->store == NULL)
+    return;
+  if (session->clean)
+    {
+      _bd_store_session_del (session);
+      return;
+    }
+  session->stored = TRUE;
+  r = record_begin (engine, BD_STORE_SESSION_PUT);
+  bd_store_put_str (engine->store_buf, session->client_id);
+  bd_store_put_str (engine->store_buf, session->username);
+  bd_store_put_u32 (engine->store_buf, session->expiry_interval);
+  bd_store_record_end (engine->store_buf, r);
+}
+
+static void
+record_client_only (BdSession *session,
+                    guint8     type)
+{
+  BdEngine *engine = session->engine;
+  gsize r = record_begin (engine, type);
+
+  bd_store_put_str (engine->store_buf, session->client_id);
+  bd_store_record_end (engine->store_buf, r);
+}
+
+void
+_bd_store_session_del (BdSession *session)
+{
+  if (!session_recorded (session))
+    return;
+  record_client_only (session, BD_STORE_SESSION_DEL);
+  session->stored = FALSE;
+}
+
+void
+_bd_store_sub_add (BdSession      *session,
+                   BdSubscription *sub)
+{
+  BdEngine *engine = session->engine;
+  gsize r;
+
+  if (!session_recorded (session))
+    return;
+  r = record_begin (engine, BD_STORE_SUB_ADD);
+  bd_store_put_str (engine->store_buf, session->client_id);
+  bd_store_put_str (engine->store_buf, sub->filter);
+  bd_store_put_u8 (engine->store_buf, sub->qos);
+  bd_store_put_u8 (engine->store_buf,
+                   sub->no_local | sub->retain_as_published << 1 | sub->retain_handling << 2);
+  bd_store_put_u32 (engine->store_buf, sub->subscription_id);
+  bd_store_record_end (engine->store_buf, r);
+}
+
+void
+_bd_store_sub_del (BdSession  *session,
+                   const char *filter)
+{
+  BdEngine *engine = session->engine;
+  gsize r;
+
+  if (!session_recorded (session))
+    return;
+  r = record_begin (engine, BD_STORE_SUB_DEL);
+  bd_store_put_str (engine->store_buf, session->client_id);
+  bd_store_put_str (engine->store_buf, filter);
+  bd_store_record_end (engine->store_buf, r);
+}
+
+void
+_bd_store_put_message (GByteArray *buf,
+                       BdMessage  *message)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (message->payload, &len);
+
+  bd_store_put_str (buf, message->topic);
+  bd_store_put_bytes (buf, data, len);
+}
+
+guint64
+_bd_store_msg_add (BdSession *session,
+                   BdMessage *message,
+                   guint8     qos,
+                   gboolean   retain)
+{
+  BdEngine *engine = session->engine;
+  guint64 id;
+  gsize r;
+
+  /* Restoring: the message keeps the id it had. */
+  if (engine->store_restore_id != 0)
+    return engine->store_restore_id;
+  /* Only QoS 1/2 wait for a client that is away [MQTT-3.1.2-5]; a QoS 0
+   * message queued by queue_qos0_messages was never acknowledged. */
+  if (!session->stored || session->clean || qos == 0)
+    return 0;
+  id = engine->store_next_id++;
+  if (engine->store == NULL)
+    return id;
+  r = record_begin (engine, BD_STORE_MSG_ADD);
+  bd_store_put_str (engine->store_buf, session->client_id);
+  bd_store_put_u64 (engine->store_buf, id);
+  _bd_store_put_message (engine->store_buf, message);
+  bd_store_put_u8 (engine->store_buf, qos);
+  bd_store_put_u8 (engine->store_buf, retain ? 1 : 0);
+  bd_store_record_end (engine->store_buf, r);
+  return id;
+}
+
+void
+_bd_store_msg_del (BdSession *session,
+                   guint64    store_id)
+{
+  BdEngine *engine = session->engine;
+  gsize r;
+
+  if (store_id == 0 || !session_recorded (session))
+    return;
+  r = record_begin (engine, BD_STORE_MSG_DEL);
+  bd_store_put_str (engine->store_buf, session->client_id);
+  bd_store_put_u64 (engine->store_buf, store_id);
+  bd_store_record_end (engine->store_buf, r);
+}
+
+static void
+record_qos2 (BdSession *session,
+             guint8     type,
+             guint16    packet_id)
+{
+  BdEngine *engine = session->engine;
+  gsize r;
+
+  if (!session_recorded (session))
+    return;
+  r = record_begin (engine, type);
+  bd_store_put_str (engine->store_buf, session->client_id);
+  bd_store_put_u16 (engine->store_buf, packet_id);
+  bd_store_record_end (engine->store_buf, r);
+}
+
+void
+_bd_store_qos2_add (BdSession *session,
+                    guint16    packet_id)
+{
+  record_qos2 (session, BD_STORE_QOS2_ADD, packet_id);
+}
+
+void
+_bd_store_qos2_del (BdSession *session,
+                    guint16    packet_id)
+{
+  record_qos2 (session, BD_STORE_QOS2_DEL, packet_id);
+}
+
+void
+_bd_store_will_set (BdSession *session)
+{
+  BdEngine *engine = session->engine;
+  BdMessage *will = session->pending_will;
+  gsize r;
+
+  if (!session_recorded (session) || will == NULL)
+    return;
+  r = record_begin (engine, BD_STORE_WILL_SET);
+  bd_store_put_str (engine->store_buf, session->client_id);
+  /* Wall clock: the monotonic clock starts again with the process. */
+  bd_store_put_u64 (engine->store_buf,
+                    (guint64) (g_get_real_time () + (session->will_at_us - g_get_monotonic_time ())));
+  _bd_store_put_message (engine->store_buf, will);
+  bd_store_put_u8 (engine->store_buf, will->qos);
+  bd_store_put_u8 (engine->store_buf, will->retain);
+  bd_store_record_end (engine->store_buf, r);
+}
+
+void
+_bd_store_will_clear (BdSession *session)
+{
+  if (session_recorded (session))
+    record_client_only (session, BD_STORE_WILL_CLEAR);
+}
+
+void
+_bd_store_retain (BdEngine  *engine,
+                  BdMessage *message)
+{
+  gsize r;
+
+  /* $SYS figures are made afresh by the new process. */
+  if (engine->store == NULL || message->from_sys)
+    return;
+  if (g_bytes_get_size (message->payload) == 0)
+    {
+      r = record_begin (engine, BD_STORE_RETAIN_CLEAR);
+      bd_store_put_str (engine->store_buf, message->topic);
+    }
+  else
+    {
+      r = record_begin (engine, BD_STORE_RETAIN_SET);
+      _bd_store_put_message (engine->store_buf, message);
+      bd_store_put_u8 (engine->store_buf, message->qos);
+      bd_store_put_str (engine->store_buf, message->publisher_id);
+      bd_store_put_str (engine->store_buf, message->publisher_username);
+      bd_store_put_u16 (engine->store_buf, message->publisher_listener);
+    }
+  bd_store_record_end (engine->store_buf, r);
+}
+
+/* ------------------------------------------------------- holding output */
+
+void
+_bd_store_hold (BdConnection *conn)
+{
+  BdEngine *engine = conn->engine;
+
+  if (engine->store == NULL || engine->store_seq <= engine->store_durable_seq ||
+      conn->state == BD_CONN_CLOSED)
+    return;
+  conn->hold_seq = engine->store_seq;
+  if (!conn->held)
+    {
+      conn->held = TRUE;
+      g_ptr_array_add (engine->held, conn);
+    }
+}
+
+gboolean
+_bd_store_may_flush (BdConnection *conn)
+{
+  return !conn->held;
+}
+
+void
+_bd_store_forget_connection (BdConnection *conn)
+{
+  if (conn->held)
+    {
+      conn->held = FALSE;
+      g_ptr_array_remove_fast (conn->engine->held, conn);
+    }
+}
+
+void
+_bd_store_submit (BdEngine *engine)
+{
+  BdStore *store = engine->store;
+
+  if (store == NULL || engine->store_buf->len == 0)
+    return;
+  g_mutex_lock (&store->lock);
+  g_byte_array_append (store->pending, engine->store_buf->data, engine->store_buf->len);
+  store->pending_seq = engine->store_seq;
+  g_cond_signal (&store->cond);
+  g_mutex_unlock (&store->lock);
+  g_byte_array_set_size (engine->store_buf, 0);
+}
+
+/* Engine thread: the writer committed, or its state changed. */
+static gboolean
+store_notify_cb (gpointer data)
+{
+  BdEngine *engine = data;
+  BdStore *store = engine->store;
+  guint64 committed;
+  gboolean full;
+  g_autofree char *error = NULL;
+
+  g_mutex_lock (&store->lock);
+  store->notify_posted = FALSE;
+  committed = store->committed_seq;
+  full = store->full;
+  error = g_strdup (store->error);
+  g_mutex_unlock (&store->lock);
+
+  if (full != engine->store_full)
+    {
+      engine->store_full = full;
+      if (full)
+        g_warning ("Cannot write the broker store %s: %s; refusing QoS 1 and 2 messages until it can",
+                   store->log_path, error ? error : "unknown error");
+      else
+        g_message ("The broker store %s is writable again; accepting QoS 1 and 2 messages",
+                   store->log_path);
+    }
+
+  engine->store_durable_seq = committed;
+  for (guint i = 0; i < engine->held->len;)
+    {
+      BdConnection *conn = g_ptr_array_index (engine->held, i);
+
+      if (conn->hold_seq <= committed)
+        {
+          conn->held = FALSE;
+          g_ptr_array_remove_index_fast (engine->held, i);
+          _bd_engine_mark_dirty (engine, conn);
+        }
+      else
+        i++;
+    }
+  _bd_engine_end_turn (engine);
+  return G_SOURCE_REMOVE;
+}
+
+/* Writer thread, with the lock held. */
+static void
+store_post_notify (BdStore *store)
+{
+  GSource *source;
+
+  if (store->notify_posted)
+    return;
+  store->notify_posted = TRUE;
+  /* Not g_main_context_invoke (): once the engine's loop has stopped it
+   * would run the callback here, on this thread. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+  g_source_set_callback (source, store_notify_cb, store->engine, NULL);
+  g_source_set_static_name (source, "[brokerdesk] store commit");
+  g_source_attach (source, store->engine->context);
+  g_source_unref (source);
+}
+
+/* ---------------------------------------------------------------- writer */
+
+static int
+open_log (const char *path)
+{
+  return g_open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
+
+/* Writer thread: the snapshot, then a log of the records after it. */
+static void
+store_compact (BdStore         *store,
+               BdStateSnapshot *snap,
+               const guint8    *after,
+               gsize            after_len)
+{
+  g_autoptr(GByteArray) log = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  guint64 snap_size;
+  int fd;
+
+  if (!_bd_state_snapshot_write (snap, &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  {
+    GStatBuf st;
+
+    snap_size = g_stat (store->snap_path, &st) == 0 ? (guint64) st.st_size : 0;
+  }
+
+  g_byte_array_append (log, (const guint8 *) BD_STORE_MAGIC, BD_STORE_MAGIC_LEN);
+  g_byte_array_append (log, after, after_len);
+  if (!bd_settings_file_save (store->log_path, (const char *) log->data, log->len, &error))
+    {
+      /* The old log still holds everything: its records up to the snapshot
+       * are skipped when it is read. */
+      g_warning ("Cannot start a new broker log: %s", error->message);
+      return;
+    }
+  fd = open_log (store->log_path);
+  if (fd < 0)
+    {
+      g_warning ("Cannot open %s: %s", store->log_path, g_strerror (errno));
+      return;
+    }
+  close (store->fd);
+  store->fd = fd;
+  store->log_size = log->len;
+  store->compact_bytes = MAX (COMPACT_MIN_BYTES, 2 * snap_size);
+  g_mutex_lock (&store->lock);
+  store->size = snap_size + store->log_size;
+  g_mutex_unlock (&store->lock);
+  g_message ("Compacted the broker store: %" G_GUINT64_FORMAT " bytes of snapshot in %.0f ms",
+             snap_size, (g_get_monotonic_time () - start) / 1000.0);
+}
+
+static gpointer
+store_thread_func (gpointer data)
+{
+  BdStore *store = data;
+  g_autoptr(GByteArray) batch = g_byte_array_new ();
+
+  g_mutex_lock (&store->lock);
+  for (;;)
+    {
+      BdStateSnapshot *snap;
+      gsize snap_at;
+      guint64 seq;
+      gint64 start;
+      gboolean ok;
+      int err = 0;
+
+      while (!store->quit && store->pending->len == 0 && store->snap == NULL)
+        g_cond_wait (&store->cond, &store->lock);
+      if (store->pending->len == 0 && store->snap == NULL)
+        break;
+
+      /* Take everything gathered so far: one write, one fsync. */
+      {
+        GByteArray *tmp = batch;
+
+        batch = store->pending;
+        store->pending = tmp;
+      }
+      seq = store->pending_seq;
+      snap = g_steal_pointer (&store->snap);
+      snap_at = store->snap_at;
+      g_mutex_unlock (&store->lock);
+
+      start = g_get_monotonic_time ();
+      ok = write_all (store->fd, batch->data, batch->len) && fdatasync (store->fd) == 0;
+      if (!ok)
+        {
+          err = errno;
+          /* Cut what part of the batch got in, so the log stays whole. */
+          if (ftruncate (store->fd, store->log_size) != 0)
+            g_debug ("Cannot cut %s back: %s", store->log_path, g_strerror (errno));
+        }
+      else
+        {
+          store->log_size += batch->len;
+          if (snap != NULL)
+            store_compact (store, snap, batch->data + snap_at, batch->len - snap_at);
+        }
+      g_clear_pointer (&snap, _bd_state_snapshot_free);
+
+      g_mutex_lock (&store->lock);
+      if (ok)
+        {
+          store->committed_seq = seq;
+          store->full = FALSE;
+          store->last_commit_us = g_get_real_time ();
+          store->last_latency_us = g_get_monotonic_time () - start;
+          store->size += batch->len;
+          if (store->log_size > store->compact_bytes)
+            store->want_compact = TRUE;
+          g_byte_array_set_size (batch, 0);
+        }
+      else
+        {
+          gboolean was_full = store->full;
+
+          /* Kept for the next try, in front of what came meanwhile. */
+          g_byte_array_prepend (store->pending, batch->data, batch->len);
+          if (store->pending_seq < seq)
+            store->pending_seq = seq;
+          g_byte_array_set_size (batch, 0);
+          store->full = TRUE;
+          g_free (store->error);
+          store->error = g_strdup (g_strerror (err));
+          if (!was_full)
+            store_post_notify (store);
+          if (store->quit)
+            {
+              g_warning ("Stopping with %u bytes of broker state not written to %s: %s",
+                         store->pending->len, store->log_path, store->error);
+              break;
+            }
+          g_cond_wait_until (&store->cond, &store->lock, g_get_monotonic_time () + RETRY_US);
+          continue;
+        }
+      store_post_notify (store);
+    }
+  g_mutex_unlock (&store->lock);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- engine */
+
+void
+_bd_store_start (BdEngine *engine)
+{
+  g_autofree char *path = NULL;
+  BdStore *store;
+  GStatBuf st;
+
+  if (!engine->config->persistence || engine->config->persistence_snapshot)
+    return;
+  path = _bd_engine_dup_state_path (engine);
+  if (path == NULL)
+    return;
+
+  store = g_new0 (BdStore, 1);
+  store->engine = engine;
+  store->snap_path = g_steal_pointer (&path);
+  store->log_path = dup_log_path (store->snap_path);
+  store->pending = g_byte_array_new ();
+  store->compact_bytes = COMPACT_MIN_BYTES;
+  g_mutex_init (&store->lock);
+  g_cond_init (&store->cond);
+  store->committed_seq = engine->store_seq;
+
+  /* _bd_store_load () left the log whole (or absent). */
+  store->fd = open_log (store->log_path);
+  if (store->fd < 0 || fstat (store->fd, &st) != 0)
+    {
+      g_warning ("Cannot open the broker log %s: %s; keeping state in snapshots only",
+                 store->log_path, g_strerror (errno));
+      store_free (store);
+      return;
+    }
+  store->log_size = st.st_size;
+  if (store->log_size == 0)
+    {
+      if (!write_all (store->fd, (const guint8 *) BD_STORE_MAGIC, BD_STORE_MAGIC_LEN) ||
+          fdatasync (store->fd) != 0)
+        {
+          g_warning ("Cannot write the broker log %s: %s; keeping state in snapshots only",
+                     store->log_path, g_strerror (errno));
+          store_free (store);
+          return;
+        }
+      store->log_size = BD_STORE_MAGIC_LEN;
+    }
+  store->size = store->log_size;
+  if (g_stat (store->snap_path, &st) == 0)
+    {
+      store->size += st.st_size;
+      store->compact_bytes = MAX (COMPACT_MIN_BYTES, 2 * (guint64) st.st_size);
+    }
+  {
+    /* For tests: compaction after a few kilobytes, not megabytes. */
+    const char *env = g_getenv ("BROKERDESK_STORE_COMPACT_BYTES");
+
+    if (env != NULL && g_ascii_strtoull (env, NULL, 10) > 0)
+      store->compact_bytes = g_ascii_strtoull (env, NULL, 10);
+  }
+
+  engine->store_buf = g_byte_array_new ();
+  engine->held = g_ptr_array_new ();
+  engine->store = store;
+  store->thread = g_thread_new ("bd-store", store_thread_func, store);
+}
+
+void
+_bd_store_tick (BdEngine *engine)
+{
+  BdStore *store = engine->store;
+  BdStateSnapshot *snap;
+
+  if (store == NULL)
+    return;
+  g_mutex_lock (&store->lock);
+  if (!store->want_compact || store->snap != NULL)
+    {
+      g_mutex_unlock (&store->lock);
+      return;
+    }
+  store->want_compact = FALSE;
+  g_mutex_unlock (&store->lock);
+
+  /* The records so far first, so the snapshot sits right after them. */
+  _bd_store_submit (engine);
+  snap = _bd_engine_snapshot_state (engine);
+  if (snap == NULL)
+    return;
+  g_mutex_lock (&store->lock);
+  store->snap = snap;
+  store->snap_at = store->pending->len;
+  g_cond_signal (&store->cond);
+  g_mutex_unlock (&store->lock);
+}
+
+/* After the engine thread has stopped: the writer finishes its queue, then
+ * a snapshot of the final state makes the next start-up fast. */
+void
+_bd_store_stop (BdEngine *engine)
+{
+  BdStore *store = engine->store;
+  BdStateSnapshot *snap;
+  g_autoptr(GError) error = NULL;
+
+  if (store == NULL)
+    return;
+
+  _bd_store_submit (engine);
+  g_mutex_lock (&store->lock);
+  store->quit = TRUE;
+  g_cond_signal (&store->cond);
+  g_mutex_unlock (&store->lock);
+  g_thread_join (store->thread);
+
+  if (store->pending->len == 0)
+    {
+      snap = _bd_engine_snapshot_state (engine);
+      if (snap != NULL)
+        store_compact (store, snap, NULL, 0);
+      g_clear_pointer (&snap, _bd_state_snapshot_free);
+    }
+
+  engine->store = NULL;
+  g_clear_pointer (&engine->store_buf, g_byte_array_unref);
+  g_clear_pointer (&engine->held, g_ptr_array_unref);
+  store_free (store);
+}
+
+void
+_bd_store_publish_sys (BdEngine *engine,
+                       gboolean  force)
+{
+  BdStore *store = engine->store;
+  guint64 size;
+  gint64 last_us;
+  gint64 latency_us;
+  char buf[64];
+
+  if (store == NULL)
+    return;
+  g_mutex_lock (&store->lock);
+  size = store->size;
+  last_us = store->last_commit_us;
+  latency_us = store->last_latency_us;
+  g_mutex_unlock (&store->lock);
+
+  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, size);
+  _bd_sys_publish (engine, "$SYS/broker/store/size", buf, force);
+  if (last_us > 0)
+    {
+      g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc (last_us / G_USEC_PER_SEC);
+      g_autofree char *text = g_date_time_format_iso8601 (at);
+
+      _bd_sys_publish (engine, "$SYS/broker/store/last_commit", text, force);
+      g_ascii_formatd (buf, sizeof buf, "%.3f", latency_us / 1000.0);
+      _bd_sys_publish (engine, "$SYS/broker/store/commit_latency_ms", buf, force);
+    }
+  _bd_sys_publish (engine, "$SYS/broker/store/status", engine->store_full ? "full" : "ok", force);
+}
+
+/* -------------------------------------------------------------- recovery */
+
+typedef struct
+{
+  guint64  id;          /* key of msgs */
+  char    *topic;
+  GBytes  *payload;
+  guint8   qos;
+  gboolean retain;
+  gint64   at;          /* wills: when, wall clock */
+} RecMessage;
+
+typedef struct
+{
+  char       *filter;
+  guint8      qos;
+  guint8      options;
+  guint32     subscription_id;
+} RecSub;
+
+typedef struct
+{
+  char       *client_id;
+  char       *username;
+  guint32     expiry;
+  GHashTable *subs;     /* filter -> RecSub* */
+  GHashTable *msgs;     /* &id -> RecMessage* */
+  GHashTable *qos2;     /* packet ids */
+  RecMessage *will;
+} RecSession;
+
+typedef struct
+{
+  GHashTable *retained; /* topic -> BdMessage* */
+  GHashTable *sessions; /* client id -> RecSession* */
+  guint64     base_seq; /* records up to here are in the snapshot */
+  guint64     max_seq;
+  guint64     next_id;
+  gboolean    in_log;
+  guint       n_bad;    /* records that made no sense */
+} Model;
+
+static void
+rec_message_free (gpointer data)
+{
+  RecMessage *m = data;
+
+  g_free (m->topic);
+  g_bytes_unref (m->payload);
+  g_free (m);
+}
+
+static void
+rec_sub_free (gpointer data)
+{
+  RecSub *sub = data;
+
+  g_free (sub->filter);
+  g_free (sub);
+}
+
+static void
+rec_session_free (gpointer data)
+{
+  RecSession *s = data;
+
+  g_hash_table_unref (s->subs);
+  g_hash_table_unref (s->msgs);
+  g_hash_table_unref (s->qos2);
+  g_clear_pointer (&s->will, rec_message_free);
+  g_free (s->client_id);
+  g_free (s->username);
+  g_free (s);
+}
+
+static RecMessage *
+read_message (BdStoreReader *r)
+{
+  RecMessage *m = g_new0 (RecMessage, 1);
+  const guint8 *data;
+  gsize len;
+
+  m->topic = bd_store_get_str (r);
+  data = bd_store_get_bytes (r, &len);
+  m->payload = g_bytes_new (data, len);
+  return m;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RecMessage, rec_message_free)
+
+static RecSession *
+model_session (Model      *model,
+               const char *client_id)
+{
+  return client_id ? g_hash_table_lookup (model->sessions, client_id) : NULL;
+}
+
+static void
+model_apply (guint64       seq,
+             guint8        type,
+             const guint8 *body,
+             gsize         len,
+             gpointer      user_data)
+{
+  Model *model = user_data;
+  BdStoreReader r;
+  g_autofree char *client_id = NULL;
+  RecSession *s;
+
+  if (model->in_log && seq <= model->base_seq)
+    return;
+  model->max_seq = MAX (model->max_seq, seq);
+  bd_store_reader_init (&r, body, len);
+
+  switch (type)
+    {
+    case BD_STORE_META:
+      model->base_seq = bd_store_get_u64 (&r);
+      model->max_seq = MAX (model->max_seq, model->base_seq);
+      model->next_id = MAX (model->next_id, bd_store_get_u64 (&r));
+      break;
+
+    case BD_STORE_RETAIN_SET:
+      {
+        g_autoptr(RecMessage) m = read_message (&r);
+        guint8 qos = bd_store_get_u8 (&r);
+        g_autofree char *publisher = bd_store_get_str (&r);
+        g_autofree char *user = bd_store_get_str (&r);
+        guint16 listener = bd_store_get_u16 (&r);
+        BdMessage *message;
+
+        if (!r.ok || qos > 2 || !bd_topic_name_is_valid (m->topic))
+          break;
+        message = bd_message_new_full (m->topic, m->payload, qos, TRUE, NULL,
+                                       publisher[0] ? publisher : NULL, g_get_real_time ());
+        message->publisher_username = user[0] ? g_strdup (user) : NULL;
+        message->publisher_listener = listener;
+        g_hash_table_replace (model->retained, g_strdup (m->topic), message);
+      }
+      break;
+
+    case BD_STORE_RETAIN_CLEAR:
+      {
+        g_autofree char *topic = bd_store_get_str (&r);
+
+        if (r.ok)
+          g_hash_table_remove (model->retained, topic);
+      }
+      break;
+
+    case BD_STORE_SESSION_PUT:
+      {
+        g_autofree char *user = NULL;
+        guint32 expiry;
+
+        client_id = bd_store_get_str (&r);
+        user = bd_store_get_str (&r);
+        expiry = bd_store_get_u32 (&r);
+        if (!r.ok)
+          break;
+        s = model_session (model, client_id);
+        if (s == NULL)
+          {
+            s = g_new0 (RecSession, 1);
+            s->client_id = g_strdup (client_id);
+            s->subs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, rec_sub_free);
+            s->msgs = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, rec_message_free);
+            s->qos2 = g_hash_table_new (NULL, NULL);
+            g_hash_table_insert (model->sessions, s->client_id, s);
+          }
+        g_free (s->username);
+        s->username = g_steal_pointer (&user);
+        s->expiry = expiry;
+      }
+      break;
+
+    case BD_STORE_SESSION_DEL:
+      client_id = bd_store_get_str (&r);
+      if (r.ok)
+        g_hash_table_remove (model->sessions, client_id);
+      break;
+
+    case BD_STORE_SUB_ADD:
+      {
+        RecSub *sub = g_new0 (RecSub, 1);
+
+        client_id = bd_store_get_str (&r);
+        sub->filter = bd_store_get_str (&r);
+        sub->qos = bd_store_get_u8 (&r);
+        sub->options = bd_store_get_u8 (&r);
+        sub->subscription_id = bd_store_get_u32 (&r);
+        s = model_session (model, client_id);
+        if (!r.ok || s == NULL)
+          {
+            rec_sub_free (sub);
+            model->n_bad++;
+            break;
+          }
+        g_hash_table_replace (s->subs, sub->filter, sub);
+      }
+      break;
+
+    case BD_STORE_SUB_DEL:
+      {
+        g_autofree char *filter = NULL;
+
+        client_id = bd_store_get_str (&r);
+        filter = bd_store_get_str (&r);
+        s = model_session (model, client_id);
+        if (r.ok && s != NULL)
+          g_hash_table_remove (s->subs, filter);
+      }
+      break;
+
+    case BD_STORE_MSG_ADD:
+      {
+        guint64 id;
+        RecMessage *m;
+
+        client_id = bd_store_get_str (&r);
+        id = bd_store_get_u64 (&r);
+        m = read_message (&r);
+        m->id = id;
+        m->qos = bd_store_get_u8 (&r);
+        m->retain = bd_store_get_u8 (&r) != 0;
+        s = model_session (model, client_id);
+        if (!r.ok || s == NULL || id == 0 || m->qos > 2)
+          {
+            rec_message_free (m);
+            model->n_bad++;
+            break;
+          }
+        model->next_id = MAX (model->next_id, id + 1);
+        g_hash_table_replace (s->msgs, &m->id, m);
+      }
+      break;
+
+    case BD_STORE_MSG_DEL:
+      {
+        guint64 id;
+
+        client_id = bd_store_get_str (&r);
+        id = bd_store_get_u64 (&r);
+        s = model_session (model, client_id);
+        if (r.ok && s != NULL)
+          g_hash_table_remove (s->msgs, &id);
+      }
+      break;
+
+    case BD_STORE_QOS2_ADD:
+    case BD_STORE_QOS2_DEL:
+      {
+        guint16 id;
+
+        client_id = bd_store_get_str (&r);
+        id = bd_store_get_u16 (&r);
+        s = model_session (model, client_id);
+        if (!r.ok || s == NULL || id == 0)
+          break;
+        if (type == BD_STORE_QOS2_ADD)
+          g_hash_table_add (s->qos2, GUINT_TO_POINTER (id));
+        else
+          g_hash_table_remove (s->qos2, GUINT_TO_POINTER (id));
+      }
+      break;
+
+    case BD_STORE_WILL_SET:
+      {
+        gint64 at;
+        RecMessage *m;
+
+        client_id = bd_store_get_str (&r);
+        at = (gint64) bd_store_get_u64 (&r);
+        m = read_message (&r);
+        m->at = at;
+        m->qos = bd_store_get_u8 (&r);
+        m->retain = bd_store_get_u8 (&r) != 0;
+        s = model_session (model, client_id);
+        if (!r.ok || s == NULL || m->qos > 2)
+          {
+            rec_message_free (m);
+            break;
+          }
+        g_clear_pointer (&s->will, rec_message_free);
+        s->will = m;
+      }
+      break;
+
+    case BD_STORE_WILL_CLEAR:
+      client_id = bd_store_get_str (&r);
+      s = model_session (model, client_id);
+      if (r.ok && s != NULL)
+        g_clear_pointer (&s->will, rec_message_free);
+      break;
+
+    default:
+      /* A newer version's record: skipped, not fatal. */
+      model->n_bad++;
+      break;
+    }
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  const RecMessage *ma = *(RecMessage * const *) a;
+  const RecMessage *mb = *(RecMessage * const *) b;
+
+  return ma->id < mb->id ? -1 : ma->id > mb->id;
+}
+
+static void
+model_to_engine (Model    *model,
+                 BdEngine *engine)
+{
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+  guint64 n_messages = 0;
+
+  g_hash_table_iter_init (&iter, model->retained);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      bd_topic_tree_set (engine->retained, key, value);
+      g_hash_table_iter_steal (&iter);
+      g_free (key);
+    }
+
+  g_hash_table_iter_init (&iter, model->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RecSession *s = value;
+      BdSession *session = _bd_persist_restore_session (engine, s->client_id,
+                                                        s->username ? s->username : "", s->expiry);
+      g_autoptr(GPtrArray) msgs = NULL;
+      GHashTableIter j;
+      gpointer item;
+
+      if (session == NULL)
+        continue;
+
+      g_hash_table_iter_init (&j, s->subs);
+      while (g_hash_table_iter_next (&j, NULL, &item))
+        {
+          RecSub *sub = item;
+
+          _bd_persist_restore_sub (session, sub->filter, sub->qos, sub->options, sub->subscription_id);
+        }
+
+      if (g_hash_table_size (s->qos2) > 0)
+        {
+          session->incoming_qos2 = g_hash_table_new (NULL, NULL);
+          g_hash_table_iter_init (&j, s->qos2);
+          while (g_hash_table_iter_next (&j, &item, NULL))
+            g_hash_table_add (session->incoming_qos2, item);
+        }
+
+      /* Ids grow with time: their order is the order of arrival. */
+      msgs = g_ptr_array_sized_new (g_hash_table_size (s->msgs));
+      g_hash_table_iter_init (&j, s->msgs);
+      while (g_hash_table_iter_next (&j, NULL, &item))
+        g_ptr_array_add (msgs, item);
+      g_ptr_array_sort (msgs, compare_ids);
+      for (guint i = 0; i < msgs->len; i++)
+        {
+          RecMessage *m = g_ptr_array_index (msgs, i);
+          g_autoptr(BdMessage) message = NULL;
+          BdDelivery delivery = { .qos = m->qos, .retain = m->retain };
+
+          if (!bd_topic_name_is_valid (m->topic))
+            continue;
+          message = bd_message_new (m->topic, m->payload, m->qos, FALSE, NULL);
+          engine->store_restore_id = m->id;
+          _bd_session_deliver (session, message, &delivery);
+          engine->store_restore_id = 0;
+          n_messages++;
+        }
+
+      if (s->will != NULL && bd_topic_name_is_valid (s->will->topic))
+        {
+          gint64 left = MAX (0, s->will->at - g_get_real_time ());
+
+          session->pending_will = bd_message_new (s->will->topic, s->will->payload,
+                                                  s->will->qos, s->will->retain, NULL);
+          session->will_at_us = g_get_monotonic_time () + left;
+        }
+    }
+
+  g_message ("Restored %u retained messages, %u persistent sessions and %" G_GUINT64_FORMAT
+             " queued messages",
+             bd_topic_tree_get_size (engine->retained),
+             g_hash_table_size (model->sessions), n_messages);
+}
+
+/* Reads one store file into the model. A damaged tail is cut off, named with
+ * its offset; @cut says to truncate the file there (the log, which is
+ * appended to next). */
+static void
+model_read_file (Model      *model,
+                 const char *path,
+                 gboolean    cut)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMappedFile) file = g_mapped_file_new (path, FALSE, &error);
+  const guint8 *data;
+  gsize len;
+  gsize good;
+  const char *why;
+
+  if (file == NULL)
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_warning ("%s: %s; its records are not restored", path, error->message);
+      return;
+    }
+  data = (const guint8 *) g_mapped_file_get_contents (file);
+  len = g_mapped_file_get_length (file);
+  if (len == 0)
+    return;
+  good = bd_store_scan (data, len, model_apply, model, &why);
+  if (why == NULL)
+    return;
+
+  g_warning ("%s: %s at byte %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+             "; restored what comes before it and cut off the rest",
+             path, why, good, len);
+  if (cut)
+    {
+      g_clear_pointer (&file, g_mapped_file_unref);
+      if (good < BD_STORE_MAGIC_LEN)
+        {
+          if (!g_file_set_contents (path, BD_STORE_MAGIC, BD_STORE_MAGIC_LEN, &error))
+            g_warning ("%s", error->message);
+        }
+      else if (truncate (path, good) != 0)
+        g_warning ("Cannot cut %s: %s", path, g_strerror (errno));
+    }
+}
+
+/* Before the engine thread starts (as loading always did). */
+void
+_bd_store_load (BdEngine *engine)
+{
+  g_autofree char *path = _bd_engine_dup_state_path (engine);
+  g_autofree char *log_path = NULL;
+  g_autoptr(GMappedFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  Model model = { 0 };
+
+  if (engine->store_next_id == 0)
+    engine->store_next_id = 1;
+  if (path == NULL)
+    return;
+  log_path = dup_log_path (path);
+
+  /* The snapshot: the older GVariant format is read once and migrated. */
+  file = g_mapped_file_new (path, FALSE, &error);
+  if (file == NULL && !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_warning ("%s: %s; starting with no stored state", path, error->message);
+  if (file != NULL && g_mapped_file_get_length (file) > 0 &&
+      (g_mapped_file_get_length (file) < BD_STORE_MAGIC_LEN ||
+       memcmp (g_mapped_file_get_contents (file), BD_STORE_MAGIC, BD_STORE_MAGIC_LEN) != 0))
+    {
+      g_autoptr(GBytes) bytes = g_mapped_file_get_bytes (file);
+
+      g_clear_pointer (&file, g_mapped_file_unref);
+      if (_bd_persist_load_old (engine, path, bytes))
+        engine->store_migrate = TRUE;
+    }
+  g_clear_pointer (&file, g_mapped_file_unref);
+
+  model.retained = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) bd_message_unref);
+  model.sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, rec_session_free);
+  model.next_id = 1;
+  if (!engine->store_migrate)
+    model_read_file (&model, path, FALSE);
+  model.in_log = TRUE;
+  model_read_file (&model, log_path, TRUE);
+  if (model.n_bad > 0)
+    g_warning ("%s: skipped %u records that did not fit the state before them", log_path, model.n_bad);
+
+  model_to_engine (&model, engine);
+  engine->store_seq = engine->store_durable_seq = model.max_seq;
+  engine->store_base_seq = model.base_seq;
+  engine->store_next_id = MAX (engine->store_next_id, model.next_id);
+  g_hash_table_unref (model.retained);
+  g_hash_table_unref (model.sessions);
+
+  if (engine->store_migrate)
+    {
+      BdStateSnapshot *snap = _bd_engine_snapshot_state (engine);
+
+      if (snap != NULL)
+        {
+          if (!_bd_state_snapshot_write (snap, &error))
+            g_warning ("%s", error->message);
+          else
+            g_message ("Migrated %s to the store format", path);
+          _bd_state_snapshot_free (snap);
+        }
+    }
+}

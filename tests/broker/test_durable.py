@@ -1,0 +1,459 @@
+# test_durable.py — nothing acknowledged is lost when the broker is killed
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Brokerdesk's durable store: a PUBACK, PUBREC or CONNACK is sent only once
+# what it acknowledges is on disk. The broker is killed with SIGKILL (no
+# shutdown code runs: as good as a crash of the process; the page cache
+# survives, so this checks the ordering of write, fsync and acknowledgement,
+# not the disk's own honesty) and restarted on the same data directory.
+# Mosquitto only snapshots, so these tests are Brokerdesk's alone.
+
+import glob
+import os
+import random
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+import mqttwire as w
+from brokertest import IS_MOSQUITTO, TIMEOUT
+
+pytestmark = pytest.mark.skipif(IS_MOSQUITTO, reason="Brokerdesk's durable store")
+
+
+def _kill(b):
+    b.proc.send_signal(signal.SIGKILL)
+    rc = b.stop()
+    assert rc == -signal.SIGKILL
+
+
+def _drain(sub, expect_ids, sentinel=b"end", timeout=TIMEOUT):
+    """Receives (and acknowledges, completing QoS 2) everything queued for
+    sub up to the payload sentinel; returns the payloads in order."""
+    got = []
+    deadline = time.monotonic() + timeout + len(expect_ids) / 200.0
+    while True:
+        p = sub.recv_packet(max(deadline - time.monotonic(), 0.01))
+        if p.type == w.PUBREL:
+            sub.send(w.pubcomp(p.packet_id))
+            continue
+        assert p.type == w.PUBLISH, p
+        if p.qos == 1:
+            sub.send(w.puback(p.packet_id))
+        elif p.qos == 2:
+            sub.send(w.pubrec(p.packet_id))
+        if p.payload == sentinel:
+            return got
+        got.append(p.payload)
+
+
+def _offline_subscriber(raw_client, b, topic_filter, qos=1):
+    """A persistent session subscribed to topic_filter, then away."""
+    sub = raw_client(b)
+    sub.connect("sub", clean=False)
+    sub.subscribe(1, [(topic_filter, qos)])
+    sub.disconnect()
+
+
+def _send_sentinel(raw_client, b, topic):
+    p = raw_client(b)
+    p.connect("sentinel")
+    p.publish(topic, b"end", qos=1)
+    p.disconnect()
+
+
+def test_issue_scenario_acknowledged_survives_sigkill(broker_factory, raw_client):
+    """The issue's report: 1,000 acknowledged QoS 1 messages for an offline
+    persistent subscriber and 200 retained messages, then SIGKILL: all come
+    back (default settings: no configuration file)."""
+    b = broker_factory()
+    _offline_subscriber(raw_client, b, "d/#")
+
+    pub = raw_client(b)
+    pub.connect("pub")
+    out = b"".join(w.publish("d/%d" % i, b"m%d" % i, qos=1, packet_id=i + 1) for i in range(1000))
+    out += b"".join(w.publish("r/%d" % i, b"r%d" % i, qos=1, retain=True, packet_id=1001 + i)
+                    for i in range(200))
+    pub.send(out)
+    acked = set()
+    while len(acked) < 1200:
+        ack = pub.expect(w.PUBACK)
+        acked.add(ack.packet_id)
+    _kill(b)
+
+    b.start()
+    assert b.wait_for_log(r"Restored 200 retained messages, 1 persistent sessions and 1000 queued")
+    sub = raw_client(b)
+    ack = sub.connect("sub", clean=False)
+    assert ack.session_present
+    _send_sentinel(raw_client, b, "d/end")
+    got = _drain(sub, range(1000))
+    assert got == [b"m%d" % i for i in range(1000)]
+
+    r = raw_client(b)
+    r.connect("r")
+    r.subscribe(1, [("r/#", 0)])
+    retained = {r.expect(w.PUBLISH).payload for _ in range(200)}
+    assert retained == {b"r%d" % i for i in range(200)}
+
+
+def test_snapshot_mode_loses_what_it_acknowledged(broker_factory, raw_client):
+    """persistence_mode snapshot is Mosquitto's behaviour: fast, and what came
+    since the last snapshot is gone after a crash (the README's trade-off)."""
+    b = broker_factory(["listener 0", "persistence true", "persistence_mode snapshot"])
+    _offline_subscriber(raw_client, b, "d/#")
+    pub = raw_client(b)
+    pub.connect("pub")
+    pub.publish("d/1", b"x", qos=1)
+    _kill(b)
+    b.start()
+    sub = raw_client(b)
+    assert not sub.connect("sub", clean=False).session_present
+
+
+class _Publisher(threading.Thread):
+    """Streams QoS 1 or 2 messages (a window of 50 in flight) until the
+    connection dies; records which ones were acknowledged (PUBACK, PUBREC)."""
+
+    def __init__(self, b, qos, client_id, n_max=100000, retained_every=0):
+        super().__init__(daemon=True)
+        self.c = w.RawClient(b.host, b.port)
+        self.c.connect(client_id, clean=False)
+        self.qos = qos
+        self.n_max = n_max
+        self.retained_every = retained_every
+        self.acked = []
+        self.sent = []
+        self.prefix = b"q%d-" % qos
+
+    def _msg(self, i):
+        return self.prefix + b"%d" % i
+
+    def run(self):
+        pending = {}
+        i = 0
+        try:
+            while i < self.n_max or pending:
+                while len(pending) < 50 and i < self.n_max:
+                    pid = i % 60000 + 1
+                    retain = self.retained_every and i % self.retained_every == 0
+                    topic = "ret/%d" % (self.qos) if retain else "s/%d" % self.qos
+                    self.sent.append((i, retain))
+                    self.c.send(w.publish(topic, self._msg(i), self.qos, retain=bool(retain),
+                                          packet_id=pid))
+                    pending[pid] = i
+                    i += 1
+                p = self.c.recv_packet(TIMEOUT)
+                if p.type in (w.PUBACK, w.PUBREC):
+                    n = pending.pop(p.packet_id) if p.type == w.PUBACK else pending[p.packet_id]
+                    self.acked.append(n)
+                    if p.type == w.PUBREC:
+                        self.c.send(w.pubrel(p.packet_id))
+                elif p.type == w.PUBCOMP:
+                    pending.pop(p.packet_id)
+        except (w.ConnectionClosed, OSError, AssertionError):
+            pass
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sigkill_at_random_moments_loses_nothing_acknowledged(broker_factory, raw_client, seed):
+    """A stream of QoS 1 and QoS 2 publishes (and retained ones) is cut by
+    SIGKILL at a random moment: every message a publisher saw acknowledged
+    reaches the persistent subscriber after the restart, QoS 2 exactly once,
+    QoS 1 at least once; the retained message is the last acknowledged one
+    or a later one."""
+    rng = random.Random(seed)
+    b = broker_factory(["listener 0", "persistence true", "max_queued_messages 0"])
+    _offline_subscriber(raw_client, b, "s/#", 2)
+
+    pubs = [_Publisher(b, 1, "p1", retained_every=7), _Publisher(b, 2, "p2", retained_every=5)]
+    for p in pubs:
+        p.start()
+    # Killed at a random moment of the stream, once something was acknowledged.
+    deadline = time.monotonic() + TIMEOUT
+    while not all(p.acked for p in pubs) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(rng.uniform(0.0, 0.3))
+    _kill(b)
+    for p in pubs:
+        p.join(TIMEOUT)
+    assert all(p.acked for p in pubs), "nothing was acknowledged before the kill"
+
+    b.start()
+    sub = raw_client(b)
+    assert sub.connect("sub", clean=False).session_present
+    _send_sentinel(raw_client, b, "s/end")
+    total = sum(len(p.acked) for p in pubs)
+    got = _drain(sub, range(total))
+    for p in pubs:
+        mine = [x for x in got if x.startswith(p.prefix)]
+        plain = {p._msg(i) for i, retain in p.sent if not retain}
+        for n in p.acked:
+            if p._msg(n) in plain:
+                assert p._msg(n) in mine, "acknowledged %r lost (seed %d)" % (p._msg(n), seed)
+        assert set(mine) <= plain, "a message nobody sent arrived"
+        if p.qos == 2:
+            assert len(mine) == len(set(mine)), "a QoS 2 message arrived twice"
+
+    r = raw_client(b)
+    r.connect("r")
+    r.subscribe(1, [("ret/#", 0)])
+    seen = {}
+    try:
+        while True:
+            m = r.recv_packet(0.5)
+            seen[m.topic] = m.payload
+    except AssertionError:
+        pass
+    for p in pubs:
+        acked_retained = [n for n in p.acked if p.sent[n][1]]
+        if not acked_retained:
+            continue
+        last = max(acked_retained)
+        allowed = {p._msg(i) for i, retain in p.sent if retain and i >= last}
+        assert seen.get("ret/%d" % p.qos) in allowed
+
+
+def test_qos2_state_survives_sigkill_no_duplicate(broker_factory, raw_client):
+    """In-flight QoS 2 state is durable: a publisher that got PUBREC before the
+    crash and sends the PUBLISH again after it (DUP) is not delivered twice
+    [MQTT-4.3.3-2]."""
+    b = broker_factory()
+    _offline_subscriber(raw_client, b, "t", 2)
+    p = raw_client(b)
+    p.connect("p2", clean=False)
+    p.send(w.publish("t", b"once", 2, packet_id=7))
+    assert p.expect(w.PUBREC).packet_id == 7
+    _kill(b)
+
+    b.start()
+    p = raw_client(b)
+    assert p.connect("p2", clean=False).session_present
+    p.send(w.publish("t", b"once", 2, packet_id=7, dup=True))
+    assert p.expect(w.PUBREC).packet_id == 7
+    p.send(w.pubrel(7))
+    assert p.expect(w.PUBCOMP).packet_id == 7
+    sub = raw_client(b)
+    sub.connect("sub", clean=False)
+    _send_sentinel(raw_client, b, "t")
+    assert _drain(sub, [1]) == [b"once"]
+
+
+def _fill_log(b, raw_client, n=300):
+    _offline_subscriber(raw_client, b, "d/#")
+    pub = raw_client(b)
+    pub.connect("pub")
+    pub.send(b"".join(w.publish("d/%d" % i, b"m%d" % i, qos=1, packet_id=i + 1) for i in range(n)))
+    for _ in range(n):
+        pub.expect(w.PUBACK)
+    _kill(b)
+    logs = glob.glob(os.path.join(b.data_dir, "*.log"))
+    assert len(logs) == 1
+    return logs[0]
+
+
+def _damage_and_restart(b, raw_client, damage):
+    log = _fill_log(b, raw_client)
+    size = os.path.getsize(log)
+    offset = damage(log, size)
+    b.start()
+    m = b.wait_for_log(r"(\S+\.log): .* at byte (\d+) of (\d+); restored what comes before it")
+    assert m.group(1) == log
+    assert int(m.group(2)) <= offset
+    sub = raw_client(b)
+    sub.connect("sub", clean=False)
+    _send_sentinel(raw_client, b, "d/end")
+    got = _drain(sub, [])
+    # A prefix of what was sent, in order: nothing after the damage.
+    assert got == [b"m%d" % i for i in range(len(got))]
+    # The cut log takes new records again.
+    pub = raw_client(b)
+    pub.connect("pub")
+    pub.publish("d/new", b"new", qos=1)
+    _kill(b)
+    b.start()
+    sub = raw_client(b)
+    sub.connect("sub", clean=False)
+    _send_sentinel(raw_client, b, "d/end")
+    assert _drain(sub, []) == [b"new"]
+    return got
+
+
+def test_truncated_log_is_cut_and_named(broker_factory, raw_client):
+    def truncate(log, size):
+        off = size - 37
+        os.truncate(log, off)
+        return off
+    got = _damage_and_restart(broker_factory(), raw_client, truncate)
+    assert len(got) >= 250
+
+
+def test_zeroed_log_tail_is_cut_and_named(broker_factory, raw_client):
+    def zero(log, size):
+        off = size // 2
+        with open(log, "r+b") as f:
+            f.seek(off)
+            f.write(b"\0" * (size - off))
+        return off
+    _damage_and_restart(broker_factory(), raw_client, zero)
+
+
+def test_bit_flip_in_log_is_cut_and_named(broker_factory, raw_client):
+    def flip(log, size):
+        off = size // 3
+        with open(log, "r+b") as f:
+            f.seek(off)
+            byte = f.read(1)
+            f.seek(off)
+            f.write(bytes([byte[0] ^ 0x10]))
+        return off
+    _damage_and_restart(broker_factory(), raw_client, flip)
+
+
+def test_damaged_snapshot_is_cut_and_named(broker_factory, raw_client):
+    """A graceful stop writes a snapshot; a flipped bit in it loses what comes
+    after the damage, says where, and the broker still starts."""
+    b = broker_factory()
+    _offline_subscriber(raw_client, b, "d/#")
+    pub = raw_client(b)
+    pub.connect("pub")
+    for i in range(20):
+        pub.publish("d/%d" % i, b"m%d" % i, qos=1)
+    assert b.stop() == 0
+    snaps = [f for f in glob.glob(os.path.join(b.data_dir, "*")) if not f.endswith(".log")]
+    snap = [f for f in snaps if open(f, "rb").read(8) == b"BDSTORE1"][0]
+    size = os.path.getsize(snap)
+    with open(snap, "r+b") as f:
+        f.seek(size - 5)
+        byte = f.read(1)
+        f.seek(size - 5)
+        f.write(bytes([byte[0] ^ 0x01]))
+    b.start()
+    b.wait_for_log(r"%s: .* at byte \d+ of %d" % (snap.replace(".", r"\."), size))
+    sub = raw_client(b)
+    assert sub.connect("sub", clean=False).session_present
+    _send_sentinel(raw_client, b, "d/end")
+    assert _drain(sub, []) == [b"m%d" % i for i in range(19)]
+
+
+def test_log_is_compacted(broker_factory, raw_client, monkeypatch):
+    """Growth is bounded: past the limit the writer writes a snapshot and
+    starts a new log; nothing is lost on the way."""
+    monkeypatch.setenv("BROKERDESK_STORE_COMPACT_BYTES", "20000")
+    b = broker_factory()
+    _offline_subscriber(raw_client, b, "d/#")
+    pub = raw_client(b)
+    pub.connect("pub")
+    mark = b.mark()
+    for burst in range(10):
+        pub.send(b"".join(w.publish("d/%d" % i, b"x" * 100, qos=1, packet_id=i + 1)
+                          for i in range(100)))
+        for _ in range(100):
+            pub.expect(w.PUBACK)
+    b.wait_for_log(r"Compacted the broker store", start=mark)
+    log = glob.glob(os.path.join(b.data_dir, "*.log"))[0]
+    assert os.path.getsize(log) < 2 * 20000 + 50000
+    _kill(b)
+    b.start()
+    assert b.wait_for_log(r"1 persistent sessions and 1000 queued")
+
+
+def _mount_tmpfs(path, size):
+    os.makedirs(path, exist_ok=True)
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", path],
+                       capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: %s" % r.stderr.decode().strip())
+
+
+def _fill(path):
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
+def test_full_disk_refuses_qos1_keeps_qos0_and_recovers(broker_factory, raw_client, tmp_path):
+    """A full disk (a 1 MiB tmpfs the test mounts and fills): new QoS 1/2
+    messages are refused with Quota exceeded (MQTT 5) or a disconnect
+    (3.1.1), QoS 0 still flows, the broker says why; once space returns the
+    held acknowledgement goes out and QoS 1 is accepted again."""
+    mnt = str(tmp_path / "store")
+    _mount_tmpfs(mnt, "1m")
+    b = broker_factory(["listener 0", "persistence true", "persistence_location %s/" % mnt],
+                       start=False)
+    try:
+        b.start()
+        sub = raw_client(b)
+        sub.connect("sub", clean=False)
+        sub.subscribe(1, [("d/#", 1)])
+        sub.disconnect()
+        q0 = raw_client(b)
+        q0.connect("q0")
+        q0.subscribe(1, [("q0", 0)])
+
+        filler = os.path.join(mnt, "filler")
+        _fill(filler)
+        mark = b.mark()
+        held = raw_client(b, version=5)
+        held.connect("held")
+        held.send(w.publish("d/1", b"x" * 8192, qos=1, packet_id=1, version=5))
+        b.wait_for_log(r"Cannot write the broker store .*refusing QoS 1 and 2", start=mark)
+
+        p5 = raw_client(b, version=5)
+        p5.connect("p5")
+        p5.send(w.publish("d/2", b"y", qos=1, packet_id=2, version=5))
+        ack = p5.expect(w.PUBACK)
+        assert (ack.packet_id, ack.rc) == (2, 0x97)
+        p3 = raw_client(b)
+        p3.connect("p3")
+        assert p3.try_send(w.publish("d/3", b"z", qos=1, packet_id=3))
+        p3.wait_closed()
+        p5.publish("q0", b"still", qos=0)
+        assert q0.expect(w.PUBLISH).payload == b"still"
+
+        os.unlink(filler)
+        ack = held.expect(w.PUBACK, timeout=TIMEOUT)
+        assert (ack.packet_id, ack.rc) == (1, 0)
+        b.wait_for_log(r"writable again", start=mark)
+        assert p5.publish("d/4", b"w", qos=1).rc == 0
+
+        _kill(b)
+        b.start()
+        sub = raw_client(b)
+        sub.connect("sub", clean=False)
+        _send_sentinel(raw_client, b, "d/end")
+        assert _drain(sub, []) == [b"x" * 8192, b"w"]
+    finally:
+        b.stop()
+        subprocess.run(["umount", mnt])
+
+
+def test_sys_shows_the_store(broker_factory, raw_client):
+    """$SYS/broker/store/...: its size, the last commit and its latency."""
+    b = broker_factory(["listener 0", "persistence true", "sys_interval 1"])
+    c = raw_client(b)
+    c.connect("dev", clean=False)
+    c.subscribe(1, [("x", 1)])
+    c.subscribe(2, [("$SYS/broker/store/#", 0)])
+    want = {"$SYS/broker/store/size", "$SYS/broker/store/last_commit",
+            "$SYS/broker/store/commit_latency_ms", "$SYS/broker/store/status"}
+    seen = {}
+    deadline = time.monotonic() + TIMEOUT
+    while not want <= set(seen) and time.monotonic() < deadline:
+        m = c.expect(w.PUBLISH)
+        seen[m.topic] = m.payload
+    assert int(seen["$SYS/broker/store/size"]) > 8
+    assert seen["$SYS/broker/store/status"] == b"ok"
+    assert float(seen["$SYS/broker/store/commit_latency_ms"]) >= 0
+    assert seen["$SYS/broker/store/last_commit"].startswith(b"20")
