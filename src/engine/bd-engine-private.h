@@ -42,6 +42,8 @@ typedef struct _BdListener   BdListener;
 typedef struct _BdLinger     BdLinger;
 typedef struct _BdStateSnapshot BdStateSnapshot;
 typedef struct _BdShareGroup BdShareGroup;
+typedef struct _BdTransport  BdTransport;
+typedef struct _BdTlsContext BdTlsContext;
 
 /* How one message goes to one session: what routing decided for it. */
 typedef struct
@@ -74,6 +76,39 @@ typedef enum
   BD_POLL_CONNECTION,
   BD_POLL_LINGER,
 } BdPollKind;
+
+/* What carries a connection's bytes (bd-transport.c): plain TCP, TLS, a
+ * WebSocket. read and write return what recv() and send() would: a byte
+ * count, 0 at the end of the stream, or -1 with errno (EAGAIN: not now;
+ * EPROTO: the transport's own error, in @error). A small vtable, so that a
+ * plain socket costs one indirect call. */
+typedef struct
+{
+  const char *name;      /* for logs and $SYS: "mqtt", "mqtt+tls", ... */
+  gssize (*read)     (BdTransport  *transport,
+                      guint8       *buf,
+                      gsize         len);
+  gssize (*write)    (BdTransport  *transport,
+                      const guint8 *buf,
+                      gsize         len);
+  /* No more output: the TLS close_notify, then the socket's SHUT_WR. */
+  void   (*shutdown) (BdTransport  *transport);
+  /* Frees the transport (not the socket: _bd_transport_close() closes it). */
+  void   (*free)     (BdTransport  *transport);
+} BdTransportClass;
+
+struct _BdTransport
+{
+  const BdTransportClass *klass;
+  int      fd;
+  /* The epoll event a read or write that returned EAGAIN waits for:
+   * EPOLLIN and EPOLLOUT, except while TLS must write to read on (a
+   * handshake) or read to write on. */
+  guint32  read_waits;
+  guint32  write_waits;
+  gboolean handshaking;  /* the transport's own handshake is not over yet */
+  char    *error;        /* why the last call failed with EPROTO */
+};
 
 typedef enum
 {
@@ -169,7 +204,9 @@ struct _BdConnection
   BdPollKind    kind;
   BdEngine     *engine;
   BdListener   *listener;
-  int           fd;
+  int           fd;              /* transport->fd, for epoll */
+  BdTransport  *transport;
+  guint32       events;          /* epoll interest now */
   char         *peer;            /* "127.0.0.1:50000" for logs */
   BdConnState   state;
   BdMqttVersion version;
@@ -215,6 +252,7 @@ struct _BdLinger
   BdPollKind  kind;
   BdEngine   *engine;
   int         fd;
+  BdTransport *transport;
   GByteArray *wbuf;              /* the last packets, NULL once written */
   gsize       wbuf_sent;
   gsize       discarded;         /* bytes read and dropped */
@@ -232,6 +270,7 @@ struct _BdListener
   char             *address;     /* as bound, for logs */
   guint             n_connections;
   BdAuth           *auth;        /* password file / ACL of this listener, NULL for none */
+  BdTlsContext     *tls;         /* certificates of a TLS listener, else NULL */
   guint16           index;       /* in engine->listeners */
 };
 
@@ -339,9 +378,23 @@ void      _bd_listener_free             (BdListener   *listener);
 void      _bd_listener_accept           (BdEngine     *engine,
                                          BdListener   *listener);
 
+/* bd-transport.c */
+void         _bd_transport_init         (BdTransport            *transport,
+                                         const BdTransportClass *klass,
+                                         int                     fd);
+BdTransport *_bd_transport_new_tcp      (int           fd);
+/* Frees @transport and closes its socket. */
+void         _bd_transport_close        (BdTransport  *transport);
+/* Takes @message: why the transport failed (read/write returned EPROTO). */
+void         _bd_transport_set_error    (BdTransport  *transport,
+                                         char         *message);
+const char  *_bd_transport_strerror     (BdTransport  *transport,
+                                         int           err);
+
 /* bd-connection.c */
+/* Takes over @transport, accepted by @listener, and @peer. */
 BdConnection *_bd_connection_new        (BdListener   *listener,
-                                         int           fd,
+                                         BdTransport  *transport,
                                          char         *peer);
 void      _bd_connection_on_ready       (BdConnection *conn,
                                          guint32       events);

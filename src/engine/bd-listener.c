@@ -236,7 +236,7 @@ _bd_listener_accept (BdEngine   *engine,
         }
 
       /* The hand-over: from here on the socket is the connection's. */
-      conn = _bd_connection_new (listener, fd, peer_to_string (&ss));
+      conn = _bd_connection_new (listener, _bd_transport_new_tcp (fd), peer_to_string (&ss));
       if (conn == NULL)
         continue;
       g_debug ("New connection from %s on port %u", conn->peer, listener->port);
