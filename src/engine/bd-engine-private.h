@@ -391,6 +391,26 @@ void         _bd_transport_set_error    (BdTransport  *transport,
 const char  *_bd_transport_strerror     (BdTransport  *transport,
                                          int           err);
 
+/* bd-tls.c */
+/* Any TLS option on @config (which then needs certfile and keyfile). */
+gboolean      _bd_tls_listener_wants_tls    (const BdListenerConfig *config);
+/* Reads @config's certificates and keys; "FILE:LINE: option: what is wrong". */
+BdTlsContext *_bd_tls_context_new           (const BdListenerConfig *config,
+                                             GError                **error);
+BdTlsContext *_bd_tls_context_ref           (BdTlsContext *tls);
+void          _bd_tls_context_unref         (BdTlsContext *tls);
+const char   *_bd_tls_context_get_subject   (BdTlsContext *tls);
+const char   *_bd_tls_context_get_issuer    (BdTlsContext *tls);
+gint64        _bd_tls_context_get_not_after (BdTlsContext *tls);
+/* A server-side TLS transport on @fd; NULL (logged) when OpenSSL fails. */
+BdTransport  *_bd_tls_transport_new         (BdTlsContext *tls,
+                                             int           fd);
+const char   *_bd_tls_transport_get_version (BdTransport  *transport);
+/* The client certificate's CN, or its whole subject; NULL without one. */
+char         *_bd_tls_transport_dup_peer_name (BdTransport *transport,
+                                               gboolean     whole_subject);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdTlsContext, _bd_tls_context_unref)
+
 /* bd-connection.c */
 /* Takes over @transport, accepted by @listener, and @peer. */
 BdConnection *_bd_connection_new        (BdListener   *listener,
