@@ -533,8 +533,7 @@ handle_protocol (Parser           *parser,
   if (g_str_equal (values[0], "mqtt"))
     protocol = BD_LISTENER_MQTT;
   else if (g_str_equal (values[0], "websockets"))
-    return parser_error (parser, error, "%s: websockets listeners are not supported yet",
-                         directive->name);
+    protocol = BD_LISTENER_WEBSOCKETS;
   else
     return parser_error (parser, error, "%s: “%s” is not mqtt or websockets",
                          directive->name, values[0]);
@@ -581,6 +580,22 @@ handle_tls_option (Parser           *parser,
   replace_string (&listener->tls[option], rest);
   g_free (listener->tls_where[option]);
   listener->tls_where[option] = g_strdup_printf ("%s:%u", parser->name, parser->line);
+  return TRUE;
+}
+
+/* Mosquitto 2.1's allow-list of browser origins for a websockets
+ * listener; repeatable. */
+static gboolean
+handle_websockets_origin (Parser           *parser,
+                          const Directive  *directive,
+                          char            **values,
+                          guint             n_values,
+                          const char       *rest,
+                          GError          **error)
+{
+  BdListenerConfig *listener = current_listener (parser);
+
+  g_ptr_array_add (listener->websockets_origins, g_strdup (values[0]));
   return TRUE;
 }
 
@@ -1215,6 +1230,11 @@ static const Directive directives[] = {
   LISTENER_BOOL ("use_identity_as_username", use_identity_as_username),
   LISTENER_BOOL ("use_subject_as_username", use_subject_as_username),
 
+  /* WebSockets, per listener */
+  CUSTOM ("websockets_origin", handle_websockets_origin, 1, "origin"),
+  LISTENER_INT ("websockets_headers_size", websockets_headers_size, 256, 65536,
+                "a size in bytes from 256 to 65536"),
+
   /* Security: global, or per listener with per_listener_settings */
   CUSTOM ("per_listener_settings", handle_per_listener_settings, 1, NULL),
   CUSTOM ("allow_anonymous", handle_allow_anonymous, 1, NULL),
@@ -1334,8 +1354,7 @@ static const struct
   { "tls_engine_kpass_sha1", TLS },
   { "tls_keyform", TLS },
   { "http_dir", "serving files over HTTP is not supported" },
-  { "websockets_headers_size", "websockets listeners are not supported yet" },
-  { "websockets_log_level", "websockets listeners are not supported yet" },
+  { "websockets_log_level", "libwebsockets' log level: Brokerdesk does not use libwebsockets" },
   { "allow_duplicate_messages", NOT_YET },
   { "bind_interface", NOT_YET },
   { "clientid_prefixes", NOT_YET },
@@ -1549,6 +1568,7 @@ bd_listener_config_new (guint16     port,
   listener->socket_domain = BD_SOCKET_DOMAIN_ANY;
   listener->max_qos = 2;
   listener->allow_zero_length_clientid = TRUE;
+  listener->websockets_origins = g_ptr_array_new_with_free_func (g_free);
 
   return listener;
 }
@@ -1560,6 +1580,7 @@ bd_listener_config_free (BdListenerConfig *listener)
     return;
 
   g_free (listener->bind_address);
+  g_clear_pointer (&listener->websockets_origins, g_ptr_array_unref);
   for (guint i = 0; i < BD_TLS_N_OPTIONS; i++)
     {
       g_free (listener->tls[i]);

@@ -67,6 +67,9 @@ typedef struct
   gboolean            require_certificate;
   gboolean            use_identity_as_username;  /* user name = certificate's CN */
   gboolean            use_subject_as_username;   /* user name = certificate's subject */
+  /* WebSockets */
+  GPtrArray          *websockets_origins;        /* of char*; empty = any Origin */
+  guint               websockets_headers_size;   /* 0 = 4096 bytes of upgrade request */
   /* Security settings of this listener. With per_listener_settings they come
    * from the directives inside the listener's block; otherwise
    * bd_broker_config_finish() copies the global ones here, so after finish()

@@ -280,6 +280,16 @@ send_pending (BdEngine    *engine,
       *sent += n;
       engine->counters.bytes_sent += n;
     }
+  /* Then what the transport has to say itself (a pong, a close frame). */
+  while (transport->has_output)
+    {
+      if (transport->klass->write (transport, NULL, 0) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return errno == EWOULDBLOCK ? EAGAIN : errno;
+        }
+    }
   return 0;
 }
 
@@ -892,11 +902,17 @@ _bd_connection_on_ready (BdConnection *conn,
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
         _bd_connection_drop (conn, _bd_transport_strerror (transport, errno));
       else
-        conn_watch (conn);
+        {
+          conn_watch (conn);
+          if (transport->has_output)
+            _bd_engine_mark_dirty (engine, conn);
+        }
       return;
     }
   if (transport->read_waits != EPOLLIN)
     conn_watch (conn);
+  if (transport->has_output)
+    _bd_engine_mark_dirty (engine, conn);
   engine->counters.bytes_received += n;
 
   if (conn->rbuf != NULL)

@@ -107,6 +107,8 @@ struct _BdTransport
   guint32  read_waits;
   guint32  write_waits;
   gboolean handshaking;  /* the transport's own handshake is not over yet */
+  gboolean has_output;   /* bytes of its own to write (a WebSocket pong):
+                          * write (NULL, 0) sends them */
   char    *error;        /* why the last call failed with EPROTO */
 };
 
@@ -410,6 +412,12 @@ const char   *_bd_tls_transport_get_version (BdTransport  *transport);
 char         *_bd_tls_transport_dup_peer_name (BdTransport *transport,
                                                gboolean     whole_subject);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdTlsContext, _bd_tls_context_unref)
+
+/* bd-websocket.c */
+/* A WebSocket server transport over @inner (TCP or TLS), which it owns. */
+BdTransport  *_bd_websocket_transport_new   (BdTransport            *inner,
+                                             const BdListenerConfig *config);
+BdTransport  *_bd_websocket_transport_get_inner (BdTransport        *transport);
 
 /* bd-connection.c */
 /* Takes over @transport, accepted by @listener, and @peer. */

@@ -439,14 +439,6 @@ bd_engine_start (BdEngine *engine,
       BdListener *listener = NULL;
       g_autoptr(BdTlsContext) tls = NULL;
 
-      if (config->protocol != BD_LISTENER_MQTT)
-        {
-          g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
-                       "%s:%u: listener %u: WebSocket listeners are not supported yet",
-                       config->source_file ? config->source_file : "config",
-                       config->source_line, config->port);
-          return FALSE;
-        }
       /* Certificates first: a broken file stops start-up with its line
        * before any port is taken. */
       if (_bd_tls_listener_wants_tls (config))
@@ -519,7 +511,9 @@ bd_engine_start (BdEngine *engine,
 
       /* Tests and scripts wait for this line, and read the port from it when
        * the configuration asked for port 0. */
-      const char *protocol = listener->tls != NULL ? "mqtt+tls" : "mqtt";
+      gboolean ws = listener->config->protocol == BD_LISTENER_WEBSOCKETS;
+      const char *protocol = ws ? (listener->tls != NULL ? "websockets+tls" : "websockets")
+                                : (listener->tls != NULL ? "mqtt+tls" : "mqtt");
 
       if (strchr (address, ':') != NULL)
         g_message ("Listening on [%s]:%u (%s)", address, listener->port, protocol);

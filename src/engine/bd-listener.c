@@ -245,6 +245,8 @@ _bd_listener_accept (BdEngine   *engine,
           close (fd);
           continue;
         }
+      if (listener->config->protocol == BD_LISTENER_WEBSOCKETS)
+        transport = _bd_websocket_transport_new (transport, listener->config);
       conn = _bd_connection_new (listener, transport, peer_to_string (&ss));
       if (conn == NULL)
         continue;

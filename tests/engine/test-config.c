@@ -686,8 +686,8 @@ test_errors (void)
     { "listener 1883\nsocket_domain ipv5",
       "test.conf:2: socket_domain: “ipv5” is not ipv4 or ipv6" },
     { "listener 1883\nmaximum_qos 3", "test.conf:2: maximum_qos: “3” is not 0, 1 or 2" },
-    { "listener 1883\nprotocol websockets",
-      "test.conf:2: protocol: websockets listeners are not supported yet" },
+    { "listener 9001\nprotocol websockets\nwebsockets_headers_size 10",
+      "test.conf:3: websockets_headers_size: “10” is not a size in bytes from 256 to 65536" },
     { "autosave_on_changes true",
       "test.conf:1: autosave_on_changes: true (saving after a number of changes) is not "
       "supported by Brokerdesk; it saves every autosave_interval seconds" },
@@ -773,6 +773,18 @@ test_tls_options (void)
   tls = g_ptr_array_index (config->listeners, 0);
   g_assert_cmpuint (tls->port, ==, 8883);
   g_assert_cmpstr (tls->tls[BD_TLS_CERTFILE], ==, "/s.pem");
+  g_clear_pointer (&config, bd_broker_config_free);
+
+  /* WebSocket listeners, with their origins (repeatable). */
+  config = parse_finished ("listener 9001\nprotocol websockets\n"
+                           "websockets_origin https://hmi.plant\n"
+                           "websockets_origin http://localhost:1880\n"
+                           "websockets_headers_size 8192\n");
+  tls = g_ptr_array_index (config->listeners, 0);
+  g_assert_cmpint (tls->protocol, ==, BD_LISTENER_WEBSOCKETS);
+  g_assert_cmpuint (tls->websockets_origins->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (tls->websockets_origins, 1), ==, "http://localhost:1880");
+  g_assert_cmpuint (tls->websockets_headers_size, ==, 8192);
 }
 
 static void
@@ -803,7 +815,7 @@ test_unsupported (void)
     { "listener 1883\nmount_point a/",
       "test.conf:2: “mount_point”: not supported by Brokerdesk" },
     { "websockets_log_level 255",
-      "test.conf:1: “websockets_log_level”: websockets listeners are not supported yet" },
+      "test.conf:1: “websockets_log_level”: libwebsockets' log level: Brokerdesk does not use libwebsockets" },
     { "http_dir /srv/www",
       "test.conf:1: “http_dir”: serving files over HTTP is not supported" },
     { "memory_limit 0", "test.conf:1: “memory_limit”: not supported by Brokerdesk" },
