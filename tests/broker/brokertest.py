@@ -290,7 +290,7 @@ class Broker:
             self._spawn([MOSQUITTO, "-c", self.config_path, "-v"])
             try:
                 for p in self._mosquitto_ports:
-                    self.wait_for_log(r"Opening ipv4 listen socket on port %d\." % p,
+                    self.wait_for_log(r"Opening (ipv4|websockets) listen socket on port %d\." % p,
                                       START_TIMEOUT)
                 # Mosquitto prints that line just before bind() and listen():
                 # probe with a short, bounded connect loop (Mosquitto only).
