@@ -533,13 +533,69 @@ handle_protocol (Parser           *parser,
   if (g_str_equal (values[0], "mqtt"))
     protocol = BD_LISTENER_MQTT;
   else if (g_str_equal (values[0], "websockets"))
-    return parser_error (parser, error, "%s: websockets listeners are not supported yet",
-                         directive->name);
+    protocol = BD_LISTENER_WEBSOCKETS;
   else
     return parser_error (parser, error, "%s: “%s” is not mqtt or websockets",
                          directive->name, values[0]);
 
   current_listener (parser)->protocol = protocol;
+  return TRUE;
+}
+
+/* The TLS options with a text value, by name, as in BdTlsOption. */
+static const char * const tls_option_names[BD_TLS_N_OPTIONS] = {
+  [BD_TLS_CAFILE] = "cafile",
+  [BD_TLS_CAPATH] = "capath",
+  [BD_TLS_CERTFILE] = "certfile",
+  [BD_TLS_KEYFILE] = "keyfile",
+  [BD_TLS_CRLFILE] = "crlfile",
+  [BD_TLS_VERSION] = "tls_version",
+  [BD_TLS_CIPHERS] = "ciphers",
+  [BD_TLS_CIPHERS_TLS13] = "ciphers_tls1.3",
+};
+
+/* Per listener, as in Mosquitto 2.0 (before any 'listener' line: the
+ * default listener). Files are read when the engine starts, which names
+ * this line when one is wrong. */
+static gboolean
+handle_tls_option (Parser           *parser,
+                   const Directive  *directive,
+                   char            **values,
+                   guint             n_values,
+                   const char       *rest,
+                   GError          **error)
+{
+  BdListenerConfig *listener = current_listener (parser);
+  guint option = 0;
+
+  while (!g_str_equal (tls_option_names[option], directive->name))
+    option++;
+
+  if (option == BD_TLS_VERSION &&
+      !g_str_equal (rest, "tlsv1.1") && !g_str_equal (rest, "tlsv1.2") &&
+      !g_str_equal (rest, "tlsv1.3"))
+    return parser_error (parser, error, "%s: “%s” is not tlsv1.1, tlsv1.2 or tlsv1.3",
+                         directive->name, rest);
+
+  replace_string (&listener->tls[option], rest);
+  g_free (listener->tls_where[option]);
+  listener->tls_where[option] = g_strdup_printf ("%s:%u", parser->name, parser->line);
+  return TRUE;
+}
+
+/* Mosquitto 2.1's allow-list of browser origins for a websockets
+ * listener; repeatable. */
+static gboolean
+handle_websockets_origin (Parser           *parser,
+                          const Directive  *directive,
+                          char            **values,
+                          guint             n_values,
+                          const char       *rest,
+                          GError          **error)
+{
+  BdListenerConfig *listener = current_listener (parser);
+
+  g_ptr_array_add (listener->websockets_origins, g_strdup (values[0]));
   return TRUE;
 }
 
@@ -1150,6 +1206,9 @@ handle_history_json_path (Parser           *parser,
 #define GLOBAL_STRING(n, field, w) \
   { .name = n, .kind = KIND_STRING, .scope = SCOPE_GLOBAL, \
     .offset = offsetof (BdBrokerConfig, field), .what = w }
+#define LISTENER_BOOL(n, field) \
+  { .name = n, .kind = KIND_BOOL, .scope = SCOPE_LISTENER, \
+    .listener_offset = offsetof (BdListenerConfig, field), .max_values = 1 }
 #define LISTENER_INT(n, field, lo, hi, e) \
   { .name = n, .kind = KIND_INT, .scope = SCOPE_LISTENER, \
     .listener_offset = offsetof (BdListenerConfig, field), \
@@ -1178,6 +1237,24 @@ static const Directive directives[] = {
    * the default listener. 'maximum_qos' is Mosquitto's other name for it. */
   LISTENER_INT ("max_qos", max_qos, 0, 2, "0, 1 or 2"),
   LISTENER_INT ("maximum_qos", max_qos, 0, 2, "0, 1 or 2"),
+
+  /* TLS, per listener */
+  CUSTOM ("cafile", handle_tls_option, 0, "path"),
+  CUSTOM ("capath", handle_tls_option, 0, "path"),
+  CUSTOM ("certfile", handle_tls_option, 0, "path"),
+  CUSTOM ("keyfile", handle_tls_option, 0, "path"),
+  CUSTOM ("crlfile", handle_tls_option, 0, "path"),
+  CUSTOM ("tls_version", handle_tls_option, 1, "version"),
+  CUSTOM ("ciphers", handle_tls_option, 1, "cipher list"),
+  CUSTOM ("ciphers_tls1.3", handle_tls_option, 1, "cipher suites"),
+  LISTENER_BOOL ("require_certificate", require_certificate),
+  LISTENER_BOOL ("use_identity_as_username", use_identity_as_username),
+  LISTENER_BOOL ("use_subject_as_username", use_subject_as_username),
+
+  /* WebSockets, per listener */
+  CUSTOM ("websockets_origin", handle_websockets_origin, 1, "origin"),
+  LISTENER_INT ("websockets_headers_size", websockets_headers_size, 256, 65536,
+                "a size in bytes from 256 to 65536"),
 
   /* Security: global, or per listener with per_listener_settings */
   CUSTOM ("per_listener_settings", handle_per_listener_settings, 1, NULL),
@@ -1238,7 +1315,7 @@ static const Directive directives[] = {
 #define BRIDGES "bridges are not supported yet"
 #define PLUGINS "plugins are not supported"
 #define PSK     "TLS-PSK is not supported"
-#define TLS     "TLS listeners are not supported yet"
+#define TLS     "not supported by Brokerdesk (PEM files only)"
 #define NOT_YET "not supported by Brokerdesk"
 
 static const struct
@@ -1293,24 +1370,13 @@ static const struct
   { "plugin", PLUGINS },
   { "psk_file", PSK },
   { "psk_hint", PSK },
-  { "cafile", TLS },
-  { "capath", TLS },
-  { "certfile", TLS },
-  { "ciphers", TLS },
-  { "ciphers_tls1.3", TLS },
-  { "crlfile", TLS },
-  { "dhparamfile", TLS },
-  { "keyfile", TLS },
-  { "require_certificate", TLS },
+  /* OpenSSL 3 picks its ephemeral key exchange groups itself. */
+  { "dhparamfile", "not needed: ECDHE and FFDHE groups are built in" },
   { "tls_engine", TLS },
   { "tls_engine_kpass_sha1", TLS },
   { "tls_keyform", TLS },
-  { "tls_version", TLS },
-  { "use_identity_as_username", TLS },
-  { "use_subject_as_username", TLS },
   { "http_dir", "serving files over HTTP is not supported" },
-  { "websockets_headers_size", "websockets listeners are not supported yet" },
-  { "websockets_log_level", "websockets listeners are not supported yet" },
+  { "websockets_log_level", "libwebsockets' log level: Brokerdesk does not use libwebsockets" },
   { "allow_duplicate_messages", NOT_YET },
   { "bind_interface", NOT_YET },
   { "clientid_prefixes", NOT_YET },
@@ -1524,6 +1590,7 @@ bd_listener_config_new (guint16     port,
   listener->socket_domain = BD_SOCKET_DOMAIN_ANY;
   listener->max_qos = 2;
   listener->allow_zero_length_clientid = TRUE;
+  listener->websockets_origins = g_ptr_array_new_with_free_func (g_free);
 
   return listener;
 }
@@ -1535,10 +1602,12 @@ bd_listener_config_free (BdListenerConfig *listener)
     return;
 
   g_free (listener->bind_address);
-  g_free (listener->cafile);
-  g_free (listener->capath);
-  g_free (listener->certfile);
-  g_free (listener->keyfile);
+  g_clear_pointer (&listener->websockets_origins, g_ptr_array_unref);
+  for (guint i = 0; i < BD_TLS_N_OPTIONS; i++)
+    {
+      g_free (listener->tls[i]);
+      g_free (listener->tls_where[i]);
+    }
   g_free (listener->password_file);
   g_free (listener->acl_file);
   g_free (listener->auto_id_prefix);

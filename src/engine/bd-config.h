@@ -29,6 +29,20 @@ typedef enum
   BD_LISTENER_WEBSOCKETS,
 } BdListenerProtocol;
 
+/* The TLS options with a text value, in BdListenerConfig.tls[]. */
+typedef enum
+{
+  BD_TLS_CAFILE,
+  BD_TLS_CAPATH,
+  BD_TLS_CERTFILE,
+  BD_TLS_KEYFILE,
+  BD_TLS_CRLFILE,
+  BD_TLS_VERSION,        /* the lowest version allowed: tlsv1.1, tlsv1.2, tlsv1.3 */
+  BD_TLS_CIPHERS,        /* TLS 1.2 and older, OpenSSL's cipher list syntax */
+  BD_TLS_CIPHERS_TLS13,  /* TLS 1.3 cipher suites */
+  BD_TLS_N_OPTIONS
+} BdTlsOption;
+
 typedef enum
 {
   BD_SOCKET_DOMAIN_ANY,                /* IPv4 and IPv6, as available */
@@ -44,14 +58,18 @@ typedef struct
   guint               max_connections; /* 0 = unlimited (mosquitto: -1) */
   BdSocketDomain      socket_domain;   /* BD_SOCKET_DOMAIN_ANY */
   guint8              max_qos;         /* 2: highest QoS clients may use here */
-  /* TLS (certfile + keyfile make it a TLS listener). Not read from the file
-   * yet: the TLS directives stop start-up until TLS listeners exist. */
-  char               *cafile;
-  char               *capath;
-  char               *certfile;
-  char               *keyfile;
+  /* TLS, as Mosquitto 2.0's per-listener options: certfile and keyfile
+   * make it a TLS listener. The paths and texts are as written; the engine
+   * reads the files when it starts, and tls_where says where each option
+   * was ("FILE:LINE"), for its errors. */
+  char               *tls[BD_TLS_N_OPTIONS];
+  char               *tls_where[BD_TLS_N_OPTIONS];
   gboolean            require_certificate;
-  gboolean            use_identity_as_username;
+  gboolean            use_identity_as_username;  /* user name = certificate's CN */
+  gboolean            use_subject_as_username;   /* user name = certificate's subject */
+  /* WebSockets */
+  GPtrArray          *websockets_origins;        /* of char*; empty = any Origin */
+  guint               websockets_headers_size;   /* 0 = 4096 bytes of upgrade request */
   /* Security settings of this listener. With per_listener_settings they come
    * from the directives inside the listener's block; otherwise
    * bd_broker_config_finish() copies the global ones here, so after finish()

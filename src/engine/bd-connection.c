@@ -26,6 +26,9 @@
 #define MAX_PENDING_QOS0_BYTES (8 * 1024 * 1024)
 /* Time allowed between accepting a socket and its CONNECT. */
 #define CONNECT_TIMEOUT_US     (20 * G_USEC_PER_SEC)
+/* Time allowed for a transport's handshake (TLS, the WebSocket upgrade):
+ * a client that starts one and goes quiet holds a socket and memory. */
+#define HANDSHAKE_TIMEOUT_US   (10 * G_USEC_PER_SEC)
 /* Longest a publisher waits for a subscriber that does not catch up; after
  * that the subscriber counts as slow and its queue limit applies again. */
 #define MAX_PAUSE_US           (1 * G_USEC_PER_SEC)
@@ -256,17 +259,17 @@ _bd_connection_can_take_qos0 (BdConnection *conn)
   return conn->wbuf == NULL || conn->wbuf->len - conn->wbuf_sent < MAX_PENDING_QOS0_BYTES;
 }
 
-/* Writes buf from *sent on as far as the socket takes it. Returns 0 when
- * all is written, EAGAIN when the socket is full, else the error. */
+/* Writes buf from *sent on as far as the transport takes it. Returns 0
+ * when all is written, EAGAIN when the socket is full, else the error. */
 static int
-send_pending (BdEngine   *engine,
-              int         fd,
-              GByteArray *buf,
-              gsize      *sent)
+send_pending (BdEngine    *engine,
+              BdTransport *transport,
+              GByteArray  *buf,
+              gsize       *sent)
 {
   while (buf != NULL && *sent < buf->len)
     {
-      ssize_t n = send (fd, buf->data + *sent, buf->len - *sent, MSG_NOSIGNAL);
+      gssize n = transport->klass->write (transport, buf->data + *sent, buf->len - *sent);
 
       if (n < 0)
         {
@@ -277,38 +280,60 @@ send_pending (BdEngine   *engine,
       *sent += n;
       engine->counters.bytes_sent += n;
     }
+  /* Then what the transport has to say itself (a pong, a close frame). */
+  while (transport->has_output)
+    {
+      if (transport->klass->write (transport, NULL, 0) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return errno == EWOULDBLOCK ? EAGAIN : errno;
+        }
+    }
   return 0;
+}
+
+/* Watches for what the connection waits for now: input unless flow
+ * control paused it, room for output while some waits, each as the
+ * transport's blocked read or write needs it. One epoll_ctl() only when
+ * that changes. */
+static void
+conn_watch (BdConnection *conn)
+{
+  BdTransport *transport = conn->transport;
+  guint32 events = (conn->paused_for == NULL ? transport->read_waits : 0) |
+                   (conn->want_write ? transport->write_waits : 0);
+
+  if (events != conn->events)
+    {
+      conn->events = events;
+      _bd_engine_epoll_mod (conn->engine, conn->fd, conn, events);
+    }
 }
 
 void
 _bd_connection_flush (BdConnection *conn)
 {
   BdEngine *engine = conn->engine;
-  int err = send_pending (engine, conn->fd, conn->wbuf, &conn->wbuf_sent);
+  int err = send_pending (engine, conn->transport, conn->wbuf, &conn->wbuf_sent);
 
   if (err == EAGAIN)
     {
-      if (!conn->want_write)
-        {
-          conn->want_write = TRUE;
-          _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN | EPOLLOUT);
-        }
+      conn->want_write = TRUE;
+      conn_watch (conn);
       return;
     }
   if (err != 0)
     {
-      _bd_connection_drop (conn, g_strerror (err));
+      _bd_connection_drop (conn, _bd_transport_strerror (conn->transport, err));
       return;
     }
 
   /* Everything is out: drop the buffer, so an idle client costs no buffer. */
   g_clear_pointer (&conn->wbuf, g_byte_array_unref);
   conn->wbuf_sent = 0;
-  if (conn->want_write)
-    {
-      conn->want_write = FALSE;
-      _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN);
-    }
+  conn->want_write = FALSE;
+  conn_watch (conn);
 }
 
 /* ---------------------------------------------------------------- linger */
@@ -319,7 +344,7 @@ linger_free (BdLinger *linger)
   BdEngine *engine = linger->engine;
 
   epoll_ctl (engine->epfd, EPOLL_CTL_DEL, linger->fd, NULL);
-  close (linger->fd);
+  _bd_transport_close (linger->transport);
   g_queue_unlink (&engine->lingering, &linger->link);
   g_clear_pointer (&linger->wbuf, g_byte_array_unref);
   g_free (linger);
@@ -332,11 +357,12 @@ static gboolean
 linger_flush (BdLinger *linger)
 {
   BdEngine *engine = linger->engine;
-  int err = send_pending (engine, linger->fd, linger->wbuf, &linger->wbuf_sent);
+  BdTransport *transport = linger->transport;
+  int err = send_pending (engine, transport, linger->wbuf, &linger->wbuf_sent);
 
   if (err == EAGAIN)
     {
-      _bd_engine_epoll_mod (engine, linger->fd, linger, EPOLLIN | EPOLLOUT);
+      _bd_engine_epoll_mod (engine, linger->fd, linger, EPOLLIN | transport->write_waits);
       return TRUE;
     }
   if (err != 0)
@@ -347,7 +373,7 @@ linger_flush (BdLinger *linger)
   if (linger->wbuf != NULL)
     _bd_engine_epoll_mod (engine, linger->fd, linger, EPOLLIN);
   g_clear_pointer (&linger->wbuf, g_byte_array_unref);
-  shutdown (linger->fd, SHUT_WR);
+  transport->klass->shutdown (transport);
   return TRUE;
 }
 
@@ -361,6 +387,7 @@ conn_linger (BdConnection *conn)
   linger->kind = BD_POLL_LINGER;
   linger->engine = engine;
   linger->fd = conn->fd;
+  linger->transport = g_steal_pointer (&conn->transport);
   linger->deadline_us = g_get_monotonic_time () + LINGER_TIMEOUT_US;
   linger->link.data = linger;
   /* Output still waiting for the store acknowledges what is not on disk
@@ -374,7 +401,7 @@ conn_linger (BdConnection *conn)
   g_queue_push_tail_link (&engine->lingering, &linger->link);
   /* Read again even if flow control had stopped reading it. */
   _bd_engine_epoll_mod (engine, linger->fd, linger,
-                        EPOLLIN | (linger->wbuf != NULL ? EPOLLOUT : 0));
+                        EPOLLIN | (linger->wbuf != NULL ? linger->transport->write_waits : 0));
   linger_flush (linger);
 }
 
@@ -385,11 +412,12 @@ _bd_connection_linger_on_ready (BdLinger *linger,
   BdEngine *engine = linger->engine;
   ssize_t n;
 
-  if ((events & EPOLLOUT) && !linger_flush (linger))
+  if ((events & (EPOLLOUT | EPOLLIN)) && linger->wbuf != NULL && !linger_flush (linger))
     return;
   if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
     return;
 
+  /* Input is only dropped here: the socket itself, past any TLS. */
   n = recv (linger->fd, engine->read_buf, 64 * 1024, 0);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
     return;
@@ -453,7 +481,7 @@ conn_end (BdConnection *conn,
   if (peer_gone)
     {
       epoll_ctl (engine->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
-      close (conn->fd);
+      g_clear_pointer (&conn->transport, _bd_transport_close);
       conn->fd = -1;
     }
   else
@@ -527,9 +555,9 @@ _bd_connection_free (BdConnection *conn)
 /* Takes over @fd, accepted by @listener, and @peer. NULL when it could not
  * be watched (the socket is closed then). */
 BdConnection *
-_bd_connection_new (BdListener *listener,
-                    int         fd,
-                    char       *peer)
+_bd_connection_new (BdListener  *listener,
+                    BdTransport *transport,
+                    char        *peer)
 {
   BdEngine *engine = listener->engine;
   BdConnection *conn;
@@ -538,7 +566,9 @@ _bd_connection_new (BdListener *listener,
   conn->kind = BD_POLL_CONNECTION;
   conn->engine = engine;
   conn->listener = listener;
-  conn->fd = fd;
+  conn->fd = transport->fd;
+  conn->transport = transport;
+  conn->events = transport->read_waits;
   conn->peer = peer;
   conn->state = BD_CONN_WAIT_CONNECT;
   conn->version = BD_MQTT_V311;
@@ -549,7 +579,7 @@ _bd_connection_new (BdListener *listener,
   listener->n_connections++;
   g_queue_push_tail_link (&engine->connections, &conn->link);
 
-  if (!_bd_engine_epoll_add (engine, fd, conn, EPOLLIN))
+  if (!_bd_engine_epoll_add (engine, conn->fd, conn, conn->events))
     {
       _bd_connection_drop (conn, g_strerror (errno));
       return NULL;
@@ -568,8 +598,10 @@ _bd_connection_check_keepalives (BdEngine *engine,
       BdConnection *conn = l->data;
 
       l = l->next;
-      if (conn->state == BD_CONN_WAIT_CONNECT &&
-          now_us - conn->accepted_us > CONNECT_TIMEOUT_US)
+      if (conn->transport->handshaking && now_us - conn->accepted_us > HANDSHAKE_TIMEOUT_US)
+        _bd_connection_drop (conn, "handshake not completed in time");
+      else if (conn->state == BD_CONN_WAIT_CONNECT &&
+               now_us - conn->accepted_us > CONNECT_TIMEOUT_US)
         _bd_connection_close (conn, "no CONNECT received in time");
       else if (conn->state == BD_CONN_CONNECTED && conn->keep_alive > 0 &&
                now_us - conn->last_packet_us > conn->keep_alive * (G_USEC_PER_SEC * 3 / 2))
@@ -604,7 +636,7 @@ _bd_connection_pause (BdConnection *conn,
   conn->paused_for = for_session;
   conn->paused_at = g_get_monotonic_time ();
   g_ptr_array_add (conn->engine->paused, conn);
-  _bd_engine_epoll_mod (conn->engine, conn->fd, conn, conn->want_write ? EPOLLOUT : 0);
+  conn_watch (conn);
 }
 
 static void
@@ -615,7 +647,7 @@ conn_resume (BdConnection *conn)
   conn->paused_for = NULL;
   /* The silence was ours, not the client's. */
   conn->last_packet_us = g_get_monotonic_time ();
-  _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN | (conn->want_write ? EPOLLOUT : 0));
+  conn_watch (conn);
   if (conn->rbuf != NULL && !conn->resumed)
     {
       /* Complete packets may wait in rbuf with nothing more to read: handle
@@ -756,7 +788,14 @@ conn_process (BdConnection *conn,
 
       /* [MQTT-3.1.0-1]: the first packet must be CONNECT; judge by the first
        * byte, so bytes of another protocol (an HTTP request) are refused at
-       * once instead of waiting for a "packet" they will never complete. */
+       * once instead of waiting for a "packet" they will never complete.
+       * A TLS record starts with 0x16, which would pass for a CONNECT with
+       * bad flags: name it, it is a common mistake. */
+      if (conn->state == BD_CONN_WAIT_CONNECT && data[offset] == 0x16)
+        {
+          _bd_connection_close (conn, "TLS handshake on a listener without TLS");
+          return;
+        }
       if (conn->state == BD_CONN_WAIT_CONNECT && (data[offset] >> 4) != BD_MQTT_CONNECT)
         {
           g_autofree char *why = g_strdup_printf ("%s before CONNECT",
@@ -841,36 +880,49 @@ _bd_connection_on_ready (BdConnection *conn,
                          guint32       events)
 {
   BdEngine *engine = conn->engine;
-  ssize_t n;
+  BdTransport *transport = conn->transport;
+  gssize n;
 
   if (conn->state == BD_CONN_CLOSED)
     return;
 
-  if ((events & EPOLLOUT) && _bd_store_may_flush (conn))
+  if (conn->want_write && (events & transport->write_waits) && _bd_store_may_flush (conn))
     _bd_connection_flush (conn);
-  else if (events & EPOLLOUT)
+  else if (conn->want_write && (events & transport->write_waits))
     {
       /* Released by the store's commit, which flushes it again. */
       conn->want_write = FALSE;
-      _bd_engine_epoll_mod (engine, conn->fd, conn, EPOLLIN);
+      conn_watch (conn);
     }
 
-  if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || conn->state == BD_CONN_CLOSED)
+  if (!(events & (transport->read_waits | EPOLLHUP | EPOLLERR)) || conn->state == BD_CONN_CLOSED)
     return;
 
   /* One read per turn (level-triggered), see bd-engine-private.h. */
-  n = recv (conn->fd, engine->read_buf, 64 * 1024, 0);
+  n = transport->klass->read (transport, engine->read_buf, 64 * 1024);
   if (n == 0)
     {
-      _bd_connection_drop (conn, conn->clean_disconnect ? NULL : "connection closed by the client");
+      _bd_connection_drop (conn, conn->clean_disconnect ? NULL
+                                 : transport->handshaking ? "connection closed during the handshake"
+                                 : "connection closed by the client");
       return;
     }
   if (n < 0)
     {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        _bd_connection_drop (conn, g_strerror (errno));
+        _bd_connection_drop (conn, _bd_transport_strerror (transport, errno));
+      else
+        {
+          conn_watch (conn);
+          if (transport->has_output)
+            _bd_engine_mark_dirty (engine, conn);
+        }
       return;
     }
+  if (transport->read_waits != EPOLLIN)
+    conn_watch (conn);
+  if (transport->has_output)
+    _bd_engine_mark_dirty (engine, conn);
   engine->counters.bytes_received += n;
 
   if (conn->rbuf != NULL)

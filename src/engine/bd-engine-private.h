@@ -43,6 +43,8 @@ typedef struct _BdLinger     BdLinger;
 typedef struct _BdStateSnapshot BdStateSnapshot;
 typedef struct _BdShareGroup BdShareGroup;
 typedef struct _BdStore      BdStore;
+typedef struct _BdTransport  BdTransport;
+typedef struct _BdTlsContext BdTlsContext;
 
 /* How one message goes to one session: what routing decided for it. */
 typedef struct
@@ -75,6 +77,41 @@ typedef enum
   BD_POLL_CONNECTION,
   BD_POLL_LINGER,
 } BdPollKind;
+
+/* What carries a connection's bytes (bd-transport.c): plain TCP, TLS, a
+ * WebSocket. read and write return what recv() and send() would: a byte
+ * count, 0 at the end of the stream, or -1 with errno (EAGAIN: not now;
+ * EPROTO: the transport's own error, in @error). A small vtable, so that a
+ * plain socket costs one indirect call. */
+typedef struct
+{
+  const char *name;      /* for logs and $SYS: "mqtt", "mqtt+tls", ... */
+  gssize (*read)     (BdTransport  *transport,
+                      guint8       *buf,
+                      gsize         len);
+  gssize (*write)    (BdTransport  *transport,
+                      const guint8 *buf,
+                      gsize         len);
+  /* No more output: the TLS close_notify, then the socket's SHUT_WR. */
+  void   (*shutdown) (BdTransport  *transport);
+  /* Frees the transport (not the socket: _bd_transport_close() closes it). */
+  void   (*free)     (BdTransport  *transport);
+} BdTransportClass;
+
+struct _BdTransport
+{
+  const BdTransportClass *klass;
+  int      fd;
+  /* The epoll event a read or write that returned EAGAIN waits for:
+   * EPOLLIN and EPOLLOUT, except while TLS must write to read on (a
+   * handshake) or read to write on. */
+  guint32  read_waits;
+  guint32  write_waits;
+  gboolean handshaking;  /* the transport's own handshake is not over yet */
+  gboolean has_output;   /* bytes of its own to write (a WebSocket pong):
+                          * write (NULL, 0) sends them */
+  char    *error;        /* why the last call failed with EPROTO */
+};
 
 typedef enum
 {
@@ -173,7 +210,9 @@ struct _BdConnection
   BdPollKind    kind;
   BdEngine     *engine;
   BdListener   *listener;
-  int           fd;
+  int           fd;              /* transport->fd, for epoll */
+  BdTransport  *transport;
+  guint32       events;          /* epoll interest now */
   char         *peer;            /* "127.0.0.1:50000" for logs */
   BdConnState   state;
   BdMqttVersion version;
@@ -224,6 +263,7 @@ struct _BdLinger
   BdPollKind  kind;
   BdEngine   *engine;
   int         fd;
+  BdTransport *transport;
   GByteArray *wbuf;              /* the last packets, NULL once written */
   gsize       wbuf_sent;
   gsize       discarded;         /* bytes read and dropped */
@@ -241,6 +281,7 @@ struct _BdListener
   char             *address;     /* as bound, for logs */
   guint             n_connections;
   BdAuth           *auth;        /* password file / ACL of this listener, NULL for none */
+  BdTlsContext     *tls;         /* certificates of a TLS listener, else NULL */
   guint16           index;       /* in engine->listeners */
 };
 
@@ -360,9 +401,49 @@ void      _bd_listener_free             (BdListener   *listener);
 void      _bd_listener_accept           (BdEngine     *engine,
                                          BdListener   *listener);
 
+/* bd-transport.c */
+void         _bd_transport_init         (BdTransport            *transport,
+                                         const BdTransportClass *klass,
+                                         int                     fd);
+BdTransport *_bd_transport_new_tcp      (int           fd);
+/* Frees @transport and closes its socket. */
+void         _bd_transport_close        (BdTransport  *transport);
+/* Takes @message: why the transport failed (read/write returned EPROTO). */
+void         _bd_transport_set_error    (BdTransport  *transport,
+                                         char         *message);
+const char  *_bd_transport_strerror     (BdTransport  *transport,
+                                         int           err);
+
+/* bd-tls.c */
+/* Any TLS option on @config (which then needs certfile and keyfile). */
+gboolean      _bd_tls_listener_wants_tls    (const BdListenerConfig *config);
+/* Reads @config's certificates and keys; "FILE:LINE: option: what is wrong". */
+BdTlsContext *_bd_tls_context_new           (const BdListenerConfig *config,
+                                             GError                **error);
+BdTlsContext *_bd_tls_context_ref           (BdTlsContext *tls);
+void          _bd_tls_context_unref         (BdTlsContext *tls);
+const char   *_bd_tls_context_get_subject   (BdTlsContext *tls);
+const char   *_bd_tls_context_get_issuer    (BdTlsContext *tls);
+gint64        _bd_tls_context_get_not_after (BdTlsContext *tls);
+/* A server-side TLS transport on @fd; NULL (logged) when OpenSSL fails. */
+BdTransport  *_bd_tls_transport_new         (BdTlsContext *tls,
+                                             int           fd);
+const char   *_bd_tls_transport_get_version (BdTransport  *transport);
+/* The client certificate's CN, or its whole subject; NULL without one. */
+char         *_bd_tls_transport_dup_peer_name (BdTransport *transport,
+                                               gboolean     whole_subject);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdTlsContext, _bd_tls_context_unref)
+
+/* bd-websocket.c */
+/* A WebSocket server transport over @inner (TCP or TLS), which it owns. */
+BdTransport  *_bd_websocket_transport_new   (BdTransport            *inner,
+                                             const BdListenerConfig *config);
+BdTransport  *_bd_websocket_transport_get_inner (BdTransport        *transport);
+
 /* bd-connection.c */
+/* Takes over @transport, accepted by @listener, and @peer. */
 BdConnection *_bd_connection_new        (BdListener   *listener,
-                                         int           fd,
+                                         BdTransport  *transport,
                                          char         *peer);
 void      _bd_connection_on_ready       (BdConnection *conn,
                                          guint32       events);

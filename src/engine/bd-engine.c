@@ -446,25 +446,19 @@ bd_engine_start (BdEngine *engine,
     {
       BdListenerConfig *config = g_ptr_array_index (engine->config->listeners, i);
       BdListener *listener = NULL;
+      g_autoptr(BdTlsContext) tls = NULL;
 
-      if (config->protocol != BD_LISTENER_MQTT)
+      /* Certificates first: a broken file stops start-up with its line
+       * before any port is taken. */
+      if (_bd_tls_listener_wants_tls (config))
         {
-          g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
-                       "%s:%u: listener %u: WebSocket listeners are not supported yet",
-                       config->source_file ? config->source_file : "config",
-                       config->source_line, config->port);
-          return FALSE;
-        }
-      if (config->certfile != NULL || config->keyfile != NULL)
-        {
-          g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
-                       "%s:%u: listener %u: TLS listeners are not supported yet",
-                       config->source_file ? config->source_file : "config",
-                       config->source_line, config->port);
-          return FALSE;
+          tls = _bd_tls_context_new (config, error);
+          if (tls == NULL)
+            return FALSE;
         }
       if (!_bd_listener_bind (engine, config, &listener, error))
         return FALSE;
+      listener->tls = g_steal_pointer (&tls);
       listener->index = (guint16) engine->listeners->len;
       g_ptr_array_add (engine->listeners, listener);
       if (!engine_load_auth (engine, listener, error))
@@ -527,10 +521,14 @@ bd_engine_start (BdEngine *engine,
 
       /* Tests and scripts wait for this line, and read the port from it when
        * the configuration asked for port 0. */
+      gboolean ws = listener->config->protocol == BD_LISTENER_WEBSOCKETS;
+      const char *protocol = ws ? (listener->tls != NULL ? "websockets+tls" : "websockets")
+                                : (listener->tls != NULL ? "mqtt+tls" : "mqtt");
+
       if (strchr (address, ':') != NULL)
-        g_message ("Listening on [%s]:%u (mqtt)", address, listener->port);
+        g_message ("Listening on [%s]:%u (%s)", address, listener->port, protocol);
       else
-        g_message ("Listening on %s:%u (mqtt)", address, listener->port);
+        g_message ("Listening on %s:%u (%s)", address, listener->port, protocol);
     }
 
   return TRUE;

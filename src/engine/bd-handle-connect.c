@@ -29,7 +29,29 @@ conn_authenticate (BdConnection  *conn,
                    guint8        *v5_code)
 {
   BdAuth *auth = conn->listener->auth;
+  const BdListenerConfig *config = conn->listener->config;
   gboolean anonymous = !c->has_username;
+
+  /* As Mosquitto: on a TLS listener with use_identity_as_username (the
+   * certificate's CN) or use_subject_as_username (its whole subject), the
+   * certificate checked in the handshake names the user and stands in for
+   * the password; the CONNECT's user name is ignored. */
+  if (config->use_identity_as_username || config->use_subject_as_username)
+    {
+      char *name = _bd_tls_transport_dup_peer_name (conn->transport,
+                                                    config->use_subject_as_username);
+
+      if (name == NULL)
+        {
+          *v3_code = BD_MQTT3_CONNACK_NOT_AUTHORIZED;
+          *v5_code = BD_MQTT_RC_NOT_AUTHORIZED;
+          return FALSE;
+        }
+      g_free (c->username);
+      c->username = name;
+      c->has_username = TRUE;
+      return TRUE;
+    }
 
   if (!anonymous && auth != NULL && bd_auth_has_passwords (auth))
     {

@@ -27,6 +27,7 @@ _bd_listener_free (BdListener *listener)
 {
   if (listener->fd >= 0)
     close (listener->fd);
+  g_clear_pointer (&listener->tls, _bd_tls_context_unref);
   g_free (listener->address);
   g_free (listener);
 }
@@ -197,6 +198,7 @@ _bd_listener_accept (BdEngine   *engine,
       struct sockaddr_storage ss;
       socklen_t ss_len = sizeof ss;
       BdConnection *conn;
+      BdTransport *transport;
       guint max_global = engine->config->max_connections;
       guint max_listener = listener->config->max_connections;
       int fd;
@@ -235,8 +237,17 @@ _bd_listener_accept (BdEngine   *engine,
           setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         }
 
-      /* The hand-over: from here on the socket is the connection's. */
-      conn = _bd_connection_new (listener, fd, peer_to_string (&ss));
+      /* The hand-over: from here on the socket is the transport's. */
+      transport = listener->tls != NULL ? _bd_tls_transport_new (listener->tls, fd)
+                                        : _bd_transport_new_tcp (fd);
+      if (transport == NULL)
+        {
+          close (fd);
+          continue;
+        }
+      if (listener->config->protocol == BD_LISTENER_WEBSOCKETS)
+        transport = _bd_websocket_transport_new (transport, listener->config);
+      conn = _bd_connection_new (listener, transport, peer_to_string (&ss));
       if (conn == NULL)
         continue;
       g_debug ("New connection from %s on port %u", conn->peer, listener->port);

@@ -219,7 +219,7 @@ describe_listeners (BdBrokerPage *self)
       const BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
       const char *host = listener->bind_address != NULL ? listener->bind_address : "0.0.0.0";
       g_autofree char *address = _bd_format_host_port (host, bd_engine_get_port (self->engine, i));
-      gboolean tls = listener->certfile != NULL && listener->keyfile != NULL;
+      gboolean tls = listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL;
       g_autofree char *title = NULL;
       g_autofree char *subtitle = NULL;
 

@@ -14,7 +14,8 @@
 #   * FILE uses mosquitto.conf syntax; with a `listener` line in FILE, --port 0
 #     still overrides the port of the default (first) listener;
 #   * for each listener, once it accepts connections, one stderr line matching
-#     [Ll]istening on (\S+):(\d+)   with the real port when 0 was asked for;
+#     [Ll]istening on (\S+):(\d+)   with the real port when 0 was asked for,
+#     in the order of the listeners in FILE;
 #   * SIGTERM and SIGINT: clean shutdown, exit status 0 within 10 s;
 #   * a bad config file: non-zero exit status and "FILE:LINE: message" on stderr.
 
@@ -96,6 +97,11 @@ class Broker:
         self.config_path = None
         self.host = "127.0.0.1"
         self.port = None
+        # Every listener's port, in the order of the `listener` lines
+        # (ports[0] == port); other listener options (TLS, protocol) are
+        # kept as written, for both brokers.
+        self.ports = []
+        self._mosquitto_ports = []
         self.proc = None
         self.returncode = None
         self._lines = []
@@ -182,13 +188,23 @@ class Broker:
             # Mosquitto 2.0 semantics, which Brokerdesk follows: a configured
             # listener turns anonymous access off unless it is allowed.
             out.append("allow_anonymous true")
+        n_listener = 0
         for line in self.config_lines:
             if line.split()[:1] == ["listener"]:
-                line = "listener %d 127.0.0.1" % (port if self.kind == "mosquitto" else 0)
+                if self.kind == "mosquitto":
+                    line = "listener %d 127.0.0.1" % self._mosquitto_ports[n_listener]
+                else:
+                    line = "listener 0 127.0.0.1"
+                n_listener += 1
             out.append(line)
         return "\n".join(out) + "\n"
 
+    def _n_listeners(self):
+        return max(1, sum(1 for l in self.config_lines if l.split()[:1] == ["listener"]))
+
     def _write_config(self, port):
+        if self.kind == "mosquitto":
+            self._mosquitto_ports = [port] + [free_port() for _ in range(self._n_listeners() - 1)]
         self.config_path = os.path.join(self.workdir, self.name + ".conf")
         with open(self.config_path, "w") as f:
             f.write(self._config_text(port))
@@ -231,7 +247,7 @@ class Broker:
                               + _start_failure)
         self._spawn(argv)
         try:
-            m = self.wait_for_log(r"[Ll]istening on (\S+):(\d+)", START_TIMEOUT)
+            found = self._wait_for_listening(self._n_listeners())
         except BrokerError as e:
             still_running = self.proc.poll() is None
             self._kill()
@@ -239,9 +255,32 @@ class Broker:
             if still_running:
                 _start_failure = message
             raise BrokerError(message)
-        host = m.group(1).strip("[]")
+        host = found[0].group(1).strip("[]")
         self.host = host if re.fullmatch(r"127(\.\d+){3}", host) else "127.0.0.1"
-        self.port = int(m.group(2))
+        self.ports = [int(m.group(2)) for m in found]
+        self.port = self.ports[0]
+
+    def _wait_for_listening(self, n):
+        """The first n "Listening on" lines (one per listener, in order)."""
+        pattern = re.compile(r"[Ll]istening on (\S+):(\d+)")
+        deadline = time.monotonic() + START_TIMEOUT
+        found = []
+        pos = 0
+        with self._cv:
+            while True:
+                while pos < len(self._lines) and len(found) < n:
+                    m = pattern.search(self._lines[pos])
+                    pos += 1
+                    if m:
+                        found.append(m)
+                if len(found) == n:
+                    return found
+                if self._eof:
+                    raise BrokerError("broker stderr ended before %d listening lines" % n)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise BrokerError("no %d listening lines within %.1f s" % (n, START_TIMEOUT))
+                self._cv.wait(remaining)
 
     def _start_mosquitto(self):
         last_error = None
@@ -250,11 +289,15 @@ class Broker:
             self._write_config(port)
             self._spawn([MOSQUITTO, "-c", self.config_path, "-v"])
             try:
-                self.wait_for_log(r"Opening ipv4 listen socket on port %d\." % port, START_TIMEOUT)
+                for p in self._mosquitto_ports:
+                    self.wait_for_log(r"Opening (ipv4|websockets) listen socket on port %d\." % p,
+                                      START_TIMEOUT)
                 # Mosquitto prints that line just before bind() and listen():
                 # probe with a short, bounded connect loop (Mosquitto only).
-                self._probe_mosquitto(port)
+                for p in self._mosquitto_ports:
+                    self._probe_mosquitto(p)
                 self.port = port
+                self.ports = list(self._mosquitto_ports)
                 return
             except BrokerError as e:
                 last_error = e
@@ -367,15 +410,22 @@ class PahoClient:
 
     VERSIONS = {3: paho.MQTTv31, 4: paho.MQTTv311, 5: paho.MQTTv5}
 
-    def __init__(self, broker, client_id="", version=4, clean_session=True):
+    def __init__(self, broker, client_id="", version=4, clean_session=True, port=None,
+                 tls_context=None, transport="tcp"):
+        """port: another listener of broker's; tls_context: an ssl.SSLContext
+        for a TLS listener; transport: paho's, "tcp" or "websockets"."""
         self.broker = broker
+        self.port = port if port is not None else broker.port
         self.version = version
         self.client_id = client_id
         self.clean_session = clean_session
         self.client = paho.Client(client_id=client_id,
                                   clean_session=None if version == 5 else clean_session,
                                   protocol=self.VERSIONS[version],
+                                  transport=transport,
                                   reconnect_on_failure=False)
+        if tls_context is not None:
+            self.client.tls_set_context(tls_context)
         self.messages = queue.Queue()
         self._sync_messages = queue.Queue()
         self._cv = threading.Condition()
@@ -456,7 +506,7 @@ class PahoClient:
         if self.version == 5:
             kw["clean_start"] = clean_start
             kw["properties"] = properties
-        self.client.connect(self.broker.host, self.broker.port, keepalive, **kw)
+        self.client.connect(self.broker.host, self.port, keepalive, **kw)
         if not self._loop:
             self.client.loop_start()
             self._loop = True

@@ -686,8 +686,8 @@ test_errors (void)
     { "listener 1883\nsocket_domain ipv5",
       "test.conf:2: socket_domain: “ipv5” is not ipv4 or ipv6" },
     { "listener 1883\nmaximum_qos 3", "test.conf:2: maximum_qos: “3” is not 0, 1 or 2" },
-    { "listener 1883\nprotocol websockets",
-      "test.conf:2: protocol: websockets listeners are not supported yet" },
+    { "listener 9001\nprotocol websockets\nwebsockets_headers_size 10",
+      "test.conf:3: websockets_headers_size: “10” is not a size in bytes from 256 to 65536" },
     { "autosave_on_changes true",
       "test.conf:1: autosave_on_changes: true (saving after a number of changes) is not "
       "supported by Brokerdesk; it saves every autosave_interval seconds" },
@@ -723,6 +723,70 @@ test_errors (void)
     }
 }
 
+/* Mosquitto 2.0: TLS options belong to the listener they follow (the
+ * default listener before any 'listener' line), each remembered with its
+ * line for the errors the engine raises when it reads the files. */
+static void
+test_tls_options (void)
+{
+  g_autoptr(BdBrokerConfig) config = NULL;
+  BdListenerConfig *plain;
+  BdListenerConfig *tls;
+
+  config = parse_finished ("listener 1883\n"
+                           "listener 8883\n"
+                           "cafile /etc/ca dir/ca.pem\n"
+                           "capath /etc/ssl/certs\n"
+                           "certfile /etc/server.pem\n"
+                           "keyfile /etc/server.key\n"
+                           "crlfile /etc/crl.pem\n"
+                           "tls_version tlsv1.3\n"
+                           "ciphers ECDHE-RSA-AES256-GCM-SHA384\n"
+                           "ciphers_tls1.3 TLS_AES_256_GCM_SHA384\n"
+                           "require_certificate true\n"
+                           "use_identity_as_username true\n"
+                           "use_subject_as_username false\n");
+  g_assert_cmpuint (config->listeners->len, ==, 2);
+  plain = g_ptr_array_index (config->listeners, 0);
+  tls = g_ptr_array_index (config->listeners, 1);
+  for (guint i = 0; i < BD_TLS_N_OPTIONS; i++)
+    g_assert_null (plain->tls[i]);
+  g_assert_false (plain->require_certificate);
+
+  g_assert_cmpstr (tls->tls[BD_TLS_CAFILE], ==, "/etc/ca dir/ca.pem");
+  g_assert_cmpstr (tls->tls_where[BD_TLS_CAFILE], ==, "test.conf:3");
+  g_assert_cmpstr (tls->tls[BD_TLS_CAPATH], ==, "/etc/ssl/certs");
+  g_assert_cmpstr (tls->tls[BD_TLS_CERTFILE], ==, "/etc/server.pem");
+  g_assert_cmpstr (tls->tls[BD_TLS_KEYFILE], ==, "/etc/server.key");
+  g_assert_cmpstr (tls->tls_where[BD_TLS_KEYFILE], ==, "test.conf:6");
+  g_assert_cmpstr (tls->tls[BD_TLS_CRLFILE], ==, "/etc/crl.pem");
+  g_assert_cmpstr (tls->tls[BD_TLS_VERSION], ==, "tlsv1.3");
+  g_assert_cmpstr (tls->tls[BD_TLS_CIPHERS], ==, "ECDHE-RSA-AES256-GCM-SHA384");
+  g_assert_cmpstr (tls->tls[BD_TLS_CIPHERS_TLS13], ==, "TLS_AES_256_GCM_SHA384");
+  g_assert_true (tls->require_certificate);
+  g_assert_true (tls->use_identity_as_username);
+  g_assert_false (tls->use_subject_as_username);
+  g_clear_pointer (&config, bd_broker_config_free);
+
+  /* Before any listener line: the default listener's. */
+  config = parse_finished ("port 8883\ncertfile /s.pem\nkeyfile /s.key\n");
+  tls = g_ptr_array_index (config->listeners, 0);
+  g_assert_cmpuint (tls->port, ==, 8883);
+  g_assert_cmpstr (tls->tls[BD_TLS_CERTFILE], ==, "/s.pem");
+  g_clear_pointer (&config, bd_broker_config_free);
+
+  /* WebSocket listeners, with their origins (repeatable). */
+  config = parse_finished ("listener 9001\nprotocol websockets\n"
+                           "websockets_origin https://hmi.plant\n"
+                           "websockets_origin http://localhost:1880\n"
+                           "websockets_headers_size 8192\n");
+  tls = g_ptr_array_index (config->listeners, 0);
+  g_assert_cmpint (tls->protocol, ==, BD_LISTENER_WEBSOCKETS);
+  g_assert_cmpuint (tls->websockets_origins->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (tls->websockets_origins, 1), ==, "http://localhost:1880");
+  g_assert_cmpuint (tls->websockets_headers_size, ==, 8192);
+}
+
 static void
 test_unsupported (void)
 {
@@ -742,20 +806,16 @@ test_unsupported (void)
       "test.conf:1: “plugin_opt_config_file”: plugins are not supported" },
     { "psk_hint hint", "test.conf:1: “psk_hint”: TLS-PSK is not supported" },
     { "psk_file /f", "test.conf:1: “psk_file”: TLS-PSK is not supported" },
-    { "tls_version tlsv1.2", "test.conf:1: “tls_version”: TLS listeners are not supported yet" },
-    { "listener 8883\ncafile /etc/ssl/ca.pem",
-      "test.conf:2: “cafile”: TLS listeners are not supported yet" },
-    { "capath /etc/ssl/certs", "test.conf:1: “capath”: TLS listeners are not supported yet" },
-    { "certfile /c.pem", "test.conf:1: “certfile”: TLS listeners are not supported yet" },
-    { "keyfile /k.pem", "test.conf:1: “keyfile”: TLS listeners are not supported yet" },
-    { "require_certificate true",
-      "test.conf:1: “require_certificate”: TLS listeners are not supported yet" },
-    { "use_identity_as_username true",
-      "test.conf:1: “use_identity_as_username”: TLS listeners are not supported yet" },
+    { "tls_keyform engine", "test.conf:1: “tls_keyform”: not supported by Brokerdesk (PEM files only)" },
+    { "tls_engine pkcs11", "test.conf:1: “tls_engine”: not supported by Brokerdesk (PEM files only)" },
+    { "listener 8883\ntls_version tlsv1.0",
+      "test.conf:2: tls_version: “tlsv1.0” is not tlsv1.1, tlsv1.2 or tlsv1.3" },
+    { "listener 8883\nrequire_certificate yes",
+      "test.conf:2: require_certificate: “yes” is not true or false" },
     { "listener 1883\nmount_point a/",
       "test.conf:2: “mount_point”: not supported by Brokerdesk" },
     { "websockets_log_level 255",
-      "test.conf:1: “websockets_log_level”: websockets listeners are not supported yet" },
+      "test.conf:1: “websockets_log_level”: libwebsockets' log level: Brokerdesk does not use libwebsockets" },
     { "http_dir /srv/www",
       "test.conf:1: “http_dir”: serving files over HTTP is not supported" },
     { "memory_limit 0", "test.conf:1: “memory_limit”: not supported by Brokerdesk" },
@@ -966,6 +1026,7 @@ main (int   argc,
   g_test_add_func ("/engine/config/durations", test_durations);
   g_test_add_func ("/engine/config/history", test_history);
   g_test_add_func ("/engine/config/errors", test_errors);
+  g_test_add_func ("/engine/config/tls-options", test_tls_options);
   g_test_add_func ("/engine/config/unsupported", test_unsupported);
   g_test_add_func ("/engine/config/include-dir", test_include_dir);
   g_test_add_func ("/engine/config/load", test_load);

@@ -1,0 +1,365 @@
+# test_tls.py — TLS listeners: certificates, clients, and what goes wrong
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The certificates are made here with the `openssl` command: a CA, a server
+# certificate for 127.0.0.1 (subjectAltName IP:127.0.0.1, so clients verify
+# the host name with --insecure off), client certificates from that CA, an
+# expired one, and a second CA nobody trusts. The clients are mosquitto_pub /
+# mosquitto_sub with --cafile, --cert and --key, paho-mqtt over TLS, Python's
+# ssl module for handshakes that go wrong, and raw sockets.
+#
+# Every test also runs against Mosquitto (BROKER_UNDER_TEST=mosquitto); what
+# only Brokerdesk can be asked (its log lines) is checked for it alone.
+
+import os
+import re
+import socket
+import ssl
+import subprocess
+import time
+import uuid
+
+import pytest
+
+import mqttwire
+from brokertest import (IS_MOSQUITTO, TIMEOUT, CliSub, PahoClient, brokerdesk_only,
+                        mosquitto_pub, write_file)
+
+
+def _openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True,
+                   timeout=30)
+
+
+def _make_key_and_csr(d, name, cn):
+    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn, cwd=d)
+
+
+def _sign(d, name, ca, days=30, ext=None):
+    args = ["x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
+            "-CAcreateserial", "-out", name + ".pem", "-days", str(days)]
+    if ext is not None:
+        write_file(os.path.join(d, name + ".ext"), ext + "\n")
+        args += ["-extfile", name + ".ext"]
+    _openssl(*args, cwd=d)
+
+
+class Certs:
+    def __init__(self, d):
+        self.dir = d
+
+    def __getattr__(self, name):
+        # certs.server_pem -> DIR/server.pem
+        base, _, ext = name.rpartition("_")
+        return os.path.join(self.dir, "%s.%s" % (base, ext))
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    d = str(tmp_path_factory.mktemp("certs"))
+    for ca, cn in (("ca", "Brokerdesk Test CA"), ("otherca", "Someone Else's CA")):
+        _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                 "-nodes", "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "30",
+                 "-subj", "/CN=" + cn, cwd=d)
+    _make_key_and_csr(d, "server", "127.0.0.1")
+    _sign(d, "server", "ca", ext="subjectAltName=IP:127.0.0.1")
+    _make_key_and_csr(d, "client", "client1")
+    _sign(d, "client", "ca")
+    _make_key_and_csr(d, "expired", "expired-client")
+    # notAfter a day before notBefore: expired from the start.
+    _sign(d, "expired", "ca", days=-1)
+    _make_key_and_csr(d, "stranger", "stranger")
+    _sign(d, "stranger", "otherca")
+    _make_key_and_csr(d, "oldserver", "127.0.0.1")
+    _sign(d, "oldserver", "ca", days=-1, ext="subjectAltName=IP:127.0.0.1")
+    return Certs(d)
+
+
+def tls_lines(certs, require_certificate=False, extra=()):
+    """A plain listener first (for check_alive), then the TLS one."""
+    lines = ["listener 1883", "allow_anonymous true",
+             "listener 8883",
+             "cafile " + certs.ca_pem,
+             "certfile " + certs.server_pem,
+             "keyfile " + certs.server_key]
+    if require_certificate:
+        lines.append("require_certificate true")
+    return lines + list(extra)
+
+
+def client_context(certs, cert=None, ca=None):
+    ctx = ssl.create_default_context(cafile=ca or certs.ca_pem)
+    if cert is not None:
+        ctx.load_cert_chain(getattr(certs, cert + "_pem"), getattr(certs, cert + "_key"))
+    return ctx
+
+
+def tls_connect_mqtt(broker, certs, cert=None, ca=None, client_id=None):
+    """TLS + MQTT CONNECT with the ssl module; returns the CONNACK's first
+    bytes, or raises ssl.SSLError / ConnectionError / returns b"" when the
+    broker ends the connection."""
+    ctx = client_context(certs, cert, ca)
+    raw = socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT)
+    with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+        s.sendall(mqttwire.connect(client_id or "tls-" + uuid.uuid4().hex[:8]))
+        return s.recv(4)
+
+
+def pub_sub_over_tls(broker, certs, cert_args=()):
+    """mosquitto_sub and mosquitto_pub over the TLS listener, host name
+    checked (no --insecure)."""
+    topic = "tls/" + uuid.uuid4().hex[:8]
+    tls_args = ["-p", str(broker.ports[1]), "--cafile", certs.ca_pem] + list(cert_args)
+    sub = CliSub(broker, tls_args + ["-t", topic, "-C", "1"])
+    try:
+        sub.subscribed()
+        mosquitto_pub(broker, *(tls_args + ["-t", topic, "-m", "over tls", "-q", "1"]))
+        assert sub.message() == (topic, 0, 0, "over tls")
+    finally:
+        sub.close()
+
+
+def test_mosquitto_clients_over_tls(broker_factory, certs):
+    """mosquitto_pub/mosquitto_sub with --cafile reach each other through the
+    TLS listener; the plain listener keeps working beside it."""
+    broker = broker_factory(tls_lines(certs))
+    pub_sub_over_tls(broker, certs)
+    broker.check_alive()
+
+
+def test_client_certificate_required(broker_factory, certs):
+    """require_certificate: a client with a certificate from the cafile's CA
+    gets in (--cert/--key); one without a certificate does not."""
+    broker = broker_factory(tls_lines(certs, require_certificate=True))
+    pub_sub_over_tls(broker, certs, ["--cert", certs.client_pem, "--key", certs.client_key])
+
+    r = subprocess.run(["mosquitto_pub", "-h", broker.host, "-p", str(broker.ports[1]),
+                        "--cafile", certs.ca_pem, "-t", "x", "-m", "no cert", "-q", "1"],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+    assert r.returncode != 0, "published without a client certificate"
+
+
+def test_paho_over_tls_large_payload(broker_factory, certs):
+    """paho-mqtt over TLS: a 100 kB payload crosses several TLS records both
+    ways and arrives whole."""
+    broker = broker_factory(tls_lines(certs))
+    ctx = client_context(certs)
+    topic = "tls/big/" + uuid.uuid4().hex[:8]
+    payload = os.urandom(100 * 1024)
+    sub = PahoClient(broker, "tls-sub", port=broker.ports[1], tls_context=ctx)
+    pub = PahoClient(broker, "tls-pub", port=broker.ports[1], tls_context=client_context(certs))
+    try:
+        sub.connect()
+        sub.subscribe(topic, qos=1)
+        pub.connect()
+        pub.publish(topic, payload, qos=1)
+        msg = sub.get_message()
+        assert msg.topic == topic and msg.payload == payload
+    finally:
+        sub.close()
+        pub.close()
+
+
+def _assert_refused(fn):
+    """fn's TLS/MQTT exchange ends without a CONNACK."""
+    try:
+        got = fn()
+    except (ssl.SSLError, ConnectionError, socket.timeout, OSError):
+        return
+    assert got == b"", "the broker answered %r" % got
+
+
+def test_client_certificate_from_another_ca(broker_factory, certs):
+    """A client certificate signed by a CA the listener does not trust is
+    refused in the handshake, and the listener serves the next client."""
+    broker = broker_factory(tls_lines(certs, require_certificate=True))
+    mark = broker.mark()
+    _assert_refused(lambda: tls_connect_mqtt(broker, certs, cert="stranger"))
+    if not IS_MOSQUITTO:
+        broker.wait_for_log(r"TLS handshake failed: client certificate refused: "
+                            r"unable to get local issuer certificate", start=mark)
+    assert tls_connect_mqtt(broker, certs, cert="client")[:1] == b"\x20"
+
+
+def test_expired_client_certificate(broker_factory, certs):
+    """An expired client certificate is refused, with the reason in the log."""
+    broker = broker_factory(tls_lines(certs, require_certificate=True))
+    mark = broker.mark()
+    _assert_refused(lambda: tls_connect_mqtt(broker, certs, cert="expired"))
+    if not IS_MOSQUITTO:
+        broker.wait_for_log(r"client certificate refused: certificate has expired", start=mark)
+    assert tls_connect_mqtt(broker, certs, cert="client")[:1] == b"\x20"
+
+
+def test_plain_mqtt_to_tls_port(broker_factory, certs):
+    """Plain MQTT on the TLS port gets no CONNACK; the connection is closed
+    and the listener goes on serving TLS clients."""
+    broker = broker_factory(tls_lines(certs))
+    mark = broker.mark()
+    with socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT) as s:
+        s.sendall(mqttwire.connect("plain-on-tls"))
+        try:
+            got = s.recv(64)
+        except ConnectionError:
+            got = b""
+        # Not a CONNACK (0x20); Mosquitto answers nothing, Brokerdesk too.
+        assert not got.startswith(b"\x20")
+    if not IS_MOSQUITTO:
+        broker.wait_for_log(r"plain MQTT on a TLS listener", start=mark)
+    pub_sub_over_tls(broker, certs)
+
+
+def test_tls_to_plain_port(broker_factory, certs):
+    """A TLS handshake on the plain port fails for the client; the plain
+    listener goes on serving."""
+    broker = broker_factory(tls_lines(certs))
+    mark = broker.mark()
+    ctx = client_context(certs)
+    raw = socket.create_connection((broker.host, broker.ports[0]), timeout=TIMEOUT)
+    with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1"):
+            pass
+    raw.close()
+    if not IS_MOSQUITTO:
+        broker.wait_for_log(r"TLS handshake on a listener without TLS", start=mark)
+    broker.check_alive()
+
+
+def _client_hello():
+    """The first flight of a real TLS client: its ClientHello record."""
+    ctx = ssl.create_default_context()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    with pytest.raises(ssl.SSLWantReadError):
+        obj.do_handshake()
+    hello = outgoing.read()
+    assert hello[:1] == b"\x16"
+    return hello
+
+
+def test_handshake_stopped_half_way(broker_factory, certs):
+    """A client that sends half a ClientHello and goes quiet holds up nobody:
+    a TLS client is served at once meanwhile. Brokerdesk closes it when its
+    handshake time is over, and says so."""
+    broker = broker_factory(tls_lines(certs))
+    hello = _client_hello()
+    mark = broker.mark()
+    stuck = socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT)
+    try:
+        stuck.sendall(hello[:len(hello) // 2])
+        started = time.monotonic()
+        pub_sub_over_tls(broker, certs)
+        assert time.monotonic() - started < TIMEOUT
+        if not IS_MOSQUITTO:
+            broker.wait_for_log(r"disconnected: handshake not completed in time",
+                                timeout=15, start=mark)
+            stuck.settimeout(TIMEOUT)
+            assert stuck.recv(16) == b""
+    finally:
+        stuck.close()
+
+
+def test_200_abandoned_handshakes(broker_factory, certs):
+    """200 connections that start a handshake and drop it: each is logged,
+    and clients are served all along."""
+    broker = broker_factory(tls_lines(certs))
+    hello = _client_hello()
+    mark = broker.mark()
+    socks = []
+    try:
+        for i in range(200):
+            s = socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT)
+            s.sendall(hello[:len(hello) // 2] if i % 2 else b"")
+            socks.append(s)
+        pub_sub_over_tls(broker, certs)
+    finally:
+        for s in socks:
+            s.close()
+    if not IS_MOSQUITTO:
+        deadline = time.monotonic() + TIMEOUT
+        pattern = "disconnected: connection closed during the handshake"
+        while True:
+            n = broker.log_text().count(pattern)
+            if n >= 200 or time.monotonic() > deadline:
+                break
+            broker.wait_for_log(pattern, timeout=max(0.05, deadline - time.monotonic()),
+                                start=broker.mark() - 1)
+        assert broker.log_text().count(pattern) == 200
+    pub_sub_over_tls(broker, certs)
+    broker.check_alive()
+
+
+def test_tls_version_minimum(broker_factory, certs):
+    """tls_version tlsv1.3: a client limited to TLS 1.2 is refused, a TLS 1.3
+    one gets in."""
+    broker = broker_factory(tls_lines(certs, extra=["tls_version tlsv1.3"]))
+    ctx = client_context(certs)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    raw = socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT)
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1"):
+            pass
+    raw.close()
+    assert tls_connect_mqtt(broker, certs)[:1] == b"\x20"
+
+
+def test_use_identity_as_username(broker_factory, certs, tmp_path):
+    """use_identity_as_username: the certificate's CN is the user name the
+    ACL sees, with anonymous access off."""
+    acl = str(tmp_path / "acl")
+    write_file(acl, "user client1\ntopic readwrite own/#\n")
+    lines = ["listener 8883",
+             "cafile " + certs.ca_pem,
+             "certfile " + certs.server_pem,
+             "keyfile " + certs.server_key,
+             "require_certificate true",
+             "use_identity_as_username true",
+             "allow_anonymous false",
+             "acl_file " + acl]
+    broker = broker_factory(lines)
+    broker.ports = [None] + broker.ports  # the TLS listener is the only one
+    ctx = client_context(certs, cert="client")
+    c = PahoClient(broker, "cn-user", port=broker.ports[1], tls_context=ctx)
+    try:
+        c.connect()
+        c.subscribe("own/#", qos=1)
+        c.subscribe("other/#", qos=1)
+        c.publish("other/x", b"denied", qos=1)
+        c.publish("own/x", b"allowed", qos=1)
+        msg = c.get_message()
+        assert (msg.topic, msg.payload) == ("own/x", b"allowed")
+        c.expect_no_message()
+    finally:
+        c.close()
+
+
+STARTUP_ERRORS = [
+    ("key-mismatch", "keyfile", r"keyfile: the key in .* does not match the certificate"),
+    ("unreadable-cert", "certfile", r"certfile: cannot read .*: No such file or directory"),
+    ("expired-server-cert", "certfile", r"certfile: the certificate in .* expired on"),
+]
+
+
+@brokerdesk_only
+@pytest.mark.parametrize("name,option,message", STARTUP_ERRORS, ids=[e[0] for e in STARTUP_ERRORS])
+def test_startup_errors(tmp_path, certs, name, option, message):
+    """A key that does not match its certificate, an unreadable file or an
+    expired server certificate stops start-up with FILE:LINE: what is wrong."""
+    certfile = {"unreadable-cert": str(tmp_path / "missing.pem"),
+                "expired-server-cert": certs.oldserver_pem}.get(name, certs.server_pem)
+    keyfile = {"key-mismatch": certs.client_key,
+               "expired-server-cert": certs.oldserver_key}.get(name, certs.server_key)
+    path = str(tmp_path / "bad.conf")
+    write_file(path, "listener 0 127.0.0.1\ncertfile %s\nkeyfile %s\n" % (certfile, keyfile))
+    line = 2 if option == "certfile" else 3
+    (tmp_path / "data").mkdir()
+    r = subprocess.run([os.environ["BROKERDESK"], "--headless", "--port", "0", "--data-dir",
+                        str(tmp_path / "data"), "--no-demo", "--config", path],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    err = r.stderr.decode("utf-8", "replace")
+    assert r.returncode != 0, err
+    assert "Listening on" not in err
+    assert re.search(r"%s:%d: %s" % (re.escape(path), line, message), err), err
