@@ -251,9 +251,8 @@ def test_pid_file(broker_factory, tmp_path):
 
 
 UNSUPPORTED = [
-    ("cafile", "listener 1883\ncafile /etc/ssl/certs/ca-certificates.crt\n", 2),
-    ("certfile", "allow_anonymous true\nlistener 8883\ncertfile /c.pem\nkeyfile /k.pem\n", 3),
-    ("websockets", "listener 9001\nprotocol websockets\n", 2),
+    ("tls-engine", "listener 8883\ntls_engine pkcs11\n", 2),
+    ("psk", "listener 8883\npsk_hint plant\n", 2),
     ("mount-point", "listener 1883\nmount_point site/\n", 2),
     ("bridge", "\nconnection remote\naddress 127.0.0.1:1\n", 2),
     ("autosave-on-changes", "persistence true\nautosave_on_changes true\n", 2),
