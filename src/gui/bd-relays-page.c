@@ -563,6 +563,8 @@ proposal_response_cb (AdwMessageDialog     *dialog,
 
   if (automations == NULL)
     return;
+  /* Answered here: the dialog closes itself. */
+  g_signal_handlers_disconnect_by_data (bd_automation_engine_get_proposals (automations), dialog);
   if (g_strcmp0 (response, "confirm") == 0)
     {
       if (!bd_automation_engine_confirm (automations, proposal, &error))
@@ -571,6 +573,29 @@ proposal_response_cb (AdwMessageDialog     *dialog,
     }
   else
     bd_automation_engine_dismiss (automations, proposal);
+}
+
+/* A proposal answered elsewhere (its desktop notification) takes the
+ * window's prompt away, so that nobody answers it twice. */
+static void
+proposals_changed_cb (GListModel *proposals,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      GtkWindow  *dialog)
+{
+  gpointer proposal = g_object_get_data (G_OBJECT (dialog), "proposal");
+
+  if (removed == 0)
+    return;
+  for (guint i = 0; i < g_list_model_get_n_items (proposals); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (proposals, i);
+
+      if (item == proposal)
+        return;
+    }
+  gtk_window_destroy (dialog);
 }
 
 /* The in-window prompt of an "ask" automation. */
@@ -592,6 +617,9 @@ proposed_cb (BdRelaysPage         *self,
   g_object_set_data_full (G_OBJECT (dialog), "automations", g_object_ref (self->automations), g_object_unref);
   g_signal_connect_data (dialog, "response", G_CALLBACK (proposal_response_cb), g_object_ref (proposal),
                          (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  g_object_set_data_full (G_OBJECT (dialog), "proposal", g_object_ref (proposal), g_object_unref);
+  g_signal_connect_object (bd_automation_engine_get_proposals (self->automations), "items-changed",
+                           G_CALLBACK (proposals_changed_cb), dialog, 0);
   _bd_present_dialog (GTK_WIDGET (self), GTK_WINDOW (dialog));
 }
 
