@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bd-automation-dialog.h"
+#include "bd-gui-util.h"
 
 typedef enum
 {
@@ -474,14 +475,7 @@ bd_automation_dialog_init (BdAutomationDialog *self)
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), list);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), scrolled);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (self),
-                                    "cancel", _("_Cancel"),
-                                    "save", _("_Save"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (self), "save",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (self), "save");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (self), "cancel");
+  _bd_add_save_responses (ADW_MESSAGE_DIALOG (self));
   g_signal_connect (self, "response", G_CALLBACK (response_cb), NULL);
 }
 

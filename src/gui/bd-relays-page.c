@@ -91,6 +91,23 @@ undo_free (gpointer data,
   g_free (undo);
 }
 
+/* "… deleted" with Undo: @undo_cb (toast, @data) restores; @data is freed
+ * with the toast. Deleting is one click, and so is taking it back. */
+static void
+show_undo_toast (BdRelaysPage   *self,
+                 const char     *title,
+                 GCallback       undo_cb,
+                 gpointer        data,
+                 GClosureNotify  free_data)
+{
+  AdwToast *toast = adw_toast_new (title);
+
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_data (toast, "button-clicked", undo_cb, data, free_data, 0);
+  show_toast (self, toast);
+}
+
 static void
 undo_clicked_cb (AdwToast *toast,
                  Undo     *undo)
@@ -110,7 +127,6 @@ row_delete_cb (BdRelaysPage *self,
 {
   BdRelay *relay = bd_relay_row_get_relay (row);
   g_autofree char *title = NULL;
-  AdwToast *toast;
   Undo *undo;
   guint position = 0;
   BdRelay *removed;
@@ -128,12 +144,7 @@ row_delete_cb (BdRelaysPage *self,
 
   /* Translators: a toast after deleting the relay "Fan, manufacture" */
   title = g_strdup_printf (_("Relay “%s” deleted"), bd_relay_get_name (removed));
-  toast = adw_toast_new (title);
-  adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  g_signal_connect_data (toast, "button-clicked", G_CALLBACK (undo_clicked_cb), undo,
-                         undo_free, 0);
-  show_toast (self, toast);
+  show_undo_toast (self, title, G_CALLBACK (undo_clicked_cb), undo, undo_free);
 }
 
 static void
@@ -498,7 +509,6 @@ entry_delete_cb (GtkButton    *button,
   g_autoptr(GPtrArray) entries = NULL;
   g_autofree char *title = NULL;
   Deleted *deleted;
-  AdwToast *toast;
   int index;
 
   if (self->automations == NULL)
@@ -518,39 +528,33 @@ entry_delete_cb (GtkButton    *button,
   title = g_strdup_printf (interlock ? _("Interlock “%s” deleted") : _("Automation “%s” deleted"),
                            interlock ? ((BdInterlock *) deleted->entry)->name
                                      : ((BdAutomation *) deleted->entry)->name);
-  toast = adw_toast_new (title);
-  adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  g_signal_connect_data (toast, "button-clicked", G_CALLBACK (entry_undo_cb), deleted, deleted_free, 0);
-  show_toast (self, toast);
+  show_undo_toast (self, title, G_CALLBACK (entry_undo_cb), deleted, deleted_free);
 }
 
+/* relay.add-automation and relay.add-interlock: the dialog on a blank entry. */
 static void
-add_automation_action_cb (GtkWidget  *widget,
-                          const char *action_name,
-                          GVariant   *parameter)
+add_entry_action_cb (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
 {
   BdRelaysPage *self = BD_RELAYS_PAGE (widget);
-  g_autoptr(BdAutomation) draft = bd_automation_new (NULL);
+  BdAutomationDialog *dialog;
 
   if (self->automations == NULL)
     return;
-  _bd_present_dialog (GTK_WIDGET (self),
-                      GTK_WINDOW (bd_automation_dialog_new_automation (self->automations, draft, NULL)));
-}
+  if (g_str_equal (action_name, "relay.add-interlock"))
+    {
+      g_autoptr(BdInterlock) draft = bd_interlock_new (NULL);
 
-static void
-add_interlock_action_cb (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *parameter)
-{
-  BdRelaysPage *self = BD_RELAYS_PAGE (widget);
-  g_autoptr(BdInterlock) draft = bd_interlock_new (NULL);
+      dialog = bd_automation_dialog_new_interlock (self->automations, draft, NULL);
+    }
+  else
+    {
+      g_autoptr(BdAutomation) draft = bd_automation_new (NULL);
 
-  if (self->automations == NULL)
-    return;
-  _bd_present_dialog (GTK_WIDGET (self),
-                      GTK_WINDOW (bd_automation_dialog_new_interlock (self->automations, draft, NULL)));
+      dialog = bd_automation_dialog_new_automation (self->automations, draft, NULL);
+    }
+  _bd_present_dialog (GTK_WIDGET (self), GTK_WINDOW (dialog));
 }
 
 static void
@@ -769,8 +773,8 @@ bd_relays_page_class_init (BdRelaysPageClass *klass)
 
   gtk_widget_class_install_action (widget_class, "relay.add", NULL, add_action_cb);
   gtk_widget_class_install_action (widget_class, "relay.add-setpoint", NULL, add_setpoint_action_cb);
-  gtk_widget_class_install_action (widget_class, "relay.add-automation", NULL, add_automation_action_cb);
-  gtk_widget_class_install_action (widget_class, "relay.add-interlock", NULL, add_interlock_action_cb);
+  gtk_widget_class_install_action (widget_class, "relay.add-automation", NULL, add_entry_action_cb);
+  gtk_widget_class_install_action (widget_class, "relay.add-interlock", NULL, add_entry_action_cb);
 }
 
 static void
