@@ -473,6 +473,8 @@ bd_automation_dialog_init (BdAutomationDialog *self)
   gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 360);
   gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 480);
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  /* Wide enough for the longer row titles. */
+  gtk_widget_set_size_request (scrolled, 420, -1);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), list);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), scrolled);
   _bd_add_save_responses (ADW_MESSAGE_DIALOG (self));
