@@ -410,6 +410,35 @@ test_automation_dialog (void)
   automations = bd_automation_engine_dup_automations (engine);
   g_assert_cmpuint (automations->len, ==, 0);
 
+  /* An interlock needs its condition before Save is allowed. */
+  g_assert_true (gtk_widget_activate_action (page, "relay.add-interlock", NULL));
+  dialog = find_automation_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (dialog), "Alarm Rule (id)")));
+  type_into (GTK_WIDGET (dialog), "Name", "Heater needs its fan");
+  type_into (GTK_WIDGET (dialog), "Relay or Setpoint (id)", "packaging-heater");
+  g_assert_false (save_enabled (dialog));
+  g_assert_cmpstr (bd_automation_dialog_get_problem (dialog), ==, "The interlock needs a condition");
+  type_into (GTK_WIDGET (dialog), "Only While Relay (id, empty: any)", "packaging-fan");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (GTK_WIDGET (dialog), "That Relay Is")), 1);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (GTK_WIDGET (dialog), "Blocks")),
+                              BD_INTERLOCK_BLOCKS_ON);
+  g_assert_true (save_enabled (dialog));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  {
+    g_autoptr(GPtrArray) interlocks = bd_automation_engine_dup_interlocks (engine);
+    const BdInterlock *interlock;
+
+    g_assert_cmpuint (interlocks->len, ==, 1);
+    interlock = g_ptr_array_index (interlocks, 0);
+    g_assert_cmpstr (interlock->id, ==, "heater-needs-its-fan");
+    g_assert_cmpstr (interlock->target, ==, "packaging-heater");
+    g_assert_cmpint (interlock->blocks, ==, BD_INTERLOCK_BLOCKS_ON);
+    g_assert_cmpstr (interlock->condition.relay, ==, "packaging-fan");
+    g_assert_false (interlock->condition.relay_on);
+  }
+  g_assert_nonnull (find_named (child (page, "automation_list"), "Edit interlock Heater needs its fan"));
+
   gtk_window_destroy (window);
 }
 
