@@ -63,6 +63,7 @@ struct _BdAlarmEngine
   GMainContext     *context;
   BdMessageInbox   *inbox;
   GPtrArray        *rules;         /* BdAlarmRule*, owned */
+  GHashTable       *operations;    /* id -> BdAlarmRule*: operations alarms, never saved */
   GHashTable       *instances;     /* "rule-id\x1ftopic" -> Instance* */
   GListStore       *alarms;
   BdEngine         *engine;
@@ -186,6 +187,16 @@ find_rule (BdAlarmEngine *self,
         }
     }
   return NULL;
+}
+
+/* A rule of alarms.ini or of an operations alarm: what instances follow. */
+static const BdAlarmRule *
+find_any_rule (BdAlarmEngine *self,
+               const char    *id)
+{
+  const BdAlarmRule *rule = find_rule (self, id, NULL);
+
+  return rule != NULL ? rule : g_hash_table_lookup (self->operations, id);
 }
 
 /* find_rule () for the public calls that name a rule that must exist. */
@@ -413,7 +424,7 @@ tick_all (BdAlarmEngine *self)
   g_hash_table_iter_init (&iter, self->instances);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &instance))
     {
-      const BdAlarmRule *rule = find_rule (self, instance->rule_id, NULL);
+      const BdAlarmRule *rule = find_any_rule (self, instance->rule_id);
       BdAlarmTransition transition;
 
       if (rule != NULL && bd_alarm_eval_tick (rule, &instance->state, now, &transition))
@@ -446,7 +457,7 @@ reschedule_timer (BdAlarmEngine *self)
   g_hash_table_iter_init (&iter, self->instances);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &instance))
     {
-      const BdAlarmRule *rule = find_rule (self, instance->rule_id, NULL);
+      const BdAlarmRule *rule = find_any_rule (self, instance->rule_id);
 
       if (rule != NULL)
         deadline = MIN (deadline, bd_alarm_eval_next_deadline (rule, &instance->state));
@@ -602,6 +613,10 @@ rules_changed (BdAlarmEngine *self,
       BdAlarmTransition transition;
       double last_value;
 
+      /* Operations alarms follow their caller, not the rules. */
+      if (g_hash_table_contains (self->operations, instance->rule_id))
+        continue;
+
       for (guint i = 0; old_rules != NULL && i < old_rules->len; i++)
         if (strcmp (((BdAlarmRule *) g_ptr_array_index (old_rules, i))->id, instance->rule_id) == 0)
           old_rule = g_ptr_array_index (old_rules, i);
@@ -686,6 +701,7 @@ bd_alarm_engine_finalize (GObject *object)
   g_thread_pool_free (self->saver, FALSE, TRUE);
   bd_message_inbox_unref (self->inbox);
   g_clear_pointer (&self->rules, g_ptr_array_unref);
+  g_clear_pointer (&self->operations, g_hash_table_unref);
   g_clear_pointer (&self->instances, g_hash_table_unref);
   g_clear_object (&self->alarms);
   g_clear_pointer (&self->tap_ids, g_array_unref);
@@ -737,6 +753,8 @@ bd_alarm_engine_init (BdAlarmEngine *self)
                                       flush_batch, self);
 
   self->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_alarm_rule_free);
+  self->operations = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                            (GDestroyNotify) bd_alarm_rule_free);
   self->instances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) instance_free);
   self->alarms = g_list_store_new (BD_TYPE_ALARM);
@@ -790,7 +808,7 @@ instance_for_alarm (BdAlarmEngine      *self,
 
   if (instance == NULL || instance->alarm != alarm)
     return NULL;
-  *rule = find_rule (self, instance->rule_id, NULL);
+  *rule = find_any_rule (self, instance->rule_id);
   return *rule != NULL ? instance : NULL;
 }
 
@@ -882,6 +900,79 @@ bd_alarm_engine_unshelve (BdAlarmEngine *self,
   run_action (self, alarm, ACTION_UNSHELVE, 0);
 }
 
+/* An operations alarm is a rule of its own with a Hi limit of 0.5, fed 1
+ * when the event happens and 0 when it is over: the state machine,
+ * acknowledgement and shelving are the ones every alarm has. */
+static void
+feed_operation (BdAlarmEngine     *self,
+                const BdAlarmRule *rule,
+                double             value)
+{
+  Instance *instance = ensure_instance (self, rule, rule->filter);
+  BdAlarmTransition transition;
+
+  if (bd_alarm_eval_value (rule, &instance->state, value, now_us (self), &transition))
+    {
+      /* The 1 or 0 is bookkeeping; the name says what happened. */
+      instance->state.value = NAN;
+      apply_transition (self, instance, rule, &transition, NULL);
+    }
+  reschedule_timer (self);
+}
+
+void
+bd_alarm_engine_raise_operation (BdAlarmEngine   *self,
+                                 const char      *id,
+                                 const char      *name,
+                                 const char      *topic,
+                                 BdAlarmPriority  priority)
+{
+  BdAlarmRule *rule;
+
+  g_return_if_fail (BD_IS_ALARM_ENGINE (self));
+  g_return_if_fail (id != NULL && name != NULL && topic != NULL);
+
+  rule = g_hash_table_lookup (self->operations, id);
+  if (rule != NULL && (strcmp (rule->filter, topic) != 0 || rule->priority != priority))
+    {
+      /* Another topic is another instance: the old one goes with its rule. */
+      g_autofree char *key = instance_key (id, rule->filter);
+      Instance *instance = g_hash_table_lookup (self->instances, key);
+
+      if (instance != NULL)
+        unlist (self, instance);
+      g_hash_table_remove (self->instances, key);
+      g_hash_table_remove (self->operations, id);
+      rule = NULL;
+    }
+  if (rule == NULL)
+    {
+      rule = bd_alarm_rule_new (id);
+      g_free (rule->filter);
+      rule->filter = g_strdup (topic);
+      rule->hi = 0.5;
+      rule->priority = priority;
+      g_hash_table_insert (self->operations, rule->id, rule);
+    }
+  g_free (rule->name);
+  rule->name = g_strdup (name);
+  feed_operation (self, rule, 1);
+}
+
+void
+bd_alarm_engine_return_operation (BdAlarmEngine *self,
+                                  const char    *id)
+{
+  const BdAlarmRule *rule;
+
+  g_return_if_fail (BD_IS_ALARM_ENGINE (self));
+  g_return_if_fail (id != NULL);
+
+  rule = g_hash_table_lookup (self->operations, id);
+  if (rule != NULL)
+    feed_operation (self, rule, 0);
+}
+
 GPtrArray *
 bd_alarm_engine_dup_rules (BdAlarmEngine *self)
 {
@@ -939,7 +1030,7 @@ bd_alarm_engine_add_rule (BdAlarmEngine      *self,
 
   if (!bd_alarm_rule_validate (rule, error))
     return FALSE;
-  if (find_rule (self, rule->id, NULL) != NULL)
+  if (find_any_rule (self, rule->id) != NULL)
     {
       g_set_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_DUPLICATE_ID,
                    _("There is already an alarm rule with the id “%s”."), rule->id);

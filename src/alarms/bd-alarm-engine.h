@@ -51,6 +51,21 @@ void           bd_alarm_engine_shelve          (BdAlarmEngine  *self,
 void           bd_alarm_engine_unshelve        (BdAlarmEngine  *self,
                                                 BdAlarm        *alarm);
 
+/* Operations alarms: raised and returned by the caller rather than by a
+ * topic's values, for events such as a command its device never confirmed.
+ * @id names the alarm (stable, not a rule id of alarms.ini: these are never
+ * saved nor listed among the rules), @name is what operators read, @topic the
+ * topic the event concerns. Raising an active alarm again changes nothing;
+ * returning one that is not active does nothing. They are acknowledged,
+ * shelved, journaled and notified like any other alarm. */
+void           bd_alarm_engine_raise_operation (BdAlarmEngine  *self,
+                                                const char     *id,
+                                                const char     *name,
+                                                const char     *topic,
+                                                BdAlarmPriority priority);
+void           bd_alarm_engine_return_operation (BdAlarmEngine *self,
+                                                 const char    *id);
+
 /* Rules. set_rules () copies @rules (BdAlarmRule*), leaving out (with a
  * warning) rules that do not validate or repeat an id. Changes are saved to the rules file (if one is set) on a worker
  * thread, in order, and emit "rules-changed". */

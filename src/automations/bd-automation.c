@@ -477,6 +477,33 @@ parse_clock (const char *text,
   return TRUE;
 }
 
+gboolean
+bd_condition_parse_window (const char *text,
+                           int        *from_minute,
+                           int        *to_minute)
+{
+  g_auto(GStrv) ends = g_strsplit (text, "-", 2);
+  int from, to;
+
+  if (g_strv_length (ends) != 2 ||
+      !parse_clock (g_strstrip (ends[0]), &from) ||
+      !parse_clock (g_strstrip (ends[1]), &to))
+    return FALSE;
+  *from_minute = from;
+  *to_minute = to;
+  return TRUE;
+}
+
+char *
+bd_condition_format_window (const BdCondition *condition)
+{
+  if (condition->from_minute < 0)
+    return NULL;
+  return g_strdup_printf ("%02d:%02d-%02d:%02d",
+                          condition->from_minute / 60, condition->from_minute % 60,
+                          condition->to_minute / 60, condition->to_minute % 60);
+}
+
 static void
 read_condition (Reader      *reader,
                 BdCondition *condition)
@@ -492,11 +519,7 @@ read_condition (Reader      *reader,
   window = read_text (reader, "if-time");
   if (window != NULL)
     {
-      g_auto(GStrv) ends = g_strsplit (window, "-", 2);
-
-      if (g_strv_length (ends) != 2 ||
-          !parse_clock (g_strstrip (ends[0]), &condition->from_minute) ||
-          !parse_clock (g_strstrip (ends[1]), &condition->to_minute))
+      if (!bd_condition_parse_window (window, &condition->from_minute, &condition->to_minute))
         {
           add_warning (reader->warnings, reader->file_name, reader->group, "if-time",
                        _("The time window must be like 08:00-18:00"));
@@ -681,9 +704,7 @@ write_condition (GKeyFile          *key_file,
   set_number (key_file, group, "if-below", condition->below);
   if (condition->from_minute >= 0)
     {
-      g_autofree char *window = g_strdup_printf ("%02d:%02d-%02d:%02d",
-                                                 condition->from_minute / 60, condition->from_minute % 60,
-                                                 condition->to_minute / 60, condition->to_minute % 60);
+      g_autofree char *window = bd_condition_format_window (condition);
 
       g_key_file_set_string (key_file, group, "if-time", window);
     }

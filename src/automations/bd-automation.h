@@ -136,6 +136,14 @@ gboolean       bd_condition_is_empty    (const BdCondition   *condition);
  * with "and"; for people. */
 char          *bd_condition_describe    (const BdCondition   *condition);
 
+/* A daily window "08:00-18:00" (local time; the end before the start wraps
+ * past midnight), as automations.ini and the editor write it. */
+gboolean       bd_condition_parse_window  (const char        *text,
+                                           int               *from_minute,
+                                           int               *to_minute);
+/* "08:00-18:00", or NULL without a window. */
+char          *bd_condition_format_window (const BdCondition *condition);
+
 /* For the file and logs (not translated). */
 const char    *bd_automation_mode_to_string   (BdAutomationMode mode);
 const char    *bd_automation_when_to_string   (BdAutomationWhen when);

@@ -21,6 +21,7 @@
 #include "bd-connection-manager.h"
 #include "bd-gui-util.h"
 #include "bd-alarm-notifier.h"
+#include "bd-proposal-notifier.h"
 #include "bd-service.h"
 #include "bd-preferences-dialog.h"
 #include "bd-settings.h"
@@ -44,6 +45,7 @@ struct _BdApplication
   BdConnectionManager *connections;
   /* Desktop notifications of the alarm engine's raises; with the service. */
   BdAlarmNotifier *alarm_notifier;
+  BdProposalNotifier *proposal_notifier;
   /* The remote broker alarms and relays follow (NULL: the embedded one),
    * and their taps on it. */
   BdRemoteClient *operations_client;
@@ -486,6 +488,7 @@ start_broker_cb (GObject      *source_object,
       bd_service_watch (service);
       bd_service_start_operations (service, update_demo (self), FALSE);
       self->alarm_notifier = bd_alarm_notifier_new (bd_service_get_alarms (service));
+      self->proposal_notifier = bd_proposal_notifier_new (bd_service_get_automations (service));
       /* A "connect on start" profile may be active already. */
       route_operations (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICE]);
@@ -661,6 +664,7 @@ bd_application_shutdown (GApplication *app)
   /* Also flushes the history: nothing recorded is lost on close. */
   unroute_operations (self);
   g_clear_object (&self->alarm_notifier);
+  g_clear_object (&self->proposal_notifier);
   if (self->service != NULL)
     {
       g_clear_object (&self->service);

@@ -139,3 +139,15 @@ _bd_present_dialog (GtkWidget *owner,
   g_signal_connect (dialog, "notify::visible", G_CALLBACK (on_dialog_visible_cb), NULL);
   gtk_window_present (dialog);
 }
+
+void
+_bd_add_save_responses (AdwMessageDialog *dialog)
+{
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+}

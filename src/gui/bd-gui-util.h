@@ -41,4 +41,7 @@ gboolean  _bd_show_toast       (GtkWidget  *widget,
 void      _bd_present_dialog   (GtkWidget  *owner,
                                 GtkWindow  *dialog);
 
+/* An editor's Cancel and Save (suggested, the default; Escape cancels). */
+void      _bd_add_save_responses (AdwMessageDialog *dialog);
+
 G_END_DECLS

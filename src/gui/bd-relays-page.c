@@ -22,6 +22,7 @@
 #include "bd-relay-row.h"
 #include "bd-gui-util.h"
 #include "bd-setpoint-dialog.h"
+#include "bd-automation-dialog.h"
 #include "bd-setpoint-row.h"
 #include "bd-relays-page.h"
 
@@ -90,6 +91,23 @@ undo_free (gpointer data,
   g_free (undo);
 }
 
+/* "… deleted" with Undo: @undo_cb (toast, @data) restores; @data is freed
+ * with the toast. Deleting is one click, and so is taking it back. */
+static void
+show_undo_toast (BdRelaysPage   *self,
+                 const char     *title,
+                 GCallback       undo_cb,
+                 gpointer        data,
+                 GClosureNotify  free_data)
+{
+  AdwToast *toast = adw_toast_new (title);
+
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_data (toast, "button-clicked", undo_cb, data, free_data, 0);
+  show_toast (self, toast);
+}
+
 static void
 undo_clicked_cb (AdwToast *toast,
                  Undo     *undo)
@@ -109,7 +127,6 @@ row_delete_cb (BdRelaysPage *self,
 {
   BdRelay *relay = bd_relay_row_get_relay (row);
   g_autofree char *title = NULL;
-  AdwToast *toast;
   Undo *undo;
   guint position = 0;
   BdRelay *removed;
@@ -127,12 +144,7 @@ row_delete_cb (BdRelaysPage *self,
 
   /* Translators: a toast after deleting the relay "Fan, manufacture" */
   title = g_strdup_printf (_("Relay “%s” deleted"), bd_relay_get_name (removed));
-  toast = adw_toast_new (title);
-  adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  g_signal_connect_data (toast, "button-clicked", G_CALLBACK (undo_clicked_cb), undo,
-                         undo_free, 0);
-  show_toast (self, toast);
+  show_undo_toast (self, title, G_CALLBACK (undo_clicked_cb), undo, undo_free);
 }
 
 static void
@@ -265,6 +277,42 @@ add_setpoint_action_cb (GtkWidget  *widget,
 /* ------------------------------------------------------------- automations */
 
 static void mode_selected_cb (AdwComboRow *combo, GParamSpec *pspec, BdRelaysPage *self);
+static void entry_edit_cb    (GtkButton *button, BdRelaysPage *self);
+static void entry_delete_cb  (GtkButton *button, BdRelaysPage *self);
+
+/* Edit and Delete buttons at the end of an automation's or interlock's row;
+ * the buttons carry the entry's id and kind. */
+static void
+add_entry_buttons (BdRelaysPage *self,
+                   GtkWidget    *row,
+                   const char   *id,
+                   const char   *name,
+                   gboolean      interlock)
+{
+  g_autofree char *edit_label = NULL;
+  g_autofree char *delete_label = NULL;
+  GtkWidget *edit = gtk_button_new_from_icon_name ("document-edit-symbolic");
+  GtkWidget *delete = gtk_button_new_from_icon_name ("user-trash-symbolic");
+
+  /* Translators: accessible names of the buttons on the row of the automation or interlock %s */
+  edit_label = g_strdup_printf (interlock ? _("Edit interlock %s") : _("Edit automation %s"), name);
+  delete_label = g_strdup_printf (interlock ? _("Delete interlock %s") : _("Delete automation %s"), name);
+  for (guint i = 0; i < 2; i++)
+    {
+      GtkWidget *button = i == 0 ? edit : delete;
+      const char *label = i == 0 ? edit_label : delete_label;
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_tooltip_text (button, label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      g_object_set_data_full (G_OBJECT (button), "entry-id", g_strdup (id), g_free);
+      g_object_set_data (G_OBJECT (button), "entry-interlock", GINT_TO_POINTER (interlock));
+      g_signal_connect_object (button, "clicked",
+                               G_CALLBACK (i == 0 ? entry_edit_cb : entry_delete_cb), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+}
 
 static void
 fill_automations (BdRelaysPage *self)
@@ -311,6 +359,7 @@ fill_automations (BdRelaysPage *self)
       gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       automation->name, -1);
       g_signal_connect_object (row, "notify::selected", G_CALLBACK (mode_selected_cb), self, 0);
+      add_entry_buttons (self, row, automation->id, automation->name, FALSE);
       gtk_list_box_append (self->automation_list, row);
     }
 
@@ -333,6 +382,7 @@ fill_automations (BdRelaysPage *self)
       gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       _("Interlock"), -1);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      add_entry_buttons (self, row, interlock->id, interlock->name, TRUE);
       gtk_list_box_append (self->automation_list, row);
     }
 }
@@ -361,6 +411,152 @@ mode_selected_cb (AdwComboRow  *combo,
     }
 }
 
+/* The index in @entries (BdAutomation* or BdInterlock*, both starting with
+ * their id) of the entry with @id, or -1. */
+static int
+entry_index (GPtrArray  *entries,
+             const char *id)
+{
+  for (guint i = 0; i < entries->len; i++)
+    if (g_strcmp0 (*(char **) g_ptr_array_index (entries, i), id) == 0)
+      return (int) i;
+  return -1;
+}
+
+static GPtrArray *
+dup_entries (BdAutomationEngine *engine,
+             gboolean            interlock)
+{
+  return interlock ? bd_automation_engine_dup_interlocks (engine)
+                   : bd_automation_engine_dup_automations (engine);
+}
+
+static void
+set_entries (BdAutomationEngine *engine,
+             gboolean            interlock,
+             GPtrArray          *entries)
+{
+  if (interlock)
+    bd_automation_engine_set_interlocks (engine, entries);
+  else
+    bd_automation_engine_set_automations (engine, entries);
+}
+
+static void
+entry_edit_cb (GtkButton    *button,
+               BdRelaysPage *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (button), "entry-id");
+  gboolean interlock = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "entry-interlock"));
+  g_autoptr(GPtrArray) entries = NULL;
+  BdAutomationDialog *dialog;
+  int index;
+
+  if (self->automations == NULL)
+    return;
+  entries = dup_entries (self->automations, interlock);
+  index = entry_index (entries, id);
+  if (index < 0)
+    return;
+  if (interlock)
+    dialog = bd_automation_dialog_new_interlock (self->automations, g_ptr_array_index (entries, index), id);
+  else
+    dialog = bd_automation_dialog_new_automation (self->automations, g_ptr_array_index (entries, index), id);
+  _bd_present_dialog (GTK_WIDGET (self), GTK_WINDOW (dialog));
+}
+
+typedef struct
+{
+  BdAutomationEngine *engine;
+  gboolean            interlock;
+  gpointer            entry;     /* BdAutomation* or BdInterlock* */
+} Deleted;
+
+static void
+deleted_free (gpointer  data,
+              GClosure *closure)
+{
+  Deleted *deleted = data;
+
+  if (deleted->interlock)
+    bd_interlock_free (deleted->entry);
+  else
+    bd_automation_free (deleted->entry);
+  g_object_unref (deleted->engine);
+  g_free (deleted);
+}
+
+static void
+entry_undo_cb (AdwToast *toast,
+               Deleted  *deleted)
+{
+  g_autoptr(GPtrArray) entries = dup_entries (deleted->engine, deleted->interlock);
+
+  if (entry_index (entries, *(char **) deleted->entry) >= 0)
+    return;  /* added again meanwhile */
+  g_ptr_array_add (entries, deleted->interlock ? (gpointer) bd_interlock_copy (deleted->entry)
+                                               : (gpointer) bd_automation_copy (deleted->entry));
+  set_entries (deleted->engine, deleted->interlock, entries);
+}
+
+/* Immediate and undoable from a toast, as relays and setpoints are. */
+static void
+entry_delete_cb (GtkButton    *button,
+                 BdRelaysPage *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (button), "entry-id");
+  gboolean interlock = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "entry-interlock"));
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autofree char *title = NULL;
+  Deleted *deleted;
+  int index;
+
+  if (self->automations == NULL)
+    return;
+  entries = dup_entries (self->automations, interlock);
+  index = entry_index (entries, id);
+  if (index < 0)
+    return;
+  deleted = g_new0 (Deleted, 1);
+  deleted->engine = g_object_ref (self->automations);
+  deleted->interlock = interlock;
+  deleted->entry = g_ptr_array_steal_index (entries, index);
+  /* The row goes with the list: nothing of it is used after this. */
+  set_entries (self->automations, interlock, entries);
+
+  /* Translators: a toast after deleting the automation or interlock "Fan on when hot" */
+  title = g_strdup_printf (interlock ? _("Interlock “%s” deleted") : _("Automation “%s” deleted"),
+                           interlock ? ((BdInterlock *) deleted->entry)->name
+                                     : ((BdAutomation *) deleted->entry)->name);
+  show_undo_toast (self, title, G_CALLBACK (entry_undo_cb), deleted, deleted_free);
+}
+
+/* relay.add-automation and relay.add-interlock: the dialog on a blank entry. */
+static void
+add_entry_action_cb (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  BdRelaysPage *self = BD_RELAYS_PAGE (widget);
+  BdAutomationDialog *dialog;
+
+  if (self->automations == NULL)
+    return;
+  if (g_str_equal (action_name, "relay.add-interlock"))
+    {
+      g_autoptr(BdInterlock) draft = bd_interlock_new (NULL);
+
+      dialog = bd_automation_dialog_new_interlock (self->automations, draft, NULL);
+    }
+  else
+    {
+      g_autoptr(BdAutomation) draft = bd_automation_new (NULL);
+
+      dialog = bd_automation_dialog_new_automation (self->automations, draft, NULL);
+    }
+  _bd_present_dialog (GTK_WIDGET (self), GTK_WINDOW (dialog));
+}
+
 static void
 proposal_response_cb (AdwMessageDialog     *dialog,
                       const char           *response,
@@ -371,6 +567,8 @@ proposal_response_cb (AdwMessageDialog     *dialog,
 
   if (automations == NULL)
     return;
+  /* Answered here: the dialog closes itself. */
+  g_signal_handlers_disconnect_by_data (bd_automation_engine_get_proposals (automations), dialog);
   if (g_strcmp0 (response, "confirm") == 0)
     {
       if (!bd_automation_engine_confirm (automations, proposal, &error))
@@ -379,6 +577,29 @@ proposal_response_cb (AdwMessageDialog     *dialog,
     }
   else
     bd_automation_engine_dismiss (automations, proposal);
+}
+
+/* A proposal answered elsewhere (its desktop notification) takes the
+ * window's prompt away, so that nobody answers it twice. */
+static void
+proposals_changed_cb (GListModel *proposals,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      GtkWindow  *dialog)
+{
+  gpointer proposal = g_object_get_data (G_OBJECT (dialog), "proposal");
+
+  if (removed == 0)
+    return;
+  for (guint i = 0; i < g_list_model_get_n_items (proposals); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (proposals, i);
+
+      if (item == proposal)
+        return;
+    }
+  gtk_window_destroy (dialog);
 }
 
 /* The in-window prompt of an "ask" automation. */
@@ -400,6 +621,9 @@ proposed_cb (BdRelaysPage         *self,
   g_object_set_data_full (G_OBJECT (dialog), "automations", g_object_ref (self->automations), g_object_unref);
   g_signal_connect_data (dialog, "response", G_CALLBACK (proposal_response_cb), g_object_ref (proposal),
                          (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  g_object_set_data_full (G_OBJECT (dialog), "proposal", g_object_ref (proposal), g_object_unref);
+  g_signal_connect_object (bd_automation_engine_get_proposals (self->automations), "items-changed",
+                           G_CALLBACK (proposals_changed_cb), dialog, 0);
   _bd_present_dialog (GTK_WIDGET (self), GTK_WINDOW (dialog));
 }
 
@@ -549,6 +773,8 @@ bd_relays_page_class_init (BdRelaysPageClass *klass)
 
   gtk_widget_class_install_action (widget_class, "relay.add", NULL, add_action_cb);
   gtk_widget_class_install_action (widget_class, "relay.add-setpoint", NULL, add_setpoint_action_cb);
+  gtk_widget_class_install_action (widget_class, "relay.add-automation", NULL, add_entry_action_cb);
+  gtk_widget_class_install_action (widget_class, "relay.add-interlock", NULL, add_entry_action_cb);
 }
 
 static void

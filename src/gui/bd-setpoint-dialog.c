@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "bd-setpoint-dialog.h"
+#include "bd-gui-util.h"
 
 enum {
   FIELD_NAME,
@@ -177,14 +178,7 @@ bd_setpoint_dialog_init (BdSetpointDialog *self)
       gtk_list_box_append (GTK_LIST_BOX (list), GTK_WIDGET (self->fields[i]));
     }
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), list);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (self),
-                                    "cancel", _("_Cancel"),
-                                    "save", _("_Save"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (self), "save",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (self), "save");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (self), "cancel");
+  _bd_add_save_responses (ADW_MESSAGE_DIALOG (self));
   g_signal_connect (self, "response", G_CALLBACK (response_cb), NULL);
 }
 

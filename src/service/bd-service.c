@@ -14,6 +14,7 @@
 #include "bd-demo-plant.h"
 #include "bd-log.h"
 #include "bd-service.h"
+#include "bd-operations-alarms.h"
 #include "bd-operations-journal.h"
 #include "bd-history.h"
 #include "bd-overview-config.h"
@@ -500,6 +501,7 @@ bd_service_start_operations (BdService *service,
                                     alarm_rules_loaded_cb, load_data_new (service, demo));
   service->relays = bd_relay_controller_new ();
   bd_operations_journal_follow_relays (service->journal, service->relays);
+  bd_operations_alarms_follow_relays (service->alarms, service->relays);
   bd_relay_controller_attach (service->relays, service->engine);
 
   bd_relay_controller_load_async (service->relays, relays_path, service->cancellable,

@@ -15,6 +15,7 @@
 
 #include <adwaita.h>
 
+#include "bd-automation-dialog.h"
 #include "bd-relay-dialog.h"
 #include "bd-relay-row.h"
 #include "bd-relays-page.h"
@@ -279,6 +280,168 @@ test_setpoint (void)
   gtk_window_destroy (window);
 }
 
+static BdAutomationDialog *
+find_automation_dialog (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (BD_IS_AUTOMATION_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
+/* The first widget under @root whose accessible name (for a row: its
+ * title; for a button: its tooltip, which the page sets to the same) is
+ * @name, as a screen reader finds it. */
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_PREFERENCES_ROW (c) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), name) == 0)
+        return c;
+      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_widget_get_tooltip_text (c), name) == 0)
+        return c;
+      if ((found = find_named (c, name)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+type_into (GtkWidget  *root,
+           const char *field,
+           const char *text)
+{
+  GtkWidget *row = find_named (root, field);
+
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_visible (row));
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+static gboolean
+save_enabled (BdAutomationDialog *dialog)
+{
+  return adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "save");
+}
+
+/* An automation made through the dialog, as an operator would: Save stays
+ * off with the reason shown until the fields make sense, then the entry is
+ * in automations.ini; the row's Delete takes it out again. */
+static void
+test_automation_dialog (void)
+{
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("automations");
+  g_autofree char *path = g_build_filename (dir, "automations.ini", NULL);
+  g_autoptr(BdAlarmEngine) alarms = bd_alarm_engine_new ();
+  g_autoptr(BdRelayController) controller = bd_relay_controller_new ();
+  g_autoptr(BdAutomationEngine) engine = bd_automation_engine_new (alarms, controller);
+  GtkWidget *page = bd_relays_page_new ();
+  GtkWindow *window = window_with (page);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) automations = NULL;
+  g_autofree char *contents = NULL;
+  BdAutomationDialog *dialog;
+  const BdAutomation *saved;
+  GtkWidget *button;
+
+  bd_automation_engine_set_path (engine, path);
+  bd_relays_page_set_automations (BD_RELAYS_PAGE (page), engine);
+  g_assert_true (gtk_widget_activate_action (page, "relay.add-automation", NULL));
+  dialog = find_automation_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_false (save_enabled (dialog));
+  g_assert_nonnull (bd_automation_dialog_get_problem (dialog));
+
+  type_into (GTK_WIDGET (dialog), "Name", "Fan on when hot");
+  g_assert_false (save_enabled (dialog));
+  g_assert_nonnull (strstr (bd_automation_dialog_get_problem (dialog), "alarm rule"));
+  type_into (GTK_WIDGET (dialog), "Alarm Rule (id)", "temperature-hi");
+  type_into (GTK_WIDGET (dialog), "Relay or Setpoint (id)", "packaging-fan");
+  type_into (GTK_WIDGET (dialog), "Delay (seconds)", "soon");
+  g_assert_false (save_enabled (dialog));
+  g_assert_cmpstr (bd_automation_dialog_get_problem (dialog), ==,
+                   "Delay (seconds): “soon” is not a number");
+  type_into (GTK_WIDGET (dialog), "Delay (seconds)", "2.5");
+  /* Publishing shows its own rows and needs a topic. */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (GTK_WIDGET (dialog), "Action")),
+                              BD_AUTOMATION_ACTION_PUBLISH);
+  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (dialog), "Relay or Setpoint (id)")));
+  g_assert_false (save_enabled (dialog));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (GTK_WIDGET (dialog), "Action")),
+                              BD_AUTOMATION_ACTION_RELAY);
+  type_into (GTK_WIDGET (dialog), "Only Between (like 08:00-18:00)", "07:30-19:00");
+  g_assert_true (save_enabled (dialog));
+  g_assert_null (bd_automation_dialog_get_problem (dialog));
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  bd_automation_engine_save_async (engine, NULL, bd_test_result_cb, &result);
+  bd_test_wait_result (&result, 5000, "automations.ini saved");
+  g_assert_true (bd_automation_engine_save_finish (engine, result, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "[fan-on-when-hot]"));
+  g_assert_true (bd_automations_load (path, &automations, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (automations->len, ==, 1);
+  saved = g_ptr_array_index (automations, 0);
+  g_assert_cmpstr (saved->name, ==, "Fan on when hot");
+  g_assert_cmpstr (saved->alarm_rule, ==, "temperature-hi");
+  g_assert_cmpint (saved->action, ==, BD_AUTOMATION_ACTION_RELAY);
+  g_assert_cmpstr (saved->target, ==, "packaging-fan");
+  g_assert_true (saved->on);
+  g_assert_cmpuint (saved->delay_ms, ==, 2500);
+  g_assert_cmpint (saved->condition.from_minute, ==, 7 * 60 + 30);
+  g_assert_cmpint (saved->condition.to_minute, ==, 19 * 60);
+
+  /* Its row, with an accessible Delete. */
+  button = find_named (child (page, "automation_list"), "Delete automation Fan on when hot");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  g_clear_pointer (&automations, g_ptr_array_unref);
+  automations = bd_automation_engine_dup_automations (engine);
+  g_assert_cmpuint (automations->len, ==, 0);
+
+  /* An interlock needs its condition before Save is allowed. */
+  g_assert_true (gtk_widget_activate_action (page, "relay.add-interlock", NULL));
+  dialog = find_automation_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (dialog), "Alarm Rule (id)")));
+  type_into (GTK_WIDGET (dialog), "Name", "Heater needs its fan");
+  type_into (GTK_WIDGET (dialog), "Relay or Setpoint (id)", "packaging-heater");
+  g_assert_false (save_enabled (dialog));
+  g_assert_cmpstr (bd_automation_dialog_get_problem (dialog), ==, "The interlock needs a condition");
+  type_into (GTK_WIDGET (dialog), "Only While Relay (id, empty: any)", "packaging-fan");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (GTK_WIDGET (dialog), "That Relay Is")), 1);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (GTK_WIDGET (dialog), "Blocks")),
+                              BD_INTERLOCK_BLOCKS_ON);
+  g_assert_true (save_enabled (dialog));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  {
+    g_autoptr(GPtrArray) interlocks = bd_automation_engine_dup_interlocks (engine);
+    const BdInterlock *interlock;
+
+    g_assert_cmpuint (interlocks->len, ==, 1);
+    interlock = g_ptr_array_index (interlocks, 0);
+    g_assert_cmpstr (interlock->id, ==, "heater-needs-its-fan");
+    g_assert_cmpstr (interlock->target, ==, "packaging-heater");
+    g_assert_cmpint (interlock->blocks, ==, BD_INTERLOCK_BLOCKS_ON);
+    g_assert_cmpstr (interlock->condition.relay, ==, "packaging-fan");
+    g_assert_false (interlock->condition.relay_on);
+  }
+  g_assert_nonnull (find_named (child (page, "automation_list"), "Edit interlock Heater needs its fan"));
+
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -292,6 +455,7 @@ main (int   argc,
   g_test_add_func ("/gui/relays-page/switch", test_switch);
   g_test_add_func ("/gui/relays-page/setpoint", test_setpoint);
   g_test_add_func ("/gui/relays-page/add-for-topic", test_add_for_topic);
+  g_test_add_func ("/gui/relays-page/automation-dialog", test_automation_dialog);
 
   return g_test_run ();
 }
