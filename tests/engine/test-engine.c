@@ -393,9 +393,14 @@ keep_polling_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static BdEngineStats
-stats_after_a_change (BdEngine *engine)
+/* Starts an engine with @config_text in @mode, changes its stored state and
+ * checks the figures once the change is written. */
+static void
+check_store_figures (const char  *config_text,
+                     BdStoreMode  mode)
 {
+  gint64 before = g_get_real_time ();
+  g_autoptr(BdEngine) engine = test_engine_start (config_text);
   g_autoptr(TestClient) client = test_client_connect (bd_engine_get_port (engine, 0),
                                                       "store-stats", TRUE);
   BdEngineStats stats;
@@ -403,12 +408,20 @@ stats_after_a_change (BdEngine *engine)
    * look again every 20 ms. */
   guint poll_id = g_timeout_add (20, keep_polling_cb, NULL);
 
+  bd_engine_get_stats (engine, &stats);
+  g_assert_cmpint (stats.store_mode, ==, mode);
+
   /* A retained message is stored state in every mode that keeps any. */
   test_client_publish (client, "plant/line1/setpoint", "21", 1, TRUE);
   BD_TEST_WAIT_UNTIL ((bd_engine_get_stats (engine, &stats), stats.store_last_commit_us > 0),
                       10000);
   g_source_remove (poll_id);
-  return stats;
+  g_assert_cmpint (stats.store_mode, ==, mode);
+  g_assert_cmpuint (stats.store_size, >, 0);
+  g_assert_cmpint (stats.store_last_commit_us, >=, before);
+  g_assert_cmpint (stats.store_commit_latency_us, >=, 0);
+  g_assert_false (stats.store_failing);
+  bd_engine_stop (engine);
 }
 
 static void
@@ -423,46 +436,21 @@ test_stats_store (void)
                                                    "persistence_location %s/durable/\n", dir);
   g_autofree char *snapshot_dir = g_build_filename (dir, "snapshot", NULL);
   g_autofree char *durable_dir = g_build_filename (dir, "durable", NULL);
-  gint64 before = g_get_real_time ();
-  BdEngineStats stats;
 
   g_assert_cmpint (g_mkdir (snapshot_dir, 0700), ==, 0);
   g_assert_cmpint (g_mkdir (durable_dir, 0700), ==, 0);
 
   {
     g_autoptr(BdEngine) engine = test_engine_start (NULL);
+    BdEngineStats stats;
 
     bd_engine_get_stats (engine, &stats);
     g_assert_cmpint (stats.store_mode, ==, BD_STORE_MODE_NONE);
     g_assert_cmpint (stats.store_last_commit_us, ==, 0);
     bd_engine_stop (engine);
   }
-  {
-    g_autoptr(BdEngine) engine = test_engine_start (snapshot_conf);
-
-    bd_engine_get_stats (engine, &stats);
-    g_assert_cmpint (stats.store_mode, ==, BD_STORE_MODE_SNAPSHOT);
-    stats = stats_after_a_change (engine);
-    g_assert_cmpint (stats.store_mode, ==, BD_STORE_MODE_SNAPSHOT);
-    g_assert_cmpuint (stats.store_size, >, 0);
-    g_assert_cmpint (stats.store_last_commit_us, >=, before);
-    g_assert_cmpint (stats.store_commit_latency_us, >=, 0);
-    g_assert_false (stats.store_failing);
-    bd_engine_stop (engine);
-  }
-  {
-    g_autoptr(BdEngine) engine = test_engine_start (durable_conf);
-
-    bd_engine_get_stats (engine, &stats);
-    g_assert_cmpint (stats.store_mode, ==, BD_STORE_MODE_DURABLE);
-    stats = stats_after_a_change (engine);
-    g_assert_cmpint (stats.store_mode, ==, BD_STORE_MODE_DURABLE);
-    g_assert_cmpuint (stats.store_size, >, 0);
-    g_assert_cmpint (stats.store_last_commit_us, >=, before);
-    g_assert_cmpint (stats.store_commit_latency_us, >=, 0);
-    g_assert_false (stats.store_failing);
-    bd_engine_stop (engine);
-  }
+  check_store_figures (snapshot_conf, BD_STORE_MODE_SNAPSHOT);
+  check_store_figures (durable_conf, BD_STORE_MODE_DURABLE);
 }
 
 int
