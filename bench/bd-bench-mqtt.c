@@ -177,19 +177,40 @@ bd_bench_mqtt_write_connect (BdBenchBuf *buf,
                              const char *client_id,
                              guint16     keepalive)
 {
+  /* Clean Session / Clean Start: every run starts from nothing, and no
+   * state is left behind in the broker for the next one [MQTT-3.1.2-6]. */
+  bd_bench_mqtt_write_connect_session (buf, version, client_id, keepalive, 0);
+}
+
+void
+bd_bench_mqtt_write_connect_session (BdBenchBuf *buf,
+                                     int         version,
+                                     const char *client_id,
+                                     guint16     keepalive,
+                                     guint32     session_expiry)
+{
   gsize id_len = strlen (client_id);
-  /* "MQTT" name (6) + level + flags + keep alive (2) [+ empty properties] + client id */
-  gsize rl = 10 + (version == 5 ? 1 : 0) + 2 + id_len;
+  /* 5.0 properties: none, or the Session Expiry Interval (0x11, four bytes) */
+  gsize props_len = version == 5 && session_expiry > 0 ? 5 : 0;
+  /* "MQTT" name (6) + level + flags + keep alive (2) [+ properties] + client id */
+  gsize rl = 10 + (version == 5 ? 1 + props_len : 0) + 2 + id_len;
   guint8 *p = begin_packet (buf, BD_BENCH_CONNECT << 4, rl);
 
   p = put_str (p, "MQTT", 4);
   *p++ = version;
-  /* Clean Session / Clean Start only: every run starts from nothing, and no
-   * state is left behind in the broker for the next one [MQTT-3.1.2-6]. */
-  *p++ = 0x02;
+  *p++ = session_expiry > 0 ? 0x00 : 0x02;
   p = put_u16 (p, keepalive);
   if (version == 5)
-    *p++ = 0; /* no properties: Receive Maximum 65535, no topic aliases */
+    {
+      /* Without properties: Receive Maximum 65535, no topic aliases. */
+      *p++ = props_len;
+      if (props_len > 0)
+        {
+          *p++ = 0x11;
+          p = put_u16 (p, session_expiry >> 16);
+          p = put_u16 (p, session_expiry & 0xffff);
+        }
+    }
   p = put_str (p, client_id, id_len);
   end_packet (buf, p);
 }

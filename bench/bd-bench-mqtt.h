@@ -87,6 +87,13 @@ void bd_bench_mqtt_write_connect    (BdBenchBuf   *buf,
                                      int           version,
                                      const char   *client_id,
                                      guint16       keepalive);
+/* A CONNECT for a persistent session when @session_expiry > 0: Clean Session
+ * 0 in 3.1.1, Clean Start 0 and a Session Expiry Interval in 5.0. */
+void bd_bench_mqtt_write_connect_session (BdBenchBuf *buf,
+                                          int         version,
+                                          const char *client_id,
+                                          guint16     keepalive,
+                                          guint32     session_expiry);
 void bd_bench_mqtt_write_subscribe  (BdBenchBuf   *buf,
                                      int           version,
                                      guint16       packet_id,

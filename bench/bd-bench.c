@@ -55,6 +55,8 @@
 #define MAX_EVENTS   256
 #define PAYLOAD_HDR  20 /* u32 publisher, u64 sequence, u64 send time */
 #define KEEPALIVE    60
+/* --persistent: a day, longer than any run */
+#define SESSION_EXPIRY 86400
 #define NS_PER_SEC   G_GINT64_CONSTANT (1000000000)
 #define NS_PER_MS    G_GINT64_CONSTANT (1000000)
 
@@ -168,6 +170,7 @@ struct _Bench
   gint64     settle_ns;
   gint64     deadline;
   int        broker_pid;
+  gboolean   persistent; /* persistent sessions with fixed client ids */
 
   int        epfd;
   Conn      *conns;
@@ -713,10 +716,17 @@ conn_tcp_ready (Bench  *b,
       bench_fail (b, "connect(): %s", g_strerror (err));
       return;
     }
-  g_snprintf (client_id, sizeof client_id, "bdb%d-%c%u", (int) getpid (),
-              c->role == ROLE_PUB ? 'p' : c->role == ROLE_SUB ? 's' : 'i', c->index);
-  bd_bench_mqtt_write_connect (&c->out, b->version, client_id,
-                               c->role == ROLE_IDLE ? 600 : KEEPALIVE);
+  /* Persistent sessions keep the same client ids from run to run, so that a
+   * broker holds one session per connection however many runs it sees. */
+  if (b->persistent)
+    g_snprintf (client_id, sizeof client_id, "bdb-%c%u",
+                c->role == ROLE_PUB ? 'p' : c->role == ROLE_SUB ? 's' : 'i', c->index);
+  else
+    g_snprintf (client_id, sizeof client_id, "bdb%d-%c%u", (int) getpid (),
+                c->role == ROLE_PUB ? 'p' : c->role == ROLE_SUB ? 's' : 'i', c->index);
+  bd_bench_mqtt_write_connect_session (&c->out, b->version, client_id,
+                                       c->role == ROLE_IDLE ? 600 : KEEPALIVE,
+                                       b->persistent ? SESSION_EXPIRY : 0);
   c->state = CONN_CONNACK;
   conn_flush (c, now);
 }
@@ -1294,6 +1304,7 @@ main (int   argc,
   int settle_ms = 1000;
   int pid = 0;
   gboolean list = FALSE;
+  gboolean persistent = FALSE;
   Bench bench = { .epfd = -1 };
   Bench *b = &bench;
   g_autoptr(GOptionContext) context = NULL;
@@ -1317,6 +1328,7 @@ main (int   argc,
     { "settle-ms", 0, 0, G_OPTION_ARG_INT, &settle_ms, "idle: wait before reading RSS (default 1000)", "MS" },
     { "stall-ms", 0, 0, G_OPTION_ARG_INT, &stall_ms, "End a run after this long without progress (default 3000)", "MS" },
     { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &timeout, "Hard limit for the whole run in seconds (default 120)", "S" },
+    { "persistent", 0, 0, G_OPTION_ARG_NONE, &persistent, "Persistent sessions (Clean Session 0, or a session expiry in MQTT 5) with fixed client ids; with --subscribers 0 the messages queue for an offline subscriber's session", NULL },
     { "list", 'l', 0, G_OPTION_ARG_NONE, &list, "List the scenarios", NULL },
     { NULL }
   };
@@ -1392,10 +1404,16 @@ main (int   argc,
     }
   else
     b->messages = messages > 0 ? (guint64) messages : b->sc->messages;
-  if (b->sc->kind != KIND_IDLE && (b->n_pubs == 0 || b->n_subs == 0 || b->n_pubs > 10000
-                                   || b->n_subs > 10000))
+  b->persistent = persistent;
+  /* No subscriber: only with persistent sessions, where the messages go to
+   * the queue of a subscriber that is away (made beforehand, e.g. with
+   * `mosquitto_sub -c -E`); the run ends when all are acknowledged. */
+  if (b->sc->kind != KIND_IDLE
+      && (b->n_pubs == 0 || (b->n_subs == 0 && (!persistent || b->sc->kind != KIND_STREAM))
+          || b->n_pubs > 10000 || b->n_subs > 10000))
     {
-      g_printerr ("bd-bench: publishers and subscribers must be 1–10000\n");
+      g_printerr ("bd-bench: publishers must be 1–10000, subscribers 1–10000 "
+                  "(0 with --persistent)\n");
       return 2;
     }
 

@@ -42,6 +42,26 @@ test_connect (void)
 }
 
 static void
+test_connect_session (void)
+{
+  /* A persistent session: Clean Session 0 [MQTT-3.1.2-4]; in 5.0 Clean Start 0
+   * and a Session Expiry Interval (0x11, four-byte integer) [MQTT-3.1.2-23]. */
+  static const guint8 v4[] = { 0x10, 14, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x00, 0, 60,
+                               0, 2, 'c', '1' };
+  static const guint8 v5[] = { 0x10, 20, 0, 4, 'M', 'Q', 'T', 'T', 5, 0x00, 0, 60,
+                               5, 0x11, 0x00, 0x01, 0x51, 0x80, 0, 2, 'c', '1' };
+  BdBenchBuf buf;
+
+  bd_bench_buf_init (&buf, 16);
+  bd_bench_mqtt_write_connect_session (&buf, 4, "c1", 60, 86400);
+  assert_bytes (&buf, v4, sizeof v4);
+  buf.len = 0;
+  bd_bench_mqtt_write_connect_session (&buf, 5, "c1", 60, 86400);
+  assert_bytes (&buf, v5, sizeof v5);
+  bd_bench_buf_clear (&buf);
+}
+
+static void
 test_subscribe_and_acks (void)
 {
   /* SUBSCRIBE's fixed header flags are 0010 [MQTT-3.8.1-1], PUBREL's too [MQTT-3.6.1-1]. */
@@ -213,6 +233,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/bench/mqtt/connect", test_connect);
+  g_test_add_func ("/bench/mqtt/connect-session", test_connect_session);
   g_test_add_func ("/bench/mqtt/subscribe-and-acks", test_subscribe_and_acks);
   g_test_add_func ("/bench/mqtt/publish-round-trip", test_publish_round_trip);
   g_test_add_func ("/bench/mqtt/remaining-length", test_remaining_length);

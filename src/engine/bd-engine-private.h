@@ -354,6 +354,11 @@ struct _BdEngine
   GMutex           save_lock;     /* one writer at a time, newest snapshot wins */
   guint64          save_seq;      /* of the last snapshot taken (engine thread) */
   guint64          saved_seq;     /* of the last snapshot written (under save_lock) */
+  /* the last snapshot written, for the stats: under stats_lock */
+  guint64          saved_size;
+  gint64           saved_at_us;   /* wall clock */
+  gint64           saved_latency_us;
+  gboolean         save_failed;
 
   /* the durable store (bd-store.c); store is NULL in snapshot mode */
   BdStore         *store;
@@ -659,6 +664,9 @@ void       _bd_store_start              (BdEngine     *engine);
 void       _bd_store_stop               (BdEngine     *engine);
 /* From the tick: compaction when the writer asks for it. */
 void       _bd_store_tick               (BdEngine     *engine);
+/* The store's figures for the stats (durable mode; the engine thread). */
+void       _bd_store_read_figures       (BdEngine      *engine,
+                                         BdEngineStats *stats);
 /* $SYS/broker/store/...: size, last commit, its latency, status. */
 void       _bd_store_publish_sys        (BdEngine     *engine,
                                          gboolean      force);

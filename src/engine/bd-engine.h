@@ -97,6 +97,14 @@ void        bd_engine_publish      (BdEngine       *engine,
 GPtrArray  *bd_engine_dup_retained (BdEngine       *engine,
                                     const char     *filter);
 
+/* How the broker keeps its state across restarts. */
+typedef enum
+{
+  BD_STORE_MODE_NONE,      /* persistence off: nothing is kept */
+  BD_STORE_MODE_SNAPSHOT,  /* a snapshot now and then, and at shutdown */
+  BD_STORE_MODE_DURABLE,   /* a log: nothing acknowledged is lost */
+} BdStoreMode;
+
 typedef struct
 {
   gint64  uptime_s;
@@ -117,6 +125,15 @@ typedef struct
   guint   queued_messages;
   guint64 connections_refused;   /* max_connections reached */
   guint64 packets_too_large;     /* max_packet_size exceeded: connection closed */
+  /* The stored state: its mode; its size in bytes (snapshot and log); the
+   * last commit (durable: an fsync of the log; snapshot: a snapshot written),
+   * wall clock, 0 before the first; how long it took; and whether the last
+   * write failed (a full disk: in durable mode QoS 1/2 messages are refused). */
+  BdStoreMode store_mode;
+  guint64 store_size;
+  gint64  store_last_commit_us;
+  gint64  store_commit_latency_us;
+  gboolean store_failing;
 } BdEngineStats;
 
 void        bd_engine_get_stats    (BdEngine       *engine,

@@ -542,9 +542,25 @@ snapshot_write_locked (BdStateSnapshot *snap,
   g_mutex_lock (&engine->save_lock);
   if (snap->seq > engine->saved_seq)
     {
+      gint64 start_us = g_get_monotonic_time ();
+      GStatBuf st;
+
       ok = _bd_state_snapshot_write (snap, error);
       if (ok)
         engine->saved_seq = snap->seq;
+
+      /* For the Broker page: its own lock, so that reading the figures never
+       * waits for a snapshot being written. */
+      g_mutex_lock (&engine->stats_lock);
+      engine->save_failed = !ok;
+      if (ok)
+        {
+          engine->saved_at_us = g_get_real_time ();
+          engine->saved_latency_us = g_get_monotonic_time () - start_us;
+          if (g_stat (snap->path, &st) == 0)
+            engine->saved_size = st.st_size;
+        }
+      g_mutex_unlock (&engine->stats_lock);
     }
   g_mutex_unlock (&engine->save_lock);
   return ok;

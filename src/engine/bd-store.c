@@ -747,35 +747,44 @@ _bd_store_stop (BdEngine *engine)
 }
 
 void
-_bd_store_publish_sys (BdEngine *engine,
-                       gboolean  force)
+_bd_store_read_figures (BdEngine      *engine,
+                        BdEngineStats *stats)
 {
   BdStore *store = engine->store;
-  guint64 size;
-  gint64 last_us;
-  gint64 latency_us;
-  char buf[64];
 
   if (store == NULL)
     return;
   g_mutex_lock (&store->lock);
-  size = store->size;
-  last_us = store->last_commit_us;
-  latency_us = store->last_latency_us;
+  stats->store_size = store->size;
+  stats->store_last_commit_us = store->last_commit_us;
+  stats->store_commit_latency_us = store->last_latency_us;
   g_mutex_unlock (&store->lock);
+  stats->store_failing = engine->store_full;
+}
 
-  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, size);
+/* After _bd_sys_snapshot_stats (), which read the store's figures. */
+void
+_bd_store_publish_sys (BdEngine *engine,
+                       gboolean  force)
+{
+  const BdEngineStats *c = &engine->counters;
+  char buf[64];
+
+  if (engine->store == NULL)
+    return;
+
+  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, c->store_size);
   _bd_sys_publish (engine, "$SYS/broker/store/size", buf, force);
-  if (last_us > 0)
+  if (c->store_last_commit_us > 0)
     {
-      g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc (last_us / G_USEC_PER_SEC);
+      g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc (c->store_last_commit_us / G_USEC_PER_SEC);
       g_autofree char *text = g_date_time_format_iso8601 (at);
 
       _bd_sys_publish (engine, "$SYS/broker/store/last_commit", text, force);
-      g_ascii_formatd (buf, sizeof buf, "%.3f", latency_us / 1000.0);
+      g_ascii_formatd (buf, sizeof buf, "%.3f", c->store_commit_latency_us / 1000.0);
       _bd_sys_publish (engine, "$SYS/broker/store/commit_latency_ms", buf, force);
     }
-  _bd_sys_publish (engine, "$SYS/broker/store/status", engine->store_full ? "full" : "ok", force);
+  _bd_sys_publish (engine, "$SYS/broker/store/status", c->store_failing ? "full" : "ok", force);
 }
 
 /* -------------------------------------------------------------- recovery */

@@ -46,8 +46,20 @@ _bd_sys_snapshot_stats (BdEngine *engine)
   engine->counters.uptime_s = (g_get_monotonic_time () - engine->started_us) / G_USEC_PER_SEC;
   engine->counters.subscriptions = bd_trie_get_size (engine->subs);
   engine->counters.retained_messages = bd_topic_tree_get_size (engine->retained);
+  engine->counters.store_mode = engine->store != NULL ? BD_STORE_MODE_DURABLE
+                                : engine->config->persistence ? BD_STORE_MODE_SNAPSHOT
+                                : BD_STORE_MODE_NONE;
+  _bd_store_read_figures (engine, &engine->counters);
 
   g_mutex_lock (&engine->stats_lock);
+  if (engine->store == NULL && engine->config->persistence)
+    {
+      /* The snapshot writer keeps its figures under this lock. */
+      engine->counters.store_size = engine->saved_size;
+      engine->counters.store_last_commit_us = engine->saved_at_us;
+      engine->counters.store_commit_latency_us = engine->saved_latency_us;
+      engine->counters.store_failing = engine->save_failed;
+    }
   engine->stats = engine->counters;
   g_mutex_unlock (&engine->stats_lock);
 }

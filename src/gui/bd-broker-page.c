@@ -5,7 +5,8 @@
  *
  * While the broker starts, or if it could not, the page is a status page
  * saying so. Once it runs: the listener with a command to watch it from a
- * terminal, traffic figures, and the clients with their sessions, refreshed
+ * terminal, traffic figures, the stored state (its mode, size, last commit
+ * and whether writing fails), and the clients with their sessions, refreshed
  * once a second from bd_engine_get_stats () (a snapshot, no waiting) and
  * bd_engine_list_clients_async () (answered by the engine thread).
  */
@@ -42,6 +43,11 @@ struct _BdBrokerPage
   AdwActionRow   *command_row;
   AdwPreferencesGroup *traffic_group;
   GtkListBox     *clients_list;
+  AdwActionRow   *store_mode_row;
+  AdwActionRow   *store_status_row;
+  GtkWidget      *store_status_icon;
+  AdwActionRow   *store_size_row;
+  AdwActionRow   *store_commit_row;
   GtkLabel       *figures[N_FIGURES];
 
   BdBrokerState   state;
@@ -131,6 +137,74 @@ on_clients_listed_cb (GObject      *source_object,
     }
 }
 
+/* The Stored State rows, from the stats' snapshot of the store's figures. */
+static void
+update_store (BdBrokerPage        *self,
+              const BdEngineStats *stats)
+{
+  gboolean kept = stats->store_mode != BD_STORE_MODE_NONE;
+  const char *mode;
+  const char *status;
+
+  switch (stats->store_mode)
+    {
+    case BD_STORE_MODE_DURABLE:
+      mode = _("Durable: a message is acknowledged once it is on disk");
+      status = stats->store_failing
+               ? _("Cannot write: the disk may be full. New QoS 1 and 2 messages are refused "
+                   "until there is space again.")
+               : _("Writing normally");
+      break;
+
+    case BD_STORE_MODE_SNAPSHOT:
+      mode = _("Snapshots: changes since the last snapshot are lost if the broker stops abruptly");
+      status = stats->store_failing
+               ? _("The last snapshot could not be written: the disk may be full")
+               : _("Writing normally");
+      break;
+
+    case BD_STORE_MODE_NONE:
+    default:
+      mode = _("Off: nothing is kept when the broker stops");
+      status = NULL;
+      break;
+    }
+  adw_action_row_set_subtitle (self->store_mode_row, mode);
+  gtk_widget_set_visible (GTK_WIDGET (self->store_status_row), kept);
+  gtk_widget_set_visible (GTK_WIDGET (self->store_size_row), kept);
+  gtk_widget_set_visible (GTK_WIDGET (self->store_commit_row), kept);
+  if (!kept)
+    return;
+
+  adw_action_row_set_subtitle (self->store_status_row, status);
+  gtk_widget_set_visible (self->store_status_icon, stats->store_failing);
+
+  if (stats->store_size > 0)
+    {
+      g_autofree char *size = g_format_size (stats->store_size);
+
+      adw_action_row_set_subtitle (self->store_size_row, size);
+    }
+  else
+    adw_action_row_set_subtitle (self->store_size_row, _("Nothing written yet"));
+
+  if (stats->store_last_commit_us > 0)
+    {
+      g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (stats->store_last_commit_us
+                                                                  / G_USEC_PER_SEC);
+      g_autofree char *time = g_date_time_format (at, "%H:%M:%S");
+      g_autofree char *text = NULL;
+
+      /* Translators: the last write of the broker's state to disk: a time
+       * of day and how long it took, e.g. "14:02:31, took 1.2 ms" */
+      text = g_strdup_printf (_("%s, took %.1f ms"), time,
+                              stats->store_commit_latency_us / 1000.0);
+      adw_action_row_set_subtitle (self->store_commit_row, text);
+    }
+  else
+    adw_action_row_set_subtitle (self->store_commit_row, _("None yet"));
+}
+
 static gboolean
 refresh_cb (gpointer user_data)
 {
@@ -151,6 +225,7 @@ refresh_cb (gpointer user_data)
 
       gtk_label_set_label (self->figures[i], text);
     }
+  update_store (self, &stats);
 
   /* Only visible pages ask the engine for its clients. */
   if (!self->listing && gtk_widget_get_mapped (GTK_WIDGET (self)))
@@ -318,6 +393,11 @@ bd_broker_page_class_init (BdBrokerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, command_row);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, traffic_group);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, clients_list);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, store_mode_row);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, store_status_row);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, store_status_icon);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, store_size_row);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, store_commit_row);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_clicked_cb);
 }
 

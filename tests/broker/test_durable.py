@@ -383,17 +383,32 @@ def _fill(path):
             pass
 
 
+def _await_status(client, want):
+    """Reads $SYS/broker/store/status until it says @want (bounded)."""
+    deadline = time.monotonic() + TIMEOUT
+    payload = None
+    while payload != want and time.monotonic() < deadline:
+        payload = client.expect(w.PUBLISH, timeout=max(0.1, deadline - time.monotonic())).payload
+    assert payload == want
+
+
 def test_full_disk_refuses_qos1_keeps_qos0_and_recovers(broker_factory, raw_client, tmp_path):
     """A full disk (a 1 MiB tmpfs the test mounts and fills): new QoS 1/2
     messages are refused with Quota exceeded (MQTT 5) or a disconnect
-    (3.1.1), QoS 0 still flows, the broker says why; once space returns the
-    held acknowledgement goes out and QoS 1 is accepted again."""
+    (3.1.1), QoS 0 still flows, the broker says why (in its log and in
+    $SYS/broker/store/status, read from the figures the Broker page shows);
+    once space returns the held acknowledgement goes out and QoS 1 is
+    accepted again."""
     mnt = str(tmp_path / "store")
     _mount_tmpfs(mnt, "1m")
-    b = broker_factory(["listener 0", "persistence true", "persistence_location %s/" % mnt],
-                       start=False)
+    b = broker_factory(["listener 0", "persistence true", "persistence_location %s/" % mnt,
+                        "sys_interval 1"], start=False)
     try:
         b.start()
+        watch = raw_client(b)
+        watch.connect("watch")
+        watch.subscribe(1, [("$SYS/broker/store/status", 0)])
+        _await_status(watch, b"ok")
         sub = raw_client(b)
         sub.connect("sub", clean=False)
         sub.subscribe(1, [("d/#", 1)])
@@ -421,12 +436,14 @@ def test_full_disk_refuses_qos1_keeps_qos0_and_recovers(broker_factory, raw_clie
         p3.wait_closed()
         p5.publish("q0", b"still", qos=0)
         assert q0.expect(w.PUBLISH).payload == b"still"
+        _await_status(watch, b"full")
 
         os.unlink(filler)
         ack = held.expect(w.PUBACK, timeout=TIMEOUT)
         assert (ack.packet_id, ack.rc) == (1, 0)
         b.wait_for_log(r"writable again", start=mark)
         assert p5.publish("d/4", b"w", qos=1).rc == 0
+        _await_status(watch, b"ok")
 
         _kill(b)
         b.start()

@@ -10,10 +10,12 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "bd-test-util.h"
 #include "test-client.h"
 
 typedef struct
@@ -382,6 +384,75 @@ test_listen_conflict (void)
   g_assert_nonnull (strstr (error->message, "Address already in use"));
 }
 
+/* The stored state's figures other threads read (the Broker page), in each
+ * persistence mode: none, snapshot (written by the autosave) and durable
+ * (committed by the store's writer). */
+static gboolean
+keep_polling_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Starts an engine with @config_text in @mode, changes its stored state and
+ * checks the figures once the change is written. */
+static void
+check_store_figures (const char  *config_text,
+                     BdStoreMode  mode)
+{
+  gint64 before = g_get_real_time ();
+  g_autoptr(BdEngine) engine = test_engine_start (config_text);
+  g_autoptr(TestClient) client = test_client_connect (bd_engine_get_port (engine, 0),
+                                                      "store-stats", TRUE);
+  BdEngineStats stats;
+  /* The figures change on other threads, with nothing to wake this one:
+   * look again every 20 ms. */
+  guint poll_id = g_timeout_add (20, keep_polling_cb, NULL);
+
+  bd_engine_get_stats (engine, &stats);
+  g_assert_cmpint (stats.store_mode, ==, mode);
+
+  /* A retained message is stored state in every mode that keeps any. */
+  test_client_publish (client, "plant/line1/setpoint", "21", 1, TRUE);
+  BD_TEST_WAIT_UNTIL ((bd_engine_get_stats (engine, &stats), stats.store_last_commit_us > 0),
+                      10000);
+  g_source_remove (poll_id);
+  g_assert_cmpint (stats.store_mode, ==, mode);
+  g_assert_cmpuint (stats.store_size, >, 0);
+  g_assert_cmpint (stats.store_last_commit_us, >=, before);
+  g_assert_cmpint (stats.store_commit_latency_us, >=, 0);
+  g_assert_false (stats.store_failing);
+  bd_engine_stop (engine);
+}
+
+static void
+test_stats_store (void)
+{
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("store-stats");
+  g_autofree char *snapshot_conf = g_strdup_printf ("persistence true\n"
+                                                    "persistence_mode snapshot\n"
+                                                    "autosave_interval 1\n"
+                                                    "persistence_location %s/snapshot/\n", dir);
+  g_autofree char *durable_conf = g_strdup_printf ("persistence true\n"
+                                                   "persistence_location %s/durable/\n", dir);
+  g_autofree char *snapshot_dir = g_build_filename (dir, "snapshot", NULL);
+  g_autofree char *durable_dir = g_build_filename (dir, "durable", NULL);
+
+  g_assert_cmpint (g_mkdir (snapshot_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (durable_dir, 0700), ==, 0);
+
+  {
+    g_autoptr(BdEngine) engine = test_engine_start (NULL);
+    BdEngineStats stats;
+
+    bd_engine_get_stats (engine, &stats);
+    g_assert_cmpint (stats.store_mode, ==, BD_STORE_MODE_NONE);
+    g_assert_cmpint (stats.store_last_commit_us, ==, 0);
+    bd_engine_stop (engine);
+  }
+  check_store_figures (snapshot_conf, BD_STORE_MODE_SNAPSHOT);
+  check_store_figures (durable_conf, BD_STORE_MODE_DURABLE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -395,6 +466,7 @@ main (int   argc,
   g_test_add_func ("/engine/publish/reaches-subscriber", test_publish_reaches_subscriber);
   g_test_add_func ("/engine/retained/copy", test_retained_copy);
   g_test_add_func ("/engine/listen/conflict", test_listen_conflict);
+  g_test_add_func ("/engine/stats/store", test_stats_store);
 
   return g_test_run ();
 }

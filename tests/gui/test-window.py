@@ -15,6 +15,7 @@
 # built catalogues). Output is TAP; exit status 77 means skipped.
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -312,6 +313,29 @@ def inner_main():
             tap.check(True, 'the Broker page shows the listener and live figures')
         except TimeoutError as e:
             tap.check(False, 'the Broker page shows the listener and live figures',
+                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
+
+        # 1c'. The Stored State rows: durable mode (the default without a
+        #      configuration file), and after a persistent session is made
+        #      and removed (two commits) its size and last commit.
+        for clean in ([], ['-c']):
+            subprocess.run(['mosquitto_sub', '-h', '127.0.0.1', '-p', str(port), '-q', '1',
+                            '-i', 'guitest-store', '-t', 'guitest/store', '-E'] + clean,
+                           check=True, timeout=TIMEOUT)
+        commit_re = re.compile(r'^\d\d:\d\d:\d\d, took \d+\.\d ms$')
+        size_re = re.compile(r'^[\d.,]+ (bytes|kB|MB)$')
+
+        def store_shown():
+            names = label_names(app.main_window())
+            return ({'Stored State', 'Durable: a message is acknowledged once it is on disk',
+                     'Writing normally'} <= names
+                    and any(commit_re.match(n) for n in names)
+                    and any(size_re.match(n) for n in names)) or None
+        try:
+            wait_for(store_shown, 'the stored state on the Broker page')
+            tap.check(True, 'the Broker page shows the durable store, its size and last commit')
+        except TimeoutError as e:
+            tap.check(False, 'the Broker page shows the durable store, its size and last commit',
                       f'{e}; labels: {sorted(label_names(app.main_window()))}')
 
         # 1d. The publish panel: a retained message typed into it (topic, Tab,
