@@ -51,8 +51,11 @@ on_auth_reloaded_cb (GObject      *source,
 static gboolean
 on_reload_signal_cb (gpointer user_data)
 {
-  BdService *service = user_data;
+  BdService *service = *(BdService **) user_data;
 
+  /* Dispatched by the main loop, which runs once the service started. */
+  if (service == NULL)
+    return G_SOURCE_CONTINUE;
   g_message ("Received SIGHUP, reloading the password and ACL files");
   bd_engine_reload_auth_async (bd_service_get_engine (service), NULL, on_auth_reloaded_cb, NULL);
   return G_SOURCE_CONTINUE;
@@ -74,6 +77,9 @@ bd_headless_run (const BdOptions *options)
   loop = g_main_loop_new (NULL, FALSE);
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal_cb, loop);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal_cb, loop);
+  /* SIGHUP too: its default action ends the process, and a reload asked
+   * for just as the broker says it listens must not stop it. */
+  sighup_id = g_unix_signal_add (SIGHUP, on_reload_signal_cb, &service);
 
   service = bd_service_start (options, FALSE, &error);
   if (service == NULL)
@@ -81,6 +87,7 @@ bd_headless_run (const BdOptions *options)
       g_printerr ("brokerdesk: %s\n", error->message);
       g_source_remove (sigint_id);
       g_source_remove (sigterm_id);
+      g_source_remove (sighup_id);
       return 1;
     }
   bd_service_watch (service);
@@ -88,7 +95,6 @@ bd_headless_run (const BdOptions *options)
   bd_service_set_demo (service, options->demo == BD_DEMO_ON);
   /* Without a desktop the log is the alarm notifier. */
   bd_service_start_operations (service, options->demo == BD_DEMO_ON, TRUE);
-  sighup_id = g_unix_signal_add (SIGHUP, on_reload_signal_cb, service);
 
   g_main_loop_run (loop);
 
