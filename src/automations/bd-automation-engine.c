@@ -528,58 +528,20 @@ sync_topics (BdAutomationEngine *self)
 
 /* ------------------------------------------------------------- saving */
 
-typedef struct
-{
-  char  *path;
-  char  *data;
-  gsize  len;
-} SaveData;
-
-static void
-save_data_free (gpointer data)
-{
-  SaveData *save = data;
-
-  g_free (save->path);
-  g_free (save->data);
-  g_free (save);
-}
-
-static void
-save_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SaveData *save = task_data;
-  GError *error = NULL;
-
-  if (!bd_settings_file_save (save->path, save->data, save->len, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 void
 bd_automation_engine_save_async (BdAutomationEngine  *self,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  SaveData *save;
+  char *data;
+  gsize len;
 
   g_return_if_fail (BD_IS_AUTOMATION_ENGINE (self));
   g_return_if_fail (self->path != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bd_automation_engine_save_async);
-  save = g_new0 (SaveData, 1);
-  save->path = g_strdup (self->path);
-  save->data = bd_automations_to_data (self->automations, self->interlocks, &save->len);
-  g_task_set_task_data (task, save, save_data_free);
-  /* One writer at a time, in order (see autosave). */
-  g_task_run_in_thread (task, save_thread);
+  data = bd_automations_to_data (self->automations, self->interlocks, &len);
+  bd_settings_file_save_async (self, self->path, data, len, cancellable, callback, user_data);
 }
 
 gboolean
@@ -588,7 +550,7 @@ bd_automation_engine_save_finish (BdAutomationEngine  *self,
                                   GError             **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return bd_settings_file_save_finish (result, error);
 }
 
 static void autosave (BdAutomationEngine *self);
@@ -644,23 +606,19 @@ load_result_free (gpointer data)
   g_free (result);
 }
 
-static void
-load_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+static gpointer
+load_file (const char  *path,
+           GError     **error)
 {
   LoadResult *result = g_new0 (LoadResult, 1);
-  GError *error = NULL;
 
-  if (!bd_automations_load (task_data, &result->automations, &result->interlocks,
-                            &result->warnings, &error))
+  if (!bd_automations_load (path, &result->automations, &result->interlocks,
+                            &result->warnings, error))
     {
       load_result_free (result);
-      g_task_return_error (task, error);
-      return;
+      return NULL;
     }
-  g_task_return_pointer (task, result, load_result_free);
+  return result;
 }
 
 void
@@ -670,15 +628,11 @@ bd_automation_engine_load_async (BdAutomationEngine  *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (BD_IS_AUTOMATION_ENGINE (self));
   g_return_if_fail (path != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bd_automation_engine_load_async);
-  g_task_set_task_data (task, g_strdup (path), g_free);
-  g_task_run_in_thread (task, load_thread);
+  bd_settings_file_load_async (self, path, load_file, load_result_free,
+                               cancellable, callback, user_data);
 }
 
 gboolean
@@ -692,7 +646,7 @@ bd_automation_engine_load_finish (BdAutomationEngine  *self,
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  loaded = g_task_propagate_pointer (G_TASK (result), error);
+  loaded = bd_settings_file_load_finish (result, error);
   if (loaded == NULL)
     return FALSE;
   /* Loading is no change to save back. */

@@ -11,7 +11,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -25,5 +25,40 @@ gboolean bd_settings_file_save (const char  *path,
                                 const char  *contents,
                                 gsize        length,
                                 GError     **error);
+
+/* bd_settings_file_save () on a worker thread, for a task whose source is
+ * @source_object (may be NULL). Takes @contents, made by the caller on its
+ * own thread so later edits cannot race with the write. Saves of one path
+ * land in the order they were asked for: a save that finds a newer one
+ * already written skips its write and succeeds, so an older snapshot never
+ * replaces a newer one. */
+void     bd_settings_file_save_async  (gpointer             source_object,
+                                       const char          *path,
+                                       char                *contents,
+                                       gsize                length,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data);
+gboolean bd_settings_file_save_finish (GAsyncResult        *result,
+                                       GError             **error);
+
+/* Reads and parses a settings file off the calling thread: @parse runs on
+ * a worker with the path and returns what the file holds (freed with
+ * @result_free if nobody takes it), or NULL and sets its error. */
+typedef gpointer (*BdSettingsFileParse) (const char  *path,
+                                         GError     **error);
+
+void        bd_settings_file_load_async  (gpointer             source_object,
+                                          const char          *path,
+                                          BdSettingsFileParse  parse,
+                                          GDestroyNotify       result_free,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+/* What @parse returned (the caller owns it), or NULL with @error set. */
+gpointer    bd_settings_file_load_finish (GAsyncResult        *result,
+                                          GError             **error);
+/* The path a load or save of @result was for. */
+const char *bd_settings_file_get_path    (GAsyncResult        *result);
 
 G_END_DECLS
