@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "bd-automation.h"
+#include "bd-settings-file.h"
 #include "bd-topic.h"
 
 G_DEFINE_QUARK (bd-automation-error-quark, bd_automation_error)
@@ -446,13 +447,11 @@ read_number (Reader     *reader,
              double      fallback)
 {
   g_autofree char *text = read_text (reader, key);
-  char *end = NULL;
   double value;
 
   if (text == NULL)
     return fallback;
-  value = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !isfinite (value))
+  if (!bd_settings_file_parse_number (text, &value))
     {
       g_autofree char *message = g_strdup_printf (_("“%s” is not a number"), text);
 
@@ -643,20 +642,6 @@ bd_automations_load (const char   *path,
 }
 
 static void
-set_number (GKeyFile   *key_file,
-            const char *group,
-            const char *key,
-            double      value)
-{
-  char text[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (isnan (value))
-    return;
-  g_ascii_formatd (text, sizeof text, "%.12g", value);
-  g_key_file_set_value (key_file, group, key, text);
-}
-
-static void
 set_optional (GKeyFile   *key_file,
               const char *group,
               const char *key,
@@ -677,8 +662,8 @@ write_condition (GKeyFile          *key_file,
       g_key_file_set_string (key_file, group, "if-relay-state", condition->relay_on ? "on" : "off");
     }
   set_optional (key_file, group, "if-topic", condition->topic);
-  set_number (key_file, group, "if-above", condition->above);
-  set_number (key_file, group, "if-below", condition->below);
+  bd_settings_file_set_number (key_file, group, "if-above", condition->above);
+  bd_settings_file_set_number (key_file, group, "if-below", condition->below);
   if (condition->from_minute >= 0)
     {
       g_autofree char *window = g_strdup_printf ("%02d:%02d-%02d:%02d",
@@ -714,12 +699,12 @@ bd_automations_to_data (GPtrArray *automations,
       if (a->action == BD_AUTOMATION_ACTION_RELAY)
         g_key_file_set_string (key_file, a->id, "command", a->on ? "on" : "off");
       else if (a->action == BD_AUTOMATION_ACTION_SETPOINT)
-        set_number (key_file, a->id, "command", a->value);
+        bd_settings_file_set_number (key_file, a->id, "command", a->value);
       set_optional (key_file, a->id, "topic", a->topic);
       set_optional (key_file, a->id, "payload", a->payload);
       if (a->action == BD_AUTOMATION_ACTION_PUBLISH)
         g_key_file_set_boolean (key_file, a->id, "retain", a->retain);
-      set_number (key_file, a->id, "delay", a->delay_ms / 1000.0);
+      bd_settings_file_set_number (key_file, a->id, "delay", a->delay_ms / 1000.0);
       write_condition (key_file, a->id, &a->condition);
     }
   for (guint i = 0; interlocks != NULL && i < interlocks->len; i++)

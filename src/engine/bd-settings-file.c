@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <unistd.h>
 
 #include "bd-settings-file.h"
@@ -123,6 +124,44 @@ bd_settings_file_save (const char  *path,
       return fail (error, path, saved_errno);
     }
   return sync_folder (dir, error);
+}
+
+/* ---------------------------------------------------------- numbers */
+
+gboolean
+bd_settings_file_parse_number (const char *text,
+                               double     *value)
+{
+  char *end = NULL;
+  double number;
+
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  if (text == NULL)
+    return FALSE;
+  number = g_ascii_strtod (text, &end);
+  if (end == text)
+    return FALSE;
+  while (g_ascii_isspace (*end))
+    end++;
+  if (*end != '\0' || !isfinite (number))
+    return FALSE;
+  *value = number;
+  return TRUE;
+}
+
+void
+bd_settings_file_set_number (GKeyFile   *key_file,
+                             const char *group,
+                             const char *key,
+                             double      value)
+{
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isnan (value))
+    return;
+  g_ascii_formatd (text, sizeof text, "%.12g", value);
+  g_key_file_set_value (key_file, group, key, text);
 }
 
 /* ------------------------------------------------- on a worker thread */

@@ -26,6 +26,20 @@ gboolean bd_settings_file_save (const char  *path,
                                 gsize        length,
                                 GError     **error);
 
+/* Key-file numbers, read and written alike by every settings file. */
+
+/* Reads @text (blanks around it allowed) as a finite number, whatever the
+ * locale. FALSE for anything else, "nan" and "inf" included. */
+gboolean bd_settings_file_parse_number (const char *text,
+                                        double     *value);
+
+/* Sets @key to @value in a form that reads back in any locale ("0,5" would
+ * not), or leaves it out when @value is NaN (the files' "not set"). */
+void     bd_settings_file_set_number   (GKeyFile   *key_file,
+                                        const char *group,
+                                        const char *key,
+                                        double      value);
+
 /* bd_settings_file_save () on a worker thread, for a task whose source is
  * @source_object (may be NULL). Takes @contents, made by the caller on its
  * own thread so later edits cannot race with the write. Saves of one path
