@@ -577,6 +577,18 @@ class PahoClient:
                 pass
 
 
+def subscribed(client, client_id, filters, away=False, **connect):
+    """client (a fresh mqttwire.RawClient) connected as client_id (with the
+    keywords of RawClient.connect) and subscribed to filters, a list of
+    (topic filter, options), as packet 1. away=True then disconnects it:
+    with clean=False its session stays and queues what comes meanwhile."""
+    client.connect(client_id, **connect)
+    client.subscribe(1, filters)
+    if away:
+        client.disconnect()
+    return client
+
+
 def make_password_file(path, users):
     """A Mosquitto password file made by mosquitto_passwd, which Brokerdesk
     must read as it is. users: {name: password}."""

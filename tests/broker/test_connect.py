@@ -6,7 +6,7 @@
 import pytest
 
 import mqttwire as w
-from brokertest import make_password_file, mosquitto_deviation
+from brokertest import make_password_file, mosquitto_deviation, subscribed
 
 
 def test_first_packet_must_be_connect(broker, raw_client):
@@ -21,9 +21,7 @@ def test_first_packet_must_be_connect(broker, raw_client):
 def test_publish_before_connect_closes(broker, raw_client):
     """[MQTT-3.1.0-1] a PUBLISH before CONNECT closes the connection and is not
     routed."""
-    sub = raw_client()
-    sub.connect("watcher")
-    sub.subscribe(1, [("t", 0)])
+    sub = subscribed(raw_client(), "watcher", [("t", 0)])
     c = raw_client()
     c.send(w.publish("t", b"sneaky"))
     assert c.wait_closed() == []
@@ -107,10 +105,7 @@ def test_persistent_session_present_flag(broker, raw_client):
 def test_clean_session_discards_stored_session(broker, raw_client):
     """[MQTT-3.1.2-6] CleanSession=1 discards any previous session; the next
     CleanSession=0 connection starts a new one (session present 0)."""
-    c = raw_client()
-    c.connect("discard", clean=False)
-    c.subscribe(1, [("t", 1)])
-    c.disconnect()
+    subscribed(raw_client(), "discard", [("t", 1)], clean=False, away=True)
     c = raw_client()
     assert c.connect("discard", clean=True).session_present is False
     c.disconnect()
@@ -222,9 +217,7 @@ def test_rejected_connect_stops_processing(broker_factory, raw_client, tmp_path)
     anything the client sent after it: a PUBLISH in the same segment is dropped."""
     pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
     b = broker_factory(["allow_anonymous false", "password_file " + pw])
-    sub = raw_client(b)
-    sub.connect("watcher", username="alice", password="secret")
-    sub.subscribe(1, [("t", 0)])
+    sub = subscribed(raw_client(b), "watcher", [("t", 0)], username="alice", password="secret")
     c = raw_client(b)
     c.send(w.connect("anon") + w.publish("t", b"must-not-arrive"))
     c.wait_closed()

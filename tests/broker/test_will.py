@@ -8,7 +8,7 @@ import time
 import pytest
 
 import mqttwire as w
-from brokertest import make_password_file, mosquitto_deviation, write_file
+from brokertest import make_password_file, mosquitto_deviation, subscribed, write_file
 
 WILL = dict(topic="status/dev1", payload=b"offline", qos=1)
 
@@ -137,9 +137,7 @@ def test_will_not_retained_without_will_retain(broker, raw_client):
     dev.connect("dev1", will=WILL)
     dev.abort()
     _expect_will(watcher)
-    late = raw_client()
-    late.connect("late")
-    late.subscribe(1, [("status/#", 1)])
+    late = subscribed(raw_client(), "late", [("status/#", 1)])
     _marker(raw_client, late)
 
 
