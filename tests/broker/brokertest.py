@@ -607,6 +607,17 @@ def write_file(path, text):
     return str(path)
 
 
+def auth_lines(folder, users, acl=None, anonymous=False):
+    """Configuration lines for a password file of users ({name: password},
+    made by mosquitto_passwd as folder/passwd) and, given acl (its text), an
+    ACL file folder/acl; without anonymous, anonymous clients are refused."""
+    lines = [] if anonymous else ["allow_anonymous false"]
+    lines.append("password_file " + make_password_file(os.path.join(str(folder), "passwd"), users))
+    if acl is not None:
+        lines.append("acl_file " + write_file(os.path.join(str(folder), "acl"), acl))
+    return lines
+
+
 # -- mosquitto_sub / mosquitto_pub subprocesses
 
 CLI_FORMAT = "MSG %t|%q|%r|%p"

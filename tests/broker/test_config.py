@@ -16,9 +16,8 @@ import threading
 import pytest
 
 import mqttwire as w
-from brokertest import (IS_MOSQUITTO, MOSQUITTO, PahoClient, brokerdesk_only, free_port,
-                        make_password_file, mosquitto_deviation, mosquitto_pub, subscribed,
-                        write_file)
+from brokertest import (IS_MOSQUITTO, MOSQUITTO, PahoClient, auth_lines, brokerdesk_only,
+                        free_port, mosquitto_deviation, mosquitto_pub, subscribed, write_file)
 
 STARTED = re.compile(r"[Ll]istening on \S+:\d+|mosquitto version \S+ running")
 LAX = mosquitto_deviation("accepts this line (reads a missing or non-numeric value as 0)")
@@ -210,10 +209,8 @@ def test_check_retain_source(broker_factory, raw_client, tmp_path, check):
     publisher of a retained message has lost write access (the ACL changed
     across a restart), the message is no longer delivered to new
     subscribers; with false it still is."""
-    acl = str(tmp_path / "acl")
-    write_file(acl, RETAIN_ACL_ALLOWED)
-    pw = make_password_file(tmp_path / "passwd", {"writer": "pw"})
-    lines = ["persistence true", "acl_file " + acl, "password_file " + pw]
+    lines = ["persistence true"] + auth_lines(tmp_path, {"writer": "pw"}, RETAIN_ACL_ALLOWED,
+                                             anonymous=True)
     if not check:
         lines.append("check_retain_source false")
     b = broker_factory(lines)
@@ -225,7 +222,7 @@ def test_check_retain_source(broker_factory, raw_client, tmp_path, check):
     assert [m.payload for m in c.publishes_before_pingresp(ack=True)] == [b"kept"]
     c.disconnect()
 
-    write_file(acl, RETAIN_ACL_REVOKED)
+    write_file(tmp_path / "acl", RETAIN_ACL_REVOKED)
     b.restart()
     c = subscribed(raw_client(b), "reader", [("rs/#", 1)])
     got = [m.payload for m in c.publishes_before_pingresp(ack=True)]

@@ -6,7 +6,7 @@
 import pytest
 
 import mqttwire as w
-from brokertest import make_password_file, mosquitto_deviation, subscribed
+from brokertest import auth_lines, mosquitto_deviation, subscribed
 
 
 def test_first_packet_must_be_connect(broker, raw_client):
@@ -165,8 +165,7 @@ def test_bad_credentials_refused(broker_factory, raw_client, tmp_path, user, pas
     """[MQTT-3.2.2-5] [table 3.1] a wrong password or unknown user (password_file
     made by mosquitto_passwd) is refused with a non-zero CONNACK (0x04 or 0x05),
     then the connection is closed. test_bad_password_connack_4 pins the code."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}))
     c = raw_client(b)
     c.send(w.connect("alice-c", username=user, password=password))
     packets = c.wait_closed()
@@ -179,8 +178,7 @@ def test_bad_credentials_refused(broker_factory, raw_client, tmp_path, user, pas
 def test_bad_password_connack_4(broker_factory, raw_client, tmp_path):
     """[MQTT-3.2.2.3 table 3.1] CONNACK 0x04 "bad user name or password" is the
     code for a wrong password (the issue asks for 4)."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}))
     c = raw_client(b)
     c.send(w.connect("alice-c", username="alice", password="wrong"))
     packets = c.wait_closed()
@@ -190,8 +188,7 @@ def test_bad_password_connack_4(broker_factory, raw_client, tmp_path):
 def test_good_password_accepted(broker_factory, raw_client, tmp_path):
     """A user and password from a mosquitto_passwd file: CONNACK 0; a second
     user in the same file works too."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret", "bob": "hunter2"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret", "bob": "hunter2"}))
     c = raw_client(b)
     c.connect("alice-c", username="alice", password="secret")
     c.ping()
@@ -202,8 +199,7 @@ def test_good_password_accepted(broker_factory, raw_client, tmp_path):
 def test_anonymous_not_authorized_connack_5(broker_factory, raw_client, tmp_path):
     """Table 3.1: without credentials where anonymous access is off (allow_anonymous
     false): CONNACK 0x05 not authorized, then close [MQTT-3.2.2-5]."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}))
     c = raw_client(b)
     c.send(w.connect("anon"))
     packets = c.wait_closed()
@@ -215,8 +211,7 @@ def test_anonymous_not_authorized_connack_5(broker_factory, raw_client, tmp_path
 def test_rejected_connect_stops_processing(broker_factory, raw_client, tmp_path):
     """[MQTT-3.1.4-5] after rejecting a CONNECT, the server must not process
     anything the client sent after it: a PUBLISH in the same segment is dropped."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}))
     sub = subscribed(raw_client(b), "watcher", [("t", 0)], username="alice", password="secret")
     c = raw_client(b)
     c.send(w.connect("anon") + w.publish("t", b"must-not-arrive"))

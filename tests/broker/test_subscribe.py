@@ -6,7 +6,7 @@
 import pytest
 
 import mqttwire as w
-from brokertest import mosquitto_deviation, make_password_file, subscribed, write_file
+from brokertest import auth_lines, mosquitto_deviation, subscribed, write_file
 
 
 def _pub(raw_client):
@@ -73,9 +73,7 @@ def test_acl_denied_filter_gets_0x80(broker_factory, raw_client, tmp_path):
 def test_acl_denied_subscription_gets_nothing(broker_factory, raw_client, tmp_path):
     """[MQTT-3.9.3-1] a refused subscription does not exist: messages published
     on its topic (by a user allowed to) are not delivered."""
-    acl = write_file(tmp_path / "acl", ACL)
-    pw = make_password_file(tmp_path / "passwd", {"admin": "pw"})
-    b = broker_factory(["acl_file " + acl, "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"admin": "pw"}, ACL, anonymous=True))
     c = raw_client(b)
     c.connect("sub")
     assert c.subscribe(1, [("secret/x", 1), ("both/x", 0)]).return_codes[1] == 0
