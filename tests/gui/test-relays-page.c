@@ -20,6 +20,7 @@
 #include "bd-relays-page.h"
 #include "bd-setpoint-row.h"
 #include "bd-test-util.h"
+#include "test-client.h"
 
 static GtkWidget *
 child (GtkWidget  *page,
@@ -61,8 +62,7 @@ feed_state (BdRelayController *controller,
             const char        *topic,
             const char        *text)
 {
-  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
-  g_autoptr(BdMessage) message = bd_message_new (topic, payload, 0, TRUE, NULL);
+  g_autoptr(BdMessage) message = test_message_new (topic, text, TRUE);
 
   bd_relay_controller_tap (message, controller);
 }

@@ -114,8 +114,7 @@ publish_text (BdEngine   *engine,
               const char *text,
               gboolean    retain)
 {
-  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
-  g_autoptr(BdMessage) message = bd_message_new (topic, payload, 0, retain, NULL);
+  g_autoptr(BdMessage) message = test_message_new (topic, text, retain);
 
   bd_engine_publish (engine, message);
 }
