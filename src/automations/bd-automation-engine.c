@@ -472,14 +472,6 @@ on_transition_cb (BdAlarmEngine *alarms,
 
 /* ------------------------------------------------------------- topics */
 
-static gboolean
-accept_topic (BdMessage *message,
-              gpointer   data,
-              gpointer   push_data)
-{
-  return g_hash_table_contains (data, message->topic);
-}
-
 static void
 flush_values (gpointer   owner,
               GPtrArray *batch)
@@ -520,10 +512,7 @@ sync_topics (BdAutomationEngine *self)
     add_condition_topic (wanted, &((BdAutomation *) g_ptr_array_index (self->automations, i))->condition);
   for (guint i = 0; i < self->interlocks->len; i++)
     add_condition_topic (wanted, &((BdInterlock *) g_ptr_array_index (self->interlocks, i))->condition);
-  bd_message_inbox_set_accept (self->inbox, accept_topic, g_hash_table_ref (wanted),
-                               (GDestroyNotify) g_hash_table_unref);
-  if (self->engine != NULL)
-    g_strfreev (bd_tap_table_sync (self->taps, self->engine, wanted, self->inbox));
+  g_strfreev (bd_tap_table_follow (self->taps, self->engine, wanted, self->inbox));
 }
 
 /* ------------------------------------------------------------- saving */
@@ -729,6 +718,8 @@ bd_automation_engine_class_init (BdAutomationEngineClass *klass)
 static void
 bd_automation_engine_init (BdAutomationEngine *self)
 {
+  g_autoptr(GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
+
   self->context = g_main_context_ref_thread_default ();
   self->taps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -737,8 +728,7 @@ bd_automation_engine_init (BdAutomationEngine *self)
   self->delayed = g_ptr_array_new_with_free_func (delayed_free);
   self->proposals = g_list_store_new (BD_TYPE_AUTOMATION_PROPOSAL);
   self->inbox = bd_message_inbox_new (self->context, 0, 0, "automations", flush_values, self);
-  bd_message_inbox_set_accept (self->inbox, accept_topic, g_hash_table_new (g_str_hash, g_str_equal),
-                               (GDestroyNotify) g_hash_table_unref);
+  bd_tap_table_follow (self->taps, NULL, none, self->inbox);
 }
 
 /* ------------------------------------------------------------- public */

@@ -53,17 +53,6 @@
 
 #include <math.h>
 
-/* The tap's filter, on the feeding thread: a remote client's "#" tap
- * brings every message, and only state topics are worth a trip to the
- * controller's context. @data is an immutable set, replaced whole. */
-static gboolean
-accept_state_topic (BdMessage *message,
-                    gpointer   data,
-                    gpointer   push_data)
-{
-  return g_hash_table_contains (data, message->topic);
-}
-
 /* ------------------------------------------------------------ controller */
 
 typedef struct
@@ -580,12 +569,8 @@ sync_topics (BdRelayController *self)
   for (guint i = 0; i < self->setpoint_entries->len; i++)
     g_hash_table_add (wanted, g_strdup (entry_state_topic (g_ptr_array_index (self->setpoint_entries, i))));
 
-  bd_message_inbox_set_accept (self->inbox, accept_state_topic, g_hash_table_ref (wanted),
-                               (GDestroyNotify) g_hash_table_unref);
-
-  if (self->engine == NULL)
-    return;
-  added = bd_tap_table_sync (self->taps, self->engine, wanted, self->inbox);
+  /* Only state topics are worth a trip to the controller's context. */
+  added = bd_tap_table_follow (self->taps, self->engine, wanted, self->inbox);
   if (added != NULL)
     start_seed (self, added);
 }
@@ -832,6 +817,8 @@ bd_relay_controller_class_init (BdRelayControllerClass *klass)
 static void
 bd_relay_controller_init (BdRelayController *self)
 {
+  g_autoptr(GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
+
   self->context = g_main_context_ref_thread_default ();
   self->entries = g_ptr_array_new_with_free_func (entry_free);
   self->setpoint_entries = g_ptr_array_new_with_free_func (entry_free);
@@ -843,9 +830,7 @@ bd_relay_controller_init (BdRelayController *self)
 
   self->inbox = bd_message_inbox_new (self->context, 0, 0, "relay controller",
                                       flush_states, self);
-  bd_message_inbox_set_accept (self->inbox, accept_state_topic,
-                               g_hash_table_new (g_str_hash, g_str_equal),
-                               (GDestroyNotify) g_hash_table_unref);
+  bd_tap_table_follow (self->taps, NULL, none, self->inbox);
 }
 
 /* ------------------------------------------------------------- public */
