@@ -19,6 +19,7 @@
 #include "bd-alarm-rule-dialog.h"
 #include "bd-alarms-page.h"
 #include "bd-operations-journal.h"
+#include "bd-test-gui.h"
 #include "test-client.h"
 
 #define WAIT_S 10
@@ -331,8 +332,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  bd_test_gui_init (&argc, &argv);
 
   g_test_add_func ("/gui/alarms-page/page", test_page);
   g_test_add_func ("/gui/alarms-page/editor", test_editor);

@@ -19,6 +19,7 @@
 #include "bd-relay-row.h"
 #include "bd-relays-page.h"
 #include "bd-setpoint-row.h"
+#include "bd-test-gui.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -283,10 +284,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The strings the checks compare are the English ones. */
-  g_setenv ("LANGUAGE", "C", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  bd_test_gui_init (&argc, &argv);
 
   g_test_add_func ("/gui/relays-page/empty", test_empty);
   g_test_add_func ("/gui/relays-page/switch", test_switch);
