@@ -577,7 +577,7 @@ bd_automations_load_from_data (const char   *data,
                                char       ***warnings,
                                GError      **error)
 {
-  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GKeyFile) key_file = NULL;
   g_autoptr(GPtrArray) loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_automation_free);
   g_autoptr(GPtrArray) locks = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_interlock_free);
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_free);
@@ -585,13 +585,9 @@ bd_automations_load_from_data (const char   *data,
 
   if (file_name == NULL)
     file_name = "automations.ini";
-  if (len < 0)
-    len = strlen (data);
-  if (!g_key_file_load_from_data (key_file, data, len, G_KEY_FILE_NONE, error))
-    {
-      g_prefix_error (error, "%s: ", file_name);
-      return FALSE;
-    }
+  key_file = bd_settings_file_parse_key_file (data, len, file_name, error);
+  if (key_file == NULL)
+    return FALSE;
   groups = g_key_file_get_groups (key_file, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     {
@@ -613,11 +609,7 @@ bd_automations_load_from_data (const char   *data,
             g_ptr_array_add (loaded, automation);
         }
     }
-  if (warnings != NULL)
-    {
-      g_ptr_array_add (messages, NULL);
-      *warnings = (char **) g_ptr_array_free (g_steal_pointer (&messages), FALSE);
-    }
+  bd_settings_file_take_warnings (&messages, warnings);
   if (automations != NULL)
     *automations = g_steal_pointer (&loaded);
   if (interlocks != NULL)

@@ -17,6 +17,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bd-settings-file.h"
@@ -162,6 +163,40 @@ bd_settings_file_set_number (GKeyFile   *key_file,
     return;
   g_ascii_formatd (text, sizeof text, "%.12g", value);
   g_key_file_set_value (key_file, group, key, text);
+}
+
+/* --------------------------------------------------------- key files */
+
+GKeyFile *
+bd_settings_file_parse_key_file (const char  *data,
+                                 gssize       length,
+                                 const char  *file_name,
+                                 GError     **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+
+  g_return_val_if_fail (data != NULL, NULL);
+
+  if (length < 0)
+    length = strlen (data);
+  if (!g_key_file_load_from_data (key_file, data, length, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", file_name);
+      return NULL;
+    }
+  return g_steal_pointer (&key_file);
+}
+
+void
+bd_settings_file_take_warnings (GPtrArray  **messages,
+                                char      ***warnings)
+{
+  g_autoptr(GPtrArray) taken = g_steal_pointer (messages);
+
+  if (warnings == NULL)
+    return;
+  g_ptr_array_add (taken, NULL);
+  *warnings = (char **) g_ptr_array_free (g_steal_pointer (&taken), FALSE);
 }
 
 /* ------------------------------------------------- on a worker thread */

@@ -40,6 +40,19 @@ void     bd_settings_file_set_number   (GKeyFile   *key_file,
                                         const char *key,
                                         double      value);
 
+/* The key file in @length bytes of @data (-1: up to its NUL), or NULL with
+ * @error starting with @file_name, so the user knows which file is broken. */
+GKeyFile *bd_settings_file_parse_key_file (const char  *data,
+                                           gssize       length,
+                                           const char  *file_name,
+                                           GError     **error);
+
+/* Hands the strings of *@messages (its free function g_free) to @warnings
+ * as a NULL-terminated array, when @warnings is not NULL; *@messages is
+ * freed either way and set to NULL. */
+void      bd_settings_file_take_warnings  (GPtrArray  **messages,
+                                           char      ***warnings);
+
 /* bd_settings_file_save () on a worker thread, for a task whose source is
  * @source_object (may be NULL). Takes @contents, made by the caller on its
  * own thread so later edits cannot race with the write. Saves of one path

@@ -294,7 +294,7 @@ bd_relays_load_all_from_data (const char   *data,
                               char       ***warnings,
                               GError      **error)
 {
-  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GKeyFile) key_file = NULL;
   g_autoptr(GPtrArray) relays = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) setpoints = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_free);
@@ -304,13 +304,9 @@ bd_relays_load_all_from_data (const char   *data,
 
   if (file_name == NULL)
     file_name = "relays.ini";
-  if (len < 0)
-    len = strlen (data);
-  if (!g_key_file_load_from_data (key_file, data, len, G_KEY_FILE_NONE, error))
-    {
-      g_prefix_error (error, "%s: ", file_name);
-      return FALSE;
-    }
+  key_file = bd_settings_file_parse_key_file (data, len, file_name, error);
+  if (key_file == NULL)
+    return FALSE;
 
   groups = g_key_file_get_groups (key_file, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
@@ -326,11 +322,7 @@ bd_relays_load_all_from_data (const char   *data,
         g_ptr_array_add (relays, object);
     }
 
-  if (warnings != NULL)
-    {
-      g_ptr_array_add (messages, NULL);
-      *warnings = (char **) g_ptr_array_free (g_steal_pointer (&messages), FALSE);
-    }
+  bd_settings_file_take_warnings (&messages, warnings);
   if (out_relays != NULL)
     *out_relays = g_steal_pointer (&relays);
   if (out_setpoints != NULL)
