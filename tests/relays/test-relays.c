@@ -16,28 +16,11 @@
 
 #include "bd-demo-plant.h"
 #include "bd-relay-controller.h"
+#include "bd-test-relays.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static gboolean
-relay_not_pending (gpointer data)
-{
-  return !bd_relay_get_pending (data);
-}
-
-static gboolean
-relay_is_on (gpointer data)
-{
-  return bd_relay_get_state (data) == BD_RELAY_STATE_ON;
-}
-
-static gboolean
-relay_is_off (gpointer data)
-{
-  return bd_relay_get_state (data) == BD_RELAY_STATE_OFF;
-}
 
 static gboolean
 all_known (gpointer data)
@@ -445,7 +428,7 @@ test_confirmed (void)
   g_assert_cmpint (bd_relay_get_state (fan), ==, BD_RELAY_STATE_OFF);
   g_assert_cmpint (log_outcome (controller, 0), ==, BD_RELAY_OUTCOME_SENT);
 
-  bd_test_wait_until (relay_not_pending, fan, 5000, "relay not pending");
+  bd_test_wait_until (bd_test_relay_not_pending, fan, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (fan), ==, BD_RELAY_STATE_ON);
   g_assert_null (bd_relay_get_last_error (fan));
   g_assert_cmpuint (events.failed, ==, 0);
@@ -461,7 +444,7 @@ test_confirmed (void)
   g_assert_cmpint (bd_relay_get_last_change (fan), >, 0);
 
   g_assert_true (bd_relay_controller_set (controller, fan, FALSE, NULL));
-  bd_test_wait_until (relay_not_pending, fan, 5000, "relay not pending");
+  bd_test_wait_until (bd_test_relay_not_pending, fan, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (fan), ==, BD_RELAY_STATE_OFF);
   g_assert_cmpuint (events.failed, ==, 0);
   g_assert_cmpuint (events.logged->len, ==, 4);
@@ -500,7 +483,7 @@ test_timeout (void)
 
   /* A late answer still shows the device's truth, the error stays. */
   publish_text (bench->engine, "test/silent/state", "ON", TRUE);
-  bd_test_wait_until (relay_is_on, relay, 5000, "relay is on");
+  bd_test_wait_until (bd_test_relay_is_on, relay, 5000, "relay is on");
   g_assert_nonnull (bd_relay_get_last_error (relay));
   g_assert_cmpuint (bench->events.failed, ==, 1);
 }
@@ -537,7 +520,7 @@ test_contradicted (void)
 
   g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
   publish_text (bench->engine, "test/stuck/state", "OFF", TRUE);
-  bd_test_wait_until (relay_is_off, relay, 5000, "relay is off");
+  bd_test_wait_until (bd_test_relay_is_off, relay, 5000, "relay is off");
 
   start = g_get_monotonic_time ();
   g_assert_true (bd_relay_controller_set (bench->controller, relay, TRUE, NULL));
@@ -554,7 +537,7 @@ test_contradicted (void)
   g_assert_true (bd_relay_controller_set (bench->controller, relay, TRUE, NULL));
   g_assert_null (bd_relay_get_last_error (relay));
   publish_text (bench->engine, "test/stuck/state", "ON", TRUE);
-  bd_test_wait_until (relay_not_pending, relay, 5000, "relay not pending");
+  bd_test_wait_until (bd_test_relay_not_pending, relay, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_ON);
   g_assert_cmpuint (bench->events.failed, ==, 1);
 }
@@ -621,9 +604,9 @@ test_external (void)
   g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
 
   run_pub (port, "test/ext/state", "ON");
-  bd_test_wait_until (relay_is_on, relay, 5000, "relay is on");
+  bd_test_wait_until (bd_test_relay_is_on, relay, 5000, "relay is on");
   run_pub (port, "test/ext/state", "false");
-  bd_test_wait_until (relay_is_off, relay, 5000, "relay is off");
+  bd_test_wait_until (bd_test_relay_is_off, relay, 5000, "relay is off");
   g_assert_false (bd_relay_get_pending (relay));
   g_assert_cmpuint (bench->events.logged->len, ==, 0);
 
@@ -633,7 +616,7 @@ test_external (void)
     g_autoptr(BdRelay) later = bd_relay_new ("ext2", "Later", "test/ext2/set", "test/ext2/state");
 
     g_assert_true (bd_relay_controller_add (bench->controller, later, NULL));
-    bd_test_wait_until (relay_is_on, later, 5000, "relay is on");
+    bd_test_wait_until (bd_test_relay_is_on, later, 5000, "relay is on");
   }
 }
 
@@ -842,7 +825,7 @@ test_replace (void)
   g_assert_true (bd_relay_controller_add (controller, relay, NULL));
   thread = g_thread_new ("feed", feed_thread, controller);
   g_thread_join (thread);
-  bd_test_wait_until (relay_is_on, relay, 5000, "relay is on");
+  bd_test_wait_until (bd_test_relay_is_on, relay, 5000, "relay is on");
 
   renamed = bd_relay_copy (relay);
   bd_relay_set_name (renamed, "Renamed");
@@ -859,12 +842,6 @@ test_replace (void)
 }
 
 /* ------------------------------------------------------------ setpoints */
-
-static gboolean
-setpoint_not_pending (gpointer data)
-{
-  return !bd_setpoint_get_pending (data);
-}
 
 static gboolean
 setpoint_has_value (gpointer data)
@@ -1023,7 +1000,7 @@ test_setpoint_confirmed (void)
   run_pub (port, "test/valve/state", "{\"value\": 20}");
   g_assert_true (bd_setpoint_get_pending (valve));
   run_pub (port, "test/valve/state", "{\"value\": 40.4}");
-  bd_test_wait_until (setpoint_not_pending, valve, 5000, "the valve confirmed");
+  bd_test_wait_until (bd_test_setpoint_not_pending, valve, 5000, "the valve confirmed");
   g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 40.4);
   g_assert_null (bd_setpoint_get_last_error (valve));
   g_assert_cmpuint (bench->events.failed, ==, 0);
@@ -1223,7 +1200,7 @@ test_setpoint_demo (void)
 
   g_assert_true (bd_relay_controller_set_value (controller, valve, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
   g_assert_true (bd_setpoint_get_pending (valve));
-  bd_test_wait_until (setpoint_not_pending, valve, 5000, "the valve confirmed");
+  bd_test_wait_until (bd_test_setpoint_not_pending, valve, 5000, "the valve confirmed");
   g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 40);
   g_assert_cmpuint (events.failed, ==, 0);
 
