@@ -1116,24 +1116,19 @@ load_result_free (LoadResult *result)
   g_free (result);
 }
 
-static void
-load_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+static gpointer
+load_file (const char  *path,
+           GError     **error)
 {
-  const char *path = task_data;
-  g_autoptr(GError) error = NULL;
   LoadResult *result = g_new0 (LoadResult, 1);
 
-  result->rules = bd_alarm_rules_load_file (path, &result->problems, &error);
+  result->rules = bd_alarm_rules_load_file (path, &result->problems, error);
   if (result->rules == NULL)
     {
       load_result_free (result);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      return NULL;
     }
-  g_task_return_pointer (task, result, (GDestroyNotify) load_result_free);
+  return result;
 }
 
 void
@@ -1143,15 +1138,11 @@ bd_alarm_engine_load_rules_async (BdAlarmEngine       *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (BD_IS_ALARM_ENGINE (self));
   g_return_if_fail (path != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bd_alarm_engine_load_rules_async);
-  g_task_set_task_data (task, g_strdup (path), g_free);
-  g_task_run_in_thread (task, load_thread);
+  bd_settings_file_load_async (self, path, load_file, (GDestroyNotify) load_result_free,
+                               cancellable, callback, user_data);
 }
 
 gboolean
@@ -1165,8 +1156,8 @@ bd_alarm_engine_load_rules_finish (BdAlarmEngine  *self,
   g_return_val_if_fail (BD_IS_ALARM_ENGINE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  bd_alarm_engine_set_rules_path (self, g_task_get_task_data (G_TASK (result)));
-  loaded = g_task_propagate_pointer (G_TASK (result), error);
+  bd_alarm_engine_set_rules_path (self, bd_settings_file_get_path (result));
+  loaded = bd_settings_file_load_finish (result, error);
   if (loaded == NULL)
     return FALSE;
 

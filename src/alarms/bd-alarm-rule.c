@@ -215,15 +215,13 @@ read_double (GKeyFile   *keyfile,
              GError    **error)
 {
   g_autofree char *text = g_key_file_get_value (keyfile, group, key, NULL);
-  char *end = NULL;
 
   if (text == NULL || g_strstrip (text)[0] == '\0')
     {
       *value = fallback;
       return TRUE;
     }
-  *value = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || isnan (*value))
+  if (!bd_settings_file_parse_number (text, value))
     {
       g_set_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_INVALID_RULE,
                    _("%s: rule [%s], key “%s”: “%s” is not a number"),
@@ -358,16 +356,6 @@ bd_alarm_rules_load_file (const char  *path,
   return bd_alarm_rules_from_data (data, length, path, problems, error);
 }
 
-static void
-set_limit (GKeyFile   *keyfile,
-           const char *group,
-           const char *key,
-           double      value)
-{
-  if (!isnan (value))
-    g_key_file_set_double (keyfile, group, key, value);
-}
-
 char *
 bd_alarm_rules_to_data (GPtrArray *rules,
                         gsize     *length)
@@ -383,16 +371,16 @@ bd_alarm_rules_to_data (GPtrArray *rules,
       g_key_file_set_string (keyfile, rule->id, "name", rule->name);
       g_key_file_set_string (keyfile, rule->id, "filter", rule->filter);
       g_key_file_set_string (keyfile, rule->id, "field", rule->field);
-      set_limit (keyfile, rule->id, "hihi", rule->hihi);
-      set_limit (keyfile, rule->id, "hi", rule->hi);
-      set_limit (keyfile, rule->id, "lo", rule->lo);
-      set_limit (keyfile, rule->id, "lolo", rule->lolo);
-      g_key_file_set_double (keyfile, rule->id, "deadband", rule->deadband);
-      g_key_file_set_double (keyfile, rule->id, "on-delay", rule->on_delay_s);
-      g_key_file_set_double (keyfile, rule->id, "off-delay", rule->off_delay_s);
+      bd_settings_file_set_number (keyfile, rule->id, "hihi", rule->hihi);
+      bd_settings_file_set_number (keyfile, rule->id, "hi", rule->hi);
+      bd_settings_file_set_number (keyfile, rule->id, "lo", rule->lo);
+      bd_settings_file_set_number (keyfile, rule->id, "lolo", rule->lolo);
+      bd_settings_file_set_number (keyfile, rule->id, "deadband", rule->deadband);
+      bd_settings_file_set_number (keyfile, rule->id, "on-delay", rule->on_delay_s);
+      bd_settings_file_set_number (keyfile, rule->id, "off-delay", rule->off_delay_s);
       g_key_file_set_string (keyfile, rule->id, "priority",
                              bd_alarm_priority_to_string (rule->priority));
-      g_key_file_set_double (keyfile, rule->id, "stale", rule->stale_s);
+      bd_settings_file_set_number (keyfile, rule->id, "stale", rule->stale_s);
       g_key_file_set_boolean (keyfile, rule->id, "enabled", rule->enabled);
     }
   return g_key_file_to_data (keyfile, length, NULL);

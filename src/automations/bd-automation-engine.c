@@ -472,14 +472,6 @@ on_transition_cb (BdAlarmEngine *alarms,
 
 /* ------------------------------------------------------------- topics */
 
-static gboolean
-accept_topic (BdMessage *message,
-              gpointer   data,
-              gpointer   push_data)
-{
-  return g_hash_table_contains (data, message->topic);
-}
-
 static void
 flush_values (gpointer   owner,
               GPtrArray *batch)
@@ -520,45 +512,10 @@ sync_topics (BdAutomationEngine *self)
     add_condition_topic (wanted, &((BdAutomation *) g_ptr_array_index (self->automations, i))->condition);
   for (guint i = 0; i < self->interlocks->len; i++)
     add_condition_topic (wanted, &((BdInterlock *) g_ptr_array_index (self->interlocks, i))->condition);
-  bd_message_inbox_set_accept (self->inbox, accept_topic, g_hash_table_ref (wanted),
-                               (GDestroyNotify) g_hash_table_unref);
-  if (self->engine != NULL)
-    g_strfreev (bd_tap_table_sync (self->taps, self->engine, wanted, self->inbox));
+  g_strfreev (bd_tap_table_follow (self->taps, self->engine, wanted, self->inbox));
 }
 
 /* ------------------------------------------------------------- saving */
-
-typedef struct
-{
-  char  *path;
-  char  *data;
-  gsize  len;
-} SaveData;
-
-static void
-save_data_free (gpointer data)
-{
-  SaveData *save = data;
-
-  g_free (save->path);
-  g_free (save->data);
-  g_free (save);
-}
-
-static void
-save_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SaveData *save = task_data;
-  GError *error = NULL;
-
-  if (!bd_settings_file_save (save->path, save->data, save->len, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
 
 void
 bd_automation_engine_save_async (BdAutomationEngine  *self,
@@ -566,20 +523,14 @@ bd_automation_engine_save_async (BdAutomationEngine  *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  SaveData *save;
+  char *data;
+  gsize len;
 
   g_return_if_fail (BD_IS_AUTOMATION_ENGINE (self));
   g_return_if_fail (self->path != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bd_automation_engine_save_async);
-  save = g_new0 (SaveData, 1);
-  save->path = g_strdup (self->path);
-  save->data = bd_automations_to_data (self->automations, self->interlocks, &save->len);
-  g_task_set_task_data (task, save, save_data_free);
-  /* One writer at a time, in order (see autosave). */
-  g_task_run_in_thread (task, save_thread);
+  data = bd_automations_to_data (self->automations, self->interlocks, &len);
+  bd_settings_file_save_async (self, self->path, data, len, cancellable, callback, user_data);
 }
 
 gboolean
@@ -588,7 +539,7 @@ bd_automation_engine_save_finish (BdAutomationEngine  *self,
                                   GError             **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return bd_settings_file_save_finish (result, error);
 }
 
 static void autosave (BdAutomationEngine *self);
@@ -644,23 +595,19 @@ load_result_free (gpointer data)
   g_free (result);
 }
 
-static void
-load_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+static gpointer
+load_file (const char  *path,
+           GError     **error)
 {
   LoadResult *result = g_new0 (LoadResult, 1);
-  GError *error = NULL;
 
-  if (!bd_automations_load (task_data, &result->automations, &result->interlocks,
-                            &result->warnings, &error))
+  if (!bd_automations_load (path, &result->automations, &result->interlocks,
+                            &result->warnings, error))
     {
       load_result_free (result);
-      g_task_return_error (task, error);
-      return;
+      return NULL;
     }
-  g_task_return_pointer (task, result, load_result_free);
+  return result;
 }
 
 void
@@ -670,15 +617,11 @@ bd_automation_engine_load_async (BdAutomationEngine  *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (BD_IS_AUTOMATION_ENGINE (self));
   g_return_if_fail (path != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bd_automation_engine_load_async);
-  g_task_set_task_data (task, g_strdup (path), g_free);
-  g_task_run_in_thread (task, load_thread);
+  bd_settings_file_load_async (self, path, load_file, load_result_free,
+                               cancellable, callback, user_data);
 }
 
 gboolean
@@ -692,7 +635,7 @@ bd_automation_engine_load_finish (BdAutomationEngine  *self,
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  loaded = g_task_propagate_pointer (G_TASK (result), error);
+  loaded = bd_settings_file_load_finish (result, error);
   if (loaded == NULL)
     return FALSE;
   /* Loading is no change to save back. */
@@ -775,6 +718,8 @@ bd_automation_engine_class_init (BdAutomationEngineClass *klass)
 static void
 bd_automation_engine_init (BdAutomationEngine *self)
 {
+  g_autoptr(GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
+
   self->context = g_main_context_ref_thread_default ();
   self->taps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -783,8 +728,7 @@ bd_automation_engine_init (BdAutomationEngine *self)
   self->delayed = g_ptr_array_new_with_free_func (delayed_free);
   self->proposals = g_list_store_new (BD_TYPE_AUTOMATION_PROPOSAL);
   self->inbox = bd_message_inbox_new (self->context, 0, 0, "automations", flush_values, self);
-  bd_message_inbox_set_accept (self->inbox, accept_topic, g_hash_table_new (g_str_hash, g_str_equal),
-                               (GDestroyNotify) g_hash_table_unref);
+  bd_tap_table_follow (self->taps, NULL, none, self->inbox);
 }
 
 /* ------------------------------------------------------------- public */

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "bd-automation.h"
+#include "bd-settings-file.h"
 #include "bd-topic.h"
 
 G_DEFINE_QUARK (bd-automation-error-quark, bd_automation_error)
@@ -446,13 +447,11 @@ read_number (Reader     *reader,
              double      fallback)
 {
   g_autofree char *text = read_text (reader, key);
-  char *end = NULL;
   double value;
 
   if (text == NULL)
     return fallback;
-  value = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !isfinite (value))
+  if (!bd_settings_file_parse_number (text, &value))
     {
       g_autofree char *message = g_strdup_printf (_("“%s” is not a number"), text);
 
@@ -601,7 +600,7 @@ bd_automations_load_from_data (const char   *data,
                                char       ***warnings,
                                GError      **error)
 {
-  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GKeyFile) key_file = NULL;
   g_autoptr(GPtrArray) loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_automation_free);
   g_autoptr(GPtrArray) locks = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_interlock_free);
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_free);
@@ -609,13 +608,9 @@ bd_automations_load_from_data (const char   *data,
 
   if (file_name == NULL)
     file_name = "automations.ini";
-  if (len < 0)
-    len = strlen (data);
-  if (!g_key_file_load_from_data (key_file, data, len, G_KEY_FILE_NONE, error))
-    {
-      g_prefix_error (error, "%s: ", file_name);
-      return FALSE;
-    }
+  key_file = bd_settings_file_parse_key_file (data, len, file_name, error);
+  if (key_file == NULL)
+    return FALSE;
   groups = g_key_file_get_groups (key_file, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     {
@@ -637,11 +632,7 @@ bd_automations_load_from_data (const char   *data,
             g_ptr_array_add (loaded, automation);
         }
     }
-  if (warnings != NULL)
-    {
-      g_ptr_array_add (messages, NULL);
-      *warnings = (char **) g_ptr_array_free (g_steal_pointer (&messages), FALSE);
-    }
+  bd_settings_file_take_warnings (&messages, warnings);
   if (automations != NULL)
     *automations = g_steal_pointer (&loaded);
   if (interlocks != NULL)
@@ -666,20 +657,6 @@ bd_automations_load (const char   *path,
 }
 
 static void
-set_number (GKeyFile   *key_file,
-            const char *group,
-            const char *key,
-            double      value)
-{
-  char text[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (isnan (value))
-    return;
-  g_ascii_formatd (text, sizeof text, "%.12g", value);
-  g_key_file_set_value (key_file, group, key, text);
-}
-
-static void
 set_optional (GKeyFile   *key_file,
               const char *group,
               const char *key,
@@ -700,8 +677,8 @@ write_condition (GKeyFile          *key_file,
       g_key_file_set_string (key_file, group, "if-relay-state", condition->relay_on ? "on" : "off");
     }
   set_optional (key_file, group, "if-topic", condition->topic);
-  set_number (key_file, group, "if-above", condition->above);
-  set_number (key_file, group, "if-below", condition->below);
+  bd_settings_file_set_number (key_file, group, "if-above", condition->above);
+  bd_settings_file_set_number (key_file, group, "if-below", condition->below);
   if (condition->from_minute >= 0)
     {
       g_autofree char *window = bd_condition_format_window (condition);
@@ -735,12 +712,12 @@ bd_automations_to_data (GPtrArray *automations,
       if (a->action == BD_AUTOMATION_ACTION_RELAY)
         g_key_file_set_string (key_file, a->id, "command", a->on ? "on" : "off");
       else if (a->action == BD_AUTOMATION_ACTION_SETPOINT)
-        set_number (key_file, a->id, "command", a->value);
+        bd_settings_file_set_number (key_file, a->id, "command", a->value);
       set_optional (key_file, a->id, "topic", a->topic);
       set_optional (key_file, a->id, "payload", a->payload);
       if (a->action == BD_AUTOMATION_ACTION_PUBLISH)
         g_key_file_set_boolean (key_file, a->id, "retain", a->retain);
-      set_number (key_file, a->id, "delay", a->delay_ms / 1000.0);
+      bd_settings_file_set_number (key_file, a->id, "delay", a->delay_ms / 1000.0);
       write_condition (key_file, a->id, &a->condition);
     }
   for (guint i = 0; interlocks != NULL && i < interlocks->len; i++)

@@ -16,6 +16,8 @@
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bd-settings-file.h"
@@ -123,4 +125,251 @@ bd_settings_file_save (const char  *path,
       return fail (error, path, saved_errno);
     }
   return sync_folder (dir, error);
+}
+
+/* ---------------------------------------------------------- numbers */
+
+gboolean
+bd_settings_file_parse_number (const char *text,
+                               double     *value)
+{
+  char *end = NULL;
+  double number;
+
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  if (text == NULL)
+    return FALSE;
+  number = g_ascii_strtod (text, &end);
+  if (end == text)
+    return FALSE;
+  while (g_ascii_isspace (*end))
+    end++;
+  if (*end != '\0' || !isfinite (number))
+    return FALSE;
+  *value = number;
+  return TRUE;
+}
+
+void
+bd_settings_file_set_number (GKeyFile   *key_file,
+                             const char *group,
+                             const char *key,
+                             double      value)
+{
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isnan (value))
+    return;
+  g_ascii_formatd (text, sizeof text, "%.12g", value);
+  g_key_file_set_value (key_file, group, key, text);
+}
+
+/* --------------------------------------------------------- key files */
+
+GKeyFile *
+bd_settings_file_parse_key_file (const char  *data,
+                                 gssize       length,
+                                 const char  *file_name,
+                                 GError     **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+
+  g_return_val_if_fail (data != NULL, NULL);
+
+  if (length < 0)
+    length = strlen (data);
+  if (!g_key_file_load_from_data (key_file, data, length, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", file_name);
+      return NULL;
+    }
+  return g_steal_pointer (&key_file);
+}
+
+void
+bd_settings_file_take_warnings (GPtrArray  **messages,
+                                char      ***warnings)
+{
+  g_autoptr(GPtrArray) taken = g_steal_pointer (messages);
+
+  if (warnings == NULL)
+    return;
+  g_ptr_array_add (taken, NULL);
+  *warnings = (char **) g_ptr_array_free (g_steal_pointer (&taken), FALSE);
+}
+
+/* ------------------------------------------------- on a worker thread */
+
+typedef struct
+{
+  char                *path;
+  char                *contents;
+  gsize                length;
+  guint64              number;
+  BdSettingsFileParse  parse;
+  GDestroyNotify       result_free;
+} Job;
+
+static void
+job_free (gpointer data)
+{
+  Job *job = data;
+
+  g_free (job->path);
+  g_free (job->contents);
+  g_free (job);
+}
+
+static GTask *
+job_task_new (gpointer             source_object,
+              const char          *path,
+              gpointer             source_tag,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data,
+              Job                **job)
+{
+  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+
+  *job = g_new0 (Job, 1);
+  (*job)->path = g_strdup (path);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, *job, job_free);
+  return task;
+}
+
+/* Per path, the number of the last save asked for and of the last one
+ * written; the lock also keeps two writers of one path apart. */
+static GMutex save_lock;
+static GHashTable *saves_made;
+static GHashTable *saves_written;
+
+static guint64
+path_number (GHashTable *numbers,
+             const char *path)
+{
+  const guint64 *number = g_hash_table_lookup (numbers, path);
+
+  return number != NULL ? *number : 0;
+}
+
+static void
+set_path_number (GHashTable *numbers,
+                 const char *path,
+                 guint64     number)
+{
+  g_hash_table_insert (numbers, g_strdup (path), g_memdup2 (&number, sizeof number));
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Job *job = task_data;
+  GError *error = NULL;
+
+  g_mutex_lock (&save_lock);
+  if (job->number > path_number (saves_written, job->path)
+      && bd_settings_file_save (job->path, job->contents, job->length, &error))
+    set_path_number (saves_written, job->path, job->number);
+  g_mutex_unlock (&save_lock);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+bd_settings_file_save_async (gpointer             source_object,
+                             const char          *path,
+                             char                *contents,
+                             gsize                length,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (path != NULL);
+
+  task = job_task_new (source_object, path, bd_settings_file_save_async,
+                       cancellable, callback, user_data, &job);
+  job->contents = contents;
+  job->length = length;
+  g_mutex_lock (&save_lock);
+  if (saves_made == NULL)
+    {
+      saves_made = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      saves_written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    }
+  job->number = path_number (saves_made, path) + 1;
+  set_path_number (saves_made, path, job->number);
+  g_mutex_unlock (&save_lock);
+  g_task_run_in_thread (task, save_thread);
+}
+
+gboolean
+bd_settings_file_save_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bd_settings_file_save_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Job *job = task_data;
+  GError *error = NULL;
+  gpointer result = job->parse (job->path, &error);
+
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, job->result_free);
+}
+
+void
+bd_settings_file_load_async (gpointer             source_object,
+                             const char          *path,
+                             BdSettingsFileParse  parse,
+                             GDestroyNotify       result_free,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (parse != NULL);
+
+  task = job_task_new (source_object, path, bd_settings_file_load_async,
+                       cancellable, callback, user_data, &job);
+  job->parse = parse;
+  job->result_free = result_free;
+  g_task_run_in_thread (task, load_thread);
+}
+
+gpointer
+bd_settings_file_load_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bd_settings_file_load_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+const char *
+bd_settings_file_get_path (GAsyncResult *result)
+{
+  return ((Job *) g_task_get_task_data (G_TASK (result)))->path;
 }

@@ -376,35 +376,17 @@ bd_connection_profiles_load (BdConnectionProfiles  *self,
   return TRUE;
 }
 
-static void
-load_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  GError *error = NULL;
-  GPtrArray *profiles = read_profiles (task_data, &error);
-
-  if (profiles == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, profiles, (GDestroyNotify) g_ptr_array_unref);
-}
-
 void
 bd_connection_profiles_load_async (BdConnectionProfiles *self,
                                    GCancellable         *cancellable,
                                    GAsyncReadyCallback   callback,
                                    gpointer              user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (BD_IS_CONNECTION_PROFILES (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bd_connection_profiles_load_async);
-  g_task_set_task_data (task, g_strdup (self->path), g_free);
-  g_task_run_in_thread (task, load_thread);
+  bd_settings_file_load_async (self, self->path, (BdSettingsFileParse) read_profiles,
+                               (GDestroyNotify) g_ptr_array_unref,
+                               cancellable, callback, user_data);
 }
 
 gboolean
@@ -416,7 +398,7 @@ bd_connection_profiles_load_finish (BdConnectionProfiles  *self,
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  profiles = g_task_propagate_pointer (G_TASK (result), error);
+  profiles = bd_settings_file_load_finish (result, error);
   if (profiles == NULL)
     return FALSE;
   take_profiles (self, profiles);
@@ -464,54 +446,20 @@ bd_connection_profiles_save (BdConnectionProfiles  *self,
   return bd_settings_file_save (self->path, data, strlen (data), error);
 }
 
-typedef struct
-{
-  char *path;
-  char *data;
-} SaveJob;
-
-static void
-save_job_free (SaveJob *job)
-{
-  g_free (job->path);
-  g_free (job->data);
-  g_free (job);
-}
-
-static void
-save_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SaveJob *job = task_data;
-  GError *error = NULL;
-
-  if (bd_settings_file_save (job->path, job->data, strlen (job->data), &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 void
 bd_connection_profiles_save_async (BdConnectionProfiles *self,
                                    GCancellable         *cancellable,
                                    GAsyncReadyCallback   callback,
                                    gpointer              user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  SaveJob *job;
+  char *data;
 
   g_return_if_fail (BD_IS_CONNECTION_PROFILES (self));
 
   /* The text is made now, so later edits cannot race with the write. */
-  job = g_new0 (SaveJob, 1);
-  job->path = g_strdup (self->path);
-  job->data = profiles_to_data (self);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bd_connection_profiles_save_async);
-  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
-  g_task_run_in_thread (task, save_thread);
+  data = profiles_to_data (self);
+  bd_settings_file_save_async (self, self->path, data, strlen (data),
+                               cancellable, callback, user_data);
 }
 
 gboolean
@@ -521,7 +469,7 @@ bd_connection_profiles_save_finish (BdConnectionProfiles  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return bd_settings_file_save_finish (result, error);
 }
 
 guint

@@ -16,6 +16,7 @@
 
 #include "bd-gui-util.h"
 #include "bd-overview-relay.h"
+#include "bd-relay-switch.h"
 
 struct _BdOverviewRelay
 {
@@ -25,10 +26,7 @@ struct _BdOverviewRelay
   BdRelay           *relay;
 
   GtkLabel          *name_label;
-  GtkLabel          *status_label;
-  GtkSpinner        *spinner;
-  GtkSwitch         *toggle;
-  gboolean           syncing;      /* our own changes to the switch */
+  BdRelaySwitch      control;
 };
 
 G_DEFINE_FINAL_TYPE (BdOverviewRelay, bd_overview_relay, GTK_TYPE_WIDGET)
@@ -37,38 +35,14 @@ static void
 sync_relay (BdOverviewRelay *self)
 {
   BdRelayState state = bd_relay_get_state (self->relay);
-  gboolean pending = bd_relay_get_pending (self->relay);
-  const char *error = bd_relay_get_last_error (self->relay);
-  const char *status;
+  const char *status = _bd_relay_switch_get_busy_status (self->relay);
 
   gtk_label_set_label (self->name_label, bd_relay_get_name (self->relay));
-  self->syncing = TRUE;
-  gtk_switch_set_active (self->toggle, pending ? bd_relay_get_target (self->relay) == BD_RELAY_STATE_ON
-                                               : state == BD_RELAY_STATE_ON);
-  gtk_switch_set_state (self->toggle, state == BD_RELAY_STATE_ON);
-  self->syncing = FALSE;
-  gtk_spinner_set_spinning (self->spinner, pending);
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), pending);
-
-  if (pending)
-    status = _("Waiting for device…");
-  else if (error != NULL)
-    status = error;
-  else if (state == BD_RELAY_STATE_ON)
-    status = _("On, confirmed");
-  else if (state == BD_RELAY_STATE_OFF)
-    status = _("Off, confirmed");
-  else
-    status = _("State unknown");
-  gtk_label_set_label (self->status_label, status);
-  if (error != NULL && !pending)
-    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->toggle),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, bd_relay_get_name (self->relay),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, status,
-                                  -1);
+  if (status == NULL)
+    status = state == BD_RELAY_STATE_ON ? _("On, confirmed")
+           : state == BD_RELAY_STATE_OFF ? _("Off, confirmed")
+           : _("State unknown");
+  _bd_relay_switch_sync (&self->control, self->relay, status);
 }
 
 static gboolean
@@ -76,19 +50,11 @@ state_set_cb (BdOverviewRelay *self,
               gboolean         on,
               GtkSwitch       *toggle)
 {
-  g_autoptr(GError) error = NULL;
+  g_autofree char *message = _bd_relay_switch_set (&self->control, self->controller,
+                                                   self->relay, on);
 
-  if (self->syncing)
-    return TRUE;
-  if (self->controller == NULL ||
-      !bd_relay_controller_set (self->controller, self->relay, on, &error))
+  if (message != NULL)
     {
-      /* Translators: "Cannot switch Fan, manufacture: Not connected to a broker" */
-      g_autofree char *message = g_strdup_printf (_("Cannot switch %s: %s"),
-                                                  bd_relay_get_name (self->relay),
-                                                  error != NULL ? error->message
-                                                                : _("no relay controller"));
-
       _bd_show_toast (GTK_WIDGET (self), adw_toast_new (message));
       sync_relay (self);
     }
@@ -131,21 +97,21 @@ bd_overview_relay_init (BdOverviewRelay *self)
   self->name_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_xalign (self->name_label, 0);
   gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->name_label));
-  self->status_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->status_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "dim-label");
-  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "caption");
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->status_label));
+  self->control.status_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->control.status_label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->control.status_label), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->control.status_label), "caption");
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->control.status_label));
   gtk_widget_set_hexpand (labels, TRUE);
 
-  self->spinner = GTK_SPINNER (gtk_spinner_new ());
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
-  gtk_widget_set_parent (GTK_WIDGET (self->spinner), GTK_WIDGET (self));
+  self->control.spinner = GTK_SPINNER (gtk_spinner_new ());
+  gtk_widget_set_visible (GTK_WIDGET (self->control.spinner), FALSE);
+  gtk_widget_set_parent (GTK_WIDGET (self->control.spinner), GTK_WIDGET (self));
 
-  self->toggle = GTK_SWITCH (gtk_switch_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->toggle), GTK_ALIGN_CENTER);
-  gtk_widget_set_parent (GTK_WIDGET (self->toggle), GTK_WIDGET (self));
-  g_signal_connect_object (self->toggle, "state-set", G_CALLBACK (state_set_cb), self,
+  self->control.toggle = GTK_SWITCH (gtk_switch_new ());
+  gtk_widget_set_valign (GTK_WIDGET (self->control.toggle), GTK_ALIGN_CENTER);
+  gtk_widget_set_parent (GTK_WIDGET (self->control.toggle), GTK_WIDGET (self));
+  g_signal_connect_object (self->control.toggle, "state-set", G_CALLBACK (state_set_cb), self,
                            G_CONNECT_SWAPPED);
 }
 

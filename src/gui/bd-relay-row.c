@@ -14,7 +14,9 @@
 
 #include <glib/gi18n.h>
 
+#include "bd-gui-util.h"
 #include "bd-relay-row.h"
+#include "bd-relay-switch.h"
 
 struct _BdRelayRow
 {
@@ -25,13 +27,9 @@ struct _BdRelayRow
 
   GtkLabel          *name_label;
   GtkLabel          *topics_label;
-  GtkLabel          *status_label;
-  GtkSpinner        *spinner;
-  GtkSwitch         *toggle;
+  BdRelaySwitch      control;
   GtkButton         *edit_button;
   GtkButton         *delete_button;
-
-  gboolean           syncing;      /* our own changes to the switch */
 };
 
 enum {
@@ -45,31 +43,13 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (BdRelayRow, bd_relay_row, GTK_TYPE_LIST_BOX_ROW)
 
-static char *
-format_time (gint64 time_us)
-{
-  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-
-  if (time == NULL)
-    return g_strdup ("");
-  /* Today: the time is enough; otherwise the date too. */
-  if (g_date_time_get_year (time) == g_date_time_get_year (now) &&
-      g_date_time_get_day_of_year (time) == g_date_time_get_day_of_year (now))
-    return g_date_time_format (time, "%X");
-  return g_date_time_format (time, "%x %X");
-}
-
 static void
 sync_row (BdRelayRow *self)
 {
   BdRelayState state = bd_relay_get_state (self->relay);
-  gboolean pending = bd_relay_get_pending (self->relay);
-  const char *error = bd_relay_get_last_error (self->relay);
-  gboolean confirmed_on = state == BD_RELAY_STATE_ON;
+  const char *busy = _bd_relay_switch_get_busy_status (self->relay);
   g_autofree char *topics = NULL;
   g_autofree char *status = NULL;
-  g_autofree char *switch_label = NULL;
 
   gtk_label_set_label (self->name_label, bd_relay_get_name (self->relay));
   /* Translators: a relay's command topic → its state topic */
@@ -77,19 +57,8 @@ sync_row (BdRelayRow *self)
                             bd_relay_get_state_topic (self->relay));
   gtk_label_set_label (self->topics_label, topics);
 
-  self->syncing = TRUE;
-  gtk_switch_set_active (self->toggle, pending ? bd_relay_get_target (self->relay) == BD_RELAY_STATE_ON
-                                               : confirmed_on);
-  gtk_switch_set_state (self->toggle, confirmed_on);
-  self->syncing = FALSE;
-
-  gtk_spinner_set_spinning (self->spinner, pending);
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), pending);
-
-  if (pending)
-    status = g_strdup (_("Waiting for device…"));
-  else if (error != NULL)
-    status = g_strdup (error);
+  if (busy != NULL)
+    status = g_strdup (busy);
   else
     {
       const char *word = state == BD_RELAY_STATE_ON ? _("On")
@@ -99,7 +68,7 @@ sync_row (BdRelayRow *self)
 
       if (changed > 0 && state != BD_RELAY_STATE_UNKNOWN)
         {
-          g_autofree char *when = format_time (changed);
+          g_autofree char *when = _bd_format_time (changed);
 
           /* Translators: "On · since 14:03:12" */
           status = g_strdup_printf (_("%s · since %s"), word, when);
@@ -107,18 +76,9 @@ sync_row (BdRelayRow *self)
       else
         status = g_strdup (word);
     }
-  gtk_label_set_label (self->status_label, status);
-  if (error != NULL && !pending)
-    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), status);
+  _bd_relay_switch_sync (&self->control, self->relay, status);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->control.status_label), status);
 
-  switch_label = g_strdup (bd_relay_get_name (self->relay));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->toggle),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, switch_label,
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, status,
-                                  -1);
   {
     /* Translators: a button's accessible name, "Edit Fan, manufacture" */
     g_autofree char *edit = g_strdup_printf (_("Edit %s"), bd_relay_get_name (self->relay));
@@ -143,18 +103,11 @@ state_set_cb (BdRelayRow *self,
               gboolean    on,
               GtkSwitch  *toggle)
 {
-  g_autoptr(GError) error = NULL;
+  g_autofree char *message = _bd_relay_switch_set (&self->control, self->controller,
+                                                   self->relay, on);
 
-  if (self->syncing)
-    return TRUE;
-  if (self->controller == NULL ||
-      !bd_relay_controller_set (self->controller, self->relay, on, &error))
+  if (message != NULL)
     {
-      g_autofree char *message =
-        /* Translators: "Cannot switch Fan, manufacture: Not connected to a broker" */
-        g_strdup_printf (_("Cannot switch %s: %s"), bd_relay_get_name (self->relay),
-                         error != NULL ? error->message : _("no relay controller"));
-
       g_signal_emit (self, signals[TOGGLE_FAILED], 0, message);
       sync_row (self);
     }
@@ -227,26 +180,26 @@ bd_relay_row_init (BdRelayRow *self)
   gtk_label_set_selectable (self->topics_label, FALSE);
   gtk_widget_add_css_class (GTK_WIDGET (self->topics_label), "caption");
   gtk_widget_add_css_class (GTK_WIDGET (self->topics_label), "dim-label");
-  self->status_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->status_label, 0);
-  gtk_label_set_wrap (self->status_label, TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "caption");
+  self->control.status_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->control.status_label, 0);
+  gtk_label_set_wrap (self->control.status_label, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->control.status_label), "caption");
   gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->name_label));
   gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->topics_label));
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->status_label));
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->control.status_label));
   gtk_widget_set_hexpand (labels, TRUE);
   gtk_box_append (GTK_BOX (box), labels);
 
-  self->spinner = GTK_SPINNER (gtk_spinner_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->spinner), GTK_ALIGN_CENTER);
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->spinner));
+  self->control.spinner = GTK_SPINNER (gtk_spinner_new ());
+  gtk_widget_set_valign (GTK_WIDGET (self->control.spinner), GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (GTK_WIDGET (self->control.spinner), FALSE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->control.spinner));
 
-  self->toggle = GTK_SWITCH (gtk_switch_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->toggle), GTK_ALIGN_CENTER);
-  g_signal_connect_object (self->toggle, "state-set", G_CALLBACK (state_set_cb), self,
+  self->control.toggle = GTK_SWITCH (gtk_switch_new ());
+  gtk_widget_set_valign (GTK_WIDGET (self->control.toggle), GTK_ALIGN_CENTER);
+  g_signal_connect_object (self->control.toggle, "state-set", G_CALLBACK (state_set_cb), self,
                            G_CONNECT_SWAPPED);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->toggle));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->control.toggle));
 
   self->edit_button = GTK_BUTTON (gtk_button_new_from_icon_name ("document-edit-symbolic"));
   gtk_widget_set_valign (GTK_WIDGET (self->edit_button), GTK_ALIGN_CENTER);
@@ -295,5 +248,5 @@ GtkSwitch *
 bd_relay_row_get_switch (BdRelayRow *self)
 {
   g_return_val_if_fail (BD_IS_RELAY_ROW (self), NULL);
-  return self->toggle;
+  return self->control.toggle;
 }

@@ -53,17 +53,6 @@
 
 #include <math.h>
 
-/* The tap's filter, on the feeding thread: a remote client's "#" tap
- * brings every message, and only state topics are worth a trip to the
- * controller's context. @data is an immutable set, replaced whole. */
-static gboolean
-accept_state_topic (BdMessage *message,
-                    gpointer   data,
-                    gpointer   push_data)
-{
-  return g_hash_table_contains (data, message->topic);
-}
-
 /* ------------------------------------------------------------ controller */
 
 typedef struct
@@ -580,12 +569,8 @@ sync_topics (BdRelayController *self)
   for (guint i = 0; i < self->setpoint_entries->len; i++)
     g_hash_table_add (wanted, g_strdup (entry_state_topic (g_ptr_array_index (self->setpoint_entries, i))));
 
-  bd_message_inbox_set_accept (self->inbox, accept_state_topic, g_hash_table_ref (wanted),
-                               (GDestroyNotify) g_hash_table_unref);
-
-  if (self->engine == NULL)
-    return;
-  added = bd_tap_table_sync (self->taps, self->engine, wanted, self->inbox);
+  /* Only state topics are worth a trip to the controller's context. */
+  added = bd_tap_table_follow (self->taps, self->engine, wanted, self->inbox);
   if (added != NULL)
     start_seed (self, added);
 }
@@ -601,40 +586,6 @@ seed_topics (BdRelayController *self,
 }
 
 /* ------------------------------------------------------------- saving */
-
-typedef struct
-{
-  char  *path;
-  char  *data;
-  gsize  len;
-} SaveData;
-
-static void
-save_data_free (gpointer data)
-{
-  SaveData *save = data;
-
-  g_free (save->path);
-  g_free (save->data);
-  g_free (save);
-}
-
-static void
-save_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SaveData *save = task_data;
-  GError *error = NULL;
-
-  if (!bd_settings_file_save (save->path, save->data, save->len, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
 
 /* The relays or the setpoints of @entries. */
 static GPtrArray *
@@ -654,25 +605,21 @@ bd_relay_controller_save_async (BdRelayController   *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GPtrArray) relays = NULL;
   g_autoptr(GPtrArray) setpoints = NULL;
-  SaveData *save;
+  char *data;
+  gsize len;
 
   g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
   g_return_if_fail (path != NULL || self->path != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bd_relay_controller_save_async);
   /* Serialised here, on the owner thread, so the worker never touches a
    * relay object the owner may be changing. */
   relays = dup_objects (self->entries);
   setpoints = dup_objects (self->setpoint_entries);
-  save = g_new0 (SaveData, 1);
-  save->path = g_strdup (path != NULL ? path : self->path);
-  save->data = bd_relays_to_data_full (relays, setpoints, &save->len);
-  g_task_set_task_data (task, save, save_data_free);
-  g_task_run_in_thread (task, save_thread);
+  data = bd_relays_to_data_full (relays, setpoints, &len);
+  bd_settings_file_save_async (self, path != NULL ? path : self->path, data, len,
+                               cancellable, callback, user_data);
 }
 
 gboolean
@@ -681,7 +628,7 @@ bd_relay_controller_save_finish (BdRelayController  *self,
                                  GError            **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return bd_settings_file_save_finish (result, error);
 }
 
 static void autosave (BdRelayController *self);
@@ -740,23 +687,18 @@ load_result_free (gpointer data)
   g_free (result);
 }
 
-static void
-load_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+static gpointer
+load_file (const char  *path,
+           GError     **error)
 {
-  const char *path = task_data;
   LoadResult *result = g_new0 (LoadResult, 1);
-  GError *error = NULL;
 
-  if (!bd_relays_load_all (path, &result->relays, &result->setpoints, &result->warnings, &error))
+  if (!bd_relays_load_all (path, &result->relays, &result->setpoints, &result->warnings, error))
     {
       load_result_free (result);
-      g_task_return_error (task, error);
-      return;
+      return NULL;
     }
-  g_task_return_pointer (task, result, load_result_free);
+  return result;
 }
 
 void
@@ -766,15 +708,11 @@ bd_relay_controller_load_async (BdRelayController   *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
   g_return_if_fail (path != NULL || self->path != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bd_relay_controller_load_async);
-  g_task_set_task_data (task, g_strdup (path != NULL ? path : self->path), g_free);
-  g_task_run_in_thread (task, load_thread);
+  bd_settings_file_load_async (self, path != NULL ? path : self->path, load_file,
+                               load_result_free, cancellable, callback, user_data);
 }
 
 gboolean
@@ -787,7 +725,7 @@ bd_relay_controller_load_finish (BdRelayController   *self,
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  loaded = g_task_propagate_pointer (G_TASK (result), error);
+  loaded = bd_settings_file_load_finish (result, error);
   if (loaded == NULL)
     return FALSE;
   bd_relay_controller_set_relays (self, loaded->relays);
@@ -879,6 +817,8 @@ bd_relay_controller_class_init (BdRelayControllerClass *klass)
 static void
 bd_relay_controller_init (BdRelayController *self)
 {
+  g_autoptr(GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
+
   self->context = g_main_context_ref_thread_default ();
   self->entries = g_ptr_array_new_with_free_func (entry_free);
   self->setpoint_entries = g_ptr_array_new_with_free_func (entry_free);
@@ -890,9 +830,7 @@ bd_relay_controller_init (BdRelayController *self)
 
   self->inbox = bd_message_inbox_new (self->context, 0, 0, "relay controller",
                                       flush_states, self);
-  bd_message_inbox_set_accept (self->inbox, accept_state_topic,
-                               g_hash_table_new (g_str_hash, g_str_equal),
-                               (GDestroyNotify) g_hash_table_unref);
+  bd_tap_table_follow (self->taps, NULL, none, self->inbox);
 }
 
 /* ------------------------------------------------------------- public */

@@ -46,6 +46,7 @@
 
 #include "bd-relay.h"
 #include "bd-setpoint.h"
+#include "bd-settings-file.h"
 
 /* Reads @key into *@value; FALSE with a warning when present but unusable. */
 static gboolean
@@ -176,13 +177,11 @@ read_command_keys (GKeyFile    *key_file,
     }
   if (timeout != NULL)
     {
-      char *end = NULL;
       double seconds;
 
       g_strstrip (timeout);
-      seconds = g_ascii_strtod (timeout, &end);
       /* An hour is already longer than anyone waits for a relay. */
-      if (end == timeout || *end != '\0' || !(seconds >= 0.05 && seconds <= 3600))
+      if (!bd_settings_file_parse_number (timeout, &seconds) || !(seconds >= 0.05 && seconds <= 3600))
         {
           g_autofree char *message =
             g_strdup_printf (_("“%s” is not a number of seconds between 0.05 and 3600"), timeout);
@@ -248,7 +247,6 @@ load_setpoint (GKeyFile    *key_file,
   for (guint i = 0; i < G_N_ELEMENTS (number_keys); i++)
     {
       g_autofree char *text = NULL;
-      char *end = NULL;
       double value;
 
       if (!read_string (key_file, group, number_keys[i], &text, &error))
@@ -259,9 +257,8 @@ load_setpoint (GKeyFile    *key_file,
       if (text == NULL)
         continue;
       g_strstrip (text);
-      value = g_ascii_strtod (text, &end);
       /* Only the minimum and maximum may be negative. */
-      if (end == text || *end != '\0' || !isfinite (value) || (i >= 2 && value < 0))
+      if (!bd_settings_file_parse_number (text, &value) || (i >= 2 && value < 0))
         {
           g_autofree char *message = g_strdup_printf (_("“%s” is not a usable number"), text);
 
@@ -297,7 +294,7 @@ bd_relays_load_all_from_data (const char   *data,
                               char       ***warnings,
                               GError      **error)
 {
-  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GKeyFile) key_file = NULL;
   g_autoptr(GPtrArray) relays = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) setpoints = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_free);
@@ -307,13 +304,9 @@ bd_relays_load_all_from_data (const char   *data,
 
   if (file_name == NULL)
     file_name = "relays.ini";
-  if (len < 0)
-    len = strlen (data);
-  if (!g_key_file_load_from_data (key_file, data, len, G_KEY_FILE_NONE, error))
-    {
-      g_prefix_error (error, "%s: ", file_name);
-      return FALSE;
-    }
+  key_file = bd_settings_file_parse_key_file (data, len, file_name, error);
+  if (key_file == NULL)
+    return FALSE;
 
   groups = g_key_file_get_groups (key_file, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
@@ -329,11 +322,7 @@ bd_relays_load_all_from_data (const char   *data,
         g_ptr_array_add (relays, object);
     }
 
-  if (warnings != NULL)
-    {
-      g_ptr_array_add (messages, NULL);
-      *warnings = (char **) g_ptr_array_free (g_steal_pointer (&messages), FALSE);
-    }
+  bd_settings_file_take_warnings (&messages, warnings);
   if (out_relays != NULL)
     *out_relays = g_steal_pointer (&relays);
   if (out_setpoints != NULL)
@@ -400,19 +389,6 @@ bd_relays_load (const char   *path,
   return relays;
 }
 
-static void
-set_number (GKeyFile   *key_file,
-            const char *group,
-            const char *key,
-            double      value)
-{
-  char text[G_ASCII_DTOSTR_BUF_SIZE];
-
-  /* Locale-independent: "0,5" would not read back. */
-  g_ascii_formatd (text, sizeof text, "%.12g", value);
-  g_key_file_set_value (key_file, group, key, text);
-}
-
 char *
 bd_relays_to_data (GPtrArray *relays,
                    gsize     *len)
@@ -435,7 +411,6 @@ bd_relays_to_data_full (GPtrArray *relays,
     {
       BdRelay *relay = g_ptr_array_index (relays, i);
       const char *group = bd_relay_get_id (relay);
-      char timeout[G_ASCII_DTOSTR_BUF_SIZE];
 
       g_key_file_set_string (key_file, group, "name", bd_relay_get_name (relay));
       g_key_file_set_string (key_file, group, "command-topic", bd_relay_get_command_topic (relay));
@@ -448,9 +423,8 @@ bd_relays_to_data_full (GPtrArray *relays,
         g_key_file_set_string (key_file, group, "state-off", bd_relay_get_state_off (relay));
       g_key_file_set_integer (key_file, group, "qos", bd_relay_get_qos (relay));
       g_key_file_set_boolean (key_file, group, "retain-command", bd_relay_get_retain_command (relay));
-      /* Locale-independent: "0,5" would not read back. */
-      g_ascii_formatd (timeout, sizeof timeout, "%g", bd_relay_get_timeout (relay) / 1000.0);
-      g_key_file_set_value (key_file, group, "timeout", timeout);
+      bd_settings_file_set_number (key_file, group, "timeout",
+                                   bd_relay_get_timeout (relay) / 1000.0);
     }
   for (guint i = 0; setpoints != NULL && i < setpoints->len; i++)
     {
@@ -465,15 +439,15 @@ bd_relays_to_data_full (GPtrArray *relays,
         g_key_file_set_string (key_file, group, "unit", bd_setpoint_get_unit (setpoint));
       if (bd_setpoint_get_json_path (setpoint) != NULL)
         g_key_file_set_string (key_file, group, "json-path", bd_setpoint_get_json_path (setpoint));
-      set_number (key_file, group, "minimum", bd_setpoint_get_minimum (setpoint));
-      set_number (key_file, group, "maximum", bd_setpoint_get_maximum (setpoint));
-      set_number (key_file, group, "step", bd_setpoint_get_step (setpoint));
-      set_number (key_file, group, "rate-limit", bd_setpoint_get_rate_limit (setpoint));
+      bd_settings_file_set_number (key_file, group, "minimum", bd_setpoint_get_minimum (setpoint));
+      bd_settings_file_set_number (key_file, group, "maximum", bd_setpoint_get_maximum (setpoint));
+      bd_settings_file_set_number (key_file, group, "step", bd_setpoint_get_step (setpoint));
+      bd_settings_file_set_number (key_file, group, "rate-limit", bd_setpoint_get_rate_limit (setpoint));
       if (bd_setpoint_get_tolerance (setpoint) >= 0)
-        set_number (key_file, group, "tolerance", bd_setpoint_get_tolerance (setpoint));
+        bd_settings_file_set_number (key_file, group, "tolerance", bd_setpoint_get_tolerance (setpoint));
       g_key_file_set_integer (key_file, group, "qos", bd_setpoint_get_qos (setpoint));
       g_key_file_set_boolean (key_file, group, "retain-command", bd_setpoint_get_retain_command (setpoint));
-      set_number (key_file, group, "timeout", bd_setpoint_get_timeout (setpoint) / 1000.0);
+      bd_settings_file_set_number (key_file, group, "timeout", bd_setpoint_get_timeout (setpoint) / 1000.0);
     }
   return g_key_file_to_data (key_file, len, NULL);
 }

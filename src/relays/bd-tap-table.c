@@ -44,6 +44,28 @@ bd_tap_table_sync (GHashTable     *taps,
   return (GStrv) g_ptr_array_free (g_steal_pointer (&added), FALSE);
 }
 
+/* On the feeding thread: @data is the immutable set of wanted topics. */
+static gboolean
+accept_wanted (BdMessage *message,
+               gpointer   data,
+               gpointer   push_data)
+{
+  return g_hash_table_contains (data, message->topic);
+}
+
+GStrv
+bd_tap_table_follow (GHashTable     *taps,
+                     BdEngine       *engine,
+                     GHashTable     *wanted,
+                     BdMessageInbox *inbox)
+{
+  bd_message_inbox_set_accept (inbox, accept_wanted, g_hash_table_ref (wanted),
+                               (GDestroyNotify) g_hash_table_unref);
+  if (engine == NULL)
+    return NULL;
+  return bd_tap_table_sync (taps, engine, wanted, inbox);
+}
+
 void
 bd_tap_table_clear (GHashTable *taps,
                     BdEngine   *engine)

@@ -22,6 +22,15 @@ GStrv bd_tap_table_sync  (GHashTable     *taps,
                           BdEngine       *engine,
                           GHashTable     *wanted,
                           BdMessageInbox *inbox);
+/* Follows @wanted, a set of strings never changed afterwards (it is
+ * referenced, not copied): @inbox accepts only messages on those topics,
+ * whichever tap brings them (a remote client's "#" tap brings every
+ * message), and with an @engine (may be NULL) @taps is synced as by
+ * bd_tap_table_sync (), whose result this returns. */
+GStrv bd_tap_table_follow (GHashTable     *taps,
+                           BdEngine       *engine,
+                           GHashTable     *wanted,
+                           BdMessageInbox *inbox);
 /* Removes every tap of @taps from @engine and empties it. */
 void  bd_tap_table_clear (GHashTable     *taps,
                           BdEngine       *engine);

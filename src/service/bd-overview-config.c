@@ -500,52 +500,8 @@ bd_overview_config_save_file (BdOverviewConfig  *config,
   return bd_settings_file_save (path, data, length, error);
 }
 
-/* Saves run on workers in any order; each carries a number, and a save
- * older than the last one written is dropped, so the newest edit wins. */
-static GMutex save_lock;
-static guint64 save_made;
-static guint64 save_written;
-
-typedef struct
-{
-  char    *path;
-  char    *data;
-  gsize    length;
-  guint64  number;
-} SaveJob;
-
-static void
-save_job_free (gpointer data)
-{
-  SaveJob *job = data;
-
-  g_free (job->path);
-  g_free (job->data);
-  g_free (job);
-}
-
-static void
-save_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SaveJob *job = task_data;
-  GError *error = NULL;
-
-  g_mutex_lock (&save_lock);
-  if (job->number > save_written)
-    {
-      if (bd_settings_file_save (job->path, job->data, job->length, &error))
-        save_written = job->number;
-    }
-  g_mutex_unlock (&save_lock);
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
+/* Saves run on workers in any order; the settings file saver drops one
+ * older than the last written, so the newest edit wins. */
 void
 bd_overview_config_save_async (BdOverviewConfig    *config,
                                const char          *path,
@@ -553,27 +509,21 @@ bd_overview_config_save_async (BdOverviewConfig    *config,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  SaveJob *job = g_new0 (SaveJob, 1);
+  char *data;
+  gsize length;
 
   g_return_if_fail (config != NULL);
   g_return_if_fail (path != NULL);
 
-  g_task_set_source_tag (task, bd_overview_config_save_async);
-  job->path = g_strdup (path);
-  job->data = bd_overview_config_to_data (config, &job->length);
-  g_mutex_lock (&save_lock);
-  job->number = ++save_made;
-  g_mutex_unlock (&save_lock);
-  g_task_set_task_data (task, job, save_job_free);
-  g_task_run_in_thread (task, save_thread);
+  data = bd_overview_config_to_data (config, &length);
+  bd_settings_file_save_async (NULL, path, data, length, cancellable, callback, user_data);
 }
 
 gboolean
 bd_overview_config_save_finish (GAsyncResult  *result,
                                 GError       **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return bd_settings_file_save_finish (result, error);
 }
 
 BdOverviewConfig *

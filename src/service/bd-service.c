@@ -400,6 +400,23 @@ relays_loaded_cb (GObject      *source_object,
     }
 }
 
+/* Whether the demo's content goes in place of a settings file that is not
+ * there (a first run with the demo). A load that failed otherwise is
+ * warned about as @what's; a cancelled one means the service is gone. */
+static gboolean
+wants_demo (LoadData     *load,
+            gboolean      loaded,
+            const GError *error,
+            const char   *what)
+{
+  if (loaded || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    return load->demo;
+  g_warning ("%s are not loaded: %s", what, error->message);
+  return FALSE;
+}
+
 static void
 alarm_rules_loaded_cb (GObject      *source_object,
                        GAsyncResult *result,
@@ -408,26 +425,19 @@ alarm_rules_loaded_cb (GObject      *source_object,
   g_autofree LoadData *load = user_data;
   BdAlarmEngine *alarms = BD_ALARM_ENGINE (source_object);
   g_autoptr(GError) error = NULL;
+  gboolean loaded;
 
   /* Broken rules are skipped and logged by the engine, each named with its
    * file, group and key; the others load. */
-  if (bd_alarm_engine_load_rules_finish (alarms, result, NULL, &error))
-    return;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* the service is gone */
-  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+  loaded = bd_alarm_engine_load_rules_finish (alarms, result, NULL, &error);
+  if (wants_demo (load, loaded, error, "Alarm rules"))
     {
-      /* First run: the demo plant's rules (saved to the rules file), so the
-       * plant's excursions raise alarms a newcomer can acknowledge. */
-      if (load->demo)
-        {
-          g_autoptr(GPtrArray) demo = bd_alarm_rules_new_demo ();
+      /* The demo plant's rules (saved to the rules file), so the plant's
+       * excursions raise alarms a newcomer can acknowledge. */
+      g_autoptr(GPtrArray) demo = bd_alarm_rules_new_demo ();
 
-          bd_alarm_engine_set_rules (alarms, demo);
-        }
-      return;
+      bd_alarm_engine_set_rules (alarms, demo);
     }
-  g_warning ("Alarm rules are not loaded: %s", error->message);
 }
 
 static void
@@ -438,27 +448,20 @@ automations_loaded_cb (GObject      *source_object,
   g_autofree LoadData *load = user_data;
   BdAutomationEngine *automations = BD_AUTOMATION_ENGINE (source_object);
   g_autoptr(GError) error = NULL;
+  gboolean loaded;
 
   /* Broken entries are skipped and logged, each named with its group. */
-  if (bd_automation_engine_load_finish (automations, result, NULL, &error))
-    return;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* the service is gone */
-  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+  loaded = bd_automation_engine_load_finish (automations, result, NULL, &error);
+  if (wants_demo (load, loaded, error, "Automations"))
     {
-      /* First run: the demo plant's automation and interlocks, saved. */
-      if (load->demo)
-        {
-          g_autoptr(GPtrArray) demo = NULL;
-          g_autoptr(GPtrArray) interlocks = NULL;
+      /* The demo plant's automation and interlocks, saved. */
+      g_autoptr(GPtrArray) demo = NULL;
+      g_autoptr(GPtrArray) interlocks = NULL;
 
-          bd_automations_new_demo (&demo, &interlocks);
-          bd_automation_engine_set_automations (automations, demo);
-          bd_automation_engine_set_interlocks (automations, interlocks);
-        }
-      return;
+      bd_automations_new_demo (&demo, &interlocks);
+      bd_automation_engine_set_automations (automations, demo);
+      bd_automation_engine_set_interlocks (automations, interlocks);
     }
-  g_warning ("Automations are not loaded: %s", error->message);
 }
 
 static LoadData *

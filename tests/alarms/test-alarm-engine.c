@@ -76,8 +76,7 @@ feed (BdAlarmEngine *engine,
       const char    *topic,
       const char    *payload)
 {
-  g_autoptr(GBytes) bytes = g_bytes_new (payload, strlen (payload));
-  g_autoptr(BdMessage) message = bd_message_new (topic, bytes, 0, FALSE, NULL);
+  g_autoptr(BdMessage) message = test_message_new (topic, payload, FALSE);
 
   bd_alarm_engine_feed (message, engine);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bd-automation-engine.h"
+#include "bd-test-relays.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -236,18 +237,6 @@ wait_acted (Fixture *fixture,
   bd_test_wait_until (acted_at_least, &count, 5000, "the automation acted");
 }
 
-static gboolean
-relay_on (gpointer data)
-{
-  return bd_relay_get_state (data) == BD_RELAY_STATE_ON;
-}
-
-static gboolean
-relay_off (gpointer data)
-{
-  return bd_relay_get_state (data) == BD_RELAY_STATE_OFF;
-}
-
 static BdAutomation *
 fan_on_when_hot (void)
 {
@@ -294,7 +283,7 @@ test_once_per_transition (Fixture       *fixture,
 
   /* The device confirms: the outcome is the automation's too. */
   pub (fixture, "plant/a/fan/state", "ON");
-  bd_test_wait_until (relay_on, fixture->fan, 5000, "the fan on");
+  bd_test_wait_until (bd_test_relay_is_on, fixture->fan, 5000, "the fan on");
   BD_TEST_WAIT_UNTIL (!bd_relay_get_pending (fixture->fan), 5000);
   g_assert_cmpint (fixture->last_source, ==, BD_RELAY_SOURCE_AUTOMATION);
 
@@ -366,7 +355,7 @@ test_condition (Fixture       *fixture,
   automation->condition.relay_on = TRUE;
   set_one (fixture, automation);
   pub (fixture, "plant/a/heater/state", "OFF");
-  bd_test_wait_until (relay_off, fixture->heater, 5000, "the heater off");
+  bd_test_wait_until (bd_test_relay_is_off, fixture->heater, 5000, "the heater off");
 
   temperature (fixture, 29);
   wait_acted (fixture, 1);
@@ -376,7 +365,7 @@ test_condition (Fixture       *fixture,
 
   cool_down (fixture);
   pub (fixture, "plant/a/heater/state", "ON");
-  bd_test_wait_until (relay_on, fixture->heater, 5000, "the heater on");
+  bd_test_wait_until (bd_test_relay_is_on, fixture->heater, 5000, "the heater on");
   temperature (fixture, 29);
   wait_acted (fixture, 2);
   g_assert_cmpstr (g_ptr_array_index (fixture->acted, 1), ==, "fan-on acted");
@@ -553,7 +542,7 @@ test_interlock (Fixture       *fixture,
   automation->target = g_strdup ("heater");
   set_one (fixture, automation);
   pub (fixture, "plant/a/fan/state", "OFF");
-  bd_test_wait_until (relay_off, fixture->fan, 5000, "the fan off");
+  bd_test_wait_until (bd_test_relay_is_off, fixture->fan, 5000, "the fan off");
 
   /* An operator. */
   g_assert_false (bd_relay_controller_set (fixture->relays, fixture->heater, TRUE, &error));
@@ -578,7 +567,7 @@ test_interlock (Fixture       *fixture,
 
   /* With the fan running, the heater may go on. */
   pub (fixture, "plant/a/fan/state", "ON");
-  bd_test_wait_until (relay_on, fixture->fan, 5000, "the fan on");
+  bd_test_wait_until (bd_test_relay_is_on, fixture->fan, 5000, "the fan on");
   g_assert_true (bd_relay_controller_set (fixture->relays, fixture->heater, TRUE, NULL));
   g_assert_cmpuint (fixture->sent, ==, 2);
 }

@@ -627,6 +627,18 @@ class PahoClient:
                 pass
 
 
+def subscribed(client, client_id, filters, away=False, **connect):
+    """client (a fresh mqttwire.RawClient) connected as client_id (with the
+    keywords of RawClient.connect) and subscribed to filters, a list of
+    (topic filter, options), as packet 1. away=True then disconnects it:
+    with clean=False its session stays and queues what comes meanwhile."""
+    client.connect(client_id, **connect)
+    client.subscribe(1, filters)
+    if away:
+        client.disconnect()
+    return client
+
+
 def make_password_file(path, users):
     """A Mosquitto password file made by mosquitto_passwd, which Brokerdesk
     must read as it is. users: {name: password}."""
@@ -643,6 +655,17 @@ def write_file(path, text):
     with open(str(path), "w") as f:
         f.write(text)
     return str(path)
+
+
+def auth_lines(folder, users, acl=None, anonymous=False):
+    """Configuration lines for a password file of users ({name: password},
+    made by mosquitto_passwd as folder/passwd) and, given acl (its text), an
+    ACL file folder/acl; without anonymous, anonymous clients are refused."""
+    lines = [] if anonymous else ["allow_anonymous false"]
+    lines.append("password_file " + make_password_file(os.path.join(str(folder), "passwd"), users))
+    if acl is not None:
+        lines.append("acl_file " + write_file(os.path.join(str(folder), "acl"), acl))
+    return lines
 
 
 # -- mosquitto_sub / mosquitto_pub subprocesses
@@ -723,6 +746,7 @@ def props(packet_type, **kw):
     return p
 
 
-__all__ = ["CliSub", "mosquitto_pub", "make_password_file", "write_file", "Broker", "BrokerError", "PahoClient", "Connack", "props", "Properties",
+__all__ = ["CliSub", "subscribed", "auth_lines", "mosquitto_pub", "make_password_file",
+           "write_file", "Broker", "BrokerError", "PahoClient", "Connack", "props", "Properties",
            "PacketTypes", "SubscribeOptions", "IS_MOSQUITTO", "mosquitto_deviation",
            "brokerdesk_only", "TIMEOUT", "QUIET", "BROKER_UNDER_TEST"]

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import time
 
-from brokertest import TIMEOUT, make_password_file, mosquitto_deviation, write_file
+from brokertest import TIMEOUT, auth_lines, make_password_file, mosquitto_deviation, write_file
 
 
 def reload(broker):
@@ -77,9 +77,7 @@ def test_removed_user_is_disconnected_others_stay(broker_factory, raw_client, tm
 def test_narrower_acl_refuses_subscription_after_reload(broker_factory, raw_client, tmp_path):
     """[MQTT-3.9.3-1] after the ACL is narrowed and reloaded, a subscription it
     no longer grants gets 0x80; one it grants still succeeds."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    acl = write_file(tmp_path / "acl", "user alice\ntopic readwrite #\n")
-    b = broker_factory(["allow_anonymous false", "password_file " + pw, "acl_file " + acl])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}, "user alice\ntopic readwrite #\n"))
     c = raw_client(b)
     c.connect("alice-c", username="alice", password="secret")
     assert c.subscribe(1, [("secret/x", 0)]).return_codes == [0]

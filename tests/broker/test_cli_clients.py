@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from brokertest import make_password_file, mosquitto_pub as pub
+from brokertest import auth_lines, mosquitto_pub as pub
 
 @pytest.mark.parametrize("version", ["mqttv31", "mqttv311"])
 @pytest.mark.parametrize("qos", [0, 1, 2])
@@ -78,8 +78,7 @@ def test_large_file_message(broker, cli_sub, tmp_path):
 def test_username_password(broker_factory, cli_sub, tmp_path):
     """mosquitto_pub / mosquitto_sub -u -P against a mosquitto_passwd file;
     a wrong password makes mosquitto_pub fail."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}))
     s = cli_sub(b, "-t", "cli/auth", "-u", "alice", "-P", "secret")
     s.subscribed()
     pub(b, "-t", "cli/auth", "-m", "authorised", "-u", "alice", "-P", "secret")

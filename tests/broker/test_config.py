@@ -16,8 +16,8 @@ import threading
 import pytest
 
 import mqttwire as w
-from brokertest import (IS_MOSQUITTO, MOSQUITTO, PahoClient, brokerdesk_only, free_port,
-                        make_password_file, mosquitto_deviation, mosquitto_pub, write_file)
+from brokertest import (IS_MOSQUITTO, MOSQUITTO, PahoClient, auth_lines, brokerdesk_only,
+                        free_port, mosquitto_deviation, mosquitto_pub, subscribed, write_file)
 
 STARTED = re.compile(r"[Ll]istening on \S+:\d+|mosquitto version \S+ running")
 LAX = mosquitto_deviation("accepts this line (reads a missing or non-numeric value as 0)")
@@ -121,9 +121,7 @@ def test_clean_exit_on_signal(broker_factory, raw_client, sig):
     and SIGINT, also with clients connected and a persistent session holding
     in-flight messages."""
     b = broker_factory()
-    c = raw_client(b)
-    c.connect("persist", clean=False)
-    c.subscribe(1, [("x/#", 1)])
+    c = subscribed(raw_client(b), "persist", [("x/#", 1)], clean=False)
     p = raw_client(b)
     p.connect("pub")
     p.publish("x/y", b"in flight", qos=1)
@@ -185,9 +183,7 @@ def test_upgrade_outgoing_qos(broker_factory, raw_client):
     p = raw_client(b)
     p.connect("pub")
     p.publish("up/kept", b"r", qos=0, retain=True)
-    c = raw_client(b)
-    c.connect("sub")
-    c.subscribe(1, [("up/#", 2)])
+    c = subscribed(raw_client(b), "sub", [("up/#", 2)])
     m = c.expect(w.PUBLISH)
     assert (m.topic, m.qos) == ("up/kept", 2)
     c.send(w.pubrec(m.packet_id))
@@ -213,10 +209,8 @@ def test_check_retain_source(broker_factory, raw_client, tmp_path, check):
     publisher of a retained message has lost write access (the ACL changed
     across a restart), the message is no longer delivered to new
     subscribers; with false it still is."""
-    acl = str(tmp_path / "acl")
-    write_file(acl, RETAIN_ACL_ALLOWED)
-    pw = make_password_file(tmp_path / "passwd", {"writer": "pw"})
-    lines = ["persistence true", "acl_file " + acl, "password_file " + pw]
+    lines = ["persistence true"] + auth_lines(tmp_path, {"writer": "pw"}, RETAIN_ACL_ALLOWED,
+                                             anonymous=True)
     if not check:
         lines.append("check_retain_source false")
     b = broker_factory(lines)
@@ -224,17 +218,13 @@ def test_check_retain_source(broker_factory, raw_client, tmp_path, check):
     p.connect("writer-c", username="writer", password="pw")
     p.publish("rs/x", b"kept", qos=1, retain=True)
     p.disconnect()
-    c = raw_client(b)
-    c.connect("reader")
-    c.subscribe(1, [("rs/#", 1)])
+    c = subscribed(raw_client(b), "reader", [("rs/#", 1)])
     assert [m.payload for m in c.publishes_before_pingresp(ack=True)] == [b"kept"]
     c.disconnect()
 
-    write_file(acl, RETAIN_ACL_REVOKED)
+    write_file(tmp_path / "acl", RETAIN_ACL_REVOKED)
     b.restart()
-    c = raw_client(b)
-    c.connect("reader")
-    c.subscribe(1, [("rs/#", 1)])
+    c = subscribed(raw_client(b), "reader", [("rs/#", 1)])
     got = [m.payload for m in c.publishes_before_pingresp(ack=True)]
     assert got == ([] if check else [b"kept"])
 

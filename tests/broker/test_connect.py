@@ -6,7 +6,7 @@
 import pytest
 
 import mqttwire as w
-from brokertest import make_password_file, mosquitto_deviation
+from brokertest import auth_lines, mosquitto_deviation, subscribed
 
 
 def test_first_packet_must_be_connect(broker, raw_client):
@@ -21,9 +21,7 @@ def test_first_packet_must_be_connect(broker, raw_client):
 def test_publish_before_connect_closes(broker, raw_client):
     """[MQTT-3.1.0-1] a PUBLISH before CONNECT closes the connection and is not
     routed."""
-    sub = raw_client()
-    sub.connect("watcher")
-    sub.subscribe(1, [("t", 0)])
+    sub = subscribed(raw_client(), "watcher", [("t", 0)])
     c = raw_client()
     c.send(w.publish("t", b"sneaky"))
     assert c.wait_closed() == []
@@ -107,10 +105,7 @@ def test_persistent_session_present_flag(broker, raw_client):
 def test_clean_session_discards_stored_session(broker, raw_client):
     """[MQTT-3.1.2-6] CleanSession=1 discards any previous session; the next
     CleanSession=0 connection starts a new one (session present 0)."""
-    c = raw_client()
-    c.connect("discard", clean=False)
-    c.subscribe(1, [("t", 1)])
-    c.disconnect()
+    subscribed(raw_client(), "discard", [("t", 1)], clean=False, away=True)
     c = raw_client()
     assert c.connect("discard", clean=True).session_present is False
     c.disconnect()
@@ -170,8 +165,7 @@ def test_bad_credentials_refused(broker_factory, raw_client, tmp_path, user, pas
     """[MQTT-3.2.2-5] [table 3.1] a wrong password or unknown user (password_file
     made by mosquitto_passwd) is refused with a non-zero CONNACK (0x04 or 0x05),
     then the connection is closed. test_bad_password_connack_4 pins the code."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}))
     c = raw_client(b)
     c.send(w.connect("alice-c", username=user, password=password))
     packets = c.wait_closed()
@@ -184,8 +178,7 @@ def test_bad_credentials_refused(broker_factory, raw_client, tmp_path, user, pas
 def test_bad_password_connack_4(broker_factory, raw_client, tmp_path):
     """[MQTT-3.2.2.3 table 3.1] CONNACK 0x04 "bad user name or password" is the
     code for a wrong password (the issue asks for 4)."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}))
     c = raw_client(b)
     c.send(w.connect("alice-c", username="alice", password="wrong"))
     packets = c.wait_closed()
@@ -195,8 +188,7 @@ def test_bad_password_connack_4(broker_factory, raw_client, tmp_path):
 def test_good_password_accepted(broker_factory, raw_client, tmp_path):
     """A user and password from a mosquitto_passwd file: CONNACK 0; a second
     user in the same file works too."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret", "bob": "hunter2"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret", "bob": "hunter2"}))
     c = raw_client(b)
     c.connect("alice-c", username="alice", password="secret")
     c.ping()
@@ -207,8 +199,7 @@ def test_good_password_accepted(broker_factory, raw_client, tmp_path):
 def test_anonymous_not_authorized_connack_5(broker_factory, raw_client, tmp_path):
     """Table 3.1: without credentials where anonymous access is off (allow_anonymous
     false): CONNACK 0x05 not authorized, then close [MQTT-3.2.2-5]."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}))
     c = raw_client(b)
     c.send(w.connect("anon"))
     packets = c.wait_closed()
@@ -220,11 +211,8 @@ def test_anonymous_not_authorized_connack_5(broker_factory, raw_client, tmp_path
 def test_rejected_connect_stops_processing(broker_factory, raw_client, tmp_path):
     """[MQTT-3.1.4-5] after rejecting a CONNECT, the server must not process
     anything the client sent after it: a PUBLISH in the same segment is dropped."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
-    sub = raw_client(b)
-    sub.connect("watcher", username="alice", password="secret")
-    sub.subscribe(1, [("t", 0)])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}))
+    sub = subscribed(raw_client(b), "watcher", [("t", 0)], username="alice", password="secret")
     c = raw_client(b)
     c.send(w.connect("anon") + w.publish("t", b"must-not-arrive"))
     c.wait_closed()

@@ -22,7 +22,7 @@ import time
 import pytest
 
 import mqttwire as w
-from brokertest import IS_MOSQUITTO, TIMEOUT
+from brokertest import IS_MOSQUITTO, TIMEOUT, subscribed
 
 pytestmark = pytest.mark.skipif(IS_MOSQUITTO, reason="Brokerdesk's durable store")
 
@@ -55,10 +55,7 @@ def _drain(sub, expect_ids, sentinel=b"end", timeout=TIMEOUT):
 
 def _offline_subscriber(raw_client, b, topic_filter, qos=1):
     """A persistent session subscribed to topic_filter, then away."""
-    sub = raw_client(b)
-    sub.connect("sub", clean=False)
-    sub.subscribe(1, [(topic_filter, qos)])
-    sub.disconnect()
+    subscribed(raw_client(b), "sub", [(topic_filter, qos)], clean=False, away=True)
 
 
 def _send_sentinel(raw_client, b, topic):
@@ -96,9 +93,7 @@ def test_issue_scenario_acknowledged_survives_sigkill(broker_factory, raw_client
     got = _drain(sub, range(1000))
     assert got == [b"m%d" % i for i in range(1000)]
 
-    r = raw_client(b)
-    r.connect("r")
-    r.subscribe(1, [("r/#", 0)])
+    r = subscribed(raw_client(b), "r", [("r/#", 0)])
     retained = {r.expect(w.PUBLISH).payload for _ in range(200)}
     assert retained == {b"r%d" % i for i in range(200)}
 
@@ -201,9 +196,7 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(broker_factory, ra
         if p.qos == 2:
             assert len(mine) == len(set(mine)), "a QoS 2 message arrived twice"
 
-    r = raw_client(b)
-    r.connect("r")
-    r.subscribe(1, [("ret/#", 0)])
+    r = subscribed(raw_client(b), "r", [("ret/#", 0)])
     seen = {}
     try:
         while True:
@@ -405,17 +398,10 @@ def test_full_disk_refuses_qos1_keeps_qos0_and_recovers(broker_factory, raw_clie
                         "sys_interval 1"], start=False)
     try:
         b.start()
-        watch = raw_client(b)
-        watch.connect("watch")
-        watch.subscribe(1, [("$SYS/broker/store/status", 0)])
+        watch = subscribed(raw_client(b), "watch", [("$SYS/broker/store/status", 0)])
         _await_status(watch, b"ok")
-        sub = raw_client(b)
-        sub.connect("sub", clean=False)
-        sub.subscribe(1, [("d/#", 1)])
-        sub.disconnect()
-        q0 = raw_client(b)
-        q0.connect("q0")
-        q0.subscribe(1, [("q0", 0)])
+        subscribed(raw_client(b), "sub", [("d/#", 1)], clean=False, away=True)
+        q0 = subscribed(raw_client(b), "q0", [("q0", 0)])
 
         filler = os.path.join(mnt, "filler")
         _fill(filler)
@@ -459,9 +445,7 @@ def test_full_disk_refuses_qos1_keeps_qos0_and_recovers(broker_factory, raw_clie
 def test_sys_shows_the_store(broker_factory, raw_client):
     """$SYS/broker/store/...: its size, the last commit and its latency."""
     b = broker_factory(["listener 0", "persistence true", "sys_interval 1"])
-    c = raw_client(b)
-    c.connect("dev", clean=False)
-    c.subscribe(1, [("x", 1)])
+    c = subscribed(raw_client(b), "dev", [("x", 1)], clean=False)
     c.subscribe(2, [("$SYS/broker/store/#", 0)])
     want = {"$SYS/broker/store/size", "$SYS/broker/store/last_commit",
             "$SYS/broker/store/commit_latency_ms", "$SYS/broker/store/status"}

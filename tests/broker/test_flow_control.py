@@ -12,7 +12,7 @@
 import threading
 
 import mqttwire as w
-from brokertest import mosquitto_deviation
+from brokertest import mosquitto_deviation, subscribed
 
 BURST = 3000
 
@@ -38,9 +38,7 @@ def test_fast_publisher_loses_nothing_qos1(broker_factory, raw_client):
     max_queued_messages (50), reaches a connected subscriber whole and in
     order [MQTT-4.6.0-5]; the publisher gets every PUBACK."""
     b = broker_factory(["max_queued_messages 50", "max_inflight_messages 10"])
-    sub = raw_client(b)
-    sub.connect("slow-sub")
-    sub.subscribe(1, [("flow/t", 1)])
+    sub = subscribed(raw_client(b), "slow-sub", [("flow/t", 1)])
     pub = raw_client(b)
     pub.connect("fast-pub")
 
@@ -61,12 +59,8 @@ def test_publisher_not_held_back_by_stuck_subscriber(broker_factory, raw_client)
     good: after about a second it is treated as slow and its queue limit
     applies, while another subscriber keeps receiving everything."""
     b = broker_factory(["max_queued_messages 50", "max_inflight_messages 10"])
-    stuck = raw_client(b)
-    stuck.connect("stuck")
-    stuck.subscribe(1, [("flow/t", 1)])
-    healthy = raw_client(b)
-    healthy.connect("healthy")
-    healthy.subscribe(1, [("flow/t", 0)])
+    stuck = subscribed(raw_client(b), "stuck", [("flow/t", 1)])
+    healthy = subscribed(raw_client(b), "healthy", [("flow/t", 0)])
     pub = raw_client(b)
     pub.connect("pub")
 
@@ -86,10 +80,7 @@ def test_max_queued_bytes(broker_factory, raw_client):
     are queued while the queued payloads are below 100 bytes (so 4 of 30
     bytes: 0, 30, 60, 90), later ones are dropped."""
     b = broker_factory(["max_queued_bytes 100"])
-    c = raw_client(b)
-    c.connect("offline-bytes", clean=False)
-    c.subscribe(1, [("qb/#", 1)])
-    c.disconnect()
+    subscribed(raw_client(b), "offline-bytes", [("qb/#", 1)], clean=False, away=True)
     p = raw_client(b)
     p.connect("pub")
     for i in range(10):
@@ -110,9 +101,7 @@ def test_max_inflight_bytes(broker_factory, raw_client):
     than 100 bytes are unacknowledged (3 of them); the others wait and each
     PUBACK lets the next one go."""
     b = broker_factory(["max_inflight_bytes 100"])
-    c = raw_client(b)
-    c.connect("slow-acker")
-    c.subscribe(1, [("ib/#", 1)])
+    c = subscribed(raw_client(b), "slow-acker", [("ib/#", 1)])
     p = raw_client(b)
     p.connect("pub")
     for i in range(6):

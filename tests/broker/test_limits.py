@@ -13,7 +13,7 @@ import threading
 import pytest
 
 import mqttwire as w
-from brokertest import IS_MOSQUITTO, QUIET, mosquitto_deviation
+from brokertest import IS_MOSQUITTO, QUIET, mosquitto_deviation, subscribed
 
 
 def _connect_or_refused(b):
@@ -90,10 +90,7 @@ def test_max_queued_messages(broker_factory, raw_client):
     """max_queued_messages N: an offline persistent client gets at most N of
     the QoS 1 messages published while it was away."""
     b = broker_factory(["max_queued_messages 5"])
-    c = raw_client(b)
-    c.connect("offline", clean=False)
-    c.subscribe(1, [("q/#", 1)])
-    c.disconnect()
+    subscribed(raw_client(b), "offline", [("q/#", 1)], clean=False, away=True)
     p = raw_client(b)
     p.connect("pub")
     for i in range(12):
@@ -117,9 +114,7 @@ def test_max_queued_messages(broker_factory, raw_client):
 
 def _inflight_setup(broker_factory, raw_client):
     b = broker_factory(["max_inflight_messages 3"])
-    s = raw_client(b)
-    s.connect("slow")
-    s.subscribe(1, [("i/#", 1)])
+    s = subscribed(raw_client(b), "slow", [("i/#", 1)])
     p = raw_client(b)
     p.connect("pub")
     for i in range(8):
@@ -161,9 +156,7 @@ def test_message_size_limit(broker_factory, raw_client):
     """message_size_limit N: a PUBLISH whose payload is larger than N bytes is
     not delivered; one of exactly N bytes is."""
     b = broker_factory(["message_size_limit 100"])
-    s = raw_client(b)
-    s.connect("sub")
-    s.subscribe(1, [("m/#", 0)])
+    s = subscribed(raw_client(b), "sub", [("m/#", 0)])
     p = raw_client(b)
     p.connect("pub")
     p.send(w.publish("m/big", b"x" * 101))
@@ -182,9 +175,7 @@ def test_max_packet_size_publish(broker_factory, raw_client):
     """max_packet_size N: a PUBLISH larger than N bytes closes the sender's
     connection and is not delivered."""
     b = broker_factory(["max_packet_size 200"])
-    s = raw_client(b)
-    s.connect("sub")
-    s.subscribe(1, [("m/#", 0)])
+    s = subscribed(raw_client(b), "sub", [("m/#", 0)])
     p = raw_client(b)
     p.connect("pub")
     p.send_expect_close(w.publish("m/big", b"x" * 300))

@@ -12,7 +12,7 @@ import time
 import pytest
 
 import mqttwire as w
-from brokertest import PacketTypes, make_password_file, mosquitto_deviation, props
+from brokertest import PacketTypes, auth_lines, mosquitto_deviation, props
 
 
 def let_time_pass(seconds):
@@ -140,8 +140,7 @@ def test_bad_authentication_method(broker, raw_client):
 def test_bad_password_v5(broker_factory, raw_client, tmp_path):
     """[3.2.2.2] a wrong password: CONNACK with a reason code >= 0x80 (0x86 Bad
     User Name or Password, or 0x87 Not authorized), then close [MQTT-3.2.2-7]."""
-    pw = make_password_file(tmp_path / "passwd", {"alice": "secret"})
-    b = broker_factory(["allow_anonymous false", "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret"}))
     c = _v5(raw_client, b)
     c.send(w.connect("a", version=5, username="alice", password="bad"))
     packets = c.wait_closed()

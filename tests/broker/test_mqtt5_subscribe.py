@@ -10,8 +10,7 @@
 import pytest
 
 import mqttwire as w
-from brokertest import (PacketTypes, SubscribeOptions, make_password_file, mosquitto_deviation,
-                        props, write_file)
+from brokertest import PacketTypes, SubscribeOptions, auth_lines, mosquitto_deviation, props
 
 NO_LOCAL = 0x04
 RETAIN_AS_PUBLISHED = 0x08
@@ -211,9 +210,7 @@ topic readwrite #
 
 
 def _share_acl_broker(broker_factory, tmp_path, acl=SHARE_ACL):
-    acl_path = write_file(tmp_path / "acl", acl)
-    pw = make_password_file(tmp_path / "passwd", {"admin": "pw", "alice": "pw"})
-    return broker_factory(["acl_file " + acl_path, "password_file " + pw])
+    return broker_factory(auth_lines(tmp_path, {"admin": "pw", "alice": "pw"}, acl, anonymous=True))
 
 
 def test_shared_subscription_acl_readwrite_all(broker_factory, raw_client, tmp_path):

@@ -6,6 +6,7 @@
 import pytest
 
 import mqttwire as w
+from brokertest import subscribed
 
 
 def _sub(raw_client, filt="t/#", qos=2, client_id="sub"):
@@ -215,9 +216,7 @@ def test_payload_passes_unchanged(broker, raw_client, payload):
 def test_topic_case_and_levels_distinct(broker, raw_client):
     """[4.7.3] topic names are case sensitive and a leading or trailing "/"
     makes a distinct topic."""
-    s = raw_client()
-    s.connect("sub")
-    s.subscribe(1, [("a/b", 0)])
+    s = subscribed(raw_client(), "sub", [("a/b", 0)])
     p = raw_client()
     p.connect("pub")
     for t in ("A/b", "/a/b", "a/b/", "a/B"):

@@ -6,6 +6,7 @@
 import pytest
 
 import mqttwire as w
+from brokertest import subscribed
 
 
 def _pub(raw_client, client_id="pub"):
@@ -172,8 +173,6 @@ def test_retained_survive_restart_with_persistence(broker_factory, raw_client, p
     p.publish("keep/me", b"stored", qos=1, retain=True)
     p.disconnect()
     b.restart()
-    s = raw_client(b)
-    s.connect("sub")
-    s.subscribe(1, [("keep/#", 1)])
+    s = subscribed(raw_client(b), "sub", [("keep/#", 1)])
     m = s.expect(w.PUBLISH)
     assert (m.topic, m.payload, m.retain) == ("keep/me", b"stored", True)

@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 import mqttwire as w
+from brokertest import subscribed
 
 
 def _persistent(raw_client, client_id="dev", broker=None, **kw):
@@ -130,9 +131,7 @@ def test_inbound_qos2_completed_after_reconnect(broker, raw_client):
     """[MQTT-4.3.3-2] [MQTT-4.4.0-1] a publisher's QoS 2 flow interrupted after
     PUBREC completes after reconnect: PUBREL gets PUBCOMP and subscribers get
     the message exactly once."""
-    s = raw_client()
-    s.connect("sub")
-    s.subscribe(1, [("s/#", 0), ("zz/marker", 0)])
+    s = subscribed(raw_client(), "sub", [("s/#", 0), ("zz/marker", 0)])
     p, _ = _persistent(raw_client, "pub2")
     p.send(w.publish("s/a", b"exactly-once", qos=2, packet_id=5))
     p.expect(w.PUBREC)
@@ -184,10 +183,7 @@ def test_clean_session_state_gone_after_disconnect(broker, raw_client):
     """[MQTT-3.1.2-6] [MQTT-3.1.2-7 context] with CleanSession=1 the session
     ends with the connection: messages published meanwhile are not kept, the
     next connection has no subscriptions."""
-    c = raw_client()
-    c.connect("cs", clean=True)
-    c.subscribe(1, [("s/#", 1)])
-    c.disconnect()
+    subscribed(raw_client(), "cs", [("s/#", 1)], clean=True, away=True)
     p = _publisher(raw_client)
     p.publish("s/a", b"gone", qos=1)
     c = raw_client()

@@ -6,7 +6,7 @@
 import pytest
 
 import mqttwire as w
-from brokertest import mosquitto_deviation, make_password_file, write_file
+from brokertest import auth_lines, mosquitto_deviation, subscribed, write_file
 
 
 def _pub(raw_client):
@@ -73,9 +73,7 @@ def test_acl_denied_filter_gets_0x80(broker_factory, raw_client, tmp_path):
 def test_acl_denied_subscription_gets_nothing(broker_factory, raw_client, tmp_path):
     """[MQTT-3.9.3-1] a refused subscription does not exist: messages published
     on its topic (by a user allowed to) are not delivered."""
-    acl = write_file(tmp_path / "acl", ACL)
-    pw = make_password_file(tmp_path / "passwd", {"admin": "pw"})
-    b = broker_factory(["acl_file " + acl, "password_file " + pw])
+    b = broker_factory(auth_lines(tmp_path, {"admin": "pw"}, ACL, anonymous=True))
     c = raw_client(b)
     c.connect("sub")
     assert c.subscribe(1, [("secret/x", 1), ("both/x", 0)]).return_codes[1] == 0
@@ -103,9 +101,7 @@ def test_invalid_filter_in_unsubscribe_closes(broker, raw_client, filt):
     """[MQTT-4.7.1-2] [MQTT-4.7.3-1] "#/a", "a/b#" and "" are not topic filters;
     in UNSUBSCRIBE as in SUBSCRIBE, [MQTT-4.8.0-1] the server treats them as a
     protocol violation and closes the connection: no UNSUBACK."""
-    c = raw_client()
-    c.connect("unsub")
-    c.subscribe(1, [("u/a", 0)])
+    c = subscribed(raw_client(), "unsub", [("u/a", 0)])
     packets = c.send_expect_close(w.unsubscribe(2, ["u/a", filt]))
     assert not any(p.type == w.UNSUBACK for p in packets), packets
     broker.check_alive()
@@ -114,9 +110,7 @@ def test_invalid_filter_in_unsubscribe_closes(broker, raw_client, filt):
 def test_resubscribe_replaces_subscription(broker, raw_client):
     """[MQTT-3.8.4-3] a SUBSCRIBE with a filter identical to an existing one
     replaces it: the new QoS applies and the message is delivered once."""
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [("r/a", 2)])
+    c = subscribed(raw_client(), "sub", [("r/a", 2)])
     assert c.subscribe(2, [("r/a", 0)]).return_codes == [0]
     p = _pub(raw_client)
     p.publish("r/a", b"x", qos=2)
@@ -130,9 +124,7 @@ def test_unsubscribe_stops_delivery(broker, raw_client):
     """[MQTT-3.10.4-1] [MQTT-3.10.4-2] after UNSUBSCRIBE the server stops
     adding messages for that filter; UNSUBACK carries the same packet id
     [MQTT-3.10.4-4] and flags 0."""
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [("u/a", 1), ("m/marker", 0)])
+    c = subscribed(raw_client(), "sub", [("u/a", 1), ("m/marker", 0)])
     p = _pub(raw_client)
     p.send(w.publish("u/a", b"before"))
     assert c.expect(w.PUBLISH).payload == b"before"
@@ -154,9 +146,7 @@ def test_unsuback_when_nothing_subscribed(broker, raw_client):
 def test_unsubscribe_matches_filter_exactly(broker, raw_client):
     """[MQTT-3.10.4-1] filters are compared character by character: unsubscribing
     "a/+" leaves the subscription "a/b" in place."""
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [("a/b", 0)])
+    c = subscribed(raw_client(), "sub", [("a/b", 0)])
     c.send(w.unsubscribe(2, ["a/+", "A/b"]))
     c.expect(w.UNSUBACK)
     p = _pub(raw_client)
@@ -167,9 +157,7 @@ def test_unsubscribe_matches_filter_exactly(broker, raw_client):
 def test_unsubscribe_several_filters(broker, raw_client):
     """[MQTT-3.10.4-6] an UNSUBSCRIBE with several filters is processed as if
     they were sent one by one, with a single UNSUBACK."""
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [("x/1", 0), ("x/2", 0), ("x/3", 0), ("m/marker", 0)])
+    c = subscribed(raw_client(), "sub", [("x/1", 0), ("x/2", 0), ("x/3", 0), ("m/marker", 0)])
     c.send(w.unsubscribe(2, ["x/1", "x/3"]))
     c.expect(w.UNSUBACK)
     p = _pub(raw_client)
@@ -185,9 +173,7 @@ def test_overlapping_subscriptions_max_qos(broker, raw_client):
     """[MQTT-3.3.5-1] with overlapping subscriptions the server must deliver at
     the maximum QoS of the matching subscriptions; the issue demands exactly
     one copy at the highest granted QoS."""
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [("o/#", 0), ("o/+", 2), ("o/a", 1), ("m/marker", 0)])
+    c = subscribed(raw_client(), "sub", [("o/#", 0), ("o/+", 2), ("o/a", 1), ("m/marker", 0)])
     p = _pub(raw_client)
     p.publish("o/a", b"once", qos=2)
     m = c.expect(w.PUBLISH)
@@ -201,9 +187,7 @@ def test_overlapping_subscriptions_max_qos(broker, raw_client):
 def test_overlapping_subscriptions_single_copy(broker, raw_client):
     """[MQTT-3.3.5-1] overlapping subscriptions may each get a copy, but the
     issue demands one copy only (Mosquitto 2.0 also sends one)."""
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [("o/#", 0), ("o/+", 1), ("o/a", 1), ("m/marker", 0)])
+    c = subscribed(raw_client(), "sub", [("o/#", 0), ("o/+", 1), ("o/a", 1), ("m/marker", 0)])
     p = _pub(raw_client)
     p.publish("o/a", b"once", qos=1)
     got = []

@@ -13,7 +13,7 @@ import time
 import pytest
 
 import mqttwire as w
-from brokertest import IS_MOSQUITTO
+from brokertest import IS_MOSQUITTO, subscribed
 
 SYS_CONFIG = ["sys_interval 1"]
 
@@ -40,9 +40,7 @@ def _collect(c, wanted, timeout=4.0, predicate=None):
 def test_sys_broker_topics(sys_broker, raw_client):
     """$SYS/broker/version, uptime ("N seconds"), clients/connected and
     messages/received are published within about 2 s with sys_interval 1."""
-    c = raw_client(sys_broker)
-    c.connect("sys")
-    c.subscribe(1, [("$SYS/broker/#", 0)])
+    c = subscribed(raw_client(sys_broker), "sys", [("$SYS/broker/#", 0)])
     topics = ["$SYS/broker/version", "$SYS/broker/uptime", "$SYS/broker/clients/connected",
               "$SYS/broker/messages/received"]
     # The first copy of a topic may be the retained value from before this
@@ -57,9 +55,7 @@ def test_sys_broker_topics(sys_broker, raw_client):
 def test_sys_version_is_retained(sys_broker, raw_client):
     """$SYS/broker/version is a retained message: a subscriber gets it at once
     with RETAIN set [MQTT-3.3.1-8]."""
-    c = raw_client(sys_broker)
-    c.connect("sys")
-    c.subscribe(1, [("$SYS/broker/version", 0)])
+    c = subscribed(raw_client(sys_broker), "sys", [("$SYS/broker/version", 0)])
     p = c.expect(w.PUBLISH, 2.0)
     assert p.retain is True and p.payload
 
@@ -79,9 +75,7 @@ def test_sys_clients_connected_follows_connections(sys_broker, raw_client):
 
 def test_sys_messages_received_increases(sys_broker, raw_client):
     """$SYS/broker/messages/received grows when clients publish."""
-    c = raw_client(sys_broker)
-    c.connect("sys")
-    c.subscribe(1, [("$SYS/broker/messages/received", 0)])
+    c = subscribed(raw_client(sys_broker), "sys", [("$SYS/broker/messages/received", 0)])
     first = int(_collect(c, ["$SYS/broker/messages/received"])["$SYS/broker/messages/received"])
     p = raw_client(sys_broker)
     p.connect("pub")
@@ -93,9 +87,7 @@ def test_sys_messages_received_increases(sys_broker, raw_client):
 
 def test_sys_uptime_advances(sys_broker, raw_client):
     """$SYS/broker/uptime counts seconds: a later update shows a larger value."""
-    c = raw_client(sys_broker)
-    c.connect("sys")
-    c.subscribe(1, [("$SYS/broker/uptime", 0)])
+    c = subscribed(raw_client(sys_broker), "sys", [("$SYS/broker/uptime", 0)])
     first = int(_collect(c, ["$SYS/broker/uptime"])["$SYS/broker/uptime"].split()[0])
     _collect(c, ["$SYS/broker/uptime"], timeout=4.0,
              predicate=lambda t, v: int(v.split()[0]) > first)
@@ -104,12 +96,8 @@ def test_sys_uptime_advances(sys_broker, raw_client):
 def test_sys_not_matched_by_hash(sys_broker, raw_client):
     """[MQTT-4.7.2-1] "#" does not receive $SYS messages even while they are
     published every second."""
-    c = raw_client(sys_broker)
-    c.connect("all")
-    c.subscribe(1, [("#", 0)])
-    s = raw_client(sys_broker)
-    s.connect("sys")
-    s.subscribe(1, [("$SYS/broker/uptime", 0)])
+    c = subscribed(raw_client(sys_broker), "all", [("#", 0)])
+    s = subscribed(raw_client(sys_broker), "sys", [("$SYS/broker/uptime", 0)])
     s.expect(w.PUBLISH, 3.0)
     # an update was published after the "#" subscription: wait for the next
     s.expect(w.PUBLISH, 3.0)
@@ -215,9 +203,7 @@ def test_bridge_connection_state_accepted(broker, raw_client):
     """$SYS/broker/connection/NAME/state is the one $SYS topic a client may
     publish (retained), as in Mosquitto: a Mosquitto bridge connecting to this
     broker reports its state there."""
-    c = raw_client(broker)
-    c.connect("watch")
-    c.subscribe(1, [("$SYS/broker/connection/+/state", 0)])
+    c = subscribed(raw_client(broker), "watch", [("$SYS/broker/connection/+/state", 0)])
     p = raw_client(broker)
     p.connect("bridge")
     p.publish("$SYS/broker/connection/br1/state", b"1", qos=1, retain=True)

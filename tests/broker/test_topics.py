@@ -6,6 +6,7 @@
 import pytest
 
 import mqttwire as w
+from brokertest import subscribed
 
 # (filter, topic, matches) — the examples of section 4.7.1 and a few more
 MATCHES = [
@@ -40,9 +41,7 @@ def test_wildcard_matching(broker, raw_client, filt, topic, matches):
     """[MQTT-4.7.1-1..3] [4.7.1.2] "#" matches the parent and any number of
     levels, [4.7.1.3] "+" exactly one level (possibly empty); topic matching
     is case sensitive and "/" delimits levels [4.7.3]."""
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [(filt, 0), ("zz/marker", 0)])
+    c = subscribed(raw_client(), "sub", [(filt, 0), ("zz/marker", 0)])
     p = raw_client()
     p.connect("pub")
     p.send(w.publish(topic, b"data"))
@@ -58,9 +57,7 @@ def test_wildcard_matching(broker, raw_client, filt, topic, matches):
 def test_dollar_topics_not_matched_by_leading_wildcard(broker, raw_client, filt):
     """[MQTT-4.7.2-1] a filter starting with a wildcard does not match topic
     names beginning with "$"."""
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [(filt, 0), ("zz/marker", 0)])
+    c = subscribed(raw_client(), "sub", [(filt, 0), ("zz/marker", 0)])
     p = raw_client()
     p.connect("pub")
     p.send(w.publish("$test/info", b"dollar"))
@@ -71,9 +68,7 @@ def test_dollar_topics_not_matched_by_leading_wildcard(broker, raw_client, filt)
 def test_dollar_topic_matched_explicitly(broker, raw_client):
     """[4.7.2] "$test/#" and "$test/+" do match "$test/info" (a client may
     publish to a $ topic other than $SYS)."""
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [("$test/#", 0)])
+    c = subscribed(raw_client(), "sub", [("$test/#", 0)])
     p = raw_client()
     p.connect("pub")
     p.send(w.publish("$test/info", b"dollar"))
@@ -84,9 +79,7 @@ def test_dollar_topic_matched_explicitly(broker, raw_client):
 def test_publish_with_wildcard_closes(broker, raw_client, topic):
     """[MQTT-3.3.2-2] the topic name of a PUBLISH must not contain wildcard
     characters: the server closes the connection and routes nothing."""
-    s = raw_client()
-    s.connect("sub")
-    s.subscribe(1, [("#", 0)])
+    s = subscribed(raw_client(), "sub", [("#", 0)])
     c = raw_client()
     c.connect("bad")
     c.send(w.publish(topic, b"wild"))
@@ -164,9 +157,7 @@ def test_nul_in_filter_closes(broker, raw_client):
 def test_bom_not_stripped_and_unicode_topics(broker, raw_client):
     """[MQTT-1.5.3-3] U+FEFF at the start of a string is not skipped or
     stripped; multi-byte UTF-8 levels match byte for byte."""
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [("\ufeffa/#", 0), ("température/+", 0)])
+    c = subscribed(raw_client(), "sub", [("\ufeffa/#", 0), ("température/+", 0)])
     p = raw_client()
     p.connect("pub")
     p.send(w.publish("a/b", b"no-bom"))
@@ -184,9 +175,7 @@ def test_long_topic(broker, raw_client):
     test stays below that.)"""
     topic = "/".join(["lvl%d" % i + "x" * 594 for i in range(100)])[:60000]
     assert len(topic) > 59000
-    c = raw_client()
-    c.connect("sub")
-    c.subscribe(1, [("lvl0" + "x" * 594 + "/#", 0)])
+    c = subscribed(raw_client(), "sub", [("lvl0" + "x" * 594 + "/#", 0)])
     p = raw_client()
     p.connect("pub")
     p.send(w.publish(topic, b"deep"))

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import mqttwire as w
-from brokertest import make_password_file, mosquitto_deviation, write_file
+from brokertest import auth_lines, mosquitto_deviation, subscribed
 
 WILL = dict(topic="status/dev1", payload=b"offline", qos=1)
 
@@ -137,9 +137,7 @@ def test_will_not_retained_without_will_retain(broker, raw_client):
     dev.connect("dev1", will=WILL)
     dev.abort()
     _expect_will(watcher)
-    late = raw_client()
-    late.connect("late")
-    late.subscribe(1, [("status/#", 1)])
+    late = subscribed(raw_client(), "late", [("status/#", 1)])
     _marker(raw_client, late)
 
 
@@ -186,10 +184,9 @@ def test_will_denied_by_acl_is_dropped(broker_factory, raw_client, tmp_path):
     (Mosquitto drops it when it would be sent) [MQTT-3.1.2-8 applies only to
     a will the server accepted]. A will on a topic the client may write
     still goes out."""
-    acl = write_file(tmp_path / "acl", "user dev\ntopic write status/allowed\n"
-                                        "user watcher\ntopic read #\n")
-    pw = make_password_file(tmp_path / "passwd", {"dev": "pw", "watcher": "pw"})
-    broker = broker_factory(["acl_file " + acl, "password_file " + pw])
+    broker = broker_factory(auth_lines(tmp_path, {"dev": "pw", "watcher": "pw"},
+                                       "user dev\ntopic write status/allowed\n"
+                                       "user watcher\ntopic read #\n", anonymous=True))
     watcher = raw_client(broker)
     watcher.connect("watcher", username="watcher", password="pw")
     assert watcher.subscribe(1, [("status/#", 1)]).return_codes == [1]

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -245,6 +246,37 @@ test_no_folder (void)
   remove_tree (dir);
 }
 
+/* Numbers read back as written, and only numbers are read. */
+static void
+test_numbers (void)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autofree char *text = NULL;
+  const char *bad[] = { "", "  ", "1.5x", "x1", "nan", "inf", "-inf", "1,5", NULL };
+  double value = 0;
+
+  g_assert_true (bd_settings_file_parse_number (" 1.5 ", &value));
+  g_assert_cmpfloat (value, ==, 1.5);
+  g_assert_true (bd_settings_file_parse_number ("-2e3", &value));
+  g_assert_cmpfloat (value, ==, -2000);
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      value = 7;
+      g_assert_false (bd_settings_file_parse_number (bad[i], &value));
+      g_assert_cmpfloat (value, ==, 7);
+    }
+
+  bd_settings_file_set_number (key_file, "g", "half", 0.5);
+  bd_settings_file_set_number (key_file, "g", "tenth", 0.1);
+  bd_settings_file_set_number (key_file, "g", "unset", NAN);
+  text = g_key_file_get_value (key_file, "g", "half", NULL);
+  g_assert_cmpstr (text, ==, "0.5");
+  g_clear_pointer (&text, g_free);
+  text = g_key_file_get_value (key_file, "g", "tenth", NULL);
+  g_assert_cmpstr (text, ==, "0.1");
+  g_assert_false (g_key_file_has_key (key_file, "g", "unset", NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -256,6 +288,7 @@ main (int   argc,
   g_test_add_func ("/engine/settings-file/unwritable", test_unwritable);
   g_test_add_func ("/engine/settings-file/write-fails", test_write_fails);
   g_test_add_func ("/engine/settings-file/no-folder", test_no_folder);
+  g_test_add_func ("/engine/settings-file/numbers", test_numbers);
 
   return g_test_run ();
 }

@@ -19,6 +19,8 @@
 #include "bd-alarm-rule-dialog.h"
 #include "bd-alarms-page.h"
 #include "bd-operations-journal.h"
+#include "bd-test-gui.h"
+#include "test-client.h"
 
 #define WAIT_S 10
 
@@ -115,8 +117,7 @@ feed (BdAlarmEngine *engine,
       const char    *topic,
       const char    *payload)
 {
-  g_autoptr(GBytes) bytes = g_bytes_new (payload, strlen (payload));
-  g_autoptr(BdMessage) message = bd_message_new (topic, bytes, 0, FALSE, NULL);
+  g_autoptr(BdMessage) message = test_message_new (topic, payload, FALSE);
 
   bd_alarm_engine_feed (message, engine);
 }
@@ -331,8 +332,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  bd_test_gui_init (&argc, &argv);
 
   g_test_add_func ("/gui/alarms-page/page", test_page);
   g_test_add_func ("/gui/alarms-page/editor", test_editor);

@@ -20,8 +20,6 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import xvfb_display  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location('test_window', os.path.join(HERE, 'test-window.py'))
 tw = importlib.util.module_from_spec(_spec)
@@ -32,11 +30,7 @@ TIMEOUT = tw.TIMEOUT
 
 
 def outer_main():
-    for tool in ('Xvfb', 'dbus-run-session', 'mosquitto_pub'):
-        if shutil.which(tool) is None:
-            print(f'1..0 # SKIP {tool} is not installed')
-            return SKIP
-    return xvfb_display.run_in_session(__file__)
+    return tw.outer_main(__file__, ['mosquitto_pub'])
 
 
 def app_env(home):
@@ -97,16 +91,10 @@ def button(node, label):
 
 
 def inner_main():
-    try:
-        import gi
-        gi.require_version('Atspi', '2.0')
-        import pyatspi
-    except (ImportError, ValueError) as e:
-        print(f'1..0 # SKIP pyatspi is not available: {e}',
-              file=os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
+    pyatspi, tap = tw.inner_start()
+    if pyatspi is None:
         return SKIP
 
-    tap = tw.Tap(os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
     home = tempfile.mkdtemp(prefix='brokerdesk-bg-test-')
     app = None
     device = None

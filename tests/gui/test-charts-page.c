@@ -25,6 +25,7 @@
 #include "bd-chart-picker-dialog.h"
 #include "bd-charts-page.h"
 #include "bd-recorder.h"
+#include "bd-test-gui.h"
 #include "bd-test-util.h"
 
 #define PLAIN_TOPIC "busan/factory/manufacture/temperature"
@@ -150,24 +151,6 @@ child (GtkWidget  *page,
   return object;
 }
 
-/* The label under @widget whose text is @text. */
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), text)
-      && gtk_widget_get_mapped (widget))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_label (c, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static GtkWidget *
 find_button (GtkWidget *widget)
 {
@@ -194,7 +177,7 @@ label_shown (gpointer data)
 {
   LabelWait *wait = data;
 
-  return find_label (wait->root, wait->text) != NULL;
+  return bd_test_find_label (wait->root, wait->text, TRUE) != NULL;
 }
 
 static void
@@ -690,7 +673,7 @@ test_picker (Fixture       *fixture,
   bd_test_wait_until (rows_listed, list_box, WAIT_S * 1000, "rows listed");
   /* The plain topic and the JSON members; the text topic has no series. */
   g_assert_cmpuint (n_rows (list_box), ==, 3);
-  g_assert_nonnull (find_label (picker, "Charted"));
+  g_assert_nonnull (bd_test_find_label (picker, "Charted", TRUE));
 
   search_entry = find_descendant (picker, GTK_TYPE_SEARCH_ENTRY);
   gtk_editable_set_text (GTK_EDITABLE (search_entry), "HUMID");
@@ -762,10 +745,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The strings the checks compare are the English ones. */
-  g_setenv ("LANGUAGE", "C", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  bd_test_gui_init (&argc, &argv);
 
   g_test_add ("/gui/charts/page", Fixture, NULL, fixture_init, test_page, fixture_clear);
   g_test_add_func ("/gui/charts/error", test_error);

@@ -35,14 +35,10 @@ MOSQUITTO = '/usr/sbin/mosquitto'
 
 def outer_main():
     """A private X server, then the checks under dbus-run-session."""
-    for tool in ('Xvfb', 'dbus-run-session'):
-        if shutil.which(tool) is None:
-            print(f'1..0 # SKIP {tool} is not installed')
-            return SKIP
     if not os.access(MOSQUITTO, os.X_OK):
         print(f'1..0 # SKIP {MOSQUITTO} is not installed')
         return SKIP
-    return tw.xvfb_display.run_in_session(__file__)
+    return tw.outer_main(__file__)
 
 
 class Mosquitto:
@@ -99,17 +95,11 @@ tw_pyatspi = None
 
 def inner_main():
     global tw_pyatspi
-    try:
-        import gi
-        gi.require_version('Atspi', '2.0')
-        import pyatspi
-    except (ImportError, ValueError) as e:
-        print(f'1..0 # SKIP pyatspi is not available: {e}',
-              file=os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
+    pyatspi, tap = tw.inner_start()
+    if pyatspi is None:
         return SKIP
     tw_pyatspi = pyatspi
 
-    tap = tw.Tap(os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
     home = tempfile.mkdtemp(prefix='brokerdesk-connections-test-')
     app = None
     broker = None

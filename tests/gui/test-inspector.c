@@ -18,6 +18,7 @@
 
 #include "bd-inspector.h"
 #include "bd-recorder.h"
+#include "bd-test-gui.h"
 
 #define TOPIC "busan/factory/assembly/climate"
 
@@ -98,23 +99,6 @@ row_at (GtkWidget *inspector,
 
   g_assert_nonnull (row);
   return GTK_WIDGET (row);
-}
-
-/* The label under @widget whose text (without markup) is @text. */
-static GtkLabel *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), text))
-    return GTK_LABEL (widget);
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkLabel *found = find_label (c, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static GtkWidget *
@@ -252,19 +236,19 @@ test_diff_markers (void)
 
   /* Newest first; the change, the addition and the removal each say so in
    * words, with the path in bold and a colour class on top. */
-  label = find_label (row_at (inspector, 0), "temperature: 21.5 → 21.7");
+  label = bd_test_find_label (row_at (inspector, 0), "temperature: 21.5 → 21.7", FALSE);
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "accent"));
   g_assert_nonnull (strstr (gtk_label_get_label (label), "<b>temperature</b>"));
-  label = find_label (row_at (inspector, 0), "added alarm: true");
+  label = bd_test_find_label (row_at (inspector, 0), "added alarm: true", FALSE);
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "success"));
-  label = find_label (row_at (inspector, 0), "removed fw (was \"1.0\")");
+  label = bd_test_find_label (row_at (inspector, 0), "removed fw (was \"1.0\")", FALSE);
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "error"));
-  g_assert_null (find_label (row_at (inspector, 0), "battery: 90 → 90"));
+  g_assert_null (bd_test_find_label (row_at (inspector, 0), "battery: 90 → 90", FALSE));
   /* The oldest message has nothing to compare with. */
-  g_assert_null (find_label (row_at (inspector, 1), "unchanged"));
+  g_assert_null (bd_test_find_label (row_at (inspector, 1), "unchanged", FALSE));
 
   /* Plain values: bold when changed, "unchanged" in words otherwise. */
   bd_inspector_set_topic (BD_INSPECTOR (inspector), TOPIC "/plain", NULL);
@@ -283,11 +267,11 @@ test_diff_markers (void)
     bd_inspector_push_message (BD_INSPECTOR (inspector), c);
   }
   g_assert_cmpuint (n_rows (inspector), ==, 3);
-  g_assert_nonnull (find_label (row_at (inspector, 0), "unchanged"));
-  label = find_label (row_at (inspector, 1), "21.7");
+  g_assert_nonnull (bd_test_find_label (row_at (inspector, 0), "unchanged", FALSE));
+  label = bd_test_find_label (row_at (inspector, 1), "21.7", FALSE);
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "inspector-changed"));
-  g_assert_null (find_label (row_at (inspector, 1), "unchanged"));
+  g_assert_null (bd_test_find_label (row_at (inspector, 1), "unchanged", FALSE));
 
   gtk_window_destroy (window);
 }
@@ -309,8 +293,8 @@ test_limit_and_pin (void)
       push (inspector, payload, now + i * 1000);
     }
   g_assert_cmpuint (n_rows (inspector), ==, 100);
-  g_assert_nonnull (find_label (row_at (inspector, 0), "149"));
-  g_assert_nonnull (find_label (row_at (inspector, 99), "50"));
+  g_assert_nonnull (bd_test_find_label (row_at (inspector, 0), "149", FALSE));
+  g_assert_nonnull (bd_test_find_label (row_at (inspector, 99), "50", FALSE));
 
   /* Activating an older row pins it while new messages arrive. */
   g_signal_emit_by_name (row_at (inspector, 3), "activate");
@@ -408,11 +392,11 @@ test_history (void)
 
   g_assert_cmpstr (gtk_label_get_text (history_label), ==, "2 from the history");
   g_assert_cmpuint (n_rows (inspector), ==, 4);
-  g_assert_nonnull (find_label (row_at (inspector, 0), "t: 3 → 4"));
-  g_assert_nonnull (find_label (row_at (inspector, 1), "t: 2 → 3"));
-  g_assert_nonnull (find_label (row_at (inspector, 1), "retained"));
-  g_assert_nonnull (find_label (row_at (inspector, 2), "t: 1 → 2"));
-  g_assert_nonnull (find_label (row_at (inspector, 3), "{\"t\": 1}"));
+  g_assert_nonnull (bd_test_find_label (row_at (inspector, 0), "t: 3 → 4", FALSE));
+  g_assert_nonnull (bd_test_find_label (row_at (inspector, 1), "t: 2 → 3", FALSE));
+  g_assert_nonnull (bd_test_find_label (row_at (inspector, 1), "retained", FALSE));
+  g_assert_nonnull (bd_test_find_label (row_at (inspector, 2), "t: 1 → 2", FALSE));
+  g_assert_nonnull (bd_test_find_label (row_at (inspector, 3), "{\"t\": 1}", FALSE));
 
   /* Changing topic while a query runs cancels it quietly. */
   bd_inspector_set_topic (BD_INSPECTOR (inspector), "elsewhere", NULL);
@@ -436,10 +420,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The strings the checks compare are the English ones. */
-  g_setenv ("LANGUAGE", "C", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  bd_test_gui_init (&argc, &argv);
 
   g_test_add_func ("/gui/inspector/empty", test_empty);
   g_test_add_func ("/gui/inspector/views", test_views);

@@ -136,25 +136,11 @@ def is_on(pyatspi, node):
     return state.contains(pyatspi.STATE_CHECKED) or state.contains(pyatspi.STATE_PRESSED)
 
 
-def _outer_main():
-    for tool in ('Xvfb', 'dbus-run-session'):
-        if shutil.which(tool) is None:
-            print(f'1..0 # SKIP {tool} is not installed')
-            return tw.SKIP
-    return tw.xvfb_display.run_in_session(__file__)
-
-
 def inner_main():
-    try:
-        import gi
-        gi.require_version('Atspi', '2.0')
-        import pyatspi
-    except (ImportError, ValueError) as e:
-        print(f'1..0 # SKIP pyatspi is not available: {e}',
-              file=os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
+    pyatspi, tap = tw.inner_start()
+    if pyatspi is None:
         return tw.SKIP
 
-    tap = tw.Tap(os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
     home = tempfile.mkdtemp(prefix='brokerdesk-operate-test-')
     app = None
     criticals = []
@@ -351,4 +337,4 @@ def inner_main():
 
 if __name__ == '__main__':
     sys.exit(inner_main() if os.environ.get('BD_GUI_TEST_INNER') == '1'
-             else _outer_main())
+             else tw.outer_main(__file__))

@@ -67,25 +67,11 @@ switch_of = op.switch_of
 is_on = op.is_on
 
 
-def _outer_main():
-    for tool in ('Xvfb', 'dbus-run-session', 'mosquitto_pub'):
-        if shutil.which(tool) is None:
-            print(f'1..0 # SKIP {tool} is not installed')
-            return tw.SKIP
-    return tw.xvfb_display.run_in_session(__file__)
-
-
 def inner_main():
-    try:
-        import gi
-        gi.require_version('Atspi', '2.0')
-        import pyatspi
-    except (ImportError, ValueError) as e:
-        print(f'1..0 # SKIP pyatspi is not available: {e}',
-              file=os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
+    pyatspi, tap = tw.inner_start()
+    if pyatspi is None:
         return tw.SKIP
 
-    tap = tw.Tap(os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
     home = tempfile.mkdtemp(prefix='brokerdesk-overview-test-')
     app = None
     criticals = []
@@ -215,4 +201,4 @@ def inner_main():
 
 if __name__ == '__main__':
     sys.exit(inner_main() if os.environ.get('BD_GUI_TEST_INNER') == '1'
-             else _outer_main())
+             else tw.outer_main(__file__, ['mosquitto_pub']))

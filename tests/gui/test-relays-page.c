@@ -20,7 +20,10 @@
 #include "bd-relay-row.h"
 #include "bd-relays-page.h"
 #include "bd-setpoint-row.h"
+#include "bd-test-gui.h"
+#include "bd-test-relays.h"
 #include "bd-test-util.h"
+#include "test-client.h"
 
 static GtkWidget *
 child (GtkWidget  *page,
@@ -30,18 +33,6 @@ child (GtkWidget  *page,
 
   g_assert_nonnull (object);
   return GTK_WIDGET (object);
-}
-
-static gboolean
-not_pending (gpointer data)
-{
-  return !bd_relay_get_pending (data);
-}
-
-static gboolean
-relay_is_off (gpointer data)
-{
-  return bd_relay_get_state (data) == BD_RELAY_STATE_OFF;
 }
 
 static gboolean
@@ -62,8 +53,7 @@ feed_state (BdRelayController *controller,
             const char        *topic,
             const char        *text)
 {
-  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
-  g_autoptr(BdMessage) message = bd_message_new (topic, payload, 0, TRUE, NULL);
+  g_autoptr(BdMessage) message = test_message_new (topic, text, TRUE);
 
   bd_relay_controller_tap (message, controller);
 }
@@ -150,7 +140,7 @@ test_switch (void)
   g_assert_false (gtk_switch_get_state (toggle));
 
   feed_state (controller, "f/state", "ON");
-  bd_test_wait_until (not_pending, relay, 5000, "not pending");
+  bd_test_wait_until (bd_test_relay_not_pending, relay, 5000, "not pending");
   g_assert_true (gtk_switch_get_active (toggle));
   g_assert_true (gtk_switch_get_state (toggle));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (bd_relay_controller_get_log (controller))), ==, 2);
@@ -160,14 +150,14 @@ test_switch (void)
   gtk_switch_set_active (toggle, FALSE);
   g_assert_cmpuint (sent->len, ==, 2);
   g_assert_true (bd_relay_get_pending (relay));
-  bd_test_wait_until (not_pending, relay, 5000, "not pending");
+  bd_test_wait_until (bd_test_relay_not_pending, relay, 5000, "not pending");
   g_assert_nonnull (bd_relay_get_last_error (relay));
   g_assert_true (gtk_switch_get_active (toggle));
   g_assert_true (gtk_switch_get_state (toggle));
 
   /* Someone else switches it off: the switch follows. */
   feed_state (controller, "f/state", "OFF");
-  bd_test_wait_until (relay_is_off, relay, 5000, "relay is off");
+  bd_test_wait_until (bd_test_relay_is_off, relay, 5000, "relay is off");
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_OFF);
   g_assert_false (gtk_switch_get_active (toggle));
 
@@ -222,12 +212,6 @@ test_add_for_topic (void)
   gtk_window_destroy (window);
 }
 
-static gboolean
-setpoint_not_pending (gpointer data)
-{
-  return !bd_setpoint_get_pending (data);
-}
-
 /* The slider sends (a key press on it moves it a step), the row shows
  * pending, then the value the device confirms. */
 static void
@@ -251,7 +235,7 @@ test_setpoint (void)
   /* A page with only a setpoint is not empty. */
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
   feed_state (controller, "v/state", "20");
-  bd_test_wait_until (setpoint_not_pending, valve, 5000, "the first value");
+  bd_test_wait_until (bd_test_setpoint_not_pending, valve, 5000, "the first value");
   BD_TEST_WAIT_UNTIL (bd_setpoint_get_value (valve) == 20, 5000);
 
   row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (child (page, "setpoint_list")), 0);
@@ -273,7 +257,7 @@ test_setpoint (void)
   g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), ==, 25);
 
   feed_state (controller, "v/state", "25");
-  bd_test_wait_until (setpoint_not_pending, valve, 5000, "confirmed");
+  bd_test_wait_until (bd_test_setpoint_not_pending, valve, 5000, "confirmed");
   g_assert_cmpstr (bd_setpoint_row_get_status (BD_SETPOINT_ROW (row)), ==, "Confirmed: 25 %");
   g_assert_cmpfloat (gtk_spin_button_get_value (bd_setpoint_row_get_spin_button (BD_SETPOINT_ROW (row))), ==, 25);
 
@@ -446,10 +430,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The strings the checks compare are the English ones. */
-  g_setenv ("LANGUAGE", "C", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  bd_test_gui_init (&argc, &argv);
 
   g_test_add_func ("/gui/relays-page/empty", test_empty);
   g_test_add_func ("/gui/relays-page/switch", test_switch);

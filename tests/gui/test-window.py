@@ -36,13 +36,30 @@ MENU_ITEMS = ['Demo Plant', 'Preferences', 'Keyboard Shortcuts', 'About Brokerde
 TIMEOUT = 20.0   # seconds for any one thing to appear
 
 
-def outer_main():
-    """Starts a private X server, then runs the checks under dbus-run-session."""
-    for tool in ('Xvfb', 'dbus-run-session'):
+def outer_main(path=__file__, tools=()):
+    """Starts a private X server, then runs the script at path again under
+    dbus-run-session for its checks; a TAP skip when Xvfb,
+    dbus-run-session or one of tools is not installed."""
+    for tool in ('Xvfb', 'dbus-run-session') + tuple(tools):
         if shutil.which(tool) is None:
             print(f'1..0 # SKIP {tool} is not installed')
             return SKIP
-    return xvfb_display.run_in_session(__file__)
+    return xvfb_display.run_in_session(path)
+
+
+def inner_start():
+    """The checks' side, in the session: pyatspi and a Tap on the descriptor
+    the outer run reads, or (None, None) after a TAP skip line when pyatspi
+    is not available."""
+    out = os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w')
+    try:
+        import gi
+        gi.require_version('Atspi', '2.0')
+        import pyatspi
+    except (ImportError, ValueError) as e:
+        print(f'1..0 # SKIP pyatspi is not available: {e}', file=out, flush=True)
+        return None, None
+    return pyatspi, Tap(out)
 
 
 class Tap:
@@ -264,16 +281,10 @@ def korean_env():
 
 
 def inner_main():
-    try:
-        import gi
-        gi.require_version('Atspi', '2.0')
-        import pyatspi
-    except (ImportError, ValueError) as e:
-        print(f'1..0 # SKIP pyatspi is not available: {e}',
-              file=os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
+    pyatspi, tap = inner_start()
+    if pyatspi is None:
         return SKIP
 
-    tap = Tap(os.fdopen(int(os.environ['BD_GUI_TEST_TAP_FD']), 'w'))
     home = tempfile.mkdtemp(prefix='brokerdesk-gui-test-')
     app = None
     criticals = []

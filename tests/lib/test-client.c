@@ -32,6 +32,16 @@ test_engine_new (const char *config_text)
   return bd_engine_new (config);
 }
 
+BdMessage *
+test_message_new (const char *topic,
+                  const char *text,
+                  gboolean    retain)
+{
+  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
+
+  return bd_message_new (topic, payload, 0, retain, NULL);
+}
+
 BdEngine *
 test_engine_start (const char *config_text)
 {

@@ -22,6 +22,11 @@ typedef struct _TestClient TestClient;
  * started (add taps first), or started. */
 BdEngine   *test_engine_new          (const char   *config_text);
 BdEngine   *test_engine_start        (const char   *config_text);
+/* A QoS 0 message on @topic whose payload is @text, as a tap or feed
+ * receives it. */
+BdMessage  *test_message_new         (const char   *topic,
+                                      const char   *text,
+                                      gboolean      retain);
 
 TestClient *test_client_connect      (guint16       port,
                                       const char   *client_id,

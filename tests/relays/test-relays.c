@@ -16,28 +16,11 @@
 
 #include "bd-demo-plant.h"
 #include "bd-relay-controller.h"
+#include "bd-test-relays.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static gboolean
-relay_not_pending (gpointer data)
-{
-  return !bd_relay_get_pending (data);
-}
-
-static gboolean
-relay_is_on (gpointer data)
-{
-  return bd_relay_get_state (data) == BD_RELAY_STATE_ON;
-}
-
-static gboolean
-relay_is_off (gpointer data)
-{
-  return bd_relay_get_state (data) == BD_RELAY_STATE_OFF;
-}
 
 static gboolean
 all_known (gpointer data)
@@ -114,8 +97,7 @@ publish_text (BdEngine   *engine,
               const char *text,
               gboolean    retain)
 {
-  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
-  g_autoptr(BdMessage) message = bd_message_new (topic, payload, 0, retain, NULL);
+  g_autoptr(BdMessage) message = test_message_new (topic, text, retain);
 
   bd_engine_publish (engine, message);
 }
@@ -366,6 +348,57 @@ test_unique_id (void)
 
 /* ------------------------------------------------------- with an engine */
 
+static void
+setpoint_failed_cb (BdRelayController *controller,
+                    BdSetpoint        *setpoint,
+                    BdRelayLogEntry   *entry,
+                    Events            *events)
+{
+  events->failed++;
+  events->outcome = bd_relay_log_entry_get_outcome (entry);
+}
+
+static BdRelayController *
+setpoint_controller_for (BdEngine *engine,
+                         Events   *events)
+{
+  BdRelayController *controller = controller_for (engine, events);
+
+  g_signal_connect (controller, "setpoint-failed", G_CALLBACK (setpoint_failed_cb), events);
+  return controller;
+}
+
+/* An engine with a relay controller attached, the controller's failures
+ * and log counted in events; freeing it stops the engine. */
+typedef struct
+{
+  BdEngine          *engine;
+  BdRelayController *controller;
+  Events             events;
+} Bench;
+
+static Bench *
+bench_new (void)
+{
+  Bench *bench = g_new0 (Bench, 1);
+
+  bench->engine = test_engine_start ("sys_interval 0");
+  bench->controller = setpoint_controller_for (bench->engine, &bench->events);
+  return bench;
+}
+
+static void
+bench_free (Bench *bench)
+{
+  bd_engine_stop (bench->engine);
+  g_ptr_array_unref (bench->events.logged);
+  g_object_unref (bench->controller);
+  bd_engine_unref (bench->engine);
+  g_free (bench);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Bench, bench_free)
+
 /* The demo plant's device: command → pending → confirmed, both ways. */
 static void
 test_confirmed (void)
@@ -395,7 +428,7 @@ test_confirmed (void)
   g_assert_cmpint (bd_relay_get_state (fan), ==, BD_RELAY_STATE_OFF);
   g_assert_cmpint (log_outcome (controller, 0), ==, BD_RELAY_OUTCOME_SENT);
 
-  bd_test_wait_until (relay_not_pending, fan, 5000, "relay not pending");
+  bd_test_wait_until (bd_test_relay_not_pending, fan, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (fan), ==, BD_RELAY_STATE_ON);
   g_assert_null (bd_relay_get_last_error (fan));
   g_assert_cmpuint (events.failed, ==, 0);
@@ -411,7 +444,7 @@ test_confirmed (void)
   g_assert_cmpint (bd_relay_get_last_change (fan), >, 0);
 
   g_assert_true (bd_relay_controller_set (controller, fan, FALSE, NULL));
-  bd_test_wait_until (relay_not_pending, fan, 5000, "relay not pending");
+  bd_test_wait_until (bd_test_relay_not_pending, fan, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (fan), ==, BD_RELAY_STATE_OFF);
   g_assert_cmpuint (events.failed, ==, 0);
   g_assert_cmpuint (events.logged->len, ==, 4);
@@ -426,38 +459,33 @@ test_confirmed (void)
 static void
 test_timeout (void)
 {
-  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = controller_for (engine, &events);
+  g_autoptr(Bench) bench = bench_new ();
   g_autoptr(BdRelay) relay = bd_relay_new ("silent", "Silent", "test/silent/set", "test/silent/state");
   gint64 start;
   gint64 elapsed;
 
   bd_relay_set_timeout (relay, 300);
-  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
+  g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
   start = g_get_monotonic_time ();
-  g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
+  g_assert_true (bd_relay_controller_set (bench->controller, relay, TRUE, NULL));
   g_assert_true (bd_relay_get_pending (relay));
-  bd_test_wait_until (events_failed, &events, 5000, "events failed");
+  bd_test_wait_until (events_failed, &bench->events, 5000, "events failed");
   elapsed = g_get_monotonic_time () - start;
 
   g_assert_cmpint (elapsed, >=, 300 * 1000);
   g_assert_cmpint (elapsed, <, 3 * G_USEC_PER_SEC);
-  g_assert_cmpint (events.outcome, ==, BD_RELAY_OUTCOME_TIMEOUT);
+  g_assert_cmpint (bench->events.outcome, ==, BD_RELAY_OUTCOME_TIMEOUT);
   g_assert_false (bd_relay_get_pending (relay));
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_UNKNOWN);
   g_assert_nonnull (bd_relay_get_last_error (relay));
-  g_assert_cmpint (log_outcome (controller, 0), ==, BD_RELAY_OUTCOME_TIMEOUT);
-  g_assert_cmpint (log_outcome (controller, 1), ==, BD_RELAY_OUTCOME_SENT);
+  g_assert_cmpint (log_outcome (bench->controller, 0), ==, BD_RELAY_OUTCOME_TIMEOUT);
+  g_assert_cmpint (log_outcome (bench->controller, 1), ==, BD_RELAY_OUTCOME_SENT);
 
   /* A late answer still shows the device's truth, the error stays. */
-  publish_text (engine, "test/silent/state", "ON", TRUE);
-  bd_test_wait_until (relay_is_on, relay, 5000, "relay is on");
+  publish_text (bench->engine, "test/silent/state", "ON", TRUE);
+  bd_test_wait_until (bd_test_relay_is_on, relay, 5000, "relay is on");
   g_assert_nonnull (bd_relay_get_last_error (relay));
-  g_assert_cmpuint (events.failed, ==, 1);
-
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
+  g_assert_cmpuint (bench->events.failed, ==, 1);
 }
 
 static gboolean
@@ -471,57 +499,47 @@ relay_has_error (gpointer data)
 static void
 test_unknown_state (void)
 {
-  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = controller_for (engine, &events);
+  g_autoptr(Bench) bench = bench_new ();
   g_autoptr(BdRelay) relay = bd_relay_new ("odd", "Odd", "test/odd/set", "test/odd/state");
 
-  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
-  publish_text (engine, "test/odd/state", "maybe\r\n\x1b[2J", TRUE);
+  g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
+  publish_text (bench->engine, "test/odd/state", "maybe\r\n\x1b[2J", TRUE);
   bd_test_wait_until (relay_has_error, relay, 5000, "the relay's error");
   g_assert_cmpstr (bd_relay_get_last_error (relay), ==,
                    "The state topic reported “maybe \xef\xbf\xbd[2J”, which is neither on nor off");
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_UNKNOWN);
-
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
 }
 
 /* The state topic reports the other state: the command fails at once. */
 static void
 test_contradicted (void)
 {
-  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = controller_for (engine, &events);
+  g_autoptr(Bench) bench = bench_new ();
   g_autoptr(BdRelay) relay = bd_relay_new ("stuck", "Stuck", "test/stuck/set", "test/stuck/state");
   gint64 start;
 
-  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
-  publish_text (engine, "test/stuck/state", "OFF", TRUE);
-  bd_test_wait_until (relay_is_off, relay, 5000, "relay is off");
+  g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
+  publish_text (bench->engine, "test/stuck/state", "OFF", TRUE);
+  bd_test_wait_until (bd_test_relay_is_off, relay, 5000, "relay is off");
 
   start = g_get_monotonic_time ();
-  g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
-  publish_text (engine, "test/stuck/state", "off", TRUE);
-  bd_test_wait_until (events_failed, &events, 5000, "events failed");
+  g_assert_true (bd_relay_controller_set (bench->controller, relay, TRUE, NULL));
+  publish_text (bench->engine, "test/stuck/state", "off", TRUE);
+  bd_test_wait_until (events_failed, &bench->events, 5000, "events failed");
   /* Long before the 5 s timeout. */
   g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
-  g_assert_cmpint (events.outcome, ==, BD_RELAY_OUTCOME_CONTRADICTED);
+  g_assert_cmpint (bench->events.outcome, ==, BD_RELAY_OUTCOME_CONTRADICTED);
   g_assert_false (bd_relay_get_pending (relay));
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_OFF);
   g_assert_nonnull (bd_relay_get_last_error (relay));
 
   /* The next good command clears the error. */
-  g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
+  g_assert_true (bd_relay_controller_set (bench->controller, relay, TRUE, NULL));
   g_assert_null (bd_relay_get_last_error (relay));
-  publish_text (engine, "test/stuck/state", "ON", TRUE);
-  bd_test_wait_until (relay_not_pending, relay, 5000, "relay not pending");
+  publish_text (bench->engine, "test/stuck/state", "ON", TRUE);
+  bd_test_wait_until (bd_test_relay_not_pending, relay, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_ON);
-  g_assert_cmpuint (events.failed, ==, 1);
-
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
+  g_assert_cmpuint (bench->events.failed, ==, 1);
 }
 
 typedef struct
@@ -575,37 +593,31 @@ run_pub (guint16     port,
 static void
 test_external (void)
 {
-  g_autoptr(BdEngine) engine = NULL;
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = NULL;
+  g_autoptr(Bench) bench = NULL;
   g_autoptr(BdRelay) relay = bd_relay_new ("ext", "External", "test/ext/set", "test/ext/state");
   guint16 port;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
-  engine = test_engine_start ("sys_interval 0");
-  port = bd_engine_get_port (engine, 0);
-  controller = controller_for (engine, &events);
-  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
+  bench = bench_new ();
+  port = bd_engine_get_port (bench->engine, 0);
+  g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
 
   run_pub (port, "test/ext/state", "ON");
-  bd_test_wait_until (relay_is_on, relay, 5000, "relay is on");
+  bd_test_wait_until (bd_test_relay_is_on, relay, 5000, "relay is on");
   run_pub (port, "test/ext/state", "false");
-  bd_test_wait_until (relay_is_off, relay, 5000, "relay is off");
+  bd_test_wait_until (bd_test_relay_is_off, relay, 5000, "relay is off");
   g_assert_false (bd_relay_get_pending (relay));
-  g_assert_cmpuint (events.logged->len, ==, 0);
+  g_assert_cmpuint (bench->events.logged->len, ==, 0);
 
   /* A relay added later reads the retained state at once. */
-  publish_text (engine, "test/ext2/state", "1", TRUE);
+  publish_text (bench->engine, "test/ext2/state", "1", TRUE);
   {
     g_autoptr(BdRelay) later = bd_relay_new ("ext2", "Later", "test/ext2/set", "test/ext2/state");
 
-    g_assert_true (bd_relay_controller_add (controller, later, NULL));
-    bd_test_wait_until (relay_is_on, later, 5000, "relay is on");
+    g_assert_true (bd_relay_controller_add (bench->controller, later, NULL));
+    bd_test_wait_until (bd_test_relay_is_on, later, 5000, "relay is on");
   }
-
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
 }
 
 typedef struct
@@ -705,28 +717,22 @@ check_wire (BdEngine   *engine,
 static void
 test_wire (void)
 {
-  g_autoptr(BdEngine) engine = NULL;
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = NULL;
+  g_autoptr(Bench) bench = NULL;
   g_autoptr(BdRelay) plain = bd_relay_new ("plain", "Plain", "test/plain/set", "test/plain/state");
   g_autoptr(BdRelay) custom = bd_relay_new ("custom", "Custom", "test/custom/cmd", "test/custom/state");
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
-  engine = test_engine_start ("sys_interval 0");
-  controller = controller_for (engine, &events);
+  bench = bench_new ();
   bd_relay_set_on_payload (custom, "{\"state\": \"on\"}");
   bd_relay_set_qos (custom, 2);
   bd_relay_set_retain_command (custom, TRUE);
   bd_relay_set_qos (plain, 0);
-  g_assert_true (bd_relay_controller_add (controller, plain, NULL));
-  g_assert_true (bd_relay_controller_add (controller, custom, NULL));
+  g_assert_true (bd_relay_controller_add (bench->controller, plain, NULL));
+  g_assert_true (bd_relay_controller_add (bench->controller, custom, NULL));
 
-  check_wire (engine, controller, plain, "test/plain/set|0|0|ON");
-  check_wire (engine, controller, custom, "test/custom/cmd|2|1|{\"state\": \"on\"}");
-
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
+  check_wire (bench->engine, bench->controller, plain, "test/plain/set|0|0|ON");
+  check_wire (bench->engine, bench->controller, custom, "test/custom/cmd|2|1|{\"state\": \"on\"}");
 }
 
 static void
@@ -819,7 +825,7 @@ test_replace (void)
   g_assert_true (bd_relay_controller_add (controller, relay, NULL));
   thread = g_thread_new ("feed", feed_thread, controller);
   g_thread_join (thread);
-  bd_test_wait_until (relay_is_on, relay, 5000, "relay is on");
+  bd_test_wait_until (bd_test_relay_is_on, relay, 5000, "relay is on");
 
   renamed = bd_relay_copy (relay);
   bd_relay_set_name (renamed, "Renamed");
@@ -838,35 +844,9 @@ test_replace (void)
 /* ------------------------------------------------------------ setpoints */
 
 static gboolean
-setpoint_not_pending (gpointer data)
-{
-  return !bd_setpoint_get_pending (data);
-}
-
-static gboolean
 setpoint_has_value (gpointer data)
 {
   return !isnan (bd_setpoint_get_value (data));
-}
-
-static void
-setpoint_failed_cb (BdRelayController *controller,
-                    BdSetpoint        *setpoint,
-                    BdRelayLogEntry   *entry,
-                    Events            *events)
-{
-  events->failed++;
-  events->outcome = bd_relay_log_entry_get_outcome (entry);
-}
-
-static BdRelayController *
-setpoint_controller_for (BdEngine *engine,
-                         Events   *events)
-{
-  BdRelayController *controller = controller_for (engine, events);
-
-  g_signal_connect (controller, "setpoint-failed", G_CALLBACK (setpoint_failed_cb), events);
-  return controller;
 }
 
 static BdSetpoint *
@@ -989,9 +969,7 @@ test_setpoint_values (void)
 static void
 test_setpoint_confirmed (void)
 {
-  g_autoptr(BdEngine) engine = NULL;
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = NULL;
+  g_autoptr(Bench) bench = NULL;
   g_autoptr(BdSetpoint) valve = valve_new ("valve");
   g_autoptr(GSubprocess) sub = NULL;
   g_autoptr(GError) error = NULL;
@@ -1000,16 +978,15 @@ test_setpoint_confirmed (void)
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
-  engine = test_engine_start ("sys_interval 0");
-  port = bd_engine_get_port (engine, 0);
-  controller = setpoint_controller_for (engine, &events);
-  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
+  bench = bench_new ();
+  port = bd_engine_get_port (bench->engine, 0);
+  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, valve, NULL));
   run_pub (port, "test/valve/state", "{\"value\": 0}");
   bd_test_wait_until (setpoint_has_value, valve, 5000, "the valve's value");
   g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 0);
 
-  sub = start_sub (engine, "test/valve/set", &spawned);
-  g_assert_true (bd_relay_controller_set_value (controller, valve, 40.2, BD_RELAY_SOURCE_OPERATOR, &error));
+  sub = start_sub (bench->engine, "test/valve/set", &spawned);
+  g_assert_true (bd_relay_controller_set_value (bench->controller, valve, 40.2, BD_RELAY_SOURCE_OPERATOR, &error));
   g_assert_no_error (error);
   g_assert_true (bd_setpoint_get_pending (valve));
   g_assert_cmpfloat (bd_setpoint_get_target (valve), ==, 40);
@@ -1023,17 +1000,14 @@ test_setpoint_confirmed (void)
   run_pub (port, "test/valve/state", "{\"value\": 20}");
   g_assert_true (bd_setpoint_get_pending (valve));
   run_pub (port, "test/valve/state", "{\"value\": 40.4}");
-  bd_test_wait_until (setpoint_not_pending, valve, 5000, "the valve confirmed");
+  bd_test_wait_until (bd_test_setpoint_not_pending, valve, 5000, "the valve confirmed");
   g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 40.4);
   g_assert_null (bd_setpoint_get_last_error (valve));
-  g_assert_cmpuint (events.failed, ==, 0);
-  g_assert_cmpuint (events.logged->len, ==, 2);
-  g_assert_cmpstr (bd_relay_log_entry_get_kind (g_ptr_array_index (events.logged, 0)), ==, "setpoint");
-  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (events.logged, 0)), ==, BD_RELAY_OUTCOME_SENT);
-  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (events.logged, 1)), ==, BD_RELAY_OUTCOME_CONFIRMED);
-
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
+  g_assert_cmpuint (bench->events.failed, ==, 0);
+  g_assert_cmpuint (bench->events.logged->len, ==, 2);
+  g_assert_cmpstr (bd_relay_log_entry_get_kind (g_ptr_array_index (bench->events.logged, 0)), ==, "setpoint");
+  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (bench->events.logged, 0)), ==, BD_RELAY_OUTCOME_SENT);
+  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (bench->events.logged, 1)), ==, BD_RELAY_OUTCOME_CONFIRMED);
 }
 
 /* A report beyond the target, not on the way from the old value, fails the
@@ -1041,55 +1015,44 @@ test_setpoint_confirmed (void)
 static void
 test_setpoint_contradicted (void)
 {
-  g_autoptr(BdEngine) engine = NULL;
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = NULL;
+  g_autoptr(Bench) bench = NULL;
   g_autoptr(BdSetpoint) valve = valve_new ("valve");
   guint16 port;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
-  engine = test_engine_start ("sys_interval 0");
-  port = bd_engine_get_port (engine, 0);
-  controller = setpoint_controller_for (engine, &events);
-  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
+  bench = bench_new ();
+  port = bd_engine_get_port (bench->engine, 0);
+  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, valve, NULL));
   run_pub (port, "test/valve/state", "{\"value\": 10}");
   bd_test_wait_until (setpoint_has_value, valve, 5000, "the valve's value");
 
-  g_assert_true (bd_relay_controller_set_value (controller, valve, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
+  g_assert_true (bd_relay_controller_set_value (bench->controller, valve, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
   run_pub (port, "test/valve/state", "{\"value\": 75}");
-  bd_test_wait_until (events_failed, &events, 5000, "the command failed");
-  g_assert_cmpint (events.outcome, ==, BD_RELAY_OUTCOME_CONTRADICTED);
+  bd_test_wait_until (events_failed, &bench->events, 5000, "the command failed");
+  g_assert_cmpint (bench->events.outcome, ==, BD_RELAY_OUTCOME_CONTRADICTED);
   g_assert_false (bd_setpoint_get_pending (valve));
   g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 75);
   g_assert_nonnull (strstr (bd_setpoint_get_last_error (valve), "75 %"));
   g_assert_nonnull (strstr (bd_setpoint_get_last_error (valve), "40 %"));
-
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
 }
 
 static void
 test_setpoint_timeout (void)
 {
-  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = setpoint_controller_for (engine, &events);
+  g_autoptr(Bench) bench = bench_new ();
   g_autoptr(BdSetpoint) valve = valve_new ("silent");
   gint64 start;
 
   bd_setpoint_set_timeout (valve, 300);
-  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
+  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, valve, NULL));
   start = g_get_monotonic_time ();
-  g_assert_true (bd_relay_controller_set_value (controller, valve, 55, BD_RELAY_SOURCE_OPERATOR, NULL));
-  bd_test_wait_until (events_failed, &events, 5000, "the command failed");
+  g_assert_true (bd_relay_controller_set_value (bench->controller, valve, 55, BD_RELAY_SOURCE_OPERATOR, NULL));
+  bd_test_wait_until (events_failed, &bench->events, 5000, "the command failed");
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * 1000);
-  g_assert_cmpint (events.outcome, ==, BD_RELAY_OUTCOME_TIMEOUT);
+  g_assert_cmpint (bench->events.outcome, ==, BD_RELAY_OUTCOME_TIMEOUT);
   g_assert_false (bd_setpoint_get_pending (valve));
   g_assert_nonnull (bd_setpoint_get_last_error (valve));
-  g_assert_cmpstr (bd_relay_log_entry_get_payload (g_ptr_array_index (events.logged, 1)), ==, "{\"value\":55}");
-
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
+  g_assert_cmpstr (bd_relay_log_entry_get_payload (g_ptr_array_index (bench->events.logged, 1)), ==, "{\"value\":55}");
 }
 
 /* Nothing reaches the broker for a value outside the range; the refusal
@@ -1097,41 +1060,37 @@ test_setpoint_timeout (void)
 static void
 test_setpoint_out_of_range (void)
 {
-  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = setpoint_controller_for (engine, &events);
+  g_autoptr(Bench) bench = bench_new ();
   g_autoptr(BdSetpoint) valve = valve_new ("valve");
   g_autoptr(GError) error = NULL;
   guint published = 0;
   guint tap;
 
-  tap = bd_engine_add_tap (engine, "test/#", count_cb, &published, NULL);
-  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
-  g_assert_false (bd_relay_controller_set_value (controller, valve, 100.5, BD_RELAY_SOURCE_OPERATOR, &error));
+  tap = bd_engine_add_tap (bench->engine, "test/#", count_cb, &published, NULL);
+  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, valve, NULL));
+  g_assert_false (bd_relay_controller_set_value (bench->controller, valve, 100.5, BD_RELAY_SOURCE_OPERATOR, &error));
   g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_OUT_OF_RANGE);
   g_clear_error (&error);
-  g_assert_false (bd_relay_controller_set_value (controller, valve, -1, BD_RELAY_SOURCE_AUTOMATION, &error));
+  g_assert_false (bd_relay_controller_set_value (bench->controller, valve, -1, BD_RELAY_SOURCE_AUTOMATION, &error));
   g_assert_false (bd_setpoint_get_pending (valve));
-  g_assert_cmpuint (events.logged->len, ==, 2);
-  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (events.logged, 1)), ==, BD_RELAY_OUTCOME_REFUSED);
-  g_assert_cmpint (bd_relay_log_entry_get_source (g_ptr_array_index (events.logged, 1)), ==, BD_RELAY_SOURCE_AUTOMATION);
-  g_assert_nonnull (bd_relay_log_entry_get_detail (g_ptr_array_index (events.logged, 1)));
+  g_assert_cmpuint (bench->events.logged->len, ==, 2);
+  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (bench->events.logged, 1)), ==, BD_RELAY_OUTCOME_REFUSED);
+  g_assert_cmpint (bd_relay_log_entry_get_source (g_ptr_array_index (bench->events.logged, 1)), ==, BD_RELAY_SOURCE_AUTOMATION);
+  g_assert_nonnull (bd_relay_log_entry_get_detail (g_ptr_array_index (bench->events.logged, 1)));
 
   /* The same from the publish panel. */
   g_clear_error (&error);
-  g_assert_false (bd_relay_controller_check_publish (controller, "test/valve/set", (const guint8 *) "{\"value\": 120}",
+  g_assert_false (bd_relay_controller_check_publish (bench->controller, "test/valve/set", (const guint8 *) "{\"value\": 120}",
                                                      14, &error));
   g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_OUT_OF_RANGE);
-  g_assert_true (bd_relay_controller_check_publish (controller, "test/valve/set", (const guint8 *) "{\"value\": 12}",
+  g_assert_true (bd_relay_controller_check_publish (bench->controller, "test/valve/set", (const guint8 *) "{\"value\": 12}",
                                                     13, NULL));
-  g_assert_true (bd_relay_controller_check_publish (controller, "test/other", (const guint8 *) "x", 1, NULL));
+  g_assert_true (bd_relay_controller_check_publish (bench->controller, "test/other", (const guint8 *) "x", 1, NULL));
 
   /* A valid command goes out, and is the first thing the tap saw. */
-  g_assert_true (bd_relay_controller_set_value (controller, valve, 30, BD_RELAY_SOURCE_OPERATOR, NULL));
+  g_assert_true (bd_relay_controller_set_value (bench->controller, valve, 30, BD_RELAY_SOURCE_OPERATOR, NULL));
   BD_TEST_WAIT_UNTIL (g_atomic_int_get (&published) == 1, 5000);
-  bd_engine_remove_tap (engine, tap);
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
+  bd_engine_remove_tap (bench->engine, tap);
 }
 
 static gboolean
@@ -1156,39 +1115,35 @@ refuse_heater_cb (BdRelayController    *controller,
 static void
 test_checks (void)
 {
-  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = controller_for (engine, &events);
+  g_autoptr(Bench) bench = bench_new ();
   g_autoptr(BdRelay) relay = bd_relay_new ("heater", "Heater", "test/heater/set", "test/heater/state");
   g_autoptr(GError) error = NULL;
   guint calls = 0;
   guint id;
 
-  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
-  id = bd_relay_controller_add_check (controller, refuse_heater_cb, &calls, NULL);
-  g_assert_false (bd_relay_controller_set (controller, relay, TRUE, &error));
+  g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
+  id = bd_relay_controller_add_check (bench->controller, refuse_heater_cb, &calls, NULL);
+  g_assert_false (bd_relay_controller_set (bench->controller, relay, TRUE, &error));
   g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_BLOCKED);
   g_assert_cmpstr (error->message, ==, "Blocked by the test (operator)");
   g_assert_false (bd_relay_get_pending (relay));
   g_clear_error (&error);
-  g_assert_false (bd_relay_controller_command (controller, relay, TRUE, BD_RELAY_SOURCE_AUTOMATION, &error));
+  g_assert_false (bd_relay_controller_command (bench->controller, relay, TRUE, BD_RELAY_SOURCE_AUTOMATION, &error));
   g_assert_cmpstr (error->message, ==, "Blocked by the test (automation)");
   g_clear_error (&error);
-  g_assert_false (bd_relay_controller_check_publish (controller, "test/heater/set", (const guint8 *) "ON", 2, &error));
+  g_assert_false (bd_relay_controller_check_publish (bench->controller, "test/heater/set", (const guint8 *) "ON", 2, &error));
   g_assert_cmpstr (error->message, ==, "Blocked by the test (publish)");
-  g_assert_true (bd_relay_controller_check_publish (controller, "test/heater/set", (const guint8 *) "OFF", 3, NULL));
-  g_assert_true (bd_relay_controller_set (controller, relay, FALSE, NULL));
+  g_assert_true (bd_relay_controller_check_publish (bench->controller, "test/heater/set", (const guint8 *) "OFF", 3, NULL));
+  g_assert_true (bd_relay_controller_set (bench->controller, relay, FALSE, NULL));
   g_assert_cmpuint (calls, ==, 5);
-  g_assert_cmpuint (events.logged->len, ==, 4);
-  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (events.logged, 2)), ==, BD_RELAY_OUTCOME_REFUSED);
-  g_assert_cmpstr (bd_relay_log_entry_get_detail (g_ptr_array_index (events.logged, 2)), ==,
+  g_assert_cmpuint (bench->events.logged->len, ==, 4);
+  g_assert_cmpint (bd_relay_log_entry_get_outcome (g_ptr_array_index (bench->events.logged, 2)), ==, BD_RELAY_OUTCOME_REFUSED);
+  g_assert_cmpstr (bd_relay_log_entry_get_detail (g_ptr_array_index (bench->events.logged, 2)), ==,
                    "Blocked by the test (publish)");
 
-  bd_relay_controller_remove_check (controller, id);
-  g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
+  bd_relay_controller_remove_check (bench->controller, id);
+  g_assert_true (bd_relay_controller_set (bench->controller, relay, TRUE, NULL));
   g_assert_cmpuint (calls, ==, 5);
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
 }
 
 static gboolean
@@ -1202,30 +1157,26 @@ count_is (gpointer data)
 static void
 test_setpoint_rate_limit (void)
 {
-  g_autoptr(BdEngine) engine = test_engine_start ("sys_interval 0");
-  Events events = { 0 };
-  g_autoptr(BdRelayController) controller = setpoint_controller_for (engine, &events);
+  g_autoptr(Bench) bench = bench_new ();
   g_autoptr(BdSetpoint) valve = valve_new ("valve");
   guint published = 0;
   gint64 start;
   guint tap;
 
   bd_setpoint_set_rate_limit (valve, 4);   /* one command per 250 ms */
-  tap = bd_engine_add_tap (engine, "test/valve/set", count_cb, &published, NULL);
-  g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
+  tap = bd_engine_add_tap (bench->engine, "test/valve/set", count_cb, &published, NULL);
+  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, valve, NULL));
   start = g_get_monotonic_time ();
   for (guint v = 10; v <= 50; v += 10)
-    g_assert_true (bd_relay_controller_set_value (controller, valve, v, BD_RELAY_SOURCE_OPERATOR, NULL));
+    g_assert_true (bd_relay_controller_set_value (bench->controller, valve, v, BD_RELAY_SOURCE_OPERATOR, NULL));
   g_assert_cmpfloat (bd_setpoint_get_target (valve), ==, 50);
   bd_test_wait_until (count_is, &published, 5000, "two commands");
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 240 * 1000);
-  g_assert_cmpuint (events.logged->len, ==, 2);
-  g_assert_cmpstr (bd_relay_log_entry_get_payload (g_ptr_array_index (events.logged, 0)), ==, "{\"value\":10}");
-  g_assert_cmpstr (bd_relay_log_entry_get_payload (g_ptr_array_index (events.logged, 1)), ==, "{\"value\":50}");
+  g_assert_cmpuint (bench->events.logged->len, ==, 2);
+  g_assert_cmpstr (bd_relay_log_entry_get_payload (g_ptr_array_index (bench->events.logged, 0)), ==, "{\"value\":10}");
+  g_assert_cmpstr (bd_relay_log_entry_get_payload (g_ptr_array_index (bench->events.logged, 1)), ==, "{\"value\":50}");
 
-  bd_engine_remove_tap (engine, tap);
-  bd_engine_stop (engine);
-  g_ptr_array_unref (events.logged);
+  bd_engine_remove_tap (bench->engine, tap);
 }
 
 /* The demo plant's valve answers its setpoint: pending, then confirmed. */
@@ -1249,7 +1200,7 @@ test_setpoint_demo (void)
 
   g_assert_true (bd_relay_controller_set_value (controller, valve, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
   g_assert_true (bd_setpoint_get_pending (valve));
-  bd_test_wait_until (setpoint_not_pending, valve, 5000, "the valve confirmed");
+  bd_test_wait_until (bd_test_setpoint_not_pending, valve, 5000, "the valve confirmed");
   g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 40);
   g_assert_cmpuint (events.failed, ==, 0);
 

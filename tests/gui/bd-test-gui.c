@@ -1,0 +1,36 @@
+/* bd-test-gui.c — helpers for the widget tests
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "bd-test-gui.h"
+
+void
+bd_test_gui_init (int    *argc,
+                  char ***argv)
+{
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+}
+
+GtkLabel *
+bd_test_find_label (GtkWidget  *widget,
+                    const char *text,
+                    gboolean    mapped)
+{
+  if (GTK_IS_LABEL (widget) && g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), text)
+      && (!mapped || gtk_widget_get_mapped (widget)))
+    return GTK_LABEL (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkLabel *found = bd_test_find_label (c, text, mapped);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}

@@ -1,0 +1,24 @@
+/* bd-test-gui.h — helpers for the widget tests
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+/* GTest, GTK and libadwaita for a widget test, with the English strings the
+ * checks compare. */
+void      bd_test_gui_init   (int         *argc,
+                              char      ***argv);
+
+/* The first label under @widget (itself included, depth first) whose text
+ * without markup is @text, and which is mapped when @mapped; or NULL. */
+GtkLabel *bd_test_find_label (GtkWidget   *widget,
+                              const char  *text,
+                              gboolean     mapped);
+
+G_END_DECLS
