@@ -26,4 +26,11 @@ void      bd_engine_reload_auth_async  (BdEngine            *engine,
 int       bd_engine_reload_auth_finish (GAsyncResult        *result,
                                         GError             **error);
 
+/* Lets clients without a user name in, or not, on every listener from now
+ * on (allow_anonymous). Turning it off disconnects the anonymous clients
+ * connected (NOT_AUTHORIZED to an MQTT 5 client); the others stay. Runs on
+ * the engine thread; may be called from any thread. */
+void      bd_engine_set_allow_anonymous (BdEngine           *engine,
+                                         gboolean            allow);
+
 G_END_DECLS
