@@ -23,6 +23,7 @@
 #include "bd-alarm-notifier.h"
 #include "bd-service.h"
 #include "bd-preferences-dialog.h"
+#include "bd-security-page.h"
 #include "bd-settings.h"
 #include "bd-window.h"
 
@@ -238,6 +239,14 @@ bd_application_preferences_action (GSimpleAction *action,
       BdPreferencesDialog *window = bd_preferences_dialog_new (self->settings);
 
       g_set_weak_pointer (&self->preferences, GTK_WINDOW (window));
+      /* The embedded broker's users and permissions. */
+      if (self->service != NULL && bd_service_get_engine (self->service) != NULL)
+        {
+          GtkWidget *security = bd_security_page_new (bd_service_get_engine (self->service));
+
+          adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window),
+                                      ADW_PREFERENCES_PAGE (security));
+        }
       gtk_window_set_application (self->preferences, GTK_APPLICATION (self));
       /* Closing the main window must not leave the application running with
        * only its preferences open. */
