@@ -281,6 +281,25 @@ test_password_written (void)
   g_unlink (path);
 }
 
+/* A hash kept on its own (the operator PIN): the right secret matches, a
+ * wrong one or a damaged hash does not. */
+static void
+test_check_hash (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = bd_auth_hash_password ("4711", &error);
+  g_autofree char *damaged = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (bd_auth_check_hash (hash, "4711"));
+  g_assert_false (bd_auth_check_hash (hash, "4712"));
+  g_assert_false (bd_auth_check_hash (hash, ""));
+  g_assert_false (bd_auth_check_hash (NULL, "4711"));
+  g_assert_false (bd_auth_check_hash ("", "4711"));
+  damaged = g_strndup (hash, strlen (hash) - 10);
+  g_assert_false (bd_auth_check_hash (damaged, "4711"));
+}
+
 static void
 test_password_errors (void)
 {
@@ -667,6 +686,7 @@ main (int   argc,
   g_test_add_func ("/engine/auth/password/mosquitto-passwd", test_password_mosquitto_passwd);
   g_test_add_func ("/engine/auth/password/written", test_password_written);
   g_test_add_func ("/engine/auth/password/errors", test_password_errors);
+  g_test_add_func ("/engine/auth/password/check-hash", test_check_hash);
   g_test_add_func ("/engine/auth/password/reload", test_password_reload);
   g_test_add_func ("/engine/auth/acl/blocks", test_acl_blocks);
   g_test_add_func ("/engine/auth/acl/patterns", test_acl_patterns);
