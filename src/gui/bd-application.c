@@ -22,6 +22,7 @@
 #include "bd-gui-util.h"
 #include "bd-alarm-notifier.h"
 #include "bd-service.h"
+#include "bd-operator-lock.h"
 #include "bd-preferences-dialog.h"
 #include "bd-security-page.h"
 #include "bd-settings.h"
@@ -34,6 +35,7 @@ struct _BdApplication
   BdOptions       options;
   GSettings      *settings;
 
+  BdOperatorLock *lock;
   BdService      *service;        /* engine + recorder; NULL while starting, or if it failed */
   char           *engine_error;   /* why it is not running */
   guint16         broker_port;    /* as bound */
@@ -226,6 +228,8 @@ on_quit_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void present_unlock_dialog (BdApplication *self);
+
 static void
 bd_application_preferences_action (GSimpleAction *action,
                                    GVariant      *parameter,
@@ -234,6 +238,12 @@ bd_application_preferences_action (GSimpleAction *action,
   BdApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
 
+  /* The broker's and the window's settings are not for a locked window. */
+  if (bd_operator_lock_get_locked (self->lock))
+    {
+      present_unlock_dialog (self);
+      return;
+    }
   if (self->preferences == NULL)
     {
       BdPreferencesDialog *window = bd_preferences_dialog_new (self->settings);
@@ -243,6 +253,8 @@ bd_application_preferences_action (GSimpleAction *action,
       if (self->service != NULL && bd_service_get_engine (self->service) != NULL)
         {
           GtkWidget *security = bd_security_page_new (bd_service_get_engine (self->service));
+
+          bd_security_page_set_operator_lock (BD_SECURITY_PAGE (security), self->lock);
 
           adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window),
                                       ADW_PREFERENCES_PAGE (security));
@@ -327,7 +339,94 @@ bd_application_demo_plant_change_state (GSimpleAction *action,
     on_demo_plant_changed_cb (self, BD_SETTINGS_DEMO_PLANT, self->settings);
 }
 
+/* A short notice over the active window. */
+static void
+tell (BdApplication *self,
+      const char    *heading,
+      const char    *body)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *dialog = adw_message_dialog_new (parent, heading, body);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  if (parent != NULL)
+    _bd_present_dialog (GTK_WIDGET (parent), GTK_WINDOW (dialog));
+  else
+    gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_unlock_response_cb (AdwMessageDialog *dialog,
+                       const char       *response,
+                       BdApplication    *self)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "pin-entry");
+
+  if (g_strcmp0 (response, "unlock") != 0)
+    return;
+  if (!bd_operator_lock_unlock (self->lock, gtk_editable_get_text (entry)))
+    tell (self, _("Wrong PIN"), _("The window stays locked to viewing."));
+}
+
+static void
+present_unlock_dialog (BdApplication *self)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *dialog = adw_message_dialog_new (parent, _("Unlock the Window?"),
+                                              _("Enter the operator PIN to send commands and "
+                                                "change rules and settings again."));
+  GtkWidget *entry = gtk_password_entry_new ();
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Operator PIN"), -1);
+  g_object_set (entry, "activates-default", TRUE, NULL);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "unlock", _("_Unlock"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "unlock",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "unlock");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "pin-entry", entry);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_unlock_response_cb), self, 0);
+  if (parent != NULL)
+    _bd_present_dialog (GTK_WIDGET (parent), GTK_WINDOW (dialog));
+  else
+    gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The action's state follows the lock; asking for a change locks at once
+ * (with a PIN set) or asks for the PIN to unlock. */
+static void
+bd_application_locked_change_state (GSimpleAction *action,
+                                    GVariant      *value,
+                                    gpointer       user_data)
+{
+  BdApplication *self = user_data;
+
+  if (!g_variant_get_boolean (value))
+    present_unlock_dialog (self);
+  else if (!bd_operator_lock_lock (self->lock))
+    tell (self, _("No Operator PIN"),
+          _("Set an operator PIN in Preferences, on the Security page, to lock the window to "
+            "viewing."));
+  /* The toggle button shows the state, not the click. */
+  g_simple_action_set_state (action, g_variant_new_boolean (bd_operator_lock_get_locked (self->lock)));
+}
+
+static void
+on_lock_changed_cb (BdApplication *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "locked");
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_boolean (bd_operator_lock_get_locked (self->lock)));
+}
+
 static const GActionEntry app_actions[] = {
+  { "locked", NULL, NULL, "false", bd_application_locked_change_state },
   { "quit", bd_application_quit_action },
   { "preferences", bd_application_preferences_action },
   { "about", bd_application_about_action },
@@ -494,6 +593,7 @@ start_broker_cb (GObject      *source_object,
       self->broker_port = bd_engine_get_port (bd_service_get_engine (service), 0);
       bd_service_watch (service);
       bd_service_start_operations (service, update_demo (self), FALSE);
+      bd_operator_lock_guard_relays (self->lock, bd_service_get_relays (service));
       self->alarm_notifier = bd_alarm_notifier_new (bd_service_get_alarms (service));
       /* A "connect on start" profile may be active already. */
       route_operations (self);
@@ -611,9 +711,12 @@ bd_application_startup (GApplication *app)
   G_APPLICATION_CLASS (bd_application_parent_class)->startup (app);
 
   self->settings = g_settings_new (BD_SETTINGS_SCHEMA_ID);
+  self->lock = bd_operator_lock_new (self->settings);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
+  g_signal_connect_object (self->lock, "notify::locked", G_CALLBACK (on_lock_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
                                          preferences_accels);
@@ -687,6 +790,7 @@ bd_application_dispose (GObject *object)
 
   g_clear_weak_pointer (&self->preferences);
   g_clear_object (&self->settings);
+  g_clear_object (&self->lock);
 
   G_OBJECT_CLASS (bd_application_parent_class)->dispose (object);
 }

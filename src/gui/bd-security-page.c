@@ -41,6 +41,8 @@ struct _BdSecurityPage
   GtkWidget           *add_user_button;
   GtkWidget           *add_rule_button;
   GPtrArray           *rows;          /* user and rule rows, rebuilt on change */
+  BdOperatorLock      *lock;
+  GtkWidget           *lock_group;
 };
 
 G_DEFINE_FINAL_TYPE (BdSecurityPage, bd_security_page, ADW_TYPE_PREFERENCES_PAGE)
@@ -588,6 +590,7 @@ bd_security_page_dispose (GObject *object)
   g_clear_pointer (&self->engine, bd_engine_unref);
   g_clear_pointer (&self->security, bd_security_free);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_object (&self->lock);
   g_clear_pointer (&self->error, g_free);
 
   G_OBJECT_CLASS (bd_security_page_parent_class)->dispose (object);
@@ -672,6 +675,62 @@ bd_security_page_new (BdEngine *engine)
   self->engine = bd_engine_ref (engine);
   bd_security_load_async (engine, self->cancellable, on_loaded_cb, g_object_ref (self));
   return GTK_WIDGET (self);
+}
+
+static void
+on_pin_apply_cb (AdwEntryRow    *row,
+                 BdSecurityPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *pin = gtk_editable_get_text (GTK_EDITABLE (row));
+
+  if (!bd_operator_lock_set_pin (self->lock, pin, &error))
+    set_error (self, error->message);
+  gtk_editable_set_text (GTK_EDITABLE (row), "");
+}
+
+/* Locked, the page shows the users and rules but edits nothing: its groups
+ * go insensitive (the lock's own group too: changing the PIN needs it). */
+static void
+on_locked_cb (BdSecurityPage *self)
+{
+  gboolean locked = bd_operator_lock_get_locked (self->lock);
+  GtkWidget *page = GTK_WIDGET (self);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (page); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gtk_widget_set_sensitive (child, !locked);
+}
+
+void
+bd_security_page_set_operator_lock (BdSecurityPage *self,
+                                    BdOperatorLock *lock)
+{
+  AdwPreferencesGroup *group;
+  GtkWidget *row;
+
+  g_return_if_fail (BD_IS_SECURITY_PAGE (self));
+  g_return_if_fail (BD_IS_OPERATOR_LOCK (lock));
+  g_return_if_fail (self->lock == NULL);
+
+  self->lock = g_object_ref (lock);
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _("Operator Lock"));
+  adw_preferences_group_set_description (group,
+                                         _("With a PIN, the lock button in the header bar "
+                                           "locks the window to viewing: alarms can still be "
+                                           "acknowledged, but commands, rules and settings "
+                                           "need the PIN. An empty PIN removes the lock."));
+  row = adw_password_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("New Operator PIN"));
+  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (row), TRUE);
+  g_signal_connect (row, "apply", G_CALLBACK (on_pin_apply_cb), self);
+  adw_preferences_group_add (group, row);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
+  self->lock_group = GTK_WIDGET (group);
+  g_signal_connect_object (lock, "notify::locked", G_CALLBACK (on_locked_cb), self,
+                           G_CONNECT_SWAPPED);
+  on_locked_cb (self);
 }
 
 gboolean

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "bd-engine.h"
+#include "bd-operator-lock.h"
 #include "bd-security.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (BdSecurityPage, bd_security_page, BD, SECURITY_PAGE, AdwPreferencesPage)
 
 GtkWidget  *bd_security_page_new                 (BdEngine       *engine);
+
+/* Adds the operator PIN to the page; while @lock is locked the page shows
+ * everything but changes nothing. */
+void        bd_security_page_set_operator_lock   (BdSecurityPage *self,
+                                                  BdOperatorLock *lock);
 
 /* What the page's controls do, for the controls and for tests. Each change
  * is saved and applied on its own (bd_security_page_get_n_applied counts
