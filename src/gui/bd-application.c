@@ -22,6 +22,7 @@
 #include "bd-gui-util.h"
 #include "bd-alarm-notifier.h"
 #include "bd-service.h"
+#include "bd-operations-journal.h"
 #include "bd-operator-lock.h"
 #include "bd-preferences-dialog.h"
 #include "bd-security-page.h"
@@ -229,6 +230,7 @@ on_quit_signal_cb (gpointer user_data)
 }
 
 static void present_unlock_dialog (BdApplication *self);
+static BdJournal *operations_journal (BdApplication *self);
 
 static void
 bd_application_preferences_action (GSimpleAction *action,
@@ -255,6 +257,8 @@ bd_application_preferences_action (GSimpleAction *action,
           GtkWidget *security = bd_security_page_new (bd_service_get_engine (self->service));
 
           bd_security_page_set_operator_lock (BD_SECURITY_PAGE (security), self->lock);
+          if (operations_journal (self) != NULL)
+            bd_security_page_set_journal (BD_SECURITY_PAGE (security), operations_journal (self));
 
           adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window),
                                       ADW_PREFERENCES_PAGE (security));
@@ -416,10 +420,54 @@ bd_application_locked_change_state (GSimpleAction *action,
   g_simple_action_set_state (action, g_variant_new_boolean (bd_operator_lock_get_locked (self->lock)));
 }
 
+/* Journals what the operator changed, with who and when; NULL @journal
+ * before the operations start (nothing to change yet then). */
+static BdJournal *
+operations_journal (BdApplication *self)
+{
+  return self->service != NULL ? bd_service_get_journal (self->service) : NULL;
+}
+
+static void
+on_setting_changed_cb (BdApplication *self,
+                       const char    *key,
+                       GSettings     *settings)
+{
+  static const char * const journaled[] = {
+    BD_SETTINGS_BROKER_PORT, BD_SETTINGS_BROKER_LISTEN_ALL, BD_SETTINGS_DEMO_PLANT,
+    BD_SETTINGS_RUN_AT_LOGIN,
+  };
+  BdJournal *journal = operations_journal (self);
+  g_autoptr(GVariant) value = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *text = NULL;
+
+  if (journal == NULL)
+    return;
+  if (g_strcmp0 (key, BD_SETTINGS_OPERATOR_PIN) == 0)
+    {
+      bd_operations_journal_note (journal, key, _("Operator PIN changed"));
+      return;
+    }
+  if (!g_strv_contains (journaled, key))
+    return;
+  value = g_settings_get_value (settings, key);
+  shown = g_variant_print (value, FALSE);
+  /* Translators: a journal entry; a settings key and its new value. */
+  text = g_strdup_printf (_("Setting %s changed to %s"), key, shown);
+  bd_operations_journal_note (journal, key, text);
+}
+
 static void
 on_lock_changed_cb (BdApplication *self)
 {
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "locked");
+  BdJournal *journal = operations_journal (self);
+
+  if (journal != NULL)
+    bd_operations_journal_note (journal, NULL,
+                                bd_operator_lock_get_locked (self->lock)
+                                ? _("Window locked to viewing") : _("Window unlocked"));
 
   g_simple_action_set_state (G_SIMPLE_ACTION (action),
                              g_variant_new_boolean (bd_operator_lock_get_locked (self->lock)));
@@ -716,6 +764,8 @@ bd_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
   g_signal_connect_object (self->lock, "notify::locked", G_CALLBACK (on_lock_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_setting_changed_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",

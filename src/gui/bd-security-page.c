@@ -16,6 +16,7 @@
 
 #include "bd-auth-reload.h"
 #include "bd-gui-util.h"
+#include "bd-operations-journal.h"
 #include "bd-security-page.h"
 
 struct _BdSecurityPage
@@ -42,6 +43,7 @@ struct _BdSecurityPage
   GtkWidget           *add_rule_button;
   GPtrArray           *rows;          /* user and rule rows, rebuilt on change */
   BdOperatorLock      *lock;
+  BdJournal           *journal;
   GtkWidget           *lock_group;
 };
 
@@ -142,6 +144,27 @@ apply (BdSecurityPage *self)
                            g_object_ref (self));
 }
 
+/* @text says what changed, about @subject (a user, a filter). */
+static void
+note (BdSecurityPage *self,
+      const char     *subject,
+      const char     *text)
+{
+  if (self->journal != NULL)
+    bd_operations_journal_note (self->journal, subject, text);
+}
+
+void
+bd_security_page_set_journal (BdSecurityPage *self,
+                              BdJournal      *journal)
+{
+  g_return_if_fail (BD_IS_SECURITY_PAGE (self));
+
+  g_clear_pointer (&self->journal, bd_journal_unref);
+  if (journal != NULL)
+    self->journal = bd_journal_ref (journal);
+}
+
 static void
 changed (BdSecurityPage *self)
 {
@@ -155,11 +178,19 @@ bd_security_page_set_user (BdSecurityPage  *self,
                            const char      *password,
                            GError         **error)
 {
+  gboolean existed;
+  g_autofree char *text = NULL;
+
   g_return_val_if_fail (BD_IS_SECURITY_PAGE (self), FALSE);
   g_return_val_if_fail (self->security != NULL, FALSE);
 
+  existed = name != NULL && bd_security_has_user (self->security, name);
   if (!bd_security_set_user (self->security, name, password, error))
     return FALSE;
+  /* Translators: journal entries; %s is a user name. */
+  text = g_strdup_printf (existed ? _("Broker user %s: password changed")
+                                  : _("Broker user %s added"), name);
+  note (self, name, text);
   changed (self);
   return TRUE;
 }
@@ -175,8 +206,17 @@ bd_security_page_add_rule (BdSecurityPage     *self,
   g_return_val_if_fail (BD_IS_SECURITY_PAGE (self), FALSE);
   g_return_val_if_fail (self->security != NULL, FALSE);
 
+  g_autofree char *text = NULL;
+
   if (!bd_security_add_rule (self->security, kind, user, access, filter, error))
     return FALSE;
+  /* Translators: a journal entry: access word ("read"), topic filter, who. */
+  text = g_strdup_printf (_("Broker permission added: %s %s for %s"),
+                          bd_security_access_word (access), filter,
+                          user != NULL ? user
+                          : kind == BD_SECURITY_RULE_ANONYMOUS ? _("clients without a user name")
+                          : _("every client"));
+  note (self, user, text);
   changed (self);
   return TRUE;
 }
@@ -199,6 +239,8 @@ on_anonymous_active_cb (BdSecurityPage *self)
     return;
   self->security->allow_anonymous = allow;
   bd_engine_set_allow_anonymous (self->engine, allow);
+  note (self, NULL, allow ? _("Broker anonymous access turned on")
+                          : _("Broker anonymous access turned off"));
   update_warning (self);
 }
 
@@ -274,7 +316,13 @@ on_remove_response_cb (AdwMessageDialog *dialog,
   if (g_strcmp0 (response, "remove") != 0 || self->security == NULL)
     return;
   if (bd_security_remove_user (self->security, name))
-    changed (self);
+    {
+      /* Translators: a journal entry; %s is a user name. */
+      g_autofree char *text = g_strdup_printf (_("Broker user %s removed"), name);
+
+      note (self, name, text);
+      changed (self);
+    }
 }
 
 GtkWidget *
@@ -420,9 +468,15 @@ on_remove_rule_cb (GtkButton      *button,
                    BdSecurityPage *self)
 {
   guint index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "index"));
+  BdSecurityRule *rule;
+  g_autofree char *text = NULL;
 
   if (self->security == NULL || index >= self->security->rules->len)
     return;
+  rule = g_ptr_array_index (self->security->rules, index);
+  /* Translators: a journal entry; %s is a topic filter. */
+  text = g_strdup_printf (_("Broker permission on %s removed"), rule->filter);
+  note (self, rule->user, text);
   bd_security_remove_rule (self->security, index);
   changed (self);
 }
@@ -591,6 +645,7 @@ bd_security_page_dispose (GObject *object)
   g_clear_pointer (&self->security, bd_security_free);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_object (&self->lock);
+  g_clear_pointer (&self->journal, bd_journal_unref);
   g_clear_pointer (&self->error, g_free);
 
   G_OBJECT_CLASS (bd_security_page_parent_class)->dispose (object);

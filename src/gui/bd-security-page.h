@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "bd-engine.h"
+#include "bd-journal.h"
 #include "bd-operator-lock.h"
 #include "bd-security.h"
 
@@ -23,6 +24,10 @@ GtkWidget  *bd_security_page_new                 (BdEngine       *engine);
  * everything but changes nothing. */
 void        bd_security_page_set_operator_lock   (BdSecurityPage *self,
                                                   BdOperatorLock *lock);
+
+/* Every change made on the page goes into @journal, with who and when. */
+void        bd_security_page_set_journal         (BdSecurityPage *self,
+                                                  BdJournal      *journal);
 
 /* What the page's controls do, for the controls and for tests. Each change
  * is saved and applied on its own (bd_security_page_get_n_applied counts

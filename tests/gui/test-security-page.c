@@ -15,7 +15,9 @@
 
 #include <adwaita.h>
 
+#include "bd-operations-journal.h"
 #include "bd-security-page.h"
+#include "bd-test-journal.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -28,6 +30,7 @@ typedef struct
   guint16       port;
   GtkWidget    *window;
   BdSecurityPage *page;
+  BdJournal    *journal;
 } Fixture;
 
 static void
@@ -36,6 +39,7 @@ fixture_set_up (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *config = NULL;
+  g_autofree char *journal_path = NULL;
 
   f->dir = bd_test_tmpdir_new ("security-page");
   f->passwords = g_build_filename (f->dir, "passwords", NULL);
@@ -53,6 +57,9 @@ fixture_set_up (Fixture       *f,
 
   f->window = gtk_window_new ();
   f->page = BD_SECURITY_PAGE (bd_security_page_new (f->engine));
+  journal_path = g_build_filename (f->dir, "journal.db", NULL);
+  f->journal = bd_journal_new (journal_path);
+  bd_security_page_set_journal (f->page, f->journal);
   gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->page));
   gtk_window_present (GTK_WINDOW (f->window));
   BD_TEST_WAIT_UNTIL (bd_security_page_is_idle (f->page), 5000);
@@ -63,6 +70,7 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   gtk_window_destroy (GTK_WINDOW (f->window));
+  bd_journal_unref (f->journal);
   bd_engine_stop (f->engine);
   bd_engine_unref (f->engine);
   g_free (f->passwords);
@@ -102,6 +110,11 @@ test_users (Fixture       *f,
   g_autoptr(GSubprocess) bob_sub = NULL;
   GtkWidget *dialog;
   GStatBuf st;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) texts = NULL;
+  g_autofree char *by = NULL;
+  g_autofree char *added = NULL;
+  g_autofree char *removed = NULL;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
@@ -145,6 +158,18 @@ test_users (Fixture       *f,
   g_assert_false (bd_test_mosquitto_pub (f->port, "alice", "s3cret pw"));
   g_assert_true (bd_test_mosquitto_pub (f->port, "bob", "hunter2"));
   g_assert_cmpuint (n_connected (f->engine), ==, 1);
+
+  /* Each change is journaled with who made it. */
+  by = bd_operations_journal_by_whom ();
+  entries = bd_test_journal_entries (f->journal, BD_JOURNAL_KIND_OPERATOR);
+  texts = g_ptr_array_new ();
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (texts, ((BdJournalEntry *) g_ptr_array_index (entries, i))->text);
+  added = g_strconcat ("Broker user alice added", by, NULL);
+  removed = g_strconcat ("Broker user alice removed", by, NULL);
+  g_assert_true (g_ptr_array_find_with_equal_func (texts, added, g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (texts, removed, g_str_equal, NULL));
+  g_assert_cmpuint (entries->len, ==, 3);
 
   g_subprocess_force_exit (alice_sub);
   g_subprocess_force_exit (bob_sub);
