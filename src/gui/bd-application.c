@@ -152,6 +152,17 @@ bd_application_present_window (BdApplication *self)
   return window;
 }
 
+/* Open on a notification: the window of this instance, on its Alarms. */
+static void
+on_open_alarm_cb (BdApplication *self,
+                  BdAlarm       *alarm)
+{
+  GtkWindow *window = bd_application_present_window (self);
+
+  if (BD_IS_WINDOW (window))
+    bd_window_set_visible_page (BD_WINDOW (window), "alarms");
+}
+
 /* Quitting disconnects every device of the plant: with any connected, the
  * operator is asked, told how many, and reminded that closing the window
  * keeps the broker running. */
@@ -643,6 +654,8 @@ start_broker_cb (GObject      *source_object,
       bd_service_start_operations (service, update_demo (self), FALSE);
       bd_operator_lock_guard_relays (self->lock, bd_service_get_relays (service));
       self->alarm_notifier = bd_alarm_notifier_new (bd_service_get_alarms (service));
+      g_signal_connect_object (self->alarm_notifier, "open",
+                               G_CALLBACK (on_open_alarm_cb), self, G_CONNECT_SWAPPED);
       /* A "connect on start" profile may be active already. */
       route_operations (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICE]);

@@ -7,8 +7,10 @@
 # Owns org.freedesktop.Notifications on the session bus (the Desktop
 # Notifications Specification, as GNOME Shell implements it) and appends one
 # JSON line per call to the file named by its argument: {"call": "Notify",
-# "id": N, "summary": ..., "body": ...} or {"call": "CloseNotification",
-# "id": N}. It prints "ready" once it owns the name, and runs until killed.
+# "id": N, "summary": ..., "body": ..., "actions": [KEY, LABEL, ...]} or
+# {"call": "CloseNotification", "id": N}. It prints "ready" once it owns the
+# name, and runs until killed. A line "invoke ID KEY" on its standard input
+# emits ActionInvoked (ID, KEY), as a click on that action would.
 # The application under test talks to it through libnotify, as it would to
 # GNOME Shell.
 
@@ -53,12 +55,13 @@ def main():
         elif method == 'GetServerInformation':
             invocation.return_value(GLib.Variant('(ssss)', ('fake', 'brokerdesk-tests', '1', '1.2')))
         elif method == 'Notify':
-            app, replaces, icon, summary, body = params.unpack()[:5]
+            app, replaces, icon, summary, body, actions = params.unpack()[:6]
             nid = replaces or next_id[0]
             if not replaces:
                 next_id[0] += 1
             out.write(json.dumps({'call': 'Notify', 'id': nid, 'app': app,
-                                  'summary': summary, 'body': body}) + '\n')
+                                  'summary': summary, 'body': body,
+                                  'actions': actions}) + '\n')
             invocation.return_value(GLib.Variant('(u)', (nid,)))
         elif method == 'CloseNotification':
             (nid,) = params.unpack()
@@ -66,15 +69,30 @@ def main():
             conn.emit_signal(None, path, iface, 'NotificationClosed', GLib.Variant('(uu)', (nid, 3)))
             invocation.return_value(None)
 
+    def on_input(channel, condition):
+        line = sys.stdin.readline()
+        if not line:
+            return False
+        words = line.split()
+        if len(words) == 3 and words[0] == 'invoke' and bus:
+            bus[0].emit_signal(None, '/org/freedesktop/Notifications',
+                               'org.freedesktop.Notifications', 'ActionInvoked',
+                               GLib.Variant('(us)', (int(words[1]), words[2])))
+        return True
+
+    bus = []
+
     def on_bus(conn, name):
         info = Gio.DBusNodeInfo.new_for_xml(XML)
         conn.register_object('/org/freedesktop/Notifications', info.interfaces[0], on_call)
+        bus.append(conn)
 
     def on_name(conn, name):
         print('ready', flush=True)
 
     Gio.bus_own_name(Gio.BusType.SESSION, 'org.freedesktop.Notifications',
                      Gio.BusNameOwnerFlags.NONE, on_bus, on_name, lambda *a: loop.quit())
+    GLib.io_add_watch(sys.stdin.fileno(), GLib.PRIORITY_DEFAULT, GLib.IO_IN | GLib.IO_HUP, on_input)
     loop.run()
 
 
