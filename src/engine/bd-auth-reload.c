@@ -179,6 +179,7 @@ typedef struct
 {
   BdEngine *engine;
   gboolean  allow;
+  GTask    *task;
 } SetAnonymous;
 
 static void
@@ -186,6 +187,7 @@ set_anonymous_free (gpointer data)
 {
   SetAnonymous *set = data;
 
+  g_clear_object (&set->task);
   bd_engine_unref (set->engine);
   g_free (set);
 }
@@ -220,7 +222,10 @@ set_anonymous_cb (gpointer data)
   engine->config->allow_anonymous = set->allow;
   engine->config->allow_anonymous_set = TRUE;
   if (set->allow)
-    return G_SOURCE_REMOVE;
+    {
+      g_task_return_int (set->task, 0);
+      return G_SOURCE_REMOVE;
+    }
 
   g_hash_table_iter_init (&iter, engine->sessions);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
@@ -238,12 +243,16 @@ set_anonymous_cb (gpointer data)
                  conn->session->client_id);
       _bd_connection_disconnect (conn, BD_MQTT_RC_NOT_AUTHORIZED, "anonymous access turned off");
     }
+  g_task_return_int (set->task, (gssize) gone->len);
   return G_SOURCE_REMOVE;
 }
 
 void
-bd_engine_set_allow_anonymous (BdEngine *engine,
-                               gboolean  allow)
+bd_engine_set_allow_anonymous_async (BdEngine            *engine,
+                                     gboolean             allow,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
 {
   SetAnonymous *set;
 
@@ -252,6 +261,17 @@ bd_engine_set_allow_anonymous (BdEngine *engine,
   set = g_new0 (SetAnonymous, 1);
   set->engine = bd_engine_ref (engine);
   set->allow = !!allow;
+  set->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (set->task, bd_engine_set_allow_anonymous_async);
   g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, set_anonymous_cb, set,
                               set_anonymous_free);
+}
+
+int
+bd_engine_set_allow_anonymous_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+
+  return (int) g_task_propagate_int (G_TASK (result), error);
 }

@@ -231,6 +231,17 @@ bd_security_page_set_allow_anonymous (BdSecurityPage *self,
 }
 
 static void
+on_anonymous_set_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(BdSecurityPage) self = user_data;
+
+  bd_engine_set_allow_anonymous_finish (result, NULL);
+  self->n_applied++;
+}
+
+static void
 on_anonymous_active_cb (BdSecurityPage *self)
 {
   gboolean allow = gtk_switch_get_active (self->anonymous_switch);
@@ -238,7 +249,8 @@ on_anonymous_active_cb (BdSecurityPage *self)
   if (self->security == NULL || allow == self->security->allow_anonymous)
     return;
   self->security->allow_anonymous = allow;
-  bd_engine_set_allow_anonymous (self->engine, allow);
+  bd_engine_set_allow_anonymous_async (self->engine, allow, NULL, on_anonymous_set_cb,
+                                       g_object_ref (self));
   note (self, NULL, allow ? _("Broker anonymous access turned on")
                           : _("Broker anonymous access turned off"));
   update_warning (self);

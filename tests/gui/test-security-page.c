@@ -269,12 +269,13 @@ test_anonymous (Fixture       *f,
 
   g_assert_null (bd_security_page_get_warning (f->page));
   bd_security_page_set_allow_anonymous (f->page, TRUE);
-  /* The switch reaches the engine thread before the next CONNECT. */
-  BD_TEST_WAIT_UNTIL (bd_engine_get_config (f->engine)->allow_anonymous, 5000);
+  /* Applied on the engine thread before the next CONNECT. */
+  wait_applied (f, 1);
   client = test_client_connect (f->port, "anonymous-1", TRUE);
   BD_TEST_WAIT_UNTIL (n_connected (f->engine) == 1, 5000);
 
   bd_security_page_set_allow_anonymous (f->page, FALSE);
+  wait_applied (f, 2);
   g_assert_true (test_client_wait_closed (client));
   BD_TEST_WAIT_UNTIL (n_connected (f->engine) == 0, 5000);
 
