@@ -354,6 +354,17 @@ bd_application_demo_plant_change_state (GSimpleAction *action,
     on_demo_plant_changed_cb (self, BD_SETTINGS_DEMO_PLANT, self->settings);
 }
 
+/* Over @parent, or on its own with the window closed (the broker runs on). */
+static void
+present_over (GtkWindow *parent,
+              GtkWidget *dialog)
+{
+  if (parent != NULL)
+    _bd_present_dialog (GTK_WIDGET (parent), GTK_WINDOW (dialog));
+  else
+    gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* A short notice over the active window. */
 static void
 tell (BdApplication *self,
@@ -364,10 +375,7 @@ tell (BdApplication *self,
   GtkWidget *dialog = adw_message_dialog_new (parent, heading, body);
 
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-  if (parent != NULL)
-    _bd_present_dialog (GTK_WIDGET (parent), GTK_WINDOW (dialog));
-  else
-    gtk_window_present (GTK_WINDOW (dialog));
+  present_over (parent, dialog);
 }
 
 static void
@@ -396,20 +404,11 @@ present_unlock_dialog (BdApplication *self)
                                   _("Operator PIN"), -1);
   g_object_set (entry, "activates-default", TRUE, NULL);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "unlock", _("_Unlock"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "unlock",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "unlock");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  _bd_message_dialog_add_choice (ADW_MESSAGE_DIALOG (dialog), "unlock", _("_Unlock"),
+                                 ADW_RESPONSE_SUGGESTED);
   g_object_set_data (G_OBJECT (dialog), "pin-entry", entry);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_unlock_response_cb), self, 0);
-  if (parent != NULL)
-    _bd_present_dialog (GTK_WIDGET (parent), GTK_WINDOW (dialog));
-  else
-    gtk_window_present (GTK_WINDOW (dialog));
+  present_over (parent, dialog);
 }
 
 /* The action's state follows the lock; asking for a change locks at once

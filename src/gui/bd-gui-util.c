@@ -139,3 +139,18 @@ _bd_present_dialog (GtkWidget *owner,
   g_signal_connect (dialog, "notify::visible", G_CALLBACK (on_dialog_visible_cb), NULL);
   gtk_window_present (dialog);
 }
+
+void
+_bd_message_dialog_add_choice (AdwMessageDialog      *dialog,
+                               const char            *id,
+                               const char            *label,
+                               AdwResponseAppearance  appearance)
+{
+  g_return_if_fail (ADW_IS_MESSAGE_DIALOG (dialog));
+
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), id, label, NULL);
+  adw_message_dialog_set_response_appearance (dialog, id, appearance);
+  adw_message_dialog_set_default_response (dialog, appearance == ADW_RESPONSE_DESTRUCTIVE
+                                                   ? "cancel" : id);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+}

@@ -41,4 +41,13 @@ gboolean  _bd_show_toast       (GtkWidget  *widget,
 void      _bd_present_dialog   (GtkWidget  *owner,
                                 GtkWindow  *dialog);
 
+/* Gives @dialog the two answers of a question: "cancel" (_Cancel, also
+ * what closing it answers) and @id labelled @label, shown with @appearance.
+ * Enter answers @id for a suggested action and "cancel" for a destructive
+ * one. */
+void      _bd_message_dialog_add_choice (AdwMessageDialog       *dialog,
+                                         const char             *id,
+                                         const char             *label,
+                                         AdwResponseAppearance   appearance);
+
 G_END_DECLS

@@ -304,14 +304,8 @@ present_user_dialog (BdSecurityPage *self,
   gtk_box_append (GTK_BOX (box), name_entry);
   gtk_box_append (GTK_BOX (box), password_entry);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "save", _("_Save"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  _bd_message_dialog_add_choice (ADW_MESSAGE_DIALOG (dialog), "save", _("_Save"),
+                                 ADW_RESPONSE_SUGGESTED);
   g_object_set_data (G_OBJECT (dialog), "name-entry", name_entry);
   g_object_set_data (G_OBJECT (dialog), "password-entry", password_entry);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_user_response_cb), self, 0);
@@ -351,14 +345,8 @@ bd_security_page_confirm_remove_user (BdSecurityPage *self,
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
                                _("Its clients are disconnected now and cannot connect again. "
                                  "Its topic permissions are removed too."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "remove", _("_Remove"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  _bd_message_dialog_add_choice (ADW_MESSAGE_DIALOG (dialog), "remove", _("_Remove"),
+                                 ADW_RESPONSE_DESTRUCTIVE);
   g_object_set_data_full (G_OBJECT (dialog), "user", g_strdup (name), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_remove_response_cb), self, 0);
   _bd_present_dialog (GTK_WIDGET (self), GTK_WINDOW (dialog));
@@ -447,13 +435,8 @@ present_rule_dialog (BdSecurityPage *self)
   gtk_box_append (GTK_BOX (box), access);
   gtk_box_append (GTK_BOX (box), filter);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "add", _("_Add"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "add",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  _bd_message_dialog_add_choice (ADW_MESSAGE_DIALOG (dialog), "add", _("_Add"),
+                                 ADW_RESPONSE_SUGGESTED);
   g_object_set_data (G_OBJECT (dialog), "who", who);
   g_object_set_data (G_OBJECT (dialog), "access", access);
   g_object_set_data (G_OBJECT (dialog), "filter", filter);
