@@ -772,6 +772,7 @@ bd_application_startup (GApplication *app)
 
   self->settings = g_settings_new (BD_SETTINGS_SCHEMA_ID);
   self->lock = bd_operator_lock_new (self->settings);
+  bd_operator_lock_set_default (self->lock);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);

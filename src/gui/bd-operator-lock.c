@@ -15,7 +15,10 @@
 
 #include <glib/gi18n.h>
 
+#include <adwaita.h>
+
 #include "bd-auth.h"
+#include "bd-gui-util.h"
 #include "bd-operator-lock.h"
 #include "bd-settings.h"
 
@@ -37,6 +40,24 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (BdOperatorLock, bd_operator_lock, G_TYPE_OBJECT)
+
+static BdOperatorLock *default_lock;   /* weak */
+
+void
+bd_operator_lock_set_default (BdOperatorLock *lock)
+{
+  g_set_weak_pointer (&default_lock, lock);
+}
+
+gboolean
+bd_operator_lock_refuses (GtkWidget *widget)
+{
+  if (default_lock == NULL || !bd_operator_lock_get_locked (default_lock))
+    return FALSE;
+  _bd_show_toast (widget, adw_toast_new (_("The window is locked to viewing: unlock it with the "
+                                           "operator PIN to change this")));
+  return TRUE;
+}
 
 static gboolean
 check_command (BdRelayController    *controller,

@@ -6,7 +6,7 @@
 
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
 #include "bd-relay-controller.h"
 
@@ -33,5 +33,11 @@ gboolean        bd_operator_lock_lock         (BdOperatorLock    *self);
 /* FALSE for a wrong PIN. */
 gboolean        bd_operator_lock_unlock       (BdOperatorLock    *self,
                                                const char        *pin);
+
+/* The lock the window's pages obey (the application's); weak. */
+void            bd_operator_lock_set_default  (BdOperatorLock    *lock);
+/* For an edit that needs unlocking (rules, retained messages): TRUE, with a
+ * toast on @widget saying why, while the default lock is locked. */
+gboolean        bd_operator_lock_refuses      (GtkWidget         *widget);
 
 G_END_DECLS

@@ -10,6 +10,8 @@
 
 #include <adwaita.h>
 
+#include "bd-alarm-rule-dialog.h"
+#include "bd-alarms-page.h"
 #include "bd-operator-lock.h"
 #include "bd-relay-row.h"
 #include "bd-relays-page.h"
@@ -102,6 +104,47 @@ test_relay_switch (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+rule_editor_shown (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (BD_IS_ALARM_RULE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      return TRUE;
+  return FALSE;
+}
+
+/* Locked, the Alarms page opens no rule editor (as the Topics page's "Add
+ * Alarm" asks it to); unlocked it does. */
+static void
+test_rule_edits (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (BD_SETTINGS_SCHEMA_ID);
+  g_autoptr(BdOperatorLock) lock = bd_operator_lock_new (settings);
+  g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
+  GtkWidget *page = bd_alarms_page_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *overlay = adw_toast_overlay_new ();
+
+  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), page);
+  gtk_window_set_child (GTK_WINDOW (window), overlay);
+  gtk_window_present (GTK_WINDOW (window));
+  bd_alarms_page_set_engine (BD_ALARMS_PAGE (page), engine);
+  bd_operator_lock_set_default (lock);
+
+  g_assert_true (bd_operator_lock_set_pin (lock, "4711", NULL));
+  g_assert_true (bd_operator_lock_lock (lock));
+  bd_alarms_page_add_rule_for_topic (BD_ALARMS_PAGE (page), "plant/a/temperature");
+  g_assert_false (rule_editor_shown ());
+
+  g_assert_true (bd_operator_lock_unlock (lock, "4711"));
+  bd_alarms_page_add_rule_for_topic (BD_ALARMS_PAGE (page), "plant/a/temperature");
+  g_assert_true (rule_editor_shown ());
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -113,6 +156,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add_func ("/gui/operator-lock/relay-switch", test_relay_switch);
+  g_test_add_func ("/gui/operator-lock/rule-edits", test_rule_edits);
 
   return g_test_run ();
 }
