@@ -174,3 +174,104 @@ bd_engine_reload_auth_finish (GAsyncResult  *result,
 
   return (int) g_task_propagate_int (G_TASK (result), error);
 }
+
+typedef struct
+{
+  BdEngine *engine;
+  gboolean  allow;
+  GTask    *task;
+} SetAnonymous;
+
+static void
+set_anonymous_free (gpointer data)
+{
+  SetAnonymous *set = data;
+
+  g_clear_object (&set->task);
+  bd_engine_unref (set->engine);
+  g_free (set);
+}
+
+/* Anonymous as bd-handle-connect.c decides it: no user name, or a user name
+ * on a listener without a password file, which proves nothing. */
+static gboolean
+session_is_anonymous (BdSession *session)
+{
+  return session->username == NULL || session->auth == NULL ||
+         !bd_auth_has_passwords (session->auth);
+}
+
+static gboolean
+set_anonymous_cb (gpointer data)
+{
+  SetAnonymous *set = data;
+  BdEngine *engine = set->engine;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  BdSession *session;
+
+  /* The listeners' configurations belong to the engine; only this thread
+   * reads allow_anonymous (on CONNECT). */
+  for (guint i = 0; i < engine->config->listeners->len; i++)
+    {
+      BdListenerConfig *listener = g_ptr_array_index (engine->config->listeners, i);
+
+      listener->allow_anonymous = set->allow;
+      listener->allow_anonymous_set = TRUE;
+    }
+  engine->config->allow_anonymous = set->allow;
+  engine->config->allow_anonymous_set = TRUE;
+  if (set->allow)
+    {
+      g_task_return_int (set->task, 0);
+      return G_SOURCE_REMOVE;
+    }
+
+  g_hash_table_iter_init (&iter, engine->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    {
+      if (session->conn == NULL || session->conn->state == BD_CONN_CLOSED ||
+          !session_is_anonymous (session))
+        continue;
+      g_ptr_array_add (gone, session->conn);
+    }
+  for (guint i = 0; i < gone->len; i++)
+    {
+      BdConnection *conn = g_ptr_array_index (gone, i);
+
+      g_message ("Client %s disconnected: anonymous access was turned off",
+                 conn->session->client_id);
+      _bd_connection_disconnect (conn, BD_MQTT_RC_NOT_AUTHORIZED, "anonymous access turned off");
+    }
+  g_task_return_int (set->task, (gssize) gone->len);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bd_engine_set_allow_anonymous_async (BdEngine            *engine,
+                                     gboolean             allow,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  SetAnonymous *set;
+
+  g_return_if_fail (engine != NULL);
+
+  set = g_new0 (SetAnonymous, 1);
+  set->engine = bd_engine_ref (engine);
+  set->allow = !!allow;
+  set->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (set->task, bd_engine_set_allow_anonymous_async);
+  g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, set_anonymous_cb, set,
+                              set_anonymous_free);
+}
+
+int
+bd_engine_set_allow_anonymous_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+
+  return (int) g_task_propagate_int (G_TASK (result), error);
+}

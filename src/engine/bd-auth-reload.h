@@ -26,4 +26,18 @@ void      bd_engine_reload_auth_async  (BdEngine            *engine,
 int       bd_engine_reload_auth_finish (GAsyncResult        *result,
                                         GError             **error);
 
+/* Lets clients without a user name in, or not, on every listener from now
+ * on (allow_anonymous). Turning it off disconnects the anonymous clients
+ * connected (NOT_AUTHORIZED to an MQTT 5 client); the others stay. Applied
+ * on the engine thread; @callback (may be NULL) runs in the caller's
+ * thread-default main context once it is. */
+void      bd_engine_set_allow_anonymous_async  (BdEngine            *engine,
+                                                gboolean             allow,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+/* The number of clients disconnected, or -1 with @error. */
+int       bd_engine_set_allow_anonymous_finish (GAsyncResult        *result,
+                                                GError             **error);
+
 G_END_DECLS

@@ -805,6 +805,24 @@ bd_auth_check_password (BdAuth       *auth,
 }
 
 gboolean
+bd_auth_check_hash (const char *hash,
+                    const char *password)
+{
+  g_autoptr(PasswordEntry) entry = g_new0 (PasswordEntry, 1);
+  guint8 computed[SHA512_LEN];
+  gboolean equal;
+
+  g_return_val_if_fail (password != NULL, FALSE);
+
+  if (hash == NULL || !parse_hash (entry, "", hash, "", 0, NULL))
+    return FALSE;
+  hash_password (entry, (const guint8 *) password, strlen (password), computed);
+  equal = equal_in_constant_time (computed, entry->hash, SHA512_LEN);
+  memset (computed, 0, sizeof computed);
+  return equal;
+}
+
+gboolean
 bd_auth_load_acl_file (BdAuth      *auth,
                        const char  *path,
                        GError     **error)

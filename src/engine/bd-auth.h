@@ -54,6 +54,11 @@ gboolean  bd_auth_has_user           (BdAuth        *auth,
  * NULL (with @error) when the system has no randomness to give. */
 char     *bd_auth_hash_password      (const char    *password,
                                       GError       **error);
+/* TRUE when @password matches @hash, one that bd_auth_hash_password() or
+ * mosquitto_passwd wrote; FALSE for a wrong password or a malformed hash.
+ * For secrets kept outside a password file (the window's operator PIN). */
+gboolean  bd_auth_check_hash         (const char    *hash,
+                                      const char    *password);
 /* Exchanges what @auth and @other loaded, so that whoever points at @auth
  * (listeners, sessions) sees the new files at once. */
 void      bd_auth_swap               (BdAuth        *auth,

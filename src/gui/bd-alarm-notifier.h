@@ -18,7 +18,13 @@ G_DECLARE_FINAL_TYPE (BdAlarmNotifier, bd_alarm_notifier, BD, ALARM_NOTIFIER, GO
 /* Shows a notification for every raise (new alarm or escalation) of
  * @engine, rate-limited, and withdraws it when the alarm is acknowledged or
  * clears. Main thread only. Without a notification server (a bare X server,
- * a CI machine) it logs one g_debug and stays quiet. */
+ * a CI machine) it logs one g_debug and stays quiet, until a server
+ * appears. A notification's Acknowledge and Shelve act on @engine; its Open
+ * emits "open" (the alarm, or NULL for an area's group) for the
+ * application to show the window. */
 BdAlarmNotifier *bd_alarm_notifier_new (BdAlarmEngine *engine);
+/* FALSE after a call to the notification server failed, until one owns
+ * the name again. */
+gboolean         bd_alarm_notifier_is_connected (BdAlarmNotifier *self);
 
 G_END_DECLS

@@ -19,6 +19,7 @@
 #include "bd-alarm-row.h"
 #include "bd-alarm-rule-dialog.h"
 #include "bd-alarms-page.h"
+#include "bd-operator-lock.h"
 #include "bd-gui-util.h"
 
 #define SHELVE_S (60 * 60)
@@ -185,7 +186,8 @@ open_editor (BdAlarmsPage      *self,
              const BdAlarmRule *rule,
              const char        *topic)
 {
-  if (self->engine == NULL)
+  /* Rules are the plant's safety settings: not for a locked window. */
+  if (self->engine == NULL || bd_operator_lock_refuses (GTK_WIDGET (self)))
     return;
   _bd_present_dialog (GTK_WIDGET (self),
                       GTK_WINDOW (bd_alarm_rule_dialog_new (self->engine, rule, topic)));
@@ -212,6 +214,8 @@ on_undo_delete_cb (BdAlarmsPage *self,
   BdAlarmRule *rule = g_object_get_data (G_OBJECT (toast), "bd-rule");
   g_autoptr(GError) error = NULL;
 
+  if (bd_operator_lock_refuses (GTK_WIDGET (self)))
+    return;
   if (self->engine != NULL && rule != NULL &&
       !bd_alarm_engine_add_rule (self->engine, rule, &error))
     adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
@@ -225,7 +229,7 @@ on_delete_rule_cb (BdAlarmsPage *self,
   g_autoptr(BdAlarmRule) rule = NULL;
   AdwToast *toast;
 
-  if (self->engine == NULL)
+  if (self->engine == NULL || bd_operator_lock_refuses (GTK_WIDGET (self)))
     return;
   rule = bd_alarm_engine_dup_rule (self->engine, id);
   if (rule == NULL || !bd_alarm_engine_remove_rule (self->engine, id, NULL))

@@ -23,7 +23,10 @@
 #include "bd-alarm-notifier.h"
 #include "bd-proposal-notifier.h"
 #include "bd-service.h"
+#include "bd-operations-journal.h"
+#include "bd-operator-lock.h"
 #include "bd-preferences-dialog.h"
+#include "bd-security-page.h"
 #include "bd-settings.h"
 #include "bd-window.h"
 
@@ -34,6 +37,7 @@ struct _BdApplication
   BdOptions       options;
   GSettings      *settings;
 
+  BdOperatorLock *lock;
   BdService      *service;        /* engine + recorder; NULL while starting, or if it failed */
   char           *engine_error;   /* why it is not running */
   guint16         broker_port;    /* as bound */
@@ -150,6 +154,17 @@ bd_application_present_window (BdApplication *self)
   return window;
 }
 
+/* Open on a notification: the window of this instance, on its Alarms. */
+static void
+on_open_alarm_cb (BdApplication *self,
+                  BdAlarm       *alarm)
+{
+  GtkWindow *window = bd_application_present_window (self);
+
+  if (BD_IS_WINDOW (window))
+    bd_window_set_visible_page (BD_WINDOW (window), "alarms");
+}
+
 /* Quitting disconnects every device of the plant: with any connected, the
  * operator is asked, told how many, and reminded that closing the window
  * keeps the broker running. */
@@ -227,6 +242,9 @@ on_quit_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void present_unlock_dialog (BdApplication *self);
+static BdJournal *operations_journal (BdApplication *self);
+
 static void
 bd_application_preferences_action (GSimpleAction *action,
                                    GVariant      *parameter,
@@ -235,11 +253,29 @@ bd_application_preferences_action (GSimpleAction *action,
   BdApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
 
+  /* The broker's and the window's settings are not for a locked window. */
+  if (bd_operator_lock_get_locked (self->lock))
+    {
+      present_unlock_dialog (self);
+      return;
+    }
   if (self->preferences == NULL)
     {
       BdPreferencesDialog *window = bd_preferences_dialog_new (self->settings);
 
       g_set_weak_pointer (&self->preferences, GTK_WINDOW (window));
+      /* The embedded broker's users and permissions. */
+      if (self->service != NULL && bd_service_get_engine (self->service) != NULL)
+        {
+          GtkWidget *security = bd_security_page_new (bd_service_get_engine (self->service));
+
+          bd_security_page_set_operator_lock (BD_SECURITY_PAGE (security), self->lock);
+          if (operations_journal (self) != NULL)
+            bd_security_page_set_journal (BD_SECURITY_PAGE (security), operations_journal (self));
+
+          adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window),
+                                      ADW_PREFERENCES_PAGE (security));
+        }
       gtk_window_set_application (self->preferences, GTK_APPLICATION (self));
       /* Closing the main window must not leave the application running with
        * only its preferences open. */
@@ -320,7 +356,137 @@ bd_application_demo_plant_change_state (GSimpleAction *action,
     on_demo_plant_changed_cb (self, BD_SETTINGS_DEMO_PLANT, self->settings);
 }
 
+/* Over @parent, or on its own with the window closed (the broker runs on). */
+static void
+present_over (GtkWindow *parent,
+              GtkWidget *dialog)
+{
+  if (parent != NULL)
+    _bd_present_dialog (GTK_WIDGET (parent), GTK_WINDOW (dialog));
+  else
+    gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* A short notice over the active window. */
+static void
+tell (BdApplication *self,
+      const char    *heading,
+      const char    *body)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *dialog = adw_message_dialog_new (parent, heading, body);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  present_over (parent, dialog);
+}
+
+static void
+on_unlock_response_cb (AdwMessageDialog *dialog,
+                       const char       *response,
+                       BdApplication    *self)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "pin-entry");
+
+  if (g_strcmp0 (response, "unlock") != 0)
+    return;
+  if (!bd_operator_lock_unlock (self->lock, gtk_editable_get_text (entry)))
+    tell (self, _("Wrong PIN"), _("The window stays locked to viewing."));
+}
+
+static void
+present_unlock_dialog (BdApplication *self)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *dialog = adw_message_dialog_new (parent, _("Unlock the Window?"),
+                                              _("Enter the operator PIN to send commands and "
+                                                "change rules and settings again."));
+  GtkWidget *entry = gtk_password_entry_new ();
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Operator PIN"), -1);
+  g_object_set (entry, "activates-default", TRUE, NULL);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  _bd_message_dialog_add_choice (ADW_MESSAGE_DIALOG (dialog), "unlock", _("_Unlock"),
+                                 ADW_RESPONSE_SUGGESTED);
+  g_object_set_data (G_OBJECT (dialog), "pin-entry", entry);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_unlock_response_cb), self, 0);
+  present_over (parent, dialog);
+}
+
+/* The action's state follows the lock; asking for a change locks at once
+ * (with a PIN set) or asks for the PIN to unlock. */
+static void
+bd_application_locked_change_state (GSimpleAction *action,
+                                    GVariant      *value,
+                                    gpointer       user_data)
+{
+  BdApplication *self = user_data;
+
+  if (!g_variant_get_boolean (value))
+    present_unlock_dialog (self);
+  else if (!bd_operator_lock_lock (self->lock))
+    tell (self, _("No Operator PIN"),
+          _("Set an operator PIN in Preferences, on the Security page, to lock the window to "
+            "viewing."));
+  /* The toggle button shows the state, not the click. */
+  g_simple_action_set_state (action, g_variant_new_boolean (bd_operator_lock_get_locked (self->lock)));
+}
+
+/* Journals what the operator changed, with who and when; NULL @journal
+ * before the operations start (nothing to change yet then). */
+static BdJournal *
+operations_journal (BdApplication *self)
+{
+  return self->service != NULL ? bd_service_get_journal (self->service) : NULL;
+}
+
+static void
+on_setting_changed_cb (BdApplication *self,
+                       const char    *key,
+                       GSettings     *settings)
+{
+  static const char * const journaled[] = {
+    BD_SETTINGS_BROKER_PORT, BD_SETTINGS_BROKER_LISTEN_ALL, BD_SETTINGS_DEMO_PLANT,
+    BD_SETTINGS_RUN_AT_LOGIN,
+  };
+  BdJournal *journal = operations_journal (self);
+  g_autoptr(GVariant) value = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *text = NULL;
+
+  if (journal == NULL)
+    return;
+  if (g_strcmp0 (key, BD_SETTINGS_OPERATOR_PIN) == 0)
+    {
+      bd_operations_journal_note (journal, key, _("Operator PIN changed"));
+      return;
+    }
+  if (!g_strv_contains (journaled, key))
+    return;
+  value = g_settings_get_value (settings, key);
+  shown = g_variant_print (value, FALSE);
+  /* Translators: a journal entry; a settings key and its new value. */
+  text = g_strdup_printf (_("Setting %s changed to %s"), key, shown);
+  bd_operations_journal_note (journal, key, text);
+}
+
+static void
+on_lock_changed_cb (BdApplication *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "locked");
+  BdJournal *journal = operations_journal (self);
+
+  if (journal != NULL)
+    bd_operations_journal_note (journal, NULL,
+                                bd_operator_lock_get_locked (self->lock)
+                                ? _("Window locked to viewing") : _("Window unlocked"));
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_boolean (bd_operator_lock_get_locked (self->lock)));
+}
+
 static const GActionEntry app_actions[] = {
+  { "locked", NULL, NULL, "false", bd_application_locked_change_state },
   { "quit", bd_application_quit_action },
   { "preferences", bd_application_preferences_action },
   { "about", bd_application_about_action },
@@ -487,8 +653,11 @@ start_broker_cb (GObject      *source_object,
       self->broker_port = bd_engine_get_port (bd_service_get_engine (service), 0);
       bd_service_watch (service);
       bd_service_start_operations (service, update_demo (self), FALSE);
+      bd_operator_lock_guard_relays (self->lock, bd_service_get_relays (service));
       self->alarm_notifier = bd_alarm_notifier_new (bd_service_get_alarms (service));
       self->proposal_notifier = bd_proposal_notifier_new (bd_service_get_automations (service));
+      g_signal_connect_object (self->alarm_notifier, "open",
+                               G_CALLBACK (on_open_alarm_cb), self, G_CONNECT_SWAPPED);
       /* A "connect on start" profile may be active already. */
       route_operations (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICE]);
@@ -605,9 +774,15 @@ bd_application_startup (GApplication *app)
   G_APPLICATION_CLASS (bd_application_parent_class)->startup (app);
 
   self->settings = g_settings_new (BD_SETTINGS_SCHEMA_ID);
+  self->lock = bd_operator_lock_new (self->settings);
+  bd_operator_lock_set_default (self->lock);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
+  g_signal_connect_object (self->lock, "notify::locked", G_CALLBACK (on_lock_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_setting_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
                                          preferences_accels);
@@ -682,6 +857,7 @@ bd_application_dispose (GObject *object)
 
   g_clear_weak_pointer (&self->preferences);
   g_clear_object (&self->settings);
+  g_clear_object (&self->lock);
 
   G_OBJECT_CLASS (bd_application_parent_class)->dispose (object);
 }

@@ -141,13 +141,22 @@ _bd_present_dialog (GtkWidget *owner,
 }
 
 void
+_bd_message_dialog_add_choice (AdwMessageDialog      *dialog,
+                               const char            *id,
+                               const char            *label,
+                               AdwResponseAppearance  appearance)
+{
+  g_return_if_fail (ADW_IS_MESSAGE_DIALOG (dialog));
+
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), id, label, NULL);
+  adw_message_dialog_set_response_appearance (dialog, id, appearance);
+  adw_message_dialog_set_default_response (dialog, appearance == ADW_RESPONSE_DESTRUCTIVE
+                                                   ? "cancel" : id);
+}
+
+void
 _bd_add_save_responses (AdwMessageDialog *dialog)
 {
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "save", _("_Save"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "save");
+  _bd_message_dialog_add_choice (dialog, "save", _("_Save"), ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_close_response (dialog, "cancel");
 }

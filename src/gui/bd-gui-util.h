@@ -41,6 +41,14 @@ gboolean  _bd_show_toast       (GtkWidget  *widget,
 void      _bd_present_dialog   (GtkWidget  *owner,
                                 GtkWindow  *dialog);
 
+/* Gives @dialog the two answers of a question: "cancel" (_Cancel, also
+ * what closing it answers) and @id labelled @label, shown with @appearance.
+ * Enter answers @id for a suggested action and "cancel" for a destructive
+ * one. */
+void      _bd_message_dialog_add_choice (AdwMessageDialog       *dialog,
+                                         const char             *id,
+                                         const char             *label,
+                                         AdwResponseAppearance   appearance);
 /* An editor's Cancel and Save (suggested, the default; Escape cancels). */
 void      _bd_add_save_responses (AdwMessageDialog *dialog);
 

@@ -27,3 +27,4 @@
 /* The demo plant simulator that feeds the embedded broker. */
 #define BD_SETTINGS_DEMO_PLANT           "demo-plant"
 #define BD_SETTINGS_RUN_AT_LOGIN         "run-at-login"
+#define BD_SETTINGS_OPERATOR_PIN         "operator-pin"

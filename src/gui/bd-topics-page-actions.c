@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "bd-operator-lock.h"
 #include "bd-gui-util.h"
 #include "bd-topics-page-private.h"
 
@@ -340,7 +341,7 @@ delete_retained (BdTopicsPage *self,
   DeleteJob *job;
   const char *path;
 
-  if (self->menu_node == NULL)
+  if (self->menu_node == NULL || bd_operator_lock_refuses (GTK_WIDGET (self)))
     return;
   path = bd_topic_node_get_path (self->menu_node);
 

@@ -15,18 +15,20 @@
 #include <unistd.h>
 
 #include "bd-broker-setup.h"
+#include "bd-security.h"
 
-static gboolean
-address_is_loopback (const char *address)
+/* The users and permissions made in the window's Security page, once it has
+ * written them: the same files for the window and --headless. */
+static void
+use_own_security_files (BdBrokerConfig *config)
 {
-  g_autoptr(GInetAddress) inet = NULL;
+  g_autofree char *passwords = bd_security_default_password_path ();
+  g_autofree char *acl = bd_security_default_acl_path ();
 
-  if (address == NULL)
-    return FALSE;
-  if (g_strcmp0 (address, "localhost") == 0)
-    return TRUE;
-  inet = g_inet_address_new_from_string (address);
-  return inet != NULL && g_inet_address_get_is_loopback (inet);
+  if (g_file_test (passwords, G_FILE_TEST_IS_REGULAR))
+    config->password_file = g_steal_pointer (&passwords);
+  if (g_file_test (acl, G_FILE_TEST_IS_REGULAR))
+    config->acl_file = g_steal_pointer (&acl);
 }
 
 BdEngine *
@@ -50,6 +52,7 @@ bd_broker_setup (const BdOptions *options,
        * every minute rather than Mosquitto's half hour. */
       config->persistence = TRUE;
       config->autosave_interval = 60;
+      use_own_security_files (config);
     }
   bd_broker_config_finish (config);
 
@@ -67,7 +70,7 @@ bd_broker_setup (const BdOptions *options,
     {
       BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
 
-      if (config->allow_anonymous && !address_is_loopback (listener->bind_address))
+      if (config->allow_anonymous && !bd_security_address_is_loopback (listener->bind_address))
         g_warning ("Anonymous clients may connect to port %u from other machines "
                    "(allow_anonymous is true on a listener beyond loopback)", listener->port);
     }

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 #include "bd-operations-journal.h"
@@ -15,6 +16,44 @@ journal_unref_closure (gpointer  data,
                        GClosure *closure)
 {
   bd_journal_unref (data);
+}
+
+char *
+bd_operations_journal_by_whom (void)
+{
+  /* Translators: appended to a journal entry; %s is the user's login name. */
+  return g_strdup_printf (_(" — by %s"), g_get_user_name ());
+}
+
+void
+bd_operations_journal_note (BdJournal  *journal,
+                            const char *source_id,
+                            const char *text)
+{
+  g_autofree char *by = bd_operations_journal_by_whom ();
+  g_autofree char *full = g_strconcat (text, by, NULL);
+
+  g_return_if_fail (journal != NULL);
+
+  bd_journal_append (journal, &(BdJournalEntry) {
+                       .time_us = g_get_real_time (),
+                       .kind = (char *) BD_JOURNAL_KIND_OPERATOR,
+                       .source_id = (char *) source_id,
+                       .value = NAN,
+                       .text = full,
+                     });
+}
+
+/* Transitions only an operator causes: an acknowledgement (of an active
+ * alarm, or of one that returned), and shelving. Unshelving is left out:
+ * a shelf also runs out by itself. */
+static gboolean
+is_operator_transition (BdAlarmState from,
+                        BdAlarmState to)
+{
+  return (from == BD_ALARM_STATE_UNACK && to == BD_ALARM_STATE_ACKED) ||
+         (from == BD_ALARM_STATE_RTN_UNACK && to == BD_ALARM_STATE_NORMAL) ||
+         (from != BD_ALARM_STATE_SHELVED && to == BD_ALARM_STATE_SHELVED);
 }
 
 /* After the alarm engine updated @alarm: its value and "since" are the
@@ -29,6 +68,15 @@ on_alarm_transition_cb (BdAlarmEngine *alarms,
   BdJournal *journal = user_data;
   BdAlarmLevel level = bd_alarm_get_level (alarm);
   g_autofree char *text = bd_alarm_describe_transition (alarm, from_state, from_level);
+
+  if (is_operator_transition (from_state, bd_alarm_get_state (alarm)))
+    {
+      g_autofree char *by = bd_operations_journal_by_whom ();
+      char *with_who = g_strconcat (text, by, NULL);
+
+      g_free (text);
+      text = with_who;
+    }
 
   bd_journal_append (journal, &(BdJournalEntry) {
                        .time_us = bd_alarm_get_since (alarm),
@@ -64,11 +112,16 @@ on_relay_command_logged_cb (BdRelayController *relays,
   BdJournal *journal = user_data;
   BdRelayOutcome outcome = bd_relay_log_entry_get_outcome (entry);
   const char *detail = bd_relay_log_entry_get_detail (entry);
-  g_autofree char *text = g_strdup_printf ("%s %s%s%s",
+  BdRelaySource source = bd_relay_log_entry_get_source (entry);
+  /* The window's commands are a person's; an automation's are not. */
+  g_autofree char *by = source == BD_RELAY_SOURCE_OPERATOR || source == BD_RELAY_SOURCE_PUBLISH
+                        ? bd_operations_journal_by_whom () : g_strdup ("");
+  g_autofree char *text = g_strdup_printf ("%s %s%s%s%s",
                                            bd_relay_log_entry_get_topic (entry),
                                            bd_relay_log_entry_get_payload (entry),
                                            detail != NULL ? ": " : "",
-                                           detail != NULL ? detail : "");
+                                           detail != NULL ? detail : "",
+                                           by);
 
   /* A refused command with the reason (which interlock), and who asked. */
   bd_journal_append (journal, &(BdJournalEntry) {
@@ -76,8 +129,7 @@ on_relay_command_logged_cb (BdRelayController *relays,
                        .kind = (char *) bd_relay_log_entry_get_kind (entry),
                        .source_id = (char *) bd_relay_log_entry_get_relay_id (entry),
                        .topic = (char *) bd_relay_log_entry_get_topic (entry),
-                       .from_state = (char *) bd_relay_source_to_string (
-                                       bd_relay_log_entry_get_source (entry)),
+                       .from_state = (char *) bd_relay_source_to_string (source),
                        .to_state = (char *) bd_relay_outcome_to_string (outcome),
                        .value = NAN,
                        .text = text,

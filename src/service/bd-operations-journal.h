@@ -26,4 +26,17 @@ void bd_operations_journal_follow_alarms (BdJournal         *journal,
 void bd_operations_journal_follow_relays (BdJournal         *journal,
                                           BdRelayController *relays);
 
+/* What an operator did that is neither an alarm nor a relay: locking the
+ * window, a settings change. */
+#define BD_JOURNAL_KIND_OPERATOR "operator"
+
+/* Appends @text (what was done), with who did it (the session's user) and
+ * when (now), as a BD_JOURNAL_KIND_OPERATOR entry; @source_id names what
+ * was changed (a settings key, a user), or NULL. Any thread. */
+void bd_operations_journal_note          (BdJournal         *journal,
+                                          const char        *source_id,
+                                          const char        *text);
+/* " — by USER": who, for an entry's text. */
+char *bd_operations_journal_by_whom      (void);
+
 G_END_DECLS

@@ -233,37 +233,6 @@ test_password_mosquitto_passwd (void)
     }
 }
 
-/* Runs mosquitto_pub as @user; TRUE when the broker took the message. A
- * refused connection (the broker not listening yet) is retried. */
-static gboolean
-mosquitto_pub_as (const char *pub,
-                  guint16     port,
-                  const char *user,
-                  const char *password)
-{
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  const char *argv[] = { pub, "-h", "127.0.0.1", "-p", port_text, "-u", user, "-P", password,
-                         "-q", "1", "-t", "written/by/brokerdesk", "-m", "x", NULL };
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  for (;;)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *err = NULL;
-      int status;
-
-      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                    NULL, &err, &status, &error);
-      g_assert_no_error (error);
-      if (g_spawn_check_wait_status (status, NULL))
-        return TRUE;
-      if (strstr (err, "Connection refused") == NULL || g_get_monotonic_time () > deadline)
-        return FALSE;
-      /* Mosquitto has no readiness signal to wait for: a short, bounded retry. */
-      g_usleep (50 * 1000);
-    }
-}
-
 /* A password file written with bd_auth_hash_password () is read back, and
  * Debian's Mosquitto accepts it: users edited in Brokerdesk keep working
  * with Mosquitto, as mosquitto_passwd's files work with Brokerdesk. */
@@ -276,14 +245,8 @@ test_password_written (void)
   g_autofree char *again = bd_auth_hash_password ("t0p $ecret", NULL);
   g_autofree char *text = NULL;
   g_autofree char *path = g_build_filename (tmp_dir, "written.passwd", NULL);
-  g_autofree char *conf_path = g_build_filename (tmp_dir, "written.conf", NULL);
   g_autofree char *conf = NULL;
-  g_autofree char *mosquitto = NULL;
-  g_autofree char *pub = NULL;
   g_autoptr(GSubprocess) broker = NULL;
-  g_autoptr(GSocket) probe = NULL;
-  g_autoptr(GSocketAddress) any = NULL;
-  g_autoptr(GSocketAddress) bound = NULL;
   guint16 port;
 
   g_assert_no_error (error);
@@ -301,44 +264,40 @@ test_password_written (void)
   g_assert_false (bd_auth_has_user (auth, "root"));
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
-  mosquitto = g_find_program_in_path ("mosquitto");
-  if (mosquitto == NULL && g_file_test ("/usr/sbin/mosquitto", G_FILE_TEST_IS_EXECUTABLE))
-    mosquitto = g_strdup ("/usr/sbin/mosquitto");
-  if (mosquitto == NULL)
+  conf = g_strdup_printf ("allow_anonymous false\npassword_file %s\n", path);
+  broker = bd_test_start_mosquitto (tmp_dir, conf, &port);
+  if (broker == NULL)
     {
       g_test_skip ("mosquitto is not installed");
       return;
     }
-  pub = bd_test_find_program ("mosquitto_pub");
 
-  probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_socket_bind (probe, any, FALSE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (probe, &error);
-  g_assert_no_error (error);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_socket_close (probe, NULL);
-
-  /* As root, Mosquitto would switch to its own user, which cannot read
-   * this private directory. */
-  conf = g_strdup_printf ("listener %u 127.0.0.1\nallow_anonymous false\npassword_file %s\n%s",
-                          port, path, getuid () == 0 ? "user root\n" : "");
-  g_file_set_contents (conf_path, conf, -1, &error);
-  g_assert_no_error (error);
-  broker = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, mosquitto, "-c",
-                             conf_path, NULL);
-  g_assert_no_error (error);
-
-  g_assert_true (mosquitto_pub_as (pub, port, "sensor-7", "t0p $ecret"));
-  g_assert_true (mosquitto_pub_as (pub, port, "ops", "t0p $ecret"));
-  g_assert_false (mosquitto_pub_as (pub, port, "sensor-7", "wrong"));
+  g_assert_true (bd_test_mosquitto_pub (port, "sensor-7", "t0p $ecret"));
+  g_assert_true (bd_test_mosquitto_pub (port, "ops", "t0p $ecret"));
+  g_assert_false (bd_test_mosquitto_pub (port, "sensor-7", "wrong"));
 
   g_subprocess_force_exit (broker);
   g_subprocess_wait (broker, NULL, NULL);
-  g_unlink (conf_path);
   g_unlink (path);
+}
+
+/* A hash kept on its own (the operator PIN): the right secret matches, a
+ * wrong one or a damaged hash does not. */
+static void
+test_check_hash (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = bd_auth_hash_password ("4711", &error);
+  g_autofree char *damaged = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (bd_auth_check_hash (hash, "4711"));
+  g_assert_false (bd_auth_check_hash (hash, "4712"));
+  g_assert_false (bd_auth_check_hash (hash, ""));
+  g_assert_false (bd_auth_check_hash (NULL, "4711"));
+  g_assert_false (bd_auth_check_hash ("", "4711"));
+  damaged = g_strndup (hash, strlen (hash) - 10);
+  g_assert_false (bd_auth_check_hash (damaged, "4711"));
 }
 
 static void
@@ -727,6 +686,7 @@ main (int   argc,
   g_test_add_func ("/engine/auth/password/mosquitto-passwd", test_password_mosquitto_passwd);
   g_test_add_func ("/engine/auth/password/written", test_password_written);
   g_test_add_func ("/engine/auth/password/errors", test_password_errors);
+  g_test_add_func ("/engine/auth/password/check-hash", test_check_hash);
   g_test_add_func ("/engine/auth/password/reload", test_password_reload);
   g_test_add_func ("/engine/auth/acl/blocks", test_acl_blocks);
   g_test_add_func ("/engine/auth/acl/patterns", test_acl_patterns);

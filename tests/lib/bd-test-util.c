@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bd-test-util.h"
 
@@ -251,4 +252,74 @@ bd_test_find_program (const char *program)
         path = g_steal_pointer (&candidate);
     }
   return path;
+}
+
+gboolean
+bd_test_mosquitto_pub (guint16     port,
+                       const char *user,
+                       const char *password)
+{
+  g_autofree char *pub = bd_test_find_program ("mosquitto_pub");
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  const char *argv[] = { pub, "-h", "127.0.0.1", "-p", port_text, "-u", user, "-P", password,
+                         "-q", "1", "-t", "written/by/brokerdesk", "-m", "x", NULL };
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_nonnull (pub);
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *err = NULL;
+      int status;
+
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                    NULL, &err, &status, &error);
+      g_assert_no_error (error);
+      if (g_spawn_check_wait_status (status, NULL))
+        return TRUE;
+      if (strstr (err, "Connection refused") == NULL || g_get_monotonic_time () > deadline)
+        return FALSE;
+      /* Mosquitto has no readiness signal to wait for: a short, bounded retry. */
+      g_usleep (50 * 1000);
+    }
+}
+
+GSubprocess *
+bd_test_start_mosquitto (const char *dir,
+                         const char *conf_body,
+                         guint16    *port)
+{
+  g_autofree char *mosquitto = bd_test_find_program ("mosquitto");
+  g_autofree char *conf_path = NULL;
+  g_autofree char *conf = NULL;
+  g_autoptr(GSocket) probe = NULL;
+  g_autoptr(GSocketAddress) any = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *broker;
+
+  if (mosquitto == NULL)
+    return NULL;
+
+  probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_socket_bind (probe, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (probe, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (probe, NULL);
+
+  /* As root, Mosquitto would switch to its own user, which cannot read
+   * a private directory. */
+  conf = g_strdup_printf ("listener %u 127.0.0.1\n%s%s", *port, conf_body,
+                          getuid () == 0 ? "user root\n" : "");
+  conf_path = g_build_filename (dir, "mosquitto.conf", NULL);
+  g_file_set_contents (conf_path, conf, -1, &error);
+  g_assert_no_error (error);
+  broker = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, mosquitto, "-c",
+                             conf_path, NULL);
+  g_assert_no_error (error);
+  return broker;
 }

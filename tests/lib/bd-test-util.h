@@ -98,6 +98,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdTestTmpdir, bd_test_tmpdir_free)
  * in /usr/sbin, which a user's PATH may lack), or NULL. */
 char           *bd_test_find_program   (const char      *program);
 
+/* Runs mosquitto_pub (which must be installed) as @user, publishing one
+ * QoS 1 message on 127.0.0.1:@port; TRUE when the broker took it. A refused
+ * connection (the broker not listening yet) is retried for up to 10 s. */
+gboolean        bd_test_mosquitto_pub  (guint16          port,
+                                        const char      *user,
+                                        const char      *password);
+/* Starts Debian's mosquitto on a free loopback port (set in @port) with
+ * @conf_body after its listener line, its configuration written in @dir;
+ * NULL when mosquitto is not installed. Stop it with g_subprocess_force_exit. */
+GSubprocess    *bd_test_start_mosquitto (const char     *dir,
+                                         const char     *conf_body,
+                                         guint16        *port);
+
 /* Skip the running test, and return from it, when what it needs is absent.
  * For test functions returning void. */
 #define BD_TEST_REQUIRE_PROGRAM(program)                                      \

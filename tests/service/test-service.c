@@ -86,6 +86,29 @@ relay_confirmed (gpointer data)
   return FALSE;
 }
 
+static gboolean
+alarm_acknowledged (gpointer data)
+{
+  return bd_alarm_get_state (data) == BD_ALARM_STATE_ACKED;
+}
+
+/* An entry going to @to_state (any with NULL) whose text holds @text. */
+static gboolean
+journal_has (GPtrArray  *entries,
+             const char *to_state,
+             const char *text)
+{
+  for (guint i = 0; i < entries->len; i++)
+    {
+      BdJournalEntry *entry = g_ptr_array_index (entries, i);
+
+      if ((to_state == NULL || g_strcmp0 (entry->to_state, to_state) == 0) &&
+          entry->text != NULL && strstr (entry->text, text) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 test_start_stop (void)
 {
@@ -102,6 +125,8 @@ test_start_stop (void)
   Operations ops;
   BdMqttPacket packet = { 0 };
   BdRelay *fan;
+  g_autoptr(BdAlarm) alarm = NULL;
+  g_autofree char *who = NULL;
   guint n_alarms = 0;
   guint n_relays = 0;
   guint n_journal = 0;
@@ -167,12 +192,23 @@ test_start_stop (void)
   test_client_publish (client, "busan/factory/assembly/fan/state", command, 0, FALSE);
   bd_test_wait_until (relay_confirmed, ops.relays, WAIT_S * 1000, "the relay's confirmation");
 
-  /* Both write to the one journal the service wired up. */
+  /* The operator acknowledges the alarm. */
+  alarm = g_list_model_get_item (bd_alarm_engine_get_alarms (ops.alarms), 0);
+  bd_alarm_engine_acknowledge (ops.alarms, alarm);
+  bd_test_wait_until (alarm_acknowledged, alarm, WAIT_S * 1000, "the acknowledgement");
+
+  /* Both write to the one journal the service wired up; what an operator
+   * did says who did it. */
+  who = g_strdup_printf ("by %s", g_get_user_name ());
   entries = bd_test_journal_entries (bd_service_get_journal (service), BD_JOURNAL_KIND_ALARM);
-  g_assert_cmpuint (entries->len, >, 0);
+  g_assert_cmpuint (entries->len, >, 1);
+  g_assert_true (journal_has (entries, "acked", who));
+  /* The alarm itself rose on its own. */
+  g_assert_false (journal_has (entries, "unack", who));
   g_clear_pointer (&entries, g_ptr_array_unref);
   entries = bd_test_journal_entries (bd_service_get_journal (service), BD_JOURNAL_KIND_RELAY);
   g_assert_cmpuint (entries->len, >, 0);
+  g_assert_true (journal_has (entries, NULL, who));
 
   /* The demo relays were saved to the (temporary) configuration folder. */
   relays_ini = g_build_filename (g_get_user_config_dir (), "brokerdesk", "relays.ini", NULL);

@@ -1,0 +1,594 @@
+/* bd-security.c — the broker's users, passwords and topic permissions
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The files are read and written on workers (no disk on the main thread);
+ * the model itself lives on the caller's thread. Password lines are kept as
+ * they were read, so hashes written by mosquitto_passwd (either format) stay
+ * untouched unless the password changes.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "bd-auth.h"
+#include "bd-auth-reload.h"
+#include "bd-config.h"
+#include "bd-security.h"
+#include "bd-settings-file.h"
+
+static const char *access_words[] = { "read", "write", "readwrite", "deny" };
+
+const char *
+bd_security_access_word (BdSecurityAccess access)
+{
+  g_return_val_if_fail (access <= BD_SECURITY_DENY, "deny");
+
+  return access_words[access];
+}
+
+gboolean
+bd_security_address_is_loopback (const char *address)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+
+  if (address == NULL)
+    return FALSE;
+  if (g_strcmp0 (address, "localhost") == 0)
+    return TRUE;
+  inet = g_inet_address_new_from_string (address);
+  return inet != NULL && g_inet_address_get_is_loopback (inet);
+}
+
+char *
+bd_security_dup_warnings (const BdBrokerConfig *config,
+                          gboolean              allow_anonymous)
+{
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < config->listeners->len; i++)
+    {
+      const BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+
+      if (bd_security_address_is_loopback (listener->bind_address))
+        continue;
+      if (allow_anonymous)
+        g_ptr_array_add (warnings,
+                         g_strdup_printf (_("Port %u accepts clients from other computers without "
+                                            "a user name: anyone on the network can read and send "
+                                            "every message. Add users and turn off anonymous "
+                                            "access."),
+                                          listener->port));
+      if (listener->tls[BD_TLS_CERTFILE] == NULL)
+        g_ptr_array_add (warnings,
+                         g_strdup_printf (_("Port %u is open to other computers without TLS: "
+                                            "passwords and messages cross the network "
+                                            "unencrypted. Give it a certificate (certfile and "
+                                            "keyfile) or listen on this computer only."),
+                                          listener->port));
+    }
+  if (warnings->len == 0)
+    return NULL;
+  g_ptr_array_add (warnings, NULL);
+  return g_strjoinv ("\n", (char **) warnings->pdata);
+}
+
+static char *
+config_path (const char *name)
+{
+  return g_build_filename (g_get_user_config_dir (), "brokerdesk", name, NULL);
+}
+
+char *
+bd_security_default_password_path (void)
+{
+  return config_path ("passwords");
+}
+
+char *
+bd_security_default_acl_path (void)
+{
+  return config_path ("acl");
+}
+
+static void
+rule_free (gpointer data)
+{
+  BdSecurityRule *rule = data;
+
+  g_free (rule->user);
+  g_free (rule->filter);
+  g_free (rule);
+}
+
+void
+bd_security_free (BdSecurity *security)
+{
+  if (security == NULL)
+    return;
+
+  g_free (security->password_path);
+  g_free (security->acl_path);
+  g_clear_pointer (&security->users, g_ptr_array_unref);
+  g_clear_pointer (&security->rules, g_ptr_array_unref);
+  g_free (security);
+}
+
+static gboolean
+read_optional (const char  *path,
+               char       **contents,
+               GError     **error)
+{
+  GError *local = NULL;
+
+  if (g_file_get_contents (path, contents, NULL, &local))
+    return TRUE;
+  if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_error_free (local);
+      *contents = g_strdup ("");
+      return TRUE;
+    }
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
+static gboolean
+parse_access (const char       *word,
+              BdSecurityAccess *access)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (access_words); i++)
+    if (g_strcmp0 (word, access_words[i]) == 0)
+      {
+        *access = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* "topic|pattern [ACCESS] FILTER": the filter is the rest of the line, as
+ * Mosquitto reads it; without an access word the rule grants readwrite. */
+static void
+parse_rule (BdSecurity         *security,
+            BdSecurityRuleKind  kind,
+            const char         *user,
+            const char         *rest)
+{
+  BdSecurityRule *rule = g_new0 (BdSecurityRule, 1);
+  const char *space;
+  g_autofree char *word = NULL;
+
+  rest += strspn (rest, " \t");
+  space = strpbrk (rest, " \t");
+  rule->access = BD_SECURITY_READWRITE;
+  if (space != NULL)
+    {
+      word = g_strndup (rest, space - rest);
+      if (parse_access (word, &rule->access))
+        rest = space + strspn (space, " \t");
+    }
+  rule->kind = kind;
+  rule->user = kind == BD_SECURITY_RULE_USER ? g_strdup (user) : NULL;
+  rule->filter = g_strchomp (g_strdup (rest));
+  g_ptr_array_add (security->rules, rule);
+}
+
+static void
+parse_acl (BdSecurity *security,
+           const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autofree char *user = NULL;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+
+      if (*line == '\0' || *line == '#')
+        continue;
+      if (g_str_has_prefix (line, "user ") || g_str_has_prefix (line, "user\t"))
+        {
+          g_free (user);
+          user = g_strstrip (g_strdup (line + 5));
+        }
+      else if (g_str_has_prefix (line, "topic ") || g_str_has_prefix (line, "topic\t"))
+        parse_rule (security, user != NULL ? BD_SECURITY_RULE_USER : BD_SECURITY_RULE_ANONYMOUS,
+                    user, line + 6);
+      else if (g_str_has_prefix (line, "pattern ") || g_str_has_prefix (line, "pattern\t"))
+        parse_rule (security, BD_SECURITY_RULE_PATTERN, NULL, line + 8);
+    }
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  BdSecurity *security = task_data;
+  g_autofree char *passwords = NULL;
+  g_autofree char *acl = NULL;
+  g_auto(GStrv) lines = NULL;
+  GError *error = NULL;
+
+  if (!read_optional (security->password_path, &passwords, &error) ||
+      !read_optional (security->acl_path, &acl, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  lines = g_strsplit (passwords, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+
+      if (*line != '\0' && *line != '#' && strchr (line, ':') != NULL)
+        g_ptr_array_add (security->users, g_strdup (line));
+    }
+  parse_acl (security, acl);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+bd_security_load_async (BdEngine            *engine,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  const BdBrokerConfig *config = bd_engine_get_config (engine);
+  const BdListenerConfig *first = NULL;
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  BdSecurity *security = g_new0 (BdSecurity, 1);
+
+  if (config->listeners->len > 0)
+    first = g_ptr_array_index (config->listeners, 0);
+  security->from_config_file = config->listeners_from_file ||
+                               config->password_file != NULL || config->acl_file != NULL;
+  security->password_live = first != NULL && first->password_file != NULL;
+  security->acl_live = first != NULL && first->acl_file != NULL;
+  security->password_path = security->password_live ? g_strdup (first->password_file)
+                                                    : bd_security_default_password_path ();
+  security->acl_path = security->acl_live ? g_strdup (first->acl_file)
+                                          : bd_security_default_acl_path ();
+  security->allow_anonymous = first != NULL && first->allow_anonymous;
+  security->users = g_ptr_array_new_with_free_func (g_free);
+  security->rules = g_ptr_array_new_with_free_func (rule_free);
+
+  g_task_set_source_tag (task, bd_security_load_async);
+  g_task_set_task_data (task, security, (GDestroyNotify) bd_security_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+BdSecurity *
+bd_security_load_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  GTask *task = G_TASK (result);
+  BdSecurity *security;
+  BdSecurity *copy;
+
+  if (!g_task_propagate_boolean (task, error))
+    return NULL;
+  /* The task keeps its data until it goes: hand over the contents. */
+  security = g_task_get_task_data (task);
+  copy = g_new (BdSecurity, 1);
+  *copy = *security;
+  memset (security, 0, sizeof *security);
+  return copy;
+}
+
+static gboolean
+user_line_is (const char *line,
+              const char *name)
+{
+  gsize len = strlen (name);
+
+  return strncmp (line, name, len) == 0 && line[len] == ':';
+}
+
+static int
+find_user (BdSecurity *security,
+           const char *name)
+{
+  for (guint i = 0; i < security->users->len; i++)
+    if (user_line_is (g_ptr_array_index (security->users, i), name))
+      return (int) i;
+  return -1;
+}
+
+gboolean
+bd_security_has_user (BdSecurity *security,
+                      const char *name)
+{
+  return find_user (security, name) >= 0;
+}
+
+static gboolean
+check_line_text (const char  *text,
+                 const char  *forbidden,
+                 const char  *message,
+                 GError     **error)
+{
+  if (text == NULL || *text == '\0' || strpbrk (text, forbidden) != NULL ||
+      !g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bd_security_set_user (BdSecurity  *security,
+                      const char  *name,
+                      const char  *password,
+                      GError     **error)
+{
+  g_autofree char *hash = NULL;
+  int index;
+  char *line;
+
+  g_return_val_if_fail (security != NULL, FALSE);
+  g_return_val_if_fail (password != NULL, FALSE);
+
+  /* Mosquitto's file is "name:hash" per line; blanks around a name are
+   * trimmed by some tools, so a name may not have them either. */
+  if (!check_line_text (name, ":\r\n", _("A user name cannot be empty or contain “:”."), error))
+    return FALSE;
+  if (g_ascii_isspace (name[0]) || g_ascii_isspace (name[strlen (name) - 1]))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("A user name cannot begin or end with a space."));
+      return FALSE;
+    }
+  if (*password == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("The password cannot be empty."));
+      return FALSE;
+    }
+  hash = bd_auth_hash_password (password, error);
+  if (hash == NULL)
+    return FALSE;
+  line = g_strconcat (name, ":", hash, NULL);
+  index = find_user (security, name);
+  if (index >= 0)
+    {
+      g_free (g_ptr_array_index (security->users, index));
+      g_ptr_array_index (security->users, index) = line;
+    }
+  else
+    g_ptr_array_add (security->users, line);
+  return TRUE;
+}
+
+gboolean
+bd_security_remove_user (BdSecurity *security,
+                         const char *name)
+{
+  int index = find_user (security, name);
+
+  if (index < 0)
+    return FALSE;
+  g_ptr_array_remove_index (security->users, index);
+  for (guint i = security->rules->len; i > 0; i--)
+    {
+      BdSecurityRule *rule = g_ptr_array_index (security->rules, i - 1);
+
+      if (rule->kind == BD_SECURITY_RULE_USER && g_strcmp0 (rule->user, name) == 0)
+        g_ptr_array_remove_index (security->rules, i - 1);
+    }
+  return TRUE;
+}
+
+gboolean
+bd_security_add_rule (BdSecurity          *security,
+                      BdSecurityRuleKind   kind,
+                      const char          *user,
+                      BdSecurityAccess     access,
+                      const char          *filter,
+                      GError             **error)
+{
+  BdSecurityRule *rule;
+
+  g_return_val_if_fail (security != NULL, FALSE);
+  g_return_val_if_fail (access <= BD_SECURITY_DENY, FALSE);
+  g_return_val_if_fail ((kind == BD_SECURITY_RULE_USER) == (user != NULL), FALSE);
+
+  if (!check_line_text (filter, "\r\n", _("The topic filter cannot be empty."), error))
+    return FALSE;
+  rule = g_new0 (BdSecurityRule, 1);
+  rule->kind = kind;
+  rule->user = g_strdup (user);
+  rule->access = access;
+  rule->filter = g_strstrip (g_strdup (filter));
+  g_ptr_array_add (security->rules, rule);
+  return TRUE;
+}
+
+void
+bd_security_remove_rule (BdSecurity *security,
+                         guint       index)
+{
+  g_return_if_fail (index < security->rules->len);
+
+  g_ptr_array_remove_index (security->rules, index);
+}
+
+char *
+bd_security_password_text (BdSecurity *security)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < security->users->len; i++)
+    g_string_append_printf (text, "%s\n", (const char *) g_ptr_array_index (security->users, i));
+  return g_string_free (text, FALSE);
+}
+
+static void
+append_rules (GString            *text,
+              BdSecurity         *security,
+              BdSecurityRuleKind  kind,
+              const char         *user)
+{
+  for (guint i = 0; i < security->rules->len; i++)
+    {
+      BdSecurityRule *rule = g_ptr_array_index (security->rules, i);
+
+      if (rule->kind != kind || g_strcmp0 (rule->user, user) != 0)
+        continue;
+      g_string_append_printf (text, "%s %s %s\n",
+                              kind == BD_SECURITY_RULE_PATTERN ? "pattern" : "topic",
+                              access_words[rule->access], rule->filter);
+    }
+}
+
+/* Anonymous "topic" lines must come before the first "user" line, where
+ * Mosquitto reads them as the anonymous clients' rules. */
+char *
+bd_security_acl_text (BdSecurity *security)
+{
+  GString *text = g_string_new (NULL);
+  g_autoptr(GPtrArray) users = g_ptr_array_new ();
+
+  append_rules (text, security, BD_SECURITY_RULE_ANONYMOUS, NULL);
+  append_rules (text, security, BD_SECURITY_RULE_PATTERN, NULL);
+  for (guint i = 0; i < security->rules->len; i++)
+    {
+      BdSecurityRule *rule = g_ptr_array_index (security->rules, i);
+
+      if (rule->kind != BD_SECURITY_RULE_USER ||
+          g_ptr_array_find_with_equal_func (users, rule->user, g_str_equal, NULL))
+        continue;
+      g_ptr_array_add (users, rule->user);
+      g_string_append_printf (text, "\nuser %s\n", rule->user);
+      append_rules (text, security, BD_SECURITY_RULE_USER, rule->user);
+    }
+  return g_string_free (text, FALSE);
+}
+
+typedef struct
+{
+  char     *password_path;
+  char     *password_text; /* NULL: leave the file alone */
+  char     *acl_path;
+  char     *acl_text;      /* NULL: leave the file alone */
+  BdEngine *engine;        /* to reload, or NULL */
+} Apply;
+
+static void
+apply_free (gpointer data)
+{
+  Apply *apply = data;
+
+  g_free (apply->password_path);
+  g_free (apply->password_text);
+  g_free (apply->acl_path);
+  g_free (apply->acl_text);
+  g_clear_pointer (&apply->engine, bd_engine_unref);
+  g_free (apply);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Apply *apply = task_data;
+  GError *error = NULL;
+
+  if ((apply->password_text != NULL &&
+       !bd_settings_file_save (apply->password_path, apply->password_text,
+                               strlen (apply->password_text), &error)) ||
+      (apply->acl_text != NULL &&
+       !bd_settings_file_save (apply->acl_path, apply->acl_text,
+                               strlen (apply->acl_text), &error)))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+reloaded_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  int disconnected = bd_engine_reload_auth_finish (result, &error);
+
+  if (disconnected < 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, disconnected);
+}
+
+static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Apply *apply = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (apply->engine == NULL)
+    {
+      g_task_return_int (task, 0);
+      return;
+    }
+  bd_engine_reload_auth_async (apply->engine, g_task_get_cancellable (task), reloaded_cb,
+                               g_object_ref (task));
+}
+
+void
+bd_security_apply_async (BdSecurity          *security,
+                         BdEngine            *engine,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GTask) save = NULL;
+  Apply *apply = g_new0 (Apply, 1);
+
+  g_return_if_fail (security != NULL);
+
+  apply->password_path = g_strdup (security->password_path);
+  apply->acl_path = g_strdup (security->acl_path);
+  /* An empty password file refuses every client that gives a user name, and
+   * an ACL file without rules denies everything: neither is written until
+   * it holds something, unless the broker already reads it. */
+  if (security->users->len > 0 || security->password_live)
+    apply->password_text = bd_security_password_text (security);
+  if (security->rules->len > 0 || security->acl_live)
+    apply->acl_text = bd_security_acl_text (security);
+  if (engine != NULL && (security->password_live || security->acl_live))
+    apply->engine = bd_engine_ref (engine);
+  g_task_set_source_tag (task, bd_security_apply_async);
+  g_task_set_task_data (task, apply, apply_free);
+
+  save = g_task_new (NULL, cancellable, saved_cb, task);
+  g_task_set_task_data (save, apply, NULL);
+  g_task_run_in_thread (save, save_thread);
+}
+
+int
+bd_security_apply_finish (GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+
+  return (int) g_task_propagate_int (G_TASK (result), error);
+}

@@ -1,0 +1,121 @@
+/* bd-security.h — the broker's users, passwords and topic permissions
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What the Security page edits: the password file and the ACL file the
+ * running broker reads, in Mosquitto's formats, so that mosquitto_passwd and
+ * Mosquitto itself keep working with them. With --config FILE they are the
+ * files FILE names; without it, Brokerdesk's own files in its configuration
+ * folder, which bd_broker_setup() gives the broker when they exist.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "bd-config.h"
+#include "bd-engine.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  BD_SECURITY_READ,
+  BD_SECURITY_WRITE,
+  BD_SECURITY_READWRITE,
+  BD_SECURITY_DENY,
+} BdSecurityAccess;
+
+typedef enum
+{
+  BD_SECURITY_RULE_USER,       /* "topic" lines after "user NAME" */
+  BD_SECURITY_RULE_ANONYMOUS,  /* "topic" lines before any "user" line */
+  BD_SECURITY_RULE_PATTERN,    /* "pattern" lines: every client, %u and %c */
+} BdSecurityRuleKind;
+
+typedef struct
+{
+  BdSecurityRuleKind  kind;
+  char               *user;    /* BD_SECURITY_RULE_USER only */
+  BdSecurityAccess    access;
+  char               *filter;
+} BdSecurityRule;
+
+typedef struct
+{
+  char       *password_path;
+  char       *acl_path;
+  /* The running broker read these files at start, so a change applies at
+   * once; otherwise it applies at the next start (or, with --config, once
+   * the configuration file names them). */
+  gboolean    password_live;
+  gboolean    acl_live;
+  gboolean    from_config_file;
+  gboolean    allow_anonymous;
+  GPtrArray  *users;           /* of char* "name:hash" lines, in file order */
+  GPtrArray  *rules;           /* of BdSecurityRule* */
+} BdSecurity;
+
+/* TRUE for "localhost" and loopback addresses; NULL (every interface) is
+ * not. */
+gboolean    bd_security_address_is_loopback   (const char *address);
+/* What is unsafe about @config's listeners for clients from other
+ * computers, one sentence each with what to do about it, with anonymous
+ * access as @allow_anonymous says; NULL when nothing is. */
+char       *bd_security_dup_warnings          (const BdBrokerConfig *config,
+                                               gboolean              allow_anonymous);
+
+/* Brokerdesk's own files, in $XDG_CONFIG_HOME/brokerdesk. */
+char       *bd_security_default_password_path (void);
+char       *bd_security_default_acl_path      (void);
+
+/* The files @engine uses (or the defaults), read on a worker. */
+void        bd_security_load_async   (BdEngine            *engine,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+BdSecurity *bd_security_load_finish  (GAsyncResult        *result,
+                                      GError             **error);
+void        bd_security_free         (BdSecurity          *security);
+
+/* Adds @name, or changes its password. FALSE with @error for a name
+ * Mosquitto's format cannot hold (empty, or with ':' or a line break). */
+gboolean    bd_security_set_user     (BdSecurity          *security,
+                                      const char          *name,
+                                      const char          *password,
+                                      GError             **error);
+/* Removes @name and its rules; FALSE when there was no such user. */
+gboolean    bd_security_remove_user  (BdSecurity          *security,
+                                      const char          *name);
+gboolean    bd_security_has_user     (BdSecurity          *security,
+                                      const char          *name);
+/* @user for BD_SECURITY_RULE_USER, NULL otherwise. FALSE with @error for an
+ * empty filter or one with a line break. */
+gboolean    bd_security_add_rule     (BdSecurity          *security,
+                                      BdSecurityRuleKind   kind,
+                                      const char          *user,
+                                      BdSecurityAccess     access,
+                                      const char          *filter,
+                                      GError             **error);
+void        bd_security_remove_rule  (BdSecurity          *security,
+                                      guint                index);
+
+char       *bd_security_password_text (BdSecurity         *security);
+char       *bd_security_acl_text      (BdSecurity         *security);
+const char *bd_security_access_word   (BdSecurityAccess    access);
+
+/* Writes both files (mode 0600) on a worker, then, where the broker reads
+ * them, has it read them again: clients still allowed stay, removed users
+ * are disconnected. Returns the number of clients disconnected. */
+void        bd_security_apply_async  (BdSecurity          *security,
+                                      BdEngine            *engine,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+int         bd_security_apply_finish (GAsyncResult        *result,
+                                      GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdSecurity, bd_security_free)
+
+G_END_DECLS

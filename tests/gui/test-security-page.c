@@ -1,0 +1,335 @@
+/* test-security-page.c — the Security page against a running broker
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The page's controls are driven through the functions they call; what they
+ * do is checked from outside, with mosquitto_pub and mosquitto_sub against
+ * the engine, and with Debian's mosquitto reading the files the page wrote.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include <adwaita.h>
+
+#include "bd-operations-journal.h"
+#include "bd-security-page.h"
+#include "bd-test-journal.h"
+#include "bd-test-util.h"
+#include "test-client.h"
+
+typedef struct
+{
+  BdTestTmpdir *dir;
+  char         *passwords;
+  char         *acl;
+  BdEngine     *engine;
+  guint16       port;
+  GtkWidget    *window;
+  BdSecurityPage *page;
+  BdJournal    *journal;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *journal_path = NULL;
+
+  f->dir = bd_test_tmpdir_new ("security-page");
+  f->passwords = g_build_filename (f->dir, "passwords", NULL);
+  f->acl = g_build_filename (f->dir, "acl", NULL);
+  /* As an installation configured for it: the files exist, the password
+   * file holds nobody yet, every user has its own subtree. */
+  g_file_set_contents (f->passwords, "", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (f->acl, "pattern readwrite plant/%u/#\n", -1, &error);
+  g_assert_no_error (error);
+  config = g_strdup_printf ("allow_anonymous false\npassword_file %s\nacl_file %s\n",
+                            f->passwords, f->acl);
+  f->engine = test_engine_start (config);
+  f->port = bd_engine_get_port (f->engine, 0);
+
+  f->window = gtk_window_new ();
+  f->page = BD_SECURITY_PAGE (bd_security_page_new (f->engine));
+  journal_path = g_build_filename (f->dir, "journal.db", NULL);
+  f->journal = bd_journal_new (journal_path);
+  bd_security_page_set_journal (f->page, f->journal);
+  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->page));
+  gtk_window_present (GTK_WINDOW (f->window));
+  BD_TEST_WAIT_UNTIL (bd_security_page_is_idle (f->page), 5000);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  bd_journal_unref (f->journal);
+  bd_engine_stop (f->engine);
+  bd_engine_unref (f->engine);
+  g_free (f->passwords);
+  g_free (f->acl);
+  bd_test_tmpdir_free (f->dir);
+}
+
+static void
+wait_applied (Fixture *f,
+              guint    n)
+{
+  BD_TEST_WAIT_UNTIL (bd_security_page_get_n_applied (f->page) >= n &&
+                      bd_security_page_is_idle (f->page), 10000);
+  g_assert_null (bd_security_page_get_error (f->page));
+}
+
+/* The clients connected, asked of the engine thread (an answer to wait
+ * for, where its statistics would have to be polled). */
+static guint
+n_connected (BdEngine *engine)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) clients = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  bd_engine_list_clients_async (engine, NULL, bd_test_result_cb, &result);
+  bd_test_wait_result (&result, 5000, "the client list");
+  clients = bd_engine_list_clients_finish (result, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < clients->len; i++)
+    n += ((BdClientInfo *) g_ptr_array_index (clients, i))->connected;
+  return n;
+}
+
+/* Until @n clients are connected, each check a round trip to the engine. */
+static void
+wait_connected (BdEngine *engine,
+                guint     n)
+{
+  BdTestDeadline *deadline = bd_test_deadline_new (10000);
+  guint now;
+
+  while ((now = n_connected (engine)) != n && !bd_test_deadline_passed (deadline))
+    ;
+  bd_test_deadline_free (deadline);
+  g_assert_cmpuint (now, ==, n);
+}
+
+/* A user added in the window connects at once; removed (after the
+ * confirmation), it is refused and its connected client is disconnected,
+ * while another user's client stays. */
+static void
+test_users (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sub = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", f->port);
+  g_autoptr(GSubprocess) alice_sub = NULL;
+  g_autoptr(GSubprocess) bob_sub = NULL;
+  GtkWidget *dialog;
+  GStatBuf st;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) texts = NULL;
+  g_autofree char *by = NULL;
+  g_autofree char *added = NULL;
+  g_autofree char *removed = NULL;
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
+  sub = bd_test_find_program ("mosquitto_sub");
+
+  g_assert_false (bd_test_mosquitto_pub (f->port, "alice", "s3cret pw"));
+  g_assert_true (bd_security_page_set_user (f->page, "alice", "s3cret pw", &error));
+  g_assert_no_error (error);
+  g_assert_true (bd_security_page_set_user (f->page, "bob", "hunter2", &error));
+  g_assert_no_error (error);
+  wait_applied (f, 2);
+  g_assert_true (bd_test_mosquitto_pub (f->port, "alice", "s3cret pw"));
+  g_assert_false (bd_test_mosquitto_pub (f->port, "alice", "wrong"));
+  g_assert_cmpint (g_stat (f->passwords, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* A new name must fit Mosquitto's "name:hash" lines. */
+  g_assert_false (bd_security_page_set_user (f->page, "a:b", "x", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  alice_sub = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                                &error, sub, "-h", "127.0.0.1", "-p", port, "-V", "5",
+                                "-u", "alice", "-P", "s3cret pw", "-t", "plant/alice/#", NULL);
+  g_assert_no_error (error);
+  bob_sub = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                              &error, sub, "-h", "127.0.0.1", "-p", port, "-V", "5",
+                              "-u", "bob", "-P", "hunter2", "-t", "plant/bob/#", NULL);
+  g_assert_no_error (error);
+  wait_connected (f->engine, 2);
+
+  /* Cancelled, nothing happens. */
+  dialog = bd_security_page_confirm_remove_user (f->page, "alice");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_assert_true (bd_security_page_is_idle (f->page));
+
+  dialog = bd_security_page_confirm_remove_user (f->page, "alice");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "remove");
+  wait_applied (f, 3);
+  wait_connected (f->engine, 1);
+  g_assert_false (bd_test_mosquitto_pub (f->port, "alice", "s3cret pw"));
+  g_assert_true (bd_test_mosquitto_pub (f->port, "bob", "hunter2"));
+  g_assert_cmpuint (n_connected (f->engine), ==, 1);
+
+  /* Each change is journaled with who made it. */
+  by = bd_operations_journal_by_whom ();
+  entries = bd_test_journal_entries (f->journal, BD_JOURNAL_KIND_OPERATOR);
+  texts = g_ptr_array_new ();
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (texts, ((BdJournalEntry *) g_ptr_array_index (entries, i))->text);
+  added = g_strconcat ("Broker user alice added", by, NULL);
+  removed = g_strconcat ("Broker user alice removed", by, NULL);
+  g_assert_true (g_ptr_array_find_with_equal_func (texts, added, g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (texts, removed, g_str_equal, NULL));
+  g_assert_cmpuint (entries->len, ==, 3);
+
+  g_subprocess_force_exit (alice_sub);
+  g_subprocess_force_exit (bob_sub);
+  g_subprocess_wait (alice_sub, NULL, NULL);
+  g_subprocess_wait (bob_sub, NULL, NULL);
+}
+
+/* The password file the window wrote is Mosquitto's: Debian's mosquitto
+ * accepts its users. */
+static void
+test_mosquitto_reads_passwords (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) broker = NULL;
+  g_autofree char *conf = NULL;
+  guint16 port;
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
+  g_assert_true (bd_security_page_set_user (f->page, "sensor-7", "t0p $ecret", &error));
+  g_assert_no_error (error);
+  wait_applied (f, 1);
+
+  conf = g_strdup_printf ("allow_anonymous false\npassword_file %s\n", f->passwords);
+  broker = bd_test_start_mosquitto (f->dir, conf, &port);
+  if (broker == NULL)
+    {
+      g_test_skip ("mosquitto is not installed");
+      return;
+    }
+  g_assert_true (bd_test_mosquitto_pub (port, "sensor-7", "t0p $ecret"));
+  g_assert_false (bd_test_mosquitto_pub (port, "sensor-7", "t0p $ecreT"));
+  g_subprocess_force_exit (broker);
+  g_subprocess_wait (broker, NULL, NULL);
+}
+
+/* Subscribes with mosquitto_sub, MQTT 5; TRUE when the broker granted it. */
+static gboolean
+subscribe_granted (guint16     port,
+                   const char *user,
+                   const char *password,
+                   const char *filter)
+{
+  g_autofree char *sub = bd_test_find_program ("mosquitto_sub");
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  /* -E: exit once the subscription is answered. */
+  const char *argv[] = { sub, "-h", "127.0.0.1", "-p", port_text, "-V", "5", "-u", user,
+                         "-P", password, "-t", filter, "-E", NULL };
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                &status, &error);
+  g_assert_no_error (error);
+  return g_spawn_check_wait_status (status, NULL) && strstr (err, "denied") == NULL;
+}
+
+/* A permission made in the window: reading a subtree, and nothing else
+ * beyond what the file gave already. */
+static void
+test_acl (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
+  g_assert_true (bd_security_page_set_user (f->page, "alice", "pw", &error));
+  g_assert_no_error (error);
+  wait_applied (f, 1);
+  g_assert_true (subscribe_granted (f->port, "alice", "pw", "plant/alice/#"));
+  g_assert_false (subscribe_granted (f->port, "alice", "pw", "public/news"));
+
+  g_assert_true (bd_security_page_add_rule (f->page, BD_SECURITY_RULE_USER, "alice",
+                                            BD_SECURITY_READ, "public/#", &error));
+  g_assert_no_error (error);
+  wait_applied (f, 2);
+  g_assert_true (subscribe_granted (f->port, "alice", "pw", "public/news"));
+  g_assert_false (subscribe_granted (f->port, "alice", "pw", "secret/#"));
+
+  /* The file's own rule is kept, the new one under its user. */
+  g_file_get_contents (f->acl, &text, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "pattern readwrite plant/%u/#\n\nuser alice\ntopic read public/#\n");
+}
+
+/* Anonymous access switched in the window applies at once, and the page
+ * says what is unsafe only for a listener other computers can reach. */
+static void
+test_anonymous (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+  g_autofree char *warning = NULL;
+  g_autoptr(TestClient) client = NULL;
+
+  g_assert_null (bd_security_page_get_warning (f->page));
+  bd_security_page_set_allow_anonymous (f->page, TRUE);
+  /* Applied on the engine thread before the next CONNECT. */
+  wait_applied (f, 1);
+  client = test_client_connect (f->port, "anonymous-1", TRUE);
+  wait_connected (f->engine, 1);
+
+  bd_security_page_set_allow_anonymous (f->page, FALSE);
+  wait_applied (f, 2);
+  g_assert_true (test_client_wait_closed (client));
+  wait_connected (f->engine, 0);
+
+  bd_broker_config_parse (config, "test", "listener 1883 0.0.0.0\nallow_anonymous true\n", NULL);
+  bd_broker_config_finish (config);
+  warning = bd_security_dup_warnings (config, TRUE);
+  g_assert_nonnull (strstr (warning, "without a user name"));
+  g_assert_nonnull (strstr (warning, "without TLS"));
+  g_clear_pointer (&warning, g_free);
+  warning = bd_security_dup_warnings (config, FALSE);
+  g_assert_null (strstr (warning, "without a user name"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* The strings the checks compare are the English ones. */
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add ("/gui/security-page/users", Fixture, NULL,
+              fixture_set_up, test_users, fixture_tear_down);
+  g_test_add ("/gui/security-page/mosquitto-reads-passwords", Fixture, NULL,
+              fixture_set_up, test_mosquitto_reads_passwords, fixture_tear_down);
+  g_test_add ("/gui/security-page/acl", Fixture, NULL,
+              fixture_set_up, test_acl, fixture_tear_down);
+  g_test_add ("/gui/security-page/anonymous", Fixture, NULL,
+              fixture_set_up, test_anonymous, fixture_tear_down);
+
+  return g_test_run ();
+}
