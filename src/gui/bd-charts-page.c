@@ -13,6 +13,11 @@
  * width, so successive answers agree on the buckets they share and the
  * chart does not shimmer as it moves.
  *
+ * A chart also shows the alarm limits of the first rule watching its series
+ * (the alarm engine's, followed as rules change) and, as markers, the alarm
+ * transitions of its topic that the journal holds for the range: one
+ * journal query per refresh for the whole page, on the journal's worker.
+ *
  * The list of series and the range persist in GSettings (chart-series,
  * chart-range).
  */
@@ -20,6 +25,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
 #include "bd-chart.h"
 #include "bd-chart-picker-dialog.h"
@@ -35,6 +42,9 @@
 #define MAX_SERIES_PER_TOPIC 8
 #define MAX_BUCKETS          1000
 #define MIN_BUCKETS          30
+/* Alarm transitions read per refresh, newest first: enough for every
+ * chart's range unless an alarm chatters, and then the newest matter. */
+#define MAX_JOURNAL_ENTRIES  2000
 
 #define MINUTE_MS ((gint64) 60 * 1000)
 #define HOUR_MS   (60 * MINUTE_MS)
@@ -75,6 +85,9 @@ struct _BdChartsPage
 
   GSettings          *settings;
   BdHistory          *history;
+  BdAlarmEngine      *alarms;
+  BdJournal          *journal;
+  GCancellable       *journal_cancellable; /* the marker query in flight, or NULL */
   GPtrArray          *cards;           /* of ChartCard*, in display order */
   const RangeInfo    *range;
   guint               refresh_id;
@@ -90,6 +103,7 @@ struct _ChartCard
 {
   BdChartsPage *page;                  /* NULL once the card is removed */
   char         *series;
+  char         *rule_id;               /* whose limits the chart shows, or NULL */
   GtkWidget    *widget;                /* owned by cards_box */
   BdChart      *chart;
   GtkLabel     *value_label;
@@ -101,6 +115,7 @@ G_DEFINE_FINAL_TYPE (BdChartsPage, bd_charts_page, ADW_TYPE_BIN)
 
 static void query_card (BdChartsPage *self,
                         ChartCard    *card);
+static void query_markers (BdChartsPage *self);
 
 static ChartCard *
 chart_card_ref (ChartCard *card)
@@ -112,6 +127,7 @@ static void
 chart_card_clear (ChartCard *card)
 {
   g_free (card->series);
+  g_free (card->rule_id);
   g_clear_object (&card->cancellable);
 }
 
@@ -247,6 +263,7 @@ refresh_cb (gpointer user_data)
 
   for (guint i = 0; i < self->cards->len; i++)
     query_card (self, g_ptr_array_index (self->cards, i));
+  query_markers (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -359,6 +376,105 @@ requery_all (BdChartsPage *self)
       g_clear_object (&card->cancellable);
       query_card (self, card);
     }
+  g_cancellable_cancel (self->journal_cancellable);
+  g_clear_object (&self->journal_cancellable);
+  query_markers (self);
+}
+
+/* The limits of the rule watching @card's series. */
+static void
+update_limits (BdChartsPage *self,
+               ChartCard    *card)
+{
+  g_auto(GStrv) parts = g_strsplit (card->series, "#", 2);
+  g_autoptr(BdAlarmRule) rule = NULL;
+
+  if (self->alarms != NULL)
+    rule = bd_alarm_engine_dup_rule_for (self->alarms, parts[0], parts[1]);
+  g_free (card->rule_id);
+  card->rule_id = rule != NULL ? g_strdup (rule->id) : NULL;
+  if (rule != NULL)
+    bd_chart_set_limits (card->chart, rule->hihi, rule->hi, rule->lo, rule->lolo);
+  else
+    bd_chart_set_limits (card->chart, NAN, NAN, NAN, NAN);
+}
+
+static void
+on_rules_changed_cb (BdChartsPage *self)
+{
+  for (guint i = 0; i < self->cards->len; i++)
+    update_limits (self, g_ptr_array_index (self->cards, i));
+}
+
+static gboolean
+state_is_active (const char *state)
+{
+  return g_strcmp0 (state, "unack") == 0 || g_strcmp0 (state, "acked") == 0;
+}
+
+/* The transitions of @entries (newest first) that @card shows as markers:
+ * of its topic and rule, in its range; a raise is a step into an alarm or
+ * up a level (both unacknowledged), a return a step out of one. */
+static void
+set_card_markers (BdChartsPage *self,
+                  ChartCard    *card,
+                  GPtrArray    *entries)
+{
+  g_autoptr(GArray) markers = g_array_new (FALSE, FALSE, sizeof (BdChartMarker));
+  g_autofree char *topic = g_strdup (card->series);
+  gint64 from_ms = g_get_real_time () / 1000 - self->range->span_ms;
+
+  char *hash = strchr (topic, '#');
+
+  if (hash != NULL)
+    *hash = '\0';
+  for (guint i = entries->len; i-- > 0;)
+    {
+      const BdJournalEntry *entry = g_ptr_array_index (entries, i);
+      BdChartMarker marker = { .time_ms = entry->time_us / 1000 };
+
+      if (g_strcmp0 (entry->topic, topic) != 0 || marker.time_ms < from_ms
+          || (card->rule_id != NULL && g_strcmp0 (entry->source_id, card->rule_id) != 0))
+        continue;
+      if (g_strcmp0 (entry->to_state, "unack") == 0)
+        marker.raise = TRUE;
+      else if (!(state_is_active (entry->from_state) && !state_is_active (entry->to_state)))
+        continue;
+      g_array_append_val (markers, marker);
+    }
+  bd_chart_set_markers (card->chart, (const BdChartMarker *) markers->data, markers->len);
+}
+
+static void
+on_markers_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(BdChartsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = bd_journal_query_finish ((BdJournal *) source, result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->journal_cancellable);
+  /* A damaged journal costs the markers, not the charts. */
+  if (entries == NULL)
+    {
+      g_debug ("No alarm markers: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < self->cards->len; i++)
+    set_card_markers (self, g_ptr_array_index (self->cards, i), entries);
+}
+
+static void
+query_markers (BdChartsPage *self)
+{
+  if (self->journal == NULL || self->journal_cancellable != NULL || self->cards->len == 0)
+    return;
+  self->journal_cancellable = g_cancellable_new ();
+  bd_journal_query_async (self->journal, BD_JOURNAL_KIND_ALARM, MAX_JOURNAL_ENTRIES,
+                          self->journal_cancellable, on_markers_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -502,9 +618,11 @@ add_card (BdChartsPage *self,
   gtk_box_insert_child_after (self->cards_box, card->widget, sibling);
   g_ptr_array_insert (self->cards, position, card);
 
+  update_limits (self, card);
   update_state (self);
   update_timer (self);
   query_card (self, card);
+  query_markers (self);
   return card;
 }
 
@@ -748,6 +866,12 @@ bd_charts_page_dispose (GObject *object)
     }
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->journal_cancellable);
+  g_clear_object (&self->journal_cancellable);
+  if (self->alarms != NULL)
+    g_signal_handlers_disconnect_by_data (self->alarms, self);
+  g_clear_object (&self->alarms);
+  g_clear_pointer (&self->journal, bd_journal_unref);
   if (self->cards != NULL)
     g_ptr_array_set_size (self->cards, 0);
   g_clear_object (&self->toast);
@@ -899,4 +1023,39 @@ bd_charts_page_get_chart (BdChartsPage *self,
 
   card = find_card (self, series, NULL);
   return card != NULL ? GTK_WIDGET (card->chart) : NULL;
+}
+
+void
+bd_charts_page_set_alarm_engine (BdChartsPage  *self,
+                                 BdAlarmEngine *alarms)
+{
+  g_return_if_fail (BD_IS_CHARTS_PAGE (self));
+  g_return_if_fail (alarms == NULL || BD_IS_ALARM_ENGINE (alarms));
+
+  if (alarms == self->alarms)
+    return;
+  if (self->alarms != NULL)
+    g_signal_handlers_disconnect_by_data (self->alarms, self);
+  g_set_object (&self->alarms, alarms);
+  if (alarms != NULL)
+    g_signal_connect_swapped (alarms, "rules-changed", G_CALLBACK (on_rules_changed_cb), self);
+  on_rules_changed_cb (self);
+}
+
+void
+bd_charts_page_set_journal (BdChartsPage *self,
+                            BdJournal    *journal)
+{
+  g_return_if_fail (BD_IS_CHARTS_PAGE (self));
+
+  if (journal == self->journal)
+    return;
+  g_cancellable_cancel (self->journal_cancellable);
+  g_clear_object (&self->journal_cancellable);
+  g_clear_pointer (&self->journal, bd_journal_unref);
+  if (journal != NULL)
+    self->journal = bd_journal_ref (journal);
+  for (guint i = 0; journal == NULL && i < self->cards->len; i++)
+    bd_chart_set_markers (((ChartCard *) g_ptr_array_index (self->cards, i))->chart, NULL, 0);
+  query_markers (self);
 }

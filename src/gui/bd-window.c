@@ -103,9 +103,13 @@ bd_window_update_broker_status (BdWindow *self)
       bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
       bd_topics_page_set_history (self->topics_page, history);
       bd_charts_page_set_history (self->charts_page, history);
+      bd_charts_page_set_journal (self->charts_page, bd_service_get_journal (service));
       bd_alarms_page_set_journal (self->alarms_page, bd_service_get_journal (service));
       if (bd_service_get_alarms (service) != NULL)
-        bd_alarms_page_set_engine (self->alarms_page, bd_service_get_alarms (service));
+        {
+          bd_alarms_page_set_engine (self->alarms_page, bd_service_get_alarms (service));
+          bd_charts_page_set_alarm_engine (self->charts_page, bd_service_get_alarms (service));
+        }
       if (bd_service_get_relays (service) != NULL)
         bd_relays_page_set_controller (self->relays_page, bd_service_get_relays (service));
       if (bd_service_get_automations (service) != NULL)
