@@ -52,7 +52,7 @@ struct _BdOverviewPage
   BdRelayController  *relays;
   GCancellable       *cancellable;      /* the load and the history queries */
 
-  BdOverviewConfig   *config;
+  BdOverviewConfig   *config;           /* the service's */
   GHashTable         *tiles;            /* series → BdOverviewTile (ref) */
   GHashTable         *topic_tiles;      /* topic → GPtrArray of BdOverviewTile */
   GHashTable         *taps;             /* topic → tap id */
@@ -63,6 +63,7 @@ struct _BdOverviewPage
   char               *banner_text;
 
   gboolean            wall;
+  gboolean            saving;
   gboolean            show_hidden;
   double              wall_scale;
   GtkCssProvider     *wall_css;
@@ -116,7 +117,7 @@ saved_cb (GObject      *source,
   g_autoptr(GtkWidget) widget = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!bd_overview_config_save_finish (result, &error))
+  if (!bd_service_save_overview_finish (BD_SERVICE (source), result, &error))
     {
       /* Translators: a toast, with the reason */
       g_autofree char *text = g_strdup_printf (_("The overview is not saved: %s"), error->message);
@@ -128,10 +129,10 @@ saved_cb (GObject      *source,
 static void
 save_and_rebuild (BdOverviewPage *self)
 {
-  g_autofree char *path = bd_overview_config_dup_default_path ();
-
-  self->config->is_new = FALSE;
-  bd_overview_config_save_async (self->config, path, NULL, saved_cb, g_object_ref (self));
+  /* Rebuilt here at once; the page's own "overview-changed" is not news. */
+  self->saving = TRUE;
+  bd_service_save_overview_async (self->service, NULL, saved_cb, g_object_ref (self));
+  self->saving = FALSE;
   rebuild (self);
 }
 
@@ -983,11 +984,22 @@ load_cb (GObject      *source,
         _bd_show_toast (GTK_WIDGET (self), adw_toast_new (text));
       }
       config = bd_overview_config_new ();
+      self->saving = TRUE;
+      bd_service_set_overview (BD_SERVICE (source), config);
+      self->saving = FALSE;
     }
-  g_clear_pointer (&self->config, bd_overview_config_free);
   self->config = config;
   rebuild (self);
   g_signal_emit (self, signals[LOADED], 0, config->is_new);
+}
+
+static void
+on_overview_changed_cb (BdOverviewPage *self)
+{
+  if (self->saving || self->config == NULL)
+    return;
+  self->config = bd_service_get_overview (self->service);
+  queue_rebuild (self);
 }
 
 static void
@@ -1005,6 +1017,9 @@ clear_service (BdOverviewPage *self)
   g_clear_object (&self->relays);
   g_clear_pointer (&self->history, bd_history_unref);
   g_clear_pointer (&self->engine, bd_engine_unref);
+  if (self->service != NULL)
+    g_signal_handlers_disconnect_by_data (self->service, self);
+  self->config = NULL;
   g_clear_object (&self->service);
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_clear_handle_id (&self->rebuild_id, g_source_remove);
@@ -1024,7 +1039,6 @@ bd_overview_page_dispose (GObject *object)
   g_clear_pointer (&self->topic_tiles, g_hash_table_unref);
   g_clear_pointer (&self->taps, g_hash_table_unref);
   g_clear_pointer (&self->queried, g_hash_table_unref);
-  g_clear_pointer (&self->config, bd_overview_config_free);
   g_clear_pointer (&self->banner_text, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), BD_TYPE_OVERVIEW_PAGE);
 
@@ -1169,6 +1183,8 @@ bd_overview_page_set_service (BdOverviewPage *self,
       g_signal_connect_object (self->relays, "items-changed", G_CALLBACK (queue_rebuild), self,
                                G_CONNECT_SWAPPED);
     }
+  /* Another page may add a tile ("Add to Overview" in the topic menu). */
+  g_signal_connect_swapped (service, "overview-changed", G_CALLBACK (on_overview_changed_cb), self);
   self->timer_id = g_timeout_add_seconds (1, timer_cb, self);
   bd_service_load_overview_async (service, self->cancellable, load_cb, g_object_ref (self));
 }

@@ -32,6 +32,7 @@ struct _BdService
   BdAlarmEngine *alarms;
   BdAutomationEngine *automations;
   BdJournal    *journal;
+  BdOverviewConfig *overview;  /* NULL until loaded */
   char         *data_dir;
   GCancellable *cancellable;   /* loads started by the service */
   gboolean     first_run;      /* no relays.ini yet: the demo's relays may go there */
@@ -51,6 +52,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_OVERVIEW_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (BdService, bd_service, G_TYPE_OBJECT)
 
@@ -164,6 +172,7 @@ bd_service_finalize (GObject *object)
   BdService *self = BD_SERVICE (object);
 
   g_free (self->data_dir);
+  bd_overview_config_free (self->overview);
 
   G_OBJECT_CLASS (bd_service_parent_class)->finalize (object);
 }
@@ -238,6 +247,16 @@ bd_service_class_init (BdServiceClass *klass)
     g_param_spec_object ("automations", NULL, NULL, BD_TYPE_AUTOMATION_ENGINE,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * BdService::overview-changed:
+   *
+   * Emitted when the overview (labels, units, tiles) was loaded, replaced
+   * or edited.
+   */
+  signals[SIGNAL_OVERVIEW_CHANGED] =
+    g_signal_new ("overview-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -590,9 +609,88 @@ bd_service_load_overview_finish (BdService     *service,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
+  BdOverviewConfig *config;
+
   g_return_val_if_fail (g_task_is_valid (result, service), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  config = g_task_propagate_pointer (G_TASK (result), error);
+  if (config == NULL)
+    return NULL;
+  bd_service_set_overview (service, config);
+  return config;
+}
+
+BdOverviewConfig *
+bd_service_get_overview (BdService *service)
+{
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+
+  return service->overview;
+}
+
+void
+bd_service_set_overview (BdService        *service,
+                         BdOverviewConfig *config)
+{
+  g_return_if_fail (BD_IS_SERVICE (service));
+
+  if (config != service->overview)
+    {
+      bd_overview_config_free (service->overview);
+      service->overview = config;
+    }
+  bd_service_overview_changed (service);
+}
+
+void
+bd_service_overview_changed (BdService *service)
+{
+  g_return_if_fail (BD_IS_SERVICE (service));
+
+  g_signal_emit (service, signals[SIGNAL_OVERVIEW_CHANGED], 0);
+}
+
+static void
+overview_saved_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (bd_overview_config_save_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+bd_service_save_overview_async (BdService           *service,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (service, cancellable, callback, user_data);
+  g_autofree char *path = bd_overview_config_dup_default_path ();
+
+  g_return_if_fail (BD_IS_SERVICE (service));
+  g_return_if_fail (service->overview != NULL);
+
+  g_task_set_source_tag (task, bd_service_save_overview_async);
+  service->overview->is_new = FALSE;
+  bd_service_overview_changed (service);
+  bd_overview_config_save_async (service->overview, path, cancellable, overview_saved_cb,
+                                 g_steal_pointer (&task));
+}
+
+gboolean
+bd_service_save_overview_finish (BdService     *service,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, service), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 BdRelayController *

@@ -66,7 +66,29 @@ void        bd_service_load_overview_async  (BdService           *service,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
+/* The service keeps what was read (see bd_service_get_overview ()) and
+ * returns it; it stays the service's. */
 BdOverviewConfig *bd_service_load_overview_finish (BdService     *service,
+                                                   GAsyncResult  *result,
+                                                   GError       **error);
+/* The overview every page looks labels, units and formats up in
+ * (bd_overview_config_dup_series_label () and friends): NULL until loaded.
+ * It belongs to the service; look things up when needed rather than keep
+ * pointers into it. */
+BdOverviewConfig *bd_service_get_overview         (BdService     *service);
+/* Replaces it (the service takes @config) and emits "overview-changed". */
+void              bd_service_set_overview         (BdService     *service,
+                                                   BdOverviewConfig *config);
+/* Says the overview was edited in place: emits "overview-changed", so that
+ * every place showing labels and units shows the new ones. */
+void              bd_service_overview_changed     (BdService     *service);
+/* After an edit: emits "overview-changed", then saves the overview to
+ * overview.ini on a worker (saves reach the disk in the order made). */
+void              bd_service_save_overview_async  (BdService           *service,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean          bd_service_save_overview_finish (BdService     *service,
                                                    GAsyncResult  *result,
                                                    GError       **error);
 /* NULL before bd_service_start_operations(). */
