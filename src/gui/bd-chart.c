@@ -74,6 +74,7 @@ struct _BdChart
 
   GPtrArray *series;        /* of ChartSeries* */
   char      *range_label;
+  char      *unit;          /* NULL: none */
   char      *summary;
   int        cursor;        /* bucket of series 0, -1: no crosshair */
   double     limits[4];     /* hihi, hi, lo, lolo; NAN: unset */
@@ -168,6 +169,19 @@ format_time (gint64      time_ms,
   return g_date_time_format (time, format);
 }
 
+/* A value for people: with the unit, where the chart has one. */
+static char *
+format_value (BdChart *self,
+              double   value,
+              guint    decimals)
+{
+  g_autofree char *number = bd_chart_format_value (value, decimals);
+
+  if (self->unit == NULL)
+    return g_steal_pointer (&number);
+  return g_strdup_printf ("%s %s", number, self->unit);
+}
+
 static guint
 summary_decimals (BdChart *self)
 {
@@ -201,9 +215,9 @@ update_summary (BdChart *self)
         g_string_append_printf (text, "%s: ", series->name);
       if (series->has_data)
         {
-          g_autofree char *min = bd_chart_format_value (series->min, decimals);
-          g_autofree char *max = bd_chart_format_value (series->max, decimals);
-          g_autofree char *last = bd_chart_format_value (series->last, decimals);
+          g_autofree char *min = format_value (self, series->min, decimals);
+          g_autofree char *max = format_value (self, series->max, decimals);
+          g_autofree char *last = format_value (self, series->last, decimals);
 
           /* TRANSLATORS: a chart's summary for screen readers */
           g_string_append_printf (text, _("min %s, max %s, last %s"), min, max, last);
@@ -219,7 +233,7 @@ update_summary (BdChart *self)
 
       if (isnan (self->limits[i]))
         continue;
-      limit = bd_chart_format_value (self->limits[i], decimals);
+      limit = format_value (self, self->limits[i], decimals);
       /* TRANSLATORS: starts the list of a chart's alarm limits, as in
        * "; alarm limits: HiHi 31.0, Hi 28.0" */
       g_string_append (text, n++ == 0 ? _("; alarm limits: ") : ", ");
@@ -314,11 +328,11 @@ cursor_text (BdChart *self,
           continue;
         }
       bucket = &series->buckets[index];
-      avg = bd_chart_format_value (bucket->avg, decimals);
+      avg = format_value (self, bucket->avg, decimals);
       if (bucket->count > 1 && bucket->max > bucket->min)
         {
-          g_autofree char *min = bd_chart_format_value (bucket->min, decimals);
-          g_autofree char *max = bd_chart_format_value (bucket->max, decimals);
+          g_autofree char *min = format_value (self, bucket->min, decimals);
+          g_autofree char *max = format_value (self, bucket->max, decimals);
 
           /* TRANSLATORS: the average of a chart bucket and its range */
           g_string_append_printf (text, _("%s (%s to %s)"), avg, min, max);
@@ -772,6 +786,15 @@ bd_chart_snapshot (GtkWidget   *widget,
       draw_text (cr, layout, area.x0 - LABEL_GAP - w, CLAMP (y - h / 2, 0, height - h));
     }
 
+  /* The unit, at the top of the value axis, inside the plot. */
+  if (self->unit != NULL)
+    {
+      g_autoptr(PangoLayout) layout = make_layout (widget, self->unit, NULL, NULL);
+
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, fg.alpha * 0.6);
+      draw_text (cr, layout, area.x0 + 4, area.y0);
+    }
+
   /* Time ticks, on local-time multiples of a round step. */
   offset_ms = utc_offset_ms (from_ms);
   step_ms = bd_chart_time_step (to_ms - from_ms, (guint) MAX (area.width / TICK_SPACING_X, 1));
@@ -946,6 +969,7 @@ bd_chart_finalize (GObject *object)
   g_ptr_array_unref (self->series);
   g_array_unref (self->markers);
   g_free (self->range_label);
+  g_free (self->unit);
   g_free (self->summary);
 
   G_OBJECT_CLASS (bd_chart_parent_class)->finalize (object);
@@ -1242,4 +1266,20 @@ bd_chart_get_markers (BdChart *self,
   if (n_markers != NULL)
     *n_markers = self->markers->len;
   return (const BdChartMarker *) self->markers->data;
+}
+
+void
+bd_chart_set_unit (BdChart    *self,
+                   const char *unit)
+{
+  g_return_if_fail (BD_IS_CHART (self));
+
+  if (unit != NULL && unit[0] == '\0')
+    unit = NULL;
+  if (g_strcmp0 (self->unit, unit) == 0)
+    return;
+  g_free (self->unit);
+  self->unit = g_strdup (unit);
+  update_summary (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

@@ -44,6 +44,11 @@ void        bd_chart_set_range_label  (BdChart                   *self,
 /* The accessible label: "topic, last hour: min 22.1, max 24.9, last 23.4". */
 const char *bd_chart_get_summary      (BdChart                   *self);
 
+/* The values' unit ("°C"; NULL or "": none): at the top of the value axis,
+ * in the summary and the crosshair. */
+void        bd_chart_set_unit         (BdChart                   *self,
+                                       const char                *unit);
+
 /* Alarm limits of the charted value (NAN: unset), drawn as bands beyond
  * them and named in the accessible summary. */
 void        bd_chart_set_limits       (BdChart                   *self,

@@ -11,6 +11,7 @@
 #include "bd-alarm-engine.h"
 #include "bd-history.h"
 #include "bd-journal.h"
+#include "bd-service.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,10 @@ GtkWidget  *bd_charts_page_new          (void);
 /* Where the charts read from; NULL: recording is off, and the page says so. */
 void        bd_charts_page_set_history  (BdChartsPage *self,
                                          BdHistory    *history);
+/* Whose overview gives each chart its label, unit, scale and decimals
+ * (bd_service_get_overview ()), followed as it changes; NULL: none. */
+void        bd_charts_page_set_service  (BdChartsPage *self,
+                                         BdService    *service);
 /* Whose rules give each chart its alarm limits (NULL: none), followed as
  * they change. */
 void        bd_charts_page_set_alarm_engine (BdChartsPage  *self,

@@ -104,6 +104,7 @@ bd_window_update_broker_status (BdWindow *self)
       bd_topics_page_set_history (self->topics_page, history);
       bd_charts_page_set_history (self->charts_page, history);
       bd_charts_page_set_journal (self->charts_page, bd_service_get_journal (service));
+      bd_charts_page_set_service (self->charts_page, service);
       bd_alarms_page_set_journal (self->alarms_page, bd_service_get_journal (service));
       if (bd_service_get_alarms (service) != NULL)
         {

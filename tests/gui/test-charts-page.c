@@ -910,6 +910,98 @@ test_alarms (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+typedef struct
+{
+  BdChart *chart;
+  double   max;
+} MaxWait;
+
+static gboolean
+max_is (gpointer data)
+{
+  MaxWait *wait = data;
+  double max;
+
+  return bd_chart_get_n_series (wait->chart) == 1
+         && bd_chart_get_series_stats (wait->chart, 0, NULL, &max, NULL)
+         && fabs (max - wait->max) < 1e-6;
+}
+
+/* The overview's label, unit and scale of a series, through the service,
+ * are the chart's: title, summary, axis values, latest value and limits. */
+static void
+test_overview_names (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(BdTestTmpdir) data_dir = bd_test_tmpdir_new ("bd-charts-service");
+  BdOptions options = BD_OPTIONS_INIT;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BdService) service = NULL;
+  g_autoptr(BdAlarmEngine) alarms = bd_alarm_engine_new ();
+  g_autoptr(BdAlarmRule) rule = make_rule ("temperature", PLAIN_TOPIC, "");
+  BdOverviewConfig *config = bd_overview_config_new ();
+  BdOverviewTileConfig *tile;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = bd_charts_page_new ();
+  BdChart *chart;
+  MaxWait wait;
+  g_autofree char *value = NULL;
+  double hi;
+
+  options.port = 0;
+  options.bind_address = g_strdup ("127.0.0.1");
+  options.data_dir = g_strdup (data_dir);
+  service = bd_service_start (&options, FALSE, &error);
+  g_assert_no_error (error);
+  bd_options_clear (&options);
+
+  tile = bd_overview_config_add_series (config, PLAIN_TOPIC);
+  tile->label = g_strdup ("Line temperature");
+  tile->unit = g_strdup ("°F");
+  tile->decimals = 1;
+  tile->scale = 10;
+  bd_service_set_overview (service, config);
+  rule->hi = 28;
+  g_assert_true (bd_alarm_engine_add_rule (alarms, rule, &error));
+  g_assert_no_error (error);
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
+  bd_charts_page_set_alarm_engine (BD_CHARTS_PAGE (page), alarms);
+  g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC));
+  g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), JSON_TOPIC "#temperature"));
+  chart = wait_for_chart (page, PLAIN_TOPIC);
+  g_assert_true (g_str_has_prefix (bd_chart_get_summary (chart), PLAIN_TOPIC ", last hour: min "));
+  g_assert_null (strstr (bd_chart_get_summary (chart), "°F"));
+
+  bd_charts_page_set_service (BD_CHARTS_PAGE (page), service);
+  wait_for_label (window, "Line temperature");
+  /* The series stays in sight under its label. */
+  g_assert_nonnull (find_label (window, PLAIN_TOPIC));
+  wait.chart = chart;
+  wait.max = fixture->plain_max * 10;
+  bd_test_wait_until (max_is, &wait, WAIT_S * 1000, "scaled values charted");
+  g_assert_true (g_str_has_prefix (bd_chart_get_summary (chart), "Line temperature, last hour: min "));
+  g_assert_nonnull (strstr (bd_chart_get_summary (chart), " °F, max "));
+  g_assert_nonnull (strstr (bd_chart_get_summary (chart), "; alarm limits: Hi 280.0 °F"));
+  g_assert_true (bd_chart_get_limits (chart, NULL, &hi, NULL, NULL));
+  g_assert_cmpfloat (hi, ==, 280);
+  value = g_strdup_printf ("%.1f °F", fixture->plain_last * 10);
+  wait_for_label (window, value);
+  /* A series the overview does not name keeps its topic and field. */
+  wait_for_label (window, JSON_TOPIC);
+
+  /* Renamed on the Overview: renamed here. */
+  g_free (tile->label);
+  tile->label = g_strdup ("Oven temperature");
+  bd_service_overview_changed (service);
+  wait_for_label (window, "Oven temperature");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bd_service_stop (service);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -924,6 +1016,8 @@ main (int   argc,
   g_test_add ("/gui/charts/picker", Fixture, NULL, fixture_init, test_picker, fixture_clear);
   g_test_add ("/gui/charts/restore", Fixture, NULL, fixture_init, test_restore, fixture_clear);
   g_test_add ("/gui/charts/alarms", Fixture, NULL, fixture_init, test_alarms, fixture_clear);
+  g_test_add ("/gui/charts/overview-names", Fixture, NULL, fixture_init, test_overview_names,
+              fixture_clear);
 
   return g_test_run ();
 }
