@@ -108,7 +108,7 @@ struct _ChartCard
 {
   BdChartsPage *page;                  /* NULL once the card is removed */
   char         *series;
-  char         *title;                 /* the overview's label, or the series */
+  char         *title;                 /* "label (series)", or the series */
   char         *rule_id;               /* whose limits the chart shows, or NULL */
   GtkWidget    *widget;                /* owned by cards_box */
   BdChart      *chart;
@@ -589,7 +589,8 @@ update_names (ChartCard *card)
   g_free (card->title);
   if (label != NULL)
     {
-      card->title = g_steal_pointer (&label);
+      /* Several areas may have a "Temperature": the series tells which. */
+      card->title = g_strdup_printf ("%s (%s)", label, card->series);
       subtitle = card->series;
     }
   else
@@ -597,7 +598,7 @@ update_names (ChartCard *card)
       card->title = g_strdup (card->series);
       subtitle = parts[1];
     }
-  gtk_label_set_label (card->title_label, label != NULL || parts[1] == NULL ? card->title : parts[0]);
+  gtk_label_set_label (card->title_label, label != NULL ? label : parts[0]);
   gtk_widget_set_tooltip_text (GTK_WIDGET (card->title_label), card->series);
   gtk_label_set_label (card->subtitle_label, subtitle);
   gtk_widget_set_visible (GTK_WIDGET (card->subtitle_label), subtitle != NULL && subtitle[0] != '\0');

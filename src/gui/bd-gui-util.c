@@ -139,3 +139,30 @@ _bd_present_dialog (GtkWidget *owner,
   g_signal_connect (dialog, "notify::visible", G_CALLBACK (on_dialog_visible_cb), NULL);
   gtk_window_present (dialog);
 }
+
+static void
+overview_saved_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GtkWidget) widget = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!bd_service_save_overview_finish (BD_SERVICE (source), result, &error))
+    {
+      /* Translators: a toast, with the reason */
+      g_autofree char *text = g_strdup_printf (_("The overview is not saved: %s"), error->message);
+
+      _bd_show_toast (widget, adw_toast_new (text));
+    }
+}
+
+void
+_bd_save_overview (GtkWidget *widget,
+                   BdService *service)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (BD_IS_SERVICE (service));
+
+  bd_service_save_overview_async (service, NULL, overview_saved_cb, g_object_ref (widget));
+}

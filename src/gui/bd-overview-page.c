@@ -110,28 +110,11 @@ queue_rebuild (BdOverviewPage *self)
 /* ------------------------------------------------------------- saving */
 
 static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GtkWidget) widget = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!bd_service_save_overview_finish (BD_SERVICE (source), result, &error))
-    {
-      /* Translators: a toast, with the reason */
-      g_autofree char *text = g_strdup_printf (_("The overview is not saved: %s"), error->message);
-
-      _bd_show_toast (widget, adw_toast_new (text));
-    }
-}
-
-static void
 save_and_rebuild (BdOverviewPage *self)
 {
   /* Rebuilt here at once; the page's own "overview-changed" is not news. */
   self->saving = TRUE;
-  bd_service_save_overview_async (self->service, NULL, saved_cb, g_object_ref (self));
+  _bd_save_overview (GTK_WIDGET (self), self->service);
   self->saving = FALSE;
   rebuild (self);
 }

@@ -116,6 +116,7 @@ bd_window_update_broker_status (BdWindow *self)
       if (bd_service_get_automations (service) != NULL)
         bd_relays_page_set_automations (self->relays_page, bd_service_get_automations (service));
       bd_topics_page_set_engine (self->topics_page, engine);
+      bd_topics_page_set_service (self->topics_page, service);
       bd_overview_page_set_service (self->overview_page, service);
       bd_publish_popover_set_engine (self->publish_popover, engine);
       bd_publish_popover_set_relays (self->publish_popover, bd_service_get_relays (service));

@@ -982,7 +982,8 @@ test_overview_names (Fixture       *fixture,
   wait.chart = chart;
   wait.max = fixture->plain_max * 10;
   bd_test_wait_until (max_is, &wait, WAIT_S * 1000, "scaled values charted");
-  g_assert_true (g_str_has_prefix (bd_chart_get_summary (chart), "Line temperature, last hour: min "));
+  g_assert_true (g_str_has_prefix (bd_chart_get_summary (chart),
+                                   "Line temperature (" PLAIN_TOPIC "), last hour: min "));
   g_assert_nonnull (strstr (bd_chart_get_summary (chart), " °F, max "));
   g_assert_nonnull (strstr (bd_chart_get_summary (chart), "; alarm limits: Hi 280.0 °F"));
   g_assert_true (bd_chart_get_limits (chart, NULL, &hi, NULL, NULL));

@@ -191,7 +191,8 @@ def inner_main():
                 tw.click(menu_item(app, pyatspi, 'Chart It'))
                 chart = tw.wait_for(
                     lambda: next((a for a in tw.walk(app.main_window())
-                                  if a.name.startswith(TOPIC + ',')
+                                  # "Temperature (TOPIC), …": the overview's label
+                                  if (a.name.startswith(TOPIC + ',') or f'({TOPIC}),' in a.name)
                                   and a.getRoleName() in ('image', 'img')), None)
                     or ('retry' if any('No numeric values' in (a.name or '')
                                        for a in tw.walk(app.main_window())) else None),
