@@ -322,11 +322,7 @@ static char *
 alarm_series (BdOverviewPage *self,
               BdAlarm        *alarm)
 {
-  g_autoptr(BdAlarmRule) rule = bd_alarm_engine_dup_rule (self->alarms, bd_alarm_get_rule_id (alarm));
-
-  if (rule != NULL && rule->field != NULL && rule->field[0] != '\0')
-    return g_strdup_printf ("%s#%s", bd_alarm_get_topic (alarm), rule->field);
-  return g_strdup (bd_alarm_get_topic (alarm));
+  return bd_service_dup_alarm_series (self->service, alarm);
 }
 
 static void

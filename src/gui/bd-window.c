@@ -110,6 +110,7 @@ bd_window_update_broker_status (BdWindow *self)
         {
           bd_alarms_page_set_engine (self->alarms_page, bd_service_get_alarms (service));
           bd_charts_page_set_alarm_engine (self->charts_page, bd_service_get_alarms (service));
+          bd_alarms_page_set_service (self->alarms_page, service);
         }
       if (bd_service_get_relays (service) != NULL)
         bd_relays_page_set_controller (self->relays_page, bd_service_get_relays (service));

@@ -693,6 +693,80 @@ bd_service_save_overview_finish (BdService     *service,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+char *
+bd_service_dup_alarm_series (BdService *service,
+                             BdAlarm   *alarm)
+{
+  g_autoptr(BdAlarmRule) rule = NULL;
+
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+  g_return_val_if_fail (BD_IS_ALARM (alarm), NULL);
+
+  if (service->alarms != NULL)
+    rule = bd_alarm_engine_dup_rule (service->alarms, bd_alarm_get_rule_id (alarm));
+  if (rule != NULL && rule->field != NULL && rule->field[0] != '\0')
+    return g_strdup_printf ("%s#%s", bd_alarm_get_topic (alarm), rule->field);
+  return g_strdup (bd_alarm_get_topic (alarm));
+}
+
+char *
+bd_service_format_alarm_value (BdService *service,
+                               BdAlarm   *alarm)
+{
+  g_autofree char *series = bd_service_dup_alarm_series (service, alarm);
+  double value = bd_alarm_get_value (alarm);
+  char *text;
+
+  if (isnan (value))
+    return g_strdup ("—");
+  text = bd_overview_config_format_series_value (service->overview, series, value);
+  return text != NULL ? text : g_strdup_printf ("%.6g", value);
+}
+
+char *
+bd_service_dup_alarm_place (BdService *service,
+                            BdAlarm   *alarm)
+{
+  g_autofree char *series = bd_service_dup_alarm_series (service, alarm);
+  g_autofree char *label = bd_overview_config_dup_series_label (service->overview, series);
+
+  if (label == NULL)
+    return g_strdup (bd_alarm_get_topic (alarm));
+  return g_strdup_printf ("%s (%s)", label, bd_alarm_get_topic (alarm));
+}
+
+char *
+bd_service_describe_alarm (BdService *service,
+                           BdAlarm   *alarm)
+{
+  g_autofree char *series = NULL;
+  g_autofree char *place = NULL;
+  g_autoptr(GString) text = NULL;
+  const char *name;
+
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+  g_return_val_if_fail (BD_IS_ALARM (alarm), NULL);
+
+  series = bd_service_dup_alarm_series (service, alarm);
+  if (service->overview == NULL || bd_overview_config_find_tile (service->overview, series, NULL) == NULL)
+    return bd_alarm_describe (alarm);
+
+  /* As bd_alarm_describe (), with the overview's names and unit. */
+  name = bd_alarm_get_rule_name (alarm);
+  text = g_string_new (name != NULL && name[0] != '\0' ? name : bd_alarm_get_rule_id (alarm));
+  if (bd_alarm_get_level (alarm) != BD_ALARM_LEVEL_NONE)
+    g_string_append_printf (text, " %s", bd_alarm_level_to_label (bd_alarm_get_level (alarm)));
+  place = bd_service_dup_alarm_place (service, alarm);
+  g_string_append_printf (text, " — %s", place);
+  if (!isnan (bd_alarm_get_value (alarm)))
+    {
+      g_autofree char *value = bd_service_format_alarm_value (service, alarm);
+
+      g_string_append_printf (text, ": %s", value);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 BdRelayController *
 bd_service_get_relays (BdService *service)
 {

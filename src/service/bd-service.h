@@ -91,6 +91,24 @@ void              bd_service_save_overview_async  (BdService           *service,
 gboolean          bd_service_save_overview_finish (BdService     *service,
                                                    GAsyncResult  *result,
                                                    GError       **error);
+/* The series ("topic" or "topic#field") @alarm watches: its topic and its
+ * rule's field. */
+char             *bd_service_dup_alarm_series     (BdService     *service,
+                                                   BdAlarm       *alarm);
+/* @alarm's value as the overview shows its series ("29.1 °C"), or plain
+ * ("29.1"; "—" for none). */
+char             *bd_service_format_alarm_value   (BdService     *service,
+                                                   BdAlarm       *alarm);
+/* Where @alarm is, for people: "Line temperature (busan/…/temperature)"
+ * when the overview labels its series, else the topic. */
+char             *bd_service_dup_alarm_place      (BdService     *service,
+                                                   BdAlarm       *alarm);
+/* One line for a notification or a log: "Temperature Hi — Line temperature
+ * (busan/…/temperature): 29.1 °C", with the overview's label and unit
+ * where it has them; otherwise bd_alarm_describe (). */
+char             *bd_service_describe_alarm       (BdService     *service,
+                                                   BdAlarm       *alarm);
+
 /* NULL before bd_service_start_operations(). */
 BdRelayController *bd_service_get_relays (BdService    *service);
 BdAlarmEngine     *bd_service_get_alarms (BdService    *service);
