@@ -23,6 +23,7 @@
 
 #include <glib/gi18n.h>
 
+#include "bd-frame-stats.h"
 #include "bd-gui-util.h"
 #include "bd-overview-page.h"
 #include "bd-overview-relay.h"
@@ -57,6 +58,7 @@ struct _BdOverviewPage
   GHashTable         *topic_tiles;      /* topic → GPtrArray of BdOverviewTile */
   GHashTable         *taps;             /* topic → tap id */
   GHashTable         *queried;          /* series whose history was asked for */
+  guint               n_trend_queries;  /* in flight */
   BdTopicOutbox      *outbox;
   guint               timer_id;
   guint               rebuild_id;
@@ -259,6 +261,9 @@ history_cb (GObject      *source,
     }
   else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("No trend for %s: %s", query->series, error->message);
+  /* The benchmark times the page's first paint up to the frame after this. */
+  if (--query->page->n_trend_queries == 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    bd_frame_stats_record_mark ("overview-trends");
   query_free (query);
 }
 
@@ -281,6 +286,7 @@ query_trends (BdOverviewPage *self)
       if (!g_hash_table_add (self->queried, g_strdup (series)))
         continue;
       query = g_new0 (Query, 1);
+      self->n_trend_queries++;
       query->page = g_object_ref (self);
       query->series = g_strdup (series);
       /* Aligned to the trend's buckets, so history and live agree. */
