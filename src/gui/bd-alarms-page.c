@@ -588,12 +588,6 @@ bd_alarms_page_set_service (BdAlarmsPage *self,
   g_return_if_fail (BD_IS_ALARMS_PAGE (self));
   g_return_if_fail (service == NULL || BD_IS_SERVICE (service));
 
-  if (self->service == service)
-    return;
-  if (self->service != NULL)
-    g_signal_handlers_disconnect_by_data (self->service, self);
-  g_set_object (&self->service, service);
-  if (service != NULL)
-    g_signal_connect_swapped (service, "overview-changed", G_CALLBACK (on_overview_changed_cb), self);
-  on_overview_changed_cb (self);
+  _bd_follow_object (self, (gpointer *) &self->service, service, "overview-changed",
+                     G_CALLBACK (on_overview_changed_cb));
 }

@@ -1121,14 +1121,8 @@ bd_charts_page_set_alarm_engine (BdChartsPage  *self,
   g_return_if_fail (BD_IS_CHARTS_PAGE (self));
   g_return_if_fail (alarms == NULL || BD_IS_ALARM_ENGINE (alarms));
 
-  if (alarms == self->alarms)
-    return;
-  if (self->alarms != NULL)
-    g_signal_handlers_disconnect_by_data (self->alarms, self);
-  g_set_object (&self->alarms, alarms);
-  if (alarms != NULL)
-    g_signal_connect_swapped (alarms, "rules-changed", G_CALLBACK (on_rules_changed_cb), self);
-  on_rules_changed_cb (self);
+  _bd_follow_object (self, (gpointer *) &self->alarms, alarms, "rules-changed",
+                     G_CALLBACK (on_rules_changed_cb));
 }
 
 void
@@ -1172,12 +1166,6 @@ bd_charts_page_set_service (BdChartsPage *self,
   g_return_if_fail (BD_IS_CHARTS_PAGE (self));
   g_return_if_fail (service == NULL || BD_IS_SERVICE (service));
 
-  if (service == self->service)
-    return;
-  if (self->service != NULL)
-    g_signal_handlers_disconnect_by_data (self->service, self);
-  g_set_object (&self->service, service);
-  if (service != NULL)
-    g_signal_connect_swapped (service, "overview-changed", G_CALLBACK (on_overview_changed_cb), self);
-  on_overview_changed_cb (self);
+  _bd_follow_object (self, (gpointer *) &self->service, service, "overview-changed",
+                     G_CALLBACK (on_overview_changed_cb));
 }

@@ -166,3 +166,23 @@ _bd_save_overview (GtkWidget *widget,
 
   bd_service_save_overview_async (service, NULL, overview_saved_cb, g_object_ref (widget));
 }
+
+void
+_bd_follow_object (gpointer     self,
+                   gpointer    *slot,
+                   gpointer     object,
+                   const char  *signal,
+                   GCallback    callback)
+{
+  g_return_if_fail (G_IS_OBJECT (self));
+  g_return_if_fail (object == NULL || G_IS_OBJECT (object));
+
+  if (*slot == object)
+    return;
+  if (*slot != NULL)
+    g_signal_handlers_disconnect_by_data (*slot, self);
+  g_set_object ((GObject **) slot, object);
+  if (object != NULL)
+    g_signal_connect_swapped (object, signal, callback, self);
+  ((void (*) (gpointer)) callback) (self);
+}

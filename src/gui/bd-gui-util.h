@@ -34,6 +34,16 @@ char     *_bd_format_time      (gint64      time_us);
 gboolean  _bd_show_toast       (GtkWidget  *widget,
                                 AdwToast   *toast);
 
+/* Makes *@slot (a GObject field of @self) hold @object (a new reference;
+ * NULL: none), moves @self's handler @callback of @signal from the old
+ * object to the new one (connected swapped: it gets @self), and calls it
+ * once so @self catches up. Does nothing when @object is already there. */
+void      _bd_follow_object    (gpointer     self,
+                                gpointer    *slot,
+                                gpointer     object,
+                                const char  *signal,
+                                GCallback    callback);
+
 /* Saves @service's overview after an edit (bd_service_save_overview_async),
  * and says in a toast over @widget if it could not be saved. */
 void      _bd_save_overview    (GtkWidget  *widget,

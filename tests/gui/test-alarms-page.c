@@ -20,6 +20,7 @@
 #include "bd-alarms-page.h"
 #include "bd-operations-journal.h"
 #include "bd-test-util.h"
+#include "gui-test-service.h"
 
 #define WAIT_S 10
 
@@ -334,7 +335,6 @@ static void
 test_overview_names (void)
 {
   g_autoptr(BdTestTmpdir) data_dir = bd_test_tmpdir_new ("bd-alarms-service");
-  BdOptions options = BD_OPTIONS_INIT;
   g_autoptr(GError) error = NULL;
   g_autoptr(BdService) service = NULL;
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
@@ -346,12 +346,7 @@ test_overview_names (void)
   GtkWidget *row;
   const char *subtitle;
 
-  options.port = 0;
-  options.bind_address = g_strdup ("127.0.0.1");
-  options.data_dir = g_strdup (data_dir);
-  service = bd_service_start (&options, FALSE, &error);
-  g_assert_no_error (error);
-  bd_options_clear (&options);
+  service = gui_test_service_new (data_dir);
   tile->label = g_strdup ("Oven A");
   tile->unit = g_strdup ("°C");
   tile->decimals = 2;

@@ -28,6 +28,7 @@
 #include "bd-journal.h"
 #include "bd-recorder.h"
 #include "bd-test-util.h"
+#include "gui-test-service.h"
 
 #define PLAIN_TOPIC "busan/factory/manufacture/temperature"
 #define JSON_TOPIC  "busan/factory/manufacture/state"
@@ -934,7 +935,6 @@ test_overview_names (Fixture       *fixture,
                      gconstpointer  data)
 {
   g_autoptr(BdTestTmpdir) data_dir = bd_test_tmpdir_new ("bd-charts-service");
-  BdOptions options = BD_OPTIONS_INIT;
   g_autoptr(GError) error = NULL;
   g_autoptr(BdService) service = NULL;
   g_autoptr(BdAlarmEngine) alarms = bd_alarm_engine_new ();
@@ -948,12 +948,7 @@ test_overview_names (Fixture       *fixture,
   g_autofree char *value = NULL;
   double hi;
 
-  options.port = 0;
-  options.bind_address = g_strdup ("127.0.0.1");
-  options.data_dir = g_strdup (data_dir);
-  service = bd_service_start (&options, FALSE, &error);
-  g_assert_no_error (error);
-  bd_options_clear (&options);
+  service = gui_test_service_new (data_dir);
 
   tile = bd_overview_config_add_series (config, PLAIN_TOPIC);
   tile->label = g_strdup ("Line temperature");
