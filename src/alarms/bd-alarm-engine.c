@@ -993,6 +993,26 @@ bd_alarm_engine_dup_rule (BdAlarmEngine *self,
   return rule != NULL ? bd_alarm_rule_copy (rule) : NULL;
 }
 
+BdAlarmRule *
+bd_alarm_engine_dup_rule_for (BdAlarmEngine *self,
+                              const char    *topic,
+                              const char    *field)
+{
+  g_return_val_if_fail (BD_IS_ALARM_ENGINE (self), NULL);
+  g_return_val_if_fail (topic != NULL, NULL);
+
+  for (guint i = 0; i < self->rules->len; i++)
+    {
+      const BdAlarmRule *rule = g_ptr_array_index (self->rules, i);
+
+      if (rule->enabled && g_strcmp0 (rule->field, field != NULL ? field : "") == 0
+          && !(isnan (rule->hihi) && isnan (rule->hi) && isnan (rule->lo) && isnan (rule->lolo))
+          && bd_topic_matches (rule->filter, topic))
+        return bd_alarm_rule_copy (rule);
+    }
+  return NULL;
+}
+
 void
 bd_alarm_engine_set_rules (BdAlarmEngine *self,
                            GPtrArray     *rules)

@@ -72,6 +72,11 @@ void           bd_alarm_engine_return_operation (BdAlarmEngine *self,
 GPtrArray     *bd_alarm_engine_dup_rules       (BdAlarmEngine  *self);  /* BdAlarmRule* copies */
 BdAlarmRule   *bd_alarm_engine_dup_rule        (BdAlarmEngine  *self,
                                                 const char     *id);
+/* The first enabled rule with a limit watching @field ("" or NULL: the
+ * plain payload) of @topic, or NULL: whose limits a chart of it shows. */
+BdAlarmRule   *bd_alarm_engine_dup_rule_for    (BdAlarmEngine  *self,
+                                                const char     *topic,
+                                                const char     *field);
 void           bd_alarm_engine_set_rules       (BdAlarmEngine  *self,
                                                 GPtrArray      *rules);
 gboolean       bd_alarm_engine_add_rule        (BdAlarmEngine  *self,

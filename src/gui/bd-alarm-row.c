@@ -26,6 +26,7 @@ struct _BdAlarmRow
   GtkWidget    *shelve_button;
 
   BdAlarm      *alarm;
+  BdService    *service;               /* for the overview's names, or NULL */
 };
 
 enum {
@@ -79,7 +80,10 @@ update (BdAlarmRow *self)
   BdAlarmPriority priority = bd_alarm_get_priority (alarm);
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
-  g_autofree char *value = format_value (bd_alarm_get_value (alarm));
+  g_autofree char *value = self->service != NULL ? bd_service_format_alarm_value (self->service, alarm)
+                                                 : format_value (bd_alarm_get_value (alarm));
+  g_autofree char *place = self->service != NULL ? bd_service_dup_alarm_place (self->service, alarm)
+                                                 : g_strdup (bd_alarm_get_topic (alarm));
   g_autofree char *since = _bd_format_time (bd_alarm_get_since (alarm));
   g_autofree char *until = NULL;
 
@@ -89,12 +93,11 @@ update (BdAlarmRow *self)
     {
       until = _bd_format_time (bd_alarm_get_shelved_until (alarm));
       /* TRANSLATORS: topic · value · "Shelved until 14:00:00" */
-      subtitle = g_strdup_printf (_("%s · %s · shelved until %s"), bd_alarm_get_topic (alarm),
-                                  value, until);
+      subtitle = g_strdup_printf (_("%s · %s · shelved until %s"), place, value, until);
     }
   else
     /* TRANSLATORS: topic · value · state · since a time */
-    subtitle = g_strdup_printf (_("%s · %s · %s since %s"), bd_alarm_get_topic (alarm), value,
+    subtitle = g_strdup_printf (_("%s · %s · %s since %s"), place, value,
                                 bd_alarm_state_to_label (state), since);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
@@ -172,6 +175,7 @@ bd_alarm_row_dispose (GObject *object)
   if (self->alarm != NULL)
     g_signal_handlers_disconnect_by_data (self->alarm, self);
   g_clear_object (&self->alarm);
+  g_clear_object (&self->service);
   gtk_widget_dispose_template (GTK_WIDGET (self), BD_TYPE_ALARM_ROW);
 
   G_OBJECT_CLASS (bd_alarm_row_parent_class)->dispose (object);
@@ -265,4 +269,17 @@ bd_alarm_row_get_alarm (BdAlarmRow *self)
   g_return_val_if_fail (BD_IS_ALARM_ROW (self), NULL);
 
   return self->alarm;
+}
+
+void
+bd_alarm_row_set_service (BdAlarmRow *self,
+                          BdService  *service)
+{
+  g_return_if_fail (BD_IS_ALARM_ROW (self));
+  g_return_if_fail (service == NULL || BD_IS_SERVICE (service));
+
+  /* Also with the same service: its overview may have changed. */
+  g_set_object (&self->service, service);
+  if (self->alarm != NULL)
+    update (self);
 }

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "bd-alarm-engine.h"
+#include "bd-service.h"
 
 G_BEGIN_DECLS
 
@@ -20,5 +21,10 @@ G_DECLARE_FINAL_TYPE (BdAlarmRow, bd_alarm_row, BD, ALARM_ROW, AdwActionRow)
  * means unshelve. */
 GtkWidget *bd_alarm_row_new       (BdAlarm    *alarm);
 BdAlarm   *bd_alarm_row_get_alarm (BdAlarmRow *self);
+/* Names the place and the value with the overview's label and unit of the
+ * alarm's series (NULL: the topic and the plain value); call again when the
+ * overview changed. */
+void       bd_alarm_row_set_service (BdAlarmRow *self,
+                                     BdService  *service);
 
 G_END_DECLS

@@ -40,6 +40,7 @@ struct _BdAlarmsPage
   GtkLabel        *journal_placeholder;
 
   BdAlarmEngine   *engine;
+  BdService       *service;        /* for the overview's names, or NULL */
   GtkSortListModel *sorted;
   gulong           rules_changed_id;
   gulong           transition_id;
@@ -109,6 +110,7 @@ create_alarm_row_cb (gpointer item,
   BdAlarmsPage *self = user_data;
   GtkWidget *row = bd_alarm_row_new (item);
 
+  bd_alarm_row_set_service (BD_ALARM_ROW (row), self->service);
   g_signal_connect_object (row, "acknowledge", G_CALLBACK (on_acknowledge_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (row, "shelve", G_CALLBACK (on_shelve_cb), self, G_CONNECT_SWAPPED);
@@ -441,6 +443,9 @@ bd_alarms_page_dispose (GObject *object)
   BdAlarmsPage *self = BD_ALARMS_PAGE (object);
 
   disconnect_engine (self);
+  if (self->service != NULL)
+    g_signal_handlers_disconnect_by_data (self->service, self);
+  g_clear_object (&self->service);
   g_clear_handle_id (&self->journal_refresh_id, g_source_remove);
   g_cancellable_cancel (self->journal_cancellable);
   g_clear_object (&self->journal_cancellable);
@@ -568,4 +573,25 @@ bd_alarms_page_set_journal (BdAlarmsPage *self,
   g_clear_pointer (&self->journal, bd_journal_unref);
   self->journal = journal;
   refresh_journal (self);
+}
+
+/* New names: the rows on the list take them. */
+static void
+on_overview_changed_cb (BdAlarmsPage *self)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->alarms_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (BD_IS_ALARM_ROW (row))
+      bd_alarm_row_set_service (BD_ALARM_ROW (row), self->service);
+}
+
+void
+bd_alarms_page_set_service (BdAlarmsPage *self,
+                            BdService    *service)
+{
+  g_return_if_fail (BD_IS_ALARMS_PAGE (self));
+  g_return_if_fail (service == NULL || BD_IS_SERVICE (service));
+
+  _bd_follow_object (self, (gpointer *) &self->service, service, "overview-changed",
+                     G_CALLBACK (on_overview_changed_cb));
 }

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "bd-alarm-engine.h"
+#include "bd-service.h"
 #include "bd-journal.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,10 @@ void           bd_alarms_page_set_engine         (BdAlarmsPage  *self,
 void           bd_alarms_page_set_journal        (BdAlarmsPage  *self,
                                                   BdJournal     *journal);
 BdAlarmEngine *bd_alarms_page_get_engine         (BdAlarmsPage  *self);
+/* Whose overview names the alarms' places and values (labels, units);
+ * NULL: topics and plain values. */
+void           bd_alarms_page_set_service        (BdAlarmsPage  *self,
+                                                  BdService     *service);
 
 /* Opens the rule editor for a new rule watching @topic. */
 void           bd_alarms_page_add_rule_for_topic (BdAlarmsPage  *self,

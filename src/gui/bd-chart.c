@@ -11,6 +11,12 @@
  * are only the spaces between samples sparser than the buckets
  * (bd_chart_join_distance ()).
  *
+ * A chart may also carry its value's alarm limits, drawn as tinted bands
+ * beyond each limit (HiHi/LoLo darker than Hi/Lo) with a dashed line at the
+ * limit, and alarm transitions as markers: a vertical line topped by a filled
+ * triangle for a raise and a hollow one for a return, so the kind reads
+ * without colour too.
+ *
  * Colours are looked up in the theme at every frame (Adwaita's named
  * colours), so the dark style and the accent colour follow without a signal.
  * The accessible label summarizes the data and changes only with the data;
@@ -23,6 +29,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "bd-alarm-eval.h"
 #include "bd-chart.h"
 #include "bd-chart-scale.h"
 
@@ -31,6 +38,13 @@
 #define LABEL_GAP       6.0
 #define TICK_SPACING_Y 36.0    /* pixels between value ticks, at least */
 #define TICK_SPACING_X 90.0    /* pixels between time ticks, at least */
+#define MARKER_SIZE     7.0
+
+enum { LIMIT_HIHI, LIMIT_HI, LIMIT_LO, LIMIT_LOLO, N_LIMITS };
+
+static const BdAlarmLevel limit_levels[N_LIMITS] = {
+  BD_ALARM_LEVEL_HIHI, BD_ALARM_LEVEL_HI, BD_ALARM_LEVEL_LO, BD_ALARM_LEVEL_LOLO,
+};
 
 typedef struct
 {
@@ -60,8 +74,11 @@ struct _BdChart
 
   GPtrArray *series;        /* of ChartSeries* */
   char      *range_label;
+  char      *unit;          /* NULL: none */
   char      *summary;
   int        cursor;        /* bucket of series 0, -1: no crosshair */
+  double     limits[4];     /* hihi, hi, lo, lolo; NAN: unset */
+  GArray    *markers;       /* of BdChartMarker, in time order */
 
   /* Where the last frame put the plot, for the pointer. */
   PlotArea   plot;
@@ -120,6 +137,15 @@ value_range (BdChart *self,
       *min = isnan (*min) ? series->min : MIN (*min, series->min);
       *max = isnan (*max) ? series->max : MAX (*max, series->max);
     }
+  /* The limits stay in sight, so the distance to them shows. */
+  if (isnan (*min))
+    return;
+  for (guint i = 0; i < N_LIMITS; i++)
+    if (!isnan (self->limits[i]))
+      {
+        *min = MIN (*min, self->limits[i]);
+        *max = MAX (*max, self->limits[i]);
+      }
 }
 
 static gint64
@@ -141,6 +167,19 @@ format_time (gint64      time_ms,
   if (time == NULL)
     return g_strdup ("");
   return g_date_time_format (time, format);
+}
+
+/* A value for people: with the unit, where the chart has one. */
+static char *
+format_value (BdChart *self,
+              double   value,
+              guint    decimals)
+{
+  g_autofree char *number = bd_chart_format_value (value, decimals);
+
+  if (self->unit == NULL)
+    return g_steal_pointer (&number);
+  return g_strdup_printf ("%s %s", number, self->unit);
 }
 
 static guint
@@ -176,9 +215,9 @@ update_summary (BdChart *self)
         g_string_append_printf (text, "%s: ", series->name);
       if (series->has_data)
         {
-          g_autofree char *min = bd_chart_format_value (series->min, decimals);
-          g_autofree char *max = bd_chart_format_value (series->max, decimals);
-          g_autofree char *last = bd_chart_format_value (series->last, decimals);
+          g_autofree char *min = format_value (self, series->min, decimals);
+          g_autofree char *max = format_value (self, series->max, decimals);
+          g_autofree char *last = format_value (self, series->last, decimals);
 
           /* TRANSLATORS: a chart's summary for screen readers */
           g_string_append_printf (text, _("min %s, max %s, last %s"), min, max, last);
@@ -188,6 +227,18 @@ update_summary (BdChart *self)
     }
   if (self->series->len == 0)
     g_string_append (text, _("Empty chart"));
+  for (guint i = 0, n = 0; i < N_LIMITS; i++)
+    {
+      g_autofree char *limit = NULL;
+
+      if (isnan (self->limits[i]))
+        continue;
+      limit = format_value (self, self->limits[i], decimals);
+      /* TRANSLATORS: starts the list of a chart's alarm limits, as in
+       * "; alarm limits: HiHi 31.0, Hi 28.0" */
+      g_string_append (text, n++ == 0 ? _("; alarm limits: ") : ", ");
+      g_string_append_printf (text, "%s %s", bd_alarm_level_to_label (limit_levels[i]), limit);
+    }
 
   if (g_strcmp0 (self->summary, text->str) == 0)
     return;
@@ -277,11 +328,11 @@ cursor_text (BdChart *self,
           continue;
         }
       bucket = &series->buckets[index];
-      avg = bd_chart_format_value (bucket->avg, decimals);
+      avg = format_value (self, bucket->avg, decimals);
       if (bucket->count > 1 && bucket->max > bucket->min)
         {
-          g_autofree char *min = bd_chart_format_value (bucket->min, decimals);
-          g_autofree char *max = bd_chart_format_value (bucket->max, decimals);
+          g_autofree char *min = format_value (self, bucket->min, decimals);
+          g_autofree char *max = format_value (self, bucket->max, decimals);
 
           /* TRANSLATORS: the average of a chart bucket and its range */
           g_string_append_printf (text, _("%s (%s to %s)"), avg, min, max);
@@ -542,6 +593,116 @@ draw_cursor (BdChart            *self,
   draw_text (cr, layout, box_x + 8, area->y0 + 5);
 }
 
+/* Tints the plot beyond each limit: from Hi up to HiHi (or the top), from
+ * HiHi up; the same downwards for Lo and LoLo. */
+static void
+draw_limits (BdChart            *self,
+             cairo_t            *cr,
+             const BdChartTicks *ticks,
+             const PlotArea     *area)
+{
+  GdkRGBA warning;
+  GdkRGBA error;
+  double top = area->y0;
+  double bottom = area->y0 + area->height;
+  static const double dashes[] = { 4.0, 3.0 };
+
+  lookup_color (GTK_WIDGET (self), "warning_color", &warning, "#ae7b03");
+  lookup_color (GTK_WIDGET (self), "error_color", &error, "#c01c28");
+
+#define Y(v) CLAMP (bd_chart_value_y ((v), ticks->first, ticks->last, area->y0, area->height), top, bottom)
+
+  for (guint i = 0; i < N_LIMITS; i++)
+    {
+      double value = self->limits[i];
+      gboolean upper = i == LIMIT_HIHI || i == LIMIT_HI;
+      gboolean severe = i == LIMIT_HIHI || i == LIMIT_LOLO;
+      const GdkRGBA *color = severe ? &error : &warning;
+      double y;
+      double end;
+
+      if (isnan (value))
+        continue;
+      y = Y (value);
+      /* A Hi band ends where the HiHi band starts. */
+      if (i == LIMIT_HI && !isnan (self->limits[LIMIT_HIHI]))
+        end = Y (self->limits[LIMIT_HIHI]);
+      else if (i == LIMIT_LO && !isnan (self->limits[LIMIT_LOLO]))
+        end = Y (self->limits[LIMIT_LOLO]);
+      else
+        end = upper ? top : bottom;
+
+      cairo_rectangle (cr, area->x0, MIN (y, end), area->width, fabs (end - y));
+      cairo_set_source_rgba (cr, color->red, color->green, color->blue, severe ? 0.16 : 0.09);
+      cairo_fill (cr);
+
+      cairo_save (cr);
+      cairo_set_dash (cr, dashes, G_N_ELEMENTS (dashes), 0);
+      cairo_set_line_width (cr, 1.0);
+      cairo_move_to (cr, area->x0, floor (y) + 0.5);
+      cairo_line_to (cr, area->x0 + area->width, floor (y) + 0.5);
+      cairo_set_source_rgba (cr, color->red, color->green, color->blue, 0.8);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+
+      {
+        double w;
+        double h;
+        g_autoptr(PangoLayout) layout = make_layout (GTK_WIDGET (self),
+                                                     bd_alarm_level_to_label (limit_levels[i]),
+                                                     &w, &h);
+
+        cairo_set_source_rgba (cr, color->red, color->green, color->blue, 1.0);
+        draw_text (cr, layout, area->x0 + area->width - w - 2,
+                   upper ? MAX (y - h, top) : MIN (y, bottom - h));
+      }
+    }
+#undef Y
+}
+
+static void
+draw_markers (BdChart        *self,
+              cairo_t        *cr,
+              const GdkRGBA  *fg,
+              gint64          from_ms,
+              gint64          to_ms,
+              const PlotArea *area)
+{
+  GdkRGBA error;
+
+  lookup_color (GTK_WIDGET (self), "error_color", &error, "#c01c28");
+  for (guint i = 0; i < self->markers->len; i++)
+    {
+      const BdChartMarker *marker = &g_array_index (self->markers, BdChartMarker, i);
+      const GdkRGBA *color = marker->raise ? &error : fg;
+      double x;
+
+      if (marker->time_ms < from_ms || marker->time_ms > to_ms)
+        continue;
+      x = floor (bd_chart_time_x (marker->time_ms, from_ms, to_ms, area->x0, area->width)) + 0.5;
+      cairo_set_line_width (cr, 1.0);
+      cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha * 0.6);
+      cairo_move_to (cr, x, area->y0);
+      cairo_line_to (cr, x, area->y0 + area->height);
+      cairo_stroke (cr);
+
+      /* A triangle pointing down at the line: filled for a raise, hollow
+       * for a return. */
+      cairo_move_to (cr, x - MARKER_SIZE / 2, area->y0 - MARKER_SIZE + 2);
+      cairo_line_to (cr, x + MARKER_SIZE / 2, area->y0 - MARKER_SIZE + 2);
+      cairo_line_to (cr, x, area->y0 + 2);
+      cairo_close_path (cr);
+      cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha);
+      if (marker->raise)
+        cairo_fill (cr);
+      else
+        {
+          cairo_set_line_width (cr, 1.5);
+          cairo_stroke (cr);
+        }
+    }
+}
+
 static void
 bd_chart_snapshot (GtkWidget   *widget,
                    GtkSnapshot *snapshot)
@@ -625,6 +786,15 @@ bd_chart_snapshot (GtkWidget   *widget,
       draw_text (cr, layout, area.x0 - LABEL_GAP - w, CLAMP (y - h / 2, 0, height - h));
     }
 
+  /* The unit, at the top of the value axis, inside the plot. */
+  if (self->unit != NULL)
+    {
+      g_autoptr(PangoLayout) layout = make_layout (widget, self->unit, NULL, NULL);
+
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, fg.alpha * 0.6);
+      draw_text (cr, layout, area.x0 + 4, area.y0);
+    }
+
   /* Time ticks, on local-time multiples of a round step. */
   offset_ms = utc_offset_ms (from_ms);
   step_ms = bd_chart_time_step (to_ms - from_ms, (guint) MAX (area.width / TICK_SPACING_X, 1));
@@ -644,6 +814,9 @@ bd_chart_snapshot (GtkWidget   *widget,
       draw_text (cr, layout, text_x, area.y0 + area.height + LABEL_GAP - 2);
     }
 
+  if (self->series->len > 0)
+    draw_limits (self, cr, &ticks, &area);
+
   cairo_save (cr);
   cairo_rectangle (cr, area.x0, 0, area.width, height);
   cairo_clip (cr);
@@ -657,6 +830,7 @@ bd_chart_snapshot (GtkWidget   *widget,
     }
   cairo_restore (cr);
 
+  draw_markers (self, cr, &fg, from_ms, to_ms, &area);
   draw_cursor (self, cr, &fg, from_ms, to_ms, &ticks, &area, width);
 
   if (gtk_widget_has_visible_focus (widget))
@@ -793,7 +967,9 @@ bd_chart_finalize (GObject *object)
   BdChart *self = BD_CHART (object);
 
   g_ptr_array_unref (self->series);
+  g_array_unref (self->markers);
   g_free (self->range_label);
+  g_free (self->unit);
   g_free (self->summary);
 
   G_OBJECT_CLASS (bd_chart_parent_class)->finalize (object);
@@ -822,6 +998,9 @@ bd_chart_init (BdChart *self)
 
   self->series = g_ptr_array_new_with_free_func (chart_series_free);
   self->cursor = -1;
+  self->markers = g_array_new (FALSE, FALSE, sizeof (BdChartMarker));
+  for (guint i = 0; i < N_LIMITS; i++)
+    self->limits[i] = NAN;
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_focus_on_click (GTK_WIDGET (self), TRUE);
@@ -1004,4 +1183,103 @@ bd_chart_set_cursor (BdChart *self,
     }
   set_cursor_internal (self, bd_chart_nearest_with_data (first->buckets, first->n_buckets, index),
                        FALSE);
+}
+
+void
+bd_chart_set_limits (BdChart *self,
+                     double   hihi,
+                     double   hi,
+                     double   lo,
+                     double   lolo)
+{
+  const double limits[N_LIMITS] = { hihi, hi, lo, lolo };
+  gboolean changed = FALSE;
+
+  g_return_if_fail (BD_IS_CHART (self));
+
+  for (guint i = 0; i < N_LIMITS; i++)
+    if (!(self->limits[i] == limits[i] || (isnan (self->limits[i]) && isnan (limits[i]))))
+      {
+        self->limits[i] = limits[i];
+        changed = TRUE;
+      }
+  if (!changed)
+    return;
+  update_summary (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+bd_chart_get_limits (BdChart *self,
+                     double  *hihi,
+                     double  *hi,
+                     double  *lo,
+                     double  *lolo)
+{
+  double *out[N_LIMITS] = { hihi, hi, lo, lolo };
+  gboolean any = FALSE;
+
+  g_return_val_if_fail (BD_IS_CHART (self), FALSE);
+
+  for (guint i = 0; i < N_LIMITS; i++)
+    {
+      if (out[i] != NULL)
+        *out[i] = self->limits[i];
+      any = any || !isnan (self->limits[i]);
+    }
+  return any;
+}
+
+void
+bd_chart_set_markers (BdChart             *self,
+                      const BdChartMarker *markers,
+                      guint                n_markers)
+{
+  g_return_if_fail (BD_IS_CHART (self));
+  g_return_if_fail (markers != NULL || n_markers == 0);
+
+  if (n_markers == self->markers->len)
+    {
+      guint i;
+
+      for (i = 0; i < n_markers; i++)
+        {
+          const BdChartMarker *old = &g_array_index (self->markers, BdChartMarker, i);
+
+          if (old->time_ms != markers[i].time_ms || !old->raise != !markers[i].raise)
+            break;
+        }
+      if (i == n_markers)
+        return;
+    }
+  g_array_set_size (self->markers, 0);
+  g_array_append_vals (self->markers, markers, n_markers);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const BdChartMarker *
+bd_chart_get_markers (BdChart *self,
+                      guint   *n_markers)
+{
+  g_return_val_if_fail (BD_IS_CHART (self), NULL);
+
+  if (n_markers != NULL)
+    *n_markers = self->markers->len;
+  return (const BdChartMarker *) self->markers->data;
+}
+
+void
+bd_chart_set_unit (BdChart    *self,
+                   const char *unit)
+{
+  g_return_if_fail (BD_IS_CHART (self));
+
+  if (unit != NULL && unit[0] == '\0')
+    unit = NULL;
+  if (g_strcmp0 (self->unit, unit) == 0)
+    return;
+  g_free (self->unit);
+  self->unit = g_strdup (unit);
+  update_summary (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

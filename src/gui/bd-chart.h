@@ -44,6 +44,40 @@ void        bd_chart_set_range_label  (BdChart                   *self,
 /* The accessible label: "topic, last hour: min 22.1, max 24.9, last 23.4". */
 const char *bd_chart_get_summary      (BdChart                   *self);
 
+/* The values' unit ("°C"; NULL or "": none): at the top of the value axis,
+ * in the summary and the crosshair. */
+void        bd_chart_set_unit         (BdChart                   *self,
+                                       const char                *unit);
+
+/* Alarm limits of the charted value (NAN: unset), drawn as bands beyond
+ * them and named in the accessible summary. */
+void        bd_chart_set_limits       (BdChart                   *self,
+                                       double                     hihi,
+                                       double                     hi,
+                                       double                     lo,
+                                       double                     lolo);
+/* FALSE (and NANs) when no limit is set. */
+gboolean    bd_chart_get_limits       (BdChart                   *self,
+                                       double                    *hihi,
+                                       double                    *hi,
+                                       double                    *lo,
+                                       double                    *lolo);
+
+/* An alarm transition at a time: a raise (into an alarm, or up a level) or
+ * a return to normal. */
+typedef struct
+{
+  gint64   time_ms;
+  gboolean raise;
+} BdChartMarker;
+
+/* Replaces the markers (copied); those outside the time range are not drawn. */
+void        bd_chart_set_markers      (BdChart                   *self,
+                                       const BdChartMarker       *markers,
+                                       guint                      n_markers);
+const BdChartMarker *bd_chart_get_markers (BdChart               *self,
+                                           guint                 *n_markers);
+
 /* The bucket of series 0 under the crosshair, -1 when it is hidden. The
  * setter moves it to the nearest bucket with data. */
 int         bd_chart_get_cursor       (BdChart                   *self);

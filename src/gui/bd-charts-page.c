@@ -13,6 +13,15 @@
  * width, so successive answers agree on the buckets they share and the
  * chart does not shimmer as it moves.
  *
+ * A chart also shows the alarm limits of the first rule watching its series
+ * (the alarm engine's, followed as rules change) and, as markers, the alarm
+ * transitions of its topic that the journal holds for the range: one
+ * journal query per refresh for the whole page, on the journal's worker.
+ *
+ * Where the overview gives a series a label, unit, scale or decimals, the
+ * card is titled by the label and its values (axis, summary, latest value,
+ * limits) are the scaled ones with the unit, as on the Overview page.
+ *
  * The list of series and the range persist in GSettings (chart-series,
  * chart-range).
  */
@@ -20,6 +29,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
 #include "bd-chart.h"
 #include "bd-chart-picker-dialog.h"
@@ -35,6 +46,9 @@
 #define MAX_SERIES_PER_TOPIC 8
 #define MAX_BUCKETS          1000
 #define MIN_BUCKETS          30
+/* Alarm transitions read per refresh, newest first: enough for every
+ * chart's range unless an alarm chatters, and then the newest matter. */
+#define MAX_JOURNAL_ENTRIES  2000
 
 #define MINUTE_MS ((gint64) 60 * 1000)
 #define HOUR_MS   (60 * MINUTE_MS)
@@ -75,6 +89,10 @@ struct _BdChartsPage
 
   GSettings          *settings;
   BdHistory          *history;
+  BdService          *service;          /* for the overview's labels and units */
+  BdAlarmEngine      *alarms;
+  BdJournal          *journal;
+  GCancellable       *journal_cancellable; /* the marker query in flight, or NULL */
   GPtrArray          *cards;           /* of ChartCard*, in display order */
   const RangeInfo    *range;
   guint               refresh_id;
@@ -90,8 +108,12 @@ struct _ChartCard
 {
   BdChartsPage *page;                  /* NULL once the card is removed */
   char         *series;
+  char         *title;                 /* "label (series)", or the series */
+  char         *rule_id;               /* whose limits the chart shows, or NULL */
   GtkWidget    *widget;                /* owned by cards_box */
   BdChart      *chart;
+  GtkLabel     *title_label;
+  GtkLabel     *subtitle_label;
   GtkLabel     *value_label;
   GtkLabel     *error_label;
   GCancellable *cancellable;           /* the query in flight, or NULL */
@@ -101,6 +123,7 @@ G_DEFINE_FINAL_TYPE (BdChartsPage, bd_charts_page, ADW_TYPE_BIN)
 
 static void query_card (BdChartsPage *self,
                         ChartCard    *card);
+static void query_markers (BdChartsPage *self);
 
 static ChartCard *
 chart_card_ref (ChartCard *card)
@@ -112,6 +135,8 @@ static void
 chart_card_clear (ChartCard *card)
 {
   g_free (card->series);
+  g_free (card->title);
+  g_free (card->rule_id);
   g_clear_object (&card->cancellable);
 }
 
@@ -247,6 +272,7 @@ refresh_cb (gpointer user_data)
 
   for (guint i = 0; i < self->cards->len; i++)
     query_card (self, g_ptr_array_index (self->cards, i));
+  query_markers (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -270,6 +296,25 @@ update_timer (BdChartsPage *self)
   gtk_label_set_label (self->count_label, text);
 }
 
+static BdOverviewConfig *
+overview_of (ChartCard *card)
+{
+  if (card->page == NULL || card->page->service == NULL)
+    return NULL;
+  return bd_service_get_overview (card->page->service);
+}
+
+/* The overview's scale of @card's series: its values are charted scaled. */
+static double
+card_scale (ChartCard *card)
+{
+  BdOverviewConfig *config = overview_of (card);
+  BdOverviewTileConfig *tile = config != NULL ? bd_overview_config_find_tile (config, card->series, NULL)
+                                              : NULL;
+
+  return tile != NULL && isfinite (tile->scale) && tile->scale != 0 ? tile->scale : 1.0;
+}
+
 static void
 update_value_label (ChartCard *card)
 {
@@ -279,7 +324,12 @@ update_value_label (ChartCard *card)
   if (bd_chart_get_n_series (card->chart) > 0
       && bd_chart_get_series_stats (card->chart, 0, NULL, NULL, &last))
     {
-      text = bd_chart_format_value (last, bd_chart_get_value_decimals (card->chart));
+      double scale = card_scale (card);
+
+      /* The chart holds scaled values; the overview formats raw ones. */
+      text = bd_overview_config_format_series_value (overview_of (card), card->series, last / scale);
+      if (text == NULL)
+        text = bd_chart_format_value (last, bd_chart_get_value_decimals (card->chart));
       gtk_widget_set_tooltip_text (GTK_WIDGET (card->value_label), _("Latest value"));
     }
   else
@@ -288,6 +338,26 @@ update_value_label (ChartCard *card)
       gtk_widget_set_tooltip_text (GTK_WIDGET (card->value_label), _("No values in this range"));
     }
   gtk_label_set_label (card->value_label, text);
+}
+
+static void
+scale_data (BdHistorySeriesData *data,
+            double               scale)
+{
+  if (scale == 1.0)
+    return;
+  for (guint i = 0; i < data->n_buckets; i++)
+    {
+      BdHistoryBucket *bucket = &data->buckets[i];
+      double min = bucket->min * scale;
+      double max = bucket->max * scale;
+
+      bucket->min = MIN (min, max);
+      bucket->max = MAX (min, max);
+      bucket->avg *= scale;
+      bucket->first *= scale;
+      bucket->last *= scale;
+    }
 }
 
 static void
@@ -315,7 +385,8 @@ on_query_cb (GObject      *source,
       return;
     }
   gtk_widget_set_visible (GTK_WIDGET (card->error_label), FALSE);
-  bd_chart_set_series (card->chart, 0, card->series, data);
+  scale_data (data, card_scale (card));
+  bd_chart_set_series (card->chart, 0, card->title, data);
   update_value_label (card);
 }
 
@@ -359,6 +430,110 @@ requery_all (BdChartsPage *self)
       g_clear_object (&card->cancellable);
       query_card (self, card);
     }
+  g_cancellable_cancel (self->journal_cancellable);
+  g_clear_object (&self->journal_cancellable);
+  query_markers (self);
+}
+
+/* The limits of the rule watching @card's series. */
+static void
+update_limits (BdChartsPage *self,
+               ChartCard    *card)
+{
+  g_auto(GStrv) parts = g_strsplit (card->series, "#", 2);
+  g_autoptr(BdAlarmRule) rule = NULL;
+
+  if (self->alarms != NULL)
+    rule = bd_alarm_engine_dup_rule_for (self->alarms, parts[0], parts[1]);
+  g_free (card->rule_id);
+  card->rule_id = rule != NULL ? g_strdup (rule->id) : NULL;
+  if (rule != NULL)
+    {
+      double scale = card_scale (card);
+
+      bd_chart_set_limits (card->chart, rule->hihi * scale, rule->hi * scale,
+                           rule->lo * scale, rule->lolo * scale);
+    }
+  else
+    bd_chart_set_limits (card->chart, NAN, NAN, NAN, NAN);
+}
+
+static void
+on_rules_changed_cb (BdChartsPage *self)
+{
+  for (guint i = 0; i < self->cards->len; i++)
+    update_limits (self, g_ptr_array_index (self->cards, i));
+}
+
+static gboolean
+state_is_active (const char *state)
+{
+  return g_strcmp0 (state, "unack") == 0 || g_strcmp0 (state, "acked") == 0;
+}
+
+/* The transitions of @entries (newest first) that @card shows as markers:
+ * of its topic and rule, in its range; a raise is a step into an alarm or
+ * up a level (both unacknowledged), a return a step out of one. */
+static void
+set_card_markers (BdChartsPage *self,
+                  ChartCard    *card,
+                  GPtrArray    *entries)
+{
+  g_autoptr(GArray) markers = g_array_new (FALSE, FALSE, sizeof (BdChartMarker));
+  g_autofree char *topic = g_strdup (card->series);
+  gint64 from_ms = g_get_real_time () / 1000 - self->range->span_ms;
+
+  char *hash = strchr (topic, '#');
+
+  if (hash != NULL)
+    *hash = '\0';
+  for (guint i = entries->len; i-- > 0;)
+    {
+      const BdJournalEntry *entry = g_ptr_array_index (entries, i);
+      BdChartMarker marker = { .time_ms = entry->time_us / 1000 };
+
+      if (g_strcmp0 (entry->topic, topic) != 0 || marker.time_ms < from_ms
+          || (card->rule_id != NULL && g_strcmp0 (entry->source_id, card->rule_id) != 0))
+        continue;
+      if (g_strcmp0 (entry->to_state, "unack") == 0)
+        marker.raise = TRUE;
+      else if (!(state_is_active (entry->from_state) && !state_is_active (entry->to_state)))
+        continue;
+      g_array_append_val (markers, marker);
+    }
+  bd_chart_set_markers (card->chart, (const BdChartMarker *) markers->data, markers->len);
+}
+
+static void
+on_markers_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(BdChartsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = bd_journal_query_finish ((BdJournal *) source, result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->journal_cancellable);
+  /* A damaged journal costs the markers, not the charts. */
+  if (entries == NULL)
+    {
+      g_debug ("No alarm markers: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < self->cards->len; i++)
+    set_card_markers (self, g_ptr_array_index (self->cards, i), entries);
+}
+
+static void
+query_markers (BdChartsPage *self)
+{
+  if (self->journal == NULL || self->journal_cancellable != NULL || self->cards->len == 0)
+    return;
+  self->journal_cancellable = g_cancellable_new ();
+  bd_journal_query_async (self->journal, BD_JOURNAL_KIND_ALARM, MAX_JOURNAL_ENTRIES,
+                          self->journal_cancellable, on_markers_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -401,6 +576,39 @@ scroll_to_series (BdChartsPage *self,
 static void remove_card (BdChartsPage *self,
                          ChartCard    *card);
 
+/* The card's title, subtitle and unit: the overview's label over the
+ * series, or the topic over the JSON member. */
+static void
+update_names (ChartCard *card)
+{
+  BdOverviewConfig *config = overview_of (card);
+  g_autofree char *label = bd_overview_config_dup_series_label (config, card->series);
+  g_auto(GStrv) parts = g_strsplit (card->series, "#", 2);
+  const char *subtitle;
+
+  g_free (card->title);
+  if (label != NULL)
+    {
+      /* Several areas may have a "Temperature": the series tells which. */
+      card->title = g_strdup_printf ("%s (%s)", label, card->series);
+      subtitle = card->series;
+    }
+  else
+    {
+      card->title = g_strdup (card->series);
+      subtitle = parts[1];
+    }
+  gtk_label_set_label (card->title_label, label != NULL ? label : parts[0]);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (card->title_label), card->series);
+  gtk_label_set_label (card->subtitle_label, subtitle);
+  gtk_widget_set_visible (GTK_WIDGET (card->subtitle_label), subtitle != NULL && subtitle[0] != '\0');
+  /* A group named after the series, so a screen reader says which chart. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (card->widget),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, card->title,
+                                  -1);
+  bd_chart_set_unit (card->chart, bd_overview_config_get_series_unit (config, card->series));
+}
+
 static void
 on_remove_clicked_cb (GtkButton *button,
                       gpointer   user_data)
@@ -417,11 +625,11 @@ add_card (BdChartsPage *self,
           guint         position)
 {
   ChartCard *card = g_atomic_rc_box_new0 (ChartCard);
-  g_auto(GStrv) parts = g_strsplit (series, "#", 2);
   g_autofree char *remove_label = g_strdup_printf (_("Remove the chart of %s"), series);
   GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *titles = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *title = gtk_label_new (parts[0]);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
   GtkWidget *remove_button = gtk_button_new_from_icon_name ("user-trash-symbolic");
   GtkWidget *sibling = NULL;
 
@@ -435,9 +643,6 @@ add_card (BdChartsPage *self,
                                "accessible-role", GTK_ACCESSIBLE_ROLE_GROUP,
                                NULL);
   gtk_widget_add_css_class (card->widget, "card");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (card->widget),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, series,
-                                  -1);
 
   gtk_widget_set_margin_top (header, 12);
   gtk_widget_set_margin_start (header, 12);
@@ -447,20 +652,16 @@ add_card (BdChartsPage *self,
   gtk_widget_set_valign (titles, GTK_ALIGN_CENTER);
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_set_tooltip_text (title, parts[0]);
   gtk_widget_add_css_class (title, "heading");
   gtk_box_append (GTK_BOX (titles), title);
-  if (parts[1] != NULL && parts[1][0] != '\0')
-    {
-      GtkWidget *subtitle = gtk_label_new (parts[1]);
-
-      gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
-      gtk_widget_add_css_class (subtitle, "caption");
-      gtk_widget_add_css_class (subtitle, "dim-label");
-      gtk_box_append (GTK_BOX (titles), subtitle);
-    }
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_box_append (GTK_BOX (titles), subtitle);
   gtk_box_append (GTK_BOX (header), titles);
+  card->title_label = GTK_LABEL (title);
+  card->subtitle_label = GTK_LABEL (subtitle);
 
   card->value_label = GTK_LABEL (gtk_label_new ("—"));
   gtk_widget_set_valign (GTK_WIDGET (card->value_label), GTK_ALIGN_CENTER);
@@ -495,6 +696,7 @@ add_card (BdChartsPage *self,
   gtk_widget_set_margin_bottom (GTK_WIDGET (card->chart), 6);
   bd_chart_set_range_label (card->chart, _(self->range->label));
   gtk_box_append (GTK_BOX (card->widget), GTK_WIDGET (card->chart));
+  update_names (card);
 
   position = MIN (position, self->cards->len);
   if (position > 0)
@@ -502,9 +704,11 @@ add_card (BdChartsPage *self,
   gtk_box_insert_child_after (self->cards_box, card->widget, sibling);
   g_ptr_array_insert (self->cards, position, card);
 
+  update_limits (self, card);
   update_state (self);
   update_timer (self);
   query_card (self, card);
+  query_markers (self);
   return card;
 }
 
@@ -748,6 +952,15 @@ bd_charts_page_dispose (GObject *object)
     }
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->journal_cancellable);
+  g_clear_object (&self->journal_cancellable);
+  if (self->alarms != NULL)
+    g_signal_handlers_disconnect_by_data (self->alarms, self);
+  g_clear_object (&self->alarms);
+  if (self->service != NULL)
+    g_signal_handlers_disconnect_by_data (self->service, self);
+  g_clear_object (&self->service);
+  g_clear_pointer (&self->journal, bd_journal_unref);
   if (self->cards != NULL)
     g_ptr_array_set_size (self->cards, 0);
   g_clear_object (&self->toast);
@@ -899,4 +1112,60 @@ bd_charts_page_get_chart (BdChartsPage *self,
 
   card = find_card (self, series, NULL);
   return card != NULL ? GTK_WIDGET (card->chart) : NULL;
+}
+
+void
+bd_charts_page_set_alarm_engine (BdChartsPage  *self,
+                                 BdAlarmEngine *alarms)
+{
+  g_return_if_fail (BD_IS_CHARTS_PAGE (self));
+  g_return_if_fail (alarms == NULL || BD_IS_ALARM_ENGINE (alarms));
+
+  _bd_follow_object (self, (gpointer *) &self->alarms, alarms, "rules-changed",
+                     G_CALLBACK (on_rules_changed_cb));
+}
+
+void
+bd_charts_page_set_journal (BdChartsPage *self,
+                            BdJournal    *journal)
+{
+  g_return_if_fail (BD_IS_CHARTS_PAGE (self));
+
+  if (journal == self->journal)
+    return;
+  g_cancellable_cancel (self->journal_cancellable);
+  g_clear_object (&self->journal_cancellable);
+  g_clear_pointer (&self->journal, bd_journal_unref);
+  if (journal != NULL)
+    self->journal = bd_journal_ref (journal);
+  for (guint i = 0; journal == NULL && i < self->cards->len; i++)
+    bd_chart_set_markers (((ChartCard *) g_ptr_array_index (self->cards, i))->chart, NULL, 0);
+  query_markers (self);
+}
+
+static void
+on_overview_changed_cb (BdChartsPage *self)
+{
+  for (guint i = 0; i < self->cards->len; i++)
+    {
+      ChartCard *card = g_ptr_array_index (self->cards, i);
+
+      update_names (card);
+      update_limits (self, card);
+      /* The charted values are scaled: the old ones are not. */
+      bd_chart_clear (card->chart);
+      update_value_label (card);
+    }
+  requery_all (self);
+}
+
+void
+bd_charts_page_set_service (BdChartsPage *self,
+                            BdService    *service)
+{
+  g_return_if_fail (BD_IS_CHARTS_PAGE (self));
+  g_return_if_fail (service == NULL || BD_IS_SERVICE (service));
+
+  _bd_follow_object (self, (gpointer *) &self->service, service, "overview-changed",
+                     G_CALLBACK (on_overview_changed_cb));
 }

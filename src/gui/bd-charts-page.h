@@ -8,7 +8,10 @@
 
 #include <adwaita.h>
 
+#include "bd-alarm-engine.h"
 #include "bd-history.h"
+#include "bd-journal.h"
+#include "bd-service.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +23,18 @@ GtkWidget  *bd_charts_page_new          (void);
 /* Where the charts read from; NULL: recording is off, and the page says so. */
 void        bd_charts_page_set_history  (BdChartsPage *self,
                                          BdHistory    *history);
+/* Whose overview gives each chart its label, unit, scale and decimals
+ * (bd_service_get_overview ()), followed as it changes; NULL: none. */
+void        bd_charts_page_set_service  (BdChartsPage *self,
+                                         BdService    *service);
+/* Whose rules give each chart its alarm limits (NULL: none), followed as
+ * they change. */
+void        bd_charts_page_set_alarm_engine (BdChartsPage  *self,
+                                             BdAlarmEngine *alarms);
+/* Where each chart's alarm transitions are read from, at every refresh
+ * (NULL: no markers). */
+void        bd_charts_page_set_journal  (BdChartsPage *self,
+                                         BdJournal    *journal);
 /* Charts every numeric series recorded for @topic (up to 8: the topic itself
  * for plain values, "topic#field" for each member of JSON objects), skipping
  * those already charted, and scrolls to the first. Looks them up in the

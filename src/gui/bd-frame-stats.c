@@ -31,6 +31,7 @@
  *   s WALL_US LATENESS_US MAIN_THREAD_CPU_US_SINCE_LAST_TICK
  *   b WALL_US DURATION_US N_ENTRIES
  *   v WALL_US TEXT
+ *   m WALL_US NAME      (a moment: "window-mapped", "overview-trends", ...)
  */
 
 #include "config.h"
@@ -303,6 +304,17 @@ bd_frame_stats_attach (GtkWidget *window)
 
   g_signal_connect (window, "realize", G_CALLBACK (on_realize_cb), NULL);
   g_signal_connect (window, "unrealize", G_CALLBACK (on_unrealize_cb), NULL);
+  g_signal_connect_swapped (window, "map", G_CALLBACK (bd_frame_stats_record_mark),
+                            (gpointer) "window-mapped");
+}
+
+void
+bd_frame_stats_record_mark (const char *name)
+{
+  if (stats == NULL || stats->log == NULL)
+    return;
+
+  fprintf (stats->log, "m %" G_GINT64_FORMAT " %s\n", g_get_monotonic_time (), name);
 }
 
 void

@@ -24,6 +24,8 @@ void     bd_frame_stats_attach       (GtkWidget *window);
 
 /* One delivery of topic updates to the main thread took @duration_us for
  * @n_entries entries. Main thread; cheap and a no-op when disabled. */
+/* A named moment ("m WALL_US NAME"), for a benchmark to time from. */
+void     bd_frame_stats_record_mark  (const char *name);
 void     bd_frame_stats_record_batch (gint64     duration_us,
                                       guint      n_entries);
 

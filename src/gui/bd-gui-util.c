@@ -160,3 +160,50 @@ _bd_add_save_responses (AdwMessageDialog *dialog)
   _bd_message_dialog_add_choice (dialog, "save", _("_Save"), ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_close_response (dialog, "cancel");
 }
+
+static void
+overview_saved_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GtkWidget) widget = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!bd_service_save_overview_finish (BD_SERVICE (source), result, &error))
+    {
+      /* Translators: a toast, with the reason */
+      g_autofree char *text = g_strdup_printf (_("The overview is not saved: %s"), error->message);
+
+      _bd_show_toast (widget, adw_toast_new (text));
+    }
+}
+
+void
+_bd_save_overview (GtkWidget *widget,
+                   BdService *service)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (BD_IS_SERVICE (service));
+
+  bd_service_save_overview_async (service, NULL, overview_saved_cb, g_object_ref (widget));
+}
+
+void
+_bd_follow_object (gpointer     self,
+                   gpointer    *slot,
+                   gpointer     object,
+                   const char  *signal,
+                   GCallback    callback)
+{
+  g_return_if_fail (G_IS_OBJECT (self));
+  g_return_if_fail (object == NULL || G_IS_OBJECT (object));
+
+  if (*slot == object)
+    return;
+  if (*slot != NULL)
+    g_signal_handlers_disconnect_by_data (*slot, self);
+  g_set_object ((GObject **) slot, object);
+  if (object != NULL)
+    g_signal_connect_swapped (object, signal, callback, self);
+  ((void (*) (gpointer)) callback) (self);
+}

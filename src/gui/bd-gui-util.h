@@ -8,6 +8,8 @@
 
 #include <adwaita.h>
 
+#include "bd-service.h"
+
 G_BEGIN_DECLS
 
 /* "127.0.0.1:1883", or "[::1]:1883" for an IPv6 address (RFC 3986 §3.2.2). */
@@ -31,6 +33,21 @@ char     *_bd_format_time      (gint64      time_us);
  * overlay. Without one the toast is dropped and FALSE returned. */
 gboolean  _bd_show_toast       (GtkWidget  *widget,
                                 AdwToast   *toast);
+
+/* Makes *@slot (a GObject field of @self) hold @object (a new reference;
+ * NULL: none), moves @self's handler @callback of @signal from the old
+ * object to the new one (connected swapped: it gets @self), and calls it
+ * once so @self catches up. Does nothing when @object is already there. */
+void      _bd_follow_object    (gpointer     self,
+                                gpointer    *slot,
+                                gpointer     object,
+                                const char  *signal,
+                                GCallback    callback);
+
+/* Saves @service's overview after an edit (bd_service_save_overview_async),
+ * and says in a toast over @widget if it could not be saved. */
+void      _bd_save_overview    (GtkWidget  *widget,
+                                BdService  *service);
 
 /* Presents @dialog (a new, floating toplevel) over @owner's window. Closing
  * it hides it; it is destroyed a while later. GTK 4.8 answers an

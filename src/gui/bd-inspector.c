@@ -139,6 +139,7 @@ struct _BdInspector
 
   GtkStack         *stack;
   GtkLabel         *topic_label;
+  GtkLabel         *reading_label;
   GtkLabel         *qos_label;
   GtkLabel         *retain_label;
   GtkLabel         *time_label;
@@ -159,6 +160,7 @@ struct _BdInspector
   BdHistory        *history;
   GCancellable     *cancellable;   /* the history query of the current topic */
   char             *topic;
+  BdOverviewTileConfig *tile;      /* the overview's, copied; or NULL */
   GListStore       *entries;       /* BdInspectorEntry, newest first */
 
   BdInspectorEntry *shown;         /* in the payload view */
@@ -213,6 +215,35 @@ age_tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* "Line power: 2.35 kW" for a topic the overview has a tile of. */
+static void
+update_reading (BdInspector *self)
+{
+  g_autofree char *label = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *text = NULL;
+  double number;
+
+  if (self->tile == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->reading_label), FALSE);
+      return;
+    }
+  label = bd_overview_tile_config_dup_label (self->tile);
+  if (self->shown != NULL)
+    {
+      gsize length = 0;
+      const guint8 *data = g_bytes_get_data (self->shown->payload, &length);
+
+      if (bd_payload_parse_plain (data, length, &number))
+        value = bd_overview_tile_config_format_value (self->tile, number);
+    }
+  /* TRANSLATORS: a series' label and its value with the unit, "Line power: 2.35 kW" */
+  text = value != NULL ? g_strdup_printf (_("%s: %s"), label, value) : g_steal_pointer (&label);
+  gtk_label_set_label (self->reading_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->reading_label), TRUE);
+}
+
 static void
 update_header (BdInspector *self)
 {
@@ -235,6 +266,7 @@ update_header (BdInspector *self)
     }
   update_age (self);
   gtk_widget_set_visible (GTK_WIDGET (self->pinned_box), self->pinned);
+  update_reading (self);
 }
 
 /* The full text of @view for the shown payload; with @limit, only the
@@ -753,6 +785,7 @@ bd_inspector_finalize (GObject *object)
   BdInspector *self = BD_INSPECTOR (object);
 
   g_free (self->topic);
+  g_clear_pointer (&self->tile, bd_overview_tile_config_free);
   g_free (self->json_text);
   g_free (self->json_error);
 
@@ -774,6 +807,7 @@ bd_inspector_class_init (BdInspectorClass *klass)
                                                "/io/github/brokerdesk/Brokerdesk/bd-inspector.ui");
   gtk_widget_class_bind_template_child (widget_class, BdInspector, stack);
   gtk_widget_class_bind_template_child (widget_class, BdInspector, topic_label);
+  gtk_widget_class_bind_template_child (widget_class, BdInspector, reading_label);
   gtk_widget_class_bind_template_child (widget_class, BdInspector, qos_label);
   gtk_widget_class_bind_template_child (widget_class, BdInspector, retain_label);
   gtk_widget_class_bind_template_child (widget_class, BdInspector, time_label);
@@ -906,4 +940,26 @@ bd_inspector_push_message (BdInspector *self,
   position = insert_entry (self, entry);
   if (position == 0 && !self->pinned)
     show_entry (self, entry);
+}
+
+void
+bd_inspector_set_tile (BdInspector                *self,
+                       const BdOverviewTileConfig *tile)
+{
+  g_return_if_fail (BD_IS_INSPECTOR (self));
+
+  g_clear_pointer (&self->tile, bd_overview_tile_config_free);
+  if (tile != NULL)
+    self->tile = bd_overview_tile_config_copy (tile);
+  update_reading (self);
+}
+
+const char *
+bd_inspector_get_reading (BdInspector *self)
+{
+  g_return_val_if_fail (BD_IS_INSPECTOR (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->reading_label)))
+    return NULL;
+  return gtk_label_get_label (self->reading_label);
 }

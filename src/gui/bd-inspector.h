@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "bd-history.h"
+#include "bd-overview-config.h"
 #include "bd-message.h"
 
 G_BEGIN_DECLS
@@ -33,5 +34,11 @@ void       bd_inspector_push_message (BdInspector *self,
                                       BdMessage   *message);
 /* The current topic, or NULL. */
 const char *bd_inspector_get_topic   (BdInspector *self);
+/* The overview's tile of the current topic (copied; NULL: none): its label
+ * and the shown value with the tile's unit, scale and decimals. */
+void        bd_inspector_set_tile    (BdInspector                *self,
+                                      const BdOverviewTileConfig *tile);
+/* That line's text, or NULL when hidden (for tests). */
+const char *bd_inspector_get_reading (BdInspector                *self);
 
 G_END_DECLS

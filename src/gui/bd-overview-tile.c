@@ -29,6 +29,7 @@ struct _BdOverviewTile
   GtkLabel             *name_label;
   GtkImage             *alarm_image;
   GtkMenuButton        *menu_button;
+  GMenuModel           *menu;           /* shown by menu_button once opened */
   GtkLabel             *value_label;
   GtkLabel             *status_label;
   BdOverviewTrend      *trend;
@@ -102,6 +103,7 @@ bd_overview_tile_finalize (GObject *object)
   g_free (self->config.label);
   g_free (self->config.unit);
   g_free (self->alarm_text);
+  g_clear_object (&self->menu);
 
   G_OBJECT_CLASS (bd_overview_tile_parent_class)->finalize (object);
 }
@@ -114,6 +116,17 @@ bd_overview_tile_class_init (BdOverviewTileClass *klass)
 
   object_class->finalize = bd_overview_tile_finalize;
   gtk_widget_class_set_css_name (widget_class, "overviewtile");
+}
+
+/* The popover is made when the menu is first opened: a popover menu per
+ * tile, made with the tile, cost most of the time 500 tiles took to build. */
+static void
+create_popup_cb (GtkMenuButton *button,
+                 gpointer       user_data)
+{
+  BdOverviewTile *self = user_data;
+
+  gtk_menu_button_set_menu_model (button, self->menu);
 }
 
 static void
@@ -147,6 +160,7 @@ bd_overview_tile_init (BdOverviewTile *self)
   gtk_widget_set_valign (GTK_WIDGET (self->menu_button), GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), _("Tile Menu"));
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), FALSE);
+  gtk_menu_button_set_create_popup_func (self->menu_button, create_popup_cb, self, NULL);
   gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->menu_button));
   gtk_box_append (GTK_BOX (box), header);
 
@@ -316,7 +330,9 @@ bd_overview_tile_set_menu (BdOverviewTile *self,
 {
   g_return_if_fail (BD_IS_OVERVIEW_TILE (self));
 
-  gtk_menu_button_set_menu_model (self->menu_button, menu);
+  g_set_object (&self->menu, menu);
+  if (gtk_menu_button_get_menu_model (self->menu_button) != NULL)
+    gtk_menu_button_set_menu_model (self->menu_button, menu);
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), menu != NULL);
 }
 

@@ -13,8 +13,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "bd-gui-util.h"
+#include "bd-payload.h"
 #include "bd-topic-row.h"
 
 /* How long a changed value stays highlighted: long enough to catch the eye,
@@ -27,6 +29,7 @@ struct _BdTopicRow
 
   GtkLabel     *name;
   GtkWidget    *retained;
+  GtkLabel     *label;
   GtkLabel     *value;
   GtkLabel     *rate;
   GtkLabel     *age;
@@ -36,6 +39,7 @@ struct _BdTopicRow
   BdTopicNode  *node;                  /* while bound */
   GPtrArray    *bindings;
   gulong        value_handler;
+  BdOverviewTileConfig *tile;          /* the overview's, copied; or NULL */
   gint64        highlight_until;       /* monotonic; 0: not highlighted */
 };
 
@@ -109,6 +113,30 @@ transform_rate (GBinding     *binding,
   return TRUE;
 }
 
+/* A number, as the overview's tile shows it ("2.35 kW"); anything else, and
+ * every value of a topic without a tile, as it came. */
+static char *
+format_value (BdTopicRow *self,
+              const char *text)
+{
+  double value;
+
+  if (self->tile != NULL && text != NULL
+      && bd_payload_parse_plain ((const guint8 *) text, strlen (text), &value))
+    return bd_overview_tile_config_format_value (self->tile, value);
+  return g_strdup (text);
+}
+
+static gboolean
+transform_value (GBinding     *binding,
+                 const GValue *from,
+                 GValue       *to,
+                 gpointer      user_data)
+{
+  g_value_take_string (to, format_value (user_data, g_value_get_string (from)));
+  return TRUE;
+}
+
 static void
 on_value_changed_cb (BdTopicRow  *self,
                      GParamSpec  *pspec,
@@ -126,6 +154,7 @@ bd_topic_row_dispose (GObject *object)
   BdTopicRow *self = BD_TOPIC_ROW (object);
 
   bd_topic_row_unbind (self);
+  g_clear_pointer (&self->tile, bd_overview_tile_config_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), BD_TYPE_TOPIC_ROW);
 
   G_OBJECT_CLASS (bd_topic_row_parent_class)->dispose (object);
@@ -196,6 +225,7 @@ bd_topic_row_class_init (BdTopicRowClass *klass)
                                                "/io/github/brokerdesk/Brokerdesk/bd-topic-row.ui");
   gtk_widget_class_bind_template_child (widget_class, BdTopicRow, name);
   gtk_widget_class_bind_template_child (widget_class, BdTopicRow, retained);
+  gtk_widget_class_bind_template_child (widget_class, BdTopicRow, label);
   gtk_widget_class_bind_template_child (widget_class, BdTopicRow, value);
   gtk_widget_class_bind_template_child (widget_class, BdTopicRow, rate);
   gtk_widget_class_bind_template_child (widget_class, BdTopicRow, age);
@@ -239,8 +269,10 @@ bd_topic_row_bind (BdTopicRow  *self,
   self->bindings = g_ptr_array_new ();
   gtk_label_set_label (self->name, self->show_path ? bd_topic_node_get_path (node)
                                                    : bd_topic_node_get_name (node));
-  g_ptr_array_add (self->bindings, g_object_bind_property (node, "last-value", self->value, "label",
-                                                           G_BINDING_SYNC_CREATE));
+  g_ptr_array_add (self->bindings, g_object_bind_property_full (node, "last-value",
+                                                                self->value, "label",
+                                                                G_BINDING_SYNC_CREATE,
+                                                                transform_value, NULL, self, NULL));
   g_ptr_array_add (self->bindings, g_object_bind_property (node, "retained", self->retained, "visible",
                                                            G_BINDING_SYNC_CREATE));
   g_ptr_array_add (self->bindings, g_object_bind_property_full (node, "message-count",
@@ -274,6 +306,26 @@ bd_topic_row_unbind (BdTopicRow *self)
   g_clear_object (&self->node);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE]);
+}
+
+void
+bd_topic_row_set_tile (BdTopicRow                 *self,
+                       const BdOverviewTileConfig *tile)
+{
+  g_autofree char *value = NULL;
+
+  g_return_if_fail (BD_IS_TOPIC_ROW (self));
+
+  g_clear_pointer (&self->tile, bd_overview_tile_config_free);
+  if (tile != NULL)
+    self->tile = bd_overview_tile_config_copy (tile);
+  gtk_label_set_label (self->label, tile != NULL ? tile->label : NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->label),
+                          tile != NULL && tile->label != NULL && tile->label[0] != '\0');
+  if (self->node == NULL)
+    return;
+  value = format_value (self, bd_topic_node_get_last_value (self->node));
+  gtk_label_set_label (self->value, value);
 }
 
 void

@@ -8,6 +8,7 @@
 
 #include <gtk/gtk.h>
 
+#include "bd-overview-config.h"
 #include "bd-topic-node.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,10 @@ BdTopicNode *bd_topic_row_get_node   (BdTopicRow  *self);
 void         bd_topic_row_bind       (BdTopicRow  *self,
                                       BdTopicNode *node);
 void         bd_topic_row_unbind     (BdTopicRow  *self);
+/* The overview's tile of the row's topic (copied; NULL: none): its label
+ * beside the name, numbers in the value formatted as the tile shows them. */
+void         bd_topic_row_set_tile   (BdTopicRow                 *self,
+                                      const BdOverviewTileConfig *tile);
 /* The "1 s ago" label at @now_us (wall-clock time). */
 void         bd_topic_row_update_age (BdTopicRow  *self,
                                       gint64       now_us);

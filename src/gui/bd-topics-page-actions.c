@@ -5,8 +5,8 @@
  *
  * The topic.* actions act on the node the context menu was opened for: copy
  * its topic, publish to it, hand it to the Charts, Alarms or Relays page
- * through the window's actions, or delete the retained messages the broker
- * holds for it or below it.
+ * through the window's actions, add its numbers to the Overview, or delete
+ * the retained messages the broker holds for it or below it.
  */
 
 #include "config.h"
@@ -15,10 +15,13 @@
 
 #include "bd-operator-lock.h"
 #include "bd-gui-util.h"
+#include "bd-payload.h"
 #include "bd-topics-page-private.h"
 
 /* How long "Undo" is offered after retained messages were deleted. */
 #define UNDO_TIMEOUT_S 8
+/* The most tiles one "Add to Overview" makes (a JSON object's numbers). */
+#define MAX_TILES_PER_TOPIC 8
 
 /* Escape in a list closes the inspector by clearing the selection. */
 static void
@@ -66,6 +69,9 @@ _bd_topics_page_show_menu (BdTopicsPage *self,
   /* Walking a big subtree costs a moment, but only when the menu opens. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "topic.delete-retained-subtree",
                                  has_children && subtree_has_retained (node));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "topic.add-to-overview",
+                                 _bd_topics_page_looks_like_sensor (self, node));
 
   if (!gtk_widget_translate_coordinates (widget, menu_parent, x, y, &px, &py))
     px = py = 0;
@@ -134,6 +140,92 @@ forward_topic_action (GtkWidget  *widget,
 
   if (self->menu_node != NULL)
     gtk_widget_activate_action (widget, target, "s", bd_topic_node_get_path (self->menu_node));
+}
+
+static void
+collect_series_cb (const char *field,
+                   double      value,
+                   gpointer    user_data)
+{
+  GPtrArray *fields = user_data;
+
+  if (fields->len < MAX_TILES_PER_TOPIC)
+    g_ptr_array_add (fields, g_strdup (field));
+}
+
+/* The series of @node's latest message that hold numbers: the topic itself
+ * for a plain number, "topic#member" for a JSON object's. */
+static GPtrArray *
+dup_numeric_series (BdTopicNode *node)
+{
+  BdMessage *latest = bd_topic_node_get_latest (node);
+  g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *series = g_ptr_array_new_with_free_func (g_free);
+  const guint8 *data;
+  gsize length = 0;
+
+  if (latest == NULL)
+    return series;
+  data = bd_message_get_payload (latest, &length);
+  bd_payload_extract_samples (data, length, NULL, collect_series_cb, fields);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      const char *field = g_ptr_array_index (fields, i);
+
+      g_ptr_array_add (series, field[0] == '\0'
+                               ? g_strdup (bd_topic_node_get_path (node))
+                               : g_strconcat (bd_topic_node_get_path (node), "#", field, NULL));
+    }
+  return series;
+}
+
+gboolean
+_bd_topics_page_looks_like_sensor (BdTopicsPage *self,
+                                   BdTopicNode  *node)
+{
+  g_autoptr(GPtrArray) series = NULL;
+
+  if (self->service == NULL || bd_service_get_overview (self->service) == NULL)
+    return FALSE;
+  series = dup_numeric_series (node);
+  return series->len > 0;
+}
+
+/* One tile per number of the topic's latest message, in the topic's area;
+ * the overview is saved and every page shows the new tiles. */
+static void
+add_to_overview_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  BdTopicsPage *self = BD_TOPICS_PAGE (widget);
+  BdOverviewConfig *config = self->service != NULL ? bd_service_get_overview (self->service) : NULL;
+  g_autoptr(GPtrArray) series = NULL;
+  g_autofree char *text = NULL;
+  guint n_added = 0;
+
+  if (self->menu_node == NULL || config == NULL)
+    return;
+  series = dup_numeric_series (self->menu_node);
+  for (guint i = 0; i < series->len; i++)
+    {
+      const char *name = g_ptr_array_index (series, i);
+
+      if (bd_overview_config_find_tile (config, name, NULL) != NULL)
+        continue;
+      bd_overview_config_add_series (config, name);
+      n_added++;
+    }
+  if (n_added == 0)
+    {
+      text = g_strdup_printf (_("“%s” is already on the Overview"),
+                              bd_topic_node_get_path (self->menu_node));
+      _bd_show_toast (widget, adw_toast_new (text));
+      return;
+    }
+  _bd_save_overview (widget, self->service);
+  text = g_strdup_printf (_("Added “%s” to the Overview"), bd_topic_node_get_path (self->menu_node));
+  _bd_show_toast (widget, adw_toast_new (text));
 }
 
 /* Deleting retained messages: which ones the broker holds is asked of the
@@ -396,6 +488,7 @@ menu_model_new (void)
   g_menu_append (first, _("_Copy Topic"), "topic.copy");
   g_menu_append (first, _("_Publish Here…"), "topic.publish-here");
   g_menu_append (operate, _("C_hart It"), "topic.chart");
+  g_menu_append (operate, _("Add to _Overview"), "topic.add-to-overview");
   g_menu_append (operate, _("Add _Alarm…"), "topic.add-alarm");
   g_menu_append (operate, _("Add _Relay…"), "topic.add-relay");
   g_menu_append (danger, _("_Delete Retained Message…"), "topic.delete-retained");
@@ -424,6 +517,8 @@ _bd_topics_page_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "topic.copy", NULL, copy_action);
   gtk_widget_class_install_action (widget_class, "topic.publish-here", NULL, publish_here_action);
   gtk_widget_class_install_action (widget_class, "topic.chart", NULL, forward_topic_action);
+  gtk_widget_class_install_action (widget_class, "topic.add-to-overview", NULL,
+                                   add_to_overview_action);
   gtk_widget_class_install_action (widget_class, "topic.add-alarm", NULL, forward_topic_action);
   gtk_widget_class_install_action (widget_class, "topic.add-relay", NULL, forward_topic_action);
   gtk_widget_class_install_action (widget_class, "topic.delete-retained", NULL,

@@ -63,6 +63,7 @@ struct _BdTopicsPage
   guint               tick_id;
   guint               highlight_id;
 
+  BdService          *service;         /* for the overview's labels and units */
   BdTopicNode        *menu_node;       /* what the context menu acts on */
   GCancellable       *cancellable;
 };
@@ -75,7 +76,15 @@ struct _BdTopicsPage
 BdTopicNode *_bd_topics_page_dup_menu_target       (BdTopicsPage   *self,
                                                     GtkWidget     **widget);
 
+/* The overview's tile of @topic as a plain series, or NULL; borrowed. */
+BdOverviewTileConfig *_bd_topics_page_find_tile    (BdTopicsPage   *self,
+                                                    const char     *topic);
+
 /* bd-topics-page-actions.c */
+
+/* Whether @node's latest message holds numbers "Add to Overview" can tile. */
+gboolean     _bd_topics_page_looks_like_sensor     (BdTopicsPage   *self,
+                                                    BdTopicNode    *node);
 
 void         _bd_topics_page_class_install_actions (GtkWidgetClass *widget_class);
 /* Makes the context menu; called from init. */

@@ -313,6 +313,7 @@ bind_row (GtkListItem  *item,
   BdTopicRow *row = topic_row_of (top);
 
   bd_topic_row_bind (row, node);
+  bd_topic_row_set_tile (row, _bd_topics_page_find_tile (self, bd_topic_node_get_path (node)));
   /* On the expander too, so the whole line shows the topic. */
   gtk_widget_set_tooltip_text (top, bd_topic_node_get_path (node));
   g_hash_table_add (self->bound_rows, row);
@@ -427,6 +428,7 @@ inspect (BdTopicsPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->inspector), path != NULL);
   if (g_strcmp0 (path, bd_inspector_get_topic (self->inspector)) == 0)
     return;
+  bd_inspector_set_tile (self->inspector, _bd_topics_page_find_tile (self, path));
   bd_inspector_set_topic (self->inspector, path,
                           path != NULL ? bd_topic_node_get_latest (node) : NULL);
 }
@@ -665,6 +667,9 @@ bd_topics_page_dispose (GObject *object)
   detach_source (self);
   g_clear_pointer (&self->engine, bd_engine_unref);
   g_clear_object (&self->remote);
+  if (self->service != NULL)
+    g_signal_handlers_disconnect_by_data (self->service, self);
+  g_clear_object (&self->service);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->highlight_id, g_source_remove);
   g_clear_pointer (&self->menu, gtk_widget_unparent);
@@ -874,4 +879,46 @@ bd_topics_page_set_history (BdTopicsPage *self,
   g_return_if_fail (BD_IS_TOPICS_PAGE (self));
 
   bd_inspector_set_history (self->inspector, history);
+}
+
+BdOverviewTileConfig *
+_bd_topics_page_find_tile (BdTopicsPage *self,
+                           const char   *topic)
+{
+  BdOverviewConfig *config = self->service != NULL ? bd_service_get_overview (self->service) : NULL;
+
+  if (config == NULL || topic == NULL)
+    return NULL;
+  return bd_overview_config_find_tile (config, topic, NULL);
+}
+
+/* Labels and units changed: the rows on screen and the inspector show the
+ * new ones (rows bound later look them up as they bind). */
+static void
+on_overview_changed_cb (BdTopicsPage *self)
+{
+  GHashTableIter iter;
+  gpointer row;
+
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, &row, NULL))
+    {
+      BdTopicNode *node = bd_topic_row_get_node (row);
+
+      if (node != NULL)
+        bd_topic_row_set_tile (row, _bd_topics_page_find_tile (self, bd_topic_node_get_path (node)));
+    }
+  bd_inspector_set_tile (self->inspector,
+                         _bd_topics_page_find_tile (self, bd_inspector_get_topic (self->inspector)));
+}
+
+void
+bd_topics_page_set_service (BdTopicsPage *self,
+                            BdService    *service)
+{
+  g_return_if_fail (BD_IS_TOPICS_PAGE (self));
+  g_return_if_fail (service == NULL || BD_IS_SERVICE (service));
+
+  _bd_follow_object (self, (gpointer *) &self->service, service, "overview-changed",
+                     G_CALLBACK (on_overview_changed_cb));
 }

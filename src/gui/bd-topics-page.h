@@ -8,6 +8,8 @@
 
 #include <adwaita.h>
 
+#include "bd-service.h"
+
 #include "bd-engine.h"
 #include "bd-remote-client.h"
 #include "bd-history.h"
@@ -37,6 +39,11 @@ void       bd_topics_page_set_remote   (BdTopicsPage   *self,
  * NULL. */
 void       bd_topics_page_set_history  (BdTopicsPage *self,
                                         BdHistory    *history);
+
+/* Whose overview gives topics their labels and units in the tree and the
+ * inspector, and takes "Add to Overview" (NULL: none). */
+void       bd_topics_page_set_service  (BdTopicsPage *self,
+                                        BdService    *service);
 
 /* Moves the keyboard focus to the filter entry (Ctrl+F). */
 void       bd_topics_page_focus_filter (BdTopicsPage *self);

@@ -103,14 +103,21 @@ bd_window_update_broker_status (BdWindow *self)
       bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
       bd_topics_page_set_history (self->topics_page, history);
       bd_charts_page_set_history (self->charts_page, history);
+      bd_charts_page_set_journal (self->charts_page, bd_service_get_journal (service));
+      bd_charts_page_set_service (self->charts_page, service);
       bd_alarms_page_set_journal (self->alarms_page, bd_service_get_journal (service));
       if (bd_service_get_alarms (service) != NULL)
-        bd_alarms_page_set_engine (self->alarms_page, bd_service_get_alarms (service));
+        {
+          bd_alarms_page_set_engine (self->alarms_page, bd_service_get_alarms (service));
+          bd_charts_page_set_alarm_engine (self->charts_page, bd_service_get_alarms (service));
+          bd_alarms_page_set_service (self->alarms_page, service);
+        }
       if (bd_service_get_relays (service) != NULL)
         bd_relays_page_set_controller (self->relays_page, bd_service_get_relays (service));
       if (bd_service_get_automations (service) != NULL)
         bd_relays_page_set_automations (self->relays_page, bd_service_get_automations (service));
       bd_topics_page_set_engine (self->topics_page, engine);
+      bd_topics_page_set_service (self->topics_page, service);
       bd_overview_page_set_service (self->overview_page, service);
       bd_publish_popover_set_engine (self->publish_popover, engine);
       bd_publish_popover_set_relays (self->publish_popover, bd_service_get_relays (service));

@@ -278,6 +278,63 @@ bd_overview_tile_config_format_value (const BdOverviewTileConfig *tile,
   return g_strdup_printf ("%s %s", number, tile->unit);
 }
 
+BdOverviewTileConfig *
+bd_overview_tile_config_copy (const BdOverviewTileConfig *tile)
+{
+  BdOverviewTileConfig *copy = g_memdup2 (tile, sizeof *tile);
+
+  copy->series = g_strdup (tile->series);
+  copy->label = g_strdup (tile->label);
+  copy->unit = g_strdup (tile->unit);
+  return copy;
+}
+
+void
+bd_overview_tile_config_free (BdOverviewTileConfig *tile)
+{
+  if (tile != NULL)
+    tile_free (tile);
+}
+
+char *
+bd_overview_config_dup_series_label (BdOverviewConfig *config,
+                                     const char       *series)
+{
+  BdOverviewTileConfig *tile;
+
+  if (config == NULL || series == NULL
+      || (tile = bd_overview_config_find_tile (config, series, NULL)) == NULL
+      || tile->label == NULL || tile->label[0] == '\0')
+    return NULL;
+  return g_strdup (tile->label);
+}
+
+const char *
+bd_overview_config_get_series_unit (BdOverviewConfig *config,
+                                    const char       *series)
+{
+  BdOverviewTileConfig *tile;
+
+  if (config == NULL || series == NULL
+      || (tile = bd_overview_config_find_tile (config, series, NULL)) == NULL
+      || tile->unit == NULL || tile->unit[0] == '\0')
+    return NULL;
+  return tile->unit;
+}
+
+char *
+bd_overview_config_format_series_value (BdOverviewConfig *config,
+                                        const char       *series,
+                                        double            value)
+{
+  BdOverviewTileConfig *tile;
+
+  if (config == NULL || series == NULL
+      || (tile = bd_overview_config_find_tile (config, series, NULL)) == NULL)
+    return NULL;
+  return bd_overview_tile_config_format_value (tile, value);
+}
+
 /* ------------------------------------------------------------ the file */
 
 static char *

@@ -76,6 +76,20 @@ char             *bd_overview_area_config_dup_label      (const BdOverviewAreaCo
 char             *bd_overview_tile_config_format_value   (const BdOverviewTileConfig *tile,
                                                    double                value);
 
+/* For every place that names or shows a series (the tree, the inspector,
+ * charts, alarms, notifications): the label the operator gave @series, its
+ * unit, and a value of it formatted as its tile shows it ("23.4 °C"). NULL
+ * when @config is NULL, @series has no tile, or no such setting. */
+char             *bd_overview_config_dup_series_label    (BdOverviewConfig  *config,
+                                                          const char        *series);
+const char       *bd_overview_config_get_series_unit     (BdOverviewConfig  *config,
+                                                          const char        *series);
+char             *bd_overview_config_format_series_value (BdOverviewConfig  *config,
+                                                          const char        *series,
+                                                          double             value);
+BdOverviewTileConfig *bd_overview_tile_config_copy      (const BdOverviewTileConfig *tile);
+void              bd_overview_tile_config_free          (BdOverviewTileConfig       *tile);
+
 /* overview.ini: one group "area PATH" per area, followed by one group
  * "tile SERIES" per tile of that area, in display order. A tile group
  * before any area group, or with a key of the wrong type, is skipped and
@@ -111,5 +125,6 @@ gboolean          bd_overview_config_save_finish  (GAsyncResult      *result,
 BdOverviewConfig *bd_overview_config_new_demo     (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdOverviewConfig, bd_overview_config_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdOverviewTileConfig, bd_overview_tile_config_free)
 
 G_END_DECLS

@@ -33,6 +33,7 @@ struct _BdService
   BdAlarmEngine *alarms;
   BdAutomationEngine *automations;
   BdJournal    *journal;
+  BdOverviewConfig *overview;  /* NULL until loaded */
   char         *data_dir;
   GCancellable *cancellable;   /* loads started by the service */
   gboolean     first_run;      /* no relays.ini yet: the demo's relays may go there */
@@ -52,6 +53,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_OVERVIEW_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (BdService, bd_service, G_TYPE_OBJECT)
 
@@ -165,6 +173,7 @@ bd_service_finalize (GObject *object)
   BdService *self = BD_SERVICE (object);
 
   g_free (self->data_dir);
+  bd_overview_config_free (self->overview);
 
   G_OBJECT_CLASS (bd_service_parent_class)->finalize (object);
 }
@@ -239,6 +248,16 @@ bd_service_class_init (BdServiceClass *klass)
     g_param_spec_object ("automations", NULL, NULL, BD_TYPE_AUTOMATION_ENGINE,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * BdService::overview-changed:
+   *
+   * Emitted when the overview (labels, units, tiles) was loaded, replaced
+   * or edited.
+   */
+  signals[SIGNAL_OVERVIEW_CHANGED] =
+    g_signal_new ("overview-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -595,9 +614,162 @@ bd_service_load_overview_finish (BdService     *service,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
+  BdOverviewConfig *config;
+
   g_return_val_if_fail (g_task_is_valid (result, service), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  config = g_task_propagate_pointer (G_TASK (result), error);
+  if (config == NULL)
+    return NULL;
+  bd_service_set_overview (service, config);
+  return config;
+}
+
+BdOverviewConfig *
+bd_service_get_overview (BdService *service)
+{
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+
+  return service->overview;
+}
+
+void
+bd_service_set_overview (BdService        *service,
+                         BdOverviewConfig *config)
+{
+  g_return_if_fail (BD_IS_SERVICE (service));
+
+  if (config != service->overview)
+    {
+      bd_overview_config_free (service->overview);
+      service->overview = config;
+    }
+  bd_service_overview_changed (service);
+}
+
+void
+bd_service_overview_changed (BdService *service)
+{
+  g_return_if_fail (BD_IS_SERVICE (service));
+
+  g_signal_emit (service, signals[SIGNAL_OVERVIEW_CHANGED], 0);
+}
+
+static void
+overview_saved_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (bd_overview_config_save_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+bd_service_save_overview_async (BdService           *service,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (service, cancellable, callback, user_data);
+  g_autofree char *path = bd_overview_config_dup_default_path ();
+
+  g_return_if_fail (BD_IS_SERVICE (service));
+  g_return_if_fail (service->overview != NULL);
+
+  g_task_set_source_tag (task, bd_service_save_overview_async);
+  service->overview->is_new = FALSE;
+  bd_service_overview_changed (service);
+  bd_overview_config_save_async (service->overview, path, cancellable, overview_saved_cb,
+                                 g_steal_pointer (&task));
+}
+
+gboolean
+bd_service_save_overview_finish (BdService     *service,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, service), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+char *
+bd_service_dup_alarm_series (BdService *service,
+                             BdAlarm   *alarm)
+{
+  g_autoptr(BdAlarmRule) rule = NULL;
+
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+  g_return_val_if_fail (BD_IS_ALARM (alarm), NULL);
+
+  if (service->alarms != NULL)
+    rule = bd_alarm_engine_dup_rule (service->alarms, bd_alarm_get_rule_id (alarm));
+  if (rule != NULL && rule->field != NULL && rule->field[0] != '\0')
+    return g_strdup_printf ("%s#%s", bd_alarm_get_topic (alarm), rule->field);
+  return g_strdup (bd_alarm_get_topic (alarm));
+}
+
+char *
+bd_service_format_alarm_value (BdService *service,
+                               BdAlarm   *alarm)
+{
+  g_autofree char *series = bd_service_dup_alarm_series (service, alarm);
+  double value = bd_alarm_get_value (alarm);
+  char *text;
+
+  if (isnan (value))
+    return g_strdup ("—");
+  text = bd_overview_config_format_series_value (service->overview, series, value);
+  return text != NULL ? text : g_strdup_printf ("%.6g", value);
+}
+
+char *
+bd_service_dup_alarm_place (BdService *service,
+                            BdAlarm   *alarm)
+{
+  g_autofree char *series = bd_service_dup_alarm_series (service, alarm);
+  g_autofree char *label = bd_overview_config_dup_series_label (service->overview, series);
+
+  if (label == NULL)
+    return g_strdup (bd_alarm_get_topic (alarm));
+  return g_strdup_printf ("%s (%s)", label, bd_alarm_get_topic (alarm));
+}
+
+char *
+bd_service_describe_alarm (BdService *service,
+                           BdAlarm   *alarm)
+{
+  g_autofree char *series = NULL;
+  g_autofree char *place = NULL;
+  g_autoptr(GString) text = NULL;
+  const char *name;
+
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+  g_return_val_if_fail (BD_IS_ALARM (alarm), NULL);
+
+  series = bd_service_dup_alarm_series (service, alarm);
+  if (service->overview == NULL || bd_overview_config_find_tile (service->overview, series, NULL) == NULL)
+    return bd_alarm_describe (alarm);
+
+  /* As bd_alarm_describe (), with the overview's names and unit. */
+  name = bd_alarm_get_rule_name (alarm);
+  text = g_string_new (name != NULL && name[0] != '\0' ? name : bd_alarm_get_rule_id (alarm));
+  if (bd_alarm_get_level (alarm) != BD_ALARM_LEVEL_NONE)
+    g_string_append_printf (text, " %s", bd_alarm_level_to_label (bd_alarm_get_level (alarm)));
+  place = bd_service_dup_alarm_place (service, alarm);
+  g_string_append_printf (text, " — %s", place);
+  if (!isnan (bd_alarm_get_value (alarm)))
+    {
+      g_autofree char *value = bd_service_format_alarm_value (service, alarm);
+
+      g_string_append_printf (text, ": %s", value);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 BdRelayController *

@@ -66,9 +66,49 @@ void        bd_service_load_overview_async  (BdService           *service,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
+/* The service keeps what was read (see bd_service_get_overview ()) and
+ * returns it; it stays the service's. */
 BdOverviewConfig *bd_service_load_overview_finish (BdService     *service,
                                                    GAsyncResult  *result,
                                                    GError       **error);
+/* The overview every page looks labels, units and formats up in
+ * (bd_overview_config_dup_series_label () and friends): NULL until loaded.
+ * It belongs to the service; look things up when needed rather than keep
+ * pointers into it. */
+BdOverviewConfig *bd_service_get_overview         (BdService     *service);
+/* Replaces it (the service takes @config) and emits "overview-changed". */
+void              bd_service_set_overview         (BdService     *service,
+                                                   BdOverviewConfig *config);
+/* Says the overview was edited in place: emits "overview-changed", so that
+ * every place showing labels and units shows the new ones. */
+void              bd_service_overview_changed     (BdService     *service);
+/* After an edit: emits "overview-changed", then saves the overview to
+ * overview.ini on a worker (saves reach the disk in the order made). */
+void              bd_service_save_overview_async  (BdService           *service,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean          bd_service_save_overview_finish (BdService     *service,
+                                                   GAsyncResult  *result,
+                                                   GError       **error);
+/* The series ("topic" or "topic#field") @alarm watches: its topic and its
+ * rule's field. */
+char             *bd_service_dup_alarm_series     (BdService     *service,
+                                                   BdAlarm       *alarm);
+/* @alarm's value as the overview shows its series ("29.1 °C"), or plain
+ * ("29.1"; "—" for none). */
+char             *bd_service_format_alarm_value   (BdService     *service,
+                                                   BdAlarm       *alarm);
+/* Where @alarm is, for people: "Line temperature (busan/…/temperature)"
+ * when the overview labels its series, else the topic. */
+char             *bd_service_dup_alarm_place      (BdService     *service,
+                                                   BdAlarm       *alarm);
+/* One line for a notification or a log: "Temperature Hi — Line temperature
+ * (busan/…/temperature): 29.1 °C", with the overview's label and unit
+ * where it has them; otherwise bd_alarm_describe (). */
+char             *bd_service_describe_alarm       (BdService     *service,
+                                                   BdAlarm       *alarm);
+
 /* NULL before bd_service_start_operations(). */
 BdRelayController *bd_service_get_relays (BdService    *service);
 BdAlarmEngine     *bd_service_get_alarms (BdService    *service);

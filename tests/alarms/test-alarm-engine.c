@@ -434,6 +434,50 @@ test_broker (void)
   bd_test_tmpdir_free (dir);
 }
 
+/* Which rule's limits a chart of a series shows: the first enabled rule
+ * with a limit watching that field of that topic. */
+static void
+test_rule_for (void)
+{
+  g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
+  g_autoptr(BdAlarmRule) temperature = temperature_rule ();
+  g_autoptr(BdAlarmRule) stale_only = bd_alarm_rule_new ("stale");
+  g_autoptr(BdAlarmRule) json = bd_alarm_rule_new ("json");
+  g_autoptr(BdAlarmRule) found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (stale_only->filter);
+  stale_only->filter = g_strdup ("plant/#");
+  stale_only->stale_s = 10;
+  g_free (json->filter);
+  json->filter = g_strdup ("plant/a/state");
+  g_free (json->field);
+  json->field = g_strdup ("speed");
+  json->lo = 5;
+  g_assert_true (bd_alarm_engine_add_rule (engine, stale_only, &error));
+  g_assert_true (bd_alarm_engine_add_rule (engine, temperature, &error));
+  g_assert_true (bd_alarm_engine_add_rule (engine, json, &error));
+  g_assert_no_error (error);
+
+  /* A stale-data rule has no limits to draw: the next one is taken. */
+  found = bd_alarm_engine_dup_rule_for (engine, "plant/a/temperature", NULL);
+  g_assert_nonnull (found);
+  g_assert_cmpstr (found->id, ==, "temp");
+  g_clear_pointer (&found, bd_alarm_rule_free);
+  found = bd_alarm_engine_dup_rule_for (engine, "plant/a/state", "speed");
+  g_assert_cmpstr (found != NULL ? found->id : NULL, ==, "json");
+  g_clear_pointer (&found, bd_alarm_rule_free);
+  g_assert_null (bd_alarm_engine_dup_rule_for (engine, "plant/a/state", NULL));
+  g_assert_null (bd_alarm_engine_dup_rule_for (engine, "plant/a/state", "other"));
+  g_assert_null (bd_alarm_engine_dup_rule_for (engine, "other/a/temperature", ""));
+
+  /* A disabled rule is not one. */
+  temperature->enabled = FALSE;
+  g_assert_true (bd_alarm_engine_replace_rule (engine, temperature, &error));
+  g_assert_no_error (error);
+  g_assert_null (bd_alarm_engine_dup_rule_for (engine, "plant/a/temperature", ""));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -445,6 +489,7 @@ main (int   argc,
   g_test_add_func ("/alarms/engine/json-and-stale", test_json_and_stale);
   g_test_add_func ("/alarms/engine/rules-file", test_rules_file);
   g_test_add_func ("/alarms/engine/broker", test_broker);
+  g_test_add_func ("/alarms/engine/rule-for", test_rule_for);
 
   return g_test_run ();
 }

@@ -21,6 +21,8 @@
 #include "bd-operations-journal.h"
 #include "bd-test-gui.h"
 #include "test-client.h"
+#include "bd-test-util.h"
+#include "gui-test-service.h"
 
 #define WAIT_S 10
 
@@ -328,6 +330,52 @@ test_editor (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* An alarm's row names the place and the value with the overview's label
+ * and unit of its series, and follows renames. */
+static void
+test_overview_names (void)
+{
+  g_autoptr(BdTestTmpdir) data_dir = bd_test_tmpdir_new ("bd-alarms-service");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BdService) service = NULL;
+  g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
+  g_autoptr(BdAlarmRule) rule = make_rule ();
+  BdOverviewConfig *config = bd_overview_config_new ();
+  BdOverviewTileConfig *tile = bd_overview_config_add_series (config, "plant/a/temperature");
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = bd_alarms_page_new ();
+  GtkWidget *row;
+  const char *subtitle;
+
+  service = gui_test_service_new (data_dir);
+  tile->label = g_strdup ("Oven A");
+  tile->unit = g_strdup ("°C");
+  tile->decimals = 2;
+  bd_service_set_overview (service, config);
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (bd_alarm_engine_add_rule (engine, rule, &error));
+  g_assert_no_error (error);
+  bd_alarms_page_set_engine (BD_ALARMS_PAGE (page), engine);
+  bd_alarms_page_set_service (BD_ALARMS_PAGE (page), service);
+
+  feed (engine, "plant/a/temperature", "29.5");
+  wait_rows (page, "alarms_list", 1);
+  row = row_at (page, "alarms_list", 0);
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+  g_assert_true (g_str_has_prefix (subtitle, "Oven A (plant/a/temperature) · 29.50 °C · "));
+
+  g_free (tile->label);
+  tile->label = g_strdup ("Oven North");
+  bd_service_overview_changed (service);
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+  g_assert_true (g_str_has_prefix (subtitle, "Oven North (plant/a/temperature) · 29.50 °C · "));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bd_service_stop (service);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -336,6 +384,7 @@ main (int   argc,
 
   g_test_add_func ("/gui/alarms-page/page", test_page);
   g_test_add_func ("/gui/alarms-page/editor", test_editor);
+  g_test_add_func ("/gui/alarms-page/overview-names", test_overview_names);
 
   return g_test_run ();
 }

@@ -21,12 +21,15 @@
 
 #include <adwaita.h>
 
+#include "bd-alarm-engine.h"
 #include "bd-chart.h"
 #include "bd-chart-picker-dialog.h"
 #include "bd-charts-page.h"
+#include "bd-journal.h"
 #include "bd-recorder.h"
 #include "bd-test-gui.h"
 #include "bd-test-util.h"
+#include "gui-test-service.h"
 
 #define PLAIN_TOPIC "busan/factory/manufacture/temperature"
 #define JSON_TOPIC  "busan/factory/manufacture/state"
@@ -741,6 +744,243 @@ test_error (void)
   g_rmdir (dir);
 }
 
+static void
+append_transition (BdJournal  *journal,
+                   const char *rule_id,
+                   const char *topic,
+                   gint64      time_us,
+                   const char *from_state,
+                   const char *to_state)
+{
+  bd_journal_append (journal, &(BdJournalEntry) {
+                       .time_us = time_us,
+                       .kind = (char *) BD_JOURNAL_KIND_ALARM,
+                       .source_id = (char *) rule_id,
+                       .topic = (char *) topic,
+                       .level = (char *) "hi",
+                       .from_state = (char *) from_state,
+                       .to_state = (char *) to_state,
+                       .value = 28.5,
+                     });
+}
+
+static gboolean
+chart_has_markers (gpointer data)
+{
+  guint n = 0;
+
+  bd_chart_get_markers (data, &n);
+  return n > 0;
+}
+
+static BdAlarmRule *
+make_rule (const char *id,
+           const char *filter,
+           const char *field)
+{
+  BdAlarmRule *rule = bd_alarm_rule_new (id);
+
+  g_free (rule->name);
+  rule->name = g_strdup (id);
+  g_free (rule->filter);
+  rule->filter = g_strdup (filter);
+  g_free (rule->field);
+  rule->field = g_strdup (field);
+  rule->enabled = TRUE;
+  return rule;
+}
+
+/* A chart shows the limits of the rule watching its series and, as markers,
+ * the alarm transitions of that rule on its topic in its range. */
+static void
+test_alarms (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BdAlarmEngine) alarms = bd_alarm_engine_new ();
+  g_autoptr(BdAlarmRule) plain_rule = make_rule ("temperature", "busan/factory/+/temperature", "");
+  g_autoptr(BdAlarmRule) json_rule = make_rule ("state-temperature", JSON_TOPIC, "temperature");
+  g_autoptr(BdAlarmRule) other_rule = make_rule ("humidity", JSON_TOPIC, "humidity");
+  g_autofree char *journal_path = g_build_filename (fixture->dir, "journal.db", NULL);
+  g_autoptr(BdJournal) journal = bd_journal_new (journal_path);
+  g_autoptr(GAsyncResult) flushed = NULL;
+  gint64 now_us = g_get_real_time ();
+  gint64 minute_us = 60 * G_USEC_PER_SEC;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = bd_charts_page_new ();
+  BdChart *chart;
+  BdChart *json_chart;
+  const BdChartMarker *markers;
+  guint n_markers = 0;
+  double hihi;
+  double hi;
+  double lo;
+  double lolo;
+
+  plain_rule->hi = 28;
+  plain_rule->hihi = 31;
+  json_rule->lo = 20;
+  other_rule->hi = 90;
+  g_assert_true (bd_alarm_engine_add_rule (alarms, plain_rule, &error));
+  g_assert_true (bd_alarm_engine_add_rule (alarms, other_rule, &error));
+  g_assert_true (bd_alarm_engine_add_rule (alarms, json_rule, &error));
+  g_assert_no_error (error);
+
+  /* In the last hour: raised, acknowledged (no marker), returned; another
+   * topic's and another rule's alarms, and one two hours ago, are not this
+   * chart's. */
+  append_transition (journal, "temperature", PLAIN_TOPIC, now_us - 120 * minute_us, "normal", "unack");
+  append_transition (journal, "temperature", PLAIN_TOPIC, now_us - 20 * minute_us, "normal", "unack");
+  append_transition (journal, "temperature", PLAIN_TOPIC, now_us - 19 * minute_us, "unack", "acked");
+  append_transition (journal, "temperature", PLAIN_TOPIC, now_us - 15 * minute_us, "acked", "normal");
+  append_transition (journal, "temperature", "busan/factory/assembly/temperature",
+                     now_us - 10 * minute_us, "normal", "unack");
+  append_transition (journal, "humidity", JSON_TOPIC, now_us - 10 * minute_us, "normal", "unack");
+  append_transition (journal, "state-temperature", JSON_TOPIC, now_us - 5 * minute_us,
+                     "normal", "unack");
+  bd_journal_flush_async (journal, NULL, bd_test_result_cb, &flushed);
+  bd_test_wait_result (&flushed, WAIT_S * 1000, "journal flushed");
+  g_assert_true (bd_journal_flush_finish (journal, flushed, &error));
+  g_assert_no_error (error);
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
+  g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC));
+  g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), JSON_TOPIC "#temperature"));
+  chart = wait_for_chart (page, PLAIN_TOPIC);
+  json_chart = wait_for_chart (page, JSON_TOPIC "#temperature");
+  g_assert_false (bd_chart_get_limits (chart, &hihi, &hi, &lo, &lolo));
+  g_assert_null (strstr (bd_chart_get_summary (chart), "alarm limits"));
+
+  bd_charts_page_set_alarm_engine (BD_CHARTS_PAGE (page), alarms);
+  bd_charts_page_set_journal (BD_CHARTS_PAGE (page), journal);
+
+  g_assert_true (bd_chart_get_limits (chart, &hihi, &hi, &lo, &lolo));
+  g_assert_cmpfloat (hihi, ==, 31);
+  g_assert_cmpfloat (hi, ==, 28);
+  g_assert_true (isnan (lo) && isnan (lolo));
+  g_assert_nonnull (strstr (bd_chart_get_summary (chart), "; alarm limits: HiHi 31.0, Hi 28.0"));
+  /* The JSON member's rule, not the other member's. */
+  g_assert_true (bd_chart_get_limits (json_chart, &hihi, &hi, &lo, &lolo));
+  g_assert_true (isnan (hihi) && isnan (hi) && isnan (lolo));
+  g_assert_cmpfloat (lo, ==, 20);
+  g_assert_nonnull (strstr (bd_chart_get_summary (json_chart), "; alarm limits: Lo 20.0"));
+
+  bd_test_wait_until (chart_has_markers, chart, WAIT_S * 1000, "chart has markers");
+  markers = bd_chart_get_markers (chart, &n_markers);
+  g_assert_cmpuint (n_markers, ==, 2);
+  g_assert_cmpint (markers[0].time_ms, ==, (now_us - 20 * minute_us) / 1000);
+  g_assert_true (markers[0].raise);
+  g_assert_cmpint (markers[1].time_ms, ==, (now_us - 15 * minute_us) / 1000);
+  g_assert_false (markers[1].raise);
+  bd_test_wait_until (chart_has_markers, json_chart, WAIT_S * 1000, "JSON chart has markers");
+  markers = bd_chart_get_markers (json_chart, &n_markers);
+  g_assert_cmpuint (n_markers, ==, 1);
+  g_assert_cmpint (markers[0].time_ms, ==, (now_us - 5 * minute_us) / 1000);
+
+  if (g_getenv ("BD_CHARTS_SCREENSHOT") != NULL)
+    {
+      wait_frames (window, 40);
+      save_screenshot (window, g_getenv ("BD_CHARTS_SCREENSHOT"));
+    }
+
+  /* The limits follow the rules. */
+  g_assert_true (bd_alarm_engine_remove_rule (alarms, "temperature", &error));
+  g_assert_no_error (error);
+  g_assert_false (bd_chart_get_limits (chart, NULL, NULL, NULL, NULL));
+  g_assert_null (strstr (bd_chart_get_summary (chart), "alarm limits"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+typedef struct
+{
+  BdChart *chart;
+  double   max;
+} MaxWait;
+
+static gboolean
+max_is (gpointer data)
+{
+  MaxWait *wait = data;
+  double max;
+
+  return bd_chart_get_n_series (wait->chart) == 1
+         && bd_chart_get_series_stats (wait->chart, 0, NULL, &max, NULL)
+         && fabs (max - wait->max) < 1e-6;
+}
+
+/* The overview's label, unit and scale of a series, through the service,
+ * are the chart's: title, summary, axis values, latest value and limits. */
+static void
+test_overview_names (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(BdTestTmpdir) data_dir = bd_test_tmpdir_new ("bd-charts-service");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BdService) service = NULL;
+  g_autoptr(BdAlarmEngine) alarms = bd_alarm_engine_new ();
+  g_autoptr(BdAlarmRule) rule = make_rule ("temperature", PLAIN_TOPIC, "");
+  BdOverviewConfig *config = bd_overview_config_new ();
+  BdOverviewTileConfig *tile;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = bd_charts_page_new ();
+  BdChart *chart;
+  MaxWait wait;
+  g_autofree char *value = NULL;
+  double hi;
+
+  service = gui_test_service_new (data_dir);
+
+  tile = bd_overview_config_add_series (config, PLAIN_TOPIC);
+  tile->label = g_strdup ("Line temperature");
+  tile->unit = g_strdup ("°F");
+  tile->decimals = 1;
+  tile->scale = 10;
+  bd_service_set_overview (service, config);
+  rule->hi = 28;
+  g_assert_true (bd_alarm_engine_add_rule (alarms, rule, &error));
+  g_assert_no_error (error);
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
+  bd_charts_page_set_alarm_engine (BD_CHARTS_PAGE (page), alarms);
+  g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC));
+  g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), JSON_TOPIC "#temperature"));
+  chart = wait_for_chart (page, PLAIN_TOPIC);
+  g_assert_true (g_str_has_prefix (bd_chart_get_summary (chart), PLAIN_TOPIC ", last hour: min "));
+  g_assert_null (strstr (bd_chart_get_summary (chart), "°F"));
+
+  bd_charts_page_set_service (BD_CHARTS_PAGE (page), service);
+  wait_for_label (window, "Line temperature");
+  /* The series stays in sight under its label. */
+  g_assert_nonnull (bd_test_find_label (window, PLAIN_TOPIC, TRUE));
+  wait.chart = chart;
+  wait.max = fixture->plain_max * 10;
+  bd_test_wait_until (max_is, &wait, WAIT_S * 1000, "scaled values charted");
+  g_assert_true (g_str_has_prefix (bd_chart_get_summary (chart),
+                                   "Line temperature (" PLAIN_TOPIC "), last hour: min "));
+  g_assert_nonnull (strstr (bd_chart_get_summary (chart), " °F, max "));
+  g_assert_nonnull (strstr (bd_chart_get_summary (chart), "; alarm limits: Hi 280.0 °F"));
+  g_assert_true (bd_chart_get_limits (chart, NULL, &hi, NULL, NULL));
+  g_assert_cmpfloat (hi, ==, 280);
+  value = g_strdup_printf ("%.1f °F", fixture->plain_last * 10);
+  wait_for_label (window, value);
+  /* A series the overview does not name keeps its topic and field. */
+  wait_for_label (window, JSON_TOPIC);
+
+  /* Renamed on the Overview: renamed here. */
+  g_free (tile->label);
+  tile->label = g_strdup ("Oven temperature");
+  bd_service_overview_changed (service);
+  wait_for_label (window, "Oven temperature");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bd_service_stop (service);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -751,6 +991,9 @@ main (int   argc,
   g_test_add_func ("/gui/charts/error", test_error);
   g_test_add ("/gui/charts/picker", Fixture, NULL, fixture_init, test_picker, fixture_clear);
   g_test_add ("/gui/charts/restore", Fixture, NULL, fixture_init, test_restore, fixture_clear);
+  g_test_add ("/gui/charts/alarms", Fixture, NULL, fixture_init, test_alarms, fixture_clear);
+  g_test_add ("/gui/charts/overview-names", Fixture, NULL, fixture_init, test_overview_names,
+              fixture_clear);
 
   return g_test_run ();
 }

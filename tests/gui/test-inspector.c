@@ -19,6 +19,7 @@
 #include "bd-inspector.h"
 #include "bd-recorder.h"
 #include "bd-test-gui.h"
+#include "bd-topic-row.h"
 
 #define TOPIC "busan/factory/assembly/climate"
 
@@ -416,6 +417,90 @@ test_history (void)
   remove_dir (dir);
 }
 
+/* The overview's label and unit of a topic: the inspector's reading line. */
+static void
+test_overview_tile (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *inspector = bd_inspector_new ();
+  gint64 now = g_get_real_time ();
+  g_autoptr(BdMessage) latest = message_new (TOPIC "/power", "12345", now, 0, FALSE);
+  g_autoptr(BdMessage) newer = message_new (TOPIC "/power", "2000", now + 1000, 0, FALSE);
+  BdOverviewTileConfig tile = { .series = TOPIC "/power", .label = "Line power", .unit = "kW",
+                                .decimals = 2, .scale = 0.001 };
+
+  gtk_window_set_child (GTK_WINDOW (window), inspector);
+  gtk_window_present (GTK_WINDOW (window));
+  bd_inspector_set_topic (BD_INSPECTOR (inspector), TOPIC "/power", latest);
+  g_assert_null (bd_inspector_get_reading (BD_INSPECTOR (inspector)));
+
+  bd_inspector_set_tile (BD_INSPECTOR (inspector), &tile);
+  g_assert_cmpstr (bd_inspector_get_reading (BD_INSPECTOR (inspector)), ==, "Line power: 12.35 kW");
+  /* The raw payload stays as it came. */
+  {
+    g_autofree char *text = payload_text (inspector);
+
+    g_assert_cmpstr (text, ==, "12345");
+  }
+  bd_inspector_push_message (BD_INSPECTOR (inspector), newer);
+  g_assert_cmpstr (bd_inspector_get_reading (BD_INSPECTOR (inspector)), ==, "Line power: 2.00 kW");
+
+  bd_inspector_set_tile (BD_INSPECTOR (inspector), NULL);
+  g_assert_null (bd_inspector_get_reading (BD_INSPECTOR (inspector)));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static GtkLabel *
+row_label (GtkWidget  *row,
+           const char *id)
+{
+  GObject *object = gtk_widget_get_template_child (row, BD_TYPE_TOPIC_ROW, id);
+
+  g_assert_nonnull (object);
+  return GTK_LABEL (object);
+}
+
+/* A topic's row in the tree: the overview's label beside the name, the
+ * value scaled and with its unit, following new values and tile edits. */
+static void
+test_topic_row_tile (void)
+{
+  g_autoptr(BdTopicNode) root = bd_topic_node_new_root ();
+  GtkWidget *row = g_object_ref_sink (bd_topic_row_new (FALSE));
+  BdOverviewTileConfig tile = { .series = TOPIC "/power", .label = "Line power", .unit = "kW",
+                                .decimals = 1, .scale = 0.001 };
+  BdTopicBatchEntry entry = { message_new (TOPIC "/power", "12345", 5000, 0, FALSE), 1 };
+  BdTopicNode *node;
+
+  bd_topic_node_apply_batch (root, &entry, 1, 5000);
+  bd_message_unref (entry.latest);
+  node = bd_topic_node_lookup (root, TOPIC "/power");
+  bd_topic_row_bind (BD_TOPIC_ROW (row), node);
+  g_assert_cmpstr (gtk_label_get_text (row_label (row, "value")), ==, "12345");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row_label (row, "label"))));
+
+  bd_topic_row_set_tile (BD_TOPIC_ROW (row), &tile);
+  g_assert_cmpstr (gtk_label_get_text (row_label (row, "name")), ==, "power");
+  g_assert_cmpstr (gtk_label_get_text (row_label (row, "label")), ==, "Line power");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row_label (row, "label"))));
+  g_assert_cmpstr (gtk_label_get_text (row_label (row, "value")), ==, "12.3 kW");
+
+  entry = (BdTopicBatchEntry) { message_new (TOPIC "/power", "980", 6000, 0, FALSE), 1 };
+  bd_topic_node_apply_batch (root, &entry, 1, 6000);
+  bd_message_unref (entry.latest);
+  g_assert_cmpstr (gtk_label_get_text (row_label (row, "value")), ==, "1.0 kW");
+  /* Text is shown as it came, even with a tile. */
+  entry = (BdTopicBatchEntry) { message_new (TOPIC "/power", "offline", 7000, 0, FALSE), 1 };
+  bd_topic_node_apply_batch (root, &entry, 1, 7000);
+  bd_message_unref (entry.latest);
+  g_assert_cmpstr (gtk_label_get_text (row_label (row, "value")), ==, "offline");
+
+  bd_topic_row_set_tile (BD_TOPIC_ROW (row), NULL);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row_label (row, "label"))));
+  bd_topic_row_unbind (BD_TOPIC_ROW (row));
+  g_object_unref (row);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -427,6 +512,8 @@ main (int   argc,
   g_test_add_func ("/gui/inspector/diff-markers", test_diff_markers);
   g_test_add_func ("/gui/inspector/limit-and-pin", test_limit_and_pin);
   g_test_add_func ("/gui/inspector/history", test_history);
+  g_test_add_func ("/gui/inspector/overview-tile", test_overview_tile);
+  g_test_add_func ("/gui/topic-row/overview-tile", test_topic_row_tile);
 
   return g_test_run ();
 }

@@ -45,6 +45,12 @@ def menu_item(app, pyatspi, name):
                        f'the menu item {name}')
 
 
+def is_chart_of(name, topic):
+    """A chart's summary names its series ("TOPIC, last hour: …"), after the
+    overview's label when it has one ("Temperature (TOPIC), …")."""
+    return name.startswith(topic + ',') or f'({topic}),' in name
+
+
 def open_topic_menu(app, pyatspi, topic):
     """Filters the tree down to @topic and opens its row's context menu."""
     tw.press(pyatspi, ord('1'), alt=True)
@@ -177,7 +183,7 @@ def inner_main():
                 tw.click(menu_item(app, pyatspi, 'Chart It'))
                 chart = tw.wait_for(
                     lambda: next((a for a in tw.walk(app.main_window())
-                                  if a.name.startswith(TOPIC + ',')
+                                  if is_chart_of(a.name, TOPIC)
                                   and a.getRoleName() in ('image', 'img')), None)
                     or ('retry' if any('No numeric values' in (a.name or '')
                                        for a in tw.walk(app.main_window())) else None),
@@ -307,7 +313,7 @@ def inner_main():
         app = tw.App(pyatspi, home, args=('--no-demo', '--port', str(port)))
         try:
             tw.press(pyatspi, ord('2'), alt=True)
-            tw.wait_for(lambda: any(a.name.startswith(TOPIC) for a in tw.walk(app.main_window())
+            tw.wait_for(lambda: any(is_chart_of(a.name, TOPIC) for a in tw.walk(app.main_window())
                                     if a.getRoleName() in ('image', 'img')) or None, 'the chart')
             tw.press(pyatspi, ord('3'), alt=True)
             tw.wait_for(lambda: 'Oven' in tw.label_names(app.main_window()) or None, 'the rule')

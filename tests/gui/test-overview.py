@@ -13,7 +13,9 @@
 #    after a restart;
 #  - after that restart (demo off, so nothing else publishes), a reading
 #    that mosquitto_pub publishes above the Hi limit turns its tile to alarm
-#    and shows in the banner.
+#    and shows in the banner;
+#  - a topic mosquitto_pub publishes a number on gets a tile with one
+#    "Add to Overview" in its menu, saved in overview.ini.
 # Every wait polls with a deadline; no fixed sleeps.
 
 import importlib.util
@@ -36,6 +38,7 @@ _spec.loader.exec_module(op)
 AREAS = ['Manufacture', 'Assembly', 'Packaging']
 RELAY = 'Fan, manufacture'
 ALARM_TOPIC = 'busan/factory/assembly/temperature'
+NEW_TOPIC = 'guitest/line/spindle_power'
 RULES = '''[overview-test-temperature]
 name=Temperature
 filter=busan/factory/+/temperature
@@ -57,9 +60,11 @@ def showing(pyatspi, node):
 
 
 def tiles(app, pyatspi, prefix):
-    """The showing tiles whose accessible name starts with @prefix."""
+    """The showing tiles whose accessible name starts with @prefix. (Charts,
+    images, are named after the same labels: "Temperature, last hour: …".)"""
     return [a for a in tw.walk(app.main_window())
-            if (a.name or '').startswith(prefix) and a.getRoleName() != 'label'
+            if (a.name or '').startswith(prefix)
+            and a.getRoleName() not in ('label', 'image', 'img')
             and showing(pyatspi, a)]
 
 
@@ -184,6 +189,24 @@ def inner_main():
         missing = tw.unnamed_controls(pyatspi, app.main_window())
         tap.check(not missing, 'every control of the Overview has an accessible name',
                   f'unnamed: {missing}')
+
+        # 5. Add to Overview: a new sensor topic, from its menu in the tree.
+        try:
+            op.publish(port, NEW_TOPIC, '1234.5', retain=True)
+            op.open_topic_menu(app, pyatspi, NEW_TOPIC)
+            tw.click(op.menu_item(app, pyatspi, 'Add to Overview'))
+            saved = tw.wait_for(lambda: os.path.exists(overview_ini)
+                                and f'[tile {NEW_TOPIC}]' in open(overview_ini).read()
+                                and open(overview_ini).read(), 'the new tile in overview.ini')
+            tw.press(pyatspi, ord('0'), alt=True)
+            tile = tw.wait_for(lambda: next(iter(tiles(app, pyatspi, 'spindle power, 1234.5')), None),
+                               'the new tile on the Overview')
+            tap.check('[area guitest/line]' in saved,
+                      'Add to Overview tiles a numeric topic in its area and saves it',
+                      f'tile: {tile.name}; overview.ini: {saved}')
+        except (TimeoutError, subprocess.TimeoutExpired) as e:
+            tap.check(False, 'Add to Overview tiles a numeric topic in its area and saves it',
+                      f'{e}; names: {sorted(a.name for a in tw.walk(app.node) if a.name)[:100]}')
         criticals += app.stop()
         app = None
     except Exception:

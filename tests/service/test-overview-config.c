@@ -99,6 +99,44 @@ test_format_value (void)
   g_assert_cmpstr (nan, ==, "—");
 }
 
+/* The one lookup every page uses for a series' label, unit and value. */
+static void
+test_series_lookup (void)
+{
+  g_autoptr(BdOverviewConfig) config = bd_overview_config_new ();
+  BdOverviewTileConfig *tile = bd_overview_config_add_series (config, "plant/line/power");
+  g_autoptr(BdOverviewTileConfig) copy = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *none = NULL;
+
+  bd_overview_config_add_series (config, "plant/line/state#speed");
+  g_assert_null (bd_overview_config_dup_series_label (config, "plant/line/power"));
+  g_assert_null (bd_overview_config_get_series_unit (config, "plant/line/power"));
+  tile->label = g_strdup ("Line power");
+  tile->unit = g_strdup ("kW");
+  tile->scale = 0.001;
+  tile->decimals = 1;
+
+  label = bd_overview_config_dup_series_label (config, "plant/line/power");
+  g_assert_cmpstr (label, ==, "Line power");
+  g_assert_cmpstr (bd_overview_config_get_series_unit (config, "plant/line/power"), ==, "kW");
+  value = bd_overview_config_format_series_value (config, "plant/line/power", 12345);
+  g_assert_cmpstr (value, ==, "12.3 kW");
+  /* A series without a tile, or no overview yet: nothing to say. */
+  g_assert_null (bd_overview_config_dup_series_label (config, "plant/line/other"));
+  none = bd_overview_config_format_series_value (config, "plant/line/other", 1);
+  g_assert_null (none);
+  g_assert_null (bd_overview_config_dup_series_label (NULL, "plant/line/power"));
+  g_assert_null (bd_overview_config_get_series_unit (config, "plant/line/state#speed"));
+
+  copy = bd_overview_tile_config_copy (tile);
+  g_free (tile->unit);
+  tile->unit = g_strdup ("W");
+  g_assert_cmpstr (copy->unit, ==, "kW");
+  g_assert_cmpstr (copy->label, ==, "Line power");
+}
+
 static void
 test_save_and_load (void)
 {
@@ -253,6 +291,7 @@ main (int   argc,
   g_test_add_func ("/service/overview/areas-from-topics", test_areas_from_topics);
   g_test_add_func ("/service/overview/move", test_move);
   g_test_add_func ("/service/overview/format-value", test_format_value);
+  g_test_add_func ("/service/overview/series-lookup", test_series_lookup);
   g_test_add_func ("/service/overview/save-and-load", test_save_and_load);
   g_test_add_func ("/service/overview/broken-groups", test_broken_groups);
   g_test_add_func ("/service/overview/demo", test_demo);

@@ -178,6 +178,35 @@ test_start_stop (void)
   bd_test_wait_until (history_has_message, service, WAIT_S * 1000, "the message in the history");
   bd_test_wait_until (alarm_raised, ops.alarms, WAIT_S * 1000, "the temperature alarm");
 
+  /* The alarm in people's words: plain until the overview is loaded, then
+   * with its tile's label and unit (the demo's, on a first run). */
+  {
+    g_autoptr(BdAlarm) raised = g_list_model_get_item (bd_alarm_engine_get_alarms (ops.alarms), 0);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autofree char *plain = NULL;
+    g_autofree char *described = NULL;
+    g_autofree char *value = NULL;
+    guint n_changed = 0;
+
+    g_assert_cmpstr (bd_alarm_get_topic (raised), ==, "busan/factory/assembly/temperature");
+    plain = bd_service_describe_alarm (service, raised);
+    g_assert_true (g_str_has_suffix (plain, " — busan/factory/assembly/temperature: 35.5"));
+    g_signal_connect (service, "overview-changed", G_CALLBACK (count_notify_cb), &n_changed);
+    bd_service_load_overview_async (service, NULL, bd_test_result_cb, &result);
+    bd_test_wait_result (&result, WAIT_S * 1000, "the overview");
+    g_assert_nonnull (bd_service_load_overview_finish (service, result, &error));
+    g_assert_no_error (error);
+    g_assert_true (bd_service_get_overview (service) != NULL);
+    g_assert_cmpuint (n_changed, ==, 1);
+    described = bd_service_describe_alarm (service, raised);
+    g_assert_true (g_str_has_prefix (described, "Temperature "));
+    g_assert_true (g_str_has_suffix (described,
+                                     " — Temperature (busan/factory/assembly/temperature): 35.5 °C"));
+    value = bd_service_format_alarm_value (service, raised);
+    g_assert_cmpstr (value, ==, "35.5 °C");
+    g_signal_handlers_disconnect_by_data (service, &n_changed);
+  }
+
   /* The relay controller publishes its command through the engine; the
    * device's answer on the state topic confirms it. */
   fan = bd_relay_controller_lookup (ops.relays, "assembly-fan");
