@@ -33,6 +33,7 @@ struct _BdAlarmNotifier
   GObject             parent_instance;
 
   BdAlarmEngine      *engine;       /* weak */
+  BdService          *service;      /* weak; for labels and units */
   gulong              transition_id;
   GHashTable         *shown;        /* BdAlarm* -> NotifyNotification* (owned refs) */
   GPtrArray          *held;         /* BdAlarm* raised while rate-limited */
@@ -51,6 +52,17 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+/* An alarm in the operator's words: the overview's label and unit where
+ * the service knows them. */
+static char *
+describe (BdAlarmNotifier *self,
+          BdAlarm         *alarm)
+{
+  if (self->service != NULL)
+    return bd_service_describe_alarm (self->service, alarm);
+  return bd_alarm_describe (alarm);
+}
 
 /* What an action acts on: one alarm, or an area's. */
 typedef struct
@@ -184,7 +196,7 @@ notify_one (BdAlarmNotifier *self,
   /* TRANSLATORS: a notification's title: the rule's name and the level */
   summary = g_strdup_printf (_("Alarm: %s %s"), bd_alarm_get_rule_name (alarm),
                              bd_alarm_level_to_label (bd_alarm_get_level (alarm)));
-  body = bd_alarm_describe (alarm);
+  body = describe (self, alarm);
 
   notification = g_hash_table_lookup (self->shown, alarm);
   if (notification != NULL)
@@ -239,7 +251,7 @@ notify_group (BdAlarmNotifier *self,
                              alarms->len, area);
   for (guint i = 0; i < alarms->len && i < 5; i++)
     {
-      g_autofree char *line = bd_alarm_describe (g_ptr_array_index (alarms, i));
+      g_autofree char *line = describe (self, g_ptr_array_index (alarms, i));
 
       g_string_append_printf (body, "%s%s", i > 0 ? "\n" : "", line);
     }
@@ -332,6 +344,7 @@ bd_alarm_notifier_dispose (GObject *object)
       g_clear_signal_handler (&self->transition_id, self->engine);
       g_clear_weak_pointer (&self->engine);
     }
+  g_clear_weak_pointer (&self->service);
   g_clear_handle_id (&self->flush_id, g_source_remove);
   if (self->watch_id != 0)
     g_clear_handle_id (&self->watch_id, g_bus_unwatch_name);
@@ -422,4 +435,13 @@ bd_alarm_notifier_is_connected (BdAlarmNotifier *self)
   g_return_val_if_fail (BD_IS_ALARM_NOTIFIER (self), FALSE);
 
   return !self->broken;
+}
+
+void
+bd_alarm_notifier_set_service (BdAlarmNotifier *self,
+                               BdService       *service)
+{
+  g_return_if_fail (BD_IS_ALARM_NOTIFIER (self));
+
+  g_set_weak_pointer (&self->service, service);
 }

@@ -9,6 +9,7 @@
 #include <glib-object.h>
 
 #include "bd-alarm-engine.h"
+#include "bd-service.h"
 
 G_BEGIN_DECLS
 
@@ -26,5 +27,8 @@ BdAlarmNotifier *bd_alarm_notifier_new (BdAlarmEngine *engine);
 /* FALSE after a call to the notification server failed, until one owns
  * the name again. */
 gboolean         bd_alarm_notifier_is_connected (BdAlarmNotifier *self);
+/* Notifications then name a series by its overview label and unit. */
+void             bd_alarm_notifier_set_service  (BdAlarmNotifier *self,
+                                                 BdService       *service);
 
 G_END_DECLS

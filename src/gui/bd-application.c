@@ -655,6 +655,7 @@ start_broker_cb (GObject      *source_object,
       bd_service_start_operations (service, update_demo (self), FALSE);
       bd_operator_lock_guard_relays (self->lock, bd_service_get_relays (service));
       self->alarm_notifier = bd_alarm_notifier_new (bd_service_get_alarms (service));
+      bd_alarm_notifier_set_service (self->alarm_notifier, service);
       self->proposal_notifier = bd_proposal_notifier_new (bd_service_get_automations (service));
       g_signal_connect_object (self->alarm_notifier, "open",
                                G_CALLBACK (on_open_alarm_cb), self, G_CONNECT_SWAPPED);
