@@ -355,10 +355,11 @@ _bd_handle_connect (BdConnection  *conn,
     char id[BD_LOG_TEXT_SIZE];
     char user[BD_LOG_TEXT_SIZE];
 
-    g_message ("New client connected from %s as %s (p%d, c%d, k%u%s%s)",
+    g_message ("New client connected from %s as %s (p%d, c%d, k%u%s%s%s)",
                conn->peer, _bd_log_text (id, client_id), c->protocol_level,
                c->clean_start ? 1 : 0, conn->keep_alive, c->has_username ? ", u'" : "",
-               c->has_username ? _bd_log_text (user, c->username) : "");
+               c->has_username ? _bd_log_text (user, c->username) : "",
+               c->has_username ? "'" : "");
   }
 
   if (session_present)
