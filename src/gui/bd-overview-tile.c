@@ -178,6 +178,10 @@ bd_overview_tile_init (BdOverviewTile *self)
   self->status_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_xalign (self->status_label, 0);
   gtk_label_set_wrap (self->status_label, TRUE);
+  /* A wrapping label asks for its whole text's width; tiles share one
+   * width per area, so an alarm's words would widen every tile of the
+   * area. Asking for a few characters lets them wrap inside the tile. */
+  gtk_label_set_max_width_chars (self->status_label, 10);
   gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "tile-status");
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), FALSE);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->status_label));
