@@ -16,6 +16,38 @@
  * state first (a raise that returns within the delay does nothing). When
  * it is due, the condition is checked, then the action is taken (mode on)
  * or proposed (mode ask). Every step is journaled as kind "automation".
+ *
+ * Threads. The object belongs to its owner's thread (the main thread), where
+ * the alarm engine, the relay controller, the proposals model and the
+ * signals live. Rules are evaluated on a thread of their own, "automations",
+ * with its own main context (the worker below), so a busy window neither
+ * delays an automation nor pays for one:
+ *
+ *   owner ──► worker   alarm transitions (copied into plain structs, with
+ *                      the text that describes them), the definitions as
+ *                      set, and word that a relay changed, through a
+ *                      BdHandoff; condition topics' messages through a
+ *                      BdMessageInbox straight from the engine's taps
+ *   worker ──► owner   actions to take, proposals, and what was skipped or
+ *                      proposed (for the "acted" signal), through a
+ *                      BdHandoff, in batches; the relay controller and the
+ *                      engine then act on the owner's thread as before
+ *
+ * The worker journals what it decides alone (skipped, proposed); the owner
+ * journals what needs the relay controller's answer (acted, blocked,
+ * failed) and the operator's (confirmed, dismissed): the journal queues
+ * entries from any thread.
+ *
+ * Interlocks must answer the relay controller's check at once, on the
+ * owner's thread, with the interlock's name. The worker evaluates them and
+ * publishes the result as an immutable snapshot (per interlock: target,
+ * direction, blocking or not, the message) under the shared lock; the check
+ * only reads it. Values and time windows change the snapshot whenever the
+ * worker learns of them; relay states and interlock edits come from the
+ * owner's thread, so each carries a generation number and the check waits
+ * (bounded) until the snapshot covers every generation handed over: a
+ * command right after a relay's confirmation is judged by that
+ * confirmation, never by the snapshot before it.
  */
 
 #include "config.h"
@@ -25,20 +57,121 @@
 #include <string.h>
 
 #include "bd-automation-engine.h"
+#include "bd-handoff.h"
 #include "bd-message-inbox.h"
 #include "bd-payload.h"
 #include "bd-settings-file.h"
 #include "bd-tap-table.h"
 
+/* How long a check waits for the worker to catch up with a change it was
+ * handed; it answers in microseconds unless something is badly wrong. */
+#define SNAPSHOT_WAIT_US (2 * G_USEC_PER_SEC)
+
+/* Evaluation runs only on the automations thread (debug builds check). */
+#define BD_AUTOMATION_ASSERT_THREAD(worker) \
+  g_assert (g_main_context_is_owner ((worker)->context))
+
+/* A relay or setpoint as conditions and descriptions need it. */
 typedef struct
 {
-  BdAutomationEngine *self;   /* not a reference: dropped in dispose */
-  BdAutomation       *automation;
-  char               *rule_id;
-  char               *topic;
-  char               *reason;
-  GSource            *source;
+  char     *name;
+  gboolean  setpoint;
+  gboolean  on;        /* a relay confirmed on */
+} Target;
+
+/* One interlock as the relay controller's check reads it. */
+typedef struct
+{
+  char              *target;
+  BdInterlockBlocks  blocks;
+  gboolean           active;    /* its condition holds: it blocks */
+  char              *message;
+} InterlockState;
+
+typedef struct _Worker Worker;
+
+typedef struct
+{
+  Worker       *worker;
+  BdAutomation *automation;
+  char         *rule_id;
+  char         *topic;
+  char         *reason;
+  GSource      *source;
 } Delayed;
+
+struct _Worker
+{
+  /* The automations thread's own. */
+  GMainContext   *context;
+  GMainLoop      *loop;
+  GThread        *thread;
+  BdHandoff      *in;            /* from the owner */
+  BdHandoff      *out;           /* to the owner */
+  BdMessageInbox *inbox;         /* condition topics' messages */
+  BdJournal      *journal;
+  GPtrArray      *automations;   /* BdAutomation* */
+  GPtrArray      *interlocks;    /* BdInterlock* */
+  GPtrArray      *delayed;       /* Delayed* */
+  GSource        *window_timer;  /* re-evaluates interlocks with a time window */
+  guint64         applied;       /* the newest generation handed over and applied */
+
+  /* Shared, under lock. */
+  GMutex          lock;
+  GCond           published;
+  GHashTable     *values;        /* topic -> double*, the last value (written by the worker) */
+  GHashTable     *targets;       /* id -> Target* (written by the owner) */
+  guint64         generation;    /* of the owner's changes (relays, interlocks) */
+  guint64         snapshot_generation;
+  GPtrArray      *snapshot;      /* InterlockState*, replaced whole */
+};
+
+typedef enum
+{
+  IN_TRANSITION,
+  IN_AUTOMATIONS,
+  IN_INTERLOCKS,
+  IN_JOURNAL,
+  IN_TARGETS,
+  IN_QUIT,
+} InKind;
+
+/* Owner -> worker. */
+typedef struct
+{
+  InKind        kind;
+  guint64       generation;   /* IN_INTERLOCKS, IN_TARGETS */
+  char         *rule_id;
+  char         *topic;
+  char         *reason;
+  BdAlarmState  from_state;
+  BdAlarmLevel  from_level;
+  BdAlarmState  state;
+  BdAlarmLevel  level;
+  GPtrArray    *entries;      /* IN_AUTOMATIONS, IN_INTERLOCKS: copies */
+  BdJournal    *journal;
+} InItem;
+
+typedef enum
+{
+  OUT_RECORDED,
+  OUT_PROPOSAL,
+  OUT_ACT,
+} OutKind;
+
+/* Worker -> owner. */
+typedef struct
+{
+  OutKind               kind;
+  char                 *id;           /* OUT_RECORDED */
+  char                 *outcome;
+  char                 *text;
+  BdAutomationProposal *proposal;     /* OUT_PROPOSAL */
+  BdAutomation         *automation;   /* OUT_ACT */
+  char                 *topic;
+  char                 *action;
+  char                 *reason;
+} OutItem;
 
 struct _BdAutomationEngine
 {
@@ -49,15 +182,16 @@ struct _BdAutomationEngine
   BdRelayController *relays;
   BdJournal         *journal;
   BdEngine          *engine;
-  BdMessageInbox    *inbox;
   GHashTable        *taps;          /* topic -> tap id, while attached */
-  GHashTable        *values;        /* topic -> double*, the last value */
   guint              check_id;
+  GPtrArray         *watched;       /* relays and setpoints whose "notify" is followed */
 
-  GPtrArray         *automations;   /* BdAutomation* */
+  GPtrArray         *automations;   /* BdAutomation*: as set, for dup and saving */
   GPtrArray         *interlocks;    /* BdInterlock* */
-  GPtrArray         *delayed;       /* Delayed* */
   GListStore        *proposals;
+
+  Worker            *worker;
+  BdHandoff         *out;           /* the worker's items, on this context */
 
   char              *path;
   gboolean           saving;
@@ -75,19 +209,85 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (BdAutomationEngine, bd_automation_engine, G_TYPE_OBJECT)
 
+static void
+target_free (gpointer data)
+{
+  Target *target = data;
+
+  g_free (target->name);
+  g_free (target);
+}
+
+static void
+interlock_state_free (gpointer data)
+{
+  InterlockState *state = data;
+
+  g_free (state->target);
+  g_free (state->message);
+  g_free (state);
+}
+
+static void
+in_item_free (gpointer data)
+{
+  InItem *item = data;
+
+  g_free (item->rule_id);
+  g_free (item->topic);
+  g_free (item->reason);
+  g_clear_pointer (&item->entries, g_ptr_array_unref);
+  g_clear_pointer (&item->journal, bd_journal_unref);
+  g_free (item);
+}
+
+static InItem *
+in_item_new (InKind kind)
+{
+  InItem *item = g_new0 (InItem, 1);
+
+  item->kind = kind;
+  return item;
+}
+
+static void
+out_item_free (gpointer data)
+{
+  OutItem *item = data;
+
+  g_free (item->id);
+  g_free (item->outcome);
+  g_free (item->text);
+  g_clear_object (&item->proposal);
+  g_clear_pointer (&item->automation, bd_automation_free);
+  g_free (item->topic);
+  g_free (item->action);
+  g_free (item->reason);
+  g_free (item);
+}
+
+static OutItem *
+out_item_new (OutKind kind)
+{
+  OutItem *item = g_new0 (OutItem, 1);
+
+  item->kind = kind;
+  return item;
+}
+
 /* ------------------------------------------------------------- journal */
 
 /* @outcome: "acted", "proposed", "confirmed", "dismissed", "skipped",
- * "blocked", "failed" (for logs and the journal). */
+ * "blocked", "failed" (for logs and the journal). Any thread. */
 static void
-record (BdAutomationEngine *self,
-        const BdAutomation *automation,
-        const char         *topic,
-        const char         *outcome,
-        const char         *text)
+journal_step (BdJournal          *journal,
+              const BdAutomation *automation,
+              const char         *topic,
+              const char         *outcome,
+              const char         *text)
 {
-  if (self->journal != NULL)
-    bd_journal_append (self->journal, &(BdJournalEntry) {
+  if (journal != NULL)
+    bd_journal_append (journal, &(BdJournalEntry) {
                          .time_us = g_get_real_time (),
                          .kind = (char *) BD_JOURNAL_KIND_AUTOMATION,
                          .source_id = automation->id,
@@ -98,31 +298,38 @@ record (BdAutomationEngine *self,
                          .text = (char *) text,
                        });
   g_info ("Automation “%s”: %s: %s", automation->name, outcome, text);
+}
+
+/* A step taken on the owner's thread. */
+static void
+record (BdAutomationEngine *self,
+        const BdAutomation *automation,
+        const char         *topic,
+        const char         *outcome,
+        const char         *text)
+{
+  journal_step (self->journal, automation, topic, outcome, text);
   g_signal_emit (self, signals[ACTED], 0, automation->id, outcome, text);
 }
 
 /* ------------------------------------------------------------- conditions */
 
+/* Under the worker's lock: relays' states, topics' values, the local time. */
 static gboolean
-relay_is_on (BdAutomationEngine *self,
-             const char         *id)
+condition_holds_locked (Worker            *worker,
+                        const BdCondition *condition)
 {
-  BdRelay *relay = bd_relay_controller_lookup (self->relays, id);
+  if (condition->relay != NULL)
+    {
+      Target *target = g_hash_table_lookup (worker->targets, condition->relay);
+      gboolean on = target != NULL && !target->setpoint && target->on;
 
-  return relay != NULL && bd_relay_get_state (relay) == BD_RELAY_STATE_ON;
-}
-
-gboolean
-bd_automation_engine_condition_holds (BdAutomationEngine *self,
-                                      const BdCondition  *condition)
-{
-  g_return_val_if_fail (BD_IS_AUTOMATION_ENGINE (self), FALSE);
-
-  if (condition->relay != NULL && relay_is_on (self, condition->relay) != condition->relay_on)
-    return FALSE;
+      if (on != condition->relay_on)
+        return FALSE;
+    }
   if (condition->topic != NULL)
     {
-      double *value = g_hash_table_lookup (self->values, condition->topic);
+      double *value = g_hash_table_lookup (worker->values, condition->topic);
 
       /* Nothing known yet is not a value above or below anything. */
       if (value == NULL ||
@@ -143,8 +350,118 @@ bd_automation_engine_condition_holds (BdAutomationEngine *self,
   return TRUE;
 }
 
-/* ------------------------------------------------------------- interlocks */
+static gboolean
+condition_holds (Worker            *worker,
+                 const BdCondition *condition)
+{
+  gboolean holds;
 
+  g_mutex_lock (&worker->lock);
+  holds = condition_holds_locked (worker, condition);
+  g_mutex_unlock (&worker->lock);
+  return holds;
+}
+
+gboolean
+bd_automation_engine_condition_holds (BdAutomationEngine *self,
+                                      const BdCondition  *condition)
+{
+  g_return_val_if_fail (BD_IS_AUTOMATION_ENGINE (self), FALSE);
+
+  return condition_holds (self->worker, condition);
+}
+
+/* The name of the relay (or setpoint) @id, for people; NULL if unknown. */
+static char *
+dup_target_name (Worker     *worker,
+                 const char *id,
+                 gboolean    setpoint)
+{
+  Target *target;
+  char *name = NULL;
+
+  g_mutex_lock (&worker->lock);
+  target = id != NULL ? g_hash_table_lookup (worker->targets, id) : NULL;
+  if (target != NULL && target->setpoint == setpoint)
+    name = g_strdup (target->name);
+  g_mutex_unlock (&worker->lock);
+  return name;
+}
+
+/* ------------------------------------------------------------- interlocks (worker) */
+
+static void publish_interlocks (Worker *worker);
+
+static gboolean
+window_timer_cb (gpointer data)
+{
+  Worker *worker = data;
+
+  g_clear_pointer (&worker->window_timer, g_source_unref);
+  publish_interlocks (worker);
+  return G_SOURCE_REMOVE;
+}
+
+/* Interlocks with a time window are judged again as each minute starts. */
+static void
+schedule_window_timer (Worker *worker)
+{
+  gboolean windows = FALSE;
+  gint64 ms_into_minute;
+
+  if (worker->window_timer != NULL)
+    {
+      g_source_destroy (worker->window_timer);
+      g_clear_pointer (&worker->window_timer, g_source_unref);
+    }
+  for (guint i = 0; i < worker->interlocks->len && !windows; i++)
+    windows = ((BdInterlock *) g_ptr_array_index (worker->interlocks, i))->condition.from_minute >= 0;
+  if (!windows)
+    return;
+  ms_into_minute = (g_get_real_time () / 1000) % 60000;
+  worker->window_timer = g_timeout_source_new (60000 - ms_into_minute + 1);
+  g_source_set_callback (worker->window_timer, window_timer_cb, worker, NULL);
+  g_source_set_static_name (worker->window_timer, "[brokerdesk] interlock time windows");
+  g_source_attach (worker->window_timer, worker->context);
+}
+
+/* Judges every interlock now and publishes the result for the relay
+ * controller's check. */
+static void
+publish_interlocks (Worker *worker)
+{
+  g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func (interlock_state_free);
+  g_autoptr(GPtrArray) old = NULL;
+
+  BD_AUTOMATION_ASSERT_THREAD (worker);
+
+  for (guint i = 0; i < worker->interlocks->len; i++)
+    {
+      const BdInterlock *interlock = g_ptr_array_index (worker->interlocks, i);
+      InterlockState *state = g_new0 (InterlockState, 1);
+      g_autofree char *why = bd_condition_describe (&interlock->condition);
+
+      state->target = g_strdup (interlock->target);
+      state->blocks = interlock->blocks;
+      /* Translators: "Blocked by the interlock “Heater needs the fan”: packaging-fan is off" */
+      state->message = g_strdup_printf (_("Blocked by the interlock “%s”: %s"), interlock->name, why);
+      g_ptr_array_add (states, state);
+    }
+
+  g_mutex_lock (&worker->lock);
+  for (guint i = 0; i < states->len; i++)
+    ((InterlockState *) g_ptr_array_index (states, i))->active =
+      condition_holds_locked (worker, &((BdInterlock *) g_ptr_array_index (worker->interlocks, i))->condition);
+  old = g_steal_pointer (&worker->snapshot);
+  worker->snapshot = g_steal_pointer (&states);
+  worker->snapshot_generation = worker->applied;
+  g_cond_broadcast (&worker->published);
+  g_mutex_unlock (&worker->lock);
+
+  schedule_window_timer (worker);
+}
+
+/* The relay controller's check (owner's thread): reads the snapshot. */
 static gboolean
 interlock_check_cb (BdRelayController    *controller,
                     const BdRelayCommand *command,
@@ -152,162 +469,113 @@ interlock_check_cb (BdRelayController    *controller,
                     GError              **error)
 {
   BdAutomationEngine *self = user_data;
+  Worker *worker = self->worker;
   const char *id = command->relay != NULL ? bd_relay_get_id (command->relay)
                                           : bd_setpoint_get_id (command->setpoint);
   gboolean on = command->relay != NULL ? command->on
                                        : command->value > bd_setpoint_get_minimum (command->setpoint);
+  gint64 deadline = g_get_monotonic_time () + SNAPSHOT_WAIT_US;
+  gboolean allowed = TRUE;
 
-  for (guint i = 0; i < self->interlocks->len; i++)
+  g_mutex_lock (&worker->lock);
+  while (worker->snapshot_generation < worker->generation)
+    if (!g_cond_wait_until (&worker->published, &worker->lock, deadline))
+      {
+        g_warning ("The interlocks were not judged again within %d s; the last judgement applies",
+                   (int) (SNAPSHOT_WAIT_US / G_USEC_PER_SEC));
+        break;
+      }
+  for (guint i = 0; worker->snapshot != NULL && i < worker->snapshot->len && allowed; i++)
     {
-      BdInterlock *interlock = g_ptr_array_index (self->interlocks, i);
-      g_autofree char *why = NULL;
+      const InterlockState *state = g_ptr_array_index (worker->snapshot, i);
 
-      if (g_strcmp0 (interlock->target, id) != 0 ||
-          (interlock->blocks == BD_INTERLOCK_BLOCKS_ON && !on) ||
-          (interlock->blocks == BD_INTERLOCK_BLOCKS_OFF && on) ||
-          !bd_automation_engine_condition_holds (self, &interlock->condition))
+      if (!state->active || g_strcmp0 (state->target, id) != 0 ||
+          (state->blocks == BD_INTERLOCK_BLOCKS_ON && !on) ||
+          (state->blocks == BD_INTERLOCK_BLOCKS_OFF && on))
         continue;
-      why = bd_condition_describe (&interlock->condition);
-      /* Translators: "Blocked by the interlock “Heater needs the fan”: packaging-fan is off" */
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_BLOCKED,
-                   _("Blocked by the interlock “%s”: %s"), interlock->name, why);
-      return FALSE;
+      g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_BLOCKED, state->message);
+      allowed = FALSE;
     }
-  return TRUE;
+  g_mutex_unlock (&worker->lock);
+  return allowed;
 }
 
-/* ------------------------------------------------------------- actions */
-
-static const char *
-target_name (BdAutomationEngine *self,
-             const BdAutomation *automation)
-{
-  if (automation->action == BD_AUTOMATION_ACTION_RELAY)
-    {
-      BdRelay *relay = bd_relay_controller_lookup (self->relays, automation->target);
-
-      return relay != NULL ? bd_relay_get_name (relay) : NULL;
-    }
-  if (automation->action == BD_AUTOMATION_ACTION_SETPOINT)
-    {
-      BdSetpoint *setpoint = bd_relay_controller_lookup_setpoint (self->relays, automation->target);
-
-      return setpoint != NULL ? bd_setpoint_get_name (setpoint) : NULL;
-    }
-  return NULL;
-}
-
-static gboolean
-act (BdAutomationEngine  *self,
-     const BdAutomation  *automation,
-     GError             **error)
-{
-  switch (automation->action)
-    {
-    case BD_AUTOMATION_ACTION_RELAY:
-      {
-        BdRelay *relay = bd_relay_controller_lookup (self->relays, automation->target);
-
-        if (relay == NULL)
-          {
-            g_set_error (error, BD_AUTOMATION_ERROR, BD_AUTOMATION_ERROR_NOT_FOUND,
-                         _("No relay has the id “%s”"), automation->target);
-            return FALSE;
-          }
-        return bd_relay_controller_command (self->relays, relay, automation->on,
-                                            BD_RELAY_SOURCE_AUTOMATION, error);
-      }
-    case BD_AUTOMATION_ACTION_SETPOINT:
-      {
-        BdSetpoint *setpoint = bd_relay_controller_lookup_setpoint (self->relays, automation->target);
-
-        if (setpoint == NULL)
-          {
-            g_set_error (error, BD_AUTOMATION_ERROR, BD_AUTOMATION_ERROR_NOT_FOUND,
-                         _("No setpoint has the id “%s”"), automation->target);
-            return FALSE;
-          }
-        return bd_relay_controller_set_value (self->relays, setpoint, automation->value,
-                                              BD_RELAY_SOURCE_AUTOMATION, error);
-      }
-    case BD_AUTOMATION_ACTION_PUBLISH:
-    default:
-      {
-        const char *text = automation->payload != NULL ? automation->payload : "";
-        g_autoptr(GBytes) payload = NULL;
-        g_autoptr(BdMessage) message = NULL;
-
-        if (self->engine == NULL)
-          {
-            g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NO_BROKER,
-                                 _("Not connected to a broker"));
-            return FALSE;
-          }
-        /* The same checks as the publish panel: a message to a relay's
-         * command topic is a command. */
-        if (!bd_relay_controller_check_publish (self->relays, automation->topic,
-                                                (const guint8 *) text, strlen (text), error))
-          return FALSE;
-        payload = g_bytes_new (text, strlen (text));
-        message = bd_message_new (automation->topic, payload, 1, automation->retain, NULL);
-        bd_engine_publish (self->engine, message);
-        return TRUE;
-      }
-    }
-}
+/* ------------------------------------------------------------- firing (worker) */
 
 static char *
-describe (BdAutomationEngine *self,
+describe (Worker             *worker,
           const BdAutomation *automation)
 {
-  return bd_automation_describe_action (automation, target_name (self, automation));
+  g_autofree char *name = NULL;
+
+  if (automation->action != BD_AUTOMATION_ACTION_PUBLISH)
+    name = dup_target_name (worker, automation->target,
+                            automation->action == BD_AUTOMATION_ACTION_SETPOINT);
+  return bd_automation_describe_action (automation, name);
+}
+
+/* A step the worker decides alone: journaled here, signalled by the owner. */
+static void
+worker_record (Worker             *worker,
+               const BdAutomation *automation,
+               const char         *topic,
+               const char         *outcome,
+               const char         *text)
+{
+  OutItem *item = out_item_new (OUT_RECORDED);
+
+  journal_step (worker->journal, automation, topic, outcome, text);
+  item->id = g_strdup (automation->id);
+  item->outcome = g_strdup (outcome);
+  item->text = g_strdup (text);
+  bd_handoff_push (worker->out, item);
 }
 
 /* The action is due: the condition decides, then the mode. */
 static void
-fire (BdAutomationEngine *self,
+fire (Worker             *worker,
       const BdAutomation *automation,
       const char         *topic,
       const char         *reason)
 {
-  g_autofree char *action = describe (self, automation);
-  g_autoptr(GError) error = NULL;
+  g_autofree char *action = describe (worker, automation);
 
-  if (!bd_automation_engine_condition_holds (self, &automation->condition))
+  BD_AUTOMATION_ASSERT_THREAD (worker);
+
+  if (!condition_holds (worker, &automation->condition))
     {
       g_autofree char *condition = bd_condition_describe (&automation->condition);
       /* Translators: "Switch Fan on: not done, the condition (… is on) does not hold" */
       g_autofree char *text = g_strdup_printf (_("%s: not done, the condition (%s) does not hold"),
                                                action, condition);
 
-      record (self, automation, topic, "skipped", text);
+      worker_record (worker, automation, topic, "skipped", text);
       return;
     }
 
   if (automation->mode == BD_AUTOMATION_MODE_ASK)
     {
-      g_autoptr(BdAutomationProposal) proposal = bd_automation_proposal_new (automation, action, reason, topic);
+      OutItem *item = out_item_new (OUT_PROPOSAL);
       g_autofree char *text = g_strdup_printf ("%s (%s)", action, reason);
 
-      g_list_store_append (self->proposals, proposal);
-      record (self, automation, topic, "proposed", text);
-      g_signal_emit (self, signals[PROPOSED], 0, proposal);
+      /* Immutable, so it may be made here and read there. */
+      item->proposal = bd_automation_proposal_new (automation, action, reason, topic);
+      worker_record (worker, automation, topic, "proposed", text);
+      bd_handoff_push (worker->out, item);
       return;
     }
 
-  if (act (self, automation, &error))
-    {
-      g_autofree char *text = g_strdup_printf ("%s (%s)", action, reason);
+  /* The relay controller and the engine live on the owner's thread: the
+   * action is taken there, and its outcome journaled there. */
+  {
+    OutItem *item = out_item_new (OUT_ACT);
 
-      record (self, automation, topic, "acted", text);
-    }
-  else
-    {
-      g_autofree char *text = g_strdup_printf ("%s: %s", action, error->message);
-
-      record (self, automation, topic,
-              g_error_matches (error, BD_RELAY_ERROR, BD_RELAY_ERROR_BLOCKED) ? "blocked" : "failed", text);
-    }
+    item->automation = bd_automation_copy (automation);
+    item->topic = g_strdup (topic);
+    item->action = g_steal_pointer (&action);
+    item->reason = g_strdup (reason);
+    bd_handoff_push (worker->out, item);
+  }
 }
 
 static void
@@ -331,16 +599,16 @@ static gboolean
 delayed_cb (gpointer data)
 {
   Delayed *delayed = data;
-  BdAutomationEngine *self = delayed->self;
+  Worker *worker = delayed->worker;
 
   /* Returning REMOVE destroys the source; the entry must not again. */
   g_clear_pointer (&delayed->source, g_source_unref);
-  fire (self, delayed->automation, delayed->topic, delayed->reason);
-  g_ptr_array_remove (self->delayed, delayed);
+  fire (worker, delayed->automation, delayed->topic, delayed->reason);
+  g_ptr_array_remove (worker->delayed, delayed);
   return G_SOURCE_REMOVE;
 }
 
-/* ------------------------------------------------------------- transitions */
+/* ------------------------------------------------------------- transitions (worker) */
 
 static gboolean
 is_active (BdAlarmState state)
@@ -413,71 +681,63 @@ enters (const BdAutomation *automation,
 }
 
 static void
-on_transition_cb (BdAlarmEngine *alarms,
-                  BdAlarm       *alarm,
-                  BdAlarmState   from_state,
-                  BdAlarmLevel   from_level,
-                  gpointer       user_data)
+transition (Worker       *worker,
+            const InItem *item)
 {
-  BdAutomationEngine *self = user_data;
-  const char *rule_id = bd_alarm_get_rule_id (alarm);
-  const char *topic = bd_alarm_get_topic (alarm);
-  BdAlarmState state = bd_alarm_get_state (alarm);
-  BdAlarmLevel level = bd_alarm_get_level (alarm);
-  g_autofree char *reason = NULL;
+  BD_AUTOMATION_ASSERT_THREAD (worker);
 
   /* Waiting actions of this alarm whose state has gone are dropped. */
-  for (guint i = self->delayed->len; i-- > 0;)
+  for (guint i = worker->delayed->len; i-- > 0;)
     {
-      Delayed *delayed = g_ptr_array_index (self->delayed, i);
+      Delayed *delayed = g_ptr_array_index (worker->delayed, i);
 
-      if (g_strcmp0 (delayed->rule_id, rule_id) == 0 && g_strcmp0 (delayed->topic, topic) == 0 &&
-          !when_holds (delayed->automation, state, level))
-        g_ptr_array_remove_index (self->delayed, i);
+      if (g_strcmp0 (delayed->rule_id, item->rule_id) == 0 && g_strcmp0 (delayed->topic, item->topic) == 0 &&
+          !when_holds (delayed->automation, item->state, item->level))
+        g_ptr_array_remove_index (worker->delayed, i);
     }
 
-  for (guint i = 0; i < self->automations->len; i++)
+  for (guint i = 0; i < worker->automations->len; i++)
     {
-      BdAutomation *automation = g_ptr_array_index (self->automations, i);
+      BdAutomation *automation = g_ptr_array_index (worker->automations, i);
+      Delayed *delayed;
 
       if (automation->mode == BD_AUTOMATION_MODE_OFF ||
-          g_strcmp0 (automation->alarm_rule, rule_id) != 0 ||
-          (automation->alarm_topic != NULL && g_strcmp0 (automation->alarm_topic, topic) != 0) ||
-          !enters (automation, from_state, from_level, state, level))
+          g_strcmp0 (automation->alarm_rule, item->rule_id) != 0 ||
+          (automation->alarm_topic != NULL && g_strcmp0 (automation->alarm_topic, item->topic) != 0) ||
+          !enters (automation, item->from_state, item->from_level, item->state, item->level))
         continue;
 
-      if (reason == NULL)
-        reason = bd_alarm_describe_transition (alarm, from_state, from_level);
       if (automation->delay_ms == 0)
         {
-          fire (self, automation, topic, reason);
+          fire (worker, automation, item->topic, item->reason);
           continue;
         }
-      {
-        Delayed *delayed = g_new0 (Delayed, 1);
-
-        delayed->self = self;
-        delayed->automation = bd_automation_copy (automation);
-        delayed->rule_id = g_strdup (rule_id);
-        delayed->topic = g_strdup (topic);
-        delayed->reason = g_strdup (reason);
-        delayed->source = g_timeout_source_new (automation->delay_ms);
-        g_source_set_callback (delayed->source, delayed_cb, delayed, NULL);
-        g_source_set_static_name (delayed->source, "[brokerdesk] automation delay");
-        g_source_attach (delayed->source, self->context);
-        g_ptr_array_add (self->delayed, delayed);
-      }
+      delayed = g_new0 (Delayed, 1);
+      delayed->worker = worker;
+      delayed->automation = bd_automation_copy (automation);
+      delayed->rule_id = g_strdup (item->rule_id);
+      delayed->topic = g_strdup (item->topic);
+      delayed->reason = g_strdup (item->reason);
+      delayed->source = g_timeout_source_new (automation->delay_ms);
+      g_source_set_callback (delayed->source, delayed_cb, delayed, NULL);
+      g_source_set_static_name (delayed->source, "[brokerdesk] automation delay");
+      g_source_attach (delayed->source, worker->context);
+      g_ptr_array_add (worker->delayed, delayed);
     }
 }
 
-/* ------------------------------------------------------------- topics */
+/* ------------------------------------------------------------- the worker */
 
+/* The condition topics' messages, straight from the engine's taps. */
 static void
 flush_values (gpointer   owner,
               GPtrArray *batch)
 {
-  BdAutomationEngine *self = owner;
+  Worker *worker = owner;
 
+  BD_AUTOMATION_ASSERT_THREAD (worker);
+
+  g_mutex_lock (&worker->lock);
   for (guint i = 0; i < batch->len; i++)
     {
       BdMessage *message = g_ptr_array_index (batch, i);
@@ -486,11 +746,387 @@ flush_values (gpointer   owner,
       double value;
 
       if (bd_payload_parse_plain (data, len, &value))
-        g_hash_table_insert (self->values, g_strdup (message->topic), g_memdup2 (&value, sizeof value));
+        g_hash_table_insert (worker->values, g_strdup (message->topic), g_memdup2 (&value, sizeof value));
       else
-        g_hash_table_remove (self->values, message->topic);
+        g_hash_table_remove (worker->values, message->topic);
+    }
+  g_mutex_unlock (&worker->lock);
+  publish_interlocks (worker);
+}
+
+static void
+flush_in (gpointer   owner,
+          GPtrArray *items)
+{
+  Worker *worker = owner;
+  gboolean republish = FALSE;
+
+  BD_AUTOMATION_ASSERT_THREAD (worker);
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      InItem *item = g_ptr_array_index (items, i);
+
+      worker->applied = MAX (worker->applied, item->generation);
+      switch (item->kind)
+        {
+        case IN_TRANSITION:
+          transition (worker, item);
+          break;
+        case IN_AUTOMATIONS:
+          g_ptr_array_unref (worker->automations);
+          worker->automations = g_steal_pointer (&item->entries);
+          /* An edited automation must not act on its old terms. */
+          g_ptr_array_set_size (worker->delayed, 0);
+          break;
+        case IN_INTERLOCKS:
+          g_ptr_array_unref (worker->interlocks);
+          worker->interlocks = g_steal_pointer (&item->entries);
+          republish = TRUE;
+          break;
+        case IN_JOURNAL:
+          g_clear_pointer (&worker->journal, bd_journal_unref);
+          worker->journal = g_steal_pointer (&item->journal);
+          break;
+        case IN_TARGETS:
+          republish = TRUE;
+          break;
+        case IN_QUIT:
+        default:
+          /* Last: nothing of this thread's may run after the loop ends. */
+          bd_message_inbox_close (worker->inbox);
+          bd_handoff_close (worker->in);
+          g_ptr_array_set_size (worker->delayed, 0);
+          if (worker->window_timer != NULL)
+            {
+              g_source_destroy (worker->window_timer);
+              g_clear_pointer (&worker->window_timer, g_source_unref);
+            }
+          g_main_loop_quit (worker->loop);
+          return;
+        }
+    }
+  /* Once a batch, however many changes it held. */
+  if (republish)
+    publish_interlocks (worker);
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  Worker *worker = data;
+
+  g_main_context_push_thread_default (worker->context);
+  g_main_loop_run (worker->loop);
+  g_main_context_pop_thread_default (worker->context);
+  return NULL;
+}
+
+static Worker *
+worker_start (BdHandoff *out)
+{
+  Worker *worker = g_new0 (Worker, 1);
+
+  worker->context = g_main_context_new ();
+  worker->loop = g_main_loop_new (worker->context, FALSE);
+  worker->in = bd_handoff_new (worker->context, "automations", in_item_free, flush_in, worker);
+  worker->out = bd_handoff_ref (out);
+  worker->inbox = bd_message_inbox_new (worker->context, 0, 0, "automations", flush_values, worker);
+  worker->automations = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_automation_free);
+  worker->interlocks = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_interlock_free);
+  worker->delayed = g_ptr_array_new_with_free_func (delayed_free);
+  g_mutex_init (&worker->lock);
+  g_cond_init (&worker->published);
+  worker->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  worker->targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, target_free);
+  worker->snapshot = g_ptr_array_new_with_free_func (interlock_state_free);
+  worker->thread = g_thread_new ("automations", worker_thread, worker);
+  return worker;
+}
+
+/* Ends the thread (after what was handed over before) and frees it all. */
+static void
+worker_stop (Worker *worker)
+{
+  bd_handoff_push (worker->in, in_item_new (IN_QUIT));
+  g_thread_join (worker->thread);
+
+  bd_handoff_unref (worker->in);
+  bd_handoff_unref (worker->out);
+  bd_message_inbox_unref (worker->inbox);
+  g_clear_pointer (&worker->journal, bd_journal_unref);
+  g_ptr_array_unref (worker->automations);
+  g_ptr_array_unref (worker->interlocks);
+  g_ptr_array_unref (worker->delayed);
+  g_hash_table_unref (worker->values);
+  g_hash_table_unref (worker->targets);
+  g_ptr_array_unref (worker->snapshot);
+  g_mutex_clear (&worker->lock);
+  g_cond_clear (&worker->published);
+  g_main_loop_unref (worker->loop);
+  g_main_context_unref (worker->context);
+  g_free (worker);
+}
+
+/* ------------------------------------------------------------- actions (owner) */
+
+static gboolean
+act (BdAutomationEngine  *self,
+     const BdAutomation  *automation,
+     GError             **error)
+{
+  switch (automation->action)
+    {
+    case BD_AUTOMATION_ACTION_RELAY:
+      {
+        BdRelay *relay = bd_relay_controller_lookup (self->relays, automation->target);
+
+        if (relay == NULL)
+          {
+            g_set_error (error, BD_AUTOMATION_ERROR, BD_AUTOMATION_ERROR_NOT_FOUND,
+                         _("No relay has the id “%s”"), automation->target);
+            return FALSE;
+          }
+        return bd_relay_controller_command (self->relays, relay, automation->on,
+                                            BD_RELAY_SOURCE_AUTOMATION, error);
+      }
+    case BD_AUTOMATION_ACTION_SETPOINT:
+      {
+        BdSetpoint *setpoint = bd_relay_controller_lookup_setpoint (self->relays, automation->target);
+
+        if (setpoint == NULL)
+          {
+            g_set_error (error, BD_AUTOMATION_ERROR, BD_AUTOMATION_ERROR_NOT_FOUND,
+                         _("No setpoint has the id “%s”"), automation->target);
+            return FALSE;
+          }
+        return bd_relay_controller_set_value (self->relays, setpoint, automation->value,
+                                              BD_RELAY_SOURCE_AUTOMATION, error);
+      }
+    case BD_AUTOMATION_ACTION_PUBLISH:
+    default:
+      {
+        const char *text = automation->payload != NULL ? automation->payload : "";
+        g_autoptr(GBytes) payload = NULL;
+        g_autoptr(BdMessage) message = NULL;
+
+        if (self->engine == NULL)
+          {
+            g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NO_BROKER,
+                                 _("Not connected to a broker"));
+            return FALSE;
+          }
+        /* The same checks as the publish panel: a message to a relay's
+         * command topic is a command. */
+        if (!bd_relay_controller_check_publish (self->relays, automation->topic,
+                                                (const guint8 *) text, strlen (text), error))
+          return FALSE;
+        payload = g_bytes_new (text, strlen (text));
+        message = bd_message_new (automation->topic, payload, 1, automation->retain, NULL);
+        bd_engine_publish (self->engine, message);
+        return TRUE;
+      }
     }
 }
+
+/* Acts, and journals the outcome: what the checks said, or that it was done. */
+static gboolean
+act_and_record (BdAutomationEngine  *self,
+                const BdAutomation  *automation,
+                const char          *topic,
+                const char          *action,
+                const char          *done_outcome,
+                const char          *done_text,
+                GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!act (self, automation, &local_error))
+    {
+      g_autofree char *text = g_strdup_printf ("%s: %s", action, local_error->message);
+
+      record (self, automation, topic,
+              g_error_matches (local_error, BD_RELAY_ERROR, BD_RELAY_ERROR_BLOCKED) ? "blocked" : "failed",
+              text);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  record (self, automation, topic, done_outcome, done_text);
+  return TRUE;
+}
+
+/* What the worker hands back, in batches. */
+static void
+flush_out (gpointer   owner,
+           GPtrArray *items)
+{
+  BdAutomationEngine *self = owner;
+  g_autoptr(GPtrArray) proposals = g_ptr_array_new ();
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      OutItem *item = g_ptr_array_index (items, i);
+
+      switch (item->kind)
+        {
+        case OUT_RECORDED:
+          g_signal_emit (self, signals[ACTED], 0, item->id, item->outcome, item->text);
+          break;
+        case OUT_PROPOSAL:
+          g_ptr_array_add (proposals, item->proposal);
+          break;
+        case OUT_ACT:
+        default:
+          {
+            g_autofree char *text = g_strdup_printf ("%s (%s)", item->action, item->reason);
+
+            act_and_record (self, item->automation, item->topic, item->action, "acted", text, NULL);
+          }
+          break;
+        }
+    }
+  if (proposals->len == 0)
+    return;
+  /* One change of the model per batch. */
+  g_list_store_splice (self->proposals, g_list_model_get_n_items (G_LIST_MODEL (self->proposals)), 0,
+                       proposals->pdata, proposals->len);
+  for (guint i = 0; i < proposals->len; i++)
+    g_signal_emit (self, signals[PROPOSED], 0, g_ptr_array_index (proposals, i));
+}
+
+/* ------------------------------------------------------------- relays (owner) */
+
+static gboolean
+targets_equal (GHashTable *a,
+               GHashTable *b)
+{
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+
+  if (g_hash_table_size (a) != g_hash_table_size (b))
+    return FALSE;
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const Target *x = value;
+      const Target *y = g_hash_table_lookup (b, key);
+
+      if (y == NULL || x->setpoint != y->setpoint || x->on != y->on || g_strcmp0 (x->name, y->name) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+add_target (GHashTable *targets,
+            const char *id,
+            const char *name,
+            gboolean    setpoint,
+            gboolean    on)
+{
+  Target *target = g_new0 (Target, 1);
+
+  target->name = g_strdup (name);
+  target->setpoint = setpoint;
+  target->on = on;
+  g_hash_table_insert (targets, g_strdup (id), target);
+}
+
+/* Hands the worker the relays' names and confirmed states when they
+ * change; the check waits for the snapshot that follows. */
+static void
+update_targets (BdAutomationEngine *self)
+{
+  g_autoptr(GHashTable) targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, target_free);
+  GListModel *relays = G_LIST_MODEL (self->relays);
+  GListModel *setpoints = bd_relay_controller_get_setpoints (self->relays);
+  Worker *worker = self->worker;
+  InItem *item;
+
+  for (guint i = 0; i < g_list_model_get_n_items (relays); i++)
+    {
+      g_autoptr(BdRelay) relay = g_list_model_get_item (relays, i);
+
+      add_target (targets, bd_relay_get_id (relay), bd_relay_get_name (relay), FALSE,
+                  bd_relay_get_state (relay) == BD_RELAY_STATE_ON);
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (setpoints); i++)
+    {
+      g_autoptr(BdSetpoint) setpoint = g_list_model_get_item (setpoints, i);
+
+      add_target (targets, bd_setpoint_get_id (setpoint), bd_setpoint_get_name (setpoint), TRUE, FALSE);
+    }
+
+  g_mutex_lock (&worker->lock);
+  if (targets_equal (targets, worker->targets))
+    {
+      g_mutex_unlock (&worker->lock);
+      return;
+    }
+  g_hash_table_unref (worker->targets);
+  worker->targets = g_steal_pointer (&targets);
+  item = in_item_new (IN_TARGETS);
+  item->generation = ++worker->generation;
+  g_mutex_unlock (&worker->lock);
+  bd_handoff_push (worker->in, item);
+}
+
+static void
+unwatch (BdAutomationEngine *self)
+{
+  for (guint i = 0; i < self->watched->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->watched, i), self);
+  g_ptr_array_set_size (self->watched, 0);
+}
+
+static void
+watch_model (BdAutomationEngine *self,
+             GListModel         *model)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      GObject *object = g_list_model_get_item (model, i);
+
+      g_signal_connect_swapped (object, "notify", G_CALLBACK (update_targets), self);
+      g_ptr_array_add (self->watched, object);
+    }
+}
+
+/* Follows every relay and setpoint the controller has now. */
+static void
+rewatch (BdAutomationEngine *self)
+{
+  unwatch (self);
+  watch_model (self, G_LIST_MODEL (self->relays));
+  watch_model (self, bd_relay_controller_get_setpoints (self->relays));
+  update_targets (self);
+}
+
+/* ------------------------------------------------------------- transitions (owner) */
+
+/* Copies what the worker needs: the alarm object stays on this thread. */
+static void
+on_transition_cb (BdAlarmEngine *alarms,
+                  BdAlarm       *alarm,
+                  BdAlarmState   from_state,
+                  BdAlarmLevel   from_level,
+                  gpointer       user_data)
+{
+  BdAutomationEngine *self = user_data;
+  InItem *item = in_item_new (IN_TRANSITION);
+
+  item->rule_id = g_strdup (bd_alarm_get_rule_id (alarm));
+  item->topic = g_strdup (bd_alarm_get_topic (alarm));
+  item->from_state = from_state;
+  item->from_level = from_level;
+  item->state = bd_alarm_get_state (alarm);
+  item->level = bd_alarm_get_level (alarm);
+  item->reason = bd_alarm_describe_transition (alarm, from_state, from_level);
+  bd_handoff_push (self->worker->in, item);
+}
+
+/* ------------------------------------------------------------- topics */
 
 static void
 add_condition_topic (GHashTable        *wanted,
@@ -502,7 +1138,7 @@ add_condition_topic (GHashTable        *wanted,
 
 /* Values come from live messages (and retained ones, which a new
  * subscriber of the engine's taps does not see: a condition on a topic is
- * unknown until its next message). */
+ * unknown until its next message). The taps push into the worker's inbox. */
 static void
 sync_topics (BdAutomationEngine *self)
 {
@@ -512,7 +1148,7 @@ sync_topics (BdAutomationEngine *self)
     add_condition_topic (wanted, &((BdAutomation *) g_ptr_array_index (self->automations, i))->condition);
   for (guint i = 0; i < self->interlocks->len; i++)
     add_condition_topic (wanted, &((BdInterlock *) g_ptr_array_index (self->interlocks, i))->condition);
-  g_strfreev (bd_tap_table_follow (self->taps, self->engine, wanted, self->inbox));
+  g_strfreev (bd_tap_table_follow (self->taps, self->engine, wanted, self->worker->inbox));
 }
 
 /* ------------------------------------------------------------- saving */
@@ -659,15 +1295,23 @@ bd_automation_engine_dispose (GObject *object)
   BdAutomationEngine *self = BD_AUTOMATION_ENGINE (object);
 
   bd_automation_engine_detach (self);
-  if (self->inbox != NULL)
-    bd_message_inbox_close (self->inbox);
-  if (self->delayed != NULL)
-    g_ptr_array_set_size (self->delayed, 0);
   if (self->alarms != NULL)
     g_signal_handlers_disconnect_by_data (self->alarms, self);
-  if (self->relays != NULL && self->check_id != 0)
-    bd_relay_controller_remove_check (self->relays, self->check_id);
+  if (self->relays != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->relays, self);
+      g_signal_handlers_disconnect_by_data (bd_relay_controller_get_setpoints (self->relays), self);
+      if (self->check_id != 0)
+        bd_relay_controller_remove_check (self->relays, self->check_id);
+    }
   self->check_id = 0;
+  if (self->watched != NULL)
+    unwatch (self);
+  /* Nothing reaches the worker any more: it ends, then what it handed
+   * back is dropped. */
+  g_clear_pointer (&self->worker, worker_stop);
+  if (self->out != NULL)
+    bd_handoff_close (self->out);
   g_clear_object (&self->alarms);
   g_clear_object (&self->relays);
   g_clear_pointer (&self->journal, bd_journal_unref);
@@ -680,12 +1324,11 @@ bd_automation_engine_finalize (GObject *object)
 {
   BdAutomationEngine *self = BD_AUTOMATION_ENGINE (object);
 
-  g_clear_pointer (&self->inbox, bd_message_inbox_unref);
+  g_clear_pointer (&self->out, bd_handoff_unref);
   g_hash_table_unref (self->taps);
-  g_hash_table_unref (self->values);
+  g_ptr_array_unref (self->watched);
   g_ptr_array_unref (self->automations);
   g_ptr_array_unref (self->interlocks);
-  g_ptr_array_unref (self->delayed);
   g_object_unref (self->proposals);
   g_main_context_unref (self->context);
   g_free (self->path);
@@ -722,13 +1365,13 @@ bd_automation_engine_init (BdAutomationEngine *self)
 
   self->context = g_main_context_ref_thread_default ();
   self->taps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->watched = g_ptr_array_new_with_free_func (g_object_unref);
   self->automations = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_automation_free);
   self->interlocks = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_interlock_free);
-  self->delayed = g_ptr_array_new_with_free_func (delayed_free);
   self->proposals = g_list_store_new (BD_TYPE_AUTOMATION_PROPOSAL);
-  self->inbox = bd_message_inbox_new (self->context, 0, 0, "automations", flush_values, self);
-  bd_tap_table_follow (self->taps, NULL, none, self->inbox);
+  self->out = bd_handoff_new (self->context, "automation outcomes", out_item_free, flush_out, self);
+  self->worker = worker_start (self->out);
+  bd_tap_table_follow (self->taps, NULL, none, self->worker->inbox);
 }
 
 /* ------------------------------------------------------------- public */
@@ -746,6 +1389,10 @@ bd_automation_engine_new (BdAlarmEngine     *alarms,
   self->alarms = g_object_ref (alarms);
   self->relays = g_object_ref (relays);
   g_signal_connect (alarms, "transition", G_CALLBACK (on_transition_cb), self);
+  g_signal_connect_swapped (relays, "items-changed", G_CALLBACK (rewatch), self);
+  g_signal_connect_swapped (bd_relay_controller_get_setpoints (relays), "items-changed",
+                            G_CALLBACK (rewatch), self);
+  rewatch (self);
   self->check_id = bd_relay_controller_add_check (relays, interlock_check_cb, self, NULL);
   return self;
 }
@@ -754,11 +1401,16 @@ void
 bd_automation_engine_set_journal (BdAutomationEngine *self,
                                   BdJournal          *journal)
 {
+  InItem *item;
+
   g_return_if_fail (BD_IS_AUTOMATION_ENGINE (self));
 
   g_clear_pointer (&self->journal, bd_journal_unref);
   if (journal != NULL)
     self->journal = bd_journal_ref (journal);
+  item = in_item_new (IN_JOURNAL);
+  item->journal = journal != NULL ? bd_journal_ref (journal) : NULL;
+  bd_handoff_push (self->worker->in, item);
 }
 
 void
@@ -767,7 +1419,7 @@ bd_automation_engine_feed (BdMessage *message,
 {
   BdAutomationEngine *self = user_data;
 
-  bd_message_inbox_push (self->inbox, message, NULL);
+  bd_message_inbox_push (self->worker->inbox, message, NULL);
 }
 
 void
@@ -792,24 +1444,36 @@ bd_automation_engine_detach (BdAutomationEngine *self)
   g_clear_pointer (&self->engine, bd_engine_unref);
 }
 
-GPtrArray *
-bd_automation_engine_dup_automations (BdAutomationEngine *self)
+static GPtrArray *
+copy_automations (GPtrArray *automations)
 {
   GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_automation_free);
 
-  for (guint i = 0; i < self->automations->len; i++)
-    g_ptr_array_add (copy, bd_automation_copy (g_ptr_array_index (self->automations, i)));
+  for (guint i = 0; i < automations->len; i++)
+    g_ptr_array_add (copy, bd_automation_copy (g_ptr_array_index (automations, i)));
   return copy;
+}
+
+static GPtrArray *
+copy_interlocks (GPtrArray *interlocks)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_interlock_free);
+
+  for (guint i = 0; i < interlocks->len; i++)
+    g_ptr_array_add (copy, bd_interlock_copy (g_ptr_array_index (interlocks, i)));
+  return copy;
+}
+
+GPtrArray *
+bd_automation_engine_dup_automations (BdAutomationEngine *self)
+{
+  return copy_automations (self->automations);
 }
 
 GPtrArray *
 bd_automation_engine_dup_interlocks (BdAutomationEngine *self)
 {
-  GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_interlock_free);
-
-  for (guint i = 0; i < self->interlocks->len; i++)
-    g_ptr_array_add (copy, bd_interlock_copy (g_ptr_array_index (self->interlocks, i)));
-  return copy;
+  return copy_interlocks (self->interlocks);
 }
 
 static gboolean
@@ -827,11 +1491,11 @@ void
 bd_automation_engine_set_automations (BdAutomationEngine *self,
                                       GPtrArray          *automations)
 {
+  InItem *item;
+
   g_return_if_fail (BD_IS_AUTOMATION_ENGINE (self));
 
   g_ptr_array_set_size (self->automations, 0);
-  /* An edited automation must not act on its old terms. */
-  g_ptr_array_set_size (self->delayed, 0);
   for (guint i = 0; automations != NULL && i < automations->len; i++)
     {
       const BdAutomation *automation = g_ptr_array_index (automations, i);
@@ -845,6 +1509,9 @@ bd_automation_engine_set_automations (BdAutomationEngine *self,
         }
       g_ptr_array_add (self->automations, bd_automation_copy (automation));
     }
+  item = in_item_new (IN_AUTOMATIONS);
+  item->entries = copy_automations (self->automations);
+  bd_handoff_push (self->worker->in, item);
   sync_topics (self);
   autosave (self);
   g_signal_emit (self, signals[CHANGED], 0);
@@ -854,6 +1521,8 @@ void
 bd_automation_engine_set_interlocks (BdAutomationEngine *self,
                                      GPtrArray          *interlocks)
 {
+  InItem *item;
+
   g_return_if_fail (BD_IS_AUTOMATION_ENGINE (self));
 
   g_ptr_array_set_size (self->interlocks, 0);
@@ -870,6 +1539,13 @@ bd_automation_engine_set_interlocks (BdAutomationEngine *self,
         }
       g_ptr_array_add (self->interlocks, bd_interlock_copy (interlock));
     }
+  item = in_item_new (IN_INTERLOCKS);
+  item->entries = copy_interlocks (self->interlocks);
+  /* From here on, commands wait for the worker's judgement of these. */
+  g_mutex_lock (&self->worker->lock);
+  item->generation = ++self->worker->generation;
+  g_mutex_unlock (&self->worker->lock);
+  bd_handoff_push (self->worker->in, item);
   sync_topics (self);
   autosave (self);
   g_signal_emit (self, signals[CHANGED], 0);
@@ -910,8 +1586,6 @@ bd_automation_engine_confirm (BdAutomationEngine    *self,
                               GError               **error)
 {
   g_autoptr(BdAutomationProposal) held = NULL;
-  const BdAutomation *automation;
-  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (BD_IS_AUTOMATION_ENGINE (self), FALSE);
   g_return_val_if_fail (BD_IS_AUTOMATION_PROPOSAL (proposal), FALSE);
@@ -919,21 +1593,12 @@ bd_automation_engine_confirm (BdAutomationEngine    *self,
   held = g_object_ref (proposal);
   if (!take_proposal (self, proposal))
     return TRUE;   /* confirmed or dismissed already (a window and a notification) */
-  automation = bd_automation_proposal_get_automation (proposal);
-  if (!act (self, automation, &local_error))
-    {
-      g_autofree char *text = g_strdup_printf ("%s: %s", bd_automation_proposal_get_action (proposal),
-                                               local_error->message);
-
-      record (self, automation, bd_automation_proposal_get_alarm_topic (proposal),
-              g_error_matches (local_error, BD_RELAY_ERROR, BD_RELAY_ERROR_BLOCKED) ? "blocked" : "failed",
-              text);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  record (self, automation, bd_automation_proposal_get_alarm_topic (proposal), "confirmed",
-          bd_automation_proposal_get_action (proposal));
-  return TRUE;
+  /* The operator answers here, where the relay controller is: the command
+   * and the checks' verdict are known before this returns. */
+  return act_and_record (self, bd_automation_proposal_get_automation (proposal),
+                         bd_automation_proposal_get_alarm_topic (proposal),
+                         bd_automation_proposal_get_action (proposal), "confirmed",
+                         bd_automation_proposal_get_action (proposal), error);
 }
 
 void

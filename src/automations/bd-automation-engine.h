@@ -10,9 +10,12 @@
  *
  * It belongs to the thread whose thread-default main context was current when
  * it was created, the same as the alarm engine's and the relay controller's
- * (the main thread in the window and in --headless); only
- * bd_automation_engine_feed () may be called from other threads. Files are
- * read and written on workers.
+ * (the main thread in the window and in --headless): its signals, its
+ * proposals model and the commands it sends live there. The rules are
+ * evaluated on a thread of its own ("automations"), which it starts and
+ * joins; only bd_automation_engine_feed () and
+ * bd_automation_engine_condition_holds () may be called from other threads.
+ * Files are read and written on workers.
  */
 
 #pragma once
@@ -86,8 +89,8 @@ gboolean    bd_automation_engine_confirm          (BdAutomationEngine   *self,
 void        bd_automation_engine_dismiss          (BdAutomationEngine   *self,
                                                    BdAutomationProposal *proposal);
 
-/* Whether @condition holds now (relay states, the last values of topics,
- * the local time). */
+/* Whether @condition holds now (relay states, the last values of topics
+ * the automations thread has taken in, the local time). Any thread. */
 gboolean    bd_automation_engine_condition_holds  (BdAutomationEngine *self,
                                                    const BdCondition  *condition);
 
