@@ -572,6 +572,137 @@ test_interlock (Fixture       *fixture,
   g_assert_cmpuint (fixture->sent, ==, 2);
 }
 
+/* What the main thread saw while an alarm transition was evaluated. */
+typedef struct
+{
+  Fixture   *fixture;
+  gboolean   blocked;
+  gboolean   probe_journaled;
+  gboolean   fan_acted_journaled;
+  guint      sent;
+  guint      acted;
+} Blocked;
+
+static gboolean
+journal_has (GPtrArray  *entries,
+             const char *id,
+             const char *outcome)
+{
+  for (guint i = 0; i < entries->len; i++)
+    {
+      BdJournalEntry *entry = g_ptr_array_index (entries, i);
+
+      if (g_strcmp0 (entry->source_id, id) == 0 && g_strcmp0 (entry->to_state, outcome) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+probe_journaled (gpointer data)
+{
+  Blocked *blocked = data;
+  g_autoptr(GPtrArray) entries = journal_entries (blocked->fixture);
+
+  blocked->fan_acted_journaled = journal_has (entries, "fan-on", "acted");
+  return journal_has (entries, "probe", "skipped");
+}
+
+/* Connected after the automation engine, so the transition has been handed
+ * over: the main thread now stays in this dispatch, its context unserved,
+ * and waits on a context of its own for the automations thread's verdict. */
+static void
+block_main_cb (BdAlarmEngine *alarms,
+               BdAlarm       *alarm,
+               BdAlarmState   from_state,
+               BdAlarmLevel   from_level,
+               Blocked       *blocked)
+{
+  g_autoptr(GMainContext) own = g_main_context_new ();
+
+  if (blocked->blocked)
+    return;
+  blocked->blocked = TRUE;
+  g_assert_true (g_main_context_is_owner (g_main_context_default ()));
+  g_main_context_push_thread_default (own);
+  bd_test_wait_until (probe_journaled, blocked, 5000, "the transition evaluated off the main thread");
+  blocked->probe_journaled = TRUE;
+  blocked->sent = blocked->fixture->sent;
+  blocked->acted = blocked->fixture->acted->len;
+  g_main_context_pop_thread_default (own);
+}
+
+/* Rules are evaluated on the automations thread: while the main context is
+ * blocked, a condition's value is taken in, and an alarm transition is
+ * matched, its condition judged and its action decided; once the main
+ * context runs again, the relay is switched through the real engine, with
+ * nothing left to evaluate there (debug builds also assert the thread at
+ * every evaluation). */
+static void
+test_off_main_thread (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) automations = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_automation_free);
+  BdAutomation *fan_on = fan_on_when_hot ();
+  BdAutomation *probe = fan_on_when_hot ();
+  g_autoptr(BdAutomation) kept = NULL;
+  g_autoptr(TestClient) device = NULL;
+  g_autofree char *command = NULL;
+  Blocked blocked = { fixture };
+  BdMqttPacket packet;
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
+  fan_on->condition.topic = g_strdup ("plant/a/humidity");
+  fan_on->condition.above = 50;
+  kept = bd_automation_copy (fan_on);
+  /* Evaluated after fan-on for the same transition, and journaled by the
+   * automations thread itself: skipped, the fan is not on. */
+  g_free (probe->id);
+  probe->id = g_strdup ("probe");
+  g_free (probe->target);
+  probe->target = g_strdup ("heater");
+  probe->condition.relay = g_strdup ("fan");
+  probe->condition.relay_on = TRUE;
+  g_ptr_array_add (automations, fan_on);
+  g_ptr_array_add (automations, probe);
+  bd_automation_engine_set_automations (fixture->automations, automations);
+  device = test_client_connect (fixture->port, "fan-device", TRUE);
+  test_client_subscribe (device, "plant/a/fan/set", 0);
+
+  /* The main context unserved: the value still reaches the condition. */
+  {
+    g_autoptr(GMainContext) own = g_main_context_new ();
+
+    g_main_context_push_thread_default (own);
+    pub (fixture, "plant/a/humidity", "61.5");
+    BD_TEST_WAIT_UNTIL (bd_automation_engine_condition_holds (fixture->automations,
+                                                              &kept->condition), 5000);
+    g_main_context_pop_thread_default (own);
+  }
+
+  g_signal_connect (fixture->alarms, "transition", G_CALLBACK (block_main_cb), &blocked);
+  temperature (fixture, 29);
+  g_assert_true (blocked.probe_journaled);
+  /* Decided while the main thread was stuck: nothing had happened there. */
+  g_assert_false (blocked.fan_acted_journaled);
+  g_assert_cmpuint (blocked.sent, ==, 0);
+  g_assert_cmpuint (blocked.acted, ==, 0);
+
+  /* Served again, the main context only carries the decision out. */
+  wait_acted (fixture, 2);
+  g_assert_cmpstr (g_ptr_array_index (fixture->acted, 0), ==, "fan-on acted");
+  g_assert_cmpstr (g_ptr_array_index (fixture->acted, 1), ==, "probe skipped");
+  g_assert_cmpuint (fixture->sent, ==, 1);
+  test_client_read (device, &packet);
+  g_assert_cmpint (packet.type, ==, BD_MQTT_PUBLISH);
+  g_assert_cmpstr (packet.publish.topic, ==, "plant/a/fan/set");
+  command = g_strndup (g_bytes_get_data (packet.publish.payload, NULL),
+                       g_bytes_get_size (packet.publish.payload));
+  bd_mqtt_packet_clear (&packet);
+  g_assert_cmpstr (command, ==, bd_relay_get_on_payload (fixture->fan));
+  g_signal_handlers_disconnect_by_data (fixture->alarms, &blocked);
+}
+
 static void
 test_ini (void)
 {
@@ -641,6 +772,7 @@ main (int   argc,
   ADD ("condition-value-and-time", test_condition_value_and_time);
   ADD ("ask", test_ask);
   ADD ("interlock", test_interlock);
+  ADD ("off-main-thread", test_off_main_thread);
 #undef ADD
 
   return g_test_run ();
