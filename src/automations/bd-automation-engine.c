@@ -997,6 +997,14 @@ flush_out (gpointer   owner,
 /* ------------------------------------------------------------- relays (owner) */
 
 static gboolean
+target_equal (const Target *x,
+              const Target *y)
+{
+  return x != NULL && y != NULL && x->setpoint == y->setpoint && x->on == y->on &&
+         g_strcmp0 (x->name, y->name) == 0;
+}
+
+static gboolean
 targets_equal (GHashTable *a,
                GHashTable *b)
 {
@@ -1008,68 +1016,101 @@ targets_equal (GHashTable *a,
     return FALSE;
   g_hash_table_iter_init (&iter, a);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      const Target *x = value;
-      const Target *y = g_hash_table_lookup (b, key);
-
-      if (y == NULL || x->setpoint != y->setpoint || x->on != y->on || g_strcmp0 (x->name, y->name) != 0)
-        return FALSE;
-    }
+    if (!target_equal (value, g_hash_table_lookup (b, key)))
+      return FALSE;
   return TRUE;
 }
 
-static void
-add_target (GHashTable *targets,
-            const char *id,
-            const char *name,
-            gboolean    setpoint,
-            gboolean    on)
+/* A relay's or setpoint's id, and what conditions and descriptions need. */
+static Target *
+target_new (GObject     *object,
+            const char **id)
 {
   Target *target = g_new0 (Target, 1);
 
-  target->name = g_strdup (name);
-  target->setpoint = setpoint;
-  target->on = on;
-  g_hash_table_insert (targets, g_strdup (id), target);
+  if (BD_IS_RELAY (object))
+    {
+      *id = bd_relay_get_id (BD_RELAY (object));
+      target->name = g_strdup (bd_relay_get_name (BD_RELAY (object)));
+      target->on = bd_relay_get_state (BD_RELAY (object)) == BD_RELAY_STATE_ON;
+    }
+  else
+    {
+      *id = bd_setpoint_get_id (BD_SETPOINT (object));
+      target->name = g_strdup (bd_setpoint_get_name (BD_SETPOINT (object)));
+      target->setpoint = TRUE;
+    }
+  return target;
 }
 
-/* Hands the worker the relays' names and confirmed states when they
- * change; the check waits for the snapshot that follows. */
+/* Under the lock, after a change of the targets: the worker is told, and
+ * checks wait for the snapshot that follows. */
+static void
+hand_over_targets_locked (Worker *worker)
+{
+  InItem *item = in_item_new (IN_TARGETS);
+
+  item->generation = ++worker->generation;
+  bd_handoff_push (worker->in, item);
+}
+
+static void
+add_targets (GHashTable *targets,
+             GListModel *model)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GObject) object = g_list_model_get_item (model, i);
+      const char *id;
+      Target *target = target_new (object, &id);
+
+      g_hash_table_insert (targets, g_strdup (id), target);
+    }
+}
+
+/* Every relay and setpoint the controller has now (after it changed its
+ * lists, when they are whole). */
 static void
 update_targets (BdAutomationEngine *self)
 {
   g_autoptr(GHashTable) targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, target_free);
-  GListModel *relays = G_LIST_MODEL (self->relays);
-  GListModel *setpoints = bd_relay_controller_get_setpoints (self->relays);
   Worker *worker = self->worker;
-  InItem *item;
 
-  for (guint i = 0; i < g_list_model_get_n_items (relays); i++)
-    {
-      g_autoptr(BdRelay) relay = g_list_model_get_item (relays, i);
-
-      add_target (targets, bd_relay_get_id (relay), bd_relay_get_name (relay), FALSE,
-                  bd_relay_get_state (relay) == BD_RELAY_STATE_ON);
-    }
-  for (guint i = 0; i < g_list_model_get_n_items (setpoints); i++)
-    {
-      g_autoptr(BdSetpoint) setpoint = g_list_model_get_item (setpoints, i);
-
-      add_target (targets, bd_setpoint_get_id (setpoint), bd_setpoint_get_name (setpoint), TRUE, FALSE);
-    }
+  add_targets (targets, G_LIST_MODEL (self->relays));
+  add_targets (targets, bd_relay_controller_get_setpoints (self->relays));
 
   g_mutex_lock (&worker->lock);
-  if (targets_equal (targets, worker->targets))
+  if (!targets_equal (targets, worker->targets))
     {
-      g_mutex_unlock (&worker->lock);
-      return;
+      g_hash_table_unref (worker->targets);
+      worker->targets = g_steal_pointer (&targets);
+      hand_over_targets_locked (worker);
     }
-  g_hash_table_unref (worker->targets);
-  worker->targets = g_steal_pointer (&targets);
-  item = in_item_new (IN_TARGETS);
-  item->generation = ++worker->generation;
   g_mutex_unlock (&worker->lock);
-  bd_handoff_push (worker->in, item);
+}
+
+/* One relay or setpoint changed (its state, its name). Only this object is
+ * read: the controller may be in the middle of changing its lists (a
+ * removed relay stops being pending as it goes). */
+static void
+target_notify_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  BdAutomationEngine *self = user_data;
+  Worker *worker = self->worker;
+  const char *id;
+  Target *target = target_new (object, &id);
+
+  g_mutex_lock (&worker->lock);
+  if (target_equal (target, g_hash_table_lookup (worker->targets, id)))
+    target_free (target);
+  else
+    {
+      g_hash_table_insert (worker->targets, g_strdup (id), target);
+      hand_over_targets_locked (worker);
+    }
+  g_mutex_unlock (&worker->lock);
 }
 
 static void
@@ -1088,7 +1129,7 @@ watch_model (BdAutomationEngine *self,
     {
       GObject *object = g_list_model_get_item (model, i);
 
-      g_signal_connect_swapped (object, "notify", G_CALLBACK (update_targets), self);
+      g_signal_connect (object, "notify", G_CALLBACK (target_notify_cb), self);
       g_ptr_array_add (self->watched, object);
     }
 }
