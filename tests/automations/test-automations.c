@@ -572,6 +572,69 @@ test_interlock (Fixture       *fixture,
   g_assert_cmpuint (fixture->sent, ==, 2);
 }
 
+typedef struct
+{
+  Fixture  *fixture;
+  guint     calls;
+  gboolean  allowed;
+  GError   *error;
+} AtOnce;
+
+/* In the very dispatch that applies the fan's new state: the heater's
+ * command is judged by that state, not by the interlocks' judgement of the
+ * state before. */
+static void
+fan_changed_cb (BdRelay    *fan,
+                GParamSpec *pspec,
+                AtOnce     *at_once)
+{
+  g_clear_error (&at_once->error);
+  at_once->allowed = bd_relay_controller_set (at_once->fixture->relays, at_once->fixture->heater,
+                                              TRUE, &at_once->error);
+  at_once->calls++;
+}
+
+static gboolean
+calls_at_least (gpointer data)
+{
+  return ((AtOnce *) data)->calls >= 1;
+}
+
+static void
+test_interlock_follows_relay_at_once (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) interlocks = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_interlock_free);
+  BdInterlock *interlock = bd_interlock_new ("heater-needs-fan");
+  AtOnce at_once = { fixture };
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
+  interlock->name = g_strdup ("Heater needs the fan");
+  interlock->target = g_strdup ("heater");
+  interlock->blocks = BD_INTERLOCK_BLOCKS_ON;
+  interlock->condition.relay = g_strdup ("fan");
+  interlock->condition.relay_on = FALSE;
+  g_ptr_array_add (interlocks, interlock);
+  bd_automation_engine_set_interlocks (fixture->automations, interlocks);
+  pub (fixture, "plant/a/fan/state", "OFF");
+  bd_test_wait_until (bd_test_relay_is_off, fixture->fan, 5000, "the fan off");
+
+  g_signal_connect (fixture->fan, "notify::state", G_CALLBACK (fan_changed_cb), &at_once);
+  pub (fixture, "plant/a/fan/state", "ON");
+  bd_test_wait_until (calls_at_least, &at_once, 5000, "the fan's new state");
+  g_assert_no_error (at_once.error);
+  g_assert_true (at_once.allowed);
+
+  at_once.calls = 0;
+  pub (fixture, "plant/a/fan/state", "OFF");
+  bd_test_wait_until (calls_at_least, &at_once, 5000, "the fan's new state");
+  g_assert_false (at_once.allowed);
+  g_assert_error (at_once.error, BD_RELAY_ERROR, BD_RELAY_ERROR_BLOCKED);
+  g_assert_nonnull (strstr (at_once.error->message, "“Heater needs the fan”"));
+  g_signal_handlers_disconnect_by_data (fixture->fan, &at_once);
+  g_clear_error (&at_once.error);
+}
+
 /* What the main thread saw while an alarm transition was evaluated. */
 typedef struct
 {
@@ -772,6 +835,7 @@ main (int   argc,
   ADD ("condition-value-and-time", test_condition_value_and_time);
   ADD ("ask", test_ask);
   ADD ("interlock", test_interlock);
+  ADD ("interlock-follows-relay-at-once", test_interlock_follows_relay_at_once);
   ADD ("off-main-thread", test_off_main_thread);
 #undef ADD
 
