@@ -531,8 +531,10 @@ bd_service_start_operations (BdService *service,
   /* Later edits save themselves there. */
   bd_relay_controller_set_path (service->relays, relays_path);
 
-  /* On the same context as the alarm engine and the relay controller, so
-   * transitions reach it and its interlocks judge commands without a hop. */
+  /* Owned here, beside the alarm engine and the relay controller, whose
+   * transitions it follows and whose commands its interlocks judge; it
+   * evaluates them on its own "automations" thread, so the window never
+   * does. */
   service->automations = bd_automation_engine_new (service->alarms, service->relays);
   bd_automation_engine_set_journal (service->automations, service->journal);
   bd_automation_engine_attach (service->automations, service->engine);

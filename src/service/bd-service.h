@@ -114,7 +114,8 @@ BdRelayController *bd_service_get_relays (BdService    *service);
 BdAlarmEngine     *bd_service_get_alarms (BdService    *service);
 BdJournal         *bd_service_get_journal (BdService   *service);
 /* Automations and interlocks (automations.ini), fed by the alarm engine's
- * transitions and judging the relay controller's commands. */
+ * transitions and judging the relay controller's commands; evaluated on an
+ * "automations" thread of their own. */
 BdAutomationEngine *bd_service_get_automations (BdService *service);
 /* Stops the engine (clients disconnected, state saved), then flushes and
  * closes the history. Idempotent; the last unref calls it. */
