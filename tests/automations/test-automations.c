@@ -519,18 +519,13 @@ test_ask (Fixture       *fixture,
   }
 }
 
-/* The heater cannot be switched on while the fan is off, whoever asks; the
- * refusal names the interlock. */
+/* The heater cannot be switched on while the fan is off. */
 static void
-test_interlock (Fixture       *fixture,
-                gconstpointer  data)
+heater_needs_fan (Fixture *fixture)
 {
   g_autoptr(GPtrArray) interlocks = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_interlock_free);
   BdInterlock *interlock = bd_interlock_new ("heater-needs-fan");
-  BdAutomation *automation = fan_on_when_hot ();
-  g_autoptr(GError) error = NULL;
 
-  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   interlock->name = g_strdup ("Heater needs the fan");
   interlock->target = g_strdup ("heater");
   interlock->blocks = BD_INTERLOCK_BLOCKS_ON;
@@ -538,6 +533,19 @@ test_interlock (Fixture       *fixture,
   interlock->condition.relay_on = FALSE;
   g_ptr_array_add (interlocks, interlock);
   bd_automation_engine_set_interlocks (fixture->automations, interlocks);
+}
+
+/* The heater cannot be switched on while the fan is off, whoever asks; the
+ * refusal names the interlock. */
+static void
+test_interlock (Fixture       *fixture,
+                gconstpointer  data)
+{
+  BdAutomation *automation = fan_on_when_hot ();
+  g_autoptr(GError) error = NULL;
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
+  heater_needs_fan (fixture);
   g_free (automation->target);
   automation->target = g_strdup ("heater");
   set_one (fixture, automation);
@@ -604,18 +612,10 @@ static void
 test_interlock_follows_relay_at_once (Fixture       *fixture,
                                       gconstpointer  data)
 {
-  g_autoptr(GPtrArray) interlocks = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_interlock_free);
-  BdInterlock *interlock = bd_interlock_new ("heater-needs-fan");
   AtOnce at_once = { fixture };
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
-  interlock->name = g_strdup ("Heater needs the fan");
-  interlock->target = g_strdup ("heater");
-  interlock->blocks = BD_INTERLOCK_BLOCKS_ON;
-  interlock->condition.relay = g_strdup ("fan");
-  interlock->condition.relay_on = FALSE;
-  g_ptr_array_add (interlocks, interlock);
-  bd_automation_engine_set_interlocks (fixture->automations, interlocks);
+  heater_needs_fan (fixture);
   pub (fixture, "plant/a/fan/state", "OFF");
   bd_test_wait_until (bd_test_relay_is_off, fixture->fan, 5000, "the fan off");
 
