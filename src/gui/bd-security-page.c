@@ -723,7 +723,7 @@ bd_security_page_new (BdEngine *engine)
 
   self = g_object_new (BD_TYPE_SECURITY_PAGE, NULL);
   self->engine = bd_engine_ref (engine);
-  bd_security_load_async (engine, self->cancellable, on_loaded_cb, g_object_ref (self));
+  bd_security_load_async (engine, NULL, self->cancellable, on_loaded_cb, g_object_ref (self));
   return GTK_WIDGET (self);
 }
 
