@@ -23,6 +23,29 @@ bd_certificates_listener_has_tls (const BdListenerConfig *listener)
   return listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL;
 }
 
+char *
+bd_certificates_dup_client_cafile (const BdListenerConfig  *listener,
+                                   const BdCertificateInfo *info)
+{
+  const char *certfile = listener->tls[BD_TLS_CERTFILE];
+  g_autofree char *base = NULL;
+
+  if (listener->tls[BD_TLS_CAFILE] != NULL)
+    return g_strdup (listener->tls[BD_TLS_CAFILE]);
+  if (certfile == NULL)
+    return NULL;
+  base = g_path_get_basename (certfile);
+  if (g_strcmp0 (base, BD_CERTIFICATE_SERVER_CERT) == 0)
+    {
+      g_autofree char *dir = g_path_get_dirname (certfile);
+
+      return g_build_filename (dir, BD_CERTIFICATE_CA_CERT, NULL);
+    }
+  if (info != NULL && g_strcmp0 (info->subject, info->issuer) == 0)
+    return g_strdup (certfile);
+  return NULL;
+}
+
 static void
 read_thread (GTask        *task,
              gpointer      source_object,

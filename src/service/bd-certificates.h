@@ -16,6 +16,13 @@ G_BEGIN_DECLS
 /* Whether @listener is a TLS listener (certfile and keyfile). */
 gboolean   bd_certificates_listener_has_tls (const BdListenerConfig *listener);
 
+/* The file a client on this computer verifies @listener's certificate
+ * (@info, may be NULL) with, for --cafile: the listener's cafile, the
+ * authority beside a certificate Brokerdesk made, or a self-signed
+ * certificate itself; NULL when it needs the system's authorities. */
+char      *bd_certificates_dup_client_cafile (const BdListenerConfig  *listener,
+                                              const BdCertificateInfo *info);
+
 /* The certificate of each listener of @config, read on a worker: a
  * GPtrArray as long as config->listeners, of BdCertificateInfo* (NULL for a
  * listener without TLS or whose certificate cannot be read). */
