@@ -3,8 +3,8 @@
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One row per listener: its protocol, the address it is bound to, whether
- * it encrypts, and for a TLS listener the server certificate's subject,
+ * One row per listener: its protocol, the address it is bound to (alone on
+ * its line, as people copy it), whether it encrypts, and for a TLS listener the server certificate's subject,
  * issuer and expiry, with a warning from BD_CERTIFICATE_WARN_DAYS days
  * before it expires. Certificates are read on a worker (no disk on the main
  * thread) when the broker starts and again every hour, so a renewed file or
@@ -32,6 +32,7 @@ struct _BdListenersGroup
   AdwActionRow        *command_row;
   GPtrArray           *rows;        /* AdwActionRow per listener */
   GPtrArray           *icons;       /* its warning icon */
+  GPtrArray           *states;      /* its label saying whether it encrypts */
   GPtrArray           *infos;       /* BdCertificateInfo* (or NULL) per listener */
   BdEngine            *engine;
   GCancellable        *cancellable;
@@ -236,10 +237,9 @@ update_row (BdListenersGroup *self,
     kind = tls ? _("MQTT over TLS") : _("MQTT");
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), kind);
 
-  /* Translators: a listener's address and whether it encrypts, e.g.
-   * "0.0.0.0:8883 · encrypted (TLS)" */
-  g_string_append_printf (subtitle, _("%s · %s"), address,
-                          tls ? _("encrypted (TLS)") : _("not encrypted"));
+  gtk_label_set_text (g_ptr_array_index (self->states, index),
+                      tls ? _("Encrypted (TLS)") : _("Not encrypted"));
+  g_string_append (subtitle, address);
   if (tls)
     warns = describe_certificate (subtitle, listener_info (self, index), self->infos != NULL);
   adw_action_row_set_subtitle (row, subtitle->str);
@@ -306,6 +306,7 @@ add_listener_row (BdListenersGroup *self,
   const BdListenerConfig *listener = listener_config (self, index);
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+  GtkWidget *state = gtk_label_new (NULL);
 
   /* Subjects may hold "&" or "<": plain text, every line shown. */
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
@@ -314,6 +315,8 @@ add_listener_row (BdListenersGroup *self,
   gtk_widget_set_visible (icon, FALSE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Warning"), -1);
+  gtk_widget_add_css_class (state, "dim-label");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), state);
   /* A suffix: a hidden prefix would still indent the title. */
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), icon);
   if (listener->protocol == BD_LISTENER_MQTT)
@@ -336,6 +339,7 @@ add_listener_row (BdListenersGroup *self,
   g_object_unref (self->command_row);
   g_ptr_array_add (self->rows, row);
   g_ptr_array_add (self->icons, icon);
+  g_ptr_array_add (self->states, state);
 }
 
 static void
@@ -350,6 +354,7 @@ bd_listeners_group_dispose (GObject *object)
   g_clear_pointer (&self->infos, g_ptr_array_unref);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->icons, g_ptr_array_unref);
+  g_clear_pointer (&self->states, g_ptr_array_unref);
 
   G_OBJECT_CLASS (bd_listeners_group_parent_class)->dispose (object);
 }
@@ -370,6 +375,7 @@ bd_listeners_group_init (BdListenersGroup *self)
   self->cancellable = g_cancellable_new ();
   self->rows = g_ptr_array_new ();
   self->icons = g_ptr_array_new ();
+  self->states = g_ptr_array_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self), _("Listeners"));
 
   self->address_row = ADW_ACTION_ROW (adw_action_row_new ());
@@ -467,6 +473,16 @@ bd_listeners_group_row_warns (BdListenersGroup *self,
   g_return_val_if_fail (index < self->icons->len, FALSE);
 
   return gtk_widget_get_visible (g_ptr_array_index (self->icons, index));
+}
+
+const char *
+bd_listeners_group_get_row_state (BdListenersGroup *self,
+                                  guint             index)
+{
+  g_return_val_if_fail (BD_IS_LISTENERS_GROUP (self), NULL);
+  g_return_val_if_fail (index < self->states->len, NULL);
+
+  return gtk_label_get_text (g_ptr_array_index (self->states, index));
 }
 
 const char *

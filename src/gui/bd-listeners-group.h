@@ -34,6 +34,9 @@ AdwActionRow *bd_listeners_group_get_row      (BdListenersGroup *self,
                                                guint             index);
 gboolean      bd_listeners_group_row_warns    (BdListenersGroup *self,
                                                guint             index);
+/* "Encrypted (TLS)" or "Not encrypted". */
+const char   *bd_listeners_group_get_row_state (BdListenersGroup *self,
+                                                guint             index);
 const char   *bd_listeners_group_get_command  (BdListenersGroup *self);
 char         *bd_listeners_group_dup_row_command (BdListenersGroup *self,
                                                   guint             index);
