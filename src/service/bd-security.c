@@ -147,6 +147,8 @@ bd_security_free (BdSecurity *security)
     return;
 
   g_free (security->config_path);
+  g_free (security->certfile);
+  g_free (security->keyfile);
   g_clear_pointer (&security->listeners, g_ptr_array_unref);
   g_free (security->password_path);
   g_free (security->acl_path);
@@ -263,6 +265,11 @@ parse_own_listeners (BdSecurity  *security,
                                                  listener->bind_address,
                                                  tls ? listener->tls[BD_TLS_CERTFILE] : NULL,
                                                  tls ? listener->tls[BD_TLS_KEYFILE] : NULL));
+      if (tls && security->certfile == NULL)
+        {
+          security->certfile = g_strdup (listener->tls[BD_TLS_CERTFILE]);
+          security->keyfile = g_strdup (listener->tls[BD_TLS_KEYFILE]);
+        }
     }
   return TRUE;
 }
@@ -799,4 +806,109 @@ bd_security_save_config_finish (GAsyncResult  *result,
                                 GError       **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+listener_is (BdSecurityListener     *listener,
+             BdSecurityListenerKind  kind)
+{
+  if (kind == BD_SECURITY_LISTENER_WEBSOCKETS)
+    return listener->protocol == BD_LISTENER_WEBSOCKETS;
+  return listener->protocol == BD_LISTENER_MQTT && listener->certfile != NULL;
+}
+
+BdSecurityListener *
+bd_security_get_listener (BdSecurity             *security,
+                          BdSecurityListenerKind  kind)
+{
+  g_return_val_if_fail (security != NULL, NULL);
+
+  /* The first listener is the local one the window's preferences set. */
+  for (guint i = 1; security->listeners != NULL && i < security->listeners->len; i++)
+    {
+      BdSecurityListener *listener = g_ptr_array_index (security->listeners, i);
+
+      if (listener_is (listener, kind))
+        return listener;
+    }
+  return NULL;
+}
+
+gboolean
+bd_security_set_listener (BdSecurity             *security,
+                          BdSecurityListenerKind  kind,
+                          gboolean                enabled,
+                          guint16                 port,
+                          GError                **error)
+{
+  BdSecurityListener *listener;
+
+  g_return_val_if_fail (security != NULL && security->listeners != NULL, FALSE);
+
+  listener = bd_security_get_listener (security, kind);
+  if (!enabled)
+    {
+      if (listener != NULL)
+        g_ptr_array_remove (security->listeners, listener);
+      return TRUE;
+    }
+  if (kind == BD_SECURITY_LISTENER_TLS && security->certfile == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Choose or create a certificate first."));
+      return FALSE;
+    }
+  if (listener == NULL)
+    {
+      /* On every interface: these are the listeners for other computers. */
+      listener = bd_security_listener_new (kind == BD_SECURITY_LISTENER_WEBSOCKETS
+                                           ? BD_LISTENER_WEBSOCKETS : BD_LISTENER_MQTT,
+                                           port, NULL, security->certfile, security->keyfile);
+      g_ptr_array_add (security->listeners, listener);
+    }
+  listener->port = port;
+  return TRUE;
+}
+
+void
+bd_security_set_certificate (BdSecurity *security,
+                             const char *certfile,
+                             const char *keyfile)
+{
+  g_return_if_fail (security != NULL);
+  g_return_if_fail ((certfile == NULL) == (keyfile == NULL));
+
+  if (certfile == NULL)
+    bd_security_set_listener (security, BD_SECURITY_LISTENER_TLS, FALSE, 0, NULL);
+  g_free (security->certfile);
+  g_free (security->keyfile);
+  security->certfile = g_strdup (certfile);
+  security->keyfile = g_strdup (keyfile);
+  for (guint i = 1; security->listeners != NULL && i < security->listeners->len; i++)
+    {
+      BdSecurityListener *listener = g_ptr_array_index (security->listeners, i);
+
+      g_free (listener->certfile);
+      g_free (listener->keyfile);
+      listener->certfile = g_strdup (certfile);
+      listener->keyfile = g_strdup (keyfile);
+    }
+}
+
+char *
+bd_security_dup_listener_warnings (BdSecurity           *security,
+                                   const BdBrokerConfig *running)
+{
+  g_autoptr(BdBrokerConfig) config = NULL;
+  g_autofree char *text = NULL;
+
+  if (!security->config_is_own || security->listeners == NULL)
+    return bd_security_dup_warnings (running, security->allow_anonymous);
+  /* The file the window writes, read as the next start will read it. */
+  text = bd_security_config_text (security);
+  config = bd_broker_config_new ();
+  if (!bd_broker_config_parse (config, security->config_path, text, NULL))
+    return bd_security_dup_warnings (running, security->allow_anonymous);
+  bd_broker_config_finish (config);
+  return bd_security_dup_warnings (config, security->allow_anonymous);
 }

@@ -62,6 +62,8 @@ typedef struct
   char       *config_path;
   gboolean    config_is_own;
   GPtrArray  *listeners;       /* of BdSecurityListener*; own file only, else NULL */
+  char       *certfile;        /* the network listeners' certificate, or NULL */
+  char       *keyfile;
   char       *password_path;
   char       *acl_path;
   /* The running broker read these files at start, so a change applies at
@@ -146,6 +148,35 @@ BdSecurityListener *bd_security_listener_new  (BdListenerProtocol  protocol,
                                                const char         *certfile,
                                                const char         *keyfile);
 void        bd_security_listener_free (BdSecurityListener  *listener);
+
+/* The listeners the window switches on and off in the own file, beside the
+ * first (local, plain) one, which it leaves alone. */
+typedef enum
+{
+  BD_SECURITY_LISTENER_TLS,         /* MQTT over TLS, every interface */
+  BD_SECURITY_LISTENER_WEBSOCKETS,  /* MQTT over WebSockets (TLS with a certificate) */
+} BdSecurityListenerKind;
+
+/* The listener of @kind (beyond the first), or NULL. */
+BdSecurityListener *bd_security_get_listener (BdSecurity             *security,
+                                              BdSecurityListenerKind  kind);
+/* Adds or removes the listener of @kind, on @port. A TLS listener needs
+ * a certificate: FALSE with @error without one. */
+gboolean    bd_security_set_listener  (BdSecurity             *security,
+                                       BdSecurityListenerKind  kind,
+                                       gboolean                enabled,
+                                       guint16                 port,
+                                       GError                **error);
+/* The certificate of every listener beyond the first (NULL, NULL: none; a
+ * TLS listener then goes). */
+void        bd_security_set_certificate (BdSecurity          *security,
+                                         const char          *certfile,
+                                         const char          *keyfile);
+/* What is unsafe about the listeners @security will have, as
+ * bd_security_dup_warnings (); @running: the broker's configuration, for a
+ * configuration file the window does not write. NULL when nothing is. */
+char       *bd_security_dup_listener_warnings (BdSecurity           *security,
+                                               const BdBrokerConfig *running);
 
 /* The text of Brokerdesk's own configuration file for @security. */
 char       *bd_security_config_text  (BdSecurity          *security);
