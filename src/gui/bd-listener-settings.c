@@ -62,15 +62,6 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (BdListenerSettings, bd_listener_settings, ADW_TYPE_PREFERENCES_GROUP)
 
 static void
-set_accessible_label (GtkWidget  *widget,
-                      const char *label)
-{
-  gtk_widget_set_tooltip_text (widget, label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-}
-
-static void
 set_error (BdListenerSettings *self,
            const char         *error)
 {
@@ -435,9 +426,9 @@ listener_row (BdListenerSettings  *self,
   /* Translators: the accessible name of a listener's port, e.g.
    * "Port of MQTT over TLS on the Network" */
   port_label = g_strdup_printf (_("Port of %s"), title);
-  set_accessible_label (spin, port_label);
+  _bd_set_accessible_label (spin, port_label);
   gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
-  set_accessible_label (toggle, title);
+  _bd_set_accessible_label (toggle, title);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
   g_signal_connect_swapped (spin, "value-changed", G_CALLBACK (on_listener_control_cb), self);
@@ -506,7 +497,7 @@ bd_listener_settings_init (BdListenerSettings *self)
   adw_action_row_add_suffix (self->certificate_row, self->create_button);
   self->choose_button = gtk_button_new_from_icon_name ("document-open-symbolic");
   gtk_widget_set_valign (self->choose_button, GTK_ALIGN_CENTER);
-  set_accessible_label (self->choose_button, _("Choose certificate files"));
+  _bd_set_accessible_label (self->choose_button, _("Choose certificate files"));
   g_signal_connect_swapped (self->choose_button, "clicked", G_CALLBACK (on_choose_clicked_cb),
                             self);
   adw_action_row_add_suffix (self->certificate_row, self->choose_button);

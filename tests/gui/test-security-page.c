@@ -368,30 +368,6 @@ first_listener_allows_anonymous (BdEngine *engine)
   return first->allow_anonymous;
 }
 
-/* mosquitto_sub --cafile @cafile -h @host: TRUE when it got the retained
- * message of "secure/check". */
-static gboolean
-tls_subscribe (const char *host,
-               guint16     port,
-               const char *cafile)
-{
-  g_autofree char *sub = bd_test_find_program ("mosquitto_sub");
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *argv[] = { sub, "-h", host, "-p", port_text, "--cafile", cafile,
-                         "-t", "secure/check", "-C", "1", "-W", "10", NULL };
-  int status;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-                &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_test_message ("mosquitto_sub -h %s: %s", host, err);
-  return g_spawn_check_wait_status (status, NULL) && g_strcmp0 (out, "ok\n") == 0;
-}
-
 /* Anonymous access survives a restart; a certificate created in the window
  * serves a TLS listener switched on in the window, checked with
  * mosquitto_sub and the CA certificate the window exported. */
@@ -408,6 +384,7 @@ test_listeners (Fixture       *f,
   g_autoptr(GError) error = NULL;
   guint16 port = free_port ();
   const BdListenerConfig *tls;
+  g_autofree char *got = NULL;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
   g_remove (own);
@@ -464,8 +441,11 @@ test_listeners (Fixture       *f,
   g_assert_no_error (error);
   message = test_message_new ("secure/check", "ok", TRUE);
   bd_engine_publish (engine, message);
-  g_assert_true (tls_subscribe ("127.0.0.1", port, exported_path));
-  g_assert_true (tls_subscribe ("localhost", port, exported_path));
+  got = bd_test_tls_subscribe ("127.0.0.1", port, exported_path, "secure/check");
+  g_assert_cmpstr (got, ==, "ok");
+  g_clear_pointer (&got, g_free);
+  got = bd_test_tls_subscribe ("localhost", port, exported_path, "secure/check");
+  g_assert_cmpstr (got, ==, "ok");
   bd_engine_stop (engine);
   g_remove (own);
 }

@@ -44,33 +44,6 @@ file_mode (const char *path)
   return st.st_mode & 0777;
 }
 
-/* mosquitto_sub -h @host --cafile @cafile: the retained message on "tls/check",
- * or NULL (its error in the test log) when it could not get it. */
-static char *
-subscribe_over_tls (const char *host,
-                    guint16     port,
-                    const char *cafile)
-{
-  g_autofree char *sub = bd_test_find_program ("mosquitto_sub");
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  const char *argv[] = { sub, "-h", host, "-p", port_text, "--cafile", cafile,
-                         "-t", "tls/check", "-C", "1", "-W", "10", NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-                &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      g_test_message ("mosquitto_sub -h %s: %s", host, err);
-      return NULL;
-    }
-  return g_strdup (g_strchomp (out));
-}
-
 static void
 test_local_certificate_serves_tls (void)
 {
@@ -116,10 +89,10 @@ test_local_certificate_serves_tls (void)
 
   /* --insecure off: the name (or address) is checked against the
    * certificate's alternative names, the chain against the exported CA. */
-  got = subscribe_over_tls ("127.0.0.1", bd_engine_get_port (engine, 1), ca);
+  got = bd_test_tls_subscribe ("127.0.0.1", bd_engine_get_port (engine, 1), ca, "tls/check");
   g_assert_cmpstr (got, ==, "hello");
   g_clear_pointer (&got, g_free);
-  got = subscribe_over_tls ("localhost", bd_engine_get_port (engine, 1), ca);
+  got = bd_test_tls_subscribe ("localhost", bd_engine_get_port (engine, 1), ca, "tls/check");
   g_assert_cmpstr (got, ==, "hello");
   bd_engine_stop (engine);
 
@@ -142,25 +115,13 @@ test_expiring_state (void)
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("certificates");
   g_autofree char *cert = g_build_filename (dir, "soon.crt", NULL);
   g_autofree char *key = g_build_filename (dir, "soon.key", NULL);
-  g_autofree char *openssl = bd_test_find_program ("openssl");
   g_autoptr(BdCertificateInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   gint64 now;
   int days = -1;
-  int status;
 
   BD_TEST_REQUIRE_PROGRAM ("openssl");
-  {
-    const char *argv[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                           "ec_paramgen_curve:P-256", "-nodes", "-days", "3", "-subj",
-                           "/CN=soon.example", "-keyout", key, "-out", cert, NULL };
-
-    g_spawn_sync (NULL, (char **) argv, NULL,
-                  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
-                  NULL, &status, &error);
-    g_assert_no_error (error);
-    g_assert_true (g_spawn_check_wait_status (status, NULL));
-  }
+  bd_test_make_certificate (cert, key, 3, "/CN=soon.example", NULL);
   /* After openssl: its certificate's 3 days started before this. */
   now = g_get_real_time () / G_USEC_PER_SEC;
   info = bd_certificate_info_read (cert, &error);
