@@ -910,5 +910,16 @@ bd_security_dup_listener_warnings (BdSecurity           *security,
   if (!bd_broker_config_parse (config, security->config_path, text, NULL))
     return bd_security_dup_warnings (running, security->allow_anonymous);
   bd_broker_config_finish (config);
+  /* The first listener is what --port, --bind and the window's preferences
+   * make it at every start: as the broker runs now. */
+  if (running->listeners->len > 0 && config->listeners->len > 0)
+    {
+      BdListenerConfig *first = g_ptr_array_index (config->listeners, 0);
+      const BdListenerConfig *running_first = g_ptr_array_index (running->listeners, 0);
+
+      g_free (first->bind_address);
+      first->bind_address = g_strdup (running_first->bind_address);
+      first->port = running_first->port;
+    }
   return bd_security_dup_warnings (config, security->allow_anonymous);
 }

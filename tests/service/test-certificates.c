@@ -242,6 +242,56 @@ test_own_config_survives_restart (void)
   bd_options_clear (&options);
 }
 
+/* What the page warns about is what the next start will have: the first
+ * listener as the broker runs (the window's "all interfaces" preference
+ * binds it to 0.0.0.0), the others as the file will say. */
+static void
+test_listener_warnings (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start (NULL);
+  g_autoptr(BdBrokerConfig) running = bd_broker_config_new ();
+  g_autoptr(BdSecurity) security = load (engine, NULL);
+  g_autofree char *warnings = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (bd_broker_config_parse (running, "running", "listener 1883 0.0.0.0\n", NULL));
+  bd_broker_config_finish (running);
+  security->allow_anonymous = FALSE;
+  warnings = bd_security_dup_listener_warnings (security, running);
+  g_assert_nonnull (warnings);
+  g_assert_nonnull (strstr (warnings, "Port 1883 is open to other computers without TLS"));
+  g_clear_pointer (&warnings, g_free);
+
+  /* A local first listener; WebSockets on the network without a
+   * certificate: unencrypted, and said so with what to do. */
+  g_clear_pointer (&running, bd_broker_config_free);
+  running = bd_broker_config_new ();
+  g_assert_true (bd_broker_config_parse (running, "running", "listener 1883 127.0.0.1\n", NULL));
+  bd_broker_config_finish (running);
+  g_assert_null (bd_security_dup_listener_warnings (security, running));
+  g_assert_true (bd_security_set_listener (security, BD_SECURITY_LISTENER_WEBSOCKETS, TRUE, 9001,
+                                           &error));
+  g_assert_no_error (error);
+  warnings = bd_security_dup_listener_warnings (security, running);
+  g_assert_nonnull (warnings);
+  g_assert_nonnull (strstr (warnings, "Port 9001 is open to other computers without TLS"));
+  g_clear_pointer (&warnings, g_free);
+  /* With anonymous clients allowed, that too. */
+  security->allow_anonymous = TRUE;
+  warnings = bd_security_dup_listener_warnings (security, running);
+  g_assert_nonnull (warnings);
+  g_assert_nonnull (strstr (warnings, "Port 9001 accepts clients from other computers without a "
+                                      "user name"));
+  g_clear_pointer (&warnings, g_free);
+  /* A certificate makes it TLS: only the anonymous warning stays. */
+  bd_security_set_certificate (security, "/nonexistent/server.crt", "/nonexistent/server.key");
+  warnings = bd_security_dup_listener_warnings (security, running);
+  g_assert_nonnull (warnings);
+  g_assert_null (strstr (warnings, "without TLS"));
+  g_assert_nonnull (strstr (warnings, "without a user name"));
+  bd_engine_stop (engine);
+}
+
 /* With --config, the operator's file keeps everything but its
  * allow_anonymous lines. */
 static void
@@ -287,5 +337,6 @@ main (int   argc,
   g_test_add_func ("/service/config/allow-anonymous-lines", test_allow_anonymous_lines);
   g_test_add_func ("/service/config/own-survives-restart", test_own_config_survives_restart);
   g_test_add_func ("/service/config/foreign-keeps-the-rest", test_foreign_config_keeps_the_rest);
+  g_test_add_func ("/service/config/listener-warnings", test_listener_warnings);
   return g_test_run ();
 }
