@@ -193,7 +193,13 @@ bd_listener_settings_set_certificate (BdListenerSettings *self,
   g_return_if_fail (BD_IS_LISTENER_SETTINGS (self));
   g_return_if_fail (self->security != NULL);
 
-  bd_security_set_certificate (self->security, certfile, keyfile);
+  g_autoptr(GError) error = NULL;
+
+  if (!bd_security_set_certificate (self->security, certfile, keyfile, &error))
+    {
+      set_error (self, error->message);
+      return;
+    }
   set_error (self, NULL);
   changed (self);
 }

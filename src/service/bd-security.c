@@ -870,13 +870,22 @@ bd_security_set_listener (BdSecurity             *security,
   return TRUE;
 }
 
-void
-bd_security_set_certificate (BdSecurity *security,
-                             const char *certfile,
-                             const char *keyfile)
+gboolean
+bd_security_set_certificate (BdSecurity  *security,
+                             const char  *certfile,
+                             const char  *keyfile,
+                             GError     **error)
 {
-  g_return_if_fail (security != NULL);
-  g_return_if_fail ((certfile == NULL) == (keyfile == NULL));
+  g_return_val_if_fail (security != NULL, FALSE);
+  g_return_val_if_fail ((certfile == NULL) == (keyfile == NULL), FALSE);
+
+  /* certfile and keyfile take the rest of their line. */
+  if (certfile != NULL &&
+      (!check_line_text (certfile, "\r\n", _("A certificate’s path cannot hold a line break."),
+                         error) ||
+       !check_line_text (keyfile, "\r\n", _("A certificate’s path cannot hold a line break."),
+                         error)))
+    return FALSE;
 
   if (certfile == NULL)
     bd_security_set_listener (security, BD_SECURITY_LISTENER_TLS, FALSE, 0, NULL);
@@ -893,6 +902,7 @@ bd_security_set_certificate (BdSecurity *security,
       listener->certfile = g_strdup (certfile);
       listener->keyfile = g_strdup (keyfile);
     }
+  return TRUE;
 }
 
 char *

@@ -284,7 +284,12 @@ test_listener_warnings (void)
                                       "user name"));
   g_clear_pointer (&warnings, g_free);
   /* A certificate makes it TLS: only the anonymous warning stays. */
-  bd_security_set_certificate (security, "/nonexistent/server.crt", "/nonexistent/server.key");
+  g_assert_false (bd_security_set_certificate (security, "/a\nlistener 1", "/b", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (bd_security_set_certificate (security, "/nonexistent/server.crt",
+                                              "/nonexistent/server.key", &error));
+  g_assert_no_error (error);
   warnings = bd_security_dup_listener_warnings (security, running);
   g_assert_nonnull (warnings);
   g_assert_null (strstr (warnings, "without TLS"));
