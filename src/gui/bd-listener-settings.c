@@ -204,6 +204,58 @@ bd_listener_settings_set_certificate (BdListenerSettings *self,
   changed (self);
 }
 
+typedef struct
+{
+  BdListenerSettings *self;
+  char               *certfile;
+  char               *keyfile;
+} UseFiles;
+
+static void
+on_pair_checked_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  UseFiles *use = user_data;
+  g_autoptr(BdListenerSettings) self = use->self;
+  g_autofree char *certfile = use->certfile;
+  g_autofree char *keyfile = use->keyfile;
+  g_autoptr(GError) error = NULL;
+
+  g_free (use);
+  self->busy--;
+  if (!bd_certificates_check_pair_finish (result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          set_error (self, error->message);
+          update (self);
+        }
+      return;
+    }
+  bd_listener_settings_set_certificate (self, certfile, keyfile);
+}
+
+void
+bd_listener_settings_use_files (BdListenerSettings *self,
+                                const char         *certfile,
+                                const char         *keyfile)
+{
+  UseFiles *use;
+
+  g_return_if_fail (BD_IS_LISTENER_SETTINGS (self));
+  g_return_if_fail (certfile != NULL && keyfile != NULL);
+
+  use = g_new0 (UseFiles, 1);
+  use->self = g_object_ref (self);
+  use->certfile = g_strdup (certfile);
+  use->keyfile = g_strdup (keyfile);
+  self->busy++;
+  update (self);
+  bd_certificates_check_pair_async (certfile, keyfile, self->cancellable, on_pair_checked_cb,
+                                    use);
+}
+
 static void
 on_listener_control_cb (BdListenerSettings *self)
 {
@@ -368,7 +420,7 @@ on_choose_response_cb (GtkNativeDialog    *chooser,
       choose_file (self, TRUE);
       return;
     }
-  bd_listener_settings_set_certificate (self, self->chosen_certfile, path);
+  bd_listener_settings_use_files (self, self->chosen_certfile, path);
   g_clear_pointer (&self->chosen_certfile, g_free);
 }
 

@@ -385,8 +385,13 @@ test_listeners (Fixture       *f,
   guint16 port = free_port ();
   const BdListenerConfig *tls;
   g_autofree char *got = NULL;
+  g_autofree char *one_cert = g_build_filename (f->dir, "one.crt", NULL);
+  g_autofree char *one_key = g_build_filename (f->dir, "one.key", NULL);
+  g_autofree char *two_cert = g_build_filename (f->dir, "two.crt", NULL);
+  g_autofree char *two_key = g_build_filename (f->dir, "two.key", NULL);
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
+  BD_TEST_REQUIRE_PROGRAM ("openssl");
   g_remove (own);
 
   /* Nothing kept yet: the next start lets anonymous clients in (no
@@ -408,13 +413,24 @@ test_listeners (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
-  bd_listener_settings_create_certificate (group);
+  /* A key of another certificate would stop the next start: refused. */
+  bd_test_make_certificate (one_cert, one_key, 30, "/CN=one", NULL);
+  bd_test_make_certificate (two_cert, two_key, 30, "/CN=two", NULL);
+  bd_listener_settings_use_files (group, one_cert, two_key);
+  BD_TEST_WAIT_UNTIL (bd_listener_settings_is_idle (group), 10000);
+  g_assert_nonnull (strstr (bd_listener_settings_get_error (group), "does not match"));
+  g_assert_cmpuint (bd_security_page_get_n_saved (f->page), ==, 2);
+  bd_listener_settings_use_files (group, two_cert, two_key);
   wait_saved (f, 3);
+  g_assert_null (bd_listener_settings_get_error (group));
+
+  bd_listener_settings_create_certificate (group);
+  wait_saved (f, 4);
   g_assert_null (bd_listener_settings_get_error (group));
   g_assert_true (bd_listener_settings_set_listener (group, BD_SECURITY_LISTENER_TLS, TRUE, port,
                                                     &error));
   g_assert_no_error (error);
-  wait_saved (f, 4);
+  wait_saved (f, 5);
   /* Anonymous clients off, and TLS on the network: nothing to warn about. */
   g_assert_null (bd_security_page_get_warning (f->page));
 
@@ -424,7 +440,7 @@ test_listeners (Fixture       *f,
 
   /* Anonymous clients on the network are unsafe, and the page says so. */
   bd_security_page_set_allow_anonymous (f->page, TRUE);
-  wait_saved (f, 5);
+  wait_saved (f, 6);
   g_assert_nonnull (strstr (bd_security_page_get_warning (f->page), "without a user name"));
 
   /* --headless says so too, in its log. */

@@ -135,6 +135,19 @@ test_expiring_state (void)
                    BD_CERTIFICATE_EXPIRED);
   g_assert_cmpint (days, ==, 0);
 
+  /* A certificate and its own key go together; another's key does not. */
+  g_assert_true (bd_certificate_check_pair (cert, key, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *other_cert = g_build_filename (dir, "other.crt", NULL);
+    g_autofree char *other_key = g_build_filename (dir, "other.key", NULL);
+
+    bd_test_make_certificate (other_cert, other_key, 3, "/CN=other", NULL);
+    g_assert_false (bd_certificate_check_pair (cert, other_key, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
+
   /* Not a certificate: an error naming the file. */
   g_assert_null (bd_certificate_info_read (key, &error));
   g_assert_nonnull (strstr (error->message, key));
