@@ -169,7 +169,8 @@ bd_certificate_check_pair (const char  *cert_path,
     {
       ERR_clear_error ();
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The key in “%s” does not match the certificate in “%s”", key_path, cert_path);
+                   "The key in “%s” does not match the certificate in “%s”",
+                   key_path, cert_path);
       goto out;
     }
   ok = TRUE;

@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One row per listener: its protocol, the address it is bound to (alone on
- * its line, as people copy it), whether it encrypts, and for a TLS listener the server certificate's subject,
- * issuer and expiry, with a warning from BD_CERTIFICATE_WARN_DAYS days
+ * its line, as people copy it), whether it encrypts, and for a TLS listener
+ * the server certificate's subject, issuer and expiry, with a warning from BD_CERTIFICATE_WARN_DAYS days
  * before it expires. Certificates are read on a worker (no disk on the main
  * thread) when the broker starts and again every hour, so a renewed file or
  * a certificate crossing into its last days shows without a restart. Each

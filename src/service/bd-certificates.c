@@ -147,11 +147,19 @@ bd_certificates_list_local_names (GPtrArray *dns_names,
       if (i->ifa_addr == NULL)
         continue;
       if (i->ifa_addr->sa_family == AF_INET)
-        address = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in *) i->ifa_addr)->sin_addr,
-                                                 G_SOCKET_FAMILY_IPV4);
+        {
+          const struct sockaddr_in *in = (const struct sockaddr_in *) i->ifa_addr;
+
+          address = g_inet_address_new_from_bytes ((const guint8 *) &in->sin_addr,
+                                                   G_SOCKET_FAMILY_IPV4);
+        }
       else if (i->ifa_addr->sa_family == AF_INET6)
-        address = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in6 *) i->ifa_addr)->sin6_addr,
-                                                 G_SOCKET_FAMILY_IPV6);
+        {
+          const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) i->ifa_addr;
+
+          address = g_inet_address_new_from_bytes ((const guint8 *) &in6->sin6_addr,
+                                                   G_SOCKET_FAMILY_IPV6);
+        }
       /* A link-local IPv6 address needs its interface in a URL, which no
        * certificate can name. */
       if (address == NULL || g_inet_address_get_is_link_local (address))

@@ -16,6 +16,7 @@
 
 #include "bd-auth.h"
 #include "bd-auth-reload.h"
+#include "bd-certificates.h"
 #include "bd-config.h"
 #include "bd-security.h"
 #include "bd-settings-file.h"
@@ -258,7 +259,7 @@ parse_own_listeners (BdSecurity  *security,
   for (guint i = 0; i < config->listeners->len; i++)
     {
       const BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
-      gboolean tls = listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL;
+      gboolean tls = bd_certificates_listener_has_tls (listener);
 
       g_ptr_array_add (security->listeners,
                        bd_security_listener_new (listener->protocol, listener->port,
