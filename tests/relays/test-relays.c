@@ -16,6 +16,8 @@
 
 #include "bd-demo-plant.h"
 #include "bd-relay-controller.h"
+#include "bd-relay-private.h"
+#include "bd-setpoint-private.h"
 #include "bd-test-relays.h"
 #include "bd-test-util.h"
 #include "test-client.h"
@@ -326,6 +328,161 @@ test_parse_state (void)
   g_assert_cmpint (PARSE ("0"), ==, BD_RELAY_STATE_ON);
   g_assert_cmpint (PARSE ("1"), ==, BD_RELAY_STATE_OFF);
 #undef PARSE
+}
+
+/* A copy has every setting of the original and none of its state. */
+static void
+test_copy (void)
+{
+  g_autoptr(BdRelay) relay = bd_relay_new ("pump", "Pump", "p/set", "p/state");
+  g_autoptr(BdSetpoint) setpoint = bd_setpoint_new ("valve", "Valve", "v/set", "v/state");
+  g_autoptr(BdRelay) relay_copy = NULL;
+  g_autoptr(BdSetpoint) setpoint_copy = NULL;
+
+  bd_relay_set_on_payload (relay, "start");
+  bd_relay_set_off_payload (relay, "stop");
+  bd_relay_set_state_on (relay, "running");
+  bd_relay_set_state_off (relay, "stopped");
+  bd_relay_set_qos (relay, 2);
+  bd_relay_set_retain_command (relay, TRUE);
+  bd_relay_set_timeout (relay, 1500);
+  _bd_relay_set_state (relay, BD_RELAY_STATE_ON, 42);
+  _bd_relay_set_target (relay, BD_RELAY_STATE_OFF);
+
+  relay_copy = bd_relay_copy (relay);
+  g_assert_cmpstr (bd_relay_get_id (relay_copy), ==, "pump");
+  g_assert_cmpstr (bd_relay_get_name (relay_copy), ==, "Pump");
+  g_assert_cmpstr (bd_relay_get_command_topic (relay_copy), ==, "p/set");
+  g_assert_cmpstr (bd_relay_get_state_topic (relay_copy), ==, "p/state");
+  g_assert_cmpstr (bd_relay_get_on_payload (relay_copy), ==, "start");
+  g_assert_cmpstr (bd_relay_get_off_payload (relay_copy), ==, "stop");
+  g_assert_cmpstr (bd_relay_get_state_on (relay_copy), ==, "running");
+  g_assert_cmpstr (bd_relay_get_state_off (relay_copy), ==, "stopped");
+  g_assert_cmpuint (bd_relay_get_qos (relay_copy), ==, 2);
+  g_assert_true (bd_relay_get_retain_command (relay_copy));
+  g_assert_cmpuint (bd_relay_get_timeout (relay_copy), ==, 1500);
+  g_assert_cmpint (bd_relay_get_state (relay_copy), ==, BD_RELAY_STATE_UNKNOWN);
+  g_assert_cmpint (bd_relay_get_target (relay_copy), ==, BD_RELAY_STATE_UNKNOWN);
+  g_assert_false (bd_relay_get_pending (relay_copy));
+  g_assert_cmpint (bd_relay_get_last_change (relay_copy), ==, 0);
+
+  bd_setpoint_set_unit (setpoint, "%");
+  bd_setpoint_set_json_path (setpoint, "$.out.level");
+  bd_setpoint_set_minimum (setpoint, -10);
+  bd_setpoint_set_maximum (setpoint, 10);
+  bd_setpoint_set_step (setpoint, 0.5);
+  bd_setpoint_set_rate_limit (setpoint, 2);
+  bd_setpoint_set_tolerance (setpoint, 0.25);
+  bd_setpoint_set_qos (setpoint, 0);
+  bd_setpoint_set_retain_command (setpoint, TRUE);
+  bd_setpoint_set_timeout (setpoint, 2500);
+  _bd_setpoint_set_value (setpoint, 3, 42);
+  _bd_setpoint_set_target (setpoint, 4);
+
+  setpoint_copy = bd_setpoint_copy (setpoint);
+  g_assert_cmpstr (bd_setpoint_get_id (setpoint_copy), ==, "valve");
+  g_assert_cmpstr (bd_setpoint_get_name (setpoint_copy), ==, "Valve");
+  g_assert_cmpstr (bd_setpoint_get_command_topic (setpoint_copy), ==, "v/set");
+  g_assert_cmpstr (bd_setpoint_get_state_topic (setpoint_copy), ==, "v/state");
+  g_assert_cmpstr (bd_setpoint_get_unit (setpoint_copy), ==, "%");
+  g_assert_cmpstr (bd_setpoint_get_json_path (setpoint_copy), ==, "$.out.level");
+  g_assert_cmpfloat (bd_setpoint_get_minimum (setpoint_copy), ==, -10);
+  g_assert_cmpfloat (bd_setpoint_get_maximum (setpoint_copy), ==, 10);
+  g_assert_cmpfloat (bd_setpoint_get_step (setpoint_copy), ==, 0.5);
+  g_assert_cmpfloat (bd_setpoint_get_rate_limit (setpoint_copy), ==, 2);
+  g_assert_cmpfloat (bd_setpoint_get_tolerance (setpoint_copy), ==, 0.25);
+  g_assert_cmpuint (bd_setpoint_get_qos (setpoint_copy), ==, 0);
+  g_assert_true (bd_setpoint_get_retain_command (setpoint_copy));
+  g_assert_cmpuint (bd_setpoint_get_timeout (setpoint_copy), ==, 2500);
+  g_assert_true (isnan (bd_setpoint_get_value (setpoint_copy)));
+  g_assert_true (isnan (bd_setpoint_get_target (setpoint_copy)));
+  g_assert_false (bd_setpoint_get_pending (setpoint_copy));
+  g_assert_cmpint (bd_setpoint_get_last_change (setpoint_copy), ==, 0);
+}
+
+/* Records "name" per notification, and "name@last-change" for the state. */
+static void
+record_notify_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  GString *log = user_data;
+  gint64 last_change = 0;
+
+  if (log->len > 0)
+    g_string_append_c (log, ' ');
+  g_string_append (log, pspec->name);
+  if (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "value"))
+    {
+      g_object_get (object, "last-change", &last_change, NULL);
+      g_string_append_printf (log, "@%" G_GINT64_FORMAT, last_change);
+    }
+}
+
+static char *
+take_log (GString *log)
+{
+  char *text = g_strdup (log->str);
+
+  g_string_truncate (log, 0);
+  return text;
+}
+
+/* The state machine's notifications: only on change, the state with its
+ * time already set, "pending" only when it flips. */
+static void
+test_notify (void)
+{
+  g_autoptr(BdRelay) relay = bd_relay_new ("r", "R", "r/set", "r/state");
+  g_autoptr(BdSetpoint) setpoint = bd_setpoint_new ("s", "S", "s/set", "s/state");
+  g_autoptr(GString) log = g_string_new (NULL);
+#define ASSERT_LOG(expected)                    \
+  G_STMT_START {                                \
+    g_autofree char *text = take_log (log);     \
+    g_assert_cmpstr (text, ==, expected);       \
+  } G_STMT_END
+
+  g_signal_connect (relay, "notify", G_CALLBACK (record_notify_cb), log);
+  _bd_relay_set_state (relay, BD_RELAY_STATE_ON, 42);
+  ASSERT_LOG ("state@42 last-change");
+  _bd_relay_set_state (relay, BD_RELAY_STATE_ON, 43);
+  ASSERT_LOG ("");
+  _bd_relay_set_target (relay, BD_RELAY_STATE_OFF);
+  ASSERT_LOG ("target pending");
+  g_assert_true (bd_relay_get_pending (relay));
+  _bd_relay_set_target (relay, BD_RELAY_STATE_ON);
+  ASSERT_LOG ("target");
+  _bd_relay_set_target (relay, BD_RELAY_STATE_UNKNOWN);
+  ASSERT_LOG ("target pending");
+  g_assert_false (bd_relay_get_pending (relay));
+  bd_relay_set_name (relay, "R");
+  bd_relay_set_qos (relay, 1);
+  ASSERT_LOG ("");
+  bd_relay_set_name (relay, "Renamed");
+  bd_relay_set_timeout (relay, 100);
+  ASSERT_LOG ("name timeout");
+
+  g_signal_connect (setpoint, "notify", G_CALLBACK (record_notify_cb), log);
+  _bd_setpoint_set_value (setpoint, NAN, 7);
+  ASSERT_LOG ("");
+  _bd_setpoint_set_value (setpoint, 40, 7);
+  ASSERT_LOG ("value@7 last-change");
+  _bd_setpoint_set_value (setpoint, NAN, 8);
+  ASSERT_LOG ("value@8 last-change");
+  _bd_setpoint_set_target (setpoint, 40);
+  ASSERT_LOG ("target pending");
+  _bd_setpoint_set_target (setpoint, 50);
+  ASSERT_LOG ("target");
+  _bd_setpoint_set_target (setpoint, NAN);
+  ASSERT_LOG ("target pending");
+  _bd_setpoint_set_target (setpoint, NAN);
+  ASSERT_LOG ("");
+  bd_setpoint_set_step (setpoint, 1);
+  ASSERT_LOG ("");
+  bd_setpoint_set_step (setpoint, 2);
+  bd_setpoint_set_state_topic (setpoint, "s/state2");
+  ASSERT_LOG ("step state-topic");
+#undef ASSERT_LOG
 }
 
 static void
@@ -1221,6 +1378,8 @@ main (int   argc,
   g_test_add_func ("/relays/ini/async", test_ini_async);
   g_test_add_func ("/relays/relay/validate", test_validate);
   g_test_add_func ("/relays/relay/parse-state", test_parse_state);
+  g_test_add_func ("/relays/relay/copy", test_copy);
+  g_test_add_func ("/relays/relay/notify", test_notify);
   g_test_add_func ("/relays/controller/unique-id", test_unique_id);
   g_test_add_func ("/relays/controller/rules", test_rules);
   g_test_add_func ("/relays/controller/replace", test_replace);
