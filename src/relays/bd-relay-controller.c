@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "bd-message-inbox.h"
+#include "bd-output-private.h"
 #include "bd-payload.h"
 #include "bd-relay-controller.h"
 #include "bd-relay-private.h"
@@ -170,63 +171,29 @@ entry_cancel_timeout (Entry *entry)
   clear_source (&entry->timeout);
 }
 
-/* What relays and setpoints have in common, so one machine serves both. */
-static const char *
-entry_id (Entry *entry)
+/* A relay or a setpoint: one machine serves both through what they share. */
+static BdOutput *
+entry_output (Entry *entry)
 {
-  return entry->relay != NULL ? bd_relay_get_id (entry->relay) : bd_setpoint_get_id (entry->setpoint);
+  return entry->relay != NULL ? BD_OUTPUT (entry->relay) : BD_OUTPUT (entry->setpoint);
 }
 
 static const char *
-entry_name (Entry *entry)
+entry_id (Entry *entry)
 {
-  return entry->relay != NULL ? bd_relay_get_name (entry->relay) : bd_setpoint_get_name (entry->setpoint);
+  return bd_output_get_id (entry_output (entry));
 }
 
 static const char *
 entry_command_topic (Entry *entry)
 {
-  return entry->relay != NULL ? bd_relay_get_command_topic (entry->relay)
-                              : bd_setpoint_get_command_topic (entry->setpoint);
+  return bd_output_get_command_topic (entry_output (entry));
 }
 
 static const char *
 entry_state_topic (Entry *entry)
 {
-  return entry->relay != NULL ? bd_relay_get_state_topic (entry->relay)
-                              : bd_setpoint_get_state_topic (entry->setpoint);
-}
-
-static guint
-entry_timeout_ms (Entry *entry)
-{
-  return entry->relay != NULL ? bd_relay_get_timeout (entry->relay)
-                              : bd_setpoint_get_timeout (entry->setpoint);
-}
-
-static gpointer
-entry_object (Entry *entry)
-{
-  return entry->relay != NULL ? (gpointer) entry->relay : (gpointer) entry->setpoint;
-}
-
-static void
-entry_clear_target (Entry *entry)
-{
-  if (entry->relay != NULL)
-    _bd_relay_set_target (entry->relay, BD_RELAY_STATE_UNKNOWN);
-  else
-    _bd_setpoint_set_target (entry->setpoint, NAN);
-}
-
-static void
-entry_set_error (Entry      *entry,
-                 const char *message)
-{
-  if (entry->relay != NULL)
-    _bd_relay_set_last_error (entry->relay, message);
-  else
-    _bd_setpoint_set_last_error (entry->setpoint, message);
+  return bd_output_get_state_topic (entry_output (entry));
 }
 
 static void
@@ -237,7 +204,7 @@ entry_free (gpointer data)
   entry_cancel_timeout (entry);
   clear_source (&entry->rate);
   /* A removed relay may live on in an undo toast: not pending any more. */
-  entry_clear_target (entry);
+  _bd_output_clear_target (entry_output (entry));
   g_clear_object (&entry->relay);
   g_clear_object (&entry->setpoint);
   g_free (entry->command);
@@ -254,7 +221,7 @@ find_in (GPtrArray *entries,
     {
       Entry *entry = g_ptr_array_index (entries, i);
 
-      if (entry_object (entry) == object)
+      if (entry_output (entry) == object)
         {
           if (position != NULL)
             *position = i;
@@ -328,8 +295,8 @@ log_command (BdRelayController *self,
 {
   g_autoptr(BdRelayLogEntry) log_entry =
     bd_relay_log_entry_new_full (g_get_real_time (), entry->relay != NULL ? "relay" : "setpoint",
-                                 entry_id (entry), entry_name (entry), topic, payload, outcome,
-                                 source, detail);
+                                 entry_id (entry), bd_output_get_name (entry_output (entry)), topic,
+                                 payload, outcome, source, detail);
   gboolean failed = outcome == BD_RELAY_OUTCOME_TIMEOUT || outcome == BD_RELAY_OUTCOME_CONTRADICTED;
   guint n;
 
@@ -357,8 +324,8 @@ entry_settle (BdRelayController *self,
               const char        *error)
 {
   entry_cancel_timeout (entry);
-  entry_clear_target (entry);
-  entry_set_error (entry, error);
+  _bd_output_clear_target (entry_output (entry));
+  _bd_output_set_last_error (entry_output (entry), error);
   log_command (self, entry, topic, payload, outcome, entry->source, error);
 }
 
@@ -386,7 +353,7 @@ apply_setpoint_state (BdRelayController *self,
       g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is not a number"),
                                                 valid);
 
-      _bd_setpoint_set_last_error (setpoint, error);
+      _bd_output_set_last_error (BD_OUTPUT (setpoint), error);
       return;
     }
   _bd_setpoint_set_value (setpoint, value, g_get_real_time ());
@@ -450,7 +417,7 @@ apply_state (BdRelayController *self,
       g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is neither on nor off"),
                                                 valid);
 
-      _bd_relay_set_last_error (relay, error);
+      _bd_output_set_last_error (BD_OUTPUT (relay), error);
       return;
     }
 
@@ -594,7 +561,7 @@ dup_objects (GPtrArray *entries)
   GPtrArray *objects = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < entries->len; i++)
-    g_ptr_array_add (objects, g_object_ref (entry_object (g_ptr_array_index (entries, i))));
+    g_ptr_array_add (objects, g_object_ref (entry_output (g_ptr_array_index (entries, i))));
   return objects;
 }
 
@@ -1192,7 +1159,7 @@ timeout_cb (gpointer data)
 
   g_clear_pointer (&entry->timeout, g_source_unref);
   error = g_strdup_printf (_("No confirmation from the device within %g s"),
-                           entry_timeout_ms (entry) / 1000.0);
+                           bd_output_get_timeout (entry_output (entry)) / 1000.0);
   entry_settle (self, entry, entry_command_topic (entry), entry->command,
                 BD_RELAY_OUTCOME_TIMEOUT, error);
   return G_SOURCE_REMOVE;
@@ -1244,12 +1211,12 @@ entry_send (BdRelayController *self,
   entry->source = source;
   /* State messages created from now on decide the command (see the top). */
   entry->sent_us = message->time_us;
-  entry_set_error (entry, NULL);
+  _bd_output_set_last_error (entry_output (entry), NULL);
 
   timeout = g_new0 (TimeoutData, 1);
   g_weak_ref_init (&timeout->controller, self);
-  timeout->object = g_object_ref (entry_object (entry));
-  entry->timeout = g_timeout_source_new (entry_timeout_ms (entry));
+  timeout->object = g_object_ref (entry_output (entry));
+  entry->timeout = g_timeout_source_new (bd_output_get_timeout (entry_output (entry)));
   g_source_set_callback (entry->timeout, timeout_cb, timeout, timeout_data_free);
   g_source_set_static_name (entry->timeout, "[brokerdesk] command timeout");
   g_source_attach (entry->timeout, self->context);
