@@ -955,6 +955,86 @@ test_rules (void)
   g_assert_false (bd_relay_get_pending (removed));
 }
 
+static void
+count_items_changed_cb (GListModel *model,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        gpointer    user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+/* Setpoints follow the relays' rules: ids unique across both kinds, replace
+ * and remove by id, the setpoint model in step with the controller, and a
+ * removed setpoint no longer pending. */
+static void
+test_setpoint_rules (void)
+{
+  g_autoptr(BdRelayController) controller = bd_relay_controller_new ();
+  GListModel *model = bd_relay_controller_get_setpoints (controller);
+  g_autoptr(BdRelay) relay = bd_relay_new ("r", "R", "r/set", "r/state");
+  g_autoptr(BdSetpoint) a = bd_setpoint_new ("a", "A", "a/set", "a/state");
+  g_autoptr(BdSetpoint) b = bd_setpoint_new ("b", "B", "b/set", "b/state");
+  g_autoptr(BdSetpoint) taken = bd_setpoint_new ("r", "R too", "t/set", "t/state");
+  g_autoptr(BdSetpoint) edited = bd_setpoint_new ("a", "A edited", "a/set", "a/state2");
+  g_autoptr(BdSetpoint) removed = NULL;
+  g_autoptr(BdSetpoint) item = NULL;
+  g_autoptr(GPtrArray) loaded = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) topics = NULL;
+  guint published = 0;
+  guint changes = 0;
+  guint position = 99;
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (count_items_changed_cb), &changes);
+  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
+  g_assert_true (bd_relay_controller_add_setpoint (controller, a, NULL));
+  g_assert_false (bd_relay_controller_add_setpoint (controller, a, &error));
+  g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (bd_relay_controller_add_setpoint (controller, taken, &error));
+  g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (bd_relay_controller_add_setpoint (controller, b, NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  g_assert_cmpuint (changes, ==, 2);
+
+  g_assert_false (bd_relay_controller_replace_setpoint (controller, "nope", edited, &error));
+  g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (bd_relay_controller_replace_setpoint (controller, "a", edited, NULL));
+  g_assert_true (bd_relay_controller_lookup_setpoint (controller, "a") == edited);
+  item = g_list_model_get_item (model, 0);
+  g_assert_true (item == edited);
+  g_clear_object (&item);
+  g_assert_cmpuint (changes, ==, 3);
+  topics = bd_relay_controller_dup_state_topics (controller);
+  g_assert_cmpstrv (topics, ((const char * const []) { "a/state2", "b/state", "r/state", NULL }));
+
+  bd_relay_controller_set_publish_func (controller, count_cb, &published, NULL);
+  g_assert_true (bd_relay_controller_set_value (controller, b, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
+  g_assert_true (bd_setpoint_get_pending (b));
+  removed = bd_relay_controller_remove_setpoint (controller, "b", &position);
+  g_assert_true (removed == b);
+  g_assert_cmpuint (position, ==, 1);
+  g_assert_false (bd_setpoint_get_pending (b));
+  g_assert_null (bd_relay_controller_remove_setpoint (controller, "b", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_cmpuint (changes, ==, 4);
+
+  /* Loading replaces them all. */
+  g_ptr_array_add (loaded, b);
+  bd_relay_controller_set_setpoints (controller, loaded);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  item = g_list_model_get_item (model, 0);
+  g_assert_true (item == b);
+  g_assert_null (bd_relay_controller_lookup_setpoint (controller, "a"));
+  g_assert_cmpuint (published, ==, 1);
+}
+
 /* An edit that keeps the device keeps what it said; another device starts
  * unknown. Messages come through bd_relay_controller_tap (), as in remote
  * mode, from another thread. */
@@ -1391,6 +1471,7 @@ main (int   argc,
   g_test_add_func ("/relays/controller/wire", test_wire);
   g_test_add_func ("/relays/controller/checks", test_checks);
   g_test_add_func ("/relays/setpoint/ini", test_setpoint_ini);
+  g_test_add_func ("/relays/setpoint/rules", test_setpoint_rules);
   g_test_add_func ("/relays/setpoint/values", test_setpoint_values);
   g_test_add_func ("/relays/setpoint/confirmed", test_setpoint_confirmed);
   g_test_add_func ("/relays/setpoint/contradicted", test_setpoint_contradicted);
