@@ -290,6 +290,14 @@ bd_output_get_last_change (BdOutput *self)
   return priv->last_change_us;
 }
 
+gboolean
+bd_output_validate (BdOutput  *self,
+                    GError   **error)
+{
+  g_return_val_if_fail (BD_IS_OUTPUT (self), FALSE);
+  return BD_OUTPUT_GET_CLASS (self)->validate (self, error);
+}
+
 /* ------------------------------------------------------------- private */
 
 void

@@ -31,6 +31,9 @@ struct _BdOutputClass
   gboolean (*get_pending)  (BdOutput *self);
   /* Forgets the target: the command is over, either way. */
   void     (*clear_target) (BdOutput *self);
+  /* Whether the configuration can be used; the error names the field. */
+  gboolean (*validate)     (BdOutput *self,
+                            GError  **error);
 };
 
 /* A new output of the same kind and configuration (every read-write
@@ -63,5 +66,9 @@ gboolean     bd_output_get_pending        (BdOutput    *self);
 const char  *bd_output_get_last_error     (BdOutput    *self);
 /* Wall-clock time (g_get_real_time) of the last state change, 0 if none. */
 gint64       bd_output_get_last_change    (BdOutput    *self);
+
+/* bd_relay_validate () or bd_setpoint_validate (), as the kind is. */
+gboolean     bd_output_validate           (BdOutput    *self,
+                                           GError     **error);
 
 G_END_DECLS

@@ -250,22 +250,6 @@ find_id_in (GPtrArray  *entries,
   return NULL;
 }
 
-static Entry *
-find_entry (BdRelayController *self,
-            BdRelay           *relay,
-            guint             *position)
-{
-  return find_in (self->entries, relay, position);
-}
-
-static Entry *
-find_entry_by_id (BdRelayController *self,
-                  const char        *id,
-                  guint             *position)
-{
-  return find_id_in (self->entries, id, position);
-}
-
 /* Relays and setpoints share relays.ini, whose groups are their ids. */
 static gboolean
 id_taken (BdRelayController *self,
@@ -905,41 +889,195 @@ bd_relay_controller_dup_state_topics (BdRelayController *self)
 }
 
 static Entry *
-entry_new (BdRelay *relay)
+entry_new (BdOutput *output)
 {
   Entry *entry = g_new0 (Entry, 1);
 
-  entry->relay = g_object_ref (relay);
-  return entry;
-}
-
-static Entry *
-setpoint_entry_new (BdSetpoint *setpoint)
-{
-  Entry *entry = g_new0 (Entry, 1);
-
-  entry->setpoint = g_object_ref (setpoint);
+  if (BD_IS_RELAY (output))
+    entry->relay = g_object_ref (BD_RELAY (output));
+  else
+    entry->setpoint = g_object_ref (BD_SETPOINT (output));
   entry->start_value = NAN;
   return entry;
 }
 
-static gboolean
-check_new_relay (BdRelayController  *self,
-                 BdRelay            *relay,
-                 const char         *replacing,
-                 GError            **error)
+/* Relays and setpoints are kept apart, each in its own list. */
+static GPtrArray *
+entries_of (BdRelayController *self,
+            BdOutput          *output)
 {
-  if (!bd_relay_validate (relay, error))
-    return FALSE;
-  if (find_entry (self, relay, NULL) != NULL ||
-      (g_strcmp0 (bd_relay_get_id (relay), replacing) != 0 &&
-       id_taken (self, bd_relay_get_id (relay))))
+  return BD_IS_RELAY (output) ? self->entries : self->setpoint_entries;
+}
+
+/* Tells the list model of @entries (the controller itself for the relays,
+ * a store for the setpoints) that @removed items at @position became the
+ * @added entries there. */
+static void
+entries_changed (BdRelayController *self,
+                 GPtrArray         *entries,
+                 guint              position,
+                 guint              removed,
+                 guint              added)
+{
+  g_autoptr(GPtrArray) objects = NULL;
+
+  if (entries == self->entries)
     {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS,
-                   _("Another relay already has the id “%s”"), bd_relay_get_id (relay));
-      return FALSE;
+      g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+      return;
     }
+  objects = g_ptr_array_new ();
+  for (guint i = position; i < position + added; i++)
+    g_ptr_array_add (objects, entry_output (g_ptr_array_index (entries, i)));
+  g_list_store_splice (self->setpoints, position, removed, objects->pdata, added);
+}
+
+static gboolean
+check_new (BdRelayController  *self,
+           BdOutput           *output,
+           const char         *replacing,
+           GError            **error)
+{
+  const char *id = bd_output_get_id (output);
+
+  if (!bd_output_validate (output, error))
+    return FALSE;
+  if (find_in (entries_of (self, output), output, NULL) == NULL &&
+      (g_strcmp0 (id, replacing) == 0 || !id_taken (self, id)))
+    return TRUE;
+  if (BD_IS_RELAY (output))
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS,
+                 _("Another relay already has the id “%s”"), id);
+  else
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS,
+                 _("Another relay or setpoint already has the id “%s”"), id);
+  return FALSE;
+}
+
+static gboolean
+insert_entry (BdRelayController  *self,
+              guint               position,
+              BdOutput           *output,
+              GError            **error)
+{
+  GPtrArray *entries = entries_of (self, output);
+
+  if (!check_new (self, output, NULL, error))
+    return FALSE;
+  position = MIN (position, entries->len);
+  g_ptr_array_insert (entries, position, entry_new (output));
+  sync_topics (self);
+  entries_changed (self, entries, position, 0, 1);
+  autosave (self);
   return TRUE;
+}
+
+/* Whether a relay replacing @old still reads the same device the same way. */
+static gboolean
+same_relay_device (BdRelay *old,
+                   BdRelay *relay)
+{
+  return g_strcmp0 (bd_relay_get_state_topic (old), bd_relay_get_state_topic (relay)) == 0 &&
+         g_strcmp0 (bd_relay_get_state_on (old), bd_relay_get_state_on (relay)) == 0 &&
+         g_strcmp0 (bd_relay_get_state_off (old), bd_relay_get_state_off (relay)) == 0 &&
+         g_strcmp0 (bd_relay_get_on_payload (old), bd_relay_get_on_payload (relay)) == 0 &&
+         g_strcmp0 (bd_relay_get_off_payload (old), bd_relay_get_off_payload (relay)) == 0;
+}
+
+static gboolean
+replace_entry (BdRelayController  *self,
+               const char         *id,
+               BdOutput           *output,
+               GError            **error)
+{
+  GPtrArray *entries = entries_of (self, output);
+  gboolean reseed = TRUE;
+  guint position;
+  Entry *old;
+  Entry *entry;
+
+  old = find_id_in (entries, id, &position);
+  if (old == NULL && BD_IS_RELAY (output))
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
+                 _("No relay has the id “%s”"), id);
+  else if (old == NULL)
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
+                 _("No setpoint has the id “%s”"), id);
+  if (old == NULL || !check_new (self, output, id, error))
+    return FALSE;
+  /* A relay's state carries over when the device and its words are the
+   * same; otherwise (and always for a setpoint) it is read again from the
+   * retained state (when attached to the engine) or arrives with the
+   * device's next report. */
+  entry = entry_new (output);
+  if (old->relay != NULL && same_relay_device (old->relay, entry->relay))
+    {
+      /* Same device, same words: what it last said still holds. */
+      _bd_relay_set_state (entry->relay, bd_relay_get_state (old->relay),
+                           bd_relay_get_last_change (old->relay));
+      entry->last_msg_us = old->last_msg_us;
+      reseed = FALSE;
+    }
+  g_ptr_array_index (entries, position) = entry;
+  entry_free (old);
+  sync_topics (self);
+  if (reseed)
+    seed_topics (self, bd_output_get_state_topic (output));
+  entries_changed (self, entries, position, 1, 1);
+  autosave (self);
+  return TRUE;
+}
+
+/* Returns the removed relay or setpoint, a reference. */
+static gpointer
+remove_entry (BdRelayController *self,
+              GPtrArray         *entries,
+              const char        *id,
+              guint             *position)
+{
+  gpointer object;
+  Entry *entry;
+  guint pos;
+
+  entry = find_id_in (entries, id, &pos);
+  if (entry == NULL)
+    return NULL;
+  object = g_object_ref (entry_output (entry));
+  g_ptr_array_remove_index (entries, pos);
+  sync_topics (self);
+  entries_changed (self, entries, pos, 1, 0);
+  autosave (self);
+  if (position != NULL)
+    *position = pos;
+  return object;
+}
+
+/* Replaces all of @entries by @outputs (of the same kind); an output the
+ * checks refuse is skipped with a warning. Not saved: this is how a file
+ * is loaded. */
+static void
+set_entries (BdRelayController *self,
+             GPtrArray         *entries,
+             GPtrArray         *outputs)
+{
+  guint removed = entries->len;
+
+  g_ptr_array_set_size (entries, 0);
+  for (guint i = 0; i < outputs->len; i++)
+    {
+      BdOutput *output = g_ptr_array_index (outputs, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!check_new (self, output, NULL, &error))
+        {
+          g_warning ("%s %s skipped: %s", BD_IS_RELAY (output) ? "Relay" : "Setpoint",
+                     bd_output_get_id (output), error->message);
+          continue;
+        }
+      g_ptr_array_add (entries, entry_new (output));
+    }
+  sync_topics (self);
+  entries_changed (self, entries, 0, removed, entries->len);
 }
 
 gboolean
@@ -951,14 +1089,7 @@ bd_relay_controller_insert (BdRelayController  *self,
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_RELAY (relay), FALSE);
 
-  if (!check_new_relay (self, relay, NULL, error))
-    return FALSE;
-  position = MIN (position, self->entries->len);
-  g_ptr_array_insert (self->entries, position, entry_new (relay));
-  sync_topics (self);
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
-  autosave (self);
-  return TRUE;
+  return insert_entry (self, position, BD_OUTPUT (relay), error);
 }
 
 gboolean
@@ -977,47 +1108,11 @@ bd_relay_controller_replace (BdRelayController  *self,
                              BdRelay            *relay,
                              GError            **error)
 {
-  guint position;
-  gboolean reseed = TRUE;
-  Entry *old;
-  Entry *entry;
-
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (id != NULL, FALSE);
   g_return_val_if_fail (BD_IS_RELAY (relay), FALSE);
 
-  if (find_entry_by_id (self, id, &position) == NULL)
-    {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
-                   _("No relay has the id “%s”"), id);
-      return FALSE;
-    }
-  if (!check_new_relay (self, relay, id, error))
-    return FALSE;
-  /* The state carries over when the device and its words are the same;
-   * otherwise it is read again from the retained state (when attached to
-   * the engine) or arrives with the device's next report. */
-  old = g_ptr_array_index (self->entries, position);
-  entry = entry_new (relay);
-  if (g_strcmp0 (bd_relay_get_state_topic (old->relay), bd_relay_get_state_topic (relay)) == 0 &&
-      g_strcmp0 (bd_relay_get_state_on (old->relay), bd_relay_get_state_on (relay)) == 0 &&
-      g_strcmp0 (bd_relay_get_state_off (old->relay), bd_relay_get_state_off (relay)) == 0 &&
-      g_strcmp0 (bd_relay_get_on_payload (old->relay), bd_relay_get_on_payload (relay)) == 0 &&
-      g_strcmp0 (bd_relay_get_off_payload (old->relay), bd_relay_get_off_payload (relay)) == 0)
-    {
-      /* Same device, same words: what it last said still holds. */
-      _bd_relay_set_state (relay, bd_relay_get_state (old->relay), bd_relay_get_last_change (old->relay));
-      entry->last_msg_us = old->last_msg_us;
-      reseed = FALSE;
-    }
-  g_ptr_array_index (self->entries, position) = entry;
-  entry_free (old);
-  sync_topics (self);
-  if (reseed)
-    seed_topics (self, bd_relay_get_state_topic (relay));
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
-  autosave (self);
-  return TRUE;
+  return replace_entry (self, id, BD_OUTPUT (relay), error);
 }
 
 BdRelay *
@@ -1025,51 +1120,20 @@ bd_relay_controller_remove (BdRelayController *self,
                             const char        *id,
                             guint             *position)
 {
-  g_autoptr(BdRelay) relay = NULL;
-  Entry *entry;
-  guint pos;
-
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  entry = find_entry_by_id (self, id, &pos);
-  if (entry == NULL)
-    return NULL;
-  relay = g_object_ref (entry->relay);
-  g_ptr_array_remove_index (self->entries, pos);
-  sync_topics (self);
-  g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 0);
-  autosave (self);
-  if (position != NULL)
-    *position = pos;
-  return g_steal_pointer (&relay);
+  return remove_entry (self, self->entries, id, position);
 }
 
 void
 bd_relay_controller_set_relays (BdRelayController *self,
                                 GPtrArray         *relays)
 {
-  guint removed;
-
   g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
   g_return_if_fail (relays != NULL);
 
-  removed = self->entries->len;
-  g_ptr_array_set_size (self->entries, 0);
-  for (guint i = 0; i < relays->len; i++)
-    {
-      BdRelay *relay = g_ptr_array_index (relays, i);
-      g_autoptr(GError) error = NULL;
-
-      if (!check_new_relay (self, relay, NULL, &error))
-        {
-          g_warning ("Relay %s skipped: %s", bd_relay_get_id (relay), error->message);
-          continue;
-        }
-      g_ptr_array_add (self->entries, entry_new (relay));
-    }
-  sync_topics (self);
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, self->entries->len);
+  set_entries (self, self->entries, relays);
 }
 
 BdRelay *
@@ -1080,7 +1144,7 @@ bd_relay_controller_lookup (BdRelayController *self,
 
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), NULL);
 
-  entry = find_entry_by_id (self, id, NULL);
+  entry = find_id_in (self->entries, id, NULL);
   return entry != NULL ? entry->relay : NULL;
 }
 
@@ -1252,7 +1316,7 @@ bd_relay_controller_command (BdRelayController  *self,
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_RELAY (relay), FALSE);
 
-  entry = find_entry (self, relay, NULL);
+  entry = find_in (self->entries, relay, NULL);
   if (entry == NULL)
     {
       g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
@@ -1411,25 +1475,6 @@ bd_relay_controller_lookup_setpoint (BdRelayController *self,
   return entry != NULL ? entry->setpoint : NULL;
 }
 
-static gboolean
-check_new_setpoint (BdRelayController  *self,
-                    BdSetpoint         *setpoint,
-                    const char         *replacing,
-                    GError            **error)
-{
-  if (!bd_setpoint_validate (setpoint, error))
-    return FALSE;
-  if (find_in (self->setpoint_entries, setpoint, NULL) != NULL ||
-      (g_strcmp0 (bd_setpoint_get_id (setpoint), replacing) != 0 &&
-       id_taken (self, bd_setpoint_get_id (setpoint))))
-    {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS,
-                   _("Another relay or setpoint already has the id “%s”"), bd_setpoint_get_id (setpoint));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 bd_relay_controller_add_setpoint (BdRelayController  *self,
                                   BdSetpoint         *setpoint,
@@ -1438,13 +1483,7 @@ bd_relay_controller_add_setpoint (BdRelayController  *self,
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_SETPOINT (setpoint), FALSE);
 
-  if (!check_new_setpoint (self, setpoint, NULL, error))
-    return FALSE;
-  g_ptr_array_add (self->setpoint_entries, setpoint_entry_new (setpoint));
-  g_list_store_append (self->setpoints, setpoint);
-  sync_topics (self);
-  autosave (self);
-  return TRUE;
+  return insert_entry (self, G_MAXUINT, BD_OUTPUT (setpoint), error);
 }
 
 gboolean
@@ -1453,30 +1492,10 @@ bd_relay_controller_replace_setpoint (BdRelayController  *self,
                                       BdSetpoint         *setpoint,
                                       GError            **error)
 {
-  guint position;
-  Entry *old;
-
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_SETPOINT (setpoint), FALSE);
 
-  old = find_id_in (self->setpoint_entries, id, &position);
-  if (old == NULL)
-    {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
-                   _("No setpoint has the id “%s”"), id);
-      return FALSE;
-    }
-  if (!check_new_setpoint (self, setpoint, id, error))
-    return FALSE;
-  /* The value is read again: the retained state when attached, otherwise
-   * the device's next report. */
-  g_ptr_array_index (self->setpoint_entries, position) = setpoint_entry_new (setpoint);
-  entry_free (old);
-  g_list_store_splice (self->setpoints, position, 1, (gpointer *) &setpoint, 1);
-  sync_topics (self);
-  seed_topics (self, bd_setpoint_get_state_topic (setpoint));
-  autosave (self);
-  return TRUE;
+  return replace_entry (self, id, BD_OUTPUT (setpoint), error);
 }
 
 BdSetpoint *
@@ -1484,51 +1503,19 @@ bd_relay_controller_remove_setpoint (BdRelayController *self,
                                      const char        *id,
                                      guint             *position)
 {
-  g_autoptr(BdSetpoint) setpoint = NULL;
-  Entry *entry;
-  guint pos;
-
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), NULL);
 
-  entry = find_id_in (self->setpoint_entries, id, &pos);
-  if (entry == NULL)
-    return NULL;
-  setpoint = g_object_ref (entry->setpoint);
-  g_ptr_array_remove_index (self->setpoint_entries, pos);
-  g_list_store_remove (self->setpoints, pos);
-  sync_topics (self);
-  autosave (self);
-  if (position != NULL)
-    *position = pos;
-  return g_steal_pointer (&setpoint);
+  return remove_entry (self, self->setpoint_entries, id, position);
 }
 
 void
 bd_relay_controller_set_setpoints (BdRelayController *self,
                                    GPtrArray         *setpoints)
 {
-  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
-
   g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
   g_return_if_fail (setpoints != NULL);
 
-  g_ptr_array_set_size (self->setpoint_entries, 0);
-  for (guint i = 0; i < setpoints->len; i++)
-    {
-      BdSetpoint *setpoint = g_ptr_array_index (setpoints, i);
-      g_autoptr(GError) error = NULL;
-
-      if (!check_new_setpoint (self, setpoint, NULL, &error))
-        {
-          g_warning ("Setpoint %s skipped: %s", bd_setpoint_get_id (setpoint), error->message);
-          continue;
-        }
-      g_ptr_array_add (self->setpoint_entries, setpoint_entry_new (setpoint));
-      g_ptr_array_add (kept, setpoint);
-    }
-  g_list_store_splice (self->setpoints, 0, g_list_model_get_n_items (G_LIST_MODEL (self->setpoints)),
-                       kept->pdata, kept->len);
-  sync_topics (self);
+  set_entries (self, self->setpoint_entries, setpoints);
 }
 
 /* ------------------------------------------------------------- checks */

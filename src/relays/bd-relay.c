@@ -124,6 +124,8 @@ bd_relay_class_init (BdRelayClass *klass)
   object_class->set_property = bd_relay_set_property;
   output_class->get_pending = bd_relay_real_get_pending;
   output_class->clear_target = bd_relay_clear_target;
+  /* bd_relay_validate () checks the instance's type, so it serves as is. */
+  output_class->validate = (gboolean (*) (BdOutput *, GError **)) bd_relay_validate;
 
   properties[PROP_ON_PAYLOAD] = g_param_spec_string ("on-payload", NULL, NULL, "ON", rw);
   properties[PROP_OFF_PAYLOAD] = g_param_spec_string ("off-payload", NULL, NULL, "OFF", rw);

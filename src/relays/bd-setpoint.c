@@ -149,6 +149,8 @@ bd_setpoint_class_init (BdSetpointClass *klass)
   object_class->set_property = bd_setpoint_set_property;
   output_class->get_pending = bd_setpoint_real_get_pending;
   output_class->clear_target = bd_setpoint_clear_target;
+  /* bd_setpoint_validate () checks the instance's type, so it serves as is. */
+  output_class->validate = (gboolean (*) (BdOutput *, GError **)) bd_setpoint_validate;
 
   properties[PROP_UNIT] = g_param_spec_string ("unit", NULL, NULL, NULL, rw);
   properties[PROP_JSON_PATH] = g_param_spec_string ("json-path", NULL, NULL, NULL, rw);
