@@ -319,48 +319,101 @@ state_word (BdRelayState state)
   return state == BD_RELAY_STATE_ON ? _("on") : _("off");
 }
 
-static void
-apply_setpoint_state (BdRelayController *self,
-                      Entry             *entry,
-                      BdMessage         *message,
-                      const char        *text,
-                      gsize              len)
+/* Stores what a relay's state payload says; FALSE when it says nothing
+ * usable (an empty payload makes the state unknown, anything else that is
+ * neither on nor off is an error). */
+static gboolean
+read_relay_state (Entry      *entry,
+                  const char *text,
+                  gsize       len)
 {
-  BdSetpoint *setpoint = entry->setpoint;
-  double value;
-  double target;
-  double start;
+  BdRelayState state;
 
-  if (!bd_setpoint_parse_payload (setpoint, (const guint8 *) text, len, &value))
+  if (len == 0)
+    {
+      _bd_relay_set_state (entry->relay, BD_RELAY_STATE_UNKNOWN, g_get_real_time ());
+      return FALSE;
+    }
+  state = bd_relay_parse_state (entry->relay, (const guint8 *) text, len);
+  if (state == BD_RELAY_STATE_UNKNOWN)
+    {
+      g_autofree char *valid = bd_payload_dup_line ((const guint8 *) text, len, 64);
+      g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is neither on nor off"),
+                                                valid);
+
+      _bd_output_set_last_error (BD_OUTPUT (entry->relay), error);
+      return FALSE;
+    }
+  _bd_relay_set_state (entry->relay, state, g_get_real_time ());
+  return TRUE;
+}
+
+/* The same for a setpoint: the number in the payload becomes the value. */
+static gboolean
+read_setpoint_state (Entry      *entry,
+                     const char *text,
+                     gsize       len)
+{
+  double value;
+
+  if (len == 0)
+    {
+      _bd_setpoint_set_value (entry->setpoint, NAN, g_get_real_time ());
+      return FALSE;
+    }
+  if (!bd_setpoint_parse_payload (entry->setpoint, (const guint8 *) text, len, &value))
     {
       g_autofree char *valid = bd_payload_dup_line ((const guint8 *) text, len, 64);
       g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is not a number"),
                                                 valid);
 
-      _bd_output_set_last_error (BD_OUTPUT (setpoint), error);
-      return;
+      _bd_output_set_last_error (BD_OUTPUT (entry->setpoint), error);
+      return FALSE;
     }
-  _bd_setpoint_set_value (setpoint, value, g_get_real_time ());
+  _bd_setpoint_set_value (entry->setpoint, value, g_get_real_time ());
+  return TRUE;
+}
 
-  if (!bd_setpoint_get_pending (setpoint) || message->time_us < entry->sent_us)
-    return;
+/* What a relay's new state means for its pending command: CONFIRMED, or
+ * CONTRADICTED with *@error saying how. */
+static BdRelayOutcome
+judge_relay (Entry  *entry,
+             char  **error)
+{
+  BdRelayState state = bd_relay_get_state (entry->relay);
+  BdRelayState target = bd_relay_get_target (entry->relay);
 
-  target = bd_setpoint_get_target (setpoint);
-  start = entry->start_value;
+  if (state == target)
+    return BD_RELAY_OUTCOME_CONFIRMED;
+  /* Translators: "The device reported off instead of on" */
+  *error = g_strdup_printf (_("The device reported %s instead of %s"), state_word (state),
+                            state_word (target));
+  return BD_RELAY_OUTCOME_CONTRADICTED;
+}
+
+/* The same for a setpoint's new value, which may also be on its way from
+ * the value before the command to the target: SENT, still pending. */
+static BdRelayOutcome
+judge_setpoint (Entry  *entry,
+                char  **error)
+{
+  BdSetpoint *setpoint = entry->setpoint;
+  double value = bd_setpoint_get_value (setpoint);
+  double target = bd_setpoint_get_target (setpoint);
+  double start = entry->start_value;
+  g_autofree char *got = NULL;
+  g_autofree char *wanted = NULL;
+
   if (fabs (value - target) <= bd_setpoint_get_effective_tolerance (setpoint))
-    entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONFIRMED, NULL);
-  else if (!isnan (start) && ((start < target && value > start && value < target) ||
-                              (start > target && value < start && value > target)))
-    return;   /* on its way: the timeout still runs */
-  else
-    {
-      g_autofree char *got = bd_setpoint_format_value (setpoint, value);
-      g_autofree char *wanted = bd_setpoint_format_value (setpoint, target);
-      /* Translators: "The device reported 20 % instead of 40 %" */
-      g_autofree char *error = g_strdup_printf (_("The device reported %s instead of %s"), got, wanted);
-
-      entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONTRADICTED, error);
-    }
+    return BD_RELAY_OUTCOME_CONFIRMED;
+  if (!isnan (start) && ((start < target && value > start && value < target) ||
+                         (start > target && value < start && value > target)))
+    return BD_RELAY_OUTCOME_SENT;   /* on its way: the timeout still runs */
+  got = bd_setpoint_format_value (setpoint, value);
+  wanted = bd_setpoint_format_value (setpoint, target);
+  /* Translators: "The device reported 20 % instead of 40 %" */
+  *error = g_strdup_printf (_("The device reported %s instead of %s"), got, wanted);
+  return BD_RELAY_OUTCOME_CONTRADICTED;
 }
 
 static void
@@ -368,59 +421,27 @@ apply_state (BdRelayController *self,
              Entry             *entry,
              BdMessage         *message)
 {
-  BdRelay *relay = entry->relay;
   g_autofree char *text = payload_text (message);
+  g_autofree char *error = NULL;
   gsize len = strlen (text);
-  BdRelayState state;
+  BdRelayOutcome outcome;
 
   if (message->time_us < entry->last_msg_us)
     return;
   entry->last_msg_us = message->time_us;
 
   /* An empty retained message deletes the retained state [MQTT-3.3.1-10]:
-   * nobody knows the state any more. */
-  if (len == 0)
-    {
-      if (relay != NULL)
-        _bd_relay_set_state (relay, BD_RELAY_STATE_UNKNOWN, g_get_real_time ());
-      else
-        _bd_setpoint_set_value (entry->setpoint, NAN, g_get_real_time ());
-      return;
-    }
-
-  if (entry->setpoint != NULL)
-    {
-      apply_setpoint_state (self, entry, message, text, len);
-      return;
-    }
-
-  state = bd_relay_parse_state (relay, (const guint8 *) text, len);
-  if (state == BD_RELAY_STATE_UNKNOWN)
-    {
-      g_autofree char *valid = bd_payload_dup_line ((const guint8 *) text, len, 64);
-      g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is neither on nor off"),
-                                                valid);
-
-      _bd_output_set_last_error (BD_OUTPUT (relay), error);
-      return;
-    }
-
-  _bd_relay_set_state (relay, state, g_get_real_time ());
-
-  if (!bd_relay_get_pending (relay) || message->time_us < entry->sent_us)
+   * nobody knows the state any more, and reading it makes it unknown. */
+  if (!(entry->relay != NULL ? read_relay_state (entry, text, len)
+                             : read_setpoint_state (entry, text, len)))
     return;
 
-  if (state == bd_relay_get_target (relay))
-    entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONFIRMED, NULL);
-  else
-    {
-      g_autofree char *error =
-        /* Translators: "The device reported off instead of on" */
-        g_strdup_printf (_("The device reported %s instead of %s"), state_word (state),
-                         state_word (bd_relay_get_target (relay)));
+  if (!bd_output_get_pending (entry_output (entry)) || message->time_us < entry->sent_us)
+    return;
 
-      entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONTRADICTED, error);
-    }
+  outcome = entry->relay != NULL ? judge_relay (entry, &error) : judge_setpoint (entry, &error);
+  if (outcome != BD_RELAY_OUTCOME_SENT)
+    entry_settle (self, entry, message->topic, text, outcome, error);
 }
 
 static void
@@ -1289,17 +1310,27 @@ entry_send (BdRelayController *self,
   self->publish (message, self->publish_data);
 }
 
-static gboolean
-check_broker (BdRelayController  *self,
-              GError            **error)
+/* The entry of @output, ready for a command: still in the controller, with
+ * a broker to publish to. */
+static Entry *
+command_entry (BdRelayController  *self,
+               BdOutput           *output,
+               GError            **error)
 {
-  if (self->publish == NULL)
-    {
-      g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NO_BROKER,
-                           _("Not connected to a broker"));
-      return FALSE;
-    }
-  return TRUE;
+  Entry *entry = find_in (entries_of (self, output), output, NULL);
+
+  if (entry == NULL && BD_IS_RELAY (output))
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
+                 _("The relay “%s” was removed"), bd_output_get_name (output));
+  else if (entry == NULL)
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
+                 _("The setpoint “%s” was removed"), bd_output_get_name (output));
+  else if (self->publish == NULL)
+    g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NO_BROKER,
+                         _("Not connected to a broker"));
+  else
+    return entry;
+  return NULL;
 }
 
 gboolean
@@ -1316,14 +1347,8 @@ bd_relay_controller_command (BdRelayController  *self,
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_RELAY (relay), FALSE);
 
-  entry = find_in (self->entries, relay, NULL);
+  entry = command_entry (self, BD_OUTPUT (relay), error);
   if (entry == NULL)
-    {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
-                   _("The relay “%s” was removed"), bd_relay_get_name (relay));
-      return FALSE;
-    }
-  if (!check_broker (self, error))
     return FALSE;
 
   text = on ? bd_relay_get_on_payload (relay) : bd_relay_get_off_payload (relay);
@@ -1401,14 +1426,8 @@ bd_relay_controller_set_value (BdRelayController  *self,
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_SETPOINT (setpoint), FALSE);
 
-  entry = find_in (self->setpoint_entries, setpoint, NULL);
+  entry = command_entry (self, BD_OUTPUT (setpoint), error);
   if (entry == NULL)
-    {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
-                   _("The setpoint “%s” was removed"), bd_setpoint_get_name (setpoint));
-      return FALSE;
-    }
-  if (!check_broker (self, error))
     return FALSE;
 
   if (!bd_setpoint_round (setpoint, value, &rounded, error))
