@@ -19,7 +19,7 @@ typedef struct
   char      *command_topic;
   char      *state_topic;
   guint      qos;
-  gboolean   retain_command;
+  guint      retain_command;   /* 0 or 1 */
   guint      timeout_ms;
 
   char      *last_error;
@@ -172,15 +172,18 @@ bd_output_copy (BdOutput *self)
   return copy;
 }
 
-#define STRING_ACCESSORS(field, PROP)                                   \
-  const char *                                                          \
-  bd_output_get_##field (BdOutput *self)                                \
+#define GETTER(type, name, field, fallback)                             \
+  type                                                                  \
+  bd_output_get_##name (BdOutput *self)                                 \
   {                                                                     \
     BdOutputPrivate *priv = bd_output_get_instance_private (self);      \
                                                                         \
-    g_return_val_if_fail (BD_IS_OUTPUT (self), NULL);                   \
+    g_return_val_if_fail (BD_IS_OUTPUT (self), fallback);               \
     return priv->field;                                                 \
-  }                                                                     \
+  }
+
+#define STRING_ACCESSORS(field, PROP)                                   \
+  GETTER (const char *, field, field, NULL)                             \
   void                                                                  \
   bd_output_set_##field (BdOutput   *self,                              \
                          const char *value)                             \
@@ -195,14 +198,22 @@ STRING_ACCESSORS (id, PROP_ID)
 STRING_ACCESSORS (name, PROP_NAME)
 STRING_ACCESSORS (command_topic, PROP_COMMAND_TOPIC)
 STRING_ACCESSORS (state_topic, PROP_STATE_TOPIC)
+GETTER (guint, qos, qos, 0)
+GETTER (gboolean, retain_command, retain_command, FALSE)
+GETTER (guint, timeout, timeout_ms, 0)
+GETTER (const char *, last_error, last_error, NULL)
+GETTER (gint64, last_change, last_change_us, 0)
 
-guint
-bd_output_get_qos (BdOutput *self)
+static void
+set_uint (BdOutput *self,
+          guint    *field,
+          guint     value,
+          guint     prop)
 {
-  BdOutputPrivate *priv = bd_output_get_instance_private (self);
-
-  g_return_val_if_fail (BD_IS_OUTPUT (self), 0);
-  return priv->qos;
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
 void
@@ -213,19 +224,7 @@ bd_output_set_qos (BdOutput *self,
 
   g_return_if_fail (BD_IS_OUTPUT (self));
   g_return_if_fail (qos <= 2);
-  if (priv->qos == qos)
-    return;
-  priv->qos = qos;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QOS]);
-}
-
-gboolean
-bd_output_get_retain_command (BdOutput *self)
-{
-  BdOutputPrivate *priv = bd_output_get_instance_private (self);
-
-  g_return_val_if_fail (BD_IS_OUTPUT (self), FALSE);
-  return priv->retain_command;
+  set_uint (self, &priv->qos, qos, PROP_QOS);
 }
 
 void
@@ -235,20 +234,7 @@ bd_output_set_retain_command (BdOutput *self,
   BdOutputPrivate *priv = bd_output_get_instance_private (self);
 
   g_return_if_fail (BD_IS_OUTPUT (self));
-  retain = !!retain;
-  if (priv->retain_command == retain)
-    return;
-  priv->retain_command = retain;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETAIN_COMMAND]);
-}
-
-guint
-bd_output_get_timeout (BdOutput *self)
-{
-  BdOutputPrivate *priv = bd_output_get_instance_private (self);
-
-  g_return_val_if_fail (BD_IS_OUTPUT (self), 0);
-  return priv->timeout_ms;
+  set_uint (self, &priv->retain_command, !!retain, PROP_RETAIN_COMMAND);
 }
 
 void
@@ -259,10 +245,7 @@ bd_output_set_timeout (BdOutput *self,
 
   g_return_if_fail (BD_IS_OUTPUT (self));
   g_return_if_fail (timeout_ms > 0);
-  if (priv->timeout_ms == timeout_ms)
-    return;
-  priv->timeout_ms = timeout_ms;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+  set_uint (self, &priv->timeout_ms, timeout_ms, PROP_TIMEOUT);
 }
 
 gboolean
@@ -270,24 +253,6 @@ bd_output_get_pending (BdOutput *self)
 {
   g_return_val_if_fail (BD_IS_OUTPUT (self), FALSE);
   return BD_OUTPUT_GET_CLASS (self)->get_pending (self);
-}
-
-const char *
-bd_output_get_last_error (BdOutput *self)
-{
-  BdOutputPrivate *priv = bd_output_get_instance_private (self);
-
-  g_return_val_if_fail (BD_IS_OUTPUT (self), NULL);
-  return priv->last_error;
-}
-
-gint64
-bd_output_get_last_change (BdOutput *self)
-{
-  BdOutputPrivate *priv = bd_output_get_instance_private (self);
-
-  g_return_val_if_fail (BD_IS_OUTPUT (self), 0);
-  return priv->last_change_us;
 }
 
 gboolean
