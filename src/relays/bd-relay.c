@@ -55,7 +55,7 @@ bd_relay_real_get_pending (BdOutput *output)
 }
 
 static void
-bd_relay_clear_target (BdOutput *output)
+bd_relay_real_clear_target (BdOutput *output)
 {
   _bd_relay_set_target (BD_RELAY (output), BD_RELAY_STATE_UNKNOWN);
 }
@@ -123,7 +123,7 @@ bd_relay_class_init (BdRelayClass *klass)
   object_class->get_property = bd_relay_get_property;
   object_class->set_property = bd_relay_set_property;
   output_class->get_pending = bd_relay_real_get_pending;
-  output_class->clear_target = bd_relay_clear_target;
+  output_class->clear_target = bd_relay_real_clear_target;
   /* bd_relay_validate () checks the instance's type, so it serves as is. */
   output_class->validate = (gboolean (*) (BdOutput *, GError **)) bd_relay_validate;
 

@@ -76,7 +76,7 @@ bd_setpoint_real_get_pending (BdOutput *output)
 }
 
 static void
-bd_setpoint_clear_target (BdOutput *output)
+bd_setpoint_real_clear_target (BdOutput *output)
 {
   _bd_setpoint_set_target (BD_SETPOINT (output), NAN);
 }
@@ -148,7 +148,7 @@ bd_setpoint_class_init (BdSetpointClass *klass)
   object_class->get_property = bd_setpoint_get_property;
   object_class->set_property = bd_setpoint_set_property;
   output_class->get_pending = bd_setpoint_real_get_pending;
-  output_class->clear_target = bd_setpoint_clear_target;
+  output_class->clear_target = bd_setpoint_real_clear_target;
   /* bd_setpoint_validate () checks the instance's type, so it serves as is. */
   output_class->validate = (gboolean (*) (BdOutput *, GError **)) bd_setpoint_validate;
 
