@@ -106,6 +106,20 @@ publish_text (BdEngine   *engine,
 
 /* ------------------------------------------------------------ relays.ini */
 
+/* Every setting a relay has beyond its id, name and topics, none left at
+ * its default (the payload's blanks are kept as they are). */
+static void
+set_relay_settings (BdRelay *relay)
+{
+  bd_relay_set_on_payload (relay, " start ");
+  bd_relay_set_off_payload (relay, "stop");
+  bd_relay_set_state_on (relay, "running");
+  bd_relay_set_state_off (relay, "stopped");
+  bd_relay_set_qos (relay, 2);
+  bd_relay_set_retain_command (relay, TRUE);
+  bd_relay_set_timeout (relay, 1500);
+}
+
 static void
 test_ini_round_trip (void)
 {
@@ -117,13 +131,7 @@ test_ini_round_trip (void)
   BdRelay *relay = bd_relay_new ("pump-1", "Pump 1 / 펌프", "plant/pump/1/cmd", "plant/pump/1/status");
   BdRelay *copy;
 
-  bd_relay_set_on_payload (relay, " start ");
-  bd_relay_set_off_payload (relay, "stop");
-  bd_relay_set_state_on (relay, "running");
-  bd_relay_set_state_off (relay, "stopped");
-  bd_relay_set_qos (relay, 2);
-  bd_relay_set_retain_command (relay, TRUE);
-  bd_relay_set_timeout (relay, 1500);
+  set_relay_settings (relay);
   g_ptr_array_add (relays, relay);
   g_ptr_array_add (relays, bd_relay_new ("lamp", "Lamp", "home/lamp/set", "home/lamp/state"));
 
@@ -367,13 +375,7 @@ test_copy (void)
   g_autoptr(BdRelay) relay_copy = NULL;
   g_autoptr(BdSetpoint) setpoint_copy = NULL;
 
-  bd_relay_set_on_payload (relay, "start");
-  bd_relay_set_off_payload (relay, "stop");
-  bd_relay_set_state_on (relay, "running");
-  bd_relay_set_state_off (relay, "stopped");
-  bd_relay_set_qos (relay, 2);
-  bd_relay_set_retain_command (relay, TRUE);
-  bd_relay_set_timeout (relay, 1500);
+  set_relay_settings (relay);
   _bd_relay_set_state (relay, BD_RELAY_STATE_ON, 42);
   _bd_relay_set_target (relay, BD_RELAY_STATE_OFF);
 
