@@ -76,7 +76,7 @@ present_editor (BdRelaysPage *self,
 typedef struct
 {
   GWeakRef  controller;
-  BdRelay  *relay;
+  BdOutput *output;     /* the deleted relay or setpoint */
   guint     position;
 } Undo;
 
@@ -87,7 +87,7 @@ undo_free (gpointer data,
   Undo *undo = data;
 
   g_weak_ref_clear (&undo->controller);
-  g_object_unref (undo->relay);
+  g_object_unref (undo->output);
   g_free (undo);
 }
 
@@ -114,37 +114,56 @@ undo_clicked_cb (AdwToast *toast,
 {
   g_autoptr(BdRelayController) controller = g_weak_ref_get (&undo->controller);
   g_autoptr(GError) error = NULL;
+  gboolean relay = BD_IS_RELAY (undo->output);
 
-  /* The id may have been taken again meanwhile: then the undo says so. */
-  if (controller != NULL &&
-      !bd_relay_controller_insert (controller, undo->position, undo->relay, &error))
-    g_warning ("Cannot restore relay %s: %s", bd_relay_get_id (undo->relay), error->message);
+  /* The id may have been taken again meanwhile: then the undo says so. A
+   * relay goes back where it was, a setpoint to the end. */
+  if (controller == NULL)
+    return;
+  if (relay ? !bd_relay_controller_insert (controller, undo->position, BD_RELAY (undo->output), &error)
+            : !bd_relay_controller_add_setpoint (controller, BD_SETPOINT (undo->output), &error))
+    g_warning ("Cannot restore %s %s: %s", relay ? "relay" : "setpoint",
+               bd_output_get_id (undo->output), error->message);
+}
+
+/* Deletes a relay or a setpoint at once, with Undo in the toast. */
+static void
+delete_output (BdRelaysPage *self,
+               BdOutput     *output)
+{
+  const char *id = bd_output_get_id (output);
+  g_autofree char *title = NULL;
+  guint position = 0;
+  BdOutput *removed;
+  Undo *undo;
+
+  if (self->controller == NULL)
+    return;
+  if (BD_IS_RELAY (output))
+    removed = BD_OUTPUT (bd_relay_controller_remove (self->controller, id, &position));
+  else
+    removed = BD_OUTPUT (bd_relay_controller_remove_setpoint (self->controller, id, &position));
+  if (removed == NULL)
+    return;
+
+  undo = g_new0 (Undo, 1);
+  g_weak_ref_init (&undo->controller, self->controller);
+  undo->output = removed;
+  undo->position = position;
+  if (BD_IS_RELAY (removed))
+    /* Translators: a toast after deleting the relay "Fan, manufacture" */
+    title = g_strdup_printf (_("Relay “%s” deleted"), bd_output_get_name (removed));
+  else
+    /* Translators: a toast after deleting the setpoint "Valve, packaging" */
+    title = g_strdup_printf (_("Setpoint “%s” deleted"), bd_output_get_name (removed));
+  show_undo_toast (self, title, G_CALLBACK (undo_clicked_cb), undo, undo_free);
 }
 
 static void
 row_delete_cb (BdRelaysPage *self,
                BdRelayRow   *row)
 {
-  BdRelay *relay = bd_relay_row_get_relay (row);
-  g_autofree char *title = NULL;
-  Undo *undo;
-  guint position = 0;
-  BdRelay *removed;
-
-  if (self->controller == NULL)
-    return;
-  removed = bd_relay_controller_remove (self->controller, bd_relay_get_id (relay), &position);
-  if (removed == NULL)
-    return;
-
-  undo = g_new0 (Undo, 1);
-  g_weak_ref_init (&undo->controller, self->controller);
-  undo->relay = removed;
-  undo->position = position;
-
-  /* Translators: a toast after deleting the relay "Fan, manufacture" */
-  title = g_strdup_printf (_("Relay “%s” deleted"), bd_relay_get_name (removed));
-  show_undo_toast (self, title, G_CALLBACK (undo_clicked_cb), undo, undo_free);
+  delete_output (self, BD_OUTPUT (bd_relay_row_get_relay (row)));
 }
 
 static void
@@ -193,39 +212,10 @@ setpoint_edit_cb (BdRelaysPage  *self,
 }
 
 static void
-setpoint_undo_cb (AdwToast   *toast,
-                  BdSetpoint *setpoint)
-{
-  BdRelayController *controller = g_object_get_data (G_OBJECT (toast), "controller");
-  g_autoptr(GError) error = NULL;
-
-  if (controller != NULL && !bd_relay_controller_add_setpoint (controller, setpoint, &error))
-    g_warning ("Cannot restore setpoint %s: %s", bd_setpoint_get_id (setpoint), error->message);
-}
-
-static void
 setpoint_delete_cb (BdRelaysPage  *self,
                     BdSetpointRow *row)
 {
-  g_autoptr(BdSetpoint) removed = NULL;
-  g_autofree char *title = NULL;
-  AdwToast *toast;
-
-  if (self->controller == NULL)
-    return;
-  removed = bd_relay_controller_remove_setpoint (self->controller,
-                                                 bd_setpoint_get_id (bd_setpoint_row_get_setpoint (row)), NULL);
-  if (removed == NULL)
-    return;
-  /* Translators: a toast after deleting the setpoint "Valve, packaging" */
-  title = g_strdup_printf (_("Setpoint “%s” deleted"), bd_setpoint_get_name (removed));
-  toast = adw_toast_new (title);
-  adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  g_object_set_data_full (G_OBJECT (toast), "controller", g_object_ref (self->controller), g_object_unref);
-  g_signal_connect_data (toast, "button-clicked", G_CALLBACK (setpoint_undo_cb), g_object_ref (removed),
-                         (GClosureNotify) (void (*) (void)) g_object_unref, 0);
-  show_toast (self, toast);
+  delete_output (self, BD_OUTPUT (bd_setpoint_row_get_setpoint (row)));
 }
 
 static void
@@ -442,21 +432,37 @@ set_entries (BdAutomationEngine *engine,
     bd_automation_engine_set_automations (engine, entries);
 }
 
+/* The automations or interlocks (as the row of @button shows one or the
+ * other) and the index of the row's entry in them; NULL when it is gone. */
+static GPtrArray *
+dup_button_entries (BdRelaysPage *self,
+                    GtkButton    *button,
+                    gboolean     *interlock,
+                    int          *index)
+{
+  const char *id = g_object_get_data (G_OBJECT (button), "entry-id");
+  g_autoptr(GPtrArray) entries = NULL;
+
+  *interlock = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "entry-interlock"));
+  if (self->automations == NULL)
+    return NULL;
+  entries = dup_entries (self->automations, *interlock);
+  *index = entry_index (entries, id);
+  return *index >= 0 ? g_steal_pointer (&entries) : NULL;
+}
+
 static void
 entry_edit_cb (GtkButton    *button,
                BdRelaysPage *self)
 {
   const char *id = g_object_get_data (G_OBJECT (button), "entry-id");
-  gboolean interlock = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "entry-interlock"));
+  gboolean interlock;
   g_autoptr(GPtrArray) entries = NULL;
   BdAutomationDialog *dialog;
   int index;
 
-  if (self->automations == NULL)
-    return;
-  entries = dup_entries (self->automations, interlock);
-  index = entry_index (entries, id);
-  if (index < 0)
+  entries = dup_button_entries (self, button, &interlock, &index);
+  if (entries == NULL)
     return;
   if (interlock)
     dialog = bd_automation_dialog_new_interlock (self->automations, g_ptr_array_index (entries, index), id);
@@ -504,18 +510,14 @@ static void
 entry_delete_cb (GtkButton    *button,
                  BdRelaysPage *self)
 {
-  const char *id = g_object_get_data (G_OBJECT (button), "entry-id");
-  gboolean interlock = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "entry-interlock"));
+  gboolean interlock;
   g_autoptr(GPtrArray) entries = NULL;
   g_autofree char *title = NULL;
   Deleted *deleted;
   int index;
 
-  if (self->automations == NULL)
-    return;
-  entries = dup_entries (self->automations, interlock);
-  index = entry_index (entries, id);
-  if (index < 0)
+  entries = dup_button_entries (self, button, &interlock, &index);
+  if (entries == NULL)
     return;
   deleted = g_new0 (Deleted, 1);
   deleted->engine = g_object_ref (self->automations);

@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "bd-message-inbox.h"
+#include "bd-output-private.h"
 #include "bd-payload.h"
 #include "bd-relay-controller.h"
 #include "bd-relay-private.h"
@@ -170,63 +171,29 @@ entry_cancel_timeout (Entry *entry)
   clear_source (&entry->timeout);
 }
 
-/* What relays and setpoints have in common, so one machine serves both. */
-static const char *
-entry_id (Entry *entry)
+/* A relay or a setpoint: one machine serves both through what they share. */
+static BdOutput *
+entry_output (Entry *entry)
 {
-  return entry->relay != NULL ? bd_relay_get_id (entry->relay) : bd_setpoint_get_id (entry->setpoint);
+  return entry->relay != NULL ? BD_OUTPUT (entry->relay) : BD_OUTPUT (entry->setpoint);
 }
 
 static const char *
-entry_name (Entry *entry)
+entry_id (Entry *entry)
 {
-  return entry->relay != NULL ? bd_relay_get_name (entry->relay) : bd_setpoint_get_name (entry->setpoint);
+  return bd_output_get_id (entry_output (entry));
 }
 
 static const char *
 entry_command_topic (Entry *entry)
 {
-  return entry->relay != NULL ? bd_relay_get_command_topic (entry->relay)
-                              : bd_setpoint_get_command_topic (entry->setpoint);
+  return bd_output_get_command_topic (entry_output (entry));
 }
 
 static const char *
 entry_state_topic (Entry *entry)
 {
-  return entry->relay != NULL ? bd_relay_get_state_topic (entry->relay)
-                              : bd_setpoint_get_state_topic (entry->setpoint);
-}
-
-static guint
-entry_timeout_ms (Entry *entry)
-{
-  return entry->relay != NULL ? bd_relay_get_timeout (entry->relay)
-                              : bd_setpoint_get_timeout (entry->setpoint);
-}
-
-static gpointer
-entry_object (Entry *entry)
-{
-  return entry->relay != NULL ? (gpointer) entry->relay : (gpointer) entry->setpoint;
-}
-
-static void
-entry_clear_target (Entry *entry)
-{
-  if (entry->relay != NULL)
-    _bd_relay_set_target (entry->relay, BD_RELAY_STATE_UNKNOWN);
-  else
-    _bd_setpoint_set_target (entry->setpoint, NAN);
-}
-
-static void
-entry_set_error (Entry      *entry,
-                 const char *message)
-{
-  if (entry->relay != NULL)
-    _bd_relay_set_last_error (entry->relay, message);
-  else
-    _bd_setpoint_set_last_error (entry->setpoint, message);
+  return bd_output_get_state_topic (entry_output (entry));
 }
 
 static void
@@ -237,7 +204,7 @@ entry_free (gpointer data)
   entry_cancel_timeout (entry);
   clear_source (&entry->rate);
   /* A removed relay may live on in an undo toast: not pending any more. */
-  entry_clear_target (entry);
+  _bd_output_clear_target (entry_output (entry));
   g_clear_object (&entry->relay);
   g_clear_object (&entry->setpoint);
   g_free (entry->command);
@@ -254,7 +221,7 @@ find_in (GPtrArray *entries,
     {
       Entry *entry = g_ptr_array_index (entries, i);
 
-      if (entry_object (entry) == object)
+      if (entry_output (entry) == object)
         {
           if (position != NULL)
             *position = i;
@@ -281,22 +248,6 @@ find_id_in (GPtrArray  *entries,
         }
     }
   return NULL;
-}
-
-static Entry *
-find_entry (BdRelayController *self,
-            BdRelay           *relay,
-            guint             *position)
-{
-  return find_in (self->entries, relay, position);
-}
-
-static Entry *
-find_entry_by_id (BdRelayController *self,
-                  const char        *id,
-                  guint             *position)
-{
-  return find_id_in (self->entries, id, position);
 }
 
 /* Relays and setpoints share relays.ini, whose groups are their ids. */
@@ -328,8 +279,8 @@ log_command (BdRelayController *self,
 {
   g_autoptr(BdRelayLogEntry) log_entry =
     bd_relay_log_entry_new_full (g_get_real_time (), entry->relay != NULL ? "relay" : "setpoint",
-                                 entry_id (entry), entry_name (entry), topic, payload, outcome,
-                                 source, detail);
+                                 entry_id (entry), bd_output_get_name (entry_output (entry)), topic,
+                                 payload, outcome, source, detail);
   gboolean failed = outcome == BD_RELAY_OUTCOME_TIMEOUT || outcome == BD_RELAY_OUTCOME_CONTRADICTED;
   guint n;
 
@@ -357,8 +308,8 @@ entry_settle (BdRelayController *self,
               const char        *error)
 {
   entry_cancel_timeout (entry);
-  entry_clear_target (entry);
-  entry_set_error (entry, error);
+  _bd_output_clear_target (entry_output (entry));
+  _bd_output_set_last_error (entry_output (entry), error);
   log_command (self, entry, topic, payload, outcome, entry->source, error);
 }
 
@@ -368,48 +319,101 @@ state_word (BdRelayState state)
   return state == BD_RELAY_STATE_ON ? _("on") : _("off");
 }
 
-static void
-apply_setpoint_state (BdRelayController *self,
-                      Entry             *entry,
-                      BdMessage         *message,
-                      const char        *text,
-                      gsize              len)
+/* Stores what a relay's state payload says; FALSE when it says nothing
+ * usable (an empty payload makes the state unknown, anything else that is
+ * neither on nor off is an error). */
+static gboolean
+read_relay_state (Entry      *entry,
+                  const char *text,
+                  gsize       len)
 {
-  BdSetpoint *setpoint = entry->setpoint;
-  double value;
-  double target;
-  double start;
+  BdRelayState state;
 
-  if (!bd_setpoint_parse_payload (setpoint, (const guint8 *) text, len, &value))
+  if (len == 0)
+    {
+      _bd_relay_set_state (entry->relay, BD_RELAY_STATE_UNKNOWN, g_get_real_time ());
+      return FALSE;
+    }
+  state = bd_relay_parse_state (entry->relay, (const guint8 *) text, len);
+  if (state == BD_RELAY_STATE_UNKNOWN)
+    {
+      g_autofree char *valid = bd_payload_dup_line ((const guint8 *) text, len, 64);
+      g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is neither on nor off"),
+                                                valid);
+
+      _bd_output_set_last_error (BD_OUTPUT (entry->relay), error);
+      return FALSE;
+    }
+  _bd_relay_set_state (entry->relay, state, g_get_real_time ());
+  return TRUE;
+}
+
+/* The same for a setpoint: the number in the payload becomes the value. */
+static gboolean
+read_setpoint_state (Entry      *entry,
+                     const char *text,
+                     gsize       len)
+{
+  double value;
+
+  if (len == 0)
+    {
+      _bd_setpoint_set_value (entry->setpoint, NAN, g_get_real_time ());
+      return FALSE;
+    }
+  if (!bd_setpoint_parse_payload (entry->setpoint, (const guint8 *) text, len, &value))
     {
       g_autofree char *valid = bd_payload_dup_line ((const guint8 *) text, len, 64);
       g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is not a number"),
                                                 valid);
 
-      _bd_setpoint_set_last_error (setpoint, error);
-      return;
+      _bd_output_set_last_error (BD_OUTPUT (entry->setpoint), error);
+      return FALSE;
     }
-  _bd_setpoint_set_value (setpoint, value, g_get_real_time ());
+  _bd_setpoint_set_value (entry->setpoint, value, g_get_real_time ());
+  return TRUE;
+}
 
-  if (!bd_setpoint_get_pending (setpoint) || message->time_us < entry->sent_us)
-    return;
+/* What a relay's new state means for its pending command: CONFIRMED, or
+ * CONTRADICTED with *@error saying how. */
+static BdRelayOutcome
+judge_relay (Entry  *entry,
+             char  **error)
+{
+  BdRelayState state = bd_relay_get_state (entry->relay);
+  BdRelayState target = bd_relay_get_target (entry->relay);
 
-  target = bd_setpoint_get_target (setpoint);
-  start = entry->start_value;
+  if (state == target)
+    return BD_RELAY_OUTCOME_CONFIRMED;
+  /* Translators: "The device reported off instead of on" */
+  *error = g_strdup_printf (_("The device reported %s instead of %s"), state_word (state),
+                            state_word (target));
+  return BD_RELAY_OUTCOME_CONTRADICTED;
+}
+
+/* The same for a setpoint's new value, which may also be on its way from
+ * the value before the command to the target: SENT, still pending. */
+static BdRelayOutcome
+judge_setpoint (Entry  *entry,
+                char  **error)
+{
+  BdSetpoint *setpoint = entry->setpoint;
+  double value = bd_setpoint_get_value (setpoint);
+  double target = bd_setpoint_get_target (setpoint);
+  double start = entry->start_value;
+  g_autofree char *got = NULL;
+  g_autofree char *wanted = NULL;
+
   if (fabs (value - target) <= bd_setpoint_get_effective_tolerance (setpoint))
-    entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONFIRMED, NULL);
-  else if (!isnan (start) && ((start < target && value > start && value < target) ||
-                              (start > target && value < start && value > target)))
-    return;   /* on its way: the timeout still runs */
-  else
-    {
-      g_autofree char *got = bd_setpoint_format_value (setpoint, value);
-      g_autofree char *wanted = bd_setpoint_format_value (setpoint, target);
-      /* Translators: "The device reported 20 % instead of 40 %" */
-      g_autofree char *error = g_strdup_printf (_("The device reported %s instead of %s"), got, wanted);
-
-      entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONTRADICTED, error);
-    }
+    return BD_RELAY_OUTCOME_CONFIRMED;
+  if (!isnan (start) && ((start < target && value > start && value < target) ||
+                         (start > target && value < start && value > target)))
+    return BD_RELAY_OUTCOME_SENT;   /* on its way: the timeout still runs */
+  got = bd_setpoint_format_value (setpoint, value);
+  wanted = bd_setpoint_format_value (setpoint, target);
+  /* Translators: "The device reported 20 % instead of 40 %" */
+  *error = g_strdup_printf (_("The device reported %s instead of %s"), got, wanted);
+  return BD_RELAY_OUTCOME_CONTRADICTED;
 }
 
 static void
@@ -417,59 +421,27 @@ apply_state (BdRelayController *self,
              Entry             *entry,
              BdMessage         *message)
 {
-  BdRelay *relay = entry->relay;
   g_autofree char *text = payload_text (message);
+  g_autofree char *error = NULL;
   gsize len = strlen (text);
-  BdRelayState state;
+  BdRelayOutcome outcome;
 
   if (message->time_us < entry->last_msg_us)
     return;
   entry->last_msg_us = message->time_us;
 
   /* An empty retained message deletes the retained state [MQTT-3.3.1-10]:
-   * nobody knows the state any more. */
-  if (len == 0)
-    {
-      if (relay != NULL)
-        _bd_relay_set_state (relay, BD_RELAY_STATE_UNKNOWN, g_get_real_time ());
-      else
-        _bd_setpoint_set_value (entry->setpoint, NAN, g_get_real_time ());
-      return;
-    }
-
-  if (entry->setpoint != NULL)
-    {
-      apply_setpoint_state (self, entry, message, text, len);
-      return;
-    }
-
-  state = bd_relay_parse_state (relay, (const guint8 *) text, len);
-  if (state == BD_RELAY_STATE_UNKNOWN)
-    {
-      g_autofree char *valid = bd_payload_dup_line ((const guint8 *) text, len, 64);
-      g_autofree char *error = g_strdup_printf (_("The state topic reported “%s”, which is neither on nor off"),
-                                                valid);
-
-      _bd_relay_set_last_error (relay, error);
-      return;
-    }
-
-  _bd_relay_set_state (relay, state, g_get_real_time ());
-
-  if (!bd_relay_get_pending (relay) || message->time_us < entry->sent_us)
+   * nobody knows the state any more, and reading it makes it unknown. */
+  if (!(entry->relay != NULL ? read_relay_state (entry, text, len)
+                             : read_setpoint_state (entry, text, len)))
     return;
 
-  if (state == bd_relay_get_target (relay))
-    entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONFIRMED, NULL);
-  else
-    {
-      g_autofree char *error =
-        /* Translators: "The device reported off instead of on" */
-        g_strdup_printf (_("The device reported %s instead of %s"), state_word (state),
-                         state_word (bd_relay_get_target (relay)));
+  if (!bd_output_get_pending (entry_output (entry)) || message->time_us < entry->sent_us)
+    return;
 
-      entry_settle (self, entry, message->topic, text, BD_RELAY_OUTCOME_CONTRADICTED, error);
-    }
+  outcome = entry->relay != NULL ? judge_relay (entry, &error) : judge_setpoint (entry, &error);
+  if (outcome != BD_RELAY_OUTCOME_SENT)
+    entry_settle (self, entry, message->topic, text, outcome, error);
 }
 
 static void
@@ -594,7 +566,7 @@ dup_objects (GPtrArray *entries)
   GPtrArray *objects = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < entries->len; i++)
-    g_ptr_array_add (objects, g_object_ref (entry_object (g_ptr_array_index (entries, i))));
+    g_ptr_array_add (objects, g_object_ref (entry_output (g_ptr_array_index (entries, i))));
   return objects;
 }
 
@@ -938,41 +910,195 @@ bd_relay_controller_dup_state_topics (BdRelayController *self)
 }
 
 static Entry *
-entry_new (BdRelay *relay)
+entry_new (BdOutput *output)
 {
   Entry *entry = g_new0 (Entry, 1);
 
-  entry->relay = g_object_ref (relay);
-  return entry;
-}
-
-static Entry *
-setpoint_entry_new (BdSetpoint *setpoint)
-{
-  Entry *entry = g_new0 (Entry, 1);
-
-  entry->setpoint = g_object_ref (setpoint);
+  if (BD_IS_RELAY (output))
+    entry->relay = g_object_ref (BD_RELAY (output));
+  else
+    entry->setpoint = g_object_ref (BD_SETPOINT (output));
   entry->start_value = NAN;
   return entry;
 }
 
-static gboolean
-check_new_relay (BdRelayController  *self,
-                 BdRelay            *relay,
-                 const char         *replacing,
-                 GError            **error)
+/* Relays and setpoints are kept apart, each in its own list. */
+static GPtrArray *
+entries_of (BdRelayController *self,
+            BdOutput          *output)
 {
-  if (!bd_relay_validate (relay, error))
-    return FALSE;
-  if (find_entry (self, relay, NULL) != NULL ||
-      (g_strcmp0 (bd_relay_get_id (relay), replacing) != 0 &&
-       id_taken (self, bd_relay_get_id (relay))))
+  return BD_IS_RELAY (output) ? self->entries : self->setpoint_entries;
+}
+
+/* Tells the list model of @entries (the controller itself for the relays,
+ * a store for the setpoints) that @removed items at @position became the
+ * @added entries there. */
+static void
+entries_changed (BdRelayController *self,
+                 GPtrArray         *entries,
+                 guint              position,
+                 guint              removed,
+                 guint              added)
+{
+  g_autoptr(GPtrArray) objects = NULL;
+
+  if (entries == self->entries)
     {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS,
-                   _("Another relay already has the id “%s”"), bd_relay_get_id (relay));
-      return FALSE;
+      g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+      return;
     }
+  objects = g_ptr_array_new ();
+  for (guint i = position; i < position + added; i++)
+    g_ptr_array_add (objects, entry_output (g_ptr_array_index (entries, i)));
+  g_list_store_splice (self->setpoints, position, removed, objects->pdata, added);
+}
+
+static gboolean
+check_new (BdRelayController  *self,
+           BdOutput           *output,
+           const char         *replacing,
+           GError            **error)
+{
+  const char *id = bd_output_get_id (output);
+
+  if (!bd_output_validate (output, error))
+    return FALSE;
+  if (find_in (entries_of (self, output), output, NULL) == NULL &&
+      (g_strcmp0 (id, replacing) == 0 || !id_taken (self, id)))
+    return TRUE;
+  if (BD_IS_RELAY (output))
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS,
+                 _("Another relay already has the id “%s”"), id);
+  else
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS,
+                 _("Another relay or setpoint already has the id “%s”"), id);
+  return FALSE;
+}
+
+static gboolean
+insert_entry (BdRelayController  *self,
+              guint               position,
+              BdOutput           *output,
+              GError            **error)
+{
+  GPtrArray *entries = entries_of (self, output);
+
+  if (!check_new (self, output, NULL, error))
+    return FALSE;
+  position = MIN (position, entries->len);
+  g_ptr_array_insert (entries, position, entry_new (output));
+  sync_topics (self);
+  entries_changed (self, entries, position, 0, 1);
+  autosave (self);
   return TRUE;
+}
+
+/* Whether a relay replacing @old still reads the same device the same way. */
+static gboolean
+same_relay_device (BdRelay *old,
+                   BdRelay *relay)
+{
+  return g_strcmp0 (bd_relay_get_state_topic (old), bd_relay_get_state_topic (relay)) == 0 &&
+         g_strcmp0 (bd_relay_get_state_on (old), bd_relay_get_state_on (relay)) == 0 &&
+         g_strcmp0 (bd_relay_get_state_off (old), bd_relay_get_state_off (relay)) == 0 &&
+         g_strcmp0 (bd_relay_get_on_payload (old), bd_relay_get_on_payload (relay)) == 0 &&
+         g_strcmp0 (bd_relay_get_off_payload (old), bd_relay_get_off_payload (relay)) == 0;
+}
+
+static gboolean
+replace_entry (BdRelayController  *self,
+               const char         *id,
+               BdOutput           *output,
+               GError            **error)
+{
+  GPtrArray *entries = entries_of (self, output);
+  gboolean reseed = TRUE;
+  guint position;
+  Entry *old;
+  Entry *entry;
+
+  old = find_id_in (entries, id, &position);
+  if (old == NULL && BD_IS_RELAY (output))
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
+                 _("No relay has the id “%s”"), id);
+  else if (old == NULL)
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
+                 _("No setpoint has the id “%s”"), id);
+  if (old == NULL || !check_new (self, output, id, error))
+    return FALSE;
+  /* A relay's state carries over when the device and its words are the
+   * same; otherwise (and always for a setpoint) it is read again from the
+   * retained state (when attached to the engine) or arrives with the
+   * device's next report. */
+  entry = entry_new (output);
+  if (old->relay != NULL && same_relay_device (old->relay, entry->relay))
+    {
+      /* Same device, same words: what it last said still holds. */
+      _bd_relay_set_state (entry->relay, bd_relay_get_state (old->relay),
+                           bd_relay_get_last_change (old->relay));
+      entry->last_msg_us = old->last_msg_us;
+      reseed = FALSE;
+    }
+  g_ptr_array_index (entries, position) = entry;
+  entry_free (old);
+  sync_topics (self);
+  if (reseed)
+    seed_topics (self, bd_output_get_state_topic (output));
+  entries_changed (self, entries, position, 1, 1);
+  autosave (self);
+  return TRUE;
+}
+
+/* Returns the removed relay or setpoint, a reference. */
+static gpointer
+remove_entry (BdRelayController *self,
+              GPtrArray         *entries,
+              const char        *id,
+              guint             *position)
+{
+  gpointer object;
+  Entry *entry;
+  guint pos;
+
+  entry = find_id_in (entries, id, &pos);
+  if (entry == NULL)
+    return NULL;
+  object = g_object_ref (entry_output (entry));
+  g_ptr_array_remove_index (entries, pos);
+  sync_topics (self);
+  entries_changed (self, entries, pos, 1, 0);
+  autosave (self);
+  if (position != NULL)
+    *position = pos;
+  return object;
+}
+
+/* Replaces all of @entries by @outputs (of the same kind); an output the
+ * checks refuse is skipped with a warning. Not saved: this is how a file
+ * is loaded. */
+static void
+set_entries (BdRelayController *self,
+             GPtrArray         *entries,
+             GPtrArray         *outputs)
+{
+  guint removed = entries->len;
+
+  g_ptr_array_set_size (entries, 0);
+  for (guint i = 0; i < outputs->len; i++)
+    {
+      BdOutput *output = g_ptr_array_index (outputs, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!check_new (self, output, NULL, &error))
+        {
+          g_warning ("%s %s skipped: %s", BD_IS_RELAY (output) ? "Relay" : "Setpoint",
+                     bd_output_get_id (output), error->message);
+          continue;
+        }
+      g_ptr_array_add (entries, entry_new (output));
+    }
+  sync_topics (self);
+  entries_changed (self, entries, 0, removed, entries->len);
 }
 
 gboolean
@@ -984,14 +1110,7 @@ bd_relay_controller_insert (BdRelayController  *self,
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_RELAY (relay), FALSE);
 
-  if (!check_new_relay (self, relay, NULL, error))
-    return FALSE;
-  position = MIN (position, self->entries->len);
-  g_ptr_array_insert (self->entries, position, entry_new (relay));
-  sync_topics (self);
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
-  autosave (self);
-  return TRUE;
+  return insert_entry (self, position, BD_OUTPUT (relay), error);
 }
 
 gboolean
@@ -1010,47 +1129,11 @@ bd_relay_controller_replace (BdRelayController  *self,
                              BdRelay            *relay,
                              GError            **error)
 {
-  guint position;
-  gboolean reseed = TRUE;
-  Entry *old;
-  Entry *entry;
-
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (id != NULL, FALSE);
   g_return_val_if_fail (BD_IS_RELAY (relay), FALSE);
 
-  if (find_entry_by_id (self, id, &position) == NULL)
-    {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
-                   _("No relay has the id “%s”"), id);
-      return FALSE;
-    }
-  if (!check_new_relay (self, relay, id, error))
-    return FALSE;
-  /* The state carries over when the device and its words are the same;
-   * otherwise it is read again from the retained state (when attached to
-   * the engine) or arrives with the device's next report. */
-  old = g_ptr_array_index (self->entries, position);
-  entry = entry_new (relay);
-  if (g_strcmp0 (bd_relay_get_state_topic (old->relay), bd_relay_get_state_topic (relay)) == 0 &&
-      g_strcmp0 (bd_relay_get_state_on (old->relay), bd_relay_get_state_on (relay)) == 0 &&
-      g_strcmp0 (bd_relay_get_state_off (old->relay), bd_relay_get_state_off (relay)) == 0 &&
-      g_strcmp0 (bd_relay_get_on_payload (old->relay), bd_relay_get_on_payload (relay)) == 0 &&
-      g_strcmp0 (bd_relay_get_off_payload (old->relay), bd_relay_get_off_payload (relay)) == 0)
-    {
-      /* Same device, same words: what it last said still holds. */
-      _bd_relay_set_state (relay, bd_relay_get_state (old->relay), bd_relay_get_last_change (old->relay));
-      entry->last_msg_us = old->last_msg_us;
-      reseed = FALSE;
-    }
-  g_ptr_array_index (self->entries, position) = entry;
-  entry_free (old);
-  sync_topics (self);
-  if (reseed)
-    seed_topics (self, bd_relay_get_state_topic (relay));
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
-  autosave (self);
-  return TRUE;
+  return replace_entry (self, id, BD_OUTPUT (relay), error);
 }
 
 BdRelay *
@@ -1058,51 +1141,20 @@ bd_relay_controller_remove (BdRelayController *self,
                             const char        *id,
                             guint             *position)
 {
-  g_autoptr(BdRelay) relay = NULL;
-  Entry *entry;
-  guint pos;
-
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  entry = find_entry_by_id (self, id, &pos);
-  if (entry == NULL)
-    return NULL;
-  relay = g_object_ref (entry->relay);
-  g_ptr_array_remove_index (self->entries, pos);
-  sync_topics (self);
-  g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 0);
-  autosave (self);
-  if (position != NULL)
-    *position = pos;
-  return g_steal_pointer (&relay);
+  return remove_entry (self, self->entries, id, position);
 }
 
 void
 bd_relay_controller_set_relays (BdRelayController *self,
                                 GPtrArray         *relays)
 {
-  guint removed;
-
   g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
   g_return_if_fail (relays != NULL);
 
-  removed = self->entries->len;
-  g_ptr_array_set_size (self->entries, 0);
-  for (guint i = 0; i < relays->len; i++)
-    {
-      BdRelay *relay = g_ptr_array_index (relays, i);
-      g_autoptr(GError) error = NULL;
-
-      if (!check_new_relay (self, relay, NULL, &error))
-        {
-          g_warning ("Relay %s skipped: %s", bd_relay_get_id (relay), error->message);
-          continue;
-        }
-      g_ptr_array_add (self->entries, entry_new (relay));
-    }
-  sync_topics (self);
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, self->entries->len);
+  set_entries (self, self->entries, relays);
 }
 
 BdRelay *
@@ -1113,7 +1165,7 @@ bd_relay_controller_lookup (BdRelayController *self,
 
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), NULL);
 
-  entry = find_entry_by_id (self, id, NULL);
+  entry = find_id_in (self->entries, id, NULL);
   return entry != NULL ? entry->relay : NULL;
 }
 
@@ -1192,7 +1244,7 @@ timeout_cb (gpointer data)
 
   g_clear_pointer (&entry->timeout, g_source_unref);
   error = g_strdup_printf (_("No confirmation from the device within %g s"),
-                           entry_timeout_ms (entry) / 1000.0);
+                           bd_output_get_timeout (entry_output (entry)) / 1000.0);
   entry_settle (self, entry, entry_command_topic (entry), entry->command,
                 BD_RELAY_OUTCOME_TIMEOUT, error);
   return G_SOURCE_REMOVE;
@@ -1244,12 +1296,12 @@ entry_send (BdRelayController *self,
   entry->source = source;
   /* State messages created from now on decide the command (see the top). */
   entry->sent_us = message->time_us;
-  entry_set_error (entry, NULL);
+  _bd_output_set_last_error (entry_output (entry), NULL);
 
   timeout = g_new0 (TimeoutData, 1);
   g_weak_ref_init (&timeout->controller, self);
-  timeout->object = g_object_ref (entry_object (entry));
-  entry->timeout = g_timeout_source_new (entry_timeout_ms (entry));
+  timeout->object = g_object_ref (entry_output (entry));
+  entry->timeout = g_timeout_source_new (bd_output_get_timeout (entry_output (entry)));
   g_source_set_callback (entry->timeout, timeout_cb, timeout, timeout_data_free);
   g_source_set_static_name (entry->timeout, "[brokerdesk] command timeout");
   g_source_attach (entry->timeout, self->context);
@@ -1258,17 +1310,27 @@ entry_send (BdRelayController *self,
   self->publish (message, self->publish_data);
 }
 
-static gboolean
-check_broker (BdRelayController  *self,
-              GError            **error)
+/* The entry of @output, ready for a command: still in the controller, with
+ * a broker to publish to. */
+static Entry *
+command_entry (BdRelayController  *self,
+               BdOutput           *output,
+               GError            **error)
 {
-  if (self->publish == NULL)
-    {
-      g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NO_BROKER,
-                           _("Not connected to a broker"));
-      return FALSE;
-    }
-  return TRUE;
+  Entry *entry = find_in (entries_of (self, output), output, NULL);
+
+  if (entry == NULL && BD_IS_RELAY (output))
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
+                 _("The relay “%s” was removed"), bd_output_get_name (output));
+  else if (entry == NULL)
+    g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
+                 _("The setpoint “%s” was removed"), bd_output_get_name (output));
+  else if (self->publish == NULL)
+    g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NO_BROKER,
+                         _("Not connected to a broker"));
+  else
+    return entry;
+  return NULL;
 }
 
 gboolean
@@ -1285,14 +1347,8 @@ bd_relay_controller_command (BdRelayController  *self,
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_RELAY (relay), FALSE);
 
-  entry = find_entry (self, relay, NULL);
+  entry = command_entry (self, BD_OUTPUT (relay), error);
   if (entry == NULL)
-    {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
-                   _("The relay “%s” was removed"), bd_relay_get_name (relay));
-      return FALSE;
-    }
-  if (!check_broker (self, error))
     return FALSE;
 
   text = on ? bd_relay_get_on_payload (relay) : bd_relay_get_off_payload (relay);
@@ -1370,14 +1426,8 @@ bd_relay_controller_set_value (BdRelayController  *self,
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_SETPOINT (setpoint), FALSE);
 
-  entry = find_in (self->setpoint_entries, setpoint, NULL);
+  entry = command_entry (self, BD_OUTPUT (setpoint), error);
   if (entry == NULL)
-    {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
-                   _("The setpoint “%s” was removed"), bd_setpoint_get_name (setpoint));
-      return FALSE;
-    }
-  if (!check_broker (self, error))
     return FALSE;
 
   if (!bd_setpoint_round (setpoint, value, &rounded, error))
@@ -1444,25 +1494,6 @@ bd_relay_controller_lookup_setpoint (BdRelayController *self,
   return entry != NULL ? entry->setpoint : NULL;
 }
 
-static gboolean
-check_new_setpoint (BdRelayController  *self,
-                    BdSetpoint         *setpoint,
-                    const char         *replacing,
-                    GError            **error)
-{
-  if (!bd_setpoint_validate (setpoint, error))
-    return FALSE;
-  if (find_in (self->setpoint_entries, setpoint, NULL) != NULL ||
-      (g_strcmp0 (bd_setpoint_get_id (setpoint), replacing) != 0 &&
-       id_taken (self, bd_setpoint_get_id (setpoint))))
-    {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS,
-                   _("Another relay or setpoint already has the id “%s”"), bd_setpoint_get_id (setpoint));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 bd_relay_controller_add_setpoint (BdRelayController  *self,
                                   BdSetpoint         *setpoint,
@@ -1471,13 +1502,7 @@ bd_relay_controller_add_setpoint (BdRelayController  *self,
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_SETPOINT (setpoint), FALSE);
 
-  if (!check_new_setpoint (self, setpoint, NULL, error))
-    return FALSE;
-  g_ptr_array_add (self->setpoint_entries, setpoint_entry_new (setpoint));
-  g_list_store_append (self->setpoints, setpoint);
-  sync_topics (self);
-  autosave (self);
-  return TRUE;
+  return insert_entry (self, G_MAXUINT, BD_OUTPUT (setpoint), error);
 }
 
 gboolean
@@ -1486,30 +1511,10 @@ bd_relay_controller_replace_setpoint (BdRelayController  *self,
                                       BdSetpoint         *setpoint,
                                       GError            **error)
 {
-  guint position;
-  Entry *old;
-
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), FALSE);
   g_return_val_if_fail (BD_IS_SETPOINT (setpoint), FALSE);
 
-  old = find_id_in (self->setpoint_entries, id, &position);
-  if (old == NULL)
-    {
-      g_set_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND,
-                   _("No setpoint has the id “%s”"), id);
-      return FALSE;
-    }
-  if (!check_new_setpoint (self, setpoint, id, error))
-    return FALSE;
-  /* The value is read again: the retained state when attached, otherwise
-   * the device's next report. */
-  g_ptr_array_index (self->setpoint_entries, position) = setpoint_entry_new (setpoint);
-  entry_free (old);
-  g_list_store_splice (self->setpoints, position, 1, (gpointer *) &setpoint, 1);
-  sync_topics (self);
-  seed_topics (self, bd_setpoint_get_state_topic (setpoint));
-  autosave (self);
-  return TRUE;
+  return replace_entry (self, id, BD_OUTPUT (setpoint), error);
 }
 
 BdSetpoint *
@@ -1517,51 +1522,19 @@ bd_relay_controller_remove_setpoint (BdRelayController *self,
                                      const char        *id,
                                      guint             *position)
 {
-  g_autoptr(BdSetpoint) setpoint = NULL;
-  Entry *entry;
-  guint pos;
-
   g_return_val_if_fail (BD_IS_RELAY_CONTROLLER (self), NULL);
 
-  entry = find_id_in (self->setpoint_entries, id, &pos);
-  if (entry == NULL)
-    return NULL;
-  setpoint = g_object_ref (entry->setpoint);
-  g_ptr_array_remove_index (self->setpoint_entries, pos);
-  g_list_store_remove (self->setpoints, pos);
-  sync_topics (self);
-  autosave (self);
-  if (position != NULL)
-    *position = pos;
-  return g_steal_pointer (&setpoint);
+  return remove_entry (self, self->setpoint_entries, id, position);
 }
 
 void
 bd_relay_controller_set_setpoints (BdRelayController *self,
                                    GPtrArray         *setpoints)
 {
-  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
-
   g_return_if_fail (BD_IS_RELAY_CONTROLLER (self));
   g_return_if_fail (setpoints != NULL);
 
-  g_ptr_array_set_size (self->setpoint_entries, 0);
-  for (guint i = 0; i < setpoints->len; i++)
-    {
-      BdSetpoint *setpoint = g_ptr_array_index (setpoints, i);
-      g_autoptr(GError) error = NULL;
-
-      if (!check_new_setpoint (self, setpoint, NULL, &error))
-        {
-          g_warning ("Setpoint %s skipped: %s", bd_setpoint_get_id (setpoint), error->message);
-          continue;
-        }
-      g_ptr_array_add (self->setpoint_entries, setpoint_entry_new (setpoint));
-      g_ptr_array_add (kept, setpoint);
-    }
-  g_list_store_splice (self->setpoints, 0, g_list_model_get_n_items (G_LIST_MODEL (self->setpoints)),
-                       kept->pdata, kept->len);
-  sync_topics (self);
+  set_entries (self, self->setpoint_entries, setpoints);
 }
 
 /* ------------------------------------------------------------- checks */

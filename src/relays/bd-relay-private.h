@@ -16,13 +16,5 @@ void _bd_relay_set_state      (BdRelay      *self,
                                gint64        time_us);
 void _bd_relay_set_target     (BdRelay      *self,
                                BdRelayState  target);
-void _bd_relay_set_last_error (BdRelay      *self,
-                               const char   *message);
-
-/* The topic checks relays and setpoints share: valid topic names, and two
- * different ones. */
-gboolean _bd_relay_validate_topics (const char  *command_topic,
-                                    const char  *state_topic,
-                                    GError     **error);
 
 G_END_DECLS

@@ -3,15 +3,16 @@
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A BdRelay is configuration (id, name, topics, payloads, QoS, timeout) plus
- * the state the controller last saw confirmed on the state topic. Only the
- * BdRelayController changes the state properties; they notify on the thread
- * that owns the controller (the main thread in the GUI).
+ * A BdRelay is an output (bd-output.h: id, name, topics, QoS, timeout) with
+ * on and off payloads, plus the state the controller last saw confirmed on
+ * the state topic. Only the BdRelayController changes the state properties;
+ * they notify on the thread that owns the controller (the main thread in
+ * the GUI).
  */
 
 #pragma once
 
-#include <gio/gio.h>
+#include "bd-output.h"
 
 G_BEGIN_DECLS
 
@@ -38,10 +39,10 @@ typedef enum
 #define BD_TYPE_RELAY_STATE (bd_relay_state_get_type ())
 GType bd_relay_state_get_type (void);
 
-#define BD_RELAY_DEFAULT_TIMEOUT_MS 5000
+#define BD_RELAY_DEFAULT_TIMEOUT_MS BD_OUTPUT_DEFAULT_TIMEOUT_MS
 
 #define BD_TYPE_RELAY (bd_relay_get_type ())
-G_DECLARE_FINAL_TYPE (BdRelay, bd_relay, BD, RELAY, GObject)
+G_DECLARE_FINAL_TYPE (BdRelay, bd_relay, BD, RELAY, BdOutput)
 
 BdRelay      *bd_relay_new                 (const char   *id,
                                             const char   *name,

@@ -396,6 +396,30 @@ bd_relays_to_data (GPtrArray *relays,
   return bd_relays_to_data_full (relays, NULL, len);
 }
 
+/* The keys every output has, in the group named by its id: first its name
+ * and topics, last how commands are sent (read_command_keys () reads them). */
+static void
+write_names (GKeyFile *key_file,
+             BdOutput *output)
+{
+  const char *group = bd_output_get_id (output);
+
+  g_key_file_set_string (key_file, group, "name", bd_output_get_name (output));
+  g_key_file_set_string (key_file, group, "command-topic", bd_output_get_command_topic (output));
+  g_key_file_set_string (key_file, group, "state-topic", bd_output_get_state_topic (output));
+}
+
+static void
+write_command_keys (GKeyFile *key_file,
+                    BdOutput *output)
+{
+  const char *group = bd_output_get_id (output);
+
+  g_key_file_set_integer (key_file, group, "qos", bd_output_get_qos (output));
+  g_key_file_set_boolean (key_file, group, "retain-command", bd_output_get_retain_command (output));
+  bd_settings_file_set_number (key_file, group, "timeout", bd_output_get_timeout (output) / 1000.0);
+}
+
 char *
 bd_relays_to_data_full (GPtrArray *relays,
                         GPtrArray *setpoints,
@@ -412,19 +436,14 @@ bd_relays_to_data_full (GPtrArray *relays,
       BdRelay *relay = g_ptr_array_index (relays, i);
       const char *group = bd_relay_get_id (relay);
 
-      g_key_file_set_string (key_file, group, "name", bd_relay_get_name (relay));
-      g_key_file_set_string (key_file, group, "command-topic", bd_relay_get_command_topic (relay));
-      g_key_file_set_string (key_file, group, "state-topic", bd_relay_get_state_topic (relay));
+      write_names (key_file, BD_OUTPUT (relay));
       g_key_file_set_string (key_file, group, "on-payload", bd_relay_get_on_payload (relay));
       g_key_file_set_string (key_file, group, "off-payload", bd_relay_get_off_payload (relay));
       if (bd_relay_get_state_on (relay) != NULL)
         g_key_file_set_string (key_file, group, "state-on", bd_relay_get_state_on (relay));
       if (bd_relay_get_state_off (relay) != NULL)
         g_key_file_set_string (key_file, group, "state-off", bd_relay_get_state_off (relay));
-      g_key_file_set_integer (key_file, group, "qos", bd_relay_get_qos (relay));
-      g_key_file_set_boolean (key_file, group, "retain-command", bd_relay_get_retain_command (relay));
-      bd_settings_file_set_number (key_file, group, "timeout",
-                                   bd_relay_get_timeout (relay) / 1000.0);
+      write_command_keys (key_file, BD_OUTPUT (relay));
     }
   for (guint i = 0; setpoints != NULL && i < setpoints->len; i++)
     {
@@ -432,9 +451,7 @@ bd_relays_to_data_full (GPtrArray *relays,
       const char *group = bd_setpoint_get_id (setpoint);
 
       g_key_file_set_string (key_file, group, "type", "setpoint");
-      g_key_file_set_string (key_file, group, "name", bd_setpoint_get_name (setpoint));
-      g_key_file_set_string (key_file, group, "command-topic", bd_setpoint_get_command_topic (setpoint));
-      g_key_file_set_string (key_file, group, "state-topic", bd_setpoint_get_state_topic (setpoint));
+      write_names (key_file, BD_OUTPUT (setpoint));
       if (bd_setpoint_get_unit (setpoint) != NULL)
         g_key_file_set_string (key_file, group, "unit", bd_setpoint_get_unit (setpoint));
       if (bd_setpoint_get_json_path (setpoint) != NULL)
@@ -445,9 +462,7 @@ bd_relays_to_data_full (GPtrArray *relays,
       bd_settings_file_set_number (key_file, group, "rate-limit", bd_setpoint_get_rate_limit (setpoint));
       if (bd_setpoint_get_tolerance (setpoint) >= 0)
         bd_settings_file_set_number (key_file, group, "tolerance", bd_setpoint_get_tolerance (setpoint));
-      g_key_file_set_integer (key_file, group, "qos", bd_setpoint_get_qos (setpoint));
-      g_key_file_set_boolean (key_file, group, "retain-command", bd_setpoint_get_retain_command (setpoint));
-      bd_settings_file_set_number (key_file, group, "timeout", bd_setpoint_get_timeout (setpoint) / 1000.0);
+      write_command_keys (key_file, BD_OUTPUT (setpoint));
     }
   return g_key_file_to_data (key_file, len, NULL);
 }

@@ -16,7 +16,5 @@ void _bd_setpoint_set_value      (BdSetpoint *self,
                                   gint64      time_us);
 void _bd_setpoint_set_target     (BdSetpoint *self,
                                   double      target);
-void _bd_setpoint_set_last_error (BdSetpoint *self,
-                                  const char *message);
 
 G_END_DECLS

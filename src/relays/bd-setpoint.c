@@ -11,17 +11,14 @@
 #include <string.h>
 
 #include "bd-payload.h"
-#include "bd-relay-private.h"
+#include "bd-output-private.h"
+#include "bd-relay.h"
 #include "bd-setpoint-private.h"
 
 struct _BdSetpoint
 {
-  GObject   parent_instance;
+  BdOutput  parent_instance;
 
-  char     *id;
-  char     *name;
-  char     *command_topic;
-  char     *state_topic;
   char     *unit;
   char     *json_path;
   double    minimum;
@@ -29,22 +26,13 @@ struct _BdSetpoint
   double    step;
   double    rate_limit;
   double    tolerance;
-  guint     qos;
-  gboolean  retain_command;
-  guint     timeout_ms;
 
   double    value;
   double    target;
-  char     *last_error;
-  gint64    last_change_us;
 };
 
 enum {
   PROP_0,
-  PROP_ID,
-  PROP_NAME,
-  PROP_COMMAND_TOPIC,
-  PROP_STATE_TOPIC,
   PROP_UNIT,
   PROP_JSON_PATH,
   PROP_MINIMUM,
@@ -52,45 +40,45 @@ enum {
   PROP_STEP,
   PROP_RATE_LIMIT,
   PROP_TOLERANCE,
-  PROP_QOS,
-  PROP_RETAIN_COMMAND,
-  PROP_TIMEOUT,
   PROP_VALUE,
-  PROP_PENDING,
   PROP_TARGET,
-  PROP_LAST_ERROR,
-  PROP_LAST_CHANGE,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
-G_DEFINE_FINAL_TYPE (BdSetpoint, bd_setpoint, G_TYPE_OBJECT)
-
-static void
-set_string (BdSetpoint  *self,
-            char       **field,
-            const char  *value,
-            guint        prop)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
+G_DEFINE_FINAL_TYPE (BdSetpoint, bd_setpoint, BD_TYPE_OUTPUT)
 
 /* NAN == NAN here: "unknown" to "unknown" is no change. */
+static gboolean
+same_double (double a,
+             double b)
+{
+  return a == b || (isnan (a) && isnan (b));
+}
+
 static void
 set_double (BdSetpoint *self,
             double     *field,
             double      value,
             guint       prop)
 {
-  if (*field == value || (isnan (*field) && isnan (value)))
+  if (same_double (*field, value))
     return;
   *field = value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static gboolean
+bd_setpoint_real_get_pending (BdOutput *output)
+{
+  return !isnan (BD_SETPOINT (output)->target);
+}
+
+static void
+bd_setpoint_real_clear_target (BdOutput *output)
+{
+  _bd_setpoint_set_target (BD_SETPOINT (output), NAN);
 }
 
 static void
@@ -98,13 +86,8 @@ bd_setpoint_finalize (GObject *object)
 {
   BdSetpoint *self = BD_SETPOINT (object);
 
-  g_free (self->id);
-  g_free (self->name);
-  g_free (self->command_topic);
-  g_free (self->state_topic);
   g_free (self->unit);
   g_free (self->json_path);
-  g_free (self->last_error);
 
   G_OBJECT_CLASS (bd_setpoint_parent_class)->finalize (object);
 }
@@ -119,10 +102,6 @@ bd_setpoint_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_ID: g_value_set_string (value, self->id); break;
-    case PROP_NAME: g_value_set_string (value, self->name); break;
-    case PROP_COMMAND_TOPIC: g_value_set_string (value, self->command_topic); break;
-    case PROP_STATE_TOPIC: g_value_set_string (value, self->state_topic); break;
     case PROP_UNIT: g_value_set_string (value, self->unit); break;
     case PROP_JSON_PATH: g_value_set_string (value, self->json_path); break;
     case PROP_MINIMUM: g_value_set_double (value, self->minimum); break;
@@ -130,14 +109,8 @@ bd_setpoint_get_property (GObject    *object,
     case PROP_STEP: g_value_set_double (value, self->step); break;
     case PROP_RATE_LIMIT: g_value_set_double (value, self->rate_limit); break;
     case PROP_TOLERANCE: g_value_set_double (value, self->tolerance); break;
-    case PROP_QOS: g_value_set_uint (value, self->qos); break;
-    case PROP_RETAIN_COMMAND: g_value_set_boolean (value, self->retain_command); break;
-    case PROP_TIMEOUT: g_value_set_uint (value, self->timeout_ms); break;
     case PROP_VALUE: g_value_set_double (value, self->value); break;
-    case PROP_PENDING: g_value_set_boolean (value, bd_setpoint_get_pending (self)); break;
     case PROP_TARGET: g_value_set_double (value, self->target); break;
-    case PROP_LAST_ERROR: g_value_set_string (value, self->last_error); break;
-    case PROP_LAST_CHANGE: g_value_set_int64 (value, self->last_change_us); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -152,10 +125,6 @@ bd_setpoint_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_ID: bd_setpoint_set_id (self, g_value_get_string (value)); break;
-    case PROP_NAME: bd_setpoint_set_name (self, g_value_get_string (value)); break;
-    case PROP_COMMAND_TOPIC: bd_setpoint_set_command_topic (self, g_value_get_string (value)); break;
-    case PROP_STATE_TOPIC: bd_setpoint_set_state_topic (self, g_value_get_string (value)); break;
     case PROP_UNIT: bd_setpoint_set_unit (self, g_value_get_string (value)); break;
     case PROP_JSON_PATH: bd_setpoint_set_json_path (self, g_value_get_string (value)); break;
     case PROP_MINIMUM: bd_setpoint_set_minimum (self, g_value_get_double (value)); break;
@@ -163,9 +132,6 @@ bd_setpoint_set_property (GObject      *object,
     case PROP_STEP: bd_setpoint_set_step (self, g_value_get_double (value)); break;
     case PROP_RATE_LIMIT: bd_setpoint_set_rate_limit (self, g_value_get_double (value)); break;
     case PROP_TOLERANCE: bd_setpoint_set_tolerance (self, g_value_get_double (value)); break;
-    case PROP_QOS: bd_setpoint_set_qos (self, g_value_get_uint (value)); break;
-    case PROP_RETAIN_COMMAND: bd_setpoint_set_retain_command (self, g_value_get_boolean (value)); break;
-    case PROP_TIMEOUT: bd_setpoint_set_timeout (self, g_value_get_uint (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -174,17 +140,18 @@ static void
 bd_setpoint_class_init (BdSetpointClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  BdOutputClass *output_class = BD_OUTPUT_CLASS (klass);
   GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
   GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
 
   object_class->finalize = bd_setpoint_finalize;
   object_class->get_property = bd_setpoint_get_property;
   object_class->set_property = bd_setpoint_set_property;
+  output_class->get_pending = bd_setpoint_real_get_pending;
+  output_class->clear_target = bd_setpoint_real_clear_target;
+  /* bd_setpoint_validate () checks the instance's type, so it serves as is. */
+  output_class->validate = (gboolean (*) (BdOutput *, GError **)) bd_setpoint_validate;
 
-  properties[PROP_ID] = g_param_spec_string ("id", NULL, NULL, NULL, rw);
-  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, rw);
-  properties[PROP_COMMAND_TOPIC] = g_param_spec_string ("command-topic", NULL, NULL, NULL, rw);
-  properties[PROP_STATE_TOPIC] = g_param_spec_string ("state-topic", NULL, NULL, NULL, rw);
   properties[PROP_UNIT] = g_param_spec_string ("unit", NULL, NULL, NULL, rw);
   properties[PROP_JSON_PATH] = g_param_spec_string ("json-path", NULL, NULL, NULL, rw);
   properties[PROP_MINIMUM] = g_param_spec_double ("minimum", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, rw);
@@ -192,15 +159,8 @@ bd_setpoint_class_init (BdSetpointClass *klass)
   properties[PROP_STEP] = g_param_spec_double ("step", NULL, NULL, 0, G_MAXDOUBLE, 1, rw);
   properties[PROP_RATE_LIMIT] = g_param_spec_double ("rate-limit", NULL, NULL, 0, G_MAXDOUBLE, 0, rw);
   properties[PROP_TOLERANCE] = g_param_spec_double ("tolerance", NULL, NULL, -1, G_MAXDOUBLE, -1, rw);
-  properties[PROP_QOS] = g_param_spec_uint ("qos", NULL, NULL, 0, 2, 1, rw);
-  properties[PROP_RETAIN_COMMAND] = g_param_spec_boolean ("retain-command", NULL, NULL, FALSE, rw);
-  properties[PROP_TIMEOUT] = g_param_spec_uint ("timeout", NULL, NULL, 1, G_MAXUINT,
-                                                BD_SETPOINT_DEFAULT_TIMEOUT_MS, rw);
   properties[PROP_VALUE] = g_param_spec_double ("value", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, ro);
-  properties[PROP_PENDING] = g_param_spec_boolean ("pending", NULL, NULL, FALSE, ro);
   properties[PROP_TARGET] = g_param_spec_double ("target", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, ro);
-  properties[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
-  properties[PROP_LAST_CHANGE] = g_param_spec_int64 ("last-change", NULL, NULL, 0, G_MAXINT64, 0, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -211,8 +171,6 @@ bd_setpoint_init (BdSetpoint *self)
   self->maximum = 100;
   self->step = 1;
   self->tolerance = -1;
-  self->qos = 1;
-  self->timeout_ms = BD_SETPOINT_DEFAULT_TIMEOUT_MS;
   self->value = NAN;
   self->target = NAN;
 }
@@ -235,24 +193,10 @@ BdSetpoint *
 bd_setpoint_copy (BdSetpoint *self)
 {
   g_return_val_if_fail (BD_IS_SETPOINT (self), NULL);
-
-  return g_object_new (BD_TYPE_SETPOINT,
-                       "id", self->id,
-                       "name", self->name,
-                       "command-topic", self->command_topic,
-                       "state-topic", self->state_topic,
-                       "unit", self->unit,
-                       "json-path", self->json_path,
-                       "minimum", self->minimum,
-                       "maximum", self->maximum,
-                       "step", self->step,
-                       "rate-limit", self->rate_limit,
-                       "tolerance", self->tolerance,
-                       "qos", self->qos,
-                       "retain-command", self->retain_command,
-                       "timeout", self->timeout_ms,
-                       NULL);
+  return BD_SETPOINT (bd_output_copy (BD_OUTPUT (self)));
 }
+
+_BD_OUTPUT_DEFINE_ACCESSORS (BdSetpoint, bd_setpoint, BD_IS_SETPOINT)
 
 #define STRING_ACCESSORS(field, PROP)                                   \
   const char *                                                          \
@@ -266,7 +210,8 @@ bd_setpoint_copy (BdSetpoint *self)
                            const char *value)                           \
   {                                                                     \
     g_return_if_fail (BD_IS_SETPOINT (self));                           \
-    set_string (self, &self->field, value, PROP);                       \
+    _bd_output_set_string (BD_OUTPUT (self), &self->field, value,       \
+                           properties[PROP]);                           \
   }
 
 #define DOUBLE_ACCESSORS(field, PROP)                                   \
@@ -284,10 +229,6 @@ bd_setpoint_copy (BdSetpoint *self)
     set_double (self, &self->field, value, PROP);                       \
   }
 
-STRING_ACCESSORS (id, PROP_ID)
-STRING_ACCESSORS (name, PROP_NAME)
-STRING_ACCESSORS (command_topic, PROP_COMMAND_TOPIC)
-STRING_ACCESSORS (state_topic, PROP_STATE_TOPIC)
 STRING_ACCESSORS (unit, PROP_UNIT)
 STRING_ACCESSORS (json_path, PROP_JSON_PATH)
 DOUBLE_ACCESSORS (minimum, PROP_MINIMUM)
@@ -306,75 +247,11 @@ bd_setpoint_get_effective_tolerance (BdSetpoint *self)
   return self->step > 0 ? self->step / 2 : 1e-6;
 }
 
-guint
-bd_setpoint_get_qos (BdSetpoint *self)
-{
-  g_return_val_if_fail (BD_IS_SETPOINT (self), 0);
-  return self->qos;
-}
-
-void
-bd_setpoint_set_qos (BdSetpoint *self,
-                     guint       qos)
-{
-  g_return_if_fail (BD_IS_SETPOINT (self));
-  g_return_if_fail (qos <= 2);
-  if (self->qos == qos)
-    return;
-  self->qos = qos;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QOS]);
-}
-
-gboolean
-bd_setpoint_get_retain_command (BdSetpoint *self)
-{
-  g_return_val_if_fail (BD_IS_SETPOINT (self), FALSE);
-  return self->retain_command;
-}
-
-void
-bd_setpoint_set_retain_command (BdSetpoint *self,
-                                gboolean    retain)
-{
-  g_return_if_fail (BD_IS_SETPOINT (self));
-  retain = !!retain;
-  if (self->retain_command == retain)
-    return;
-  self->retain_command = retain;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETAIN_COMMAND]);
-}
-
-guint
-bd_setpoint_get_timeout (BdSetpoint *self)
-{
-  g_return_val_if_fail (BD_IS_SETPOINT (self), 0);
-  return self->timeout_ms;
-}
-
-void
-bd_setpoint_set_timeout (BdSetpoint *self,
-                         guint       timeout_ms)
-{
-  g_return_if_fail (BD_IS_SETPOINT (self));
-  g_return_if_fail (timeout_ms > 0);
-  if (self->timeout_ms == timeout_ms)
-    return;
-  self->timeout_ms = timeout_ms;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
-}
-
 double
 bd_setpoint_get_value (BdSetpoint *self)
 {
   g_return_val_if_fail (BD_IS_SETPOINT (self), NAN);
   return self->value;
-}
-
-gboolean
-bd_setpoint_get_pending (BdSetpoint *self)
-{
-  g_return_val_if_fail (BD_IS_SETPOINT (self), FALSE);
-  return !isnan (self->target);
 }
 
 double
@@ -384,31 +261,15 @@ bd_setpoint_get_target (BdSetpoint *self)
   return self->target;
 }
 
-const char *
-bd_setpoint_get_last_error (BdSetpoint *self)
-{
-  g_return_val_if_fail (BD_IS_SETPOINT (self), NULL);
-  return self->last_error;
-}
-
-gint64
-bd_setpoint_get_last_change (BdSetpoint *self)
-{
-  g_return_val_if_fail (BD_IS_SETPOINT (self), 0);
-  return self->last_change_us;
-}
-
 void
 _bd_setpoint_set_value (BdSetpoint *self,
                         double      value,
                         gint64      time_us)
 {
-  if (self->value == value || (isnan (self->value) && isnan (value)))
+  if (same_double (self->value, value))
     return;
   self->value = value;
-  self->last_change_us = time_us;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VALUE]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_CHANGE]);
+  _bd_output_state_changed (BD_OUTPUT (self), properties[PROP_VALUE], time_us);
 }
 
 void
@@ -417,16 +278,10 @@ _bd_setpoint_set_target (BdSetpoint *self,
 {
   gboolean was_pending = bd_setpoint_get_pending (self);
 
-  set_double (self, &self->target, target, PROP_TARGET);
-  if (was_pending != bd_setpoint_get_pending (self))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
-}
-
-void
-_bd_setpoint_set_last_error (BdSetpoint *self,
-                             const char *message)
-{
-  set_string (self, &self->last_error, message, PROP_LAST_ERROR);
+  if (same_double (self->target, target))
+    return;
+  self->target = target;
+  _bd_output_target_changed (BD_OUTPUT (self), properties[PROP_TARGET], was_pending);
 }
 
 /* ------------------------------------------------------------- values */
@@ -610,23 +465,8 @@ bd_setpoint_validate (BdSetpoint  *self,
 {
   g_return_val_if_fail (BD_IS_SETPOINT (self), FALSE);
 
-  if (self->id == NULL || *self->id == '\0' || strpbrk (self->id, "[]\n\r") != NULL)
-    {
-      g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_INVALID,
-                           _("The setpoint needs an id without brackets or line breaks"));
-      return FALSE;
-    }
-  {
-    g_autofree char *name = g_strstrip (g_strdup (self->name != NULL ? self->name : ""));
-
-    if (*name == '\0')
-      {
-        g_set_error_literal (error, BD_RELAY_ERROR, BD_RELAY_ERROR_INVALID,
-                             _("The setpoint needs a name"));
-        return FALSE;
-      }
-  }
-  if (!_bd_relay_validate_topics (self->command_topic, self->state_topic, error))
+  if (!_bd_output_validate (BD_OUTPUT (self), _("The setpoint needs an id without brackets or line breaks"),
+                           _("The setpoint needs a name"), error))
     return FALSE;
   if (!isfinite (self->minimum) || !isfinite (self->maximum) || !(self->minimum < self->maximum))
     {

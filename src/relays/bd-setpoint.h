@@ -3,24 +3,24 @@
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Like a relay (bd-relay.h), a setpoint is configuration (id, name, command
- * and state topics, unit, range, step, rate limit, tolerance, payload shape,
- * QoS, timeout) plus what the controller last saw confirmed on the state
- * topic. Valve positioners, dimmers, fan speeds, 0–10 V and 4–20 mA outputs
+ * Like a relay (bd-relay.h), a setpoint is an output (bd-output.h: id, name,
+ * command and state topics, QoS, timeout) with its own configuration (unit,
+ * range, step, rate limit, tolerance, payload shape) plus what the controller
+ * last saw confirmed on the state topic. Valve positioners, dimmers, fan speeds, 0–10 V and 4–20 mA outputs
  * of I/O gateways take one. Only the BdRelayController changes the state
  * properties ("value", "target", "pending", "last-error", "last-change").
  */
 
 #pragma once
 
-#include <gio/gio.h>
+#include "bd-output.h"
 
 G_BEGIN_DECLS
 
-#define BD_SETPOINT_DEFAULT_TIMEOUT_MS 5000
+#define BD_SETPOINT_DEFAULT_TIMEOUT_MS BD_OUTPUT_DEFAULT_TIMEOUT_MS
 
 #define BD_TYPE_SETPOINT (bd_setpoint_get_type ())
-G_DECLARE_FINAL_TYPE (BdSetpoint, bd_setpoint, BD, SETPOINT, GObject)
+G_DECLARE_FINAL_TYPE (BdSetpoint, bd_setpoint, BD, SETPOINT, BdOutput)
 
 BdSetpoint  *bd_setpoint_new                (const char  *id,
                                              const char  *name,

@@ -81,6 +81,23 @@ find_editor (void)
   return NULL;
 }
 
+/* The Undo button of the toast on screen (AdwToastOverlay 1.2 does not
+ * list its toasts: the button is found as a person finds it, by its label). */
+static GtkWidget *
+find_undo_button (GtkWidget *root)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (c)), "_Undo") == 0)
+        return c;
+      if ((found = find_undo_button (c)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_empty (void)
 {
@@ -165,6 +182,12 @@ test_switch (void)
   g_signal_emit_by_name (row, "delete");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (controller)), ==, 0);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+
+  /* Undo in the toast: the same relay is back. */
+  g_signal_emit_by_name (find_undo_button (GTK_WIDGET (window)), "clicked");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (controller)), ==, 1);
+  g_assert_true (bd_relay_controller_lookup (controller, "fan") == relay);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
 
   gtk_window_destroy (window);
 }
@@ -260,6 +283,14 @@ test_setpoint (void)
   bd_test_wait_until (bd_test_setpoint_not_pending, valve, 5000, "confirmed");
   g_assert_cmpstr (bd_setpoint_row_get_status (BD_SETPOINT_ROW (row)), ==, "Confirmed: 25 %");
   g_assert_cmpfloat (gtk_spin_button_get_value (bd_setpoint_row_get_spin_button (BD_SETPOINT_ROW (row))), ==, 25);
+
+  /* Delete, then Undo in the toast: the same setpoint is back. */
+  g_signal_emit_by_name (row, "delete");
+  g_assert_cmpuint (g_list_model_get_n_items (bd_relay_controller_get_setpoints (controller)), ==, 0);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_signal_emit_by_name (find_undo_button (GTK_WIDGET (window)), "clicked");
+  g_assert_true (bd_relay_controller_lookup_setpoint (controller, "valve") == valve);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
 
   gtk_window_destroy (window);
 }

@@ -16,6 +16,8 @@
 
 #include "bd-demo-plant.h"
 #include "bd-relay-controller.h"
+#include "bd-relay-private.h"
+#include "bd-setpoint-private.h"
 #include "bd-test-relays.h"
 #include "bd-test-util.h"
 #include "test-client.h"
@@ -104,6 +106,20 @@ publish_text (BdEngine   *engine,
 
 /* ------------------------------------------------------------ relays.ini */
 
+/* Every setting a relay has beyond its id, name and topics, none left at
+ * its default (the payload's blanks are kept as they are). */
+static void
+set_relay_settings (BdRelay *relay)
+{
+  bd_relay_set_on_payload (relay, " start ");
+  bd_relay_set_off_payload (relay, "stop");
+  bd_relay_set_state_on (relay, "running");
+  bd_relay_set_state_off (relay, "stopped");
+  bd_relay_set_qos (relay, 2);
+  bd_relay_set_retain_command (relay, TRUE);
+  bd_relay_set_timeout (relay, 1500);
+}
+
 static void
 test_ini_round_trip (void)
 {
@@ -115,13 +131,7 @@ test_ini_round_trip (void)
   BdRelay *relay = bd_relay_new ("pump-1", "Pump 1 / 펌프", "plant/pump/1/cmd", "plant/pump/1/status");
   BdRelay *copy;
 
-  bd_relay_set_on_payload (relay, " start ");
-  bd_relay_set_off_payload (relay, "stop");
-  bd_relay_set_state_on (relay, "running");
-  bd_relay_set_state_off (relay, "stopped");
-  bd_relay_set_qos (relay, 2);
-  bd_relay_set_retain_command (relay, TRUE);
-  bd_relay_set_timeout (relay, 1500);
+  set_relay_settings (relay);
   g_ptr_array_add (relays, relay);
   g_ptr_array_add (relays, bd_relay_new ("lamp", "Lamp", "home/lamp/set", "home/lamp/state"));
 
@@ -326,6 +336,162 @@ test_parse_state (void)
   g_assert_cmpint (PARSE ("0"), ==, BD_RELAY_STATE_ON);
   g_assert_cmpint (PARSE ("1"), ==, BD_RELAY_STATE_OFF);
 #undef PARSE
+}
+
+/* Every setting (read-write property) of @copy is that of @original, and
+ * none is left at its default in @original, so each comparison counts. */
+static void
+assert_same_settings (gpointer original,
+                      gpointer copy)
+{
+  g_autofree GParamSpec **pspecs = NULL;
+  guint n;
+
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (original), &n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_auto(GValue) a = G_VALUE_INIT;
+      g_auto(GValue) b = G_VALUE_INIT;
+
+      if ((pspecs[i]->flags & G_PARAM_READWRITE) != G_PARAM_READWRITE)
+        continue;
+      g_value_init (&a, pspecs[i]->value_type);
+      g_value_init (&b, pspecs[i]->value_type);
+      g_object_get_property (original, pspecs[i]->name, &a);
+      g_object_get_property (copy, pspecs[i]->name, &b);
+      if (g_param_value_defaults (pspecs[i], &a))
+        g_error ("%s: the test leaves “%s” at its default", G_OBJECT_TYPE_NAME (original), pspecs[i]->name);
+      if (g_param_values_cmp (pspecs[i], &a, &b) != 0)
+        g_error ("%s: the copy's “%s” differs", G_OBJECT_TYPE_NAME (original), pspecs[i]->name);
+    }
+}
+
+/* A copy has every setting of the original and none of its state. */
+static void
+test_copy (void)
+{
+  g_autoptr(BdRelay) relay = bd_relay_new ("pump", "Pump", "p/set", "p/state");
+  g_autoptr(BdSetpoint) setpoint = bd_setpoint_new ("valve", "Valve", "v/set", "v/state");
+  g_autoptr(BdRelay) relay_copy = NULL;
+  g_autoptr(BdSetpoint) setpoint_copy = NULL;
+
+  set_relay_settings (relay);
+  _bd_relay_set_state (relay, BD_RELAY_STATE_ON, 42);
+  _bd_relay_set_target (relay, BD_RELAY_STATE_OFF);
+
+  relay_copy = bd_relay_copy (relay);
+  assert_same_settings (relay, relay_copy);
+  g_assert_cmpstr (bd_relay_get_state_off (relay_copy), ==, "stopped");
+  g_assert_cmpint (bd_relay_get_state (relay_copy), ==, BD_RELAY_STATE_UNKNOWN);
+  g_assert_cmpint (bd_relay_get_target (relay_copy), ==, BD_RELAY_STATE_UNKNOWN);
+  g_assert_false (bd_relay_get_pending (relay_copy));
+  g_assert_cmpint (bd_relay_get_last_change (relay_copy), ==, 0);
+
+  bd_setpoint_set_unit (setpoint, "%");
+  bd_setpoint_set_json_path (setpoint, "$.out.level");
+  bd_setpoint_set_minimum (setpoint, -10);
+  bd_setpoint_set_maximum (setpoint, 10);
+  bd_setpoint_set_step (setpoint, 0.5);
+  bd_setpoint_set_rate_limit (setpoint, 2);
+  bd_setpoint_set_tolerance (setpoint, 0.25);
+  bd_setpoint_set_qos (setpoint, 0);
+  bd_setpoint_set_retain_command (setpoint, TRUE);
+  bd_setpoint_set_timeout (setpoint, 2500);
+  _bd_setpoint_set_value (setpoint, 3, 42);
+  _bd_setpoint_set_target (setpoint, 4);
+
+  setpoint_copy = bd_setpoint_copy (setpoint);
+  assert_same_settings (setpoint, setpoint_copy);
+  g_assert_cmpfloat (bd_setpoint_get_tolerance (setpoint_copy), ==, 0.25);
+  g_assert_true (isnan (bd_setpoint_get_value (setpoint_copy)));
+  g_assert_true (isnan (bd_setpoint_get_target (setpoint_copy)));
+  g_assert_false (bd_setpoint_get_pending (setpoint_copy));
+  g_assert_cmpint (bd_setpoint_get_last_change (setpoint_copy), ==, 0);
+}
+
+/* Records "name" per notification, and "name@last-change" for the state. */
+static void
+record_notify_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  GString *log = user_data;
+  gint64 last_change = 0;
+
+  if (log->len > 0)
+    g_string_append_c (log, ' ');
+  g_string_append (log, pspec->name);
+  if (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "value"))
+    {
+      g_object_get (object, "last-change", &last_change, NULL);
+      g_string_append_printf (log, "@%" G_GINT64_FORMAT, last_change);
+    }
+}
+
+static char *
+take_log (GString *log)
+{
+  char *text = g_strdup (log->str);
+
+  g_string_truncate (log, 0);
+  return text;
+}
+
+/* The state machine's notifications: only on change, the state with its
+ * time already set, "pending" only when it flips. */
+static void
+test_notify (void)
+{
+  g_autoptr(BdRelay) relay = bd_relay_new ("r", "R", "r/set", "r/state");
+  g_autoptr(BdSetpoint) setpoint = bd_setpoint_new ("s", "S", "s/set", "s/state");
+  g_autoptr(GString) log = g_string_new (NULL);
+#define ASSERT_LOG(expected)                    \
+  G_STMT_START {                                \
+    g_autofree char *text = take_log (log);     \
+    g_assert_cmpstr (text, ==, expected);       \
+  } G_STMT_END
+
+  g_signal_connect (relay, "notify", G_CALLBACK (record_notify_cb), log);
+  _bd_relay_set_state (relay, BD_RELAY_STATE_ON, 42);
+  ASSERT_LOG ("state@42 last-change");
+  _bd_relay_set_state (relay, BD_RELAY_STATE_ON, 43);
+  ASSERT_LOG ("");
+  _bd_relay_set_target (relay, BD_RELAY_STATE_OFF);
+  ASSERT_LOG ("target pending");
+  g_assert_true (bd_relay_get_pending (relay));
+  _bd_relay_set_target (relay, BD_RELAY_STATE_ON);
+  ASSERT_LOG ("target");
+  _bd_relay_set_target (relay, BD_RELAY_STATE_UNKNOWN);
+  ASSERT_LOG ("target pending");
+  g_assert_false (bd_relay_get_pending (relay));
+  bd_relay_set_name (relay, "R");
+  bd_relay_set_qos (relay, 1);
+  ASSERT_LOG ("");
+  bd_relay_set_name (relay, "Renamed");
+  bd_relay_set_timeout (relay, 100);
+  ASSERT_LOG ("name timeout");
+
+  g_signal_connect (setpoint, "notify", G_CALLBACK (record_notify_cb), log);
+  _bd_setpoint_set_value (setpoint, NAN, 7);
+  ASSERT_LOG ("");
+  _bd_setpoint_set_value (setpoint, 40, 7);
+  ASSERT_LOG ("value@7 last-change");
+  _bd_setpoint_set_value (setpoint, NAN, 8);
+  ASSERT_LOG ("value@8 last-change");
+  _bd_setpoint_set_target (setpoint, 40);
+  ASSERT_LOG ("target pending");
+  _bd_setpoint_set_target (setpoint, 50);
+  ASSERT_LOG ("target");
+  _bd_setpoint_set_target (setpoint, NAN);
+  ASSERT_LOG ("target pending");
+  _bd_setpoint_set_target (setpoint, NAN);
+  ASSERT_LOG ("");
+  bd_setpoint_set_step (setpoint, 1);
+  ASSERT_LOG ("");
+  bd_setpoint_set_step (setpoint, 2);
+  bd_setpoint_set_state_topic (setpoint, "s/state2");
+  ASSERT_LOG ("step state-topic");
+#undef ASSERT_LOG
 }
 
 static void
@@ -798,6 +964,86 @@ test_rules (void)
   g_assert_false (bd_relay_get_pending (removed));
 }
 
+static void
+count_items_changed_cb (GListModel *model,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        gpointer    user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+/* Setpoints follow the relays' rules: ids unique across both kinds, replace
+ * and remove by id, the setpoint model in step with the controller, and a
+ * removed setpoint no longer pending. */
+static void
+test_setpoint_rules (void)
+{
+  g_autoptr(BdRelayController) controller = bd_relay_controller_new ();
+  GListModel *model = bd_relay_controller_get_setpoints (controller);
+  g_autoptr(BdRelay) relay = bd_relay_new ("r", "R", "r/set", "r/state");
+  g_autoptr(BdSetpoint) a = bd_setpoint_new ("a", "A", "a/set", "a/state");
+  g_autoptr(BdSetpoint) b = bd_setpoint_new ("b", "B", "b/set", "b/state");
+  g_autoptr(BdSetpoint) taken = bd_setpoint_new ("r", "R too", "t/set", "t/state");
+  g_autoptr(BdSetpoint) edited = bd_setpoint_new ("a", "A edited", "a/set", "a/state2");
+  g_autoptr(BdSetpoint) removed = NULL;
+  g_autoptr(BdSetpoint) item = NULL;
+  g_autoptr(GPtrArray) loaded = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) topics = NULL;
+  guint published = 0;
+  guint changes = 0;
+  guint position = 99;
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (count_items_changed_cb), &changes);
+  g_assert_true (bd_relay_controller_add (controller, relay, NULL));
+  g_assert_true (bd_relay_controller_add_setpoint (controller, a, NULL));
+  g_assert_false (bd_relay_controller_add_setpoint (controller, a, &error));
+  g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (bd_relay_controller_add_setpoint (controller, taken, &error));
+  g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (bd_relay_controller_add_setpoint (controller, b, NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  g_assert_cmpuint (changes, ==, 2);
+
+  g_assert_false (bd_relay_controller_replace_setpoint (controller, "nope", edited, &error));
+  g_assert_error (error, BD_RELAY_ERROR, BD_RELAY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (bd_relay_controller_replace_setpoint (controller, "a", edited, NULL));
+  g_assert_true (bd_relay_controller_lookup_setpoint (controller, "a") == edited);
+  item = g_list_model_get_item (model, 0);
+  g_assert_true (item == edited);
+  g_clear_object (&item);
+  g_assert_cmpuint (changes, ==, 3);
+  topics = bd_relay_controller_dup_state_topics (controller);
+  g_assert_cmpstrv (topics, ((const char * const []) { "a/state2", "b/state", "r/state", NULL }));
+
+  bd_relay_controller_set_publish_func (controller, count_cb, &published, NULL);
+  g_assert_true (bd_relay_controller_set_value (controller, b, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
+  g_assert_true (bd_setpoint_get_pending (b));
+  removed = bd_relay_controller_remove_setpoint (controller, "b", &position);
+  g_assert_true (removed == b);
+  g_assert_cmpuint (position, ==, 1);
+  g_assert_false (bd_setpoint_get_pending (b));
+  g_assert_null (bd_relay_controller_remove_setpoint (controller, "b", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_cmpuint (changes, ==, 4);
+
+  /* Loading replaces them all. */
+  g_ptr_array_add (loaded, b);
+  bd_relay_controller_set_setpoints (controller, loaded);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  item = g_list_model_get_item (model, 0);
+  g_assert_true (item == b);
+  g_assert_null (bd_relay_controller_lookup_setpoint (controller, "a"));
+  g_assert_cmpuint (published, ==, 1);
+}
+
 /* An edit that keeps the device keeps what it said; another device starts
  * unknown. Messages come through bd_relay_controller_tap (), as in remote
  * mode, from another thread. */
@@ -1221,6 +1467,8 @@ main (int   argc,
   g_test_add_func ("/relays/ini/async", test_ini_async);
   g_test_add_func ("/relays/relay/validate", test_validate);
   g_test_add_func ("/relays/relay/parse-state", test_parse_state);
+  g_test_add_func ("/relays/relay/copy", test_copy);
+  g_test_add_func ("/relays/relay/notify", test_notify);
   g_test_add_func ("/relays/controller/unique-id", test_unique_id);
   g_test_add_func ("/relays/controller/rules", test_rules);
   g_test_add_func ("/relays/controller/replace", test_replace);
@@ -1232,6 +1480,7 @@ main (int   argc,
   g_test_add_func ("/relays/controller/wire", test_wire);
   g_test_add_func ("/relays/controller/checks", test_checks);
   g_test_add_func ("/relays/setpoint/ini", test_setpoint_ini);
+  g_test_add_func ("/relays/setpoint/rules", test_setpoint_rules);
   g_test_add_func ("/relays/setpoint/values", test_setpoint_values);
   g_test_add_func ("/relays/setpoint/confirmed", test_setpoint_confirmed);
   g_test_add_func ("/relays/setpoint/contradicted", test_setpoint_contradicted);
