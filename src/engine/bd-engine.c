@@ -842,6 +842,8 @@ bd_client_info_free (BdClientInfo *info)
 {
   g_free (info->client_id);
   g_free (info->address);
+  g_free (info->transport);
+  g_free (info->tls_version);
   g_free (info);
 }
 
@@ -875,6 +877,11 @@ list_clients_cb (gpointer data)
       info->connected = session->conn != NULL;
       info->address = session->conn ? g_strdup (session->conn->peer) : NULL;
       info->protocol_level = session->version;
+      if (session->conn != NULL && session->conn->transport != NULL)
+        {
+          info->transport = g_strdup (_bd_transport_get_name (session->conn->transport));
+          info->tls_version = g_strdup (_bd_transport_get_tls_version (session->conn->transport));
+        }
       info->subscriptions = session->subscriptions ? g_hash_table_size (session->subscriptions) : 0;
       info->queued = session->queue.length;
       info->inflight = session->outgoing ? g_hash_table_size (session->outgoing) : 0;
