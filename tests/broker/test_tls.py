@@ -17,6 +17,7 @@ import os
 import re
 import socket
 import ssl
+import struct
 import subprocess
 import time
 import uuid
@@ -363,3 +364,17 @@ def test_startup_errors(tmp_path, certs, name, option, message):
     assert r.returncode != 0, err
     assert "Listening on" not in err
     assert re.search(r"%s:%d: %s" % (re.escape(path), line, message), err), err
+
+
+def test_client_gone_right_after_handshake(broker_factory, certs):
+    """Clients that finish the handshake and reset the connection at once:
+    the broker's TLS 1.3 session tickets then go to a closed socket, which
+    must be an ordinary disconnect, not SIGPIPE ending the broker."""
+    broker = broker_factory(tls_lines(certs))
+    for _ in range(20):
+        raw = socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT)
+        s = client_context(certs).wrap_socket(raw, server_hostname="127.0.0.1")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+    broker.check_alive()
+    assert tls_connect_mqtt(broker, certs)[:1] == b"\x20"
