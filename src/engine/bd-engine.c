@@ -20,6 +20,12 @@
 #include "bd-topic.h"
 
 #define EPOLL_BATCH    256
+/* TLS handshake steps handled per turn of the loop. The step that answers a
+ * ClientHello signs and derives keys (a few hundred µs); a storm of new
+ * connections (a plant restarting) would otherwise put a whole batch of them
+ * between two messages of the clients already connected. The others stay
+ * ready in the level-triggered epoll and are handled in the next turns. */
+#define HANDSHAKES_PER_TURN 8
 #define READ_BUF_SIZE  (64 * 1024)
 
 G_DEFINE_QUARK (bd-engine-error-quark, bd_engine_error)
@@ -116,6 +122,7 @@ engine_poll_sockets (BdEngine    *engine,
 {
   struct epoll_event events[EPOLL_BATCH];
   guint n_listeners = 0;
+  guint handshakes = 0;
   int n;
 
   n = epoll_wait (engine->epfd, events, EPOLL_BATCH, 0);
@@ -124,7 +131,14 @@ engine_poll_sockets (BdEngine    *engine,
       BdPollKind *kind = events[i].data.ptr;
 
       if (*kind == BD_POLL_CONNECTION)
-        _bd_connection_on_ready ((BdConnection *) kind, events[i].events);
+        {
+          BdConnection *conn = (BdConnection *) kind;
+
+          if (conn->transport != NULL && conn->transport->handshaking &&
+              ++handshakes > HANDSHAKES_PER_TURN)
+            continue;
+          _bd_connection_on_ready (conn, events[i].events);
+        }
       else if (*kind == BD_POLL_LINGER)
         _bd_connection_linger_on_ready ((BdLinger *) kind, events[i].events);
       else if (listeners != NULL)
