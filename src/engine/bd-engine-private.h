@@ -419,6 +419,7 @@ void         _bd_transport_set_error    (BdTransport  *transport,
 const char  *_bd_transport_strerror     (BdTransport  *transport,
                                          int           err);
 const char  *_bd_transport_get_name     (BdTransport  *transport);
+void         _bd_transport_set_nodelay  (int           fd);
 const char  *_bd_transport_get_tls_version (BdTransport *transport);
 
 /* bd-tls.c */
