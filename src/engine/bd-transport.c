@@ -14,6 +14,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -93,6 +95,38 @@ _bd_transport_set_error (BdTransport *transport,
 {
   g_free (transport->error);
   transport->error = message;
+}
+
+/* TLS and WebSocket connections write without Nagle's delay, whatever
+ * set_tcp_nodelay says for plain ones: their own writes (a TLS handshake's
+ * records, a frame after the upgrade's response) come in small pieces that
+ * Nagle would hold until the client's delayed ACK, and after that the
+ * connection writes once per turn of the loop anyway, so there is nothing
+ * left for Nagle to coalesce. */
+void
+_bd_transport_set_nodelay (int fd)
+{
+  int one = 1;
+
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* "mqtt", "mqtt+tls", "websockets" or "websockets+tls", as Mosquitto's
+ * protocol option and the TLS options name a listener. */
+const char *
+_bd_transport_get_name (BdTransport *transport)
+{
+  return transport->klass->name;
+}
+
+/* The TLS version carrying @transport ("TLSv1.3"), directly or under a
+ * WebSocket; NULL when it is not encrypted. */
+const char *
+_bd_transport_get_tls_version (BdTransport *transport)
+{
+  BdTransport *inner = _bd_websocket_transport_get_inner (transport);
+
+  return _bd_tls_transport_get_version (inner != NULL ? inner : transport);
 }
 
 const char *

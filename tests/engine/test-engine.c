@@ -453,6 +453,106 @@ test_stats_store (void)
   check_store_figures (durable_conf, BD_STORE_MODE_DURABLE);
 }
 
+/* The Clients list's snapshot says how each client is connected: a raw
+ * client over TCP and mosquitto_sub over TLS (a certificate made here with
+ * openssl, checked by mosquitto_sub against itself). */
+static const BdClientInfo *
+find_client (GPtrArray  *clients,
+             const char *client_id)
+{
+  for (guint i = 0; clients != NULL && i < clients->len; i++)
+    {
+      const BdClientInfo *info = g_ptr_array_index (clients, i);
+
+      if (g_strcmp0 (info->client_id, client_id) == 0 && info->connected)
+        return info;
+    }
+  return NULL;
+}
+
+static GPtrArray *
+list_clients (BdEngine *engine)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *clients;
+
+  bd_engine_list_clients_async (engine, NULL, bd_test_result_cb, &result);
+  bd_test_wait_result (&result, 5000, "the list of clients");
+  clients = bd_engine_list_clients_finish (result, &error);
+  g_assert_no_error (error);
+  return clients;
+}
+
+static gboolean
+lists_client (BdEngine   *engine,
+              const char *client_id)
+{
+  g_autoptr(GPtrArray) clients = list_clients (engine);
+
+  return find_client (clients, client_id) != NULL;
+}
+
+static void
+test_list_clients_transport (void)
+{
+  g_autoptr(BdTestTmpdir) dir = NULL;
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *port = NULL;
+  g_autoptr(BdEngine) engine = NULL;
+  g_autoptr(TestClient) plain = NULL;
+  g_autoptr(GSubprocess) sub = NULL;
+  g_autoptr(GPtrArray) clients = NULL;
+  g_autoptr(GError) error = NULL;
+  const BdClientInfo *info;
+  int status = -1;
+
+  BD_TEST_REQUIRE_PROGRAM ("openssl");
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
+  dir = bd_test_tmpdir_new ("clients-tls");
+  cert = g_build_filename (dir, "server.pem", NULL);
+  key = g_build_filename (dir, "server.key", NULL);
+  {
+    const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                           "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                           "-addext", "subjectAltName=IP:127.0.0.1", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
+                                 G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                 G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                                 &status, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (status, ==, 0);
+  }
+  /* After the plain listener test_engine_start() puts first. */
+  text = g_strdup_printf ("sys_interval 0\nlistener 0 127.0.0.1\ncertfile %s\nkeyfile %s\n",
+                          cert, key);
+  engine = test_engine_start (text);
+  plain = test_client_connect (bd_engine_get_port (engine, 0), "over-tcp", TRUE);
+  port = g_strdup_printf ("%u", bd_engine_get_port (engine, 1));
+  sub = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                          &error, "mosquitto_sub", "-h", "127.0.0.1", "-p", port,
+                          "--cafile", cert, "-t", "plant/#", "-i", "over-tls", NULL);
+  g_assert_no_error (error);
+
+  BD_TEST_WAIT_UNTIL (lists_client (engine, "over-tls"), 10000);
+  clients = list_clients (engine);
+  info = find_client (clients, "over-tls");
+  g_assert_nonnull (info);
+  g_assert_cmpstr (info->transport, ==, "mqtt+tls");
+  g_assert_cmpstr (info->tls_version, ==, "TLSv1.3");
+  info = find_client (clients, "over-tcp");
+  g_assert_nonnull (info);
+  g_assert_cmpstr (info->transport, ==, "mqtt");
+  g_assert_null (info->tls_version);
+
+  g_subprocess_force_exit (sub);
+  g_assert_true (g_subprocess_wait (sub, NULL, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -466,6 +566,7 @@ main (int   argc,
   g_test_add_func ("/engine/publish/reaches-subscriber", test_publish_reaches_subscriber);
   g_test_add_func ("/engine/retained/copy", test_retained_copy);
   g_test_add_func ("/engine/listen/conflict", test_listen_conflict);
+  g_test_add_func ("/engine/clients/transport", test_list_clients_transport);
   g_test_add_func ("/engine/stats/store", test_stats_store);
 
   return g_test_run ();
