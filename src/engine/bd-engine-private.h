@@ -211,7 +211,8 @@ struct _BdConnection
   BdEngine     *engine;
   BdListener   *listener;
   int           fd;              /* transport->fd, for epoll */
-  BdTransport  *transport;
+  BdTransport  *transport;       /* &tcp, or TLS or WebSocket on the heap */
+  BdTransport   tcp;             /* plain TCP, embedded (no allocation of its own) */
   guint32       events;          /* epoll interest now */
   char         *peer;            /* "127.0.0.1:50000" for logs */
   BdConnState   state;
@@ -263,7 +264,8 @@ struct _BdLinger
   BdPollKind  kind;
   BdEngine   *engine;
   int         fd;
-  BdTransport *transport;
+  BdTransport *transport;        /* &tcp for plain TCP */
+  BdTransport tcp;
   GByteArray *wbuf;              /* the last packets, NULL once written */
   gsize       wbuf_sent;
   gsize       discarded;         /* bytes read and dropped */
@@ -410,6 +412,10 @@ void      _bd_listener_accept           (BdEngine     *engine,
 void         _bd_transport_init         (BdTransport            *transport,
                                          const BdTransportClass *klass,
                                          int                     fd);
+void         _bd_transport_init_tcp     (BdTransport  *transport,
+                                         int           fd);
+BdTransport *_bd_transport_move         (BdTransport  *transport,
+                                         BdTransport  *dest);
 BdTransport *_bd_transport_new_tcp      (int           fd);
 /* Frees @transport and closes its socket. */
 void         _bd_transport_close        (BdTransport  *transport);
@@ -446,8 +452,10 @@ BdTransport  *_bd_websocket_transport_new   (BdTransport            *inner,
 BdTransport  *_bd_websocket_transport_get_inner (BdTransport        *transport);
 
 /* bd-connection.c */
-/* Takes over @transport, accepted by @listener, and @peer. */
+/* Takes over @fd, accepted by @listener, its @transport (NULL: plain TCP)
+ * and @peer. */
 BdConnection *_bd_connection_new        (BdListener   *listener,
+                                         int           fd,
                                          BdTransport  *transport,
                                          char         *peer);
 void      _bd_connection_on_ready       (BdConnection *conn,
