@@ -950,14 +950,12 @@ static void
 conn_handle_packet (BdConnection *conn,
                     BdMqttPacket *packet)
 {
-  guint64 seq = conn->engine->store_seq;
-
+  _bd_store_packet_begin (conn);
   conn_dispatch (conn, packet);
-  /* The answer waits until the changes the packet made are on disk; once
-   * anything waits, all that follows waits behind it, in order. A PUBACK
-   * from the client is answered by nothing: its removal need not wait. */
-  if (conn->engine->store_seq != seq && packet->type != BD_MQTT_PUBACK)
-    _bd_store_hold (conn);
+  /* The answer waits until the changes the packet made are durable (see
+   * bd-store.c). A PUBACK from the client is answered by nothing: its
+   * removal need not wait. */
+  _bd_store_packet_end (conn, packet->type != BD_MQTT_PUBACK);
 }
 
 static void

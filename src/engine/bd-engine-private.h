@@ -43,6 +43,7 @@ typedef struct _BdLinger     BdLinger;
 typedef struct _BdStateSnapshot BdStateSnapshot;
 typedef struct _BdShareGroup BdShareGroup;
 typedef struct _BdStore      BdStore;
+typedef struct _BdStoreWait  BdStoreWait;
 typedef struct _BdTransport  BdTransport;
 typedef struct _BdTlsContext BdTlsContext;
 
@@ -127,6 +128,15 @@ typedef enum
   BD_OUT_WAIT_PUBCOMP,   /* QoS 2, PUBREL sent */
 } BdOutState;
 
+/* Where a record is while the writer has not taken it yet: the engine's
+ * submit (turn) that handed it over, and its place in that turn's bytes. */
+typedef struct
+{
+  guint64 turn;
+  gsize   offset;
+  guint32 len;
+} BdStoreLoc;
+
 /* One outgoing QoS 1/2 message in a session's in-flight window. */
 typedef struct
 {
@@ -141,6 +151,12 @@ typedef struct
   guint         n_sub_ids;
   BdShareGroup *group;      /* ref, or NULL */
   guint64       store_id;   /* its MSG_ADD record in the store, 0 for none */
+  /* Sent at once to a connected client, its MSG_ADD is provisional: the
+   * publisher whose acknowledgement waits for it (see bd-store.c) may go on
+   * once the client acknowledges, and the record is then taken back if the
+   * writer has not taken it yet. */
+  BdStoreWait  *wait;       /* ref, or NULL */
+  BdStoreLoc    loc;
 } BdOutgoing;
 
 /* One message waiting for room in the window (or for the client to come back). */
@@ -248,6 +264,7 @@ struct _BdConnection
    * connection's acknowledgements promise must be durable first. */
   guint64       hold_seq;
   gboolean      held;            /* in engine->held */
+  BdStoreWait  *wait;            /* provisional records the held output also waits for */
 
   GList         link;            /* in engine->connections */
 };
@@ -366,6 +383,11 @@ struct _BdEngine
   BdStore         *store;
   GByteArray      *store_buf;     /* records of this turn, handed to the writer at its end */
   guint64          store_seq;     /* of the last record made */
+  guint64          store_hard_seq;/* of the last record that is not provisional */
+  guint64          store_turn;    /* submits to the writer so far */
+  BdConnection    *store_pkt_conn;/* whose packet is being handled, or NULL */
+  guint64          store_pkt_seq; /* store_seq when that packet came */
+  guint            store_pkt_soft;/* provisional records it made */
   guint64          store_durable_seq; /* of the last record on disk */
   guint64          store_next_id; /* for queued messages */
   guint64          store_base_seq;/* what the snapshot read at start-up covers */
@@ -643,17 +665,31 @@ void       _bd_store_sub_add            (BdSession    *session,
                                          BdSubscription *sub);
 void       _bd_store_sub_del            (BdSession    *session,
                                          const char   *filter);
-/* Returns the message's id in the store, 0 when it is not stored. */
+/* Returns the message's id in the store, 0 when it is not stored. @out:
+ * the in-flight message it is sent as at once, NULL when it waits. */
 guint64    _bd_store_msg_add            (BdSession    *session,
                                          BdMessage    *message,
                                          guint8        qos,
-                                         gboolean      retain);
+                                         gboolean      retain,
+                                         BdOutgoing   *out);
 void       _bd_store_msg_del            (BdSession    *session,
                                          guint64       store_id);
+/* @out was acknowledged by its client (PUBACK, PUBREC): its record goes. */
+void       _bd_store_msg_acked          (BdSession    *session,
+                                         BdOutgoing   *out);
+/* Forgets @out's provisional record (the message is freed). */
+void       _bd_store_msg_forget         (BdOutgoing   *out);
+/* After routing an incoming QoS 2 PUBLISH: remembers its packet id in
+ * session->incoming_qos2, recorded when what routing recorded needs it. */
 void       _bd_store_qos2_add           (BdSession    *session,
                                          guint16       packet_id);
-void       _bd_store_qos2_del           (BdSession    *session,
+/* PUBREL: forgets the packet id (FALSE when it was unknown). */
+gboolean   _bd_store_qos2_del           (BdSession    *session,
                                          guint16       packet_id);
+/* Around the handling of each packet from a client. */
+void       _bd_store_packet_begin       (BdConnection *conn);
+void       _bd_store_packet_end         (BdConnection *conn,
+                                         gboolean      hold);
 void       _bd_store_will_set           (BdSession    *session);
 void       _bd_store_will_clear         (BdSession    *session);
 void       _bd_store_retain             (BdEngine     *engine,

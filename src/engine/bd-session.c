@@ -44,6 +44,7 @@ outgoing_free (gpointer data)
 {
   BdOutgoing *out = data;
 
+  _bd_store_msg_forget (out);
   g_clear_pointer (&out->message, bd_message_unref);
   g_clear_pointer (&out->group, _bd_share_group_unref);
   g_free (out->sub_ids);
@@ -361,10 +362,11 @@ session_send_inflight (BdSession        *session,
       _bd_store_msg_del (session, store_id);
       return;
     }
-  if (store_id == 0)
-    store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain);
-
   out = g_new0 (BdOutgoing, 1);
+  /* Sent at once: its record is provisional (see bd-store.c). */
+  if (store_id == 0)
+    store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain, out);
+
   out->message = bd_message_ref (message);
   out->packet_id = packet_id;
   out->qos = delivery->qos;
@@ -411,7 +413,7 @@ session_enqueue (BdSession        *session,
   queued->sub_ids = g_memdup2 (delivery->sub_ids, delivery->n_sub_ids * sizeof (guint32));
   queued->n_sub_ids = delivery->n_sub_ids;
   queued->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
-  queued->store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain);
+  queued->store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain, NULL);
   g_queue_push_tail (&session->queue, queued);
   session->queued_bytes += g_bytes_get_size (message->payload);
   engine->counters.queued_messages++;
@@ -557,7 +559,7 @@ _bd_session_ack (BdSession        *session,
     case BD_MQTT_PUBACK:
       if (out->state != BD_OUT_WAIT_PUBACK)
         return FALSE;
-      _bd_store_msg_del (session, out->store_id);
+      _bd_store_msg_acked (session, out);
       break;
 
     case BD_MQTT_PUBREC:
@@ -567,7 +569,7 @@ _bd_session_ack (BdSession        *session,
        * The PUBREL that answers waits until the store forgets it, so that
        * it is never delivered twice. */
       out->state = BD_OUT_WAIT_PUBCOMP;
-      _bd_store_msg_del (session, out->store_id);
+      _bd_store_msg_acked (session, out);
       out->store_id = 0;
       g_clear_pointer (&out->message, bd_message_unref);
       g_clear_pointer (&out->group, _bd_share_group_unref);
