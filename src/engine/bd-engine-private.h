@@ -133,7 +133,7 @@ typedef enum
 typedef struct
 {
   guint64 turn;
-  gsize   offset;
+  guint32 offset;
   guint32 len;
 } BdStoreLoc;
 
@@ -151,7 +151,7 @@ typedef struct
   guint         n_sub_ids;
   BdShareGroup *group;      /* ref, or NULL */
   guint64       store_id;   /* its MSG_ADD record in the store, 0 for none */
-  /* Sent at once to a connected client, its MSG_ADD is provisional: the
+  /* Routed to a connected client, its MSG_ADD is provisional: the
    * publisher whose acknowledgement waits for it (see bd-store.c) may go on
    * once the client acknowledges, and the record is then taken back if the
    * writer has not taken it yet. */
@@ -169,6 +169,8 @@ typedef struct
   guint         n_sub_ids;
   BdShareGroup *group;      /* ref, or NULL */
   guint64       store_id;   /* its MSG_ADD record in the store, 0 for none */
+  BdStoreWait  *wait;       /* as in BdOutgoing, moved there when it is sent */
+  BdStoreLoc    loc;
 } BdQueued;
 
 typedef struct
@@ -665,20 +667,25 @@ void       _bd_store_sub_add            (BdSession    *session,
                                          BdSubscription *sub);
 void       _bd_store_sub_del            (BdSession    *session,
                                          const char   *filter);
-/* Returns the message's id in the store, 0 when it is not stored. @out:
- * the in-flight message it is sent as at once, NULL when it waits. */
+/* Returns the message's id in the store, 0 when it is not stored. @wait
+ * and @loc (of a BdOutgoing or BdQueued) are set when the record is
+ * provisional (see bd-store.c). */
 guint64    _bd_store_msg_add            (BdSession    *session,
                                          BdMessage    *message,
                                          guint8        qos,
                                          gboolean      retain,
-                                         BdOutgoing   *out);
+                                         BdStoreWait **wait,
+                                         BdStoreLoc   *loc);
 void       _bd_store_msg_del            (BdSession    *session,
                                          guint64       store_id);
-/* @out was acknowledged by its client (PUBACK, PUBREC): its record goes. */
-void       _bd_store_msg_acked          (BdSession    *session,
-                                         BdOutgoing   *out);
-/* Forgets @out's provisional record (the message is freed). */
-void       _bd_store_msg_forget         (BdOutgoing   *out);
+/* The message is acknowledged by its client (PUBACK, PUBREC), or dropped
+ * for it as if delivered: its record goes. */
+void       _bd_store_msg_done           (BdSession    *session,
+                                         guint64       store_id,
+                                         BdStoreWait **wait,
+                                         const BdStoreLoc *loc);
+/* Forgets a provisional record's wait (its message is freed). */
+void       _bd_store_msg_forget         (BdStoreWait **wait);
 /* After routing an incoming QoS 2 PUBLISH: remembers its packet id in
  * session->incoming_qos2, recorded when what routing recorded needs it. */
 void       _bd_store_qos2_add           (BdSession    *session,

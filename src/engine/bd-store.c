@@ -23,12 +23,15 @@
  * being written, the next one gathers.
  *
  * Provisional records. A message routed to a client that is connected is
- * sent at once, and its MSG_ADD only matters if the client does not
- * acknowledge it: once it does, the message has arrived. So such a record
- * is provisional (BdOutgoing.wait): the publisher's held output waits for
- * its commit *or* for the subscriber's PUBACK/PUBREC, whichever comes first,
- * and a record acknowledged before the writer took it is taken out of the
- * pending bytes (a hole the writer skips) together with its MSG_DEL. A QoS 2
+ * sent at once or soon (from its queue), and its MSG_ADD only matters if
+ * the client does not acknowledge it: once it does, the message has
+ * arrived. So such a record is provisional (BdOutgoing.wait, BdQueued.wait):
+ * the publisher's held output waits for its commit *or* for the
+ * subscriber's PUBACK/PUBREC, whichever comes first, and a record
+ * acknowledged before the writer took it is taken out of the pending bytes
+ * (a hole the writer skips) together with its MSG_DEL. The writer leaves a
+ * batch of only provisional records for SOFT_WAIT_US, and takes everything
+ * at once when a record that is not provisional comes. A QoS 2
  * PUBLISH whose routing made only provisional records gets a provisional
  * QOS2_ADD too: a publisher that got PUBREC never sends that PUBLISH again,
  * so the packet id only matters while a record of the message could be
@@ -400,11 +403,12 @@ _bd_store_put_message (GByteArray *buf,
 }
 
 guint64
-_bd_store_msg_add (BdSession  *session,
-                   BdMessage  *message,
-                   guint8      qos,
-                   gboolean    retain,
-                   BdOutgoing *out)
+_bd_store_msg_add (BdSession    *session,
+                   BdMessage    *message,
+                   guint8        qos,
+                   gboolean      retain,
+                   BdStoreWait **wait,
+                   BdStoreLoc   *loc)
 {
   BdEngine *engine = session->engine;
   guint64 id;
@@ -420,11 +424,11 @@ _bd_store_msg_add (BdSession  *session,
   id = engine->store_next_id++;
   if (engine->store == NULL)
     return id;
-  if (out != NULL && engine->store_pkt_conn != NULL)
+  if (wait != NULL && session->conn != NULL && engine->store_pkt_conn != NULL)
     r = record_begin_soft (engine, BD_STORE_MSG_ADD);
   else
     {
-      out = NULL;
+      wait = NULL;
       r = record_begin (engine, BD_STORE_MSG_ADD);
     }
   bd_store_put_str (engine->store_buf, session->client_id);
@@ -433,41 +437,43 @@ _bd_store_msg_add (BdSession  *session,
   bd_store_put_u8 (engine->store_buf, qos);
   bd_store_put_u8 (engine->store_buf, retain ? 1 : 0);
   bd_store_record_end (engine->store_buf, r);
-  if (out != NULL)
+  if (wait != NULL)
     {
-      BdStoreWait *wait = packet_wait (engine);
+      BdStoreWait *w = packet_wait (engine);
 
-      wait->n_soft++;
-      wait->soft_seq = engine->store_seq;
-      wait->ref_count++;
-      out->wait = wait;
-      record_locate (engine, r, &out->loc);
+      w->n_soft++;
+      w->soft_seq = engine->store_seq;
+      w->ref_count++;
+      *wait = w;
+      record_locate (engine, r, loc);
       engine->store_pkt_soft++;
     }
   return id;
 }
 
 void
-_bd_store_msg_forget (BdOutgoing *out)
+_bd_store_msg_forget (BdStoreWait **wait)
 {
-  g_clear_pointer (&out->wait, wait_unref);
+  g_clear_pointer (wait, wait_unref);
 }
 
 void
-_bd_store_msg_acked (BdSession  *session,
-                     BdOutgoing *out)
+_bd_store_msg_done (BdSession        *session,
+                    guint64           store_id,
+                    BdStoreWait     **wait_p,
+                    const BdStoreLoc *loc)
 {
   BdEngine *engine = session->engine;
-  BdStoreWait *wait = g_steal_pointer (&out->wait);
+  BdStoreWait *wait = g_steal_pointer (wait_p);
 
   if (wait == NULL)
     {
-      _bd_store_msg_del (session, out->store_id);
+      _bd_store_msg_del (session, store_id);
       return;
     }
   /* Taken back: as if it had never been stored. */
-  if (!store_cancel (engine, &out->loc))
-    _bd_store_msg_del (session, out->store_id);
+  if (!store_cancel (engine, loc))
+    _bd_store_msg_del (session, store_id);
   if (--wait->n_soft == 0)
     wait_settle (engine, wait);
   wait_unref (wait);

@@ -290,20 +290,21 @@ def _complete_as_subscriber(sub, n):
     return got
 
 
+@pytest.mark.parametrize("window", [10, 50])
 @pytest.mark.parametrize("qos", [1, 2])
-def test_acknowledged_by_online_subscriber_is_not_redelivered(broker_factory, raw_client, qos):
+def test_acknowledged_by_online_subscriber_is_not_redelivered(broker_factory, raw_client, qos,
+                                                              window):
     """Messages a connected persistent subscriber acknowledged, most of them
     before the store committed them (their records are then taken back
     unwritten, and the publisher's acknowledgement does not wait for the
     disk), do not come again after SIGKILL; the publisher's QoS 2 packet ids
-    are free again."""
-    n, window = 200, 10
+    are free again. A window of 10 sends every message at once; of 50, most
+    wait in the subscriber's queue (its window is 20)."""
+    n = 200
     b = broker_factory()
     sub = subscribed(raw_client(b), "sub", [("o/#", qos)], clean=False)
     pub = raw_client(b)
     pub.connect("pub", clean=False)
-    # In windows smaller than the subscriber's (20), so that nothing is
-    # queued: every message goes out at once.
     for first in range(0, n, window):
         ids = range(first + 1, first + window + 1)
         pub.send(b"".join(w.publish("o/%d" % i, b"m%d" % i, qos=qos, packet_id=i) for i in ids))
