@@ -243,12 +243,14 @@ struct _BdConnection
   GByteArray   *rbuf;            /* a partial packet carried over; NULL when empty */
   GByteArray   *wbuf;            /* bytes not written yet; NULL when empty */
   gsize         wbuf_sent;       /* bytes of wbuf already written */
-  gboolean      want_write;      /* EPOLLOUT is armed */
-  gboolean      dirty;           /* in engine->dirty: wbuf needs a write this turn */
-  gboolean      clean_disconnect;/* DISCONNECT received: no will [MQTT-3.1.2-10] */
+  /* Flags in one word: an idle client's connection is most of its memory. */
+  guint         want_write : 1;  /* EPOLLOUT is armed */
+  guint         dirty : 1;       /* in engine->dirty: wbuf needs a write this turn */
+  guint         clean_disconnect : 1; /* DISCONNECT received: no will [MQTT-3.1.2-10] */
+  guint         resumed : 1;     /* in engine->resumed: process rbuf at the end of the turn */
+  guint         held : 1;        /* in engine->held (bd-store.c) */
   BdSession    *paused_for;      /* not reading: this session's queue is too long */
   gint64        paused_at;       /* monotonic */
-  gboolean      resumed;         /* in engine->resumed: process rbuf at the end of the turn */
 
   /* the will, kept until the connection ends */
   BdMessage    *will;
@@ -265,7 +267,6 @@ struct _BdConnection
   /* Output waits until the store has this record on disk: what the
    * connection's acknowledgements promise must be durable first. */
   guint64       hold_seq;
-  gboolean      held;            /* in engine->held */
   BdStoreWait  *wait;            /* provisional records the held output also waits for */
 
   GList         link;            /* in engine->connections */
