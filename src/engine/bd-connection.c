@@ -387,7 +387,7 @@ conn_linger (BdConnection *conn)
   linger->kind = BD_POLL_LINGER;
   linger->engine = engine;
   linger->fd = conn->fd;
-  linger->transport = g_steal_pointer (&conn->transport);
+  linger->transport = _bd_transport_move (g_steal_pointer (&conn->transport), &linger->tcp);
   linger->deadline_us = g_get_monotonic_time () + LINGER_TIMEOUT_US;
   linger->link.data = linger;
   /* Output still waiting for the store acknowledges what is not on disk
@@ -552,10 +552,12 @@ _bd_connection_free (BdConnection *conn)
   g_free (conn);
 }
 
-/* Takes over @fd, accepted by @listener, and @peer. NULL when it could not
- * be watched (the socket is closed then). */
+/* Takes over @fd, accepted by @listener, its @transport (NULL: plain TCP,
+ * kept inside the connection) and @peer. NULL when it could not be watched
+ * (the socket is closed then). */
 BdConnection *
 _bd_connection_new (BdListener  *listener,
+                    int          fd,
                     BdTransport *transport,
                     char        *peer)
 {
@@ -566,6 +568,11 @@ _bd_connection_new (BdListener  *listener,
   conn->kind = BD_POLL_CONNECTION;
   conn->engine = engine;
   conn->listener = listener;
+  if (transport == NULL)
+    {
+      _bd_transport_init_tcp (&conn->tcp, fd);
+      transport = &conn->tcp;
+    }
   conn->fd = transport->fd;
   conn->transport = transport;
   conn->events = transport->read_waits;
@@ -943,14 +950,12 @@ static void
 conn_handle_packet (BdConnection *conn,
                     BdMqttPacket *packet)
 {
-  guint64 seq = conn->engine->store_seq;
-
+  _bd_store_packet_begin (conn);
   conn_dispatch (conn, packet);
-  /* The answer waits until the changes the packet made are on disk; once
-   * anything waits, all that follows waits behind it, in order. A PUBACK
-   * from the client is answered by nothing: its removal need not wait. */
-  if (conn->engine->store_seq != seq && packet->type != BD_MQTT_PUBACK)
-    _bd_store_hold (conn);
+  /* The answer waits until the changes the packet made are durable (see
+   * bd-store.c). A PUBACK from the client is answered by nothing: its
+   * removal need not wait. */
+  _bd_store_packet_end (conn, packet->type != BD_MQTT_PUBACK);
 }
 
 static void

@@ -43,6 +43,7 @@ typedef struct _BdLinger     BdLinger;
 typedef struct _BdStateSnapshot BdStateSnapshot;
 typedef struct _BdShareGroup BdShareGroup;
 typedef struct _BdStore      BdStore;
+typedef struct _BdStoreWait  BdStoreWait;
 typedef struct _BdTransport  BdTransport;
 typedef struct _BdTlsContext BdTlsContext;
 
@@ -127,6 +128,15 @@ typedef enum
   BD_OUT_WAIT_PUBCOMP,   /* QoS 2, PUBREL sent */
 } BdOutState;
 
+/* Where a record is while the writer has not taken it yet: the engine's
+ * submit (turn) that handed it over, and its place in that turn's bytes. */
+typedef struct
+{
+  guint64 turn;
+  guint32 offset;
+  guint32 len;
+} BdStoreLoc;
+
 /* One outgoing QoS 1/2 message in a session's in-flight window. */
 typedef struct
 {
@@ -141,6 +151,12 @@ typedef struct
   guint         n_sub_ids;
   BdShareGroup *group;      /* ref, or NULL */
   guint64       store_id;   /* its MSG_ADD record in the store, 0 for none */
+  /* Routed to a connected client, its MSG_ADD is provisional: the
+   * publisher whose acknowledgement waits for it (see bd-store.c) may go on
+   * once the client acknowledges, and the record is then taken back if the
+   * writer has not taken it yet. */
+  BdStoreWait  *wait;       /* ref, or NULL */
+  BdStoreLoc    loc;
 } BdOutgoing;
 
 /* One message waiting for room in the window (or for the client to come back). */
@@ -153,6 +169,8 @@ typedef struct
   guint         n_sub_ids;
   BdShareGroup *group;      /* ref, or NULL */
   guint64       store_id;   /* its MSG_ADD record in the store, 0 for none */
+  BdStoreWait  *wait;       /* as in BdOutgoing, moved there when it is sent */
+  BdStoreLoc    loc;
 } BdQueued;
 
 typedef struct
@@ -211,7 +229,8 @@ struct _BdConnection
   BdEngine     *engine;
   BdListener   *listener;
   int           fd;              /* transport->fd, for epoll */
-  BdTransport  *transport;
+  BdTransport  *transport;       /* &tcp, or TLS or WebSocket on the heap */
+  BdTransport   tcp;             /* plain TCP, embedded (no allocation of its own) */
   guint32       events;          /* epoll interest now */
   char         *peer;            /* "127.0.0.1:50000" for logs */
   BdConnState   state;
@@ -224,12 +243,14 @@ struct _BdConnection
   GByteArray   *rbuf;            /* a partial packet carried over; NULL when empty */
   GByteArray   *wbuf;            /* bytes not written yet; NULL when empty */
   gsize         wbuf_sent;       /* bytes of wbuf already written */
-  gboolean      want_write;      /* EPOLLOUT is armed */
-  gboolean      dirty;           /* in engine->dirty: wbuf needs a write this turn */
-  gboolean      clean_disconnect;/* DISCONNECT received: no will [MQTT-3.1.2-10] */
+  /* Flags in one word: an idle client's connection is most of its memory. */
+  guint         want_write : 1;  /* EPOLLOUT is armed */
+  guint         dirty : 1;       /* in engine->dirty: wbuf needs a write this turn */
+  guint         clean_disconnect : 1; /* DISCONNECT received: no will [MQTT-3.1.2-10] */
+  guint         resumed : 1;     /* in engine->resumed: process rbuf at the end of the turn */
+  guint         held : 1;        /* in engine->held (bd-store.c) */
   BdSession    *paused_for;      /* not reading: this session's queue is too long */
   gint64        paused_at;       /* monotonic */
-  gboolean      resumed;         /* in engine->resumed: process rbuf at the end of the turn */
 
   /* the will, kept until the connection ends */
   BdMessage    *will;
@@ -246,7 +267,7 @@ struct _BdConnection
   /* Output waits until the store has this record on disk: what the
    * connection's acknowledgements promise must be durable first. */
   guint64       hold_seq;
-  gboolean      held;            /* in engine->held */
+  BdStoreWait  *wait;            /* provisional records the held output also waits for */
 
   GList         link;            /* in engine->connections */
 };
@@ -263,7 +284,8 @@ struct _BdLinger
   BdPollKind  kind;
   BdEngine   *engine;
   int         fd;
-  BdTransport *transport;
+  BdTransport *transport;        /* &tcp for plain TCP */
+  BdTransport tcp;
   GByteArray *wbuf;              /* the last packets, NULL once written */
   gsize       wbuf_sent;
   gsize       discarded;         /* bytes read and dropped */
@@ -364,6 +386,11 @@ struct _BdEngine
   BdStore         *store;
   GByteArray      *store_buf;     /* records of this turn, handed to the writer at its end */
   guint64          store_seq;     /* of the last record made */
+  guint64          store_hard_seq;/* of the last record that is not provisional */
+  guint64          store_turn;    /* submits to the writer so far */
+  BdConnection    *store_pkt_conn;/* whose packet is being handled, or NULL */
+  guint64          store_pkt_seq; /* store_seq when that packet came */
+  guint            store_pkt_soft;/* provisional records it made */
   guint64          store_durable_seq; /* of the last record on disk */
   guint64          store_next_id; /* for queued messages */
   guint64          store_base_seq;/* what the snapshot read at start-up covers */
@@ -410,6 +437,10 @@ void      _bd_listener_accept           (BdEngine     *engine,
 void         _bd_transport_init         (BdTransport            *transport,
                                          const BdTransportClass *klass,
                                          int                     fd);
+void         _bd_transport_init_tcp     (BdTransport  *transport,
+                                         int           fd);
+BdTransport *_bd_transport_move         (BdTransport  *transport,
+                                         BdTransport  *dest);
 BdTransport *_bd_transport_new_tcp      (int           fd);
 /* Frees @transport and closes its socket. */
 void         _bd_transport_close        (BdTransport  *transport);
@@ -449,8 +480,10 @@ BdTransport  *_bd_websocket_transport_new   (BdTransport            *inner,
 BdTransport  *_bd_websocket_transport_get_inner (BdTransport        *transport);
 
 /* bd-connection.c */
-/* Takes over @transport, accepted by @listener, and @peer. */
+/* Takes over @fd, accepted by @listener, its @transport (NULL: plain TCP)
+ * and @peer. */
 BdConnection *_bd_connection_new        (BdListener   *listener,
+                                         int           fd,
                                          BdTransport  *transport,
                                          char         *peer);
 void      _bd_connection_on_ready       (BdConnection *conn,
@@ -638,17 +671,36 @@ void       _bd_store_sub_add            (BdSession    *session,
                                          BdSubscription *sub);
 void       _bd_store_sub_del            (BdSession    *session,
                                          const char   *filter);
-/* Returns the message's id in the store, 0 when it is not stored. */
+/* Returns the message's id in the store, 0 when it is not stored. @wait
+ * and @loc (of a BdOutgoing or BdQueued) are set when the record is
+ * provisional (see bd-store.c). */
 guint64    _bd_store_msg_add            (BdSession    *session,
                                          BdMessage    *message,
                                          guint8        qos,
-                                         gboolean      retain);
+                                         gboolean      retain,
+                                         BdStoreWait **wait,
+                                         BdStoreLoc   *loc);
 void       _bd_store_msg_del            (BdSession    *session,
                                          guint64       store_id);
+/* The message is acknowledged by its client (PUBACK, PUBREC), or dropped
+ * for it as if delivered: its record goes. */
+void       _bd_store_msg_done           (BdSession    *session,
+                                         guint64       store_id,
+                                         BdStoreWait **wait,
+                                         const BdStoreLoc *loc);
+/* Forgets a provisional record's wait (its message is freed). */
+void       _bd_store_msg_forget         (BdStoreWait **wait);
+/* After routing an incoming QoS 2 PUBLISH: remembers its packet id in
+ * session->incoming_qos2, recorded when what routing recorded needs it. */
 void       _bd_store_qos2_add           (BdSession    *session,
                                          guint16       packet_id);
-void       _bd_store_qos2_del           (BdSession    *session,
+/* PUBREL: forgets the packet id (FALSE when it was unknown). */
+gboolean   _bd_store_qos2_del           (BdSession    *session,
                                          guint16       packet_id);
+/* Around the handling of each packet from a client. */
+void       _bd_store_packet_begin       (BdConnection *conn);
+void       _bd_store_packet_end         (BdConnection *conn,
+                                         gboolean      hold);
 void       _bd_store_will_set           (BdSession    *session);
 void       _bd_store_will_clear         (BdSession    *session);
 void       _bd_store_retain             (BdEngine     *engine,

@@ -82,6 +82,7 @@ _bd_handle_publish (BdConnection *conn,
   const BdBrokerConfig *config = engine->config;
   g_autoptr(BdMessage) message = NULL;
   gboolean deliver = TRUE;
+  gboolean record_qos2 = FALSE;
   guint8 reason = BD_MQTT_RC_SUCCESS;
 
   if (conn->version == BD_MQTT_V5)
@@ -211,10 +212,7 @@ _bd_handle_publish (BdConnection *conn,
           _bd_store_hold (conn);
         }
       else if (reason < 0x80 || conn->version != BD_MQTT_V5)
-        {
-          g_hash_table_add (session->incoming_qos2, key);
-          _bd_store_qos2_add (session, p->packet_id);
-        }
+        record_qos2 = TRUE;
     }
 
   if (deliver)
@@ -230,6 +228,10 @@ _bd_handle_publish (BdConnection *conn,
       if (_bd_route_message (engine, message, session) == 0)
         reason = BD_MQTT_RC_NO_MATCHING_SUBSCRIBERS;
     }
+  /* After routing: whether the id must be recorded depends on what routing
+   * recorded (see bd-store.c). */
+  if (record_qos2)
+    _bd_store_qos2_add (session, p->packet_id);
 
   /* [MQTT-4.3.2-2] PUBACK for QoS 1, [MQTT-4.3.3-2] PUBREC for QoS 2. */
   if (p->qos == 1)
@@ -275,9 +277,7 @@ _bd_handle_pubrel (BdConnection *conn,
 
   /* Release the id; PUBCOMP even if it was unknown, e.g. after a
    * reconnect (4.3.3). */
-  if (session->incoming_qos2 != NULL &&
-      g_hash_table_remove (session->incoming_qos2, GUINT_TO_POINTER (packet->ack.packet_id)))
-    _bd_store_qos2_del (session, packet->ack.packet_id);
+  _bd_store_qos2_del (session, packet->ack.packet_id);
   _bd_connection_send_ack (conn, BD_MQTT_PUBCOMP, packet->ack.packet_id);
 }
 

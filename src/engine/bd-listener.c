@@ -237,17 +237,23 @@ _bd_listener_accept (BdEngine   *engine,
           setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         }
 
-      /* The hand-over: from here on the socket is the transport's. */
-      transport = listener->tls != NULL ? _bd_tls_transport_new (listener->tls, fd)
-                                        : _bd_transport_new_tcp (fd);
-      if (transport == NULL)
+      /* The hand-over: from here on the socket is the transport's. Plain
+       * TCP needs none on the heap: the connection keeps it inside. */
+      transport = NULL;
+      if (listener->tls != NULL)
         {
-          close (fd);
-          continue;
+          transport = _bd_tls_transport_new (listener->tls, fd);
+          if (transport == NULL)
+            {
+              close (fd);
+              continue;
+            }
         }
       if (listener->config->protocol == BD_LISTENER_WEBSOCKETS)
-        transport = _bd_websocket_transport_new (transport, listener->config);
-      conn = _bd_connection_new (listener, transport, peer_to_string (&ss));
+        transport = _bd_websocket_transport_new (transport != NULL ? transport
+                                                                   : _bd_transport_new_tcp (fd),
+                                                 listener->config);
+      conn = _bd_connection_new (listener, fd, transport, peer_to_string (&ss));
       if (conn == NULL)
         continue;
       g_debug ("New connection from %s on port %u", conn->peer, listener->port);

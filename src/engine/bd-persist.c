@@ -219,10 +219,17 @@ _bd_engine_snapshot_state (BdEngine *engine)
           GHashTableIter ids;
           gpointer key;
 
+          gpointer value;
+
           g_hash_table_iter_init (&ids, session->incoming_qos2);
-          while (g_hash_table_iter_next (&ids, &key, NULL))
+          while (g_hash_table_iter_next (&ids, &key, &value))
             {
               guint16 id = GPOINTER_TO_UINT (key);
+
+              /* In durable mode, an id without a record never needed one
+               * (see _bd_store_qos2_add ()). */
+              if (value == NULL && engine->store != NULL)
+                continue;
 
               g_array_append_val (s->qos2, id);
             }

@@ -44,6 +44,7 @@ outgoing_free (gpointer data)
 {
   BdOutgoing *out = data;
 
+  _bd_store_msg_forget (&out->wait);
   g_clear_pointer (&out->message, bd_message_unref);
   g_clear_pointer (&out->group, _bd_share_group_unref);
   g_free (out->sub_ids);
@@ -53,6 +54,7 @@ outgoing_free (gpointer data)
 static void
 queued_free (BdQueued *queued)
 {
+  _bd_store_msg_forget (&queued->wait);
   bd_message_unref (queued->message);
   g_clear_pointer (&queued->group, _bd_share_group_unref);
   g_free (queued->sub_ids);
@@ -343,28 +345,36 @@ session_next_packet_id (BdSession *session)
     }
 }
 
-/* @store_id: the message's id in the store if it has one already (it comes
- * from the queue), else 0. */
+/* @from: the queue entry it comes from (its record moves along), or NULL. */
 static void
 session_send_inflight (BdSession        *session,
                        BdMessage        *message,
                        const BdDelivery *delivery,
-                       guint64           store_id)
+                       BdQueued         *from)
 {
   BdOutgoing *out;
   guint16 packet_id = session_next_packet_id (session);
+  guint64 store_id = from != NULL ? from->store_id : 0;
 
   /* A message larger than the client's Maximum Packet Size is dropped for
    * that client, as if it had been delivered [MQTT-3.1.2-25]. */
   if (!_bd_connection_send_publish (session->conn, message, delivery, FALSE, packet_id))
     {
-      _bd_store_msg_del (session, store_id);
+      if (from != NULL)
+        _bd_store_msg_done (session, store_id, &from->wait, &from->loc);
       return;
     }
-  if (store_id == 0)
-    store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain);
-
   out = g_new0 (BdOutgoing, 1);
+  /* Sent to a connected client: its record is provisional (see bd-store.c). */
+  if (from == NULL)
+    store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain,
+                                  &out->wait, &out->loc);
+  else
+    {
+      out->wait = g_steal_pointer (&from->wait);
+      out->loc = from->loc;
+    }
+
   out->message = bd_message_ref (message);
   out->packet_id = packet_id;
   out->qos = delivery->qos;
@@ -411,7 +421,8 @@ session_enqueue (BdSession        *session,
   queued->sub_ids = g_memdup2 (delivery->sub_ids, delivery->n_sub_ids * sizeof (guint32));
   queued->n_sub_ids = delivery->n_sub_ids;
   queued->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
-  queued->store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain);
+  queued->store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain,
+                                        &queued->wait, &queued->loc);
   g_queue_push_tail (&session->queue, queued);
   session->queued_bytes += g_bytes_get_size (message->payload);
   engine->counters.queued_messages++;
@@ -454,7 +465,7 @@ _bd_session_deliver (BdSession        *session,
   if (session->queue.length > 0 || session_window_full (session))
     session_enqueue (session, message, delivery);
   else
-    session_send_inflight (session, message, delivery, 0);
+    session_send_inflight (session, message, delivery, NULL);
 }
 
 static void
@@ -507,7 +518,7 @@ _bd_session_pump (BdSession *session)
       if (queued->qos == 0)
         _bd_connection_send_publish (session->conn, queued->message, &delivery, FALSE, 0);
       else
-        session_send_inflight (session, queued->message, &delivery, queued->store_id);
+        session_send_inflight (session, queued->message, &delivery, queued);
       queued_free (queued);
     }
 }
@@ -557,7 +568,7 @@ _bd_session_ack (BdSession        *session,
     case BD_MQTT_PUBACK:
       if (out->state != BD_OUT_WAIT_PUBACK)
         return FALSE;
-      _bd_store_msg_del (session, out->store_id);
+      _bd_store_msg_done (session, out->store_id, &out->wait, &out->loc);
       break;
 
     case BD_MQTT_PUBREC:
@@ -567,7 +578,7 @@ _bd_session_ack (BdSession        *session,
        * The PUBREL that answers waits until the store forgets it, so that
        * it is never delivered twice. */
       out->state = BD_OUT_WAIT_PUBCOMP;
-      _bd_store_msg_del (session, out->store_id);
+      _bd_store_msg_done (session, out->store_id, &out->wait, &out->loc);
       out->store_id = 0;
       g_clear_pointer (&out->message, bd_message_unref);
       g_clear_pointer (&out->group, _bd_share_group_unref);

@@ -22,6 +22,23 @@
  * connections' records share one fsync (group commit); while one batch is
  * being written, the next one gathers.
  *
+ * Provisional records. A message routed to a client that is connected is
+ * sent at once or soon (from its queue), and its MSG_ADD only matters if
+ * the client does not acknowledge it: once it does, the message has
+ * arrived. So such a record is provisional (BdOutgoing.wait, BdQueued.wait):
+ * the publisher's held output waits for its commit *or* for the
+ * subscriber's PUBACK/PUBREC, whichever comes first, and a record
+ * acknowledged before the writer took it is taken out of the pending bytes
+ * (a hole the writer skips) together with its MSG_DEL. The writer leaves a
+ * batch of only provisional records for SOFT_WAIT_US, and takes everything
+ * at once when a record that is not provisional comes. A QoS 2
+ * PUBLISH whose routing made only provisional records gets a provisional
+ * QOS2_ADD too: a publisher that got PUBREC never sends that PUBLISH again,
+ * so the packet id only matters while a record of the message could be
+ * replayed. Nothing is ever taken back from a batch the writer has taken, or
+ * from before a snapshot waiting to be written (it holds the message). The
+ * 1 -> 1 flow to a quick subscriber then needs no fsync per window.
+ *
  * When the log outgrows max (64 MiB, 2 × the last snapshot), the writer asks
  * the engine for a snapshot (references to immutable messages, cheap); it
  * encodes and writes it atomically, then starts a new log with only the
@@ -49,6 +66,11 @@
 
 #define COMPACT_MIN_BYTES (64u * 1024 * 1024)
 #define RETRY_US          G_USEC_PER_SEC
+/* How long the writer leaves a batch of only provisional records, so that
+ * the acknowledgements that come meanwhile take them back: a subscriber on
+ * the same host answers in well under this; a publisher whose subscriber
+ * answers later waits this much longer for its own acknowledgement. */
+#define SOFT_WAIT_US      (2 * 1000)
 
 struct _BdStore
 {
@@ -64,6 +86,10 @@ struct _BdStore
   GCond       cond;
   GByteArray *pending;          /* records not yet taken by the writer */
   guint64     pending_seq;      /* the last of them */
+  gboolean    pending_hard;     /* some are not provisional: write at once */
+  gint64      pending_since;    /* monotonic, when the first came */
+  GArray     *turns;            /* PendingTurn: where each submit starts in pending */
+  GArray     *holes;            /* Hole: records in pending taken back */
   BdStateSnapshot *snap;        /* compaction image, or NULL */
   gsize       snap_at;          /* pending->len when it was taken */
   gboolean    want_compact;
@@ -77,6 +103,46 @@ struct _BdStore
   guint64     size;             /* snapshot + log, bytes */
 };
 
+typedef struct
+{
+  guint64 turn;
+  gsize   base;
+} PendingTurn;
+
+typedef struct
+{
+  gsize offset;
+  gsize len;
+} Hole;
+
+/* The provisional records one connection's held output waits for. */
+struct _BdStoreWait
+{
+  BdConnection *conn;       /* whose output waits; NULL once released or gone */
+  char         *client_id;  /* of its session, for the QoS 2 records */
+  guint         ref_count;
+  guint         n_soft;     /* provisional MSG_ADDs not acknowledged yet */
+  guint64       soft_seq;   /* the newest provisional record */
+  GArray       *qos2;       /* WaitQos2: provisional QOS2_ADDs */
+};
+
+typedef struct
+{
+  guint16    packet_id;
+  guint64    seq;
+  BdStoreLoc loc;
+} WaitQos2;
+
+static void
+wait_unref (BdStoreWait *wait)
+{
+  if (--wait->ref_count > 0)
+    return;
+  g_clear_pointer (&wait->qos2, g_array_unref);
+  g_free (wait->client_id);
+  g_free (wait);
+}
+
 static void
 store_free (BdStore *store)
 {
@@ -84,6 +150,8 @@ store_free (BdStore *store)
     close (store->fd);
   g_clear_pointer (&store->snap, _bd_state_snapshot_free);
   g_byte_array_unref (store->pending);
+  g_array_unref (store->turns);
+  g_array_unref (store->holes);
   g_mutex_clear (&store->lock);
   g_cond_clear (&store->cond);
   g_free (store->error);
@@ -131,7 +199,115 @@ static gsize
 record_begin (BdEngine *engine,
               guint8    type)
 {
+  engine->store_hard_seq = engine->store_seq + 1;
   return bd_store_record_begin (engine->store_buf, ++engine->store_seq, type);
+}
+
+/* A provisional record (see the top of this file): its acknowledgement need
+ * not wait for it once its message is acknowledged. */
+static gsize
+record_begin_soft (BdEngine *engine,
+                   guint8    type)
+{
+  return bd_store_record_begin (engine->store_buf, ++engine->store_seq, type);
+}
+
+static void
+record_locate (BdEngine   *engine,
+               gsize       r,
+               BdStoreLoc *loc)
+{
+  loc->turn = engine->store_turn;
+  loc->offset = r;
+  loc->len = engine->store_buf->len - r;
+}
+
+/* The wait of the connection whose packet is being handled: provisional
+ * records are made only there (routing a client's PUBLISH). */
+static BdStoreWait *
+packet_wait (BdEngine *engine)
+{
+  BdConnection *conn = engine->store_pkt_conn;
+
+  if (conn->wait == NULL)
+    {
+      conn->wait = g_new0 (BdStoreWait, 1);
+      conn->wait->ref_count = 1;
+      conn->wait->conn = conn;
+      conn->wait->client_id = g_strdup (conn->session ? conn->session->client_id : "");
+    }
+  return conn->wait;
+}
+
+/* Takes a record back from the pending bytes if the writer has not taken
+ * it yet. Engine thread. */
+static gboolean
+store_cancel (BdEngine         *engine,
+              const BdStoreLoc *loc)
+{
+  BdStore *store = engine->store;
+  gboolean done = FALSE;
+
+  /* Still in this turn's own bytes: never, an acknowledgement comes in a
+   * later turn than what it acknowledges. */
+  if (store == NULL || loc->turn >= engine->store_turn)
+    return FALSE;
+  g_mutex_lock (&store->lock);
+  /* Turns are in order: a binary search (many gather while a write fails). */
+  for (guint lo = 0, hi = store->turns->len; lo < hi;)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      PendingTurn *t = &g_array_index (store->turns, PendingTurn, mid);
+      Hole hole = { t->base + loc->offset, loc->len };
+
+      if (t->turn < loc->turn)
+        lo = mid + 1;
+      else if (t->turn > loc->turn)
+        hi = mid;
+      else
+        {
+          /* A snapshot waiting to be written holds what came before it. */
+          if (store->snap == NULL || hole.offset >= store->snap_at)
+            {
+              g_array_append_val (store->holes, hole);
+              done = TRUE;
+            }
+          break;
+        }
+    }
+  g_mutex_unlock (&store->lock);
+  return done;
+}
+
+static void store_release_check (BdEngine     *engine,
+                                 BdConnection *conn);
+
+/* Every provisional MSG_ADD of @wait was acknowledged: so are its QOS2_ADDs,
+ * and its connection may go on. */
+static void
+wait_settle (BdEngine    *engine,
+             BdStoreWait *wait)
+{
+  BdSession *session = NULL;
+
+  if (wait->qos2 != NULL && wait->qos2->len > 0)
+    session = g_hash_table_lookup (engine->sessions, wait->client_id);
+  for (guint i = 0; wait->qos2 != NULL && i < wait->qos2->len; i++)
+    {
+      WaitQos2 *q = &g_array_index (wait->qos2, WaitQos2, i);
+      gpointer key = GUINT_TO_POINTER (q->packet_id);
+      gpointer value;
+
+      /* Unrecorded only if the id still stands for this very record. */
+      if (session != NULL && session->incoming_qos2 != NULL &&
+          g_hash_table_lookup_extended (session->incoming_qos2, key, NULL, &value) &&
+          value == GSIZE_TO_POINTER ((gsize) q->seq) && store_cancel (engine, &q->loc))
+        g_hash_table_insert (session->incoming_qos2, key, NULL);
+    }
+  if (wait->qos2 != NULL)
+    g_array_set_size (wait->qos2, 0);
+  if (wait->conn != NULL)
+    store_release_check (engine, wait->conn);
 }
 
 static gboolean
@@ -227,10 +403,12 @@ _bd_store_put_message (GByteArray *buf,
 }
 
 guint64
-_bd_store_msg_add (BdSession *session,
-                   BdMessage *message,
-                   guint8     qos,
-                   gboolean   retain)
+_bd_store_msg_add (BdSession    *session,
+                   BdMessage    *message,
+                   guint8        qos,
+                   gboolean      retain,
+                   BdStoreWait **wait,
+                   BdStoreLoc   *loc)
 {
   BdEngine *engine = session->engine;
   guint64 id;
@@ -246,14 +424,59 @@ _bd_store_msg_add (BdSession *session,
   id = engine->store_next_id++;
   if (engine->store == NULL)
     return id;
-  r = record_begin (engine, BD_STORE_MSG_ADD);
+  if (wait != NULL && session->conn != NULL && engine->store_pkt_conn != NULL)
+    r = record_begin_soft (engine, BD_STORE_MSG_ADD);
+  else
+    {
+      wait = NULL;
+      r = record_begin (engine, BD_STORE_MSG_ADD);
+    }
   bd_store_put_str (engine->store_buf, session->client_id);
   bd_store_put_u64 (engine->store_buf, id);
   _bd_store_put_message (engine->store_buf, message);
   bd_store_put_u8 (engine->store_buf, qos);
   bd_store_put_u8 (engine->store_buf, retain ? 1 : 0);
   bd_store_record_end (engine->store_buf, r);
+  if (wait != NULL)
+    {
+      BdStoreWait *w = packet_wait (engine);
+
+      w->n_soft++;
+      w->soft_seq = engine->store_seq;
+      w->ref_count++;
+      *wait = w;
+      record_locate (engine, r, loc);
+      engine->store_pkt_soft++;
+    }
   return id;
+}
+
+void
+_bd_store_msg_forget (BdStoreWait **wait)
+{
+  g_clear_pointer (wait, wait_unref);
+}
+
+void
+_bd_store_msg_done (BdSession        *session,
+                    guint64           store_id,
+                    BdStoreWait     **wait_p,
+                    const BdStoreLoc *loc)
+{
+  BdEngine *engine = session->engine;
+  BdStoreWait *wait = g_steal_pointer (wait_p);
+
+  if (wait == NULL)
+    {
+      _bd_store_msg_del (session, store_id);
+      return;
+    }
+  /* Taken back: as if it had never been stored. */
+  if (!store_cancel (engine, loc))
+    _bd_store_msg_del (session, store_id);
+  if (--wait->n_soft == 0)
+    wait_settle (engine, wait);
+  wait_unref (wait);
 }
 
 void
@@ -287,18 +510,62 @@ record_qos2 (BdSession *session,
   bd_store_record_end (engine->store_buf, r);
 }
 
+/* The value of a packet id in incoming_qos2 is the seq of its QOS2_ADD
+ * record (non-NULL), or NULL when none is on disk or pending. */
 void
 _bd_store_qos2_add (BdSession *session,
                     guint16    packet_id)
 {
-  record_qos2 (session, BD_STORE_QOS2_ADD, packet_id);
+  BdEngine *engine = session->engine;
+  gpointer key = GUINT_TO_POINTER (packet_id);
+  gboolean made_hard;
+  gsize r;
+
+  if (session->incoming_qos2 == NULL)
+    session->incoming_qos2 = g_hash_table_new (NULL, NULL);
+  made_hard = engine->store_pkt_conn == NULL || engine->store_hard_seq > engine->store_pkt_seq;
+  /* Only a record of the message that could be replayed after a crash
+   * needs the id, so that the PUBLISH sent again is not routed again
+   * [MQTT-4.3.3-2]. Recorded after those records: a torn tail may then
+   * repeat a message, never lose one. */
+  if (!session_recorded (session) || (!made_hard && engine->store_pkt_soft == 0))
+    {
+      g_hash_table_insert (session->incoming_qos2, key, NULL);
+      return;
+    }
+  r = made_hard ? record_begin (engine, BD_STORE_QOS2_ADD)
+                : record_begin_soft (engine, BD_STORE_QOS2_ADD);
+  bd_store_put_str (engine->store_buf, session->client_id);
+  bd_store_put_u16 (engine->store_buf, packet_id);
+  bd_store_record_end (engine->store_buf, r);
+  g_hash_table_insert (session->incoming_qos2, key, GSIZE_TO_POINTER ((gsize) engine->store_seq));
+  if (!made_hard)
+    {
+      BdStoreWait *wait = packet_wait (engine);
+      WaitQos2 q = { packet_id, engine->store_seq };
+
+      record_locate (engine, r, &q.loc);
+      if (wait->qos2 == NULL)
+        wait->qos2 = g_array_new (FALSE, FALSE, sizeof (WaitQos2));
+      g_array_append_val (wait->qos2, q);
+      wait->soft_seq = engine->store_seq;
+    }
 }
 
-void
+gboolean
 _bd_store_qos2_del (BdSession *session,
                     guint16    packet_id)
 {
-  record_qos2 (session, BD_STORE_QOS2_DEL, packet_id);
+  gpointer key = GUINT_TO_POINTER (packet_id);
+  gpointer value;
+
+  if (session->incoming_qos2 == NULL ||
+      !g_hash_table_lookup_extended (session->incoming_qos2, key, NULL, &value))
+    return FALSE;
+  g_hash_table_remove (session->incoming_qos2, key);
+  if (value != NULL)
+    record_qos2 (session, BD_STORE_QOS2_DEL, packet_id);
+  return TRUE;
 }
 
 void
@@ -356,20 +623,87 @@ _bd_store_retain (BdEngine  *engine,
 
 /* ------------------------------------------------------- holding output */
 
-void
-_bd_store_hold (BdConnection *conn)
+static void
+store_hold_until (BdConnection *conn,
+                  guint64       seq)
 {
   BdEngine *engine = conn->engine;
 
-  if (engine->store == NULL || engine->store_seq <= engine->store_durable_seq ||
-      conn->state == BD_CONN_CLOSED)
+  if (conn->state == BD_CONN_CLOSED)
     return;
-  conn->hold_seq = engine->store_seq;
+  conn->hold_seq = MAX (conn->hold_seq, seq);
   if (!conn->held)
     {
       conn->held = TRUE;
       g_ptr_array_add (engine->held, conn);
     }
+}
+
+void
+_bd_store_hold (BdConnection *conn)
+{
+  BdEngine *engine = conn->engine;
+
+  if (engine->store == NULL || engine->store_seq <= engine->store_durable_seq)
+    return;
+  store_hold_until (conn, engine->store_seq);
+}
+
+void
+_bd_store_packet_begin (BdConnection *conn)
+{
+  BdEngine *engine = conn->engine;
+
+  engine->store_pkt_conn = conn;
+  engine->store_pkt_seq = engine->store_seq;
+  engine->store_pkt_soft = 0;
+}
+
+/* The answer waits until the changes the packet made are on disk (its
+ * provisional ones: or acknowledged); once anything waits, all that follows
+ * waits behind it, in order. */
+void
+_bd_store_packet_end (BdConnection *conn,
+                      gboolean      hold)
+{
+  BdEngine *engine = conn->engine;
+  guint64 seq = engine->store_pkt_seq;
+
+  engine->store_pkt_conn = NULL;
+  if (engine->store == NULL || !hold || engine->store_seq == seq)
+    return;
+  if (engine->store_hard_seq > seq)
+    store_hold_until (conn, engine->store_hard_seq);
+  else if (engine->store_pkt_soft > 0)
+    store_hold_until (conn, 0);
+  if (conn->held)
+    store_release_check (engine, conn);
+}
+
+/* Lets @conn's output go if what it waits for is on disk or acknowledged. */
+static void
+store_release_check (BdEngine     *engine,
+                     BdConnection *conn)
+{
+  BdStoreWait *wait = conn->wait;
+
+  if (!conn->held || conn->hold_seq > engine->store_durable_seq)
+    return;
+  if (wait != NULL && wait->n_soft > 0 && wait->soft_seq > engine->store_durable_seq)
+    return;
+  /* Called while this connection's own packet is handled (an
+   * acknowledgement of a message it sent itself): the packet's end looks
+   * again. */
+  if (engine->store_pkt_conn == conn)
+    return;
+  conn->held = FALSE;
+  g_ptr_array_remove_fast (engine->held, conn);
+  if (wait != NULL)
+    {
+      wait->conn = NULL;
+      g_clear_pointer (&conn->wait, wait_unref);
+    }
+  _bd_engine_mark_dirty (engine, conn);
 }
 
 gboolean
@@ -386,21 +720,40 @@ _bd_store_forget_connection (BdConnection *conn)
       conn->held = FALSE;
       g_ptr_array_remove_fast (conn->engine->held, conn);
     }
+  if (conn->wait != NULL)
+    {
+      conn->wait->conn = NULL;
+      g_clear_pointer (&conn->wait, wait_unref);
+    }
 }
 
 void
 _bd_store_submit (BdEngine *engine)
 {
   BdStore *store = engine->store;
+  gboolean hard;
 
   if (store == NULL || engine->store_buf->len == 0)
     return;
   g_mutex_lock (&store->lock);
+  {
+    PendingTurn turn = { engine->store_turn, store->pending->len };
+
+    g_array_append_val (store->turns, turn);
+  }
+  /* The writer waits for a first record, or for one that is not
+   * provisional; otherwise it sleeps until SOFT_WAIT_US have passed. */
+  hard = engine->store_hard_seq > store->pending_seq;
+  if (store->pending->len == 0)
+    store->pending_since = g_get_monotonic_time ();
+  if (store->pending->len == 0 || (hard && !store->pending_hard))
+    g_cond_signal (&store->cond);
+  store->pending_hard |= hard;
   g_byte_array_append (store->pending, engine->store_buf->data, engine->store_buf->len);
   store->pending_seq = engine->store_seq;
-  g_cond_signal (&store->cond);
   g_mutex_unlock (&store->lock);
   g_byte_array_set_size (engine->store_buf, 0);
+  engine->store_turn++;
 }
 
 /* Engine thread: the writer committed, or its state changed. */
@@ -432,19 +785,9 @@ store_notify_cb (gpointer data)
     }
 
   engine->store_durable_seq = committed;
-  for (guint i = 0; i < engine->held->len;)
-    {
-      BdConnection *conn = g_ptr_array_index (engine->held, i);
-
-      if (conn->hold_seq <= committed)
-        {
-          conn->held = FALSE;
-          g_ptr_array_remove_index_fast (engine->held, i);
-          _bd_engine_mark_dirty (engine, conn);
-        }
-      else
-        i++;
-    }
+  /* Backwards: a released connection leaves the array. */
+  for (guint i = engine->held->len; i > 0; i--)
+    store_release_check (engine, g_ptr_array_index (engine->held, i - 1));
   _bd_engine_end_turn (engine);
   return G_SOURCE_REMOVE;
 }
@@ -526,11 +869,53 @@ store_compact (BdStore         *store,
              snap_size, (g_get_monotonic_time () - start) / 1000.0);
 }
 
+static int
+compare_holes (gconstpointer a,
+               gconstpointer b)
+{
+  const Hole *ha = a;
+  const Hole *hb = b;
+
+  return ha->offset < hb->offset ? -1 : ha->offset > hb->offset;
+}
+
+/* Writer thread: closes the holes of records taken back (sorted, apart),
+ * moving *snap_at (if a snapshot waits) with what comes before it. */
+static void
+batch_close_holes (GByteArray *batch,
+                   GArray     *holes,
+                   gsize      *snap_at)
+{
+  gsize to;
+  gsize removed_before_snap = 0;
+
+  if (holes->len == 0)
+    return;
+  g_array_sort (holes, compare_holes);
+  to = g_array_index (holes, Hole, 0).offset;
+  for (guint i = 0; i < holes->len; i++)
+    {
+      const Hole *h = &g_array_index (holes, Hole, i);
+      gsize from = h->offset + h->len;
+      gsize end = i + 1 < holes->len ? g_array_index (holes, Hole, i + 1).offset : batch->len;
+
+      if (snap_at != NULL && h->offset < *snap_at)
+        removed_before_snap += h->len;
+      memmove (batch->data + to, batch->data + from, end - from);
+      to += end - from;
+    }
+  g_byte_array_set_size (batch, to);
+  if (snap_at != NULL)
+    *snap_at -= removed_before_snap;
+  g_array_set_size (holes, 0);
+}
+
 static gpointer
 store_thread_func (gpointer data)
 {
   BdStore *store = data;
   g_autoptr(GByteArray) batch = g_byte_array_new ();
+  g_autoptr(GArray) holes = g_array_new (FALSE, FALSE, sizeof (Hole));
 
   g_mutex_lock (&store->lock);
   for (;;)
@@ -546,21 +931,40 @@ store_thread_func (gpointer data)
         g_cond_wait (&store->cond, &store->lock);
       if (store->pending->len == 0 && store->snap == NULL)
         break;
+      /* Only provisional records so far: their acknowledgements may yet
+       * take them back (see the top of this file). */
+      if (!store->pending_hard && store->snap == NULL && !store->quit &&
+          g_get_monotonic_time () < store->pending_since + SOFT_WAIT_US)
+        {
+          g_cond_wait_until (&store->cond, &store->lock, store->pending_since + SOFT_WAIT_US);
+          continue;
+        }
 
-      /* Take everything gathered so far: one write, one fsync. */
+      /* Take everything gathered so far: one write, one fsync. From here
+       * nothing in it is taken back. */
       {
         GByteArray *tmp = batch;
+        GArray *tmp_holes = holes;
 
         batch = store->pending;
         store->pending = tmp;
+        holes = store->holes;
+        store->holes = tmp_holes;
+        g_array_set_size (store->turns, 0);
+        store->pending_hard = FALSE;
       }
       seq = store->pending_seq;
       snap = g_steal_pointer (&store->snap);
       snap_at = store->snap_at;
       g_mutex_unlock (&store->lock);
 
+      batch_close_holes (batch, holes, snap != NULL ? &snap_at : NULL);
       start = g_get_monotonic_time ();
-      ok = write_all (store->fd, batch->data, batch->len) && fdatasync (store->fd) == 0;
+      /* Everything in it was taken back: nothing to write. */
+      if (batch->len == 0 && snap == NULL)
+        ok = TRUE;
+      else
+        ok = write_all (store->fd, batch->data, batch->len) && fdatasync (store->fd) == 0;
       if (!ok)
         {
           err = errno;
@@ -592,8 +996,16 @@ store_thread_func (gpointer data)
         {
           gboolean was_full = store->full;
 
-          /* Kept for the next try, in front of what came meanwhile. */
+          /* Kept for the next try, in front of what came meanwhile, which
+           * moves along. */
           g_byte_array_prepend (store->pending, batch->data, batch->len);
+          store->pending_hard = TRUE;
+          for (guint i = 0; i < store->turns->len; i++)
+            g_array_index (store->turns, PendingTurn, i).base += batch->len;
+          for (guint i = 0; i < store->holes->len; i++)
+            g_array_index (store->holes, Hole, i).offset += batch->len;
+          if (store->snap != NULL)
+            store->snap_at += batch->len;
           if (store->pending_seq < seq)
             store->pending_seq = seq;
           g_byte_array_set_size (batch, 0);
@@ -637,6 +1049,8 @@ _bd_store_start (BdEngine *engine)
   store->snap_path = g_steal_pointer (&path);
   store->log_path = dup_log_path (store->snap_path);
   store->pending = g_byte_array_new ();
+  store->turns = g_array_new (FALSE, FALSE, sizeof (PendingTurn));
+  store->holes = g_array_new (FALSE, FALSE, sizeof (Hole));
   store->compact_bytes = COMPACT_MIN_BYTES;
   g_mutex_init (&store->lock);
   g_cond_init (&store->cond);

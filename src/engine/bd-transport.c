@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -50,12 +51,26 @@ tcp_free (BdTransport *transport)
   g_free (transport);
 }
 
+/* Inside its connection (or linger): nothing of its own to free. */
+static void
+tcp_embedded_free (BdTransport *transport)
+{
+}
+
 static const BdTransportClass tcp_class = {
   .name = "mqtt",
   .read = tcp_read,
   .write = tcp_write,
   .shutdown = tcp_shutdown,
   .free = tcp_free,
+};
+
+static const BdTransportClass tcp_embedded_class = {
+  .name = "mqtt",
+  .read = tcp_read,
+  .write = tcp_write,
+  .shutdown = tcp_shutdown,
+  .free = tcp_embedded_free,
 };
 
 void
@@ -69,6 +84,30 @@ _bd_transport_init (BdTransport            *transport,
   transport->write_waits = EPOLLOUT;
 }
 
+/* Plain TCP in storage the caller owns: most clients come this way, and an
+ * idle one then costs no allocation of its own for it. */
+void
+_bd_transport_init_tcp (BdTransport *transport,
+                        int          fd)
+{
+  memset (transport, 0, sizeof *transport);
+  _bd_transport_init (transport, &tcp_embedded_class, fd);
+}
+
+/* Moves an embedded plain TCP transport to @dest (a linger outlives its
+ * connection); any other transport is on the heap and only its pointer
+ * moves. Returns the transport to use from now on. */
+BdTransport *
+_bd_transport_move (BdTransport *transport,
+                    BdTransport *dest)
+{
+  if (transport->klass != &tcp_embedded_class)
+    return transport;
+  *dest = *transport;
+  return dest;
+}
+
+/* On the heap, for a transport that wraps it (a WebSocket). */
 BdTransport *
 _bd_transport_new_tcp (int fd)
 {

@@ -156,16 +156,43 @@ class _Publisher(threading.Thread):
             pass
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_sigkill_at_random_moments_loses_nothing_acknowledged(broker_factory, raw_client, seed):
-    """A stream of QoS 1 and QoS 2 publishes (and retained ones) is cut by
-    SIGKILL at a random moment: every message a publisher saw acknowledged
-    reaches the persistent subscriber after the restart, QoS 2 exactly once,
-    QoS 1 at least once; the retained message is the last acknowledged one
-    or a later one."""
+class _Subscriber(threading.Thread):
+    """A connected persistent subscriber that acknowledges everything at once
+    (completing QoS 2) until the connection dies; records what it got."""
+
+    def __init__(self, b, client_id, topic_filter, qos):
+        super().__init__(daemon=True)
+        self.c = subscribed(w.RawClient(b.host, b.port), client_id, [(topic_filter, qos)],
+                            clean=False)
+        self.got = []
+
+    def run(self):
+        try:
+            while True:
+                p = self.c.recv_packet(TIMEOUT)
+                if p.type == w.PUBREL:
+                    self.c.send(w.pubcomp(p.packet_id))
+                elif p.type == w.PUBLISH:
+                    if p.qos == 1:
+                        self.c.send(w.puback(p.packet_id))
+                    elif p.qos == 2:
+                        self.c.send(w.pubrec(p.packet_id))
+                    self.got.append(p.payload)
+        except (w.ConnectionClosed, OSError, AssertionError):
+            pass
+
+
+def _sigkill_round(broker_factory, raw_client, seed, online=False):
+    """A stream of QoS 1 and QoS 2 publishes (and retained ones) cut by
+    SIGKILL at a random moment; checks what comes back after the restart.
+    online: a second persistent subscriber stays connected and acknowledges
+    at once, before and after the kill."""
     rng = random.Random(seed)
     b = broker_factory(["listener 0", "persistence true", "max_queued_messages 0"])
     _offline_subscriber(raw_client, b, "s/#", 2)
+    on = _Subscriber(b, "on", "s/#", 2) if online else None
+    if on is not None:
+        on.start()
 
     pubs = [_Publisher(b, 1, "p1", retained_every=7), _Publisher(b, 2, "p2", retained_every=5)]
     for p in pubs:
@@ -179,19 +206,28 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(broker_factory, ra
     for p in pubs:
         p.join(TIMEOUT)
     assert all(p.acked for p in pubs), "nothing was acknowledged before the kill"
+    if on is not None:
+        on.join(TIMEOUT)
 
     b.start()
     sub = raw_client(b)
     assert sub.connect("sub", clean=False).session_present
+    if on is not None:
+        on_again = raw_client(b)
+        assert on_again.connect("on", clean=False).session_present
     _send_sentinel(raw_client, b, "s/end")
     total = sum(len(p.acked) for p in pubs)
     got = _drain(sub, range(total))
+    on_got = on.got + _drain(on_again, []) if on is not None else None
     for p in pubs:
         mine = [x for x in got if x.startswith(p.prefix)]
         plain = {p._msg(i) for i, retain in p.sent if not retain}
         for n in p.acked:
             if p._msg(n) in plain:
                 assert p._msg(n) in mine, "acknowledged %r lost (seed %d)" % (p._msg(n), seed)
+                # Before the kill, or (not acknowledged by then) after it.
+                assert on_got is None or p._msg(n) in on_got, \
+                    "acknowledged %r lost for the online subscriber (seed %d)" % (p._msg(n), seed)
         assert set(mine) <= plain, "a message nobody sent arrived"
         if p.qos == 2:
             assert len(mine) == len(set(mine)), "a QoS 2 message arrived twice"
@@ -211,6 +247,111 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(broker_factory, ra
         last = max(acked_retained)
         allowed = {p._msg(i) for i, retain in p.sent if retain and i >= last}
         assert seen.get("ret/%d" % p.qos) in allowed
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sigkill_at_random_moments_loses_nothing_acknowledged(broker_factory, raw_client, seed):
+    """A stream of QoS 1 and QoS 2 publishes (and retained ones) is cut by
+    SIGKILL at a random moment: every message a publisher saw acknowledged
+    reaches the persistent subscriber after the restart, QoS 2 exactly once,
+    QoS 1 at least once; the retained message is the last acknowledged one
+    or a later one."""
+    _sigkill_round(broker_factory, raw_client, seed)
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_sigkill_with_an_online_subscriber_loses_nothing_acknowledged(broker_factory, raw_client,
+                                                                      seed):
+    """The same with a second persistent subscriber connected, acknowledging
+    at once: its records are provisional, mostly taken back from the pending
+    bytes between the offline subscriber's, and a publisher's acknowledgement
+    may come once it acknowledged. Both subscribers have every message a
+    publisher saw acknowledged (the online one before or after the kill)."""
+    _sigkill_round(broker_factory, raw_client, seed, online=True)
+
+
+def _complete_as_subscriber(sub, n):
+    """Receives n messages on sub, acknowledging each (completing QoS 2)."""
+    got = []
+    open_qos2 = 0
+    while len(got) < n or open_qos2 > 0:
+        p = sub.recv_packet(TIMEOUT)
+        if p.type == w.PUBREL:
+            sub.send(w.pubcomp(p.packet_id))
+            open_qos2 -= 1
+            continue
+        assert p.type == w.PUBLISH, p
+        if p.qos == 1:
+            sub.send(w.puback(p.packet_id))
+        else:
+            sub.send(w.pubrec(p.packet_id))
+            open_qos2 += 1
+        got.append(p.payload)
+    return got
+
+
+@pytest.mark.parametrize("window", [10, 50])
+@pytest.mark.parametrize("qos", [1, 2])
+def test_acknowledged_by_online_subscriber_is_not_redelivered(broker_factory, raw_client, qos,
+                                                              window):
+    """Messages a connected persistent subscriber acknowledged, most of them
+    before the store committed them (their records are then taken back
+    unwritten, and the publisher's acknowledgement does not wait for the
+    disk), do not come again after SIGKILL; the publisher's QoS 2 packet ids
+    are free again. A window of 10 sends every message at once; of 50, most
+    wait in the subscriber's queue (its window is 20)."""
+    n = 200
+    b = broker_factory()
+    sub = subscribed(raw_client(b), "sub", [("o/#", qos)], clean=False)
+    pub = raw_client(b)
+    pub.connect("pub", clean=False)
+    for first in range(0, n, window):
+        ids = range(first + 1, first + window + 1)
+        pub.send(b"".join(w.publish("o/%d" % i, b"m%d" % i, qos=qos, packet_id=i) for i in ids))
+        got = _complete_as_subscriber(sub, window)
+        assert sorted(got) == sorted(b"m%d" % i for i in ids)
+        for _ in ids:
+            ack = pub.expect(w.PUBACK if qos == 1 else w.PUBREC)
+            if qos == 2:
+                pub.send(w.pubrel(ack.packet_id))
+        if qos == 2:
+            assert {pub.expect(w.PUBCOMP).packet_id for _ in ids} == set(ids)
+    # Its SUBACK waits for a record made after its acknowledgements: then
+    # whatever they recorded is on disk.
+    sub.subscribe(2, [("barrier", 0)])
+    _kill(b)
+
+    b.start()
+    sub = raw_client(b)
+    assert sub.connect("sub", clean=False).session_present
+    pub = raw_client(b)
+    assert pub.connect("pub", clean=False).session_present
+    # A new message with a used id is a new message [MQTT-2.3.1-4].
+    pub.publish("o/again", b"again", qos=qos, packet_id=1)
+    _send_sentinel(raw_client, b, "o/end")
+    assert _drain(sub, []) == [b"again"]
+
+
+@pytest.mark.parametrize("qos", [1, 2])
+def test_online_subscriber_that_does_not_acknowledge_keeps_the_message(broker_factory, raw_client,
+                                                                      qos):
+    """A connected persistent subscriber receives a message and does not
+    acknowledge it: the publisher's acknowledgement then waits for the disk,
+    and after SIGKILL the subscriber gets the message again."""
+    b = broker_factory()
+    sub = subscribed(raw_client(b), "sub", [("o/#", qos)], clean=False)
+    pub = raw_client(b)
+    pub.connect("pub")
+    pub.send(w.publish("o/1", b"keep", qos=qos, packet_id=1))
+    assert sub.expect(w.PUBLISH).payload == b"keep"
+    assert pub.expect(w.PUBACK if qos == 1 else w.PUBREC).packet_id == 1
+    _kill(b)
+
+    b.start()
+    sub = raw_client(b)
+    assert sub.connect("sub", clean=False).session_present
+    _send_sentinel(raw_client, b, "o/end")
+    assert _drain(sub, []) == [b"keep"]
 
 
 def test_qos2_state_survives_sigkill_no_duplicate(broker_factory, raw_client):
@@ -437,6 +578,36 @@ def test_full_disk_refuses_qos1_keeps_qos0_and_recovers(broker_factory, raw_clie
         sub.connect("sub", clean=False)
         _send_sentinel(raw_client, b, "d/end")
         assert _drain(sub, []) == [b"x" * 8192, b"w"]
+    finally:
+        b.stop()
+        subprocess.run(["umount", mnt])
+
+
+def test_online_subscriber_acknowledgement_stands_in_for_the_disk(broker_factory, raw_client,
+                                                                   tmp_path):
+    """With the disk full, a publisher's PUBACK waits while its connected
+    persistent subscriber has not acknowledged the message (its record
+    cannot be written), and goes out once the subscriber acknowledges it:
+    the message has arrived where it had to go."""
+    mnt = str(tmp_path / "store")
+    _mount_tmpfs(mnt, "1m")
+    b = broker_factory(["listener 0", "persistence true", "persistence_location %s/" % mnt],
+                       start=False)
+    try:
+        b.start()
+        sub = subscribed(raw_client(b), "sub", [("o/#", 1)], clean=False)
+        pub = raw_client(b)
+        pub.connect("pub")
+        _fill(os.path.join(mnt, "filler"))
+        mark = b.mark()
+        pub.send(w.publish("o/1", b"x" * 8192, qos=1, packet_id=1))
+        m = sub.expect(w.PUBLISH)
+        b.wait_for_log(r"Cannot write the broker store", start=mark)
+        with pytest.raises(AssertionError):
+            pub.recv_packet(0.5)
+        sub.send(w.puback(m.packet_id))
+        ack = pub.expect(w.PUBACK, timeout=TIMEOUT)
+        assert (ack.packet_id, ack.rc) == (1, 0)
     finally:
         b.stop()
         subprocess.run(["umount", mnt])

@@ -71,6 +71,21 @@ test_crc32_known_value (void)
   /* The check value of CRC-32/ISO-HDLC (zlib's crc32). */
   g_assert_cmphex (bd_store_crc32 (0, (const guint8 *) "123456789", 9), ==, 0xcbf43926);
   g_assert_cmphex (bd_store_crc32 (0, NULL, 0), ==, 0);
+  /* Longer than the eight bytes taken a step, with a tail. */
+  g_assert_cmphex (bd_store_crc32 (0, (const guint8 *) "The quick brown fox jumps over the lazy dog", 43),
+                   ==, 0x414fa339);
+  /* Continued in pieces of every size, as in one go. */
+  {
+    guint8 buf[300];
+    guint32 whole;
+
+    for (guint i = 0; i < sizeof buf; i++)
+      buf[i] = (guint8) (i * 131 + 7);
+    whole = bd_store_crc32 (0, buf, sizeof buf);
+    for (gsize cut = 0; cut <= sizeof buf; cut += 13)
+      g_assert_cmphex (bd_store_crc32 (bd_store_crc32 (0, buf, cut), buf + cut, sizeof buf - cut),
+                       ==, whole);
+  }
 }
 
 static void
