@@ -795,10 +795,10 @@ test_unsupported (void)
     const char *text;
     const char *message;
   } cases[] = {
-    { "connection remote", "test.conf:1: “connection”: bridges are not supported yet" },
-    { "address 10.0.0.1:1883", "test.conf:1: “address”: bridges are not supported yet" },
-    { "topic # both 0", "test.conf:1: “topic”: bridges are not supported yet" },
-    { "remote_username u", "test.conf:1: “remote_username”: bridges are not supported yet" },
+    { "connection up\naddress 10.0.0.1\ntopic #\nbridge_psk 0123",
+      "test.conf:4: “bridge_psk”: not supported by Brokerdesk's bridges" },
+    { "connection up\naddress 10.0.0.1\ntopic #\nlocal_username u",
+      "test.conf:4: “local_username”: not needed: a bridge reaches the local broker by an internal connection" },
     { "plugin /usr/lib/dynsec.so", "test.conf:1: “plugin”: plugins are not supported" },
     { "auth_plugin /x.so", "test.conf:1: “auth_plugin”: plugins are not supported" },
     { "auth_opt_db_host x", "test.conf:1: “auth_opt_db_host”: plugins are not supported" },
@@ -821,7 +821,7 @@ test_unsupported (void)
     { "memory_limit 0", "test.conf:1: “memory_limit”: not supported by Brokerdesk" },
     { "check_retain_source_x true", "test.conf:1: unknown directive “check_retain_source_x”" },
     /* Named even without a value: it is the directive that is refused. */
-    { "connection", "test.conf:1: “connection”: bridges are not supported yet" },
+    { "bridge_psk", "test.conf:1: “bridge_psk”: not supported by Brokerdesk's bridges" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
