@@ -282,8 +282,13 @@ struct _BdListener
   guint             n_connections;
   BdAuth           *auth;        /* password file / ACL of this listener, NULL for none */
   BdTlsContext     *tls;         /* certificates of a TLS listener, else NULL */
-  guint16           index;       /* in engine->listeners */
+  guint16           index;       /* in engine->listeners; BD_LISTENER_INTERNAL for the internal one */
 };
+
+/* The index of the listener that internal connections (bridges, see
+ * bd_engine_connect_internal ()) come through: trusted, without password
+ * or ACL, not counted as a listener. */
+#define BD_LISTENER_INTERNAL G_MAXUINT16
 
 typedef struct
 {
@@ -300,6 +305,7 @@ struct _BdEngine
   BdBrokerConfig  *config;
   char            *data_dir;
   GPtrArray       *auths;         /* BdAuth* owned; listeners point into it */
+  BdListener      *internal;      /* made with the first internal connection */
 
   GThread         *thread;
   GThread         *owner;         /* the engine thread while it runs, else NULL */
@@ -403,6 +409,10 @@ gboolean  _bd_listener_bind             (BdEngine         *engine,
                                          BdListener      **out,
                                          GError          **error);
 void      _bd_listener_free             (BdListener   *listener);
+/* Takes over @fd, one end of a socket pair, as an internal connection. */
+void      _bd_listener_adopt_internal   (BdEngine     *engine,
+                                         int           fd,
+                                         const char   *name);
 void      _bd_listener_accept           (BdEngine     *engine,
                                          BdListener   *listener);
 

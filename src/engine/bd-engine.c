@@ -297,6 +297,11 @@ bd_engine_unref (BdEngine *engine)
   bd_topic_tree_free (engine->retained);
   g_hash_table_destroy (engine->sys_last);
   g_ptr_array_unref (engine->listeners);
+  if (engine->internal != NULL)
+    {
+      bd_listener_config_free (engine->internal->config);
+      _bd_listener_free (engine->internal);
+    }
   g_ptr_array_unref (engine->dirty);
   g_ptr_array_unref (engine->doomed);
   g_ptr_array_unref (engine->paused);
@@ -763,6 +768,76 @@ bd_engine_publish (BdEngine  *engine,
   call->engine = bd_engine_ref (engine);
   call->message = bd_message_ref (message);
   g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, publish_cb, call, publish_call_free);
+}
+
+typedef struct
+{
+  BdEngine *engine;
+  int       fd;
+  char     *name;
+} AdoptCall;
+
+static gboolean
+adopt_cb (gpointer data)
+{
+  AdoptCall *call = data;
+
+  _bd_listener_adopt_internal (call->engine, call->fd, call->name);
+  call->fd = -1;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+adopt_call_free (gpointer data)
+{
+  AdoptCall *call = data;
+
+  /* Not adopted (the engine stopped first): the bridge sees a close. */
+  if (call->fd >= 0)
+    close (call->fd);
+  bd_engine_unref (call->engine);
+  g_free (call->name);
+  g_free (call);
+}
+
+GIOStream *
+bd_engine_connect_internal (BdEngine    *engine,
+                            const char  *name,
+                            GError     **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  AdoptCall *call;
+  int fds[2];
+
+  g_return_val_if_fail (engine != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (!engine->running)
+    {
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_STOPPED, "the broker is not running");
+      return NULL;
+    }
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "cannot make an internal connection: %s", g_strerror (errsv));
+      return NULL;
+    }
+  socket = g_socket_new_from_fd (fds[0], error);
+  if (socket == NULL)
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return NULL;
+    }
+  call = g_new0 (AdoptCall, 1);
+  call->engine = bd_engine_ref (engine);
+  call->fd = fds[1];
+  call->name = g_strdup (name);
+  g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, adopt_cb, call, adopt_call_free);
+  return G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
 }
 
 typedef struct

@@ -92,6 +92,14 @@ void        bd_engine_remove_tap   (BdEngine       *engine,
 void        bd_engine_publish      (BdEngine       *engine,
                                     BdMessage      *message);
 
+/* A connection to the broker from inside the process (a bridge's local
+ * side): the caller speaks MQTT on the returned stream, on any thread's
+ * context. It is trusted: no password file, no ACL, no listener limit, and
+ * it is not one of the listeners. @name is for the log. */
+GIOStream  *bd_engine_connect_internal (BdEngine   *engine,
+                                        const char *name,
+                                        GError    **error);
+
 /* Copies of the retained messages matching @filter, sorted by topic. Blocks the
  * calling thread (not the engine) until the engine answers. */
 GPtrArray  *bd_engine_dup_retained (BdEngine       *engine,

@@ -166,6 +166,8 @@ test_errors (void)
       "test.conf:4: bridge_protocol_version: “mqttv5” is not mqttv31, mqttv311 or mqttv50" },
     { "connection up\naddress h\ntopic #\nstart_type sometimes",
       "test.conf:4: start_type: “sometimes” is not automatic, lazy or once" },
+    { "connection up\naddress h\ntopic #\nstart_type lazy",
+      "test.conf:4: start_type: lazy is not supported by Brokerdesk's bridges (automatic or once)" },
     { "connection up\naddress h\ntopic #\nrestart_timeout 30 5",
       "test.conf:4: restart_timeout: the cap 5 is below the base 30" },
     { "connection up\naddress h\ntopic #\nremote_password secret",
@@ -231,7 +233,7 @@ test_round_trip (void)
     "bridge_max_packet_size 65536\n"
     "bridge_outgoing_retain false\n"
     "bridge_queue_max_messages 100000\n",
-    "connection backoff\naddress h\ntopic # in\nrestart_timeout 2 60\nstart_type lazy\n"
+    "connection backoff\naddress h\ntopic # in\nrestart_timeout 2 60\n"
     "bridge_protocol_version mqttv31\n",
   };
 
