@@ -108,6 +108,42 @@ map_topic (const BdBridgeConfig *config,
   return NULL;
 }
 
+/* Loops: with MQTT 5 on both sides, every copy a bridge makes names this
+ * process in a User Property, which brokers forward unchanged
+ * [MQTT-3.3.2-17]; a bridge does not forward a message that has passed
+ * through its own process before. So two brokers bridged to each other both
+ * ways stop a message after one round, while a chain (plant, site, cloud)
+ * still forwards. With MQTT 3.1.1 upstream, try_private does the job for
+ * Mosquitto, and No Local on the local subscriptions keeps a bridge from
+ * sending back what it brought in. */
+#define VIA_PROPERTY "brokerdesk-via"
+
+static const char *
+process_id (void)
+{
+  static gsize done;
+  static char *id;
+
+  if (g_once_init_enter (&done))
+    {
+      id = g_uuid_string_random ();
+      g_once_init_leave (&done, 1);
+    }
+  return id;
+}
+
+static gboolean
+passed_here (BdMessage *message)
+{
+  const BdMqttProperties *props = message->props;
+
+  for (guint i = 0; props != NULL && i < props->n_user_properties; i++)
+    if (g_str_equal (props->user_properties[i].name, VIA_PROPERTY) &&
+        g_str_equal (props->user_properties[i].value, process_id ()))
+      return TRUE;
+  return FALSE;
+}
+
 static BdMessage *
 message_with_topic (BdMessage  *message,
                     const char *topic,
@@ -117,8 +153,22 @@ message_with_topic (BdMessage  *message,
   gsize len;
   const guint8 *data = bd_message_get_payload (message, &len);
   g_autoptr(GBytes) payload = g_bytes_new (data, len);
+  BdMqttProperties props = { 0 };
+  BdMessage *copy;
 
-  return bd_message_new (topic, payload, qos, retain, message->props);
+  if (message->props != NULL)
+    bd_mqtt_properties_copy (&props, message->props);
+  /* What belongs to the hop it came by, not to the message: a client's
+   * PUBLISH carries no Subscription Identifier [MQTT-3.3.4-6], and no
+   * alias was agreed on the next hop. */
+  g_clear_pointer (&props.subscription_identifiers, g_free);
+  props.n_subscription_identifiers = 0;
+  props.present &= ~(BD_MQTT_PROP_BIT (BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER) |
+                     BD_MQTT_PROP_BIT (BD_MQTT_PROP_TOPIC_ALIAS));
+  bd_mqtt_properties_add_user_property (&props, VIA_PROPERTY, process_id ());
+  copy = bd_message_new (topic, payload, qos, retain, &props);
+  bd_mqtt_properties_clear (&props);
+  return copy;
 }
 
 /* ------------------------------------------------------------ status */
@@ -221,7 +271,7 @@ local_message_cb (BdMessage *message,
   guint8 qos = 0;
 
   topic = map_topic (self->config, bd_message_get_topic (message), BD_BRIDGE_OUT, &qos);
-  if (topic == NULL)
+  if (topic == NULL || passed_here (message))
     {
       bd_remote_client_ack (self->local, token);
       return;
@@ -251,7 +301,7 @@ remote_message_cb (BdMessage *message,
   guint8 qos = 0;
 
   topic = map_topic (self->config, bd_message_get_topic (message), BD_BRIDGE_IN, &qos);
-  if (topic == NULL)
+  if (topic == NULL || passed_here (message))
     return;
   /* Published by the local session, whose No Local subscriptions keep it
    * from going back up; the broker's own QoS rules apply from here. */
