@@ -227,6 +227,7 @@ struct _BdConnection
   gboolean      want_write;      /* EPOLLOUT is armed */
   gboolean      dirty;           /* in engine->dirty: wbuf needs a write this turn */
   gboolean      clean_disconnect;/* DISCONNECT received: no will [MQTT-3.1.2-10] */
+  gboolean      is_bridge;       /* CONNECT's level had Mosquitto's bridge bit */
   BdSession    *paused_for;      /* not reading: this session's queue is too long */
   gint64        paused_at;       /* monotonic */
   gboolean      resumed;         /* in engine->resumed: process rbuf at the end of the turn */

@@ -347,3 +347,38 @@ def test_config_errors_name_file_and_line(brokers):
     assert r.returncode != 0
     # Line 4: the harness writes allow_anonymous first.
     assert "%s:4: topic: QoS: “3” is not a number from 0 to 2" % bd.config_path in r.stderr
+
+
+def test_one_bridge_both_ways_between_brokerdesks_mqtt311(brokers):
+    """Brokerdesk as the upstream of a 3.1.1 bridge with try_private (the
+    defaults): it takes Mosquitto's bridge bit, and sends the bridge none of
+    its own messages back, so 'both' does not echo."""
+    upstream, local, client = brokers
+    b = local([], name="b")
+    a = local(["connection peer", "address 127.0.0.1:%d" % b.port,
+               "remote_clientid a-peer", "restart_timeout 1 2", "topic loop/# both 1"], name="a")
+    wait_bridge_connected(a)
+    b.wait_for_log(r"New client connected from \S+ as a-peer \(p4")
+
+    watch_a = client(a, client_id="watch-a")
+    watch_a.connect()
+    watch_a.subscribe("loop/#", 1)
+    watch_b = client(b, client_id="watch-b")
+    watch_b.connect()
+    watch_b.subscribe("loop/#", 1)
+
+    client_a = client(a, client_id="pub-a")
+    client_a.connect()
+    client_a.publish("loop/from-a", b"1", qos=1)
+    assert watch_b.get_message().topic == "loop/from-a"
+    client_b = client(b, client_id="pub-b")
+    client_b.connect()
+    client_b.publish("loop/from-b", b"2", qos=1)
+    assert [m.topic for m in watch_a.get_messages(2)] == ["loop/from-a", "loop/from-b"]
+    # Everything routed so far has arrived after a few round trips; an echo
+    # would show as a second copy.
+    for _ in range(3):
+        watch_a.sync()
+        watch_b.sync()
+    assert watch_a.drain() == []
+    assert [m.topic for m in watch_b.drain()] == ["loop/from-b"]
