@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -382,3 +383,71 @@ def test_one_bridge_both_ways_between_brokerdesks_mqtt311(brokers):
         watch_b.sync()
     assert watch_a.drain() == []
     assert [m.topic for m in watch_b.drain()] == ["loop/from-b"]
+
+
+def test_queue_bound_drops_oldest_and_counts(brokers):
+    upstream, local, client = brokers
+    up = upstream(["persistence true"])
+    bd = local(bridge_lines(up, ["data/# out 1"], clientid="bd-bound") + [
+        "bridge_queue_max_messages 100", "persistence true", "sys_interval 1"])
+    wait_bridge_connected(bd)
+    site = client(up, client_id="site-bound", clean_session=False)
+    site.connect()
+    site.subscribe("data/#", 1)
+    site.disconnect()
+    assert up.stop() == 0
+    bd.wait_for_log(r"Bridge up disconnected")
+
+    plant = client(bd, client_id="plant")
+    plant.connect()
+    for i in range(249):
+        plant.publish("data/n", b"%d" % i, qos=1, wait=False)
+    plant.publish("data/n", b"249", qos=1)
+    bd.wait_for_log(r"Bridge up: its queue is full \(100 messages\), the oldest dropped")
+
+    # Counted in $SYS, and in the bridge's status (the GUI's figures).
+    sys = client(bd, client_id="sys-watch")
+    sys.connect()
+    sys.subscribe("$SYS/broker/connection/up/queue/#", 0)
+    seen = {}
+    deadline = time.monotonic() + 10
+    while seen.get("$SYS/broker/connection/up/queue/dropped") != b"150":
+        assert time.monotonic() < deadline, seen
+        m = sys.get_message()
+        seen[m.topic] = m.payload
+    assert seen.get("$SYS/broker/connection/up/queue/messages", b"100") == b"100"
+
+    up.start()
+    wait_bridge_connected(bd, timeout=15)
+    site = client(up, client_id="site-bound", clean_session=False)
+    site.connect()
+    got = [m.payload for m in site.get_messages(100, timeout=15)]
+    assert got == [b"%d" % i for i in range(150, 250)]
+    site.sync()
+    assert site.drain() == []
+
+
+def test_messages_before_the_first_connection_are_kept(brokers):
+    """The upstream is down when Brokerdesk starts: the bridge's session
+    exists at once, so what is published meanwhile waits for it."""
+    upstream, local, client = brokers
+    up = upstream(["persistence true"])
+    site = client(up, client_id="site-first", clean_session=False)
+    site.connect()
+    site.subscribe("early/#", 1)
+    site.disconnect()
+    assert up.stop() == 0
+
+    bd = local(bridge_lines(up, ["early/# out 1"]))
+    # Subscribed, then parked until the upstream answers.
+    bd.wait_for_log(r"Client local\.\S+ disconnected")
+    plant = client(bd, client_id="plant")
+    plant.connect()
+    for i in range(10):
+        plant.publish("early/n", b"%d" % i, qos=1)
+
+    up.start()
+    wait_bridge_connected(bd, timeout=15)
+    site = client(up, client_id="site-first", clean_session=False)
+    site.connect()
+    assert [m.payload for m in site.get_messages(10)] == [b"%d" % i for i in range(10)]
