@@ -117,9 +117,20 @@ def brokers(tmp_path):
     for c in clients:
         c.close()
     problems = []
-    for b in made:
+    # Brokerdesk before its upstream: a bridge reconnecting over TLS while
+    # the process exits leaves GIO's handshake thread busy, which
+    # LeakSanitizer's exit check cannot cope with.
+    for b in reversed(made):
         if b.proc is not None:
             rc = b.stop()
+            # In the sanitizer build, LeakSanitizer itself crashes at the exit
+            # of a process that made a GIO TLS client connection ("Tracer
+            # caught signal 11" on a dangling dynamic TLS block of the TLS
+            # module): a fault of the checker, not a leak. Leak reports and
+            # every other exit status still fail.
+            if rc == -6 and "Tracer caught signal" in b.log_text() \
+                    and "detected memory leaks" not in b.log_text():
+                continue
             if rc not in (0, None):
                 problems.append("%s exited with %r" % (b.name, rc))
     for b in made:
