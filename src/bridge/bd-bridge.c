@@ -336,6 +336,37 @@ restart_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static BdRemoteClient *make_remote_client (BdBridge *self);
+
+/* Several addresses: a failed attempt moves on to the next one, after the
+ * same delay. A lost connection starts again from the first address, or
+ * with round_robin from the next, as Mosquitto does. */
+static gboolean
+next_address_cb (gpointer user_data)
+{
+  BdBridge *self = user_data;
+  guint delay_s = MAX (bd_remote_client_get_retry_seconds (self->remote), 1);
+
+  g_signal_handlers_disconnect_by_data (self->remote, self);
+  bd_remote_client_stop (self->remote);
+  g_clear_object (&self->remote);
+  self->address_index = (self->address_index + 1) % self->config->addresses->len;
+  self->remote = make_remote_client (self);
+  if (self->restart_source != NULL)
+    {
+      g_source_destroy (self->restart_source);
+      g_clear_pointer (&self->restart_source, g_source_unref);
+    }
+  self->restart_source = g_timeout_source_new_seconds (delay_s);
+  g_source_set_callback (self->restart_source, restart_cb, self, NULL);
+  g_source_attach (self->restart_source, self->context);
+  g_mutex_lock (&self->lock);
+  self->status.state = BD_BRIDGE_STATE_BACKING_OFF;
+  self->status.next_try_us = g_get_real_time () + (gint64) delay_s * G_USEC_PER_SEC;
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 remote_state_cb (GObject    *object,
                  GParamSpec *pspec,
@@ -343,6 +374,7 @@ remote_state_cb (GObject    *object,
 {
   BdBridge *self = user_data;
   BdRemoteState state = bd_remote_client_get_state (self->remote);
+  gboolean was_connected = self->was_connected;
 
   if (state == BD_REMOTE_STATE_CONNECTED && !self->was_connected)
     {
@@ -368,6 +400,22 @@ remote_state_cb (GObject    *object,
       publish_state (self, FALSE);
       if (self->config->start_type == BD_BRIDGE_START_ONCE && state == BD_REMOTE_STATE_WAITING)
         bd_remote_client_stop (self->remote);
+    }
+
+  if (state == BD_REMOTE_STATE_WAITING && self->config->addresses->len > 1 &&
+      (!was_connected || self->config->round_robin || self->address_index != 0))
+    {
+      GSource *idle = g_idle_source_new ();
+
+      /* A lost connection without round_robin goes back to the first. */
+      if (was_connected && !self->config->round_robin)
+        self->address_index = self->config->addresses->len - 1;
+      update_status (self);
+      /* Not from inside the client's own notification. */
+      g_source_set_callback (idle, next_address_cb, self, NULL);
+      g_source_attach (idle, self->context);
+      g_source_unref (idle);
+      return;
     }
 
   if (state == BD_REMOTE_STATE_FAILED && self->restart_source == NULL)

@@ -462,3 +462,13 @@ def test_messages_before_the_first_connection_are_kept(brokers):
     site = client(up, client_id="site-first", clean_session=False)
     site.connect()
     assert [m.payload for m in site.get_messages(10)] == [b"%d" % i for i in range(10)]
+
+
+def test_next_address_after_a_failed_attempt(brokers):
+    upstream, local, client = brokers
+    up = upstream()
+    dead = free_port()
+    bd = local(["connection up", "address 127.0.0.1:%d 127.0.0.1:%d" % (dead, up.port),
+                "remote_clientid bd-failover", "restart_timeout 1", "topic f/# out 1"])
+    m = bd.wait_for_log(r"Bridge up connected to 127\.0\.0\.1:(\d+)", 15)
+    assert int(m.group(1)) == up.port
