@@ -533,11 +533,38 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The local client subscribes to the 'out' topics on this side, the remote
+ * one to the 'in' topics upstream; No Local on both, so that neither gets
+ * back what the bridge itself published there. */
+static void
+subscribe_topics (BdRemoteClient       *client,
+                  const BdBridgeConfig *config,
+                  BdBridgeDirection     direction)
+{
+  g_autoptr(GArray) subs = g_array_new (FALSE, TRUE, sizeof (BdMqttSubscription));
+
+  for (guint i = 0; i < config->topics->len; i++)
+    {
+      const BdBridgeTopic *t = g_ptr_array_index (config->topics, i);
+      BdMqttSubscription sub = { 0 };
+
+      if (!(t->direction & direction))
+        continue;
+      sub.filter = direction == BD_BRIDGE_OUT ? t->local_topic : t->remote_topic;
+      sub.qos = t->qos;
+      sub.no_local = TRUE;
+      /* Retained messages keep their flag: bridge_outgoing_retain decides. */
+      sub.retain_as_published = TRUE;
+      g_array_append_val (subs, sub);
+    }
+  bd_remote_client_set_subscriptions (client, (BdMqttSubscription *) (gpointer) subs->data,
+                                      subs->len);
+}
+
 static BdRemoteClient *
 make_local_client (BdBridge *self)
 {
   g_autoptr(BdRemoteConfig) config = bd_remote_config_new ();
-  g_autoptr(GArray) subs = g_array_new (FALSE, TRUE, sizeof (BdMqttSubscription));
   BdRemoteClient *client;
 
   g_free (config->host);
@@ -550,22 +577,7 @@ make_local_client (BdBridge *self)
   config->backoff_max_ms = 1000;
   config->receive_maximum = LOCAL_RECEIVE_MAXIMUM;
   client = bd_remote_client_new (config);
-  for (guint i = 0; i < self->config->topics->len; i++)
-    {
-      const BdBridgeTopic *t = g_ptr_array_index (self->config->topics, i);
-      BdMqttSubscription sub = { 0 };
-
-      if (!(t->direction & BD_BRIDGE_OUT))
-        continue;
-      sub.filter = t->local_topic;
-      sub.qos = t->qos;
-      sub.no_local = TRUE;
-      /* Retained messages keep their flag: bridge_outgoing_retain decides. */
-      sub.retain_as_published = TRUE;
-      g_array_append_val (subs, sub);
-    }
-  bd_remote_client_set_subscriptions (client, (BdMqttSubscription *) (gpointer) subs->data,
-                                      subs->len);
+  subscribe_topics (client, self->config, BD_BRIDGE_OUT);
   bd_remote_client_set_stream_func (client, connect_local_cb, self);
   bd_remote_client_set_message_func (client, local_message_cb, self);
   return client;
@@ -577,7 +589,6 @@ make_remote_client (BdBridge *self)
   const BdBridgeConfig *bc = self->config;
   const BdBridgeAddress *address = g_ptr_array_index (bc->addresses, self->address_index);
   g_autoptr(BdRemoteConfig) config = bd_remote_config_new ();
-  g_autoptr(GArray) subs = g_array_new (FALSE, TRUE, sizeof (BdMqttSubscription));
   BdRemoteClient *client;
 
   g_free (config->host);
@@ -607,21 +618,7 @@ make_remote_client (BdBridge *self)
       config->will_payload = g_strdup ("0");
     }
   client = bd_remote_client_new (config);
-  for (guint i = 0; i < bc->topics->len; i++)
-    {
-      const BdBridgeTopic *t = g_ptr_array_index (bc->topics, i);
-      BdMqttSubscription sub = { 0 };
-
-      if (!(t->direction & BD_BRIDGE_IN))
-        continue;
-      sub.filter = t->remote_topic;
-      sub.qos = t->qos;
-      sub.no_local = TRUE;
-      sub.retain_as_published = TRUE;
-      g_array_append_val (subs, sub);
-    }
-  bd_remote_client_set_subscriptions (client, (BdMqttSubscription *) (gpointer) subs->data,
-                                      subs->len);
+  subscribe_topics (client, bc, BD_BRIDGE_IN);
   bd_remote_client_add_tap (client, "#", remote_message_cb, self, NULL);
   g_signal_connect (client, "notify::state", G_CALLBACK (remote_state_cb), self);
   g_mutex_lock (&self->lock);

@@ -148,6 +148,14 @@ def bridge_lines(upstream, topics, extra=(), name="up", clientid=None):
     return lines + list(extra)
 
 
+def persistent_subscriber(client, broker, client_id, topic):
+    """A session on broker that keeps what matches topic (QoS 1) while away."""
+    c = client(broker, client_id=client_id, clean_session=False)
+    c.connect()
+    c.subscribe(topic, 1)
+    c.disconnect()
+
+
 def wait_bridge_connected(local, start=0, timeout=TIMEOUT):
     local.wait_for_log(r"Bridge \S+ connected to", timeout, start)
 
@@ -202,10 +210,7 @@ def run_outage(brokers, kill_local):
     wait_bridge_connected(bd)
 
     # A persistent subscriber upstream that will want everything.
-    site = client(up, client_id="site-keeper", clean_session=False)
-    site.connect()
-    site.subscribe("data/#", 1)
-    site.disconnect()
+    persistent_subscriber(client, up, "site-keeper", "data/#")
 
     assert up.stop() == 0
     mark = bd.mark()
@@ -402,10 +407,7 @@ def test_queue_bound_drops_oldest_and_counts(brokers):
     bd = local(bridge_lines(up, ["data/# out 1"], clientid="bd-bound") + [
         "bridge_queue_max_messages 100", "persistence true", "sys_interval 1"])
     wait_bridge_connected(bd)
-    site = client(up, client_id="site-bound", clean_session=False)
-    site.connect()
-    site.subscribe("data/#", 1)
-    site.disconnect()
+    persistent_subscriber(client, up, "site-bound", "data/#")
     assert up.stop() == 0
     bd.wait_for_log(r"Bridge up disconnected")
 
@@ -443,10 +445,7 @@ def test_messages_before_the_first_connection_are_kept(brokers):
     exists at once, so what is published meanwhile waits for it."""
     upstream, local, client = brokers
     up = upstream(["persistence true"])
-    site = client(up, client_id="site-first", clean_session=False)
-    site.connect()
-    site.subscribe("early/#", 1)
-    site.disconnect()
+    persistent_subscriber(client, up, "site-first", "early/#")
     assert up.stop() == 0
 
     bd = local(bridge_lines(up, ["early/# out 1"]))
