@@ -279,6 +279,21 @@ local_message_cb (BdMessage *message,
       bd_remote_client_ack (self->local, token);
       return;
     }
+  /* bridge_max_packet_size: what the upstream would refuse is not sent (the
+   * fixed header, topic, packet id and properties are counted roughly). */
+  if (self->config->max_packet_size > 0)
+    {
+      gsize len;
+
+      bd_message_get_payload (message, &len);
+      if (len + strlen (topic) + 16 > self->config->max_packet_size)
+        {
+          g_message ("Bridge %s: a message on “%s” is larger than bridge_max_packet_size (%u): "
+                     "not forwarded", self->config->name, topic, self->config->max_packet_size);
+          bd_remote_client_ack (self->local, token);
+          return;
+        }
+    }
   /* The engine delivered at most the subscription's QoS already. */
   copy = message_with_topic (message, topic, message->qos,
                              self->config->outgoing_retain && message->retain);

@@ -160,12 +160,14 @@ def wait_bridge_connected(local, start=0, timeout=TIMEOUT):
     local.wait_for_log(r"Bridge \S+ connected to", timeout, start)
 
 
-def test_out_and_in_with_prefix_remapping_and_qos(brokers):
+@pytest.mark.parametrize("protocol", ["mqttv311", "mqttv31", "mqttv50"])
+def test_out_and_in_with_prefix_remapping_and_qos(brokers, protocol):
     upstream, local, client = brokers
     up = upstream()
     bd = local(bridge_lines(up, ["sensors/# out 1 plant/ site/plant/",
                                  "cmd/# in 2 local/ remote/",
-                                 "low/# out 0"]))
+                                 "low/# out 0"],
+                            ["bridge_protocol_version " + protocol]))
     wait_bridge_connected(bd)
 
     site = client(up, client_id="site")
@@ -471,3 +473,32 @@ def test_next_address_after_a_failed_attempt(brokers):
                 "remote_clientid bd-failover", "restart_timeout 1", "topic f/# out 1"])
     m = bd.wait_for_log(r"Bridge up connected to 127\.0\.0\.1:(\d+)", 15)
     assert int(m.group(1)) == up.port
+
+
+@pytest.mark.parametrize("outgoing_retain", ["true", "false"])
+def test_outgoing_retain_and_max_packet_size(brokers, outgoing_retain):
+    upstream, local, client = brokers
+    up = upstream()
+    bd = local(bridge_lines(up, ["r/# out 1"],
+                            ["bridge_outgoing_retain " + outgoing_retain,
+                             "bridge_max_packet_size 100"]))
+    wait_bridge_connected(bd)
+    site = client(up, client_id="site")
+    site.connect()
+    site.subscribe("r/#", 1)
+    plant = client(bd, client_id="plant")
+    plant.connect()
+    plant.publish("r/big", b"x" * 200, qos=1)
+    plant.publish("r/kept", b"small", qos=1, retain=True)
+    m = site.get_message()
+    # The large one is not forwarded.
+    assert (m.topic, m.payload) == ("r/kept", b"small")
+    bd.wait_for_log(r"larger than bridge_max_packet_size")
+    # The retain flag goes up only with bridge_outgoing_retain true: the
+    # upstream keeps the message for a subscriber that comes later.
+    late = client(up, client_id="late")
+    late.connect()
+    late.subscribe("r/#", 1)
+    late.sync()
+    kept = [(m.topic, m.payload) for m in late.drain()]
+    assert kept == ([("r/kept", b"small")] if outgoing_retain == "true" else [])
