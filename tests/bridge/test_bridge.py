@@ -148,6 +148,14 @@ def bridge_lines(upstream, topics, extra=(), name="up", clientid=None):
     return lines + list(extra)
 
 
+def subscriber_on(client, broker, client_id, topic, qos=1):
+    """A connected client of broker, subscribed to topic."""
+    c = client(broker, client_id=client_id)
+    c.connect()
+    c.subscribe(topic, qos)
+    return c
+
+
 def persistent_subscriber(client, broker, client_id, topic):
     """A session on broker that keeps what matches topic (QoS 1) while away."""
     c = client(broker, client_id=client_id, clean_session=False)
@@ -332,12 +340,8 @@ def test_two_brokerdesks_bridged_both_ways_do_not_loop(brokers):
     wait_bridge_connected(a, timeout=15)
     wait_bridge_connected(b, timeout=15)
 
-    watch_a = client(a, client_id="watch-a")
-    watch_a.connect()
-    watch_a.subscribe("loop/#", 1)
-    watch_b = client(b, client_id="watch-b")
-    watch_b.connect()
-    watch_b.subscribe("loop/#", 1)
+    watch_a = subscriber_on(client, a, "watch-a", "loop/#")
+    watch_b = subscriber_on(client, b, "watch-b", "loop/#")
     pub = client(a, client_id="pub")
     pub.connect()
     pub.publish("loop/x", b"once", qos=1)
@@ -379,12 +383,8 @@ def test_one_bridge_both_ways_between_brokerdesks_mqtt311(brokers):
     wait_bridge_connected(a)
     b.wait_for_log(r"New client connected from \S+ as a-peer \(p4")
 
-    watch_a = client(a, client_id="watch-a")
-    watch_a.connect()
-    watch_a.subscribe("loop/#", 1)
-    watch_b = client(b, client_id="watch-b")
-    watch_b.connect()
-    watch_b.subscribe("loop/#", 1)
+    watch_a = subscriber_on(client, a, "watch-a", "loop/#")
+    watch_b = subscriber_on(client, b, "watch-b", "loop/#")
 
     client_a = client(a, client_id="pub-a")
     client_a.connect()
