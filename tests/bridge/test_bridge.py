@@ -502,3 +502,26 @@ def test_outgoing_retain_and_max_packet_size(brokers, outgoing_retain):
     late.sync()
     kept = [(m.topic, m.payload) for m in late.drain()]
     assert kept == ([("r/kept", b"small")] if outgoing_retain == "true" else [])
+
+
+@pytest.mark.parametrize("insecure", [False, True])
+def test_tls_host_name_checked_unless_bridge_insecure(brokers, tmp_path, insecure):
+    upstream, local, client = brokers
+    d = str(tmp_path / "certs")
+    os.mkdir(d)
+    _openssl(d, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
+             "-subj", "/CN=Bridge Test CA")
+    # Trusted, but for another host than the address the bridge uses.
+    _make_cert(d, "server", "elsewhere.example", "subjectAltName=DNS:elsewhere.example")
+    p = lambda name: os.path.join(d, name)  # noqa: E731
+    up = upstream(["cafile " + p("ca.pem"), "certfile " + p("server.pem"),
+                   "keyfile " + p("server.key")])
+    extra = ["bridge_cafile " + p("ca.pem")]
+    if insecure:
+        extra.append("bridge_insecure true")
+    bd = local(bridge_lines(up, ["tls/# out 1"], extra))
+    if insecure:
+        wait_bridge_connected(bd)
+    else:
+        bd.wait_for_log(r"Bridge up refused: .*certificate does not match the host name")
