@@ -31,7 +31,7 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  BD_BRIDGE_STATE_STOPPED,      /* not started (lazy below its threshold, once after a loss) */
+  BD_BRIDGE_STATE_STOPPED,      /* not started or stopped; start_type once after its loss */
   BD_BRIDGE_STATE_CONNECTING,
   BD_BRIDGE_STATE_CONNECTED,
   BD_BRIDGE_STATE_BACKING_OFF,  /* waiting to try again: next_try_us, reason */
