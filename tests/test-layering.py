@@ -23,8 +23,8 @@ src = os.path.join(root, "src")
 # (the files at the top of src/); "codec" is src/engine/codec.
 ALLOWED = {
     "main": {"gui", "service"},
-    "gui": {"service", "remote", "alarms", "relays", "automations", "storage", "engine", "payload"},
-    "service": {"alarms", "relays", "automations", "storage", "demo", "remote", "engine", "payload"},
+    "gui": {"service", "bridge", "remote", "alarms", "relays", "automations", "storage", "engine", "payload"},
+    "service": {"alarms", "relays", "automations", "storage", "demo", "remote", "bridge", "engine", "payload"},
     # automations: fed by alarm transitions, commanding through relays, journaling.
     "automations": {"alarms", "relays", "storage", "engine", "payload"},
     "alarms": {"engine", "payload"},
@@ -32,6 +32,8 @@ ALLOWED = {
     "storage": {"engine", "payload"},
     "demo": {"engine"},
     "remote": {"engine"},
+    # bridge: the engine's internal connection on one side, the remote client on the other.
+    "bridge": {"remote", "engine"},
     "payload": set(),
     "engine": {"codec"},
     "codec": set(),

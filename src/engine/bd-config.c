@@ -44,6 +44,7 @@
 #include <gio/gio.h>
 
 #include "bd-config.h"
+#include "bd-bridge-config-private.h"
 
 /* MQTT limits [MQTT-1.5.5] (Variable Byte Integer): the largest remaining
  * length is 268,435,455; a whole packet adds one fixed-header byte and up to
@@ -77,6 +78,7 @@ typedef struct
   guint             line;
   guint             level;     /* 0 = the main file */
   BdListenerConfig *listener;  /* block of this file's last 'listener' line */
+  BdBridgeConfig   *bridge;    /* block of this file's last 'connection' line */
 } Parser;
 
 typedef enum
@@ -1312,7 +1314,7 @@ static const Directive directives[] = {
 };
 
 /* Mosquitto 2.0 directives that Brokerdesk knows but does not implement. */
-#define BRIDGES "bridges are not supported yet"
+#define BRIDGES "not supported by Brokerdesk's bridges"
 #define PLUGINS "plugins are not supported"
 #define PSK     "TLS-PSK is not supported"
 #define TLS     "not supported by Brokerdesk (PEM files only)"
@@ -1323,48 +1325,20 @@ static const struct
   const char *name;
   const char *reason;
 } unsupported[] = {
-  { "address", BRIDGES },
-  { "addresses", BRIDGES },
   { "bridge_attempt_unsubscribe", BRIDGES },
   { "bridge_bind_address", BRIDGES },
-  { "bridge_cafile", BRIDGES },
-  { "bridge_capath", BRIDGES },
-  { "bridge_certfile", BRIDGES },
   { "bridge_identity", BRIDGES },
-  { "bridge_insecure", BRIDGES },
-  { "bridge_keyfile", BRIDGES },
-  { "bridge_max_packet_size", BRIDGES },
-  { "bridge_outgoing_retain", BRIDGES },
-  { "bridge_protocol_version", BRIDGES },
   { "bridge_psk", BRIDGES },
   { "bridge_receive_maximum", BRIDGES },
   { "bridge_require_ocsp", BRIDGES },
   { "bridge_session_expiry_interval", BRIDGES },
-  { "bridge_alpn", BRIDGES },
   { "bridge_tls_version", BRIDGES },
-  { "cleansession", BRIDGES },
-  { "clientid", BRIDGES },
-  { "connection", BRIDGES },
-  { "idle_timeout", BRIDGES },
-  { "keepalive_interval", BRIDGES },
-  { "local_cleansession", BRIDGES },
-  { "local_clientid", BRIDGES },
-  { "local_password", BRIDGES },
-  { "local_username", BRIDGES },
-  { "notification_topic", BRIDGES },
-  { "notifications", BRIDGES },
+  /* The local side is a persistent session: it is the durable queue. */
+  { "local_cleansession", "not supported: a bridge's local session is always kept (it holds the outbound queue)" },
+  /* The local side is an internal connection, not a listener's client. */
+  { "local_password", "not needed: a bridge reaches the local broker by an internal connection" },
+  { "local_username", "not needed: a bridge reaches the local broker by an internal connection" },
   { "notifications_local_only", BRIDGES },
-  { "password", BRIDGES },
-  { "remote_clientid", BRIDGES },
-  { "remote_password", BRIDGES },
-  { "remote_username", BRIDGES },
-  { "restart_timeout", BRIDGES },
-  { "round_robin", BRIDGES },
-  { "start_type", BRIDGES },
-  { "threshold", BRIDGES },
-  { "topic", BRIDGES },
-  { "try_private", BRIDGES },
-  { "username", BRIDGES },
   { "auth_plugin", PLUGINS },
   { "auth_plugin_deny_special_chars", PLUGINS },
   { "plugin", PLUGINS },
@@ -1490,6 +1464,16 @@ parse_line (Parser  *parser,
   while (g_ascii_isspace (*rest))
     rest++;
 
+  if (_bd_bridge_config_is_directive (name))
+    {
+      g_autofree char *message = NULL;
+
+      if (!_bd_bridge_config_apply (parser->config, &parser->bridge, parser->name, parser->line,
+                                    name, values, n_values, rest, &message))
+        return parser_error (parser, error, "%s", message);
+      return TRUE;
+    }
+
   directive = lookup_directive (name);
   if (directive == NULL)
     {
@@ -1549,6 +1533,19 @@ parse_text (BdBrokerConfig  *config,
         return FALSE;
 
       p += len + 1;
+    }
+
+  /* A bridge block ends with its file. */
+  if (parser.bridge != NULL)
+    {
+      g_autofree char *message = NULL;
+
+      if (!_bd_bridge_config_check (parser.bridge, &message))
+        {
+          g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE, "%s:%u: %s",
+                       parser.bridge->source_file, parser.bridge->source_line, message);
+          return FALSE;
+        }
     }
 
   return TRUE;
@@ -1645,6 +1642,7 @@ bd_broker_config_new (void)
   config->history.exclude = g_ptr_array_new_with_free_func (g_free);
   config->history.retention = g_ptr_array_new_with_free_func (history_retention_free);
   config->history.json_paths = g_ptr_array_new_with_free_func (history_json_path_free);
+  config->bridges = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_bridge_config_free);
 
   return config;
 }
@@ -1669,6 +1667,7 @@ bd_broker_config_free (BdBrokerConfig *config)
   g_ptr_array_unref (config->history.exclude);
   g_ptr_array_unref (config->history.retention);
   g_ptr_array_unref (config->history.json_paths);
+  g_ptr_array_unref (config->bridges);
   g_free (config);
 }
 

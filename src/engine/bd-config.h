@@ -115,6 +115,94 @@ typedef struct
   guint64    max_size_bytes;          /* 0 = unlimited */
 } BdHistoryConfig;
 
+/* A bridge: Mosquitto 2.0's 'connection NAME' block. The lines after a
+ * 'connection' line (up to the next one, or the end of that file) configure
+ * it; see bd-bridge-config.c for the syntax and the checks. */
+typedef enum
+{
+  BD_BRIDGE_OUT  = 1 << 0,            /* local -> remote (the default) */
+  BD_BRIDGE_IN   = 1 << 1,            /* remote -> local */
+  BD_BRIDGE_BOTH = BD_BRIDGE_OUT | BD_BRIDGE_IN,
+} BdBridgeDirection;
+
+typedef enum
+{
+  BD_BRIDGE_START_AUTOMATIC,          /* at start-up, and again after every loss */
+  BD_BRIDGE_START_LAZY,               /* Mosquitto's; refused by the reader (not implemented) */
+  BD_BRIDGE_START_ONCE,               /* at start-up; not again once the link is lost */
+} BdBridgeStartType;
+
+/* 'topic PATTERN [in|out|both [QOS [LOCAL-PREFIX REMOTE-PREFIX]]]' */
+typedef struct
+{
+  char              *pattern;         /* as written; "" only with both prefixes */
+  BdBridgeDirection  direction;       /* BD_BRIDGE_OUT */
+  guint8             qos;             /* 0 */
+  char              *local_prefix;    /* NULL: none */
+  char              *remote_prefix;   /* NULL: none */
+  /* Derived: the filter (or, with an empty pattern, the topic) on each side,
+   * local_prefix + pattern and remote_prefix + pattern, as Mosquitto does. */
+  char              *local_topic;
+  char              *remote_topic;
+} BdBridgeTopic;
+
+typedef struct
+{
+  char    *host;
+  guint16  port;                      /* 1883 when not written */
+} BdBridgeAddress;
+
+typedef struct
+{
+  char              *name;            /* 'connection NAME' */
+  GPtrArray         *addresses;       /* of BdBridgeAddress*, in the order written */
+  gboolean           round_robin;     /* FALSE: always try the first address first */
+  GPtrArray         *topics;          /* of BdBridgeTopic* */
+  char              *remote_clientid; /* NULL: "HOSTNAME.NAME", as Mosquitto */
+  char              *remote_username;
+  char              *remote_password; /* never logged */
+  char              *local_clientid;  /* NULL: "local." + the remote client id */
+  gboolean           cleansession;    /* FALSE */
+  guint8             protocol_version;/* 3 (mqttv31), 4 (mqttv311, default), 5 (mqttv50) */
+  gboolean           try_private;     /* TRUE */
+  gboolean           notifications;   /* TRUE */
+  char              *notification_topic; /* NULL: $SYS/broker/connection/REMOTE_CLIENTID/state */
+  guint16            keepalive_interval; /* 60 s */
+  guint              restart_timeout_base; /* 5 s; with cap 0 a constant delay */
+  guint              restart_timeout_cap;  /* 30 s; 0 after 'restart_timeout N' */
+  BdBridgeStartType  start_type;      /* automatic */
+  guint              idle_timeout;    /* 60 s (lazy only: read and written back, unused) */
+  guint              threshold;       /* 10 messages (lazy only: read and written back, unused) */
+  char              *cafile;          /* TLS to the upstream */
+  char              *capath;          /* always NULL: bridge_capath is refused */
+  char              *certfile;        /* with keyfile: a client certificate */
+  char              *keyfile;
+  gboolean           insecure;        /* FALSE: the host name is checked */
+  char              *alpn;            /* NULL: none */
+  guint32            max_packet_size; /* 0: the protocol's maximum */
+  gboolean           outgoing_retain; /* TRUE: forward the retain flag */
+  /* Brokerdesk's own: the bound of the durable outbound queue (the bridge's
+   * local session); the oldest message is dropped when it is full. 0: the
+   * broker's max_queued_messages. */
+  guint              queue_max_messages;
+  /* the 'connection' line, for error messages */
+  char              *source_file;
+  guint              source_line;
+} BdBridgeConfig;
+
+BdBridgeConfig *bd_bridge_config_new   (const char           *name);
+BdBridgeConfig *bd_bridge_config_copy  (const BdBridgeConfig *bridge);
+void            bd_bridge_config_free  (BdBridgeConfig       *bridge);
+/* The bridge as configuration lines ("connection NAME\n..."), only the
+ * lines that differ from the defaults; parsing them gives the same bridge.
+ * The GUI's bridge dialog writes these lines. */
+char           *bd_bridge_config_to_text (const BdBridgeConfig *bridge);
+/* The notification topic in use (the configured one or Mosquitto's default). */
+char           *bd_bridge_config_dup_notification_topic (const BdBridgeConfig *bridge);
+/* The client ids in use, with Mosquitto's defaults filled in. */
+char           *bd_bridge_config_dup_remote_clientid    (const BdBridgeConfig *bridge);
+char           *bd_bridge_config_dup_local_clientid     (const BdBridgeConfig *bridge);
+
 typedef struct
 {
   GPtrArray *listeners;               /* of BdListenerConfig*, in file order */
@@ -165,6 +253,7 @@ typedef struct
   char      *pid_file;                /* written at start, removed at stop; NULL */
 
   BdHistoryConfig history;
+  GPtrArray *bridges;                 /* of BdBridgeConfig*, in file order */
 } BdBrokerConfig;
 
 typedef enum
@@ -207,5 +296,6 @@ void     bd_broker_config_finish (BdBrokerConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdBrokerConfig, bd_broker_config_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdListenerConfig, bd_listener_config_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdBridgeConfig, bd_bridge_config_free)
 
 G_END_DECLS

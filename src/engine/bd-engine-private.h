@@ -249,6 +249,7 @@ struct _BdConnection
   guint         clean_disconnect : 1; /* DISCONNECT received: no will [MQTT-3.1.2-10] */
   guint         resumed : 1;     /* in engine->resumed: process rbuf at the end of the turn */
   guint         held : 1;        /* in engine->held (bd-store.c) */
+  guint         is_bridge : 1;   /* CONNECT's level had Mosquitto's bridge bit */
   BdSession    *paused_for;      /* not reading: this session's queue is too long */
   gint64        paused_at;       /* monotonic */
 
@@ -304,8 +305,20 @@ struct _BdListener
   guint             n_connections;
   BdAuth           *auth;        /* password file / ACL of this listener, NULL for none */
   BdTlsContext     *tls;         /* certificates of a TLS listener, else NULL */
-  guint16           index;       /* in engine->listeners */
+  guint16           index;       /* in engine->listeners; BD_LISTENER_INTERNAL for the internal one */
 };
+
+typedef struct
+{
+  char    *name;       /* the bridge's connection name, for the log */
+  guint    max;        /* 0: unbounded */
+  guint64  dropped;    /* engine thread */
+} BdBridgeQueue;
+
+/* The index of the listener that internal connections (bridges, see
+ * bd_engine_connect_internal ()) come through: trusted, without password
+ * or ACL, not counted as a listener. */
+#define BD_LISTENER_INTERNAL G_MAXUINT16
 
 typedef struct
 {
@@ -322,6 +335,10 @@ struct _BdEngine
   BdBrokerConfig  *config;
   char            *data_dir;
   GPtrArray       *auths;         /* BdAuth* owned; listeners point into it */
+  BdListener      *internal;      /* made with the first internal connection */
+  /* The bridges' local sessions: client id -> BdBridgeQueue*, their bound
+   * (oldest dropped first), from config->bridges; NULL without bridges. */
+  GHashTable      *bridge_queues;
 
   GThread         *thread;
   GThread         *owner;         /* the engine thread while it runs, else NULL */
@@ -430,6 +447,10 @@ gboolean  _bd_listener_bind             (BdEngine         *engine,
                                          BdListener      **out,
                                          GError          **error);
 void      _bd_listener_free             (BdListener   *listener);
+/* Takes over @fd, one end of a socket pair, as an internal connection. */
+void      _bd_listener_adopt_internal   (BdEngine     *engine,
+                                         int           fd,
+                                         const char   *name);
 void      _bd_listener_accept           (BdEngine     *engine,
                                          BdListener   *listener);
 

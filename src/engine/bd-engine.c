@@ -246,6 +246,15 @@ tap_free (gpointer data)
   g_free (tap);
 }
 
+static void
+bridge_queue_free (gpointer data)
+{
+  BdBridgeQueue *queue = data;
+
+  g_free (queue->name);
+  g_free (queue);
+}
+
 BdEngine *
 bd_engine_new (BdBrokerConfig *config)
 {
@@ -264,6 +273,22 @@ bd_engine_new (BdBrokerConfig *config)
   engine->paused = g_ptr_array_new ();
   engine->resumed = g_ptr_array_new ();
   engine->route_targets = g_ptr_array_new ();
+  if (config->bridges->len > 0)
+    {
+      engine->bridge_queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                     bridge_queue_free);
+      for (guint i = 0; i < config->bridges->len; i++)
+        {
+          const BdBridgeConfig *bridge = g_ptr_array_index (config->bridges, i);
+          BdBridgeQueue *queue = g_new0 (BdBridgeQueue, 1);
+
+          queue->name = g_strdup (bridge->name);
+          queue->max = bridge->queue_max_messages ? bridge->queue_max_messages
+                                                  : config->max_queued_messages;
+          g_hash_table_insert (engine->bridge_queues,
+                               bd_bridge_config_dup_local_clientid (bridge), queue);
+        }
+    }
   engine->scratch = g_byte_array_new ();
   engine->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, session_table_free);
   /* Subscription values are owned by their session's table; the trie borrows. */
@@ -313,6 +338,12 @@ bd_engine_unref (BdEngine *engine)
   bd_topic_tree_free (engine->retained);
   g_hash_table_destroy (engine->sys_last);
   g_ptr_array_unref (engine->listeners);
+  g_clear_pointer (&engine->bridge_queues, g_hash_table_destroy);
+  if (engine->internal != NULL)
+    {
+      bd_listener_config_free (engine->internal->config);
+      _bd_listener_free (engine->internal);
+    }
   g_ptr_array_unref (engine->dirty);
   g_ptr_array_unref (engine->doomed);
   g_ptr_array_unref (engine->paused);
@@ -783,12 +814,121 @@ bd_engine_publish (BdEngine  *engine,
 
 typedef struct
 {
-  BdEngine   *engine;
-  const char *filter;
-  GPtrArray  *result;
+  BdEngine *engine;
+  int       fd;
+  char     *name;
+} AdoptCall;
+
+static gboolean
+adopt_cb (gpointer data)
+{
+  AdoptCall *call = data;
+
+  _bd_listener_adopt_internal (call->engine, call->fd, call->name);
+  call->fd = -1;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+adopt_call_free (gpointer data)
+{
+  AdoptCall *call = data;
+
+  /* Not adopted (the engine stopped first): the bridge sees a close. */
+  if (call->fd >= 0)
+    close (call->fd);
+  bd_engine_unref (call->engine);
+  g_free (call->name);
+  g_free (call);
+}
+
+GIOStream *
+bd_engine_connect_internal (BdEngine    *engine,
+                            const char  *name,
+                            GError     **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  AdoptCall *call;
+  int fds[2];
+
+  g_return_val_if_fail (engine != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (!engine->running)
+    {
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_STOPPED, "the broker is not running");
+      return NULL;
+    }
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "cannot make an internal connection: %s", g_strerror (errsv));
+      return NULL;
+    }
+  socket = g_socket_new_from_fd (fds[0], error);
+  if (socket == NULL)
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return NULL;
+    }
+  call = g_new0 (AdoptCall, 1);
+  call->engine = bd_engine_ref (engine);
+  call->fd = fds[1];
+  call->name = g_strdup (name);
+  g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, adopt_cb, call, adopt_call_free);
+  return G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+}
+
+/* Runs @func (@data) on the engine thread and waits for it: for the few
+ * questions another thread asks and must have answered before it goes on. */
+typedef struct
+{
+  GSourceFunc func;
+  gpointer    data;
   gboolean    done;
   GMutex      lock;
   GCond       cond;
+} SyncCall;
+
+static gboolean
+sync_call_cb (gpointer data)
+{
+  SyncCall *call = data;
+
+  call->func (call->data);
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+engine_run_sync (BdEngine    *engine,
+                 GSourceFunc  func,
+                 gpointer     data)
+{
+  SyncCall call = { func, data, FALSE };
+
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  g_main_context_invoke (engine->context, sync_call_cb, &call);
+  g_mutex_lock (&call.lock);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.lock);
+  g_mutex_unlock (&call.lock);
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
+}
+
+typedef struct
+{
+  BdEngine   *engine;
+  const char *filter;
+  GPtrArray  *result;
 } RetainedCall;
 
 static void
@@ -817,10 +957,6 @@ dup_retained_cb (gpointer data)
   BD_ENGINE_ASSERT_THREAD (call->engine);
 
   bd_topic_tree_match (call->engine->retained, call->filter, collect_retained_cb, call->result);
-  g_mutex_lock (&call->lock);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->lock);
   return G_SOURCE_REMOVE;
 }
 
@@ -828,7 +964,7 @@ GPtrArray *
 bd_engine_dup_retained (BdEngine   *engine,
                         const char *filter)
 {
-  RetainedCall call = { engine, filter, NULL, FALSE };
+  RetainedCall call = { engine, filter, NULL };
 
   g_return_val_if_fail (bd_topic_filter_is_valid (filter), NULL);
 
@@ -838,19 +974,61 @@ bd_engine_dup_retained (BdEngine   *engine,
       bd_topic_tree_match (engine->retained, filter, collect_retained_cb, call.result);
     }
   else
-    {
-      g_mutex_init (&call.lock);
-      g_cond_init (&call.cond);
-      g_main_context_invoke (engine->context, dup_retained_cb, &call);
-      g_mutex_lock (&call.lock);
-      while (!call.done)
-        g_cond_wait (&call.cond, &call.lock);
-      g_mutex_unlock (&call.lock);
-      g_mutex_clear (&call.lock);
-      g_cond_clear (&call.cond);
-    }
+    engine_run_sync (engine, dup_retained_cb, &call);
   g_ptr_array_sort (call.result, compare_topics);
   return call.result;
+}
+
+typedef struct
+{
+  BdEngine          *engine;
+  const char        *client_id;
+  BdSessionQueueInfo *info;
+  gboolean           found;
+} QueueInfoCall;
+
+static gboolean
+queue_info_cb (gpointer data)
+{
+  QueueInfoCall *call = data;
+  BdSession *session = g_hash_table_lookup (call->engine->sessions, call->client_id);
+  BdBridgeQueue *queue = call->engine->bridge_queues != NULL
+                         ? g_hash_table_lookup (call->engine->bridge_queues, call->client_id)
+                         : NULL;
+
+  if (session != NULL)
+    {
+      BdQueued *oldest = g_queue_peek_head (&session->queue);
+      BdOutgoing *inflight = g_queue_peek_head (&session->inflight_order);
+
+      call->found = TRUE;
+      call->info->queued = session->queue.length;
+      call->info->inflight = session->outgoing ? g_hash_table_size (session->outgoing) : 0;
+      /* The oldest waiting message: the first in flight, else the head. */
+      if (inflight != NULL && inflight->message != NULL)
+        call->info->oldest_us = inflight->message->time_us;
+      else if (oldest != NULL)
+        call->info->oldest_us = oldest->message->time_us;
+    }
+  if (queue != NULL)
+    call->info->dropped = queue->dropped;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+bd_engine_get_session_queue (BdEngine           *engine,
+                             const char         *client_id,
+                             BdSessionQueueInfo *info)
+{
+  QueueInfoCall call = { engine, client_id, info, FALSE };
+
+  g_return_val_if_fail (client_id != NULL && info != NULL, FALSE);
+
+  memset (info, 0, sizeof *info);
+  if (!engine->running)
+    return FALSE;
+  engine_run_sync (engine, queue_info_cb, &call);
+  return call.found;
 }
 
 void

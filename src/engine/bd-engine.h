@@ -92,6 +92,14 @@ void        bd_engine_remove_tap   (BdEngine       *engine,
 void        bd_engine_publish      (BdEngine       *engine,
                                     BdMessage      *message);
 
+/* A connection to the broker from inside the process (a bridge's local
+ * side): the caller speaks MQTT on the returned stream, on any thread's
+ * context. It is trusted: no password file, no ACL, no listener limit, and
+ * it is not one of the listeners. @name is for the log. */
+GIOStream  *bd_engine_connect_internal (BdEngine   *engine,
+                                        const char *name,
+                                        GError    **error);
+
 /* Copies of the retained messages matching @filter, sorted by topic. Blocks the
  * calling thread (not the engine) until the engine answers. */
 GPtrArray  *bd_engine_dup_retained (BdEngine       *engine,
@@ -157,6 +165,22 @@ typedef struct
 } BdClientInfo;
 
 void        bd_client_info_free    (BdClientInfo   *info);
+
+/* What waits in one session (a bridge's local session, say). */
+typedef struct
+{
+  guint   queued;
+  guint   inflight;
+  gint64  oldest_us;   /* wall clock the oldest waiting message arrived; 0: none */
+  guint64 dropped;     /* a bridge's: dropped from a full queue, oldest first */
+} BdSessionQueueInfo;
+
+/* Blocks the calling thread (not the engine) until the engine answers;
+ * FALSE (and zeros) when there is no such session or the engine is not
+ * running. */
+gboolean    bd_engine_get_session_queue   (BdEngine           *engine,
+                                           const char         *client_id,
+                                           BdSessionQueueInfo *info);
 
 /* A snapshot of the sessions, sorted by client id, taken on the engine
  * thread; @callback runs in the caller's thread-default main context. */

@@ -188,6 +188,38 @@ at_max_connections (BdEngine   *engine,
 }
 
 void
+_bd_listener_adopt_internal (BdEngine   *engine,
+                             int         fd,
+                             const char *name)
+{
+  BdConnection *conn;
+
+  BD_ENGINE_ASSERT_THREAD (engine);
+
+  if (engine->internal == NULL)
+    {
+      BdListenerConfig *config = bd_listener_config_new (0, NULL);
+
+      /* In-process parts of Brokerdesk, not clients of a listener: no
+       * password, no ACL, no connection limit. */
+      config->allow_anonymous = TRUE;
+      config->allow_anonymous_set = TRUE;
+      config->auto_id_prefix = g_strdup ("internal-");
+      engine->internal = g_new0 (BdListener, 1);
+      engine->internal->kind = BD_POLL_LISTENER;
+      engine->internal->engine = engine;
+      engine->internal->config = config;
+      engine->internal->fd = -1;
+      engine->internal->address = g_strdup ("internal");
+      engine->internal->index = BD_LISTENER_INTERNAL;
+    }
+  /* A socket pair needs no transport of its own: plain TCP's calls serve. */
+  conn = _bd_connection_new (engine->internal, fd, NULL, g_strdup_printf ("internal:%s", name));
+  if (conn != NULL)
+    g_debug ("New internal connection for %s", name);
+}
+
+void
 _bd_listener_accept (BdEngine   *engine,
                      BdListener *listener)
 {

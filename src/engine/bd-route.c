@@ -221,7 +221,7 @@ _bd_route_retain_source_may (BdEngine  *engine,
   /* The broker's own messages, and those restored from a state file older
    * than the sources in it, have no publisher to check. */
   if (!engine->config->check_retain_source || message->publisher_id == NULL ||
-      engine->listeners->len == 0)
+      engine->listeners->len == 0 || message->publisher_listener == BD_LISTENER_INTERNAL)
     return TRUE;
 
   /* A state file from before a listener was removed: the first one's ACL. */

@@ -64,6 +64,8 @@ typedef struct
   guint16    packet_id;
   BdMessage *message;
   gboolean   released;   /* PUBREC received, PUBREL sent (QoS 2) */
+  BdRemotePublishFunc func;
+  gpointer   func_data;
 } OutMsg;
 
 struct _BdRemoteClient
@@ -92,6 +94,14 @@ struct _BdRemoteClient
   GHashTable     *outgoing_by_id;   /* packet id -> OutMsg* */
   guint16         last_packet_id;
   GHashTable     *awaiting_pubrel;  /* incoming QoS 2 packet ids */
+
+  GArray         *subscriptions;    /* BdMqttSubscription (filters owned); NULL: config->filter */
+  BdRemoteMessageFunc message_func; /* manual acknowledgement, see set_message_func () */
+  gpointer        message_data;
+  guint16         conn_generation;  /* in ack tokens: a token of a lost connection is stale */
+  BdRemoteStreamFunc stream_func;
+  gpointer        stream_data;
+  gint64          rtt_us;
 };
 
 struct _Conn
@@ -108,6 +118,8 @@ struct _Conn
   GSource           *timeout_source;
   GSource           *keep_alive_source;
   gboolean           ping_outstanding;
+  gint64             ping_sent_us;
+  guint16            generation;
   GByteArray        *inbuf;
   GByteArray        *outbuf;        /* waiting for the write in progress */
   gboolean           writing;
@@ -168,6 +180,9 @@ bd_remote_config_copy (const BdRemoteConfig *config)
   copy->password = g_strdup (config->password);
   copy->client_id = g_strdup (config->client_id);
   copy->filter = g_strdup (config->filter);
+  copy->alpn = g_strdup (config->alpn);
+  copy->will_topic = g_strdup (config->will_topic);
+  copy->will_payload = g_strdup (config->will_payload);
   return copy;
 }
 
@@ -186,6 +201,9 @@ bd_remote_config_free (BdRemoteConfig *config)
   g_free (config->password);
   g_free (config->client_id);
   g_free (config->filter);
+  g_free (config->alpn);
+  g_free (config->will_topic);
+  g_free (config->will_payload);
   g_free (config);
 }
 
@@ -543,6 +561,18 @@ next_packet_id (BdRemoteClient *self)
   return self->last_packet_id;
 }
 
+/* Tells the publisher what became of @out, once. */
+static void
+out_msg_complete (OutMsg   *out,
+                  gboolean  delivered)
+{
+  BdRemotePublishFunc func = out->func;
+
+  out->func = NULL;
+  if (func != NULL)
+    func (out->message, delivered, out->func_data);
+}
+
 static gboolean
 keep_alive_cb (gpointer data)
 {
@@ -559,6 +589,7 @@ keep_alive_cb (gpointer data)
   /* The client must send something within each keep-alive period
    * [MQTT-3.1.2-23]; a PINGREQ every period is the simplest way to be sure. */
   conn->ping_outstanding = TRUE;
+  conn->ping_sent_us = g_get_monotonic_time ();
   conn_send_packet (conn, &ping);
   return G_SOURCE_CONTINUE;
 }
@@ -650,12 +681,29 @@ handle_connack (Conn          *conn,
   if (keep_alive > 0)
     conn->keep_alive_source = attach_timeout (self, keep_alive * 1000, keep_alive_cb, conn, NULL);
 
-  sub.filter = self->config->filter ? self->config->filter : "#";
-  sub.qos = 2;
-  subscribe.subscribe.packet_id = next_packet_id (self);
-  subscribe.subscribe.subscriptions = &sub;
-  subscribe.subscribe.n_subscriptions = 1;
-  conn_send_packet (conn, &subscribe);
+  if (self->subscriptions == NULL)
+    {
+      sub.filter = self->config->filter ? self->config->filter : "#";
+      sub.qos = 2;
+      subscribe.subscribe.subscriptions = &sub;
+      subscribe.subscribe.n_subscriptions = 1;
+    }
+  else
+    {
+      subscribe.subscribe.subscriptions = (BdMqttSubscription *) (gpointer) self->subscriptions->data;
+      subscribe.subscribe.n_subscriptions = self->subscriptions->len;
+    }
+  if (subscribe.subscribe.n_subscriptions > 0)
+    {
+      subscribe.subscribe.packet_id = next_packet_id (self);
+      conn_send_packet (conn, &subscribe);
+    }
+  else
+    {
+      /* Nothing to subscribe: connected now. */
+      clear_source (&conn->timeout_source);
+      set_state (self, BD_REMOTE_STATE_CONNECTED);
+    }
 
   /* Without a session on the server the old packet identifiers mean nothing:
    * QoS 2 messages we were receiving are gone, and unacknowledged messages we
@@ -672,6 +720,7 @@ handle_connack (Conn          *conn,
       if (!connack->session_present && out->released)
         {
           /* The broker had the message already; only PUBCOMP was missing. */
+          out_msg_complete (out, TRUE);
           g_hash_table_remove (self->outgoing_by_id, GUINT_TO_POINTER (out->packet_id));
           g_queue_delete_link (&self->outgoing, l);
         }
@@ -702,6 +751,28 @@ handle_publish (Conn          *conn,
 
   message = bd_message_new (publish->topic, publish->payload, publish->qos, publish->retain,
                             conn->version == BD_MQTT_V5 ? &publish->properties : NULL);
+
+  if (self->message_func != NULL)
+    {
+      /* The owner acknowledges (bd_remote_client_ack ()) once the message
+       * is safe, which for QoS 2 is the PUBREC [MQTT-4.3.3-2]. A QoS 2
+       * message re-sent before that is handed over again: the owner has
+       * not taken it yet. */
+      guint32 token = ((guint32) conn->generation << 18) | ((guint32) publish->qos << 16) |
+                      publish->packet_id;
+
+      if (publish->qos == 2 &&
+          g_hash_table_contains (self->awaiting_pubrel, GUINT_TO_POINTER (publish->packet_id)))
+        {
+          conn_send_ack (conn, BD_MQTT_PUBREC, publish->packet_id);
+          return;
+        }
+
+      dispatch_message (self, message);
+      if (conn->client != NULL)
+        self->message_func (message, token, self->message_data);
+      return;
+    }
 
   switch (publish->qos)
     {
@@ -760,6 +831,7 @@ handle_ack (Conn             *conn,
       /* The message is no longer ours once acknowledged [MQTT-4.3.2-1]
        * [MQTT-4.3.3-1]. */
       g_queue_remove (&self->outgoing, out);
+      out_msg_complete (out, TRUE);
       g_hash_table_remove (self->outgoing_by_id, GUINT_TO_POINTER (ack->packet_id));
       break;
     case BD_MQTT_PUBREC:
@@ -769,11 +841,11 @@ handle_ack (Conn             *conn,
       if (conn->version == BD_MQTT_V5 && ack->reason_code >= 0x80)
         {
           g_queue_remove (&self->outgoing, out);
+          out_msg_complete (out, FALSE);
           g_hash_table_remove (self->outgoing_by_id, GUINT_TO_POINTER (ack->packet_id));
           break;
         }
       out->released = TRUE;
-      g_clear_pointer (&out->message, bd_message_unref);
       conn_send_ack (conn, BD_MQTT_PUBREL, ack->packet_id);
       break;
     default:
@@ -826,6 +898,8 @@ handle_packet (Conn         *conn,
       set_state (conn->client, BD_REMOTE_STATE_CONNECTED);
       break;
     case BD_MQTT_PINGRESP:
+      if (conn->ping_outstanding)
+        conn->client->rtt_us = g_get_monotonic_time () - conn->ping_sent_us;
       conn->ping_outstanding = FALSE;
       break;
     case BD_MQTT_DISCONNECT:
@@ -931,9 +1005,26 @@ conn_send_connect (Conn *conn)
   BdMqttPacket packet = { .type = BD_MQTT_CONNECT };
   BdMqttConnect *connect = &packet.connect;
   g_autoptr(GBytes) password = NULL;
+  g_autoptr(GBytes) will_payload = NULL;
 
   connect->version = conn->version;
+  connect->bridge = config->try_private;
   connect->clean_start = config->clean_session;
+  if (config->will_topic != NULL)
+    {
+      will_payload = g_bytes_new (config->will_payload ? config->will_payload : "",
+                                  config->will_payload ? strlen (config->will_payload) : 0);
+      connect->has_will = TRUE;
+      connect->will_topic = config->will_topic;
+      connect->will_payload = will_payload;
+      connect->will_qos = 1;
+      connect->will_retain = TRUE;
+    }
+  if (conn->version == BD_MQTT_V5 && config->receive_maximum > 0)
+    {
+      BD_MQTT_PROP_SET (&connect->properties, BD_MQTT_PROP_RECEIVE_MAXIMUM);
+      connect->properties.receive_maximum = config->receive_maximum;
+    }
   connect->keep_alive = config->keep_alive ? config->keep_alive : DEFAULT_KEEP_ALIVE;
   connect->client_id = self->client_id;
   if (config->username != NULL && config->username[0] != '\0')
@@ -990,7 +1081,9 @@ accept_certificate_cb (GTlsConnection       *tls,
   /* Never accept a certificate that failed validation; remember why, so the
    * handshake error can say it. */
   conn->tls_errors = errors;
-  return FALSE;
+  /* bridge_insecure: the chain is still checked, the host name is not. */
+  return conn->client != NULL && conn->client->config->insecure &&
+         errors == G_TLS_CERTIFICATE_BAD_IDENTITY;
 }
 
 static void
@@ -1088,6 +1181,12 @@ conn_start_tls (Conn               *conn,
       g_tls_connection_set_certificate (G_TLS_CONNECTION (tls), cert);
     }
 
+  if (config->alpn != NULL && config->alpn[0] != '\0')
+    {
+      const char * const protocols[] = { config->alpn, NULL };
+
+      g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls), protocols);
+    }
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), conn);
   g_clear_object (&conn->stream);
   conn->stream = g_object_ref (tls);
@@ -1157,7 +1256,9 @@ start_attempt (BdRemoteClient *self)
   conn->ref_count = 1;
   conn->client = self;
   conn->cancellable = g_cancellable_new ();
-  conn->version = self->config->version == BD_MQTT_V5 ? BD_MQTT_V5 : BD_MQTT_V311;
+  conn->version = self->config->version == BD_MQTT_V5 || self->config->version == BD_MQTT_V31
+                  ? self->config->version : BD_MQTT_V311;
+  conn->generation = ++self->conn_generation & 0x3fff;
   conn->inbuf = g_byte_array_new ();
   conn->outbuf = g_byte_array_new ();
   self->conn = conn;
@@ -1168,6 +1269,20 @@ start_attempt (BdRemoteClient *self)
    * timeout would also cut idle but healthy connections. */
   conn->timeout_source = attach_timeout (self, CONNECT_TIMEOUT_S * 1000, connect_timeout_cb,
                                          conn, NULL);
+  if (self->stream_func != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      GIOStream *stream = self->stream_func (self->stream_data, &error);
+
+      if (stream == NULL)
+        {
+          conn_fail (conn, FALSE, error->message);
+          return;
+        }
+      conn->stream = stream;
+      conn_send_connect (conn);
+      return;
+    }
   socket_client = g_socket_client_new ();
   g_socket_client_connect_to_host_async (socket_client, self->config->host,
                                          effective_port (self->config), conn->cancellable,
@@ -1181,6 +1296,7 @@ out_msg_free (gpointer data)
 {
   OutMsg *out = data;
 
+  out_msg_complete (out, FALSE);
   g_clear_pointer (&out->message, bd_message_unref);
   g_free (out);
 }
@@ -1207,6 +1323,12 @@ bd_remote_client_finalize (GObject *object)
   g_hash_table_destroy (self->outgoing_by_id);
   g_hash_table_destroy (self->awaiting_pubrel);
   g_ptr_array_unref (self->taps);
+  if (self->subscriptions != NULL)
+    {
+      for (guint i = 0; i < self->subscriptions->len; i++)
+        g_free (g_array_index (self->subscriptions, BdMqttSubscription, i).filter);
+      g_array_unref (self->subscriptions);
+    }
   g_free (self->error_message);
   g_free (self->client_id);
   bd_remote_config_free (self->config);
@@ -1269,6 +1391,7 @@ bd_remote_client_init (BdRemoteClient *self)
   g_queue_init (&self->outgoing);
   self->outgoing_by_id = g_hash_table_new_full (NULL, NULL, NULL, out_msg_free);
   self->awaiting_pubrel = g_hash_table_new (NULL, NULL);
+  self->rtt_us = -1;
 }
 
 /* ------------------------------------------------------------------ public */
@@ -1422,6 +1545,15 @@ gboolean
 bd_remote_client_publish (BdRemoteClient *self,
                           BdMessage      *message)
 {
+  return bd_remote_client_publish_full (self, message, NULL, NULL);
+}
+
+gboolean
+bd_remote_client_publish_full (BdRemoteClient      *self,
+                               BdMessage           *message,
+                               BdRemotePublishFunc  func,
+                               gpointer             user_data)
+{
   gboolean connected;
   OutMsg *out;
 
@@ -1434,6 +1566,8 @@ bd_remote_client_publish (BdRemoteClient *self,
       if (!connected)
         return FALSE;
       conn_send_publish (self->conn, NULL, message, FALSE);
+      if (func != NULL)
+        func (message, TRUE, user_data);
       return TRUE;
     }
 
@@ -1445,9 +1579,102 @@ bd_remote_client_publish (BdRemoteClient *self,
   out = g_new0 (OutMsg, 1);
   out->packet_id = next_packet_id (self);
   out->message = bd_message_ref (message);
+  out->func = func;
+  out->func_data = user_data;
   g_hash_table_insert (self->outgoing_by_id, GUINT_TO_POINTER (out->packet_id), out);
   g_queue_push_tail (&self->outgoing, out);
   if (connected)
     conn_send_publish (self->conn, out, message, FALSE);
   return TRUE;
+}
+
+void
+bd_remote_client_drop_outgoing (BdRemoteClient *self)
+{
+  g_return_if_fail (BD_IS_REMOTE_CLIENT (self));
+
+  /* out_msg_free () tells each publisher. */
+  g_queue_clear (&self->outgoing);
+  g_hash_table_remove_all (self->outgoing_by_id);
+}
+
+guint
+bd_remote_client_get_n_outgoing (BdRemoteClient *self)
+{
+  g_return_val_if_fail (BD_IS_REMOTE_CLIENT (self), 0);
+  return g_hash_table_size (self->outgoing_by_id);
+}
+
+void
+bd_remote_client_set_subscriptions (BdRemoteClient           *self,
+                                    const BdMqttSubscription *subscriptions,
+                                    guint                     n_subscriptions)
+{
+  g_return_if_fail (BD_IS_REMOTE_CLIENT (self));
+
+  if (self->subscriptions == NULL)
+    self->subscriptions = g_array_new (FALSE, TRUE, sizeof (BdMqttSubscription));
+  for (guint i = 0; i < self->subscriptions->len; i++)
+    g_free (g_array_index (self->subscriptions, BdMqttSubscription, i).filter);
+  g_array_set_size (self->subscriptions, 0);
+  for (guint i = 0; i < n_subscriptions; i++)
+    {
+      BdMqttSubscription sub = subscriptions[i];
+
+      sub.filter = g_strdup (subscriptions[i].filter);
+      g_array_append_val (self->subscriptions, sub);
+    }
+}
+
+void
+bd_remote_client_set_message_func (BdRemoteClient      *self,
+                                   BdRemoteMessageFunc  func,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (BD_IS_REMOTE_CLIENT (self));
+
+  self->message_func = func;
+  self->message_data = user_data;
+}
+
+void
+bd_remote_client_ack (BdRemoteClient *self,
+                      guint32         token)
+{
+  guint16 packet_id = token & 0xffff;
+  guint qos = (token >> 16) & 0x3;
+  Conn *conn;
+
+  g_return_if_fail (BD_IS_REMOTE_CLIENT (self));
+
+  conn = self->conn;
+  /* QoS 0 needs no answer; a token of an earlier connection means that the
+   * server will send the message again on the new one. */
+  if (qos == 0 || conn == NULL || !conn->connected || (token >> 18) != conn->generation)
+    return;
+  if (qos == 1)
+    conn_send_ack (conn, BD_MQTT_PUBACK, packet_id);
+  else
+    {
+      g_hash_table_add (self->awaiting_pubrel, GUINT_TO_POINTER (packet_id));
+      conn_send_ack (conn, BD_MQTT_PUBREC, packet_id);
+    }
+}
+
+void
+bd_remote_client_set_stream_func (BdRemoteClient     *self,
+                                  BdRemoteStreamFunc  func,
+                                  gpointer            user_data)
+{
+  g_return_if_fail (BD_IS_REMOTE_CLIENT (self));
+
+  self->stream_func = func;
+  self->stream_data = user_data;
+}
+
+gint64
+bd_remote_client_get_rtt_us (BdRemoteClient *self)
+{
+  g_return_val_if_fail (BD_IS_REMOTE_CLIENT (self), -1);
+  return self->rtt_us;
 }

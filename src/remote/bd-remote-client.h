@@ -71,7 +71,33 @@ typedef struct
   char         *filter;           /* subscription; NULL: "#" */
   guint         backoff_min_ms;   /* 0: 1000 */
   guint         backoff_max_ms;   /* 0: 60000 */
+  /* For bridges (BD_MQTT_V31 is also accepted as @version: "MQIsdp"). */
+  gboolean      try_private;      /* protocol level | 0x80: "I am a bridge" (Mosquitto's) */
+  gboolean      insecure;         /* TLS: do not check the certificate against the host name */
+  char         *alpn;             /* TLS: the ALPN protocol to offer, or NULL */
+  char         *will_topic;       /* a retained QoS 1 will, or NULL */
+  char         *will_payload;
+  guint16       receive_maximum;  /* MQTT 5: told to the server; 0: not sent (65535) */
 } BdRemoteConfig;
+
+/* Instead of resolving @host, the client can take a ready stream (the
+ * bridge's internal connection to the engine): called for each attempt on
+ * the client's thread. */
+typedef GIOStream *(*BdRemoteStreamFunc) (gpointer   user_data,
+                                          GError   **error);
+
+/* A message handed to a message func (bd_remote_client_set_message_func ())
+ * is acknowledged only when bd_remote_client_ack () is called with @token. */
+typedef void (*BdRemoteMessageFunc) (BdMessage *message,
+                                     guint32    token,
+                                     gpointer   user_data);
+
+/* @delivered: the broker acknowledged the message (PUBACK, PUBCOMP; at
+ * once for QoS 0 once written); FALSE when it was dropped unacknowledged
+ * (bd_remote_client_drop_outgoing (), the client's end). */
+typedef void (*BdRemotePublishFunc) (BdMessage *message,
+                                     gboolean   delivered,
+                                     gpointer   user_data);
 
 BdRemoteConfig *bd_remote_config_new  (void);
 BdRemoteConfig *bd_remote_config_copy (const BdRemoteConfig *config);
@@ -115,5 +141,36 @@ void                  bd_remote_client_remove_tap        (BdRemoteClient *self,
  * while not connected, QoS 0 messages are dropped and FALSE is returned. */
 gboolean              bd_remote_client_publish           (BdRemoteClient *self,
                                                           BdMessage      *message);
+/* Same, and @func runs (on the client's thread) once the broker has
+ * acknowledged the message, or it was dropped. Never runs inside this call. */
+gboolean              bd_remote_client_publish_full      (BdRemoteClient      *self,
+                                                          BdMessage           *message,
+                                                          BdRemotePublishFunc  func,
+                                                          gpointer             user_data);
+/* Forgets every unacknowledged outgoing message, each func told FALSE:
+ * for a bridge whose local session sends them again. */
+void                  bd_remote_client_drop_outgoing     (BdRemoteClient *self);
+guint                 bd_remote_client_get_n_outgoing    (BdRemoteClient *self);
+
+/* Subscriptions made after each CONNACK, in place of config->filter; with
+ * bd_remote_client_set_subscriptions (self, NULL, 0) none is made and the
+ * client is CONNECTED at the CONNACK. Call before start. */
+void                  bd_remote_client_set_subscriptions (BdRemoteClient           *self,
+                                                          const BdMqttSubscription *subscriptions,
+                                                          guint                     n_subscriptions);
+/* Every PUBLISH received goes to @func (in addition to the taps), and
+ * QoS 1 and 2 ones are acknowledged (PUBACK, PUBREC) only by
+ * bd_remote_client_ack (). Tokens of a lost connection are ignored. */
+void                  bd_remote_client_set_message_func  (BdRemoteClient      *self,
+                                                          BdRemoteMessageFunc  func,
+                                                          gpointer             user_data);
+void                  bd_remote_client_ack               (BdRemoteClient *self,
+                                                          guint32         token);
+/* See BdRemoteStreamFunc. Call before start. */
+void                  bd_remote_client_set_stream_func   (BdRemoteClient     *self,
+                                                          BdRemoteStreamFunc  func,
+                                                          gpointer            user_data);
+/* The last PINGREQ's round trip in microseconds, -1 before the first. */
+gint64                bd_remote_client_get_rtt_us        (BdRemoteClient *self);
 
 G_END_DECLS

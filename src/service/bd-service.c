@@ -24,6 +24,7 @@ struct _BdService
   GObject     parent_instance;
 
   BdEngine   *engine;
+  GPtrArray  *bridges;     /* BdBridge*, one per 'connection' of the configuration */
   BdRecorder *recorder;
   BdHistory  *history;     /* NULL when recording is off */
   guint       taps[2];
@@ -173,6 +174,7 @@ bd_service_finalize (GObject *object)
   BdService *self = BD_SERVICE (object);
 
   g_free (self->data_dir);
+  g_ptr_array_unref (self->bridges);
   bd_overview_config_free (self->overview);
 
   G_OBJECT_CLASS (bd_service_parent_class)->finalize (object);
@@ -263,6 +265,7 @@ bd_service_class_init (BdServiceClass *klass)
 static void
 bd_service_init (BdService *self)
 {
+  self->bridges = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 BdService *
@@ -278,6 +281,18 @@ bd_service_start (const BdOptions *options,
   if (service->engine == NULL)
     return NULL;
   service->data_dir = bd_options_dup_data_dir (options);
+  /* Bridges run on their own threads: the window and --headless alike. */
+  {
+    const BdBrokerConfig *config = bd_engine_get_config (service->engine);
+
+    for (guint i = 0; i < config->bridges->len; i++)
+      {
+        BdBridge *bridge = bd_bridge_new (service->engine, g_ptr_array_index (config->bridges, i));
+
+        g_ptr_array_add (service->bridges, bridge);
+        bd_bridge_start (bridge);
+      }
+  }
   /* Asked here, on the thread that may touch the disk, not in the GUI. */
   service->first_run = !g_file_test (relays_path, G_FILE_TEST_EXISTS);
   return g_steal_pointer (&service);
@@ -289,6 +304,14 @@ bd_service_get_history (BdService *service)
   g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
 
   return service->history;
+}
+
+GPtrArray *
+bd_service_get_bridges (BdService *service)
+{
+  g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
+
+  return service->bridges;
 }
 
 BdEngine *
@@ -817,6 +840,10 @@ bd_service_stop (BdService *service)
     bd_alarm_engine_detach (service->alarms);
   g_clear_pointer (&service->demo, bd_demo_plant_free);
   g_clear_handle_id (&service->watch_id, g_source_remove);
+  /* Before the engine: a bridge's local session is left as the engine
+   * stores it, with what waits for the upstream. */
+  for (guint i = 0; i < service->bridges->len; i++)
+    bd_bridge_stop (g_ptr_array_index (service->bridges, i));
   if (service->engine != NULL)
     {
       for (guint i = 0; i < G_N_ELEMENTS (service->taps); i++)

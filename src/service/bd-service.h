@@ -12,6 +12,7 @@
 
 #pragma once
 
+#include "bd-bridge.h"
 #include "bd-engine.h"
 #include "bd-options.h"
 #include "bd-alarm-engine.h"
@@ -37,6 +38,11 @@ BdService  *bd_service_start          (const BdOptions *options,
                                        gboolean         may_move,
                                        GError         **error);
 BdEngine   *bd_service_get_engine     (BdService       *service);
+/* The bridges of the configuration ('connection' blocks), as BdBridge*, in
+ * file order; empty when none. They run from bd_service_start () until
+ * bd_service_stop (); the array and the bridges are the service's. Read a
+ * bridge's state with bd_bridge_dup_status () (any thread). */
+GPtrArray  *bd_service_get_bridges    (BdService       *service);
 BdRecorder *bd_service_get_recorder   (BdService       *service);
 /* For queries of what was recorded (any thread); NULL when the
  * configuration turned recording off. */

@@ -357,7 +357,9 @@ sink_connect (BdMqttSink          *s,
     sink_binary (s, "MQIsdp", 6);
   else
     sink_binary (s, "MQTT", 4);
-  sink_u8 (s, (guint8) version);
+  /* A bridge may say so in the top bit of the level (Mosquitto's
+   * try_private), so the server does not send its messages back to it. */
+  sink_u8 (s, (guint8) version | (c->bridge ? 0x80 : 0));
 
   if (c->clean_start)
     flags |= 0x02;

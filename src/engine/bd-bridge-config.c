@@ -1,0 +1,689 @@
+/* bd-bridge-config.c — Mosquitto 2.0's bridge directives, read and written
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A 'connection NAME' line opens a bridge block; the bridge directives after
+ * it, up to the next 'connection' line or the end of the file, configure that
+ * bridge (other directives keep their usual meaning in between, as in
+ * Mosquitto). The rules for 'topic' are Mosquitto's:
+ *
+ *   topic PATTERN [in|out|both [QOS [LOCAL-PREFIX REMOTE-PREFIX]]]
+ *
+ * "" stands for an empty pattern or prefix. The filter on each side is the
+ * prefix followed by the pattern; an empty pattern needs both prefixes, which
+ * are then the topics themselves. Prefixes must not contain wildcards.
+ *
+ * The writer (bd_bridge_config_to_text ()) gives the lines the reader takes
+ * back to the same bridge; the GUI's bridge dialog writes them.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "bd-bridge-config-private.h"
+#include "bd-topic.h"
+
+#define DEFAULT_PORT            1883
+#define DEFAULT_KEEPALIVE       60
+#define DEFAULT_RESTART_BASE    5
+#define DEFAULT_RESTART_CAP     30
+#define DEFAULT_IDLE_TIMEOUT    60
+#define DEFAULT_THRESHOLD       10
+#define MQTT_MAX_PACKET         268435460
+
+/* ------------------------------------------------------------- structures */
+
+static void
+address_free (gpointer data)
+{
+  BdBridgeAddress *address = data;
+
+  g_free (address->host);
+  g_free (address);
+}
+
+static void
+topic_free (gpointer data)
+{
+  BdBridgeTopic *topic = data;
+
+  g_free (topic->pattern);
+  g_free (topic->local_prefix);
+  g_free (topic->remote_prefix);
+  g_free (topic->local_topic);
+  g_free (topic->remote_topic);
+  g_free (topic);
+}
+
+BdBridgeConfig *
+bd_bridge_config_new (const char *name)
+{
+  BdBridgeConfig *bridge = g_new0 (BdBridgeConfig, 1);
+
+  /* Mosquitto 2.0's defaults. */
+  bridge->name = g_strdup (name);
+  bridge->addresses = g_ptr_array_new_with_free_func (address_free);
+  bridge->topics = g_ptr_array_new_with_free_func (topic_free);
+  bridge->protocol_version = 4;
+  bridge->try_private = TRUE;
+  bridge->notifications = TRUE;
+  bridge->keepalive_interval = DEFAULT_KEEPALIVE;
+  bridge->restart_timeout_base = DEFAULT_RESTART_BASE;
+  bridge->restart_timeout_cap = DEFAULT_RESTART_CAP;
+  bridge->start_type = BD_BRIDGE_START_AUTOMATIC;
+  bridge->idle_timeout = DEFAULT_IDLE_TIMEOUT;
+  bridge->threshold = DEFAULT_THRESHOLD;
+  bridge->outgoing_retain = TRUE;
+  return bridge;
+}
+
+BdBridgeConfig *
+bd_bridge_config_copy (const BdBridgeConfig *bridge)
+{
+  BdBridgeConfig *copy;
+
+  g_return_val_if_fail (bridge != NULL, NULL);
+
+  copy = g_memdup2 (bridge, sizeof *bridge);
+  copy->name = g_strdup (bridge->name);
+  copy->addresses = g_ptr_array_new_with_free_func (address_free);
+  for (guint i = 0; i < bridge->addresses->len; i++)
+    {
+      const BdBridgeAddress *a = g_ptr_array_index (bridge->addresses, i);
+      BdBridgeAddress *b = g_new0 (BdBridgeAddress, 1);
+
+      b->host = g_strdup (a->host);
+      b->port = a->port;
+      g_ptr_array_add (copy->addresses, b);
+    }
+  copy->topics = g_ptr_array_new_with_free_func (topic_free);
+  for (guint i = 0; i < bridge->topics->len; i++)
+    {
+      const BdBridgeTopic *t = g_ptr_array_index (bridge->topics, i);
+      BdBridgeTopic *u = g_memdup2 (t, sizeof *t);
+
+      u->pattern = g_strdup (t->pattern);
+      u->local_prefix = g_strdup (t->local_prefix);
+      u->remote_prefix = g_strdup (t->remote_prefix);
+      u->local_topic = g_strdup (t->local_topic);
+      u->remote_topic = g_strdup (t->remote_topic);
+      g_ptr_array_add (copy->topics, u);
+    }
+  copy->remote_clientid = g_strdup (bridge->remote_clientid);
+  copy->remote_username = g_strdup (bridge->remote_username);
+  copy->remote_password = g_strdup (bridge->remote_password);
+  copy->local_clientid = g_strdup (bridge->local_clientid);
+  copy->notification_topic = g_strdup (bridge->notification_topic);
+  copy->cafile = g_strdup (bridge->cafile);
+  copy->capath = g_strdup (bridge->capath);
+  copy->certfile = g_strdup (bridge->certfile);
+  copy->keyfile = g_strdup (bridge->keyfile);
+  copy->alpn = g_strdup (bridge->alpn);
+  copy->source_file = g_strdup (bridge->source_file);
+  return copy;
+}
+
+void
+bd_bridge_config_free (BdBridgeConfig *bridge)
+{
+  if (bridge == NULL)
+    return;
+  g_free (bridge->name);
+  g_ptr_array_unref (bridge->addresses);
+  g_ptr_array_unref (bridge->topics);
+  g_free (bridge->remote_clientid);
+  g_free (bridge->remote_username);
+  if (bridge->remote_password != NULL)
+    memset (bridge->remote_password, 0, strlen (bridge->remote_password));
+  g_free (bridge->remote_password);
+  g_free (bridge->local_clientid);
+  g_free (bridge->notification_topic);
+  g_free (bridge->cafile);
+  g_free (bridge->capath);
+  g_free (bridge->certfile);
+  g_free (bridge->keyfile);
+  g_free (bridge->alpn);
+  g_free (bridge->source_file);
+  g_free (bridge);
+}
+
+char *
+bd_bridge_config_dup_remote_clientid (const BdBridgeConfig *bridge)
+{
+  g_return_val_if_fail (bridge != NULL, NULL);
+
+  if (bridge->remote_clientid != NULL)
+    return g_strdup (bridge->remote_clientid);
+  /* Mosquitto's default: the host name, a dot, the connection's name. */
+  return g_strdup_printf ("%s.%s", g_get_host_name (), bridge->name);
+}
+
+char *
+bd_bridge_config_dup_local_clientid (const BdBridgeConfig *bridge)
+{
+  g_autofree char *remote = NULL;
+
+  g_return_val_if_fail (bridge != NULL, NULL);
+
+  if (bridge->local_clientid != NULL)
+    return g_strdup (bridge->local_clientid);
+  remote = bd_bridge_config_dup_remote_clientid (bridge);
+  return g_strconcat ("local.", remote, NULL);
+}
+
+char *
+bd_bridge_config_dup_notification_topic (const BdBridgeConfig *bridge)
+{
+  g_autofree char *remote = NULL;
+
+  g_return_val_if_fail (bridge != NULL, NULL);
+
+  if (bridge->notification_topic != NULL)
+    return g_strdup (bridge->notification_topic);
+  remote = bd_bridge_config_dup_remote_clientid (bridge);
+  return g_strdup_printf ("$SYS/broker/connection/%s/state", remote);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static const char * const bridge_directives[] = {
+  "connection", "address", "addresses", "round_robin", "topic",
+  "remote_clientid", "clientid", "remote_username", "username",
+  "remote_password", "password", "local_clientid", "cleansession",
+  "bridge_protocol_version", "try_private", "notifications", "notification_topic",
+  "keepalive_interval", "restart_timeout", "start_type", "idle_timeout", "threshold",
+  "bridge_cafile", "bridge_capath", "bridge_certfile", "bridge_keyfile",
+  "bridge_insecure", "bridge_alpn", "bridge_max_packet_size", "bridge_outgoing_retain",
+  "bridge_queue_max_messages",
+};
+
+gboolean
+_bd_bridge_config_is_directive (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (bridge_directives); i++)
+    if (g_str_equal (bridge_directives[i], name))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+fail (char       **message,
+      const char  *format,
+      ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+fail (char       **message,
+      const char  *format,
+      ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return FALSE;
+}
+
+static gboolean
+get_bool (const char  *name,
+          const char  *value,
+          gboolean    *out,
+          char       **message)
+{
+  if (g_str_equal (value, "true"))
+    *out = TRUE;
+  else if (g_str_equal (value, "false"))
+    *out = FALSE;
+  else
+    return fail (message, "%s: “%s” is not true or false", name, value);
+  return TRUE;
+}
+
+static gboolean
+get_uint (const char  *name,
+          const char  *value,
+          guint64      min,
+          guint64      max,
+          guint64     *out,
+          char       **message)
+{
+  guint64 number;
+
+  if (!g_ascii_string_to_unsigned (value, 10, min, max, &number, NULL))
+    return fail (message, "%s: “%s” is not a number from %" G_GUINT64_FORMAT
+                 " to %" G_GUINT64_FORMAT, name, value, min, max);
+  *out = number;
+  return TRUE;
+}
+
+/* "" in a configuration line stands for the empty string. */
+static const char *
+unquote_empty (const char *value)
+{
+  return g_str_equal (value, "\"\"") ? "" : value;
+}
+
+static gboolean
+add_addresses (BdBridgeConfig  *bridge,
+               const char      *name,
+               char           **values,
+               guint            n_values,
+               char           **message)
+{
+  for (guint i = 0; i < n_values; i++)
+    {
+      const char *colon = strrchr (values[i], ':');
+      BdBridgeAddress *address;
+      guint64 port = DEFAULT_PORT;
+
+      if (colon == values[i])
+        return fail (message, "%s: “%s” has no host", name, values[i]);
+      if (colon != NULL && !get_uint (name, colon + 1, 1, G_MAXUINT16, &port, message))
+        return FALSE;
+      address = g_new0 (BdBridgeAddress, 1);
+      address->host = colon != NULL ? g_strndup (values[i], (gsize) (colon - values[i]))
+                                    : g_strdup (values[i]);
+      address->port = (guint16) port;
+      g_ptr_array_add (bridge->addresses, address);
+    }
+  return TRUE;
+}
+
+static gboolean
+check_prefix (const char  *which,
+              const char  *prefix,
+              char       **message)
+{
+  if (prefix[0] != '\0' && !bd_topic_name_is_valid (prefix))
+    return fail (message, "topic: the %s prefix “%s” is not a valid topic (no + or #)",
+                 which, prefix);
+  return TRUE;
+}
+
+static gboolean
+add_topic (BdBridgeConfig  *bridge,
+           char           **values,
+           guint            n_values,
+           char           **message)
+{
+  const char *pattern = unquote_empty (values[0]);
+  BdBridgeDirection direction = BD_BRIDGE_OUT;
+  guint64 qos = 0;
+  const char *local_prefix = "";
+  const char *remote_prefix = "";
+  BdBridgeTopic *topic;
+
+  if (n_values > 5)
+    return fail (message, "topic: unexpected extra value “%s”", values[5]);
+  if (n_values >= 2)
+    {
+      if (g_str_equal (values[1], "out"))
+        direction = BD_BRIDGE_OUT;
+      else if (g_str_equal (values[1], "in"))
+        direction = BD_BRIDGE_IN;
+      else if (g_str_equal (values[1], "both"))
+        direction = BD_BRIDGE_BOTH;
+      else
+        return fail (message, "topic: direction “%s” is not in, out or both", values[1]);
+    }
+  if (n_values >= 3 && !get_uint ("topic: QoS", values[2], 0, 2, &qos, message))
+    return FALSE;
+  if (n_values == 4)
+    return fail (message, "topic: a local prefix needs a remote prefix after it (\"\" for none)");
+  if (n_values == 5)
+    {
+      local_prefix = unquote_empty (values[3]);
+      remote_prefix = unquote_empty (values[4]);
+      if (!check_prefix ("local", local_prefix, message) ||
+          !check_prefix ("remote", remote_prefix, message))
+        return FALSE;
+    }
+  if (pattern[0] == '\0' && (local_prefix[0] == '\0' || remote_prefix[0] == '\0'))
+    return fail (message, "topic: an empty pattern needs both a local and a remote prefix");
+
+  topic = g_new0 (BdBridgeTopic, 1);
+  topic->pattern = g_strdup (pattern);
+  topic->direction = direction;
+  topic->qos = (guint8) qos;
+  topic->local_prefix = local_prefix[0] != '\0' ? g_strdup (local_prefix) : NULL;
+  topic->remote_prefix = remote_prefix[0] != '\0' ? g_strdup (remote_prefix) : NULL;
+  topic->local_topic = g_strconcat (local_prefix, pattern, NULL);
+  topic->remote_topic = g_strconcat (remote_prefix, pattern, NULL);
+  if (!bd_topic_filter_is_valid (topic->local_topic) ||
+      !bd_topic_filter_is_valid (topic->remote_topic))
+    {
+      g_autofree char *bad = g_strdup (!bd_topic_filter_is_valid (topic->local_topic)
+                                       ? topic->local_topic : topic->remote_topic);
+
+      topic_free (topic);
+      return fail (message, "topic: “%s” is not a valid topic filter", bad);
+    }
+  g_ptr_array_add (bridge->topics, topic);
+  return TRUE;
+}
+
+gboolean
+_bd_bridge_config_check (const BdBridgeConfig  *bridge,
+                         char                 **message)
+{
+  gboolean tls = bridge->cafile != NULL || bridge->capath != NULL;
+
+  if (bridge->addresses->len == 0)
+    return fail (message, "connection “%s”: no address", bridge->name);
+  if (bridge->topics->len == 0)
+    return fail (message, "connection “%s”: no topic", bridge->name);
+  if ((bridge->certfile == NULL) != (bridge->keyfile == NULL))
+    return fail (message, "connection “%s”: bridge_certfile and bridge_keyfile go together",
+                 bridge->name);
+  if (!tls && (bridge->certfile != NULL || bridge->insecure || bridge->alpn != NULL))
+    return fail (message, "connection “%s”: %s needs bridge_cafile or bridge_capath "
+                 "(they turn TLS on)", bridge->name,
+                 bridge->certfile != NULL ? "bridge_certfile"
+                 : bridge->insecure ? "bridge_insecure" : "bridge_alpn");
+  if (bridge->remote_password != NULL && bridge->remote_username == NULL)
+    return fail (message, "connection “%s”: remote_password without remote_username",
+                 bridge->name);
+  return TRUE;
+}
+
+static gboolean
+set_string (char       **field,
+            const char  *value)
+{
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+gboolean
+_bd_bridge_config_apply (BdBrokerConfig  *config,
+                         BdBridgeConfig **current,
+                         const char      *file,
+                         guint            line,
+                         const char      *name,
+                         char           **values,
+                         guint            n_values,
+                         const char      *rest,
+                         char           **message)
+{
+  BdBridgeConfig *bridge = *current;
+  guint64 number;
+  /* Directives that take a path take the rest of the line; the others one
+   * value, except those that say otherwise below. */
+  gboolean takes_rest = g_str_has_prefix (name, "bridge_") &&
+                        g_str_has_suffix (name, "file");
+
+  if (n_values == 0)
+    return fail (message, "%s: missing value", name);
+
+  if (g_str_equal (name, "connection"))
+    {
+      if (n_values > 1)
+        return fail (message, "connection: unexpected extra value “%s”", values[1]);
+      if (strpbrk (values[0], "/+#") != NULL)
+        return fail (message, "connection: the name “%s” must not contain /, + or #",
+                     values[0]);
+      if (bridge != NULL && !_bd_bridge_config_check (bridge, message))
+        {
+          g_autofree char *inner = *message;
+
+          /* About the block that just ended, so point at its line. */
+          *message = g_strdup_printf ("%s (the block at %s:%u)", inner,
+                                      bridge->source_file, bridge->source_line);
+          return FALSE;
+        }
+      for (guint i = 0; i < config->bridges->len; i++)
+        {
+          const BdBridgeConfig *other = g_ptr_array_index (config->bridges, i);
+
+          if (g_str_equal (other->name, values[0]))
+            return fail (message, "connection: “%s” is configured already at %s:%u",
+                         values[0], other->source_file, other->source_line);
+        }
+      bridge = bd_bridge_config_new (values[0]);
+      bridge->source_file = g_strdup (file);
+      bridge->source_line = line;
+      g_ptr_array_add (config->bridges, bridge);
+      *current = bridge;
+      return TRUE;
+    }
+
+  if (bridge == NULL)
+    return fail (message, "“%s” before any “connection” line", name);
+
+  if (g_str_equal (name, "address") || g_str_equal (name, "addresses"))
+    return add_addresses (bridge, name, values, n_values, message);
+  if (g_str_equal (name, "topic"))
+    return add_topic (bridge, values, n_values, message);
+  if (g_str_equal (name, "restart_timeout"))
+    {
+      guint64 cap = 0;
+
+      /* One value: a constant delay; two: a backoff from base to cap. */
+      if (n_values > 2)
+        return fail (message, "restart_timeout: unexpected extra value “%s”", values[2]);
+      if (!get_uint (name, values[0], 1, G_MAXINT32, &number, message))
+        return FALSE;
+      if (n_values == 2)
+        {
+          if (!get_uint (name, values[1], 1, G_MAXINT32, &cap, message))
+            return FALSE;
+          if (cap < number)
+            return fail (message, "restart_timeout: the cap %s is below the base %s",
+                         values[1], values[0]);
+        }
+      bridge->restart_timeout_base = (guint) number;
+      bridge->restart_timeout_cap = (guint) cap;
+      return TRUE;
+    }
+
+  if (takes_rest)
+    values[0] = (char *) rest;
+  else if (n_values > 1)
+    return fail (message, "%s: unexpected extra value “%s”", name, values[1]);
+
+  if (g_str_equal (name, "round_robin"))
+    return get_bool (name, values[0], &bridge->round_robin, message);
+  if (g_str_equal (name, "remote_clientid") || g_str_equal (name, "clientid"))
+    return set_string (&bridge->remote_clientid, values[0]);
+  if (g_str_equal (name, "remote_username") || g_str_equal (name, "username"))
+    return set_string (&bridge->remote_username, values[0]);
+  if (g_str_equal (name, "remote_password") || g_str_equal (name, "password"))
+    return set_string (&bridge->remote_password, values[0]);
+  if (g_str_equal (name, "local_clientid"))
+    return set_string (&bridge->local_clientid, values[0]);
+  if (g_str_equal (name, "cleansession"))
+    return get_bool (name, values[0], &bridge->cleansession, message);
+  if (g_str_equal (name, "bridge_protocol_version"))
+    {
+      if (g_str_equal (values[0], "mqttv31"))
+        bridge->protocol_version = 3;
+      else if (g_str_equal (values[0], "mqttv311"))
+        bridge->protocol_version = 4;
+      else if (g_str_equal (values[0], "mqttv50"))
+        bridge->protocol_version = 5;
+      else
+        return fail (message, "bridge_protocol_version: “%s” is not mqttv31, mqttv311 or mqttv50",
+                     values[0]);
+      return TRUE;
+    }
+  if (g_str_equal (name, "try_private"))
+    return get_bool (name, values[0], &bridge->try_private, message);
+  if (g_str_equal (name, "notifications"))
+    return get_bool (name, values[0], &bridge->notifications, message);
+  if (g_str_equal (name, "notification_topic"))
+    {
+      if (!bd_topic_name_is_valid (values[0]))
+        return fail (message, "notification_topic: “%s” is not a valid topic", values[0]);
+      return set_string (&bridge->notification_topic, values[0]);
+    }
+  if (g_str_equal (name, "keepalive_interval"))
+    {
+      if (!get_uint (name, values[0], 5, G_MAXUINT16, &number, message))
+        return FALSE;
+      bridge->keepalive_interval = (guint16) number;
+      return TRUE;
+    }
+  if (g_str_equal (name, "start_type"))
+    {
+      if (g_str_equal (values[0], "automatic"))
+        bridge->start_type = BD_BRIDGE_START_AUTOMATIC;
+      else if (g_str_equal (values[0], "lazy"))
+        /* Not silently automatic: a lazy bridge is meant to stay down. */
+        return fail (message, "start_type: lazy is not supported by Brokerdesk's bridges "
+                     "(automatic or once)");
+      else if (g_str_equal (values[0], "once"))
+        bridge->start_type = BD_BRIDGE_START_ONCE;
+      else
+        return fail (message, "start_type: “%s” is not automatic, lazy or once", values[0]);
+      return TRUE;
+    }
+  if (g_str_equal (name, "idle_timeout"))
+    {
+      if (!get_uint (name, values[0], 1, G_MAXINT32, &number, message))
+        return FALSE;
+      bridge->idle_timeout = (guint) number;
+      return TRUE;
+    }
+  if (g_str_equal (name, "threshold"))
+    {
+      if (!get_uint (name, values[0], 1, G_MAXINT32, &number, message))
+        return FALSE;
+      bridge->threshold = (guint) number;
+      return TRUE;
+    }
+  if (g_str_equal (name, "bridge_cafile"))
+    return set_string (&bridge->cafile, values[0]);
+  if (g_str_equal (name, "bridge_capath"))
+    /* GIO's TLS takes a CA file, not OpenSSL's hashed directory. */
+    return fail (message, "bridge_capath: not supported by Brokerdesk's bridges "
+                 "(use bridge_cafile)");
+  if (g_str_equal (name, "bridge_certfile"))
+    return set_string (&bridge->certfile, values[0]);
+  if (g_str_equal (name, "bridge_keyfile"))
+    return set_string (&bridge->keyfile, values[0]);
+  if (g_str_equal (name, "bridge_insecure"))
+    return get_bool (name, values[0], &bridge->insecure, message);
+  if (g_str_equal (name, "bridge_alpn"))
+    return set_string (&bridge->alpn, values[0]);
+  if (g_str_equal (name, "bridge_max_packet_size"))
+    {
+      if (!get_uint (name, values[0], 0, MQTT_MAX_PACKET, &number, message))
+        return FALSE;
+      bridge->max_packet_size = (guint32) number;
+      return TRUE;
+    }
+  if (g_str_equal (name, "bridge_outgoing_retain"))
+    return get_bool (name, values[0], &bridge->outgoing_retain, message);
+  if (g_str_equal (name, "bridge_queue_max_messages"))
+    {
+      if (!get_uint (name, values[0], 0, G_MAXINT32, &number, message))
+        return FALSE;
+      bridge->queue_max_messages = (guint) number;
+      return TRUE;
+    }
+  g_assert_not_reached ();
+}
+
+/* ---------------------------------------------------------------- writing */
+
+static const char *
+quote_empty (const char *value)
+{
+  return value == NULL || value[0] == '\0' ? "\"\"" : value;
+}
+
+static void
+write_bool (GString    *out,
+            const char *name,
+            gboolean    value,
+            gboolean    default_value)
+{
+  if (value != default_value)
+    g_string_append_printf (out, "%s %s\n", name, value ? "true" : "false");
+}
+
+static void
+write_string (GString    *out,
+              const char *name,
+              const char *value)
+{
+  if (value != NULL)
+    g_string_append_printf (out, "%s %s\n", name, value);
+}
+
+char *
+bd_bridge_config_to_text (const BdBridgeConfig *bridge)
+{
+  static const char * const directions[] = { NULL, "out", "in", "both" };
+  static const char * const versions[] = { NULL, NULL, NULL, "mqttv31", "mqttv311", "mqttv50" };
+  static const char * const start_types[] = { "automatic", "lazy", "once" };
+  GString *out;
+
+  g_return_val_if_fail (bridge != NULL, NULL);
+
+  out = g_string_new (NULL);
+  g_string_append_printf (out, "connection %s\n", bridge->name);
+  if (bridge->addresses->len > 0)
+    {
+      g_string_append (out, "address");
+      for (guint i = 0; i < bridge->addresses->len; i++)
+        {
+          const BdBridgeAddress *address = g_ptr_array_index (bridge->addresses, i);
+
+          g_string_append_printf (out, " %s:%u", address->host, address->port);
+        }
+      g_string_append_c (out, '\n');
+    }
+  write_bool (out, "round_robin", bridge->round_robin, FALSE);
+  for (guint i = 0; i < bridge->topics->len; i++)
+    {
+      const BdBridgeTopic *topic = g_ptr_array_index (bridge->topics, i);
+
+      g_string_append_printf (out, "topic %s %s %u", quote_empty (topic->pattern),
+                              directions[topic->direction], topic->qos);
+      if (topic->local_prefix != NULL || topic->remote_prefix != NULL)
+        g_string_append_printf (out, " %s %s", quote_empty (topic->local_prefix),
+                                quote_empty (topic->remote_prefix));
+      g_string_append_c (out, '\n');
+    }
+  write_string (out, "remote_clientid", bridge->remote_clientid);
+  write_string (out, "remote_username", bridge->remote_username);
+  write_string (out, "remote_password", bridge->remote_password);
+  write_string (out, "local_clientid", bridge->local_clientid);
+  write_bool (out, "cleansession", bridge->cleansession, FALSE);
+  if (bridge->protocol_version != 4)
+    g_string_append_printf (out, "bridge_protocol_version %s\n",
+                            versions[bridge->protocol_version]);
+  write_bool (out, "try_private", bridge->try_private, TRUE);
+  write_bool (out, "notifications", bridge->notifications, TRUE);
+  write_string (out, "notification_topic", bridge->notification_topic);
+  if (bridge->keepalive_interval != DEFAULT_KEEPALIVE)
+    g_string_append_printf (out, "keepalive_interval %u\n", bridge->keepalive_interval);
+  if (bridge->restart_timeout_cap == 0)
+    g_string_append_printf (out, "restart_timeout %u\n", bridge->restart_timeout_base);
+  else if (bridge->restart_timeout_base != DEFAULT_RESTART_BASE ||
+           bridge->restart_timeout_cap != DEFAULT_RESTART_CAP)
+    g_string_append_printf (out, "restart_timeout %u %u\n", bridge->restart_timeout_base,
+                            bridge->restart_timeout_cap);
+  if (bridge->start_type != BD_BRIDGE_START_AUTOMATIC)
+    g_string_append_printf (out, "start_type %s\n", start_types[bridge->start_type]);
+  if (bridge->idle_timeout != DEFAULT_IDLE_TIMEOUT)
+    g_string_append_printf (out, "idle_timeout %u\n", bridge->idle_timeout);
+  if (bridge->threshold != DEFAULT_THRESHOLD)
+    g_string_append_printf (out, "threshold %u\n", bridge->threshold);
+  write_string (out, "bridge_cafile", bridge->cafile);
+  write_string (out, "bridge_capath", bridge->capath);
+  write_string (out, "bridge_certfile", bridge->certfile);
+  write_string (out, "bridge_keyfile", bridge->keyfile);
+  write_bool (out, "bridge_insecure", bridge->insecure, FALSE);
+  write_string (out, "bridge_alpn", bridge->alpn);
+  if (bridge->max_packet_size != 0)
+    g_string_append_printf (out, "bridge_max_packet_size %u\n", bridge->max_packet_size);
+  write_bool (out, "bridge_outgoing_retain", bridge->outgoing_retain, TRUE);
+  if (bridge->queue_max_messages != 0)
+    g_string_append_printf (out, "bridge_queue_max_messages %u\n", bridge->queue_max_messages);
+  return g_string_free (out, FALSE);
+}
