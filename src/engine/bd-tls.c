@@ -27,6 +27,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "bd-certificate.h"
 #include "bd-engine-private.h"
 
 /* The largest plaintext of one TLS record. */
@@ -108,21 +109,6 @@ check_readable (GError                 **error,
 }
 
 static char *
-name_to_string (const X509_NAME *name)
-{
-  BIO *bio = BIO_new (BIO_s_mem ());
-  char *data = NULL;
-  long len;
-  char *text;
-
-  X509_NAME_print_ex (bio, name, 0, XN_FLAG_RFC2253);
-  len = BIO_get_mem_data (bio, &data);
-  text = g_strndup (data, len);
-  BIO_free (bio);
-  return text;
-}
-
-static char *
 asn1_time_to_string (const ASN1_TIME *time)
 {
   struct tm tm;
@@ -191,8 +177,8 @@ context_load_certificate (BdTlsContext            *tls,
                              "“%s” holds no PEM certificate (%s)", certfile, openssl_reason ());
 
   cert = SSL_CTX_get0_certificate (tls->ctx);
-  tls->subject = name_to_string (X509_get_subject_name (cert));
-  tls->issuer = name_to_string (X509_get_issuer_name (cert));
+  tls->subject = _bd_certificate_name_to_string (X509_get_subject_name (cert));
+  tls->issuer = _bd_certificate_name_to_string (X509_get_issuer_name (cert));
   if (ASN1_TIME_to_tm (X509_get0_notAfter (cert), &tm) == 1)
     tls->not_after = timegm (&tm);
 
@@ -612,7 +598,7 @@ _bd_tls_transport_dup_peer_name (BdTransport *transport,
     return NULL;
   name = X509_get_subject_name (cert);
   if (whole_subject)
-    return name_to_string (name);
+    return _bd_certificate_name_to_string (name);
 
   index = X509_NAME_get_index_by_NID (name, NID_commonName, -1);
   if (index < 0)

@@ -267,7 +267,9 @@ bd_application_preferences_action (GSimpleAction *action,
       /* The embedded broker's users and permissions. */
       if (self->service != NULL && bd_service_get_engine (self->service) != NULL)
         {
-          GtkWidget *security = bd_security_page_new (bd_service_get_engine (self->service));
+          g_autofree char *data_dir = bd_options_dup_data_dir (&self->options);
+          GtkWidget *security = bd_security_page_new (bd_service_get_engine (self->service),
+                                                      self->options.config_file, data_dir);
 
           bd_security_page_set_operator_lock (BD_SECURITY_PAGE (security), self->lock);
           if (operations_journal (self) != NULL)

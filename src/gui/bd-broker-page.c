@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * While the broker starts, or if it could not, the page is a status page
- * saying so. Once it runs: the listener with a command to watch it from a
- * terminal, traffic figures, the stored state (its mode, size, last commit
+ * saying so. Once it runs: the listeners (bd-listeners-group.c) with a
+ * command to watch it from a terminal, traffic figures, the stored state (its mode, size, last commit
  * and whether writing fails), and the clients with their sessions, refreshed
  * once a second from bd_engine_get_stats () (a snapshot, no waiting) and
  * bd_engine_list_clients_async () (answered by the engine thread).
@@ -17,7 +17,7 @@
 
 #include "bd-broker-page.h"
 #include "bd-gui-util.h"
-#include "bd-window.h"
+#include "bd-listeners-group.h"
 
 /* The traffic rows, in order: title, and which figure. */
 typedef enum
@@ -38,9 +38,7 @@ struct _BdBrokerPage
   GtkStack       *stack;
   AdwStatusPage  *status_page;
   AdwPreferencesGroup *warnings_group;
-  AdwPreferencesGroup *listeners_group;
-  AdwActionRow   *address_row;
-  AdwActionRow   *command_row;
+  BdListenersGroup *listeners_group;
   AdwPreferencesGroup *traffic_group;
   GtkListBox     *clients_list;
   AdwActionRow   *store_mode_row;
@@ -236,17 +234,6 @@ refresh_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static void
-on_copy_clicked_cb (BdBrokerPage *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)),
-                          adw_action_row_get_subtitle (self->command_row));
-  if (BD_IS_WINDOW (root))
-    bd_window_add_toast (BD_WINDOW (root), adw_toast_new (_("Command copied")));
-}
-
 /* Whether only this machine can reach @bind_address (NULL: every interface). */
 static gboolean
 is_loopback (const char *bind_address)
@@ -279,11 +266,11 @@ add_warning (BdBrokerPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->warnings_group), TRUE);
 }
 
-/* One row per listener beyond the first (which the address row shows), and a
- * warning for each listener that strangers could use: reachable from the
+/* A warning for each listener that strangers could use: reachable from the
  * network and open to anonymous clients, or taking passwords in clear text.
- * The configuration is settled before the engine starts and never changes,
- * so this runs once. */
+ * The listeners themselves are BdListenersGroup's rows. The configuration
+ * is settled before the engine starts and never changes, so this runs
+ * once. */
 static void
 describe_listeners (BdBrokerPage *self)
 {
@@ -297,18 +284,6 @@ describe_listeners (BdBrokerPage *self)
       gboolean tls = listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL;
       g_autofree char *title = NULL;
       g_autofree char *subtitle = NULL;
-
-      if (i > 0)
-        {
-          GtkWidget *row = adw_action_row_new ();
-          const char *kind = listener->protocol == BD_LISTENER_WEBSOCKETS
-                             ? (tls ? _("MQTT over secure WebSockets") : _("MQTT over WebSockets"))
-                             : (tls ? _("MQTT over TLS") : _("MQTT"));
-
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), kind);
-          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), address);
-          adw_preferences_group_add (self->listeners_group, row);
-        }
 
       if (is_loopback (listener->bind_address))
         continue;
@@ -383,14 +358,14 @@ bd_broker_page_class_init (BdBrokerPageClass *klass)
   object_class->dispose = bd_broker_page_dispose;
   object_class->finalize = bd_broker_page_finalize;
 
+  g_type_ensure (BD_TYPE_LISTENERS_GROUP);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/brokerdesk/Brokerdesk/bd-broker-page.ui");
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, stack);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, status_page);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, warnings_group);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, listeners_group);
-  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, address_row);
-  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, command_row);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, traffic_group);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, clients_list);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, store_mode_row);
@@ -398,7 +373,6 @@ bd_broker_page_class_init (BdBrokerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, store_status_icon);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, store_size_row);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, store_commit_row);
-  gtk_widget_class_bind_template_callback (widget_class, on_copy_clicked_cb);
 }
 
 static void
@@ -449,13 +423,7 @@ bd_broker_page_set_address (BdBrokerPage *self,
 
   g_free (self->address);
   self->address = _bd_format_host_port (host, port);
-  adw_action_row_set_subtitle (self->address_row, self->address);
-  {
-    /* The same command the Topics page offers, for subscribing. */
-    g_autofree char *command = g_strdup_printf ("mosquitto_sub -h %s -p %u -t '#' -v", host, port);
-
-    adw_action_row_set_subtitle (self->command_row, command);
-  }
+  bd_listeners_group_set_address (self->listeners_group, host, port);
   bd_broker_page_update (self);
 }
 
@@ -481,6 +449,7 @@ bd_broker_page_set_engine (BdBrokerPage *self,
   if (self->engine != NULL)
     return;
   self->engine = bd_engine_ref (engine);
+  bd_listeners_group_set_engine (self->listeners_group, engine);
   describe_listeners (self);
   refresh_cb (self);
   self->refresh_id = g_timeout_add_seconds (1, refresh_cb, self);

@@ -29,7 +29,12 @@ struct _BdSecurityPage
   gboolean             applying;
   gboolean             apply_again;
   guint                n_applied;
+  gboolean             saving;        /* the configuration file */
+  gboolean             save_again;
+  guint                n_saved;
   char                *error;
+  char                *config_path;   /* --config's, or NULL: Brokerdesk's own */
+  BdListenerSettings  *listener_settings;
 
   GtkLabel            *warning_label;
   GtkLabel            *status_label;
@@ -76,8 +81,8 @@ update_warning (BdSecurityPage *self)
   g_autofree char *warning = NULL;
 
   if (self->security != NULL)
-    warning = bd_security_dup_warnings (bd_engine_get_config (self->engine),
-                                        self->security->allow_anonymous);
+    warning = bd_security_dup_listener_warnings (self->security,
+                                                 bd_engine_get_config (self->engine));
   gtk_label_set_text (self->warning_label, warning != NULL ? warning : "");
   gtk_widget_set_visible (GTK_WIDGET (self->warning_group), warning != NULL);
 }
@@ -142,6 +147,44 @@ apply (BdSecurityPage *self)
   self->apply_again = FALSE;
   bd_security_apply_async (self->security, self->engine, self->cancellable, on_applied_cb,
                            g_object_ref (self));
+}
+
+static void save_config (BdSecurityPage *self);
+
+static void
+on_config_saved_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(BdSecurityPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!bd_security_save_config_finish (result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_error (self, error->message);
+    }
+  self->saving = FALSE;
+  self->n_saved++;
+  if (self->save_again)
+    save_config (self);
+}
+
+/* Anonymous access and the listeners go into the configuration file, one
+ * write after another, so the file ends as the page shows it. */
+static void
+save_config (BdSecurityPage *self)
+{
+  if (self->saving)
+    {
+      self->save_again = TRUE;
+      return;
+    }
+  self->saving = TRUE;
+  self->save_again = FALSE;
+  bd_security_save_config_async (self->security, self->cancellable, on_config_saved_cb,
+                                 g_object_ref (self));
 }
 
 /* @text says what changed, about @subject (a user, a filter). */
@@ -251,6 +294,8 @@ on_anonymous_active_cb (BdSecurityPage *self)
   self->security->allow_anonymous = allow;
   bd_engine_set_allow_anonymous_async (self->engine, allow, NULL, on_anonymous_set_cb,
                                        g_object_ref (self));
+  /* Kept for the next start, the window's or --headless's. */
+  save_config (self);
   note (self, NULL, allow ? _("Broker anonymous access turned on")
                           : _("Broker anonymous access turned off"));
   update_warning (self);
@@ -581,6 +626,7 @@ on_loaded_cb (GObject      *source,
     }
   self->security = security;
   gtk_switch_set_active (self->anonymous_switch, security->allow_anonymous);
+  bd_listener_settings_set_security (self->listener_settings, security);
   gtk_widget_set_sensitive (self->add_user_button, TRUE);
   gtk_widget_set_sensitive (self->add_rule_button, TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->anonymous_switch), TRUE);
@@ -637,11 +683,15 @@ bd_security_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->engine, bd_engine_unref);
+  /* The group borrows the model. */
+  if (self->listener_settings != NULL)
+    bd_listener_settings_set_security (self->listener_settings, NULL);
   g_clear_pointer (&self->security, bd_security_free);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_object (&self->lock);
   g_clear_pointer (&self->journal, bd_journal_unref);
   g_clear_pointer (&self->error, g_free);
+  g_clear_pointer (&self->config_path, g_free);
 
   G_OBJECT_CLASS (bd_security_page_parent_class)->dispose (object);
 }
@@ -678,8 +728,8 @@ bd_security_page_init (BdSecurityPage *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->anonymous_row),
                                  _("Allow Clients Without a User Name"));
   adw_action_row_set_subtitle (self->anonymous_row,
-                               _("Applies now, until the broker restarts; to keep it, set "
-                                 "allow_anonymous in the broker’s configuration file."));
+                               _("Applies now, and is kept in the broker’s configuration "
+                                 "file for its next start."));
   self->anonymous_switch = GTK_SWITCH (gtk_switch_new ());
   gtk_widget_set_valign (GTK_WIDGET (self->anonymous_switch), GTK_ALIGN_CENTER);
   gtk_widget_set_sensitive (GTK_WIDGET (self->anonymous_switch), FALSE);
@@ -714,17 +764,52 @@ bd_security_page_init (BdSecurityPage *self)
   adw_preferences_page_add (page, self->rules_group);
 }
 
+static void
+on_listeners_changed_cb (BdSecurityPage *self)
+{
+  note (self, NULL, _("Broker listeners changed"));
+  update_warning (self);
+  save_config (self);
+}
+
 GtkWidget *
-bd_security_page_new (BdEngine *engine)
+bd_security_page_new (BdEngine   *engine,
+                      const char *config_path,
+                      const char *data_dir)
 {
   BdSecurityPage *self;
 
   g_return_val_if_fail (engine != NULL, NULL);
+  g_return_val_if_fail (data_dir != NULL, NULL);
 
   self = g_object_new (BD_TYPE_SECURITY_PAGE, NULL);
   self->engine = bd_engine_ref (engine);
-  bd_security_load_async (engine, self->cancellable, on_loaded_cb, g_object_ref (self));
+  self->config_path = g_strdup (config_path);
+  /* Below users and permissions, which come first on the page. */
+  self->listener_settings = BD_LISTENER_SETTINGS (bd_listener_settings_new (data_dir));
+  g_signal_connect_object (self->listener_settings, "changed",
+                           G_CALLBACK (on_listeners_changed_cb), self, G_CONNECT_SWAPPED);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self),
+                            ADW_PREFERENCES_GROUP (self->listener_settings));
+  bd_security_load_async (engine, config_path, self->cancellable, on_loaded_cb,
+                          g_object_ref (self));
   return GTK_WIDGET (self);
+}
+
+BdListenerSettings *
+bd_security_page_get_listener_settings (BdSecurityPage *self)
+{
+  g_return_val_if_fail (BD_IS_SECURITY_PAGE (self), NULL);
+
+  return self->listener_settings;
+}
+
+guint
+bd_security_page_get_n_saved (BdSecurityPage *self)
+{
+  g_return_val_if_fail (BD_IS_SECURITY_PAGE (self), 0);
+
+  return self->n_saved;
 }
 
 static void
@@ -788,7 +873,8 @@ bd_security_page_is_idle (BdSecurityPage *self)
 {
   g_return_val_if_fail (BD_IS_SECURITY_PAGE (self), FALSE);
 
-  return self->security != NULL && !self->applying;
+  return self->security != NULL && !self->applying && !self->saving &&
+         bd_listener_settings_is_idle (self->listener_settings);
 }
 
 guint

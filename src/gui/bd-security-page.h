@@ -10,6 +10,7 @@
 
 #include "bd-engine.h"
 #include "bd-journal.h"
+#include "bd-listener-settings.h"
 #include "bd-operator-lock.h"
 #include "bd-security.h"
 
@@ -18,7 +19,12 @@ G_BEGIN_DECLS
 #define BD_TYPE_SECURITY_PAGE (bd_security_page_get_type ())
 G_DECLARE_FINAL_TYPE (BdSecurityPage, bd_security_page, BD, SECURITY_PAGE, AdwPreferencesPage)
 
-GtkWidget  *bd_security_page_new                 (BdEngine       *engine);
+/* @config_path: the configuration file the broker started from (--config),
+ * or NULL for Brokerdesk's own; @data_dir: where a certificate made for
+ * this computer is kept. */
+GtkWidget  *bd_security_page_new                 (BdEngine       *engine,
+                                                  const char     *config_path,
+                                                  const char     *data_dir);
 
 /* Adds the operator PIN to the page; while @lock is locked the page shows
  * everything but changes nothing. */
@@ -48,6 +54,12 @@ gboolean    bd_security_page_add_rule            (BdSecurityPage    *self,
                                                   GError           **error);
 void        bd_security_page_set_allow_anonymous (BdSecurityPage *self,
                                                   gboolean        allow);
+
+/* The network listeners' group (bd-listener-settings.h). */
+BdListenerSettings *bd_security_page_get_listener_settings (BdSecurityPage *self);
+/* The times the configuration file was written (anonymous access, the
+ * listeners), or failed to be: see get_error. */
+guint       bd_security_page_get_n_saved         (BdSecurityPage *self);
 
 /* TRUE once the files are read and no change is being saved. */
 gboolean    bd_security_page_is_idle             (BdSecurityPage *self);

@@ -47,11 +47,19 @@ bd_broker_setup (const BdOptions *options,
     }
   else
     {
+      g_autofree char *own = bd_security_default_config_path ();
+
       /* Without a mosquitto.conf, Brokerdesk's own defaults: the broker state
        * is kept in the data directory, so that a crash loses little, saved
        * every minute rather than Mosquitto's half hour. */
       config->persistence = TRUE;
       config->autosave_interval = 60;
+      /* Then what the window's Security page keeps (anonymous access, the
+       * listeners), in Mosquitto's format: the window and --headless start
+       * from the same file. */
+      if (g_file_test (own, G_FILE_TEST_IS_REGULAR) &&
+          !bd_broker_config_load (config, own, error))
+        return NULL;
       use_own_security_files (config);
     }
   bd_broker_config_finish (config);

@@ -83,6 +83,12 @@ config_path (const char *name)
 }
 
 char *
+bd_security_default_config_path (void)
+{
+  return config_path ("brokerdesk.conf");
+}
+
+char *
 bd_security_default_password_path (void)
 {
   return config_path ("passwords");
@@ -104,12 +110,46 @@ rule_free (gpointer data)
   g_free (rule);
 }
 
+BdSecurityListener *
+bd_security_listener_new (BdListenerProtocol  protocol,
+                          guint16             port,
+                          const char         *bind_address,
+                          const char         *certfile,
+                          const char         *keyfile)
+{
+  BdSecurityListener *listener = g_new0 (BdSecurityListener, 1);
+
+  g_return_val_if_fail ((certfile == NULL) == (keyfile == NULL), listener);
+
+  listener->protocol = protocol;
+  listener->port = port;
+  listener->bind_address = g_strdup (bind_address);
+  listener->certfile = g_strdup (certfile);
+  listener->keyfile = g_strdup (keyfile);
+  return listener;
+}
+
+void
+bd_security_listener_free (BdSecurityListener *listener)
+{
+  if (listener == NULL)
+    return;
+  g_free (listener->bind_address);
+  g_free (listener->certfile);
+  g_free (listener->keyfile);
+  g_free (listener);
+}
+
 void
 bd_security_free (BdSecurity *security)
 {
   if (security == NULL)
     return;
 
+  g_free (security->config_path);
+  g_free (security->certfile);
+  g_free (security->keyfile);
+  g_clear_pointer (&security->listeners, g_ptr_array_unref);
   g_free (security->password_path);
   g_free (security->acl_path);
   g_clear_pointer (&security->users, g_ptr_array_unref);
@@ -202,6 +242,38 @@ parse_acl (BdSecurity *security,
     }
 }
 
+/* The listeners of Brokerdesk's own configuration file @text; without
+ * any, the one the broker then has: 127.0.0.1:1883. */
+static gboolean
+parse_own_listeners (BdSecurity  *security,
+                     const char  *text,
+                     GError     **error)
+{
+  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+
+  if (!bd_broker_config_parse (config, security->config_path, text, error))
+    return FALSE;
+  bd_broker_config_finish (config);
+  security->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_security_listener_free);
+  for (guint i = 0; i < config->listeners->len; i++)
+    {
+      const BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+      gboolean tls = listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL;
+
+      g_ptr_array_add (security->listeners,
+                       bd_security_listener_new (listener->protocol, listener->port,
+                                                 listener->bind_address,
+                                                 tls ? listener->tls[BD_TLS_CERTFILE] : NULL,
+                                                 tls ? listener->tls[BD_TLS_KEYFILE] : NULL));
+      if (tls && security->certfile == NULL)
+        {
+          security->certfile = g_strdup (listener->tls[BD_TLS_CERTFILE]);
+          security->keyfile = g_strdup (listener->tls[BD_TLS_KEYFILE]);
+        }
+    }
+  return TRUE;
+}
+
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
@@ -211,11 +283,15 @@ load_thread (GTask        *task,
   BdSecurity *security = task_data;
   g_autofree char *passwords = NULL;
   g_autofree char *acl = NULL;
+  g_autofree char *config = NULL;
   g_auto(GStrv) lines = NULL;
   GError *error = NULL;
 
   if (!read_optional (security->password_path, &passwords, &error) ||
-      !read_optional (security->acl_path, &acl, &error))
+      !read_optional (security->acl_path, &acl, &error) ||
+      (security->config_is_own &&
+       (!read_optional (security->config_path, &config, &error) ||
+        !parse_own_listeners (security, config, &error))))
     {
       g_task_return_error (task, error);
       return;
@@ -234,6 +310,7 @@ load_thread (GTask        *task,
 
 void
 bd_security_load_async (BdEngine            *engine,
+                        const char          *config_path,
                         GCancellable        *cancellable,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
@@ -245,8 +322,10 @@ bd_security_load_async (BdEngine            *engine,
 
   if (config->listeners->len > 0)
     first = g_ptr_array_index (config->listeners, 0);
-  security->from_config_file = config->listeners_from_file ||
-                               config->password_file != NULL || config->acl_file != NULL;
+  security->config_is_own = config_path == NULL;
+  security->config_path = config_path != NULL ? g_strdup (config_path)
+                                              : bd_security_default_config_path ();
+  security->from_config_file = !security->config_is_own;
   security->password_live = first != NULL && first->password_file != NULL;
   security->acl_live = first != NULL && first->acl_file != NULL;
   security->password_path = security->password_live ? g_strdup (first->password_file)
@@ -591,4 +670,245 @@ bd_security_apply_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
 
   return (int) g_task_propagate_int (G_TASK (result), error);
+}
+
+char *
+bd_security_config_set_allow_anonymous (const char *text,
+                                        gboolean    allow)
+{
+  g_auto(GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
+  const char *line_text = allow ? "allow_anonymous true" : "allow_anonymous false";
+  GString *out = g_string_new (NULL);
+  gboolean found = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i] + strspn (lines[i], " \t");
+
+      /* Every one, global or in a listener's block: the switch is for every
+       * listener, as bd_engine_set_allow_anonymous_async () applies it. */
+      if (g_str_has_prefix (line, "allow_anonymous") &&
+          (line[15] == ' ' || line[15] == '\t' || line[15] == '\0' || line[15] == '\r'))
+        {
+          g_string_append (out, line_text);
+          found = TRUE;
+        }
+      else
+        g_string_append (out, lines[i]);
+      if (lines[i + 1] != NULL)
+        g_string_append_c (out, '\n');
+    }
+  if (!found)
+    {
+      g_string_prepend_c (out, '\n');
+      g_string_prepend (out, line_text);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+bd_security_config_text (BdSecurity *security)
+{
+  GString *text = g_string_new (NULL);
+
+  g_return_val_if_fail (security->config_is_own, NULL);
+
+  g_string_append (text,
+                   "# Brokerdesk's broker settings, in Mosquitto's format. The window's\n"
+                   "# Security page writes this file whole; brokerdesk --headless reads it too.\n");
+  g_string_append_printf (text, "allow_anonymous %s\n",
+                          security->allow_anonymous ? "true" : "false");
+  for (guint i = 0; security->listeners != NULL && i < security->listeners->len; i++)
+    {
+      BdSecurityListener *listener = g_ptr_array_index (security->listeners, i);
+
+      g_string_append_printf (text, "\nlistener %u", listener->port);
+      if (listener->bind_address != NULL)
+        g_string_append_printf (text, " %s", listener->bind_address);
+      g_string_append_c (text, '\n');
+      if (listener->protocol == BD_LISTENER_WEBSOCKETS)
+        g_string_append (text, "protocol websockets\n");
+      if (listener->certfile != NULL && listener->keyfile != NULL)
+        g_string_append_printf (text, "certfile %s\nkeyfile %s\n",
+                                listener->certfile, listener->keyfile);
+    }
+  return g_string_free (text, FALSE);
+}
+
+typedef struct
+{
+  char     *path;
+  char     *text;       /* the whole file; NULL: only allow_anonymous changes */
+  gboolean  allow_anonymous;
+} SaveConfig;
+
+static void
+save_config_free (gpointer data)
+{
+  SaveConfig *save = data;
+
+  g_free (save->path);
+  g_free (save->text);
+  g_free (save);
+}
+
+static void
+save_config_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  SaveConfig *save = task_data;
+  g_autofree char *old = NULL;
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  if (save->text == NULL)
+    {
+      if (!read_optional (save->path, &old, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      text = bd_security_config_set_allow_anonymous (old, save->allow_anonymous);
+    }
+  else
+    text = g_strdup (save->text);
+  if (!bd_settings_file_save (save->path, text, strlen (text), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+bd_security_save_config_async (BdSecurity          *security,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  SaveConfig *save = g_new0 (SaveConfig, 1);
+
+  g_return_if_fail (security != NULL);
+
+  save->path = g_strdup (security->config_path);
+  save->allow_anonymous = security->allow_anonymous;
+  /* Made here, on the model's thread: later edits cannot race the write. */
+  if (security->config_is_own)
+    save->text = bd_security_config_text (security);
+  g_task_set_source_tag (task, bd_security_save_config_async);
+  g_task_set_task_data (task, save, save_config_free);
+  g_task_run_in_thread (task, save_config_thread);
+}
+
+gboolean
+bd_security_save_config_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+listener_is (BdSecurityListener     *listener,
+             BdSecurityListenerKind  kind)
+{
+  if (kind == BD_SECURITY_LISTENER_WEBSOCKETS)
+    return listener->protocol == BD_LISTENER_WEBSOCKETS;
+  return listener->protocol == BD_LISTENER_MQTT && listener->certfile != NULL;
+}
+
+BdSecurityListener *
+bd_security_get_listener (BdSecurity             *security,
+                          BdSecurityListenerKind  kind)
+{
+  g_return_val_if_fail (security != NULL, NULL);
+
+  /* The first listener is the local one the window's preferences set. */
+  for (guint i = 1; security->listeners != NULL && i < security->listeners->len; i++)
+    {
+      BdSecurityListener *listener = g_ptr_array_index (security->listeners, i);
+
+      if (listener_is (listener, kind))
+        return listener;
+    }
+  return NULL;
+}
+
+gboolean
+bd_security_set_listener (BdSecurity             *security,
+                          BdSecurityListenerKind  kind,
+                          gboolean                enabled,
+                          guint16                 port,
+                          GError                **error)
+{
+  BdSecurityListener *listener;
+
+  g_return_val_if_fail (security != NULL && security->listeners != NULL, FALSE);
+
+  listener = bd_security_get_listener (security, kind);
+  if (!enabled)
+    {
+      if (listener != NULL)
+        g_ptr_array_remove (security->listeners, listener);
+      return TRUE;
+    }
+  if (kind == BD_SECURITY_LISTENER_TLS && security->certfile == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Choose or create a certificate first."));
+      return FALSE;
+    }
+  if (listener == NULL)
+    {
+      /* On every interface: these are the listeners for other computers. */
+      listener = bd_security_listener_new (kind == BD_SECURITY_LISTENER_WEBSOCKETS
+                                           ? BD_LISTENER_WEBSOCKETS : BD_LISTENER_MQTT,
+                                           port, NULL, security->certfile, security->keyfile);
+      g_ptr_array_add (security->listeners, listener);
+    }
+  listener->port = port;
+  return TRUE;
+}
+
+void
+bd_security_set_certificate (BdSecurity *security,
+                             const char *certfile,
+                             const char *keyfile)
+{
+  g_return_if_fail (security != NULL);
+  g_return_if_fail ((certfile == NULL) == (keyfile == NULL));
+
+  if (certfile == NULL)
+    bd_security_set_listener (security, BD_SECURITY_LISTENER_TLS, FALSE, 0, NULL);
+  g_free (security->certfile);
+  g_free (security->keyfile);
+  security->certfile = g_strdup (certfile);
+  security->keyfile = g_strdup (keyfile);
+  for (guint i = 1; security->listeners != NULL && i < security->listeners->len; i++)
+    {
+      BdSecurityListener *listener = g_ptr_array_index (security->listeners, i);
+
+      g_free (listener->certfile);
+      g_free (listener->keyfile);
+      listener->certfile = g_strdup (certfile);
+      listener->keyfile = g_strdup (keyfile);
+    }
+}
+
+char *
+bd_security_dup_listener_warnings (BdSecurity           *security,
+                                   const BdBrokerConfig *running)
+{
+  g_autoptr(BdBrokerConfig) config = NULL;
+  g_autofree char *text = NULL;
+
+  if (!security->config_is_own || security->listeners == NULL)
+    return bd_security_dup_warnings (running, security->allow_anonymous);
+  /* The file the window writes, read as the next start will read it. */
+  text = bd_security_config_text (security);
+  config = bd_broker_config_new ();
+  if (!bd_broker_config_parse (config, security->config_path, text, NULL))
+    return bd_security_dup_warnings (running, security->allow_anonymous);
+  bd_broker_config_finish (config);
+  return bd_security_dup_warnings (config, security->allow_anonymous);
 }

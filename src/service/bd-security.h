@@ -42,8 +42,28 @@ typedef struct
   char               *filter;
 } BdSecurityRule;
 
+/* A listener of Brokerdesk's own configuration file, as the window edits
+ * it. */
 typedef struct
 {
+  BdListenerProtocol  protocol;
+  guint16             port;
+  char               *bind_address;  /* NULL: every interface */
+  char               *certfile;      /* with keyfile: TLS */
+  char               *keyfile;
+} BdSecurityListener;
+
+typedef struct
+{
+  /* The configuration file the broker starts from: --config's, or
+   * Brokerdesk's own (bd_security_default_config_path ()). Anonymous access
+   * is kept there; the listeners only in Brokerdesk's own file, which the
+   * window writes whole (a hand-written mosquitto.conf is the operator's). */
+  char       *config_path;
+  gboolean    config_is_own;
+  GPtrArray  *listeners;       /* of BdSecurityListener*; own file only, else NULL */
+  char       *certfile;        /* the network listeners' certificate, or NULL */
+  char       *keyfile;
   char       *password_path;
   char       *acl_path;
   /* The running broker read these files at start, so a change applies at
@@ -67,11 +87,15 @@ char       *bd_security_dup_warnings          (const BdBrokerConfig *config,
                                                gboolean              allow_anonymous);
 
 /* Brokerdesk's own files, in $XDG_CONFIG_HOME/brokerdesk. */
+char       *bd_security_default_config_path   (void);
 char       *bd_security_default_password_path (void);
 char       *bd_security_default_acl_path      (void);
 
-/* The files @engine uses (or the defaults), read on a worker. */
+/* The files @engine uses (or the defaults), read on a worker.
+ * @config_path: the configuration file the broker started from, or NULL
+ * for Brokerdesk's own. */
 void        bd_security_load_async   (BdEngine            *engine,
+                                      const char          *config_path,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
@@ -115,6 +139,62 @@ void        bd_security_apply_async  (BdSecurity          *security,
                                       gpointer             user_data);
 int         bd_security_apply_finish (GAsyncResult        *result,
                                       GError             **error);
+
+/* @port on @bind_address (NULL: every interface); TLS with @certfile and
+ * @keyfile (both or neither). */
+BdSecurityListener *bd_security_listener_new  (BdListenerProtocol  protocol,
+                                               guint16             port,
+                                               const char         *bind_address,
+                                               const char         *certfile,
+                                               const char         *keyfile);
+void        bd_security_listener_free (BdSecurityListener  *listener);
+
+/* The listeners the window switches on and off in the own file, beside the
+ * first (local, plain) one, which it leaves alone. */
+typedef enum
+{
+  BD_SECURITY_LISTENER_TLS,         /* MQTT over TLS, every interface */
+  BD_SECURITY_LISTENER_WEBSOCKETS,  /* MQTT over WebSockets (TLS with a certificate) */
+} BdSecurityListenerKind;
+
+/* The listener of @kind (beyond the first), or NULL. */
+BdSecurityListener *bd_security_get_listener (BdSecurity             *security,
+                                              BdSecurityListenerKind  kind);
+/* Adds or removes the listener of @kind, on @port. A TLS listener needs
+ * a certificate: FALSE with @error without one. */
+gboolean    bd_security_set_listener  (BdSecurity             *security,
+                                       BdSecurityListenerKind  kind,
+                                       gboolean                enabled,
+                                       guint16                 port,
+                                       GError                **error);
+/* The certificate of every listener beyond the first (NULL, NULL: none; a
+ * TLS listener then goes). */
+void        bd_security_set_certificate (BdSecurity          *security,
+                                         const char          *certfile,
+                                         const char          *keyfile);
+/* What is unsafe about the listeners @security will have, as
+ * bd_security_dup_warnings (); @running: the broker's configuration, for a
+ * configuration file the window does not write. NULL when nothing is. */
+char       *bd_security_dup_listener_warnings (BdSecurity           *security,
+                                               const BdBrokerConfig *running);
+
+/* The text of Brokerdesk's own configuration file for @security. */
+char       *bd_security_config_text  (BdSecurity          *security);
+/* @text with every allow_anonymous line saying @allow (one added at the top
+ * if there was none): how anonymous access is kept in a file the operator
+ * wrote, everything else left as it was. */
+char       *bd_security_config_set_allow_anonymous (const char *text,
+                                                    gboolean    allow);
+
+/* Keeps anonymous access and (own file) the listeners in the configuration
+ * file, on a worker, so that the next start, the window's or --headless's,
+ * uses them. */
+void        bd_security_save_config_async  (BdSecurity          *security,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean    bd_security_save_config_finish (GAsyncResult        *result,
+                                            GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdSecurity, bd_security_free)
 

@@ -15,6 +15,8 @@
 
 #include <adwaita.h>
 
+#include "bd-broker-setup.h"
+#include "bd-certificates.h"
 #include "bd-operations-journal.h"
 #include "bd-security-page.h"
 #include "bd-test-journal.h"
@@ -56,7 +58,7 @@ fixture_set_up (Fixture       *f,
   f->port = bd_engine_get_port (f->engine, 0);
 
   f->window = gtk_window_new ();
-  f->page = BD_SECURITY_PAGE (bd_security_page_new (f->engine));
+  f->page = BD_SECURITY_PAGE (bd_security_page_new (f->engine, NULL, f->dir));
   journal_path = g_build_filename (f->dir, "journal.db", NULL);
   f->journal = bd_journal_new (journal_path);
   bd_security_page_set_journal (f->page, f->journal);
@@ -313,12 +315,173 @@ test_anonymous (Fixture       *f,
   g_assert_null (strstr (warning, "without a user name"));
 }
 
+
+static void
+wait_saved (Fixture *f,
+            guint    n)
+{
+  BD_TEST_WAIT_UNTIL (bd_security_page_get_n_saved (f->page) >= n &&
+                      bd_security_page_is_idle (f->page), 10000);
+  g_assert_null (bd_security_page_get_error (f->page));
+}
+
+/* A loopback port nobody listens on now. */
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) probe = NULL;
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (probe, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (probe, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* The broker the next start makes: Brokerdesk's own configuration file,
+ * read by bd_broker_setup () as the window and --headless both do. */
+static BdEngine *
+next_start (Fixture *f)
+{
+  BdOptions options = BD_OPTIONS_INIT;
+  g_autoptr(GError) error = NULL;
+  BdEngine *engine;
+
+  options.port = 0;
+  options.data_dir = g_strdup (f->dir);
+  engine = bd_broker_setup (&options, &error);
+  g_assert_no_error (error);
+  bd_options_clear (&options);
+  return engine;
+}
+
+static gboolean
+first_listener_allows_anonymous (BdEngine *engine)
+{
+  const BdListenerConfig *first = g_ptr_array_index (bd_engine_get_config (engine)->listeners, 0);
+
+  return first->allow_anonymous;
+}
+
+/* mosquitto_sub --cafile @cafile -h @host: TRUE when it got the retained
+ * message of "secure/check". */
+static gboolean
+tls_subscribe (const char *host,
+               guint16     port,
+               const char *cafile)
+{
+  g_autofree char *sub = bd_test_find_program ("mosquitto_sub");
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { sub, "-h", host, "-p", port_text, "--cafile", cafile,
+                         "-t", "secure/check", "-C", "1", "-W", "10", NULL };
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
+                &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_test_message ("mosquitto_sub -h %s: %s", host, err);
+  return g_spawn_check_wait_status (status, NULL) && g_strcmp0 (out, "ok\n") == 0;
+}
+
+/* Anonymous access survives a restart; a certificate created in the window
+ * serves a TLS listener switched on in the window, checked with
+ * mosquitto_sub and the CA certificate the window exported. */
+static void
+test_listeners (Fixture       *f,
+                gconstpointer  data)
+{
+  BdListenerSettings *group = bd_security_page_get_listener_settings (f->page);
+  g_autofree char *own = bd_security_default_config_path ();
+  g_autofree char *exported_path = g_build_filename (f->dir, "exported-ca.crt", NULL);
+  g_autoptr(GFile) exported = g_file_new_for_path (exported_path);
+  g_autoptr(BdEngine) engine = NULL;
+  g_autoptr(BdMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port = free_port ();
+  const BdListenerConfig *tls;
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
+  g_remove (own);
+
+  /* Nothing kept yet: the next start lets anonymous clients in (no
+   * listener configured, as Mosquitto 2.0). */
+  engine = next_start (f);
+  g_assert_true (first_listener_allows_anonymous (engine));
+  g_clear_pointer (&engine, bd_engine_unref);
+
+  bd_security_page_set_allow_anonymous (f->page, TRUE);
+  bd_security_page_set_allow_anonymous (f->page, FALSE);
+  wait_saved (f, 2);
+  engine = next_start (f);
+  g_assert_false (first_listener_allows_anonymous (engine));
+  g_clear_pointer (&engine, bd_engine_unref);
+
+  /* TLS needs a certificate first. */
+  g_assert_false (bd_listener_settings_set_listener (group, BD_SECURITY_LISTENER_TLS, TRUE, port,
+                                                     &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  bd_listener_settings_create_certificate (group);
+  wait_saved (f, 3);
+  g_assert_null (bd_listener_settings_get_error (group));
+  g_assert_true (bd_listener_settings_set_listener (group, BD_SECURITY_LISTENER_TLS, TRUE, port,
+                                                    &error));
+  g_assert_no_error (error);
+  wait_saved (f, 4);
+  /* Anonymous clients off, and TLS on the network: nothing to warn about. */
+  g_assert_null (bd_security_page_get_warning (f->page));
+
+  bd_listener_settings_export_ca (group, exported);
+  BD_TEST_WAIT_UNTIL (bd_listener_settings_get_n_exported (group) == 1, 10000);
+  g_assert_null (bd_listener_settings_get_error (group));
+
+  /* Anonymous clients on the network are unsafe, and the page says so. */
+  bd_security_page_set_allow_anonymous (f->page, TRUE);
+  wait_saved (f, 5);
+  g_assert_nonnull (strstr (bd_security_page_get_warning (f->page), "without a user name"));
+
+  /* --headless says so too, in its log. */
+  g_test_expect_message ("Brokerdesk-Service", G_LOG_LEVEL_WARNING,
+                         "Anonymous clients may connect to port*");
+  engine = next_start (f);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (bd_engine_get_config (engine)->listeners->len, ==, 2);
+  tls = g_ptr_array_index (bd_engine_get_config (engine)->listeners, 1);
+  g_assert_cmpuint (tls->port, ==, port);
+  g_assert_null (tls->bind_address);
+  g_assert_true (tls->allow_anonymous);
+  g_assert_true (bd_engine_start (engine, &error));
+  g_assert_no_error (error);
+  message = test_message_new ("secure/check", "ok", TRUE);
+  bd_engine_publish (engine, message);
+  g_assert_true (tls_subscribe ("127.0.0.1", port, exported_path));
+  g_assert_true (tls_subscribe ("localhost", port, exported_path));
+  bd_engine_stop (engine);
+  g_remove (own);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autoptr(BdTestTmpdir) config_home = NULL;
+
   /* The strings the checks compare are the English ones. */
   g_setenv ("LANGUAGE", "C", TRUE);
+  /* The page writes Brokerdesk's own configuration file: in a folder of
+   * this test's, not the one other tests share. Set before GLib reads it. */
+  config_home = bd_test_tmpdir_new ("security-page-config");
+  g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -330,6 +493,8 @@ main (int   argc,
               fixture_set_up, test_acl, fixture_tear_down);
   g_test_add ("/gui/security-page/anonymous", Fixture, NULL,
               fixture_set_up, test_anonymous, fixture_tear_down);
+  g_test_add ("/gui/security-page/listeners", Fixture, NULL,
+              fixture_set_up, test_listeners, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -22,7 +22,7 @@ load (BdEngine *engine)
   g_autoptr(GError) error = NULL;
   BdSecurity *security;
 
-  bd_security_load_async (engine, NULL, bd_test_result_cb, &result);
+  bd_security_load_async (engine, NULL, NULL, bd_test_result_cb, &result);
   bd_test_wait_result (&result, WAIT_MS, "the files read");
   security = bd_security_load_finish (result, &error);
   g_assert_no_error (error);
