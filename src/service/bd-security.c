@@ -17,6 +17,7 @@
 #include "bd-auth.h"
 #include "bd-auth-reload.h"
 #include "bd-config.h"
+#include "bd-bridge-file.h"
 #include "bd-security.h"
 #include "bd-settings-file.h"
 
@@ -752,6 +753,24 @@ save_config_free (gpointer data)
   g_free (save);
 }
 
+/* The new text of the configuration file. Its bridge blocks are the Broker
+ * page's (bd-bridge-file.c): a whole own file keeps them as they are. */
+static char *
+edit_config (const char  *old,
+             gpointer     user_data,
+             GError     **error)
+{
+  SaveConfig *save = user_data;
+  g_autofree char *bridges = NULL;
+
+  if (save->text == NULL)
+    return bd_security_config_set_allow_anonymous (old, save->allow_anonymous);
+  bridges = bd_bridge_file_dup_blocks (old);
+  if (bridges[0] == '\0')
+    return g_strdup (save->text);
+  return g_strconcat (save->text, "\n", bridges, NULL);
+}
+
 static void
 save_config_thread (GTask        *task,
                     gpointer      source_object,
@@ -759,22 +778,11 @@ save_config_thread (GTask        *task,
                     GCancellable *cancellable)
 {
   SaveConfig *save = task_data;
-  g_autofree char *old = NULL;
-  g_autofree char *text = NULL;
   GError *error = NULL;
 
-  if (save->text == NULL)
-    {
-      if (!read_optional (save->path, &old, &error))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      text = bd_security_config_set_allow_anonymous (old, save->allow_anonymous);
-    }
-  else
-    text = g_strdup (save->text);
-  if (!bd_settings_file_save (save->path, text, strlen (text), &error))
+  /* Read, changed and written under the lock every writer of this file
+   * takes, so a bridge saved meanwhile is not lost. */
+  if (!bd_bridge_file_edit (save->path, edit_config, save, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
