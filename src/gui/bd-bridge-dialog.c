@@ -587,14 +587,23 @@ save_cb (BdBridgeDialog *self)
 
 /* ------------------------------------------------------------ the test */
 
+static gboolean
+stop_client_cb (gpointer user_data)
+{
+  bd_remote_client_stop (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets go of the test's client: stopped and freed from the main loop, never
+ * inside one of its own signals. */
 static void
 stop_test (BdBridgeDialog *self)
 {
   if (self->test_client == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->test_client, self);
-  bd_remote_client_stop (self->test_client);
-  g_clear_object (&self->test_client);
+  g_idle_add_full (G_PRIORITY_DEFAULT, stop_client_cb, g_steal_pointer (&self->test_client),
+                   g_object_unref);
 }
 
 static void
@@ -611,13 +620,6 @@ show_result (BdBridgeDialog *self,
 static void start_test (BdBridgeDialog       *self,
                         const BdBridgeConfig *bridge,
                         BdMqttVersion         version);
-
-static gboolean
-finish_test_cb (gpointer user_data)
-{
-  stop_test (user_data);
-  return G_SOURCE_REMOVE;
-}
 
 static void
 test_state_cb (BdRemoteClient *client,
@@ -659,8 +661,7 @@ test_state_cb (BdRemoteClient *client,
           self->test_fallback = 0;
           if (bridge != NULL)
             {
-              g_idle_add_full (G_PRIORITY_DEFAULT, finish_test_cb, g_object_ref (self), g_object_unref);
-              self->test_client = NULL;
+              stop_test (self);
               start_test (self, bridge, fallback);
               return;
             }
@@ -671,9 +672,7 @@ test_state_cb (BdRemoteClient *client,
   else
     return;
   show_result (self, text);
-  /* Not from inside the client's own signal. */
-  g_signal_handlers_disconnect_by_data (client, self);
-  g_idle_add_full (G_PRIORITY_DEFAULT, finish_test_cb, g_object_ref (self), g_object_unref);
+  stop_test (self);
 }
 
 static void

@@ -133,9 +133,22 @@ def inner_main():
         tap.check(not missing, 'every control of the bridge dialog has an accessible name',
                   '\n'.join(missing))
         set_entry(dialog, 'Name', 'edge')
-        set_entry(dialog, ADDRESSES, f'127.0.0.1:{upstream.port}')
         set_entry(dialog, 'Topic Pattern', 'line/#')
         set_entry(dialog, 'Remote Prefix', 'site2/')
+        # Nobody listens there: the test says why it failed.
+        closed = tw.free_port()
+        set_entry(dialog, ADDRESSES, f'127.0.0.1:{closed}')
+        tw.click(tw.find(dialog, 'push button', 'Test Connection'))
+        try:
+            result = tw.wait_for(lambda: next((n for n in labels(dialog)
+                                               if n.startswith('Could not connect: ')), None),
+                                 'the failed test\'s answer')
+            tap.check(f'127.0.0.1:{closed}' in result, 'Test Connection says why it failed', result)
+        except TimeoutError as e:
+            tap.check(False, 'Test Connection says why it failed', f'{e}; labels: {labels(dialog)}')
+        set_entry(dialog, ADDRESSES, f'127.0.0.1:{upstream.port}')
+        tw.wait_for(lambda: tw.find(dialog, 'push button', 'Test Connection').getState().contains(
+            pyatspi.STATE_SENSITIVE) or None, 'the test button again')
         tw.click(tw.find(dialog, 'push button', 'Test Connection'))
         try:
             result = tw.wait_for(lambda: next((n for n in labels(dialog)
@@ -180,7 +193,39 @@ def inner_main():
                   str(topic))
         screenshot('bridges-two.png')
 
-        # 5. Removing asks first, then takes only that block out of the file.
+        # 5. Editing the first bridge replaces its lines in place: its comment,
+        #    the other lines and the other bridge stay; it connects again.
+        tw.click(tw.find(app.main_window(), 'push button', 'Edit the bridge site'))
+        dialog = tw.wait_for(lambda: app.window('Edit Bridge'), 'the edit dialog')
+        set_entry(dialog, 'Client ID (empty: this computer’s name and the bridge’s)', 'plant-7')
+        tw.click(next(a for a in tw.walk(dialog) if a.getRoleName() == 'push button'
+                      and a.name.split()[-1:] == ['Save']))
+        edited = (f'# the plant broker\nlistener {port} 127.0.0.1\nallow_anonymous true\n\n'
+                  f'connection site\naddress 127.0.0.1:{upstream.port}\ntopic plant/# out 1\n'
+                  'remote_clientid plant-7\n# readings go up\n\n')
+        try:
+            tw.wait_for(lambda: 'plant-7' in open(conf).read(), 'the edit saved')
+            tap.check(open(conf).read() == edited + block,
+                      'an edit replaces the bridge\'s lines in place and keeps every other line',
+                      open(conf).read())
+        except TimeoutError as e:
+            tap.check(False, 'an edit replaces the bridge\'s lines in place and keeps every other '
+                      'line', f'{e}; file: {open(conf).read()}')
+        # The restarted bridge says so upstream under its new client id
+        # (Mosquitto's notification topic, retained).
+        state = '$SYS/broker/connection/plant-7/state'
+        try:
+            got = received_upstream(upstream.port, state, lambda: None)
+            tap.check(got == (state, '1'), 'the edited bridge was restarted with its new lines',
+                      str(got))
+        except TimeoutError as e:
+            tap.check(False, 'the edited bridge was restarted with its new lines', str(e))
+        topic = received_upstream(upstream.port, 'plant/#', lambda: subprocess.run(
+            ['mosquitto_pub', '-p', str(port), '-q', '1', '-t', 'plant/oven/temp', '-m', '72'],
+            check=True, timeout=tw.TIMEOUT))
+        tap.check(topic == ('plant/oven/temp', '72'), 'the restarted bridge forwards', str(topic))
+
+        # 6. Removing asks first, then takes only that block out of the file.
         tw.click(tw.wait_for(lambda: tw.find(app.main_window(), 'push button',
                                              'Remove the bridge edge'), 'the remove button'))
         confirm = tw.wait_for(lambda: next((w for w in app.windows()
@@ -192,7 +237,7 @@ def inner_main():
         try:
             tw.wait_for(lambda: 'connection edge' not in open(conf).read(), 'the block to go')
             tw.wait_for(lambda: labels(app.main_window()).count(connected) == 1, 'one row left')
-            tap.check(open(conf).read() == original + '\n',
+            tap.check(open(conf).read() == edited,
                       'a confirmed removal takes the bridge out of the page and its lines out '
                       'of the file', open(conf).read())
         except TimeoutError as e:
