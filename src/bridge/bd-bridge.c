@@ -52,12 +52,15 @@ struct _BdBridge
   BdRemoteClient  *remote;
   guint            address_index;
   gboolean         was_connected;
+  gboolean         local_ready;     /* the local session and its subscriptions exist */
+  gboolean         local_was_connected;
   guint            refused_backoff_s;
   GSource         *restart_source;
   GSource         *tick_source;
   guint64          last_out;
   guint64          last_in;
   gint64           last_tick_us;
+  guint            ticks;
 
   /* The status the GUI reads, under lock. */
   GMutex           lock;
@@ -391,13 +394,73 @@ remote_state_cb (GObject    *object,
   update_status (self);
 }
 
+static void
+publish_sys (BdBridge   *self,
+             const char *leaf,
+             guint64     value)
+{
+  g_autofree char *topic = g_strdup_printf ("$SYS/broker/connection/%s/%s",
+                                            self->config->name, leaf);
+  g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, value);
+  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
+  g_autoptr(BdMessage) message = bd_message_new (topic, payload, 0, TRUE, NULL);
+
+  message->from_sys = TRUE;
+  bd_engine_publish (self->engine, message);
+}
+
+static gboolean
+park_local_cb (gpointer user_data)
+{
+  BdBridge *self = user_data;
+
+  if (bd_remote_client_get_state (self->remote) != BD_REMOTE_STATE_CONNECTED)
+    bd_remote_client_stop (self->local);
+  return G_SOURCE_REMOVE;
+}
+
+/* The local session has to exist, subscribed, before the upstream is ever
+ * reached: otherwise what is published before the first connection would
+ * match no session and be lost. So the local side connects first, once;
+ * then it waits (disconnected, queueing) for the upstream. */
+static void
+local_state_cb (GObject    *object,
+                GParamSpec *pspec,
+                gpointer    user_data)
+{
+  BdBridge *self = user_data;
+  BdRemoteState state = bd_remote_client_get_state (self->local);
+  GSource *idle;
+
+  /* The engine sends again, first and in order, what it had given the
+   * lost local connection: forget the copies, or they would go up twice. */
+  if (state != BD_REMOTE_STATE_CONNECTED && self->local_was_connected)
+    bd_remote_client_drop_outgoing (self->remote);
+  self->local_was_connected = state == BD_REMOTE_STATE_CONNECTED;
+
+  if (self->local_ready || state != BD_REMOTE_STATE_CONNECTED)
+    return;
+  self->local_ready = TRUE;
+  /* Not from inside the client's own notification. */
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, park_local_cb, self, NULL);
+  g_source_attach (idle, self->context);
+  g_source_unref (idle);
+  bd_remote_client_start (self->remote);
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
   BdBridge *self = user_data;
   gint64 now = g_get_monotonic_time ();
   double seconds = (now - self->last_tick_us) / (double) G_USEC_PER_SEC;
+  guint sys_interval = bd_engine_get_config (self->engine)->sys_interval;
+  BdSessionQueueInfo queue;
 
+  /* What waits for the upstream is in the engine's session (queued, or in
+   * flight to the bridge), plus what the upstream has not acknowledged. */
+  bd_engine_get_session_queue (self->engine, self->local_id, &queue);
   update_status (self);
   g_mutex_lock (&self->lock);
   if (seconds > 0)
@@ -407,9 +470,18 @@ tick_cb (gpointer user_data)
     }
   self->last_out = self->status.out_total;
   self->last_in = self->status.in_total;
-  self->status.queue_depth = bd_remote_client_get_n_outgoing (self->remote);
+  self->status.queue_depth = queue.queued + queue.inflight;
+  self->status.oldest_queued_us = queue.oldest_us;
+  self->status.dropped = queue.dropped;
   g_mutex_unlock (&self->lock);
   self->last_tick_us = now;
+  if (sys_interval > 0 && ++self->ticks % sys_interval == 0)
+    {
+      publish_sys (self, "queue/messages", queue.queued + queue.inflight);
+      publish_sys (self, "queue/dropped", queue.dropped);
+      publish_sys (self, "messages/sent", self->status.out_total);
+      publish_sys (self, "messages/received", self->status.in_total);
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -522,6 +594,7 @@ stop_cb (gpointer user_data)
       g_clear_pointer (&self->restart_source, g_source_unref);
     }
   g_signal_handlers_disconnect_by_data (self->remote, self);
+  g_signal_handlers_disconnect_by_data (self->local, self);
   if (self->was_connected)
     publish_state (self, FALSE);
   bd_remote_client_stop (self->local);
@@ -545,7 +618,8 @@ bridge_thread (gpointer data)
 
   if (self->config->notifications)
     publish_state (self, FALSE);
-  bd_remote_client_start (self->remote);
+  g_signal_connect (self->local, "notify::state", G_CALLBACK (local_state_cb), self);
+  bd_remote_client_start (self->local);
   update_status (self);
   g_main_loop_run (self->loop);
 

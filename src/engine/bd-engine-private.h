@@ -227,6 +227,7 @@ struct _BdConnection
   gboolean      want_write;      /* EPOLLOUT is armed */
   gboolean      dirty;           /* in engine->dirty: wbuf needs a write this turn */
   gboolean      clean_disconnect;/* DISCONNECT received: no will [MQTT-3.1.2-10] */
+  gboolean      is_bridge;       /* CONNECT's level had Mosquitto's bridge bit */
   BdSession    *paused_for;      /* not reading: this session's queue is too long */
   gint64        paused_at;       /* monotonic */
   gboolean      resumed;         /* in engine->resumed: process rbuf at the end of the turn */
@@ -285,6 +286,13 @@ struct _BdListener
   guint16           index;       /* in engine->listeners; BD_LISTENER_INTERNAL for the internal one */
 };
 
+typedef struct
+{
+  char    *name;       /* the bridge's connection name, for the log */
+  guint    max;        /* 0: unbounded */
+  guint64  dropped;    /* engine thread */
+} BdBridgeQueue;
+
 /* The index of the listener that internal connections (bridges, see
  * bd_engine_connect_internal ()) come through: trusted, without password
  * or ACL, not counted as a listener. */
@@ -306,6 +314,9 @@ struct _BdEngine
   char            *data_dir;
   GPtrArray       *auths;         /* BdAuth* owned; listeners point into it */
   BdListener      *internal;      /* made with the first internal connection */
+  /* The bridges' local sessions: client id -> BdBridgeQueue*, their bound
+   * (oldest dropped first), from config->bridges; NULL without bridges. */
+  GHashTable      *bridge_queues;
 
   GThread         *thread;
   GThread         *owner;         /* the engine thread while it runs, else NULL */

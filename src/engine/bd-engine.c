@@ -230,6 +230,15 @@ tap_free (gpointer data)
   g_free (tap);
 }
 
+static void
+bridge_queue_free (gpointer data)
+{
+  BdBridgeQueue *queue = data;
+
+  g_free (queue->name);
+  g_free (queue);
+}
+
 BdEngine *
 bd_engine_new (BdBrokerConfig *config)
 {
@@ -248,6 +257,22 @@ bd_engine_new (BdBrokerConfig *config)
   engine->paused = g_ptr_array_new ();
   engine->resumed = g_ptr_array_new ();
   engine->route_targets = g_ptr_array_new ();
+  if (config->bridges->len > 0)
+    {
+      engine->bridge_queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                     bridge_queue_free);
+      for (guint i = 0; i < config->bridges->len; i++)
+        {
+          const BdBridgeConfig *bridge = g_ptr_array_index (config->bridges, i);
+          BdBridgeQueue *queue = g_new0 (BdBridgeQueue, 1);
+
+          queue->name = g_strdup (bridge->name);
+          queue->max = bridge->queue_max_messages ? bridge->queue_max_messages
+                                                  : config->max_queued_messages;
+          g_hash_table_insert (engine->bridge_queues,
+                               bd_bridge_config_dup_local_clientid (bridge), queue);
+        }
+    }
   engine->scratch = g_byte_array_new ();
   engine->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, session_table_free);
   /* Subscription values are owned by their session's table; the trie borrows. */
@@ -297,6 +322,7 @@ bd_engine_unref (BdEngine *engine)
   bd_topic_tree_free (engine->retained);
   g_hash_table_destroy (engine->sys_last);
   g_ptr_array_unref (engine->listeners);
+  g_clear_pointer (&engine->bridge_queues, g_hash_table_destroy);
   if (engine->internal != NULL)
     {
       bd_listener_config_free (engine->internal->config);
@@ -910,6 +936,73 @@ bd_engine_dup_retained (BdEngine   *engine,
     }
   g_ptr_array_sort (call.result, compare_topics);
   return call.result;
+}
+
+typedef struct
+{
+  BdEngine          *engine;
+  const char        *client_id;
+  BdSessionQueueInfo *info;
+  gboolean           found;
+  gboolean           done;
+  GMutex             lock;
+  GCond              cond;
+} QueueInfoCall;
+
+static gboolean
+queue_info_cb (gpointer data)
+{
+  QueueInfoCall *call = data;
+  BdSession *session = g_hash_table_lookup (call->engine->sessions, call->client_id);
+  BdBridgeQueue *queue = call->engine->bridge_queues != NULL
+                         ? g_hash_table_lookup (call->engine->bridge_queues, call->client_id)
+                         : NULL;
+
+  if (session != NULL)
+    {
+      BdQueued *oldest = g_queue_peek_head (&session->queue);
+      BdOutgoing *inflight = g_queue_peek_head (&session->inflight_order);
+
+      call->found = TRUE;
+      call->info->queued = session->queue.length;
+      call->info->inflight = session->outgoing ? g_hash_table_size (session->outgoing) : 0;
+      /* The oldest waiting message: the first in flight, else the head. */
+      if (inflight != NULL && inflight->message != NULL)
+        call->info->oldest_us = inflight->message->time_us;
+      else if (oldest != NULL)
+        call->info->oldest_us = oldest->message->time_us;
+    }
+  if (queue != NULL)
+    call->info->dropped = queue->dropped;
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+bd_engine_get_session_queue (BdEngine           *engine,
+                             const char         *client_id,
+                             BdSessionQueueInfo *info)
+{
+  QueueInfoCall call = { engine, client_id, info, FALSE, FALSE };
+
+  g_return_val_if_fail (client_id != NULL && info != NULL, FALSE);
+
+  memset (info, 0, sizeof *info);
+  if (!engine->running)
+    return FALSE;
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  g_main_context_invoke (engine->context, queue_info_cb, &call);
+  g_mutex_lock (&call.lock);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.lock);
+  g_mutex_unlock (&call.lock);
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
+  return call.found;
 }
 
 void

@@ -161,6 +161,22 @@ typedef struct
 
 void        bd_client_info_free    (BdClientInfo   *info);
 
+/* What waits in one session (a bridge's local session, say). */
+typedef struct
+{
+  guint   queued;
+  guint   inflight;
+  gint64  oldest_us;   /* wall clock the oldest waiting message arrived; 0: none */
+  guint64 dropped;     /* a bridge's: dropped from a full queue, oldest first */
+} BdSessionQueueInfo;
+
+/* Blocks the calling thread (not the engine) until the engine answers;
+ * FALSE (and zeros) when there is no such session or the engine is not
+ * running. */
+gboolean    bd_engine_get_session_queue   (BdEngine           *engine,
+                                           const char         *client_id,
+                                           BdSessionQueueInfo *info);
+
 /* A snapshot of the sessions, sorted by client id, taken on the engine
  * thread; @callback runs in the caller's thread-default main context. */
 void        bd_engine_list_clients_async  (BdEngine            *engine,

@@ -170,6 +170,7 @@ _bd_handle_connect (BdConnection  *conn,
   guint8 v5_code = 0;
 
   conn->version = c->version;
+  conn->is_bridge = c->bridge;
   /* Before any CONNACK: the client's Maximum Packet Size bounds a refusing
    * one too [MQTT-3.1.2-24]. */
   if (c->version == BD_MQTT_V5)

@@ -100,7 +100,9 @@ conn_subscribe_one (BdConnection             *conn,
   sub = g_new0 (BdSubscription, 1);
   sub->filter = g_strdup (req->filter);
   sub->qos = MIN (req->qos, conn->listener->config->max_qos);
-  sub->no_local = req->no_local;
+  /* A 3.x bridge (try_private) gets none of its own messages back, as from
+   * Mosquitto: that is how two brokers bridge both ways without a loop. */
+  sub->no_local = req->no_local || conn->is_bridge;
   sub->retain_as_published = req->retain_as_published;
   sub->retain_handling = req->retain_handling;
   sub->subscription_id = subscription_id;

@@ -390,7 +390,33 @@ session_enqueue (BdSession        *session,
   BdEngine *engine = session->engine;
   guint max = engine->config->max_queued_messages;
   guint64 max_bytes = engine->config->max_queued_bytes;
+  BdBridgeQueue *bridge = engine->bridge_queues != NULL
+                          ? g_hash_table_lookup (engine->bridge_queues, session->client_id)
+                          : NULL;
   BdQueued *queued;
+
+  /* A bridge's queue keeps the newest: what the upstream wants after an
+   * outage is the present, and its bound is counted per bridge. */
+  if (bridge != NULL && bridge->max > 0 && session->queue.length >= bridge->max)
+    {
+      BdQueued *oldest = g_queue_pop_head (&session->queue);
+
+      engine->counters.queued_messages--;
+      engine->counters.publish_dropped++;
+      session->queued_bytes -= g_bytes_get_size (oldest->message->payload);
+      _bd_store_msg_del (session, oldest->store_id);
+      queued_free (oldest);
+      bridge->dropped++;
+      /* Said at the first drop and every thousandth, not once a message. */
+      if (bridge->dropped == 1 || bridge->dropped % 1000 == 0)
+        g_warning ("Bridge %s: its queue is full (%u messages), the oldest dropped "
+                   "(%" G_GUINT64_FORMAT " so far)", bridge->name, bridge->max, bridge->dropped);
+    }
+  if (bridge != NULL)
+    {
+      max = 0;
+      max_bytes = 0;
+    }
 
   /* As in Mosquitto, a message is queued while the queue is below both
    * limits, so the one that crosses max_queued_bytes still gets in. */

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -347,3 +348,106 @@ def test_config_errors_name_file_and_line(brokers):
     assert r.returncode != 0
     # Line 4: the harness writes allow_anonymous first.
     assert "%s:4: topic: QoS: “3” is not a number from 0 to 2" % bd.config_path in r.stderr
+
+
+def test_one_bridge_both_ways_between_brokerdesks_mqtt311(brokers):
+    """Brokerdesk as the upstream of a 3.1.1 bridge with try_private (the
+    defaults): it takes Mosquitto's bridge bit, and sends the bridge none of
+    its own messages back, so 'both' does not echo."""
+    upstream, local, client = brokers
+    b = local([], name="b")
+    a = local(["connection peer", "address 127.0.0.1:%d" % b.port,
+               "remote_clientid a-peer", "restart_timeout 1 2", "topic loop/# both 1"], name="a")
+    wait_bridge_connected(a)
+    b.wait_for_log(r"New client connected from \S+ as a-peer \(p4")
+
+    watch_a = client(a, client_id="watch-a")
+    watch_a.connect()
+    watch_a.subscribe("loop/#", 1)
+    watch_b = client(b, client_id="watch-b")
+    watch_b.connect()
+    watch_b.subscribe("loop/#", 1)
+
+    client_a = client(a, client_id="pub-a")
+    client_a.connect()
+    client_a.publish("loop/from-a", b"1", qos=1)
+    assert watch_b.get_message().topic == "loop/from-a"
+    client_b = client(b, client_id="pub-b")
+    client_b.connect()
+    client_b.publish("loop/from-b", b"2", qos=1)
+    assert [m.topic for m in watch_a.get_messages(2)] == ["loop/from-a", "loop/from-b"]
+    # Everything routed so far has arrived after a few round trips; an echo
+    # would show as a second copy.
+    for _ in range(3):
+        watch_a.sync()
+        watch_b.sync()
+    assert watch_a.drain() == []
+    assert [m.topic for m in watch_b.drain()] == ["loop/from-b"]
+
+
+def test_queue_bound_drops_oldest_and_counts(brokers):
+    upstream, local, client = brokers
+    up = upstream(["persistence true"])
+    bd = local(bridge_lines(up, ["data/# out 1"], clientid="bd-bound") + [
+        "bridge_queue_max_messages 100", "persistence true", "sys_interval 1"])
+    wait_bridge_connected(bd)
+    site = client(up, client_id="site-bound", clean_session=False)
+    site.connect()
+    site.subscribe("data/#", 1)
+    site.disconnect()
+    assert up.stop() == 0
+    bd.wait_for_log(r"Bridge up disconnected")
+
+    plant = client(bd, client_id="plant")
+    plant.connect()
+    for i in range(249):
+        plant.publish("data/n", b"%d" % i, qos=1, wait=False)
+    plant.publish("data/n", b"249", qos=1)
+    bd.wait_for_log(r"Bridge up: its queue is full \(100 messages\), the oldest dropped")
+
+    # Counted in $SYS, and in the bridge's status (the GUI's figures).
+    sys = client(bd, client_id="sys-watch")
+    sys.connect()
+    sys.subscribe("$SYS/broker/connection/up/queue/#", 0)
+    seen = {}
+    deadline = time.monotonic() + 10
+    while seen.get("$SYS/broker/connection/up/queue/dropped") != b"150":
+        assert time.monotonic() < deadline, seen
+        m = sys.get_message()
+        seen[m.topic] = m.payload
+    assert seen.get("$SYS/broker/connection/up/queue/messages", b"100") == b"100"
+
+    up.start()
+    wait_bridge_connected(bd, timeout=15)
+    site = client(up, client_id="site-bound", clean_session=False)
+    site.connect()
+    got = [m.payload for m in site.get_messages(100, timeout=15)]
+    assert got == [b"%d" % i for i in range(150, 250)]
+    site.sync()
+    assert site.drain() == []
+
+
+def test_messages_before_the_first_connection_are_kept(brokers):
+    """The upstream is down when Brokerdesk starts: the bridge's session
+    exists at once, so what is published meanwhile waits for it."""
+    upstream, local, client = brokers
+    up = upstream(["persistence true"])
+    site = client(up, client_id="site-first", clean_session=False)
+    site.connect()
+    site.subscribe("early/#", 1)
+    site.disconnect()
+    assert up.stop() == 0
+
+    bd = local(bridge_lines(up, ["early/# out 1"]))
+    # Subscribed, then parked until the upstream answers.
+    bd.wait_for_log(r"Client local\.\S+ disconnected")
+    plant = client(bd, client_id="plant")
+    plant.connect()
+    for i in range(10):
+        plant.publish("early/n", b"%d" % i, qos=1)
+
+    up.start()
+    wait_bridge_connected(bd, timeout=15)
+    site = client(up, client_id="site-first", clean_session=False)
+    site.connect()
+    assert [m.payload for m in site.get_messages(10)] == [b"%d" % i for i in range(10)]

@@ -713,6 +713,13 @@ decode_connect (BdMqttReader      *r,
     return fail (error, BD_MQTT_RC_MALFORMED_PACKET,
                  "unknown protocol name [MQTT-3.1.2-1]");
 
+  /* Mosquitto's bridges (try_private) set the level's top bit, on 3.1 and
+   * 3.1.1 only: a bridge, which then gets none of its own messages back. */
+  if ((level & 0x80) != 0 && c->version != BD_MQTT_V5 && (guint) (level & 0x7f) == (guint) c->version)
+    {
+      c->bridge = TRUE;
+      level &= 0x7f;
+    }
   c->protocol_level = level;
   c->protocol_name = dup_string (name, name_len);
   if ((guint) level != (guint) c->version)

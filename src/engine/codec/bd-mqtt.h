@@ -220,7 +220,7 @@ typedef struct
   BdMqttVersion    version;         /* from protocol name + level */
   char            *protocol_name;   /* "MQTT" or "MQIsdp" as received */
   guint8           protocol_level;  /* as received: 3, 4 or 5 */
-  gboolean         bridge;          /* encode only: level | 0x80, Mosquitto's bridge mark */
+  gboolean         bridge;          /* level | 0x80 (3.1, 3.1.1): Mosquitto's bridge mark */
   gboolean         clean_start;     /* Clean Session in 3.1.1 */
   guint16          keep_alive;
   char            *client_id;       /* "" when zero length */
