@@ -130,6 +130,57 @@ bd_certificate_info_get_state (const BdCertificateInfo *info,
   return BD_CERTIFICATE_VALID;
 }
 
+gboolean
+bd_certificate_check_pair (const char  *cert_path,
+                           const char  *key_path,
+                           GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+  X509 *cert;
+  EVP_PKEY *key = NULL;
+  gboolean ok = FALSE;
+
+  cert = read_certificate (cert_path, error);
+  if (cert == NULL)
+    return FALSE;
+  if (X509_cmp_current_time (X509_get0_notAfter (cert)) <= 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The certificate in “%s” has expired", cert_path);
+      goto out;
+    }
+  if (!g_file_get_contents (key_path, &contents, &length, error))
+    goto out;
+  {
+    BIO *bio = BIO_new_mem_buf (contents, (int) length);
+
+    /* An empty pass phrase: an encrypted key fails here, as it would at
+     * start-up, where nobody is asked for one. */
+    key = PEM_read_bio_PrivateKey (bio, NULL, NULL, (void *) "");
+    BIO_free (bio);
+  }
+  if (key == NULL)
+    {
+      openssl_error (error, "No unencrypted PEM key in", key_path);
+      goto out;
+    }
+  if (X509_check_private_key (cert, key) != 1)
+    {
+      ERR_clear_error ();
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The key in “%s” does not match the certificate in “%s”",
+                   key_path, cert_path);
+      goto out;
+    }
+  ok = TRUE;
+
+out:
+  EVP_PKEY_free (key);
+  X509_free (cert);
+  return ok;
+}
+
 /* ------------------------------------------------------------ making */
 
 static gboolean

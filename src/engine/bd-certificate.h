@@ -26,6 +26,13 @@ BdCertificateInfo *bd_certificate_info_read (const char        *path,
                                              GError           **error);
 void               bd_certificate_info_free (BdCertificateInfo *info);
 
+/* Whether @cert_path and @key_path make a server certificate a listener can
+ * use: a readable PEM certificate, not expired, and the unencrypted key that
+ * matches it. FALSE with @error saying what is wrong otherwise. */
+gboolean bd_certificate_check_pair (const char  *cert_path,
+                                    const char  *key_path,
+                                    GError     **error);
+
 /* A server certificate is warned about this many days before it expires. */
 #define BD_CERTIFICATE_WARN_DAYS 14
 

@@ -5,10 +5,11 @@
  *
  * While the broker starts, or if it could not, the page is a status page
  * saying so. Once it runs: the listeners (bd-listeners-group.c) with a
- * command to watch it from a terminal, traffic figures, the stored state (its mode, size, last commit
- * and whether writing fails), and the clients with their sessions, refreshed
- * once a second from bd_engine_get_stats () (a snapshot, no waiting) and
- * bd_engine_list_clients_async () (answered by the engine thread).
+ * command to watch them from a terminal, traffic figures, the stored state
+ * (its mode, size, last commit and whether writing fails), and the clients
+ * with their sessions, refreshed once a second from bd_engine_get_stats ()
+ * (a snapshot, no waiting) and bd_engine_list_clients_async () (answered by
+ * the engine thread).
  */
 
 #include "config.h"

@@ -24,6 +24,15 @@ _bd_format_host_port (const char *host,
   return g_strdup_printf ("%s:%u", host, port);
 }
 
+void
+_bd_set_accessible_label (GtkWidget  *widget,
+                          const char *label)
+{
+  gtk_widget_set_tooltip_text (widget, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
 gboolean
 _bd_host_is_default (const char *host)
 {

@@ -27,6 +27,11 @@ char     *_bd_format_age       (gint64      age_us);
  * days; "" for 0 or less. */
 char     *_bd_format_time      (gint64      time_us);
 
+/* Names @widget for assistive technologies and in its tooltip: for a
+ * control without a visible label, such as an icon button. */
+void      _bd_set_accessible_label (GtkWidget  *widget,
+                                    const char *label);
+
 /* Shows @toast (taken) in the nearest AdwToastOverlay above @widget: the
  * window's, which bd_window_add_toast () uses too. Looked up rather than
  * asking BdWindow, so a page works, and is tested, in any window with an

@@ -62,15 +62,6 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (BdListenerSettings, bd_listener_settings, ADW_TYPE_PREFERENCES_GROUP)
 
 static void
-set_accessible_label (GtkWidget  *widget,
-                      const char *label)
-{
-  gtk_widget_set_tooltip_text (widget, label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-}
-
-static void
 set_error (BdListenerSettings *self,
            const char         *error)
 {
@@ -202,9 +193,67 @@ bd_listener_settings_set_certificate (BdListenerSettings *self,
   g_return_if_fail (BD_IS_LISTENER_SETTINGS (self));
   g_return_if_fail (self->security != NULL);
 
-  bd_security_set_certificate (self->security, certfile, keyfile);
+  g_autoptr(GError) error = NULL;
+
+  if (!bd_security_set_certificate (self->security, certfile, keyfile, &error))
+    {
+      set_error (self, error->message);
+      return;
+    }
   set_error (self, NULL);
   changed (self);
+}
+
+typedef struct
+{
+  BdListenerSettings *self;
+  char               *certfile;
+  char               *keyfile;
+} UseFiles;
+
+static void
+on_pair_checked_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  UseFiles *use = user_data;
+  g_autoptr(BdListenerSettings) self = use->self;
+  g_autofree char *certfile = use->certfile;
+  g_autofree char *keyfile = use->keyfile;
+  g_autoptr(GError) error = NULL;
+
+  g_free (use);
+  self->busy--;
+  if (!bd_certificates_check_pair_finish (result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          set_error (self, error->message);
+          update (self);
+        }
+      return;
+    }
+  bd_listener_settings_set_certificate (self, certfile, keyfile);
+}
+
+void
+bd_listener_settings_use_files (BdListenerSettings *self,
+                                const char         *certfile,
+                                const char         *keyfile)
+{
+  UseFiles *use;
+
+  g_return_if_fail (BD_IS_LISTENER_SETTINGS (self));
+  g_return_if_fail (certfile != NULL && keyfile != NULL);
+
+  use = g_new0 (UseFiles, 1);
+  use->self = g_object_ref (self);
+  use->certfile = g_strdup (certfile);
+  use->keyfile = g_strdup (keyfile);
+  self->busy++;
+  update (self);
+  bd_certificates_check_pair_async (certfile, keyfile, self->cancellable, on_pair_checked_cb,
+                                    use);
 }
 
 static void
@@ -371,7 +420,7 @@ on_choose_response_cb (GtkNativeDialog    *chooser,
       choose_file (self, TRUE);
       return;
     }
-  bd_listener_settings_set_certificate (self, self->chosen_certfile, path);
+  bd_listener_settings_use_files (self, self->chosen_certfile, path);
   g_clear_pointer (&self->chosen_certfile, g_free);
 }
 
@@ -435,9 +484,9 @@ listener_row (BdListenerSettings  *self,
   /* Translators: the accessible name of a listener's port, e.g.
    * "Port of MQTT over TLS on the Network" */
   port_label = g_strdup_printf (_("Port of %s"), title);
-  set_accessible_label (spin, port_label);
+  _bd_set_accessible_label (spin, port_label);
   gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
-  set_accessible_label (toggle, title);
+  _bd_set_accessible_label (toggle, title);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
   g_signal_connect_swapped (spin, "value-changed", G_CALLBACK (on_listener_control_cb), self);
@@ -506,7 +555,7 @@ bd_listener_settings_init (BdListenerSettings *self)
   adw_action_row_add_suffix (self->certificate_row, self->create_button);
   self->choose_button = gtk_button_new_from_icon_name ("document-open-symbolic");
   gtk_widget_set_valign (self->choose_button, GTK_ALIGN_CENTER);
-  set_accessible_label (self->choose_button, _("Choose certificate files"));
+  _bd_set_accessible_label (self->choose_button, _("Choose certificate files"));
   g_signal_connect_swapped (self->choose_button, "clicked", G_CALLBACK (on_choose_clicked_cb),
                             self);
   adw_action_row_add_suffix (self->certificate_row, self->choose_button);

@@ -32,6 +32,12 @@ gboolean   bd_listener_settings_set_listener    (BdListenerSettings     *self,
 void       bd_listener_settings_set_certificate (BdListenerSettings *self,
                                                  const char         *certfile,
                                                  const char         *keyfile);
+/* Checks on a worker that @certfile and @keyfile go together and have not
+ * expired (a pair that does not would stop the broker's next start), then
+ * uses them; otherwise get_error says why. What the file chooser does. */
+void       bd_listener_settings_use_files       (BdListenerSettings *self,
+                                                 const char         *certfile,
+                                                 const char         *keyfile);
 /* Makes the local authority (once) and a certificate for this computer on
  * a worker, then uses it. */
 void       bd_listener_settings_create_certificate (BdListenerSettings *self);

@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One row per listener: its protocol, the address it is bound to (alone on
- * its line, as people copy it), whether it encrypts, and for a TLS listener the server certificate's subject,
- * issuer and expiry, with a warning from BD_CERTIFICATE_WARN_DAYS days
+ * its line, as people copy it), whether it encrypts, and for a TLS listener
+ * the server certificate's subject, issuer and expiry, with a warning from BD_CERTIFICATE_WARN_DAYS days
  * before it expires. Certificates are read on a worker (no disk on the main
  * thread) when the broker starts and again every hour, so a renewed file or
  * a certificate crossing into its last days shows without a restart. Each
@@ -154,9 +154,7 @@ copy_button (const char *label)
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_tooltip_text (button, label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  _bd_set_accessible_label (button, label);
   return button;
 }
 

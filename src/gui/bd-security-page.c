@@ -57,15 +57,6 @@ G_DEFINE_FINAL_TYPE (BdSecurityPage, bd_security_page, ADW_TYPE_PREFERENCES_PAGE
 static void rebuild (BdSecurityPage *self);
 
 static void
-set_accessible_label (GtkWidget  *widget,
-                      const char *label)
-{
-  gtk_widget_set_tooltip_text (widget, label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-}
-
-static void
 set_error (BdSecurityPage *self,
            const char     *error)
 {
@@ -342,10 +333,10 @@ present_user_dialog (BdSecurityPage *self,
     adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
                                  _("Devices connect with this user name and password."));
   gtk_entry_set_placeholder_text (GTK_ENTRY (name_entry), _("User name"));
-  set_accessible_label (name_entry, _("User name"));
+  _bd_set_accessible_label (name_entry, _("User name"));
   gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (password_entry), TRUE);
   g_object_set (password_entry, "placeholder-text", _("Password"), NULL);
-  set_accessible_label (password_entry, _("Password"));
+  _bd_set_accessible_label (password_entry, _("Password"));
   gtk_box_append (GTK_BOX (box), name_entry);
   gtk_box_append (GTK_BOX (box), password_entry);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
@@ -470,12 +461,12 @@ present_rule_dialog (BdSecurityPage *self)
                                  "its permissions grant. In a filter, %u stands for the user "
                                  "name and %c for the client id."));
   who = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&who_list)), NULL);
-  set_accessible_label (who, _("Who"));
+  _bd_set_accessible_label (who, _("Who"));
   access = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&access_list)), NULL);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (access), BD_SECURITY_READWRITE);
-  set_accessible_label (access, _("Access"));
+  _bd_set_accessible_label (access, _("Access"));
   gtk_entry_set_placeholder_text (GTK_ENTRY (filter), _("Topic filter, e.g. plant/%u/#"));
-  set_accessible_label (filter, _("Topic filter"));
+  _bd_set_accessible_label (filter, _("Topic filter"));
   gtk_box_append (GTK_BOX (box), who);
   gtk_box_append (GTK_BOX (box), access);
   gtk_box_append (GTK_BOX (box), filter);
@@ -531,7 +522,7 @@ row_button (BdSecurityPage *self,
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
-  set_accessible_label (button, label);
+  _bd_set_accessible_label (button, label);
   g_signal_connect (button, "clicked", callback, self);
   return button;
 }
@@ -733,7 +724,7 @@ bd_security_page_init (BdSecurityPage *self)
   self->anonymous_switch = GTK_SWITCH (gtk_switch_new ());
   gtk_widget_set_valign (GTK_WIDGET (self->anonymous_switch), GTK_ALIGN_CENTER);
   gtk_widget_set_sensitive (GTK_WIDGET (self->anonymous_switch), FALSE);
-  set_accessible_label (GTK_WIDGET (self->anonymous_switch),
+  _bd_set_accessible_label (GTK_WIDGET (self->anonymous_switch),
                         _("Allow Clients Without a User Name"));
   adw_action_row_add_suffix (self->anonymous_row, GTK_WIDGET (self->anonymous_switch));
   adw_action_row_set_activatable_widget (self->anonymous_row, GTK_WIDGET (self->anonymous_switch));

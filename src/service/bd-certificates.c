@@ -147,11 +147,19 @@ bd_certificates_list_local_names (GPtrArray *dns_names,
       if (i->ifa_addr == NULL)
         continue;
       if (i->ifa_addr->sa_family == AF_INET)
-        address = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in *) i->ifa_addr)->sin_addr,
-                                                 G_SOCKET_FAMILY_IPV4);
+        {
+          const struct sockaddr_in *in = (const struct sockaddr_in *) i->ifa_addr;
+
+          address = g_inet_address_new_from_bytes ((const guint8 *) &in->sin_addr,
+                                                   G_SOCKET_FAMILY_IPV4);
+        }
       else if (i->ifa_addr->sa_family == AF_INET6)
-        address = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in6 *) i->ifa_addr)->sin6_addr,
-                                                 G_SOCKET_FAMILY_IPV6);
+        {
+          const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) i->ifa_addr;
+
+          address = g_inet_address_new_from_bytes ((const guint8 *) &in6->sin6_addr,
+                                                   G_SOCKET_FAMILY_IPV6);
+        }
       /* A link-local IPv6 address needs its interface in a URL, which no
        * certificate can name. */
       if (address == NULL || g_inet_address_get_is_link_local (address))
@@ -199,6 +207,45 @@ bd_certificates_create_local_async (const char          *data_dir,
 gboolean
 bd_certificates_create_local_finish (GAsyncResult  *result,
                                      GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+check_pair_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  char **paths = task_data;
+  GError *error = NULL;
+
+  if (!bd_certificate_check_pair (paths[0], paths[1], &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+bd_certificates_check_pair_async (const char          *cert_path,
+                                  const char          *key_path,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  char **paths = g_new0 (char *, 3);
+
+  paths[0] = g_strdup (cert_path);
+  paths[1] = g_strdup (key_path);
+  g_task_set_source_tag (task, bd_certificates_check_pair_async);
+  g_task_set_task_data (task, paths, (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, check_pair_thread);
+}
+
+gboolean
+bd_certificates_check_pair_finish (GAsyncResult  *result,
+                                   GError       **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }

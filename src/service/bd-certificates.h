@@ -51,4 +51,13 @@ void       bd_certificates_create_local_async  (const char          *data_dir,
 gboolean   bd_certificates_create_local_finish (GAsyncResult        *result,
                                                 GError             **error);
 
+/* bd_certificate_check_pair () on a worker. */
+void       bd_certificates_check_pair_async  (const char          *cert_path,
+                                              const char          *key_path,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean   bd_certificates_check_pair_finish (GAsyncResult        *result,
+                                              GError             **error);
+
 G_END_DECLS

@@ -16,6 +16,7 @@
 
 #include "bd-auth.h"
 #include "bd-auth-reload.h"
+#include "bd-certificates.h"
 #include "bd-config.h"
 #include "bd-bridge-file.h"
 #include "bd-security.h"
@@ -259,7 +260,7 @@ parse_own_listeners (BdSecurity  *security,
   for (guint i = 0; i < config->listeners->len; i++)
     {
       const BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
-      gboolean tls = listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL;
+      gboolean tls = bd_certificates_listener_has_tls (listener);
 
       g_ptr_array_add (security->listeners,
                        bd_security_listener_new (listener->protocol, listener->port,
@@ -878,13 +879,22 @@ bd_security_set_listener (BdSecurity             *security,
   return TRUE;
 }
 
-void
-bd_security_set_certificate (BdSecurity *security,
-                             const char *certfile,
-                             const char *keyfile)
+gboolean
+bd_security_set_certificate (BdSecurity  *security,
+                             const char  *certfile,
+                             const char  *keyfile,
+                             GError     **error)
 {
-  g_return_if_fail (security != NULL);
-  g_return_if_fail ((certfile == NULL) == (keyfile == NULL));
+  g_return_val_if_fail (security != NULL, FALSE);
+  g_return_val_if_fail ((certfile == NULL) == (keyfile == NULL), FALSE);
+
+  /* certfile and keyfile take the rest of their line. */
+  if (certfile != NULL &&
+      (!check_line_text (certfile, "\r\n", _("A certificate’s path cannot hold a line break."),
+                         error) ||
+       !check_line_text (keyfile, "\r\n", _("A certificate’s path cannot hold a line break."),
+                         error)))
+    return FALSE;
 
   if (certfile == NULL)
     bd_security_set_listener (security, BD_SECURITY_LISTENER_TLS, FALSE, 0, NULL);
@@ -901,6 +911,7 @@ bd_security_set_certificate (BdSecurity *security,
       listener->certfile = g_strdup (certfile);
       listener->keyfile = g_strdup (keyfile);
     }
+  return TRUE;
 }
 
 char *
@@ -918,5 +929,16 @@ bd_security_dup_listener_warnings (BdSecurity           *security,
   if (!bd_broker_config_parse (config, security->config_path, text, NULL))
     return bd_security_dup_warnings (running, security->allow_anonymous);
   bd_broker_config_finish (config);
+  /* The first listener is what --port, --bind and the window's preferences
+   * make it at every start: as the broker runs now. */
+  if (running->listeners->len > 0 && config->listeners->len > 0)
+    {
+      BdListenerConfig *first = g_ptr_array_index (config->listeners, 0);
+      const BdListenerConfig *running_first = g_ptr_array_index (running->listeners, 0);
+
+      g_free (first->bind_address);
+      first->bind_address = g_strdup (running_first->bind_address);
+      first->port = running_first->port;
+    }
   return bd_security_dup_warnings (config, security->allow_anonymous);
 }

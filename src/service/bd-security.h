@@ -168,10 +168,12 @@ gboolean    bd_security_set_listener  (BdSecurity             *security,
                                        guint16                 port,
                                        GError                **error);
 /* The certificate of every listener beyond the first (NULL, NULL: none; a
- * TLS listener then goes). */
-void        bd_security_set_certificate (BdSecurity          *security,
+ * TLS listener then goes). FALSE with @error for a path the configuration
+ * file cannot hold (one with a line break). */
+gboolean    bd_security_set_certificate (BdSecurity          *security,
                                          const char          *certfile,
-                                         const char          *keyfile);
+                                         const char          *keyfile,
+                                         GError             **error);
 /* What is unsafe about the listeners @security will have, as
  * bd_security_dup_warnings (); @running: the broker's configuration, for a
  * configuration file the window does not write. NULL when nothing is. */

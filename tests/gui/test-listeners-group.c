@@ -24,25 +24,6 @@
 #include "test-client.h"
 
 static void
-make_soon_certificate (const char *cert,
-                       const char *key)
-{
-  g_autofree char *openssl = bd_test_find_program ("openssl");
-  const char *argv[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                         "ec_paramgen_curve:P-256", "-nodes", "-days", "3", "-subj",
-                         "/O=Plant/CN=soon.example", "-addext",
-                         "subjectAltName=DNS:soon.example,IP:127.0.0.1", "-keyout", key, "-out", cert, NULL };
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_spawn_sync (NULL, (char **) argv, NULL,
-                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
-                NULL, &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-}
-
-static void
 make_local_certificate (const char *data_dir)
 {
   g_autoptr(GAsyncResult) result = NULL;
@@ -111,7 +92,8 @@ test_listeners (void)
   BD_TEST_REQUIRE_PROGRAM ("openssl");
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
 
-  make_soon_certificate (soon_cert, soon_key);
+  bd_test_make_certificate (soon_cert, soon_key, 3, "/O=Plant/CN=soon.example",
+                            "DNS:soon.example,IP:127.0.0.1");
   make_local_certificate (dir);
   config = g_strdup_printf ("listener 0 127.0.0.1\ncertfile %s\nkeyfile %s\n"
                             "listener 0 127.0.0.1\ncertfile %s\nkeyfile %s\n"

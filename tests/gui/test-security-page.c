@@ -368,30 +368,6 @@ first_listener_allows_anonymous (BdEngine *engine)
   return first->allow_anonymous;
 }
 
-/* mosquitto_sub --cafile @cafile -h @host: TRUE when it got the retained
- * message of "secure/check". */
-static gboolean
-tls_subscribe (const char *host,
-               guint16     port,
-               const char *cafile)
-{
-  g_autofree char *sub = bd_test_find_program ("mosquitto_sub");
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *argv[] = { sub, "-h", host, "-p", port_text, "--cafile", cafile,
-                         "-t", "secure/check", "-C", "1", "-W", "10", NULL };
-  int status;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-                &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_test_message ("mosquitto_sub -h %s: %s", host, err);
-  return g_spawn_check_wait_status (status, NULL) && g_strcmp0 (out, "ok\n") == 0;
-}
-
 /* Anonymous access survives a restart; a certificate created in the window
  * serves a TLS listener switched on in the window, checked with
  * mosquitto_sub and the CA certificate the window exported. */
@@ -408,8 +384,14 @@ test_listeners (Fixture       *f,
   g_autoptr(GError) error = NULL;
   guint16 port = free_port ();
   const BdListenerConfig *tls;
+  g_autofree char *got = NULL;
+  g_autofree char *one_cert = g_build_filename (f->dir, "one.crt", NULL);
+  g_autofree char *one_key = g_build_filename (f->dir, "one.key", NULL);
+  g_autofree char *two_cert = g_build_filename (f->dir, "two.crt", NULL);
+  g_autofree char *two_key = g_build_filename (f->dir, "two.key", NULL);
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
+  BD_TEST_REQUIRE_PROGRAM ("openssl");
   g_remove (own);
 
   /* Nothing kept yet: the next start lets anonymous clients in (no
@@ -431,13 +413,24 @@ test_listeners (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
-  bd_listener_settings_create_certificate (group);
+  /* A key of another certificate would stop the next start: refused. */
+  bd_test_make_certificate (one_cert, one_key, 30, "/CN=one", NULL);
+  bd_test_make_certificate (two_cert, two_key, 30, "/CN=two", NULL);
+  bd_listener_settings_use_files (group, one_cert, two_key);
+  BD_TEST_WAIT_UNTIL (bd_listener_settings_is_idle (group), 10000);
+  g_assert_nonnull (strstr (bd_listener_settings_get_error (group), "does not match"));
+  g_assert_cmpuint (bd_security_page_get_n_saved (f->page), ==, 2);
+  bd_listener_settings_use_files (group, two_cert, two_key);
   wait_saved (f, 3);
+  g_assert_null (bd_listener_settings_get_error (group));
+
+  bd_listener_settings_create_certificate (group);
+  wait_saved (f, 4);
   g_assert_null (bd_listener_settings_get_error (group));
   g_assert_true (bd_listener_settings_set_listener (group, BD_SECURITY_LISTENER_TLS, TRUE, port,
                                                     &error));
   g_assert_no_error (error);
-  wait_saved (f, 4);
+  wait_saved (f, 5);
   /* Anonymous clients off, and TLS on the network: nothing to warn about. */
   g_assert_null (bd_security_page_get_warning (f->page));
 
@@ -447,7 +440,7 @@ test_listeners (Fixture       *f,
 
   /* Anonymous clients on the network are unsafe, and the page says so. */
   bd_security_page_set_allow_anonymous (f->page, TRUE);
-  wait_saved (f, 5);
+  wait_saved (f, 6);
   g_assert_nonnull (strstr (bd_security_page_get_warning (f->page), "without a user name"));
 
   /* --headless says so too, in its log. */
@@ -464,8 +457,11 @@ test_listeners (Fixture       *f,
   g_assert_no_error (error);
   message = test_message_new ("secure/check", "ok", TRUE);
   bd_engine_publish (engine, message);
-  g_assert_true (tls_subscribe ("127.0.0.1", port, exported_path));
-  g_assert_true (tls_subscribe ("localhost", port, exported_path));
+  got = bd_test_tls_subscribe ("127.0.0.1", port, exported_path, "secure/check");
+  g_assert_cmpstr (got, ==, "ok");
+  g_clear_pointer (&got, g_free);
+  got = bd_test_tls_subscribe ("localhost", port, exported_path, "secure/check");
+  g_assert_cmpstr (got, ==, "ok");
   bd_engine_stop (engine);
   g_remove (own);
 }

@@ -509,6 +509,21 @@ def inner_main():
                       and demo is not None and demo.getState().contains(checked),
                       'Preferences shows port 1883, loopback only, demo plant on',
                       f'port={port.queryValue().currentValue} listen={listen} demo={demo}')
+            # 5b. The Security page: its network listeners, every control named.
+            what = 'the Security page offers a certificate for this computer, every control named'
+            try:
+                click(wait_for(lambda: find(prefs, 'page tab', 'Security'), 'the Security tab'))
+                create = wait_for(lambda: next(
+                    (a for a in walk(prefs) if a.getRoleName() == 'push button'
+                     and 'Create a certificate for this computer' in (a.name or '')
+                     and a.getState().contains(pyatspi.STATE_VISIBLE)), None),
+                    'the Create a certificate button')
+                missing = unnamed_controls(pyatspi, prefs)
+                tap.check(create is not None and not missing
+                          and 'Network Listeners' in label_names(prefs), what,
+                          f'unnamed: {missing}')
+            except TimeoutError as e:
+                tap.check(False, what, e)
             click(find(prefs, 'push button', 'Close'))
             wait_for(lambda: app.window('Preferences') is None
                      or not app.window('Preferences').getState().contains(pyatspi.STATE_VISIBLE),

@@ -284,6 +284,59 @@ bd_test_mosquitto_pub (guint16     port,
     }
 }
 
+void
+bd_test_make_certificate (const char *cert_path,
+                          const char *key_path,
+                          guint       days,
+                          const char *subject,
+                          const char *alt_names)
+{
+  g_autofree char *openssl = bd_test_find_program ("openssl");
+  g_autofree char *days_text = g_strdup_printf ("%u", days);
+  g_autofree char *san = alt_names != NULL ? g_strconcat ("subjectAltName=", alt_names, NULL)
+                                           : NULL;
+  const char *argv[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                         "ec_paramgen_curve:P-256", "-nodes", "-days", days_text, "-subj", subject,
+                         "-keyout", key_path, "-out", cert_path,
+                         san != NULL ? "-addext" : NULL, san, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_nonnull (openssl);
+  g_spawn_sync (NULL, (char **) argv, NULL,
+                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
+                NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+char *
+bd_test_tls_subscribe (const char *host,
+                       guint16     port,
+                       const char *cafile,
+                       const char *topic)
+{
+  g_autofree char *sub = bd_test_find_program ("mosquitto_sub");
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  const char *argv[] = { sub, "-h", host, "-p", port_text, "--cafile", cafile,
+                         "-t", topic, "-C", "1", "-W", "10", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_nonnull (sub);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
+                &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_message ("mosquitto_sub -h %s --cafile %s: %s", host, cafile, err);
+      return NULL;
+    }
+  return g_strdup (g_strchomp (out));
+}
+
 GSubprocess *
 bd_test_start_mosquitto (const char *dir,
                          const char *conf_body,

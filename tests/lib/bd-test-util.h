@@ -104,6 +104,21 @@ char           *bd_test_find_program   (const char      *program);
 gboolean        bd_test_mosquitto_pub  (guint16          port,
                                         const char      *user,
                                         const char      *password);
+/* A self-signed ECDSA certificate and its key, made by openssl (which must
+ * be installed) for @days, with @subject ("/CN=...") and, unless NULL,
+ * @alt_names ("DNS:a,IP:127.0.0.1"). */
+void            bd_test_make_certificate (const char    *cert_path,
+                                          const char    *key_path,
+                                          guint          days,
+                                          const char    *subject,
+                                          const char    *alt_names);
+/* mosquitto_sub (which must be installed) -h @host --cafile @cafile, one
+ * message of @topic (a retained one) within 10 s: its payload, or NULL
+ * with mosquitto_sub's error in the test log. */
+char           *bd_test_tls_subscribe  (const char      *host,
+                                        guint16          port,
+                                        const char      *cafile,
+                                        const char      *topic);
 /* Starts Debian's mosquitto on a free loopback port (set in @port) with
  * @conf_body after its listener line, its configuration written in @dir;
  * NULL when mosquitto is not installed. Stop it with g_subprocess_force_exit. */

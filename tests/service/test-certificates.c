@@ -45,33 +45,6 @@ file_mode (const char *path)
   return st.st_mode & 0777;
 }
 
-/* mosquitto_sub -h @host --cafile @cafile: the retained message on "tls/check",
- * or NULL (its error in the test log) when it could not get it. */
-static char *
-subscribe_over_tls (const char *host,
-                    guint16     port,
-                    const char *cafile)
-{
-  g_autofree char *sub = bd_test_find_program ("mosquitto_sub");
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  const char *argv[] = { sub, "-h", host, "-p", port_text, "--cafile", cafile,
-                         "-t", "tls/check", "-C", "1", "-W", "10", NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-                &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      g_test_message ("mosquitto_sub -h %s: %s", host, err);
-      return NULL;
-    }
-  return g_strdup (g_strchomp (out));
-}
-
 static void
 test_local_certificate_serves_tls (void)
 {
@@ -117,10 +90,10 @@ test_local_certificate_serves_tls (void)
 
   /* --insecure off: the name (or address) is checked against the
    * certificate's alternative names, the chain against the exported CA. */
-  got = subscribe_over_tls ("127.0.0.1", bd_engine_get_port (engine, 1), ca);
+  got = bd_test_tls_subscribe ("127.0.0.1", bd_engine_get_port (engine, 1), ca, "tls/check");
   g_assert_cmpstr (got, ==, "hello");
   g_clear_pointer (&got, g_free);
-  got = subscribe_over_tls ("localhost", bd_engine_get_port (engine, 1), ca);
+  got = bd_test_tls_subscribe ("localhost", bd_engine_get_port (engine, 1), ca, "tls/check");
   g_assert_cmpstr (got, ==, "hello");
   bd_engine_stop (engine);
 
@@ -143,25 +116,13 @@ test_expiring_state (void)
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("certificates");
   g_autofree char *cert = g_build_filename (dir, "soon.crt", NULL);
   g_autofree char *key = g_build_filename (dir, "soon.key", NULL);
-  g_autofree char *openssl = bd_test_find_program ("openssl");
   g_autoptr(BdCertificateInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   gint64 now;
   int days = -1;
-  int status;
 
   BD_TEST_REQUIRE_PROGRAM ("openssl");
-  {
-    const char *argv[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                           "ec_paramgen_curve:P-256", "-nodes", "-days", "3", "-subj",
-                           "/CN=soon.example", "-keyout", key, "-out", cert, NULL };
-
-    g_spawn_sync (NULL, (char **) argv, NULL,
-                  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
-                  NULL, &status, &error);
-    g_assert_no_error (error);
-    g_assert_true (g_spawn_check_wait_status (status, NULL));
-  }
+  bd_test_make_certificate (cert, key, 3, "/CN=soon.example", NULL);
   /* After openssl: its certificate's 3 days started before this. */
   now = g_get_real_time () / G_USEC_PER_SEC;
   info = bd_certificate_info_read (cert, &error);
@@ -174,6 +135,19 @@ test_expiring_state (void)
   g_assert_cmpint (bd_certificate_info_get_state (info, now + 4 * 24 * 3600, &days), ==,
                    BD_CERTIFICATE_EXPIRED);
   g_assert_cmpint (days, ==, 0);
+
+  /* A certificate and its own key go together; another's key does not. */
+  g_assert_true (bd_certificate_check_pair (cert, key, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *other_cert = g_build_filename (dir, "other.crt", NULL);
+    g_autofree char *other_key = g_build_filename (dir, "other.key", NULL);
+
+    bd_test_make_certificate (other_cert, other_key, 3, "/CN=other", NULL);
+    g_assert_false (bd_certificate_check_pair (cert, other_key, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
 
   /* Not a certificate: an error naming the file. */
   g_assert_null (bd_certificate_info_read (key, &error));
@@ -295,6 +269,61 @@ test_own_config_survives_restart (void)
   bd_options_clear (&options);
 }
 
+/* What the page warns about is what the next start will have: the first
+ * listener as the broker runs (the window's "all interfaces" preference
+ * binds it to 0.0.0.0), the others as the file will say. */
+static void
+test_listener_warnings (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_start (NULL);
+  g_autoptr(BdBrokerConfig) running = bd_broker_config_new ();
+  g_autoptr(BdSecurity) security = load (engine, NULL);
+  g_autofree char *warnings = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (bd_broker_config_parse (running, "running", "listener 1883 0.0.0.0\n", NULL));
+  bd_broker_config_finish (running);
+  security->allow_anonymous = FALSE;
+  warnings = bd_security_dup_listener_warnings (security, running);
+  g_assert_nonnull (warnings);
+  g_assert_nonnull (strstr (warnings, "Port 1883 is open to other computers without TLS"));
+  g_clear_pointer (&warnings, g_free);
+
+  /* A local first listener; WebSockets on the network without a
+   * certificate: unencrypted, and said so with what to do. */
+  g_clear_pointer (&running, bd_broker_config_free);
+  running = bd_broker_config_new ();
+  g_assert_true (bd_broker_config_parse (running, "running", "listener 1883 127.0.0.1\n", NULL));
+  bd_broker_config_finish (running);
+  g_assert_null (bd_security_dup_listener_warnings (security, running));
+  g_assert_true (bd_security_set_listener (security, BD_SECURITY_LISTENER_WEBSOCKETS, TRUE, 9001,
+                                           &error));
+  g_assert_no_error (error);
+  warnings = bd_security_dup_listener_warnings (security, running);
+  g_assert_nonnull (warnings);
+  g_assert_nonnull (strstr (warnings, "Port 9001 is open to other computers without TLS"));
+  g_clear_pointer (&warnings, g_free);
+  /* With anonymous clients allowed, that too. */
+  security->allow_anonymous = TRUE;
+  warnings = bd_security_dup_listener_warnings (security, running);
+  g_assert_nonnull (warnings);
+  g_assert_nonnull (strstr (warnings, "Port 9001 accepts clients from other computers without a "
+                                      "user name"));
+  g_clear_pointer (&warnings, g_free);
+  /* A certificate makes it TLS: only the anonymous warning stays. */
+  g_assert_false (bd_security_set_certificate (security, "/a\nlistener 1", "/b", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (bd_security_set_certificate (security, "/nonexistent/server.crt",
+                                              "/nonexistent/server.key", &error));
+  g_assert_no_error (error);
+  warnings = bd_security_dup_listener_warnings (security, running);
+  g_assert_nonnull (warnings);
+  g_assert_null (strstr (warnings, "without TLS"));
+  g_assert_nonnull (strstr (warnings, "without a user name"));
+  bd_engine_stop (engine);
+}
+
 /* With --config, the operator's file keeps everything but its
  * allow_anonymous lines. */
 static void
@@ -340,5 +369,6 @@ main (int   argc,
   g_test_add_func ("/service/config/allow-anonymous-lines", test_allow_anonymous_lines);
   g_test_add_func ("/service/config/own-survives-restart", test_own_config_survives_restart);
   g_test_add_func ("/service/config/foreign-keeps-the-rest", test_foreign_config_keeps_the_rest);
+  g_test_add_func ("/service/config/listener-warnings", test_listener_warnings);
   return g_test_run ();
 }
