@@ -196,9 +196,7 @@ add_topic (BdBridgeDialog      *self,
   remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
   gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (remove, "flat");
-  gtk_widget_set_tooltip_text (remove, _("Remove this topic"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Remove this topic"), -1);
+  _bd_set_accessible_label (remove, _("Remove this topic"));
   g_object_set_data (G_OBJECT (remove), "topic-row", rows->row);
   g_signal_connect (remove, "clicked", G_CALLBACK (remove_topic_cb), self);
   adw_expander_row_add_action (rows->row, remove);
@@ -300,9 +298,7 @@ add_file_row (BdBridgeDialog *self,
   gtk_widget_add_css_class (clear, "flat");
   gtk_accessible_update_property (GTK_ACCESSIBLE (choose), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   choose_label, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (clear), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  clear_label, -1);
-  gtk_widget_set_tooltip_text (clear, clear_label);
+  _bd_set_accessible_label (clear, clear_label);
   g_object_set_data (G_OBJECT (choose), "which", GUINT_TO_POINTER (which));
   g_object_set_data (G_OBJECT (clear), "which", GUINT_TO_POINTER (which));
   g_signal_connect (choose, "clicked", G_CALLBACK (choose_file_cb), self);
@@ -863,9 +859,7 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   button = gtk_button_new_from_icon_name ("list-add-symbolic");
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (button, _("Add Topic"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Add Topic"), -1);
+  _bd_set_accessible_label (button, _("Add Topic"));
   g_signal_connect_swapped (button, "clicked", G_CALLBACK (add_topic_cb), self);
   adw_preferences_group_set_header_suffix (self->topics_group, button);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->topics_group);

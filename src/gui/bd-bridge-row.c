@@ -176,12 +176,8 @@ bd_bridge_row_new (const char *name)
   edit = g_strdup_printf (_("Edit the bridge %s"), name);
   /* Translators: a button's accessible name; %s is the bridge's name */
   remove = g_strdup_printf (_("Remove the bridge %s"), name);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->edit_button), edit);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->remove_button), remove);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->edit_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, edit, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->remove_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, remove, -1);
+  _bd_set_accessible_label (GTK_WIDGET (self->edit_button), edit);
+  _bd_set_accessible_label (GTK_WIDGET (self->remove_button), remove);
   return GTK_WIDGET (self);
 }
 

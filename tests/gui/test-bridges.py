@@ -244,6 +244,28 @@ def inner_main():
             tap.check(False, 'a confirmed removal takes the bridge out of the page and its lines '
                       'out of the file', f'{e}; file: {open(conf).read()}')
 
+        # 7. Without bridges: the empty state, with its own Add Bridge… button.
+        tw.click(tw.find(app.main_window(), 'push button', 'Remove the bridge site'))
+        confirm = tw.wait_for(lambda: next((w for w in app.windows()
+                                            if tw.find(w, 'label', 'Remove the Bridge “site”?')),
+                                           None), 'the confirmation')
+        tw.click(next(a for a in tw.walk(confirm) if a.getRoleName() == 'push button'
+                      and a.name.replace('_', '').split()[-1:] == ['Remove']))
+        try:
+            tw.wait_for(lambda: 'No Bridges' in labels(app.main_window()), 'the empty state')
+            buttons = [a for a in tw.walk(app.main_window())
+                       if a.getRoleName() == 'push button' and a.name == 'Add Bridge…'
+                       and a.getState().contains(pyatspi.STATE_VISIBLE)]
+            tap.check(len(buttons) == 1 and open(conf).read() == (
+                f'# the plant broker\nlistener {port} 127.0.0.1\nallow_anonymous true\n\n'
+                '# readings go up\n\n'),
+                      'without bridges the page says so and offers one Add Bridge… button',
+                      f'buttons: {len(buttons)}; file: {open(conf).read()}')
+        except TimeoutError as e:
+            tap.check(False, 'without bridges the page says so and offers one Add Bridge… button',
+                      f'{e}; labels: {labels(app.main_window())}')
+        screenshot('bridges-none.png')
+
         app.proc.terminate()
         criticals += app.stop()
         app = None
