@@ -822,7 +822,8 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   self->addresses_row = entry_row (group, _("Addresses (host:port, several separated by spaces)"));
   self->protocol_row = combo_row (_("Protocol"), protocols);
   adw_preferences_group_add (group, GTK_WIDGET (self->protocol_row));
-  self->clientid_row = entry_row (group, _("Client ID (empty: this computer’s name and the bridge’s)"));
+  self->clientid_row = entry_row (group,
+                                  _("Client ID (empty: this computer’s name and the bridge’s)"));
   self->username_row = entry_row (group, _("User Name"));
   self->password_row = ADW_ENTRY_ROW (adw_password_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row), _("Password"));
@@ -841,7 +842,8 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   /* Its test. */
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   self->test_row = ADW_ACTION_ROW (adw_action_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->test_row), _("What the Upstream Supports"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->test_row),
+                                 _("What the Upstream Supports"));
   adw_action_row_set_subtitle (self->test_row, _("Not tested yet"));
   self->test_button = GTK_BUTTON (gtk_button_new_with_label (_("Test Connection")));
   gtk_widget_set_valign (GTK_WIDGET (self->test_button), GTK_ALIGN_CENTER);
@@ -935,7 +937,8 @@ bd_bridge_dialog_new (BdService            *service,
       {
         const BdBridgeAddress *address = g_ptr_array_index (config->addresses, i);
 
-        g_string_append_printf (addresses, "%s%s:%u", i > 0 ? " " : "", address->host, address->port);
+        g_string_append_printf (addresses, "%s%s:%u", i > 0 ? " " : "", address->host,
+                                address->port);
       }
     gtk_editable_set_text (GTK_EDITABLE (self->addresses_row), addresses->str);
   }

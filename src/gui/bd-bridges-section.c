@@ -233,8 +233,8 @@ bd_bridges_section_class_init (BdBridgesSectionClass *klass)
   object_class->dispose = bd_bridges_section_dispose;
   object_class->finalize = bd_bridges_section_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/brokerdesk/Brokerdesk/bd-bridges-section.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/brokerdesk/Brokerdesk/bd-bridges-section.ui");
   gtk_widget_class_bind_template_child (widget_class, BdBridgesSection, add_button);
   gtk_widget_class_bind_template_child (widget_class, BdBridgesSection, empty_row);
 

@@ -55,6 +55,11 @@ def screenshot(name):
                        timeout=tw.TIMEOUT, check=False)
 
 
+def confirmation(app, name):
+    return next((w for w in app.windows()
+                 if tw.find(w, 'label', f'Remove the Bridge “{name}”?')), None)
+
+
 def set_entry(window, name, value):
     entry = tw.wait_for(lambda: next((a for a in tw.walk(window)
                                       if a.getRoleName() == 'text' and a.name == name), None),
@@ -228,9 +233,7 @@ def inner_main():
         # 6. Removing asks first, then takes only that block out of the file.
         tw.click(tw.wait_for(lambda: tw.find(app.main_window(), 'push button',
                                              'Remove the bridge edge'), 'the remove button'))
-        confirm = tw.wait_for(lambda: next((w for w in app.windows()
-                                            if tw.find(w, 'label', 'Remove the Bridge “edge”?')),
-                                           None), 'the confirmation')
+        confirm = tw.wait_for(lambda: confirmation(app, 'edge'), 'the confirmation')
         tap.check('connection edge' in open(conf).read(), 'nothing is removed before the answer')
         tw.click(next(a for a in tw.walk(confirm) if a.getRoleName() == 'push button'
                       and a.name.replace('_', '').split()[-1:] == ['Remove']))
@@ -246,9 +249,7 @@ def inner_main():
 
         # 7. Without bridges: the empty state, with its own Add Bridge… button.
         tw.click(tw.find(app.main_window(), 'push button', 'Remove the bridge site'))
-        confirm = tw.wait_for(lambda: next((w for w in app.windows()
-                                            if tw.find(w, 'label', 'Remove the Bridge “site”?')),
-                                           None), 'the confirmation')
+        confirm = tw.wait_for(lambda: confirmation(app, 'site'), 'the confirmation')
         tw.click(next(a for a in tw.walk(confirm) if a.getRoleName() == 'push button'
                       and a.name.replace('_', '').split()[-1:] == ['Remove']))
         try:
