@@ -230,7 +230,28 @@ def inner_main():
             check=True, timeout=tw.TIMEOUT))
         tap.check(topic == ('plant/oven/temp', '72'), 'the restarted bridge forwards', str(topic))
 
-        # 6. Removing asks first, then takes only that block out of the file.
+        # 6. The upstream gone: the rows say when they try again, and why;
+        #    back, they connect again.
+        upstream.stop()
+        try:
+            waiting = tw.wait_for(lambda: [n for n in labels(app.main_window())
+                                           if n.startswith('Next try at ')], 'the next try shown')
+            tap.check(len(waiting) == 2 and all('127.0.0.1' in n for n in waiting),
+                      'a bridge whose upstream is gone shows the time of its next try and why',
+                      str(waiting))
+        except TimeoutError as e:
+            tap.check(False, 'a bridge whose upstream is gone shows the time of its next try and why',
+                      f'{e}; labels: {labels(app.main_window())}')
+        upstream.start()
+        try:
+            tw.wait_for(lambda: labels(app.main_window()).count(connected) == 2,
+                        'both bridges connected again', timeout=40)
+            tap.check(True, 'the bridges connect again when the upstream is back')
+        except TimeoutError as e:
+            tap.check(False, 'the bridges connect again when the upstream is back',
+                      f'{e}; labels: {labels(app.main_window())}')
+
+        # 7. Removing asks first, then takes only that block out of the file.
         tw.click(tw.wait_for(lambda: tw.find(app.main_window(), 'push button',
                                              'Remove the bridge edge'), 'the remove button'))
         confirm = tw.wait_for(lambda: confirmation(app, 'edge'), 'the confirmation')
@@ -247,7 +268,7 @@ def inner_main():
             tap.check(False, 'a confirmed removal takes the bridge out of the page and its lines '
                       'out of the file', f'{e}; file: {open(conf).read()}')
 
-        # 7. Without bridges: the empty state, with its own Add Bridge… button.
+        # 8. Without bridges: the empty state, with its own Add Bridge… button.
         tw.click(tw.find(app.main_window(), 'push button', 'Remove the bridge site'))
         confirm = tw.wait_for(lambda: confirmation(app, 'site'), 'the confirmation')
         tw.click(next(a for a in tw.walk(confirm) if a.getRoleName() == 'push button'
