@@ -336,6 +336,37 @@ restart_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static BdRemoteClient *make_remote_client (BdBridge *self);
+
+/* Several addresses: a failed attempt moves on to the next one, after the
+ * same delay. A lost connection starts again from the first address, or
+ * with round_robin from the next, as Mosquitto does. */
+static gboolean
+next_address_cb (gpointer user_data)
+{
+  BdBridge *self = user_data;
+  guint delay_s = MAX (bd_remote_client_get_retry_seconds (self->remote), 1);
+
+  g_signal_handlers_disconnect_by_data (self->remote, self);
+  bd_remote_client_stop (self->remote);
+  g_clear_object (&self->remote);
+  self->address_index = (self->address_index + 1) % self->config->addresses->len;
+  self->remote = make_remote_client (self);
+  if (self->restart_source != NULL)
+    {
+      g_source_destroy (self->restart_source);
+      g_clear_pointer (&self->restart_source, g_source_unref);
+    }
+  self->restart_source = g_timeout_source_new_seconds (delay_s);
+  g_source_set_callback (self->restart_source, restart_cb, self, NULL);
+  g_source_attach (self->restart_source, self->context);
+  g_mutex_lock (&self->lock);
+  self->status.state = BD_BRIDGE_STATE_BACKING_OFF;
+  self->status.next_try_us = g_get_real_time () + (gint64) delay_s * G_USEC_PER_SEC;
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 remote_state_cb (GObject    *object,
                  GParamSpec *pspec,
@@ -343,6 +374,7 @@ remote_state_cb (GObject    *object,
 {
   BdBridge *self = user_data;
   BdRemoteState state = bd_remote_client_get_state (self->remote);
+  gboolean was_connected = self->was_connected;
 
   if (state == BD_REMOTE_STATE_CONNECTED && !self->was_connected)
     {
@@ -368,6 +400,22 @@ remote_state_cb (GObject    *object,
       publish_state (self, FALSE);
       if (self->config->start_type == BD_BRIDGE_START_ONCE && state == BD_REMOTE_STATE_WAITING)
         bd_remote_client_stop (self->remote);
+    }
+
+  if (state == BD_REMOTE_STATE_WAITING && self->config->addresses->len > 1 &&
+      (!was_connected || self->config->round_robin || self->address_index != 0))
+    {
+      GSource *idle = g_idle_source_new ();
+
+      /* A lost connection without round_robin goes back to the first. */
+      if (was_connected && !self->config->round_robin)
+        self->address_index = self->config->addresses->len - 1;
+      update_status (self);
+      /* Not from inside the client's own notification. */
+      g_source_set_callback (idle, next_address_cb, self, NULL);
+      g_source_attach (idle, self->context);
+      g_source_unref (idle);
+      return;
     }
 
   if (state == BD_REMOTE_STATE_FAILED && self->restart_source == NULL)
@@ -485,11 +533,38 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The local client subscribes to the 'out' topics on this side, the remote
+ * one to the 'in' topics upstream; No Local on both, so that neither gets
+ * back what the bridge itself published there. */
+static void
+subscribe_topics (BdRemoteClient       *client,
+                  const BdBridgeConfig *config,
+                  BdBridgeDirection     direction)
+{
+  g_autoptr(GArray) subs = g_array_new (FALSE, TRUE, sizeof (BdMqttSubscription));
+
+  for (guint i = 0; i < config->topics->len; i++)
+    {
+      const BdBridgeTopic *t = g_ptr_array_index (config->topics, i);
+      BdMqttSubscription sub = { 0 };
+
+      if (!(t->direction & direction))
+        continue;
+      sub.filter = direction == BD_BRIDGE_OUT ? t->local_topic : t->remote_topic;
+      sub.qos = t->qos;
+      sub.no_local = TRUE;
+      /* Retained messages keep their flag: bridge_outgoing_retain decides. */
+      sub.retain_as_published = TRUE;
+      g_array_append_val (subs, sub);
+    }
+  bd_remote_client_set_subscriptions (client, (BdMqttSubscription *) (gpointer) subs->data,
+                                      subs->len);
+}
+
 static BdRemoteClient *
 make_local_client (BdBridge *self)
 {
   g_autoptr(BdRemoteConfig) config = bd_remote_config_new ();
-  g_autoptr(GArray) subs = g_array_new (FALSE, TRUE, sizeof (BdMqttSubscription));
   BdRemoteClient *client;
 
   g_free (config->host);
@@ -502,22 +577,7 @@ make_local_client (BdBridge *self)
   config->backoff_max_ms = 1000;
   config->receive_maximum = LOCAL_RECEIVE_MAXIMUM;
   client = bd_remote_client_new (config);
-  for (guint i = 0; i < self->config->topics->len; i++)
-    {
-      const BdBridgeTopic *t = g_ptr_array_index (self->config->topics, i);
-      BdMqttSubscription sub = { 0 };
-
-      if (!(t->direction & BD_BRIDGE_OUT))
-        continue;
-      sub.filter = t->local_topic;
-      sub.qos = t->qos;
-      sub.no_local = TRUE;
-      /* Retained messages keep their flag: bridge_outgoing_retain decides. */
-      sub.retain_as_published = TRUE;
-      g_array_append_val (subs, sub);
-    }
-  bd_remote_client_set_subscriptions (client, (BdMqttSubscription *) (gpointer) subs->data,
-                                      subs->len);
+  subscribe_topics (client, self->config, BD_BRIDGE_OUT);
   bd_remote_client_set_stream_func (client, connect_local_cb, self);
   bd_remote_client_set_message_func (client, local_message_cb, self);
   return client;
@@ -529,7 +589,6 @@ make_remote_client (BdBridge *self)
   const BdBridgeConfig *bc = self->config;
   const BdBridgeAddress *address = g_ptr_array_index (bc->addresses, self->address_index);
   g_autoptr(BdRemoteConfig) config = bd_remote_config_new ();
-  g_autoptr(GArray) subs = g_array_new (FALSE, TRUE, sizeof (BdMqttSubscription));
   BdRemoteClient *client;
 
   g_free (config->host);
@@ -559,21 +618,7 @@ make_remote_client (BdBridge *self)
       config->will_payload = g_strdup ("0");
     }
   client = bd_remote_client_new (config);
-  for (guint i = 0; i < bc->topics->len; i++)
-    {
-      const BdBridgeTopic *t = g_ptr_array_index (bc->topics, i);
-      BdMqttSubscription sub = { 0 };
-
-      if (!(t->direction & BD_BRIDGE_IN))
-        continue;
-      sub.filter = t->remote_topic;
-      sub.qos = t->qos;
-      sub.no_local = TRUE;
-      sub.retain_as_published = TRUE;
-      g_array_append_val (subs, sub);
-    }
-  bd_remote_client_set_subscriptions (client, (BdMqttSubscription *) (gpointer) subs->data,
-                                      subs->len);
+  subscribe_topics (client, bc, BD_BRIDGE_IN);
   bd_remote_client_add_tap (client, "#", remote_message_cb, self, NULL);
   g_signal_connect (client, "notify::state", G_CALLBACK (remote_state_cb), self);
   g_mutex_lock (&self->lock);

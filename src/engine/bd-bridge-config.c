@@ -565,7 +565,9 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
   if (g_str_equal (name, "bridge_cafile"))
     return set_string (&bridge->cafile, values[0]);
   if (g_str_equal (name, "bridge_capath"))
-    return set_string (&bridge->capath, values[0]);
+    /* GIO's TLS takes a CA file, not OpenSSL's hashed directory. */
+    return fail (message, "bridge_capath: not supported by Brokerdesk's bridges "
+                 "(use bridge_cafile)");
   if (g_str_equal (name, "bridge_certfile"))
     return set_string (&bridge->certfile, values[0]);
   if (g_str_equal (name, "bridge_keyfile"))

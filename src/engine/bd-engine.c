@@ -866,14 +866,53 @@ bd_engine_connect_internal (BdEngine    *engine,
   return G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
 }
 
+/* Runs @func (@data) on the engine thread and waits for it: for the few
+ * questions another thread asks and must have answered before it goes on. */
+typedef struct
+{
+  GSourceFunc func;
+  gpointer    data;
+  gboolean    done;
+  GMutex      lock;
+  GCond       cond;
+} SyncCall;
+
+static gboolean
+sync_call_cb (gpointer data)
+{
+  SyncCall *call = data;
+
+  call->func (call->data);
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+engine_run_sync (BdEngine    *engine,
+                 GSourceFunc  func,
+                 gpointer     data)
+{
+  SyncCall call = { func, data, FALSE };
+
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  g_main_context_invoke (engine->context, sync_call_cb, &call);
+  g_mutex_lock (&call.lock);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.lock);
+  g_mutex_unlock (&call.lock);
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
+}
+
 typedef struct
 {
   BdEngine   *engine;
   const char *filter;
   GPtrArray  *result;
-  gboolean    done;
-  GMutex      lock;
-  GCond       cond;
 } RetainedCall;
 
 static void
@@ -902,10 +941,6 @@ dup_retained_cb (gpointer data)
   BD_ENGINE_ASSERT_THREAD (call->engine);
 
   bd_topic_tree_match (call->engine->retained, call->filter, collect_retained_cb, call->result);
-  g_mutex_lock (&call->lock);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->lock);
   return G_SOURCE_REMOVE;
 }
 
@@ -913,7 +948,7 @@ GPtrArray *
 bd_engine_dup_retained (BdEngine   *engine,
                         const char *filter)
 {
-  RetainedCall call = { engine, filter, NULL, FALSE };
+  RetainedCall call = { engine, filter, NULL };
 
   g_return_val_if_fail (bd_topic_filter_is_valid (filter), NULL);
 
@@ -923,17 +958,7 @@ bd_engine_dup_retained (BdEngine   *engine,
       bd_topic_tree_match (engine->retained, filter, collect_retained_cb, call.result);
     }
   else
-    {
-      g_mutex_init (&call.lock);
-      g_cond_init (&call.cond);
-      g_main_context_invoke (engine->context, dup_retained_cb, &call);
-      g_mutex_lock (&call.lock);
-      while (!call.done)
-        g_cond_wait (&call.cond, &call.lock);
-      g_mutex_unlock (&call.lock);
-      g_mutex_clear (&call.lock);
-      g_cond_clear (&call.cond);
-    }
+    engine_run_sync (engine, dup_retained_cb, &call);
   g_ptr_array_sort (call.result, compare_topics);
   return call.result;
 }
@@ -944,9 +969,6 @@ typedef struct
   const char        *client_id;
   BdSessionQueueInfo *info;
   gboolean           found;
-  gboolean           done;
-  GMutex             lock;
-  GCond              cond;
 } QueueInfoCall;
 
 static gboolean
@@ -974,10 +996,6 @@ queue_info_cb (gpointer data)
     }
   if (queue != NULL)
     call->info->dropped = queue->dropped;
-  g_mutex_lock (&call->lock);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->lock);
   return G_SOURCE_REMOVE;
 }
 
@@ -986,22 +1004,14 @@ bd_engine_get_session_queue (BdEngine           *engine,
                              const char         *client_id,
                              BdSessionQueueInfo *info)
 {
-  QueueInfoCall call = { engine, client_id, info, FALSE, FALSE };
+  QueueInfoCall call = { engine, client_id, info, FALSE };
 
   g_return_val_if_fail (client_id != NULL && info != NULL, FALSE);
 
   memset (info, 0, sizeof *info);
   if (!engine->running)
     return FALSE;
-  g_mutex_init (&call.lock);
-  g_cond_init (&call.cond);
-  g_main_context_invoke (engine->context, queue_info_cb, &call);
-  g_mutex_lock (&call.lock);
-  while (!call.done)
-    g_cond_wait (&call.cond, &call.lock);
-  g_mutex_unlock (&call.lock);
-  g_mutex_clear (&call.lock);
-  g_cond_clear (&call.cond);
+  engine_run_sync (engine, queue_info_cb, &call);
   return call.found;
 }
 

@@ -174,6 +174,8 @@ test_errors (void)
       "test.conf:1: connection “up”: remote_password without remote_username" },
     { "connection up\naddress h\ntopic #\ncleansession maybe",
       "test.conf:4: cleansession: “maybe” is not true or false" },
+    { "connection up\naddress h\ntopic #\nbridge_capath /etc/ssl/certs",
+      "test.conf:4: bridge_capath: not supported by Brokerdesk's bridges (use bridge_cafile)" },
     { "connection a/b", "test.conf:1: connection: the name “a/b” must not contain /, + or #" },
   };
 

