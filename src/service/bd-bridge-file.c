@@ -169,6 +169,24 @@ bd_bridge_file_dup_blocks (const char *text)
   return g_string_free (blocks.out, FALSE);
 }
 
+typedef struct
+{
+  const char *name;
+  gboolean    found;
+} Find;
+
+static void
+find_line_cb (const char *line,
+              const char *bridge,
+              gboolean    is_connection,
+              gpointer    user_data)
+{
+  Find *find = user_data;
+
+  if (is_connection && g_str_equal (bridge, find->name))
+    find->found = TRUE;
+}
+
 /* ------------------------------------------------------------- saving */
 
 static GMutex edit_lock;
@@ -226,8 +244,19 @@ save_edit (const char  *old_text,
            GError     **error)
 {
   Save *save = user_data;
-  g_autofree char *text = bd_bridge_file_replace (old_text, save->old_name, save->block);
+  g_autofree char *text = NULL;
   g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+  Find find = { save->old_name, FALSE };
+
+  /* A bridge read from an included file is not this file's to remove. */
+  foreach_line (old_text, find_line_cb, &find);
+  if (save->block == NULL && !find.found)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "%s has no “connection %s” line", save->path, save->old_name);
+      return NULL;
+    }
+  text = bd_bridge_file_replace (old_text, save->old_name, save->block);
 
   /* What the broker would read at its next start: refuse to write a file
    * it would stop on. */

@@ -143,6 +143,14 @@ test_save (void)
   g_assert_cmpstr (contents, ==, mosquitto_conf);
   g_clear_pointer (&contents, g_free);
 
+  /* Not in the file (an included one, say): nothing to remove here. */
+  g_clear_object (&refused);
+  bd_bridge_file_save_async (path, "elsewhere", NULL, NULL, bd_test_result_cb, &refused);
+  bd_test_wait_result (&refused, WAIT_MS, "the refused removal");
+  g_assert_false (bd_bridge_file_save_finish (refused, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
   bd_bridge_file_save_async (path, "cloud", NULL, NULL, bd_test_result_cb, &result);
   bd_test_wait_result (&result, WAIT_MS, "the save");
   g_assert_true (bd_bridge_file_save_finish (result, &error));
