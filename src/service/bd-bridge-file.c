@@ -265,18 +265,68 @@ save_edit (const char  *old_text,
   return g_steal_pointer (&text);
 }
 
+typedef struct
+{
+  char             *path;
+  BdBridgeFileEdit  edit;
+  gpointer          data;
+  GDestroyNotify    data_free;
+} Edit;
+
 static void
-save_thread (GTask        *task,
+edit_free (gpointer data)
+{
+  Edit *edit = data;
+
+  g_free (edit->path);
+  if (edit->data_free != NULL)
+    edit->data_free (edit->data);
+  g_free (edit);
+}
+
+static void
+edit_thread (GTask        *task,
              gpointer      source_object,
              gpointer      task_data,
              GCancellable *cancellable)
 {
+  Edit *edit = task_data;
   GError *error = NULL;
 
-  if (!bd_bridge_file_edit (((Save *) task_data)->path, save_edit, task_data, &error))
+  if (!bd_bridge_file_edit (edit->path, edit->edit, edit->data, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
+}
+
+void
+bd_bridge_file_edit_async (const char          *path,
+                           BdBridgeFileEdit     edit,
+                           gpointer             edit_data,
+                           GDestroyNotify       edit_data_free,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  Edit *job = g_new0 (Edit, 1);
+
+  g_return_if_fail (path != NULL && edit != NULL);
+
+  job->path = g_strdup (path);
+  job->edit = edit;
+  job->data = edit_data;
+  job->data_free = edit_data_free;
+  g_task_set_source_tag (task, bd_bridge_file_edit_async);
+  g_task_set_task_data (task, job, edit_free);
+  g_task_run_in_thread (task, edit_thread);
+}
+
+gboolean
+bd_bridge_file_edit_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void
@@ -287,22 +337,20 @@ bd_bridge_file_save_async (const char          *path,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  Save *save = g_new0 (Save, 1);
+  Save *save;
 
   g_return_if_fail (path != NULL && old_name != NULL);
 
+  save = g_new0 (Save, 1);
   save->path = g_strdup (path);
   save->old_name = g_strdup (old_name);
   save->block = g_strdup (block);
-  g_task_set_source_tag (task, bd_bridge_file_save_async);
-  g_task_set_task_data (task, save, save_free);
-  g_task_run_in_thread (task, save_thread);
+  bd_bridge_file_edit_async (path, save_edit, save, save_free, cancellable, callback, user_data);
 }
 
 gboolean
 bd_bridge_file_save_finish (GAsyncResult  *result,
                             GError       **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return bd_bridge_file_edit_finish (result, error);
 }

@@ -43,6 +43,19 @@ gboolean  bd_bridge_file_edit        (const char        *path,
                                       gpointer           user_data,
                                       GError           **error);
 
+/* bd_bridge_file_edit () on a worker; @edit_data (freed with
+ * @edit_data_free) is made by the caller on its own thread, so later edits
+ * cannot race the write. */
+void      bd_bridge_file_edit_async  (const char          *path,
+                                      BdBridgeFileEdit     edit,
+                                      gpointer             edit_data,
+                                      GDestroyNotify       edit_data_free,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean  bd_bridge_file_edit_finish (GAsyncResult        *result,
+                                      GError             **error);
+
 /* Replaces (or adds, or with @block NULL removes) the bridge @old_name by
  * @block in @path, on a worker, through the atomic saver. The new file must
  * parse as a configuration (bd_broker_config_parse ()); if it does not,

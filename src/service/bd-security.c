@@ -772,49 +772,33 @@ edit_config (const char  *old,
   return g_strconcat (save->text, "\n", bridges, NULL);
 }
 
-static void
-save_config_thread (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  SaveConfig *save = task_data;
-  GError *error = NULL;
-
-  /* Read, changed and written under the lock every writer of this file
-   * takes, so a bridge saved meanwhile is not lost. */
-  if (!bd_bridge_file_edit (save->path, edit_config, save, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 void
 bd_security_save_config_async (BdSecurity          *security,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  SaveConfig *save = g_new0 (SaveConfig, 1);
+  SaveConfig *save;
 
   g_return_if_fail (security != NULL);
 
+  save = g_new0 (SaveConfig, 1);
   save->path = g_strdup (security->config_path);
   save->allow_anonymous = security->allow_anonymous;
   /* Made here, on the model's thread: later edits cannot race the write. */
   if (security->config_is_own)
     save->text = bd_security_config_text (security);
-  g_task_set_source_tag (task, bd_security_save_config_async);
-  g_task_set_task_data (task, save, save_config_free);
-  g_task_run_in_thread (task, save_config_thread);
+  /* Read, changed and written under the lock every writer of this file
+   * takes, so a bridge saved meanwhile is not lost. */
+  bd_bridge_file_edit_async (save->path, edit_config, save, save_config_free, cancellable,
+                             callback, user_data);
 }
 
 gboolean
 bd_security_save_config_finish (GAsyncResult  *result,
                                 GError       **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return bd_bridge_file_edit_finish (result, error);
 }
 
 static gboolean
