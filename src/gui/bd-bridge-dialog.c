@@ -17,8 +17,8 @@
  *
  * "Test Connection" connects once to the first address with the dialog's
  * settings, as MQTT 5 first, and says what the upstream supports from its
- * CONNACK; a server that refuses MQTT 5 is tried again with the protocol
- * chosen.
+ * CONNACK; when that fails it tries once more as MQTT 3.1.1 (3.1 if chosen),
+ * so a server without MQTT 5 is named as such.
  */
 
 #include "config.h"
@@ -724,8 +724,9 @@ test_cb (BdBridgeDialog *self)
   text = g_strdup_printf (_("Connecting to %s…"),
                           ((BdBridgeAddress *) g_ptr_array_index (bridge->addresses, 0))->host);
   adw_action_row_set_subtitle (self->test_row, text);
-  self->test_fallback = bridge->protocol_version == 5 ? 0
-                        : bridge->protocol_version == 3 ? BD_MQTT_V31 : BD_MQTT_V311;
+  /* A server without MQTT 5 is then asked in 3.1.1 (or the 3.1 chosen), so
+   * the answer can say "not MQTT 5" rather than only that it failed. */
+  self->test_fallback = bridge->protocol_version == 3 ? BD_MQTT_V31 : BD_MQTT_V311;
   start_test (self, bridge, BD_MQTT_V5);
 }
 
