@@ -279,6 +279,21 @@ local_message_cb (BdMessage *message,
       bd_remote_client_ack (self->local, token);
       return;
     }
+  /* bridge_max_packet_size: what the upstream would refuse is not sent (the
+   * fixed header, topic, packet id and properties are counted roughly). */
+  if (self->config->max_packet_size > 0)
+    {
+      gsize len;
+
+      bd_message_get_payload (message, &len);
+      if (len + strlen (topic) + 16 > self->config->max_packet_size)
+        {
+          g_message ("Bridge %s: a message on “%s” is larger than bridge_max_packet_size (%u): "
+                     "not forwarded", self->config->name, topic, self->config->max_packet_size);
+          bd_remote_client_ack (self->local, token);
+          return;
+        }
+    }
   /* The engine delivered at most the subscription's QoS already. */
   copy = message_with_topic (message, topic, message->qos,
                              self->config->outgoing_retain && message->retain);
@@ -326,6 +341,40 @@ connect_local_cb (gpointer   user_data,
   return bd_engine_connect_internal (self->engine, self->config->name, error);
 }
 
+/* Runs @func on the bridge's thread soon: not from inside a client's own
+ * notification, which must not see the client stopped under it. */
+static void
+run_soon (BdBridge    *self,
+          GSourceFunc  func)
+{
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_callback (idle, func, self, NULL);
+  g_source_attach (idle, self->context);
+  g_source_unref (idle);
+}
+
+static gboolean restart_cb (gpointer user_data);
+
+/* The next attempt in @delay_s seconds, replacing any planned one; the
+ * status says when. */
+static void
+restart_in (BdBridge *self,
+            guint     delay_s)
+{
+  if (self->restart_source != NULL)
+    {
+      g_source_destroy (self->restart_source);
+      g_clear_pointer (&self->restart_source, g_source_unref);
+    }
+  self->restart_source = g_timeout_source_new_seconds (delay_s);
+  g_source_set_callback (self->restart_source, restart_cb, self, NULL);
+  g_source_attach (self->restart_source, self->context);
+  g_mutex_lock (&self->lock);
+  self->status.next_try_us = g_get_real_time () + (gint64) delay_s * G_USEC_PER_SEC;
+  g_mutex_unlock (&self->lock);
+}
+
 static gboolean
 restart_cb (gpointer user_data)
 {
@@ -352,17 +401,9 @@ next_address_cb (gpointer user_data)
   g_clear_object (&self->remote);
   self->address_index = (self->address_index + 1) % self->config->addresses->len;
   self->remote = make_remote_client (self);
-  if (self->restart_source != NULL)
-    {
-      g_source_destroy (self->restart_source);
-      g_clear_pointer (&self->restart_source, g_source_unref);
-    }
-  self->restart_source = g_timeout_source_new_seconds (delay_s);
-  g_source_set_callback (self->restart_source, restart_cb, self, NULL);
-  g_source_attach (self->restart_source, self->context);
+  restart_in (self, delay_s);
   g_mutex_lock (&self->lock);
   self->status.state = BD_BRIDGE_STATE_BACKING_OFF;
-  self->status.next_try_us = g_get_real_time () + (gint64) delay_s * G_USEC_PER_SEC;
   g_mutex_unlock (&self->lock);
   return G_SOURCE_REMOVE;
 }
@@ -405,16 +446,11 @@ remote_state_cb (GObject    *object,
   if (state == BD_REMOTE_STATE_WAITING && self->config->addresses->len > 1 &&
       (!was_connected || self->config->round_robin || self->address_index != 0))
     {
-      GSource *idle = g_idle_source_new ();
-
       /* A lost connection without round_robin goes back to the first. */
       if (was_connected && !self->config->round_robin)
         self->address_index = self->config->addresses->len - 1;
       update_status (self);
-      /* Not from inside the client's own notification. */
-      g_source_set_callback (idle, next_address_cb, self, NULL);
-      g_source_attach (idle, self->context);
-      g_source_unref (idle);
+      run_soon (self, next_address_cb);
       return;
     }
 
@@ -429,14 +465,8 @@ remote_state_cb (GObject    *object,
                                 : MIN (self->refused_backoff_s * 2, cap);
       g_warning ("Bridge %s refused: %s; trying again in %u s", self->config->name,
                  bd_remote_client_get_error_message (self->remote), self->refused_backoff_s);
-      self->restart_source = g_timeout_source_new_seconds (self->refused_backoff_s);
-      g_source_set_callback (self->restart_source, restart_cb, self, NULL);
-      g_source_attach (self->restart_source, self->context);
       update_status (self);
-      g_mutex_lock (&self->lock);
-      self->status.next_try_us = g_get_real_time () +
-                                 (gint64) self->refused_backoff_s * G_USEC_PER_SEC;
-      g_mutex_unlock (&self->lock);
+      restart_in (self, self->refused_backoff_s);
       return;
     }
   update_status (self);
@@ -478,7 +508,6 @@ local_state_cb (GObject    *object,
 {
   BdBridge *self = user_data;
   BdRemoteState state = bd_remote_client_get_state (self->local);
-  GSource *idle;
 
   /* The engine sends again, first and in order, what it had given the
    * lost local connection: forget the copies, or they would go up twice. */
@@ -489,11 +518,7 @@ local_state_cb (GObject    *object,
   if (self->local_ready || state != BD_REMOTE_STATE_CONNECTED)
     return;
   self->local_ready = TRUE;
-  /* Not from inside the client's own notification. */
-  idle = g_idle_source_new ();
-  g_source_set_callback (idle, park_local_cb, self, NULL);
-  g_source_attach (idle, self->context);
-  g_source_unref (idle);
+  run_soon (self, park_local_cb);
   bd_remote_client_start (self->remote);
 }
 

@@ -311,6 +311,12 @@ session_window (BdSession *session)
 {
   guint max = session->engine->config->max_inflight_messages;
 
+  /* A bridge's local session (an internal connection) gets the window it
+   * asked for: its acknowledgements wait for the upstream's, so a window of
+   * max_inflight_messages would bound the bridge by the upstream's round
+   * trip. */
+  if (session->conn != NULL && session->conn->listener->index == BD_LISTENER_INTERNAL)
+    return session->conn->client_receive_max;
   if (max == 0)
     max = G_MAXUINT16;
   if (session->conn != NULL)

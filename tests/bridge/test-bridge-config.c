@@ -9,19 +9,7 @@
 #include <string.h>
 
 #include "bd-config.h"
-
-static BdBrokerConfig *
-parse_ok (const char *text)
-{
-  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  ok = bd_broker_config_parse (config, "test.conf", text, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-  return g_steal_pointer (&config);
-}
+#include "test-client.h"
 
 static BdBridgeTopic *
 topic_at (BdBridgeConfig *bridge,
@@ -34,7 +22,7 @@ topic_at (BdBridgeConfig *bridge,
 static void
 test_defaults (void)
 {
-  g_autoptr(BdBrokerConfig) config = parse_ok ("connection up\naddress broker.site\ntopic #\n");
+  g_autoptr(BdBrokerConfig) config = NULL;
   BdBridgeConfig *bridge;
   BdBridgeAddress *address;
   g_autofree char *remote_id = NULL;
@@ -42,6 +30,7 @@ test_defaults (void)
   g_autofree char *notification = NULL;
   g_autofree char *expected = NULL;
 
+  config = test_config_parse ("connection up\naddress broker.site\ntopic #\n");
   g_assert_cmpuint (config->bridges->len, ==, 1);
   bridge = g_ptr_array_index (config->bridges, 0);
   g_assert_cmpstr (bridge->name, ==, "up");
@@ -79,13 +68,13 @@ test_topics (void)
   BdBridgeConfig *bridge;
   BdBridgeTopic *topic;
 
-  config = parse_ok ("connection up\n"
-                     "address 10.0.0.1:1884 10.0.0.2\n"
-                     "round_robin true\n"
-                     "topic sensors/# out 1 plant/ site/plant/\n"
-                     "topic cmd/+ in 2 \"\" cloud/\n"
-                     "topic \"\" both 1 local/exact remote/exact\n"
-                     "topic a/b\n");
+  config = test_config_parse ("connection up\n"
+                              "address 10.0.0.1:1884 10.0.0.2\n"
+                              "round_robin true\n"
+                              "topic sensors/# out 1 plant/ site/plant/\n"
+                              "topic cmd/+ in 2 \"\" cloud/\n"
+                              "topic \"\" both 1 local/exact remote/exact\n"
+                              "topic a/b\n");
   bridge = g_ptr_array_index (config->bridges, 0);
   g_assert_cmpuint (bridge->addresses->len, ==, 2);
   g_assert_cmpuint (((BdBridgeAddress *) g_ptr_array_index (bridge->addresses, 0))->port, ==, 1884);
@@ -113,18 +102,6 @@ test_topics (void)
   topic = topic_at (bridge, 3);
   g_assert_cmpstr (topic->local_topic, ==, "a/b");
   g_assert_cmpstr (topic->remote_topic, ==, "a/b");
-}
-
-static void
-assert_error (const char *text,
-              const char *message)
-{
-  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
-  g_autoptr(GError) error = NULL;
-
-  g_assert_false (bd_broker_config_parse (config, "test.conf", text, &error));
-  g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE);
-  g_assert_cmpstr (error->message, ==, message);
 }
 
 static void
@@ -184,7 +161,7 @@ test_errors (void)
       g_autofree char *escaped = g_strescape (cases[i].text, NULL);
 
       g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, escaped);
-      assert_error (cases[i].text, cases[i].message);
+      test_config_assert_error (cases[i].text, cases[i].message);
     }
 }
 
@@ -241,7 +218,7 @@ test_round_trip (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
     {
-      g_autoptr(BdBrokerConfig) first = parse_ok (texts[i]);
+      g_autoptr(BdBrokerConfig) first = test_config_parse (texts[i]);
       g_autoptr(BdBrokerConfig) second = NULL;
       g_autoptr(BdBridgeConfig) copy = NULL;
       g_autofree char *written = NULL;
@@ -249,7 +226,7 @@ test_round_trip (void)
       g_autofree char *copied = NULL;
 
       written = bd_bridge_config_to_text (g_ptr_array_index (first->bridges, 0));
-      second = parse_ok (written);
+      second = test_config_parse (written);
       g_assert_cmpuint (second->bridges->len, ==, 1);
       rewritten = bd_bridge_config_to_text (g_ptr_array_index (second->bridges, 0));
       g_assert_cmpstr (written, ==, rewritten);
@@ -260,10 +237,10 @@ test_round_trip (void)
 
   /* Every option of the full example survives: compare a few by value. */
   {
-    g_autoptr(BdBrokerConfig) config = parse_ok (texts[1]);
+    g_autoptr(BdBrokerConfig) config = test_config_parse (texts[1]);
     BdBridgeConfig *bridge = g_ptr_array_index (config->bridges, 0);
     g_autofree char *written = bd_bridge_config_to_text (bridge);
-    g_autoptr(BdBrokerConfig) again = parse_ok (written);
+    g_autoptr(BdBrokerConfig) again = test_config_parse (written);
     BdBridgeConfig *back = g_ptr_array_index (again->bridges, 0);
 
     g_assert_cmpstr (back->cafile, ==, "/etc/ssl/ca with space.pem");

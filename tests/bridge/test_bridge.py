@@ -148,6 +148,14 @@ def bridge_lines(upstream, topics, extra=(), name="up", clientid=None):
     return lines + list(extra)
 
 
+def subscriber_on(client, broker, client_id, topic, qos=1):
+    """A connected client of broker, subscribed to topic."""
+    c = client(broker, client_id=client_id)
+    c.connect()
+    c.subscribe(topic, qos)
+    return c
+
+
 def persistent_subscriber(client, broker, client_id, topic):
     """A session on broker that keeps what matches topic (QoS 1) while away."""
     c = client(broker, client_id=client_id, clean_session=False)
@@ -160,12 +168,14 @@ def wait_bridge_connected(local, start=0, timeout=TIMEOUT):
     local.wait_for_log(r"Bridge \S+ connected to", timeout, start)
 
 
-def test_out_and_in_with_prefix_remapping_and_qos(brokers):
+@pytest.mark.parametrize("protocol", ["mqttv311", "mqttv31", "mqttv50"])
+def test_out_and_in_with_prefix_remapping_and_qos(brokers, protocol):
     upstream, local, client = brokers
     up = upstream()
     bd = local(bridge_lines(up, ["sensors/# out 1 plant/ site/plant/",
                                  "cmd/# in 2 local/ remote/",
-                                 "low/# out 0"]))
+                                 "low/# out 0"],
+                            ["bridge_protocol_version " + protocol]))
     wait_bridge_connected(bd)
 
     site = client(up, client_id="site")
@@ -330,12 +340,8 @@ def test_two_brokerdesks_bridged_both_ways_do_not_loop(brokers):
     wait_bridge_connected(a, timeout=15)
     wait_bridge_connected(b, timeout=15)
 
-    watch_a = client(a, client_id="watch-a")
-    watch_a.connect()
-    watch_a.subscribe("loop/#", 1)
-    watch_b = client(b, client_id="watch-b")
-    watch_b.connect()
-    watch_b.subscribe("loop/#", 1)
+    watch_a = subscriber_on(client, a, "watch-a", "loop/#")
+    watch_b = subscriber_on(client, b, "watch-b", "loop/#")
     pub = client(a, client_id="pub")
     pub.connect()
     pub.publish("loop/x", b"once", qos=1)
@@ -377,12 +383,8 @@ def test_one_bridge_both_ways_between_brokerdesks_mqtt311(brokers):
     wait_bridge_connected(a)
     b.wait_for_log(r"New client connected from \S+ as a-peer \(p4")
 
-    watch_a = client(a, client_id="watch-a")
-    watch_a.connect()
-    watch_a.subscribe("loop/#", 1)
-    watch_b = client(b, client_id="watch-b")
-    watch_b.connect()
-    watch_b.subscribe("loop/#", 1)
+    watch_a = subscriber_on(client, a, "watch-a", "loop/#")
+    watch_b = subscriber_on(client, b, "watch-b", "loop/#")
 
     client_a = client(a, client_id="pub-a")
     client_a.connect()
@@ -471,3 +473,32 @@ def test_next_address_after_a_failed_attempt(brokers):
                 "remote_clientid bd-failover", "restart_timeout 1", "topic f/# out 1"])
     m = bd.wait_for_log(r"Bridge up connected to 127\.0\.0\.1:(\d+)", 15)
     assert int(m.group(1)) == up.port
+
+
+@pytest.mark.parametrize("outgoing_retain", ["true", "false"])
+def test_outgoing_retain_and_max_packet_size(brokers, outgoing_retain):
+    upstream, local, client = brokers
+    up = upstream()
+    bd = local(bridge_lines(up, ["r/# out 1"],
+                            ["bridge_outgoing_retain " + outgoing_retain,
+                             "bridge_max_packet_size 100"]))
+    wait_bridge_connected(bd)
+    site = client(up, client_id="site")
+    site.connect()
+    site.subscribe("r/#", 1)
+    plant = client(bd, client_id="plant")
+    plant.connect()
+    plant.publish("r/big", b"x" * 200, qos=1)
+    plant.publish("r/kept", b"small", qos=1, retain=True)
+    m = site.get_message()
+    # The large one is not forwarded.
+    assert (m.topic, m.payload) == ("r/kept", b"small")
+    bd.wait_for_log(r"larger than bridge_max_packet_size")
+    # The retain flag goes up only with bridge_outgoing_retain true: the
+    # upstream keeps the message for a subscriber that comes later.
+    late = client(up, client_id="late")
+    late.connect()
+    late.subscribe("r/#", 1)
+    late.sync()
+    kept = [(m.topic, m.payload) for m in late.drain()]
+    assert kept == ([("r/kept", b"small")] if outgoing_retain == "true" else [])

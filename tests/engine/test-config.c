@@ -14,40 +14,15 @@
 
 #include "bd-config.h"
 #include "bd-test-util.h"
-
-static BdBrokerConfig *
-parse_ok (const char *text)
-{
-  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  ok = bd_broker_config_parse (config, "test.conf", text, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-
-  return g_steal_pointer (&config);
-}
+#include "test-client.h"
 
 static BdBrokerConfig *
 parse_finished (const char *text)
 {
-  BdBrokerConfig *config = parse_ok (text);
+  BdBrokerConfig *config = test_config_parse (text);
 
   bd_broker_config_finish (config);
   return config;
-}
-
-static void
-assert_parse_error (const char *text,
-                    const char *message)
-{
-  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
-  g_autoptr(GError) error = NULL;
-
-  g_assert_false (bd_broker_config_parse (config, "test.conf", text, &error));
-  g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE);
-  g_assert_cmpstr (error->message, ==, message);
 }
 
 static BdListenerConfig *
@@ -162,15 +137,15 @@ test_syntax (void)
 
   /* Comments, blank lines, indentation, tabs between values, trailing
    * blanks and DOS line ends. */
-  config = parse_ok ("# a comment\n"
-                     "\n"
-                     "   \n"
-                     "  # an indented comment\n"
-                     "max_keepalive 100   \n"
-                     "\tsys_interval\t\t30\r\n"
-                     "listener  1884   127.0.0.1  \r\n"
-                     "log_timestamp_format %Y-%m-%d %H:%M:%S  \n"
-                     "password_file /etc/my broker/passwd");
+  config = test_config_parse ("# a comment\n"
+                              "\n"
+                              "   \n"
+                              "  # an indented comment\n"
+                              "max_keepalive 100   \n"
+                              "\tsys_interval\t\t30\r\n"
+                              "listener  1884   127.0.0.1  \r\n"
+                              "log_timestamp_format %Y-%m-%d %H:%M:%S  \n"
+                              "password_file /etc/my broker/passwd");
   g_assert_cmpuint (config->max_keepalive, ==, 100);
   g_assert_cmpuint (config->sys_interval, ==, 30);
   g_assert_cmpuint (config->listeners->len, ==, 1);
@@ -186,34 +161,34 @@ test_global_directives (void)
 {
   g_autoptr(BdBrokerConfig) config = NULL;
 
-  config = parse_ok ("allow_zero_length_clientid false\n"
-                     "auto_id_prefix gen-\n"
-                     "password_file /etc/brokerdesk/passwd\n"
-                     "acl_file /etc/brokerdesk/acl\n"
-                     "max_connections 500\n"
-                     "message_size_limit 1048576\n"
-                     "max_packet_size 2097152\n"
-                     "max_keepalive 120\n"
-                     "max_inflight_messages 5\n"
-                     "max_inflight_bytes 65536\n"
-                     "max_queued_messages 0\n"
-                     "max_queued_bytes 10000000000\n"
-                     "queue_qos0_messages true\n"
-                     "retain_available false\n"
-                     "sys_interval 0\n"
-                     "upgrade_outgoing_qos true\n"
-                     "check_retain_source false\n"
-                     "set_tcp_nodelay true\n"
-                     "persistence true\n"
-                     "persistence_location /var/lib/brokerdesk/\n"
-                     "persistence_file broker.db\n"
-                     "autosave_interval 60\n"
-                     "autosave_on_changes false\n"
-                     "persistent_client_expiration 2d\n"
-                     "log_timestamp false\n"
-                     "log_timestamp_format %H:%M\n"
-                     "connection_messages false\n"
-                     "pid_file /run/brokerdesk.pid\n");
+  config = test_config_parse ("allow_zero_length_clientid false\n"
+                              "auto_id_prefix gen-\n"
+                              "password_file /etc/brokerdesk/passwd\n"
+                              "acl_file /etc/brokerdesk/acl\n"
+                              "max_connections 500\n"
+                              "message_size_limit 1048576\n"
+                              "max_packet_size 2097152\n"
+                              "max_keepalive 120\n"
+                              "max_inflight_messages 5\n"
+                              "max_inflight_bytes 65536\n"
+                              "max_queued_messages 0\n"
+                              "max_queued_bytes 10000000000\n"
+                              "queue_qos0_messages true\n"
+                              "retain_available false\n"
+                              "sys_interval 0\n"
+                              "upgrade_outgoing_qos true\n"
+                              "check_retain_source false\n"
+                              "set_tcp_nodelay true\n"
+                              "persistence true\n"
+                              "persistence_location /var/lib/brokerdesk/\n"
+                              "persistence_file broker.db\n"
+                              "autosave_interval 60\n"
+                              "autosave_on_changes false\n"
+                              "persistent_client_expiration 2d\n"
+                              "log_timestamp false\n"
+                              "log_timestamp_format %H:%M\n"
+                              "connection_messages false\n"
+                              "pid_file /run/brokerdesk.pid\n");
 
   g_assert_false (config->allow_zero_length_clientid);
   g_assert_cmpstr (config->auto_id_prefix, ==, "gen-");
@@ -249,13 +224,13 @@ test_global_directives (void)
 
   /* Mosquitto's old name for persistence. */
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("retained_persistence true");
+  config = test_config_parse ("retained_persistence true");
   g_assert_true (config->persistence);
 
   /* max_packet_size 0 is "no limit"; the limits at the edges are accepted. */
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("max_packet_size 20\nmax_packet_size 0\nmessage_size_limit 268435455\n"
-                     "max_keepalive 0\nmax_connections -1");
+  config = test_config_parse ("max_packet_size 20\nmax_packet_size 0\nmessage_size_limit 268435455\n"
+                              "max_keepalive 0\nmax_connections -1");
   g_assert_cmpuint (config->max_packet_size, ==, 0);
   g_assert_cmpuint (config->message_size_limit, ==, 268435455);
   g_assert_cmpuint (config->max_keepalive, ==, 0);
@@ -267,20 +242,20 @@ test_overrides (void)
 {
   g_autoptr(BdBrokerConfig) config = NULL;
 
-  config = parse_ok ("max_keepalive 10\n"
-                     "password_file /a\n"
-                     "persistence true\n"
-                     "max_connections 10\n"
-                     "max_keepalive 20\n"
-                     "password_file /b\n"
-                     "persistence false\n"
-                     "max_connections -1\n"
-                     "listener 1883\n"
-                     "max_qos 0\n"
-                     "protocol mqtt\n"
-                     "maximum_qos 1\n"
-                     "port 1000\n"
-                     "port 1001\n");
+  config = test_config_parse ("max_keepalive 10\n"
+                              "password_file /a\n"
+                              "persistence true\n"
+                              "max_connections 10\n"
+                              "max_keepalive 20\n"
+                              "password_file /b\n"
+                              "persistence false\n"
+                              "max_connections -1\n"
+                              "listener 1883\n"
+                              "max_qos 0\n"
+                              "protocol mqtt\n"
+                              "maximum_qos 1\n"
+                              "port 1000\n"
+                              "port 1001\n");
   g_assert_cmpuint (config->max_keepalive, ==, 20);
   g_assert_cmpuint (listener_at (config, 0)->max_qos, ==, 1);
   g_assert_cmpstr (config->password_file, ==, "/b");
@@ -345,7 +320,7 @@ test_listeners (void)
 
   /* Port 0 (any free port, for tests) and "localhost" are accepted. */
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("listener 0 localhost");
+  config = test_config_parse ("listener 0 localhost");
   g_assert_cmpuint (listener_at (config, 0)->port, ==, 0);
   g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "localhost");
 }
@@ -358,9 +333,9 @@ test_default_listener (void)
 
   /* port and bind_address (deprecated) make the default listener, which
    * comes first whatever the order of the lines. */
-  config = parse_ok ("listener 8883\n"
-                     "port 1884\n"
-                     "bind_address 127.0.0.1\n");
+  config = test_config_parse ("listener 8883\n"
+                              "port 1884\n"
+                              "bind_address 127.0.0.1\n");
   g_assert_nonnull (config->default_listener);
   g_assert_cmpuint (config->listeners->len, ==, 1);
   bd_broker_config_finish (config);
@@ -484,11 +459,11 @@ test_per_listener_settings (void)
 
   /* Security options before per_listener_settings would land in the wrong
    * place, as Mosquitto also refuses. */
-  assert_parse_error ("password_file /p\nper_listener_settings true",
-                      "test.conf:2: per_listener_settings: must come before password_file, "
-                      "acl_file, allow_anonymous, allow_zero_length_clientid and auto_id_prefix");
+  test_config_assert_error ("password_file /p\nper_listener_settings true",
+                            "test.conf:2: per_listener_settings: must come before password_file, "
+                            "acl_file, allow_anonymous, allow_zero_length_clientid and auto_id_prefix");
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("per_listener_settings false\npassword_file /p\nper_listener_settings false");
+  config = test_config_parse ("per_listener_settings false\npassword_file /p\nper_listener_settings false");
   g_assert_false (config->per_listener_settings);
 }
 
@@ -500,46 +475,46 @@ test_logging (void)
   static const char * const stdout_syslog[] = { "stdout", "syslog", NULL };
 
   /* The first log_type line replaces the default; later ones add. */
-  config = parse_ok ("log_type error\nlog_type subscribe unsubscribe\nlog_type websockets");
+  config = test_config_parse ("log_type error\nlog_type subscribe unsubscribe\nlog_type websockets");
   g_assert_cmpuint (config->log_types, ==, BD_LOG_TYPE_ERROR | BD_LOG_TYPE_SUBSCRIBE
                                            | BD_LOG_TYPE_UNSUBSCRIBE | BD_LOG_TYPE_WEBSOCKETS);
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("log_type all");
+  config = test_config_parse ("log_type all");
   g_assert_cmpuint (config->log_types, ==, BD_LOG_TYPE_ALL);
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("log_type all\nlog_type none\nlog_type debug\nlog_type notice information "
-                     "warning");
+  config = test_config_parse ("log_type all\nlog_type none\nlog_type debug\nlog_type notice information "
+                              "warning");
   g_assert_cmpuint (config->log_types, ==, BD_LOG_TYPE_DEBUG | BD_LOG_TYPE_NOTICE
                                            | BD_LOG_TYPE_INFORMATION | BD_LOG_TYPE_WARNING);
 
   /* log_dest likewise; "file" takes the rest of the line. */
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("log_dest file /var/log/broker log.txt\nlog_dest syslog\nlog_dest syslog");
+  config = test_config_parse ("log_dest file /var/log/broker log.txt\nlog_dest syslog\nlog_dest syslog");
   assert_strv (config->log_dest, files);
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("log_dest none");
+  config = test_config_parse ("log_dest none");
   g_assert_cmpuint (config->log_dest->len, ==, 0);
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("log_dest stderr\nlog_dest none\nlog_dest stdout\nlog_dest syslog");
+  config = test_config_parse ("log_dest stderr\nlog_dest none\nlog_dest stdout\nlog_dest syslog");
   assert_strv (config->log_dest, stdout_syslog);
 
-  assert_parse_error ("log_dest file /a\nlog_dest file /b",
-                      "test.conf:2: log_dest: only one file destination is allowed");
-  assert_parse_error ("log_dest file", "test.conf:1: log_dest: file: missing path");
-  assert_parse_error ("log_dest dlt",
-                      "test.conf:1: log_dest: “dlt” is not supported by Brokerdesk (stderr, "
-                      "stdout, syslog, file PATH or none)");
-  assert_parse_error ("log_dest topic",
-                      "test.conf:1: log_dest: “topic” is not supported by Brokerdesk (stderr, "
-                      "stdout, syslog, file PATH or none)");
-  assert_parse_error ("log_dest console",
-                      "test.conf:1: log_dest: “console” is not stderr, stdout, syslog, none "
-                      "or file PATH");
-  assert_parse_error ("log_dest stderr stdout",
-                      "test.conf:1: log_dest: unexpected extra value “stdout”");
-  assert_parse_error ("log_type error verbose",
-                      "test.conf:1: log_type: “verbose” is not one of debug, error, warning, "
-                      "notice, information, subscribe, unsubscribe, websockets, all or none");
+  test_config_assert_error ("log_dest file /a\nlog_dest file /b",
+                            "test.conf:2: log_dest: only one file destination is allowed");
+  test_config_assert_error ("log_dest file", "test.conf:1: log_dest: file: missing path");
+  test_config_assert_error ("log_dest dlt",
+                            "test.conf:1: log_dest: “dlt” is not supported by Brokerdesk (stderr, "
+                            "stdout, syslog, file PATH or none)");
+  test_config_assert_error ("log_dest topic",
+                            "test.conf:1: log_dest: “topic” is not supported by Brokerdesk (stderr, "
+                            "stdout, syslog, file PATH or none)");
+  test_config_assert_error ("log_dest console",
+                            "test.conf:1: log_dest: “console” is not stderr, stdout, syslog, none "
+                            "or file PATH");
+  test_config_assert_error ("log_dest stderr stdout",
+                            "test.conf:1: log_dest: unexpected extra value “stdout”");
+  test_config_assert_error ("log_type error verbose",
+                            "test.conf:1: log_type: “verbose” is not one of debug, error, warning, "
+                            "notice, information, subscribe, unsubscribe, websockets, all or none");
 }
 
 static void
@@ -562,7 +537,7 @@ test_durations (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *text = g_strdup_printf ("persistent_client_expiration %s", cases[i].text);
-      g_autoptr(BdBrokerConfig) config = parse_ok (text);
+      g_autoptr(BdBrokerConfig) config = test_config_parse (text);
 
       g_assert_cmpint (config->persistent_client_expiration, ==, cases[i].seconds);
     }
@@ -574,7 +549,7 @@ test_durations (void)
 
       message = g_strdup_printf ("test.conf:1: persistent_client_expiration: “%s” is not a "
                                  "duration like 1h, 2d, 1w, 1m (month) or 1y", bad[i]);
-      assert_parse_error (text, message);
+      test_config_assert_error (text, message);
     }
 }
 
@@ -587,22 +562,22 @@ test_history (void)
   BdHistoryRetention *retention;
   BdHistoryJsonPath *json_path;
 
-  config = parse_ok ("history_enabled false\n"
-                     "history_record sensors/#\n"
-                     "history_record plant/+/temp\n"
-                     "history_record sensors/#\n"
-                     "history_exclude sensors/debug/#\n"
-                     "history_retention # 30d\n"
-                     "history_retention sensors/# 90s\n"
-                     "history_retention plant/# 12h\n"
-                     "history_retention # 8w\n"
-                     "history_retention logs/# 0\n"
-                     "history_retention fast/# 30m\n"
-                     "history_max_size 500M\n"
-                     "history_json_path plant/+/state temperature\n"
-                     "history_json_path plant/+/state $.humidity.values[0]\n"
-                     "history_json_path plant/+/state temperature\n"
-                     "history_json_path arrays $[2].v\n");
+  config = test_config_parse ("history_enabled false\n"
+                              "history_record sensors/#\n"
+                              "history_record plant/+/temp\n"
+                              "history_record sensors/#\n"
+                              "history_exclude sensors/debug/#\n"
+                              "history_retention # 30d\n"
+                              "history_retention sensors/# 90s\n"
+                              "history_retention plant/# 12h\n"
+                              "history_retention # 8w\n"
+                              "history_retention logs/# 0\n"
+                              "history_retention fast/# 30m\n"
+                              "history_max_size 500M\n"
+                              "history_json_path plant/+/state temperature\n"
+                              "history_json_path plant/+/state $.humidity.values[0]\n"
+                              "history_json_path plant/+/state temperature\n"
+                              "history_json_path arrays $[2].v\n");
   g_assert_false (config->history.enabled);
   assert_strv (config->history.record, record);
   assert_strv (config->history.exclude, exclude);
@@ -634,10 +609,10 @@ test_history (void)
   g_assert_cmpstr (json_path->path, ==, "$[2].v");
 
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("history_max_size 2G\nhistory_max_size 2g\n");
+  config = test_config_parse ("history_max_size 2G\nhistory_max_size 2g\n");
   g_assert_cmpuint (config->history.max_size_bytes, ==, G_GUINT64_CONSTANT (2) << 30);
   g_clear_pointer (&config, bd_broker_config_free);
-  config = parse_ok ("history_max_size 0");
+  config = test_config_parse ("history_max_size 0");
   g_assert_cmpuint (config->history.max_size_bytes, ==, 0);
 }
 
@@ -719,7 +694,7 @@ test_errors (void)
       g_autofree char *escaped = g_strescape (cases[i].text, NULL);
 
       g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, escaped);
-      assert_parse_error (cases[i].text, cases[i].message);
+      test_config_assert_error (cases[i].text, cases[i].message);
     }
 }
 
@@ -829,7 +804,7 @@ test_unsupported (void)
       g_autofree char *escaped = g_strescape (cases[i].text, NULL);
 
       g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, escaped);
-      assert_parse_error (cases[i].text, cases[i].message);
+      test_config_assert_error (cases[i].text, cases[i].message);
     }
 }
 
@@ -996,12 +971,12 @@ static void
 test_user (void)
 {
   if (geteuid () == 0)
-    assert_parse_error ("\nuser mosquitto",
-                        "test.conf:2: user: Brokerdesk does not switch to another user; "
-                        "start it as “mosquitto” instead of root");
+    test_config_assert_error ("\nuser mosquitto",
+                              "test.conf:2: user: Brokerdesk does not switch to another user; "
+                              "start it as “mosquitto” instead of root");
   else
     {
-      g_autoptr(BdBrokerConfig) config = parse_ok ("user mosquitto");
+      g_autoptr(BdBrokerConfig) config = test_config_parse ("user mosquitto");
 
       g_assert_nonnull (config);
     }

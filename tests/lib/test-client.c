@@ -32,6 +32,31 @@ test_engine_new (const char *config_text)
   return bd_engine_new (config);
 }
 
+BdBrokerConfig *
+test_config_parse (const char *text)
+{
+  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  ok = bd_broker_config_parse (config, "test.conf", text, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  return g_steal_pointer (&config);
+}
+
+void
+test_config_assert_error (const char *text,
+                          const char *message)
+{
+  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (bd_broker_config_parse (config, "test.conf", text, &error));
+  g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE);
+  g_assert_cmpstr (error->message, ==, message);
+}
+
 BdMessage *
 test_message_new (const char *topic,
                   const char *text,

@@ -22,6 +22,12 @@ typedef struct _TestClient TestClient;
  * started (add taps first), or started. */
 BdEngine   *test_engine_new          (const char   *config_text);
 BdEngine   *test_engine_start        (const char   *config_text);
+/* @text read as the configuration file "test.conf" (not finished); fails
+ * the test on an error. */
+BdBrokerConfig *test_config_parse    (const char   *text);
+/* Reading @text as "test.conf" fails with exactly @message. */
+void        test_config_assert_error (const char   *text,
+                                      const char   *message);
 /* A QoS 0 message on @topic whose payload is @text, as a tap or feed
  * receives it. */
 BdMessage  *test_message_new         (const char   *topic,
