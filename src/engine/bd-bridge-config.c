@@ -208,6 +208,14 @@ _bd_bridge_config_is_directive (const char *name)
   return FALSE;
 }
 
+gboolean
+bd_bridge_config_is_directive (const char *name)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return _bd_bridge_config_is_directive (name);
+}
+
 static gboolean
 fail (char       **message,
       const char  *format,

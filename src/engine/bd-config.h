@@ -202,6 +202,9 @@ char           *bd_bridge_config_dup_notification_topic (const BdBridgeConfig *b
 /* The client ids in use, with Mosquitto's defaults filled in. */
 char           *bd_bridge_config_dup_remote_clientid    (const BdBridgeConfig *bridge);
 char           *bd_bridge_config_dup_local_clientid     (const BdBridgeConfig *bridge);
+/* Whether @name ("topic", "address", …) is a bridge directive: the lines a
+ * bridge block is made of, for the writers that replace one in a file. */
+gboolean        bd_bridge_config_is_directive           (const char           *name);
 
 typedef struct
 {

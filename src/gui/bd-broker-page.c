@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "bd-bridges-section.h"
 #include "bd-broker-page.h"
 #include "bd-client-row.h"
 #include "bd-gui-util.h"
@@ -41,6 +42,7 @@ struct _BdBrokerPage
   AdwStatusPage  *status_page;
   AdwPreferencesGroup *warnings_group;
   BdListenersGroup *listeners_group;
+  BdBridgesSection *bridges_section;
   AdwPreferencesGroup *traffic_group;
   GtkListBox     *clients_list;
   AdwActionRow   *store_mode_row;
@@ -346,6 +348,7 @@ bd_broker_page_class_init (BdBrokerPageClass *klass)
   object_class->finalize = bd_broker_page_finalize;
 
   g_type_ensure (BD_TYPE_LISTENERS_GROUP);
+  g_type_ensure (BD_TYPE_BRIDGES_SECTION);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/brokerdesk/Brokerdesk/bd-broker-page.ui");
@@ -353,6 +356,7 @@ bd_broker_page_class_init (BdBrokerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, status_page);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, warnings_group);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, listeners_group);
+  gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, bridges_section);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, traffic_group);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, clients_list);
   gtk_widget_class_bind_template_child (widget_class, BdBrokerPage, store_mode_row);
@@ -441,4 +445,14 @@ bd_broker_page_set_engine (BdBrokerPage *self,
   refresh_cb (self);
   self->refresh_id = g_timeout_add_seconds (1, refresh_cb, self);
   bd_broker_page_update (self);
+}
+
+void
+bd_broker_page_set_service (BdBrokerPage *self,
+                            BdService    *service,
+                            const char   *config_path)
+{
+  g_return_if_fail (BD_IS_BROKER_PAGE (self));
+
+  bd_bridges_section_set_service (self->bridges_section, service, config_path);
 }

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "bd-engine.h"
+#include "bd-service.h"
 
 G_BEGIN_DECLS
 
@@ -36,5 +37,10 @@ void bd_broker_page_set_state (BdBrokerPage *self,
 /* Shows live figures and clients of @engine from now on. */
 void bd_broker_page_set_engine (BdBrokerPage *self,
                                 BdEngine     *engine);
+/* Shows @service's bridges; the bridge dialog writes @config_path (the
+ * --config file, or NULL: Brokerdesk's own). */
+void bd_broker_page_set_service (BdBrokerPage *self,
+                                 BdService    *service,
+                                 const char   *config_path);
 
 G_END_DECLS

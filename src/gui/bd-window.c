@@ -100,6 +100,7 @@ bd_window_update_broker_status (BdWindow *self)
       BdHistory *history = bd_service_get_history (service);
 
       bd_broker_page_set_engine (self->broker_page, engine);
+      bd_broker_page_set_service (self->broker_page, service, options->config_file);
       bd_broker_page_set_state (self->broker_page, BD_BROKER_RUNNING, NULL);
       bd_topics_page_set_history (self->topics_page, history);
       bd_charts_page_set_history (self->charts_page, history);

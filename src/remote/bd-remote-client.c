@@ -102,6 +102,9 @@ struct _BdRemoteClient
   BdRemoteStreamFunc stream_func;
   gpointer        stream_data;
   gint64          rtt_us;
+
+  gboolean           have_server_info;  /* see bd_remote_client_get_server_info () */
+  BdRemoteServerInfo server_info;
 };
 
 struct _Conn
@@ -650,6 +653,40 @@ connack_is_fatal (BdMqttVersion version,
     }
 }
 
+/* What the server supports, from its CONNACK's properties (absent ones
+ * mean the protocol's default [MQTT-3.2.2.3]). */
+static void
+remember_server_info (BdRemoteClient *self,
+                      BdMqttVersion   version,
+                      BdMqttConnack  *connack)
+{
+  BdRemoteServerInfo *info = &self->server_info;
+  const BdMqttProperties *props = &connack->properties;
+
+  memset (info, 0, sizeof *info);
+  info->version = version;
+  info->maximum_qos = 2;
+  info->retain_available = TRUE;
+  info->wildcard_subscriptions = TRUE;
+  info->shared_subscriptions = version == BD_MQTT_V5;
+  if (version == BD_MQTT_V5)
+    {
+      if (BD_MQTT_PROP_HAS (props, BD_MQTT_PROP_MAXIMUM_QOS))
+        info->maximum_qos = props->maximum_qos;
+      if (BD_MQTT_PROP_HAS (props, BD_MQTT_PROP_RETAIN_AVAILABLE))
+        info->retain_available = props->retain_available != 0;
+      if (BD_MQTT_PROP_HAS (props, BD_MQTT_PROP_MAXIMUM_PACKET_SIZE))
+        info->maximum_packet_size = props->maximum_packet_size;
+      if (BD_MQTT_PROP_HAS (props, BD_MQTT_PROP_RECEIVE_MAXIMUM))
+        info->receive_maximum = props->receive_maximum;
+      if (BD_MQTT_PROP_HAS (props, BD_MQTT_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE))
+        info->wildcard_subscriptions = props->wildcard_subscription_available != 0;
+      if (BD_MQTT_PROP_HAS (props, BD_MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE))
+        info->shared_subscriptions = props->shared_subscription_available != 0;
+    }
+  self->have_server_info = TRUE;
+}
+
 static void
 handle_connack (Conn          *conn,
                 BdMqttConnack *connack)
@@ -670,6 +707,7 @@ handle_connack (Conn          *conn,
     }
 
   conn->connected = TRUE;
+  remember_server_info (self, conn->version, connack);
   self->backoff_ms = self->config->backoff_min_ms ? self->config->backoff_min_ms
                                                   : DEFAULT_BACKOFF_MIN;
   set_error_message (self, NULL);
@@ -1677,4 +1715,21 @@ bd_remote_client_get_rtt_us (BdRemoteClient *self)
 {
   g_return_val_if_fail (BD_IS_REMOTE_CLIENT (self), -1);
   return self->rtt_us;
+}
+
+/* ------------------------------------------------------------------------
+ * The server's capabilities, for the bridge dialog's test.
+ */
+
+gboolean
+bd_remote_client_get_server_info (BdRemoteClient     *self,
+                                  BdRemoteServerInfo *info)
+{
+  g_return_val_if_fail (BD_IS_REMOTE_CLIENT (self), FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  if (!self->have_server_info)
+    return FALSE;
+  *info = self->server_info;
+  return TRUE;
 }

@@ -173,4 +173,25 @@ void                  bd_remote_client_set_stream_func   (BdRemoteClient     *se
 /* The last PINGREQ's round trip in microseconds, -1 before the first. */
 gint64                bd_remote_client_get_rtt_us        (BdRemoteClient *self);
 
+/* ------------------------------------------------------------------------
+ * What the server said it supports, for the bridge dialog's "Test
+ * Connection": read from the last accepted CONNACK. An MQTT 3.1.1 or 3.1
+ * server says nothing, so it gets that protocol's limits.
+ */
+typedef struct
+{
+  BdMqttVersion version;              /* the protocol the CONNACK answered */
+  guint8        maximum_qos;          /* 0-2; 2 unless a v5 server said less */
+  gboolean      retain_available;     /* TRUE unless a v5 server said 0 */
+  guint32       maximum_packet_size;  /* 0: no limit given */
+  guint16       receive_maximum;      /* 0: not given (65535) */
+  gboolean      wildcard_subscriptions;
+  gboolean      shared_subscriptions;
+} BdRemoteServerInfo;
+
+/* FALSE until a CONNACK was accepted; then fills @info with the server's
+ * answer (kept after the connection ends). */
+gboolean              bd_remote_client_get_server_info   (BdRemoteClient     *self,
+                                                          BdRemoteServerInfo *info);
+
 G_END_DECLS

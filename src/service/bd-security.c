@@ -18,6 +18,7 @@
 #include "bd-auth-reload.h"
 #include "bd-certificates.h"
 #include "bd-config.h"
+#include "bd-bridge-file.h"
 #include "bd-security.h"
 #include "bd-settings-file.h"
 
@@ -753,32 +754,22 @@ save_config_free (gpointer data)
   g_free (save);
 }
 
-static void
-save_config_thread (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
+/* The new text of the configuration file. Its bridge blocks are the Broker
+ * page's (bd-bridge-file.c): a whole own file keeps them as they are. */
+static char *
+edit_config (const char  *old,
+             gpointer     user_data,
+             GError     **error)
 {
-  SaveConfig *save = task_data;
-  g_autofree char *old = NULL;
-  g_autofree char *text = NULL;
-  GError *error = NULL;
+  SaveConfig *save = user_data;
+  g_autofree char *bridges = NULL;
 
   if (save->text == NULL)
-    {
-      if (!read_optional (save->path, &old, &error))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      text = bd_security_config_set_allow_anonymous (old, save->allow_anonymous);
-    }
-  else
-    text = g_strdup (save->text);
-  if (!bd_settings_file_save (save->path, text, strlen (text), &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+    return bd_security_config_set_allow_anonymous (old, save->allow_anonymous);
+  bridges = bd_bridge_file_dup_blocks (old);
+  if (bridges[0] == '\0')
+    return g_strdup (save->text);
+  return g_strconcat (save->text, "\n", bridges, NULL);
 }
 
 void
@@ -787,26 +778,27 @@ bd_security_save_config_async (BdSecurity          *security,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  SaveConfig *save = g_new0 (SaveConfig, 1);
+  SaveConfig *save;
 
   g_return_if_fail (security != NULL);
 
+  save = g_new0 (SaveConfig, 1);
   save->path = g_strdup (security->config_path);
   save->allow_anonymous = security->allow_anonymous;
   /* Made here, on the model's thread: later edits cannot race the write. */
   if (security->config_is_own)
     save->text = bd_security_config_text (security);
-  g_task_set_source_tag (task, bd_security_save_config_async);
-  g_task_set_task_data (task, save, save_config_free);
-  g_task_run_in_thread (task, save_config_thread);
+  /* Read, changed and written under the lock every writer of this file
+   * takes, so a bridge saved meanwhile is not lost. */
+  bd_bridge_file_edit_async (save->path, edit_config, save, save_config_free, cancellable,
+                             callback, user_data);
 }
 
 gboolean
 bd_security_save_config_finish (GAsyncResult  *result,
                                 GError       **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return bd_bridge_file_edit_finish (result, error);
 }
 
 static gboolean

@@ -57,6 +57,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   SIGNAL_OVERVIEW_CHANGED,
+  SIGNAL_BRIDGES_CHANGED,
   N_SIGNALS
 };
 
@@ -260,6 +261,16 @@ bd_service_class_init (BdServiceClass *klass)
   signals[SIGNAL_OVERVIEW_CHANGED] =
     g_signal_new ("overview-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * BdService::bridges-changed:
+   *
+   * Emitted when a bridge was added, replaced or removed
+   * (bd_service_set_bridge (), bd_service_remove_bridge ()).
+   */
+  signals[SIGNAL_BRIDGES_CHANGED] =
+    g_signal_new ("bridges-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -312,6 +323,66 @@ bd_service_get_bridges (BdService *service)
   g_return_val_if_fail (BD_IS_SERVICE (service), NULL);
 
   return service->bridges;
+}
+
+static gint
+find_bridge (BdService  *service,
+             const char *name)
+{
+  for (guint i = 0; i < service->bridges->len; i++)
+    if (g_str_equal (bd_bridge_get_name (g_ptr_array_index (service->bridges, i)), name))
+      return (gint) i;
+  return -1;
+}
+
+/* Stopping joins the bridge's thread, which only closes its connections
+ * (no disk, no waiting for the network): short enough for the caller's
+ * thread. */
+gboolean
+bd_service_remove_bridge (BdService  *service,
+                          const char *name)
+{
+  gint index;
+
+  g_return_val_if_fail (BD_IS_SERVICE (service), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  index = find_bridge (service, name);
+  if (index < 0)
+    return FALSE;
+  bd_bridge_stop (g_ptr_array_index (service->bridges, index));
+  g_ptr_array_remove_index (service->bridges, (guint) index);
+  g_signal_emit (service, signals[SIGNAL_BRIDGES_CHANGED], 0);
+  return TRUE;
+}
+
+void
+bd_service_set_bridge (BdService            *service,
+                       const BdBridgeConfig *config)
+{
+  BdBridge *bridge;
+  gint index;
+
+  g_return_if_fail (BD_IS_SERVICE (service));
+  g_return_if_fail (config != NULL && config->addresses->len > 0);
+  g_return_if_fail (service->engine != NULL);
+
+  bridge = bd_bridge_new (service->engine, config);
+  index = find_bridge (service, config->name);
+  if (index >= 0)
+    {
+      /* The old one lets go of its local session first: the new one takes
+       * it over, with what waits for the upstream. */
+      BdBridge *old = g_ptr_array_index (service->bridges, index);
+
+      bd_bridge_stop (old);
+      g_ptr_array_index (service->bridges, index) = bridge;
+      g_object_unref (old);
+    }
+  else
+    g_ptr_array_add (service->bridges, bridge);
+  bd_bridge_start (bridge);
+  g_signal_emit (service, signals[SIGNAL_BRIDGES_CHANGED], 0);
 }
 
 BdEngine *

@@ -43,6 +43,15 @@ BdEngine   *bd_service_get_engine     (BdService       *service);
  * bd_service_stop (); the array and the bridges are the service's. Read a
  * bridge's state with bd_bridge_dup_status () (any thread). */
 GPtrArray  *bd_service_get_bridges    (BdService       *service);
+/* Starts the bridge @config (copied) in place of the running bridge of that
+ * name, or as a new one: what the Broker page does once it has saved the
+ * bridge's lines. Emits "bridges-changed". */
+void        bd_service_set_bridge     (BdService            *service,
+                                       const BdBridgeConfig *config);
+/* Stops and forgets the bridge @name; FALSE when there is none. What its
+ * local session holds stays in the engine. Emits "bridges-changed". */
+gboolean    bd_service_remove_bridge  (BdService       *service,
+                                       const char      *name);
 BdRecorder *bd_service_get_recorder   (BdService       *service);
 /* For queries of what was recorded (any thread); NULL when the
  * configuration turned recording off. */

@@ -456,6 +456,48 @@ test_publish (gconstpointer data)
   broker_free (broker);
 }
 
+/* What a server says it supports, as the bridge dialog's test reports it:
+ * an MQTT 5 CONNACK's properties [MQTT-3.2.2.3], a 3.1.1 server the
+ * protocol's own limits. */
+static void
+test_server_info (void)
+{
+  Broker *broker = broker_new ("allow_anonymous true\nmax_qos 1\nretain_available false\n"
+                               "max_packet_size 2000");
+  g_autoptr(BdRemoteConfig) config = NULL;
+  g_autoptr(BdRemoteClient) v5 = NULL;
+  g_autoptr(BdRemoteClient) v311 = NULL;
+  BdRemoteServerInfo info;
+
+  broker_start (broker);
+  config = config_for (broker);
+  config->version = BD_MQTT_V5;
+  v5 = bd_remote_client_new (config);
+  bd_remote_client_set_subscriptions (v5, NULL, 0);
+  g_assert_false (bd_remote_client_get_server_info (v5, &info));
+  bd_remote_client_start (v5);
+  remote_test_wait_for_state (v5, BD_REMOTE_STATE_CONNECTED);
+  g_assert_true (bd_remote_client_get_server_info (v5, &info));
+  g_assert_cmpint (info.version, ==, BD_MQTT_V5);
+  g_assert_cmpuint (info.maximum_qos, ==, 1);
+  g_assert_false (info.retain_available);
+  g_assert_cmpuint (info.maximum_packet_size, ==, 2000);
+  bd_remote_client_stop (v5);
+
+  config->version = BD_MQTT_V311;
+  v311 = bd_remote_client_new (config);
+  bd_remote_client_set_subscriptions (v311, NULL, 0);
+  bd_remote_client_start (v311);
+  remote_test_wait_for_state (v311, BD_REMOTE_STATE_CONNECTED);
+  g_assert_true (bd_remote_client_get_server_info (v311, &info));
+  g_assert_cmpint (info.version, ==, BD_MQTT_V311);
+  g_assert_cmpuint (info.maximum_qos, ==, 2);
+  g_assert_true (info.retain_available);
+  g_assert_cmpuint (info.maximum_packet_size, ==, 0);
+  bd_remote_client_stop (v311);
+  broker_free (broker);
+}
+
 static void
 test_auth (void)
 {
@@ -721,6 +763,7 @@ main (int   argc,
   g_test_add_data_func ("/remote/publish/v311", GINT_TO_POINTER (BD_MQTT_V311), test_publish);
   g_test_add_data_func ("/remote/publish/v5", GINT_TO_POINTER (BD_MQTT_V5), test_publish);
   g_test_add_func ("/remote/auth", test_auth);
+  g_test_add_func ("/remote/server-info", test_server_info);
   g_test_add_func ("/remote/tls", test_tls);
   g_test_add_func ("/remote/reconnect", test_reconnect);
   g_test_add_func ("/remote/backoff", test_backoff);

@@ -17,6 +17,7 @@
 
 #include "bd-broker-setup.h"
 #include "bd-certificates.h"
+#include "bd-bridge-file.h"
 #include "bd-security.h"
 #include "bd-test-util.h"
 #include "test-client.h"
@@ -235,6 +236,17 @@ test_own_config_survives_restart (void)
   security->allow_anonymous = FALSE;
   g_ptr_array_add (security->listeners,
                    bd_security_listener_new (BD_LISTENER_WEBSOCKETS, 0, "127.0.0.1", NULL, NULL));
+  /* A bridge the Broker page saved meanwhile: the whole file written
+   * after it keeps it. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    bd_bridge_file_save_async (own, "site", "connection site\naddress 127.0.0.1:1\n"
+                               "topic plant/# out 1\n", NULL, bd_test_result_cb, &result);
+    bd_test_wait_result (&result, WAIT_MS, "the bridge saved");
+    g_assert_true (bd_bridge_file_save_finish (result, &error));
+    g_assert_no_error (error);
+  }
   save_config (security);
   bd_engine_stop (engine);
 
@@ -247,6 +259,8 @@ test_own_config_survives_restart (void)
   listener = g_ptr_array_index (config->listeners, 1);
   g_assert_cmpint (listener->protocol, ==, BD_LISTENER_WEBSOCKETS);
   g_assert_false (listener->allow_anonymous);
+  g_assert_cmpuint (config->bridges->len, ==, 1);
+  g_assert_cmpstr (((BdBridgeConfig *) g_ptr_array_index (config->bridges, 0))->name, ==, "site");
   g_assert_true (bd_engine_start (again, &error));
   g_assert_no_error (error);
   bd_engine_stop (again);

@@ -249,6 +249,100 @@ test_start_stop (void)
   g_assert_true (g_file_test (data_dir, G_FILE_TEST_IS_DIR));
 }
 
+static void
+count_changed_cb (BdService *service,
+                  gpointer   user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+bridge_connected (gpointer data)
+{
+  g_autoptr(BdBridgeStatus) status = bd_bridge_dup_status (data);
+
+  return status->state == BD_BRIDGE_STATE_CONNECTED;
+}
+
+static BdBridgeConfig *
+parse_bridge (const char *text)
+{
+  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (bd_broker_config_parse (config, "bridge", text, &error));
+  g_assert_no_error (error);
+  return g_ptr_array_steal_index (config->bridges, 0);
+}
+
+/* What the Broker page does after saving a bridge's lines: one bridge
+ * started, replaced by its new configuration, removed; the others and the
+ * service untouched. The upstream is the service's own engine. */
+static void
+test_bridges (void)
+{
+  BdOptions options = BD_OPTIONS_INIT;
+  g_autofree char *data_dir = g_build_filename (tmp_dir, "bridges", NULL);
+  g_autoptr(BdService) service = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BdBridgeConfig) first = NULL;
+  g_autoptr(BdBridgeConfig) second = NULL;
+  g_autofree char *text = NULL;
+  GPtrArray *bridges;
+  BdBridge *bridge;
+  guint changed = 0;
+  guint16 port;
+  guint tick;
+
+  options.port = 0;
+  options.bind_address = g_strdup ("127.0.0.1");
+  options.data_dir = g_strdup (data_dir);
+  service = bd_service_start (&options, FALSE, &error);
+  g_assert_no_error (error);
+  bd_options_clear (&options);
+  bridges = bd_service_get_bridges (service);
+  g_assert_cmpuint (bridges->len, ==, 0);
+  g_signal_connect (service, "bridges-changed", G_CALLBACK (count_changed_cb), &changed);
+  port = bd_engine_get_port (bd_service_get_engine (service), 0);
+  /* A bridge signals nothing (its own thread owns its state): its status is
+   * read as the Broker page does, polled, here every 20 ms. */
+  tick = g_timeout_add (20, tick_cb, NULL);
+
+  text = g_strdup_printf ("connection loop\naddress 127.0.0.1:%u\ntopic a/# out 0 \"\" up/\n", port);
+  first = parse_bridge (text);
+  bd_service_set_bridge (service, first);
+  g_assert_cmpuint (changed, ==, 1);
+  g_assert_cmpuint (bridges->len, ==, 1);
+  bridge = g_ptr_array_index (bridges, 0);
+  bd_test_wait_until (bridge_connected, bridge, WAIT_S * 1000, "the bridge connected");
+
+  /* The same name again: replaced in place, and running. */
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf ("connection loop\naddress 127.0.0.1:%u\ntopic b/# out 1 \"\" up/\n", port);
+  second = parse_bridge (text);
+  bd_service_set_bridge (service, second);
+  g_assert_cmpuint (changed, ==, 2);
+  g_assert_cmpuint (bridges->len, ==, 1);
+  bridge = g_ptr_array_index (bridges, 0);
+  g_assert_cmpstr (((BdBridgeTopic *) g_ptr_array_index (bd_bridge_get_config (bridge)->topics,
+                                                          0))->pattern, ==, "b/#");
+  bd_test_wait_until (bridge_connected, bridge, WAIT_S * 1000, "the new bridge connected");
+
+  g_source_remove (tick);
+  g_assert_true (bd_service_remove_bridge (service, "loop"));
+  g_assert_cmpuint (changed, ==, 3);
+  g_assert_cmpuint (bridges->len, ==, 0);
+  g_assert_false (bd_service_remove_bridge (service, "loop"));
+  g_assert_cmpuint (changed, ==, 3);
+  bd_service_stop (service);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -267,6 +361,7 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/service/start-stop", test_start_stop);
+  g_test_add_func ("/service/bridges", test_bridges);
   status = g_test_run ();
 
   bd_test_tmpdir_free (tmp_dir);
