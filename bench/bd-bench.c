@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "bd-bench-mqtt.h"
+#include "bd-bench-transport.h"
 
 #define READ_CHUNK   (256 * 1024)
 #define PUMP_BYTES   (64 * 1024)
@@ -65,6 +66,7 @@ typedef enum
   KIND_STREAM,  /* publishers -> subscribers, as fast as allowed */
   KIND_LATENCY, /* one paced publisher, latency per message */
   KIND_IDLE,    /* connections that only CONNECT */
+  KIND_STORM,   /* latency while new connections keep arriving, beside idle ones */
 } Kind;
 
 typedef struct
@@ -90,6 +92,8 @@ static const Scenario scenarios[] = {
   { "latency", KIND_LATENCY, 1, 1, 1, 0, 20, "paced QoS 1, publish -> receive time" },
   { "idle", KIND_IDLE, 0, 0, 0, 0, 0, "idle connections, broker RSS per connection" },
   { "inflight-loss", KIND_STREAM, 2, 1, 1, 50000, 1000, "1 -> 1 with a wide in-flight window" },
+  { "storm", KIND_STORM, 1, 1, 1, 0, 20,
+    "paced QoS 1 latency, --connections idle clients, new connections as fast as they go" },
 };
 
 typedef enum
@@ -97,12 +101,14 @@ typedef enum
   ROLE_PUB,
   ROLE_SUB,
   ROLE_IDLE,
+  ROLE_CHURN, /* storm: connects, gets its CONNACK, resets, again */
 } Role;
 
 typedef enum
 {
   CONN_NEW,         /* not opened yet */
   CONN_TCP,         /* connect() in progress */
+  CONN_HANDSHAKE,   /* TLS handshake or WebSocket upgrade */
   CONN_CONNACK,     /* CONNECT sent */
   CONN_SUBACK,      /* SUBSCRIBE sent */
   CONN_READY,
@@ -123,6 +129,7 @@ typedef struct
 {
   Bench     *bench;
   int        fd;
+  BdBenchTransport transport;
   guint      index; /* within its role */
   Role       role;
   ConnState  state;
@@ -173,6 +180,15 @@ struct _Bench
   gboolean   persistent; /* persistent sessions with fixed client ids */
 
   int        epfd;
+  Bench     *storm;      /* storm: the churn's own Bench, run by storm_thread */
+  GThread   *storm_thread;
+  gint       storm_stop;
+  Conn      *churn;      /* storm: the connections that come and go */
+  guint      n_churn;
+  guint      churn_serial;
+  guint64    churn_done; /* storm: CONNACKs received */
+  guint64    churn_failed;
+  gint64     t_churn_end;
   Conn      *conns;
   guint      n_conns;
   guint      next_open;
@@ -259,9 +275,11 @@ conn_close (Conn *c)
       close (c->fd);
       c->fd = -1;
     }
+  bd_bench_transport_clear (&c->transport);
+  c->want_out = FALSE;
   if (c->state != CONN_CLOSED)
     {
-      if (c->state == CONN_TCP || c->state == CONN_CONNACK || c->state == CONN_SUBACK)
+      if (c->role != ROLE_CHURN && c->state >= CONN_TCP && c->state <= CONN_SUBACK)
         c->bench->opening--;
       c->state = CONN_CLOSED;
     }
@@ -274,6 +292,15 @@ conn_lost (Conn       *c,
 {
   Bench *b = c->bench;
 
+  if (c->role == ROLE_CHURN)
+    {
+      /* A storm's connection that fails is counted, not fatal: how many the
+       * broker drops under the storm is a result. */
+      if (b->phase == PHASE_RUN)
+        b->churn_failed++;
+      conn_close (c);
+      return;
+    }
   if (b->phase == PHASE_CONNECT)
     bench_fail (b, "connection %s%u %s during setup",
                 c->role == ROLE_PUB ? "pub" : c->role == ROLE_SUB ? "sub" : "idle",
@@ -287,16 +314,18 @@ static void
 conn_flush (Conn   *c,
             gint64  now)
 {
-  while (bd_bench_buf_pending (&c->out) > 0)
+  while (bd_bench_buf_pending (&c->out) > 0 || bd_bench_transport_pending (&c->transport))
     {
-      ssize_t n = send (c->fd, c->out.data + c->out.pos, bd_bench_buf_pending (&c->out),
-                        MSG_NOSIGNAL);
+      ssize_t n = bd_bench_transport_send (&c->transport, c->fd, c->out.data + c->out.pos,
+                                           bd_bench_buf_pending (&c->out));
 
       if (n > 0)
         {
           c->out.pos += n;
           c->last_send = now;
         }
+      else if (n == 0 && bd_bench_buf_pending (&c->out) == 0)
+        continue;
       else if (n < 0 && errno == EINTR)
         continue;
       else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -385,7 +414,7 @@ pub_pump (Bench  *b,
         }
       if (b->qos > 0 && c->inflight >= c->window)
         break;
-      if (b->sc->kind == KIND_LATENCY && latency_due (b, c->next_seq) > now)
+      if (b->latencies != NULL && latency_due (b, c->next_seq) > now)
         break;
 
       if (b->qos > 0)
@@ -395,7 +424,7 @@ pub_pump (Bench  *b,
           c->inflight++;
         }
       /* Stamped as late as possible: the latency includes our own send path. */
-      sent = b->sc->kind == KIND_LATENCY ? now_ns () : now;
+      sent = b->latencies != NULL ? now_ns () : now;
       memcpy (payload, &index, 4);
       memcpy (payload + 4, &c->next_seq, 8);
       memcpy (payload + 12, &sent, 8);
@@ -488,6 +517,18 @@ conn_connected (Bench               *b,
   if (ack.reason != 0)
     {
       bench_fail (b, "CONNACK refused the connection: reason 0x%02x", ack.reason);
+      return;
+    }
+  if (c->role == ROLE_CHURN)
+    {
+      /* Reset, not closed: thousands of TIME_WAIT sockets would run out of
+       * ports; the broker sees a client that went away. */
+      struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+
+      if (b->phase == PHASE_RUN)
+        b->churn_done++;
+      setsockopt (c->fd, SOL_SOCKET, SO_LINGER, &lin, sizeof lin);
+      conn_close (c);
       return;
     }
   if (c->role == ROLE_PUB)
@@ -626,9 +667,9 @@ conn_read (Bench  *b,
     {
       /* Idle connections only ever receive a CONNACK: 5,000 of them must not
        * each grow a READ_CHUNK buffer. */
-      guint8 *p = bd_bench_buf_reserve (&c->in, c->role == ROLE_IDLE ? 64 : READ_CHUNK);
+      guint8 *p = bd_bench_buf_reserve (&c->in, c->role >= ROLE_IDLE ? 64 : READ_CHUNK);
       gsize room = c->in.cap - c->in.len;
-      ssize_t n = recv (c->fd, p, room, 0);
+      ssize_t n = bd_bench_transport_recv (&c->transport, c->fd, p, room);
       gsize off = 0;
       BdBenchPacket packet;
       gsize used;
@@ -697,8 +738,43 @@ conn_open (Bench *b,
   c->fd = fd;
   c->state = CONN_TCP;
   c->want_out = TRUE;
-  b->opening++;
+  if (c->role != ROLE_CHURN)
+    b->opening++;
   epoll_ctl (b->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void conn_send_connect (Bench  *b,
+                               Conn   *c,
+                               gint64  now);
+
+/* One step of the TLS handshake and WebSocket upgrade; CONNECT once done. */
+static void
+conn_handshake (Bench  *b,
+                Conn   *c,
+                gint64  now)
+{
+  guint32 events = 0;
+  const char *why = NULL;
+  int r = bd_bench_transport_handshake (&c->transport, c->fd, &events, &why);
+
+  if (r < 0)
+    {
+      if (c->role == ROLE_CHURN)
+        conn_lost (c, why);
+      else
+        bench_fail (b, "%s", why);
+      return;
+    }
+  if (r == 0)
+    {
+      struct epoll_event ev = { .events = events, .data.ptr = c };
+
+      c->want_out = (events & EPOLLOUT) != 0;
+      epoll_ctl (b->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+      return;
+    }
+  conn_set_out (c, FALSE);
+  conn_send_connect (b, c, now);
 }
 
 static void
@@ -708,19 +784,39 @@ conn_tcp_ready (Bench  *b,
 {
   int err = 0;
   socklen_t len = sizeof err;
-  char client_id[64];
 
   getsockopt (c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0)
     {
-      bench_fail (b, "connect(): %s", g_strerror (err));
+      if (c->role == ROLE_CHURN)
+        conn_lost (c, g_strerror (err));
+      else
+        bench_fail (b, "connect(): %s", g_strerror (err));
       return;
     }
+  if (bd_bench_transport_wanted ())
+    {
+      c->state = CONN_HANDSHAKE;
+      conn_handshake (b, c, now);
+      return;
+    }
+  conn_send_connect (b, c, now);
+}
+
+static void
+conn_send_connect (Bench  *b,
+                   Conn   *c,
+                   gint64  now)
+{
+  char client_id[64];
+
   /* Persistent sessions keep the same client ids from run to run, so that a
    * broker holds one session per connection however many runs it sees. */
   if (b->persistent)
     g_snprintf (client_id, sizeof client_id, "bdb-%c%u",
                 c->role == ROLE_PUB ? 'p' : c->role == ROLE_SUB ? 's' : 'i', c->index);
+  else if (c->role == ROLE_CHURN)
+    g_snprintf (client_id, sizeof client_id, "bdb%d-c%u", (int) getpid (), b->churn_serial++);
   else
     g_snprintf (client_id, sizeof client_id, "bdb%d-%c%u", (int) getpid (),
                 c->role == ROLE_PUB ? 'p' : c->role == ROLE_SUB ? 's' : 'i', c->index);
@@ -747,6 +843,11 @@ bench_dispatch (Bench              *b,
         {
           if (events[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
             conn_tcp_ready (b, c, now);
+          continue;
+        }
+      if (c->state == CONN_HANDSHAKE)
+        {
+          conn_handshake (b, c, now);
           continue;
         }
       if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
@@ -828,6 +929,9 @@ bench_ping_idle_conns (Bench  *b,
     }
 }
 
+static void bench_storm_start (Bench  *b,
+                               gint64  now);
+
 static void
 bench_start_run (Bench  *b,
                  gint64  now)
@@ -835,6 +939,7 @@ bench_start_run (Bench  *b,
   b->phase = PHASE_RUN;
   b->t_run = now;
   b->last_progress = now;
+  bench_storm_start (b, now);
   if (b->sc->kind == KIND_IDLE)
     {
       /* Give the broker a moment to finish any work it defers after CONNACK. */
@@ -851,7 +956,7 @@ bench_loop_timeout (Bench  *b,
 
   if (busy)
     return 0;
-  if (b->phase == PHASE_RUN && b->sc->kind == KIND_LATENCY && b->n_pubs > 0)
+  if (b->phase == PHASE_RUN && b->latencies != NULL && b->n_pubs > 0)
     {
       Conn *c = &b->conns[0];
 
@@ -862,6 +967,61 @@ bench_loop_timeout (Bench  *b,
   if (wake <= now)
     return 0;
   return (int) ((wake - now + NS_PER_MS - 1) / NS_PER_MS);
+}
+
+/* The storm's new connections come from a thread of their own, with its
+ * own epoll set: the generator's side of each TLS handshake then does not
+ * delay the latency pair it measures, which the broker's side would be
+ * blamed for. */
+static gpointer
+storm_thread_run (gpointer data)
+{
+  Bench *s = data;
+  struct epoll_event events[MAX_EVENTS];
+
+  while (!g_atomic_int_get (&s->storm_stop) && now_ns () < s->deadline)
+    {
+      int n;
+
+      for (guint i = 0; i < s->n_churn; i++)
+        if (s->churn[i].state == CONN_NEW || s->churn[i].state == CONN_CLOSED)
+          conn_open (s, &s->churn[i]);
+      n = epoll_wait (s->epfd, events, MAX_EVENTS, 10);
+      if (n > 0)
+        bench_dispatch (s, events, n, now_ns ());
+    }
+  s->t_churn_end = now_ns ();
+  s->phase = PHASE_DONE;
+  for (guint i = 0; i < s->n_churn; i++)
+    {
+      struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+
+      if (s->churn[i].fd >= 0)
+        setsockopt (s->churn[i].fd, SOL_SOCKET, SO_LINGER, &lin, sizeof lin);
+      conn_close (&s->churn[i]);
+    }
+  return NULL;
+}
+
+static void
+bench_storm_start (Bench  *b,
+                   gint64  now)
+{
+  if (b->storm == NULL)
+    return;
+  b->storm->t_run = now;
+  b->storm->phase = PHASE_RUN;
+  b->storm->deadline = b->deadline;
+  b->storm_thread = g_thread_new ("storm", storm_thread_run, b->storm);
+}
+
+static void
+bench_storm_stop (Bench *b)
+{
+  if (b->storm_thread == NULL)
+    return;
+  g_atomic_int_set (&b->storm->storm_stop, 1);
+  g_thread_join (g_steal_pointer (&b->storm_thread));
 }
 
 static void
@@ -895,6 +1055,8 @@ bench_run (Bench *b)
             pub_pump (b, &b->conns[i], now);
             busy |= b->conns[i].ready;
           }
+      if (b->phase >= PHASE_DRAIN)
+        bench_storm_stop (b);
 
       if (b->phase == PHASE_DRAIN && b->unique == b->messages * b->n_subs)
         break;
@@ -932,6 +1094,7 @@ bench_run (Bench *b)
         bench_dispatch (b, events, n, now_ns ());
     }
 
+  bench_storm_stop (b);
   if (b->t_run > 0)
     {
       /* Up to the last progress: a run that ends by stalling spends its last
@@ -969,7 +1132,7 @@ bench_close (Bench *b)
 
       if (c->fd < 0)
         continue;
-      if (c->state == CONN_TCP)
+      if (c->state == CONN_TCP || c->state == CONN_HANDSHAKE)
         {
           conn_close (c);
           continue;
@@ -1123,6 +1286,17 @@ bench_report (Bench *b)
       json_num (s, "rate", span > 0 && b->unique > 1 ? (b->unique - 1) / span : 0);
       json_num (s, "seconds", span);
       json_num (s, "pub_rate", pub_span > 0 ? published / pub_span : 0);
+      if (b->storm != NULL)
+        {
+          Bench *st = b->storm;
+          double churn_span = st->t_churn_end > st->t_run
+                              ? (double) (st->t_churn_end - st->t_run) / NS_PER_SEC : 0;
+
+          json_int (s, "idle_connections", b->n_idle);
+          json_int (s, "new_connections", st->churn_done);
+          json_int (s, "new_failed", st->churn_failed);
+          json_num (s, "conn_rate", churn_span > 0 ? st->churn_done / churn_span : 0);
+        }
       if (b->latencies != NULL)
         {
           double sum = 0;
@@ -1201,6 +1375,28 @@ bench_setup (Bench *b)
   b->granted_qos = 2;
   seen_bytes = (b->messages + 7) / 8 + 1;
 
+  if (b->n_churn > 0)
+    {
+      b->storm = g_new0 (Bench, 1);
+      b->storm->sc = b->sc;
+      b->storm->addr = b->addr;
+      b->storm->version = b->version;
+      b->storm->n_churn = b->n_churn;
+      b->storm->epfd = epoll_create1 (EPOLL_CLOEXEC);
+      b->storm->churn = g_new0 (Conn, b->n_churn);
+    }
+  for (guint i = 0; i < b->n_churn; i++)
+    {
+      Conn *c = &b->storm->churn[i];
+
+      c->bench = b->storm;
+      c->fd = -1;
+      c->state = CONN_NEW;
+      c->role = ROLE_CHURN;
+      c->index = i;
+      bd_bench_buf_init (&c->in, 256);
+      bd_bench_buf_init (&c->out, 256);
+    }
   for (guint i = 0; i < b->n_conns; i++)
     {
       Conn *c = &b->conns[i];
@@ -1265,6 +1461,18 @@ bench_free (Bench *b)
       g_free (c->topic);
       g_free (c->seen);
     }
+  if (b->storm != NULL)
+    {
+      for (guint i = 0; i < b->storm->n_churn; i++)
+        {
+          bd_bench_buf_clear (&b->storm->churn[i].in);
+          bd_bench_buf_clear (&b->storm->churn[i].out);
+        }
+      g_free (b->storm->churn);
+      g_free (b->storm->error);
+      close (b->storm->epfd);
+      g_free (b->storm);
+    }
   g_free (b->conns);
   g_free (b->prefix);
   g_free (b->filter);
@@ -1305,6 +1513,9 @@ main (int   argc,
   int pid = 0;
   gboolean list = FALSE;
   gboolean persistent = FALSE;
+  g_autofree char *cafile = NULL;
+  gboolean websockets = FALSE;
+  int storm = 16;
   Bench bench = { .epfd = -1 };
   Bench *b = &bench;
   g_autoptr(GOptionContext) context = NULL;
@@ -1329,6 +1540,9 @@ main (int   argc,
     { "stall-ms", 0, 0, G_OPTION_ARG_INT, &stall_ms, "End a run after this long without progress (default 3000)", "MS" },
     { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &timeout, "Hard limit for the whole run in seconds (default 120)", "S" },
     { "persistent", 0, 0, G_OPTION_ARG_NONE, &persistent, "Persistent sessions (Clean Session 0, or a session expiry in MQTT 5) with fixed client ids; with --subscribers 0 the messages queue for an offline subscriber's session", NULL },
+    { "tls", 0, 0, G_OPTION_ARG_FILENAME, &cafile, "Connect over TLS, checking the broker's certificate (for 127.0.0.1) against this CA file", "CAFILE" },
+    { "websockets", 0, 0, G_OPTION_ARG_NONE, &websockets, "MQTT over WebSockets (RFC 6455, subprotocol mqtt), over TLS with --tls", NULL },
+    { "storm", 0, 0, G_OPTION_ARG_INT, &storm, "storm: connections being opened at any time (default 16)", "N" },
     { "list", 'l', 0, G_OPTION_ARG_NONE, &list, "List the scenarios", NULL },
     { NULL }
   };
@@ -1396,8 +1610,14 @@ main (int   argc,
   b->n_subs = subscribers >= 0 ? (guint) subscribers : b->sc->subscribers;
   if (b->sc->kind == KIND_IDLE)
     b->n_idle = connections;
-  else if (b->sc->kind == KIND_LATENCY)
+  else if (b->sc->kind == KIND_LATENCY || b->sc->kind == KIND_STORM)
     {
+      if (b->sc->kind == KIND_STORM)
+        {
+          b->n_idle = connections;
+          b->n_churn = CLAMP (storm, 1, 1000);
+          b->n_subs = 1;
+        }
       b->n_pubs = 1;
       b->messages = messages > 0 ? (guint64) messages : (guint64) (rate * duration);
       b->latencies = g_array_sized_new (FALSE, FALSE, sizeof (gint64), b->messages);
@@ -1418,7 +1638,12 @@ main (int   argc,
     }
 
   signal (SIGPIPE, SIG_IGN);
-  raise_nofile (b->n_pubs + b->n_subs + b->n_idle);
+  if (!bd_bench_transport_setup (cafile, websockets, &error))
+    {
+      g_printerr ("bd-bench: %s\n", error->message);
+      return 2;
+    }
+  raise_nofile (b->n_pubs + b->n_subs + b->n_idle + b->n_churn);
   b->epfd = epoll_create1 (EPOLL_CLOEXEC);
   bench_setup (b);
   b->deadline = now_ns () + (gint64) (timeout * NS_PER_SEC);

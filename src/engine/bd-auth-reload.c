@@ -7,6 +7,15 @@
  * contents exchanged with the listeners' on the engine thread
  * (bd_auth_swap), so sessions, which borrow their listener's BdAuth, see the
  * new users and rules without being touched.
+ *
+ * The TLS listeners' certificates, keys, CAs and revocation lists are read
+ * again the same way, into a new BdTlsContext that replaces the listener's:
+ * new handshakes use it, while each connected client's SSL object keeps a
+ * reference to the SSL_CTX it started with, so nobody is dropped. A file that
+ * cannot be used (unreadable, a key that does not match, an expired
+ * certificate) is logged with the configuration line that names it, and that
+ * listener keeps its previous certificate: a renewal gone wrong must not take
+ * the plant's encrypted listener away.
  */
 
 #include "config.h"
@@ -18,6 +27,8 @@ typedef struct
 {
   BdEngine  *engine;
   GPtrArray *loaded;   /* BdAuth* (or NULL) per listener, in engine->listeners order */
+  GPtrArray *tls;      /* BdTlsContext* (or NULL: none, or not usable), likewise */
+  GError    *error;    /* why the password or ACL files were not loaded */
   GTask     *task;     /* on the engine thread's way back */
 } Reload;
 
@@ -27,6 +38,8 @@ reload_free (gpointer data)
   Reload *reload = data;
 
   g_clear_pointer (&reload->loaded, g_ptr_array_unref);
+  g_clear_pointer (&reload->tls, g_ptr_array_unref);
+  g_clear_error (&reload->error);
   bd_engine_unref (reload->engine);
   g_free (reload);
 }
@@ -43,6 +56,24 @@ load_thread (GTask        *task,
   const BdBrokerConfig *config = bd_engine_get_config (reload->engine);
   GError *error = NULL;
 
+  reload->tls = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_tls_context_unref);
+  for (guint i = 0; i < config->listeners->len; i++)
+    {
+      BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+      BdTlsContext *tls = NULL;
+
+      if (_bd_tls_listener_wants_tls (listener))
+        {
+          tls = _bd_tls_context_new (listener, &error);
+          if (tls == NULL)
+            {
+              g_warning ("%s; the listener keeps its previous certificate", error->message);
+              g_clear_error (&error);
+            }
+        }
+      g_ptr_array_add (reload->tls, tls);
+    }
+
   reload->loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_auth_free);
   for (guint i = 0; i < config->listeners->len; i++)
     {
@@ -57,13 +88,42 @@ load_thread (GTask        *task,
               (listener->acl_file != NULL &&
                !bd_auth_load_acl_file (auth, listener->acl_file, &error)))
             {
-              g_task_return_error (task, error);
-              return;
+              /* The certificates are put in place all the same. */
+              reload->error = error;
+              g_clear_pointer (&reload->loaded, g_ptr_array_unref);
+              break;
             }
         }
       g_ptr_array_add (reload->loaded, g_steal_pointer (&auth));
     }
   g_task_return_boolean (task, TRUE);
+}
+
+/* Each TLS listener whose files were read again takes its new context. */
+static void
+apply_tls (BdEngine *engine,
+           Reload   *reload)
+{
+  for (guint i = 0; i < engine->listeners->len; i++)
+    {
+      BdListener *listener = g_ptr_array_index (engine->listeners, i);
+      BdTlsContext *fresh = NULL;
+      g_autoptr(GDateTime) until = NULL;
+      g_autofree char *when = NULL;
+      guint index;
+
+      if (g_ptr_array_find (engine->config->listeners, listener->config, &index) &&
+          index < reload->tls->len)
+        fresh = g_ptr_array_index (reload->tls, index);
+      if (listener->tls == NULL || fresh == NULL)
+        continue;
+      g_clear_pointer (&listener->tls, _bd_tls_context_unref);
+      listener->tls = _bd_tls_context_ref (fresh);
+      until = g_date_time_new_from_unix_utc (_bd_tls_context_get_not_after (fresh));
+      when = until != NULL ? g_date_time_format (until, "%Y-%m-%d %H:%M:%S UTC") : NULL;
+      g_message ("Listener %u: certificate reloaded (%s, valid until %s)", listener->port,
+                 _bd_tls_context_get_subject (fresh), when != NULL ? when : "an unknown date");
+    }
 }
 
 static gboolean
@@ -75,6 +135,14 @@ apply_cb (gpointer data)
   g_autoptr(GPtrArray) gone = g_ptr_array_new ();
   GHashTableIter iter;
   BdSession *session;
+
+  apply_tls (engine, reload);
+  if (reload->error != NULL)
+    {
+      g_task_return_error (reload->task, g_steal_pointer (&reload->error));
+      g_clear_object (&reload->task);
+      return G_SOURCE_REMOVE;
+    }
 
   /* Listeners with the same files share one BdAuth: it is exchanged once. */
   for (guint i = 0; i < engine->listeners->len; i++)
@@ -140,6 +208,8 @@ loaded_cb (GObject      *source,
   apply = g_new0 (Reload, 1);
   apply->engine = bd_engine_ref (reload->engine);
   apply->loaded = g_steal_pointer (&reload->loaded);
+  apply->tls = g_steal_pointer (&reload->tls);
+  apply->error = g_steal_pointer (&reload->error);
   apply->task = g_steal_pointer (&task);
   g_main_context_invoke_full (reload->engine->context, G_PRIORITY_DEFAULT, apply_cb, apply,
                               reload_free);

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
  * is disconnected at once (NOT_AUTHORIZED to an MQTT 5 client). The new ACL
  * applies from the next packet: reads are checked per delivery. If a file
  * cannot be read or parsed, nothing changes and the error names FILE:LINE.
+ * Every TLS listener's certificate files are read again as well (new
+ * handshakes use them; connected clients stay): a listener whose new files
+ * cannot be used keeps its previous certificate, logged with FILE:LINE, and
+ * that is no error of the reload.
  * @callback runs in the caller's thread-default main context. */
 void      bd_engine_reload_auth_async  (BdEngine            *engine,
                                         GCancellable        *cancellable,

@@ -418,6 +418,8 @@ void         _bd_transport_set_error    (BdTransport  *transport,
                                          char         *message);
 const char  *_bd_transport_strerror     (BdTransport  *transport,
                                          int           err);
+const char  *_bd_transport_get_name     (BdTransport  *transport);
+const char  *_bd_transport_get_tls_version (BdTransport *transport);
 
 /* bd-tls.c */
 /* Any TLS option on @config (which then needs certfile and keyfile). */

@@ -149,6 +149,11 @@ typedef struct
   guint    subscriptions;
   guint    queued;
   guint    inflight;
+  /* How the client is connected (NULL while away): "mqtt", "mqtt+tls",
+   * "websockets" or "websockets+tls"; the TLS version ("TLSv1.3"), NULL
+   * without TLS. */
+  char    *transport;
+  char    *tls_version;
 } BdClientInfo;
 
 void        bd_client_info_free    (BdClientInfo   *info);

@@ -17,6 +17,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -377,6 +379,58 @@ _bd_tls_context_get_not_after (BdTlsContext *tls)
 
 /* ----------------------------------------------------------- transport */
 
+/* OpenSSL's socket BIO writes with write(): on a socket the client has
+ * reset, that raises SIGPIPE and ends the whole broker (OpenSSL writes on
+ * its own, a TLS 1.3 session ticket inside SSL_read). This BIO is the
+ * socket BIO with send (MSG_NOSIGNAL) instead, as the plain transport
+ * writes; a library must not ignore SIGPIPE for the whole process. */
+static int
+nosignal_write (BIO        *bio,
+                const char *data,
+                int         len)
+{
+  int fd = -1;
+  int n;
+
+  BIO_get_fd (bio, &fd);
+  BIO_clear_retry_flags (bio);
+  n = (int) send (fd, data, len, MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    BIO_set_retry_write (bio);
+  return n;
+}
+
+static BIO_METHOD *nosignal_method;
+
+static gpointer
+nosignal_method_init (gpointer data)
+{
+  const BIO_METHOD *socket = BIO_s_socket ();
+  BIO_METHOD *method = BIO_meth_new (BIO_TYPE_SOCKET, "socket without SIGPIPE");
+
+  BIO_meth_set_write (method, nosignal_write);
+  BIO_meth_set_read (method, BIO_meth_get_read (socket));
+  BIO_meth_set_puts (method, BIO_meth_get_puts (socket));
+  BIO_meth_set_ctrl (method, BIO_meth_get_ctrl (socket));
+  BIO_meth_set_create (method, BIO_meth_get_create (socket));
+  BIO_meth_set_destroy (method, BIO_meth_get_destroy (socket));
+  nosignal_method = method;
+  return NULL;
+}
+
+static BIO *
+nosignal_bio_new (int fd)
+{
+  static GOnce once = G_ONCE_INIT;
+  BIO *bio;
+
+  g_once (&once, nosignal_method_init, NULL);
+  bio = BIO_new (nosignal_method);
+  if (bio != NULL)
+    BIO_set_fd (bio, fd, BIO_NOCLOSE);
+  return bio;
+}
+
 /* Maps the result @ret of an SSL call to what recv()/send() would return,
  * and sets *waits to the event that call waits for. */
 static gssize
@@ -553,16 +607,26 @@ _bd_tls_transport_new (BdTlsContext *tls,
 {
   BdTlsTransport *self;
   SSL *ssl;
+  BIO *bio;
 
   ERR_clear_error ();
   ssl = SSL_new (tls->ctx);
-  if (ssl == NULL || SSL_set_fd (ssl, fd) != 1)
+  bio = ssl != NULL ? nosignal_bio_new (fd) : NULL;
+  if (bio == NULL)
     {
       g_warning ("Cannot set up TLS for a new connection: %s", openssl_reason ());
       SSL_free (ssl);
       return NULL;
     }
+  SSL_set_bio (ssl, bio, bio);
   SSL_set_accept_state (ssl);
+  /* OpenSSL writes the handshake's last flight, the session tickets and
+   * then the first records in separate small writes; with Nagle each one
+   * after the first waits for the client's delayed ACK (40 ms on Linux),
+   * which halved the handshakes per second and stalled new clients' first
+   * messages. After the handshake the connection writes once per turn of
+   * the loop anyway, so there is nothing for Nagle to coalesce. */
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof (int));
 
   self = g_new0 (BdTlsTransport, 1);
   _bd_transport_init (&self->parent, &tls_class, fd);

@@ -95,6 +95,24 @@ _bd_transport_set_error (BdTransport *transport,
   transport->error = message;
 }
 
+/* "mqtt", "mqtt+tls", "websockets" or "websockets+tls", as Mosquitto's
+ * protocol option and the TLS options name a listener. */
+const char *
+_bd_transport_get_name (BdTransport *transport)
+{
+  return transport->klass->name;
+}
+
+/* The TLS version carrying @transport ("TLSv1.3"), directly or under a
+ * WebSocket; NULL when it is not encrypted. */
+const char *
+_bd_transport_get_tls_version (BdTransport *transport)
+{
+  BdTransport *inner = _bd_websocket_transport_get_inner (transport);
+
+  return _bd_tls_transport_get_version (inner != NULL ? inner : transport);
+}
+
 const char *
 _bd_transport_strerror (BdTransport *transport,
                         int          err)

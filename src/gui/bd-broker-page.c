@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-broker-page.h"
+#include "bd-client-row.h"
 #include "bd-gui-util.h"
 #include "bd-listeners-group.h"
 
@@ -108,23 +109,8 @@ on_clients_listed_cb (GObject      *source_object,
 
   for (guint i = 0; i < clients->len && shown < 200; i++, shown++)
     {
-      BdClientInfo *info = g_ptr_array_index (clients, i);
-      GtkWidget *row = adw_action_row_new ();
-      const char *version = info->protocol_level == 5 ? "MQTT 5" :
-                            info->protocol_level == 4 ? "MQTT 3.1.1" : "MQTT 3.1";
-      g_autofree char *subtitle = NULL;
-      g_autofree char *subscriptions = NULL;
+      GtkWidget *row = bd_client_row_new (g_ptr_array_index (clients, i));
 
-      /* Translators: how many subscriptions a client has */
-      subscriptions = g_strdup_printf (ngettext ("%u subscription", "%u subscriptions",
-                                                 info->subscriptions), info->subscriptions);
-      /* Translators: the state of a client's session, e.g. "127.0.0.1:50000 ·
-       * MQTT 3.1.1 · 2 subscriptions · 0 queued · 0 in flight" */
-      subtitle = g_strdup_printf (_("%s · %s · %s · %u queued · %u in flight"),
-                                  info->connected ? info->address : _("away"),
-                                  version, subscriptions, info->queued, info->inflight);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), info->client_id);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       gtk_list_box_append (self->clients_list, row);
     }
   if (shown == 0)

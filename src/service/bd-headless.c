@@ -47,7 +47,9 @@ on_auth_reloaded_cb (GObject      *source,
 }
 
 /* SIGHUP reads the password and ACL files again, as Mosquitto does, so that
- * users can be added or removed without dropping the clients still allowed. */
+ * users can be added or removed without dropping the clients still allowed;
+ * and the TLS listeners' certificates, so a renewed one is used without a
+ * restart. */
 static gboolean
 on_reload_signal_cb (gpointer user_data)
 {
@@ -56,7 +58,7 @@ on_reload_signal_cb (gpointer user_data)
   /* Dispatched by the main loop, which runs once the service started. */
   if (service == NULL)
     return G_SOURCE_CONTINUE;
-  g_message ("Received SIGHUP, reloading the password and ACL files");
+  g_message ("Received SIGHUP, reloading the password, ACL and certificate files");
   bd_engine_reload_auth_async (bd_service_get_engine (service), NULL, on_auth_reloaded_cb, NULL);
   return G_SOURCE_CONTINUE;
 }

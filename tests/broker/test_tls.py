@@ -15,8 +15,10 @@
 
 import os
 import re
+import signal
 import socket
 import ssl
+import struct
 import subprocess
 import time
 import uuid
@@ -363,3 +365,88 @@ def test_startup_errors(tmp_path, certs, name, option, message):
     assert r.returncode != 0, err
     assert "Listening on" not in err
     assert re.search(r"%s:%d: %s" % (re.escape(path), line, message), err), err
+
+
+def _server_certificate(broker, certs):
+    """The subject of the certificate a new TLS client gets, verified against
+    the test CA, as {field: value}."""
+    raw = socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT)
+    with client_context(certs).wrap_socket(raw, server_hostname="127.0.0.1") as s:
+        cert = s.getpeercert()
+    return {k: v for rdn in cert["subject"] for k, v in rdn}, cert["serialNumber"]
+
+
+def _until(predicate, what, timeout=TIMEOUT):
+    """A reload is asynchronous: retries predicate, bounded."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for " + what
+        time.sleep(0.05)
+
+
+def test_sighup_reloads_certificates(broker_factory, certs, tmp_path):
+    """SIGHUP reads certfile and keyfile again: a connected mosquitto_sub
+    stays connected and keeps receiving, a new client gets the renewed
+    certificate (its subject and serial). A renewal gone wrong (a key that
+    does not match the certificate) is logged with the configuration line
+    and the listener keeps the certificate it had."""
+    d = str(tmp_path)
+    _make_key_and_csr(certs.dir, "renewed", "127.0.0.1")
+    _openssl("x509", "-req", "-in", "renewed.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-CAcreateserial", "-out", "renewed.pem", "-days", "60",
+             "-extfile", "server.ext", "-subj", "/O=Renewed/CN=127.0.0.1", cwd=certs.dir)
+    live_cert, live_key = os.path.join(d, "live.pem"), os.path.join(d, "live.key")
+    write_file(live_cert, open(certs.server_pem).read())
+    write_file(live_key, open(certs.server_key).read())
+    broker = broker_factory(["listener 1883", "allow_anonymous true", "listener 8883",
+                             "certfile " + live_cert, "keyfile " + live_key])
+    first_subject, first_serial = _server_certificate(broker, certs)
+    assert "organizationName" not in first_subject
+
+    topic = "tls/reload/" + uuid.uuid4().hex[:8]
+    tls_args = ["-p", str(broker.ports[1]), "--cafile", certs.ca_pem]
+    sub = CliSub(broker, tls_args + ["-t", topic, "-q", "1"])
+    try:
+        sub.subscribed()
+        # Renewed: both files replaced as a certificate tool does.
+        write_file(live_cert + ".new", open(certs.renewed_pem).read())
+        write_file(live_key + ".new", open(certs.renewed_key).read())
+        os.replace(live_key + ".new", live_key)
+        os.replace(live_cert + ".new", live_cert)
+        broker.proc.send_signal(signal.SIGHUP)
+        _until(lambda: _server_certificate(broker, certs)[0].get("organizationName") == "Renewed",
+               "the renewed certificate")
+        subject, serial = _server_certificate(broker, certs)
+        assert serial != first_serial
+        mosquitto_pub(broker, *(tls_args + ["-t", topic, "-m", "after renewal", "-q", "1"]))
+        assert sub.message() == (topic, 1, 0, "after renewal")
+
+        # Gone wrong: a new certificate with the old key.
+        mark = broker.mark()
+        write_file(live_cert, open(certs.server_pem).read())
+        write_file(live_key, open(certs.renewed_key).read())
+        broker.proc.send_signal(signal.SIGHUP)
+        if not IS_MOSQUITTO:
+            broker.wait_for_log(r"%s:6: keyfile: the key in .*live\.key.* does not match the "
+                                r"certificate in .*live\.pem.*keeps its previous certificate"
+                                % re.escape(broker.config_path), start=mark)
+            assert _server_certificate(broker, certs) == (subject, serial)
+        mosquitto_pub(broker, *(tls_args + ["-t", topic, "-m", "still here", "-q", "1"]))
+        assert sub.message() == (topic, 1, 0, "still here")
+    finally:
+        sub.close()
+    broker.check_alive()
+
+
+def test_client_gone_right_after_handshake(broker_factory, certs):
+    """Clients that finish the handshake and reset the connection at once:
+    the broker's TLS 1.3 session tickets then go to a closed socket, which
+    must be an ordinary disconnect, not SIGPIPE ending the broker."""
+    broker = broker_factory(tls_lines(certs))
+    for _ in range(20):
+        raw = socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT)
+        s = client_context(certs).wrap_socket(raw, server_hostname="127.0.0.1")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+    broker.check_alive()
+    assert tls_connect_mqtt(broker, certs)[:1] == b"\x20"
