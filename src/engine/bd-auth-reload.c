@@ -26,7 +26,8 @@
 typedef struct
 {
   BdEngine  *engine;
-  GPtrArray *loaded;   /* BdAuth* (or NULL) per listener, in engine->listeners order */
+  GPtrArray *listeners; /* BdListenerInfo*: the snapshot the files were read for */
+  GPtrArray *loaded;   /* BdAuth* (or NULL) per listener, in that snapshot's order */
   GPtrArray *tls;      /* BdTlsContext* (or NULL: none, or not usable), likewise */
   GError    *error;    /* why the password or ACL files were not loaded */
   GTask     *task;     /* on the engine thread's way back */
@@ -37,6 +38,7 @@ reload_free (gpointer data)
 {
   Reload *reload = data;
 
+  g_clear_pointer (&reload->listeners, g_ptr_array_unref);
   g_clear_pointer (&reload->loaded, g_ptr_array_unref);
   g_clear_pointer (&reload->tls, g_ptr_array_unref);
   g_clear_error (&reload->error);
@@ -44,8 +46,9 @@ reload_free (gpointer data)
   g_free (reload);
 }
 
-/* Runs on a worker: the listeners' configurations do not change once the
- * engine runs, so they may be read from here. */
+/* Runs on a worker: the listeners' configurations in a snapshot do not
+ * change (bd_engine_apply_listeners_async() replaces them), so they may be
+ * read from here. */
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
@@ -53,13 +56,14 @@ load_thread (GTask        *task,
              GCancellable *cancellable)
 {
   Reload *reload = task_data;
-  const BdBrokerConfig *config = bd_engine_get_config (reload->engine);
+  GPtrArray *listeners = reload->listeners = bd_engine_dup_listeners (reload->engine);
   GError *error = NULL;
 
   reload->tls = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_tls_context_unref);
-  for (guint i = 0; i < config->listeners->len; i++)
+  for (guint i = 0; i < listeners->len; i++)
     {
-      BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+      BdListenerInfo *info = g_ptr_array_index (listeners, i);
+      const BdListenerConfig *listener = info->config;
       BdTlsContext *tls = NULL;
 
       if (_bd_tls_listener_wants_tls (listener))
@@ -75,9 +79,10 @@ load_thread (GTask        *task,
     }
 
   reload->loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_auth_free);
-  for (guint i = 0; i < config->listeners->len; i++)
+  for (guint i = 0; i < listeners->len; i++)
     {
-      BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+      BdListenerInfo *info = g_ptr_array_index (listeners, i);
+      const BdListenerConfig *listener = info->config;
       g_autoptr(BdAuth) auth = NULL;
 
       if (listener->password_file != NULL || listener->acl_file != NULL)
@@ -99,6 +104,22 @@ load_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+/* Where @listener was in the snapshot the files were read for; not there
+ * when the listeners changed in between (they read their files then). */
+static gboolean
+find_listener (Reload     *reload,
+               BdListener *listener,
+               guint      *index)
+{
+  for (guint i = 0; i < reload->listeners->len; i++)
+    if (((BdListenerInfo *) g_ptr_array_index (reload->listeners, i))->config == listener->config)
+      {
+        *index = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 /* Each TLS listener whose files were read again takes its new context. */
 static void
 apply_tls (BdEngine *engine,
@@ -112,7 +133,7 @@ apply_tls (BdEngine *engine,
       g_autofree char *when = NULL;
       guint index;
 
-      if (g_ptr_array_find (engine->config->listeners, listener->config, &index) &&
+      if (find_listener (reload, listener, &index) &&
           index < reload->tls->len)
         fresh = g_ptr_array_index (reload->tls, index);
       if (listener->tls == NULL || fresh == NULL)
@@ -151,7 +172,7 @@ apply_cb (gpointer data)
       BdAuth *fresh = NULL;
       guint index;
 
-      if (g_ptr_array_find (engine->config->listeners, listener->config, &index) &&
+      if (find_listener (reload, listener, &index) &&
           index < reload->loaded->len)
         fresh = g_ptr_array_index (reload->loaded, index);
       if (listener->auth == NULL || fresh == NULL ||
@@ -207,6 +228,7 @@ loaded_cb (GObject      *source,
     }
   apply = g_new0 (Reload, 1);
   apply->engine = bd_engine_ref (reload->engine);
+  apply->listeners = g_steal_pointer (&reload->listeners);
   apply->loaded = g_steal_pointer (&reload->loaded);
   apply->tls = g_steal_pointer (&reload->tls);
   apply->error = g_steal_pointer (&reload->error);
@@ -281,13 +303,21 @@ set_anonymous_cb (gpointer data)
   BdSession *session;
 
   /* The listeners' configurations belong to the engine; only this thread
-   * reads allow_anonymous (on CONNECT). */
+   * reads allow_anonymous (on CONNECT). Those of the start and those
+   * running now, which bd_engine_apply_listeners_async() may have changed. */
   for (guint i = 0; i < engine->config->listeners->len; i++)
     {
       BdListenerConfig *listener = g_ptr_array_index (engine->config->listeners, i);
 
       listener->allow_anonymous = set->allow;
       listener->allow_anonymous_set = TRUE;
+    }
+  for (guint i = 0; i < engine->listeners->len; i++)
+    {
+      BdListener *listener = g_ptr_array_index (engine->listeners, i);
+
+      listener->config->allow_anonymous = set->allow;
+      listener->config->allow_anonymous_set = TRUE;
     }
   engine->config->allow_anonymous = set->allow;
   engine->config->allow_anonymous_set = TRUE;

@@ -312,7 +312,17 @@ struct _BdEngine
   GMutex           start_lock;
   GCond            start_cond;
 
-  GPtrArray       *listeners;     /* of BdListener* */
+  GPtrArray       *listeners;     /* of BdListener*; only the engine thread, once it runs */
+  /* What other threads see of the listeners: an immutable array of
+   * BdListenerInfo*, replaced whole (under listeners_lock) whenever the
+   * engine's listeners change. */
+  GPtrArray       *listener_infos;
+  GMutex           listeners_lock;
+  /* Listener configurations given by bd_engine_apply_listeners_async() and
+   * listeners closed at run time: kept until the engine is freed, so that
+   * snapshots, connections being freed and sessions may still point at them. */
+  GPtrArray       *applied_configs; /* of GPtrArray* of BdListenerConfig* */
+  GPtrArray       *retired_listeners; /* of BdListener*, their sockets closed */
   GQueue           connections;   /* of BdConnection (via link) */
   GQueue           lingering;     /* of BdLinger (via link), oldest first */
   GPtrArray       *dirty;         /* BdConnection* with bytes to write this turn */
@@ -405,6 +415,10 @@ gboolean  _bd_listener_bind             (BdEngine         *engine,
 void      _bd_listener_free             (BdListener   *listener);
 void      _bd_listener_accept           (BdEngine     *engine,
                                          BdListener   *listener);
+const char *_bd_listener_protocol_name  (BdListener   *listener);
+
+/* bd-engine.c */
+void      _bd_engine_publish_listeners  (BdEngine     *engine);
 
 /* bd-transport.c */
 void         _bd_transport_init         (BdTransport            *transport,

@@ -146,6 +146,14 @@ _bd_listener_bind (BdEngine         *engine,
   return TRUE;
 }
 
+const char *
+_bd_listener_protocol_name (BdListener *listener)
+{
+  if (listener->config->protocol == BD_LISTENER_WEBSOCKETS)
+    return listener->tls != NULL ? "websockets+tls" : "websockets";
+  return listener->tls != NULL ? "mqtt+tls" : "mqtt";
+}
+
 /* ------------------------------------------------------------------ accept */
 
 static char *
