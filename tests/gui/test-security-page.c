@@ -384,6 +384,7 @@ test_listeners (Fixture       *f,
   g_autoptr(GError) error = NULL;
   guint16 port = free_port ();
   guint n_applied;
+  g_autofree char *in_use = NULL;
   const BdListenerConfig *tls;
   g_autofree char *got = NULL;
   g_autofree char *one_cert = g_build_filename (f->dir, "one.crt", NULL);
@@ -469,6 +470,29 @@ test_listeners (Fixture       *f,
     g_assert_no_error (error);
     g_assert_true (g_spawn_check_wait_status (status, NULL));
   }
+
+  /* A port the broker cannot open (its own first listener has it, on
+   * 127.0.0.1) is said under the listeners, and nothing changes. */
+  n_applied = bd_security_page_get_n_listeners_applied (f->page);
+  g_assert_true (bd_listener_settings_set_listener (group, BD_SECURITY_LISTENER_WEBSOCKETS, TRUE,
+                                                    f->port, &error));
+  g_assert_no_error (error);
+  BD_TEST_WAIT_UNTIL (bd_security_page_get_n_listeners_applied (f->page) > n_applied &&
+                      bd_security_page_is_idle (f->page), 10000);
+  in_use = g_strdup_printf ("port %u", f->port);
+  g_assert_nonnull (bd_listener_settings_get_error (group));
+  g_assert_nonnull (strstr (bd_listener_settings_get_error (group), in_use));
+  g_assert_cmpuint (bd_engine_get_n_listeners (f->engine), ==, 2);
+  g_assert_cmpuint (bd_engine_get_port (f->engine, 1), ==, port);
+  n_applied = bd_security_page_get_n_listeners_applied (f->page);
+  g_assert_true (bd_listener_settings_set_listener (group, BD_SECURITY_LISTENER_WEBSOCKETS, FALSE,
+                                                    0, &error));
+  g_assert_no_error (error);
+  BD_TEST_WAIT_UNTIL (bd_security_page_get_n_listeners_applied (f->page) > n_applied &&
+                      bd_security_page_is_idle (f->page), 10000);
+  g_assert_null (bd_listener_settings_get_error (group));
+  wait_saved (f, 8);
+
   /* The next start below takes the same port. */
   bd_engine_stop (f->engine);
 
