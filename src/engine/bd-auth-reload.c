@@ -87,11 +87,8 @@ load_thread (GTask        *task,
 
       if (listener->password_file != NULL || listener->acl_file != NULL)
         {
-          auth = bd_auth_new ();
-          if ((listener->password_file != NULL &&
-               !bd_auth_load_password_file (auth, listener->password_file, &error)) ||
-              (listener->acl_file != NULL &&
-               !bd_auth_load_acl_file (auth, listener->acl_file, &error)))
+          auth = bd_auth_new_from_files (listener->password_file, listener->acl_file, &error);
+          if (auth == NULL)
             {
               /* The certificates are put in place all the same. */
               reload->error = error;

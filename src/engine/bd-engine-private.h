@@ -415,7 +415,7 @@ gboolean  _bd_listener_bind             (BdEngine         *engine,
 void      _bd_listener_free             (BdListener   *listener);
 void      _bd_listener_accept           (BdEngine     *engine,
                                          BdListener   *listener);
-const char *_bd_listener_protocol_name  (BdListener   *listener);
+void      _bd_listener_log_listening    (BdListener   *listener);
 
 /* bd-engine.c */
 void      _bd_engine_publish_listeners  (BdEngine     *engine);

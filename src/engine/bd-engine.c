@@ -408,12 +408,8 @@ engine_load_auth (BdEngine   *engine,
         }
     }
 
-  auth = bd_auth_new ();
-  if (config->password_file != NULL &&
-      !bd_auth_load_password_file (auth, config->password_file, error))
-    return FALSE;
-  if (config->acl_file != NULL &&
-      !bd_auth_load_acl_file (auth, config->acl_file, error))
+  auth = bd_auth_new_from_files (config->password_file, config->acl_file, error);
+  if (auth == NULL)
     return FALSE;
   listener->auth = auth;
   g_ptr_array_add (engine->auths, g_steal_pointer (&auth));
@@ -541,19 +537,7 @@ bd_engine_start (BdEngine *engine,
   g_mutex_unlock (&engine->start_lock);
 
   for (guint i = 0; i < engine->listeners->len; i++)
-    {
-      BdListener *listener = g_ptr_array_index (engine->listeners, i);
-      const char *address = listener->address;
-
-      /* Tests and scripts wait for this line, and read the port from it when
-       * the configuration asked for port 0. */
-      const char *protocol = _bd_listener_protocol_name (listener);
-
-      if (strchr (address, ':') != NULL)
-        g_message ("Listening on [%s]:%u (%s)", address, listener->port, protocol);
-      else
-        g_message ("Listening on %s:%u (%s)", address, listener->port, protocol);
-    }
+    _bd_listener_log_listening (g_ptr_array_index (engine->listeners, i));
 
   return TRUE;
 }

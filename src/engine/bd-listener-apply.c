@@ -13,7 +13,6 @@
 
 #include "config.h"
 
-#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -67,10 +66,8 @@ read_files_thread (GTask        *task,
         }
       if (config->password_file != NULL || config->acl_file != NULL)
         {
-          auth = bd_auth_new ();
-          if ((config->password_file != NULL &&
-               !bd_auth_load_password_file (auth, config->password_file, &error)) ||
-              (config->acl_file != NULL && !bd_auth_load_acl_file (auth, config->acl_file, &error)))
+          auth = bd_auth_new_from_files (config->password_file, config->acl_file, &error);
+          if (auth == NULL)
             {
               g_task_return_error (task, error);
               return;
@@ -244,9 +241,7 @@ apply_cb (gpointer data)
 
       if (g_ptr_array_find (old, listener, NULL))
         continue;
-      g_message ("Listening on %s%s%s:%u (%s)", strchr (listener->address, ':') ? "[" : "",
-                 listener->address, strchr (listener->address, ':') ? "]" : "",
-                 listener->port, _bd_listener_protocol_name (listener));
+      _bd_listener_log_listening (listener);
     }
   _bd_engine_end_turn (engine);
 

@@ -146,12 +146,21 @@ _bd_listener_bind (BdEngine         *engine,
   return TRUE;
 }
 
-const char *
-_bd_listener_protocol_name (BdListener *listener)
+void
+_bd_listener_log_listening (BdListener *listener)
 {
+  const char *protocol;
+
   if (listener->config->protocol == BD_LISTENER_WEBSOCKETS)
-    return listener->tls != NULL ? "websockets+tls" : "websockets";
-  return listener->tls != NULL ? "mqtt+tls" : "mqtt";
+    protocol = listener->tls != NULL ? "websockets+tls" : "websockets";
+  else
+    protocol = listener->tls != NULL ? "mqtt+tls" : "mqtt";
+  /* Tests and scripts wait for this line, and read the port from it when
+   * the configuration asked for port 0. */
+  if (strchr (listener->address, ':') != NULL)
+    g_message ("Listening on [%s]:%u (%s)", listener->address, listener->port, protocol);
+  else
+    g_message ("Listening on %s:%u (%s)", listener->address, listener->port, protocol);
 }
 
 /* ------------------------------------------------------------------ accept */
