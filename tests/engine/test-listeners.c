@@ -251,6 +251,70 @@ test_apply_port_in_use_changes_nothing (void)
   close (busy_fd);
 }
 
+static BdListenerConfig *
+tls_config (guint16     port,
+            const char *cert,
+            const char *key)
+{
+  BdListenerConfig *config;
+  g_autoptr(GPtrArray) one = configs_new ();
+
+  add_config (one, port);
+  config = g_ptr_array_steal_index (one, 0);
+  config->tls[BD_TLS_CERTFILE] = g_strdup (cert);
+  config->tls[BD_TLS_KEYFILE] = g_strdup (key);
+  return config;
+}
+
+/* A TLS listener given other certificate files keeps its socket and its
+ * clients, and new handshakes show the new certificate. */
+static void
+test_apply_tls_certificate_changes (void)
+{
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("listeners-tls");
+  g_autofree char *one_cert = g_build_filename (dir, "one.crt", NULL);
+  g_autofree char *one_key = g_build_filename (dir, "one.key", NULL);
+  g_autofree char *two_cert = g_build_filename (dir, "two.crt", NULL);
+  g_autofree char *two_key = g_build_filename (dir, "two.key", NULL);
+  g_autoptr(BdEngine) engine = test_engine_start (NULL);
+  g_autoptr(BdMessage) message = test_message_new ("tls/check", "ok", TRUE);
+  g_autoptr(GPtrArray) configs = configs_new ();
+  g_autoptr(Client5) on_a = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *got = NULL;
+  guint16 a = bd_engine_get_port (engine, 0);
+  guint16 port;
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
+  BD_TEST_REQUIRE_PROGRAM ("openssl");
+  bd_test_make_certificate (one_cert, one_key, 30, "/CN=one", "IP:127.0.0.1");
+  bd_test_make_certificate (two_cert, two_key, 30, "/CN=two", "IP:127.0.0.1");
+  close (take_port (&port));
+  bd_engine_publish (engine, message);
+  on_a = client5_connect (a, "on-a");
+
+  add_config (configs, 0);
+  g_ptr_array_add (configs, tls_config (port, one_cert, one_key));
+  g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
+  g_assert_no_error (error);
+  got = bd_test_tls_subscribe ("127.0.0.1", port, one_cert, "tls/check");
+  g_assert_cmpstr (got, ==, "ok");
+  g_clear_pointer (&got, g_free);
+
+  configs = configs_new ();
+  add_config (configs, 0);
+  g_ptr_array_add (configs, tls_config (port, two_cert, two_key));
+  g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
+  g_assert_no_error (error);
+  got = bd_test_tls_subscribe ("127.0.0.1", port, two_cert, "tls/check");
+  g_assert_cmpstr (got, ==, "ok");
+  g_clear_pointer (&got, g_free);
+  /* The old certificate no longer verifies. */
+  g_assert_null (bd_test_tls_subscribe ("127.0.0.1", port, one_cert, "tls/check"));
+  g_assert_cmpuint (bd_engine_get_port (engine, 0), ==, a);
+  client5_assert_alive (on_a);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -260,6 +324,7 @@ main (int   argc,
   g_test_add_func ("/listeners/apply/keeps-adds-removes", test_apply_keeps_adds_removes);
   g_test_add_func ("/listeners/apply/port-in-use-changes-nothing",
                    test_apply_port_in_use_changes_nothing);
+  g_test_add_func ("/listeners/apply/tls-certificate-changes", test_apply_tls_certificate_changes);
 
   return g_test_run ();
 }
