@@ -112,27 +112,44 @@ disconnect_clients (BdEngine   *engine,
     }
 }
 
-/* The BdAuth for @config: one the engine has for the same files, else the
- * one read for it now (the engine keeps it). */
-static BdAuth *
-take_auth (BdEngine               *engine,
-           const BdListenerConfig *config,
-           BdAuth                **fresh)
+static BdListener *
+find_auth (GPtrArray              *listeners,
+           const BdListenerConfig *config)
 {
-  if (*fresh == NULL)
-    return NULL;
-  for (guint i = 0; i < engine->listeners->len; i++)
+  for (guint i = 0; i < listeners->len; i++)
     {
-      BdListener *other = g_ptr_array_index (engine->listeners, i);
+      BdListener *other = g_ptr_array_index (listeners, i);
 
       if (other->auth != NULL &&
           g_strcmp0 (other->config->password_file, config->password_file) == 0 &&
           g_strcmp0 (other->config->acl_file, config->acl_file) == 0)
-        {
-          /* The same files, read again: the sessions see the new contents. */
-          bd_auth_swap (other->auth, *fresh);
-          return other->auth;
-        }
+        return other;
+    }
+  return NULL;
+}
+
+/* The BdAuth for @config: one a listener has for the same files, now or
+ * before this change, else the one read for it now (the engine keeps it).
+ * Reusing it matters: sessions borrow their listener's BdAuth, and a reload
+ * reaches only the BdAuth objects listeners hold. */
+static BdAuth *
+take_auth (BdEngine               *engine,
+           GPtrArray              *before,
+           const BdListenerConfig *config,
+           BdAuth                **fresh)
+{
+  BdListener *other;
+
+  if (*fresh == NULL)
+    return NULL;
+  other = find_auth (engine->listeners, config);
+  if (other == NULL)
+    other = find_auth (before, config);
+  if (other != NULL)
+    {
+      /* The same files, read again: its sessions see the new contents. */
+      bd_auth_swap (other->auth, *fresh);
+      return other->auth;
     }
   g_ptr_array_add (engine->auths, *fresh);
   return g_steal_pointer (fresh);
@@ -148,6 +165,7 @@ apply_cb (gpointer data)
   g_autofree BdListener **kept = g_new0 (BdListener *, n);
   g_autoptr(GPtrArray) bound = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_listener_free);
   g_autoptr(GPtrArray) old = NULL;
+  g_autoptr(GPtrArray) before = NULL;
   GError *error = NULL;
 
   BD_ENGINE_ASSERT_THREAD (engine);
@@ -185,12 +203,16 @@ apply_cb (gpointer data)
   /* The swap. */
   old = g_steal_pointer (&engine->listeners);
   g_ptr_array_set_free_func (old, NULL);
+  before = g_ptr_array_copy (old, NULL, NULL);
   engine->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_listener_free);
   for (guint i = 0; i < n; i++)
     {
       BdListenerConfig *config = g_ptr_array_index (apply->configs, i);
       BdTlsContext *tls = g_ptr_array_index (apply->tls, i);
       BdListener *listener = kept[i];
+      /* Before a kept listener takes @config: its files were those of its
+       * old one. */
+      BdAuth *auth = take_auth (engine, before, config, (BdAuth **) &apply->auths->pdata[i]);
 
       if (listener != NULL)
         {
@@ -217,7 +239,7 @@ apply_cb (gpointer data)
           listener->tls = tls != NULL ? _bd_tls_context_ref (tls) : NULL;
           _bd_engine_epoll_add (engine, listener->fd, listener, EPOLLIN);
         }
-      listener->auth = take_auth (engine, config, (BdAuth **) &apply->auths->pdata[i]);
+      listener->auth = auth;
       listener->index = (guint16) engine->listeners->len;
       g_ptr_array_add (engine->listeners, listener);
     }

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bd-auth.h"
+#include "bd-auth-reload.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -28,8 +30,10 @@ typedef struct
 } Client5;
 
 static Client5 *
-client5_connect (guint16     port,
-                 const char *client_id)
+client5_connect_as (guint16     port,
+                    const char *client_id,
+                    const char *username,
+                    const char *password)
 {
   g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
   g_autoptr(GError) error = NULL;
@@ -50,7 +54,13 @@ client5_connect (guint16     port,
   packet.connect.clean_start = TRUE;
   packet.connect.keep_alive = 60;
   packet.connect.client_id = (char *) client_id;
+  packet.connect.has_username = username != NULL;
+  packet.connect.username = (char *) username;
+  packet.connect.has_password = password != NULL;
+  if (password != NULL)
+    packet.connect.password = g_bytes_new_static (password, strlen (password));
   g_assert_true (bd_mqtt_encode (BD_MQTT_V5, &packet, data, &error));
+  g_clear_pointer (&packet.connect.password, g_bytes_unref);
   g_assert_true (g_output_stream_write_all (client->out, data->data, data->len, NULL, NULL,
                                             &error));
   g_assert_no_error (error);
@@ -60,6 +70,13 @@ client5_connect (guint16     port,
   g_assert_cmpuint (packet.connack.reason_code, ==, 0);
   bd_mqtt_packet_clear (&packet);
   return client;
+}
+
+static Client5 *
+client5_connect (guint16     port,
+                 const char *client_id)
+{
+  return client5_connect_as (port, client_id, NULL, NULL);
 }
 
 static void
@@ -315,6 +332,59 @@ test_apply_tls_certificate_changes (void)
   client5_assert_alive (on_a);
 }
 
+/* A listener that stays keeps the password file's BdAuth its sessions
+ * borrow, so that a user removed later is still disconnected at once. */
+static void
+test_apply_keeps_auth (void)
+{
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("listeners-auth");
+  g_autofree char *passwords = g_build_filename (dir, "passwords", NULL);
+  g_autofree char *hash = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *config_text = NULL;
+  g_autoptr(BdEngine) engine = NULL;
+  g_autoptr(GPtrArray) configs = configs_new ();
+  g_autoptr(Client5) ops = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  BdMqttPacket packet = { 0 };
+  guint16 b;
+
+  hash = bd_auth_hash_password ("pw", &error);
+  g_assert_no_error (error);
+  text = g_strdup_printf ("ops:%s\nother:%s\n", hash, hash);
+  g_assert_true (g_file_set_contents (passwords, text, -1, &error));
+  config_text = g_strdup_printf ("allow_anonymous false\npassword_file %s\n", passwords);
+  engine = test_engine_start (config_text);
+  ops = client5_connect_as (bd_engine_get_port (engine, 0), "ops-client", "ops", "pw");
+
+  close (take_port (&b));
+  add_config (configs, 0);
+  add_config (configs, b);
+  for (guint i = 0; i < configs->len; i++)
+    {
+      BdListenerConfig *config = g_ptr_array_index (configs, i);
+
+      config->allow_anonymous = FALSE;
+      config->password_file = g_strdup (passwords);
+    }
+  g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
+  g_assert_no_error (error);
+  client5_assert_alive (ops);
+
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf ("other:%s\n", hash);
+  g_assert_true (g_file_set_contents (passwords, text, -1, &error));
+  bd_engine_reload_auth_async (engine, NULL, bd_test_result_cb, &result);
+  bd_test_wait_result (&result, 10000, "the password file read again");
+  g_assert_cmpint (bd_engine_reload_auth_finish (result, &error), ==, 1);
+  g_assert_no_error (error);
+  test_read_packet (ops->in, BD_MQTT_V5, &packet);
+  g_assert_cmpint (packet.type, ==, BD_MQTT_DISCONNECT);
+  g_assert_cmpuint (packet.disconnect.reason_code, ==, BD_MQTT_RC_NOT_AUTHORIZED);
+  bd_mqtt_packet_clear (&packet);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -325,6 +395,7 @@ main (int   argc,
   g_test_add_func ("/listeners/apply/port-in-use-changes-nothing",
                    test_apply_port_in_use_changes_nothing);
   g_test_add_func ("/listeners/apply/tls-certificate-changes", test_apply_tls_certificate_changes);
+  g_test_add_func ("/listeners/apply/keeps-auth", test_apply_keeps_auth);
 
   return g_test_run ();
 }
