@@ -25,7 +25,8 @@
 
 typedef struct
 {
-  BdEngine  *engine;
+  BdEngine  *engine;   /* a reference, but borrowed on the engine thread */
+  gboolean   borrowed;
   GPtrArray *listeners; /* BdListenerInfo*: the snapshot the files were read for */
   GPtrArray *loaded;   /* BdAuth* (or NULL) per listener, in that snapshot's order */
   GPtrArray *tls;      /* BdTlsContext* (or NULL: none, or not usable), likewise */
@@ -42,7 +43,8 @@ reload_free (gpointer data)
   g_clear_pointer (&reload->loaded, g_ptr_array_unref);
   g_clear_pointer (&reload->tls, g_ptr_array_unref);
   g_clear_error (&reload->error);
-  bd_engine_unref (reload->engine);
+  if (!reload->borrowed)
+    bd_engine_unref (reload->engine);
   g_free (reload);
 }
 
@@ -224,7 +226,11 @@ loaded_cb (GObject      *source,
       return;
     }
   apply = g_new0 (Reload, 1);
-  apply->engine = bd_engine_ref (reload->engine);
+  /* No reference on the engine thread: the last one dropped there would
+   * have the thread wait for its own end. The engine lives while its
+   * thread runs; freed first, it drops this unanswered. */
+  apply->engine = reload->engine;
+  apply->borrowed = TRUE;
   apply->listeners = g_steal_pointer (&reload->listeners);
   apply->loaded = g_steal_pointer (&reload->loaded);
   apply->tls = g_steal_pointer (&reload->tls);
@@ -266,7 +272,7 @@ bd_engine_reload_auth_finish (GAsyncResult  *result,
 
 typedef struct
 {
-  BdEngine *engine;
+  BdEngine *engine;  /* borrowed, as in loaded_cb () */
   gboolean  allow;
   GTask    *task;
 } SetAnonymous;
@@ -277,7 +283,6 @@ set_anonymous_free (gpointer data)
   SetAnonymous *set = data;
 
   g_clear_object (&set->task);
-  bd_engine_unref (set->engine);
   g_free (set);
 }
 
@@ -356,7 +361,7 @@ bd_engine_set_allow_anonymous_async (BdEngine            *engine,
   g_return_if_fail (engine != NULL);
 
   set = g_new0 (SetAnonymous, 1);
-  set->engine = bd_engine_ref (engine);
+  set->engine = engine;
   set->allow = !!allow;
   set->task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (set->task, bd_engine_set_allow_anonymous_async);

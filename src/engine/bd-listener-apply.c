@@ -20,7 +20,8 @@
 
 typedef struct
 {
-  BdEngine  *engine;
+  BdEngine  *engine;   /* a reference, until the files are read */
+  BdEngine  *running;  /* borrowed on the engine thread, which keeps it alive */
   GPtrArray *configs;  /* BdListenerConfig* (owned) */
   GPtrArray *tls;      /* BdTlsContext* or NULL, per config */
   GPtrArray *auths;    /* BdAuth* or NULL, per config */
@@ -34,7 +35,7 @@ apply_free (gpointer data)
   g_clear_pointer (&apply->configs, g_ptr_array_unref);
   g_clear_pointer (&apply->tls, g_ptr_array_unref);
   g_clear_pointer (&apply->auths, g_ptr_array_unref);
-  bd_engine_unref (apply->engine);
+  g_clear_pointer (&apply->engine, bd_engine_unref);
   g_free (apply);
 }
 
@@ -160,7 +161,7 @@ apply_cb (gpointer data)
 {
   GTask *task = data;
   Apply *apply = g_task_get_task_data (task);
-  BdEngine *engine = apply->engine;
+  BdEngine *engine = apply->running;
   guint n = apply->configs->len;
   g_autofree BdListener **kept = g_new0 (BdListener *, n);
   g_autoptr(GPtrArray) bound = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_listener_free);
@@ -282,6 +283,7 @@ files_read_cb (GObject      *source,
 {
   GTask *task = user_data;
   Apply *apply = g_task_get_task_data (task);
+  g_autoptr(BdEngine) engine = g_steal_pointer (&apply->engine);
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -290,14 +292,18 @@ files_read_cb (GObject      *source,
       g_object_unref (task);
       return;
     }
-  if (!apply->engine->running)
+  if (!engine->running)
     {
       g_task_return_new_error (task, BD_ENGINE_ERROR, BD_ENGINE_ERROR_STOPPED,
                                "The broker is not running");
       g_object_unref (task);
       return;
     }
-  g_main_context_invoke_full (apply->engine->context, G_PRIORITY_DEFAULT, apply_cb, task,
+  /* No reference on the engine thread: the last one dropped there would
+   * have the thread wait for its own end. The engine lives while its
+   * thread runs; freed first, it drops the task unanswered. */
+  apply->running = engine;
+  g_main_context_invoke_full (engine->context, G_PRIORITY_DEFAULT, apply_cb, task,
                               g_object_unref);
 }
 
