@@ -39,6 +39,7 @@ struct _BdListenersGroup
   GCancellable        *cancellable;
   guint                reread_id;
   gboolean             reading;
+  GtkWindow           *window;      /* weak: its activation refreshes the rows */
 };
 
 G_DEFINE_FINAL_TYPE (BdListenersGroup, bd_listeners_group, ADW_TYPE_PREFERENCES_GROUP)
@@ -350,6 +351,9 @@ bd_listeners_group_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->reread_id, g_source_remove);
   g_clear_pointer (&self->engine, bd_engine_unref);
+  if (self->window != NULL)
+    g_signal_handlers_disconnect_by_data (self->window, self);
+  g_clear_weak_pointer (&self->window);
   g_clear_pointer (&self->listeners, g_ptr_array_unref);
   g_clear_pointer (&self->infos, g_ptr_array_unref);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
@@ -449,6 +453,21 @@ refresh_listeners (BdListenersGroup *self)
   read_certificates (self);
 }
 
+static void
+on_map_cb (BdListenersGroup *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (GTK_IS_WINDOW (root) && self->window != GTK_WINDOW (root))
+    {
+      if (self->window != NULL)
+        g_signal_handlers_disconnect_by_data (self->window, self);
+      g_set_weak_pointer (&self->window, GTK_WINDOW (root));
+      g_signal_connect_swapped (root, "notify::is-active", G_CALLBACK (refresh_listeners), self);
+    }
+  refresh_listeners (self);
+}
+
 static gboolean
 reread_cb (gpointer user_data)
 {
@@ -471,9 +490,10 @@ bd_listeners_group_set_engine (BdListenersGroup *self,
   self->engine = bd_engine_ref (engine);
   gtk_widget_set_visible (GTK_WIDGET (self->address_row), FALSE);
   refresh_listeners (self);
-  /* Shown again after the Security page changed the listeners: the rows
-   * follow at once. */
-  g_signal_connect_swapped (self, "map", G_CALLBACK (refresh_listeners), self);
+  /* The Security page, in the preferences window, changes the listeners:
+   * the rows follow when this page is shown again or its window is
+   * active again. */
+  g_signal_connect (self, "map", G_CALLBACK (on_map_cb), NULL);
   self->reread_id = g_timeout_add_seconds (REREAD_SECONDS, reread_cb, self);
 }
 
