@@ -239,6 +239,7 @@ apply_cb (gpointer data)
           listener = g_ptr_array_steal_index (bound, 0);
           listener->tls = tls != NULL ? _bd_tls_context_ref (tls) : NULL;
           _bd_engine_epoll_add (engine, listener->fd, listener, EPOLLIN);
+          _bd_listener_log_listening (listener);
         }
       listener->auth = auth;
       listener->index = (guint16) engine->listeners->len;
@@ -257,14 +258,6 @@ apply_cb (gpointer data)
       listener->fd = -1;
       g_message ("Listener on port %u closed", listener->port);
       g_ptr_array_add (engine->retired_listeners, listener);
-    }
-  for (guint i = 0; i < engine->listeners->len; i++)
-    {
-      BdListener *listener = g_ptr_array_index (engine->listeners, i);
-
-      if (g_ptr_array_find (old, listener, NULL))
-        continue;
-      _bd_listener_log_listening (listener);
     }
   _bd_engine_end_turn (engine);
 
