@@ -25,8 +25,10 @@
 
 typedef struct
 {
-  BdEngine  *engine;
-  GPtrArray *loaded;   /* BdAuth* (or NULL) per listener, in engine->listeners order */
+  BdEngine  *engine;   /* a reference, but borrowed on the engine thread */
+  gboolean   borrowed;
+  GPtrArray *listeners; /* BdListenerInfo*: the snapshot the files were read for */
+  GPtrArray *loaded;   /* BdAuth* (or NULL) per listener, in that snapshot's order */
   GPtrArray *tls;      /* BdTlsContext* (or NULL: none, or not usable), likewise */
   GError    *error;    /* why the password or ACL files were not loaded */
   GTask     *task;     /* on the engine thread's way back */
@@ -37,15 +39,18 @@ reload_free (gpointer data)
 {
   Reload *reload = data;
 
+  g_clear_pointer (&reload->listeners, g_ptr_array_unref);
   g_clear_pointer (&reload->loaded, g_ptr_array_unref);
   g_clear_pointer (&reload->tls, g_ptr_array_unref);
   g_clear_error (&reload->error);
-  bd_engine_unref (reload->engine);
+  if (!reload->borrowed)
+    bd_engine_unref (reload->engine);
   g_free (reload);
 }
 
-/* Runs on a worker: the listeners' configurations do not change once the
- * engine runs, so they may be read from here. */
+/* Runs on a worker: the listeners' configurations in a snapshot do not
+ * change (bd_engine_apply_listeners_async() replaces them), so they may be
+ * read from here. */
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
@@ -53,13 +58,14 @@ load_thread (GTask        *task,
              GCancellable *cancellable)
 {
   Reload *reload = task_data;
-  const BdBrokerConfig *config = bd_engine_get_config (reload->engine);
+  GPtrArray *listeners = reload->listeners = bd_engine_dup_listeners (reload->engine);
   GError *error = NULL;
 
   reload->tls = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_tls_context_unref);
-  for (guint i = 0; i < config->listeners->len; i++)
+  for (guint i = 0; i < listeners->len; i++)
     {
-      BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+      BdListenerInfo *info = g_ptr_array_index (listeners, i);
+      const BdListenerConfig *listener = info->config;
       BdTlsContext *tls = NULL;
 
       if (_bd_tls_listener_wants_tls (listener))
@@ -75,18 +81,16 @@ load_thread (GTask        *task,
     }
 
   reload->loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_auth_free);
-  for (guint i = 0; i < config->listeners->len; i++)
+  for (guint i = 0; i < listeners->len; i++)
     {
-      BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+      BdListenerInfo *info = g_ptr_array_index (listeners, i);
+      const BdListenerConfig *listener = info->config;
       g_autoptr(BdAuth) auth = NULL;
 
       if (listener->password_file != NULL || listener->acl_file != NULL)
         {
-          auth = bd_auth_new ();
-          if ((listener->password_file != NULL &&
-               !bd_auth_load_password_file (auth, listener->password_file, &error)) ||
-              (listener->acl_file != NULL &&
-               !bd_auth_load_acl_file (auth, listener->acl_file, &error)))
+          auth = bd_auth_new_from_files (listener->password_file, listener->acl_file, &error);
+          if (auth == NULL)
             {
               /* The certificates are put in place all the same. */
               reload->error = error;
@@ -97,6 +101,22 @@ load_thread (GTask        *task,
       g_ptr_array_add (reload->loaded, g_steal_pointer (&auth));
     }
   g_task_return_boolean (task, TRUE);
+}
+
+/* Where @listener was in the snapshot the files were read for; not there
+ * when the listeners changed in between (they read their files then). */
+static gboolean
+find_listener (Reload     *reload,
+               BdListener *listener,
+               guint      *index)
+{
+  for (guint i = 0; i < reload->listeners->len; i++)
+    if (((BdListenerInfo *) g_ptr_array_index (reload->listeners, i))->config == listener->config)
+      {
+        *index = i;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 /* Each TLS listener whose files were read again takes its new context. */
@@ -112,7 +132,7 @@ apply_tls (BdEngine *engine,
       g_autofree char *when = NULL;
       guint index;
 
-      if (g_ptr_array_find (engine->config->listeners, listener->config, &index) &&
+      if (find_listener (reload, listener, &index) &&
           index < reload->tls->len)
         fresh = g_ptr_array_index (reload->tls, index);
       if (listener->tls == NULL || fresh == NULL)
@@ -151,7 +171,7 @@ apply_cb (gpointer data)
       BdAuth *fresh = NULL;
       guint index;
 
-      if (g_ptr_array_find (engine->config->listeners, listener->config, &index) &&
+      if (find_listener (reload, listener, &index) &&
           index < reload->loaded->len)
         fresh = g_ptr_array_index (reload->loaded, index);
       if (listener->auth == NULL || fresh == NULL ||
@@ -206,7 +226,12 @@ loaded_cb (GObject      *source,
       return;
     }
   apply = g_new0 (Reload, 1);
-  apply->engine = bd_engine_ref (reload->engine);
+  /* No reference on the engine thread: the last one dropped there would
+   * have the thread wait for its own end. The engine lives while its
+   * thread runs; freed first, it drops this unanswered. */
+  apply->engine = reload->engine;
+  apply->borrowed = TRUE;
+  apply->listeners = g_steal_pointer (&reload->listeners);
   apply->loaded = g_steal_pointer (&reload->loaded);
   apply->tls = g_steal_pointer (&reload->tls);
   apply->error = g_steal_pointer (&reload->error);
@@ -247,7 +272,7 @@ bd_engine_reload_auth_finish (GAsyncResult  *result,
 
 typedef struct
 {
-  BdEngine *engine;
+  BdEngine *engine;  /* borrowed, as in loaded_cb () */
   gboolean  allow;
   GTask    *task;
 } SetAnonymous;
@@ -258,7 +283,6 @@ set_anonymous_free (gpointer data)
   SetAnonymous *set = data;
 
   g_clear_object (&set->task);
-  bd_engine_unref (set->engine);
   g_free (set);
 }
 
@@ -281,13 +305,21 @@ set_anonymous_cb (gpointer data)
   BdSession *session;
 
   /* The listeners' configurations belong to the engine; only this thread
-   * reads allow_anonymous (on CONNECT). */
+   * reads allow_anonymous (on CONNECT). Those of the start and those
+   * running now, which bd_engine_apply_listeners_async() may have changed. */
   for (guint i = 0; i < engine->config->listeners->len; i++)
     {
       BdListenerConfig *listener = g_ptr_array_index (engine->config->listeners, i);
 
       listener->allow_anonymous = set->allow;
       listener->allow_anonymous_set = TRUE;
+    }
+  for (guint i = 0; i < engine->listeners->len; i++)
+    {
+      BdListener *listener = g_ptr_array_index (engine->listeners, i);
+
+      listener->config->allow_anonymous = set->allow;
+      listener->config->allow_anonymous_set = TRUE;
     }
   engine->config->allow_anonymous = set->allow;
   engine->config->allow_anonymous_set = TRUE;
@@ -329,7 +361,7 @@ bd_engine_set_allow_anonymous_async (BdEngine            *engine,
   g_return_if_fail (engine != NULL);
 
   set = g_new0 (SetAnonymous, 1);
-  set->engine = bd_engine_ref (engine);
+  set->engine = engine;
   set->allow = !!allow;
   set->task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (set->task, bd_engine_set_allow_anonymous_async);

@@ -734,6 +734,22 @@ bd_auth_new (void)
   return g_new0 (BdAuth, 1);
 }
 
+BdAuth *
+bd_auth_new_from_files (const char  *password_file,
+                        const char  *acl_file,
+                        GError     **error)
+{
+  BdAuth *auth = bd_auth_new ();
+
+  if ((password_file != NULL && !bd_auth_load_password_file (auth, password_file, error)) ||
+      (acl_file != NULL && !bd_auth_load_acl_file (auth, acl_file, error)))
+    {
+      bd_auth_free (auth);
+      return NULL;
+    }
+  return auth;
+}
+
 void
 bd_auth_free (BdAuth *auth)
 {

@@ -29,6 +29,11 @@ typedef enum
 } BdAclAccess;
 
 BdAuth   *bd_auth_new                (void);
+/* A password file and an ACL file (either may be NULL) read into a new
+ * BdAuth; NULL, with the error of the first that fails, when either does. */
+BdAuth   *bd_auth_new_from_files     (const char    *password_file,
+                                      const char    *acl_file,
+                                      GError       **error);
 void      bd_auth_free               (BdAuth        *auth);
 
 /* Lines "user:HASH", where HASH is what mosquitto_passwd writes:

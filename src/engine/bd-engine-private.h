@@ -351,7 +351,17 @@ struct _BdEngine
   GMutex           start_lock;
   GCond            start_cond;
 
-  GPtrArray       *listeners;     /* of BdListener* */
+  GPtrArray       *listeners;     /* of BdListener*; only the engine thread, once it runs */
+  /* What other threads see of the listeners: an immutable array of
+   * BdListenerInfo*, replaced whole (under listeners_lock) whenever the
+   * engine's listeners change. */
+  GPtrArray       *listener_infos;
+  GMutex           listeners_lock;
+  /* Listener configurations given by bd_engine_apply_listeners_async() and
+   * listeners closed at run time: kept until the engine is freed, so that
+   * snapshots, connections being freed and sessions may still point at them. */
+  GPtrArray       *applied_configs; /* of GPtrArray* of BdListenerConfig* */
+  GPtrArray       *retired_listeners; /* of BdListener*, their sockets closed */
   GQueue           connections;   /* of BdConnection (via link) */
   GQueue           lingering;     /* of BdLinger (via link), oldest first */
   GPtrArray       *dirty;         /* BdConnection* with bytes to write this turn */
@@ -453,6 +463,10 @@ void      _bd_listener_adopt_internal   (BdEngine     *engine,
                                          const char   *name);
 void      _bd_listener_accept           (BdEngine     *engine,
                                          BdListener   *listener);
+void      _bd_listener_log_listening    (BdListener   *listener);
+
+/* bd-engine.c */
+void      _bd_engine_publish_listeners  (BdEngine     *engine);
 
 /* bd-transport.c */
 void         _bd_transport_init         (BdTransport            *transport,

@@ -267,6 +267,9 @@ bd_engine_new (BdBrokerConfig *config)
   engine->config = config;
   engine->epfd = -1;
   engine->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_listener_free);
+  engine->listener_infos = g_ptr_array_new ();
+  engine->applied_configs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  engine->retired_listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) _bd_listener_free);
   engine->auths = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_auth_free);
   engine->dirty = g_ptr_array_new ();
   engine->doomed = g_ptr_array_new ();
@@ -306,6 +309,7 @@ bd_engine_new (BdBrokerConfig *config)
   g_mutex_init (&engine->save_lock);
   g_mutex_init (&engine->taps_lock);
   g_mutex_init (&engine->start_lock);
+  g_mutex_init (&engine->listeners_lock);
   g_cond_init (&engine->start_cond);
 
   return engine;
@@ -338,6 +342,8 @@ bd_engine_unref (BdEngine *engine)
   bd_topic_tree_free (engine->retained);
   g_hash_table_destroy (engine->sys_last);
   g_ptr_array_unref (engine->listeners);
+  g_ptr_array_unref (engine->retired_listeners);
+  g_ptr_array_unref (engine->listener_infos);
   g_clear_pointer (&engine->bridge_queues, g_hash_table_destroy);
   if (engine->internal != NULL)
     {
@@ -357,10 +363,13 @@ bd_engine_unref (BdEngine *engine)
   g_mutex_clear (&engine->save_lock);
   g_mutex_clear (&engine->taps_lock);
   g_mutex_clear (&engine->start_lock);
+  g_mutex_clear (&engine->listeners_lock);
   g_cond_clear (&engine->start_cond);
   g_free (engine->read_buf);
   g_free (engine->data_dir);
   bd_broker_config_free (engine->config);
+  /* After the configuration: its listeners came first, these later. */
+  g_ptr_array_unref (engine->applied_configs);
   g_free (engine);
 }
 
@@ -430,12 +439,8 @@ engine_load_auth (BdEngine   *engine,
         }
     }
 
-  auth = bd_auth_new ();
-  if (config->password_file != NULL &&
-      !bd_auth_load_password_file (auth, config->password_file, error))
-    return FALSE;
-  if (config->acl_file != NULL &&
-      !bd_auth_load_acl_file (auth, config->acl_file, error))
+  auth = bd_auth_new_from_files (config->password_file, config->acl_file, error);
+  if (auth == NULL)
     return FALSE;
   listener->auth = auth;
   g_ptr_array_add (engine->auths, g_steal_pointer (&auth));
@@ -512,6 +517,7 @@ bd_engine_start (BdEngine *engine,
         return FALSE;
       _bd_engine_epoll_add (engine, listener->fd, listener, EPOLLIN);
     }
+  _bd_engine_publish_listeners (engine);
 
   /* As Mosquitto: a pid file that cannot be written stops start-up. */
   if (engine->config->pid_file != NULL)
@@ -562,21 +568,7 @@ bd_engine_start (BdEngine *engine,
   g_mutex_unlock (&engine->start_lock);
 
   for (guint i = 0; i < engine->listeners->len; i++)
-    {
-      BdListener *listener = g_ptr_array_index (engine->listeners, i);
-      const char *address = listener->address;
-
-      /* Tests and scripts wait for this line, and read the port from it when
-       * the configuration asked for port 0. */
-      gboolean ws = listener->config->protocol == BD_LISTENER_WEBSOCKETS;
-      const char *protocol = ws ? (listener->tls != NULL ? "websockets+tls" : "websockets")
-                                : (listener->tls != NULL ? "mqtt+tls" : "mqtt");
-
-      if (strchr (address, ':') != NULL)
-        g_message ("Listening on [%s]:%u (%s)", address, listener->port, protocol);
-      else
-        g_message ("Listening on %s:%u (%s)", address, listener->port, protocol);
-    }
+    _bd_listener_log_listening (g_ptr_array_index (engine->listeners, i));
 
   return TRUE;
 }
@@ -634,22 +626,73 @@ bd_engine_stop (BdEngine *engine)
     g_unlink (engine->config->pid_file);
 }
 
+static void
+listener_info_free (gpointer data)
+{
+  BdListenerInfo *info = data;
+
+  g_free (info->address);
+  g_free (info);
+}
+
+/* On the engine thread, or on the starting thread before the engine thread
+ * exists. Readers hold a reference to the array they got, so the old one is
+ * freed by its last reader. */
+void
+_bd_engine_publish_listeners (BdEngine *engine)
+{
+  GPtrArray *infos = g_ptr_array_new_with_free_func (listener_info_free);
+  GPtrArray *old;
+
+  for (guint i = 0; i < engine->listeners->len; i++)
+    {
+      BdListener *listener = g_ptr_array_index (engine->listeners, i);
+      BdListenerInfo *info = g_new0 (BdListenerInfo, 1);
+
+      info->config = listener->config;
+      info->port = listener->port;
+      info->address = g_strdup (listener->address);
+      info->tls = listener->tls != NULL;
+      g_ptr_array_add (infos, info);
+    }
+
+  g_mutex_lock (&engine->listeners_lock);
+  old = engine->listener_infos;
+  engine->listener_infos = infos;
+  g_mutex_unlock (&engine->listeners_lock);
+  g_ptr_array_unref (old);
+}
+
+GPtrArray *
+bd_engine_dup_listeners (BdEngine *engine)
+{
+  GPtrArray *infos;
+
+  g_mutex_lock (&engine->listeners_lock);
+  infos = g_ptr_array_ref (engine->listener_infos);
+  g_mutex_unlock (&engine->listeners_lock);
+  return infos;
+}
+
 guint16
 bd_engine_get_port (BdEngine *engine,
                     guint     listener_index)
 {
-  BdListener *listener;
+  g_autoptr(GPtrArray) infos = bd_engine_dup_listeners (engine);
+  BdListenerInfo *info;
 
-  g_return_val_if_fail (listener_index < engine->listeners->len, 0);
+  g_return_val_if_fail (listener_index < infos->len, 0);
 
-  listener = g_ptr_array_index (engine->listeners, listener_index);
-  return listener->port;
+  info = g_ptr_array_index (infos, listener_index);
+  return info->port;
 }
 
 guint
 bd_engine_get_n_listeners (BdEngine *engine)
 {
-  return engine->listeners->len;
+  g_autoptr(GPtrArray) infos = bd_engine_dup_listeners (engine);
+
+  return infos->len;
 }
 
 void

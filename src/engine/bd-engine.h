@@ -63,10 +63,45 @@ void        bd_engine_stop         (BdEngine       *engine);
 
 const BdBrokerConfig *bd_engine_get_config (BdEngine *engine);
 
-/* The port a listener actually bound (useful when the config said 0). */
+/* One listener as the engine runs it. */
+typedef struct
+{
+  const BdListenerConfig *config;  /* immutable; valid as long as the engine */
+  guint16                 port;    /* as bound (the config may say 0) */
+  char                   *address; /* as bound: "127.0.0.1", "::" */
+  gboolean                tls;
+} BdListenerInfo;
+
+/* The running listeners, in order: an immutable snapshot (of BdListenerInfo*)
+ * taken from any thread; bd_engine_apply_listeners_async() replaces it with a
+ * new one rather than changing it. Free with g_ptr_array_unref(). */
+GPtrArray  *bd_engine_dup_listeners (BdEngine      *engine);
+
+/* The port a listener actually bound (useful when the config said 0), from
+ * the current snapshot. */
 guint16     bd_engine_get_port     (BdEngine       *engine,
                                     guint           listener_index);
 guint       bd_engine_get_n_listeners (BdEngine    *engine);
+
+/* Makes @listener_configs (a GPtrArray of BdListenerConfig* that frees its
+ * elements; taken over) the running listeners without a restart. Compared
+ * with the running ones by port, address and socket domain: a listener that
+ * stays keeps its socket and its clients (those of a listener whose protocol
+ * or TLS changed are disconnected, MQTT 5 reason 0x8B Server shutting down);
+ * a TLS listener takes its certificate files as read now; new listeners are
+ * bound, all of them before anything changes, so a port that cannot be bound
+ * fails the whole call with BD_ENGINE_ERROR_ADDRESS_IN_USE or
+ * BD_ENGINE_ERROR_LISTEN, the address and port in its message, and leaves
+ * every listener as it was; removed listeners are closed and their clients
+ * disconnected as on a server shutdown. Files are read on a worker; @callback
+ * runs in the caller's thread-default main context. */
+void        bd_engine_apply_listeners_async  (BdEngine            *engine,
+                                              GPtrArray           *listener_configs,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    bd_engine_apply_listeners_finish (GAsyncResult        *result,
+                                              GError             **error);
 
 /* Data directory for persistence (retained messages, persistent sessions).
  * NULL keeps everything in memory. Call before bd_engine_start(). */

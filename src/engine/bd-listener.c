@@ -146,6 +146,23 @@ _bd_listener_bind (BdEngine         *engine,
   return TRUE;
 }
 
+void
+_bd_listener_log_listening (BdListener *listener)
+{
+  const char *protocol;
+
+  if (listener->config->protocol == BD_LISTENER_WEBSOCKETS)
+    protocol = listener->tls != NULL ? "websockets+tls" : "websockets";
+  else
+    protocol = listener->tls != NULL ? "mqtt+tls" : "mqtt";
+  /* Tests and scripts wait for this line, and read the port from it when
+   * the configuration asked for port 0. */
+  if (strchr (listener->address, ':') != NULL)
+    g_message ("Listening on [%s]:%u (%s)", listener->address, listener->port, protocol);
+  else
+    g_message ("Listening on %s:%u (%s)", listener->address, listener->port, protocol);
+}
+
 /* ------------------------------------------------------------------ accept */
 
 static char *

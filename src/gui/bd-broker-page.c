@@ -258,18 +258,18 @@ add_warning (BdBrokerPage *self,
 /* A warning for each listener that strangers could use: reachable from the
  * network and open to anonymous clients, or taking passwords in clear text.
  * The listeners themselves are BdListenersGroup's rows. The configuration
- * is settled before the engine starts and never changes, so this runs
- * once. */
+ * is read from the listeners running when the page gets its engine. */
 static void
 describe_listeners (BdBrokerPage *self)
 {
-  const BdBrokerConfig *config = bd_engine_get_config (self->engine);
+  g_autoptr(GPtrArray) listeners = bd_engine_dup_listeners (self->engine);
 
-  for (guint i = 0; i < config->listeners->len; i++)
+  for (guint i = 0; i < listeners->len; i++)
     {
-      const BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+      BdListenerInfo *info = g_ptr_array_index (listeners, i);
+      const BdListenerConfig *listener = info->config;
       const char *host = listener->bind_address != NULL ? listener->bind_address : "0.0.0.0";
-      g_autofree char *address = _bd_format_host_port (host, bd_engine_get_port (self->engine, i));
+      g_autofree char *address = _bd_format_host_port (host, info->port);
       gboolean tls = listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL;
       g_autofree char *title = NULL;
       g_autofree char *subtitle = NULL;

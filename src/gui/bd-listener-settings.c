@@ -115,8 +115,9 @@ update (BdListenerSettings *self)
 
       /* Translators: %s is the path of Brokerdesk's configuration file */
       description = g_strdup_printf (_("Kept in %s, which the window and brokerdesk "
-                                       "--headless both start from. Changes apply when the "
-                                       "broker starts again."), security->config_path);
+                                       "--headless both start from. Changes apply at once; "
+                                       "clients of the listeners that stay are not "
+                                       "disconnected."), security->config_path);
       adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self), description);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->certificate_row), editable);
@@ -164,6 +165,15 @@ changed (BdListenerSettings *self)
 {
   update (self);
   g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+bd_listener_settings_show_error (BdListenerSettings *self,
+                                 const char         *error)
+{
+  g_return_if_fail (BD_IS_LISTENER_SETTINGS (self));
+
+  set_error (self, error);
 }
 
 gboolean

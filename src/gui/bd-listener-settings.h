@@ -45,6 +45,9 @@ void       bd_listener_settings_create_certificate (BdListenerSettings *self);
 void       bd_listener_settings_export_ca       (BdListenerSettings *self,
                                                  GFile              *destination);
 /* No certificate being made or exported. */
+/* Shows @error (NULL: none) under the listeners, as for the group's own. */
+void       bd_listener_settings_show_error      (BdListenerSettings *self,
+                                                 const char         *error);
 gboolean   bd_listener_settings_is_idle         (BdListenerSettings *self);
 const char *bd_listener_settings_get_error      (BdListenerSettings *self);
 /* The number of exports done. */

@@ -35,9 +35,11 @@ struct _BdListenersGroup
   GPtrArray           *states;      /* its label saying whether it encrypts */
   GPtrArray           *infos;       /* BdCertificateInfo* (or NULL) per listener */
   BdEngine            *engine;
+  GPtrArray           *listeners;   /* BdListenerInfo*: the rows are made from this snapshot */
   GCancellable        *cancellable;
   guint                reread_id;
   gboolean             reading;
+  GtkWindow           *window;      /* weak: its activation refreshes the rows */
 };
 
 G_DEFINE_FINAL_TYPE (BdListenersGroup, bd_listeners_group, ADW_TYPE_PREFERENCES_GROUP)
@@ -46,7 +48,14 @@ static const BdListenerConfig *
 listener_config (BdListenersGroup *self,
                  guint             index)
 {
-  return g_ptr_array_index (bd_engine_get_config (self->engine)->listeners, index);
+  return ((BdListenerInfo *) g_ptr_array_index (self->listeners, index))->config;
+}
+
+static guint16
+listener_port (BdListenersGroup *self,
+               guint             index)
+{
+  return ((BdListenerInfo *) g_ptr_array_index (self->listeners, index))->port;
 }
 
 static const BdCertificateInfo *
@@ -118,7 +127,7 @@ listener_command (BdListenersGroup *self,
         /* Issued by an authority the system trusts. */
         tls_option = g_strdup ("--capath /etc/ssl/certs");
     }
-  return sub_command (client_host (listener), bd_engine_get_port (self->engine, index),
+  return sub_command (client_host (listener), listener_port (self, index),
                       tls_option);
 }
 
@@ -224,7 +233,7 @@ update_row (BdListenersGroup *self,
   GtkWidget *icon = g_ptr_array_index (self->icons, index);
   gboolean tls = bd_certificates_listener_has_tls (listener);
   const char *host = listener->bind_address != NULL ? listener->bind_address : "0.0.0.0";
-  g_autofree char *address = _bd_format_host_port (host, bd_engine_get_port (self->engine, index));
+  g_autofree char *address = _bd_format_host_port (host, listener_port (self, index));
   g_autoptr(GString) subtitle = g_string_new (NULL);
   const char *kind;
   gboolean warns = FALSE;
@@ -286,15 +295,8 @@ read_certificates (BdListenersGroup *self)
   if (self->reading)
     return;
   self->reading = TRUE;
-  bd_certificates_read_async (bd_engine_get_config (self->engine), self->cancellable,
+  bd_certificates_read_async (self->listeners, self->cancellable,
                               on_certificates_read_cb, self);
-}
-
-static gboolean
-reread_cb (gpointer user_data)
-{
-  read_certificates (user_data);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -321,7 +323,7 @@ add_listener_row (BdListenersGroup *self,
     {
       /* Translators: %u is a port number */
       g_autofree char *label = g_strdup_printf (_("Copy the command for port %u"),
-                                                bd_engine_get_port (self->engine, index));
+                                                listener_port (self, index));
       GtkWidget *button = copy_button (label);
 
       g_object_set_data (G_OBJECT (button), "index", GUINT_TO_POINTER (index));
@@ -349,6 +351,10 @@ bd_listeners_group_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->reread_id, g_source_remove);
   g_clear_pointer (&self->engine, bd_engine_unref);
+  if (self->window != NULL)
+    g_signal_handlers_disconnect_by_data (self->window, self);
+  g_clear_weak_pointer (&self->window);
+  g_clear_pointer (&self->listeners, g_ptr_array_unref);
   g_clear_pointer (&self->infos, g_ptr_array_unref);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->icons, g_ptr_array_unref);
@@ -417,6 +423,61 @@ bd_listeners_group_set_address (BdListenersGroup *self,
   adw_action_row_set_subtitle (self->command_row, command);
 }
 
+/* Rows for the listeners running now, when they are not those the rows
+ * show: bd_engine_apply_listeners_async() replaces the engine's snapshot. */
+static void
+refresh_listeners (BdListenersGroup *self)
+{
+  g_autoptr(GPtrArray) listeners = bd_engine_dup_listeners (self->engine);
+
+  if (listeners == self->listeners)
+    return;
+  /* A read of the old listeners' certificates no longer fits the rows. */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->reading = FALSE;
+  g_clear_pointer (&self->infos, g_ptr_array_unref);
+  for (guint i = 0; i < self->rows->len; i++)
+    adw_preferences_group_remove (ADW_PREFERENCES_GROUP (self),
+                                  g_ptr_array_index (self->rows, i));
+  g_ptr_array_set_size (self->rows, 0);
+  g_ptr_array_set_size (self->icons, 0);
+  g_ptr_array_set_size (self->states, 0);
+
+  g_clear_pointer (&self->listeners, g_ptr_array_unref);
+  self->listeners = g_steal_pointer (&listeners);
+  for (guint i = 0; i < self->listeners->len; i++)
+    add_listener_row (self, i);
+  update_rows (self);
+  read_certificates (self);
+}
+
+static void
+on_map_cb (BdListenersGroup *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (GTK_IS_WINDOW (root) && self->window != GTK_WINDOW (root))
+    {
+      if (self->window != NULL)
+        g_signal_handlers_disconnect_by_data (self->window, self);
+      g_set_weak_pointer (&self->window, GTK_WINDOW (root));
+      g_signal_connect_swapped (root, "notify::is-active", G_CALLBACK (refresh_listeners), self);
+    }
+  refresh_listeners (self);
+}
+
+static gboolean
+reread_cb (gpointer user_data)
+{
+  BdListenersGroup *self = user_data;
+
+  refresh_listeners (self);
+  read_certificates (self);
+  return G_SOURCE_CONTINUE;
+}
+
 void
 bd_listeners_group_set_engine (BdListenersGroup *self,
                                BdEngine         *engine)
@@ -424,16 +485,15 @@ bd_listeners_group_set_engine (BdListenersGroup *self,
   g_return_if_fail (BD_IS_LISTENERS_GROUP (self));
   g_return_if_fail (engine != NULL);
 
-  /* The configuration is settled before the engine starts and never
-   * changes: the rows are made once. */
   if (self->engine != NULL)
     return;
   self->engine = bd_engine_ref (engine);
   gtk_widget_set_visible (GTK_WIDGET (self->address_row), FALSE);
-  for (guint i = 0; i < bd_engine_get_config (engine)->listeners->len; i++)
-    add_listener_row (self, i);
-  update_rows (self);
-  read_certificates (self);
+  refresh_listeners (self);
+  /* The Security page, in the preferences window, changes the listeners:
+   * the rows follow when this page is shown again or its window is
+   * active again. */
+  g_signal_connect (self, "map", G_CALLBACK (on_map_cb), NULL);
   self->reread_id = g_timeout_add_seconds (REREAD_SECONDS, reread_cb, self);
 }
 

@@ -30,6 +30,9 @@ struct _BdSecurityPage
   gboolean             apply_again;
   guint                n_applied;
   gboolean             saving;        /* the configuration file */
+  gboolean             applying_listeners;
+  gboolean             apply_listeners_again;
+  guint                n_listeners_applied;
   gboolean             save_again;
   guint                n_saved;
   char                *error;
@@ -755,12 +758,58 @@ bd_security_page_init (BdSecurityPage *self)
   adw_preferences_page_add (page, self->rules_group);
 }
 
+static void apply_listeners (BdSecurityPage *self);
+
+static void
+on_listeners_applied_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(BdSecurityPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!bd_security_apply_listeners_finish (result, &error))
+    {
+      g_autofree char *message = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* Translators: %s says why, e.g. "Cannot listen on 0.0.0.0 port 8883:
+       * Address already in use" */
+      message = g_strdup_printf (_("The broker still listens as before: %s"), error->message);
+      bd_listener_settings_show_error (self->listener_settings, message);
+    }
+  else
+    bd_listener_settings_show_error (self->listener_settings, NULL);
+  self->applying_listeners = FALSE;
+  self->n_listeners_applied++;
+  if (self->apply_listeners_again)
+    apply_listeners (self);
+}
+
+/* One change after another, each from the model as it is then, so the
+ * engine ends with what the page shows. */
+static void
+apply_listeners (BdSecurityPage *self)
+{
+  if (self->applying_listeners)
+    {
+      self->apply_listeners_again = TRUE;
+      return;
+    }
+  self->applying_listeners = TRUE;
+  self->apply_listeners_again = FALSE;
+  bd_security_apply_listeners_async (self->security, self->engine, self->cancellable,
+                                     on_listeners_applied_cb, g_object_ref (self));
+}
+
 static void
 on_listeners_changed_cb (BdSecurityPage *self)
 {
   note (self, NULL, _("Broker listeners changed"));
   update_warning (self);
   save_config (self);
+  apply_listeners (self);
 }
 
 GtkWidget *
@@ -865,7 +914,16 @@ bd_security_page_is_idle (BdSecurityPage *self)
   g_return_val_if_fail (BD_IS_SECURITY_PAGE (self), FALSE);
 
   return self->security != NULL && !self->applying && !self->saving &&
+         !self->applying_listeners &&
          bd_listener_settings_is_idle (self->listener_settings);
+}
+
+guint
+bd_security_page_get_n_listeners_applied (BdSecurityPage *self)
+{
+  g_return_val_if_fail (BD_IS_SECURITY_PAGE (self), 0);
+
+  return self->n_listeners_applied;
 }
 
 guint

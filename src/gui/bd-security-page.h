@@ -64,6 +64,8 @@ guint       bd_security_page_get_n_saved         (BdSecurityPage *self);
 /* TRUE once the files are read and no change is being saved. */
 gboolean    bd_security_page_is_idle             (BdSecurityPage *self);
 guint       bd_security_page_get_n_applied       (BdSecurityPage *self);
+/* How many listener changes have reached the engine (or failed to). */
+guint       bd_security_page_get_n_listeners_applied (BdSecurityPage *self);
 /* The last failure to save or apply, NULL after a success. */
 const char *bd_security_page_get_error           (BdSecurityPage *self);
 /* What is unsafe about the listeners, as the page shows it; NULL if nothing. */

@@ -74,18 +74,19 @@ read_thread (GTask        *task,
 }
 
 void
-bd_certificates_read_async (const BdBrokerConfig *config,
-                            GCancellable         *cancellable,
-                            GAsyncReadyCallback   callback,
-                            gpointer              user_data)
+bd_certificates_read_async (GPtrArray           *listeners,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   GStrvBuilder *builder = g_strv_builder_new ();
 
-  /* The paths are copied here: the worker touches nothing of @config. */
-  for (guint i = 0; i < config->listeners->len; i++)
+  /* The paths are copied here: the worker touches nothing of @listeners. */
+  for (guint i = 0; i < listeners->len; i++)
     {
-      const BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+      const BdListenerConfig *listener = ((BdListenerInfo *) g_ptr_array_index (listeners,
+                                                                                i))->config;
 
       g_strv_builder_add (builder, bd_certificates_listener_has_tls (listener)
                                    ? listener->tls[BD_TLS_CERTFILE] : "");

@@ -10,6 +10,7 @@
 
 #include "bd-certificate.h"
 #include "bd-config.h"
+#include "bd-engine.h"
 
 G_BEGIN_DECLS
 
@@ -23,10 +24,11 @@ gboolean   bd_certificates_listener_has_tls (const BdListenerConfig *listener);
 char      *bd_certificates_dup_client_cafile (const BdListenerConfig  *listener,
                                               const BdCertificateInfo *info);
 
-/* The certificate of each listener of @config, read on a worker: a
- * GPtrArray as long as config->listeners, of BdCertificateInfo* (NULL for a
- * listener without TLS or whose certificate cannot be read). */
-void       bd_certificates_read_async   (const BdBrokerConfig *config,
+/* The certificate of each of @listeners (BdListenerInfo*, as
+ * bd_engine_dup_listeners() gives them), read on a worker: a GPtrArray as
+ * long as @listeners, of BdCertificateInfo* (NULL for a listener without TLS
+ * or whose certificate cannot be read). */
+void       bd_certificates_read_async   (GPtrArray            *listeners,
                                          GCancellable         *cancellable,
                                          GAsyncReadyCallback   callback,
                                          gpointer              user_data);

@@ -801,6 +801,139 @@ bd_security_save_config_finish (GAsyncResult  *result,
   return bd_bridge_file_edit_finish (result, error);
 }
 
+typedef struct
+{
+  char      *text;       /* the own file as the model says */
+  GPtrArray *running;    /* BdListenerInfo*: the engine's listeners now */
+  BdEngine  *engine;
+} ApplyListeners;
+
+static void
+apply_listeners_free (gpointer data)
+{
+  ApplyListeners *apply = data;
+
+  g_free (apply->text);
+  g_ptr_array_unref (apply->running);
+  bd_engine_unref (apply->engine);
+  g_free (apply);
+}
+
+/* On a worker: parsing may name files, and the engine reads them itself. */
+static void
+parse_listeners_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  ApplyListeners *apply = task_data;
+  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+  const BdListenerConfig *first_running;
+  BdListenerConfig *first;
+  GPtrArray *listeners;
+  GError *error = NULL;
+
+  if (!bd_broker_config_parse (config, "brokerdesk.conf", apply->text, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* finish() makes a default listener when the text has none: there is a
+   * first one, as the engine has (bd_security_apply_listeners_async()). */
+  bd_broker_config_finish (config);
+  first_running = ((BdListenerInfo *) g_ptr_array_index (apply->running, 0))->config;
+  first = g_ptr_array_index (config->listeners, 0);
+  first->port = first_running->port;
+  g_free (first->bind_address);
+  first->bind_address = g_strdup (first_running->bind_address);
+  for (guint i = 0; i < config->listeners->len; i++)
+    {
+      BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
+
+      g_free (listener->password_file);
+      g_free (listener->acl_file);
+      listener->password_file = g_strdup (first_running->password_file);
+      listener->acl_file = g_strdup (first_running->acl_file);
+    }
+  listeners = g_steal_pointer (&config->listeners);
+  config->listeners = g_ptr_array_new ();
+  g_task_return_pointer (task, listeners, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+listeners_applied_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!bd_engine_apply_listeners_finish (result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+listeners_parsed_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ApplyListeners *apply = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+  GPtrArray *listeners = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (listeners == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  bd_engine_apply_listeners_async (apply->engine, listeners, g_task_get_cancellable (task),
+                                   listeners_applied_cb, g_object_ref (task));
+}
+
+void
+bd_security_apply_listeners_async (BdSecurity          *security,
+                                   BdEngine            *engine,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GTask) parse = NULL;
+  ApplyListeners *apply;
+
+  g_return_if_fail (security != NULL && engine != NULL);
+
+  g_task_set_source_tag (task, bd_security_apply_listeners_async);
+  if (!security->config_is_own || security->listeners == NULL ||
+      bd_engine_get_n_listeners (engine) == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  apply = g_new0 (ApplyListeners, 1);
+  /* Made here, on the model's thread, as bd_security_save_config_async()
+   * makes the file's text. */
+  apply->text = bd_security_config_text (security);
+  apply->running = bd_engine_dup_listeners (engine);
+  apply->engine = bd_engine_ref (engine);
+  parse = g_task_new (NULL, cancellable, listeners_parsed_cb, task);
+  g_task_set_task_data (parse, apply, apply_listeners_free);
+  g_task_run_in_thread (parse, parse_listeners_thread);
+}
+
+gboolean
+bd_security_apply_listeners_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static gboolean
 listener_is (BdSecurityListener     *listener,
              BdSecurityListenerKind  kind)

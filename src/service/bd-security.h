@@ -198,6 +198,20 @@ void        bd_security_save_config_async  (BdSecurity          *security,
 gboolean    bd_security_save_config_finish (GAsyncResult        *result,
                                             GError             **error);
 
+/* Makes the listeners of @security (Brokerdesk's own file only) the running
+ * listeners of @engine, at once (bd_engine_apply_listeners_async()): the
+ * first, local listener stays as the engine runs it (the preferences and
+ * --port/--bind set it), and every listener keeps the password and ACL
+ * files the engine uses. Fails, changing nothing, when a port cannot be
+ * opened; does nothing without an own file. */
+void        bd_security_apply_listeners_async  (BdSecurity          *security,
+                                                BdEngine            *engine,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+gboolean    bd_security_apply_listeners_finish (GAsyncResult        *result,
+                                                GError             **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdSecurity, bd_security_free)
 
 G_END_DECLS

@@ -158,6 +158,31 @@ test_listeners (void)
   g_assert_nonnull (strstr (command, "--cafile"));
   g_assert_true (command_works (command));
 
+  /* The listeners changed while the broker runs (the Security page does
+   * it): shown again, the group has rows for the listeners running now. */
+  {
+    g_autoptr(GPtrArray) configs =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) bd_listener_config_free);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    BdListenerConfig *plain = bd_listener_config_new (0, "127.0.0.1");
+
+    plain->allow_anonymous = TRUE;
+    plain->auto_id_prefix = g_strdup ("auto-");
+    g_ptr_array_add (configs, plain);
+    bd_engine_apply_listeners_async (engine, g_steal_pointer (&configs), NULL, bd_test_result_cb,
+                                     &result);
+    bd_test_wait_result (&result, 10000, "the listeners applied");
+    g_assert_true (bd_engine_apply_listeners_finish (result, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (bd_listeners_group_get_n_rows (group), ==, 4);
+    gtk_widget_set_visible (GTK_WIDGET (group), FALSE);
+    gtk_widget_set_visible (GTK_WIDGET (group), TRUE);
+    BD_TEST_WAIT_UNTIL (bd_listeners_group_get_n_rows (group) == 1 &&
+                        bd_listeners_group_is_loaded (group), 10000);
+    g_assert_cmpstr (row_title (group, 0), ==, "MQTT");
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   bd_engine_stop (engine);
 }

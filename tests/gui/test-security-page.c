@@ -383,6 +383,8 @@ test_listeners (Fixture       *f,
   g_autoptr(BdMessage) message = NULL;
   g_autoptr(GError) error = NULL;
   guint16 port = free_port ();
+  guint n_applied;
+  g_autofree char *in_use = NULL;
   const BdListenerConfig *tls;
   g_autofree char *got = NULL;
   g_autofree char *one_cert = g_build_filename (f->dir, "one.crt", NULL);
@@ -391,6 +393,7 @@ test_listeners (Fixture       *f,
   g_autofree char *two_key = g_build_filename (f->dir, "two.key", NULL);
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   BD_TEST_REQUIRE_PROGRAM ("openssl");
   g_remove (own);
 
@@ -439,9 +442,59 @@ test_listeners (Fixture       *f,
   g_assert_null (bd_listener_settings_get_error (group));
 
   /* Anonymous clients on the network are unsafe, and the page says so. */
+  n_applied = bd_security_page_get_n_applied (f->page);
   bd_security_page_set_allow_anonymous (f->page, TRUE);
   wait_saved (f, 6);
   g_assert_nonnull (strstr (bd_security_page_get_warning (f->page), "without a user name"));
+
+  /* The running broker serves the TLS listener without a restart, beside
+   * its first listener. */
+  BD_TEST_WAIT_UNTIL (bd_security_page_get_n_applied (f->page) > n_applied &&
+                      bd_security_page_is_idle (f->page), 10000);
+  g_assert_null (bd_listener_settings_get_error (group));
+  g_assert_cmpuint (bd_engine_get_n_listeners (f->engine), ==, 2);
+  g_assert_cmpuint (bd_engine_get_port (f->engine, 0), ==, f->port);
+  g_assert_cmpuint (bd_engine_get_port (f->engine, 1), ==, port);
+  /* A TLS handshake with the exported CA and a CONNACK that accepts: this
+   * engine's ACL lets anonymous clients use no topic, so publishing, which
+   * a refused topic does not fail, is the check. */
+  {
+    g_autofree char *pub = bd_test_find_program ("mosquitto_pub");
+    g_autofree char *port_text = g_strdup_printf ("%u", port);
+    const char *argv[] = { pub, "-h", "127.0.0.1", "-p", port_text, "--cafile", exported_path,
+                           "-t", "secure/live", "-m", "live", NULL };
+    int status;
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status,
+                  &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+
+  /* A port the broker cannot open (its own first listener has it, on
+   * 127.0.0.1) is said under the listeners, and nothing changes. */
+  n_applied = bd_security_page_get_n_listeners_applied (f->page);
+  g_assert_true (bd_listener_settings_set_listener (group, BD_SECURITY_LISTENER_WEBSOCKETS, TRUE,
+                                                    f->port, &error));
+  g_assert_no_error (error);
+  BD_TEST_WAIT_UNTIL (bd_security_page_get_n_listeners_applied (f->page) > n_applied &&
+                      bd_security_page_is_idle (f->page), 10000);
+  in_use = g_strdup_printf ("port %u", f->port);
+  g_assert_nonnull (bd_listener_settings_get_error (group));
+  g_assert_nonnull (strstr (bd_listener_settings_get_error (group), in_use));
+  g_assert_cmpuint (bd_engine_get_n_listeners (f->engine), ==, 2);
+  g_assert_cmpuint (bd_engine_get_port (f->engine, 1), ==, port);
+  n_applied = bd_security_page_get_n_listeners_applied (f->page);
+  g_assert_true (bd_listener_settings_set_listener (group, BD_SECURITY_LISTENER_WEBSOCKETS, FALSE,
+                                                    0, &error));
+  g_assert_no_error (error);
+  BD_TEST_WAIT_UNTIL (bd_security_page_get_n_listeners_applied (f->page) > n_applied &&
+                      bd_security_page_is_idle (f->page), 10000);
+  g_assert_null (bd_listener_settings_get_error (group));
+  wait_saved (f, 8);
+
+  /* The next start below takes the same port. */
+  bd_engine_stop (f->engine);
 
   /* --headless says so too, in its log. */
   g_test_expect_message ("Brokerdesk-Service", G_LOG_LEVEL_WARNING,
