@@ -969,6 +969,25 @@ finish_query (GAsyncResult *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* A series query (one series or a batch) over [from_ms, to_ms). */
+static Query *
+series_query_new (QueryKind            kind,
+                  const char          *name,
+                  const char * const  *names,
+                  gint64               from_ms,
+                  gint64               to_ms,
+                  guint                n_buckets,
+                  BdHistoryLevel       level)
+{
+  Query *query = query_new (kind, name, n_buckets);
+
+  query->names = g_strdupv ((char **) names);
+  query->from_ms = from_ms;
+  query->to_ms = to_ms;
+  query->level = level;
+  return query;
+}
+
 void
 bd_history_query_series_async (BdHistory           *self,
                                const char          *series,
@@ -980,16 +999,11 @@ bd_history_query_series_async (BdHistory           *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  Query *query;
-
   g_return_if_fail (self != NULL);
   g_return_if_fail (series != NULL);
 
-  query = query_new (QUERY_SERIES, series, n_buckets);
-  query->from_ms = from_ms;
-  query->to_ms = to_ms;
-  query->level = level;
-  run_query (self, query, bd_history_query_series_async, cancellable, callback, user_data);
+  run_query (self, series_query_new (QUERY_SERIES, series, NULL, from_ms, to_ms, n_buckets, level),
+             bd_history_query_series_async, cancellable, callback, user_data);
 }
 
 BdHistorySeriesData *
@@ -1010,17 +1024,12 @@ bd_history_query_series_batch_async (BdHistory           *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  Query *query;
-
   g_return_if_fail (self != NULL);
   g_return_if_fail (series != NULL);
 
-  query = query_new (QUERY_SERIES_BATCH, NULL, n_buckets);
-  query->names = g_strdupv ((char **) series);
-  query->from_ms = from_ms;
-  query->to_ms = to_ms;
-  query->level = level;
-  run_query (self, query, bd_history_query_series_batch_async, cancellable, callback, user_data);
+  run_query (self, series_query_new (QUERY_SERIES_BATCH, NULL, series, from_ms, to_ms, n_buckets,
+                                     level),
+             bd_history_query_series_batch_async, cancellable, callback, user_data);
 }
 
 GPtrArray *
