@@ -32,7 +32,8 @@ PAGES_KO = ['토픽', '차트', '알람', '릴레이', '브로커']
 # The Overview comes first in the switcher, on Alt+0.
 TABS = ['Overview'] + PAGES
 TABS_KO = ['개요'] + PAGES_KO
-MENU_ITEMS = ['Demo Plant', 'Preferences', 'Keyboard Shortcuts', 'About Brokerdesk']
+MENU_ITEMS = ['Demo Plant', 'Export History…', 'Preferences', 'Keyboard Shortcuts',
+              'About Brokerdesk']
 TIMEOUT = 20.0   # seconds for any one thing to appear
 
 
@@ -493,7 +494,8 @@ def inner_main():
         except TimeoutError:
             items = []
         tap.check(items == MENU_ITEMS,
-                  'the primary menu has Demo Plant, Preferences, Keyboard Shortcuts, About Brokerdesk',
+                  'the primary menu has Demo Plant, Export History…, Preferences, '
+                  'Keyboard Shortcuts, About Brokerdesk',
                   f'menu items: {items}')
 
         # 5. Preferences, from the menu: settings with their defaults.
