@@ -703,8 +703,7 @@ typedef struct
 {
   GFile           *file;
   char            *data_dir;
-  BdExportOptions  options;
-  char            *filter;
+  BdExportOptions *options;
   guint64          n_rows;
 } HistoryExport;
 
@@ -715,9 +714,7 @@ history_export_free (gpointer data)
 
   g_object_unref (export->file);
   g_free (export->data_dir);
-  g_free (export->filter);
-  g_clear_pointer (&export->options.time_zone, g_time_zone_unref);
-  g_clear_pointer (&export->options.series, g_hash_table_unref);
+  bd_export_options_free (export->options);
   g_free (export);
 }
 
@@ -736,7 +733,7 @@ history_export_thread (GTask        *task,
   stream = g_file_replace (export->file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
                            cancellable, &error);
   if (stream == NULL ||
-      !bd_export_write (export->data_dir, &export->options, G_OUTPUT_STREAM (stream),
+      !bd_export_write (export->data_dir, export->options, G_OUTPUT_STREAM (stream),
                         &export->n_rows, cancellable, &error))
     {
       if (stream != NULL)
@@ -782,14 +779,11 @@ bd_service_export_history_async (BdService              *service,
   export = g_new0 (HistoryExport, 1);
   export->file = g_object_ref (file);
   export->data_dir = g_strdup (service->data_dir);
-  export->options = *options;
-  export->filter = g_strdup (options->filter);
-  export->options.filter = export->filter;
-  if (options->time_zone != NULL)
-    export->options.time_zone = g_time_zone_ref (options->time_zone);
+  export->options = bd_export_options_copy (options);
   /* Made here, on the thread that owns the overview; the worker only
    * reads it. */
-  export->options.series = bd_overview_config_dup_export_series (service->overview);
+  g_clear_pointer (&export->options->series, g_hash_table_unref);
+  export->options->series = bd_overview_config_dup_export_series (service->overview);
   g_task_set_task_data (task, export, history_export_free);
   g_task_run_in_thread (task, history_export_thread);
 }

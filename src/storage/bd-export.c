@@ -549,11 +549,38 @@ out:
   return ok;
 }
 
+BdExportOptions *
+bd_export_options_copy (const BdExportOptions *options)
+{
+  BdExportOptions *copy;
+
+  g_return_val_if_fail (options != NULL, NULL);
+
+  copy = g_new (BdExportOptions, 1);
+  *copy = *options;
+  copy->filter = g_strdup (options->filter);
+  if (options->time_zone != NULL)
+    copy->time_zone = g_time_zone_ref (options->time_zone);
+  if (options->series != NULL)
+    copy->series = g_hash_table_ref (options->series);
+  return copy;
+}
+
+void
+bd_export_options_free (BdExportOptions *options)
+{
+  if (options == NULL)
+    return;
+  g_free ((char *) options->filter);
+  g_clear_pointer (&options->time_zone, g_time_zone_unref);
+  g_clear_pointer (&options->series, g_hash_table_unref);
+  g_free (options);
+}
+
 typedef struct
 {
   char            *data_dir;
-  BdExportOptions  options;
-  char            *filter;
+  BdExportOptions *options;
   guint64          n_rows;
 } ExportTask;
 
@@ -563,9 +590,7 @@ export_task_free (gpointer data)
   ExportTask *export = data;
 
   g_free (export->data_dir);
-  g_free (export->filter);
-  g_clear_pointer (&export->options.time_zone, g_time_zone_unref);
-  g_clear_pointer (&export->options.series, g_hash_table_unref);
+  bd_export_options_free (export->options);
   g_free (export);
 }
 
@@ -578,7 +603,7 @@ export_thread (GTask        *task,
   ExportTask *export = task_data;
   GError *error = NULL;
 
-  if (bd_export_write (export->data_dir, &export->options, G_OUTPUT_STREAM (source_object),
+  if (bd_export_write (export->data_dir, export->options, G_OUTPUT_STREAM (source_object),
                        &export->n_rows, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
@@ -602,13 +627,7 @@ bd_export_write_async (const char             *data_dir,
 
   export = g_new0 (ExportTask, 1);
   export->data_dir = g_strdup (data_dir);
-  export->options = *options;
-  export->filter = g_strdup (options->filter);
-  export->options.filter = export->filter;
-  if (options->time_zone != NULL)
-    export->options.time_zone = g_time_zone_ref (options->time_zone);
-  if (options->series != NULL)
-    export->options.series = g_hash_table_ref (options->series);
+  export->options = bd_export_options_copy (options);
 
   /* The stream is the source object: it stays alive while the task runs. */
   task = g_task_new (output, cancellable, callback, user_data);

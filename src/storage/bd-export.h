@@ -68,6 +68,11 @@ typedef struct
                                * possibly from a worker thread */
 } BdExportOptions;
 
+/* A copy of @options for another thread, owning its filter and a reference
+ * to its time zone and series table (which is only read). */
+BdExportOptions *bd_export_options_copy (const BdExportOptions *options);
+void             bd_export_options_free (BdExportOptions       *options);
+
 /* "csv" or "json" (any case). */
 gboolean  bd_export_parse_format (const char       *text,
                                   BdExportFormat   *format,
