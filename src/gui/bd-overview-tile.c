@@ -26,12 +26,14 @@ struct _BdOverviewTile
 
   BdOverviewTileConfig  config;         /* a copy, strings owned */
 
+  GtkBox               *box;
+  GtkBox               *header;
   GtkLabel             *name_label;
-  GtkImage             *alarm_image;
+  GtkImage             *alarm_image;    /* made with the first alarm */
   GtkMenuButton        *menu_button;
   GMenuModel           *menu;           /* shown by menu_button once opened */
   GtkLabel             *value_label;
-  GtkLabel             *status_label;
+  GtkLabel             *status_label;   /* made with the first status */
   BdOverviewTrend      *trend;
 
   double                value;          /* NAN before the first */
@@ -55,6 +57,39 @@ static const char * const alarm_icons[] = {
   "dialog-error-symbolic",         /* critical: an octagon */
 };
 
+/* The alarm icon and the status line are made when first needed: most tiles
+ * never show them, and 500 tiles' worth of hidden widgets (each with its
+ * style and accessible object) added to the page's first paint. */
+static void
+ensure_alarm_image (BdOverviewTile *self)
+{
+  if (self->alarm_image != NULL)
+    return;
+  self->alarm_image = GTK_IMAGE (gtk_image_new ());
+  gtk_widget_add_css_class (GTK_WIDGET (self->alarm_image), "tile-alarm-icon");
+  /* The status label says the same in words. */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->alarm_image),
+                               GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+  gtk_box_insert_child_after (self->header, GTK_WIDGET (self->alarm_image),
+                              GTK_WIDGET (self->name_label));
+}
+
+static void
+ensure_status_label (BdOverviewTile *self)
+{
+  if (self->status_label != NULL)
+    return;
+  self->status_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->status_label, 0);
+  gtk_label_set_wrap (self->status_label, TRUE);
+  /* A wrapping label asks for its whole text's width; tiles share one
+   * width per area, so an alarm's words would widen every tile of the
+   * area. Asking for a few characters lets them wrap inside the tile. */
+  gtk_label_set_max_width_chars (self->status_label, 10);
+  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "tile-status");
+  gtk_box_append (self->box, GTK_WIDGET (self->status_label));
+}
+
 static void
 update_text (BdOverviewTile *self)
 {
@@ -74,8 +109,13 @@ update_text (BdOverviewTile *self)
     status = _("Stale: no recent data");
   else if (self->config.hidden)
     status = _("Hidden");
-  gtk_label_set_label (self->status_label, status != NULL ? status : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->status_label), status != NULL);
+  if (status != NULL)
+    ensure_status_label (self);
+  if (self->status_label != NULL)
+    {
+      gtk_label_set_label (self->status_label, status != NULL ? status : "");
+      gtk_widget_set_visible (GTK_WIDGET (self->status_label), status != NULL);
+    }
 
   /* Translators: a tile's accessible name: "Temperature, 23.4 °C, Hi · High priority" */
   accessible = status != NULL ? g_strdup_printf (_("%s, %s, %s"), label, value, status)
@@ -135,6 +175,9 @@ bd_overview_tile_init (BdOverviewTile *self)
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
 
+  self->box = GTK_BOX (box);
+  self->header = GTK_BOX (header);
+
   self->value = NAN;
   self->config.decimals = -1;
   self->config.scale = 1.0;
@@ -145,14 +188,6 @@ bd_overview_tile_init (BdOverviewTile *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->name_label), TRUE);
   gtk_widget_add_css_class (GTK_WIDGET (self->name_label), "tile-name");
   gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->name_label));
-
-  self->alarm_image = GTK_IMAGE (gtk_image_new ());
-  gtk_widget_set_visible (GTK_WIDGET (self->alarm_image), FALSE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->alarm_image), "tile-alarm-icon");
-  /* The status label says the same in words. */
-  gtk_accessible_update_state (GTK_ACCESSIBLE (self->alarm_image),
-                               GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
-  gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->alarm_image));
 
   self->menu_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
   gtk_menu_button_set_icon_name (self->menu_button, "view-more-symbolic");
@@ -174,17 +209,6 @@ bd_overview_tile_init (BdOverviewTile *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->trend),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Trend of the last 15 minutes"),
                                   -1);
-
-  self->status_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->status_label, 0);
-  gtk_label_set_wrap (self->status_label, TRUE);
-  /* A wrapping label asks for its whole text's width; tiles share one
-   * width per area, so an alarm's words would widen every tile of the
-   * area. Asking for a few characters lets them wrap inside the tile. */
-  gtk_label_set_max_width_chars (self->status_label, 10);
-  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "tile-status");
-  gtk_widget_set_visible (GTK_WIDGET (self->status_label), FALSE);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->status_label));
 
   gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (self), box);
 }
@@ -269,6 +293,7 @@ bd_overview_tile_set_alarm (BdOverviewTile *self,
                               bd_alarm_level_to_label (bd_alarm_get_level (alarm)),
                               bd_alarm_priority_to_label (priority),
                               bd_alarm_state_to_label (state));
+      ensure_alarm_image (self);
       gtk_image_set_from_icon_name (self->alarm_image,
                                     alarm_icons[CLAMP (priority, 0, (int) G_N_ELEMENTS (alarm_icons) - 1)]);
       if (state == BD_ALARM_STATE_UNACK || state == BD_ALARM_STATE_RTN_UNACK)
@@ -286,7 +311,8 @@ bd_overview_tile_set_alarm (BdOverviewTile *self,
   self->alarm_class = klass;
   if (klass != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self), klass);
-  gtk_widget_set_visible (GTK_WIDGET (self->alarm_image), alarm != NULL);
+  if (self->alarm_image != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->alarm_image), alarm != NULL);
   g_free (self->alarm_text);
   self->alarm_text = g_steal_pointer (&text);
   update_text (self);

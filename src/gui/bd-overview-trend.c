@@ -176,12 +176,20 @@ void
 bd_overview_trend_set_history (BdOverviewTrend           *self,
                                const BdHistorySeriesData *data)
 {
+  gint64 now_ms = g_get_real_time () / 1000;
+
   g_return_if_fail (BD_IS_OVERVIEW_TREND (self));
   g_return_if_fail (data != NULL);
 
   for (guint i = 0; i < data->n_buckets; i++)
     if (data->buckets[i].count > 0)
-      put (self, data->buckets[i].start_ms / BUCKET_MS, data->buckets[i].last, FALSE);
+      {
+        /* A bucket wider than the trend's (a minute of history) ends with
+         * its last value: drawn where it ends, or now for the current one. */
+        gint64 end_ms = i + 1 < data->n_buckets ? data->buckets[i + 1].start_ms : data->to_ms;
+
+        put (self, MIN (end_ms - 1, now_ms) / BUCKET_MS, data->buckets[i].last, FALSE);
+      }
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

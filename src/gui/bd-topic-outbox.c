@@ -18,6 +18,11 @@
  * work queued for the main thread by the number of topics, however fast the
  * broker goes.
  *
+ * A held outbox (its page is not shown) keeps coalescing but does not
+ * flush: a hidden page costs no main-thread work per message, and since each
+ * topic keeps its newest message and count, what it shows once released is
+ * what it would have shown, with at most one entry per topic to apply.
+ *
  * All ready-time decisions are taken under the outbox mutex, so a tap on the
  * engine thread and a dispatch on the main thread cannot undo each other's.
  * Lock order: the outbox mutex may be held while setting the source's ready
@@ -60,6 +65,7 @@ struct _BdTopicOutbox
   gboolean                scheduled;     /* entries is non-empty and due at due_us */
   gint64                  due_us;
   gboolean                busy;          /* delivering != NULL */
+  gboolean                held;          /* coalesce, but do not flush */
   gboolean                closed;
 };
 
@@ -122,7 +128,8 @@ flush_source_dispatch (GSource     *source,
   gboolean done;
 
   g_mutex_lock (&self->mutex);
-  if (self->closed)
+  /* Held: a flush already being delivered is finished, no new one starts. */
+  if (self->closed || (self->held && self->delivering == NULL))
     {
       g_source_set_ready_time (source, -1);
       g_mutex_unlock (&self->mutex);
@@ -164,7 +171,7 @@ flush_source_dispatch (GSource     *source,
       self->busy = FALSE;
       /* Messages that came during a long delivery are due when their
        * interval ends, which may already have passed. */
-      if (self->scheduled)
+      if (self->scheduled && !self->held)
         g_source_set_ready_time (source, self->due_us);
     }
   g_mutex_unlock (&self->mutex);
@@ -278,7 +285,7 @@ bd_topic_outbox_tap (BdMessage *message,
        * delivery still in progress, which sets the ready time when done). */
       self->scheduled = TRUE;
       self->due_us = g_get_monotonic_time () + BD_TOPIC_OUTBOX_INTERVAL_MS * 1000;
-      if (!self->busy)
+      if (!self->busy && !self->held)
         g_source_set_ready_time (self->source, self->due_us);
     }
 
@@ -287,6 +294,24 @@ bd_topic_outbox_tap (BdMessage *message,
   /* Dropping the older message may free it; do that outside the lock. */
   if (replaced != NULL)
     bd_message_unref (replaced);
+}
+
+void
+bd_topic_outbox_set_held (BdTopicOutbox *self,
+                          gboolean       held)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->mutex);
+  if (self->held != held)
+    {
+      self->held = held;
+      /* What was held is due at once; a delivery in progress sets the
+       * ready time itself when it ends. */
+      if (!held && self->scheduled && !self->busy && self->source != NULL)
+        g_source_set_ready_time (self->source, 0);
+    }
+  g_mutex_unlock (&self->mutex);
 }
 
 void

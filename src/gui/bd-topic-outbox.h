@@ -58,6 +58,14 @@ void           bd_topic_outbox_unref (BdTopicOutbox          *outbox);
 void           bd_topic_outbox_tap   (BdMessage              *message,
                                       gpointer                outbox);
 
+/* While @held, the outbox keeps coalescing (the newest message and the count
+ * of each topic, so nothing a flush would have reported is lost, and the
+ * memory is bounded by the number of topics) but does not flush; when
+ * released, what it holds is flushed at once. For a page that is not shown.
+ * Call it on the thread that runs the outbox's main context. */
+void           bd_topic_outbox_set_held (BdTopicOutbox       *outbox,
+                                         gboolean             held);
+
 /* Stops the outbox and drops the caller's reference. Call it on the thread
  * that runs @main_context: once it returns, the flush function never runs
  * again, even if a flush was pending. Taps that still arrive (the engine

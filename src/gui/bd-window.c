@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "bd-alarms-page.h"
 #include "bd-broker-page.h"
 #include "bd-charts-page.h"
@@ -207,6 +209,82 @@ bd_window_show_topic_action (GtkWidget  *widget,
   bd_topics_page_show_topic (self->topics_page, g_variant_get_string (parameter, NULL));
 }
 
+/* --- exporting the history ------------------------------------------------ */
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(BdWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint64 n_rows = 0;
+
+  if (!bd_service_export_history_finish (BD_SERVICE (source), result, &n_rows, &error))
+    /* Translators: a toast, with the reason */
+    text = g_strdup_printf (_("The history cannot be exported: %s"), error->message);
+  else
+    {
+      g_autofree char *number = g_strdup_printf ("%'" G_GUINT64_FORMAT, n_rows);
+
+      /* Translators: a toast, with a number: "1,234 messages exported" */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s message exported",
+                                           "%s messages exported",
+                                           (gulong) MIN (n_rows, G_MAXULONG)),
+                              number);
+    }
+  bd_window_add_toast (self, adw_toast_new (text));
+}
+
+static void
+export_response_cb (GtkNativeDialog *chooser,
+                    int              response,
+                    BdWindow        *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  BdService *service = BD_IS_APPLICATION (app) ? bd_application_get_service (BD_APPLICATION (app))
+                                               : NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT && service != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *name = g_file_get_basename (file);
+      g_autofree char *folded = g_utf8_casefold (name, -1);
+      /* What the name asks for; CSV otherwise, which spreadsheets open. */
+      BdExportOptions options = {
+        .format = g_str_has_suffix (folded, ".json") ? BD_EXPORT_FORMAT_JSON : BD_EXPORT_FORMAT_CSV,
+        .filter = "#",
+        .from_ms = G_MININT64,
+        .to_ms = G_MAXINT64,
+      };
+
+      bd_service_export_history_async (service, file, &options, NULL, export_done_cb,
+                                       g_object_ref (self));
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+/* Every recorded message as CSV or JSON, named as the Overview names its
+ * series: what `brokerdesk --export` writes. */
+static void
+bd_window_export_history_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *parameter)
+{
+  BdWindow *self = BD_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Export History"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "history.csv");
+  g_signal_connect (chooser, "response", G_CALLBACK (export_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 /* F11: the window full screen with the Overview as a wall screen. */
 static void
 bd_window_wall_screen_action (GtkWidget  *widget,
@@ -390,6 +468,8 @@ bd_window_class_init (BdWindowClass *klass)
                                    bd_window_add_relay_action);
   gtk_widget_class_install_action (widget_class, "win.show-topic", "s",
                                    bd_window_show_topic_action);
+  gtk_widget_class_install_action (widget_class, "win.export-history", NULL,
+                                   bd_window_export_history_action);
   gtk_widget_class_install_action (widget_class, "win.wall-screen", NULL,
                                    bd_window_wall_screen_action);
   gtk_widget_class_install_action (widget_class, "win.leave-wall-screen", NULL,

@@ -114,6 +114,7 @@ bd_headless_export (const BdOptions *options)
   g_autoptr(GOutputStream) output = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = NULL;
+  g_autoptr(GHashTable) series = NULL;
   BdExportOptions export = {
     .filter = options->export_topic != NULL ? options->export_topic : "#",
     .from_ms = G_MININT64,
@@ -141,6 +142,19 @@ bd_headless_export (const BdOptions *options)
       g_printerr ("brokerdesk: --to: %s\n", error->message);
       return 2;
     }
+
+  /* Labels and units as the operator set them on the Overview. */
+  {
+    g_autofree char *path = bd_overview_config_dup_default_path ();
+    g_autoptr(BdOverviewConfig) overview = bd_overview_config_load_file (path, &error);
+
+    if (overview == NULL && !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      /* Translators: a warning of `brokerdesk --export`, with the reason */
+      g_printerr (_("brokerdesk: --export: without labels and units: %s\n"), error->message);
+    g_clear_error (&error);
+    series = bd_overview_config_dup_export_series (overview);
+    export.series = series;
+  }
 
   data_dir = bd_options_dup_data_dir (options);
   output = g_unix_output_stream_new (STDOUT_FILENO, FALSE);

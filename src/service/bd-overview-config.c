@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-demo-plant.h"
+#include "bd-export.h"
 #include "bd-overview-config.h"
 #include "bd-settings-file.h"
 
@@ -333,6 +334,37 @@ bd_overview_config_format_series_value (BdOverviewConfig *config,
       || (tile = bd_overview_config_find_tile (config, series, NULL)) == NULL)
     return NULL;
   return bd_overview_tile_config_format_value (tile, value);
+}
+
+GHashTable *
+bd_overview_config_dup_export_series (BdOverviewConfig *config)
+{
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) bd_export_series_free);
+
+  for (guint i = 0; config != NULL && i < config->areas->len; i++)
+    {
+      BdOverviewAreaConfig *area = g_ptr_array_index (config->areas, i);
+
+      for (guint j = 0; j < area->tiles->len; j++)
+        {
+          BdOverviewTileConfig *tile = g_ptr_array_index (area->tiles, j);
+          g_autofree char *label = NULL;
+          const char *unit;
+
+          /* An export row is a message; its value is the plain payload's,
+           * so only a plain series ("topic", not "topic#field") names it. */
+          if (strchr (tile->series, '#') != NULL)
+            continue;
+          label = bd_overview_config_dup_series_label (config, tile->series);
+          unit = bd_overview_config_get_series_unit (config, tile->series);
+          if (label == NULL && unit == NULL && tile->scale == 1.0)
+            continue;
+          g_hash_table_insert (table, g_strdup (tile->series),
+                               bd_export_series_new (label, unit, tile->scale));
+        }
+    }
+  return table;
 }
 
 /* ------------------------------------------------------------ the file */

@@ -87,6 +87,9 @@ const char       *bd_overview_config_get_series_unit     (BdOverviewConfig  *con
 char             *bd_overview_config_format_series_value (BdOverviewConfig  *config,
                                                           const char        *series,
                                                           double             value);
+/* For bd_export_write (): topic → BdExportSeries for every plain series
+ * with a label, a unit or a scale, as the functions above give them. */
+GHashTable       *bd_overview_config_dup_export_series   (BdOverviewConfig  *config);
 BdOverviewTileConfig *bd_overview_tile_config_copy      (const BdOverviewTileConfig *tile);
 void              bd_overview_tile_config_free          (BdOverviewTileConfig       *tile);
 

@@ -16,6 +16,7 @@
 #include "bd-service.h"
 #include "bd-operations-alarms.h"
 #include "bd-operations-journal.h"
+#include "bd-export.h"
 #include "bd-history.h"
 #include "bd-overview-config.h"
 
@@ -792,6 +793,113 @@ bd_service_save_overview_finish (BdService     *service,
   g_return_val_if_fail (g_task_is_valid (result, service), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct
+{
+  GFile           *file;
+  char            *data_dir;
+  BdExportOptions *options;
+  guint64          n_rows;
+} HistoryExport;
+
+static void
+history_export_free (gpointer data)
+{
+  HistoryExport *export = data;
+
+  g_object_unref (export->file);
+  g_free (export->data_dir);
+  bd_export_options_free (export->options);
+  g_free (export);
+}
+
+static void
+history_export_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  HistoryExport *export = task_data;
+  g_autoptr(GFileOutputStream) stream = NULL;
+  GError *error = NULL;
+
+  /* Written beside the file and renamed over it when closed: an export
+   * that fails leaves what was there. */
+  stream = g_file_replace (export->file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                           cancellable, &error);
+  if (stream == NULL ||
+      !bd_export_write (export->data_dir, export->options, G_OUTPUT_STREAM (stream),
+                        &export->n_rows, cancellable, &error))
+    {
+      if (stream != NULL)
+        {
+          g_autoptr(GCancellable) abandon = g_cancellable_new ();
+
+          /* A cancelled close discards the temporary file. */
+          g_cancellable_cancel (abandon);
+          g_output_stream_close (G_OUTPUT_STREAM (stream), abandon, NULL);
+        }
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!g_output_stream_close (G_OUTPUT_STREAM (stream), cancellable, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+bd_service_export_history_async (BdService              *service,
+                                 GFile                  *file,
+                                 const BdExportOptions  *options,
+                                 GCancellable           *cancellable,
+                                 GAsyncReadyCallback     callback,
+                                 gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  HistoryExport *export;
+
+  g_return_if_fail (BD_IS_SERVICE (service));
+  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (options != NULL);
+
+  task = g_task_new (service, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bd_service_export_history_async);
+  if (service->history == NULL)
+    {
+      g_task_return_new_error (task, BD_STORAGE_ERROR, BD_STORAGE_ERROR_NOT_FOUND,
+                               _("History recording is off"));
+      return;
+    }
+  export = g_new0 (HistoryExport, 1);
+  export->file = g_object_ref (file);
+  export->data_dir = g_strdup (service->data_dir);
+  export->options = bd_export_options_copy (options);
+  /* Made here, on the thread that owns the overview; the worker only
+   * reads it. */
+  g_clear_pointer (&export->options->series, g_hash_table_unref);
+  export->options->series = bd_overview_config_dup_export_series (service->overview);
+  g_task_set_task_data (task, export, history_export_free);
+  g_task_run_in_thread (task, history_export_thread);
+}
+
+gboolean
+bd_service_export_history_finish (BdService     *service,
+                                  GAsyncResult  *result,
+                                  guint64       *n_rows,
+                                  GError       **error)
+{
+  HistoryExport *export;
+
+  g_return_val_if_fail (g_task_is_valid (result, service), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  export = g_task_get_task_data (G_TASK (result));
+  if (n_rows != NULL)
+    *n_rows = export->n_rows;
+  return TRUE;
 }
 
 char *

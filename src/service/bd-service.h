@@ -14,6 +14,7 @@
 
 #include "bd-bridge.h"
 #include "bd-engine.h"
+#include "bd-export.h"
 #include "bd-options.h"
 #include "bd-alarm-engine.h"
 #include "bd-automation-engine.h"
@@ -106,6 +107,20 @@ void              bd_service_save_overview_async  (BdService           *service,
 gboolean          bd_service_save_overview_finish (BdService     *service,
                                                    GAsyncResult  *result,
                                                    GError       **error);
+/* Writes the recorded history to @file (replaced when done) as
+ * bd_export_write () does, on a worker, with the series' labels and units of
+ * the overview (what `brokerdesk --export` writes, from the window).
+ * @options->series is ignored: the overview's are used. */
+void              bd_service_export_history_async  (BdService              *service,
+                                                    GFile                  *file,
+                                                    const BdExportOptions  *options,
+                                                    GCancellable           *cancellable,
+                                                    GAsyncReadyCallback     callback,
+                                                    gpointer                user_data);
+gboolean          bd_service_export_history_finish (BdService              *service,
+                                                    GAsyncResult           *result,
+                                                    guint64                *n_rows,
+                                                    GError                **error);
 /* The series ("topic" or "topic#field") @alarm watches: its topic and its
  * rule's field. */
 char             *bd_service_dup_alarm_series     (BdService     *service,

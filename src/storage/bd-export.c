@@ -18,6 +18,29 @@
 #define WRITE_CHUNK (64 * 1024)
 #define BUSY_TIMEOUT_MS 5000
 
+BdExportSeries *
+bd_export_series_new (const char *label,
+                      const char *unit,
+                      double      scale)
+{
+  BdExportSeries *series = g_new0 (BdExportSeries, 1);
+
+  series->label = g_strdup (label);
+  series->unit = g_strdup (unit);
+  series->scale = scale;
+  return series;
+}
+
+void
+bd_export_series_free (BdExportSeries *series)
+{
+  if (series == NULL)
+    return;
+  g_free (series->label);
+  g_free (series->unit);
+  g_free (series);
+}
+
 gboolean
 bd_export_parse_format (const char      *text,
                         BdExportFormat  *format,
@@ -245,28 +268,37 @@ static void
 append_value (GString      *out,
               const guint8 *data,
               gsize         len,
+              double        scale,
               const char   *none)
 {
   char buffer[G_ASCII_DTOSTR_BUF_SIZE];
   double value;
 
-  if (bd_payload_parse_plain (data, len, &value))
+  if (!bd_payload_parse_plain (data, len, &value))
     {
-      /* The shortest of %.15g / %.16g / %.17g that reads back as the same
-       * double: "59.51", not "59.509999999999998". */
-      for (int digits = 15; digits <= 17; digits++)
-        {
-          char format[8];
-
-          g_snprintf (format, sizeof format, "%%.%dg", digits);
-          g_ascii_formatd (buffer, sizeof buffer, format, value);
-          if (g_ascii_strtod (buffer, NULL) == value)
-            break;
-        }
-      g_string_append (out, buffer);
+      g_string_append (out, none);
+      return;
     }
-  else
-    g_string_append (out, none);
+  if (scale != 1.0)
+    {
+      /* A scaled value was never received: 15 digits, so that 1e-7 × 1000
+       * reads 0.0001, not its binary neighbour 9.999999999999999e-05. */
+      g_ascii_formatd (buffer, sizeof buffer, "%.15g", value * scale);
+      g_string_append (out, buffer);
+      return;
+    }
+  /* The shortest of %.15g / %.16g / %.17g that reads back as the same
+   * double: "59.51", not "59.509999999999998". */
+  for (int digits = 15; digits <= 17; digits++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+  g_string_append (out, buffer);
 }
 
 static gboolean
@@ -286,6 +318,36 @@ flush_buffer (GString       *buffer,
   return TRUE;
 }
 
+/* A matching topic: its name and how the operator names and shows it. */
+typedef struct
+{
+  char                 *name;
+  const BdExportSeries *series;   /* borrowed from the options; NULL: none */
+} ExportTopic;
+
+static void
+export_topic_free (gpointer data)
+{
+  ExportTopic *topic = data;
+
+  g_free (topic->name);
+  g_free (topic);
+}
+
+/* CSV: an empty field for none; JSON: null. */
+static void
+append_text_or_none (GString    *out,
+                     const char *text,
+                     gboolean    json)
+{
+  if (json && text == NULL)
+    g_string_append (out, "null");
+  else if (json)
+    append_json_string (out, text, strlen (text));
+  else if (text != NULL)
+    append_csv_field (out, text, strlen (text));
+}
+
 static gboolean
 has_wildcard (const char *filter)
 {
@@ -301,7 +363,7 @@ bd_export_write (const char             *data_dir,
                  GError                **error)
 {
   g_autofree char *path = NULL;
-  g_autoptr(GHashTable) topics = NULL;   /* id -> name, matching topics only */
+  g_autoptr(GHashTable) topics = NULL;   /* id -> ExportTopic, matching topics only */
   g_autoptr(GTimeZone) local = NULL;
   g_autoptr(GString) buffer = NULL;
   GTimeZone *time_zone;
@@ -333,7 +395,7 @@ bd_export_write (const char             *data_dir,
 
   /* The topic dictionary is small next to the messages: match the filter
    * once per topic here instead of once per row. */
-  topics = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  topics = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, export_topic_free);
   rc = sqlite3_prepare_v2 (db, "SELECT id, name FROM topics", -1, &stmt, NULL);
   while (rc == SQLITE_OK || rc == SQLITE_ROW)
     {
@@ -346,9 +408,13 @@ bd_export_write (const char             *data_dir,
       if (bd_topic_matches (filter, name))
         {
           gint64 *id = g_new (gint64, 1);
+          ExportTopic *topic = g_new0 (ExportTopic, 1);
 
           *id = sqlite3_column_int64 (stmt, 0);
-          g_hash_table_insert (topics, id, g_strdup (name));
+          topic->name = g_strdup (name);
+          if (options->series != NULL)
+            topic->series = g_hash_table_lookup (options->series, name);
+          g_hash_table_insert (topics, id, topic);
           single_topic = *id;
         }
     }
@@ -385,18 +451,24 @@ bd_export_write (const char             *data_dir,
   if (json)
     g_string_append (buffer, "[");
   else
-    g_string_append (buffer, "time,topic,value,payload\r\n");
+    g_string_append (buffer, "time,topic,value,payload,label,unit\r\n");
 
   while (g_hash_table_size (topics) > 0 && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 topic_id = sqlite3_column_int64 (stmt, 1);
-      const char *topic = g_hash_table_lookup (topics, &topic_id);
+      const ExportTopic *entry = g_hash_table_lookup (topics, &topic_id);
+      const BdExportSeries *series;
+      const char *topic;
+      double scale;
       const guint8 *data;
       gsize len;
       g_autofree char *time_text = NULL;
 
-      if (topic == NULL)
+      if (entry == NULL)
         continue;
+      topic = entry->name;
+      series = entry->series;
+      scale = series != NULL ? series->scale : 1.0;
 
       data = sqlite3_column_blob (stmt, 2);
       len = (gsize) MAX (sqlite3_column_bytes (stmt, 2), 0);
@@ -411,7 +483,7 @@ bd_export_write (const char             *data_dir,
           g_string_append (buffer, "\",\"topic\":");
           append_json_string (buffer, topic, strlen (topic));
           g_string_append (buffer, ",\"value\":");
-          append_value (buffer, data, len, "null");
+          append_value (buffer, data, len, scale, "null");
           g_string_append (buffer, ",\"payload\":");
           if (is_text (data, len))
             append_json_string (buffer, (const char *) data, len);
@@ -421,9 +493,13 @@ bd_export_write (const char             *data_dir,
               append_base64 (buffer, data, len);
               g_string_append (buffer, "\",\"payload_encoding\":\"base64\"");
             }
-          g_string_append_printf (buffer, ",\"qos\":%d,\"retain\":%s}",
+          g_string_append_printf (buffer, ",\"qos\":%d,\"retain\":%s,\"label\":",
                                   sqlite3_column_int (stmt, 3),
                                   sqlite3_column_int (stmt, 4) ? "true" : "false");
+          append_text_or_none (buffer, series != NULL ? series->label : NULL, TRUE);
+          g_string_append (buffer, ",\"unit\":");
+          append_text_or_none (buffer, series != NULL ? series->unit : NULL, TRUE);
+          g_string_append_c (buffer, '}');
         }
       else
         {
@@ -431,7 +507,7 @@ bd_export_write (const char             *data_dir,
           g_string_append_c (buffer, ',');
           append_csv_field (buffer, topic, strlen (topic));
           g_string_append_c (buffer, ',');
-          append_value (buffer, data, len, "");
+          append_value (buffer, data, len, scale, "");
           g_string_append_c (buffer, ',');
           if (is_text (data, len) && !(len >= 7 && memcmp (data, "base64:", 7) == 0))
             append_csv_field (buffer, (const char *) data, len);
@@ -440,6 +516,10 @@ bd_export_write (const char             *data_dir,
               g_string_append (buffer, "base64:");
               append_base64 (buffer, data, len);
             }
+          g_string_append_c (buffer, ',');
+          append_text_or_none (buffer, series != NULL ? series->label : NULL, FALSE);
+          g_string_append_c (buffer, ',');
+          append_text_or_none (buffer, series != NULL ? series->unit : NULL, FALSE);
           g_string_append (buffer, "\r\n");
         }
       rows++;
@@ -469,11 +549,38 @@ out:
   return ok;
 }
 
+BdExportOptions *
+bd_export_options_copy (const BdExportOptions *options)
+{
+  BdExportOptions *copy;
+
+  g_return_val_if_fail (options != NULL, NULL);
+
+  copy = g_new (BdExportOptions, 1);
+  *copy = *options;
+  copy->filter = g_strdup (options->filter);
+  if (options->time_zone != NULL)
+    copy->time_zone = g_time_zone_ref (options->time_zone);
+  if (options->series != NULL)
+    copy->series = g_hash_table_ref (options->series);
+  return copy;
+}
+
+void
+bd_export_options_free (BdExportOptions *options)
+{
+  if (options == NULL)
+    return;
+  g_free ((char *) options->filter);
+  g_clear_pointer (&options->time_zone, g_time_zone_unref);
+  g_clear_pointer (&options->series, g_hash_table_unref);
+  g_free (options);
+}
+
 typedef struct
 {
   char            *data_dir;
-  BdExportOptions  options;
-  char            *filter;
+  BdExportOptions *options;
   guint64          n_rows;
 } ExportTask;
 
@@ -483,8 +590,7 @@ export_task_free (gpointer data)
   ExportTask *export = data;
 
   g_free (export->data_dir);
-  g_free (export->filter);
-  g_clear_pointer (&export->options.time_zone, g_time_zone_unref);
+  bd_export_options_free (export->options);
   g_free (export);
 }
 
@@ -497,7 +603,7 @@ export_thread (GTask        *task,
   ExportTask *export = task_data;
   GError *error = NULL;
 
-  if (bd_export_write (export->data_dir, &export->options, G_OUTPUT_STREAM (source_object),
+  if (bd_export_write (export->data_dir, export->options, G_OUTPUT_STREAM (source_object),
                        &export->n_rows, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
@@ -521,11 +627,7 @@ bd_export_write_async (const char             *data_dir,
 
   export = g_new0 (ExportTask, 1);
   export->data_dir = g_strdup (data_dir);
-  export->options = *options;
-  export->filter = g_strdup (options->filter);
-  export->options.filter = export->filter;
-  if (options->time_zone != NULL)
-    export->options.time_zone = g_time_zone_ref (options->time_zone);
+  export->options = bd_export_options_copy (options);
 
   /* The stream is the source object: it stays alive while the task runs. */
   task = g_task_new (output, cancellable, callback, user_data);

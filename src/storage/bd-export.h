@@ -8,7 +8,7 @@
  * time is in [from, to), oldest first, streaming (rows are read and written
  * one at a time, never gathered in memory).
  *
- * CSV (RFC 4180, CRLF line ends), header `time,topic,value,payload`:
+ * CSV (RFC 4180, CRLF line ends), header `time,topic,value,payload,label,unit`:
  *  - time: ISO 8601 with milliseconds and the UTC offset of the local time
  *    zone (TZ), e.g. 2026-11-24T21:03:04.123+09:00;
  *  - value: the number a plain payload holds ("23.5 °C" -> 23.5, ON -> 1),
@@ -18,9 +18,15 @@
  *    byte is written as "base64:" followed by its base64; so is a text
  *    payload that itself starts with "base64:", which keeps the encoding
  *    unambiguous. The topic is quoted by the same rule.
+ *  - label, unit: how the operator names the topic's series and in what unit
+ *    its value is (the Overview's settings, BdExportOptions.series); empty
+ *    when it has none. A series with a scale has its value scaled, as the
+ *    Overview shows it, so that value and unit agree; the payload column
+ *    keeps what was received.
  * JSON: an array of objects
  *   {"time": "...", "topic": "...", "value": 23.5 or null, "payload": "...",
- *    "payload_encoding": "base64" (only for binary payloads), "qos": 0, "retain": false}
+ *    "payload_encoding": "base64" (only for binary payloads), "qos": 0, "retain": false,
+ *    "label": "..." or null, "unit": "..." or null}
  */
 
 #pragma once
@@ -37,6 +43,20 @@ typedef enum
   BD_EXPORT_FORMAT_JSON,
 } BdExportFormat;
 
+/* How a topic's series is named and shown; the layers above fill these in
+ * from the Overview's settings (bd_overview_config_dup_export_series). */
+typedef struct
+{
+  char   *label;   /* NULL: none */
+  char   *unit;    /* NULL: none */
+  double  scale;   /* the value written = the value received × scale */
+} BdExportSeries;
+
+BdExportSeries *bd_export_series_new  (const char     *label,
+                                       const char     *unit,
+                                       double          scale);
+void            bd_export_series_free (BdExportSeries *series);
+
 typedef struct
 {
   BdExportFormat  format;
@@ -44,7 +64,14 @@ typedef struct
   gint64          from_ms;    /* inclusive; G_MININT64 = from the start */
   gint64          to_ms;      /* exclusive; G_MAXINT64 = to the end */
   GTimeZone      *time_zone;  /* NULL = local (TZ) */
+  GHashTable     *series;     /* topic → BdExportSeries; NULL: none. Only read,
+                               * possibly from a worker thread */
 } BdExportOptions;
+
+/* A copy of @options for another thread, owning its filter and a reference
+ * to its time zone and series table (which is only read). */
+BdExportOptions *bd_export_options_copy (const BdExportOptions *options);
+void             bd_export_options_free (BdExportOptions       *options);
 
 /* "csv" or "json" (any case). */
 gboolean  bd_export_parse_format (const char       *text,

@@ -153,6 +153,83 @@ check_done (BdHistory  *self,
 typedef sqlite3_stmt *sqlite3_stmt_ptr;
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (sqlite3_stmt_ptr, sqlite3_finalize, NULL)
 
+/* The statements of a series query, each prepared on first use and reset
+ * for the next series: a batch of 500 series prepares each once. */
+typedef enum
+{
+  STMT_FIND,
+  STMT_HORIZON_RAW,
+  STMT_HORIZON_MINUTE,
+  STMT_FILL_RAW,
+  STMT_FILL_MINUTE,
+  STMT_FILL_HOUR,
+  N_STMTS
+} StmtId;
+
+static const char * const stmt_sql[N_STMTS] = {
+  [STMT_FIND] =
+    "SELECT s.id FROM series s JOIN topics t ON t.id = s.topic_id"
+    " WHERE t.name = ?1 AND s.field = ?2",
+  [STMT_HORIZON_RAW] =
+    "SELECT time FROM samples WHERE series_id = ?1 ORDER BY time LIMIT 1",
+  [STMT_HORIZON_MINUTE] =
+    "SELECT bucket FROM rollup_1m WHERE series_id = ?1 ORDER BY bucket LIMIT 1",
+  [STMT_FILL_RAW] =
+    "SELECT time, value FROM samples"
+    " WHERE series_id = ?1 AND time >= ?2 AND time < ?3",
+  [STMT_FILL_MINUTE] =
+    "SELECT bucket, n, vsum, vmin, vmax, vfirst, vlast FROM rollup_1m"
+    " WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3",
+  [STMT_FILL_HOUR] =
+    "SELECT bucket, n, vsum, vmin, vmax, vfirst, vlast FROM rollup_1h"
+    " WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3",
+};
+
+typedef struct
+{
+  sqlite3_stmt *stmts[N_STMTS];
+} StmtCache;
+
+static void
+stmt_cache_clear (StmtCache *cache)
+{
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&cache->stmts[i], sqlite3_finalize);
+}
+
+/* check_done () for a cached statement, which is then reset (after the
+ * error message is taken) so that it holds no read lock. */
+static gboolean
+done_and_reset (BdHistory     *self,
+                sqlite3       *db,
+                sqlite3_stmt  *stmt,
+                int            rc,
+                GError       **error)
+{
+  gboolean ok = check_done (self, db, rc, error);
+
+  sqlite3_reset (stmt);
+  return ok;
+}
+
+/* The statement @id, ready to bind: prepared once, then reset. */
+static sqlite3_stmt *
+stmt_get (BdHistory   *self,
+          sqlite3     *db,
+          StmtCache   *cache,
+          StmtId       id,
+          GError     **error)
+{
+  if (cache->stmts[id] == NULL)
+    cache->stmts[id] = prepare (self, db, stmt_sql[id], error);
+  else
+    {
+      sqlite3_reset (cache->stmts[id]);
+      sqlite3_clear_bindings (cache->stmts[id]);
+    }
+  return cache->stmts[id];
+}
+
 /* -------------------------------------------------------------------------- */
 /* series buckets                                                             */
 
@@ -240,19 +317,17 @@ fold (BdHistoryBucket *bucket,
 static gboolean
 find_series (BdHistory   *self,
              sqlite3     *db,
+             StmtCache   *cache,
              const char  *name,
              gint64      *series_id,
              GError     **error)
 {
-  g_auto(sqlite3_stmt_ptr) stmt = NULL;
   const char *hash = strchr (name, '#');
   g_autofree char *topic = hash ? g_strndup (name, hash - name) : g_strdup (name);
   const char *field = hash ? hash + 1 : "";
+  sqlite3_stmt *stmt = stmt_get (self, db, cache, STMT_FIND, error);
   int rc;
 
-  stmt = prepare (self, db,
-                  "SELECT s.id FROM series s JOIN topics t ON t.id = s.topic_id"
-                  " WHERE t.name = ?1 AND s.field = ?2", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, topic, -1, SQLITE_STATIC);
@@ -261,10 +336,11 @@ find_series (BdHistory   *self,
   if (rc == SQLITE_ROW)
     {
       *series_id = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
       return TRUE;
     }
   *series_id = 0;
-  return check_done (self, db, rc, error);
+  return done_and_reset (self, db, stmt, rc, error);
 }
 
 static gint64
@@ -281,19 +357,18 @@ level_width (BdHistoryLevel level)
 static gboolean
 level_horizon (BdHistory       *self,
                sqlite3         *db,
+               StmtCache       *cache,
                gint64           series_id,
                BdHistoryLevel   level,
                gint64          *horizon,
                GError         **error)
 {
-  g_auto(sqlite3_stmt_ptr) stmt = NULL;
+  sqlite3_stmt *stmt = stmt_get (self, db, cache,
+                                 level == BD_HISTORY_LEVEL_RAW ? STMT_HORIZON_RAW
+                                                               : STMT_HORIZON_MINUTE,
+                                 error);
   int rc;
 
-  stmt = prepare (self, db,
-                  level == BD_HISTORY_LEVEL_RAW
-                  ? "SELECT time FROM samples WHERE series_id = ?1 ORDER BY time LIMIT 1"
-                  : "SELECT bucket FROM rollup_1m WHERE series_id = ?1 ORDER BY bucket LIMIT 1",
-                  error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, series_id);
@@ -301,10 +376,11 @@ level_horizon (BdHistory       *self,
   if (rc == SQLITE_ROW)
     {
       *horizon = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
       return TRUE;
     }
   *horizon = G_MAXINT64;
-  return check_done (self, db, rc, error);
+  return done_and_reset (self, db, stmt, rc, error);
 }
 
 /* Folds the rows of @level with times in [from_ms, to_ms) into the buckets;
@@ -313,6 +389,7 @@ level_horizon (BdHistory       *self,
 static gboolean
 fill_level (BdHistory           *self,
             sqlite3             *db,
+            StmtCache           *cache,
             gint64               series_id,
             BdHistorySeriesData *data,
             BdHistoryLevel       level,
@@ -322,23 +399,15 @@ fill_level (BdHistory           *self,
             GCancellable        *cancellable,
             GError             **error)
 {
-  g_auto(sqlite3_stmt_ptr) stmt = NULL;
   gboolean raw = level == BD_HISTORY_LEVEL_RAW;
+  sqlite3_stmt *stmt = stmt_get (self, db, cache,
+                                 raw ? STMT_FILL_RAW
+                                 : level == BD_HISTORY_LEVEL_HOUR ? STMT_FILL_HOUR
+                                 : STMT_FILL_MINUTE,
+                                 error);
   guint rows = 0;
   int rc;
 
-  if (raw)
-    stmt = prepare (self, db,
-                    "SELECT time, value FROM samples"
-                    " WHERE series_id = ?1 AND time >= ?2 AND time < ?3", error);
-  else
-    stmt = prepare (self, db,
-                    level == BD_HISTORY_LEVEL_HOUR
-                    ? "SELECT bucket, n, vsum, vmin, vmax, vfirst, vlast FROM rollup_1h"
-                      " WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3"
-                    : "SELECT bucket, n, vsum, vmin, vmax, vfirst, vlast FROM rollup_1m"
-                      " WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3",
-                    error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, series_id);
@@ -371,14 +440,18 @@ fill_level (BdHistory           *self,
               sqlite3_column_double (stmt, 6));
 
       if (++rows % CANCEL_ROWS == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
+        {
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
     }
-  return check_done (self, db, rc, error);
+  return done_and_reset (self, db, stmt, rc, error);
 }
 
 static gboolean
 fill_buckets (BdHistory           *self,
               sqlite3             *db,
+              StmtCache           *cache,
               gint64               series_id,
               BdHistorySeriesData *data,
               gboolean             fall_back,
@@ -403,7 +476,7 @@ fill_buckets (BdHistory           *self,
       gint64 horizon = G_MAXINT64;
       gint64 end;
 
-      if (!level_horizon (self, db, series_id, finer, &horizon, error))
+      if (!level_horizon (self, db, cache, series_id, finer, &horizon, error))
         return FALSE;
       bound = MIN (bound, horizon);
       if (bound <= data->from_ms)
@@ -419,8 +492,8 @@ fill_buckets (BdHistory           *self,
 
   /* Oldest data first, so that the fold sees rows in time order. */
   for (guint i = n_levels; i > 0; i--)
-    if (!fill_level (self, db, series_id, data, levels[i - 1], data->from_ms, ends[i - 1],
-                     sums, cancellable, error))
+    if (!fill_level (self, db, cache, series_id, data, levels[i - 1], data->from_ms,
+                     ends[i - 1], sums, cancellable, error))
       return FALSE;
 
   for (guint i = 0; i < data->n_buckets; i++)
@@ -433,37 +506,30 @@ fill_buckets (BdHistory           *self,
   return TRUE;
 }
 
-BdHistorySeriesData *
-bd_history_query_series (BdHistory       *self,
-                         const char      *series,
-                         gint64           from_ms,
-                         gint64           to_ms,
-                         guint            n_buckets,
-                         BdHistoryLevel   level,
-                         GCancellable    *cancellable,
-                         GError         **error)
+static gboolean
+check_series_range (gint64    from_ms,
+                    gint64    to_ms,
+                    guint     n_buckets,
+                    GError  **error)
 {
-  g_autoptr(BdHistorySeriesData) data = NULL;
-  GError *local_error = NULL;
-  sqlite3 *db;
-  gint64 series_id = 0;
-  gboolean ok;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (series != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
   if (to_ms <= from_ms || n_buckets == 0 || n_buckets > MAX_BUCKETS)
     {
       g_set_error (error, BD_STORAGE_ERROR, BD_STORAGE_ERROR_INVALID,
                    _("History query: the range must not be empty and the buckets must "
                      "number 1 to %d"), MAX_BUCKETS);
-      return NULL;
+      return FALSE;
     }
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
+  return TRUE;
+}
 
-  data = g_new0 (BdHistorySeriesData, 1);
+static BdHistorySeriesData *
+series_data_new (gint64          from_ms,
+                 gint64          to_ms,
+                 guint           n_buckets,
+                 BdHistoryLevel  level)
+{
+  BdHistorySeriesData *data = g_new0 (BdHistorySeriesData, 1);
+
   data->from_ms = from_ms;
   data->to_ms = to_ms;
   data->n_buckets = n_buckets;
@@ -476,23 +542,124 @@ bd_history_query_series (BdHistory       *self,
       bucket->start_ms = bucket_start (data, i);
       bucket->min = bucket->max = bucket->avg = bucket->first = bucket->last = NAN;
     }
+  return data;
+}
+
+/* Every series of @names on one connection, in one read transaction: one
+ * snapshot of the database for all of them, each statement prepared once. */
+static GPtrArray *
+query_series_batch (BdHistory          *self,
+                    const char * const *names,
+                    gint64              from_ms,
+                    gint64              to_ms,
+                    guint               n_buckets,
+                    BdHistoryLevel      level,
+                    GCancellable       *cancellable,
+                    GError            **error)
+{
+  g_autoptr(GPtrArray) results = NULL;
+  StmtCache cache = { { NULL } };
+  GError *local_error = NULL;
+  gboolean in_transaction = FALSE;
+  gboolean ok = TRUE;
+  gboolean sound;
+  sqlite3 *db;
+  int rc;
+
+  if (!check_series_range (from_ms, to_ms, n_buckets, error))
+    return NULL;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
 
   db = acquire (self, error);
   if (db == NULL)
     return NULL;
 
-  ok = find_series (self, db, series, &series_id, &local_error);
-  if (ok && series_id != 0)
-    ok = fill_buckets (self, db, series_id, data, level == BD_HISTORY_LEVEL_AUTO,
-                       cancellable, &local_error);
-  release (self, db, ok || g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  results = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_history_series_data_free);
+  rc = sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    {
+      _bd_storage_set_error (&local_error, db, rc, self->path, _("cannot read"));
+      ok = FALSE;
+    }
+  else
+    in_transaction = TRUE;
+
+  for (guint i = 0; ok && names[i] != NULL; i++)
+    {
+      BdHistorySeriesData *data = series_data_new (from_ms, to_ms, n_buckets, level);
+      gint64 series_id = 0;
+
+      g_ptr_array_add (results, data);
+      ok = find_series (self, db, &cache, names[i], &series_id, &local_error);
+      if (ok && series_id != 0)
+        ok = fill_buckets (self, db, &cache, series_id, data, level == BD_HISTORY_LEVEL_AUTO,
+                           cancellable, &local_error);
+      if (ok && g_cancellable_set_error_if_cancelled (cancellable, &local_error))
+        ok = FALSE;
+    }
+
+  stmt_cache_clear (&cache);
+  /* A read transaction: ending it changes nothing, and lets the
+   * checkpointer move past this snapshot. A connection that cannot end
+   * it is not reused. */
+  sound = ok || g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  if (in_transaction && (rc = sqlite3_exec (db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL)) != SQLITE_OK)
+    {
+      if (ok)
+        _bd_storage_set_error (&local_error, db, rc, self->path, _("cannot read"));
+      ok = sound = FALSE;
+    }
+  release (self, db, sound);
 
   if (!ok)
     {
       g_propagate_error (error, local_error);
       return NULL;
     }
-  return g_steal_pointer (&data);
+  return g_steal_pointer (&results);
+}
+
+BdHistorySeriesData *
+bd_history_query_series (BdHistory       *self,
+                         const char      *series,
+                         gint64           from_ms,
+                         gint64           to_ms,
+                         guint            n_buckets,
+                         BdHistoryLevel   level,
+                         GCancellable    *cancellable,
+                         GError         **error)
+{
+  const char *names[] = { series, NULL };
+  g_autoptr(GPtrArray) results = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (series != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  results = query_series_batch (self, names, from_ms, to_ms, n_buckets, level,
+                                cancellable, error);
+  if (results == NULL)
+    return NULL;
+  return g_ptr_array_steal_index (results, 0);
+}
+
+GPtrArray *
+bd_history_query_series_batch (BdHistory          *self,
+                               const char * const *series,
+                               gint64              from_ms,
+                               gint64              to_ms,
+                               guint               n_buckets,
+                               BdHistoryLevel      level,
+                               GCancellable       *cancellable,
+                               GError            **error)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (series != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return query_series_batch (self, series, from_ms, to_ms, n_buckets, level,
+                             cancellable, error);
 }
 
 /* -------------------------------------------------------------------------- */
@@ -692,6 +859,7 @@ typedef enum
   QUERY_MESSAGES,
   QUERY_TOPICS,
   QUERY_SERIES_LIST,
+  QUERY_SERIES_BATCH,
 } QueryKind;
 
 typedef struct
@@ -699,6 +867,7 @@ typedef struct
   BdHistory      *history;
   QueryKind       kind;
   char           *name;
+  char          **names;
   gint64          from_ms;
   gint64          to_ms;
   guint           n;
@@ -725,6 +894,7 @@ query_free (gpointer data)
 
   bd_history_unref (query->history);
   g_free (query->name);
+  g_strfreev (query->names);
   g_free (query);
 }
 
@@ -756,6 +926,11 @@ query_thread (GTask        *task,
       break;
     case QUERY_SERIES_LIST:
       result = bd_history_list_series (query->history, query->name, cancellable, &error);
+      break;
+    case QUERY_SERIES_BATCH:
+      result = bd_history_query_series_batch (query->history, (const char * const *) query->names,
+                                              query->from_ms, query->to_ms, query->n,
+                                              query->level, cancellable, &error);
       break;
     default:
       g_assert_not_reached ();
@@ -794,6 +969,25 @@ finish_query (GAsyncResult *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* A series query (one series or a batch) over [from_ms, to_ms). */
+static Query *
+series_query_new (QueryKind            kind,
+                  const char          *name,
+                  const char * const  *names,
+                  gint64               from_ms,
+                  gint64               to_ms,
+                  guint                n_buckets,
+                  BdHistoryLevel       level)
+{
+  Query *query = query_new (kind, name, n_buckets);
+
+  query->names = g_strdupv ((char **) names);
+  query->from_ms = from_ms;
+  query->to_ms = to_ms;
+  query->level = level;
+  return query;
+}
+
 void
 bd_history_query_series_async (BdHistory           *self,
                                const char          *series,
@@ -805,16 +999,11 @@ bd_history_query_series_async (BdHistory           *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  Query *query;
-
   g_return_if_fail (self != NULL);
   g_return_if_fail (series != NULL);
 
-  query = query_new (QUERY_SERIES, series, n_buckets);
-  query->from_ms = from_ms;
-  query->to_ms = to_ms;
-  query->level = level;
-  run_query (self, query, bd_history_query_series_async, cancellable, callback, user_data);
+  run_query (self, series_query_new (QUERY_SERIES, series, NULL, from_ms, to_ms, n_buckets, level),
+             bd_history_query_series_async, cancellable, callback, user_data);
 }
 
 BdHistorySeriesData *
@@ -822,6 +1011,32 @@ bd_history_query_series_finish (GAsyncResult *result,
                                 GError      **error)
 {
   return finish_query (result, bd_history_query_series_async, error);
+}
+
+void
+bd_history_query_series_batch_async (BdHistory           *self,
+                                     const char * const  *series,
+                                     gint64               from_ms,
+                                     gint64               to_ms,
+                                     guint                n_buckets,
+                                     BdHistoryLevel       level,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (series != NULL);
+
+  run_query (self, series_query_new (QUERY_SERIES_BATCH, NULL, series, from_ms, to_ms, n_buckets,
+                                     level),
+             bd_history_query_series_batch_async, cancellable, callback, user_data);
+}
+
+GPtrArray *
+bd_history_query_series_batch_finish (GAsyncResult *result,
+                                      GError      **error)
+{
+  return finish_query (result, bd_history_query_series_batch_async, error);
 }
 
 void

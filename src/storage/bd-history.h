@@ -115,6 +115,32 @@ BdHistorySeriesData *bd_history_query_series_finish (GAsyncResult    *result,
                                                      GError         **error);
 void                 bd_history_series_data_free    (BdHistorySeriesData *data);
 
+/* Many series over one range at once, as bd_history_query_series() reads
+ * each: @series is a NULL-terminated array of names, and the answer an array
+ * of BdHistorySeriesData* in the same order. They are read on one
+ * connection in one read transaction (one snapshot of the database), each
+ * statement prepared once: a page of 500 trends costs one worker's turn, not
+ * 500 queries. */
+GPtrArray           *bd_history_query_series_batch        (BdHistory          *self,
+                                                           const char * const *series,
+                                                           gint64              from_ms,
+                                                           gint64              to_ms,
+                                                           guint               n_buckets,
+                                                           BdHistoryLevel      level,
+                                                           GCancellable       *cancellable,
+                                                           GError            **error);
+void                 bd_history_query_series_batch_async  (BdHistory          *self,
+                                                           const char * const *series,
+                                                           gint64              from_ms,
+                                                           gint64              to_ms,
+                                                           guint               n_buckets,
+                                                           BdHistoryLevel      level,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+GPtrArray           *bd_history_query_series_batch_finish (GAsyncResult       *result,
+                                                           GError            **error);
+
 /* The last @limit messages of @topic, newest first (of BdHistoryMessage*). */
 GPtrArray  *bd_history_query_messages        (BdHistory           *self,
                                               const char          *topic,

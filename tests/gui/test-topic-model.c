@@ -825,6 +825,67 @@ test_outbox_second_flush (void)
   g_cond_clear (&state.cond);
 }
 
+/* A held outbox (its page hidden) coalesces but never flushes; released, it
+ * flushes at once each topic's newest message with every message counted. */
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_outbox_held (void)
+{
+  FlushState state = { 0 };
+  g_autoptr(BdMessage) a1 = message_new ("t/1", "a1", 2, FALSE, 1);
+  g_autoptr(BdMessage) a2 = message_new ("t/1", "a2", 2, FALSE, 2);
+  g_autoptr(BdMessage) b = message_new ("t/2", "b", 1, FALSE, 3);
+  g_autoptr(BdTopicOutbox) outbox = NULL;
+  gboolean waited = FALSE;
+  guint timeout_id = g_timeout_add_seconds (20, timeout_cb, NULL);
+  gint64 released_us;
+
+  state.main_thread = g_thread_self ();
+  g_mutex_init (&state.mutex);
+  g_cond_init (&state.cond);
+  outbox = bd_topic_outbox_new (NULL, flush_cb, &state);
+  bd_topic_outbox_set_held (outbox, TRUE);
+
+  bd_topic_outbox_tap (a1, outbox);
+  bd_topic_outbox_tap (b, outbox);
+  bd_topic_outbox_tap (a2, outbox);
+  /* Five flush intervals: an outbox that is not held flushes after one. */
+  g_timeout_add (5 * BD_TOPIC_OUTBOX_INTERVAL_MS, set_flag_cb, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (state.n_flushes, ==, 0);
+
+  released_us = g_get_monotonic_time ();
+  bd_topic_outbox_set_held (outbox, FALSE);
+  while (state.n_flushes < 1)
+    g_main_context_iteration (NULL, TRUE);
+  /* At once, not an interval after the release. */
+  g_assert_cmpint (state.first_flush_us - released_us, <, BD_TOPIC_OUTBOX_INTERVAL_MS * 1000);
+  g_assert_cmpuint (state.n_entries, ==, 2);
+  g_assert_cmpuint (state.counts[1], ==, 2);
+  g_assert_cmpuint (state.counts[2], ==, 1);
+  g_assert_cmpstr (state.latest[1], ==, "a2");
+  g_assert_cmpstr (state.latest[2], ==, "b");
+
+  /* Released, it flushes as before. */
+  bd_topic_outbox_tap (b, outbox);
+  while (state.n_flushes < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (state.counts[2], ==, 2);
+
+  g_source_remove (timeout_id);
+  g_free (state.latest[1]);
+  g_free (state.latest[2]);
+  g_mutex_clear (&state.mutex);
+  g_cond_clear (&state.cond);
+}
+
 /* The flat list's feed: each topic once, when its first message arrives,
  * in order; levels without messages of their own never. */
 static void
@@ -1043,6 +1104,7 @@ main (int   argc,
   g_test_add_func ("/gui/topic-outbox/across-flushes", test_outbox_across_flushes);
   g_test_add_func ("/gui/topic-outbox/free-pending", test_outbox_free_pending);
   g_test_add_func ("/gui/topic-outbox/second-flush", test_outbox_second_flush);
+  g_test_add_func ("/gui/topic-outbox/held", test_outbox_held);
   g_test_add_func ("/gui/topic-outbox/slices", test_outbox_slices);
   g_test_add_func ("/gui/topic-outbox/slices-yield", test_outbox_slices_yield);
   g_test_add_func ("/gui/topic-outbox/slices-late", test_outbox_slices_late);

@@ -343,6 +343,76 @@ test_bridges (void)
   bd_service_stop (service);
 }
 
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* The window's export: the history of a real history.db written to a file,
+ * each row with the label and unit the overview gives its topic. */
+static void
+test_export_history (void)
+{
+  g_autofree char *data_dir = g_build_filename (tmp_dir, "export-data", NULL);
+  g_autofree char *path = g_build_filename (tmp_dir, "export.csv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  BdOptions options = BD_OPTIONS_INIT;
+  BdExportOptions export = { BD_EXPORT_FORMAT_CSV, "plant/#", G_MININT64, G_MAXINT64, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BdService) service = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("21.5", 4);
+  g_autoptr(GBytes) other = g_bytes_new_static ("7", 1);
+  /* Recent, whole seconds: retention keeps them, and the times read plainly. */
+  gint64 t0_ms = g_get_real_time () / G_USEC_PER_SEC * 1000 - 60000;
+  g_autoptr(BdMessage) reading = bd_message_new_full ("plant/t", bytes, 0, FALSE, NULL, NULL,
+                                                      t0_ms * 1000);
+  g_autoptr(BdMessage) plain = bd_message_new_full ("plant/x", other, 0, FALSE, NULL, NULL,
+                                                    (t0_ms + 1000) * 1000);
+  g_autofree char *time0 = NULL;
+  g_autofree char *time1 = NULL;
+  g_autofree char *expected = NULL;
+  static const char ini[] = "[area plant]\n[tile plant/t]\nlabel=Tank\nunit=°C\n";
+  g_autofree char *text = NULL;
+  guint64 n_rows = 0;
+
+  options.port = 0;
+  options.bind_address = g_strdup ("127.0.0.1");
+  options.data_dir = g_strdup (data_dir);
+  service = bd_service_start (&options, FALSE, &error);
+  g_assert_no_error (error);
+  bd_options_clear (&options);
+
+  bd_recorder_tap (reading, bd_service_get_recorder (service));
+  bd_recorder_tap (plain, bd_service_get_recorder (service));
+  g_assert_true (bd_recorder_flush_sync (bd_service_get_recorder (service), &error));
+  g_assert_no_error (error);
+  bd_service_set_overview (service, bd_overview_config_from_data (ini, sizeof ini - 1, NULL, &error));
+  g_assert_no_error (error);
+
+  export.time_zone = utc;
+  bd_service_export_history_async (service, file, &export, NULL, export_done_cb, &result);
+  BD_TEST_WAIT_UNTIL (result != NULL, WAIT_S * 1000);
+  g_assert_true (bd_service_export_history_finish (service, result, &n_rows, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_rows, ==, 2);
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  time0 = bd_export_format_time (t0_ms, utc);
+  time1 = bd_export_format_time (t0_ms + 1000, utc);
+  expected = g_strdup_printf ("time,topic,value,payload,label,unit\r\n"
+                              "%s,plant/t,21.5,21.5,Tank,°C\r\n"
+                              "%s,plant/x,7,7,,\r\n", time0, time1);
+  g_assert_cmpstr (text, ==, expected);
+
+  bd_service_stop (service);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -362,6 +432,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/service/start-stop", test_start_stop);
   g_test_add_func ("/service/bridges", test_bridges);
+  g_test_add_func ("/service/export-history", test_export_history);
   status = g_test_run ();
 
   bd_test_tmpdir_free (tmp_dir);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <string.h>
@@ -37,18 +38,18 @@ static const struct
 };
 
 static const char expected_seoul[] =
-  "time,topic,value,payload\r\n"
-  "2026-11-24T21:03:04.123+09:00,plant/t,23.5,23.5 °C\r\n"
-  "2026-11-24T21:03:04.124+09:00,plant/t,,\"he said \"\"hi\"\", ok\"\r\n"
-  "2026-11-24T21:03:04.125+09:00,plant/t,,\"line1\nline2\"\r\n"
-  "2026-11-24T21:03:04.126+09:00,plant/bin,,base64:/wAB\r\n"
-  "2026-11-24T21:03:04.127+09:00,plant/b64,,base64:YmFzZTY0OmFiYw==\r\n"
-  "2026-11-24T21:03:04.128+09:00,plant/json,,\"{\"\"x\"\": 1}\"\r\n"
-  "2026-11-24T21:03:04.129+09:00,\"a,b/c\",1,ON\r\n"
-  "2026-11-24T21:03:04.130+09:00,plant/t,,\r\n"
-  "2026-11-24T21:03:04.131+09:00,plant/cr,,\"a\rb\"\r\n"
-  "2026-11-24T21:03:04.132+09:00,plant/v,59.51,59.51\r\n"
-  "2026-11-24T21:03:04.133+09:00,plant/v,1e-07,1e-7 V\r\n";
+  "time,topic,value,payload,label,unit\r\n"
+  "2026-11-24T21:03:04.123+09:00,plant/t,23.5,23.5 °C,,\r\n"
+  "2026-11-24T21:03:04.124+09:00,plant/t,,\"he said \"\"hi\"\", ok\",,\r\n"
+  "2026-11-24T21:03:04.125+09:00,plant/t,,\"line1\nline2\",,\r\n"
+  "2026-11-24T21:03:04.126+09:00,plant/bin,,base64:/wAB,,\r\n"
+  "2026-11-24T21:03:04.127+09:00,plant/b64,,base64:YmFzZTY0OmFiYw==,,\r\n"
+  "2026-11-24T21:03:04.128+09:00,plant/json,,\"{\"\"x\"\": 1}\",,\r\n"
+  "2026-11-24T21:03:04.129+09:00,\"a,b/c\",1,ON,,\r\n"
+  "2026-11-24T21:03:04.130+09:00,plant/t,,,,\r\n"
+  "2026-11-24T21:03:04.131+09:00,plant/cr,,\"a\rb\",,\r\n"
+  "2026-11-24T21:03:04.132+09:00,plant/v,59.51,59.51,,\r\n"
+  "2026-11-24T21:03:04.133+09:00,plant/v,1e-07,1e-7 V,,\r\n";
 
 static BdTestTmpdir *
 make_history (void)
@@ -105,13 +106,13 @@ test_csv (void)
   g_assert_cmpuint (n, ==, G_N_ELEMENTS (rows));
 
   utc = export_to_string (dir, BD_EXPORT_FORMAT_CSV, NULL, G_MININT64, G_MAXINT64, "UTC", NULL);
-  g_assert_true (g_str_has_prefix (utc, "time,topic,value,payload\r\n"
-                                        "2026-11-24T12:03:04.123+00:00,plant/t,23.5,23.5 °C\r\n"));
+  g_assert_true (g_str_has_prefix (utc, "time,topic,value,payload,label,unit\r\n"
+                                        "2026-11-24T12:03:04.123+00:00,plant/t,23.5,23.5 °C,,\r\n"));
 
   ny = export_to_string (dir, BD_EXPORT_FORMAT_CSV, "plant/bin", G_MININT64, G_MAXINT64,
                          "America/New_York", NULL);
-  g_assert_cmpstr (ny, ==, "time,topic,value,payload\r\n"
-                           "2026-11-24T07:03:04.126-05:00,plant/bin,,base64:/wAB\r\n");
+  g_assert_cmpstr (ny, ==, "time,topic,value,payload,label,unit\r\n"
+                           "2026-11-24T07:03:04.126-05:00,plant/bin,,base64:/wAB,,\r\n");
 
   /* a filter, a range [from, to) */
   filtered = export_to_string (dir, BD_EXPORT_FORMAT_CSV, "plant/+", G_MININT64, G_MAXINT64, "UTC", &n);
@@ -121,7 +122,7 @@ test_csv (void)
   g_assert_cmpuint (n, ==, 2);
   none = export_to_string (dir, BD_EXPORT_FORMAT_CSV, "no/such", G_MININT64, G_MAXINT64, "UTC", &n);
   g_assert_cmpuint (n, ==, 0);
-  g_assert_cmpstr (none, ==, "time,topic,value,payload\r\n");
+  g_assert_cmpstr (none, ==, "time,topic,value,payload,label,unit\r\n");
 }
 
 static void
@@ -178,6 +179,72 @@ test_json (void)
 
   empty = export_to_string (dir, BD_EXPORT_FORMAT_JSON, "nothing", G_MININT64, G_MAXINT64, NULL, NULL);
   g_assert_cmpstr (empty, ==, "[]\n");
+}
+
+/* The operator's labels and units (the Overview's, handed in by the layers
+ * above): a label and unit per row of a described topic, the value scaled
+ * as the Overview shows it, nothing for the others. */
+static void
+test_labels (void)
+{
+  g_autoptr(BdTestTmpdir) dir = make_history ();
+  g_autoptr(GHashTable) series = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                        (GDestroyNotify) bd_export_series_free);
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GOutputStream) csv = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) json = g_memory_output_stream_new_resizable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  BdExportOptions options = { BD_EXPORT_FORMAT_CSV, "plant/+", t0, t0 + 11, utc, series };
+  g_autofree char *text = NULL;
+  JsonArray *array;
+  JsonObject *o;
+
+  g_hash_table_insert (series, "plant/t", bd_export_series_new ("Tank, north", "°C", 1.0));
+  g_hash_table_insert (series, "plant/v", bd_export_series_new (NULL, "mV", 1000.0));
+
+  g_assert_true (bd_export_write (dir, &options, csv, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_output_stream_write_all (csv, "", 1, NULL, NULL, NULL);
+  g_output_stream_close (csv, NULL, NULL);
+  text = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (csv));
+  g_assert_cmpstr (text, ==,
+                   "time,topic,value,payload,label,unit\r\n"
+                   "2026-11-24T12:03:04.123+00:00,plant/t,23.5,23.5 °C,\"Tank, north\",°C\r\n"
+                   "2026-11-24T12:03:04.124+00:00,plant/t,,\"he said \"\"hi\"\", ok\",\"Tank, north\",°C\r\n"
+                   "2026-11-24T12:03:04.125+00:00,plant/t,,\"line1\nline2\",\"Tank, north\",°C\r\n"
+                   "2026-11-24T12:03:04.126+00:00,plant/bin,,base64:/wAB,,\r\n"
+                   "2026-11-24T12:03:04.127+00:00,plant/b64,,base64:YmFzZTY0OmFiYw==,,\r\n"
+                   "2026-11-24T12:03:04.128+00:00,plant/json,,\"{\"\"x\"\": 1}\",,\r\n"
+                   "2026-11-24T12:03:04.130+00:00,plant/t,,,\"Tank, north\",°C\r\n"
+                   "2026-11-24T12:03:04.131+00:00,plant/cr,,\"a\rb\",,\r\n"
+                   "2026-11-24T12:03:04.132+00:00,plant/v,59510,59.51,,mV\r\n"
+                   "2026-11-24T12:03:04.133+00:00,plant/v,0.0001,1e-7 V,,mV\r\n");
+
+  options.format = BD_EXPORT_FORMAT_JSON;
+  g_assert_true (bd_export_write (dir, &options, json, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_output_stream_close (json, NULL, NULL);
+  json_parser_load_from_data (parser,
+                              g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (json)),
+                              g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (json)),
+                              &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), ==, 10);
+  o = json_array_get_object_element (array, 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "label"), ==, "Tank, north");
+  g_assert_cmpstr (json_object_get_string_member (o, "unit"), ==, "°C");
+  g_assert_cmpfloat (json_object_get_double_member (o, "value"), ==, 23.5);
+  o = json_array_get_object_element (array, 3);
+  g_assert_true (json_object_get_null_member (o, "label"));
+  g_assert_true (json_object_get_null_member (o, "unit"));
+  o = json_array_get_object_element (array, 8);
+  g_assert_cmpstr (json_object_get_string_member (o, "topic"), ==, "plant/v");
+  g_assert_true (json_object_get_null_member (o, "label"));
+  g_assert_cmpstr (json_object_get_string_member (o, "unit"), ==, "mV");
+  g_assert_cmpfloat (json_object_get_double_member (o, "value"), ==, 59510);
+  g_assert_cmpstr (json_object_get_string_member (o, "payload"), ==, "59.51");
 }
 
 static void
@@ -278,7 +345,10 @@ test_format_time (void)
   g_assert_cmpstr (c, ==, "1970-01-01T00:00:00.000+00:00");
 }
 
-/* The command line, through the real binary: exit status and one-line errors. */
+/* The command line, through the real binary: exit status and one-line errors.
+ * Its XDG_CONFIG_HOME (where overview.ini is) is this, never the user's. */
+static const char *cli_config_home;
+
 static int
 run_cli (const char  *tz,
          char       **out,
@@ -303,6 +373,8 @@ run_cli (const char  *tz,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv (launcher, "TZ", tz, TRUE);
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_assert_nonnull (cli_config_home);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", cli_config_home, TRUE);
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
@@ -326,12 +398,15 @@ test_cli (void)
   g_autoptr(BdTestTmpdir) dir = NULL;
   g_autofree char *missing = NULL;
   g_autofree char *missing_db = NULL;
+  g_autofree char *config_home = NULL;
   char *out = NULL;
   char *err = NULL;
   int status;
 
   BD_TEST_REQUIRE_ENV ("BROKERDESK");
   dir = make_history ();
+  config_home = g_build_filename (dir, "no-config", NULL);
+  cli_config_home = config_home;
 
   status = run_cli ("Asia/Seoul", &out, &err, "--data-dir", dir, "--export", "csv", NULL);
   g_assert_cmpint (status, ==, 0);
@@ -343,9 +418,9 @@ test_cli (void)
   status = run_cli ("UTC", &out, &err, "--data-dir", dir, "--export", "csv", "--topic", "plant/t",
                     "--from", "2026-11-24T12:03:04.124Z", "--to", "2026-11-24T21:03:04.126+09:00", NULL);
   g_assert_cmpint (status, ==, 0);
-  g_assert_cmpstr (out, ==, "time,topic,value,payload\r\n"
-                            "2026-11-24T12:03:04.124+00:00,plant/t,,\"he said \"\"hi\"\", ok\"\r\n"
-                            "2026-11-24T12:03:04.125+00:00,plant/t,,\"line1\nline2\"\r\n");
+  g_assert_cmpstr (out, ==, "time,topic,value,payload,label,unit\r\n"
+                            "2026-11-24T12:03:04.124+00:00,plant/t,,\"he said \"\"hi\"\", ok\",,\r\n"
+                            "2026-11-24T12:03:04.125+00:00,plant/t,,\"line1\nline2\",,\r\n");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
@@ -395,6 +470,65 @@ test_cli (void)
   g_clear_pointer (&err, g_free);
 }
 
+/* `brokerdesk --export` names series as the Overview does: its overview.ini
+ * gives the rows their label and unit, and a broken one leaves them out
+ * with a warning rather than failing the export. */
+static void
+test_cli_labels (void)
+{
+  g_autoptr(BdTestTmpdir) dir = NULL;
+  g_autofree char *config_home = NULL;
+  g_autofree char *config_dir = NULL;
+  g_autofree char *ini = NULL;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  char *err = NULL;
+  int status;
+
+  BD_TEST_REQUIRE_ENV ("BROKERDESK");
+  dir = make_history ();
+  config_home = g_build_filename (dir, "config", NULL);
+  config_dir = g_build_filename (config_home, "brokerdesk", NULL);
+  ini = g_build_filename (config_dir, "overview.ini", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (config_dir, 0700), ==, 0);
+  g_file_set_contents (ini,
+                       "[area plant]\n"
+                       "[tile plant/t]\nlabel=Tank north\nunit=°C\n"
+                       "[tile plant/v]\nunit=mV\nscale=1000\n", -1, &error);
+  g_assert_no_error (error);
+  cli_config_home = config_home;
+
+  status = run_cli ("UTC", &out, &err, "--data-dir", dir, "--export", "csv", "--topic", "plant/+",
+                    "--to", "2026-11-24T12:03:04.124Z", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpstr (out, ==, "time,topic,value,payload,label,unit\r\n"
+                            "2026-11-24T12:03:04.123+00:00,plant/t,23.5,23.5 °C,Tank north,°C\r\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = run_cli ("UTC", &out, &err, "--data-dir", dir, "--export", "json", "--topic", "plant/v",
+                    NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "\"topic\":\"plant/v\",\"value\":59510,\"payload\":\"59.51\""));
+  g_assert_nonnull (strstr (out, "\"label\":null,\"unit\":\"mV\"}"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Unreadable: the rows without labels, and one warning line. */
+  g_assert_cmpint (g_remove (ini), ==, 0);
+  g_assert_cmpint (g_mkdir (ini, 0700), ==, 0);
+  status = run_cli ("UTC", &out, &err, "--data-dir", dir, "--export", "csv", "--topic", "plant/t",
+                    "--to", "2026-11-24T12:03:04.124Z", NULL);
+  g_assert_cmpint (status, ==, 0);
+  assert_one_line (err);
+  g_assert_cmpstr (out, ==, "time,topic,value,payload,label,unit\r\n"
+                            "2026-11-24T12:03:04.123+00:00,plant/t,23.5,23.5 °C,,\r\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  cli_config_home = NULL;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -409,11 +543,13 @@ main (int   argc,
 
   g_test_add_func ("/storage/export/csv", test_csv);
   g_test_add_func ("/storage/export/json", test_json);
+  g_test_add_func ("/storage/export/labels", test_labels);
   g_test_add_func ("/storage/export/missing-database", test_missing_database);
   g_test_add_func ("/storage/export/parse-time", test_parse_time);
   g_test_add_func ("/storage/export/parse-format-and-filter", test_parse_format_and_filter);
   g_test_add_func ("/storage/export/format-time", test_format_time);
   g_test_add_func ("/storage/export/cli", test_cli);
+  g_test_add_func ("/storage/export/cli-labels", test_cli_labels);
 
   return g_test_run ();
 }

@@ -692,6 +692,81 @@ test_async (void)
   g_clear_pointer (&history, bd_history_unref);
 }
 
+static void
+on_batch_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GPtrArray **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = bd_history_query_series_batch_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+/* Many series at once (the Overview's trends): each answer is the one its
+ * own query gives, in the order asked, an unknown series is empty, and the
+ * async form answers on the caller's thread. */
+static void
+test_batch (void)
+{
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
+  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdHistory) history = bd_history_new (dir);
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GPtrArray) async = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const names[] = { "b/2", "nope", "b/json#t", "b/1", NULL };
+  gint64 from = D0 + 5 * MINUTE;
+  gint64 to = D0 + 20 * MINUTE;
+
+  /* 25 minutes at 1 Hz, so that the range starts and ends inside the data. */
+  for (gint64 i = 0; i < 25 * 60; i++)
+    {
+      g_autofree char *a = g_strdup_printf ("%" G_GINT64_FORMAT, i);
+      g_autofree char *b = g_strdup_printf ("%" G_GINT64_FORMAT, 2 * i + 1);
+      g_autofree char *j = g_strdup_printf ("{\"t\": %" G_GINT64_FORMAT "}", 3 * i);
+
+      test_tap (recorder, "b/1", a, -1, D0 + i * 1000);
+      test_tap (recorder, "b/2", b, -1, D0 + i * 1000);
+      test_tap (recorder, "b/json", j, -1, D0 + i * 1000 + 500);
+    }
+  bd_recorder_flush_sync (recorder, &error);
+  g_assert_no_error (error);
+
+  batch = bd_history_query_series_batch (history, names, from, to, 90, BD_HISTORY_LEVEL_AUTO,
+                                         NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (batch->len, ==, 4);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autoptr(BdHistorySeriesData) one = query (history, names[i], from, to, 90,
+                                                  BD_HISTORY_LEVEL_AUTO);
+      BdHistorySeriesData *got = g_ptr_array_index (batch, i);
+
+      g_assert_cmpint (got->level, ==, BD_HISTORY_LEVEL_RAW);
+      g_assert_cmpuint (got->n_buckets, ==, 90);
+      assert_buckets_equal (got, one->buckets);
+    }
+  /* Spot checks against the data itself: bucket 0 holds seconds 300..309. */
+  g_assert_cmpuint (((BdHistorySeriesData *) batch->pdata[3])->buckets[0].count, ==, 10);
+  g_assert_cmpfloat (((BdHistorySeriesData *) batch->pdata[3])->buckets[0].last, ==, 309);
+  g_assert_cmpfloat (((BdHistorySeriesData *) batch->pdata[0])->buckets[89].last, ==, 2 * 1199 + 1);
+  g_assert_cmpfloat (((BdHistorySeriesData *) batch->pdata[2])->buckets[0].first, ==, 900);
+  g_assert_cmpuint (((BdHistorySeriesData *) batch->pdata[1])->buckets[0].count, ==, 0);
+
+  bd_history_query_series_batch_async (history, names, from, to, 90, BD_HISTORY_LEVEL_AUTO,
+                                       NULL, on_batch_cb, &async);
+  BD_TEST_WAIT_UNTIL (async != NULL, 10000);
+  g_assert_cmpuint (async->len, ==, 4);
+  for (guint i = 0; i < async->len; i++)
+    assert_buckets_equal (g_ptr_array_index (async, i),
+                          ((BdHistorySeriesData *) g_ptr_array_index (batch, i))->buckets);
+
+  bd_recorder_close (recorder);
+  g_clear_pointer (&history, bd_history_unref);
+}
+
 typedef struct
 {
   BdHistory *history;
@@ -759,6 +834,7 @@ main (int   argc,
   g_test_add_func ("/storage/history/retention-background", test_retention_background);
   g_test_add_func ("/storage/history/retention-size", test_retention_size);
   g_test_add_func ("/storage/history/async", test_async);
+  g_test_add_func ("/storage/history/batch", test_batch);
   g_test_add_func ("/storage/history/concurrent-readers", test_concurrent_readers);
 
   return g_test_run ();
