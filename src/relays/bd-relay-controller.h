@@ -48,7 +48,9 @@ typedef struct
 /* The one place a command is judged before it is sent: interlocks, an
  * operator lock. Return FALSE and set @error (BD_RELAY_ERROR_BLOCKED, a
  * message saying who blocked it and why) to refuse. Runs on the
- * controller's thread; must not block. */
+ * controller's thread and must answer at once: it may wait only briefly
+ * for state another thread is about to publish (the automations thread's
+ * interlock verdicts), never on the disk or the network. */
 typedef gboolean (*BdRelayCheckFunc) (BdRelayController    *controller,
                                       const BdRelayCommand *command,
                                       gpointer              user_data,
