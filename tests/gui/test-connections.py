@@ -139,6 +139,9 @@ def inner_main():
                         '-t', 'remoteplant/line2/temperature', '-m', '19.25'],
                        check=True, timeout=tw.TIMEOUT)
         try:
+            # A hidden Topics page holds its updates until it is shown.
+            tw.click(next(t for t in app.tabs() if t.name == 'Topics'))
+            tw.wait_for(lambda: app.selected_page() == 'Topics' or None, 'Topics after a click')
             tw.wait_for(lambda: {'remoteplant', '19.25'} <= tw.label_names(app.main_window())
                         or None, 'the remote topic in the tree')
             tap.check(True, 'the topic tree shows the remote broker\'s retained reading')
