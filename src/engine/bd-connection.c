@@ -26,9 +26,6 @@
 #define MAX_PENDING_QOS0_BYTES (8 * 1024 * 1024)
 /* Time allowed between accepting a socket and its CONNECT. */
 #define CONNECT_TIMEOUT_US     (20 * G_USEC_PER_SEC)
-/* Time allowed for a transport's handshake (TLS, the WebSocket upgrade):
- * a client that starts one and goes quiet holds a socket and memory. */
-#define HANDSHAKE_TIMEOUT_US   (10 * G_USEC_PER_SEC)
 /* Longest a publisher waits for a subscriber that does not catch up; after
  * that the subscriber counts as slow and its queue limit applies again. */
 #define MAX_PAUSE_US           (1 * G_USEC_PER_SEC)
@@ -477,6 +474,14 @@ conn_end (BdConnection *conn,
       g_ptr_array_remove_fast (engine->paused, conn);
     }
 
+  /* Nothing was said to a client still in its TLS handshake: its socket
+   * closes at once, once the handshake thread has let go of it. */
+  if (conn->away)
+    {
+      _bd_handshaker_cancel (engine, conn);
+      conn->away = FALSE;
+      peer_gone = TRUE;
+    }
   conn->state = BD_CONN_CLOSED;
   if (peer_gone)
     {
@@ -563,6 +568,7 @@ _bd_connection_new (BdListener  *listener,
 {
   BdEngine *engine = listener->engine;
   BdConnection *conn;
+  BdTransport *tls;
 
   conn = g_new0 (BdConnection, 1);
   conn->kind = BD_POLL_CONNECTION;
@@ -586,6 +592,14 @@ _bd_connection_new (BdListener  *listener,
   listener->n_connections++;
   g_queue_push_tail_link (&engine->connections, &conn->link);
 
+  /* The CPU-heavy TLS handshake runs on its own thread (bd-handshaker.c),
+   * so that a storm of them does not delay the connected clients. */
+  tls = _bd_tls_transport_find (transport);
+  if (tls != NULL && tls->handshaking && _bd_handshaker_add (engine, conn))
+    {
+      conn->away = TRUE;
+      return conn;
+    }
   if (!_bd_engine_epoll_add (engine, conn->fd, conn, conn->events))
     {
       _bd_connection_drop (conn, g_strerror (errno));
@@ -605,7 +619,10 @@ _bd_connection_check_keepalives (BdEngine *engine,
       BdConnection *conn = l->data;
 
       l = l->next;
-      if (conn->transport->handshaking && now_us - conn->accepted_us > HANDSHAKE_TIMEOUT_US)
+      /* The handshake thread times out those it holds. */
+      if (conn->away)
+        continue;
+      if (conn->transport->handshaking && now_us - conn->accepted_us > BD_HANDSHAKE_TIMEOUT_US)
         _bd_connection_drop (conn, "handshake not completed in time");
       else if (conn->state == BD_CONN_WAIT_CONNECT &&
                now_us - conn->accepted_us > CONNECT_TIMEOUT_US)
@@ -939,6 +956,26 @@ _bd_connection_on_ready (BdConnection *conn,
     }
   else
     conn_process (conn, engine->read_buf, n);
+}
+
+void
+_bd_connection_handshake_done (BdConnection *conn,
+                               const char   *reason)
+{
+  conn->away = FALSE;
+  if (reason != NULL)
+    {
+      _bd_connection_drop (conn, reason);
+      return;
+    }
+  if (!_bd_engine_epoll_add (conn->engine, conn->fd, conn, conn->events))
+    {
+      _bd_connection_drop (conn, g_strerror (errno));
+      return;
+    }
+  /* OpenSSL may hold a record read with the handshake's last one, which
+   * the socket would not announce again. */
+  _bd_connection_on_ready (conn, conn->events);
 }
 
 /* ------------------------------------------------------------- dispatch */

@@ -46,6 +46,11 @@ typedef struct _BdStore      BdStore;
 typedef struct _BdStoreWait  BdStoreWait;
 typedef struct _BdTransport  BdTransport;
 typedef struct _BdTlsContext BdTlsContext;
+typedef struct _BdHandshaker BdHandshaker;
+
+/* Time allowed for a transport's handshake (TLS, the WebSocket upgrade):
+ * a client that starts one and goes quiet holds a socket and memory. */
+#define BD_HANDSHAKE_TIMEOUT_US (10 * G_USEC_PER_SEC)
 
 /* How one message goes to one session: what routing decided for it. */
 typedef struct
@@ -77,6 +82,7 @@ typedef enum
   BD_POLL_LISTENER = 1,
   BD_POLL_CONNECTION,
   BD_POLL_LINGER,
+  BD_POLL_HANDSHAKER,
 } BdPollKind;
 
 /* What carries a connection's bytes (bd-transport.c): plain TCP, TLS, a
@@ -250,6 +256,7 @@ struct _BdConnection
   guint         resumed : 1;     /* in engine->resumed: process rbuf at the end of the turn */
   guint         held : 1;        /* in engine->held (bd-store.c) */
   guint         is_bridge : 1;   /* CONNECT's level had Mosquitto's bridge bit */
+  guint         away : 1;        /* its TLS handshake is with engine->handshaker */
   BdSession    *paused_for;      /* not reading: this session's queue is too long */
   gint64        paused_at;       /* monotonic */
 
@@ -347,6 +354,7 @@ struct _BdEngine
   GSource         *epoll_source;
   GSource         *tick_source;
   int              epfd;
+  BdHandshaker    *handshaker;    /* TLS handshakes' thread; NULL until the first */
   gboolean         running;
   GMutex           start_lock;
   GCond            start_cond;
@@ -503,6 +511,8 @@ gint64        _bd_tls_context_get_not_after (BdTlsContext *tls);
 BdTransport  *_bd_tls_transport_new         (BdTlsContext *tls,
                                              int           fd);
 const char   *_bd_tls_transport_get_version (BdTransport  *transport);
+BdTransport  *_bd_tls_transport_find        (BdTransport  *transport);
+gssize        _bd_tls_transport_handshake   (BdTransport  *transport);
 /* The client certificate's CN, or its whole subject; NULL without one. */
 char         *_bd_tls_transport_dup_peer_name (BdTransport *transport,
                                                gboolean     whole_subject);
@@ -523,6 +533,18 @@ BdConnection *_bd_connection_new        (BdListener   *listener,
                                          char         *peer);
 void      _bd_connection_on_ready       (BdConnection *conn,
                                          guint32       events);
+/* @conn back from the handshake thread: its handshake is done, or failed
+ * for @reason. */
+void      _bd_connection_handshake_done (BdConnection *conn,
+                                         const char   *reason);
+
+/* bd-handshaker.c */
+gboolean  _bd_handshaker_add            (BdEngine     *engine,
+                                         BdConnection *conn);
+void      _bd_handshaker_cancel         (BdEngine     *engine,
+                                         BdConnection *conn);
+void      _bd_handshaker_on_ready       (BdHandshaker *self);
+void      _bd_handshaker_free           (BdHandshaker *self);
 void      _bd_connection_send           (BdConnection *conn,
                                          const guint8 *data,
                                          gsize         len);

@@ -20,14 +20,6 @@
 #include "bd-topic.h"
 
 #define EPOLL_BATCH    256
-/* TLS handshake steps handled per turn of the loop. The step that answers a
- * ClientHello signs and derives keys (0.5-0.8 ms of CPU per handshake in the
- * storm benchmark); a storm of new connections (a plant restarting) would
- * otherwise put a whole batch of them between two messages of the clients
- * already connected. The others stay ready in the level-triggered epoll and
- * are handled in the next turns, each only an epoll_wait() later, so the
- * handshakes per second do not drop. */
-#define HANDSHAKES_PER_TURN 2
 #define READ_BUF_SIZE  (64 * 1024)
 
 G_DEFINE_QUARK (bd-engine-error-quark, bd_engine_error)
@@ -124,7 +116,6 @@ engine_poll_sockets (BdEngine    *engine,
 {
   struct epoll_event events[EPOLL_BATCH];
   guint n_listeners = 0;
-  guint handshakes = 0;
   int n;
 
   n = epoll_wait (engine->epfd, events, EPOLL_BATCH, 0);
@@ -134,15 +125,12 @@ engine_poll_sockets (BdEngine    *engine,
 
       if (*kind == BD_POLL_CONNECTION)
         {
-          BdConnection *conn = (BdConnection *) kind;
-
-          if (conn->transport != NULL && conn->transport->handshaking &&
-              ++handshakes > HANDSHAKES_PER_TURN)
-            continue;
-          _bd_connection_on_ready (conn, events[i].events);
+          _bd_connection_on_ready ((BdConnection *) kind, events[i].events);
         }
       else if (*kind == BD_POLL_LINGER)
         _bd_connection_linger_on_ready ((BdLinger *) kind, events[i].events);
+      else if (*kind == BD_POLL_HANDSHAKER)
+        _bd_handshaker_on_ready ((BdHandshaker *) kind);
       else if (listeners != NULL)
         listeners[n_listeners++] = (BdListener *) kind;
     }
@@ -606,6 +594,8 @@ bd_engine_stop (BdEngine *engine)
   g_thread_join (engine->thread);
   engine->thread = NULL;
   engine->running = FALSE;
+  /* The shutdown took back every connection it held. */
+  g_clear_pointer (&engine->handshaker, _bd_handshaker_free);
 
   g_source_destroy (engine->epoll_source);
   g_clear_pointer (&engine->epoll_source, g_source_unref);

@@ -7,10 +7,12 @@
  * maintained for the long run. A listener's certificates become one
  * BdTlsContext (an SSL_CTX) when the engine starts, so a broken file stops
  * start-up with the line that named it. Each connection then gets an SSL
- * object on its non-blocking socket: the handshake runs inside the engine's
- * epoll loop, one step per readiness event, and SSL_ERROR_WANT_READ or
- * WANT_WRITE becomes the event the connection watches for, so a slow or
- * malicious handshake never holds up another client.
+ * object on its non-blocking socket: the handshake runs on the handshake
+ * thread (bd-handshaker.c), one step per readiness event, and
+ * SSL_ERROR_WANT_READ or WANT_WRITE becomes the event the connection
+ * watches for, so a slow or malicious handshake never holds up another
+ * client, and the handshakes' crypto never runs between two messages of a
+ * connected one.
  */
 
 #include "config.h"
@@ -492,6 +494,30 @@ tls_check_handshake (BdTlsTransport *self)
     }
 }
 
+/* Plain MQTT (or HTTP) on a TLS port gets a clear log line, not
+ * OpenSSL's "wrong version number": a TLS handshake starts with 0x16.
+ * Returns what recv() would, 1 when the first byte is a handshake's. */
+static gssize
+tls_check_first_byte (BdTlsTransport *self)
+{
+  BdTransport *transport = &self->parent;
+  guint8 first;
+  gssize n = recv (transport->fd, &first, 1, MSG_PEEK);
+
+  if (n <= 0)
+    return n;
+  self->first_byte_seen = TRUE;
+  if (first != 0x16)
+    {
+      _bd_transport_set_error (transport, (first >> 4) == BD_MQTT_CONNECT
+                               ? g_strdup ("plain MQTT on a TLS listener (no TLS handshake)")
+                               : g_strdup_printf ("not a TLS handshake (first byte 0x%02x)", first));
+      errno = EPROTO;
+      return -1;
+    }
+  return 1;
+}
+
 static gssize
 tls_read (BdTransport *transport,
           guint8      *buf,
@@ -500,24 +526,12 @@ tls_read (BdTransport *transport,
   BdTlsTransport *self = (BdTlsTransport *) transport;
   gsize got = 0;
 
-  /* Plain MQTT (or HTTP) on a TLS port gets a clear log line, not
-   * OpenSSL's "wrong version number": a TLS handshake starts with 0x16. */
   if (!self->first_byte_seen)
     {
-      guint8 first;
-      gssize n = recv (transport->fd, &first, 1, MSG_PEEK);
+      gssize n = tls_check_first_byte (self);
 
       if (n <= 0)
         return n;
-      self->first_byte_seen = TRUE;
-      if (first != 0x16)
-        {
-          _bd_transport_set_error (transport, (first >> 4) == BD_MQTT_CONNECT
-                                   ? g_strdup ("plain MQTT on a TLS listener (no TLS handshake)")
-                                   : g_strdup_printf ("not a TLS handshake (first byte 0x%02x)", first));
-          errno = EPROTO;
-          return -1;
-        }
     }
 
   /* Whole records while there is room for one: without read-ahead OpenSSL
@@ -629,6 +643,48 @@ _bd_tls_transport_new (BdTlsContext *tls,
   self->parent.handshaking = TRUE;
   self->ssl = ssl;
   return &self->parent;
+}
+
+/* The TLS transport carrying @transport (itself, or under a WebSocket);
+ * NULL when it is not encrypted. */
+BdTransport *
+_bd_tls_transport_find (BdTransport *transport)
+{
+  BdTransport *inner = _bd_websocket_transport_get_inner (transport);
+
+  if (inner != NULL)
+    transport = inner;
+  return transport != NULL && transport->klass == &tls_class ? transport : NULL;
+}
+
+/* One step of the handshake of @transport (a TLS transport), in whichever
+ * thread holds it. Returns what a read would: 1 once the handshake is over,
+ * 0 when the client closed, -1 with errno (EAGAIN: read_waits says what it
+ * waits for; EPROTO: the reason in transport->error). */
+gssize
+_bd_tls_transport_handshake (BdTransport *transport)
+{
+  BdTlsTransport *self = (BdTlsTransport *) transport;
+  int ret;
+
+  g_assert (transport->klass == &tls_class);
+
+  if (!self->first_byte_seen)
+    {
+      gssize n = tls_check_first_byte (self);
+
+      if (n <= 0)
+        return n;
+    }
+  ERR_clear_error ();
+  ret = SSL_do_handshake (self->ssl);
+  tls_check_handshake (self);
+  if (ret == 1)
+    {
+      transport->read_waits = EPOLLIN;
+      return 1;
+    }
+  return tls_status (self, ret, &transport->read_waits);
 }
 
 /* The TLS version of @transport ("TLSv1.3"), NULL when it is not TLS. */

@@ -294,6 +294,64 @@ def test_200_abandoned_handshakes(broker_factory, certs):
     broker.check_alive()
 
 
+def _stuck_handshakes(broker, n):
+    """n connections to the TLS port, each with half a ClientHello sent."""
+    hello = _client_hello()
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT)
+        s.sendall(hello[:len(hello) // 2])
+        socks.append(s)
+    return socks
+
+
+def test_stop_during_handshakes(broker_factory, certs):
+    """Stopping the broker while handshakes are under way ends them: it exits
+    cleanly and in time, and each of those clients sees its connection end."""
+    broker = broker_factory(tls_lines(certs))
+    socks = _stuck_handshakes(broker, 20)
+    try:
+        pub_sub_over_tls(broker, certs)
+        assert broker.stop() == 0
+        for s in socks:
+            s.settimeout(TIMEOUT)
+            try:
+                assert s.recv(16) == b""
+            except ConnectionResetError:
+                pass
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_max_connections_counts_handshakes(broker_factory, certs):
+    """A connection counts against max_connections from its accept, while
+    its handshake is still under way, and stops counting when it ends."""
+    broker = broker_factory(tls_lines(certs, extra=["max_connections 2"]))
+    mark = broker.mark()
+    socks = _stuck_handshakes(broker, 2)
+    try:
+        with socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT) as raw:
+            with pytest.raises(OSError):
+                with client_context(certs).wrap_socket(raw, server_hostname="127.0.0.1"):
+                    pass
+        if not IS_MOSQUITTO:
+            broker.wait_for_log(r"Refusing connection from .*max_connections \(2\) reached",
+                                start=mark)
+    finally:
+        for s in socks:
+            s.close()
+    if not IS_MOSQUITTO:
+        pattern = "disconnected: connection closed during the handshake"
+        deadline = time.monotonic() + TIMEOUT
+        while broker.log_text().count(pattern) < 2 and time.monotonic() < deadline:
+            broker.wait_for_log(pattern, timeout=max(0.05, deadline - time.monotonic()),
+                                start=broker.mark() - 1)
+        assert broker.log_text().count(pattern) == 2
+    # Both places are free again: a subscriber and a publisher get in.
+    pub_sub_over_tls(broker, certs)
+
+
 def test_tls_version_minimum(broker_factory, certs):
     """tls_version tlsv1.3: a client limited to TLS 1.2 is refused, a TLS 1.3
     one gets in."""
