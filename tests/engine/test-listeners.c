@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -332,6 +333,70 @@ test_apply_tls_certificate_changes (void)
   client5_assert_alive (on_a);
 }
 
+/* A TLS listener removed while handshakes on it are under way (on the
+ * handshake thread) ends them: their sockets close, and the engine goes on. */
+static void
+test_apply_removes_tls_listener_mid_handshake (void)
+{
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("listeners-tls-gone");
+  g_autofree char *cert = g_build_filename (dir, "server.crt", NULL);
+  g_autofree char *key = g_build_filename (dir, "server.key", NULL);
+  g_autoptr(BdEngine) engine = test_engine_start (NULL);
+  g_autoptr(BdMessage) message = test_message_new ("tls/check", "ok", TRUE);
+  g_autoptr(GPtrArray) configs = configs_new ();
+  g_autoptr(Client5) on_a = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *got = NULL;
+  /* The start of a TLS record of 80 bytes: the handshake waits for the rest. */
+  static const guint8 half_hello[] = { 0x16, 0x03, 0x01, 0x00, 0x50, 0x01, 0x00 };
+  struct timeval bound = { .tv_sec = 10 };
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  int stuck[3];
+  guint16 port;
+
+  BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
+  BD_TEST_REQUIRE_PROGRAM ("openssl");
+  bd_test_make_certificate (cert, key, 30, "/CN=server", "IP:127.0.0.1");
+  close (take_port (&port));
+  bd_engine_publish (engine, message);
+  on_a = client5_connect (bd_engine_get_port (engine, 0), "on-a");
+
+  add_config (configs, 0);
+  g_ptr_array_add (configs, tls_config (port, cert, key));
+  g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
+  g_assert_no_error (error);
+
+  sin.sin_port = htons (port);
+  for (guint i = 0; i < G_N_ELEMENTS (stuck); i++)
+    {
+      stuck[i] = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      g_assert_cmpint (connect (stuck[i], (struct sockaddr *) &sin, sizeof sin), ==, 0);
+      g_assert_cmpint (send (stuck[i], half_hello, sizeof half_hello, MSG_NOSIGNAL), ==,
+                       sizeof half_hello);
+      g_assert_cmpint (setsockopt (stuck[i], SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound), ==, 0);
+    }
+  /* Accepted after them: once it is served, they have been accepted too. */
+  got = bd_test_tls_subscribe ("127.0.0.1", port, cert, "tls/check");
+  g_assert_cmpstr (got, ==, "ok");
+
+  configs = configs_new ();
+  add_config (configs, 0);
+  g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (stuck); i++)
+    {
+      guint8 byte;
+      gssize n = recv (stuck[i], &byte, 1, 0);
+
+      /* The end of the stream (or a reset), not the receive bound. */
+      g_assert_true (n == 0 || (n < 0 && errno == ECONNRESET));
+      close (stuck[i]);
+    }
+  assert_refused (port);
+  client5_assert_alive (on_a);
+}
+
 /* A listener that stays keeps the password file's BdAuth its sessions
  * borrow, so that a user removed later is still disconnected at once. */
 static void
@@ -395,6 +460,8 @@ main (int   argc,
   g_test_add_func ("/listeners/apply/port-in-use-changes-nothing",
                    test_apply_port_in_use_changes_nothing);
   g_test_add_func ("/listeners/apply/tls-certificate-changes", test_apply_tls_certificate_changes);
+  g_test_add_func ("/listeners/apply/removes-tls-listener-mid-handshake",
+                   test_apply_removes_tls_listener_mid_handshake);
   g_test_add_func ("/listeners/apply/keeps-auth", test_apply_keeps_auth);
 
   return g_test_run ();
