@@ -66,6 +66,31 @@ out_total (BdBridge *bridge)
   return status->out_total;
 }
 
+/* The connected sessions of @engine whose connection is internal, or
+ * (with @internal FALSE) from a device. */
+static guint
+n_connected (BdEngine *engine,
+             gboolean  internal)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) clients = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  bd_engine_list_clients_async (engine, NULL, bd_test_result_cb, &result);
+  bd_test_wait_result (&result, 5000, "the list of clients");
+  clients = bd_engine_list_clients_finish (result, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < clients->len; i++)
+    {
+      const BdClientInfo *info = g_ptr_array_index (clients, i);
+
+      if (info->connected && info->internal == internal)
+        n++;
+    }
+  return n;
+}
+
 static void
 test_connected_then_backing_off (void)
 {
@@ -74,6 +99,7 @@ test_connected_then_backing_off (void)
   g_autoptr(BdBridge) bridge = NULL;
   g_autoptr(BdBridgeStatus) status = NULL;
   g_autoptr(BdMessage) message = NULL;
+  g_autoptr(TestClient) device = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
   guint16 port;
@@ -90,6 +116,12 @@ test_connected_then_backing_off (void)
   g_assert_cmpstr (status->address, ==, address);
   g_assert_null (status->reason);
   g_clear_pointer (&status, bd_bridge_status_free);
+
+  /* The bridge's own connection to its broker is internal, not a device
+   * (the quit confirmation counts devices). */
+  device = test_client_connect (bd_engine_get_port (local, 0), "device", TRUE);
+  BD_TEST_WAIT_UNTIL (n_connected (local, TRUE) == 1, 10000);
+  g_assert_cmpuint (n_connected (local, FALSE), ==, 1);
 
   /* Forwarded, with the remote prefix, and counted once acknowledged (the
    * bridge's session exists from its start, so nothing is missed while its
