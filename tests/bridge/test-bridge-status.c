@@ -72,15 +72,9 @@ static guint
 n_connected (BdEngine *engine,
              gboolean  internal)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GPtrArray) clients = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) clients = test_engine_list_clients (engine);
   guint n = 0;
 
-  bd_engine_list_clients_async (engine, NULL, bd_test_result_cb, &result);
-  bd_test_wait_result (&result, 5000, "the list of clients");
-  clients = bd_engine_list_clients_finish (result, &error);
-  g_assert_no_error (error);
   for (guint i = 0; i < clients->len; i++)
     {
       const BdClientInfo *info = g_ptr_array_index (clients, i);
