@@ -208,7 +208,9 @@ update_status (BdBridge *self)
     case BD_REMOTE_STATE_DISCONNECTED:
     default:
       if (self->restart_source == NULL)
-        self->status.state = BD_BRIDGE_STATE_STOPPED;
+        /* Idle once its session exists to queue for it. */
+        self->status.state = self->config->start_type == BD_BRIDGE_START_LAZY && self->local_ready
+                             ? BD_BRIDGE_STATE_IDLE : BD_BRIDGE_STATE_STOPPED;
       break;
     }
   if (state == BD_REMOTE_STATE_CONNECTED || state == BD_REMOTE_STATE_CONNECTING)
@@ -530,6 +532,7 @@ local_state_cb (GObject    *object,
   /* A lazy bridge waits for its threshold (lazy_check_cb). */
   if (self->config->start_type != BD_BRIDGE_START_LAZY)
     bd_remote_client_start (self->remote);
+  update_status (self);
 }
 
 /* start_type lazy, as Mosquitto: the bridge connects when `threshold`
@@ -821,6 +824,8 @@ bd_bridge_new (BdEngine             *engine,
   self->local_id = bd_bridge_config_dup_local_clientid (config);
   self->notification_topic = bd_bridge_config_dup_notification_topic (config);
   self->status.name = g_strdup (config->name);
+  if (config->start_type == BD_BRIDGE_START_LAZY)
+    self->status.threshold = config->threshold;
   return self;
 }
 

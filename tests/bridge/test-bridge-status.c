@@ -25,14 +25,15 @@ count_cb (BdMessage *message,
 }
 
 static BdBridge *
-bridge_to (guint16     port,
-           BdEngine  **local_out)
+bridge_with (guint16      port,
+             const char  *extra,
+             BdEngine   **local_out)
 {
   g_autofree char *text = g_strdup_printf ("connection up\n"
                                            "address 127.0.0.1:%u\n"
                                            "remote_clientid status-test\n"
                                            "restart_timeout 1 2\n"
-                                           "topic s/# out 1 \"\" up/\n", port);
+                                           "topic s/# out 1 \"\" up/\n%s", port, extra);
   BdEngine *local = test_engine_start (text);
   const BdBrokerConfig *config = bd_engine_get_config (local);
   BdBridge *bridge = bd_bridge_new (local, g_ptr_array_index (config->bridges, 0));
@@ -40,6 +41,13 @@ bridge_to (guint16     port,
   bd_bridge_start (bridge);
   *local_out = local;
   return bridge;
+}
+
+static BdBridge *
+bridge_to (guint16     port,
+           BdEngine  **local_out)
+{
+  return bridge_with (port, "", local_out);
 }
 
 /* The status is read, not signalled (the GUI reads it now and then): wake
@@ -157,6 +165,40 @@ test_refused (void)
   bd_engine_stop (local);
 }
 
+/* start_type lazy: idle (and saying at what it connects) below the
+ * threshold, connected at it. */
+static void
+test_lazy_idle_until_threshold (void)
+{
+  g_autoptr(BdEngine) upstream = test_engine_new (NULL);
+  g_autoptr(BdEngine) local = NULL;
+  g_autoptr(BdBridge) bridge = NULL;
+  g_autoptr(BdBridgeStatus) status = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_atomic_int_set (&upstream_seen, 0);
+  bd_engine_add_tap (upstream, "up/#", count_cb, NULL, NULL);
+  g_assert_true (bd_engine_start (upstream, &error));
+  bridge = bridge_with (bd_engine_get_port (upstream, 0), "start_type lazy\nthreshold 3\n",
+                        &local);
+  BD_TEST_WAIT_UNTIL (state_of (bridge) == BD_BRIDGE_STATE_IDLE, 10000);
+  status = bd_bridge_dup_status (bridge);
+  g_assert_cmpuint (status->threshold, ==, 3);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(BdMessage) message = test_message_new ("s/x", "1", FALSE);
+
+      message->qos = 1;
+      bd_engine_publish (local, message);
+    }
+  BD_TEST_WAIT_UNTIL (out_total (bridge) == 3, 10000);
+  g_assert_cmpint (state_of (bridge), ==, BD_BRIDGE_STATE_CONNECTED);
+  g_assert_cmpint (g_atomic_int_get (&upstream_seen), ==, 3);
+  bd_bridge_stop (bridge);
+  bd_engine_stop (local);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -168,5 +210,6 @@ main (int   argc,
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_test_add_func ("/bridge/status/connected-then-backing-off", test_connected_then_backing_off);
   g_test_add_func ("/bridge/status/refused", test_refused);
+  g_test_add_func ("/bridge/status/lazy", test_lazy_idle_until_threshold);
   return g_test_run ();
 }
