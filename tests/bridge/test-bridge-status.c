@@ -24,6 +24,20 @@ count_cb (BdMessage *message,
   g_atomic_int_inc (&upstream_seen);
 }
 
+/* An engine as the upstream, counting what arrives on up/#. */
+static BdEngine *
+counted_upstream (void)
+{
+  g_autoptr(GError) error = NULL;
+  BdEngine *upstream = test_engine_new (NULL);
+
+  g_atomic_int_set (&upstream_seen, 0);
+  bd_engine_add_tap (upstream, "up/#", count_cb, NULL, NULL);
+  g_assert_true (bd_engine_start (upstream, &error));
+  g_assert_no_error (error);
+  return upstream;
+}
+
 static BdBridge *
 bridge_with (guint16      port,
              const char  *extra,
@@ -96,18 +110,15 @@ n_connected (BdEngine *engine,
 static void
 test_connected_then_backing_off (void)
 {
-  g_autoptr(BdEngine) upstream = test_engine_new (NULL);
+  g_autoptr(BdEngine) upstream = counted_upstream ();
   g_autoptr(BdEngine) local = NULL;
   g_autoptr(BdBridge) bridge = NULL;
   g_autoptr(BdBridgeStatus) status = NULL;
   g_autoptr(BdMessage) message = NULL;
   g_autoptr(TestClient) device = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
   guint16 port;
 
-  bd_engine_add_tap (upstream, "up/#", count_cb, NULL, NULL);
-  g_assert_true (bd_engine_start (upstream, &error));
   port = bd_engine_get_port (upstream, 0);
   bridge = bridge_to (port, &local);
   g_assert_cmpstr (bd_bridge_get_name (bridge), ==, "up");
@@ -170,15 +181,11 @@ test_refused (void)
 static void
 test_lazy_idle_until_threshold (void)
 {
-  g_autoptr(BdEngine) upstream = test_engine_new (NULL);
+  g_autoptr(BdEngine) upstream = counted_upstream ();
   g_autoptr(BdEngine) local = NULL;
   g_autoptr(BdBridge) bridge = NULL;
   g_autoptr(BdBridgeStatus) status = NULL;
-  g_autoptr(GError) error = NULL;
 
-  g_atomic_int_set (&upstream_seen, 0);
-  bd_engine_add_tap (upstream, "up/#", count_cb, NULL, NULL);
-  g_assert_true (bd_engine_start (upstream, &error));
   bridge = bridge_with (bd_engine_get_port (upstream, 0), "start_type lazy\nthreshold 3\n",
                         &local);
   BD_TEST_WAIT_UNTIL (state_of (bridge) == BD_BRIDGE_STATE_IDLE, 10000);
