@@ -34,6 +34,10 @@
  * Receive Maximum): the window the upstream's acknowledgements move. */
 #define LOCAL_RECEIVE_MAXIMUM 1000
 
+/* start_type lazy: how often the depth of the local session's queue is
+ * looked at (against threshold, and for idle_timeout). */
+#define LAZY_CHECK_MS 250
+
 struct _BdBridge
 {
   GObject          parent_instance;
@@ -57,6 +61,8 @@ struct _BdBridge
   guint            refused_backoff_s;
   GSource         *restart_source;
   GSource         *tick_source;
+  GSource         *lazy_source;
+  gint64           last_busy_us;    /* lazy: the last time something waited to go up */
   guint64          last_out;
   guint64          last_in;
   gint64           last_tick_us;
@@ -202,7 +208,9 @@ update_status (BdBridge *self)
     case BD_REMOTE_STATE_DISCONNECTED:
     default:
       if (self->restart_source == NULL)
-        self->status.state = BD_BRIDGE_STATE_STOPPED;
+        /* Idle once its session exists to queue for it. */
+        self->status.state = self->config->start_type == BD_BRIDGE_START_LAZY && self->local_ready
+                             ? BD_BRIDGE_STATE_IDLE : BD_BRIDGE_STATE_STOPPED;
       break;
     }
   if (state == BD_REMOTE_STATE_CONNECTED || state == BD_REMOTE_STATE_CONNECTING)
@@ -273,6 +281,7 @@ local_message_cb (BdMessage *message,
   Pending *pending;
   guint8 qos = 0;
 
+  self->last_busy_us = g_get_monotonic_time ();
   topic = map_topic (self->config, bd_message_get_topic (message), BD_BRIDGE_OUT, &qos);
   if (topic == NULL || passed_here (message))
     {
@@ -424,6 +433,7 @@ remote_state_cb (GObject    *object,
 
       self->was_connected = TRUE;
       self->refused_backoff_s = 0;
+      self->last_busy_us = g_get_monotonic_time ();
       g_message ("Bridge %s connected to %s:%u", self->config->name, address->host, address->port);
       bd_remote_client_start (self->local);
       publish_state (self, TRUE);
@@ -519,7 +529,54 @@ local_state_cb (GObject    *object,
     return;
   self->local_ready = TRUE;
   run_soon (self, park_local_cb);
-  bd_remote_client_start (self->remote);
+  /* A lazy bridge waits for its threshold (lazy_check_cb). */
+  if (self->config->start_type != BD_BRIDGE_START_LAZY)
+    bd_remote_client_start (self->remote);
+  update_status (self);
+}
+
+/* start_type lazy, as Mosquitto: the bridge connects when `threshold`
+ * messages wait for it in its local session (the engine's count, which
+ * survives restarts with the session), and disconnects after `idle_timeout`
+ * seconds with nothing to send. A connection lost meanwhile is tried again
+ * with the usual backoff, since what waits for it still does. */
+static gboolean
+lazy_check_cb (gpointer user_data)
+{
+  BdBridge *self = user_data;
+  BdRemoteState state = bd_remote_client_get_state (self->remote);
+  gint64 now = g_get_monotonic_time ();
+  BdSessionQueueInfo queue;
+  guint64 waiting;
+
+  if (!self->local_ready || self->restart_source != NULL)
+    return G_SOURCE_CONTINUE;
+  if (state != BD_REMOTE_STATE_DISCONNECTED && state != BD_REMOTE_STATE_CONNECTED)
+    return G_SOURCE_CONTINUE;
+  bd_engine_get_session_queue (self->engine, self->local_id, &queue);
+  waiting = queue.queued + queue.inflight + bd_remote_client_get_n_outgoing (self->remote);
+
+  if (state == BD_REMOTE_STATE_DISCONNECTED && waiting >= self->config->threshold)
+    {
+      g_message ("Bridge %s: %" G_GUINT64_FORMAT " messages queued (threshold %u), connecting",
+                 self->config->name, waiting, self->config->threshold);
+      bd_remote_client_start (self->remote);
+      update_status (self);
+    }
+  else if (state == BD_REMOTE_STATE_CONNECTED)
+    {
+      if (waiting > 0)
+        self->last_busy_us = now;
+      else if (self->config->idle_timeout > 0 &&
+               now - self->last_busy_us >= (gint64) self->config->idle_timeout * G_USEC_PER_SEC)
+        {
+          g_message ("Bridge %s: idle for %u s, disconnecting (start_type lazy)",
+                     self->config->name, self->config->idle_timeout);
+          /* remote_state_cb parks the local session again. */
+          bd_remote_client_stop (self->remote);
+        }
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -685,6 +742,12 @@ bridge_thread (gpointer data)
   self->tick_source = g_timeout_source_new_seconds (1);
   g_source_set_callback (self->tick_source, tick_cb, self, NULL);
   g_source_attach (self->tick_source, self->context);
+  if (self->config->start_type == BD_BRIDGE_START_LAZY)
+    {
+      self->lazy_source = g_timeout_source_new (LAZY_CHECK_MS);
+      g_source_set_callback (self->lazy_source, lazy_check_cb, self, NULL);
+      g_source_attach (self->lazy_source, self->context);
+    }
 
   if (self->config->notifications)
     publish_state (self, FALSE);
@@ -695,6 +758,11 @@ bridge_thread (gpointer data)
 
   g_source_destroy (self->tick_source);
   g_clear_pointer (&self->tick_source, g_source_unref);
+  if (self->lazy_source != NULL)
+    {
+      g_source_destroy (self->lazy_source);
+      g_clear_pointer (&self->lazy_source, g_source_unref);
+    }
   g_clear_object (&self->remote);
   g_clear_object (&self->local);
   /* Let the closes run. */
@@ -756,6 +824,8 @@ bd_bridge_new (BdEngine             *engine,
   self->local_id = bd_bridge_config_dup_local_clientid (config);
   self->notification_topic = bd_bridge_config_dup_notification_topic (config);
   self->status.name = g_strdup (config->name);
+  if (config->start_type == BD_BRIDGE_START_LAZY)
+    self->status.threshold = config->threshold;
   return self;
 }
 

@@ -36,6 +36,7 @@ typedef enum
   BD_BRIDGE_STATE_CONNECTED,
   BD_BRIDGE_STATE_BACKING_OFF,  /* waiting to try again: next_try_us, reason */
   BD_BRIDGE_STATE_REFUSED,      /* the upstream refused us (reason); still retried with backoff */
+  BD_BRIDGE_STATE_IDLE,         /* start_type lazy: down until `threshold` messages wait */
 } BdBridgeState;
 
 /* What the Broker page shows of one bridge: a snapshot, the caller's to free. */
@@ -54,6 +55,7 @@ typedef struct
   guint          queue_depth;       /* messages waiting for the upstream (queued + in flight) */
   gint64         oldest_queued_us;  /* wall clock when the oldest waiting message arrived; 0: none */
   guint64        dropped;           /* dropped because the queue was full (oldest first) */
+  guint          threshold;         /* start_type lazy: the waiting messages that start it; else 0 */
 } BdBridgeStatus;
 
 void            bd_bridge_status_free (BdBridgeStatus *status);

@@ -539,9 +539,7 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
       if (g_str_equal (values[0], "automatic"))
         bridge->start_type = BD_BRIDGE_START_AUTOMATIC;
       else if (g_str_equal (values[0], "lazy"))
-        /* Not silently automatic: a lazy bridge is meant to stay down. */
-        return fail (message, "start_type: lazy is not supported by Brokerdesk's bridges "
-                     "(automatic or once)");
+        bridge->start_type = BD_BRIDGE_START_LAZY;
       else if (g_str_equal (values[0], "once"))
         bridge->start_type = BD_BRIDGE_START_ONCE;
       else

@@ -128,7 +128,7 @@ typedef enum
 typedef enum
 {
   BD_BRIDGE_START_AUTOMATIC,          /* at start-up, and again after every loss */
-  BD_BRIDGE_START_LAZY,               /* Mosquitto's; refused by the reader (not implemented) */
+  BD_BRIDGE_START_LAZY,               /* when `threshold` messages wait; down after `idle_timeout` */
   BD_BRIDGE_START_ONCE,               /* at start-up; not again once the link is lost */
 } BdBridgeStartType;
 
@@ -171,8 +171,8 @@ typedef struct
   guint              restart_timeout_base; /* 5 s; with cap 0 a constant delay */
   guint              restart_timeout_cap;  /* 30 s; 0 after 'restart_timeout N' */
   BdBridgeStartType  start_type;      /* automatic */
-  guint              idle_timeout;    /* 60 s (lazy only: read and written back, unused) */
-  guint              threshold;       /* 10 messages (lazy only: read and written back, unused) */
+  guint              idle_timeout;    /* 60 s (lazy only): down after so long with nothing to send */
+  guint              threshold;       /* 10 messages (lazy only): queued ones that start it */
   char              *cafile;          /* TLS to the upstream */
   char              *capath;          /* always NULL: bridge_capath is refused */
   char              *certfile;        /* with keyfile: a client certificate */

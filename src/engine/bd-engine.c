@@ -1103,6 +1103,8 @@ list_clients_cb (gpointer data)
       info->client_id = g_strdup (session->client_id);
       info->connected = session->conn != NULL;
       info->address = session->conn ? g_strdup (session->conn->peer) : NULL;
+      info->internal = session->conn != NULL &&
+                       session->conn->listener->index == BD_LISTENER_INTERNAL;
       info->protocol_level = session->version;
       if (session->conn != NULL && session->conn->transport != NULL)
         {

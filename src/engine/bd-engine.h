@@ -189,6 +189,7 @@ typedef struct
   char    *address;        /* "127.0.0.1:50000", NULL while away */
   guint8   protocol_level; /* 3, 4 or 5 (of the last connection) */
   gboolean connected;
+  gboolean internal;       /* connected from inside the process (a bridge), not a device */
   guint    subscriptions;
   guint    queued;
   guint    inflight;

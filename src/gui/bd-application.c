@@ -18,6 +18,7 @@
 
 #include "bd-application.h"
 #include "bd-autostart.h"
+#include "bd-bridge.h"
 #include "bd-connection-manager.h"
 #include "bd-gui-util.h"
 #include "bd-alarm-notifier.h"
@@ -165,9 +166,68 @@ on_open_alarm_cb (BdApplication *self,
     bd_window_set_visible_page (BD_WINDOW (window), "alarms");
 }
 
-/* Quitting disconnects every device of the plant: with any connected, the
- * operator is asked, told how many, and reminded that closing the window
- * keeps the broker running. */
+/* What quitting would stop, in a sentence for each: the devices connected
+ * (not counting the bridges' own internal connections) and the bridges that
+ * forward to and from other brokers. NULL when there is nothing to lose. */
+static char *
+dup_quit_consequences (BdApplication *self,
+                       GPtrArray     *clients)
+{
+  GPtrArray *bridges = bd_service_get_bridges (self->service);
+  g_autoptr(GString) body = g_string_new (NULL);
+  guint connected = 0;
+
+  for (guint i = 0; clients != NULL && i < clients->len; i++)
+    {
+      const BdClientInfo *info = g_ptr_array_index (clients, i);
+
+      if (info->connected && !info->internal)
+        connected++;
+    }
+  if (connected > 0)
+    g_string_append_printf (body,
+                            g_dngettext (GETTEXT_PACKAGE,
+                                         "%u device is connected to this broker. Quitting "
+                                         "disconnects it, and it can neither publish nor "
+                                         "receive until Brokerdesk runs again.",
+                                         "%u devices are connected to this broker. Quitting "
+                                         "disconnects them, and they can neither publish nor "
+                                         "receive until Brokerdesk runs again.",
+                                         connected),
+                            connected);
+  if (bridges != NULL && bridges->len > 0)
+    {
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (guint i = 0; i < bridges->len; i++)
+        {
+          if (i > 0)
+            /* Translators: between the names of bridges in a list */
+            g_string_append (names, _(", "));
+          g_string_append_printf (names, _("“%s”"),
+                                  bd_bridge_get_name (g_ptr_array_index (bridges, i)));
+        }
+      if (body->len > 0)
+        g_string_append_c (body, ' ');
+      g_string_append_printf (body,
+                              g_dngettext (GETTEXT_PACKAGE,
+                                           "Quitting stops the bridge %s: nothing goes to or "
+                                           "comes from its broker until Brokerdesk runs again.",
+                                           "Quitting stops the bridges %s: nothing goes to or "
+                                           "comes from their brokers until Brokerdesk runs again.",
+                                           bridges->len),
+                              names->str);
+    }
+  if (body->len == 0)
+    return NULL;
+  g_string_append_c (body, ' ');
+  g_string_append (body, _("Close the window instead to keep the broker running."));
+  return g_string_free (g_steal_pointer (&body), FALSE);
+}
+
+/* Quitting disconnects every device of the plant and stops every bridge:
+ * with any, the operator is asked, told how many devices and which bridges,
+ * and reminded that closing the window keeps the broker running. */
 static void
 on_quit_clients_listed_cb (GObject      *source,
                            GAsyncResult *result,
@@ -178,31 +238,17 @@ on_quit_clients_listed_cb (GObject      *source,
   g_autofree char *body = NULL;
   GtkWindow *window;
   AdwMessageDialog *dialog;
-  guint connected = 0;
 
   if (self->quitting)
     return;
-  for (guint i = 0; clients != NULL && i < clients->len; i++)
-    if (((BdClientInfo *) g_ptr_array_index (clients, i))->connected)
-      connected++;
-  if (connected == 0)
+  body = dup_quit_consequences (self, clients);
+  if (body == NULL)
     {
       bd_application_really_quit (self);
       return;
     }
 
   window = bd_application_present_window (self);
-  body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                       "%u device is connected to this broker. Quitting "
-                                       "disconnects it, and it can neither publish nor "
-                                       "receive until Brokerdesk runs again. Close the "
-                                       "window instead to keep the broker running.",
-                                       "%u devices are connected to this broker. Quitting "
-                                       "disconnects them, and they can neither publish nor "
-                                       "receive until Brokerdesk runs again. Close the "
-                                       "window instead to keep the broker running.",
-                                       connected),
-                          connected);
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Stop the Broker?"), body));
   adw_message_dialog_add_responses (dialog,
                                     "cancel", _("_Cancel"),

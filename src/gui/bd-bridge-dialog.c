@@ -437,6 +437,8 @@ fields_text (BdBridgeDialog  *self,
   g_string_append_printf (text, "bridge_protocol_version %s\n", versions[MIN (version, 2)]);
   if (adw_combo_row_get_selected (self->start_row) == 1)
     g_string_append (text, "start_type once\n");
+  else if (adw_combo_row_get_selected (self->start_row) == 2)
+    g_string_append (text, "start_type lazy\n");
   if (adw_expander_row_get_enable_expansion (self->tls_row))
     {
       static const char * const directives[N_FILES] = {
@@ -777,7 +779,8 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
 {
   const char * const protocols[] = { "MQTT 5", "MQTT 3.1.1", "MQTT 3.1", NULL };
   const char * start_types[] = { N_("Automatic: at start and after every loss"),
-                                 N_("Once: at start only"), NULL };
+                                 N_("Once: at start only"),
+                                 N_("Lazy: when messages wait, until idle"), NULL };
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *header = adw_header_bar_new ();
   GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
@@ -966,7 +969,8 @@ bd_bridge_dialog_new (BdService            *service,
   gtk_switch_set_active (self->insecure_switch, config->insecure);
   if (config->alpn != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->alpn_row), config->alpn);
-  adw_combo_row_set_selected (self->start_row, config->start_type == BD_BRIDGE_START_ONCE ? 1 : 0);
+  adw_combo_row_set_selected (self->start_row, config->start_type == BD_BRIDGE_START_ONCE ? 1
+                                               : config->start_type == BD_BRIDGE_START_LAZY ? 2 : 0);
   gtk_spin_button_set_value (self->queue_spin, config->queue_max_messages);
   return self;
 }

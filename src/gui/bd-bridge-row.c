@@ -61,6 +61,12 @@ state_text (const BdBridgeStatus *status)
         /* Translators: an address, why it refused, a time of day */
         return g_strdup_printf (_("Refused by %s: %s. Next try at %s"), address, reason, next);
       return g_strdup_printf (_("Refused by %s: %s"), address, reason);
+    case BD_BRIDGE_STATE_IDLE:
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Idle: connects when %u message waits",
+                                           "Idle: connects when %u messages wait",
+                                           status->threshold),
+                              status->threshold);
     case BD_BRIDGE_STATE_STOPPED:
     default:
       return g_strdup (_("Stopped"));
@@ -89,6 +95,9 @@ set_state_icon (BdBridgeRow   *self,
       break;
     case BD_BRIDGE_STATE_REFUSED:
       icon = "dialog-error-symbolic", css = "error", label = _("Refused");
+      break;
+    case BD_BRIDGE_STATE_IDLE:
+      icon = "media-playback-pause-symbolic", label = _("Idle");
       break;
     case BD_BRIDGE_STATE_STOPPED:
     default:

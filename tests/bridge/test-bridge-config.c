@@ -143,8 +143,6 @@ test_errors (void)
       "test.conf:4: bridge_protocol_version: “mqttv5” is not mqttv31, mqttv311 or mqttv50" },
     { "connection up\naddress h\ntopic #\nstart_type sometimes",
       "test.conf:4: start_type: “sometimes” is not automatic, lazy or once" },
-    { "connection up\naddress h\ntopic #\nstart_type lazy",
-      "test.conf:4: start_type: lazy is not supported by Brokerdesk's bridges (automatic or once)" },
     { "connection up\naddress h\ntopic #\nrestart_timeout 30 5",
       "test.conf:4: restart_timeout: the cap 5 is below the base 30" },
     { "connection up\naddress h\ntopic #\nremote_password secret",
@@ -201,7 +199,7 @@ test_round_trip (void)
     "notification_topic plant/bridge/state\n"
     "keepalive_interval 30\n"
     "restart_timeout 10\n"
-    "start_type once\n"
+    "start_type lazy\n"
     "idle_timeout 120\n"
     "threshold 50\n"
     "bridge_cafile /etc/ssl/ca with space.pem\n"
@@ -250,7 +248,9 @@ test_round_trip (void)
     g_assert_cmpuint (back->queue_max_messages, ==, 100000);
     g_assert_cmpstr (back->alpn, ==, "x-amzn-mqtt-ca");
     g_assert_false (back->outgoing_retain);
-    g_assert_cmpint (back->start_type, ==, BD_BRIDGE_START_ONCE);
+    g_assert_cmpint (back->start_type, ==, BD_BRIDGE_START_LAZY);
+    g_assert_cmpuint (back->idle_timeout, ==, 120);
+    g_assert_cmpuint (back->threshold, ==, 50);
     g_assert_cmpstr (topic_at (back, 2)->remote_topic, ==, "remote/exact");
   }
 }

@@ -168,6 +168,11 @@ def wait_bridge_connected(local, start=0, timeout=TIMEOUT):
     local.wait_for_log(r"Bridge \S+ connected to", timeout, start)
 
 
+def assert_not_connected_since(local, start):
+    with pytest.raises(BrokerError):
+        local.wait_for_log(r"Bridge \S+ connected to", 0, start)
+
+
 @pytest.mark.parametrize("protocol", ["mqttv311", "mqttv31", "mqttv50"])
 def test_out_and_in_with_prefix_remapping_and_qos(brokers, protocol):
     upstream, local, client = brokers
@@ -525,3 +530,67 @@ def test_tls_host_name_checked_unless_bridge_insecure(brokers, tmp_path, insecur
         wait_bridge_connected(bd)
     else:
         bd.wait_for_log(r"Bridge up refused: .*certificate does not match the host name")
+
+
+def test_lazy_connects_at_threshold_and_disconnects_when_idle(brokers):
+    """start_type lazy, as Mosquitto: up when `threshold` messages wait in
+    the bridge's local session, down after `idle_timeout` s with nothing
+    to send, and up again at the threshold."""
+    upstream, local, client = brokers
+    up = upstream()
+    bd = local(bridge_lines(up, ["lazy/# out 1"],
+                            ["start_type lazy", "threshold 5", "idle_timeout 2"],
+                            clientid="bd-lazy"))
+    # Subscribed, then parked: the session queues for the bridge.
+    bd.wait_for_log(r"Client local\.\S+ disconnected")
+    site = subscriber_on(client, up, "site", "lazy/#")
+    plant = client(bd, client_id="plant")
+    plant.connect()
+
+    def below_then_at_threshold(first, mark):
+        for i in range(first, first + 4):
+            plant.publish("lazy/n", b"%d" % i, qos=1)
+        # Below the threshold it stays down (it looks four times a second).
+        site.expect_no_message(2.0)
+        assert_not_connected_since(bd, mark)
+        started = time.monotonic()
+        plant.publish("lazy/n", b"%d" % (first + 4), qos=1)
+        wait_bridge_connected(bd, mark)
+        got = [m.payload for m in site.get_messages(5)]
+        assert got == [b"%d" % i for i in range(first, first + 5)]
+        return started
+
+    mark = bd.mark()
+    started = below_then_at_threshold(0, mark)
+    bd.wait_for_log(r"Bridge up: idle for 2 s, disconnecting", 15, mark)
+    # The last message went up after `started`: idle at least 2 s since.
+    assert time.monotonic() - started >= 2.0
+    bd.wait_for_log(r"Bridge up disconnected", TIMEOUT, mark)
+    up.wait_for_log(r"Client bd-lazy disconnected\.")
+
+    below_then_at_threshold(5, bd.mark())
+    site.sync()
+    assert site.drain() == []
+
+
+def test_once_does_not_reconnect_after_a_loss(brokers):
+    upstream, local, client = brokers
+    up = upstream()
+    bd = local(bridge_lines(up, ["once/# out 1"], ["start_type once"]))
+    wait_bridge_connected(bd)
+    assert up.stop() == 0
+    bd.wait_for_log(r"Bridge up disconnected")
+    mark = bd.mark()
+    up.start()
+
+    site = subscriber_on(client, up, "site", "once/#")
+    plant = client(bd, client_id="plant")
+    plant.connect()
+    plant.publish("once/x", b"kept here", qos=1)
+    # restart_timeout 1 2: an automatic bridge would be back within 2 s.
+    site.expect_no_message(4.0)
+    assert_not_connected_since(bd, mark)
+    watcher = client(bd, client_id="watcher")
+    watcher.connect()
+    watcher.subscribe("$SYS/broker/connection/+/state", 1)
+    assert watcher.get_message().payload == b"0"

@@ -470,25 +470,11 @@ find_client (GPtrArray  *clients,
   return NULL;
 }
 
-static GPtrArray *
-list_clients (BdEngine *engine)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *clients;
-
-  bd_engine_list_clients_async (engine, NULL, bd_test_result_cb, &result);
-  bd_test_wait_result (&result, 5000, "the list of clients");
-  clients = bd_engine_list_clients_finish (result, &error);
-  g_assert_no_error (error);
-  return clients;
-}
-
 static gboolean
 lists_client (BdEngine   *engine,
               const char *client_id)
 {
-  g_autoptr(GPtrArray) clients = list_clients (engine);
+  g_autoptr(GPtrArray) clients = test_engine_list_clients (engine);
 
   return find_client (clients, client_id) != NULL;
 }
@@ -539,7 +525,7 @@ test_list_clients_transport (void)
   g_assert_no_error (error);
 
   BD_TEST_WAIT_UNTIL (lists_client (engine, "over-tls"), 10000);
-  clients = list_clients (engine);
+  clients = test_engine_list_clients (engine);
   info = find_client (clients, "over-tls");
   g_assert_nonnull (info);
   g_assert_cmpstr (info->transport, ==, "mqtt+tls");

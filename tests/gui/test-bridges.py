@@ -60,6 +60,14 @@ def confirmation(app, name):
                  if tw.find(w, 'label', f'Remove the Bridge “{name}”?')), None)
 
 
+def alert_with(app, text):
+    """The visible alert (AdwMessageDialog) one of whose labels holds @text."""
+    return next((w for w in app.windows()
+                 if w.getState().contains(app.pyatspi.STATE_VISIBLE)
+                 and any(text in (a.name or '') for a in tw.walk(w)
+                         if a.getRoleName() == 'label')), None)
+
+
 def set_entry(window, name, value):
     entry = tw.wait_for(lambda: next((a for a in tw.walk(window)
                                       if a.getRoleName() == 'text' and a.name == name), None),
@@ -197,6 +205,24 @@ def inner_main():
                   'the new bridge forwards a local message to the upstream, with its prefix',
                   str(topic))
         screenshot('bridges-two.png')
+
+        # 4b. Quitting asks first and names the bridges that would stop; their
+        #     own connections to this broker are not counted as devices.
+        tw.press(pyatspi, ord('q'), ctrl=True)
+        stops = 'Quitting stops the bridges “site”, “edge”'
+        try:
+            alert = tw.wait_for(lambda: alert_with(app, stops), 'the quit confirmation')
+            body = [a.name for a in tw.walk(alert) if a.getRoleName() == 'label']
+            tap.check(not any('device' in n for n in body) and app.proc.poll() is None,
+                      'quitting with only bridges running asks, naming the bridges and no device',
+                      str(body))
+            screenshot('bridges-quit.png')
+            tw.click(next(a for a in tw.walk(alert) if a.getRoleName() == 'push button'
+                          and a.name.replace('_', '').split()[-1:] == ['Cancel']))
+            tw.wait_for(lambda: alert_with(app, stops) is None, 'the confirmation to close')
+        except TimeoutError as e:
+            tap.check(False, 'quitting with only bridges running asks, naming the bridges and '
+                      'no device', f'{e}; windows: {[w.name for w in app.windows()]}')
 
         # 5. Editing the first bridge replaces its lines in place: its comment,
         #    the other lines and the other bridge stay; it connects again.

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "bd-test-util.h"
 #include "test-client.h"
 
 struct _TestClient
@@ -77,6 +78,20 @@ test_engine_start (const char *config_text)
   g_assert_no_error (error);
   g_assert_cmpuint (bd_engine_get_port (engine, 0), >, 0);
   return engine;
+}
+
+GPtrArray *
+test_engine_list_clients (BdEngine *engine)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *clients;
+
+  bd_engine_list_clients_async (engine, NULL, bd_test_result_cb, &result);
+  bd_test_wait_result (&result, 5000, "the list of clients");
+  clients = bd_engine_list_clients_finish (result, &error);
+  g_assert_no_error (error);
+  return clients;
 }
 
 static void

@@ -22,6 +22,9 @@ typedef struct _TestClient TestClient;
  * started (add taps first), or started. */
 BdEngine   *test_engine_new          (const char   *config_text);
 BdEngine   *test_engine_start        (const char   *config_text);
+/* The engine's sessions (BdClientInfo *), asked of its thread and waited
+ * for; fails the test on an error. */
+GPtrArray  *test_engine_list_clients (BdEngine     *engine);
 /* @text read as the configuration file "test.conf" (not finished); fails
  * the test on an error. */
 BdBrokerConfig *test_config_parse    (const char   *text);
