@@ -37,6 +37,9 @@ struct _BdOverviewTile
   GMenuModel           *menu;           /* shown by menu_button once opened */
   BdOverviewTrend      *trend;
   gboolean              wall;
+  int                   name_width;     /* the name's whole width, and its height */
+  int                   name_height;
+  guint                 name_serial;    /* the Pango context's when measured */
   int                   value_width;    /* the value's width the size was measured with */
 
   double                value;          /* NAN before the first */
@@ -128,7 +131,10 @@ update_text (BdOverviewTile *self)
   gboolean redraw = FALSE;
 
   if (set_layout_text (self->name_layout, label))
-    resize = TRUE;    /* a rename: the tile asks for the name's width */
+    {
+      self->name_serial = 0;
+      resize = TRUE;    /* a rename: the tile asks for the name's width */
+    }
   if (set_layout_text (self->value_layout, value))
     {
       /* A value that fits the measured width only needs drawing: a reading
@@ -185,6 +191,21 @@ update_text (BdOverviewTile *self)
   }
 }
 
+/* The name's whole width is measured once for its text and font, not in
+ * every measure: setting the layout's width back and forth would shape the
+ * text again each time. */
+static void
+ensure_name_size (BdOverviewTile *self)
+{
+  guint serial = pango_context_get_serial (pango_layout_get_context (self->name_layout));
+
+  if (serial == self->name_serial && self->name_serial != 0)
+    return;
+  pango_layout_set_width (self->name_layout, -1);
+  pango_layout_get_pixel_size (self->name_layout, &self->name_width, &self->name_height);
+  self->name_serial = serial;
+}
+
 static gboolean
 shows_status (BdOverviewTile *self)
 {
@@ -202,7 +223,8 @@ header_height (BdOverviewTile *self)
 {
   int height;
 
-  pango_layout_get_pixel_size (self->name_layout, NULL, &height);
+  ensure_name_size (self);
+  height = self->name_height;
   if (child_shown (GTK_WIDGET (self->menu_button)))
     {
       int button;
@@ -263,16 +285,13 @@ bd_overview_tile_measure (GtkWidget      *widget,
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
-      int name_width;
-
       /* The name is ellipsized; the value is always shown whole. */
-      pango_layout_set_width (self->name_layout, -1);
-      name_width = layout_width (self->name_layout);
+      ensure_name_size (self);
       self->value_width = layout_width (self->value_layout);
       gtk_widget_measure (GTK_WIDGET (self->trend), orientation, -1, &trend_min, &trend_nat,
                           NULL, NULL);
       *minimum = MAX (MAX (header_controls_width (self, FALSE), self->value_width), trend_min);
-      *natural = MAX (MAX (name_width + header_controls_width (self, TRUE), self->value_width),
+      *natural = MAX (MAX (self->name_width + header_controls_width (self, TRUE), self->value_width),
                       trend_nat);
       return;
     }
@@ -366,7 +385,6 @@ bd_overview_tile_snapshot (GtkWidget   *widget,
   GdkRGBA color;
   GdkRGBA value_color;
   int header = header_height (self);
-  int name_height;
   int value_height;
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
@@ -377,9 +395,8 @@ bd_overview_tile_snapshot (GtkWidget   *widget,
   if (self->stale)
     value_color.alpha *= 0.5;
 
-  pango_layout_get_pixel_size (self->name_layout, NULL, &name_height);
   gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, (header - name_height) / 2));
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, (header - self->name_height) / 2));
   gtk_snapshot_append_layout (snapshot, self->name_layout, &color);
   gtk_snapshot_restore (snapshot);
 
