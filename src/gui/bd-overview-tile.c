@@ -132,6 +132,11 @@ update_text (BdOverviewTile *self)
 
   if (set_layout_text (self->name_layout, label))
     {
+      /* Translators: the tile menu button's accessible name, "Menu of Temperature" */
+      g_autofree char *menu = g_strdup_printf (_("Menu of %s"), label);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, menu, -1);
       self->name_serial = 0;
       resize = TRUE;    /* a rename: the tile asks for the name's width */
     }
@@ -182,13 +187,6 @@ update_text (BdOverviewTile *self)
       g_free (self->accessible);
       self->accessible = g_steal_pointer (&accessible);
     }
-  {
-    /* Translators: the tile menu button's accessible name, "Menu of Temperature" */
-    g_autofree char *menu = g_strdup_printf (_("Menu of %s"), label);
-
-    gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
-                                    GTK_ACCESSIBLE_PROPERTY_LABEL, menu, -1);
-  }
 }
 
 /* The name's whole width is measured once for its text and font, not in
