@@ -317,6 +317,27 @@ bd_overview_tile_measure (GtkWidget      *widget,
   }
 }
 
+/* Places a shown @child of the header at its natural size, centred in the
+ * header's @height, ending at *@x, and moves *@x before it. */
+static void
+allocate_header_control (GtkWidget *child,
+                         int        height,
+                         int       *x)
+{
+  int child_width;
+  int child_height;
+
+  if (!child_shown (child))
+    return;
+  gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &child_width, NULL, NULL);
+  gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, child_width, NULL, &child_height, NULL, NULL);
+  *x -= child_width;
+  gtk_widget_size_allocate (child,
+                            &(GtkAllocation) { *x, (height - child_height) / 2,
+                                               child_width, child_height }, -1);
+  *x -= HEADER_SPACING;
+}
+
 static void
 bd_overview_tile_size_allocate (GtkWidget *widget,
                                 int        width,
@@ -330,36 +351,8 @@ bd_overview_tile_size_allocate (GtkWidget *widget,
   int x = width;
 
   /* The header: the name, then the alarm icon and the menu button at the end. */
-  if (child_shown (GTK_WIDGET (self->menu_button)))
-    {
-      int button_width;
-      int button_height;
-
-      gtk_widget_measure (GTK_WIDGET (self->menu_button), GTK_ORIENTATION_HORIZONTAL, -1,
-                          NULL, &button_width, NULL, NULL);
-      gtk_widget_measure (GTK_WIDGET (self->menu_button), GTK_ORIENTATION_VERTICAL, button_width,
-                          NULL, &button_height, NULL, NULL);
-      x -= button_width;
-      gtk_widget_size_allocate (GTK_WIDGET (self->menu_button),
-                                &(GtkAllocation) { x, (header - button_height) / 2,
-                                                   button_width, button_height }, -1);
-      x -= HEADER_SPACING;
-    }
-  if (child_shown (GTK_WIDGET (self->alarm_image)))
-    {
-      int icon_width;
-      int icon_height;
-
-      gtk_widget_measure (GTK_WIDGET (self->alarm_image), GTK_ORIENTATION_HORIZONTAL, -1,
-                          NULL, &icon_width, NULL, NULL);
-      gtk_widget_measure (GTK_WIDGET (self->alarm_image), GTK_ORIENTATION_VERTICAL, -1,
-                          NULL, &icon_height, NULL, NULL);
-      x -= icon_width;
-      gtk_widget_size_allocate (GTK_WIDGET (self->alarm_image),
-                                &(GtkAllocation) { x, (header - icon_height) / 2,
-                                                   icon_width, icon_height }, -1);
-      x -= HEADER_SPACING;
-    }
+  allocate_header_control (GTK_WIDGET (self->menu_button), header, &x);
+  allocate_header_control (GTK_WIDGET (self->alarm_image), header, &x);
   pango_layout_set_width (self->name_layout, MAX (x, 0) * PANGO_SCALE);
 
   pango_layout_get_pixel_size (self->value_layout, NULL, &value_height);
