@@ -667,6 +667,7 @@ build_area (BdOverviewPage       *self,
           g_hash_table_insert (self->topic_tiles, g_strdup (topic), by_topic);
         }
       g_ptr_array_add (by_topic, tile);
+      bd_overview_tile_set_wall (tile, self->wall);
       if (self->wall)
         bd_overview_tile_set_menu (tile, NULL);
       else

@@ -26,24 +26,36 @@ struct _BdOverviewTile
 
   BdOverviewTileConfig  config;         /* a copy, strings owned */
 
-  GtkBox               *box;
-  GtkBox               *header;
-  GtkLabel             *name_label;
+  /* The tile draws its name, value and status line itself: 500 tiles of
+   * boxes and labels were most of the page's first paint. Its children are
+   * the menu button, the trend and, once needed, the alarm icon. */
+  PangoLayout          *name_layout;
+  PangoLayout          *value_layout;
+  PangoLayout          *status_layout;  /* made with the first status */
   GtkImage             *alarm_image;    /* made with the first alarm */
   GtkMenuButton        *menu_button;
   GMenuModel           *menu;           /* shown by menu_button once opened */
-  GtkLabel             *value_label;
-  GtkLabel             *status_label;   /* made with the first status */
   BdOverviewTrend      *trend;
+  gboolean              wall;
+  int                   name_width;     /* the name's whole width, and its height */
+  int                   name_height;
+  guint                 name_serial;    /* the Pango context's when measured */
+  int                   value_width;    /* the value's width the size was measured with */
 
   double                value;          /* NAN before the first */
   gint64                last_time_ms;
   gboolean              stale;
   char                 *alarm_text;     /* NULL when normal */
   const char           *alarm_class;
+  char                 *accessible;     /* the accessible name last set */
 };
 
 G_DEFINE_FINAL_TYPE (BdOverviewTile, bd_overview_tile, GTK_TYPE_FLOW_BOX_CHILD)
+
+/* The space between the header, the value, the trend and the status line,
+ * and between the name, the alarm icon and the menu button. */
+#define ROW_SPACING 4
+#define HEADER_SPACING 6
 
 static const char * const alarm_classes[] = {
   "alarm-low", "alarm-medium", "alarm-high", "alarm-critical",
@@ -57,9 +69,9 @@ static const char * const alarm_icons[] = {
   "dialog-error-symbolic",         /* critical: an octagon */
 };
 
-/* The alarm icon and the status line are made when first needed: most tiles
- * never show them, and 500 tiles' worth of hidden widgets (each with its
- * style and accessible object) added to the page's first paint. */
+/* The alarm icon is made when first needed: most tiles never show it. It
+ * stays a widget so that its colour comes from the theme's style sheet
+ * (high contrast included). */
 static void
 ensure_alarm_image (BdOverviewTile *self)
 {
@@ -67,27 +79,44 @@ ensure_alarm_image (BdOverviewTile *self)
     return;
   self->alarm_image = GTK_IMAGE (gtk_image_new ());
   gtk_widget_add_css_class (GTK_WIDGET (self->alarm_image), "tile-alarm-icon");
-  /* The status label says the same in words. */
+  /* The tile's accessible name says the same in words. */
   gtk_accessible_update_state (GTK_ACCESSIBLE (self->alarm_image),
                                GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
-  gtk_box_insert_child_after (self->header, GTK_WIDGET (self->alarm_image),
-                              GTK_WIDGET (self->name_label));
+  gtk_widget_insert_before (GTK_WIDGET (self->alarm_image), GTK_WIDGET (self),
+                            GTK_WIDGET (self->menu_button));
 }
 
+/* The value's look: 1.8 times the tile's type, or 2.4 on a wall screen,
+ * bold, with figures of one width so a changing value does not jitter. */
 static void
-ensure_status_label (BdOverviewTile *self)
+update_value_attributes (BdOverviewTile *self)
 {
-  if (self->status_label != NULL)
-    return;
-  self->status_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->status_label, 0);
-  gtk_label_set_wrap (self->status_label, TRUE);
-  /* A wrapping label asks for its whole text's width; tiles share one
-   * width per area, so an alarm's words would widen every tile of the
-   * area. Asking for a few characters lets them wrap inside the tile. */
-  gtk_label_set_max_width_chars (self->status_label, 10);
-  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "tile-status");
-  gtk_box_append (self->box, GTK_WIDGET (self->status_label));
+  PangoAttrList *attrs = pango_attr_list_new ();
+
+  pango_attr_list_insert (attrs, pango_attr_scale_new (self->wall ? 2.4 : 1.8));
+  pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
+  pango_layout_set_attributes (self->value_layout, attrs);
+  pango_attr_list_unref (attrs);
+}
+
+static gboolean
+set_layout_text (PangoLayout *layout,
+                 const char  *text)
+{
+  if (g_strcmp0 (pango_layout_get_text (layout), text) == 0)
+    return FALSE;
+  pango_layout_set_text (layout, text, -1);
+  return TRUE;
+}
+
+static int
+layout_width (PangoLayout *layout)
+{
+  int width;
+
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  return width;
 }
 
 static void
@@ -98,10 +127,28 @@ update_text (BdOverviewTile *self)
                                                : bd_overview_tile_format (self, self->value);
   g_autofree char *accessible = NULL;
   const char *status = NULL;
+  gboolean resize = FALSE;
+  gboolean redraw = FALSE;
 
-  gtk_label_set_label (self->name_label, label);
-  if (g_strcmp0 (gtk_label_get_label (self->value_label), value) != 0)
-    gtk_label_set_label (self->value_label, value);
+  if (set_layout_text (self->name_layout, label))
+    {
+      /* Translators: the tile menu button's accessible name, "Menu of Temperature" */
+      g_autofree char *menu = g_strdup_printf (_("Menu of %s"), label);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, menu, -1);
+      self->name_serial = 0;
+      resize = TRUE;    /* a rename: the tile asks for the name's width */
+    }
+  if (set_layout_text (self->value_layout, value))
+    {
+      /* A value that fits the measured width only needs drawing: a reading
+       * a second on 500 tiles must not lay out the page again. */
+      if (layout_width (self->value_layout) > self->value_width)
+        resize = TRUE;
+      else
+        redraw = TRUE;
+    }
 
   if (self->alarm_text != NULL)
     status = self->alarm_text;
@@ -109,29 +156,274 @@ update_text (BdOverviewTile *self)
     status = _("Stale: no recent data");
   else if (self->config.hidden)
     status = _("Hidden");
-  if (status != NULL)
-    ensure_status_label (self);
-  if (self->status_label != NULL)
+  if (status != NULL && self->status_layout == NULL)
     {
-      gtk_label_set_label (self->status_label, status != NULL ? status : "");
-      gtk_widget_set_visible (GTK_WIDGET (self->status_label), status != NULL);
+      PangoAttrList *attrs = pango_attr_list_new ();
+
+      self->status_layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+      pango_layout_set_wrap (self->status_layout, PANGO_WRAP_WORD_CHAR);
+      pango_attr_list_insert (attrs, pango_attr_scale_new (0.9));
+      pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+      pango_layout_set_attributes (self->status_layout, attrs);
+      pango_attr_list_unref (attrs);
     }
+  if (self->status_layout != NULL && set_layout_text (self->status_layout, status != NULL ? status : ""))
+    resize = TRUE;    /* the status line comes, goes or wraps differently */
+
+  if (resize)
+    gtk_widget_queue_resize (GTK_WIDGET (self));
+  else if (redraw)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
 
   /* Translators: a tile's accessible name: "Temperature, 23.4 °C, Hi · High priority" */
   accessible = status != NULL ? g_strdup_printf (_("%s, %s, %s"), label, value, status)
                               : g_strdup_printf (_("%s, %s"), label, value);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->config.series,
-                                  -1);
-  if (self->menu_button != NULL)
+  if (g_strcmp0 (accessible, self->accessible) != 0)
     {
-      /* Translators: the tile menu button's accessible name, "Menu of Temperature" */
-      g_autofree char *menu = g_strdup_printf (_("Menu of %s"), label);
-
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, menu, -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->config.series,
+                                      -1);
+      g_free (self->accessible);
+      self->accessible = g_steal_pointer (&accessible);
     }
+}
+
+/* The name's whole width is measured once for its text and font, not in
+ * every measure: setting the layout's width back and forth would shape the
+ * text again each time. */
+static void
+ensure_name_size (BdOverviewTile *self)
+{
+  guint serial = pango_context_get_serial (pango_layout_get_context (self->name_layout));
+
+  if (serial == self->name_serial && self->name_serial != 0)
+    return;
+  pango_layout_set_width (self->name_layout, -1);
+  pango_layout_get_pixel_size (self->name_layout, &self->name_width, &self->name_height);
+  self->name_serial = serial;
+}
+
+static gboolean
+shows_status (BdOverviewTile *self)
+{
+  return self->status_layout != NULL && *pango_layout_get_text (self->status_layout) != '\0';
+}
+
+static gboolean
+child_shown (GtkWidget *child)
+{
+  return child != NULL && gtk_widget_get_visible (child);
+}
+
+static int
+header_height (BdOverviewTile *self)
+{
+  int height;
+
+  ensure_name_size (self);
+  height = self->name_height;
+  if (child_shown (GTK_WIDGET (self->menu_button)))
+    {
+      int button;
+
+      gtk_widget_measure (GTK_WIDGET (self->menu_button), GTK_ORIENTATION_VERTICAL, -1,
+                          NULL, &button, NULL, NULL);
+      height = MAX (height, button);
+    }
+  if (child_shown (GTK_WIDGET (self->alarm_image)))
+    {
+      int icon;
+
+      gtk_widget_measure (GTK_WIDGET (self->alarm_image), GTK_ORIENTATION_VERTICAL, -1,
+                          NULL, &icon, NULL, NULL);
+      height = MAX (height, icon);
+    }
+  return height;
+}
+
+/* The width the header's icon and menu button take, spacing included. */
+static int
+header_controls_width (BdOverviewTile *self,
+                       gboolean        natural)
+{
+  GtkWidget *controls[] = { GTK_WIDGET (self->alarm_image), GTK_WIDGET (self->menu_button) };
+  int width = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
+    if (child_shown (controls[i]))
+      {
+        int min;
+        int nat;
+
+        gtk_widget_measure (controls[i], GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+        width += HEADER_SPACING + (natural ? nat : min);
+      }
+  return width;
+}
+
+static GtkSizeRequestMode
+bd_overview_tile_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+static void
+bd_overview_tile_measure (GtkWidget      *widget,
+                          GtkOrientation  orientation,
+                          int             for_size,
+                          int            *minimum,
+                          int            *natural,
+                          int            *minimum_baseline,
+                          int            *natural_baseline)
+{
+  BdOverviewTile *self = BD_OVERVIEW_TILE (widget);
+  int trend_min;
+  int trend_nat;
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      /* The name is ellipsized; the value is always shown whole. */
+      ensure_name_size (self);
+      self->value_width = layout_width (self->value_layout);
+      gtk_widget_measure (GTK_WIDGET (self->trend), orientation, -1, &trend_min, &trend_nat,
+                          NULL, NULL);
+      *minimum = MAX (MAX (header_controls_width (self, FALSE), self->value_width), trend_min);
+      *natural = MAX (MAX (self->name_width + header_controls_width (self, TRUE), self->value_width),
+                      trend_nat);
+      return;
+    }
+
+  {
+    int value_height;
+    int height;
+
+    pango_layout_get_pixel_size (self->value_layout, NULL, &value_height);
+    gtk_widget_measure (GTK_WIDGET (self->trend), orientation, for_size, &trend_min, &trend_nat,
+                        NULL, NULL);
+    height = header_height (self) + ROW_SPACING + value_height + ROW_SPACING;
+    *minimum = height + trend_min;
+    *natural = height + trend_nat;
+    if (shows_status (self))
+      {
+        int status_height;
+
+        pango_layout_set_width (self->status_layout,
+                                for_size >= 0 ? for_size * PANGO_SCALE : -1);
+        pango_layout_get_pixel_size (self->status_layout, NULL, &status_height);
+        *minimum += ROW_SPACING + status_height;
+        *natural += ROW_SPACING + status_height;
+      }
+  }
+}
+
+/* Places a shown @child of the header at its natural size, centred in the
+ * header's @height, ending at *@x, and moves *@x before it. */
+static void
+allocate_header_control (GtkWidget *child,
+                         int        height,
+                         int       *x)
+{
+  int child_width;
+  int child_height;
+
+  if (!child_shown (child))
+    return;
+  gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &child_width, NULL, NULL);
+  gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, child_width, NULL, &child_height, NULL, NULL);
+  *x -= child_width;
+  gtk_widget_size_allocate (child,
+                            &(GtkAllocation) { *x, (height - child_height) / 2,
+                                               child_width, child_height }, -1);
+  *x -= HEADER_SPACING;
+}
+
+static void
+bd_overview_tile_size_allocate (GtkWidget *widget,
+                                int        width,
+                                int        height,
+                                int        baseline)
+{
+  BdOverviewTile *self = BD_OVERVIEW_TILE (widget);
+  int header = header_height (self);
+  int value_height;
+  int trend_height;
+  int x = width;
+
+  /* The header: the name, then the alarm icon and the menu button at the end. */
+  allocate_header_control (GTK_WIDGET (self->menu_button), header, &x);
+  allocate_header_control (GTK_WIDGET (self->alarm_image), header, &x);
+  pango_layout_set_width (self->name_layout, MAX (x, 0) * PANGO_SCALE);
+
+  pango_layout_get_pixel_size (self->value_layout, NULL, &value_height);
+  gtk_widget_measure (GTK_WIDGET (self->trend), GTK_ORIENTATION_VERTICAL, width,
+                      NULL, &trend_height, NULL, NULL);
+  gtk_widget_size_allocate (GTK_WIDGET (self->trend),
+                            &(GtkAllocation) { 0, header + ROW_SPACING + value_height + ROW_SPACING,
+                                               width, trend_height }, -1);
+  if (self->status_layout != NULL)
+    pango_layout_set_width (self->status_layout, width * PANGO_SCALE);
+}
+
+static void
+bd_overview_tile_snapshot (GtkWidget   *widget,
+                           GtkSnapshot *snapshot)
+{
+  BdOverviewTile *self = BD_OVERVIEW_TILE (widget);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkStyleContext *style = gtk_widget_get_style_context (widget);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  GdkRGBA color;
+  GdkRGBA value_color;
+  int header = header_height (self);
+  int value_height;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (style, &color);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  value_color = color;
+  /* A stale value is greyed further. */
+  if (self->stale)
+    value_color.alpha *= 0.5;
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, (header - self->name_height) / 2));
+  gtk_snapshot_append_layout (snapshot, self->name_layout, &color);
+  gtk_snapshot_restore (snapshot);
+
+  pango_layout_get_pixel_size (self->value_layout, NULL, &value_height);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, header + ROW_SPACING));
+  gtk_snapshot_append_layout (snapshot, self->value_layout, &value_color);
+  gtk_snapshot_restore (snapshot);
+
+  if (shows_status (self))
+    {
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot,
+                              &GRAPHENE_POINT_INIT (0, header + ROW_SPACING + value_height + ROW_SPACING
+                                                       + gtk_widget_get_height (GTK_WIDGET (self->trend))
+                                                       + ROW_SPACING));
+      gtk_snapshot_append_layout (snapshot, self->status_layout, &color);
+      gtk_snapshot_restore (snapshot);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gtk_widget_snapshot_child (widget, child, snapshot);
+}
+
+static void
+bd_overview_tile_dispose (GObject *object)
+{
+  BdOverviewTile *self = BD_OVERVIEW_TILE (object);
+
+  /* The menu button is the flow box child's own child, unparented by it. */
+  g_clear_pointer ((GtkWidget **) &self->trend, gtk_widget_unparent);
+  g_clear_pointer ((GtkWidget **) &self->alarm_image, gtk_widget_unparent);
+
+  G_OBJECT_CLASS (bd_overview_tile_parent_class)->dispose (object);
 }
 
 static void
@@ -143,7 +435,11 @@ bd_overview_tile_finalize (GObject *object)
   g_free (self->config.label);
   g_free (self->config.unit);
   g_free (self->alarm_text);
+  g_free (self->accessible);
   g_clear_object (&self->menu);
+  g_clear_object (&self->name_layout);
+  g_clear_object (&self->value_layout);
+  g_clear_object (&self->status_layout);
 
   G_OBJECT_CLASS (bd_overview_tile_parent_class)->finalize (object);
 }
@@ -154,7 +450,12 @@ bd_overview_tile_class_init (BdOverviewTileClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->dispose = bd_overview_tile_dispose;
   object_class->finalize = bd_overview_tile_finalize;
+  widget_class->get_request_mode = bd_overview_tile_get_request_mode;
+  widget_class->measure = bd_overview_tile_measure;
+  widget_class->size_allocate = bd_overview_tile_size_allocate;
+  widget_class->snapshot = bd_overview_tile_snapshot;
   gtk_widget_class_set_css_name (widget_class, "overviewtile");
 }
 
@@ -172,45 +473,35 @@ create_popup_cb (GtkMenuButton *button,
 static void
 bd_overview_tile_init (BdOverviewTile *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-
-  self->box = GTK_BOX (box);
-  self->header = GTK_BOX (header);
-
   self->value = NAN;
   self->config.decimals = -1;
   self->config.scale = 1.0;
 
-  self->name_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->name_label, 0);
-  gtk_label_set_ellipsize (self->name_label, PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (GTK_WIDGET (self->name_label), TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->name_label), "tile-name");
-  gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->name_label));
+  /* Measured and allocated by the tile itself (above), not by the flow box
+   * child's layout of one child. */
+  gtk_widget_set_layout_manager (GTK_WIDGET (self), NULL);
 
+  self->name_layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  pango_layout_set_ellipsize (self->name_layout, PANGO_ELLIPSIZE_END);
+  self->value_layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  update_value_attributes (self);
+
+  /* The menu button is the flow box child's child, so the flow box moves
+   * the keyboard focus into it as it did into the tile's contents. */
   self->menu_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
   gtk_menu_button_set_icon_name (self->menu_button, "view-more-symbolic");
   gtk_widget_add_css_class (GTK_WIDGET (self->menu_button), "flat");
-  gtk_widget_set_valign (GTK_WIDGET (self->menu_button), GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), _("Tile Menu"));
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), FALSE);
   gtk_menu_button_set_create_popup_func (self->menu_button, create_popup_cb, self, NULL);
-  gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->menu_button));
-  gtk_box_append (GTK_BOX (box), header);
-
-  self->value_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->value_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->value_label), "tile-value");
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->value_label));
+  gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (self), GTK_WIDGET (self->menu_button));
 
   self->trend = BD_OVERVIEW_TREND (bd_overview_trend_new ());
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->trend));
+  gtk_widget_insert_after (GTK_WIDGET (self->trend), GTK_WIDGET (self),
+                           GTK_WIDGET (self->menu_button));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->trend),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Trend of the last 15 minutes"),
                                   -1);
-
-  gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (self), box);
 }
 
 BdOverviewTile *
@@ -364,6 +655,20 @@ bd_overview_tile_set_menu (BdOverviewTile *self,
   if (gtk_menu_button_get_menu_model (self->menu_button) != NULL)
     gtk_menu_button_set_menu_model (self->menu_button, menu);
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), menu != NULL);
+}
+
+void
+bd_overview_tile_set_wall (BdOverviewTile *self,
+                           gboolean        wall)
+{
+  g_return_if_fail (BD_IS_OVERVIEW_TILE (self));
+
+  wall = !!wall;
+  if (self->wall == wall)
+    return;
+  self->wall = wall;
+  update_value_attributes (self);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 char *

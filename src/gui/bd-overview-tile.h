@@ -38,6 +38,9 @@ gint64           bd_overview_tile_get_last_time (BdOverviewTile          *self);
 /* The menu (NULL: none, as on a wall screen). */
 void             bd_overview_tile_set_menu   (BdOverviewTile             *self,
                                               GMenuModel                 *menu);
+/* Wall-screen type: a larger value. */
+void             bd_overview_tile_set_wall   (BdOverviewTile             *self,
+                                              gboolean                    wall);
 /* "23.4 °C" for @value as this tile shows it. */
 char            *bd_overview_tile_format     (BdOverviewTile             *self,
                                               double                      value);
