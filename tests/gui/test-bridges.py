@@ -301,9 +301,14 @@ def inner_main():
                       and a.name.replace('_', '').split()[-1:] == ['Remove']))
         try:
             tw.wait_for(lambda: 'No Bridges' in labels(app.main_window()), 'the empty state')
-            buttons = [a for a in tw.walk(app.main_window())
-                       if a.getRoleName() == 'push button' and a.name == 'Add Bridge…'
-                       and a.getState().contains(pyatspi.STATE_VISIBLE)]
+
+            # Read while the removed row's accessible objects may still be
+            # going away: a vanished object is read again, not an error.
+            def add_buttons():
+                return [a for a in tw.walk(app.main_window())
+                        if a.getRoleName() == 'push button' and a.name == 'Add Bridge…'
+                        and a.getState().contains(pyatspi.STATE_VISIBLE)]
+            buttons = tw.wait_for(lambda: add_buttons() or None, 'an Add Bridge… button')
             tap.check(len(buttons) == 1 and open(conf).read() == (
                 f'# the plant broker\nlistener {port} 127.0.0.1\nallow_anonymous true\n\n'
                 '# readings go up\n\n'),
