@@ -107,11 +107,7 @@ test_topics (void)
 static void
 test_errors (void)
 {
-  static const struct
-  {
-    const char *text;
-    const char *message;
-  } cases[] = {
+  static const TestConfigError cases[] = {
     { "topic # out", "test.conf:1: “topic” before any “connection” line" },
     { "address h", "test.conf:1: “address” before any “connection” line" },
     { "connection up\naddress h\ntopic # out 3",
@@ -154,13 +150,7 @@ test_errors (void)
     { "connection a/b", "test.conf:1: connection: the name “a/b” must not contain /, + or #" },
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *escaped = g_strescape (cases[i].text, NULL);
-
-      g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, escaped);
-      test_config_assert_error (cases[i].text, cases[i].message);
-    }
+  test_config_assert_errors (cases, G_N_ELEMENTS (cases));
 }
 
 /* The password is an error's subject only by name, never by value. */

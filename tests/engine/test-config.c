@@ -619,11 +619,7 @@ test_history (void)
 static void
 test_errors (void)
 {
-  static const struct
-  {
-    const char *text;
-    const char *message;
-  } cases[] = {
+  static const TestConfigError cases[] = {
     { "foo bar", "test.conf:1: unknown directive “foo”" },
     { "\n\n# x\nmax_qos 3", "test.conf:4: max_qos: “3” is not 0, 1 or 2" },
     { "listener", "test.conf:1: listener: missing port" },
@@ -689,13 +685,7 @@ test_errors (void)
     { "max_qos\xff 1", "test.conf:1: not valid UTF-8 text" },
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *escaped = g_strescape (cases[i].text, NULL);
-
-      g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, escaped);
-      test_config_assert_error (cases[i].text, cases[i].message);
-    }
+  test_config_assert_errors (cases, G_N_ELEMENTS (cases));
 }
 
 /* Mosquitto 2.0: TLS options belong to the listener they follow (the
@@ -765,11 +755,7 @@ test_tls_options (void)
 static void
 test_unsupported (void)
 {
-  static const struct
-  {
-    const char *text;
-    const char *message;
-  } cases[] = {
+  static const TestConfigError cases[] = {
     { "connection up\naddress 10.0.0.1\ntopic #\nbridge_psk 0123",
       "test.conf:4: “bridge_psk”: not supported by Brokerdesk's bridges" },
     { "connection up\naddress 10.0.0.1\ntopic #\nlocal_username u",
@@ -799,13 +785,7 @@ test_unsupported (void)
     { "bridge_psk", "test.conf:1: “bridge_psk”: not supported by Brokerdesk's bridges" },
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *escaped = g_strescape (cases[i].text, NULL);
-
-      g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, escaped);
-      test_config_assert_error (cases[i].text, cases[i].message);
-    }
+  test_config_assert_errors (cases, G_N_ELEMENTS (cases));
 }
 
 static void

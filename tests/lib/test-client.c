@@ -58,6 +58,19 @@ test_config_assert_error (const char *text,
   g_assert_cmpstr (error->message, ==, message);
 }
 
+void
+test_config_assert_errors (const TestConfigError *cases,
+                           gsize                  n_cases)
+{
+  for (gsize i = 0; i < n_cases; i++)
+    {
+      g_autofree char *escaped = g_strescape (cases[i].text, NULL);
+
+      g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, escaped);
+      test_config_assert_error (cases[i].text, cases[i].message);
+    }
+}
+
 BdMessage *
 test_message_new (const char *topic,
                   const char *text,

@@ -31,6 +31,14 @@ BdBrokerConfig *test_config_parse    (const char   *text);
 /* Reading @text as "test.conf" fails with exactly @message. */
 void        test_config_assert_error (const char   *text,
                                       const char   *message);
+/* A table of texts and the exact error each must give. */
+typedef struct
+{
+  const char *text;
+  const char *message;
+} TestConfigError;
+void        test_config_assert_errors (const TestConfigError *cases,
+                                       gsize                  n_cases);
 /* A QoS 0 message on @topic whose payload is @text, as a tap or feed
  * receives it. */
 BdMessage  *test_message_new         (const char   *topic,
