@@ -32,14 +32,16 @@ fail (GError     **error,
   return FALSE;
 }
 
-static gboolean
-write_all (int         fd,
-           const char *contents,
-           gsize       length)
+gboolean
+bd_settings_file_write_all (int         fd,
+                            const void *contents,
+                            gsize       length)
 {
+  const guint8 *p = contents;
+
   while (length > 0)
     {
-      gssize n = write (fd, contents, MIN (length, (gsize) G_MAXSSIZE));
+      gssize n = write (fd, p, MIN (length, (gsize) G_MAXSSIZE));
 
       if (n < 0)
         {
@@ -47,7 +49,7 @@ write_all (int         fd,
             continue;
           return FALSE;
         }
-      contents += n;
+      p += n;
       length -= (gsize) n;
     }
   return TRUE;
@@ -104,7 +106,7 @@ bd_settings_file_save (const char  *path,
   if (fd < 0)
     return fail (error, path, errno);
 
-  if (!write_all (fd, contents, length) || fsync (fd) != 0)
+  if (!bd_settings_file_write_all (fd, contents, length) || fsync (fd) != 0)
     {
       saved_errno = errno;
       close (fd);

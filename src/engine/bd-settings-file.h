@@ -26,6 +26,13 @@ gboolean bd_settings_file_save (const char  *path,
                                 gsize        length,
                                 GError     **error);
 
+/* Writes all @length bytes of @contents to @fd, again after EINTR and
+ * short writes. FALSE with errno set when a write fails. Blocks: for the
+ * writer threads (settings files, the broker's store, the log). */
+gboolean bd_settings_file_write_all (int         fd,
+                                     const void *contents,
+                                     gsize       length);
+
 /* Key-file numbers, read and written alike by every settings file. */
 
 /* Reads @text (blanks around it allowed) as a finite number, whatever the

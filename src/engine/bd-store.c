@@ -166,27 +166,6 @@ dup_log_path (const char *snap_path)
   return g_strconcat (snap_path, ".log", NULL);
 }
 
-static gboolean
-write_all (int           fd,
-           const guint8 *data,
-           gsize         len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return FALSE;
-        }
-      data += n;
-      len -= n;
-    }
-  return TRUE;
-}
-
 /* ------------------------------------------------------------- recording */
 
 gboolean
@@ -964,7 +943,8 @@ store_thread_func (gpointer data)
       if (batch->len == 0 && snap == NULL)
         ok = TRUE;
       else
-        ok = write_all (store->fd, batch->data, batch->len) && fdatasync (store->fd) == 0;
+        ok = bd_settings_file_write_all (store->fd, batch->data, batch->len) &&
+             fdatasync (store->fd) == 0;
       if (!ok)
         {
           err = errno;
@@ -1068,7 +1048,7 @@ _bd_store_start (BdEngine *engine)
   store->log_size = st.st_size;
   if (store->log_size == 0)
     {
-      if (!write_all (store->fd, (const guint8 *) BD_STORE_MAGIC, BD_STORE_MAGIC_LEN) ||
+      if (!bd_settings_file_write_all (store->fd, BD_STORE_MAGIC, BD_STORE_MAGIC_LEN) ||
           fdatasync (store->fd) != 0)
         {
           g_warning ("Cannot write the broker log %s: %s; keeping state in snapshots only",

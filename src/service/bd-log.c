@@ -28,6 +28,7 @@
 #include <gio/gio.h>
 
 #include "bd-log.h"
+#include "bd-settings-file.h"
 
 #define LOG_QUEUE_MAX        1024
 /* Longest message kept; client-supplied parts are capped before this. */
@@ -99,26 +100,6 @@ line_free (Line *line)
   g_free (line);
 }
 
-static void
-write_all (int         fd,
-           const char *data,
-           gsize       len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return;
-        }
-      data += n;
-      len -= n;
-    }
-}
-
 /* With log_lock held. */
 static char *
 format_stamp (void)
@@ -180,11 +161,11 @@ write_line (const Line *line,
   gsize len = strlen (line->line);
 
   if (dests & DEST_STDERR)
-    write_all (STDERR_FILENO, line->line, len);
+    bd_settings_file_write_all (STDERR_FILENO, line->line, len);
   if (dests & DEST_STDOUT)
-    write_all (STDOUT_FILENO, line->line, len);
+    bd_settings_file_write_all (STDOUT_FILENO, line->line, len);
   if ((dests & DEST_FILE) && file != NULL)
-    write_all (file->fd, line->line, len);
+    bd_settings_file_write_all (file->fd, line->line, len);
   if (dests & DEST_SYSLOG)
     syslog (line->priority, "%s", line->message);
 }
