@@ -86,6 +86,7 @@ typedef enum
   KIND_BOOL,          /* true | false, into a gboolean */
   KIND_INT,           /* an integer in [min, max], into a field of @size bytes */
   KIND_STRING,        /* the rest of the line, into a char* */
+  KIND_CHOICE,        /* one of the words of @choices, into a field of @size bytes */
   KIND_CUSTOM,        /* @func does the work */
 } DirectiveKind;
 
@@ -97,6 +98,13 @@ typedef enum
 } DirectiveScope;
 
 typedef struct _Directive Directive;
+
+/* KIND_CHOICE: a word the directive accepts and the value it stores. */
+typedef struct
+{
+  const char *word;
+  gint64      value;
+} Choice;
 
 /* @values are the line's space-separated values (at least one); @rest is the
  * text after the directive's name, without surrounding blanks. */
@@ -114,10 +122,11 @@ struct _Directive
   DirectiveScope  scope;
   gsize           offset;           /* into BdBrokerConfig */
   gsize           listener_offset;  /* into BdListenerConfig */
-  guint8          size;             /* KIND_INT: the field's width */
+  guint8          size;             /* KIND_INT, KIND_CHOICE: the field's width */
   gint64          min;              /* KIND_INT */
   gint64          max;
-  const char     *expect;           /* KIND_INT: the accepted values, for messages */
+  const Choice   *choices;          /* KIND_CHOICE, ending with { NULL } */
+  const char     *expect;           /* KIND_INT, KIND_CHOICE: the accepted values, for messages */
   guint           max_values;       /* 0 = no limit; KIND_STRING takes the rest */
   const char     *what;             /* as in "listener: missing port" */
   DirectiveFunc   func;             /* KIND_CUSTOM */
@@ -291,6 +300,26 @@ parse_int (Parser          *parser,
     }
 
   return TRUE;
+}
+
+static gboolean
+parse_choice (Parser          *parser,
+              const Directive *directive,
+              const char      *text,
+              gint64          *value,
+              GError         **error)
+{
+  for (const Choice *choice = directive->choices; choice->word != NULL; choice++)
+    {
+      if (g_str_equal (text, choice->word))
+        {
+          *value = choice->value;
+          return TRUE;
+        }
+    }
+
+  return parser_error (parser, error, "%s: “%s” is not %s",
+                       directive->name, text, directive->expect);
 }
 
 static gboolean
@@ -522,28 +551,6 @@ handle_bind_address (Parser           *parser,
   return TRUE;
 }
 
-static gboolean
-handle_protocol (Parser           *parser,
-                 const Directive  *directive,
-                 char            **values,
-                 guint             n_values,
-                 const char       *rest,
-                 GError          **error)
-{
-  BdListenerProtocol protocol;
-
-  if (g_str_equal (values[0], "mqtt"))
-    protocol = BD_LISTENER_MQTT;
-  else if (g_str_equal (values[0], "websockets"))
-    protocol = BD_LISTENER_WEBSOCKETS;
-  else
-    return parser_error (parser, error, "%s: “%s” is not mqtt or websockets",
-                         directive->name, values[0]);
-
-  current_listener (parser)->protocol = protocol;
-  return TRUE;
-}
-
 /* The TLS options with a text value, by name, as in BdTlsOption. */
 static const char * const tls_option_names[BD_TLS_N_OPTIONS] = {
   [BD_TLS_CAFILE] = "cafile",
@@ -598,28 +605,6 @@ handle_websockets_origin (Parser           *parser,
   BdListenerConfig *listener = current_listener (parser);
 
   g_ptr_array_add (listener->websockets_origins, g_strdup (values[0]));
-  return TRUE;
-}
-
-static gboolean
-handle_socket_domain (Parser           *parser,
-                      const Directive  *directive,
-                      char            **values,
-                      guint             n_values,
-                      const char       *rest,
-                      GError          **error)
-{
-  BdSocketDomain domain;
-
-  if (g_str_equal (values[0], "ipv4"))
-    domain = BD_SOCKET_DOMAIN_IPV4;
-  else if (g_str_equal (values[0], "ipv6"))
-    domain = BD_SOCKET_DOMAIN_IPV6;
-  else
-    return parser_error (parser, error, "%s: “%s” is not ipv4 or ipv6",
-                         directive->name, values[0]);
-
-  current_listener (parser)->socket_domain = domain;
   return TRUE;
 }
 
@@ -918,27 +903,6 @@ handle_autosave_on_changes (Parser           *parser,
   return TRUE;
 }
 
-/* Brokerdesk's own: durable (the default) acknowledges QoS 1/2 messages,
- * subscriptions and sessions only once they are on disk; snapshot writes the
- * whole state every autosave_interval, as Mosquitto does. */
-static gboolean
-handle_persistence_mode (Parser           *parser,
-                         const Directive  *directive,
-                         char            **values,
-                         guint             n_values,
-                         const char       *rest,
-                         GError          **error)
-{
-  if (g_str_equal (values[0], "durable"))
-    parser->config->persistence_snapshot = FALSE;
-  else if (g_str_equal (values[0], "snapshot"))
-    parser->config->persistence_snapshot = TRUE;
-  else
-    return parser_error (parser, error, "%s: “%s” is not durable or snapshot",
-                         directive->name, values[0]);
-  return TRUE;
-}
-
 /* Mosquitto started as root switches to this user; started as anyone else it
  * ignores the line. Brokerdesk never switches, so the line is only harmless
  * when it is not running as root. */
@@ -1224,16 +1188,46 @@ handle_history_json_path (Parser           *parser,
   { .name = n, .kind = KIND_STRING, .scope = SCOPE_SECURITY, \
     .offset = offsetof (BdBrokerConfig, field), \
     .listener_offset = offsetof (BdListenerConfig, field), .what = w }
+#define GLOBAL_CHOICE(n, field, c, e, w) \
+  { .name = n, .kind = KIND_CHOICE, .scope = SCOPE_GLOBAL, \
+    .offset = offsetof (BdBrokerConfig, field), \
+    .size = FIELD_SIZE (BdBrokerConfig, field), .choices = c, .expect = e, .what = w, \
+    .max_values = 1 }
+#define LISTENER_CHOICE(n, field, c, e) \
+  { .name = n, .kind = KIND_CHOICE, .scope = SCOPE_LISTENER, \
+    .listener_offset = offsetof (BdListenerConfig, field), \
+    .size = FIELD_SIZE (BdListenerConfig, field), .choices = c, .expect = e, .max_values = 1 }
 #define CUSTOM(n, handler, maxv, w) \
   { .name = n, .kind = KIND_CUSTOM, .func = handler, .max_values = maxv, .what = w }
+
+static const Choice protocol_choices[] = {
+  { "mqtt", BD_LISTENER_MQTT },
+  { "websockets", BD_LISTENER_WEBSOCKETS },
+  { NULL, 0 }
+};
+
+static const Choice socket_domain_choices[] = {
+  { "ipv4", BD_SOCKET_DOMAIN_IPV4 },
+  { "ipv6", BD_SOCKET_DOMAIN_IPV6 },
+  { NULL, 0 }
+};
+
+/* Brokerdesk's own: durable (the default) acknowledges QoS 1/2 messages,
+ * subscriptions and sessions only once they are on disk; snapshot writes the
+ * whole state every autosave_interval, as Mosquitto does. */
+static const Choice persistence_mode_choices[] = {
+  { "durable", FALSE },
+  { "snapshot", TRUE },
+  { NULL, 0 }
+};
 
 static const Directive directives[] = {
   /* Listeners */
   CUSTOM ("listener", handle_listener, 2, "port"),
   CUSTOM ("port", handle_port, 1, "port"),
   CUSTOM ("bind_address", handle_bind_address, 1, "address"),
-  CUSTOM ("protocol", handle_protocol, 1, NULL),
-  CUSTOM ("socket_domain", handle_socket_domain, 1, NULL),
+  LISTENER_CHOICE ("protocol", protocol, protocol_choices, "mqtt or websockets"),
+  LISTENER_CHOICE ("socket_domain", socket_domain, socket_domain_choices, "ipv4 or ipv6"),
   CUSTOM ("max_connections", handle_max_connections, 1, NULL),
   /* Per listener in Mosquitto too: before any 'listener' line it configures
    * the default listener. 'maximum_qos' is Mosquitto's other name for it. */
@@ -1287,7 +1281,8 @@ static const Directive directives[] = {
   GLOBAL_BOOL ("retained_persistence", persistence),   /* Mosquitto's old name */
   GLOBAL_STRING ("persistence_location", persistence_location, "path"),
   GLOBAL_STRING ("persistence_file", persistence_file, "file name"),
-  CUSTOM ("persistence_mode", handle_persistence_mode, 1, "durable|snapshot"),
+  GLOBAL_CHOICE ("persistence_mode", persistence_snapshot, persistence_mode_choices,
+                 "durable or snapshot", "durable|snapshot"),
   GLOBAL_INT ("autosave_interval", autosave_interval, 0, G_MAXINT),
   CUSTOM ("autosave_on_changes", handle_autosave_on_changes, 1, NULL),
   CUSTOM ("persistent_client_expiration", handle_persistent_client_expiration, 1, "duration"),
@@ -1417,6 +1412,12 @@ apply_directive (Parser           *parser,
 
     case KIND_STRING:
       replace_string ((char **) directive_field (parser, directive), rest);
+      return TRUE;
+
+    case KIND_CHOICE:
+      if (!parse_choice (parser, directive, values[0], &number, error))
+        return FALSE;
+      store_int (directive_field (parser, directive), directive->size, number);
       return TRUE;
 
     case KIND_CUSTOM:

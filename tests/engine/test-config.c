@@ -227,6 +227,15 @@ test_global_directives (void)
   config = test_config_parse ("retained_persistence true");
   g_assert_true (config->persistence);
 
+  /* persistence_mode: durable by default; the last line counts. */
+  g_assert_false (config->persistence_snapshot);
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("persistence_mode snapshot");
+  g_assert_true (config->persistence_snapshot);
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("persistence_mode snapshot\npersistence_mode durable");
+  g_assert_false (config->persistence_snapshot);
+
   /* max_packet_size 0 is "no limit"; the limits at the edges are accepted. */
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("max_packet_size 20\nmax_packet_size 0\nmessage_size_limit 268435455\n"
@@ -656,6 +665,11 @@ test_errors (void)
     { "listener 1883\nprotocol mqtts", "test.conf:2: protocol: “mqtts” is not mqtt or websockets" },
     { "listener 1883\nsocket_domain ipv5",
       "test.conf:2: socket_domain: “ipv5” is not ipv4 or ipv6" },
+    { "persistence_mode fast",
+      "test.conf:1: persistence_mode: “fast” is not durable or snapshot" },
+    { "persistence_mode", "test.conf:1: persistence_mode: missing durable|snapshot" },
+    { "persistence_mode durable snapshot",
+      "test.conf:1: persistence_mode: unexpected extra value “snapshot”" },
     { "listener 1883\nmaximum_qos 3", "test.conf:2: maximum_qos: “3” is not 0, 1 or 2" },
     { "listener 9001\nprotocol websockets\nwebsockets_headers_size 10",
       "test.conf:3: websockets_headers_size: “10” is not a size in bytes from 256 to 65536" },
