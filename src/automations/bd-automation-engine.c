@@ -60,6 +60,7 @@
 #include "bd-handoff.h"
 #include "bd-message-inbox.h"
 #include "bd-payload.h"
+#include "bd-rerun.h"
 #include "bd-settings-file.h"
 #include "bd-tap-table.h"
 
@@ -194,8 +195,7 @@ struct _BdAutomationEngine
   BdHandoff         *out;           /* the worker's items, on this context */
 
   char              *path;
-  gboolean           saving;
-  gboolean           save_again;
+  BdRerun            saves;
 };
 
 enum {
@@ -1229,27 +1229,17 @@ autosave_cb (GObject      *object,
   BdAutomationEngine *self = BD_AUTOMATION_ENGINE (object);
   g_autoptr(GError) error = NULL;
 
-  self->saving = FALSE;
   if (!bd_automation_engine_save_finish (self, result, &error))
     g_warning ("Cannot save the automations: %s", error->message);
-  if (self->save_again)
+  if (bd_rerun_end (&self->saves))
     autosave (self);
 }
 
-/* One save at a time, so an older snapshot never lands after a newer one. */
 static void
 autosave (BdAutomationEngine *self)
 {
-  if (self->path == NULL)
-    return;
-  if (self->saving)
-    {
-      self->save_again = TRUE;
-      return;
-    }
-  self->saving = TRUE;
-  self->save_again = FALSE;
-  bd_automation_engine_save_async (self, NULL, autosave_cb, NULL);
+  if (self->path != NULL && bd_rerun_begin (&self->saves))
+    bd_automation_engine_save_async (self, NULL, autosave_cb, NULL);
 }
 
 /* ------------------------------------------------------------- loading */

@@ -27,6 +27,7 @@
 #include "bd-operations-journal.h"
 #include "bd-operator-lock.h"
 #include "bd-preferences-dialog.h"
+#include "bd-rerun.h"
 #include "bd-security-page.h"
 #include "bd-settings.h"
 #include "bd-window.h"
@@ -65,8 +66,7 @@ struct _BdApplication
   guint           sigterm_id;
   guint           sigint_id;
   /* The autostart entry: one change in flight, then the latest wish. */
-  gboolean        autostart_busy;
-  gboolean        autostart_again;
+  BdRerun         autostart;
 };
 
 enum {
@@ -788,8 +788,7 @@ on_autostart_set_cb (GObject      *source,
 
   if (!bd_autostart_set_finish (result, &error))
     g_warning ("Starting at login not changed: %s", error->message);
-  self->autostart_busy = FALSE;
-  if (self->autostart_again)
+  if (bd_rerun_end (&self->autostart))
     update_autostart (self);
 }
 
@@ -800,15 +799,9 @@ update_autostart (BdApplication *self)
 {
   if (self->settings == NULL)
     return;
-  if (self->autostart_busy)
-    {
-      self->autostart_again = TRUE;
-      return;
-    }
-  self->autostart_busy = TRUE;
-  self->autostart_again = FALSE;
-  bd_autostart_set_async (g_settings_get_boolean (self->settings, BD_SETTINGS_RUN_AT_LOGIN),
-                          NULL, on_autostart_set_cb, g_object_ref (self));
+  if (bd_rerun_begin (&self->autostart))
+    bd_autostart_set_async (g_settings_get_boolean (self->settings, BD_SETTINGS_RUN_AT_LOGIN),
+                            NULL, on_autostart_set_cb, g_object_ref (self));
 }
 
 static void

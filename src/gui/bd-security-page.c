@@ -17,6 +17,7 @@
 #include "bd-auth-reload.h"
 #include "bd-gui-util.h"
 #include "bd-operations-journal.h"
+#include "bd-rerun.h"
 #include "bd-security-page.h"
 
 struct _BdSecurityPage
@@ -26,14 +27,11 @@ struct _BdSecurityPage
   BdEngine            *engine;
   BdSecurity          *security;      /* NULL until read */
   GCancellable        *cancellable;
-  gboolean             applying;
-  gboolean             apply_again;
+  BdRerun              applies;
   guint                n_applied;
-  gboolean             saving;        /* the configuration file */
-  gboolean             applying_listeners;
-  gboolean             apply_listeners_again;
+  BdRerun              saves;         /* of the configuration file */
+  BdRerun              listener_applies;
   guint                n_listeners_applied;
-  gboolean             save_again;
   guint                n_saved;
   char                *error;
   char                *config_path;   /* --config's, or NULL: Brokerdesk's own */
@@ -123,24 +121,17 @@ on_applied_cb (GObject      *source,
     }
   else
     set_error (self, NULL);
-  self->applying = FALSE;
   self->n_applied++;
-  if (self->apply_again)
+  if (bd_rerun_end (&self->applies))
     apply (self);
 }
 
 static void
 apply (BdSecurityPage *self)
 {
-  if (self->applying)
-    {
-      self->apply_again = TRUE;
-      return;
-    }
-  self->applying = TRUE;
-  self->apply_again = FALSE;
-  bd_security_apply_async (self->security, self->engine, self->cancellable, on_applied_cb,
-                           g_object_ref (self));
+  if (bd_rerun_begin (&self->applies))
+    bd_security_apply_async (self->security, self->engine, self->cancellable, on_applied_cb,
+                             g_object_ref (self));
 }
 
 static void save_config (BdSecurityPage *self);
@@ -159,9 +150,8 @@ on_config_saved_cb (GObject      *source,
         return;
       set_error (self, error->message);
     }
-  self->saving = FALSE;
   self->n_saved++;
-  if (self->save_again)
+  if (bd_rerun_end (&self->saves))
     save_config (self);
 }
 
@@ -170,15 +160,9 @@ on_config_saved_cb (GObject      *source,
 static void
 save_config (BdSecurityPage *self)
 {
-  if (self->saving)
-    {
-      self->save_again = TRUE;
-      return;
-    }
-  self->saving = TRUE;
-  self->save_again = FALSE;
-  bd_security_save_config_async (self->security, self->cancellable, on_config_saved_cb,
-                                 g_object_ref (self));
+  if (bd_rerun_begin (&self->saves))
+    bd_security_save_config_async (self->security, self->cancellable, on_config_saved_cb,
+                                   g_object_ref (self));
 }
 
 /* @text says what changed, about @subject (a user, a filter). */
@@ -781,9 +765,8 @@ on_listeners_applied_cb (GObject      *source,
     }
   else
     bd_listener_settings_show_error (self->listener_settings, NULL);
-  self->applying_listeners = FALSE;
   self->n_listeners_applied++;
-  if (self->apply_listeners_again)
+  if (bd_rerun_end (&self->listener_applies))
     apply_listeners (self);
 }
 
@@ -792,15 +775,9 @@ on_listeners_applied_cb (GObject      *source,
 static void
 apply_listeners (BdSecurityPage *self)
 {
-  if (self->applying_listeners)
-    {
-      self->apply_listeners_again = TRUE;
-      return;
-    }
-  self->applying_listeners = TRUE;
-  self->apply_listeners_again = FALSE;
-  bd_security_apply_listeners_async (self->security, self->engine, self->cancellable,
-                                     on_listeners_applied_cb, g_object_ref (self));
+  if (bd_rerun_begin (&self->listener_applies))
+    bd_security_apply_listeners_async (self->security, self->engine, self->cancellable,
+                                       on_listeners_applied_cb, g_object_ref (self));
 }
 
 static void
@@ -913,8 +890,8 @@ bd_security_page_is_idle (BdSecurityPage *self)
 {
   g_return_val_if_fail (BD_IS_SECURITY_PAGE (self), FALSE);
 
-  return self->security != NULL && !self->applying && !self->saving &&
-         !self->applying_listeners &&
+  return self->security != NULL && !self->applies.running && !self->saves.running &&
+         !self->listener_applies.running &&
          bd_listener_settings_is_idle (self->listener_settings);
 }
 

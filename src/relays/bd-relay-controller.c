@@ -48,6 +48,7 @@
 #include "bd-payload.h"
 #include "bd-relay-controller.h"
 #include "bd-relay-private.h"
+#include "bd-rerun.h"
 #include "bd-setpoint-private.h"
 #include "bd-settings-file.h"
 #include "bd-tap-table.h"
@@ -103,8 +104,7 @@ struct _BdRelayController
   GHashTable         *taps;         /* state topic -> tap id, while attached */
 
   char               *path;
-  gboolean            saving;
-  gboolean            save_again;
+  BdRerun             saves;
 };
 
 enum {
@@ -613,30 +613,20 @@ autosave_cb (GObject      *object,
   BdRelayController *self = BD_RELAY_CONTROLLER (object);
   g_autoptr(GError) error = NULL;
 
-  self->saving = FALSE;
   if (!bd_relay_controller_save_finish (self, result, &error))
     {
       g_warning ("Cannot save the relays: %s", error->message);
       g_signal_emit (self, signals[SAVE_FAILED], 0, error->message);
     }
-  if (self->save_again)
+  if (bd_rerun_end (&self->saves))
     autosave (self);
 }
 
-/* One save at a time, so an older snapshot never lands after a newer one. */
 static void
 autosave (BdRelayController *self)
 {
-  if (self->path == NULL)
-    return;
-  if (self->saving)
-    {
-      self->save_again = TRUE;
-      return;
-    }
-  self->saving = TRUE;
-  self->save_again = FALSE;
-  bd_relay_controller_save_async (self, NULL, NULL, autosave_cb, NULL);
+  if (self->path != NULL && bd_rerun_begin (&self->saves))
+    bd_relay_controller_save_async (self, NULL, NULL, autosave_cb, NULL);
 }
 
 /* ------------------------------------------------------------- loading */
