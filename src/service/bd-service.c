@@ -218,6 +218,18 @@ bd_service_get_property (GObject    *object,
     }
 }
 
+/* A part is read-only: the service makes it and notifies when it does. */
+static GParamSpec *
+part_param_spec (const char *name,
+                 GType       type)
+{
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  if (G_TYPE_IS_BOXED (type))
+    return g_param_spec_boxed (name, NULL, NULL, type, flags);
+  return g_param_spec_object (name, NULL, NULL, type, flags);
+}
+
 static void
 bd_service_class_init (BdServiceClass *klass)
 {
@@ -230,27 +242,13 @@ bd_service_class_init (BdServiceClass *klass)
   /* The engine, history and recorder exist from bd_service_start () on
    * (history stays NULL when recording is off); the alarm engine, the relay
    * controller and the journal from bd_service_start_operations () on. */
-  properties[PROP_ENGINE] =
-    g_param_spec_boxed ("engine", NULL, NULL, BD_TYPE_ENGINE,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_HISTORY] =
-    g_param_spec_boxed ("history", NULL, NULL, BD_TYPE_HISTORY,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_RECORDER] =
-    g_param_spec_boxed ("recorder", NULL, NULL, BD_TYPE_RECORDER,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_ALARMS] =
-    g_param_spec_object ("alarms", NULL, NULL, BD_TYPE_ALARM_ENGINE,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_RELAYS] =
-    g_param_spec_object ("relays", NULL, NULL, BD_TYPE_RELAY_CONTROLLER,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_JOURNAL] =
-    g_param_spec_boxed ("journal", NULL, NULL, BD_TYPE_JOURNAL,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_AUTOMATIONS] =
-    g_param_spec_object ("automations", NULL, NULL, BD_TYPE_AUTOMATION_ENGINE,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_ENGINE] = part_param_spec ("engine", BD_TYPE_ENGINE);
+  properties[PROP_HISTORY] = part_param_spec ("history", BD_TYPE_HISTORY);
+  properties[PROP_RECORDER] = part_param_spec ("recorder", BD_TYPE_RECORDER);
+  properties[PROP_ALARMS] = part_param_spec ("alarms", BD_TYPE_ALARM_ENGINE);
+  properties[PROP_RELAYS] = part_param_spec ("relays", BD_TYPE_RELAY_CONTROLLER);
+  properties[PROP_JOURNAL] = part_param_spec ("journal", BD_TYPE_JOURNAL);
+  properties[PROP_AUTOMATIONS] = part_param_spec ("automations", BD_TYPE_AUTOMATION_ENGINE);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
