@@ -669,6 +669,22 @@ set_rules_internal (BdAlarmEngine *self,
   rules_changed (self, old, save);
 }
 
+/* One rule edited: the rule at @index is replaced by a copy of @rule, or
+ * removed when @rule is NULL; @index past the last rule adds @rule. */
+static void
+change_rule (BdAlarmEngine     *self,
+             guint              index,
+             const BdAlarmRule *rule)
+{
+  g_autoptr(GPtrArray) rules = copy_rules (self->rules);
+
+  if (index < rules->len)
+    g_ptr_array_remove_index (rules, index);
+  if (rule != NULL)
+    g_ptr_array_insert (rules, index, bd_alarm_rule_copy (rule));
+  set_rules_internal (self, rules, TRUE);
+}
+
 /* GObject */
 
 static void
@@ -1043,8 +1059,6 @@ bd_alarm_engine_add_rule (BdAlarmEngine      *self,
                           const BdAlarmRule  *rule,
                           GError            **error)
 {
-  g_autoptr(GPtrArray) rules = NULL;
-
   g_return_val_if_fail (BD_IS_ALARM_ENGINE (self), FALSE);
   g_return_val_if_fail (rule != NULL, FALSE);
 
@@ -1056,9 +1070,7 @@ bd_alarm_engine_add_rule (BdAlarmEngine      *self,
                    _("There is already an alarm rule with the id “%s”."), rule->id);
       return FALSE;
     }
-  rules = copy_rules (self->rules);
-  g_ptr_array_add (rules, bd_alarm_rule_copy (rule));
-  set_rules_internal (self, rules, TRUE);
+  change_rule (self, self->rules->len, rule);
   return TRUE;
 }
 
@@ -1067,7 +1079,6 @@ bd_alarm_engine_replace_rule (BdAlarmEngine      *self,
                               const BdAlarmRule  *rule,
                               GError            **error)
 {
-  g_autoptr(GPtrArray) rules = NULL;
   guint index;
 
   g_return_val_if_fail (BD_IS_ALARM_ENGINE (self), FALSE);
@@ -1077,10 +1088,7 @@ bd_alarm_engine_replace_rule (BdAlarmEngine      *self,
     return FALSE;
   if (!find_existing_rule (self, rule->id, &index, error))
     return FALSE;
-  rules = copy_rules (self->rules);
-  bd_alarm_rule_free (rules->pdata[index]);
-  rules->pdata[index] = bd_alarm_rule_copy (rule);
-  set_rules_internal (self, rules, TRUE);
+  change_rule (self, index, rule);
   return TRUE;
 }
 
@@ -1089,7 +1097,6 @@ bd_alarm_engine_remove_rule (BdAlarmEngine  *self,
                              const char     *id,
                              GError        **error)
 {
-  g_autoptr(GPtrArray) rules = NULL;
   guint index;
 
   g_return_val_if_fail (BD_IS_ALARM_ENGINE (self), FALSE);
@@ -1097,9 +1104,7 @@ bd_alarm_engine_remove_rule (BdAlarmEngine  *self,
 
   if (!find_existing_rule (self, id, &index, error))
     return FALSE;
-  rules = copy_rules (self->rules);
-  g_ptr_array_remove_index (rules, index);
-  set_rules_internal (self, rules, TRUE);
+  change_rule (self, index, NULL);
   return TRUE;
 }
 
