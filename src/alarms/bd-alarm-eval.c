@@ -221,6 +221,26 @@ unshelve (BdAlarmInstance *instance)
     }
 }
 
+/* When the pending condition, held since pending_since_us, takes over. */
+static gint64
+pending_deadline (const BdAlarmRule     *rule,
+                  const BdAlarmInstance *instance)
+{
+  double delay_s = is_raise (instance->condition, instance->pending) ?
+                   rule->on_delay_s : rule->off_delay_s;
+
+  return instance->pending_since_us + seconds_to_us (delay_s);
+}
+
+/* Whether a value that stops coming would make @instance stale. */
+static gboolean
+may_go_stale (const BdAlarmRule     *rule,
+              const BdAlarmInstance *instance)
+{
+  return rule->stale_s > 0 && instance->value_us > 0 &&
+         instance->condition != BD_ALARM_LEVEL_STALE;
+}
+
 /* Time-driven steps shared by values and ticks. */
 static void
 run_timers (const BdAlarmRule *rule,
@@ -230,17 +250,10 @@ run_timers (const BdAlarmRule *rule,
   if (instance->state == BD_ALARM_STATE_SHELVED && now_us >= instance->shelved_until_us)
     unshelve (instance);
 
-  if (instance->has_pending)
-    {
-      double delay_s = is_raise (instance->condition, instance->pending) ?
-                       rule->on_delay_s : rule->off_delay_s;
+  if (instance->has_pending && now_us >= pending_deadline (rule, instance))
+    set_condition (instance, instance->pending);
 
-      if (now_us - instance->pending_since_us >= seconds_to_us (delay_s))
-        set_condition (instance, instance->pending);
-    }
-
-  if (rule->stale_s > 0 && instance->value_us > 0 &&
-      instance->condition != BD_ALARM_LEVEL_STALE &&
+  if (may_go_stale (rule, instance) &&
       now_us - instance->value_us >= seconds_to_us (rule->stale_s))
     set_condition (instance, BD_ALARM_LEVEL_STALE);
 }
@@ -403,14 +416,8 @@ bd_alarm_eval_next_deadline (const BdAlarmRule     *rule,
   if (instance->state == BD_ALARM_STATE_SHELVED)
     deadline = MIN (deadline, instance->shelved_until_us);
   if (instance->has_pending)
-    {
-      double delay_s = is_raise (instance->condition, instance->pending) ?
-                       rule->on_delay_s : rule->off_delay_s;
-
-      deadline = MIN (deadline, instance->pending_since_us + seconds_to_us (delay_s));
-    }
-  if (rule->stale_s > 0 && instance->value_us > 0 &&
-      instance->condition != BD_ALARM_LEVEL_STALE)
+    deadline = MIN (deadline, pending_deadline (rule, instance));
+  if (may_go_stale (rule, instance))
     deadline = MIN (deadline, instance->value_us + seconds_to_us (rule->stale_s));
   return deadline;
 }
