@@ -82,4 +82,15 @@ _bd_topic_level_is (const char *level,
   return len == 1 && level[0] == c;
 }
 
+/* Both trees match without recursion, keeping the branches still to visit
+ * on a stack that starts in @prealloc, an array on the caller's own stack.
+ * Called when @stack is full (@len frames of @frame_size bytes, *@alloc
+ * of them): returns a heap copy twice the size, freeing @stack unless it
+ * is @prealloc. The caller frees the last one unless it is @prealloc. */
+gpointer      _bd_topic_stack_grow            (gpointer               stack,
+                                               gconstpointer          prealloc,
+                                               guint                  len,
+                                               guint                 *alloc,
+                                               gsize                  frame_size);
+
 G_END_DECLS

@@ -352,15 +352,8 @@ bd_topic_tree_match (BdTopicTree     *tree,
               if (node->children.len > 0)
                 {
                   if (G_UNLIKELY (stack_len == stack_alloc))
-                    {
-                      BdTopicTreeFrame *bigger = g_new (BdTopicTreeFrame, stack_alloc * 2);
-
-                      memcpy (bigger, stack, stack_len * sizeof (BdTopicTreeFrame));
-                      if (stack != prealloc)
-                        g_free (stack);
-                      stack = bigger;
-                      stack_alloc *= 2;
-                    }
+                    stack = _bd_topic_stack_grow (stack, prealloc, stack_len, &stack_alloc,
+                                                  sizeof *stack);
                   stack[stack_len].node = node;
                   stack[stack_len].next = *end == '\0' ? NULL : end + 1;
                   stack[stack_len].index = 0;

@@ -283,3 +283,19 @@ _bd_topic_level_map_lookup_hash (const BdTopicLevelMap *map,
 
   return g_hash_table_lookup (map->index, &probe);
 }
+
+gpointer
+_bd_topic_stack_grow (gpointer       stack,
+                      gconstpointer  prealloc,
+                      guint          len,
+                      guint         *alloc,
+                      gsize          frame_size)
+{
+  gpointer bigger = g_malloc_n (*alloc * 2, frame_size);
+
+  memcpy (bigger, stack, len * frame_size);
+  if (stack != prealloc)
+    g_free (stack);
+  *alloc *= 2;
+  return bigger;
+}

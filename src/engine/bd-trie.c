@@ -507,18 +507,11 @@ bd_trie_match (BdTrie          *trie,
 
               if (node->plus != NULL)
                 {
+                  /* Only topics deeper than the preallocated stack grow it:
+                   * it holds at most one pending branch per level. */
                   if (G_UNLIKELY (stack_len == stack_alloc))
-                    {
-                      /* Only topics deeper than the preallocated stack get here:
-                       * it holds at most one pending branch per level. */
-                      BdTrieFrame *bigger = g_new (BdTrieFrame, stack_alloc * 2);
-
-                      memcpy (bigger, stack, stack_len * sizeof (BdTrieFrame));
-                      if (stack != prealloc)
-                        g_free (stack);
-                      stack = bigger;
-                      stack_alloc *= 2;
-                    }
+                    stack = _bd_topic_stack_grow (stack, prealloc, stack_len, &stack_alloc,
+                                                  sizeof *stack);
                   stack[stack_len].node = node->plus;
                   stack[stack_len].topic = next;
                   stack_len++;
