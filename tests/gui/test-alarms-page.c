@@ -21,6 +21,7 @@
 #include "bd-operations-journal.h"
 #include "bd-test-gui.h"
 #include "test-client.h"
+#include "bd-test-alarms.h"
 #include "bd-test-util.h"
 #include "gui-test-service.h"
 
@@ -114,16 +115,6 @@ click (GtkWidget  *row,
   g_signal_emit_by_name (button, "clicked");
 }
 
-static void
-feed (BdAlarmEngine *engine,
-      const char    *topic,
-      const char    *payload)
-{
-  g_autoptr(BdMessage) message = test_message_new (topic, payload, FALSE);
-
-  bd_alarm_engine_feed (message, engine);
-}
-
 static BdAlarmRule *
 make_rule (void)
 {
@@ -172,7 +163,7 @@ test_page (void)
   g_assert_cmpuint (n_rows (page, "alarms_list"), ==, 0);
   g_assert_false (gtk_widget_get_sensitive (child (page, "ack_all_button")));
 
-  feed (engine, "plant/a/temperature", "29.5");
+  bd_test_alarms_feed (engine, "plant/a/temperature", "29.5");
   wait_rows (page, "alarms_list", 1);
   row = row_at (page, "alarms_list", 0);
   title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
@@ -193,7 +184,7 @@ test_page (void)
   g_assert_true (gtk_widget_get_visible (find (row, "Acknowledge", NULL)));
 
   /* Returns, then Acknowledge All: gone. */
-  feed (engine, "plant/a/temperature", "20");
+  bd_test_alarms_feed (engine, "plant/a/temperature", "20");
   {
     g_autoptr(BdAlarm) alarm = g_list_model_get_item (bd_alarm_engine_get_alarms (engine), 0);
     gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
@@ -360,7 +351,7 @@ test_overview_names (void)
   bd_alarms_page_set_engine (BD_ALARMS_PAGE (page), engine);
   bd_alarms_page_set_service (BD_ALARMS_PAGE (page), service);
 
-  feed (engine, "plant/a/temperature", "29.5");
+  bd_test_alarms_feed (engine, "plant/a/temperature", "29.5");
   wait_rows (page, "alarms_list", 1);
   row = row_at (page, "alarms_list", 0);
   subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));

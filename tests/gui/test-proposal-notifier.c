@@ -17,6 +17,7 @@
 #include <libnotify/notify.h>
 
 #include "bd-proposal-notifier.h"
+#include "bd-test-alarms.h"
 #include "bd-test-util.h"
 
 typedef struct
@@ -126,16 +127,6 @@ record_cb (BdMessage *message,
   g_ptr_array_add (user_data, bd_message_ref (message));
 }
 
-static void
-feed (BdAlarmEngine *alarms,
-      const char    *text)
-{
-  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
-  g_autoptr(BdMessage) message = bd_message_new ("plant/temperature", payload, 0, FALSE, NULL);
-
-  bd_alarm_engine_feed (message, alarms);
-}
-
 static gboolean
 has_proposal (gpointer data)
 {
@@ -187,7 +178,7 @@ test_proposals (void)
   notifier = bd_proposal_notifier_new (automations);
 
   /* 1. Raised: proposed, and in a notification with Confirm and Dismiss. */
-  feed (alarms, "35");
+  bd_test_alarms_feed (alarms, "plant/temperature", "35");
   bd_test_wait_until (has_proposal, automations, 5000, "a proposal");
   wait.text = "\"summary\": \"Fan when hot\"";
   bd_test_wait_until (log_has, &wait, 5000, "the proposal's notification");
@@ -208,8 +199,8 @@ test_proposals (void)
 
   /* 2. Raised again: answered in the window, the notification goes. */
   bd_alarm_engine_acknowledge_all (alarms);
-  feed (alarms, "20");
-  feed (alarms, "36");
+  bd_test_alarms_feed (alarms, "plant/temperature", "20");
+  bd_test_alarms_feed (alarms, "plant/temperature", "36");
   bd_test_wait_until (has_proposal, automations, 5000, "a second proposal");
   wait.text = "\"id\": 2";
   bd_test_wait_until (log_has, &wait, 5000, "the second notification");

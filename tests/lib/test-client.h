@@ -44,6 +44,11 @@ void        test_config_assert_errors (const TestConfigError *cases,
 BdMessage  *test_message_new         (const char   *topic,
                                       const char   *text,
                                       gboolean      retain);
+/* Publishes such a message through @engine, as a client would. */
+void        test_engine_publish_text (BdEngine     *engine,
+                                      const char   *topic,
+                                      const char   *text,
+                                      gboolean      retain);
 
 TestClient *test_client_connect      (guint16       port,
                                       const char   *client_id,

@@ -93,17 +93,6 @@ controller_for (BdEngine *engine,
   return controller;
 }
 
-static void
-publish_text (BdEngine   *engine,
-              const char *topic,
-              const char *text,
-              gboolean    retain)
-{
-  g_autoptr(BdMessage) message = test_message_new (topic, text, retain);
-
-  bd_engine_publish (engine, message);
-}
-
 /* ------------------------------------------------------------ relays.ini */
 
 /* Every setting a relay has beyond its id, name and topics, none left at
@@ -648,7 +637,7 @@ test_timeout (void)
   g_assert_cmpint (log_outcome (bench->controller, 1), ==, BD_RELAY_OUTCOME_SENT);
 
   /* A late answer still shows the device's truth, the error stays. */
-  publish_text (bench->engine, "test/silent/state", "ON", TRUE);
+  test_engine_publish_text (bench->engine, "test/silent/state", "ON", TRUE);
   bd_test_wait_until (bd_test_relay_is_on, relay, 5000, "relay is on");
   g_assert_nonnull (bd_relay_get_last_error (relay));
   g_assert_cmpuint (bench->events.failed, ==, 1);
@@ -669,7 +658,7 @@ test_unknown_state (void)
   g_autoptr(BdRelay) relay = bd_relay_new ("odd", "Odd", "test/odd/set", "test/odd/state");
 
   g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
-  publish_text (bench->engine, "test/odd/state", "maybe\r\n\x1b[2J", TRUE);
+  test_engine_publish_text (bench->engine, "test/odd/state", "maybe\r\n\x1b[2J", TRUE);
   bd_test_wait_until (relay_has_error, relay, 5000, "the relay's error");
   g_assert_cmpstr (bd_relay_get_last_error (relay), ==,
                    "The state topic reported “maybe \xef\xbf\xbd[2J”, which is neither on nor off");
@@ -685,12 +674,12 @@ test_contradicted (void)
   gint64 start;
 
   g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
-  publish_text (bench->engine, "test/stuck/state", "OFF", TRUE);
+  test_engine_publish_text (bench->engine, "test/stuck/state", "OFF", TRUE);
   bd_test_wait_until (bd_test_relay_is_off, relay, 5000, "relay is off");
 
   start = g_get_monotonic_time ();
   g_assert_true (bd_relay_controller_set (bench->controller, relay, TRUE, NULL));
-  publish_text (bench->engine, "test/stuck/state", "off", TRUE);
+  test_engine_publish_text (bench->engine, "test/stuck/state", "off", TRUE);
   bd_test_wait_until (events_failed, &bench->events, 5000, "events failed");
   /* Long before the 5 s timeout. */
   g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
@@ -702,7 +691,7 @@ test_contradicted (void)
   /* The next good command clears the error. */
   g_assert_true (bd_relay_controller_set (bench->controller, relay, TRUE, NULL));
   g_assert_null (bd_relay_get_last_error (relay));
-  publish_text (bench->engine, "test/stuck/state", "ON", TRUE);
+  test_engine_publish_text (bench->engine, "test/stuck/state", "ON", TRUE);
   bd_test_wait_until (bd_test_relay_not_pending, relay, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_ON);
   g_assert_cmpuint (bench->events.failed, ==, 1);
@@ -777,7 +766,7 @@ test_external (void)
   g_assert_cmpuint (bench->events.logged->len, ==, 0);
 
   /* A relay added later reads the retained state at once. */
-  publish_text (bench->engine, "test/ext2/state", "1", TRUE);
+  test_engine_publish_text (bench->engine, "test/ext2/state", "1", TRUE);
   {
     g_autoptr(BdRelay) later = bd_relay_new ("ext2", "Later", "test/ext2/set", "test/ext2/state");
 
