@@ -724,11 +724,11 @@ spawned_done (gpointer data)
 
 /* Runs mosquitto_pub to completion: an external client toggling the device. */
 static void
-run_pub (guint16     port,
+run_pub (BdEngine   *engine,
          const char *topic,
          const char *text)
 {
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autofree char *port_text = g_strdup_printf ("%u", bd_engine_get_port (engine, 0));
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process =
     g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "mosquitto_pub",
@@ -750,17 +750,15 @@ test_external (void)
 {
   g_autoptr(Bench) bench = NULL;
   g_autoptr(BdRelay) relay = bd_relay_new ("ext", "External", "test/ext/set", "test/ext/state");
-  guint16 port;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
   bench = bench_new ();
-  port = bd_engine_get_port (bench->engine, 0);
   g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
 
-  run_pub (port, "test/ext/state", "ON");
+  run_pub (bench->engine, "test/ext/state", "ON");
   bd_test_wait_until (bd_test_relay_is_on, relay, 5000, "relay is on");
-  run_pub (port, "test/ext/state", "false");
+  run_pub (bench->engine, "test/ext/state", "false");
   bd_test_wait_until (bd_test_relay_is_off, relay, 5000, "relay is off");
   g_assert_false (bd_relay_get_pending (relay));
   g_assert_cmpuint (bench->events.logged->len, ==, 0);
@@ -850,6 +848,19 @@ start_sub (BdEngine   *engine,
   return process;
 }
 
+/* The one line of start_sub's mosquitto_sub is @expected. */
+static void
+assert_sub_saw (Spawned    *spawned,
+                const char *expected)
+{
+  bd_test_wait_until (spawned_done, spawned, 15000, "mosquitto_sub");
+  g_assert_no_error (spawned->error);
+  g_assert_nonnull (spawned->out);
+  g_strchomp (spawned->out);
+  g_assert_cmpstr (spawned->out, ==, expected);
+  g_clear_pointer (&spawned->out, g_free);
+}
+
 /* mosquitto_sub sees the exact command: topic, payload, QoS and retain. */
 static void
 check_wire (BdEngine   *engine,
@@ -861,12 +872,7 @@ check_wire (BdEngine   *engine,
   g_autoptr(GSubprocess) process = start_sub (engine, bd_relay_get_command_topic (relay), &spawned);
 
   g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
-  bd_test_wait_until (spawned_done, &spawned, 15000, "mosquitto_sub");
-  g_assert_no_error (spawned.error);
-  g_assert_nonnull (spawned.out);
-  g_strchomp (spawned.out);
-  g_assert_cmpstr (spawned.out, ==, expected);
-  g_free (spawned.out);
+  assert_sub_saw (&spawned, expected);
 }
 
 static void
@@ -1199,6 +1205,18 @@ test_setpoint_values (void)
   g_assert_false (bd_setpoint_validate (setpoint, NULL));
 }
 
+/* Adds @setpoint to the bench's controller, and returns once mosquitto_pub
+ * has reported @state for it and the setpoint has taken the value. */
+static void
+add_reported_setpoint (Bench      *bench,
+                       BdSetpoint *setpoint,
+                       const char *state)
+{
+  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, setpoint, NULL));
+  run_pub (bench->engine, bd_setpoint_get_state_topic (setpoint), state);
+  bd_test_wait_until (setpoint_has_value, setpoint, 5000, "the setpoint's value");
+}
+
 /* A command seen by mosquitto_sub, answered by mosquitto_pub: pending, then
  * confirmed within the tolerance; the log has both. */
 static void
@@ -1209,15 +1227,11 @@ test_setpoint_confirmed (void)
   g_autoptr(GSubprocess) sub = NULL;
   g_autoptr(GError) error = NULL;
   Spawned spawned = { 0 };
-  guint16 port;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
   bench = bench_new ();
-  port = bd_engine_get_port (bench->engine, 0);
-  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, valve, NULL));
-  run_pub (port, "test/valve/state", "{\"value\": 0}");
-  bd_test_wait_until (setpoint_has_value, valve, 5000, "the valve's value");
+  add_reported_setpoint (bench, valve, "{\"value\": 0}");
   g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 0);
 
   sub = start_sub (bench->engine, "test/valve/set", &spawned);
@@ -1225,16 +1239,12 @@ test_setpoint_confirmed (void)
   g_assert_no_error (error);
   g_assert_true (bd_setpoint_get_pending (valve));
   g_assert_cmpfloat (bd_setpoint_get_target (valve), ==, 40);
-  bd_test_wait_until (spawned_done, &spawned, 15000, "mosquitto_sub");
-  g_assert_no_error (spawned.error);
-  g_strchomp (spawned.out);
-  g_assert_cmpstr (spawned.out, ==, "test/valve/set|1|0|{\"value\":40}");
-  g_free (spawned.out);
+  assert_sub_saw (&spawned, "test/valve/set|1|0|{\"value\":40}");
 
   /* On its way: not a contradiction. */
-  run_pub (port, "test/valve/state", "{\"value\": 20}");
+  run_pub (bench->engine, "test/valve/state", "{\"value\": 20}");
   g_assert_true (bd_setpoint_get_pending (valve));
-  run_pub (port, "test/valve/state", "{\"value\": 40.4}");
+  run_pub (bench->engine, "test/valve/state", "{\"value\": 40.4}");
   bd_test_wait_until (bd_test_setpoint_not_pending, valve, 5000, "the valve confirmed");
   g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 40.4);
   g_assert_null (bd_setpoint_get_last_error (valve));
@@ -1252,17 +1262,13 @@ test_setpoint_contradicted (void)
 {
   g_autoptr(Bench) bench = NULL;
   g_autoptr(BdSetpoint) valve = valve_new ("valve");
-  guint16 port;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   bench = bench_new ();
-  port = bd_engine_get_port (bench->engine, 0);
-  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, valve, NULL));
-  run_pub (port, "test/valve/state", "{\"value\": 10}");
-  bd_test_wait_until (setpoint_has_value, valve, 5000, "the valve's value");
+  add_reported_setpoint (bench, valve, "{\"value\": 10}");
 
   g_assert_true (bd_relay_controller_set_value (bench->controller, valve, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
-  run_pub (port, "test/valve/state", "{\"value\": 75}");
+  run_pub (bench->engine, "test/valve/state", "{\"value\": 75}");
   bd_test_wait_until (events_failed, &bench->events, 5000, "the command failed");
   g_assert_cmpint (bench->events.outcome, ==, BD_RELAY_OUTCOME_CONTRADICTED);
   g_assert_false (bd_setpoint_get_pending (valve));
