@@ -59,13 +59,8 @@ wait_alarms (BdAlarmEngine *engine,
 static BdAlarmRule *
 temperature_rule (void)
 {
-  BdAlarmRule *rule = bd_alarm_rule_new ("temp");
+  BdAlarmRule *rule = bd_test_alarm_rule_new ("temp", "Temperature", "plant/+/temperature", 28);
 
-  g_free (rule->name);
-  rule->name = g_strdup ("Temperature");
-  g_free (rule->filter);
-  rule->filter = g_strdup ("plant/+/temperature");
-  rule->hi = 28;
   rule->hihi = 31;
   rule->deadband = 0.5;
   rule->priority = BD_ALARM_PRIORITY_HIGH;

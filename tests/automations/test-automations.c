@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bd-automation-engine.h"
+#include "bd-test-alarms.h"
 #include "bd-test-relays.h"
 #include "bd-test-util.h"
 #include "test-client.h"
@@ -62,7 +63,7 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_alarm_rule_free);
-  BdAlarmRule *rule = bd_alarm_rule_new ("temp");
+  BdAlarmRule *rule = bd_test_alarm_rule_new ("temp", "Temperature", "plant/+/temperature", 28);
   g_autofree char *journal_path = NULL;
 
   fixture->engine = test_engine_start ("sys_interval 0");
@@ -73,11 +74,6 @@ fixture_set_up (Fixture       *fixture,
   fixture->acted = g_ptr_array_new_with_free_func (g_free);
   fixture->texts = g_ptr_array_new_with_free_func (g_free);
 
-  g_free (rule->name);
-  rule->name = g_strdup ("Temperature");
-  g_free (rule->filter);
-  rule->filter = g_strdup ("plant/+/temperature");
-  rule->hi = 28;
   rule->hihi = 31;
   rule->deadband = 0.5;
   g_ptr_array_add (rules, rule);

@@ -135,7 +135,7 @@ test_actions (void)
   g_autofree char *log = g_build_filename (dir, "notifications.jsonl", NULL);
   g_autofree char *log2 = g_build_filename (dir, "notifications-2.jsonl", NULL);
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
-  BdAlarmRule *rule = bd_alarm_rule_new ("temp");
+  BdAlarmRule *rule = bd_test_alarm_rule_new ("temp", "Temperature", "plant/+/+", 28);
   g_autoptr(BdAlarmNotifier) notifier = NULL;
   g_autoptr(GPtrArray) calls = NULL;
   JsonObject *call;
@@ -146,11 +146,6 @@ test_actions (void)
   g_test_dbus_up (bus);
   server_start (&server, log);
 
-  g_free (rule->name);
-  rule->name = g_strdup ("Temperature");
-  g_free (rule->filter);
-  rule->filter = g_strdup ("plant/+/+");
-  rule->hi = 28;
   g_assert_true (bd_alarm_engine_add_rule (engine, rule, &error));
   g_assert_no_error (error);
   bd_alarm_rule_free (rule);

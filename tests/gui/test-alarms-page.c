@@ -115,19 +115,6 @@ click (GtkWidget  *row,
   g_signal_emit_by_name (button, "clicked");
 }
 
-static BdAlarmRule *
-make_rule (void)
-{
-  BdAlarmRule *rule = bd_alarm_rule_new ("temp");
-
-  g_free (rule->name);
-  rule->name = g_strdup ("Temperature");
-  g_free (rule->filter);
-  rule->filter = g_strdup ("plant/+/temperature");
-  rule->hi = 28;
-  return rule;
-}
-
 static void
 test_page (void)
 {
@@ -136,7 +123,7 @@ test_page (void)
   g_autofree char *journal_path = g_build_filename (dir, "journal.db", NULL);
   g_autoptr(BdJournal) journal = bd_journal_new (journal_path);
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
-  g_autoptr(BdAlarmRule) rule = make_rule ();
+  g_autoptr(BdAlarmRule) rule = bd_test_alarm_rule_new ("temp", "Temperature", "plant/+/temperature", 28);
   /* No session bus here: the notifier must stay quiet (no warning, which
    * would fail this test). */
   g_autoptr(BdAlarmNotifier) notifier = bd_alarm_notifier_new (engine);
@@ -330,7 +317,7 @@ test_overview_names (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(BdService) service = NULL;
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
-  g_autoptr(BdAlarmRule) rule = make_rule ();
+  g_autoptr(BdAlarmRule) rule = bd_test_alarm_rule_new ("temp", "Temperature", "plant/+/temperature", 28);
   BdOverviewConfig *config = bd_overview_config_new ();
   BdOverviewTileConfig *tile = bd_overview_config_add_series (config, "plant/a/temperature");
   GtkWidget *window = gtk_window_new ();

@@ -154,15 +154,12 @@ test_proposals (void)
   g_autoptr(BdRelay) fan = bd_relay_new ("fan", "Fan", "plant/fan/set", "plant/fan/state");
   g_autoptr(BdAutomationProposal) proposal = NULL;
   g_autofree char *log = NULL;
-  BdAlarmRule *rule = bd_alarm_rule_new ("hot");
+  BdAlarmRule *rule = bd_test_alarm_rule_new ("hot", "Hot", "plant/temperature", 30);
   BdAutomation *automation = bd_automation_new ("fan-when-hot");
   LogWait wait = { &server, NULL };
 
   server_start (&server, dir);
 
-  rule->name = (g_free (rule->name), g_strdup ("Hot"));
-  rule->filter = (g_free (rule->filter), g_strdup ("plant/temperature"));
-  rule->hi = 30;
   g_ptr_array_add (rules, rule);
   bd_alarm_engine_set_rules (alarms, rules);
   bd_relay_controller_set_publish_func (relays, record_cb, sent, NULL);

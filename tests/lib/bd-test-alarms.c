@@ -9,6 +9,22 @@
 #include "bd-test-alarms.h"
 #include "test-client.h"
 
+BdAlarmRule *
+bd_test_alarm_rule_new (const char *id,
+                        const char *name,
+                        const char *filter,
+                        double      hi)
+{
+  BdAlarmRule *rule = bd_alarm_rule_new (id);
+
+  g_free (rule->name);
+  rule->name = g_strdup (name);
+  g_free (rule->filter);
+  rule->filter = g_strdup (filter);
+  rule->hi = hi;
+  return rule;
+}
+
 void
 bd_test_alarms_feed (BdAlarmEngine *alarms,
                      const char    *topic,

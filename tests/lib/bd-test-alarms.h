@@ -10,6 +10,13 @@
 
 G_BEGIN_DECLS
 
+/* A rule @id named @name on the topics of @filter, raising at @hi (NAN:
+ * no Hi limit); the other fields are bd_alarm_rule_new ()'s. */
+BdAlarmRule *bd_test_alarm_rule_new (const char *id,
+                                     const char *name,
+                                     const char *filter,
+                                     double      hi);
+
 /* Feeds @alarms a QoS 0 message on @topic whose payload is @text, as the
  * engine's tap would, on the calling thread. */
 void     bd_test_alarms_feed (BdAlarmEngine *alarms,
