@@ -16,19 +16,6 @@
 
 #define T0 G_GINT64_CONSTANT (1795000000000)   /* 2026-11-18, in ms */
 
-static BdRecorder *
-start_recorder (const char      *dir,
-                BdHistoryConfig *config)
-{
-  g_autoptr(GError) error = NULL;
-  BdRecorder *recorder = bd_recorder_new (dir, config);
-
-  bd_recorder_start (recorder, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_RECORDING);
-  return recorder;
-}
-
 static void
 flush (BdRecorder *recorder)
 {
@@ -56,7 +43,7 @@ static void
 test_record_basic (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GPtrArray) topics = NULL;
   g_autoptr(GPtrArray) messages = NULL;
@@ -142,7 +129,7 @@ test_record_json (void)
 
   test_history_config_add_json_path (config, "dev/#", "$.a.b");
   test_history_config_add_json_path (config, "other/#", "$.x");
-  recorder = start_recorder (dir, config);
+  recorder = test_recorder_start (dir, config, NULL);
 
   test_tap (recorder, "dev/1", "{\"t\": 20.5, \"on\": true, \"a\": {\"b\": 5}, \"x\": 1}", -1, T0);
   test_tap (recorder, "dev/1", "{\"t\": 21.5, \"on\": false, \"a\": {\"b\": 6}}", -1, T0 + 1000);
@@ -187,7 +174,7 @@ test_record_filters (void)
   g_ptr_array_add (config->record, g_strdup ("$SYS/broker/uptime"));
   g_ptr_array_add (config->exclude, g_strdup ("plant/debug/#"));
   g_ptr_array_add (config->exclude, g_strdup ("plant/+/raw"));
-  recorder = start_recorder (dir, config);
+  recorder = test_recorder_start (dir, config, NULL);
 
   test_tap (recorder, "plant/a", "1", -1, T0);
   test_tap (recorder, "plant", "1", -1, T0);            /* "plant/#" matches its parent */
@@ -218,7 +205,7 @@ static void
 test_record_default_skips_sys (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, NULL);
   BdRecorderStats stats;
 
   test_tap (recorder, "$SYS/broker/clients/connected", "3", -1, T0);
@@ -329,7 +316,7 @@ test_persistence (void)
 
   for (int run = 0; run < 3; run++)
     {
-      g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+      g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, NULL);
 
       for (int i = 0; i < 10; i++)
         {
@@ -450,7 +437,7 @@ static void
 test_payload_kinds (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GPtrArray) messages = NULL;
   g_autoptr(GError) error = NULL;
