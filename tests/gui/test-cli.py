@@ -6,28 +6,19 @@
 #
 # None of these opens a window, so no display is needed. Output is TAP.
 
+import importlib.util
 import os
 import subprocess
 import sys
 
+_spec = importlib.util.spec_from_file_location(
+    'test_window', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-window.py'))
+tw = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tw)
+
 OPTIONS = ['--headless', '--background', '--port', '--bind', '--config', '--data-dir', '--demo', '--no-demo',
            '--export', '--topic', '--from', '--to', '--version']
 EXIT_USAGE = 2
-
-
-def korean_env():
-    """LANGUAGE=ko with a UTF-8 locale: ko_KR.UTF-8 where it is installed
-    (locales-all), else C.UTF-8, with which gettext honours LANGUAGE too."""
-    import locale
-    saved = locale.setlocale(locale.LC_ALL)
-    try:
-        locale.setlocale(locale.LC_ALL, 'ko_KR.UTF-8')
-        name = 'ko_KR.UTF-8'
-    except locale.Error:
-        name = 'C.UTF-8'
-    finally:
-        locale.setlocale(locale.LC_ALL, saved)
-    return {'LANGUAGE': 'ko', 'LANG': name, 'LC_ALL': name}
 
 
 def run(*args, env=None):
@@ -84,7 +75,7 @@ def main():
 
     # The option help is translated, from the catalogue BROKERDESK_LOCALEDIR
     # points to (the build directory's).
-    r = run('--help', env=korean_env())
+    r = run('--help', env=tw.korean_env())
     tap.check(r.returncode == 0 and 'MQTT 브로커' in r.stdout and '--port' in r.stdout,
               'with LANGUAGE=ko, --help is in Korean', r)
 
