@@ -22,8 +22,8 @@
 #include "bd-test-gui.h"
 #include "test-client.h"
 #include "bd-test-alarms.h"
+#include "bd-test-service.h"
 #include "bd-test-util.h"
-#include "gui-test-service.h"
 
 #define WAIT_S 10
 
@@ -325,7 +325,7 @@ test_overview_names (void)
   GtkWidget *row;
   const char *subtitle;
 
-  service = gui_test_service_new (data_dir);
+  service = bd_test_service_start (data_dir);
   tile->label = g_strdup ("Oven A");
   tile->unit = g_strdup ("°C");
   tile->decimals = 2;

@@ -28,8 +28,8 @@
 #include "bd-journal.h"
 #include "bd-recorder.h"
 #include "bd-test-gui.h"
+#include "bd-test-service.h"
 #include "bd-test-util.h"
-#include "gui-test-service.h"
 
 #define PLAIN_TOPIC "busan/factory/manufacture/temperature"
 #define JSON_TOPIC  "busan/factory/manufacture/state"
@@ -931,7 +931,7 @@ test_overview_names (Fixture       *fixture,
   g_autofree char *value = NULL;
   double hi;
 
-  service = gui_test_service_new (data_dir);
+  service = bd_test_service_start (data_dir);
 
   tile = bd_overview_config_add_series (config, PLAIN_TOPIC);
   tile->label = g_strdup ("Line temperature");

@@ -18,6 +18,7 @@
 
 #include "bd-service.h"
 #include "bd-test-journal.h"
+#include "bd-test-service.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -113,7 +114,6 @@ static void
 test_start_stop (void)
 {
   g_autofree char *data_dir = g_build_filename (tmp_dir, "data", NULL);
-  BdOptions options = BD_OPTIONS_INIT;
   g_autoptr(GError) error = NULL;
   g_autoptr(BdService) service = NULL;
   g_autoptr(TestClient) client = NULL;
@@ -132,14 +132,7 @@ test_start_stop (void)
   guint n_journal = 0;
   guint16 port;
 
-  options.port = 0;
-  options.bind_address = g_strdup ("127.0.0.1");
-  options.data_dir = g_strdup (data_dir);
-
-  service = bd_service_start (&options, FALSE, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (service);
-  bd_options_clear (&options);
+  service = bd_test_service_start (data_dir);
 
   /* The engine, the recorder and the history are there from the start;
    * the operations are not. */
@@ -287,7 +280,6 @@ parse_bridge (const char *text)
 static void
 test_bridges (void)
 {
-  BdOptions options = BD_OPTIONS_INIT;
   g_autofree char *data_dir = g_build_filename (tmp_dir, "bridges", NULL);
   g_autoptr(BdService) service = NULL;
   g_autoptr(GError) error = NULL;
@@ -300,12 +292,7 @@ test_bridges (void)
   guint16 port;
   guint tick;
 
-  options.port = 0;
-  options.bind_address = g_strdup ("127.0.0.1");
-  options.data_dir = g_strdup (data_dir);
-  service = bd_service_start (&options, FALSE, &error);
-  g_assert_no_error (error);
-  bd_options_clear (&options);
+  service = bd_test_service_start (data_dir);
   bridges = bd_service_get_bridges (service);
   g_assert_cmpuint (bridges->len, ==, 0);
   g_signal_connect (service, "bridges-changed", G_CALLBACK (count_changed_cb), &changed);
@@ -361,7 +348,6 @@ test_export_history (void)
   g_autofree char *data_dir = g_build_filename (tmp_dir, "export-data", NULL);
   g_autofree char *path = g_build_filename (tmp_dir, "export.csv", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  BdOptions options = BD_OPTIONS_INIT;
   BdExportOptions export = { BD_EXPORT_FORMAT_CSV, "plant/#", G_MININT64, G_MAXINT64, NULL, NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(BdService) service = NULL;
@@ -382,12 +368,7 @@ test_export_history (void)
   g_autofree char *text = NULL;
   guint64 n_rows = 0;
 
-  options.port = 0;
-  options.bind_address = g_strdup ("127.0.0.1");
-  options.data_dir = g_strdup (data_dir);
-  service = bd_service_start (&options, FALSE, &error);
-  g_assert_no_error (error);
-  bd_options_clear (&options);
+  service = bd_test_service_start (data_dir);
 
   bd_recorder_tap (reading, bd_service_get_recorder (service));
   bd_recorder_tap (plain, bd_service_get_recorder (service));
