@@ -211,16 +211,7 @@ test_page (void)
 static BdAlarmRuleDialog *
 find_editor (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (BD_IS_ALARM_RULE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return BD_ALARM_RULE_DIALOG (window);
-    }
-  return NULL;
+  return BD_ALARM_RULE_DIALOG (bd_test_find_window (BD_TYPE_ALARM_RULE_DIALOG));
 }
 
 static void

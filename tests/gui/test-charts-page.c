@@ -607,16 +607,7 @@ find_descendant (GtkWidget *widget,
 static GtkWidget *
 find_picker (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();   /* GTK's own */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (BD_IS_CHART_PICKER_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return GTK_WIDGET (window);
-    }
-  return NULL;
+  return GTK_WIDGET (bd_test_find_window (BD_TYPE_CHART_PICKER_DIALOG));
 }
 
 static gboolean
