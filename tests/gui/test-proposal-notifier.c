@@ -19,6 +19,7 @@
 #include "bd-proposal-notifier.h"
 #include "bd-test-alarms.h"
 #include "bd-test-util.h"
+#include "test-client.h"
 
 typedef struct
 {
@@ -120,13 +121,6 @@ log_has (gpointer data)
   return strstr (log, wait->text) != NULL;
 }
 
-static void
-record_cb (BdMessage *message,
-           gpointer   user_data)
-{
-  g_ptr_array_add (user_data, bd_message_ref (message));
-}
-
 static gboolean
 has_proposal (gpointer data)
 {
@@ -162,7 +156,7 @@ test_proposals (void)
 
   g_ptr_array_add (rules, rule);
   bd_alarm_engine_set_rules (alarms, rules);
-  bd_relay_controller_set_publish_func (relays, record_cb, sent, NULL);
+  bd_relay_controller_set_publish_func (relays, test_message_collect_cb, sent, NULL);
   g_assert_true (bd_relay_controller_add (relays, fan, NULL));
   automations = bd_automation_engine_new (alarms, relays);
   automation->name = g_strdup ("Fan when hot");

@@ -82,6 +82,13 @@ test_message_new (const char *topic,
 }
 
 void
+test_message_collect_cb (BdMessage *message,
+                         gpointer   messages)
+{
+  g_ptr_array_add (messages, bd_message_ref (message));
+}
+
+void
 test_engine_publish_text (BdEngine   *engine,
                           const char *topic,
                           const char *text,
