@@ -16,6 +16,7 @@
 
 #include "bd-automation-engine.h"
 #include "bd-test-alarms.h"
+#include "bd-test-journal.h"
 #include "bd-test-relays.h"
 #include "bd-test-util.h"
 #include "test-client.h"
@@ -643,28 +644,13 @@ typedef struct
 } Blocked;
 
 static gboolean
-journal_has (GPtrArray  *entries,
-             const char *id,
-             const char *outcome)
-{
-  for (guint i = 0; i < entries->len; i++)
-    {
-      BdJournalEntry *entry = g_ptr_array_index (entries, i);
-
-      if (g_strcmp0 (entry->source_id, id) == 0 && g_strcmp0 (entry->to_state, outcome) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static gboolean
 probe_journaled (gpointer data)
 {
   Blocked *blocked = data;
   g_autoptr(GPtrArray) entries = journal_entries (blocked->fixture);
 
-  blocked->fan_acted_journaled = journal_has (entries, "fan-on", "acted");
-  return journal_has (entries, "probe", "skipped");
+  blocked->fan_acted_journaled = bd_test_journal_has (entries, "fan-on", "acted", NULL);
+  return bd_test_journal_has (entries, "probe", "skipped", NULL);
 }
 
 /* Connected after the automation engine, so the transition has been handed

@@ -93,23 +93,6 @@ alarm_acknowledged (gpointer data)
   return bd_alarm_get_state (data) == BD_ALARM_STATE_ACKED;
 }
 
-/* An entry going to @to_state (any with NULL) whose text holds @text. */
-static gboolean
-journal_has (GPtrArray  *entries,
-             const char *to_state,
-             const char *text)
-{
-  for (guint i = 0; i < entries->len; i++)
-    {
-      BdJournalEntry *entry = g_ptr_array_index (entries, i);
-
-      if ((to_state == NULL || g_strcmp0 (entry->to_state, to_state) == 0) &&
-          entry->text != NULL && strstr (entry->text, text) != NULL)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 static void
 test_start_stop (void)
 {
@@ -224,13 +207,13 @@ test_start_stop (void)
   who = g_strdup_printf ("by %s", g_get_user_name ());
   entries = bd_test_journal_entries (bd_service_get_journal (service), BD_JOURNAL_KIND_ALARM);
   g_assert_cmpuint (entries->len, >, 1);
-  g_assert_true (journal_has (entries, "acked", who));
+  g_assert_true (bd_test_journal_has (entries, NULL, "acked", who));
   /* The alarm itself rose on its own. */
-  g_assert_false (journal_has (entries, "unack", who));
+  g_assert_false (bd_test_journal_has (entries, NULL, "unack", who));
   g_clear_pointer (&entries, g_ptr_array_unref);
   entries = bd_test_journal_entries (bd_service_get_journal (service), BD_JOURNAL_KIND_RELAY);
   g_assert_cmpuint (entries->len, >, 0);
-  g_assert_true (journal_has (entries, NULL, who));
+  g_assert_true (bd_test_journal_has (entries, NULL, NULL, who));
 
   /* The demo relays were saved to the (temporary) configuration folder. */
   relays_ini = g_build_filename (g_get_user_config_dir (), "brokerdesk", "relays.ini", NULL);
