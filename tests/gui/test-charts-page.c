@@ -28,6 +28,7 @@
 #include "bd-journal.h"
 #include "bd-recorder.h"
 #include "bd-test-gui.h"
+#include "bd-test-alarms.h"
 #include "bd-test-service.h"
 #include "bd-test-util.h"
 
@@ -764,20 +765,17 @@ chart_has_markers (gpointer data)
   return n > 0;
 }
 
+/* A rule named after its @id, on @field of the messages on @filter; its
+ * limits are the test's to set. */
 static BdAlarmRule *
 make_rule (const char *id,
            const char *filter,
            const char *field)
 {
-  BdAlarmRule *rule = bd_alarm_rule_new (id);
+  BdAlarmRule *rule = bd_test_alarm_rule_new (id, id, filter, NAN);
 
-  g_free (rule->name);
-  rule->name = g_strdup (id);
-  g_free (rule->filter);
-  rule->filter = g_strdup (filter);
   g_free (rule->field);
   rule->field = g_strdup (field);
-  rule->enabled = TRUE;
   return rule;
 }
 
