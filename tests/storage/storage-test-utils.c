@@ -177,6 +177,15 @@ test_recorder_start (const char          *dir,
 }
 
 void
+test_recorder_flush (BdRecorder *recorder)
+{
+  g_autoptr(GError) error = NULL;
+
+  bd_recorder_flush_sync (recorder, &error);
+  g_assert_no_error (error);
+}
+
+void
 test_record_some (const char *dir,
                   guint       n)
 {

@@ -35,6 +35,10 @@ BdRecorder      *test_recorder_start    (const char          *dir,
                                          BdHistoryConfig     *config,
                                          BdRecorderClockFunc  clock);
 
+/* Waits until everything tapped so far is committed; fails the test on an
+ * error. */
+void             test_recorder_flush    (BdRecorder          *recorder);
+
 /* Taps one message as the engine would (on the calling thread). */
 void             test_tap               (BdRecorder *recorder,
                                          const char *topic,

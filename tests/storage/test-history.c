@@ -174,8 +174,7 @@ test_rollups_match_raw (void)
         }
     }
   g_rand_free (rand);
-  bd_recorder_flush_sync (recorder, &error);
-  g_assert_no_error (error);
+  test_recorder_flush (recorder);
   g_array_sort (samples, compare_samples);
   g_assert_cmpuint (samples->len, >, 20000);
 
@@ -718,8 +717,7 @@ test_batch (void)
       test_tap (recorder, "b/2", b, -1, D0 + i * 1000);
       test_tap (recorder, "b/json", j, -1, D0 + i * 1000 + 500);
     }
-  bd_recorder_flush_sync (recorder, &error);
-  g_assert_no_error (error);
+  test_recorder_flush (recorder);
 
   batch = bd_history_query_series_batch (history, names, from, to, 90, BD_HISTORY_LEVEL_AUTO,
                                          NULL, &error);

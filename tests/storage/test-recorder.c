@@ -16,15 +16,6 @@
 
 #define T0 G_GINT64_CONSTANT (1795000000000)   /* 2026-11-18, in ms */
 
-static void
-flush (BdRecorder *recorder)
-{
-  g_autoptr(GError) error = NULL;
-
-  bd_recorder_flush_sync (recorder, &error);
-  g_assert_no_error (error);
-}
-
 static BdHistoryTopic *
 find_topic (GPtrArray  *topics,
             const char *name)
@@ -62,7 +53,7 @@ test_record_basic (void)
   test_tap (recorder, "plant/boiler/state", "running", -1, T0);
   test_tap (recorder, "plant/pump", "ON", -1, T0 + 5);
   test_tap (recorder, "plant/pump", "OFF", -1, T0 + 6);
-  flush (recorder);
+  test_recorder_flush (recorder);
 
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 103);
@@ -134,7 +125,7 @@ test_record_json (void)
   test_tap (recorder, "dev/1", "{\"t\": 20.5, \"on\": true, \"a\": {\"b\": 5}, \"x\": 1}", -1, T0);
   test_tap (recorder, "dev/1", "{\"t\": 21.5, \"on\": false, \"a\": {\"b\": 6}}", -1, T0 + 1000);
   test_tap (recorder, "dev/2", "42", -1, T0);
-  flush (recorder);
+  test_recorder_flush (recorder);
 
   series = bd_history_list_series (history, "dev/1", NULL, &error);
   g_assert_no_error (error);
@@ -185,7 +176,7 @@ test_record_filters (void)
   test_tap (recorder, "office/a", "1", -1, T0);
   test_tap (recorder, "$SYS/broker/uptime", "1", -1, T0);
   test_tap (recorder, "$SYS/broker/load", "1", -1, T0);
-  flush (recorder);
+  test_recorder_flush (recorder);
 
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 4);
@@ -210,7 +201,7 @@ test_record_default_skips_sys (void)
 
   test_tap (recorder, "$SYS/broker/clients/connected", "3", -1, T0);
   test_tap (recorder, "a", "3", -1, T0);
-  flush (recorder);
+  test_recorder_flush (recorder);
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 1);
   g_assert_cmpuint (stats.filtered, ==, 1);
@@ -237,7 +228,7 @@ test_queue_full (void)
 
   bd_recorder_start (recorder, &error);
   g_assert_no_error (error);
-  flush (recorder);
+  test_recorder_flush (recorder);
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 10);
   g_assert_cmpuint (stats.dropped, ==, 5);
@@ -395,10 +386,10 @@ test_tap_from_thread (void)
     {
       bd_recorder_get_stats (recorder, &stats);
       g_assert_cmpuint (stats.queue_depth, <=, 1000);
-      flush (recorder);
+      test_recorder_flush (recorder);
     }
   g_thread_join (thread);
-  flush (recorder);
+  test_recorder_flush (recorder);
 
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded + stats.dropped, ==, t.n);
@@ -424,7 +415,7 @@ test_small_batches (void)
   g_assert_no_error (error);
   for (int i = 0; i < 1000; i++)
     test_tap (recorder, "s", "2", -1, T0 + i * 10);
-  flush (recorder);
+  test_recorder_flush (recorder);
 
   db = test_db_open (dir);
   g_assert_cmpint (test_db_int (db, "SELECT sum(n) FROM rollup_1m"), ==, 1000);
@@ -448,7 +439,7 @@ test_payload_kinds (void)
   test_tap (recorder, "k", "", 0, T0);
   test_tap (recorder, "k", binary, sizeof binary - 1, T0 + 1);
   test_tap (recorder, "k", "{not json", -1, T0 + 2);
-  flush (recorder);
+  test_recorder_flush (recorder);
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 3);
   g_assert_cmpuint (stats.samples, ==, 0);
