@@ -17,6 +17,7 @@
 #include "bd-alarm-engine.h"
 #include "bd-operations-journal.h"
 #include "bd-test-journal.h"
+#include "bd-test-alarms.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -58,27 +59,12 @@ wait_alarms (BdAlarmEngine *engine,
 static BdAlarmRule *
 temperature_rule (void)
 {
-  BdAlarmRule *rule = bd_alarm_rule_new ("temp");
+  BdAlarmRule *rule = bd_test_alarm_rule_new ("temp", "Temperature", "plant/+/temperature", 28);
 
-  g_free (rule->name);
-  rule->name = g_strdup ("Temperature");
-  g_free (rule->filter);
-  rule->filter = g_strdup ("plant/+/temperature");
-  rule->hi = 28;
   rule->hihi = 31;
   rule->deadband = 0.5;
   rule->priority = BD_ALARM_PRIORITY_HIGH;
   return rule;
-}
-
-static void
-feed (BdAlarmEngine *engine,
-      const char    *topic,
-      const char    *payload)
-{
-  g_autoptr(BdMessage) message = test_message_new (topic, payload, FALSE);
-
-  bd_alarm_engine_feed (message, engine);
 }
 
 static void
@@ -134,9 +120,9 @@ test_feed (void)
   g_assert_error (error, BD_ALARM_ERROR, BD_ALARM_ERROR_DUPLICATE_ID);
   g_clear_error (&error);
 
-  feed (engine, "plant/a/temperature", "20.5");
-  feed (engine, "plant/b/humidity", "99");        /* no rule */
-  feed (engine, "plant/b/temperature", "29.0 °C");
+  bd_test_alarms_feed (engine, "plant/a/temperature", "20.5");
+  bd_test_alarms_feed (engine, "plant/b/humidity", "99");        /* no rule */
+  bd_test_alarms_feed (engine, "plant/b/temperature", "29.0 °C");
   wait_alarms (engine, 1, BD_ALARM_STATE_UNACK);
   alarm = g_list_model_get_item (alarms, 0);
   g_assert_cmpstr (bd_alarm_get_topic (alarm), ==, "plant/b/temperature");
@@ -154,26 +140,26 @@ test_feed (void)
   g_assert_cmpint (bd_alarm_get_state (alarm), ==, BD_ALARM_STATE_ACKED);
   g_assert_true (bd_alarm_get_acknowledged (alarm));
 
-  feed (engine, "plant/b/temperature", "32");
+  bd_test_alarms_feed (engine, "plant/b/temperature", "32");
   wait_log (log, 3);
   g_assert_cmpstr (g_ptr_array_index (log, 2), ==, "plant/b/temperature acked:hi->unack:hihi");
 
   /* Not a number: ignored (logged once), the alarm keeps its value. */
   g_test_expect_message ("Brokerdesk-Alarms", G_LOG_LEVEL_MESSAGE, "*plant/b/temperature*not a number*");
-  feed (engine, "plant/b/temperature", "broken");
-  feed (engine, "plant/b/temperature", "29");  /* below HiHi - deadband: steps down to Hi */
+  bd_test_alarms_feed (engine, "plant/b/temperature", "broken");
+  bd_test_alarms_feed (engine, "plant/b/temperature", "29");  /* below HiHi - deadband: steps down to Hi */
   wait_log (log, 4);
   g_test_assert_expected_messages ();
   g_assert_cmpstr (g_ptr_array_index (log, 3), ==, "plant/b/temperature unack:hihi->unack:hi");
 
-  feed (engine, "plant/b/temperature", "20");
+  bd_test_alarms_feed (engine, "plant/b/temperature", "20");
   wait_alarms (engine, 1, BD_ALARM_STATE_RTN_UNACK);
   bd_alarm_engine_acknowledge_all (engine);
   g_assert_cmpuint (g_list_model_get_n_items (alarms), ==, 0);
   g_assert_cmpint (bd_alarm_get_state (alarm), ==, BD_ALARM_STATE_NORMAL);
 
   /* Shelve for an hour, then unshelve. */
-  feed (engine, "plant/a/temperature", "29");
+  bd_test_alarms_feed (engine, "plant/a/temperature", "29");
   wait_alarms (engine, 1, BD_ALARM_STATE_UNACK);
   g_clear_object (&alarm);
   alarm = g_list_model_get_item (alarms, 0);
@@ -219,7 +205,7 @@ test_log (void)
 
   g_test_expect_message ("Brokerdesk-Alarms", G_LOG_LEVEL_WARNING,
                          "Alarm: Temperature Hi — plant/a/temperature: 29.5 (Normal → Unacknowledged)");
-  feed (engine, "plant/a/temperature", "29.5");
+  bd_test_alarms_feed (engine, "plant/a/temperature", "29.5");
   wait_log (log, 1);
   g_test_assert_expected_messages ();
 
@@ -246,7 +232,7 @@ test_json_and_stale (void)
   rule->stale_s = 1.0;
   g_assert_true (bd_alarm_engine_add_rule (engine, rule, &error));
 
-  feed (engine, "plant/a/state", "{\"humidity\": 40, \"temperature\": 29.5}");
+  bd_test_alarms_feed (engine, "plant/a/state", "{\"humidity\": 40, \"temperature\": 29.5}");
   wait_alarms (engine, 1, BD_ALARM_STATE_UNACK);
   alarm = g_list_model_get_item (bd_alarm_engine_get_alarms (engine), 0);
   g_assert_cmpfloat (bd_alarm_get_value (alarm), ==, 29.5);

@@ -54,6 +54,19 @@ value (Fixture *f,
   return bd_alarm_eval_value (f->rule, &f->st, v, t, &f->tr);
 }
 
+static gboolean
+tick (Fixture *f,
+      gint64   t)
+{
+  return bd_alarm_eval_tick (f->rule, &f->st, t, &f->tr);
+}
+
+static gint64
+next_deadline (Fixture *f)
+{
+  return bd_alarm_eval_next_deadline (f->rule, &f->st);
+}
+
 static void
 assert_state (Fixture      *f,
               BdAlarmState  state,
@@ -208,15 +221,15 @@ test_on_delay (Fixture       *f,
 
   g_assert_false (value (f, 29, T0));
   assert_state (f, BD_ALARM_STATE_NORMAL, BD_ALARM_LEVEL_NONE);
-  g_assert_cmpint (bd_alarm_eval_next_deadline (f->rule, &f->st), ==, T0 + S(5));
-  g_assert_false (bd_alarm_eval_tick (f->rule, &f->st, T0 + S(5) - 1, &f->tr));
+  g_assert_cmpint (next_deadline (f), ==, T0 + S(5));
+  g_assert_false (tick (f, T0 + S(5) - 1));
 
   /* A dip back below the limit restarts the delay. */
   g_assert_false (value (f, 20, T0 + S(3)));
-  g_assert_cmpint (bd_alarm_eval_next_deadline (f->rule, &f->st), ==, G_MAXINT64);
+  g_assert_cmpint (next_deadline (f), ==, G_MAXINT64);
   g_assert_false (value (f, 29, T0 + S(4)));
-  g_assert_false (bd_alarm_eval_tick (f->rule, &f->st, T0 + S(8), &f->tr));
-  g_assert_true (bd_alarm_eval_tick (f->rule, &f->st, T0 + S(9), &f->tr));
+  g_assert_false (tick (f, T0 + S(8)));
+  g_assert_true (tick (f, T0 + S(9)));
   assert_transition (f, BD_ALARM_STATE_NORMAL, BD_ALARM_LEVEL_NONE,
                      BD_ALARM_STATE_UNACK, BD_ALARM_LEVEL_HI);
   g_assert_cmpint (f->st.since_us, ==, T0 + S(9));
@@ -239,9 +252,9 @@ test_off_delay (Fixture       *f,
   g_assert_true (value (f, 29, T0));  /* no on-delay: at once */
   g_assert_false (value (f, 20, T0 + S(1)));
   assert_state (f, BD_ALARM_STATE_UNACK, BD_ALARM_LEVEL_HI);
-  g_assert_cmpint (bd_alarm_eval_next_deadline (f->rule, &f->st), ==, T0 + S(11));
-  g_assert_false (bd_alarm_eval_tick (f->rule, &f->st, T0 + S(10), &f->tr));
-  g_assert_true (bd_alarm_eval_tick (f->rule, &f->st, T0 + S(11), &f->tr));
+  g_assert_cmpint (next_deadline (f), ==, T0 + S(11));
+  g_assert_false (tick (f, T0 + S(10)));
+  g_assert_true (tick (f, T0 + S(11)));
   assert_transition (f, BD_ALARM_STATE_UNACK, BD_ALARM_LEVEL_HI,
                      BD_ALARM_STATE_RTN_UNACK, BD_ALARM_LEVEL_HI);
 }
@@ -253,13 +266,13 @@ test_stale (Fixture       *f,
   f->rule->stale_s = 30;
 
   g_assert_false (value (f, 20, T0));
-  g_assert_cmpint (bd_alarm_eval_next_deadline (f->rule, &f->st), ==, T0 + S(30));
-  g_assert_false (bd_alarm_eval_tick (f->rule, &f->st, T0 + S(29), &f->tr));
-  g_assert_true (bd_alarm_eval_tick (f->rule, &f->st, T0 + S(30), &f->tr));
+  g_assert_cmpint (next_deadline (f), ==, T0 + S(30));
+  g_assert_false (tick (f, T0 + S(29)));
+  g_assert_true (tick (f, T0 + S(30)));
   assert_transition (f, BD_ALARM_STATE_NORMAL, BD_ALARM_LEVEL_NONE,
                      BD_ALARM_STATE_UNACK, BD_ALARM_LEVEL_STALE);
   /* No further deadline while stale. */
-  g_assert_cmpint (bd_alarm_eval_next_deadline (f->rule, &f->st), ==, G_MAXINT64);
+  g_assert_cmpint (next_deadline (f), ==, G_MAXINT64);
 
   /* Fresh data ends it at once. */
   g_assert_true (value (f, 20, T0 + S(40)));
@@ -270,7 +283,7 @@ test_stale (Fixture       *f,
   bd_alarm_instance_init (&f->st);
   g_assert_true (value (f, 29, T0 + S(100)));
   bd_alarm_eval_acknowledge (f->rule, &f->st, T0 + S(101), NULL);
-  g_assert_true (bd_alarm_eval_tick (f->rule, &f->st, T0 + S(130), &f->tr));
+  g_assert_true (tick (f, T0 + S(130)));
   assert_transition (f, BD_ALARM_STATE_ACKED, BD_ALARM_LEVEL_HI,
                      BD_ALARM_STATE_UNACK, BD_ALARM_LEVEL_STALE);
   g_assert_true (value (f, 29, T0 + S(131)));
@@ -285,7 +298,7 @@ test_shelve (Fixture       *f,
   g_assert_true (bd_alarm_eval_shelve (f->rule, &f->st, T0 + S(3600), T0 + S(1), &f->tr));
   assert_transition (f, BD_ALARM_STATE_UNACK, BD_ALARM_LEVEL_HI,
                      BD_ALARM_STATE_SHELVED, BD_ALARM_LEVEL_HI);
-  g_assert_cmpint (bd_alarm_eval_next_deadline (f->rule, &f->st), ==, T0 + S(3600));
+  g_assert_cmpint (next_deadline (f), ==, T0 + S(3600));
 
   /* Shelved: clearing and raising again are followed silently. */
   g_assert_false (value (f, 20, T0 + S(2)));
@@ -294,8 +307,8 @@ test_shelve (Fixture       *f,
   g_assert_cmpint (f->st.condition, ==, BD_ALARM_LEVEL_HIHI);
 
   /* The shelf runs out with the condition active: UNACK at its level. */
-  g_assert_false (bd_alarm_eval_tick (f->rule, &f->st, T0 + S(3599), &f->tr));
-  g_assert_true (bd_alarm_eval_tick (f->rule, &f->st, T0 + S(3600), &f->tr));
+  g_assert_false (tick (f, T0 + S(3599)));
+  g_assert_true (tick (f, T0 + S(3600)));
   assert_transition (f, BD_ALARM_STATE_SHELVED, BD_ALARM_LEVEL_HI,
                      BD_ALARM_STATE_UNACK, BD_ALARM_LEVEL_HIHI);
 

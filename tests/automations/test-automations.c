@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "bd-automation-engine.h"
+#include "bd-test-alarms.h"
+#include "bd-test-journal.h"
 #include "bd-test-relays.h"
 #include "bd-test-util.h"
 #include "test-client.h"
@@ -62,7 +64,7 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_alarm_rule_free);
-  BdAlarmRule *rule = bd_alarm_rule_new ("temp");
+  BdAlarmRule *rule = bd_test_alarm_rule_new ("temp", "Temperature", "plant/+/temperature", 28);
   g_autofree char *journal_path = NULL;
 
   fixture->engine = test_engine_start ("sys_interval 0");
@@ -73,11 +75,6 @@ fixture_set_up (Fixture       *fixture,
   fixture->acted = g_ptr_array_new_with_free_func (g_free);
   fixture->texts = g_ptr_array_new_with_free_func (g_free);
 
-  g_free (rule->name);
-  rule->name = g_strdup ("Temperature");
-  g_free (rule->filter);
-  rule->filter = g_strdup ("plant/+/temperature");
-  rule->hi = 28;
   rule->hihi = 31;
   rule->deadband = 0.5;
   g_ptr_array_add (rules, rule);
@@ -647,28 +644,13 @@ typedef struct
 } Blocked;
 
 static gboolean
-journal_has (GPtrArray  *entries,
-             const char *id,
-             const char *outcome)
-{
-  for (guint i = 0; i < entries->len; i++)
-    {
-      BdJournalEntry *entry = g_ptr_array_index (entries, i);
-
-      if (g_strcmp0 (entry->source_id, id) == 0 && g_strcmp0 (entry->to_state, outcome) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static gboolean
 probe_journaled (gpointer data)
 {
   Blocked *blocked = data;
   g_autoptr(GPtrArray) entries = journal_entries (blocked->fixture);
 
-  blocked->fan_acted_journaled = journal_has (entries, "fan-on", "acted");
-  return journal_has (entries, "probe", "skipped");
+  blocked->fan_acted_journaled = bd_test_journal_has (entries, "fan-on", "acted", NULL);
+  return bd_test_journal_has (entries, "probe", "skipped", NULL);
 }
 
 /* Connected after the automation engine, so the transition has been handed

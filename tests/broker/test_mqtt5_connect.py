@@ -401,9 +401,10 @@ def test_refusing_connack_reaches_busy_client(broker, raw_client):
     broker.check_alive()
 
 
-def test_will_delay(broker, raw_client):
-    """[3.1.3.2.2] [MQTT-3.1.3-9] the will is published only after the Will
-    Delay Interval: not at once when the connection drops, but about 2 s later."""
+def _will_delayed_drop(raw_client):
+    """A watcher subscribed to "will/#", and a client "dev" (session kept
+    60 s) whose will on "will/dev" has a Will Delay Interval of 2 s, dropped
+    without DISCONNECT. Returns the watcher."""
     watcher = _v5(raw_client)
     watcher.connect("watcher")
     watcher.subscribe(1, [("will/#", 0)])
@@ -412,6 +413,13 @@ def test_will_delay(broker, raw_client):
                 will=dict(topic="will/dev", payload=b"gone",
                           props=[(w.PROP_WILL_DELAY_INTERVAL, 2)]))
     dev.abort()
+    return watcher
+
+
+def test_will_delay(broker, raw_client):
+    """[3.1.3.2.2] [MQTT-3.1.3-9] the will is published only after the Will
+    Delay Interval: not at once when the connection drops, but about 2 s later."""
+    watcher = _will_delayed_drop(raw_client)
     start = time.monotonic()
     m = watcher.expect(w.PUBLISH, 6.0)
     elapsed = time.monotonic() - start
@@ -422,14 +430,7 @@ def test_will_delay(broker, raw_client):
 def test_will_delay_cancelled_by_reconnect(broker, raw_client):
     """[MQTT-3.1.3-9] if the client reconnects before the Will Delay Interval
     has passed, the will is not published."""
-    watcher = _v5(raw_client)
-    watcher.connect("watcher")
-    watcher.subscribe(1, [("will/#", 0)])
-    dev = _v5(raw_client)
-    dev.connect("dev", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)],
-                will=dict(topic="will/dev", payload=b"gone",
-                          props=[(w.PROP_WILL_DELAY_INTERVAL, 2)]))
-    dev.abort()
+    watcher = _will_delayed_drop(raw_client)
     dev = _v5(raw_client)
     dev.connect("dev", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
     # wait out the delay: the will must not come

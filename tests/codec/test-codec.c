@@ -649,6 +649,53 @@ make_connack (BdMqttPacket  *p,
     fill_properties (&p->connack.properties, BD_MQTT_CONNACK);
 }
 
+/* Example @variant of a packet of @type, from the builders above (a
+ * variant a builder does not have gives its only form). */
+static void
+make_packet (BdMqttPacket     *p,
+             BdMqttPacketType  type,
+             BdMqttVersion     version,
+             guint             variant)
+{
+  switch (type)
+    {
+    case BD_MQTT_CONNECT:
+      make_connect (p, version, variant != 0);
+      break;
+    case BD_MQTT_CONNACK:
+      make_connack (p, version, variant);
+      break;
+    case BD_MQTT_PUBLISH:
+      make_publish (p, version, variant);
+      break;
+    case BD_MQTT_PUBACK:
+    case BD_MQTT_PUBREC:
+    case BD_MQTT_PUBREL:
+    case BD_MQTT_PUBCOMP:
+      make_ack (p, type, version, variant);
+      break;
+    case BD_MQTT_SUBSCRIBE:
+      make_subscribe (p, version);
+      break;
+    case BD_MQTT_SUBACK:
+    case BD_MQTT_UNSUBACK:
+      make_suback (p, type, version);
+      break;
+    case BD_MQTT_UNSUBSCRIBE:
+      make_unsubscribe (p, version);
+      break;
+    case BD_MQTT_DISCONNECT:
+    case BD_MQTT_AUTH:
+      make_disconnect (p, type, version, variant);
+      break;
+    default:
+      /* PINGREQ and PINGRESP have no fields */
+      memset (p, 0, sizeof *p);
+      p->type = type;
+      break;
+    }
+}
+
 /* ---------------------------------------------------------------------- */
 /* Fixed header                                                           */
 /* ---------------------------------------------------------------------- */
@@ -1452,76 +1499,47 @@ test_properties_matrix (void)
 static void
 test_round_trip (void)
 {
+  /* Every packet type, with as many variants as its builder has. */
+  static const struct
+  {
+    BdMqttPacketType type;
+    guint            n_variants;
+  } packets[] = {
+    { BD_MQTT_CONNECT, 2 },
+    { BD_MQTT_CONNACK, 3 },
+    { BD_MQTT_PUBLISH, 6 },
+    { BD_MQTT_PUBACK, 4 },
+    { BD_MQTT_PUBREC, 4 },
+    { BD_MQTT_PUBREL, 4 },
+    { BD_MQTT_PUBCOMP, 4 },
+    { BD_MQTT_SUBSCRIBE, 1 },
+    { BD_MQTT_SUBACK, 1 },
+    { BD_MQTT_UNSUBSCRIBE, 1 },
+    { BD_MQTT_UNSUBACK, 1 },
+    { BD_MQTT_PINGREQ, 1 },
+    { BD_MQTT_PINGRESP, 1 },
+    { BD_MQTT_DISCONNECT, 3 },
+    { BD_MQTT_AUTH, 3 },
+  };
+
   for (guint v = 0; v < G_N_ELEMENTS (all_versions); v++)
     {
       BdMqttVersion version = all_versions[v];
-      BdMqttPacket p;
 
-      for (guint full = 0; full < 2; full++)
+      for (guint i = 0; i < G_N_ELEMENTS (packets); i++)
         {
-          make_connect (&p, version, full);
-          check_round_trip (version, &p);
-          bd_mqtt_packet_clear (&p);
+          if (packets[i].type == BD_MQTT_AUTH && version != V5)
+            continue;
+
+          for (guint variant = 0; variant < packets[i].n_variants; variant++)
+            {
+              BdMqttPacket p;
+
+              make_packet (&p, packets[i].type, version, variant);
+              check_round_trip (version, &p);
+              bd_mqtt_packet_clear (&p);
+            }
         }
-
-      for (guint variant = 0; variant < 3; variant++)
-        {
-          make_connack (&p, version, variant);
-          check_round_trip (version, &p);
-          bd_mqtt_packet_clear (&p);
-        }
-
-      for (guint variant = 0; variant < 6; variant++)
-        {
-          make_publish (&p, version, variant);
-          check_round_trip (version, &p);
-          bd_mqtt_packet_clear (&p);
-        }
-
-      for (BdMqttPacketType type = BD_MQTT_PUBACK; type <= BD_MQTT_PUBCOMP; type++)
-        for (guint variant = 0; variant < 4; variant++)
-          {
-            make_ack (&p, type, version, variant);
-            check_round_trip (version, &p);
-            bd_mqtt_packet_clear (&p);
-          }
-
-      make_subscribe (&p, version);
-      check_round_trip (version, &p);
-      bd_mqtt_packet_clear (&p);
-
-      make_suback (&p, BD_MQTT_SUBACK, version);
-      check_round_trip (version, &p);
-      bd_mqtt_packet_clear (&p);
-
-      make_unsubscribe (&p, version);
-      check_round_trip (version, &p);
-      bd_mqtt_packet_clear (&p);
-
-      make_suback (&p, BD_MQTT_UNSUBACK, version);
-      check_round_trip (version, &p);
-      bd_mqtt_packet_clear (&p);
-
-      memset (&p, 0, sizeof p);
-      p.type = BD_MQTT_PINGREQ;
-      check_round_trip (version, &p);
-      p.type = BD_MQTT_PINGRESP;
-      check_round_trip (version, &p);
-
-      for (guint variant = 0; variant < 3; variant++)
-        {
-          make_disconnect (&p, BD_MQTT_DISCONNECT, version, variant);
-          check_round_trip (version, &p);
-          bd_mqtt_packet_clear (&p);
-        }
-
-      if (version == V5)
-        for (guint variant = 0; variant < 3; variant++)
-          {
-            make_disconnect (&p, BD_MQTT_AUTH, version, variant);
-            check_round_trip (version, &p);
-            bd_mqtt_packet_clear (&p);
-          }
     }
 }
 
@@ -1844,44 +1862,32 @@ check_truncations (BdMqttVersion       version,
 static void
 test_truncated (void)
 {
+  static const struct
+  {
+    BdMqttPacketType type;
+    guint            variant;
+    gboolean         every_cut_fails;
+  } packets[] = {
+    /* A CONNECT ends with its password: every cut fails */
+    { BD_MQTT_CONNECT, 1, TRUE },
+    { BD_MQTT_PUBLISH, 3, FALSE },
+    { BD_MQTT_SUBSCRIBE, 0, FALSE },
+    { BD_MQTT_UNSUBSCRIBE, 0, FALSE },
+    { BD_MQTT_CONNACK, 1, TRUE },
+    { BD_MQTT_PUBREC, 2, FALSE },
+    { BD_MQTT_SUBACK, 0, FALSE },
+    { BD_MQTT_DISCONNECT, 2, FALSE },
+  };
+
   for (guint v = 0; v < G_N_ELEMENTS (all_versions); v++)
-    {
-      BdMqttVersion version = all_versions[v];
-      BdMqttPacket p;
+    for (guint i = 0; i < G_N_ELEMENTS (packets); i++)
+      {
+        BdMqttPacket p;
 
-      /* A CONNECT ends with its password: every cut fails */
-      make_connect (&p, version, TRUE);
-      check_truncations (version, &p, TRUE);
-      bd_mqtt_packet_clear (&p);
-
-      make_publish (&p, version, 3);
-      check_truncations (version, &p, FALSE);
-      bd_mqtt_packet_clear (&p);
-
-      make_subscribe (&p, version);
-      check_truncations (version, &p, FALSE);
-      bd_mqtt_packet_clear (&p);
-
-      make_unsubscribe (&p, version);
-      check_truncations (version, &p, FALSE);
-      bd_mqtt_packet_clear (&p);
-
-      make_connack (&p, version, 1);
-      check_truncations (version, &p, TRUE);
-      bd_mqtt_packet_clear (&p);
-
-      make_ack (&p, BD_MQTT_PUBREC, version, 2);
-      check_truncations (version, &p, FALSE);
-      bd_mqtt_packet_clear (&p);
-
-      make_suback (&p, BD_MQTT_SUBACK, version);
-      check_truncations (version, &p, FALSE);
-      bd_mqtt_packet_clear (&p);
-
-      make_disconnect (&p, BD_MQTT_DISCONNECT, version, 2);
-      check_truncations (version, &p, FALSE);
-      bd_mqtt_packet_clear (&p);
-    }
+        make_packet (&p, packets[i].type, all_versions[v], packets[i].variant);
+        check_truncations (all_versions[v], &p, packets[i].every_cut_fails);
+        bd_mqtt_packet_clear (&p);
+      }
 }
 
 static void
@@ -1901,24 +1907,7 @@ test_reserved_flags (void)
           if (type == BD_MQTT_PUBLISH || (type == BD_MQTT_AUTH && version != V5))
             continue;
 
-          switch (type)
-            {
-            case BD_MQTT_CONNECT: make_connect (&p, version, FALSE); break;
-            case BD_MQTT_CONNACK: make_connack (&p, version, 0); break;
-            case BD_MQTT_SUBSCRIBE: make_subscribe (&p, version); break;
-            case BD_MQTT_SUBACK:
-            case BD_MQTT_UNSUBACK: make_suback (&p, type, version); break;
-            case BD_MQTT_UNSUBSCRIBE: make_unsubscribe (&p, version); break;
-            case BD_MQTT_DISCONNECT:
-            case BD_MQTT_AUTH: make_disconnect (&p, type, version, 0); break;
-            case BD_MQTT_PUBACK: case BD_MQTT_PUBREC: case BD_MQTT_PUBREL: case BD_MQTT_PUBCOMP:
-              make_ack (&p, type, version, 0);
-              break;
-            default:
-              memset (&p, 0, sizeof p);
-              p.type = type;
-              break;
-            }
+          make_packet (&p, type, version, 0);
           g_assert_true (bd_mqtt_encode (version, &p, out, NULL));
           bd_mqtt_packet_clear (&p);
           g_assert_cmpuint (out->data[0] & 0x0F, ==, expected);

@@ -105,6 +105,45 @@ run_acl_cases (BdAuth        *auth,
 #define W BD_ACL_WRITE
 #define S BD_ACL_SUBSCRIBE
 
+/* A file's text and the parse error it must give, after "PATH:". */
+typedef struct
+{
+  const char *text;
+  const char *message;
+} FileError;
+
+typedef gboolean (*LoadFunc) (BdAuth      *auth,
+                              const char  *path,
+                              GError     **error);
+
+/* Each text of @cases, written to @name and read with @load, fails with
+ * exactly its message, and the file that cannot be read with an I/O error. */
+static void
+assert_load_errors (BdAuth          *auth,
+                    LoadFunc         load,
+                    const char      *name,
+                    const FileError *cases,
+                    gsize            n_cases)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < n_cases; i++)
+    {
+      g_autofree char *path = write_tmp (name, cases[i].text);
+      g_autofree char *message = g_strdup_printf ("%s:%s", path, cases[i].message);
+
+      g_test_message ("case %" G_GSIZE_FORMAT, i);
+      g_assert_false (load (auth, path, &error));
+      g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE);
+      g_assert_cmpstr (error->message, ==, message);
+      g_clear_error (&error);
+      g_unlink (path);
+    }
+
+  g_assert_false (load (auth, "/nonexistent/file", &error));
+  g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO);
+}
+
 /* Passwords ---------------------------------------------------------------- */
 
 static void
@@ -303,11 +342,7 @@ test_check_hash (void)
 static void
 test_password_errors (void)
 {
-  static const struct
-  {
-    const char *text;
-    const char *message;  /* after "PATH:" */
-  } cases[] = {
+  static const FileError cases[] = {
     { "alice\n", "1: missing “:” between the user name and the password hash" },
     { "# comment\n\n:$6$c2FsdHNhbHQ=$x\n", "3: empty user name" },
     { "alice:secret\n", "1: user “alice”: the password is not a $7$ (PBKDF2-SHA512) or $6$ "
@@ -329,25 +364,9 @@ test_password_errors (void)
       "2: user “carol” is already defined on line 1" },
   };
   g_autoptr(BdAuth) auth = bd_auth_new ();
-  g_autoptr(GError) error = NULL;
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *path = write_tmp ("bad.passwd", cases[i].text);
-      g_autofree char *message = g_strdup_printf ("%s:%s", path, cases[i].message);
-
-      g_test_message ("case %" G_GSIZE_FORMAT, i);
-      g_assert_false (bd_auth_load_password_file (auth, path, &error));
-      g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE);
-      g_assert_cmpstr (error->message, ==, message);
-      g_clear_error (&error);
-      g_unlink (path);
-    }
-
-  /* A file that cannot be read. */
-  g_assert_false (bd_auth_load_password_file (auth, "/nonexistent/passwd", &error));
-  g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO);
-  g_clear_error (&error);
+  assert_load_errors (auth, bd_auth_load_password_file, "bad.passwd",
+                      cases, G_N_ELEMENTS (cases));
   g_assert_false (bd_auth_has_passwords (auth));
 }
 
@@ -596,11 +615,7 @@ test_acl_empty (void)
 static void
 test_acl_errors (void)
 {
-  static const struct
-  {
-    const char *text;
-    const char *message;  /* after "PATH:" */
-  } cases[] = {
+  static const FileError cases[] = {
     { "topic\n", "1: topic: missing topic" },
     { "pattern  \n", "1: pattern: missing topic" },
     { "user\n", "1: user: missing user name" },
@@ -621,22 +636,8 @@ test_acl_errors (void)
   g_assert_true (bd_auth_load_acl_file (auth, good, &error));
   g_assert_no_error (error);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *path = write_tmp ("bad.acl", cases[i].text);
-      g_autofree char *message = g_strdup_printf ("%s:%s", path, cases[i].message);
-
-      g_test_message ("case %" G_GSIZE_FORMAT, i);
-      g_assert_false (bd_auth_load_acl_file (auth, path, &error));
-      g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE);
-      g_assert_cmpstr (error->message, ==, message);
-      g_clear_error (&error);
-      g_unlink (path);
-    }
-
-  g_assert_false (bd_auth_load_acl_file (auth, "/nonexistent/acl", &error));
-  g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO);
-  g_clear_error (&error);
+  assert_load_errors (auth, bd_auth_load_acl_file, "bad.acl",
+                      cases, G_N_ELEMENTS (cases));
 
   /* The failed loads left the good ACL in place. */
   g_assert_true (bd_auth_acl_check (auth, "c", NULL, "a", R));

@@ -284,6 +284,34 @@ tls_config (guint16     port,
   return config;
 }
 
+/* Applies the harness's plain listener and a TLS one on @port serving
+ * @cert and @key. */
+static void
+apply_with_tls (BdEngine   *engine,
+                guint16     port,
+                const char *cert,
+                const char *key)
+{
+  g_autoptr(GPtrArray) configs = configs_new ();
+  g_autoptr(GError) error = NULL;
+
+  add_config (configs, 0);
+  g_ptr_array_add (configs, tls_config (port, cert, key));
+  g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
+  g_assert_no_error (error);
+}
+
+/* mosquitto_sub, trusting @cert, reads the retained "tls/check" ("ok") from
+ * the TLS listener on @port. */
+static void
+assert_tls_check (guint16     port,
+                  const char *cert)
+{
+  g_autofree char *got = bd_test_tls_subscribe ("127.0.0.1", port, cert, "tls/check");
+
+  g_assert_cmpstr (got, ==, "ok");
+}
+
 /* A TLS listener given other certificate files keeps its socket and its
  * clients, and new handshakes show the new certificate. */
 static void
@@ -296,10 +324,7 @@ test_apply_tls_certificate_changes (void)
   g_autofree char *two_key = g_build_filename (dir, "two.key", NULL);
   g_autoptr(BdEngine) engine = test_engine_start (NULL);
   g_autoptr(BdMessage) message = test_message_new ("tls/check", "ok", TRUE);
-  g_autoptr(GPtrArray) configs = configs_new ();
   g_autoptr(Client5) on_a = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *got = NULL;
   guint16 a = bd_engine_get_port (engine, 0);
   guint16 port;
 
@@ -311,22 +336,11 @@ test_apply_tls_certificate_changes (void)
   bd_engine_publish (engine, message);
   on_a = client5_connect (a, "on-a");
 
-  add_config (configs, 0);
-  g_ptr_array_add (configs, tls_config (port, one_cert, one_key));
-  g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
-  g_assert_no_error (error);
-  got = bd_test_tls_subscribe ("127.0.0.1", port, one_cert, "tls/check");
-  g_assert_cmpstr (got, ==, "ok");
-  g_clear_pointer (&got, g_free);
+  apply_with_tls (engine, port, one_cert, one_key);
+  assert_tls_check (port, one_cert);
 
-  configs = configs_new ();
-  add_config (configs, 0);
-  g_ptr_array_add (configs, tls_config (port, two_cert, two_key));
-  g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
-  g_assert_no_error (error);
-  got = bd_test_tls_subscribe ("127.0.0.1", port, two_cert, "tls/check");
-  g_assert_cmpstr (got, ==, "ok");
-  g_clear_pointer (&got, g_free);
+  apply_with_tls (engine, port, two_cert, two_key);
+  assert_tls_check (port, two_cert);
   /* The old certificate no longer verifies. */
   g_assert_null (bd_test_tls_subscribe ("127.0.0.1", port, one_cert, "tls/check"));
   g_assert_cmpuint (bd_engine_get_port (engine, 0), ==, a);
@@ -346,7 +360,6 @@ test_apply_removes_tls_listener_mid_handshake (void)
   g_autoptr(GPtrArray) configs = configs_new ();
   g_autoptr(Client5) on_a = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *got = NULL;
   /* The start of a TLS record of 80 bytes: the handshake waits for the rest. */
   static const guint8 half_hello[] = { 0x16, 0x03, 0x01, 0x00, 0x50, 0x01, 0x00 };
   struct timeval bound = { .tv_sec = 10 };
@@ -361,10 +374,7 @@ test_apply_removes_tls_listener_mid_handshake (void)
   bd_engine_publish (engine, message);
   on_a = client5_connect (bd_engine_get_port (engine, 0), "on-a");
 
-  add_config (configs, 0);
-  g_ptr_array_add (configs, tls_config (port, cert, key));
-  g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
-  g_assert_no_error (error);
+  apply_with_tls (engine, port, cert, key);
 
   sin.sin_port = htons (port);
   for (guint i = 0; i < G_N_ELEMENTS (stuck); i++)
@@ -376,10 +386,8 @@ test_apply_removes_tls_listener_mid_handshake (void)
       g_assert_cmpint (setsockopt (stuck[i], SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound), ==, 0);
     }
   /* Accepted after them: once it is served, they have been accepted too. */
-  got = bd_test_tls_subscribe ("127.0.0.1", port, cert, "tls/check");
-  g_assert_cmpstr (got, ==, "ok");
+  assert_tls_check (port, cert);
 
-  configs = configs_new ();
   add_config (configs, 0);
   g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
   g_assert_no_error (error);

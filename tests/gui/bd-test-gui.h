@@ -21,4 +21,8 @@ GtkLabel *bd_test_find_label (GtkWidget   *widget,
                               const char  *text,
                               gboolean     mapped);
 
+/* The first visible toplevel window of @type (a dialog the test opened),
+ * or NULL; GTK keeps the reference. */
+GtkWindow *bd_test_find_window (GType        type);
+
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include <libnotify/notify.h>
 
 #include "bd-alarm-notifier.h"
+#include "bd-test-alarms.h"
 #include "bd-test-util.h"
 
 #define WAIT_MS 10000
@@ -116,32 +117,6 @@ n_notified (Server *server)
   return calls->len;
 }
 
-static void
-feed (BdAlarmEngine *engine,
-      const char    *topic,
-      const char    *payload)
-{
-  g_autoptr(GBytes) bytes = g_bytes_new (payload, strlen (payload));
-  g_autoptr(BdMessage) message = bd_message_new (topic, bytes, 0, FALSE, NULL);
-
-  bd_alarm_engine_feed (message, engine);
-}
-
-static BdAlarm *
-find_alarm (BdAlarmEngine *engine,
-            const char    *topic)
-{
-  GListModel *alarms = bd_alarm_engine_get_alarms (engine);
-
-  for (guint i = 0; i < g_list_model_get_n_items (alarms); i++)
-    {
-      g_autoptr(BdAlarm) alarm = g_list_model_get_item (alarms, i);
-
-      if (g_strcmp0 (bd_alarm_get_topic (alarm), topic) == 0)
-        return alarm;
-    }
-  return NULL;
-}
 
 static void
 opened_cb (BdAlarmNotifier *notifier,
@@ -160,7 +135,7 @@ test_actions (void)
   g_autofree char *log = g_build_filename (dir, "notifications.jsonl", NULL);
   g_autofree char *log2 = g_build_filename (dir, "notifications-2.jsonl", NULL);
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
-  BdAlarmRule *rule = bd_alarm_rule_new ("temp");
+  BdAlarmRule *rule = bd_test_alarm_rule_new ("temp", "Temperature", "plant/+/+", 28);
   g_autoptr(BdAlarmNotifier) notifier = NULL;
   g_autoptr(GPtrArray) calls = NULL;
   JsonObject *call;
@@ -171,11 +146,6 @@ test_actions (void)
   g_test_dbus_up (bus);
   server_start (&server, log);
 
-  g_free (rule->name);
-  rule->name = g_strdup ("Temperature");
-  g_free (rule->filter);
-  rule->filter = g_strdup ("plant/+/+");
-  rule->hi = 28;
   g_assert_true (bd_alarm_engine_add_rule (engine, rule, &error));
   g_assert_no_error (error);
   bd_alarm_rule_free (rule);
@@ -183,14 +153,14 @@ test_actions (void)
   g_signal_connect (notifier, "open", G_CALLBACK (opened_cb), &n_opened);
 
   /* One alarm, one notification with its actions. */
-  feed (engine, "plant/a/t1", "30");
+  bd_test_alarms_feed (engine, "plant/a/t1", "30");
   BD_TEST_WAIT_UNTIL (n_notified (&server) == 1, WAIT_MS);
   calls = notified (&server);
   call = g_ptr_array_index (calls, 0);
   g_assert_true (has_action (call, "acknowledge"));
   g_assert_true (has_action (call, "open"));
   g_assert_true (has_action (call, "shelve"));
-  alarm = find_alarm (engine, "plant/a/t1");
+  alarm = bd_test_find_alarm (engine, NULL, "plant/a/t1");
   g_assert_nonnull (alarm);
   g_assert_cmpint (bd_alarm_get_state (alarm), ==, BD_ALARM_STATE_UNACK);
 
@@ -204,10 +174,10 @@ test_actions (void)
   g_clear_pointer (&calls, g_ptr_array_unref);
 
   /* Many at once: one notification per area, after the rate limit. */
-  feed (engine, "plant/b/t1", "30");
-  feed (engine, "plant/b/t2", "31");
-  feed (engine, "plant/b/t3", "32");
-  feed (engine, "plant/c/t1", "33");
+  bd_test_alarms_feed (engine, "plant/b/t1", "30");
+  bd_test_alarms_feed (engine, "plant/b/t2", "31");
+  bd_test_alarms_feed (engine, "plant/b/t3", "32");
+  bd_test_alarms_feed (engine, "plant/c/t1", "33");
   BD_TEST_WAIT_UNTIL (n_notified (&server) == 3, WAIT_MS);
   calls = notified (&server);
   call = g_ptr_array_index (calls, 1);
@@ -217,22 +187,22 @@ test_actions (void)
                    "Alarm: Temperature Hi");
   /* Shelve the area's alarms from its one notification. */
   server_invoke (&server, json_object_get_int_member (call, "id"), "shelve");
-  BD_TEST_WAIT_UNTIL (bd_alarm_get_state (find_alarm (engine, "plant/b/t3")) ==
+  BD_TEST_WAIT_UNTIL (bd_alarm_get_state (bd_test_find_alarm (engine, NULL, "plant/b/t3")) ==
                       BD_ALARM_STATE_SHELVED, WAIT_MS);
-  g_assert_cmpint (bd_alarm_get_state (find_alarm (engine, "plant/b/t1")), ==,
+  g_assert_cmpint (bd_alarm_get_state (bd_test_find_alarm (engine, NULL, "plant/b/t1")), ==,
                    BD_ALARM_STATE_SHELVED);
-  g_assert_cmpint (bd_alarm_get_state (find_alarm (engine, "plant/c/t1")), ==,
+  g_assert_cmpint (bd_alarm_get_state (bd_test_find_alarm (engine, NULL, "plant/c/t1")), ==,
                    BD_ALARM_STATE_UNACK);
 
   /* The server goes away (a failed call), then a new one starts: it is
    * used again. */
   server_stop (&server);
   g_assert_true (bd_alarm_notifier_is_connected (notifier));
-  feed (engine, "plant/d/t1", "30");
+  bd_test_alarms_feed (engine, "plant/d/t1", "30");
   BD_TEST_WAIT_UNTIL (!bd_alarm_notifier_is_connected (notifier), WAIT_MS);
   server_start (&server, log2);
   BD_TEST_WAIT_UNTIL (bd_alarm_notifier_is_connected (notifier), WAIT_MS);
-  feed (engine, "plant/e/t1", "30");
+  bd_test_alarms_feed (engine, "plant/e/t1", "30");
   BD_TEST_WAIT_UNTIL (n_notified (&server) == 1, WAIT_MS);
   g_clear_pointer (&calls, g_ptr_array_unref);
   calls = notified (&server);

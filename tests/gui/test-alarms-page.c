@@ -21,8 +21,9 @@
 #include "bd-operations-journal.h"
 #include "bd-test-gui.h"
 #include "test-client.h"
+#include "bd-test-alarms.h"
+#include "bd-test-service.h"
 #include "bd-test-util.h"
-#include "gui-test-service.h"
 
 #define WAIT_S 10
 
@@ -115,29 +116,6 @@ click (GtkWidget  *row,
 }
 
 static void
-feed (BdAlarmEngine *engine,
-      const char    *topic,
-      const char    *payload)
-{
-  g_autoptr(BdMessage) message = test_message_new (topic, payload, FALSE);
-
-  bd_alarm_engine_feed (message, engine);
-}
-
-static BdAlarmRule *
-make_rule (void)
-{
-  BdAlarmRule *rule = bd_alarm_rule_new ("temp");
-
-  g_free (rule->name);
-  rule->name = g_strdup ("Temperature");
-  g_free (rule->filter);
-  rule->filter = g_strdup ("plant/+/temperature");
-  rule->hi = 28;
-  return rule;
-}
-
-static void
 test_page (void)
 {
   g_autoptr(GError) error = NULL;
@@ -145,7 +123,7 @@ test_page (void)
   g_autofree char *journal_path = g_build_filename (dir, "journal.db", NULL);
   g_autoptr(BdJournal) journal = bd_journal_new (journal_path);
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
-  g_autoptr(BdAlarmRule) rule = make_rule ();
+  g_autoptr(BdAlarmRule) rule = bd_test_alarm_rule_new ("temp", "Temperature", "plant/+/temperature", 28);
   /* No session bus here: the notifier must stay quiet (no warning, which
    * would fail this test). */
   g_autoptr(BdAlarmNotifier) notifier = bd_alarm_notifier_new (engine);
@@ -172,7 +150,7 @@ test_page (void)
   g_assert_cmpuint (n_rows (page, "alarms_list"), ==, 0);
   g_assert_false (gtk_widget_get_sensitive (child (page, "ack_all_button")));
 
-  feed (engine, "plant/a/temperature", "29.5");
+  bd_test_alarms_feed (engine, "plant/a/temperature", "29.5");
   wait_rows (page, "alarms_list", 1);
   row = row_at (page, "alarms_list", 0);
   title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
@@ -193,7 +171,7 @@ test_page (void)
   g_assert_true (gtk_widget_get_visible (find (row, "Acknowledge", NULL)));
 
   /* Returns, then Acknowledge All: gone. */
-  feed (engine, "plant/a/temperature", "20");
+  bd_test_alarms_feed (engine, "plant/a/temperature", "20");
   {
     g_autoptr(BdAlarm) alarm = g_list_model_get_item (bd_alarm_engine_get_alarms (engine), 0);
     gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
@@ -233,16 +211,7 @@ test_page (void)
 static BdAlarmRuleDialog *
 find_editor (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (BD_IS_ALARM_RULE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return BD_ALARM_RULE_DIALOG (window);
-    }
-  return NULL;
+  return BD_ALARM_RULE_DIALOG (bd_test_find_window (BD_TYPE_ALARM_RULE_DIALOG));
 }
 
 static void
@@ -339,7 +308,7 @@ test_overview_names (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(BdService) service = NULL;
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
-  g_autoptr(BdAlarmRule) rule = make_rule ();
+  g_autoptr(BdAlarmRule) rule = bd_test_alarm_rule_new ("temp", "Temperature", "plant/+/temperature", 28);
   BdOverviewConfig *config = bd_overview_config_new ();
   BdOverviewTileConfig *tile = bd_overview_config_add_series (config, "plant/a/temperature");
   GtkWidget *window = gtk_window_new ();
@@ -347,7 +316,7 @@ test_overview_names (void)
   GtkWidget *row;
   const char *subtitle;
 
-  service = gui_test_service_new (data_dir);
+  service = bd_test_service_start (data_dir);
   tile->label = g_strdup ("Oven A");
   tile->unit = g_strdup ("°C");
   tile->decimals = 2;
@@ -360,7 +329,7 @@ test_overview_names (void)
   bd_alarms_page_set_engine (BD_ALARMS_PAGE (page), engine);
   bd_alarms_page_set_service (BD_ALARMS_PAGE (page), service);
 
-  feed (engine, "plant/a/temperature", "29.5");
+  bd_test_alarms_feed (engine, "plant/a/temperature", "29.5");
   wait_rows (page, "alarms_list", 1);
   row = row_at (page, "alarms_list", 0);
   subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));

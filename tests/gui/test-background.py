@@ -13,10 +13,8 @@
 import glob
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,18 +29,6 @@ TIMEOUT = tw.TIMEOUT
 
 def outer_main():
     return tw.outer_main(__file__, ['mosquitto_pub'])
-
-
-def app_env(home):
-    env = dict(os.environ,
-               XDG_CONFIG_HOME=os.path.join(home, 'config'),
-               XDG_DATA_HOME=os.path.join(home, 'data'),
-               XDG_CACHE_HOME=os.path.join(home, 'cache'),
-               XDG_STATE_HOME=os.path.join(home, 'state'),
-               GSETTINGS_BACKEND='keyfile',
-               GTK_A11Y='atspi')
-    env.pop('NO_AT_BRIDGE', None)
-    return env
 
 
 def broker_answers(port):
@@ -95,13 +81,10 @@ def inner_main():
     if pyatspi is None:
         return SKIP
 
-    home = tempfile.mkdtemp(prefix='brokerdesk-bg-test-')
-    app = None
-    device = None
-    criticals = []
-    try:
+    with tw.Run(pyatspi, tap, 'brokerdesk-bg-test-') as run:
+        home = run.home
         port = tw.free_port()
-        app = tw.App(pyatspi, home, args=('--no-demo', '--port', str(port)))
+        app = run.start(args=('--no-demo', '--port', str(port)))
 
         # 1. The login autostart file, on by default, starts the broker alone.
         try:
@@ -124,7 +107,7 @@ def inner_main():
             tap.check(False, 'with the window closed the broker still answers mosquitto_pub', e)
 
         # 3. Starting Brokerdesk again presents the running instance's window.
-        second = subprocess.run([os.environ['BROKERDESK'], '--no-demo'], env=app_env(home),
+        second = subprocess.run([os.environ['BROKERDESK'], '--no-demo'], env=tw.app_env(home),
                                 capture_output=True, timeout=TIMEOUT)
         try:
             tw.wait_for(lambda: main_window_or_none(app), 'the window of the first instance')
@@ -137,7 +120,7 @@ def inner_main():
 
         # 4. The preference off removes the autostart file.
         subprocess.run(['gsettings', 'set', 'io.github.brokerdesk.Brokerdesk',
-                        'run-at-login', 'false'], env=app_env(home), check=True, timeout=TIMEOUT)
+                        'run-at-login', 'false'], env=tw.app_env(home), check=True, timeout=TIMEOUT)
         try:
             tw.wait_for(lambda: not autostart_files(home), 'the autostart file to go')
             tap.check(True, 'turning “Start at Login” off removes the autostart file')
@@ -146,6 +129,7 @@ def inner_main():
 
         # 5. Quitting with a connected device asks first, and names how many.
         device = connected_client(port)
+        run.on_exit(device.loop_stop)
         tw.press(pyatspi, ord('q'), ctrl=True)
         try:
             dialog = tw.wait_for(lambda: dialog_with(app, '1 device is connected'),
@@ -166,14 +150,12 @@ def inner_main():
         except (TimeoutError, subprocess.TimeoutExpired) as e:
             tap.check(False, 'Ctrl+Q with a device connected asks first', e)
         device.loop_stop()
-        device = None
-        criticals += app.stop()
-        app = None
+        run.stop()
 
         # 6. --background: the broker runs without a window until Brokerdesk
         #    is opened.
         port = tw.free_port()
-        env = app_env(home)
+        env = tw.app_env(home)
         log = open(os.path.join(home, 'background.log'), 'w')
         proc = subprocess.Popen([os.environ['BROKERDESK'], '--background', '--no-demo',
                                  '--port', str(port)], env=env, stderr=log)
@@ -201,18 +183,6 @@ def inner_main():
             proc.terminate()
             proc.wait(timeout=TIMEOUT)
             log.close()
-    except Exception:
-        import traceback
-        tap.check(False, 'the test ran to its end', traceback.format_exc())
-    finally:
-        if device is not None:
-            device.loop_stop()
-        if app is not None:
-            criticals += app.stop()
-        shutil.rmtree(home, ignore_errors=True)
-
-    tap.check(not criticals, 'the application logged no critical warning', '\n'.join(criticals))
-    tap.print(f'1..{tap.n}')
     return 1 if tap.failed else 0
 
 

@@ -28,8 +28,9 @@
 #include "bd-journal.h"
 #include "bd-recorder.h"
 #include "bd-test-gui.h"
+#include "bd-test-alarms.h"
+#include "bd-test-service.h"
 #include "bd-test-util.h"
-#include "gui-test-service.h"
 
 #define PLAIN_TOPIC "busan/factory/manufacture/temperature"
 #define JSON_TOPIC  "busan/factory/manufacture/state"
@@ -607,16 +608,7 @@ find_descendant (GtkWidget *widget,
 static GtkWidget *
 find_picker (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();   /* GTK's own */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (BD_IS_CHART_PICKER_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return GTK_WIDGET (window);
-    }
-  return NULL;
+  return GTK_WIDGET (bd_test_find_window (BD_TYPE_CHART_PICKER_DIALOG));
 }
 
 static gboolean
@@ -773,20 +765,17 @@ chart_has_markers (gpointer data)
   return n > 0;
 }
 
+/* A rule named after its @id, on @field of the messages on @filter; its
+ * limits are the test's to set. */
 static BdAlarmRule *
 make_rule (const char *id,
            const char *filter,
            const char *field)
 {
-  BdAlarmRule *rule = bd_alarm_rule_new (id);
+  BdAlarmRule *rule = bd_test_alarm_rule_new (id, id, filter, NAN);
 
-  g_free (rule->name);
-  rule->name = g_strdup (id);
-  g_free (rule->filter);
-  rule->filter = g_strdup (filter);
   g_free (rule->field);
   rule->field = g_strdup (field);
-  rule->enabled = TRUE;
   return rule;
 }
 
@@ -931,7 +920,7 @@ test_overview_names (Fixture       *fixture,
   g_autofree char *value = NULL;
   double hi;
 
-  service = gui_test_service_new (data_dir);
+  service = bd_test_service_start (data_dir);
 
   tile = bd_overview_config_add_series (config, PLAIN_TOPIC);
   tile->label = g_strdup ("Line temperature");

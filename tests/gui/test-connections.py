@@ -17,11 +17,9 @@
 
 import importlib.util
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 
 _spec = importlib.util.spec_from_file_location(
     'bd_test_window', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-window.py'))
@@ -81,6 +79,14 @@ def indicator_says(app, text):
     return node is not None and node.name == 'Connection: ' + text
 
 
+def indicator_detail(app):
+    """A check's detail: what the connection indicator says, when asked."""
+    def detail():
+        node = indicator(app)
+        return f'indicator: {node.name if node else None}'
+    return detail
+
+
 def choice(dialog, name):
     """The radio-like check button of a row, named by the row's title."""
     return (tw.find(dialog, 'check box', name) or tw.find(dialog, 'radio button', name))
@@ -100,12 +106,10 @@ def inner_main():
         return SKIP
     tw_pyatspi = pyatspi
 
-    home = tempfile.mkdtemp(prefix='brokerdesk-connections-test-')
-    app = None
-    broker = None
-    criticals = []
-    try:
+    with tw.Run(pyatspi, tap, 'brokerdesk-connections-test-') as run:
+        home = run.home
         broker = Mosquitto(home, tw.free_port())
+        run.on_exit(broker.stop)
         broker.start()
         ini = os.path.join(home, 'config', 'brokerdesk', 'connections.ini')
         os.makedirs(os.path.dirname(ini))
@@ -121,17 +125,12 @@ def inner_main():
             f.write('[remote-fan]\nname=Remote fan\ncommand-topic=remoteplant/fan/set\n'
                     'state-topic=remoteplant/fan/state\n')
 
-        app = tw.App(pyatspi, home, args=('--no-demo', '--port', str(tw.free_port())))
+        app = run.start(args=('--no-demo', '--port', str(tw.free_port())))
 
         # 1. Connected on start, and the header bar says so.
-        try:
-            tw.wait_for(lambda: indicator_says(app, 'Plant line — Connected'),
-                        'the indicator to say Connected')
-            tap.check(True, 'the connect-on-start profile is connected and shown')
-        except TimeoutError as e:
-            node = indicator(app)
-            tap.check(False, 'the connect-on-start profile is connected and shown',
-                      f'{e}; indicator: {node.name if node else None}')
+        tw.check_eventually(tap, 'the connect-on-start profile is connected and shown',
+                            lambda: indicator_says(app, 'Plant line — Connected'),
+                            'the indicator to say Connected', indicator_detail(app))
 
         # 1b. The topic tree shows the remote broker's topics: a retained
         #     reading published there by mosquitto_pub arrives on subscription.
@@ -203,24 +202,15 @@ def inner_main():
 
         # 2. Broker gone: reconnecting, with a countdown; back: connected.
         broker.stop()
-        try:
-            tw.wait_for(lambda: (indicator(app) is not None
-                                 and 'Plant line — Reconnecting in ' in indicator(app).name),
-                        'the indicator to count down')
-            tap.check(True, 'a lost broker shows "Reconnecting in N s"')
-        except TimeoutError as e:
-            node = indicator(app)
-            tap.check(False, 'a lost broker shows "Reconnecting in N s"',
-                      f'{e}; indicator: {node.name if node else None}')
+        tw.check_eventually(tap, 'a lost broker shows "Reconnecting in N s"',
+                            lambda: (indicator(app) is not None
+                                     and 'Plant line — Reconnecting in ' in indicator(app).name),
+                            'the indicator to count down', indicator_detail(app))
         broker.start()
-        try:
-            tw.wait_for(lambda: indicator_says(app, 'Plant line — Connected'),
-                        'the indicator to say Connected again', timeout=30)
-            tap.check(True, 'the client reconnects when the broker is back')
-        except TimeoutError as e:
-            node = indicator(app)
-            tap.check(False, 'the client reconnects when the broker is back',
-                      f'{e}; indicator: {node.name if node else None}')
+        tw.check_eventually(tap, 'the client reconnects when the broker is back',
+                            lambda: indicator_says(app, 'Plant line — Connected'),
+                            'the indicator to say Connected again', indicator_detail(app),
+                            timeout=30)
 
         # 3. The dialog: both choices, the active one checked, every control named.
         tw.click(indicator(app))
@@ -280,20 +270,7 @@ def inner_main():
                       f'{e}; indicator: {node.name if node else None}')
 
         app.proc.terminate()
-        criticals += app.stop()
-        app = None
-    except Exception:
-        import traceback
-        tap.check(False, 'the test ran to its end', traceback.format_exc())
-    finally:
-        if app is not None:
-            criticals += app.stop()
-        if broker is not None:
-            broker.stop()
-        shutil.rmtree(home, ignore_errors=True)
-
-    tap.check(not criticals, 'the application logged no critical warning', '\n'.join(criticals))
-    tap.print(f'1..{tap.n}')
+        run.stop()
     return 1 if tap.failed else 0
 
 

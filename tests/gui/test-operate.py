@@ -21,11 +21,9 @@
 
 import importlib.util
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
 _spec = importlib.util.spec_from_file_location(
@@ -147,18 +145,21 @@ def inner_main():
     if pyatspi is None:
         return tw.SKIP
 
-    home = tempfile.mkdtemp(prefix='brokerdesk-operate-test-')
-    app = None
-    criticals = []
     sub = None
-    notifier = None
-    try:
+    with tw.Run(pyatspi, tap, 'brokerdesk-operate-test-', 'the operations test ran to its end') as run:
+        home = run.home
         # A notification server on the session bus, so the alarm notifier's
         # libnotify calls land somewhere this test can read.
         notifications = os.path.join(home, 'notifications.jsonl')
         notifier = subprocess.Popen(['/usr/bin/python3', os.path.join(os.path.dirname(
             os.path.abspath(__file__)), 'fake-notifications.py'), notifications],
             stdout=subprocess.PIPE, text=True)
+
+        def stop_notifier():
+            notifier.kill()
+            notifier.wait()
+        run.on_exit(stop_notifier)
+
         if notifier.stdout.readline().strip() != 'ready':
             raise RuntimeError('the notification server did not start')
         # No alarm rules of the demo's: its first excursion (20 s after the
@@ -169,7 +170,7 @@ def inner_main():
         with open(os.path.join(home, 'config', 'brokerdesk', 'alarms.ini'), 'w') as f:
             f.write('# no rules yet\n')
         port = tw.free_port()
-        app = tw.App(pyatspi, home, args=('--port', str(port)))
+        app = run.start(args=('--port', str(port)))
 
         # 1. Chart It: the demo's temperature, from the history, on the
         #    Charts page. The recorder commits about once a second, so the
@@ -300,17 +301,11 @@ def inner_main():
         tap.check(not missing, 'every control on Charts, Alarms and Relays has an accessible name',
                   f'unnamed: {missing}')
 
-        tw.press(pyatspi, ord('q'), ctrl=True)
-        try:
-            status = app.proc.wait(timeout=tw.TIMEOUT)
-        except subprocess.TimeoutExpired:
-            status = None
-        tap.check(status == 0, 'Ctrl+Q quits with status 0', f'status: {status}')
-        criticals += app.stop()
+        run.quit_with_ctrl_q()
 
         # 4. The next start (demo off now) keeps the chart, the rule and the
         #    relays: they are the user's now, not the demo's.
-        app = tw.App(pyatspi, home, args=('--no-demo', '--port', str(port)))
+        app = run.start(args=('--no-demo', '--port', str(port)))
         try:
             tw.press(pyatspi, ord('2'), alt=True)
             tw.wait_for(lambda: any(is_chart_of(a.name, TOPIC) for a in tw.walk(app.main_window())
@@ -323,21 +318,7 @@ def inner_main():
         except TimeoutError as e:
             tap.check(False, 'after a restart the chart, the rule and the relays are still there',
                       f'{e}; names: {sorted(a.name for a in tw.walk(app.main_window()) if a.name)[:100]}')
-        criticals += app.stop()
-        app = None
-    except Exception:
-        import traceback
-        tap.check(False, 'the operations test ran to its end', traceback.format_exc())
-    finally:
-        if app is not None:
-            criticals += app.stop()
-        if notifier is not None:
-            notifier.kill()
-            notifier.wait()
-        shutil.rmtree(home, ignore_errors=True)
-
-    tap.check(not criticals, 'the application logged no critical warning', '\n'.join(criticals))
-    tap.print(f'1..{tap.n}')
+        run.stop()
     return 1 if tap.failed else 0
 
 

@@ -17,13 +17,7 @@
 #include "bd-relays-page.h"
 #include "bd-settings.h"
 #include "bd-test-util.h"
-
-static void
-record_cb (BdMessage *message,
-           gpointer   user_data)
-{
-  g_ptr_array_add (user_data, bd_message_ref (message));
-}
+#include "test-client.h"
 
 static void
 toggle_failed_cb (BdRelayRow *row,
@@ -57,7 +51,7 @@ test_relay_switch (void)
   adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), page);
   gtk_window_set_child (GTK_WINDOW (window), overlay);
   gtk_window_present (GTK_WINDOW (window));
-  bd_relay_controller_set_publish_func (controller, record_cb, sent, NULL);
+  bd_relay_controller_set_publish_func (controller, test_message_collect_cb, sent, NULL);
   g_assert_true (bd_relay_controller_add (controller, relay, NULL));
   bd_operator_lock_guard_relays (lock, controller);
   bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);

@@ -9,10 +9,16 @@
 # and the catalogue must hold every message of the template, if one has been
 # generated (ninja brokerdesk-pot). Output is TAP.
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
+
+_spec = importlib.util.spec_from_file_location(
+    'test_window', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-window.py'))
+tw = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tw)
 
 
 def msgids(path):
@@ -38,8 +44,7 @@ def main():
     languages = [l.strip() for l in open(os.path.join(po_dir, 'LINGUAS'))
                  if l.strip() and not l.startswith('#')]
     pot = os.path.join(po_dir, 'brokerdesk.pot')
-    n = 0
-    failed = 0
+    tap = tw.Tap(sys.stdout)
     for lang in languages:
         po = os.path.join(po_dir, f'{lang}.po')
         r = subprocess.run([msgfmt, '--check', '--statistics', '-o', os.devnull, po],
@@ -47,20 +52,11 @@ def main():
         stats = r.stderr.strip()
         ok = (r.returncode == 0 and re.search(r'\d+ translated message', stats) is not None
               and 'fuzzy' not in stats and 'untranslated' not in stats)
-        n += 1
-        print(f'{"ok" if ok else "not ok"} {n} - {lang}.po: {stats.splitlines()[-1] if stats else ""}')
-        if not ok:
-            failed += 1
-            for line in stats.splitlines():
-                print(f'# {line}')
+        tap.check(ok, f'{lang}.po: {stats.splitlines()[-1] if stats else ""}', stats)
         if os.path.exists(pot):
             missing = sorted(msgids(pot) - msgids(po))
-            n += 1
-            print(f'{"ok" if not missing else "not ok"} {n} - {lang}.po has every message of brokerdesk.pot')
-            if missing:
-                failed += 1
-                for m in missing:
-                    print(f'# missing: {m}')
+            tap.check(not missing, f'{lang}.po has every message of brokerdesk.pot',
+                      '\n'.join(f'missing: {m}' for m in missing))
     # The catalogue must follow the sources, not only the stored template:
     # every file with translatable strings is listed in POTFILES.in, and every
     # message xgettext finds in the C sources is in each catalogue.
@@ -82,12 +78,8 @@ def main():
                     if 'translatable="yes"' in text:
                         marked.append(rel)
     unlisted = sorted(set(marked) - listed)
-    n += 1
-    print(f'{"ok" if not unlisted else "not ok"} {n} - POTFILES.in lists every file with translatable strings')
-    if unlisted:
-        failed += 1
-        for u in unlisted:
-            print(f'# not listed: {u}')
+    tap.check(not unlisted, 'POTFILES.in lists every file with translatable strings',
+              '\n'.join(f'not listed: {u}' for u in unlisted))
     c_files = sorted(f for f in listed if f.endswith('.c'))
     r = subprocess.run(['xgettext', '--language=C', '--from-code=UTF-8', '--keyword=_',
                         '--keyword=N_', '--keyword=ngettext:1,2', '-o', '-',
@@ -99,17 +91,12 @@ def main():
         try:
             for lang in languages:
                 missing = sorted(msgids(fresh) - msgids(os.path.join(po_dir, f'{lang}.po')))
-                n += 1
-                print(f'{"ok" if not missing else "not ok"} {n} - {lang}.po has every message '
-                      'of the C sources as they are now')
-                if missing:
-                    failed += 1
-                    for m in missing:
-                        print(f'# missing: {m}')
+                tap.check(not missing, f'{lang}.po has every message of the C sources as they are now',
+                          '\n'.join(f'missing: {m}' for m in missing))
         finally:
             os.unlink(fresh)
-    print(f'1..{n}')
-    return 1 if failed else 0
+    tap.print(f'1..{tap.n}')
+    return 1 if tap.failed else 0
 
 
 if __name__ == '__main__':

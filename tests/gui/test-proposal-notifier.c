@@ -17,7 +17,9 @@
 #include <libnotify/notify.h>
 
 #include "bd-proposal-notifier.h"
+#include "bd-test-alarms.h"
 #include "bd-test-util.h"
+#include "test-client.h"
 
 typedef struct
 {
@@ -119,23 +121,6 @@ log_has (gpointer data)
   return strstr (log, wait->text) != NULL;
 }
 
-static void
-record_cb (BdMessage *message,
-           gpointer   user_data)
-{
-  g_ptr_array_add (user_data, bd_message_ref (message));
-}
-
-static void
-feed (BdAlarmEngine *alarms,
-      const char    *text)
-{
-  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
-  g_autoptr(BdMessage) message = bd_message_new ("plant/temperature", payload, 0, FALSE, NULL);
-
-  bd_alarm_engine_feed (message, alarms);
-}
-
 static gboolean
 has_proposal (gpointer data)
 {
@@ -163,18 +148,15 @@ test_proposals (void)
   g_autoptr(BdRelay) fan = bd_relay_new ("fan", "Fan", "plant/fan/set", "plant/fan/state");
   g_autoptr(BdAutomationProposal) proposal = NULL;
   g_autofree char *log = NULL;
-  BdAlarmRule *rule = bd_alarm_rule_new ("hot");
+  BdAlarmRule *rule = bd_test_alarm_rule_new ("hot", "Hot", "plant/temperature", 30);
   BdAutomation *automation = bd_automation_new ("fan-when-hot");
   LogWait wait = { &server, NULL };
 
   server_start (&server, dir);
 
-  rule->name = (g_free (rule->name), g_strdup ("Hot"));
-  rule->filter = (g_free (rule->filter), g_strdup ("plant/temperature"));
-  rule->hi = 30;
   g_ptr_array_add (rules, rule);
   bd_alarm_engine_set_rules (alarms, rules);
-  bd_relay_controller_set_publish_func (relays, record_cb, sent, NULL);
+  bd_relay_controller_set_publish_func (relays, test_message_collect_cb, sent, NULL);
   g_assert_true (bd_relay_controller_add (relays, fan, NULL));
   automations = bd_automation_engine_new (alarms, relays);
   automation->name = g_strdup ("Fan when hot");
@@ -187,7 +169,7 @@ test_proposals (void)
   notifier = bd_proposal_notifier_new (automations);
 
   /* 1. Raised: proposed, and in a notification with Confirm and Dismiss. */
-  feed (alarms, "35");
+  bd_test_alarms_feed (alarms, "plant/temperature", "35");
   bd_test_wait_until (has_proposal, automations, 5000, "a proposal");
   wait.text = "\"summary\": \"Fan when hot\"";
   bd_test_wait_until (log_has, &wait, 5000, "the proposal's notification");
@@ -208,8 +190,8 @@ test_proposals (void)
 
   /* 2. Raised again: answered in the window, the notification goes. */
   bd_alarm_engine_acknowledge_all (alarms);
-  feed (alarms, "20");
-  feed (alarms, "36");
+  bd_test_alarms_feed (alarms, "plant/temperature", "20");
+  bd_test_alarms_feed (alarms, "plant/temperature", "36");
   bd_test_wait_until (has_proposal, automations, 5000, "a second proposal");
   wait.text = "\"id\": 2";
   bd_test_wait_until (log_has, &wait, 5000, "the second notification");

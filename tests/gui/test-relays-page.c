@@ -42,13 +42,6 @@ sent_one (gpointer data)
 }
 
 static void
-record_cb (BdMessage *message,
-           gpointer   user_data)
-{
-  g_ptr_array_add (user_data, bd_message_ref (message));
-}
-
-static void
 feed_state (BdRelayController *controller,
             const char        *topic,
             const char        *text)
@@ -133,7 +126,7 @@ test_switch (void)
   GtkSwitch *toggle;
 
   bd_relay_set_timeout (relay, 200);
-  bd_relay_controller_set_publish_func (controller, record_cb, sent, NULL);
+  bd_relay_controller_set_publish_func (controller, test_message_collect_cb, sent, NULL);
   g_assert_true (bd_relay_controller_add (controller, relay, NULL));
   bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
@@ -252,7 +245,7 @@ test_setpoint (void)
 
   bd_setpoint_set_unit (valve, "%");
   bd_setpoint_set_step (valve, 5);
-  bd_relay_controller_set_publish_func (controller, record_cb, sent, NULL);
+  bd_relay_controller_set_publish_func (controller, test_message_collect_cb, sent, NULL);
   g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
   bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
   /* A page with only a setpoint is not empty. */

@@ -586,6 +586,25 @@ typedef struct
   GCond         cond;
 } FlushState;
 
+/* A zeroed @state for outboxes flushing on this thread. */
+static void
+flush_state_init (FlushState *state)
+{
+  *state = (FlushState) { 0 };
+  state->main_thread = g_thread_self ();
+  g_mutex_init (&state->mutex);
+  g_cond_init (&state->cond);
+}
+
+static void
+flush_state_clear (FlushState *state)
+{
+  for (guint i = 0; i < N_TOPICS; i++)
+    g_clear_pointer (&state->latest[i], g_free);
+  g_mutex_clear (&state->mutex);
+  g_cond_clear (&state->cond);
+}
+
 static void
 flush_cb (BdTopicBatchEntry *entries,
           guint              n_entries,
@@ -663,18 +682,16 @@ timeout_cb (gpointer user_data)
 static void
 run_outbox_coalesce (gboolean across_flushes)
 {
-  FlushState state = { 0 };
+  FlushState state;
   TapThread t = { 0 };
   g_autoptr(GThread) thread = NULL;
   g_autoptr(BdTopicNode) root = bd_topic_node_new_root ();
   guint timeout_id;
   guint max_flushes;
 
+  flush_state_init (&state);
   state.loop = g_main_loop_new (NULL, FALSE);
   state.root = root;
-  state.main_thread = g_thread_self ();
-  g_mutex_init (&state.mutex);
-  g_cond_init (&state.cond);
   t.outbox = bd_topic_outbox_new (NULL, flush_cb, &state);
 
   /* Made beforehand, so the thread measures taps rather than allocation. */
@@ -726,7 +743,6 @@ run_outbox_coalesce (gboolean across_flushes)
                         ==, N_MESSAGES / N_TOPICS);
       g_assert_cmpstr (bd_topic_node_get_last_value (bd_topic_node_lookup (root, topic)),
                        ==, expected);
-      g_free (state.latest[i]);
     }
 
   bd_topic_outbox_free (t.outbox);
@@ -734,8 +750,7 @@ run_outbox_coalesce (gboolean across_flushes)
     bd_message_unref (t.messages[i]);
   g_free (t.messages);
   g_main_loop_unref (state.loop);
-  g_mutex_clear (&state.mutex);
-  g_cond_clear (&state.cond);
+  flush_state_clear (&state);
 }
 
 static void
@@ -761,15 +776,13 @@ quit_cb (gpointer user_data)
 static void
 test_outbox_free_pending (void)
 {
-  FlushState state = { 0 };
+  FlushState state;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(BdMessage) message = message_new ("t/1", "x", 1, FALSE, 1);
   BdTopicOutbox *outbox;
   BdTopicOutbox *engine_ref;
 
-  state.main_thread = g_thread_self ();
-  g_mutex_init (&state.mutex);
-  g_cond_init (&state.cond);
+  flush_state_init (&state);
   outbox = bd_topic_outbox_new (NULL, flush_cb, &state);
   /* The engine's reference, dropped by the tap's notify after removal. */
   engine_ref = bd_topic_outbox_ref (outbox);
@@ -786,23 +799,20 @@ test_outbox_free_pending (void)
   g_assert_cmpuint (state.n_flushes, ==, 0);
 
   bd_topic_outbox_unref (engine_ref);
-  g_mutex_clear (&state.mutex);
-  g_cond_clear (&state.cond);
+  flush_state_clear (&state);
 }
 
 static void
 test_outbox_second_flush (void)
 {
-  FlushState state = { 0 };
+  FlushState state;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(BdMessage) a = message_new ("t/1", "a", 1, FALSE, 1);
   g_autoptr(BdMessage) b = message_new ("t/2", "b", 1, FALSE, 2);
   g_autoptr(BdTopicOutbox) outbox = NULL;
   guint timeout_id = g_timeout_add_seconds (20, timeout_cb, NULL);
 
-  state.main_thread = g_thread_self ();
-  g_mutex_init (&state.mutex);
-  g_cond_init (&state.cond);
+  flush_state_init (&state);
   state.loop = loop;
   outbox = bd_topic_outbox_new (NULL, flush_cb, &state);
 
@@ -819,10 +829,7 @@ test_outbox_second_flush (void)
   g_assert_cmpuint (state.counts[1], ==, 1);
   g_assert_cmpuint (state.counts[2], ==, 2);
   g_source_remove (timeout_id);
-  g_free (state.latest[1]);
-  g_free (state.latest[2]);
-  g_mutex_clear (&state.mutex);
-  g_cond_clear (&state.cond);
+  flush_state_clear (&state);
 }
 
 /* A held outbox (its page hidden) coalesces but never flushes; released, it
@@ -837,7 +844,7 @@ set_flag_cb (gpointer user_data)
 static void
 test_outbox_held (void)
 {
-  FlushState state = { 0 };
+  FlushState state;
   g_autoptr(BdMessage) a1 = message_new ("t/1", "a1", 2, FALSE, 1);
   g_autoptr(BdMessage) a2 = message_new ("t/1", "a2", 2, FALSE, 2);
   g_autoptr(BdMessage) b = message_new ("t/2", "b", 1, FALSE, 3);
@@ -846,9 +853,7 @@ test_outbox_held (void)
   guint timeout_id = g_timeout_add_seconds (20, timeout_cb, NULL);
   gint64 released_us;
 
-  state.main_thread = g_thread_self ();
-  g_mutex_init (&state.mutex);
-  g_cond_init (&state.cond);
+  flush_state_init (&state);
   outbox = bd_topic_outbox_new (NULL, flush_cb, &state);
   bd_topic_outbox_set_held (outbox, TRUE);
 
@@ -880,10 +885,7 @@ test_outbox_held (void)
   g_assert_cmpuint (state.counts[2], ==, 2);
 
   g_source_remove (timeout_id);
-  g_free (state.latest[1]);
-  g_free (state.latest[2]);
-  g_mutex_clear (&state.mutex);
-  g_cond_clear (&state.cond);
+  flush_state_clear (&state);
 }
 
 /* The flat list's feed: each topic once, when its first message arrives,

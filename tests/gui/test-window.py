@@ -98,23 +98,30 @@ def wait_for(predicate, what, timeout=TIMEOUT, interval=0.05):
                        + (f' (last error: {last_error})' if last_error else ''))
 
 
+def app_env(home):
+    """The environment of a brokerdesk whose settings and data live in @home,
+    seen by the accessibility bus."""
+    env = dict(os.environ,
+               XDG_CONFIG_HOME=os.path.join(home, 'config'),
+               XDG_DATA_HOME=os.path.join(home, 'data'),
+               XDG_CACHE_HOME=os.path.join(home, 'cache'),
+               XDG_STATE_HOME=os.path.join(home, 'state'),
+               # The keyfile backend, so window state really survives a restart.
+               GSETTINGS_BACKEND='keyfile',
+               GTK_A11Y='atspi',
+               # Criticals are collected from stderr by App.stop() and fail
+               # the last check (not made fatal: see KNOWN_GTK_CRITICALS).
+               G_DEBUG='gc-friendly')
+    env.pop('NO_AT_BRIDGE', None)
+    return env
+
+
 class App:
     """One running brokerdesk and its node in the accessibility tree."""
 
     def __init__(self, pyatspi, home, extra_env=None, args=()):
         self.pyatspi = pyatspi
-        env = dict(os.environ,
-                   XDG_CONFIG_HOME=os.path.join(home, 'config'),
-                   XDG_DATA_HOME=os.path.join(home, 'data'),
-                   XDG_CACHE_HOME=os.path.join(home, 'cache'),
-                   XDG_STATE_HOME=os.path.join(home, 'state'),
-                   # The keyfile backend, so window state really survives a restart.
-                   GSETTINGS_BACKEND='keyfile',
-                   GTK_A11Y='atspi',
-                   # Criticals are collected from stderr by App.stop() and fail
-                   # the last check (not made fatal: see KNOWN_GTK_CRITICALS).
-                   G_DEBUG='gc-friendly')
-        env.pop('NO_AT_BRIDGE', None)
+        env = app_env(home)
         env.update(extra_env or {})
         self.log_path = os.path.join(home, f'brokerdesk-{time.monotonic_ns()}.log')
         self.log = open(self.log_path, 'w')
@@ -176,6 +183,81 @@ class App:
                 if '-CRITICAL **' in line and not any(k in line for k in KNOWN_GTK_CRITICALS)]
 
 
+class Run:
+    """What one inner run holds: a fresh home directory, the brokerdesk
+    running in it (one at a time) and the criticals of every one stopped.
+
+    As a context manager it reports an exception as a failed check named
+    @what, stops the application and whatever was passed to on_exit, deletes
+    the home directory, checks that no critical was logged and ends the TAP
+    plan."""
+
+    def __init__(self, pyatspi, tap, prefix, what='the test ran to its end'):
+        self.pyatspi = pyatspi
+        self.tap = tap
+        self.what = what
+        self.home = tempfile.mkdtemp(prefix=prefix)
+        self.app = None
+        self.criticals = []
+        self._on_exit = []
+
+    def start(self, home=None, extra_env=None, args=()):
+        """Starts brokerdesk (in the run's home unless @home) and returns its App."""
+        self.app = App(self.pyatspi, home or self.home, extra_env, args)
+        return self.app
+
+    def stop(self):
+        """Stops the running brokerdesk, if any, and keeps its criticals."""
+        if self.app is not None:
+            app, self.app = self.app, None
+            self.criticals += app.stop()
+
+    def quit_with_ctrl_q(self):
+        """Ctrl+Q, checked to end the application with status 0."""
+        press(self.pyatspi, ord('q'), ctrl=True)
+        try:
+            status = self.app.proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            status = None
+        self.tap.check(status == 0, 'Ctrl+Q quits with status 0', f'status: {status}')
+        self.stop()
+
+    def on_exit(self, func):
+        """Calls @func when the run ends, after the application stopped."""
+        self._on_exit.append(func)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        failed = exc_type is not None and issubclass(exc_type, Exception)
+        if failed:
+            import traceback
+            self.tap.check(False, self.what,
+                           ''.join(traceback.format_exception(exc_type, exc, tb)))
+        try:
+            self.stop()
+            for func in reversed(self._on_exit):
+                func()
+        finally:
+            shutil.rmtree(self.home, ignore_errors=True)
+        self.tap.check(not self.criticals, 'the application logged no critical warning',
+                       '\n'.join(self.criticals))
+        self.tap.print(f'1..{self.tap.n}')
+        return failed
+
+
+def check_eventually(tap, what, predicate, waiting_for, detail=lambda: '', timeout=TIMEOUT):
+    """One check named @what: it passes once @predicate holds (waited for as
+    @waiting_for, for at most @timeout seconds) and otherwise fails with the
+    timeout and detail()."""
+    try:
+        wait_for(predicate, waiting_for, timeout)
+        return tap.check(True, what)
+    except TimeoutError as e:
+        return tap.check(False, what, f'{e}; {detail()}')
+
+
 # GTK 4.8's AT-SPI bridge sometimes serializes an accessible whose object
 # path is not set yet (a widget not yet realized) and trips this GLib check
 # inside GTK; it is reported, not counted. Every other critical fails.
@@ -223,6 +305,11 @@ def free_port():
 
 def label_names(node):
     return {a.name for a in walk(node) if a.getRoleName() == 'label'}
+
+
+def labels_of(app):
+    """A check's detail: the labels of @app's main window, when asked."""
+    return lambda: f'labels: {sorted(label_names(app.main_window()))}'
 
 
 def unnamed_controls(pyatspi, window):
@@ -286,14 +373,11 @@ def inner_main():
     if pyatspi is None:
         return SKIP
 
-    home = tempfile.mkdtemp(prefix='brokerdesk-gui-test-')
-    app = None
-    criticals = []
-    try:
+    with Run(pyatspi, tap, 'brokerdesk-gui-test-', 'the smoke test ran to its end') as run:
         # 1. A first start on fresh directories (without the demo plant, so
         #    the empty state is deterministic).
         port = free_port()
-        app = App(pyatspi, home, args=('--no-demo', '--port', str(port)))
+        app = run.start(args=('--no-demo', '--port', str(port)))
         names = [t.name for t in app.tabs()]
         tap.check(names == TABS, 'the view switcher has the six pages in order',
                   f'page tabs: {names}')
@@ -308,24 +392,17 @@ def inner_main():
         # 1b. A reading published by a client nobody here wrote reaches the tree.
         subprocess.run(['mosquitto_pub', '-h', '127.0.0.1', '-p', str(port),
                         '-t', 'guitest/line1/temperature', '-m', '21.5'], check=True, timeout=TIMEOUT)
-        try:
-            wait_for(lambda: 'guitest' in label_names(app.main_window()) or None,
-                     'the published topic in the tree')
-            tap.check(True, 'a message from mosquitto_pub appears in the topic tree')
-        except TimeoutError as e:
-            tap.check(False, 'a message from mosquitto_pub appears in the topic tree',
-                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
+        check_eventually(tap, 'a message from mosquitto_pub appears in the topic tree',
+                         lambda: 'guitest' in label_names(app.main_window()) or None,
+                         'the published topic in the tree', labels_of(app))
 
         # 1c. The Broker page shows the running broker: its address, the
         #     command to watch it, and live figures.
         press(pyatspi, ord('5'), alt=True)
-        try:
-            wait_for(lambda: {f'127.0.0.1:{port}', 'Connected Clients'} <= label_names(app.main_window())
-                     or None, 'the live Broker page')
-            tap.check(True, 'the Broker page shows the listener and live figures')
-        except TimeoutError as e:
-            tap.check(False, 'the Broker page shows the listener and live figures',
-                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
+        check_eventually(tap, 'the Broker page shows the listener and live figures',
+                         lambda: {f'127.0.0.1:{port}', 'Connected Clients'}
+                         <= label_names(app.main_window()) or None,
+                         'the live Broker page', labels_of(app))
 
         # 1c'. The Stored State rows: durable mode (the default without a
         #      configuration file), and after a persistent session is made
@@ -587,39 +664,25 @@ def inner_main():
                       f'{e}; labels: {sorted(label_names(app.main_window()))}')
         press(pyatspi, ord('4'), alt=True)          # the page the next start restores
 
-        press(pyatspi, ord('q'), ctrl=True)
-        try:
-            status = app.proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            status = None
-        tap.check(status == 0, 'Ctrl+Q quits with status 0', f'status: {status}')
-        criticals += app.stop()
+        run.quit_with_ctrl_q()
         # Listening on every interface, which is worth a warning (8c).
         wide_port = free_port()
-        app = App(pyatspi, home, args=('--bind', '0.0.0.0', '--port', str(wide_port)))
+        app = run.start(args=('--bind', '0.0.0.0', '--port', str(wide_port)))
         tap.check(app.selected_page() == 'Relays', 'the next start shows the last page (Relays)',
                   f'selected: {app.selected_page()}')
 
         # 8b. The demo plant (on by default) fills the topic tree.
         press(pyatspi, ord('1'), alt=True)
-        try:
-            wait_for(lambda: 'busan' in label_names(app.main_window()) or None,
-                     'the demo plant in the tree')
-            tap.check(True, 'the demo plant fills the topic tree')
-        except TimeoutError as e:
-            tap.check(False, 'the demo plant fills the topic tree',
-                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
+        check_eventually(tap, 'the demo plant fills the topic tree',
+                         lambda: 'busan' in label_names(app.main_window()) or None,
+                         'the demo plant in the tree', labels_of(app))
 
         # 8c. The Broker page warns that anyone on the network may connect.
         press(pyatspi, ord('5'), alt=True)
         warning = f'Anyone on the network can connect to 0.0.0.0:{wide_port}'
-        try:
-            wait_for(lambda: warning in label_names(app.main_window()) or None,
-                     'the anonymous-access warning')
-            tap.check(True, 'the Broker page warns of anonymous access on 0.0.0.0')
-        except TimeoutError as e:
-            tap.check(False, 'the Broker page warns of anonymous access on 0.0.0.0',
-                      f'{e}; labels: {sorted(label_names(app.main_window()))}')
+        check_eventually(tap, 'the Broker page warns of anonymous access on 0.0.0.0',
+                         lambda: warning in label_names(app.main_window()) or None,
+                         'the anonymous-access warning', labels_of(app))
         # The Topics page was checked in 1g; it is not walked here while the
         # demo plant changes it: GTK 4.8 can crash when an accessibility
         # client reads a widget it is replacing (see KNOWN_GTK_CRITICALS).
@@ -631,10 +694,10 @@ def inner_main():
                         for m in unnamed_controls(pyatspi, app.main_window())]
         tap.check(not missing, 'every control on the other pages has an accessible name',
                   f'unnamed: {missing}')
-        criticals += app.stop()
+        run.stop()
 
         # 9. In Korean, with the built catalogue.
-        app = App(pyatspi, tempfile.mkdtemp(dir=home), korean_env())
+        app = run.start(tempfile.mkdtemp(dir=run.home), korean_env())
         names = [t.name for t in app.tabs()]
         tap.check(names == TABS_KO, 'with LANGUAGE=ko the pages are in Korean',
                   f'page tabs: {names}')
@@ -650,19 +713,7 @@ def inner_main():
                       f'status: {app.proc.poll()}')
         except TimeoutError as e:
             tap.check(False, 'Ctrl+W closes the window and the broker keeps running', e)
-        criticals += app.stop()
-        app = None
-    except Exception:
-        import traceback
-        tap.check(False, 'the smoke test ran to its end', traceback.format_exc())
-    finally:
-        if app is not None:
-            criticals += app.stop()
-        shutil.rmtree(home, ignore_errors=True)
-
-    tap.check(not criticals, 'the application logged no critical warning',
-              '\n'.join(criticals))
-    tap.print(f'1..{tap.n}')
+        run.stop()
     return 1 if tap.failed else 0
 
 

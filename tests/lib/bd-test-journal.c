@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "bd-test-journal.h"
 #include "bd-test-util.h"
 
@@ -48,4 +50,22 @@ bd_test_journal_entries (BdJournal  *journal,
   entries = bd_test_journal_query (journal, kind, 100, &error);
   g_assert_no_error (error);
   return entries;
+}
+
+gboolean
+bd_test_journal_has (GPtrArray  *entries,
+                     const char *source_id,
+                     const char *to_state,
+                     const char *text)
+{
+  for (guint i = 0; i < entries->len; i++)
+    {
+      BdJournalEntry *entry = g_ptr_array_index (entries, i);
+
+      if ((source_id == NULL || g_strcmp0 (entry->source_id, source_id) == 0) &&
+          (to_state == NULL || g_strcmp0 (entry->to_state, to_state) == 0) &&
+          (text == NULL || (entry->text != NULL && strstr (entry->text, text) != NULL)))
+        return TRUE;
+    }
+  return FALSE;
 }

@@ -23,4 +23,11 @@ GPtrArray *bd_test_journal_query   (BdJournal   *journal,
 GPtrArray *bd_test_journal_entries (BdJournal   *journal,
                                     const char  *kind);
 
+/* TRUE when one of @entries (BdJournalEntry) is from @source_id, goes to
+ * @to_state and has @text in its text; NULL matches any. */
+gboolean   bd_test_journal_has     (GPtrArray   *entries,
+                                    const char  *source_id,
+                                    const char  *to_state,
+                                    const char  *text);
+
 G_END_DECLS

@@ -81,6 +81,24 @@ test_message_new (const char *topic,
   return bd_message_new (topic, payload, 0, retain, NULL);
 }
 
+void
+test_message_collect_cb (BdMessage *message,
+                         gpointer   messages)
+{
+  g_ptr_array_add (messages, bd_message_ref (message));
+}
+
+void
+test_engine_publish_text (BdEngine   *engine,
+                          const char *topic,
+                          const char *text,
+                          gboolean    retain)
+{
+  g_autoptr(BdMessage) message = test_message_new (topic, text, retain);
+
+  bd_engine_publish (engine, message);
+}
+
 BdEngine *
 test_engine_start (const char *config_text)
 {

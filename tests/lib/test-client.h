@@ -44,6 +44,16 @@ void        test_config_assert_errors (const TestConfigError *cases,
 BdMessage  *test_message_new         (const char   *topic,
                                       const char   *text,
                                       gboolean      retain);
+/* A publish or tap function that keeps a reference to each message in the
+ * GPtrArray @messages (made with bd_message_unref as its free function).
+ * Not for taps on the engine thread: the array has no lock. */
+void        test_message_collect_cb  (BdMessage    *message,
+                                      gpointer      messages);
+/* Publishes such a message through @engine, as a client would. */
+void        test_engine_publish_text (BdEngine     *engine,
+                                      const char   *topic,
+                                      const char   *text,
+                                      gboolean      retain);
 
 TestClient *test_client_connect      (guint16       port,
                                       const char   *client_id,

@@ -93,17 +93,6 @@ controller_for (BdEngine *engine,
   return controller;
 }
 
-static void
-publish_text (BdEngine   *engine,
-              const char *topic,
-              const char *text,
-              gboolean    retain)
-{
-  g_autoptr(BdMessage) message = test_message_new (topic, text, retain);
-
-  bd_engine_publish (engine, message);
-}
-
 /* ------------------------------------------------------------ relays.ini */
 
 /* Every setting a relay has beyond its id, name and topics, none left at
@@ -648,7 +637,7 @@ test_timeout (void)
   g_assert_cmpint (log_outcome (bench->controller, 1), ==, BD_RELAY_OUTCOME_SENT);
 
   /* A late answer still shows the device's truth, the error stays. */
-  publish_text (bench->engine, "test/silent/state", "ON", TRUE);
+  test_engine_publish_text (bench->engine, "test/silent/state", "ON", TRUE);
   bd_test_wait_until (bd_test_relay_is_on, relay, 5000, "relay is on");
   g_assert_nonnull (bd_relay_get_last_error (relay));
   g_assert_cmpuint (bench->events.failed, ==, 1);
@@ -669,7 +658,7 @@ test_unknown_state (void)
   g_autoptr(BdRelay) relay = bd_relay_new ("odd", "Odd", "test/odd/set", "test/odd/state");
 
   g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
-  publish_text (bench->engine, "test/odd/state", "maybe\r\n\x1b[2J", TRUE);
+  test_engine_publish_text (bench->engine, "test/odd/state", "maybe\r\n\x1b[2J", TRUE);
   bd_test_wait_until (relay_has_error, relay, 5000, "the relay's error");
   g_assert_cmpstr (bd_relay_get_last_error (relay), ==,
                    "The state topic reported “maybe \xef\xbf\xbd[2J”, which is neither on nor off");
@@ -685,12 +674,12 @@ test_contradicted (void)
   gint64 start;
 
   g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
-  publish_text (bench->engine, "test/stuck/state", "OFF", TRUE);
+  test_engine_publish_text (bench->engine, "test/stuck/state", "OFF", TRUE);
   bd_test_wait_until (bd_test_relay_is_off, relay, 5000, "relay is off");
 
   start = g_get_monotonic_time ();
   g_assert_true (bd_relay_controller_set (bench->controller, relay, TRUE, NULL));
-  publish_text (bench->engine, "test/stuck/state", "off", TRUE);
+  test_engine_publish_text (bench->engine, "test/stuck/state", "off", TRUE);
   bd_test_wait_until (events_failed, &bench->events, 5000, "events failed");
   /* Long before the 5 s timeout. */
   g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
@@ -702,7 +691,7 @@ test_contradicted (void)
   /* The next good command clears the error. */
   g_assert_true (bd_relay_controller_set (bench->controller, relay, TRUE, NULL));
   g_assert_null (bd_relay_get_last_error (relay));
-  publish_text (bench->engine, "test/stuck/state", "ON", TRUE);
+  test_engine_publish_text (bench->engine, "test/stuck/state", "ON", TRUE);
   bd_test_wait_until (bd_test_relay_not_pending, relay, 5000, "relay not pending");
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_ON);
   g_assert_cmpuint (bench->events.failed, ==, 1);
@@ -735,11 +724,11 @@ spawned_done (gpointer data)
 
 /* Runs mosquitto_pub to completion: an external client toggling the device. */
 static void
-run_pub (guint16     port,
+run_pub (BdEngine   *engine,
          const char *topic,
          const char *text)
 {
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autofree char *port_text = g_strdup_printf ("%u", bd_engine_get_port (engine, 0));
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process =
     g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "mosquitto_pub",
@@ -761,23 +750,21 @@ test_external (void)
 {
   g_autoptr(Bench) bench = NULL;
   g_autoptr(BdRelay) relay = bd_relay_new ("ext", "External", "test/ext/set", "test/ext/state");
-  guint16 port;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
   bench = bench_new ();
-  port = bd_engine_get_port (bench->engine, 0);
   g_assert_true (bd_relay_controller_add (bench->controller, relay, NULL));
 
-  run_pub (port, "test/ext/state", "ON");
+  run_pub (bench->engine, "test/ext/state", "ON");
   bd_test_wait_until (bd_test_relay_is_on, relay, 5000, "relay is on");
-  run_pub (port, "test/ext/state", "false");
+  run_pub (bench->engine, "test/ext/state", "false");
   bd_test_wait_until (bd_test_relay_is_off, relay, 5000, "relay is off");
   g_assert_false (bd_relay_get_pending (relay));
   g_assert_cmpuint (bench->events.logged->len, ==, 0);
 
   /* A relay added later reads the retained state at once. */
-  publish_text (bench->engine, "test/ext2/state", "1", TRUE);
+  test_engine_publish_text (bench->engine, "test/ext2/state", "1", TRUE);
   {
     g_autoptr(BdRelay) later = bd_relay_new ("ext2", "Later", "test/ext2/set", "test/ext2/state");
 
@@ -861,6 +848,19 @@ start_sub (BdEngine   *engine,
   return process;
 }
 
+/* The one line of start_sub's mosquitto_sub is @expected. */
+static void
+assert_sub_saw (Spawned    *spawned,
+                const char *expected)
+{
+  bd_test_wait_until (spawned_done, spawned, 15000, "mosquitto_sub");
+  g_assert_no_error (spawned->error);
+  g_assert_nonnull (spawned->out);
+  g_strchomp (spawned->out);
+  g_assert_cmpstr (spawned->out, ==, expected);
+  g_clear_pointer (&spawned->out, g_free);
+}
+
 /* mosquitto_sub sees the exact command: topic, payload, QoS and retain. */
 static void
 check_wire (BdEngine   *engine,
@@ -872,12 +872,7 @@ check_wire (BdEngine   *engine,
   g_autoptr(GSubprocess) process = start_sub (engine, bd_relay_get_command_topic (relay), &spawned);
 
   g_assert_true (bd_relay_controller_set (controller, relay, TRUE, NULL));
-  bd_test_wait_until (spawned_done, &spawned, 15000, "mosquitto_sub");
-  g_assert_no_error (spawned.error);
-  g_assert_nonnull (spawned.out);
-  g_strchomp (spawned.out);
-  g_assert_cmpstr (spawned.out, ==, expected);
-  g_free (spawned.out);
+  assert_sub_saw (&spawned, expected);
 }
 
 static void
@@ -1210,6 +1205,18 @@ test_setpoint_values (void)
   g_assert_false (bd_setpoint_validate (setpoint, NULL));
 }
 
+/* Adds @setpoint to the bench's controller, and returns once mosquitto_pub
+ * has reported @state for it and the setpoint has taken the value. */
+static void
+add_reported_setpoint (Bench      *bench,
+                       BdSetpoint *setpoint,
+                       const char *state)
+{
+  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, setpoint, NULL));
+  run_pub (bench->engine, bd_setpoint_get_state_topic (setpoint), state);
+  bd_test_wait_until (setpoint_has_value, setpoint, 5000, "the setpoint's value");
+}
+
 /* A command seen by mosquitto_sub, answered by mosquitto_pub: pending, then
  * confirmed within the tolerance; the log has both. */
 static void
@@ -1220,15 +1227,11 @@ test_setpoint_confirmed (void)
   g_autoptr(GSubprocess) sub = NULL;
   g_autoptr(GError) error = NULL;
   Spawned spawned = { 0 };
-  guint16 port;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
   bench = bench_new ();
-  port = bd_engine_get_port (bench->engine, 0);
-  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, valve, NULL));
-  run_pub (port, "test/valve/state", "{\"value\": 0}");
-  bd_test_wait_until (setpoint_has_value, valve, 5000, "the valve's value");
+  add_reported_setpoint (bench, valve, "{\"value\": 0}");
   g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 0);
 
   sub = start_sub (bench->engine, "test/valve/set", &spawned);
@@ -1236,16 +1239,12 @@ test_setpoint_confirmed (void)
   g_assert_no_error (error);
   g_assert_true (bd_setpoint_get_pending (valve));
   g_assert_cmpfloat (bd_setpoint_get_target (valve), ==, 40);
-  bd_test_wait_until (spawned_done, &spawned, 15000, "mosquitto_sub");
-  g_assert_no_error (spawned.error);
-  g_strchomp (spawned.out);
-  g_assert_cmpstr (spawned.out, ==, "test/valve/set|1|0|{\"value\":40}");
-  g_free (spawned.out);
+  assert_sub_saw (&spawned, "test/valve/set|1|0|{\"value\":40}");
 
   /* On its way: not a contradiction. */
-  run_pub (port, "test/valve/state", "{\"value\": 20}");
+  run_pub (bench->engine, "test/valve/state", "{\"value\": 20}");
   g_assert_true (bd_setpoint_get_pending (valve));
-  run_pub (port, "test/valve/state", "{\"value\": 40.4}");
+  run_pub (bench->engine, "test/valve/state", "{\"value\": 40.4}");
   bd_test_wait_until (bd_test_setpoint_not_pending, valve, 5000, "the valve confirmed");
   g_assert_cmpfloat (bd_setpoint_get_value (valve), ==, 40.4);
   g_assert_null (bd_setpoint_get_last_error (valve));
@@ -1263,17 +1262,13 @@ test_setpoint_contradicted (void)
 {
   g_autoptr(Bench) bench = NULL;
   g_autoptr(BdSetpoint) valve = valve_new ("valve");
-  guint16 port;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   bench = bench_new ();
-  port = bd_engine_get_port (bench->engine, 0);
-  g_assert_true (bd_relay_controller_add_setpoint (bench->controller, valve, NULL));
-  run_pub (port, "test/valve/state", "{\"value\": 10}");
-  bd_test_wait_until (setpoint_has_value, valve, 5000, "the valve's value");
+  add_reported_setpoint (bench, valve, "{\"value\": 10}");
 
   g_assert_true (bd_relay_controller_set_value (bench->controller, valve, 40, BD_RELAY_SOURCE_OPERATOR, NULL));
-  run_pub (port, "test/valve/state", "{\"value\": 75}");
+  run_pub (bench->engine, "test/valve/state", "{\"value\": 75}");
   bd_test_wait_until (events_failed, &bench->events, 5000, "the command failed");
   g_assert_cmpint (bench->events.outcome, ==, BD_RELAY_OUTCOME_CONTRADICTED);
   g_assert_false (bd_setpoint_get_pending (valve));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bd-operations-alarms.h"
+#include "bd-test-alarms.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -62,34 +63,6 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->engine, bd_engine_unref);
 }
 
-static void
-publish_text (BdEngine   *engine,
-              const char *topic,
-              const char *text)
-{
-  g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
-  g_autoptr(BdMessage) message = bd_message_new (topic, payload, 0, TRUE, NULL);
-
-  bd_engine_publish (engine, message);
-}
-
-/* The listed alarm with @rule_id, or NULL. */
-static BdAlarm *
-find_alarm (BdAlarmEngine *alarms,
-            const char    *rule_id)
-{
-  GListModel *model = bd_alarm_engine_get_alarms (alarms);
-
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    {
-      g_autoptr(BdAlarm) alarm = g_list_model_get_item (model, i);
-
-      if (strcmp (bd_alarm_get_rule_id (alarm), rule_id) == 0)
-        return alarm;  /* the list keeps it */
-    }
-  return NULL;
-}
-
 typedef struct
 {
   BdAlarmEngine *alarms;
@@ -101,7 +74,7 @@ static gboolean
 alarm_in_state (gpointer data)
 {
   AlarmWait *wait = data;
-  BdAlarm *alarm = find_alarm (wait->alarms, wait->rule_id);
+  BdAlarm *alarm = bd_test_find_alarm (wait->alarms, wait->rule_id, NULL);
 
   return alarm != NULL && bd_alarm_get_state (alarm) == wait->state;
 }
@@ -132,10 +105,10 @@ test_relay_timeout (Fixture       *fixture,
   bd_relay_set_timeout (relay, 300);
   g_assert_true (bd_relay_controller_add (fixture->relays, relay, NULL));
   g_assert_true (bd_relay_controller_set (fixture->relays, relay, TRUE, NULL));
-  g_assert_null (find_alarm (fixture->alarms, wait.rule_id));
+  g_assert_null (bd_test_find_alarm (fixture->alarms, wait.rule_id, NULL));
   bd_test_wait_until (alarm_in_state, &wait, 5000, "the command alarm raised");
 
-  alarm = find_alarm (fixture->alarms, wait.rule_id);
+  alarm = bd_test_find_alarm (fixture->alarms, wait.rule_id, NULL);
   g_assert_cmpint (bd_alarm_get_priority (alarm), ==, BD_ALARM_PRIORITY_HIGH);
   g_assert_cmpstr (bd_alarm_get_topic (alarm), ==, "test/pump/set");
   described = bd_alarm_describe (alarm);
@@ -151,13 +124,14 @@ test_relay_timeout (Fixture       *fixture,
 
   /* Now the device answers the next command. */
   g_assert_true (bd_relay_controller_set (fixture->relays, relay, TRUE, NULL));
-  publish_text (fixture->engine, "test/pump/state", "ON");
+  test_engine_publish_text (fixture->engine, "test/pump/state", "ON", TRUE);
   wait.state = BD_ALARM_STATE_RTN_UNACK;
   bd_test_wait_until (alarm_in_state, &wait, 5000, "the command alarm returned");
   g_assert_cmpint (bd_relay_get_state (relay), ==, BD_RELAY_STATE_ON);
 
-  bd_alarm_engine_acknowledge (fixture->alarms, find_alarm (fixture->alarms, wait.rule_id));
-  g_assert_null (find_alarm (fixture->alarms, wait.rule_id));
+  bd_alarm_engine_acknowledge (fixture->alarms,
+                               bd_test_find_alarm (fixture->alarms, wait.rule_id, NULL));
+  g_assert_null (bd_test_find_alarm (fixture->alarms, wait.rule_id, NULL));
 }
 
 /* A contradicting report raises it as well; acknowledged while active, a
@@ -173,30 +147,31 @@ test_setpoint_contradicted (Fixture       *fixture,
   g_autoptr(GPtrArray) no_rules = g_ptr_array_new ();
 
   g_assert_true (bd_relay_controller_add_setpoint (fixture->relays, valve, NULL));
-  publish_text (fixture->engine, "test/valve/state", "10");
+  test_engine_publish_text (fixture->engine, "test/valve/state", "10", TRUE);
   BD_TEST_WAIT_UNTIL (bd_setpoint_get_value (valve) == 10, 5000);
 
   g_assert_true (bd_relay_controller_set_value (fixture->relays, valve, 40,
                                                 BD_RELAY_SOURCE_OPERATOR, NULL));
-  publish_text (fixture->engine, "test/valve/state", "75");
+  test_engine_publish_text (fixture->engine, "test/valve/state", "75", TRUE);
   bd_test_wait_until (alarm_in_state, &wait, 5000, "the command alarm raised");
-  g_assert_cmpstr (bd_alarm_get_topic (find_alarm (fixture->alarms, wait.rule_id)), ==,
+  g_assert_cmpstr (bd_alarm_get_topic (bd_test_find_alarm (fixture->alarms, wait.rule_id, NULL)), ==,
                    "test/valve/set");
 
   bd_alarm_engine_set_rules (fixture->alarms, no_rules);
   g_assert_true (alarm_in_state (&wait));
   g_assert_cmpuint (fixture->raises, ==, 1);
 
-  bd_alarm_engine_acknowledge (fixture->alarms, find_alarm (fixture->alarms, wait.rule_id));
+  bd_alarm_engine_acknowledge (fixture->alarms,
+                               bd_test_find_alarm (fixture->alarms, wait.rule_id, NULL));
   wait.state = BD_ALARM_STATE_ACKED;
   g_assert_true (alarm_in_state (&wait));
 
   g_assert_true (bd_relay_controller_set_value (fixture->relays, valve, 50,
                                                 BD_RELAY_SOURCE_OPERATOR, NULL));
-  publish_text (fixture->engine, "test/valve/state", "50");
+  test_engine_publish_text (fixture->engine, "test/valve/state", "50", TRUE);
   bd_test_wait_until (setpoint_not_pending, valve, 5000, "the command confirmed");
   g_assert_null (bd_setpoint_get_last_error (valve));
-  g_assert_null (find_alarm (fixture->alarms, wait.rule_id));
+  g_assert_null (bd_test_find_alarm (fixture->alarms, wait.rule_id, NULL));
 }
 
 int

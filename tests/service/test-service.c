@@ -18,6 +18,7 @@
 
 #include "bd-service.h"
 #include "bd-test-journal.h"
+#include "bd-test-service.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -92,28 +93,10 @@ alarm_acknowledged (gpointer data)
   return bd_alarm_get_state (data) == BD_ALARM_STATE_ACKED;
 }
 
-/* An entry going to @to_state (any with NULL) whose text holds @text. */
-static gboolean
-journal_has (GPtrArray  *entries,
-             const char *to_state,
-             const char *text)
-{
-  for (guint i = 0; i < entries->len; i++)
-    {
-      BdJournalEntry *entry = g_ptr_array_index (entries, i);
-
-      if ((to_state == NULL || g_strcmp0 (entry->to_state, to_state) == 0) &&
-          entry->text != NULL && strstr (entry->text, text) != NULL)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 static void
 test_start_stop (void)
 {
   g_autofree char *data_dir = g_build_filename (tmp_dir, "data", NULL);
-  BdOptions options = BD_OPTIONS_INIT;
   g_autoptr(GError) error = NULL;
   g_autoptr(BdService) service = NULL;
   g_autoptr(TestClient) client = NULL;
@@ -132,14 +115,7 @@ test_start_stop (void)
   guint n_journal = 0;
   guint16 port;
 
-  options.port = 0;
-  options.bind_address = g_strdup ("127.0.0.1");
-  options.data_dir = g_strdup (data_dir);
-
-  service = bd_service_start (&options, FALSE, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (service);
-  bd_options_clear (&options);
+  service = bd_test_service_start (data_dir);
 
   /* The engine, the recorder and the history are there from the start;
    * the operations are not. */
@@ -231,13 +207,13 @@ test_start_stop (void)
   who = g_strdup_printf ("by %s", g_get_user_name ());
   entries = bd_test_journal_entries (bd_service_get_journal (service), BD_JOURNAL_KIND_ALARM);
   g_assert_cmpuint (entries->len, >, 1);
-  g_assert_true (journal_has (entries, "acked", who));
+  g_assert_true (bd_test_journal_has (entries, NULL, "acked", who));
   /* The alarm itself rose on its own. */
-  g_assert_false (journal_has (entries, "unack", who));
+  g_assert_false (bd_test_journal_has (entries, NULL, "unack", who));
   g_clear_pointer (&entries, g_ptr_array_unref);
   entries = bd_test_journal_entries (bd_service_get_journal (service), BD_JOURNAL_KIND_RELAY);
   g_assert_cmpuint (entries->len, >, 0);
-  g_assert_true (journal_has (entries, NULL, who));
+  g_assert_true (bd_test_journal_has (entries, NULL, NULL, who));
 
   /* The demo relays were saved to the (temporary) configuration folder. */
   relays_ini = g_build_filename (g_get_user_config_dir (), "brokerdesk", "relays.ini", NULL);
@@ -287,7 +263,6 @@ parse_bridge (const char *text)
 static void
 test_bridges (void)
 {
-  BdOptions options = BD_OPTIONS_INIT;
   g_autofree char *data_dir = g_build_filename (tmp_dir, "bridges", NULL);
   g_autoptr(BdService) service = NULL;
   g_autoptr(GError) error = NULL;
@@ -300,12 +275,7 @@ test_bridges (void)
   guint16 port;
   guint tick;
 
-  options.port = 0;
-  options.bind_address = g_strdup ("127.0.0.1");
-  options.data_dir = g_strdup (data_dir);
-  service = bd_service_start (&options, FALSE, &error);
-  g_assert_no_error (error);
-  bd_options_clear (&options);
+  service = bd_test_service_start (data_dir);
   bridges = bd_service_get_bridges (service);
   g_assert_cmpuint (bridges->len, ==, 0);
   g_signal_connect (service, "bridges-changed", G_CALLBACK (count_changed_cb), &changed);
@@ -361,7 +331,6 @@ test_export_history (void)
   g_autofree char *data_dir = g_build_filename (tmp_dir, "export-data", NULL);
   g_autofree char *path = g_build_filename (tmp_dir, "export.csv", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  BdOptions options = BD_OPTIONS_INIT;
   BdExportOptions export = { BD_EXPORT_FORMAT_CSV, "plant/#", G_MININT64, G_MAXINT64, NULL, NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(BdService) service = NULL;
@@ -382,12 +351,7 @@ test_export_history (void)
   g_autofree char *text = NULL;
   guint64 n_rows = 0;
 
-  options.port = 0;
-  options.bind_address = g_strdup ("127.0.0.1");
-  options.data_dir = g_strdup (data_dir);
-  service = bd_service_start (&options, FALSE, &error);
-  g_assert_no_error (error);
-  bd_options_clear (&options);
+  service = bd_test_service_start (data_dir);
 
   bd_recorder_tap (reading, bd_service_get_recorder (service));
   bd_recorder_tap (plain, bd_service_get_recorder (service));

@@ -161,15 +161,36 @@ test_allow_pause_warnings (void)
   g_test_log_set_fatal_handler (fatal_handler, NULL);
 }
 
+BdRecorder *
+test_recorder_start (const char          *dir,
+                     BdHistoryConfig     *config,
+                     BdRecorderClockFunc  clock)
+{
+  g_autoptr(GError) error = NULL;
+  BdRecorder *recorder = bd_recorder_new (dir, config);
+
+  bd_recorder_set_clock (recorder, clock, NULL);
+  bd_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_RECORDING);
+  return recorder;
+}
+
+void
+test_recorder_flush (BdRecorder *recorder)
+{
+  g_autoptr(GError) error = NULL;
+
+  bd_recorder_flush_sync (recorder, &error);
+  g_assert_no_error (error);
+}
+
 void
 test_record_some (const char *dir,
                   guint       n)
 {
-  g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, NULL);
 
-  bd_recorder_start (recorder, &error);
-  g_assert_no_error (error);
   for (guint i = 0; i < n; i++)
     test_tap (recorder, "keep/me", "21.5", -1, TEST_T0 + i);
   bd_recorder_close (recorder);

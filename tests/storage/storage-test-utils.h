@@ -29,6 +29,16 @@ void             test_history_config_add_json_path (BdHistoryConfig *config,
 extern gint64    test_clock_now_us;
 gint64           test_clock            (gpointer user_data);
 
+/* A recorder on @dir with @config (or none), started and recording; its
+ * time comes from @clock (NULL: the real clock). */
+BdRecorder      *test_recorder_start    (const char          *dir,
+                                         BdHistoryConfig     *config,
+                                         BdRecorderClockFunc  clock);
+
+/* Waits until everything tapped so far is committed; fails the test on an
+ * error. */
+void             test_recorder_flush    (BdRecorder          *recorder);
+
 /* Taps one message as the engine would (on the calling thread). */
 void             test_tap               (BdRecorder *recorder,
                                          const char *topic,

@@ -38,27 +38,44 @@ assert_intact (const char *dir,
   sqlite3_close (db);
 }
 
+/* Records @n messages in DIR/history.db, has another connection run
+ * @lock_sql (which takes a lock and keeps it until the caller rolls back),
+ * then starts @recorder, which must fail and pause with
+ * BD_STORAGE_ERROR_LOCKED naming the file. Returns the other connection. */
+static sqlite3 *
+start_locked (const char  *dir,
+              guint        n,
+              const char  *lock_sql,
+              BdRecorder **recorder,
+              GError     **error)
+{
+  g_autofree char *path = g_build_filename (dir, "history.db", NULL);
+  sqlite3 *other;
+
+  test_allow_pause_warnings ();
+  test_record_some (dir, n);
+
+  other = test_db_open (dir);
+  g_assert_cmpint (sqlite3_exec (other, lock_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+
+  *recorder = bd_recorder_new (dir, NULL);
+  bd_recorder_set_busy_timeout (*recorder, 50);
+  g_assert_false (bd_recorder_start (*recorder, error));
+  test_assert_paused (*recorder, *error, BD_STORAGE_ERROR_LOCKED, path);
+  return other;
+}
+
 /* Another program holds the write lock; when it lets go, resume works. */
 static void
 test_locked (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
   sqlite3 *other;
 
-  test_allow_pause_warnings ();
-  test_record_some (dir, 10);
-
-  other = test_db_open (dir);
-  g_assert_cmpint (sqlite3_exec (other, "BEGIN EXCLUSIVE; INSERT INTO topics (name) VALUES ('x');",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-
-  recorder = bd_recorder_new (dir, NULL);
-  bd_recorder_set_busy_timeout (recorder, 50);
-  g_assert_false (bd_recorder_start (recorder, &error));
-  test_assert_paused (recorder, error, BD_STORAGE_ERROR_LOCKED, path);
+  other = start_locked (dir, 10, "BEGIN EXCLUSIVE; INSERT INTO topics (name) VALUES ('x');",
+                        &recorder, &error);
   g_assert_nonnull (strstr (error->message, "locked"));
 
   g_assert_cmpint (sqlite3_exec (other, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
@@ -80,22 +97,13 @@ static void
 test_locked_exclusive (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
   sqlite3 *other;
 
-  test_allow_pause_warnings ();
-  test_record_some (dir, 3);
-  other = test_db_open (dir);
-  g_assert_cmpint (sqlite3_exec (other, "PRAGMA journal_mode = DELETE; PRAGMA locking_mode = EXCLUSIVE;"
-                                 " BEGIN EXCLUSIVE; INSERT INTO topics (name) VALUES ('x');",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-
-  recorder = bd_recorder_new (dir, NULL);
-  bd_recorder_set_busy_timeout (recorder, 50);
-  g_assert_false (bd_recorder_start (recorder, &error));
-  test_assert_paused (recorder, error, BD_STORAGE_ERROR_LOCKED, path);
+  other = start_locked (dir, 3, "PRAGMA journal_mode = DELETE; PRAGMA locking_mode = EXCLUSIVE;"
+                        " BEGIN EXCLUSIVE; INSERT INTO topics (name) VALUES ('x');",
+                        &recorder, &error);
   bd_recorder_close (recorder);
 
   sqlite3_exec (other, "ROLLBACK", NULL, NULL, NULL);

@@ -55,11 +55,8 @@ static BdTestTmpdir *
 make_history (void)
 {
   BdTestTmpdir *dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = bd_recorder_new (dir, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, NULL);
 
-  bd_recorder_start (recorder, &error);
-  g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     test_tap (recorder, rows[i].topic, rows[i].payload, rows[i].len, t0 + i);
   bd_recorder_close (recorder);

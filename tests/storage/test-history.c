@@ -27,19 +27,6 @@ typedef struct
   double value;
 } Sample;
 
-static BdRecorder *
-start_recorder (const char      *dir,
-                BdHistoryConfig *config)
-{
-  g_autoptr(GError) error = NULL;
-  BdRecorder *recorder = bd_recorder_new (dir, config);
-
-  bd_recorder_set_clock (recorder, test_clock, NULL);
-  bd_recorder_start (recorder, &error);
-  g_assert_no_error (error);
-  return recorder;
-}
-
 static int
 compare_samples (gconstpointer a,
                  gconstpointer b)
@@ -187,8 +174,7 @@ test_rollups_match_raw (void)
         }
     }
   g_rand_free (rand);
-  bd_recorder_flush_sync (recorder, &error);
-  g_assert_no_error (error);
+  test_recorder_flush (recorder);
   g_array_sort (samples, compare_samples);
   g_assert_cmpuint (samples->len, >, 20000);
 
@@ -239,7 +225,7 @@ static void
 test_auto_level (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, test_clock);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   static const struct { gint64 range; guint n; BdHistoryLevel level; } cases[] = {
     { 30 * DAY, 1000, BD_HISTORY_LEVEL_MINUTE },
@@ -349,7 +335,7 @@ test_retention_age (void)
   test_history_config_add_retention (config, "fast/#", 3600);
   test_history_config_add_retention (config, "keep/#", 0);
   test_clock_now_us = now * 1000;
-  recorder = start_recorder (dir, config);
+  recorder = test_recorder_start (dir, config, test_clock);
 
   for (gint64 t = D0; t < now; t += MINUTE)
     {
@@ -477,14 +463,14 @@ test_retention_background (void)
 
   /* Record 5000 old messages without retention. */
   test_clock_now_us = now * 1000;
-  recorder = start_recorder (dir, NULL);
+  recorder = test_recorder_start (dir, NULL, test_clock);
   for (int i = 0; i < 5000; i++)
     test_tap (recorder, "bg/a", "1", -1, D0 + i);
   bd_recorder_close (recorder);
   g_clear_pointer (&recorder, bd_recorder_unref);
 
   test_history_config_add_retention (config, "bg/#", 3600);
-  recorder = start_recorder (dir, config);
+  recorder = test_recorder_start (dir, config, test_clock);
   /* A pass starts with the writer; each flush lets it take a step (at most
    * 1000 rows), so a bounded number of them sees it through. */
   for (int i = 0; i < 1000; i++)
@@ -646,7 +632,7 @@ static void
 test_async (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, test_clock);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   AsyncState state = { 0 };
@@ -711,7 +697,7 @@ static void
 test_batch (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, test_clock);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GPtrArray) batch = NULL;
   g_autoptr(GPtrArray) async = NULL;
@@ -731,8 +717,7 @@ test_batch (void)
       test_tap (recorder, "b/2", b, -1, D0 + i * 1000);
       test_tap (recorder, "b/json", j, -1, D0 + i * 1000 + 500);
     }
-  bd_recorder_flush_sync (recorder, &error);
-  g_assert_no_error (error);
+  test_recorder_flush (recorder);
 
   batch = bd_history_query_series_batch (history, names, from, to, 90, BD_HISTORY_LEVEL_AUTO,
                                          NULL, &error);
@@ -796,7 +781,7 @@ static void
 test_concurrent_readers (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, test_clock);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   ReaderThread readers[2] = { { history, 0 }, { history, 0 } };
   GThread *threads[2];

@@ -16,28 +16,6 @@
 
 #define T0 G_GINT64_CONSTANT (1795000000000)   /* 2026-11-18, in ms */
 
-static BdRecorder *
-start_recorder (const char      *dir,
-                BdHistoryConfig *config)
-{
-  g_autoptr(GError) error = NULL;
-  BdRecorder *recorder = bd_recorder_new (dir, config);
-
-  bd_recorder_start (recorder, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (bd_recorder_get_status (recorder), ==, BD_RECORDER_STATUS_RECORDING);
-  return recorder;
-}
-
-static void
-flush (BdRecorder *recorder)
-{
-  g_autoptr(GError) error = NULL;
-
-  bd_recorder_flush_sync (recorder, &error);
-  g_assert_no_error (error);
-}
-
 static BdHistoryTopic *
 find_topic (GPtrArray  *topics,
             const char *name)
@@ -56,7 +34,7 @@ static void
 test_record_basic (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GPtrArray) topics = NULL;
   g_autoptr(GPtrArray) messages = NULL;
@@ -75,7 +53,7 @@ test_record_basic (void)
   test_tap (recorder, "plant/boiler/state", "running", -1, T0);
   test_tap (recorder, "plant/pump", "ON", -1, T0 + 5);
   test_tap (recorder, "plant/pump", "OFF", -1, T0 + 6);
-  flush (recorder);
+  test_recorder_flush (recorder);
 
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 103);
@@ -142,12 +120,12 @@ test_record_json (void)
 
   test_history_config_add_json_path (config, "dev/#", "$.a.b");
   test_history_config_add_json_path (config, "other/#", "$.x");
-  recorder = start_recorder (dir, config);
+  recorder = test_recorder_start (dir, config, NULL);
 
   test_tap (recorder, "dev/1", "{\"t\": 20.5, \"on\": true, \"a\": {\"b\": 5}, \"x\": 1}", -1, T0);
   test_tap (recorder, "dev/1", "{\"t\": 21.5, \"on\": false, \"a\": {\"b\": 6}}", -1, T0 + 1000);
   test_tap (recorder, "dev/2", "42", -1, T0);
-  flush (recorder);
+  test_recorder_flush (recorder);
 
   series = bd_history_list_series (history, "dev/1", NULL, &error);
   g_assert_no_error (error);
@@ -187,7 +165,7 @@ test_record_filters (void)
   g_ptr_array_add (config->record, g_strdup ("$SYS/broker/uptime"));
   g_ptr_array_add (config->exclude, g_strdup ("plant/debug/#"));
   g_ptr_array_add (config->exclude, g_strdup ("plant/+/raw"));
-  recorder = start_recorder (dir, config);
+  recorder = test_recorder_start (dir, config, NULL);
 
   test_tap (recorder, "plant/a", "1", -1, T0);
   test_tap (recorder, "plant", "1", -1, T0);            /* "plant/#" matches its parent */
@@ -198,7 +176,7 @@ test_record_filters (void)
   test_tap (recorder, "office/a", "1", -1, T0);
   test_tap (recorder, "$SYS/broker/uptime", "1", -1, T0);
   test_tap (recorder, "$SYS/broker/load", "1", -1, T0);
-  flush (recorder);
+  test_recorder_flush (recorder);
 
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 4);
@@ -218,12 +196,12 @@ static void
 test_record_default_skips_sys (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, NULL);
   BdRecorderStats stats;
 
   test_tap (recorder, "$SYS/broker/clients/connected", "3", -1, T0);
   test_tap (recorder, "a", "3", -1, T0);
-  flush (recorder);
+  test_recorder_flush (recorder);
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 1);
   g_assert_cmpuint (stats.filtered, ==, 1);
@@ -250,7 +228,7 @@ test_queue_full (void)
 
   bd_recorder_start (recorder, &error);
   g_assert_no_error (error);
-  flush (recorder);
+  test_recorder_flush (recorder);
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 10);
   g_assert_cmpuint (stats.dropped, ==, 5);
@@ -329,7 +307,7 @@ test_persistence (void)
 
   for (int run = 0; run < 3; run++)
     {
-      g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+      g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, NULL);
 
       for (int i = 0; i < 10; i++)
         {
@@ -408,10 +386,10 @@ test_tap_from_thread (void)
     {
       bd_recorder_get_stats (recorder, &stats);
       g_assert_cmpuint (stats.queue_depth, <=, 1000);
-      flush (recorder);
+      test_recorder_flush (recorder);
     }
   g_thread_join (thread);
-  flush (recorder);
+  test_recorder_flush (recorder);
 
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded + stats.dropped, ==, t.n);
@@ -437,7 +415,7 @@ test_small_batches (void)
   g_assert_no_error (error);
   for (int i = 0; i < 1000; i++)
     test_tap (recorder, "s", "2", -1, T0 + i * 10);
-  flush (recorder);
+  test_recorder_flush (recorder);
 
   db = test_db_open (dir);
   g_assert_cmpint (test_db_int (db, "SELECT sum(n) FROM rollup_1m"), ==, 1000);
@@ -450,7 +428,7 @@ static void
 test_payload_kinds (void)
 {
   g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("storage-test");
-  g_autoptr(BdRecorder) recorder = start_recorder (dir, NULL);
+  g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, NULL);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GPtrArray) messages = NULL;
   g_autoptr(GError) error = NULL;
@@ -461,7 +439,7 @@ test_payload_kinds (void)
   test_tap (recorder, "k", "", 0, T0);
   test_tap (recorder, "k", binary, sizeof binary - 1, T0 + 1);
   test_tap (recorder, "k", "{not json", -1, T0 + 2);
-  flush (recorder);
+  test_recorder_flush (recorder);
   bd_recorder_get_stats (recorder, &stats);
   g_assert_cmpuint (stats.recorded, ==, 3);
   g_assert_cmpuint (stats.samples, ==, 0);

@@ -1,18 +1,15 @@
-/* gui-test-service.h — a service for GUI tests that need one
+/* bd-test-service.c — the whole stack in the test's process
  *
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#pragma once
+#include "config.h"
 
-#include "bd-service.h"
+#include "bd-test-service.h"
 
-/* A BdService on 127.0.0.1 port 0 keeping its data in @data_dir, without
- * operations (alarms, relays): for pages that take labels and units from
- * its overview. Stop it with bd_service_stop () before dropping it. */
-static inline BdService *
-gui_test_service_new (const char *data_dir)
+BdService *
+bd_test_service_start (const char *data_dir)
 {
   BdOptions options = BD_OPTIONS_INIT;
   g_autoptr(GError) error = NULL;
@@ -23,6 +20,7 @@ gui_test_service_new (const char *data_dir)
   options.data_dir = g_strdup (data_dir);
   service = bd_service_start (&options, FALSE, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (service);
   bd_options_clear (&options);
   return service;
 }
