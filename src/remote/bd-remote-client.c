@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "bd-remote-client.h"
+#include "bd-remote-websocket.h"
 #include "bd-topic.h"
 
 #define DEFAULT_PORT          1883
@@ -125,6 +126,8 @@ struct _Conn
   guint16            generation;
   GByteArray        *inbuf;
   GByteArray        *outbuf;        /* waiting for the write in progress */
+  BdRemoteWebsocket *ws;            /* the WebSocket layer, or NULL */
+  GByteArray        *rawbuf;        /* ready to write as it is (WebSocket handshake, control frames) */
   gboolean           writing;
   guint8             readbuf[READ_BUFFER_SIZE];
 };
@@ -153,6 +156,7 @@ G_DEFINE_ENUM_TYPE (BdRemoteState, bd_remote_state,
 static void start_attempt (BdRemoteClient *self);
 static void conn_read (Conn *conn);
 static void conn_flush (Conn *conn);
+static void conn_send_connect (Conn *conn);
 
 /* ---------------------------------------------------------------- config */
 
@@ -186,6 +190,7 @@ bd_remote_config_copy (const BdRemoteConfig *config)
   copy->alpn = g_strdup (config->alpn);
   copy->will_topic = g_strdup (config->will_topic);
   copy->will_payload = g_strdup (config->will_payload);
+  copy->websocket_path = g_strdup (config->websocket_path);
   return copy;
 }
 
@@ -207,6 +212,7 @@ bd_remote_config_free (BdRemoteConfig *config)
   g_free (config->alpn);
   g_free (config->will_topic);
   g_free (config->will_payload);
+  g_free (config->websocket_path);
   g_free (config);
 }
 
@@ -341,6 +347,8 @@ conn_unref (Conn *conn)
   g_clear_object (&conn->cancellable);
   g_byte_array_unref (conn->inbuf);
   g_byte_array_unref (conn->outbuf);
+  g_byte_array_unref (conn->rawbuf);
+  bd_remote_websocket_free (conn->ws);
   g_free (conn);
 }
 
@@ -485,7 +493,7 @@ write_cb (GObject      *object,
       conn_unref (conn);
       return;
     }
-  if (conn->outbuf->len > 0)
+  if (conn->outbuf->len > 0 || conn->rawbuf->len > 0)
     conn_flush (conn);
   else if (conn->closing)
     g_cancellable_cancel (conn->cancellable); /* the DISCONNECT is out: let go */
@@ -498,13 +506,25 @@ conn_flush (Conn *conn)
   GOutputStream *out;
   GByteArray *data;
 
-  if (conn->writing || conn->outbuf->len == 0)
+  if (conn->writing || (conn->outbuf->len == 0 && conn->rawbuf->len == 0))
     return;
 
   /* Writes are serialized: the buffer in flight must not move, so later
    * packets gather in a fresh outbuf until this write completes. */
-  data = g_steal_pointer (&conn->outbuf);
-  conn->outbuf = g_byte_array_new ();
+  if (conn->ws != NULL)
+    {
+      /* Control frames first (never inside a message), then what MQTT
+       * wrote since the last write, framed as one message. */
+      data = g_steal_pointer (&conn->rawbuf);
+      conn->rawbuf = g_byte_array_new ();
+      bd_remote_websocket_frame (conn->ws, data, conn->outbuf->data, conn->outbuf->len);
+      g_byte_array_set_size (conn->outbuf, 0);
+    }
+  else
+    {
+      data = g_steal_pointer (&conn->outbuf);
+      conn->outbuf = g_byte_array_new ();
+    }
   conn->writing = TRUE;
   out = g_io_stream_get_output_stream (conn->stream);
   g_object_set_data_full (G_OBJECT (out), "bd-remote-writing", data,
@@ -996,6 +1016,38 @@ conn_process_input (Conn *conn)
     g_byte_array_remove_range (conn->inbuf, 0, offset);
 }
 
+/* @n bytes came under WebSocket: the upgrade's answer, then frames. */
+static void
+conn_ws_input (Conn  *conn,
+               gsize  n)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean was_upgraded = conn->ws->upgraded;
+  gboolean ok;
+
+  ok = bd_remote_websocket_feed (conn->ws, conn->readbuf, n, conn->inbuf, conn->rawbuf, &error);
+  if (conn->rawbuf->len > 0)
+    conn_flush (conn);
+  if (!ok)
+    {
+      /* A 4xx answer (a wrong path, say) is refused like bad credentials:
+       * the same request gets the same answer. */
+      conn_fail (conn, g_error_matches (error, BD_REMOTE_ERROR, BD_REMOTE_ERROR_REFUSED),
+                 error->message);
+      return;
+    }
+  if (!was_upgraded && conn->ws->upgraded)
+    conn_send_connect (conn);
+  conn_process_input (conn);
+  if (conn->client != NULL && conn->ws->closed)
+    {
+      g_autofree char *reason = g_strdup_printf ("the broker closed the WebSocket (status %u)",
+                                                 conn->ws->close_code);
+
+      conn_fail (conn, FALSE, reason);
+    }
+}
+
 static void
 read_cb (GObject      *object,
          GAsyncResult *result,
@@ -1017,7 +1069,9 @@ read_cb (GObject      *object,
       conn_unref (conn);
       return;
     }
-  if (conn->client != NULL)
+  if (conn->client != NULL && conn->ws != NULL)
+    conn_ws_input (conn, n);
+  else if (conn->client != NULL)
     {
       g_byte_array_append (conn->inbuf, conn->readbuf, n);
       conn_process_input (conn);
@@ -1087,6 +1141,24 @@ conn_send_connect (Conn *conn)
 
   /* The packet borrows every string: nothing to clear. */
   conn_send_packet (conn, &packet);
+}
+
+/* The stream is up (TCP, TLS): asks for the WebSocket upgrade, or sends
+ * CONNECT at once; then reads. */
+static void
+conn_begin (Conn *conn)
+{
+  const BdRemoteConfig *config = conn->client->config;
+
+  if (config->use_websockets && conn->ws == NULL)
+    {
+      conn->ws = bd_remote_websocket_new ();
+      bd_remote_websocket_request (conn->ws, conn->rawbuf, config->host,
+                                   effective_port (config), config->websocket_path);
+      conn_flush (conn);
+    }
+  else
+    conn_send_connect (conn);
   conn_read (conn);
 }
 
@@ -1163,7 +1235,7 @@ handshake_cb (GObject      *object,
       return;
     }
   if (!conn_check_error (conn, error))
-    conn_send_connect (conn);
+    conn_begin (conn);
   conn_unref (conn);
 }
 
@@ -1266,7 +1338,7 @@ connect_cb (GObject      *object,
         conn_fail (conn, TRUE, reason);
     }
   else
-    conn_send_connect (conn);
+    conn_begin (conn);
   conn_unref (conn);
 }
 
@@ -1299,6 +1371,7 @@ start_attempt (BdRemoteClient *self)
   conn->generation = ++self->conn_generation & 0x3fff;
   conn->inbuf = g_byte_array_new ();
   conn->outbuf = g_byte_array_new ();
+  conn->rawbuf = g_byte_array_new ();
   self->conn = conn;
 
   set_state (self, BD_REMOTE_STATE_CONNECTING);
@@ -1319,6 +1392,7 @@ start_attempt (BdRemoteClient *self)
         }
       conn->stream = stream;
       conn_send_connect (conn);
+      conn_read (conn);
       return;
     }
   socket_client = g_socket_client_new ();

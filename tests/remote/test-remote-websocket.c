@@ -1,0 +1,335 @@
+/* test-remote-websocket.c — the remote client's WebSocket layer, byte by byte
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The layer does no I/O, so these tests play the server: they answer the
+ * upgrade request the layer wrote and feed it frames split at every kind of
+ * boundary (fragments of one message, a ping between them, a payload far
+ * larger than one read), and decode what the layer writes with the
+ * broker's own frame decoder, as a Brokerdesk WebSocket listener does.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "bd-remote-client.h"
+#include "bd-remote-websocket.h"
+
+/* The 101 answer a correct server gives to @ws's request. */
+static char *
+good_answer (BdRemoteWebsocket *ws)
+{
+  g_autoptr(GByteArray) request = g_byte_array_new ();
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *accept = NULL;
+
+  bd_remote_websocket_request (ws, request, "127.0.0.1", 8080, "/mqtt");
+  text = g_strndup ((const char *) request->data, request->len);
+  g_assert_true (g_str_has_prefix (text, "GET /mqtt HTTP/1.1\r\n"));
+  g_assert_true (g_str_has_suffix (text, "\r\n\r\n"));
+  lines = g_strsplit (text, "\r\n", -1);
+  host = bd_websocket_header_value (lines, "Host");
+  g_assert_cmpstr (host, ==, "127.0.0.1:8080");
+  g_assert_true (g_strv_contains ((const char * const *) lines, "Sec-WebSocket-Protocol: mqtt"));
+  g_assert_true (g_strv_contains ((const char * const *) lines, "Sec-WebSocket-Version: 13"));
+  key = bd_websocket_header_value (lines, "Sec-WebSocket-Key");
+  g_assert_cmpstr (key, ==, ws->key);
+  accept = bd_websocket_accept_key (key);
+  return g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\n"
+                          "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n",
+                          accept);
+}
+
+static BdRemoteWebsocket *
+upgraded (void)
+{
+  BdRemoteWebsocket *ws = bd_remote_websocket_new ();
+  g_autofree char *answer = good_answer (ws);
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GByteArray) reply = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (bd_remote_websocket_feed (ws, (const guint8 *) answer, strlen (answer),
+                                           payload, reply, &error));
+  g_assert_no_error (error);
+  g_assert_true (ws->upgraded);
+  return ws;
+}
+
+/* Feeds @data to @ws in reads of 1 to @max_read bytes. */
+static gboolean
+feed_in_pieces (BdRemoteWebsocket  *ws,
+                GByteArray         *data,
+                guint               max_read,
+                GByteArray         *payload,
+                GByteArray         *reply,
+                GError            **error)
+{
+  GRand *rand = g_rand_new_with_seed (max_read);
+  gboolean ok = TRUE;
+
+  for (gsize off = 0; ok && off < data->len;)
+    {
+      /* Not inside MIN (), which would draw twice. */
+      gsize want = g_rand_int_range (rand, 1, max_read + 1);
+      gsize n = MIN (data->len - off, want);
+
+      ok = bd_remote_websocket_feed (ws, data->data + off, n, payload, reply, error);
+      off += n;
+    }
+  g_rand_free (rand);
+  return ok;
+}
+
+/* Decodes frames the client wrote, as a server: all must be masked. */
+static GByteArray *
+server_decode (GByteArray *frames,
+               guint8     *last_opcode)
+{
+  BdWebsocketDecoder decoder;
+  GByteArray *out = g_byte_array_new ();
+  gsize off = 0;
+
+  bd_websocket_decoder_init (&decoder, TRUE, FALSE, 0);
+  while (off < frames->len)
+    {
+      g_autoptr(GError) error = NULL;
+      guint start = out->len;
+      gsize used;
+      gsize got;
+      BdWebsocketDecodeStatus status;
+
+      g_byte_array_set_size (out, start + frames->len - off);
+      status = bd_websocket_decode (&decoder, frames->data + off, frames->len - off, &used,
+                                    out->data + start, &got, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (status, !=, BD_WEBSOCKET_DECODE_ERROR);
+      g_byte_array_set_size (out, start + got);
+      off += used;
+      if (status == BD_WEBSOCKET_DECODE_CONTROL)
+        {
+          *last_opcode = decoder.opcode;
+          g_byte_array_append (out, decoder.control->data, decoder.control->len);
+        }
+    }
+  bd_websocket_decoder_clear (&decoder);
+  return out;
+}
+
+static void
+test_upgrade_byte_by_byte_with_a_frame_after (void)
+{
+  g_autoptr(BdRemoteWebsocket) ws = bd_remote_websocket_new ();
+  g_autofree char *answer = good_answer (ws);
+  g_autoptr(GByteArray) input = g_byte_array_new ();
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GByteArray) reply = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  static const guint8 connack[] = { 0x20, 0x02, 0x00, 0x00 };
+
+  /* The server's first frame may come in the same read as the answer. */
+  g_byte_array_append (input, (const guint8 *) answer, strlen (answer));
+  bd_websocket_frame_append (input, TRUE, BD_WEBSOCKET_OP_BINARY, connack, sizeof connack, NULL);
+  g_assert_true (feed_in_pieces (ws, input, 1, payload, reply, &error));
+  g_assert_no_error (error);
+  g_assert_true (ws->upgraded);
+  g_assert_cmpmem (payload->data, payload->len, connack, sizeof connack);
+  g_assert_cmpuint (reply->len, ==, 0);
+}
+
+static void
+test_refused_upgrade_names_the_status (void)
+{
+  g_autoptr(BdRemoteWebsocket) ws = bd_remote_websocket_new ();
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GByteArray) reply = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char *answer = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+
+  g_assert_false (bd_remote_websocket_feed (ws, (const guint8 *) answer, strlen (answer),
+                                            payload, reply, &error));
+  g_assert_error (error, BD_REMOTE_ERROR, BD_REMOTE_ERROR_REFUSED);
+  g_assert_cmpstr (error->message, ==, "WebSocket upgrade refused: HTTP 404 Not Found");
+  g_clear_error (&error);
+
+  /* A 5xx may pass: not refused, so the client keeps trying. */
+  g_clear_pointer (&ws, bd_remote_websocket_free);
+  ws = bd_remote_websocket_new ();
+  answer = "HTTP/1.1 503 Service Unavailable\r\n\r\n";
+  g_assert_false (bd_remote_websocket_feed (ws, (const guint8 *) answer, strlen (answer),
+                                            payload, reply, &error));
+  g_assert_error (error, BD_REMOTE_ERROR, BD_REMOTE_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "HTTP 503 Service Unavailable"));
+}
+
+static void
+test_wrong_accept_or_subprotocol_fails (void)
+{
+  static const char * const answers[] = {
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n",
+    NULL,  /* the right Accept, no subprotocol: filled in below */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      g_autoptr(BdRemoteWebsocket) ws = bd_remote_websocket_new ();
+      g_autoptr(GByteArray) payload = g_byte_array_new ();
+      g_autoptr(GByteArray) reply = g_byte_array_new ();
+      g_autoptr(GError) error = NULL;
+      g_autofree char *accept = bd_websocket_accept_key (ws->key);
+      g_autofree char *answer = answers[i] != NULL ? g_strdup (answers[i])
+        : g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+
+      g_assert_false (bd_remote_websocket_feed (ws, (const guint8 *) answer, strlen (answer),
+                                                payload, reply, &error));
+      g_assert_error (error, BD_REMOTE_ERROR, BD_REMOTE_ERROR_PROTOCOL);
+      g_assert_nonnull (strstr (error->message, i == 0 ? "Sec-WebSocket-Accept" : "subprotocol"));
+    }
+}
+
+static void
+test_fragments_with_a_ping_between (void)
+{
+  g_autoptr(BdRemoteWebsocket) ws = upgraded ();
+  g_autoptr(GByteArray) input = g_byte_array_new ();
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GByteArray) reply = g_byte_array_new ();
+  g_autoptr(GByteArray) answered = NULL;
+  g_autoptr(GError) error = NULL;
+  static const guint8 publish[] = { 0x30, 0x07, 0x00, 0x01, 't', 'h', 'e', 'l', 'o' };
+  guint8 opcode = 0;
+
+  /* One MQTT packet in three fragments, a ping between the second and the
+   * third (RFC 6455 5.4: control frames may interleave). */
+  bd_websocket_frame_append (input, FALSE, BD_WEBSOCKET_OP_BINARY, publish, 3, NULL);
+  bd_websocket_frame_append (input, FALSE, BD_WEBSOCKET_OP_CONTINUATION, publish + 3, 2, NULL);
+  bd_websocket_frame_append (input, TRUE, BD_WEBSOCKET_OP_PING, (const guint8 *) "hb", 2, NULL);
+  bd_websocket_frame_append (input, TRUE, BD_WEBSOCKET_OP_CONTINUATION, publish + 5,
+                             sizeof publish - 5, NULL);
+  g_assert_true (feed_in_pieces (ws, input, 3, payload, reply, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (payload->data, payload->len, publish, sizeof publish);
+
+  /* The pong carries the ping's payload, masked like every client frame. */
+  g_assert_cmpuint (reply->len, ==, 2 + 4 + 2);
+  g_assert_cmpuint (reply->data[1] & 0x80, ==, 0x80);
+  answered = server_decode (reply, &opcode);
+  g_assert_cmpuint (opcode, ==, BD_WEBSOCKET_OP_PONG);
+  g_assert_cmpmem (answered->data, answered->len, "hb", 2);
+}
+
+static void
+test_large_payload_across_frames_and_reads (void)
+{
+  g_autoptr(BdRemoteWebsocket) ws = upgraded ();
+  g_autoptr(GByteArray) big = g_byte_array_sized_new (100 * 1000);
+  g_autoptr(GByteArray) input = g_byte_array_new ();
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GByteArray) reply = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  gsize sizes[] = { 100, 125, 126, 65535, 65536, 0 };
+  gsize off = 0;
+
+  g_byte_array_set_size (big, 100 * 1000);
+  for (guint i = 0; i < big->len; i++)
+    big->data[i] = (i * 7 + i / 251) & 0xff;
+  /* Frames of every length encoding (7-bit, 16-bit, 64-bit), the last one
+   * taking the rest, a ping in the middle of the stream. */
+  for (guint i = 0; off < big->len; i++)
+    {
+      gsize n = sizes[i] != 0 ? MIN (sizes[i], big->len - off) : big->len - off;
+
+      bd_websocket_frame_append (input, TRUE, BD_WEBSOCKET_OP_BINARY, big->data + off, n, NULL);
+      off += n;
+      if (i == 2)
+        bd_websocket_frame_append (input, TRUE, BD_WEBSOCKET_OP_PING, NULL, 0, NULL);
+    }
+  g_assert_true (feed_in_pieces (ws, input, 16384, payload, reply, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (payload->data, payload->len, big->data, big->len);
+  g_assert_cmpuint (reply->len, ==, 2 + 4);  /* one empty pong */
+}
+
+static void
+test_client_frames_are_masked (void)
+{
+  g_autoptr(BdRemoteWebsocket) ws = upgraded ();
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  g_autoptr(GByteArray) frames = g_byte_array_new ();
+  g_autoptr(GByteArray) back = NULL;
+  guint8 opcode = 0;
+
+  g_byte_array_set_size (data, 600 * 1000);
+  for (guint i = 0; i < data->len; i++)
+    data->data[i] = i & 0xff;
+  bd_remote_websocket_frame (ws, frames, data->data, data->len);
+  /* Masked: the payload does not appear as it is. */
+  g_assert_cmpuint (frames->data[1] & 0x80, ==, 0x80);
+  g_assert_null (memmem (frames->data, frames->len, data->data + 1000, 64));
+  back = server_decode (frames, &opcode);
+  g_assert_cmpmem (back->data, back->len, data->data, data->len);
+}
+
+static void
+test_close_and_bad_frames (void)
+{
+  g_autoptr(BdRemoteWebsocket) ws = upgraded ();
+  g_autoptr(GByteArray) input = g_byte_array_new ();
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GByteArray) reply = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  static const guint8 going_away[] = { 0x03, 0xe9, 'b', 'y', 'e' };
+  static const guint8 mask[] = { 1, 2, 3, 4 };
+  guint8 opcode = 0;
+  g_autoptr(GByteArray) echoed = NULL;
+
+  bd_websocket_frame_append (input, TRUE, BD_WEBSOCKET_OP_CLOSE, going_away, sizeof going_away,
+                             NULL);
+  g_assert_true (bd_remote_websocket_feed (ws, input->data, input->len, payload, reply, &error));
+  g_assert_true (ws->closed);
+  g_assert_cmpuint (ws->close_code, ==, 1001);
+  echoed = server_decode (reply, &opcode);
+  g_assert_cmpuint (opcode, ==, BD_WEBSOCKET_OP_CLOSE);
+  g_assert_cmpmem (echoed->data, echoed->len, going_away, 2);
+
+  /* A server never masks (RFC 6455 5.1), and MQTT never goes in text. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(BdRemoteWebsocket) other = upgraded ();
+
+      g_byte_array_set_size (input, 0);
+      g_byte_array_set_size (reply, 0);
+      g_clear_error (&error);
+      bd_websocket_frame_append (input, TRUE, i == 0 ? BD_WEBSOCKET_OP_BINARY : BD_WEBSOCKET_OP_TEXT,
+                                 (const guint8 *) "x", 1, i == 0 ? mask : NULL);
+      g_assert_false (bd_remote_websocket_feed (other, input->data, input->len, payload, reply,
+                                                &error));
+      g_assert_error (error, BD_REMOTE_ERROR, BD_REMOTE_ERROR_PROTOCOL);
+      g_assert_nonnull (strstr (error->message, i == 0 ? "masked frame" : "text frame"));
+      /* It says why in a close frame before it goes. */
+      g_assert_cmpuint (reply->len, ==, 2 + 4 + 2);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/remote/websocket/upgrade-byte-by-byte", test_upgrade_byte_by_byte_with_a_frame_after);
+  g_test_add_func ("/remote/websocket/refused-upgrade", test_refused_upgrade_names_the_status);
+  g_test_add_func ("/remote/websocket/wrong-accept-or-subprotocol", test_wrong_accept_or_subprotocol_fails);
+  g_test_add_func ("/remote/websocket/fragments-with-ping", test_fragments_with_a_ping_between);
+  g_test_add_func ("/remote/websocket/large-payload", test_large_payload_across_frames_and_reads);
+  g_test_add_func ("/remote/websocket/client-frames-masked", test_client_frames_are_masked);
+  g_test_add_func ("/remote/websocket/close-and-bad-frames", test_close_and_bad_frames);
+  return g_test_run ();
+}
