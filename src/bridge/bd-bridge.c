@@ -691,6 +691,8 @@ make_remote_client (BdBridge *self)
   config->key_file = g_strdup (bc->keyfile);
   config->insecure = bc->insecure;
   config->alpn = g_strdup (bc->alpn);
+  config->use_websockets = bc->websockets;
+  config->websocket_path = g_strdup (bc->websocket_path);
   config->backoff_min_ms = bc->restart_timeout_base * 1000;
   config->backoff_max_ms = (bc->restart_timeout_cap ? bc->restart_timeout_cap
                                                     : bc->restart_timeout_base) * 1000;

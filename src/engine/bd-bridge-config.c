@@ -121,6 +121,7 @@ bd_bridge_config_copy (const BdBridgeConfig *bridge)
   copy->certfile = g_strdup (bridge->certfile);
   copy->keyfile = g_strdup (bridge->keyfile);
   copy->alpn = g_strdup (bridge->alpn);
+  copy->websocket_path = g_strdup (bridge->websocket_path);
   copy->source_file = g_strdup (bridge->source_file);
   return copy;
 }
@@ -145,6 +146,7 @@ bd_bridge_config_free (BdBridgeConfig *bridge)
   g_free (bridge->certfile);
   g_free (bridge->keyfile);
   g_free (bridge->alpn);
+  g_free (bridge->websocket_path);
   g_free (bridge->source_file);
   g_free (bridge);
 }
@@ -196,7 +198,7 @@ static const char * const bridge_directives[] = {
   "keepalive_interval", "restart_timeout", "start_type", "idle_timeout", "threshold",
   "bridge_cafile", "bridge_capath", "bridge_certfile", "bridge_keyfile",
   "bridge_insecure", "bridge_alpn", "bridge_max_packet_size", "bridge_outgoing_retain",
-  "bridge_queue_max_messages",
+  "bridge_queue_max_messages", "bridge_transport", "bridge_websocket_path",
 };
 
 gboolean
@@ -393,6 +395,9 @@ _bd_bridge_config_check (const BdBridgeConfig  *bridge,
   if (bridge->remote_password != NULL && bridge->remote_username == NULL)
     return fail (message, "connection “%s”: remote_password without remote_username",
                  bridge->name);
+  if (bridge->websocket_path != NULL && !bridge->websockets)
+    return fail (message, "connection “%s”: bridge_websocket_path needs "
+                 "bridge_transport websockets", bridge->name);
   return TRUE;
 }
 
@@ -590,6 +595,24 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
       bridge->queue_max_messages = (guint) number;
       return TRUE;
     }
+  if (g_str_equal (name, "bridge_transport"))
+    {
+      if (g_str_equal (values[0], "tcp"))
+        bridge->websockets = FALSE;
+      else if (g_str_equal (values[0], "websockets"))
+        bridge->websockets = TRUE;
+      else
+        return fail (message, "bridge_transport: “%s” is not tcp or websockets", values[0]);
+      return TRUE;
+    }
+  if (g_str_equal (name, "bridge_websocket_path"))
+    {
+      /* The request target of the upgrade's GET: an absolute path, with
+       * a query if the upstream wants one. */
+      if (values[0][0] != '/')
+        return fail (message, "bridge_websocket_path: “%s” does not start with “/”", values[0]);
+      return set_string (&bridge->websocket_path, values[0]);
+    }
   g_assert_not_reached ();
 }
 
@@ -691,5 +714,8 @@ bd_bridge_config_to_text (const BdBridgeConfig *bridge)
   write_bool (out, "bridge_outgoing_retain", bridge->outgoing_retain, TRUE);
   if (bridge->queue_max_messages != 0)
     g_string_append_printf (out, "bridge_queue_max_messages %u\n", bridge->queue_max_messages);
+  if (bridge->websockets)
+    g_string_append (out, "bridge_transport websockets\n");
+  write_string (out, "bridge_websocket_path", bridge->websocket_path);
   return g_string_free (out, FALSE);
 }
