@@ -29,6 +29,7 @@
 
 #include "bd-bridge-dialog.h"
 #include "bd-bridge-file.h"
+#include "bd-bridge.h"
 #include "bd-gui-util.h"
 #include "bd-remote-client.h"
 
@@ -689,28 +690,14 @@ start_test (BdBridgeDialog       *self,
             const BdBridgeConfig *bridge,
             BdMqttVersion         version)
 {
-  const BdBridgeAddress *address = g_ptr_array_index (bridge->addresses, 0);
-  g_autoptr(BdRemoteConfig) config = bd_remote_config_new ();
+  g_autoptr(BdRemoteConfig) config = bd_bridge_dup_remote_config (bridge, 0);
   g_autofree char *client_id = bd_bridge_config_dup_remote_clientid (bridge);
 
-  g_free (config->host);
-  config->host = g_strdup (address->host);
-  config->port = address->port;
   config->version = version;
   /* A client id of its own and a clean session: the test must neither
    * take over the running bridge's session upstream nor leave one. */
   config->client_id = g_strconcat (client_id, ".test", NULL);
   config->clean_session = TRUE;
-  config->username = g_strdup (bridge->remote_username);
-  config->password = g_strdup (bridge->remote_password);
-  config->use_tls = bridge->cafile != NULL || bridge->capath != NULL;
-  config->ca_file = g_strdup (bridge->cafile);
-  config->cert_file = g_strdup (bridge->certfile);
-  config->key_file = g_strdup (bridge->keyfile);
-  config->insecure = bridge->insecure;
-  config->alpn = g_strdup (bridge->alpn);
-  config->use_websockets = bridge->websockets;
-  config->websocket_path = g_strdup (bridge->websocket_path);
   config->backoff_min_ms = 60000;
   config->backoff_max_ms = 60000;
   self->test_client = bd_remote_client_new (config);
