@@ -319,6 +319,41 @@ test_close_and_bad_frames (void)
     }
 }
 
+/* Whatever a server sends after the upgrade, the layer either decodes it
+ * or fails with a reason, within what was fed: random bytes, and random
+ * frame headers before random payloads. */
+static void
+test_random_input (void)
+{
+  GRand *rand = g_rand_new_with_seed (6455);
+
+  for (guint round = 0; round < 2000; round++)
+    {
+      g_autoptr(BdRemoteWebsocket) ws = upgraded ();
+      g_autoptr(GByteArray) input = g_byte_array_new ();
+      g_autoptr(GByteArray) payload = g_byte_array_new ();
+      g_autoptr(GByteArray) reply = g_byte_array_new ();
+      g_autoptr(GError) error = NULL;
+      guint n = g_rand_int_range (rand, 1, 300);
+
+      for (guint i = 0; i < n; i++)
+        g_byte_array_append (input, (guint8[]) { g_rand_int_range (rand, 0, 256) }, 1);
+      /* Half the rounds: a plausible header (FIN, binary or control, a
+       * short length) so that decoding gets past the first bytes. */
+      if (round % 2 == 0 && input->len >= 2)
+        {
+          input->data[0] = 0x80 | (input->data[0] & 0x0b);
+          input->data[1] &= 0x7f;
+        }
+      if (!feed_in_pieces (ws, input, 1 + round % 17, payload, reply, &error))
+        g_assert_error (error, BD_REMOTE_ERROR, BD_REMOTE_ERROR_PROTOCOL);
+      else
+        g_assert_no_error (error);
+      g_assert_cmpuint (payload->len, <=, input->len);
+    }
+  g_rand_free (rand);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -331,5 +366,6 @@ main (int    argc,
   g_test_add_func ("/remote/websocket/large-payload", test_large_payload_across_frames_and_reads);
   g_test_add_func ("/remote/websocket/client-frames-masked", test_client_frames_are_masked);
   g_test_add_func ("/remote/websocket/close-and-bad-frames", test_close_and_bad_frames);
+  g_test_add_func ("/remote/websocket/random-input", test_random_input);
   return g_test_run ();
 }
