@@ -8,6 +8,8 @@
  * boundary (fragments of one message, a ping between them, a payload far
  * larger than one read), and decode what the layer writes with the
  * broker's own frame decoder, as a Brokerdesk WebSocket listener does.
+ * Last, the whole client over WebSocket to an engine's WebSocket listener,
+ * as the console's remote mode uses it.
  */
 
 #include "config.h"
@@ -16,6 +18,10 @@
 
 #include "bd-remote-client.h"
 #include "bd-remote-websocket.h"
+#include "bd-test-util.h"
+#include "test-client.h"
+
+#define WAIT_MS 10000
 
 /* The 101 answer a correct server gives to @ws's request. */
 static char *
@@ -354,6 +360,134 @@ test_random_input (void)
   g_rand_free (rand);
 }
 
+/* ------------------------------------------------- against an engine */
+
+typedef struct
+{
+  BdRemoteClient *client;
+  BdRemoteState   state;
+} StateWait;
+
+static gboolean
+state_is (gpointer data)
+{
+  StateWait *wait = data;
+
+  return bd_remote_client_get_state (wait->client) == wait->state;
+}
+
+static void
+wait_state (BdRemoteClient *client,
+            BdRemoteState   state)
+{
+  StateWait wait = { client, state };
+
+  bd_test_wait_until (state_is, &wait, WAIT_MS, "the remote client's state");
+}
+
+static void
+received_cb (BdMessage *message,
+             gpointer   user_data)
+{
+  g_ptr_array_add (user_data, bd_message_ref (message));
+}
+
+static gboolean
+has_messages (gpointer data)
+{
+  return ((GPtrArray *) data)->len > 0;
+}
+
+static gint upstream_count;
+
+static void
+upstream_cb (BdMessage *message,
+             gpointer   user_data)
+{
+  g_atomic_int_inc (&upstream_count);
+}
+
+static gboolean
+upstream_got_one (gpointer data)
+{
+  return g_atomic_int_get (&upstream_count) > 0;
+}
+
+static void
+delivered_cb (BdMessage *message,
+              gboolean   delivered,
+              gpointer   user_data)
+{
+  *(int *) user_data = delivered ? 1 : -1;
+}
+
+static gboolean
+int_set (gpointer data)
+{
+  return *(int *) data != 0;
+}
+
+/* The console's way: a tap fed over WebSocket (a 100 kB retained message,
+ * many frames), a QoS 1 publish acknowledged, and a clean stop. */
+static void
+test_client_over_engine_websocket (void)
+{
+  g_autoptr(BdEngine) engine = test_engine_new ("listener 0 127.0.0.1\n"
+                                                "protocol websockets\n"
+                                                "allow_anonymous true\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BdRemoteConfig) config = bd_remote_config_new ();
+  g_autoptr(BdRemoteClient) client = NULL;
+  g_autoptr(GPtrArray) received = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+  g_autoptr(GByteArray) big = g_byte_array_new ();
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(BdMessage) retained = NULL;
+  gsize len;
+  const guint8 *data;
+  int delivered = 0;
+
+  g_atomic_int_set (&upstream_count, 0);
+  bd_engine_add_tap (engine, "up/#", upstream_cb, NULL, NULL);
+  g_assert_true (bd_engine_start (engine, &error));
+  g_assert_no_error (error);
+  g_byte_array_set_size (big, 100 * 1000);
+  for (guint i = 0; i < big->len; i++)
+    big->data[i] = (i * 13) & 0xff;
+  payload = g_bytes_new (big->data, big->len);
+  retained = bd_message_new ("ws/big", payload, 1, TRUE, NULL);
+  bd_engine_publish (engine, retained);
+
+  g_free (config->host);
+  config->host = g_strdup ("127.0.0.1");
+  /* The second listener: the test engine has a plain one first. */
+  config->port = bd_engine_get_port (engine, 1);
+  config->version = BD_MQTT_V5;
+  config->filter = g_strdup ("ws/#");
+  config->use_websockets = TRUE;
+  client = bd_remote_client_new (config);
+  bd_remote_client_add_tap (client, "#", received_cb, received, NULL);
+  bd_remote_client_start (client);
+  wait_state (client, BD_REMOTE_STATE_CONNECTED);
+
+  bd_test_wait_until (has_messages, received, WAIT_MS, "the retained message");
+  data = bd_message_get_payload (g_ptr_array_index (received, 0), &len);
+  g_assert_cmpmem (data, len, big->data, big->len);
+
+  {
+    g_autoptr(GBytes) seven = g_bytes_new_static ("7", 1);
+    g_autoptr(BdMessage) up = bd_message_new ("up/reading", seven, 1, FALSE, NULL);
+
+    g_assert_true (bd_remote_client_publish_full (client, up, delivered_cb, &delivered));
+  }
+  bd_test_wait_until (int_set, &delivered, WAIT_MS, "the PUBACK");
+  g_assert_cmpint (delivered, ==, 1);
+  bd_test_wait_until (upstream_got_one, NULL, WAIT_MS, "the message in the engine");
+
+  bd_remote_client_stop (client);
+  g_assert_cmpint (bd_remote_client_get_state (client), ==, BD_REMOTE_STATE_DISCONNECTED);
+  bd_engine_stop (engine);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -367,5 +501,6 @@ main (int    argc,
   g_test_add_func ("/remote/websocket/client-frames-masked", test_client_frames_are_masked);
   g_test_add_func ("/remote/websocket/close-and-bad-frames", test_close_and_bad_frames);
   g_test_add_func ("/remote/websocket/random-input", test_random_input);
+  g_test_add_func ("/remote/websocket/client-over-engine", test_client_over_engine_websocket);
   return g_test_run ();
 }
