@@ -36,6 +36,9 @@
 
 #define DEFAULT_PORT          1883
 #define DEFAULT_TLS_PORT      8883
+/* RFC 6455 3: ws:// and wss:// URIs default to HTTP's ports. */
+#define DEFAULT_WS_PORT       80
+#define DEFAULT_WSS_PORT      443
 #define DEFAULT_KEEP_ALIVE    60
 #define DEFAULT_BACKOFF_MIN   1000
 #define DEFAULT_BACKOFF_MAX   60000
@@ -294,6 +297,8 @@ effective_port (const BdRemoteConfig *config)
 {
   if (config->port != 0)
     return config->port;
+  if (config->use_websockets)
+    return config->use_tls ? DEFAULT_WSS_PORT : DEFAULT_WS_PORT;
   return config->use_tls ? DEFAULT_TLS_PORT : DEFAULT_PORT;
 }
 

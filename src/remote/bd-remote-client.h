@@ -57,7 +57,7 @@ GType bd_remote_state_get_type (void);
 typedef struct
 {
   char         *host;
-  guint16       port;             /* 0: 1883, or 8883 with TLS */
+  guint16       port;             /* 0: 1883, or 8883 with TLS; over WebSocket 80, or 443 */
   gboolean      use_tls;
   char         *ca_file;          /* PEM; NULL: the system's trusted CAs */
   char         *cert_file;        /* PEM client certificate, or NULL */

@@ -488,6 +488,31 @@ test_client_over_engine_websocket (void)
   bd_engine_stop (engine);
 }
 
+static gboolean
+has_error (gpointer data)
+{
+  return bd_remote_client_get_error_message (data) != NULL;
+}
+
+/* Without a port, WebSocket goes to HTTP's: 80 (443 with TLS). */
+static void
+test_default_port (void)
+{
+  g_autoptr(BdRemoteConfig) config = bd_remote_config_new ();
+  g_autoptr(BdRemoteClient) client = NULL;
+
+  g_free (config->host);
+  config->host = g_strdup ("127.0.0.1");
+  config->use_websockets = TRUE;
+  config->backoff_min_ms = 60000;
+  client = bd_remote_client_new (config);
+  bd_remote_client_start (client);
+  /* Whatever the answer there (most likely none), the message names where. */
+  bd_test_wait_until (has_error, client, WAIT_MS, "the attempt on port 80");
+  g_assert_true (g_str_has_prefix (bd_remote_client_get_error_message (client), "127.0.0.1:80: "));
+  bd_remote_client_stop (client);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -502,5 +527,6 @@ main (int    argc,
   g_test_add_func ("/remote/websocket/close-and-bad-frames", test_close_and_bad_frames);
   g_test_add_func ("/remote/websocket/random-input", test_random_input);
   g_test_add_func ("/remote/websocket/client-over-engine", test_client_over_engine_websocket);
+  g_test_add_func ("/remote/websocket/default-port", test_default_port);
   return g_test_run ();
 }
