@@ -1574,6 +1574,16 @@ bd_remote_client_stop (BdRemoteClient *self)
       /* A DISCONNECT tells the broker not to publish our will; the
        * connection closes once it has been written. */
       conn_send_packet (conn, &disconnect);
+      if (conn->ws != NULL)
+        {
+          /* Then the WebSocket's close frame, after the DISCONNECT (which
+           * may still wait in outbuf). */
+          bd_remote_websocket_frame (conn->ws, conn->rawbuf, conn->outbuf->data,
+                                     conn->outbuf->len);
+          g_byte_array_set_size (conn->outbuf, 0);
+          bd_remote_websocket_close (conn->ws, conn->rawbuf, 1000);
+          conn_flush (conn);
+        }
       if (conn->writing)
         conn->closing = TRUE;
     }

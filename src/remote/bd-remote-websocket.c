@@ -239,6 +239,18 @@ bd_remote_websocket_feed (BdRemoteWebsocket  *ws,
 }
 
 void
+bd_remote_websocket_close (BdRemoteWebsocket *ws,
+                           GByteArray        *out,
+                           guint16            code)
+{
+  guint8 payload[2] = { code >> 8, code & 0xff };
+  guint8 mask[4];
+
+  new_mask (mask);
+  bd_websocket_frame_append (out, TRUE, BD_WEBSOCKET_OP_CLOSE, payload, sizeof payload, mask);
+}
+
+void
 bd_remote_websocket_frame (BdRemoteWebsocket *ws,
                            GByteArray        *out,
                            const guint8      *data,

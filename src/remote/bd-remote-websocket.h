@@ -59,6 +59,12 @@ void               bd_remote_websocket_frame   (BdRemoteWebsocket *ws,
                                                 const guint8      *data,
                                                 gsize              len);
 
+/* Appends a close frame with status @code (RFC 6455 7.1.2: the client
+ * starts the closing handshake). */
+void               bd_remote_websocket_close   (BdRemoteWebsocket *ws,
+                                                GByteArray        *out,
+                                                guint16            code);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdRemoteWebsocket, bd_remote_websocket_free)
 
 G_END_DECLS

@@ -282,6 +282,14 @@ test_client_frames_are_masked (void)
   g_assert_null (memmem (frames->data, frames->len, data->data + 1000, 64));
   back = server_decode (frames, &opcode);
   g_assert_cmpmem (back->data, back->len, data->data, data->len);
+
+  /* The closing handshake's first frame: masked too, status 1000. */
+  g_byte_array_set_size (frames, 0);
+  g_clear_pointer (&back, g_byte_array_unref);
+  bd_remote_websocket_close (ws, frames, 1000);
+  back = server_decode (frames, &opcode);
+  g_assert_cmpuint (opcode, ==, BD_WEBSOCKET_OP_CLOSE);
+  g_assert_cmpmem (back->data, back->len, "\x03\xe8", 2);
 }
 
 static void
