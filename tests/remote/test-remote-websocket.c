@@ -19,9 +19,10 @@
 #include "bd-remote-client.h"
 #include "bd-remote-websocket.h"
 #include "bd-test-util.h"
+#include "remote-test-utils.h"
 #include "test-client.h"
 
-#define WAIT_MS 10000
+#define WAIT_MS REMOTE_TEST_WAIT_MS
 
 /* The 101 answer a correct server gives to @ws's request. */
 static char *
@@ -370,29 +371,6 @@ test_random_input (void)
 
 /* ------------------------------------------------- against an engine */
 
-typedef struct
-{
-  BdRemoteClient *client;
-  BdRemoteState   state;
-} StateWait;
-
-static gboolean
-state_is (gpointer data)
-{
-  StateWait *wait = data;
-
-  return bd_remote_client_get_state (wait->client) == wait->state;
-}
-
-static void
-wait_state (BdRemoteClient *client,
-            BdRemoteState   state)
-{
-  StateWait wait = { client, state };
-
-  bd_test_wait_until (state_is, &wait, WAIT_MS, "the remote client's state");
-}
-
 static void
 received_cb (BdMessage *message,
              gpointer   user_data)
@@ -475,7 +453,7 @@ test_client_over_engine_websocket (void)
   client = bd_remote_client_new (config);
   bd_remote_client_add_tap (client, "#", received_cb, received, NULL);
   bd_remote_client_start (client);
-  wait_state (client, BD_REMOTE_STATE_CONNECTED);
+  remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
 
   bd_test_wait_until (has_messages, received, WAIT_MS, "the retained message");
   data = bd_message_get_payload (g_ptr_array_index (received, 0), &len);
