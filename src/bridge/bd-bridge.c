@@ -670,27 +670,16 @@ make_remote_client (BdBridge *self)
 {
   const BdBridgeConfig *bc = self->config;
   const BdBridgeAddress *address = g_ptr_array_index (bc->addresses, self->address_index);
-  g_autoptr(BdRemoteConfig) config = bd_remote_config_new ();
+  g_autoptr(BdRemoteConfig) config = bd_bridge_dup_remote_config (bc, self->address_index);
   BdRemoteClient *client;
 
-  g_free (config->host);
-  config->host = g_strdup (address->host);
-  config->port = address->port;
   config->version = bc->protocol_version == 5 ? BD_MQTT_V5
                     : bc->protocol_version == 3 ? BD_MQTT_V31 : BD_MQTT_V311;
   /* MQTT 5 has No Local for what try_private does in 3.x. */
   config->try_private = bc->try_private && bc->protocol_version != 5;
   config->clean_session = bc->cleansession;
   config->client_id = bd_bridge_config_dup_remote_clientid (bc);
-  config->username = g_strdup (bc->remote_username);
-  config->password = g_strdup (bc->remote_password);
   config->keep_alive = bc->keepalive_interval;
-  config->use_tls = bc->cafile != NULL || bc->capath != NULL;
-  config->ca_file = g_strdup (bc->cafile);
-  config->cert_file = g_strdup (bc->certfile);
-  config->key_file = g_strdup (bc->keyfile);
-  config->insecure = bc->insecure;
-  config->alpn = g_strdup (bc->alpn);
   config->backoff_min_ms = bc->restart_timeout_base * 1000;
   config->backoff_max_ms = (bc->restart_timeout_cap ? bc->restart_timeout_cap
                                                     : bc->restart_timeout_base) * 1000;
@@ -885,4 +874,33 @@ bd_bridge_dup_status (BdBridge *self)
   status->reason = g_strdup (self->status.reason);
   g_mutex_unlock (&self->lock);
   return status;
+}
+
+BdRemoteConfig *
+bd_bridge_dup_remote_config (const BdBridgeConfig *config,
+                             guint                 index)
+{
+  const BdBridgeAddress *address;
+  BdRemoteConfig *remote;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (index < config->addresses->len, NULL);
+
+  address = g_ptr_array_index (config->addresses, index);
+  remote = bd_remote_config_new ();
+  g_free (remote->host);
+  remote->host = g_strdup (address->host);
+  remote->port = address->port;
+  remote->username = g_strdup (config->remote_username);
+  remote->password = g_strdup (config->remote_password);
+  remote->use_tls = config->cafile != NULL || config->capath != NULL;
+  remote->ca_file = g_strdup (config->cafile);
+  remote->cert_file = g_strdup (config->certfile);
+  remote->key_file = g_strdup (config->keyfile);
+  remote->insecure = config->insecure;
+  remote->alpn = g_strdup (config->alpn);
+  /* With TLS on, this is wss. */
+  remote->use_websockets = config->websockets;
+  remote->websocket_path = g_strdup (config->websocket_path);
+  return remote;
 }

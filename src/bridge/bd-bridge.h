@@ -26,6 +26,7 @@
 
 #include "bd-config.h"
 #include "bd-engine.h"
+#include "bd-remote-client.h"
 
 G_BEGIN_DECLS
 
@@ -75,5 +76,13 @@ void                  bd_bridge_start       (BdBridge             *self);
  * queued stays in the engine's session for the next start. */
 void                  bd_bridge_stop        (BdBridge             *self);
 BdBridgeStatus       *bd_bridge_dup_status  (BdBridge             *self);
+
+/* How the bridge @config reaches its upstream at address @index: host,
+ * port, credentials, TLS and transport, in a new client configuration
+ * (the rest left at bd_remote_config_new ()'s values). The bridge and the
+ * dialog's Test Connection both start from it, so a test goes the way the
+ * bridge would. */
+BdRemoteConfig       *bd_bridge_dup_remote_config (const BdBridgeConfig *config,
+                                                   guint                 index);
 
 G_END_DECLS

@@ -121,6 +121,7 @@ bd_bridge_config_copy (const BdBridgeConfig *bridge)
   copy->certfile = g_strdup (bridge->certfile);
   copy->keyfile = g_strdup (bridge->keyfile);
   copy->alpn = g_strdup (bridge->alpn);
+  copy->websocket_path = g_strdup (bridge->websocket_path);
   copy->source_file = g_strdup (bridge->source_file);
   return copy;
 }
@@ -145,6 +146,7 @@ bd_bridge_config_free (BdBridgeConfig *bridge)
   g_free (bridge->certfile);
   g_free (bridge->keyfile);
   g_free (bridge->alpn);
+  g_free (bridge->websocket_path);
   g_free (bridge->source_file);
   g_free (bridge);
 }
@@ -196,7 +198,7 @@ static const char * const bridge_directives[] = {
   "keepalive_interval", "restart_timeout", "start_type", "idle_timeout", "threshold",
   "bridge_cafile", "bridge_capath", "bridge_certfile", "bridge_keyfile",
   "bridge_insecure", "bridge_alpn", "bridge_max_packet_size", "bridge_outgoing_retain",
-  "bridge_queue_max_messages",
+  "bridge_queue_max_messages", "bridge_transport", "bridge_websocket_path",
 };
 
 gboolean
@@ -232,6 +234,35 @@ fail (char       **message,
   *message = g_strdup_vprintf (format, args);
   va_end (args);
   return FALSE;
+}
+
+/* The words of the directives that choose one of a few, in the order of
+ * what they set: protocol levels 3, 4, 5; BdBridgeStartType; tcp, then
+ * websockets. The writer uses them too. */
+static const char * const protocol_words[] = { "mqttv31", "mqttv311", "mqttv50", NULL };
+static const char * const start_type_words[] = { "automatic", "lazy", "once", NULL };
+static const char * const transport_words[] = { "tcp", "websockets", NULL };
+
+/* @value as the index of one of @words, or "NAME: “VALUE” is not a, b or c". */
+static gboolean
+get_choice (const char          *name,
+            const char          *value,
+            const char * const  *words,
+            guint               *index,
+            char               **message)
+{
+  g_autoptr(GString) list = g_string_new (NULL);
+  guint n = g_strv_length ((char **) words);
+
+  for (guint i = 0; i < n; i++)
+    if (g_str_equal (words[i], value))
+      {
+        *index = i;
+        return TRUE;
+      }
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (list, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", words[i]);
+  return fail (message, "%s: “%s” is not %s", name, value, list->str);
 }
 
 static gboolean
@@ -393,6 +424,9 @@ _bd_bridge_config_check (const BdBridgeConfig  *bridge,
   if (bridge->remote_password != NULL && bridge->remote_username == NULL)
     return fail (message, "connection “%s”: remote_password without remote_username",
                  bridge->name);
+  if (bridge->websocket_path != NULL && !bridge->websockets)
+    return fail (message, "connection “%s”: bridge_websocket_path needs "
+                 "bridge_transport websockets", bridge->name);
   return TRUE;
 }
 
@@ -418,6 +452,7 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
 {
   BdBridgeConfig *bridge = *current;
   guint64 number;
+  guint choice;
   /* Directives that take a path take the rest of the line; the others one
    * value, except those that say otherwise below. */
   gboolean takes_rest = g_str_has_prefix (name, "bridge_") &&
@@ -506,15 +541,9 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
     return get_bool (name, values[0], &bridge->cleansession, message);
   if (g_str_equal (name, "bridge_protocol_version"))
     {
-      if (g_str_equal (values[0], "mqttv31"))
-        bridge->protocol_version = 3;
-      else if (g_str_equal (values[0], "mqttv311"))
-        bridge->protocol_version = 4;
-      else if (g_str_equal (values[0], "mqttv50"))
-        bridge->protocol_version = 5;
-      else
-        return fail (message, "bridge_protocol_version: “%s” is not mqttv31, mqttv311 or mqttv50",
-                     values[0]);
+      if (!get_choice (name, values[0], protocol_words, &choice, message))
+        return FALSE;
+      bridge->protocol_version = 3 + choice;
       return TRUE;
     }
   if (g_str_equal (name, "try_private"))
@@ -536,14 +565,9 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
     }
   if (g_str_equal (name, "start_type"))
     {
-      if (g_str_equal (values[0], "automatic"))
-        bridge->start_type = BD_BRIDGE_START_AUTOMATIC;
-      else if (g_str_equal (values[0], "lazy"))
-        bridge->start_type = BD_BRIDGE_START_LAZY;
-      else if (g_str_equal (values[0], "once"))
-        bridge->start_type = BD_BRIDGE_START_ONCE;
-      else
-        return fail (message, "start_type: “%s” is not automatic, lazy or once", values[0]);
+      if (!get_choice (name, values[0], start_type_words, &choice, message))
+        return FALSE;
+      bridge->start_type = choice;
       return TRUE;
     }
   if (g_str_equal (name, "idle_timeout"))
@@ -590,6 +614,21 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
       bridge->queue_max_messages = (guint) number;
       return TRUE;
     }
+  if (g_str_equal (name, "bridge_transport"))
+    {
+      if (!get_choice (name, values[0], transport_words, &choice, message))
+        return FALSE;
+      bridge->websockets = choice == 1;
+      return TRUE;
+    }
+  if (g_str_equal (name, "bridge_websocket_path"))
+    {
+      /* The request target of the upgrade's GET: an absolute path, with
+       * a query if the upstream wants one. */
+      if (values[0][0] != '/')
+        return fail (message, "bridge_websocket_path: “%s” does not start with “/”", values[0]);
+      return set_string (&bridge->websocket_path, values[0]);
+    }
   g_assert_not_reached ();
 }
 
@@ -624,8 +663,6 @@ char *
 bd_bridge_config_to_text (const BdBridgeConfig *bridge)
 {
   static const char * const directions[] = { NULL, "out", "in", "both" };
-  static const char * const versions[] = { NULL, NULL, NULL, "mqttv31", "mqttv311", "mqttv50" };
-  static const char * const start_types[] = { "automatic", "lazy", "once" };
   GString *out;
 
   g_return_val_if_fail (bridge != NULL, NULL);
@@ -662,7 +699,7 @@ bd_bridge_config_to_text (const BdBridgeConfig *bridge)
   write_bool (out, "cleansession", bridge->cleansession, FALSE);
   if (bridge->protocol_version != 4)
     g_string_append_printf (out, "bridge_protocol_version %s\n",
-                            versions[bridge->protocol_version]);
+                            protocol_words[bridge->protocol_version - 3]);
   write_bool (out, "try_private", bridge->try_private, TRUE);
   write_bool (out, "notifications", bridge->notifications, TRUE);
   write_string (out, "notification_topic", bridge->notification_topic);
@@ -675,7 +712,7 @@ bd_bridge_config_to_text (const BdBridgeConfig *bridge)
     g_string_append_printf (out, "restart_timeout %u %u\n", bridge->restart_timeout_base,
                             bridge->restart_timeout_cap);
   if (bridge->start_type != BD_BRIDGE_START_AUTOMATIC)
-    g_string_append_printf (out, "start_type %s\n", start_types[bridge->start_type]);
+    g_string_append_printf (out, "start_type %s\n", start_type_words[bridge->start_type]);
   if (bridge->idle_timeout != DEFAULT_IDLE_TIMEOUT)
     g_string_append_printf (out, "idle_timeout %u\n", bridge->idle_timeout);
   if (bridge->threshold != DEFAULT_THRESHOLD)
@@ -691,5 +728,8 @@ bd_bridge_config_to_text (const BdBridgeConfig *bridge)
   write_bool (out, "bridge_outgoing_retain", bridge->outgoing_retain, TRUE);
   if (bridge->queue_max_messages != 0)
     g_string_append_printf (out, "bridge_queue_max_messages %u\n", bridge->queue_max_messages);
+  if (bridge->websockets)
+    g_string_append_printf (out, "bridge_transport %s\n", transport_words[1]);
+  write_string (out, "bridge_websocket_path", bridge->websocket_path);
   return g_string_free (out, FALSE);
 }

@@ -181,6 +181,9 @@ typedef struct
   char              *alpn;            /* NULL: none */
   guint32            max_packet_size; /* 0: the protocol's maximum */
   gboolean           outgoing_retain; /* TRUE: forward the retain flag */
+  /* Brokerdesk's own: MQTT over WebSocket to the upstream (wss with TLS). */
+  gboolean           websockets;      /* 'bridge_transport websockets'; FALSE: tcp */
+  char              *websocket_path;  /* NULL: /mqtt */
   /* Brokerdesk's own: the bound of the durable outbound queue (the bridge's
    * local session); the oldest message is dropped when it is full. 0: the
    * broker's max_queued_messages. */

@@ -23,23 +23,13 @@
 #include <sys/epoll.h>
 
 #include "bd-engine-private.h"
+#include "bd-websocket.h"
 
-#define WS_GUID          "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define DEFAULT_HEADERS_MAX 4096
 /* Above the largest MQTT packet (256 MiB + 5): one frame needs no more. */
 #define FRAME_MAX        ((guint64) 268435460)
 /* One outgoing frame at most this long, so the frame buffer stays bounded. */
 #define OUT_FRAME_MAX    (256 * 1024)
-
-enum
-{
-  OP_CONTINUATION = 0x0,
-  OP_TEXT = 0x1,
-  OP_BINARY = 0x2,
-  OP_CLOSE = 0x8,
-  OP_PING = 0x9,
-  OP_PONG = 0xa,
-};
 
 typedef struct
 {
@@ -50,15 +40,7 @@ typedef struct
   gboolean          closed;         /* a close frame came: end of stream */
   GByteArray       *request;        /* the HTTP request while it arrives */
 
-  /* the frame being read */
-  gboolean          in_payload;     /* else reading a frame header */
-  guint8            hdr[14];
-  guint             hdr_len;
-  guint8            opcode;
-  guint8            mask[4];
-  guint64           remaining;      /* payload bytes of the frame still to come */
-  guint64           offset;         /* payload bytes of the frame already read */
-  GByteArray       *control;        /* payload of a ping or close frame */
+  BdWebsocketDecoder decoder;
 
   GByteArray       *out;            /* whole frames not written yet */
   gsize             out_sent;
@@ -81,34 +63,6 @@ ws_take_inner_error (BdWsTransport *self)
       _bd_transport_set_error (&self->parent, g_steal_pointer (&self->inner->error));
       errno = EPROTO;
     }
-}
-
-static void
-frame_header (GByteArray *out,
-              guint8      opcode,
-              gsize       len)
-{
-  guint8 hdr[10];
-  guint n = 2;
-
-  hdr[0] = 0x80 | opcode;  /* FIN: never fragmented */
-  if (len < 126)
-    hdr[1] = len;
-  else if (len <= G_MAXUINT16)
-    {
-      hdr[1] = 126;
-      hdr[2] = len >> 8;
-      hdr[3] = len;
-      n = 4;
-    }
-  else
-    {
-      hdr[1] = 127;
-      for (guint i = 0; i < 8; i++)
-        hdr[2 + i] = (guint64) len >> (56 - 8 * i);
-      n = 10;
-    }
-  g_byte_array_append (out, hdr, n);
 }
 
 /* Writes what waits in self->out. 0 when all is out, else -1 and errno. */
@@ -139,15 +93,14 @@ ws_flush_out (BdWsTransport *self)
 }
 
 static void
-ws_queue_control (BdWsTransport *self,
-                  guint8         opcode,
+ws_queue_control (BdWsTransport     *self,
+                  BdWebsocketOpcode  opcode,
                   const guint8  *payload,
                   gsize          len)
 {
   if (self->out == NULL)
     self->out = g_byte_array_new ();
-  frame_header (self->out, opcode, len);
-  g_byte_array_append (self->out, payload, len);
+  bd_websocket_frame_append (self->out, TRUE, opcode, payload, len, NULL);
   self->parent.has_output = TRUE;
   /* At once if the socket takes it; else with the next output. */
   ws_flush_out (self);
@@ -162,43 +115,13 @@ ws_fail (BdWsTransport *self,
   guint8 payload[2] = { code >> 8, code & 0xff };
 
   if (self->upgraded)
-    ws_queue_control (self, OP_CLOSE, payload, sizeof payload);
+    ws_queue_control (self, BD_WEBSOCKET_OP_CLOSE, payload, sizeof payload);
   _bd_transport_set_error (&self->parent, why);
   errno = EPROTO;
   return -1;
 }
 
 /* ---------------------------------------------------------------- upgrade */
-
-/* The value of header @name in @headers (lines after the request line),
- * or NULL. */
-static char *
-header_value (char       **lines,
-              const char  *name)
-{
-  gsize len = strlen (name);
-
-  for (guint i = 1; lines[i] != NULL; i++)
-    if (g_ascii_strncasecmp (lines[i], name, len) == 0 && lines[i][len] == ':')
-      return g_strstrip (g_strdup (lines[i] + len + 1));
-  return NULL;
-}
-
-/* Whether the comma-separated @list holds @token (case-insensitively). */
-static gboolean
-list_has (const char *list,
-          const char *token)
-{
-  g_auto(GStrv) items = NULL;
-
-  if (list == NULL)
-    return FALSE;
-  items = g_strsplit (list, ",", -1);
-  for (guint i = 0; items[i] != NULL; i++)
-    if (g_ascii_strcasecmp (g_strstrip (items[i]), token) == 0)
-      return TRUE;
-  return FALSE;
-}
 
 static gssize
 ws_refuse (BdWsTransport *self,
@@ -220,18 +143,15 @@ ws_upgrade (BdWsTransport *self,
             const char    *request)
 {
   g_auto(GStrv) lines = g_strsplit (request, "\r\n", -1);
-  g_autofree char *upgrade = header_value (lines, "Upgrade");
-  g_autofree char *connection = header_value (lines, "Connection");
-  g_autofree char *key = header_value (lines, "Sec-WebSocket-Key");
-  g_autofree char *version = header_value (lines, "Sec-WebSocket-Version");
-  g_autofree char *protocols = header_value (lines, "Sec-WebSocket-Protocol");
-  g_autofree char *origin = header_value (lines, "Origin");
-  g_autoptr(GChecksum) sha1 = NULL;
+  g_autofree char *upgrade = bd_websocket_header_value (lines, "Upgrade");
+  g_autofree char *connection = bd_websocket_header_value (lines, "Connection");
+  g_autofree char *key = bd_websocket_header_value (lines, "Sec-WebSocket-Key");
+  g_autofree char *version = bd_websocket_header_value (lines, "Sec-WebSocket-Version");
+  g_autofree char *protocols = bd_websocket_header_value (lines, "Sec-WebSocket-Protocol");
+  g_autofree char *origin = bd_websocket_header_value (lines, "Origin");
   g_autofree char *accept = NULL;
   g_autofree char *response = NULL;
   const char *protocol;
-  guint8 digest[20];
-  gsize digest_len = sizeof digest;
   GPtrArray *origins = self->config->websockets_origins;
   gssize n;
 
@@ -239,7 +159,7 @@ ws_upgrade (BdWsTransport *self,
     return ws_refuse (self, "400 Bad Request",
                       g_strdup ("WebSocket upgrade refused: not an HTTP/1.1 GET request"));
   if (g_ascii_strcasecmp (upgrade ? upgrade : "", "websocket") != 0 ||
-      !list_has (connection, "upgrade") || key == NULL)
+      !bd_websocket_list_has (connection, "upgrade") || key == NULL)
     return ws_refuse (self, "400 Bad Request",
                       g_strdup ("WebSocket upgrade refused: not a WebSocket upgrade request"));
   if (g_strcmp0 (version, "13") != 0)
@@ -247,9 +167,9 @@ ws_upgrade (BdWsTransport *self,
                       g_strdup ("WebSocket upgrade refused: version is not 13"));
   /* [MQTT-6.0.0-4]: the subprotocol is "mqtt"; "mqttv3.1" is what MQTT
    * 3.1 clients ask for. */
-  if (list_has (protocols, "mqtt"))
+  if (bd_websocket_list_has (protocols, "mqtt"))
     protocol = "mqtt";
-  else if (list_has (protocols, "mqttv3.1"))
+  else if (bd_websocket_list_has (protocols, "mqttv3.1"))
     protocol = "mqttv3.1";
   else
     return ws_refuse (self, "400 Bad Request",
@@ -266,11 +186,7 @@ ws_upgrade (BdWsTransport *self,
                                            origin ? origin : "(none)"));
     }
 
-  sha1 = g_checksum_new (G_CHECKSUM_SHA1);
-  g_checksum_update (sha1, (const guchar *) key, -1);
-  g_checksum_update (sha1, (const guchar *) WS_GUID, -1);
-  g_checksum_get_digest (sha1, digest, &digest_len);
-  accept = g_base64_encode (digest, digest_len);
+  accept = bd_websocket_accept_key (key);
   response = g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\n"
                               "Upgrade: websocket\r\n"
                               "Connection: Upgrade\r\n"
@@ -340,80 +256,24 @@ ws_read_request (BdWsTransport *self,
 
 /* ----------------------------------------------------------------- frames */
 
-/* Bytes of a frame header whose first two bytes are @hdr. */
-static guint
-header_length (const guint8 *hdr)
-{
-  guint8 len = hdr[1] & 0x7f;
-
-  return 2 + (len == 126 ? 2 : len == 127 ? 8 : 0) + 4;
-}
-
-/* A frame's header is complete: checks it and starts its payload. */
-static gboolean
-ws_start_frame (BdWsTransport *self)
-{
-  guint need = header_length (self->hdr);
-  guint8 fin = self->hdr[0] & 0x80;
-  guint8 opcode = self->hdr[0] & 0x0f;
-  guint64 len = self->hdr[1] & 0x7f;
-
-  if (len == 126)
-    len = (self->hdr[2] << 8) | self->hdr[3];
-  else if (len == 127)
-    {
-      len = 0;
-      for (guint i = 0; i < 8; i++)
-        len = (len << 8) | self->hdr[2 + i];
-      /* RFC 6455 5.2: the most significant bit must be 0. */
-      if (len >> 63)
-        return ws_fail (self, 1002, g_strdup ("WebSocket: frame length of 2^63 or more")), FALSE;
-    }
-  memcpy (self->mask, self->hdr + need - 4, 4);
-
-  if (opcode >= OP_CLOSE)
-    {
-      if (!fin || len > 125)
-        return ws_fail (self, 1002, g_strdup ("WebSocket: fragmented or long control frame")), FALSE;
-    }
-  else if (!fin || opcode == OP_CONTINUATION)
-    return ws_fail (self, 1003, g_strdup ("WebSocket: fragmented frames are not supported")), FALSE;
-  else if (opcode != OP_BINARY)
-    /* [MQTT-6.0.0-1]: MQTT goes in binary frames only. */
-    return ws_fail (self, 1003, g_strdup ("WebSocket: text frame (MQTT needs binary frames)")), FALSE;
-  else if (len > FRAME_MAX)
-    return ws_fail (self, 1009, g_strdup_printf ("WebSocket: frame of %" G_GUINT64_FORMAT
-                                                 " bytes is too large", len)), FALSE;
-
-  self->opcode = opcode;
-  self->remaining = len;
-  self->offset = 0;
-  self->hdr_len = 0;
-  self->in_payload = TRUE;
-  if (opcode >= OP_CLOSE)
-    {
-      if (self->control == NULL)
-        self->control = g_byte_array_new ();
-      g_byte_array_set_size (self->control, 0);
-    }
-  return TRUE;
-}
-
+/* A control frame came in whole: a ping is answered, a close ends the
+ * stream after its echo. */
 static void
-ws_end_frame (BdWsTransport *self)
+ws_end_control (BdWsTransport *self)
 {
-  if (self->opcode == OP_PING)
-    ws_queue_control (self, OP_PONG, self->control->data, self->control->len);
-  else if (self->opcode == OP_CLOSE)
+  GByteArray *control = self->decoder.control;
+
+  if (self->decoder.opcode == BD_WEBSOCKET_OP_PING)
+    ws_queue_control (self, BD_WEBSOCKET_OP_PONG, control->data, control->len);
+  else if (self->decoder.opcode == BD_WEBSOCKET_OP_CLOSE)
     {
       guint8 code[2] = { 0x03, 0xe8 };  /* 1000: normal closure */
 
-      if (self->control->len >= 2)
-        memcpy (code, self->control->data, 2);
-      ws_queue_control (self, OP_CLOSE, code, sizeof code);
+      if (control->len >= 2)
+        memcpy (code, control->data, 2);
+      ws_queue_control (self, BD_WEBSOCKET_OP_CLOSE, code, sizeof code);
       self->closed = TRUE;
     }
-  self->in_payload = FALSE;
 }
 
 /* Decodes in place: the payload of the @n input bytes at @buf goes to the
@@ -429,39 +289,19 @@ ws_decode (BdWsTransport *self,
 
   while (in < n && !self->closed)
     {
-      if (!self->in_payload)
-        {
-          self->hdr[self->hdr_len++] = buf[in++];
-          if (self->hdr_len == 2)
-            {
-              /* RFC 6455 5.1: a client masks every frame. */
-              if (!(self->hdr[1] & 0x80))
-                return ws_fail (self, 1002, g_strdup ("WebSocket: unmasked frame from the client"));
-              if (self->hdr[0] & 0x70)
-                return ws_fail (self, 1002, g_strdup ("WebSocket: reserved bits set"));
-            }
-          if (self->hdr_len < 2 || self->hdr_len < header_length (self->hdr))
-            continue;
-          if (!ws_start_frame (self))
-            return -1;
-        }
-      else
-        {
-          gsize take = MIN (self->remaining, n - in);
+      g_autoptr(GError) error = NULL;
+      BdWebsocketDecodeStatus status;
+      gsize used;
+      gsize got;
 
-          for (gsize i = 0; i < take; i++)
-            buf[in + i] ^= self->mask[(self->offset + i) & 3];
-          if (self->opcode == OP_BINARY)
-            memmove (buf + out, buf + in, take);
-          else
-            g_byte_array_append (self->control, buf + in, take);
-          out += self->opcode == OP_BINARY ? take : 0;
-          in += take;
-          self->offset += take;
-          self->remaining -= take;
-        }
-      if (self->in_payload && self->remaining == 0)
-        ws_end_frame (self);
+      status = bd_websocket_decode (&self->decoder, buf + in, n - in, &used, buf + out, &got,
+                                    &error);
+      in += used;
+      out += got;
+      if (status == BD_WEBSOCKET_DECODE_ERROR)
+        return ws_fail (self, error->code, g_strdup (error->message));
+      if (status == BD_WEBSOCKET_DECODE_CONTROL)
+        ws_end_control (self);
     }
   return out;
 }
@@ -528,8 +368,7 @@ ws_write (BdTransport  *transport,
   len = MIN (len, OUT_FRAME_MAX);
   if (self->out == NULL)
     self->out = g_byte_array_sized_new (len + 10);
-  frame_header (self->out, OP_BINARY, len);
-  g_byte_array_append (self->out, buf, len);
+  bd_websocket_frame_append (self->out, TRUE, BD_WEBSOCKET_OP_BINARY, buf, len, NULL);
   self->parent.has_output = TRUE;
   /* The bytes are ours now: a full socket only delays them. */
   if (ws_flush_out (self) < 0 && errno != EAGAIN)
@@ -555,7 +394,7 @@ ws_free (BdTransport *transport)
   g_free (self->inner->error);
   self->inner->klass->free (self->inner);
   g_clear_pointer (&self->request, g_byte_array_unref);
-  g_clear_pointer (&self->control, g_byte_array_unref);
+  bd_websocket_decoder_clear (&self->decoder);
   g_clear_pointer (&self->out, g_byte_array_unref);
   g_free (self);
 }
@@ -593,6 +432,9 @@ _bd_websocket_transport_new (BdTransport            *inner,
                       inner->fd);
   self->inner = inner;
   self->config = config;
+  /* Masked frames from the client; no fragments (one MQTT client sends
+   * whole frames), bounded by the largest packet. */
+  bd_websocket_decoder_init (&self->decoder, TRUE, FALSE, FRAME_MAX);
   ws_sync_waits (self);
   /* With Nagle, a WebSocket client's latency p99 was 13 ms and its worst
    * case 40-60 ms (the client's delayed ACK), against 2.5-5 ms without

@@ -18,7 +18,8 @@
  * "Test Connection" connects once to the first address with the dialog's
  * settings, as MQTT 5 first, and says what the upstream supports from its
  * CONNACK; when that fails it tries once more as MQTT 3.1.1 (3.1 if chosen),
- * so a server without MQTT 5 is named as such.
+ * so a server without MQTT 5 is named as such. It goes over the transport
+ * chosen (TCP or WebSocket, either with TLS), as the bridge would.
  */
 
 #include "config.h"
@@ -28,6 +29,7 @@
 
 #include "bd-bridge-dialog.h"
 #include "bd-bridge-file.h"
+#include "bd-bridge.h"
 #include "bd-gui-util.h"
 #include "bd-remote-client.h"
 
@@ -55,6 +57,8 @@ struct _BdBridgeDialog
   AdwEntryRow          *name_row;
   AdwEntryRow          *addresses_row;
   AdwComboRow          *protocol_row;
+  AdwComboRow          *transport_row;  /* TCP, WebSocket */
+  AdwEntryRow          *ws_path_row;    /* only for WebSocket */
   AdwEntryRow          *clientid_row;
   AdwEntryRow          *username_row;
   AdwEntryRow          *password_row;
@@ -318,7 +322,7 @@ static const char * const dialog_directives[] = {
   "connection", "address", "addresses", "topic", "remote_clientid", "remote_username",
   "remote_password", "cleansession", "bridge_protocol_version", "start_type",
   "bridge_cafile", "bridge_certfile", "bridge_keyfile", "bridge_insecure", "bridge_alpn",
-  "bridge_queue_max_messages",
+  "bridge_queue_max_messages", "bridge_transport", "bridge_websocket_path",
 };
 
 static gboolean
@@ -435,6 +439,14 @@ fields_text (BdBridgeDialog  *self,
   if (gtk_switch_get_active (self->clean_switch))
     g_string_append (text, "cleansession true\n");
   g_string_append_printf (text, "bridge_protocol_version %s\n", versions[MIN (version, 2)]);
+  if (adw_combo_row_get_selected (self->transport_row) == 1)
+    {
+      g_autofree char *path = g_strstrip (g_strdup (row_text (self->ws_path_row)));
+
+      g_string_append (text, "bridge_transport websockets\n");
+      if (!add_value (text, "bridge_websocket_path", path, TRUE, _("The WebSocket path"), error))
+        return NULL;
+    }
   if (adw_combo_row_get_selected (self->start_row) == 1)
     g_string_append (text, "start_type once\n");
   else if (adw_combo_row_get_selected (self->start_row) == 2)
@@ -678,26 +690,14 @@ start_test (BdBridgeDialog       *self,
             const BdBridgeConfig *bridge,
             BdMqttVersion         version)
 {
-  const BdBridgeAddress *address = g_ptr_array_index (bridge->addresses, 0);
-  g_autoptr(BdRemoteConfig) config = bd_remote_config_new ();
+  g_autoptr(BdRemoteConfig) config = bd_bridge_dup_remote_config (bridge, 0);
   g_autofree char *client_id = bd_bridge_config_dup_remote_clientid (bridge);
 
-  g_free (config->host);
-  config->host = g_strdup (address->host);
-  config->port = address->port;
   config->version = version;
   /* A client id of its own and a clean session: the test must neither
    * take over the running bridge's session upstream nor leave one. */
   config->client_id = g_strconcat (client_id, ".test", NULL);
   config->clean_session = TRUE;
-  config->username = g_strdup (bridge->remote_username);
-  config->password = g_strdup (bridge->remote_password);
-  config->use_tls = bridge->cafile != NULL || bridge->capath != NULL;
-  config->ca_file = g_strdup (bridge->cafile);
-  config->cert_file = g_strdup (bridge->certfile);
-  config->key_file = g_strdup (bridge->keyfile);
-  config->insecure = bridge->insecure;
-  config->alpn = g_strdup (bridge->alpn);
   config->backoff_min_ms = 60000;
   config->backoff_max_ms = 60000;
   self->test_client = bd_remote_client_new (config);
@@ -730,6 +730,16 @@ test_cb (BdBridgeDialog *self)
    * the answer can say "not MQTT 5" rather than only that it failed. */
   self->test_fallback = bridge->protocol_version == 3 ? BD_MQTT_V31 : BD_MQTT_V311;
   start_test (self, bridge, BD_MQTT_V5);
+}
+
+/* The path is a WebSocket's only. */
+static void
+transport_cb (AdwComboRow    *row,
+              GParamSpec     *pspec,
+              BdBridgeDialog *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->ws_path_row),
+                          adw_combo_row_get_selected (row) == 1);
 }
 
 /* ------------------------------------------------------------- GObject */
@@ -778,6 +788,7 @@ static void
 bd_bridge_dialog_init (BdBridgeDialog *self)
 {
   const char * const protocols[] = { "MQTT 5", "MQTT 3.1.1", "MQTT 3.1", NULL };
+  const char * transports[] = { N_("TCP"), N_("WebSocket"), NULL };
   const char * start_types[] = { N_("Automatic: at start and after every loss"),
                                  N_("Once: at start only"),
                                  N_("Lazy: when messages wait, until idle"), NULL };
@@ -792,6 +803,8 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   self->topics = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; start_types[i] != NULL; i++)
     start_types[i] = _(start_types[i]);
+  for (guint i = 0; transports[i] != NULL; i++)
+    transports[i] = _(transports[i]);
 
   gtk_window_set_default_size (GTK_WINDOW (self), 560, 720);
   gtk_window_set_modal (GTK_WINDOW (self), TRUE);
@@ -826,6 +839,13 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   self->addresses_row = entry_row (group, _("Addresses (host:port, several separated by spaces)"));
   self->protocol_row = combo_row (_("Protocol"), protocols);
   adw_preferences_group_add (group, GTK_WIDGET (self->protocol_row));
+  /* MQTT over WebSocket: for an upstream reachable only through an HTTPS
+   * port (cloud brokers); with encryption on, it is wss. */
+  self->transport_row = combo_row (_("Transport"), transports);
+  adw_preferences_group_add (group, GTK_WIDGET (self->transport_row));
+  self->ws_path_row = entry_row (group, _("WebSocket Path (empty: /mqtt)"));
+  gtk_widget_set_visible (GTK_WIDGET (self->ws_path_row), FALSE);
+  g_signal_connect (self->transport_row, "notify::selected", G_CALLBACK (transport_cb), self);
   self->clientid_row = entry_row (group,
                                   _("Client ID (empty: this computer’s name and the bridge’s)"));
   self->username_row = entry_row (group, _("User Name"));
@@ -949,6 +969,9 @@ bd_bridge_dialog_new (BdService            *service,
   for (guint i = 0; i < G_N_ELEMENTS (protocol_versions); i++)
     if (protocol_versions[i] == config->protocol_version)
       adw_combo_row_set_selected (self->protocol_row, i);
+  adw_combo_row_set_selected (self->transport_row, config->websockets ? 1 : 0);
+  if (config->websocket_path != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->ws_path_row), config->websocket_path);
   if (config->remote_clientid != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->clientid_row), config->remote_clientid);
   if (config->remote_username != NULL)

@@ -94,6 +94,7 @@ bd_connection_profile_copy (const BdConnectionProfile *profile)
   copy->key_file = g_strdup (profile->key_file);
   copy->username = g_strdup (profile->username);
   copy->client_id = g_strdup (profile->client_id);
+  copy->websocket_path = g_strdup (profile->websocket_path);
   return copy;
 }
 
@@ -110,6 +111,7 @@ bd_connection_profile_free (BdConnectionProfile *profile)
   g_free (profile->key_file);
   g_free (profile->username);
   g_free (profile->client_id);
+  g_free (profile->websocket_path);
   g_free (profile);
 }
 
@@ -144,6 +146,9 @@ bd_connection_profile_to_config (const BdConnectionProfile *profile,
   config->client_id = dup_nonempty (profile->client_id);
   config->version = profile->version == BD_MQTT_V5 ? BD_MQTT_V5 : BD_MQTT_V311;
   config->clean_session = profile->clean_session;
+  config->use_websockets = profile->use_websockets;
+  if (profile->use_websockets)
+    config->websocket_path = dup_nonempty (profile->websocket_path);
   return config;
 }
 
@@ -343,6 +348,8 @@ read_profiles (const char  *path,
       profile->clean_session = !g_key_file_has_key (key_file, group, "clean-session", NULL) ||
                                g_key_file_get_boolean (key_file, group, "clean-session", NULL);
       profile->auto_connect = g_key_file_get_boolean (key_file, group, "auto-connect", NULL);
+      profile->use_websockets = g_key_file_get_boolean (key_file, group, "websockets", NULL);
+      profile->websocket_path = key_file_get_string (key_file, group, "websocket-path");
       g_ptr_array_add (profiles, profile);
     }
   g_ptr_array_sort (profiles, compare_by_name);
@@ -430,6 +437,8 @@ profiles_to_data (BdConnectionProfiles *self)
                               profile->version == BD_MQTT_V5 ? 5 : 4);
       g_key_file_set_boolean (key_file, group, "clean-session", profile->clean_session);
       g_key_file_set_boolean (key_file, group, "auto-connect", profile->auto_connect);
+      g_key_file_set_boolean (key_file, group, "websockets", profile->use_websockets);
+      key_file_set_string (key_file, group, "websocket-path", profile->websocket_path);
     }
   return g_key_file_to_data (key_file, NULL, NULL);
 }

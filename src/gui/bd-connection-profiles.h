@@ -35,6 +35,8 @@ typedef struct
   BdMqttVersion version;         /* BD_MQTT_V311 or BD_MQTT_V5 */
   gboolean      clean_session;
   gboolean      auto_connect;    /* at most one profile has it */
+  gboolean      use_websockets;  /* MQTT over WebSocket (wss with TLS) */
+  char         *websocket_path;  /* NULL or "": /mqtt */
 } BdConnectionProfile;
 
 #define BD_TYPE_CONNECTION_PROFILE (bd_connection_profile_get_type ())

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "bd-connection-row.h"
 #include "bd-connections-dialog.h"
@@ -42,6 +43,8 @@ struct _BdConnectionsDialog
   AdwEntryRow          *host_row;
   AdwEntryRow          *port_row;
   AdwComboRow          *version_row;
+  AdwComboRow          *transport_row;      /* TCP, WebSocket */
+  AdwEntryRow          *websocket_path_row; /* shown for WebSocket only */
   AdwEntryRow          *client_id_row;
   GtkSwitch            *clean_session_switch;
   GtkSwitch            *auto_connect_switch;
@@ -269,6 +272,13 @@ update_file_rows (BdConnectionsDialog *self)
 }
 
 static void
+on_transport_changed_cb (BdConnectionsDialog *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->websocket_path_row),
+                          adw_combo_row_get_selected (self->transport_row) == 1);
+}
+
+static void
 on_tls_changed_cb (BdConnectionsDialog *self)
 {
   if (self->editing != NULL)
@@ -393,6 +403,10 @@ open_editor (BdConnectionsDialog       *self,
   port = profile->port ? g_strdup_printf ("%u", profile->port) : g_strdup ("");
   gtk_editable_set_text (GTK_EDITABLE (self->port_row), port);
   adw_combo_row_set_selected (self->version_row, profile->version == BD_MQTT_V5 ? 1 : 0);
+  adw_combo_row_set_selected (self->transport_row, profile->use_websockets ? 1 : 0);
+  gtk_editable_set_text (GTK_EDITABLE (self->websocket_path_row),
+                         profile->websocket_path ? profile->websocket_path : "");
+  on_transport_changed_cb (self);
   gtk_editable_set_text (GTK_EDITABLE (self->client_id_row),
                          profile->client_id ? profile->client_id : "");
   gtk_switch_set_active (self->clean_session_switch, profile->clean_session);
@@ -483,6 +497,8 @@ on_save_clicked_cb (BdConnectionsDialog *self)
   BdConnectionProfile *profile = self->editing;
   g_autofree char *host = dup_entry (self->host_row);
   g_autofree char *port_text = dup_entry (self->port_row);
+  g_autofree char *websocket_path = dup_entry (self->websocket_path_row);
+  gboolean websockets = adw_combo_row_get_selected (self->transport_row) == 1;
   const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
   guint64 port = 0;
   StoreData *data;
@@ -502,6 +518,14 @@ on_save_clicked_cb (BdConnectionsDialog *self)
       gtk_widget_grab_focus (GTK_WIDGET (self->port_row));
       return;
     }
+  /* The target of the upgrade's GET: an absolute path. */
+  if (websockets && websocket_path != NULL &&
+      (websocket_path[0] != '/' || strpbrk (websocket_path, " \t") != NULL))
+    {
+      toast (self, _("The WebSocket path must start with “/” and have no spaces."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->websocket_path_row));
+      return;
+    }
 
   g_free (profile->name);
   profile->name = dup_entry (self->name_row);
@@ -519,6 +543,9 @@ on_save_clicked_cb (BdConnectionsDialog *self)
   g_free (profile->username);
   profile->username = dup_entry (self->username_row);
   profile->use_tls = gtk_switch_get_active (self->tls_switch);
+  profile->use_websockets = websockets;
+  g_free (profile->websocket_path);
+  profile->websocket_path = g_steal_pointer (&websocket_path);
 
   bd_connection_profiles_put (self->profiles, profile);
   save_profiles (self);
@@ -593,6 +620,8 @@ bd_connections_dialog_class_init (BdConnectionsDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, host_row);
   gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, port_row);
   gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, version_row);
+  gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, transport_row);
+  gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, websocket_path_row);
   gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, client_id_row);
   gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, clean_session_switch);
   gtk_widget_class_bind_template_child (widget_class, BdConnectionsDialog, auto_connect_switch);
@@ -614,6 +643,7 @@ bd_connections_dialog_class_init (BdConnectionsDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_tls_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_transport_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_file_clear_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_file_choose_cb);
 }

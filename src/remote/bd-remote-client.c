@@ -31,10 +31,14 @@
 #include <string.h>
 
 #include "bd-remote-client.h"
+#include "bd-remote-websocket.h"
 #include "bd-topic.h"
 
 #define DEFAULT_PORT          1883
 #define DEFAULT_TLS_PORT      8883
+/* RFC 6455 3: ws:// and wss:// URIs default to HTTP's ports. */
+#define DEFAULT_WS_PORT       80
+#define DEFAULT_WSS_PORT      443
 #define DEFAULT_KEEP_ALIVE    60
 #define DEFAULT_BACKOFF_MIN   1000
 #define DEFAULT_BACKOFF_MAX   60000
@@ -125,6 +129,8 @@ struct _Conn
   guint16            generation;
   GByteArray        *inbuf;
   GByteArray        *outbuf;        /* waiting for the write in progress */
+  BdRemoteWebsocket *ws;            /* the WebSocket layer, or NULL */
+  GByteArray        *rawbuf;        /* ready to write as it is (WebSocket handshake, control frames) */
   gboolean           writing;
   guint8             readbuf[READ_BUFFER_SIZE];
 };
@@ -153,6 +159,7 @@ G_DEFINE_ENUM_TYPE (BdRemoteState, bd_remote_state,
 static void start_attempt (BdRemoteClient *self);
 static void conn_read (Conn *conn);
 static void conn_flush (Conn *conn);
+static void conn_send_connect (Conn *conn);
 
 /* ---------------------------------------------------------------- config */
 
@@ -186,6 +193,7 @@ bd_remote_config_copy (const BdRemoteConfig *config)
   copy->alpn = g_strdup (config->alpn);
   copy->will_topic = g_strdup (config->will_topic);
   copy->will_payload = g_strdup (config->will_payload);
+  copy->websocket_path = g_strdup (config->websocket_path);
   return copy;
 }
 
@@ -207,6 +215,7 @@ bd_remote_config_free (BdRemoteConfig *config)
   g_free (config->alpn);
   g_free (config->will_topic);
   g_free (config->will_payload);
+  g_free (config->websocket_path);
   g_free (config);
 }
 
@@ -288,6 +297,8 @@ effective_port (const BdRemoteConfig *config)
 {
   if (config->port != 0)
     return config->port;
+  if (config->use_websockets)
+    return config->use_tls ? DEFAULT_WSS_PORT : DEFAULT_WS_PORT;
   return config->use_tls ? DEFAULT_TLS_PORT : DEFAULT_PORT;
 }
 
@@ -341,6 +352,8 @@ conn_unref (Conn *conn)
   g_clear_object (&conn->cancellable);
   g_byte_array_unref (conn->inbuf);
   g_byte_array_unref (conn->outbuf);
+  g_byte_array_unref (conn->rawbuf);
+  bd_remote_websocket_free (conn->ws);
   g_free (conn);
 }
 
@@ -485,7 +498,7 @@ write_cb (GObject      *object,
       conn_unref (conn);
       return;
     }
-  if (conn->outbuf->len > 0)
+  if (conn->outbuf->len > 0 || conn->rawbuf->len > 0)
     conn_flush (conn);
   else if (conn->closing)
     g_cancellable_cancel (conn->cancellable); /* the DISCONNECT is out: let go */
@@ -498,13 +511,25 @@ conn_flush (Conn *conn)
   GOutputStream *out;
   GByteArray *data;
 
-  if (conn->writing || conn->outbuf->len == 0)
+  if (conn->writing || (conn->outbuf->len == 0 && conn->rawbuf->len == 0))
     return;
 
   /* Writes are serialized: the buffer in flight must not move, so later
    * packets gather in a fresh outbuf until this write completes. */
-  data = g_steal_pointer (&conn->outbuf);
-  conn->outbuf = g_byte_array_new ();
+  if (conn->ws != NULL)
+    {
+      /* Control frames first (never inside a message), then what MQTT
+       * wrote since the last write, framed as one message. */
+      data = g_steal_pointer (&conn->rawbuf);
+      conn->rawbuf = g_byte_array_new ();
+      bd_remote_websocket_frame (conn->ws, data, conn->outbuf->data, conn->outbuf->len);
+      g_byte_array_set_size (conn->outbuf, 0);
+    }
+  else
+    {
+      data = g_steal_pointer (&conn->outbuf);
+      conn->outbuf = g_byte_array_new ();
+    }
   conn->writing = TRUE;
   out = g_io_stream_get_output_stream (conn->stream);
   g_object_set_data_full (G_OBJECT (out), "bd-remote-writing", data,
@@ -996,6 +1021,38 @@ conn_process_input (Conn *conn)
     g_byte_array_remove_range (conn->inbuf, 0, offset);
 }
 
+/* @n bytes came under WebSocket: the upgrade's answer, then frames. */
+static void
+conn_ws_input (Conn  *conn,
+               gsize  n)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean was_upgraded = conn->ws->upgraded;
+  gboolean ok;
+
+  ok = bd_remote_websocket_feed (conn->ws, conn->readbuf, n, conn->inbuf, conn->rawbuf, &error);
+  if (conn->rawbuf->len > 0)
+    conn_flush (conn);
+  if (!ok)
+    {
+      /* A 4xx answer (a wrong path, say) is refused like bad credentials:
+       * the same request gets the same answer. */
+      conn_fail (conn, g_error_matches (error, BD_REMOTE_ERROR, BD_REMOTE_ERROR_REFUSED),
+                 error->message);
+      return;
+    }
+  if (!was_upgraded && conn->ws->upgraded)
+    conn_send_connect (conn);
+  conn_process_input (conn);
+  if (conn->client != NULL && conn->ws->closed)
+    {
+      g_autofree char *reason = g_strdup_printf ("the broker closed the WebSocket (status %u)",
+                                                 conn->ws->close_code);
+
+      conn_fail (conn, FALSE, reason);
+    }
+}
+
 static void
 read_cb (GObject      *object,
          GAsyncResult *result,
@@ -1017,7 +1074,9 @@ read_cb (GObject      *object,
       conn_unref (conn);
       return;
     }
-  if (conn->client != NULL)
+  if (conn->client != NULL && conn->ws != NULL)
+    conn_ws_input (conn, n);
+  else if (conn->client != NULL)
     {
       g_byte_array_append (conn->inbuf, conn->readbuf, n);
       conn_process_input (conn);
@@ -1087,6 +1146,24 @@ conn_send_connect (Conn *conn)
 
   /* The packet borrows every string: nothing to clear. */
   conn_send_packet (conn, &packet);
+}
+
+/* The stream is up (TCP, TLS): asks for the WebSocket upgrade, or sends
+ * CONNECT at once; then reads. */
+static void
+conn_begin (Conn *conn)
+{
+  const BdRemoteConfig *config = conn->client->config;
+
+  if (config->use_websockets && conn->ws == NULL)
+    {
+      conn->ws = bd_remote_websocket_new ();
+      bd_remote_websocket_request (conn->ws, conn->rawbuf, config->host,
+                                   effective_port (config), config->websocket_path);
+      conn_flush (conn);
+    }
+  else
+    conn_send_connect (conn);
   conn_read (conn);
 }
 
@@ -1163,7 +1240,7 @@ handshake_cb (GObject      *object,
       return;
     }
   if (!conn_check_error (conn, error))
-    conn_send_connect (conn);
+    conn_begin (conn);
   conn_unref (conn);
 }
 
@@ -1266,7 +1343,7 @@ connect_cb (GObject      *object,
         conn_fail (conn, TRUE, reason);
     }
   else
-    conn_send_connect (conn);
+    conn_begin (conn);
   conn_unref (conn);
 }
 
@@ -1299,6 +1376,7 @@ start_attempt (BdRemoteClient *self)
   conn->generation = ++self->conn_generation & 0x3fff;
   conn->inbuf = g_byte_array_new ();
   conn->outbuf = g_byte_array_new ();
+  conn->rawbuf = g_byte_array_new ();
   self->conn = conn;
 
   set_state (self, BD_REMOTE_STATE_CONNECTING);
@@ -1319,6 +1397,7 @@ start_attempt (BdRemoteClient *self)
         }
       conn->stream = stream;
       conn_send_connect (conn);
+      conn_read (conn);
       return;
     }
   socket_client = g_socket_client_new ();
@@ -1495,6 +1574,16 @@ bd_remote_client_stop (BdRemoteClient *self)
       /* A DISCONNECT tells the broker not to publish our will; the
        * connection closes once it has been written. */
       conn_send_packet (conn, &disconnect);
+      if (conn->ws != NULL)
+        {
+          /* Then the WebSocket's close frame, after the DISCONNECT (which
+           * may still wait in outbuf). */
+          bd_remote_websocket_frame (conn->ws, conn->rawbuf, conn->outbuf->data,
+                                     conn->outbuf->len);
+          g_byte_array_set_size (conn->outbuf, 0);
+          bd_remote_websocket_close (conn->ws, conn->rawbuf, 1000);
+          conn_flush (conn);
+        }
       if (conn->writing)
         conn->closing = TRUE;
     }

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * BdRemoteClient connects to another broker (MQTT 3.1.1 or 5, plain TCP or
- * TLS), subscribes to one topic filter and hands every PUBLISH it receives to
+ * TLS, either of them under WebSocket), subscribes to one topic filter and hands every PUBLISH it receives to
  * its taps, with the same BdTapFunc signature as the embedded engine's taps
  * (bd-engine.h), so the console does not care where messages come from.
  *
@@ -57,7 +57,7 @@ GType bd_remote_state_get_type (void);
 typedef struct
 {
   char         *host;
-  guint16       port;             /* 0: 1883, or 8883 with TLS */
+  guint16       port;             /* 0: 1883, or 8883 with TLS; over WebSocket 80, or 443 */
   gboolean      use_tls;
   char         *ca_file;          /* PEM; NULL: the system's trusted CAs */
   char         *cert_file;        /* PEM client certificate, or NULL */
@@ -78,6 +78,8 @@ typedef struct
   char         *will_topic;       /* a retained QoS 1 will, or NULL */
   char         *will_payload;
   guint16       receive_maximum;  /* MQTT 5: told to the server; 0: not sent (65535) */
+  gboolean      use_websockets;   /* MQTT over WebSocket (ws, or wss with TLS) */
+  char         *websocket_path;   /* its HTTP path; NULL: "/mqtt" */
 } BdRemoteConfig;
 
 /* Instead of resolving @host, the client can take a ready stream (the

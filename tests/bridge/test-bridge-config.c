@@ -148,6 +148,14 @@ test_errors (void)
     { "connection up\naddress h\ntopic #\nbridge_capath /etc/ssl/certs",
       "test.conf:4: bridge_capath: not supported by Brokerdesk's bridges (use bridge_cafile)" },
     { "connection a/b", "test.conf:1: connection: the name “a/b” must not contain /, + or #" },
+    { "connection up\naddress h\ntopic #\nbridge_transport http",
+      "test.conf:4: bridge_transport: “http” is not tcp or websockets" },
+    { "connection up\naddress h\ntopic #\nbridge_transport websockets\nbridge_websocket_path mqtt",
+      "test.conf:5: bridge_websocket_path: “mqtt” does not start with “/”" },
+    { "connection up\naddress h\ntopic #\nbridge_websocket_path /mqtt",
+      "test.conf:1: connection “up”: bridge_websocket_path needs bridge_transport websockets" },
+    { "connection up\naddress h\ntopic #\nbridge_transport websockets tcp",
+      "test.conf:4: bridge_transport: unexpected extra value “tcp”" },
   };
 
   test_config_assert_errors (cases, G_N_ELEMENTS (cases));
@@ -199,7 +207,10 @@ test_round_trip (void)
     "bridge_alpn x-amzn-mqtt-ca\n"
     "bridge_max_packet_size 65536\n"
     "bridge_outgoing_retain false\n"
-    "bridge_queue_max_messages 100000\n",
+    "bridge_queue_max_messages 100000\n"
+    "bridge_transport websockets\n"
+    "bridge_websocket_path /ws/mqtt?tenant=plant-7\n",
+    "connection ws\naddress h:8080\ntopic #\nbridge_transport websockets\n",
     "connection backoff\naddress h\ntopic # in\nrestart_timeout 2 60\n"
     "bridge_protocol_version mqttv31\n",
   };
@@ -237,6 +248,8 @@ test_round_trip (void)
     g_assert_cmpuint (back->restart_timeout_cap, ==, 0);
     g_assert_cmpuint (back->queue_max_messages, ==, 100000);
     g_assert_cmpstr (back->alpn, ==, "x-amzn-mqtt-ca");
+    g_assert_true (back->websockets);
+    g_assert_cmpstr (back->websocket_path, ==, "/ws/mqtt?tenant=plant-7");
     g_assert_false (back->outgoing_retain);
     g_assert_cmpint (back->start_type, ==, BD_BRIDGE_START_LAZY);
     g_assert_cmpuint (back->idle_timeout, ==, 120);

@@ -16,6 +16,7 @@
 #include "bd-bridge-dialog.h"
 #include "bd-test-gui.h"
 #include "bd-test-util.h"
+#include "test-client.h"
 
 /* The entry row titled @title under @widget, or NULL. */
 static GtkEditable *
@@ -259,6 +260,86 @@ test_old_server (void)
   g_object_unref (dialog);
 }
 
+/* The combo row titled @title under @widget, or NULL. */
+static AdwComboRow *
+find_combo (GtkWidget  *widget,
+            const char *title)
+{
+  if (ADW_IS_COMBO_ROW (widget) &&
+      g_str_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title))
+    return ADW_COMBO_ROW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      AdwComboRow *found = find_combo (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* WebSocket: the path row shows only for it, both lines are written, and
+ * Test Connection goes over WebSocket, to an engine's WebSocket listener
+ * (its second: the test engine has a plain one first). */
+static void
+test_websocket (void)
+{
+  g_autoptr(BdEngine) upstream = test_engine_start ("listener 0 127.0.0.1\n"
+                                                    "protocol websockets\n"
+                                                    "allow_anonymous true\n");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", bd_engine_get_port (upstream, 1));
+  BdBridgeDialog *dialog = bd_bridge_dialog_new (NULL, "/nonexistent/brokerdesk.conf", NULL);
+  AdwComboRow *transport;
+  GtkWidget *path;
+  AdwActionRow *row;
+  GtkWidget *button;
+
+  g_object_ref_sink (dialog);
+  set_text (dialog, "Name", "cloud");
+  set_text (dialog, "Addresses (host:port, several separated by spaces)", address);
+  set_text (dialog, "Topic Pattern", "a/#");
+  transport = find_combo (GTK_WIDGET (dialog), "Transport");
+  g_assert_nonnull (transport);
+  path = GTK_WIDGET (find_entry (GTK_WIDGET (dialog), "WebSocket Path (empty: /mqtt)"));
+  g_assert_false (gtk_widget_get_visible (path));
+  adw_combo_row_set_selected (transport, 1);
+  g_assert_true (gtk_widget_get_visible (path));
+  set_text (dialog, "WebSocket Path (empty: /mqtt)", "ws");
+  text = bd_bridge_dialog_dup_text (dialog, &error);
+  g_assert_null (text);
+  g_assert_cmpstr (error->message, ==, "bridge_websocket_path: “ws” does not start with “/”");
+  g_clear_error (&error);
+  set_text (dialog, "WebSocket Path (empty: /mqtt)", "/mqtt");
+  text = bd_bridge_dialog_dup_text (dialog, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (text, "bridge_transport websockets\n"
+                                         "bridge_websocket_path /mqtt\n"));
+
+  row = find_action_row (GTK_WIDGET (dialog), "What the Upstream Supports");
+  button = gtk_widget_get_parent (GTK_WIDGET (bd_test_find_label (GTK_WIDGET (row),
+                                                                  "Test Connection", FALSE)));
+  g_signal_emit_by_name (button, "clicked");
+  bd_test_wait_until (tested, row, 10000, "the test's answer");
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==,
+                   "Connected: MQTT 5, maximum QoS 2, retained messages available, "
+                   "maximum packet size no limit");
+
+  /* Back to TCP: the path goes, and no WebSocket line is written. */
+  adw_combo_row_set_selected (transport, 0);
+  g_assert_false (gtk_widget_get_visible (path));
+  g_clear_pointer (&text, g_free);
+  text = bd_bridge_dialog_dup_text (dialog, &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (text, "websocket"));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_object_unref (dialog);
+  bd_engine_stop (upstream);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -268,6 +349,7 @@ main (int   argc,
   g_test_add_func ("/bridge-dialog/new", test_new);
   g_test_add_func ("/bridge-dialog/edit", test_edit);
   g_test_add_func ("/bridge-dialog/old-server", test_old_server);
+  g_test_add_func ("/bridge-dialog/websocket", test_websocket);
 
   return g_test_run ();
 }

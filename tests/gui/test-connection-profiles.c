@@ -106,6 +106,8 @@ test_round_trip (Fixture       *fixture,
   plant->version = BD_MQTT_V5;
   plant->clean_session = FALSE;
   plant->auto_connect = TRUE;
+  plant->use_websockets = TRUE;
+  plant->websocket_path = g_strdup ("/ws");
   bd_connection_profiles_put (profiles, plant);
 
   g_free (lab->name);
@@ -138,6 +140,8 @@ test_round_trip (Fixture       *fixture,
   g_assert_cmpint (got->version, ==, BD_MQTT_V5);
   g_assert_false (got->clean_session);
   g_assert_true (got->auto_connect);
+  g_assert_true (got->use_websockets);
+  g_assert_cmpstr (got->websocket_path, ==, "/ws");
   g_assert_true (bd_connection_profiles_get_auto_connect (loaded) == got);
 
   got = bd_connection_profiles_lookup (loaded, lab->id);
@@ -148,6 +152,7 @@ test_round_trip (Fixture       *fixture,
   g_assert_cmpint (got->version, ==, BD_MQTT_V311);
   g_assert_true (got->clean_session);
   g_assert_false (got->auto_connect);
+  g_assert_false (got->use_websockets);
 
   /* Auto-connect belongs to one profile at a time. */
   lab->auto_connect = TRUE;
@@ -253,6 +258,20 @@ test_to_config (void)
   g_assert_true (config->use_tls);
   g_assert_cmpstr (config->ca_file, ==, "/ca.pem");
   g_assert_null (config->password);
+  g_assert_false (config->use_websockets);
+  g_clear_pointer (&config, bd_remote_config_free);
+
+  /* WebSocket (wss here, with TLS on): an empty path is the default. */
+  profile->use_websockets = TRUE;
+  profile->websocket_path = g_strdup ("");
+  config = bd_connection_profile_to_config (profile, NULL);
+  g_assert_true (config->use_websockets);
+  g_assert_null (config->websocket_path);
+  g_clear_pointer (&config, bd_remote_config_free);
+  g_free (profile->websocket_path);
+  profile->websocket_path = g_strdup ("/mqtt/ws");
+  config = bd_connection_profile_to_config (profile, NULL);
+  g_assert_cmpstr (config->websocket_path, ==, "/mqtt/ws");
 }
 
 /* The GTK thread's way: the file is read and written on a worker, and the
