@@ -172,6 +172,32 @@ def test_packets_split_across_frames_and_joined_in_one(broker_factory):
         ws.close()
 
 
+def test_fragmented_message(broker_factory):
+    """A CONNECT sent as one message in three fragments, a ping between
+    them, is served: RFC 6455 5.4 lets any intermediary fragment a message
+    and 5.5 lets control frames come between its fragments."""
+    broker = broker_factory(ws_lines())
+    ws = RawWs(broker)
+    try:
+        assert ws.status == 101
+        connect = mqttwire.connect("ws-fragments")
+        ws.send(connect[:4], fin=False)
+        ws.send(b"between", opcode=9)
+        assert ws.recv_frame() == (10, b"between")
+        ws.send(connect[4:9], opcode=0, fin=False)
+        ws.send(connect[9:], opcode=0)
+        assert mqtt_stream(ws, 1) == [mqttwire.CONNACK]
+        # A new message while one is open is a protocol error.
+        ws.send(mqttwire.pingreq()[:1], fin=False)
+        ws.send(mqttwire.pingreq()[1:])
+        got = ws.closed_with()
+        if not IS_MOSQUITTO:
+            assert got == 1002
+    finally:
+        ws.close()
+    broker.check_alive()
+
+
 def test_upgrade_without_mqtt_subprotocol(broker_factory):
     """An upgrade that does not ask for the mqtt subprotocol is refused."""
     broker = broker_factory(ws_lines())
@@ -187,7 +213,8 @@ def test_upgrade_without_mqtt_subprotocol(broker_factory):
 BAD_FRAMES = [
     ("unmasked", dict(payload=b"\x10\x00", mask=False), 1002, "unmasked frame"),
     ("length-2^63", dict(payload=b"", length=1 << 63), 1002, "frame length of 2\\^63"),
-    ("fragmented", dict(payload=b"\x10", fin=False), 1003, "fragmented frames"),
+    ("continuation-first", dict(payload=b"\x10", opcode=0), 1002,
+     "continuation frame without a message"),
     ("text", dict(payload=b"hello", opcode=1), 1003, "text frame"),
 ]
 
