@@ -715,6 +715,27 @@ handle_max_packet_size (Parser           *parser,
   return TRUE;
 }
 
+/* Mosquitto (2.0.12 and later) reads 0 as "no limit": clients keep the keep
+ * alive they ask for, 0 included. The engine's "no limit" is the maximum,
+ * 65535, so 0 is stored as that; storing 0 itself would refuse every 3.x
+ * client and tell MQTT 5 clients a Server Keep Alive of 0. */
+static gboolean
+handle_max_keepalive (Parser           *parser,
+                      const Directive  *directive,
+                      char            **values,
+                      guint             n_values,
+                      const char       *rest,
+                      GError          **error)
+{
+  gint64 value = 0;
+
+  if (!parse_int (parser, directive, values[0], 0, G_MAXUINT16, NULL, &value, error))
+    return FALSE;
+
+  parser->config->max_keepalive = value == 0 ? G_MAXUINT16 : (guint16) value;
+  return TRUE;
+}
+
 static gboolean
 handle_persistent_client_expiration (Parser           *parser,
                                      const Directive  *directive,
@@ -1263,7 +1284,7 @@ static const Directive directives[] = {
   /* Limits and protocol behaviour */
   GLOBAL_INT ("message_size_limit", message_size_limit, 0, MQTT_MAX_PAYLOAD),
   CUSTOM ("max_packet_size", handle_max_packet_size, 1, NULL),
-  GLOBAL_INT ("max_keepalive", max_keepalive, 0, G_MAXUINT16),
+  CUSTOM ("max_keepalive", handle_max_keepalive, 1, "seconds"),
   GLOBAL_INT ("max_topic_alias", max_topic_alias, 0, G_MAXUINT16),
   GLOBAL_INT ("max_inflight_messages", max_inflight_messages, 0, G_MAXUINT16),
   GLOBAL_INT ("max_inflight_bytes", max_inflight_bytes, 0, G_MAXINT64),

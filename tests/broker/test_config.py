@@ -194,6 +194,22 @@ def test_upgrade_outgoing_qos(broker_factory, raw_client):
     assert (m.topic, m.qos) == ("up/live", 2)
 
 
+@mosquitto_deviation("2.0.11 refuses max_keepalive below 10 at start-up; "
+                     "2.0.12 and later read 0 as no limit")
+def test_max_keepalive_zero_is_no_limit(broker_factory, raw_client):
+    """max_keepalive 0 means no limit, as in Mosquitto 2.0.12 and later: a
+    3.1.1 client's keep alive (even 0) is accepted, and an MQTT 5 client is
+    not told another one (no Server Keep Alive [MQTT-3.2.2-22])."""
+    b = broker_factory(["max_keepalive 0"])
+    for keepalive in (60, 0):
+        c = raw_client(b)
+        c.connect("ka311-%d" % keepalive, keepalive=keepalive)
+        c.disconnect()
+    c = raw_client(b, version=5)
+    ack = c.connect("ka5", keepalive=60)
+    assert ack.prop(w.PROP_SERVER_KEEP_ALIVE) is None
+
+
 RETAIN_ACL_ALLOWED = "topic read rs/#\n\nuser writer\ntopic readwrite rs/#\n"
 RETAIN_ACL_REVOKED = "topic read rs/#\n\nuser writer\ntopic read rs/#\n"
 

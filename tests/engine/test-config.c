@@ -242,7 +242,8 @@ test_global_directives (void)
                               "max_keepalive 0\nmax_connections -1");
   g_assert_cmpuint (config->max_packet_size, ==, 0);
   g_assert_cmpuint (config->message_size_limit, ==, 268435455);
-  g_assert_cmpuint (config->max_keepalive, ==, 0);
+  /* max_keepalive 0 is "no limit", as in Mosquitto 2.0.12 and later. */
+  g_assert_cmpuint (config->max_keepalive, ==, 65535);
   g_assert_cmpuint (config->max_connections, ==, 0);
 }
 
