@@ -67,6 +67,7 @@ typedef struct
   gboolean log_types_set;    /* the first log_type line replaces the default */
   gboolean log_dest_set;     /* the first log_dest line replaces the default */
   gboolean security_seen;    /* per_listener_settings must come before these */
+  char    *topic_alias_where; /* "FILE:LINE" of a max_topic_alias in a listener block */
 } LoadState;
 
 typedef struct
@@ -506,8 +507,16 @@ handle_listener (Parser           *parser,
 
   if (!parse_port (parser, directive, values[0], &port, error))
     return FALSE;
+  if (port == 0 && n_values > 1 && values[1][0] == '/')
+    return parser_error (parser, error, "%s: Unix socket listeners (“%s”) are not supported",
+                         directive->name, values[1]);
   if (n_values > 1 && !check_address (parser, directive, values[1], error))
     return FALSE;
+  if (parser->load->topic_alias_where != NULL)
+    return parser_error (parser, error, "%s: max_topic_alias on %s applies to every listener "
+                         "in Brokerdesk, only to its own listener's block in Mosquitto; "
+                         "with several listeners, write it before the first “listener” line",
+                         directive->name, parser->load->topic_alias_where);
 
   listener = bd_listener_config_new (port, n_values > 1 ? values[1] : NULL);
   set_source (listener, parser);
@@ -733,6 +742,41 @@ handle_max_keepalive (Parser           *parser,
     return FALSE;
 
   parser->config->max_keepalive = value == 0 ? G_MAXUINT16 : (guint16) value;
+  return TRUE;
+}
+
+/* Mosquitto keeps a max_topic_alias per listener; Brokerdesk has one for the
+ * broker. Before any listener block it is that one value. Inside a block it
+ * means the same only while that listener is the only one: with several, it
+ * would silently change the others too, so that is refused. */
+static gboolean
+handle_max_topic_alias (Parser           *parser,
+                        const Directive  *directive,
+                        char            **values,
+                        guint             n_values,
+                        const char       *rest,
+                        GError          **error)
+{
+  BdBrokerConfig *config = parser->config;
+  gint64 value = 0;
+
+  if (!parse_int (parser, directive, values[0], 0, G_MAXUINT16, NULL, &value, error))
+    return FALSE;
+
+  if (parser->listener != NULL)
+    {
+      guint n_listeners = config->listeners->len + (config->default_listener != NULL ? 1 : 0);
+
+      if (n_listeners > 1)
+        return parser_error (parser, error, "%s: Brokerdesk applies one value to every "
+                             "listener, Mosquitto only to this listener's block; with several "
+                             "listeners, write it before the first “listener” line",
+                             directive->name);
+      g_free (parser->load->topic_alias_where);
+      parser->load->topic_alias_where = g_strdup_printf ("%s:%u", parser->name, parser->line);
+    }
+
+  config->max_topic_alias = (guint16) value;
   return TRUE;
 }
 
@@ -1285,7 +1329,7 @@ static const Directive directives[] = {
   GLOBAL_INT ("message_size_limit", message_size_limit, 0, MQTT_MAX_PAYLOAD),
   CUSTOM ("max_packet_size", handle_max_packet_size, 1, NULL),
   CUSTOM ("max_keepalive", handle_max_keepalive, 1, "seconds"),
-  GLOBAL_INT ("max_topic_alias", max_topic_alias, 0, G_MAXUINT16),
+  CUSTOM ("max_topic_alias", handle_max_topic_alias, 1, NULL),
   GLOBAL_INT ("max_inflight_messages", max_inflight_messages, 0, G_MAXUINT16),
   GLOBAL_INT ("max_inflight_bytes", max_inflight_bytes, 0, G_MAXINT64),
   GLOBAL_INT ("max_queued_messages", max_queued_messages, 0, G_MAXINT),
@@ -1375,6 +1419,9 @@ static const struct
   /* Topic prefixes per listener would have to rewrite every topic in and out. */
   { "mount_point", NOT_YET },
   { "use_username_as_clientid", NOT_YET },
+  /* Mosquitto 2.0 reads it only to warn that it is gone: messages in flight
+   * are sent again when the client reconnects [MQTT-4.4.0-1]. */
+  { "retry_interval", "removed in Mosquitto 2.0, which ignores it; delete the line" },
 };
 
 static const Directive *
@@ -1693,6 +1740,12 @@ bd_broker_config_free (BdBrokerConfig *config)
   g_free (config);
 }
 
+static void
+load_state_clear (LoadState *load)
+{
+  g_clear_pointer (&load->topic_alias_where, g_free);
+}
+
 gboolean
 bd_broker_config_parse (BdBrokerConfig  *config,
                         const char      *name,
@@ -1700,6 +1753,7 @@ bd_broker_config_parse (BdBrokerConfig  *config,
                         GError         **error)
 {
   LoadState load = { 0, };
+  gboolean ok;
 
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
@@ -1707,7 +1761,9 @@ bd_broker_config_parse (BdBrokerConfig  *config,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   /* No file: a relative include_dir is taken from the working directory. */
-  return parse_text (config, &load, name, NULL, 0, text, strlen (text), error);
+  ok = parse_text (config, &load, name, NULL, 0, text, strlen (text), error);
+  load_state_clear (&load);
+  return ok;
 }
 
 gboolean
@@ -1716,12 +1772,15 @@ bd_broker_config_load (BdBrokerConfig  *config,
                        GError         **error)
 {
   LoadState load = { 0, };
+  gboolean ok;
 
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return load_file (config, &load, path, 0, error);
+  ok = load_file (config, &load, path, 0, error);
+  load_state_clear (&load);
+  return ok;
 }
 
 void

@@ -626,6 +626,20 @@ test_history (void)
   g_assert_cmpuint (config->history.max_size_bytes, ==, 0);
 }
 
+/* One max_topic_alias for the broker: before the listeners, or inside the
+ * block of the only one (where Mosquitto's per-listener value means the same). */
+static void
+test_max_topic_alias (void)
+{
+  g_autoptr(BdBrokerConfig) config = NULL;
+
+  config = test_config_parse ("max_topic_alias 3\nlistener 1883\nlistener 1884");
+  g_assert_cmpuint (config->max_topic_alias, ==, 3);
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("listener 1883\nmax_topic_alias 4\nmax_topic_alias 5");
+  g_assert_cmpuint (config->max_topic_alias, ==, 5);
+}
+
 static void
 test_errors (void)
 {
@@ -798,6 +812,26 @@ test_unsupported (void)
     { "check_retain_source_x true", "test.conf:1: unknown directive “check_retain_source_x”" },
     /* Named even without a value: it is the directive that is refused. */
     { "bridge_psk", "test.conf:1: “bridge_psk”: not supported by Brokerdesk's bridges" },
+    /* Mosquitto 2.0 reads it and only warns that it is gone. */
+    { "retry_interval 20",
+      "test.conf:1: “retry_interval”: removed in Mosquitto 2.0, which ignores it; delete the line" },
+    /* Port 0 with a path is a Unix socket in Mosquitto. */
+    { "listener 0 /run/mosquitto/mqtt.sock",
+      "test.conf:1: listener: Unix socket listeners (“/run/mosquitto/mqtt.sock”) are not supported" },
+    /* max_topic_alias is per listener in Mosquitto, one value in Brokerdesk:
+     * inside one of several listeners' blocks it would change the others. */
+    { "listener 1883\nlistener 1884\nmax_topic_alias 0",
+      "test.conf:3: max_topic_alias: Brokerdesk applies one value to every listener, "
+      "Mosquitto only to this listener's block; with several listeners, write it before "
+      "the first “listener” line" },
+    { "port 1883\nlistener 1884\nmax_topic_alias 0",
+      "test.conf:3: max_topic_alias: Brokerdesk applies one value to every listener, "
+      "Mosquitto only to this listener's block; with several listeners, write it before "
+      "the first “listener” line" },
+    { "listener 1883\nmax_topic_alias 0\n\nlistener 1884",
+      "test.conf:4: listener: max_topic_alias on test.conf:2 applies to every listener "
+      "in Brokerdesk, only to its own listener's block in Mosquitto; with several "
+      "listeners, write it before the first “listener” line" },
   };
 
   test_config_assert_errors (cases, G_N_ELEMENTS (cases));
@@ -992,6 +1026,7 @@ main (int   argc,
   g_test_add_func ("/engine/config/default-listener", test_default_listener);
   g_test_add_func ("/engine/config/allow-anonymous", test_allow_anonymous);
   g_test_add_func ("/engine/config/per-listener-settings", test_per_listener_settings);
+  g_test_add_func ("/engine/config/max-topic-alias", test_max_topic_alias);
   g_test_add_func ("/engine/config/logging", test_logging);
   g_test_add_func ("/engine/config/durations", test_durations);
   g_test_add_func ("/engine/config/history", test_history);
