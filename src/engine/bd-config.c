@@ -37,6 +37,7 @@
 
 #include "config.h"
 
+#include <pwd.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
@@ -979,6 +980,13 @@ handle_user (Parser           *parser,
              const char       *rest,
              GError          **error)
 {
+  struct passwd *user;
+
+  /* Mosquitto stays the user it is when that is the one named. */
+  user = getpwnam (values[0]);
+  if (user != NULL && user->pw_uid == geteuid ())
+    return TRUE;
+
   if (geteuid () == 0)
     return parser_error (parser, error,
                          "%s: Brokerdesk does not switch to another user; "

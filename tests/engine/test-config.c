@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include "bd-config.h"
@@ -1009,6 +1010,18 @@ test_user (void)
 
       g_assert_nonnull (config);
     }
+
+  /* The user Brokerdesk already runs as needs no switch ("user root" as root). */
+  {
+    struct passwd *self = getpwuid (geteuid ());
+    g_autofree char *line = NULL;
+    g_autoptr(BdBrokerConfig) config = NULL;
+
+    g_assert_nonnull (self);
+    line = g_strdup_printf ("user %s", self->pw_name);
+    config = test_config_parse (line);
+    g_assert_nonnull (config);
+  }
 }
 
 int
