@@ -829,6 +829,10 @@ handle_log_type (Parser           *parser,
     { "subscribe", BD_LOG_TYPE_SUBSCRIBE },
     { "unsubscribe", BD_LOG_TYPE_UNSUBSCRIBE },
     { "websockets", BD_LOG_TYPE_WEBSOCKETS },
+    /* Mosquitto writes "internal" lines only in its debug builds; Brokerdesk
+     * has none, so the type selects nothing (a first line still replaces
+     * the default types, as in Mosquitto). */
+    { "internal", 0 },
   };
   BdBrokerConfig *config = parser->config;
 
@@ -867,7 +871,7 @@ handle_log_type (Parser           *parser,
       if (!found)
         return parser_error (parser, error,
                              "%s: “%s” is not one of debug, error, warning, notice, information, "
-                             "subscribe, unsubscribe, websockets, all or none",
+                             "internal, subscribe, unsubscribe, websockets, all or none",
                              directive->name, name);
     }
 

@@ -492,6 +492,11 @@ test_logging (void)
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("log_type all");
   g_assert_cmpuint (config->log_types, ==, BD_LOG_TYPE_ALL);
+  /* Mosquitto's "internal" lines come only from its debug builds; Brokerdesk
+   * has none. As a first line it still replaces the default, as there. */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("log_type internal\nlog_type error");
+  g_assert_cmpuint (config->log_types, ==, BD_LOG_TYPE_ERROR);
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("log_type all\nlog_type none\nlog_type debug\nlog_type notice information "
                               "warning");
@@ -525,7 +530,7 @@ test_logging (void)
                             "test.conf:1: log_dest: unexpected extra value “stdout”");
   test_config_assert_error ("log_type error verbose",
                             "test.conf:1: log_type: “verbose” is not one of debug, error, warning, "
-                            "notice, information, subscribe, unsubscribe, websockets, all or none");
+                            "notice, information, internal, subscribe, unsubscribe, websockets, all or none");
 }
 
 static void
