@@ -37,12 +37,14 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "bd-config.h"
 #include "bd-bridge-config-private.h"
@@ -69,7 +71,16 @@ typedef struct
   gboolean log_dest_set;     /* the first log_dest line replaces the default */
   gboolean security_seen;    /* per_listener_settings must come before these */
   char    *topic_alias_where; /* "FILE:LINE" of a max_topic_alias in a listener block */
+  GPtrArray *security_files; /* of SecurityFile*: password_file and acl_file lines */
 } LoadState;
+
+/* A password_file or acl_file line, checked once the whole file is read. */
+typedef struct
+{
+  const char *name;          /* the directive's */
+  char       *path;
+  char       *where;         /* "FILE:LINE" */
+} SecurityFile;
 
 typedef struct
 {
@@ -1462,6 +1473,84 @@ lookup_unsupported (const char *name)
 
 /* Parsing ----------------------------------------------------------------- */
 
+static void
+security_file_free (gpointer data)
+{
+  SecurityFile *file = data;
+
+  g_free (file->path);
+  g_free (file->where);
+  g_free (file);
+}
+
+static void
+note_security_file (Parser          *parser,
+                    const Directive *directive,
+                    const char      *path)
+{
+  SecurityFile *file = g_new0 (SecurityFile, 1);
+
+  file->name = directive->name;
+  file->path = g_strdup (path);
+  file->where = g_strdup_printf ("%s:%u", parser->name, parser->line);
+  if (parser->load->security_files == NULL)
+    parser->load->security_files = g_ptr_array_new_with_free_func (security_file_free);
+  g_ptr_array_add (parser->load->security_files, file);
+}
+
+static gboolean
+listener_uses_file (const BdListenerConfig *listener,
+                    const char             *path)
+{
+  return listener != NULL && (g_strcmp0 (listener->password_file, path) == 0 ||
+                              g_strcmp0 (listener->acl_file, path) == 0);
+}
+
+/* Is @path a password or ACL file some listener will load (not one a later
+ * line replaced)? */
+static gboolean
+security_file_in_effect (const BdBrokerConfig *config,
+                         const char           *path)
+{
+  if (g_strcmp0 (config->password_file, path) == 0 || g_strcmp0 (config->acl_file, path) == 0)
+    return TRUE;
+  if (listener_uses_file (config->default_listener, path))
+    return TRUE;
+  for (guint i = 0; i < config->listeners->len; i++)
+    if (listener_uses_file (g_ptr_array_index (config->listeners, i), path))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* The engine reads the password and ACL files when it starts; one it cannot
+ * open would stop it with no word of the line that named it, so that is
+ * checked here, where the line is known. */
+static gboolean
+check_security_files (const BdBrokerConfig  *config,
+                      const LoadState       *load,
+                      GError               **error)
+{
+  if (load->security_files == NULL)
+    return TRUE;
+
+  for (guint i = 0; i < load->security_files->len; i++)
+    {
+      const SecurityFile *file = g_ptr_array_index (load->security_files, i);
+
+      if (security_file_in_effect (config, file->path) && g_access (file->path, R_OK) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO, "%s: %s: cannot read “%s”: %s",
+                       file->where, file->name, file->path, g_strerror (saved_errno));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 static gboolean
 apply_directive (Parser           *parser,
                  const Directive  *directive,
@@ -1492,6 +1581,8 @@ apply_directive (Parser           *parser,
 
     case KIND_STRING:
       replace_string ((char **) directive_field (parser, directive), rest);
+      if (directive->scope == SCOPE_SECURITY && g_str_has_suffix (directive->name, "_file"))
+        note_security_file (parser, directive, rest);
       return TRUE;
 
     case KIND_CHOICE:
@@ -1756,6 +1847,7 @@ static void
 load_state_clear (LoadState *load)
 {
   g_clear_pointer (&load->topic_alias_where, g_free);
+  g_clear_pointer (&load->security_files, g_ptr_array_unref);
 }
 
 gboolean
@@ -1790,7 +1882,10 @@ bd_broker_config_load (BdBrokerConfig  *config,
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  ok = load_file (config, &load, path, 0, error);
+  /* Only when loading the file the broker starts from: where a text is
+   * parsed alone (the bridge dialog's check, the Security page's edits),
+   * the code that then loads the files reports what it cannot read. */
+  ok = load_file (config, &load, path, 0, error) && check_security_files (config, &load, error);
   load_state_clear (&load);
   return ok;
 }

@@ -115,6 +115,19 @@ def test_missing_password_file_refused(tmp_path):
     assert rc != 0
 
 
+@brokerdesk_only
+@pytest.mark.parametrize("name", ["password_file", "acl_file"])
+def test_missing_security_file_names_its_line(tmp_path, name):
+    """A password or ACL file that cannot be read stops start-up at the line
+    that names it (Mosquitto names only the file)."""
+    missing = str(tmp_path / "missing")
+    rc, err, path = _run_with_config(
+        tmp_path, "allow_anonymous false\n\n%s %s\n" % (name, missing))
+    assert rc != 0
+    assert re.search(r"%s:3: %s: cannot read .%s.: No such file" % (
+        re.escape(path), name, re.escape(missing)), err), err
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_clean_exit_on_signal(broker_factory, raw_client, sig):
     """`--headless` (and Mosquitto) exit with status 0 within 10 s on SIGTERM

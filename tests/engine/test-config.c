@@ -969,6 +969,48 @@ test_load (void)
   message = g_strdup_printf ("%s:2: contains a NUL byte", path);
   g_assert_cmpstr (error->message, ==, message);
   g_clear_error (&error);
+  g_clear_pointer (&message, g_free);
+
+  /* A password or ACL file in effect that cannot be read stops the load at
+   * its line; one a later line replaced does not matter. */
+  {
+    static const struct
+    {
+      const char *before;
+      const char *name;
+      guint       line;
+    } cases[] = {
+      { "\n", "password_file", 2 },
+      { "per_listener_settings true\nlistener 1883\n", "acl_file", 3 },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree char *text = g_strdup_printf ("%s%s %s/missing\n", cases[i].before,
+                                                 cases[i].name, root);
+        g_autoptr(BdBrokerConfig) other = bd_broker_config_new ();
+
+        g_file_set_contents (path, text, -1, &error);
+        g_assert_no_error (error);
+        g_assert_false (bd_broker_config_load (other, path, &error));
+        message = g_strdup_printf ("%s:%u: %s: cannot read “%s/missing”: ", path,
+                                   cases[i].line, cases[i].name, root);
+        g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO);
+        g_assert_true (g_str_has_prefix (error->message, message));
+        g_clear_error (&error);
+        g_clear_pointer (&message, g_free);
+      }
+  }
+  {
+    g_autofree char *text = g_strdup_printf ("password_file %s/missing\npassword_file %s\n",
+                                             root, path);
+    g_autoptr(BdBrokerConfig) other = bd_broker_config_new ();
+
+    g_file_set_contents (path, text, -1, &error);
+    g_assert_no_error (error);
+    g_assert_true (bd_broker_config_load (other, path, &error));
+    g_assert_no_error (error);
+  }
 
   g_unlink (path);
   g_rmdir (root);
