@@ -507,6 +507,37 @@ parse_with_unit (const char *text,
 /* Directive handlers ------------------------------------------------------ */
 
 static gboolean
+listener_overlaps (const BdListenerConfig *listener,
+                   guint16                 port,
+                   const char             *address)
+{
+  /* Every interface (no address) includes each single one. */
+  return listener != NULL && listener->port == port &&
+         (listener->bind_address == NULL || address == NULL ||
+          g_str_equal (listener->bind_address, address));
+}
+
+/* A listener already configured on @port and @address (or on every
+ * interface), which a second one could not share: the second bind would fail
+ * at start-up without saying which line asked for it. Port 0 takes any free
+ * port, so it is never taken. */
+static const BdListenerConfig *
+find_listener_on (const BdBrokerConfig *config,
+                  guint16               port,
+                  const char           *address)
+{
+  if (port == 0)
+    return NULL;
+  if (listener_overlaps (config->default_listener, port, address))
+    return config->default_listener;
+  for (guint i = 0; i < config->listeners->len; i++)
+    if (listener_overlaps (g_ptr_array_index (config->listeners, i), port, address))
+      return g_ptr_array_index (config->listeners, i);
+
+  return NULL;
+}
+
+static gboolean
 handle_listener (Parser           *parser,
                  const Directive  *directive,
                  char            **values,
@@ -514,6 +545,7 @@ handle_listener (Parser           *parser,
                  const char       *rest,
                  GError          **error)
 {
+  const BdListenerConfig *taken;
   BdListenerConfig *listener;
   guint16 port = 0;
 
@@ -529,6 +561,11 @@ handle_listener (Parser           *parser,
                          "in Brokerdesk, only to its own listener's block in Mosquitto; "
                          "with several listeners, write it before the first “listener” line",
                          directive->name, parser->load->topic_alias_where);
+
+  taken = find_listener_on (parser->config, port, n_values > 1 ? values[1] : NULL);
+  if (taken != NULL)
+    return parser_error (parser, error, "%s: port %u is already taken by the listener on %s:%u",
+                         directive->name, port, taken->source_file, taken->source_line);
 
   listener = bd_listener_config_new (port, n_values > 1 ? values[1] : NULL);
   set_source (listener, parser);

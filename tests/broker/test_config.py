@@ -116,6 +116,18 @@ def test_missing_password_file_refused(tmp_path):
 
 
 @brokerdesk_only
+def test_duplicate_listener_names_its_line(tmp_path):
+    """Two listeners on one port and address: start-up stops at the second
+    line, naming the first (Mosquitto only fails to bind)."""
+    port = free_port()
+    rc, err, path = _run_with_config(
+        tmp_path, "listener %d 127.0.0.1\nallow_anonymous true\nlistener %d\n" % (port, port))
+    assert rc != 0
+    assert re.search(r"%s:3: listener: port %d is already taken by the listener on %s:1" % (
+        re.escape(path), port, re.escape(path)), err), err
+
+
+@brokerdesk_only
 @pytest.mark.parametrize("name", ["password_file", "acl_file"])
 def test_missing_security_file_names_its_line(tmp_path, name):
     """A password or ACL file that cannot be read stops start-up at the line

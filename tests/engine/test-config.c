@@ -642,6 +642,11 @@ test_max_topic_alias (void)
   config = test_config_parse ("max_topic_alias 3\nlistener 1883\nlistener 1884");
   g_assert_cmpuint (config->max_topic_alias, ==, 3);
   g_clear_pointer (&config, bd_broker_config_free);
+  /* One port on two addresses, and port 0 (any free port) twice, is fine. */
+  config = test_config_parse ("max_topic_alias 3\nlistener 1883 127.0.0.1\nlistener 1883 ::1\n"
+                              "listener 0\nlistener 0");
+  g_assert_cmpuint (config->max_topic_alias, ==, 3);
+  g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("listener 1883\nmax_topic_alias 4\nmax_topic_alias 5");
   g_assert_cmpuint (config->max_topic_alias, ==, 5);
 }
@@ -818,6 +823,13 @@ test_unsupported (void)
     { "check_retain_source_x true", "test.conf:1: unknown directive “check_retain_source_x”" },
     /* Named even without a value: it is the directive that is refused. */
     { "bridge_psk", "test.conf:1: “bridge_psk”: not supported by Brokerdesk's bridges" },
+    /* Two listeners on one port and address cannot both listen. */
+    { "listener 1883\n\nlistener 1883",
+      "test.conf:3: listener: port 1883 is already taken by the listener on test.conf:1" },
+    { "listener 1883 127.0.0.1\nlistener 1883",
+      "test.conf:2: listener: port 1883 is already taken by the listener on test.conf:1" },
+    { "port 1883\nlistener 1883 ::1",
+      "test.conf:2: listener: port 1883 is already taken by the listener on test.conf:1" },
     /* Mosquitto 2.0 reads it and only warns that it is gone. */
     { "retry_interval 20",
       "test.conf:1: “retry_interval”: removed in Mosquitto 2.0, which ignores it; delete the line" },
