@@ -829,6 +829,30 @@ handle_max_topic_alias (Parser           *parser,
   return TRUE;
 }
 
+/* The engine adds a UUID (36 characters) to the prefix for a client that
+ * sent none, and an MQTT 5 client is told that identifier in CONNACK: all of
+ * it must fit in an MQTT string [MQTT-1.5.4-1]. */
+#define AUTO_ID_SUFFIX_LENGTH 36
+
+static gboolean
+handle_auto_id_prefix (Parser           *parser,
+                       const Directive  *directive,
+                       char            **values,
+                       guint             n_values,
+                       const char       *rest,
+                       GError          **error)
+{
+  const gsize longest = G_MAXUINT16 - AUTO_ID_SUFFIX_LENGTH;
+
+  if (strlen (rest) > longest)
+    return parser_error (parser, error, "%s: longer than %" G_GSIZE_FORMAT " bytes, too long "
+                         "for a client identifier with %d characters added",
+                         directive->name, longest, AUTO_ID_SUFFIX_LENGTH);
+
+  replace_string ((char **) directive_field (parser, directive), rest);
+  return TRUE;
+}
+
 static gboolean
 handle_persistent_client_expiration (Parser           *parser,
                                      const Directive  *directive,
@@ -1381,7 +1405,10 @@ static const Directive directives[] = {
   CUSTOM ("per_listener_settings", handle_per_listener_settings, 1, NULL),
   CUSTOM ("allow_anonymous", handle_allow_anonymous, 1, NULL),
   SECURITY_BOOL ("allow_zero_length_clientid", allow_zero_length_clientid),
-  SECURITY_STRING ("auto_id_prefix", auto_id_prefix, "prefix"),
+  { .name = "auto_id_prefix", .kind = KIND_CUSTOM, .scope = SCOPE_SECURITY,
+    .offset = offsetof (BdBrokerConfig, auto_id_prefix),
+    .listener_offset = offsetof (BdListenerConfig, auto_id_prefix),
+    .func = handle_auto_id_prefix, .what = "prefix" },
   SECURITY_STRING ("password_file", password_file, "path"),
   SECURITY_STRING ("acl_file", acl_file, "path"),
 

@@ -651,6 +651,22 @@ test_max_topic_alias (void)
   g_assert_cmpuint (config->max_topic_alias, ==, 5);
 }
 
+/* An identifier made of the prefix and a UUID must fit in an MQTT string
+ * [MQTT-1.5.4-1]: a longer prefix would leave MQTT 5 clients with no CONNACK. */
+static void
+test_auto_id_prefix_length (void)
+{
+  g_autofree char *longest = g_strnfill (65535 - 36, 'p');
+  g_autofree char *text = g_strdup_printf ("auto_id_prefix %s", longest);
+  g_autoptr(BdBrokerConfig) config = test_config_parse (text);
+
+  g_assert_cmpstr (config->auto_id_prefix, ==, longest);
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf ("\nauto_id_prefix %sp", longest);
+  test_config_assert_error (text, "test.conf:2: auto_id_prefix: longer than 65499 bytes, "
+                            "too long for a client identifier with 36 characters added");
+}
+
 static void
 test_errors (void)
 {
@@ -1099,6 +1115,7 @@ main (int   argc,
   g_test_add_func ("/engine/config/allow-anonymous", test_allow_anonymous);
   g_test_add_func ("/engine/config/per-listener-settings", test_per_listener_settings);
   g_test_add_func ("/engine/config/max-topic-alias", test_max_topic_alias);
+  g_test_add_func ("/engine/config/auto-id-prefix-length", test_auto_id_prefix_length);
   g_test_add_func ("/engine/config/logging", test_logging);
   g_test_add_func ("/engine/config/durations", test_durations);
   g_test_add_func ("/engine/config/history", test_history);
