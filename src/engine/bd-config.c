@@ -71,16 +71,17 @@ typedef struct
   gboolean log_dest_set;     /* the first log_dest line replaces the default */
   gboolean security_seen;    /* per_listener_settings must come before these */
   char    *topic_alias_where; /* "FILE:LINE" of a max_topic_alias in a listener block */
-  GPtrArray *security_files; /* of SecurityFile*: password_file and acl_file lines */
+  GPtrArray *paths;         /* of NamedPath*: lines naming what must exist */
 } LoadState;
 
-/* A password_file or acl_file line, checked once the whole file is read. */
+/* A password_file, acl_file or persistence_location line, checked once the
+ * whole file is read (a later line may replace it). */
 typedef struct
 {
   const char *name;          /* the directive's */
   char       *path;
   char       *where;         /* "FILE:LINE" */
-} SecurityFile;
+} NamedPath;
 
 typedef struct
 {
@@ -1538,28 +1539,28 @@ lookup_unsupported (const char *name)
 /* Parsing ----------------------------------------------------------------- */
 
 static void
-security_file_free (gpointer data)
+named_path_free (gpointer data)
 {
-  SecurityFile *file = data;
+  NamedPath *named = data;
 
-  g_free (file->path);
-  g_free (file->where);
-  g_free (file);
+  g_free (named->path);
+  g_free (named->where);
+  g_free (named);
 }
 
 static void
-note_security_file (Parser          *parser,
-                    const Directive *directive,
-                    const char      *path)
+note_path (Parser          *parser,
+           const Directive *directive,
+           const char      *path)
 {
-  SecurityFile *file = g_new0 (SecurityFile, 1);
+  NamedPath *named = g_new0 (NamedPath, 1);
 
-  file->name = directive->name;
-  file->path = g_strdup (path);
-  file->where = g_strdup_printf ("%s:%u", parser->name, parser->line);
-  if (parser->load->security_files == NULL)
-    parser->load->security_files = g_ptr_array_new_with_free_func (security_file_free);
-  g_ptr_array_add (parser->load->security_files, file);
+  named->name = directive->name;
+  named->path = g_strdup (path);
+  named->where = g_strdup_printf ("%s:%u", parser->name, parser->line);
+  if (parser->load->paths == NULL)
+    parser->load->paths = g_ptr_array_new_with_free_func (named_path_free);
+  g_ptr_array_add (parser->load->paths, named);
 }
 
 static gboolean
@@ -1588,26 +1589,39 @@ security_file_in_effect (const BdBrokerConfig *config,
 }
 
 /* The engine reads the password and ACL files when it starts; one it cannot
- * open would stop it with no word of the line that named it, so that is
- * checked here, where the line is known. */
+ * open would stop it with no word of the line that named it. A
+ * persistence_location that does not exist (Mosquitto does not create it
+ * either) would leave the durable store without its log. Both are checked
+ * here, where the line is known. */
 static gboolean
-check_security_files (const BdBrokerConfig  *config,
-                      const LoadState       *load,
-                      GError               **error)
+check_paths (const BdBrokerConfig  *config,
+             const LoadState       *load,
+             GError               **error)
 {
-  if (load->security_files == NULL)
+  if (load->paths == NULL)
     return TRUE;
 
-  for (guint i = 0; i < load->security_files->len; i++)
+  for (guint i = 0; i < load->paths->len; i++)
     {
-      const SecurityFile *file = g_ptr_array_index (load->security_files, i);
+      const NamedPath *named = g_ptr_array_index (load->paths, i);
 
-      if (security_file_in_effect (config, file->path) && g_access (file->path, R_OK) != 0)
+      if (g_str_equal (named->name, "persistence_location"))
+        {
+          if (config->persistence && g_strcmp0 (config->persistence_location, named->path) == 0 &&
+              !g_file_test (named->path, G_FILE_TEST_IS_DIR))
+            {
+              g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO,
+                           "%s: %s: the directory “%s” does not exist",
+                           named->where, named->name, named->path);
+              return FALSE;
+            }
+        }
+      else if (security_file_in_effect (config, named->path) && g_access (named->path, R_OK) != 0)
         {
           int saved_errno = errno;
 
           g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO, "%s: %s: cannot read “%s”: %s",
-                       file->where, file->name, file->path, g_strerror (saved_errno));
+                       named->where, named->name, named->path, g_strerror (saved_errno));
           return FALSE;
         }
     }
@@ -1645,8 +1659,9 @@ apply_directive (Parser           *parser,
 
     case KIND_STRING:
       replace_string ((char **) directive_field (parser, directive), rest);
-      if (directive->scope == SCOPE_SECURITY && g_str_has_suffix (directive->name, "_file"))
-        note_security_file (parser, directive, rest);
+      if ((directive->scope == SCOPE_SECURITY && g_str_has_suffix (directive->name, "_file")) ||
+          g_str_equal (directive->name, "persistence_location"))
+        note_path (parser, directive, rest);
       return TRUE;
 
     case KIND_CHOICE:
@@ -1911,7 +1926,7 @@ static void
 load_state_clear (LoadState *load)
 {
   g_clear_pointer (&load->topic_alias_where, g_free);
-  g_clear_pointer (&load->security_files, g_ptr_array_unref);
+  g_clear_pointer (&load->paths, g_ptr_array_unref);
 }
 
 gboolean
@@ -1949,7 +1964,7 @@ bd_broker_config_load (BdBrokerConfig  *config,
   /* Only when loading the file the broker starts from: where a text is
    * parsed alone (the bridge dialog's check, the Security page's edits),
    * the code that then loads the files reports what it cannot read. */
-  ok = load_file (config, &load, path, 0, error) && check_security_files (config, &load, error);
+  ok = load_file (config, &load, path, 0, error) && check_paths (config, &load, error);
   load_state_clear (&load);
   return ok;
 }

@@ -116,6 +116,20 @@ def test_missing_password_file_refused(tmp_path):
 
 
 @brokerdesk_only
+def test_missing_persistence_location_names_its_line(tmp_path):
+    """persistence true with a persistence_location that does not exist
+    stops start-up at its line (Mosquitto starts, then fails at every save;
+    the durable store would have no log to write to)."""
+    missing = str(tmp_path / "gone") + "/"
+    rc, err, path = _run_with_config(
+        tmp_path, "persistence true\npersistence_location %s\n" % missing)
+    assert rc != 0
+    assert re.search(r"%s:2: persistence_location: the directory .%s. does not exist" % (
+        re.escape(path), re.escape(missing)), err), err
+    assert not os.path.exists(missing)
+
+
+@brokerdesk_only
 def test_duplicate_listener_names_its_line(tmp_path):
     """Two listeners on one port and address: start-up stops at the second
     line, naming the first (Mosquitto only fails to bind)."""

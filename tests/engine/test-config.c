@@ -1040,6 +1040,34 @@ test_load (void)
     g_assert_no_error (error);
   }
 
+  /* A persistence_location that does not exist stops the load at its line
+   * (the durable store could not open its log there); without persistence
+   * it is not used. */
+  {
+    g_autofree char *text = g_strdup_printf ("persistence true\npersistence_location %s/gone/\n",
+                                             root);
+    g_autoptr(BdBrokerConfig) other = bd_broker_config_new ();
+
+    g_file_set_contents (path, text, -1, &error);
+    g_assert_no_error (error);
+    g_assert_false (bd_broker_config_load (other, path, &error));
+    message = g_strdup_printf ("%s:2: persistence_location: the directory “%s/gone/” does not "
+                               "exist", path, root);
+    g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO);
+    g_assert_cmpstr (error->message, ==, message);
+    g_clear_error (&error);
+    g_clear_pointer (&message, g_free);
+  }
+  {
+    g_autofree char *text = g_strdup_printf ("persistence_location %s/gone/\n", root);
+    g_autoptr(BdBrokerConfig) other = bd_broker_config_new ();
+
+    g_file_set_contents (path, text, -1, &error);
+    g_assert_no_error (error);
+    g_assert_true (bd_broker_config_load (other, path, &error));
+    g_assert_no_error (error);
+  }
+
   g_unlink (path);
   g_rmdir (root);
 }
