@@ -518,24 +518,43 @@ listener_overlaps (const BdListenerConfig *listener,
           g_str_equal (listener->bind_address, address));
 }
 
-/* A listener already configured on @port and @address (or on every
- * interface), which a second one could not share: the second bind would fail
- * at start-up without saying which line asked for it. Port 0 takes any free
- * port, so it is never taken. */
+/* A listener other than @except already configured on @port and @address
+ * (or on every interface), which a second one could not share: the second
+ * bind would fail at start-up without saying which line asked for it. Port 0
+ * takes any free port, so it is never taken. */
 static const BdListenerConfig *
-find_listener_on (const BdBrokerConfig *config,
-                  guint16               port,
-                  const char           *address)
+find_listener_on (const BdBrokerConfig   *config,
+                  const BdListenerConfig *except,
+                  guint16                 port,
+                  const char             *address)
 {
   if (port == 0)
     return NULL;
-  if (listener_overlaps (config->default_listener, port, address))
+  if (config->default_listener != except &&
+      listener_overlaps (config->default_listener, port, address))
     return config->default_listener;
   for (guint i = 0; i < config->listeners->len; i++)
     if (listener_overlaps (g_ptr_array_index (config->listeners, i), port, address))
       return g_ptr_array_index (config->listeners, i);
 
   return NULL;
+}
+
+static gboolean
+check_port_free (Parser                 *parser,
+                 const Directive        *directive,
+                 const BdListenerConfig *except,
+                 guint16                 port,
+                 const char             *address,
+                 GError                **error)
+{
+  const BdListenerConfig *taken = find_listener_on (parser->config, except, port, address);
+
+  if (taken != NULL)
+    return parser_error (parser, error, "%s: port %u is already taken by the listener on %s:%u",
+                         directive->name, port, taken->source_file, taken->source_line);
+
+  return TRUE;
 }
 
 static gboolean
@@ -546,7 +565,6 @@ handle_listener (Parser           *parser,
                  const char       *rest,
                  GError          **error)
 {
-  const BdListenerConfig *taken;
   BdListenerConfig *listener;
   guint16 port = 0;
 
@@ -563,10 +581,8 @@ handle_listener (Parser           *parser,
                          "with several listeners, write it before the first “listener” line",
                          directive->name, parser->load->topic_alias_where);
 
-  taken = find_listener_on (parser->config, port, n_values > 1 ? values[1] : NULL);
-  if (taken != NULL)
-    return parser_error (parser, error, "%s: port %u is already taken by the listener on %s:%u",
-                         directive->name, port, taken->source_file, taken->source_line);
+  if (!check_port_free (parser, directive, NULL, port, n_values > 1 ? values[1] : NULL, error))
+    return FALSE;
 
   listener = bd_listener_config_new (port, n_values > 1 ? values[1] : NULL);
   set_source (listener, parser);
@@ -586,12 +602,16 @@ handle_port (Parser           *parser,
              const char       *rest,
              GError          **error)
 {
+  BdListenerConfig *listener;
   guint16 port = 0;
 
   if (!parse_port (parser, directive, values[0], &port, error))
     return FALSE;
 
-  ensure_default_listener (parser)->port = port;
+  listener = ensure_default_listener (parser);
+  if (!check_port_free (parser, directive, listener, port, listener->bind_address, error))
+    return FALSE;
+  listener->port = port;
   return TRUE;
 }
 

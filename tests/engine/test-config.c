@@ -846,6 +846,8 @@ test_unsupported (void)
       "test.conf:2: listener: port 1883 is already taken by the listener on test.conf:1" },
     { "port 1883\nlistener 1883 ::1",
       "test.conf:2: listener: port 1883 is already taken by the listener on test.conf:1" },
+    { "listener 1883 127.0.0.1\nport 1883",
+      "test.conf:2: port: port 1883 is already taken by the listener on test.conf:1" },
     /* Mosquitto 2.0 reads it and only warns that it is gone. */
     { "retry_interval 20",
       "test.conf:1: “retry_interval”: removed in Mosquitto 2.0, which ignores it; delete the line" },
