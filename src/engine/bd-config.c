@@ -28,7 +28,12 @@
  *    a limit for the whole broker (Mosquitto gives it to the default listener,
  *    which is the same thing when that is the only listener), and a relative
  *    include_dir is resolved against the directory of the file that names it
- *    rather than the working directory.
+ *    rather than the working directory. 'max_topic_alias', per listener in
+ *    Mosquitto, is one value here: it is refused where it would change other
+ *    listeners than its own block's.
+ *  - Once a file to start from is read, the password and ACL files and the
+ *    persistence_location still in effect are checked, so that one that
+ *    cannot be used is reported at the line naming it.
  *
  * Anything that is not understood, or understood but not implemented, is an
  * error "FILE:LINE: what is wrong": a broker that silently ignores a security
