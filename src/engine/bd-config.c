@@ -28,7 +28,12 @@
  *    a limit for the whole broker (Mosquitto gives it to the default listener,
  *    which is the same thing when that is the only listener), and a relative
  *    include_dir is resolved against the directory of the file that names it
- *    rather than the working directory.
+ *    rather than the working directory. 'max_topic_alias', per listener in
+ *    Mosquitto, is one value here: it is refused where it would change other
+ *    listeners than its own block's.
+ *  - Once a file to start from is read, the password and ACL files and the
+ *    persistence_location still in effect are checked, so that one that
+ *    cannot be used is reported at the line naming it.
  *
  * Anything that is not understood, or understood but not implemented, is an
  * error "FILE:LINE: what is wrong": a broker that silently ignores a security
@@ -37,11 +42,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "bd-config.h"
 #include "bd-bridge-config-private.h"
@@ -67,7 +75,18 @@ typedef struct
   gboolean log_types_set;    /* the first log_type line replaces the default */
   gboolean log_dest_set;     /* the first log_dest line replaces the default */
   gboolean security_seen;    /* per_listener_settings must come before these */
+  char    *topic_alias_where; /* "FILE:LINE" of a max_topic_alias in a listener block */
+  GPtrArray *paths;         /* of NamedPath*: lines naming what must exist */
 } LoadState;
+
+/* A password_file, acl_file or persistence_location line, checked once the
+ * whole file is read (a later line may replace it). */
+typedef struct
+{
+  const char *name;          /* the directive's */
+  char       *path;
+  char       *where;         /* "FILE:LINE" */
+} NamedPath;
 
 typedef struct
 {
@@ -494,6 +513,56 @@ parse_with_unit (const char *text,
 /* Directive handlers ------------------------------------------------------ */
 
 static gboolean
+listener_overlaps (const BdListenerConfig *listener,
+                   guint16                 port,
+                   const char             *address)
+{
+  /* Every interface (no address) includes each single one. */
+  return listener != NULL && listener->port == port &&
+         (listener->bind_address == NULL || address == NULL ||
+          g_str_equal (listener->bind_address, address));
+}
+
+/* A listener other than @except already configured on @port and @address
+ * (or on every interface), which a second one could not share: the second
+ * bind would fail at start-up without saying which line asked for it. Port 0
+ * takes any free port, so it is never taken. */
+static const BdListenerConfig *
+find_listener_on (const BdBrokerConfig   *config,
+                  const BdListenerConfig *except,
+                  guint16                 port,
+                  const char             *address)
+{
+  if (port == 0)
+    return NULL;
+  if (config->default_listener != except &&
+      listener_overlaps (config->default_listener, port, address))
+    return config->default_listener;
+  for (guint i = 0; i < config->listeners->len; i++)
+    if (listener_overlaps (g_ptr_array_index (config->listeners, i), port, address))
+      return g_ptr_array_index (config->listeners, i);
+
+  return NULL;
+}
+
+static gboolean
+check_port_free (Parser                 *parser,
+                 const Directive        *directive,
+                 const BdListenerConfig *except,
+                 guint16                 port,
+                 const char             *address,
+                 GError                **error)
+{
+  const BdListenerConfig *taken = find_listener_on (parser->config, except, port, address);
+
+  if (taken != NULL)
+    return parser_error (parser, error, "%s: port %u is already taken by the listener on %s:%u",
+                         directive->name, port, taken->source_file, taken->source_line);
+
+  return TRUE;
+}
+
+static gboolean
 handle_listener (Parser           *parser,
                  const Directive  *directive,
                  char            **values,
@@ -506,7 +575,18 @@ handle_listener (Parser           *parser,
 
   if (!parse_port (parser, directive, values[0], &port, error))
     return FALSE;
+  if (port == 0 && n_values > 1 && values[1][0] == '/')
+    return parser_error (parser, error, "%s: Unix socket listeners (“%s”) are not supported",
+                         directive->name, values[1]);
   if (n_values > 1 && !check_address (parser, directive, values[1], error))
+    return FALSE;
+  if (parser->load->topic_alias_where != NULL)
+    return parser_error (parser, error, "%s: max_topic_alias on %s applies to every listener "
+                         "in Brokerdesk, only to its own listener's block in Mosquitto; "
+                         "with several listeners, write it before the first “listener” line",
+                         directive->name, parser->load->topic_alias_where);
+
+  if (!check_port_free (parser, directive, NULL, port, n_values > 1 ? values[1] : NULL, error))
     return FALSE;
 
   listener = bd_listener_config_new (port, n_values > 1 ? values[1] : NULL);
@@ -527,12 +607,16 @@ handle_port (Parser           *parser,
              const char       *rest,
              GError          **error)
 {
+  BdListenerConfig *listener;
   guint16 port = 0;
 
   if (!parse_port (parser, directive, values[0], &port, error))
     return FALSE;
 
-  ensure_default_listener (parser)->port = port;
+  listener = ensure_default_listener (parser);
+  if (!check_port_free (parser, directive, listener, port, listener->bind_address, error))
+    return FALSE;
+  listener->port = port;
   return TRUE;
 }
 
@@ -715,6 +799,86 @@ handle_max_packet_size (Parser           *parser,
   return TRUE;
 }
 
+/* Mosquitto (2.0.12 and later) reads 0 as "no limit": clients keep the keep
+ * alive they ask for, 0 included. The engine's "no limit" is the maximum,
+ * 65535, so 0 is stored as that; storing 0 itself would refuse every 3.x
+ * client and tell MQTT 5 clients a Server Keep Alive of 0. */
+static gboolean
+handle_max_keepalive (Parser           *parser,
+                      const Directive  *directive,
+                      char            **values,
+                      guint             n_values,
+                      const char       *rest,
+                      GError          **error)
+{
+  gint64 value = 0;
+
+  if (!parse_int (parser, directive, values[0], 0, G_MAXUINT16, NULL, &value, error))
+    return FALSE;
+
+  parser->config->max_keepalive = value == 0 ? G_MAXUINT16 : (guint16) value;
+  return TRUE;
+}
+
+/* Mosquitto keeps a max_topic_alias per listener; Brokerdesk has one for the
+ * broker. Before any listener block it is that one value. Inside a block it
+ * means the same only while that listener is the only one: with several, it
+ * would silently change the others too, so that is refused. */
+static gboolean
+handle_max_topic_alias (Parser           *parser,
+                        const Directive  *directive,
+                        char            **values,
+                        guint             n_values,
+                        const char       *rest,
+                        GError          **error)
+{
+  BdBrokerConfig *config = parser->config;
+  gint64 value = 0;
+
+  if (!parse_int (parser, directive, values[0], 0, G_MAXUINT16, NULL, &value, error))
+    return FALSE;
+
+  if (parser->listener != NULL)
+    {
+      guint n_listeners = config->listeners->len + (config->default_listener != NULL ? 1 : 0);
+
+      if (n_listeners > 1)
+        return parser_error (parser, error, "%s: Brokerdesk applies one value to every "
+                             "listener, Mosquitto only to this listener's block; with several "
+                             "listeners, write it before the first “listener” line",
+                             directive->name);
+      g_free (parser->load->topic_alias_where);
+      parser->load->topic_alias_where = g_strdup_printf ("%s:%u", parser->name, parser->line);
+    }
+
+  config->max_topic_alias = (guint16) value;
+  return TRUE;
+}
+
+/* The engine adds a UUID (36 characters) to the prefix for a client that
+ * sent none, and an MQTT 5 client is told that identifier in CONNACK: all of
+ * it must fit in an MQTT string [MQTT-1.5.4-1]. */
+#define AUTO_ID_SUFFIX_LENGTH 36
+
+static gboolean
+handle_auto_id_prefix (Parser           *parser,
+                       const Directive  *directive,
+                       char            **values,
+                       guint             n_values,
+                       const char       *rest,
+                       GError          **error)
+{
+  const gsize longest = G_MAXUINT16 - AUTO_ID_SUFFIX_LENGTH;
+
+  if (strlen (rest) > longest)
+    return parser_error (parser, error, "%s: longer than %" G_GSIZE_FORMAT " bytes, too long "
+                         "for a client identifier with %d characters added",
+                         directive->name, longest, AUTO_ID_SUFFIX_LENGTH);
+
+  replace_string ((char **) directive_field (parser, directive), rest);
+  return TRUE;
+}
+
 static gboolean
 handle_persistent_client_expiration (Parser           *parser,
                                      const Directive  *directive,
@@ -763,6 +927,10 @@ handle_log_type (Parser           *parser,
     { "subscribe", BD_LOG_TYPE_SUBSCRIBE },
     { "unsubscribe", BD_LOG_TYPE_UNSUBSCRIBE },
     { "websockets", BD_LOG_TYPE_WEBSOCKETS },
+    /* Mosquitto writes "internal" lines only in its debug builds; Brokerdesk
+     * has none, so the type selects nothing (a first line still replaces
+     * the default types, as in Mosquitto). */
+    { "internal", 0 },
   };
   BdBrokerConfig *config = parser->config;
 
@@ -801,7 +969,7 @@ handle_log_type (Parser           *parser,
       if (!found)
         return parser_error (parser, error,
                              "%s: “%s” is not one of debug, error, warning, notice, information, "
-                             "subscribe, unsubscribe, websockets, all or none",
+                             "internal, subscribe, unsubscribe, websockets, all or none",
                              directive->name, name);
     }
 
@@ -914,6 +1082,13 @@ handle_user (Parser           *parser,
              const char       *rest,
              GError          **error)
 {
+  struct passwd *user;
+
+  /* Mosquitto stays the user it is when that is the one named. */
+  user = getpwnam (values[0]);
+  if (user != NULL && user->pw_uid == geteuid ())
+    return TRUE;
+
   if (geteuid () == 0)
     return parser_error (parser, error,
                          "%s: Brokerdesk does not switch to another user; "
@@ -1256,15 +1431,18 @@ static const Directive directives[] = {
   CUSTOM ("per_listener_settings", handle_per_listener_settings, 1, NULL),
   CUSTOM ("allow_anonymous", handle_allow_anonymous, 1, NULL),
   SECURITY_BOOL ("allow_zero_length_clientid", allow_zero_length_clientid),
-  SECURITY_STRING ("auto_id_prefix", auto_id_prefix, "prefix"),
+  { .name = "auto_id_prefix", .kind = KIND_CUSTOM, .scope = SCOPE_SECURITY,
+    .offset = offsetof (BdBrokerConfig, auto_id_prefix),
+    .listener_offset = offsetof (BdListenerConfig, auto_id_prefix),
+    .func = handle_auto_id_prefix, .what = "prefix" },
   SECURITY_STRING ("password_file", password_file, "path"),
   SECURITY_STRING ("acl_file", acl_file, "path"),
 
   /* Limits and protocol behaviour */
   GLOBAL_INT ("message_size_limit", message_size_limit, 0, MQTT_MAX_PAYLOAD),
   CUSTOM ("max_packet_size", handle_max_packet_size, 1, NULL),
-  GLOBAL_INT ("max_keepalive", max_keepalive, 0, G_MAXUINT16),
-  GLOBAL_INT ("max_topic_alias", max_topic_alias, 0, G_MAXUINT16),
+  CUSTOM ("max_keepalive", handle_max_keepalive, 1, "seconds"),
+  CUSTOM ("max_topic_alias", handle_max_topic_alias, 1, NULL),
   GLOBAL_INT ("max_inflight_messages", max_inflight_messages, 0, G_MAXUINT16),
   GLOBAL_INT ("max_inflight_bytes", max_inflight_bytes, 0, G_MAXINT64),
   GLOBAL_INT ("max_queued_messages", max_queued_messages, 0, G_MAXINT),
@@ -1354,6 +1532,9 @@ static const struct
   /* Topic prefixes per listener would have to rewrite every topic in and out. */
   { "mount_point", NOT_YET },
   { "use_username_as_clientid", NOT_YET },
+  /* Mosquitto 2.0 reads it only to warn that it is gone: messages in flight
+   * are sent again when the client reconnects [MQTT-4.4.0-1]. */
+  { "retry_interval", "removed in Mosquitto 2.0, which ignores it; delete the line" },
 };
 
 static const Directive *
@@ -1381,6 +1562,97 @@ lookup_unsupported (const char *name)
 }
 
 /* Parsing ----------------------------------------------------------------- */
+
+static void
+named_path_free (gpointer data)
+{
+  NamedPath *named = data;
+
+  g_free (named->path);
+  g_free (named->where);
+  g_free (named);
+}
+
+static void
+note_path (Parser          *parser,
+           const Directive *directive,
+           const char      *path)
+{
+  NamedPath *named = g_new0 (NamedPath, 1);
+
+  named->name = directive->name;
+  named->path = g_strdup (path);
+  named->where = g_strdup_printf ("%s:%u", parser->name, parser->line);
+  if (parser->load->paths == NULL)
+    parser->load->paths = g_ptr_array_new_with_free_func (named_path_free);
+  g_ptr_array_add (parser->load->paths, named);
+}
+
+static gboolean
+listener_uses_file (const BdListenerConfig *listener,
+                    const char             *path)
+{
+  return listener != NULL && (g_strcmp0 (listener->password_file, path) == 0 ||
+                              g_strcmp0 (listener->acl_file, path) == 0);
+}
+
+/* Is @path a password or ACL file some listener will load (not one a later
+ * line replaced)? */
+static gboolean
+security_file_in_effect (const BdBrokerConfig *config,
+                         const char           *path)
+{
+  if (g_strcmp0 (config->password_file, path) == 0 || g_strcmp0 (config->acl_file, path) == 0)
+    return TRUE;
+  if (listener_uses_file (config->default_listener, path))
+    return TRUE;
+  for (guint i = 0; i < config->listeners->len; i++)
+    if (listener_uses_file (g_ptr_array_index (config->listeners, i), path))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* The engine reads the password and ACL files when it starts; one it cannot
+ * open would stop it with no word of the line that named it. A
+ * persistence_location that does not exist (Mosquitto does not create it
+ * either) would leave the durable store without its log. Both are checked
+ * here, where the line is known. */
+static gboolean
+check_paths (const BdBrokerConfig  *config,
+             const LoadState       *load,
+             GError               **error)
+{
+  if (load->paths == NULL)
+    return TRUE;
+
+  for (guint i = 0; i < load->paths->len; i++)
+    {
+      const NamedPath *named = g_ptr_array_index (load->paths, i);
+
+      if (g_str_equal (named->name, "persistence_location"))
+        {
+          if (config->persistence && g_strcmp0 (config->persistence_location, named->path) == 0 &&
+              !g_file_test (named->path, G_FILE_TEST_IS_DIR))
+            {
+              g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO,
+                           "%s: %s: the directory “%s” does not exist",
+                           named->where, named->name, named->path);
+              return FALSE;
+            }
+        }
+      else if (security_file_in_effect (config, named->path) && g_access (named->path, R_OK) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO, "%s: %s: cannot read “%s”: %s",
+                       named->where, named->name, named->path, g_strerror (saved_errno));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
 
 static gboolean
 apply_directive (Parser           *parser,
@@ -1412,6 +1684,9 @@ apply_directive (Parser           *parser,
 
     case KIND_STRING:
       replace_string ((char **) directive_field (parser, directive), rest);
+      if ((directive->scope == SCOPE_SECURITY && g_str_has_suffix (directive->name, "_file")) ||
+          g_str_equal (directive->name, "persistence_location"))
+        note_path (parser, directive, rest);
       return TRUE;
 
     case KIND_CHOICE:
@@ -1672,6 +1947,13 @@ bd_broker_config_free (BdBrokerConfig *config)
   g_free (config);
 }
 
+static void
+load_state_clear (LoadState *load)
+{
+  g_clear_pointer (&load->topic_alias_where, g_free);
+  g_clear_pointer (&load->paths, g_ptr_array_unref);
+}
+
 gboolean
 bd_broker_config_parse (BdBrokerConfig  *config,
                         const char      *name,
@@ -1679,6 +1961,7 @@ bd_broker_config_parse (BdBrokerConfig  *config,
                         GError         **error)
 {
   LoadState load = { 0, };
+  gboolean ok;
 
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
@@ -1686,7 +1969,9 @@ bd_broker_config_parse (BdBrokerConfig  *config,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   /* No file: a relative include_dir is taken from the working directory. */
-  return parse_text (config, &load, name, NULL, 0, text, strlen (text), error);
+  ok = parse_text (config, &load, name, NULL, 0, text, strlen (text), error);
+  load_state_clear (&load);
+  return ok;
 }
 
 gboolean
@@ -1695,12 +1980,18 @@ bd_broker_config_load (BdBrokerConfig  *config,
                        GError         **error)
 {
   LoadState load = { 0, };
+  gboolean ok;
 
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return load_file (config, &load, path, 0, error);
+  /* Only when loading the file the broker starts from: where a text is
+   * parsed alone (the bridge dialog's check, the Security page's edits),
+   * the code that then loads the files reports what it cannot read. */
+  ok = load_file (config, &load, path, 0, error) && check_paths (config, &load, error);
+  load_state_clear (&load);
+  return ok;
 }
 
 void

@@ -229,7 +229,7 @@ typedef struct
   guint      max_connections;         /* whole broker (outside a listener block); 0 = unlimited */
   guint32    message_size_limit;      /* 0 = the protocol's maximum */
   guint32    max_packet_size;         /* 0 = the protocol's maximum */
-  guint16    max_keepalive;           /* 65535 */
+  guint16    max_keepalive;           /* 65535 = no limit ("max_keepalive 0" too) */
   guint16    max_inflight_messages;   /* 20; 0 = unlimited; the Receive Maximum told to MQTT 5 clients */
   guint16    max_topic_alias;         /* 10: Topic Alias Maximum told to MQTT 5 clients */
   guint64    max_inflight_bytes;      /* 0 = unlimited; payload bytes in flight per client */

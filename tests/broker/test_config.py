@@ -115,6 +115,45 @@ def test_missing_password_file_refused(tmp_path):
     assert rc != 0
 
 
+@brokerdesk_only
+def test_missing_persistence_location_names_its_line(tmp_path):
+    """persistence true with a persistence_location that does not exist
+    stops start-up at its line (Mosquitto starts, then fails at every save;
+    the durable store would have no log to write to)."""
+    missing = str(tmp_path / "gone") + "/"
+    rc, err, path = _run_with_config(
+        tmp_path, "persistence true\npersistence_location %s\n" % missing)
+    assert rc != 0
+    assert re.search(r"%s:2: persistence_location: the directory .%s. does not exist" % (
+        re.escape(path), re.escape(missing)), err), err
+    assert not os.path.exists(missing)
+
+
+@brokerdesk_only
+def test_duplicate_listener_names_its_line(tmp_path):
+    """Two listeners on one port and address: start-up stops at the second
+    line, naming the first (Mosquitto only fails to bind)."""
+    port = free_port()
+    rc, err, path = _run_with_config(
+        tmp_path, "listener %d 127.0.0.1\nallow_anonymous true\nlistener %d\n" % (port, port))
+    assert rc != 0
+    assert re.search(r"%s:3: listener: port %d is already taken by the listener on %s:1" % (
+        re.escape(path), port, re.escape(path)), err), err
+
+
+@brokerdesk_only
+@pytest.mark.parametrize("name", ["password_file", "acl_file"])
+def test_missing_security_file_names_its_line(tmp_path, name):
+    """A password or ACL file that cannot be read stops start-up at the line
+    that names it (Mosquitto names only the file)."""
+    missing = str(tmp_path / "missing")
+    rc, err, path = _run_with_config(
+        tmp_path, "allow_anonymous false\n\n%s %s\n" % (name, missing))
+    assert rc != 0
+    assert re.search(r"%s:3: %s: cannot read .%s.: No such file" % (
+        re.escape(path), name, re.escape(missing)), err), err
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_clean_exit_on_signal(broker_factory, raw_client, sig):
     """`--headless` (and Mosquitto) exit with status 0 within 10 s on SIGTERM
@@ -192,6 +231,22 @@ def test_upgrade_outgoing_qos(broker_factory, raw_client):
     p.publish("up/live", b"x", qos=0)
     m = c.expect(w.PUBLISH)
     assert (m.topic, m.qos) == ("up/live", 2)
+
+
+@mosquitto_deviation("2.0.11 refuses max_keepalive below 10 at start-up; "
+                     "2.0.12 and later read 0 as no limit")
+def test_max_keepalive_zero_is_no_limit(broker_factory, raw_client):
+    """max_keepalive 0 means no limit, as in Mosquitto 2.0.12 and later: a
+    3.1.1 client's keep alive (even 0) is accepted, and an MQTT 5 client is
+    not told another one (no Server Keep Alive [MQTT-3.2.2-22])."""
+    b = broker_factory(["max_keepalive 0"])
+    for keepalive in (60, 0):
+        c = raw_client(b)
+        c.connect("ka311-%d" % keepalive, keepalive=keepalive)
+        c.disconnect()
+    c = raw_client(b, version=5)
+    ack = c.connect("ka5", keepalive=60)
+    assert ack.prop(w.PROP_SERVER_KEEP_ALIVE) is None
 
 
 RETAIN_ACL_ALLOWED = "topic read rs/#\n\nuser writer\ntopic readwrite rs/#\n"

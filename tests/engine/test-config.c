@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include "bd-config.h"
@@ -242,7 +243,8 @@ test_global_directives (void)
                               "max_keepalive 0\nmax_connections -1");
   g_assert_cmpuint (config->max_packet_size, ==, 0);
   g_assert_cmpuint (config->message_size_limit, ==, 268435455);
-  g_assert_cmpuint (config->max_keepalive, ==, 0);
+  /* max_keepalive 0 is "no limit", as in Mosquitto 2.0.12 and later. */
+  g_assert_cmpuint (config->max_keepalive, ==, 65535);
   g_assert_cmpuint (config->max_connections, ==, 0);
 }
 
@@ -490,6 +492,11 @@ test_logging (void)
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("log_type all");
   g_assert_cmpuint (config->log_types, ==, BD_LOG_TYPE_ALL);
+  /* Mosquitto's "internal" lines come only from its debug builds; Brokerdesk
+   * has none. As a first line it still replaces the default, as there. */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("log_type internal\nlog_type error");
+  g_assert_cmpuint (config->log_types, ==, BD_LOG_TYPE_ERROR);
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("log_type all\nlog_type none\nlog_type debug\nlog_type notice information "
                               "warning");
@@ -523,7 +530,7 @@ test_logging (void)
                             "test.conf:1: log_dest: unexpected extra value “stdout”");
   test_config_assert_error ("log_type error verbose",
                             "test.conf:1: log_type: “verbose” is not one of debug, error, warning, "
-                            "notice, information, subscribe, unsubscribe, websockets, all or none");
+                            "notice, information, internal, subscribe, unsubscribe, websockets, all or none");
 }
 
 static void
@@ -623,6 +630,41 @@ test_history (void)
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("history_max_size 0");
   g_assert_cmpuint (config->history.max_size_bytes, ==, 0);
+}
+
+/* One max_topic_alias for the broker: before the listeners, or inside the
+ * block of the only one (where Mosquitto's per-listener value means the same). */
+static void
+test_max_topic_alias (void)
+{
+  g_autoptr(BdBrokerConfig) config = NULL;
+
+  config = test_config_parse ("max_topic_alias 3\nlistener 1883\nlistener 1884");
+  g_assert_cmpuint (config->max_topic_alias, ==, 3);
+  g_clear_pointer (&config, bd_broker_config_free);
+  /* One port on two addresses, and port 0 (any free port) twice, is fine. */
+  config = test_config_parse ("max_topic_alias 3\nlistener 1883 127.0.0.1\nlistener 1883 ::1\n"
+                              "listener 0\nlistener 0");
+  g_assert_cmpuint (config->max_topic_alias, ==, 3);
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("listener 1883\nmax_topic_alias 4\nmax_topic_alias 5");
+  g_assert_cmpuint (config->max_topic_alias, ==, 5);
+}
+
+/* An identifier made of the prefix and a UUID must fit in an MQTT string
+ * [MQTT-1.5.4-1]: a longer prefix would leave MQTT 5 clients with no CONNACK. */
+static void
+test_auto_id_prefix_length (void)
+{
+  g_autofree char *longest = g_strnfill (65535 - 36, 'p');
+  g_autofree char *text = g_strdup_printf ("auto_id_prefix %s", longest);
+  g_autoptr(BdBrokerConfig) config = test_config_parse (text);
+
+  g_assert_cmpstr (config->auto_id_prefix, ==, longest);
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf ("\nauto_id_prefix %sp", longest);
+  test_config_assert_error (text, "test.conf:2: auto_id_prefix: longer than 65499 bytes, "
+                            "too long for a client identifier with 36 characters added");
 }
 
 static void
@@ -797,6 +839,35 @@ test_unsupported (void)
     { "check_retain_source_x true", "test.conf:1: unknown directive “check_retain_source_x”" },
     /* Named even without a value: it is the directive that is refused. */
     { "bridge_psk", "test.conf:1: “bridge_psk”: not supported by Brokerdesk's bridges" },
+    /* Two listeners on one port and address cannot both listen. */
+    { "listener 1883\n\nlistener 1883",
+      "test.conf:3: listener: port 1883 is already taken by the listener on test.conf:1" },
+    { "listener 1883 127.0.0.1\nlistener 1883",
+      "test.conf:2: listener: port 1883 is already taken by the listener on test.conf:1" },
+    { "port 1883\nlistener 1883 ::1",
+      "test.conf:2: listener: port 1883 is already taken by the listener on test.conf:1" },
+    { "listener 1883 127.0.0.1\nport 1883",
+      "test.conf:2: port: port 1883 is already taken by the listener on test.conf:1" },
+    /* Mosquitto 2.0 reads it and only warns that it is gone. */
+    { "retry_interval 20",
+      "test.conf:1: “retry_interval”: removed in Mosquitto 2.0, which ignores it; delete the line" },
+    /* Port 0 with a path is a Unix socket in Mosquitto. */
+    { "listener 0 /run/mosquitto/mqtt.sock",
+      "test.conf:1: listener: Unix socket listeners (“/run/mosquitto/mqtt.sock”) are not supported" },
+    /* max_topic_alias is per listener in Mosquitto, one value in Brokerdesk:
+     * inside one of several listeners' blocks it would change the others. */
+    { "listener 1883\nlistener 1884\nmax_topic_alias 0",
+      "test.conf:3: max_topic_alias: Brokerdesk applies one value to every listener, "
+      "Mosquitto only to this listener's block; with several listeners, write it before "
+      "the first “listener” line" },
+    { "port 1883\nlistener 1884\nmax_topic_alias 0",
+      "test.conf:3: max_topic_alias: Brokerdesk applies one value to every listener, "
+      "Mosquitto only to this listener's block; with several listeners, write it before "
+      "the first “listener” line" },
+    { "listener 1883\nmax_topic_alias 0\n\nlistener 1884",
+      "test.conf:4: listener: max_topic_alias on test.conf:2 applies to every listener "
+      "in Brokerdesk, only to its own listener's block in Mosquitto; with several "
+      "listeners, write it before the first “listener” line" },
   };
 
   test_config_assert_errors (cases, G_N_ELEMENTS (cases));
@@ -928,6 +999,76 @@ test_load (void)
   message = g_strdup_printf ("%s:2: contains a NUL byte", path);
   g_assert_cmpstr (error->message, ==, message);
   g_clear_error (&error);
+  g_clear_pointer (&message, g_free);
+
+  /* A password or ACL file in effect that cannot be read stops the load at
+   * its line; one a later line replaced does not matter. */
+  {
+    static const struct
+    {
+      const char *before;
+      const char *name;
+      guint       line;
+    } cases[] = {
+      { "\n", "password_file", 2 },
+      { "per_listener_settings true\nlistener 1883\n", "acl_file", 3 },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree char *text = g_strdup_printf ("%s%s %s/missing\n", cases[i].before,
+                                                 cases[i].name, root);
+        g_autoptr(BdBrokerConfig) other = bd_broker_config_new ();
+
+        g_file_set_contents (path, text, -1, &error);
+        g_assert_no_error (error);
+        g_assert_false (bd_broker_config_load (other, path, &error));
+        message = g_strdup_printf ("%s:%u: %s: cannot read “%s/missing”: ", path,
+                                   cases[i].line, cases[i].name, root);
+        g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO);
+        g_assert_true (g_str_has_prefix (error->message, message));
+        g_clear_error (&error);
+        g_clear_pointer (&message, g_free);
+      }
+  }
+  {
+    g_autofree char *text = g_strdup_printf ("password_file %s/missing\npassword_file %s\n",
+                                             root, path);
+    g_autoptr(BdBrokerConfig) other = bd_broker_config_new ();
+
+    g_file_set_contents (path, text, -1, &error);
+    g_assert_no_error (error);
+    g_assert_true (bd_broker_config_load (other, path, &error));
+    g_assert_no_error (error);
+  }
+
+  /* A persistence_location that does not exist stops the load at its line
+   * (the durable store could not open its log there); without persistence
+   * it is not used. */
+  {
+    g_autofree char *text = g_strdup_printf ("persistence true\npersistence_location %s/gone/\n",
+                                             root);
+    g_autoptr(BdBrokerConfig) other = bd_broker_config_new ();
+
+    g_file_set_contents (path, text, -1, &error);
+    g_assert_no_error (error);
+    g_assert_false (bd_broker_config_load (other, path, &error));
+    message = g_strdup_printf ("%s:2: persistence_location: the directory “%s/gone/” does not "
+                               "exist", path, root);
+    g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO);
+    g_assert_cmpstr (error->message, ==, message);
+    g_clear_error (&error);
+    g_clear_pointer (&message, g_free);
+  }
+  {
+    g_autofree char *text = g_strdup_printf ("persistence_location %s/gone/\n", root);
+    g_autoptr(BdBrokerConfig) other = bd_broker_config_new ();
+
+    g_file_set_contents (path, text, -1, &error);
+    g_assert_no_error (error);
+    g_assert_true (bd_broker_config_load (other, path, &error));
+    g_assert_no_error (error);
+  }
 
   g_unlink (path);
   g_rmdir (root);
@@ -974,6 +1115,18 @@ test_user (void)
 
       g_assert_nonnull (config);
     }
+
+  /* The user Brokerdesk already runs as needs no switch ("user root" as root). */
+  {
+    struct passwd *self = getpwuid (geteuid ());
+    g_autofree char *line = NULL;
+    g_autoptr(BdBrokerConfig) config = NULL;
+
+    g_assert_nonnull (self);
+    line = g_strdup_printf ("user %s", self->pw_name);
+    config = test_config_parse (line);
+    g_assert_nonnull (config);
+  }
 }
 
 int
@@ -991,6 +1144,8 @@ main (int   argc,
   g_test_add_func ("/engine/config/default-listener", test_default_listener);
   g_test_add_func ("/engine/config/allow-anonymous", test_allow_anonymous);
   g_test_add_func ("/engine/config/per-listener-settings", test_per_listener_settings);
+  g_test_add_func ("/engine/config/max-topic-alias", test_max_topic_alias);
+  g_test_add_func ("/engine/config/auto-id-prefix-length", test_auto_id_prefix_length);
   g_test_add_func ("/engine/config/logging", test_logging);
   g_test_add_func ("/engine/config/durations", test_durations);
   g_test_add_func ("/engine/config/history", test_history);
