@@ -1,0 +1,250 @@
+#!/usr/bin/python3
+# test-config-port.py — the window and --headless listen where the shared file says
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# On its own Xvfb display and D-Bus session, as test-window.py, with fresh
+# XDG directories: a 'listener PORT' line in Brokerdesk's own configuration
+# file is where the window's broker listens and what Preferences shows;
+# changing the port in Preferences rewrites that line, and --headless then
+# listens there too; a port in the file that another program holds is
+# refused with the reason, not swapped for the next free one; an old
+# broker-port preference moves into the file once. Output is TAP.
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+_spec = importlib.util.spec_from_file_location('test_window', os.path.join(HERE, 'test-window.py'))
+tw = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tw)
+
+SKIP = 77
+TIMEOUT = tw.TIMEOUT
+SCHEMA = 'io.github.brokerdesk.Brokerdesk'
+
+
+def outer_main():
+    return tw.outer_main(__file__, ['mosquitto_pub', 'gsettings'])
+
+
+def app_env(home):
+    env = dict(os.environ,
+               XDG_CONFIG_HOME=os.path.join(home, 'config'),
+               XDG_DATA_HOME=os.path.join(home, 'data'),
+               XDG_CACHE_HOME=os.path.join(home, 'cache'),
+               XDG_STATE_HOME=os.path.join(home, 'state'),
+               GSETTINGS_BACKEND='keyfile')
+    env.pop('NO_AT_BRIDGE', None)
+    return env
+
+
+def config_path(home):
+    return os.path.join(home, 'config', 'brokerdesk', 'brokerdesk.conf')
+
+
+def write_config(home, text):
+    os.makedirs(os.path.dirname(config_path(home)), exist_ok=True)
+    with open(config_path(home), 'w') as f:
+        f.write(text)
+
+
+def read_config(home):
+    try:
+        with open(config_path(home)) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ''
+
+
+def broker_answers(port):
+    """A QoS 1 publish the broker on @port acknowledged."""
+    r = subprocess.run(['mosquitto_pub', '-h', '127.0.0.1', '-p', str(port), '-q', '1',
+                        '-t', 'porttest/ping', '-m', 'ping'],
+                       capture_output=True, timeout=TIMEOUT)
+    return r.returncode == 0
+
+
+def open_preferences(app):
+    tw.press(app.pyatspi, ord(','), ctrl=True)
+    prefs = tw.wait_for(lambda: app.window('Preferences'), 'the Preferences window')
+    return prefs, tw.wait_for(lambda: tw.find(prefs, 'spin button', 'Port'),
+                              'the port spin button')
+
+
+def spin_shows(pyatspi, spin, port):
+    return (spin.queryValue().currentValue == port
+            and spin.getState().contains(pyatspi.STATE_SENSITIVE))
+
+
+def free_ports(n):
+    """@n distinct free loopback ports (held open together while chosen)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(('127.0.0.1', 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def listening(port):
+    """Something accepts connections on @port (with anonymous access off,
+    mosquitto_pub would be refused by a broker that is there)."""
+    with socket.socket() as s:
+        s.settimeout(1)
+        try:
+            s.connect(('127.0.0.1', port))
+            return True
+        except OSError:
+            return False
+
+
+
+def inner_main():
+    pyatspi, tap = tw.inner_start()
+    if pyatspi is None:
+        return SKIP
+
+    home = tempfile.mkdtemp(prefix='brokerdesk-port-test-')
+    app = None
+    headless = None
+    criticals = []
+    file_port, pref_port, taken_port, old_pref_port = free_ports(4)
+    try:
+        # 1. The file says where the window's broker listens, and
+        #    Preferences shows that port.
+        write_config(home, f'allow_anonymous true\nlistener {file_port} 127.0.0.1\n')
+        app = tw.App(pyatspi, home, args=('--no-demo',))
+        try:
+            tw.wait_for(lambda: broker_answers(file_port), f'the broker on port {file_port}',
+                        interval=0.2)
+            tw.wait_for(lambda: f'127.0.0.1:{file_port}' in tw.label_names(app.main_window()),
+                        'the Broker page to show the address')
+            tap.check(True, f'the window’s broker listens on the file’s port {file_port}')
+        except TimeoutError as e:
+            tap.check(False, f'the window’s broker listens on the file’s port {file_port}',
+                      f'{e}\nfile:\n{read_config(home)}')
+
+        try:
+            prefs, spin = open_preferences(app)
+            tw.wait_for(lambda: spin_shows(pyatspi, spin, file_port), f'the port row to show {file_port}')
+            tap.check(True, f'Preferences shows the file’s port {file_port}')
+        except TimeoutError as e:
+            tap.check(False, f'Preferences shows the file’s port {file_port}', e)
+            spin = None
+
+        # 2. A new port in Preferences rewrites the file's listener line,
+        #    its address kept.
+        try:
+            if spin is None:
+                raise TimeoutError('no port row')
+            spin.queryValue().currentValue = pref_port
+            wanted = f'listener {pref_port} 127.0.0.1'
+            tw.wait_for(lambda: wanted in read_config(home).splitlines(),
+                        f'“{wanted}” in the file')
+            text = read_config(home)
+            tap.check(f'listener {file_port}' not in text and 'allow_anonymous true' in text,
+                      'changing the port in Preferences rewrites the file’s listener line only',
+                      text)
+        except TimeoutError as e:
+            tap.check(False, 'changing the port in Preferences rewrites the file’s listener line '
+                      'only', f'{e}\nfile:\n{read_config(home)}')
+        criticals += app.stop()
+        app = None
+
+        # 3. --headless, on the same file, listens on the new port.
+        log_path = os.path.join(home, 'headless.log')
+        with open(log_path, 'w') as log:
+            headless = subprocess.Popen([os.environ['BROKERDESK'], '--headless', '--no-demo'],
+                                        env=app_env(home), stderr=log)
+        try:
+            tw.wait_for(lambda: headless.poll() is None and broker_answers(pref_port),
+                        f'--headless on port {pref_port}', interval=0.2)
+            tap.check(True, f'--headless then listens on the port set in Preferences, {pref_port}')
+        except TimeoutError as e:
+            with open(log_path, errors='replace') as f:
+                tap.check(False, f'--headless then listens on the port set in Preferences, '
+                          f'{pref_port}', f'{e}\n{f.read()}')
+        finally:
+            headless.terminate()
+            headless.wait(timeout=TIMEOUT)
+            headless = None
+
+        # 4. The file's port held by another program: the window says so and
+        #    does not take the next free port instead.
+        holder = socket.socket()
+        holder.bind(('127.0.0.1', taken_port))
+        holder.listen(1)
+        try:
+            write_config(home, f'allow_anonymous true\nlistener {taken_port} 127.0.0.1\n')
+            app = tw.App(pyatspi, home, args=('--no-demo',))
+            try:
+                tw.wait_for(lambda: 'Broker Not Running' in tw.label_names(app.main_window()),
+                            'the Broker page to say the broker is not running')
+                shown = ' '.join(tw.label_names(app.main_window()))
+                # Not running at all: it did not move to another port.
+                tap.check(str(taken_port) in shown and 'brokerdesk.conf' in shown,
+                          'a taken port from the file is refused, naming the port and the file',
+                          shown)
+            except TimeoutError as e:
+                tap.check(False,
+                          'a taken port from the file is refused, naming the port and the file',
+                          f'{e}\nlabels: {tw.label_names(app.main_window())}')
+            criticals += app.stop()
+            app = None
+        finally:
+            holder.close()
+
+        # 5. An old broker-port preference moves into a file without a
+        #    listener, once.
+        home2 = os.path.join(home, 'second')
+        env2 = app_env(home2)
+        write_config(home2, 'allow_anonymous false\n')
+        subprocess.run(['gsettings', 'set', SCHEMA, 'broker-port', str(old_pref_port)],
+                       env=env2, check=True, timeout=TIMEOUT)
+        app = tw.App(pyatspi, home2, args=('--no-demo',))
+        try:
+            tw.wait_for(lambda: listening(old_pref_port),
+                        f'the broker on port {old_pref_port}', interval=0.2)
+            text = read_config(home2)
+            key = subprocess.run(['gsettings', 'get', SCHEMA, 'broker-port'], env=env2,
+                                 capture_output=True, text=True, timeout=TIMEOUT).stdout.strip()
+            tap.check(f'listener {old_pref_port} 127.0.0.1' in text.splitlines()
+                      and 'allow_anonymous false' in text and key == '1883',
+                      'an old broker-port preference moves into the file, and the key is reset',
+                      f'key: {key}\nfile:\n{text}')
+        except TimeoutError as e:
+            tap.check(False,
+                      'an old broker-port preference moves into the file, and the key is reset',
+                      f'{e}\nfile:\n{read_config(home2)}')
+        criticals += app.stop()
+        app = None
+    except Exception:
+        import traceback
+        tap.check(False, 'the test ran to its end', traceback.format_exc())
+    finally:
+        if app is not None:
+            criticals += app.stop()
+        if headless is not None:
+            headless.terminate()
+            headless.wait(timeout=TIMEOUT)
+        shutil.rmtree(home, ignore_errors=True)
+
+    tap.check(not criticals, 'the application logged no critical warning', '\n'.join(criticals))
+    tap.print(f'1..{tap.n}')
+    return 1 if tap.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(inner_main() if os.environ.get('BD_GUI_TEST_INNER') == '1' else outer_main())
