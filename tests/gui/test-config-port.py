@@ -22,9 +22,18 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-_spec = importlib.util.spec_from_file_location('test_window', os.path.join(HERE, 'test-window.py'))
-tw = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tw)
+
+def _load(name, file):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, file))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tw = _load('test_window', 'test-window.py')
+# Its app_env () (the XDG folders of a home, the keyfile settings backend)
+# and broker_answers () (a QoS 1 publish acknowledged).
+bg = _load('test_background', 'test-background.py')
 
 SKIP = 77
 TIMEOUT = tw.TIMEOUT
@@ -33,17 +42,6 @@ SCHEMA = 'io.github.brokerdesk.Brokerdesk'
 
 def outer_main():
     return tw.outer_main(__file__, ['mosquitto_pub', 'gsettings'])
-
-
-def app_env(home):
-    env = dict(os.environ,
-               XDG_CONFIG_HOME=os.path.join(home, 'config'),
-               XDG_DATA_HOME=os.path.join(home, 'data'),
-               XDG_CACHE_HOME=os.path.join(home, 'cache'),
-               XDG_STATE_HOME=os.path.join(home, 'state'),
-               GSETTINGS_BACKEND='keyfile')
-    env.pop('NO_AT_BRIDGE', None)
-    return env
 
 
 def config_path(home):
@@ -62,14 +60,6 @@ def read_config(home):
             return f.read()
     except FileNotFoundError:
         return ''
-
-
-def broker_answers(port):
-    """A QoS 1 publish the broker on @port acknowledged."""
-    r = subprocess.run(['mosquitto_pub', '-h', '127.0.0.1', '-p', str(port), '-q', '1',
-                        '-t', 'porttest/ping', '-m', 'ping'],
-                       capture_output=True, timeout=TIMEOUT)
-    return r.returncode == 0
 
 
 def open_preferences(app):
@@ -127,7 +117,7 @@ def inner_main():
         write_config(home, f'allow_anonymous true\nlistener {file_port} 127.0.0.1\n')
         app = tw.App(pyatspi, home, args=('--no-demo',))
         try:
-            tw.wait_for(lambda: broker_answers(file_port), f'the broker on port {file_port}',
+            tw.wait_for(lambda: bg.broker_answers(file_port), f'the broker on port {file_port}',
                         interval=0.2)
             tw.wait_for(lambda: f'127.0.0.1:{file_port}' in tw.label_names(app.main_window()),
                         'the Broker page to show the address')
@@ -167,9 +157,9 @@ def inner_main():
         log_path = os.path.join(home, 'headless.log')
         with open(log_path, 'w') as log:
             headless = subprocess.Popen([os.environ['BROKERDESK'], '--headless', '--no-demo'],
-                                        env=app_env(home), stderr=log)
+                                        env=bg.app_env(home), stderr=log)
         try:
-            tw.wait_for(lambda: headless.poll() is None and broker_answers(pref_port),
+            tw.wait_for(lambda: headless.poll() is None and bg.broker_answers(pref_port),
                         f'--headless on port {pref_port}', interval=0.2)
             tap.check(True, f'--headless then listens on the port set in Preferences, {pref_port}')
         except TimeoutError as e:
@@ -209,7 +199,7 @@ def inner_main():
         # 5. An old broker-port preference moves into a file without a
         #    listener, once.
         home2 = os.path.join(home, 'second')
-        env2 = app_env(home2)
+        env2 = bg.app_env(home2)
         write_config(home2, 'allow_anonymous false\n')
         subprocess.run(['gsettings', 'set', SCHEMA, 'broker-port', str(old_pref_port)],
                        env=env2, check=True, timeout=TIMEOUT)

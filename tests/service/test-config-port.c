@@ -57,31 +57,23 @@ set_port (const char *text,
 static void
 test_listener_line (void)
 {
-  g_autofree char *text =
-    set_port ("# mine\n"
-              "allow_anonymous true\n"
-              "listener 1883 127.0.0.1\n"
-              "max_connections 10\n"
-              "\n"
-              "listener 8883\n"
-              "protocol websockets\n"
-              "\n"
-              "connection site\n"
-              "address site.example:1883\n"
-              "topic plant/# out 1\n", 1884);
+  static const char *before =
+    "# mine\n"
+    "allow_anonymous true\n"
+    "listener 1883 127.0.0.1\n"
+    "max_connections 10\n"
+    "\n"
+    "listener 8883\n"
+    "protocol websockets\n"
+    "\n"
+    "connection site\n"
+    "address site.example:1883\n"
+    "topic plant/# out 1\n";
+  g_autofree char *text = set_port (before, 1884);
+  g_autoptr(GString) expected = g_string_new (before);
 
-  g_assert_cmpstr (text, ==,
-                   "# mine\n"
-                   "allow_anonymous true\n"
-                   "listener 1884 127.0.0.1\n"
-                   "max_connections 10\n"
-                   "\n"
-                   "listener 8883\n"
-                   "protocol websockets\n"
-                   "\n"
-                   "connection site\n"
-                   "address site.example:1883\n"
-                   "topic plant/# out 1\n");
+  g_string_replace (expected, "listener 1883 127.0.0.1\n", "listener 1884 127.0.0.1\n", 1);
+  g_assert_cmpstr (text, ==, expected->str);
   assert_first_listener (text, 1884, "127.0.0.1", TRUE);
 }
 
