@@ -326,8 +326,9 @@ bd_application_preferences_action (GSimpleAction *action,
                                                                self->options.config_file);
 
       g_set_weak_pointer (&self->preferences, GTK_WINDOW (window));
-      g_signal_connect_object (window, "broker-port-saved",
-                               G_CALLBACK (on_broker_port_saved_cb), self, G_CONNECT_SWAPPED);
+      /* The application outlives its windows. */
+      g_signal_connect_swapped (window, "broker-port-saved",
+                                G_CALLBACK (on_broker_port_saved_cb), self);
       /* The embedded broker's users and permissions. */
       if (self->service != NULL && bd_service_get_engine (self->service) != NULL)
         {

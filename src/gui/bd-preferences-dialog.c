@@ -67,22 +67,27 @@ set_port_subtitle (BdPreferencesDialog *self,
 
 static void save_port (BdPreferencesDialog *self);
 
+/* The file's reads and writes hold no reference to the dialog: one taken
+ * would make the last unref, after the window was destroyed with its
+ * parent, run the window's dispose against the parent already gone. Its
+ * dispose cancels them instead, so a callback that is not cancelled has the
+ * dialog alive; a cancelled one must not touch it. */
 static void
 on_port_saved_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(BdPreferencesDialog) self = user_data;
+  BdPreferencesDialog *self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean saved = bd_security_save_own_port_finish (result, &error);
 
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
   self->saving = FALSE;
-  if (!bd_security_save_own_port_finish (result, &error))
+  if (!saved)
     {
-      g_autofree char *escaped = NULL;
+      g_autofree char *escaped = g_markup_escape_text (error->message, -1);
 
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      escaped = g_markup_escape_text (error->message, -1);
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (escaped));
     }
   else
@@ -103,7 +108,7 @@ save_port (BdPreferencesDialog *self)
   self->save_again = FALSE;
   self->saving_port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
   bd_security_save_own_port_async (self->saving_port, self->cancellable, on_port_saved_cb,
-                                   g_object_ref (self));
+                                   self);
 }
 
 static void
@@ -111,7 +116,7 @@ on_port_loaded_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(BdPreferencesDialog) self = user_data;
+  BdPreferencesDialog *self = user_data;
   g_autoptr(GError) error = NULL;
   guint16 port;
 
@@ -149,7 +154,7 @@ bd_preferences_dialog_constructed (GObject *object)
   else
     {
       g_signal_connect_swapped (self->port_spin, "value-changed", G_CALLBACK (save_port), self);
-      bd_security_load_own_port_async (self->cancellable, on_port_loaded_cb, g_object_ref (self));
+      bd_security_load_own_port_async (self->cancellable, on_port_loaded_cb, self);
     }
   g_settings_bind (self->settings, BD_SETTINGS_BROKER_LISTEN_ALL,
                    self->listen_all_switch, "active", G_SETTINGS_BIND_DEFAULT);

@@ -88,6 +88,15 @@ def free_ports(n):
             s.close()
 
 
+def stop(app):
+    """Stops @app; its criticals, also those its log writer formats as
+    'TIME critical: ...' (--headless's format, which App.stop () misses)."""
+    found = app.stop()
+    with open(app.log_path, errors='replace') as f:
+        found += [line for line in f if ' critical: ' in line]
+    return found
+
+
 def listening(port):
     """Something accepts connections on @port (with anonymous access off,
     mosquitto_pub would be refused by a broker that is there)."""
@@ -150,7 +159,7 @@ def inner_main():
         except TimeoutError as e:
             tap.check(False, 'changing the port in Preferences rewrites the file’s listener line '
                       'only', f'{e}\nfile:\n{read_config(home)}')
-        criticals += app.stop()
+        criticals += stop(app)
         app = None
 
         # 3. --headless, on the same file, listens on the new port.
@@ -191,7 +200,7 @@ def inner_main():
                 tap.check(False,
                           'a taken port from the file is refused, naming the port and the file',
                           f'{e}\nlabels: {tw.label_names(app.main_window())}')
-            criticals += app.stop()
+            criticals += stop(app)
             app = None
         finally:
             holder.close()
@@ -208,8 +217,17 @@ def inner_main():
             tw.wait_for(lambda: listening(old_pref_port),
                         f'the broker on port {old_pref_port}', interval=0.2)
             text = read_config(home2)
-            key = subprocess.run(['gsettings', 'get', SCHEMA, 'broker-port'], env=env2,
-                                 capture_output=True, text=True, timeout=TIMEOUT).stdout.strip()
+
+            def key_value():
+                return subprocess.run(['gsettings', 'get', SCHEMA, 'broker-port'], env=env2,
+                                      capture_output=True, text=True,
+                                      timeout=TIMEOUT).stdout.strip()
+            # Reset once the broker runs, on the window's side.
+            try:
+                key = tw.wait_for(lambda: key_value() == '1883' and '1883',
+                                  'the broker-port key to be reset', interval=0.2)
+            except TimeoutError:
+                key = key_value()
             tap.check(f'listener {old_pref_port} 127.0.0.1' in text.splitlines()
                       and 'allow_anonymous false' in text and key == '1883',
                       'an old broker-port preference moves into the file, and the key is reset',
@@ -218,14 +236,45 @@ def inner_main():
             tap.check(False,
                       'an old broker-port preference moves into the file, and the key is reset',
                       f'{e}\nfile:\n{read_config(home2)}')
-        criticals += app.stop()
+        criticals += stop(app)
         app = None
+
+        # 6. Nothing chose the port (no file, no --port) and 1883 is taken
+        #    (here, or by another program): the window takes the next free
+        #    one, and says which.
+        home3 = os.path.join(home, 'third')
+        os.makedirs(home3)
+        holder = socket.socket()
+        try:
+            holder.bind(('127.0.0.1', 1883))
+            holder.listen(1)
+        except OSError:
+            pass          # someone else has it: taken all the same
+        try:
+            app = tw.App(pyatspi, home3, args=('--no-demo',))
+            try:
+                shown = tw.wait_for(
+                    lambda: [n for n in tw.label_names(app.main_window())
+                             if n.startswith('127.0.0.1:') and n != '127.0.0.1:1883'],
+                    'the Broker page to show another port')
+                moved = int(shown[0].split(':')[1])
+                tap.check(1883 < moved <= 1903 and bg.broker_answers(moved)
+                          and read_config(home3) == '',
+                          'with no port chosen anywhere, a taken 1883 moves the window to the '
+                          'next free port, and the file stays as it was', shown)
+            except TimeoutError as e:
+                tap.check(False, 'with no port chosen anywhere, a taken 1883 moves the window to '
+                          'the next free port, and the file stays as it was', e)
+            criticals += stop(app)
+            app = None
+        finally:
+            holder.close()
     except Exception:
         import traceback
         tap.check(False, 'the test ran to its end', traceback.format_exc())
     finally:
         if app is not None:
-            criticals += app.stop()
+            criticals += stop(app)
         if headless is not None:
             headless.terminate()
             headless.wait(timeout=TIMEOUT)
