@@ -145,11 +145,13 @@ bd_preferences_dialog_constructed (GObject *object)
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), FALSE);
   if (self->config_file != NULL)
     {
-      /* A hand-written configuration file is the operator's to edit. */
+      /* A hand-written configuration file is the operator's to edit; the
+       * row would only show a port this window does not know. */
       g_autofree char *subtitle =
         g_strdup_printf (_("Set by the listeners of %s, the --config file."), self->config_file);
 
       set_port_subtitle (self, subtitle);
+      gtk_widget_set_visible (GTK_WIDGET (self->port_spin), FALSE);
     }
   else
     {
