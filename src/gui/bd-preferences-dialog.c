@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-preferences-dialog.h"
+#include "bd-rerun.h"
 #include "bd-security.h"
 #include "bd-settings.h"
 
@@ -26,8 +27,7 @@ struct _BdPreferencesDialog
   char                 *config_file;  /* --config's: the port is that file's */
   GCancellable         *cancellable;
   /* One save of the port in flight, then the latest value. */
-  gboolean              saving;
-  gboolean              save_again;
+  BdRerun               save;
   guint16               saving_port;
 
   /* Template children */
@@ -83,7 +83,6 @@ on_port_saved_cb (GObject      *source,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  self->saving = FALSE;
   if (!saved)
     {
       g_autofree char *escaped = g_markup_escape_text (error->message, -1);
@@ -92,20 +91,15 @@ on_port_saved_cb (GObject      *source,
     }
   else
     g_signal_emit (self, signals[BROKER_PORT_SAVED], 0, (guint) self->saving_port);
-  if (self->save_again)
+  if (bd_rerun_end (&self->save))
     save_port (self);
 }
 
 static void
 save_port (BdPreferencesDialog *self)
 {
-  if (self->saving)
-    {
-      self->save_again = TRUE;
-      return;
-    }
-  self->saving = TRUE;
-  self->save_again = FALSE;
+  if (!bd_rerun_begin (&self->save))
+    return;
   self->saving_port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
   bd_security_save_own_port_async (self->saving_port, self->cancellable, on_port_saved_cb,
                                    self);
