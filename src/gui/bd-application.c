@@ -28,6 +28,7 @@
 #include "bd-operator-lock.h"
 #include "bd-preferences-dialog.h"
 #include "bd-rerun.h"
+#include "bd-security.h"
 #include "bd-security-page.h"
 #include "bd-settings.h"
 #include "bd-window.h"
@@ -42,7 +43,7 @@ struct _BdApplication
   BdOperatorLock *lock;
   BdService      *service;        /* engine + recorder; NULL while starting, or if it failed */
   char           *engine_error;   /* why it is not running */
-  guint16         broker_port;    /* as bound */
+  guint16         broker_port;    /* as bound; or, when it failed, as the file asked (0: unknown) */
   GCancellable   *cancellable;
   /* Weak: the preferences window is owned by GTK's toplevel list. */
   GtkWindow      *preferences;
@@ -292,6 +293,20 @@ static void present_unlock_dialog (BdApplication *self);
 static BdJournal *operations_journal (BdApplication *self);
 
 static void
+on_broker_port_saved_cb (BdApplication *self,
+                         guint          port)
+{
+  BdJournal *journal = operations_journal (self);
+  g_autofree char *text = NULL;
+
+  if (journal == NULL)
+    return;
+  /* Translators: a journal entry */
+  text = g_strdup_printf (_("Broker port changed to %u, from the next start"), port);
+  bd_operations_journal_note (journal, NULL, text);
+}
+
+static void
 bd_application_preferences_action (GSimpleAction *action,
                                    GVariant      *parameter,
                                    gpointer       user_data)
@@ -307,9 +322,13 @@ bd_application_preferences_action (GSimpleAction *action,
     }
   if (self->preferences == NULL)
     {
-      BdPreferencesDialog *window = bd_preferences_dialog_new (self->settings);
+      BdPreferencesDialog *window = bd_preferences_dialog_new (self->settings,
+                                                               self->options.config_file);
 
       g_set_weak_pointer (&self->preferences, GTK_WINDOW (window));
+      /* The application outlives its windows. */
+      g_signal_connect_swapped (window, "broker-port-saved",
+                                G_CALLBACK (on_broker_port_saved_cb), self);
       /* The embedded broker's users and permissions. */
       if (self->service != NULL && bd_service_get_engine (self->service) != NULL)
         {
@@ -493,9 +512,10 @@ on_setting_changed_cb (BdApplication *self,
                        const char    *key,
                        GSettings     *settings)
 {
+  /* Not the broker-port key: the port is kept in the configuration file
+   * (on_broker_port_saved_cb ()). */
   static const char * const journaled[] = {
-    BD_SETTINGS_BROKER_PORT, BD_SETTINGS_BROKER_LISTEN_ALL, BD_SETTINGS_DEMO_PLANT,
-    BD_SETTINGS_RUN_AT_LOGIN,
+    BD_SETTINGS_BROKER_LISTEN_ALL, BD_SETTINGS_DEMO_PLANT, BD_SETTINGS_RUN_AT_LOGIN,
   };
   BdJournal *journal = operations_journal (self);
   g_autoptr(GVariant) value = NULL;
@@ -583,7 +603,10 @@ on_demo_plant_changed_cb (BdApplication *self,
 typedef struct
 {
   BdOptions options;
-  gboolean  may_move;   /* the port came from the settings: the next free one will do */
+  gboolean  may_move;       /* nothing chose the port: the next free one will do */
+  guint16   port;           /* the port Brokerdesk's own file asks for, or 0 */
+  guint16   old_port;       /* the broker-port preference to carry into the file, or 0 */
+  gboolean  old_port_done;  /* it was carried, or the file had a port: reset the key */
 } StartData;
 
 static void
@@ -593,6 +616,77 @@ start_data_free (gpointer data)
 
   bd_options_clear (&start->options);
   g_free (start);
+}
+
+/* The port used to be the broker-port preference, which only the window
+ * read. Carried once into the configuration file the window and --headless
+ * share, when that file has no listener yet; from then on the file says. */
+static void
+carry_old_port (StartData *start)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean written = FALSE;
+
+  if (start->old_port == 0)
+    return;
+  if (!bd_security_write_own_port (start->old_port, TRUE, &written, &error))
+    {
+      /* Kept, to try again at the next start. */
+      g_warning ("The broker-port preference (%u) was not moved into the configuration "
+                 "file: %s", start->old_port, error->message);
+      return;
+    }
+  if (!written)
+    g_message ("The broker-port preference (%u) is no longer used: the configuration "
+               "file sets the broker's port", start->old_port);
+  start->old_port_done = TRUE;
+}
+
+/* --port and --config decide the port; otherwise Brokerdesk's own
+ * configuration file does, as for --headless. Only when nothing chose it
+ * (no listener in the file either) may the broker move to the next free
+ * port: a port someone wrote down is kept, or the start fails and says why. */
+static void
+choose_port (StartData *start)
+{
+  gboolean configured;
+  guint16 port;
+
+  start->may_move = FALSE;
+  if (start->options.port >= 0 || start->options.config_file != NULL)
+    return;
+  /* A file that does not parse fails the start itself, with FILE:LINE. */
+  if (!bd_security_read_own_port (&port, &configured, NULL))
+    return;
+  start->port = port;
+  if (!configured)
+    {
+      start->options.port = port;
+      start->may_move = TRUE;
+    }
+}
+
+/* A port the file asks for and another program holds: the error says where
+ * the port is set, and where to change it. */
+static void
+explain_taken_port (StartData  *start,
+                    GError    **error)
+{
+  g_autofree char *path = NULL;
+  GError *explained;
+
+  if (start->may_move || start->port == 0 ||
+      !g_error_matches (*error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_ADDRESS_IN_USE))
+    return;
+  path = bd_security_default_config_path ();
+  /* Translators: the first %s says which port could not be opened and why;
+   * the second is a file name. */
+  explained = g_error_new (BD_ENGINE_ERROR, BD_ENGINE_ERROR_ADDRESS_IN_USE,
+                           _("%s. The port is set in %s: choose another one in Preferences, "
+                             "or stop the program that uses it."),
+                           (*error)->message, path);
+  g_clear_error (error);
+  g_propagate_error (error, explained);
 }
 
 /* Runs on a worker thread: reading the configuration, creating the data
@@ -606,10 +700,16 @@ start_broker_thread (GTask        *task,
 {
   StartData *start = task_data;
   GError *error = NULL;
-  BdService *service = bd_service_start (&start->options, start->may_move, &error);
+  BdService *service;
 
+  carry_old_port (start);
+  choose_port (start);
+  service = bd_service_start (&start->options, start->may_move, &error);
   if (service == NULL)
-    g_task_return_error (task, error);
+    {
+      explain_taken_port (start, &error);
+      g_task_return_error (task, error);
+    }
   else
     g_task_return_pointer (task, service, g_object_unref);
 }
@@ -683,15 +783,21 @@ start_broker_cb (GObject      *source_object,
 {
   g_autoptr(BdApplication) self = user_data;
   g_autoptr(GError) error = NULL;
+  StartData *start = g_task_get_task_data (G_TASK (result));
   BdService *service = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  /* Before the operations' journal exists: this is no operator's change. */
+  if (start->old_port_done)
+    g_settings_reset (self->settings, BD_SETTINGS_BROKER_PORT);
+
   if (service == NULL)
     {
       g_warning ("The embedded broker did not start: %s", error->message);
       self->engine_error = g_strdup (error->message);
+      self->broker_port = start->port;
       /* Nothing to keep running: the window (if any) decides from now on. */
       bd_application_release (self);
     }
@@ -719,13 +825,15 @@ bd_application_start_broker (BdApplication *self)
 {
   StartData *start = g_new0 (StartData, 1);
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GVariant) old_port = g_settings_get_user_value (self->settings,
+                                                            BD_SETTINGS_BROKER_PORT);
+  g_autoptr(GVariant) default_port = g_settings_get_default_value (self->settings,
+                                                                   BD_SETTINGS_BROKER_PORT);
 
   bd_options_copy (&start->options, &self->options);
-  /* An explicit --port or a configuration file decides the port; otherwise
-   * the preference does, and the next free port is fine. */
-  start->may_move = self->options.port < 0 && self->options.config_file == NULL;
-  if (start->options.port < 0)
-    start->options.port = g_settings_get_int (self->settings, BD_SETTINGS_BROKER_PORT);
+  /* The port is decided on the worker (choose_port ()): it reads the file. */
+  if (old_port != NULL && !g_variant_equal (old_port, default_port))
+    start->old_port = (guint16) g_variant_get_int32 (old_port);
   if (start->options.bind_address == NULL &&
       g_settings_get_boolean (self->settings, BD_SETTINGS_BROKER_LISTEN_ALL))
     start->options.bind_address = g_strdup ("0.0.0.0");
@@ -1028,13 +1136,11 @@ bd_application_get_broker_port (BdApplication *self)
   g_return_val_if_fail (BD_IS_APPLICATION (self), 0);
 
   /* --port 0 asks the engine for any free port, which is known only once it
-   * listens; until then the setting is the best guess to show. */
-  if (self->service != NULL)
+   * listens; until then --port, or the default, is the best guess to show. */
+  if (self->service != NULL || self->broker_port != 0)
     return self->broker_port;
   if (self->options.port > 0)
     return (guint) self->options.port;
-  if (self->settings != NULL)
-    return (guint) g_settings_get_int (self->settings, BD_SETTINGS_BROKER_PORT);
   return 1883;
 }
 

@@ -28,8 +28,9 @@ BdApplication   *bd_application_new             (const BdOptions *options);
 const BdOptions *bd_application_get_options     (BdApplication   *self);
 /* The application's settings; valid from startup until shutdown. */
 GSettings       *bd_application_get_settings    (BdApplication   *self);
-/* The port the embedded broker is asked to listen on: --port if it was given,
- * else the broker-port setting. */
+/* The port the embedded broker listens on once it runs (or, when it could
+ * not start, the one the configuration file asked for); before that
+ * --port if it was given, else the default. */
 guint            bd_application_get_broker_port (BdApplication   *self);
 
 /* The embedded broker with its history, alarms and relays (the "service"

@@ -14,7 +14,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (BdPreferencesDialog, bd_preferences_dialog, BD, PREFERENCES_DIALOG,
                       AdwPreferencesWindow)
 
-/* Binds its rows to @settings (the io.github.brokerdesk.Brokerdesk schema). */
-BdPreferencesDialog *bd_preferences_dialog_new (GSettings *settings);
+/* Binds its rows to @settings (the io.github.brokerdesk.Brokerdesk schema),
+ * but the port, which is Brokerdesk's own configuration file's; with
+ * @config_file (--config's), that file's listeners decide and the port row
+ * only says so. */
+BdPreferencesDialog *bd_preferences_dialog_new (GSettings  *settings,
+                                                const char *config_file);
 
 G_END_DECLS

@@ -20,7 +20,9 @@
 #define BD_SETTINGS_WINDOW_MAXIMIZED     "window-maximized"
 #define BD_SETTINGS_LAST_PAGE            "last-page"
 
-/* The embedded broker's default listener. */
+/* The embedded broker's default listener. broker-port is no longer read:
+ * the port is the configuration file's, which --headless reads too; a
+ * value an earlier version saved is moved there once (bd-application.c). */
 #define BD_SETTINGS_BROKER_PORT          "broker-port"
 #define BD_SETTINGS_BROKER_LISTEN_ALL    "broker-listen-all"
 

@@ -763,13 +763,23 @@ edit_config (const char  *old,
 {
   SaveConfig *save = user_data;
   g_autofree char *bridges = NULL;
+  g_autofree char *text = NULL;
+  guint16 port;
+  gboolean configured;
 
   if (save->text == NULL)
     return bd_security_config_set_allow_anonymous (old, save->allow_anonymous);
   bridges = bd_bridge_file_dup_blocks (old);
   if (bridges[0] == '\0')
-    return g_strdup (save->text);
-  return g_strconcat (save->text, "\n", bridges, NULL);
+    text = g_strdup (save->text);
+  else
+    text = g_strconcat (save->text, "\n", bridges, NULL);
+  /* The first listener's port is the Preferences' port row's, which writes
+   * it into the file itself (bd_security_save_own_port_async ()): the
+   * file's, not the one this model read. */
+  if (bd_security_config_read_port (save->path, old, &port, &configured, NULL) && configured)
+    return bd_security_config_set_port (save->path, text, port, error);
+  return g_steal_pointer (&text);
 }
 
 void
@@ -1058,4 +1068,310 @@ bd_security_dup_listener_warnings (BdSecurity           *security,
       first->port = running_first->port;
     }
   return bd_security_dup_warnings (config, security->allow_anonymous);
+}
+
+/* ------------------------------------------------ the first listener's port */
+
+/* The port of the listener Mosquitto (and Brokerdesk) starts first, as
+ * bd_broker_config_finish () settles it, and whether @config's text chose
+ * it. */
+static guint16
+first_port (BdBrokerConfig *config,
+            gboolean       *configured)
+{
+  *configured = config->listeners_from_file;
+  bd_broker_config_finish (config);
+  return ((BdListenerConfig *) g_ptr_array_index (config->listeners, 0))->port;
+}
+
+gboolean
+bd_security_config_read_port (const char  *name,
+                              const char  *text,
+                              guint16     *port,
+                              gboolean    *configured,
+                              GError     **error)
+{
+  g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+
+  g_return_val_if_fail (name != NULL && port != NULL && configured != NULL, FALSE);
+
+  if (!bd_broker_config_parse (config, name, text != NULL ? text : "", error))
+    return FALSE;
+  *port = first_port (config, configured);
+  return TRUE;
+}
+
+/* The first word of @line, or "" for a blank line or a comment. */
+static char *
+dup_directive (const char *line)
+{
+  line += strspn (line, " \t");
+  if (*line == '#')
+    return g_strdup ("");
+  return g_strndup (line, strcspn (line, " \t\r"));
+}
+
+/* @line, a 'listener PORT [ADDRESS]' line, on @port, its address kept. */
+static char *
+dup_listener_line (const char *line,
+                   guint16     port)
+{
+  const char *rest = line + strspn (line, " \t");
+
+  rest += strcspn (rest, " \t\r");      /* "listener" */
+  rest += strspn (rest, " \t");
+  rest += strcspn (rest, " \t\r");      /* its port */
+  return g_strdup_printf ("listener %u%s", port, rest);
+}
+
+char *
+bd_security_config_set_port (const char  *name,
+                             const char  *text,
+                             guint16      port,
+                             GError     **error)
+{
+  g_autoptr(BdBrokerConfig) before = bd_broker_config_new ();
+  g_autoptr(BdBrokerConfig) after = bd_broker_config_new ();
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *result = NULL;
+  BdListenerConfig *old_first;
+  BdListenerConfig *new_first;
+  gboolean has_default;
+  gboolean configured;
+  gboolean anonymous_set;
+  gboolean done = FALSE;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (text == NULL)
+    text = "";
+  if (!bd_broker_config_parse (before, name, text, error))
+    return NULL;
+  has_default = before->default_listener != NULL;
+  anonymous_set = before->allow_anonymous_set;
+  first_port (before, &configured);
+
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *directive = dup_directive (lines[i]);
+      char *line = lines[i];
+      g_autofree char *changed = NULL;
+
+      /* Mosquitto starts the default listener ('port', wherever it
+       * stands) before those of 'listener' lines. */
+      if (has_default && g_str_equal (directive, "port"))
+        line = changed = g_strdup_printf ("port %u", port);
+      else if (!has_default && !done && g_str_equal (directive, "listener"))
+        line = changed = dup_listener_line (lines[i], port);
+      else if (!configured && !done && g_str_equal (directive, "connection"))
+        {
+          /* Before the bridges: after a 'connection' line, lines belong
+           * to its bridge. */
+          g_string_append_printf (out, "listener %u 127.0.0.1\n\n", port);
+          done = TRUE;
+        }
+      if (changed != NULL)
+        done = TRUE;
+      g_string_append (out, line);
+      if (lines[i + 1] != NULL)
+        g_string_append_c (out, '\n');
+    }
+  if (!done && has_default)
+    {
+      /* A default listener made by 'bind_address' or a listener option
+       * alone: its port line goes first. */
+      g_autofree char *port_line = g_strdup_printf ("port %u\n", port);
+
+      g_string_prepend (out, port_line);
+    }
+  else if (!done)
+    {
+      /* The listener Brokerdesk had without one: loopback only. */
+      if (out->len > 0 && out->str[out->len - 1] != '\n')
+        g_string_append_c (out, '\n');
+      if (out->len > 0)
+        g_string_append_c (out, '\n');
+      g_string_append_printf (out, "listener %u 127.0.0.1\n", port);
+    }
+  result = g_string_free (g_steal_pointer (&out), FALSE);
+  /* Once a file configures a listener, Mosquitto no longer lets anonymous
+   * clients in by itself: say what they had. */
+  if (!configured && !anonymous_set)
+    {
+      char *allowed = bd_security_config_set_allow_anonymous (result, before->allow_anonymous);
+
+      g_free (result);
+      result = allowed;
+    }
+
+  /* Read back as the broker will: only the first listener's port may
+   * differ. What an included file sets cannot be changed here. */
+  if (!bd_broker_config_parse (after, name, result, error))
+    return NULL;
+  bd_broker_config_finish (after);
+  old_first = g_ptr_array_index (before->listeners, 0);
+  new_first = g_ptr_array_index (after->listeners, 0);
+  if (new_first->port != port || after->listeners->len != before->listeners->len ||
+      g_strcmp0 (new_first->bind_address, old_first->bind_address) != 0 ||
+      new_first->allow_anonymous != old_first->allow_anonymous)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("%s: the first listener’s port is not set by a line of this file; "
+                     "change it there by hand"), name);
+      return NULL;
+    }
+  return g_steal_pointer (&result);
+}
+
+gboolean
+bd_security_read_own_port (guint16   *port,
+                           gboolean  *configured,
+                           GError   **error)
+{
+  g_autofree char *path = bd_security_default_config_path ();
+  g_autofree char *text = NULL;
+
+  if (!read_optional (path, &text, error))
+    return FALSE;
+  return bd_security_config_read_port (path, text, port, configured, error);
+}
+
+typedef struct
+{
+  char     *path;
+  guint16   port;
+  gboolean  only_if_unset;
+} SavePort;
+
+static void
+save_port_free (gpointer data)
+{
+  SavePort *save = data;
+
+  g_free (save->path);
+  g_free (save);
+}
+
+static char *
+edit_port (const char  *old,
+           gpointer     user_data,
+           GError     **error)
+{
+  SavePort *save = user_data;
+
+  if (save->only_if_unset)
+    {
+      guint16 port;
+      gboolean configured;
+
+      if (!bd_security_config_read_port (save->path, old, &port, &configured, error))
+        return NULL;
+      if (configured)
+        {
+          /* Told apart from a failure by bd_security_write_own_port (). */
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                       "%s sets port %u", save->path, port);
+          return NULL;
+        }
+    }
+  return bd_security_config_set_port (save->path, old, save->port, error);
+}
+
+static SavePort *
+save_port_new (guint16  port,
+               gboolean only_if_unset)
+{
+  SavePort *save = g_new0 (SavePort, 1);
+
+  save->path = bd_security_default_config_path ();
+  save->port = port;
+  save->only_if_unset = only_if_unset;
+  return save;
+}
+
+gboolean
+bd_security_write_own_port (guint16    port,
+                            gboolean   only_if_unset,
+                            gboolean  *written,
+                            GError   **error)
+{
+  SavePort *save = save_port_new (port, only_if_unset);
+  GError *local = NULL;
+  gboolean ok = bd_bridge_file_edit (save->path, edit_port, save, &local);
+
+  save_port_free (save);
+  if (written != NULL)
+    *written = ok;
+  if (!ok && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    {
+      g_error_free (local);
+      return TRUE;
+    }
+  if (!ok)
+    g_propagate_error (error, local);
+  return ok;
+}
+
+static void
+load_port_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  guint16 port;
+  gboolean configured;
+  GError *error = NULL;
+
+  if (!bd_security_read_own_port (&port, &configured, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, port);
+}
+
+void
+bd_security_load_own_port_async (GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, bd_security_load_own_port_async);
+  g_task_run_in_thread (task, load_port_thread);
+}
+
+gboolean
+bd_security_load_own_port_finish (GAsyncResult  *result,
+                                  guint16       *port,
+                                  GError       **error)
+{
+  gssize value;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  value = g_task_propagate_int (G_TASK (result), error);
+  if (value < 0)
+    return FALSE;
+  *port = (guint16) value;
+  return TRUE;
+}
+
+void
+bd_security_save_own_port_async (guint16              port,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  SavePort *save = save_port_new (port, FALSE);
+
+  bd_bridge_file_edit_async (save->path, edit_port, save, save_port_free, cancellable,
+                             callback, user_data);
+}
+
+gboolean
+bd_security_save_own_port_finish (GAsyncResult  *result,
+                                  GError       **error)
+{
+  return bd_bridge_file_edit_finish (result, error);
 }
