@@ -93,16 +93,6 @@ def listening(port):
             return False
 
 
-def stop(run):
-    """run.stop (), and the criticals the log writer formats as
-    'TIME critical: ...', which App.stop () does not look for."""
-    app = run.app
-    run.stop()
-    if app is not None:
-        with open(app.log_path, errors='replace') as f:
-            run.criticals += [line for line in f if ' critical: ' in line]
-
-
 def shown_address(app, port):
     return f'127.0.0.1:{port}' in tw.label_names(app.main_window())
 
@@ -138,7 +128,7 @@ def inner_main():
         tw.check_eventually(tap, 'changing the port in Preferences rewrites the file’s '
                             'listener line only', lambda: read_config(home) == expected,
                             'the file to change', lambda: read_config(home))
-        stop(run)
+        run.stop()
 
         # 3. --headless, on the same file, listens on the new port.
         log_path = os.path.join(home, 'headless.log')
@@ -171,7 +161,7 @@ def inner_main():
         tw.check_eventually(tap, 'a taken port from the file is refused, naming the port and '
                             'the file', refused, 'the Broker page to say why the broker stopped',
                             lambda: tw.label_names(app.main_window()))
-        stop(run)
+        run.stop()
         holder.close()
 
         # 5. An old broker-port preference moves into a file without a
@@ -194,7 +184,7 @@ def inner_main():
                             f'listener {old_pref_port} 127.0.0.1\n',
                             f'the broker on port {old_pref_port}',
                             lambda: f'key: {key()}\nfile:\n{read_config(home2)}')
-        stop(run)
+        run.stop()
 
         # 6. Nothing chose the port (no file, no --port) and 1883 is taken
         #    (here, or by another program): the window takes the next free
@@ -220,7 +210,7 @@ def inner_main():
                             lambda: moved() and read_config(home3) == '',
                             'the Broker page to show another port',
                             lambda: tw.label_names(app.main_window()))
-        stop(run)
+        run.stop()
         holder.close()
     return 1 if tap.failed else 0
 

@@ -179,8 +179,11 @@ class App:
         with open(self.log_path, errors='replace') as f:
             text = f.read()
         sys.stderr.write(text)
+        # GLib's own format (before the log writer is installed, and GTK's
+        # in its default handler) and the log writer's 'TIME critical: ...'.
         return [line for line in text.splitlines()
-                if '-CRITICAL **' in line and not any(k in line for k in KNOWN_GTK_CRITICALS)]
+                if ('-CRITICAL **' in line or ' critical: ' in line)
+                and not any(k in line for k in KNOWN_GTK_CRITICALS)]
 
 
 class Run:
