@@ -33,8 +33,7 @@ struct _BdOverviewTile
   PangoLayout          *value_layout;
   PangoLayout          *status_layout;  /* made with the first status */
   GtkImage             *alarm_image;    /* made with the first alarm */
-  GtkMenuButton        *menu_button;
-  GMenuModel           *menu;           /* shown by menu_button once opened */
+  GtkMenuButton        *menu_button;   /* shown unless on a wall screen */
   BdOverviewTrend      *trend;
   gboolean              wall;
   int                   name_width;     /* the name's whole width, and its height */
@@ -143,8 +142,10 @@ update_text (BdOverviewTile *self)
   if (set_layout_text (self->value_layout, value))
     {
       /* A value that fits the measured width only needs drawing: a reading
-       * a second on 500 tiles must not lay out the page again. */
-      if (layout_width (self->value_layout) > self->value_width)
+       * a second on 500 tiles must not lay out the page again. Before the
+       * first measure there is no width to keep, and shaping the text now,
+       * in a font the tile may not have yet, would be done again. */
+      if (self->value_width == 0 || layout_width (self->value_layout) > self->value_width)
         resize = TRUE;
       else
         redraw = TRUE;
@@ -436,7 +437,6 @@ bd_overview_tile_finalize (GObject *object)
   g_free (self->config.unit);
   g_free (self->alarm_text);
   g_free (self->accessible);
-  g_clear_object (&self->menu);
   g_clear_object (&self->name_layout);
   g_clear_object (&self->value_layout);
   g_clear_object (&self->status_layout);
@@ -459,15 +459,53 @@ bd_overview_tile_class_init (BdOverviewTileClass *klass)
   gtk_widget_class_set_css_name (widget_class, "overviewtile");
 }
 
-/* The popover is made when the menu is first opened: a popover menu per
- * tile, made with the tile, cost most of the time 500 tiles took to build. */
+static void
+append_item (GMenu      *menu,
+             const char *label,
+             const char *action,
+             GVariant   *target)
+{
+  g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+  g_menu_item_set_action_and_target_value (item, action, target);
+  g_menu_append_item (menu, item);
+}
+
+/* The window's and the Overview page's actions for this tile's series. */
+static GMenuModel *
+create_menu (BdOverviewTile *self)
+{
+  const char *series = self->config.series;
+  g_autofree char *topic = bd_overview_series_dup_topic (series);
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) go = g_menu_new ();
+  g_autoptr(GMenu) edit = g_menu_new ();
+
+  append_item (go, _("Open _Chart"), "win.chart-topic", g_variant_new_string (topic));
+  append_item (go, _("Show _Topic"), "win.show-topic", g_variant_new_string (topic));
+  append_item (go, _("_Alarm Rule…"), "win.add-alarm", g_variant_new_string (topic));
+  append_item (go, _("_Relays"), "win.show-page", g_variant_new_string ("relays"));
+  append_item (edit, _("_Edit Tile…"), "overview.edit-tile", g_variant_new_string (series));
+  append_item (edit, _("Move _Earlier"), "overview.move-tile", g_variant_new ("(si)", series, -1));
+  append_item (edit, _("Move _Later"), "overview.move-tile", g_variant_new ("(si)", series, 1));
+  append_item (edit, self->config.hidden ? _("_Show Tile") : _("_Hide Tile"),
+               "overview.toggle-tile-hidden", g_variant_new_string (series));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (go));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (edit));
+  return G_MENU_MODEL (menu);
+}
+
+/* The menu and its popover are made when the menu is first opened: a
+ * popover menu per tile, made with the tile, cost most of the time 500
+ * tiles took to build, and their menu models a tenth of what remained. */
 static void
 create_popup_cb (GtkMenuButton *button,
                  gpointer       user_data)
 {
   BdOverviewTile *self = user_data;
+  g_autoptr(GMenuModel) menu = create_menu (self);
 
-  gtk_menu_button_set_menu_model (button, self->menu);
+  gtk_menu_button_set_menu_model (button, menu);
 }
 
 static void
@@ -491,8 +529,10 @@ bd_overview_tile_init (BdOverviewTile *self)
   self->menu_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
   gtk_menu_button_set_icon_name (self->menu_button, "view-more-symbolic");
   gtk_widget_add_css_class (GTK_WIDGET (self->menu_button), "flat");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), _("Tile Menu"));
+  /* Hidden before its tooltip is set: on a shown widget that asks the
+   * display where the pointer is, a round trip to the X server per tile. */
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), FALSE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), _("Tile Menu"));
   gtk_menu_button_set_create_popup_func (self->menu_button, create_popup_cb, self, NULL);
   gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (self), GTK_WIDGET (self->menu_button));
 
@@ -539,6 +579,9 @@ bd_overview_tile_set_config (BdOverviewTile             *self,
     gtk_widget_add_css_class (GTK_WIDGET (self), "hidden-tile");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "hidden-tile");
+  /* A menu already opened follows the series and its hidden state. */
+  if (gtk_menu_button_get_menu_model (self->menu_button) != NULL)
+    create_popup_cb (self->menu_button, self);
   update_text (self);
 }
 
@@ -646,15 +689,12 @@ bd_overview_tile_get_last_time (BdOverviewTile *self)
 }
 
 void
-bd_overview_tile_set_menu (BdOverviewTile *self,
-                           GMenuModel     *menu)
+bd_overview_tile_set_has_menu (BdOverviewTile *self,
+                               gboolean        has_menu)
 {
   g_return_if_fail (BD_IS_OVERVIEW_TILE (self));
 
-  g_set_object (&self->menu, menu);
-  if (gtk_menu_button_get_menu_model (self->menu_button) != NULL)
-    gtk_menu_button_set_menu_model (self->menu_button, menu);
-  gtk_widget_set_visible (GTK_WIDGET (self->menu_button), menu != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->menu_button), has_menu);
 }
 
 void
