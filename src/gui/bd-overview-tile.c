@@ -33,7 +33,8 @@ struct _BdOverviewTile
   PangoLayout          *value_layout;
   PangoLayout          *status_layout;  /* made with the first status */
   GtkImage             *alarm_image;    /* made with the first alarm */
-  GtkMenuButton        *menu_button;   /* shown unless on a wall screen */
+  GtkButton            *menu_button;   /* shown unless on a wall screen */
+  GtkPopover           *menu_popover;  /* made when first opened */
   BdOverviewTrend      *trend;
   gboolean              wall;
   int                   name_width;     /* the name's whole width, and its height */
@@ -364,6 +365,8 @@ bd_overview_tile_size_allocate (GtkWidget *widget,
                                                width, trend_height }, -1);
   if (self->status_layout != NULL)
     pango_layout_set_width (self->status_layout, width * PANGO_SCALE);
+  if (self->menu_popover != NULL)
+    gtk_popover_present (self->menu_popover);
 }
 
 static void
@@ -423,6 +426,8 @@ bd_overview_tile_dispose (GObject *object)
   /* The menu button is the flow box child's own child, unparented by it. */
   g_clear_pointer ((GtkWidget **) &self->trend, gtk_widget_unparent);
   g_clear_pointer ((GtkWidget **) &self->alarm_image, gtk_widget_unparent);
+  /* Its parent, the menu button, does not know of it. */
+  g_clear_pointer ((GtkWidget **) &self->menu_popover, gtk_widget_unparent);
 
   G_OBJECT_CLASS (bd_overview_tile_parent_class)->dispose (object);
 }
@@ -497,15 +502,21 @@ create_menu (BdOverviewTile *self)
 
 /* The menu and its popover are made when the menu is first opened: a
  * popover menu per tile, made with the tile, cost most of the time 500
- * tiles took to build, and their menu models a tenth of what remained. */
+ * tiles took to build, and their menu models a tenth of what remained.
+ * The button is a plain button rather than a GtkMenuButton, which is a
+ * button inside a button: one widget and one style node less per tile. */
 static void
-create_popup_cb (GtkMenuButton *button,
-                 gpointer       user_data)
+menu_clicked_cb (BdOverviewTile *self)
 {
-  BdOverviewTile *self = user_data;
-  g_autoptr(GMenuModel) menu = create_menu (self);
+  if (self->menu_popover == NULL)
+    {
+      g_autoptr(GMenuModel) menu = create_menu (self);
 
-  gtk_menu_button_set_menu_model (button, menu);
+      self->menu_popover = GTK_POPOVER (gtk_popover_menu_new_from_model (menu));
+      gtk_widget_set_parent (GTK_WIDGET (self->menu_popover), GTK_WIDGET (self->menu_button));
+      gtk_popover_set_position (self->menu_popover, GTK_POS_BOTTOM);
+    }
+  gtk_popover_popup (self->menu_popover);
 }
 
 static void
@@ -526,14 +537,15 @@ bd_overview_tile_init (BdOverviewTile *self)
 
   /* The menu button is the flow box child's child, so the flow box moves
    * the keyboard focus into it as it did into the tile's contents. */
-  self->menu_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
-  gtk_menu_button_set_icon_name (self->menu_button, "view-more-symbolic");
+  self->menu_button = GTK_BUTTON (gtk_button_new_from_icon_name ("view-more-symbolic"));
   gtk_widget_add_css_class (GTK_WIDGET (self->menu_button), "flat");
   /* Hidden before its tooltip is set: on a shown widget that asks the
    * display where the pointer is, a round trip to the X server per tile. */
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), FALSE);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), _("Tile Menu"));
-  gtk_menu_button_set_create_popup_func (self->menu_button, create_popup_cb, self, NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_HAS_POPUP, TRUE, -1);
+  g_signal_connect_swapped (self->menu_button, "clicked", G_CALLBACK (menu_clicked_cb), self);
   gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (self), GTK_WIDGET (self->menu_button));
 
   self->trend = BD_OVERVIEW_TREND (bd_overview_trend_new ());
@@ -580,8 +592,12 @@ bd_overview_tile_set_config (BdOverviewTile             *self,
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "hidden-tile");
   /* A menu already opened follows the series and its hidden state. */
-  if (gtk_menu_button_get_menu_model (self->menu_button) != NULL)
-    create_popup_cb (self->menu_button, self);
+  if (self->menu_popover != NULL)
+    {
+      g_autoptr(GMenuModel) menu = create_menu (self);
+
+      gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->menu_popover), menu);
+    }
   update_text (self);
 }
 
