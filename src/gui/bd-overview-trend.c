@@ -7,7 +7,11 @@
  * bucket's number since the epoch, so history answers and live samples land
  * in the same place and old buckets fall out by themselves. Drawing costs
  * one path of at most 90 points whatever the message rate; the widget
- * redraws only when a sample changes a bucket's value.
+ * redraws only when a sample changes a bucket's value. The line is drawn
+ * once per change into a texture that the frames then reuse: a cairo node
+ * would be replayed through a scratch surface in every frame that repaints
+ * the area it covers, and in a frame where many tiles update that was most
+ * of the frame.
  */
 
 #include "config.h"
@@ -28,9 +32,22 @@ struct _BdOverviewTrend
   gint64    newest;                              /* the newest bucket's number */
   double    lo;
   double    hi;
+
+  GdkTexture *texture;                           /* NULL: to be drawn */
+  int       texture_width;                       /* in widget pixels */
+  int       texture_height;
+  int       texture_scale;
+  GdkRGBA   texture_color;
 };
 
 G_DEFINE_FINAL_TYPE (BdOverviewTrend, bd_overview_trend, GTK_TYPE_WIDGET)
+
+static void
+invalidate (BdOverviewTrend *self)
+{
+  g_clear_object (&self->texture);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
 
 static void
 put (BdOverviewTrend *self,
@@ -51,21 +68,81 @@ put (BdOverviewTrend *self,
 }
 
 static void
-bd_overview_trend_snapshot (GtkWidget   *widget,
-                            GtkSnapshot *snapshot)
+draw (BdOverviewTrend *self,
+      cairo_t         *cr,
+      int              width,
+      int              height,
+      const GdkRGBA   *color,
+      double           min,
+      double           max)
 {
-  BdOverviewTrend *self = BD_OVERVIEW_TREND (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  GtkStyleContext *style = gtk_widget_get_style_context (widget);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  GdkRGBA color;
+  gint64 first = self->newest - BD_OVERVIEW_TREND_BUCKETS + 1;
+  gboolean started = FALSE;
+
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+
+  /* The limits that fall inside the drawn range, faint and dashed. */
+  {
+    double limits[2] = { self->lo, self->hi };
+    const double dash[] = { 3.0, 3.0 };
+
+    cairo_save (cr);
+    cairo_set_dash (cr, dash, 2, 0);
+    cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha * 0.4);
+    for (guint i = 0; i < 2; i++)
+      if (isfinite (limits[i]) && limits[i] >= min && limits[i] <= max)
+        {
+          double y = 1 + (height - 2) * (1 - (limits[i] - min) / (max - min));
+
+          cairo_move_to (cr, 0, y);
+          cairo_line_to (cr, width, y);
+        }
+    cairo_stroke (cr);
+    cairo_restore (cr);
+  }
+
+  gdk_cairo_set_source_rgba (cr, color);
+  for (gint64 n = first; n <= self->newest; n++)
+    {
+      guint slot = n % BD_OVERVIEW_TREND_BUCKETS;
+      double x;
+      double y;
+
+      if (self->numbers[slot] != n || !isfinite (self->values[slot]))
+        continue;   /* a gap joins its neighbours: a trend, not a record */
+      x = (double) (n - first) * (width - 1) / (BD_OVERVIEW_TREND_BUCKETS - 1);
+      y = 1 + (height - 2) * (1 - (self->values[slot] - min) / (max - min));
+      if (started)
+        cairo_line_to (cr, x, y);
+      else
+        cairo_move_to (cr, x, y);
+      started = TRUE;
+    }
+  cairo_stroke (cr);
+}
+
+/* Draws the line into a new texture of @width × @height at @scale, or
+ * leaves none when there is nothing to draw. */
+static void
+update_texture (BdOverviewTrend *self,
+                int              width,
+                int              height,
+                int              scale,
+                const GdkRGBA   *color)
+{
   double min = INFINITY;
   double max = -INFINITY;
   gint64 first = self->newest - BD_OVERVIEW_TREND_BUCKETS + 1;
-  gboolean started = FALSE;
+  cairo_surface_t *surface;
   cairo_t *cr;
+  GBytes *bytes;
+
+  g_clear_object (&self->texture);
+  self->texture_width = width;
+  self->texture_height = height;
+  self->texture_scale = scale;
+  self->texture_color = *color;
 
   /* Nothing yet: the newest bucket is still the initial 0. */
   if (width <= 2 || height <= 2 || self->newest < BD_OVERVIEW_TREND_BUCKETS)
@@ -85,52 +162,42 @@ bd_overview_trend_snapshot (GtkWidget   *widget,
       max += 1;
     }
 
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
+  cairo_surface_set_device_scale (surface, scale, scale);
+  cr = cairo_create (surface);
+  draw (self, cr, width, height, color, min, max);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  /* The surface's own memory, kept alive by the bytes until the texture goes. */
+  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface),
+                                      (gsize) cairo_image_surface_get_stride (surface) * height * scale,
+                                      (GDestroyNotify) cairo_surface_destroy, surface);
+  self->texture = gdk_memory_texture_new (width * scale, height * scale, GDK_MEMORY_DEFAULT, bytes,
+                                          cairo_image_surface_get_stride (surface));
+  g_bytes_unref (bytes);
+}
+
+static void
+bd_overview_trend_snapshot (GtkWidget   *widget,
+                            GtkSnapshot *snapshot)
+{
+  BdOverviewTrend *self = BD_OVERVIEW_TREND (widget);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  int scale = gtk_widget_get_scale_factor (widget);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkStyleContext *style = gtk_widget_get_style_context (widget);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  GdkRGBA color;
+
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (style, &color);
   G_GNUC_END_IGNORE_DEPRECATIONS
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  cairo_set_line_width (cr, 1.5);
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-
-  /* The limits that fall inside the drawn range, faint and dashed. */
-  {
-    double limits[2] = { self->lo, self->hi };
-    const double dash[] = { 3.0, 3.0 };
-
-    cairo_save (cr);
-    cairo_set_dash (cr, dash, 2, 0);
-    cairo_set_source_rgba (cr, color.red, color.green, color.blue, color.alpha * 0.4);
-    for (guint i = 0; i < 2; i++)
-      if (isfinite (limits[i]) && limits[i] >= min && limits[i] <= max)
-        {
-          double y = 1 + (height - 2) * (1 - (limits[i] - min) / (max - min));
-
-          cairo_move_to (cr, 0, y);
-          cairo_line_to (cr, width, y);
-        }
-    cairo_stroke (cr);
-    cairo_restore (cr);
-  }
-
-  gdk_cairo_set_source_rgba (cr, &color);
-  for (gint64 n = first; n <= self->newest; n++)
-    {
-      guint slot = n % BD_OVERVIEW_TREND_BUCKETS;
-      double x;
-      double y;
-
-      if (self->numbers[slot] != n || !isfinite (self->values[slot]))
-        continue;   /* a gap joins its neighbours: a trend, not a record */
-      x = (double) (n - first) * (width - 1) / (BD_OVERVIEW_TREND_BUCKETS - 1);
-      y = 1 + (height - 2) * (1 - (self->values[slot] - min) / (max - min));
-      if (started)
-        cairo_line_to (cr, x, y);
-      else
-        cairo_move_to (cr, x, y);
-      started = TRUE;
-    }
-  cairo_stroke (cr);
-  cairo_destroy (cr);
+  if (self->texture == NULL || width != self->texture_width || height != self->texture_height ||
+      scale != self->texture_scale || !gdk_rgba_equal (&color, &self->texture_color))
+    update_texture (self, width, height, scale, &color);
+  if (self->texture != NULL)
+    gtk_snapshot_append_texture (snapshot, self->texture, &GRAPHENE_RECT_INIT (0, 0, width, height));
 }
 
 static void
@@ -147,10 +214,22 @@ bd_overview_trend_measure (GtkWidget      *widget,
 }
 
 static void
+bd_overview_trend_finalize (GObject *object)
+{
+  BdOverviewTrend *self = BD_OVERVIEW_TREND (object);
+
+  g_clear_object (&self->texture);
+
+  G_OBJECT_CLASS (bd_overview_trend_parent_class)->finalize (object);
+}
+
+static void
 bd_overview_trend_class_init (BdOverviewTrendClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->finalize = bd_overview_trend_finalize;
   widget_class->snapshot = bd_overview_trend_snapshot;
   widget_class->measure = bd_overview_trend_measure;
   gtk_widget_class_set_css_name (widget_class, "overviewtrend");
@@ -190,7 +269,7 @@ bd_overview_trend_set_history (BdOverviewTrend           *self,
 
         put (self, MIN (end_ms - 1, now_ms) / BUCKET_MS, data->buckets[i].last, FALSE);
       }
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
 }
 
 void
@@ -206,7 +285,7 @@ bd_overview_trend_add (BdOverviewTrend *self,
   if (self->numbers[slot] == number && self->values[slot] == value)
     return;
   put (self, number, value, TRUE);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
 }
 
 void
@@ -221,7 +300,7 @@ bd_overview_trend_set_limits (BdOverviewTrend *self,
     return;
   self->lo = lo;
   self->hi = hi;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
 }
 
 guint
