@@ -28,14 +28,15 @@ struct _BdOverviewTile
 
   /* The tile draws its name, value and status line itself: 500 tiles of
    * boxes and labels were most of the page's first paint. Its children are
-   * the menu button, the trend and, once needed, the alarm icon. */
+   * the menu button and, once needed, the alarm icon. */
   PangoLayout          *name_layout;
   PangoLayout          *value_layout;
   PangoLayout          *status_layout;  /* made with the first status */
   GtkImage             *alarm_image;    /* made with the first alarm */
   GtkButton            *menu_button;   /* shown unless on a wall screen */
   GtkPopover           *menu_popover;  /* made when first opened */
-  BdOverviewTrend      *trend;
+  BdOverviewTrend      *trend;          /* drawn by the tile */
+  int                   trend_y;        /* where, from the allocation */
   gboolean              wall;
   int                   name_width;     /* the name's whole width, and its height */
   int                   name_height;
@@ -56,6 +57,8 @@ G_DEFINE_FINAL_TYPE (BdOverviewTile, bd_overview_tile, GTK_TYPE_FLOW_BOX_CHILD)
  * and between the name, the alarm icon and the menu button. */
 #define ROW_SPACING 4
 #define HEADER_SPACING 6
+/* The trend is drawn faint: the value is what the eye should find first. */
+#define TREND_OPACITY 0.6
 
 static const char * const alarm_classes[] = {
   "alarm-low", "alarm-medium", "alarm-high", "alarm-critical",
@@ -264,6 +267,12 @@ header_controls_width (BdOverviewTile *self,
   return width;
 }
 
+static int
+trend_height (BdOverviewTile *self)
+{
+  return self->wall ? BD_OVERVIEW_TREND_WALL_HEIGHT : BD_OVERVIEW_TREND_HEIGHT;
+}
+
 static GtkSizeRequestMode
 bd_overview_tile_get_request_mode (GtkWidget *widget)
 {
@@ -280,19 +289,16 @@ bd_overview_tile_measure (GtkWidget      *widget,
                           int            *natural_baseline)
 {
   BdOverviewTile *self = BD_OVERVIEW_TILE (widget);
-  int trend_min;
-  int trend_nat;
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
       /* The name is ellipsized; the value is always shown whole. */
       ensure_name_size (self);
       self->value_width = layout_width (self->value_layout);
-      gtk_widget_measure (GTK_WIDGET (self->trend), orientation, -1, &trend_min, &trend_nat,
-                          NULL, NULL);
-      *minimum = MAX (MAX (header_controls_width (self, FALSE), self->value_width), trend_min);
+      *minimum = MAX (MAX (header_controls_width (self, FALSE), self->value_width),
+                      BD_OVERVIEW_TREND_MIN_WIDTH);
       *natural = MAX (MAX (self->name_width + header_controls_width (self, TRUE), self->value_width),
-                      trend_nat);
+                      BD_OVERVIEW_TREND_NATURAL_WIDTH);
       return;
     }
 
@@ -301,11 +307,9 @@ bd_overview_tile_measure (GtkWidget      *widget,
     int height;
 
     pango_layout_get_pixel_size (self->value_layout, NULL, &value_height);
-    gtk_widget_measure (GTK_WIDGET (self->trend), orientation, for_size, &trend_min, &trend_nat,
-                        NULL, NULL);
-    height = header_height (self) + ROW_SPACING + value_height + ROW_SPACING;
-    *minimum = height + trend_min;
-    *natural = height + trend_nat;
+    height = header_height (self) + ROW_SPACING + value_height + ROW_SPACING + trend_height (self);
+    *minimum = height;
+    *natural = height;
     if (shows_status (self))
       {
         int status_height;
@@ -349,7 +353,6 @@ bd_overview_tile_size_allocate (GtkWidget *widget,
   BdOverviewTile *self = BD_OVERVIEW_TILE (widget);
   int header = header_height (self);
   int value_height;
-  int trend_height;
   int x = width;
 
   /* The header: the name, then the alarm icon and the menu button at the end. */
@@ -358,11 +361,7 @@ bd_overview_tile_size_allocate (GtkWidget *widget,
   pango_layout_set_width (self->name_layout, MAX (x, 0) * PANGO_SCALE);
 
   pango_layout_get_pixel_size (self->value_layout, NULL, &value_height);
-  gtk_widget_measure (GTK_WIDGET (self->trend), GTK_ORIENTATION_VERTICAL, width,
-                      NULL, &trend_height, NULL, NULL);
-  gtk_widget_size_allocate (GTK_WIDGET (self->trend),
-                            &(GtkAllocation) { 0, header + ROW_SPACING + value_height + ROW_SPACING,
-                                               width, trend_height }, -1);
+  self->trend_y = header + ROW_SPACING + value_height + ROW_SPACING;
   if (self->status_layout != NULL)
     pango_layout_set_width (self->status_layout, width * PANGO_SCALE);
   if (self->menu_popover != NULL)
@@ -406,11 +405,18 @@ bd_overview_tile_snapshot (GtkWidget   *widget,
       gtk_snapshot_save (snapshot);
       gtk_snapshot_translate (snapshot,
                               &GRAPHENE_POINT_INIT (0, header + ROW_SPACING + value_height + ROW_SPACING
-                                                       + gtk_widget_get_height (GTK_WIDGET (self->trend))
-                                                       + ROW_SPACING));
+                                                       + trend_height (self) + ROW_SPACING));
       gtk_snapshot_append_layout (snapshot, self->status_layout, &color);
       gtk_snapshot_restore (snapshot);
     }
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, self->trend_y));
+  gtk_snapshot_push_opacity (snapshot, TREND_OPACITY);
+  bd_overview_trend_snapshot (self->trend, snapshot, gtk_widget_get_width (widget), trend_height (self),
+                              gtk_widget_get_scale_factor (widget), &color);
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_restore (snapshot);
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
@@ -424,7 +430,6 @@ bd_overview_tile_dispose (GObject *object)
   BdOverviewTile *self = BD_OVERVIEW_TILE (object);
 
   /* The menu button is the flow box child's own child, unparented by it. */
-  g_clear_pointer ((GtkWidget **) &self->trend, gtk_widget_unparent);
   g_clear_pointer ((GtkWidget **) &self->alarm_image, gtk_widget_unparent);
   /* Its parent, the menu button, does not know of it. */
   g_clear_pointer ((GtkWidget **) &self->menu_popover, gtk_widget_unparent);
@@ -445,6 +450,7 @@ bd_overview_tile_finalize (GObject *object)
   g_clear_object (&self->name_layout);
   g_clear_object (&self->value_layout);
   g_clear_object (&self->status_layout);
+  g_clear_object (&self->trend);
 
   G_OBJECT_CLASS (bd_overview_tile_parent_class)->finalize (object);
 }
@@ -548,12 +554,7 @@ bd_overview_tile_init (BdOverviewTile *self)
   g_signal_connect_swapped (self->menu_button, "clicked", G_CALLBACK (menu_clicked_cb), self);
   gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (self), GTK_WIDGET (self->menu_button));
 
-  self->trend = BD_OVERVIEW_TREND (bd_overview_trend_new ());
-  gtk_widget_insert_after (GTK_WIDGET (self->trend), GTK_WIDGET (self),
-                           GTK_WIDGET (self->menu_button));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->trend),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Trend of the last 15 minutes"),
-                                  -1);
+  self->trend = bd_overview_trend_new (GTK_WIDGET (self));
 }
 
 BdOverviewTile *
