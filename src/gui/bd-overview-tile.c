@@ -413,8 +413,8 @@ bd_overview_tile_snapshot (GtkWidget   *widget,
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, self->trend_y));
   gtk_snapshot_push_opacity (snapshot, TREND_OPACITY);
-  bd_overview_trend_snapshot (self->trend, snapshot, gtk_widget_get_width (widget), trend_height (self),
-                              gtk_widget_get_scale_factor (widget), &color);
+  bd_overview_trend_snapshot (self->trend, snapshot,
+                              gtk_widget_get_width (widget), trend_height (self), &color);
   gtk_snapshot_pop (snapshot);
   gtk_snapshot_restore (snapshot);
 

@@ -7,12 +7,14 @@
  * bucket's number since the epoch, so history answers and live samples land
  * in the same place and old buckets fall out by themselves. Drawing costs
  * one path of at most 90 points whatever the message rate; the widget
- * redraws only when a sample changes a bucket's value. The line is drawn
- * once per change into a texture that the frames then reuse: a cairo node
- * would be replayed through a scratch surface in every frame that repaints
- * the area it covers, and in a frame where many tiles update that was most
- * of the frame. The trend is no widget of its own: its tile draws it, one
- * widget, style node and accessible object less for each of 500 tiles.
+ * redraws only when a sample changes a bucket's value. The line is recorded
+ * once per change and the same node is drawn again after that: its tile is
+ * drawn again for every new value, the line only when it changed. (A
+ * texture would be cheaper to draw on paper, but GTK 4.8's cairo renderer
+ * converts a texture's pixels each time it draws one, which for 500 tiles
+ * cost more than the frames had.) The trend is no widget of its own: its
+ * tile draws it, one widget, style node and accessible object less for each
+ * of 500 tiles.
  */
 
 #include "config.h"
@@ -36,11 +38,11 @@ struct _BdOverviewTrend
   double    lo;
   double    hi;
 
-  GdkTexture *texture;                           /* NULL: to be drawn */
-  int       texture_width;                       /* in widget pixels */
-  int       texture_height;
-  int       texture_scale;
-  GdkRGBA   texture_color;
+  GskRenderNode *node;                           /* the line; NULL: to be drawn */
+  gboolean  drawn;                               /* node is up to date (may be NULL) */
+  int       node_width;
+  int       node_height;
+  GdkRGBA   node_color;
 };
 
 G_DEFINE_FINAL_TYPE (BdOverviewTrend, bd_overview_trend, G_TYPE_OBJECT)
@@ -48,7 +50,7 @@ G_DEFINE_FINAL_TYPE (BdOverviewTrend, bd_overview_trend, G_TYPE_OBJECT)
 static void
 invalidate (BdOverviewTrend *self)
 {
-  g_clear_object (&self->texture);
+  self->drawn = FALSE;
   gtk_widget_queue_draw (self->owner);
 }
 
@@ -125,27 +127,24 @@ draw (BdOverviewTrend *self,
   cairo_stroke (cr);
 }
 
-/* Draws the line into a new texture of @width × @height at @scale, or
- * leaves none when there is nothing to draw. */
+/* Records the line at @width × @height in @color, or no node when there is
+ * nothing to draw. */
 static void
-update_texture (BdOverviewTrend *self,
-                int              width,
-                int              height,
-                int              scale,
-                const GdkRGBA   *color)
+update_node (BdOverviewTrend *self,
+             int              width,
+             int              height,
+             const GdkRGBA   *color)
 {
   double min = INFINITY;
   double max = -INFINITY;
   gint64 first = self->newest - BD_OVERVIEW_TREND_BUCKETS + 1;
-  cairo_surface_t *surface;
   cairo_t *cr;
-  GBytes *bytes;
 
-  g_clear_object (&self->texture);
-  self->texture_width = width;
-  self->texture_height = height;
-  self->texture_scale = scale;
-  self->texture_color = *color;
+  g_clear_pointer (&self->node, gsk_render_node_unref);
+  self->drawn = TRUE;
+  self->node_width = width;
+  self->node_height = height;
+  self->node_color = *color;
 
   /* Nothing yet: the newest bucket is still the initial 0. */
   if (width <= 2 || height <= 2 || self->newest < BD_OVERVIEW_TREND_BUCKETS)
@@ -165,19 +164,10 @@ update_texture (BdOverviewTrend *self,
       max += 1;
     }
 
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
-  cairo_surface_set_device_scale (surface, scale, scale);
-  cr = cairo_create (surface);
+  self->node = gsk_cairo_node_new (&GRAPHENE_RECT_INIT (0, 0, width, height));
+  cr = gsk_cairo_node_get_draw_context (self->node);
   draw (self, cr, width, height, color, min, max);
   cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  /* The surface's own memory, kept alive by the bytes until the texture goes. */
-  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface),
-                                      (gsize) cairo_image_surface_get_stride (surface) * height * scale,
-                                      (GDestroyNotify) cairo_surface_destroy, surface);
-  self->texture = gdk_memory_texture_new (width * scale, height * scale, GDK_MEMORY_DEFAULT, bytes,
-                                          cairo_image_surface_get_stride (surface));
-  g_bytes_unref (bytes);
 }
 
 static void
@@ -185,7 +175,7 @@ bd_overview_trend_finalize (GObject *object)
 {
   BdOverviewTrend *self = BD_OVERVIEW_TREND (object);
 
-  g_clear_object (&self->texture);
+  g_clear_pointer (&self->node, gsk_render_node_unref);
 
   G_OBJECT_CLASS (bd_overview_trend_parent_class)->finalize (object);
 }
@@ -223,16 +213,15 @@ bd_overview_trend_snapshot (BdOverviewTrend *self,
                             GtkSnapshot     *snapshot,
                             int              width,
                             int              height,
-                            int              scale,
                             const GdkRGBA   *color)
 {
   g_return_if_fail (BD_IS_OVERVIEW_TREND (self));
 
-  if (self->texture == NULL || width != self->texture_width || height != self->texture_height ||
-      scale != self->texture_scale || !gdk_rgba_equal (color, &self->texture_color))
-    update_texture (self, width, height, scale, color);
-  if (self->texture != NULL)
-    gtk_snapshot_append_texture (snapshot, self->texture, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!self->drawn || width != self->node_width || height != self->node_height ||
+      !gdk_rgba_equal (color, &self->node_color))
+    update_node (self, width, height, color);
+  if (self->node != NULL)
+    gtk_snapshot_append_node (snapshot, self->node);
 }
 
 void

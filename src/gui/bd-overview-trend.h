@@ -29,12 +29,11 @@ G_DECLARE_FINAL_TYPE (BdOverviewTrend, bd_overview_trend, BD, OVERVIEW_TREND, GO
 /* A trend drawn by @owner (not a reference), which is redrawn when the
  * trend changes. */
 BdOverviewTrend *bd_overview_trend_new   (GtkWidget                 *owner);
-/* Appends the line, @width × @height at @scale in @color, at the origin. */
+/* Appends the line, @width × @height in @color, at the origin. */
 void       bd_overview_trend_snapshot    (BdOverviewTrend           *self,
                                           GtkSnapshot               *snapshot,
                                           int                        width,
                                           int                        height,
-                                          int                        scale,
                                           const GdkRGBA             *color);
 /* Fills the buckets the history has (live samples already added win). */
 void       bd_overview_trend_set_history (BdOverviewTrend           *self,
