@@ -523,28 +523,19 @@ timer_cb (gpointer user_data)
 
 /* --------------------------------------------------------- building */
 
-static void
-append_item (GMenu      *menu,
-             const char *label,
-             const char *action,
-             GVariant   *target)
-{
-  g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
-
-  g_menu_item_set_action_and_target_value (item, action, target);
-  g_menu_append_item (menu, item);
-}
-
 static GMenuModel *
 area_menu (BdOverviewAreaConfig *area)
 {
   GMenu *menu = g_menu_new ();
 
-  append_item (menu, _("_Rename Area…"), "overview.rename-area", g_variant_new_string (area->path));
-  append_item (menu, _("Move _Up"), "overview.move-area", g_variant_new ("(si)", area->path, -1));
-  append_item (menu, _("Move _Down"), "overview.move-area", g_variant_new ("(si)", area->path, 1));
-  append_item (menu, area->hidden ? _("_Show Area") : _("_Hide Area"),
-               "overview.toggle-area-hidden", g_variant_new_string (area->path));
+  _bd_menu_append_item (menu, _("_Rename Area…"), "overview.rename-area",
+                        g_variant_new_string (area->path));
+  _bd_menu_append_item (menu, _("Move _Up"), "overview.move-area",
+                        g_variant_new ("(si)", area->path, -1));
+  _bd_menu_append_item (menu, _("Move _Down"), "overview.move-area",
+                        g_variant_new ("(si)", area->path, 1));
+  _bd_menu_append_item (menu, area->hidden ? _("_Show Area") : _("_Hide Area"),
+                        "overview.toggle-area-hidden", g_variant_new_string (area->path));
   return G_MENU_MODEL (menu);
 }
 

@@ -18,6 +18,7 @@
 
 #include <glib/gi18n.h>
 
+#include "bd-gui-util.h"
 #include "bd-overview-tile.h"
 
 struct _BdOverviewTile
@@ -470,18 +471,6 @@ bd_overview_tile_class_init (BdOverviewTileClass *klass)
   gtk_widget_class_set_css_name (widget_class, "overviewtile");
 }
 
-static void
-append_item (GMenu      *menu,
-             const char *label,
-             const char *action,
-             GVariant   *target)
-{
-  g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
-
-  g_menu_item_set_action_and_target_value (item, action, target);
-  g_menu_append_item (menu, item);
-}
-
 /* The window's and the Overview page's actions for this tile's series. */
 static GMenuModel *
 create_menu (BdOverviewTile *self)
@@ -492,15 +481,18 @@ create_menu (BdOverviewTile *self)
   g_autoptr(GMenu) go = g_menu_new ();
   g_autoptr(GMenu) edit = g_menu_new ();
 
-  append_item (go, _("Open _Chart"), "win.chart-topic", g_variant_new_string (topic));
-  append_item (go, _("Show _Topic"), "win.show-topic", g_variant_new_string (topic));
-  append_item (go, _("_Alarm Rule…"), "win.add-alarm", g_variant_new_string (topic));
-  append_item (go, _("_Relays"), "win.show-page", g_variant_new_string ("relays"));
-  append_item (edit, _("_Edit Tile…"), "overview.edit-tile", g_variant_new_string (series));
-  append_item (edit, _("Move _Earlier"), "overview.move-tile", g_variant_new ("(si)", series, -1));
-  append_item (edit, _("Move _Later"), "overview.move-tile", g_variant_new ("(si)", series, 1));
-  append_item (edit, self->config.hidden ? _("_Show Tile") : _("_Hide Tile"),
-               "overview.toggle-tile-hidden", g_variant_new_string (series));
+  _bd_menu_append_item (go, _("Open _Chart"), "win.chart-topic", g_variant_new_string (topic));
+  _bd_menu_append_item (go, _("Show _Topic"), "win.show-topic", g_variant_new_string (topic));
+  _bd_menu_append_item (go, _("_Alarm Rule…"), "win.add-alarm", g_variant_new_string (topic));
+  _bd_menu_append_item (go, _("_Relays"), "win.show-page", g_variant_new_string ("relays"));
+  _bd_menu_append_item (edit, _("_Edit Tile…"), "overview.edit-tile",
+                        g_variant_new_string (series));
+  _bd_menu_append_item (edit, _("Move _Earlier"), "overview.move-tile",
+                        g_variant_new ("(si)", series, -1));
+  _bd_menu_append_item (edit, _("Move _Later"), "overview.move-tile",
+                        g_variant_new ("(si)", series, 1));
+  _bd_menu_append_item (edit, self->config.hidden ? _("_Show Tile") : _("_Hide Tile"),
+                        "overview.toggle-tile-hidden", g_variant_new_string (series));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (go));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (edit));
   return G_MENU_MODEL (menu);
