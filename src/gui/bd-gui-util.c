@@ -188,6 +188,18 @@ overview_saved_cb (GObject      *source,
 }
 
 void
+_bd_menu_append_item (GMenu      *menu,
+                      const char *label,
+                      const char *action,
+                      GVariant   *target)
+{
+  g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+  g_menu_item_set_action_and_target_value (item, action, target);
+  g_menu_append_item (menu, item);
+}
+
+void
 _bd_save_overview (GtkWidget *widget,
                    BdService *service)
 {

@@ -49,6 +49,12 @@ void      _bd_follow_object    (gpointer     self,
                                 const char  *signal,
                                 GCallback    callback);
 
+/* Appends an item that activates @action with @target (floating or not). */
+void      _bd_menu_append_item (GMenu      *menu,
+                                const char *label,
+                                const char *action,
+                                GVariant   *target);
+
 /* Saves @service's overview after an edit (bd_service_save_overview_async),
  * and says in a toast over @widget if it could not be saved. */
 void      _bd_save_overview    (GtkWidget  *widget,

@@ -523,53 +523,19 @@ timer_cb (gpointer user_data)
 
 /* --------------------------------------------------------- building */
 
-static void
-append_item (GMenu      *menu,
-             const char *label,
-             const char *action,
-             GVariant   *target)
-{
-  g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
-
-  g_menu_item_set_action_and_target_value (item, action, target);
-  g_menu_append_item (menu, item);
-}
-
-static GMenuModel *
-tile_menu (BdOverviewPage       *self,
-           BdOverviewTileConfig *config)
-{
-  g_autofree char *topic = bd_overview_series_dup_topic (config->series);
-  GMenu *menu = g_menu_new ();
-  g_autoptr(GMenu) go = g_menu_new ();
-  g_autoptr(GMenu) edit = g_menu_new ();
-
-  append_item (go, _("Open _Chart"), "win.chart-topic", g_variant_new_string (topic));
-  append_item (go, _("Show _Topic"), "win.show-topic", g_variant_new_string (topic));
-  append_item (go, _("_Alarm Rule…"), "win.add-alarm", g_variant_new_string (topic));
-  append_item (go, _("_Relays"), "win.show-page", g_variant_new_string ("relays"));
-  append_item (edit, _("_Edit Tile…"), "overview.edit-tile", g_variant_new_string (config->series));
-  append_item (edit, _("Move _Earlier"), "overview.move-tile",
-               g_variant_new ("(si)", config->series, -1));
-  append_item (edit, _("Move _Later"), "overview.move-tile",
-               g_variant_new ("(si)", config->series, 1));
-  append_item (edit, config->hidden ? _("_Show Tile") : _("_Hide Tile"),
-               "overview.toggle-tile-hidden", g_variant_new_string (config->series));
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (go));
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (edit));
-  return G_MENU_MODEL (menu);
-}
-
 static GMenuModel *
 area_menu (BdOverviewAreaConfig *area)
 {
   GMenu *menu = g_menu_new ();
 
-  append_item (menu, _("_Rename Area…"), "overview.rename-area", g_variant_new_string (area->path));
-  append_item (menu, _("Move _Up"), "overview.move-area", g_variant_new ("(si)", area->path, -1));
-  append_item (menu, _("Move _Down"), "overview.move-area", g_variant_new ("(si)", area->path, 1));
-  append_item (menu, area->hidden ? _("_Show Area") : _("_Hide Area"),
-               "overview.toggle-area-hidden", g_variant_new_string (area->path));
+  _bd_menu_append_item (menu, _("_Rename Area…"), "overview.rename-area",
+                        g_variant_new_string (area->path));
+  _bd_menu_append_item (menu, _("Move _Up"), "overview.move-area",
+                        g_variant_new ("(si)", area->path, -1));
+  _bd_menu_append_item (menu, _("Move _Down"), "overview.move-area",
+                        g_variant_new ("(si)", area->path, 1));
+  _bd_menu_append_item (menu, area->hidden ? _("_Show Area") : _("_Hide Area"),
+                        "overview.toggle-area-hidden", g_variant_new_string (area->path));
   return G_MENU_MODEL (menu);
 }
 
@@ -668,14 +634,7 @@ build_area (BdOverviewPage       *self,
         }
       g_ptr_array_add (by_topic, tile);
       bd_overview_tile_set_wall (tile, self->wall);
-      if (self->wall)
-        bd_overview_tile_set_menu (tile, NULL);
-      else
-        {
-          g_autoptr(GMenuModel) menu = tile_menu (self, config);
-
-          bd_overview_tile_set_menu (tile, menu);
-        }
+      bd_overview_tile_set_has_menu (tile, !self->wall);
       if (config->hidden && !self->show_hidden)
         continue;
       gtk_flow_box_append (GTK_FLOW_BOX (flow), GTK_WIDGET (tile));

@@ -18,6 +18,7 @@
 
 #include <glib/gi18n.h>
 
+#include "bd-gui-util.h"
 #include "bd-overview-tile.h"
 
 struct _BdOverviewTile
@@ -28,14 +29,15 @@ struct _BdOverviewTile
 
   /* The tile draws its name, value and status line itself: 500 tiles of
    * boxes and labels were most of the page's first paint. Its children are
-   * the menu button, the trend and, once needed, the alarm icon. */
+   * the menu button and, once needed, the alarm icon. */
   PangoLayout          *name_layout;
   PangoLayout          *value_layout;
   PangoLayout          *status_layout;  /* made with the first status */
   GtkImage             *alarm_image;    /* made with the first alarm */
-  GtkMenuButton        *menu_button;
-  GMenuModel           *menu;           /* shown by menu_button once opened */
-  BdOverviewTrend      *trend;
+  GtkButton            *menu_button;   /* shown unless on a wall screen */
+  GtkPopover           *menu_popover;  /* made when first opened */
+  BdOverviewTrend      *trend;          /* drawn by the tile */
+  int                   trend_y;        /* where, from the allocation */
   gboolean              wall;
   int                   name_width;     /* the name's whole width, and its height */
   int                   name_height;
@@ -56,6 +58,8 @@ G_DEFINE_FINAL_TYPE (BdOverviewTile, bd_overview_tile, GTK_TYPE_FLOW_BOX_CHILD)
  * and between the name, the alarm icon and the menu button. */
 #define ROW_SPACING 4
 #define HEADER_SPACING 6
+/* The trend is drawn faint: the value is what the eye should find first. */
+#define TREND_OPACITY 0.6
 
 static const char * const alarm_classes[] = {
   "alarm-low", "alarm-medium", "alarm-high", "alarm-critical",
@@ -143,8 +147,10 @@ update_text (BdOverviewTile *self)
   if (set_layout_text (self->value_layout, value))
     {
       /* A value that fits the measured width only needs drawing: a reading
-       * a second on 500 tiles must not lay out the page again. */
-      if (layout_width (self->value_layout) > self->value_width)
+       * a second on 500 tiles must not lay out the page again. Before the
+       * first measure there is no width to keep, and shaping the text now,
+       * in a font the tile may not have yet, would be done again. */
+      if (self->value_width == 0 || layout_width (self->value_layout) > self->value_width)
         resize = TRUE;
       else
         redraw = TRUE;
@@ -262,6 +268,12 @@ header_controls_width (BdOverviewTile *self,
   return width;
 }
 
+static int
+trend_height (BdOverviewTile *self)
+{
+  return self->wall ? BD_OVERVIEW_TREND_WALL_HEIGHT : BD_OVERVIEW_TREND_HEIGHT;
+}
+
 static GtkSizeRequestMode
 bd_overview_tile_get_request_mode (GtkWidget *widget)
 {
@@ -278,19 +290,16 @@ bd_overview_tile_measure (GtkWidget      *widget,
                           int            *natural_baseline)
 {
   BdOverviewTile *self = BD_OVERVIEW_TILE (widget);
-  int trend_min;
-  int trend_nat;
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
       /* The name is ellipsized; the value is always shown whole. */
       ensure_name_size (self);
       self->value_width = layout_width (self->value_layout);
-      gtk_widget_measure (GTK_WIDGET (self->trend), orientation, -1, &trend_min, &trend_nat,
-                          NULL, NULL);
-      *minimum = MAX (MAX (header_controls_width (self, FALSE), self->value_width), trend_min);
+      *minimum = MAX (MAX (header_controls_width (self, FALSE), self->value_width),
+                      BD_OVERVIEW_TREND_MIN_WIDTH);
       *natural = MAX (MAX (self->name_width + header_controls_width (self, TRUE), self->value_width),
-                      trend_nat);
+                      BD_OVERVIEW_TREND_NATURAL_WIDTH);
       return;
     }
 
@@ -299,11 +308,9 @@ bd_overview_tile_measure (GtkWidget      *widget,
     int height;
 
     pango_layout_get_pixel_size (self->value_layout, NULL, &value_height);
-    gtk_widget_measure (GTK_WIDGET (self->trend), orientation, for_size, &trend_min, &trend_nat,
-                        NULL, NULL);
-    height = header_height (self) + ROW_SPACING + value_height + ROW_SPACING;
-    *minimum = height + trend_min;
-    *natural = height + trend_nat;
+    height = header_height (self) + ROW_SPACING + value_height + ROW_SPACING + trend_height (self);
+    *minimum = height;
+    *natural = height;
     if (shows_status (self))
       {
         int status_height;
@@ -347,7 +354,6 @@ bd_overview_tile_size_allocate (GtkWidget *widget,
   BdOverviewTile *self = BD_OVERVIEW_TILE (widget);
   int header = header_height (self);
   int value_height;
-  int trend_height;
   int x = width;
 
   /* The header: the name, then the alarm icon and the menu button at the end. */
@@ -356,13 +362,11 @@ bd_overview_tile_size_allocate (GtkWidget *widget,
   pango_layout_set_width (self->name_layout, MAX (x, 0) * PANGO_SCALE);
 
   pango_layout_get_pixel_size (self->value_layout, NULL, &value_height);
-  gtk_widget_measure (GTK_WIDGET (self->trend), GTK_ORIENTATION_VERTICAL, width,
-                      NULL, &trend_height, NULL, NULL);
-  gtk_widget_size_allocate (GTK_WIDGET (self->trend),
-                            &(GtkAllocation) { 0, header + ROW_SPACING + value_height + ROW_SPACING,
-                                               width, trend_height }, -1);
+  self->trend_y = header + ROW_SPACING + value_height + ROW_SPACING;
   if (self->status_layout != NULL)
     pango_layout_set_width (self->status_layout, width * PANGO_SCALE);
+  if (self->menu_popover != NULL)
+    gtk_popover_present (self->menu_popover);
 }
 
 static void
@@ -402,11 +406,18 @@ bd_overview_tile_snapshot (GtkWidget   *widget,
       gtk_snapshot_save (snapshot);
       gtk_snapshot_translate (snapshot,
                               &GRAPHENE_POINT_INIT (0, header + ROW_SPACING + value_height + ROW_SPACING
-                                                       + gtk_widget_get_height (GTK_WIDGET (self->trend))
-                                                       + ROW_SPACING));
+                                                       + trend_height (self) + ROW_SPACING));
       gtk_snapshot_append_layout (snapshot, self->status_layout, &color);
       gtk_snapshot_restore (snapshot);
     }
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, self->trend_y));
+  gtk_snapshot_push_opacity (snapshot, TREND_OPACITY);
+  bd_overview_trend_snapshot (self->trend, snapshot,
+                              gtk_widget_get_width (widget), trend_height (self), &color);
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_restore (snapshot);
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
@@ -420,8 +431,9 @@ bd_overview_tile_dispose (GObject *object)
   BdOverviewTile *self = BD_OVERVIEW_TILE (object);
 
   /* The menu button is the flow box child's own child, unparented by it. */
-  g_clear_pointer ((GtkWidget **) &self->trend, gtk_widget_unparent);
   g_clear_pointer ((GtkWidget **) &self->alarm_image, gtk_widget_unparent);
+  /* Its parent, the menu button, does not know of it. */
+  g_clear_pointer ((GtkWidget **) &self->menu_popover, gtk_widget_unparent);
 
   G_OBJECT_CLASS (bd_overview_tile_parent_class)->dispose (object);
 }
@@ -436,10 +448,10 @@ bd_overview_tile_finalize (GObject *object)
   g_free (self->config.unit);
   g_free (self->alarm_text);
   g_free (self->accessible);
-  g_clear_object (&self->menu);
   g_clear_object (&self->name_layout);
   g_clear_object (&self->value_layout);
   g_clear_object (&self->status_layout);
+  g_clear_object (&self->trend);
 
   G_OBJECT_CLASS (bd_overview_tile_parent_class)->finalize (object);
 }
@@ -459,15 +471,50 @@ bd_overview_tile_class_init (BdOverviewTileClass *klass)
   gtk_widget_class_set_css_name (widget_class, "overviewtile");
 }
 
-/* The popover is made when the menu is first opened: a popover menu per
- * tile, made with the tile, cost most of the time 500 tiles took to build. */
-static void
-create_popup_cb (GtkMenuButton *button,
-                 gpointer       user_data)
+/* The window's and the Overview page's actions for this tile's series. */
+static GMenuModel *
+create_menu (BdOverviewTile *self)
 {
-  BdOverviewTile *self = user_data;
+  const char *series = self->config.series;
+  g_autofree char *topic = bd_overview_series_dup_topic (series);
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) go = g_menu_new ();
+  g_autoptr(GMenu) edit = g_menu_new ();
 
-  gtk_menu_button_set_menu_model (button, self->menu);
+  _bd_menu_append_item (go, _("Open _Chart"), "win.chart-topic", g_variant_new_string (topic));
+  _bd_menu_append_item (go, _("Show _Topic"), "win.show-topic", g_variant_new_string (topic));
+  _bd_menu_append_item (go, _("_Alarm Rule…"), "win.add-alarm", g_variant_new_string (topic));
+  _bd_menu_append_item (go, _("_Relays"), "win.show-page", g_variant_new_string ("relays"));
+  _bd_menu_append_item (edit, _("_Edit Tile…"), "overview.edit-tile",
+                        g_variant_new_string (series));
+  _bd_menu_append_item (edit, _("Move _Earlier"), "overview.move-tile",
+                        g_variant_new ("(si)", series, -1));
+  _bd_menu_append_item (edit, _("Move _Later"), "overview.move-tile",
+                        g_variant_new ("(si)", series, 1));
+  _bd_menu_append_item (edit, self->config.hidden ? _("_Show Tile") : _("_Hide Tile"),
+                        "overview.toggle-tile-hidden", g_variant_new_string (series));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (go));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (edit));
+  return G_MENU_MODEL (menu);
+}
+
+/* The menu and its popover are made when the menu is first opened: a
+ * popover menu per tile, made with the tile, cost most of the time 500
+ * tiles took to build, and their menu models a tenth of what remained.
+ * The button is a plain button rather than a GtkMenuButton, which is a
+ * button inside a button: one widget and one style node less per tile. */
+static void
+menu_clicked_cb (BdOverviewTile *self)
+{
+  if (self->menu_popover == NULL)
+    {
+      g_autoptr(GMenuModel) menu = create_menu (self);
+
+      self->menu_popover = GTK_POPOVER (gtk_popover_menu_new_from_model (menu));
+      gtk_widget_set_parent (GTK_WIDGET (self->menu_popover), GTK_WIDGET (self->menu_button));
+      gtk_popover_set_position (self->menu_popover, GTK_POS_BOTTOM);
+    }
+  gtk_popover_popup (self->menu_popover);
 }
 
 static void
@@ -488,20 +535,18 @@ bd_overview_tile_init (BdOverviewTile *self)
 
   /* The menu button is the flow box child's child, so the flow box moves
    * the keyboard focus into it as it did into the tile's contents. */
-  self->menu_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
-  gtk_menu_button_set_icon_name (self->menu_button, "view-more-symbolic");
+  self->menu_button = GTK_BUTTON (gtk_button_new_from_icon_name ("view-more-symbolic"));
   gtk_widget_add_css_class (GTK_WIDGET (self->menu_button), "flat");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), _("Tile Menu"));
+  /* Hidden before its tooltip is set: on a shown widget that asks the
+   * display where the pointer is, a round trip to the X server per tile. */
   gtk_widget_set_visible (GTK_WIDGET (self->menu_button), FALSE);
-  gtk_menu_button_set_create_popup_func (self->menu_button, create_popup_cb, self, NULL);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), _("Tile Menu"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_HAS_POPUP, TRUE, -1);
+  g_signal_connect_swapped (self->menu_button, "clicked", G_CALLBACK (menu_clicked_cb), self);
   gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (self), GTK_WIDGET (self->menu_button));
 
-  self->trend = BD_OVERVIEW_TREND (bd_overview_trend_new ());
-  gtk_widget_insert_after (GTK_WIDGET (self->trend), GTK_WIDGET (self),
-                           GTK_WIDGET (self->menu_button));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->trend),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Trend of the last 15 minutes"),
-                                  -1);
+  self->trend = bd_overview_trend_new (GTK_WIDGET (self));
 }
 
 BdOverviewTile *
@@ -539,6 +584,13 @@ bd_overview_tile_set_config (BdOverviewTile             *self,
     gtk_widget_add_css_class (GTK_WIDGET (self), "hidden-tile");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "hidden-tile");
+  /* A menu already opened follows the series and its hidden state. */
+  if (self->menu_popover != NULL)
+    {
+      g_autoptr(GMenuModel) menu = create_menu (self);
+
+      gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->menu_popover), menu);
+    }
   update_text (self);
 }
 
@@ -646,15 +698,12 @@ bd_overview_tile_get_last_time (BdOverviewTile *self)
 }
 
 void
-bd_overview_tile_set_menu (BdOverviewTile *self,
-                           GMenuModel     *menu)
+bd_overview_tile_set_has_menu (BdOverviewTile *self,
+                               gboolean        has_menu)
 {
   g_return_if_fail (BD_IS_OVERVIEW_TILE (self));
 
-  g_set_object (&self->menu, menu);
-  if (gtk_menu_button_get_menu_model (self->menu_button) != NULL)
-    gtk_menu_button_set_menu_model (self->menu_button, menu);
-  gtk_widget_set_visible (GTK_WIDGET (self->menu_button), menu != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->menu_button), has_menu);
 }
 
 void

@@ -35,9 +35,9 @@ void             bd_overview_tile_check_stale (BdOverviewTile            *self,
                                                gint64                     stale_ms);
 gboolean         bd_overview_tile_get_stale  (BdOverviewTile             *self);
 gint64           bd_overview_tile_get_last_time (BdOverviewTile          *self);
-/* The menu (NULL: none, as on a wall screen). */
-void             bd_overview_tile_set_menu   (BdOverviewTile             *self,
-                                              GMenuModel                 *menu);
+/* Whether the tile has its menu (not on a wall screen). */
+void             bd_overview_tile_set_has_menu (BdOverviewTile           *self,
+                                                gboolean                  has_menu);
 /* Wall-screen type: a larger value. */
 void             bd_overview_tile_set_wall   (BdOverviewTile             *self,
                                               gboolean                    wall);

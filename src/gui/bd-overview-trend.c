@@ -7,7 +7,14 @@
  * bucket's number since the epoch, so history answers and live samples land
  * in the same place and old buckets fall out by themselves. Drawing costs
  * one path of at most 90 points whatever the message rate; the widget
- * redraws only when a sample changes a bucket's value.
+ * redraws only when a sample changes a bucket's value. The line is recorded
+ * once per change and the same node is drawn again after that: its tile is
+ * drawn again for every new value, the line only when it changed. (A
+ * texture would be cheaper to draw on paper, but GTK 4.8's cairo renderer
+ * converts a texture's pixels each time it draws one, which for 500 tiles
+ * cost more than the frames had.) The trend is no widget of its own: its
+ * tile draws it, one widget, style node and accessible object less for each
+ * of 500 tiles.
  */
 
 #include "config.h"
@@ -20,7 +27,9 @@
 
 struct _BdOverviewTrend
 {
-  GtkWidget parent_instance;
+  GObject   parent_instance;
+
+  GtkWidget *owner;                              /* draws the trend */
 
   gint64    numbers[BD_OVERVIEW_TREND_BUCKETS];  /* the bucket each slot holds; -1: none */
   double    values[BD_OVERVIEW_TREND_BUCKETS];
@@ -28,9 +37,22 @@ struct _BdOverviewTrend
   gint64    newest;                              /* the newest bucket's number */
   double    lo;
   double    hi;
+
+  GskRenderNode *node;                           /* the line; NULL: to be drawn */
+  gboolean  drawn;                               /* node is up to date (may be NULL) */
+  int       node_width;
+  int       node_height;
+  GdkRGBA   node_color;
 };
 
-G_DEFINE_FINAL_TYPE (BdOverviewTrend, bd_overview_trend, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (BdOverviewTrend, bd_overview_trend, G_TYPE_OBJECT)
+
+static void
+invalidate (BdOverviewTrend *self)
+{
+  self->drawn = FALSE;
+  gtk_widget_queue_draw (self->owner);
+}
 
 static void
 put (BdOverviewTrend *self,
@@ -51,21 +73,78 @@ put (BdOverviewTrend *self,
 }
 
 static void
-bd_overview_trend_snapshot (GtkWidget   *widget,
-                            GtkSnapshot *snapshot)
+draw (BdOverviewTrend *self,
+      cairo_t         *cr,
+      int              width,
+      int              height,
+      const GdkRGBA   *color,
+      double           min,
+      double           max)
 {
-  BdOverviewTrend *self = BD_OVERVIEW_TREND (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  GtkStyleContext *style = gtk_widget_get_style_context (widget);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  GdkRGBA color;
+  gint64 first = self->newest - BD_OVERVIEW_TREND_BUCKETS + 1;
+  gboolean started = FALSE;
+
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+
+  /* The limits that fall inside the drawn range, faint and dashed. */
+  {
+    double limits[2] = { self->lo, self->hi };
+    const double dash[] = { 3.0, 3.0 };
+
+    cairo_save (cr);
+    cairo_set_dash (cr, dash, 2, 0);
+    cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha * 0.4);
+    for (guint i = 0; i < 2; i++)
+      if (isfinite (limits[i]) && limits[i] >= min && limits[i] <= max)
+        {
+          double y = 1 + (height - 2) * (1 - (limits[i] - min) / (max - min));
+
+          cairo_move_to (cr, 0, y);
+          cairo_line_to (cr, width, y);
+        }
+    cairo_stroke (cr);
+    cairo_restore (cr);
+  }
+
+  gdk_cairo_set_source_rgba (cr, color);
+  for (gint64 n = first; n <= self->newest; n++)
+    {
+      guint slot = n % BD_OVERVIEW_TREND_BUCKETS;
+      double x;
+      double y;
+
+      if (self->numbers[slot] != n || !isfinite (self->values[slot]))
+        continue;   /* a gap joins its neighbours: a trend, not a record */
+      x = (double) (n - first) * (width - 1) / (BD_OVERVIEW_TREND_BUCKETS - 1);
+      y = 1 + (height - 2) * (1 - (self->values[slot] - min) / (max - min));
+      if (started)
+        cairo_line_to (cr, x, y);
+      else
+        cairo_move_to (cr, x, y);
+      started = TRUE;
+    }
+  cairo_stroke (cr);
+}
+
+/* Records the line at @width × @height in @color, or no node when there is
+ * nothing to draw. */
+static void
+update_node (BdOverviewTrend *self,
+             int              width,
+             int              height,
+             const GdkRGBA   *color)
+{
   double min = INFINITY;
   double max = -INFINITY;
   gint64 first = self->newest - BD_OVERVIEW_TREND_BUCKETS + 1;
-  gboolean started = FALSE;
   cairo_t *cr;
+
+  g_clear_pointer (&self->node, gsk_render_node_unref);
+  self->drawn = TRUE;
+  self->node_width = width;
+  self->node_height = height;
+  self->node_color = *color;
 
   /* Nothing yet: the newest bucket is still the initial 0. */
   if (width <= 2 || height <= 2 || self->newest < BD_OVERVIEW_TREND_BUCKETS)
@@ -85,76 +164,28 @@ bd_overview_trend_snapshot (GtkWidget   *widget,
       max += 1;
     }
 
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (style, &color);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  cairo_set_line_width (cr, 1.5);
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-
-  /* The limits that fall inside the drawn range, faint and dashed. */
-  {
-    double limits[2] = { self->lo, self->hi };
-    const double dash[] = { 3.0, 3.0 };
-
-    cairo_save (cr);
-    cairo_set_dash (cr, dash, 2, 0);
-    cairo_set_source_rgba (cr, color.red, color.green, color.blue, color.alpha * 0.4);
-    for (guint i = 0; i < 2; i++)
-      if (isfinite (limits[i]) && limits[i] >= min && limits[i] <= max)
-        {
-          double y = 1 + (height - 2) * (1 - (limits[i] - min) / (max - min));
-
-          cairo_move_to (cr, 0, y);
-          cairo_line_to (cr, width, y);
-        }
-    cairo_stroke (cr);
-    cairo_restore (cr);
-  }
-
-  gdk_cairo_set_source_rgba (cr, &color);
-  for (gint64 n = first; n <= self->newest; n++)
-    {
-      guint slot = n % BD_OVERVIEW_TREND_BUCKETS;
-      double x;
-      double y;
-
-      if (self->numbers[slot] != n || !isfinite (self->values[slot]))
-        continue;   /* a gap joins its neighbours: a trend, not a record */
-      x = (double) (n - first) * (width - 1) / (BD_OVERVIEW_TREND_BUCKETS - 1);
-      y = 1 + (height - 2) * (1 - (self->values[slot] - min) / (max - min));
-      if (started)
-        cairo_line_to (cr, x, y);
-      else
-        cairo_move_to (cr, x, y);
-      started = TRUE;
-    }
-  cairo_stroke (cr);
+  self->node = gsk_cairo_node_new (&GRAPHENE_RECT_INIT (0, 0, width, height));
+  cr = gsk_cairo_node_get_draw_context (self->node);
+  draw (self, cr, width, height, color, min, max);
   cairo_destroy (cr);
 }
 
 static void
-bd_overview_trend_measure (GtkWidget      *widget,
-                           GtkOrientation  orientation,
-                           int             for_size,
-                           int            *minimum,
-                           int            *natural,
-                           int            *minimum_baseline,
-                           int            *natural_baseline)
+bd_overview_trend_finalize (GObject *object)
 {
-  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 60 : 24;
-  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 160 : 32;
+  BdOverviewTrend *self = BD_OVERVIEW_TREND (object);
+
+  g_clear_pointer (&self->node, gsk_render_node_unref);
+
+  G_OBJECT_CLASS (bd_overview_trend_parent_class)->finalize (object);
 }
 
 static void
 bd_overview_trend_class_init (BdOverviewTrendClass *klass)
 {
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  widget_class->snapshot = bd_overview_trend_snapshot;
-  widget_class->measure = bd_overview_trend_measure;
-  gtk_widget_class_set_css_name (widget_class, "overviewtrend");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+  object_class->finalize = bd_overview_trend_finalize;
 }
 
 static void
@@ -166,10 +197,31 @@ bd_overview_trend_init (BdOverviewTrend *self)
   self->hi = NAN;
 }
 
-GtkWidget *
-bd_overview_trend_new (void)
+BdOverviewTrend *
+bd_overview_trend_new (GtkWidget *owner)
 {
-  return g_object_new (BD_TYPE_OVERVIEW_TREND, NULL);
+  BdOverviewTrend *self = g_object_new (BD_TYPE_OVERVIEW_TREND, NULL);
+
+  g_return_val_if_fail (GTK_IS_WIDGET (owner), self);
+
+  self->owner = owner;
+  return self;
+}
+
+void
+bd_overview_trend_snapshot (BdOverviewTrend *self,
+                            GtkSnapshot     *snapshot,
+                            int              width,
+                            int              height,
+                            const GdkRGBA   *color)
+{
+  g_return_if_fail (BD_IS_OVERVIEW_TREND (self));
+
+  if (!self->drawn || width != self->node_width || height != self->node_height ||
+      !gdk_rgba_equal (color, &self->node_color))
+    update_node (self, width, height, color);
+  if (self->node != NULL)
+    gtk_snapshot_append_node (snapshot, self->node);
 }
 
 void
@@ -190,7 +242,7 @@ bd_overview_trend_set_history (BdOverviewTrend           *self,
 
         put (self, MIN (end_ms - 1, now_ms) / BUCKET_MS, data->buckets[i].last, FALSE);
       }
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
 }
 
 void
@@ -206,7 +258,7 @@ bd_overview_trend_add (BdOverviewTrend *self,
   if (self->numbers[slot] == number && self->values[slot] == value)
     return;
   put (self, number, value, TRUE);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
 }
 
 void
@@ -221,7 +273,7 @@ bd_overview_trend_set_limits (BdOverviewTrend *self,
     return;
   self->lo = lo;
   self->hi = hi;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
 }
 
 guint

@@ -17,9 +17,24 @@ G_BEGIN_DECLS
 #define BD_OVERVIEW_TREND_BUCKETS  90
 
 #define BD_TYPE_OVERVIEW_TREND (bd_overview_trend_get_type ())
-G_DECLARE_FINAL_TYPE (BdOverviewTrend, bd_overview_trend, BD, OVERVIEW_TREND, GtkWidget)
+/* The trend's size in a tile: at least this wide; this high, or taller on
+ * a wall screen. */
+#define BD_OVERVIEW_TREND_MIN_WIDTH      60
+#define BD_OVERVIEW_TREND_NATURAL_WIDTH  160
+#define BD_OVERVIEW_TREND_HEIGHT         32
+#define BD_OVERVIEW_TREND_WALL_HEIGHT    48
 
-GtkWidget *bd_overview_trend_new         (void);
+G_DECLARE_FINAL_TYPE (BdOverviewTrend, bd_overview_trend, BD, OVERVIEW_TREND, GObject)
+
+/* A trend drawn by @owner (not a reference), which is redrawn when the
+ * trend changes. */
+BdOverviewTrend *bd_overview_trend_new   (GtkWidget                 *owner);
+/* Appends the line, @width × @height in @color, at the origin. */
+void       bd_overview_trend_snapshot    (BdOverviewTrend           *self,
+                                          GtkSnapshot               *snapshot,
+                                          int                        width,
+                                          int                        height,
+                                          const GdkRGBA             *color);
 /* Fills the buckets the history has (live samples already added win). */
 void       bd_overview_trend_set_history (BdOverviewTrend           *self,
                                           const BdHistorySeriesData *data);
