@@ -230,7 +230,6 @@ typedef struct
 {
   BdOverviewPage *page;     /* ref */
   GPtrArray      *series;   /* names, in the order of the answer */
-  gboolean        recent;   /* the raw samples of the last minute */
 } Query;
 
 static void
@@ -244,22 +243,22 @@ query_free (Query *query)
 static void
 apply_history (BdOverviewPage            *self,
                const char                *series,
-               const BdHistorySeriesData *data,
-               gboolean                   recent)
+               const BdHistorySeriesData *data)
 {
   BdOverviewTile *tile = g_hash_table_lookup (self->tiles, series);
 
   if (tile == NULL)
     return;
   bd_overview_trend_set_history (bd_overview_tile_get_trend (tile), data);
-  if (!recent)
-    return;
   /* Until live data comes, the last recorded value (its time decides
-   * staleness, so an old one shows as stale). */
+   * staleness, so an old one shows as stale), from whichever answer holds
+   * the newest: the current minute's samples, or the older minutes'
+   * rollups when the reading came before this minute began (a sensor that
+   * reports every few minutes, or a topic tiled just after a minute turned). */
   for (guint i = data->n_buckets; i > 0; i--)
     if (data->buckets[i - 1].count > 0)
       {
-        if (bd_overview_tile_get_last_time (tile) == 0)
+        if (bd_overview_tile_get_last_time (tile) < data->buckets[i - 1].start_ms)
           bd_overview_tile_set_value (tile, data->buckets[i - 1].last,
                                       data->buckets[i - 1].start_ms);
         break;
@@ -279,8 +278,7 @@ history_cb (GObject      *source,
   /* Every trend in one main-loop turn: one layout and one frame for the
    * page, not one per tile. */
   for (guint i = 0; answers != NULL && i < answers->len && i < query->series->len; i++)
-    apply_history (self, g_ptr_array_index (query->series, i), g_ptr_array_index (answers, i),
-                   query->recent);
+    apply_history (self, g_ptr_array_index (query->series, i), g_ptr_array_index (answers, i));
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("No trends: %s", error->message);
   /* The benchmark times the page's first paint up to the frame after this. */
@@ -292,7 +290,6 @@ history_cb (GObject      *source,
 static void
 start_trend_query (BdOverviewPage *self,
                    GPtrArray      *series,
-                   gboolean        recent,
                    gint64          from_ms,
                    gint64          to_ms,
                    guint           n_buckets)
@@ -301,7 +298,6 @@ start_trend_query (BdOverviewPage *self,
 
   query->page = g_object_ref (self);
   query->series = g_ptr_array_ref (series);
-  query->recent = recent;
   self->n_trend_queries++;
   g_ptr_array_add (series, NULL);
   bd_history_query_series_batch_async (self->history, (const char * const *) series->pdata,
@@ -348,11 +344,11 @@ query_trends (BdOverviewPage *self)
   if (series->len == 0)
     return;
   /* Whole minutes up to the current one, each bucket one rollup row... */
-  start_trend_query (self, series, FALSE,
+  start_trend_query (self, series,
                      minute_ms - BD_OVERVIEW_TREND_SPAN_MS + TREND_HISTORY_BUCKET_MS, minute_ms,
                      BD_OVERVIEW_TREND_SPAN_MS / TREND_HISTORY_BUCKET_MS - 1);
   /* ...and the current minute's samples. */
-  start_trend_query (self, series, TRUE, minute_ms, to_ms, (to_ms - minute_ms) / bucket_ms);
+  start_trend_query (self, series, minute_ms, to_ms, (to_ms - minute_ms) / bucket_ms);
 }
 
 /* --------------------------------------------------------- alarms */
