@@ -163,6 +163,7 @@ typedef struct
    * writer has not taken it yet. */
   BdStoreWait  *wait;       /* ref, or NULL */
   BdStoreLoc    loc;
+  gint64        routed_us;  /* monotonic: its acknowledgement's latency counts from here */
 } BdOutgoing;
 
 /* One message waiting for room in the window (or for the client to come back). */
@@ -177,6 +178,7 @@ typedef struct
   guint64       store_id;   /* its MSG_ADD record in the store, 0 for none */
   BdStoreWait  *wait;       /* as in BdOutgoing, moved there when it is sent */
   BdStoreLoc    loc;
+  gint64        routed_us;  /* as in BdOutgoing */
 } BdQueued;
 
 typedef struct
@@ -216,6 +218,10 @@ struct _BdSession
   guint16       next_packet_id;
 
   GHashTable   *incoming_qos2;   /* packet ids with PUBREC sent, PUBREL not yet received */
+  /* How long its client takes to acknowledge a QoS 1/2 message from its
+   * routing (a moving average, 0 before the first): whether its records
+   * are provisional (bd-store.c). */
+  gint64        ack_latency_us;
 
   gint64        disconnected_at; /* monotonic, for persistent_client_expiration */
 
@@ -426,6 +432,10 @@ struct _BdEngine
   BdConnection    *store_pkt_conn;/* whose packet is being handled, or NULL */
   guint64          store_pkt_seq; /* store_seq when that packet came */
   guint            store_pkt_soft;/* provisional records it made */
+  gint64           store_turn_deadline; /* monotonic: when the writer must take this turn's records */
+  gint64           store_commit_us;    /* a record's way to disk and back (moving average, 0: unknown) */
+  guint64          store_timing_seq;   /* the record being timed for it, 0 for none */
+  gint64           store_timing_start;
   guint64          store_durable_seq; /* of the last record on disk */
   guint64          store_next_id; /* for queued messages */
   guint64          store_base_seq;/* what the snapshot read at start-up covers */
@@ -740,11 +750,16 @@ guint64    _bd_store_msg_add            (BdSession    *session,
 void       _bd_store_msg_del            (BdSession    *session,
                                          guint64       store_id);
 /* The message is acknowledged by its client (PUBACK, PUBREC), or dropped
- * for it as if delivered: its record goes. */
+ * for it as if delivered: its record goes. @answered: an answer to the
+ * client (PUBREL) waits for the removal, so it is written at once. */
 void       _bd_store_msg_done           (BdSession    *session,
                                          guint64       store_id,
                                          BdStoreWait **wait,
-                                         const BdStoreLoc *loc);
+                                         const BdStoreLoc *loc,
+                                         gboolean      answered);
+/* A QoS 1/2 message routed at @routed_us (monotonic) was acknowledged. */
+void       _bd_store_note_ack           (BdSession    *session,
+                                         gint64        routed_us);
 /* Forgets a provisional record's wait (its message is freed). */
 void       _bd_store_msg_forget         (BdStoreWait **wait);
 /* After routing an incoming QoS 2 PUBLISH: remembers its packet id in

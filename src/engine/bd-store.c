@@ -66,11 +66,15 @@
 
 #define COMPACT_MIN_BYTES (64u * 1024 * 1024)
 #define RETRY_US          G_USEC_PER_SEC
-/* How long the writer leaves a batch of only provisional records, so that
- * the acknowledgements that come meanwhile take them back: a subscriber on
- * the same host answers in well under this; a publisher whose subscriber
- * answers later waits this much longer for its own acknowledgement. */
+/* How long the writer leaves provisional records at least, so that the
+ * acknowledgements that come meanwhile take them back (a subscriber on the
+ * same host answers in well under this), and at most (a publisher whose
+ * subscriber is connected but stopped answering waits this long). In
+ * between: twice the subscriber's recent acknowledgement latency. */
 #define SOFT_WAIT_US      (2 * 1000)
+#define SOFT_WAIT_MAX_US  (250 * 1000)
+/* The moving averages of latencies take 1/EWMA_WEIGHT of each sample. */
+#define EWMA_WEIGHT       8
 
 struct _BdStore
 {
@@ -86,8 +90,8 @@ struct _BdStore
   GCond       cond;
   GByteArray *pending;          /* records not yet taken by the writer */
   guint64     pending_seq;      /* the last of them */
-  gboolean    pending_hard;     /* some are not provisional: write at once */
-  gint64      pending_since;    /* monotonic, when the first came */
+  gboolean    pending_hard;     /* a failed batch waits in front: write all at once */
+  gint64      pending_deadline; /* monotonic: the earliest of the turns' deadlines */
   GArray     *turns;            /* PendingTurn: where each submit starts in pending */
   GArray     *holes;            /* Hole: records in pending taken back */
   BdStateSnapshot *snap;        /* compaction image, or NULL */
@@ -107,6 +111,8 @@ typedef struct
 {
   guint64 turn;
   gsize   base;
+  guint64 seq;          /* of its last record */
+  gint64  deadline;     /* monotonic: take it by then; 0: at once */
 } PendingTurn;
 
 typedef struct
@@ -189,6 +195,67 @@ record_begin_soft (BdEngine *engine,
                    guint8    type)
 {
   return bd_store_record_begin (engine->store_buf, ++engine->store_seq, type);
+}
+
+static void
+turn_deadline_at_most (BdEngine *engine,
+                       gint64    deadline)
+{
+  engine->store_turn_deadline = MIN (engine->store_turn_deadline, deadline);
+}
+
+/* A record nothing waits for (the removal of an acknowledged QoS 1
+ * message): it goes with the next batch, or after SOFT_WAIT_US, and never
+ * makes the writer write at once. Lost in a crash, the message is
+ * delivered again, as QoS 1 allows. */
+static gsize
+record_begin_lazy (BdEngine *engine,
+                   guint8    type)
+{
+  turn_deadline_at_most (engine, g_get_monotonic_time () + SOFT_WAIT_US);
+  return bd_store_record_begin (engine->store_buf, ++engine->store_seq, type);
+}
+
+static gint64
+ewma (gint64 average,
+      gint64 sample)
+{
+  return average == 0 ? sample : average + (sample - average) / EWMA_WEIGHT;
+}
+
+void
+_bd_store_note_ack (BdSession *session,
+                    gint64     routed_us)
+{
+  if (session->engine->store != NULL && routed_us > 0)
+    session->ack_latency_us = ewma (session->ack_latency_us,
+                                    MAX (1, g_get_monotonic_time () - routed_us));
+}
+
+/* Whether a message for @session's connected client gets a provisional
+ * record, and until when the writer may leave it (0: not provisional).
+ * Provisional saves a write when the acknowledgement comes before the
+ * writer takes the record, and makes the publisher wait for that
+ * acknowledgement instead of a commit. So:
+ * - a client with a queue is the bottleneck: acknowledging its publishers
+ *   sooner would only make the queue longer, while every record written
+ *   costs a commit, at QoS 2 even one before each PUBREL to that client;
+ *   the record waits as long as its acknowledgement is expected to take;
+ * - otherwise the record is provisional while the client acknowledges
+ *   about as fast as a commit comes back (twice as long at QoS 2, where a
+ *   written record costs the client a commit too), and written at once for
+ *   a slower one (a bridge, which acknowledges after its upstream did). */
+static gint64
+provisional_deadline (BdSession *session,
+                      guint8     qos)
+{
+  BdEngine *engine = session->engine;
+  gint64 ack = session->ack_latency_us;
+  gint64 commit = engine->store_commit_us;
+
+  if (qos == 1 && session->queue.length == 0 && ack > 0 && commit > 0 && ack > commit)
+    return 0;
+  return g_get_monotonic_time () + CLAMP (2 * ack, SOFT_WAIT_US, SOFT_WAIT_MAX_US);
 }
 
 static void
@@ -390,6 +457,7 @@ _bd_store_msg_add (BdSession    *session,
                    BdStoreLoc   *loc)
 {
   BdEngine *engine = session->engine;
+  gint64 deadline;
   guint64 id;
   gsize r;
 
@@ -403,8 +471,12 @@ _bd_store_msg_add (BdSession    *session,
   id = engine->store_next_id++;
   if (engine->store == NULL)
     return id;
-  if (wait != NULL && session->conn != NULL && engine->store_pkt_conn != NULL)
-    r = record_begin_soft (engine, BD_STORE_MSG_ADD);
+  if (wait != NULL && session->conn != NULL && engine->store_pkt_conn != NULL &&
+      (deadline = provisional_deadline (session, qos)) != 0)
+    {
+      r = record_begin_soft (engine, BD_STORE_MSG_ADD);
+      turn_deadline_at_most (engine, deadline);
+    }
   else
     {
       wait = NULL;
@@ -436,23 +508,38 @@ _bd_store_msg_forget (BdStoreWait **wait)
   g_clear_pointer (wait, wait_unref);
 }
 
+static void
+record_msg_del (BdSession *session,
+                guint64    store_id,
+                gboolean   lazy)
+{
+  BdEngine *engine = session->engine;
+  gsize r;
+
+  if (store_id == 0 || !session_recorded (session))
+    return;
+  r = lazy ? record_begin_lazy (engine, BD_STORE_MSG_DEL)
+           : record_begin (engine, BD_STORE_MSG_DEL);
+  bd_store_put_str (engine->store_buf, session->client_id);
+  bd_store_put_u64 (engine->store_buf, store_id);
+  bd_store_record_end (engine->store_buf, r);
+}
+
 void
 _bd_store_msg_done (BdSession        *session,
                     guint64           store_id,
                     BdStoreWait     **wait_p,
-                    const BdStoreLoc *loc)
+                    const BdStoreLoc *loc,
+                    gboolean          answered)
 {
   BdEngine *engine = session->engine;
   BdStoreWait *wait = g_steal_pointer (wait_p);
 
-  if (wait == NULL)
-    {
-      _bd_store_msg_del (session, store_id);
-      return;
-    }
   /* Taken back: as if it had never been stored. */
-  if (!store_cancel (engine, loc))
-    _bd_store_msg_del (session, store_id);
+  if (wait == NULL || !store_cancel (engine, loc))
+    record_msg_del (session, store_id, !answered);
+  if (wait == NULL)
+    return;
   if (--wait->n_soft == 0)
     wait_settle (engine, wait);
   wait_unref (wait);
@@ -462,15 +549,7 @@ void
 _bd_store_msg_del (BdSession *session,
                    guint64    store_id)
 {
-  BdEngine *engine = session->engine;
-  gsize r;
-
-  if (store_id == 0 || !session_recorded (session))
-    return;
-  r = record_begin (engine, BD_STORE_MSG_DEL);
-  bd_store_put_str (engine->store_buf, session->client_id);
-  bd_store_put_u64 (engine->store_buf, store_id);
-  bd_store_record_end (engine->store_buf, r);
+  record_msg_del (session, store_id, FALSE);
 }
 
 static void
@@ -715,23 +794,34 @@ _bd_store_submit (BdEngine *engine)
   if (store == NULL || engine->store_buf->len == 0)
     return;
   g_mutex_lock (&store->lock);
+  hard = engine->store_hard_seq > store->pending_seq;
   {
-    PendingTurn turn = { engine->store_turn, store->pending->len };
+    PendingTurn turn = {
+      engine->store_turn, store->pending->len, engine->store_seq,
+      hard ? 0 : engine->store_turn_deadline,
+    };
 
     g_array_append_val (store->turns, turn);
+    /* The writer sleeps until the earliest deadline: tell it of an
+     * earlier one. */
+    if (store->pending->len == 0 || turn.deadline < store->pending_deadline)
+      {
+        store->pending_deadline = turn.deadline;
+        g_cond_signal (&store->cond);
+      }
   }
-  /* The writer waits for a first record, or for one that is not
-   * provisional; otherwise it sleeps until SOFT_WAIT_US have passed. */
-  hard = engine->store_hard_seq > store->pending_seq;
-  if (store->pending->len == 0)
-    store->pending_since = g_get_monotonic_time ();
-  if (store->pending->len == 0 || (hard && !store->pending_hard))
-    g_cond_signal (&store->cond);
-  store->pending_hard |= hard;
   g_byte_array_append (store->pending, engine->store_buf->data, engine->store_buf->len);
   store->pending_seq = engine->store_seq;
   g_mutex_unlock (&store->lock);
+  /* Times one record that is written at once: how long a commit takes as
+   * the engine sees it (provisional_deadline () compares with it). */
+  if (hard && engine->store_timing_seq == 0)
+    {
+      engine->store_timing_seq = engine->store_seq;
+      engine->store_timing_start = g_get_monotonic_time ();
+    }
   g_byte_array_set_size (engine->store_buf, 0);
+  engine->store_turn_deadline = G_MAXINT64;
   engine->store_turn++;
 }
 
@@ -764,6 +854,12 @@ store_notify_cb (gpointer data)
     }
 
   engine->store_durable_seq = committed;
+  if (engine->store_timing_seq != 0 && committed >= engine->store_timing_seq)
+    {
+      engine->store_commit_us = ewma (engine->store_commit_us,
+                                      MAX (1, g_get_monotonic_time () - engine->store_timing_start));
+      engine->store_timing_seq = 0;
+    }
   /* Backwards: a released connection leaves the array. */
   for (guint i = engine->held->len; i > 0; i--)
     store_release_check (engine, g_ptr_array_index (engine->held, i - 1));
@@ -889,6 +985,37 @@ batch_close_holes (GByteArray *batch,
   g_array_set_size (holes, 0);
 }
 
+/* Writer thread, with the lock held: moves the first @n_turns turns of
+ * pending (not all of them) and their holes into @batch and @holes. */
+static void
+take_turns (BdStore    *store,
+            GByteArray *batch,
+            GArray     *holes,
+            guint       n_turns)
+{
+  gsize cut = g_array_index (store->turns, PendingTurn, n_turns).base;
+
+  g_byte_array_append (batch, store->pending->data, cut);
+  g_byte_array_remove_range (store->pending, 0, cut);
+  for (guint i = n_turns; i < store->turns->len; i++)
+    g_array_index (store->turns, PendingTurn, i).base -= cut;
+  for (guint i = 0; i < store->holes->len;)
+    {
+      Hole *h = &g_array_index (store->holes, Hole, i);
+
+      if (h->offset < cut)
+        {
+          g_array_append_val (holes, *h);
+          g_array_remove_index_fast (store->holes, i);
+        }
+      else
+        {
+          h->offset -= cut;
+          i++;
+        }
+    }
+}
+
 static gpointer
 store_thread_func (gpointer data)
 {
@@ -910,13 +1037,34 @@ store_thread_func (gpointer data)
         g_cond_wait (&store->cond, &store->lock);
       if (store->pending->len == 0 && store->snap == NULL)
         break;
-      /* Only provisional records so far: their acknowledgements may yet
-       * take them back (see the top of this file). */
-      if (!store->pending_hard && store->snap == NULL && !store->quit &&
-          g_get_monotonic_time () < store->pending_since + SOFT_WAIT_US)
+
+      if (!store->pending_hard && store->snap == NULL && !store->quit && store->turns->len > 0)
         {
-          g_cond_wait_until (&store->cond, &store->lock, store->pending_since + SOFT_WAIT_US);
-          continue;
+          /* Up to the last turn that is due: one with a record written at
+           * once, or whose provisional records were left long enough (see
+           * the top of this file). The turns after it wait on. */
+          gint64 now = g_get_monotonic_time ();
+          guint due = store->turns->len;
+
+          for (guint i = store->turns->len; i > 0 && due == store->turns->len; i--)
+            if (g_array_index (store->turns, PendingTurn, i - 1).deadline <= now)
+              due = i - 1;
+          if (due == store->turns->len)
+            {
+              g_cond_wait_until (&store->cond, &store->lock, store->pending_deadline);
+              continue;
+            }
+          if (due + 1 < store->turns->len)
+            {
+              take_turns (store, batch, holes, due + 1);
+              seq = g_array_index (store->turns, PendingTurn, due).seq;
+              g_array_remove_range (store->turns, 0, due + 1);
+              store->pending_deadline = G_MAXINT64;
+              for (guint i = 0; i < store->turns->len; i++)
+                store->pending_deadline = MIN (store->pending_deadline,
+                                               g_array_index (store->turns, PendingTurn, i).deadline);
+              goto taken;
+            }
         }
 
       /* Take everything gathered so far: one write, one fsync. From here
@@ -933,6 +1081,7 @@ store_thread_func (gpointer data)
         store->pending_hard = FALSE;
       }
       seq = store->pending_seq;
+    taken:
       snap = g_steal_pointer (&store->snap);
       snap_at = store->snap_at;
       g_mutex_unlock (&store->lock);
@@ -1035,6 +1184,8 @@ _bd_store_start (BdEngine *engine)
   g_mutex_init (&store->lock);
   g_cond_init (&store->cond);
   store->committed_seq = engine->store_seq;
+  store->pending_deadline = G_MAXINT64;
+  engine->store_turn_deadline = G_MAXINT64;
 
   /* _bd_store_load () left the log whole (or absent). */
   store->fd = open_log (store->log_path);
