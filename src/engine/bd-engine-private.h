@@ -281,6 +281,7 @@ struct _BdConnection
   /* Output waits until the store has this record on disk: what the
    * connection's acknowledgements promise must be durable first. */
   guint64       hold_seq;
+  gboolean      hold_all;        /* hold_seq covers provisional records too */
   BdStoreWait  *wait;            /* provisional records the held output also waits for */
 
   GList         link;            /* in engine->connections */
@@ -426,6 +427,10 @@ struct _BdEngine
   /* the durable store (bd-store.c); store is NULL in snapshot mode */
   BdStore         *store;
   GByteArray      *store_buf;     /* records of this turn, handed to the writer at its end */
+  GByteArray      *store_soft_buf;/* its provisional records (bd-store.c) */
+  gboolean         store_turn_barrier; /* it has a record that must follow all older ones */
+  guint64          store_turn_soft_first; /* seq of its first provisional record */
+  gint64           store_turn_lazy;    /* monotonic: when its records nothing waits for are due */
   guint64          store_seq;     /* of the last record made */
   guint64          store_hard_seq;/* of the last record that is not provisional */
   guint64          store_turn;    /* submits to the writer so far */
@@ -436,7 +441,8 @@ struct _BdEngine
   gint64           store_commit_us;    /* a record's way to disk and back (moving average, 0: unknown) */
   guint64          store_timing_seq;   /* the record being timed for it, 0 for none */
   gint64           store_timing_start;
-  guint64          store_durable_seq; /* of the last record on disk */
+  guint64          store_durable_seq; /* records up to here on disk, but provisional ones */
+  guint64          store_all_durable_seq; /* records up to here on disk or taken back */
   guint64          store_next_id; /* for queued messages */
   guint64          store_base_seq;/* what the snapshot read at start-up covers */
   guint64          store_restore_id; /* while restoring: the id of the message delivered */
