@@ -43,12 +43,14 @@
  * - A client with a queue is the bottleneck: acknowledging its publishers
  *   sooner would only lengthen the queue, while each record written costs
  *   a commit, and at QoS 2 one before that client's PUBREL. Its records
- *   stay provisional for twice its latency (at most SOFT_WAIT_MAX_US: a
+ *   stay provisional for four times its latency (a margin for a latency
+ *   that moves with the queue; at most SOFT_WAIT_MAX_US: a
  *   connected client that stops answering delays its publishers no longer).
  * - A QoS 1 client without a queue that answers slower than a commit (a
  *   bridge, which answers once its upstream did) gets its records written
  *   at once: its publisher then waits for one commit, not for that client.
- * - Otherwise a record waits SOFT_WAIT_US at least (or twice the latency).
+ * - Otherwise a record waits SOFT_WAIT_US at least (or four times the
+ *   latency).
  * Every record keeps the guarantee whichever it is: an acknowledgement
  * leaves once what it acknowledges is on disk or acknowledged downstream.
  *
@@ -104,7 +106,7 @@
  * acknowledgements that come meanwhile take them back (a subscriber on the
  * same host answers in well under this), and at most (a publisher whose
  * subscriber is connected but stopped answering waits this long). In
- * between: twice the subscriber's recent acknowledgement latency. */
+ * between: four times the subscriber's recent acknowledgement latency. */
 #define SOFT_WAIT_US      (2 * 1000)
 #define SOFT_WAIT_MAX_US  (250 * 1000)
 /* The moving averages of latencies take 1/EWMA_WEIGHT of each sample. */
@@ -297,7 +299,7 @@ provisional_deadline (BdSession *session,
 
   if (qos == 1 && session->queue.length == 0 && ack > 0 && commit > 0 && ack > commit)
     return 0;
-  return g_get_monotonic_time () + CLAMP (2 * ack, SOFT_WAIT_US, SOFT_WAIT_MAX_US);
+  return g_get_monotonic_time () + CLAMP (4 * ack, SOFT_WAIT_US, SOFT_WAIT_MAX_US);
 }
 
 static void
