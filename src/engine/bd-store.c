@@ -42,15 +42,17 @@
  * a commit's latency as it sees it (submit to notify).
  * - A client with a queue is the bottleneck: acknowledging its publishers
  *   sooner would only lengthen the queue, while each record written costs
- *   a commit, and at QoS 2 one before that client's PUBREL. Its records
- *   stay provisional for four times its latency (a margin for a latency
- *   that moves with the queue; at most SOFT_WAIT_MAX_US: a
- *   connected client that stops answering delays its publishers no longer).
+ *   a commit, and at QoS 2 one before that client's PUBREL (flow control
+ *   holds its publishers to its pace anyway). Its records stay provisional
+ *   for SOFT_WAIT_MAX_US: a connected client that stops answering delays
+ *   its publishers no longer. (Its measured latency moves with the queue,
+ *   too much to go by: with four times it, 50 -> 1 QoS 2 still wrote
+ *   records now and then, and each cost the subscriber a commit.)
  * - A QoS 1 client without a queue that answers slower than a commit (a
  *   bridge, which answers once its upstream did) gets its records written
  *   at once: its publisher then waits for one commit, not for that client.
- * - Otherwise a record waits SOFT_WAIT_US at least (or four times the
- *   latency).
+ * - Otherwise a record waits four times the client's latency, and at
+ *   least SOFT_WAIT_US.
  * Every record keeps the guarantee whichever it is: an acknowledgement
  * leaves once what it acknowledges is on disk or acknowledged downstream.
  *
@@ -106,9 +108,12 @@
  * acknowledgements that come meanwhile take them back (a subscriber on the
  * same host answers in well under this), and at most (a publisher whose
  * subscriber is connected but stopped answering waits this long). In
- * between: four times the subscriber's recent acknowledgement latency. */
+ * between: four times the subscriber's recent acknowledgement latency. A
+ * turn due is taken up to SOFT_SLACK_US late, with the turns due by then:
+ * one wake-up of the writer for many turns. */
 #define SOFT_WAIT_US      (2 * 1000)
 #define SOFT_WAIT_MAX_US  (250 * 1000)
+#define SOFT_SLACK_US     (1000)
 /* The moving averages of latencies take 1/EWMA_WEIGHT of each sample. */
 #define EWMA_WEIGHT       8
 
@@ -297,7 +302,9 @@ provisional_deadline (BdSession *session,
   gint64 ack = session->ack_latency_us;
   gint64 commit = engine->store_commit_us;
 
-  if (qos == 1 && session->queue.length == 0 && ack > 0 && commit > 0 && ack > commit)
+  if (session->queue.length > 0)
+    return g_get_monotonic_time () + SOFT_WAIT_MAX_US;
+  if (qos == 1 && ack > 0 && commit > 0 && ack > commit)
     return 0;
   return g_get_monotonic_time () + CLAMP (4 * ack, SOFT_WAIT_US, SOFT_WAIT_MAX_US);
 }
@@ -1221,7 +1228,9 @@ store_thread_func (gpointer data)
           if (n_turns == 0 && (store->pending->len == 0 || store->pending_due > now))
             {
               g_cond_wait_until (&store->cond, &store->lock,
-                                 MIN (store->pending_due, store->soft_deadline));
+                                 MIN (store->pending_due,
+                                      store->soft_deadline == G_MAXINT64
+                                      ? G_MAXINT64 : store->soft_deadline + SOFT_SLACK_US));
               continue;
             }
         }
