@@ -40,19 +40,29 @@
  * guessed (provisional_deadline ()): the engine keeps a moving average of
  * each session's acknowledgement latency (routing to PUBACK/PUBREC) and of
  * a commit's latency as it sees it (submit to notify).
- * - A client with a queue is the bottleneck: acknowledging its publishers
- *   sooner would only lengthen the queue, while each record written costs
- *   a commit, and at QoS 2 one before that client's PUBREL (flow control
- *   holds its publishers to its pace anyway). Its records stay provisional
- *   for SOFT_WAIT_MAX_US: a connected client that stops answering delays
- *   its publishers no longer. (Its measured latency moves with the queue,
- *   too much to go by: with four times it, 50 -> 1 QoS 2 still wrote
- *   records now and then, and each cost the subscriber a commit.)
+ * - A QoS 2 client with a queue is the bottleneck: acknowledging its
+ *   publishers sooner would only lengthen the queue, while each record
+ *   written costs a commit before that client's PUBREL (flow control holds
+ *   its publishers to its pace anyway). Its records stay provisional for
+ *   SOFT_WAIT_MAX_US: a connected client that stops answering delays its
+ *   publishers no longer. (Its measured latency moves with the queue, too
+ *   much to go by: with four times it, 50 -> 1 QoS 2 still wrote records
+ *   now and then, and each cost the subscriber a commit.) At QoS 1 a
+ *   written record costs the client nothing (the removal after its PUBACK
+ *   is lazy), so the publisher does not wait for the queue.
  * - A QoS 1 client without a queue that answers slower than a commit (a
  *   bridge, which answers once its upstream did) gets its records written
  *   at once: its publisher then waits for one commit, not for that client.
- * - Otherwise a record waits four times the client's latency, and at
- *   least SOFT_WAIT_US.
+ *   Only while the publisher has few messages waiting (a small window, held
+ *   back by the latency of each): one with a large window is not, and
+ *   writing every record would cost it more than the wait.
+ * - Otherwise a record waits SOFT_WAIT_US: the acknowledgement of a
+ *   client that keeps up comes well before (four times its latency was
+ *   tried: a publisher with a large window then waited for slow
+ *   acknowledgements instead of a commit).
+ * A record is due no later than the first of its publisher's held ones
+ * (BdStoreWait.deadline): the publisher's output waits for all of them, and
+ * a publisher that keeps sending would otherwise wait for ever newer ones.
  * Every record keeps the guarantee whichever it is: an acknowledgement
  * leaves once what it acknowledges is on disk or acknowledged downstream.
  *
@@ -104,16 +114,21 @@
 
 #define COMPACT_MIN_BYTES (64u * 1024 * 1024)
 #define RETRY_US          G_USEC_PER_SEC
-/* How long the writer leaves provisional records at least, so that the
- * acknowledgements that come meanwhile take them back (a subscriber on the
- * same host answers in well under this), and at most (a publisher whose
- * subscriber is connected but stopped answering waits this long). In
- * between: four times the subscriber's recent acknowledgement latency. A
- * turn due is taken up to SOFT_SLACK_US late, with the turns due by then:
- * one wake-up of the writer for many turns. */
+/* How long the writer leaves provisional records, so that the
+ * acknowledgements that come meanwhile take them back: a subscriber on the
+ * same host answers in well under SOFT_WAIT_US. A QoS 2 subscriber with a
+ * queue gets SOFT_WAIT_MAX_US (a publisher whose subscriber is connected
+ * but stopped answering waits this long). A turn due is taken up to
+ * SOFT_SLACK_US late, with the turns due by then: one wake-up of the writer
+ * for many turns. */
 #define SOFT_WAIT_US      (2 * 1000)
 #define SOFT_WAIT_MAX_US  (250 * 1000)
 #define SOFT_SLACK_US     (1000)
+/* A publisher with fewer provisional messages than this waiting for their
+ * acknowledgement is held back by the latency of each (a client's window is
+ * typically 20); one with more is not, and writing all its records would
+ * cost more than it saves. */
+#define LATENCY_BOUND_WINDOW 64
 /* The moving averages of latencies take 1/EWMA_WEIGHT of each sample. */
 #define EWMA_WEIGHT       8
 
@@ -174,6 +189,7 @@ struct _BdStoreWait
   char         *client_id;  /* of its session, for the QoS 2 records */
   guint         ref_count;
   guint         n_soft;     /* provisional MSG_ADDs not acknowledged yet */
+  gint64        deadline;   /* monotonic: of its first provisional record, or 0 */
   guint64       soft_seq;   /* the newest provisional record */
   GArray       *qos2;       /* WaitQos2: provisional QOS2_ADDs */
 };
@@ -299,14 +315,23 @@ provisional_deadline (BdSession *session,
                       guint8     qos)
 {
   BdEngine *engine = session->engine;
+  BdStoreWait *publisher = engine->store_pkt_conn->wait;
   gint64 ack = session->ack_latency_us;
   gint64 commit = engine->store_commit_us;
 
-  if (session->queue.length > 0)
-    return g_get_monotonic_time () + SOFT_WAIT_MAX_US;
-  if (qos == 1 && ack > 0 && commit > 0 && ack > commit)
+  gint64 deadline;
+
+  if (qos == 2 && session->queue.length > 0)
+    deadline = g_get_monotonic_time () + SOFT_WAIT_MAX_US;
+  else if (qos == 1 && ack > 0 && commit > 0 && ack > commit &&
+           (publisher == NULL || publisher->n_soft < LATENCY_BOUND_WINDOW))
     return 0;
-  return g_get_monotonic_time () + CLAMP (4 * ack, SOFT_WAIT_US, SOFT_WAIT_MAX_US);
+  else
+    deadline = g_get_monotonic_time () + SOFT_WAIT_US;
+  /* Not after the first of the publisher's held records: its output waits
+   * for all of them (or their acknowledgements). */
+  return publisher != NULL && publisher->deadline != 0 ? MIN (deadline, publisher->deadline)
+                                                       : deadline;
 }
 
 static void
@@ -554,6 +579,8 @@ _bd_store_msg_add (BdSession    *session,
     {
       BdStoreWait *w = packet_wait (engine);
 
+      if (w->deadline == 0)
+        w->deadline = deadline;
       w->n_soft++;
       w->soft_seq = engine->store_seq;
       w->ref_count++;
