@@ -323,7 +323,7 @@ provisional_deadline (BdSession *session,
 
   if (qos == 2 && session->queue.length > 0)
     deadline = g_get_monotonic_time () + SOFT_WAIT_MAX_US;
-  else if (qos == 1 && ack > 0 && commit > 0 && ack > commit &&
+  else if (qos == 1 && session->queue.length == 0 && ack > 0 && commit > 0 && ack > commit &&
            (publisher == NULL || publisher->n_soft < LATENCY_BOUND_WINDOW))
     return 0;
   else
