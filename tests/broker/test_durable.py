@@ -187,6 +187,22 @@ class _Subscriber(threading.Thread):
             pass
 
 
+def _stream_then_kill(b, pubs, rng, others, earliest=0.0):
+    """Starts the publishers and kills the broker with SIGKILL at a random
+    moment of their stream, once each saw something acknowledged; then
+    waits for them and for the other threads."""
+    for p in pubs:
+        p.start()
+    deadline = time.monotonic() + TIMEOUT
+    while not all(p.acked for p in pubs) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(rng.uniform(earliest, 0.3))
+    _kill(b)
+    for t in pubs + others:
+        t.join(TIMEOUT)
+    assert all(p.acked for p in pubs), "nothing was acknowledged before the kill"
+
+
 def _sigkill_round(broker_factory, raw_client, seed, online=False):
     """A stream of QoS 1 and QoS 2 publishes (and retained ones) cut by
     SIGKILL at a random moment; checks what comes back after the restart.
@@ -200,19 +216,7 @@ def _sigkill_round(broker_factory, raw_client, seed, online=False):
         on.start()
 
     pubs = [_Publisher(b, 1, "p1", retained_every=7), _Publisher(b, 2, "p2", retained_every=5)]
-    for p in pubs:
-        p.start()
-    # Killed at a random moment of the stream, once something was acknowledged.
-    deadline = time.monotonic() + TIMEOUT
-    while not all(p.acked for p in pubs) and time.monotonic() < deadline:
-        time.sleep(0.005)
-    time.sleep(rng.uniform(0.0, 0.3))
-    _kill(b)
-    for p in pubs:
-        p.join(TIMEOUT)
-    assert all(p.acked for p in pubs), "nothing was acknowledged before the kill"
-    if on is not None:
-        on.join(TIMEOUT)
+    _stream_then_kill(b, pubs, rng, [on] if on is not None else [])
 
     b.start()
     sub = raw_client(b)
@@ -300,16 +304,7 @@ def test_sigkill_with_only_an_online_qos2_subscriber(broker_factory, raw_client,
     pubs = [_Publisher(b, 2, "p%d" % i) for i in range(2)]
     for i, p in enumerate(pubs):
         p.prefix = b"p%d-" % i
-        p.start()
-    deadline = time.monotonic() + TIMEOUT
-    while not all(p.acked for p in pubs) and time.monotonic() < deadline:
-        time.sleep(0.005)
-    time.sleep(rng.uniform(0.05, 0.3))
-    _kill(b)
-    for p in pubs:
-        p.join(TIMEOUT)
-    on.join(TIMEOUT)
-    assert all(p.acked for p in pubs), "nothing was acknowledged before the kill"
+    _stream_then_kill(b, pubs, rng, [on], earliest=0.05)
     assert on.completed, "the subscriber completed nothing before the kill"
 
     b.start()
