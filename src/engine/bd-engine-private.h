@@ -163,6 +163,7 @@ typedef struct
    * writer has not taken it yet. */
   BdStoreWait  *wait;       /* ref, or NULL */
   BdStoreLoc    loc;
+  gint64        routed_us;  /* monotonic: its acknowledgement's latency counts from here */
 } BdOutgoing;
 
 /* One message waiting for room in the window (or for the client to come back). */
@@ -177,6 +178,7 @@ typedef struct
   guint64       store_id;   /* its MSG_ADD record in the store, 0 for none */
   BdStoreWait  *wait;       /* as in BdOutgoing, moved there when it is sent */
   BdStoreLoc    loc;
+  gint64        routed_us;  /* as in BdOutgoing */
 } BdQueued;
 
 typedef struct
@@ -216,6 +218,10 @@ struct _BdSession
   guint16       next_packet_id;
 
   GHashTable   *incoming_qos2;   /* packet ids with PUBREC sent, PUBREL not yet received */
+  /* How long its client takes to acknowledge a QoS 1/2 message from its
+   * routing (a moving average, 0 before the first): whether its records
+   * are provisional (bd-store.c). */
+  gint64        ack_latency_us;
 
   gint64        disconnected_at; /* monotonic, for persistent_client_expiration */
 
@@ -275,6 +281,7 @@ struct _BdConnection
   /* Output waits until the store has this record on disk: what the
    * connection's acknowledgements promise must be durable first. */
   guint64       hold_seq;
+  gboolean      hold_all;        /* hold_seq covers provisional records too */
   BdStoreWait  *wait;            /* provisional records the held output also waits for */
 
   GList         link;            /* in engine->connections */
@@ -420,13 +427,22 @@ struct _BdEngine
   /* the durable store (bd-store.c); store is NULL in snapshot mode */
   BdStore         *store;
   GByteArray      *store_buf;     /* records of this turn, handed to the writer at its end */
+  GByteArray      *store_soft_buf;/* its provisional records (bd-store.c) */
+  gboolean         store_turn_barrier; /* it has a record that must follow all older ones */
+  guint64          store_turn_soft_first; /* seq of its first provisional record */
+  gint64           store_turn_lazy;    /* monotonic: when its records nothing waits for are due */
   guint64          store_seq;     /* of the last record made */
   guint64          store_hard_seq;/* of the last record that is not provisional */
   guint64          store_turn;    /* submits to the writer so far */
   BdConnection    *store_pkt_conn;/* whose packet is being handled, or NULL */
   guint64          store_pkt_seq; /* store_seq when that packet came */
   guint            store_pkt_soft;/* provisional records it made */
-  guint64          store_durable_seq; /* of the last record on disk */
+  gint64           store_turn_deadline; /* monotonic: when the writer must take this turn's records */
+  gint64           store_commit_us;    /* a record's way to disk and back (moving average, 0: unknown) */
+  guint64          store_timing_seq;   /* the record being timed for it, 0 for none */
+  gint64           store_timing_start;
+  guint64          store_durable_seq; /* records up to here on disk, but provisional ones */
+  guint64          store_all_durable_seq; /* records up to here on disk or taken back */
   guint64          store_next_id; /* for queued messages */
   guint64          store_base_seq;/* what the snapshot read at start-up covers */
   guint64          store_restore_id; /* while restoring: the id of the message delivered */
@@ -740,11 +756,16 @@ guint64    _bd_store_msg_add            (BdSession    *session,
 void       _bd_store_msg_del            (BdSession    *session,
                                          guint64       store_id);
 /* The message is acknowledged by its client (PUBACK, PUBREC), or dropped
- * for it as if delivered: its record goes. */
+ * for it as if delivered: its record goes. @answered: an answer to the
+ * client (PUBREL) waits for the removal, so it is written at once. */
 void       _bd_store_msg_done           (BdSession    *session,
                                          guint64       store_id,
                                          BdStoreWait **wait,
-                                         const BdStoreLoc *loc);
+                                         const BdStoreLoc *loc,
+                                         gboolean      answered);
+/* A QoS 1/2 message routed at @routed_us (monotonic) was acknowledged. */
+void       _bd_store_note_ack           (BdSession    *session,
+                                         gint64        routed_us);
 /* Forgets a provisional record's wait (its message is freed). */
 void       _bd_store_msg_forget         (BdStoreWait **wait);
 /* After routing an incoming QoS 2 PUBLISH: remembers its packet id in

@@ -11,7 +11,7 @@
  * snapshot onto it.
  *
  *   engine thread                         writer thread
- *   change ─► record into store_buf
+ *   change ─► record into store_buf (or store_soft_buf)
  *   end of turn ─► pending (lock) ──────► write the batch, fdatasync once
  *   held connections flushed ◄── idle ◄── committed seq
  *
@@ -25,19 +25,67 @@
  * Provisional records. A message routed to a client that is connected is
  * sent at once or soon (from its queue), and its MSG_ADD only matters if
  * the client does not acknowledge it: once it does, the message has
- * arrived. So such a record is provisional (BdOutgoing.wait, BdQueued.wait):
- * the publisher's held output waits for its commit *or* for the
- * subscriber's PUBACK/PUBREC, whichever comes first, and a record
+ * arrived. So such a record may be provisional (BdOutgoing.wait,
+ * BdQueued.wait): the publisher's held output waits for its commit *or*
+ * for the subscriber's PUBACK/PUBREC, whichever comes first, and a record
  * acknowledged before the writer took it is taken out of the pending bytes
- * (a hole the writer skips) together with its MSG_DEL. The writer leaves a
- * batch of only provisional records for SOFT_WAIT_US, and takes everything
- * at once when a record that is not provisional comes. A QoS 2
- * PUBLISH whose routing made only provisional records gets a provisional
- * QOS2_ADD too: a publisher that got PUBREC never sends that PUBLISH again,
- * so the packet id only matters while a record of the message could be
- * replayed. Nothing is ever taken back from a batch the writer has taken, or
- * from before a snapshot waiting to be written (it holds the message). The
- * 1 -> 1 flow to a quick subscriber then needs no fsync per window.
+ * (a hole the writer skips) together with its MSG_DEL. A QoS 2 PUBLISH
+ * whose routing made only provisional records gets a provisional QOS2_ADD
+ * too: a publisher that got PUBREC never sends that PUBLISH again, so the
+ * packet id only matters while a record of the message could be replayed.
+ * Nothing is ever taken back from a batch the writer has taken, or from
+ * before a snapshot waiting to be written (it holds the message).
+ *
+ * Whether a record is provisional, and for how long, is measured, not
+ * guessed (provisional_deadline ()): the engine keeps a moving average of
+ * each session's acknowledgement latency (routing to PUBACK/PUBREC) and of
+ * a commit's latency as it sees it (submit to notify).
+ * - A QoS 2 client with a queue is the bottleneck: acknowledging its
+ *   publishers sooner would only lengthen the queue, while each record
+ *   written costs a commit before that client's PUBREL (flow control holds
+ *   its publishers to its pace anyway). Its records stay provisional for
+ *   SOFT_WAIT_MAX_US: a connected client that stops answering delays its
+ *   publishers no longer. (Its measured latency moves with the queue, too
+ *   much to go by: with four times it, 50 -> 1 QoS 2 still wrote records
+ *   now and then, and each cost the subscriber a commit.) At QoS 1 a
+ *   written record costs the client nothing (the removal after its PUBACK
+ *   is lazy), so the publisher does not wait for the queue.
+ * - A QoS 1 client without a queue that answers slower than a commit (a
+ *   bridge, which answers once its upstream did) gets its records written
+ *   at once: its publisher then waits for one commit, not for that client.
+ *   Only while the publisher has few messages waiting (a small window, held
+ *   back by the latency of each): one with a large window is not, and
+ *   writing every record would cost it more than the wait.
+ * - Otherwise a record waits SOFT_WAIT_US: the acknowledgement of a
+ *   client that keeps up comes well before (four times its latency was
+ *   tried: a publisher with a large window then waited for slow
+ *   acknowledgements instead of a commit).
+ * A record is due no later than the first of its publisher's held ones
+ * (BdStoreWait.deadline): the publisher's output waits for all of them, and
+ * a publisher that keeps sending would otherwise wait for ever newer ones.
+ * Every record keeps the guarantee whichever it is: an acknowledgement
+ * leaves once what it acknowledges is on disk or acknowledged downstream.
+ *
+ * Two streams. Provisional records go into bytes of their own (soft, by
+ * turn, each turn with its deadline); the others into pending, in order.
+ * Once anything is due the writer takes all of pending with the
+ * provisional turns up to the last one due, and writes them merged in
+ * sequence order. So a provisional record may reach the disk after newer
+ * records, which is sound only for records that cannot depend on it:
+ * - the removal of a message whose record the writer has already taken
+ *   (store_cancel () says so) or that was never provisional, and the
+ *   removal of a QoS 2 packet id whose QOS2_ADD is on disk, go at once
+ *   (record_begin_unordered ()); a removal nothing waits for (after a
+ *   PUBACK) goes lazily, with the next batch;
+ * - every other record is a barrier (record_begin ()): the writer takes
+ *   all provisional records with it, so nothing older comes after it.
+ * Recovery is by sequence number and message id, not by position. Without
+ * this, each QoS 2 PUBREC for a written message made a removal the PUBREL
+ * waits for, whose batch took the provisional records of the messages
+ * queued behind it, whose PUBRECs then waited for a commit again: one
+ * fsync per window at 50 -> 1. committed_seq covers the records in order;
+ * all_committed_seq also the provisional ones (a wait's soft_seq, and
+ * _bd_store_hold (), compare with it).
  *
  * When the log outgrows max (64 MiB, 2 × the last snapshot), the writer asks
  * the engine for a snapshot (references to immutable messages, cheap); it
@@ -66,11 +114,23 @@
 
 #define COMPACT_MIN_BYTES (64u * 1024 * 1024)
 #define RETRY_US          G_USEC_PER_SEC
-/* How long the writer leaves a batch of only provisional records, so that
- * the acknowledgements that come meanwhile take them back: a subscriber on
- * the same host answers in well under this; a publisher whose subscriber
- * answers later waits this much longer for its own acknowledgement. */
+/* How long the writer leaves provisional records, so that the
+ * acknowledgements that come meanwhile take them back: a subscriber on the
+ * same host answers in well under SOFT_WAIT_US. A QoS 2 subscriber with a
+ * queue gets SOFT_WAIT_MAX_US (a publisher whose subscriber is connected
+ * but stopped answering waits this long). A turn due is taken up to
+ * SOFT_SLACK_US late, with the turns due by then: one wake-up of the writer
+ * for many turns. */
 #define SOFT_WAIT_US      (2 * 1000)
+#define SOFT_WAIT_MAX_US  (250 * 1000)
+#define SOFT_SLACK_US     (1000)
+/* A publisher with fewer provisional messages than this waiting for their
+ * acknowledgement is held back by the latency of each (a client's window is
+ * typically 20); one with more is not, and writing all its records would
+ * cost more than it saves. */
+#define LATENCY_BOUND_WINDOW 64
+/* The moving averages of latencies take 1/EWMA_WEIGHT of each sample. */
+#define EWMA_WEIGHT       8
 
 struct _BdStore
 {
@@ -84,18 +144,23 @@ struct _BdStore
 
   GMutex      lock;             /* guards everything below */
   GCond       cond;
-  GByteArray *pending;          /* records not yet taken by the writer */
-  guint64     pending_seq;      /* the last of them */
-  gboolean    pending_hard;     /* some are not provisional: write at once */
-  gint64      pending_since;    /* monotonic, when the first came */
-  GArray     *turns;            /* PendingTurn: where each submit starts in pending */
-  GArray     *holes;            /* Hole: records in pending taken back */
+  GByteArray *pending;          /* records not yet taken by the writer, in order */
+  guint64     pending_seq;      /* the last record submitted */
+  gboolean    pending_hard;     /* a failed batch waits in front: write all at once */
+  gboolean    pending_barrier;  /* take the provisional records too, all of them */
+  gint64      pending_due;      /* monotonic: take pending by then (0: at once) */
+  GByteArray *soft;             /* provisional records not yet taken, in order */
+  gint64      soft_deadline;    /* monotonic: the earliest of the turns' deadlines */
+  GArray     *turns;            /* PendingTurn: where each submit starts in soft */
+  GArray     *holes;            /* Hole: records in soft taken back */
   BdStateSnapshot *snap;        /* compaction image, or NULL */
-  gsize       snap_at;          /* pending->len when it was taken */
+  gsize       soft_snap_at;     /* soft->len when it was taken */
+  guint64     snap_seq;         /* the last record it includes */
   gboolean    want_compact;
   gboolean    quit;
   gboolean    notify_posted;
-  guint64     committed_seq;
+  guint64     committed_seq;    /* records up to here are on disk, but provisional ones */
+  guint64     all_committed_seq;/* records up to here are on disk or taken back */
   gboolean    full;
   char       *error;            /* of the last failed write */
   gint64      last_commit_us;   /* wall clock */
@@ -107,6 +172,8 @@ typedef struct
 {
   guint64 turn;
   gsize   base;
+  guint64 first_seq;    /* of its first provisional record */
+  gint64  deadline;     /* monotonic: take it by then */
 } PendingTurn;
 
 typedef struct
@@ -122,6 +189,7 @@ struct _BdStoreWait
   char         *client_id;  /* of its session, for the QoS 2 records */
   guint         ref_count;
   guint         n_soft;     /* provisional MSG_ADDs not acknowledged yet */
+  gint64        deadline;   /* monotonic: of its first provisional record, or 0 */
   guint64       soft_seq;   /* the newest provisional record */
   GArray       *qos2;       /* WaitQos2: provisional QOS2_ADDs */
 };
@@ -150,6 +218,7 @@ store_free (BdStore *store)
     close (store->fd);
   g_clear_pointer (&store->snap, _bd_state_snapshot_free);
   g_byte_array_unref (store->pending);
+  g_byte_array_unref (store->soft);
   g_array_unref (store->turns);
   g_array_unref (store->holes);
   g_mutex_clear (&store->lock);
@@ -174,21 +243,95 @@ _bd_store_active (BdEngine *engine)
   return engine->store != NULL;
 }
 
+/* A record written at once that may go to disk before provisional
+ * records older than it: the removal of a message whose record is already
+ * taken, or of a QoS 2 packet id whose QOS2_ADD is (see the top of this
+ * file). */
 static gsize
-record_begin (BdEngine *engine,
-              guint8    type)
+record_begin_unordered (BdEngine *engine,
+                        guint8    type)
 {
   engine->store_hard_seq = engine->store_seq + 1;
   return bd_store_record_begin (engine->store_buf, ++engine->store_seq, type);
 }
 
+/* A record written at once, and only after every record older than it. */
+static gsize
+record_begin (BdEngine *engine,
+              guint8    type)
+{
+  engine->store_turn_barrier = TRUE;
+  return record_begin_unordered (engine, type);
+}
+
 /* A provisional record (see the top of this file): its acknowledgement need
- * not wait for it once its message is acknowledged. */
+ * not wait for it once its message is acknowledged. It goes into the
+ * provisional bytes of the turn, written by @deadline at the latest. */
 static gsize
 record_begin_soft (BdEngine *engine,
+                   guint8    type,
+                   gint64    deadline)
+{
+  if (engine->store_soft_buf->len == 0)
+    engine->store_turn_soft_first = engine->store_seq + 1;
+  engine->store_turn_deadline = MIN (engine->store_turn_deadline, deadline);
+  return bd_store_record_begin (engine->store_soft_buf, ++engine->store_seq, type);
+}
+
+/* A record nothing waits for (the removal of an acknowledged QoS 1
+ * message whose record is taken): it goes with the next batch, or after
+ * SOFT_WAIT_US, and never makes the writer write at once. Lost in a crash,
+ * the message is delivered again, as QoS 1 allows. */
+static gsize
+record_begin_lazy (BdEngine *engine,
                    guint8    type)
 {
+  engine->store_turn_lazy = MIN (engine->store_turn_lazy, g_get_monotonic_time () + SOFT_WAIT_US);
   return bd_store_record_begin (engine->store_buf, ++engine->store_seq, type);
+}
+
+static gint64
+ewma (gint64 average,
+      gint64 sample)
+{
+  return average == 0 ? sample : average + (sample - average) / EWMA_WEIGHT;
+}
+
+void
+_bd_store_note_ack (BdSession *session,
+                    gint64     routed_us)
+{
+  if (session->engine->store != NULL && routed_us > 0)
+    session->ack_latency_us = ewma (session->ack_latency_us,
+                                    MAX (1, g_get_monotonic_time () - routed_us));
+}
+
+/* Whether a message for @session's connected client gets a provisional
+ * record, and until when the writer may leave it (0: not provisional); see
+ * the top of this file. At QoS 2 a record written costs the client a
+ * commit before its PUBREL too, so such records stay provisional. */
+static gint64
+provisional_deadline (BdSession *session,
+                      guint8     qos)
+{
+  BdEngine *engine = session->engine;
+  BdStoreWait *publisher = engine->store_pkt_conn->wait;
+  gint64 ack = session->ack_latency_us;
+  gint64 commit = engine->store_commit_us;
+
+  gint64 deadline;
+
+  if (qos == 2 && session->queue.length > 0)
+    deadline = g_get_monotonic_time () + SOFT_WAIT_MAX_US;
+  else if (qos == 1 && session->queue.length == 0 && ack > 0 && commit > 0 && ack > commit &&
+           (publisher == NULL || publisher->n_soft < LATENCY_BOUND_WINDOW))
+    return 0;
+  else
+    deadline = g_get_monotonic_time () + SOFT_WAIT_US;
+  /* Not after the first of the publisher's held records: its output waits
+   * for all of them (or their acknowledgements). */
+  return publisher != NULL && publisher->deadline != 0 ? MIN (deadline, publisher->deadline)
+                                                       : deadline;
 }
 
 static void
@@ -198,7 +341,7 @@ record_locate (BdEngine   *engine,
 {
   loc->turn = engine->store_turn;
   loc->offset = r;
-  loc->len = engine->store_buf->len - r;
+  loc->len = engine->store_soft_buf->len - r;
 }
 
 /* The wait of the connection whose packet is being handled: provisional
@@ -218,19 +361,26 @@ packet_wait (BdEngine *engine)
   return conn->wait;
 }
 
-/* Takes a record back from the pending bytes if the writer has not taken
- * it yet. Engine thread. */
-static gboolean
+typedef enum
+{
+  CANCEL_DONE,      /* taken back: as if never recorded */
+  CANCEL_TAKEN,     /* the writer has it: a removal goes after it */
+  CANCEL_PENDING,   /* still pending but held: a removal must not overtake it */
+} CancelResult;
+
+/* Takes a provisional record back from the pending bytes if the writer has
+ * not taken it yet. Engine thread. */
+static CancelResult
 store_cancel (BdEngine         *engine,
               const BdStoreLoc *loc)
 {
   BdStore *store = engine->store;
-  gboolean done = FALSE;
+  CancelResult done = CANCEL_TAKEN;
 
-  /* Still in this turn's own bytes: never, an acknowledgement comes in a
-   * later turn than what it acknowledges. */
+  /* Still in this turn's own bytes: an acknowledgement comes in a later
+   * turn than what it acknowledges, but be safe. */
   if (store == NULL || loc->turn >= engine->store_turn)
-    return FALSE;
+    return CANCEL_PENDING;
   g_mutex_lock (&store->lock);
   /* Turns are in order: a binary search (many gather while a write fails). */
   for (guint lo = 0, hi = store->turns->len; lo < hi;)
@@ -246,11 +396,13 @@ store_cancel (BdEngine         *engine,
       else
         {
           /* A snapshot waiting to be written holds what came before it. */
-          if (store->snap == NULL || hole.offset >= store->snap_at)
+          if (store->snap == NULL || hole.offset >= store->soft_snap_at)
             {
               g_array_append_val (store->holes, hole);
-              done = TRUE;
+              done = CANCEL_DONE;
             }
+          else
+            done = CANCEL_PENDING;
           break;
         }
     }
@@ -280,7 +432,7 @@ wait_settle (BdEngine    *engine,
       /* Unrecorded only if the id still stands for this very record. */
       if (session != NULL && session->incoming_qos2 != NULL &&
           g_hash_table_lookup_extended (session->incoming_qos2, key, NULL, &value) &&
-          value == GSIZE_TO_POINTER ((gsize) q->seq) && store_cancel (engine, &q->loc))
+          value == GSIZE_TO_POINTER ((gsize) q->seq) && store_cancel (engine, &q->loc) == CANCEL_DONE)
         g_hash_table_insert (session->incoming_qos2, key, NULL);
     }
   if (wait->qos2 != NULL)
@@ -390,6 +542,8 @@ _bd_store_msg_add (BdSession    *session,
                    BdStoreLoc   *loc)
 {
   BdEngine *engine = session->engine;
+  GByteArray *buf;
+  gint64 deadline;
   guint64 id;
   gsize r;
 
@@ -403,23 +557,30 @@ _bd_store_msg_add (BdSession    *session,
   id = engine->store_next_id++;
   if (engine->store == NULL)
     return id;
-  if (wait != NULL && session->conn != NULL && engine->store_pkt_conn != NULL)
-    r = record_begin_soft (engine, BD_STORE_MSG_ADD);
+  if (wait != NULL && session->conn != NULL && engine->store_pkt_conn != NULL &&
+      (deadline = provisional_deadline (session, qos)) != 0)
+    {
+      buf = engine->store_soft_buf;
+      r = record_begin_soft (engine, BD_STORE_MSG_ADD, deadline);
+    }
   else
     {
       wait = NULL;
+      buf = engine->store_buf;
       r = record_begin (engine, BD_STORE_MSG_ADD);
     }
-  bd_store_put_str (engine->store_buf, session->client_id);
-  bd_store_put_u64 (engine->store_buf, id);
-  _bd_store_put_message (engine->store_buf, message);
-  bd_store_put_u8 (engine->store_buf, qos);
-  bd_store_put_u8 (engine->store_buf, retain ? 1 : 0);
-  bd_store_record_end (engine->store_buf, r);
+  bd_store_put_str (buf, session->client_id);
+  bd_store_put_u64 (buf, id);
+  _bd_store_put_message (buf, message);
+  bd_store_put_u8 (buf, qos);
+  bd_store_put_u8 (buf, retain ? 1 : 0);
+  bd_store_record_end (buf, r);
   if (wait != NULL)
     {
       BdStoreWait *w = packet_wait (engine);
 
+      if (w->deadline == 0)
+        w->deadline = deadline;
       w->n_soft++;
       w->soft_seq = engine->store_seq;
       w->ref_count++;
@@ -436,23 +597,51 @@ _bd_store_msg_forget (BdStoreWait **wait)
   g_clear_pointer (wait, wait_unref);
 }
 
+typedef enum
+{
+  DEL_ORDERED,      /* after every older record */
+  DEL_UNORDERED,    /* its MSG_ADD is taken or not provisional: at once */
+  DEL_LAZY,         /* the same, and nothing waits for it */
+} DelKind;
+
+static void
+record_msg_del (BdSession *session,
+                guint64    store_id,
+                DelKind    kind)
+{
+  BdEngine *engine = session->engine;
+  gsize r;
+
+  if (store_id == 0 || !session_recorded (session))
+    return;
+  r = kind == DEL_LAZY ? record_begin_lazy (engine, BD_STORE_MSG_DEL)
+      : kind == DEL_UNORDERED ? record_begin_unordered (engine, BD_STORE_MSG_DEL)
+      : record_begin (engine, BD_STORE_MSG_DEL);
+  bd_store_put_str (engine->store_buf, session->client_id);
+  bd_store_put_u64 (engine->store_buf, store_id);
+  bd_store_record_end (engine->store_buf, r);
+}
+
 void
 _bd_store_msg_done (BdSession        *session,
                     guint64           store_id,
                     BdStoreWait     **wait_p,
-                    const BdStoreLoc *loc)
+                    const BdStoreLoc *loc,
+                    gboolean          answered)
 {
   BdEngine *engine = session->engine;
   BdStoreWait *wait = g_steal_pointer (wait_p);
+  CancelResult cancel = wait != NULL ? store_cancel (engine, loc) : CANCEL_TAKEN;
 
+  /* Taken back: as if it had never been stored. Otherwise the removal
+   * goes after the record: at once (or lazily) when the writer has the
+   * record already or it was never provisional. */
+  if (cancel == CANCEL_PENDING)
+    record_msg_del (session, store_id, DEL_ORDERED);
+  else if (cancel == CANCEL_TAKEN)
+    record_msg_del (session, store_id, answered ? DEL_UNORDERED : DEL_LAZY);
   if (wait == NULL)
-    {
-      _bd_store_msg_del (session, store_id);
-      return;
-    }
-  /* Taken back: as if it had never been stored. */
-  if (!store_cancel (engine, loc))
-    _bd_store_msg_del (session, store_id);
+    return;
   if (--wait->n_soft == 0)
     wait_settle (engine, wait);
   wait_unref (wait);
@@ -462,31 +651,18 @@ void
 _bd_store_msg_del (BdSession *session,
                    guint64    store_id)
 {
-  BdEngine *engine = session->engine;
-  gsize r;
-
-  if (store_id == 0 || !session_recorded (session))
-    return;
-  r = record_begin (engine, BD_STORE_MSG_DEL);
-  bd_store_put_str (engine->store_buf, session->client_id);
-  bd_store_put_u64 (engine->store_buf, store_id);
-  bd_store_record_end (engine->store_buf, r);
+  record_msg_del (session, store_id, DEL_ORDERED);
 }
 
 static void
-record_qos2 (BdSession *session,
-             guint8     type,
-             guint16    packet_id)
+record_qos2 (BdSession  *session,
+             GByteArray *buf,
+             gsize       r,
+             guint16     packet_id)
 {
-  BdEngine *engine = session->engine;
-  gsize r;
-
-  if (!session_recorded (session))
-    return;
-  r = record_begin (engine, type);
-  bd_store_put_str (engine->store_buf, session->client_id);
-  bd_store_put_u16 (engine->store_buf, packet_id);
-  bd_store_record_end (engine->store_buf, r);
+  bd_store_put_str (buf, session->client_id);
+  bd_store_put_u16 (buf, packet_id);
+  bd_store_record_end (buf, r);
 }
 
 /* The value of a packet id in incoming_qos2 is the seq of its QOS2_ADD
@@ -512,11 +688,17 @@ _bd_store_qos2_add (BdSession *session,
       g_hash_table_insert (session->incoming_qos2, key, NULL);
       return;
     }
-  r = made_hard ? record_begin (engine, BD_STORE_QOS2_ADD)
-                : record_begin_soft (engine, BD_STORE_QOS2_ADD);
-  bd_store_put_str (engine->store_buf, session->client_id);
-  bd_store_put_u16 (engine->store_buf, packet_id);
-  bd_store_record_end (engine->store_buf, r);
+  if (made_hard)
+    {
+      r = record_begin (engine, BD_STORE_QOS2_ADD);
+      record_qos2 (session, engine->store_buf, r, packet_id);
+    }
+  else
+    {
+      /* With the message's records: taken back with them. */
+      r = record_begin_soft (engine, BD_STORE_QOS2_ADD, engine->store_turn_deadline);
+      record_qos2 (session, engine->store_soft_buf, r, packet_id);
+    }
   g_hash_table_insert (session->incoming_qos2, key, GSIZE_TO_POINTER ((gsize) engine->store_seq));
   if (!made_hard)
     {
@@ -542,8 +724,17 @@ _bd_store_qos2_del (BdSession *session,
       !g_hash_table_lookup_extended (session->incoming_qos2, key, NULL, &value))
     return FALSE;
   g_hash_table_remove (session->incoming_qos2, key);
-  if (value != NULL)
-    record_qos2 (session, BD_STORE_QOS2_DEL, packet_id);
+  if (value != NULL && session_recorded (session))
+    {
+      BdEngine *engine = session->engine;
+      /* Its QOS2_ADD on disk: the removal may go before provisional
+       * records older than it. */
+      gsize r = GPOINTER_TO_SIZE (value) <= engine->store_all_durable_seq
+                ? record_begin_unordered (engine, BD_STORE_QOS2_DEL)
+                : record_begin (engine, BD_STORE_QOS2_DEL);
+
+      record_qos2 (session, engine->store_buf, r, packet_id);
+    }
   return TRUE;
 }
 
@@ -623,8 +814,12 @@ _bd_store_hold (BdConnection *conn)
 {
   BdEngine *engine = conn->engine;
 
-  if (engine->store == NULL || engine->store_seq <= engine->store_durable_seq)
+  if (engine->store == NULL || engine->store_seq <= engine->store_all_durable_seq)
     return;
+  /* Every record so far, provisional ones too: the writer takes them all
+   * with the next batch. */
+  engine->store_turn_barrier = TRUE;
+  conn->hold_all = TRUE;
   store_hold_until (conn, engine->store_seq);
 }
 
@@ -666,9 +861,10 @@ store_release_check (BdEngine     *engine,
 {
   BdStoreWait *wait = conn->wait;
 
-  if (!conn->held || conn->hold_seq > engine->store_durable_seq)
+  if (!conn->held ||
+      conn->hold_seq > (conn->hold_all ? engine->store_all_durable_seq : engine->store_durable_seq))
     return;
-  if (wait != NULL && wait->n_soft > 0 && wait->soft_seq > engine->store_durable_seq)
+  if (wait != NULL && wait->n_soft > 0 && wait->soft_seq > engine->store_all_durable_seq)
     return;
   /* Called while this connection's own packet is handled (an
    * acknowledgement of a message it sent itself): the packet's end looks
@@ -676,6 +872,7 @@ store_release_check (BdEngine     *engine,
   if (engine->store_pkt_conn == conn)
     return;
   conn->held = FALSE;
+  conn->hold_all = FALSE;
   g_ptr_array_remove_fast (engine->held, conn);
   if (wait != NULL)
     {
@@ -711,27 +908,63 @@ _bd_store_submit (BdEngine *engine)
 {
   BdStore *store = engine->store;
   gboolean hard;
+  gboolean wake = FALSE;
 
-  if (store == NULL || engine->store_buf->len == 0)
+  if (store == NULL ||
+      (engine->store_buf->len == 0 && engine->store_soft_buf->len == 0 &&
+       !engine->store_turn_barrier))
     return;
   g_mutex_lock (&store->lock);
-  {
-    PendingTurn turn = { engine->store_turn, store->pending->len };
-
-    g_array_append_val (store->turns, turn);
-  }
-  /* The writer waits for a first record, or for one that is not
-   * provisional; otherwise it sleeps until SOFT_WAIT_US have passed. */
+  /* The writer sleeps until the earliest deadline: tell it of an earlier
+   * one, or of a record to take at once. */
   hard = engine->store_hard_seq > store->pending_seq;
-  if (store->pending->len == 0)
-    store->pending_since = g_get_monotonic_time ();
-  if (store->pending->len == 0 || (hard && !store->pending_hard))
-    g_cond_signal (&store->cond);
-  store->pending_hard |= hard;
-  g_byte_array_append (store->pending, engine->store_buf->data, engine->store_buf->len);
+  if (engine->store_buf->len > 0)
+    {
+      gint64 due = hard ? 0 : engine->store_turn_lazy;
+
+      if (due < store->pending_due)
+        {
+          store->pending_due = due;
+          wake = TRUE;
+        }
+      g_byte_array_append (store->pending, engine->store_buf->data, engine->store_buf->len);
+    }
+  if (engine->store_turn_barrier && !store->pending_barrier)
+    {
+      store->pending_barrier = TRUE;
+      wake = TRUE;
+    }
+  if (engine->store_soft_buf->len > 0)
+    {
+      PendingTurn turn = {
+        engine->store_turn, store->soft->len, engine->store_turn_soft_first,
+        engine->store_turn_deadline,
+      };
+
+      g_array_append_val (store->turns, turn);
+      if (turn.deadline < store->soft_deadline)
+        {
+          store->soft_deadline = turn.deadline;
+          wake = TRUE;
+        }
+      g_byte_array_append (store->soft, engine->store_soft_buf->data, engine->store_soft_buf->len);
+    }
   store->pending_seq = engine->store_seq;
+  if (wake)
+    g_cond_signal (&store->cond);
   g_mutex_unlock (&store->lock);
+  /* Times one record that is written at once: how long a commit takes as
+   * the engine sees it (provisional_deadline () compares with it). */
+  if (hard && engine->store_timing_seq == 0)
+    {
+      engine->store_timing_seq = engine->store_seq;
+      engine->store_timing_start = g_get_monotonic_time ();
+    }
   g_byte_array_set_size (engine->store_buf, 0);
+  g_byte_array_set_size (engine->store_soft_buf, 0);
+  engine->store_turn_barrier = FALSE;
+  engine->store_turn_deadline = G_MAXINT64;
+  engine->store_turn_lazy = G_MAXINT64;
   engine->store_turn++;
 }
 
@@ -748,6 +981,7 @@ store_notify_cb (gpointer data)
   g_mutex_lock (&store->lock);
   store->notify_posted = FALSE;
   committed = store->committed_seq;
+  engine->store_all_durable_seq = store->all_committed_seq;
   full = store->full;
   error = g_strdup (store->error);
   g_mutex_unlock (&store->lock);
@@ -764,6 +998,12 @@ store_notify_cb (gpointer data)
     }
 
   engine->store_durable_seq = committed;
+  if (engine->store_timing_seq != 0 && committed >= engine->store_timing_seq)
+    {
+      engine->store_commit_us = ewma (engine->store_commit_us,
+                                      MAX (1, g_get_monotonic_time () - engine->store_timing_start));
+      engine->store_timing_seq = 0;
+    }
   /* Backwards: a released connection leaves the array. */
   for (guint i = engine->held->len; i > 0; i--)
     store_release_check (engine, g_ptr_array_index (engine->held, i - 1));
@@ -858,15 +1098,12 @@ compare_holes (gconstpointer a,
   return ha->offset < hb->offset ? -1 : ha->offset > hb->offset;
 }
 
-/* Writer thread: closes the holes of records taken back (sorted, apart),
- * moving *snap_at (if a snapshot waits) with what comes before it. */
+/* Writer thread: closes the holes of records taken back (sorted, apart). */
 static void
 batch_close_holes (GByteArray *batch,
-                   GArray     *holes,
-                   gsize      *snap_at)
+                   GArray     *holes)
 {
   gsize to;
-  gsize removed_before_snap = 0;
 
   if (holes->len == 0)
     return;
@@ -878,15 +1115,96 @@ batch_close_holes (GByteArray *batch,
       gsize from = h->offset + h->len;
       gsize end = i + 1 < holes->len ? g_array_index (holes, Hole, i + 1).offset : batch->len;
 
-      if (snap_at != NULL && h->offset < *snap_at)
-        removed_before_snap += h->len;
       memmove (batch->data + to, batch->data + from, end - from);
       to += end - from;
     }
   g_byte_array_set_size (batch, to);
-  if (snap_at != NULL)
-    *snap_at -= removed_before_snap;
   g_array_set_size (holes, 0);
+}
+
+/* Writer thread, with the lock held: moves the first @n_turns turns of
+ * the provisional records and their holes into @batch and @holes. */
+static void
+take_turns (BdStore    *store,
+            GByteArray *batch,
+            GArray     *holes,
+            guint       n_turns)
+{
+  gsize cut = n_turns < store->turns->len
+              ? g_array_index (store->turns, PendingTurn, n_turns).base : store->soft->len;
+
+  g_byte_array_append (batch, store->soft->data, cut);
+  g_byte_array_remove_range (store->soft, 0, cut);
+  g_array_remove_range (store->turns, 0, n_turns);
+  store->soft_deadline = G_MAXINT64;
+  for (guint i = 0; i < store->turns->len; i++)
+    {
+      PendingTurn *t = &g_array_index (store->turns, PendingTurn, i);
+
+      t->base -= cut;
+      store->soft_deadline = MIN (store->soft_deadline, t->deadline);
+    }
+  for (guint i = 0; i < store->holes->len;)
+    {
+      Hole *h = &g_array_index (store->holes, Hole, i);
+
+      if (h->offset < cut)
+        {
+          g_array_append_val (holes, *h);
+          g_array_remove_index_fast (store->holes, i);
+        }
+      else
+        {
+          h->offset -= cut;
+          i++;
+        }
+    }
+  if (store->snap != NULL)
+    store->soft_snap_at -= MIN (store->soft_snap_at, cut);
+}
+
+static gsize
+record_size (const guint8 *p)
+{
+  guint32 le;
+
+  memcpy (&le, p, 4);
+  return BD_STORE_HEADER_LEN + GUINT32_FROM_LE (le);
+}
+
+static guint64
+record_seq (const guint8 *p)
+{
+  guint64 le;
+
+  memcpy (&le, p + 8, 8);
+  return GUINT64_FROM_LE (le);
+}
+
+/* Writer thread: the records of @a and @b (each in order) into @out, in
+ * the order of their sequence numbers. */
+static void
+merge_records (GByteArray       *out,
+               const GByteArray *a,
+               const GByteArray *b)
+{
+  gsize i = 0;
+  gsize j = 0;
+
+  while (i < a->len && j < b->len)
+    {
+      gboolean from_a = record_seq (a->data + i) < record_seq (b->data + j);
+      const guint8 *p = from_a ? a->data + i : b->data + j;
+      gsize len = record_size (p);
+
+      g_byte_array_append (out, p, len);
+      if (from_a)
+        i += len;
+      else
+        j += len;
+    }
+  g_byte_array_append (out, a->data + i, a->len - i);
+  g_byte_array_append (out, b->data + j, b->len - j);
 }
 
 static gpointer
@@ -894,50 +1212,80 @@ store_thread_func (gpointer data)
 {
   BdStore *store = data;
   g_autoptr(GByteArray) batch = g_byte_array_new ();
+  g_autoptr(GByteArray) hard = g_byte_array_new ();
+  g_autoptr(GByteArray) soft = g_byte_array_new ();
   g_autoptr(GArray) holes = g_array_new (FALSE, FALSE, sizeof (Hole));
 
   g_mutex_lock (&store->lock);
   for (;;)
     {
       BdStateSnapshot *snap;
-      gsize snap_at;
+      guint64 snap_seq;
       guint64 seq;
+      guint64 all_seq;
+      guint n_turns;
       gint64 start;
       gboolean ok;
       int err = 0;
 
-      while (!store->quit && store->pending->len == 0 && store->snap == NULL)
+      while (!store->quit && store->pending->len == 0 && store->soft->len == 0 &&
+             store->snap == NULL && !store->pending_barrier)
         g_cond_wait (&store->cond, &store->lock);
-      if (store->pending->len == 0 && store->snap == NULL)
-        break;
-      /* Only provisional records so far: their acknowledgements may yet
-       * take them back (see the top of this file). */
-      if (!store->pending_hard && store->snap == NULL && !store->quit &&
-          g_get_monotonic_time () < store->pending_since + SOFT_WAIT_US)
+      if (store->pending->len == 0 && store->soft->len == 0 && store->snap == NULL)
         {
-          g_cond_wait_until (&store->cond, &store->lock, store->pending_since + SOFT_WAIT_US);
+          /* A barrier with nothing left before it. */
+          store->pending_barrier = FALSE;
+          if (store->quit)
+            break;
           continue;
         }
 
-      /* Take everything gathered so far: one write, one fsync. From here
-       * nothing in it is taken back. */
-      {
-        GByteArray *tmp = batch;
-        GArray *tmp_holes = holes;
+      if (store->quit || store->snap != NULL || store->pending_hard || store->pending_barrier)
+        n_turns = store->turns->len;
+      else
+        {
+          /* The records in order once one is due, with the provisional
+           * ones up to the last turn that is due (see the top of this
+           * file); the turns after it wait on. */
+          gint64 now = g_get_monotonic_time ();
 
-        batch = store->pending;
+          for (n_turns = store->turns->len; n_turns > 0; n_turns--)
+            if (g_array_index (store->turns, PendingTurn, n_turns - 1).deadline <= now)
+              break;
+          if (n_turns == 0 && (store->pending->len == 0 || store->pending_due > now))
+            {
+              g_cond_wait_until (&store->cond, &store->lock,
+                                 MIN (store->pending_due,
+                                      store->soft_deadline == G_MAXINT64
+                                      ? G_MAXINT64 : store->soft_deadline + SOFT_SLACK_US));
+              continue;
+            }
+        }
+
+      /* Take them: one write, one fsync. From here nothing in it is taken
+       * back. */
+      {
+        GByteArray *tmp = hard;
+
+        hard = store->pending;
         store->pending = tmp;
-        holes = store->holes;
-        store->holes = tmp_holes;
-        g_array_set_size (store->turns, 0);
-        store->pending_hard = FALSE;
       }
+      if (n_turns > 0)
+        take_turns (store, soft, holes, n_turns);
       seq = store->pending_seq;
+      all_seq = store->turns->len > 0
+                ? g_array_index (store->turns, PendingTurn, 0).first_seq - 1 : seq;
+      store->pending_due = G_MAXINT64;
+      store->pending_hard = FALSE;
+      store->pending_barrier = FALSE;
       snap = g_steal_pointer (&store->snap);
-      snap_at = store->snap_at;
+      snap_seq = store->snap_seq;
       g_mutex_unlock (&store->lock);
 
-      batch_close_holes (batch, holes, snap != NULL ? &snap_at : NULL);
+      batch_close_holes (soft, holes);
+      merge_records (batch, hard, soft);
+      g_byte_array_set_size (hard, 0);
+      g_byte_array_set_size (soft, 0);
       start = g_get_monotonic_time ();
       /* Everything in it was taken back: nothing to write. */
       if (batch->len == 0 && snap == NULL)
@@ -956,7 +1304,15 @@ store_thread_func (gpointer data)
         {
           store->log_size += batch->len;
           if (snap != NULL)
-            store_compact (store, snap, batch->data + snap_at, batch->len - snap_at);
+            {
+              /* The new log starts with the records the snapshot does not
+               * include. */
+              gsize after = 0;
+
+              while (after < batch->len && record_seq (batch->data + after) <= snap_seq)
+                after += record_size (batch->data + after);
+              store_compact (store, snap, batch->data + after, batch->len - after);
+            }
         }
       g_clear_pointer (&snap, _bd_state_snapshot_free);
 
@@ -964,6 +1320,7 @@ store_thread_func (gpointer data)
       if (ok)
         {
           store->committed_seq = seq;
+          store->all_committed_seq = all_seq;
           store->full = FALSE;
           store->last_commit_us = g_get_real_time ();
           store->last_latency_us = g_get_monotonic_time () - start;
@@ -976,18 +1333,9 @@ store_thread_func (gpointer data)
         {
           gboolean was_full = store->full;
 
-          /* Kept for the next try, in front of what came meanwhile, which
-           * moves along. */
+          /* Kept for the next try, in front of what came meanwhile. */
           g_byte_array_prepend (store->pending, batch->data, batch->len);
           store->pending_hard = TRUE;
-          for (guint i = 0; i < store->turns->len; i++)
-            g_array_index (store->turns, PendingTurn, i).base += batch->len;
-          for (guint i = 0; i < store->holes->len; i++)
-            g_array_index (store->holes, Hole, i).offset += batch->len;
-          if (store->snap != NULL)
-            store->snap_at += batch->len;
-          if (store->pending_seq < seq)
-            store->pending_seq = seq;
           g_byte_array_set_size (batch, 0);
           store->full = TRUE;
           g_free (store->error);
@@ -997,7 +1345,7 @@ store_thread_func (gpointer data)
           if (store->quit)
             {
               g_warning ("Stopping with %u bytes of broker state not written to %s: %s",
-                         store->pending->len, store->log_path, store->error);
+                         store->pending->len + store->soft->len, store->log_path, store->error);
               break;
             }
           g_cond_wait_until (&store->cond, &store->lock, g_get_monotonic_time () + RETRY_US);
@@ -1029,12 +1377,17 @@ _bd_store_start (BdEngine *engine)
   store->snap_path = g_steal_pointer (&path);
   store->log_path = dup_log_path (store->snap_path);
   store->pending = g_byte_array_new ();
+  store->soft = g_byte_array_new ();
   store->turns = g_array_new (FALSE, FALSE, sizeof (PendingTurn));
   store->holes = g_array_new (FALSE, FALSE, sizeof (Hole));
   store->compact_bytes = COMPACT_MIN_BYTES;
   g_mutex_init (&store->lock);
   g_cond_init (&store->cond);
-  store->committed_seq = engine->store_seq;
+  store->committed_seq = store->all_committed_seq = engine->store_seq;
+  store->pending_due = store->soft_deadline = G_MAXINT64;
+  engine->store_all_durable_seq = engine->store_durable_seq;
+  engine->store_turn_lazy = G_MAXINT64;
+  engine->store_turn_deadline = G_MAXINT64;
 
   /* _bd_store_load () left the log whole (or absent). */
   store->fd = open_log (store->log_path);
@@ -1073,6 +1426,7 @@ _bd_store_start (BdEngine *engine)
   }
 
   engine->store_buf = g_byte_array_new ();
+  engine->store_soft_buf = g_byte_array_new ();
   engine->held = g_ptr_array_new ();
   engine->store = store;
   store->thread = g_thread_new ("bd-store", store_thread_func, store);
@@ -1102,7 +1456,8 @@ _bd_store_tick (BdEngine *engine)
     return;
   g_mutex_lock (&store->lock);
   store->snap = snap;
-  store->snap_at = store->pending->len;
+  store->soft_snap_at = store->soft->len;
+  store->snap_seq = engine->store_seq;
   g_cond_signal (&store->cond);
   g_mutex_unlock (&store->lock);
 }
@@ -1126,7 +1481,7 @@ _bd_store_stop (BdEngine *engine)
   g_mutex_unlock (&store->lock);
   g_thread_join (store->thread);
 
-  if (store->pending->len == 0)
+  if (store->pending->len == 0 && store->soft->len == 0)
     {
       snap = _bd_engine_snapshot_state (engine);
       if (snap != NULL)
@@ -1136,6 +1491,7 @@ _bd_store_stop (BdEngine *engine)
 
   engine->store = NULL;
   g_clear_pointer (&engine->store_buf, g_byte_array_unref);
+  g_clear_pointer (&engine->store_soft_buf, g_byte_array_unref);
   g_clear_pointer (&engine->held, g_ptr_array_unref);
   store_free (store);
 }
