@@ -163,7 +163,7 @@ typedef struct
    * writer has not taken it yet. */
   BdStoreWait  *wait;       /* ref, or NULL */
   BdStoreLoc    loc;
-  gint64        routed_us;  /* monotonic: its acknowledgement's latency counts from here */
+  gint64        sent_us;    /* monotonic: its acknowledgement's latency counts from here */
 } BdOutgoing;
 
 /* One message waiting for room in the window (or for the client to come back). */
@@ -178,7 +178,6 @@ typedef struct
   guint64       store_id;   /* its MSG_ADD record in the store, 0 for none */
   BdStoreWait  *wait;       /* as in BdOutgoing, moved there when it is sent */
   BdStoreLoc    loc;
-  gint64        routed_us;  /* as in BdOutgoing */
 } BdQueued;
 
 typedef struct
@@ -218,10 +217,10 @@ struct _BdSession
   guint16       next_packet_id;
 
   GHashTable   *incoming_qos2;   /* packet ids with PUBREC sent, PUBREL not yet received */
-  /* How long its client takes to acknowledge a QoS 1/2 message from its
-   * routing (a moving average, 0 before the first): whether its records
-   * are provisional (bd-store.c). */
-  gint64        ack_latency_us;
+  /* The share of its client's acknowledgements of QoS 1/2 messages that
+   * came late (a moving average in thousandths, 0 before the first):
+   * whether its records are provisional (bd-store.c). */
+  gint64        late_acks;
 
   gint64        disconnected_at; /* monotonic, for persistent_client_expiration */
 
@@ -229,6 +228,9 @@ struct _BdSession
   guint64       route_gen;
   guint8        route_qos;
   guint8        route_retain_as_published : 1;
+  /* Most of its acknowledgements came late: its QoS 1 messages' records
+   * are not provisional (bd-store.c). */
+  guint8        slow_acks : 1;
   GArray       *route_sub_ids;   /* guint32, lazily */
 
   /* flow control: publishers paused because this session's queue is long */
@@ -438,9 +440,6 @@ struct _BdEngine
   guint64          store_pkt_seq; /* store_seq when that packet came */
   guint            store_pkt_soft;/* provisional records it made */
   gint64           store_turn_deadline; /* monotonic: when the writer must take this turn's records */
-  gint64           store_commit_us;    /* a record's way to disk and back (moving average, 0: unknown) */
-  guint64          store_timing_seq;   /* the record being timed for it, 0 for none */
-  gint64           store_timing_start;
   guint64          store_durable_seq; /* records up to here on disk, but provisional ones */
   guint64          store_all_durable_seq; /* records up to here on disk or taken back */
   guint64          store_next_id; /* for queued messages */
@@ -763,9 +762,9 @@ void       _bd_store_msg_done           (BdSession    *session,
                                          BdStoreWait **wait,
                                          const BdStoreLoc *loc,
                                          gboolean      answered);
-/* A QoS 1/2 message routed at @routed_us (monotonic) was acknowledged. */
+/* A QoS 1/2 message sent at @sent_us (monotonic) was acknowledged. */
 void       _bd_store_note_ack           (BdSession    *session,
-                                         gint64        routed_us);
+                                         gint64        sent_us);
 /* Forgets a provisional record's wait (its message is freed). */
 void       _bd_store_msg_forget         (BdStoreWait **wait);
 /* After routing an incoming QoS 2 PUBLISH: remembers its packet id in

@@ -374,7 +374,6 @@ session_send_inflight (BdSession        *session,
   /* Sent to a connected client: its record is provisional (see bd-store.c). */
   if (from == NULL)
     {
-      out->routed_us = g_get_monotonic_time ();
       store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain,
                                     &out->wait, &out->loc);
     }
@@ -382,8 +381,10 @@ session_send_inflight (BdSession        *session,
     {
       out->wait = g_steal_pointer (&from->wait);
       out->loc = from->loc;
-      out->routed_us = from->routed_us;
     }
+  /* From the send, not the routing: time in the queue says how busy the
+   * client is, not how soon it answers. */
+  out->sent_us = g_get_monotonic_time ();
 
   out->message = bd_message_ref (message);
   out->packet_id = packet_id;
@@ -457,7 +458,6 @@ session_enqueue (BdSession        *session,
   queued->sub_ids = g_memdup2 (delivery->sub_ids, delivery->n_sub_ids * sizeof (guint32));
   queued->n_sub_ids = delivery->n_sub_ids;
   queued->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
-  queued->routed_us = g_get_monotonic_time ();
   queued->store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain,
                                         &queued->wait, &queued->loc);
   g_queue_push_tail (&session->queue, queued);
@@ -569,7 +569,7 @@ _bd_session_resume (BdSession *session)
 
       /* Its acknowledgement's latency counts from here, not from before
        * the client was away. */
-      out->routed_us = g_get_monotonic_time ();
+      out->sent_us = g_get_monotonic_time ();
       if (out->state == BD_OUT_WAIT_PUBCOMP)
         {
           guint8 pubrel[4] = { 0x62, 0x02, out->packet_id >> 8, out->packet_id & 0xff };
@@ -608,7 +608,7 @@ _bd_session_ack (BdSession        *session,
     case BD_MQTT_PUBACK:
       if (out->state != BD_OUT_WAIT_PUBACK)
         return FALSE;
-      _bd_store_note_ack (session, out->routed_us);
+      _bd_store_note_ack (session, out->sent_us);
       /* Nothing answers a PUBACK: its removal need not be written at once. */
       _bd_store_msg_done (session, out->store_id, &out->wait, &out->loc, FALSE);
       break;
@@ -620,7 +620,7 @@ _bd_session_ack (BdSession        *session,
        * The PUBREL that answers waits until the store forgets it, so that
        * it is never delivered twice. */
       out->state = BD_OUT_WAIT_PUBCOMP;
-      _bd_store_note_ack (session, out->routed_us);
+      _bd_store_note_ack (session, out->sent_us);
       _bd_store_msg_done (session, out->store_id, &out->wait, &out->loc, TRUE);
       out->store_id = 0;
       g_clear_pointer (&out->message, bd_message_unref);

@@ -36,10 +36,7 @@
  * Nothing is ever taken back from a batch the writer has taken, or from
  * before a snapshot waiting to be written (it holds the message).
  *
- * Whether a record is provisional, and for how long, is measured, not
- * guessed (provisional_deadline ()): the engine keeps a moving average of
- * each session's acknowledgement latency (routing to PUBACK/PUBREC) and of
- * a commit's latency as it sees it (submit to notify).
+ * Whether a record is provisional, and for how long (provisional_deadline ()):
  * - A QoS 2 client with a queue is the bottleneck: acknowledging its
  *   publishers sooner would only lengthen the queue, while each record
  *   written costs a commit before that client's PUBREL (flow control holds
@@ -50,9 +47,17 @@
  *   now and then, and each cost the subscriber a commit.) At QoS 1 a
  *   written record costs the client nothing (the removal after its PUBACK
  *   is lazy), so the publisher does not wait for the queue.
- * - A QoS 1 client without a queue that answers slower than a commit (a
- *   bridge, which answers once its upstream did) gets its records written
- *   at once: its publisher then waits for one commit, not for that client.
+ * - A QoS 1 client most of whose acknowledgements come after SOFT_WAIT_US
+ *   (counted from the send; BdSession.late_acks) gets its records written
+ *   at once, for good: its publisher then waits for one commit, not for
+ *   that client. The usual such client is not slow but Nagle-bound:
+ *   libmosquitto (mosquitto_sub) and others write each PUBACK on its own
+ *   without TCP_NODELAY, so the second one waits for the broker's TCP ACK,
+ *   which rides on the next PUBLISH, which waits for the publisher, whose
+ *   PUBACK waited for this client: the chain broke only when SOFT_WAIT_US
+ *   ran out, and mosquitto_pub -> mosquitto_sub -c went at 3,000-5,000
+ *   msg/s (about 40,000 written at once, as Mosquitto's). Once marked, the
+ *   client's acknowledgements come early, so the mark is never taken back.
  *   Only while the publisher has few messages waiting (a small window, held
  *   back by the latency of each): one with a large window is not, and
  *   writing every record would cost it more than the wait.
@@ -129,8 +134,8 @@
  * typically 20); one with more is not, and writing all its records would
  * cost more than it saves. */
 #define LATENCY_BOUND_WINDOW 64
-/* The moving averages of latencies take 1/EWMA_WEIGHT of each sample. */
-#define EWMA_WEIGHT       8
+/* The share of late acknowledgements takes 1/LATE_ACK_WEIGHT of each. */
+#define LATE_ACK_WEIGHT   64
 
 struct _BdStore
 {
@@ -290,20 +295,24 @@ record_begin_lazy (BdEngine *engine,
   return bd_store_record_begin (engine->store_buf, ++engine->store_seq, type);
 }
 
-static gint64
-ewma (gint64 average,
-      gint64 sample)
-{
-  return average == 0 ? sample : average + (sample - average) / EWMA_WEIGHT;
-}
-
 void
 _bd_store_note_ack (BdSession *session,
-                    gint64     routed_us)
+                    gint64     sent_us)
 {
-  if (session->engine->store != NULL && routed_us > 0)
-    session->ack_latency_us = ewma (session->ack_latency_us,
-                                    MAX (1, g_get_monotonic_time () - routed_us));
+  if (session->engine->store != NULL && sent_us > 0)
+    {
+      gboolean late = g_get_monotonic_time () - sent_us >= SOFT_WAIT_US;
+
+      /* The share of its acknowledgements that came after SOFT_WAIT_US,
+       * in thousandths, from 0, over about the last LATE_ACK_WEIGHT: one
+       * stall of the whole window (a 40 ms delayed ACK now and then) is
+       * not enough, a client late most of the time soon is. Marked for
+       * good: once its records are written at once, its acknowledgements
+       * come sooner (see the top of this file). */
+      session->late_acks += ((late ? 1000 : 0) - session->late_acks) / LATE_ACK_WEIGHT;
+      if (session->late_acks > 500)
+        session->slow_acks = TRUE;
+    }
 }
 
 /* Whether a message for @session's connected client gets a provisional
@@ -316,14 +325,12 @@ provisional_deadline (BdSession *session,
 {
   BdEngine *engine = session->engine;
   BdStoreWait *publisher = engine->store_pkt_conn->wait;
-  gint64 ack = session->ack_latency_us;
-  gint64 commit = engine->store_commit_us;
 
   gint64 deadline;
 
   if (qos == 2 && session->queue.length > 0)
     deadline = g_get_monotonic_time () + SOFT_WAIT_MAX_US;
-  else if (qos == 1 && session->queue.length == 0 && ack > 0 && commit > 0 && ack > commit &&
+  else if (qos == 1 && session->slow_acks &&
            (publisher == NULL || publisher->n_soft < LATENCY_BOUND_WINDOW))
     return 0;
   else
@@ -953,13 +960,6 @@ _bd_store_submit (BdEngine *engine)
   if (wake)
     g_cond_signal (&store->cond);
   g_mutex_unlock (&store->lock);
-  /* Times one record that is written at once: how long a commit takes as
-   * the engine sees it (provisional_deadline () compares with it). */
-  if (hard && engine->store_timing_seq == 0)
-    {
-      engine->store_timing_seq = engine->store_seq;
-      engine->store_timing_start = g_get_monotonic_time ();
-    }
   g_byte_array_set_size (engine->store_buf, 0);
   g_byte_array_set_size (engine->store_soft_buf, 0);
   engine->store_turn_barrier = FALSE;
@@ -998,12 +998,6 @@ store_notify_cb (gpointer data)
     }
 
   engine->store_durable_seq = committed;
-  if (engine->store_timing_seq != 0 && committed >= engine->store_timing_seq)
-    {
-      engine->store_commit_us = ewma (engine->store_commit_us,
-                                      MAX (1, g_get_monotonic_time () - engine->store_timing_start));
-      engine->store_timing_seq = 0;
-    }
   /* Backwards: a released connection leaves the array. */
   for (guint i = engine->held->len; i > 0; i--)
     store_release_check (engine, g_ptr_array_index (engine->held, i - 1));
