@@ -362,54 +362,42 @@ test_own_file_interfaces (void)
   bd_options_clear (&options);
 }
 
-/* The old preference goes into a file without a listener only. */
+/* An old preference (@port, 0: none; @interfaces) goes into a file
+ * without a listener only, as @carried. */
+static void
+assert_carried_once (guint16               port,
+                     BdSecurityInterfaces  interfaces,
+                     const char           *carried)
+{
+  static const char *configured = "allow_anonymous true\nlistener 1999 127.0.0.1\n";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *text = NULL;
+  gboolean written = TRUE;
+
+  write_own (configured);
+  g_assert_true (bd_security_write_own_port (port, interfaces, TRUE, &written, &error));
+  g_assert_no_error (error);
+  g_assert_false (written);
+  kept = read_own ();
+  g_assert_cmpstr (kept, ==, configured);
+
+  write_own ("allow_anonymous false\n");
+  g_assert_true (bd_security_write_own_port (port, interfaces, TRUE, &written, &error));
+  g_assert_true (written);
+  text = read_own ();
+  g_assert_cmpstr (text, ==, carried);
+}
+
+/* broker-port, broker-listen-all, and both. */
 static void
 test_carry_once (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *kept = NULL;
-  g_autofree char *carried = NULL;
-  gboolean written = TRUE;
-
-  write_own ("allow_anonymous true\nlistener 1999 127.0.0.1\n");
-  g_assert_true (bd_security_write_own_port (1884, BD_SECURITY_INTERFACES_KEEP, TRUE, &written,
-                                             &error));
-  g_assert_no_error (error);
-  g_assert_false (written);
-  kept = read_own ();
-  g_assert_cmpstr (kept, ==, "allow_anonymous true\nlistener 1999 127.0.0.1\n");
-
-  write_own ("allow_anonymous false\n");
-  g_assert_true (bd_security_write_own_port (1884, BD_SECURITY_INTERFACES_KEEP, TRUE, &written,
-                                             &error));
-  g_assert_true (written);
-  carried = read_own ();
-  g_assert_cmpstr (carried, ==, "allow_anonymous false\n\nlistener 1884 127.0.0.1\n");
-}
-
-/* broker-listen-all on goes into a file without a listener only. */
-static void
-test_carry_interfaces (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *kept = NULL;
-  g_autofree char *carried = NULL;
-  gboolean written = TRUE;
-
-  write_own ("allow_anonymous false\nlistener 1999 127.0.0.1\n");
-  g_assert_true (bd_security_write_own_port (0, BD_SECURITY_INTERFACES_ALL, TRUE, &written,
-                                             &error));
-  g_assert_no_error (error);
-  g_assert_false (written);
-  kept = read_own ();
-  g_assert_cmpstr (kept, ==, "allow_anonymous false\nlistener 1999 127.0.0.1\n");
-
-  write_own ("allow_anonymous false\n");
-  g_assert_true (bd_security_write_own_port (1884, BD_SECURITY_INTERFACES_ALL, TRUE, &written,
-                                             &error));
-  g_assert_true (written);
-  carried = read_own ();
-  g_assert_cmpstr (carried, ==, "allow_anonymous false\n\nlistener 1884\n");
+  assert_carried_once (1884, BD_SECURITY_INTERFACES_KEEP,
+                       "allow_anonymous false\n\nlistener 1884 127.0.0.1\n");
+  assert_carried_once (0, BD_SECURITY_INTERFACES_ALL, "allow_anonymous false\n\nlistener 1883\n");
+  assert_carried_once (1884, BD_SECURITY_INTERFACES_ALL,
+                       "allow_anonymous false\n\nlistener 1884\n");
 }
 
 /* The Security page writes the own file whole, from what it read when it
@@ -475,7 +463,6 @@ main (int   argc,
   g_test_add_func ("/service/config-port/own-file", test_own_file);
   g_test_add_func ("/service/config-port/own-file-interfaces", test_own_file_interfaces);
   g_test_add_func ("/service/config-port/carry-once", test_carry_once);
-  g_test_add_func ("/service/config-port/carry-interfaces", test_carry_interfaces);
   g_test_add_func ("/service/config-port/security-keeps-port", test_security_keeps_port);
   status = g_test_run ();
   return status;
