@@ -685,7 +685,7 @@ choose_port (StartData *start)
   if (start->options.port >= 0 || start->options.config_file != NULL)
     return;
   /* A file that does not parse fails the start itself, with FILE:LINE. */
-  if (!bd_security_read_own_port (&port, NULL, &configured, NULL))
+  if (!bd_security_read_own_port (&port, NULL, NULL, &configured, NULL))
     return;
   start->port = port;
   if (!configured)

@@ -34,6 +34,8 @@ struct _BdPreferencesDialog
   /* What the file has, as last read or written. */
   guint16               saved_port;
   gboolean              saved_all;
+  gboolean              anonymous;    /* the first listener lets anonymous clients in */
+  char                 *listen_all_subtitle;  /* the row's own */
 
   /* Template children */
   AdwActionRow         *port_row;
@@ -74,6 +76,25 @@ set_subtitle (AdwActionRow *row,
 
 static void save_port (BdPreferencesDialog *self);
 
+/* The broker set-up's warning, here too: every interface with anonymous
+ * access lets anyone on the network read and send every message. */
+static void
+update_listen_all_subtitle (BdPreferencesDialog *self)
+{
+  g_autofree char *warning = NULL;
+
+  if (!self->saved_all || !self->anonymous)
+    {
+      adw_action_row_set_subtitle (self->listen_all_row, self->listen_all_subtitle);
+      return;
+    }
+  warning = g_strdup_printf (_("Port %u accepts clients from other computers without "
+                               "a user name: anyone on the network can read and send "
+                               "every message. Add users and turn off anonymous "
+                               "access."), self->saved_port);
+  set_subtitle (self->listen_all_row, warning);
+}
+
 /* The file's reads and writes hold no reference to the dialog: one taken
  * would make the last unref, after the window was destroyed with its
  * parent, run the window's dispose against the parent already gone. Its
@@ -104,6 +125,7 @@ on_port_saved_cb (GObject      *source,
         g_signal_emit (self, signals[BROKER_INTERFACES_SAVED], 0, self->saving_all);
       self->saved_port = self->saving_port;
       self->saved_all = self->saving_all;
+      update_listen_all_subtitle (self);
     }
   if (bd_rerun_end (&self->save))
     save_port (self);
@@ -131,8 +153,9 @@ on_port_loaded_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   guint16 port;
   gboolean all_interfaces;
+  gboolean anonymous;
 
-  if (!bd_security_load_own_port_finish (result, &port, &all_interfaces, &error))
+  if (!bd_security_load_own_port_finish (result, &port, &all_interfaces, &anonymous, &error))
     {
       /* The broker could not start from this file either: say why. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -141,6 +164,8 @@ on_port_loaded_cb (GObject      *source,
     }
   self->saved_port = port;
   self->saved_all = all_interfaces;
+  self->anonymous = anonymous;
+  update_listen_all_subtitle (self);
   g_signal_handlers_block_by_func (self->port_spin, save_port, self);
   g_signal_handlers_block_by_func (self->listen_all_switch, save_port, self);
   gtk_spin_button_set_value (self->port_spin, port);
@@ -163,6 +188,7 @@ bd_preferences_dialog_constructed (GObject *object)
    * application carried them into the file once. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->listen_all_switch), FALSE);
+  self->listen_all_subtitle = g_strdup (adw_action_row_get_subtitle (self->listen_all_row));
   if (self->config_file != NULL)
     {
       /* A hand-written configuration file is the operator's to edit; the
@@ -207,6 +233,7 @@ bd_preferences_dialog_finalize (GObject *object)
   BdPreferencesDialog *self = BD_PREFERENCES_DIALOG (object);
 
   g_free (self->config_file);
+  g_free (self->listen_all_subtitle);
 
   G_OBJECT_CLASS (bd_preferences_dialog_parent_class)->finalize (object);
 }

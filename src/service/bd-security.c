@@ -778,7 +778,8 @@ edit_config (const char  *old,
   /* The first listener's port and address are the Preferences', which
    * write them into the file themselves (bd_security_save_own_port_async ()):
    * the file's, not the ones this model read. */
-  if (bd_security_config_read_port (save->path, old, &port, &all_interfaces, &configured, NULL) &&
+  if (bd_security_config_read_port (save->path, old, &port, &all_interfaces, NULL, &configured,
+                                    NULL) &&
       configured)
     return bd_security_config_set_port (save->path, text, port,
                                         all_interfaces ? BD_SECURITY_INTERFACES_ALL
@@ -1094,6 +1095,7 @@ bd_security_config_read_port (const char  *name,
                               const char  *text,
                               guint16     *port,
                               gboolean    *all_interfaces,
+                              gboolean    *anonymous,
                               gboolean    *configured,
                               GError     **error)
 {
@@ -1109,6 +1111,8 @@ bd_security_config_read_port (const char  *name,
   /* No address at all is every interface, as for Mosquitto. */
   if (all_interfaces != NULL)
     *all_interfaces = !bd_security_address_is_loopback (first->bind_address);
+  if (anonymous != NULL)
+    *anonymous = first->allow_anonymous;
   return TRUE;
 }
 
@@ -1295,6 +1299,7 @@ bd_security_config_set_port (const char            *name,
 gboolean
 bd_security_read_own_port (guint16   *port,
                            gboolean  *all_interfaces,
+                           gboolean  *anonymous,
                            gboolean  *configured,
                            GError   **error)
 {
@@ -1303,7 +1308,8 @@ bd_security_read_own_port (guint16   *port,
 
   if (!read_optional (path, &text, error))
     return FALSE;
-  return bd_security_config_read_port (path, text, port, all_interfaces, configured, error);
+  return bd_security_config_read_port (path, text, port, all_interfaces, anonymous, configured,
+                                       error);
 }
 
 typedef struct
@@ -1335,7 +1341,7 @@ edit_port (const char  *old,
       guint16 port;
       gboolean configured;
 
-      if (!bd_security_config_read_port (save->path, old, &port, NULL, &configured, error))
+      if (!bd_security_config_read_port (save->path, old, &port, NULL, NULL, &configured, error))
         return NULL;
       if (configured)
         {
@@ -1386,9 +1392,10 @@ bd_security_write_own_port (guint16                port,
   return ok;
 }
 
-/* The task's integer: the port, and this bit when it takes every
- * interface. */
+/* The task's integer: the port, and these bits when it takes every
+ * interface and when it lets anonymous clients in. */
 #define ALL_INTERFACES_BIT 0x10000
+#define ANONYMOUS_BIT      0x20000
 
 static void
 load_port_thread (GTask        *task,
@@ -1398,13 +1405,15 @@ load_port_thread (GTask        *task,
 {
   guint16 port;
   gboolean all_interfaces;
+  gboolean anonymous;
   gboolean configured;
   GError *error = NULL;
 
-  if (!bd_security_read_own_port (&port, &all_interfaces, &configured, &error))
+  if (!bd_security_read_own_port (&port, &all_interfaces, &anonymous, &configured, &error))
     g_task_return_error (task, error);
   else
-    g_task_return_int (task, port | (all_interfaces ? ALL_INTERFACES_BIT : 0));
+    g_task_return_int (task, port | (all_interfaces ? ALL_INTERFACES_BIT : 0) |
+                             (anonymous ? ANONYMOUS_BIT : 0));
 }
 
 void
@@ -1422,6 +1431,7 @@ gboolean
 bd_security_load_own_port_finish (GAsyncResult  *result,
                                   guint16       *port,
                                   gboolean      *all_interfaces,
+                                  gboolean      *anonymous,
                                   GError       **error)
 {
   gssize value;
@@ -1434,6 +1444,8 @@ bd_security_load_own_port_finish (GAsyncResult  *result,
   *port = (guint16) value;
   if (all_interfaces != NULL)
     *all_interfaces = (value & ALL_INTERFACES_BIT) != 0;
+  if (anonymous != NULL)
+    *anonymous = (value & ANONYMOUS_BIT) != 0;
   return TRUE;
 }
 

@@ -227,14 +227,16 @@ typedef enum
 } BdSecurityInterfaces;
 
 /* The port of the listener @text (a configuration file's text; @name for
- * messages) starts first, in *@port, and whether it takes more than
- * loopback in *@all_interfaces (may be NULL); *@configured is FALSE, and
+ * messages) starts first, in *@port, whether it takes more than loopback in
+ * *@all_interfaces and whether it lets anonymous clients in, in
+ * *@anonymous (both may be NULL); *@configured is FALSE, and
  * *@port the default 1883 on 127.0.0.1, when @text configures no listener.
  * FALSE with @error when @text does not parse. */
 gboolean    bd_security_config_read_port (const char  *name,
                                           const char  *text,
                                           guint16     *port,
                                           gboolean    *all_interfaces,
+                                          gboolean    *anonymous,
                                           gboolean    *configured,
                                           GError     **error);
 /* @text with its first listener on @port (0: the port it has) and
@@ -252,6 +254,7 @@ char       *bd_security_config_set_port  (const char            *name,
  * configured). Blocks on the disk: only on a worker. */
 gboolean    bd_security_read_own_port    (guint16     *port,
                                           gboolean    *all_interfaces,
+                                          gboolean    *anonymous,
                                           gboolean    *configured,
                                           GError     **error);
 /* Sets the own file's first port (0: kept) and interfaces, under the lock
@@ -270,6 +273,7 @@ void        bd_security_load_own_port_async  (GCancellable        *cancellable,
 gboolean    bd_security_load_own_port_finish (GAsyncResult        *result,
                                               guint16             *port,
                                               gboolean            *all_interfaces,
+                                              gboolean            *anonymous,
                                               GError             **error);
 void        bd_security_save_own_port_async  (guint16               port,
                                               BdSecurityInterfaces  interfaces,

@@ -198,6 +198,11 @@ def inner_main():
         tw.check_eventually(tap, 'turning on Listen on All Interfaces rewrites the listener '
                             'line without an address', lambda: read_config(home) == expected,
                             'the file to change', lambda: read_config(home))
+        # The file lets anonymous clients in: the row warns as the set-up does.
+        tw.check_eventually(tap, 'the switch on with anonymous access warns in its row',
+                            lambda: any(f'Port {pref_port} accepts clients from other computers'
+                                        in n for n in tw.label_names(app.window('Preferences'))),
+                            'the warning', lambda: tw.label_names(app.window('Preferences')))
         run.stop()
 
         # 3. --headless, on the same file, listens on the new port.

@@ -130,11 +130,12 @@ test_no_listener (void)
   assert_first_listener (empty, 1886, "127.0.0.1", TRUE);
 
   g_assert_true (bd_security_config_read_port ("test.conf", "allow_anonymous true\n",
-                                               &port, NULL, &configured, &error));
+                                               &port, NULL, NULL, &configured, &error));
   g_assert_no_error (error);
   g_assert_false (configured);
   g_assert_cmpuint (port, ==, 1883);
-  g_assert_true (bd_security_config_read_port ("test.conf", empty, &port, NULL, &configured, &error));
+  g_assert_true (bd_security_config_read_port ("test.conf", empty, &port, NULL, NULL, &configured,
+                                               &error));
   g_assert_true (configured);
   g_assert_cmpuint (port, ==, 1886);
 }
@@ -147,7 +148,7 @@ reads_all_interfaces (const char *text)
   gboolean all_interfaces = FALSE;
   gboolean configured;
 
-  g_assert_true (bd_security_config_read_port ("test.conf", text, &port, &all_interfaces,
+  g_assert_true (bd_security_config_read_port ("test.conf", text, &port, &all_interfaces, NULL,
                                                &configured, &error));
   g_assert_no_error (error);
   return all_interfaces;
@@ -318,7 +319,7 @@ test_own_file (void)
   g_clear_object (&result);
   bd_security_load_own_port_async (NULL, bd_test_result_cb, &result);
   bd_test_wait_result (&result, WAIT_MS, "the port to be read");
-  g_assert_true (bd_security_load_own_port_finish (result, &port, NULL, &error));
+  g_assert_true (bd_security_load_own_port_finish (result, &port, NULL, NULL, &error));
   g_assert_cmpuint (port, ==, 2001);
 
   options.port = 2002;
@@ -352,7 +353,7 @@ test_own_file_interfaces (void)
   g_clear_object (&result);
   bd_security_load_own_port_async (NULL, bd_test_result_cb, &result);
   bd_test_wait_result (&result, WAIT_MS, "the listener to be read");
-  g_assert_true (bd_security_load_own_port_finish (result, &port, &all_interfaces, &error));
+  g_assert_true (bd_security_load_own_port_finish (result, &port, &all_interfaces, NULL, &error));
   g_assert_cmpuint (port, ==, 1999);
   g_assert_true (all_interfaces);
 
