@@ -307,6 +307,21 @@ on_broker_port_saved_cb (BdApplication *self,
 }
 
 static void
+on_broker_interfaces_saved_cb (BdApplication *self,
+                               gboolean       all_interfaces)
+{
+  BdJournal *journal = operations_journal (self);
+
+  if (journal == NULL)
+    return;
+  /* Translators: journal entries */
+  bd_operations_journal_note (journal, NULL,
+                              all_interfaces
+                              ? _("Broker listens on all interfaces from the next start")
+                              : _("Broker listens on this computer only from the next start"));
+}
+
+static void
 bd_application_preferences_action (GSimpleAction *action,
                                    GVariant      *parameter,
                                    gpointer       user_data)
@@ -329,6 +344,8 @@ bd_application_preferences_action (GSimpleAction *action,
       /* The application outlives its windows. */
       g_signal_connect_swapped (window, "broker-port-saved",
                                 G_CALLBACK (on_broker_port_saved_cb), self);
+      g_signal_connect_swapped (window, "broker-interfaces-saved",
+                                G_CALLBACK (on_broker_interfaces_saved_cb), self);
       /* The embedded broker's users and permissions. */
       if (self->service != NULL && bd_service_get_engine (self->service) != NULL)
         {
@@ -512,10 +529,11 @@ on_setting_changed_cb (BdApplication *self,
                        const char    *key,
                        GSettings     *settings)
 {
-  /* Not the broker-port key: the port is kept in the configuration file
-   * (on_broker_port_saved_cb ()). */
+  /* Not the broker-port and broker-listen-all keys: the port and the
+   * interfaces are kept in the configuration file (on_broker_port_saved_cb
+   * (), on_broker_interfaces_saved_cb ()). */
   static const char * const journaled[] = {
-    BD_SETTINGS_BROKER_LISTEN_ALL, BD_SETTINGS_DEMO_PLANT, BD_SETTINGS_RUN_AT_LOGIN,
+    BD_SETTINGS_DEMO_PLANT, BD_SETTINGS_RUN_AT_LOGIN,
   };
   BdJournal *journal = operations_journal (self);
   g_autoptr(GVariant) value = NULL;
@@ -606,7 +624,8 @@ typedef struct
   gboolean  may_move;       /* nothing chose the port: the next free one will do */
   guint16   port;           /* the port Brokerdesk's own file asks for, or 0 */
   guint16   old_port;       /* the broker-port preference to carry into the file, or 0 */
-  gboolean  old_port_done;  /* it was carried, or the file had a port: reset the key */
+  gboolean  old_listen_all; /* broker-listen-all was on: carry it into the file */
+  gboolean  old_port_done;  /* they were carried, or the file had a listener: reset the keys */
 } StartData;
 
 static void
@@ -618,27 +637,37 @@ start_data_free (gpointer data)
   g_free (start);
 }
 
-/* The port used to be the broker-port preference, which only the window
- * read. Carried once into the configuration file the window and --headless
- * share, when that file has no listener yet; from then on the file says. */
+/* The port and the interfaces used to be the broker-port and
+ * broker-listen-all preferences, which only the window read. Carried once
+ * into the configuration file the window and --headless share, when that
+ * file has no listener yet; from then on the file says. */
 static void
 carry_old_port (StartData *start)
 {
   g_autoptr(GError) error = NULL;
   gboolean written = FALSE;
 
-  if (start->old_port == 0)
+  if (start->old_port == 0 && !start->old_listen_all)
     return;
-  if (!bd_security_write_own_port (start->old_port, TRUE, &written, &error))
+  if (!bd_security_write_own_port (start->old_port,
+                                   start->old_listen_all ? BD_SECURITY_INTERFACES_ALL
+                                                         : BD_SECURITY_INTERFACES_KEEP,
+                                   TRUE, &written, &error))
     {
       /* Kept, to try again at the next start. */
-      g_warning ("The broker-port preference (%u) was not moved into the configuration "
-                 "file: %s", start->old_port, error->message);
+      g_warning ("The broker-port (%u) and broker-listen-all (%s) preferences were not moved "
+                 "into the configuration file: %s", start->old_port,
+                 start->old_listen_all ? "true" : "false", error->message);
       return;
     }
   if (!written)
-    g_message ("The broker-port preference (%u) is no longer used: the configuration "
-               "file sets the broker's port", start->old_port);
+    g_message ("The broker-port (%u) and broker-listen-all (%s) preferences are no longer "
+               "used: the configuration file sets the broker's listener", start->old_port,
+               start->old_listen_all ? "true" : "false");
+  else
+    g_message ("The broker-port (%u) and broker-listen-all (%s) preferences were moved into "
+               "the configuration file", start->old_port,
+               start->old_listen_all ? "true" : "false");
   start->old_port_done = TRUE;
 }
 
@@ -656,7 +685,7 @@ choose_port (StartData *start)
   if (start->options.port >= 0 || start->options.config_file != NULL)
     return;
   /* A file that does not parse fails the start itself, with FILE:LINE. */
-  if (!bd_security_read_own_port (&port, &configured, NULL))
+  if (!bd_security_read_own_port (&port, NULL, NULL, &configured, NULL))
     return;
   start->port = port;
   if (!configured)
@@ -791,7 +820,10 @@ start_broker_cb (GObject      *source_object,
 
   /* Before the operations' journal exists: this is no operator's change. */
   if (start->old_port_done)
-    g_settings_reset (self->settings, BD_SETTINGS_BROKER_PORT);
+    {
+      g_settings_reset (self->settings, BD_SETTINGS_BROKER_PORT);
+      g_settings_reset (self->settings, BD_SETTINGS_BROKER_LISTEN_ALL);
+    }
 
   if (service == NULL)
     {
@@ -831,12 +863,11 @@ bd_application_start_broker (BdApplication *self)
                                                                    BD_SETTINGS_BROKER_PORT);
 
   bd_options_copy (&start->options, &self->options);
-  /* The port is decided on the worker (choose_port ()): it reads the file. */
+  /* The port and address are decided on the worker (choose_port ()): it
+   * reads the file. */
   if (old_port != NULL && !g_variant_equal (old_port, default_port))
     start->old_port = (guint16) g_variant_get_int32 (old_port);
-  if (start->options.bind_address == NULL &&
-      g_settings_get_boolean (self->settings, BD_SETTINGS_BROKER_LISTEN_ALL))
-    start->options.bind_address = g_strdup ("0.0.0.0");
+  start->old_listen_all = g_settings_get_boolean (self->settings, BD_SETTINGS_BROKER_LISTEN_ALL);
 
   self->cancellable = g_cancellable_new ();
   task = g_task_new (NULL, self->cancellable, start_broker_cb, g_object_ref (self));

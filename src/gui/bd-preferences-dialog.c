@@ -3,11 +3,12 @@
  * Copyright 2026 The Brokerdesk authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Every control but the port is bound to its key with g_settings_bind, so the
- * window has no state of its own: the engine and the other windows watch the
- * settings. The port is a line of the configuration file the window and
- * --headless share (Brokerdesk's own brokerdesk.conf), read and written on
- * workers, so that both listen where that file says.
+ * Every control but the port and "Listen on All Interfaces" is bound to its
+ * key with g_settings_bind, so the window has no state of its own: the
+ * engine and the other windows watch the settings. The port and the
+ * interfaces are the first listener line of the configuration file the
+ * window and --headless share (Brokerdesk's own brokerdesk.conf), read and
+ * written on workers, so that both listen where that file says.
  */
 
 #include "config.h"
@@ -24,15 +25,22 @@ struct _BdPreferencesDialog
   AdwPreferencesWindow  parent_instance;
 
   GSettings            *settings;
-  char                 *config_file;  /* --config's: the port is that file's */
+  char                 *config_file;  /* --config's: the listener is that file's */
   GCancellable         *cancellable;
-  /* One save of the port in flight, then the latest value. */
+  /* One save of the listener in flight, then the latest values. */
   BdRerun               save;
   guint16               saving_port;
+  gboolean              saving_all;
+  /* What the file has, as last read or written. */
+  guint16               saved_port;
+  gboolean              saved_all;
+  gboolean              anonymous;    /* the first listener lets anonymous clients in */
+  char                 *listen_all_subtitle;  /* the row's own */
 
   /* Template children */
   AdwActionRow         *port_row;
   GtkSpinButton        *port_spin;
+  AdwActionRow         *listen_all_row;
   GtkSwitch            *listen_all_switch;
   GtkSwitch            *demo_plant_switch;
   GtkSwitch            *run_at_login_switch;
@@ -47,6 +55,7 @@ enum {
 
 enum {
   BROKER_PORT_SAVED,
+  BROKER_INTERFACES_SAVED,
   N_SIGNALS
 };
 
@@ -57,15 +66,34 @@ G_DEFINE_FINAL_TYPE (BdPreferencesDialog, bd_preferences_dialog, ADW_TYPE_PREFER
 
 /* Subtitles are markup; file names and messages are text. */
 static void
-set_port_subtitle (BdPreferencesDialog *self,
-                   const char          *text)
+set_subtitle (AdwActionRow *row,
+              const char   *text)
 {
   g_autofree char *escaped = g_markup_escape_text (text, -1);
 
-  adw_action_row_set_subtitle (self->port_row, escaped);
+  adw_action_row_set_subtitle (row, escaped);
 }
 
 static void save_port (BdPreferencesDialog *self);
+
+/* The broker set-up's warning, here too: every interface with anonymous
+ * access lets anyone on the network read and send every message. */
+static void
+update_listen_all_subtitle (BdPreferencesDialog *self)
+{
+  g_autofree char *warning = NULL;
+
+  if (!self->saved_all || !self->anonymous)
+    {
+      adw_action_row_set_subtitle (self->listen_all_row, self->listen_all_subtitle);
+      return;
+    }
+  warning = g_strdup_printf (_("Port %u accepts clients from other computers without "
+                               "a user name: anyone on the network can read and send "
+                               "every message. Add users and turn off anonymous "
+                               "access."), self->saved_port);
+  set_subtitle (self->listen_all_row, warning);
+}
 
 /* The file's reads and writes hold no reference to the dialog: one taken
  * would make the last unref, after the window was destroyed with its
@@ -90,7 +118,15 @@ on_port_saved_cb (GObject      *source,
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (escaped));
     }
   else
-    g_signal_emit (self, signals[BROKER_PORT_SAVED], 0, (guint) self->saving_port);
+    {
+      if (self->saving_port != self->saved_port)
+        g_signal_emit (self, signals[BROKER_PORT_SAVED], 0, (guint) self->saving_port);
+      if (self->saving_all != self->saved_all)
+        g_signal_emit (self, signals[BROKER_INTERFACES_SAVED], 0, self->saving_all);
+      self->saved_port = self->saving_port;
+      self->saved_all = self->saving_all;
+      update_listen_all_subtitle (self);
+    }
   if (bd_rerun_end (&self->save))
     save_port (self);
 }
@@ -101,8 +137,11 @@ save_port (BdPreferencesDialog *self)
   if (!bd_rerun_begin (&self->save))
     return;
   self->saving_port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
-  bd_security_save_own_port_async (self->saving_port, self->cancellable, on_port_saved_cb,
-                                   self);
+  self->saving_all = gtk_switch_get_active (self->listen_all_switch);
+  bd_security_save_own_port_async (self->saving_port,
+                                   self->saving_all ? BD_SECURITY_INTERFACES_ALL
+                                                    : BD_SECURITY_INTERFACES_LOOPBACK,
+                                   self->cancellable, on_port_saved_cb, self);
 }
 
 static void
@@ -113,18 +152,28 @@ on_port_loaded_cb (GObject      *source,
   BdPreferencesDialog *self = user_data;
   g_autoptr(GError) error = NULL;
   guint16 port;
+  gboolean all_interfaces;
+  gboolean anonymous;
 
-  if (!bd_security_load_own_port_finish (result, &port, &error))
+  if (!bd_security_load_own_port_finish (result, &port, &all_interfaces, &anonymous, &error))
     {
       /* The broker could not start from this file either: say why. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_port_subtitle (self, error->message);
+        set_subtitle (self->port_row, error->message);
       return;
     }
+  self->saved_port = port;
+  self->saved_all = all_interfaces;
+  self->anonymous = anonymous;
+  update_listen_all_subtitle (self);
   g_signal_handlers_block_by_func (self->port_spin, save_port, self);
+  g_signal_handlers_block_by_func (self->listen_all_switch, save_port, self);
   gtk_spin_button_set_value (self->port_spin, port);
+  gtk_switch_set_active (self->listen_all_switch, all_interfaces);
+  g_signal_handlers_unblock_by_func (self->listen_all_switch, save_port, self);
   g_signal_handlers_unblock_by_func (self->port_spin, save_port, self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->listen_all_switch), TRUE);
 }
 
 static void
@@ -134,26 +183,31 @@ bd_preferences_dialog_constructed (GObject *object)
 
   G_OBJECT_CLASS (bd_preferences_dialog_parent_class)->constructed (object);
 
-  /* Insensitive until the file says its port. The broker-port key is no
-   * longer read: the application carried it into the file once. */
+  /* Insensitive until the file says its port and address. The
+   * broker-port and broker-listen-all keys are no longer read: the
+   * application carried them into the file once. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->listen_all_switch), FALSE);
+  self->listen_all_subtitle = g_strdup (adw_action_row_get_subtitle (self->listen_all_row));
   if (self->config_file != NULL)
     {
       /* A hand-written configuration file is the operator's to edit; the
-       * row would only show a port this window does not know. */
+       * rows would only show a port and address this window does not
+       * know. */
       g_autofree char *subtitle =
         g_strdup_printf (_("Set by the listeners of %s, the --config file."), self->config_file);
 
-      set_port_subtitle (self, subtitle);
+      set_subtitle (self->port_row, subtitle);
+      set_subtitle (self->listen_all_row, subtitle);
       gtk_widget_set_visible (GTK_WIDGET (self->port_spin), FALSE);
     }
   else
     {
       g_signal_connect_swapped (self->port_spin, "value-changed", G_CALLBACK (save_port), self);
+      g_signal_connect_swapped (self->listen_all_switch, "notify::active",
+                                G_CALLBACK (save_port), self);
       bd_security_load_own_port_async (self->cancellable, on_port_loaded_cb, self);
     }
-  g_settings_bind (self->settings, BD_SETTINGS_BROKER_LISTEN_ALL,
-                   self->listen_all_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, BD_SETTINGS_DEMO_PLANT,
                    self->demo_plant_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, BD_SETTINGS_RUN_AT_LOGIN,
@@ -179,6 +233,7 @@ bd_preferences_dialog_finalize (GObject *object)
   BdPreferencesDialog *self = BD_PREFERENCES_DIALOG (object);
 
   g_free (self->config_file);
+  g_free (self->listen_all_subtitle);
 
   G_OBJECT_CLASS (bd_preferences_dialog_parent_class)->finalize (object);
 }
@@ -231,11 +286,17 @@ bd_preferences_dialog_class_init (BdPreferencesDialogClass *klass)
   signals[BROKER_PORT_SAVED] =
     g_signal_new ("broker-port-saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /* (gboolean all_interfaces): "Listen on All Interfaces" is in the
+   * configuration file; the broker listens so from its next start. */
+  signals[BROKER_INTERFACES_SAVED] =
+    g_signal_new ("broker-interfaces-saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/brokerdesk/Brokerdesk/bd-preferences-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, port_row);
   gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, listen_all_row);
   gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, listen_all_switch);
   gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, demo_plant_switch);
   gtk_widget_class_bind_template_child (widget_class, BdPreferencesDialog, run_at_login_switch);

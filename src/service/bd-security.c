@@ -765,6 +765,7 @@ edit_config (const char  *old,
   g_autofree char *bridges = NULL;
   g_autofree char *text = NULL;
   guint16 port;
+  gboolean all_interfaces;
   gboolean configured;
 
   if (save->text == NULL)
@@ -774,11 +775,16 @@ edit_config (const char  *old,
     text = g_strdup (save->text);
   else
     text = g_strconcat (save->text, "\n", bridges, NULL);
-  /* The first listener's port is the Preferences' port row's, which writes
-   * it into the file itself (bd_security_save_own_port_async ()): the
-   * file's, not the one this model read. */
-  if (bd_security_config_read_port (save->path, old, &port, &configured, NULL) && configured)
-    return bd_security_config_set_port (save->path, text, port, error);
+  /* The first listener's port and address are the Preferences', which
+   * write them into the file themselves (bd_security_save_own_port_async ()):
+   * the file's, not the ones this model read. */
+  if (bd_security_config_read_port (save->path, old, &port, &all_interfaces, NULL, &configured,
+                                    NULL) &&
+      configured)
+    return bd_security_config_set_port (save->path, text, port,
+                                        all_interfaces ? BD_SECURITY_INTERFACES_ALL
+                                                       : BD_SECURITY_INTERFACES_LOOPBACK,
+                                        error);
   return g_steal_pointer (&text);
 }
 
@@ -1070,34 +1076,43 @@ bd_security_dup_listener_warnings (BdSecurity           *security,
   return bd_security_dup_warnings (config, security->allow_anonymous);
 }
 
-/* ------------------------------------------------ the first listener's port */
+/* ------------------------------------- the first listener's port and address */
 
-/* The port of the listener Mosquitto (and Brokerdesk) starts first, as
+/* The listener Mosquitto (and Brokerdesk) starts first, as
  * bd_broker_config_finish () settles it, and whether @config's text chose
  * it. */
-static guint16
-first_port (BdBrokerConfig *config,
-            gboolean       *configured)
+static BdListenerConfig *
+first_listener (BdBrokerConfig *config,
+                gboolean       *configured)
 {
   *configured = config->listeners_from_file;
   bd_broker_config_finish (config);
-  return ((BdListenerConfig *) g_ptr_array_index (config->listeners, 0))->port;
+  return g_ptr_array_index (config->listeners, 0);
 }
 
 gboolean
 bd_security_config_read_port (const char  *name,
                               const char  *text,
                               guint16     *port,
+                              gboolean    *all_interfaces,
+                              gboolean    *anonymous,
                               gboolean    *configured,
                               GError     **error)
 {
   g_autoptr(BdBrokerConfig) config = bd_broker_config_new ();
+  BdListenerConfig *first;
 
   g_return_val_if_fail (name != NULL && port != NULL && configured != NULL, FALSE);
 
   if (!bd_broker_config_parse (config, name, text != NULL ? text : "", error))
     return FALSE;
-  *port = first_port (config, configured);
+  first = first_listener (config, configured);
+  *port = first->port;
+  /* No address at all is every interface, as for Mosquitto. */
+  if (all_interfaces != NULL)
+    *all_interfaces = !bd_security_address_is_loopback (first->bind_address);
+  if (anonymous != NULL)
+    *anonymous = first->allow_anonymous;
   return TRUE;
 }
 
@@ -1111,24 +1126,48 @@ dup_directive (const char *line)
   return g_strndup (line, strcspn (line, " \t\r"));
 }
 
-/* @line, a 'listener PORT [ADDRESS]' line, on @port, its address kept. */
+/* @line, a 'listener PORT [ADDRESS]' line, on @port, and on @address
+ * (NULL: every interface) when @new_address, else its address kept. */
 static char *
 dup_listener_line (const char *line,
-                   guint16     port)
+                   guint16     port,
+                   gboolean    new_address,
+                   const char *address)
 {
   const char *rest = line + strspn (line, " \t");
 
   rest += strcspn (rest, " \t\r");      /* "listener" */
   rest += strspn (rest, " \t");
   rest += strcspn (rest, " \t\r");      /* its port */
-  return g_strdup_printf ("listener %u%s", port, rest);
+  if (!new_address)
+    return g_strdup_printf ("listener %u%s", port, rest);
+  rest += strspn (rest, " \t");
+  rest += strcspn (rest, " \t\r");      /* its address */
+  return g_strdup_printf ("listener %u%s%s%s", port, address != NULL ? " " : "",
+                          address != NULL ? address : "", rest);
+}
+
+/* The address the first listener is to have, now on @address: one it has
+ * already when that one fits. */
+static const char *
+wanted_address (const char           *address,
+                BdSecurityInterfaces  interfaces)
+{
+  gboolean loopback = bd_security_address_is_loopback (address);
+
+  if (interfaces == BD_SECURITY_INTERFACES_LOOPBACK && !loopback)
+    return "127.0.0.1";
+  if (interfaces == BD_SECURITY_INTERFACES_ALL && loopback)
+    return NULL;
+  return address;
 }
 
 char *
-bd_security_config_set_port (const char  *name,
-                             const char  *text,
-                             guint16      port,
-                             GError     **error)
+bd_security_config_set_port (const char            *name,
+                             const char            *text,
+                             guint16                port,
+                             BdSecurityInterfaces   interfaces,
+                             GError               **error)
 {
   g_autoptr(BdBrokerConfig) before = bd_broker_config_new ();
   g_autoptr(BdBrokerConfig) after = bd_broker_config_new ();
@@ -1137,6 +1176,9 @@ bd_security_config_set_port (const char  *name,
   g_autofree char *result = NULL;
   BdListenerConfig *old_first;
   BdListenerConfig *new_first;
+  const char *address;
+  gboolean new_address;
+  gboolean add_bind;
   gboolean has_default;
   gboolean configured;
   gboolean anonymous_set;
@@ -1150,7 +1192,14 @@ bd_security_config_set_port (const char  *name,
     return NULL;
   has_default = before->default_listener != NULL;
   anonymous_set = before->allow_anonymous_set;
-  first_port (before, &configured);
+  old_first = first_listener (before, &configured);
+  if (port == 0)
+    port = old_first->port;
+  address = wanted_address (old_first->bind_address, interfaces);
+  new_address = g_strcmp0 (address, old_first->bind_address) != 0;
+  /* The default listener without a 'bind_address' line takes every
+   * interface: loopback needs one. */
+  add_bind = has_default && new_address && old_first->bind_address == NULL;
 
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
@@ -1162,14 +1211,30 @@ bd_security_config_set_port (const char  *name,
       /* Mosquitto starts the default listener ('port', wherever it
        * stands) before those of 'listener' lines. */
       if (has_default && g_str_equal (directive, "port"))
-        line = changed = g_strdup_printf ("port %u", port);
+        {
+          if (add_bind)
+            line = changed = g_strdup_printf ("port %u\nbind_address %s", port, address);
+          else
+            line = changed = g_strdup_printf ("port %u", port);
+          add_bind = FALSE;
+        }
+      else if (has_default && new_address && g_str_equal (directive, "bind_address"))
+        {
+          /* Without one, the default listener takes every interface. */
+          if (address == NULL)
+            continue;
+          line = g_strdup_printf ("bind_address %s", address);
+          g_free (lines[i]);
+          lines[i] = line;
+        }
       else if (!has_default && !done && g_str_equal (directive, "listener"))
-        line = changed = dup_listener_line (lines[i], port);
+        line = changed = dup_listener_line (lines[i], port, new_address, address);
       else if (!configured && !done && g_str_equal (directive, "connection"))
         {
           /* Before the bridges: after a 'connection' line, lines belong
            * to its bridge. */
-          g_string_append_printf (out, "listener %u 127.0.0.1\n\n", port);
+          g_string_append_printf (out, "listener %u%s%s\n\n", port,
+                                  address != NULL ? " " : "", address != NULL ? address : "");
           done = TRUE;
         }
       if (changed != NULL)
@@ -1182,18 +1247,24 @@ bd_security_config_set_port (const char  *name,
     {
       /* A default listener made by 'bind_address' or a listener option
        * alone: its port line goes first. */
-      g_autofree char *port_line = g_strdup_printf ("port %u\n", port);
+      g_autofree char *port_line = NULL;
 
+      if (add_bind)
+        port_line = g_strdup_printf ("port %u\nbind_address %s\n", port, address);
+      else
+        port_line = g_strdup_printf ("port %u\n", port);
       g_string_prepend (out, port_line);
     }
   else if (!done)
     {
-      /* The listener Brokerdesk had without one: loopback only. */
+      /* The listener Brokerdesk had without one, loopback only unless
+       * every interface was asked for. */
       if (out->len > 0 && out->str[out->len - 1] != '\n')
         g_string_append_c (out, '\n');
       if (out->len > 0)
         g_string_append_c (out, '\n');
-      g_string_append_printf (out, "listener %u 127.0.0.1\n", port);
+      g_string_append_printf (out, "listener %u%s%s\n", port,
+                              address != NULL ? " " : "", address != NULL ? address : "");
     }
   result = g_string_free (g_steal_pointer (&out), FALSE);
   /* Once a file configures a listener, Mosquitto no longer lets anonymous
@@ -1206,20 +1277,20 @@ bd_security_config_set_port (const char  *name,
       result = allowed;
     }
 
-  /* Read back as the broker will: only the first listener's port may
-   * differ. What an included file sets cannot be changed here. */
+  /* Read back as the broker will: only the first listener's port and
+   * address may differ. What an included file sets cannot be changed
+   * here. */
   if (!bd_broker_config_parse (after, name, result, error))
     return NULL;
   bd_broker_config_finish (after);
-  old_first = g_ptr_array_index (before->listeners, 0);
   new_first = g_ptr_array_index (after->listeners, 0);
   if (new_first->port != port || after->listeners->len != before->listeners->len ||
-      g_strcmp0 (new_first->bind_address, old_first->bind_address) != 0 ||
+      g_strcmp0 (new_first->bind_address, address) != 0 ||
       new_first->allow_anonymous != old_first->allow_anonymous)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("%s: the first listener’s port is not set by a line of this file; "
-                     "change it there by hand"), name);
+                   _("%s: the first listener’s port or address is not set by a line of this "
+                     "file; change it there by hand"), name);
       return NULL;
     }
   return g_steal_pointer (&result);
@@ -1227,6 +1298,8 @@ bd_security_config_set_port (const char  *name,
 
 gboolean
 bd_security_read_own_port (guint16   *port,
+                           gboolean  *all_interfaces,
+                           gboolean  *anonymous,
                            gboolean  *configured,
                            GError   **error)
 {
@@ -1235,14 +1308,16 @@ bd_security_read_own_port (guint16   *port,
 
   if (!read_optional (path, &text, error))
     return FALSE;
-  return bd_security_config_read_port (path, text, port, configured, error);
+  return bd_security_config_read_port (path, text, port, all_interfaces, anonymous, configured,
+                                       error);
 }
 
 typedef struct
 {
-  char     *path;
-  guint16   port;
-  gboolean  only_if_unset;
+  char                 *path;
+  guint16               port;
+  BdSecurityInterfaces  interfaces;
+  gboolean              only_if_unset;
 } SavePort;
 
 static void
@@ -1266,7 +1341,7 @@ edit_port (const char  *old,
       guint16 port;
       gboolean configured;
 
-      if (!bd_security_config_read_port (save->path, old, &port, &configured, error))
+      if (!bd_security_config_read_port (save->path, old, &port, NULL, NULL, &configured, error))
         return NULL;
       if (configured)
         {
@@ -1276,28 +1351,31 @@ edit_port (const char  *old,
           return NULL;
         }
     }
-  return bd_security_config_set_port (save->path, old, save->port, error);
+  return bd_security_config_set_port (save->path, old, save->port, save->interfaces, error);
 }
 
 static SavePort *
-save_port_new (guint16  port,
-               gboolean only_if_unset)
+save_port_new (guint16              port,
+               BdSecurityInterfaces interfaces,
+               gboolean             only_if_unset)
 {
   SavePort *save = g_new0 (SavePort, 1);
 
   save->path = bd_security_default_config_path ();
   save->port = port;
+  save->interfaces = interfaces;
   save->only_if_unset = only_if_unset;
   return save;
 }
 
 gboolean
-bd_security_write_own_port (guint16    port,
-                            gboolean   only_if_unset,
-                            gboolean  *written,
-                            GError   **error)
+bd_security_write_own_port (guint16                port,
+                            BdSecurityInterfaces   interfaces,
+                            gboolean               only_if_unset,
+                            gboolean              *written,
+                            GError               **error)
 {
-  SavePort *save = save_port_new (port, only_if_unset);
+  SavePort *save = save_port_new (port, interfaces, only_if_unset);
   GError *local = NULL;
   gboolean ok = bd_bridge_file_edit (save->path, edit_port, save, &local);
 
@@ -1314,6 +1392,11 @@ bd_security_write_own_port (guint16    port,
   return ok;
 }
 
+/* The task's integer: the port, and these bits when it takes every
+ * interface and when it lets anonymous clients in. */
+#define ALL_INTERFACES_BIT 0x10000
+#define ANONYMOUS_BIT      0x20000
+
 static void
 load_port_thread (GTask        *task,
                   gpointer      source_object,
@@ -1321,13 +1404,16 @@ load_port_thread (GTask        *task,
                   GCancellable *cancellable)
 {
   guint16 port;
+  gboolean all_interfaces;
+  gboolean anonymous;
   gboolean configured;
   GError *error = NULL;
 
-  if (!bd_security_read_own_port (&port, &configured, &error))
+  if (!bd_security_read_own_port (&port, &all_interfaces, &anonymous, &configured, &error))
     g_task_return_error (task, error);
   else
-    g_task_return_int (task, port);
+    g_task_return_int (task, port | (all_interfaces ? ALL_INTERFACES_BIT : 0) |
+                             (anonymous ? ANONYMOUS_BIT : 0));
 }
 
 void
@@ -1344,6 +1430,8 @@ bd_security_load_own_port_async (GCancellable        *cancellable,
 gboolean
 bd_security_load_own_port_finish (GAsyncResult  *result,
                                   guint16       *port,
+                                  gboolean      *all_interfaces,
+                                  gboolean      *anonymous,
                                   GError       **error)
 {
   gssize value;
@@ -1354,16 +1442,21 @@ bd_security_load_own_port_finish (GAsyncResult  *result,
   if (value < 0)
     return FALSE;
   *port = (guint16) value;
+  if (all_interfaces != NULL)
+    *all_interfaces = (value & ALL_INTERFACES_BIT) != 0;
+  if (anonymous != NULL)
+    *anonymous = (value & ANONYMOUS_BIT) != 0;
   return TRUE;
 }
 
 void
-bd_security_save_own_port_async (guint16              port,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
+bd_security_save_own_port_async (guint16               port,
+                                 BdSecurityInterfaces  interfaces,
+                                 GCancellable         *cancellable,
+                                 GAsyncReadyCallback   callback,
+                                 gpointer              user_data)
 {
-  SavePort *save = save_port_new (port, FALSE);
+  SavePort *save = save_port_new (port, interfaces, FALSE);
 
   bd_bridge_file_edit_async (save->path, edit_port, save, save_port_free, cancellable,
                              callback, user_data);

@@ -150,8 +150,9 @@ BdSecurityListener *bd_security_listener_new  (BdListenerProtocol  protocol,
 void        bd_security_listener_free (BdSecurityListener  *listener);
 
 /* The listeners the window switches on and off in the own file, beside the
- * first (local, plain) one, which it leaves alone (the Preferences' port
- * row sets its port: bd_security_save_own_port_async ()). */
+ * first (plain) one, which it leaves alone (the Preferences' port row
+ * and "Listen on All Interfaces" set its port and address:
+ * bd_security_save_own_port_async ()). */
 typedef enum
 {
   BD_SECURITY_LISTENER_TLS,         /* MQTT over TLS, every interface */
@@ -201,8 +202,8 @@ gboolean    bd_security_save_config_finish (GAsyncResult        *result,
 
 /* Makes the listeners of @security (Brokerdesk's own file only) the running
  * listeners of @engine, at once (bd_engine_apply_listeners_async()): the
- * first, local listener stays as the engine runs it (its port changes at
- * the next start; --port/--bind override it), and every listener keeps the password and ACL
+ * first listener stays as the engine runs it (its port and address change
+ * at the next start; --port/--bind override them), and every listener keeps the password and ACL
  * files the engine uses. Fails, changing nothing, when a port cannot be
  * opened; does nothing without an own file. */
 void        bd_security_apply_listeners_async  (BdSecurity          *security,
@@ -213,55 +214,74 @@ void        bd_security_apply_listeners_async  (BdSecurity          *security,
 gboolean    bd_security_apply_listeners_finish (GAsyncResult        *result,
                                                 GError             **error);
 
-/* The first listener's port: one line of the configuration file, which the
- * window's Preferences write and --headless reads, so that both listen
- * where the file says. */
+/* The first listener's port and address: one line of the configuration
+ * file, which the window's Preferences write and --headless reads, so that
+ * both listen where the file says. */
+
+/* Which interfaces the first listener is to take. */
+typedef enum
+{
+  BD_SECURITY_INTERFACES_KEEP,      /* as the file has them */
+  BD_SECURITY_INTERFACES_LOOPBACK,  /* 127.0.0.1: this computer only */
+  BD_SECURITY_INTERFACES_ALL,       /* a listener without an address: every interface */
+} BdSecurityInterfaces;
 
 /* The port of the listener @text (a configuration file's text; @name for
- * messages) starts first, in *@port; *@configured is FALSE, and *@port the
- * default 1883, when @text configures no listener. FALSE with @error when
- * @text does not parse. */
+ * messages) starts first, in *@port, whether it takes more than loopback in
+ * *@all_interfaces and whether it lets anonymous clients in, in
+ * *@anonymous (both may be NULL); *@configured is FALSE, and
+ * *@port the default 1883 on 127.0.0.1, when @text configures no listener.
+ * FALSE with @error when @text does not parse. */
 gboolean    bd_security_config_read_port (const char  *name,
                                           const char  *text,
                                           guint16     *port,
+                                          gboolean    *all_interfaces,
+                                          gboolean    *anonymous,
                                           gboolean    *configured,
                                           GError     **error);
-/* @text with its first listener on @port: the default listener's 'port'
- * lines if it has one, else the first 'listener' line (its address kept),
- * else a new 'listener PORT 127.0.0.1' before the bridges, with anonymous
- * access as it was. Every other line stays. NULL with @error when @text
- * does not parse, or when no line of it sets that port (an included
- * file's listener). */
-char       *bd_security_config_set_port  (const char  *name,
-                                          const char  *text,
-                                          guint16      port,
-                                          GError     **error);
+/* @text with its first listener on @port (0: the port it has) and
+ * @interfaces: the default listener's 'port' and 'bind_address' lines if it
+ * has one, else the first 'listener' line, else a new 'listener PORT
+ * [127.0.0.1]' before the bridges, with anonymous access as it was. Every
+ * other line stays. NULL with @error when @text does not parse, or when no
+ * line of it sets that port or address (an included file's listener). */
+char       *bd_security_config_set_port  (const char            *name,
+                                          const char            *text,
+                                          guint16                port,
+                                          BdSecurityInterfaces   interfaces,
+                                          GError               **error);
 /* bd_security_config_read_port () of Brokerdesk's own file (none: not
  * configured). Blocks on the disk: only on a worker. */
 gboolean    bd_security_read_own_port    (guint16     *port,
+                                          gboolean    *all_interfaces,
+                                          gboolean    *anonymous,
                                           gboolean    *configured,
                                           GError     **error);
-/* Sets the own file's first port, under the lock of every writer of the
- * file; with @only_if_unset, a file that configures a listener is left as
- * it is. *@written says whether it was written. Blocks on the disk: only on
- * a worker. */
-gboolean    bd_security_write_own_port   (guint16      port,
-                                          gboolean     only_if_unset,
-                                          gboolean    *written,
-                                          GError     **error);
+/* Sets the own file's first port (0: kept) and interfaces, under the lock
+ * of every writer of the file; with @only_if_unset, a file that configures
+ * a listener is left as it is. *@written says whether it was written.
+ * Blocks on the disk: only on a worker. */
+gboolean    bd_security_write_own_port   (guint16                port,
+                                          BdSecurityInterfaces   interfaces,
+                                          gboolean               only_if_unset,
+                                          gboolean              *written,
+                                          GError               **error);
 /* The same on a worker, for the window. */
 void        bd_security_load_own_port_async  (GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
 gboolean    bd_security_load_own_port_finish (GAsyncResult        *result,
                                               guint16             *port,
+                                              gboolean            *all_interfaces,
+                                              gboolean            *anonymous,
                                               GError             **error);
-void        bd_security_save_own_port_async  (guint16              port,
-                                              GCancellable        *cancellable,
-                                              GAsyncReadyCallback  callback,
-                                              gpointer             user_data);
-gboolean    bd_security_save_own_port_finish (GAsyncResult        *result,
-                                              GError             **error);
+void        bd_security_save_own_port_async  (guint16               port,
+                                              BdSecurityInterfaces  interfaces,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+gboolean    bd_security_save_own_port_finish (GAsyncResult         *result,
+                                              GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdSecurity, bd_security_free)
 

@@ -5,13 +5,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # On its own Xvfb display and D-Bus session, as test-window.py, with fresh
-# XDG directories: a 'listener PORT' line in Brokerdesk's own configuration
-# file is where the window's broker listens and what Preferences shows;
-# changing the port in Preferences rewrites that line, and --headless then
-# listens there too; a port in the file that another program holds is
-# refused with the reason, not swapped for the next free one; an old
-# broker-port preference moves into the file once; with no port chosen
-# anywhere a taken 1883 still moves the window on. Output is TAP.
+# XDG directories: a 'listener PORT [ADDRESS]' line in Brokerdesk's own
+# configuration file is where the window's broker listens (the old
+# broker-listen-all preference no longer opens it to the network) and what
+# Preferences shows; changing the port or "Listen on All Interfaces" in
+# Preferences rewrites that line, and --headless then listens there too; a
+# port in the file that another program holds is refused with the reason,
+# not swapped for the next free one; old broker-port and broker-listen-all
+# preferences move into the file once; with no port chosen anywhere a taken
+# 1883 still moves the window on. Output is TAP.
 
 import importlib.util
 import os
@@ -93,6 +95,47 @@ def listening(port):
             return False
 
 
+def bound_addresses(port):
+    """The local addresses of the sockets listening on TCP @port."""
+    out = subprocess.run(['ss', '-ltnH', f'sport = :{port}'], capture_output=True, text=True,
+                         timeout=TIMEOUT, check=True).stdout
+    return sorted({line.split()[3].rsplit(':', 1)[0] for line in out.splitlines() if line.strip()})
+
+
+# How ss shows a socket on every interface (dual-stack, IPv4 or IPv6).
+EVERY_INTERFACE = ('*', '0.0.0.0', '[::]')
+
+
+def on_every_interface(port):
+    addresses = bound_addresses(port)
+    return len(addresses) > 0 and all(a in EVERY_INTERFACE for a in addresses)
+
+
+def on_loopback_only(port):
+    return bound_addresses(port) == ['127.0.0.1']
+
+
+def listen_all_switch(pyatspi, app):
+    prefs = app.window('Preferences')
+    # GTK 4.8 shows a GtkSwitch to AT-SPI as a check box
+    return next((a for a in tw.walk(prefs) if a.getRoleName() in ('switch', 'check box')
+                 and a.name == 'Listen on All Interfaces'), None) if prefs else None
+
+
+def is_on(pyatspi, node):
+    return node.getState().contains(pyatspi.STATE_CHECKED)
+
+
+def gsettings_get(env, key):
+    return subprocess.run(['gsettings', 'get', SCHEMA, key], env=env, capture_output=True,
+                          text=True, timeout=TIMEOUT).stdout.strip()
+
+
+def gsettings_set(env, key, value):
+    subprocess.run(['gsettings', 'set', SCHEMA, key, value], env=env, check=True,
+                   timeout=TIMEOUT)
+
+
 def shown_address(app, port):
     return f'127.0.0.1:{port}' in tw.label_names(app.main_window())
 
@@ -106,15 +149,25 @@ def inner_main():
     with tw.Run(pyatspi, tap, 'brokerdesk-port-test-') as run:
         home = run.home
 
-        # 1. The file says where the window's broker listens, and
-        #    Preferences shows that port.
+        # 1. The file says where the window's broker listens, port and
+        #    address (an old broker-listen-all does not open a loopback
+        #    listener to the network), and Preferences shows that port.
         write_config(home, f'allow_anonymous true\nlistener {file_port} 127.0.0.1\n')
+        gsettings_set(tw.app_env(home), 'broker-listen-all', 'true')
         app = run.start(args=('--no-demo',))
         tw.check_eventually(tap, f'the window’s broker listens on the file’s port {file_port}',
                             lambda: bg.broker_answers(file_port)
                             and shown_address(app, file_port),
                             f'the broker on port {file_port}, shown on the Broker page',
                             lambda: read_config(home))
+        tw.check_eventually(tap, 'the window’s broker listens on the file’s address 127.0.0.1 '
+                            'only, not on every interface as broker-listen-all said, and the '
+                            'old key is reset',
+                            lambda: on_loopback_only(file_port)
+                            and gsettings_get(tw.app_env(home), 'broker-listen-all') == 'false',
+                            'the listener on 127.0.0.1',
+                            lambda: f'{bound_addresses(file_port)} key: '
+                            f'{gsettings_get(tw.app_env(home), "broker-listen-all")}')
         spin = port_row(pyatspi, app)
         tw.check_eventually(tap, f'Preferences shows the file’s port {file_port}',
                             lambda: spin.queryValue().currentValue == file_port
@@ -128,6 +181,28 @@ def inner_main():
         tw.check_eventually(tap, 'changing the port in Preferences rewrites the file’s '
                             'listener line only', lambda: read_config(home) == expected,
                             'the file to change', lambda: read_config(home))
+
+        # 2b. "Listen on All Interfaces" shows the file's loopback address as
+        #     off; turned on, the same line loses its address.
+        switch = tw.wait_for(lambda: listen_all_switch(pyatspi, app),
+                             'the Listen on All Interfaces switch')
+        tw.check_eventually(tap, 'Preferences shows the file’s 127.0.0.1 as Listen on All '
+                            'Interfaces off',
+                            lambda: not is_on(pyatspi, switch)
+                            and switch.getState().contains(pyatspi.STATE_SENSITIVE),
+                            'the switch, off and sensitive')
+        action = switch.queryAction()
+        action.doAction(next(i for i in range(action.nActions)
+                             if action.getName(i) in ('toggle', 'click', 'activate')))
+        expected = f'allow_anonymous true\nlistener {pref_port}\n'
+        tw.check_eventually(tap, 'turning on Listen on All Interfaces rewrites the listener '
+                            'line without an address', lambda: read_config(home) == expected,
+                            'the file to change', lambda: read_config(home))
+        # The file lets anonymous clients in: the row warns as the set-up does.
+        tw.check_eventually(tap, 'the switch on with anonymous access warns in its row',
+                            lambda: any(f'Port {pref_port} accepts clients from other computers'
+                                        in n for n in tw.label_names(app.window('Preferences'))),
+                            'the warning', lambda: tw.label_names(app.window('Preferences')))
         run.stop()
 
         # 3. --headless, on the same file, listens on the new port.
@@ -138,10 +213,12 @@ def inner_main():
         run.on_exit(headless.wait)
         run.on_exit(headless.terminate)
         tw.check_eventually(tap, '--headless then listens on the port set in Preferences, '
-                            f'{pref_port}',
-                            lambda: headless.poll() is None and bg.broker_answers(pref_port),
+                            f'{pref_port}, on every interface',
+                            lambda: headless.poll() is None and bg.broker_answers(pref_port)
+                            and on_every_interface(pref_port),
                             f'--headless on port {pref_port}',
-                            lambda: open(log_path, errors='replace').read())
+                            lambda: f'{bound_addresses(pref_port)}\n'
+                            + open(log_path, errors='replace').read())
         headless.terminate()
         headless.wait(timeout=TIMEOUT)
 
@@ -164,26 +241,27 @@ def inner_main():
         run.stop()
         holder.close()
 
-        # 5. An old broker-port preference moves into a file without a
-        #    listener, once: the key is reset when the broker runs.
+        # 5. Old broker-port and broker-listen-all preferences move into a
+        #    file without a listener, once: the keys are reset when the
+        #    broker runs, which listens on every interface.
         home2 = os.path.join(home, 'second')
         env2 = tw.app_env(home2)
         write_config(home2, 'allow_anonymous false\n')
-        subprocess.run(['gsettings', 'set', SCHEMA, 'broker-port', str(old_pref_port)],
-                       env=env2, check=True, timeout=TIMEOUT)
+        gsettings_set(env2, 'broker-port', str(old_pref_port))
+        gsettings_set(env2, 'broker-listen-all', 'true')
         run.start(home=home2, args=('--no-demo',))
 
-        def key():
-            return subprocess.run(['gsettings', 'get', SCHEMA, 'broker-port'], env=env2,
-                                  capture_output=True, text=True,
-                                  timeout=TIMEOUT).stdout.strip()
-        tw.check_eventually(tap, 'an old broker-port preference moves into the file, and the '
-                            'key is reset',
-                            lambda: listening(old_pref_port) and key() == '1883'
+        def keys():
+            return (gsettings_get(env2, 'broker-port'), gsettings_get(env2, 'broker-listen-all'))
+        tw.check_eventually(tap, 'old broker-port and broker-listen-all preferences move into '
+                            'the file, and the keys are reset',
+                            lambda: listening(old_pref_port) and keys() == ('1883', 'false')
+                            and on_every_interface(old_pref_port)
                             and read_config(home2) == 'allow_anonymous false\n\n'
-                            f'listener {old_pref_port} 127.0.0.1\n',
+                            f'listener {old_pref_port}\n',
                             f'the broker on port {old_pref_port}',
-                            lambda: f'key: {key()}\nfile:\n{read_config(home2)}')
+                            lambda: f'keys: {keys()} {bound_addresses(old_pref_port)}\n'
+                            f'file:\n{read_config(home2)}')
         run.stop()
 
         # 6. Nothing chose the port (no file, no --port) and 1883 is taken
