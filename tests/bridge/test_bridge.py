@@ -300,16 +300,22 @@ def _make_cert(d, name, cn, ext=None):
     _openssl(d, *args)
 
 
-def test_tls_upstream_with_client_certificate(brokers, tmp_path):
-    upstream, local, client = brokers
+def make_certificates(tmp_path):
+    """A CA and a server certificate for 127.0.0.1 in a new folder; returns
+    the folder and a function that names a file in it."""
     d = str(tmp_path / "certs")
     os.mkdir(d)
     _openssl(d, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
              "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
              "-subj", "/CN=Bridge Test CA")
     _make_cert(d, "server", "127.0.0.1", "subjectAltName=IP:127.0.0.1")
+    return d, lambda name: os.path.join(d, name)
+
+
+def test_tls_upstream_with_client_certificate(brokers, tmp_path):
+    upstream, local, client = brokers
+    d, p = make_certificates(tmp_path)
     _make_cert(d, "client", "plant-bridge")
-    p = lambda name: os.path.join(d, name)  # noqa: E731
     up = upstream(["cafile " + p("ca.pem"), "certfile " + p("server.pem"),
                    "keyfile " + p("server.key"), "require_certificate true"])
     bd = local(bridge_lines(up, ["tls/# out 1"],

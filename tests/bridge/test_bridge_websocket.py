@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_bridge import (TIMEOUT, _make_cert, _openssl, brokers,  # noqa: E402,F401
+from test_bridge import (TIMEOUT, brokers, make_certificates,  # noqa: E402,F401
                          free_port, time_limit, wait_bridge_connected)
 
 
@@ -78,13 +78,7 @@ def test_bridge_over_websocket(brokers, protocol):
 
 def test_bridge_over_websocket_with_tls(brokers, tmp_path):
     upstream, local, client = brokers
-    d = str(tmp_path / "certs")
-    os.mkdir(d)
-    _openssl(d, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
-             "-subj", "/CN=Bridge Test CA")
-    _make_cert(d, "server", "127.0.0.1", "subjectAltName=IP:127.0.0.1")
-    p = lambda name: os.path.join(d, name)  # noqa: E731
+    _, p = make_certificates(tmp_path)
     up = ws_upstream(local, tls=p)
     bd = local(ws_bridge(up.ports[1], TOPICS, ["bridge_cafile " + p("ca.pem")]), name="local")
     wait_bridge_connected(bd)
