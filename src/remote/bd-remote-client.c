@@ -117,6 +117,7 @@ struct _Conn
   BdRemoteClient    *client;        /* NULL once detached */
   GCancellable      *cancellable;
   GIOStream         *stream;
+  GSocket           *socket;        /* the TCP socket under stream (not a ref) */
   BdMqttVersion      version;
   gboolean           timed_out;
   gboolean           closing;       /* stop(): close once the DISCONNECT is out */
@@ -1074,6 +1075,14 @@ read_cb (GObject      *object,
       conn_unref (conn);
       return;
     }
+  /* Acknowledge what came at once rather than after the kernel's delayed
+   * ACK: brokers that leave Nagle on (Mosquitto by default) write each
+   * PUBACK on its own, and all after the first wait for this ACK. A bridge
+   * whose acknowledgements waited so held its publishers' PUBACKs (in
+   * durable mode they wait for the bridge or the disk). Linux clears the
+   * flag again by itself, so it is set after every read. */
+  if (conn->socket != NULL)
+    g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_QUICKACK, 1, NULL);
   if (conn->client != NULL && conn->ws != NULL)
     conn_ws_input (conn, n);
   else if (conn->client != NULL)
@@ -1334,6 +1343,7 @@ connect_cb (GObject      *object,
   /* Small packets (acks, PINGREQ) should not wait for Nagle. */
   g_socket_set_option (g_socket_connection_get_socket (base), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   conn->stream = G_IO_STREAM (g_object_ref (base));
+  conn->socket = g_socket_connection_get_socket (base);
 
   if (conn->client->config->use_tls)
     {
