@@ -159,9 +159,6 @@ message_with_topic (BdMessage  *message,
                     guint8      qos,
                     gboolean    retain)
 {
-  gsize len;
-  const guint8 *data = bd_message_get_payload (message, &len);
-  g_autoptr(GBytes) payload = g_bytes_new (data, len);
   BdMqttProperties props = { 0 };
   BdMessage *copy;
 
@@ -175,7 +172,10 @@ message_with_topic (BdMessage  *message,
   props.present &= ~(BD_MQTT_PROP_BIT (BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER) |
                      BD_MQTT_PROP_BIT (BD_MQTT_PROP_TOPIC_ALIAS));
   bd_mqtt_properties_add_user_property (&props, VIA_PROPERTY, process_id ());
-  copy = bd_message_new (topic, payload, qos, retain, &props);
+  /* The payload is shared, not copied (GBytes never changes), and the
+   * message keeps the time it was received. */
+  copy = bd_message_new_full (topic, message->payload, qos, retain, &props, NULL,
+                              message->time_us);
   bd_mqtt_properties_clear (&props);
   return copy;
 }
