@@ -45,6 +45,8 @@
 #define CONNECT_TIMEOUT_S     15
 #define MAX_OUTGOING_INFLIGHT 10000
 #define READ_BUFFER_SIZE      16384
+/* Reads of READ_BUFFER_SIZE in one turn of the loop, at most. */
+#define READS_PER_WAKEUP      8
 /* What an MQTT 5 session without clean start is asked to survive between
  * connections: a day, so an operator console that was off overnight still
  * gets its QoS 1/2 messages. */
@@ -125,6 +127,7 @@ struct _Conn
   GTlsCertificateFlags tls_errors;
   GSource           *timeout_source;
   GSource           *keep_alive_source;
+  GSource           *read_source;     /* reading, for a stream that can be polled */
   gboolean           ping_outstanding;
   gint64             ping_sent_us;
   guint16            generation;
@@ -370,6 +373,8 @@ detach_conn (BdRemoteClient *self)
   conn->client = NULL;
   clear_source (&conn->timeout_source);
   clear_source (&conn->keep_alive_source);
+  /* It holds a reference to the connection. */
+  clear_source (&conn->read_source);
   if (!conn->closing)
     g_cancellable_cancel (conn->cancellable);
   conn_unref (conn);
@@ -1054,27 +1059,11 @@ conn_ws_input (Conn  *conn,
     }
 }
 
+/* What a read brought: @n bytes in conn->readbuf. */
 static void
-read_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      data)
+conn_input (Conn  *conn,
+            gssize n)
 {
-  Conn *conn = data;
-  g_autoptr(GError) error = NULL;
-  gssize n;
-
-  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
-  if (conn_check_error (conn, error))
-    {
-      conn_unref (conn);
-      return;
-    }
-  if (n == 0)
-    {
-      conn_fail (conn, FALSE, "the broker closed the connection");
-      conn_unref (conn);
-      return;
-    }
   /* Acknowledge what came at once rather than after the kernel's delayed
    * ACK: brokers that leave Nagle on (Mosquitto by default) write each
    * PUBACK on its own, and all after the first wait for this ACK. A bridge
@@ -1090,16 +1079,91 @@ read_cb (GObject      *object,
       g_byte_array_append (conn->inbuf, conn->readbuf, n);
       conn_process_input (conn);
     }
-  if (conn->client != NULL)
+}
+
+/* The end of a read that failed or found the end of the stream; FALSE
+ * when the connection is over. */
+static gboolean
+conn_read_done (Conn         *conn,
+                gssize        n,
+                const GError *error)
+{
+  if (conn_check_error (conn, error))
+    return FALSE;
+  if (n == 0)
+    {
+      conn_fail (conn, FALSE, "the broker closed the connection");
+      return FALSE;
+    }
+  conn_input (conn, n);
+  return conn->client != NULL;
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Conn *conn = data;
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  if (conn_read_done (conn, n, error))
     conn_read (conn);
   conn_unref (conn);
 }
 
+static gboolean
+read_ready_cb (GObject  *pollable,
+               gpointer  data)
+{
+  Conn *conn = data;
+  gboolean more = TRUE;
+
+  conn_ref (conn);
+  /* A few reads at most before the loop's other sources get their turn. */
+  for (guint i = 0; i < READS_PER_WAKEUP && more; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (pollable),
+                                                           conn->readbuf, sizeof conn->readbuf,
+                                                           conn->cancellable, &error);
+
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      more = conn_read_done (conn, n, error);
+    }
+  conn_unref (conn);
+  return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Reads for as long as the connection lasts. A stream that can be polled
+ * gets one source for the connection's whole life: an asynchronous read
+ * per wake-up made and dropped a socket source and a GTask each time, and
+ * GLib wakes its own loop for every descriptor added and removed, so a
+ * bridge that read one acknowledgement at a time spent most of its thread
+ * on that machinery. Other streams read asynchronously. */
 static void
 conn_read (Conn *conn)
 {
-  g_input_stream_read_async (g_io_stream_get_input_stream (conn->stream),
-                             conn->readbuf, sizeof conn->readbuf, G_PRIORITY_DEFAULT,
+  GInputStream *in = g_io_stream_get_input_stream (conn->stream);
+
+  if (conn->read_source != NULL)
+    return;
+  if (G_IS_POLLABLE_INPUT_STREAM (in) &&
+      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in)))
+    {
+      /* With the cancellable, a cancel (the connect timeout) wakes it up
+       * and its read reports the cancellation. detach_conn () ends it. */
+      conn->read_source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (in),
+                                                                 conn->cancellable);
+      g_source_set_callback (conn->read_source, G_SOURCE_FUNC (read_ready_cb),
+                             conn_ref (conn), (GDestroyNotify) conn_unref);
+      g_source_attach (conn->read_source, conn->client->context);
+      return;
+    }
+  g_input_stream_read_async (in, conn->readbuf, sizeof conn->readbuf, G_PRIORITY_DEFAULT,
                              conn->cancellable, read_cb, conn_ref (conn));
 }
 
