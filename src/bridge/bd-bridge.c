@@ -59,6 +59,7 @@ struct _BdBridge
   gboolean         local_ready;     /* the local session and its subscriptions exist */
   gboolean         local_was_connected;
   guint            refused_backoff_s;
+  char            *logged_failure;  /* the last failed attempt's reason in the log */
   GSource         *restart_source;
   GSource         *tick_source;
   GSource         *lazy_source;
@@ -417,6 +418,23 @@ next_address_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* An attempt that failed, once per reason: an upstream that stays away
+ * for hours must not fill the log with a line per try, but the operator
+ * of a headless broker must see that the bridge is not up, and why. */
+static void
+log_failed_attempt (BdBridge *self)
+{
+  const char *reason = bd_remote_client_get_error_message (self->remote);
+
+  if (reason == NULL || g_strcmp0 (reason, self->logged_failure) == 0)
+    return;
+  g_free (self->logged_failure);
+  self->logged_failure = g_strdup (reason);
+  g_warning ("Bridge %s cannot connect: %s; trying again in %u s (further attempts are "
+             "logged when the reason changes)", self->config->name, reason,
+             bd_remote_client_get_retry_seconds (self->remote));
+}
+
 static void
 remote_state_cb (GObject    *object,
                  GParamSpec *pspec,
@@ -433,6 +451,7 @@ remote_state_cb (GObject    *object,
 
       self->was_connected = TRUE;
       self->refused_backoff_s = 0;
+      g_clear_pointer (&self->logged_failure, g_free);
       self->last_busy_us = g_get_monotonic_time ();
       g_message ("Bridge %s connected to %s:%u", self->config->name, address->host, address->port);
       bd_remote_client_start (self->local);
@@ -452,6 +471,9 @@ remote_state_cb (GObject    *object,
       if (self->config->start_type == BD_BRIDGE_START_ONCE && state == BD_REMOTE_STATE_WAITING)
         bd_remote_client_stop (self->remote);
     }
+
+  if (state == BD_REMOTE_STATE_WAITING && !was_connected)
+    log_failed_attempt (self);
 
   if (state == BD_REMOTE_STATE_WAITING && self->config->addresses->len > 1 &&
       (!was_connected || self->config->round_robin || self->address_index != 0))
@@ -775,6 +797,7 @@ bd_bridge_finalize (GObject *object)
   bd_bridge_config_free (self->config);
   g_free (self->local_id);
   g_free (self->notification_topic);
+  g_free (self->logged_failure);
   g_free (self->status.name);
   g_free (self->status.address);
   g_free (self->status.reason);

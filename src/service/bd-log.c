@@ -253,7 +253,14 @@ type_of (GLogLevelFlags   log_level,
     case G_LOG_LEVEL_WARNING:  return BD_LOG_TYPE_WARNING;
     case G_LOG_LEVEL_MESSAGE:  return BD_LOG_TYPE_NOTICE;
     case G_LOG_LEVEL_INFO:     return BD_LOG_TYPE_INFORMATION;
-    default:                   return BD_LOG_TYPE_DEBUG;
+    default:
+      /* log_type debug (or all) is about the broker: the debug lines of
+       * the libraries under it (GIO's socket client, the settings
+       * backend) come only when G_MESSAGES_DEBUG names their domain. */
+      for (gsize i = 0; i < n_fields; i++)
+        if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+          return g_str_has_prefix (fields[i].value, "Brokerdesk") ? BD_LOG_TYPE_DEBUG : 0;
+      return 0;
     }
 }
 
@@ -266,6 +273,7 @@ log_writer (GLogLevelFlags   log_level,
   gboolean fatal = (log_level & G_LOG_FLAG_FATAL) != 0;
   guint type = type_of (log_level, fields, n_fields);
   const char *message = NULL;
+  const char *domain = NULL;
   const char *level;
   int priority;
   Line *line = NULL;
@@ -273,6 +281,8 @@ log_writer (GLogLevelFlags   log_level,
   for (gsize i = 0; i < n_fields; i++)
     if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
       message = fields[i].value;
+    else if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+      domain = fields[i].value;
 
   switch (log_level & G_LOG_LEVEL_MASK)
     {
@@ -288,7 +298,8 @@ log_writer (GLogLevelFlags   log_level,
   /* Debug lines also when G_MESSAGES_DEBUG asks for them, as GLib does;
    * a fatal error always, since it ends the process. */
   if (fatal || (log_types & type) != 0 ||
-      (type == BD_LOG_TYPE_DEBUG && !g_log_writer_default_would_drop (log_level, NULL)))
+      ((type == BD_LOG_TYPE_DEBUG || type == 0) &&
+       !g_log_writer_default_would_drop (log_level, domain)))
     {
       if (log_queue.length < LOG_QUEUE_MAX)
         {

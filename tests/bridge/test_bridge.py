@@ -9,6 +9,7 @@
 # tests/broker (brokertest.py) starts, watches and stops both.
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -484,6 +485,25 @@ def test_next_address_after_a_failed_attempt(brokers):
                 "remote_clientid bd-failover", "restart_timeout 1", "topic f/# out 1"])
     m = bd.wait_for_log(r"Bridge up connected to 127\.0\.0\.1:(\d+)", 15)
     assert int(m.group(1)) == up.port
+
+
+def test_failed_attempts_are_logged_once_per_reason(brokers):
+    """An upstream that cannot be reached shows in the log, with the reason:
+    a headless broker's operator has nothing else. Once per reason, not once
+    per try, so an outage of hours does not fill the log."""
+    upstream, local, client = brokers
+    dead = free_port()
+    bd = local(["log_type all", "connection up", "address 127.0.0.1:%d" % dead,
+                "restart_timeout 1", "topic f/# out 1"])
+    refused = r"127\.0\.0\.1:%d: connection refused" % dead
+    bd.wait_for_log(r"warning: Bridge up cannot connect: %s; trying again in \d+ s" % refused, 15)
+    # Two more tries (each a debug line), and still the one warning.
+    mark = bd.mark()
+    bd.wait_for_log(r"debug: %s$" % refused, 15, mark)
+    bd.wait_for_log(r"debug: %s$" % refused, 15, bd.mark())
+    assert len(re.findall(r"cannot connect", bd.log_text())) == 1
+    # The libraries' own debug lines stay out of log_type all.
+    assert "GSocketClient" not in bd.log_text()
 
 
 @pytest.mark.parametrize("outgoing_retain", ["true", "false"])
