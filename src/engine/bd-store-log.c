@@ -240,6 +240,16 @@ bd_store_get_str (BdStoreReader *r)
   return g_strndup ((const char *) p, len);
 }
 
+static gboolean
+all_zero (const guint8 *data,
+          gsize         len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (data[i] != 0)
+      return FALSE;
+  return TRUE;
+}
+
 gsize
 bd_store_scan (const guint8     *data,
                gsize             len,
@@ -261,6 +271,10 @@ bd_store_scan (const guint8     *data,
       guint32 body_len;
       guint32 crc;
       guint64 seq;
+
+      /* Zeros to the end: the log's room written ahead, not a record. */
+      if (data[off] == 0 && all_zero (data + off, len - off))
+        break;
 
       if (len - off < BD_STORE_HEADER_LEN)
         {

@@ -118,6 +118,9 @@
 #include "bd-topic.h"
 
 #define COMPACT_MIN_BYTES (64u * 1024 * 1024)
+/* The log is kept this far ahead of its records in zeros written and
+ * synced (see log_prewrite ()). */
+#define LOG_PREWRITE_BYTES (4u * 1024 * 1024)
 #define RETRY_US          G_USEC_PER_SEC
 /* How long the writer leaves provisional records, so that the
  * acknowledgements that come meanwhile take them back: a subscriber on the
@@ -142,8 +145,10 @@ struct _BdStore
   BdEngine   *engine;
   char       *snap_path;
   char       *log_path;
-  int         fd;               /* the log, O_APPEND; writer thread only */
-  guint64     log_size;         /* writer thread */
+  int         fd;               /* the log; writer thread only */
+  guint64     log_size;         /* writer thread: where the next record goes */
+  guint64     log_end;          /* writer thread: the file's size, zeros after log_size */
+  gboolean    no_prewrite;      /* writer thread: writing zeros ahead failed; until compaction */
   guint64     compact_bytes;
   GThread    *thread;
 
@@ -220,7 +225,12 @@ static void
 store_free (BdStore *store)
 {
   if (store->fd >= 0)
-    close (store->fd);
+    {
+      /* Stopped: the file ends where its records do. */
+      if (store->log_end > store->log_size && ftruncate (store->fd, store->log_size) != 0)
+        g_debug ("Cannot cut %s to its records: %s", store->log_path, g_strerror (errno));
+      close (store->fd);
+    }
   g_clear_pointer (&store->snap, _bd_state_snapshot_free);
   g_byte_array_unref (store->pending);
   g_byte_array_unref (store->soft);
@@ -1029,7 +1039,67 @@ store_post_notify (BdStore *store)
 static int
 open_log (const char *path)
 {
-  return g_open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  return g_open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+}
+
+static gboolean
+pwrite_all (int           fd,
+            const guint8 *data,
+            gsize         len,
+            guint64       offset)
+{
+  while (len > 0)
+    {
+      gssize n = pwrite (fd, data, MIN (len, (gsize) G_MAXSSIZE), (off_t) offset);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return FALSE;
+        }
+      data += n;
+      len -= (gsize) n;
+      offset += (guint64) n;
+    }
+  return TRUE;
+}
+
+/* Writer thread: makes room for @len bytes of records by writing zeros
+ * ahead of them and syncing the file once (LOG_PREWRITE_BYTES at a time).
+ * An append changes the file's size, so its fdatasync () must also commit
+ * the file system's journal, which on ext4 waits for the journal's own
+ * thread: with both cores busy that made a commit 300-360 us instead of
+ * 70-80 us for a write over blocks already written (measured here with
+ * two busy loops running). Recovery stops at a tail of zeros (see
+ * bd_store_scan ()). If the zeros cannot be written (a full disk), the
+ * records are appended as before. */
+static void
+log_prewrite (BdStore *store,
+              gsize    len)
+{
+  static const guint8 zeros[64 * 1024];
+  guint64 target;
+
+  if (store->log_size + len <= store->log_end || store->no_prewrite)
+    return;
+  target = store->log_size + len + LOG_PREWRITE_BYTES;
+  while (store->log_end < target)
+    {
+      gsize n = (gsize) MIN (sizeof zeros, target - store->log_end);
+
+      if (!pwrite_all (store->fd, zeros, n, store->log_end))
+        break;
+      store->log_end += n;
+    }
+  if (store->log_end < target || fdatasync (store->fd) != 0)
+    {
+      g_debug ("Cannot write zeros ahead in %s: %s; appending", store->log_path,
+               g_strerror (errno));
+      store->no_prewrite = TRUE;
+      if (ftruncate (store->fd, store->log_size) == 0)
+        store->log_end = store->log_size;
+    }
 }
 
 /* Writer thread: the snapshot, then a log of the records after it. */
@@ -1073,7 +1143,8 @@ store_compact (BdStore         *store,
     }
   close (store->fd);
   store->fd = fd;
-  store->log_size = log->len;
+  store->log_size = store->log_end = log->len;
+  store->no_prewrite = FALSE;
   store->compact_bytes = MAX (COMPACT_MIN_BYTES, 2 * snap_size);
   g_mutex_lock (&store->lock);
   store->size = snap_size + store->log_size;
@@ -1285,14 +1356,19 @@ store_thread_func (gpointer data)
       if (batch->len == 0 && snap == NULL)
         ok = TRUE;
       else
-        ok = bd_settings_file_write_all (store->fd, batch->data, batch->len) &&
-             fdatasync (store->fd) == 0;
+        {
+          log_prewrite (store, batch->len);
+          ok = pwrite_all (store->fd, batch->data, batch->len, store->log_size) &&
+               fdatasync (store->fd) == 0;
+        }
       if (!ok)
         {
           err = errno;
           /* Cut what part of the batch got in, so the log stays whole. */
           if (ftruncate (store->fd, store->log_size) != 0)
             g_debug ("Cannot cut %s back: %s", store->log_path, g_strerror (errno));
+          else
+            store->log_end = store->log_size;
         }
       else
         {
@@ -1392,7 +1468,7 @@ _bd_store_start (BdEngine *engine)
       store_free (store);
       return;
     }
-  store->log_size = st.st_size;
+  store->log_size = store->log_end = st.st_size;
   if (store->log_size == 0)
     {
       if (!bd_settings_file_write_all (store->fd, BD_STORE_MAGIC, BD_STORE_MAGIC_LEN) ||
@@ -1403,7 +1479,7 @@ _bd_store_start (BdEngine *engine)
           store_free (store);
           return;
         }
-      store->log_size = BD_STORE_MAGIC_LEN;
+      store->log_size = store->log_end = BD_STORE_MAGIC_LEN;
     }
   store->size = store->log_size;
   if (g_stat (store->snap_path, &st) == 0)
@@ -1953,7 +2029,17 @@ model_read_file (Model      *model,
     return;
   good = bd_store_scan (data, len, model_apply, model, &why);
   if (why == NULL)
-    return;
+    {
+      /* The zeros a running broker writes ahead of its records: records
+       * go after the last one again. */
+      if (cut && good < len)
+        {
+          g_clear_pointer (&file, g_mapped_file_unref);
+          if (truncate (path, good) != 0)
+            g_warning ("Cannot cut %s: %s", path, g_strerror (errno));
+        }
+      return;
+    }
 
   g_warning ("%s: %s at byte %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
              "; restored what comes before it and cut off the rest",

@@ -443,9 +443,25 @@ def _fill_log(b, raw_client, n=300):
     return logs[0]
 
 
+STORE_MAGIC_LEN = 8    # "BDSTORE1"
+RECORD_HEADER_LEN = 17  # length, CRC, sequence number, type
+
+
+def _records_end(path):
+    """Where the log's records end. A running Brokerdesk keeps zeros written
+    ahead of them, so that a commit does not change the file's size; a
+    header of zeros is that room, never a record."""
+    with open(path, "rb") as f:
+        data = f.read()
+    off = STORE_MAGIC_LEN
+    while off + RECORD_HEADER_LEN <= len(data) and any(data[off:off + RECORD_HEADER_LEN]):
+        off += RECORD_HEADER_LEN + int.from_bytes(data[off:off + 4], "little")
+    return min(off, len(data))
+
+
 def _damage_and_restart(b, raw_client, damage):
     log = _fill_log(b, raw_client)
-    size = os.path.getsize(log)
+    size = _records_end(log)
     offset = damage(log, size)
     b.start()
     m = b.wait_for_log(r"(\S+\.log): .* at byte (\d+) of (\d+); restored what comes before it")
@@ -479,14 +495,38 @@ def test_truncated_log_is_cut_and_named(broker_factory, raw_client):
     assert len(got) >= 250
 
 
-def test_zeroed_log_tail_is_cut_and_named(broker_factory, raw_client):
+def test_zeroed_log_region_is_cut_and_named(broker_factory, raw_client):
+    """Zeros with records after them are damage (zeros to the end are the
+    room written ahead, see test_log_room_is_written_ahead_in_zeros)."""
     def zero(log, size):
         off = size // 2
         with open(log, "r+b") as f:
             f.seek(off)
-            f.write(b"\0" * (size - off))
+            f.write(b"\0" * 64)
         return off
     _damage_and_restart(broker_factory(), raw_client, zero)
+
+
+def test_log_room_is_written_ahead_in_zeros(broker_factory, raw_client):
+    """Commits write over zeros written and synced ahead of time, so the
+    file's size does not change with each one; after a crash the zeros are
+    the end of the log (nothing is named as damage, everything acknowledged
+    comes back), and a clean stop leaves the file ending at its records."""
+    b = broker_factory()
+    log = _fill_log(b, raw_client)
+    end = _records_end(log)
+    assert os.path.getsize(log) > end
+    with open(log, "rb") as f:
+        f.seek(end)
+        assert not any(f.read())
+    b.start()
+    sub = raw_client(b)
+    sub.connect("sub", clean=False)
+    _send_sentinel(raw_client, b, "d/end")
+    assert _drain(sub, []) == [b"m%d" % i for i in range(300)]
+    assert b.stop() == 0
+    assert "restored what comes before it" not in b.log_text()
+    assert os.path.getsize(log) == _records_end(log)
 
 
 def test_bit_flip_in_log_is_cut_and_named(broker_factory, raw_client):
@@ -543,7 +583,7 @@ def test_log_is_compacted(broker_factory, raw_client, monkeypatch):
             pub.expect(w.PUBACK)
     b.wait_for_log(r"Compacted the broker store", start=mark)
     log = glob.glob(os.path.join(b.data_dir, "*.log"))[0]
-    assert os.path.getsize(log) < 2 * 20000 + 50000
+    assert _records_end(log) < 2 * 20000 + 50000
     _kill(b)
     b.start()
     assert b.wait_for_log(r"1 persistent sessions and 1000 queued")
