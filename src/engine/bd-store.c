@@ -7,8 +7,8 @@
  * PUBACK, PUBREC, PUBCOMP, PUBREL, SUBACK or CONNACK leaves only once what it
  * acknowledges is on disk. The store is two files: the snapshot (the state at
  * some record, written whole, see bd-persist.c) and the log (every change
- * since, appended). Recovery replays the log's records newer than the
- * snapshot onto it.
+ * since, in order, written over zeros kept ahead of it: see log_prewrite ()).
+ * Recovery replays the log's records newer than the snapshot onto it.
  *
  *   engine thread                         writer thread
  *   change ─► record into store_buf (or store_soft_buf)
