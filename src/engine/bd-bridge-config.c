@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "bd-bridge-config-private.h"
-#include "bd-config-words-private.h"
+#include "bd-config-private.h"
 #include "bd-topic.h"
 
 #define DEFAULT_PORT            1883

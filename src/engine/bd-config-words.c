@@ -6,7 +6,7 @@
 
 #include "config.h"
 
-#include "bd-config-words-private.h"
+#include "bd-config-private.h"
 
 gboolean
 _bd_config_words_parse (const BdConfigWord  *words,

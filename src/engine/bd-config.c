@@ -53,7 +53,7 @@
 
 #include "bd-config.h"
 #include "bd-bridge-config-private.h"
-#include "bd-config-words-private.h"
+#include "bd-config-private.h"
 
 /* MQTT limits [MQTT-1.5.5] (Variable Byte Integer): the largest remaining
  * length is 268,435,455; a whole packet adds one fixed-header byte and up to
@@ -147,21 +147,45 @@ struct _Directive
 
 /* Helpers ---------------------------------------------------------------- */
 
+gboolean
+_bd_config_parse_error_valist (GError     **error,
+                               const char  *file,
+                               guint        line,
+                               const char  *format,
+                               va_list      args)
+{
+  g_autofree char *message = g_strdup_vprintf (format, args);
+
+  g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE, "%s:%u: %s", file, line, message);
+  return FALSE;
+}
+
+gboolean
+_bd_config_parse_error (GError     **error,
+                        const char  *file,
+                        guint        line,
+                        const char  *format,
+                        ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  _bd_config_parse_error_valist (error, file, line, format, args);
+  va_end (args);
+  return FALSE;
+}
+
 static gboolean G_GNUC_PRINTF (3, 4)
 parser_error (Parser      *parser,
               GError     **error,
               const char  *format,
               ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  _bd_config_parse_error_valist (error, parser->name, parser->line, format, args);
   va_end (args);
-
-  g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE,
-               "%s:%u: %s", parser->name, parser->line, message);
   return FALSE;
 }
 
@@ -1806,9 +1830,8 @@ parse_text (BdBrokerConfig  *config,
 
       if (!_bd_bridge_config_check (parser.bridge, &message))
         {
-          g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE, "%s:%u: %s",
-                       parser.bridge->source_file, parser.bridge->source_line, message);
-          return FALSE;
+          return _bd_config_parse_error (error, parser.bridge->source_file,
+                                         parser.bridge->source_line, "%s", message);
         }
     }
 
