@@ -49,3 +49,24 @@ bd_test_find_window (GType type)
     }
   return NULL;
 }
+
+gpointer
+bd_test_template_child (GtkWidget  *widget,
+                        GType       type,
+                        const char *id)
+{
+  GObject *object = gtk_widget_get_template_child (widget, type, id);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+guint
+bd_test_list_box_n_rows (GtkListBox *list)
+{
+  guint n = 0;
+
+  while (gtk_list_box_get_row_at_index (list, n) != NULL)
+    n++;
+  return n;
+}

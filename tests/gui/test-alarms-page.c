@@ -31,22 +31,14 @@ static GtkWidget *
 child (GtkWidget  *page,
        const char *id)
 {
-  GObject *object = gtk_widget_get_template_child (page, BD_TYPE_ALARMS_PAGE, id);
-
-  g_assert_nonnull (object);
-  return GTK_WIDGET (object);
+  return bd_test_template_child (page, BD_TYPE_ALARMS_PAGE, id);
 }
 
 static guint
 n_rows (GtkWidget  *page,
         const char *id)
 {
-  GtkListBox *list = GTK_LIST_BOX (child (page, id));
-  guint n = 0;
-
-  while (gtk_list_box_get_row_at_index (list, n) != NULL)
-    n++;
-  return n;
+  return bd_test_list_box_n_rows (GTK_LIST_BOX (child (page, id)));
 }
 
 static GtkWidget *

@@ -149,10 +149,7 @@ static GObject *
 child (GtkWidget  *page,
        const char *id)
 {
-  GObject *object = gtk_widget_get_template_child (page, BD_TYPE_CHARTS_PAGE, id);
-
-  g_assert_nonnull (object);
-  return object;
+  return bd_test_template_child (page, BD_TYPE_CHARTS_PAGE, id);
 }
 
 static GtkWidget *
@@ -623,20 +620,10 @@ picker_gone (gpointer data)
   return find_picker () == NULL;
 }
 
-static guint
-n_rows (GtkListBox *list_box)
-{
-  guint n = 0;
-
-  while (gtk_list_box_get_row_at_index (list_box, n) != NULL)
-    n++;
-  return n;
-}
-
 static gboolean
 rows_listed (gpointer data)
 {
-  return n_rows (data) > 0;
+  return bd_test_list_box_n_rows (data) > 0;
 }
 
 /* Add Chart…: the recorded series in a searchable list; Enter in the search
@@ -667,7 +654,7 @@ test_picker (Fixture       *fixture,
   list_box = GTK_LIST_BOX (find_descendant (picker, GTK_TYPE_LIST_BOX));
   bd_test_wait_until (rows_listed, list_box, WAIT_S * 1000, "rows listed");
   /* The plain topic and the JSON members; the text topic has no series. */
-  g_assert_cmpuint (n_rows (list_box), ==, 3);
+  g_assert_cmpuint (bd_test_list_box_n_rows (list_box), ==, 3);
   g_assert_nonnull (bd_test_find_label (picker, "Charted", TRUE));
 
   search_entry = find_descendant (picker, GTK_TYPE_SEARCH_ENTRY);

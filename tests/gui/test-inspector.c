@@ -27,10 +27,7 @@ static GtkWidget *
 child (GtkWidget  *inspector,
        const char *id)
 {
-  GObject *object = gtk_widget_get_template_child (inspector, BD_TYPE_INSPECTOR, id);
-
-  g_assert_nonnull (object);
-  return GTK_WIDGET (object);
+  return bd_test_template_child (inspector, BD_TYPE_INSPECTOR, id);
 }
 
 static char *
@@ -83,12 +80,7 @@ push (GtkWidget  *inspector,
 static guint
 n_rows (GtkWidget *inspector)
 {
-  GtkListBox *list = GTK_LIST_BOX (child (inspector, "messages_list"));
-  guint n = 0;
-
-  while (gtk_list_box_get_row_at_index (list, n) != NULL)
-    n++;
-  return n;
+  return bd_test_list_box_n_rows (GTK_LIST_BOX (child (inspector, "messages_list")));
 }
 
 static GtkWidget *
@@ -454,10 +446,7 @@ static GtkLabel *
 row_label (GtkWidget  *row,
            const char *id)
 {
-  GObject *object = gtk_widget_get_template_child (row, BD_TYPE_TOPIC_ROW, id);
-
-  g_assert_nonnull (object);
-  return GTK_LABEL (object);
+  return GTK_LABEL (bd_test_template_child (row, BD_TYPE_TOPIC_ROW, id));
 }
 
 /* A topic's row in the tree: the overview's label beside the name, the

@@ -29,10 +29,7 @@ static GtkWidget *
 child (GtkWidget  *page,
        const char *id)
 {
-  GObject *object = gtk_widget_get_template_child (page, BD_TYPE_RELAYS_PAGE, id);
-
-  g_assert_nonnull (object);
-  return GTK_WIDGET (object);
+  return bd_test_template_child (page, BD_TYPE_RELAYS_PAGE, id);
 }
 
 static gboolean
