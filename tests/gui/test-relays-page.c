@@ -32,12 +32,6 @@ child (GtkWidget  *page,
   return bd_test_template_child (page, BD_TYPE_RELAYS_PAGE, id);
 }
 
-static gboolean
-sent_one (gpointer data)
-{
-  return ((GPtrArray *) data)->len >= 1;
-}
-
 static void
 feed_state (BdRelayController *controller,
             const char        *topic,
@@ -139,7 +133,7 @@ test_switch (void)
   gtk_widget_grab_focus (GTK_WIDGET (toggle));
   gtk_widget_activate (GTK_WIDGET (toggle));
   /* The switch toggles at the end of its animation. */
-  bd_test_wait_until (sent_one, sent, 5000, "sent one");
+  BD_TEST_WAIT_UNTIL (sent->len >= 1, 5000);
   g_assert_cmpuint (sent->len, ==, 1);
   g_assert_cmpstr (bd_message_get_topic (g_ptr_array_index (sent, 0)), ==, "f/set");
   g_assert_true (bd_relay_get_pending (relay));
@@ -261,7 +255,7 @@ test_setpoint (void)
   /* Right arrow on the focused slider: one step up, sent at once. */
   gtk_widget_grab_focus (GTK_WIDGET (scale));
   g_signal_emit_by_name (scale, "move-slider", GTK_SCROLL_STEP_RIGHT);
-  bd_test_wait_until (sent_one, sent, 5000, "sent one");
+  BD_TEST_WAIT_UNTIL (sent->len >= 1, 5000);
   g_assert_cmpstr (bd_message_get_topic (g_ptr_array_index (sent, 0)), ==, "v/set");
   payload = g_bytes_get_data (((BdMessage *) g_ptr_array_index (sent, 0))->payload, &len);
   g_assert_cmpmem (payload, len, "25", 2);
