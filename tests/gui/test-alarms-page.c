@@ -111,7 +111,7 @@ static void
 test_page (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-alarms-page-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("alarms-page");
   g_autofree char *journal_path = g_build_filename (dir, "journal.db", NULL);
   g_autoptr(BdJournal) journal = bd_journal_new (journal_path);
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
@@ -188,16 +188,6 @@ test_page (void)
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_clear_pointer (&journal, bd_journal_unref);
-  {
-    const char *names[] = { "journal.db", "journal.db-wal", "journal.db-shm", NULL };
-
-    for (guint i = 0; names[i] != NULL; i++)
-      {
-        g_autofree char *path = g_build_filename (dir, names[i], NULL);
-        g_unlink (path);
-      }
-    g_rmdir (dir);
-  }
 }
 
 static BdAlarmRuleDialog *

@@ -81,8 +81,7 @@ fixture_init (Fixture       *fixture,
   gint64 now_us = g_get_real_time ();
 
   reset_settings ();
-  fixture->dir = g_dir_make_tmp ("bd-charts-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = bd_test_tmpdir_new ("charts");
   recorder = bd_recorder_new (fixture->dir, NULL);
   g_assert_true (bd_recorder_start (recorder, &error));
   g_assert_no_error (error);
@@ -131,18 +130,8 @@ static void
 fixture_clear (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
-  const char *name;
-
   g_clear_pointer (&fixture->history, bd_history_unref);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (fixture->dir, name, NULL);
-
-      g_remove (file);
-    }
-  g_rmdir (fixture->dir);
-  g_free (fixture->dir);
+  g_clear_pointer (&fixture->dir, bd_test_tmpdir_free);
 }
 
 static GObject *
@@ -694,7 +683,7 @@ static void
 test_error (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-charts-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("charts");
   g_autofree char *path = NULL;
   g_autoptr(BdHistory) history = NULL;
   GtkWidget *window = gtk_window_new ();
@@ -702,7 +691,6 @@ test_error (void)
   GtkLabel *label;
 
   reset_settings ();
-  g_assert_no_error (error);
   path = g_build_filename (dir, "history.db", NULL);
   g_assert_true (g_file_set_contents (path, "this is not an SQLite database, not at all. "
                                       "this is not an SQLite database, not at all.", -1, &error));
@@ -719,8 +707,6 @@ test_error (void)
   g_assert_cmpuint (n_series (page), ==, 1);
 
   gtk_window_destroy (GTK_WINDOW (window));
-  g_remove (path);
-  g_rmdir (dir);
 }
 
 static void

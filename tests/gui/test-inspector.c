@@ -11,7 +11,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include <adwaita.h>
@@ -19,6 +18,7 @@
 #include "bd-inspector.h"
 #include "bd-recorder.h"
 #include "bd-test-gui.h"
+#include "bd-test-util.h"
 #include "bd-topic-row.h"
 
 #define TOPIC "busan/factory/assembly/climate"
@@ -317,25 +317,10 @@ timeout_cb (gpointer user_data)
 }
 
 static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (path, name, NULL);
-
-      g_remove (file);
-    }
-  g_rmdir (path);
-}
-
-static void
 test_history (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-inspector-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("inspector");
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(BdHistory) history = NULL;
   g_autoptr(BdMessage) old1 = NULL;
@@ -349,7 +334,6 @@ test_history (void)
   GtkWidget *inspector;
   GtkLabel *history_label;
 
-  g_assert_no_error (error);
   old1 = message_new (TOPIC, "{\"t\": 1}", now - 3000000, 0, FALSE);
   old2 = message_new (TOPIC, "{\"t\": 2}", now - 2000000, 0, FALSE);
   latest = message_new (TOPIC, "{\"t\": 3}", now - 1000000, 1, TRUE);
@@ -406,7 +390,6 @@ test_history (void)
 
   gtk_window_destroy (window);
   g_clear_pointer (&history, bd_history_unref);
-  remove_dir (dir);
 }
 
 /* The overview's label and unit of a topic: the inspector's reading line. */
