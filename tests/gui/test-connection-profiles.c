@@ -18,18 +18,15 @@
 
 typedef struct
 {
-  char *dir;
-  char *path;
+  BdTestTmpdir *dir;
+  char         *path;
 } Fixture;
 
 static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("bd-profiles-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = bd_test_tmpdir_new ("profiles");
   /* A folder that does not exist yet: save() must create it. */
   fixture->path = g_build_filename (fixture->dir, "brokerdesk", "connections.ini", NULL);
 }
@@ -38,13 +35,8 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autofree char *sub = g_path_get_dirname (fixture->path);
-
-  g_remove (fixture->path);
-  g_rmdir (sub);
-  g_rmdir (fixture->dir);
   g_free (fixture->path);
-  g_free (fixture->dir);
+  bd_test_tmpdir_free (fixture->dir);
 }
 
 static void
