@@ -51,14 +51,20 @@ bd_test_find_window (GType type)
 }
 
 gpointer
-bd_test_template_child (GtkWidget  *widget,
-                        GType       type,
-                        const char *id)
+bd_test_child (GtkWidget  *widget,
+               const char *id)
 {
-  GObject *object = gtk_widget_get_template_child (widget, type, id);
+  GObject *object = gtk_widget_get_template_child (widget, G_OBJECT_TYPE (widget), id);
 
   g_assert_nonnull (object);
   return object;
+}
+
+const char *
+bd_test_visible_page (GtkWidget  *widget,
+                      const char *stack_id)
+{
+  return gtk_stack_get_visible_child_name (GTK_STACK (bd_test_child (widget, stack_id)));
 }
 
 guint

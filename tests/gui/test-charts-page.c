@@ -134,13 +134,6 @@ fixture_clear (Fixture       *fixture,
   g_clear_pointer (&fixture->dir, bd_test_tmpdir_free);
 }
 
-static GObject *
-child (GtkWidget  *page,
-       const char *id)
-{
-  return bd_test_template_child (page, BD_TYPE_CHARTS_PAGE, id);
-}
-
 static GtkWidget *
 find_button (GtkWidget *widget)
 {
@@ -334,16 +327,16 @@ test_page (Fixture       *fixture,
   gtk_window_present (GTK_WINDOW (window));
 
   /* Without a history the page says recording is off. */
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "off");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "off");
   bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
 
   /* A plain topic: one series, named after the topic. */
   bd_charts_page_chart_topic (BD_CHARTS_PAGE (page), PLAIN_TOPIC);
   count.n = 1;
   bd_test_wait_until (series_counted, &count, WAIT_S * 1000, "series counted");
   check_series (page, (const char *[]) { PLAIN_TOPIC, NULL });
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "charts");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "charts");
   chart = wait_for_chart (page, PLAIN_TOPIC);
   g_assert_true (bd_chart_get_series_stats (chart, 0, &min, &max, &last));
   g_assert_cmpfloat_with_epsilon (min, fixture->plain_min, 1e-9);
@@ -474,7 +467,7 @@ test_page (Fixture       *fixture,
   wait_for_chart (page, JSON_TOPIC "#humidity");
 
   /* Another range: saved, and the charts ask again and say so. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (page, "range_24h")), TRUE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (bd_test_child (page, "range_24h")), TRUE);
   {
     g_autoptr(GSettings) settings = g_settings_new (APP_ID);
     g_autofree char *range = g_settings_get_string (settings, "chart-range");
@@ -497,9 +490,9 @@ test_page (Fixture       *fixture,
       g_signal_emit_by_name (find_button (gtk_widget_get_parent (card_chart)), "clicked");
     }
   check_series (page, (const char *[]) { NULL });
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
   bd_charts_page_set_history (BD_CHARTS_PAGE (page), NULL);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "off");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "off");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -536,7 +529,7 @@ test_restore (Fixture       *fixture,
   page = bd_charts_page_new ();
   gtk_window_set_child (GTK_WINDOW (window), page);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (child (page, "range_5m"))));
+  g_assert_true (gtk_toggle_button_get_active (bd_test_child (page, "range_5m")));
   g_assert_cmpuint (n_series (page), ==, 2);
 
   bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
@@ -569,7 +562,7 @@ test_restore (Fixture       *fixture,
   }
 
   /* Gone with queries in flight. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (page, "range_30d")), TRUE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (bd_test_child (page, "range_30d")), TRUE);
   gtk_window_destroy (GTK_WINDOW (window));
   for (guint i = 0; i < 50 && g_main_context_pending (NULL); i++)
     g_main_context_iteration (NULL, FALSE);
@@ -634,7 +627,7 @@ test_picker (Fixture       *fixture,
                   && find_picker () != NULL);
 
   bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
   g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC));
   g_assert_true (gtk_widget_activate_action (page, "charts.add", NULL));
   bd_test_wait_until (picker_shown, NULL, WAIT_S * 1000, "picker shown");
