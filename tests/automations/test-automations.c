@@ -393,27 +393,6 @@ test_condition_value_and_time (Fixture       *fixture,
   g_assert_false (bd_automation_engine_condition_holds (fixture->automations, &window));
 }
 
-/* The journal's automation entries, newest first, once committed. */
-static GPtrArray *
-journal_entries (Fixture *fixture)
-{
-  g_autoptr(GError) error = NULL;
-  GPtrArray *entries;
-  GAsyncResult *result = NULL;
-
-  bd_journal_flush_async (fixture->journal, NULL, bd_test_result_cb, &result);
-  bd_test_wait_result (&result, 5000, "the journal committed");
-  g_assert_true (bd_journal_flush_finish (fixture->journal, result, &error));
-  g_clear_object (&result);
-  bd_journal_query_async (fixture->journal, BD_JOURNAL_KIND_AUTOMATION, 0, NULL,
-                          bd_test_result_cb, &result);
-  bd_test_wait_result (&result, 5000, "the journal query");
-  entries = bd_journal_query_finish (fixture->journal, result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  return entries;
-}
-
 /* Ask: nothing happens until the operator confirms; a dismissal does
  * nothing either. Everything is in the journal. */
 static void
@@ -457,7 +436,8 @@ test_ask (Fixture       *fixture,
   g_assert_cmpstr (g_ptr_array_index (fixture->acted, 3), ==, "fan-on dismissed");
 
   {
-    g_autoptr(GPtrArray) entries = journal_entries (fixture);
+    g_autoptr(GPtrArray) entries = bd_test_journal_entries (fixture->journal,
+                                                            BD_JOURNAL_KIND_AUTOMATION);
     static const char * const outcomes[] = { "dismissed", "proposed", "confirmed", "proposed" };
 
     g_assert_cmpuint (entries->len, ==, 4);
@@ -604,7 +584,8 @@ static gboolean
 probe_journaled (gpointer data)
 {
   Blocked *blocked = data;
-  g_autoptr(GPtrArray) entries = journal_entries (blocked->fixture);
+  g_autoptr(GPtrArray) entries = bd_test_journal_entries (blocked->fixture->journal,
+                                                          BD_JOURNAL_KIND_AUTOMATION);
 
   blocked->fan_acted_journaled = bd_test_journal_has (entries, "fan-on", "acted", NULL);
   return bd_test_journal_has (entries, "probe", "skipped", NULL);

@@ -28,6 +28,7 @@
 #include "bd-journal.h"
 #include "bd-recorder.h"
 #include "bd-test-gui.h"
+#include "bd-test-journal.h"
 #include "bd-test-alarms.h"
 #include "bd-test-service.h"
 #include "bd-test-util.h"
@@ -758,7 +759,6 @@ test_alarms (Fixture       *fixture,
   g_autoptr(BdAlarmRule) other_rule = make_rule ("humidity", JSON_TOPIC, "humidity");
   g_autofree char *journal_path = g_build_filename (fixture->dir, "journal.db", NULL);
   g_autoptr(BdJournal) journal = bd_journal_new (journal_path);
-  g_autoptr(GAsyncResult) flushed = NULL;
   gint64 now_us = g_get_real_time ();
   gint64 minute_us = 60 * G_USEC_PER_SEC;
   GtkWidget *window = gtk_window_new ();
@@ -793,9 +793,7 @@ test_alarms (Fixture       *fixture,
   append_transition (journal, "humidity", JSON_TOPIC, now_us - 10 * minute_us, "normal", "unack");
   append_transition (journal, "state-temperature", JSON_TOPIC, now_us - 5 * minute_us,
                      "normal", "unack");
-  bd_journal_flush_async (journal, NULL, bd_test_result_cb, &flushed);
-  bd_test_wait_result (&flushed, WAIT_S * 1000, "journal flushed");
-  g_assert_true (bd_journal_flush_finish (journal, flushed, &error));
+  g_assert_true (bd_test_journal_flush (journal, &error));
   g_assert_no_error (error);
 
   gtk_window_set_child (GTK_WINDOW (window), page);
