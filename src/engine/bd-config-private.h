@@ -28,12 +28,10 @@ gboolean _bd_config_parse_error_valist (GError     **error,
                                         const char  *format,
                                         va_list      args) G_GNUC_PRINTF (4, 0);
 
-/* Directives that take one of a few words (bd-config-words.c): the reader
- * and its bridge part accept them the same way and say the same
- * "NAME: “VALUE” is not a, b or c" when a line has another. */
-
-/* A word a directive accepts and the value it stands for; a table of them
- * ends with { NULL }. */
+/* Directives that take one of a few words (bd-config-words.c), so that the
+ * reader and its bridge part accept them the same way and say the same
+ * "NAME: “VALUE” is not a, b or c" when a line has another. A table gives
+ * each word and the value it stands for, and ends with { NULL }. */
 typedef struct
 {
   const char *word;

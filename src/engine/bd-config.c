@@ -130,19 +130,19 @@ typedef gboolean (*DirectiveFunc) (Parser           *parser,
 
 struct _Directive
 {
-  const char     *name;
-  DirectiveKind   kind;
-  DirectiveScope  scope;
-  gsize           offset;           /* into BdBrokerConfig */
-  gsize           listener_offset;  /* into BdListenerConfig */
-  guint8          size;             /* KIND_INT, KIND_CHOICE: the field's width */
-  gint64          min;              /* KIND_INT */
-  gint64          max;
-  const BdConfigWord *choices;      /* KIND_CHOICE, ending with { NULL } */
-  const char     *expect;           /* KIND_INT: the accepted values, for messages */
-  guint           max_values;       /* 0 = no limit; KIND_STRING takes the rest */
-  const char     *what;             /* as in "listener: missing port" */
-  DirectiveFunc   func;             /* KIND_CUSTOM */
+  const char         *name;
+  DirectiveKind       kind;
+  DirectiveScope      scope;
+  gsize               offset;           /* into BdBrokerConfig */
+  gsize               listener_offset;  /* into BdListenerConfig */
+  guint8              size;             /* KIND_INT, KIND_CHOICE: the field's width */
+  gint64              min;              /* KIND_INT */
+  gint64              max;
+  const BdConfigWord *choices;          /* KIND_CHOICE, ending with { NULL } */
+  const char         *expect;           /* KIND_INT: the accepted values, for messages */
+  guint               max_values;       /* 0 = no limit; KIND_STRING takes the rest */
+  const char         *what;             /* as in "listener: missing port" */
+  DirectiveFunc       func;             /* KIND_CUSTOM */
 };
 
 /* Helpers ---------------------------------------------------------------- */
