@@ -284,27 +284,6 @@ splice_added (BdAlarmEngine *self,
                          0, added->pdata, added->len);
 }
 
-typedef struct
-{
-  const char *field;
-  gboolean    found;
-  double      value;
-} FieldLookup;
-
-static void
-field_sample_cb (const char *field,
-                 double      value,
-                 gpointer    user_data)
-{
-  FieldLookup *lookup = user_data;
-
-  if (!lookup->found && strcmp (field, lookup->field) == 0)
-    {
-      lookup->found = TRUE;
-      lookup->value = value;
-    }
-}
-
 static gboolean
 extract_value (const BdAlarmRule *rule,
                BdMessage         *message,
@@ -313,20 +292,7 @@ extract_value (const BdAlarmRule *rule,
   gsize length = 0;
   const guint8 *data = bd_message_get_payload (message, &length);
 
-  if (rule->field == NULL || rule->field[0] == '\0')
-    return bd_payload_parse_plain (data, length, value) && !isnan (*value);
-  else
-    {
-      g_autofree char *field = bd_payload_path_to_field (rule->field);
-      const char *paths[] = { rule->field, NULL };
-      FieldLookup lookup = { field, FALSE, NAN };
-
-      if (field == NULL)
-        return FALSE;
-      bd_payload_extract_samples (data, length, paths, field_sample_cb, &lookup);
-      *value = lookup.value;
-      return lookup.found && !isnan (lookup.value);
-    }
+  return bd_payload_read_number (data, length, rule->field, value) && !isnan (*value);
 }
 
 static Instance *

@@ -39,6 +39,7 @@
 #include "bd-auth.h"
 #include "bd-topic.h"
 #include "bd-config.h"
+#include "bd-config-private.h"
 
 #define SHA512_LEN 64
 /* What mosquitto_passwd 2.0 writes: 101 iterations, 12 bytes of salt. */
@@ -86,24 +87,6 @@ struct _BdAuth
 
 /* Helpers ---------------------------------------------------------------- */
 
-static gboolean G_GNUC_PRINTF (4, 5)
-file_error (GError     **error,
-            const char  *path,
-            guint        line,
-            const char  *format,
-            ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE, "%s:%u: %s", path, line, message);
-  return FALSE;
-}
-
 /* Calls @func on each line that is neither blank nor a comment. */
 typedef gboolean (*LineFunc) (gpointer     data,
                               const char  *path,
@@ -136,7 +119,7 @@ read_lines (const char  *path,
 
       for (const char *p = text; p < nul; p++)
         number += *p == '\n';
-      return file_error (error, path, number, "contains a NUL byte");
+      return _bd_config_parse_error (error, path, number, "contains a NUL byte");
     }
 
   lines = g_strsplit (text, "\n", -1);
@@ -147,7 +130,7 @@ read_lines (const char  *path,
       if (line[0] == '\0' || line[0] == '#')
         continue;
       if (!g_utf8_validate (line, -1, NULL))
-        return file_error (error, path, i + 1, "not valid UTF-8 text");
+        return _bd_config_parse_error (error, path, i + 1, "not valid UTF-8 text");
       if (!func (data, path, i + 1, line, error))
         return FALSE;
     }
@@ -304,28 +287,29 @@ parse_hash (PasswordEntry  *entry,
     {
       entry->type = HASH_PBKDF2_SHA512;
       if (!g_ascii_string_to_unsigned (parts[2], 10, 1, G_MAXINT, &iterations, NULL))
-        return file_error (error, path, number, "user “%s”: “%s” is not an iteration count",
-                           user, parts[2]);
+        return _bd_config_parse_error (error, path, number,
+                                       "user “%s”: “%s” is not an iteration count",
+                                       user, parts[2]);
       entry->iterations = (guint) iterations;
       salt_text = parts[3];
       hash_text = parts[4];
     }
   else
     {
-      return file_error (error, path, number,
-                         "user “%s”: the password is not a $7$ (PBKDF2-SHA512) "
-                         "or $6$ (SHA-512) hash",
-                         user);
+      return _bd_config_parse_error (error, path, number,
+                                     "user “%s”: the password is not a $7$ (PBKDF2-SHA512) "
+                                     "or $6$ (SHA-512) hash",
+                                     user);
     }
 
   entry->salt = decode_base64 (salt_text, &entry->salt_len);
   if (entry->salt == NULL || entry->salt_len == 0)
-    return file_error (error, path, number, "user “%s”: the salt is not base64", user);
+    return _bd_config_parse_error (error, path, number, "user “%s”: the salt is not base64", user);
 
   hash = decode_base64 (hash_text, &hash_len);
   if (hash == NULL || hash_len != SHA512_LEN)
-    return file_error (error, path, number,
-                       "user “%s”: the hash is not 64 bytes of base64", user);
+    return _bd_config_parse_error (error, path, number,
+                                   "user “%s”: the hash is not 64 bytes of base64", user);
 
   memcpy (entry->hash, hash, SHA512_LEN);
   return TRUE;
@@ -345,19 +329,19 @@ parse_password_line (gpointer     data,
   const char *user = line;
 
   if (colon == NULL)
-    return file_error (error, path, number,
-                       "missing “:” between the user name and the password hash");
+    return _bd_config_parse_error (error, path, number,
+                                   "missing “:” between the user name and the password hash");
 
   *colon = '\0';
   if (user[0] == '\0')
-    return file_error (error, path, number, "empty user name");
+    return _bd_config_parse_error (error, path, number, "empty user name");
 
   /* Two lines for one user: which one Mosquitto would use is an accident of
    * its hash table, so refuse rather than guess. */
   existing = g_hash_table_lookup (passwords, user);
   if (existing != NULL)
-    return file_error (error, path, number, "user “%s” is already defined on line %u",
-                       user, existing->line);
+    return _bd_config_parse_error (error, path, number, "user “%s” is already defined on line %u",
+                                   user, existing->line);
 
   entry = g_new0 (PasswordEntry, 1);
   entry->line = number;
@@ -569,7 +553,7 @@ parse_acl_line (gpointer     data,
       GPtrArray *block;
 
       if (*rest == '\0')
-        return file_error (error, path, number, "user: missing user name");
+        return _bd_config_parse_error (error, path, number, "user: missing user name");
 
       /* Two blocks for one user add up, as in Mosquitto. */
       block = g_hash_table_lookup (parser->acl->users, rest);
@@ -583,12 +567,13 @@ parse_acl_line (gpointer     data,
     }
 
   if (!g_str_equal (keyword, "topic") && !g_str_equal (keyword, "pattern"))
-    return file_error (error, path, number,
-                       "unknown keyword “%s” (expected topic, pattern or user)", keyword);
+    return _bd_config_parse_error (error, path, number,
+                                   "unknown keyword “%s” (expected topic, pattern or user)",
+                                   keyword);
   is_pattern = g_str_equal (keyword, "pattern");
 
   if (*rest == '\0')
-    return file_error (error, path, number, "%s: missing topic", keyword);
+    return _bd_config_parse_error (error, path, number, "%s: missing topic", keyword);
 
   rule = g_new0 (AclRule, 1);
 
@@ -606,20 +591,22 @@ parse_acl_line (gpointer     data,
       while (g_ascii_isspace (*value))
         value++;
       if (!parse_access (rest, &rule->access))
-        return file_error (error, path, number, "%s: “%s” is not read, write, readwrite or deny",
-                           keyword, rest);
+        return _bd_config_parse_error (error, path, number,
+                                       "%s: “%s” is not read, write, readwrite or deny",
+                                       keyword, rest);
     }
 
   if (!filter_is_valid (value))
-    return file_error (error, path, number, "%s: “%s” is not a valid topic filter",
-                       keyword, value);
+    return _bd_config_parse_error (error, path, number, "%s: “%s” is not a valid topic filter",
+                                   keyword, value);
 
   rule->filter = g_strdup (value);
   if (is_pattern)
     {
       if (!scan_substitutions (rule))
-        return file_error (error, path, number,
-                           "pattern: %%c and %%u must be a whole topic level in “%s”", value);
+        return _bd_config_parse_error (error, path, number,
+                                       "pattern: %%c and %%u must be a whole topic level in “%s”",
+                                       value);
       g_ptr_array_add (parser->acl->patterns, g_steal_pointer (&rule));
     }
   else

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "bd-bridge-config-private.h"
+#include "bd-config-private.h"
 #include "bd-topic.h"
 
 #define DEFAULT_PORT            1883
@@ -236,34 +237,26 @@ fail (char       **message,
   return FALSE;
 }
 
-/* The words of the directives that choose one of a few, in the order of
- * what they set: protocol levels 3, 4, 5; BdBridgeStartType; tcp, then
- * websockets. The writer uses them too. */
-static const char * const protocol_words[] = { "mqttv31", "mqttv311", "mqttv50", NULL };
-static const char * const start_type_words[] = { "automatic", "lazy", "once", NULL };
-static const char * const transport_words[] = { "tcp", "websockets", NULL };
-
-/* @value as the index of one of @words, or "NAME: “VALUE” is not a, b or c". */
-static gboolean
-get_choice (const char          *name,
-            const char          *value,
-            const char * const  *words,
-            guint               *index,
-            char               **message)
-{
-  g_autoptr(GString) list = g_string_new (NULL);
-  guint n = g_strv_length ((char **) words);
-
-  for (guint i = 0; i < n; i++)
-    if (g_str_equal (words[i], value))
-      {
-        *index = i;
-        return TRUE;
-      }
-  for (guint i = 0; i < n; i++)
-    g_string_append_printf (list, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", words[i]);
-  return fail (message, "%s: “%s” is not %s", name, value, list->str);
-}
+/* The words of the directives that choose one of a few, and what they set.
+ * The writer uses them too. */
+static const BdConfigWord protocol_words[] = {
+  { "mqttv31", 3 },
+  { "mqttv311", 4 },
+  { "mqttv50", 5 },
+  { NULL, 0 }
+};
+static const BdConfigWord start_type_words[] = {
+  { "automatic", BD_BRIDGE_START_AUTOMATIC },
+  { "lazy", BD_BRIDGE_START_LAZY },
+  { "once", BD_BRIDGE_START_ONCE },
+  { NULL, 0 }
+};
+/* The value is bridge->websockets. */
+static const BdConfigWord transport_words[] = {
+  { "tcp", FALSE },
+  { "websockets", TRUE },
+  { NULL, 0 }
+};
 
 static gboolean
 get_bool (const char  *name,
@@ -452,7 +445,7 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
 {
   BdBridgeConfig *bridge = *current;
   guint64 number;
-  guint choice;
+  gint64 choice;
   /* Directives that take a path take the rest of the line; the others one
    * value, except those that say otherwise below. */
   gboolean takes_rest = g_str_has_prefix (name, "bridge_") &&
@@ -541,9 +534,9 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
     return get_bool (name, values[0], &bridge->cleansession, message);
   if (g_str_equal (name, "bridge_protocol_version"))
     {
-      if (!get_choice (name, values[0], protocol_words, &choice, message))
+      if (!_bd_config_words_parse (protocol_words, name, values[0], &choice, message))
         return FALSE;
-      bridge->protocol_version = 3 + choice;
+      bridge->protocol_version = (guint8) choice;
       return TRUE;
     }
   if (g_str_equal (name, "try_private"))
@@ -565,9 +558,9 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
     }
   if (g_str_equal (name, "start_type"))
     {
-      if (!get_choice (name, values[0], start_type_words, &choice, message))
+      if (!_bd_config_words_parse (start_type_words, name, values[0], &choice, message))
         return FALSE;
-      bridge->start_type = choice;
+      bridge->start_type = (BdBridgeStartType) choice;
       return TRUE;
     }
   if (g_str_equal (name, "idle_timeout"))
@@ -616,9 +609,9 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
     }
   if (g_str_equal (name, "bridge_transport"))
     {
-      if (!get_choice (name, values[0], transport_words, &choice, message))
+      if (!_bd_config_words_parse (transport_words, name, values[0], &choice, message))
         return FALSE;
-      bridge->websockets = choice == 1;
+      bridge->websockets = (gboolean) choice;
       return TRUE;
     }
   if (g_str_equal (name, "bridge_websocket_path"))
@@ -699,7 +692,7 @@ bd_bridge_config_to_text (const BdBridgeConfig *bridge)
   write_bool (out, "cleansession", bridge->cleansession, FALSE);
   if (bridge->protocol_version != 4)
     g_string_append_printf (out, "bridge_protocol_version %s\n",
-                            protocol_words[bridge->protocol_version - 3]);
+                            _bd_config_words_find (protocol_words, bridge->protocol_version));
   write_bool (out, "try_private", bridge->try_private, TRUE);
   write_bool (out, "notifications", bridge->notifications, TRUE);
   write_string (out, "notification_topic", bridge->notification_topic);
@@ -712,7 +705,8 @@ bd_bridge_config_to_text (const BdBridgeConfig *bridge)
     g_string_append_printf (out, "restart_timeout %u %u\n", bridge->restart_timeout_base,
                             bridge->restart_timeout_cap);
   if (bridge->start_type != BD_BRIDGE_START_AUTOMATIC)
-    g_string_append_printf (out, "start_type %s\n", start_type_words[bridge->start_type]);
+    g_string_append_printf (out, "start_type %s\n",
+                            _bd_config_words_find (start_type_words, bridge->start_type));
   if (bridge->idle_timeout != DEFAULT_IDLE_TIMEOUT)
     g_string_append_printf (out, "idle_timeout %u\n", bridge->idle_timeout);
   if (bridge->threshold != DEFAULT_THRESHOLD)
@@ -729,7 +723,8 @@ bd_bridge_config_to_text (const BdBridgeConfig *bridge)
   if (bridge->queue_max_messages != 0)
     g_string_append_printf (out, "bridge_queue_max_messages %u\n", bridge->queue_max_messages);
   if (bridge->websockets)
-    g_string_append_printf (out, "bridge_transport %s\n", transport_words[1]);
+    g_string_append_printf (out, "bridge_transport %s\n",
+                            _bd_config_words_find (transport_words, TRUE));
   write_string (out, "bridge_websocket_path", bridge->websocket_path);
   return g_string_free (out, FALSE);
 }

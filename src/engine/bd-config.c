@@ -53,6 +53,7 @@
 
 #include "bd-config.h"
 #include "bd-bridge-config-private.h"
+#include "bd-config-private.h"
 
 /* MQTT limits [MQTT-1.5.5] (Variable Byte Integer): the largest remaining
  * length is 268,435,455; a whole packet adds one fixed-header byte and up to
@@ -118,13 +119,6 @@ typedef enum
 
 typedef struct _Directive Directive;
 
-/* KIND_CHOICE: a word the directive accepts and the value it stores. */
-typedef struct
-{
-  const char *word;
-  gint64      value;
-} Choice;
-
 /* @values are the line's space-separated values (at least one); @rest is the
  * text after the directive's name, without surrounding blanks. */
 typedef gboolean (*DirectiveFunc) (Parser           *parser,
@@ -136,22 +130,50 @@ typedef gboolean (*DirectiveFunc) (Parser           *parser,
 
 struct _Directive
 {
-  const char     *name;
-  DirectiveKind   kind;
-  DirectiveScope  scope;
-  gsize           offset;           /* into BdBrokerConfig */
-  gsize           listener_offset;  /* into BdListenerConfig */
-  guint8          size;             /* KIND_INT, KIND_CHOICE: the field's width */
-  gint64          min;              /* KIND_INT */
-  gint64          max;
-  const Choice   *choices;          /* KIND_CHOICE, ending with { NULL } */
-  const char     *expect;           /* KIND_INT, KIND_CHOICE: the accepted values, for messages */
-  guint           max_values;       /* 0 = no limit; KIND_STRING takes the rest */
-  const char     *what;             /* as in "listener: missing port" */
-  DirectiveFunc   func;             /* KIND_CUSTOM */
+  const char         *name;
+  DirectiveKind       kind;
+  DirectiveScope      scope;
+  gsize               offset;           /* into BdBrokerConfig */
+  gsize               listener_offset;  /* into BdListenerConfig */
+  guint8              size;             /* KIND_INT, KIND_CHOICE: the field's width */
+  gint64              min;              /* KIND_INT */
+  gint64              max;
+  const BdConfigWord *choices;          /* KIND_CHOICE, ending with { NULL } */
+  const char         *expect;           /* KIND_INT: the accepted values, for messages */
+  guint               max_values;       /* 0 = no limit; KIND_STRING takes the rest */
+  const char         *what;             /* as in "listener: missing port" */
+  DirectiveFunc       func;             /* KIND_CUSTOM */
 };
 
 /* Helpers ---------------------------------------------------------------- */
+
+gboolean
+_bd_config_parse_error_valist (GError     **error,
+                               const char  *file,
+                               guint        line,
+                               const char  *format,
+                               va_list      args)
+{
+  g_autofree char *message = g_strdup_vprintf (format, args);
+
+  g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE, "%s:%u: %s", file, line, message);
+  return FALSE;
+}
+
+gboolean
+_bd_config_parse_error (GError     **error,
+                        const char  *file,
+                        guint        line,
+                        const char  *format,
+                        ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  _bd_config_parse_error_valist (error, file, line, format, args);
+  va_end (args);
+  return FALSE;
+}
 
 static gboolean G_GNUC_PRINTF (3, 4)
 parser_error (Parser      *parser,
@@ -159,15 +181,11 @@ parser_error (Parser      *parser,
               const char  *format,
               ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  _bd_config_parse_error_valist (error, parser->name, parser->line, format, args);
   va_end (args);
-
-  g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE,
-               "%s:%u: %s", parser->name, parser->line, message);
   return FALSE;
 }
 
@@ -328,17 +346,12 @@ parse_choice (Parser          *parser,
               gint64          *value,
               GError         **error)
 {
-  for (const Choice *choice = directive->choices; choice->word != NULL; choice++)
-    {
-      if (g_str_equal (text, choice->word))
-        {
-          *value = choice->value;
-          return TRUE;
-        }
-    }
+  g_autofree char *message = NULL;
 
-  return parser_error (parser, error, "%s: “%s” is not %s",
-                       directive->name, text, directive->expect);
+  if (_bd_config_words_parse (directive->choices, directive->name, text, value, &message))
+    return TRUE;
+
+  return parser_error (parser, error, "%s", message);
 }
 
 static gboolean
@@ -1363,25 +1376,24 @@ handle_history_json_path (Parser           *parser,
   { .name = n, .kind = KIND_STRING, .scope = SCOPE_SECURITY, \
     .offset = offsetof (BdBrokerConfig, field), \
     .listener_offset = offsetof (BdListenerConfig, field), .what = w }
-#define GLOBAL_CHOICE(n, field, c, e, w) \
+#define GLOBAL_CHOICE(n, field, c, w) \
   { .name = n, .kind = KIND_CHOICE, .scope = SCOPE_GLOBAL, \
     .offset = offsetof (BdBrokerConfig, field), \
-    .size = FIELD_SIZE (BdBrokerConfig, field), .choices = c, .expect = e, .what = w, \
-    .max_values = 1 }
-#define LISTENER_CHOICE(n, field, c, e) \
+    .size = FIELD_SIZE (BdBrokerConfig, field), .choices = c, .what = w, .max_values = 1 }
+#define LISTENER_CHOICE(n, field, c) \
   { .name = n, .kind = KIND_CHOICE, .scope = SCOPE_LISTENER, \
     .listener_offset = offsetof (BdListenerConfig, field), \
-    .size = FIELD_SIZE (BdListenerConfig, field), .choices = c, .expect = e, .max_values = 1 }
+    .size = FIELD_SIZE (BdListenerConfig, field), .choices = c, .max_values = 1 }
 #define CUSTOM(n, handler, maxv, w) \
   { .name = n, .kind = KIND_CUSTOM, .func = handler, .max_values = maxv, .what = w }
 
-static const Choice protocol_choices[] = {
+static const BdConfigWord protocol_choices[] = {
   { "mqtt", BD_LISTENER_MQTT },
   { "websockets", BD_LISTENER_WEBSOCKETS },
   { NULL, 0 }
 };
 
-static const Choice socket_domain_choices[] = {
+static const BdConfigWord socket_domain_choices[] = {
   { "ipv4", BD_SOCKET_DOMAIN_IPV4 },
   { "ipv6", BD_SOCKET_DOMAIN_IPV6 },
   { NULL, 0 }
@@ -1390,7 +1402,7 @@ static const Choice socket_domain_choices[] = {
 /* Brokerdesk's own: durable (the default) acknowledges QoS 1/2 messages,
  * subscriptions and sessions only once they are on disk; snapshot writes the
  * whole state every autosave_interval, as Mosquitto does. */
-static const Choice persistence_mode_choices[] = {
+static const BdConfigWord persistence_mode_choices[] = {
   { "durable", FALSE },
   { "snapshot", TRUE },
   { NULL, 0 }
@@ -1401,8 +1413,8 @@ static const Directive directives[] = {
   CUSTOM ("listener", handle_listener, 2, "port"),
   CUSTOM ("port", handle_port, 1, "port"),
   CUSTOM ("bind_address", handle_bind_address, 1, "address"),
-  LISTENER_CHOICE ("protocol", protocol, protocol_choices, "mqtt or websockets"),
-  LISTENER_CHOICE ("socket_domain", socket_domain, socket_domain_choices, "ipv4 or ipv6"),
+  LISTENER_CHOICE ("protocol", protocol, protocol_choices),
+  LISTENER_CHOICE ("socket_domain", socket_domain, socket_domain_choices),
   CUSTOM ("max_connections", handle_max_connections, 1, NULL),
   /* Per listener in Mosquitto too: before any 'listener' line it configures
    * the default listener. 'maximum_qos' is Mosquitto's other name for it. */
@@ -1460,7 +1472,7 @@ static const Directive directives[] = {
   GLOBAL_STRING ("persistence_location", persistence_location, "path"),
   GLOBAL_STRING ("persistence_file", persistence_file, "file name"),
   GLOBAL_CHOICE ("persistence_mode", persistence_snapshot, persistence_mode_choices,
-                 "durable or snapshot", "durable|snapshot"),
+                 "durable|snapshot"),
   GLOBAL_INT ("autosave_interval", autosave_interval, 0, G_MAXINT),
   CUSTOM ("autosave_on_changes", handle_autosave_on_changes, 1, NULL),
   CUSTOM ("persistent_client_expiration", handle_persistent_client_expiration, 1, "duration"),
@@ -1818,9 +1830,8 @@ parse_text (BdBrokerConfig  *config,
 
       if (!_bd_bridge_config_check (parser.bridge, &message))
         {
-          g_set_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE, "%s:%u: %s",
-                       parser.bridge->source_file, parser.bridge->source_line, message);
-          return FALSE;
+          return _bd_config_parse_error (error, parser.bridge->source_file,
+                                         parser.bridge->source_line, "%s", message);
         }
     }
 

@@ -548,3 +548,49 @@ bd_payload_extract_samples (const guint8         *data,
 
   return emitter.count;
 }
+
+typedef struct
+{
+  const char *field;
+  gboolean    found;
+  double      value;
+} FieldLookup;
+
+static void
+field_lookup_cb (const char *field,
+                 double      value,
+                 gpointer    user_data)
+{
+  FieldLookup *lookup = user_data;
+
+  if (!lookup->found && g_str_equal (field, lookup->field))
+    {
+      lookup->found = TRUE;
+      lookup->value = value;
+    }
+}
+
+gboolean
+bd_payload_read_number (const guint8 *data,
+                        gsize         len,
+                        const char   *path,
+                        double       *value)
+{
+  g_autofree char *field = NULL;
+  const char *paths[] = { path, NULL };
+  FieldLookup lookup = { NULL, FALSE, NAN };
+
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  if (path == NULL || path[0] == '\0')
+    return bd_payload_parse_plain (data, len, value);
+
+  field = bd_payload_path_to_field (path);
+  if (field == NULL)
+    return FALSE;
+  lookup.field = field;
+  bd_payload_extract_samples (data, len, paths, field_lookup_cb, &lookup);
+  if (lookup.found)
+    *value = lookup.value;
+  return lookup.found;
+}

@@ -73,4 +73,13 @@ guint     bd_payload_extract_samples (const guint8        *data,
                                       BdPayloadSampleFunc  func,
                                       gpointer             user_data);
 
+/* The one number a rule or a setpoint reads from a payload: with @path NULL
+ * or "", the plain number bd_payload_parse_plain () reads; otherwise the
+ * sample at the JSON path @path. FALSE, and *@value untouched, when there is
+ * none. */
+gboolean  bd_payload_read_number     (const guint8        *data,
+                                      gsize                len,
+                                      const char          *path,
+                                      double              *value);
+
 G_END_DECLS

@@ -395,51 +395,19 @@ bd_setpoint_format_value (BdSetpoint *self,
   return g_strdup_printf ("%s %s", number, self->unit);
 }
 
-typedef struct
-{
-  const char *field;
-  double      value;
-  gboolean    found;
-} FindField;
-
-static void
-find_field_cb (const char *field,
-               double      value,
-               gpointer    user_data)
-{
-  FindField *find = user_data;
-
-  if (!find->found && g_strcmp0 (field, find->field) == 0)
-    {
-      find->value = value;
-      find->found = TRUE;
-    }
-}
-
 gboolean
 bd_setpoint_parse_payload (BdSetpoint   *self,
                            const guint8 *payload,
                            gsize         len,
                            double       *value)
 {
-  g_autofree char *field = NULL;
-  const char *paths[2] = { NULL, NULL };
-  FindField find = { 0 };
+  double number;
 
   g_return_val_if_fail (BD_IS_SETPOINT (self), FALSE);
 
-  if (self->json_path == NULL || *self->json_path == '\0')
-    return bd_payload_parse_plain (payload, len, value) && isfinite (*value);
-
-  field = bd_payload_path_to_field (self->json_path);
-  if (field == NULL)
+  if (!bd_payload_read_number (payload, len, self->json_path, &number) || !isfinite (number))
     return FALSE;
-  paths[0] = self->json_path;
-  find.field = field;
-  bd_payload_extract_samples (payload, len, paths, find_field_cb, &find);
-  if (!find.found || !isfinite (find.value))
-    return FALSE;
-  *value = find.value;
+  *value = number;
   return TRUE;
 }
 

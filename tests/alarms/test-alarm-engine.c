@@ -83,22 +83,11 @@ transition_cb (BdAlarmEngine *engine,
                                          bd_alarm_level_to_string (bd_alarm_get_level (alarm))));
 }
 
-static gboolean
-log_has (gpointer data)
-{
-  GPtrArray *log = ((gpointer *) data)[0];
-  guint n = GPOINTER_TO_UINT (((gpointer *) data)[1]);
-
-  return log->len >= n;
-}
-
 static void
 wait_log (GPtrArray *log,
           guint      n)
 {
-  gpointer data[2] = { log, GUINT_TO_POINTER (n) };
-
-  bd_test_wait_until (log_has, data, WAIT_MS, "transitions");
+  BD_TEST_WAIT_UNTIL (log->len >= n, WAIT_MS);
 }
 
 /* Fed directly: raise, escalate, acknowledge, return, shelve, rule changes,

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "bd-alarm-rule.h"
+#include "bd-test-util.h"
 
 static BdAlarmRule *
 make_rule (void)
@@ -97,10 +98,9 @@ test_round_trip (void)
   g_autoptr(GPtrArray) loaded = NULL;
   g_autoptr(GPtrArray) problems = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-alarm-rules-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("alarm-rules");
   g_autofree char *path = NULL;
 
-  g_assert_no_error (error);
   path = g_build_filename (dir, "sub", "alarms.ini", NULL);
 
   g_assert_cmpuint (rules->len, >=, 3);
@@ -122,10 +122,6 @@ test_round_trip (void)
   loaded = bd_alarm_rules_load_file (path, NULL, &error);
   g_assert_null (loaded);
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-
-  g_autofree char *sub = g_path_get_dirname (path);
-  g_rmdir (sub);
-  g_rmdir (dir);
 }
 
 /* One broken rule is skipped with an error naming the file, the group and

@@ -211,27 +211,11 @@ cool_down (Fixture *fixture)
   bd_test_wait_until (no_alarms, fixture, 5000, "no alarms");
 }
 
-typedef struct
-{
-  Fixture *fixture;
-  guint    n;
-} Count;
-
-static gboolean
-acted_at_least (gpointer data)
-{
-  Count *count = data;
-
-  return count->fixture->acted->len >= count->n;
-}
-
 static void
 wait_acted (Fixture *fixture,
             guint    n)
 {
-  Count count = { fixture, n };
-
-  bd_test_wait_until (acted_at_least, &count, 5000, "the automation acted");
+  BD_TEST_WAIT_UNTIL (fixture->acted->len >= n, 5000);
 }
 
 static BdAutomation *
@@ -409,53 +393,6 @@ test_condition_value_and_time (Fixture       *fixture,
   g_assert_false (bd_automation_engine_condition_holds (fixture->automations, &window));
 }
 
-static gboolean
-proposals_are (gpointer data)
-{
-  Count *count = data;
-
-  return g_list_model_get_n_items (bd_automation_engine_get_proposals (count->fixture->automations)) == count->n;
-}
-
-typedef struct
-{
-  GAsyncResult *result;
-} Wait;
-
-static void
-done_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  ((Wait *) user_data)->result = g_object_ref (result);
-}
-
-static gboolean
-wait_done (gpointer data)
-{
-  return ((Wait *) data)->result != NULL;
-}
-
-/* The journal's automation entries, newest first, once committed. */
-static GPtrArray *
-journal_entries (Fixture *fixture)
-{
-  g_autoptr(GError) error = NULL;
-  GPtrArray *entries;
-  Wait wait = { 0 };
-
-  bd_journal_flush_async (fixture->journal, NULL, done_cb, &wait);
-  bd_test_wait_until (wait_done, &wait, 5000, "the journal committed");
-  g_assert_true (bd_journal_flush_finish (fixture->journal, wait.result, &error));
-  g_clear_object (&wait.result);
-  bd_journal_query_async (fixture->journal, BD_JOURNAL_KIND_AUTOMATION, 0, NULL, done_cb, &wait);
-  bd_test_wait_until (wait_done, &wait, 5000, "the journal query");
-  entries = bd_journal_query_finish (fixture->journal, wait.result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&wait.result);
-  return entries;
-}
-
 /* Ask: nothing happens until the operator confirms; a dismissal does
  * nothing either. Everything is in the journal. */
 static void
@@ -465,14 +402,13 @@ test_ask (Fixture       *fixture,
   BdAutomation *automation = fan_on_when_hot ();
   GListModel *proposals = bd_automation_engine_get_proposals (fixture->automations);
   g_autoptr(BdAutomationProposal) proposal = NULL;
-  Count one = { fixture, 1 };
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   automation->mode = BD_AUTOMATION_MODE_ASK;
   set_one (fixture, automation);
 
   temperature (fixture, 29);
-  bd_test_wait_until (proposals_are, &one, 5000, "a proposal");
+  BD_TEST_WAIT_UNTIL (g_list_model_get_n_items (proposals) == 1, 5000);
   g_assert_cmpuint (fixture->sent, ==, 0);
   proposal = g_list_model_get_item (proposals, 0);
   g_assert_cmpstr (bd_automation_proposal_get_action (proposal), ==, "Switch Fan on");
@@ -487,7 +423,7 @@ test_ask (Fixture       *fixture,
 
   cool_down (fixture);
   temperature (fixture, 29);
-  bd_test_wait_until (proposals_are, &one, 5000, "a proposal");
+  BD_TEST_WAIT_UNTIL (g_list_model_get_n_items (proposals) == 1, 5000);
   proposal = g_list_model_get_item (proposals, 0);
   bd_automation_engine_dismiss (fixture->automations, proposal);
   g_assert_cmpuint (g_list_model_get_n_items (proposals), ==, 0);
@@ -500,7 +436,8 @@ test_ask (Fixture       *fixture,
   g_assert_cmpstr (g_ptr_array_index (fixture->acted, 3), ==, "fan-on dismissed");
 
   {
-    g_autoptr(GPtrArray) entries = journal_entries (fixture);
+    g_autoptr(GPtrArray) entries = bd_test_journal_entries (fixture->journal,
+                                                            BD_JOURNAL_KIND_AUTOMATION);
     static const char * const outcomes[] = { "dismissed", "proposed", "confirmed", "proposed" };
 
     g_assert_cmpuint (entries->len, ==, 4);
@@ -647,7 +584,8 @@ static gboolean
 probe_journaled (gpointer data)
 {
   Blocked *blocked = data;
-  g_autoptr(GPtrArray) entries = journal_entries (blocked->fixture);
+  g_autoptr(GPtrArray) entries = bd_test_journal_entries (blocked->fixture->journal,
+                                                          BD_JOURNAL_KIND_AUTOMATION);
 
   blocked->fan_acted_journaled = bd_test_journal_has (entries, "fan-on", "acted", NULL);
   return bd_test_journal_has (entries, "probe", "skipped", NULL);

@@ -21,7 +21,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "broker"))
 
 from brokertest import (QUIET, TIMEOUT, Broker, BrokerError, PahoClient,  # noqa: E402
-                        free_port, make_password_file, write_file)
+                        free_port, make_ca, make_certificate, make_password_file)
 
 TEST_TIME_LIMIT = 120
 
@@ -285,38 +285,20 @@ def test_refused_credentials_show_and_retry_with_backoff(brokers, tmp_path):
     assert watcher.get_message().payload == b"0"
 
 
-def _openssl(d, *args):
-    subprocess.run(["openssl"] + list(args), cwd=d, check=True, capture_output=True,
-                   timeout=30)
-
-
-def _make_cert(d, name, cn, ext=None):
-    _openssl(d, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn)
-    args = ["x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", name + ".pem", "-days", "30"]
-    if ext:
-        write_file(os.path.join(d, name + ".ext"), ext + "\n")
-        args += ["-extfile", name + ".ext"]
-    _openssl(d, *args)
-
-
-def make_certificates(tmp_path):
-    """A CA and a server certificate for 127.0.0.1 in a new folder; returns
-    the folder and a function that names a file in it."""
+def make_certificates(tmp_path, server="127.0.0.1", server_ext="subjectAltName=IP:127.0.0.1"):
+    """A CA and a server certificate (for 127.0.0.1 unless told) in a new
+    folder; returns the folder and a function that names a file in it."""
     d = str(tmp_path / "certs")
     os.mkdir(d)
-    _openssl(d, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
-             "-subj", "/CN=Bridge Test CA")
-    _make_cert(d, "server", "127.0.0.1", "subjectAltName=IP:127.0.0.1")
+    make_ca(d, "ca", "Bridge Test CA")
+    make_certificate(d, "server", server, ext=server_ext)
     return d, lambda name: os.path.join(d, name)
 
 
 def test_tls_upstream_with_client_certificate(brokers, tmp_path):
     upstream, local, client = brokers
     d, p = make_certificates(tmp_path)
-    _make_cert(d, "client", "plant-bridge")
+    make_certificate(d, "client", "plant-bridge")
     up = upstream(["cafile " + p("ca.pem"), "certfile " + p("server.pem"),
                    "keyfile " + p("server.key"), "require_certificate true"])
     bd = local(bridge_lines(up, ["tls/# out 1"],
@@ -538,14 +520,8 @@ def test_outgoing_retain_and_max_packet_size(brokers, outgoing_retain):
 @pytest.mark.parametrize("insecure", [False, True])
 def test_tls_host_name_checked_unless_bridge_insecure(brokers, tmp_path, insecure):
     upstream, local, client = brokers
-    d = str(tmp_path / "certs")
-    os.mkdir(d)
-    _openssl(d, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
-             "-subj", "/CN=Bridge Test CA")
     # Trusted, but for another host than the address the bridge uses.
-    _make_cert(d, "server", "elsewhere.example", "subjectAltName=DNS:elsewhere.example")
-    p = lambda name: os.path.join(d, name)  # noqa: E731
+    _, p = make_certificates(tmp_path, "elsewhere.example", "subjectAltName=DNS:elsewhere.example")
     up = upstream(["cafile " + p("ca.pem"), "certfile " + p("server.pem"),
                    "keyfile " + p("server.key")])
     extra = ["bridge_cafile " + p("ca.pem")]

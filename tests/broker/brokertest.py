@@ -657,6 +657,44 @@ def write_file(path, text):
     return str(path)
 
 
+# Certificates for the TLS tests, made with the `openssl` command in a
+# folder: NAME.key and NAME.pem (and NAME.csr for one a CA signs).
+_EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+
+def openssl(folder, *args):
+    subprocess.run(["openssl"] + list(args), cwd=folder, check=True, capture_output=True,
+                   timeout=30)
+
+
+def make_ca(folder, name, cn):
+    """A self-signed CA certificate for 30 days."""
+    openssl(folder, "req", "-x509", *_EC_KEY, "-keyout", name + ".key", "-out", name + ".pem",
+            "-days", "30", "-subj", "/CN=" + cn)
+
+
+def make_key_and_csr(folder, name, cn):
+    openssl(folder, "req", *_EC_KEY, "-keyout", name + ".key", "-out", name + ".csr",
+            "-subj", "/CN=" + cn)
+
+
+def sign_certificate(folder, name, ca, days=30, ext=None):
+    """NAME.csr signed by the CA (CA.pem, CA.key); ext is one extension line
+    such as "subjectAltName=IP:127.0.0.1", kept in NAME.ext."""
+    args = ["x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
+            "-CAcreateserial", "-out", name + ".pem", "-days", str(days)]
+    if ext is not None:
+        write_file(os.path.join(folder, name + ".ext"), ext + "\n")
+        args += ["-extfile", name + ".ext"]
+    openssl(folder, *args)
+
+
+def make_certificate(folder, name, cn, ca="ca", days=30, ext=None):
+    """A key and a certificate for CN=cn, signed by the CA."""
+    make_key_and_csr(folder, name, cn)
+    sign_certificate(folder, name, ca, days, ext)
+
+
 def auth_lines(folder, users, acl=None, anonymous=False):
     """Configuration lines for a password file of users ({name: password},
     made by mosquitto_passwd as folder/passwd) and, given acl (its text), an

@@ -27,26 +27,8 @@ import pytest
 
 import mqttwire
 from brokertest import (IS_MOSQUITTO, TIMEOUT, CliSub, PahoClient, brokerdesk_only,
-                        mosquitto_pub, write_file)
-
-
-def _openssl(*args, cwd):
-    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True,
-                   timeout=30)
-
-
-def _make_key_and_csr(d, name, cn):
-    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn, cwd=d)
-
-
-def _sign(d, name, ca, days=30, ext=None):
-    args = ["x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
-            "-CAcreateserial", "-out", name + ".pem", "-days", str(days)]
-    if ext is not None:
-        write_file(os.path.join(d, name + ".ext"), ext + "\n")
-        args += ["-extfile", name + ".ext"]
-    _openssl(*args, cwd=d)
+                        make_ca, make_certificate, make_key_and_csr, mosquitto_pub, openssl,
+                        write_file)
 
 
 class Certs:
@@ -62,21 +44,14 @@ class Certs:
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
     d = str(tmp_path_factory.mktemp("certs"))
-    for ca, cn in (("ca", "Brokerdesk Test CA"), ("otherca", "Someone Else's CA")):
-        _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                 "-nodes", "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "30",
-                 "-subj", "/CN=" + cn, cwd=d)
-    _make_key_and_csr(d, "server", "127.0.0.1")
-    _sign(d, "server", "ca", ext="subjectAltName=IP:127.0.0.1")
-    _make_key_and_csr(d, "client", "client1")
-    _sign(d, "client", "ca")
-    _make_key_and_csr(d, "expired", "expired-client")
+    make_ca(d, "ca", "Brokerdesk Test CA")
+    make_ca(d, "otherca", "Someone Else's CA")
+    make_certificate(d, "server", "127.0.0.1", ext="subjectAltName=IP:127.0.0.1")
+    make_certificate(d, "client", "client1")
     # notAfter a day before notBefore: expired from the start.
-    _sign(d, "expired", "ca", days=-1)
-    _make_key_and_csr(d, "stranger", "stranger")
-    _sign(d, "stranger", "otherca")
-    _make_key_and_csr(d, "oldserver", "127.0.0.1")
-    _sign(d, "oldserver", "ca", days=-1, ext="subjectAltName=IP:127.0.0.1")
+    make_certificate(d, "expired", "expired-client", days=-1)
+    make_certificate(d, "stranger", "stranger", ca="otherca")
+    make_certificate(d, "oldserver", "127.0.0.1", days=-1, ext="subjectAltName=IP:127.0.0.1")
     return Certs(d)
 
 
@@ -449,10 +424,10 @@ def test_sighup_reloads_certificates(broker_factory, certs, tmp_path):
     does not match the certificate) is logged with the configuration line
     and the listener keeps the certificate it had."""
     d = str(tmp_path)
-    _make_key_and_csr(certs.dir, "renewed", "127.0.0.1")
-    _openssl("x509", "-req", "-in", "renewed.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-             "-CAcreateserial", "-out", "renewed.pem", "-days", "60",
-             "-extfile", "server.ext", "-subj", "/O=Renewed/CN=127.0.0.1", cwd=certs.dir)
+    make_key_and_csr(certs.dir, "renewed", "127.0.0.1")
+    openssl(certs.dir, "x509", "-req", "-in", "renewed.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "renewed.pem", "-days", "60",
+            "-extfile", "server.ext", "-subj", "/O=Renewed/CN=127.0.0.1")
     live_cert, live_key = os.path.join(d, "live.pem"), os.path.join(d, "live.key")
     write_file(live_cert, open(certs.server_pem).read())
     write_file(live_key, open(certs.server_key).read())

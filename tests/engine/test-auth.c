@@ -37,7 +37,7 @@ static const char gina_line[] =
   "gina:$7$1000$MDEyMzQ1Njc4OWFi$OCzQ5wJtyzNPznJ+C6mINKa1QDiEe5NZq8ghhv2qWhDU9CE3LuZOAO1bVV+N"
   "FIPH9Y1r7vqAQiaTmpL0W5EO9A==\n";
 
-static char *tmp_dir;
+static BdTestTmpdir *tmp_dir;
 
 static char *
 write_tmp (const char *name,
@@ -674,13 +674,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
 
-  tmp_dir = g_dir_make_tmp ("bd-auth-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = bd_test_tmpdir_new ("auth");
 
   g_test_add_func ("/engine/auth/nothing-loaded", test_nothing_loaded);
   g_test_add_func ("/engine/auth/password/vectors", test_password_vectors);
@@ -700,7 +698,6 @@ main (int   argc,
 
   status = g_test_run ();
 
-  g_rmdir (tmp_dir);
-  g_free (tmp_dir);
+  bd_test_tmpdir_free (tmp_dir);
   return status;
 }

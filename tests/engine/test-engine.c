@@ -493,26 +493,13 @@ test_list_clients_transport (void)
   g_autoptr(GPtrArray) clients = NULL;
   g_autoptr(GError) error = NULL;
   const BdClientInfo *info;
-  int status = -1;
 
   BD_TEST_REQUIRE_PROGRAM ("openssl");
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_sub");
   dir = bd_test_tmpdir_new ("clients-tls");
   cert = g_build_filename (dir, "server.pem", NULL);
   key = g_build_filename (dir, "server.key", NULL);
-  {
-    const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                           "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
-                           "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
-                           "-addext", "subjectAltName=IP:127.0.0.1", NULL };
-
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
-                                 G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                 G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL,
-                                 &status, &error));
-    g_assert_no_error (error);
-    g_assert_cmpint (status, ==, 0);
-  }
+  bd_test_make_certificate (cert, key, 2, "/CN=127.0.0.1", "IP:127.0.0.1");
   /* After the plain listener test_engine_start() puts first. */
   text = g_strdup_printf ("sys_interval 0\nlistener 0 127.0.0.1\ncertfile %s\nkeyfile %s\n",
                           cert, key);

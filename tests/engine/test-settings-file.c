@@ -17,36 +17,7 @@
 #include <unistd.h>
 
 #include "bd-settings-file.h"
-
-static char *
-make_dir (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("bd-settings-file-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_unlink (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_rmdir (path);
-}
+#include "bd-test-util.h"
 
 static guint
 count_entries (const char *path)
@@ -76,7 +47,7 @@ read_file (const char *path)
 static void
 test_create (void)
 {
-  g_autofree char *root = make_dir ();
+  g_autoptr(BdTestTmpdir) root = bd_test_tmpdir_new ("settings-file");
   g_autofree char *dir = g_build_filename (root, "a", "brokerdesk", NULL);
   g_autofree char *path = g_build_filename (dir, "alarms.ini", NULL);
   g_autofree char *contents = NULL;
@@ -93,8 +64,6 @@ test_create (void)
   g_assert_cmpint (g_stat (dir, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0700);
   g_assert_cmpuint (count_entries (dir), ==, 1);
-
-  remove_tree (root);
 }
 
 /* The new contents arrive by rename, never by rewriting the old file in
@@ -102,7 +71,7 @@ test_create (void)
 static void
 test_replace (void)
 {
-  g_autofree char *dir = make_dir ();
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("settings-file");
   g_autofree char *path = g_build_filename (dir, "relays.ini", NULL);
   g_autofree char *contents = NULL;
   g_autoptr(GError) error = NULL;
@@ -131,8 +100,6 @@ test_replace (void)
   g_clear_pointer (&contents, g_free);
   contents = read_file (path);
   g_assert_cmpstr (contents, ==, "");
-
-  remove_tree (dir);
 }
 
 /* A folder the user cannot write to: the error names the file, and the old
@@ -158,7 +125,7 @@ test_unwritable (void)
     }
   else
     {
-      g_autofree char *dir = make_dir ();
+      g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("settings-file");
       g_autofree char *path = g_build_filename (dir, "connections.ini", NULL);
       g_autofree char *contents = NULL;
       g_autoptr(GError) error = NULL;
@@ -178,8 +145,6 @@ test_unwritable (void)
       contents = read_file (path);
       g_assert_cmpstr (contents, ==, "[profile]\n");
       g_assert_cmpuint (count_entries (dir), ==, 1);
-
-      remove_tree (dir);
     }
 }
 
@@ -208,7 +173,7 @@ test_write_fails (void)
     }
   else
     {
-      g_autofree char *tmp = make_dir ();
+      g_autoptr(BdTestTmpdir) tmp = bd_test_tmpdir_new ("settings-file");
       g_autofree char *contents = NULL;
       g_autoptr(GError) error = NULL;
 
@@ -224,8 +189,6 @@ test_write_fails (void)
       contents = read_file (path);
       g_assert_cmpstr (contents, ==, "[rule]\n");
       g_assert_cmpuint (count_entries (tmp), ==, 1);
-
-      remove_tree (tmp);
     }
 }
 
@@ -233,7 +196,7 @@ test_write_fails (void)
 static void
 test_no_folder (void)
 {
-  g_autofree char *dir = make_dir ();
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("settings-file");
   g_autofree char *blocker = g_build_filename (dir, "brokerdesk", NULL);
   g_autofree char *path = g_build_filename (blocker, "alarms.ini", NULL);
   g_autoptr(GError) error = NULL;
@@ -242,8 +205,6 @@ test_no_folder (void)
   g_assert_false (bd_settings_file_save (path, "x", 1, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR);
   g_assert_nonnull (strstr (error->message, blocker));
-
-  remove_tree (dir);
 }
 
 /* Numbers read back as written, and only numbers are read. */

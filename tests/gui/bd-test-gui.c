@@ -49,3 +49,30 @@ bd_test_find_window (GType type)
     }
   return NULL;
 }
+
+gpointer
+bd_test_child (GtkWidget  *widget,
+               const char *id)
+{
+  GObject *object = gtk_widget_get_template_child (widget, G_OBJECT_TYPE (widget), id);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+const char *
+bd_test_visible_page (GtkWidget  *widget,
+                      const char *stack_id)
+{
+  return gtk_stack_get_visible_child_name (GTK_STACK (bd_test_child (widget, stack_id)));
+}
+
+guint
+bd_test_list_box_n_rows (GtkListBox *list)
+{
+  guint n = 0;
+
+  while (gtk_list_box_get_row_at_index (list, n) != NULL)
+    n++;
+  return n;
+}

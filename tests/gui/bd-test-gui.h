@@ -25,4 +25,15 @@ GtkLabel *bd_test_find_label (GtkWidget   *widget,
  * or NULL; GTK keeps the reference. */
 GtkWindow *bd_test_find_window (GType        type);
 
+/* The object the template of @widget's class binds to @id; the test fails
+ * if there is none. */
+gpointer    bd_test_child           (GtkWidget   *widget,
+                                     const char  *id);
+/* The name of the visible page of @widget's GtkStack @stack_id. */
+const char *bd_test_visible_page    (GtkWidget   *widget,
+                                     const char  *stack_id);
+
+/* How many rows @list has now. */
+guint       bd_test_list_box_n_rows (GtkListBox  *list);
+
 G_END_DECLS

@@ -27,26 +27,11 @@
 
 #define WAIT_S 10
 
-static GtkWidget *
-child (GtkWidget  *page,
-       const char *id)
-{
-  GObject *object = gtk_widget_get_template_child (page, BD_TYPE_ALARMS_PAGE, id);
-
-  g_assert_nonnull (object);
-  return GTK_WIDGET (object);
-}
-
 static guint
 n_rows (GtkWidget  *page,
         const char *id)
 {
-  GtkListBox *list = GTK_LIST_BOX (child (page, id));
-  guint n = 0;
-
-  while (gtk_list_box_get_row_at_index (list, n) != NULL)
-    n++;
-  return n;
+  return bd_test_list_box_n_rows (GTK_LIST_BOX (bd_test_child (page, id)));
 }
 
 static GtkWidget *
@@ -54,7 +39,9 @@ row_at (GtkWidget  *page,
         const char *id,
         guint       index)
 {
-  return GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (child (page, id)), index));
+  GtkListBox *list = bd_test_child (page, id);
+
+  return GTK_WIDGET (gtk_list_box_get_row_at_index (list, index));
 }
 
 static gboolean
@@ -119,7 +106,7 @@ static void
 test_page (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-alarms-page-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("alarms-page");
   g_autofree char *journal_path = g_build_filename (dir, "journal.db", NULL);
   g_autoptr(BdJournal) journal = bd_journal_new (journal_path);
   g_autoptr(BdAlarmEngine) engine = bd_alarm_engine_new ();
@@ -136,7 +123,7 @@ test_page (void)
   gtk_window_present (GTK_WINDOW (window));
 
   /* Without an engine, the page says so. */
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==,
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==,
                    "unavailable");
 
   /* As the service wires them. */
@@ -144,11 +131,11 @@ test_page (void)
   g_assert_true (bd_alarm_engine_add_rule (engine, rule, &error));
   bd_alarms_page_set_journal (BD_ALARMS_PAGE (page), journal);
   bd_alarms_page_set_engine (BD_ALARMS_PAGE (page), engine);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==,
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==,
                    "alarms");
   g_assert_cmpuint (n_rows (page, "rules_list"), ==, 1);
   g_assert_cmpuint (n_rows (page, "alarms_list"), ==, 0);
-  g_assert_false (gtk_widget_get_sensitive (child (page, "ack_all_button")));
+  g_assert_false (gtk_widget_get_sensitive (bd_test_child (page, "ack_all_button")));
 
   bd_test_alarms_feed (engine, "plant/a/temperature", "29.5");
   wait_rows (page, "alarms_list", 1);
@@ -157,12 +144,12 @@ test_page (void)
   g_assert_cmpstr (title, ==, "Temperature Hi");
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "plant/a/temperature"));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "29.5"));
-  g_assert_true (gtk_widget_get_sensitive (child (page, "ack_all_button")));
+  g_assert_true (gtk_widget_get_sensitive (bd_test_child (page, "ack_all_button")));
 
   /* Acknowledge: the button goes away, the alarm stays while active. */
   click (row, "Acknowledge");
   g_assert_false (gtk_widget_get_visible (find (row, "Acknowledge", NULL)));
-  g_assert_false (gtk_widget_get_sensitive (child (page, "ack_all_button")));
+  g_assert_false (gtk_widget_get_sensitive (bd_test_child (page, "ack_all_button")));
 
   /* Shelve and unshelve with the same button. */
   click (row, "Shelve for one hour");
@@ -182,7 +169,7 @@ test_page (void)
         g_main_context_iteration (NULL, TRUE);
       }
   }
-  g_signal_emit_by_name (child (page, "ack_all_button"), "clicked");
+  g_signal_emit_by_name (bd_test_child (page, "ack_all_button"), "clicked");
   wait_rows (page, "alarms_list", 0);
 
   /* The journal shows the transitions (raise, ack, shelve, unshelve,
@@ -196,16 +183,6 @@ test_page (void)
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_clear_pointer (&journal, bd_journal_unref);
-  {
-    const char *names[] = { "journal.db", "journal.db-wal", "journal.db-shm", NULL };
-
-    for (guint i = 0; names[i] != NULL; i++)
-      {
-        g_autofree char *path = g_build_filename (dir, names[i], NULL);
-        g_unlink (path);
-      }
-    g_rmdir (dir);
-  }
 }
 
 static BdAlarmRuleDialog *

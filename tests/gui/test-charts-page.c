@@ -28,6 +28,7 @@
 #include "bd-journal.h"
 #include "bd-recorder.h"
 #include "bd-test-gui.h"
+#include "bd-test-journal.h"
 #include "bd-test-alarms.h"
 #include "bd-test-service.h"
 #include "bd-test-util.h"
@@ -81,8 +82,7 @@ fixture_init (Fixture       *fixture,
   gint64 now_us = g_get_real_time ();
 
   reset_settings ();
-  fixture->dir = g_dir_make_tmp ("bd-charts-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = bd_test_tmpdir_new ("charts");
   recorder = bd_recorder_new (fixture->dir, NULL);
   g_assert_true (bd_recorder_start (recorder, &error));
   g_assert_no_error (error);
@@ -131,28 +131,8 @@ static void
 fixture_clear (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
-  const char *name;
-
   g_clear_pointer (&fixture->history, bd_history_unref);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (fixture->dir, name, NULL);
-
-      g_remove (file);
-    }
-  g_rmdir (fixture->dir);
-  g_free (fixture->dir);
-}
-
-static GObject *
-child (GtkWidget  *page,
-       const char *id)
-{
-  GObject *object = gtk_widget_get_template_child (page, BD_TYPE_CHARTS_PAGE, id);
-
-  g_assert_nonnull (object);
-  return object;
+  g_clear_pointer (&fixture->dir, bd_test_tmpdir_free);
 }
 
 static GtkWidget *
@@ -348,16 +328,16 @@ test_page (Fixture       *fixture,
   gtk_window_present (GTK_WINDOW (window));
 
   /* Without a history the page says recording is off. */
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "off");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "off");
   bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
 
   /* A plain topic: one series, named after the topic. */
   bd_charts_page_chart_topic (BD_CHARTS_PAGE (page), PLAIN_TOPIC);
   count.n = 1;
   bd_test_wait_until (series_counted, &count, WAIT_S * 1000, "series counted");
   check_series (page, (const char *[]) { PLAIN_TOPIC, NULL });
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "charts");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "charts");
   chart = wait_for_chart (page, PLAIN_TOPIC);
   g_assert_true (bd_chart_get_series_stats (chart, 0, &min, &max, &last));
   g_assert_cmpfloat_with_epsilon (min, fixture->plain_min, 1e-9);
@@ -488,7 +468,7 @@ test_page (Fixture       *fixture,
   wait_for_chart (page, JSON_TOPIC "#humidity");
 
   /* Another range: saved, and the charts ask again and say so. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (page, "range_24h")), TRUE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (bd_test_child (page, "range_24h")), TRUE);
   {
     g_autoptr(GSettings) settings = g_settings_new (APP_ID);
     g_autofree char *range = g_settings_get_string (settings, "chart-range");
@@ -511,9 +491,9 @@ test_page (Fixture       *fixture,
       g_signal_emit_by_name (find_button (gtk_widget_get_parent (card_chart)), "clicked");
     }
   check_series (page, (const char *[]) { NULL });
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
   bd_charts_page_set_history (BD_CHARTS_PAGE (page), NULL);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "off");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "off");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -550,7 +530,7 @@ test_restore (Fixture       *fixture,
   page = bd_charts_page_new ();
   gtk_window_set_child (GTK_WINDOW (window), page);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (child (page, "range_5m"))));
+  g_assert_true (gtk_toggle_button_get_active (bd_test_child (page, "range_5m")));
   g_assert_cmpuint (n_series (page), ==, 2);
 
   bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
@@ -583,7 +563,7 @@ test_restore (Fixture       *fixture,
   }
 
   /* Gone with queries in flight. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (page, "range_30d")), TRUE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (bd_test_child (page, "range_30d")), TRUE);
   gtk_window_destroy (GTK_WINDOW (window));
   for (guint i = 0; i < 50 && g_main_context_pending (NULL); i++)
     g_main_context_iteration (NULL, FALSE);
@@ -623,20 +603,10 @@ picker_gone (gpointer data)
   return find_picker () == NULL;
 }
 
-static guint
-n_rows (GtkListBox *list_box)
-{
-  guint n = 0;
-
-  while (gtk_list_box_get_row_at_index (list_box, n) != NULL)
-    n++;
-  return n;
-}
-
 static gboolean
 rows_listed (gpointer data)
 {
-  return n_rows (data) > 0;
+  return bd_test_list_box_n_rows (data) > 0;
 }
 
 /* Add Chart…: the recorded series in a searchable list; Enter in the search
@@ -658,7 +628,7 @@ test_picker (Fixture       *fixture,
                   && find_picker () != NULL);
 
   bd_charts_page_set_history (BD_CHARTS_PAGE (page), fixture->history);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
   g_assert_true (bd_charts_page_add_series (BD_CHARTS_PAGE (page), PLAIN_TOPIC));
   g_assert_true (gtk_widget_activate_action (page, "charts.add", NULL));
   bd_test_wait_until (picker_shown, NULL, WAIT_S * 1000, "picker shown");
@@ -667,7 +637,7 @@ test_picker (Fixture       *fixture,
   list_box = GTK_LIST_BOX (find_descendant (picker, GTK_TYPE_LIST_BOX));
   bd_test_wait_until (rows_listed, list_box, WAIT_S * 1000, "rows listed");
   /* The plain topic and the JSON members; the text topic has no series. */
-  g_assert_cmpuint (n_rows (list_box), ==, 3);
+  g_assert_cmpuint (bd_test_list_box_n_rows (list_box), ==, 3);
   g_assert_nonnull (bd_test_find_label (picker, "Charted", TRUE));
 
   search_entry = find_descendant (picker, GTK_TYPE_SEARCH_ENTRY);
@@ -707,7 +677,7 @@ static void
 test_error (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-charts-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("charts");
   g_autofree char *path = NULL;
   g_autoptr(BdHistory) history = NULL;
   GtkWidget *window = gtk_window_new ();
@@ -715,7 +685,6 @@ test_error (void)
   GtkLabel *label;
 
   reset_settings ();
-  g_assert_no_error (error);
   path = g_build_filename (dir, "history.db", NULL);
   g_assert_true (g_file_set_contents (path, "this is not an SQLite database, not at all. "
                                       "this is not an SQLite database, not at all.", -1, &error));
@@ -732,8 +701,6 @@ test_error (void)
   g_assert_cmpuint (n_series (page), ==, 1);
 
   gtk_window_destroy (GTK_WINDOW (window));
-  g_remove (path);
-  g_rmdir (dir);
 }
 
 static void
@@ -792,7 +759,6 @@ test_alarms (Fixture       *fixture,
   g_autoptr(BdAlarmRule) other_rule = make_rule ("humidity", JSON_TOPIC, "humidity");
   g_autofree char *journal_path = g_build_filename (fixture->dir, "journal.db", NULL);
   g_autoptr(BdJournal) journal = bd_journal_new (journal_path);
-  g_autoptr(GAsyncResult) flushed = NULL;
   gint64 now_us = g_get_real_time ();
   gint64 minute_us = 60 * G_USEC_PER_SEC;
   GtkWidget *window = gtk_window_new ();
@@ -827,9 +793,7 @@ test_alarms (Fixture       *fixture,
   append_transition (journal, "humidity", JSON_TOPIC, now_us - 10 * minute_us, "normal", "unack");
   append_transition (journal, "state-temperature", JSON_TOPIC, now_us - 5 * minute_us,
                      "normal", "unack");
-  bd_journal_flush_async (journal, NULL, bd_test_result_cb, &flushed);
-  bd_test_wait_result (&flushed, WAIT_S * 1000, "journal flushed");
-  g_assert_true (bd_journal_flush_finish (journal, flushed, &error));
+  g_assert_true (bd_test_journal_flush (journal, &error));
   g_assert_no_error (error);
 
   gtk_window_set_child (GTK_WINDOW (window), page);

@@ -14,21 +14,19 @@
 #include <string.h>
 
 #include "bd-connection-profiles.h"
+#include "bd-test-util.h"
 
 typedef struct
 {
-  char *dir;
-  char *path;
+  BdTestTmpdir *dir;
+  char         *path;
 } Fixture;
 
 static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("bd-profiles-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = bd_test_tmpdir_new ("profiles");
   /* A folder that does not exist yet: save() must create it. */
   fixture->path = g_build_filename (fixture->dir, "brokerdesk", "connections.ini", NULL);
 }
@@ -37,13 +35,8 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autofree char *sub = g_path_get_dirname (fixture->path);
-
-  g_remove (fixture->path);
-  g_rmdir (sub);
-  g_rmdir (fixture->dir);
   g_free (fixture->path);
-  g_free (fixture->dir);
+  bd_test_tmpdir_free (fixture->dir);
 }
 
 static void
@@ -52,25 +45,8 @@ count_cb (guint *count)
   (*count)++;
 }
 
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      data)
-{
-  *(GAsyncResult **) data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  /* Bounded: libsecret fails fast without a bus; the deadline is a guard. */
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (*slot == NULL && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_nonnull (*slot);
-  return *slot;
-}
+/* Bounded: libsecret fails fast without a bus; the deadline is a guard. */
+#define wait_result(slot) bd_test_wait_result ((slot), 10000, #slot)
 
 static void
 test_round_trip (Fixture       *fixture,
@@ -197,14 +173,15 @@ test_password_without_keyring (Fixture       *fixture,
   g_assert_true (bd_connection_profiles_get_keyring_available (profiles));
 
   bd_connection_profiles_store_password_async (profiles, profile->id, "hunter2-very-secret",
-                                               NULL, result_cb, &stored);
+                                               NULL, bd_test_result_cb, &stored);
   g_assert_true (bd_connection_profiles_store_password_finish (profiles, wait_result (&stored),
                                                                &error));
   g_assert_no_error (error);
   /* No Secret Service: the UI must be able to say "this session only". */
   g_assert_false (bd_connection_profiles_get_keyring_available (profiles));
 
-  bd_connection_profiles_lookup_password_async (profiles, profile->id, NULL, result_cb, &found);
+  bd_connection_profiles_lookup_password_async (profiles, profile->id, NULL, bd_test_result_cb,
+                                                &found);
   password = bd_connection_profiles_lookup_password_finish (profiles, wait_result (&found),
                                                             &error);
   g_assert_no_error (error);
@@ -217,11 +194,12 @@ test_password_without_keyring (Fixture       *fixture,
   g_assert_null (strstr (contents, "hunter2"));
 
   /* An empty password forgets it. */
-  bd_connection_profiles_store_password_async (profiles, profile->id, "", NULL, result_cb,
+  bd_connection_profiles_store_password_async (profiles, profile->id, "", NULL, bd_test_result_cb,
                                                &cleared);
   g_assert_true (bd_connection_profiles_store_password_finish (profiles, wait_result (&cleared),
                                                                &error));
-  bd_connection_profiles_lookup_password_async (profiles, profile->id, NULL, result_cb, &missing);
+  bd_connection_profiles_lookup_password_async (profiles, profile->id, NULL, bd_test_result_cb,
+                                                &missing);
   none = bd_connection_profiles_lookup_password_finish (profiles, wait_result (&missing), &error);
   g_assert_no_error (error);
   g_assert_null (none);
@@ -293,14 +271,14 @@ test_async (Fixture       *fixture,
   plant->auto_connect = TRUE;
   bd_connection_profiles_put (profiles, plant);
 
-  bd_connection_profiles_save_async (profiles, NULL, result_cb, &saved);
+  bd_connection_profiles_save_async (profiles, NULL, bd_test_result_cb, &saved);
   /* Later edits do not reach the write already under way. */
   bd_connection_profiles_remove (profiles, plant->id);
   g_assert_true (bd_connection_profiles_save_finish (profiles, wait_result (&saved), &error));
   g_assert_no_error (error);
 
   g_signal_connect_swapped (loaded, "changed", G_CALLBACK (count_cb), &changed);
-  bd_connection_profiles_load_async (loaded, NULL, result_cb, &read);
+  bd_connection_profiles_load_async (loaded, NULL, bd_test_result_cb, &read);
   g_assert_cmpuint (changed, ==, 0);
   g_assert_true (bd_connection_profiles_load_finish (loaded, wait_result (&read), &error));
   g_assert_no_error (error);

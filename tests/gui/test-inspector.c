@@ -11,7 +11,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include <adwaita.h>
@@ -19,24 +18,15 @@
 #include "bd-inspector.h"
 #include "bd-recorder.h"
 #include "bd-test-gui.h"
+#include "bd-test-util.h"
 #include "bd-topic-row.h"
 
 #define TOPIC "busan/factory/assembly/climate"
 
-static GtkWidget *
-child (GtkWidget  *inspector,
-       const char *id)
-{
-  GObject *object = gtk_widget_get_template_child (inspector, BD_TYPE_INSPECTOR, id);
-
-  g_assert_nonnull (object);
-  return GTK_WIDGET (object);
-}
-
 static char *
 payload_text (GtkWidget *inspector)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (child (inspector, "payload_view")));
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (bd_test_child (inspector, "payload_view")));
   GtkTextIter start;
   GtkTextIter end;
 
@@ -48,14 +38,14 @@ static gboolean
 toggle_active (GtkWidget  *inspector,
                const char *id)
 {
-  return gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (child (inspector, id)));
+  return gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (bd_test_child (inspector, id)));
 }
 
 static void
 click_toggle (GtkWidget  *inspector,
               const char *id)
 {
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (inspector, id)), TRUE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (bd_test_child (inspector, id)), TRUE);
 }
 
 static BdMessage *
@@ -83,19 +73,14 @@ push (GtkWidget  *inspector,
 static guint
 n_rows (GtkWidget *inspector)
 {
-  GtkListBox *list = GTK_LIST_BOX (child (inspector, "messages_list"));
-  guint n = 0;
-
-  while (gtk_list_box_get_row_at_index (list, n) != NULL)
-    n++;
-  return n;
+  return bd_test_list_box_n_rows (GTK_LIST_BOX (bd_test_child (inspector, "messages_list")));
 }
 
 static GtkWidget *
 row_at (GtkWidget *inspector,
         guint      index)
 {
-  GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (child (inspector, "messages_list")),
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (bd_test_child (inspector, "messages_list")),
                                                       index);
 
   g_assert_nonnull (row);
@@ -122,7 +107,7 @@ test_empty (void)
   GtkWidget *inspector = inspector_in_window (&window);
   g_autoptr(BdMessage) message = message_new (TOPIC, "1", g_get_real_time (), 0, FALSE);
 
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (inspector, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (inspector, "stack"), ==, "empty");
   g_assert_null (bd_inspector_get_topic (BD_INSPECTOR (inspector)));
 
   /* Without a topic, pushed messages go nowhere. */
@@ -130,12 +115,12 @@ test_empty (void)
   g_assert_cmpuint (n_rows (inspector), ==, 0);
 
   bd_inspector_set_topic (BD_INSPECTOR (inspector), TOPIC, NULL);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (inspector, "stack"))), ==, "topic");
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (child (inspector, "topic_label"))), ==, TOPIC);
-  g_assert_false (gtk_widget_get_sensitive (child (inspector, "copy_button")));
+  g_assert_cmpstr (bd_test_visible_page (inspector, "stack"), ==, "topic");
+  g_assert_cmpstr (gtk_label_get_text (bd_test_child (inspector, "topic_label")), ==, TOPIC);
+  g_assert_false (gtk_widget_get_sensitive (bd_test_child (inspector, "copy_button")));
 
   bd_inspector_set_topic (BD_INSPECTOR (inspector), NULL, NULL);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (inspector, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (inspector, "stack"), ==, "empty");
 
   gtk_window_destroy (window);
 }
@@ -159,15 +144,15 @@ test_views (void)
   bd_inspector_set_topic (BD_INSPECTOR (inspector), TOPIC, latest);
 
   /* Header: QoS, the retained marker, the time with milliseconds. */
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (child (inspector, "qos_label"))), ==, "QoS 1");
-  g_assert_true (gtk_widget_get_visible (child (inspector, "retain_label")));
+  g_assert_cmpstr (gtk_label_get_text (bd_test_child (inspector, "qos_label")), ==, "QoS 1");
+  g_assert_true (gtk_widget_get_visible (bd_test_child (inspector, "retain_label")));
   g_assert_true (g_regex_match_simple ("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}$",
-                                       gtk_label_get_text (GTK_LABEL (child (inspector, "time_label"))),
+                                       gtk_label_get_text (GTK_LABEL (bd_test_child (inspector, "time_label"))),
                                        0, 0));
 
   /* A JSON payload opens in the JSON view. */
   g_assert_true (toggle_active (inspector, "json_toggle"));
-  g_assert_true (gtk_widget_get_sensitive (child (inspector, "json_toggle")));
+  g_assert_true (gtk_widget_get_sensitive (bd_test_child (inspector, "json_toggle")));
   json = payload_text (inspector);
   g_assert_cmpstr (json, ==, "{\n  \"temperature\": 21.3,\n  \"unit\": \"C\"\n}");
 
@@ -185,38 +170,38 @@ test_views (void)
    * and the view falls back to text without forgetting the choice. */
   click_toggle (inspector, "json_toggle");
   push (inspector, "hello", now + 1000);
-  g_assert_false (gtk_widget_get_sensitive (child (inspector, "json_toggle")));
-  g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (child (inspector, "json_toggle")), "Not JSON: "));
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (child (inspector, "view_box")), ==,
-                   gtk_widget_get_tooltip_text (child (inspector, "json_toggle")));
+  g_assert_false (gtk_widget_get_sensitive (bd_test_child (inspector, "json_toggle")));
+  g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (bd_test_child (inspector, "json_toggle")), "Not JSON: "));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (bd_test_child (inspector, "view_box")), ==,
+                   gtk_widget_get_tooltip_text (bd_test_child (inspector, "json_toggle")));
   g_assert_true (toggle_active (inspector, "text_toggle"));
   plain = payload_text (inspector);
   g_assert_cmpstr (plain, ==, "hello");
-  g_assert_false (gtk_widget_get_visible (child (inspector, "retain_label")));
+  g_assert_false (gtk_widget_get_visible (bd_test_child (inspector, "retain_label")));
 
   push (inspector, "{\"a\": [1]}", now + 2000);
   g_assert_true (toggle_active (inspector, "json_toggle"));
-  g_assert_null (gtk_widget_get_tooltip_text (child (inspector, "view_box")));
+  g_assert_null (gtk_widget_get_tooltip_text (bd_test_child (inspector, "view_box")));
 
   /* Not UTF-8: marked, and shown with replacement characters. */
   bd_inspector_push_message (BD_INSPECTOR (inspector), bad_message);
-  g_assert_true (gtk_widget_get_visible (child (inspector, "notice_label")));
-  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (child (inspector, "notice_label"))),
+  g_assert_true (gtk_widget_get_visible (bd_test_child (inspector, "notice_label")));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (bd_test_child (inspector, "notice_label"))),
                                    "Not valid UTF-8"));
   invalid = payload_text (inspector);
   g_assert_cmpstr (invalid, ==, "ok\xef\xbf\xbd");
 
   /* Every control has a name for screen readers. */
-  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (child (inspector, "copy_button")),
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (bd_test_child (inspector, "copy_button")),
                                                    GTK_ACCESSIBLE_PROPERTY_LABEL));
-  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (child (inspector, "payload_view")),
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (bd_test_child (inspector, "payload_view")),
                                                    GTK_ACCESSIBLE_PROPERTY_LABEL));
-  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (child (inspector, "messages_list")),
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (bd_test_child (inspector, "messages_list")),
                                                    GTK_ACCESSIBLE_PROPERTY_LABEL));
   g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (row_at (inspector, 0)),
                                                    GTK_ACCESSIBLE_PROPERTY_LABEL));
   /* (The check can fail: the stack has no name of its own.) */
-  g_assert_false (gtk_test_accessible_has_property (GTK_ACCESSIBLE (child (inspector, "stack")),
+  g_assert_false (gtk_test_accessible_has_property (bd_test_child (inspector, "stack"),
                                                     GTK_ACCESSIBLE_PROPERTY_LABEL));
 
   gtk_window_destroy (window);
@@ -301,14 +286,14 @@ test_limit_and_pin (void)
   g_signal_emit_by_name (row_at (inspector, 3), "activate");
   shown = payload_text (inspector);
   g_assert_cmpstr (shown, ==, "146");
-  g_assert_true (gtk_widget_get_visible (child (inspector, "pinned_box")));
+  g_assert_true (gtk_widget_get_visible (bd_test_child (inspector, "pinned_box")));
   push (inspector, "150", now + 150 * 1000);
   g_clear_pointer (&shown, g_free);
   shown = payload_text (inspector);
   g_assert_cmpstr (shown, ==, "146");
 
-  g_signal_emit_by_name (child (inspector, "latest_button"), "clicked");
-  g_assert_false (gtk_widget_get_visible (child (inspector, "pinned_box")));
+  g_signal_emit_by_name (bd_test_child (inspector, "latest_button"), "clicked");
+  g_assert_false (gtk_widget_get_visible (bd_test_child (inspector, "pinned_box")));
   latest = payload_text (inspector);
   g_assert_cmpstr (latest, ==, "150");
 
@@ -325,25 +310,10 @@ timeout_cb (gpointer user_data)
 }
 
 static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (path, name, NULL);
-
-      g_remove (file);
-    }
-  g_rmdir (path);
-}
-
-static void
 test_history (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bd-inspector-XXXXXX", &error);
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("inspector");
   g_autoptr(BdRecorder) recorder = NULL;
   g_autoptr(BdHistory) history = NULL;
   g_autoptr(BdMessage) old1 = NULL;
@@ -357,7 +327,6 @@ test_history (void)
   GtkWidget *inspector;
   GtkLabel *history_label;
 
-  g_assert_no_error (error);
   old1 = message_new (TOPIC, "{\"t\": 1}", now - 3000000, 0, FALSE);
   old2 = message_new (TOPIC, "{\"t\": 2}", now - 2000000, 0, FALSE);
   latest = message_new (TOPIC, "{\"t\": 3}", now - 1000000, 1, TRUE);
@@ -380,7 +349,7 @@ test_history (void)
   /* The latest is in memory and in the history: listed once. */
   bd_inspector_set_topic (BD_INSPECTOR (inspector), TOPIC, latest);
   g_assert_cmpuint (n_rows (inspector), ==, 1);
-  history_label = GTK_LABEL (child (inspector, "history_label"));
+  history_label = GTK_LABEL (bd_test_child (inspector, "history_label"));
   g_assert_cmpstr (gtk_label_get_text (history_label), ==, "Reading the history…");
   /* A message that arrives while the query runs is kept too. */
   push (inspector, "{\"t\": 4}", now);
@@ -403,7 +372,7 @@ test_history (void)
   bd_inspector_set_topic (BD_INSPECTOR (inspector), "elsewhere", NULL);
   bd_inspector_set_topic (BD_INSPECTOR (inspector), TOPIC "/none", NULL);
   timed_out = FALSE;
-  history_label = GTK_LABEL (child (inspector, "history_label"));
+  history_label = GTK_LABEL (bd_test_child (inspector, "history_label"));
   timeout_id = g_timeout_add_seconds (20, timeout_cb, &timed_out);
   while (!timed_out && g_str_equal (gtk_label_get_text (history_label), "Reading the history…"))
     g_main_context_iteration (NULL, TRUE);
@@ -414,7 +383,6 @@ test_history (void)
 
   gtk_window_destroy (window);
   g_clear_pointer (&history, bd_history_unref);
-  remove_dir (dir);
 }
 
 /* The overview's label and unit of a topic: the inspector's reading line. */
@@ -454,10 +422,7 @@ static GtkLabel *
 row_label (GtkWidget  *row,
            const char *id)
 {
-  GObject *object = gtk_widget_get_template_child (row, BD_TYPE_TOPIC_ROW, id);
-
-  g_assert_nonnull (object);
-  return GTK_LABEL (object);
+  return GTK_LABEL (bd_test_child (row, id));
 }
 
 /* A topic's row in the tree: the overview's label beside the name, the

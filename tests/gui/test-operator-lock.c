@@ -16,6 +16,7 @@
 #include "bd-relay-row.h"
 #include "bd-relays-page.h"
 #include "bd-settings.h"
+#include "bd-test-gui.h"
 #include "bd-test-util.h"
 #include "test-client.h"
 
@@ -55,7 +56,7 @@ test_relay_switch (void)
   g_assert_true (bd_relay_controller_add (controller, relay, NULL));
   bd_operator_lock_guard_relays (lock, controller);
   bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
-  list = GTK_LIST_BOX (gtk_widget_get_template_child (page, BD_TYPE_RELAYS_PAGE, "relay_list"));
+  list = GTK_LIST_BOX (bd_test_child (page, "relay_list"));
   row = gtk_list_box_get_row_at_index (list, 0);
   toggle = bd_relay_row_get_switch (BD_RELAY_ROW (row));
   g_signal_connect (row, "toggle-failed", G_CALLBACK (toggle_failed_cb), &why);

@@ -127,12 +127,6 @@ has_proposal (gpointer data)
   return g_list_model_get_n_items (bd_automation_engine_get_proposals (data)) > 0;
 }
 
-static gboolean
-sent_one (gpointer data)
-{
-  return ((GPtrArray *) data)->len >= 1;
-}
-
 static void
 test_proposals (void)
 {
@@ -182,7 +176,7 @@ test_proposals (void)
   /* Confirm, clicked on the notification: the relay is switched, the
    * proposal is gone and so is its notification. */
   server_invoke (&server, 1, "confirm");
-  bd_test_wait_until (sent_one, sent, 5000, "the fan's command");
+  BD_TEST_WAIT_UNTIL (sent->len >= 1, 5000);
   g_assert_cmpstr (bd_message_get_topic (g_ptr_array_index (sent, 0)), ==, "plant/fan/set");
   g_assert_cmpuint (g_list_model_get_n_items (bd_automation_engine_get_proposals (automations)), ==, 0);
   wait.text = "{\"call\": \"CloseNotification\", \"id\": 1}";

@@ -25,22 +25,6 @@
 #include "bd-test-util.h"
 #include "test-client.h"
 
-static GtkWidget *
-child (GtkWidget  *page,
-       const char *id)
-{
-  GObject *object = gtk_widget_get_template_child (page, BD_TYPE_RELAYS_PAGE, id);
-
-  g_assert_nonnull (object);
-  return GTK_WIDGET (object);
-}
-
-static gboolean
-sent_one (gpointer data)
-{
-  return ((GPtrArray *) data)->len >= 1;
-}
-
 static void
 feed_state (BdRelayController *controller,
             const char        *topic,
@@ -98,12 +82,12 @@ test_empty (void)
   GtkWindow *window = window_with (page);
   g_autoptr(BdRelayController) controller = bd_relay_controller_new ();
 
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
   /* No controller: nothing to add to. */
   g_assert_false (gtk_widget_activate_action (page, "relay.add", NULL) && find_editor () != NULL);
 
   bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
   g_assert_true (gtk_widget_activate_action (page, "relay.add", NULL));
   g_assert_nonnull (find_editor ());
   /* An empty form says what is missing and cannot be saved. */
@@ -129,9 +113,9 @@ test_switch (void)
   bd_relay_controller_set_publish_func (controller, test_message_collect_cb, sent, NULL);
   g_assert_true (bd_relay_controller_add (controller, relay, NULL));
   bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "relays");
 
-  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (child (page, "relay_list")), 0);
+  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (bd_test_child (page, "relay_list")), 0);
   g_assert_true (BD_IS_RELAY_ROW (row));
   toggle = bd_relay_row_get_switch (BD_RELAY_ROW (row));
   g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (toggle)));
@@ -142,7 +126,7 @@ test_switch (void)
   gtk_widget_grab_focus (GTK_WIDGET (toggle));
   gtk_widget_activate (GTK_WIDGET (toggle));
   /* The switch toggles at the end of its animation. */
-  bd_test_wait_until (sent_one, sent, 5000, "sent one");
+  BD_TEST_WAIT_UNTIL (sent->len >= 1, 5000);
   g_assert_cmpuint (sent->len, ==, 1);
   g_assert_cmpstr (bd_message_get_topic (g_ptr_array_index (sent, 0)), ==, "f/set");
   g_assert_true (bd_relay_get_pending (relay));
@@ -154,7 +138,7 @@ test_switch (void)
   g_assert_true (gtk_switch_get_active (toggle));
   g_assert_true (gtk_switch_get_state (toggle));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (bd_relay_controller_get_log (controller))), ==, 2);
-  g_assert_nonnull (gtk_list_box_get_row_at_index (GTK_LIST_BOX (child (page, "log_list")), 1));
+  g_assert_nonnull (gtk_list_box_get_row_at_index (bd_test_child (page, "log_list"), 1));
 
   /* No answer: the switch goes back to what the device last confirmed. */
   gtk_switch_set_active (toggle, FALSE);
@@ -174,13 +158,13 @@ test_switch (void)
   /* Delete: gone from the page, the empty state is back. */
   g_signal_emit_by_name (row, "delete");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (controller)), ==, 0);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
 
   /* Undo in the toast: the same relay is back. */
   g_signal_emit_by_name (find_undo_button (GTK_WIDGET (window)), "clicked");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (controller)), ==, 1);
   g_assert_true (bd_relay_controller_lookup (controller, "fan") == relay);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "relays");
 
   gtk_window_destroy (window);
 }
@@ -205,7 +189,7 @@ test_add_for_topic (void)
   g_assert_nonnull (added);
   g_assert_cmpstr (bd_relay_get_command_topic (added), ==, "busan/factory/assembly/fan/set");
   g_assert_cmpstr (bd_relay_get_state_topic (added), ==, "busan/factory/assembly/fan/state");
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "relays");
 
   /* The drafting rule for the other shapes. */
   draft = bd_relay_dialog_draft_for_topic ("home/plug/set");
@@ -249,12 +233,12 @@ test_setpoint (void)
   g_assert_true (bd_relay_controller_add_setpoint (controller, valve, NULL));
   bd_relays_page_set_controller (BD_RELAYS_PAGE (page), controller);
   /* A page with only a setpoint is not empty. */
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "relays");
   feed_state (controller, "v/state", "20");
   bd_test_wait_until (bd_test_setpoint_not_pending, valve, 5000, "the first value");
   BD_TEST_WAIT_UNTIL (bd_setpoint_get_value (valve) == 20, 5000);
 
-  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (child (page, "setpoint_list")), 0);
+  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (bd_test_child (page, "setpoint_list")), 0);
   g_assert_true (BD_IS_SETPOINT_ROW (row));
   g_assert_cmpstr (bd_setpoint_row_get_status (BD_SETPOINT_ROW (row)), ==, "Confirmed: 20 %");
   scale = bd_setpoint_row_get_scale (BD_SETPOINT_ROW (row));
@@ -264,7 +248,7 @@ test_setpoint (void)
   /* Right arrow on the focused slider: one step up, sent at once. */
   gtk_widget_grab_focus (GTK_WIDGET (scale));
   g_signal_emit_by_name (scale, "move-slider", GTK_SCROLL_STEP_RIGHT);
-  bd_test_wait_until (sent_one, sent, 5000, "sent one");
+  BD_TEST_WAIT_UNTIL (sent->len >= 1, 5000);
   g_assert_cmpstr (bd_message_get_topic (g_ptr_array_index (sent, 0)), ==, "v/set");
   payload = g_bytes_get_data (((BdMessage *) g_ptr_array_index (sent, 0))->payload, &len);
   g_assert_cmpmem (payload, len, "25", 2);
@@ -280,10 +264,10 @@ test_setpoint (void)
   /* Delete, then Undo in the toast: the same setpoint is back. */
   g_signal_emit_by_name (row, "delete");
   g_assert_cmpuint (g_list_model_get_n_items (bd_relay_controller_get_setpoints (controller)), ==, 0);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "empty");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
   g_signal_emit_by_name (find_undo_button (GTK_WIDGET (window)), "clicked");
   g_assert_true (bd_relay_controller_lookup_setpoint (controller, "valve") == valve);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (page, "stack"))), ==, "relays");
+  g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "relays");
 
   gtk_window_destroy (window);
 }
@@ -411,7 +395,8 @@ test_automation_dialog (void)
   g_assert_cmpint (saved->condition.to_minute, ==, 19 * 60);
 
   /* Its row, with an accessible Delete. */
-  button = find_named (child (page, "automation_list"), "Delete automation Fan on when hot");
+  button = find_named (bd_test_child (page, "automation_list"),
+                       "Delete automation Fan on when hot");
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   g_clear_pointer (&automations, g_ptr_array_unref);
@@ -445,7 +430,7 @@ test_automation_dialog (void)
     g_assert_cmpstr (interlock->condition.relay, ==, "packaging-fan");
     g_assert_false (interlock->condition.relay_on);
   }
-  g_assert_nonnull (find_named (child (page, "automation_list"), "Edit interlock Heater needs its fan"));
+  g_assert_nonnull (find_named (bd_test_child (page, "automation_list"), "Edit interlock Heater needs its fan"));
 
   gtk_window_destroy (window);
 }

@@ -280,6 +280,47 @@ test_extract_json_paths (void)
   }
 }
 
+static gboolean
+read_number (const char *payload,
+             const char *path,
+             double     *value)
+{
+  return bd_payload_read_number ((const guint8 *) payload, strlen (payload), path, value);
+}
+
+/* The one number an alarm rule or a setpoint reads: plain without a path,
+ * the path's sample with one; nothing else in the payload counts. */
+static void
+test_read_number (void)
+{
+  const char *json = "{\"t\": 21.5, \"out\": {\"level\": 7}, \"arr\": [1, 2], \"name\": \"x\"}";
+  double v = -1;
+
+  g_assert_true (read_number ("41.5 %", NULL, &v));
+  g_assert_cmpfloat (v, ==, 41.5);
+  g_assert_true (read_number ("ON", "", &v));
+  g_assert_cmpfloat (v, ==, 1);
+
+  g_assert_true (read_number (json, "$.out.level", &v));
+  g_assert_cmpfloat (v, ==, 7);
+  g_assert_true (read_number (json, "out.level", &v));
+  g_assert_cmpfloat (v, ==, 7);
+  g_assert_true (read_number (json, "$.arr[1]", &v));
+  g_assert_cmpfloat (v, ==, 2);
+  g_assert_true (read_number (json, "t", &v));
+  g_assert_cmpfloat (v, ==, 21.5);
+
+  /* Misses leave the value alone. */
+  v = -1;
+  g_assert_false (read_number (json, NULL, &v));         /* not a plain number */
+  g_assert_false (read_number (json, "$.name", &v));     /* not a number */
+  g_assert_false (read_number (json, "$.missing", &v));
+  g_assert_false (read_number (json, "a..b", &v));       /* not a path */
+  g_assert_false (read_number ("7", "$.t", &v));         /* plain, but a path was asked */
+  g_assert_false (read_number ("", "$.t", &v));
+  g_assert_cmpfloat (v, ==, -1);
+}
+
 static void
 test_path_to_field (void)
 {
@@ -532,6 +573,7 @@ main (int   argc,
   g_test_add_func ("/payload/json/parse", test_parse_json);
   g_test_add_func ("/payload/text/line", test_dup_line);
   g_test_add_func ("/payload/path-to-field", test_path_to_field);
+  g_test_add_func ("/payload/read-number", test_read_number);
   g_test_add_func ("/payload/locale-independent", test_locale_independent);
 
   return g_test_run ();

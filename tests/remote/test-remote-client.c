@@ -275,27 +275,11 @@ received_cb (BdMessage *message,
   g_ptr_array_add (received->messages, bd_message_ref (message));
 }
 
-typedef struct
-{
-  Received *received;
-  guint     count;
-} CountWait;
-
-static gboolean
-count_reached (gpointer data)
-{
-  CountWait *wait = data;
-
-  return wait->received->messages->len >= wait->count;
-}
-
 static void
 wait_for_messages (Received *received,
                    guint     count)
 {
-  CountWait wait = { received, count };
-
-  bd_test_wait_until (count_reached, &wait, WAIT_MS, "messages");
+  BD_TEST_WAIT_UNTIL (received->messages->len >= count, WAIT_MS);
 }
 
 static BdMessage *

@@ -313,16 +313,6 @@ test_bridges (void)
   bd_service_stop (service);
 }
 
-static void
-export_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /* The window's export: the history of a real history.db written to a file,
  * each row with the label and unit the overview gives its topic. */
 static void
@@ -361,8 +351,8 @@ test_export_history (void)
   g_assert_no_error (error);
 
   export.time_zone = utc;
-  bd_service_export_history_async (service, file, &export, NULL, export_done_cb, &result);
-  BD_TEST_WAIT_UNTIL (result != NULL, WAIT_S * 1000);
+  bd_service_export_history_async (service, file, &export, NULL, bd_test_result_cb, &result);
+  bd_test_wait_result (&result, WAIT_S * 1000, "the export");
   g_assert_true (bd_service_export_history_finish (service, result, &n_rows, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n_rows, ==, 2);

@@ -1,0 +1,52 @@
+/* bd-config-private.h — what the configuration readers share
+ *
+ * Copyright 2026 The Brokerdesk authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Used by the mosquitto.conf reader (bd-config.c), its bridge part
+ * (bd-bridge-config.c) and the password and ACL file readers (bd-auth.c),
+ * so that all of them report a bad line the same way.
+ */
+
+#pragma once
+
+#include <stdarg.h>
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Sets a BD_CONFIG_ERROR_PARSE error "FILE:LINE: message"; returns FALSE. */
+gboolean _bd_config_parse_error        (GError     **error,
+                                        const char  *file,
+                                        guint        line,
+                                        const char  *format,
+                                        ...) G_GNUC_PRINTF (4, 5);
+gboolean _bd_config_parse_error_valist (GError     **error,
+                                        const char  *file,
+                                        guint        line,
+                                        const char  *format,
+                                        va_list      args) G_GNUC_PRINTF (4, 0);
+
+/* Directives that take one of a few words (bd-config-words.c), so that the
+ * reader and its bridge part accept them the same way and say the same
+ * "NAME: “VALUE” is not a, b or c" when a line has another. A table gives
+ * each word and the value it stands for, and ends with { NULL }. */
+typedef struct
+{
+  const char *word;
+  gint64      value;
+} BdConfigWord;
+
+/* The value of @text in @words, or FALSE and *@message
+ * "NAME: “TEXT” is not a, b or c" (the words in the table's order). */
+gboolean    _bd_config_words_parse (const BdConfigWord  *words,
+                                    const char          *name,
+                                    const char          *text,
+                                    gint64              *value,
+                                    char               **message);
+/* The word for @value, as the writer puts it in a file; NULL if none. */
+const char *_bd_config_words_find  (const BdConfigWord  *words,
+                                    gint64               value);
+
+G_END_DECLS
