@@ -805,6 +805,11 @@ void       _bd_store_publish_sys        (BdEngine     *engine,
 /* A message's topic and payload as record fields (any thread). */
 void       _bd_store_put_message        (GByteArray   *buf,
                                          BdMessage    *message);
+/* Its MQTT 5 properties (a will's, with @will) and receipt time, the last
+ * fields of a RETAIN_SET, MSG_ADD or WILL_SET record (any thread). */
+void       _bd_store_put_message_extra  (GByteArray   *buf,
+                                         BdMessage    *message,
+                                         gboolean      will);
 /* Encodes a snapshot as store records (any thread). */
 void       _bd_state_snapshot_encode    (BdStateSnapshot *snap,
                                          GByteArray      *buf);

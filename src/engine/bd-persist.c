@@ -279,6 +279,7 @@ _bd_state_snapshot_encode (BdStateSnapshot *snap,
       bd_store_put_str (buf, m->publisher_id);
       bd_store_put_str (buf, m->publisher_username);
       bd_store_put_u16 (buf, m->publisher_listener);
+      _bd_store_put_message_extra (buf, m, FALSE);
       bd_store_record_end (buf, r);
     }
 
@@ -324,6 +325,7 @@ _bd_state_snapshot_encode (BdStateSnapshot *snap,
           _bd_store_put_message (buf, m);
           bd_store_put_u8 (buf, g_array_index (s->qos, guint8, j));
           bd_store_put_u8 (buf, g_array_index (s->retain, gboolean, j));
+          _bd_store_put_message_extra (buf, m, FALSE);
           bd_store_record_end (buf, r);
         }
       if (s->will != NULL)
@@ -334,6 +336,7 @@ _bd_state_snapshot_encode (BdStateSnapshot *snap,
           _bd_store_put_message (buf, s->will);
           bd_store_put_u8 (buf, s->will->qos);
           bd_store_put_u8 (buf, s->will->retain);
+          _bd_store_put_message_extra (buf, s->will, TRUE);
           bd_store_record_end (buf, r);
         }
     }

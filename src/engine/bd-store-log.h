@@ -29,19 +29,22 @@ G_BEGIN_DECLS
 typedef enum
 {
   BD_STORE_META = 1,        /* u64 base seq, u64 next message id (snapshots) */
-  BD_STORE_RETAIN_SET,      /* s topic, b payload, u8 qos, s publisher, s user, u16 listener */
+  BD_STORE_RETAIN_SET,      /* s topic, b payload, u8 qos, s publisher, s user, u16 listener, X */
   BD_STORE_RETAIN_CLEAR,    /* s topic */
   BD_STORE_SESSION_PUT,     /* s client, s user, u32 expiry */
   BD_STORE_SESSION_DEL,     /* s client */
   BD_STORE_SUB_ADD,         /* s client, s filter, u8 qos, u8 options, u32 subscription id */
   BD_STORE_SUB_DEL,         /* s client, s filter */
-  BD_STORE_MSG_ADD,         /* s client, u64 id, s topic, b payload, u8 qos, u8 retain */
+  BD_STORE_MSG_ADD,         /* s client, u64 id, s topic, b payload, u8 qos, u8 retain, X */
   BD_STORE_MSG_DEL,         /* s client, u64 id */
   BD_STORE_QOS2_ADD,        /* s client, u16 packet id */
   BD_STORE_QOS2_DEL,        /* s client, u16 packet id */
-  BD_STORE_WILL_SET,        /* s client, i64 at (wall clock, µs), s topic, b payload, u8 qos, u8 retain */
+  BD_STORE_WILL_SET,        /* s client, i64 at (wall clock, µs), s topic, b payload, u8 qos, u8 retain, X */
   BD_STORE_WILL_CLEAR,      /* s client */
 } BdStoreRecordType;
+/* X: b MQTT 5 properties (as the packet encodes them, Property Length
+ * first; empty for none), i64 time received (wall clock, µs). Records
+ * written before Brokerdesk kept these end before X. */
 
 guint32  bd_store_crc32        (guint32       crc,
                                 const guint8 *data,

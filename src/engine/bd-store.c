@@ -550,6 +550,23 @@ _bd_store_put_message (GByteArray *buf,
   bd_store_put_bytes (buf, data, len);
 }
 
+void
+_bd_store_put_message_extra (GByteArray *buf,
+                             BdMessage  *message,
+                             gboolean    will)
+{
+  g_autoptr(GByteArray) props = NULL;
+
+  if (message->props != NULL && message->props->present != 0)
+    {
+      props = g_byte_array_new ();
+      if (!bd_mqtt_properties_encode (message->props, will, props))
+        g_byte_array_set_size (props, 0);
+    }
+  bd_store_put_bytes (buf, props != NULL ? props->data : NULL, props != NULL ? props->len : 0);
+  bd_store_put_u64 (buf, (guint64) message->time_us);
+}
+
 guint64
 _bd_store_msg_add (BdSession    *session,
                    BdMessage    *message,
@@ -591,6 +608,7 @@ _bd_store_msg_add (BdSession    *session,
   _bd_store_put_message (buf, message);
   bd_store_put_u8 (buf, qos);
   bd_store_put_u8 (buf, retain ? 1 : 0);
+  _bd_store_put_message_extra (buf, message, FALSE);
   bd_store_record_end (buf, r);
   if (wait != NULL)
     {
@@ -772,6 +790,7 @@ _bd_store_will_set (BdSession *session)
   _bd_store_put_message (engine->store_buf, will);
   bd_store_put_u8 (engine->store_buf, will->qos);
   bd_store_put_u8 (engine->store_buf, will->retain);
+  _bd_store_put_message_extra (engine->store_buf, will, TRUE);
   bd_store_record_end (engine->store_buf, r);
 }
 
@@ -804,6 +823,7 @@ _bd_store_retain (BdEngine  *engine,
       bd_store_put_str (engine->store_buf, message->publisher_id);
       bd_store_put_str (engine->store_buf, message->publisher_username);
       bd_store_put_u16 (engine->store_buf, message->publisher_listener);
+      _bd_store_put_message_extra (engine->store_buf, message, FALSE);
     }
   bd_store_record_end (engine->store_buf, r);
 }
@@ -1617,6 +1637,8 @@ typedef struct
   guint8   qos;
   gboolean retain;
   gint64   at;          /* wills: when, wall clock */
+  BdMqttProperties props;
+  gint64   time_us;     /* received, wall clock; 0 if not recorded */
 } RecMessage;
 
 typedef struct
@@ -1656,6 +1678,7 @@ rec_message_free (gpointer data)
 
   g_free (m->topic);
   g_bytes_unref (m->payload);
+  bd_mqtt_properties_clear (&m->props);
   g_free (m);
 }
 
@@ -1693,6 +1716,55 @@ read_message (BdStoreReader *r)
   data = bd_store_get_bytes (r, &len);
   m->payload = g_bytes_new (data, len);
   return m;
+}
+
+/* The last fields of RETAIN_SET, MSG_ADD and WILL_SET, if the record has
+ * them. Properties that do not decode (they were encoded by this code, and
+ * the record's checksum matched) are left out rather than the message. */
+static void
+read_message_extra (BdStoreReader *r,
+                    RecMessage    *m,
+                    gboolean       will)
+{
+  const guint8 *data;
+  gsize len;
+
+  if (!r->ok || r->p == r->end)
+    return;
+  data = bd_store_get_bytes (r, &len);
+  m->time_us = (gint64) bd_store_get_u64 (r);
+  if (r->ok && len > 0 && !bd_mqtt_properties_decode (data, len, will, &m->props, NULL))
+    g_debug ("Stored properties of a message on %s do not decode; restored without them",
+             m->topic);
+}
+
+/* A restored message with the properties and receipt time it was stored
+ * with, and what is left of its Message Expiry Interval counted from then
+ * [MQTT-3.3.2-5]; NULL once that has run out. */
+static BdMessage *
+rec_message_restore (RecMessage *m,
+                     guint8      qos,
+                     gboolean    retain,
+                     const char *publisher_id)
+{
+  gint64 now = g_get_real_time ();
+  BdMessage *message = bd_message_new_full (m->topic, m->payload, qos, retain, &m->props,
+                                            publisher_id, m->time_us > 0 ? m->time_us : now);
+
+  if (message->props != NULL &&
+      BD_MQTT_PROP_HAS (message->props, BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL))
+    {
+      gint64 left = (gint64) message->props->message_expiry_interval * G_USEC_PER_SEC -
+                    MAX (0, now - message->time_us);
+
+      if (left <= 0)
+        {
+          bd_message_unref (message);
+          return NULL;
+        }
+      message->expiry_us = g_get_monotonic_time () + left;
+    }
+  return message;
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RecMessage, rec_message_free)
@@ -1738,10 +1810,16 @@ model_apply (guint64       seq,
         guint16 listener = bd_store_get_u16 (&r);
         BdMessage *message;
 
+        read_message_extra (&r, m, FALSE);
         if (!r.ok || qos > 2 || !bd_topic_name_is_valid (m->topic))
           break;
-        message = bd_message_new_full (m->topic, m->payload, qos, TRUE, NULL,
-                                       publisher[0] ? publisher : NULL, g_get_real_time ());
+        message = rec_message_restore (m, qos, TRUE, publisher[0] ? publisher : NULL);
+        if (message == NULL)
+          {
+            /* Expired while the broker was down [MQTT-3.3.2-5]. */
+            g_hash_table_remove (model->retained, m->topic);
+            break;
+          }
         message->publisher_username = user[0] ? g_strdup (user) : NULL;
         message->publisher_listener = listener;
         g_hash_table_replace (model->retained, g_strdup (m->topic), message);
@@ -1832,6 +1910,7 @@ model_apply (guint64       seq,
         m->id = id;
         m->qos = bd_store_get_u8 (&r);
         m->retain = bd_store_get_u8 (&r) != 0;
+        read_message_extra (&r, m, FALSE);
         s = model_session (model, client_id);
         if (!r.ok || s == NULL || id == 0 || m->qos > 2)
           {
@@ -1884,6 +1963,7 @@ model_apply (guint64       seq,
         m->at = at;
         m->qos = bd_store_get_u8 (&r);
         m->retain = bd_store_get_u8 (&r) != 0;
+        read_message_extra (&r, m, TRUE);
         s = model_session (model, client_id);
         if (!r.ok || s == NULL || m->qos > 2)
           {
@@ -1979,7 +2059,9 @@ model_to_engine (Model    *model,
 
           if (!bd_topic_name_is_valid (m->topic))
             continue;
-          message = bd_message_new (m->topic, m->payload, m->qos, FALSE, NULL);
+          message = rec_message_restore (m, m->qos, FALSE, NULL);
+          if (message == NULL)
+            continue;
           engine->store_restore_id = m->id;
           _bd_session_deliver (session, message, &delivery);
           engine->store_restore_id = 0;
@@ -1990,8 +2072,11 @@ model_to_engine (Model    *model,
         {
           gint64 left = MAX (0, s->will->at - g_get_real_time ());
 
-          session->pending_will = bd_message_new (s->will->topic, s->will->payload,
-                                                  s->will->qos, s->will->retain, NULL);
+          /* Its expiry counts from when it is published (see bd-route.c). */
+          session->pending_will = bd_message_new_full (s->will->topic, s->will->payload,
+                                                       s->will->qos, s->will->retain,
+                                                       &s->will->props, NULL,
+                                                       g_get_real_time ());
           session->will_at_us = g_get_monotonic_time () + left;
         }
     }

@@ -2074,6 +2074,53 @@ test_error_messages (void)
   g_assert_true (packet_is_zero (&p));
 }
 
+/* How the durable store keeps a message's properties: encoded and decoded
+ * alone, every property a PUBLISH (or a will) may carry comes back; what
+ * such a packet may not carry is left out, and bytes after them are
+ * refused. */
+static void
+test_properties_alone (void)
+{
+  for (int will = 0; will <= 1; will++)
+    {
+      BdMqttProperties props = { 0 };
+      BdMqttProperties back;
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      g_autoptr(GError) error = NULL;
+
+      fill_properties (&props, will ? 0 : BD_MQTT_PUBLISH);
+      g_assert_true (bd_mqtt_properties_encode (&props, will, out));
+      g_assert_true (bd_mqtt_properties_decode (out->data, out->len, will, &back, &error));
+      g_assert_no_error (error);
+      assert_props_equal (&props, &back);
+      bd_mqtt_properties_clear (&back);
+
+      g_byte_array_append (out, (const guint8 *) "", 1);
+      g_assert_false (bd_mqtt_properties_decode (out->data, out->len, will, &back, &error));
+      g_assert_nonnull (error);
+      g_clear_error (&error);
+      bd_mqtt_properties_clear (&props);
+    }
+
+  {
+    BdMqttProperties props = { 0 };
+    BdMqttProperties back;
+    g_autoptr(GByteArray) out = g_byte_array_new ();
+
+    /* A Session Expiry Interval is no PUBLISH property: not written. */
+    props.session_expiry_interval = 60;
+    BD_MQTT_PROP_SET (&props, BD_MQTT_PROP_SESSION_EXPIRY_INTERVAL);
+    props.content_type = g_strdup ("text/plain");
+    BD_MQTT_PROP_SET (&props, BD_MQTT_PROP_CONTENT_TYPE);
+    g_assert_true (bd_mqtt_properties_encode (&props, FALSE, out));
+    g_assert_true (bd_mqtt_properties_decode (out->data, out->len, FALSE, &back, NULL));
+    g_assert_false (BD_MQTT_PROP_HAS (&back, BD_MQTT_PROP_SESSION_EXPIRY_INTERVAL));
+    g_assert_cmpstr (back.content_type, ==, "text/plain");
+    bd_mqtt_properties_clear (&back);
+    bd_mqtt_properties_clear (&props);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2106,6 +2153,7 @@ main (int   argc,
   g_test_add_func ("/codec/utf8", test_utf8);
   g_test_add_func ("/codec/names", test_names);
   g_test_add_func ("/codec/errors", test_error_messages);
+  g_test_add_func ("/codec/properties-alone", test_properties_alone);
 
   return g_test_run ();
 }

@@ -1460,3 +1460,29 @@ bd_mqtt_packet_clear (BdMqttPacket *packet)
 
   memset (packet, 0, sizeof *packet);
 }
+
+gboolean
+bd_mqtt_properties_decode (const guint8      *data,
+                           gsize              len,
+                           gboolean           will,
+                           BdMqttProperties  *props,
+                           GError           **error)
+{
+  BdMqttReader r = { data, data + len };
+
+  g_return_val_if_fail (props != NULL, FALSE);
+
+  memset (props, 0, sizeof *props);
+  if (!read_properties (&r, will ? BD_MQTT_PROP_CTX_WILL : BD_MQTT_PUBLISH, props, error))
+    {
+      bd_mqtt_properties_clear (props);
+      return FALSE;
+    }
+  if (r.p != r.end)
+    {
+      bd_mqtt_properties_clear (props);
+      return fail (error, BD_MQTT_RC_MALFORMED_PACKET, "%" G_GSIZE_FORMAT
+                   " bytes after the properties", (gsize) (r.end - r.p));
+    }
+  return TRUE;
+}

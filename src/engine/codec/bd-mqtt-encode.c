@@ -690,3 +690,24 @@ bd_mqtt_encode_ack (BdMqttPacketType type,
   p[2] = packet_id >> 8;
   p[3] = packet_id & 0xFF;
 }
+
+gboolean
+bd_mqtt_properties_encode (const BdMqttProperties *props,
+                           gboolean                will,
+                           GByteArray             *out)
+{
+  guint ctx = will ? BD_MQTT_PROP_CTX_WILL : BD_MQTT_PUBLISH;
+  BdMqttSink sink = { NULL, 0, NULL, 0 };
+  gsize start = out->len;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  sink_properties (&sink, props, ctx);
+  if (sink.error != NULL)
+    return FALSE;
+  g_byte_array_set_size (out, start + sink.len);
+  sink = (BdMqttSink) { out->data + start, 0, NULL, 0 };
+  sink_properties (&sink, props, ctx);
+  g_assert (start + sink.len == out->len);
+  return TRUE;
+}

@@ -214,6 +214,18 @@ void     bd_mqtt_properties_add_user_property (BdMqttProperties *props,
                                                const char       *value);
 void     bd_mqtt_properties_add_subscription_identifier (BdMqttProperties *props,
                                                          guint32           id);
+/* The properties a PUBLISH (or, with @will, a CONNECT's will) may carry,
+ * encoded as in the packet (Property Length first): how a message's
+ * properties are stored. encode returns FALSE, appending nothing, when
+ * they cannot be encoded; decode checks them as a packet's would be. */
+gboolean bd_mqtt_properties_encode (const BdMqttProperties *props,
+                                    gboolean                will,
+                                    GByteArray             *out);
+gboolean bd_mqtt_properties_decode (const guint8           *data,
+                                    gsize                   len,
+                                    gboolean                will,
+                                    BdMqttProperties       *props,
+                                    GError                **error);
 
 typedef struct
 {
