@@ -172,6 +172,7 @@ typedef struct
   BdMessage    *message;
   guint8        qos;        /* granted: min (published, subscribed) */
   guint8        retain : 1;
+  guint8        restored : 1; /* from the store: it may have been sent before */
   guint32      *sub_ids;
   guint         n_sub_ids;
   BdShareGroup *group;      /* ref, or NULL */

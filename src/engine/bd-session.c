@@ -363,8 +363,12 @@ session_send_inflight (BdSession        *session,
   guint64 store_id = from != NULL ? from->store_id : 0;
 
   /* A message larger than the client's Maximum Packet Size is dropped for
-   * that client, as if it had been delivered [MQTT-3.1.2-25]. */
-  if (!_bd_connection_send_publish (session->conn, message, delivery, FALSE, packet_id))
+   * that client, as if it had been delivered [MQTT-3.1.2-25]. One restored
+   * from the store may have been sent before the broker stopped (the store
+   * does not record sends): DUP says it might be a re-delivery
+   * [MQTT-3.3.1-1]. */
+  if (!_bd_connection_send_publish (session->conn, message, delivery,
+                                    from != NULL && from->restored, packet_id))
     {
       if (from != NULL)
         _bd_store_msg_done (session, store_id, &from->wait, &from->loc, FALSE);
@@ -460,6 +464,7 @@ session_enqueue (BdSession        *session,
   queued->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
   queued->store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain,
                                         &queued->wait, &queued->loc);
+  queued->restored = engine->store_restore_id != 0;
   g_queue_push_tail (&session->queue, queued);
   session->queued_bytes += g_bytes_get_size (message->payload);
   engine->counters.queued_messages++;

@@ -783,3 +783,25 @@ def test_mqtt5_properties_and_expiry_survive_restart(broker_factory, raw_client,
     r = sub.expect(w.PUBLISH)
     assert (r.topic, r.payload, r.retain) == ("r/kept", b"retained", True)
     assert _props_but_expiry(r) == stored
+
+
+def test_unacknowledged_message_comes_again_with_dup_after_sigkill(broker_factory, raw_client):
+    """A QoS 1 message sent to a persistent subscriber that had not
+    acknowledged it when the broker was killed is sent again after the
+    restart, with DUP 1 [MQTT-4.4.0-1] [MQTT-3.3.1-1]."""
+    b = broker_factory()
+    sub = subscribed(raw_client(b), "sub", [("d/#", 1)], clean=False)
+    pub = raw_client(b)
+    pub.connect("pub")
+    pub.publish("d/1", b"one", qos=1)
+    first = sub.expect(w.PUBLISH)
+    assert (first.payload, first.dup) == (b"one", False)
+    _kill(b)
+    b.start()
+    sub = raw_client(b)
+    assert sub.connect("sub", clean=False).session_present
+    again = sub.expect(w.PUBLISH)
+    assert (again.topic, again.payload, again.qos, again.dup) == ("d/1", b"one", 1, True)
+    sub.send(w.puback(again.packet_id))
+    _send_sentinel(raw_client, b, "d/end")
+    assert _drain(sub, []) == []
