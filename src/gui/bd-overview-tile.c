@@ -51,6 +51,7 @@ struct _BdOverviewTile
   int                   name_height;
   guint                 name_serial;    /* the Pango context's when measured */
   int                   value_width;    /* the value's width the size was measured with */
+  char                 *value_shape;    /* that value's shape (value_shape ()), or NULL */
   gboolean              culled;         /* the last snapshot was out of view: drew nothing */
 
   double                value;          /* NAN before the first */
@@ -132,6 +133,52 @@ layout_width (PangoLayout *layout)
   return width;
 }
 
+/* @text with every digit a '0': in a font whose digits are all as wide,
+ * values of the same shape are as wide as each other. */
+static char *
+value_shape (const char *text)
+{
+  char *shape = g_strdup (text);
+
+  for (char *p = shape; *p != '\0'; p++)
+    if (g_ascii_isdigit (*p))
+      *p = '0';
+  return shape;
+}
+
+/* Whether every digit is as wide as the others in the value's font (the
+ * value asks for tabular figures, which most fonts have): shaped once per
+ * font, and shared by the tiles, which all have the same. */
+static gboolean
+digits_tabular (BdOverviewTile *self)
+{
+  static GHashTable *fonts;    /* font and scale → tabular */
+  PangoContext *context = pango_layout_get_context (self->value_layout);
+  g_autofree char *font = pango_font_description_to_string (pango_context_get_font_description (context));
+  g_autofree char *key = g_strdup_printf ("%s %d", font, self->wall);
+  g_autoptr(PangoLayout) digits = NULL;
+  gpointer known;
+  gboolean tabular = TRUE;
+  PangoRectangle zero;
+
+  if (fonts == NULL)
+    fonts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (g_hash_table_lookup_extended (fonts, key, NULL, &known))
+    return GPOINTER_TO_INT (known);
+  digits = pango_layout_copy (self->value_layout);
+  pango_layout_set_text (digits, "0123456789", -1);
+  pango_layout_index_to_pos (digits, 0, &zero);
+  for (int i = 1; i < 10 && tabular; i++)
+    {
+      PangoRectangle digit;
+
+      pango_layout_index_to_pos (digits, i, &digit);
+      tabular = digit.width == zero.width;
+    }
+  g_hash_table_insert (fonts, g_steal_pointer (&key), GINT_TO_POINTER (tabular));
+  return tabular;
+}
+
 static void
 update_text (BdOverviewTile *self)
 {
@@ -155,11 +202,20 @@ update_text (BdOverviewTile *self)
     }
   if (set_layout_text (self->value_layout, value))
     {
+      g_autofree char *shape = value_shape (value);
+
       /* A value that fits the measured width only needs drawing: a reading
        * a second on 500 tiles must not lay out the page again. Before the
        * first measure there is no width to keep, and shaping the text now,
-       * in a font the tile may not have yet, would be done again. */
-      if (self->value_width == 0 || layout_width (self->value_layout) > self->value_width)
+       * in a font the tile may not have yet, would be done again. A value
+       * of the measured one's shape fits without being shaped here at all:
+       * a tile out of view never shapes its values, one in view when it is
+       * drawn. */
+      if (self->value_width == 0)
+        resize = TRUE;
+      else if (g_strcmp0 (shape, self->value_shape) == 0)
+        redraw = TRUE;
+      else if (layout_width (self->value_layout) > self->value_width)
         resize = TRUE;
       else
         redraw = TRUE;
@@ -335,6 +391,9 @@ bd_overview_tile_measure (GtkWidget      *widget,
       /* The name is ellipsized; the value is always shown whole. */
       ensure_name_size (self);
       self->value_width = layout_width (self->value_layout);
+      g_free (self->value_shape);
+      self->value_shape = digits_tabular (self) ? value_shape (pango_layout_get_text (self->value_layout))
+                                                : NULL;
       *minimum = MAX (MAX (header_controls_width (self, FALSE), self->value_width),
                       BD_OVERVIEW_TREND_MIN_WIDTH);
       *natural = MAX (MAX (self->name_width + header_controls_width (self, TRUE), self->value_width),
@@ -493,6 +552,7 @@ bd_overview_tile_finalize (GObject *object)
   g_free (self->config.unit);
   g_free (self->alarm_text);
   g_free (self->accessible);
+  g_free (self->value_shape);
   g_clear_object (&self->name_layout);
   g_clear_object (&self->value_layout);
   g_clear_object (&self->status_layout);

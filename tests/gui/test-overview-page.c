@@ -6,7 +6,8 @@
  * A tile out of the page's scrolled view draws nothing but its box, and one
  * the view reaches again is drawn: checked on a real page over a real
  * service, in a real window under Xvfb, scrolled the way a scroll wheel or
- * the keyboard scrolls it (through the view's adjustment).
+ * the keyboard scrolls it (through the view's adjustment). A tile's value
+ * that needs more room than the tile was measured with gets it.
  */
 
 #include "config.h"
@@ -95,6 +96,52 @@ test_culling (void)
   bd_service_stop (service);
 }
 
+static int
+min_width (BdOverviewTile *tile)
+{
+  int width;
+
+  gtk_widget_measure (GTK_WIDGET (tile), GTK_ORIENTATION_HORIZONTAL, -1, &width, NULL, NULL, NULL);
+  return width;
+}
+
+/* A new value of the same shape (other digits) keeps the tile's width; a
+ * wider one makes the tile ask for more, and a narrower one of another
+ * shape never for less than the value. */
+static void
+test_value_width (void)
+{
+  BdOverviewTileConfig config = {
+    .series = (char *) "plant/line/t", .label = (char *) "T", .unit = (char *) "°C",
+    .decimals = 1, .scale = 1,
+  };
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *flow = gtk_flow_box_new ();
+  BdOverviewTile *tile = bd_overview_tile_new (&config);
+  int narrow;
+  int wide;
+
+  gtk_flow_box_append (GTK_FLOW_BOX (flow), GTK_WIDGET (tile));
+  gtk_window_set_child (GTK_WINDOW (window), flow);
+  gtk_window_present (GTK_WINDOW (window));
+
+  bd_overview_tile_set_value (tile, 1.5, 1000);
+  narrow = min_width (tile);
+  bd_overview_tile_set_value (tile, 8.25, 2000);
+  g_assert_cmpint (min_width (tile), ==, narrow);
+
+  bd_overview_tile_set_value (tile, 1234567.5, 3000);
+  wide = min_width (tile);
+  g_assert_cmpint (wide, >, narrow);
+  bd_overview_tile_set_value (tile, 7654321.5, 4000);
+  g_assert_cmpint (min_width (tile), ==, wide);
+  bd_overview_tile_set_value (tile, 42.5, 5000);
+  g_assert_cmpint (min_width (tile), <=, wide);
+  g_assert_cmpint (min_width (tile), >=, narrow);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -106,6 +153,7 @@ main (int   argc,
   bd_test_gui_init (&argc, &argv);
 
   g_test_add_func ("/gui/overview/culling", test_culling);
+  g_test_add_func ("/gui/overview/value-width", test_value_width);
 
   return g_test_run ();
 }
