@@ -15,7 +15,7 @@
  * cairo renderer walks every node of the window for each frame that
  * changes anything: with 500 tiles drawn, a frame in which a few visible
  * values changed took 13 ms of the main thread, nearly all of it tiles
- * nobody could see; culled, under 5 ms. The page tells the tiles when the
+ * nobody could see; culled, about 5 ms. The page tells the tiles when the
  * view moves (bd_overview_tile_update_view ()), so a tile coming into view
  * is drawn in the same frame.
  */
