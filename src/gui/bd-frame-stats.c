@@ -16,6 +16,11 @@
  *   running costs an update phase per frame and paints nothing extra.
  * - Stalls: a G_PRIORITY_HIGH timer every 10 ms; how late it fires is how
  *   long the main loop was busy with something it could not interrupt.
+ *   Each tick also logs the main thread's CPU time since the last one and,
+ *   where the kernel keeps scheduler statistics, the time it spent ready to
+ *   run but waiting for a core, so the lateness splits into the thread's
+ *   own work, the waits for a CPU and the rest (blocked, e.g. on the X
+ *   server).
  * - Batches: bd_frame_stats_record_batch() from the topic outbox, one per
  *   delivery to the topic tree.
  * - Visible rows: about 25 times a second, after a paint, the text of every
@@ -23,12 +28,13 @@
  *   view's viewport, i.e. the last values the user can see right now. The
  *   benchmark compares them with what it published and when.
  *
- * FILE gets a JSON summary over the whole run, rewritten every second and
- * when the window is unrealized (the app may be stopped by a signal, so
- * quitting is not the only chance). FILE.log gets one line per event, with
+ * FILE gets a JSON summary over the whole run, replaced every second (not
+ * synced to the disk, see write_summary ()) and when the window is
+ * unrealized (the app may be stopped by a signal, so quitting is not the
+ * only chance). FILE.log gets one line per event, with
  * CLOCK_MONOTONIC microseconds, so a benchmark can cut out its own window:
  *   f WALL_US WALL_INTERVAL_US FRAME_TIME_INTERVAL_US
- *   s WALL_US LATENESS_US MAIN_THREAD_CPU_US_SINCE_LAST_TICK
+ *   s WALL_US LATENESS_US MAIN_THREAD_CPU_US_SINCE_LAST_TICK [RUN_QUEUE_WAIT_US_SINCE_LAST_TICK]
  *   b WALL_US DURATION_US N_ENTRIES
  *   v WALL_US TEXT
  *   m WALL_US NAME      (a moment: "window-mapped", "overview-trends", ...)
@@ -37,8 +43,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bd-frame-stats.h"
 
@@ -49,6 +57,7 @@
 typedef struct
 {
   char          *path;
+  int            summary_fd;
   FILE          *log;
   GdkFrameClock *clock;
   gulong         after_paint_id;
@@ -58,6 +67,8 @@ typedef struct
   gint64         last_frame_time;
   gint64         last_stall_tick;
   gint64         last_stall_cpu;
+  int            schedstat_fd;     /* the main thread's, or -1 */
+  gint64         last_stall_wait;
   gint64         last_row_sample;
   gint64         last_summary;
 
@@ -122,7 +133,6 @@ static void
 write_summary (void)
 {
   g_autoptr(GString) out = g_string_new ("{");
-  g_autoptr(GError) error = NULL;
 
   append_distribution (out, "frame_interval_ms", stats->wall_intervals);
   g_string_append_c (out, ',');
@@ -135,8 +145,17 @@ write_summary (void)
                           stats->wall_intervals->len, stats->batch_durations->len,
                           stats->batch_entries);
 
-  if (!g_file_set_contents (stats->path, out->str, out->len, &error))
-    g_warning ("Frame statistics: %s", error->message);
+  /* Overwritten in place, a few hundred bytes in the file's one block,
+   * and not synced to the disk. g_file_set_contents () syncs a file that
+   * exists and replaces it, whose old blocks the file system then frees
+   * (with a discard on this machine's disk): once a second on the thread
+   * this measures, and an off-CPU profile of the benchmark found the main
+   * thread blocked in that fsync and discard, 10 ms in one stall: the
+   * instrument adding to the stalls it counts. */
+  if (stats->summary_fd < 0 ||
+      pwrite (stats->summary_fd, out->str, out->len, 0) != (ssize_t) out->len ||
+      ftruncate (stats->summary_fd, out->len) != 0)
+    g_warning ("Frame statistics: cannot write %s: %s", stats->path, g_strerror (errno));
   if (stats->log != NULL)
     fflush (stats->log);
 }
@@ -222,12 +241,31 @@ thread_cpu_us (void)
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
+/* The time the main thread has waited for a CPU while ready to run, in µs
+ * (the second field of its schedstat), or -1 where the kernel does not say. */
+static gint64
+thread_wait_us (void)
+{
+  char buf[128];
+  ssize_t n;
+  char *end;
+  guint64 wait_ns;
+
+  if (stats->schedstat_fd < 0 || (n = pread (stats->schedstat_fd, buf, sizeof buf - 1, 0)) <= 0)
+    return -1;
+  buf[n] = '\0';
+  g_ascii_strtoull (buf, &end, 10);
+  wait_ns = g_ascii_strtoull (end, &end, 10);
+  return (gint64) (wait_ns / 1000);
+}
+
 static gboolean
 on_stall_tick_cb (gpointer user_data)
 {
   gint64 now = g_get_monotonic_time ();
   gint64 late = now - stats->last_stall_tick - STALL_TIMER_MS * 1000;
   gint64 cpu = thread_cpu_us ();
+  gint64 wait = thread_wait_us ();
 
   /* GLib schedules the next tick from this dispatch, so lateness does not
    * accumulate across ticks. */
@@ -236,10 +274,16 @@ on_stall_tick_cb (gpointer user_data)
   /* The main thread's CPU time over the same span tells a loop that was
    * busy from one that waited (for the renderer, or for a CPU on a loaded
    * machine). */
-  fprintf (stats->log, "s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
-           now, late, cpu - stats->last_stall_cpu);
+  if (wait >= 0)
+    fprintf (stats->log, "s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+             " %" G_GINT64_FORMAT "\n",
+             now, late, cpu - stats->last_stall_cpu, wait - stats->last_stall_wait);
+  else
+    fprintf (stats->log, "s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
+             now, late, cpu - stats->last_stall_cpu);
   stats->last_stall_tick = now;
   stats->last_stall_cpu = cpu;
+  stats->last_stall_wait = wait;
 
   if (now - stats->last_summary >= SUMMARY_US)
     {
@@ -270,8 +314,11 @@ on_realize_cb (GtkWidget *window,
   stats->after_paint_id = g_signal_connect (stats->clock, "after-paint",
                                             G_CALLBACK (on_after_paint_cb), window);
   gdk_frame_clock_begin_updating (stats->clock);
+  /* Opened on the main thread: thread-self is the thread that opens it. */
+  stats->schedstat_fd = open ("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
   stats->last_stall_tick = g_get_monotonic_time ();
   stats->last_stall_cpu = thread_cpu_us ();
+  stats->last_stall_wait = thread_wait_us ();
   stats->last_summary = stats->last_stall_tick;
   stats->stall_timer_id = g_timeout_add_full (G_PRIORITY_HIGH, STALL_TIMER_MS,
                                               on_stall_tick_cb, NULL, NULL);
@@ -290,6 +337,9 @@ on_unrealize_cb (GtkWidget *window,
   gdk_frame_clock_end_updating (stats->clock);
   g_clear_object (&stats->clock);
   g_clear_pointer (&stats->log, fclose);
+  if (stats->schedstat_fd >= 0)
+    close (stats->schedstat_fd);
+  stats->schedstat_fd = -1;
 }
 
 void
@@ -303,6 +353,8 @@ bd_frame_stats_attach (GtkWidget *window)
   /* Lives until exit: the last summary is written on unrealize. */
   stats = g_new0 (FrameStats, 1);
   stats->path = g_strdup (g_getenv (BD_FRAME_STATS_ENV));
+  stats->summary_fd = open (stats->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  stats->schedstat_fd = -1;
   stats->wall_intervals = g_array_new (FALSE, FALSE, sizeof (gint64));
   stats->frame_intervals = g_array_new (FALSE, FALSE, sizeof (gint64));
   stats->stalls = g_array_new (FALSE, FALSE, sizeof (gint64));

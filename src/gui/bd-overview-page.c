@@ -933,6 +933,22 @@ rename_area_action (GtkWidget  *widget,
   _bd_present_dialog (GTK_WIDGET (self), GTK_WINDOW (dialog));
 }
 
+/* --------------------------------------------------------- the view */
+
+/* Tiles out of view draw nothing (bd-overview-tile.c); when the view moves
+ * (a scroll, a resize, a relayout) those that came into view are drawn in
+ * the same frame. */
+static void
+update_view (BdOverviewPage *self)
+{
+  GHashTableIter iter;
+  gpointer tile;
+
+  g_hash_table_iter_init (&iter, self->tiles);
+  while (g_hash_table_iter_next (&iter, NULL, &tile))
+    bd_overview_tile_update_view (tile);
+}
+
 /* --------------------------------------------------------- wall screen */
 
 /* On a wall screen the type grows with the width, so a 4K panel across a
@@ -963,6 +979,8 @@ bd_overview_page_size_allocate (GtkWidget *widget,
         }
     }
   GTK_WIDGET_CLASS (bd_overview_page_parent_class)->size_allocate (widget, width, height, baseline);
+  /* Every tile has its place now: a relayout may have moved some into view. */
+  update_view (self);
 }
 
 /* --------------------------------------------------------- loading */
@@ -1136,6 +1154,8 @@ bd_overview_page_class_init (BdOverviewPageClass *klass)
 static void
 bd_overview_page_init (BdOverviewPage *self)
 {
+  GtkWidget *viewport;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->tiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
@@ -1148,6 +1168,12 @@ bd_overview_page_init (BdOverviewPage *self)
                                               GTK_STYLE_PROVIDER (self->wall_css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
   gtk_stack_set_visible_child_name (self->stack, "empty");
+  /* The scrolled window put the areas in a viewport; scrolling moves only
+   * that, without allocating the page. */
+  viewport = gtk_widget_get_ancestor (GTK_WIDGET (self->areas_box), GTK_TYPE_VIEWPORT);
+  if (viewport != NULL)
+    g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (viewport)),
+                             "value-changed", G_CALLBACK (update_view), self, G_CONNECT_SWAPPED);
 }
 
 GtkWidget *

@@ -46,5 +46,10 @@ char            *bd_overview_tile_format     (BdOverviewTile             *self,
                                               double                      value);
 char            *bd_overview_tile_dup_label  (BdOverviewTile             *self);
 BdOverviewTrend *bd_overview_tile_get_trend  (BdOverviewTile             *self);
+/* The view the tile scrolls in moved or changed: a tile that drew nothing
+ * while out of view is drawn again if it came into view. */
+void             bd_overview_tile_update_view (BdOverviewTile            *self);
+/* Whether the last snapshot drew the tile's contents (it was in view). */
+gboolean         bd_overview_tile_get_drawn  (BdOverviewTile             *self);
 
 G_END_DECLS
