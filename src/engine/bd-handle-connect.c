@@ -286,6 +286,15 @@ _bd_handle_connect (BdConnection  *conn,
         _bd_session_end_will (session, g_steal_pointer (&will), old->will_delay);
     }
 
+  if (session != NULL && session->pending_will != NULL)
+    {
+      /* A new connection for this Client Identifier, before the Will Delay
+       * Interval has passed: the will is not sent [MQTT-3.1.2-8], also when
+       * Clean Start 1 ends the session below [MQTT-3.1.3-9]. */
+      _bd_store_will_clear (session);
+      g_clear_pointer (&session->pending_will, bd_message_unref);
+    }
+
   if (session != NULL && (c->clean_start || session->clean))
     {
       /* Clean Session / Clean Start 1 discards any previous session
@@ -302,13 +311,9 @@ _bd_handle_connect (BdConnection  *conn,
     }
   else
     {
-      /* [MQTT-3.2.2-2]: resuming a stored session; a will still waiting
-       * for its delay is not sent [MQTT-3.1.3-9]. */
+      /* [MQTT-3.2.2-2]: resuming a stored session. */
       session_present = TRUE;
       engine->counters.clients_disconnected--;
-      if (session->pending_will != NULL)
-        _bd_store_will_clear (session);
-      g_clear_pointer (&session->pending_will, bd_message_unref);
     }
 
   session->expiry_interval = expiry;

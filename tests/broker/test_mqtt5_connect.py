@@ -437,6 +437,17 @@ def test_will_delay_cancelled_by_reconnect(broker, raw_client):
     assert watcher.is_open_after(3.0)
 
 
+def test_will_delay_cancelled_by_reconnect_with_clean_start(broker, raw_client):
+    """[MQTT-3.1.2-8] the will is not published if a new Network Connection
+    for the ClientID is opened before the Will Delay Interval has elapsed;
+    that it starts a new session (Clean Start 1) changes nothing."""
+    watcher = _will_delayed_drop(raw_client)
+    dev = _v5(raw_client)
+    assert dev.connect("dev", clean=True).session_present is False
+    # wait out the delay: the will must not come
+    assert watcher.is_open_after(3.0)
+
+
 def test_disconnect_with_will_message(broker, raw_client):
     """[3.14.2.1] DISCONNECT with reason 0x04 (Disconnect with Will Message)
     makes the server publish the will [MQTT-3.1.2-8 v5 context]."""
