@@ -1,0 +1,876 @@
+#!/usr/bin/python3
+# differential.py — run the same MQTT scenarios against Brokerdesk and Mosquitto
+#
+# Copyright 2026 The Brokerdesk authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# A tool run by hand, not part of `meson test`:
+#
+#   /usr/bin/python3 tests/broker/differential.py [--brokerdesk PATH] [-k SUBSTRING] [-v]
+#
+# Each scenario starts one Brokerdesk (`brokerdesk --headless --config F`) and
+# one Debian Mosquitto (`mosquitto -c F`) with the same small configuration on
+# loopback ports, drives both the same way with the raw client (mqttwire) or
+# paho-mqtt, and records what the clients observe: CONNACK codes and
+# properties, SUBACK/UNSUBACK codes, delivered messages (topic, payload, QoS,
+# RETAIN, DUP, properties) in order, and disconnect reasons. Observations that
+# differ are printed side by side. Scenarios where the standard allows both
+# behaviours carry a note, and their differences are reported as "allowed".
+#
+# Waits are event driven: a PINGREQ after the packets of interest makes the
+# broker's PINGRESP close what it had to send (it writes in order).
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import mqttwire as w  # noqa: E402
+import brokertest  # noqa: E402
+
+V5_PROP_NAMES = {v: k[5:].lower() for k, v in vars(w).items()
+                 if k.startswith("PROP_") and isinstance(v, int)}
+
+# Properties whose value is the server's own choice; shown as present only.
+# A Reason String is optional and its text free [MQTT-3.14.2.2.3]: left out.
+SERVER_CHOICE = {w.PROP_ASSIGNED_CLIENT_IDENTIFIER}
+LEFT_OUT = {w.PROP_REASON_STRING}
+
+
+def fmt_props(props):
+    """Properties sorted by identifier: only the order of the same property
+    repeated (User Properties [MQTT-3.3.2-18]) is significant."""
+    out = []
+    for ident, value in sorted(props, key=lambda p: p[0]):
+        if ident in LEFT_OUT:
+            continue
+        name = V5_PROP_NAMES.get(ident, hex(ident))
+        if ident in SERVER_CHOICE:
+            value = "<%d chars>" % len(value)
+        out.append("%s=%r" % (name, value))
+    return "{" + ", ".join(out) + "}" if out else ""
+
+
+def fmt(p):
+    """One received packet as a line; packet identifiers are left out (the
+    server chooses them) but their presence shows through QoS."""
+    if p is None:
+        return "none"
+    if p.type == w.CONNACK:
+        return "CONNACK rc=0x%02x sp=%d %s" % (p.rc, p.session_present, fmt_props(p.props))
+    if p.type == w.PUBLISH:
+        return "PUBLISH %s %r q%d%s%s %s" % (p.topic, bytes(p.payload), p.qos,
+                                           " retain" if p.retain else "",
+                                           " dup" if p.dup else "", fmt_props(p.props))
+    if p.type == w.SUBACK:
+        return "SUBACK %s %s" % (["0x%02x" % c for c in p.return_codes], fmt_props(p.props))
+    if p.type == w.UNSUBACK:
+        codes = getattr(p, "reason_codes", None)
+        return "UNSUBACK %s %s" % (["0x%02x" % c for c in codes] if codes is not None else "",
+                                   fmt_props(p.props))
+    if p.type in (w.DISCONNECT, w.PUBACK, w.PUBREC, w.PUBCOMP, w.PUBREL):
+        return "%s rc=0x%02x %s" % (p.name, p.rc or 0, fmt_props(p.props))
+    return p.name
+
+
+class Run:
+    """What one broker showed in one scenario."""
+
+    def __init__(self, broker):
+        self.broker = broker
+        self.lines = []
+        self.clients = []
+
+    def log(self, who, text):
+        self.lines.append("%s: %s" % (who, text))
+
+    def raw(self, version=4):
+        c = w.RawClient(self.broker.host, self.broker.port, version=version, timeout=5.0)
+        self.clients.append(c)
+        return c
+
+    def connect(self, who, client_id, version=4, expect_rc=None, **kw):
+        c = self.raw(version)
+        ack = c.connect(client_id, expect_rc=expect_rc, **kw)
+        self.log(who, fmt(ack))
+        return c
+
+    def sub(self, who, c, filters, packet_id=1, **kw):
+        ack = c.subscribe(packet_id, filters, **kw)
+        self.log(who, fmt(ack))
+        return ack
+
+    def drain(self, who, c, ack=True, timeout=5.0):
+        """Every packet c gets before the PINGRESP to a PINGREQ sent now;
+        QoS 1 and 2 deliveries are acknowledged (ack=True)."""
+        try:
+            c.send(w.pingreq())
+        except OSError:
+            self.log(who, "(send failed: closed)")
+            return []
+        got = []
+        pending = set()   # PUBREC sent, PUBREL not yet received
+        while True:
+            try:
+                p = c.recv_packet(timeout)
+            except w.ConnectionClosed:
+                self.log(who, "closed")
+                return got
+            except AssertionError:
+                self.log(who, "(no PINGRESP within %.1f s)" % timeout)
+                return got
+            if p.type == w.PINGRESP:
+                if not pending:
+                    return got
+                c.send(w.pingreq())
+                continue
+            if p.type == w.PUBREL and p.packet_id in pending:
+                pending.discard(p.packet_id)
+                c.send(w.pubcomp(p.packet_id, 0 if c.version == 5 else None, c.version))
+                continue
+            self.log(who, fmt(p))
+            got.append(p)
+            if ack and p.type == w.PUBLISH:
+                rc = 0 if c.version == 5 else None
+                if p.qos == 1:
+                    c.send(w.puback(p.packet_id, rc, c.version))
+                elif p.qos == 2:
+                    c.send(w.pubrec(p.packet_id, rc, c.version))
+                    pending.add(p.packet_id)
+
+    def expect_packet(self, who, c, timeout=5.0):
+        try:
+            p = c.recv_packet(timeout)
+        except w.ConnectionClosed:
+            self.log(who, "closed")
+            return None
+        except AssertionError:
+            self.log(who, "(nothing within %.1f s)" % timeout)
+            return None
+        self.log(who, fmt(p))
+        return p
+
+    def wait_closed(self, who, c, timeout=5.0):
+        try:
+            for p in c.wait_closed(timeout):
+                self.log(who, fmt(p))
+            self.log(who, "closed")
+        except AssertionError:
+            self.log(who, "still open after %.1f s" % timeout)
+
+    def close(self):
+        for c in self.clients:
+            c.close()
+
+
+SCENARIOS = []
+
+
+def scenario(config=(), note=None):
+    def deco(fn):
+        SCENARIOS.append((fn.__name__, fn, list(config), note))
+        return fn
+    return deco
+
+
+def pub(c, topic, payload, qos=0, retain=False, props=None, packet_id=None):
+    c.publish(topic, payload, qos=qos, retain=retain, props=props,
+              packet_id=packet_id if packet_id is not None else (7 if qos else None))
+
+
+# ---------------------------------------------------------------- MQTT 3.1.1
+
+@scenario()
+def v311_basic(r):
+    s = r.connect("sub", "s1")
+    r.sub("sub", s, [("b/q0", 0), ("b/q1", 1), ("b/q2", 2), ("b/+/x", 2)])
+    p = r.connect("pub", "p1")
+    for q in (0, 1, 2):
+        pub(p, "b/q%d" % q, b"m%d" % q, q)
+        pub(p, "b/q%d" % q, b"m%d-down" % q, 2)
+    pub(p, "b/a/x", b"wild", 1)
+    r.drain("sub", s)
+
+
+@scenario()
+def v311_retained(r):
+    p = r.connect("pub", "p1")
+    pub(p, "r/a", b"one", 1, retain=True)
+    pub(p, "r/b", b"two", 2, retain=True)
+    s = r.connect("sub", "s1")
+    r.sub("sub", s, [("r/#", 1)])
+    r.drain("sub", s)
+    pub(p, "r/a", b"", 0, retain=True)       # clears and is forwarded [MQTT-3.3.1-10]
+    pub(p, "r/b", b"live", 1, retain=True)   # forwarded with RETAIN 0 [MQTT-3.3.1-9]
+    r.drain("sub", s)
+    s2 = r.connect("sub2", "s2")
+    r.sub("sub2", s2, [("r/#", 2)])
+    r.drain("sub2", s2)
+
+
+@scenario()
+def v311_offline_queue_and_redelivery(r):
+    s = r.connect("sub", "off", clean=False)
+    r.sub("sub", s, [("o/#", 2)])
+    s.disconnect()
+    p = r.connect("pub", "p1")
+    for q in (0, 1, 2):
+        pub(p, "o/%d" % q, b"q%d" % q, q)
+    s = r.connect("sub", "off", clean=False)
+    got = []
+    while True:   # receive without acknowledging
+        s.send(w.pingreq())
+        pk = s.recv_packet()
+        while pk.type != w.PINGRESP:
+            r.log("sub", fmt(pk))
+            got.append(pk)
+            pk = s.recv_packet()
+        break
+    s.abort()
+    s = r.connect("sub again", "off", clean=False)
+    r.drain("sub again", s)
+    s.disconnect()
+    s = r.connect("sub clean", "off", clean=True)
+
+
+@scenario()
+def v311_qos2_pubrel_resend(r):
+    s = r.connect("sub", "q2", clean=False)
+    r.sub("sub", s, [("q2/#", 2)])
+    p = r.connect("pub", "p1")
+    pub(p, "q2/x", b"exactly", 2)
+    m = s.expect(w.PUBLISH)
+    r.log("sub", fmt(m))
+    s.send(w.pubrec(m.packet_id))
+    r.log("sub", fmt(s.expect(w.PUBREL)))
+    s.abort()
+    s = r.connect("sub again", "q2", clean=False)
+    r.drain("sub again", s, ack=False)
+    # inbound duplicate QoS 2 from the publisher, before and after PUBREL
+    p.send(w.publish("q2/y", b"dup-in", 2, packet_id=9))
+    r.log("pub", fmt(p.expect(w.PUBREC)))
+    p.send(w.publish("q2/y", b"dup-in", 2, dup=True, packet_id=9))
+    r.log("pub", fmt(p.expect(w.PUBREC)))
+    p.send(w.pubrel(9))
+    r.log("pub", fmt(p.expect(w.PUBCOMP)))
+    r.drain("sub again", s)
+
+
+@scenario()
+def v311_zero_length_client_id(r):
+    r.connect("clean0", "", clean=False)
+    r.connect("clean1", "", clean=True)
+
+
+@scenario(note="[MQTT-3.3.5-1] one copy per subscription or one at the maximum QoS: both allowed")
+def v311_overlapping(r):
+    s = r.connect("sub", "ov")
+    r.sub("sub", s, [("ov/#", 0), ("ov/+", 2), ("ov/x", 1)])
+    p = r.connect("pub", "p1")
+    pub(p, "ov/x", b"o", 2)
+    r.drain("sub", s)
+
+
+@scenario()
+def v311_will(r):
+    w_ = r.connect("watch", "watch")
+    r.sub("watch", w_, [("will/#", 2)])
+    a = r.connect("a", "a", will=dict(topic="will/a", payload=b"gone-a", qos=1, retain=True))
+    a.disconnect()
+    b = r.connect("b", "b", will=dict(topic="will/b", payload=b"gone-b", qos=2))
+    b.abort()
+    time.sleep(0.3)   # the broker notices the reset asynchronously
+    r.drain("watch", w_)
+    c = r.connect("c", "c", will=dict(topic="will/c", payload=b"gone-c", qos=0))
+    c2 = r.connect("c takeover", "c")
+    r.drain("watch", w_)
+    s = r.connect("late", "late")
+    r.sub("late", s, [("will/#", 1)])
+    r.drain("late", s)
+
+
+@scenario()
+def v311_sys_not_matched(r):
+    s = r.connect("sub", "sys")
+    r.sub("sub", s, [("#", 0), ("+/broker/uptime", 0)])
+    r.drain("sub", s)
+    r.sub("sub", s, [("$SYS/broker/version", 0)], packet_id=2)
+    p = r.expect_packet("sub", s)
+
+
+@scenario()
+def v311_session_present(r):
+    r.connect("first", "sp", clean=False).disconnect()
+    r.connect("second", "sp", clean=False).disconnect()
+    r.connect("clean", "sp", clean=True).disconnect()
+    r.connect("after clean", "sp", clean=False).disconnect()
+
+
+@scenario()
+def v311_unsubscribe(r):
+    s = r.connect("sub", "u")
+    r.sub("sub", s, [("u/a", 1)])
+    s.send(w.unsubscribe(2, ["u/none", "u/a"]))
+    r.expect_packet("sub", s)
+    p = r.connect("pub", "p")
+    pub(p, "u/a", b"gone", 1)
+    r.drain("sub", s)
+
+
+@scenario()
+def v311_empty_retained_not_stored(r):
+    p = r.connect("pub", "p")
+    pub(p, "e/x", b"", 1, retain=True)   # nothing to clear: not stored [MQTT-3.3.1-11]
+    s = r.connect("sub", "s")
+    r.sub("sub", s, [("e/#", 1)])
+    r.drain("sub", s)
+
+
+@scenario()
+def v311_publish_wildcard(r):
+    p = r.connect("pub", "p")
+    p.send(w.publish("a/+", b"x"))
+    r.wait_closed("pub", p)
+
+
+@scenario()
+def v31_client(r):
+    s = r.connect("v31", "v31-client-id-longer-than-23-chars", version=3)
+    c = r.connect("v31b", "v31", version=3)
+    r.sub("v31b", c, [("v31/#", 2)])
+    pub(s, "v31/x", b"x", 2)
+    r.drain("v31b", c)
+
+
+@scenario()
+def v311_retained_qos0_stored_downgrade(r):
+    p = r.connect("pub", "p")
+    pub(p, "rq/2", b"two", 2, retain=True)
+    pub(p, "rq/0", b"zero", 0, retain=True)
+    s = r.connect("sub", "s")
+    r.sub("sub", s, [("rq/#", 1)])
+    r.drain("sub", s)
+    s.send(w.unsubscribe(2, ["rq/#"]))
+    r.expect_packet("sub", s)
+    r.sub("sub", s, [("rq/2", 2), ("rq/0", 2)], packet_id=3)
+    r.drain("sub", s)
+
+
+# ---------------------------------------------------------------- MQTT 5
+
+def v5(r, who, cid, **kw):
+    return r.connect(who, cid, version=5, **kw)
+
+
+@scenario(note="server limits in CONNACK are the server's choice")
+def v5_connack(r):
+    c = v5(r, "plain", "c5")
+    c.disconnect()
+    v5(r, "assigned", "")
+    v5(r, "req info", "ri", props=[(w.PROP_REQUEST_RESPONSE_INFORMATION, 1),
+                                   (w.PROP_SESSION_EXPIRY_INTERVAL, 30),
+                                   (w.PROP_TOPIC_ALIAS_MAXIMUM, 5),
+                                   (w.PROP_RECEIVE_MAXIMUM, 3)])
+    v5(r, "assigned clean0", "", clean=False)
+
+
+@scenario()
+def v5_retain_handling(r):
+    p = v5(r, "pub", "p")
+    pub(p, "rh/x", b"kept", 1, retain=True)
+    s = v5(r, "sub", "s")
+    for n, rh in enumerate((0, 1, 2)):
+        r.sub("sub rh%d first" % rh, s, [("rh%d/#" % rh if False else "rh/#", 1 | (rh << 4))],
+              packet_id=10 + n)
+        r.drain("sub", s)
+        r.sub("sub rh%d again" % rh, s, [("rh/#", 1 | (rh << 4))], packet_id=20 + n)
+        r.drain("sub", s)
+        s.send(w.unsubscribe(30 + n, ["rh/#"], version=5))
+        r.expect_packet("sub", s)
+
+
+@scenario()
+def v5_retain_as_published_and_clear(r):
+    s = v5(r, "rap", "rap")
+    r.sub("rap", s, [("ra/#", 1 | 0x08)])
+    n = v5(r, "plain", "plain")
+    r.sub("plain", n, [("ra/#", 1)])
+    p = v5(r, "pub", "p")
+    pub(p, "ra/x", b"r", 1, retain=True)
+    pub(p, "ra/x", b"", 1, retain=True)
+    r.drain("rap", s)
+    r.drain("plain", n)
+
+
+@scenario()
+def v5_session_expiry_queue(r):
+    s = v5(r, "sub", "se", clean=True, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("sub", s, [("se/#", 2)], props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 5)])
+    s.disconnect()
+    p = v5(r, "pub", "p")
+    pub(p, "se/1", b"one", 1, props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 100),
+                                    (w.PROP_USER_PROPERTY, ("k", "v1")),
+                                    (w.PROP_USER_PROPERTY, ("k", "v0"))])
+    pub(p, "se/2", b"two", 2, props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 1)])
+    pub(p, "se/0", b"zero", 0)
+    time.sleep(2.1)
+    s = v5(r, "sub again", "se", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    got = r.drain("sub again", s)
+    s.send(w.disconnect(0, version=5))
+    s.close()
+    v5(r, "sub clean", "se", clean=True).disconnect()
+
+
+@scenario()
+def v5_session_expiry_zero_clean_false(r):
+    s = v5(r, "first", "z", clean=False)
+    r.sub("first", s, [("z/#", 1)])
+    s.disconnect()
+    v5(r, "second", "z", clean=False)
+
+
+@scenario()
+def v5_session_expiry_on_disconnect(r):
+    s = v5(r, "a", "d0")
+    s.send(w.disconnect(0, version=5, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 30)]))
+    r.wait_closed("a", s)
+    s = v5(r, "b", "d1", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 30)])
+    s.send(w.disconnect(0, version=5, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 0)]))
+    r.wait_closed("b", s)
+    v5(r, "b again", "d1", clean=False)
+
+
+@scenario()
+def v5_will(r):
+    watch = v5(r, "watch", "watch")
+    r.sub("watch", watch, [("w5/#", 2)])
+    wprops = [(w.PROP_CONTENT_TYPE, "text/plain"), (w.PROP_USER_PROPERTY, ("a", "1")),
+              (w.PROP_USER_PROPERTY, ("a", "0")), (w.PROP_RESPONSE_TOPIC, "w5/resp"),
+              (w.PROP_CORRELATION_DATA, b"cd"), (w.PROP_PAYLOAD_FORMAT_INDICATOR, 1),
+              (w.PROP_MESSAGE_EXPIRY_INTERVAL, 50)]
+    a = v5(r, "a", "a", will=dict(topic="w5/a", payload=b"a", qos=1, props=wprops))
+    a.send(w.disconnect(0x04, version=5))
+    a.close()
+    r.drain("watch", watch)
+    b = v5(r, "b", "b", will=dict(topic="w5/b", payload=b"b", qos=1))
+    b.send(w.disconnect(0x00, version=5))
+    b.close()
+    r.drain("watch", watch)
+    c = v5(r, "c delay", "c", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 10)],
+           will=dict(topic="w5/c", payload=b"c", qos=1, props=[(w.PROP_WILL_DELAY_INTERVAL, 1)]))
+    c.abort()
+    r.expect_packet("watch", watch, timeout=4.0)
+    d = v5(r, "d delay>expiry", "d", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 1)],
+           will=dict(topic="w5/d", payload=b"d", qos=1, props=[(w.PROP_WILL_DELAY_INTERVAL, 30)]))
+    d.abort()
+    r.expect_packet("watch", watch, timeout=4.0)
+    e = v5(r, "e delay, reconnect", "e", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 10)],
+           will=dict(topic="w5/e", payload=b"e", qos=1, props=[(w.PROP_WILL_DELAY_INTERVAL, 2)]))
+    e.abort()
+    time.sleep(0.3)
+    v5(r, "e back", "e", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 10)])
+    time.sleep(2.5)
+    r.drain("watch", watch)
+    f = v5(r, "f delay, new session", "f", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 10)],
+           will=dict(topic="w5/f", payload=b"f", qos=1, props=[(w.PROP_WILL_DELAY_INTERVAL, 5)]))
+    f.abort()
+    time.sleep(0.3)
+    v5(r, "f back clean", "f", clean=True)
+    r.drain("watch", watch)
+
+
+@scenario()
+def v5_will_keepalive(r):
+    watch = v5(r, "watch", "watch")
+    r.sub("watch", watch, [("wk/#", 2)])
+    a = v5(r, "a", "a", keepalive=1, will=dict(topic="wk/a", payload=b"ka", qos=1))
+    r.expect_packet("watch", watch, timeout=4.0)
+    r.wait_closed("a", a, timeout=4.0)
+
+
+@scenario()
+def v5_no_local_shared(r):
+    c = v5(r, "self", "self")
+    r.sub("self", c, [("nl/#", 1 | 0x04)])
+    r.sub("self shared", c, [("$share/g/nl/#", 1 | 0x04)], packet_id=2)
+    pub(c, "nl/x", b"own", 1)
+    r.drain("self", c)
+
+
+@scenario()
+def v5_topic_alias(r):
+    s = v5(r, "sub", "s", props=[(w.PROP_TOPIC_ALIAS_MAXIMUM, 2)])
+    r.sub("sub", s, [("ta/#", 0)])
+    p = v5(r, "pub", "p")
+    p.send(w.publish("ta/one", b"1", version=5, props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    p.send(w.publish("", b"2", version=5, props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    p.send(w.publish("ta/two", b"3", version=5, props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    p.send(w.publish("", b"4", version=5, props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    pub(p, "ta/x", b"5", 1)
+    r.drain("sub", s)
+    p.send(w.publish("", b"6", version=5, props=[(w.PROP_TOPIC_ALIAS, 2)]))
+    r.wait_closed("pub", p)
+
+
+@scenario()
+def v5_topic_alias_retained(r):
+    p = v5(r, "pub", "p")
+    p.send(w.publish("tar/one", b"1", version=5, props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    pub(p, "", b"kept", 1, retain=True, props=[(w.PROP_TOPIC_ALIAS, 1)])
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("tar/#", 1)])
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_sys_and_shared(r):
+    a = v5(r, "a", "a")
+    r.sub("a", a, [("$share/g/sh/#", 1)])
+    b = v5(r, "b", "b")
+    r.sub("b", b, [("$share/g/sh/#", 1)])
+    c = v5(r, "c", "c")
+    r.sub("c", c, [("$share/h/sh/#", 1), ("sh/#", 0)])
+    p = v5(r, "pub", "p")
+    for i in range(4):
+        pub(p, "sh/%d" % i, b"%d" % i, 1)
+    pa = r.drain("a", a)
+    pb = r.drain("b", b)
+    r.log("a+b", "%d messages" % (len(pa) + len(pb)))
+    r.drain("c", c)
+
+
+@scenario()
+def v5_shared_retained(r):
+    p = v5(r, "pub", "p")
+    pub(p, "shr/x", b"kept", 1, retain=True)
+    a = v5(r, "a", "a")
+    r.sub("a", a, [("$share/g/shr/#", 1)])
+    r.drain("a", a)
+
+
+@scenario()
+def v5_shared_invalid(r):
+    a = v5(r, "a", "a")
+    r.sub("a", a, [("$share/g", 1), ("$share//x", 1), ("$share/g+/x", 1)])
+    r.drain("a", a)
+
+
+@scenario(note="several copies or one with all identifiers: both allowed [MQTT-3.3.4-3..5]")
+def v5_subscription_identifiers(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("si/#", 1)], props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 1)])
+    r.sub("sub", s, [("si/+", 2)], packet_id=2, props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 268435455)])
+    r.sub("sub", s, [("si/x", 0)], packet_id=3)
+    p = v5(r, "pub", "p")
+    pub(p, "si/x", b"x", 2)
+    pub(p, "si/y/z", b"yz", 1)
+    r.drain("sub", s)
+    r.sub("sub", s, [("si/#", 1)], packet_id=4, props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 0)])
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_subscription_identifier_retained(r):
+    p = v5(r, "pub", "p")
+    pub(p, "sir/x", b"kept", 1, retain=True)
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("sir/#", 1)], props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 42)])
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_message_expiry_retained(r):
+    p = v5(r, "pub", "p")
+    pub(p, "mer/a", b"short", 1, retain=True, props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 1)])
+    pub(p, "mer/b", b"long", 1, retain=True, props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 100)])
+    time.sleep(2.1)
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("mer/#", 1)])
+    got = r.drain("sub", s)
+
+
+@scenario()
+def v5_request_response_props(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("rr/#", 2)])
+    p = v5(r, "pub", "p")
+    props = [(w.PROP_RESPONSE_TOPIC, "rr/reply"), (w.PROP_CORRELATION_DATA, b"\x00\x01"),
+             (w.PROP_USER_PROPERTY, ("z", "1")), (w.PROP_USER_PROPERTY, ("a", "2")),
+             (w.PROP_USER_PROPERTY, ("z", "0")), (w.PROP_CONTENT_TYPE, "app/x"),
+             (w.PROP_PAYLOAD_FORMAT_INDICATOR, 1)]
+    for q in (0, 1, 2):
+        pub(p, "rr/q", b"req", q, props=props)
+    r.drain("sub", s)
+    v4 = r.connect("v311 sub", "v4")
+    r.sub("v311 sub", v4, [("rr/#", 1)])
+    pub(p, "rr/q", b"to-v311", 1, props=props)
+    r.drain("v311 sub", v4)
+
+
+@scenario()
+def v5_receive_maximum(r):
+    s = v5(r, "sub", "s", props=[(w.PROP_RECEIVE_MAXIMUM, 2)])
+    r.sub("sub", s, [("rm/#", 1)])
+    p = v5(r, "pub", "p")
+    for i in range(4):
+        pub(p, "rm/x", b"%d" % i, 1)
+    got = r.drain("sub", s, ack=False)
+    for m in got:
+        s.send(w.puback(m.packet_id, 0, version=5))
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_client_maximum_packet_size(r):
+    s = v5(r, "sub", "s", props=[(w.PROP_MAXIMUM_PACKET_SIZE, 64)])
+    r.sub("sub", s, [("mp/#", 1)])
+    p = v5(r, "pub", "p")
+    pub(p, "mp/big", b"x" * 100, 1)
+    pub(p, "mp/small", b"y", 1)
+    pub(p, "mp/props", b"z" * 20, 1, props=[(w.PROP_USER_PROPERTY, ("k", "v" * 40))])
+    r.drain("sub", s)
+
+
+@scenario(config=["max_keepalive 10"])
+def v5_server_keep_alive(r):
+    v5(r, "ka 60", "k1", keepalive=60)
+    v5(r, "ka 0", "k2", keepalive=0)
+    v5(r, "ka 5", "k3", keepalive=5)
+    r.connect("v311 ka 60", "k4", keepalive=60)
+
+
+@scenario()
+def v5_unsubscribe_codes(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("us/a", 1), ("$share/g/us/b", 1)])
+    s.send(w.unsubscribe(2, ["us/a", "us/none", "$share/g/us/b", "$share/g/us/a"], version=5))
+    r.expect_packet("sub", s)
+
+
+@scenario(note="an invalid filter: SUBACK 0x8F or DISCONNECT 0x8F/0x82 are both allowed")
+def v5_invalid_filters(r):
+    s = v5(r, "sub", "s")
+    s.send(w.subscribe(1, [("ok/#", 1), ("bad/#/x", 1)], version=5))
+    r.expect_packet("sub", s)
+    r.wait_closed("sub", s, timeout=1.0)
+
+
+@scenario()
+def v5_publish_wildcard(r):
+    p = v5(r, "pub", "p")
+    p.send(w.publish("a/#", b"x", version=5))
+    r.wait_closed("pub", p)
+
+
+@scenario()
+def v5_qos2_duplicates(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("q2/#", 2)])
+    p = v5(r, "pub", "p")
+    p.send(w.publish("q2/x", b"once", 2, packet_id=3, version=5))
+    r.expect_packet("pub", p)
+    p.send(w.publish("q2/x", b"once", 2, dup=True, packet_id=3, version=5))
+    r.expect_packet("pub", p)
+    p.send(w.pubrel(3, 0, version=5))
+    r.expect_packet("pub", p)
+    p.send(w.pubrel(3, 0, version=5))
+    r.expect_packet("pub", p)
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_takeover(r):
+    a = v5(r, "first", "tk", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 30)])
+    r.sub("first", a, [("tk/#", 1)])
+    b = v5(r, "second", "tk", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 30)])
+    r.wait_closed("first", a)
+    c = v5(r, "third clean", "tk", clean=True)
+    r.wait_closed("second", b)
+
+
+@scenario(config=["max_qos 1"])
+def v5_max_qos_config(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("mq/#", 2)])
+    p = v5(r, "pub", "p")
+    p.send(w.publish("mq/x", b"q2", 2, packet_id=4, version=5))
+    r.expect_packet("pub", p)
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_disconnect_reasons(r):
+    a = v5(r, "a", "a")
+    a.send(w.disconnect(0x80, version=5))
+    r.wait_closed("a", a)
+    b = v5(r, "b", "b")
+    b.send(w.publish("x", b"x", version=5, props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 3)]))
+    r.wait_closed("b", b)
+    c = v5(r, "c", "c")
+    c.send(w.publish("x", b"x", qos=1, packet_id=5, version=5, props=[
+        (w.PROP_RESPONSE_TOPIC, "a/+")]))
+    r.wait_closed("c", c)
+
+
+@scenario()
+def v5_retained_delivery_qos_and_flags(r):
+    p = v5(r, "pub", "p")
+    pub(p, "rd/x", b"q2", 2, retain=True, props=[(w.PROP_USER_PROPERTY, ("r", "1")),
+                                                 (w.PROP_CONTENT_TYPE, "c")])
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("rd/#", 1 | 0x08)])
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_empty_retained_forwarded(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("er/#", 1)])
+    p = v5(r, "pub", "p")
+    pub(p, "er/x", b"", 1, retain=True)
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_unsubscribe_then_queue(r):
+    s = v5(r, "sub", "s", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 30)])
+    r.sub("sub", s, [("uq/#", 1), ("uq/a", 2)])
+    s.send(w.unsubscribe(2, ["uq/#"], version=5))
+    r.expect_packet("sub", s)
+    p = v5(r, "pub", "p")
+    pub(p, "uq/a", b"a", 2)
+    pub(p, "uq/b", b"b", 1)
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_request_problem_information(r):
+    s = v5(r, "sub", "s", props=[(w.PROP_REQUEST_PROBLEM_INFORMATION, 0)])
+    s.send(w.subscribe(1, [("$share/g/x", 1 | 0x04)], version=5))
+    r.expect_packet("sub", s)
+    r.wait_closed("sub", s, timeout=1.0)
+
+
+@scenario()
+def v5_payload_format_from_will_and_v311(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("pf/#", 1)])
+    p = r.connect("v311 pub", "p4")
+    pub(p, "pf/x", b"from-v311", 1, retain=True)
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_receive_maximum_zero(r):
+    c = r.raw(5)
+    c.send(w.connect("rm0", version=5, props=[(w.PROP_RECEIVE_MAXIMUM, 0)]))
+    r.wait_closed("rm0", c)
+    c = r.raw(5)
+    c.send(w.connect("mps0", version=5, props=[(w.PROP_MAXIMUM_PACKET_SIZE, 0)]))
+    r.wait_closed("mps0", c)
+
+
+@scenario()
+def v5_duplicate_property(r):
+    c = r.raw(5)
+    c.send(w.connect("dp", version=5, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 1),
+                                             (w.PROP_SESSION_EXPIRY_INTERVAL, 2)]))
+    r.wait_closed("dup session expiry", c)
+    c = v5(r, "pub", "p")
+    c.send(w.publish("x", b"x", version=5, props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 1),
+                                                  (w.PROP_MESSAGE_EXPIRY_INTERVAL, 2)]))
+    r.wait_closed("dup message expiry", c)
+
+
+@scenario()
+def v5_auth_packet_without_method(r):
+    c = v5(r, "c", "c")
+    c.send(w.packet(w.AUTH, 0, bytes([0x18]) + w.properties(None)))
+    r.wait_closed("auth", c)
+
+
+@scenario()
+def v5_subscribe_no_local_overlap_v311(r):
+    # A 3.1.1 SUBSCRIBE with option bits above QoS set is malformed [MQTT-3-8.3-4]
+    c = r.connect("v311", "c")
+    c.send(w.subscribe(1, [("x/#", 0x04)]))
+    r.wait_closed("v311", c)
+
+
+# ---------------------------------------------------------------- driver
+
+def run_one(kind, name, fn, config, workdir):
+    b = brokertest.Broker(os.path.join(workdir, kind), config, name)
+    b.kind = kind
+    os.makedirs(b.workdir, exist_ok=True)
+    b.start()
+    r = Run(b)
+    try:
+        fn(r)
+    except Exception as e:
+        r.log("!", "scenario raised %s: %s" % (type(e).__name__, str(e).splitlines()[0]))
+        if os.environ.get("DIFF_TRACE"):
+            traceback.print_exc()
+    finally:
+        r.close()
+        rc = b.stop()
+        if rc != 0:
+            r.log("!", "broker exit status %r" % rc)
+    return r.lines, b.log_text()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--brokerdesk", default=os.environ.get("BROKERDESK") or os.path.join(
+        HERE, "..", "..", "_build", "src", "brokerdesk"))
+    ap.add_argument("-k", action="append", default=[], help="only scenarios containing this")
+    ap.add_argument("-v", action="store_true", help="also print scenarios without differences")
+    ap.add_argument("--logs", action="store_true", help="print broker logs of differing runs")
+    args = ap.parse_args()
+    os.environ["BROKERDESK"] = os.path.abspath(args.brokerdesk)
+    n_diff = 0
+    n_allowed = 0
+    with tempfile.TemporaryDirectory(prefix="bd-differential-") as tmp:
+        for name, fn, config, note in SCENARIOS:
+            if args.k and not any(k in name for k in args.k):
+                continue
+            work = os.path.join(tmp, name)
+            os.makedirs(work)
+            bd, bd_log = run_one("brokerdesk", name, fn, config, work)
+            mq, mq_log = run_one("mosquitto", name, fn, config, work)
+            same = bd == mq
+            if same and not args.v:
+                print("same     %s" % name)
+                continue
+            if not same:
+                if note:
+                    n_allowed += 1
+                    print("ALLOWED  %s  (%s)" % (name, note))
+                else:
+                    n_diff += 1
+                    print("DIFFERS  %s" % name)
+            else:
+                print("same     %s" % name)
+            width = max([len(l) for l in bd] + [10])
+            width = min(width, 90)
+            for i in range(max(len(bd), len(mq))):
+                left = bd[i] if i < len(bd) else ""
+                right = mq[i] if i < len(mq) else ""
+                mark = "  " if left == right else "!="
+                print("   %-*s %s %s" % (width, left, mark, right))
+            if not same and args.logs:
+                print("   --- brokerdesk log\n" + bd_log[-3000:])
+                print("   --- mosquitto log\n" + mq_log[-3000:])
+    print("\n%d scenario(s) differ, %d differ where the standard allows both" % (n_diff, n_allowed))
+    print("(left: Brokerdesk, right: Mosquitto)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
