@@ -57,6 +57,26 @@ def fmt_props(props):
     return "{" + ", ".join(out) + "}" if out else ""
 
 
+def resolve_alias(c, p):
+    """Server Topic Aliases are the server's choice [MQTT-3.3.2-8..12]: the
+    PUBLISH is shown with the topic the client resolves, and an alias the
+    client could not resolve (or one carried over from an earlier network
+    connection [MQTT-3.3.2-7]) is shown as an error."""
+    if p.type != w.PUBLISH or c.version != 5:
+        return
+    aliases = c.__dict__.setdefault("aliases", {})
+    alias = p.prop(w.PROP_TOPIC_ALIAS)
+    if alias is None:
+        return
+    p.props = [(i, v) for i, v in p.props if i != w.PROP_TOPIC_ALIAS]
+    if p.topic:
+        aliases[alias] = p.topic
+    elif alias in aliases:
+        p.topic = aliases[alias]
+    else:
+        p.topic = "<UNKNOWN TOPIC ALIAS %d>" % alias
+
+
 def fmt(p):
     """One received packet as a line; packet identifiers are left out (the
     server chooses them) but their presence shows through QoS."""
@@ -125,6 +145,7 @@ class Run:
             except AssertionError:
                 self.log(who, "(no PINGRESP within %.1f s)" % timeout)
                 return got
+            resolve_alias(c, p)
             if p.type == w.PINGRESP:
                 if not pending:
                     return got
@@ -153,6 +174,7 @@ class Run:
         except AssertionError:
             self.log(who, "(nothing within %.1f s)" % timeout)
             return None
+        resolve_alias(c, p)
         self.log(who, fmt(p))
         return p
 
@@ -167,6 +189,7 @@ class Run:
     def close(self):
         for c in self.clients:
             c.close()
+        self.clients = []
 
 
 SCENARIOS = []
@@ -180,8 +203,12 @@ def scenario(config=(), note=None):
 
 
 def pub(c, topic, payload, qos=0, retain=False, props=None, packet_id=None):
+    """Publish and wait until the broker has taken it (QoS 0: a PINGREQ round
+    trip after it), so a later drain() of a subscriber sees it."""
     c.publish(topic, payload, qos=qos, retain=retain, props=props,
               packet_id=packet_id if packet_id is not None else (7 if qos else None))
+    if qos == 0:
+        c.ping()
 
 
 # ---------------------------------------------------------------- MQTT 3.1.1
@@ -803,13 +830,487 @@ def v5_subscribe_no_local_overlap_v311(r):
     r.wait_closed("v311", c)
 
 
+@scenario()
+def v5_server_topic_alias_limits(r):
+    s = v5(r, "sub", "s", props=[(w.PROP_TOPIC_ALIAS_MAXIMUM, 1)])
+    r.sub("sub", s, [("tl/#", 0)])
+    p = v5(r, "pub", "p")
+    for t in ("tl/a", "tl/b", "tl/a", "tl/a", "tl/c", "tl/b"):
+        pub(p, t, t.encode(), 0)
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_server_topic_alias_across_reconnect(r):
+    s = v5(r, "sub", "tar", props=[(w.PROP_TOPIC_ALIAS_MAXIMUM, 5),
+                                  (w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("sub", s, [("tr/#", 1)])
+    p = v5(r, "pub", "p")
+    pub(p, "tr/a", b"acked", 1)
+    r.drain("sub", s)
+    pub(p, "tr/a", b"not acked", 1)
+    r.drain("sub", s, ack=False)
+    s.abort()
+    pub(p, "tr/a", b"while away", 1)
+    s = v5(r, "sub again", "tar", clean=False, props=[(w.PROP_TOPIC_ALIAS_MAXIMUM, 5),
+                                                     (w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.drain("sub again", s)
+    pub(p, "tr/a", b"live", 1)
+    r.drain("sub again", s)
+    s.abort()
+    pub(p, "tr/a", b"to v5 without aliases", 1)
+    s = v5(r, "sub no alias", "tar", clean=False,
+           props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.drain("sub no alias", s)
+
+
+@scenario()
+def v5_message_expiry_on_redelivery(r):
+    s = v5(r, "sub", "mr", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("sub", s, [("mr/#", 2)])
+    p = v5(r, "pub", "p")
+    pub(p, "mr/1", b"one", 1, props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 30)])
+    pub(p, "mr/2", b"two", 2, props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 1)])
+    r.drain("sub", s, ack=False)
+    s.abort()
+    time.sleep(2.2)
+    s = v5(r, "sub again", "mr", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.drain("sub again", s)
+
+
+@scenario()
+def v5_receive_maximum_on_reconnect(r):
+    s = v5(r, "sub", "rr", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("sub", s, [("rr/#", 1)])
+    p = v5(r, "pub", "p")
+    for i in range(4):
+        pub(p, "rr/x", b"%d" % i, 1)
+    r.drain("sub", s, ack=False)
+    s.abort()
+    s = v5(r, "sub again rm1", "rr", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60),
+                                                        (w.PROP_RECEIVE_MAXIMUM, 1)])
+    got = r.drain("sub again rm1", s, ack=False)
+    r.log("sub again rm1", "%d before acknowledging" % len(got))
+    r.drain("sub again rm1", s)
+
+
+@scenario(config=["retain_available false"])
+def v5_retain_unavailable(r):
+    c = v5(r, "c", "c")
+    c.send(w.publish("ru/x", b"r", 1, retain=True, packet_id=3, version=5))
+    r.wait_closed("c", c)
+    d = r.connect("v311", "d")
+    d.send(w.publish("ru/x", b"r", 1, retain=True, packet_id=3))
+    r.wait_closed("v311", d, timeout=1.0)
+
+
+@scenario(config=["message_size_limit 10"])
+def v5_message_size_limit(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("ms/#", 1)])
+    p = v5(r, "pub", "p")
+    p.send(w.publish("ms/x", b"x" * 11, 1, packet_id=3, version=5))
+    r.expect_packet("pub", p)
+    p.send(w.publish("ms/x", b"x" * 11, 2, packet_id=4, version=5))
+    r.expect_packet("pub", p)
+    p.send(w.publish("ms/x", b"x" * 11, 0, version=5))
+    pub(p, "ms/x", b"ok", 1)
+    r.drain("sub", s)
+    q = r.connect("v311", "q")
+    q.send(w.publish("ms/x", b"x" * 11, 1, packet_id=3))
+    r.expect_packet("v311", q)
+
+
+@scenario(config=["max_topic_alias 2"])
+def v5_max_topic_alias_config(r):
+    p = v5(r, "pub", "p")
+    p.send(w.publish("mt/x", b"x", version=5, props=[(w.PROP_TOPIC_ALIAS, 3)]))
+    r.wait_closed("pub", p)
+
+
+@scenario(config=["max_topic_alias 0"])
+def v5_max_topic_alias_zero(r):
+    p = v5(r, "pub", "p")
+    p.send(w.publish("mt/x", b"x", version=5, props=[(w.PROP_TOPIC_ALIAS, 1)]))
+    r.wait_closed("pub", p)
+
+
+@scenario(config=["auto_id_prefix dev-"])
+def v5_auto_id_prefix(r):
+    c = r.raw(5)
+    ack = c.connect("", version=5)
+    r.log("c", "assigned starts with dev-: %s" % str(
+        ack.prop(w.PROP_ASSIGNED_CLIENT_IDENTIFIER, "").startswith("dev-")))
+
+
+@scenario(config=["allow_zero_length_clientid false"])
+def zero_length_clientid_refused(r):
+    r.connect("v311", "", clean=True)
+    r.connect("v5", "", version=5)
+
+
+@scenario(config=["listener 1883", "mount_point mp/"])
+def mount_point(r):
+    s = r.connect("sub", "s")
+    r.sub("sub", s, [("t/#", 1), ("#", 0)])
+    p = r.connect("pub", "p", will=dict(topic="t/will", payload=b"w"))
+    pub(p, "t/a", b"a", 1, retain=True)
+    r.drain("sub", s)
+    p.abort()
+    r.expect_packet("sub", s)
+    s2 = r.connect("sub2", "s2")
+    r.sub("sub2", s2, [("t/#", 1)])
+    r.drain("sub2", s2)
+    s5 = v5(r, "sub5", "s5")
+    r.sub("sub5", s5, [("$share/g/t/#", 1), ("t/+", 1)])
+    s5.send(w.publish("t/b", b"b", 1, packet_id=9, version=5))
+    r.drain("sub5", s5)
+
+
+@scenario(config=["upgrade_outgoing_qos true"])
+def upgrade_outgoing_qos(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("uo/#", 2)])
+    p = v5(r, "pub", "p")
+    pub(p, "uo/x", b"q0", 0)
+    pub(p, "uo/x", b"q1", 1)
+    r.drain("sub", s)
+
+
+@scenario(config=["max_queued_messages 2"])
+def v5_max_queued(r):
+    s = v5(r, "sub", "mq", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("sub", s, [("mq/#", 1)])
+    s.disconnect()
+    p = v5(r, "pub", "p")
+    for i in range(4):
+        pub(p, "mq/x", b"%d" % i, 1)
+    s = v5(r, "sub again", "mq", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.drain("sub again", s)
+
+
+@scenario()
+def wildcard_edges(r):
+    s = r.connect("sub", "s")
+    r.sub("sub", s, [("+/+", 0), ("/+", 0), ("we/#", 0), ("we/+/#", 0), ("+", 0)])
+    p = r.connect("pub", "p")
+    for t in ("/we", "we", "we/", "we/a", "we//", "/", "x/y/z"):
+        pub(p, t, t.encode(), 0)
+    r.drain("sub", s)
+
+
+@scenario(note="overlapping subscriptions: one copy or one per subscription [MQTT-3.3.4-2]")
+def v5_overlapping_no_local_and_rap(r):
+    c = v5(r, "c", "c")
+    r.sub("c", c, [("ol/#", 1 | 0x04 | 0x08), ("ol/+", 0)])
+    c.send(w.publish("ol/x", b"own", 1, retain=True, packet_id=9, version=5))
+    r.drain("c", c)
+    o = v5(r, "other", "o")
+    pub(o, "ol/y", b"other", 1, retain=True)
+    r.drain("c", c)
+
+
+@scenario()
+def v5_will_retained_and_expiry(r):
+    watch = v5(r, "watch", "watch")
+    r.sub("watch", watch, [("wr/#", 1)])
+    a = v5(r, "a", "a", will=dict(topic="wr/a", payload=b"gone", qos=1, retain=True,
+                                 props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 1)]))
+    a.abort()
+    r.expect_packet("watch", watch)
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("wr/#", 1)])
+    r.drain("sub", s)
+    time.sleep(1.5)
+    s2 = v5(r, "sub2", "s2")
+    r.sub("sub2", s2, [("wr/#", 1)])
+    r.drain("sub2", s2)
+
+
+@scenario()
+def v311_redelivery_order_and_new(r):
+    s = r.connect("sub", "ro", clean=False)
+    r.sub("sub", s, [("ro/#", 2)])
+    p = r.connect("pub", "p")
+    pub(p, "ro/x", b"1", 1)
+    pub(p, "ro/x", b"2", 2)
+    r.drain("sub", s, ack=False)
+    s.abort()
+    pub(p, "ro/x", b"3", 1)
+    pub(p, "ro/x", b"4", 0)
+    s = r.connect("sub again", "ro", clean=False)
+    r.drain("sub again", s)
+
+
+@scenario()
+def v5_message_expiry_zero(r):
+    """A Message Expiry Interval of 0 is a lifetime of 0 s [3.3.2.3.3]."""
+    live = v5(r, "live", "live")
+    r.sub("live", live, [("rz/#", 1)])
+    p = v5(r, "pub", "p")
+    pub(p, "rz/x", b"r", 1, retain=True, props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 0)])
+    r.drain("live", live)
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("rz/#", 1)])
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_shared_qos2_member_leaves(r):
+    a = v5(r, "a", "a")
+    r.sub("a", a, [("$share/g/sq/#", 2)])
+    b = v5(r, "b", "b")
+    r.sub("b", b, [("$share/g/sq/#", 2)])
+    p = v5(r, "pub", "p")
+    for i in range(2):
+        pub(p, "sq/x", b"%d" % i, 2)
+    ga = r.drain("a", a, ack=False)
+    gb = r.drain("b", b, ack=False)
+    r.log("a+b", "%d messages" % (len(ga) + len(gb)))
+    a.abort()
+    time.sleep(0.3)
+    gb = r.drain("b", b)
+    r.log("b", "%d more" % len(gb))
+
+
+
+@scenario()
+def dollar_topics_from_clients(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("#", 0), ("+/x", 0), ("$share/g/#", 0), ("$share/h/+/x", 0)])
+    p = v5(r, "pub", "p")
+    pub(p, "$foo/x", b"dollar", 1)
+    pub(p, "foo/x", b"plain", 1)
+    r.drain("sub", s)
+    d = v5(r, "dsub", "d")
+    r.sub("dsub", d, [("$foo/#", 0), ("$share/g/$foo/+", 0)])
+    pub(p, "$foo/x", b"dollar2", 1)
+    r.drain("dsub", d)
+
+
+@scenario()
+def v311_takeover_keeps_inflight(r):
+    s = r.connect("first", "tk", clean=False)
+    r.sub("first", s, [("tk/#", 2)])
+    p = r.connect("pub", "p")
+    pub(p, "tk/1", b"one", 1)
+    pub(p, "tk/2", b"two", 2)
+    r.drain("first", s, ack=False)
+    s2 = r.connect("second", "tk", clean=False)
+    r.drain("second", s2)
+    r.wait_closed("first", s)
+
+
+@scenario()
+def v5_takeover_keeps_inflight(r):
+    s = v5(r, "first", "tk", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("first", s, [("tk/#", 2)], props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 9)])
+    p = v5(r, "pub", "p")
+    pub(p, "tk/1", b"one", 1)
+    pub(p, "tk/2", b"two", 2)
+    r.drain("first", s, ack=False)
+    s2 = v5(r, "second", "tk", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.drain("second", s2)
+
+
+@scenario()
+def v311_qos2_same_id_before_pubrel(r):
+    s = r.connect("sub", "s")
+    r.sub("sub", s, [("qi/#", 2)])
+    p = r.connect("pub", "p")
+    p.send(w.publish("qi/x", b"first", 2, packet_id=5))
+    r.expect_packet("pub", p)
+    p.send(w.publish("qi/x", b"second", 2, packet_id=5))
+    r.expect_packet("pub", p)
+    p.send(w.pubrel(5))
+    r.expect_packet("pub", p)
+    p.send(w.publish("qi/x", b"third", 2, packet_id=5))
+    r.expect_packet("pub", p)
+    p.send(w.pubrel(5))
+    r.expect_packet("pub", p)
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_pubrel_unknown_id(r):
+    p = v5(r, "pub", "p")
+    p.send(w.pubrel(77, 0, version=5))
+    r.expect_packet("pub", p)
+    p.send(w.puback(78, 0, version=5))
+    p.send(w.pubrec(79, 0, version=5))
+    r.expect_packet("pub", p, timeout=1.0)
+
+
+@scenario()
+def v5_request_problem_information_zero(r):
+    c = v5(r, "c", "c", props=[(w.PROP_REQUEST_PROBLEM_INFORMATION, 0)])
+    c.send(w.publish("$SYS/x", b"x", 1, packet_id=3, version=5))
+    p = c.recv_packet()
+    r.log("c", "%s reason string: %s" % (p.name, p.prop(w.PROP_REASON_STRING) is not None))
+    c.send(w.unsubscribe(4, ["none"], version=5))
+    p = c.recv_packet()
+    r.log("c", "%s %s reason string: %s" % (p.name, p.reason_codes,
+                                              p.prop(w.PROP_REASON_STRING) is not None))
+
+
+@scenario()
+def v5_small_client_maximum_packet_size_acks(r):
+    c = v5(r, "c", "c", props=[(w.PROP_MAXIMUM_PACKET_SIZE, 12)])
+    c.send(w.publish("$SYS/x", b"x", 1, packet_id=3, version=5))
+    r.expect_packet("c", c)
+    c.send(w.subscribe(4, [("a", 1), ("b", 1)], version=5))
+    r.expect_packet("c", c)
+    c.send(w.unsubscribe(5, ["none"], version=5))
+    r.expect_packet("c", c)
+
+
+@scenario()
+def v5_subscription_identifier_replaced(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("sr/#", 1)], props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 3)])
+    r.sub("sub", s, [("sr/#", 1)], packet_id=2)
+    p = v5(r, "pub", "p")
+    pub(p, "sr/x", b"x", 1)
+    r.drain("sub", s)
+    r.sub("sub", s, [("sr/#", 1)], packet_id=3, props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 4)])
+    pub(p, "sr/x", b"y", 1)
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_will_delay_session_expiry_zero(r):
+    watch = v5(r, "watch", "watch")
+    r.sub("watch", watch, [("wz/#", 1)])
+    a = v5(r, "a", "a", will=dict(topic="wz/a", payload=b"a", qos=1,
+                                 props=[(w.PROP_WILL_DELAY_INTERVAL, 30)]))
+    a.abort()
+    r.expect_packet("watch", watch, timeout=3.0)
+
+
+@scenario()
+def v5_paho_interop_flow(r):
+    """paho-mqtt 1.6.1 MQTT 5: retained, user properties, subscription ids."""
+    pc = brokertest.PahoClient(r.broker, "paho-sub", version=5)
+    try:
+        pc.connect(properties=brokertest.props(brokertest.PacketTypes.CONNECT,
+                                               SessionExpiryInterval=30))
+        opts = brokertest.SubscribeOptions(qos=2, noLocal=True, retainAsPublished=True)
+        r.log("paho", "SUBACK %s" % pc.subscribe("pi/#", options=opts, properties=brokertest.props(
+            brokertest.PacketTypes.SUBSCRIBE, SubscriptionIdentifier=11)))
+        p = v5(r, "pub", "p")
+        pub(p, "pi/x", b"hello", 2, retain=True, props=[(w.PROP_USER_PROPERTY, ("b", "2")),
+                                                      (w.PROP_USER_PROPERTY, ("a", "1"))])
+        pc.publish("pi/own", b"own", 1)
+        m = pc.get_message()
+        r.log("paho", "message %s %r q%d retain=%d props=%s" % (
+            m.topic, m.payload, m.qos, m.retain,
+            sorted(m.properties.json().items()) if m.properties else None))
+        pc.sync()
+        r.log("paho", "left: %d" % len(pc.drain()))
+    finally:
+        pc.disconnect()
+
+
+
+PERSIST = ["persistence true"]
+
+
+@scenario(config=PERSIST)
+def restart_retained_with_properties(r):
+    p = v5(r, "pub", "p")
+    pub(p, "pr/a", b"a", 2, retain=True, props=[
+        (w.PROP_USER_PROPERTY, ("z", "1")), (w.PROP_USER_PROPERTY, ("a", "2")),
+        (w.PROP_CONTENT_TYPE, "text/x"), (w.PROP_RESPONSE_TOPIC, "pr/resp"),
+        (w.PROP_CORRELATION_DATA, b"\x00c"), (w.PROP_PAYLOAD_FORMAT_INDICATOR, 1),
+        (w.PROP_MESSAGE_EXPIRY_INTERVAL, 100)])
+    pub(p, "pr/b", b"b", 0, retain=True)
+    r.close()
+    r.broker.restart()
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("pr/#", 2)])
+    r.drain("sub", s)
+    s3 = r.connect("v311 sub", "s3")
+    r.sub("v311 sub", s3, [("pr/#", 2)])
+    r.drain("v311 sub", s3)
+
+
+@scenario(config=PERSIST)
+def restart_session_subscription_options(r):
+    s = v5(r, "sub", "so", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 600)])
+    r.sub("sub", s, [("so/nl/#", 1 | 0x04)], props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 7)])
+    r.sub("sub", s, [("so/rap/#", 1 | 0x08 | 0x20)], packet_id=2)
+    r.sub("sub", s, [("$share/g/so/sh/#", 2)], packet_id=3)
+    s.disconnect()
+    p = v5(r, "pub", "p")
+    pub(p, "so/nl/x", b"queued", 1, props=[(w.PROP_USER_PROPERTY, ("k", "v")),
+                                          (w.PROP_MESSAGE_EXPIRY_INTERVAL, 100)])
+    pub(p, "so/sh/x", b"shared", 2)
+    r.close()
+    r.broker.restart()
+    s = v5(r, "sub again", "so", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 600)])
+    r.drain("sub again", s)
+    s.send(w.publish("so/nl/own", b"own", 1, packet_id=5, version=5))
+    r.drain("sub again", s)
+    p = v5(r, "pub", "p")
+    pub(p, "so/rap/x", b"rap", 1, retain=True)
+    pub(p, "so/nl/y", b"nl", 1)
+    pub(p, "so/sh/y", b"shared2", 1)
+    r.drain("sub again", s)
+    r.sub("sub again", s, [("so/rap/#", 1 | 0x08 | 0x10)], packet_id=9)
+    r.drain("sub again", s)
+
+
+@scenario(config=PERSIST)
+def restart_inflight_and_qos2(r):
+    s = r.connect("sub", "iq", clean=False)
+    r.sub("sub", s, [("iq/#", 2)])
+    p = r.connect("pub", "p", clean=False)
+    pub(p, "iq/1", b"one", 1)
+    pub(p, "iq/2", b"two", 2)
+    got = r.drain("sub", s, ack=False)
+    for m in got:
+        if m.qos == 2:
+            s.send(w.pubrec(m.packet_id))
+            r.log("sub", fmt(s.expect(w.PUBREL)))
+    p.send(w.publish("iq/3", b"three", 2, packet_id=12))
+    r.expect_packet("pub", p)
+    r.close()
+    r.broker.restart()
+    p = r.connect("pub again", "p", clean=False)
+    p.send(w.publish("iq/3", b"three", 2, packet_id=12, dup=True))
+    r.expect_packet("pub again", p)
+    p.send(w.pubrel(12))
+    r.expect_packet("pub again", p)
+    s = r.connect("sub again", "iq", clean=False)
+    r.drain("sub again", s)
+
+
+@scenario(config=PERSIST)
+def restart_pending_will(r):
+    a = v5(r, "a", "a", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 600)],
+           will=dict(topic="pw/a", payload=b"late", qos=1, retain=True,
+                     props=[(w.PROP_WILL_DELAY_INTERVAL, 2)]))
+    a.abort()
+    time.sleep(0.3)
+    r.close()
+    r.broker.restart()
+    watch = v5(r, "watch", "watch")
+    r.sub("watch", watch, [("pw/#", 1)])
+    r.expect_packet("watch", watch, timeout=4.0)
+
+
 # ---------------------------------------------------------------- driver
 
 def run_one(kind, name, fn, config, workdir):
     b = brokertest.Broker(os.path.join(workdir, kind), config, name)
     b.kind = kind
     os.makedirs(b.workdir, exist_ok=True)
-    b.start()
+    try:
+        b.start()
+    except brokertest.BrokerError as e:
+        brokertest._start_failure = None   # a refused configuration, not a stuck broker
+        lines = [l for l in str(e).splitlines() if l and not l.startswith(("====", "---"))]
+        return ["!: broker did not start: " + lines[-1]], b.log_text()
     r = Run(b)
     try:
         fn(r)
