@@ -448,6 +448,23 @@ def test_will_delay_cancelled_by_reconnect_with_clean_start(broker, raw_client):
     assert watcher.is_open_after(3.0)
 
 
+@pytest.mark.parametrize("config, will, code", [
+    ("max_qos 1", dict(qos=2), 0x9B),
+    ("retain_available false", dict(retain=True), 0x9A),
+], ids=["will-qos-above-max-qos", "will-retain-unavailable"])
+def test_will_beyond_server_capabilities_refused(broker_factory, raw_client, config, will, code):
+    """[MQTT-3.2.2-12] a Will QoS above the server's Maximum QoS and
+    [MQTT-3.2.2-13] a retained will on a server without retained messages
+    refuse the connection: CONNACK 0x9B (QoS not supported) or 0x9A (Retain
+    not supported), then the server closes the Network Connection."""
+    b = broker_factory([config])
+    c = raw_client(b, version=5)
+    packets = c.send_expect_close(w.connect("dev", version=5, will=dict(
+        topic="will/dev", payload=b"gone", **will)))
+    assert [(p.type, p.rc) for p in packets] == [(w.CONNACK, code)], packets
+    b.check_alive()
+
+
 def test_disconnect_with_will_message(broker, raw_client):
     """[3.14.2.1] DISCONNECT with reason 0x04 (Disconnect with Will Message)
     makes the server publish the will [MQTT-3.1.2-8 v5 context]."""
