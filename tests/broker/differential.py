@@ -179,12 +179,17 @@ class Run:
         return p
 
     def wait_closed(self, who, c, timeout=5.0):
-        try:
-            for p in c.wait_closed(timeout):
-                self.log(who, fmt(p))
-            self.log(who, "closed")
-        except AssertionError:
-            self.log(who, "still open after %.1f s" % timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                p = c.recv_packet(max(deadline - time.monotonic(), 0.001))
+            except w.ConnectionClosed:
+                self.log(who, "closed")
+                return
+            except AssertionError:
+                self.log(who, "still open after %.1f s" % timeout)
+                return
+            self.log(who, fmt(p))
 
     def close(self):
         for c in self.clients:
@@ -1297,6 +1302,127 @@ def restart_pending_will(r):
     watch = v5(r, "watch", "watch")
     r.sub("watch", watch, [("pw/#", 1)])
     r.expect_packet("watch", watch, timeout=4.0)
+    late = v5(r, "late", "late")
+    r.sub("late", late, [("pw/#", 1)])
+    r.drain("late", late)
+
+
+
+@scenario()
+def v5_disconnect_with_will_and_delay(r):
+    watch = v5(r, "watch", "watch")
+    r.sub("watch", watch, [("wd/#", 1)])
+    a = v5(r, "a", "a", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 10)],
+           will=dict(topic="wd/a", payload=b"a", qos=1, props=[(w.PROP_WILL_DELAY_INTERVAL, 2)]))
+    a.send(w.disconnect(0x04, version=5))
+    start = time.monotonic()
+    r.expect_packet("watch", watch, timeout=1.0)
+    r.expect_packet("watch", watch, timeout=3.0)
+    r.log("watch", "after >= 1.5 s: %s" % (time.monotonic() - start >= 1.5))
+    b = v5(r, "b", "b", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 10)],
+           will=dict(topic="wd/b", payload=b"b", qos=1, props=[(w.PROP_WILL_DELAY_INTERVAL, 2)]))
+    b.send(w.disconnect(0x04, version=5))
+    b.close()
+    v5(r, "b back", "b", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 10)])
+    r.expect_packet("watch", watch, timeout=3.0)
+
+
+@scenario()
+def v5_shared_qos_and_flags(r):
+    a = v5(r, "a", "a")
+    r.sub("a", a, [("$share/g/sf/#", 1 | 0x08)])
+    p = v5(r, "pub", "p")
+    pub(p, "sf/x", b"q2 retained", 2, retain=True, props=[(w.PROP_MESSAGE_EXPIRY_INTERVAL, 50)])
+    pub(p, "sf/y", b"q0", 0)
+    r.drain("a", a)
+
+
+@scenario()
+def v5_shared_member_window_full(r):
+    a = v5(r, "a", "a", props=[(w.PROP_RECEIVE_MAXIMUM, 1)])
+    r.sub("a", a, [("$share/g/sw/#", 1)])
+    b = v5(r, "b", "b", props=[(w.PROP_RECEIVE_MAXIMUM, 1)])
+    r.sub("b", b, [("$share/g/sw/#", 1)])
+    p = v5(r, "pub", "p")
+    for i in range(4):
+        pub(p, "sw/x", b"%d" % i, 1)
+    ga = r.drain("a", a, ack=False)
+    gb = r.drain("b", b, ack=False)
+    r.log("a+b", "%d in flight at once" % (len(ga) + len(gb)))
+    for m in ga:
+        a.send(w.puback(m.packet_id, 0, version=5))
+    for m in gb:
+        b.send(w.puback(m.packet_id, 0, version=5))
+    ga = r.drain("a", a)
+    gb = r.drain("b", b)
+    r.log("a+b", "%d more" % (len(ga) + len(gb)))
+
+
+@scenario()
+def v5_shared_unsubscribe_with_inflight(r):
+    a = v5(r, "a", "a")
+    r.sub("a", a, [("$share/g/su/#", 1)])
+    b = v5(r, "b", "b")
+    r.sub("b", b, [("$share/g/su/#", 1)])
+    p = v5(r, "pub", "p")
+    pub(p, "su/x", b"0", 1)
+    pub(p, "su/x", b"1", 1)
+    ga = r.drain("a", a, ack=False)
+    a.send(w.unsubscribe(5, ["$share/g/su/#"], version=5))
+    r.expect_packet("a", a)
+    for m in ga:
+        a.send(w.puback(m.packet_id, 0, version=5))
+    pub(p, "su/x", b"2", 1)
+    pub(p, "su/x", b"3", 1)
+    r.drain("a", a)
+    r.drain("b", b)
+
+
+@scenario()
+def v311_subscribe_same_filter_twice(r):
+    s = r.connect("sub", "s")
+    r.sub("sub", s, [("tw/#", 0), ("tw/#", 2)])
+    p = r.connect("pub", "p")
+    pub(p, "tw/x", b"x", 2)
+    r.drain("sub", s)
+    s.send(w.unsubscribe(2, ["tw/#", "tw/#"]))
+    r.expect_packet("sub", s)
+    pub(p, "tw/x", b"y", 2)
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_will_on_server_disconnect(r):
+    watch = v5(r, "watch", "watch")
+    r.sub("watch", watch, [("ws/#", 1)])
+    a = v5(r, "a", "a", will=dict(topic="ws/a", payload=b"protocol error", qos=1))
+    a.send(w.publish("x", b"x", version=5, props=[(w.PROP_TOPIC_ALIAS, 0)]))
+    r.wait_closed("a", a)
+    r.expect_packet("watch", watch, timeout=3.0)
+    b = v5(r, "b", "b", will=dict(topic="ws/b", payload=b"taken over", qos=1))
+    v5(r, "b2", "b")
+    r.wait_closed("b", b)
+    r.expect_packet("watch", watch, timeout=3.0)
+
+
+
+@scenario(config=["max_qos 1", "retain_available false"])
+def v5_will_beyond_server_limits(r):
+    c = r.raw(5)
+    c.send(w.connect("wq", version=5, will=dict(topic="wl/q", payload=b"x", qos=2)))
+    r.wait_closed("will qos 2", c)
+    c = r.raw(5)
+    c.send(w.connect("wr", version=5, will=dict(topic="wl/r", payload=b"x", retain=True)))
+    r.wait_closed("will retain", c)
+    c = r.raw(4)
+    c.send(w.connect("wq3", version=4, will=dict(topic="wl/q", payload=b"x", qos=2)))
+    r.wait_closed("v311 will qos 2", c)
+    s = v5(r, "sub", "s")
+    s.send(w.subscribe(1, [("wl/#", 2 | 0x08)], version=5))
+    r.expect_packet("sub", s)
+    p = r.connect("v311 pub", "p")
+    p.send(w.publish("wl/x", b"x", 2, packet_id=3))
+    r.wait_closed("v311 pub", p)
 
 
 # ---------------------------------------------------------------- driver
