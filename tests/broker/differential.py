@@ -1425,6 +1425,134 @@ def v5_will_beyond_server_limits(r):
     r.wait_closed("v311 pub", p)
 
 
+
+@scenario()
+def v5_subscribe_option_reserved_bits(r):
+    a = v5(r, "rh3", "a")
+    a.send(w.subscribe(1, [("so/x", 0x30)], version=5))
+    r.wait_closed("rh3", a)
+    b = v5(r, "bit6", "b")
+    b.send(w.subscribe(1, [("so/x", 0x40)], version=5))
+    r.wait_closed("bit6", b)
+
+
+@scenario()
+def v311_shared_subscription(r):
+    a = r.connect("a", "a")
+    r.sub("a", a, [("$share/g/s3/#", 1)])
+    b = r.connect("b", "b")
+    r.sub("b", b, [("$share/g/s3/#", 1)])
+    p = r.connect("pub", "p")
+    for i in range(4):
+        pub(p, "s3/x", b"%d" % i, 1)
+    ga = r.drain("a", a)
+    gb = r.drain("b", b)
+    a.send(w.unsubscribe(2, ["$share/g/s3/#"]))
+    r.expect_packet("a", a)
+
+
+@scenario()
+def v5_topic_alias_redefine_and_qos(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("tq/#", 2)])
+    p = v5(r, "pub", "p")
+    pub(p, "tq/a", b"1", 2, props=[(w.PROP_TOPIC_ALIAS, 3)])
+    pub(p, "", b"2", 1, props=[(w.PROP_TOPIC_ALIAS, 3)])
+    pub(p, "tq/b", b"3", 1, props=[(w.PROP_TOPIC_ALIAS, 3)])
+    pub(p, "", b"4", 2, props=[(w.PROP_TOPIC_ALIAS, 3)])
+    r.drain("sub", s)
+    p.disconnect()
+    p = v5(r, "pub again", "p")
+    p.send(w.publish("", b"5", version=5, props=[(w.PROP_TOPIC_ALIAS, 3)]))
+    r.wait_closed("pub again", p)
+
+
+@scenario()
+def v5_unsubscribe_then_resubscribe_retained(r):
+    p = v5(r, "pub", "p")
+    pub(p, "ur/x", b"kept", 1, retain=True)
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("ur/#", 1 | 0x10)])
+    r.drain("sub", s)
+    s.send(w.unsubscribe(2, ["ur/#"], version=5))
+    r.expect_packet("sub", s)
+    r.sub("sub", s, [("ur/#", 1 | 0x10)], packet_id=3)
+    r.drain("sub", s)
+
+
+@scenario()
+def v5_session_resumed_retain_handling_1(r):
+    p = v5(r, "pub", "p")
+    pub(p, "sr1/x", b"kept", 1, retain=True)
+    s = v5(r, "sub", "s1", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("sub", s, [("sr1/#", 1 | 0x10)])
+    r.drain("sub", s)
+    s.disconnect()
+    s = v5(r, "sub again", "s1", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("sub again", s, [("sr1/#", 1 | 0x10)])
+    r.drain("sub again", s)
+
+
+@scenario()
+def v5_puback_no_subscribers(r):
+    p = v5(r, "pub", "p")
+    p.send(w.publish("nobody/x", b"x", 1, packet_id=3, version=5))
+    r.expect_packet("pub", p)
+    p.send(w.publish("nobody/x", b"x", 2, packet_id=4, version=5))
+    r.expect_packet("pub", p)
+    p.send(w.publish("nobody/x", b"r", 1, retain=True, packet_id=5, version=5))
+    r.expect_packet("pub", p)
+
+
+
+@scenario()
+def v5_queued_beyond_new_maximum_packet_size(r):
+    s = v5(r, "sub", "mx", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("sub", s, [("mx/#", 1)])
+    s.disconnect()
+    p = v5(r, "pub", "p")
+    pub(p, "mx/a", b"small", 1)
+    pub(p, "mx/b", b"x" * 200, 1)
+    pub(p, "mx/c", b"small too", 1)
+    s = v5(r, "sub again", "mx", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60),
+                                                    (w.PROP_MAXIMUM_PACKET_SIZE, 64)])
+    r.drain("sub again", s)
+    pub(p, "mx/d", b"live", 1)
+    r.drain("sub again", s)
+
+
+@scenario()
+def session_v5_resumed_by_v311(r):
+    s = v5(r, "v5 sub", "pc", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 600)])
+    r.sub("v5 sub", s, [("pc/#", 1 | 0x04)], props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 4)])
+    s.disconnect()
+    p = v5(r, "pub", "p")
+    pub(p, "pc/x", b"queued", 1, props=[(w.PROP_USER_PROPERTY, ("k", "v"))])
+    s = r.connect("v311 sub", "pc", clean=False)
+    r.drain("v311 sub", s)
+    s.send(w.publish("pc/own", b"own", 1, packet_id=3))
+    r.drain("v311 sub", s)
+    s.disconnect()
+    pub(p, "pc/y", b"queued again", 1)
+    s = v5(r, "v5 again", "pc", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 600)])
+    r.drain("v5 again", s)
+
+
+@scenario()
+def session_v311_resumed_by_v5(r):
+    s = r.connect("v311 sub", "cp", clean=False)
+    r.sub("v311 sub", s, [("cp/#", 1)])
+    s.disconnect()
+    p = r.connect("pub", "p")
+    pub(p, "cp/x", b"queued", 1)
+    s = v5(r, "v5 sub", "cp", clean=False)
+    r.drain("v5 sub", s)
+    s.disconnect()
+    pub(p, "cp/y", b"after v5 left", 1)
+    s = r.connect("v311 again", "cp", clean=False)
+    r.drain("v311 again", s)
+
+
 # ---------------------------------------------------------------- driver
 
 def run_one(kind, name, fn, config, workdir):
