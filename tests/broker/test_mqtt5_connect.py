@@ -465,6 +465,22 @@ def test_will_beyond_server_capabilities_refused(broker_factory, raw_client, con
     b.check_alive()
 
 
+@mosquitto_deviation("waits out the Will Delay Interval after the session has ended")
+def test_will_delay_ends_with_session(broker, raw_client):
+    """[3.1.3.2.2] the will is published when the Will Delay Interval has
+    passed or the session ends, whichever happens first: with Session Expiry
+    Interval 0 the session ends with the connection, so a 30 s delay does
+    not hold the will back [MQTT-3.1.2-8]."""
+    watcher = _v5(raw_client)
+    watcher.connect("watcher")
+    watcher.subscribe(1, [("will/#", 0)])
+    dev = _v5(raw_client)
+    dev.connect("dev", will=dict(topic="will/dev", payload=b"gone",
+                                 props=[(w.PROP_WILL_DELAY_INTERVAL, 30)]))
+    dev.abort()
+    assert watcher.expect(w.PUBLISH, 3.0).payload == b"gone"
+
+
 def test_disconnect_with_will_message(broker, raw_client):
     """[3.14.2.1] DISCONNECT with reason 0x04 (Disconnect with Will Message)
     makes the server publish the will [MQTT-3.1.2-8 v5 context]."""
