@@ -1578,6 +1578,82 @@ def sys_topic_names(r):
         r.log("sys", n)
 
 
+
+@scenario(note="overlapping and shared subscriptions in one packet: copies may differ")
+def v5_mixed_duplicates_in_one_subscribe(r):
+    p = v5(r, "pub", "p")
+    pub(p, "md/r", b"kept", 1, retain=True)
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("$share/g/md/#", 1), ("md/#", 0), ("$share/g/md/#", 2), ("$share/h/md/#", 0),
+                     ("md/#", 1)], props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 2)])
+    r.drain("sub", s)
+    pub(p, "md/x", b"x", 2)
+    r.drain("sub", s)
+    s.send(w.unsubscribe(2, ["$share/g/md/#", "$share/g/md/#", "md/#"], version=5))
+    r.expect_packet("sub", s)
+    pub(p, "md/y", b"y", 1)
+    r.drain("sub", s)
+
+
+@scenario()
+def own_will_into_own_session(r):
+    a = r.connect("a", "self", clean=False)
+    r.sub("a", a, [("ow/#", 1)])
+    a.disconnect()
+    a = r.connect("a again", "self", clean=False, will=dict(topic="ow/self", payload=b"me", qos=1))
+    a.abort()
+    time.sleep(0.3)
+    a = r.connect("a back", "self", clean=False)
+    r.drain("a back", a)
+    b = r.connect("b", "clean-self", clean=True, will=dict(topic="ow/b", payload=b"b", qos=1))
+    r.sub("b", b, [("ow/#", 1)])
+    b.abort()
+    time.sleep(0.3)
+    a2 = r.connect("a2", "self", clean=False)
+    r.drain("a2", a2)
+
+
+@scenario()
+def takeover_will_into_taking_session(r):
+    a = r.connect("a", "tw", clean=False, will=dict(topic="tw/will", payload=b"old", qos=1))
+    r.sub("a", a, [("tw/#", 1)])
+    b = r.connect("b clean", "tw", clean=True)
+    r.wait_closed("a", a)
+    r.drain("b clean", b)
+    c = v5(r, "c", "tw5", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)],
+           will=dict(topic="tw/will5", payload=b"old5", qos=1))
+    r.sub("c", c, [("tw/#", 1)])
+    d = v5(r, "d resume", "tw5", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.wait_closed("c", c)
+    r.drain("d resume", d)
+
+
+@scenario()
+def rapid_takeovers_with_inflight(r):
+    s = v5(r, "first", "rt", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("first", s, [("rt/#", 2), ("$share/g/rt/#", 1)])
+    p = v5(r, "pub", "p")
+    for i in range(3):
+        pub(p, "rt/x", b"%d" % i, 2)
+    clients = []
+    for i in range(5):
+        c = r.raw(5)
+        c.send(w.connect("rt", clean=False, version=5,
+                         props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60 if i < 4 else 0)]))
+        clients.append(c)
+    last = clients[-1]
+    # the last CONNECT wins; earlier ones may have been answered and closed
+    while True:
+        pk = last.recv_packet()
+        if pk.type == w.CONNACK:
+            r.log("last", fmt(pk))
+            break
+    r.drain("last", last)
+    last.disconnect()
+    r.broker.check_alive()
+    r.log("broker", "alive")
+
+
 # Differences already judged against the standard. Printed with the
 # difference; a scenario that differs and is not listed here (or marked
 # with a note) is new and needs a verdict.
@@ -1635,6 +1711,9 @@ VERDICTS = {
                                     "Maximum QoS to the refusing CONNACK",
     "v5_subscribe_option_reserved_bits": "Brokerdesk right: Retain Handling 3 is a Protocol "
                                          "Error (0x82) [3.8.3.1]",
+    "takeover_will_into_taking_session": "Brokerdesk right: the taken-over connection's will "
+                                         "is published [MQTT-3.1.4-3] (tested, Mosquitto "
+                                         "deviation)",
     "v5_puback_no_subscribers": "both allowed: 0x10 No matching subscribers MAY be used in "
                                 "PUBREC too",
 }

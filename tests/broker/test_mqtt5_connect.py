@@ -125,6 +125,23 @@ def test_takeover_sends_disconnect_0x8e(broker, raw_client):
     second.ping()
 
 
+@mosquitto_deviation("2.0.11 drops the will when the taken-over session continues")
+def test_takeover_publishes_will_of_old_connection(broker, raw_client):
+    """[MQTT-3.1.4-3] the existing client's Will Message is published as
+    described in 3.1.2.5 when a new connection takes its session over: the
+    old connection ended without DISCONNECT 0x00 and has no Will Delay
+    Interval [MQTT-3.1.2-8], even though the session itself continues."""
+    watcher = _v5(raw_client)
+    watcher.connect("watcher")
+    watcher.subscribe(1, [("will/#", 0)])
+    expiry = [(w.PROP_SESSION_EXPIRY_INTERVAL, 60)]
+    first = _v5(raw_client)
+    first.connect("dev", props=expiry, will=dict(topic="will/dev", payload=b"taken over"))
+    second = _v5(raw_client)
+    assert second.connect("dev", clean=False, props=expiry).session_present
+    assert watcher.expect(w.PUBLISH).payload == b"taken over"
+
+
 def test_bad_authentication_method(broker, raw_client):
     """[MQTT-4.12.0-1] [3.2.2.2] a CONNECT with an Authentication Method the
     server does not support: CONNACK 0x8C (Bad authentication method), then
