@@ -1654,6 +1654,41 @@ def rapid_takeovers_with_inflight(r):
     r.log("broker", "alive")
 
 
+
+@scenario()
+def v5_property_edges(r):
+    s = v5(r, "sub", "s")
+    r.sub("sub", s, [("pe/#", 1)])
+    cases = [
+        ("empty user property", [(w.PROP_USER_PROPERTY, ("", ""))]),
+        ("empty correlation data", [(w.PROP_CORRELATION_DATA, b"")]),
+        ("empty content type", [(w.PROP_CONTENT_TYPE, "")]),
+        ("long user property", [(w.PROP_USER_PROPERTY, ("k" * 3000, "v" * 3000))]),
+        ("many user properties", [(w.PROP_USER_PROPERTY, ("k%d" % i, "v")) for i in range(200)]),
+        ("expiry max", [(w.PROP_MESSAGE_EXPIRY_INTERVAL, 0xFFFFFFFF)]),
+    ]
+    p = v5(r, "pub", "p")
+    for i, (what, props) in enumerate(cases):
+        p.send(w.publish("pe/%d" % i, what, 1, packet_id=i + 1, version=5, props=props))
+        r.expect_packet("pub " + what, p)
+    got = r.drain("sub", s)
+    bad = [
+        ("empty response topic", [(w.PROP_RESPONSE_TOPIC, "")]),
+        ("payload format 2", [(w.PROP_PAYLOAD_FORMAT_INDICATOR, 2)]),
+        ("server-only property", [(w.PROP_ASSIGNED_CLIENT_IDENTIFIER, "x")]),
+        ("subscription id in SUBSCRIBE x2", None),
+    ]
+    for what, props in bad:
+        c = v5(r, what, "bad")
+        if props is None:
+            c.send(w.subscribe(1, [("x", 0)], version=5, props=[
+                (w.PROP_SUBSCRIPTION_IDENTIFIER, 1), (w.PROP_SUBSCRIPTION_IDENTIFIER, 2)]))
+        else:
+            c.send(w.publish("pe/bad", b"x", 1, packet_id=1, version=5, props=props))
+        r.wait_closed(what, c)
+    r.broker.check_alive()
+
+
 # Differences already judged against the standard. Printed with the
 # difference; a scenario that differs and is not listed here (or marked
 # with a note) is new and needs a verdict.
@@ -1714,6 +1749,9 @@ VERDICTS = {
     "takeover_will_into_taking_session": "Brokerdesk right: the taken-over connection's will "
                                          "is published [MQTT-3.1.4-3] (tested, Mosquitto "
                                          "deviation)",
+    "v5_property_edges": "Brokerdesk right: a Payload Format Indicator other than 0 or 1 is "
+                         "refused [3.3.2.3.2]; 0x81/0x82 both fine for a server-only property. "
+                         "Both accept an empty Response Topic (the standard is silent)",
     "v5_puback_no_subscribers": "both allowed: 0x10 No matching subscribers MAY be used in "
                                 "PUBREC too",
 }
