@@ -1771,6 +1771,95 @@ def retained_wildcard_edges(r):
         pub(p, t, b"", 1, retain=True)
 
 
+
+@scenario(note="a soak: only whether the broker survives is compared")
+def soak_sessions_and_shared_groups(r):
+    soak(r)
+
+
+@scenario(config=PERSIST, note="a soak: only whether the broker survives is compared")
+def soak_with_persistence_and_restart(r):
+    soak(r)
+    r.close()
+    r.broker.restart()
+    time.sleep(1.5)
+    r.broker.check_alive()
+    r.log("broker", "alive after restart")
+
+
+def soak(r):
+    """Clients joining and leaving shared groups, dropping connections with
+    messages in flight, taking sessions over and letting them expire, in a
+    fixed pseudo-random order; the broker must stay up and exit cleanly
+    (run it against a sanitizer build)."""
+    import random
+    rnd = random.Random(int(os.environ.get("DIFF_SEED", "1234")))
+    p = v5(r, "pub", "p")
+    live = {}
+    for step in range(300):
+        cid = "soak%d" % rnd.randrange(8)
+        action = rnd.randrange(6)
+        try:
+            if action == 0 or cid not in live:
+                if cid in live:
+                    live.pop(cid).abort()
+                c = r.raw(5)
+                c.send(w.connect(cid, clean=rnd.random() < 0.3, version=5, props=[
+                    (w.PROP_SESSION_EXPIRY_INTERVAL, rnd.choice((0, 1, 60))),
+                    (w.PROP_RECEIVE_MAXIMUM, rnd.choice((1, 2, 20)))],
+                    will=dict(topic="soak/will/" + cid, payload=b"w", qos=1,
+                              props=[(w.PROP_WILL_DELAY_INTERVAL, rnd.choice((0, 1)))])))
+                live[cid] = c
+            elif action == 1:
+                c = live[cid]
+                f = rnd.choice(("$share/g/soak/#", "$share/h/soak/+", "soak/#", "soak/x"))
+                c.send(w.subscribe(rnd.randrange(1, 1000), [(f, rnd.randrange(3)), (f, 1)],
+                                   version=5, props=[(w.PROP_SUBSCRIPTION_IDENTIFIER,
+                                                      rnd.randrange(1, 5))]))
+            elif action == 2:
+                live[cid].send(w.unsubscribe(rnd.randrange(1, 1000),
+                                             ["$share/g/soak/#", "soak/#"], version=5))
+            elif action == 3:
+                live.pop(cid).abort()
+            elif action == 4:
+                live.pop(cid).send(w.disconnect(rnd.choice((0, 4)), version=5))
+            else:
+                for i in range(3):
+                    q = rnd.randrange(3)
+                    p.send(w.publish("soak/x", b"m", q, retain=rnd.random() < 0.1,
+                                     packet_id=(step * 3 + i) % 60000 + 1, version=5))
+        except OSError:
+            live.pop(cid, None)
+        # acknowledge what the live clients got (QoS 1: PUBACK, QoS 2: PUBREC/PUBCOMP)
+        for c in list(live.values()):
+            try:
+                c.sock.setblocking(False)
+                data = c.sock.recv(65536)
+                c.sock.setblocking(True)
+            except (BlockingIOError, OSError):
+                c.sock.setblocking(True)
+                continue
+            c._buf += data
+            while True:
+                pk = c._take_packet()
+                if pk is None:
+                    break
+                if pk.type == w.PUBLISH and pk.qos == 1:
+                    c.send(w.puback(pk.packet_id, 0, version=5))
+                elif pk.type == w.PUBLISH and pk.qos == 2:
+                    c.send(w.pubrec(pk.packet_id, 0, version=5))
+                elif pk.type == w.PUBREL:
+                    c.send(w.pubcomp(pk.packet_id, 0, version=5))
+        if step % 50 == 0:
+            try:
+                p.ping()
+            except Exception:
+                p = v5(r, "pub", "p")
+    time.sleep(1.5)
+    r.broker.check_alive()
+    r.log("broker", "alive")
+
+
 # Differences already judged against the standard. Printed with the
 # difference; a scenario that differs and is not listed here (or marked
 # with a note) is new and needs a verdict.
