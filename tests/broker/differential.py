@@ -1860,6 +1860,35 @@ def soak(r):
     r.log("broker", "alive")
 
 
+
+def _passwd_config():
+    path = os.path.join(tempfile.gettempdir(), "bd-differential-passwd-%d" % os.getpid())
+    if not os.path.exists(path):
+        brokertest.make_password_file(path, {"alice": "secret", "bob": "pw"})
+    return ["allow_anonymous false", "password_file " + path]
+
+
+@scenario(config=_passwd_config() + ["use_username_as_clientid true"])
+def use_username_as_clientid(r):
+    a = r.connect("alice 1", "one", username="alice", password="secret")
+    r.sub("alice 1", a, [("uu/#", 1)])
+    b = v5(r, "alice 2", "two", username="alice", password="secret")
+    r.wait_closed("alice 1", a)
+    c = v5(r, "bob", "", username="bob", password="pw")
+    r.sub("bob", c, [("uu/#", 1)])
+    pub(b, "uu/x", b"x", 1)
+    r.drain("bob", c)
+    r.connect("anonymous", "anon")
+
+
+@scenario(config=["clientid_prefixes dev-"])
+def clientid_prefixes(r):
+    r.connect("dev-1", "dev-1")
+    r.connect("other", "other")
+    v5(r, "other v5", "other5")
+    v5(r, "assigned", "")
+
+
 # Differences already judged against the standard. Printed with the
 # difference; a scenario that differs and is not listed here (or marked
 # with a note) is new and needs a verdict.
@@ -1923,6 +1952,10 @@ VERDICTS = {
     "v5_property_edges": "Brokerdesk right: a Payload Format Indicator other than 0 or 1 is "
                          "refused [3.3.2.3.2]; 0x81/0x82 both fine for a server-only property. "
                          "Both accept an empty Response Topic (the standard is silent)",
+    "use_username_as_clientid": "configuration gap, not MQTT: Brokerdesk refuses the option "
+                                "with FILE:LINE (bd-config.c)",
+    "clientid_prefixes": "configuration gap, not MQTT: Brokerdesk refuses the option with "
+                         "FILE:LINE (bd-config.c)",
     "v5_puback_no_subscribers": "both allowed: 0x10 No matching subscribers MAY be used in "
                                 "PUBREC too",
 }
