@@ -1889,6 +1889,46 @@ def clientid_prefixes(r):
     v5(r, "assigned", "")
 
 
+
+@scenario()
+def v5_shared_subscription_identifier_and_rap(r):
+    a = v5(r, "a", "a")
+    r.sub("a", a, [("$share/g/si/#", 2 | 0x08)], props=[(w.PROP_SUBSCRIPTION_IDENTIFIER, 77)])
+    p = v5(r, "pub", "p")
+    pub(p, "si/x", b"r", 1, retain=True)
+    pub(p, "si/y", b"n", 2)
+    r.drain("a", a)
+    r.sub("a", a, [("$share/g/si/#", 1)], packet_id=2)
+    pub(p, "si/z", b"no id", 2)
+    r.drain("a", a)
+    pub(p, "si/x", b"", 1, retain=True)
+
+
+
+@scenario(note="both re-send all in flight [MQTT-4.4.0-1] beyond a lowered Receive "
+               "Maximum; Mosquitto then also sends a queued one [MQTT-3.3.4-9]")
+def v5_redelivery_with_pubrel_and_lower_receive_maximum(r):
+    s = v5(r, "sub", "rl", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
+    r.sub("sub", s, [("rl/#", 2)])
+    p = v5(r, "pub", "p")
+    for i in range(3):
+        pub(p, "rl/x", b"%d" % i, 2)
+    got = r.drain("sub", s, ack=False)
+    s.send(w.pubrec(got[0].packet_id, 0, version=5))
+    r.expect_packet("sub", s)
+    s.abort()
+    pub(p, "rl/x", b"3", 2)
+    s = v5(r, "sub again", "rl", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60),
+                                                    (w.PROP_RECEIVE_MAXIMUM, 1)])
+    got = r.drain("sub again", s, ack=False)
+    r.log("sub again", "%d packets before acknowledging" % len(got))
+    for pk in got:
+        if pk.type == w.PUBREL:
+            s.send(w.pubcomp(pk.packet_id, 0, version=5))
+    r.drain("sub again", s)
+    r.drain("sub again", s)
+
+
 # Differences already judged against the standard. Printed with the
 # difference; a scenario that differs and is not listed here (or marked
 # with a note) is new and needs a verdict.
@@ -1956,6 +1996,7 @@ VERDICTS = {
                                 "with FILE:LINE (bd-config.c)",
     "clientid_prefixes": "configuration gap, not MQTT: Brokerdesk refuses the option with "
                          "FILE:LINE (bd-config.c)",
+    "v5_shared_subscription_identifier_and_rap": "as v5_shared_retained [3.3.1.3]",
     "v5_puback_no_subscribers": "both allowed: 0x10 No matching subscribers MAY be used in "
                                 "PUBREC too",
 }
