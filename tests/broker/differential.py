@@ -1929,6 +1929,20 @@ def v5_redelivery_with_pubrel_and_lower_receive_maximum(r):
     r.drain("sub again", s)
 
 
+
+@scenario()
+def qos0_with_dup(r):
+    s = r.connect("sub", "s")
+    r.sub("sub", s, [("dq/#", 0)])
+    p = r.connect("v311", "p")
+    p.send(w.publish("dq/x", b"dup0", 0, dup=True))
+    r.wait_closed("v311", p, timeout=1.0)
+    q = v5(r, "v5", "q")
+    q.send(w.publish("dq/x", b"dup0", 0, dup=True, version=5))
+    r.wait_closed("v5", q, timeout=1.0)
+    r.drain("sub", s)
+
+
 # Differences already judged against the standard. Printed with the
 # difference; a scenario that differs and is not listed here (or marked
 # with a note) is new and needs a verdict.
@@ -1997,6 +2011,8 @@ VERDICTS = {
     "clientid_prefixes": "configuration gap, not MQTT: Brokerdesk refuses the option with "
                          "FILE:LINE (bd-config.c)",
     "v5_shared_subscription_identifier_and_rap": "as v5_shared_retained [3.3.1.3]",
+    "qos0_with_dup": "Brokerdesk right: DUP must be 0 at QoS 0 [MQTT-3.3.1-2], and a protocol "
+                     "violation closes the connection [MQTT-4.8.0-1 / 4.13]; Mosquitto accepts it",
     "v5_puback_no_subscribers": "both allowed: 0x10 No matching subscribers MAY be used in "
                                 "PUBREC too",
 }
