@@ -1943,6 +1943,34 @@ def qos0_with_dup(r):
     r.drain("sub", s)
 
 
+
+def _acl_config():
+    path = os.path.join(tempfile.gettempdir(), "bd-differential-acl-%d" % os.getpid())
+    with open(path, "w") as f:
+        f.write("topic readwrite ok/#\ntopic read ro/#\ntopic write wo/#\n")
+    return ["acl_file " + path]
+
+
+@scenario(config=_acl_config())
+def acl_publication_and_subscription_failures(r):
+    s = v5(r, "sub", "s")
+    s.send(w.subscribe(1, [("ok/#", 1), ("ro/#", 1), ("wo/#", 1), ("no/#", 1)], version=5))
+    r.expect_packet("sub", s)
+    p = v5(r, "pub", "p")
+    for t in ("ok/x", "ro/x", "wo/x", "no/x"):
+        p.send(w.publish(t, t.encode(), 1, packet_id=3, version=5))
+        r.expect_packet("pub " + t, p)
+        p.send(w.publish(t, t.encode(), 2, packet_id=4, version=5))
+        rec = r.expect_packet("pub q2 " + t, p)
+        if rec is not None and rec.type == w.PUBREC and rec.rc < 0x80:
+            p.send(w.pubrel(4, 0, version=5))
+            r.expect_packet("pub q2 " + t, p)
+    r.drain("sub", s)
+    q = r.connect("v311 pub", "q")
+    q.send(w.publish("ro/x", b"denied", 1, packet_id=5))
+    r.expect_packet("v311 pub", q)
+
+
 # Differences already judged against the standard. Printed with the
 # difference; a scenario that differs and is not listed here (or marked
 # with a note) is new and needs a verdict.
@@ -2014,6 +2042,10 @@ VERDICTS = {
     "v5_shared_subscription_identifier_and_rap": "as v5_shared_retained [3.3.1.3]",
     "qos0_with_dup": "Brokerdesk right: DUP must be 0 at QoS 0 [MQTT-3.3.1-2], and a protocol "
                      "violation closes the connection [MQTT-4.8.0-1 / 4.13]; Mosquitto accepts it",
+    "acl_publication_and_subscription_failures": "known: Brokerdesk refuses a filter outside the "
+                                                 "ACL in SUBACK (0x87), Mosquitto grants it and "
+                                                 "filters at delivery (tested); 0x10 when nobody "
+                                                 "may read is allowed",
     "v5_puback_no_subscribers": "both allowed: 0x10 No matching subscribers MAY be used in "
                                 "PUBREC too",
 }
