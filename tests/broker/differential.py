@@ -1971,6 +1971,24 @@ def acl_publication_and_subscription_failures(r):
     r.expect_packet("v311 pub", q)
 
 
+
+@scenario()
+def v5_takeover_of_expiry_zero_session(r):
+    a = v5(r, "first", "tz")
+    r.sub("first", a, [("tz/#", 1)])
+    b = v5(r, "second clean0", "tz", clean=False)
+    r.wait_closed("first", a)
+    p = v5(r, "pub", "p")
+    pub(p, "tz/x", b"x", 1)
+    r.drain("second clean0", b)
+    c = r.connect("v311 first", "tz3", clean=True)
+    r.sub("v311 first", c, [("tz/#", 1)])
+    d = r.connect("v311 second clean0", "tz3", clean=False)
+    r.wait_closed("v311 first", c)
+    pub(p, "tz/y", b"y", 1)
+    r.drain("v311 second clean0", d)
+
+
 # Differences already judged against the standard. Printed with the
 # difference; a scenario that differs and is not listed here (or marked
 # with a note) is new and needs a verdict.
@@ -2046,6 +2064,8 @@ VERDICTS = {
                                                  "ACL in SUBACK (0x87), Mosquitto grants it and "
                                                  "filters at delivery (tested); 0x10 when nobody "
                                                  "may read is allowed",
+    "v5_takeover_of_expiry_zero_session": "same sessions (session present 0 both); only the "
+                                          "DISCONNECT 0x8E of v5_takeover differs",
     "v5_puback_no_subscribers": "both allowed: 0x10 No matching subscribers MAY be used in "
                                 "PUBREC too",
 }
