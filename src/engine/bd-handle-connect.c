@@ -232,6 +232,27 @@ _bd_handle_connect (BdConnection  *conn,
       return;
     }
 
+  if (c->has_will &&
+      (c->will_qos > conn->listener->config->max_qos ||
+       (c->will_retain && !config->retain_available)))
+    {
+      gboolean qos = c->will_qos > conn->listener->config->max_qos;
+      const char *why = qos ? "will QoS above max_qos"
+                            : "retained will but retain_available is false";
+
+      /* A will the server could not publish as asked refuses the connection
+       * [MQTT-3.2.2-12][MQTT-3.2.2-13], as the same PUBLISH would be
+       * refused; 3.1.1 has no return code for it: closed, as Mosquitto does. */
+      if (c->version == BD_MQTT_V5)
+        _bd_connection_refuse_connect (conn, c->version, 0,
+                                       qos ? BD_MQTT_RC_QOS_NOT_SUPPORTED
+                                           : BD_MQTT_RC_RETAIN_NOT_SUPPORTED,
+                                       why);
+      else
+        _bd_connection_close (conn, why);
+      return;
+    }
+
   if (c->has_will && c->version == BD_MQTT_V5 &&
       c->will_properties.payload_format_indicator == 1 &&
       !g_utf8_validate_len (g_bytes_get_data (c->will_payload, NULL),
@@ -286,6 +307,15 @@ _bd_handle_connect (BdConnection  *conn,
         _bd_session_end_will (session, g_steal_pointer (&will), old->will_delay);
     }
 
+  if (session != NULL && session->pending_will != NULL)
+    {
+      /* A new connection for this Client Identifier, before the Will Delay
+       * Interval has passed: the will is not sent [MQTT-3.1.2-8], also when
+       * Clean Start 1 ends the session below [MQTT-3.1.3-9]. */
+      _bd_store_will_clear (session);
+      g_clear_pointer (&session->pending_will, bd_message_unref);
+    }
+
   if (session != NULL && (c->clean_start || session->clean))
     {
       /* Clean Session / Clean Start 1 discards any previous session
@@ -302,13 +332,9 @@ _bd_handle_connect (BdConnection  *conn,
     }
   else
     {
-      /* [MQTT-3.2.2-2]: resuming a stored session; a will still waiting
-       * for its delay is not sent [MQTT-3.1.3-9]. */
+      /* [MQTT-3.2.2-2]: resuming a stored session. */
       session_present = TRUE;
       engine->counters.clients_disconnected--;
-      if (session->pending_will != NULL)
-        _bd_store_will_clear (session);
-      g_clear_pointer (&session->pending_will, bd_message_unref);
     }
 
   session->expiry_interval = expiry;

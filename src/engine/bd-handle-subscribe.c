@@ -17,10 +17,23 @@
 
 typedef struct
 {
-  BdSession      *session;
-  BdSubscription *sub;
-  gint64          now_us;
+  BdSession *session;
+  guint8     qos;               /* granted to the subscription */
+  guint32    subscription_id;   /* 0 = none */
+  gint64     now_us;
 } RetainedDelivery;
+
+/* What one filter of a SUBSCRIBE became, kept by value: a later copy of the
+ * same filter in the packet replaces (and frees) the subscription made for
+ * it [MQTT-3.8.4-3]. */
+typedef struct
+{
+  gboolean accepted;
+  gboolean shared;
+  gboolean is_new;
+  guint8   qos;
+  guint32  subscription_id;
+} SubscribeOutcome;
 
 static void
 deliver_retained_cb (const char *topic,
@@ -41,10 +54,10 @@ deliver_retained_cb (const char *topic,
     return;
 
   /* Sent because of a new subscription: RETAIN stays set [MQTT-3.3.1-8]. */
-  delivery.qos = _bd_engine_out_qos (rd->session->engine, message->qos, rd->sub->qos);
+  delivery.qos = _bd_engine_out_qos (rd->session->engine, message->qos, rd->qos);
   delivery.retain = TRUE;
-  delivery.sub_ids = rd->sub->subscription_id ? &rd->sub->subscription_id : NULL;
-  delivery.n_sub_ids = rd->sub->subscription_id ? 1 : 0;
+  delivery.sub_ids = rd->subscription_id ? &rd->subscription_id : NULL;
+  delivery.n_sub_ids = rd->subscription_id ? 1 : 0;
   _bd_session_deliver (rd->session, message, &delivery);
 }
 
@@ -143,8 +156,7 @@ _bd_handle_subscribe (BdConnection *conn,
   BdMqttSubscribe *s = &packet->subscribe;
   BdMqttPacket suback = { .type = BD_MQTT_SUBACK };
   g_autofree guint8 *codes = g_new0 (guint8, s->n_subscriptions);
-  g_autofree gboolean *is_new = g_new0 (gboolean, s->n_subscriptions);
-  g_autofree BdSubscription **subs = g_new0 (BdSubscription *, s->n_subscriptions);
+  g_autofree SubscribeOutcome *done = g_new0 (SubscribeOutcome, s->n_subscriptions);
   guint32 subscription_id = 0;
 
   if (BD_MQTT_PROP_HAS (&s->properties, BD_MQTT_PROP_SUBSCRIPTION_IDENTIFIER) &&
@@ -166,8 +178,22 @@ _bd_handle_subscribe (BdConnection *conn,
         }
     }
 
+  /* As if each filter came in a SUBSCRIBE of its own, one SUBACK for all
+   * [MQTT-3.8.4-4]; the same filter twice is subscribed twice. */
   for (guint i = 0; i < s->n_subscriptions; i++)
-    codes[i] = conn_subscribe_one (conn, &s->subscriptions[i], subscription_id, &is_new[i], &subs[i]);
+    {
+      BdSubscription *sub = NULL;
+
+      codes[i] = conn_subscribe_one (conn, &s->subscriptions[i], subscription_id,
+                                     &done[i].is_new, &sub);
+      if (sub != NULL)
+        {
+          done[i].accepted = TRUE;
+          done[i].shared = sub->group != NULL;
+          done[i].qos = sub->qos;
+          done[i].subscription_id = sub->subscription_id;
+        }
+    }
 
   suback.suback.packet_id = s->packet_id;
   suback.suback.reason_codes = codes;
@@ -181,11 +207,12 @@ _bd_handle_subscribe (BdConnection *conn,
   for (guint i = 0; i < s->n_subscriptions; i++)
     {
       BdMqttSubscription *req = &s->subscriptions[i];
-      RetainedDelivery rd = { session, subs[i], g_get_monotonic_time () };
+      RetainedDelivery rd = { session, done[i].qos, done[i].subscription_id,
+                              g_get_monotonic_time () };
 
-      if (subs[i] == NULL || subs[i]->group != NULL)
+      if (!done[i].accepted || done[i].shared)
         continue;
-      if (req->retain_handling == 2 || (req->retain_handling == 1 && !is_new[i]))
+      if (req->retain_handling == 2 || (req->retain_handling == 1 && !done[i].is_new))
         continue;
       bd_topic_tree_match (engine->retained, req->filter, deliver_retained_cb, &rd);
     }

@@ -132,6 +132,9 @@ _bd_session_free (BdSession *session)
   while ((queued = g_queue_pop_head (&session->queue)) != NULL)
     queued_free (queued);
   g_clear_pointer (&session->outgoing, g_hash_table_destroy);
+  /* A stored session still freed with its subscriptions (the engine going
+   * away) leaves its shared groups, whose member list points at it. */
+  _bd_session_unsubscribe_all (session);
   g_clear_pointer (&session->subscriptions, g_hash_table_destroy);
   g_clear_pointer (&session->incoming_qos2, g_hash_table_destroy);
   g_clear_pointer (&session->route_sub_ids, g_array_unref);

@@ -205,6 +205,23 @@ def test_connect_will_exceeding_message_size_limit(broker_factory, raw_client):
     b.check_alive()
 
 
+@pytest.mark.parametrize("config, will", [
+    ("max_qos 1", dict(qos=2)),
+    ("retain_available false", dict(retain=True)),
+], ids=["will-qos-above-max-qos", "will-retain-unavailable"])
+def test_connect_will_beyond_server_limits(broker_factory, raw_client, config, will):
+    """max_qos 1 / retain_available false: a 3.1.1 CONNECT whose will could
+    not be published as asked (QoS 2, or retained) is refused as a PUBLISH
+    like it would be: no CONNACK 0, connection closed (3.1.1 has no return
+    code for it; MQTT 5 answers 0x9B/0x9A [MQTT-3.2.2-12][MQTT-3.2.2-13])."""
+    b = broker_factory([config])
+    c = raw_client(b)
+    packets = c.send_expect_close(w.connect("dev", will=dict(
+        topic="will/dev", payload=b"gone", **will)))
+    assert not any(p.type == w.CONNACK and p.rc == 0 for p in packets), packets
+    b.check_alive()
+
+
 # A log line per connection and one per disconnection: more than any log
 # queue should hold while nobody reads the log.
 LOG_FLOOD_CLIENTS = 700

@@ -125,6 +125,23 @@ def test_takeover_sends_disconnect_0x8e(broker, raw_client):
     second.ping()
 
 
+@mosquitto_deviation("2.0.11 drops the will when the taken-over session continues")
+def test_takeover_publishes_will_of_old_connection(broker, raw_client):
+    """[MQTT-3.1.4-3] the existing client's Will Message is published as
+    described in 3.1.2.5 when a new connection takes its session over: the
+    old connection ended without DISCONNECT 0x00 and has no Will Delay
+    Interval [MQTT-3.1.2-8], even though the session itself continues."""
+    watcher = _v5(raw_client)
+    watcher.connect("watcher")
+    watcher.subscribe(1, [("will/#", 0)])
+    expiry = [(w.PROP_SESSION_EXPIRY_INTERVAL, 60)]
+    first = _v5(raw_client)
+    first.connect("dev", props=expiry, will=dict(topic="will/dev", payload=b"taken over"))
+    second = _v5(raw_client)
+    assert second.connect("dev", clean=False, props=expiry).session_present
+    assert watcher.expect(w.PUBLISH).payload == b"taken over"
+
+
 def test_bad_authentication_method(broker, raw_client):
     """[MQTT-4.12.0-1] [3.2.2.2] a CONNECT with an Authentication Method the
     server does not support: CONNACK 0x8C (Bad authentication method), then
@@ -435,6 +452,50 @@ def test_will_delay_cancelled_by_reconnect(broker, raw_client):
     dev.connect("dev", clean=False, props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 60)])
     # wait out the delay: the will must not come
     assert watcher.is_open_after(3.0)
+
+
+def test_will_delay_cancelled_by_reconnect_with_clean_start(broker, raw_client):
+    """[MQTT-3.1.2-8] the will is not published if a new Network Connection
+    for the ClientID is opened before the Will Delay Interval has elapsed;
+    that it starts a new session (Clean Start 1) changes nothing."""
+    watcher = _will_delayed_drop(raw_client)
+    dev = _v5(raw_client)
+    assert dev.connect("dev", clean=True).session_present is False
+    # wait out the delay: the will must not come
+    assert watcher.is_open_after(3.0)
+
+
+@pytest.mark.parametrize("config, will, code", [
+    ("max_qos 1", dict(qos=2), 0x9B),
+    ("retain_available false", dict(retain=True), 0x9A),
+], ids=["will-qos-above-max-qos", "will-retain-unavailable"])
+def test_will_beyond_server_capabilities_refused(broker_factory, raw_client, config, will, code):
+    """[MQTT-3.2.2-12] a Will QoS above the server's Maximum QoS and
+    [MQTT-3.2.2-13] a retained will on a server without retained messages
+    refuse the connection: CONNACK 0x9B (QoS not supported) or 0x9A (Retain
+    not supported), then the server closes the Network Connection."""
+    b = broker_factory([config])
+    c = raw_client(b, version=5)
+    packets = c.send_expect_close(w.connect("dev", version=5, will=dict(
+        topic="will/dev", payload=b"gone", **will)))
+    assert [(p.type, p.rc) for p in packets] == [(w.CONNACK, code)], packets
+    b.check_alive()
+
+
+@mosquitto_deviation("waits out the Will Delay Interval after the session has ended")
+def test_will_delay_ends_with_session(broker, raw_client):
+    """[3.1.3.2.2] the will is published when the Will Delay Interval has
+    passed or the session ends, whichever happens first: with Session Expiry
+    Interval 0 the session ends with the connection, so a 30 s delay does
+    not hold the will back [MQTT-3.1.2-8]."""
+    watcher = _v5(raw_client)
+    watcher.connect("watcher")
+    watcher.subscribe(1, [("will/#", 0)])
+    dev = _v5(raw_client)
+    dev.connect("dev", will=dict(topic="will/dev", payload=b"gone",
+                                 props=[(w.PROP_WILL_DELAY_INTERVAL, 30)]))
+    dev.abort()
+    assert watcher.expect(w.PUBLISH, 3.0).payload == b"gone"
 
 
 def test_disconnect_with_will_message(broker, raw_client):

@@ -7,8 +7,10 @@
 
 import threading
 
+import pytest
+
 import mqttwire as w
-from brokertest import PacketTypes, mosquitto_deviation, props
+from brokertest import IS_MOSQUITTO, PacketTypes, mosquitto_deviation, props
 
 
 def _v5(raw_client, client_id, **kw):
@@ -240,3 +242,34 @@ def test_v5_puback_reason_codes(broker, raw_client):
     s.subscribe(1, [("some/one", 0)])
     ack = p.publish("some/one", b"x", qos=1, packet_id=2)
     assert ack.rc == 0x00
+
+
+STORED_PROPS = [(w.PROP_PAYLOAD_FORMAT_INDICATOR, 1), (w.PROP_CONTENT_TYPE, "text/plain"),
+                (w.PROP_RESPONSE_TOPIC, "reply/here"), (w.PROP_CORRELATION_DATA, b"\x00id"),
+                (w.PROP_USER_PROPERTY, ("z", "1")), (w.PROP_USER_PROPERTY, ("a", "2"))]
+
+
+def _without_expiry(m):
+    return [(i, v) for i, v in m.props if i not in (w.PROP_MESSAGE_EXPIRY_INTERVAL,
+                                                     w.PROP_SUBSCRIPTION_IDENTIFIER)]
+
+
+def test_retained_properties_survive_restart(broker_factory, raw_client):
+    """[MQTT-3.3.1-5] the server stores the Application Message, properties
+    included: after a restart with `persistence true`, a retained message
+    still carries its Payload Format Indicator [MQTT-3.3.2-4], Content Type
+    [MQTT-3.3.2-20], Response Topic, Correlation Data and User Properties in
+    order [MQTT-3.3.2-17][MQTT-3.3.2-18]."""
+    b = broker_factory(["persistence true"])
+    p = raw_client(b, version=5)
+    p.connect("pub")
+    p.publish("keep/props", b"stored", qos=1, retain=True, props=STORED_PROPS)
+    p.disconnect()
+    b.restart()
+    s = raw_client(b, version=5)
+    s.connect("sub")
+    s.subscribe(1, [("keep/#", 1)])
+    m = s.expect(w.PUBLISH)
+    assert (m.topic, m.payload, m.retain) == ("keep/props", b"stored", True)
+    assert sorted(_without_expiry(m), key=lambda p: p[0]) == sorted(STORED_PROPS, key=lambda p: p[0])
+

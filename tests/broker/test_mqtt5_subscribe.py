@@ -179,6 +179,37 @@ def test_shared_and_normal_subscription(broker, raw_client):
     assert [s1.expect(w.PUBLISH).payload for _ in range(5)] == [b"%d" % i for i in range(5)]
 
 
+def test_shared_subscription_kept_by_stored_session(broker, raw_client):
+    """[4.8.2] a shared subscription belongs to the session: a session kept
+    after its client left ([MQTT-3.1.2-23], Session Expiry Interval > 0) gets
+    the group's messages when it resumes, and the broker still shuts down
+    cleanly (status 0, checked at teardown) while it holds such a session."""
+    c = _v5(raw_client, "member", props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 600)])
+    assert c.subscribe(1, [("$share/g/kept/#", 1)]).return_codes == [1]
+    c.disconnect()
+    p = _v5(raw_client, "pub")
+    p.publish("kept/x", b"while away", qos=1)
+    c = raw_client(version=5)
+    assert c.connect("member", clean=False,
+                     props=[(w.PROP_SESSION_EXPIRY_INTERVAL, 600)]).session_present
+    m = c.expect(w.PUBLISH)
+    assert (m.topic, m.payload) == ("kept/x", b"while away")
+    c.send(w.puback(m.packet_id, 0, version=5))
+    c.disconnect()
+
+
+@mosquitto_deviation("sends the retained messages to a new shared subscription")
+def test_retained_not_sent_to_shared_subscription(broker, raw_client):
+    """[3.3.1.3] only a new Non-shared Subscription is sent the retained
+    messages: subscribing to a shared subscription sends none (Retain
+    Handling 0 notwithstanding)."""
+    p = _v5(raw_client, "pub")
+    p.publish("shr/x", b"kept", qos=1, retain=True)
+    c = _v5(raw_client, "member")
+    assert c.subscribe(1, [("$share/g/shr/#", 1), ("zz/marker", 0)]).return_codes == [1, 0]
+    _marker(p, c)
+
+
 @mosquitto_deviation("grants No Local on a shared subscription (SUBACK 0x00)")
 def test_shared_subscription_with_no_local_is_error(broker, raw_client):
     """[MQTT-3.8.3-4] No Local 1 on a shared subscription is a protocol error:

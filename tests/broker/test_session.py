@@ -3,8 +3,10 @@
 # Copyright 2026 The Brokerdesk authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+import pytest
+
 import mqttwire as w
-from brokertest import subscribed
+from brokertest import IS_MOSQUITTO, subscribed
 
 
 def _persistent(raw_client, client_id="dev", broker=None, **kw):
@@ -209,3 +211,38 @@ def test_paho_persistent_session(broker, mqtt_client):
     ack = c2.connect()
     assert ack.session_present is True
     assert [m.payload for m in c2.get_messages(5)] == [b"0", b"1", b"2", b"3", b"4"]
+
+
+@pytest.mark.xfail(not IS_MOSQUITTO, strict=True,
+                   reason="Brokerdesk's store keeps no in-flight state: after a restart an "
+                          "unacknowledged PUBLISH goes out as new (DUP 0) and a PUBREL is lost")
+def test_inflight_resent_after_restart(broker_factory, raw_client):
+    """[MQTT-4.4.0-1] after a restart with `persistence true`, a persistent
+    session's unacknowledged QoS 1 PUBLISH is re-sent with DUP 1
+    [MQTT-3.3.1-1], and the PUBREL of a QoS 2 message the client answered
+    with PUBREC is re-sent."""
+    b = broker_factory(["persistence true"])
+    s = subscribed(raw_client(b), "away", [("inflight/#", 2)], clean=False)
+    p = raw_client(b)
+    p.connect("pub")
+    p.publish("inflight/1", b"one", qos=1)
+    p.publish("inflight/2", b"two", qos=2)
+    m1 = s.expect(w.PUBLISH)
+    m2 = s.expect(w.PUBLISH)
+    assert (m1.payload, m2.payload) == (b"one", b"two")
+    s.send(w.pubrec(m2.packet_id))
+    assert s.expect(w.PUBREL).packet_id == m2.packet_id
+    p.disconnect()
+    s.close()
+    b.restart()
+    s = raw_client(b)
+    assert s.connect("away", clean=False).session_present
+    # both are re-sent at once, in the order of the original sends or not
+    got = {}
+    for _ in range(2):
+        pk = s.recv_packet()
+        got[pk.type] = pk
+    assert set(got) == {w.PUBLISH, w.PUBREL}, got
+    again = got[w.PUBLISH]
+    assert (again.payload, again.packet_id, again.dup) == (b"one", m1.packet_id, True)
+    assert got[w.PUBREL].packet_id == m2.packet_id

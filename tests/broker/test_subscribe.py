@@ -120,6 +120,31 @@ def test_resubscribe_replaces_subscription(broker, raw_client):
     _marker_next(c, p)
 
 
+def test_same_filter_twice_in_one_subscribe(broker, raw_client):
+    """[MQTT-3.8.4-4] a SUBSCRIBE with several filters is handled as a
+    sequence of SUBSCRIBE packets with one SUBACK: the same filter twice is
+    subscribed, then replaced [MQTT-3.8.4-3], each time with the retained
+    messages sent at that subscription's QoS; a message published afterwards
+    arrives once, at the second one's QoS, and the broker survives it."""
+    p = _pub(raw_client)
+    p.publish("tw/r", b"kept", qos=2, retain=True)
+    c = raw_client()
+    c.connect("sub")
+    assert c.subscribe(1, [("tw/#", 0), ("tw/#", 2), ("m/marker", 0)]).return_codes == [0, 2, 0]
+    got = [c.expect(w.PUBLISH) for _ in range(2)]
+    assert [(m.topic, m.payload, m.qos, m.retain) for m in got] == [
+        ("tw/r", b"kept", 0, True), ("tw/r", b"kept", 2, True)]
+    c.send(w.pubrec(got[1].packet_id))
+    c.send(w.pubcomp(c.expect(w.PUBREL).packet_id))
+    p.publish("tw/x", b"once", qos=2, packet_id=2)
+    m = c.expect(w.PUBLISH)
+    assert (m.topic, m.payload, m.qos) == ("tw/x", b"once", 2)
+    c.send(w.pubrec(m.packet_id))
+    c.send(w.pubcomp(c.expect(w.PUBREL).packet_id))
+    _marker_next(c, p)
+    broker.check_alive()
+
+
 def test_unsubscribe_stops_delivery(broker, raw_client):
     """[MQTT-3.10.4-1] [MQTT-3.10.4-2] after UNSUBSCRIBE the server stops
     adding messages for that filter; UNSUBACK carries the same packet id
