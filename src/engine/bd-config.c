@@ -1433,6 +1433,8 @@ static const Directive directives[] = {
   LISTENER_BOOL ("require_certificate", require_certificate),
   LISTENER_BOOL ("use_identity_as_username", use_identity_as_username),
   LISTENER_BOOL ("use_subject_as_username", use_subject_as_username),
+  /* Per listener in Mosquitto 2.0, whatever per_listener_settings says. */
+  LISTENER_BOOL ("use_username_as_clientid", use_username_as_clientid),
 
   /* WebSockets, per listener */
   CUSTOM ("websockets_origin", handle_websockets_origin, 1, "origin"),
@@ -1448,6 +1450,8 @@ static const Directive directives[] = {
     .listener_offset = offsetof (BdListenerConfig, auto_id_prefix),
     .func = handle_auto_id_prefix, .what = "prefix" },
   SECURITY_STRING ("password_file", password_file, "path"),
+  /* Global in Mosquitto 2.0 (which calls it deprecated, and still honours it). */
+  GLOBAL_STRING ("clientid_prefixes", clientid_prefixes, "prefix"),
   SECURITY_STRING ("acl_file", acl_file, "path"),
 
   /* Limits and protocol behaviour */
@@ -1538,12 +1542,10 @@ static const struct
   { "websockets_log_level", "libwebsockets' log level: Brokerdesk does not use libwebsockets" },
   { "allow_duplicate_messages", NOT_YET },
   { "bind_interface", NOT_YET },
-  { "clientid_prefixes", NOT_YET },
   { "log_facility", NOT_YET },
   { "memory_limit", NOT_YET },
   /* Topic prefixes per listener would have to rewrite every topic in and out. */
   { "mount_point", NOT_YET },
-  { "use_username_as_clientid", NOT_YET },
   /* Mosquitto 2.0 reads it only to warn that it is gone: messages in flight
    * are sent again when the client reconnects [MQTT-4.4.0-1]. */
   { "retry_interval", "removed in Mosquitto 2.0, which ignores it; delete the line" },
@@ -1943,6 +1945,7 @@ bd_broker_config_free (BdBrokerConfig *config)
   g_ptr_array_unref (config->listeners);
   bd_listener_config_free (config->default_listener);
   g_free (config->auto_id_prefix);
+  g_free (config->clientid_prefixes);
   g_free (config->password_file);
   g_free (config->acl_file);
   g_free (config->persistence_location);

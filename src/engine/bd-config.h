@@ -67,6 +67,7 @@ typedef struct
   gboolean            require_certificate;
   gboolean            use_identity_as_username;  /* user name = certificate's CN */
   gboolean            use_subject_as_username;   /* user name = certificate's subject */
+  gboolean            use_username_as_clientid;  /* client id = user name */
   /* WebSockets */
   GPtrArray          *websockets_origins;        /* of char*; empty = any Origin */
   guint               websockets_headers_size;   /* 0 = 4096 bytes of upgrade request */
@@ -222,6 +223,7 @@ typedef struct
   gboolean   allow_anonymous_set;
   gboolean   allow_zero_length_clientid; /* TRUE */
   char      *auto_id_prefix;          /* "auto-" */
+  char      *clientid_prefixes;       /* NULL, or what every client id must start with */
   char      *password_file;
   char      *acl_file;
   gboolean   per_listener_settings;   /* FALSE */

@@ -194,6 +194,17 @@ _bd_handle_connect (BdConnection  *conn,
       client_id = assigned_id;
     }
 
+  /* clientid_prefixes: only clients whose id starts so may connect, as
+   * Mosquitto 2.0 does (before authentication, with the id assigned to an
+   * empty one). */
+  if (config->clientid_prefixes != NULL && !g_str_has_prefix (client_id, config->clientid_prefixes))
+    {
+      _bd_connection_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_NOT_AUTHORIZED,
+                                     BD_MQTT_RC_NOT_AUTHORIZED,
+                                     "client identifier without the clientid_prefixes prefix");
+      return;
+    }
+
   if (config->max_keepalive < 65535 &&
       (c->keep_alive > config->max_keepalive || c->keep_alive == 0))
     {
@@ -270,6 +281,29 @@ _bd_handle_connect (BdConnection  *conn,
                                      v3_code == BD_MQTT3_CONNACK_BAD_USER_NAME_OR_PASSWORD
                                      ? "bad user name or password" : "not authorized");
       return;
+    }
+
+  /* use_username_as_clientid: the session is the user's, whatever id the
+   * client sent, so one client cannot take over another's session; no user
+   * name, no connection (Mosquitto 2.0). An id the broker assigned is told
+   * as this one [MQTT-3.2.2-16]. */
+  if (conn->listener->config->use_username_as_clientid)
+    {
+      if (!c->has_username || c->username == NULL)
+        {
+          _bd_connection_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_NOT_AUTHORIZED,
+                                         BD_MQTT_RC_NOT_AUTHORIZED,
+                                         "no user name to use as client identifier");
+          return;
+        }
+      if (assigned_id != NULL)
+        {
+          g_free (assigned_id);
+          assigned_id = g_strdup (c->username);
+          client_id = assigned_id;
+        }
+      else
+        client_id = c->username;
     }
 
   /* How long the session outlives this connection: 3.1.1's Clean Session

@@ -2053,10 +2053,6 @@ VERDICTS = {
     "v5_property_edges": "Brokerdesk right: a Payload Format Indicator other than 0 or 1 is "
                          "refused [3.3.2.3.2]; 0x81/0x82 both fine for a server-only property. "
                          "Both accept an empty Response Topic (the standard is silent)",
-    "use_username_as_clientid": "configuration gap, not MQTT: Brokerdesk refuses the option "
-                                "with FILE:LINE (bd-config.c)",
-    "clientid_prefixes": "configuration gap, not MQTT: Brokerdesk refuses the option with "
-                         "FILE:LINE (bd-config.c)",
     "v5_shared_subscription_identifier_and_rap": "as v5_shared_retained [3.3.1.3]",
     "qos0_with_dup": "Brokerdesk right: DUP must be 0 at QoS 0 [MQTT-3.3.1-2], and a protocol "
                      "violation closes the connection [MQTT-4.8.0-1 / 4.13]; Mosquitto accepts it",

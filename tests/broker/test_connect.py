@@ -301,3 +301,39 @@ def test_mqtt31_and_311_interoperate(broker, mqtt_client):
     new.publish("x/old", b"from311", 2)
     assert new.get_message().payload == b"from31"
     assert old.get_message().payload == b"from311"
+
+
+def test_use_username_as_clientid(broker_factory, raw_client, tmp_path):
+    """Mosquitto's use_username_as_clientid: the session is the user's,
+    whatever id the client sends (so one client cannot take over another's
+    session by its id), and a client with no user name is refused with
+    CONNACK 0x05, not authorized."""
+    b = broker_factory(auth_lines(tmp_path, {"alice": "secret", "bob": "pw"}) +
+                       ["use_username_as_clientid true"])
+    subscribed(raw_client(b), "one", [("uu/#", 1)], clean=False, away=True,
+               username="alice", password="secret")
+    # Another id, the same user: the same session, with its subscription.
+    a = raw_client(b)
+    assert a.connect("two", clean=False, username="alice", password="secret").session_present
+    # Bob's "two" is his own session, not alice's: she stays connected.
+    bob = raw_client(b)
+    assert not bob.connect("two", clean=False, username="bob", password="pw").session_present
+    bob.publish("uu/x", b"for alice", qos=1)
+    m = a.expect(w.PUBLISH)
+    assert (m.topic, m.payload) == ("uu/x", b"for alice")
+    anon = raw_client(b)
+    anon.send(w.connect("anon"))
+    packets = anon.wait_closed()
+    assert [p.type for p in packets] == [w.CONNACK] and packets[0].rc == 0x05
+
+
+def test_clientid_prefixes(broker_factory, raw_client):
+    """Mosquitto's clientid_prefixes: only client ids that start with it may
+    connect; others get CONNACK 0x05 (MQTT 5: 0x87 Not authorized)."""
+    b = broker_factory(["clientid_prefixes dev-"])
+    raw_client(b).connect("dev-1")
+    for version, rc in ((4, 0x05), (5, 0x87)):
+        c = raw_client(b, version=version)
+        c.send(w.connect("other", version=version))
+        packets = c.wait_closed()
+        assert [p.type for p in packets] == [w.CONNACK] and packets[0].rc == rc
