@@ -337,6 +337,9 @@ typedef struct
  * or ACL, not counted as a listener. */
 #define BD_LISTENER_INTERNAL G_MAXUINT16
 
+/* The counters with a $SYS/broker/load figure (bd-sys.c). */
+#define BD_SYS_N_LOADS 9
+
 typedef struct
 {
   guint           id;
@@ -412,9 +415,10 @@ struct _BdEngine
   guint            quarter_ticks;  /* the tick runs every 250 ms */
   guint            sys_tick;
   GHashTable      *sys_last;      /* $SYS topic -> last published string */
-  /* 1-minute rates: ring of per-second samples (received msgs, sent msgs, ...) */
-  guint64          rate_prev[4];
-  double           rate_load[4];
+  /* $SYS/broker/load: the counters at the last update, and their smoothed
+   * per-minute rates over 1, 5 and 15 minutes (bd-sys.c) */
+  guint64          rate_prev[BD_SYS_N_LOADS];
+  double           rate_load[BD_SYS_N_LOADS][3];
 
   /* persistence (bd-persist.c) */
   guint            autosave_tick;

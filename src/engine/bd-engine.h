@@ -155,6 +155,7 @@ typedef struct
   guint   clients_disconnected;  /* persistent sessions without a connection */
   guint   clients_maximum;
   guint64 clients_total;
+  guint64 sockets_accepted;      /* network connections accepted, CONNECT or not */
   guint64 messages_received;
   guint64 messages_sent;
   guint64 publish_received;

@@ -262,6 +262,7 @@ _bd_listener_accept (BdEngine   *engine,
                        listener->port, g_strerror (errno));
           return;
         }
+      engine->counters.sockets_accepted++;
 
       /* The accept queue holds connections that came after the events
        * being handled, and so may the closes that made room for them:

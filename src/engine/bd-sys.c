@@ -18,25 +18,41 @@
 
 /* ------------------------------------------------------------------ stats */
 
+/* Mosquitto's load figures, $SYS/broker/load/NAME/{1,5,15}min: the
+ * per-minute rate of each counter, exponentially smoothed over the window. */
+static const struct
+{
+  const char *name;
+  gsize       offset;  /* of the guint64 counter in BdEngineStats */
+} loads[BD_SYS_N_LOADS] = {
+  { "messages/received", G_STRUCT_OFFSET (BdEngineStats, messages_received) },
+  { "messages/sent", G_STRUCT_OFFSET (BdEngineStats, messages_sent) },
+  { "publish/dropped", G_STRUCT_OFFSET (BdEngineStats, publish_dropped) },
+  { "publish/received", G_STRUCT_OFFSET (BdEngineStats, publish_received) },
+  { "publish/sent", G_STRUCT_OFFSET (BdEngineStats, publish_sent) },
+  { "bytes/received", G_STRUCT_OFFSET (BdEngineStats, bytes_received) },
+  { "bytes/sent", G_STRUCT_OFFSET (BdEngineStats, bytes_sent) },
+  { "sockets", G_STRUCT_OFFSET (BdEngineStats, sockets_accepted) },
+  { "connections", G_STRUCT_OFFSET (BdEngineStats, clients_total) },
+};
+static const guint load_minutes[] = { 1, 5, 15 };
+
 void
 _bd_sys_update_rates (BdEngine *engine,
                       double    dt)
 {
-  /* Mosquitto's load figures: exponentially smoothed per-minute rates. */
-  const guint64 now[4] = {
-    engine->counters.messages_received,
-    engine->counters.messages_sent,
-    engine->counters.bytes_received,
-    engine->counters.bytes_sent,
-  };
-  double decay = exp (-dt / 60.0);
-
-  for (guint i = 0; i < G_N_ELEMENTS (now); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (loads); i++)
     {
-      double per_minute = (now[i] - engine->rate_prev[i]) * 60.0 / dt;
+      guint64 now = G_STRUCT_MEMBER (guint64, &engine->counters, loads[i].offset);
+      double per_minute = (now - engine->rate_prev[i]) * 60.0 / dt;
 
-      engine->rate_load[i] = engine->rate_load[i] * decay + per_minute * (1.0 - decay);
-      engine->rate_prev[i] = now[i];
+      for (guint w = 0; w < G_N_ELEMENTS (load_minutes); w++)
+        {
+          double decay = exp (-dt / (60.0 * load_minutes[w]));
+
+          engine->rate_load[i][w] = engine->rate_load[i][w] * decay + per_minute * (1.0 - decay);
+        }
+      engine->rate_prev[i] = now;
     }
 }
 
@@ -217,9 +233,11 @@ _bd_sys_publish_all (BdEngine *engine,
   sys_publish_u64 (engine, "$SYS/broker/connections/refused", c->connections_refused, force);
   sys_publish_u64 (engine, "$SYS/broker/packets/too_large", c->packets_too_large, force);
   sys_publish_u64 (engine, "$SYS/broker/retained messages/count", c->retained_messages, force);
-  sys_publish_load (engine, "$SYS/broker/load/messages/received/1min", engine->rate_load[0], force);
-  sys_publish_load (engine, "$SYS/broker/load/messages/sent/1min", engine->rate_load[1], force);
-  sys_publish_load (engine, "$SYS/broker/load/bytes/received/1min", engine->rate_load[2], force);
-  sys_publish_load (engine, "$SYS/broker/load/bytes/sent/1min", engine->rate_load[3], force);
+  for (guint i = 0; i < G_N_ELEMENTS (loads); i++)
+    for (guint w = 0; w < G_N_ELEMENTS (load_minutes); w++)
+      {
+        g_snprintf (buf, sizeof buf, "$SYS/broker/load/%s/%umin", loads[i].name, load_minutes[w]);
+        sys_publish_load (engine, buf, engine->rate_load[i][w], force);
+      }
   _bd_store_publish_sys (engine, force);
 }

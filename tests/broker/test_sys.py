@@ -209,3 +209,19 @@ def test_bridge_connection_state_accepted(broker, raw_client):
     p.publish("$SYS/broker/connection/br1/state", b"1", qos=1, retain=True)
     m = c.expect(w.PUBLISH)
     assert (m.topic, m.payload) == ("$SYS/broker/connection/br1/state", b"1")
+
+
+def test_sys_load_figures_as_mosquitto(sys_broker, raw_client):
+    """The load tree of Mosquitto 2.0, so dashboards made for it work:
+    $SYS/broker/load/NAME/{1min,5min,15min} for messages, publish, bytes,
+    sockets and connections, each a decimal number; the connections' figure
+    rises once a client has connected."""
+    names = ["messages/received", "messages/sent", "publish/dropped", "publish/received",
+             "publish/sent", "bytes/received", "bytes/sent", "sockets", "connections"]
+    wanted = ["$SYS/broker/load/%s/%s" % (n, w) for n in names for w in ("1min", "5min", "15min")]
+    c = subscribed(raw_client(sys_broker), "sys", [("$SYS/broker/load/#", 0)])
+    seen = _collect(c, wanted, timeout=4.0,
+                    predicate=lambda t, v: t != "$SYS/broker/load/connections/1min" or float(v) > 0)
+    assert set(seen) == set(wanted)
+    for topic, value in seen.items():
+        float(value)
