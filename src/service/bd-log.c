@@ -230,6 +230,8 @@ log_flush (void)
   g_mutex_unlock (&log_lock);
 }
 
+static GThread *log_thread;   /* the writer's, for the life of the process */
+
 static guint
 type_of (GLogLevelFlags   log_level,
          const GLogField *fields,
@@ -312,8 +314,11 @@ log_writer (GLogLevelFlags   log_level,
     }
   g_mutex_unlock (&log_lock);
 
-  /* An error aborts the process: what it says must be out first. */
-  if (fatal)
+  /* An error aborts the process: what it says must be out first. So must a
+   * critical, which often comes just before a crash (one in a library can
+   * take the process down right after it); they are rare enough to wait
+   * for. Not on the writer's own thread, which would wait for itself. */
+  if (fatal || ((log_level & G_LOG_LEVEL_CRITICAL) && g_thread_self () != log_thread))
     log_flush ();
   return G_LOG_WRITER_HANDLED;
 }
@@ -321,7 +326,7 @@ log_writer (GLogLevelFlags   log_level,
 void
 bd_log_install_writer (void)
 {
-  g_thread_unref (g_thread_new ("bd-log", log_thread_func, NULL));
+  log_thread = g_thread_new ("bd-log", log_thread_func, NULL);
   atexit (log_flush);
   g_log_set_writer_func (log_writer, NULL, NULL);
 }
