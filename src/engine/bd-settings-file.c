@@ -32,16 +32,20 @@ fail (GError     **error,
   return FALSE;
 }
 
-gboolean
-bd_settings_file_write_all (int         fd,
-                            const void *contents,
-                            gsize       length)
+/* Writes all of @contents at @offset, or at the file's position when
+ * @offset is negative, through short writes and interruptions. */
+static gboolean
+write_all (int         fd,
+           const void *contents,
+           gsize       length,
+           gint64      offset)
 {
   const guint8 *p = contents;
 
   while (length > 0)
     {
-      gssize n = write (fd, p, MIN (length, (gsize) G_MAXSSIZE));
+      gsize chunk = MIN (length, (gsize) G_MAXSSIZE);
+      gssize n = offset < 0 ? write (fd, p, chunk) : pwrite (fd, p, chunk, (off_t) offset);
 
       if (n < 0)
         {
@@ -51,8 +55,29 @@ bd_settings_file_write_all (int         fd,
         }
       p += n;
       length -= (gsize) n;
+      if (offset >= 0)
+        offset += n;
     }
   return TRUE;
+}
+
+gboolean
+bd_settings_file_write_all (int         fd,
+                            const void *contents,
+                            gsize       length)
+{
+  return write_all (fd, contents, length, -1);
+}
+
+gboolean
+bd_settings_file_write_all_at (int         fd,
+                               const void *contents,
+                               gsize       length,
+                               guint64     offset)
+{
+  g_return_val_if_fail (offset <= G_MAXINT64, FALSE);
+
+  return write_all (fd, contents, length, (gint64) offset);
 }
 
 /* Makes the rename durable. Some file systems cannot fsync a folder

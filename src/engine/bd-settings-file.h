@@ -32,6 +32,11 @@ gboolean bd_settings_file_save (const char  *path,
 gboolean bd_settings_file_write_all (int         fd,
                                      const void *contents,
                                      gsize       length);
+/* The same at @offset (pwrite ()), the file's position left alone. */
+gboolean bd_settings_file_write_all_at (int         fd,
+                                        const void *contents,
+                                        gsize       length,
+                                        guint64     offset);
 
 /* Key-file numbers, read and written alike by every settings file. */
 

@@ -1062,29 +1062,6 @@ open_log (const char *path)
   return g_open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 }
 
-static gboolean
-pwrite_all (int           fd,
-            const guint8 *data,
-            gsize         len,
-            guint64       offset)
-{
-  while (len > 0)
-    {
-      gssize n = pwrite (fd, data, MIN (len, (gsize) G_MAXSSIZE), (off_t) offset);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return FALSE;
-        }
-      data += n;
-      len -= (gsize) n;
-      offset += (guint64) n;
-    }
-  return TRUE;
-}
-
 /* Writer thread: makes room for @len bytes of records by writing zeros
  * ahead of them and syncing the file once (LOG_PREWRITE_BYTES at a time).
  * An append changes the file's size, so its fdatasync () must also commit
@@ -1108,7 +1085,7 @@ log_prewrite (BdStore *store,
     {
       gsize n = (gsize) MIN (sizeof zeros, target - store->log_end);
 
-      if (!pwrite_all (store->fd, zeros, n, store->log_end))
+      if (!bd_settings_file_write_all_at (store->fd, zeros, n, store->log_end))
         break;
       store->log_end += n;
     }
@@ -1378,7 +1355,8 @@ store_thread_func (gpointer data)
       else
         {
           log_prewrite (store, batch->len);
-          ok = pwrite_all (store->fd, batch->data, batch->len, store->log_size) &&
+          ok = bd_settings_file_write_all_at (store->fd, batch->data, batch->len,
+                                              store->log_size) &&
                fdatasync (store->fd) == 0;
         }
       if (!ok)
