@@ -555,15 +555,17 @@ _bd_store_put_message_extra (GByteArray *buf,
                              BdMessage  *message,
                              gboolean    will)
 {
-  g_autoptr(GByteArray) props = NULL;
+  gsize at = buf->len;
+  guint32 len;
 
+  /* A bytes field (bd_store_put_bytes ()) encoded in place: its length,
+   * then the properties straight into the record (encode appends nothing
+   * when they cannot be encoded). */
+  bd_store_put_u32 (buf, 0);
   if (message->props != NULL && message->props->present != 0)
-    {
-      props = g_byte_array_new ();
-      if (!bd_mqtt_properties_encode (message->props, will, props))
-        g_byte_array_set_size (props, 0);
-    }
-  bd_store_put_bytes (buf, props != NULL ? props->data : NULL, props != NULL ? props->len : 0);
+    bd_mqtt_properties_encode (message->props, will, buf);
+  len = GUINT32_TO_LE ((guint32) (buf->len - at - 4));
+  memcpy (buf->data + at, &len, sizeof len);
   bd_store_put_u64 (buf, (guint64) message->time_us);
 }
 
