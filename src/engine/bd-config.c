@@ -997,7 +997,7 @@ handle_log_dest (Parser           *parser,
                  const char       *rest,
                  GError          **error)
 {
-  static const char * const simple[] = { "stderr", "stdout", "syslog" };
+  static const char * const simple[] = { "stderr", "stdout", "syslog", "topic" };
   GPtrArray *dest = parser->config->log_dest;
   g_autofree char *entry = NULL;
 
@@ -1018,15 +1018,15 @@ handle_log_dest (Parser           *parser,
         if (g_str_equal (values[0], simple[i]))
           entry = g_strdup (simple[i]);
 
-      /* Mosquitto's "topic" publishes the log under $SYS/broker/log/: not
-       * done here, so refused rather than accepted and ignored. */
-      if (g_str_equal (values[0], "topic") || g_str_equal (values[0], "dlt"))
+      /* "topic" publishes the log under $SYS/broker/log/ (bd-log.c). The
+       * automotive DLT daemon is not something Brokerdesk talks to. */
+      if (g_str_equal (values[0], "dlt"))
         return parser_error (parser, error,
                              "%s: “%s” is not supported by Brokerdesk (stderr, stdout, syslog, "
-                             "file PATH or none)", directive->name, values[0]);
+                             "topic, file PATH or none)", directive->name, values[0]);
       if (entry == NULL && !g_str_equal (values[0], "none"))
         return parser_error (parser, error,
-                             "%s: “%s” is not stderr, stdout, syslog, none or file PATH",
+                             "%s: “%s” is not stderr, stdout, syslog, topic, none or file PATH",
                              directive->name, values[0]);
       if (n_values > 1)
         return parser_error (parser, error, "%s: unexpected extra value “%s”",

@@ -252,7 +252,7 @@ typedef struct
 
   gint64     persistent_client_expiration; /* seconds, 0 = never */
   guint      log_types;               /* bitmask of BD_LOG_TYPE_*, default error|warning|notice|information */
-  GPtrArray *log_dest;                /* of char*: "stderr", "stdout", "syslog",
+  GPtrArray *log_dest;                /* of char*: "stderr", "stdout", "syslog", "topic",
                                        * "file PATH"; default {"stderr"}; empty after
                                        * "log_dest none" */
   gboolean   log_timestamp;           /* TRUE */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bd-engine-private.h"
+#include "bd-sys.h"
 #include "bd-topic.h"
 
 /* ------------------------------------------------------------------ stats */
@@ -240,4 +241,96 @@ _bd_sys_publish_all (BdEngine *engine,
         sys_publish_load (engine, buf, engine->rate_load[i][w], force);
       }
   _bd_store_publish_sys (engine, force);
+}
+
+/* ------------------------------------------------------------- log_dest topic */
+
+/* Mosquitto's log messages expire after 20 s: a late subscriber gets the
+ * recent lines, not an hour of them. */
+#define LOG_MESSAGE_EXPIRY_S 20
+/* Lines handed to the engine and not yet delivered, for all engines: more
+ * than this and the engine is not keeping up, so further lines are dropped. */
+#define LOG_PENDING_MAX      1024
+
+static gint log_pending;
+static _Thread_local gboolean log_publishing;
+
+typedef struct
+{
+  BdEngine  *engine;
+  BdMessage *message;
+} LogCall;
+
+static gboolean
+log_publish_cb (gpointer data)
+{
+  LogCall *call = data;
+
+  BD_ENGINE_ASSERT_THREAD (call->engine);
+
+  if (call->engine->running)
+    {
+      log_publishing = TRUE;
+      _bd_route_message (call->engine, call->message, NULL);
+      _bd_engine_end_turn (call->engine);
+      log_publishing = FALSE;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+log_call_free (gpointer data)
+{
+  LogCall *call = data;
+
+  g_atomic_int_dec_and_test (&log_pending);
+  bd_message_unref (call->message);
+  bd_engine_unref (call->engine);
+  g_free (call);
+}
+
+void
+bd_engine_publish_log (BdEngine   *engine,
+                       const char *topic,
+                       const char *text)
+{
+  BdMqttProperties props = { 0, };
+  g_autoptr(GBytes) payload = NULL;
+  GSource *source;
+  LogCall *call;
+
+  g_return_if_fail (engine != NULL);
+  g_return_if_fail (bd_topic_name_is_valid (topic));
+  g_return_if_fail (text != NULL);
+
+  if (g_atomic_int_add (&log_pending, 1) >= LOG_PENDING_MAX)
+    {
+      g_atomic_int_add (&log_pending, -1);
+      return;
+    }
+
+  payload = g_bytes_new (text, strlen (text));
+  props.present = BD_MQTT_PROP_BIT (BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL);
+  props.message_expiry_interval = LOG_MESSAGE_EXPIRY_S;
+  call = g_new0 (LogCall, 1);
+  call->engine = bd_engine_ref (engine);
+  call->message = bd_message_new (topic, payload, 2, FALSE, &props);
+  call->message->from_sys = TRUE;
+  call->message->expiry_us = g_get_monotonic_time () + LOG_MESSAGE_EXPIRY_S * G_USEC_PER_SEC;
+
+  /* A source of its own rather than g_main_context_invoke (), which would
+   * route at once were it ever called on the engine thread, in the middle of
+   * whatever that thread was logging about. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, log_publish_cb, call, log_call_free);
+  g_source_set_static_name (source, "[brokerdesk] log line");
+  g_source_attach (source, engine->context);
+  g_source_unref (source);
+}
+
+gboolean
+bd_engine_is_publishing_log (void)
+{
+  return log_publishing;
 }

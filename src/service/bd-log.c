@@ -13,6 +13,15 @@
  * are read under the same lock as the queue; the writer thread takes a copy
  * of the destinations with each batch, so a reconfiguration never closes a
  * file under it.
+ *
+ * 'log_dest topic' publishes each line as Mosquitto does: on
+ * $SYS/broker/log/LETTER (E, W, N, I, M/subscribe, M/unsubscribe, WS; debug
+ * lines never), the payload being the line without its level, after
+ * Mosquitto's timestamp ("SECONDS: " or log_timestamp_format's). The writer
+ * thread hands the lines to the engine, which queues them for its own
+ * thread; a line logged while the engine delivers a log line is not
+ * published again. The log carries no secrets (no password, no payload), so
+ * neither do these topics.
  */
 
 #include "config.h"
@@ -29,6 +38,7 @@
 
 #include "bd-log.h"
 #include "bd-settings-file.h"
+#include "bd-sys.h"
 
 #define LOG_QUEUE_MAX        1024
 /* Longest message kept; client-supplied parts are capped before this. */
@@ -44,6 +54,7 @@ enum
   DEST_STDOUT = 1 << 1,
   DEST_SYSLOG = 1 << 2,
   DEST_FILE   = 1 << 3,
+  DEST_TOPIC  = 1 << 4,
 };
 
 typedef struct
@@ -51,6 +62,8 @@ typedef struct
   char *line;       /* with its timestamp and level, ending in '\n' */
   char *message;    /* without them, for syslog */
   int   priority;   /* syslog's */
+  const char *topic;   /* log_dest topic: where to publish; NULL = not */
+  char       *payload; /* what to publish there */
 } Line;
 
 /* A file destination, shared by the settings and the batches being written
@@ -73,6 +86,7 @@ static guint    log_dests = DEST_STDERR;
 static LogFile *log_file;
 static gboolean log_timestamp = TRUE;
 static char    *log_timestamp_format;
+static BdEngine *log_engine;   /* publishes log_dest topic's lines; NULL = none */
 
 static LogFile *
 log_file_ref (LogFile *file)
@@ -97,6 +111,7 @@ line_free (Line *line)
 {
   g_free (line->line);
   g_free (line->message);
+  g_free (line->payload);
   g_free (line);
 }
 
@@ -129,10 +144,52 @@ format_stamp (void)
   return g_strconcat (buffer, " ", NULL);
 }
 
-/* With log_lock held. */
+/* Mosquitto's stamp on a published line: the log_timestamp_format, or the
+ * time in seconds since the epoch. With log_lock held. */
+static char *
+format_topic_payload (const char *message)
+{
+  char buffer[256];
+  struct tm tm;
+  time_t now;
+
+  if (!log_timestamp)
+    return g_strdup (message);
+  now = time (NULL);
+  if (log_timestamp_format == NULL)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ": %s", (gint64) now, message);
+  localtime_r (&now, &tm);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  if (strftime (buffer, sizeof buffer, log_timestamp_format, &tm) == 0)
+    return g_strdup_printf ("Time error: %s", message);
+#pragma GCC diagnostic pop
+  return g_strdup_printf ("%s: %s", buffer, message);
+}
+
+/* Mosquitto's topic for a line of @type; NULL for debug lines, which it
+ * never publishes. */
+static const char *
+topic_of (guint type)
+{
+  switch (type)
+    {
+    case BD_LOG_TYPE_ERROR:       return "$SYS/broker/log/E";
+    case BD_LOG_TYPE_WARNING:     return "$SYS/broker/log/W";
+    case BD_LOG_TYPE_NOTICE:      return "$SYS/broker/log/N";
+    case BD_LOG_TYPE_INFORMATION: return "$SYS/broker/log/I";
+    case BD_LOG_TYPE_SUBSCRIBE:   return "$SYS/broker/log/M/subscribe";
+    case BD_LOG_TYPE_UNSUBSCRIBE: return "$SYS/broker/log/M/unsubscribe";
+    case BD_LOG_TYPE_WEBSOCKETS:  return "$SYS/broker/log/WS";
+    default:                      return NULL;
+    }
+}
+
+/* With log_lock held. @type is the line's log type, for the topic. */
 static Line *
 format_line (const char *level,
              int         priority,
+             guint       type,
              const char *message)
 {
   g_autofree char *stamp = format_stamp ();
@@ -150,13 +207,20 @@ format_line (const char *level,
     line->message = g_strdup (message);
   line->line = g_strdup_printf ("%s%s: %s\n", stamp, level, line->message);
   line->priority = priority;
+  /* Only the types log_type selects, as Mosquitto; never what the engine
+   * logs while it delivers a log line. */
+  if ((log_dests & DEST_TOPIC) && (log_types & type) && !bd_engine_is_publishing_log ())
+    line->topic = topic_of (type);
+  if (line->topic != NULL)
+    line->payload = format_topic_payload (line->message);
   return line;
 }
 
 static void
 write_line (const Line *line,
             guint       dests,
-            LogFile    *file)
+            LogFile    *file,
+            BdEngine   *engine)
 {
   gsize len = strlen (line->line);
 
@@ -168,6 +232,8 @@ write_line (const Line *line,
     bd_settings_file_write_all (file->fd, line->line, len);
   if (dests & DEST_SYSLOG)
     syslog (line->priority, "%s", line->message);
+  if ((dests & DEST_TOPIC) && engine != NULL && line->topic != NULL)
+    bd_engine_publish_log (engine, line->topic, line->payload);
 }
 
 static gpointer
@@ -177,6 +243,7 @@ log_thread_func (gpointer data)
   for (;;)
     {
       g_autoptr(GString) report = NULL;
+      BdEngine *engine;
       LogFile *file;
       GQueue batch;
       guint dropped;
@@ -191,6 +258,7 @@ log_thread_func (gpointer data)
       log_dropped = 0;
       dests = log_dests;
       file = log_file_ref (log_file);
+      engine = log_engine != NULL ? bd_engine_ref (log_engine) : NULL;
       log_writing = TRUE;
       if (dropped > 0)
         {
@@ -198,17 +266,18 @@ log_thread_func (gpointer data)
                                                       "being read", dropped,
                                                       dropped == 1 ? "" : "s");
 
-          line = format_line ("warning", LOG_WARNING, message);
+          line = format_line ("warning", LOG_WARNING, BD_LOG_TYPE_WARNING, message);
           g_queue_push_tail (&batch, line);
         }
       g_mutex_unlock (&log_lock);
 
       while ((line = g_queue_pop_head (&batch)) != NULL)
         {
-          write_line (line, dests, file);
+          write_line (line, dests, file, engine);
           line_free (line);
         }
       log_file_unref (file);
+      g_clear_pointer (&engine, bd_engine_unref);
 
       g_mutex_lock (&log_lock);
       log_writing = FALSE;
@@ -305,7 +374,7 @@ log_writer (GLogLevelFlags   log_level,
     {
       if (log_queue.length < LOG_QUEUE_MAX)
         {
-          line = format_line (level, priority, message != NULL ? message : "");
+          line = format_line (level, priority, type, message != NULL ? message : "");
           g_queue_push_tail (&log_queue, line);
         }
       else
@@ -351,6 +420,8 @@ bd_log_configure (const BdBrokerConfig *config,
         dests |= DEST_STDOUT;
       else if (g_str_equal (dest, "syslog"))
         dests |= DEST_SYSLOG;
+      else if (g_str_equal (dest, "topic"))
+        dests |= DEST_TOPIC;
       else if (g_str_has_prefix (dest, "file "))
         {
           const char *path = dest + strlen ("file ");
@@ -388,4 +459,16 @@ bd_log_configure (const BdBrokerConfig *config,
   g_mutex_unlock (&log_lock);
   log_file_unref (old_file);
   return TRUE;
+}
+
+void
+bd_log_set_engine (BdEngine *engine)
+{
+  BdEngine *old_engine;
+
+  g_mutex_lock (&log_lock);
+  old_engine = log_engine;
+  log_engine = engine != NULL ? bd_engine_ref (engine) : NULL;
+  g_mutex_unlock (&log_lock);
+  g_clear_pointer (&old_engine, bd_engine_unref);
 }

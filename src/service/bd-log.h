@@ -7,6 +7,7 @@
 #pragma once
 
 #include "bd-config.h"
+#include "bd-engine.h"
 
 G_BEGIN_DECLS
 
@@ -27,5 +28,10 @@ void      bd_log_install_writer (void);
  * when it cannot be opened, and the previous settings are kept. */
 gboolean  bd_log_configure      (const BdBrokerConfig *config,
                                  GError              **error);
+
+/* The engine that publishes the lines 'log_dest topic' asks for, once it
+ * runs; NULL before it stops. Lines logged while there is none are not
+ * published. */
+void      bd_log_set_engine     (BdEngine             *engine);
 
 G_END_DECLS

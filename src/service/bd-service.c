@@ -135,7 +135,11 @@ start_engine (BdService       *service,
            * them with its engine. */
           service_tap_engine (service, engine, options);
           if (bd_engine_start (engine, &local_error))
-            return g_steal_pointer (&engine);
+            {
+              /* For 'log_dest topic'. */
+              bd_log_set_engine (engine);
+              return g_steal_pointer (&engine);
+            }
         }
       if (!may_move || attempt.port < 0 || attempt.port >= 65535 ||
           !g_error_matches (local_error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_ADDRESS_IN_USE))
@@ -1027,6 +1031,7 @@ bd_service_stop (BdService *service)
         if (service->taps[i] != 0)
           bd_engine_remove_tap (service->engine, service->taps[i]);
       memset (service->taps, 0, sizeof service->taps);
+      bd_log_set_engine (NULL);
       /* Joins the engine thread: no tap runs after this. */
       bd_engine_stop (service->engine);
     }

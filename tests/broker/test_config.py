@@ -301,7 +301,6 @@ UNSUPPORTED = [
     ("mount-point", "listener 1883\nmount_point site/\n", 2),
     ("bridge-psk", "\nconnection remote\naddress 127.0.0.1:1\ntopic #\nbridge_psk 00\n", 5),
     ("autosave-on-changes", "persistence true\nautosave_on_changes true\n", 2),
-    ("log-dest-topic", "log_type all\nlog_dest topic\n", 2),
 ]
 
 

@@ -484,6 +484,7 @@ test_logging (void)
   g_autoptr(BdBrokerConfig) config = NULL;
   static const char * const files[] = { "file /var/log/broker log.txt", "syslog", NULL };
   static const char * const stdout_syslog[] = { "stdout", "syslog", NULL };
+  static const char * const topic_stderr[] = { "topic", "stderr", NULL };
 
   /* The first log_type line replaces the default; later ones add. */
   config = test_config_parse ("log_type error\nlog_type subscribe unsubscribe\nlog_type websockets");
@@ -513,19 +514,22 @@ test_logging (void)
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("log_dest stderr\nlog_dest none\nlog_dest stdout\nlog_dest syslog");
   assert_strv (config->log_dest, stdout_syslog);
+  /* topic: published under $SYS/broker/log (bd-log.c). */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("log_dest topic\nlog_dest stderr");
+  assert_strv (config->log_dest, topic_stderr);
 
   test_config_assert_error ("log_dest file /a\nlog_dest file /b",
                             "test.conf:2: log_dest: only one file destination is allowed");
   test_config_assert_error ("log_dest file", "test.conf:1: log_dest: file: missing path");
   test_config_assert_error ("log_dest dlt",
                             "test.conf:1: log_dest: “dlt” is not supported by Brokerdesk (stderr, "
-                            "stdout, syslog, file PATH or none)");
-  test_config_assert_error ("log_dest topic",
-                            "test.conf:1: log_dest: “topic” is not supported by Brokerdesk (stderr, "
-                            "stdout, syslog, file PATH or none)");
+                            "stdout, syslog, topic, file PATH or none)");
+  test_config_assert_error ("log_dest topic extra",
+                            "test.conf:1: log_dest: unexpected extra value “extra”");
   test_config_assert_error ("log_dest console",
-                            "test.conf:1: log_dest: “console” is not stderr, stdout, syslog, none "
-                            "or file PATH");
+                            "test.conf:1: log_dest: “console” is not stderr, stdout, syslog, topic, "
+                            "none or file PATH");
   test_config_assert_error ("log_dest stderr stdout",
                             "test.conf:1: log_dest: unexpected extra value “stdout”");
   test_config_assert_error ("log_type error verbose",
