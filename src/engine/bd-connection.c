@@ -246,6 +246,7 @@ _bd_connection_send_publish (BdConnection     *conn,
     }
   conn->engine->counters.messages_sent++;
   conn->engine->counters.publish_sent++;
+  conn->engine->counters.publish_bytes_sent += payload_len;
   _bd_engine_mark_dirty (conn->engine, conn);
   return TRUE;
 }

@@ -191,7 +191,14 @@ engine_tick_cb (gpointer user_data)
     }
   engine->quarter_ticks = 0;
 
-  _bd_session_check_expiry (engine, now);
+  {
+    /* Each expired session leaves the away ones ($SYS/broker/clients/expired). */
+    guint away = engine->counters.clients_disconnected;
+
+    _bd_session_check_expiry (engine, now);
+    if (away > engine->counters.clients_disconnected)
+      engine->counters.clients_expired += away - engine->counters.clients_disconnected;
+  }
   _bd_sys_update_rates (engine, 1.0);
   _bd_sys_snapshot_stats (engine);
 

@@ -161,6 +161,11 @@ typedef struct
   guint64 publish_received;
   guint64 publish_sent;
   guint64 publish_dropped;
+  guint64 publish_bytes_received; /* payload bytes of the clients' PUBLISH packets */
+  guint64 publish_bytes_sent;     /* payload bytes of the PUBLISH packets sent */
+  guint64 clients_expired;        /* sessions ended by their expiry while away */
+  guint64 heap_current;           /* bytes the allocator has handed out, at the last $SYS update */
+  guint64 heap_maximum;           /* the most of those seen */
   guint64 bytes_received;
   guint64 bytes_sent;
   guint   subscriptions;

@@ -126,6 +126,7 @@ _bd_handle_publish (BdConnection *conn,
     }
 
   engine->counters.publish_received++;
+  engine->counters.publish_bytes_received += g_bytes_get_size (p->payload);
 
   if (config->message_size_limit > 0 &&
       g_bytes_get_size (p->payload) > config->message_size_limit)

@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <string.h>
 
@@ -199,6 +200,60 @@ sys_publish_transports (BdEngine *engine,
     }
 }
 
+static void
+add_retained_bytes (const char *topic,
+                    gpointer    value,
+                    gpointer    user_data)
+{
+  const BdMessage *message = value;
+
+  *(guint64 *) user_data += g_bytes_get_size (message->payload);
+}
+
+/* Mosquitto's store/messages/bytes beside its count, and its
+ * shared_subscriptions/count: counted at each update, over the sessions and
+ * the retained messages, rather than kept on the hot path. */
+static void
+sys_publish_store_and_shares (BdEngine *engine,
+                              gboolean  force)
+{
+  GHashTableIter iter;
+  BdSession *session;
+  guint64 bytes = 0;
+  guint64 shared = 0;
+
+  bd_topic_tree_foreach (engine->retained, add_retained_bytes, &bytes);
+  g_hash_table_iter_init (&iter, engine->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    {
+      GHashTableIter subs;
+      BdSubscription *sub;
+
+      bytes += session->queued_bytes + session->inflight_bytes;
+      if (session->subscriptions == NULL)
+        continue;
+      g_hash_table_iter_init (&subs, session->subscriptions);
+      while (g_hash_table_iter_next (&subs, NULL, (gpointer *) &sub))
+        if (sub->group != NULL)
+          shared++;
+    }
+  sys_publish_u64 (engine, "$SYS/broker/store/messages/bytes", bytes, force);
+  sys_publish_u64 (engine, "$SYS/broker/shared_subscriptions/count", shared, force);
+}
+
+/* Mosquitto counts its own allocations; glibc's figures for the process
+ * are the nearest thing: the bytes in use, and the most of them seen at an
+ * update. */
+static void
+sys_measure_heap (BdEngine *engine)
+{
+  struct mallinfo2 info = mallinfo2 ();
+
+  engine->counters.heap_current = info.uordblks + info.hblkhd;
+  engine->counters.heap_maximum = MAX (engine->counters.heap_maximum,
+                                       engine->counters.heap_current);
+}
+
 void
 _bd_sys_publish_all (BdEngine *engine,
                      gboolean  force)
@@ -206,6 +261,7 @@ _bd_sys_publish_all (BdEngine *engine,
   const BdEngineStats *c = &engine->counters;
   char buf[64];
 
+  sys_measure_heap (engine);
   _bd_sys_snapshot_stats (engine);
 
   g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT " seconds", c->uptime_s);
@@ -217,6 +273,7 @@ _bd_sys_publish_all (BdEngine *engine,
   sys_publish_u64 (engine, "$SYS/broker/clients/total",
                    c->clients_connected + c->clients_disconnected, force);
   sys_publish_u64 (engine, "$SYS/broker/clients/maximum", c->clients_maximum, force);
+  sys_publish_u64 (engine, "$SYS/broker/clients/expired", c->clients_expired, force);
   sys_publish_transports (engine, force);
   sys_publish_u64 (engine, "$SYS/broker/messages/received", c->messages_received, force);
   sys_publish_u64 (engine, "$SYS/broker/messages/sent", c->messages_sent, force);
@@ -227,9 +284,14 @@ _bd_sys_publish_all (BdEngine *engine,
   sys_publish_u64 (engine, "$SYS/broker/publish/messages/received", c->publish_received, force);
   sys_publish_u64 (engine, "$SYS/broker/publish/messages/sent", c->publish_sent, force);
   sys_publish_u64 (engine, "$SYS/broker/publish/messages/dropped", c->publish_dropped, force);
+  sys_publish_u64 (engine, "$SYS/broker/publish/bytes/received", c->publish_bytes_received, force);
+  sys_publish_u64 (engine, "$SYS/broker/publish/bytes/sent", c->publish_bytes_sent, force);
+  sys_publish_u64 (engine, "$SYS/broker/heap/current", c->heap_current, force);
+  sys_publish_u64 (engine, "$SYS/broker/heap/maximum", c->heap_maximum, force);
   sys_publish_u64 (engine, "$SYS/broker/bytes/received", c->bytes_received, force);
   sys_publish_u64 (engine, "$SYS/broker/bytes/sent", c->bytes_sent, force);
   sys_publish_u64 (engine, "$SYS/broker/subscriptions/count", c->subscriptions, force);
+  sys_publish_store_and_shares (engine, force);
   /* Brokerdesk's own: what the configured limits turned away. */
   sys_publish_u64 (engine, "$SYS/broker/connections/refused", c->connections_refused, force);
   sys_publish_u64 (engine, "$SYS/broker/packets/too_large", c->packets_too_large, force);

@@ -13,7 +13,7 @@ import time
 import pytest
 
 import mqttwire as w
-from brokertest import IS_MOSQUITTO, subscribed
+from brokertest import IS_MOSQUITTO, PacketTypes, props, subscribed
 
 SYS_CONFIG = ["sys_interval 1"]
 
@@ -225,3 +225,55 @@ def test_sys_load_figures_as_mosquitto(sys_broker, raw_client):
     assert set(seen) == set(wanted)
     for topic, value in seen.items():
         float(value)
+
+
+def test_sys_publish_bytes_count_payloads(sys_broker, raw_client):
+    """$SYS/broker/publish/bytes/received and …/sent count PUBLISH payload
+    bytes, as Mosquitto's: a 1000-byte message in and out raises both by at
+    least 1000."""
+    topics = ["$SYS/broker/publish/bytes/received", "$SYS/broker/publish/bytes/sent"]
+    c = subscribed(raw_client(sys_broker), "sys", [("$SYS/broker/publish/bytes/#", 0)])
+    first = {t: int(v) for t, v in _collect(c, topics).items()}
+    s = subscribed(raw_client(sys_broker), "sub", [("bytes/x", 0)])
+    p = raw_client(sys_broker)
+    p.connect("pub")
+    p.publish("bytes/x", b"b" * 1000, qos=1, packet_id=1)
+    assert s.expect(w.PUBLISH).payload == b"b" * 1000
+    _collect(c, topics, timeout=4.0, predicate=lambda t, v: int(v) >= first[t] + 1000)
+
+
+def test_sys_heap_figures(sys_broker, raw_client):
+    """$SYS/broker/heap/current is the memory in use, heap/maximum the most
+    of it seen: both positive, and the maximum never below the current."""
+    topics = ["$SYS/broker/heap/current", "$SYS/broker/heap/maximum"]
+    c = subscribed(raw_client(sys_broker), "sys", [("$SYS/broker/heap/#", 0)])
+    seen = {t: int(v) for t, v in _collect(c, topics).items()}
+    assert seen["$SYS/broker/heap/current"] > 0
+    assert seen["$SYS/broker/heap/maximum"] >= seen["$SYS/broker/heap/current"]
+
+
+def test_sys_clients_expired(sys_broker, raw_client, mqtt_client):
+    """$SYS/broker/clients/expired counts sessions ended by their expiry: an
+    MQTT 5 session with a Session Expiry Interval of 1 s, once its client is
+    gone [MQTT-3.1.2-23]."""
+    topic = "$SYS/broker/clients/expired"
+    c = subscribed(raw_client(sys_broker), "sys", [(topic, 0)])
+    first = int(_collect(c, [topic])[topic])
+    gone = mqtt_client(sys_broker, client_id="expiring", version=5)
+    gone.connect(properties=props(PacketTypes.CONNECT, SessionExpiryInterval=1))
+    gone.disconnect()
+    _collect(c, [topic], timeout=6.0, predicate=lambda t, v: int(v) == first + 1)
+
+
+def test_sys_shared_subscriptions_and_store_bytes(sys_broker, raw_client):
+    """$SYS/broker/shared_subscriptions/count counts "$share/…" subscriptions;
+    $SYS/broker/store/messages/bytes the payload bytes the broker holds (a
+    500-byte retained message among them)."""
+    topics = ["$SYS/broker/shared_subscriptions/count", "$SYS/broker/store/messages/bytes"]
+    c = subscribed(raw_client(sys_broker), "sys", [(t, 0) for t in topics])
+    subscribed(raw_client(sys_broker), "sharer", [("$share/g/work/+", 0)])
+    p = raw_client(sys_broker)
+    p.connect("keeper")
+    p.publish("kept/x", b"k" * 500, qos=1, packet_id=1, retain=True)
+    _collect(c, topics, timeout=4.0,
+             predicate=lambda t, v: int(v) >= (1 if t == topics[0] else 500))
