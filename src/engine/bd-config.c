@@ -46,6 +46,7 @@
 #include <pwd.h>
 #include <stddef.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -1084,6 +1085,51 @@ handle_autosave_on_changes (Parser           *parser,
   return TRUE;
 }
 
+/* Mosquitto's syslog facility: local0 to local7 (LOG_DAEMON without the
+ * line). The LOG_LOCALn values are not consecutive integers: a table. */
+static gboolean
+handle_log_facility (Parser           *parser,
+                     const Directive  *directive,
+                     char            **values,
+                     guint             n_values,
+                     const char       *rest,
+                     GError          **error)
+{
+  static const int facilities[] = {
+    LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
+    LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7,
+  };
+  gint64 value = 0;
+
+  if (!parse_int (parser, directive, values[0], 0, G_N_ELEMENTS (facilities) - 1,
+                  "0 to 7 (syslog's local0 to local7)", &value, error))
+    return FALSE;
+
+  parser->config->log_facility = facilities[value];
+  return TRUE;
+}
+
+/* Mosquitto sends a message once to a 3.1/3.1.1 client whose subscriptions
+ * overlap, unless this is true, which lets it send a copy per matching
+ * subscription: "your clients must be able to correctly deal with duplicate
+ * messages". Brokerdesk always sends one copy per client, at the highest QoS
+ * of its matching subscriptions [MQTT-3.3.5-1], which honours both values:
+ * false asks for exactly that, and true only allows duplicates (it exists
+ * to spare the memory of Mosquitto's tracking, which routing here does not
+ * need). Only the value is checked. */
+static gboolean
+handle_allow_duplicate_messages (Parser           *parser,
+                                 const Directive  *directive,
+                                 char            **values,
+                                 guint             n_values,
+                                 const char       *rest,
+                                 GError          **error)
+{
+  gboolean value = FALSE;
+
+  return parse_bool (parser, directive, values[0], &value, error);
+}
+
 /* Mosquitto started as root switches to this user; started as anyone else it
  * ignores the line. Brokerdesk never switches, so the line is only harmless
  * when it is not running as root. */
@@ -1469,6 +1515,7 @@ static const Directive directives[] = {
   GLOBAL_BOOL ("upgrade_outgoing_qos", upgrade_outgoing_qos),
   GLOBAL_BOOL ("check_retain_source", check_retain_source),
   GLOBAL_BOOL ("set_tcp_nodelay", set_tcp_nodelay),
+  CUSTOM ("allow_duplicate_messages", handle_allow_duplicate_messages, 1, NULL),
 
   /* Persistence */
   GLOBAL_BOOL ("persistence", persistence),
@@ -1484,6 +1531,7 @@ static const Directive directives[] = {
   /* Logging */
   CUSTOM ("log_type", handle_log_type, 0, NULL),
   CUSTOM ("log_dest", handle_log_dest, 0, "destination"),
+  CUSTOM ("log_facility", handle_log_facility, 1, NULL),
   GLOBAL_BOOL ("log_timestamp", log_timestamp),
   GLOBAL_STRING ("log_timestamp_format", log_timestamp_format, "format"),
   GLOBAL_BOOL ("connection_messages", connection_messages),
@@ -1540,9 +1588,7 @@ static const struct
   { "tls_keyform", TLS },
   { "http_dir", "serving files over HTTP is not supported" },
   { "websockets_log_level", "libwebsockets' log level: Brokerdesk does not use libwebsockets" },
-  { "allow_duplicate_messages", NOT_YET },
   { "bind_interface", NOT_YET },
-  { "log_facility", NOT_YET },
   { "memory_limit", NOT_YET },
   /* Topic prefixes per listener would have to rewrite every topic in and out. */
   { "mount_point", NOT_YET },
@@ -1924,6 +1970,7 @@ bd_broker_config_new (void)
   config->log_dest = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (config->log_dest, g_strdup ("stderr"));
   config->log_timestamp = TRUE;
+  config->log_facility = LOG_DAEMON;
   config->connection_messages = TRUE;
 
   config->history.enabled = TRUE;

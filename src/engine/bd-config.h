@@ -255,6 +255,7 @@ typedef struct
   GPtrArray *log_dest;                /* of char*: "stderr", "stdout", "syslog", "topic",
                                        * "file PATH"; default {"stderr"}; empty after
                                        * "log_dest none" */
+  int        log_facility;            /* syslog's: LOG_DAEMON, or LOG_LOCAL0 to 7 ('log_facility 0'…'7') */
   gboolean   log_timestamp;           /* TRUE */
   char      *log_timestamp_format;    /* strftime format; NULL = ISO 8601 local time */
   gboolean   connection_messages;     /* stored; TRUE */

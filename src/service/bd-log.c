@@ -446,7 +446,7 @@ bd_log_configure (const BdBrokerConfig *config,
     }
 
   if (dests & DEST_SYSLOG)
-    openlog ("brokerdesk", LOG_PID, LOG_DAEMON);
+    openlog ("brokerdesk", LOG_PID, config->log_facility);
 
   g_mutex_lock (&log_lock);
   log_types = config->log_types;

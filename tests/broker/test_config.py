@@ -9,8 +9,10 @@
 
 import os
 import re
+import shutil
 import signal
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -368,3 +370,71 @@ def test_log_connection_messages_and_subscribe_types(broker_factory, tmp_path):
     assert re.search(r"Client quiet-client subscribed to .plant/\+/temperature. \(QoS 0\)", text), text
     assert "unsubscribed" not in text, text
     assert "connected" not in text, text
+
+
+SYSLOG_CAPTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "syslogcapture.py")
+
+
+def _first_syslog_line(tmp_path, lines):
+    """Start the broker with lines, its syslog going to a /dev/log served in
+    a mount namespace of the test's own (root only); returns the first line
+    saying it runs, as syslog(3) sent it ("<PRI>…")."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("serving /dev/log in a private mount namespace needs root and unshare")
+    path = str(tmp_path / "syslog.conf")
+    text = "\n".join(lines) + "\nlistener %d 127.0.0.1\nallow_anonymous true\n" % free_port()
+    if IS_MOSQUITTO:
+        text += "user root\n"
+    write_file(path, text)
+    if IS_MOSQUITTO:
+        argv = [MOSQUITTO, "-c", path]
+    else:
+        data = tmp_path / "data"
+        data.mkdir(exist_ok=True)
+        argv = [os.environ["BROKERDESK"], "--headless", "--data-dir", str(data), "--no-demo",
+                "--config", path]
+    r = subprocess.run(["unshare", "--mount", sys.executable, SYSLOG_CAPTURE, str(tmp_path),
+                        r"Listening on|mosquitto version", "--"] + argv,
+                       capture_output=True, timeout=30)
+    out = r.stdout.decode("utf-8", "replace")
+    assert r.returncode == 0, out + r.stderr.decode("utf-8", "replace")
+    m = re.match(r"<(\d+)>", out)
+    assert m, out
+    return int(m.group(1)), out
+
+
+@pytest.mark.parametrize("lines,facility", [
+    ([], 3),            # LOG_DAEMON
+    (["log_facility 0"], 16),   # LOG_LOCAL0
+    (["log_facility 5"], 21),   # LOG_LOCAL5
+], ids=["daemon", "local0", "local5"])
+def test_log_facility(tmp_path, lines, facility):
+    """log_dest syslog sends with the daemon facility; log_facility N with
+    local N, as Mosquitto does."""
+    pri, out = _first_syslog_line(tmp_path, ["log_dest syslog"] + lines)
+    assert pri >> 3 == facility, out
+
+
+@pytest.mark.parametrize("value", ["false", "true"])
+def test_allow_duplicate_messages(broker_factory, raw_client, value):
+    """allow_duplicate_messages: a 3.1.1 client whose subscriptions overlap
+    gets one copy [MQTT-3.3.5-1] with false. true only allows duplicates
+    ("clients must be able to correctly deal with duplicate messages"),
+    and Brokerdesk still sends one; Mosquitto sends one per subscription."""
+    if IS_MOSQUITTO and value == "true":
+        pytest.skip("Mosquitto sends a copy per matching subscription with true")
+    broker = broker_factory(["allow_duplicate_messages " + value])
+    c = subscribed(raw_client(broker), "sub", [("dup/#", 1), ("dup/+", 1), ("m/marker", 0)])
+    p = raw_client(broker)
+    p.connect("pub")
+    p.publish("dup/a", b"once", qos=1, packet_id=1)
+    got = []
+    while True:
+        m = c.expect(w.PUBLISH)
+        if m.payload == b"marker":
+            break
+        got.append(m.payload)
+        c.send(w.puback(m.packet_id))
+        if len(got) == 1:
+            p.send(w.publish("m/marker", b"marker"))
+    assert got == [b"once"]

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <syslog.h>
 
 #include <glib/gstdio.h>
 
@@ -514,6 +515,20 @@ test_logging (void)
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("log_dest stderr\nlog_dest none\nlog_dest stdout\nlog_dest syslog");
   assert_strv (config->log_dest, stdout_syslog);
+  /* log_facility N: syslog's local N; LOG_DAEMON without it. */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("log_dest syslog");
+  g_assert_cmpint (config->log_facility, ==, LOG_DAEMON);
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("log_facility 0\nlog_facility 7");
+  g_assert_cmpint (config->log_facility, ==, LOG_LOCAL7);
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("log_facility 2");
+  g_assert_cmpint (config->log_facility, ==, LOG_LOCAL2);
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("allow_duplicate_messages true\nallow_duplicate_messages false");
+  g_assert_nonnull (config);
+
   /* topic: published under $SYS/broker/log (bd-log.c). */
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("log_dest topic\nlog_dest stderr");
@@ -723,6 +738,11 @@ test_errors (void)
       "test.conf:1: autosave_on_changes: true (saving after a number of changes) is not "
       "supported by Brokerdesk; it saves every autosave_interval seconds" },
     { "autosave_on_changes 1", "test.conf:1: autosave_on_changes: “1” is not true or false" },
+    { "log_facility 8", "test.conf:1: log_facility: “8” is not 0 to 7 (syslog's local0 to local7)" },
+    { "log_facility -1", "test.conf:1: log_facility: “-1” is not 0 to 7 (syslog's local0 to local7)" },
+    { "log_facility", "test.conf:1: log_facility: missing value" },
+    { "allow_duplicate_messages yes",
+      "test.conf:1: allow_duplicate_messages: “yes” is not true or false" },
     { "check_retain_source yes", "test.conf:1: check_retain_source: “yes” is not true or false" },
     { "user", "test.conf:1: user: missing user name" },
     { "history_record a/#/b", "test.conf:1: history_record: “a/#/b” is not a valid topic filter" },
