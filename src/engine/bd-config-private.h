@@ -12,7 +12,9 @@
 
 #include <stdarg.h>
 
-#include <glib.h>
+#include <gio/gio.h>
+
+#include "bd-config.h"
 
 G_BEGIN_DECLS
 
@@ -48,5 +50,11 @@ gboolean    _bd_config_words_parse (const BdConfigWord  *words,
 /* The word for @value, as the writer puts it in a file; NULL if none. */
 const char *_bd_config_words_find  (const BdConfigWord  *words,
                                     gint64               value);
+
+/* The addresses (GInetAddress*) of the network interface @name, compared
+ * without regard to case as Mosquitto does, of the families @domain allows,
+ * in the system's order; NULL when there is no such interface. */
+GPtrArray  *_bd_config_interface_addresses (const char     *name,
+                                            BdSocketDomain  domain);
 
 G_END_DECLS

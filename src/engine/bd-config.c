@@ -43,6 +43,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <string.h>
@@ -687,6 +689,70 @@ handle_tls_option (Parser           *parser,
   replace_string (&listener->tls[option], rest);
   g_free (listener->tls_where[option]);
   listener->tls_where[option] = g_strdup_printf ("%s:%u", parser->name, parser->line);
+  return TRUE;
+}
+
+GPtrArray *
+_bd_config_interface_addresses (const char     *name,
+                                BdSocketDomain  domain)
+{
+  struct ifaddrs *list = NULL;
+  GPtrArray *addresses = NULL;
+
+  if (getifaddrs (&list) < 0)
+    return NULL;
+  for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next)
+    {
+      GSocketAddress *address;
+      int family;
+
+      if (g_ascii_strcasecmp (ifa->ifa_name, name) != 0)
+        continue;
+      if (addresses == NULL)
+        addresses = g_ptr_array_new_with_free_func (g_object_unref);
+      if (ifa->ifa_addr == NULL)
+        continue;
+      family = ifa->ifa_addr->sa_family;
+      if (!(family == AF_INET && domain != BD_SOCKET_DOMAIN_IPV6) &&
+          !(family == AF_INET6 && domain != BD_SOCKET_DOMAIN_IPV4))
+        continue;
+      address = g_socket_address_new_from_native (ifa->ifa_addr,
+                                                  family == AF_INET ? sizeof (struct sockaddr_in)
+                                                                    : sizeof (struct sockaddr_in6));
+      if (address != NULL)
+        {
+          GInetAddress *inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+
+          g_ptr_array_add (addresses, g_object_ref (inet));
+          g_object_unref (address);
+        }
+    }
+  freeifaddrs (list);
+  return addresses;
+}
+
+/* Mosquitto binds a listener to the addresses of the interface (it does not
+ * use SO_BINDTODEVICE, which needs privileges). An interface that does not
+ * exist stops start-up here, at its line. */
+static gboolean
+handle_bind_interface (Parser           *parser,
+                       const Directive  *directive,
+                       char            **values,
+                       guint             n_values,
+                       const char       *rest,
+                       GError          **error)
+{
+  BdListenerConfig *listener = current_listener (parser);
+  g_autoptr(GPtrArray) addresses = _bd_config_interface_addresses (values[0], BD_SOCKET_DOMAIN_ANY);
+
+  if (addresses == NULL)
+    return parser_error (parser, error, "%s: there is no network interface “%s”",
+                         directive->name, values[0]);
+
+  g_free (listener->bind_interface);
+  listener->bind_interface = g_strdup (values[0]);
+  g_free (listener->bind_interface_where);
+  listener->bind_interface_where = g_strdup_printf ("%s:%u", parser->name, parser->line);
   return TRUE;
 }
 
@@ -1484,6 +1550,7 @@ static const Directive directives[] = {
 
   /* WebSockets, per listener */
   CUSTOM ("websockets_origin", handle_websockets_origin, 1, "origin"),
+  CUSTOM ("bind_interface", handle_bind_interface, 1, "interface"),
   LISTENER_INT ("websockets_headers_size", websockets_headers_size, 256, 65536,
                 "a size in bytes from 256 to 65536"),
 
@@ -1588,7 +1655,6 @@ static const struct
   { "tls_keyform", TLS },
   { "http_dir", "serving files over HTTP is not supported" },
   { "websockets_log_level", "libwebsockets' log level: Brokerdesk does not use libwebsockets" },
-  { "bind_interface", NOT_YET },
   { "memory_limit", NOT_YET },
   /* Topic prefixes per listener would have to rewrite every topic in and out. */
   { "mount_point", NOT_YET },
@@ -1934,6 +2000,8 @@ bd_listener_config_free (BdListenerConfig *listener)
     return;
 
   g_free (listener->bind_address);
+  g_free (listener->bind_interface);
+  g_free (listener->bind_interface_where);
   g_clear_pointer (&listener->websockets_origins, g_ptr_array_unref);
   for (guint i = 0; i < BD_TLS_N_OPTIONS; i++)
     {
@@ -2055,6 +2123,80 @@ bd_broker_config_load (BdBrokerConfig  *config,
   return ok;
 }
 
+static gpointer
+dup_string (gconstpointer text,
+            gpointer      user_data)
+{
+  return g_strdup (text);
+}
+
+static BdListenerConfig *
+listener_config_copy (const BdListenerConfig *listener)
+{
+  BdListenerConfig *copy = g_memdup2 (listener, sizeof *listener);
+
+  copy->bind_address = g_strdup (listener->bind_address);
+  copy->bind_interface = g_strdup (listener->bind_interface);
+  copy->bind_interface_where = g_strdup (listener->bind_interface_where);
+  for (guint i = 0; i < BD_TLS_N_OPTIONS; i++)
+    {
+      copy->tls[i] = g_strdup (listener->tls[i]);
+      copy->tls_where[i] = g_strdup (listener->tls_where[i]);
+    }
+  copy->websockets_origins = g_ptr_array_copy (listener->websockets_origins,
+                                               dup_string, NULL);
+  copy->password_file = g_strdup (listener->password_file);
+  copy->acl_file = g_strdup (listener->acl_file);
+  copy->auto_id_prefix = g_strdup (listener->auto_id_prefix);
+  copy->source_file = g_strdup (listener->source_file);
+  return copy;
+}
+
+/* A listener with bind_interface and no bind_address listens, as
+ * Mosquitto's, on the interface's first IPv4 address and its first IPv6
+ * one (of those socket_domain allows): the listener takes the first, a copy
+ * of it the second. A link-local IPv6 address is left out: it cannot be
+ * bound without its scope, which Mosquitto does not give either. With no
+ * address the listener stays as it is and the engine refuses it, saying
+ * why. Returns the number of listeners added after @index. */
+static guint
+expand_bind_interface (BdBrokerConfig *config,
+                       guint           index)
+{
+  BdListenerConfig *listener = g_ptr_array_index (config->listeners, index);
+  g_autoptr(GPtrArray) addresses = NULL;
+  GInetAddress *first[2] = { NULL, NULL };   /* IPv4, IPv6 */
+  guint added = 0;
+
+  if (listener->bind_interface == NULL || listener->bind_address != NULL)
+    return 0;
+  addresses = _bd_config_interface_addresses (listener->bind_interface, listener->socket_domain);
+  for (guint i = 0; addresses != NULL && i < addresses->len; i++)
+    {
+      GInetAddress *inet = g_ptr_array_index (addresses, i);
+      gboolean v6 = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6;
+
+      if (first[v6] == NULL && !(v6 && g_inet_address_get_is_link_local (inet)))
+        first[v6] = inet;
+    }
+  for (guint f = 0; f < G_N_ELEMENTS (first); f++)
+    {
+      BdListenerConfig *target = listener;
+
+      if (first[f] == NULL)
+        continue;
+      if (listener->bind_address != NULL)
+        {
+          target = listener_config_copy (listener);
+          g_clear_pointer (&target->bind_address, g_free);
+          g_ptr_array_insert (config->listeners, index + 1 + added, target);
+          added++;
+        }
+      target->bind_address = g_inet_address_to_string (first[f]);
+    }
+  return added;
+}
+
 void
 bd_broker_config_finish (BdBrokerConfig *config)
 {
@@ -2076,6 +2218,9 @@ bd_broker_config_finish (BdBrokerConfig *config)
 
   if (!config->allow_anonymous_set)
     config->allow_anonymous = local_only;
+
+  for (guint i = 0; i < config->listeners->len; i++)
+    i += expand_bind_interface (config, i);
 
   for (guint i = 0; i < config->listeners->len; i++)
     {

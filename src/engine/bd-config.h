@@ -54,6 +54,13 @@ typedef struct
 {
   guint16             port;            /* 0 = any free port (tests) */
   char               *bind_address;    /* NULL = every interface */
+  /* 'bind_interface NAME': only that network interface's addresses.
+   * bd_broker_config_finish() gives such a listener, when it has no
+   * bind_address, the interface's IPv4 address and adds a copy of it for
+   * the IPv6 one (as many sockets as Mosquitto opens); the engine checks a
+   * bind_address against the interface. */
+  char               *bind_interface;
+  char               *bind_interface_where; /* "FILE:LINE", for errors */
   BdListenerProtocol  protocol;
   guint               max_connections; /* 0 = unlimited (mosquitto: -1) */
   BdSocketDomain      socket_domain;   /* BD_SOCKET_DOMAIN_ANY */

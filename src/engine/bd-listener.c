@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bd-config-private.h"
 #include "bd-engine-private.h"
 
 #define LISTEN_BACKLOG 1024
@@ -30,6 +31,37 @@ _bd_listener_free (BdListener *listener)
   g_clear_pointer (&listener->tls, _bd_tls_context_unref);
   g_free (listener->address);
   g_free (listener);
+}
+
+/* bind_interface: bd_broker_config_finish () gave the listener an address
+ * of the interface when it had one; a bind_address written beside it must be
+ * one of the interface's, as Mosquitto requires. */
+static gboolean
+check_interface (const BdListenerConfig  *config,
+                 GInetAddress            *inet,
+                 GError                 **error)
+{
+  g_autoptr(GPtrArray) addresses = NULL;
+
+  if (config->bind_address == NULL)
+    {
+      g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
+                   "%s: bind_interface: interface “%s” has no %s address to listen on",
+                   config->bind_interface_where, config->bind_interface,
+                   config->socket_domain == BD_SOCKET_DOMAIN_IPV4 ? "IPv4"
+                   : config->socket_domain == BD_SOCKET_DOMAIN_IPV6 ? "IPv6" : "IPv4 or IPv6");
+      return FALSE;
+    }
+
+  addresses = _bd_config_interface_addresses (config->bind_interface, BD_SOCKET_DOMAIN_ANY);
+  for (guint i = 0; addresses != NULL && i < addresses->len; i++)
+    if (g_inet_address_equal (g_ptr_array_index (addresses, i), inet))
+      return TRUE;
+
+  g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_CONFIG,
+               "%s: bind_interface: the listener's address “%s” is not one of interface “%s”",
+               config->bind_interface_where, config->bind_address, config->bind_interface);
+  return FALSE;
 }
 
 gboolean
@@ -50,6 +82,8 @@ _bd_listener_bind (BdEngine         *engine,
   GSocketFamily family = config->socket_domain == BD_SOCKET_DOMAIN_IPV6 ? G_SOCKET_FAMILY_IPV6
                                                                         : G_SOCKET_FAMILY_IPV4;
 
+  if (config->bind_interface != NULL && host == NULL)
+    return check_interface (config, NULL, error);
   if (host == NULL)
     {
       /* Every interface, IPv6 and IPv4 through one dual-stack socket, or
@@ -76,6 +110,8 @@ _bd_listener_bind (BdEngine         *engine,
                    config->port, host, family == G_SOCKET_FAMILY_IPV6 ? "IPv6" : "IPv4");
       return FALSE;
     }
+  if (config->bind_interface != NULL && !check_interface (config, inet, error))
+    return FALSE;
 
   address = g_inet_socket_address_new (inet, config->port);
   native_len = g_socket_address_get_native_size (address);

@@ -11,9 +11,11 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -438,3 +440,92 @@ def test_allow_duplicate_messages(broker_factory, raw_client, value):
         if len(got) == 1:
             p.send(w.publish("m/marker", b"marker"))
     assert got == [b"once"]
+
+
+def _interface_addresses(name):
+    """The IPv4 and IPv6 addresses of a network interface, from `ip`."""
+    r = subprocess.run(["ip", "-o", "addr", "show", "dev", name], capture_output=True, timeout=10)
+    if r.returncode != 0:
+        return []
+    return [m.group(1) for m in re.finditer(r"\binet6? ([0-9a-f.:]+)/", r.stdout.decode())]
+
+
+def _accepts(address, port, timeout=5.0):
+    """Whether a TCP connection to address:port is accepted; retried, within
+    timeout, while it is refused (the broker may still be opening it)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            try:
+                s.connect((address, port))
+                return True
+            except ConnectionRefusedError:
+                if time.monotonic() >= deadline:
+                    return False
+        time.sleep(0.05)
+
+
+def _start_plain(tmp_path, text):
+    """A broker on a configuration file of its own (with the test's listener
+    lines as written), once it has said it listens; the caller stops it."""
+    path = str(tmp_path / "plain.conf")
+    if IS_MOSQUITTO and os.geteuid() == 0:
+        text += "user root\n"
+    write_file(path, text)
+    if IS_MOSQUITTO:
+        argv = [MOSQUITTO, "-c", path]
+    else:
+        data = tmp_path / "data"
+        data.mkdir(exist_ok=True)
+        argv = [os.environ["BROKERDESK"], "--headless", "--data-dir", str(data), "--no-demo",
+                "--config", path]
+    log = open(str(tmp_path / "plain-stderr.log"), "wb")
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    log.close()
+    return proc
+
+
+def _stop_plain(proc):
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs ip(8) to list addresses")
+def test_bind_interface_lo(tmp_path):
+    """bind_interface lo: the listener listens on lo's addresses, 127.0.0.1
+    and ::1, and on no other address of the machine."""
+    port = free_port()
+    lo = _interface_addresses("lo")
+    others = [a for a in (_interface_addresses("eth0") + _interface_addresses("ens3"))
+              if not a.startswith("fe80:")]
+    proc = _start_plain(tmp_path, "listener %d\nbind_interface lo\nallow_anonymous true\n" % port)
+    try:
+        assert _accepts("127.0.0.1", port), (tmp_path / "plain-stderr.log").read_text()
+        if "::1" in lo:
+            assert _accepts("::1", port)
+        for address in others:
+            assert not _accepts(address, port, timeout=0.2), address
+        assert proc.poll() is None
+    finally:
+        _stop_plain(proc)
+
+
+@brokerdesk_only
+@pytest.mark.parametrize("text,line,message", [
+    ("listener 1883\n\nbind_interface no-such-if0\n", 3,
+     "bind_interface: there is no network interface “no-such-if0”"),
+    ("listener 0 192.0.2.99\nbind_interface lo\n", 2,
+     "bind_interface: the listener's address “192.0.2.99” is not one of interface “lo”"),
+], ids=["unknown", "other-address"])
+def test_bind_interface_refused(tmp_path, text, line, message):
+    """An interface that does not exist, or a listener address that is not
+    the interface's, stops start-up at the bind_interface line."""
+    rc, err, path = _run_with_config(tmp_path, text)
+    assert rc != 0
+    assert "%s:%d: %s" % (path, line, message) in err, err

@@ -277,6 +277,54 @@ test_overrides (void)
   g_assert_cmpuint (config->default_listener->port, ==, 1001);
 }
 
+/* bind_interface: the listener takes the interface's IPv4 address and a
+ * copy of it, with all its settings, the IPv6 one (lo has ::1 wherever IPv6
+ * is on); socket_domain keeps one of them; an unknown interface is refused
+ * at its line. */
+static void
+test_bind_interface (void)
+{
+  g_autoptr(BdBrokerConfig) config = NULL;
+  BdListenerConfig *v4;
+
+  config = parse_finished ("listener 1884\n"
+                           "bind_interface LO\n"
+                           "max_qos 1\n"
+                           "listener 1885\n");
+  v4 = listener_at (config, 0);
+  g_assert_cmpstr (v4->bind_address, ==, "127.0.0.1");
+  g_assert_cmpstr (v4->bind_interface, ==, "LO");
+  g_assert_cmpstr (v4->bind_interface_where, ==, "test.conf:2");
+  if (config->listeners->len == 3)
+    {
+      BdListenerConfig *v6 = listener_at (config, 1);
+
+      g_assert_cmpstr (v6->bind_address, ==, "::1");
+      g_assert_cmpuint (v6->port, ==, 1884);
+      g_assert_cmpuint (v6->max_qos, ==, 1);
+      g_assert_cmpstr (v6->bind_interface_where, ==, "test.conf:2");
+    }
+  g_assert_null (listener_at (config, config->listeners->len - 1)->bind_address);
+  g_assert_cmpuint (listener_at (config, config->listeners->len - 1)->port, ==, 1885);
+
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = parse_finished ("listener 1884\nsocket_domain ipv4\nbind_interface lo\n");
+  g_assert_cmpuint (config->listeners->len, ==, 1);
+  g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "127.0.0.1");
+
+  /* A bind_address stays as written: the engine checks it is lo's. */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = parse_finished ("listener 1884 127.0.0.1\nbind_interface lo\n");
+  g_assert_cmpuint (config->listeners->len, ==, 1);
+  g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "127.0.0.1");
+
+  test_config_assert_error ("listener 1884\nbind_interface no-such-if0",
+                            "test.conf:2: bind_interface: there is no network interface "
+                            "“no-such-if0”");
+  test_config_assert_error ("listener 1884\nbind_interface",
+                            "test.conf:2: bind_interface: missing interface");
+}
+
 static void
 test_listeners (void)
 {
@@ -1165,6 +1213,7 @@ main (int   argc,
   g_test_add_func ("/engine/config/global-directives", test_global_directives);
   g_test_add_func ("/engine/config/overrides", test_overrides);
   g_test_add_func ("/engine/config/listeners", test_listeners);
+  g_test_add_func ("/engine/config/bind-interface", test_bind_interface);
   g_test_add_func ("/engine/config/default-listener", test_default_listener);
   g_test_add_func ("/engine/config/allow-anonymous", test_allow_anonymous);
   g_test_add_func ("/engine/config/per-listener-settings", test_per_listener_settings);
