@@ -20,7 +20,7 @@ import time
 import pytest
 
 import mqttwire as w
-from brokertest import (IS_MOSQUITTO, MOSQUITTO, PahoClient, auth_lines, brokerdesk_only,
+from brokertest import (IS_MOSQUITTO, MOSQUITTO, TIMEOUT, PahoClient, auth_lines, brokerdesk_only,
                         free_port, mosquitto_deviation, mosquitto_pub, subscribed, write_file)
 
 STARTED = re.compile(r"[Ll]istening on \S+:\d+|mosquitto version \S+ running")
@@ -304,7 +304,8 @@ UNSUPPORTED = [
     ("psk", "listener 8883\npsk_hint plant\n", 2),
     ("mount-point", "listener 1883\nmount_point site/\n", 2),
     ("bridge-psk", "\nconnection remote\naddress 127.0.0.1:1\ntopic #\nbridge_psk 00\n", 5),
-    ("autosave-on-changes", "persistence true\nautosave_on_changes true\n", 2),
+    ("autosave-on-changes-snapshot",
+     "persistence true\npersistence_mode snapshot\nautosave_on_changes true\n", 3),
 ]
 
 
@@ -529,3 +530,29 @@ def test_bind_interface_refused(tmp_path, text, line, message):
     rc, err, path = _run_with_config(tmp_path, text)
     assert rc != 0
     assert "%s:%d: %s" % (path, line, message) in err, err
+
+
+def test_autosave_on_changes_keeps_each_change(broker_factory, raw_client):
+    """persistence with autosave_on_changes true and autosave_interval 1:
+    the state is saved once a change is made, so an acknowledged retained
+    message survives a SIGKILL (Brokerdesk's durable mode writes every
+    change; Mosquitto saves after the first change, which it logs)."""
+    b = broker_factory(["persistence true", "autosave_on_changes true", "autosave_interval 1"])
+    start = b.mark()
+    p = raw_client(b)
+    p.connect("keeper")
+    p.publish("kept/one", b"kept", qos=1, packet_id=1, retain=True)
+    if IS_MOSQUITTO:
+        # It logs before it writes, and renames the file into place last.
+        b.wait_for_log(r"Saving in-memory database", start=start)
+        saved = os.path.join(b.data_dir, "mosquitto.db")
+        deadline = time.monotonic() + TIMEOUT
+        while not os.path.exists(saved):
+            assert time.monotonic() < deadline, "Mosquitto did not save " + saved
+            time.sleep(0.02)
+    b.proc.send_signal(signal.SIGKILL)
+    assert b.stop() == -signal.SIGKILL
+    b.start()
+    c = subscribed(raw_client(b), "reader", [("kept/#", 0)])
+    m = c.expect(w.PUBLISH)
+    assert (m.topic, m.payload, m.retain) == ("kept/one", b"kept", True)
