@@ -241,15 +241,24 @@ sys_publish_store_and_shares (BdEngine *engine,
   sys_publish_u64 (engine, "$SYS/broker/shared_subscriptions/count", shared, force);
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* AddressSanitizer's allocator replaces glibc's, whose figures are then 0. */
+size_t __sanitizer_get_current_allocated_bytes (void);
+#endif
+
 /* Mosquitto counts its own allocations; glibc's figures for the process
  * are the nearest thing: the bytes in use, and the most of them seen at an
  * update. */
 static void
 sys_measure_heap (BdEngine *engine)
 {
+#ifdef __SANITIZE_ADDRESS__
+  engine->counters.heap_current = __sanitizer_get_current_allocated_bytes ();
+#else
   struct mallinfo2 info = mallinfo2 ();
 
   engine->counters.heap_current = info.uordblks + info.hblkhd;
+#endif
   engine->counters.heap_maximum = MAX (engine->counters.heap_maximum,
                                        engine->counters.heap_current);
 }
