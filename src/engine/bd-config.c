@@ -57,6 +57,7 @@
 #include "bd-config.h"
 #include "bd-bridge-config-private.h"
 #include "bd-config-private.h"
+#include "bd-topic.h"
 
 /* MQTT limits [MQTT-1.5.5] (Variable Byte Integer): the largest remaining
  * length is 268,435,455; a whole packet adds one fixed-header byte and up to
@@ -755,6 +756,27 @@ handle_bind_interface (Parser           *parser,
   listener->bind_interface = g_strdup (values[0]);
   g_free (listener->bind_interface_where);
   listener->bind_interface_where = g_strdup_printf ("%s:%u", parser->name, parser->line);
+  return TRUE;
+}
+
+/* As Mosquitto: the prefix is put before every topic, so it must be a
+ * topic name, without wildcards. */
+static gboolean
+handle_mount_point (Parser           *parser,
+                    const Directive  *directive,
+                    char            **values,
+                    guint             n_values,
+                    const char       *rest,
+                    GError          **error)
+{
+  BdListenerConfig *listener = current_listener (parser);
+
+  if (!bd_topic_name_is_valid (values[0]) || !g_utf8_validate (values[0], -1, NULL))
+    return parser_error (parser, error, "%s: “%s” is not a topic name (no + or #)",
+                         directive->name, values[0]);
+
+  g_free (listener->mount_point);
+  listener->mount_point = g_strdup (values[0]);
   return TRUE;
 }
 
@@ -1575,6 +1597,7 @@ static const Directive directives[] = {
   /* WebSockets, per listener */
   CUSTOM ("websockets_origin", handle_websockets_origin, 1, "origin"),
   CUSTOM ("bind_interface", handle_bind_interface, 1, "interface"),
+  CUSTOM ("mount_point", handle_mount_point, 1, "prefix"),
   LISTENER_INT ("websockets_headers_size", websockets_headers_size, 256, 65536,
                 "a size in bytes from 256 to 65536"),
 
@@ -1680,8 +1703,6 @@ static const struct
   { "http_dir", "serving files over HTTP is not supported" },
   { "websockets_log_level", "libwebsockets' log level: Brokerdesk does not use libwebsockets" },
   { "memory_limit", NOT_YET },
-  /* Topic prefixes per listener would have to rewrite every topic in and out. */
-  { "mount_point", NOT_YET },
   /* Mosquitto 2.0 reads it only to warn that it is gone: messages in flight
    * are sent again when the client reconnects [MQTT-4.4.0-1]. */
   { "retry_interval", "removed in Mosquitto 2.0, which ignores it; delete the line" },
@@ -2026,6 +2047,7 @@ bd_listener_config_free (BdListenerConfig *listener)
   g_free (listener->bind_address);
   g_free (listener->bind_interface);
   g_free (listener->bind_interface_where);
+  g_free (listener->mount_point);
   g_clear_pointer (&listener->websockets_origins, g_ptr_array_unref);
   for (guint i = 0; i < BD_TLS_N_OPTIONS; i++)
     {
@@ -2165,6 +2187,7 @@ listener_config_copy (const BdListenerConfig *listener)
   copy->bind_address = g_strdup (listener->bind_address);
   copy->bind_interface = g_strdup (listener->bind_interface);
   copy->bind_interface_where = g_strdup (listener->bind_interface_where);
+  copy->mount_point = g_strdup (listener->mount_point);
   for (guint i = 0; i < BD_TLS_N_OPTIONS; i++)
     {
       copy->tls[i] = g_strdup (listener->tls[i]);

@@ -61,6 +61,9 @@ typedef struct
    * bind_address against the interface. */
   char               *bind_interface;
   char               *bind_interface_where; /* "FILE:LINE", for errors */
+  /* 'mount_point PREFIX': the topics of this listener's clients live under
+   * PREFIX (added going in, taken off going out); NULL = none. */
+  char               *mount_point;
   BdListenerProtocol  protocol;
   guint               max_connections; /* 0 = unlimited (mosquitto: -1) */
   BdSocketDomain      socket_domain;   /* BD_SOCKET_DOMAIN_ANY */

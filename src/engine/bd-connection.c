@@ -149,11 +149,10 @@ _bd_connection_send_ack (BdConnection     *conn,
 static const char *
 conn_v5_publish_props (BdConnection      *conn,
                        BdMessage         *message,
+                       const char        *topic,
                        const BdDelivery  *delivery,
                        BdMqttProperties  *props)
 {
-  const char *topic = message->topic;
-
   if (message->props != NULL)
     *props = *message->props;
 
@@ -211,17 +210,30 @@ _bd_connection_send_publish (BdConnection     *conn,
   gsize payload_len;
   const guint8 *payload = g_bytes_get_data (message->payload, &payload_len);
   BdMqttProperties props = { 0 };
-  const char *topic = message->topic;
+  const char *name = message->topic;
+  const char *topic;
   guint before;
   gsize size;
 
   if (conn->state == BD_CONN_CLOSED)
     return FALSE;
+  /* mount_point: the client sees topics without the prefix; one outside it
+   * (a session that subscribed through another listener) is not its to see. */
+  if (conn->listener->config->mount_point != NULL)
+    {
+      name = _bd_listener_unmount (conn->listener, name);
+      if (name == NULL)
+        {
+          conn->engine->counters.publish_dropped++;
+          return FALSE;
+        }
+    }
+  topic = name;
   if (conn->wbuf == NULL)
     conn->wbuf = g_byte_array_sized_new (MAX (payload_len + 64, 256));
 
   if (conn->version == BD_MQTT_V5)
-    topic = conn_v5_publish_props (conn, message, delivery, &props);
+    topic = conn_v5_publish_props (conn, message, name, delivery, &props);
 
   before = conn->wbuf->len;
   size = bd_mqtt_encode_publish (conn->version, topic, strlen (topic),
@@ -235,7 +247,7 @@ _bd_connection_send_publish (BdConnection     *conn,
       g_byte_array_set_size (conn->wbuf, before);
       if (topic[0] != '\0' && BD_MQTT_PROP_HAS (&props, BD_MQTT_PROP_TOPIC_ALIAS))
         {
-          g_hash_table_remove (conn->alias_out, message->topic);
+          g_hash_table_remove (conn->alias_out, name);
           conn->next_alias_out--;
         }
       conn->engine->counters.publish_dropped++;

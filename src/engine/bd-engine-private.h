@@ -492,6 +492,16 @@ void      _bd_listener_adopt_internal   (BdEngine     *engine,
 void      _bd_listener_accept           (BdEngine     *engine,
                                          BdListener   *listener);
 void      _bd_listener_log_listening    (BdListener   *listener);
+/* mount_point: the topic name or filter @text of a client of @listener in
+ * the broker's tree (a shared subscription's filter after its
+ * "$share/GROUP/"); NULL when that would be longer than MQTT allows. Without
+ * a mount point, a copy of @text. */
+char       *_bd_listener_mount          (const BdListener *listener,
+                                         const char       *text);
+/* The topic as a client of @listener sees it: @topic past the listener's
+ * mount point, or NULL when it is outside it. */
+const char *_bd_listener_unmount        (const BdListener *listener,
+                                         const char       *topic);
 
 /* bd-engine.c */
 void      _bd_engine_publish_listeners  (BdEngine     *engine);

@@ -243,6 +243,25 @@ _bd_handle_connect (BdConnection  *conn,
       return;
     }
 
+  if (c->has_will && conn->listener->config->mount_point != NULL)
+    {
+      /* mount_point: the will is published under the listener's prefix, as
+       * the client's own PUBLISH would be. */
+      char *mounted = _bd_listener_mount (conn->listener, c->will_topic);
+
+      if (mounted == NULL)
+        {
+          if (c->version == BD_MQTT_V5)
+            _bd_connection_refuse_connect (conn, c->version, 0, BD_MQTT_RC_TOPIC_NAME_INVALID,
+                                           "will topic too long under the mount point");
+          else
+            _bd_connection_close (conn, "will topic too long under the mount point");
+          return;
+        }
+      g_free (c->will_topic);
+      c->will_topic = mounted;
+    }
+
   if (c->has_will &&
       (c->will_qos > conn->listener->config->max_qos ||
        (c->will_retain && !config->retain_available)))

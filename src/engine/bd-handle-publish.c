@@ -103,6 +103,21 @@ _bd_handle_publish (BdConnection *conn,
       _bd_connection_protocol_error (conn, BD_MQTT_RC_TOPIC_NAME_INVALID, "PUBLISH without a topic");
       return;
     }
+  if (conn->listener->config->mount_point != NULL)
+    {
+      /* mount_point: the client's topics live under the listener's prefix;
+       * the ACL and $SYS checks below judge the topic as it is there. */
+      char *mounted = _bd_listener_mount (conn->listener, p->topic);
+
+      if (mounted == NULL)
+        {
+          _bd_connection_protocol_error (conn, BD_MQTT_RC_TOPIC_NAME_INVALID,
+                                         "topic too long under the mount point");
+          return;
+        }
+      g_free (p->topic);
+      p->topic = mounted;
+    }
   if (p->qos > conn->listener->config->max_qos)
     {
       _bd_connection_protocol_error (conn, BD_MQTT_RC_QOS_NOT_SUPPORTED, "PUBLISH above max_qos");

@@ -82,6 +82,30 @@ conn_check_filter (BdConnection *conn,
   return FALSE;
 }
 
+/* mount_point: the filters of a SUBSCRIBE or UNSUBSCRIBE, already checked,
+ * become the listener's prefix followed by them, so its clients subscribe
+ * within their subtree only ($SYS included, as in Mosquitto). FALSE when
+ * the connection was closed. */
+static gboolean
+conn_mount_filter (BdConnection  *conn,
+                   char         **filter)
+{
+  char *mounted;
+
+  if (conn->listener->config->mount_point == NULL)
+    return TRUE;
+  mounted = _bd_listener_mount (conn->listener, *filter);
+  if (mounted == NULL)
+    {
+      _bd_connection_protocol_error (conn, BD_MQTT_RC_PROTOCOL_ERROR,
+                                     "topic filter too long under the mount point");
+      return FALSE;
+    }
+  g_free (*filter);
+  *filter = mounted;
+  return TRUE;
+}
+
 /* Adds or replaces one subscription; returns its reason code. */
 static guint8
 conn_subscribe_one (BdConnection             *conn,
@@ -177,6 +201,9 @@ _bd_handle_subscribe (BdConnection *conn,
           return;
         }
     }
+  for (guint i = 0; i < s->n_subscriptions; i++)
+    if (!conn_mount_filter (conn, &s->subscriptions[i].filter))
+      return;
 
   /* As if each filter came in a SUBSCRIBE of its own, one SUBACK for all
    * [MQTT-3.8.4-4]; the same filter twice is subscribed twice. */
@@ -231,6 +258,9 @@ _bd_handle_unsubscribe (BdConnection *conn,
   /* All filters first: a refused packet unsubscribes from nothing. */
   for (guint i = 0; i < u->n_filters; i++)
     if (!conn_check_filter (conn, u->filters[i]))
+      return;
+  for (guint i = 0; i < u->n_filters; i++)
+    if (!conn_mount_filter (conn, &u->filters[i]))
       return;
 
   for (guint i = 0; i < u->n_filters; i++)

@@ -20,6 +20,7 @@
 
 #include "bd-config-private.h"
 #include "bd-engine-private.h"
+#include "bd-topic.h"
 
 #define LISTEN_BACKLOG 1024
 
@@ -180,6 +181,45 @@ _bd_listener_bind (BdEngine         *engine,
 
   *out = listener;
   return TRUE;
+}
+
+/* MQTT's strings are at most 65,535 bytes [MQTT-1.5.3]. */
+#define MQTT_STRING_MAX 65535
+
+char *
+_bd_listener_mount (const BdListener *listener,
+                    const char       *text)
+{
+  const char *mount = listener->config->mount_point;
+  const char *inner = NULL;
+  gsize len;
+
+  if (mount == NULL)
+    return g_strdup (text);
+  len = strlen (mount) + strlen (text);
+  if (len > MQTT_STRING_MAX)
+    return NULL;
+  /* "$share/GROUP/FILTER" [MQTT-4.8.2-1]: the prefix goes on the filter;
+   * the group name stays the client's. */
+  if (bd_topic_filter_is_shared (text, NULL, &inner))
+    return g_strdup_printf ("%.*s%s%s", (int) (inner - text), text, mount, inner);
+  return g_strconcat (mount, text, NULL);
+}
+
+const char *
+_bd_listener_unmount (const BdListener *listener,
+                      const char       *topic)
+{
+  const char *mount = listener->config->mount_point;
+  gsize len;
+
+  if (mount == NULL)
+    return topic;
+  len = strlen (mount);
+  /* The prefix alone would leave an empty topic, which no client may get. */
+  if (strncmp (topic, mount, len) != 0 || topic[len] == '\0')
+    return NULL;
+  return topic + len;
 }
 
 void

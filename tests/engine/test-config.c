@@ -318,6 +318,13 @@ test_bind_interface (void)
   g_assert_cmpuint (config->listeners->len, ==, 1);
   g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "127.0.0.1");
 
+  /* mount_point: per listener, kept by the copy made for IPv6. */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = parse_finished ("listener 1884\nmount_point site/\nbind_interface lo\nlistener 1885\n");
+  g_assert_cmpstr (listener_at (config, 0)->mount_point, ==, "site/");
+  g_assert_cmpstr (listener_at (config, config->listeners->len - 2)->mount_point, ==, "site/");
+  g_assert_null (listener_at (config, config->listeners->len - 1)->mount_point);
+
   test_config_assert_error ("listener 1884\nbind_interface no-such-if0",
                             "test.conf:2: bind_interface: there is no network interface "
                             "“no-such-if0”");
@@ -920,8 +927,9 @@ test_unsupported (void)
       "test.conf:2: tls_version: “tlsv1.0” is not tlsv1.1, tlsv1.2 or tlsv1.3" },
     { "listener 8883\nrequire_certificate yes",
       "test.conf:2: require_certificate: “yes” is not true or false" },
-    { "listener 1883\nmount_point a/",
-      "test.conf:2: “mount_point”: not supported by Brokerdesk" },
+    { "listener 1883\nmount_point a/#",
+      "test.conf:2: mount_point: “a/#” is not a topic name (no + or #)" },
+    { "listener 1883\nmount_point +/", "test.conf:2: mount_point: “+/” is not a topic name (no + or #)" },
     { "websockets_log_level 255",
       "test.conf:1: “websockets_log_level”: libwebsockets' log level: Brokerdesk does not use libwebsockets" },
     { "http_dir /srv/www",
