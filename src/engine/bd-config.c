@@ -195,6 +195,16 @@ parser_error (Parser      *parser,
   return FALSE;
 }
 
+/* Replaces *@where with "FILE:LINE" of the line being read, for the errors
+ * found once the whole file is (or the engine starts). */
+static void
+set_where (char   **where,
+           Parser  *parser)
+{
+  g_free (*where);
+  *where = g_strdup_printf ("%s:%u", parser->name, parser->line);
+}
+
 static void
 set_source (BdListenerConfig *listener,
             Parser           *parser)
@@ -690,8 +700,7 @@ handle_tls_option (Parser           *parser,
                          directive->name, rest);
 
   replace_string (&listener->tls[option], rest);
-  g_free (listener->tls_where[option]);
-  listener->tls_where[option] = g_strdup_printf ("%s:%u", parser->name, parser->line);
+  set_where (&listener->tls_where[option], parser);
   return TRUE;
 }
 
@@ -754,8 +763,7 @@ handle_bind_interface (Parser           *parser,
 
   g_free (listener->bind_interface);
   listener->bind_interface = g_strdup (values[0]);
-  g_free (listener->bind_interface_where);
-  listener->bind_interface_where = g_strdup_printf ("%s:%u", parser->name, parser->line);
+  set_where (&listener->bind_interface_where, parser);
   return TRUE;
 }
 
@@ -951,8 +959,7 @@ handle_max_topic_alias (Parser           *parser,
                              "listener, Mosquitto only to this listener's block; with several "
                              "listeners, write it before the first “listener” line",
                              directive->name);
-      g_free (parser->load->topic_alias_where);
-      parser->load->topic_alias_where = g_strdup_printf ("%s:%u", parser->name, parser->line);
+      set_where (&parser->load->topic_alias_where, parser);
     }
 
   config->max_topic_alias = (guint16) value;
@@ -1753,7 +1760,7 @@ note_path (Parser          *parser,
 
   named->name = directive->name;
   named->path = g_strdup (path);
-  named->where = g_strdup_printf ("%s:%u", parser->name, parser->line);
+  set_where (&named->where, parser);
   if (parser->load->paths == NULL)
     parser->load->paths = g_ptr_array_new_with_free_func (named_path_free);
   g_ptr_array_add (parser->load->paths, named);

@@ -14,6 +14,21 @@
 
 /* ---------------------------------------------------------------- CONNECT */
 
+/* A will the broker cannot take refuses the connection: MQTT 5 with
+ * @reason_code in the CONNACK; 3.1.1 has no return code for it, so the
+ * connection is closed, as Mosquitto does. */
+static void
+refuse_will (BdConnection        *conn,
+             const BdMqttConnect *c,
+             guint8               reason_code,
+             const char          *why)
+{
+  if (c->version == BD_MQTT_V5)
+    _bd_connection_refuse_connect (conn, c->version, 0, reason_code, why);
+  else
+    _bd_connection_close (conn, why);
+}
+
 static char *
 make_client_id (BdConnection *conn)
 {
@@ -235,11 +250,7 @@ _bd_handle_connect (BdConnection  *conn,
     {
       /* The will could never be published; refuse now, as Mosquitto does,
        * rather than accept a session whose will will be dropped. */
-      if (c->version == BD_MQTT_V5)
-        _bd_connection_refuse_connect (conn, c->version, 0, BD_MQTT_RC_PACKET_TOO_LARGE,
-                                       "will payload exceeds message_size_limit");
-      else
-        _bd_connection_close (conn, "will payload exceeds message_size_limit");
+      refuse_will (conn, c, BD_MQTT_RC_PACKET_TOO_LARGE, "will payload exceeds message_size_limit");
       return;
     }
 
@@ -251,11 +262,8 @@ _bd_handle_connect (BdConnection  *conn,
 
       if (mounted == NULL)
         {
-          if (c->version == BD_MQTT_V5)
-            _bd_connection_refuse_connect (conn, c->version, 0, BD_MQTT_RC_TOPIC_NAME_INVALID,
-                                           "will topic too long under the mount point");
-          else
-            _bd_connection_close (conn, "will topic too long under the mount point");
+          refuse_will (conn, c, BD_MQTT_RC_TOPIC_NAME_INVALID,
+                       "will topic too long under the mount point");
           return;
         }
       g_free (c->will_topic);
@@ -272,14 +280,9 @@ _bd_handle_connect (BdConnection  *conn,
 
       /* A will the server could not publish as asked refuses the connection
        * [MQTT-3.2.2-12][MQTT-3.2.2-13], as the same PUBLISH would be
-       * refused; 3.1.1 has no return code for it: closed, as Mosquitto does. */
-      if (c->version == BD_MQTT_V5)
-        _bd_connection_refuse_connect (conn, c->version, 0,
-                                       qos ? BD_MQTT_RC_QOS_NOT_SUPPORTED
-                                           : BD_MQTT_RC_RETAIN_NOT_SUPPORTED,
-                                       why);
-      else
-        _bd_connection_close (conn, why);
+       * refused. */
+      refuse_will (conn, c,
+                   qos ? BD_MQTT_RC_QOS_NOT_SUPPORTED : BD_MQTT_RC_RETAIN_NOT_SUPPORTED, why);
       return;
     }
 

@@ -33,6 +33,16 @@ def private_dev(workdir):
                        check=True)
 
 
+def stop_process(proc):
+    """SIGTERM, then SIGKILL if it has not ended within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def main():
     workdir, pattern, sep = sys.argv[1:4]
     assert sep == "--"
@@ -58,12 +68,7 @@ def main():
                 print(data)
                 return 0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 if __name__ == "__main__":

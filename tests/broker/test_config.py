@@ -20,6 +20,7 @@ import time
 import pytest
 
 import mqttwire as w
+from syslogcapture import stop_process
 from brokertest import (IS_MOSQUITTO, MOSQUITTO, TIMEOUT, PahoClient, auth_lines, brokerdesk_only,
                         free_port, mosquitto_deviation, mosquitto_pub, subscribed, write_file)
 
@@ -377,24 +378,30 @@ def test_log_connection_messages_and_subscribe_types(broker_factory, tmp_path):
 SYSLOG_CAPTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "syslogcapture.py")
 
 
+def _plain_argv(tmp_path, name, text):
+    """The command line of the broker under test on the configuration text,
+    written to tmp_path/name as it is (no harness lines but "user root" for
+    Mosquitto started as root, which would otherwise switch users)."""
+    path = str(tmp_path / name)
+    if IS_MOSQUITTO and os.geteuid() == 0:
+        text += "user root\n"
+    write_file(path, text)
+    if IS_MOSQUITTO:
+        return [MOSQUITTO, "-c", path]
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    return [os.environ["BROKERDESK"], "--headless", "--data-dir", str(data), "--no-demo",
+            "--config", path]
+
+
 def _first_syslog_line(tmp_path, lines):
     """Start the broker with lines, its syslog going to a /dev/log served in
     a mount namespace of the test's own (root only); returns the first line
     saying it runs, as syslog(3) sent it ("<PRI>…")."""
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("serving /dev/log in a private mount namespace needs root and unshare")
-    path = str(tmp_path / "syslog.conf")
     text = "\n".join(lines) + "\nlistener %d 127.0.0.1\nallow_anonymous true\n" % free_port()
-    if IS_MOSQUITTO:
-        text += "user root\n"
-    write_file(path, text)
-    if IS_MOSQUITTO:
-        argv = [MOSQUITTO, "-c", path]
-    else:
-        data = tmp_path / "data"
-        data.mkdir(exist_ok=True)
-        argv = [os.environ["BROKERDESK"], "--headless", "--data-dir", str(data), "--no-demo",
-                "--config", path]
+    argv = _plain_argv(tmp_path, "syslog.conf", text)
     r = subprocess.run(["unshare", "--mount", sys.executable, SYSLOG_CAPTURE, str(tmp_path),
                         r"Listening on|mosquitto version", "--"] + argv,
                        capture_output=True, timeout=30)
@@ -469,31 +476,12 @@ def _accepts(address, port, timeout=5.0):
 
 def _start_plain(tmp_path, text):
     """A broker on a configuration file of its own (with the test's listener
-    lines as written), once it has said it listens; the caller stops it."""
-    path = str(tmp_path / "plain.conf")
-    if IS_MOSQUITTO and os.geteuid() == 0:
-        text += "user root\n"
-    write_file(path, text)
-    if IS_MOSQUITTO:
-        argv = [MOSQUITTO, "-c", path]
-    else:
-        data = tmp_path / "data"
-        data.mkdir(exist_ok=True)
-        argv = [os.environ["BROKERDESK"], "--headless", "--data-dir", str(data), "--no-demo",
-                "--config", path]
+    lines as written); the caller stops it."""
+    argv = _plain_argv(tmp_path, "plain.conf", text)
     log = open(str(tmp_path / "plain-stderr.log"), "wb")
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     log.close()
     return proc
-
-
-def _stop_plain(proc):
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.mark.skipif(shutil.which("ip") is None, reason="needs ip(8) to list addresses")
@@ -513,7 +501,7 @@ def test_bind_interface_lo(tmp_path):
             assert not _accepts(address, port, timeout=0.2), address
         assert proc.poll() is None
     finally:
-        _stop_plain(proc)
+        stop_process(proc)
 
 
 @brokerdesk_only
