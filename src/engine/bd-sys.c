@@ -326,6 +326,10 @@ _bd_sys_publish_all (BdEngine *engine,
 static gint log_pending;
 static _Thread_local gboolean log_publishing;
 
+/* The engine is borrowed: the source lives in the engine's context, runs
+ * only while the engine's thread does, and is destroyed with the context
+ * when the engine is freed. A reference would keep the engine alive through
+ * a source that no loop runs any more once it has stopped. */
 typedef struct
 {
   BdEngine  *engine;
@@ -356,7 +360,6 @@ log_call_free (gpointer data)
 
   g_atomic_int_dec_and_test (&log_pending);
   bd_message_unref (call->message);
-  bd_engine_unref (call->engine);
   g_free (call);
 }
 
@@ -384,7 +387,7 @@ bd_engine_publish_log (BdEngine   *engine,
   props.present = BD_MQTT_PROP_BIT (BD_MQTT_PROP_MESSAGE_EXPIRY_INTERVAL);
   props.message_expiry_interval = LOG_MESSAGE_EXPIRY_S;
   call = g_new0 (LogCall, 1);
-  call->engine = bd_engine_ref (engine);
+  call->engine = engine;
   call->message = bd_message_new (topic, payload, 2, FALSE, &props);
   call->message->from_sys = TRUE;
   call->message->expiry_us = g_get_monotonic_time () + LOG_MESSAGE_EXPIRY_S * G_USEC_PER_SEC;

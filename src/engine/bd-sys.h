@@ -13,9 +13,9 @@ G_BEGIN_DECLS
 /* Publishes one log line as the broker does with Mosquitto's 'log_dest
  * topic': on @topic ($SYS/broker/log/E, …/W, …), QoS 2, not retained,
  * expiring after 20 seconds. Call it from any thread but the engine's (the
- * log writer's): it only queues the line for the engine thread, and drops it
- * when too many already wait there, so a stalled engine never makes the log
- * grow. */
+ * log writer's), holding a reference to @engine: it only queues the line
+ * for the engine thread, and drops it when too many already wait there, so
+ * a stalled engine never makes the log grow. */
 void     bd_engine_publish_log     (BdEngine   *engine,
                                     const char *topic,
                                     const char *text);
