@@ -115,13 +115,29 @@ line_free (Line *line)
   g_free (line);
 }
 
+/* The time now in log_timestamp_format, into @buffer of 256 bytes; FALSE
+ * when strftime gives nothing. With log_lock held. */
+static gboolean
+format_with_timestamp_format (char *buffer)
+{
+  struct tm tm;
+  time_t now;
+
+  /* Mosquitto passes the format to strftime: so do we, for the same output.
+   * The format is the administrator's own configuration line. */
+  now = time (NULL);
+  localtime_r (&now, &tm);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  return strftime (buffer, 256, log_timestamp_format, &tm) != 0;
+#pragma GCC diagnostic pop
+}
+
 /* With log_lock held. */
 static char *
 format_stamp (void)
 {
   char buffer[256];
-  struct tm tm;
-  time_t now;
 
   if (!log_timestamp)
     return g_strdup ("");
@@ -132,15 +148,8 @@ format_stamp (void)
 
       return g_strconcat (stamp, " ", NULL);
     }
-  /* Mosquitto passes the format to strftime: so do we, for the same output.
-   * The format is the administrator's own configuration line. */
-  now = time (NULL);
-  localtime_r (&now, &tm);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-  if (strftime (buffer, sizeof buffer, log_timestamp_format, &tm) == 0)
+  if (!format_with_timestamp_format (buffer))
     return g_strdup ("");
-#pragma GCC diagnostic pop
   return g_strconcat (buffer, " ", NULL);
 }
 
@@ -150,20 +159,13 @@ static char *
 format_topic_payload (const char *message)
 {
   char buffer[256];
-  struct tm tm;
-  time_t now;
 
   if (!log_timestamp)
     return g_strdup (message);
-  now = time (NULL);
   if (log_timestamp_format == NULL)
-    return g_strdup_printf ("%" G_GINT64_FORMAT ": %s", (gint64) now, message);
-  localtime_r (&now, &tm);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-  if (strftime (buffer, sizeof buffer, log_timestamp_format, &tm) == 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ": %s", (gint64) time (NULL), message);
+  if (!format_with_timestamp_format (buffer))
     return g_strdup_printf ("Time error: %s", message);
-#pragma GCC diagnostic pop
   return g_strdup_printf ("%s: %s", buffer, message);
 }
 
@@ -258,7 +260,7 @@ log_thread_func (gpointer data)
       log_dropped = 0;
       dests = log_dests;
       file = log_file_ref (log_file);
-      engine = log_engine != NULL ? bd_engine_ref (log_engine) : NULL;
+      engine = (dests & DEST_TOPIC) && log_engine != NULL ? bd_engine_ref (log_engine) : NULL;
       log_writing = TRUE;
       if (dropped > 0)
         {
