@@ -2186,6 +2186,8 @@ dup_string (gconstpointer text,
   return g_strdup (text);
 }
 
+/* Every field that points to something of its own is copied here: a new
+ * one must be too, or the two listeners would free it twice. */
 static BdListenerConfig *
 listener_config_copy (const BdListenerConfig *listener)
 {
