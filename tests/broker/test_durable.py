@@ -805,3 +805,132 @@ def test_unacknowledged_message_comes_again_with_dup_after_sigkill(broker_factor
     sub.send(w.puback(again.packet_id))
     _send_sentinel(raw_client, b, "d/end")
     assert _drain(sub, []) == []
+
+
+def _commit(raw_client, b):
+    """Returns once everything the broker recorded so far is on disk: a
+    persistent session's CONNACK waits for its record, which the store
+    writes with every record before it, provisional ones too."""
+    c = raw_client(b)
+    c.connect("commit", clean=False)
+    c.disconnect()
+
+
+_EXPIRY = [(w.PROP_SESSION_EXPIRY_INTERVAL, 3600)]
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_inflight_ids_and_pubrel_survive_sigkill(broker_factory, raw_client, version):
+    """[MQTT-4.4.0-1] after SIGKILL, an unacknowledged QoS 1 PUBLISH is sent
+    again with its packet id and DUP 1 [MQTT-3.3.1-1], and the PUBREL of a
+    QoS 2 message the client answered with PUBREC is sent again; that
+    message is not delivered again."""
+    b = broker_factory()
+    s = subscribed(raw_client(b, version), "sub", [("f/#", 2)], clean=False, props=_EXPIRY)
+    p = raw_client(b, version)
+    p.connect("pub")
+    # acknowledged first: the ids in flight are not the first a new session uses
+    for i in range(3):
+        p.send(w.publish("f/warm", b"w", qos=1, packet_id=10 + i, version=version))
+        s.send(w.puback(s.expect(w.PUBLISH).packet_id))
+        p.expect(w.PUBACK)
+    p.send(w.publish("f/1", b"one", qos=1, packet_id=21, version=version))
+    m1 = s.expect(w.PUBLISH)
+    p.send(w.publish("f/2", b"two", qos=2, packet_id=22, version=version))
+    m2 = s.expect(w.PUBLISH)
+    s.send(w.pubrec(m2.packet_id))
+    assert s.expect(w.PUBREL).packet_id == m2.packet_id
+    _commit(raw_client, b)
+    _kill(b)
+
+    b.start()
+    s = raw_client(b, version)
+    assert s.connect("sub", clean=False, props=_EXPIRY).session_present
+    got = {}
+    for _ in range(2):
+        pk = s.recv_packet()
+        got[pk.type] = pk
+    assert set(got) == {w.PUBLISH, w.PUBREL}, got
+    again = got[w.PUBLISH]
+    assert (again.payload, again.packet_id, again.dup) == (b"one", m1.packet_id, True)
+    assert got[w.PUBREL].packet_id == m2.packet_id
+    s.send(w.puback(m1.packet_id))
+    s.send(w.pubcomp(m2.packet_id))
+    _send_sentinel(raw_client, b, "f/end")
+    assert _drain(s, []) == []
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_qos2_past_pubrec_not_delivered_again_after_sigkill(broker_factory, raw_client, on_disk):
+    """A QoS 2 message the subscriber answered with PUBREC before SIGKILL:
+    after it the PUBREL comes again with its id [MQTT-4.4.0-1], the message
+    does not, and a new QoS 2 message gets another id (the client holds that
+    one until the PUBREL and would take a new message under it for the old
+    one [MQTT-4.3.3-9]). on_disk: the message's record was written before
+    the PUBREC came (else the PUBREC took it back unwritten)."""
+    b = broker_factory()
+    s = subscribed(raw_client(b), "sub", [("q/#", 2)], clean=False)
+    p = raw_client(b)
+    p.connect("pub")
+    p.send(w.publish("q/1", b"once", qos=2, packet_id=1))
+    m = s.expect(w.PUBLISH)
+    if on_disk:
+        _commit(raw_client, b)
+    s.send(w.pubrec(m.packet_id))
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    _commit(raw_client, b)
+    _kill(b)
+
+    b.start()
+    s = raw_client(b)
+    assert s.connect("sub", clean=False).session_present
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    p = raw_client(b)
+    p.connect("pub")
+    p.publish("q/2", b"new", qos=2)
+    new = s.expect(w.PUBLISH)
+    assert (new.payload, new.dup) == (b"new", False)
+    assert new.packet_id != m.packet_id
+    s.send(w.pubrec(new.packet_id))
+    assert s.expect(w.PUBREL).packet_id == new.packet_id
+
+
+@pytest.mark.parametrize("mode", ["durable-sigkill", "snapshot-restart"])
+def test_queued_then_sent_keeps_its_id(broker_factory, raw_client, mode):
+    """Messages queued while the subscriber was away, then sent when it came
+    back (each given its packet id then) and not acknowledged: after SIGKILL
+    in durable mode, or a restart in snapshot mode, they come again with
+    those ids and DUP 1 [MQTT-4.4.0-1], and the one answered with PUBREC
+    only as its PUBREL."""
+    lines = ["listener 0", "persistence true"]
+    if mode == "snapshot-restart":
+        lines.append("persistence_mode snapshot")
+    b = broker_factory(lines)
+    s = subscribed(raw_client(b), "sub", [("k/#", 2)], clean=False, away=True)
+    p = raw_client(b)
+    p.connect("pub")
+    for i in range(4):
+        p.publish("k/%d" % i, b"m%d" % i, qos=1, packet_id=1 + i)
+    p.publish("k/q2", b"q2", qos=2, packet_id=9)
+    s = raw_client(b)
+    assert s.connect("sub", clean=False).session_present
+    # a session's first ids: acknowledge two, so the rest are not
+    first = [s.expect(w.PUBLISH) for _ in range(5)]
+    s.send(w.puback(first[0].packet_id) + w.puback(first[1].packet_id))
+    s.send(w.pubrec(first[4].packet_id))
+    assert s.expect(w.PUBREL).packet_id == first[4].packet_id
+    if mode == "durable-sigkill":
+        _commit(raw_client, b)
+        _kill(b)
+        b.start()
+    else:
+        b.restart()
+
+    s = raw_client(b)
+    assert s.connect("sub", clean=False).session_present
+    got = [s.recv_packet() for _ in range(3)]
+    assert sorted((pk.type, pk.packet_id, pk.payload if pk.type == w.PUBLISH else None,
+                   pk.dup if pk.type == w.PUBLISH else None) for pk in got) == sorted(
+        [(w.PUBLISH, first[2].packet_id, b"m2", True),
+         (w.PUBLISH, first[3].packet_id, b"m3", True),
+         (w.PUBREL, first[4].packet_id, None, None)])
