@@ -15,9 +15,11 @@ import os
 import random
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
+import zlib
 
 import pytest
 
@@ -934,3 +936,47 @@ def test_queued_then_sent_keeps_its_id(broker_factory, raw_client, mode):
         [(w.PUBLISH, first[2].packet_id, b"m2", True),
          (w.PUBLISH, first[3].packet_id, b"m3", True),
          (w.PUBREL, first[4].packet_id, None, None)])
+
+
+def _record(seq, rtype, *fields):
+    """A store record (see src/engine/bd-store-log.h): fields are bytes
+    already encoded."""
+    body = b"".join(fields)
+    head = struct.pack("<QB", seq, rtype)
+    return struct.pack("<II", len(body), zlib.crc32(head + body)) + head + body
+
+
+def _s(b):
+    b = b.encode() if isinstance(b, str) else b
+    return struct.pack("<I", len(b)) + b
+
+
+def test_store_without_inflight_fields_still_loads(broker_factory, raw_client):
+    """A snapshot written before the store kept packet ids: its MSG_ADD
+    records end before that field (or, older still, before the properties
+    and time received). Its queued messages are restored and delivered in
+    order, with DUP 1 since they may have been sent before [MQTT-3.3.1-1]."""
+    META, SESSION_PUT, SUB_ADD, MSG_ADD = 1, 4, 6, 8
+    b = broker_factory(start=False)
+    u8 = lambda v: struct.pack("<B", v)
+    u32 = lambda v: struct.pack("<I", v)
+    u64 = lambda v: struct.pack("<Q", v)
+    data = b"BDSTORE1"
+    data += _record(0, META, u64(5), u64(10))
+    data += _record(0, SESSION_PUT, _s("sub"), _s(""), u32(0xFFFFFFFF))
+    data += _record(0, SUB_ADD, _s("sub"), _s("o/#"), u8(1), u8(0), u32(0))
+    data += _record(0, MSG_ADD, _s("sub"), u64(1), _s("o/a"), _s(b"oldest"), u8(1), u8(0))
+    data += _record(0, MSG_ADD, _s("sub"), u64(2), _s("o/b"), _s(b"older"), u8(1), u8(0),
+                    _s(b""), u64(1700000000000000))
+    with open(os.path.join(b.data_dir, "brokerdesk-state.db"), "wb") as f:
+        f.write(data)
+    b.start()
+    sub = raw_client(b)
+    assert sub.connect("sub", clean=False).session_present
+    got = [sub.expect(w.PUBLISH) for _ in range(2)]
+    assert [(m.topic, m.payload, m.dup) for m in got] == [("o/a", b"oldest", True),
+                                                          ("o/b", b"older", True)]
+    for m in got:
+        sub.send(w.puback(m.packet_id))
+    _send_sentinel(raw_client, b, "o/end")
+    assert _drain(sub, []) == []
