@@ -779,14 +779,12 @@ guint64    _bd_store_msg_add            (BdSession    *session,
                                          BdStoreLoc   *loc);
 void       _bd_store_msg_del            (BdSession    *session,
                                          guint64       store_id);
-/* The message is acknowledged by its client (PUBACK, PUBREC), or dropped
- * for it as if delivered: its record goes. @answered: an answer to the
- * client (PUBREL) waits for the removal, so it is written at once. */
+/* The message is acknowledged by its client (PUBACK), or dropped for it
+ * as if delivered: its record goes. */
 void       _bd_store_msg_done           (BdSession    *session,
                                          guint64       store_id,
                                          BdStoreWait **wait,
-                                         const BdStoreLoc *loc,
-                                         gboolean      answered);
+                                         const BdStoreLoc *loc);
 /* A queued message went out as @out: its packet id is recorded, lazily. */
 void       _bd_store_msg_sent           (BdSession    *session,
                                          BdOutgoing   *out);

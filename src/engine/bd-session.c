@@ -399,7 +399,7 @@ session_send_inflight (BdSession        *session,
                                     from != NULL && from->restored, packet_id))
     {
       if (from != NULL)
-        _bd_store_msg_done (session, store_id, &from->wait, &from->loc, FALSE);
+        _bd_store_msg_done (session, store_id, &from->wait, &from->loc);
       return;
     }
   out = outgoing_add (session, message, delivery->qos, delivery->retain, packet_id);

@@ -77,11 +77,12 @@
  * provisional turns up to the last one due, and writes them merged in
  * sequence order. So a provisional record may reach the disk after newer
  * records, which is sound only for records that cannot depend on it:
- * - the removal of a message whose record the writer has already taken
- *   (store_cancel () says so) or that was never provisional, and the
- *   removal of a QoS 2 packet id whose QOS2_ADD is on disk, go at once
- *   (record_begin_unordered ()); a removal nothing waits for (after a
- *   PUBACK) goes lazily, with the next batch;
+ * - what replaces a message at PUBREC (PUBREL_ADD) when the writer has
+ *   already taken the message's record (store_cancel () says so) or it
+ *   was never provisional, and the removal of a QoS 2 packet id whose
+ *   QOS2_ADD is on disk, go at once (record_begin_unordered ()); a
+ *   removal nothing waits for (after a PUBACK or PUBCOMP) goes lazily,
+ *   with the next batch;
  * - every other record is a barrier (record_begin ()): the writer takes
  *   all provisional records with it, so nothing older comes after it.
  * Recovery is by sequence number and message id, not by position. Without
@@ -91,6 +92,10 @@
  * fsync per window at 50 -> 1. committed_seq covers the records in order;
  * all_committed_seq also the provisional ones (a wait's soft_seq, and
  * _bd_store_hold (), compare with it).
+ *
+ * In-flight state (the packet id each message went out with, the PUBRELs
+ * due) is kept so that both go out again with their ids after a restart;
+ * its records cost no commit of their own (see _bd_store_msg_sent ()).
  *
  * When the log outgrows max (64 MiB, 2 × the last snapshot), the writer asks
  * the engine for a snapshot (references to immutable messages, cheap); it
@@ -636,26 +641,20 @@ _bd_store_msg_forget (BdStoreWait **wait)
   g_clear_pointer (wait, wait_unref);
 }
 
-typedef enum
-{
-  DEL_ORDERED,      /* after every older record */
-  DEL_UNORDERED,    /* its MSG_ADD is taken or not provisional: at once */
-  DEL_LAZY,         /* the same, and nothing waits for it */
-} DelKind;
-
+/* @lazy: its MSG_ADD is taken or was never provisional, and nothing
+ * waits for the removal; else it goes after every older record. (At
+ * PUBREC a PUBREL_ADD stands in for it: see _bd_store_msg_pubrec ().) */
 static void
 record_msg_del (BdSession *session,
                 guint64    store_id,
-                DelKind    kind)
+                gboolean   lazy)
 {
   BdEngine *engine = session->engine;
   gsize r;
 
   if (store_id == 0 || !session_recorded (session))
     return;
-  r = kind == DEL_LAZY ? record_begin_lazy (engine, BD_STORE_MSG_DEL)
-      : kind == DEL_UNORDERED ? record_begin_unordered (engine, BD_STORE_MSG_DEL)
-      : record_begin (engine, BD_STORE_MSG_DEL);
+  r = lazy ? record_begin_lazy (engine, BD_STORE_MSG_DEL) : record_begin (engine, BD_STORE_MSG_DEL);
   bd_store_put_str (engine->store_buf, session->client_id);
   bd_store_put_u64 (engine->store_buf, store_id);
   bd_store_record_end (engine->store_buf, r);
@@ -677,20 +676,17 @@ void
 _bd_store_msg_done (BdSession        *session,
                     guint64           store_id,
                     BdStoreWait     **wait_p,
-                    const BdStoreLoc *loc,
-                    gboolean          answered)
+                    const BdStoreLoc *loc)
 {
   BdEngine *engine = session->engine;
   BdStoreWait *wait = g_steal_pointer (wait_p);
   CancelResult cancel = wait != NULL ? store_cancel (engine, loc) : CANCEL_TAKEN;
 
   /* Taken back: as if it had never been stored. Otherwise the removal
-   * goes after the record: at once (or lazily) when the writer has the
-   * record already or it was never provisional. */
-  if (cancel == CANCEL_PENDING)
-    record_msg_del (session, store_id, DEL_ORDERED);
-  else if (cancel == CANCEL_TAKEN)
-    record_msg_del (session, store_id, answered ? DEL_UNORDERED : DEL_LAZY);
+   * goes after the record: lazily when the writer has the record already
+   * or it was never provisional. */
+  if (cancel != CANCEL_DONE)
+    record_msg_del (session, store_id, cancel == CANCEL_TAKEN);
   wait_done_one (engine, wait);
 }
 
@@ -715,15 +711,16 @@ record_qos2 (BdSession  *session,
  *   provisional, provisional too and taken back with it (if the writer
  *   has not taken it yet, the acknowledgement makes it moot);
  * - PUBREC replaces the message by PUBREL_ADD. If the message's record is
- *   on disk (or will be), the PUBREL waits for it, as it waited for the
- *   removal before: a crash must not leave the message to be sent again
- *   after the client was told to release its id. If the record was taken
- *   back, the PUBREL goes at once and its PUBREL_ADD is provisional for
- *   SOFT_WAIT_MAX_US, taken back at PUBCOMP: at QoS 2 50 -> 1 nothing more
- *   is written. Lost in a crash, only a PUBREL that had already gone out
- *   is not re-sent;
+ *   on disk (or will be), the PUBREL waits for the PUBREL_ADD: a crash
+ *   must not leave the message to be sent again after the client was told
+ *   to release its id. If the record was taken back, nothing can send the
+ *   message again: the PUBREL goes at once and its PUBREL_ADD is
+ *   provisional for SOFT_WAIT_MAX_US, taken back at PUBCOMP: a client that
+ *   keeps up adds nothing to write. Lost in a crash, it
+ *   was about a PUBREL that had gone out (or was about to) in the turn
+ *   of the PUBREC;
  * - PUBCOMP removes it lazily: a PUBREL re-sent for an id the client has
- *   completed is answered with PUBCOMP [MQTT-4.3.3-?] and does no harm. */
+ *   completed is answered with PUBCOMP [MQTT-4.3.3-2] and does no harm. */
 static gsize
 record_begin_aside (BdEngine *engine,
                     guint8    type)
@@ -781,7 +778,7 @@ _bd_store_msg_puback (BdSession  *session,
 {
   sent_forget (session->engine, out);
   /* Nothing answers a PUBACK: its removal need not be written at once. */
-  _bd_store_msg_done (session, out->store_id, &out->wait, &out->loc, FALSE);
+  _bd_store_msg_done (session, out->store_id, &out->wait, &out->loc);
 }
 
 static void
@@ -853,7 +850,7 @@ void
 _bd_store_msg_del (BdSession *session,
                    guint64    store_id)
 {
-  record_msg_del (session, store_id, DEL_ORDERED);
+  record_msg_del (session, store_id, FALSE);
 }
 
 /* The value of a packet id in incoming_qos2 is the seq of its QOS2_ADD

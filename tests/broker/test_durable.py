@@ -868,7 +868,7 @@ def test_qos2_past_pubrec_not_delivered_again_after_sigkill(broker_factory, raw_
     after it the PUBREL comes again with its id [MQTT-4.4.0-1], the message
     does not, and a new QoS 2 message gets another id (the client holds that
     one until the PUBREL and would take a new message under it for the old
-    one [MQTT-4.3.3-9]). on_disk: the message's record was written before
+    one [MQTT-4.3.3-2]). on_disk: the message's record was written before
     the PUBREC came (else the PUBREC took it back unwritten)."""
     b = broker_factory()
     s = subscribed(raw_client(b), "sub", [("q/#", 2)], clean=False)

@@ -260,9 +260,9 @@ def test_inflight_resent_after_restart(broker_factory, raw_client, version):
 def test_pubrel_id_not_reused_after_restart(broker_factory, raw_client, version):
     """[MQTT-4.4.0-1] a QoS 2 message answered with PUBREC whose PUBREL did
     not reach the client: after a restart the PUBREL comes again, the message
-    does not [MQTT-4.3.3-2 context], and a new QoS 2 message gets another
+    does not, and a new QoS 2 message gets another
     packet id, since the client holds that one until the PUBREL and would
-    take a new message under it for the old one [MQTT-4.3.3-9]."""
+    take a new message under it for the old one [MQTT-4.3.3-2]."""
     b = broker_factory(["persistence true"])
     s = subscribed(raw_client(b, version), "away", [("q/#", 2)], clean=False, props=_EXPIRY)
     p = raw_client(b, version)
