@@ -25,6 +25,7 @@ import pytest
 
 import mqttwire as w
 from brokertest import IS_MOSQUITTO, TIMEOUT, subscribed
+from test_session import inflight_resent_after_restart
 
 pytestmark = pytest.mark.skipif(IS_MOSQUITTO, reason="Brokerdesk's durable store")
 
@@ -818,9 +819,6 @@ def _commit(raw_client, b):
     c.disconnect()
 
 
-_EXPIRY = [(w.PROP_SESSION_EXPIRY_INTERVAL, 3600)]
-
-
 @pytest.mark.parametrize("version", [4, 5])
 def test_inflight_ids_and_pubrel_survive_sigkill(broker_factory, raw_client, version):
     """[MQTT-4.4.0-1] after SIGKILL, an unacknowledged QoS 1 PUBLISH is sent
@@ -828,37 +826,16 @@ def test_inflight_ids_and_pubrel_survive_sigkill(broker_factory, raw_client, ver
     QoS 2 message the client answered with PUBREC is sent again; that
     message is not delivered again."""
     b = broker_factory()
-    s = subscribed(raw_client(b, version), "sub", [("f/#", 2)], clean=False, props=_EXPIRY)
-    p = raw_client(b, version)
-    p.connect("pub")
-    # acknowledged first: the ids in flight are not the first a new session uses
-    for i in range(3):
-        p.send(w.publish("f/warm", b"w", qos=1, packet_id=10 + i, version=version))
-        s.send(w.puback(s.expect(w.PUBLISH).packet_id))
-        p.expect(w.PUBACK)
-    p.send(w.publish("f/1", b"one", qos=1, packet_id=21, version=version))
-    m1 = s.expect(w.PUBLISH)
-    p.send(w.publish("f/2", b"two", qos=2, packet_id=22, version=version))
-    m2 = s.expect(w.PUBLISH)
-    s.send(w.pubrec(m2.packet_id))
-    assert s.expect(w.PUBREL).packet_id == m2.packet_id
-    _commit(raw_client, b)
-    _kill(b)
 
-    b.start()
-    s = raw_client(b, version)
-    assert s.connect("sub", clean=False, props=_EXPIRY).session_present
-    got = {}
-    for _ in range(2):
-        pk = s.recv_packet()
-        got[pk.type] = pk
-    assert set(got) == {w.PUBLISH, w.PUBREL}, got
-    again = got[w.PUBLISH]
-    assert (again.payload, again.packet_id, again.dup) == (b"one", m1.packet_id, True)
-    assert got[w.PUBREL].packet_id == m2.packet_id
+    def crash():
+        _commit(raw_client, b)
+        _kill(b)
+        b.start()
+
+    s, m1, m2 = inflight_resent_after_restart(b, raw_client, version, crash)
     s.send(w.puback(m1.packet_id))
     s.send(w.pubcomp(m2.packet_id))
-    _send_sentinel(raw_client, b, "f/end")
+    _send_sentinel(raw_client, b, "inflight/end")
     assert _drain(s, []) == []
 
 
