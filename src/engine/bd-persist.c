@@ -6,8 +6,10 @@
  * With `persistence true` the broker state that MQTT asks a server to keep —
  * retained messages [MQTT-3.3.1-5] and the sessions of clients that connected
  * with Clean Session 0 (their subscriptions and the QoS 1/2 messages waiting
- * for them [MQTT-3.1.2-4]) — is written to one file in the persistence
- * directory: at every autosave_interval, and on shutdown.
+ * for them [MQTT-3.1.2-4], with the packet ids of those in flight and the
+ * PUBRELs due, re-sent with those ids [MQTT-4.4.0-1]) — is written to one
+ * file in the persistence directory: at every autosave_interval, and on
+ * shutdown.
  *
  * The engine thread only takes a snapshot (references to immutable messages
  * and copies of a few strings); another thread encodes it as store records
