@@ -874,6 +874,36 @@ def test_qos2_past_pubrec_not_delivered_again_after_sigkill(broker_factory, raw_
     assert s.expect(w.PUBREL).packet_id == new.packet_id
 
 
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_completed_qos2_leaves_no_pubrel_after_sigkill(broker_factory, raw_client, on_disk):
+    """A QoS 2 exchange the subscriber completed (PUBCOMP) before SIGKILL
+    leaves nothing due: after the restart neither the message nor its
+    PUBREL comes again. on_disk: the message's record was written before
+    the PUBREC came."""
+    b = broker_factory()
+    s = subscribed(raw_client(b), "sub", [("c/#", 2)], clean=False)
+    p = raw_client(b)
+    p.connect("pub")
+    p.send(w.publish("c/1", b"done", qos=2, packet_id=1))
+    m = s.expect(w.PUBLISH)
+    if on_disk:
+        _commit(raw_client, b)
+    s.send(w.pubrec(m.packet_id))
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    s.send(w.pubcomp(m.packet_id))
+    # the PUBCOMP is handled before this PINGREQ is answered
+    s.ping()
+    _commit(raw_client, b)
+    _kill(b)
+
+    b.start()
+    s = raw_client(b)
+    assert s.connect("sub", clean=False).session_present
+    _send_sentinel(raw_client, b, "c/end")
+    first = s.recv_packet()
+    assert (first.type, first.payload) == (w.PUBLISH, b"end"), first
+
+
 @pytest.mark.parametrize("mode", ["durable-sigkill", "snapshot-restart"])
 def test_queued_then_sent_keeps_its_id(broker_factory, raw_client, mode):
     """Messages queued while the subscriber was away, then sent when it came
