@@ -151,6 +151,13 @@ typedef struct
   guint16       packet_id;
   guint8        qos;
   guint8        retain : 1; /* the RETAIN flag it was sent with */
+  /* Sent from the queue while its MSG_ADD was provisional: its MSG_SENT
+   * record is too, at sent_loc, taken back with it (see bd-store.c). */
+  guint8        sent_soft : 1;
+  /* Past PUBREC: a PUBREL_ADD record says the PUBREL is due; a provisional
+   * one (its message's record was taken back) is at loc. */
+  guint8        pubrel_stored : 1;
+  guint8        pubrel_soft : 1;
   BdOutState    state;
   guint32       bytes;      /* payload size, counted against max_inflight_bytes */
   guint32      *sub_ids;    /* re-sent with the message */
@@ -163,6 +170,7 @@ typedef struct
    * writer has not taken it yet. */
   BdStoreWait  *wait;       /* ref, or NULL */
   BdStoreLoc    loc;
+  BdStoreLoc    sent_loc;
   gint64        sent_us;    /* monotonic: its acknowledgement's latency counts from here */
 } BdOutgoing;
 
@@ -725,6 +733,17 @@ gboolean   _bd_session_may              (BdSession    *session,
                                          BdAclAccess   access);
 gboolean   _bd_message_expired          (BdMessage    *message,
                                          gint64        now_us);
+/* Restoring a stored session: a message in flight with @packet_id, or a
+ * PUBREL due for it; re-sent when the client comes back [MQTT-4.4.0-1].
+ * FALSE when the id is 0 or already in use. */
+gboolean   _bd_session_restore_inflight (BdSession    *session,
+                                         BdMessage    *message,
+                                         guint8        qos,
+                                         gboolean      retain,
+                                         guint16       packet_id,
+                                         guint64       store_id);
+gboolean   _bd_session_restore_pubrel   (BdSession    *session,
+                                         guint16       packet_id);
 
 /* bd-persist.c */
 char            *_bd_engine_dup_state_path (BdEngine        *engine);
@@ -765,18 +784,30 @@ guint64    _bd_store_msg_add            (BdSession    *session,
                                          BdMessage    *message,
                                          guint8        qos,
                                          gboolean      retain,
+                                         guint16       packet_id,
                                          BdStoreWait **wait,
                                          BdStoreLoc   *loc);
 void       _bd_store_msg_del            (BdSession    *session,
                                          guint64       store_id);
-/* The message is acknowledged by its client (PUBACK, PUBREC), or dropped
- * for it as if delivered: its record goes. @answered: an answer to the
- * client (PUBREL) waits for the removal, so it is written at once. */
+/* The message is acknowledged by its client (PUBACK), or dropped for it
+ * as if delivered: its record goes. */
 void       _bd_store_msg_done           (BdSession    *session,
                                          guint64       store_id,
                                          BdStoreWait **wait,
-                                         const BdStoreLoc *loc,
-                                         gboolean      answered);
+                                         const BdStoreLoc *loc);
+/* A queued message went out as @out: its packet id is recorded, lazily. */
+void       _bd_store_msg_sent           (BdSession    *session,
+                                         BdOutgoing   *out);
+/* PUBACK of @out: its records go. */
+void       _bd_store_msg_puback         (BdSession    *session,
+                                         BdOutgoing   *out);
+/* PUBREC of @out: its message's record goes, and a PUBREL is due for its
+ * packet id; the PUBREL waits until that is on disk if the message was. */
+void       _bd_store_msg_pubrec         (BdSession    *session,
+                                         BdOutgoing   *out);
+/* PUBCOMP of @out: the PUBREL is no longer due. */
+void       _bd_store_pubrel_done        (BdSession    *session,
+                                         BdOutgoing   *out);
 /* A QoS 1/2 message sent at @sent_us (monotonic) was acknowledged. */
 void       _bd_store_note_ack           (BdSession    *session,
                                          gint64        sent_us);

@@ -6,8 +6,10 @@
  * With `persistence true` the broker state that MQTT asks a server to keep —
  * retained messages [MQTT-3.3.1-5] and the sessions of clients that connected
  * with Clean Session 0 (their subscriptions and the QoS 1/2 messages waiting
- * for them [MQTT-3.1.2-4]) — is written to one file in the persistence
- * directory: at every autosave_interval, and on shutdown.
+ * for them [MQTT-3.1.2-4], with the packet ids of those in flight and the
+ * PUBRELs due, re-sent with those ids [MQTT-4.4.0-1]) — is written to one
+ * file in the persistence directory: at every autosave_interval, and on
+ * shutdown.
  *
  * The engine thread only takes a snapshot (references to immutable messages
  * and copies of a few strings); another thread encodes it as store records
@@ -68,7 +70,9 @@ typedef struct
   GArray    *qos;       /* guint8 per message */
   GArray    *retain;    /* gboolean per message */
   GArray    *ids;       /* guint64 per message: its id in the store */
+  GArray    *packet_ids;/* guint16 per message: in flight with it, or 0 */
   GArray    *qos2;      /* guint16: incoming QoS 2 identifiers awaiting PUBREL */
+  GArray    *pubrels;   /* guint16: outgoing QoS 2 identifiers past PUBREC */
   BdMessage *will;      /* pending delayed will, ref, or NULL */
   gint64     will_at;   /* wall clock, µs */
 } SnapSession;
@@ -97,7 +101,9 @@ snap_session_free (gpointer data)
   g_array_unref (s->qos);
   g_array_unref (s->retain);
   g_array_unref (s->ids);
+  g_array_unref (s->packet_ids);
   g_array_unref (s->qos2);
+  g_array_unref (s->pubrels);
   g_clear_pointer (&s->will, bd_message_unref);
   g_free (s->client_id);
   g_free (s->username);
@@ -147,12 +153,14 @@ snap_add_message (SnapSession *s,
                   BdMessage   *message,
                   guint8       qos,
                   gboolean     retain,
-                  guint64      id)
+                  guint64      id,
+                  guint16      packet_id)
 {
   g_ptr_array_add (s->messages, bd_message_ref (message));
   g_array_append_val (s->qos, qos);
   g_array_append_val (s->retain, retain);
   g_array_append_val (s->ids, id);
+  g_array_append_val (s->packet_ids, packet_id);
 }
 
 BdStateSnapshot *
@@ -196,7 +204,9 @@ _bd_engine_snapshot_state (BdEngine *engine)
       s->qos = g_array_new (FALSE, FALSE, 1);
       s->retain = g_array_new (FALSE, FALSE, sizeof (gboolean));
       s->ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+      s->packet_ids = g_array_new (FALSE, FALSE, sizeof (guint16));
       s->qos2 = g_array_new (FALSE, FALSE, sizeof (guint16));
+      s->pubrels = g_array_new (FALSE, FALSE, sizeof (guint16));
       if (session->pending_will != NULL)
         {
           s->will = bd_message_ref (session->pending_will);
@@ -235,21 +245,24 @@ _bd_engine_snapshot_state (BdEngine *engine)
             }
         }
 
-      /* In-flight messages go back to the front of the queue: the next
-       * connection re-sends them first [MQTT-4.4.0-1]. A QoS 2 message past
-       * PUBREC was delivered already and is not kept. */
+      /* In-flight messages keep their packet ids, and a QoS 2 message past
+       * PUBREC (delivered already, not kept) its PUBREL: the next
+       * connection re-sends them first, with those ids [MQTT-4.4.0-1]. */
       for (GList *l = session->inflight_order.head; l != NULL; l = l->next)
         {
           BdOutgoing *out = l->data;
 
           if (out->message != NULL)
-            snap_add_message (s, out->message, out->qos, out->retain, out->store_id);
+            snap_add_message (s, out->message, out->qos, out->retain, out->store_id,
+                              out->packet_id);
+          else
+            g_array_append_val (s->pubrels, out->packet_id);
         }
       for (GList *l = session->queue.head; l != NULL; l = l->next)
         {
           BdQueued *queued = l->data;
 
-          snap_add_message (s, queued->message, queued->qos, queued->retain, queued->store_id);
+          snap_add_message (s, queued->message, queued->qos, queued->retain, queued->store_id, 0);
         }
       g_ptr_array_add (snap->sessions, s);
     }
@@ -312,6 +325,14 @@ _bd_state_snapshot_encode (BdStateSnapshot *snap,
           bd_store_put_u16 (buf, g_array_index (s->qos2, guint16, j));
           bd_store_record_end (buf, r);
         }
+      for (guint j = 0; j < s->pubrels->len; j++)
+        {
+          r = bd_store_record_begin (buf, 0, BD_STORE_PUBREL_ADD);
+          bd_store_put_str (buf, s->client_id);
+          bd_store_put_u64 (buf, 0);
+          bd_store_put_u16 (buf, g_array_index (s->pubrels, guint16, j));
+          bd_store_record_end (buf, r);
+        }
       for (guint j = 0; j < s->messages->len; j++)
         {
           BdMessage *m = g_ptr_array_index (s->messages, j);
@@ -326,6 +347,7 @@ _bd_state_snapshot_encode (BdStateSnapshot *snap,
           bd_store_put_u8 (buf, g_array_index (s->qos, guint8, j));
           bd_store_put_u8 (buf, g_array_index (s->retain, gboolean, j));
           _bd_store_put_message_extra (buf, m, FALSE);
+          bd_store_put_u16 (buf, g_array_index (s->packet_ids, guint16, j));
           bd_store_record_end (buf, r);
         }
       if (s->will != NULL)

@@ -354,6 +354,31 @@ session_next_packet_id (BdSession *session)
     }
 }
 
+/* A message (NULL: only a PUBREL due) enters the window with @packet_id. */
+static BdOutgoing *
+outgoing_add (BdSession *session,
+              BdMessage *message,
+              guint8     qos,
+              gboolean   retain,
+              guint16    packet_id)
+{
+  BdOutgoing *out = g_new0 (BdOutgoing, 1);
+
+  out->message = message != NULL ? bd_message_ref (message) : NULL;
+  out->packet_id = packet_id;
+  out->qos = qos;
+  out->retain = retain;
+  out->state = message == NULL ? BD_OUT_WAIT_PUBCOMP
+               : qos == 1 ? BD_OUT_WAIT_PUBACK : BD_OUT_WAIT_PUBREC;
+  out->bytes = message != NULL ? (guint32) g_bytes_get_size (message->payload) : 0;
+  session->inflight_bytes += out->bytes;
+  out->link.data = out;
+  g_hash_table_insert (session_get_outgoing (session), GUINT_TO_POINTER (packet_id), out);
+  g_queue_push_tail_link (&session->inflight_order, &out->link);
+  session->engine->counters.inflight_messages++;
+  return out;
+}
+
 /* @from: the queue entry it comes from (its record moves along), or NULL. */
 static void
 session_send_inflight (BdSession        *session,
@@ -367,47 +392,78 @@ session_send_inflight (BdSession        *session,
 
   /* A message larger than the client's Maximum Packet Size is dropped for
    * that client, as if it had been delivered [MQTT-3.1.2-25]. One restored
-   * from the store may have been sent before the broker stopped (the store
-   * does not record sends): DUP says it might be a re-delivery
+   * to the queue may have been sent before the broker stopped (its packet
+   * id not recorded yet): DUP says it might be a re-delivery
    * [MQTT-3.3.1-1]. */
   if (!_bd_connection_send_publish (session->conn, message, delivery,
                                     from != NULL && from->restored, packet_id))
     {
       if (from != NULL)
-        _bd_store_msg_done (session, store_id, &from->wait, &from->loc, FALSE);
+        _bd_store_msg_done (session, store_id, &from->wait, &from->loc);
       return;
     }
-  out = g_new0 (BdOutgoing, 1);
-  /* Sent to a connected client: its record is provisional (see bd-store.c). */
-  if (from == NULL)
-    {
-      store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain,
-                                    &out->wait, &out->loc);
-    }
-  else
-    {
-      out->wait = g_steal_pointer (&from->wait);
-      out->loc = from->loc;
-    }
+  out = outgoing_add (session, message, delivery->qos, delivery->retain, packet_id);
   /* From the send, not the routing: time in the queue says how busy the
    * client is, not how soon it answers. */
   out->sent_us = g_get_monotonic_time ();
-
-  out->message = bd_message_ref (message);
-  out->packet_id = packet_id;
-  out->qos = delivery->qos;
-  out->retain = delivery->retain;
-  out->state = delivery->qos == 1 ? BD_OUT_WAIT_PUBACK : BD_OUT_WAIT_PUBREC;
-  out->bytes = (guint32) g_bytes_get_size (message->payload);
-  session->inflight_bytes += out->bytes;
   out->sub_ids = g_memdup2 (delivery->sub_ids, delivery->n_sub_ids * sizeof (guint32));
   out->n_sub_ids = delivery->n_sub_ids;
   out->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
+  /* Sent to a connected client: its record is provisional (see
+   * bd-store.c), and carries the packet id. One from the queue was
+   * recorded before it had an id: the id is recorded now. */
+  if (from == NULL)
+    out->store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain,
+                                       packet_id, &out->wait, &out->loc);
+  else
+    {
+      out->store_id = store_id;
+      out->wait = g_steal_pointer (&from->wait);
+      out->loc = from->loc;
+      _bd_store_msg_sent (session, out);
+    }
+}
+
+/* After a restored window entry: new ids follow the restored ones. */
+static void
+session_restored_id (BdSession *session,
+                     guint16    packet_id)
+{
+  session->next_packet_id = packet_id == G_MAXUINT16 ? 1 : packet_id + 1;
+}
+
+gboolean
+_bd_session_restore_inflight (BdSession *session,
+                              BdMessage *message,
+                              guint8     qos,
+                              gboolean   retain,
+                              guint16    packet_id,
+                              guint64    store_id)
+{
+  BdOutgoing *out;
+
+  if (packet_id == 0 || qos == 0 ||
+      g_hash_table_contains (session_get_outgoing (session), GUINT_TO_POINTER (packet_id)))
+    return FALSE;
+  out = outgoing_add (session, message, qos, retain, packet_id);
   out->store_id = store_id;
-  out->link.data = out;
-  g_hash_table_insert (session_get_outgoing (session), GUINT_TO_POINTER (packet_id), out);
-  g_queue_push_tail_link (&session->inflight_order, &out->link);
-  session->engine->counters.inflight_messages++;
+  session_restored_id (session, packet_id);
+  return TRUE;
+}
+
+gboolean
+_bd_session_restore_pubrel (BdSession *session,
+                            guint16    packet_id)
+{
+  BdOutgoing *out;
+
+  if (packet_id == 0 ||
+      g_hash_table_contains (session_get_outgoing (session), GUINT_TO_POINTER (packet_id)))
+    return FALSE;
+  out = outgoing_add (session, NULL, 2, FALSE, packet_id);
+  out->pubrel_stored = TRUE;
+  session_restored_id (session, packet_id);
+  return TRUE;
 }
 
 static void
@@ -465,7 +521,7 @@ session_enqueue (BdSession        *session,
   queued->sub_ids = g_memdup2 (delivery->sub_ids, delivery->n_sub_ids * sizeof (guint32));
   queued->n_sub_ids = delivery->n_sub_ids;
   queued->group = delivery->group ? _bd_share_group_ref (delivery->group) : NULL;
-  queued->store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain,
+  queued->store_id = _bd_store_msg_add (session, message, delivery->qos, delivery->retain, 0,
                                         &queued->wait, &queued->loc);
   queued->restored = engine->store_restore_id != 0;
   g_queue_push_tail (&session->queue, queued);
@@ -617,20 +673,19 @@ _bd_session_ack (BdSession        *session,
       if (out->state != BD_OUT_WAIT_PUBACK)
         return FALSE;
       _bd_store_note_ack (session, out->sent_us);
-      /* Nothing answers a PUBACK: its removal need not be written at once. */
-      _bd_store_msg_done (session, out->store_id, &out->wait, &out->loc, FALSE);
+      _bd_store_msg_puback (session, out);
       break;
 
     case BD_MQTT_PUBREC:
       if (out->state != BD_OUT_WAIT_PUBREC)
         return FALSE;
       /* From here only the identifier matters: the message is delivered.
-       * The PUBREL that answers waits until the store forgets it, so that
-       * it is never delivered twice. */
+       * The store replaces it by the PUBREL due; the PUBREL that answers
+       * waits until the store forgets the message, so that it is never
+       * delivered twice. */
       out->state = BD_OUT_WAIT_PUBCOMP;
       _bd_store_note_ack (session, out->sent_us);
-      _bd_store_msg_done (session, out->store_id, &out->wait, &out->loc, TRUE);
-      out->store_id = 0;
+      _bd_store_msg_pubrec (session, out);
       g_clear_pointer (&out->message, bd_message_unref);
       g_clear_pointer (&out->group, _bd_share_group_unref);
       return TRUE;
@@ -638,6 +693,7 @@ _bd_session_ack (BdSession        *session,
     case BD_MQTT_PUBCOMP:
       if (out->state != BD_OUT_WAIT_PUBCOMP)
         return FALSE;
+      _bd_store_pubrel_done (session, out);
       break;
 
     default:

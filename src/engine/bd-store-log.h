@@ -35,16 +35,25 @@ typedef enum
   BD_STORE_SESSION_DEL,     /* s client */
   BD_STORE_SUB_ADD,         /* s client, s filter, u8 qos, u8 options, u32 subscription id */
   BD_STORE_SUB_DEL,         /* s client, s filter */
-  BD_STORE_MSG_ADD,         /* s client, u64 id, s topic, b payload, u8 qos, u8 retain, X */
+  BD_STORE_MSG_ADD,         /* s client, u64 id, s topic, b payload, u8 qos, u8 retain, X, P */
   BD_STORE_MSG_DEL,         /* s client, u64 id */
   BD_STORE_QOS2_ADD,        /* s client, u16 packet id */
   BD_STORE_QOS2_DEL,        /* s client, u16 packet id */
   BD_STORE_WILL_SET,        /* s client, i64 at (wall clock, µs), s topic, b payload, u8 qos, u8 retain, X */
   BD_STORE_WILL_CLEAR,      /* s client */
+  BD_STORE_MSG_SENT,        /* s client, u64 id, u16 packet id */
+  BD_STORE_PUBREL_ADD,      /* s client, u64 id (0: none), u16 packet id */
+  BD_STORE_PUBREL_DEL,      /* s client, u16 packet id */
 } BdStoreRecordType;
 /* X: b MQTT 5 properties (as the packet encodes them, Property Length
  * first; empty for none), i64 time received (wall clock, µs). Records
- * written before Brokerdesk kept these end before X. */
+ * written before Brokerdesk kept these end before X.
+ * P: u16 the packet id the message was last sent with (0: not sent yet).
+ * Records written before Brokerdesk kept in-flight state end before P.
+ * MSG_SENT: a queued message went out with that packet id. PUBREL_ADD:
+ * the client answered a QoS 2 message with PUBREC, so the message (if
+ * recorded) is gone and a PUBREL is due for the packet id until PUBCOMP
+ * (PUBREL_DEL) [MQTT-4.4.0-1]. */
 
 guint32  bd_store_crc32        (guint32       crc,
                                 const guint8 *data,

@@ -77,11 +77,12 @@
  * provisional turns up to the last one due, and writes them merged in
  * sequence order. So a provisional record may reach the disk after newer
  * records, which is sound only for records that cannot depend on it:
- * - the removal of a message whose record the writer has already taken
- *   (store_cancel () says so) or that was never provisional, and the
- *   removal of a QoS 2 packet id whose QOS2_ADD is on disk, go at once
- *   (record_begin_unordered ()); a removal nothing waits for (after a
- *   PUBACK) goes lazily, with the next batch;
+ * - what replaces a message at PUBREC (PUBREL_ADD) when the writer has
+ *   already taken the message's record (store_cancel () says so) or it
+ *   was never provisional, and the removal of a QoS 2 packet id whose
+ *   QOS2_ADD is on disk, go at once (record_begin_unordered ()); a
+ *   removal nothing waits for (after a PUBACK or PUBCOMP) goes lazily,
+ *   with the next batch;
  * - every other record is a barrier (record_begin ()): the writer takes
  *   all provisional records with it, so nothing older comes after it.
  * Recovery is by sequence number and message id, not by position. Without
@@ -91,6 +92,10 @@
  * fsync per window at 50 -> 1. committed_seq covers the records in order;
  * all_committed_seq also the provisional ones (a wait's soft_seq, and
  * _bd_store_hold (), compare with it).
+ *
+ * In-flight state (the packet id each message went out with, the PUBRELs
+ * due) is kept so that both go out again with their ids after a restart;
+ * its records cost no commit of their own (see _bd_store_msg_sent ()).
  *
  * When the log outgrows max (64 MiB, 2 × the last snapshot), the writer asks
  * the engine for a snapshot (references to immutable messages, cheap); it
@@ -574,6 +579,7 @@ _bd_store_msg_add (BdSession    *session,
                    BdMessage    *message,
                    guint8        qos,
                    gboolean      retain,
+                   guint16       packet_id,
                    BdStoreWait **wait,
                    BdStoreLoc   *loc)
 {
@@ -611,6 +617,7 @@ _bd_store_msg_add (BdSession    *session,
   bd_store_put_u8 (buf, qos);
   bd_store_put_u8 (buf, retain ? 1 : 0);
   _bd_store_put_message_extra (buf, message, FALSE);
+  bd_store_put_u16 (buf, packet_id);
   bd_store_record_end (buf, r);
   if (wait != NULL)
     {
@@ -634,49 +641,30 @@ _bd_store_msg_forget (BdStoreWait **wait)
   g_clear_pointer (wait, wait_unref);
 }
 
-typedef enum
-{
-  DEL_ORDERED,      /* after every older record */
-  DEL_UNORDERED,    /* its MSG_ADD is taken or not provisional: at once */
-  DEL_LAZY,         /* the same, and nothing waits for it */
-} DelKind;
-
+/* @lazy: its MSG_ADD is taken or was never provisional, and nothing
+ * waits for the removal; else it goes after every older record. (At
+ * PUBREC a PUBREL_ADD stands in for it: see _bd_store_msg_pubrec ().) */
 static void
 record_msg_del (BdSession *session,
                 guint64    store_id,
-                DelKind    kind)
+                gboolean   lazy)
 {
   BdEngine *engine = session->engine;
   gsize r;
 
   if (store_id == 0 || !session_recorded (session))
     return;
-  r = kind == DEL_LAZY ? record_begin_lazy (engine, BD_STORE_MSG_DEL)
-      : kind == DEL_UNORDERED ? record_begin_unordered (engine, BD_STORE_MSG_DEL)
-      : record_begin (engine, BD_STORE_MSG_DEL);
+  r = lazy ? record_begin_lazy (engine, BD_STORE_MSG_DEL) : record_begin (engine, BD_STORE_MSG_DEL);
   bd_store_put_str (engine->store_buf, session->client_id);
   bd_store_put_u64 (engine->store_buf, store_id);
   bd_store_record_end (engine->store_buf, r);
 }
 
-void
-_bd_store_msg_done (BdSession        *session,
-                    guint64           store_id,
-                    BdStoreWait     **wait_p,
-                    const BdStoreLoc *loc,
-                    gboolean          answered)
+/* One provisional MSG_ADD of @wait is acknowledged or dropped. */
+static void
+wait_done_one (BdEngine    *engine,
+               BdStoreWait *wait)
 {
-  BdEngine *engine = session->engine;
-  BdStoreWait *wait = g_steal_pointer (wait_p);
-  CancelResult cancel = wait != NULL ? store_cancel (engine, loc) : CANCEL_TAKEN;
-
-  /* Taken back: as if it had never been stored. Otherwise the removal
-   * goes after the record: at once (or lazily) when the writer has the
-   * record already or it was never provisional. */
-  if (cancel == CANCEL_PENDING)
-    record_msg_del (session, store_id, DEL_ORDERED);
-  else if (cancel == CANCEL_TAKEN)
-    record_msg_del (session, store_id, answered ? DEL_UNORDERED : DEL_LAZY);
   if (wait == NULL)
     return;
   if (--wait->n_soft == 0)
@@ -685,12 +673,24 @@ _bd_store_msg_done (BdSession        *session,
 }
 
 void
-_bd_store_msg_del (BdSession *session,
-                   guint64    store_id)
+_bd_store_msg_done (BdSession        *session,
+                    guint64           store_id,
+                    BdStoreWait     **wait_p,
+                    const BdStoreLoc *loc)
 {
-  record_msg_del (session, store_id, DEL_ORDERED);
+  BdEngine *engine = session->engine;
+  BdStoreWait *wait = g_steal_pointer (wait_p);
+  CancelResult cancel = wait != NULL ? store_cancel (engine, loc) : CANCEL_TAKEN;
+
+  /* Taken back: as if it had never been stored. Otherwise the removal
+   * goes after the record: lazily when the writer has the record already
+   * or it was never provisional. */
+  if (cancel != CANCEL_DONE)
+    record_msg_del (session, store_id, cancel == CANCEL_TAKEN);
+  wait_done_one (engine, wait);
 }
 
+/* A client id and a packet id: QOS2_ADD, QOS2_DEL, PUBREL_DEL. */
 static void
 record_qos2 (BdSession  *session,
              GByteArray *buf,
@@ -700,6 +700,157 @@ record_qos2 (BdSession  *session,
   bd_store_put_str (buf, session->client_id);
   bd_store_put_u16 (buf, packet_id);
   bd_store_record_end (buf, r);
+}
+
+/* In-flight state (see bd-store-log.h): the packet id a message went out
+ * with, and the PUBRELs due, so that both are re-sent with their ids after
+ * a restart [MQTT-4.4.0-1]. None of it makes anything wait but the PUBREL
+ * that replaces a message on disk:
+ * - a message sent at once carries its packet id in its MSG_ADD;
+ * - one sent from the queue gets a MSG_SENT: lazy, or, if its MSG_ADD is
+ *   provisional, provisional too and taken back with it (if the writer
+ *   has not taken it yet, the acknowledgement makes it moot);
+ * - PUBREC replaces the message by PUBREL_ADD. If the message's record is
+ *   on disk (or will be), the PUBREL waits for the PUBREL_ADD: a crash
+ *   must not leave the message to be sent again after the client was told
+ *   to release its id. If the record was taken back, nothing can send the
+ *   message again: the PUBREL goes at once and its PUBREL_ADD is
+ *   provisional for SOFT_WAIT_MAX_US, taken back at PUBCOMP: a client that
+ *   keeps up adds nothing to write. Lost in a crash, it
+ *   was about a PUBREL that had gone out (or was about to) in the turn
+ *   of the PUBREC;
+ * - PUBCOMP removes it lazily: a PUBREL re-sent for an id the client has
+ *   completed is answered with PUBCOMP [MQTT-4.3.3-2] and does no harm. */
+static gsize
+record_begin_aside (BdEngine *engine,
+                    guint8    type)
+{
+  return record_begin_soft (engine, type, g_get_monotonic_time () + SOFT_WAIT_MAX_US);
+}
+
+void
+_bd_store_msg_sent (BdSession  *session,
+                    BdOutgoing *out)
+{
+  BdEngine *engine = session->engine;
+  GByteArray *buf;
+  gsize r;
+
+  if (out->store_id == 0 || !session_recorded (session))
+    return;
+  if (out->wait != NULL)
+    {
+      buf = engine->store_soft_buf;
+      r = record_begin_aside (engine, BD_STORE_MSG_SENT);
+    }
+  else
+    {
+      /* Lost in a crash, the message goes out again with a new id (and
+       * DUP), as it did before in-flight state was kept. */
+      buf = engine->store_buf;
+      r = record_begin_lazy (engine, BD_STORE_MSG_SENT);
+    }
+  bd_store_put_str (buf, session->client_id);
+  bd_store_put_u64 (buf, out->store_id);
+  bd_store_put_u16 (buf, out->packet_id);
+  bd_store_record_end (buf, r);
+  if (out->wait != NULL)
+    {
+      record_locate (engine, r, &out->sent_loc);
+      out->sent_soft = TRUE;
+    }
+}
+
+/* The message is acknowledged: its MSG_SENT no longer matters (one the
+ * writer took already names a message that is gone, and is skipped). */
+static void
+sent_forget (BdEngine   *engine,
+             BdOutgoing *out)
+{
+  if (out->sent_soft)
+    store_cancel (engine, &out->sent_loc);
+  out->sent_soft = FALSE;
+}
+
+void
+_bd_store_msg_puback (BdSession  *session,
+                      BdOutgoing *out)
+{
+  sent_forget (session->engine, out);
+  /* Nothing answers a PUBACK: its removal need not be written at once. */
+  _bd_store_msg_done (session, out->store_id, &out->wait, &out->loc);
+}
+
+static void
+record_pubrel_add (BdSession  *session,
+                   GByteArray *buf,
+                   gsize       r,
+                   guint64     store_id,
+                   guint16     packet_id)
+{
+  bd_store_put_str (buf, session->client_id);
+  bd_store_put_u64 (buf, store_id);
+  bd_store_put_u16 (buf, packet_id);
+  bd_store_record_end (buf, r);
+}
+
+void
+_bd_store_msg_pubrec (BdSession  *session,
+                      BdOutgoing *out)
+{
+  BdEngine *engine = session->engine;
+  BdStoreWait *wait = g_steal_pointer (&out->wait);
+  CancelResult cancel = wait != NULL ? store_cancel (engine, &out->loc) : CANCEL_TAKEN;
+  gsize r;
+
+  sent_forget (engine, out);
+  if (out->store_id != 0 && session_recorded (session))
+    {
+      if (cancel == CANCEL_DONE)
+        {
+          r = record_begin_aside (engine, BD_STORE_PUBREL_ADD);
+          record_pubrel_add (session, engine->store_soft_buf, r, 0, out->packet_id);
+          record_locate (engine, r, &out->loc);
+          out->pubrel_soft = TRUE;
+        }
+      else
+        {
+          /* After its MSG_ADD; at once if the writer has that already. */
+          r = cancel == CANCEL_PENDING ? record_begin (engine, BD_STORE_PUBREL_ADD)
+              : record_begin_unordered (engine, BD_STORE_PUBREL_ADD);
+          record_pubrel_add (session, engine->store_buf, r, out->store_id, out->packet_id);
+        }
+      out->pubrel_stored = TRUE;
+    }
+  out->store_id = 0;
+  wait_done_one (engine, wait);
+}
+
+void
+_bd_store_pubrel_done (BdSession  *session,
+                       BdOutgoing *out)
+{
+  BdEngine *engine = session->engine;
+  CancelResult cancel;
+  gsize r;
+
+  if (!out->pubrel_stored)
+    return;
+  cancel = out->pubrel_soft ? store_cancel (engine, &out->loc) : CANCEL_TAKEN;
+  out->pubrel_stored = FALSE;
+  out->pubrel_soft = FALSE;
+  if (cancel == CANCEL_DONE || !session_recorded (session))
+    return;
+  r = cancel == CANCEL_PENDING ? record_begin (engine, BD_STORE_PUBREL_DEL)
+      : record_begin_lazy (engine, BD_STORE_PUBREL_DEL);
+  record_qos2 (session, engine->store_buf, r, out->packet_id);
+}
+
+void
+_bd_store_msg_del (BdSession *session,
+                   guint64    store_id)
+{
+  record_msg_del (session, store_id, FALSE);
 }
 
 /* The value of a packet id in incoming_qos2 is the seq of its QOS2_ADD
@@ -1619,6 +1770,7 @@ typedef struct
   gint64   at;          /* wills: when, wall clock */
   BdMqttProperties props;
   gint64   time_us;     /* received, wall clock; 0 if not recorded */
+  guint16  packet_id;   /* sent with it, not acknowledged; 0 if not */
 } RecMessage;
 
 typedef struct
@@ -1637,6 +1789,7 @@ typedef struct
   GHashTable *subs;     /* filter -> RecSub* */
   GHashTable *msgs;     /* &id -> RecMessage* */
   GHashTable *qos2;     /* packet ids */
+  GHashTable *pubrels;  /* packet ids: PUBREL due */
   RecMessage *will;
 } RecSession;
 
@@ -1679,6 +1832,7 @@ rec_session_free (gpointer data)
   g_hash_table_unref (s->subs);
   g_hash_table_unref (s->msgs);
   g_hash_table_unref (s->qos2);
+  g_hash_table_unref (s->pubrels);
   g_clear_pointer (&s->will, rec_message_free);
   g_free (s->client_id);
   g_free (s->username);
@@ -1833,6 +1987,7 @@ model_apply (guint64       seq,
             s->subs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, rec_sub_free);
             s->msgs = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, rec_message_free);
             s->qos2 = g_hash_table_new (NULL, NULL);
+            s->pubrels = g_hash_table_new (NULL, NULL);
             g_hash_table_insert (model->sessions, s->client_id, s);
           }
         g_free (s->username);
@@ -1891,6 +2046,9 @@ model_apply (guint64       seq,
         m->qos = bd_store_get_u8 (&r);
         m->retain = bd_store_get_u8 (&r) != 0;
         read_message_extra (&r, m, FALSE);
+        /* Written before in-flight state was kept: not sent. */
+        if (r.ok && r.p < r.end)
+          m->packet_id = bd_store_get_u16 (&r);
         s = model_session (model, client_id);
         if (!r.ok || s == NULL || id == 0 || m->qos > 2)
           {
@@ -1915,6 +2073,35 @@ model_apply (guint64       seq,
       }
       break;
 
+    case BD_STORE_MSG_SENT:
+    case BD_STORE_PUBREL_ADD:
+      {
+        guint64 id;
+        guint16 packet_id;
+        RecMessage *m;
+
+        client_id = bd_store_get_str (&r);
+        id = bd_store_get_u64 (&r);
+        packet_id = bd_store_get_u16 (&r);
+        s = model_session (model, client_id);
+        if (!r.ok || s == NULL || packet_id == 0)
+          break;
+        /* A message acknowledged meanwhile (its MSG_DEL, or its
+         * MSG_ADD taken back) has nothing to record. */
+        m = id != 0 ? g_hash_table_lookup (s->msgs, &id) : NULL;
+        if (type == BD_STORE_MSG_SENT)
+          {
+            if (m != NULL)
+              m->packet_id = packet_id;
+            break;
+          }
+        if (m != NULL)
+          g_hash_table_remove (s->msgs, &id);
+        g_hash_table_add (s->pubrels, GUINT_TO_POINTER (packet_id));
+      }
+      break;
+
+    case BD_STORE_PUBREL_DEL:
     case BD_STORE_QOS2_ADD:
     case BD_STORE_QOS2_DEL:
       {
@@ -1927,8 +2114,10 @@ model_apply (guint64       seq,
           break;
         if (type == BD_STORE_QOS2_ADD)
           g_hash_table_add (s->qos2, GUINT_TO_POINTER (id));
-        else
+        else if (type == BD_STORE_QOS2_DEL)
           g_hash_table_remove (s->qos2, GUINT_TO_POINTER (id));
+        else
+          g_hash_table_remove (s->pubrels, GUINT_TO_POINTER (id));
       }
       break;
 
@@ -1979,6 +2168,13 @@ compare_ids (gconstpointer a,
   return ma->id < mb->id ? -1 : ma->id > mb->id;
 }
 
+static int
+compare_packet_ids (gconstpointer a,
+                    gconstpointer b)
+{
+  return (int) *(const guint16 *) a - (int) *(const guint16 *) b;
+}
+
 static void
 model_to_engine (Model    *model,
                  BdEngine *engine)
@@ -2025,6 +2221,24 @@ model_to_engine (Model    *model,
             g_hash_table_add (session->incoming_qos2, item);
         }
 
+      /* The PUBRELs due, then the messages in flight, go out again with
+       * their packet ids when the client is back [MQTT-4.4.0-1]. */
+      if (g_hash_table_size (s->pubrels) > 0)
+        {
+          g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint16));
+
+          g_hash_table_iter_init (&j, s->pubrels);
+          while (g_hash_table_iter_next (&j, &item, NULL))
+            {
+              guint16 id = GPOINTER_TO_UINT (item);
+
+              g_array_append_val (ids, id);
+            }
+          g_array_sort (ids, compare_packet_ids);
+          for (guint i = 0; i < ids->len; i++)
+            _bd_session_restore_pubrel (session, g_array_index (ids, guint16, i));
+        }
+
       /* Ids grow with time: their order is the order of arrival. */
       msgs = g_ptr_array_sized_new (g_hash_table_size (s->msgs));
       g_hash_table_iter_init (&j, s->msgs);
@@ -2042,10 +2256,14 @@ model_to_engine (Model    *model,
           message = rec_message_restore (m, m->qos, FALSE, NULL);
           if (message == NULL)
             continue;
+          n_messages++;
+          if (m->packet_id != 0 && m->qos > 0 &&
+              _bd_session_restore_inflight (session, message, m->qos, m->retain, m->packet_id,
+                                            m->id))
+            continue;
           engine->store_restore_id = m->id;
           _bd_session_deliver (session, message, &delivery);
           engine->store_restore_id = 0;
-          n_messages++;
         }
 
       if (s->will != NULL && bd_topic_name_is_valid (s->will->topic))

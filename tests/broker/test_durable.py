@@ -15,14 +15,17 @@ import os
 import random
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
+import zlib
 
 import pytest
 
 import mqttwire as w
 from brokertest import IS_MOSQUITTO, TIMEOUT, subscribed
+from test_session import inflight_resent_after_restart
 
 pytestmark = pytest.mark.skipif(IS_MOSQUITTO, reason="Brokerdesk's durable store")
 
@@ -804,4 +807,183 @@ def test_unacknowledged_message_comes_again_with_dup_after_sigkill(broker_factor
     assert (again.topic, again.payload, again.qos, again.dup) == ("d/1", b"one", 1, True)
     sub.send(w.puback(again.packet_id))
     _send_sentinel(raw_client, b, "d/end")
+    assert _drain(sub, []) == []
+
+
+def _commit(raw_client, b):
+    """Returns once everything the broker recorded so far is on disk: a
+    persistent session's CONNACK waits for its record, which the store
+    writes with every record before it, provisional ones too."""
+    c = raw_client(b)
+    c.connect("commit", clean=False)
+    c.disconnect()
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_inflight_ids_and_pubrel_survive_sigkill(broker_factory, raw_client, version):
+    """[MQTT-4.4.0-1] after SIGKILL, an unacknowledged QoS 1 PUBLISH is sent
+    again with its packet id and DUP 1 [MQTT-3.3.1-1], and the PUBREL of a
+    QoS 2 message the client answered with PUBREC is sent again; that
+    message is not delivered again."""
+    b = broker_factory()
+
+    def crash():
+        _commit(raw_client, b)
+        _kill(b)
+        b.start()
+
+    s, m1, m2 = inflight_resent_after_restart(b, raw_client, version, crash)
+    s.send(w.puback(m1.packet_id))
+    s.send(w.pubcomp(m2.packet_id))
+    _send_sentinel(raw_client, b, "inflight/end")
+    assert _drain(s, []) == []
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_qos2_past_pubrec_not_delivered_again_after_sigkill(broker_factory, raw_client, on_disk):
+    """A QoS 2 message the subscriber answered with PUBREC before SIGKILL:
+    after it the PUBREL comes again with its id [MQTT-4.4.0-1], the message
+    does not, and a new QoS 2 message gets another id (the client holds that
+    one until the PUBREL and would take a new message under it for the old
+    one [MQTT-4.3.3-2]). on_disk: the message's record was written before
+    the PUBREC came (else the PUBREC took it back unwritten)."""
+    b = broker_factory()
+    s = subscribed(raw_client(b), "sub", [("q/#", 2)], clean=False)
+    p = raw_client(b)
+    p.connect("pub")
+    p.send(w.publish("q/1", b"once", qos=2, packet_id=1))
+    m = s.expect(w.PUBLISH)
+    if on_disk:
+        _commit(raw_client, b)
+    s.send(w.pubrec(m.packet_id))
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    _commit(raw_client, b)
+    _kill(b)
+
+    b.start()
+    s = raw_client(b)
+    assert s.connect("sub", clean=False).session_present
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    p = raw_client(b)
+    p.connect("pub")
+    p.publish("q/2", b"new", qos=2)
+    new = s.expect(w.PUBLISH)
+    assert (new.payload, new.dup) == (b"new", False)
+    assert new.packet_id != m.packet_id
+    s.send(w.pubrec(new.packet_id))
+    assert s.expect(w.PUBREL).packet_id == new.packet_id
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_completed_qos2_leaves_no_pubrel_after_sigkill(broker_factory, raw_client, on_disk):
+    """A QoS 2 exchange the subscriber completed (PUBCOMP) before SIGKILL
+    leaves nothing due: after the restart neither the message nor its
+    PUBREL comes again. on_disk: the message's record was written before
+    the PUBREC came."""
+    b = broker_factory()
+    s = subscribed(raw_client(b), "sub", [("c/#", 2)], clean=False)
+    p = raw_client(b)
+    p.connect("pub")
+    p.send(w.publish("c/1", b"done", qos=2, packet_id=1))
+    m = s.expect(w.PUBLISH)
+    if on_disk:
+        _commit(raw_client, b)
+    s.send(w.pubrec(m.packet_id))
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    s.send(w.pubcomp(m.packet_id))
+    # the PUBCOMP is handled before this PINGREQ is answered
+    s.ping()
+    _commit(raw_client, b)
+    _kill(b)
+
+    b.start()
+    s = raw_client(b)
+    assert s.connect("sub", clean=False).session_present
+    _send_sentinel(raw_client, b, "c/end")
+    first = s.recv_packet()
+    assert (first.type, first.payload) == (w.PUBLISH, b"end"), first
+
+
+@pytest.mark.parametrize("mode", ["durable-sigkill", "snapshot-restart"])
+def test_queued_then_sent_keeps_its_id(broker_factory, raw_client, mode):
+    """Messages queued while the subscriber was away, then sent when it came
+    back (each given its packet id then) and not acknowledged: after SIGKILL
+    in durable mode, or a restart in snapshot mode, they come again with
+    those ids and DUP 1 [MQTT-4.4.0-1], and the one answered with PUBREC
+    only as its PUBREL."""
+    lines = ["listener 0", "persistence true"]
+    if mode == "snapshot-restart":
+        lines.append("persistence_mode snapshot")
+    b = broker_factory(lines)
+    s = subscribed(raw_client(b), "sub", [("k/#", 2)], clean=False, away=True)
+    p = raw_client(b)
+    p.connect("pub")
+    for i in range(4):
+        p.publish("k/%d" % i, b"m%d" % i, qos=1, packet_id=1 + i)
+    p.publish("k/q2", b"q2", qos=2, packet_id=9)
+    s = raw_client(b)
+    assert s.connect("sub", clean=False).session_present
+    # a session's first ids: acknowledge two, so the rest are not
+    first = [s.expect(w.PUBLISH) for _ in range(5)]
+    s.send(w.puback(first[0].packet_id) + w.puback(first[1].packet_id))
+    s.send(w.pubrec(first[4].packet_id))
+    assert s.expect(w.PUBREL).packet_id == first[4].packet_id
+    if mode == "durable-sigkill":
+        _commit(raw_client, b)
+        _kill(b)
+        b.start()
+    else:
+        b.restart()
+
+    s = raw_client(b)
+    assert s.connect("sub", clean=False).session_present
+    got = [s.recv_packet() for _ in range(3)]
+    assert sorted((pk.type, pk.packet_id, pk.payload if pk.type == w.PUBLISH else None,
+                   pk.dup if pk.type == w.PUBLISH else None) for pk in got) == sorted(
+        [(w.PUBLISH, first[2].packet_id, b"m2", True),
+         (w.PUBLISH, first[3].packet_id, b"m3", True),
+         (w.PUBREL, first[4].packet_id, None, None)])
+
+
+def _record(seq, rtype, *fields):
+    """A store record (see src/engine/bd-store-log.h): fields are bytes
+    already encoded."""
+    body = b"".join(fields)
+    head = struct.pack("<QB", seq, rtype)
+    return struct.pack("<II", len(body), zlib.crc32(head + body)) + head + body
+
+
+def _s(b):
+    b = b.encode() if isinstance(b, str) else b
+    return struct.pack("<I", len(b)) + b
+
+
+def test_store_without_inflight_fields_still_loads(broker_factory, raw_client):
+    """A snapshot written before the store kept packet ids: its MSG_ADD
+    records end before that field (or, older still, before the properties
+    and time received). Its queued messages are restored and delivered in
+    order, with DUP 1 since they may have been sent before [MQTT-3.3.1-1]."""
+    META, SESSION_PUT, SUB_ADD, MSG_ADD = 1, 4, 6, 8
+    b = broker_factory(start=False)
+    u8 = lambda v: struct.pack("<B", v)
+    u32 = lambda v: struct.pack("<I", v)
+    u64 = lambda v: struct.pack("<Q", v)
+    data = b"BDSTORE1"
+    data += _record(0, META, u64(5), u64(10))
+    data += _record(0, SESSION_PUT, _s("sub"), _s(""), u32(0xFFFFFFFF))
+    data += _record(0, SUB_ADD, _s("sub"), _s("o/#"), u8(1), u8(0), u32(0))
+    data += _record(0, MSG_ADD, _s("sub"), u64(1), _s("o/a"), _s(b"oldest"), u8(1), u8(0))
+    data += _record(0, MSG_ADD, _s("sub"), u64(2), _s("o/b"), _s(b"older"), u8(1), u8(0),
+                    _s(b""), u64(1700000000000000))
+    with open(os.path.join(b.data_dir, "brokerdesk-state.db"), "wb") as f:
+        f.write(data)
+    b.start()
+    sub = raw_client(b)
+    assert sub.connect("sub", clean=False).session_present
+    got = [sub.expect(w.PUBLISH) for _ in range(2)]
+    assert [(m.topic, m.payload, m.dup) for m in got] == [("o/a", b"oldest", True),
+                                                          ("o/b", b"older", True)]
+    for m in got:
+        sub.send(w.puback(m.packet_id))
+    _send_sentinel(raw_client, b, "o/end")
     assert _drain(sub, []) == []

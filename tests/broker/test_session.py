@@ -6,7 +6,7 @@
 import pytest
 
 import mqttwire as w
-from brokertest import IS_MOSQUITTO, subscribed
+from brokertest import subscribed
 
 
 def _persistent(raw_client, client_id="dev", broker=None, **kw):
@@ -213,18 +213,35 @@ def test_paho_persistent_session(broker, mqtt_client):
     assert [m.payload for m in c2.get_messages(5)] == [b"0", b"1", b"2", b"3", b"4"]
 
 
-@pytest.mark.xfail(not IS_MOSQUITTO, strict=True,
-                   reason="Brokerdesk's store keeps no in-flight state: after a restart an "
-                          "unacknowledged PUBLISH goes out as new (DUP 0) and a PUBREL is lost")
-def test_inflight_resent_after_restart(broker_factory, raw_client):
-    """[MQTT-4.4.0-1] after a restart with `persistence true`, a persistent
-    session's unacknowledged QoS 1 PUBLISH is re-sent with DUP 1
-    [MQTT-3.3.1-1], and the PUBREL of a QoS 2 message the client answered
-    with PUBREC is re-sent."""
-    b = broker_factory(["persistence true"])
-    s = subscribed(raw_client(b), "away", [("inflight/#", 2)], clean=False)
-    p = raw_client(b)
+# MQTT 5: Clean Start 0 keeps a session only with a Session Expiry Interval.
+_EXPIRY = [(w.PROP_SESSION_EXPIRY_INTERVAL, 3600)]
+
+
+def _away_and_back(b, raw_client, version, clients, restart):
+    """Closes clients, restarts the broker with restart(), and connects the
+    persistent subscriber "away" again: its session must be there."""
+    for c in clients:
+        c.close()
+    restart()
+    s = raw_client(b, version)
+    assert s.connect("away", clean=False, props=_EXPIRY).session_present
+    return s
+
+
+def inflight_resent_after_restart(b, raw_client, version, restart):
+    """A QoS 1 message in flight and a QoS 2 one past PUBREC, then restart():
+    both come again at once, the PUBLISH with its packet id and DUP 1, the
+    other as its PUBREL. Returns the subscriber and the two messages as
+    first received. Shared with the durable store's SIGKILL test."""
+    s = subscribed(raw_client(b, version), "away", [("inflight/#", 2)], clean=False,
+                   props=_EXPIRY)
+    p = raw_client(b, version)
     p.connect("pub")
+    # acknowledged first: the ids in flight are not the first a new session uses
+    for i in range(3):
+        p.send(w.publish("inflight/warm", b"w", qos=1, packet_id=10 + i, version=version))
+        s.send(w.puback(s.expect(w.PUBLISH).packet_id))
+        p.expect(w.PUBACK)
     p.publish("inflight/1", b"one", qos=1)
     p.publish("inflight/2", b"two", qos=2)
     m1 = s.expect(w.PUBLISH)
@@ -232,11 +249,7 @@ def test_inflight_resent_after_restart(broker_factory, raw_client):
     assert (m1.payload, m2.payload) == (b"one", b"two")
     s.send(w.pubrec(m2.packet_id))
     assert s.expect(w.PUBREL).packet_id == m2.packet_id
-    p.disconnect()
-    s.close()
-    b.restart()
-    s = raw_client(b)
-    assert s.connect("away", clean=False).session_present
+    s = _away_and_back(b, raw_client, version, [p, s], restart)
     # both are re-sent at once, in the order of the original sends or not
     got = {}
     for _ in range(2):
@@ -246,3 +259,40 @@ def test_inflight_resent_after_restart(broker_factory, raw_client):
     again = got[w.PUBLISH]
     assert (again.payload, again.packet_id, again.dup) == (b"one", m1.packet_id, True)
     assert got[w.PUBREL].packet_id == m2.packet_id
+    return s, m1, m2
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_inflight_resent_after_restart(broker_factory, raw_client, version):
+    """[MQTT-4.4.0-1] after a restart with `persistence true`, a persistent
+    session's unacknowledged QoS 1 PUBLISH is re-sent with its packet id and
+    DUP 1 [MQTT-3.3.1-1], and the PUBREL of a QoS 2 message the client
+    answered with PUBREC is re-sent."""
+    b = broker_factory(["persistence true"])
+    inflight_resent_after_restart(b, raw_client, version, b.restart)
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_pubrel_id_not_reused_after_restart(broker_factory, raw_client, version):
+    """[MQTT-4.4.0-1] a QoS 2 message answered with PUBREC whose PUBREL did
+    not reach the client: after a restart the PUBREL comes again, the message
+    does not, and a new QoS 2 message gets another packet id, since the
+    client holds that one until the PUBREL and would take a new message
+    under it for the old one [MQTT-4.3.3-2]."""
+    b = broker_factory(["persistence true"])
+    s = subscribed(raw_client(b, version), "away", [("q/#", 2)], clean=False, props=_EXPIRY)
+    p = raw_client(b, version)
+    p.connect("pub")
+    p.publish("q/1", b"once", qos=2)
+    m = s.expect(w.PUBLISH)
+    s.send(w.pubrec(m.packet_id))
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    # taken as lost: no PUBCOMP
+    s = _away_and_back(b, raw_client, version, [p, s], b.restart)
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    p = raw_client(b, version)
+    p.connect("pub")
+    p.publish("q/2", b"new", qos=2)
+    new = s.expect(w.PUBLISH)
+    assert (new.payload, new.dup) == (b"new", False)
+    assert new.packet_id != m.packet_id
