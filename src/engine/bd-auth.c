@@ -247,17 +247,21 @@ hash_password (const PasswordEntry *entry,
     }
 }
 
-/* Takes the same time wherever the first difference is. */
+/* Whether @password hashes, as @entry says, to @entry's hash. The
+ * comparison takes the same time wherever the first difference is, and the
+ * hash made for it does not stay on the stack. */
 static gboolean
-equal_in_constant_time (const guint8 *a,
-                        const guint8 *b,
-                        gsize         len)
+password_matches (const PasswordEntry *entry,
+                  const guint8        *password,
+                  gsize                password_len)
 {
+  guint8 hash[SHA512_LEN];
   guint8 diff = 0;
 
-  for (gsize i = 0; i < len; i++)
-    diff |= a[i] ^ b[i];
-
+  hash_password (entry, password, password_len, hash);
+  for (gsize i = 0; i < SHA512_LEN; i++)
+    diff |= hash[i] ^ entry->hash[i];
+  memset (hash, 0, sizeof hash);
   return diff == 0;
 }
 
@@ -791,7 +795,6 @@ bd_auth_check_password (BdAuth       *auth,
     .salt_len = sizeof dummy_salt,
   };
   const PasswordEntry *entry = NULL;
-  guint8 hash[SHA512_LEN];
   gboolean equal;
 
   g_return_val_if_fail (auth != NULL, FALSE);
@@ -800,10 +803,7 @@ bd_auth_check_password (BdAuth       *auth,
   if (auth->passwords != NULL && username != NULL)
     entry = g_hash_table_lookup (auth->passwords, username);
 
-  hash_password (entry != NULL ? entry : &dummy, password, password_len, hash);
-  equal = equal_in_constant_time (hash, entry != NULL ? entry->hash : dummy.hash, SHA512_LEN);
-  memset (hash, 0, sizeof hash);
-
+  equal = password_matches (entry != NULL ? entry : &dummy, password, password_len);
   return entry != NULL && equal;
 }
 
@@ -812,17 +812,12 @@ bd_auth_check_hash (const char *hash,
                     const char *password)
 {
   g_autoptr(PasswordEntry) entry = g_new0 (PasswordEntry, 1);
-  guint8 computed[SHA512_LEN];
-  gboolean equal;
 
   g_return_val_if_fail (password != NULL, FALSE);
 
   if (hash == NULL || !parse_hash (entry, "", hash, "", 0, NULL))
     return FALSE;
-  hash_password (entry, (const guint8 *) password, strlen (password), computed);
-  equal = equal_in_constant_time (computed, entry->hash, SHA512_LEN);
-  memset (computed, 0, sizeof computed);
-  return equal;
+  return password_matches (entry, (const guint8 *) password, strlen (password));
 }
 
 gboolean
