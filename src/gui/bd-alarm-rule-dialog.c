@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-alarm-rule-dialog.h"
+#include "bd-gui-util.h"
 
 typedef enum
 {
@@ -290,8 +291,7 @@ static void
 bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  GtkWidget *header = _bd_editor_header_new (GTK_WINDOW (self), &self->save_button);
   GtkWidget *page = adw_preferences_page_new ();
   GtkWidget *group = NULL;
   GtkWidget *enabled_row;
@@ -307,14 +307,7 @@ bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
   gtk_window_set_default_size (GTK_WINDOW (self), 480, 640);
   gtk_window_set_modal (GTK_WINDOW (self), TRUE);
 
-  self->save_button = gtk_button_new_with_mnemonic (_("_Save"));
-  gtk_widget_add_css_class (self->save_button, "suggested-action");
   g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (on_save_clicked_cb), self);
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_close), self);
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->save_button);
   gtk_window_set_default_widget (GTK_WINDOW (self), self->save_button);
   gtk_box_append (GTK_BOX (box), header);
 

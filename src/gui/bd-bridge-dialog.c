@@ -793,8 +793,8 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
                                  N_("Once: at start only"),
                                  N_("Lazy: when messages wait, until idle"), NULL };
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  GtkWidget *save_button;
+  GtkWidget *header = _bd_editor_header_new (GTK_WINDOW (self), &save_button);
   GtkWidget *page = adw_preferences_page_new ();
   AdwPreferencesGroup *group;
   GtkWidget *row;
@@ -808,14 +808,8 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
 
   gtk_window_set_default_size (GTK_WINDOW (self), 560, 720);
   gtk_window_set_modal (GTK_WINDOW (self), TRUE);
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_close), self);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  self->save_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Save")));
-  gtk_widget_add_css_class (GTK_WIDGET (self->save_button), "suggested-action");
+  self->save_button = GTK_BUTTON (save_button);
   g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (save_cb), self);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), GTK_WIDGET (self->save_button));
   gtk_box_append (GTK_BOX (box), header);
   gtk_widget_set_vexpand (page, TRUE);
   gtk_box_append (GTK_BOX (box), page);

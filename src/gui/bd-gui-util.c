@@ -228,3 +228,25 @@ _bd_follow_object (gpointer     self,
     g_signal_connect_swapped (object, signal, callback, self);
   ((void (*) (gpointer)) callback) (self);
 }
+
+GtkWidget *
+_bd_editor_header_new (GtkWindow  *window,
+                       GtkWidget **save_button)
+{
+  GtkWidget *header;
+  GtkWidget *cancel;
+
+  g_return_val_if_fail (GTK_IS_WINDOW (window), NULL);
+  g_return_val_if_fail (save_button != NULL, NULL);
+
+  header = adw_header_bar_new ();
+  cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  *save_button = gtk_button_new_with_mnemonic (_("_Save"));
+  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_close), window);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
+  gtk_widget_add_css_class (*save_button, "suggested-action");
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), *save_button);
+  return header;
+}

@@ -80,4 +80,10 @@ void      _bd_message_dialog_add_choice (AdwMessageDialog       *dialog,
 /* An editor's Cancel and Save (suggested, the default; Escape cancels). */
 void      _bd_add_save_responses (AdwMessageDialog *dialog);
 
+/* An editor window's header bar: Cancel at the start closes @window, Save
+ * (suggested, returned in *@save_button for the caller to connect) at the
+ * end, and no title buttons, so the window ends only through one of them. */
+GtkWidget *_bd_editor_header_new (GtkWindow  *window,
+                                  GtkWidget **save_button);
+
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "bd-gui-util.h"
 #include "bd-relay-dialog.h"
 
 struct _BdRelayDialog
@@ -257,8 +258,8 @@ static void
 bd_relay_dialog_init (BdRelayDialog *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  GtkWidget *save_button;
+  GtkWidget *header = _bd_editor_header_new (GTK_WINDOW (self), &save_button);
   GtkWidget *page = adw_preferences_page_new ();
   AdwPreferencesGroup *group;
   GtkWidget *row;
@@ -267,14 +268,9 @@ bd_relay_dialog_init (BdRelayDialog *self)
   gtk_window_set_modal (GTK_WINDOW (self), TRUE);
   gtk_window_set_default_size (GTK_WINDOW (self), 520, 640);
 
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (cancel), "window.close");
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  self->save_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Save")));
-  gtk_widget_add_css_class (GTK_WIDGET (self->save_button), "suggested-action");
+  self->save_button = GTK_BUTTON (save_button);
   g_signal_connect_object (self->save_button, "clicked", G_CALLBACK (save_clicked_cb), self,
                            G_CONNECT_SWAPPED);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), GTK_WIDGET (self->save_button));
   gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->save_button));
   gtk_box_append (GTK_BOX (box), header);
 
