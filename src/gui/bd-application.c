@@ -251,12 +251,7 @@ on_quit_clients_listed_cb (GObject      *source,
 
   window = bd_application_present_window (self);
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Stop the Broker?"), body));
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "quit", _("_Quit"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "quit", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
+  _bd_message_dialog_add_choice (dialog, "quit", _("_Quit"), ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_quit_response_cb), self, 0);
   _bd_present_dialog (GTK_WIDGET (window), GTK_WINDOW (dialog));

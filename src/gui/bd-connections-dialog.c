@@ -17,6 +17,7 @@
 
 #include "bd-connection-row.h"
 #include "bd-connections-dialog.h"
+#include "bd-gui-util.h"
 
 struct _BdConnectionsDialog
 {
@@ -176,13 +177,8 @@ on_delete_cb (BdConnectionsDialog *self,
                                      profile->name);
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
                                _("The connection and its saved password will be removed."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "delete", _("_Delete"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  _bd_message_dialog_add_choice (ADW_MESSAGE_DIALOG (dialog), "delete", _("_Delete"),
+                                 ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "profile-id", g_strdup (id), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_delete_response_cb), self, 0);

@@ -855,14 +855,7 @@ edit_tile_action (GtkWidget  *widget,
     return;
   label = bd_overview_tile_config_dup_label (tile);
   dialog = adw_message_dialog_new (NULL, _("Edit Tile"), series);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "save", _("_Save"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  _bd_add_save_responses (ADW_MESSAGE_DIALOG (dialog));
 
   group = adw_preferences_group_new ();
   g_object_set_data (G_OBJECT (dialog), "label", entry_row (group, _("Label"), tile->label));
@@ -917,13 +910,8 @@ rename_area_action (GtkWidget  *widget,
   if (self->config == NULL || (area = bd_overview_config_find_area (self->config, path)) == NULL)
     return;
   dialog = adw_message_dialog_new (NULL, _("Rename Area"), path);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "save", _("_Rename"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  _bd_message_dialog_add_choice (ADW_MESSAGE_DIALOG (dialog), "save", _("_Rename"),
+                                 ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   group = adw_preferences_group_new ();
   g_object_set_data (G_OBJECT (dialog), "label", entry_row (group, _("Label"), area->label));
