@@ -631,6 +631,7 @@ bd_connection_profiles_store_password_async (BdConnectionProfiles *self,
   g_autoptr(GTask) task = NULL;
   const BdConnectionProfile *profile;
   g_autofree char *label = NULL;
+  gboolean forget;
 
   g_return_if_fail (BD_IS_CONNECTION_PROFILES (self));
   g_return_if_fail (id != NULL);
@@ -638,23 +639,20 @@ bd_connection_profiles_store_password_async (BdConnectionProfiles *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, bd_connection_profiles_store_password_async);
 
-  if (password == NULL || password[0] == '\0')
-    {
-      g_hash_table_remove (self->passwords, id);
-      if (!self->keyring_available)
-        {
-          g_task_return_boolean (task, TRUE);
-          return;
-        }
-      secret_password_clear (get_schema (), cancellable, forget_password_cb,
-                             g_steal_pointer (&task), "profile", id, NULL);
-      return;
-    }
-
-  g_hash_table_replace (self->passwords, g_strdup (id), g_strdup (password));
+  forget = password == NULL || password[0] == '\0';
+  if (forget)
+    g_hash_table_remove (self->passwords, id);
+  else
+    g_hash_table_replace (self->passwords, g_strdup (id), g_strdup (password));
   if (!self->keyring_available)
     {
       g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (forget)
+    {
+      secret_password_clear (get_schema (), cancellable, forget_password_cb,
+                             g_steal_pointer (&task), "profile", id, NULL);
       return;
     }
   profile = bd_connection_profiles_lookup (self, id);
