@@ -81,8 +81,6 @@ typedef struct
   gboolean log_dest_set;     /* the first log_dest line replaces the default */
   gboolean security_seen;    /* per_listener_settings must come before these */
   char    *topic_alias_where; /* "FILE:LINE" of a max_topic_alias in a listener block */
-  char    *changes_file;     /* where 'autosave_on_changes true' is in effect; NULL: not */
-  guint    changes_line;
   GPtrArray *paths;         /* of NamedPath*: lines naming what must exist */
 } LoadState;
 
@@ -1162,12 +1160,10 @@ handle_log_dest (Parser           *parser,
 
 /* With 'true' Mosquitto saves once autosave_interval changes (subscriptions,
  * retained and queued messages) have accumulated, instead of every
- * autosave_interval seconds. In the durable mode (the default) every change
- * goes to the log as it happens (before its acknowledgement, where it has
- * one), so the state on disk never lags by that many: the line is honoured
- * as it stands. The snapshot mode saves on
- * its timer only, so there the line is refused once the whole file is read
- * (persistence_mode may come after it): see check_autosave (). */
+ * autosave_interval seconds. The snapshot mode does the same (the engine
+ * counts them). In the durable mode (the default) every change goes to the
+ * log as it happens (before its acknowledgement, where it has one), so the
+ * state on disk never lags by that many: there the line changes nothing. */
 static gboolean
 handle_autosave_on_changes (Parser           *parser,
                             const Directive  *directive,
@@ -1176,32 +1172,7 @@ handle_autosave_on_changes (Parser           *parser,
                             const char       *rest,
                             GError          **error)
 {
-  gboolean value = FALSE;
-
-  if (!parse_bool (parser, directive, values[0], &value, error))
-    return FALSE;
-  g_clear_pointer (&parser->load->changes_file, g_free);
-  if (value)
-    {
-      parser->load->changes_file = g_strdup (parser->name);
-      parser->load->changes_line = parser->line;
-    }
-  return TRUE;
-}
-
-static gboolean
-check_autosave (const BdBrokerConfig  *config,
-                const LoadState       *load,
-                GError               **error)
-{
-  if (load->changes_file == NULL || !config->persistence || !config->persistence_snapshot)
-    return TRUE;
-
-  return _bd_config_parse_error (error, load->changes_file, load->changes_line,
-                                 "autosave_on_changes: true (saving after a number of changes) "
-                                 "is not supported with persistence_mode snapshot, which saves "
-                                 "every autosave_interval seconds; persistence_mode durable "
-                                 "writes every change at once");
+  return parse_bool (parser, directive, values[0], &parser->config->autosave_on_changes, error);
 }
 
 /* Mosquitto's syslog facility: local0 to local7 (LOG_DAEMON without the
@@ -2133,7 +2104,6 @@ static void
 load_state_clear (LoadState *load)
 {
   g_clear_pointer (&load->topic_alias_where, g_free);
-  g_clear_pointer (&load->changes_file, g_free);
   g_clear_pointer (&load->paths, g_ptr_array_unref);
 }
 
@@ -2152,8 +2122,7 @@ bd_broker_config_parse (BdBrokerConfig  *config,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   /* No file: a relative include_dir is taken from the working directory. */
-  ok = parse_text (config, &load, name, NULL, 0, text, strlen (text), error) &&
-       check_autosave (config, &load, error);
+  ok = parse_text (config, &load, name, NULL, 0, text, strlen (text), error);
   load_state_clear (&load);
   return ok;
 }
@@ -2173,8 +2142,7 @@ bd_broker_config_load (BdBrokerConfig  *config,
   /* Only when loading the file the broker starts from: where a text is
    * parsed alone (the bridge dialog's check, the Security page's edits),
    * the code that then loads the files reports what it cannot read. */
-  ok = load_file (config, &load, path, 0, error) && check_autosave (config, &load, error) &&
-       check_paths (config, &load, error);
+  ok = load_file (config, &load, path, 0, error) && check_paths (config, &load, error);
   load_state_clear (&load);
   return ok;
 }

@@ -304,8 +304,6 @@ UNSUPPORTED = [
     ("tls-engine", "listener 8883\ntls_engine pkcs11\n", 2),
     ("psk", "listener 8883\npsk_hint plant\n", 2),
     ("bridge-psk", "\nconnection remote\naddress 127.0.0.1:1\ntopic #\nbridge_psk 00\n", 5),
-    ("autosave-on-changes-snapshot",
-     "persistence true\npersistence_mode snapshot\nautosave_on_changes true\n", 3),
 ]
 
 

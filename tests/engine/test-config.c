@@ -570,18 +570,29 @@ test_logging (void)
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("log_dest stderr\nlog_dest none\nlog_dest stdout\nlog_dest syslog");
   assert_strv (config->log_dest, stdout_syslog);
-  /* autosave_on_changes true: durable mode writes every change; without
-   * persistence it means nothing; a later false takes it back. */
+  /* autosave_on_changes: false unless set; accepted in either mode, and
+   * before or after persistence_mode; a later false takes it back. */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("persistence true");
+  g_assert_false (config->autosave_on_changes);
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("persistence true\nautosave_on_changes true\nautosave_interval 10");
   g_assert_false (config->persistence_snapshot);
+  g_assert_true (config->autosave_on_changes);
+  g_assert_cmpuint (config->autosave_interval, ==, 10);
   g_clear_pointer (&config, bd_broker_config_free);
-  config = test_config_parse ("persistence_mode snapshot\nautosave_on_changes true");
-  g_assert_false (config->persistence);
+  config = test_config_parse ("persistence true\npersistence_mode snapshot\nautosave_on_changes true");
+  g_assert_true (config->persistence_snapshot);
+  g_assert_true (config->autosave_on_changes);
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("autosave_on_changes true\npersistence true\npersistence_mode snapshot");
+  g_assert_true (config->persistence_snapshot);
+  g_assert_true (config->autosave_on_changes);
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("persistence true\npersistence_mode snapshot\n"
                               "autosave_on_changes true\nautosave_on_changes false");
   g_assert_true (config->persistence_snapshot);
+  g_assert_false (config->autosave_on_changes);
 
   /* log_facility N: syslog's local N; LOG_DAEMON without it. */
   g_clear_pointer (&config, bd_broker_config_free);
@@ -802,15 +813,6 @@ test_errors (void)
     { "listener 1883\nmaximum_qos 3", "test.conf:2: maximum_qos: “3” is not 0, 1 or 2" },
     { "listener 9001\nprotocol websockets\nwebsockets_headers_size 10",
       "test.conf:3: websockets_headers_size: “10” is not a size in bytes from 256 to 65536" },
-    { "persistence true\npersistence_mode snapshot\nautosave_on_changes true",
-      "test.conf:3: autosave_on_changes: true (saving after a number of changes) is not "
-      "supported with persistence_mode snapshot, which saves every autosave_interval seconds; "
-      "persistence_mode durable writes every change at once" },
-    /* The mode may come after the line: the line is named all the same. */
-    { "autosave_on_changes true\npersistence true\npersistence_mode snapshot",
-      "test.conf:1: autosave_on_changes: true (saving after a number of changes) is not "
-      "supported with persistence_mode snapshot, which saves every autosave_interval seconds; "
-      "persistence_mode durable writes every change at once" },
     { "autosave_on_changes 1", "test.conf:1: autosave_on_changes: “1” is not true or false" },
     { "log_facility 8", "test.conf:1: log_facility: “8” is not 0 to 7 (syslog's local0 to local7)" },
     { "log_facility -1", "test.conf:1: log_facility: “-1” is not 0 to 7 (syslog's local0 to local7)" },
