@@ -6,6 +6,9 @@
 
 #include "config.h"
 
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -330,6 +333,90 @@ test_bind_interface (void)
                             "“no-such-if0”");
   test_config_assert_error ("listener 1884\nbind_interface",
                             "test.conf:2: bind_interface: missing interface");
+}
+
+/* Two listeners may share a port on different addresses, as in Mosquitto,
+ * however each gets its address: a bind_interface after the 'listener' line
+ * counts. Only addresses that really overlap are refused, at the later
+ * listener's line. */
+static void
+test_bind_interface_shared_port (void)
+{
+  g_autoptr(BdBrokerConfig) config = NULL;
+
+  config = parse_finished ("listener 1883 192.0.2.1\nlistener 1883\nbind_interface lo\n");
+  g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "192.0.2.1");
+  g_assert_cmpstr (listener_at (config, 1)->bind_address, ==, "127.0.0.1");
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = parse_finished ("listener 1883\nbind_interface lo\nlistener 1883 192.0.2.1\n");
+  g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "127.0.0.1");
+  g_assert_cmpstr (listener_at (config, config->listeners->len - 1)->bind_address, ==, "192.0.2.1");
+  /* The default listener too. */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = parse_finished ("bind_interface lo\nport 1883\nlistener 1883 192.0.2.1\n");
+  g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "127.0.0.1");
+
+  test_config_assert_error ("listener 1883\nbind_interface lo\nlistener 1883\nbind_interface lo",
+                            "test.conf:3: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  test_config_assert_error ("listener 1883 127.0.0.1\nlistener 1883\nbind_interface lo",
+                            "test.conf:2: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  /* Every interface includes lo's addresses. */
+  test_config_assert_error ("listener 1883\nbind_interface lo\nlistener 1883",
+                            "test.conf:3: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  test_config_assert_error ("port 1883\nbind_interface lo\nlistener 1883\nbind_address 127.0.0.1",
+                            "test.conf:3: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  /* A default listener without a 'port' line has port 1883. */
+  test_config_assert_error ("bind_address 127.0.0.1\nlistener 1883 127.0.0.1",
+                            "test.conf:2: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  test_config_assert_error ("max_qos 1\nlistener 1883\nbind_interface lo",
+                            "test.conf:2: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  /* One address, written two ways. */
+  test_config_assert_error ("listener 1883 ::1\nlistener 1883 0:0::1",
+                            "test.conf:2: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+}
+
+/* A network interface other than the loopback one with an IPv4 address,
+ * or NULL. */
+static char *
+find_other_interface (void)
+{
+  struct ifaddrs *list = NULL;
+  char *name = NULL;
+
+  if (getifaddrs (&list) < 0)
+    return NULL;
+  for (struct ifaddrs *ifa = list; ifa != NULL && name == NULL; ifa = ifa->ifa_next)
+    if (ifa->ifa_addr != NULL && ifa->ifa_addr->sa_family == AF_INET &&
+        !(ifa->ifa_flags & IFF_LOOPBACK))
+      name = g_strdup (ifa->ifa_name);
+  freeifaddrs (list);
+  return name;
+}
+
+/* Two listeners on one port, each on its own interface. */
+static void
+test_bind_interface_two_interfaces (void)
+{
+  g_autofree char *other = find_other_interface ();
+  g_autofree char *text = NULL;
+  g_autoptr(BdBrokerConfig) config = NULL;
+
+  if (other == NULL)
+    {
+      g_test_skip ("no network interface but the loopback one has an IPv4 address");
+      return;
+    }
+  text = g_strdup_printf ("listener 1883\nbind_interface lo\nlistener 1883\nbind_interface %s\n",
+                          other);
+  config = parse_finished (text);
+  g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "127.0.0.1");
 }
 
 static void
@@ -1243,6 +1330,8 @@ main (int   argc,
   g_test_add_func ("/engine/config/overrides", test_overrides);
   g_test_add_func ("/engine/config/listeners", test_listeners);
   g_test_add_func ("/engine/config/bind-interface", test_bind_interface);
+  g_test_add_func ("/engine/config/bind-interface-shared-port", test_bind_interface_shared_port);
+  g_test_add_func ("/engine/config/bind-interface-two-interfaces", test_bind_interface_two_interfaces);
   g_test_add_func ("/engine/config/default-listener", test_default_listener);
   g_test_add_func ("/engine/config/allow-anonymous", test_allow_anonymous);
   g_test_add_func ("/engine/config/per-listener-settings", test_per_listener_settings);
