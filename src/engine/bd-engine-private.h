@@ -771,7 +771,7 @@ void             _bd_persist_end_turn      (BdEngine        *engine);
 
 /* bd-store.c */
 /* Recording changes: each is a no-op unless the store runs and the session
- * is stored. */
+ * is stored, but for counting the change for autosave_on_changes. */
 gboolean   _bd_store_active             (BdEngine     *engine);
 void       _bd_store_session_put        (BdSession    *session);
 void       _bd_store_session_del        (BdSession    *session);
