@@ -81,10 +81,20 @@ typedef struct
   gboolean log_dest_set;     /* the first log_dest line replaces the default */
   gboolean security_seen;    /* per_listener_settings must come before these */
   char    *topic_alias_where; /* "FILE:LINE" of a max_topic_alias in a listener block */
-  char    *changes_file;     /* where 'autosave_on_changes true' is in effect; NULL: not */
-  guint    changes_line;
   GPtrArray *paths;         /* of NamedPath*: lines naming what must exist */
+  GPtrArray *claims;        /* of PortClaim*, in the order of their lines */
 } LoadState;
+
+/* A 'listener' or 'port' line: its listener takes its port there. Whether
+ * another listener already has it is known only once the whole file is read
+ * (a bind_interface may follow): see check_ports (). */
+typedef struct
+{
+  const BdListenerConfig *listener;
+  const char             *directive;  /* the line's; NULL: another that made the default listener */
+  char                   *file;
+  guint                   line;
+} PortClaim;
 
 /* A password_file, acl_file or persistence_location line, checked once the
  * whole file is read (a later line may replace it). */
@@ -249,6 +259,40 @@ store_int (gpointer field,
 }
 
 /* Created on first use: it exists only if the file configures it. */
+static void
+port_claim_free (gpointer data)
+{
+  PortClaim *claim = data;
+
+  g_free (claim->file);
+  g_free (claim);
+}
+
+/* @listener takes its port at this line; a 'port' line moves the default
+ * listener's claim to it. @directive: NULL for the line that made the
+ * default listener (which has port 1883 until a 'port' line). */
+static void
+claim_port (Parser                 *parser,
+            const Directive        *directive,
+            const BdListenerConfig *listener)
+{
+  LoadState *load = parser->load;
+  PortClaim *claim;
+
+  if (load->claims == NULL)
+    load->claims = g_ptr_array_new_with_free_func (port_claim_free);
+  for (guint i = 0; i < load->claims->len; i++)
+    if (((PortClaim *) g_ptr_array_index (load->claims, i))->listener == listener)
+      g_ptr_array_remove_index (load->claims, i--);
+
+  claim = g_new0 (PortClaim, 1);
+  claim->listener = listener;
+  claim->directive = directive != NULL ? directive->name : NULL;
+  claim->file = g_strdup (parser->name);
+  claim->line = parser->line;
+  g_ptr_array_add (load->claims, claim);
+}
+
 static BdListenerConfig *
 ensure_default_listener (Parser *parser)
 {
@@ -259,6 +303,7 @@ ensure_default_listener (Parser *parser)
       config->default_listener = bd_listener_config_new (DEFAULT_PORT, NULL);
       set_source (config->default_listener, parser);
       config->listeners_from_file = TRUE;
+      claim_port (parser, NULL, config->default_listener);
     }
 
   return config->default_listener;
@@ -542,56 +587,6 @@ parse_with_unit (const char *text,
 /* Directive handlers ------------------------------------------------------ */
 
 static gboolean
-listener_overlaps (const BdListenerConfig *listener,
-                   guint16                 port,
-                   const char             *address)
-{
-  /* Every interface (no address) includes each single one. */
-  return listener != NULL && listener->port == port &&
-         (listener->bind_address == NULL || address == NULL ||
-          g_str_equal (listener->bind_address, address));
-}
-
-/* A listener other than @except already configured on @port and @address
- * (or on every interface), which a second one could not share: the second
- * bind would fail at start-up without saying which line asked for it. Port 0
- * takes any free port, so it is never taken. */
-static const BdListenerConfig *
-find_listener_on (const BdBrokerConfig   *config,
-                  const BdListenerConfig *except,
-                  guint16                 port,
-                  const char             *address)
-{
-  if (port == 0)
-    return NULL;
-  if (config->default_listener != except &&
-      listener_overlaps (config->default_listener, port, address))
-    return config->default_listener;
-  for (guint i = 0; i < config->listeners->len; i++)
-    if (listener_overlaps (g_ptr_array_index (config->listeners, i), port, address))
-      return g_ptr_array_index (config->listeners, i);
-
-  return NULL;
-}
-
-static gboolean
-check_port_free (Parser                 *parser,
-                 const Directive        *directive,
-                 const BdListenerConfig *except,
-                 guint16                 port,
-                 const char             *address,
-                 GError                **error)
-{
-  const BdListenerConfig *taken = find_listener_on (parser->config, except, port, address);
-
-  if (taken != NULL)
-    return parser_error (parser, error, "%s: port %u is already taken by the listener on %s:%u",
-                         directive->name, port, taken->source_file, taken->source_line);
-
-  return TRUE;
-}
-
-static gboolean
 handle_listener (Parser           *parser,
                  const Directive  *directive,
                  char            **values,
@@ -615,12 +610,10 @@ handle_listener (Parser           *parser,
                          "with several listeners, write it before the first “listener” line",
                          directive->name, parser->load->topic_alias_where);
 
-  if (!check_port_free (parser, directive, NULL, port, n_values > 1 ? values[1] : NULL, error))
-    return FALSE;
-
   listener = bd_listener_config_new (port, n_values > 1 ? values[1] : NULL);
   set_source (listener, parser);
   g_ptr_array_add (parser->config->listeners, listener);
+  claim_port (parser, directive, listener);
 
   parser->listener = listener;
   parser->config->listeners_from_file = TRUE;
@@ -643,9 +636,8 @@ handle_port (Parser           *parser,
     return FALSE;
 
   listener = ensure_default_listener (parser);
-  if (!check_port_free (parser, directive, listener, port, listener->bind_address, error))
-    return FALSE;
   listener->port = port;
+  claim_port (parser, directive, listener);
   return TRUE;
 }
 
@@ -1162,12 +1154,10 @@ handle_log_dest (Parser           *parser,
 
 /* With 'true' Mosquitto saves once autosave_interval changes (subscriptions,
  * retained and queued messages) have accumulated, instead of every
- * autosave_interval seconds. In the durable mode (the default) every change
- * goes to the log as it happens (before its acknowledgement, where it has
- * one), so the state on disk never lags by that many: the line is honoured
- * as it stands. The snapshot mode saves on
- * its timer only, so there the line is refused once the whole file is read
- * (persistence_mode may come after it): see check_autosave (). */
+ * autosave_interval seconds. The snapshot mode does the same (the engine
+ * counts them). In the durable mode (the default) every change goes to the
+ * log as it happens (before its acknowledgement, where it has one), so the
+ * state on disk never lags by that many: there the line changes nothing. */
 static gboolean
 handle_autosave_on_changes (Parser           *parser,
                             const Directive  *directive,
@@ -1176,32 +1166,7 @@ handle_autosave_on_changes (Parser           *parser,
                             const char       *rest,
                             GError          **error)
 {
-  gboolean value = FALSE;
-
-  if (!parse_bool (parser, directive, values[0], &value, error))
-    return FALSE;
-  g_clear_pointer (&parser->load->changes_file, g_free);
-  if (value)
-    {
-      parser->load->changes_file = g_strdup (parser->name);
-      parser->load->changes_line = parser->line;
-    }
-  return TRUE;
-}
-
-static gboolean
-check_autosave (const BdBrokerConfig  *config,
-                const LoadState       *load,
-                GError               **error)
-{
-  if (load->changes_file == NULL || !config->persistence || !config->persistence_snapshot)
-    return TRUE;
-
-  return _bd_config_parse_error (error, load->changes_file, load->changes_line,
-                                 "autosave_on_changes: true (saving after a number of changes) "
-                                 "is not supported with persistence_mode snapshot, which saves "
-                                 "every autosave_interval seconds; persistence_mode durable "
-                                 "writes every change at once");
+  return parse_bool (parser, directive, values[0], &parser->config->autosave_on_changes, error);
 }
 
 /* Mosquitto's syslog facility: local0 to local7 (LOG_DAEMON without the
@@ -2129,12 +2094,120 @@ bd_broker_config_free (BdBrokerConfig *config)
   g_free (config);
 }
 
+/* A listener with bind_interface and no bind_address listens, as
+ * Mosquitto's, on the interface's first IPv4 address and its first IPv6
+ * one (of those socket_domain allows). A link-local IPv6 address is left
+ * out: it cannot be bound without its scope, which Mosquitto does not give
+ * either. Sets @first (IPv4, IPv6; NULL where there is none) to addresses
+ * owned by the array returned (NULL: no such interface). */
+static GPtrArray *
+interface_listen_addresses (const BdListenerConfig *listener,
+                            GInetAddress           *first[2])
+{
+  GPtrArray *addresses = _bd_config_interface_addresses (listener->bind_interface,
+                                                         listener->socket_domain);
+
+  first[0] = first[1] = NULL;
+  for (guint i = 0; addresses != NULL && i < addresses->len; i++)
+    {
+      GInetAddress *inet = g_ptr_array_index (addresses, i);
+      gboolean v6 = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6;
+
+      if (first[v6] == NULL && !(v6 && g_inet_address_get_is_link_local (inet)))
+        first[v6] = inet;
+    }
+  return addresses;
+}
+
+/* The addresses @listener will listen on, as text, once
+ * bd_broker_config_finish () has resolved its bind_interface; NULL for
+ * every interface. */
+static GPtrArray *
+listener_addresses (const BdListenerConfig *listener)
+{
+  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) addresses = NULL;
+  GInetAddress *first[2];
+
+  if (listener->bind_address != NULL)
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (listener->bind_address);
+
+      /* Written the same way or not ("::1", "0:0::1"), one address; "localhost" as it is. */
+      g_ptr_array_add (texts, inet != NULL ? g_inet_address_to_string (inet)
+                                           : g_strdup (listener->bind_address));
+      return texts;
+    }
+  if (listener->bind_interface == NULL)
+    {
+      g_ptr_array_unref (texts);
+      return NULL;
+    }
+  /* An interface without an address to listen on takes nothing (the engine
+   * refuses the listener, saying why). */
+  addresses = interface_listen_addresses (listener, first);
+  for (guint f = 0; f < G_N_ELEMENTS (first); f++)
+    if (first[f] != NULL)
+      g_ptr_array_add (texts, g_inet_address_to_string (first[f]));
+  return texts;
+}
+
+/* Two listeners that cannot both listen: the same port (0 takes any free
+ * one, so never), and every interface on one side, or a shared address. */
+static gboolean
+listeners_overlap (const BdListenerConfig *a,
+                   const BdListenerConfig *b)
+{
+  g_autoptr(GPtrArray) on_a = NULL;
+  g_autoptr(GPtrArray) on_b = NULL;
+
+  if (a->port == 0 || a->port != b->port)
+    return FALSE;
+  on_a = listener_addresses (a);
+  on_b = listener_addresses (b);
+  if (on_a == NULL || on_b == NULL)
+    return TRUE;
+  for (guint i = 0; i < on_a->len; i++)
+    if (g_ptr_array_find_with_equal_func (on_b, g_ptr_array_index (on_a, i), g_str_equal, NULL))
+      return TRUE;
+  return FALSE;
+}
+
+/* A second bind on a port and address already taken would fail at start-up
+ * without saying which line asked for it: refused at the later of the two
+ * lines, once the whole file is read, so that the addresses are the final
+ * ones (a bind_interface comes after its 'listener' line). Two listeners on
+ * one port bound to different addresses are fine, as in Mosquitto. */
+static gboolean
+check_ports (const LoadState  *load,
+             GError          **error)
+{
+  for (guint i = 0; load->claims != NULL && i < load->claims->len; i++)
+    {
+      const PortClaim *claim = g_ptr_array_index (load->claims, i);
+
+      for (guint j = 0; j < i; j++)
+        {
+          const BdListenerConfig *taken = ((PortClaim *) g_ptr_array_index (load->claims, j))->listener;
+
+          if (listeners_overlap (taken, claim->listener))
+            return _bd_config_parse_error (error, claim->file, claim->line,
+                                           "%s%sport %u is already taken by the listener on %s:%u",
+                                           claim->directive != NULL ? claim->directive : "",
+                                           claim->directive != NULL ? ": " : "",
+                                           claim->listener->port,
+                                           taken->source_file, taken->source_line);
+        }
+    }
+  return TRUE;
+}
+
 static void
 load_state_clear (LoadState *load)
 {
   g_clear_pointer (&load->topic_alias_where, g_free);
-  g_clear_pointer (&load->changes_file, g_free);
   g_clear_pointer (&load->paths, g_ptr_array_unref);
+  g_clear_pointer (&load->claims, g_ptr_array_unref);
 }
 
 gboolean
@@ -2153,7 +2226,7 @@ bd_broker_config_parse (BdBrokerConfig  *config,
 
   /* No file: a relative include_dir is taken from the working directory. */
   ok = parse_text (config, &load, name, NULL, 0, text, strlen (text), error) &&
-       check_autosave (config, &load, error);
+       check_ports (&load, error);
   load_state_clear (&load);
   return ok;
 }
@@ -2173,7 +2246,7 @@ bd_broker_config_load (BdBrokerConfig  *config,
   /* Only when loading the file the broker starts from: where a text is
    * parsed alone (the bridge dialog's check, the Security page's edits),
    * the code that then loads the files reports what it cannot read. */
-  ok = load_file (config, &load, path, 0, error) && check_autosave (config, &load, error) &&
+  ok = load_file (config, &load, path, 0, error) && check_ports (&load, error) &&
        check_paths (config, &load, error);
   load_state_clear (&load);
   return ok;
@@ -2211,33 +2284,23 @@ listener_config_copy (const BdListenerConfig *listener)
   return copy;
 }
 
-/* A listener with bind_interface and no bind_address listens, as
- * Mosquitto's, on the interface's first IPv4 address and its first IPv6
- * one (of those socket_domain allows): the listener takes the first, a copy
- * of it the second. A link-local IPv6 address is left out: it cannot be
- * bound without its scope, which Mosquitto does not give either. With no
- * address the listener stays as it is and the engine refuses it, saying
- * why. Returns the number of listeners added after @index. */
+/* Gives a listener with bind_interface and no bind_address the interface's
+ * addresses to listen on (interface_listen_addresses ()): the listener takes
+ * the first, a copy of it the second. With no address the listener stays as
+ * it is and the engine refuses it, saying why. Returns the number of
+ * listeners added after @index. */
 static guint
 expand_bind_interface (BdBrokerConfig *config,
                        guint           index)
 {
   BdListenerConfig *listener = g_ptr_array_index (config->listeners, index);
   g_autoptr(GPtrArray) addresses = NULL;
-  GInetAddress *first[2] = { NULL, NULL };   /* IPv4, IPv6 */
+  GInetAddress *first[2];   /* IPv4, IPv6 */
   guint added = 0;
 
   if (listener->bind_interface == NULL || listener->bind_address != NULL)
     return 0;
-  addresses = _bd_config_interface_addresses (listener->bind_interface, listener->socket_domain);
-  for (guint i = 0; addresses != NULL && i < addresses->len; i++)
-    {
-      GInetAddress *inet = g_ptr_array_index (addresses, i);
-      gboolean v6 = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6;
-
-      if (first[v6] == NULL && !(v6 && g_inet_address_get_is_link_local (inet)))
-        first[v6] = inet;
-    }
+  addresses = interface_listen_addresses (listener, first);
   for (guint f = 0; f < G_N_ELEMENTS (first); f++)
     {
       BdListenerConfig *target = listener;

@@ -258,7 +258,8 @@ typedef struct
   char      *persistence_location;    /* directory; NULL = the data dir */
   char      *persistence_file;        /* "mosquitto.db" */
   gboolean   persistence_snapshot;    /* persistence_mode snapshot: no log, no waiting for the disk */
-  guint      autosave_interval;       /* 1800 s */
+  guint      autosave_interval;       /* 1800 s; with autosave_on_changes, a number of changes */
+  gboolean   autosave_on_changes;     /* FALSE: save every autosave_interval changes, not seconds */
 
   gint64     persistent_client_expiration; /* seconds, 0 = never */
   guint      log_types;               /* bitmask of BD_LOG_TYPE_*, default error|warning|notice|information */

@@ -430,6 +430,7 @@ struct _BdEngine
 
   /* persistence (bd-persist.c) */
   guint            autosave_tick;
+  guint            autosave_changes; /* since the last save (bd-store.c counts them) */
   GMutex           save_lock;     /* one writer at a time, newest snapshot wins */
   guint64          save_seq;      /* of the last snapshot taken (engine thread) */
   guint64          saved_seq;     /* of the last snapshot written (under save_lock) */
@@ -766,10 +767,11 @@ gboolean         _bd_state_snapshot_write  (BdStateSnapshot *snap,
 void             _bd_state_snapshot_free   (BdStateSnapshot *snap);
 void             _bd_engine_save_state     (BdEngine        *engine,
                                             gboolean         wait);
+void             _bd_persist_end_turn      (BdEngine        *engine);
 
 /* bd-store.c */
 /* Recording changes: each is a no-op unless the store runs and the session
- * is stored. */
+ * is stored, but for counting the change for autosave_on_changes. */
 gboolean   _bd_store_active             (BdEngine     *engine);
 void       _bd_store_session_put        (BdSession    *session);
 void       _bd_store_session_del        (BdSession    *session);

@@ -88,6 +88,7 @@ _bd_engine_end_turn (BdEngine *engine)
   /* The turn's changes go to the store's writer in one piece; output that
    * acknowledges them waits for its commit. */
   _bd_store_submit (engine);
+  _bd_persist_end_turn (engine);
 
   for (guint i = 0; i < engine->dirty->len; i++)
     {
@@ -203,8 +204,11 @@ engine_tick_cb (gpointer user_data)
   _bd_sys_snapshot_stats (engine);
 
   _bd_store_tick (engine);
-  /* In durable mode the log keeps everything; snapshots come with compaction. */
+  /* In durable mode the log keeps everything; snapshots come with compaction.
+   * With autosave_on_changes the interval is a number of changes, counted
+   * instead (_bd_persist_end_turn ()). */
   if (engine->config->persistence && engine->store == NULL && engine->config->autosave_interval > 0 &&
+      !engine->config->autosave_on_changes &&
       ++engine->autosave_tick >= engine->config->autosave_interval)
     {
       engine->autosave_tick = 0;

@@ -8,7 +8,8 @@
  * with Clean Session 0 (their subscriptions and the QoS 1/2 messages waiting
  * for them [MQTT-3.1.2-4], with the packet ids of those in flight and the
  * PUBRELs due, re-sent with those ids [MQTT-4.4.0-1]) — is written to one
- * file in the persistence directory: at every autosave_interval, and on
+ * file in the persistence directory: every autosave_interval seconds (or,
+ * with autosave_on_changes, once that many changes are counted), and on
  * shutdown.
  *
  * The engine thread only takes a snapshot (references to immutable messages
@@ -642,4 +643,20 @@ _bd_engine_save_state (BdEngine *engine,
   g_task_set_source_tag (task, _bd_engine_save_state);
   g_task_set_task_data (task, snap, (GDestroyNotify) _bd_state_snapshot_free);
   g_task_run_in_thread (task, save_thread_func);
+}
+
+/* autosave_on_changes in the snapshot mode: once autosave_interval changes
+ * are counted (bd-store.c), the same save the timer would request. At the
+ * end of a turn, as Mosquitto checks once per loop, so that a snapshot never
+ * holds a packet's changes half made. */
+void
+_bd_persist_end_turn (BdEngine *engine)
+{
+  const BdBrokerConfig *config = engine->config;
+
+  if (!config->persistence || !config->autosave_on_changes || engine->store != NULL ||
+      config->autosave_interval == 0 || engine->autosave_changes < config->autosave_interval)
+    return;
+  engine->autosave_changes = 0;
+  _bd_engine_save_state (engine, FALSE);
 }

@@ -257,6 +257,18 @@ dup_log_path (const char *snap_path)
 
 /* ------------------------------------------------------------- recording */
 
+/* autosave_on_changes: every change to what a snapshot keeps (a persistent
+ * session, its subscriptions and QoS 1/2 messages, a retained message) is
+ * counted, in either mode; only the snapshot mode saves by the count
+ * (_bd_persist_end_turn ()). @session: NULL for a retained message. */
+static inline void
+count_change (BdEngine  *engine,
+              BdSession *session)
+{
+  if (session == NULL || !session->clean)
+    engine->autosave_changes++;
+}
+
 gboolean
 _bd_store_active (BdEngine *engine)
 {
@@ -475,6 +487,7 @@ _bd_store_session_put (BdSession *session)
   BdEngine *engine = session->engine;
   gsize r;
 
+  count_change (engine, session);
   if (engine->store == NULL)
     return;
   if (session->clean)
@@ -517,6 +530,7 @@ _bd_store_sub_add (BdSession      *session,
   BdEngine *engine = session->engine;
   gsize r;
 
+  count_change (engine, session);
   if (!session_recorded (session))
     return;
   r = record_begin (engine, BD_STORE_SUB_ADD);
@@ -536,6 +550,7 @@ _bd_store_sub_del (BdSession  *session,
   BdEngine *engine = session->engine;
   gsize r;
 
+  count_change (engine, session);
   if (!session_recorded (session))
     return;
   r = record_begin (engine, BD_STORE_SUB_DEL);
@@ -592,6 +607,8 @@ _bd_store_msg_add (BdSession    *session,
   /* Restoring: the message keeps the id it had. */
   if (engine->store_restore_id != 0)
     return engine->store_restore_id;
+  if (qos > 0)
+    count_change (engine, session);
   /* Only QoS 1/2 wait for a client that is away [MQTT-3.1.2-5]; a QoS 0
    * message queued by queue_qos0_messages was never acknowledged. */
   if (!session->stored || session->clean || qos == 0)
@@ -961,7 +978,10 @@ _bd_store_retain (BdEngine  *engine,
   gsize r;
 
   /* $SYS figures are made afresh by the new process. */
-  if (engine->store == NULL || message->from_sys)
+  if (message->from_sys)
+    return;
+  count_change (engine, NULL);
+  if (engine->store == NULL)
     return;
   if (g_bytes_get_size (message->payload) == 0)
     {

@@ -987,3 +987,74 @@ def test_store_without_inflight_fields_still_loads(broker_factory, raw_client):
         sub.send(w.puback(m.packet_id))
     _send_sentinel(raw_client, b, "o/end")
     assert _drain(sub, []) == []
+
+
+class _DirWatch:
+    """Waits for a file to be moved into a directory (the snapshot is written
+    to a temporary file and renamed into place) with inotify, bounded."""
+
+    IN_MOVED_TO = 0x80
+    IN_CLOSE_WRITE = 0x08
+    IN_NONBLOCK = 0o4000
+    IN_CLOEXEC = 0o2000000
+
+    def __init__(self, directory):
+        import ctypes
+        import ctypes.util
+        self._libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        self.fd = self._libc.inotify_init1(self.IN_NONBLOCK | self.IN_CLOEXEC)
+        assert self.fd >= 0, os.strerror(ctypes.get_errno())
+        wd = self._libc.inotify_add_watch(self.fd, os.fsencode(directory),
+                                          self.IN_MOVED_TO | self.IN_CLOSE_WRITE)
+        assert wd >= 0, os.strerror(ctypes.get_errno())
+
+    def wait_for(self, name, timeout):
+        """True once name was renamed into or written in the directory, False
+        after timeout seconds without that."""
+        import select
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if not ready:
+                return False
+            data = os.read(self.fd, 65536)
+            while data:
+                _wd, _mask, _cookie, length = struct.unpack_from("iIII", data)
+                event_name = data[16:16 + length].rstrip(b"\0").decode()
+                data = data[16 + length:]
+                if event_name == name:
+                    return True
+
+    def close(self):
+        os.close(self.fd)
+
+
+def test_snapshot_autosave_on_changes_saves_after_that_many(broker_factory, raw_client):
+    """persistence_mode snapshot with autosave_on_changes true: as in
+    Mosquitto, autosave_interval counts changes, not seconds. One retained
+    message is not saved, not even once more than autosave_interval seconds
+    have passed; the third is, and the three survive a SIGKILL."""
+    b = broker_factory(["listener 0", "persistence true", "persistence_mode snapshot",
+                        "autosave_on_changes true", "autosave_interval 3"])
+    state = "brokerdesk-state.db"
+    assert not os.path.exists(os.path.join(b.data_dir, state))
+    watch = _DirWatch(b.data_dir)
+    try:
+        pub = raw_client(b)
+        pub.connect("pub")
+        pub.publish("kept/1", b"one", qos=1, retain=True)
+        # The timer would have saved after 3 s: it must not run in this mode.
+        assert not watch.wait_for(state, 3.5), "saved after one change"
+        pub.publish("kept/2", b"two", qos=1, retain=True)
+        pub.publish("kept/3", b"three", qos=1, retain=True)
+        assert watch.wait_for(state, TIMEOUT), "not saved after three changes"
+    finally:
+        watch.close()
+    _kill(b)
+    b.start()
+    sub = subscribed(raw_client(b), "reader", [("kept/#", 0)])
+    got = {(m.topic, m.payload) for m in (sub.expect(w.PUBLISH) for _ in range(3))}
+    assert got == {("kept/1", b"one"), ("kept/2", b"two"), ("kept/3", b"three")}

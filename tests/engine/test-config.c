@@ -6,6 +6,9 @@
 
 #include "config.h"
 
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -332,6 +335,90 @@ test_bind_interface (void)
                             "test.conf:2: bind_interface: missing interface");
 }
 
+/* Two listeners may share a port on different addresses, as in Mosquitto,
+ * however each gets its address: a bind_interface after the 'listener' line
+ * counts. Only addresses that really overlap are refused, at the later
+ * listener's line. */
+static void
+test_bind_interface_shared_port (void)
+{
+  g_autoptr(BdBrokerConfig) config = NULL;
+
+  config = parse_finished ("listener 1883 192.0.2.1\nlistener 1883\nbind_interface lo\n");
+  g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "192.0.2.1");
+  g_assert_cmpstr (listener_at (config, 1)->bind_address, ==, "127.0.0.1");
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = parse_finished ("listener 1883\nbind_interface lo\nlistener 1883 192.0.2.1\n");
+  g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "127.0.0.1");
+  g_assert_cmpstr (listener_at (config, config->listeners->len - 1)->bind_address, ==, "192.0.2.1");
+  /* The default listener too. */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = parse_finished ("bind_interface lo\nport 1883\nlistener 1883 192.0.2.1\n");
+  g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "127.0.0.1");
+
+  test_config_assert_error ("listener 1883\nbind_interface lo\nlistener 1883\nbind_interface lo",
+                            "test.conf:3: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  test_config_assert_error ("listener 1883 127.0.0.1\nlistener 1883\nbind_interface lo",
+                            "test.conf:2: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  /* Every interface includes lo's addresses. */
+  test_config_assert_error ("listener 1883\nbind_interface lo\nlistener 1883",
+                            "test.conf:3: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  test_config_assert_error ("port 1883\nbind_interface lo\nlistener 1883\nbind_address 127.0.0.1",
+                            "test.conf:3: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  /* A default listener without a 'port' line has port 1883. */
+  test_config_assert_error ("bind_address 127.0.0.1\nlistener 1883 127.0.0.1",
+                            "test.conf:2: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  test_config_assert_error ("max_qos 1\nlistener 1883\nbind_interface lo",
+                            "test.conf:2: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+  /* One address, written two ways. */
+  test_config_assert_error ("listener 1883 ::1\nlistener 1883 0:0::1",
+                            "test.conf:2: listener: port 1883 is already taken by the listener on "
+                            "test.conf:1");
+}
+
+/* A network interface other than the loopback one with an IPv4 address,
+ * or NULL. */
+static char *
+find_other_interface (void)
+{
+  struct ifaddrs *list = NULL;
+  char *name = NULL;
+
+  if (getifaddrs (&list) < 0)
+    return NULL;
+  for (struct ifaddrs *ifa = list; ifa != NULL && name == NULL; ifa = ifa->ifa_next)
+    if (ifa->ifa_addr != NULL && ifa->ifa_addr->sa_family == AF_INET &&
+        !(ifa->ifa_flags & IFF_LOOPBACK))
+      name = g_strdup (ifa->ifa_name);
+  freeifaddrs (list);
+  return name;
+}
+
+/* Two listeners on one port, each on its own interface. */
+static void
+test_bind_interface_two_interfaces (void)
+{
+  g_autofree char *other = find_other_interface ();
+  g_autofree char *text = NULL;
+  g_autoptr(BdBrokerConfig) config = NULL;
+
+  if (other == NULL)
+    {
+      g_test_skip ("no network interface but the loopback one has an IPv4 address");
+      return;
+    }
+  text = g_strdup_printf ("listener 1883\nbind_interface lo\nlistener 1883\nbind_interface %s\n",
+                          other);
+  config = parse_finished (text);
+  g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "127.0.0.1");
+}
+
 static void
 test_listeners (void)
 {
@@ -570,18 +657,29 @@ test_logging (void)
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("log_dest stderr\nlog_dest none\nlog_dest stdout\nlog_dest syslog");
   assert_strv (config->log_dest, stdout_syslog);
-  /* autosave_on_changes true: durable mode writes every change; without
-   * persistence it means nothing; a later false takes it back. */
+  /* autosave_on_changes: false unless set; accepted in either mode, and
+   * before or after persistence_mode; a later false takes it back. */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("persistence true");
+  g_assert_false (config->autosave_on_changes);
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("persistence true\nautosave_on_changes true\nautosave_interval 10");
   g_assert_false (config->persistence_snapshot);
+  g_assert_true (config->autosave_on_changes);
+  g_assert_cmpuint (config->autosave_interval, ==, 10);
   g_clear_pointer (&config, bd_broker_config_free);
-  config = test_config_parse ("persistence_mode snapshot\nautosave_on_changes true");
-  g_assert_false (config->persistence);
+  config = test_config_parse ("persistence true\npersistence_mode snapshot\nautosave_on_changes true");
+  g_assert_true (config->persistence_snapshot);
+  g_assert_true (config->autosave_on_changes);
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("autosave_on_changes true\npersistence true\npersistence_mode snapshot");
+  g_assert_true (config->persistence_snapshot);
+  g_assert_true (config->autosave_on_changes);
   g_clear_pointer (&config, bd_broker_config_free);
   config = test_config_parse ("persistence true\npersistence_mode snapshot\n"
                               "autosave_on_changes true\nautosave_on_changes false");
   g_assert_true (config->persistence_snapshot);
+  g_assert_false (config->autosave_on_changes);
 
   /* log_facility N: syslog's local N; LOG_DAEMON without it. */
   g_clear_pointer (&config, bd_broker_config_free);
@@ -802,15 +900,6 @@ test_errors (void)
     { "listener 1883\nmaximum_qos 3", "test.conf:2: maximum_qos: “3” is not 0, 1 or 2" },
     { "listener 9001\nprotocol websockets\nwebsockets_headers_size 10",
       "test.conf:3: websockets_headers_size: “10” is not a size in bytes from 256 to 65536" },
-    { "persistence true\npersistence_mode snapshot\nautosave_on_changes true",
-      "test.conf:3: autosave_on_changes: true (saving after a number of changes) is not "
-      "supported with persistence_mode snapshot, which saves every autosave_interval seconds; "
-      "persistence_mode durable writes every change at once" },
-    /* The mode may come after the line: the line is named all the same. */
-    { "autosave_on_changes true\npersistence true\npersistence_mode snapshot",
-      "test.conf:1: autosave_on_changes: true (saving after a number of changes) is not "
-      "supported with persistence_mode snapshot, which saves every autosave_interval seconds; "
-      "persistence_mode durable writes every change at once" },
     { "autosave_on_changes 1", "test.conf:1: autosave_on_changes: “1” is not true or false" },
     { "log_facility 8", "test.conf:1: log_facility: “8” is not 0 to 7 (syslog's local0 to local7)" },
     { "log_facility -1", "test.conf:1: log_facility: “-1” is not 0 to 7 (syslog's local0 to local7)" },
@@ -1241,6 +1330,8 @@ main (int   argc,
   g_test_add_func ("/engine/config/overrides", test_overrides);
   g_test_add_func ("/engine/config/listeners", test_listeners);
   g_test_add_func ("/engine/config/bind-interface", test_bind_interface);
+  g_test_add_func ("/engine/config/bind-interface-shared-port", test_bind_interface_shared_port);
+  g_test_add_func ("/engine/config/bind-interface-two-interfaces", test_bind_interface_two_interfaces);
   g_test_add_func ("/engine/config/default-listener", test_default_listener);
   g_test_add_func ("/engine/config/allow-anonymous", test_allow_anonymous);
   g_test_add_func ("/engine/config/per-listener-settings", test_per_listener_settings);
