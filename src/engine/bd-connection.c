@@ -882,7 +882,7 @@ conn_process (BdConnection *conn,
                 _bd_connection_close (conn, error->message);
               return;
             }
-          g_prefix_error (&error, "%s: ", bd_mqtt_packet_type_name (frame.type));
+          /* The decoder's message already starts with the packet's name. */
           _bd_connection_protocol_error (conn, error->code, error->message);
           return;
         }

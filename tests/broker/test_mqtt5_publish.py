@@ -273,3 +273,21 @@ def test_retained_properties_survive_restart(broker_factory, raw_client):
     assert (m.topic, m.payload, m.retain) == ("keep/props", b"stored", True)
     assert sorted(_without_expiry(m), key=lambda p: p[0]) == sorted(STORED_PROPS, key=lambda p: p[0])
 
+
+
+def test_malformed_publish_reason_names_packet_once(broker, raw_client):
+    """A property given twice is a Protocol Error [MQTT-2.2.2-2]: the server
+    disconnects with 0x82, and a Reason String it adds [MQTT-3.14.2.2.3]
+    names the packet once."""
+    p = _v5(raw_client, "pub")
+    packets = p.send_expect_close(w.publish("twice/x", b"1", version=5,
+                                            props=[(w.PROP_PAYLOAD_FORMAT_INDICATOR, 1),
+                                                   (w.PROP_PAYLOAD_FORMAT_INDICATOR, 1)]))
+    # Closing without a DISCONNECT is allowed too [MQTT-4.13.1-1] (Mosquitto).
+    assert all(x.type == w.DISCONNECT and x.rc == 0x82 for x in packets), packets
+    reason = packets[0].prop(w.PROP_REASON_STRING) if packets else None
+    if not IS_MOSQUITTO:
+        assert reason is not None, packets
+    if reason is not None:
+        assert reason.startswith("PUBLISH") and "PUBLISH: PUBLISH" not in reason, reason
+    broker.check_alive()
