@@ -851,7 +851,6 @@ test_outbox_held (void)
   g_autoptr(BdTopicOutbox) outbox = NULL;
   gboolean waited = FALSE;
   guint timeout_id = g_timeout_add_seconds (20, timeout_cb, NULL);
-  gint64 released_us;
 
   flush_state_init (&state);
   outbox = bd_topic_outbox_new (NULL, flush_cb, &state);
@@ -866,12 +865,14 @@ test_outbox_held (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (state.n_flushes, ==, 0);
 
-  released_us = g_get_monotonic_time ();
+  /* At once, not an interval after the release: the flush is ready then,
+   * so iterations that never block deliver it. Measured with the clock
+   * instead ("within one 33 ms interval"), it failed whenever a loaded
+   * machine preempted the test for longer than that. */
   bd_topic_outbox_set_held (outbox, FALSE);
-  while (state.n_flushes < 1)
-    g_main_context_iteration (NULL, TRUE);
-  /* At once, not an interval after the release. */
-  g_assert_cmpint (state.first_flush_us - released_us, <, BD_TOPIC_OUTBOX_INTERVAL_MS * 1000);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (state.n_flushes, ==, 1);
   g_assert_cmpuint (state.n_entries, ==, 2);
   g_assert_cmpuint (state.counts[1], ==, 2);
   g_assert_cmpuint (state.counts[2], ==, 1);

@@ -12,10 +12,14 @@
 
 #include "bd-test-util.h"
 
+/* How often a wait looks at its condition again when nothing else wakes it. */
+#define RECHECK_MS 10
+
 struct _BdTestDeadline
 {
   GMainContext *context;
   GSource      *source;
+  GSource      *recheck;
   gboolean      passed;
 };
 
@@ -28,9 +32,22 @@ deadline_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+recheck_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 /* A timeout source on the thread-default context: besides marking the
  * deadline it wakes a blocking iteration, so a condition that never comes
- * true cannot hang the test. */
+ * true cannot hang the test.
+ *
+ * Many conditions are made true where this context hears nothing: by the
+ * engine's or another library's thread (a tap, a client list), or by
+ * another process (a client connecting). Woken only by the deadline, such a
+ * wait lasted its whole bound even when the condition held at once. A
+ * second source wakes the iteration every RECHECK_MS so that the caller
+ * looks at its condition again. */
 BdTestDeadline *
 bd_test_deadline_new (guint timeout_ms)
 {
@@ -40,6 +57,9 @@ bd_test_deadline_new (guint timeout_ms)
   deadline->source = g_timeout_source_new (timeout_ms);
   g_source_set_callback (deadline->source, deadline_cb, deadline, NULL);
   g_source_attach (deadline->source, deadline->context);
+  deadline->recheck = g_timeout_source_new (RECHECK_MS);
+  g_source_set_callback (deadline->recheck, recheck_cb, NULL, NULL);
+  g_source_attach (deadline->recheck, deadline->context);
   return deadline;
 }
 
@@ -54,6 +74,8 @@ bd_test_deadline_free (BdTestDeadline *deadline)
 {
   g_source_destroy (deadline->source);
   g_source_unref (deadline->source);
+  g_source_destroy (deadline->recheck);
+  g_source_unref (deadline->recheck);
   g_main_context_unref (deadline->context);
   g_free (deadline);
 }

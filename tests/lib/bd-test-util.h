@@ -14,8 +14,9 @@ typedef gboolean (*BdTestCondition) (gpointer data);
 
 /* Runs the thread-default main context until @condition (@data) holds. The
  * wait is bounded: after @timeout_ms the test fails at the caller's line,
- * naming @what. No sleeps: the context wakes for events, and for the
- * deadline. */
+ * naming @what. No sleeps: the context wakes for events, for the deadline,
+ * and every few milliseconds to look again at a condition another thread or
+ * process makes true. */
 #define bd_test_wait_until(condition, data, timeout_ms, what) \
   bd_test_wait_until_at (__FILE__, __LINE__, G_STRFUNC, (condition), (data), (timeout_ms), (what))
 
