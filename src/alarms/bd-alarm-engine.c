@@ -318,6 +318,7 @@ ensure_instance (BdAlarmEngine     *self,
 static void
 evaluate_message (BdAlarmEngine *self,
                   BdMessage     *message,
+                  gboolean       only_new,
                   gint64         now,
                   GPtrArray     *added)
 {
@@ -336,6 +337,13 @@ evaluate_message (BdAlarmEngine *self,
 
       if (!rule->enabled || !bd_topic_matches (rule->filter, topic))
         continue;
+      if (only_new)
+        {
+          g_autofree char *key = instance_key (rule->id, topic);
+
+          if (g_hash_table_contains (self->instances, key))
+            continue;
+        }
 
       instance = ensure_instance (self, rule, topic);
       if (!extract_value (rule, message, &value))
@@ -374,7 +382,7 @@ process_batch (BdAlarmEngine *self,
   gint64 now = now_us (self);
 
   for (guint i = 0; i < messages->len; i++)
-    evaluate_message (self, g_ptr_array_index (messages, i), now, added);
+    evaluate_message (self, g_ptr_array_index (messages, i), FALSE, now, added);
   splice_added (self, added);
   reschedule_timer (self);
 }
@@ -473,6 +481,84 @@ remove_taps (BdAlarmEngine *self)
   g_array_set_size (self->tap_ids, 0);
 }
 
+typedef struct
+{
+  BdEngine *engine;
+  GStrv     filters;
+} SeedData;
+
+static void
+seed_data_free (gpointer data)
+{
+  SeedData *seed = data;
+
+  bd_engine_unref (seed->engine);
+  g_strfreev (seed->filters);
+  g_free (seed);
+}
+
+/* A worker: bd_engine_dup_retained () waits for the engine thread, and the
+ * owner's context must not. */
+static void
+seed_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SeedData *seed = task_data;
+  GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+
+  for (guint i = 0; seed->filters[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) retained = bd_engine_dup_retained (seed->engine, seed->filters[i]);
+
+      for (guint m = 0; m < retained->len; m++)
+        g_ptr_array_add (messages, bd_message_ref (g_ptr_array_index (retained, m)));
+    }
+  g_task_return_pointer (task, messages, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+seeded_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  BdAlarmEngine *self = BD_ALARM_ENGINE (source);
+  g_autoptr(GPtrArray) messages = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 now = now_us (self);
+
+  /* Only for (rule, topic) pairs nothing has been seen on yet: a message
+   * that came through a tap meanwhile is as new as the retained one or
+   * newer, and an instance's value must never go back to an older one. */
+  for (guint i = 0; messages != NULL && i < messages->len; i++)
+    evaluate_message (self, g_ptr_array_index (messages, i), TRUE, now, added);
+  splice_added (self, added);
+  reschedule_timer (self);
+}
+
+/* A sensor that publishes its value retained, and rarely, must not wait for
+ * its next change to be judged by a rule that was loaded, added or edited
+ * after the value came (the rules load while the broker already runs): the
+ * retained values matching the rules are evaluated as if they just came. */
+static void
+seed_from_retained (BdAlarmEngine *self,
+                    GStrv          filters)
+{
+  g_autoptr(GTask) task = NULL;
+  SeedData *seed;
+
+  if (self->engine == NULL || filters[0] == NULL)
+    return;
+  seed = g_new0 (SeedData, 1);
+  seed->engine = bd_engine_ref (self->engine);
+  seed->filters = g_strdupv (filters);
+  task = g_task_new (self, NULL, seeded_cb, NULL);
+  g_task_set_source_tag (task, seed_from_retained);
+  g_task_set_task_data (task, seed, seed_data_free);
+  g_task_run_in_thread (task, seed_thread);
+}
+
 static void
 update_filters (BdAlarmEngine *self)
 {
@@ -495,6 +581,7 @@ update_filters (BdAlarmEngine *self)
                                   (GDestroyNotify) tap_data_free);
           g_array_append_val (self->tap_ids, id);
         }
+      seed_from_retained (self, filters);
     }
 }
 

@@ -10,7 +10,9 @@
 # by mosquitto_pub (a client nobody here wrote), then back to normal. Checks
 # the log names the broken rule with its file, group and key and still loads
 # the good one, logs the raise and the return, and that journal.db (a real
-# SQLite file) holds both transitions after a clean stop. Then a first run
+# SQLite file) holds both transitions after a clean stop, and that after a
+# restart the reading kept retained raises the alarm with nothing published
+# again (the rules load while the broker already runs). Then a first run
 # with --demo: the demo's rules and relays are saved, and its first excursion
 # raises an alarm. Output is TAP.
 
@@ -107,9 +109,10 @@ def main():
             check(False, 'a broken rule is reported with its file, group and key',
                   f'{e}\n' + '\n'.join(broker.log))
 
-        def publish(value):
+        def publish(value, *args):
             subprocess.run(['mosquitto_pub', '-h', '127.0.0.1', '-p', str(port),
-                            '-t', 'plant/line1/kiln', '-m', value], check=True, timeout=TIMEOUT)
+                            '-t', 'plant/line1/kiln', '-m', value, *args],
+                           check=True, timeout=TIMEOUT)
 
         # The broken rule's warning comes with the loaded rules, but their
         # taps reach the engine thread a moment later; a reading published in
@@ -131,6 +134,9 @@ def main():
             check(True, 'the return to normal is logged')
         except TimeoutError as e:
             check(False, 'the return to normal is logged', f'{e}\n' + '\n'.join(broker.log))
+        # Kept for the restart below: the broker keeps retained messages.
+        publish('905', '-r', '-q', '1')
+        broker.wait_for(r'Alarm: Kiln.*plant/line1/kiln.*905', 'the retained reading')
     finally:
         status = broker.stop()
     check(status == 0, 'SIGTERM stops it with status 0', f'status {status}')
@@ -143,6 +149,18 @@ def main():
     check([r[2] for r in rows][:2] == ['unack', 'rtn-unack'] and rows[0][:2] == ('kiln', 'plant/line1/kiln')
           and rows[0][3] == 812.5,
           'journal.db holds the raise and the return with the rule, topic and value', rows)
+
+    # After a restart the retained reading is there before the rules load,
+    # and nothing is published again: the rules are judged on it at once.
+    broker = Headless(home)
+    try:
+        broker.wait_for(r'Alarm: Kiln.*plant/line1/kiln.*905', 'the retained reading', timeout=TIMEOUT)
+        check(True, 'a retained reading over the limit raises the alarm when the rules load')
+    except TimeoutError as e:
+        check(False, 'a retained reading over the limit raises the alarm when the rules load',
+              f'{e}\n' + '\n'.join(broker.log))
+    finally:
+        broker.stop()
     shutil.rmtree(home, ignore_errors=True)
 
     # A first run with the demo plant: its rules and relays are saved as the
