@@ -191,6 +191,15 @@ _bd_handle_connect (BdConnection  *conn,
   if (c->version == BD_MQTT_V5)
     conn_take_v5_limits (conn, c);
 
+  /* memory_limit: Mosquitto cannot allocate for a new client then and
+   * closes its connection unanswered; Brokerdesk says why. */
+  if (_bd_engine_memory_denies (engine, 0))
+    {
+      _bd_connection_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_SERVER_UNAVAILABLE,
+                                     BD_MQTT_RC_QUOTA_EXCEEDED, "memory_limit reached");
+      return;
+    }
+
   if (client_id[0] == '\0')
     {
       /* [MQTT-3.1.3-7][MQTT-3.1.3-8]: a zero-byte client id needs Clean Session
