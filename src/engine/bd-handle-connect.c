@@ -191,15 +191,6 @@ _bd_handle_connect (BdConnection  *conn,
   if (c->version == BD_MQTT_V5)
     conn_take_v5_limits (conn, c);
 
-  /* memory_limit: Mosquitto cannot allocate for a new client then and
-   * closes its connection unanswered; Brokerdesk says why. */
-  if (_bd_engine_memory_denies (engine, 0))
-    {
-      _bd_connection_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_SERVER_UNAVAILABLE,
-                                     BD_MQTT_RC_QUOTA_EXCEEDED, "memory_limit reached");
-      return;
-    }
-
   if (client_id[0] == '\0')
     {
       /* [MQTT-3.1.3-7][MQTT-3.1.3-8]: a zero-byte client id needs Clean Session
@@ -347,6 +338,17 @@ _bd_handle_connect (BdConnection  *conn,
     expiry = c->clean_start ? 0 : G_MAXUINT32;
 
   session = g_hash_table_lookup (engine->sessions, client_id);
+  /* memory_limit: past it, Mosquitto cannot allocate for a new client and
+   * drops its connection; Brokerdesk refuses it with a reason.
+   * A client resuming a kept session is let in: taking its queued messages
+   * is what brings the heap back under the limit. */
+  if ((session == NULL || c->clean_start || session->clean) &&
+      _bd_engine_memory_denies (engine, 0))
+    {
+      _bd_connection_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_SERVER_UNAVAILABLE,
+                                     BD_MQTT_RC_QUOTA_EXCEEDED, "memory_limit reached");
+      return;
+    }
   if (session != NULL && session->conn != NULL)
     {
       BdConnection *old = session->conn;
