@@ -27,18 +27,22 @@ SESSION = [(w.PROP_SESSION_EXPIRY_INTERVAL, 3600)]
 
 
 def _warm_heap(broker):
-    """$SYS/broker/heap/current once the broker has routed one message like
-    the test's: the first one allocates what then stays (Brokerdesk's
-    history recorder, for one). A value published after that message came
-    back, so not the retained one from before."""
+    """$SYS/broker/heap/current once the broker has routed as many bytes as
+    the test will queue: the first messages allocate what then stays. A
+    value published after they came back, so not the retained one from
+    before."""
     heap = "$SYS/broker/heap/current"
     c = broker.raw(5)
     try:
         c.connect("heap-reader")
         c.subscribe(1, [(heap, 0), ("warm/#", 0)])
         assert c.expect(w.PUBLISH).topic == heap
-        c.send(w.publish("warm/t", PAYLOAD, version=5))
-        assert c.expect(w.PUBLISH).topic == "warm/t"
+        for _ in range(2 * HEADROOM // len(PAYLOAD)):
+            c.send(w.publish("warm/t", PAYLOAD, version=5))
+            p = c.expect(w.PUBLISH)
+            while p.topic == heap:
+                p = c.expect(w.PUBLISH)
+            assert p.topic == "warm/t"
         while True:
             p = c.expect(w.PUBLISH, TIMEOUT)
             if p.topic == heap:
@@ -49,6 +53,11 @@ def _warm_heap(broker):
 
 def _limited_broker(broker_factory):
     lines = ["sys_interval 1", "max_queued_messages 0"]
+    if not IS_MOSQUITTO:
+        # Brokerdesk's heap is the whole process's: the history database's
+        # page cache (up to 64 MB) grows with what it records and stays,
+        # which is not what these tests measure.
+        lines.append("history_enabled false")
     broker = broker_factory(lines)
     heap = _warm_heap(broker)
     broker.stop()
