@@ -611,7 +611,7 @@ bd_engine_start (BdEngine *engine,
       /* A limit the broker is already past would refuse everything: say so
        * now rather than leave it to the first refused client. */
       _bd_sys_measure_heap (engine);
-      if (engine->counters.heap_current >= engine->config->memory_limit)
+      if (engine->counters.heap_current > engine->config->memory_limit)
         g_warning ("memory_limit of %" G_GUINT64_FORMAT " bytes is below the heap already in use "
                    "(%" G_GUINT64_FORMAT " bytes): PUBLISH packets and new connections will be refused",
                    engine->config->memory_limit, engine->counters.heap_current);

@@ -81,19 +81,20 @@ def _connect_when_accepted(broker, client_id, **kw):
         assert time.monotonic() < deadline, "new connections still refused after %.1f s" % TIMEOUT
 
 
-def _flood(broker):
-    """Publishes QoS 1 messages for the away session "keeper" until the
-    broker stops taking them; returns (how many it acknowledged, the
-    packet that ended it, or None when it just closed the connection)."""
+def _flood(broker, version=5):
+    """Publishes QoS 1 messages (MQTT version 4 = 3.1.1 or 5) for the away
+    session "keeper" until the broker stops taking them; returns (how many
+    it acknowledged, the packet that ended it, or None when it just closed
+    the connection)."""
     keeper = broker.raw(5)
     keeper.connect("keeper", clean=False, props=SESSION)
     keeper.subscribe(1, [("mem/#", 1)])
     keeper.disconnect()
 
-    pub = broker.raw(5)
+    pub = broker.raw(version)
     pub.connect("publisher")
     for i in range(MAX_MESSAGES):
-        pub.send(w.publish("mem/t", PAYLOAD, qos=1, packet_id=i % 65535 + 1, version=5))
+        pub.send(w.publish("mem/t", PAYLOAD, qos=1, packet_id=i % 65535 + 1, version=version))
         try:
             p = pub.recv_packet(TIMEOUT)
         except w.ConnectionClosed:
@@ -148,6 +149,20 @@ def test_memory_limit_disconnect_says_quota_exceeded(broker_factory):
     broker = _limited_broker(broker_factory)
     _, refusal = _flood(broker)
     assert refusal is not None and refusal.type == w.DISCONNECT and refusal.rc == 0x97, refusal
+
+
+def test_memory_limit_closes_mqtt311_publisher(broker_factory):
+    """MQTT 3.1.1 has no DISCONNECT from the server: past memory_limit the
+    publisher's connection is closed, without a PUBACK for the message."""
+    broker = _limited_broker(broker_factory)
+    other = broker.raw(4)
+    other.connect("other")
+    _, refusal = _flood(broker, version=4)
+    assert refusal is None, refusal
+    # Past the limit new clients may be refused: one already connected is
+    # still served.
+    other.ping()
+    other.disconnect()
 
 
 @pytest.mark.skipif(IS_MOSQUITTO, reason="Mosquitto counts its own allocations and, with a "
