@@ -7,9 +7,9 @@
 # allocates; "if an incoming message is being processed, then the message
 # will be dropped and the publishing client will be disconnected". Not
 # normative MQTT; the reason code on the MQTT 5 DISCONNECT is Quota exceeded
-# (0x97, MQTT 5 section 3.14.2.1). Each test first reads the broker's idle
-# heap from $SYS/broker/heap/current, then restarts it with a limit a few MB
-# above that, so the figures of either broker (Brokerdesk: the allocator's
+# (0x97, MQTT 5 section 3.14.2.1). Each test first reads the broker's heap
+# from $SYS/broker/heap/current after a warm-up, then restarts it with a
+# limit a few MB above that, so the figures of either broker (Brokerdesk: the allocator's
 # bytes in use; Mosquitto: its own count) fit.
 
 import time
@@ -27,8 +27,9 @@ SESSION = [(w.PROP_SESSION_EXPIRY_INTERVAL, 3600)]
 
 
 def _warm_heap(broker):
-    """$SYS/broker/heap/current once the broker has routed as many bytes as
-    the test will queue: the first messages allocate what then stays. A
+    """$SYS/broker/heap/current once the broker has routed twice as many
+    bytes as the test will queue: the first messages allocate what then
+    stays (buffers grown to their size, for one). A
     value published after they came back, so not the retained one from
     before."""
     heap = "$SYS/broker/heap/current"
