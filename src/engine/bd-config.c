@@ -1595,6 +1595,8 @@ static const Directive directives[] = {
   GLOBAL_INT ("max_inflight_bytes", max_inflight_bytes, 0, G_MAXINT64),
   GLOBAL_INT ("max_queued_messages", max_queued_messages, 0, G_MAXINT),
   GLOBAL_INT ("max_queued_bytes", max_queued_bytes, 0, G_MAXINT64),
+  /* A plain number of bytes, as Mosquitto reads it; 0 = no limit. */
+  GLOBAL_INT ("memory_limit", memory_limit, 0, G_MAXINT64),
   GLOBAL_BOOL ("queue_qos0_messages", queue_qos0_messages),
   GLOBAL_BOOL ("retain_available", retain_available),
   GLOBAL_INT ("sys_interval", sys_interval, 0, G_MAXUINT16),
@@ -1641,7 +1643,6 @@ static const Directive directives[] = {
 #define PLUGINS "plugins are not supported"
 #define PSK     "TLS-PSK is not supported"
 #define TLS     "not supported by Brokerdesk (PEM files only)"
-#define NOT_YET "not supported by Brokerdesk"
 
 static const struct
 {
@@ -1674,7 +1675,6 @@ static const struct
   { "tls_keyform", TLS },
   { "http_dir", "serving files over HTTP is not supported" },
   { "websockets_log_level", "libwebsockets' log level: Brokerdesk does not use libwebsockets" },
-  { "memory_limit", NOT_YET },
   /* Mosquitto 2.0 reads it only to warn that it is gone: messages in flight
    * are sent again when the client reconnects [MQTT-4.4.0-1]. */
   { "retry_interval", "removed in Mosquitto 2.0, which ignores it; delete the line" },

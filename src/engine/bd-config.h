@@ -247,6 +247,7 @@ typedef struct
   guint64    max_inflight_bytes;      /* 0 = unlimited; payload bytes in flight per client */
   guint      max_queued_messages;     /* 1000; 0 = unlimited */
   guint64    max_queued_bytes;        /* 0 = unlimited; payload bytes queued per client */
+  guint64    memory_limit;            /* 0 = no limit; heap bytes, checked per engine turn */
   gboolean   queue_qos0_messages;     /* FALSE */
   gboolean   retain_available;        /* TRUE */
   guint      sys_interval;            /* 10 s; 0 disables $SYS */

@@ -421,6 +421,9 @@ struct _BdEngine
   BdEngineStats    counters;
   guint64          connections_total;
   guint            quarter_ticks;  /* the tick runs every 250 ms */
+  /* memory_limit (see _bd_engine_memory_denies ()) */
+  gint64           heap_next_read; /* monotonic: when to read the heap again */
+  gboolean         heap_over_logged; /* this episode over the limit was logged */
   guint            sys_tick;
   GHashTable      *sys_last;      /* $SYS topic -> last published string */
   /* $SYS/broker/load: the counters at the last update, and their smoothed
@@ -688,6 +691,9 @@ void       _bd_sys_publish              (BdEngine     *engine,
                                          const char   *topic,
                                          const char   *value,
                                          gboolean      force);
+/* Reads the bytes the allocator has handed out into the counters
+ * (heap_current, heap_maximum). */
+void       _bd_sys_measure_heap         (BdEngine     *engine);
 /* Publishes the $SYS figures that changed, or all of them with @force. */
 void       _bd_sys_publish_all          (BdEngine     *engine,
                                          gboolean      force);
@@ -879,6 +885,10 @@ void       _bd_engine_mark_dirty        (BdEngine     *engine,
                                          BdConnection *conn);
 void       _bd_engine_doom              (BdEngine     *engine,
                                          BdConnection *conn);
+/* memory_limit: TRUE (logged once per episode) when the heap and @extra
+ * more bytes would pass it; FALSE when there is no limit. */
+gboolean   _bd_engine_memory_denies     (BdEngine     *engine,
+                                         guint64       extra);
 gboolean   _bd_engine_epoll_add         (BdEngine     *engine,
                                          int           fd,
                                          gpointer      ptr,

@@ -108,6 +108,51 @@ _bd_engine_end_turn (BdEngine *engine)
   g_ptr_array_set_size (engine->doomed, 0);
 }
 
+/* memory_limit. Brokerdesk does not count its own allocations as Mosquitto
+ * does: it reads the allocator's figure for the whole process (bd-sys.c)
+ * at the start of a turn, and each PUBLISH and CONNECT of the turn is
+ * judged against that reading. The check is therefore per turn, not per
+ * allocation: the heap may pass the limit by what one turn's messages add
+ * before the next reading sees it. A reading costs more as the heap
+ * fragments, so the next one waits 100 times what the last one took:
+ * at most about 1% of the engine thread goes to reading (every turn when
+ * a reading takes a few microseconds, one in 0.1 s when it takes 1 ms). */
+static void
+engine_read_heap (BdEngine *engine)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  if (start < engine->heap_next_read)
+    return;
+  _bd_sys_measure_heap (engine);
+  engine->heap_next_read = start + 100 * (g_get_monotonic_time () - start);
+  if (engine->heap_over_logged && engine->counters.heap_current < engine->config->memory_limit)
+    {
+      engine->heap_over_logged = FALSE;
+      g_message ("Heap back under memory_limit (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes): "
+                 "messages and connections are taken again",
+                 engine->counters.heap_current, engine->config->memory_limit);
+    }
+}
+
+gboolean
+_bd_engine_memory_denies (BdEngine *engine,
+                          guint64   extra)
+{
+  guint64 limit = engine->config->memory_limit;
+
+  if (limit == 0 || engine->counters.heap_current + extra <= limit)
+    return FALSE;
+  if (!engine->heap_over_logged)
+    {
+      engine->heap_over_logged = TRUE;
+      g_warning ("memory_limit of %" G_GUINT64_FORMAT " bytes reached (heap %" G_GUINT64_FORMAT " bytes): "
+                 "PUBLISH packets are dropped and their clients disconnected, new connections refused",
+                 limit, engine->counters.heap_current);
+    }
+  return TRUE;
+}
+
 /* Handles one batch of ready sockets except listeners, which it returns
  * (listeners is EPOLL_BATCH long). A linger may be freed while its event is
  * handled, so events are not looked at again afterwards. */
@@ -155,6 +200,9 @@ epoll_source_dispatch (GSource     *source,
   guint n_listeners;
 
   BD_ENGINE_ASSERT_THREAD (engine);
+
+  if (engine->config->memory_limit > 0)
+    engine_read_heap (engine);
 
   /* New connections after the closes of the same batch: a client that
    * closed one connection and opened the next must not be refused at
@@ -556,6 +604,17 @@ bd_engine_start (BdEngine *engine,
       /* Routed before the thread starts: nobody else touches the engine yet. */
       _bd_sys_publish (engine, "$SYS/broker/version", version, TRUE);
       _bd_sys_publish_all (engine, TRUE);
+    }
+
+  if (engine->config->memory_limit > 0)
+    {
+      /* A limit the broker is already past would refuse everything: say so
+       * now rather than leave it to the first refused client. */
+      _bd_sys_measure_heap (engine);
+      if (engine->counters.heap_current > engine->config->memory_limit)
+        g_warning ("memory_limit of %" G_GUINT64_FORMAT " bytes is below the heap already in use "
+                   "(%" G_GUINT64_FORMAT " bytes): PUBLISH packets and new connections will be refused",
+                   engine->config->memory_limit, engine->counters.heap_current);
     }
 
   engine->running = TRUE;

@@ -338,6 +338,17 @@ _bd_handle_connect (BdConnection  *conn,
     expiry = c->clean_start ? 0 : G_MAXUINT32;
 
   session = g_hash_table_lookup (engine->sessions, client_id);
+  /* memory_limit: past it, Mosquitto cannot allocate for a new client and
+   * drops its connection; Brokerdesk refuses it with a reason.
+   * A client resuming a kept session is let in: taking its queued messages
+   * is what brings the heap back under the limit. */
+  if ((session == NULL || c->clean_start || session->clean) &&
+      _bd_engine_memory_denies (engine, 0))
+    {
+      _bd_connection_refuse_connect (conn, c->version, BD_MQTT3_CONNACK_SERVER_UNAVAILABLE,
+                                     BD_MQTT_RC_QUOTA_EXCEEDED, "memory_limit reached");
+      return;
+    }
   if (session != NULL && session->conn != NULL)
     {
       BdConnection *old = session->conn;

@@ -143,6 +143,16 @@ _bd_handle_publish (BdConnection *conn,
   engine->counters.publish_received++;
   engine->counters.publish_bytes_received += g_bytes_get_size (p->payload);
 
+  /* memory_limit: as in Mosquitto, whose allocation for the message fails,
+   * the message is dropped and its publisher disconnected (MQTT 5: Quota
+   * exceeded). */
+  if (_bd_engine_memory_denies (engine, g_bytes_get_size (p->payload)))
+    {
+      engine->counters.publish_dropped++;
+      _bd_connection_disconnect (conn, BD_MQTT_RC_QUOTA_EXCEEDED, "memory_limit reached");
+      return;
+    }
+
   if (config->message_size_limit > 0 &&
       g_bytes_get_size (p->payload) > config->message_size_limit)
     {

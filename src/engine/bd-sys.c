@@ -248,9 +248,11 @@ size_t __sanitizer_get_current_allocated_bytes (void);
 
 /* Mosquitto counts its own allocations; glibc's figures for the process
  * are the nearest thing: the bytes in use, and the most of them seen at an
- * update. */
-static void
-sys_measure_heap (BdEngine *engine)
+ * update. mallinfo2 () walks every free chunk of every arena, so its cost
+ * grows with a fragmented heap (microseconds idle, milliseconds with many
+ * free chunks): memory_limit spaces its reads by that cost (bd-engine.c). */
+void
+_bd_sys_measure_heap (BdEngine *engine)
 {
 #ifdef __SANITIZE_ADDRESS__
   engine->counters.heap_current = __sanitizer_get_current_allocated_bytes ();
@@ -270,7 +272,7 @@ _bd_sys_publish_all (BdEngine *engine,
   const BdEngineStats *c = &engine->counters;
   char buf[64];
 
-  sys_measure_heap (engine);
+  _bd_sys_measure_heap (engine);
   _bd_sys_snapshot_stats (engine);
 
   g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT " seconds", c->uptime_s);

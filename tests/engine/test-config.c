@@ -89,6 +89,7 @@ test_defaults (void)
   g_assert_cmpuint (config->max_inflight_bytes, ==, 0);
   g_assert_cmpuint (config->max_queued_messages, ==, 1000);
   g_assert_cmpuint (config->max_queued_bytes, ==, 0);
+  g_assert_cmpuint (config->memory_limit, ==, 0);
   g_assert_false (config->queue_qos0_messages);
   g_assert_true (config->retain_available);
   g_assert_cmpuint (config->sys_interval, ==, 10);
@@ -178,6 +179,7 @@ test_global_directives (void)
                               "max_inflight_bytes 65536\n"
                               "max_queued_messages 0\n"
                               "max_queued_bytes 10000000000\n"
+                              "memory_limit 10000000000\n"
                               "queue_qos0_messages true\n"
                               "retain_available false\n"
                               "sys_interval 0\n"
@@ -207,6 +209,7 @@ test_global_directives (void)
   g_assert_cmpuint (config->max_inflight_bytes, ==, 65536);
   g_assert_cmpuint (config->max_queued_messages, ==, 0);
   g_assert_cmpuint (config->max_queued_bytes, ==, G_GUINT64_CONSTANT (10000000000));
+  g_assert_cmpuint (config->memory_limit, ==, G_GUINT64_CONSTANT (10000000000));
   g_assert_true (config->queue_qos0_messages);
   g_assert_false (config->retain_available);
   g_assert_cmpuint (config->sys_interval, ==, 0);
@@ -1023,7 +1026,11 @@ test_unsupported (void)
       "test.conf:1: “websockets_log_level”: libwebsockets' log level: Brokerdesk does not use libwebsockets" },
     { "http_dir /srv/www",
       "test.conf:1: “http_dir”: serving files over HTTP is not supported" },
-    { "memory_limit 0", "test.conf:1: “memory_limit”: not supported by Brokerdesk" },
+    /* A plain number of bytes, as Mosquitto reads it. */
+    { "memory_limit -1",
+      "test.conf:1: memory_limit: “-1” is not a whole number from 0 to 9223372036854775807" },
+    { "memory_limit 64M",
+      "test.conf:1: memory_limit: “64M” is not a whole number from 0 to 9223372036854775807" },
     { "check_retain_source_x true", "test.conf:1: unknown directive “check_retain_source_x”" },
     /* Named even without a value: it is the directive that is refused. */
     { "bridge_psk", "test.conf:1: “bridge_psk”: not supported by Brokerdesk's bridges" },
