@@ -481,52 +481,24 @@ remove_taps (BdAlarmEngine *self)
   g_array_set_size (self->tap_ids, 0);
 }
 
-typedef struct
-{
-  BdEngine *engine;
-  GStrv     filters;
-} SeedData;
-
-static void
-seed_data_free (gpointer data)
-{
-  SeedData *seed = data;
-
-  bd_engine_unref (seed->engine);
-  g_strfreev (seed->filters);
-  g_free (seed);
-}
-
-/* A worker: bd_engine_dup_retained () waits for the engine thread, and the
- * owner's context must not. */
-static void
-seed_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SeedData *seed = task_data;
-  GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
-
-  for (guint i = 0; seed->filters[i] != NULL; i++)
-    {
-      g_autoptr(GPtrArray) retained = bd_engine_dup_retained (seed->engine, seed->filters[i]);
-
-      for (guint m = 0; m < retained->len; m++)
-        g_ptr_array_add (messages, bd_message_ref (g_ptr_array_index (retained, m)));
-    }
-  g_task_return_pointer (task, messages, (GDestroyNotify) g_ptr_array_unref);
-}
-
 static void
 seeded_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  BdAlarmEngine *self = BD_ALARM_ENGINE (source);
-  g_autoptr(GPtrArray) messages = g_task_propagate_pointer (G_TASK (result), NULL);
-  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
-  gint64 now = now_us (self);
+  GWeakRef *weak = user_data;
+  g_autoptr(BdAlarmEngine) self = g_weak_ref_get (weak);
+  g_autoptr(GPtrArray) messages = bd_engine_dup_retained_finish (result);
+  g_autoptr(GPtrArray) added = NULL;
+  gint64 now;
+
+  g_weak_ref_clear (weak);
+  g_free (weak);
+  /* Gone meanwhile: the seed does not keep the alarm engine alive. */
+  if (self == NULL)
+    return;
+  added = g_ptr_array_new_with_free_func (g_object_unref);
+  now = now_us (self);
 
   /* Only for (rule, topic) pairs nothing has been seen on yet: a message
    * that came through a tap meanwhile is as new as the retained one or
@@ -545,18 +517,13 @@ static void
 seed_from_retained (BdAlarmEngine *self,
                     GStrv          filters)
 {
-  g_autoptr(GTask) task = NULL;
-  SeedData *seed;
+  GWeakRef *weak;
 
   if (self->engine == NULL || filters[0] == NULL)
     return;
-  seed = g_new0 (SeedData, 1);
-  seed->engine = bd_engine_ref (self->engine);
-  seed->filters = g_strdupv (filters);
-  task = g_task_new (self, NULL, seeded_cb, NULL);
-  g_task_set_source_tag (task, seed_from_retained);
-  g_task_set_task_data (task, seed, seed_data_free);
-  g_task_run_in_thread (task, seed_thread);
+  weak = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (weak, self);
+  bd_engine_dup_retained_async (self->engine, (const char * const *) filters, seeded_cb, weak);
 }
 
 static void

@@ -1084,6 +1084,65 @@ bd_engine_dup_retained (BdEngine   *engine,
 
 typedef struct
 {
+  BdEngine *engine;
+  GStrv     filters;
+} RetainedJob;
+
+static void
+retained_job_free (gpointer data)
+{
+  RetainedJob *job = data;
+
+  bd_engine_unref (job->engine);
+  g_strfreev (job->filters);
+  g_free (job);
+}
+
+static void
+dup_retained_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  RetainedJob *job = task_data;
+  GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
+
+  for (guint i = 0; job->filters[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) retained = bd_engine_dup_retained (job->engine, job->filters[i]);
+
+      for (guint m = 0; m < retained->len; m++)
+        g_ptr_array_add (messages, bd_message_ref (g_ptr_array_index (retained, m)));
+    }
+  g_task_return_pointer (task, messages, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+bd_engine_dup_retained_async (BdEngine            *engine,
+                              const char * const  *filters,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  RetainedJob *job = g_new0 (RetainedJob, 1);
+
+  job->engine = bd_engine_ref (engine);
+  job->filters = g_strdupv ((char **) filters);
+  g_task_set_source_tag (task, bd_engine_dup_retained_async);
+  g_task_set_task_data (task, job, retained_job_free);
+  g_task_run_in_thread (task, dup_retained_thread);
+}
+
+GPtrArray *
+bd_engine_dup_retained_finish (GAsyncResult *result)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+typedef struct
+{
   BdEngine          *engine;
   const char        *client_id;
   BdSessionQueueInfo *info;

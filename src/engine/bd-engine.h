@@ -139,6 +139,14 @@ GIOStream  *bd_engine_connect_internal (BdEngine   *engine,
  * calling thread (not the engine) until the engine answers. */
 GPtrArray  *bd_engine_dup_retained (BdEngine       *engine,
                                     const char     *filter);
+/* The same for each of @filters (a message matching several comes once per
+ * filter), on a worker thread, so the caller's own thread never waits for
+ * the engine; @callback runs on the caller's thread-default context. */
+void        bd_engine_dup_retained_async  (BdEngine            *engine,
+                                           const char * const  *filters,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+GPtrArray  *bd_engine_dup_retained_finish (GAsyncResult        *result);
 
 /* How the broker keeps its state across restarts. */
 typedef enum

@@ -474,42 +474,17 @@ flush_states (gpointer   owner,
 
 /* ------------------------------------------------------------- taps */
 
-typedef struct
-{
-  BdEngine       *engine;
-  BdMessageInbox *inbox;
-  GStrv           topics;
-} SeedData;
-
+/* The retained state messages go through the inbox like the tapped ones. */
 static void
-seed_data_free (gpointer data)
+seeded_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
-  SeedData *seed = data;
+  g_autoptr(BdMessageInbox) inbox = user_data;
+  g_autoptr(GPtrArray) retained = bd_engine_dup_retained_finish (result);
 
-  bd_engine_unref (seed->engine);
-  bd_message_inbox_unref (seed->inbox);
-  g_strfreev (seed->topics);
-  g_free (seed);
-}
-
-/* A worker: bd_engine_dup_retained () waits for the engine thread, and the
- * controller's thread must not. */
-static void
-seed_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SeedData *seed = task_data;
-
-  for (guint i = 0; seed->topics[i] != NULL; i++)
-    {
-      g_autoptr(GPtrArray) retained = bd_engine_dup_retained (seed->engine, seed->topics[i]);
-
-      for (guint m = 0; retained != NULL && m < retained->len; m++)
-        bd_message_inbox_push (seed->inbox, g_ptr_array_index (retained, m), NULL);
-    }
-  g_task_return_boolean (task, TRUE);
+  for (guint m = 0; retained != NULL && m < retained->len; m++)
+    bd_message_inbox_push (inbox, g_ptr_array_index (retained, m), NULL);
 }
 
 /* Takes @topics. */
@@ -517,15 +492,9 @@ static void
 start_seed (BdRelayController *self,
             GStrv              topics)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
-  SeedData *seed = g_new0 (SeedData, 1);
-
-  seed->engine = bd_engine_ref (self->engine);
-  seed->inbox = bd_message_inbox_ref (self->inbox);
-  seed->topics = topics;
-  g_task_set_source_tag (task, start_seed);
-  g_task_set_task_data (task, seed, seed_data_free);
-  g_task_run_in_thread (task, seed_thread);
+  bd_engine_dup_retained_async (self->engine, (const char * const *) topics, seeded_cb,
+                                bd_message_inbox_ref (self->inbox));
+  g_strfreev (topics);
 }
 
 /* Brings the tap topic set and (while attached) the engine taps in line with
