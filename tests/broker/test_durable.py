@@ -839,6 +839,23 @@ def test_inflight_ids_and_pubrel_survive_sigkill(broker_factory, raw_client, ver
     assert _drain(s, []) == []
 
 
+def _qos2_to_pubrel(b, raw_client, prefix, on_disk):
+    """A persistent subscriber "sub" on PREFIX/# at QoS 2 gets one QoS 2
+    message and answers PUBREC, and the PUBREL comes; on_disk: the message's
+    record was written before the PUBREC (else the PUBREC took it back
+    unwritten). Returns the subscriber and the PUBLISH it got."""
+    s = subscribed(raw_client(b), "sub", [(prefix + "/#", 2)], clean=False)
+    p = raw_client(b)
+    p.connect("pub")
+    p.send(w.publish(prefix + "/1", b"once", qos=2, packet_id=1))
+    m = s.expect(w.PUBLISH)
+    if on_disk:
+        _commit(raw_client, b)
+    s.send(w.pubrec(m.packet_id))
+    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    return s, m
+
+
 @pytest.mark.parametrize("on_disk", [False, True])
 def test_qos2_past_pubrec_not_delivered_again_after_sigkill(broker_factory, raw_client, on_disk):
     """A QoS 2 message the subscriber answered with PUBREC before SIGKILL:
@@ -848,15 +865,7 @@ def test_qos2_past_pubrec_not_delivered_again_after_sigkill(broker_factory, raw_
     one [MQTT-4.3.3-2]). on_disk: the message's record was written before
     the PUBREC came (else the PUBREC took it back unwritten)."""
     b = broker_factory()
-    s = subscribed(raw_client(b), "sub", [("q/#", 2)], clean=False)
-    p = raw_client(b)
-    p.connect("pub")
-    p.send(w.publish("q/1", b"once", qos=2, packet_id=1))
-    m = s.expect(w.PUBLISH)
-    if on_disk:
-        _commit(raw_client, b)
-    s.send(w.pubrec(m.packet_id))
-    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    s, m = _qos2_to_pubrel(b, raw_client, "q", on_disk)
     _commit(raw_client, b)
     _kill(b)
 
@@ -881,15 +890,7 @@ def test_completed_qos2_leaves_no_pubrel_after_sigkill(broker_factory, raw_clien
     PUBREL comes again. on_disk: the message's record was written before
     the PUBREC came."""
     b = broker_factory()
-    s = subscribed(raw_client(b), "sub", [("c/#", 2)], clean=False)
-    p = raw_client(b)
-    p.connect("pub")
-    p.send(w.publish("c/1", b"done", qos=2, packet_id=1))
-    m = s.expect(w.PUBLISH)
-    if on_disk:
-        _commit(raw_client, b)
-    s.send(w.pubrec(m.packet_id))
-    assert s.expect(w.PUBREL).packet_id == m.packet_id
+    s, m = _qos2_to_pubrel(b, raw_client, "c", on_disk)
     s.send(w.pubcomp(m.packet_id))
     # the PUBCOMP is handled before this PINGREQ is answered
     s.ping()

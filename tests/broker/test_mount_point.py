@@ -119,11 +119,11 @@ def test_sys_stays_outside(mounted):
 def test_shared_subscription(mounted):
     """A shared subscription's filter is mounted after "$share/GROUP/"."""
     inside = mounted(0, "inside", version=5)
-    inside.subscribe(1, [("$share/g/work/+", 0)])
+    inside.subscribe(1, [("$share/g/jobs/+", 0)])
     outside = mounted(1, "outside")
-    outside.send(w.publish("site1/work/a", b"job"))
+    outside.send(w.publish("site1/jobs/a", b"job"))
     p = inside.expect(w.PUBLISH)
-    assert (p.topic, p.payload) == ("work/a", b"job")
+    assert (p.topic, p.payload) == ("jobs/a", b"job")
 
 
 @KEEPS_PREFIX

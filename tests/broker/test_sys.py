@@ -271,7 +271,7 @@ def test_sys_shared_subscriptions_and_store_bytes(sys_broker, raw_client):
     500-byte retained message among them)."""
     topics = ["$SYS/broker/shared_subscriptions/count", "$SYS/broker/store/messages/bytes"]
     c = subscribed(raw_client(sys_broker), "sys", [(t, 0) for t in topics])
-    subscribed(raw_client(sys_broker), "sharer", [("$share/g/work/+", 0)])
+    subscribed(raw_client(sys_broker), "sharer", [("$share/g/jobs/+", 0)])
     p = raw_client(sys_broker)
     p.connect("keeper")
     p.publish("kept/x", b"k" * 500, qos=1, packet_id=1, retain=True)
