@@ -543,89 +543,18 @@ test_retention_size (void)
   sqlite3_close (db);
 }
 
-typedef struct
-{
-  GMainLoop *loop;
-  guint      pending;
-  BdHistorySeriesData *data;
-  GPtrArray *topics;
-  GPtrArray *messages;
-  GPtrArray *series;
-  GError    *cancelled;
-  GThread   *main_thread;
-} AsyncState;
+/* The thread that runs the tests: an _async call answers on it. */
+static GThread *main_thread;
 
+/* Keeps the result for bd_test_wait_result (), having checked that the
+ * answer came on the caller's thread. */
 static void
-async_done (AsyncState *state)
-{
-  g_assert_true (g_thread_self () == state->main_thread);
-  if (--state->pending == 0)
-    g_main_loop_quit (state->loop);
-}
-
-static void
-on_series_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  AsyncState *state = user_data;
-  g_autoptr(GError) error = NULL;
-
-  state->data = bd_history_query_series_finish (result, &error);
-  g_assert_no_error (error);
-  async_done (state);
-}
-
-static void
-on_topics_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  AsyncState *state = user_data;
-  g_autoptr(GError) error = NULL;
-
-  state->topics = bd_history_list_topics_finish (result, &error);
-  g_assert_no_error (error);
-  async_done (state);
-}
-
-static void
-on_messages_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  AsyncState *state = user_data;
-  g_autoptr(GError) error = NULL;
-
-  state->messages = bd_history_query_messages_finish (result, &error);
-  g_assert_no_error (error);
-  async_done (state);
-}
-
-static void
-on_series_list_cb (GObject      *source,
+on_main_thread_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  AsyncState *state = user_data;
-  g_autoptr(GError) error = NULL;
-
-  state->series = bd_history_list_series_finish (result, &error);
-  g_assert_no_error (error);
-  async_done (state);
-}
-
-static void
-on_cancelled_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  AsyncState *state = user_data;
-  BdHistorySeriesData *data;
-
-  data = bd_history_query_series_finish (result, &state->cancelled);
-  g_assert_null (data);
-  async_done (state);
+  g_assert_true (g_thread_self () == main_thread);
+  bd_test_result_cb (source, result, user_data);
 }
 
 static void
@@ -635,59 +564,68 @@ test_async (void)
   g_autoptr(BdRecorder) recorder = test_recorder_start (dir, NULL, test_clock);
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  AsyncState state = { 0 };
+  g_autoptr(GAsyncResult) series_result = NULL;
+  g_autoptr(GAsyncResult) topics_result = NULL;
+  g_autoptr(GAsyncResult) messages_result = NULL;
+  g_autoptr(GAsyncResult) series_list_result = NULL;
+  g_autoptr(GAsyncResult) cancelled_result = NULL;
+  g_autoptr(BdHistorySeriesData) data = NULL;
+  g_autoptr(BdHistorySeriesData) cancelled_data = NULL;
+  g_autoptr(GPtrArray) topics = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GPtrArray) series = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) cancelled = NULL;
 
   for (int i = 0; i < 100; i++)
     test_tap (recorder, "async/a", i % 2 ? "ON" : "OFF", -1, D0 + i * 1000);
   bd_recorder_flush_sync (recorder, NULL);
 
-  state.loop = g_main_loop_new (NULL, FALSE);
-  state.main_thread = g_thread_self ();
-  state.pending = 5;
+  main_thread = g_thread_self ();
   bd_history_query_series_async (history, "async/a", D0, D0 + 100000, 10, BD_HISTORY_LEVEL_AUTO,
-                                 NULL, on_series_cb, &state);
-  bd_history_list_topics_async (history, NULL, on_topics_cb, &state);
-  bd_history_query_messages_async (history, "async/a", 5, NULL, on_messages_cb, &state);
-  bd_history_list_series_async (history, NULL, NULL, on_series_list_cb, &state);
+                                 NULL, on_main_thread_cb, &series_result);
+  bd_history_list_topics_async (history, NULL, on_main_thread_cb, &topics_result);
+  bd_history_query_messages_async (history, "async/a", 5, NULL, on_main_thread_cb, &messages_result);
+  bd_history_list_series_async (history, NULL, NULL, on_main_thread_cb, &series_list_result);
   g_cancellable_cancel (cancellable);
   bd_history_query_series_async (history, "async/a", D0, D0 + 100000, 10, BD_HISTORY_LEVEL_AUTO,
-                                 cancellable, on_cancelled_cb, &state);
-  g_main_loop_run (state.loop);
+                                 cancellable, on_main_thread_cb, &cancelled_result);
 
-  g_assert_cmpint (state.data->level, ==, BD_HISTORY_LEVEL_RAW);
+  data = bd_history_query_series_finish (bd_test_wait_result (&series_result, 10000, "the series"),
+                                         &error);
+  g_assert_no_error (error);
+  topics = bd_history_list_topics_finish (bd_test_wait_result (&topics_result, 10000, "the topics"),
+                                          &error);
+  g_assert_no_error (error);
+  messages = bd_history_query_messages_finish (bd_test_wait_result (&messages_result, 10000,
+                                                                    "the messages"),
+                                               &error);
+  g_assert_no_error (error);
+  series = bd_history_list_series_finish (bd_test_wait_result (&series_list_result, 10000,
+                                                               "the series list"),
+                                          &error);
+  g_assert_no_error (error);
+  cancelled_data = bd_history_query_series_finish (bd_test_wait_result (&cancelled_result, 10000,
+                                                                        "the cancelled query"),
+                                                   &cancelled);
+  g_assert_null (cancelled_data);
+
+  g_assert_cmpint (data->level, ==, BD_HISTORY_LEVEL_RAW);
   for (guint i = 0; i < 10; i++)
     {
-      g_assert_cmpuint (state.data->buckets[i].count, ==, 10);
-      g_assert_cmpfloat (state.data->buckets[i].avg, ==, 0.5);
-      g_assert_cmpfloat (state.data->buckets[i].first, ==, 0);
-      g_assert_cmpfloat (state.data->buckets[i].last, ==, 1);
+      g_assert_cmpuint (data->buckets[i].count, ==, 10);
+      g_assert_cmpfloat (data->buckets[i].avg, ==, 0.5);
+      g_assert_cmpfloat (data->buckets[i].first, ==, 0);
+      g_assert_cmpfloat (data->buckets[i].last, ==, 1);
     }
-  g_assert_cmpuint (state.topics->len, ==, 1);
-  g_assert_cmpuint (((BdHistoryTopic *) g_ptr_array_index (state.topics, 0))->message_count, ==, 100);
-  g_assert_cmpuint (state.messages->len, ==, 5);
-  g_assert_cmpuint (state.series->len, ==, 1);
-  g_assert_error (state.cancelled, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (topics->len, ==, 1);
+  g_assert_cmpuint (((BdHistoryTopic *) g_ptr_array_index (topics, 0))->message_count, ==, 100);
+  g_assert_cmpuint (messages->len, ==, 5);
+  g_assert_cmpuint (series->len, ==, 1);
+  g_assert_error (cancelled, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
-  bd_history_series_data_free (state.data);
-  g_ptr_array_unref (state.topics);
-  g_ptr_array_unref (state.messages);
-  g_ptr_array_unref (state.series);
-  g_error_free (state.cancelled);
-  g_main_loop_unref (state.loop);
   bd_recorder_close (recorder);
   g_clear_pointer (&history, bd_history_unref);
-}
-
-static void
-on_batch_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  GPtrArray **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = bd_history_query_series_batch_finish (result, &error);
-  g_assert_no_error (error);
 }
 
 /* Many series at once (the Overview's trends): each answer is the one its
@@ -701,6 +639,7 @@ test_batch (void)
   g_autoptr(BdHistory) history = bd_history_new (dir);
   g_autoptr(GPtrArray) batch = NULL;
   g_autoptr(GPtrArray) async = NULL;
+  g_autoptr(GAsyncResult) async_result = NULL;
   g_autoptr(GError) error = NULL;
   const char * const names[] = { "b/2", "nope", "b/json#t", "b/1", NULL };
   gint64 from = D0 + 5 * MINUTE;
@@ -740,9 +679,13 @@ test_batch (void)
   g_assert_cmpfloat (((BdHistorySeriesData *) batch->pdata[2])->buckets[0].first, ==, 900);
   g_assert_cmpuint (((BdHistorySeriesData *) batch->pdata[1])->buckets[0].count, ==, 0);
 
+  main_thread = g_thread_self ();
   bd_history_query_series_batch_async (history, names, from, to, 90, BD_HISTORY_LEVEL_AUTO,
-                                       NULL, on_batch_cb, &async);
-  BD_TEST_WAIT_UNTIL (async != NULL, 10000);
+                                       NULL, on_main_thread_cb, &async_result);
+  async = bd_history_query_series_batch_finish (bd_test_wait_result (&async_result, 10000,
+                                                                     "the batch"),
+                                                &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (async->len, ==, 4);
   for (guint i = 0; i < async->len; i++)
     assert_buckets_equal (g_ptr_array_index (async, i),
