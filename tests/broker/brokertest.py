@@ -639,6 +639,21 @@ def subscribed(client, client_id, filters, away=False, **connect):
     return client
 
 
+def published_while_away(raw_client, broker, client_id, filters, topic, payloads):
+    """A persistent subscriber (client_id, filters as for subscribed()) that
+    was away while a client "pub" published each of payloads on topic at
+    QoS 1, with packet ids 1, 2, ...: connected again, with its session
+    present [MQTT-3.2.2-2]. Returns (subscriber, publisher)."""
+    subscribed(raw_client(broker), client_id, filters, clean=False, away=True)
+    p = raw_client(broker)
+    p.connect("pub")
+    for i, payload in enumerate(payloads):
+        p.publish(topic, payload, qos=1, packet_id=i + 1)
+    c = raw_client(broker)
+    assert c.connect(client_id, clean=False).session_present is True
+    return c, p
+
+
 def make_password_file(path, users):
     """A Mosquitto password file made by mosquitto_passwd, which Brokerdesk
     must read as it is. users: {name: password}."""

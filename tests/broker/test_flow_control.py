@@ -12,7 +12,7 @@
 import threading
 
 import mqttwire as w
-from brokertest import mosquitto_deviation, subscribed
+from brokertest import mosquitto_deviation, published_while_away, subscribed
 
 BURST = 3000
 
@@ -80,13 +80,8 @@ def test_max_queued_bytes(broker_factory, raw_client):
     are queued while the queued payloads are below 100 bytes (so 4 of 30
     bytes: 0, 30, 60, 90), later ones are dropped."""
     b = broker_factory(["max_queued_bytes 100"])
-    subscribed(raw_client(b), "offline-bytes", [("qb/#", 1)], clean=False, away=True)
-    p = raw_client(b)
-    p.connect("pub")
-    for i in range(10):
-        p.publish("qb/x", b"%030d" % i, qos=1, packet_id=i + 1)
-    c = raw_client(b)
-    assert c.connect("offline-bytes", clean=False).session_present is True
+    c, _ = published_while_away(raw_client, b, "offline-bytes", [("qb/#", 1)], "qb/x",
+                                [b"%030d" % i for i in range(10)])
     got = []
     for m in c.publishes_before_pingresp():
         got.append(int(m.payload))

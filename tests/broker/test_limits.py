@@ -13,7 +13,7 @@ import threading
 import pytest
 
 import mqttwire as w
-from brokertest import IS_MOSQUITTO, QUIET, mosquitto_deviation, subscribed
+from brokertest import IS_MOSQUITTO, QUIET, mosquitto_deviation, published_while_away, subscribed
 
 
 def _connect_or_refused(b):
@@ -90,13 +90,8 @@ def test_max_queued_messages(broker_factory, raw_client):
     """max_queued_messages N: an offline persistent client gets at most N of
     the QoS 1 messages published while it was away."""
     b = broker_factory(["max_queued_messages 5"])
-    subscribed(raw_client(b), "offline", [("q/#", 1)], clean=False, away=True)
-    p = raw_client(b)
-    p.connect("pub")
-    for i in range(12):
-        p.publish("q/x", b"%d" % i, qos=1, packet_id=i + 1)
-    c = raw_client(b)
-    assert c.connect("offline", clean=False).session_present is True
+    c, p = published_while_away(raw_client, b, "offline", [("q/#", 1)], "q/x",
+                                [b"%d" % i for i in range(12)])
     got = []
     marker_sent = False
     while True:
