@@ -292,49 +292,6 @@ test_rules_file (void)
   bd_test_tmpdir_free (dir);
 }
 
-typedef struct
-{
-  GSubprocess *process;
-  gboolean     done;
-} Publish;
-
-static void
-publish_done_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Publish *publish = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_subprocess_wait_check_finish (G_SUBPROCESS (object), result, &error));
-  g_assert_no_error (error);
-  publish->done = TRUE;
-}
-
-static gboolean
-publish_is_done (gpointer data)
-{
-  return ((Publish *) data)->done;
-}
-
-static void
-mosquitto_pub (guint16     port,
-               const char *topic,
-               const char *payload)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  Publish publish = { NULL, FALSE };
-
-  publish.process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "mosquitto_pub",
-                                      "-h", "127.0.0.1", "-p", port_text, "-q", "1",
-                                      "-t", topic, "-m", payload, NULL);
-  g_assert_no_error (error);
-  g_subprocess_wait_check_async (publish.process, NULL, publish_done_cb, &publish);
-  bd_test_wait_until (publish_is_done, &publish, WAIT_MS, "mosquitto_pub");
-  g_object_unref (publish.process);
-}
-
 /* End to end: a real engine, taps added by attach, mosquitto_pub over
  * loopback, the alarm in the list and every transition in the journal. */
 static void
@@ -370,14 +327,14 @@ test_broker (void)
   g_assert_no_error (error);
   port = bd_engine_get_port (broker, 0);
 
-  mosquitto_pub (port, "plant/hall/temperature", "31.5");
+  bd_test_mosquitto_pub_message (port, "plant/hall/temperature", "31.5", FALSE);
   wait_alarms (engine, 1, BD_ALARM_STATE_UNACK);
   alarm = g_list_model_get_item (bd_alarm_engine_get_alarms (engine), 0);
   g_assert_cmpstr (bd_alarm_get_topic (alarm), ==, "plant/hall/temperature");
   g_assert_cmpint (bd_alarm_get_level (alarm), ==, BD_ALARM_LEVEL_HIHI);
   g_assert_cmpfloat (bd_alarm_get_value (alarm), ==, 31.5);
 
-  mosquitto_pub (port, "plant/hall/temperature", "21");
+  bd_test_mosquitto_pub_message (port, "plant/hall/temperature", "21", FALSE);
   wait_alarms (engine, 1, BD_ALARM_STATE_RTN_UNACK);
   bd_alarm_engine_acknowledge (engine, alarm);
   g_assert_cmpuint (g_list_model_get_n_items (bd_alarm_engine_get_alarms (engine)), ==, 0);

@@ -116,46 +116,13 @@ fixture_tear_down (Fixture       *fixture,
   g_ptr_array_unref (fixture->texts);
 }
 
-typedef struct
-{
-  gboolean  done;
-  GError   *error;
-} Spawned;
-
-static void
-wait_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Spawned *spawned = user_data;
-
-  g_subprocess_wait_check_finish (G_SUBPROCESS (object), result, &spawned->error);
-  spawned->done = TRUE;
-}
-
-static gboolean
-spawned_done (gpointer data)
-{
-  return ((Spawned *) data)->done;
-}
-
 /* mosquitto_pub, to completion: a sensor or a device, retained. */
 static void
 pub (Fixture    *fixture,
      const char *topic,
      const char *text)
 {
-  g_autofree char *port = g_strdup_printf ("%u", fixture->port);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process =
-    g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "mosquitto_pub", "-h", "127.0.0.1",
-                      "-p", port, "-q", "1", "-r", "-t", topic, "-m", text, NULL);
-  Spawned spawned = { 0 };
-
-  g_assert_no_error (error);
-  g_subprocess_wait_check_async (process, NULL, wait_cb, &spawned);
-  bd_test_wait_until (spawned_done, &spawned, 10000, "mosquitto_pub");
-  g_assert_no_error (spawned.error);
+  bd_test_mosquitto_pub_message (fixture->port, topic, text, TRUE);
 }
 
 typedef struct
@@ -632,7 +599,6 @@ test_off_main_thread (Fixture       *fixture,
   g_autoptr(TestClient) device = NULL;
   g_autofree char *command = NULL;
   Blocked blocked = { fixture };
-  BdMqttPacket packet;
 
   BD_TEST_REQUIRE_PROGRAM ("mosquitto_pub");
   fan_on->condition.topic = g_strdup ("plant/a/humidity");
@@ -676,12 +642,7 @@ test_off_main_thread (Fixture       *fixture,
   g_assert_cmpstr (g_ptr_array_index (fixture->acted, 0), ==, "fan-on acted");
   g_assert_cmpstr (g_ptr_array_index (fixture->acted, 1), ==, "probe skipped");
   g_assert_cmpuint (fixture->sent, ==, 1);
-  test_client_read (device, &packet);
-  g_assert_cmpint (packet.type, ==, BD_MQTT_PUBLISH);
-  g_assert_cmpstr (packet.publish.topic, ==, "plant/a/fan/set");
-  command = g_strndup (g_bytes_get_data (packet.publish.payload, NULL),
-                       g_bytes_get_size (packet.publish.payload));
-  bd_mqtt_packet_clear (&packet);
+  command = test_client_read_publish (device, "plant/a/fan/set");
   g_assert_cmpstr (command, ==, bd_relay_get_on_payload (fixture->fan));
   g_signal_handlers_disconnect_by_data (fixture->alarms, &blocked);
 }

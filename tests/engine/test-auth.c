@@ -39,18 +39,6 @@ static const char gina_line[] =
 
 static BdTestTmpdir *tmp_dir;
 
-static char *
-write_tmp (const char *name,
-           const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-  char *path = g_build_filename (tmp_dir, name, NULL);
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  return path;
-}
-
 static gboolean
 check (BdAuth     *auth,
        const char *user,
@@ -64,7 +52,7 @@ auth_with_acl (const char *text)
 {
   g_autoptr(BdAuth) auth = bd_auth_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = write_tmp ("acl", text);
+  g_autofree char *path = bd_test_write_file (tmp_dir, "acl", text);
 
   g_assert_true (bd_auth_load_acl_file (auth, path, &error));
   g_assert_no_error (error);
@@ -129,7 +117,7 @@ assert_load_errors (BdAuth          *auth,
 
   for (gsize i = 0; i < n_cases; i++)
     {
-      g_autofree char *path = write_tmp (name, cases[i].text);
+      g_autofree char *path = bd_test_write_file (tmp_dir, name, cases[i].text);
       g_autofree char *message = g_strdup_printf ("%s:%s", path, cases[i].message);
 
       g_test_message ("case %" G_GSIZE_FORMAT, i);
@@ -215,7 +203,7 @@ test_password_vectors (void)
   g_assert_no_error (error);
   g_clear_pointer (&path, g_free);
   with_gina = g_strconcat (text, gina_line, NULL);
-  path = write_tmp ("passwd", with_gina);
+  path = bd_test_write_file (tmp_dir, "passwd", with_gina);
   g_assert_true (bd_auth_load_password_file (auth, path, &error));
   g_assert_no_error (error);
   g_assert_true (check (auth, "gina", "correct horse"));
@@ -376,18 +364,18 @@ test_password_reload (void)
 {
   g_autoptr(BdAuth) auth = bd_auth_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = write_tmp ("reload.passwd", gina_line);
+  g_autofree char *path = bd_test_write_file (tmp_dir, "reload.passwd", gina_line);
 
   g_assert_true (bd_auth_load_password_file (auth, path, &error));
   g_assert_true (check (auth, "gina", "correct horse"));
 
-  g_free (write_tmp ("reload.passwd", "garbage\n"));
+  g_free (bd_test_write_file (tmp_dir, "reload.passwd", "garbage\n"));
   g_assert_false (bd_auth_load_password_file (auth, path, &error));
   g_clear_error (&error);
   g_assert_true (check (auth, "gina", "correct horse"));
 
   /* A good reload replaces everything. */
-  g_free (write_tmp ("reload.passwd", "# nobody\n"));
+  g_free (bd_test_write_file (tmp_dir, "reload.passwd", "# nobody\n"));
   g_assert_true (bd_auth_load_password_file (auth, path, &error));
   g_assert_no_error (error);
   g_assert_true (bd_auth_has_passwords (auth));
@@ -631,7 +619,7 @@ test_acl_errors (void)
   };
   g_autoptr(BdAuth) auth = bd_auth_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *good = write_tmp ("good.acl", "topic read a\n");
+  g_autofree char *good = bd_test_write_file (tmp_dir, "good.acl", "topic read a\n");
 
   g_assert_true (bd_auth_load_acl_file (auth, good, &error));
   g_assert_no_error (error);

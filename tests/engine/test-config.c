@@ -49,19 +49,6 @@ assert_strv (GPtrArray          *array,
     g_assert_cmpstr (g_ptr_array_index (array, i), ==, expected[i]);
 }
 
-static char *
-write_file (const char *dir,
-            const char *name,
-            const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-  char *path = g_build_filename (dir, name, NULL);
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  return path;
-}
-
 /* Tests ------------------------------------------------------------------- */
 
 static void
@@ -1097,19 +1084,19 @@ test_include_dir (void)
       g_autofree char *text = g_strdup_printf ("history_record %s\nauto_id_prefix %s\n",
                                                names[i], names[i]);
 
-      g_free (write_file (conf_d, file, text));
+      g_free (bd_test_write_file (conf_d, file, text));
     }
-  g_free (write_file (conf_d, "README", "this is not a configuration file\n"));
-  g_free (write_file (conf_d, "x.conf.dpkg-old", "bogus\n"));
-  g_free (write_file (conf_d, ".hidden.conf", "bogus\n"));
-  g_free (write_file (sub_d, "z.conf", "history_record from-sub\nlistener 1884\n"));
+  g_free (bd_test_write_file (conf_d, "README", "this is not a configuration file\n"));
+  g_free (bd_test_write_file (conf_d, "x.conf.dpkg-old", "bogus\n"));
+  g_free (bd_test_write_file (conf_d, ".hidden.conf", "bogus\n"));
+  g_free (bd_test_write_file (sub_d, "z.conf", "history_record from-sub\nlistener 1884\n"));
 
   /* A relative include_dir is taken from the including file's directory. */
-  main_conf = write_file (root, "main.conf",
-                          "auto_id_prefix main\n"
-                          "include_dir conf.d\n"
-                          "max_keepalive 7\n"
-                          "include_dir sub.d\n");
+  main_conf = bd_test_write_file (root, "main.conf",
+                                  "auto_id_prefix main\n"
+                                  "include_dir conf.d\n"
+                                  "max_keepalive 7\n"
+                                  "include_dir sub.d\n");
   config = bd_broker_config_new ();
   g_assert_true (bd_broker_config_load (config, main_conf, &error));
   g_assert_no_error (error);
@@ -1123,7 +1110,7 @@ test_include_dir (void)
   g_clear_pointer (&config, bd_broker_config_free);
 
   /* An error in an included file names that file and its line. */
-  bad = write_file (conf_d, "c.conf", "# fine\nbogus 1\n");
+  bad = bd_test_write_file (conf_d, "c.conf", "# fine\nbogus 1\n");
   config = bd_broker_config_new ();
   g_assert_false (bd_broker_config_load (config, main_conf, &error));
   g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_PARSE);
@@ -1134,7 +1121,7 @@ test_include_dir (void)
   g_clear_pointer (&message, g_free);
 
   /* Only the main file may include. */
-  g_free (write_file (conf_d, "c.conf", "include_dir /tmp\n"));
+  g_free (bd_test_write_file (conf_d, "c.conf", "include_dir /tmp\n"));
   config = bd_broker_config_new ();
   g_assert_false (bd_broker_config_load (config, main_conf, &error));
   message = g_strdup_printf ("%s:1: include_dir: only allowed in the main configuration file",
@@ -1146,7 +1133,7 @@ test_include_dir (void)
   g_unlink (bad);
 
   /* A missing directory is an I/O error at the include_dir line. */
-  g_free (write_file (root, "main.conf", "\ninclude_dir missing.d\n"));
+  g_free (bd_test_write_file (root, "main.conf", "\ninclude_dir missing.d\n"));
   config = bd_broker_config_new ();
   g_assert_false (bd_broker_config_load (config, main_conf, &error));
   g_assert_error (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO);

@@ -23,87 +23,11 @@
 #include "test-client.h"
 
 /* An MQTT 5 client, so that the broker's DISCONNECT carries a reason code. */
-typedef struct
-{
-  GSocketConnection *connection;
-  GInputStream      *in;
-  GOutputStream     *out;
-} Client5;
-
-static Client5 *
-client5_connect_as (guint16     port,
-                    const char *client_id,
-                    const char *username,
-                    const char *password)
-{
-  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-  Client5 *client = g_new0 (Client5, 1);
-  BdMqttPacket packet = { .type = BD_MQTT_CONNECT };
-
-  client->connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1", port, NULL,
-                                                        &error);
-  g_assert_no_error (error);
-  g_socket_set_timeout (g_socket_connection_get_socket (client->connection), 5);
-  client->in = g_io_stream_get_input_stream (G_IO_STREAM (client->connection));
-  client->out = g_io_stream_get_output_stream (G_IO_STREAM (client->connection));
-
-  packet.connect.version = BD_MQTT_V5;
-  packet.connect.protocol_name = (char *) "MQTT";
-  packet.connect.protocol_level = 5;
-  packet.connect.clean_start = TRUE;
-  packet.connect.keep_alive = 60;
-  packet.connect.client_id = (char *) client_id;
-  packet.connect.has_username = username != NULL;
-  packet.connect.username = (char *) username;
-  packet.connect.has_password = password != NULL;
-  if (password != NULL)
-    packet.connect.password = g_bytes_new_static (password, strlen (password));
-  g_assert_true (bd_mqtt_encode (BD_MQTT_V5, &packet, data, &error));
-  g_clear_pointer (&packet.connect.password, g_bytes_unref);
-  g_assert_true (g_output_stream_write_all (client->out, data->data, data->len, NULL, NULL,
-                                            &error));
-  g_assert_no_error (error);
-
-  test_read_packet (client->in, BD_MQTT_V5, &packet);
-  g_assert_cmpint (packet.type, ==, BD_MQTT_CONNACK);
-  g_assert_cmpuint (packet.connack.reason_code, ==, 0);
-  bd_mqtt_packet_clear (&packet);
-  return client;
-}
-
-static Client5 *
+static TestClient *
 client5_connect (guint16     port,
                  const char *client_id)
 {
-  return client5_connect_as (port, client_id, NULL, NULL);
-}
-
-static void
-client5_free (Client5 *client)
-{
-  g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
-  g_object_unref (client->connection);
-  g_free (client);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Client5, client5_free)
-
-/* A PINGREQ answered: the connection is alive. */
-static void
-client5_assert_alive (Client5 *client)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-  BdMqttPacket packet = { .type = BD_MQTT_PINGREQ };
-
-  g_assert_true (bd_mqtt_encode (BD_MQTT_V5, &packet, data, &error));
-  g_assert_true (g_output_stream_write_all (client->out, data->data, data->len, NULL, NULL,
-                                            &error));
-  g_assert_no_error (error);
-  test_read_packet (client->in, BD_MQTT_V5, &packet);
-  g_assert_cmpint (packet.type, ==, BD_MQTT_PINGRESP);
+  return test_client_connect_full (port, BD_MQTT_V5, client_id, TRUE, NULL, NULL);
 }
 
 /* Nothing listens on 127.0.0.1:@port. */
@@ -180,9 +104,9 @@ test_apply_keeps_adds_removes (void)
   g_autoptr(GPtrArray) configs = configs_new ();
   g_autoptr(GPtrArray) before = NULL;
   g_autoptr(GPtrArray) after = NULL;
-  g_autoptr(Client5) on_a = NULL;
-  g_autoptr(Client5) on_c = NULL;
-  g_autoptr(Client5) on_b = NULL;
+  g_autoptr(TestClient) on_a = NULL;
+  g_autoptr(TestClient) on_c = NULL;
+  g_autoptr(TestClient) on_b = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   BdMqttPacket packet = { 0 };
@@ -219,22 +143,18 @@ test_apply_keeps_adds_removes (void)
 
   /* C's client is told the server is going away [MQTT-3.14.2-1], then
    * closed; C refuses new clients. */
-  test_read_packet (on_c->in, BD_MQTT_V5, &packet);
+  test_client_read (on_c, &packet);
   g_assert_cmpint (packet.type, ==, BD_MQTT_DISCONNECT);
   g_assert_cmpuint (packet.disconnect.reason_code, ==, BD_MQTT_RC_SERVER_SHUTTING_DOWN);
   bd_mqtt_packet_clear (&packet);
-  {
-    guint8 byte;
-
-    g_assert_cmpint (g_input_stream_read (on_c->in, &byte, 1, NULL, NULL), <=, 0);
-  }
+  g_assert_true (test_client_wait_closed (on_c));
   assert_refused (c);
 
   /* A's client never noticed; B takes clients. */
-  client5_assert_alive (on_a);
+  test_client_assert_alive (on_a);
   on_b = client5_connect (b, "on-b");
-  client5_assert_alive (on_b);
-  client5_assert_alive (on_a);
+  test_client_assert_alive (on_b);
+  test_client_assert_alive (on_a);
 }
 
 static void
@@ -242,7 +162,7 @@ test_apply_port_in_use_changes_nothing (void)
 {
   g_autoptr(BdEngine) engine = test_engine_start (NULL);
   g_autoptr(GPtrArray) configs = configs_new ();
-  g_autoptr(Client5) on_a = NULL;
+  g_autoptr(TestClient) on_a = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *where = NULL;
   guint16 a = bd_engine_get_port (engine, 0);
@@ -264,7 +184,7 @@ test_apply_port_in_use_changes_nothing (void)
 
   g_assert_cmpuint (bd_engine_get_n_listeners (engine), ==, 1);
   g_assert_cmpuint (bd_engine_get_port (engine, 0), ==, a);
-  client5_assert_alive (on_a);
+  test_client_assert_alive (on_a);
   assert_refused (free_port);
   close (busy_fd);
 }
@@ -324,7 +244,7 @@ test_apply_tls_certificate_changes (void)
   g_autofree char *two_key = g_build_filename (dir, "two.key", NULL);
   g_autoptr(BdEngine) engine = test_engine_start (NULL);
   g_autoptr(BdMessage) message = test_message_new ("tls/check", "ok", TRUE);
-  g_autoptr(Client5) on_a = NULL;
+  g_autoptr(TestClient) on_a = NULL;
   guint16 a = bd_engine_get_port (engine, 0);
   guint16 port;
 
@@ -344,7 +264,7 @@ test_apply_tls_certificate_changes (void)
   /* The old certificate no longer verifies. */
   g_assert_null (bd_test_tls_subscribe ("127.0.0.1", port, one_cert, "tls/check"));
   g_assert_cmpuint (bd_engine_get_port (engine, 0), ==, a);
-  client5_assert_alive (on_a);
+  test_client_assert_alive (on_a);
 }
 
 /* A TLS listener removed while handshakes on it are under way (on the
@@ -358,7 +278,7 @@ test_apply_removes_tls_listener_mid_handshake (void)
   g_autoptr(BdEngine) engine = test_engine_start (NULL);
   g_autoptr(BdMessage) message = test_message_new ("tls/check", "ok", TRUE);
   g_autoptr(GPtrArray) configs = configs_new ();
-  g_autoptr(Client5) on_a = NULL;
+  g_autoptr(TestClient) on_a = NULL;
   g_autoptr(GError) error = NULL;
   /* The start of a TLS record of 80 bytes: the handshake waits for the rest. */
   static const guint8 half_hello[] = { 0x16, 0x03, 0x01, 0x00, 0x50, 0x01, 0x00 };
@@ -402,7 +322,7 @@ test_apply_removes_tls_listener_mid_handshake (void)
       close (stuck[i]);
     }
   assert_refused (port);
-  client5_assert_alive (on_a);
+  test_client_assert_alive (on_a);
 }
 
 /* A listener that stays keeps the password file's BdAuth its sessions
@@ -417,7 +337,7 @@ test_apply_keeps_auth (void)
   g_autofree char *config_text = NULL;
   g_autoptr(BdEngine) engine = NULL;
   g_autoptr(GPtrArray) configs = configs_new ();
-  g_autoptr(Client5) ops = NULL;
+  g_autoptr(TestClient) ops = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   BdMqttPacket packet = { 0 };
@@ -429,7 +349,8 @@ test_apply_keeps_auth (void)
   g_assert_true (g_file_set_contents (passwords, text, -1, &error));
   config_text = g_strdup_printf ("allow_anonymous false\npassword_file %s\n", passwords);
   engine = test_engine_start (config_text);
-  ops = client5_connect_as (bd_engine_get_port (engine, 0), "ops-client", "ops", "pw");
+  ops = test_client_connect_full (bd_engine_get_port (engine, 0), BD_MQTT_V5, "ops-client", TRUE,
+                                  "ops", "pw");
 
   close (take_port (&b));
   add_config (configs, 0);
@@ -443,7 +364,7 @@ test_apply_keeps_auth (void)
     }
   g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
   g_assert_no_error (error);
-  client5_assert_alive (ops);
+  test_client_assert_alive (ops);
 
   g_clear_pointer (&text, g_free);
   text = g_strdup_printf ("other:%s\n", hash);
@@ -452,7 +373,7 @@ test_apply_keeps_auth (void)
   bd_test_wait_result (&result, 10000, "the password file read again");
   g_assert_cmpint (bd_engine_reload_auth_finish (result, &error), ==, 1);
   g_assert_no_error (error);
-  test_read_packet (ops->in, BD_MQTT_V5, &packet);
+  test_client_read (ops, &packet);
   g_assert_cmpint (packet.type, ==, BD_MQTT_DISCONNECT);
   g_assert_cmpuint (packet.disconnect.reason_code, ==, BD_MQTT_RC_NOT_AUTHORIZED);
   bd_mqtt_packet_clear (&packet);

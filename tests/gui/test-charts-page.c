@@ -150,34 +150,13 @@ find_button (GtkWidget *widget)
   return NULL;
 }
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *text;
-} LabelWait;
-
-static gboolean
-label_shown (gpointer data)
-{
-  LabelWait *wait = data;
-
-  return bd_test_find_label (wait->root, wait->text, TRUE) != NULL;
-}
-
 static void
 wait_for_label (GtkWidget  *root,
                 const char *text)
 {
-  LabelWait wait = { root, text };
-
-  bd_test_wait_until (label_shown, &wait, WAIT_S * 1000, "label shown");
+  BD_TEST_WAIT_FOR (bd_test_find_label (root, text, TRUE) != NULL,
+                    WAIT_S * 1000, "label shown");
 }
-
-typedef struct
-{
-  GtkWidget *page;
-  guint      n;
-} CountWait;
 
 static guint
 n_series (GtkWidget *page)
@@ -185,14 +164,6 @@ n_series (GtkWidget *page)
   g_auto(GStrv) series = bd_charts_page_dup_series (BD_CHARTS_PAGE (page));
 
   return g_strv_length (series);
-}
-
-static gboolean
-series_counted (gpointer data)
-{
-  CountWait *wait = data;
-
-  return n_series (wait->page) == wait->n;
 }
 
 static gboolean
@@ -314,7 +285,6 @@ test_page (Fixture       *fixture,
   GtkWidget *overlay = adw_toast_overlay_new ();
   GtkWidget *page = bd_charts_page_new ();
   BdChart *chart;
-  CountWait count = { page, 0 };
   double min;
   double max;
   double last;
@@ -334,8 +304,7 @@ test_page (Fixture       *fixture,
 
   /* A plain topic: one series, named after the topic. */
   bd_charts_page_chart_topic (BD_CHARTS_PAGE (page), PLAIN_TOPIC);
-  count.n = 1;
-  bd_test_wait_until (series_counted, &count, WAIT_S * 1000, "series counted");
+  BD_TEST_WAIT_FOR (n_series (page) == 1, WAIT_S * 1000, "series counted");
   check_series (page, (const char *[]) { PLAIN_TOPIC, NULL });
   g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "charts");
   chart = wait_for_chart (page, PLAIN_TOPIC);
@@ -410,8 +379,7 @@ test_page (Fixture       *fixture,
 
   /* A JSON topic: a series per numeric member; text is not charted. */
   bd_charts_page_chart_topic (BD_CHARTS_PAGE (page), JSON_TOPIC);
-  count.n = 3;
-  bd_test_wait_until (series_counted, &count, WAIT_S * 1000, "series counted");
+  BD_TEST_WAIT_FOR (n_series (page) == 3, WAIT_S * 1000, "series counted");
   check_series (page, (const char *[]) { PLAIN_TOPIC, JSON_TOPIC "#humidity",
                                          JSON_TOPIC "#temperature", NULL });
   chart = wait_for_chart (page, JSON_TOPIC "#temperature");
@@ -498,19 +466,13 @@ test_page (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-typedef struct
-{
-  BdChart *chart;
-  double   value;
-} LastWait;
-
 static gboolean
-last_is (gpointer data)
+last_is (BdChart *chart,
+         double   value)
 {
-  LastWait *wait = data;
   double last;
 
-  return bd_chart_get_series_stats (wait->chart, 0, NULL, NULL, &last) && last == wait->value;
+  return bd_chart_get_series_stats (chart, 0, NULL, NULL, &last) && last == value;
 }
 
 /* The list and the range come back from the settings, and a query that is
@@ -548,7 +510,7 @@ test_restore (Fixture       *fixture,
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(BdRecorder) recorder = bd_recorder_new (fixture->dir, NULL);
-    LastWait wait;
+    BdChart *temperature;
 
     g_assert_true (bd_recorder_start (recorder, &error));
     g_assert_no_error (error);
@@ -557,9 +519,8 @@ test_restore (Fixture       *fixture,
     g_assert_no_error (error);
     bd_recorder_close (recorder);
 
-    wait.chart = BD_CHART (bd_charts_page_get_chart (BD_CHARTS_PAGE (page), JSON_TOPIC "#temperature"));
-    wait.value = 99.5;
-    bd_test_wait_until (last_is, &wait, WAIT_S * 1000, "last is");
+    temperature = BD_CHART (bd_charts_page_get_chart (BD_CHARTS_PAGE (page), JSON_TOPIC "#temperature"));
+    BD_TEST_WAIT_FOR (last_is (temperature, 99.5), WAIT_S * 1000, "last is");
   }
 
   /* Gone with queries in flight. */
@@ -847,21 +808,16 @@ test_alarms (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-typedef struct
-{
-  BdChart *chart;
-  double   max;
-} MaxWait;
-
+/* One series, whose maximum is @expected. */
 static gboolean
-max_is (gpointer data)
+max_is (BdChart *chart,
+        double   expected)
 {
-  MaxWait *wait = data;
   double max;
 
-  return bd_chart_get_n_series (wait->chart) == 1
-         && bd_chart_get_series_stats (wait->chart, 0, NULL, &max, NULL)
-         && fabs (max - wait->max) < 1e-6;
+  return bd_chart_get_n_series (chart) == 1
+         && bd_chart_get_series_stats (chart, 0, NULL, &max, NULL)
+         && fabs (max - expected) < 1e-6;
 }
 
 /* The overview's label, unit and scale of a series, through the service,
@@ -880,7 +836,6 @@ test_overview_names (Fixture       *fixture,
   GtkWidget *window = gtk_window_new ();
   GtkWidget *page = bd_charts_page_new ();
   BdChart *chart;
-  MaxWait wait;
   g_autofree char *value = NULL;
   double hi;
 
@@ -910,9 +865,8 @@ test_overview_names (Fixture       *fixture,
   wait_for_label (window, "Line temperature");
   /* The series stays in sight under its label. */
   g_assert_nonnull (bd_test_find_label (window, PLAIN_TOPIC, TRUE));
-  wait.chart = chart;
-  wait.max = fixture->plain_max * 10;
-  bd_test_wait_until (max_is, &wait, WAIT_S * 1000, "scaled values charted");
+  BD_TEST_WAIT_FOR (max_is (chart, fixture->plain_max * 10), WAIT_S * 1000,
+                    "scaled values charted");
   g_assert_true (g_str_has_prefix (bd_chart_get_summary (chart),
                                    "Line temperature (" PLAIN_TOPIC "), last hour: min "));
   g_assert_nonnull (strstr (bd_chart_get_summary (chart), " °F, max "));

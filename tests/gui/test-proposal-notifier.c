@@ -106,19 +106,13 @@ server_log (Server *server)
   return contents;
 }
 
-typedef struct
-{
-  Server     *server;
-  const char *text;
-} LogWait;
-
 static gboolean
-log_has (gpointer data)
+log_has (Server     *server,
+         const char *text)
 {
-  LogWait *wait = data;
-  g_autofree char *log = server_log (wait->server);
+  g_autofree char *log = server_log (server);
 
-  return strstr (log, wait->text) != NULL;
+  return strstr (log, text) != NULL;
 }
 
 static gboolean
@@ -144,7 +138,6 @@ test_proposals (void)
   g_autofree char *log = NULL;
   BdAlarmRule *rule = bd_test_alarm_rule_new ("hot", "Hot", "plant/temperature", 30);
   BdAutomation *automation = bd_automation_new ("fan-when-hot");
-  LogWait wait = { &server, NULL };
 
   server_start (&server, dir);
 
@@ -165,8 +158,8 @@ test_proposals (void)
   /* 1. Raised: proposed, and in a notification with Confirm and Dismiss. */
   bd_test_alarms_feed (alarms, "plant/temperature", "35");
   bd_test_wait_until (has_proposal, automations, 5000, "a proposal");
-  wait.text = "\"summary\": \"Fan when hot\"";
-  bd_test_wait_until (log_has, &wait, 5000, "the proposal's notification");
+  BD_TEST_WAIT_FOR (log_has (&server, "\"summary\": \"Fan when hot\""),
+                    5000, "the proposal's notification");
   log = server_log (&server);
   g_assert_nonnull (strstr (log, "\"id\": 1"));
   g_assert_nonnull (strstr (log, "\"confirm\", \"Confirm\""));
@@ -179,20 +172,20 @@ test_proposals (void)
   BD_TEST_WAIT_UNTIL (sent->len >= 1, 5000);
   g_assert_cmpstr (bd_message_get_topic (g_ptr_array_index (sent, 0)), ==, "plant/fan/set");
   g_assert_cmpuint (g_list_model_get_n_items (bd_automation_engine_get_proposals (automations)), ==, 0);
-  wait.text = "{\"call\": \"CloseNotification\", \"id\": 1}";
-  bd_test_wait_until (log_has, &wait, 5000, "the notification withdrawn");
+  BD_TEST_WAIT_FOR (log_has (&server, "{\"call\": \"CloseNotification\", \"id\": 1}"),
+                    5000, "the notification withdrawn");
 
   /* 2. Raised again: answered in the window, the notification goes. */
   bd_alarm_engine_acknowledge_all (alarms);
   bd_test_alarms_feed (alarms, "plant/temperature", "20");
   bd_test_alarms_feed (alarms, "plant/temperature", "36");
   bd_test_wait_until (has_proposal, automations, 5000, "a second proposal");
-  wait.text = "\"id\": 2";
-  bd_test_wait_until (log_has, &wait, 5000, "the second notification");
+  BD_TEST_WAIT_FOR (log_has (&server, "\"id\": 2"),
+                    5000, "the second notification");
   proposal = g_list_model_get_item (bd_automation_engine_get_proposals (automations), 0);
   bd_automation_engine_dismiss (automations, proposal);
-  wait.text = "{\"call\": \"CloseNotification\", \"id\": 2}";
-  bd_test_wait_until (log_has, &wait, 5000, "the second notification withdrawn");
+  BD_TEST_WAIT_FOR (log_has (&server, "{\"call\": \"CloseNotification\", \"id\": 2}"),
+                    5000, "the second notification withdrawn");
   g_assert_cmpuint (sent->len, ==, 1);
 
   g_clear_object (&notifier);

@@ -215,6 +215,19 @@ bd_test_assert_same_strings (const char *what,
     g_error ("%s: got [%s], expected [%s]", what, got_str, expected_str);
 }
 
+char *
+bd_test_write_file (const char *dir,
+                    const char *name,
+                    const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
 void
 bd_test_remove_tree (const char *path)
 {
@@ -304,6 +317,27 @@ bd_test_mosquitto_pub (guint16     port,
       /* Mosquitto has no readiness signal to wait for: a short, bounded retry. */
       g_usleep (50 * 1000);
     }
+}
+
+void
+bd_test_mosquitto_pub_message (guint16     port,
+                               const char *topic,
+                               const char *payload,
+                               gboolean    retain)
+{
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "mosquitto_pub", "-h", "127.0.0.1",
+                      "-p", port_text, "-q", "1", "-t", topic, "-m", payload,
+                      retain ? "-r" : NULL, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_assert_no_error (error);
+  g_subprocess_wait_check_async (process, NULL, bd_test_result_cb, &result);
+  g_subprocess_wait_check_finish (process, bd_test_wait_result (&result, 10000, "mosquitto_pub"),
+                                  &error);
+  g_assert_no_error (error);
 }
 
 void

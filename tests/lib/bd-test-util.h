@@ -20,16 +20,21 @@ typedef gboolean (*BdTestCondition) (gpointer data);
 #define bd_test_wait_until(condition, data, timeout_ms, what) \
   bd_test_wait_until_at (__FILE__, __LINE__, G_STRFUNC, (condition), (data), (timeout_ms), (what))
 
-/* The same for a C expression, evaluated between iterations. */
-#define BD_TEST_WAIT_UNTIL(expr, timeout_ms)                                  \
+/* The same for a C expression, evaluated between iterations; a timeout
+ * names @what. A struct and a callback for each condition are not needed. */
+#define BD_TEST_WAIT_FOR(expr, timeout_ms, what)                              \
   G_STMT_START {                                                              \
     BdTestDeadline *bd_test_deadline_ = bd_test_deadline_new (timeout_ms);    \
     while (!(expr) && !bd_test_deadline_passed (bd_test_deadline_))           \
       bd_test_iterate ();                                                     \
     bd_test_deadline_free (bd_test_deadline_);                                \
     if (!(expr))                                                              \
-      bd_test_timed_out (__FILE__, __LINE__, G_STRFUNC, (timeout_ms), #expr); \
+      bd_test_timed_out (__FILE__, __LINE__, G_STRFUNC, (timeout_ms), (what)); \
   } G_STMT_END
+
+/* The same, naming the expression itself. */
+#define BD_TEST_WAIT_UNTIL(expr, timeout_ms) \
+  BD_TEST_WAIT_FOR (expr, timeout_ms, #expr)
 
 typedef struct _BdTestDeadline BdTestDeadline;
 
@@ -89,6 +94,11 @@ typedef char BdTestTmpdir;
 
 BdTestTmpdir   *bd_test_tmpdir_new     (const char      *prefix);
 void            bd_test_tmpdir_free    (BdTestTmpdir    *dir);
+/* Writes @contents to the file @name in @dir (failing the test on an
+ * error); returns its path. */
+char           *bd_test_write_file     (const char      *dir,
+                                        const char      *name,
+                                        const char      *contents);
 /* Deletes @path and, for a directory, everything below it; symbolic links
  * are removed, never followed. */
 void            bd_test_remove_tree    (const char      *path);
@@ -105,6 +115,15 @@ char           *bd_test_find_program   (const char      *program);
 gboolean        bd_test_mosquitto_pub  (guint16          port,
                                         const char      *user,
                                         const char      *password);
+/* Runs mosquitto_pub (which must be installed) to completion: @payload on
+ * @topic at QoS 1, retained when @retain, to 127.0.0.1:@port. The main
+ * context is iterated meanwhile, since an engine or library under test may
+ * hand what it receives over through it; fails the test unless the
+ * publisher succeeds within 10 s. */
+void            bd_test_mosquitto_pub_message (guint16     port,
+                                               const char *topic,
+                                               const char *payload,
+                                               gboolean    retain);
 /* A self-signed ECDSA certificate and its key, made by openssl (which must
  * be installed) for @days, with @subject ("/CN=...") and, unless NULL,
  * @alt_names ("DNS:a,IP:127.0.0.1"). */

@@ -16,6 +16,7 @@ struct _TestClient
   GSocketConnection *connection;
   GInputStream      *in;
   GOutputStream     *out;
+  BdMqttVersion      version;
   guint16            next_id;
 };
 
@@ -174,7 +175,23 @@ void
 test_client_read (TestClient   *client,
                   BdMqttPacket *packet)
 {
-  test_read_packet (client->in, BD_MQTT_V311, packet);
+  test_read_packet (client->in, client->version, packet);
+}
+
+char *
+test_client_read_publish (TestClient *client,
+                          const char *topic)
+{
+  BdMqttPacket packet = { 0 };
+  char *payload;
+
+  test_client_read (client, &packet);
+  g_assert_cmpint (packet.type, ==, BD_MQTT_PUBLISH);
+  g_assert_cmpstr (packet.publish.topic, ==, topic);
+  payload = g_strndup (g_bytes_get_data (packet.publish.payload, NULL),
+                       g_bytes_get_size (packet.publish.payload));
+  bd_mqtt_packet_clear (&packet);
+  return payload;
 }
 
 void
@@ -184,15 +201,18 @@ test_client_send (TestClient   *client,
   g_autoptr(GError) error = NULL;
   g_autoptr(GByteArray) data = g_byte_array_new ();
 
-  g_assert_true (bd_mqtt_encode (BD_MQTT_V311, packet, data, &error));
+  g_assert_true (bd_mqtt_encode (client->version, packet, data, &error));
   g_assert_true (g_output_stream_write_all (client->out, data->data, data->len, NULL, NULL, &error));
   g_assert_no_error (error);
 }
 
 TestClient *
-test_client_connect (guint16     port,
-                     const char *client_id,
-                     gboolean    clean)
+test_client_connect_full (guint16        port,
+                          BdMqttVersion  version,
+                          const char    *client_id,
+                          gboolean       clean,
+                          const char    *username,
+                          const char    *password)
 {
   g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
   g_autoptr(GError) error = NULL;
@@ -204,15 +224,22 @@ test_client_connect (guint16     port,
   g_socket_set_timeout (g_socket_connection_get_socket (client->connection), 5);
   client->in = g_io_stream_get_input_stream (G_IO_STREAM (client->connection));
   client->out = g_io_stream_get_output_stream (G_IO_STREAM (client->connection));
+  client->version = version;
   client->next_id = 1;
 
-  packet.connect.version = BD_MQTT_V311;
+  packet.connect.version = version;
   packet.connect.protocol_name = (char *) "MQTT";
-  packet.connect.protocol_level = 4;
+  packet.connect.protocol_level = version == BD_MQTT_V5 ? 5 : 4;
   packet.connect.clean_start = clean;
   packet.connect.keep_alive = 60;
   packet.connect.client_id = (char *) client_id;
+  packet.connect.has_username = username != NULL;
+  packet.connect.username = (char *) username;
+  packet.connect.has_password = password != NULL;
+  if (password != NULL)
+    packet.connect.password = g_bytes_new_static (password, strlen (password));
   test_client_send (client, &packet);
+  g_clear_pointer (&packet.connect.password, g_bytes_unref);
 
   test_client_read (client, &packet);
   g_assert_cmpint (packet.type, ==, BD_MQTT_CONNACK);
@@ -221,12 +248,30 @@ test_client_connect (guint16     port,
   return client;
 }
 
+TestClient *
+test_client_connect (guint16     port,
+                     const char *client_id,
+                     gboolean    clean)
+{
+  return test_client_connect_full (port, BD_MQTT_V311, client_id, clean, NULL, NULL);
+}
+
 void
 test_client_free (TestClient *client)
 {
   g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
   g_object_unref (client->connection);
   g_free (client);
+}
+
+void
+test_client_assert_alive (TestClient *client)
+{
+  BdMqttPacket packet = { .type = BD_MQTT_PINGREQ };
+
+  test_client_send (client, &packet);
+  test_client_read (client, &packet);
+  g_assert_cmpint (packet.type, ==, BD_MQTT_PINGRESP);
 }
 
 gboolean

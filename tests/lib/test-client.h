@@ -55,9 +55,19 @@ void        test_engine_publish_text (BdEngine     *engine,
                                       const char   *text,
                                       gboolean      retain);
 
+/* A client of MQTT 3.1.1, connected to 127.0.0.1:@port; fails the test
+ * unless the broker accepts it. */
 TestClient *test_client_connect      (guint16       port,
                                       const char   *client_id,
                                       gboolean      clean);
+/* The same with the protocol @version (MQTT 5 for reason codes in a
+ * DISCONNECT from the broker) and, unless NULL, a user name and password. */
+TestClient *test_client_connect_full (guint16        port,
+                                      BdMqttVersion  version,
+                                      const char    *client_id,
+                                      gboolean       clean,
+                                      const char    *username,
+                                      const char    *password);
 void        test_client_free         (TestClient   *client);
 void        test_client_send         (TestClient   *client,
                                       BdMqttPacket *packet);
@@ -69,6 +79,12 @@ void        test_read_packet         (GInputStream  *in,
 /* Reads the next packet (timeout 5 s); fails the test on timeout. */
 void        test_client_read         (TestClient   *client,
                                       BdMqttPacket *packet);
+/* Reads the next packet, which must be a PUBLISH on @topic; returns its
+ * payload as a string. */
+char       *test_client_read_publish (TestClient   *client,
+                                      const char   *topic);
+/* A PINGREQ answered: the connection is alive. */
+void        test_client_assert_alive (TestClient   *client);
 /* TRUE when the broker closed the connection within 5 s. */
 gboolean    test_client_wait_closed  (TestClient   *client);
 void        test_client_subscribe    (TestClient   *client,

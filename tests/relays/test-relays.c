@@ -728,20 +728,7 @@ run_pub (BdEngine   *engine,
          const char *topic,
          const char *text)
 {
-  g_autofree char *port_text = g_strdup_printf ("%u", bd_engine_get_port (engine, 0));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process =
-    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "mosquitto_pub",
-                      "-h", "127.0.0.1", "-p", port_text, "-q", "1", "-r",
-                      "-t", topic, "-m", text, NULL);
-  Spawned spawned = { 0 };
-
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &spawned);
-  bd_test_wait_until (spawned_done, &spawned, 10000, "mosquitto_pub");
-  g_assert_no_error (spawned.error);
-  g_assert_true (g_subprocess_get_successful (process));
-  g_free (spawned.out);
+  bd_test_mosquitto_pub_message (bd_engine_get_port (engine, 0), topic, text, TRUE);
 }
 
 /* Someone else switches the device: the relay shows it, no command involved. */

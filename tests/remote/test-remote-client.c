@@ -86,28 +86,13 @@ proc_spawn (const char * const *argv)
   return proc;
 }
 
-typedef struct
-{
-  Proc       *proc;
-  const char *text;
-} LogWait;
-
-static gboolean
-log_contains (gpointer data)
-{
-  LogWait *wait = data;
-
-  return strstr (wait->proc->log->str, wait->text) != NULL;
-}
-
 static void
 proc_wait_for_output (Proc       *proc,
                       const char *text)
 {
-  LogWait wait = { proc, text };
   g_autofree char *what = g_strdup_printf ("\"%s\" in the output", text);
 
-  bd_test_wait_until (log_contains, &wait, WAIT_MS, what);
+  BD_TEST_WAIT_FOR (strstr (proc->log->str, text) != NULL, WAIT_MS, what);
 }
 
 static gboolean
@@ -530,60 +515,54 @@ test_auth (void)
   broker_free (broker);
 }
 
+/* An ECDSA key NAME.key and, signed by the CA ca.crt (or self-signed, a CA
+ * itself, when @extensions is NULL), its certificate NAME.crt for @subject,
+ * valid for two days, with the X.509v3 @extensions. */
+static void
+make_certificate (Broker     *broker,
+                  const char *name,
+                  const char *subject,
+                  const char *extensions)
+{
+  g_autofree char *key = g_strconcat (broker->dir, "/", name, ".key", NULL);
+  g_autofree char *crt = g_strconcat (broker->dir, "/", name, ".crt", NULL);
+  g_autofree char *csr = g_strconcat (broker->dir, "/", name, ".csr", NULL);
+  g_autofree char *ext = g_strconcat (broker->dir, "/", name, ".ext", NULL);
+  g_autofree char *ca_key = broker_file (broker, "ca.key");
+  g_autofree char *ca_crt = broker_file (broker, "ca.crt");
+
+  if (extensions == NULL)
+    {
+      const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                             "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                             "-out", crt, "-days", "2", "-subj", subject, NULL };
+
+      run (argv);
+    }
+  else
+    {
+      const char *request[] = { "openssl", "req", "-newkey", "ec", "-pkeyopt",
+                                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                                "-out", csr, "-subj", subject, NULL };
+      const char *sign[] = { "openssl", "x509", "-req", "-in", csr, "-CA", ca_crt,
+                             "-CAkey", ca_key, "-CAcreateserial", "-out", crt, "-days", "2",
+                             "-extfile", ext, NULL };
+
+      g_assert_true (g_file_set_contents (ext, extensions, -1, NULL));
+      run (request);
+      run (sign);
+    }
+}
+
 static void
 make_certificates (Broker *broker)
 {
-  g_autofree char *ca_key = broker_file (broker, "ca.key");
-  g_autofree char *ca_crt = broker_file (broker, "ca.crt");
-  g_autofree char *other_key = broker_file (broker, "other-ca.key");
-  g_autofree char *other_crt = broker_file (broker, "other-ca.crt");
-  g_autofree char *srv_key = broker_file (broker, "server.key");
-  g_autofree char *srv_csr = broker_file (broker, "server.csr");
-  g_autofree char *srv_crt = broker_file (broker, "server.crt");
-  g_autofree char *srv_ext = broker_file (broker, "server.ext");
-  g_autofree char *cli_key = broker_file (broker, "client.key");
-  g_autofree char *cli_csr = broker_file (broker, "client.csr");
-  g_autofree char *cli_crt = broker_file (broker, "client.crt");
-  g_autofree char *cli_ext = broker_file (broker, "client.ext");
-  const char *ec[] = { "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes" };
-
-  g_assert_true (g_file_set_contents (srv_ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                                               "extendedKeyUsage=serverAuth\n", -1, NULL));
-  g_assert_true (g_file_set_contents (cli_ext, "extendedKeyUsage=clientAuth\n", -1, NULL));
-  {
-    const char *argv[] = { "openssl", "req", "-x509", ec[0], ec[1], ec[2], ec[3], ec[4],
-                           "-keyout", ca_key, "-out", ca_crt, "-days", "2",
-                           "-subj", "/CN=Brokerdesk Test CA", NULL };
-    run (argv);
-  }
-  {
-    const char *argv[] = { "openssl", "req", "-x509", ec[0], ec[1], ec[2], ec[3], ec[4],
-                           "-keyout", other_key, "-out", other_crt, "-days", "2",
-                           "-subj", "/CN=Some Other CA", NULL };
-    run (argv);
-  }
-  {
-    const char *argv[] = { "openssl", "req", ec[0], ec[1], ec[2], ec[3], ec[4],
-                           "-keyout", srv_key, "-out", srv_csr, "-subj", "/CN=localhost", NULL };
-    run (argv);
-  }
-  {
-    const char *argv[] = { "openssl", "x509", "-req", "-in", srv_csr, "-CA", ca_crt,
-                           "-CAkey", ca_key, "-CAcreateserial", "-out", srv_crt, "-days", "2",
-                           "-extfile", srv_ext, NULL };
-    run (argv);
-  }
-  {
-    const char *argv[] = { "openssl", "req", ec[0], ec[1], ec[2], ec[3], ec[4],
-                           "-keyout", cli_key, "-out", cli_csr, "-subj", "/CN=operator", NULL };
-    run (argv);
-  }
-  {
-    const char *argv[] = { "openssl", "x509", "-req", "-in", cli_csr, "-CA", ca_crt,
-                           "-CAkey", ca_key, "-CAcreateserial", "-out", cli_crt, "-days", "2",
-                           "-extfile", cli_ext, NULL };
-    run (argv);
-  }
+  make_certificate (broker, "ca", "/CN=Brokerdesk Test CA", NULL);
+  make_certificate (broker, "other-ca", "/CN=Some Other CA", NULL);
+  make_certificate (broker, "server", "/CN=localhost",
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                    "extendedKeyUsage=serverAuth\n");
+  make_certificate (broker, "client", "/CN=operator", "extendedKeyUsage=clientAuth\n");
 }
 
 static void

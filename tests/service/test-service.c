@@ -106,7 +106,6 @@ test_start_stop (void)
   g_autofree char *command = NULL;
   g_autoptr(GPtrArray) entries = NULL;
   Operations ops;
-  BdMqttPacket packet = { 0 };
   BdRelay *fan;
   g_autoptr(BdAlarm) alarm = NULL;
   g_autofree char *who = NULL;
@@ -188,12 +187,7 @@ test_start_stop (void)
   fan = bd_relay_controller_lookup (ops.relays, "assembly-fan");
   g_assert_true (bd_relay_controller_set (ops.relays, fan, TRUE, &error));
   g_assert_no_error (error);
-  test_client_read (client, &packet);
-  g_assert_cmpint (packet.type, ==, BD_MQTT_PUBLISH);
-  g_assert_cmpstr (packet.publish.topic, ==, "busan/factory/assembly/fan/set");
-  command = g_strndup (g_bytes_get_data (packet.publish.payload, NULL),
-                       g_bytes_get_size (packet.publish.payload));
-  bd_mqtt_packet_clear (&packet);
+  command = test_client_read_publish (client, "busan/factory/assembly/fan/set");
   test_client_publish (client, "busan/factory/assembly/fan/state", command, 0, FALSE);
   bd_test_wait_until (relay_confirmed, ops.relays, WAIT_S * 1000, "the relay's confirmation");
 
