@@ -639,16 +639,23 @@ def subscribed(client, client_id, filters, away=False, **connect):
     return client
 
 
+def published(client, topic, payloads, client_id="pub"):
+    """client (a fresh mqttwire.RawClient) connected as client_id, having
+    published each of payloads on topic at QoS 1 with packet ids 1, 2, ...,
+    each one acknowledged before the next is sent."""
+    client.connect(client_id)
+    for i, payload in enumerate(payloads):
+        client.publish(topic, payload, qos=1, packet_id=i + 1)
+    return client
+
+
 def published_while_away(raw_client, broker, client_id, filters, topic, payloads):
     """A persistent subscriber (client_id, filters as for subscribed()) that
-    was away while a client "pub" published each of payloads on topic at
-    QoS 1, with packet ids 1, 2, ...: connected again, with its session
-    present [MQTT-3.2.2-2]. Returns (subscriber, publisher)."""
+    was away while a client "pub" published payloads on topic as
+    published() does: connected again, with its session present
+    [MQTT-3.2.2-2]. Returns (subscriber, publisher)."""
     subscribed(raw_client(broker), client_id, filters, clean=False, away=True)
-    p = raw_client(broker)
-    p.connect("pub")
-    for i, payload in enumerate(payloads):
-        p.publish(topic, payload, qos=1, packet_id=i + 1)
+    p = published(raw_client(broker), topic, payloads)
     c = raw_client(broker)
     assert c.connect(client_id, clean=False).session_present is True
     return c, p

@@ -12,7 +12,7 @@
 import threading
 
 import mqttwire as w
-from brokertest import mosquitto_deviation, published_while_away, subscribed
+from brokertest import mosquitto_deviation, published, published_while_away, subscribed
 
 BURST = 3000
 
@@ -97,10 +97,7 @@ def test_max_inflight_bytes(broker_factory, raw_client):
     PUBACK lets the next one go."""
     b = broker_factory(["max_inflight_bytes 100"])
     c = subscribed(raw_client(b), "slow-acker", [("ib/#", 1)])
-    p = raw_client(b)
-    p.connect("pub")
-    for i in range(6):
-        p.publish("ib/x", b"%040d" % i, qos=1, packet_id=i + 1)
+    published(raw_client(b), "ib/x", [b"%040d" % i for i in range(6)])
     first = c.publishes_before_pingresp()
     assert [int(m.payload) for m in first] == [0, 1, 2]
     c.send(w.puback(first[0].packet_id))

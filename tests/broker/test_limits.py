@@ -13,7 +13,8 @@ import threading
 import pytest
 
 import mqttwire as w
-from brokertest import IS_MOSQUITTO, QUIET, mosquitto_deviation, published_while_away, subscribed
+from brokertest import (IS_MOSQUITTO, QUIET, mosquitto_deviation, published,
+                        published_while_away, subscribed)
 
 
 def _connect_or_refused(b):
@@ -110,10 +111,7 @@ def test_max_queued_messages(broker_factory, raw_client):
 def _inflight_setup(broker_factory, raw_client):
     b = broker_factory(["max_inflight_messages 3"])
     s = subscribed(raw_client(b), "slow", [("i/#", 1)])
-    p = raw_client(b)
-    p.connect("pub")
-    for i in range(8):
-        p.publish("i/x", b"%d" % i, qos=1, packet_id=i + 1)
+    published(raw_client(b), "i/x", [b"%d" % i for i in range(8)])
     first = [s.expect(w.PUBLISH) for _ in range(3)]
     assert [m.payload for m in first] == [b"0", b"1", b"2"]
     return s, first

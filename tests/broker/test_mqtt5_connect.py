@@ -12,7 +12,7 @@ import time
 import pytest
 
 import mqttwire as w
-from brokertest import PacketTypes, auth_lines, mosquitto_deviation, props
+from brokertest import PacketTypes, auth_lines, mosquitto_deviation, props, published
 
 
 def let_time_pass(seconds):
@@ -180,10 +180,7 @@ def _receive_maximum_setup(raw_client):
     s = _v5(raw_client)
     s.connect("slow", props=[(w.PROP_RECEIVE_MAXIMUM, 2)])
     s.subscribe(1, [("rm/#", 1)])
-    p = _v5(raw_client)
-    p.connect("pub")
-    for i in range(5):
-        p.publish("rm/x", b"%d" % i, qos=1, packet_id=i + 1)
+    published(_v5(raw_client), "rm/x", [b"%d" % i for i in range(5)])
     first = [s.expect(w.PUBLISH) for _ in range(2)]
     assert [m.payload for m in first] == [b"0", b"1"]
     assert s.is_open_after(0.5)
