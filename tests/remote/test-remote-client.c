@@ -18,6 +18,7 @@
 #include "bd-remote-client.h"
 #include "bd-test-util.h"
 #include "remote-test-utils.h"
+#include "test-client.h"
 
 #define MOSQUITTO      "/usr/sbin/mosquitto"
 #define WAIT_MS        10000
@@ -246,34 +247,28 @@ port_string (Broker *broker)
 
 /* ------------------------------------------------------------ a tap */
 
-typedef struct
-{
-  GPtrArray *messages;
-} Received;
+/* Taps collect into a GPtrArray with test_message_collect_cb. */
 
-static void
-received_cb (BdMessage *message,
-             gpointer   data)
+static GPtrArray *
+messages_new (void)
 {
-  Received *received = data;
-
-  g_ptr_array_add (received->messages, bd_message_ref (message));
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref);
 }
 
 static void
-wait_for_messages (Received *received,
-                   guint     count)
+wait_for_messages (GPtrArray *received,
+                   guint      count)
 {
-  BD_TEST_WAIT_UNTIL (received->messages->len >= count, WAIT_MS);
+  BD_TEST_WAIT_UNTIL (received->len >= count, WAIT_MS);
 }
 
 static BdMessage *
-find_message (Received   *received,
+find_message (GPtrArray  *received,
               const char *topic)
 {
-  for (guint i = 0; i < received->messages->len; i++)
+  for (guint i = 0; i < received->len; i++)
     {
-      BdMessage *message = g_ptr_array_index (received->messages, i);
+      BdMessage *message = g_ptr_array_index (received, i);
 
       if (g_strcmp0 (bd_message_get_topic (message), topic) == 0)
         return message;
@@ -316,8 +311,8 @@ test_receive (gconstpointer data)
   g_autoptr(BdRemoteConfig) config = NULL;
   g_autoptr(BdRemoteClient) client = NULL;
   g_autofree char *port = NULL;
-  Received received = { g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref) };
-  Received only_b = { g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref) };
+  GPtrArray *received = messages_new ();
+  GPtrArray *only_b = messages_new ();
   BdMessage *message;
 
   broker_start (broker);
@@ -335,14 +330,14 @@ test_receive (gconstpointer data)
   config->version = version;
   client = bd_remote_client_new (config);
   g_assert_cmpint (bd_remote_client_get_state (client), ==, BD_REMOTE_STATE_DISCONNECTED);
-  bd_remote_client_add_tap (client, "#", received_cb, &received, NULL);
-  bd_remote_client_add_tap (client, "plant/+/b", received_cb, &only_b, NULL);
+  bd_remote_client_add_tap (client, "#", test_message_collect_cb, received, NULL);
+  bd_remote_client_add_tap (client, "plant/+/b", test_message_collect_cb, only_b, NULL);
   bd_remote_client_start (client);
   remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
   g_assert_cmpstr (bd_remote_client_get_error_message (client), ==, NULL);
 
-  wait_for_messages (&received, 1);
-  message = find_message (&received, "plant/retained");
+  wait_for_messages (received, 1);
+  message = find_message (received, "plant/retained");
   assert_payload (message, "kept");
   g_assert_true (message->retain);
 
@@ -356,20 +351,20 @@ test_receive (gconstpointer data)
                              "-t", topic, "-m", payload, NULL };
 
       run (argv);
-      wait_for_messages (&received, 2 + qos);
-      message = find_message (&received, topic);
+      wait_for_messages (received, 2 + qos);
+      message = find_message (received, topic);
       assert_payload (message, payload);
       g_assert_cmpuint (message->qos, ==, qos);
       g_assert_false (message->retain);
     }
   /* Exactly once for QoS 2, and the filtered tap saw only its topics. */
-  g_assert_cmpuint (received.messages->len, ==, 4);
-  g_assert_cmpuint (only_b.messages->len, ==, 3);
+  g_assert_cmpuint (received->len, ==, 4);
+  g_assert_cmpuint (only_b->len, ==, 3);
 
   bd_remote_client_stop (client);
   g_assert_cmpint (bd_remote_client_get_state (client), ==, BD_REMOTE_STATE_DISCONNECTED);
-  g_ptr_array_unref (received.messages);
-  g_ptr_array_unref (only_b.messages);
+  g_ptr_array_unref (received);
+  g_ptr_array_unref (only_b);
   broker_free (broker);
 }
 
@@ -575,7 +570,7 @@ test_tls (void)
   g_autoptr(BdRemoteClient) no_cert = NULL;
   g_autoptr(GBytes) bytes = g_bytes_new_static ("over tls", 8);
   g_autoptr(BdMessage) sent = bd_message_new ("secure/echo", bytes, 1, FALSE, NULL);
-  Received received = { g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref) };
+  GPtrArray *received = messages_new ();
   g_autofree char *ca = broker_file (broker, "ca.crt");
   g_autofree char *other_ca = broker_file (broker, "other-ca.crt");
   g_autofree char *crt = broker_file (broker, "server.crt");
@@ -595,12 +590,12 @@ test_tls (void)
   config->cert_file = broker_file (broker, "client.crt");
   config->key_file = broker_file (broker, "client.key");
   client = bd_remote_client_new (config);
-  bd_remote_client_add_tap (client, "secure/#", received_cb, &received, NULL);
+  bd_remote_client_add_tap (client, "secure/#", test_message_collect_cb, received, NULL);
   bd_remote_client_start (client);
   remote_test_wait_for_state (client, BD_REMOTE_STATE_CONNECTED);
   g_assert_true (bd_remote_client_publish (client, sent));
-  wait_for_messages (&received, 1);
-  assert_payload (g_ptr_array_index (received.messages, 0), "over tls");
+  wait_for_messages (received, 1);
+  assert_payload (g_ptr_array_index (received, 0), "over tls");
 
   /* Checked against another CA: refused for good, and the message names
    * the address, the reason and the CA file. */
@@ -628,7 +623,7 @@ test_tls (void)
   g_assert_nonnull (strstr (message, "missing.crt"));
 
   bd_remote_client_stop (client);
-  g_ptr_array_unref (received.messages);
+  g_ptr_array_unref (received);
   broker_free (broker);
 }
 
@@ -640,11 +635,11 @@ test_reconnect (void)
   g_autoptr(BdRemoteClient) client = NULL;
   g_autofree char *port = NULL;
   g_autofree char *refused = NULL;
-  Received received = { g_ptr_array_new_with_free_func ((GDestroyNotify) bd_message_unref) };
+  GPtrArray *received = messages_new ();
 
   config = config_for (broker);
   client = bd_remote_client_new (config);
-  bd_remote_client_add_tap (client, "#", received_cb, &received, NULL);
+  bd_remote_client_add_tap (client, "#", test_message_collect_cb, received, NULL);
 
   /* Nothing listens yet: waiting, with the reason. */
   bd_remote_client_start (client);
@@ -670,12 +665,12 @@ test_reconnect (void)
                            "-t", "after/restart", "-m", "back", NULL };
     run (argv);
   }
-  wait_for_messages (&received, 1);
-  assert_payload (find_message (&received, "after/restart"), "back");
+  wait_for_messages (received, 1);
+  assert_payload (find_message (received, "after/restart"), "back");
 
   bd_remote_client_stop (client);
   g_assert_cmpint (bd_remote_client_get_state (client), ==, BD_REMOTE_STATE_DISCONNECTED);
-  g_ptr_array_unref (received.messages);
+  g_ptr_array_unref (received);
   broker_free (broker);
 }
 
