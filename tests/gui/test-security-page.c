@@ -80,13 +80,22 @@ fixture_tear_down (Fixture       *f,
   bd_test_tmpdir_free (f->dir);
 }
 
+/* Waits until @count (the page's applied or saved counter) reaches @n with
+ * the page idle, and checks it reported no error. */
+static void
+wait_counted (Fixture *f,
+              guint  (*count) (BdSecurityPage *page),
+              guint    n)
+{
+  BD_TEST_WAIT_UNTIL (count (f->page) >= n && bd_security_page_is_idle (f->page), 10000);
+  g_assert_null (bd_security_page_get_error (f->page));
+}
+
 static void
 wait_applied (Fixture *f,
               guint    n)
 {
-  BD_TEST_WAIT_UNTIL (bd_security_page_get_n_applied (f->page) >= n &&
-                      bd_security_page_is_idle (f->page), 10000);
-  g_assert_null (bd_security_page_get_error (f->page));
+  wait_counted (f, bd_security_page_get_n_applied, n);
 }
 
 /* The clients connected, asked of the engine thread (an answer to wait
@@ -315,14 +324,11 @@ test_anonymous (Fixture       *f,
   g_assert_null (strstr (warning, "without a user name"));
 }
 
-
 static void
 wait_saved (Fixture *f,
             guint    n)
 {
-  BD_TEST_WAIT_UNTIL (bd_security_page_get_n_saved (f->page) >= n &&
-                      bd_security_page_is_idle (f->page), 10000);
-  g_assert_null (bd_security_page_get_error (f->page));
+  wait_counted (f, bd_security_page_get_n_saved, n);
 }
 
 /* A loopback port nobody listens on now. */
