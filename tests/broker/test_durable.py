@@ -36,6 +36,12 @@ def _kill(b):
     assert rc == -signal.SIGKILL
 
 
+def _crash_and_restart(b):
+    """A SIGKILL, then the broker started again on the same data."""
+    _kill(b)
+    b.start()
+
+
 def _drain(sub, expect_ids, sentinel=b"end", timeout=TIMEOUT):
     """Receives (and acknowledges, completing QoS 2) everything queued for
     sub up to the payload sentinel; returns the payloads in order."""
@@ -85,9 +91,8 @@ def test_issue_scenario_acknowledged_survives_sigkill(broker_factory, raw_client
     while len(acked) < 1200:
         ack = pub.expect(w.PUBACK)
         acked.add(ack.packet_id)
-    _kill(b)
+    _crash_and_restart(b)
 
-    b.start()
     assert b.wait_for_log(r"Restored 200 retained messages, 1 persistent sessions and 1000 queued")
     sub = raw_client(b)
     ack = sub.connect("sub", clean=False)
@@ -109,8 +114,7 @@ def test_snapshot_mode_loses_what_it_acknowledged(broker_factory, raw_client):
     pub = raw_client(b)
     pub.connect("pub")
     pub.publish("d/1", b"x", qos=1)
-    _kill(b)
-    b.start()
+    _crash_and_restart(b)
     sub = raw_client(b)
     assert not sub.connect("sub", clean=False).session_present
 
@@ -373,9 +377,8 @@ def test_acknowledged_by_online_subscriber_is_not_redelivered(broker_factory, ra
     # Its SUBACK waits for a record made after its acknowledgements: then
     # whatever they recorded is on disk.
     sub.subscribe(2, [("barrier", 0)])
-    _kill(b)
+    _crash_and_restart(b)
 
-    b.start()
     sub = raw_client(b)
     assert sub.connect("sub", clean=False).session_present
     pub = raw_client(b)
@@ -399,9 +402,8 @@ def test_online_subscriber_that_does_not_acknowledge_keeps_the_message(broker_fa
     pub.send(w.publish("o/1", b"keep", qos=qos, packet_id=1))
     assert sub.expect(w.PUBLISH).payload == b"keep"
     assert pub.expect(w.PUBACK if qos == 1 else w.PUBREC).packet_id == 1
-    _kill(b)
+    _crash_and_restart(b)
 
-    b.start()
     sub = raw_client(b)
     assert sub.connect("sub", clean=False).session_present
     _send_sentinel(raw_client, b, "o/end")
@@ -418,9 +420,8 @@ def test_qos2_state_survives_sigkill_no_duplicate(broker_factory, raw_client):
     p.connect("p2", clean=False)
     p.send(w.publish("t", b"once", 2, packet_id=7))
     assert p.expect(w.PUBREC).packet_id == 7
-    _kill(b)
+    _crash_and_restart(b)
 
-    b.start()
     p = raw_client(b)
     assert p.connect("p2", clean=False).session_present
     p.send(w.publish("t", b"once", 2, packet_id=7, dup=True))
@@ -480,8 +481,7 @@ def _damage_and_restart(b, raw_client, damage):
     pub = raw_client(b)
     pub.connect("pub")
     pub.publish("d/new", b"new", qos=1)
-    _kill(b)
-    b.start()
+    _crash_and_restart(b)
     sub = raw_client(b)
     sub.connect("sub", clean=False)
     _send_sentinel(raw_client, b, "d/end")
@@ -587,8 +587,7 @@ def test_log_is_compacted(broker_factory, raw_client, monkeypatch):
     b.wait_for_log(r"Compacted the broker store", start=mark)
     log = glob.glob(os.path.join(b.data_dir, "*.log"))[0]
     assert _records_end(log) < 2 * 20000 + 50000
-    _kill(b)
-    b.start()
+    _crash_and_restart(b)
     assert b.wait_for_log(r"1 persistent sessions and 1000 queued")
 
 
@@ -666,8 +665,7 @@ def test_full_disk_refuses_qos1_keeps_qos0_and_recovers(broker_factory, raw_clie
         assert p5.publish("d/4", b"w", qos=1).rc == 0
         _await_status(watch, b"ok")
 
-        _kill(b)
-        b.start()
+        _crash_and_restart(b)
         sub = raw_client(b)
         sub.connect("sub", clean=False)
         _send_sentinel(raw_client, b, "d/end")
@@ -799,8 +797,7 @@ def test_unacknowledged_message_comes_again_with_dup_after_sigkill(broker_factor
     pub.publish("d/1", b"one", qos=1)
     first = sub.expect(w.PUBLISH)
     assert (first.payload, first.dup) == (b"one", False)
-    _kill(b)
-    b.start()
+    _crash_and_restart(b)
     sub = raw_client(b)
     assert sub.connect("sub", clean=False).session_present
     again = sub.expect(w.PUBLISH)
@@ -829,8 +826,7 @@ def test_inflight_ids_and_pubrel_survive_sigkill(broker_factory, raw_client, ver
 
     def crash():
         _commit(raw_client, b)
-        _kill(b)
-        b.start()
+        _crash_and_restart(b)
 
     s, m1, m2 = inflight_resent_after_restart(b, raw_client, version, crash)
     s.send(w.puback(m1.packet_id))
@@ -867,9 +863,8 @@ def test_qos2_past_pubrec_not_delivered_again_after_sigkill(broker_factory, raw_
     b = broker_factory()
     s, m = _qos2_to_pubrel(b, raw_client, "q", on_disk)
     _commit(raw_client, b)
-    _kill(b)
+    _crash_and_restart(b)
 
-    b.start()
     s = raw_client(b)
     assert s.connect("sub", clean=False).session_present
     assert s.expect(w.PUBREL).packet_id == m.packet_id
@@ -895,9 +890,8 @@ def test_completed_qos2_leaves_no_pubrel_after_sigkill(broker_factory, raw_clien
     # the PUBCOMP is handled before this PINGREQ is answered
     s.ping()
     _commit(raw_client, b)
-    _kill(b)
+    _crash_and_restart(b)
 
-    b.start()
     s = raw_client(b)
     assert s.connect("sub", clean=False).session_present
     _send_sentinel(raw_client, b, "c/end")
@@ -931,8 +925,7 @@ def test_queued_then_sent_keeps_its_id(broker_factory, raw_client, mode):
     assert s.expect(w.PUBREL).packet_id == first[4].packet_id
     if mode == "durable-sigkill":
         _commit(raw_client, b)
-        _kill(b)
-        b.start()
+        _crash_and_restart(b)
     else:
         b.restart()
 
@@ -1054,8 +1047,7 @@ def test_snapshot_autosave_on_changes_saves_after_that_many(broker_factory, raw_
         assert watch.wait_for(state, TIMEOUT), "not saved after three changes"
     finally:
         watch.close()
-    _kill(b)
-    b.start()
+    _crash_and_restart(b)
     sub = subscribed(raw_client(b), "reader", [("kept/#", 0)])
     got = {(m.topic, m.payload) for m in (sub.expect(w.PUBLISH) for _ in range(3))}
     assert got == {("kept/1", b"one"), ("kept/2", b"two"), ("kept/3", b"three")}
