@@ -15,6 +15,27 @@ G_BEGIN_DECLS
 void      bd_test_gui_init   (int         *argc,
                               char      ***argv);
 
+/* Whether @widget is the one a search looks for, as @data describes it. */
+typedef gboolean (*BdTestWidgetMatch) (GtkWidget     *widget,
+                                       gconstpointer  data);
+
+/* The first widget under @root (itself included, depth first) for which
+ * @match holds, or NULL. The finders below are made of it. */
+GtkWidget *bd_test_find_widget (GtkWidget         *root,
+                                BdTestWidgetMatch  match,
+                                gconstpointer      data);
+/* The first widget of @type under @root (itself included), or NULL. */
+gpointer   bd_test_find_type   (GtkWidget         *root,
+                                GType              type);
+/* The first AdwPreferencesRow of @type (an entry, action or combo row)
+ * under @root whose title is @title, or NULL. */
+gpointer   bd_test_find_row    (GtkWidget         *root,
+                                GType              type,
+                                const char        *title);
+/* The first button under @root whose tooltip is @tooltip, or NULL. */
+GtkWidget *bd_test_find_button (GtkWidget         *root,
+                                const char        *tooltip);
+
 /* The first label under @widget (itself included, depth first) whose text
  * without markup is @text, and which is mapped when @mapped; or NULL. */
 GtkLabel *bd_test_find_label (GtkWidget   *widget,

@@ -67,34 +67,19 @@ wait_rows (GtkWidget  *page,
   g_source_remove (wake);
 }
 
-/* The first descendant of @widget that is a button with @tooltip, or an
- * entry row titled @title. */
+/* The entry row titled @title in @editor, or NULL. */
 static GtkWidget *
-find (GtkWidget  *widget,
-      const char *tooltip,
-      const char *title)
+find_entry (BdAlarmRuleDialog *editor,
+            const char        *title)
 {
-  if (tooltip != NULL && GTK_IS_BUTTON (widget) &&
-      g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
-    return widget;
-  if (title != NULL && ADW_IS_ENTRY_ROW (widget) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find (c, tooltip, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return bd_test_find_row (GTK_WIDGET (editor), ADW_TYPE_ENTRY_ROW, title);
 }
 
 static void
 click (GtkWidget  *row,
        const char *tooltip)
 {
-  GtkWidget *button = find (row, tooltip, NULL);
+  GtkWidget *button = bd_test_find_button (row, tooltip);
 
   if (button == NULL)
     g_error ("no button “%s”", tooltip);
@@ -148,14 +133,14 @@ test_page (void)
 
   /* Acknowledge: the button goes away, the alarm stays while active. */
   click (row, "Acknowledge");
-  g_assert_false (gtk_widget_get_visible (find (row, "Acknowledge", NULL)));
+  g_assert_false (gtk_widget_get_visible (bd_test_find_button (row, "Acknowledge")));
   g_assert_false (gtk_widget_get_sensitive (bd_test_child (page, "ack_all_button")));
 
   /* Shelve and unshelve with the same button. */
   click (row, "Shelve for one hour");
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "shelved until"));
   click (row, "Unshelve");
-  g_assert_true (gtk_widget_get_visible (find (row, "Acknowledge", NULL)));
+  g_assert_true (gtk_widget_get_visible (bd_test_find_button (row, "Acknowledge")));
 
   /* Returns, then Acknowledge All: gone. */
   bd_test_alarms_feed (engine, "plant/a/temperature", "20");
@@ -194,7 +179,7 @@ type (BdAlarmRuleDialog *editor,
       const char        *title,
       const char        *text)
 {
-  GtkWidget *row = find (GTK_WIDGET (editor), NULL, title);
+  GtkWidget *row = find_entry (editor, title);
 
   if (row == NULL)
     g_error ("no row “%s”", title);
@@ -219,9 +204,8 @@ test_editor (void)
   editor = find_editor ();
   g_assert_nonnull (editor);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (editor)) == GTK_WINDOW (window));
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find (GTK_WIDGET (editor), NULL,
-                                                               "Topic or Topic Filter"))), ==,
-                   "plant/hall/co2");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_entry (editor, "Topic or Topic Filter"))),
+                   ==, "plant/hall/co2");
 
   /* No limit yet. */
   g_assert_false (bd_alarm_rule_dialog_save (editor));

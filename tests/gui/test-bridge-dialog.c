@@ -18,31 +18,12 @@
 #include "bd-test-util.h"
 #include "test-client.h"
 
-/* The entry row titled @title under @widget, or NULL. */
-static GtkEditable *
-find_entry (GtkWidget  *widget,
-            const char *title)
-{
-  if (ADW_IS_ENTRY_ROW (widget) &&
-      g_str_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title))
-    return GTK_EDITABLE (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkEditable *found = find_entry (child, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 set_text (BdBridgeDialog *dialog,
           const char     *title,
           const char     *text)
 {
-  GtkEditable *entry = find_entry (GTK_WIDGET (dialog), title);
+  GtkEditable *entry = bd_test_find_row (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, title);
 
   g_assert_nonnull (entry);
   gtk_editable_set_text (entry, text);
@@ -52,7 +33,7 @@ static const char *
 get_text (BdBridgeDialog *dialog,
           const char     *title)
 {
-  GtkEditable *entry = find_entry (GTK_WIDGET (dialog), title);
+  GtkEditable *entry = bd_test_find_row (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, title);
 
   g_assert_nonnull (entry);
   return gtk_editable_get_text (entry);
@@ -184,24 +165,6 @@ old_server_thread (gpointer data)
   return NULL;
 }
 
-static AdwActionRow *
-find_action_row (GtkWidget  *widget,
-                 const char *title)
-{
-  if (ADW_IS_ACTION_ROW (widget) &&
-      g_str_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title))
-    return ADW_ACTION_ROW (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      AdwActionRow *found = find_action_row (child, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 tested (gpointer data)
 {
@@ -241,7 +204,7 @@ test_old_server (void)
   set_text (dialog, "Name", "old");
   set_text (dialog, "Addresses (host:port, several separated by spaces)", address);
   set_text (dialog, "Topic Pattern", "a/#");
-  row = find_action_row (GTK_WIDGET (dialog), "What the Upstream Supports");
+  row = bd_test_find_row (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "What the Upstream Supports");
   g_assert_nonnull (row);
   /* The button's label's parent is the button. */
   button = gtk_widget_get_parent (GTK_WIDGET (bd_test_find_label (GTK_WIDGET (row),
@@ -258,25 +221,6 @@ test_old_server (void)
   g_thread_join (server);
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_object_unref (dialog);
-}
-
-/* The combo row titled @title under @widget, or NULL. */
-static AdwComboRow *
-find_combo (GtkWidget  *widget,
-            const char *title)
-{
-  if (ADW_IS_COMBO_ROW (widget) &&
-      g_str_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title))
-    return ADW_COMBO_ROW (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      AdwComboRow *found = find_combo (child, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* WebSocket: the path row shows only for it, both lines are written, and
@@ -301,9 +245,9 @@ test_websocket (void)
   set_text (dialog, "Name", "cloud");
   set_text (dialog, "Addresses (host:port, several separated by spaces)", address);
   set_text (dialog, "Topic Pattern", "a/#");
-  transport = find_combo (GTK_WIDGET (dialog), "Transport");
+  transport = bd_test_find_row (GTK_WIDGET (dialog), ADW_TYPE_COMBO_ROW, "Transport");
   g_assert_nonnull (transport);
-  path = GTK_WIDGET (find_entry (GTK_WIDGET (dialog), "WebSocket Path (empty: /mqtt)"));
+  path = bd_test_find_row (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, "WebSocket Path (empty: /mqtt)");
   g_assert_false (gtk_widget_get_visible (path));
   adw_combo_row_set_selected (transport, 1);
   g_assert_true (gtk_widget_get_visible (path));
@@ -318,7 +262,7 @@ test_websocket (void)
   g_assert_true (g_str_has_suffix (text, "bridge_transport websockets\n"
                                          "bridge_websocket_path /mqtt\n"));
 
-  row = find_action_row (GTK_WIDGET (dialog), "What the Upstream Supports");
+  row = bd_test_find_row (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "What the Upstream Supports");
   button = gtk_widget_get_parent (GTK_WIDGET (bd_test_find_label (GTK_WIDGET (row),
                                                                   "Test Connection", FALSE)));
   g_signal_emit_by_name (button, "clicked");

@@ -135,21 +135,6 @@ fixture_clear (Fixture       *fixture,
   g_clear_pointer (&fixture->dir, bd_test_tmpdir_free);
 }
 
-static GtkWidget *
-find_button (GtkWidget *widget)
-{
-  if (GTK_IS_BUTTON (widget))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_button (c);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 wait_for_label (GtkWidget  *root,
                 const char *text)
@@ -425,7 +410,9 @@ test_page (Fixture       *fixture,
 
   /* Remove the middle card with its button, then undo. */
   chart = BD_CHART (bd_charts_page_get_chart (BD_CHARTS_PAGE (page), JSON_TOPIC "#humidity"));
-  g_signal_emit_by_name (find_button (gtk_widget_get_parent (GTK_WIDGET (chart))), "clicked");
+  g_signal_emit_by_name (bd_test_find_type (gtk_widget_get_parent (GTK_WIDGET (chart)),
+                                            GTK_TYPE_BUTTON),
+                         "clicked");
   check_series (page, (const char *[]) { PLAIN_TOPIC, JSON_TOPIC "#temperature", NULL });
   g_assert_null (bd_charts_page_get_chart (BD_CHARTS_PAGE (page), JSON_TOPIC "#humidity"));
   wait_for_label (overlay, "Removed the chart of " JSON_TOPIC "#humidity");
@@ -456,7 +443,8 @@ test_page (Fixture       *fixture,
       g_auto(GStrv) series = bd_charts_page_dup_series (BD_CHARTS_PAGE (page));
       GtkWidget *card_chart = bd_charts_page_get_chart (BD_CHARTS_PAGE (page), series[0]);
 
-      g_signal_emit_by_name (find_button (gtk_widget_get_parent (card_chart)), "clicked");
+      g_signal_emit_by_name (bd_test_find_type (gtk_widget_get_parent (card_chart), GTK_TYPE_BUTTON),
+                             "clicked");
     }
   check_series (page, (const char *[]) { NULL });
   g_assert_cmpstr (bd_test_visible_page (page, "stack"), ==, "empty");
@@ -531,22 +519,6 @@ test_restore (Fixture       *fixture,
 }
 
 static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_descendant (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 find_picker (void)
 {
   return GTK_WIDGET (bd_test_find_window (BD_TYPE_CHART_PICKER_DIALOG));
@@ -595,13 +567,13 @@ test_picker (Fixture       *fixture,
   bd_test_wait_until (picker_shown, NULL, WAIT_S * 1000, "picker shown");
   picker = find_picker ();
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (picker)) == GTK_WINDOW (window));
-  list_box = GTK_LIST_BOX (find_descendant (picker, GTK_TYPE_LIST_BOX));
+  list_box = GTK_LIST_BOX (bd_test_find_type (picker, GTK_TYPE_LIST_BOX));
   bd_test_wait_until (rows_listed, list_box, WAIT_S * 1000, "rows listed");
   /* The plain topic and the JSON members; the text topic has no series. */
   g_assert_cmpuint (bd_test_list_box_n_rows (list_box), ==, 3);
   g_assert_nonnull (bd_test_find_label (picker, "Charted", TRUE));
 
-  search_entry = find_descendant (picker, GTK_TYPE_SEARCH_ENTRY);
+  search_entry = bd_test_find_type (picker, GTK_TYPE_SEARCH_ENTRY);
   gtk_editable_set_text (GTK_EDITABLE (search_entry), "HUMID");
   g_signal_emit_by_name (search_entry, "activate");
   bd_test_wait_until (picker_gone, NULL, WAIT_S * 1000, "picker gone");
@@ -610,20 +582,18 @@ test_picker (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+is_error_label (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error")
+         && gtk_widget_get_visible (widget);
+}
+
 static GtkLabel *
 find_error_label (GtkWidget *widget)
 {
-  if (GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error")
-      && gtk_widget_get_visible (widget))
-    return GTK_LABEL (widget);
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkLabel *found = find_error_label (c);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return (GtkLabel *) bd_test_find_widget (widget, is_error_label, NULL);
 }
 
 static gboolean

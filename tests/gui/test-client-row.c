@@ -12,6 +12,7 @@
 #include <adwaita.h>
 
 #include "bd-client-row.h"
+#include "bd-test-gui.h"
 
 static BdClientInfo *
 client_info (const char *transport,
@@ -57,21 +58,18 @@ test_transport_labels (void)
 }
 
 /* The row's suffix icon: the lock (the row has an empty image of its own). */
+static gboolean
+is_lock_image (GtkWidget     *widget,
+               gconstpointer  data)
+{
+  return GTK_IS_IMAGE (widget) &&
+         g_str_has_prefix (gtk_image_get_icon_name (GTK_IMAGE (widget)) ?: "", "channel-");
+}
+
 static GtkWidget *
 find_image (GtkWidget *widget)
 {
-  if (GTK_IS_IMAGE (widget) &&
-      g_str_has_prefix (gtk_image_get_icon_name (GTK_IMAGE (widget)) ?: "", "channel-"))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_image (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return bd_test_find_widget (widget, is_lock_image, NULL);
 }
 
 static void

@@ -60,19 +60,17 @@ find_editor (void)
 
 /* The Undo button of the toast on screen (AdwToastOverlay 1.2 does not
  * list its toasts: the button is found as a person finds it, by its label). */
+static gboolean
+is_undo_button (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "_Undo") == 0;
+}
+
 static GtkWidget *
 find_undo_button (GtkWidget *root)
 {
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (c)), "_Undo") == 0)
-        return c;
-      if ((found = find_undo_button (c)) != NULL)
-        return found;
-    }
-  return NULL;
+  return bd_test_find_widget (root, is_undo_button, NULL);
 }
 
 static void
@@ -286,23 +284,20 @@ find_automation_dialog (void)
 /* The first widget under @root whose accessible name (for a row: its
  * title; for a button: its tooltip, which the page sets to the same) is
  * @name, as a screen reader finds it. */
+static gboolean
+is_named (GtkWidget     *widget,
+          gconstpointer  name)
+{
+  return (ADW_IS_PREFERENCES_ROW (widget) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), name) == 0)
+         || (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), name) == 0);
+}
+
 static GtkWidget *
 find_named (GtkWidget  *root,
             const char *name)
 {
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-
-      if (ADW_IS_PREFERENCES_ROW (c) &&
-          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), name) == 0)
-        return c;
-      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_widget_get_tooltip_text (c), name) == 0)
-        return c;
-      if ((found = find_named (c, name)) != NULL)
-        return found;
-    }
-  return NULL;
+  return bd_test_find_widget (root, is_named, name);
 }
 
 static void
