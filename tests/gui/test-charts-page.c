@@ -864,13 +864,15 @@ main (int   argc,
 {
   bd_test_gui_init (&argc, &argv);
 
-  g_test_add ("/gui/charts/page", Fixture, NULL, fixture_init, test_page, fixture_clear);
+#define ADD(path, func) \
+  g_test_add ("/gui/charts/" path, Fixture, NULL, fixture_init, func, fixture_clear)
+  ADD ("page", test_page);
   g_test_add_func ("/gui/charts/error", test_error);
-  g_test_add ("/gui/charts/picker", Fixture, NULL, fixture_init, test_picker, fixture_clear);
-  g_test_add ("/gui/charts/restore", Fixture, NULL, fixture_init, test_restore, fixture_clear);
-  g_test_add ("/gui/charts/alarms", Fixture, NULL, fixture_init, test_alarms, fixture_clear);
-  g_test_add ("/gui/charts/overview-names", Fixture, NULL, fixture_init, test_overview_names,
-              fixture_clear);
+  ADD ("picker", test_picker);
+  ADD ("restore", test_restore);
+  ADD ("alarms", test_alarms);
+  ADD ("overview-names", test_overview_names);
+#undef ADD
 
   return g_test_run ();
 }

@@ -296,12 +296,12 @@ main (int   argc,
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus", TRUE);
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/gui/profiles/round-trip", Fixture, NULL,
-              fixture_setup, test_round_trip, fixture_teardown);
-  g_test_add ("/gui/profiles/password-without-keyring", Fixture, NULL,
-              fixture_setup, test_password_without_keyring, fixture_teardown);
-  g_test_add ("/gui/profiles/async", Fixture, NULL,
-              fixture_setup, test_async, fixture_teardown);
+#define ADD(path, func) \
+  g_test_add ("/gui/profiles/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("round-trip", test_round_trip);
+  ADD ("password-without-keyring", test_password_without_keyring);
+  ADD ("async", test_async);
+#undef ADD
   g_test_add_func ("/gui/profiles/to-config", test_to_config);
   return g_test_run ();
 }

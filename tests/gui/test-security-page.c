@@ -540,16 +540,14 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-  g_test_add ("/gui/security-page/users", Fixture, NULL,
-              fixture_set_up, test_users, fixture_tear_down);
-  g_test_add ("/gui/security-page/mosquitto-reads-passwords", Fixture, NULL,
-              fixture_set_up, test_mosquitto_reads_passwords, fixture_tear_down);
-  g_test_add ("/gui/security-page/acl", Fixture, NULL,
-              fixture_set_up, test_acl, fixture_tear_down);
-  g_test_add ("/gui/security-page/anonymous", Fixture, NULL,
-              fixture_set_up, test_anonymous, fixture_tear_down);
-  g_test_add ("/gui/security-page/listeners", Fixture, NULL,
-              fixture_set_up, test_listeners, fixture_tear_down);
+#define ADD(path, func) \
+  g_test_add ("/gui/security-page/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("users", test_users);
+  ADD ("mosquitto-reads-passwords", test_mosquitto_reads_passwords);
+  ADD ("acl", test_acl);
+  ADD ("anonymous", test_anonymous);
+  ADD ("listeners", test_listeners);
+#undef ADD
 
   return g_test_run ();
 }
