@@ -666,6 +666,7 @@ static const char * const tls_option_names[BD_TLS_N_OPTIONS] = {
   [BD_TLS_VERSION] = "tls_version",
   [BD_TLS_CIPHERS] = "ciphers",
   [BD_TLS_CIPHERS_TLS13] = "ciphers_tls1.3",
+  [BD_TLS_DHPARAMFILE] = "dhparamfile",
 };
 
 /* Per listener, as in Mosquitto 2.0 (before any 'listener' line: the
@@ -1557,6 +1558,7 @@ static const Directive directives[] = {
   CUSTOM ("certfile", handle_tls_option, 0, "path"),
   CUSTOM ("keyfile", handle_tls_option, 0, "path"),
   CUSTOM ("crlfile", handle_tls_option, 0, "path"),
+  CUSTOM ("dhparamfile", handle_tls_option, 0, "path"),
   CUSTOM ("tls_version", handle_tls_option, 1, "version"),
   CUSTOM ("ciphers", handle_tls_option, 1, "cipher list"),
   CUSTOM ("ciphers_tls1.3", handle_tls_option, 1, "cipher suites"),
@@ -1668,8 +1670,6 @@ static const struct
   { "plugin", PLUGINS },
   { "psk_file", PSK },
   { "psk_hint", PSK },
-  /* OpenSSL 3 picks its ephemeral key exchange groups itself. */
-  { "dhparamfile", "not needed: ECDHE and FFDHE groups are built in" },
   { "tls_engine", TLS },
   { "tls_engine_kpass_sha1", TLS },
   { "tls_keyform", TLS },

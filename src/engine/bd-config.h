@@ -40,6 +40,7 @@ typedef enum
   BD_TLS_VERSION,        /* the lowest version allowed: tlsv1.1, tlsv1.2, tlsv1.3 */
   BD_TLS_CIPHERS,        /* TLS 1.2 and older, OpenSSL's cipher list syntax */
   BD_TLS_CIPHERS_TLS13,  /* TLS 1.3 cipher suites */
+  BD_TLS_DHPARAMFILE,    /* Diffie-Hellman parameters for TLS 1.2's DHE cipher suites */
   BD_TLS_N_OPTIONS
 } BdTlsOption;
 

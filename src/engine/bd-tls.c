@@ -253,6 +253,54 @@ context_load_verify (SSL_CTX                 *ctx,
   return TRUE;
 }
 
+/* TLS 1.2's DHE cipher suites need Diffie-Hellman parameters (ECDHE, and
+ * TLS 1.3's groups, do not). Without a dhparamfile OpenSSL picks a
+ * standard group as large as the certificate's key, as Mosquitto lets it,
+ * so an older device that only speaks DHE still gets in; the file's own
+ * parameters replace that. OpenSSL refuses parameters below its security
+ * level (2048 bits on Debian), which names the line here rather than
+ * failing each handshake. */
+static gboolean
+context_load_dh (SSL_CTX                 *ctx,
+                 const BdListenerConfig  *config,
+                 GError                 **error)
+{
+  const char *dhparamfile = config->tls[BD_TLS_DHPARAMFILE];
+  EVP_PKEY *params = NULL;
+  BIO *bio;
+
+  if (dhparamfile == NULL)
+    return SSL_CTX_set_dh_auto (ctx, 1) == 1 ||
+           tls_config_error (error, config, BD_TLS_CERTFILE, "certfile",
+                             "cannot set up TLS: %s", openssl_reason ());
+  if (!check_readable (error, config, BD_TLS_DHPARAMFILE, "dhparamfile"))
+    return FALSE;
+
+  bio = BIO_new_file (dhparamfile, "r");
+  if (bio != NULL)
+    params = PEM_read_bio_Parameters (bio, NULL);
+  BIO_free (bio);
+  if (params == NULL || (EVP_PKEY_get_base_id (params) != EVP_PKEY_DH &&
+                         EVP_PKEY_get_base_id (params) != EVP_PKEY_DHX))
+    {
+      EVP_PKEY_free (params);
+      ERR_clear_error ();
+      return tls_config_error (error, config, BD_TLS_DHPARAMFILE, "dhparamfile",
+                               "“%s” holds no PEM Diffie-Hellman parameters", dhparamfile);
+    }
+  /* On success the context owns the parameters. */
+  if (SSL_CTX_set0_tmp_dh_pkey (ctx, params) != 1)
+    {
+      int bits = EVP_PKEY_get_bits (params);
+
+      EVP_PKEY_free (params);
+      return tls_config_error (error, config, BD_TLS_DHPARAMFILE, "dhparamfile",
+                               "OpenSSL refuses the %d-bit parameters in “%s” (%s)",
+                               bits, dhparamfile, openssl_reason ());
+    }
+  return TRUE;
+}
+
 gboolean
 _bd_tls_listener_wants_tls (const BdListenerConfig *config)
 {
@@ -334,7 +382,8 @@ _bd_tls_context_new (const BdListenerConfig  *config,
 
   if (!context_load_certificate (tls, config, error) ||
       !context_load_key (tls->ctx, config, error) ||
-      !context_load_verify (tls->ctx, config, error))
+      !context_load_verify (tls->ctx, config, error) ||
+      !context_load_dh (tls->ctx, config, error))
     return NULL;
 
   return g_steal_pointer (&tls);

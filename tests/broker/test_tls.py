@@ -27,8 +27,8 @@ import pytest
 
 import mqttwire
 from brokertest import (IS_MOSQUITTO, TIMEOUT, CliSub, PahoClient, brokerdesk_only,
-                        make_ca, make_certificate, make_key_and_csr, mosquitto_pub, openssl,
-                        write_file)
+                        make_ca, make_certificate, make_key_and_csr, mosquitto_deviation,
+                        mosquitto_pub, openssl, write_file)
 
 
 class Certs:
@@ -483,3 +483,83 @@ def test_client_gone_right_after_handshake(broker_factory, certs):
         s.close()
     broker.check_alive()
     assert tls_connect_mqtt(broker, certs)[:1] == b"\x20"
+
+
+@pytest.fixture(scope="module")
+def rsa_certs(certs):
+    """TLS 1.2's DHE suites authenticate with RSA: a self-signed RSA server
+    certificate, Diffie-Hellman parameters of the standard 3072-bit group,
+    and a 1024-bit set OpenSSL refuses."""
+    d = certs.dir
+    openssl(d, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "rsa.key",
+            "-out", "rsa.pem", "-days", "30", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1")
+    openssl(d, "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "group:ffdhe3072",
+            "-out", "dh3072.pem")
+    openssl(d, "dhparam", "-dsaparam", "-out", "dh1024.pem", "1024")
+    return certs
+
+
+def _dhe_handshake(broker, certs):
+    """A TLS 1.2 client that offers only DHE-RSA: the size of the server's
+    Diffie-Hellman key as Debian's `openssl s_client` reports it, and an MQTT
+    CONNECT over the same cipher suite with Python's ssl module."""
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % broker.ports[1],
+                        "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256",
+                        "-CAfile", certs.rsa_pem, "-verify_return_error"],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+    out = r.stdout.decode("utf-8", "replace")
+    m = re.search(r"Server Temp Key: DH, (\d+) bits", out)
+    assert m, out + r.stderr.decode("utf-8", "replace")
+
+    ctx = ssl.create_default_context(cafile=certs.rsa_pem)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_ciphers("DHE-RSA-AES128-GCM-SHA256")
+    raw = socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT)
+    with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+        assert s.cipher()[0] == "DHE-RSA-AES128-GCM-SHA256"
+        s.sendall(mqttwire.connect("dhe-" + uuid.uuid4().hex[:8]))
+        assert s.recv(4)[:1] == b"\x20"
+    return int(m.group(1))
+
+
+def _rsa_tls_lines(certs, extra=()):
+    return ["listener 1883", "allow_anonymous true", "listener 8883",
+            "certfile " + certs.rsa_pem, "keyfile " + certs.rsa_key] + list(extra)
+
+
+def test_dhe_without_dhparamfile(broker_factory, rsa_certs):
+    """A client that only speaks TLS 1.2 DHE gets in without a dhparamfile:
+    a standard group as large as the RSA key."""
+    assert _dhe_handshake(broker_factory(_rsa_tls_lines(rsa_certs)), rsa_certs) == 2048
+
+
+@mosquitto_deviation("on OpenSSL 3 it still uses its automatic 2048-bit group, "
+                     "whatever dhparamfile names")
+def test_dhe_with_dhparamfile(broker_factory, rsa_certs):
+    """dhparamfile does what it says: the DHE key exchange uses that file's
+    3072-bit parameters."""
+    broker = broker_factory(_rsa_tls_lines(rsa_certs, ["dhparamfile " + rsa_certs.dh3072_pem]))
+    assert _dhe_handshake(broker, rsa_certs) == 3072
+
+
+@brokerdesk_only
+@pytest.mark.parametrize("params,message", [
+    ("dh1024_pem", r"OpenSSL refuses the 1024-bit parameters in .*dh1024\.pem.* \(dh key too small\)"),
+    ("rsa_pem", r".*rsa\.pem.* holds no PEM Diffie-Hellman parameters$"),
+    ("missing_pem", r"cannot read .*missing\.pem.*: No such file or directory"),
+], ids=["too-small", "not-parameters", "missing"])
+def test_dhparamfile_errors(tmp_path, rsa_certs, params, message):
+    """Parameters OpenSSL will not use, a file that holds none, or no file
+    stop start-up with FILE:LINE, as Mosquitto refuses them."""
+    path = str(tmp_path / "bad.conf")
+    write_file(path, "listener 0 127.0.0.1\ncertfile %s\nkeyfile %s\ndhparamfile %s\n"
+               % (rsa_certs.rsa_pem, rsa_certs.rsa_key, getattr(rsa_certs, params)))
+    (tmp_path / "data").mkdir()
+    r = subprocess.run([os.environ["BROKERDESK"], "--headless", "--data-dir",
+                        str(tmp_path / "data"), "--no-demo", "--config", path],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    err = r.stderr.decode("utf-8", "replace")
+    assert r.returncode != 0, err
+    assert "Listening on" not in err
+    assert re.search(r"%s:4: dhparamfile: %s" % (re.escape(path), message), err), err
