@@ -596,13 +596,19 @@ handle_listener (Parser           *parser,
 {
   BdListenerConfig *listener;
   guint16 port = 0;
+  gboolean unix_path;
 
   if (!parse_port (parser, directive, values[0], &port, error))
     return FALSE;
-  if (port == 0 && n_values > 1 && values[1][0] == '/')
-    return parser_error (parser, error, "%s: Unix socket listeners (“%s”) are not supported",
+  /* Port 0 and a path: a Unix domain socket, as in Mosquitto 2.0. Port 0
+   * with an address is any free port there, so only a value with a '/' is
+   * a path; the directory Mosquitto would resolve a relative one from
+   * (its working directory) means nothing to a desktop application. */
+  unix_path = port == 0 && n_values > 1 && strchr (values[1], '/') != NULL;
+  if (unix_path && !g_path_is_absolute (values[1]))
+    return parser_error (parser, error, "%s: the Unix socket “%s” needs an absolute path",
                          directive->name, values[1]);
-  if (n_values > 1 && !check_address (parser, directive, values[1], error))
+  if (n_values > 1 && !unix_path && !check_address (parser, directive, values[1], error))
     return FALSE;
   if (parser->load->topic_alias_where != NULL)
     return parser_error (parser, error, "%s: max_topic_alias on %s applies to every listener "
@@ -610,7 +616,9 @@ handle_listener (Parser           *parser,
                          "with several listeners, write it before the first “listener” line",
                          directive->name, parser->load->topic_alias_where);
 
-  listener = bd_listener_config_new (port, n_values > 1 ? values[1] : NULL);
+  listener = bd_listener_config_new (port, n_values > 1 && !unix_path ? values[1] : NULL);
+  if (unix_path)
+    listener->unix_path = g_strdup (values[1]);
   set_source (listener, parser);
   g_ptr_array_add (parser->config->listeners, listener);
   claim_port (parser, directive, listener);
@@ -750,6 +758,9 @@ handle_bind_interface (Parser           *parser,
   BdListenerConfig *listener = current_listener (parser);
   g_autoptr(GPtrArray) addresses = _bd_config_interface_addresses (values[0], BD_SOCKET_DOMAIN_ANY);
 
+  if (listener->unix_path != NULL)
+    return parser_error (parser, error, "%s: the listener on the Unix socket “%s” has no "
+                         "network interface", directive->name, listener->unix_path);
   if (addresses == NULL)
     return parser_error (parser, error, "%s: there is no network interface “%s”",
                          directive->name, values[0]);
@@ -2017,6 +2028,7 @@ bd_listener_config_free (BdListenerConfig *listener)
     return;
 
   g_free (listener->bind_address);
+  g_free (listener->unix_path);
   g_free (listener->bind_interface);
   g_free (listener->bind_interface_where);
   g_free (listener->mount_point);
@@ -2161,6 +2173,8 @@ listeners_overlap (const BdListenerConfig *a,
   g_autoptr(GPtrArray) on_a = NULL;
   g_autoptr(GPtrArray) on_b = NULL;
 
+  if (a->unix_path != NULL || b->unix_path != NULL)
+    return g_strcmp0 (a->unix_path, b->unix_path) == 0;
   if (a->port == 0 || a->port != b->port)
     return FALSE;
   on_a = listener_addresses (a);
@@ -2190,6 +2204,11 @@ check_ports (const LoadState  *load,
         {
           const BdListenerConfig *taken = ((PortClaim *) g_ptr_array_index (load->claims, j))->listener;
 
+          if (listeners_overlap (taken, claim->listener) && claim->listener->unix_path != NULL)
+            return _bd_config_parse_error (error, claim->file, claim->line,
+                                           "listener: the Unix socket “%s” is already the "
+                                           "listener's on %s:%u", claim->listener->unix_path,
+                                           taken->source_file, taken->source_line);
           if (listeners_overlap (taken, claim->listener))
             return _bd_config_parse_error (error, claim->file, claim->line,
                                            "%s%sport %u is already taken by the listener on %s:%u",
@@ -2267,6 +2286,7 @@ listener_config_copy (const BdListenerConfig *listener)
   BdListenerConfig *copy = g_memdup2 (listener, sizeof *listener);
 
   copy->bind_address = g_strdup (listener->bind_address);
+  copy->unix_path = g_strdup (listener->unix_path);
   copy->bind_interface = g_strdup (listener->bind_interface);
   copy->bind_interface_where = g_strdup (listener->bind_interface_where);
   copy->mount_point = g_strdup (listener->mount_point);

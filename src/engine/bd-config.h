@@ -55,6 +55,9 @@ typedef struct
 {
   guint16             port;            /* 0 = any free port (tests) */
   char               *bind_address;    /* NULL = every interface */
+  /* 'listener 0 /PATH': a Unix domain socket at PATH (absolute) instead of
+   * a TCP port; port, bind_address and bind_interface are then unused. */
+  char               *unix_path;
   /* 'bind_interface NAME': only that network interface's addresses.
    * bd_broker_config_finish() gives such a listener, when it has no
    * bind_address, the interface's IPv4 address and adds a copy of it for

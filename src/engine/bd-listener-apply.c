@@ -86,7 +86,8 @@ same_socket (const BdListenerConfig *a,
              const BdListenerConfig *b)
 {
   return a->port == b->port && a->socket_domain == b->socket_domain &&
-         g_strcmp0 (a->bind_address, b->bind_address) == 0;
+         g_strcmp0 (a->bind_address, b->bind_address) == 0 &&
+         g_strcmp0 (a->unix_path, b->unix_path) == 0;
 }
 
 static void

@@ -274,7 +274,8 @@ describe_listeners (BdBrokerPage *self)
       g_autofree char *title = NULL;
       g_autofree char *subtitle = NULL;
 
-      if (is_loopback (listener->bind_address))
+      /* A Unix socket is reached from this computer only. */
+      if (listener->unix_path != NULL || is_loopback (listener->bind_address))
         continue;
       if (listener->allow_anonymous)
         {
