@@ -675,6 +675,7 @@ static const char * const tls_option_names[BD_TLS_N_OPTIONS] = {
   [BD_TLS_CIPHERS] = "ciphers",
   [BD_TLS_CIPHERS_TLS13] = "ciphers_tls1.3",
   [BD_TLS_DHPARAMFILE] = "dhparamfile",
+  [BD_TLS_PSK_HINT] = "psk_hint",
 };
 
 /* Per listener, as in Mosquitto 2.0 (before any 'listener' line: the
@@ -1570,6 +1571,7 @@ static const Directive directives[] = {
   CUSTOM ("keyfile", handle_tls_option, 0, "path"),
   CUSTOM ("crlfile", handle_tls_option, 0, "path"),
   CUSTOM ("dhparamfile", handle_tls_option, 0, "path"),
+  CUSTOM ("psk_hint", handle_tls_option, 0, "hint"),
   CUSTOM ("tls_version", handle_tls_option, 1, "version"),
   CUSTOM ("ciphers", handle_tls_option, 1, "cipher list"),
   CUSTOM ("ciphers_tls1.3", handle_tls_option, 1, "cipher suites"),
@@ -1598,6 +1600,7 @@ static const Directive directives[] = {
   /* Global in Mosquitto 2.0 (which calls it deprecated, and still honours it). */
   GLOBAL_STRING ("clientid_prefixes", clientid_prefixes, "prefix"),
   SECURITY_STRING ("acl_file", acl_file, "path"),
+  SECURITY_STRING ("psk_file", psk_file, "path"),
 
   /* Limits and protocol behaviour */
   GLOBAL_INT ("message_size_limit", message_size_limit, 0, MQTT_MAX_PAYLOAD),
@@ -1654,7 +1657,6 @@ static const Directive directives[] = {
 /* Mosquitto 2.0 directives that Brokerdesk knows but does not implement. */
 #define BRIDGES "not supported by Brokerdesk's bridges"
 #define PLUGINS "plugins are not supported"
-#define PSK     "TLS-PSK is not supported"
 #define TLS     "not supported by Brokerdesk (PEM files only)"
 
 static const struct
@@ -1679,8 +1681,6 @@ static const struct
   { "auth_plugin", PLUGINS },
   { "auth_plugin_deny_special_chars", PLUGINS },
   { "plugin", PLUGINS },
-  { "psk_file", PSK },
-  { "psk_hint", PSK },
   { "tls_engine", TLS },
   { "tls_engine_kpass_sha1", TLS },
   { "tls_keyform", TLS },
@@ -1747,7 +1747,8 @@ listener_uses_file (const BdListenerConfig *listener,
                     const char             *path)
 {
   return listener != NULL && (g_strcmp0 (listener->password_file, path) == 0 ||
-                              g_strcmp0 (listener->acl_file, path) == 0);
+                              g_strcmp0 (listener->acl_file, path) == 0 ||
+                              g_strcmp0 (listener->psk_file, path) == 0);
 }
 
 /* Is @path a password or ACL file some listener will load (not one a later
@@ -1756,7 +1757,8 @@ static gboolean
 security_file_in_effect (const BdBrokerConfig *config,
                          const char           *path)
 {
-  if (g_strcmp0 (config->password_file, path) == 0 || g_strcmp0 (config->acl_file, path) == 0)
+  if (g_strcmp0 (config->password_file, path) == 0 || g_strcmp0 (config->acl_file, path) == 0 ||
+      g_strcmp0 (config->psk_file, path) == 0)
     return TRUE;
   if (listener_uses_file (config->default_listener, path))
     return TRUE;
@@ -2040,6 +2042,7 @@ bd_listener_config_free (BdListenerConfig *listener)
     }
   g_free (listener->password_file);
   g_free (listener->acl_file);
+  g_free (listener->psk_file);
   g_free (listener->auto_id_prefix);
   g_free (listener->source_file);
   g_free (listener);
@@ -2093,6 +2096,7 @@ bd_broker_config_free (BdBrokerConfig *config)
   g_free (config->clientid_prefixes);
   g_free (config->password_file);
   g_free (config->acl_file);
+  g_free (config->psk_file);
   g_free (config->persistence_location);
   g_free (config->persistence_file);
   g_ptr_array_unref (config->log_dest);
@@ -2298,6 +2302,7 @@ listener_config_copy (const BdListenerConfig *listener)
   copy->websockets_origins = g_ptr_array_copy (listener->websockets_origins,
                                                dup_string, NULL);
   copy->password_file = g_strdup (listener->password_file);
+  copy->psk_file = g_strdup (listener->psk_file);
   copy->acl_file = g_strdup (listener->acl_file);
   copy->auto_id_prefix = g_strdup (listener->auto_id_prefix);
   copy->source_file = g_strdup (listener->source_file);
@@ -2381,6 +2386,7 @@ bd_broker_config_finish (BdBrokerConfig *config)
            * engine reads them in one place. */
           replace_string (&listener->password_file, config->password_file);
           replace_string (&listener->acl_file, config->acl_file);
+          replace_string (&listener->psk_file, config->psk_file);
           replace_string (&listener->auto_id_prefix, config->auto_id_prefix);
           listener->allow_anonymous = config->allow_anonymous;
           listener->allow_anonymous_set = config->allow_anonymous_set;

@@ -41,6 +41,7 @@ typedef enum
   BD_TLS_CIPHERS,        /* TLS 1.2 and older, OpenSSL's cipher list syntax */
   BD_TLS_CIPHERS_TLS13,  /* TLS 1.3 cipher suites */
   BD_TLS_DHPARAMFILE,    /* Diffie-Hellman parameters for TLS 1.2's DHE cipher suites */
+  BD_TLS_PSK_HINT,       /* TLS-PSK: the hint sent to clients; it makes a PSK listener */
   BD_TLS_N_OPTIONS
 } BdTlsOption;
 
@@ -91,6 +92,7 @@ typedef struct
    * these are always the effective values for clients of this listener. */
   char               *password_file;
   char               *acl_file;
+  char               *psk_file;        /* TLS-PSK keys, IDENTITY:HEXKEY a line */
   gboolean            allow_anonymous;
   gboolean            allow_anonymous_set;
   gboolean            allow_zero_length_clientid; /* TRUE */
@@ -240,6 +242,7 @@ typedef struct
   char      *clientid_prefixes;       /* NULL, or what every client id must start with */
   char      *password_file;
   char      *acl_file;
+  char      *psk_file;
   gboolean   per_listener_settings;   /* FALSE */
 
   guint      max_connections;         /* whole broker (outside a listener block); 0 = unlimited */

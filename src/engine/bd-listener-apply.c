@@ -231,8 +231,9 @@ apply_cb (gpointer data)
           if (tls != NULL)
             {
               listener->tls = _bd_tls_context_ref (tls);
-              g_message ("Listener %u: certificate %s", listener->port,
-                         _bd_tls_context_get_subject (tls));
+              if (_bd_tls_context_get_subject (tls) != NULL)
+                g_message ("Listener %u: certificate %s", listener->port,
+                           _bd_tls_context_get_subject (tls));
             }
         }
       else

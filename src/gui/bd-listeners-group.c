@@ -112,6 +112,12 @@ sub_command (const char *host,
   return sub_command_at (where, tls_option);
 }
 
+static gboolean
+is_psk_only (const BdListenerConfig *listener)
+{
+  return listener->tls[BD_TLS_PSK_HINT] != NULL && !bd_certificates_listener_has_tls (listener);
+}
+
 static char *
 listener_command (BdListenersGroup *self,
                   guint             index)
@@ -119,7 +125,8 @@ listener_command (BdListenersGroup *self,
   const BdListenerConfig *listener = listener_config (self, index);
   g_autofree char *tls_option = NULL;
 
-  if (listener->protocol != BD_LISTENER_MQTT)
+  /* A PSK-only listener: the command would need a key, never shown. */
+  if (listener->protocol != BD_LISTENER_MQTT || is_psk_only (listener))
     return NULL;
   if (bd_certificates_listener_has_tls (listener))
     {
@@ -266,14 +273,18 @@ update_row (BdListenersGroup *self,
   const char *kind;
   gboolean warns = FALSE;
 
-  if (listener->protocol == BD_LISTENER_WEBSOCKETS)
+  if (is_psk_only (listener))
+    kind = listener->protocol == BD_LISTENER_WEBSOCKETS
+           ? _("MQTT over secure WebSockets (pre-shared keys)")
+           : _("MQTT over TLS (pre-shared keys)");
+  else if (listener->protocol == BD_LISTENER_WEBSOCKETS)
     kind = tls ? _("MQTT over secure WebSockets") : _("MQTT over WebSockets");
   else
     kind = tls ? _("MQTT over TLS") : _("MQTT");
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), kind);
 
   gtk_label_set_text (g_ptr_array_index (self->states, index),
-                      tls ? _("Encrypted (TLS)") : _("Not encrypted"));
+                      tls || is_psk_only (listener) ? _("Encrypted (TLS)") : _("Not encrypted"));
   g_string_append (subtitle, address);
   if (tls)
     warns = describe_certificate (subtitle, listener_info (self, index), self->infos != NULL);
@@ -347,7 +358,7 @@ add_listener_row (BdListenersGroup *self,
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), state);
   /* A suffix: a hidden prefix would still indent the title. */
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), icon);
-  if (listener->protocol == BD_LISTENER_MQTT)
+  if (listener->protocol == BD_LISTENER_MQTT && !is_psk_only (listener))
     {
       /* Translators: %u is a port number */
       g_autofree char *label = listener->unix_path != NULL

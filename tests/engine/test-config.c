@@ -1018,8 +1018,6 @@ test_unsupported (void)
     { "auth_opt_db_host x", "test.conf:1: “auth_opt_db_host”: plugins are not supported" },
     { "plugin_opt_config_file x",
       "test.conf:1: “plugin_opt_config_file”: plugins are not supported" },
-    { "psk_hint hint", "test.conf:1: “psk_hint”: TLS-PSK is not supported" },
-    { "psk_file /f", "test.conf:1: “psk_file”: TLS-PSK is not supported" },
     { "tls_keyform engine", "test.conf:1: “tls_keyform”: not supported by Brokerdesk (PEM files only)" },
     { "tls_engine pkcs11", "test.conf:1: “tls_engine”: not supported by Brokerdesk (PEM files only)" },
     { "listener 8883\ntls_version tlsv1.0",
