@@ -141,8 +141,11 @@ apply_tls (BdEngine *engine,
       listener->tls = _bd_tls_context_ref (fresh);
       until = g_date_time_new_from_unix_utc (_bd_tls_context_get_not_after (fresh));
       when = until != NULL ? g_date_time_format (until, "%Y-%m-%d %H:%M:%S UTC") : NULL;
-      g_message ("Listener %u: certificate reloaded (%s, valid until %s)", listener->port,
-                 _bd_tls_context_get_subject (fresh), when != NULL ? when : "an unknown date");
+      if (_bd_tls_context_get_subject (fresh) == NULL)
+        g_message ("Listener %u: TLS-PSK keys reloaded", listener->port);
+      else
+        g_message ("Listener %u: certificate reloaded (%s, valid until %s)", listener->port,
+                   _bd_tls_context_get_subject (fresh), when != NULL ? when : "an unknown date");
     }
 }
 

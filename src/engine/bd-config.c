@@ -596,13 +596,19 @@ handle_listener (Parser           *parser,
 {
   BdListenerConfig *listener;
   guint16 port = 0;
+  gboolean unix_path;
 
   if (!parse_port (parser, directive, values[0], &port, error))
     return FALSE;
-  if (port == 0 && n_values > 1 && values[1][0] == '/')
-    return parser_error (parser, error, "%s: Unix socket listeners (“%s”) are not supported",
+  /* Port 0 and a path: a Unix domain socket, as in Mosquitto 2.0. Port 0
+   * with an address is any free port there, so only a value with a '/' is
+   * a path; the directory Mosquitto would resolve a relative one from
+   * (its working directory) means nothing to a desktop application. */
+  unix_path = port == 0 && n_values > 1 && strchr (values[1], '/') != NULL;
+  if (unix_path && !g_path_is_absolute (values[1]))
+    return parser_error (parser, error, "%s: the Unix socket “%s” needs an absolute path",
                          directive->name, values[1]);
-  if (n_values > 1 && !check_address (parser, directive, values[1], error))
+  if (n_values > 1 && !unix_path && !check_address (parser, directive, values[1], error))
     return FALSE;
   if (parser->load->topic_alias_where != NULL)
     return parser_error (parser, error, "%s: max_topic_alias on %s applies to every listener "
@@ -610,7 +616,9 @@ handle_listener (Parser           *parser,
                          "with several listeners, write it before the first “listener” line",
                          directive->name, parser->load->topic_alias_where);
 
-  listener = bd_listener_config_new (port, n_values > 1 ? values[1] : NULL);
+  listener = bd_listener_config_new (port, n_values > 1 && !unix_path ? values[1] : NULL);
+  if (unix_path)
+    listener->unix_path = g_strdup (values[1]);
   set_source (listener, parser);
   g_ptr_array_add (parser->config->listeners, listener);
   claim_port (parser, directive, listener);
@@ -666,6 +674,8 @@ static const char * const tls_option_names[BD_TLS_N_OPTIONS] = {
   [BD_TLS_VERSION] = "tls_version",
   [BD_TLS_CIPHERS] = "ciphers",
   [BD_TLS_CIPHERS_TLS13] = "ciphers_tls1.3",
+  [BD_TLS_DHPARAMFILE] = "dhparamfile",
+  [BD_TLS_PSK_HINT] = "psk_hint",
 };
 
 /* Per listener, as in Mosquitto 2.0 (before any 'listener' line: the
@@ -749,6 +759,9 @@ handle_bind_interface (Parser           *parser,
   BdListenerConfig *listener = current_listener (parser);
   g_autoptr(GPtrArray) addresses = _bd_config_interface_addresses (values[0], BD_SOCKET_DOMAIN_ANY);
 
+  if (listener->unix_path != NULL)
+    return parser_error (parser, error, "%s: the listener on the Unix socket “%s” has no "
+                         "network interface", directive->name, listener->unix_path);
   if (addresses == NULL)
     return parser_error (parser, error, "%s: there is no network interface “%s”",
                          directive->name, values[0]);
@@ -1557,6 +1570,8 @@ static const Directive directives[] = {
   CUSTOM ("certfile", handle_tls_option, 0, "path"),
   CUSTOM ("keyfile", handle_tls_option, 0, "path"),
   CUSTOM ("crlfile", handle_tls_option, 0, "path"),
+  CUSTOM ("dhparamfile", handle_tls_option, 0, "path"),
+  CUSTOM ("psk_hint", handle_tls_option, 0, "hint"),
   CUSTOM ("tls_version", handle_tls_option, 1, "version"),
   CUSTOM ("ciphers", handle_tls_option, 1, "cipher list"),
   CUSTOM ("ciphers_tls1.3", handle_tls_option, 1, "cipher suites"),
@@ -1585,6 +1600,7 @@ static const Directive directives[] = {
   /* Global in Mosquitto 2.0 (which calls it deprecated, and still honours it). */
   GLOBAL_STRING ("clientid_prefixes", clientid_prefixes, "prefix"),
   SECURITY_STRING ("acl_file", acl_file, "path"),
+  SECURITY_STRING ("psk_file", psk_file, "path"),
 
   /* Limits and protocol behaviour */
   GLOBAL_INT ("message_size_limit", message_size_limit, 0, MQTT_MAX_PAYLOAD),
@@ -1641,7 +1657,6 @@ static const Directive directives[] = {
 /* Mosquitto 2.0 directives that Brokerdesk knows but does not implement. */
 #define BRIDGES "not supported by Brokerdesk's bridges"
 #define PLUGINS "plugins are not supported"
-#define PSK     "TLS-PSK is not supported"
 #define TLS     "not supported by Brokerdesk (PEM files only)"
 
 static const struct
@@ -1666,10 +1681,6 @@ static const struct
   { "auth_plugin", PLUGINS },
   { "auth_plugin_deny_special_chars", PLUGINS },
   { "plugin", PLUGINS },
-  { "psk_file", PSK },
-  { "psk_hint", PSK },
-  /* OpenSSL 3 picks its ephemeral key exchange groups itself. */
-  { "dhparamfile", "not needed: ECDHE and FFDHE groups are built in" },
   { "tls_engine", TLS },
   { "tls_engine_kpass_sha1", TLS },
   { "tls_keyform", TLS },
@@ -1736,7 +1747,8 @@ listener_uses_file (const BdListenerConfig *listener,
                     const char             *path)
 {
   return listener != NULL && (g_strcmp0 (listener->password_file, path) == 0 ||
-                              g_strcmp0 (listener->acl_file, path) == 0);
+                              g_strcmp0 (listener->acl_file, path) == 0 ||
+                              g_strcmp0 (listener->psk_file, path) == 0);
 }
 
 /* Is @path a password or ACL file some listener will load (not one a later
@@ -1745,7 +1757,8 @@ static gboolean
 security_file_in_effect (const BdBrokerConfig *config,
                          const char           *path)
 {
-  if (g_strcmp0 (config->password_file, path) == 0 || g_strcmp0 (config->acl_file, path) == 0)
+  if (g_strcmp0 (config->password_file, path) == 0 || g_strcmp0 (config->acl_file, path) == 0 ||
+      g_strcmp0 (config->psk_file, path) == 0)
     return TRUE;
   if (listener_uses_file (config->default_listener, path))
     return TRUE;
@@ -2017,6 +2030,7 @@ bd_listener_config_free (BdListenerConfig *listener)
     return;
 
   g_free (listener->bind_address);
+  g_free (listener->unix_path);
   g_free (listener->bind_interface);
   g_free (listener->bind_interface_where);
   g_free (listener->mount_point);
@@ -2028,6 +2042,7 @@ bd_listener_config_free (BdListenerConfig *listener)
     }
   g_free (listener->password_file);
   g_free (listener->acl_file);
+  g_free (listener->psk_file);
   g_free (listener->auto_id_prefix);
   g_free (listener->source_file);
   g_free (listener);
@@ -2081,6 +2096,7 @@ bd_broker_config_free (BdBrokerConfig *config)
   g_free (config->clientid_prefixes);
   g_free (config->password_file);
   g_free (config->acl_file);
+  g_free (config->psk_file);
   g_free (config->persistence_location);
   g_free (config->persistence_file);
   g_ptr_array_unref (config->log_dest);
@@ -2161,6 +2177,8 @@ listeners_overlap (const BdListenerConfig *a,
   g_autoptr(GPtrArray) on_a = NULL;
   g_autoptr(GPtrArray) on_b = NULL;
 
+  if (a->unix_path != NULL || b->unix_path != NULL)
+    return g_strcmp0 (a->unix_path, b->unix_path) == 0;
   if (a->port == 0 || a->port != b->port)
     return FALSE;
   on_a = listener_addresses (a);
@@ -2190,6 +2208,11 @@ check_ports (const LoadState  *load,
         {
           const BdListenerConfig *taken = ((PortClaim *) g_ptr_array_index (load->claims, j))->listener;
 
+          if (listeners_overlap (taken, claim->listener) && claim->listener->unix_path != NULL)
+            return _bd_config_parse_error (error, claim->file, claim->line,
+                                           "listener: the Unix socket “%s” is already the "
+                                           "listener's on %s:%u", claim->listener->unix_path,
+                                           taken->source_file, taken->source_line);
           if (listeners_overlap (taken, claim->listener))
             return _bd_config_parse_error (error, claim->file, claim->line,
                                            "%s%sport %u is already taken by the listener on %s:%u",
@@ -2267,6 +2290,7 @@ listener_config_copy (const BdListenerConfig *listener)
   BdListenerConfig *copy = g_memdup2 (listener, sizeof *listener);
 
   copy->bind_address = g_strdup (listener->bind_address);
+  copy->unix_path = g_strdup (listener->unix_path);
   copy->bind_interface = g_strdup (listener->bind_interface);
   copy->bind_interface_where = g_strdup (listener->bind_interface_where);
   copy->mount_point = g_strdup (listener->mount_point);
@@ -2278,6 +2302,7 @@ listener_config_copy (const BdListenerConfig *listener)
   copy->websockets_origins = g_ptr_array_copy (listener->websockets_origins,
                                                dup_string, NULL);
   copy->password_file = g_strdup (listener->password_file);
+  copy->psk_file = g_strdup (listener->psk_file);
   copy->acl_file = g_strdup (listener->acl_file);
   copy->auto_id_prefix = g_strdup (listener->auto_id_prefix);
   copy->source_file = g_strdup (listener->source_file);
@@ -2361,6 +2386,7 @@ bd_broker_config_finish (BdBrokerConfig *config)
            * engine reads them in one place. */
           replace_string (&listener->password_file, config->password_file);
           replace_string (&listener->acl_file, config->acl_file);
+          replace_string (&listener->psk_file, config->psk_file);
           replace_string (&listener->auto_id_prefix, config->auto_id_prefix);
           listener->allow_anonymous = config->allow_anonymous;
           listener->allow_anonymous_set = config->allow_anonymous_set;

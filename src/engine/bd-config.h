@@ -40,6 +40,8 @@ typedef enum
   BD_TLS_VERSION,        /* the lowest version allowed: tlsv1.1, tlsv1.2, tlsv1.3 */
   BD_TLS_CIPHERS,        /* TLS 1.2 and older, OpenSSL's cipher list syntax */
   BD_TLS_CIPHERS_TLS13,  /* TLS 1.3 cipher suites */
+  BD_TLS_DHPARAMFILE,    /* Diffie-Hellman parameters for TLS 1.2's DHE cipher suites */
+  BD_TLS_PSK_HINT,       /* TLS-PSK: the hint sent to clients; it makes a PSK listener */
   BD_TLS_N_OPTIONS
 } BdTlsOption;
 
@@ -54,6 +56,9 @@ typedef struct
 {
   guint16             port;            /* 0 = any free port (tests) */
   char               *bind_address;    /* NULL = every interface */
+  /* 'listener 0 /PATH': a Unix domain socket at PATH (absolute) instead of
+   * a TCP port; port, bind_address and bind_interface are then unused. */
+  char               *unix_path;
   /* 'bind_interface NAME': only that network interface's addresses.
    * bd_broker_config_finish() gives such a listener, when it has no
    * bind_address, the interface's IPv4 address and adds a copy of it for
@@ -87,6 +92,7 @@ typedef struct
    * these are always the effective values for clients of this listener. */
   char               *password_file;
   char               *acl_file;
+  char               *psk_file;        /* TLS-PSK keys, IDENTITY:HEXKEY a line */
   gboolean            allow_anonymous;
   gboolean            allow_anonymous_set;
   gboolean            allow_zero_length_clientid; /* TRUE */
@@ -236,6 +242,7 @@ typedef struct
   char      *clientid_prefixes;       /* NULL, or what every client id must start with */
   char      *password_file;
   char      *acl_file;
+  char      *psk_file;
   gboolean   per_listener_settings;   /* FALSE */
 
   guint      max_connections;         /* whole broker (outside a listener block); 0 = unlimited */

@@ -327,6 +327,7 @@ struct _BdListener
   int               fd;
   guint16           port;        /* as bound */
   char             *address;     /* as bound, for logs */
+  char             *socket_path; /* of a Unix socket it made, removed with it */
   guint             n_connections;
   BdAuth           *auth;        /* password file / ACL of this listener, NULL for none */
   BdTlsContext     *tls;         /* certificates of a TLS listener, else NULL */

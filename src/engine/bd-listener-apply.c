@@ -86,7 +86,8 @@ same_socket (const BdListenerConfig *a,
              const BdListenerConfig *b)
 {
   return a->port == b->port && a->socket_domain == b->socket_domain &&
-         g_strcmp0 (a->bind_address, b->bind_address) == 0;
+         g_strcmp0 (a->bind_address, b->bind_address) == 0 &&
+         g_strcmp0 (a->unix_path, b->unix_path) == 0;
 }
 
 static void
@@ -230,8 +231,9 @@ apply_cb (gpointer data)
           if (tls != NULL)
             {
               listener->tls = _bd_tls_context_ref (tls);
-              g_message ("Listener %u: certificate %s", listener->port,
-                         _bd_tls_context_get_subject (tls));
+              if (_bd_tls_context_get_subject (tls) != NULL)
+                g_message ("Listener %u: certificate %s", listener->port,
+                           _bd_tls_context_get_subject (tls));
             }
         }
       else

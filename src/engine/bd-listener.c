@@ -16,6 +16,8 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "bd-config-private.h"
@@ -29,6 +31,11 @@ _bd_listener_free (BdListener *listener)
 {
   if (listener->fd >= 0)
     close (listener->fd);
+  /* The socket file goes with its listener, so no client finds a path
+   * that nobody answers on. */
+  if (listener->socket_path != NULL)
+    unlink (listener->socket_path);
+  g_free (listener->socket_path);
   g_clear_pointer (&listener->tls, _bd_tls_context_unref);
   g_free (listener->address);
   g_free (listener);
@@ -65,6 +72,96 @@ check_interface (const BdListenerConfig  *config,
   return FALSE;
 }
 
+/* Named by the line that asked for the socket, as a configuration error. */
+static gboolean G_GNUC_PRINTF (3, 4)
+unix_socket_error (GError                 **error,
+                   const BdListenerConfig  *config,
+                   const char              *format,
+                   ...)
+{
+  g_autofree char *why = NULL;
+  va_list args;
+
+  va_start (args, format);
+  why = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, BD_ENGINE_ERROR, BD_ENGINE_ERROR_LISTEN,
+               "%s:%u: listener: cannot listen on the Unix socket “%s”: %s",
+               config->source_file != NULL ? config->source_file : "config", config->source_line,
+               config->unix_path, why);
+  return FALSE;
+}
+
+/* A socket file left by a broker that did not end cleanly is replaced, as
+ * Mosquitto does; one a running program answers on, or a file that is not
+ * a socket, is never removed. */
+static gboolean
+clear_stale_socket (const BdListenerConfig    *config,
+                    const struct sockaddr_un  *addr,
+                    GError                   **error)
+{
+  struct stat st;
+  int probe;
+  gboolean answered;
+
+  if (lstat (addr->sun_path, &st) < 0)
+    return errno == ENOENT || unix_socket_error (error, config, "%s", g_strerror (errno));
+  if (!S_ISSOCK (st.st_mode))
+    return unix_socket_error (error, config, "a file that is not a socket is in the way");
+
+  probe = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  answered = probe >= 0 && connect (probe, (const struct sockaddr *) addr, sizeof *addr) == 0;
+  if (probe >= 0)
+    close (probe);
+  if (answered)
+    return unix_socket_error (error, config, "another program is listening on it");
+  if (unlink (addr->sun_path) < 0 && errno != ENOENT)
+    return unix_socket_error (error, config, "cannot remove the old socket: %s",
+                              g_strerror (errno));
+  return TRUE;
+}
+
+/* Never BD_ENGINE_ERROR_ADDRESS_IN_USE: that one makes the service try the
+ * next port. */
+static gboolean
+bind_unix (BdEngine          *engine,
+           BdListenerConfig  *config,
+           BdListener       **out,
+           GError           **error)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  BdListener *listener;
+  int fd;
+
+  if (strlen (config->unix_path) >= sizeof addr.sun_path)
+    return unix_socket_error (error, config, "the path is longer than a socket's (%zu bytes)",
+                              sizeof addr.sun_path - 1);
+  strcpy (addr.sun_path, config->unix_path);
+  if (!clear_stale_socket (config, &addr, error))
+    return FALSE;
+
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 ||
+      listen (fd, LISTEN_BACKLOG) < 0)
+    {
+      int saved = errno;
+
+      if (fd >= 0)
+        close (fd);
+      return unix_socket_error (error, config, "%s", g_strerror (saved));
+    }
+
+  listener = g_new0 (BdListener, 1);
+  listener->kind = BD_POLL_LISTENER;
+  listener->engine = engine;
+  listener->config = config;
+  listener->fd = fd;
+  listener->address = g_strdup (config->unix_path);
+  listener->socket_path = g_strdup (config->unix_path);
+  *out = listener;
+  return TRUE;
+}
+
 gboolean
 _bd_listener_bind (BdEngine         *engine,
                    BdListenerConfig *config,
@@ -83,6 +180,8 @@ _bd_listener_bind (BdEngine         *engine,
   GSocketFamily family = config->socket_domain == BD_SOCKET_DOMAIN_IPV6 ? G_SOCKET_FAMILY_IPV6
                                                                         : G_SOCKET_FAMILY_IPV4;
 
+  if (config->unix_path != NULL)
+    return bind_unix (engine, config, out, error);
   if (config->bind_interface != NULL && host == NULL)
     return check_interface (config, NULL, error);
   if (host == NULL)
@@ -233,7 +332,9 @@ _bd_listener_log_listening (BdListener *listener)
     protocol = listener->tls != NULL ? "mqtt+tls" : "mqtt";
   /* Tests and scripts wait for this line, and read the port from it when
    * the configuration asked for port 0. */
-  if (strchr (listener->address, ':') != NULL)
+  if (listener->config->unix_path != NULL)
+    g_message ("Listening on the Unix socket %s (%s)", listener->address, protocol);
+  else if (strchr (listener->address, ':') != NULL)
     g_message ("Listening on [%s]:%u (%s)", listener->address, listener->port, protocol);
   else
     g_message ("Listening on %s:%u (%s)", listener->address, listener->port, protocol);
@@ -242,7 +343,8 @@ _bd_listener_log_listening (BdListener *listener)
 /* ------------------------------------------------------------------ accept */
 
 static char *
-peer_to_string (const struct sockaddr_storage *ss)
+peer_to_string (const BdListener              *listener,
+                const struct sockaddr_storage *ss)
 {
   char host[64] = "";
   guint16 port = 0;
@@ -266,6 +368,9 @@ peer_to_string (const struct sockaddr_storage *ss)
         return g_strdup_printf ("%s:%u", host + 7, port);
       return g_strdup_printf ("[%s]:%u", host, port);
     }
+  /* A client of a Unix socket has no address of its own: the socket's. */
+  if (ss->ss_family == AF_UNIX && listener->config->unix_path != NULL)
+    return g_strconcat ("unix:", listener->config->unix_path, NULL);
   return g_strdup ("unknown");
 }
 
@@ -347,7 +452,7 @@ _bd_listener_accept (BdEngine   *engine,
         _bd_engine_poll_connections (engine);
       if (at_max_connections (engine, listener))
         {
-          g_autofree char *peer = peer_to_string (&ss);
+          g_autofree char *peer = peer_to_string (listener, &ss);
 
           /* Refused before CONNECT, as Mosquitto does at max_connections. */
           g_message ("Refusing connection from %s: max_connections (%u) reached",
@@ -357,7 +462,7 @@ _bd_listener_accept (BdEngine   *engine,
           continue;
         }
 
-      if (engine->config->set_tcp_nodelay)
+      if (engine->config->set_tcp_nodelay && listener->config->unix_path == NULL)
         {
           int one = 1;
           setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -379,7 +484,7 @@ _bd_listener_accept (BdEngine   *engine,
         transport = _bd_websocket_transport_new (transport != NULL ? transport
                                                                    : _bd_transport_new_tcp (fd),
                                                  listener->config);
-      conn = _bd_connection_new (listener, fd, transport, peer_to_string (&ss));
+      conn = _bd_connection_new (listener, fd, transport, peer_to_string (listener, &ss));
       if (conn == NULL)
         continue;
       g_debug ("New connection from %s on port %u", conn->peer, listener->port);

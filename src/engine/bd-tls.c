@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,9 +40,12 @@ struct _BdTlsContext
 {
   gatomicrefcount  ref_count;
   SSL_CTX         *ctx;
-  char            *subject;     /* of the server certificate, RFC 2253 */
+  char            *subject;     /* of the server certificate, RFC 2253; NULL: PSK only */
   char            *issuer;
   gint64           not_after;   /* Unix time */
+  /* TLS-PSK: identity (char*) -> key (GBytes), read whole when the context
+   * is made and never changed after, so handshake threads read it freely. */
+  GHashTable      *psk_keys;
 };
 
 typedef struct
@@ -49,6 +53,9 @@ typedef struct
   BdTransport  parent;
   SSL         *ssl;
   gboolean     first_byte_seen;
+  /* The identity the client's pre-shared key was found by: OpenSSL keeps
+   * it for TLS 1.2 only (SSL_get_psk_identity), not with TLS 1.3. */
+  char        *psk_identity;
 } BdTlsTransport;
 
 /* ------------------------------------------------------------- context */
@@ -253,6 +260,139 @@ context_load_verify (SSL_CTX                 *ctx,
   return TRUE;
 }
 
+/* TLS 1.2's DHE cipher suites need Diffie-Hellman parameters (ECDHE, and
+ * TLS 1.3's groups, do not). Without a dhparamfile OpenSSL picks a
+ * standard group as large as the certificate's key, as Mosquitto lets it,
+ * so an older device that only speaks DHE still gets in; the file's own
+ * parameters replace that. OpenSSL refuses parameters below its security
+ * level (2048 bits on Debian), which names the line here rather than
+ * failing each handshake. */
+static gboolean
+context_load_dh (SSL_CTX                 *ctx,
+                 const BdListenerConfig  *config,
+                 GError                 **error)
+{
+  const char *dhparamfile = config->tls[BD_TLS_DHPARAMFILE];
+  EVP_PKEY *params = NULL;
+  BIO *bio;
+
+  if (dhparamfile == NULL)
+    return SSL_CTX_set_dh_auto (ctx, 1) == 1 ||
+           tls_config_error (error, config, BD_TLS_CERTFILE, "certfile",
+                             "cannot set up TLS: %s", openssl_reason ());
+  if (!check_readable (error, config, BD_TLS_DHPARAMFILE, "dhparamfile"))
+    return FALSE;
+
+  bio = BIO_new_file (dhparamfile, "r");
+  if (bio != NULL)
+    params = PEM_read_bio_Parameters (bio, NULL);
+  BIO_free (bio);
+  if (params == NULL || (EVP_PKEY_get_base_id (params) != EVP_PKEY_DH &&
+                         EVP_PKEY_get_base_id (params) != EVP_PKEY_DHX))
+    {
+      EVP_PKEY_free (params);
+      ERR_clear_error ();
+      return tls_config_error (error, config, BD_TLS_DHPARAMFILE, "dhparamfile",
+                               "“%s” holds no PEM Diffie-Hellman parameters", dhparamfile);
+    }
+  /* On success the context owns the parameters. */
+  if (SSL_CTX_set0_tmp_dh_pkey (ctx, params) != 1)
+    {
+      int bits = EVP_PKEY_get_bits (params);
+
+      EVP_PKEY_free (params);
+      return tls_config_error (error, config, BD_TLS_DHPARAMFILE, "dhparamfile",
+                               "OpenSSL refuses the %d-bit parameters in “%s” (%s)",
+                               bits, dhparamfile, openssl_reason ());
+    }
+  return TRUE;
+}
+
+/* OpenSSL asks for the key of the identity a client names, in the
+ * handshake's thread. An unknown identity ends the handshake. */
+static unsigned int
+psk_server_cb (SSL           *ssl,
+               const char    *identity,
+               unsigned char *psk,
+               unsigned int   max_psk_len)
+{
+  BdTlsContext *tls = SSL_CTX_get_app_data (SSL_get_SSL_CTX (ssl));
+  BdTlsTransport *transport;
+  GBytes *key;
+  gsize len;
+
+  if (identity == NULL || tls == NULL || tls->psk_keys == NULL)
+    return 0;
+  key = g_hash_table_lookup (tls->psk_keys, identity);
+  if (key == NULL || g_bytes_get_size (key) > max_psk_len)
+    return 0;
+  len = g_bytes_get_size (key);
+  memcpy (psk, g_bytes_get_data (key, NULL), len);
+  transport = SSL_get_app_data (ssl);
+  g_free (transport->psk_identity);
+  transport->psk_identity = g_strdup (identity);
+  return (unsigned int) len;
+}
+
+/* A psk_file as Mosquitto reads it: IDENTITY:HEXKEY a line, blank lines
+ * and lines starting with '#' passed over. A line that is neither stops
+ * start-up with its number, rather than leaving a device unable to connect
+ * for a reason nobody is told. */
+static gboolean
+context_load_psk (BdTlsContext            *tls,
+                  const BdListenerConfig  *config,
+                  GError                 **error)
+{
+  const char *hint = config->tls[BD_TLS_PSK_HINT];
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (hint == NULL)
+    return TRUE;
+  if (config->psk_file == NULL)
+    return tls_config_error (error, config, BD_TLS_PSK_HINT, "psk_hint",
+                             "a TLS-PSK listener needs a psk_file with its clients' keys");
+  if (!g_file_get_contents (config->psk_file, &text, NULL, &local_error))
+    return tls_config_error (error, config, BD_TLS_PSK_HINT, "psk_file", "%s",
+                             local_error->message);
+
+  tls->psk_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_bytes_unref);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+      char *colon = strchr (line, ':');
+      const char *hex = colon != NULL ? colon + 1 : NULL;
+      gsize n_hex = hex != NULL ? strlen (hex) : 0;
+      g_autofree guint8 *key = NULL;
+
+      if (line[0] == '\0' || line[0] == '#')
+        continue;
+      if (colon == NULL || colon == line || n_hex == 0 || n_hex % 2 != 0 ||
+          n_hex / 2 > PSK_MAX_PSK_LEN || strspn (hex, "0123456789abcdefABCDEF") != n_hex)
+        return tls_config_error (error, config, BD_TLS_PSK_HINT, "psk_file",
+                                 "line %u of “%s” is not IDENTITY:KEY with the key in "
+                                 "hexadecimal digits (at most %d bytes)", i + 1,
+                                 config->psk_file, PSK_MAX_PSK_LEN);
+      *colon = '\0';
+      key = g_malloc (n_hex / 2);
+      for (gsize j = 0; j < n_hex / 2; j++)
+        key[j] = (guint8) (g_ascii_xdigit_value (hex[2 * j]) << 4 |
+                           g_ascii_xdigit_value (hex[2 * j + 1]));
+      g_hash_table_replace (tls->psk_keys, g_strdup (line),
+                            g_bytes_new_take (g_steal_pointer (&key), n_hex / 2));
+    }
+
+  if (SSL_CTX_use_psk_identity_hint (tls->ctx, hint) != 1)
+    return tls_config_error (error, config, BD_TLS_PSK_HINT, "psk_hint",
+                             "“%s” is not a hint OpenSSL can send (%s)", hint, openssl_reason ());
+  SSL_CTX_set_app_data (tls->ctx, tls);
+  SSL_CTX_set_psk_server_callback (tls->ctx, psk_server_cb);
+  return TRUE;
+}
+
 gboolean
 _bd_tls_listener_wants_tls (const BdListenerConfig *config)
 {
@@ -270,9 +410,15 @@ _bd_tls_context_new (const BdListenerConfig  *config,
   const char *version = config->tls[BD_TLS_VERSION];
   static const guchar session_context[] = "brokerdesk";
   int min_version = TLS1_2_VERSION;
+  gboolean has_certificate;
 
   g_atomic_ref_count_init (&tls->ref_count);
-  if (config->tls[BD_TLS_CERTFILE] == NULL || config->tls[BD_TLS_KEYFILE] == NULL)
+  /* A PSK listener needs no certificate; with one, it serves both kinds of
+   * client. */
+  has_certificate = config->tls[BD_TLS_CERTFILE] != NULL || config->tls[BD_TLS_KEYFILE] != NULL ||
+                    config->tls[BD_TLS_PSK_HINT] == NULL;
+  if (has_certificate &&
+      (config->tls[BD_TLS_CERTFILE] == NULL || config->tls[BD_TLS_KEYFILE] == NULL))
     {
       BdTlsOption given = BD_TLS_CAFILE;
 
@@ -332,9 +478,11 @@ _bd_tls_context_new (const BdListenerConfig  *config,
       return NULL;
     }
 
-  if (!context_load_certificate (tls, config, error) ||
-      !context_load_key (tls->ctx, config, error) ||
-      !context_load_verify (tls->ctx, config, error))
+  if ((has_certificate && (!context_load_certificate (tls, config, error) ||
+                           !context_load_key (tls->ctx, config, error))) ||
+      !context_load_verify (tls->ctx, config, error) ||
+      !context_load_dh (tls->ctx, config, error) ||
+      !context_load_psk (tls, config, error))
     return NULL;
 
   return g_steal_pointer (&tls);
@@ -356,6 +504,7 @@ _bd_tls_context_unref (BdTlsContext *tls)
     SSL_CTX_free (tls->ctx);
   g_free (tls->subject);
   g_free (tls->issuer);
+  g_clear_pointer (&tls->psk_keys, g_hash_table_unref);
   g_free (tls);
 }
 
@@ -602,6 +751,7 @@ tls_free (BdTransport *transport)
   BdTlsTransport *self = (BdTlsTransport *) transport;
 
   SSL_free (self->ssl);
+  g_free (self->psk_identity);
   g_free (self);
 }
 
@@ -640,6 +790,8 @@ _bd_tls_transport_new (BdTlsContext *tls,
 
   self = g_new0 (BdTlsTransport, 1);
   _bd_transport_init (&self->parent, &tls_class, fd);
+  /* For psk_server_cb (), which names the client. */
+  SSL_set_app_data (ssl, self);
   self->parent.handshaking = TRUE;
   self->ssl = ssl;
   return &self->parent;
@@ -709,6 +861,10 @@ _bd_tls_transport_dup_peer_name (BdTransport *transport,
 
   if (transport == NULL || transport->klass != &tls_class)
     return NULL;
+  /* As Mosquitto: a client that came in with a pre-shared key is named by
+   * its PSK identity, whichever of the two options asks. */
+  if (((BdTlsTransport *) transport)->psk_identity != NULL)
+    return g_strdup (((BdTlsTransport *) transport)->psk_identity);
   cert = SSL_get0_peer_certificate (((BdTlsTransport *) transport)->ssl);
   if (cert == NULL)
     return NULL;

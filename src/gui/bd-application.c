@@ -800,6 +800,24 @@ route_operations (BdApplication *self)
                                         g_object_unref);
 }
 
+
+/* The port the window names: the first listener's that has one (a Unix
+ * socket listener has none). */
+static guint16
+first_network_port (BdEngine *engine)
+{
+  g_autoptr(GPtrArray) listeners = bd_engine_dup_listeners (engine);
+
+  for (guint i = 0; i < listeners->len; i++)
+    {
+      BdListenerInfo *info = g_ptr_array_index (listeners, i);
+
+      if (info->config->unix_path == NULL)
+        return info->port;
+    }
+  return 0;
+}
+
 static void
 start_broker_cb (GObject      *source_object,
                  GAsyncResult *result,
@@ -831,7 +849,7 @@ start_broker_cb (GObject      *source_object,
   else
     {
       self->service = service;
-      self->broker_port = bd_engine_get_port (bd_service_get_engine (service), 0);
+      self->broker_port = first_network_port (bd_service_get_engine (service));
       bd_service_watch (service);
       bd_service_start_operations (service, update_demo (self), FALSE);
       bd_operator_lock_guard_relays (self->lock, bd_service_get_relays (service));

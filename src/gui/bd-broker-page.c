@@ -270,11 +270,13 @@ describe_listeners (BdBrokerPage *self)
       const BdListenerConfig *listener = info->config;
       const char *host = listener->bind_address != NULL ? listener->bind_address : "0.0.0.0";
       g_autofree char *address = _bd_format_host_port (host, info->port);
-      gboolean tls = listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL;
+      gboolean tls = (listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL) ||
+                     listener->tls[BD_TLS_PSK_HINT] != NULL;
       g_autofree char *title = NULL;
       g_autofree char *subtitle = NULL;
 
-      if (is_loopback (listener->bind_address))
+      /* A Unix socket is reached from this computer only. */
+      if (listener->unix_path != NULL || is_loopback (listener->bind_address))
         continue;
       if (listener->allow_anonymous)
         {

@@ -91,16 +91,31 @@ shell_word (const char *text)
   return g_strdup (text);
 }
 
+/* @where: the options that reach the listener. */
+static char *
+sub_command_at (const char *where,
+                const char *tls_option)
+{
+  /* The same command the Topics page offers, for subscribing. */
+  return g_strdup_printf ("mosquitto_sub %s%s%s -t '#' -v", where,
+                          tls_option != NULL ? " " : "", tls_option != NULL ? tls_option : "");
+}
+
 static char *
 sub_command (const char *host,
              guint       port,
              const char *tls_option)
 {
   g_autofree char *quoted_host = shell_word (host);
+  g_autofree char *where = g_strdup_printf ("-h %s -p %u", quoted_host, port);
 
-  /* The same command the Topics page offers, for subscribing. */
-  return g_strdup_printf ("mosquitto_sub -h %s -p %u%s%s -t '#' -v", quoted_host, port,
-                          tls_option != NULL ? " " : "", tls_option != NULL ? tls_option : "");
+  return sub_command_at (where, tls_option);
+}
+
+static gboolean
+is_psk_only (const BdListenerConfig *listener)
+{
+  return listener->tls[BD_TLS_PSK_HINT] != NULL && !bd_certificates_listener_has_tls (listener);
 }
 
 static char *
@@ -110,7 +125,8 @@ listener_command (BdListenersGroup *self,
   const BdListenerConfig *listener = listener_config (self, index);
   g_autofree char *tls_option = NULL;
 
-  if (listener->protocol != BD_LISTENER_MQTT)
+  /* A PSK-only listener: the command would need a key, never shown. */
+  if (listener->protocol != BD_LISTENER_MQTT || is_psk_only (listener))
     return NULL;
   if (bd_certificates_listener_has_tls (listener))
     {
@@ -126,6 +142,13 @@ listener_command (BdListenersGroup *self,
       else
         /* Issued by an authority the system trusts. */
         tls_option = g_strdup ("--capath /etc/ssl/certs");
+    }
+  if (listener->unix_path != NULL)
+    {
+      g_autofree char *quoted = shell_word (listener->unix_path);
+      g_autofree char *where = g_strconcat ("--unix ", quoted, NULL);
+
+      return sub_command_at (where, tls_option);
     }
   return sub_command (client_host (listener), listener_port (self, index),
                       tls_option);
@@ -224,6 +247,19 @@ describe_certificate (GString                 *text,
     }
 }
 
+static char *
+listener_address (BdListenersGroup *self,
+                  guint             index)
+{
+  const BdListenerConfig *listener = listener_config (self, index);
+
+  if (listener->unix_path != NULL)
+    /* Translators: %s is the path of a Unix domain socket */
+    return g_strdup_printf (_("Unix socket %s"), listener->unix_path);
+  return _bd_format_host_port (listener->bind_address != NULL ? listener->bind_address : "0.0.0.0",
+                               listener_port (self, index));
+}
+
 static void
 update_row (BdListenersGroup *self,
             guint             index)
@@ -232,20 +268,23 @@ update_row (BdListenersGroup *self,
   AdwActionRow *row = g_ptr_array_index (self->rows, index);
   GtkWidget *icon = g_ptr_array_index (self->icons, index);
   gboolean tls = bd_certificates_listener_has_tls (listener);
-  const char *host = listener->bind_address != NULL ? listener->bind_address : "0.0.0.0";
-  g_autofree char *address = _bd_format_host_port (host, listener_port (self, index));
+  g_autofree char *address = listener_address (self, index);
   g_autoptr(GString) subtitle = g_string_new (NULL);
   const char *kind;
   gboolean warns = FALSE;
 
-  if (listener->protocol == BD_LISTENER_WEBSOCKETS)
+  if (is_psk_only (listener))
+    kind = listener->protocol == BD_LISTENER_WEBSOCKETS
+           ? _("MQTT over secure WebSockets (pre-shared keys)")
+           : _("MQTT over TLS (pre-shared keys)");
+  else if (listener->protocol == BD_LISTENER_WEBSOCKETS)
     kind = tls ? _("MQTT over secure WebSockets") : _("MQTT over WebSockets");
   else
     kind = tls ? _("MQTT over TLS") : _("MQTT");
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), kind);
 
   gtk_label_set_text (g_ptr_array_index (self->states, index),
-                      tls ? _("Encrypted (TLS)") : _("Not encrypted"));
+                      tls || is_psk_only (listener) ? _("Encrypted (TLS)") : _("Not encrypted"));
   g_string_append (subtitle, address);
   if (tls)
     warns = describe_certificate (subtitle, listener_info (self, index), self->infos != NULL);
@@ -319,11 +358,13 @@ add_listener_row (BdListenersGroup *self,
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), state);
   /* A suffix: a hidden prefix would still indent the title. */
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), icon);
-  if (listener->protocol == BD_LISTENER_MQTT)
+  if (listener->protocol == BD_LISTENER_MQTT && !is_psk_only (listener))
     {
       /* Translators: %u is a port number */
-      g_autofree char *label = g_strdup_printf (_("Copy the command for port %u"),
-                                                listener_port (self, index));
+      g_autofree char *label = listener->unix_path != NULL
+                               ? g_strdup (_("Copy the command for the Unix socket"))
+                               : g_strdup_printf (_("Copy the command for port %u"),
+                                                  listener_port (self, index));
       GtkWidget *button = copy_button (label);
 
       g_object_set_data (G_OBJECT (button), "index", GUINT_TO_POINTER (index));

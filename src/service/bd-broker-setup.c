@@ -64,11 +64,16 @@ bd_broker_setup (const BdOptions *options,
     }
   bd_broker_config_finish (config);
 
-  /* --port and --bind override the default (first) listener. */
-  first = g_ptr_array_index (config->listeners, 0);
-  if (options->port >= 0)
+  /* --port and --bind override the default (first) network listener. */
+  first = NULL;
+  for (guint i = 0; i < config->listeners->len && first == NULL; i++)
+    if (((BdListenerConfig *) g_ptr_array_index (config->listeners, i))->unix_path == NULL)
+      first = g_ptr_array_index (config->listeners, i);
+  if (first == NULL && (options->port >= 0 || options->bind_address != NULL))
+    g_warning ("--port and --bind are ignored: the configuration has Unix socket listeners only");
+  if (first != NULL && options->port >= 0)
     first->port = options->port;
-  if (options->bind_address != NULL)
+  if (first != NULL && options->bind_address != NULL)
     {
       g_free (first->bind_address);
       first->bind_address = g_strdup (options->bind_address);
@@ -78,7 +83,8 @@ bd_broker_setup (const BdOptions *options,
     {
       BdListenerConfig *listener = g_ptr_array_index (config->listeners, i);
 
-      if (config->allow_anonymous && !bd_security_address_is_loopback (listener->bind_address))
+      if (config->allow_anonymous && listener->unix_path == NULL &&
+          !bd_security_address_is_loopback (listener->bind_address))
         g_warning ("Anonymous clients may connect to port %u from other machines "
                    "(allow_anonymous is true on a listener beyond loopback)", listener->port);
     }

@@ -172,8 +172,15 @@ class Broker:
                 self._cv.wait(remaining)
 
     # -- configuration
+    @staticmethod
+    def _is_tcp_listener(line):
+        """A `listener` line the harness moves to a free loopback port; a
+        Unix socket's (`listener 0 /PATH`) stays as written."""
+        words = line.split()
+        return words[:1] == ["listener"] and not (len(words) > 2 and words[2].startswith("/"))
+
     def _config_text(self, port):
-        has_listener = any(l.split()[:1] == ["listener"] for l in self.config_lines)
+        has_listener = any(self._is_tcp_listener(l) for l in self.config_lines)
         out = []
         if self.kind == "mosquitto":
             if not has_listener:
@@ -190,7 +197,7 @@ class Broker:
             out.append("allow_anonymous true")
         n_listener = 0
         for line in self.config_lines:
-            if line.split()[:1] == ["listener"]:
+            if self._is_tcp_listener(line):
                 if self.kind == "mosquitto":
                     line = "listener %d 127.0.0.1" % self._mosquitto_ports[n_listener]
                 else:
@@ -200,7 +207,7 @@ class Broker:
         return "\n".join(out) + "\n"
 
     def _n_listeners(self):
-        return max(1, sum(1 for l in self.config_lines if l.split()[:1] == ["listener"]))
+        return max(1, sum(1 for l in self.config_lines if self._is_tcp_listener(l)))
 
     def _write_config(self, port):
         if self.kind == "mosquitto":

@@ -27,8 +27,8 @@ import pytest
 
 import mqttwire
 from brokertest import (IS_MOSQUITTO, TIMEOUT, CliSub, PahoClient, brokerdesk_only,
-                        make_ca, make_certificate, make_key_and_csr, mosquitto_pub, openssl,
-                        write_file)
+                        make_ca, make_certificate, make_key_and_csr, mosquitto_deviation,
+                        mosquitto_pub, openssl, write_file)
 
 
 class Certs:
@@ -483,3 +483,198 @@ def test_client_gone_right_after_handshake(broker_factory, certs):
         s.close()
     broker.check_alive()
     assert tls_connect_mqtt(broker, certs)[:1] == b"\x20"
+
+
+@pytest.fixture(scope="module")
+def rsa_certs(certs):
+    """TLS 1.2's DHE suites authenticate with RSA: a self-signed RSA server
+    certificate, Diffie-Hellman parameters of the standard 3072-bit group,
+    and a 1024-bit set OpenSSL refuses."""
+    d = certs.dir
+    openssl(d, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "rsa.key",
+            "-out", "rsa.pem", "-days", "30", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1")
+    openssl(d, "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "group:ffdhe3072",
+            "-out", "dh3072.pem")
+    openssl(d, "dhparam", "-dsaparam", "-out", "dh1024.pem", "1024")
+    return certs
+
+
+def _dhe_handshake(broker, certs):
+    """A TLS 1.2 client that offers only DHE-RSA: the size of the server's
+    Diffie-Hellman key as Debian's `openssl s_client` reports it, and an MQTT
+    CONNECT over the same cipher suite with Python's ssl module."""
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % broker.ports[1],
+                        "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256",
+                        "-CAfile", certs.rsa_pem, "-verify_return_error"],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+    out = r.stdout.decode("utf-8", "replace")
+    m = re.search(r"Server Temp Key: DH, (\d+) bits", out)
+    assert m, out + r.stderr.decode("utf-8", "replace")
+
+    ctx = ssl.create_default_context(cafile=certs.rsa_pem)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_ciphers("DHE-RSA-AES128-GCM-SHA256")
+    raw = socket.create_connection((broker.host, broker.ports[1]), timeout=TIMEOUT)
+    with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+        assert s.cipher()[0] == "DHE-RSA-AES128-GCM-SHA256"
+        s.sendall(mqttwire.connect("dhe-" + uuid.uuid4().hex[:8]))
+        assert s.recv(4)[:1] == b"\x20"
+    return int(m.group(1))
+
+
+def _rsa_tls_lines(certs, extra=()):
+    return ["listener 1883", "allow_anonymous true", "listener 8883",
+            "certfile " + certs.rsa_pem, "keyfile " + certs.rsa_key] + list(extra)
+
+
+def test_dhe_without_dhparamfile(broker_factory, rsa_certs):
+    """A client that only speaks TLS 1.2 DHE gets in without a dhparamfile:
+    a standard group as large as the RSA key."""
+    assert _dhe_handshake(broker_factory(_rsa_tls_lines(rsa_certs)), rsa_certs) == 2048
+
+
+@mosquitto_deviation("on OpenSSL 3 it still uses its automatic 2048-bit group, "
+                     "whatever dhparamfile names")
+def test_dhe_with_dhparamfile(broker_factory, rsa_certs):
+    """dhparamfile does what it says: the DHE key exchange uses that file's
+    3072-bit parameters."""
+    broker = broker_factory(_rsa_tls_lines(rsa_certs, ["dhparamfile " + rsa_certs.dh3072_pem]))
+    assert _dhe_handshake(broker, rsa_certs) == 3072
+
+
+@brokerdesk_only
+@pytest.mark.parametrize("params,message", [
+    ("dh1024_pem", r"OpenSSL refuses the 1024-bit parameters in .*dh1024\.pem.* \(dh key too small\)"),
+    ("rsa_pem", r".*rsa\.pem.* holds no PEM Diffie-Hellman parameters$"),
+    ("missing_pem", r"cannot read .*missing\.pem.*: No such file or directory"),
+], ids=["too-small", "not-parameters", "missing"])
+def test_dhparamfile_errors(tmp_path, rsa_certs, params, message):
+    """Parameters OpenSSL will not use, a file that holds none, or no file
+    stop start-up with FILE:LINE, as Mosquitto refuses them."""
+    path = str(tmp_path / "bad.conf")
+    write_file(path, "listener 0 127.0.0.1\ncertfile %s\nkeyfile %s\ndhparamfile %s\n"
+               % (rsa_certs.rsa_pem, rsa_certs.rsa_key, getattr(rsa_certs, params)))
+    (tmp_path / "data").mkdir()
+    r = subprocess.run([os.environ["BROKERDESK"], "--headless", "--data-dir",
+                        str(tmp_path / "data"), "--no-demo", "--config", path],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    err = r.stderr.decode("utf-8", "replace")
+    assert r.returncode != 0, err
+    assert "Listening on" not in err
+    assert re.search(r"%s:4: dhparamfile: %s" % (re.escape(path), message), err), err
+
+
+PSK_KEYS = "# identity:key in hexadecimal\nsensor1:deadbeef0011\n\ngateway:00112233445566778899aabbccddeeff\n"
+
+
+def psk_lines(path, *extra):
+    """A plain listener first (for check_alive), then a TLS-PSK one: no
+    certificate, the keys in a psk_file."""
+    return ["psk_file " + path, "listener 1883", "listener 8883", "psk_hint brokerdesk"] + list(extra)
+
+
+def psk_args(broker, identity, key):
+    return ["-p", str(broker.ports[1]), "--psk-identity", identity, "--psk", key]
+
+
+def _psk_pub(broker, identity, key, topic, message):
+    """mosquitto_pub over TLS-PSK; its exit status."""
+    argv = (["mosquitto_pub", "-h", broker.host] + psk_args(broker, identity, key)
+            + ["-t", topic, "-m", message, "-q", "1"])
+    return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                          timeout=TIMEOUT).returncode
+
+
+def test_psk_clients(broker_factory, tmp_path):
+    """Debian's clients with pre-shared keys: a subscriber and a publisher
+    with their own identities get in; a wrong key or an unknown identity
+    ends the handshake."""
+    keys = str(tmp_path / "psk")
+    write_file(keys, PSK_KEYS)
+    broker = broker_factory(psk_lines(keys))
+    topic = "psk/" + uuid.uuid4().hex[:8]
+    sub = CliSub(broker, psk_args(broker, "sensor1", "deadbeef0011") + ["-t", topic, "-q", "1"])
+    try:
+        sub.subscribed()
+        assert _psk_pub(broker, "gateway", "00112233445566778899aabbccddeeff", topic, "keyed") == 0
+        assert sub.message() == (topic, 1, 0, "keyed")
+        assert _psk_pub(broker, "gateway", "00112233445566778899aabbccddeeee", topic, "wrong") != 0
+        assert _psk_pub(broker, "stranger", "deadbeef0011", topic, "unknown") != 0
+    finally:
+        sub.close()
+    broker.check_alive()
+
+
+def test_psk_identity_as_username(broker_factory, tmp_path):
+    """use_identity_as_username on a PSK listener: the PSK identity is the
+    user name the ACL sees, with anonymous access off."""
+    keys = str(tmp_path / "psk")
+    acl = str(tmp_path / "acl")
+    write_file(keys, PSK_KEYS)
+    write_file(acl, "user sensor1\ntopic readwrite own/#\n")
+    broker = broker_factory(["listener 8883", "psk_hint brokerdesk", "psk_file " + keys,
+                             "use_identity_as_username true", "allow_anonymous false",
+                             "acl_file " + acl])
+    broker.ports = [None] + broker.ports  # the PSK listener is the only one
+    topic = "own/" + uuid.uuid4().hex[:8]
+    sub = CliSub(broker, psk_args(broker, "sensor1", "deadbeef0011")
+                 + ["-t", "own/#", "-t", "other/#", "-q", "1"])
+    try:
+        sub.subscribed()
+        assert _psk_pub(broker, "sensor1", "deadbeef0011", "other/x", "denied") == 0
+        assert _psk_pub(broker, "sensor1", "deadbeef0011", topic, "allowed") == 0
+        assert sub.message() == (topic, 1, 0, "allowed")
+    finally:
+        sub.close()
+
+
+def test_sighup_reloads_psk_file(broker_factory, tmp_path):
+    """A key added to the psk_file works after SIGHUP, without a restart."""
+    keys = str(tmp_path / "psk")
+    write_file(keys, PSK_KEYS)
+    broker = broker_factory(psk_lines(keys))
+    topic = "psk/" + uuid.uuid4().hex[:8]
+    assert _psk_pub(broker, "newcomer", "0badc0de", topic, "before") != 0
+    write_file(keys, PSK_KEYS + "newcomer:0badc0de\n")
+    mark = broker.mark()
+    broker.proc.send_signal(signal.SIGHUP)
+    if not IS_MOSQUITTO:
+        broker.wait_for_log(r"Listener \d+: TLS-PSK keys reloaded", start=mark)
+        assert _psk_pub(broker, "newcomer", "0badc0de", topic, "after") == 0
+    else:
+        _until(lambda: _psk_pub(broker, "newcomer", "0badc0de", topic, "after") == 0,
+               "the new key")
+
+
+PSK_ERRORS = [
+    ("no-psk-file", None, r":2: psk_hint: a TLS-PSK listener needs a psk_file"),
+    ("malformed", "sensor1:deadbeef\n\njust-a-name\n",
+     r":3: psk_file: line 3 of .*psk.* is not IDENTITY:KEY with the key in hexadecimal digits"),
+    ("odd-digits", "sensor1:abc\n", r":3: psk_file: line 1 of .*psk.* is not IDENTITY:KEY"),
+    ("unreadable", "", r":1: psk_file: cannot read .*missing.*: No such file or directory"),
+]
+
+
+@brokerdesk_only
+@pytest.mark.parametrize("name,keys,message", PSK_ERRORS, ids=[e[0] for e in PSK_ERRORS])
+def test_psk_startup_errors(tmp_path, name, keys, message):
+    """A PSK listener without keys, a psk_file line that is not
+    IDENTITY:HEXKEY, or a psk_file that cannot be read stops start-up with
+    FILE:LINE."""
+    path = str(tmp_path / "bad.conf")
+    keyfile = str(tmp_path / ("missing" if name == "unreadable" else "psk"))
+    if keys:
+        write_file(keyfile, keys)
+    lines = ["listener 0 127.0.0.1", "psk_hint brokerdesk"]
+    if name != "no-psk-file":
+        lines.insert(0, "psk_file " + keyfile)
+    write_file(path, "\n".join(lines) + "\n")
+    (tmp_path / "data").mkdir()
+    r = subprocess.run([os.environ["BROKERDESK"], "--headless", "--data-dir",
+                        str(tmp_path / "data"), "--no-demo", "--config", path],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    err = r.stderr.decode("utf-8", "replace")
+    assert r.returncode != 0, err
+    assert "Listening on" not in err
+    assert re.search(re.escape(path) + message, err), err

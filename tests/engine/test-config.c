@@ -467,6 +467,13 @@ test_listeners (void)
   config = test_config_parse ("listener 0 localhost");
   g_assert_cmpuint (listener_at (config, 0)->port, ==, 0);
   g_assert_cmpstr (listener_at (config, 0)->bind_address, ==, "localhost");
+  g_assert_null (listener_at (config, 0)->unix_path);
+
+  /* Port 0 and a path: a Unix socket, as in Mosquitto 2.0. */
+  g_clear_pointer (&config, bd_broker_config_free);
+  config = test_config_parse ("listener 0 /run/brokerdesk/mqtt.sock");
+  g_assert_cmpstr (listener_at (config, 0)->unix_path, ==, "/run/brokerdesk/mqtt.sock");
+  g_assert_null (listener_at (config, 0)->bind_address);
 }
 
 static void
@@ -998,8 +1005,6 @@ test_unsupported (void)
     { "auth_opt_db_host x", "test.conf:1: “auth_opt_db_host”: plugins are not supported" },
     { "plugin_opt_config_file x",
       "test.conf:1: “plugin_opt_config_file”: plugins are not supported" },
-    { "psk_hint hint", "test.conf:1: “psk_hint”: TLS-PSK is not supported" },
-    { "psk_file /f", "test.conf:1: “psk_file”: TLS-PSK is not supported" },
     { "tls_keyform engine", "test.conf:1: “tls_keyform”: not supported by Brokerdesk (PEM files only)" },
     { "tls_engine pkcs11", "test.conf:1: “tls_engine”: not supported by Brokerdesk (PEM files only)" },
     { "listener 8883\ntls_version tlsv1.0",
@@ -1033,9 +1038,14 @@ test_unsupported (void)
     /* Mosquitto 2.0 reads it and only warns that it is gone. */
     { "retry_interval 20",
       "test.conf:1: “retry_interval”: removed in Mosquitto 2.0, which ignores it; delete the line" },
-    /* Port 0 with a path is a Unix socket in Mosquitto. */
-    { "listener 0 /run/mosquitto/mqtt.sock",
-      "test.conf:1: listener: Unix socket listeners (“/run/mosquitto/mqtt.sock”) are not supported" },
+    /* Port 0 with a path is a Unix socket, as in Mosquitto: an absolute
+     * one, one listener each, and no network interface. */
+    { "listener 0 run/mqtt.sock",
+      "test.conf:1: listener: the Unix socket “run/mqtt.sock” needs an absolute path" },
+    { "listener 0 /run/b.sock\nlistener 1883\nlistener 0 /run/b.sock",
+      "test.conf:3: listener: the Unix socket “/run/b.sock” is already the listener's on test.conf:1" },
+    { "listener 0 /run/b.sock\nbind_interface lo",
+      "test.conf:2: bind_interface: the listener on the Unix socket “/run/b.sock” has no network interface" },
     /* max_topic_alias is per listener in Mosquitto, one value in Brokerdesk:
      * inside one of several listeners' blocks it would change the others. */
     { "listener 1883\nlistener 1884\nmax_topic_alias 0",
