@@ -302,7 +302,7 @@ def test_pid_file(broker_factory, tmp_path):
 
 UNSUPPORTED = [
     ("tls-engine", "listener 8883\ntls_engine pkcs11\n", 2),
-    ("psk", "listener 8883\npsk_hint plant\n", 2),
+    ("plugin", "listener 1883\nplugin /usr/lib/mosquitto_dynamic_security.so\n", 2),
     ("bridge-psk", "\nconnection remote\naddress 127.0.0.1:1\ntopic #\nbridge_psk 00\n", 5),
 ]
 
