@@ -750,9 +750,7 @@ bd_bridge_dialog_dispose (GObject *object)
   BdBridgeDialog *self = BD_BRIDGE_DIALOG (object);
 
   stop_test (self);
-  if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
+  _bd_clear_file_chooser (&self->chooser);
   g_clear_object (&self->service);
 
   G_OBJECT_CLASS (bd_bridge_dialog_parent_class)->dispose (object);

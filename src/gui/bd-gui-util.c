@@ -229,6 +229,16 @@ _bd_follow_object (gpointer     self,
   ((void (*) (gpointer)) callback) (self);
 }
 
+void
+_bd_clear_file_chooser (GtkFileChooserNative **chooser)
+{
+  g_return_if_fail (chooser != NULL);
+
+  if (*chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (*chooser));
+  g_clear_object (chooser);
+}
+
 GtkWidget *
 _bd_editor_header_new (GtkWindow  *window,
                        GtkWidget **save_button)

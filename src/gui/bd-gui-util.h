@@ -49,6 +49,10 @@ void      _bd_follow_object    (gpointer     self,
                                 const char  *signal,
                                 GCallback    callback);
 
+/* For an owner's dispose: closes a file chooser still shown, so its
+ * "response" never reaches the owner gone, and drops *@chooser. */
+void      _bd_clear_file_chooser (GtkFileChooserNative **chooser);
+
 /* Appends an item that activates @action with @target (floating or not). */
 void      _bd_menu_append_item (GMenu      *menu,
                                 const char *label,

@@ -514,9 +514,7 @@ bd_listener_settings_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
+  _bd_clear_file_chooser (&self->chooser);
   self->security = NULL;
 
   G_OBJECT_CLASS (bd_listener_settings_parent_class)->dispose (object);
