@@ -354,15 +354,7 @@ bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
           adw_combo_row_set_model (self->priority_row, G_LIST_MODEL (priority_model));
           adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->priority_row));
 
-          enabled_row = adw_action_row_new ();
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (enabled_row), _("Enabled"));
-          self->enabled_switch = GTK_SWITCH (gtk_switch_new ());
-          gtk_widget_set_valign (GTK_WIDGET (self->enabled_switch), GTK_ALIGN_CENTER);
-          gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch),
-                                          GTK_ACCESSIBLE_PROPERTY_LABEL, _("Enabled"), -1);
-          adw_action_row_add_suffix (ADW_ACTION_ROW (enabled_row), GTK_WIDGET (self->enabled_switch));
-          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (enabled_row),
-                                                 GTK_WIDGET (self->enabled_switch));
+          enabled_row = _bd_switch_row_new (_("Enabled"), NULL, &self->enabled_switch);
           adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), enabled_row);
         }
     }

@@ -103,17 +103,6 @@ set_problem (BdBridgeDialog *self,
   gtk_widget_set_visible (self->problem_group, problem != NULL);
 }
 
-static GtkWidget *
-labelled_switch (const char *label)
-{
-  GtkWidget *widget = gtk_switch_new ();
-
-  gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  return widget;
-}
-
 static AdwEntryRow *
 entry_row (AdwPreferencesGroup *group,
            const char          *title)
@@ -844,14 +833,10 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   self->password_row = ADW_ENTRY_ROW (adw_password_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row), _("Password"));
   adw_preferences_group_add (group, GTK_WIDGET (self->password_row));
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Clean Session"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("Off: the upstream keeps the bridge’s subscriptions and "
-                                 "messages while it is away"));
-  self->clean_switch = GTK_SWITCH (labelled_switch (_("Clean Session")));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->clean_switch));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (self->clean_switch));
+  row = _bd_switch_row_new (_("Clean Session"),
+                            _("Off: the upstream keeps the bridge’s subscriptions and "
+                              "messages while it is away"),
+                            &self->clean_switch);
   adw_preferences_group_add (group, row);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
@@ -894,14 +879,10 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
                 _("Choose the client certificate"), _("Clear the client certificate"));
   add_file_row (self, FILE_KEY, _("Client Key"),
                 _("Choose the client key"), _("Clear the client key"));
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Skip the Host Name Check"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("Insecure: anyone with a certificate from this CA could pose "
-                                 "as the upstream"));
-  self->insecure_switch = GTK_SWITCH (labelled_switch (_("Skip the Host Name Check")));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->insecure_switch));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (self->insecure_switch));
+  row = _bd_switch_row_new (_("Skip the Host Name Check"),
+                            _("Insecure: anyone with a certificate from this CA could pose "
+                              "as the upstream"),
+                            &self->insecure_switch);
   adw_expander_row_add_row (self->tls_row, row);
   self->alpn_row = entry_row (NULL, _("ALPN Protocol (AWS IoT on port 443: x-amzn-mqtt-ca)"));
   adw_expander_row_add_row (self->tls_row, GTK_WIDGET (self->alpn_row));

@@ -240,6 +240,31 @@ _bd_clear_file_chooser (GtkFileChooserNative **chooser)
 }
 
 GtkWidget *
+_bd_switch_row_new (const char  *title,
+                    const char  *subtitle,
+                    GtkSwitch  **switch_out)
+{
+  GtkWidget *row;
+  GtkWidget *toggle;
+
+  g_return_val_if_fail (title != NULL, NULL);
+  g_return_val_if_fail (switch_out != NULL, NULL);
+
+  row = adw_action_row_new ();
+  toggle = gtk_switch_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  title, -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+  *switch_out = GTK_SWITCH (toggle);
+  return row;
+}
+
+GtkWidget *
 _bd_editor_header_new (GtkWindow  *window,
                        GtkWidget **save_button)
 {

@@ -84,6 +84,13 @@ void      _bd_message_dialog_add_choice (AdwMessageDialog       *dialog,
 /* An editor's Cancel and Save (suggested, the default; Escape cancels). */
 void      _bd_add_save_responses (AdwMessageDialog *dialog);
 
+/* An action row titled @title, with @subtitle (NULL: none) and a switch,
+ * returned in *@switch_out, at its end: activating the row toggles it. The
+ * switch is named @title for assistive technologies. */
+GtkWidget *_bd_switch_row_new    (const char  *title,
+                                  const char  *subtitle,
+                                  GtkSwitch  **switch_out);
+
 /* An editor window's header bar: Cancel at the start closes @window, Save
  * (suggested, returned in *@save_button for the caller to connect) at the
  * end, and no title buttons, so the window ends only through one of them. */

@@ -310,16 +310,9 @@ bd_relay_dialog_init (BdRelayDialog *self)
                                   _("Command QoS"), -1);
   adw_preferences_group_add (group, GTK_WIDGET (self->qos_row));
 
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Retain commands"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("A device that connects later still gets the last command"));
-  self->retain_switch = GTK_SWITCH (gtk_switch_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->retain_switch), GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->retain_switch), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Retain commands"), -1);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->retain_switch));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (self->retain_switch));
+  row = _bd_switch_row_new (_("Retain commands"),
+                            _("A device that connects later still gets the last command"),
+                            &self->retain_switch);
   adw_preferences_group_add (group, row);
 
   row = adw_action_row_new ();

@@ -687,6 +687,7 @@ bd_security_page_init (BdSecurityPage *self)
 {
   AdwPreferencesPage *page = ADW_PREFERENCES_PAGE (self);
   AdwPreferencesGroup *group;
+  GtkWidget *row;
 
   self->cancellable = g_cancellable_new ();
   self->rows = g_ptr_array_new ();
@@ -702,19 +703,15 @@ bd_security_page_init (BdSecurityPage *self)
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (group, _("Anonymous Access"));
-  self->anonymous_row = ADW_ACTION_ROW (adw_action_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->anonymous_row),
-                                 _("Allow Clients Without a User Name"));
-  adw_action_row_set_subtitle (self->anonymous_row,
-                               _("Applies now, and is kept in the broker’s configuration "
-                                 "file for its next start."));
-  self->anonymous_switch = GTK_SWITCH (gtk_switch_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->anonymous_switch), GTK_ALIGN_CENTER);
+  row = _bd_switch_row_new (_("Allow Clients Without a User Name"),
+                            _("Applies now, and is kept in the broker’s configuration "
+                              "file for its next start."),
+                            &self->anonymous_switch);
+  self->anonymous_row = ADW_ACTION_ROW (row);
   gtk_widget_set_sensitive (GTK_WIDGET (self->anonymous_switch), FALSE);
+  /* Its name as a tooltip too. */
   _bd_set_accessible_label (GTK_WIDGET (self->anonymous_switch),
-                        _("Allow Clients Without a User Name"));
-  adw_action_row_add_suffix (self->anonymous_row, GTK_WIDGET (self->anonymous_switch));
-  adw_action_row_set_activatable_widget (self->anonymous_row, GTK_WIDGET (self->anonymous_switch));
+                            _("Allow Clients Without a User Name"));
   g_signal_connect_swapped (self->anonymous_switch, "notify::active",
                             G_CALLBACK (on_anonymous_active_cb), self);
   adw_preferences_group_add (group, GTK_WIDGET (self->anonymous_row));
