@@ -273,27 +273,13 @@ bd_alarm_rule_dialog_class_init (BdAlarmRuleDialogClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
-static GtkWidget *
-add_group (GtkWidget  *page,
-           const char *title,
-           const char *description)
-{
-  GtkWidget *group = adw_preferences_group_new ();
-
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
-  if (description != NULL)
-    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), description);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
-  return group;
-}
-
 static void
 bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *header = _bd_editor_header_new (GTK_WINDOW (self), &self->save_button);
   GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *group = NULL;
+  AdwPreferencesGroup *group = NULL;
   GtkWidget *enabled_row;
   const char * const priorities[] = {
     bd_alarm_priority_to_label (BD_ALARM_PRIORITY_LOW),
@@ -327,16 +313,17 @@ bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
   for (Field f = 0; f < N_FIELDS; f++)
     {
       if (f == FIELD_NAME)
-        group = add_group (page, _("What to Watch"), NULL);
+        group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("What to Watch"), NULL);
       else if (f == FIELD_HIHI)
-        group = add_group (page, _("Limits"),
-                           _("Leave a limit empty to not use it. A value at or beyond a limit "
-                             "raises the alarm."));
+        group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("Limits"),
+                                           _("Leave a limit empty to not use it. A value at or "
+                                             "beyond a limit raises the alarm."));
       else if (f == FIELD_DEADBAND)
-        group = add_group (page, _("Timing"),
-                           _("The deadband is how far a value must come back past a limit "
-                             "before the alarm clears; the delays are how long a condition "
-                             "must last before it counts."));
+        group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("Timing"),
+                                           _("The deadband is how far a value must come back "
+                                             "past a limit before the alarm clears; the delays "
+                                             "are how long a condition must last before it "
+                                             "counts."));
 
       self->rows[f] = adw_entry_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->rows[f]), field_label (f));
@@ -345,17 +332,17 @@ bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
       /* Enter anywhere saves, as in the other dialogs. */
       g_signal_connect_swapped (self->rows[f], "entry-activated",
                                 G_CALLBACK (on_save_clicked_cb), self);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->rows[f]);
+      adw_preferences_group_add (group, self->rows[f]);
 
       if (f == FIELD_FIELD)
         {
           self->priority_row = ADW_COMBO_ROW (adw_combo_row_new ());
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->priority_row), _("Priority"));
           adw_combo_row_set_model (self->priority_row, G_LIST_MODEL (priority_model));
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->priority_row));
+          adw_preferences_group_add (group, GTK_WIDGET (self->priority_row));
 
           enabled_row = _bd_switch_row_new (_("Enabled"), NULL, &self->enabled_switch);
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), enabled_row);
+          adw_preferences_group_add (group, enabled_row);
         }
     }
 

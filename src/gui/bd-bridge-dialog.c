@@ -803,7 +803,7 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   adw_window_set_content (ADW_WINDOW (self), box);
 
   /* What is wrong, above the fields. */
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), NULL, NULL);
   self->problem_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->problem_label, TRUE);
   gtk_label_set_xalign (self->problem_label, 0);
@@ -811,11 +811,9 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   adw_preferences_group_add (group, GTK_WIDGET (self->problem_label));
   self->problem_group = GTK_WIDGET (group);
   gtk_widget_set_visible (self->problem_group, FALSE);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
   /* The upstream. */
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Upstream Broker"));
+  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("Upstream Broker"), NULL);
   self->name_row = entry_row (group, _("Name"));
   self->addresses_row = entry_row (group, _("Addresses (host:port, several separated by spaces)"));
   self->protocol_row = combo_row (_("Protocol"), protocols);
@@ -838,10 +836,9 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
                               "messages while it is away"),
                             &self->clean_switch);
   adw_preferences_group_add (group, row);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
   /* Its test. */
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), NULL, NULL);
   self->test_row = ADW_ACTION_ROW (adw_action_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->test_row),
                                  _("What the Upstream Supports"));
@@ -851,24 +848,22 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   g_signal_connect_swapped (self->test_button, "clicked", G_CALLBACK (test_cb), self);
   adw_action_row_add_suffix (self->test_row, GTK_WIDGET (self->test_button));
   adw_preferences_group_add (group, GTK_WIDGET (self->test_row));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
   /* The topics. */
-  self->topics_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (self->topics_group, _("Topics"));
-  adw_preferences_group_set_description (self->topics_group,
-                                         _("Prefixes are put before the pattern on each side, "
-                                           "to place the topics elsewhere upstream."));
+  self->topics_group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page),
+                                                  _("Topics"),
+                                                  _("Prefixes are put before the pattern on each "
+                                                    "side, to place the topics elsewhere "
+                                                    "upstream."));
   button = gtk_button_new_from_icon_name ("list-add-symbolic");
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   _bd_set_accessible_label (button, _("Add Topic"));
   g_signal_connect_swapped (button, "clicked", G_CALLBACK (add_topic_cb), self);
   adw_preferences_group_set_header_suffix (self->topics_group, button);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->topics_group);
 
   /* Encryption. */
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), NULL, NULL);
   self->tls_row = ADW_EXPANDER_ROW (adw_expander_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->tls_row), _("Encryption (TLS)"));
   adw_expander_row_set_show_enable_switch (self->tls_row, TRUE);
@@ -887,11 +882,9 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   self->alpn_row = entry_row (NULL, _("ALPN Protocol (AWS IoT on port 443: x-amzn-mqtt-ca)"));
   adw_expander_row_add_row (self->tls_row, GTK_WIDGET (self->alpn_row));
   adw_preferences_group_add (group, GTK_WIDGET (self->tls_row));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
   /* Running. */
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Running"));
+  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("Running"), NULL);
   self->start_row = combo_row (_("Start"), start_types);
   adw_preferences_group_add (group, GTK_WIDGET (self->start_row));
   row = adw_action_row_new ();
@@ -904,7 +897,6 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
                                   _("Messages Kept for the Upstream"), -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->queue_spin));
   adw_preferences_group_add (group, row);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 }
 
 BdBridgeDialog *

@@ -239,6 +239,24 @@ _bd_clear_file_chooser (GtkFileChooserNative **chooser)
   g_clear_object (chooser);
 }
 
+AdwPreferencesGroup *
+_bd_add_preferences_group (AdwPreferencesPage *page,
+                           const char         *title,
+                           const char         *description)
+{
+  AdwPreferencesGroup *group;
+
+  g_return_val_if_fail (ADW_IS_PREFERENCES_PAGE (page), NULL);
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  if (title != NULL)
+    adw_preferences_group_set_title (group, title);
+  if (description != NULL)
+    adw_preferences_group_set_description (group, description);
+  adw_preferences_page_add (page, group);
+  return group;
+}
+
 GtkWidget *
 _bd_switch_row_new (const char  *title,
                     const char  *subtitle,

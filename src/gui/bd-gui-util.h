@@ -84,6 +84,12 @@ void      _bd_message_dialog_add_choice (AdwMessageDialog       *dialog,
 /* An editor's Cancel and Save (suggested, the default; Escape cancels). */
 void      _bd_add_save_responses (AdwMessageDialog *dialog);
 
+/* A group titled @title with @description (NULL: none), added at the end
+ * of @page, which owns it. */
+AdwPreferencesGroup *_bd_add_preferences_group (AdwPreferencesPage *page,
+                                                const char         *title,
+                                                const char         *description);
+
 /* An action row titled @title, with @subtitle (NULL: none) and a switch,
  * returned in *@switch_out, at its end: activating the row toggles it. The
  * switch is named @title for assistive technologies. */

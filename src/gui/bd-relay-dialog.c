@@ -274,30 +274,27 @@ bd_relay_dialog_init (BdRelayDialog *self)
   gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->save_button));
   gtk_box_append (GTK_BOX (box), header);
 
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), NULL, NULL);
   self->name_row = add_entry (self, group, _("Name"));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Topics"));
-  adw_preferences_group_set_description (group,
-    _("Commands go to the command topic; the device confirms on the state topic."));
+  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page),
+                                     _("Topics"),
+                                     _("Commands go to the command topic; the device confirms on "
+                                       "the state topic."));
   self->command_row = add_entry (self, group, _("Command topic"));
   self->state_row = add_entry (self, group, _("State topic"));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Payloads"));
-  adw_preferences_group_set_description (group,
-    _("Leave the state payloads empty when the device reports what it was sent. ON/OFF, true/false and 1/0 are understood in any case."));
+  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page),
+                                     _("Payloads"),
+                                     _("Leave the state payloads empty when the device reports "
+                                       "what it was sent. ON/OFF, true/false and 1/0 are "
+                                       "understood in any case."));
   self->on_row = add_entry (self, group, _("Command payload for on"));
   self->off_row = add_entry (self, group, _("Command payload for off"));
   self->state_on_row = add_entry (self, group, _("State payload for on (optional)"));
   self->state_off_row = add_entry (self, group, _("State payload for off (optional)"));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Delivery"));
+  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("Delivery"), NULL);
   qos = gtk_string_list_new (NULL);
   gtk_string_list_append (qos, _("0 — at most once"));
   gtk_string_list_append (qos, _("1 — at least once"));
@@ -326,7 +323,6 @@ bd_relay_dialog_init (BdRelayDialog *self)
                                   _("Confirmation timeout in seconds"), -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->timeout_spin));
   adw_preferences_group_add (group, row);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
   /* Above the fields, not below them: always in view, however long the
    * form scrolls. */
