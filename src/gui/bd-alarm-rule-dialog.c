@@ -276,9 +276,7 @@ bd_alarm_rule_dialog_class_init (BdAlarmRuleDialogClass *klass)
 static void
 bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = _bd_editor_header_new (GTK_WINDOW (self), &self->save_button);
-  GtkWidget *page = adw_preferences_page_new ();
+  AdwPreferencesPage *page;
   AdwPreferencesGroup *group = NULL;
   GtkWidget *enabled_row;
   const char * const priorities[] = {
@@ -290,13 +288,6 @@ bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
   };
   g_autoptr(GtkStringList) priority_model = gtk_string_list_new (priorities);
 
-  gtk_window_set_default_size (GTK_WINDOW (self), 480, 640);
-  gtk_window_set_modal (GTK_WINDOW (self), TRUE);
-
-  g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (on_save_clicked_cb), self);
-  gtk_window_set_default_widget (GTK_WINDOW (self), self->save_button);
-  gtk_box_append (GTK_BOX (box), header);
-
   self->error_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->error_label, TRUE);
   gtk_label_set_xalign (self->error_label, 0);
@@ -305,21 +296,22 @@ bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
   gtk_widget_set_margin_end (GTK_WIDGET (self->error_label), 18);
   gtk_widget_set_margin_top (GTK_WIDGET (self->error_label), 12);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->error_label));
 
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
+  page = _bd_editor_window_fill (ADW_WINDOW (self), 480, 640, GTK_WIDGET (self->error_label),
+                                 &self->save_button);
+  g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (on_save_clicked_cb), self);
+  gtk_window_set_default_widget (GTK_WINDOW (self), self->save_button);
 
   for (Field f = 0; f < N_FIELDS; f++)
     {
       if (f == FIELD_NAME)
-        group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("What to Watch"), NULL);
+        group = _bd_add_preferences_group (page, _("What to Watch"), NULL);
       else if (f == FIELD_HIHI)
-        group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("Limits"),
+        group = _bd_add_preferences_group (page, _("Limits"),
                                            _("Leave a limit empty to not use it. A value at or "
                                              "beyond a limit raises the alarm."));
       else if (f == FIELD_DEADBAND)
-        group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("Timing"),
+        group = _bd_add_preferences_group (page, _("Timing"),
                                            _("The deadband is how far a value must come back "
                                              "past a limit before the alarm clears; the delays "
                                              "are how long a condition must last before it "
@@ -345,8 +337,6 @@ bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
           adw_preferences_group_add (group, enabled_row);
         }
     }
-
-  adw_window_set_content (ADW_WINDOW (self), box);
 }
 
 GtkWidget *

@@ -779,10 +779,8 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   const char * start_types[] = { N_("Automatic: at start and after every loss"),
                                  N_("Once: at start only"),
                                  N_("Lazy: when messages wait, until idle"), NULL };
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *save_button;
-  GtkWidget *header = _bd_editor_header_new (GTK_WINDOW (self), &save_button);
-  GtkWidget *page = adw_preferences_page_new ();
+  AdwPreferencesPage *page;
   AdwPreferencesGroup *group;
   GtkWidget *row;
   GtkWidget *button;
@@ -793,17 +791,12 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   for (guint i = 0; transports[i] != NULL; i++)
     transports[i] = _(transports[i]);
 
-  gtk_window_set_default_size (GTK_WINDOW (self), 560, 720);
-  gtk_window_set_modal (GTK_WINDOW (self), TRUE);
+  page = _bd_editor_window_fill (ADW_WINDOW (self), 560, 720, NULL, &save_button);
   self->save_button = GTK_BUTTON (save_button);
   g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (save_cb), self);
-  gtk_box_append (GTK_BOX (box), header);
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
-  adw_window_set_content (ADW_WINDOW (self), box);
 
   /* What is wrong, above the fields. */
-  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), NULL, NULL);
+  group = _bd_add_preferences_group (page, NULL, NULL);
   self->problem_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->problem_label, TRUE);
   gtk_label_set_xalign (self->problem_label, 0);
@@ -813,7 +806,7 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   gtk_widget_set_visible (self->problem_group, FALSE);
 
   /* The upstream. */
-  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("Upstream Broker"), NULL);
+  group = _bd_add_preferences_group (page, _("Upstream Broker"), NULL);
   self->name_row = entry_row (group, _("Name"));
   self->addresses_row = entry_row (group, _("Addresses (host:port, several separated by spaces)"));
   self->protocol_row = combo_row (_("Protocol"), protocols);
@@ -838,7 +831,7 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   adw_preferences_group_add (group, row);
 
   /* Its test. */
-  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), NULL, NULL);
+  group = _bd_add_preferences_group (page, NULL, NULL);
   self->test_row = ADW_ACTION_ROW (adw_action_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->test_row),
                                  _("What the Upstream Supports"));
@@ -850,7 +843,7 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   adw_preferences_group_add (group, GTK_WIDGET (self->test_row));
 
   /* The topics. */
-  self->topics_group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page),
+  self->topics_group = _bd_add_preferences_group (page,
                                                   _("Topics"),
                                                   _("Prefixes are put before the pattern on each "
                                                     "side, to place the topics elsewhere "
@@ -863,7 +856,7 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   adw_preferences_group_set_header_suffix (self->topics_group, button);
 
   /* Encryption. */
-  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), NULL, NULL);
+  group = _bd_add_preferences_group (page, NULL, NULL);
   self->tls_row = ADW_EXPANDER_ROW (adw_expander_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->tls_row), _("Encryption (TLS)"));
   adw_expander_row_set_show_enable_switch (self->tls_row, TRUE);
@@ -884,7 +877,7 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   adw_preferences_group_add (group, GTK_WIDGET (self->tls_row));
 
   /* Running. */
-  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("Running"), NULL);
+  group = _bd_add_preferences_group (page, _("Running"), NULL);
   self->start_row = combo_row (_("Start"), start_types);
   adw_preferences_group_add (group, GTK_WIDGET (self->start_row));
   row = adw_action_row_new ();

@@ -282,18 +282,13 @@ _bd_switch_row_new (const char  *title,
   return row;
 }
 
-GtkWidget *
-_bd_editor_header_new (GtkWindow  *window,
-                       GtkWidget **save_button)
+static GtkWidget *
+editor_header_new (GtkWindow  *window,
+                   GtkWidget **save_button)
 {
-  GtkWidget *header;
-  GtkWidget *cancel;
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
 
-  g_return_val_if_fail (GTK_IS_WINDOW (window), NULL);
-  g_return_val_if_fail (save_button != NULL, NULL);
-
-  header = adw_header_bar_new ();
-  cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
   *save_button = gtk_button_new_with_mnemonic (_("_Save"));
   adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
   adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
@@ -302,4 +297,30 @@ _bd_editor_header_new (GtkWindow  *window,
   gtk_widget_add_css_class (*save_button, "suggested-action");
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), *save_button);
   return header;
+}
+
+AdwPreferencesPage *
+_bd_editor_window_fill (AdwWindow  *window,
+                        int         width,
+                        int         height,
+                        GtkWidget  *notice,
+                        GtkWidget **save_button)
+{
+  GtkWidget *box;
+  GtkWidget *page;
+
+  g_return_val_if_fail (ADW_IS_WINDOW (window), NULL);
+  g_return_val_if_fail (save_button != NULL, NULL);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  page = adw_preferences_page_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_box_append (GTK_BOX (box), editor_header_new (GTK_WINDOW (window), save_button));
+  if (notice != NULL)
+    gtk_box_append (GTK_BOX (box), notice);
+  gtk_widget_set_vexpand (page, TRUE);
+  gtk_box_append (GTK_BOX (box), page);
+  adw_window_set_content (window, box);
+  return ADW_PREFERENCES_PAGE (page);
 }

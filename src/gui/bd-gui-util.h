@@ -97,10 +97,16 @@ GtkWidget *_bd_switch_row_new    (const char  *title,
                                   const char  *subtitle,
                                   GtkSwitch  **switch_out);
 
-/* An editor window's header bar: Cancel at the start closes @window, Save
- * (suggested, returned in *@save_button for the caller to connect) at the
- * end, and no title buttons, so the window ends only through one of them. */
-GtkWidget *_bd_editor_header_new (GtkWindow  *window,
-                                  GtkWidget **save_button);
+/* Fills @window as a modal editor of @width × @height, top to bottom: a
+ * header bar with Cancel, which closes it, and Save (suggested, returned in
+ * *@save_button for the caller to connect), and no title buttons, so the
+ * window ends only through one of them; @notice (what is wrong, in view
+ * however long the fields scroll; NULL: none); a preferences page for the
+ * fields, returned, that takes the rest of the height. */
+AdwPreferencesPage *_bd_editor_window_fill (AdwWindow   *window,
+                                            int          width,
+                                            int          height,
+                                            GtkWidget   *notice,
+                                            GtkWidget  **save_button);
 
 G_END_DECLS

@@ -257,34 +257,40 @@ bd_relay_dialog_class_init (BdRelayDialogClass *klass)
 static void
 bd_relay_dialog_init (BdRelayDialog *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *save_button;
-  GtkWidget *header = _bd_editor_header_new (GTK_WINDOW (self), &save_button);
-  GtkWidget *page = adw_preferences_page_new ();
+  AdwPreferencesPage *page;
   AdwPreferencesGroup *group;
   GtkWidget *row;
   GtkStringList *qos;
 
-  gtk_window_set_modal (GTK_WINDOW (self), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (self), 520, 640);
+  /* Above the fields, not below them: always in view, however long the
+   * form scrolls. */
+  self->problem_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->problem_label, TRUE);
+  gtk_label_set_xalign (self->problem_label, 0);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->problem_label), 12);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->problem_label), 24);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->problem_label), 24);
+  gtk_widget_add_css_class (GTK_WIDGET (self->problem_label), "error");
 
+  page = _bd_editor_window_fill (ADW_WINDOW (self), 520, 640, GTK_WIDGET (self->problem_label),
+                                 &save_button);
   self->save_button = GTK_BUTTON (save_button);
   g_signal_connect_object (self->save_button, "clicked", G_CALLBACK (save_clicked_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->save_button));
-  gtk_box_append (GTK_BOX (box), header);
 
-  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), NULL, NULL);
+  group = _bd_add_preferences_group (page, NULL, NULL);
   self->name_row = add_entry (self, group, _("Name"));
 
-  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page),
+  group = _bd_add_preferences_group (page,
                                      _("Topics"),
                                      _("Commands go to the command topic; the device confirms on "
                                        "the state topic."));
   self->command_row = add_entry (self, group, _("Command topic"));
   self->state_row = add_entry (self, group, _("State topic"));
 
-  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page),
+  group = _bd_add_preferences_group (page,
                                      _("Payloads"),
                                      _("Leave the state payloads empty when the device reports "
                                        "what it was sent. ON/OFF, true/false and 1/0 are "
@@ -294,7 +300,7 @@ bd_relay_dialog_init (BdRelayDialog *self)
   self->state_on_row = add_entry (self, group, _("State payload for on (optional)"));
   self->state_off_row = add_entry (self, group, _("State payload for off (optional)"));
 
-  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (page), _("Delivery"), NULL);
+  group = _bd_add_preferences_group (page, _("Delivery"), NULL);
   qos = gtk_string_list_new (NULL);
   gtk_string_list_append (qos, _("0 — at most once"));
   gtk_string_list_append (qos, _("1 — at least once"));
@@ -323,21 +329,6 @@ bd_relay_dialog_init (BdRelayDialog *self)
                                   _("Confirmation timeout in seconds"), -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->timeout_spin));
   adw_preferences_group_add (group, row);
-
-  /* Above the fields, not below them: always in view, however long the
-   * form scrolls. */
-  self->problem_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->problem_label, TRUE);
-  gtk_label_set_xalign (self->problem_label, 0);
-  gtk_widget_set_margin_top (GTK_WIDGET (self->problem_label), 12);
-  gtk_widget_set_margin_start (GTK_WIDGET (self->problem_label), 24);
-  gtk_widget_set_margin_end (GTK_WIDGET (self->problem_label), 24);
-  gtk_widget_add_css_class (GTK_WIDGET (self->problem_label), "error");
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->problem_label));
-
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
-  adw_window_set_content (ADW_WINDOW (self), box);
 }
 
 BdRelayDialog *
