@@ -92,6 +92,17 @@ _bd_format_time (gint64 time_us)
   return g_date_time_format (time, "%x %X");
 }
 
+void
+_bd_widget_set_css_class (GtkWidget  *widget,
+                          const char *css_class,
+                          gboolean    present)
+{
+  if (present)
+    gtk_widget_add_css_class (widget, css_class);
+  else
+    gtk_widget_remove_css_class (widget, css_class);
+}
+
 gboolean
 _bd_show_toast (GtkWidget *widget,
                 AdwToast  *toast)

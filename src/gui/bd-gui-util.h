@@ -27,6 +27,12 @@ char     *_bd_format_age       (gint64      age_us);
  * days; "" for 0 or less. */
 char     *_bd_format_time      (gint64      time_us);
 
+/* Adds @css_class to @widget when @present, takes it away otherwise (GTK
+ * 4.8 has no single call for it). */
+void      _bd_widget_set_css_class (GtkWidget  *widget,
+                                    const char *css_class,
+                                    gboolean    present);
+
 /* Names @widget for assistive technologies and in its tooltip: for a
  * control without a visible label, such as an icon button. */
 void      _bd_set_accessible_label (GtkWidget  *widget,

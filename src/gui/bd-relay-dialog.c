@@ -67,10 +67,7 @@ mark_row (BdRelayDialog *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      if (rows[i] == bad)
-        gtk_widget_add_css_class (GTK_WIDGET (rows[i]), "error");
-      else
-        gtk_widget_remove_css_class (GTK_WIDGET (rows[i]), "error");
+      _bd_widget_set_css_class (GTK_WIDGET (rows[i]), "error", rows[i] == bad);
     }
 }
 

@@ -16,6 +16,7 @@
 #include <math.h>
 
 #include "bd-setpoint-row.h"
+#include "bd-gui-util.h"
 
 struct _BdSetpointRow
 {
@@ -96,10 +97,7 @@ sync_row (BdSetpointRow *self)
       status = g_strdup_printf (_("Confirmed: %s"), text);
     }
   gtk_label_set_label (self->status_label, status);
-  if (error != NULL && !pending)
-    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+  _bd_widget_set_css_class (GTK_WIDGET (self->status_label), "error", error != NULL && !pending);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->scale),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, bd_setpoint_get_name (setpoint),
