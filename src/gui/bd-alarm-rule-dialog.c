@@ -288,10 +288,7 @@ bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
   };
   g_autoptr(GtkStringList) priority_model = gtk_string_list_new (priorities);
 
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_label_set_xalign (self->error_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
+  self->error_label = _bd_error_label_new ();
   gtk_widget_set_margin_start (GTK_WIDGET (self->error_label), 18);
   gtk_widget_set_margin_end (GTK_WIDGET (self->error_label), 18);
   gtk_widget_set_margin_top (GTK_WIDGET (self->error_label), 12);

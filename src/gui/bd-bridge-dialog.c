@@ -797,10 +797,7 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
 
   /* What is wrong, above the fields. */
   group = _bd_add_preferences_group (page, NULL, NULL);
-  self->problem_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->problem_label, TRUE);
-  gtk_label_set_xalign (self->problem_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->problem_label), "error");
+  self->problem_label = _bd_error_label_new ();
   adw_preferences_group_add (group, GTK_WIDGET (self->problem_label));
   self->problem_group = GTK_WIDGET (group);
   gtk_widget_set_visible (self->problem_group, FALSE);

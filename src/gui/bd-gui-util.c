@@ -92,6 +92,17 @@ _bd_format_time (gint64 time_us)
   return g_date_time_format (time, "%x %X");
 }
 
+GtkLabel *
+_bd_error_label_new (void)
+{
+  GtkLabel *label = GTK_LABEL (gtk_label_new (NULL));
+
+  gtk_label_set_wrap (label, TRUE);
+  gtk_label_set_xalign (label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (label), "error");
+  return label;
+}
+
 void
 _bd_widget_set_css_class (GtkWidget  *widget,
                           const char *css_class,

@@ -33,6 +33,10 @@ void      _bd_widget_set_css_class (GtkWidget  *widget,
                                     const char *css_class,
                                     gboolean    present);
 
+/* An empty label for what is wrong: wrapped, at the start, in the error
+ * style. */
+GtkLabel *_bd_error_label_new  (void);
+
 /* Names @widget for assistive technologies and in its tooltip: for a
  * control without a visible label, such as an icon button. */
 void      _bd_set_accessible_label (GtkWidget  *widget,

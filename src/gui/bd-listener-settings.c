@@ -586,10 +586,7 @@ bd_listener_settings_init (BdListenerSettings *self)
   self->websockets_row = listener_row (self, _("MQTT over WebSockets"), DEFAULT_WEBSOCKETS_PORT,
                                        &self->websockets_port, &self->websockets_switch);
 
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_label_set_xalign (self->error_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
+  self->error_label = _bd_error_label_new ();
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), GTK_WIDGET (self->error_label));
 }

@@ -262,13 +262,10 @@ bd_relay_dialog_init (BdRelayDialog *self)
 
   /* Above the fields, not below them: always in view, however long the
    * form scrolls. */
-  self->problem_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->problem_label, TRUE);
-  gtk_label_set_xalign (self->problem_label, 0);
+  self->problem_label = _bd_error_label_new ();
   gtk_widget_set_margin_top (GTK_WIDGET (self->problem_label), 12);
   gtk_widget_set_margin_start (GTK_WIDGET (self->problem_label), 24);
   gtk_widget_set_margin_end (GTK_WIDGET (self->problem_label), 24);
-  gtk_widget_add_css_class (GTK_WIDGET (self->problem_label), "error");
 
   page = _bd_editor_window_fill (ADW_WINDOW (self), 520, 640, GTK_WIDGET (self->problem_label),
                                  &save_button);
