@@ -186,10 +186,7 @@ add_topic (BdBridgeDialog      *self,
   adw_expander_row_add_row (rows->row, GTK_WIDGET (rows->local_prefix));
   adw_expander_row_add_row (rows->row, GTK_WIDGET (rows->remote_prefix));
 
-  remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
-  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (remove, "flat");
-  _bd_set_accessible_label (remove, _("Remove this topic"));
+  remove = _bd_icon_button_new ("user-trash-symbolic", _("Remove this topic"));
   g_object_set_data (G_OBJECT (remove), "topic-row", rows->row);
   g_signal_connect (remove, "clicked", G_CALLBACK (remove_topic_cb), self);
   adw_expander_row_add_action (rows->row, remove);
@@ -845,10 +842,7 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
                                                   _("Prefixes are put before the pattern on each "
                                                     "side, to place the topics elsewhere "
                                                     "upstream."));
-  button = gtk_button_new_from_icon_name ("list-add-symbolic");
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  _bd_set_accessible_label (button, _("Add Topic"));
+  button = _bd_icon_button_new ("list-add-symbolic", _("Add Topic"));
   g_signal_connect_swapped (button, "clicked", G_CALLBACK (add_topic_cb), self);
   adw_preferences_group_set_header_suffix (self->topics_group, button);
 

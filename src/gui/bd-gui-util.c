@@ -114,6 +114,18 @@ _bd_widget_set_css_class (GtkWidget  *widget,
     gtk_widget_remove_css_class (widget, css_class);
 }
 
+GtkWidget *
+_bd_icon_button_new (const char *icon_name,
+                     const char *label)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  _bd_set_accessible_label (button, label);
+  return button;
+}
+
 gboolean
 _bd_show_toast (GtkWidget *widget,
                 AdwToast  *toast)

@@ -42,6 +42,11 @@ GtkLabel *_bd_error_label_new  (void);
 void      _bd_set_accessible_label (GtkWidget  *widget,
                                     const char *label);
 
+/* A flat button showing @icon_name, centred in its row, named @label for
+ * assistive technologies and in its tooltip. */
+GtkWidget *_bd_icon_button_new (const char *icon_name,
+                                const char *label);
+
 /* Shows @toast (taken) in the nearest AdwToastOverlay above @widget: the
  * window's, which bd_window_add_toast () uses too. Looked up rather than
  * asking BdWindow, so a page works, and is tested, in any window with an

@@ -505,11 +505,8 @@ row_button (BdSecurityPage *self,
             const char     *label,
             GCallback       callback)
 {
-  GtkWidget *button = gtk_button_new_from_icon_name (icon);
+  GtkWidget *button = _bd_icon_button_new (icon, label);
 
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  _bd_set_accessible_label (button, label);
   g_signal_connect (button, "clicked", callback, self);
   return button;
 }

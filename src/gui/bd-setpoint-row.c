@@ -168,19 +168,6 @@ bd_setpoint_row_class_init (BdSetpointRowClass *klass)
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
-static GtkWidget *
-icon_button (const char *icon,
-             const char *label)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon);
-
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_tooltip_text (button, label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  return button;
-}
-
 static void
 bd_setpoint_row_init (BdSetpointRow *self)
 {
@@ -213,8 +200,10 @@ bd_setpoint_row_init (BdSetpointRow *self)
 
   self->spinner = GTK_SPINNER (gtk_spinner_new ());
   gtk_widget_set_valign (GTK_WIDGET (self->spinner), GTK_ALIGN_CENTER);
-  self->edit_button = GTK_BUTTON (icon_button ("document-edit-symbolic", _("Edit Setpoint")));
-  self->delete_button = GTK_BUTTON (icon_button ("user-trash-symbolic", _("Delete Setpoint")));
+  self->edit_button = GTK_BUTTON (_bd_icon_button_new ("document-edit-symbolic",
+                                                       _("Edit Setpoint")));
+  self->delete_button = GTK_BUTTON (_bd_icon_button_new ("user-trash-symbolic",
+                                                         _("Delete Setpoint")));
   g_signal_connect_swapped (self->edit_button, "clicked", G_CALLBACK (edit_clicked_cb), self);
   g_signal_connect_swapped (self->delete_button, "clicked", G_CALLBACK (delete_clicked_cb), self);
   gtk_box_append (GTK_BOX (header), labels);
