@@ -151,8 +151,7 @@ show_error (BdAlarmRuleDialog *self,
 {
   g_free (self->error);
   self->error = g_strdup (message);
-  gtk_label_set_text (self->error_label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+  _bd_show_message (self->error_label, GTK_WIDGET (self->error_label), message);
   if (message != NULL)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->error_label),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, message, -1);

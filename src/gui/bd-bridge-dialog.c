@@ -99,8 +99,7 @@ static void
 set_problem (BdBridgeDialog *self,
              const char     *problem)
 {
-  gtk_label_set_label (self->problem_label, problem != NULL ? problem : "");
-  gtk_widget_set_visible (self->problem_group, problem != NULL);
+  _bd_show_message (self->problem_label, self->problem_group, problem);
 }
 
 static AdwEntryRow *

@@ -104,6 +104,15 @@ _bd_error_label_new (void)
 }
 
 void
+_bd_show_message (GtkLabel   *label,
+                  GtkWidget  *holder,
+                  const char *message)
+{
+  gtk_label_set_text (label, message != NULL ? message : "");
+  gtk_widget_set_visible (holder, message != NULL);
+}
+
+void
 _bd_widget_set_css_class (GtkWidget  *widget,
                           const char *css_class,
                           gboolean    present)

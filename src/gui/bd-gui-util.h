@@ -27,6 +27,12 @@ char     *_bd_format_age       (gint64      age_us);
  * days; "" for 0 or less. */
 char     *_bd_format_time      (gint64      time_us);
 
+/* Shows @message in @label, and @holder (@label itself, or the group it is
+ * in) only when there is one: NULL empties and hides them. */
+void      _bd_show_message     (GtkLabel   *label,
+                                GtkWidget  *holder,
+                                const char *message);
+
 /* Adds @css_class to @widget when @present, takes it away otherwise (GTK
  * 4.8 has no single call for it). */
 void      _bd_widget_set_css_class (GtkWidget  *widget,

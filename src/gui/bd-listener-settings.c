@@ -67,8 +67,7 @@ set_error (BdListenerSettings *self,
 {
   g_free (self->error);
   self->error = g_strdup (error);
-  gtk_label_set_text (self->error_label, error != NULL ? error : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL);
+  _bd_show_message (self->error_label, GTK_WIDGET (self->error_label), error);
 }
 
 static char *

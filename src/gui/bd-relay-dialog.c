@@ -137,8 +137,7 @@ validate (BdRelayDialog *self)
   g_clear_pointer (&self->problem, g_free);
   if (relay == NULL)
     self->problem = g_strdup (error->message);
-  gtk_label_set_label (self->problem_label, self->problem != NULL ? self->problem : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->problem_label), self->problem != NULL);
+  _bd_show_message (self->problem_label, GTK_WIDGET (self->problem_label), self->problem);
   gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), relay != NULL && self->controller != NULL);
 }
 
@@ -174,8 +173,7 @@ bd_relay_dialog_save (BdRelayDialog *self)
     {
       g_free (self->problem);
       self->problem = g_strdup (error->message);
-      gtk_label_set_label (self->problem_label, self->problem);
-      gtk_widget_set_visible (GTK_WIDGET (self->problem_label), TRUE);
+      _bd_show_message (self->problem_label, GTK_WIDGET (self->problem_label), self->problem);
       return FALSE;
     }
   g_signal_emit (self, signals[SAVED], 0, relay);

@@ -63,8 +63,7 @@ set_error (BdSecurityPage *self,
 {
   g_free (self->error);
   self->error = g_strdup (error);
-  gtk_label_set_text (self->error_label, error != NULL ? error : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL);
+  _bd_show_message (self->error_label, GTK_WIDGET (self->error_label), error);
 }
 
 static void
@@ -75,8 +74,7 @@ update_warning (BdSecurityPage *self)
   if (self->security != NULL)
     warning = bd_security_dup_listener_warnings (self->security,
                                                  bd_engine_get_config (self->engine));
-  gtk_label_set_text (self->warning_label, warning != NULL ? warning : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->warning_group), warning != NULL);
+  _bd_show_message (self->warning_label, GTK_WIDGET (self->warning_group), warning);
 }
 
 static void
