@@ -135,6 +135,45 @@ _bd_icon_button_new (const char *icon_name,
   return button;
 }
 
+GtkWidget *
+_bd_output_labels_new (GtkLabel **name,
+                       GtkLabel **topics,
+                       GtkLabel **status)
+{
+  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+
+  *name = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (*name, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (*name), "heading");
+  *topics = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (*topics, 0);
+  gtk_label_set_ellipsize (*topics, PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (GTK_WIDGET (*topics), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (*topics), "dim-label");
+  *status = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (*status, 0);
+  gtk_label_set_wrap (*status, TRUE);
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (*name));
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (*topics));
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (*status));
+  gtk_widget_set_hexpand (labels, TRUE);
+  return labels;
+}
+
+void
+_bd_output_labels_update (GtkLabel *name,
+                          GtkLabel *topics,
+                          BdOutput *output)
+{
+  g_autofree char *text = NULL;
+
+  gtk_label_set_label (name, bd_output_get_name (output));
+  /* Translators: a relay's command topic → its state topic */
+  text = g_strdup_printf (_("%s → %s"), bd_output_get_command_topic (output),
+                          bd_output_get_state_topic (output));
+  gtk_label_set_label (topics, text);
+}
+
 gboolean
 _bd_show_toast (GtkWidget *widget,
                 AdwToast  *toast)

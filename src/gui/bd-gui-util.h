@@ -53,6 +53,17 @@ void      _bd_set_accessible_label (GtkWidget  *widget,
 GtkWidget *_bd_icon_button_new (const char *icon_name,
                                 const char *label);
 
+/* The labels of a relay's or a setpoint's row, stacked in the box returned,
+ * which takes the row's spare width: its name, a heading; its topics, dim
+ * and small, shortened in the middle; its status, wrapping. */
+GtkWidget *_bd_output_labels_new    (GtkLabel **name,
+                                     GtkLabel **topics,
+                                     GtkLabel **status);
+/* Shows @output's name and its topics ("command → state") in them. */
+void       _bd_output_labels_update (GtkLabel  *name,
+                                     GtkLabel  *topics,
+                                     BdOutput  *output);
+
 /* Shows @toast (taken) in the nearest AdwToastOverlay above @widget: the
  * window's, which bd_window_add_toast () uses too. Looked up rather than
  * asking BdWindow, so a page works, and is tested, in any window with an

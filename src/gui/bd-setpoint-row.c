@@ -56,16 +56,11 @@ sync_row (BdSetpointRow *self)
   gboolean pending = bd_setpoint_get_pending (setpoint);
   double value = bd_setpoint_get_value (setpoint);
   const char *error = bd_setpoint_get_last_error (setpoint);
-  g_autofree char *topics = NULL;
   g_autofree char *status = NULL;
   double step = bd_setpoint_get_step (setpoint);
   double shown = pending ? bd_setpoint_get_target (setpoint) : value;
 
-  gtk_label_set_label (self->name_label, bd_setpoint_get_name (setpoint));
-  /* Translators: a relay's command topic → its state topic */
-  topics = g_strdup_printf (_("%s → %s"), bd_setpoint_get_command_topic (setpoint),
-                            bd_setpoint_get_state_topic (setpoint));
-  gtk_label_set_label (self->topics_label, topics);
+  _bd_output_labels_update (self->name_label, self->topics_label, BD_OUTPUT (setpoint));
 
   self->syncing = TRUE;
   gtk_adjustment_configure (self->adjustment,
@@ -173,7 +168,8 @@ bd_setpoint_row_init (BdSetpointRow *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *labels = _bd_output_labels_new (&self->name_label, &self->topics_label,
+                                             &self->status_label);
   GtkWidget *controls = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
 
   gtk_widget_set_margin_top (box, 8);
@@ -182,21 +178,6 @@ bd_setpoint_row_init (BdSetpointRow *self)
   gtk_widget_set_margin_end (box, 12);
 
   self->adjustment = gtk_adjustment_new (0, 0, 100, 1, 10, 0);
-  self->name_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->name_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->name_label), "heading");
-  self->topics_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->topics_label, 0);
-  gtk_label_set_ellipsize (self->topics_label, PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->topics_label), "dim-label");
-  gtk_widget_add_css_class (GTK_WIDGET (self->topics_label), "caption");
-  self->status_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->status_label, 0);
-  gtk_label_set_wrap (self->status_label, TRUE);
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->name_label));
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->topics_label));
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->status_label));
-  gtk_widget_set_hexpand (labels, TRUE);
 
   self->spinner = GTK_SPINNER (gtk_spinner_new ());
   gtk_widget_set_valign (GTK_WIDGET (self->spinner), GTK_ALIGN_CENTER);
