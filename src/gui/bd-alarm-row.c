@@ -108,10 +108,8 @@ update (BdAlarmRow *self)
   gtk_widget_add_css_class (priority_label, priority_css_class (priority));
 
   /* Unacknowledged alarms stand out until someone has seen them. */
-  if (state == BD_ALARM_STATE_UNACK || state == BD_ALARM_STATE_RTN_UNACK)
-    gtk_widget_add_css_class (GTK_WIDGET (self), "heading");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "heading");
+  _bd_widget_set_css_class (GTK_WIDGET (self), "heading",
+                            state == BD_ALARM_STATE_UNACK || state == BD_ALARM_STATE_RTN_UNACK);
 
   gtk_widget_set_visible (self->ack_button, state == BD_ALARM_STATE_UNACK ||
                                             state == BD_ALARM_STATE_RTN_UNACK);

@@ -151,8 +151,7 @@ show_error (BdAlarmRuleDialog *self,
 {
   g_free (self->error);
   self->error = g_strdup (message);
-  gtk_label_set_text (self->error_label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+  _bd_show_message (self->error_label, GTK_WIDGET (self->error_label), message);
   if (message != NULL)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->error_label),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, message, -1);
@@ -273,27 +272,11 @@ bd_alarm_rule_dialog_class_init (BdAlarmRuleDialogClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
-static GtkWidget *
-add_group (GtkWidget  *page,
-           const char *title,
-           const char *description)
-{
-  GtkWidget *group = adw_preferences_group_new ();
-
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
-  if (description != NULL)
-    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), description);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
-  return group;
-}
-
 static void
 bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = _bd_editor_header_new (GTK_WINDOW (self), &self->save_button);
-  GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *group = NULL;
+  AdwPreferencesPage *page;
+  AdwPreferencesGroup *group = NULL;
   GtkWidget *enabled_row;
   const char * const priorities[] = {
     bd_alarm_priority_to_label (BD_ALARM_PRIORITY_LOW),
@@ -304,39 +287,31 @@ bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
   };
   g_autoptr(GtkStringList) priority_model = gtk_string_list_new (priorities);
 
-  gtk_window_set_default_size (GTK_WINDOW (self), 480, 640);
-  gtk_window_set_modal (GTK_WINDOW (self), TRUE);
-
-  g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (on_save_clicked_cb), self);
-  gtk_window_set_default_widget (GTK_WINDOW (self), self->save_button);
-  gtk_box_append (GTK_BOX (box), header);
-
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_label_set_xalign (self->error_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
+  self->error_label = _bd_error_label_new ();
   gtk_widget_set_margin_start (GTK_WIDGET (self->error_label), 18);
   gtk_widget_set_margin_end (GTK_WIDGET (self->error_label), 18);
   gtk_widget_set_margin_top (GTK_WIDGET (self->error_label), 12);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->error_label));
 
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
+  page = _bd_editor_window_fill (ADW_WINDOW (self), 480, 640, GTK_WIDGET (self->error_label),
+                                 &self->save_button);
+  g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (on_save_clicked_cb), self);
+  gtk_window_set_default_widget (GTK_WINDOW (self), self->save_button);
 
   for (Field f = 0; f < N_FIELDS; f++)
     {
       if (f == FIELD_NAME)
-        group = add_group (page, _("What to Watch"), NULL);
+        group = _bd_add_preferences_group (page, _("What to Watch"), NULL);
       else if (f == FIELD_HIHI)
-        group = add_group (page, _("Limits"),
-                           _("Leave a limit empty to not use it. A value at or beyond a limit "
-                             "raises the alarm."));
+        group = _bd_add_preferences_group (page, _("Limits"),
+                                           _("Leave a limit empty to not use it. A value at or "
+                                             "beyond a limit raises the alarm."));
       else if (f == FIELD_DEADBAND)
-        group = add_group (page, _("Timing"),
-                           _("The deadband is how far a value must come back past a limit "
-                             "before the alarm clears; the delays are how long a condition "
-                             "must last before it counts."));
+        group = _bd_add_preferences_group (page, _("Timing"),
+                                           _("The deadband is how far a value must come back "
+                                             "past a limit before the alarm clears; the delays "
+                                             "are how long a condition must last before it "
+                                             "counts."));
 
       self->rows[f] = adw_entry_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->rows[f]), field_label (f));
@@ -345,29 +320,19 @@ bd_alarm_rule_dialog_init (BdAlarmRuleDialog *self)
       /* Enter anywhere saves, as in the other dialogs. */
       g_signal_connect_swapped (self->rows[f], "entry-activated",
                                 G_CALLBACK (on_save_clicked_cb), self);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->rows[f]);
+      adw_preferences_group_add (group, self->rows[f]);
 
       if (f == FIELD_FIELD)
         {
           self->priority_row = ADW_COMBO_ROW (adw_combo_row_new ());
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->priority_row), _("Priority"));
           adw_combo_row_set_model (self->priority_row, G_LIST_MODEL (priority_model));
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->priority_row));
+          adw_preferences_group_add (group, GTK_WIDGET (self->priority_row));
 
-          enabled_row = adw_action_row_new ();
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (enabled_row), _("Enabled"));
-          self->enabled_switch = GTK_SWITCH (gtk_switch_new ());
-          gtk_widget_set_valign (GTK_WIDGET (self->enabled_switch), GTK_ALIGN_CENTER);
-          gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch),
-                                          GTK_ACCESSIBLE_PROPERTY_LABEL, _("Enabled"), -1);
-          adw_action_row_add_suffix (ADW_ACTION_ROW (enabled_row), GTK_WIDGET (self->enabled_switch));
-          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (enabled_row),
-                                                 GTK_WIDGET (self->enabled_switch));
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), enabled_row);
+          enabled_row = _bd_switch_row_new (_("Enabled"), NULL, &self->enabled_switch);
+          adw_preferences_group_add (group, enabled_row);
         }
     }
-
-  adw_window_set_content (ADW_WINDOW (self), box);
 }
 
 GtkWidget *

@@ -99,19 +99,7 @@ static void
 set_problem (BdBridgeDialog *self,
              const char     *problem)
 {
-  gtk_label_set_label (self->problem_label, problem != NULL ? problem : "");
-  gtk_widget_set_visible (self->problem_group, problem != NULL);
-}
-
-static GtkWidget *
-labelled_switch (const char *label)
-{
-  GtkWidget *widget = gtk_switch_new ();
-
-  gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  return widget;
+  _bd_show_message (self->problem_label, self->problem_group, problem);
 }
 
 static AdwEntryRow *
@@ -197,10 +185,7 @@ add_topic (BdBridgeDialog      *self,
   adw_expander_row_add_row (rows->row, GTK_WIDGET (rows->local_prefix));
   adw_expander_row_add_row (rows->row, GTK_WIDGET (rows->remote_prefix));
 
-  remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
-  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (remove, "flat");
-  _bd_set_accessible_label (remove, _("Remove this topic"));
+  remove = _bd_icon_button_new ("user-trash-symbolic", _("Remove this topic"));
   g_object_set_data (G_OBJECT (remove), "topic-row", rows->row);
   g_signal_connect (remove, "clicked", G_CALLBACK (remove_topic_cb), self);
   adw_expander_row_add_action (rows->row, remove);
@@ -750,9 +735,7 @@ bd_bridge_dialog_dispose (GObject *object)
   BdBridgeDialog *self = BD_BRIDGE_DIALOG (object);
 
   stop_test (self);
-  if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
+  _bd_clear_file_chooser (&self->chooser);
   g_clear_object (&self->service);
 
   G_OBJECT_CLASS (bd_bridge_dialog_parent_class)->dispose (object);
@@ -792,10 +775,8 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   const char * start_types[] = { N_("Automatic: at start and after every loss"),
                                  N_("Once: at start only"),
                                  N_("Lazy: when messages wait, until idle"), NULL };
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *save_button;
-  GtkWidget *header = _bd_editor_header_new (GTK_WINDOW (self), &save_button);
-  GtkWidget *page = adw_preferences_page_new ();
+  AdwPreferencesPage *page;
   AdwPreferencesGroup *group;
   GtkWidget *row;
   GtkWidget *button;
@@ -806,29 +787,19 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   for (guint i = 0; transports[i] != NULL; i++)
     transports[i] = _(transports[i]);
 
-  gtk_window_set_default_size (GTK_WINDOW (self), 560, 720);
-  gtk_window_set_modal (GTK_WINDOW (self), TRUE);
+  page = _bd_editor_window_fill (ADW_WINDOW (self), 560, 720, NULL, &save_button);
   self->save_button = GTK_BUTTON (save_button);
   g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (save_cb), self);
-  gtk_box_append (GTK_BOX (box), header);
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
-  adw_window_set_content (ADW_WINDOW (self), box);
 
   /* What is wrong, above the fields. */
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  self->problem_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->problem_label, TRUE);
-  gtk_label_set_xalign (self->problem_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->problem_label), "error");
+  group = _bd_add_preferences_group (page, NULL, NULL);
+  self->problem_label = _bd_error_label_new ();
   adw_preferences_group_add (group, GTK_WIDGET (self->problem_label));
   self->problem_group = GTK_WIDGET (group);
   gtk_widget_set_visible (self->problem_group, FALSE);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
   /* The upstream. */
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Upstream Broker"));
+  group = _bd_add_preferences_group (page, _("Upstream Broker"), NULL);
   self->name_row = entry_row (group, _("Name"));
   self->addresses_row = entry_row (group, _("Addresses (host:port, several separated by spaces)"));
   self->protocol_row = combo_row (_("Protocol"), protocols);
@@ -846,19 +817,14 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   self->password_row = ADW_ENTRY_ROW (adw_password_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row), _("Password"));
   adw_preferences_group_add (group, GTK_WIDGET (self->password_row));
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Clean Session"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("Off: the upstream keeps the bridge’s subscriptions and "
-                                 "messages while it is away"));
-  self->clean_switch = GTK_SWITCH (labelled_switch (_("Clean Session")));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->clean_switch));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (self->clean_switch));
+  row = _bd_switch_row_new (_("Clean Session"),
+                            _("Off: the upstream keeps the bridge’s subscriptions and "
+                              "messages while it is away"),
+                            &self->clean_switch);
   adw_preferences_group_add (group, row);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
   /* Its test. */
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  group = _bd_add_preferences_group (page, NULL, NULL);
   self->test_row = ADW_ACTION_ROW (adw_action_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->test_row),
                                  _("What the Upstream Supports"));
@@ -868,24 +834,19 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
   g_signal_connect_swapped (self->test_button, "clicked", G_CALLBACK (test_cb), self);
   adw_action_row_add_suffix (self->test_row, GTK_WIDGET (self->test_button));
   adw_preferences_group_add (group, GTK_WIDGET (self->test_row));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
   /* The topics. */
-  self->topics_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (self->topics_group, _("Topics"));
-  adw_preferences_group_set_description (self->topics_group,
-                                         _("Prefixes are put before the pattern on each side, "
-                                           "to place the topics elsewhere upstream."));
-  button = gtk_button_new_from_icon_name ("list-add-symbolic");
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  _bd_set_accessible_label (button, _("Add Topic"));
+  self->topics_group = _bd_add_preferences_group (page,
+                                                  _("Topics"),
+                                                  _("Prefixes are put before the pattern on each "
+                                                    "side, to place the topics elsewhere "
+                                                    "upstream."));
+  button = _bd_icon_button_new ("list-add-symbolic", _("Add Topic"));
   g_signal_connect_swapped (button, "clicked", G_CALLBACK (add_topic_cb), self);
   adw_preferences_group_set_header_suffix (self->topics_group, button);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->topics_group);
 
   /* Encryption. */
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  group = _bd_add_preferences_group (page, NULL, NULL);
   self->tls_row = ADW_EXPANDER_ROW (adw_expander_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->tls_row), _("Encryption (TLS)"));
   adw_expander_row_set_show_enable_switch (self->tls_row, TRUE);
@@ -896,23 +857,17 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
                 _("Choose the client certificate"), _("Clear the client certificate"));
   add_file_row (self, FILE_KEY, _("Client Key"),
                 _("Choose the client key"), _("Clear the client key"));
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Skip the Host Name Check"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("Insecure: anyone with a certificate from this CA could pose "
-                                 "as the upstream"));
-  self->insecure_switch = GTK_SWITCH (labelled_switch (_("Skip the Host Name Check")));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->insecure_switch));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (self->insecure_switch));
+  row = _bd_switch_row_new (_("Skip the Host Name Check"),
+                            _("Insecure: anyone with a certificate from this CA could pose "
+                              "as the upstream"),
+                            &self->insecure_switch);
   adw_expander_row_add_row (self->tls_row, row);
   self->alpn_row = entry_row (NULL, _("ALPN Protocol (AWS IoT on port 443: x-amzn-mqtt-ca)"));
   adw_expander_row_add_row (self->tls_row, GTK_WIDGET (self->alpn_row));
   adw_preferences_group_add (group, GTK_WIDGET (self->tls_row));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
   /* Running. */
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Running"));
+  group = _bd_add_preferences_group (page, _("Running"), NULL);
   self->start_row = combo_row (_("Start"), start_types);
   adw_preferences_group_add (group, GTK_WIDGET (self->start_row));
   row = adw_action_row_new ();
@@ -925,7 +880,6 @@ bd_bridge_dialog_init (BdBridgeDialog *self)
                                   _("Messages Kept for the Upstream"), -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->queue_spin));
   adw_preferences_group_add (group, row);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 }
 
 BdBridgeDialog *

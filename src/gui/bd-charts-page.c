@@ -680,12 +680,9 @@ add_card (BdChartsPage *self,
   gtk_box_append (GTK_BOX (header), remove_button);
   gtk_box_append (GTK_BOX (card->widget), header);
 
-  card->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (card->error_label, TRUE);
-  gtk_label_set_xalign (card->error_label, 0);
+  card->error_label = _bd_error_label_new ();
   gtk_widget_set_margin_start (GTK_WIDGET (card->error_label), 12);
   gtk_widget_set_margin_end (GTK_WIDGET (card->error_label), 12);
-  gtk_widget_add_css_class (GTK_WIDGET (card->error_label), "error");
   gtk_widget_set_visible (GTK_WIDGET (card->error_label), FALSE);
   gtk_box_append (GTK_BOX (card->widget), GTK_WIDGET (card->error_label));
 

@@ -551,12 +551,27 @@ clear_password_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      data)
 {
-  g_autoptr(BdConnectionProfiles) self = data;
+  g_autoptr(GTask) task = data;
+  BdConnectionProfiles *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
 
   secret_password_clear_finish (result, &error);
   if (error != NULL)
     set_keyring_available (self, FALSE);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Takes @id's password out of the keyring, then returns @task (a keyring
+ * that fails is not asked again): a removed profile's and a forgotten one's
+ * alike. */
+static void
+clear_keyring_password (BdConnectionProfiles *self,
+                        const char           *id,
+                        GCancellable         *cancellable,
+                        GTask                *task)
+{
+  secret_password_clear (get_schema (), cancellable, clear_password_cb, task,
+                         "profile", id, NULL);
 }
 
 gboolean
@@ -573,8 +588,7 @@ bd_connection_profiles_remove (BdConnectionProfiles *self,
 
   g_hash_table_remove (self->passwords, id);
   if (self->keyring_available)
-    secret_password_clear (get_schema (), NULL, clear_password_cb, g_object_ref (self),
-                           "profile", id, NULL);
+    clear_keyring_password (self, id, NULL, g_task_new (self, NULL, NULL, NULL));
   g_ptr_array_remove_index (self->profiles, index);
   g_signal_emit (self, signals[CHANGED], 0);
   return TRUE;
@@ -602,21 +616,6 @@ store_password_cb (GObject      *object,
       g_debug ("keyring unavailable, password kept in memory: %s", error->message);
       set_keyring_available (self, FALSE);
     }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-forget_password_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      data)
-{
-  g_autoptr(GTask) task = data;
-  BdConnectionProfiles *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-
-  secret_password_clear_finish (result, &error);
-  if (error != NULL)
-    set_keyring_available (self, FALSE);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -651,8 +650,7 @@ bd_connection_profiles_store_password_async (BdConnectionProfiles *self,
     }
   if (forget)
     {
-      secret_password_clear (get_schema (), cancellable, forget_password_cb,
-                             g_steal_pointer (&task), "profile", id, NULL);
+      clear_keyring_password (self, id, cancellable, g_steal_pointer (&task));
       return;
     }
   profile = bd_connection_profiles_lookup (self, id);

@@ -573,9 +573,7 @@ bd_connections_dialog_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
+  _bd_clear_file_chooser (&self->chooser);
   g_clear_object (&self->editor_ref);
   gtk_widget_dispose_template (GTK_WIDGET (self), BD_TYPE_CONNECTIONS_DIALOG);
   g_clear_object (&self->profiles);

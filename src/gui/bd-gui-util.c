@@ -92,6 +92,88 @@ _bd_format_time (gint64 time_us)
   return g_date_time_format (time, "%x %X");
 }
 
+GtkLabel *
+_bd_error_label_new (void)
+{
+  GtkLabel *label = GTK_LABEL (gtk_label_new (NULL));
+
+  gtk_label_set_wrap (label, TRUE);
+  gtk_label_set_xalign (label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (label), "error");
+  return label;
+}
+
+void
+_bd_show_message (GtkLabel   *label,
+                  GtkWidget  *holder,
+                  const char *message)
+{
+  gtk_label_set_text (label, message != NULL ? message : "");
+  gtk_widget_set_visible (holder, message != NULL);
+}
+
+void
+_bd_widget_set_css_class (GtkWidget  *widget,
+                          const char *css_class,
+                          gboolean    present)
+{
+  if (present)
+    gtk_widget_add_css_class (widget, css_class);
+  else
+    gtk_widget_remove_css_class (widget, css_class);
+}
+
+GtkWidget *
+_bd_icon_button_new (const char *icon_name,
+                     const char *label)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  _bd_set_accessible_label (button, label);
+  return button;
+}
+
+GtkWidget *
+_bd_output_labels_new (GtkLabel **name,
+                       GtkLabel **topics,
+                       GtkLabel **status)
+{
+  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+
+  *name = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (*name, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (*name), "heading");
+  *topics = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (*topics, 0);
+  gtk_label_set_ellipsize (*topics, PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (GTK_WIDGET (*topics), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (*topics), "dim-label");
+  *status = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (*status, 0);
+  gtk_label_set_wrap (*status, TRUE);
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (*name));
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (*topics));
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (*status));
+  gtk_widget_set_hexpand (labels, TRUE);
+  return labels;
+}
+
+void
+_bd_output_labels_update (GtkLabel *name,
+                          GtkLabel *topics,
+                          BdOutput *output)
+{
+  g_autofree char *text = NULL;
+
+  gtk_label_set_label (name, bd_output_get_name (output));
+  /* Translators: a relay's command topic → its state topic */
+  text = g_strdup_printf (_("%s → %s"), bd_output_get_command_topic (output),
+                          bd_output_get_state_topic (output));
+  gtk_label_set_label (topics, text);
+}
+
 gboolean
 _bd_show_toast (GtkWidget *widget,
                 AdwToast  *toast)
@@ -229,18 +311,66 @@ _bd_follow_object (gpointer     self,
   ((void (*) (gpointer)) callback) (self);
 }
 
-GtkWidget *
-_bd_editor_header_new (GtkWindow  *window,
-                       GtkWidget **save_button)
+void
+_bd_clear_file_chooser (GtkFileChooserNative **chooser)
 {
-  GtkWidget *header;
-  GtkWidget *cancel;
+  g_return_if_fail (chooser != NULL);
 
-  g_return_val_if_fail (GTK_IS_WINDOW (window), NULL);
-  g_return_val_if_fail (save_button != NULL, NULL);
+  if (*chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (*chooser));
+  g_clear_object (chooser);
+}
 
-  header = adw_header_bar_new ();
-  cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+AdwPreferencesGroup *
+_bd_add_preferences_group (AdwPreferencesPage *page,
+                           const char         *title,
+                           const char         *description)
+{
+  AdwPreferencesGroup *group;
+
+  g_return_val_if_fail (ADW_IS_PREFERENCES_PAGE (page), NULL);
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  if (title != NULL)
+    adw_preferences_group_set_title (group, title);
+  if (description != NULL)
+    adw_preferences_group_set_description (group, description);
+  adw_preferences_page_add (page, group);
+  return group;
+}
+
+GtkWidget *
+_bd_switch_row_new (const char  *title,
+                    const char  *subtitle,
+                    GtkSwitch  **switch_out)
+{
+  GtkWidget *row;
+  GtkWidget *toggle;
+
+  g_return_val_if_fail (title != NULL, NULL);
+  g_return_val_if_fail (switch_out != NULL, NULL);
+
+  row = adw_action_row_new ();
+  toggle = gtk_switch_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  title, -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+  *switch_out = GTK_SWITCH (toggle);
+  return row;
+}
+
+static GtkWidget *
+editor_header_new (GtkWindow  *window,
+                   GtkWidget **save_button)
+{
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+
   *save_button = gtk_button_new_with_mnemonic (_("_Save"));
   adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
   adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
@@ -249,4 +379,30 @@ _bd_editor_header_new (GtkWindow  *window,
   gtk_widget_add_css_class (*save_button, "suggested-action");
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), *save_button);
   return header;
+}
+
+AdwPreferencesPage *
+_bd_editor_window_fill (AdwWindow  *window,
+                        int         width,
+                        int         height,
+                        GtkWidget  *notice,
+                        GtkWidget **save_button)
+{
+  GtkWidget *box;
+  GtkWidget *page;
+
+  g_return_val_if_fail (ADW_IS_WINDOW (window), NULL);
+  g_return_val_if_fail (save_button != NULL, NULL);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  page = adw_preferences_page_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_box_append (GTK_BOX (box), editor_header_new (GTK_WINDOW (window), save_button));
+  if (notice != NULL)
+    gtk_box_append (GTK_BOX (box), notice);
+  gtk_widget_set_vexpand (page, TRUE);
+  gtk_box_append (GTK_BOX (box), page);
+  adw_window_set_content (window, box);
+  return ADW_PREFERENCES_PAGE (page);
 }

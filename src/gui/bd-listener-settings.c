@@ -67,8 +67,7 @@ set_error (BdListenerSettings *self,
 {
   g_free (self->error);
   self->error = g_strdup (error);
-  gtk_label_set_text (self->error_label, error != NULL ? error : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL);
+  _bd_show_message (self->error_label, GTK_WIDGET (self->error_label), error);
 }
 
 static char *
@@ -514,9 +513,7 @@ bd_listener_settings_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
+  _bd_clear_file_chooser (&self->chooser);
   self->security = NULL;
 
   G_OBJECT_CLASS (bd_listener_settings_parent_class)->dispose (object);
@@ -588,10 +585,7 @@ bd_listener_settings_init (BdListenerSettings *self)
   self->websockets_row = listener_row (self, _("MQTT over WebSockets"), DEFAULT_WEBSOCKETS_PORT,
                                        &self->websockets_port, &self->websockets_switch);
 
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_label_set_xalign (self->error_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
+  self->error_label = _bd_error_label_new ();
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), GTK_WIDGET (self->error_label));
 }

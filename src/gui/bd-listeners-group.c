@@ -179,17 +179,6 @@ on_copy_row_cb (GtkButton        *button,
     copy_text (GTK_WIDGET (self), command);
 }
 
-static GtkWidget *
-copy_button (const char *label)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
-
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  _bd_set_accessible_label (button, label);
-  return button;
-}
-
 static char *
 format_date (gint64 unix_time)
 {
@@ -365,7 +354,7 @@ add_listener_row (BdListenersGroup *self,
                                ? g_strdup (_("Copy the command for the Unix socket"))
                                : g_strdup_printf (_("Copy the command for port %u"),
                                                   listener_port (self, index));
-      GtkWidget *button = copy_button (label);
+      GtkWidget *button = _bd_icon_button_new ("edit-copy-symbolic", label);
 
       g_object_set_data (G_OBJECT (button), "index", GUINT_TO_POINTER (index));
       g_signal_connect (button, "clicked", G_CALLBACK (on_copy_row_cb), self);
@@ -432,7 +421,7 @@ bd_listeners_group_init (BdListenersGroup *self)
                                  _("Watch Every Topic"));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->command_row), FALSE);
   gtk_widget_add_css_class (GTK_WIDGET (self->command_row), "command-row");
-  button = copy_button (_("Copy the command"));
+  button = _bd_icon_button_new ("edit-copy-symbolic", _("Copy the command"));
   g_signal_connect_swapped (button, "clicked", G_CALLBACK (on_copy_command_cb), self);
   adw_action_row_add_suffix (self->command_row, button);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), GTK_WIDGET (self->command_row));

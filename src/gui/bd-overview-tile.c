@@ -685,10 +685,7 @@ bd_overview_tile_set_config (BdOverviewTile             *self,
   self->config.series = g_strdup (config->series);
   self->config.label = g_strdup (config->label);
   self->config.unit = g_strdup (config->unit);
-  if (self->config.hidden)
-    gtk_widget_add_css_class (GTK_WIDGET (self), "hidden-tile");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "hidden-tile");
+  _bd_widget_set_css_class (GTK_WIDGET (self), "hidden-tile", self->config.hidden);
   /* A menu already opened follows the series and its hidden state. */
   if (self->menu_popover != NULL)
     {
@@ -744,10 +741,8 @@ bd_overview_tile_set_alarm (BdOverviewTile *self,
       ensure_alarm_image (self);
       gtk_image_set_from_icon_name (self->alarm_image,
                                     alarm_icons[CLAMP (priority, 0, (int) G_N_ELEMENTS (alarm_icons) - 1)]);
-      if (state == BD_ALARM_STATE_UNACK || state == BD_ALARM_STATE_RTN_UNACK)
-        gtk_widget_add_css_class (GTK_WIDGET (self), "unacknowledged");
-      else
-        gtk_widget_remove_css_class (GTK_WIDGET (self), "unacknowledged");
+      _bd_widget_set_css_class (GTK_WIDGET (self), "unacknowledged",
+                                state == BD_ALARM_STATE_UNACK || state == BD_ALARM_STATE_RTN_UNACK);
     }
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "unacknowledged");
@@ -779,10 +774,7 @@ bd_overview_tile_check_stale (BdOverviewTile *self,
   if (stale == self->stale)
     return;
   self->stale = stale;
-  if (stale)
-    gtk_widget_add_css_class (GTK_WIDGET (self), "stale");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "stale");
+  _bd_widget_set_css_class (GTK_WIDGET (self), "stale", stale);
   update_text (self);
 }
 

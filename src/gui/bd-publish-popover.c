@@ -63,10 +63,7 @@ on_form_changed_cb (BdPublishPopover *self)
   const char *topic = gtk_editable_get_text (GTK_EDITABLE (self->topic_entry));
   gboolean valid = bd_topic_name_is_valid (topic);
 
-  if (!valid && topic[0] != '\0')
-    gtk_widget_add_css_class (GTK_WIDGET (self->topic_entry), "error");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->topic_entry), "error");
+  _bd_widget_set_css_class (GTK_WIDGET (self->topic_entry), "error", !valid && topic[0] != '\0');
   gtk_widget_set_sensitive (GTK_WIDGET (self->send_button),
                             valid && (self->engine != NULL || self->remote != NULL));
 }

@@ -67,10 +67,7 @@ mark_row (BdRelayDialog *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      if (rows[i] == bad)
-        gtk_widget_add_css_class (GTK_WIDGET (rows[i]), "error");
-      else
-        gtk_widget_remove_css_class (GTK_WIDGET (rows[i]), "error");
+      _bd_widget_set_css_class (GTK_WIDGET (rows[i]), "error", rows[i] == bad);
     }
 }
 
@@ -140,8 +137,7 @@ validate (BdRelayDialog *self)
   g_clear_pointer (&self->problem, g_free);
   if (relay == NULL)
     self->problem = g_strdup (error->message);
-  gtk_label_set_label (self->problem_label, self->problem != NULL ? self->problem : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->problem_label), self->problem != NULL);
+  _bd_show_message (self->problem_label, GTK_WIDGET (self->problem_label), self->problem);
   gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), relay != NULL && self->controller != NULL);
 }
 
@@ -177,8 +173,7 @@ bd_relay_dialog_save (BdRelayDialog *self)
     {
       g_free (self->problem);
       self->problem = g_strdup (error->message);
-      gtk_label_set_label (self->problem_label, self->problem);
-      gtk_widget_set_visible (GTK_WIDGET (self->problem_label), TRUE);
+      _bd_show_message (self->problem_label, GTK_WIDGET (self->problem_label), self->problem);
       return FALSE;
     }
   g_signal_emit (self, signals[SAVED], 0, relay);
@@ -257,47 +252,47 @@ bd_relay_dialog_class_init (BdRelayDialogClass *klass)
 static void
 bd_relay_dialog_init (BdRelayDialog *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *save_button;
-  GtkWidget *header = _bd_editor_header_new (GTK_WINDOW (self), &save_button);
-  GtkWidget *page = adw_preferences_page_new ();
+  AdwPreferencesPage *page;
   AdwPreferencesGroup *group;
   GtkWidget *row;
   GtkStringList *qos;
 
-  gtk_window_set_modal (GTK_WINDOW (self), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (self), 520, 640);
+  /* Above the fields, not below them: always in view, however long the
+   * form scrolls. */
+  self->problem_label = _bd_error_label_new ();
+  gtk_widget_set_margin_top (GTK_WIDGET (self->problem_label), 12);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->problem_label), 24);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->problem_label), 24);
 
+  page = _bd_editor_window_fill (ADW_WINDOW (self), 520, 640, GTK_WIDGET (self->problem_label),
+                                 &save_button);
   self->save_button = GTK_BUTTON (save_button);
   g_signal_connect_object (self->save_button, "clicked", G_CALLBACK (save_clicked_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->save_button));
-  gtk_box_append (GTK_BOX (box), header);
 
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  group = _bd_add_preferences_group (page, NULL, NULL);
   self->name_row = add_entry (self, group, _("Name"));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Topics"));
-  adw_preferences_group_set_description (group,
-    _("Commands go to the command topic; the device confirms on the state topic."));
+  group = _bd_add_preferences_group (page,
+                                     _("Topics"),
+                                     _("Commands go to the command topic; the device confirms on "
+                                       "the state topic."));
   self->command_row = add_entry (self, group, _("Command topic"));
   self->state_row = add_entry (self, group, _("State topic"));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Payloads"));
-  adw_preferences_group_set_description (group,
-    _("Leave the state payloads empty when the device reports what it was sent. ON/OFF, true/false and 1/0 are understood in any case."));
+  group = _bd_add_preferences_group (page,
+                                     _("Payloads"),
+                                     _("Leave the state payloads empty when the device reports "
+                                       "what it was sent. ON/OFF, true/false and 1/0 are "
+                                       "understood in any case."));
   self->on_row = add_entry (self, group, _("Command payload for on"));
   self->off_row = add_entry (self, group, _("Command payload for off"));
   self->state_on_row = add_entry (self, group, _("State payload for on (optional)"));
   self->state_off_row = add_entry (self, group, _("State payload for off (optional)"));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Delivery"));
+  group = _bd_add_preferences_group (page, _("Delivery"), NULL);
   qos = gtk_string_list_new (NULL);
   gtk_string_list_append (qos, _("0 — at most once"));
   gtk_string_list_append (qos, _("1 — at least once"));
@@ -310,16 +305,9 @@ bd_relay_dialog_init (BdRelayDialog *self)
                                   _("Command QoS"), -1);
   adw_preferences_group_add (group, GTK_WIDGET (self->qos_row));
 
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Retain commands"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("A device that connects later still gets the last command"));
-  self->retain_switch = GTK_SWITCH (gtk_switch_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->retain_switch), GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->retain_switch), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Retain commands"), -1);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->retain_switch));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (self->retain_switch));
+  row = _bd_switch_row_new (_("Retain commands"),
+                            _("A device that connects later still gets the last command"),
+                            &self->retain_switch);
   adw_preferences_group_add (group, row);
 
   row = adw_action_row_new ();
@@ -333,22 +321,6 @@ bd_relay_dialog_init (BdRelayDialog *self)
                                   _("Confirmation timeout in seconds"), -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->timeout_spin));
   adw_preferences_group_add (group, row);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
-
-  /* Above the fields, not below them: always in view, however long the
-   * form scrolls. */
-  self->problem_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->problem_label, TRUE);
-  gtk_label_set_xalign (self->problem_label, 0);
-  gtk_widget_set_margin_top (GTK_WIDGET (self->problem_label), 12);
-  gtk_widget_set_margin_start (GTK_WIDGET (self->problem_label), 24);
-  gtk_widget_set_margin_end (GTK_WIDGET (self->problem_label), 24);
-  gtk_widget_add_css_class (GTK_WIDGET (self->problem_label), "error");
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->problem_label));
-
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
-  adw_window_set_content (ADW_WINDOW (self), box);
 }
 
 BdRelayDialog *

@@ -48,14 +48,9 @@ sync_row (BdRelayRow *self)
 {
   BdRelayState state = bd_relay_get_state (self->relay);
   const char *busy = _bd_relay_switch_get_busy_status (self->relay);
-  g_autofree char *topics = NULL;
   g_autofree char *status = NULL;
 
-  gtk_label_set_label (self->name_label, bd_relay_get_name (self->relay));
-  /* Translators: a relay's command topic → its state topic */
-  topics = g_strdup_printf (_("%s → %s"), bd_relay_get_command_topic (self->relay),
-                            bd_relay_get_state_topic (self->relay));
-  gtk_label_set_label (self->topics_label, topics);
+  _bd_output_labels_update (self->name_label, self->topics_label, BD_OUTPUT (self->relay));
 
   if (busy != NULL)
     status = g_strdup (busy);
@@ -158,7 +153,8 @@ static void
 bd_relay_row_init (BdRelayRow *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *labels = _bd_output_labels_new (&self->name_label, &self->topics_label,
+                                             &self->control.status_label);
 
   /* The row itself is not a stop on the Tab path: its controls are. */
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (self), FALSE);
@@ -170,24 +166,8 @@ bd_relay_row_init (BdRelayRow *self)
   gtk_widget_set_margin_top (box, 8);
   gtk_widget_set_margin_bottom (box, 8);
 
-  self->name_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->name_label, 0);
   gtk_label_set_ellipsize (self->name_label, PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (GTK_WIDGET (self->name_label), "heading");
-  self->topics_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->topics_label, 0);
-  gtk_label_set_ellipsize (self->topics_label, PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_selectable (self->topics_label, FALSE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->topics_label), "caption");
-  gtk_widget_add_css_class (GTK_WIDGET (self->topics_label), "dim-label");
-  self->control.status_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->control.status_label, 0);
-  gtk_label_set_wrap (self->control.status_label, TRUE);
   gtk_widget_add_css_class (GTK_WIDGET (self->control.status_label), "caption");
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->name_label));
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->topics_label));
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->control.status_label));
-  gtk_widget_set_hexpand (labels, TRUE);
   gtk_box_append (GTK_BOX (box), labels);
 
   self->control.spinner = GTK_SPINNER (gtk_spinner_new ());

@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "bd-relay-switch.h"
+#include "bd-gui-util.h"
 
 void
 _bd_relay_switch_sync (BdRelaySwitch *self,
@@ -33,10 +34,8 @@ _bd_relay_switch_sync (BdRelaySwitch *self,
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), pending);
 
   gtk_label_set_label (self->status_label, status);
-  if (bd_relay_get_last_error (relay) != NULL && !pending)
-    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+  _bd_widget_set_css_class (GTK_WIDGET (self->status_label), "error",
+                            bd_relay_get_last_error (relay) != NULL && !pending);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->toggle),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, bd_relay_get_name (relay),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, status,

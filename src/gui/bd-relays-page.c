@@ -281,21 +281,15 @@ add_entry_buttons (BdRelaysPage *self,
 {
   g_autofree char *edit_label = NULL;
   g_autofree char *delete_label = NULL;
-  GtkWidget *edit = gtk_button_new_from_icon_name ("document-edit-symbolic");
-  GtkWidget *delete = gtk_button_new_from_icon_name ("user-trash-symbolic");
 
   /* Translators: accessible names of the buttons on the row of the automation or interlock %s */
   edit_label = g_strdup_printf (interlock ? _("Edit interlock %s") : _("Edit automation %s"), name);
   delete_label = g_strdup_printf (interlock ? _("Delete interlock %s") : _("Delete automation %s"), name);
   for (guint i = 0; i < 2; i++)
     {
-      GtkWidget *button = i == 0 ? edit : delete;
-      const char *label = i == 0 ? edit_label : delete_label;
+      GtkWidget *button = i == 0 ? _bd_icon_button_new ("document-edit-symbolic", edit_label)
+                                 : _bd_icon_button_new ("user-trash-symbolic", delete_label);
 
-      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-      gtk_widget_add_css_class (button, "flat");
-      gtk_widget_set_tooltip_text (button, label);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
       g_object_set_data_full (G_OBJECT (button), "entry-id", g_strdup (id), g_free);
       g_object_set_data (G_OBJECT (button), "entry-interlock", GINT_TO_POINTER (interlock));
       g_signal_connect_object (button, "clicked",

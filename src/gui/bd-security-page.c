@@ -63,8 +63,7 @@ set_error (BdSecurityPage *self,
 {
   g_free (self->error);
   self->error = g_strdup (error);
-  gtk_label_set_text (self->error_label, error != NULL ? error : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL);
+  _bd_show_message (self->error_label, GTK_WIDGET (self->error_label), error);
 }
 
 static void
@@ -75,8 +74,7 @@ update_warning (BdSecurityPage *self)
   if (self->security != NULL)
     warning = bd_security_dup_listener_warnings (self->security,
                                                  bd_engine_get_config (self->engine));
-  gtk_label_set_text (self->warning_label, warning != NULL ? warning : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->warning_group), warning != NULL);
+  _bd_show_message (self->warning_label, GTK_WIDGET (self->warning_group), warning);
 }
 
 static void
@@ -505,11 +503,8 @@ row_button (BdSecurityPage *self,
             const char     *label,
             GCallback       callback)
 {
-  GtkWidget *button = gtk_button_new_from_icon_name (icon);
+  GtkWidget *button = _bd_icon_button_new (icon, label);
 
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  _bd_set_accessible_label (button, label);
   g_signal_connect (button, "clicked", callback, self);
   return button;
 }
@@ -687,41 +682,33 @@ bd_security_page_init (BdSecurityPage *self)
 {
   AdwPreferencesPage *page = ADW_PREFERENCES_PAGE (self);
   AdwPreferencesGroup *group;
+  GtkWidget *row;
 
   self->cancellable = g_cancellable_new ();
   self->rows = g_ptr_array_new ();
   adw_preferences_page_set_title (page, _("Security"));
   adw_preferences_page_set_icon_name (page, "channel-secure-symbolic");
 
-  self->warning_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (self->warning_group, _("Unsafe on the Network"));
+  self->warning_group = _bd_add_preferences_group (page, _("Unsafe on the Network"), NULL);
   self->warning_label = wrapped_label ("warning");
   adw_preferences_group_add (self->warning_group, GTK_WIDGET (self->warning_label));
   gtk_widget_set_visible (GTK_WIDGET (self->warning_group), FALSE);
-  adw_preferences_page_add (page, self->warning_group);
 
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Anonymous Access"));
-  self->anonymous_row = ADW_ACTION_ROW (adw_action_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->anonymous_row),
-                                 _("Allow Clients Without a User Name"));
-  adw_action_row_set_subtitle (self->anonymous_row,
-                               _("Applies now, and is kept in the broker’s configuration "
-                                 "file for its next start."));
-  self->anonymous_switch = GTK_SWITCH (gtk_switch_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->anonymous_switch), GTK_ALIGN_CENTER);
+  group = _bd_add_preferences_group (page, _("Anonymous Access"), NULL);
+  row = _bd_switch_row_new (_("Allow Clients Without a User Name"),
+                            _("Applies now, and is kept in the broker’s configuration "
+                              "file for its next start."),
+                            &self->anonymous_switch);
+  self->anonymous_row = ADW_ACTION_ROW (row);
   gtk_widget_set_sensitive (GTK_WIDGET (self->anonymous_switch), FALSE);
+  /* Its name as a tooltip too. */
   _bd_set_accessible_label (GTK_WIDGET (self->anonymous_switch),
-                        _("Allow Clients Without a User Name"));
-  adw_action_row_add_suffix (self->anonymous_row, GTK_WIDGET (self->anonymous_switch));
-  adw_action_row_set_activatable_widget (self->anonymous_row, GTK_WIDGET (self->anonymous_switch));
+                            _("Allow Clients Without a User Name"));
   g_signal_connect_swapped (self->anonymous_switch, "notify::active",
                             G_CALLBACK (on_anonymous_active_cb), self);
   adw_preferences_group_add (group, GTK_WIDGET (self->anonymous_row));
-  adw_preferences_page_add (page, group);
 
-  self->users_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (self->users_group, _("Users"));
+  self->users_group = _bd_add_preferences_group (page, _("Users"), NULL);
   self->status_label = wrapped_label ("dim-label");
   adw_preferences_group_add (self->users_group, GTK_WIDGET (self->status_label));
   self->error_label = wrapped_label ("error");
@@ -729,17 +716,14 @@ bd_security_page_init (BdSecurityPage *self)
   adw_preferences_group_add (self->users_group, GTK_WIDGET (self->error_label));
   self->add_user_button = header_button (_("_Add User…"), G_CALLBACK (on_add_user_cb), self);
   adw_preferences_group_set_header_suffix (self->users_group, self->add_user_button);
-  adw_preferences_page_add (page, self->users_group);
 
-  self->rules_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (self->rules_group, _("Topic Permissions"));
-  adw_preferences_group_set_description (self->rules_group,
-                                         _("Without permissions every client may use every "
-                                           "topic."));
+  self->rules_group = _bd_add_preferences_group (page,
+                                                 _("Topic Permissions"),
+                                                 _("Without permissions every client may use "
+                                                   "every topic."));
   self->add_rule_button = header_button (_("Add _Permission…"), G_CALLBACK (on_add_rule_cb),
                                          self);
   adw_preferences_group_set_header_suffix (self->rules_group, self->add_rule_button);
-  adw_preferences_page_add (page, self->rules_group);
 }
 
 static void apply_listeners (BdSecurityPage *self);
@@ -866,19 +850,17 @@ bd_security_page_set_operator_lock (BdSecurityPage *self,
   g_return_if_fail (self->lock == NULL);
 
   self->lock = g_object_ref (lock);
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Operator Lock"));
-  adw_preferences_group_set_description (group,
-                                         _("With a PIN, the lock button in the header bar "
-                                           "locks the window to viewing: alarms can still be "
-                                           "acknowledged, but commands, rules and settings "
-                                           "need the PIN. An empty PIN removes the lock."));
+  group = _bd_add_preferences_group (ADW_PREFERENCES_PAGE (self),
+                                     _("Operator Lock"),
+                                     _("With a PIN, the lock button in the header bar locks the "
+                                       "window to viewing: alarms can still be acknowledged, but "
+                                       "commands, rules and settings need the PIN. An empty PIN "
+                                       "removes the lock."));
   row = adw_password_entry_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("New Operator PIN"));
   adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (row), TRUE);
   g_signal_connect (row, "apply", G_CALLBACK (on_pin_apply_cb), self);
   adw_preferences_group_add (group, row);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
   self->lock_group = GTK_WIDGET (group);
   g_signal_connect_object (lock, "notify::locked", G_CALLBACK (on_locked_cb), self,
                            G_CONNECT_SWAPPED);

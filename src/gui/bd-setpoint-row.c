@@ -16,6 +16,7 @@
 #include <math.h>
 
 #include "bd-setpoint-row.h"
+#include "bd-gui-util.h"
 
 struct _BdSetpointRow
 {
@@ -55,16 +56,11 @@ sync_row (BdSetpointRow *self)
   gboolean pending = bd_setpoint_get_pending (setpoint);
   double value = bd_setpoint_get_value (setpoint);
   const char *error = bd_setpoint_get_last_error (setpoint);
-  g_autofree char *topics = NULL;
   g_autofree char *status = NULL;
   double step = bd_setpoint_get_step (setpoint);
   double shown = pending ? bd_setpoint_get_target (setpoint) : value;
 
-  gtk_label_set_label (self->name_label, bd_setpoint_get_name (setpoint));
-  /* Translators: a relay's command topic → its state topic */
-  topics = g_strdup_printf (_("%s → %s"), bd_setpoint_get_command_topic (setpoint),
-                            bd_setpoint_get_state_topic (setpoint));
-  gtk_label_set_label (self->topics_label, topics);
+  _bd_output_labels_update (self->name_label, self->topics_label, BD_OUTPUT (setpoint));
 
   self->syncing = TRUE;
   gtk_adjustment_configure (self->adjustment,
@@ -96,10 +92,7 @@ sync_row (BdSetpointRow *self)
       status = g_strdup_printf (_("Confirmed: %s"), text);
     }
   gtk_label_set_label (self->status_label, status);
-  if (error != NULL && !pending)
-    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+  _bd_widget_set_css_class (GTK_WIDGET (self->status_label), "error", error != NULL && !pending);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->scale),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, bd_setpoint_get_name (setpoint),
@@ -170,25 +163,13 @@ bd_setpoint_row_class_init (BdSetpointRowClass *klass)
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
-static GtkWidget *
-icon_button (const char *icon,
-             const char *label)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon);
-
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_tooltip_text (button, label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  return button;
-}
-
 static void
 bd_setpoint_row_init (BdSetpointRow *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *labels = _bd_output_labels_new (&self->name_label, &self->topics_label,
+                                             &self->status_label);
   GtkWidget *controls = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
 
   gtk_widget_set_margin_top (box, 8);
@@ -197,26 +178,13 @@ bd_setpoint_row_init (BdSetpointRow *self)
   gtk_widget_set_margin_end (box, 12);
 
   self->adjustment = gtk_adjustment_new (0, 0, 100, 1, 10, 0);
-  self->name_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->name_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->name_label), "heading");
-  self->topics_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->topics_label, 0);
-  gtk_label_set_ellipsize (self->topics_label, PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->topics_label), "dim-label");
-  gtk_widget_add_css_class (GTK_WIDGET (self->topics_label), "caption");
-  self->status_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->status_label, 0);
-  gtk_label_set_wrap (self->status_label, TRUE);
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->name_label));
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->topics_label));
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->status_label));
-  gtk_widget_set_hexpand (labels, TRUE);
 
   self->spinner = GTK_SPINNER (gtk_spinner_new ());
   gtk_widget_set_valign (GTK_WIDGET (self->spinner), GTK_ALIGN_CENTER);
-  self->edit_button = GTK_BUTTON (icon_button ("document-edit-symbolic", _("Edit Setpoint")));
-  self->delete_button = GTK_BUTTON (icon_button ("user-trash-symbolic", _("Delete Setpoint")));
+  self->edit_button = GTK_BUTTON (_bd_icon_button_new ("document-edit-symbolic",
+                                                       _("Edit Setpoint")));
+  self->delete_button = GTK_BUTTON (_bd_icon_button_new ("user-trash-symbolic",
+                                                         _("Delete Setpoint")));
   g_signal_connect_swapped (self->edit_button, "clicked", G_CALLBACK (edit_clicked_cb), self);
   g_signal_connect_swapped (self->delete_button, "clicked", G_CALLBACK (delete_clicked_cb), self);
   gtk_box_append (GTK_BOX (header), labels);

@@ -113,6 +113,8 @@ on_relay_command_logged_cb (BdRelayController *relays,
   BdRelayOutcome outcome = bd_relay_log_entry_get_outcome (entry);
   const char *detail = bd_relay_log_entry_get_detail (entry);
   BdRelaySource source = bd_relay_log_entry_get_source (entry);
+  gboolean unconfirmed = outcome == BD_RELAY_OUTCOME_TIMEOUT ||
+                         outcome == BD_RELAY_OUTCOME_CONTRADICTED;
   /* The window's commands are a person's; an automation's are not. */
   g_autofree char *by = source == BD_RELAY_SOURCE_OPERATOR || source == BD_RELAY_SOURCE_PUBLISH
                         ? bd_operations_journal_by_whom () : g_strdup ("");
@@ -137,19 +139,13 @@ on_relay_command_logged_cb (BdRelayController *relays,
 
   /* A device that does not answer is the plant's news, not a program error:
    * a message, so a headless server's log shows it without alarming anyone
-   * about Brokerdesk itself. */
-  if (outcome == BD_RELAY_OUTCOME_TIMEOUT || outcome == BD_RELAY_OUTCOME_CONTRADICTED)
-    g_message ("Relay “%s”: %s %s was not confirmed (%s)",
-               bd_relay_log_entry_get_relay_name (entry),
-               bd_relay_log_entry_get_topic (entry),
-               bd_relay_log_entry_get_payload (entry),
-               bd_relay_outcome_to_string (outcome));
-  else
-    g_info ("Relay “%s”: %s %s %s",
-            bd_relay_log_entry_get_relay_name (entry),
-            bd_relay_log_entry_get_topic (entry),
-            bd_relay_log_entry_get_payload (entry),
-            bd_relay_outcome_to_string (outcome));
+   * about Brokerdesk itself; any other outcome is information. */
+  g_log (G_LOG_DOMAIN, unconfirmed ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_INFO,
+         unconfirmed ? "Relay “%s”: %s %s was not confirmed (%s)" : "Relay “%s”: %s %s %s",
+         bd_relay_log_entry_get_relay_name (entry),
+         bd_relay_log_entry_get_topic (entry),
+         bd_relay_log_entry_get_payload (entry),
+         bd_relay_outcome_to_string (outcome));
 }
 
 void
