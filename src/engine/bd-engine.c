@@ -371,12 +371,9 @@ bd_engine_ref (BdEngine *engine)
   return engine;
 }
 
-void
-bd_engine_unref (BdEngine *engine)
+static void
+engine_free (BdEngine *engine)
 {
-  if (!g_atomic_ref_count_dec (&engine->ref_count))
-    return;
-
   bd_engine_stop (engine);
 
   /* Sessions first: they unlink their subscriptions from the trie. */
@@ -418,6 +415,32 @@ bd_engine_unref (BdEngine *engine)
   /* After the configuration: its listeners came first, these later. */
   g_ptr_array_unref (engine->applied_configs);
   g_free (engine);
+}
+
+static gpointer
+engine_free_thread (gpointer data)
+{
+  engine_free (data);
+  return NULL;
+}
+
+void
+bd_engine_unref (BdEngine *engine)
+{
+  if (!g_atomic_ref_count_dec (&engine->ref_count))
+    return;
+
+  /* The last reference can go on the engine thread itself: the task of an
+   * asynchronous call holds one until the engine thread lets go of it,
+   * which may be after its caller dropped its own. That thread cannot join
+   * itself, so a thread of its own tears the engine down once the engine
+   * thread's callback has returned. */
+  if (engine->running && engine->thread == g_thread_self ())
+    {
+      g_thread_unref (g_thread_new ("bd-engine-free", engine_free_thread, engine));
+      return;
+    }
+  engine_free (engine);
 }
 
 const BdBrokerConfig *

@@ -526,6 +526,52 @@ test_list_clients_transport (void)
   g_assert_true (g_subprocess_wait (sub, NULL, NULL));
 }
 
+typedef struct
+{
+  BdEngine *engine;    /* the only reference, dropped by the tap */
+  gint      dropped;
+  gint      notified;
+} LastRef;
+
+static void
+drop_engine_tap_cb (BdMessage *message,
+                    gpointer   user_data)
+{
+  LastRef *last = user_data;
+
+  if (g_atomic_int_compare_and_exchange (&last->dropped, 0, 1))
+    bd_engine_unref (last->engine);
+}
+
+static void
+last_ref_notify_cb (gpointer user_data)
+{
+  g_atomic_int_inc (&((LastRef *) user_data)->notified);
+}
+
+static gboolean
+last_ref_gone (gpointer user_data)
+{
+  return g_atomic_int_get (&((LastRef *) user_data)->notified) == 1;
+}
+
+/* An asynchronous call's task can hold the last reference and let go of it
+ * on the engine thread, after its caller dropped its own. The engine then
+ * goes down all the same; the engine thread could not join itself. */
+static void
+test_last_unref_on_engine_thread (void)
+{
+  LastRef last = { test_engine_start (NULL), 0, 0 };
+  g_autoptr(TestClient) client = NULL;
+
+  bd_engine_add_tap (last.engine, "plant/#", drop_engine_tap_cb, &last, last_ref_notify_cb);
+  client = test_client_connect (bd_engine_get_port (last.engine, 0), "last-ref", TRUE);
+  test_client_publish (client, "plant/line1/temperature", "21.5", 0, FALSE);
+  /* The tap is removed, with its notification, as the engine is freed. */
+  BD_TEST_WAIT_UNTIL (last_ref_gone (&last), 10000);
+  g_assert_cmpint (g_atomic_int_get (&last.dropped), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -541,6 +587,7 @@ main (int   argc,
   g_test_add_func ("/engine/listen/conflict", test_listen_conflict);
   g_test_add_func ("/engine/clients/transport", test_list_clients_transport);
   g_test_add_func ("/engine/stats/store", test_stats_store);
+  g_test_add_func ("/engine/unref/on-engine-thread", test_last_unref_on_engine_thread);
 
   return g_test_run ();
 }
