@@ -234,11 +234,12 @@ publish_state (BdBridge *self,
 
   if (!self->config->notifications)
     return;
-  /* As Mosquitto: a retained 1 or 0 on the local broker; upstream, the 1
-   * here and the 0 by the will of the bridge's connection. */
+  /* As Mosquitto: a retained 1 or 0 on the local broker; upstream, unless
+   * notifications_local_only, the 1 here and the 0 by the will of the
+   * bridge's connection. */
   message = bd_message_new (self->notification_topic, payload, 1, TRUE, NULL);
   bd_engine_publish (self->engine, message);
-  if (connected)
+  if (connected && !self->config->notifications_local_only)
     bd_remote_client_publish (self->remote, message);
 }
 
@@ -705,7 +706,7 @@ make_remote_client (BdBridge *self)
   config->backoff_min_ms = bc->restart_timeout_base * 1000;
   config->backoff_max_ms = (bc->restart_timeout_cap ? bc->restart_timeout_cap
                                                     : bc->restart_timeout_base) * 1000;
-  if (bc->notifications)
+  if (bc->notifications && !bc->notifications_local_only)
     {
       config->will_topic = g_strdup (self->notification_topic);
       config->will_payload = g_strdup ("0");

@@ -195,7 +195,8 @@ static const char * const bridge_directives[] = {
   "connection", "address", "addresses", "round_robin", "topic",
   "remote_clientid", "clientid", "remote_username", "username",
   "remote_password", "password", "local_clientid", "cleansession",
-  "bridge_protocol_version", "try_private", "notifications", "notification_topic",
+  "bridge_protocol_version", "try_private", "notifications", "notifications_local_only",
+  "notification_topic",
   "keepalive_interval", "restart_timeout", "start_type", "idle_timeout", "threshold",
   "bridge_cafile", "bridge_capath", "bridge_certfile", "bridge_keyfile",
   "bridge_insecure", "bridge_alpn", "bridge_max_packet_size", "bridge_outgoing_retain",
@@ -543,6 +544,8 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
     return get_bool (name, values[0], &bridge->try_private, message);
   if (g_str_equal (name, "notifications"))
     return get_bool (name, values[0], &bridge->notifications, message);
+  if (g_str_equal (name, "notifications_local_only"))
+    return get_bool (name, values[0], &bridge->notifications_local_only, message);
   if (g_str_equal (name, "notification_topic"))
     {
       if (!bd_topic_name_is_valid (values[0]))
@@ -695,6 +698,7 @@ bd_bridge_config_to_text (const BdBridgeConfig *bridge)
                             _bd_config_words_find (protocol_words, bridge->protocol_version));
   write_bool (out, "try_private", bridge->try_private, TRUE);
   write_bool (out, "notifications", bridge->notifications, TRUE);
+  write_bool (out, "notifications_local_only", bridge->notifications_local_only, FALSE);
   write_string (out, "notification_topic", bridge->notification_topic);
   if (bridge->keepalive_interval != DEFAULT_KEEPALIVE)
     g_string_append_printf (out, "keepalive_interval %u\n", bridge->keepalive_interval);

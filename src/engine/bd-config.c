@@ -1677,7 +1677,6 @@ static const struct
   /* The local side is an internal connection, not a listener's client. */
   { "local_password", "not needed: a bridge reaches the local broker by an internal connection" },
   { "local_username", "not needed: a bridge reaches the local broker by an internal connection" },
-  { "notifications_local_only", BRIDGES },
   { "auth_plugin", PLUGINS },
   { "auth_plugin_deny_special_chars", PLUGINS },
   { "plugin", PLUGINS },

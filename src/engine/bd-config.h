@@ -183,6 +183,7 @@ typedef struct
   guint8             protocol_version;/* 3 (mqttv31), 4 (mqttv311, default), 5 (mqttv50) */
   gboolean           try_private;     /* TRUE */
   gboolean           notifications;   /* TRUE */
+  gboolean           notifications_local_only; /* FALSE: the state goes upstream too */
   char              *notification_topic; /* NULL: $SYS/broker/connection/REMOTE_CLIENTID/state */
   guint16            keepalive_interval; /* 60 s */
   guint              restart_timeout_base; /* 5 s; with cap 0 a constant delay */

@@ -194,6 +194,7 @@ test_round_trip (void)
     "bridge_protocol_version mqttv50\n"
     "try_private false\n"
     "notifications false\n"
+    "notifications_local_only true\n"
     "notification_topic plant/bridge/state\n"
     "keepalive_interval 30\n"
     "restart_timeout 10\n"

@@ -217,6 +217,49 @@ def test_out_and_in_with_prefix_remapping_and_qos(brokers, protocol):
     assert m.payload == b"1" and m.retain
 
 
+@pytest.mark.parametrize("local_only", [False, True], ids=["upstream-too", "local-only"])
+def test_notifications_local_only(brokers, local_only):
+    """The bridge's state goes to the local broker, and upstream too unless
+    notifications_local_only: there the remote side sees no 1 while it is
+    up, and no 0 by the bridge's will."""
+    upstream, local, client = brokers
+    up = upstream()
+    site = subscriber_on(client, up, "site", "$SYS/broker/connection/+/state")
+    site.subscribe("data/#", 1)
+    bd = local(bridge_lines(up, ["data/# out 1"], clientid="bd-notify",
+                            extra=["notifications_local_only true"] if local_only else []))
+    wait_bridge_connected(bd)
+
+    watcher = subscriber_on(client, bd, "watcher", "$SYS/broker/connection/+/state")
+    m = watcher.get_message()
+    assert (m.topic, m.payload, m.retain) == ("$SYS/broker/connection/bd-notify/state", b"1", True)
+
+    # The state goes up the bridge's connection before anything it
+    # forwards: once this arrives, a 1 would have.
+    plant = client(bd, client_id="plant")
+    plant.connect()
+    plant.publish("data/x", b"after", qos=1)
+    states = []
+    while True:
+        m = site.get_message()
+        if m.topic == "data/x":
+            break
+        states.append((m.topic, m.payload))
+    if local_only:
+        assert states == []
+    else:
+        assert states and set(states) == {("$SYS/broker/connection/bd-notify/state", b"1")}
+
+    # Gone: the 0 comes by the bridge's will, upstream, unless local only.
+    bd.stop(sig=signal.SIGKILL)
+    if local_only:
+        site.sync()
+        assert site.drain() == []
+    else:
+        m = site.get_message()
+        assert (m.topic, m.payload) == ("$SYS/broker/connection/bd-notify/state", b"0")
+
+
 def run_outage(brokers, kill_local):
     upstream, local, client = brokers
     up = upstream(["persistence true"])
