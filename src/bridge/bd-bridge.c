@@ -666,6 +666,27 @@ subscribe_topics (BdRemoteClient       *client,
                                       subs->len);
 }
 
+/* As Mosquitto, unless bridge_attempt_unsubscribe is false: a topic that
+ * only goes out is unsubscribed from upstream at each connection, in case a
+ * kept session there still holds it from when the topic came in. */
+static void
+unsubscribe_outgoing (BdRemoteClient       *client,
+                      const BdBridgeConfig *config)
+{
+  g_autoptr(GStrvBuilder) filters = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+
+  for (guint i = 0; config->attempt_unsubscribe && i < config->topics->len; i++)
+    {
+      const BdBridgeTopic *t = g_ptr_array_index (config->topics, i);
+
+      if (!(t->direction & BD_BRIDGE_IN))
+        g_strv_builder_add (filters, t->remote_topic);
+    }
+  list = g_strv_builder_end (filters);
+  bd_remote_client_set_unsubscriptions (client, (const char * const *) list);
+}
+
 static BdRemoteClient *
 make_local_client (BdBridge *self)
 {
@@ -713,6 +734,7 @@ make_remote_client (BdBridge *self)
     }
   client = bd_remote_client_new (config);
   subscribe_topics (client, bc, BD_BRIDGE_IN);
+  unsubscribe_outgoing (client, bc);
   bd_remote_client_add_tap (client, "#", remote_message_cb, self, NULL);
   g_signal_connect (client, "notify::state", G_CALLBACK (remote_state_cb), self);
   g_mutex_lock (&self->lock);

@@ -70,6 +70,7 @@ bd_bridge_config_new (const char *name)
   bridge->protocol_version = 4;
   bridge->try_private = TRUE;
   bridge->notifications = TRUE;
+  bridge->attempt_unsubscribe = TRUE;
   bridge->keepalive_interval = DEFAULT_KEEPALIVE;
   bridge->restart_timeout_base = DEFAULT_RESTART_BASE;
   bridge->restart_timeout_cap = DEFAULT_RESTART_CAP;
@@ -201,6 +202,7 @@ static const char * const bridge_directives[] = {
   "bridge_cafile", "bridge_capath", "bridge_certfile", "bridge_keyfile",
   "bridge_insecure", "bridge_alpn", "bridge_max_packet_size", "bridge_outgoing_retain",
   "bridge_queue_max_messages", "bridge_transport", "bridge_websocket_path",
+  "bridge_attempt_unsubscribe",
 };
 
 gboolean
@@ -546,6 +548,8 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
     return get_bool (name, values[0], &bridge->notifications, message);
   if (g_str_equal (name, "notifications_local_only"))
     return get_bool (name, values[0], &bridge->notifications_local_only, message);
+  if (g_str_equal (name, "bridge_attempt_unsubscribe"))
+    return get_bool (name, values[0], &bridge->attempt_unsubscribe, message);
   if (g_str_equal (name, "notification_topic"))
     {
       if (!bd_topic_name_is_valid (values[0]))
@@ -699,6 +703,7 @@ bd_bridge_config_to_text (const BdBridgeConfig *bridge)
   write_bool (out, "try_private", bridge->try_private, TRUE);
   write_bool (out, "notifications", bridge->notifications, TRUE);
   write_bool (out, "notifications_local_only", bridge->notifications_local_only, FALSE);
+  write_bool (out, "bridge_attempt_unsubscribe", bridge->attempt_unsubscribe, TRUE);
   write_string (out, "notification_topic", bridge->notification_topic);
   if (bridge->keepalive_interval != DEFAULT_KEEPALIVE)
     g_string_append_printf (out, "keepalive_interval %u\n", bridge->keepalive_interval);

@@ -1664,7 +1664,6 @@ static const struct
   const char *name;
   const char *reason;
 } unsupported[] = {
-  { "bridge_attempt_unsubscribe", BRIDGES },
   { "bridge_bind_address", BRIDGES },
   { "bridge_identity", BRIDGES },
   { "bridge_psk", BRIDGES },

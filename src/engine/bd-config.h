@@ -184,6 +184,7 @@ typedef struct
   gboolean           try_private;     /* TRUE */
   gboolean           notifications;   /* TRUE */
   gboolean           notifications_local_only; /* FALSE: the state goes upstream too */
+  gboolean           attempt_unsubscribe; /* TRUE: outgoing-only topics unsubscribed at connect */
   char              *notification_topic; /* NULL: $SYS/broker/connection/REMOTE_CLIENTID/state */
   guint16            keepalive_interval; /* 60 s */
   guint              restart_timeout_base; /* 5 s; with cap 0 a constant delay */

@@ -102,6 +102,7 @@ struct _BdRemoteClient
   GHashTable     *awaiting_pubrel;  /* incoming QoS 2 packet ids */
 
   GArray         *subscriptions;    /* BdMqttSubscription (filters owned); NULL: config->filter */
+  GStrv           unsubscriptions;  /* sent before the subscriptions; NULL: none */
   BdRemoteMessageFunc message_func; /* manual acknowledgement, see set_message_func () */
   gpointer        message_data;
   guint16         conn_generation;  /* in ack tokens: a token of a lost connection is stale */
@@ -750,6 +751,15 @@ handle_connack (Conn          *conn,
   if (keep_alive > 0)
     conn->keep_alive_source = attach_timeout (self, keep_alive * 1000, keep_alive_cb, conn, NULL);
 
+  if (self->unsubscriptions != NULL && self->unsubscriptions[0] != NULL)
+    {
+      BdMqttPacket unsubscribe = { .type = BD_MQTT_UNSUBSCRIBE };
+
+      unsubscribe.unsubscribe.packet_id = next_packet_id (self);
+      unsubscribe.unsubscribe.filters = self->unsubscriptions;
+      unsubscribe.unsubscribe.n_filters = g_strv_length (self->unsubscriptions);
+      conn_send_packet (conn, &unsubscribe);
+    }
   if (self->subscriptions == NULL)
     {
       sub.filter = self->config->filter ? self->config->filter : "#";
@@ -1520,6 +1530,7 @@ bd_remote_client_finalize (GObject *object)
         g_free (g_array_index (self->subscriptions, BdMqttSubscription, i).filter);
       g_array_unref (self->subscriptions);
     }
+  g_strfreev (self->unsubscriptions);
   g_free (self->error_message);
   g_free (self->client_id);
   bd_remote_config_free (self->config);
@@ -1825,6 +1836,16 @@ bd_remote_client_set_subscriptions (BdRemoteClient           *self,
       sub.filter = g_strdup (subscriptions[i].filter);
       g_array_append_val (self->subscriptions, sub);
     }
+}
+
+void
+bd_remote_client_set_unsubscriptions (BdRemoteClient     *self,
+                                      const char * const *filters)
+{
+  g_return_if_fail (BD_IS_REMOTE_CLIENT (self));
+
+  g_strfreev (self->unsubscriptions);
+  self->unsubscriptions = g_strdupv ((char **) filters);
 }
 
 void

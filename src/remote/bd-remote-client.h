@@ -160,6 +160,12 @@ guint                 bd_remote_client_get_n_outgoing    (BdRemoteClient *self);
 void                  bd_remote_client_set_subscriptions (BdRemoteClient           *self,
                                                           const BdMqttSubscription *subscriptions,
                                                           guint                     n_subscriptions);
+/* Filters unsubscribed from after each CONNACK, before the subscriptions:
+ * those a kept session on the server may still hold from an earlier
+ * configuration (a bridge's outgoing topics). NULL or empty: none. Call
+ * before start. */
+void                  bd_remote_client_set_unsubscriptions (BdRemoteClient     *self,
+                                                            const char * const *filters);
 /* Every PUBLISH received goes to @func (in addition to the taps), and
  * QoS 1 and 2 ones are acknowledged (PUBACK, PUBREC) only by
  * bd_remote_client_ack (). Tokens of a lost connection are ignored. */

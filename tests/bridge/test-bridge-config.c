@@ -195,6 +195,7 @@ test_round_trip (void)
     "try_private false\n"
     "notifications false\n"
     "notifications_local_only true\n"
+    "bridge_attempt_unsubscribe false\n"
     "notification_topic plant/bridge/state\n"
     "keepalive_interval 30\n"
     "restart_timeout 10\n"

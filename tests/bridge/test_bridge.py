@@ -260,6 +260,32 @@ def test_notifications_local_only(brokers, local_only):
         assert (m.topic, m.payload) == ("$SYS/broker/connection/bd-notify/state", b"0")
 
 
+@pytest.mark.parametrize("attempt", [True, False], ids=["default", "off"])
+def test_attempt_unsubscribe(brokers, attempt):
+    """As Mosquitto: at each connection the bridge unsubscribes upstream from
+    its outgoing-only topics (a kept session may hold them from when they
+    came in), unless bridge_attempt_unsubscribe is false; incoming topics
+    stay subscribed either way."""
+    upstream, local, client = brokers
+    up = upstream()
+    bd = local(bridge_lines(up, ["sensors/# out 1 plant/ site/plant/", "cmd/# in 1"],
+                            clientid="bd-unsub",
+                            extra=[] if attempt else ["bridge_attempt_unsubscribe false"]))
+    wait_bridge_connected(bd)
+    # The bridge is subscribed (CONNECTED waits for the SUBACK), and its
+    # UNSUBSCRIBE went before its SUBSCRIBE.
+    up.wait_for_log(r"Received SUBSCRIBE from bd-unsub")
+    plant = subscriber_on(client, bd, "plant", "cmd/#")
+    site = client(up, client_id="site")
+    site.connect()
+    site.publish("cmd/valve", b"open", qos=1)
+    m = plant.get_message()
+    assert (m.topic, m.payload) == ("cmd/valve", b"open")
+    unsubscribed = re.search(r"Received UNSUBSCRIBE from bd-unsub\n\d+: \tsite/plant/sensors/#\n",
+                             up.log_text())
+    assert bool(unsubscribed) == attempt, up.log_text()
+
+
 def run_outage(brokers, kill_local):
     upstream, local, client = brokers
     up = upstream(["persistence true"])
