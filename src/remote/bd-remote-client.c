@@ -179,6 +179,23 @@ bd_remote_config_new (void)
   return config;
 }
 
+/* Every string a BdRemoteConfig owns, copied and freed from this one list:
+ * a field left out of one of the two would be freed twice or leak. */
+static const gsize config_strings[] = {
+  G_STRUCT_OFFSET (BdRemoteConfig, host),
+  G_STRUCT_OFFSET (BdRemoteConfig, ca_file),
+  G_STRUCT_OFFSET (BdRemoteConfig, cert_file),
+  G_STRUCT_OFFSET (BdRemoteConfig, key_file),
+  G_STRUCT_OFFSET (BdRemoteConfig, username),
+  G_STRUCT_OFFSET (BdRemoteConfig, password),
+  G_STRUCT_OFFSET (BdRemoteConfig, client_id),
+  G_STRUCT_OFFSET (BdRemoteConfig, filter),
+  G_STRUCT_OFFSET (BdRemoteConfig, alpn),
+  G_STRUCT_OFFSET (BdRemoteConfig, will_topic),
+  G_STRUCT_OFFSET (BdRemoteConfig, will_payload),
+  G_STRUCT_OFFSET (BdRemoteConfig, websocket_path),
+};
+
 BdRemoteConfig *
 bd_remote_config_copy (const BdRemoteConfig *config)
 {
@@ -187,18 +204,9 @@ bd_remote_config_copy (const BdRemoteConfig *config)
   g_return_val_if_fail (config != NULL, NULL);
 
   copy = g_memdup2 (config, sizeof *config);
-  copy->host = g_strdup (config->host);
-  copy->ca_file = g_strdup (config->ca_file);
-  copy->cert_file = g_strdup (config->cert_file);
-  copy->key_file = g_strdup (config->key_file);
-  copy->username = g_strdup (config->username);
-  copy->password = g_strdup (config->password);
-  copy->client_id = g_strdup (config->client_id);
-  copy->filter = g_strdup (config->filter);
-  copy->alpn = g_strdup (config->alpn);
-  copy->will_topic = g_strdup (config->will_topic);
-  copy->will_payload = g_strdup (config->will_payload);
-  copy->websocket_path = g_strdup (config->websocket_path);
+  for (gsize i = 0; i < G_N_ELEMENTS (config_strings); i++)
+    G_STRUCT_MEMBER (char *, copy, config_strings[i]) =
+      g_strdup (G_STRUCT_MEMBER (char *, config, config_strings[i]));
   return copy;
 }
 
@@ -207,20 +215,10 @@ bd_remote_config_free (BdRemoteConfig *config)
 {
   if (config == NULL)
     return;
-  g_free (config->host);
-  g_free (config->ca_file);
-  g_free (config->cert_file);
-  g_free (config->key_file);
-  g_free (config->username);
   if (config->password != NULL)
     memset (config->password, 0, strlen (config->password));
-  g_free (config->password);
-  g_free (config->client_id);
-  g_free (config->filter);
-  g_free (config->alpn);
-  g_free (config->will_topic);
-  g_free (config->will_payload);
-  g_free (config->websocket_path);
+  for (gsize i = 0; i < G_N_ELEMENTS (config_strings); i++)
+    g_free (G_STRUCT_MEMBER (char *, config, config_strings[i]));
   g_free (config);
 }
 
