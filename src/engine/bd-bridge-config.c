@@ -36,26 +36,47 @@
 
 /* ------------------------------------------------------------- structures */
 
+/* The strings each struct owns, freed and copied from these lists. */
+static const BdConfigStrings address_strings[] = {
+  BD_CONFIG_STRING (BdBridgeAddress, host),
+};
+
+static const BdConfigStrings topic_strings[] = {
+  BD_CONFIG_STRING (BdBridgeTopic, pattern),
+  BD_CONFIG_STRING (BdBridgeTopic, local_prefix),
+  BD_CONFIG_STRING (BdBridgeTopic, remote_prefix),
+  BD_CONFIG_STRING (BdBridgeTopic, local_topic),
+  BD_CONFIG_STRING (BdBridgeTopic, remote_topic),
+};
+
+static const BdConfigStrings bridge_strings[] = {
+  BD_CONFIG_STRING (BdBridgeConfig, name),
+  BD_CONFIG_STRING (BdBridgeConfig, remote_clientid),
+  BD_CONFIG_STRING (BdBridgeConfig, remote_username),
+  BD_CONFIG_STRING (BdBridgeConfig, remote_password),
+  BD_CONFIG_STRING (BdBridgeConfig, local_clientid),
+  BD_CONFIG_STRING (BdBridgeConfig, notification_topic),
+  BD_CONFIG_STRING (BdBridgeConfig, cafile),
+  BD_CONFIG_STRING (BdBridgeConfig, capath),
+  BD_CONFIG_STRING (BdBridgeConfig, certfile),
+  BD_CONFIG_STRING (BdBridgeConfig, keyfile),
+  BD_CONFIG_STRING (BdBridgeConfig, alpn),
+  BD_CONFIG_STRING (BdBridgeConfig, websocket_path),
+  BD_CONFIG_STRING (BdBridgeConfig, source_file),
+};
+
 static void
 address_free (gpointer data)
 {
-  BdBridgeAddress *address = data;
-
-  g_free (address->host);
-  g_free (address);
+  _bd_config_strings_free (data, address_strings, G_N_ELEMENTS (address_strings));
+  g_free (data);
 }
 
 static void
 topic_free (gpointer data)
 {
-  BdBridgeTopic *topic = data;
-
-  g_free (topic->pattern);
-  g_free (topic->local_prefix);
-  g_free (topic->remote_prefix);
-  g_free (topic->local_topic);
-  g_free (topic->remote_topic);
-  g_free (topic);
+  _bd_config_strings_free (data, topic_strings, G_N_ELEMENTS (topic_strings));
+  g_free (data);
 }
 
 BdBridgeConfig *
@@ -89,15 +110,14 @@ bd_bridge_config_copy (const BdBridgeConfig *bridge)
   g_return_val_if_fail (bridge != NULL, NULL);
 
   copy = g_memdup2 (bridge, sizeof *bridge);
-  copy->name = g_strdup (bridge->name);
+  _bd_config_strings_dup (copy, bridge_strings, G_N_ELEMENTS (bridge_strings));
   copy->addresses = g_ptr_array_new_with_free_func (address_free);
   for (guint i = 0; i < bridge->addresses->len; i++)
     {
       const BdBridgeAddress *a = g_ptr_array_index (bridge->addresses, i);
-      BdBridgeAddress *b = g_new0 (BdBridgeAddress, 1);
+      BdBridgeAddress *b = g_memdup2 (a, sizeof *a);
 
-      b->host = g_strdup (a->host);
-      b->port = a->port;
+      _bd_config_strings_dup (b, address_strings, G_N_ELEMENTS (address_strings));
       g_ptr_array_add (copy->addresses, b);
     }
   copy->topics = g_ptr_array_new_with_free_func (topic_free);
@@ -106,25 +126,9 @@ bd_bridge_config_copy (const BdBridgeConfig *bridge)
       const BdBridgeTopic *t = g_ptr_array_index (bridge->topics, i);
       BdBridgeTopic *u = g_memdup2 (t, sizeof *t);
 
-      u->pattern = g_strdup (t->pattern);
-      u->local_prefix = g_strdup (t->local_prefix);
-      u->remote_prefix = g_strdup (t->remote_prefix);
-      u->local_topic = g_strdup (t->local_topic);
-      u->remote_topic = g_strdup (t->remote_topic);
+      _bd_config_strings_dup (u, topic_strings, G_N_ELEMENTS (topic_strings));
       g_ptr_array_add (copy->topics, u);
     }
-  copy->remote_clientid = g_strdup (bridge->remote_clientid);
-  copy->remote_username = g_strdup (bridge->remote_username);
-  copy->remote_password = g_strdup (bridge->remote_password);
-  copy->local_clientid = g_strdup (bridge->local_clientid);
-  copy->notification_topic = g_strdup (bridge->notification_topic);
-  copy->cafile = g_strdup (bridge->cafile);
-  copy->capath = g_strdup (bridge->capath);
-  copy->certfile = g_strdup (bridge->certfile);
-  copy->keyfile = g_strdup (bridge->keyfile);
-  copy->alpn = g_strdup (bridge->alpn);
-  copy->websocket_path = g_strdup (bridge->websocket_path);
-  copy->source_file = g_strdup (bridge->source_file);
   return copy;
 }
 
@@ -133,23 +137,11 @@ bd_bridge_config_free (BdBridgeConfig *bridge)
 {
   if (bridge == NULL)
     return;
-  g_free (bridge->name);
   g_ptr_array_unref (bridge->addresses);
   g_ptr_array_unref (bridge->topics);
-  g_free (bridge->remote_clientid);
-  g_free (bridge->remote_username);
   if (bridge->remote_password != NULL)
     memset (bridge->remote_password, 0, strlen (bridge->remote_password));
-  g_free (bridge->remote_password);
-  g_free (bridge->local_clientid);
-  g_free (bridge->notification_topic);
-  g_free (bridge->cafile);
-  g_free (bridge->capath);
-  g_free (bridge->certfile);
-  g_free (bridge->keyfile);
-  g_free (bridge->alpn);
-  g_free (bridge->websocket_path);
-  g_free (bridge->source_file);
+  _bd_config_strings_free (bridge, bridge_strings, G_N_ELEMENTS (bridge_strings));
   g_free (bridge);
 }
 

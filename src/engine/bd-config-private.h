@@ -51,6 +51,28 @@ gboolean    _bd_config_words_parse (const BdConfigWord  *words,
 const char *_bd_config_words_find  (const BdConfigWord  *words,
                                     gint64               value);
 
+/* The strings a configuration struct owns: @count char* fields from
+ * @offset (1, or the length of an array of them). One table per struct
+ * serves its copy and its free, so a field cannot be left out of one. */
+typedef struct
+{
+  gsize offset;
+  guint count;
+} BdConfigStrings;
+
+#define BD_CONFIG_STRING(type, field)  { G_STRUCT_OFFSET (type, field), 1 }
+#define BD_CONFIG_STRINGS(type, field) \
+  { G_STRUCT_OFFSET (type, field), G_N_ELEMENTS (((type *) NULL)->field) }
+
+/* In a shallow copy (g_memdup2 ()) of a struct, replaces each of its
+ * @strings by a copy of its own. */
+void        _bd_config_strings_dup  (gpointer               copy,
+                                     const BdConfigStrings *strings,
+                                     gsize                  n_strings);
+void        _bd_config_strings_free (gpointer               data,
+                                     const BdConfigStrings *strings,
+                                     gsize                  n_strings);
+
 /* The addresses (GInetAddress*) of the network interface @name, compared
  * without regard to case as Mosquitto does, of the families @domain allows,
  * in the system's order; NULL when there is no such interface. */

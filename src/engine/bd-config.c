@@ -234,6 +234,41 @@ replace_string (char       **field,
   *field = copy;
 }
 
+/* Copies each string in place (@dup: in a shallow copy) or frees it. */
+static void
+config_strings_walk (gpointer               data,
+                     const BdConfigStrings *strings,
+                     gsize                  n_strings,
+                     gboolean               dup)
+{
+  for (gsize f = 0; f < n_strings; f++)
+    for (guint i = 0; i < strings[f].count; i++)
+      {
+        char **field = (char **) G_STRUCT_MEMBER_P (data, strings[f].offset) + i;
+
+        if (dup)
+          *field = g_strdup (*field);
+        else
+          g_free (*field);
+      }
+}
+
+void
+_bd_config_strings_dup (gpointer               copy,
+                        const BdConfigStrings *strings,
+                        gsize                  n_strings)
+{
+  config_strings_walk (copy, strings, n_strings, TRUE);
+}
+
+void
+_bd_config_strings_free (gpointer               data,
+                         const BdConfigStrings *strings,
+                         gsize                  n_strings)
+{
+  config_strings_walk (data, strings, n_strings, FALSE);
+}
+
 static void
 store_int (gpointer field,
            guint8   size,
@@ -2004,6 +2039,22 @@ load_file (BdBrokerConfig  *config,
 
 /* Public API -------------------------------------------------------------- */
 
+/* Every string a listener owns, freed and copied from this one list. */
+static const BdConfigStrings listener_strings[] = {
+  BD_CONFIG_STRING (BdListenerConfig, bind_address),
+  BD_CONFIG_STRING (BdListenerConfig, unix_path),
+  BD_CONFIG_STRING (BdListenerConfig, bind_interface),
+  BD_CONFIG_STRING (BdListenerConfig, bind_interface_where),
+  BD_CONFIG_STRING (BdListenerConfig, mount_point),
+  BD_CONFIG_STRINGS (BdListenerConfig, tls),
+  BD_CONFIG_STRINGS (BdListenerConfig, tls_where),
+  BD_CONFIG_STRING (BdListenerConfig, password_file),
+  BD_CONFIG_STRING (BdListenerConfig, acl_file),
+  BD_CONFIG_STRING (BdListenerConfig, psk_file),
+  BD_CONFIG_STRING (BdListenerConfig, auto_id_prefix),
+  BD_CONFIG_STRING (BdListenerConfig, source_file),
+};
+
 BdListenerConfig *
 bd_listener_config_new (guint16     port,
                         const char *bind_address)
@@ -2027,22 +2078,8 @@ bd_listener_config_free (BdListenerConfig *listener)
   if (listener == NULL)
     return;
 
-  g_free (listener->bind_address);
-  g_free (listener->unix_path);
-  g_free (listener->bind_interface);
-  g_free (listener->bind_interface_where);
-  g_free (listener->mount_point);
+  _bd_config_strings_free (listener, listener_strings, G_N_ELEMENTS (listener_strings));
   g_clear_pointer (&listener->websockets_origins, g_ptr_array_unref);
-  for (guint i = 0; i < BD_TLS_N_OPTIONS; i++)
-    {
-      g_free (listener->tls[i]);
-      g_free (listener->tls_where[i]);
-    }
-  g_free (listener->password_file);
-  g_free (listener->acl_file);
-  g_free (listener->psk_file);
-  g_free (listener->auto_id_prefix);
-  g_free (listener->source_file);
   g_free (listener);
 }
 
@@ -2281,29 +2318,16 @@ dup_string (gconstpointer text,
 }
 
 /* Every field that points to something of its own is copied here: a new
- * one must be too, or the two listeners would free it twice. */
+ * string goes into listener_strings, anything else here too, or the two
+ * listeners would free it twice. */
 static BdListenerConfig *
 listener_config_copy (const BdListenerConfig *listener)
 {
   BdListenerConfig *copy = g_memdup2 (listener, sizeof *listener);
 
-  copy->bind_address = g_strdup (listener->bind_address);
-  copy->unix_path = g_strdup (listener->unix_path);
-  copy->bind_interface = g_strdup (listener->bind_interface);
-  copy->bind_interface_where = g_strdup (listener->bind_interface_where);
-  copy->mount_point = g_strdup (listener->mount_point);
-  for (guint i = 0; i < BD_TLS_N_OPTIONS; i++)
-    {
-      copy->tls[i] = g_strdup (listener->tls[i]);
-      copy->tls_where[i] = g_strdup (listener->tls_where[i]);
-    }
+  _bd_config_strings_dup (copy, listener_strings, G_N_ELEMENTS (listener_strings));
   copy->websockets_origins = g_ptr_array_copy (listener->websockets_origins,
                                                dup_string, NULL);
-  copy->password_file = g_strdup (listener->password_file);
-  copy->psk_file = g_strdup (listener->psk_file);
-  copy->acl_file = g_strdup (listener->acl_file);
-  copy->auto_id_prefix = g_strdup (listener->auto_id_prefix);
-  copy->source_file = g_strdup (listener->source_file);
   return copy;
 }
 
