@@ -801,8 +801,7 @@ handle_bind_interface (Parser           *parser,
     return parser_error (parser, error, "%s: there is no network interface “%s”",
                          directive->name, values[0]);
 
-  g_free (listener->bind_interface);
-  listener->bind_interface = g_strdup (values[0]);
+  replace_string (&listener->bind_interface, values[0]);
   set_where (&listener->bind_interface_where, parser);
   return TRUE;
 }
@@ -823,8 +822,7 @@ handle_mount_point (Parser           *parser,
     return parser_error (parser, error, "%s: “%s” is not a topic name (no + or #)",
                          directive->name, values[0]);
 
-  g_free (listener->mount_point);
-  listener->mount_point = g_strdup (values[0]);
+  replace_string (&listener->mount_point, values[0]);
   return TRUE;
 }
 
@@ -1198,23 +1196,6 @@ handle_log_dest (Parser           *parser,
 
   g_ptr_array_add (dest, g_steal_pointer (&entry));
   return TRUE;
-}
-
-/* With 'true' Mosquitto saves once autosave_interval changes (subscriptions,
- * retained and queued messages) have accumulated, instead of every
- * autosave_interval seconds. The snapshot mode does the same (the engine
- * counts them). In the durable mode (the default) every change goes to the
- * log as it happens (before its acknowledgement, where it has one), so the
- * state on disk never lags by that many: there the line changes nothing. */
-static gboolean
-handle_autosave_on_changes (Parser           *parser,
-                            const Directive  *directive,
-                            char            **values,
-                            guint             n_values,
-                            const char       *rest,
-                            GError          **error)
-{
-  return parse_bool (parser, directive, values[0], &parser->config->autosave_on_changes, error);
 }
 
 /* Mosquitto's syslog facility: local0 to local7 (LOG_DAEMON without the
@@ -1664,7 +1645,13 @@ static const Directive directives[] = {
   GLOBAL_CHOICE ("persistence_mode", persistence_snapshot, persistence_mode_choices,
                  "durable|snapshot"),
   GLOBAL_INT ("autosave_interval", autosave_interval, 0, G_MAXINT),
-  CUSTOM ("autosave_on_changes", handle_autosave_on_changes, 1, NULL),
+  /* With 'true' Mosquitto saves once autosave_interval changes (subscriptions,
+   * retained and queued messages) have accumulated, instead of every
+   * autosave_interval seconds. The snapshot mode does the same (the engine
+   * counts them). In the durable mode (the default) every change goes to the
+   * log as it happens (before its acknowledgement, where it has one), so the
+   * state on disk never lags by that many: there the line changes nothing. */
+  GLOBAL_BOOL ("autosave_on_changes", autosave_on_changes),
   CUSTOM ("persistent_client_expiration", handle_persistent_client_expiration, 1, "duration"),
 
   /* Logging */
