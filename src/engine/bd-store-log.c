@@ -66,38 +66,43 @@ bd_store_crc32 (guint32       crc,
 
 /* ---------------------------------------------------------------- writing */
 
+static void
+put_le (GByteArray *buf,
+        guint64     v,
+        guint       size)
+{
+  guint8 bytes[8];
+
+  bd_store_write_le (bytes, v, size);
+  g_byte_array_append (buf, bytes, size);
+}
+
 void
 bd_store_put_u8 (GByteArray *buf,
                  guint8      v)
 {
-  g_byte_array_append (buf, &v, 1);
+  put_le (buf, v, 1);
 }
 
 void
 bd_store_put_u16 (GByteArray *buf,
                   guint16     v)
 {
-  guint16 le = GUINT16_TO_LE (v);
-
-  g_byte_array_append (buf, (const guint8 *) &le, sizeof le);
+  put_le (buf, v, 2);
 }
 
 void
 bd_store_put_u32 (GByteArray *buf,
                   guint32     v)
 {
-  guint32 le = GUINT32_TO_LE (v);
-
-  g_byte_array_append (buf, (const guint8 *) &le, sizeof le);
+  put_le (buf, v, 4);
 }
 
 void
 bd_store_put_u64 (GByteArray *buf,
                   guint64     v)
 {
-  guint64 le = GUINT64_TO_LE (v);
-
-  g_byte_array_append (buf, (const guint8 *) &le, sizeof le);
+  put_le (buf, v, 8);
 }
 
 void
@@ -139,12 +144,9 @@ bd_store_record_end (GByteArray *buf,
 {
   guint32 body_len = (guint32) (buf->len - start - BD_STORE_HEADER_LEN);
   guint32 crc = bd_store_crc32 (0, buf->data + start + 8, buf->len - start - 8);
-  guint32 le;
 
-  le = GUINT32_TO_LE (body_len);
-  memcpy (buf->data + start, &le, 4);
-  le = GUINT32_TO_LE (crc);
-  memcpy (buf->data + start + 4, &le, 4);
+  bd_store_write_le (buf->data + start, body_len, 4);
+  bd_store_write_le (buf->data + start + 4, crc, 4);
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -174,45 +176,37 @@ reader_take (BdStoreReader *r,
   return p;
 }
 
+static guint64
+get_le (BdStoreReader *r,
+        guint          size)
+{
+  const guint8 *p = reader_take (r, size);
+
+  return p ? bd_store_read_le (p, size) : 0;
+}
+
 guint8
 bd_store_get_u8 (BdStoreReader *r)
 {
-  const guint8 *p = reader_take (r, 1);
-
-  return p ? p[0] : 0;
+  return (guint8) get_le (r, 1);
 }
 
 guint16
 bd_store_get_u16 (BdStoreReader *r)
 {
-  const guint8 *p = reader_take (r, 2);
-  guint16 v = 0;
-
-  if (p)
-    memcpy (&v, p, 2);
-  return GUINT16_FROM_LE (v);
+  return (guint16) get_le (r, 2);
 }
 
 guint32
 bd_store_get_u32 (BdStoreReader *r)
 {
-  const guint8 *p = reader_take (r, 4);
-  guint32 v = 0;
-
-  if (p)
-    memcpy (&v, p, 4);
-  return GUINT32_FROM_LE (v);
+  return (guint32) get_le (r, 4);
 }
 
 guint64
 bd_store_get_u64 (BdStoreReader *r)
 {
-  const guint8 *p = reader_take (r, 8);
-  guint64 v = 0;
-
-  if (p)
-    memcpy (&v, p, 8);
-  return GUINT64_FROM_LE (v);
+  return get_le (r, 8);
 }
 
 const guint8 *
@@ -281,12 +275,9 @@ bd_store_scan (const guint8     *data,
           *why = "a torn record header";
           return off;
         }
-      memcpy (&body_len, data + off, 4);
-      memcpy (&crc, data + off + 4, 4);
-      memcpy (&seq, data + off + 8, 8);
-      body_len = GUINT32_FROM_LE (body_len);
-      crc = GUINT32_FROM_LE (crc);
-      seq = GUINT64_FROM_LE (seq);
+      body_len = (guint32) bd_store_read_le (data + off, 4);
+      crc = (guint32) bd_store_read_le (data + off + 4, 4);
+      seq = bd_store_read_le (data + off + 8, 8);
       if (body_len > BD_STORE_RECORD_MAX)
         {
           *why = "an impossible record length";

@@ -16,6 +16,8 @@
 
 #pragma once
 
+#include <string.h>
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -58,6 +60,30 @@ typedef enum
 guint32  bd_store_crc32        (guint32       crc,
                                 const guint8 *data,
                                 gsize         len);
+
+/* A little-endian integer of @size bytes (at most 8) at @p: every integer
+ * of the format is one, whatever the host's byte order. The low @size bytes
+ * of a 64-bit little-endian value are that integer, on any host; with a
+ * constant @size the copy is a single load or store. */
+static inline guint64
+bd_store_read_le (const guint8 *p,
+                  guint         size)
+{
+  guint64 le = 0;
+
+  memcpy (&le, p, size);
+  return GUINT64_FROM_LE (le);
+}
+
+static inline void
+bd_store_write_le (guint8  *p,
+                   guint64  v,
+                   guint    size)
+{
+  guint64 le = GUINT64_TO_LE (v);
+
+  memcpy (p, &le, size);
+}
 
 /* Writing: begin, put the fields, end (which fills in length and CRC). */
 gsize    bd_store_record_begin (GByteArray   *buf,

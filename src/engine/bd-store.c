@@ -576,7 +576,6 @@ _bd_store_put_message_extra (GByteArray *buf,
                              gboolean    will)
 {
   gsize at = buf->len;
-  guint32 len;
 
   /* A bytes field (bd_store_put_bytes ()) encoded in place: its length,
    * then the properties straight into the record (encode appends nothing
@@ -584,8 +583,7 @@ _bd_store_put_message_extra (GByteArray *buf,
   bd_store_put_u32 (buf, 0);
   if (message->props != NULL && message->props->present != 0)
     bd_mqtt_properties_encode (message->props, will, buf);
-  len = GUINT32_TO_LE ((guint32) (buf->len - at - 4));
-  memcpy (buf->data + at, &len, sizeof len);
+  bd_store_write_le (buf->data + at, buf->len - at - 4, 4);
   bd_store_put_u64 (buf, (guint64) message->time_us);
 }
 
@@ -1401,19 +1399,13 @@ take_turns (BdStore    *store,
 static gsize
 record_size (const guint8 *p)
 {
-  guint32 le;
-
-  memcpy (&le, p, 4);
-  return BD_STORE_HEADER_LEN + GUINT32_FROM_LE (le);
+  return BD_STORE_HEADER_LEN + (gsize) bd_store_read_le (p, 4);
 }
 
 static guint64
 record_seq (const guint8 *p)
 {
-  guint64 le;
-
-  memcpy (&le, p + 8, 8);
-  return GUINT64_FROM_LE (le);
+  return bd_store_read_le (p + 8, 8);
 }
 
 /* Writer thread: the records of @a and @b (each in order) into @out, in
