@@ -594,3 +594,19 @@ bd_payload_read_number (const guint8 *data,
     *value = lookup.value;
   return lookup.found;
 }
+
+char *
+bd_payload_format_double (char   buffer[G_ASCII_DTOSTR_BUF_SIZE],
+                          double value)
+{
+  for (int digits = 15; digits <= 17; digits++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buffer, G_ASCII_DTOSTR_BUF_SIZE, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+  return buffer;
+}

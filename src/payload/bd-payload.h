@@ -82,4 +82,10 @@ gboolean  bd_payload_read_number     (const guint8        *data,
                                       const char          *path,
                                       double              *value);
 
+/* @value as the shortest of %.15g, %.16g and %.17g that reads back as the
+ * same double ("59.51", not "59.509999999999998"), whatever the locale, in
+ * @buffer. Returns @buffer. */
+char     *bd_payload_format_double   (char                 buffer[G_ASCII_DTOSTR_BUF_SIZE],
+                                      double               value);
+
 G_END_DECLS

@@ -287,18 +287,7 @@ append_value (GString      *out,
       g_string_append (out, buffer);
       return;
     }
-  /* The shortest of %.15g / %.16g / %.17g that reads back as the same
-   * double: "59.51", not "59.509999999999998". */
-  for (int digits = 15; digits <= 17; digits++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", digits);
-      g_ascii_formatd (buffer, sizeof buffer, format, value);
-      if (g_ascii_strtod (buffer, NULL) == value)
-        break;
-    }
-  g_string_append (out, buffer);
+  g_string_append (out, bd_payload_format_double (buffer, value));
 }
 
 static gboolean
