@@ -83,23 +83,32 @@ read_certificate (const char  *path,
 }
 
 BdCertificateInfo *
+_bd_certificate_info_new (const void *x509)
+{
+  const X509 *cert = x509;
+  BdCertificateInfo *info = g_new0 (BdCertificateInfo, 1);
+  struct tm tm;
+
+  info->subject = _bd_certificate_name_to_string (X509_get_subject_name (cert));
+  info->issuer = _bd_certificate_name_to_string (X509_get_issuer_name (cert));
+  if (ASN1_TIME_to_tm (X509_get0_notAfter (cert), &tm) == 1)
+    info->not_after = timegm (&tm);
+  return info;
+}
+
+BdCertificateInfo *
 bd_certificate_info_read (const char  *path,
                           GError     **error)
 {
   X509 *cert;
   BdCertificateInfo *info;
-  struct tm tm;
 
   g_return_val_if_fail (path != NULL, NULL);
 
   cert = read_certificate (path, error);
   if (cert == NULL)
     return NULL;
-  info = g_new0 (BdCertificateInfo, 1);
-  info->subject = _bd_certificate_name_to_string (X509_get_subject_name (cert));
-  info->issuer = _bd_certificate_name_to_string (X509_get_issuer_name (cert));
-  if (ASN1_TIME_to_tm (X509_get0_notAfter (cert), &tm) == 1)
-    info->not_after = timegm (&tm);
+  info = _bd_certificate_info_new (cert);
   X509_free (cert);
   return info;
 }

@@ -69,6 +69,9 @@ gboolean bd_certificate_create_local (const char         *dir,
 /* The RFC 2253 text of an OpenSSL X509_NAME (passed as a pointer, so that
  * this header needs no OpenSSL). */
 char    *_bd_certificate_name_to_string (const void *x509_name);
+/* The subject, issuer and end of validity of an OpenSSL X509 (passed as a
+ * pointer, likewise). */
+BdCertificateInfo *_bd_certificate_info_new (const void *x509);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BdCertificateInfo, bd_certificate_info_free)
 

@@ -38,14 +38,13 @@
 
 struct _BdTlsContext
 {
-  gatomicrefcount  ref_count;
-  SSL_CTX         *ctx;
-  char            *subject;     /* of the server certificate, RFC 2253; NULL: PSK only */
-  char            *issuer;
-  gint64           not_after;   /* Unix time */
+  gatomicrefcount    ref_count;
+  SSL_CTX           *ctx;
+  /* The server certificate's subject, issuer and end; NULL: PSK only. */
+  BdCertificateInfo *certificate;
   /* TLS-PSK: identity (char*) -> key (GBytes), read whole when the context
    * is made and never changed after, so handshake threads read it freely. */
-  GHashTable      *psk_keys;
+  GHashTable        *psk_keys;
 };
 
 typedef struct
@@ -177,7 +176,6 @@ context_load_certificate (BdTlsContext            *tls,
 {
   const char *certfile = config->tls[BD_TLS_CERTFILE];
   X509 *cert;
-  struct tm tm;
 
   if (!check_readable (error, config, BD_TLS_CERTFILE, "certfile"))
     return FALSE;
@@ -186,10 +184,7 @@ context_load_certificate (BdTlsContext            *tls,
                              "“%s” holds no PEM certificate (%s)", certfile, openssl_reason ());
 
   cert = SSL_CTX_get0_certificate (tls->ctx);
-  tls->subject = _bd_certificate_name_to_string (X509_get_subject_name (cert));
-  tls->issuer = _bd_certificate_name_to_string (X509_get_issuer_name (cert));
-  if (ASN1_TIME_to_tm (X509_get0_notAfter (cert), &tm) == 1)
-    tls->not_after = timegm (&tm);
+  tls->certificate = _bd_certificate_info_new (cert);
 
   /* Every client would refuse it: say so now rather than in each handshake. */
   if (X509_cmp_current_time (X509_get0_notAfter (cert)) <= 0)
@@ -197,14 +192,14 @@ context_load_certificate (BdTlsContext            *tls,
       g_autofree char *when = asn1_time_to_string (X509_get0_notAfter (cert));
       return tls_config_error (error, config, BD_TLS_CERTFILE, "certfile",
                                "the certificate in “%s” (%s) expired on %s",
-                               certfile, tls->subject, when);
+                               certfile, tls->certificate->subject, when);
     }
   if (X509_cmp_current_time (X509_get0_notBefore (cert)) >= 0)
     {
       g_autofree char *when = asn1_time_to_string (X509_get0_notBefore (cert));
       return tls_config_error (error, config, BD_TLS_CERTFILE, "certfile",
                                "the certificate in “%s” (%s) is not valid before %s",
-                               certfile, tls->subject, when);
+                               certfile, tls->certificate->subject, when);
     }
   return TRUE;
 }
@@ -502,8 +497,7 @@ _bd_tls_context_unref (BdTlsContext *tls)
     return;
   if (tls->ctx != NULL)
     SSL_CTX_free (tls->ctx);
-  g_free (tls->subject);
-  g_free (tls->issuer);
+  bd_certificate_info_free (tls->certificate);
   g_clear_pointer (&tls->psk_keys, g_hash_table_unref);
   g_free (tls);
 }
@@ -511,19 +505,19 @@ _bd_tls_context_unref (BdTlsContext *tls)
 const char *
 _bd_tls_context_get_subject (BdTlsContext *tls)
 {
-  return tls->subject;
+  return tls->certificate != NULL ? tls->certificate->subject : NULL;
 }
 
 const char *
 _bd_tls_context_get_issuer (BdTlsContext *tls)
 {
-  return tls->issuer;
+  return tls->certificate != NULL ? tls->certificate->issuer : NULL;
 }
 
 gint64
 _bd_tls_context_get_not_after (BdTlsContext *tls)
 {
-  return tls->not_after;
+  return tls->certificate != NULL ? tls->certificate->not_after : 0;
 }
 
 /* ----------------------------------------------------------- transport */
