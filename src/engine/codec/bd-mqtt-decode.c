@@ -966,25 +966,34 @@ decode_ack (BdMqttVersion      version,
   return TRUE;
 }
 
+/* What SUBSCRIBE, SUBACK, UNSUBSCRIBE and UNSUBACK open with: the packet
+ * identifier, then in MQTT 5 the properties. */
 static gboolean
-decode_subscribe (BdMqttVersion    version,
-                  BdMqttReader    *r,
-                  BdMqttSubscribe *s,
-                  GError         **error)
+read_id_and_properties (BdMqttVersion      version,
+                        BdMqttReader      *r,
+                        BdMqttPacketType   type,
+                        guint16           *packet_id,
+                        BdMqttProperties  *properties,
+                        GError           **error)
 {
-  BdMqttReader scan;
-  guint n = 0;
-
-  if (!read_u16 (r, &s->packet_id, "packet identifier", error) ||
-      !check_packet_id (s->packet_id, error))
+  if (!read_u16 (r, packet_id, "packet identifier", error) ||
+      !check_packet_id (*packet_id, error))
     return FALSE;
 
-  if (version == BD_MQTT_V5 &&
-      !read_properties (r, BD_MQTT_SUBSCRIBE, &s->properties, error))
-    return FALSE;
+  return version != BD_MQTT_V5 || read_properties (r, type, properties, error);
+}
 
-  /* Count the entries first so the array is allocated once. */
-  scan = *r;
+/* How many topic filters (each with its options byte: @with_options) the
+ * rest of @r holds, so that their array is allocated once. */
+static gboolean
+count_filters (const BdMqttReader  *r,
+               gboolean             with_options,
+               guint               *n,
+               GError             **error)
+{
+  BdMqttReader scan = *r;
+
+  *n = 0;
   while (scan.p < scan.end)
     {
       const guint8 *filter;
@@ -992,10 +1001,26 @@ decode_subscribe (BdMqttVersion    version,
       guint8 options;
 
       if (!read_binary (&scan, &filter, &filter_len, "topic filter", error) ||
-          !read_u8 (&scan, &options, "subscription options", error))
+          (with_options && !read_u8 (&scan, &options, "subscription options", error)))
         return FALSE;
-      n++;
+      (*n)++;
     }
+
+  return TRUE;
+}
+
+static gboolean
+decode_subscribe (BdMqttVersion    version,
+                  BdMqttReader    *r,
+                  BdMqttSubscribe *s,
+                  GError         **error)
+{
+  guint n;
+
+  if (!read_id_and_properties (version, r, BD_MQTT_SUBSCRIBE, &s->packet_id, &s->properties,
+                               error) ||
+      !count_filters (r, TRUE, &n, error))
+    return FALSE;
 
   /* "The payload of a SUBSCRIBE packet MUST contain at least one Topic
    * Filter / QoS pair" [MQTT-3.8.3-3] (3.1.1) [MQTT-3.8.3-2] (5) */
@@ -1057,17 +1082,12 @@ decode_suback (BdMqttVersion      version,
 {
   gsize n;
 
-  if (!read_u16 (r, &s->packet_id, "packet identifier", error) ||
-      !check_packet_id (s->packet_id, error))
+  if (!read_id_and_properties (version, r, frame->type, &s->packet_id, &s->properties, error))
     return FALSE;
 
   /* A 3.x UNSUBACK is the packet identifier alone (3.11.2 of 3.1.1). */
   if (frame->type == BD_MQTT_UNSUBACK && version != BD_MQTT_V5)
     return TRUE;
-
-  if (version == BD_MQTT_V5 &&
-      !read_properties (r, frame->type, &s->properties, error))
-    return FALSE;
 
   /* One reason code per topic filter of the request, which had at least one */
   n = READER_LEFT (r);
@@ -1108,27 +1128,12 @@ decode_unsubscribe (BdMqttVersion      version,
                     BdMqttUnsubscribe *u,
                     GError           **error)
 {
-  BdMqttReader scan;
-  guint n = 0;
+  guint n;
 
-  if (!read_u16 (r, &u->packet_id, "packet identifier", error) ||
-      !check_packet_id (u->packet_id, error))
+  if (!read_id_and_properties (version, r, BD_MQTT_UNSUBSCRIBE, &u->packet_id, &u->properties,
+                               error) ||
+      !count_filters (r, FALSE, &n, error))
     return FALSE;
-
-  if (version == BD_MQTT_V5 &&
-      !read_properties (r, BD_MQTT_UNSUBSCRIBE, &u->properties, error))
-    return FALSE;
-
-  scan = *r;
-  while (scan.p < scan.end)
-    {
-      const guint8 *filter;
-      gsize filter_len;
-
-      if (!read_binary (&scan, &filter, &filter_len, "topic filter", error))
-        return FALSE;
-      n++;
-    }
 
   /* "The Payload of an UNSUBSCRIBE packet MUST contain at least one Topic
    * Filter" [MQTT-3.10.3-2] */
