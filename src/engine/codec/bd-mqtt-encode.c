@@ -323,6 +323,20 @@ sink_properties (BdMqttSink             *s,
     sink_properties_content (s, props, ctx);
 }
 
+/* What SUBSCRIBE, SUBACK, UNSUBSCRIBE and UNSUBACK open with: the packet
+ * identifier, then in MQTT 5 the properties. */
+static void
+sink_id_and_properties (BdMqttSink             *s,
+                        BdMqttVersion           version,
+                        guint16                 packet_id,
+                        const BdMqttProperties *props,
+                        guint                   ctx)
+{
+  sink_u16 (s, packet_id);
+  if (version == BD_MQTT_V5)
+    sink_properties (s, props, ctx);
+}
+
 /* The short forms of MQTT 5 acknowledgements (3.4.2.1, 3.14.2.1, 3.15.2.1):
  * the properties go only when there are some, the reason code only when it
  * is not 0 or properties follow. */
@@ -435,9 +449,8 @@ sink_body (BdMqttSink         *s,
       break;
 
     case BD_MQTT_SUBSCRIBE:
-      sink_u16 (s, packet->subscribe.packet_id);
-      if (version == BD_MQTT_V5)
-        sink_properties (s, &packet->subscribe.properties, BD_MQTT_SUBSCRIBE);
+      sink_id_and_properties (s, version, packet->subscribe.packet_id,
+                              &packet->subscribe.properties, BD_MQTT_SUBSCRIBE);
       for (guint i = 0; i < packet->subscribe.n_subscriptions; i++)
         {
           const BdMqttSubscription *sub = &packet->subscribe.subscriptions[i];
@@ -454,19 +467,17 @@ sink_body (BdMqttSink         *s,
 
     case BD_MQTT_SUBACK:
     case BD_MQTT_UNSUBACK:
-      sink_u16 (s, packet->suback.packet_id);
+      sink_id_and_properties (s, version, packet->suback.packet_id,
+                              &packet->suback.properties, packet->type);
       /* A 3.x UNSUBACK has the packet identifier only (3.11 of 3.1.1) */
       if (packet->type == BD_MQTT_UNSUBACK && version != BD_MQTT_V5)
         break;
-      if (version == BD_MQTT_V5)
-        sink_properties (s, &packet->suback.properties, packet->type);
       sink_bytes (s, packet->suback.reason_codes, packet->suback.n_reason_codes);
       break;
 
     case BD_MQTT_UNSUBSCRIBE:
-      sink_u16 (s, packet->unsubscribe.packet_id);
-      if (version == BD_MQTT_V5)
-        sink_properties (s, &packet->unsubscribe.properties, BD_MQTT_UNSUBSCRIBE);
+      sink_id_and_properties (s, version, packet->unsubscribe.packet_id,
+                              &packet->unsubscribe.properties, BD_MQTT_UNSUBSCRIBE);
       for (guint i = 0; i < packet->unsubscribe.n_filters; i++)
         sink_string (s, packet->unsubscribe.filters[i]);
       break;
