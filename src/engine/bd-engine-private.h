@@ -349,15 +349,6 @@ typedef struct
 /* The counters with a $SYS/broker/load figure (bd-sys.c). */
 #define BD_SYS_N_LOADS 9
 
-typedef struct
-{
-  guint           id;
-  char           *filter;
-  BdTapFunc       func;
-  gpointer        user_data;
-  GDestroyNotify  notify;
-} BdTap;
-
 struct _BdEngine
 {
   gatomicrefcount  ref_count;

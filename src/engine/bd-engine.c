@@ -282,11 +282,24 @@ session_table_free (gpointer data)
   _bd_session_free (data);
 }
 
-static void
-tap_free (gpointer data)
+BdTap *
+bd_tap_new (const char     *filter,
+            BdTapFunc       func,
+            gpointer        user_data,
+            GDestroyNotify  notify)
 {
-  BdTap *tap = data;
+  BdTap *tap = g_new0 (BdTap, 1);
 
+  tap->filter = g_strdup (filter);
+  tap->func = func;
+  tap->user_data = user_data;
+  tap->notify = notify;
+  return tap;
+}
+
+void
+bd_tap_free (BdTap *tap)
+{
   if (tap->notify != NULL)
     tap->notify (tap->user_data);
   g_free (tap->filter);
@@ -346,7 +359,7 @@ bd_engine_new (BdBrokerConfig *config)
   engine->shared = bd_trie_new (NULL);
   engine->share_groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                 (GDestroyNotify) _bd_share_group_unref);
-  engine->taps = bd_trie_new (tap_free);
+  engine->taps = bd_trie_new ((GDestroyNotify) bd_tap_free);
   engine->tap_ids = g_hash_table_new (NULL, NULL);
   engine->retained = bd_topic_tree_new ((GDestroyNotify) bd_message_unref);
   engine->sys_last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -815,7 +828,7 @@ tap_call_free (gpointer data)
   TapCall *call = data;
 
   if (call->tap != NULL)
-    tap_free (call->tap);
+    bd_tap_free (call->tap);
   bd_engine_unref (call->engine);
   g_free (call);
 }
@@ -833,11 +846,7 @@ bd_engine_add_tap (BdEngine       *engine,
   g_return_val_if_fail (bd_topic_filter_is_valid (filter), 0);
   g_return_val_if_fail (func != NULL, 0);
 
-  tap = g_new0 (BdTap, 1);
-  tap->filter = g_strdup (filter);
-  tap->func = func;
-  tap->user_data = user_data;
-  tap->notify = notify;
+  tap = bd_tap_new (filter, func, user_data, notify);
   g_mutex_lock (&engine->taps_lock);
   tap->id = ++engine->next_tap_id;
   g_mutex_unlock (&engine->taps_lock);

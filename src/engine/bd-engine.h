@@ -42,6 +42,24 @@ typedef enum
 typedef void (*BdTapFunc) (BdMessage *message,
                            gpointer   user_data);
 
+/* A tap as the engine keeps it, and the remote client, which feeds taps of
+ * its own with messages from another broker. */
+typedef struct
+{
+  guint           id;
+  char           *filter;
+  BdTapFunc       func;
+  gpointer        user_data;
+  GDestroyNotify  notify;
+} BdTap;
+
+/* With a copy of @filter and no id yet. Freeing it calls @notify. */
+BdTap      *bd_tap_new             (const char     *filter,
+                                    BdTapFunc       func,
+                                    gpointer        user_data,
+                                    GDestroyNotify  notify);
+void        bd_tap_free            (BdTap          *tap);
+
 typedef struct _BdEngine BdEngine;
 
 /* A boxed type (ref/unref), so an engine can be a GObject property. */

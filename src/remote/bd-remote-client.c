@@ -54,16 +54,6 @@
 
 typedef struct _Conn Conn;
 
-typedef struct
-{
-  guint          id;
-  char          *filter;
-  BdTapFunc      func;
-  gpointer       user_data;
-  GDestroyNotify notify;
-  gboolean       removed;
-} Tap;
-
 /* An outgoing QoS 1/2 message, kept until its PUBACK or PUBCOMP. */
 typedef struct
 {
@@ -225,17 +215,6 @@ bd_remote_config_free (BdRemoteConfig *config)
 /* ------------------------------------------------------------------ taps */
 
 static void
-tap_free (gpointer data)
-{
-  Tap *tap = data;
-
-  if (tap->notify != NULL)
-    tap->notify (tap->user_data);
-  g_free (tap->filter);
-  g_free (tap);
-}
-
-static void
 dispatch_message (BdRemoteClient *self,
                   BdMessage      *message)
 {
@@ -246,16 +225,16 @@ dispatch_message (BdRemoteClient *self,
   self->dispatch_depth++;
   for (guint i = 0; i < self->taps->len; i++)
     {
-      Tap *tap = g_ptr_array_index (self->taps, i);
+      BdTap *tap = g_ptr_array_index (self->taps, i);
 
-      if (!tap->removed && bd_topic_matches (tap->filter, topic))
+      if (tap->func != NULL && bd_topic_matches (tap->filter, topic))
         tap->func (message, tap->user_data);
     }
   self->dispatch_depth--;
   if (self->dispatch_depth == 0 && self->taps_dirty)
     {
       for (guint i = self->taps->len; i > 0; i--)
-        if (((Tap *) g_ptr_array_index (self->taps, i - 1))->removed)
+        if (((BdTap *) g_ptr_array_index (self->taps, i - 1))->func == NULL)
           g_ptr_array_remove_index (self->taps, i - 1);
       self->taps_dirty = FALSE;
     }
@@ -1586,7 +1565,7 @@ static void
 bd_remote_client_init (BdRemoteClient *self)
 {
   self->context = g_main_context_ref_thread_default ();
-  self->taps = g_ptr_array_new_with_free_func (tap_free);
+  self->taps = g_ptr_array_new_with_free_func ((GDestroyNotify) bd_tap_free);
   self->next_tap_id = 1;
   g_queue_init (&self->outgoing);
   self->outgoing_by_id = g_hash_table_new_full (NULL, NULL, NULL, out_msg_free);
@@ -1711,18 +1690,14 @@ bd_remote_client_add_tap (BdRemoteClient *self,
                           gpointer        user_data,
                           GDestroyNotify  notify)
 {
-  Tap *tap;
+  BdTap *tap;
 
   g_return_val_if_fail (BD_IS_REMOTE_CLIENT (self), 0);
   g_return_val_if_fail (filter != NULL && bd_topic_filter_is_valid (filter), 0);
   g_return_val_if_fail (func != NULL, 0);
 
-  tap = g_new0 (Tap, 1);
+  tap = bd_tap_new (filter, func, user_data, notify);
   tap->id = self->next_tap_id++;
-  tap->filter = g_strdup (filter);
-  tap->func = func;
-  tap->user_data = user_data;
-  tap->notify = notify;
   g_ptr_array_add (self->taps, tap);
   return tap->id;
 }
@@ -1735,14 +1710,15 @@ bd_remote_client_remove_tap (BdRemoteClient *self,
 
   for (guint i = 0; i < self->taps->len; i++)
     {
-      Tap *tap = g_ptr_array_index (self->taps, i);
+      BdTap *tap = g_ptr_array_index (self->taps, i);
 
-      if (tap->id != tap_id || tap->removed)
+      if (tap->id != tap_id || tap->func == NULL)
         continue;
       if (self->dispatch_depth > 0)
         {
-          /* Inside a tap: the array is being walked, compact it later. */
-          tap->removed = TRUE;
+          /* Inside a tap: the array is being walked, compact it later.
+           * Until then the tap stays, without its function. */
+          tap->func = NULL;
           self->taps_dirty = TRUE;
         }
       else
