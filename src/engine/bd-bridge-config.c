@@ -184,28 +184,6 @@ bd_bridge_config_dup_notification_topic (const BdBridgeConfig *bridge)
 
 /* ---------------------------------------------------------------- reading */
 
-static const char * const bridge_directives[] = {
-  "connection", "address", "addresses", "round_robin", "topic",
-  "remote_clientid", "clientid", "remote_username", "username",
-  "remote_password", "password", "local_clientid", "cleansession",
-  "bridge_protocol_version", "try_private", "notifications", "notifications_local_only",
-  "notification_topic",
-  "keepalive_interval", "restart_timeout", "start_type", "idle_timeout", "threshold",
-  "bridge_cafile", "bridge_capath", "bridge_certfile", "bridge_keyfile",
-  "bridge_insecure", "bridge_alpn", "bridge_max_packet_size", "bridge_outgoing_retain",
-  "bridge_queue_max_messages", "bridge_transport", "bridge_websocket_path",
-  "bridge_attempt_unsubscribe",
-};
-
-gboolean
-_bd_bridge_config_is_directive (const char *name)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (bridge_directives); i++)
-    if (g_str_equal (bridge_directives[i], name))
-      return TRUE;
-  return FALSE;
-}
-
 gboolean
 bd_bridge_config_is_directive (const char *name)
 {
@@ -427,6 +405,152 @@ set_string (char       **field,
   return TRUE;
 }
 
+/* The bridge directives, in the order the writer gives them. The plain ones
+ * (a boolean, a number, a string, a word) are read and written from here;
+ * the others by code of their own. */
+typedef enum
+{
+  FIELD_SPECIAL,    /* @write writes it; _bd_bridge_config_apply () reads it */
+  FIELD_BOOL,       /* true | false, into a gboolean */
+  FIELD_UINT,       /* a number in [@min, @max], into a field of @size bytes */
+  FIELD_STRING,     /* into a char*, written when set */
+  FIELD_WORDS,      /* one of @words, into a field of @size bytes */
+} FieldKind;
+
+typedef struct
+{
+  const char         *name;
+  const char         *alias;     /* Mosquitto's other name: read, never written */
+  FieldKind           kind;
+  gsize               offset;
+  guint8              size;
+  guint64             min;
+  guint64             max;
+  gint64              fallback;  /* the default, which the writer leaves out */
+  const BdConfigWord *words;
+  void              (*write) (GString *out, const BdBridgeConfig *bridge);
+} BridgeField;
+
+static void write_connection      (GString *out, const BdBridgeConfig *bridge);
+static void write_addresses       (GString *out, const BdBridgeConfig *bridge);
+static void write_topics          (GString *out, const BdBridgeConfig *bridge);
+static void write_restart_timeout (GString *out, const BdBridgeConfig *bridge);
+
+#define AT(field) G_STRUCT_OFFSET (BdBridgeConfig, field), \
+                  (guint8) sizeof (((BdBridgeConfig *) NULL)->field)
+#define SPECIAL(n, a, w)           { .name = n, .alias = a, .kind = FIELD_SPECIAL, .write = w }
+#define BOOL_FIELD(n, f, d)        { .name = n, .kind = FIELD_BOOL, AT (f), .fallback = d }
+#define UINT_FIELD(n, f, lo, hi, d) \
+  { .name = n, .kind = FIELD_UINT, AT (f), .min = lo, .max = hi, .fallback = d }
+#define STRING_FIELD(n, a, f)      { .name = n, .alias = a, .kind = FIELD_STRING, AT (f) }
+#define WORDS_FIELD(n, f, w, d) \
+  { .name = n, .kind = FIELD_WORDS, AT (f), .words = w, .fallback = d }
+
+static const BridgeField fields[] = {
+  SPECIAL ("connection", NULL, write_connection),
+  SPECIAL ("address", "addresses", write_addresses),
+  BOOL_FIELD ("round_robin", round_robin, FALSE),
+  SPECIAL ("topic", NULL, write_topics),
+  STRING_FIELD ("remote_clientid", "clientid", remote_clientid),
+  STRING_FIELD ("remote_username", "username", remote_username),
+  STRING_FIELD ("remote_password", "password", remote_password),
+  STRING_FIELD ("local_clientid", NULL, local_clientid),
+  BOOL_FIELD ("cleansession", cleansession, FALSE),
+  WORDS_FIELD ("bridge_protocol_version", protocol_version, protocol_words, 4),
+  BOOL_FIELD ("try_private", try_private, TRUE),
+  BOOL_FIELD ("notifications", notifications, TRUE),
+  BOOL_FIELD ("notifications_local_only", notifications_local_only, FALSE),
+  BOOL_FIELD ("bridge_attempt_unsubscribe", attempt_unsubscribe, TRUE),
+  STRING_FIELD ("notification_topic", NULL, notification_topic),
+  UINT_FIELD ("keepalive_interval", keepalive_interval, 5, G_MAXUINT16, DEFAULT_KEEPALIVE),
+  SPECIAL ("restart_timeout", NULL, write_restart_timeout),
+  WORDS_FIELD ("start_type", start_type, start_type_words, BD_BRIDGE_START_AUTOMATIC),
+  UINT_FIELD ("idle_timeout", idle_timeout, 1, G_MAXINT32, DEFAULT_IDLE_TIMEOUT),
+  UINT_FIELD ("threshold", threshold, 1, G_MAXINT32, DEFAULT_THRESHOLD),
+  STRING_FIELD ("bridge_cafile", NULL, cafile),
+  STRING_FIELD ("bridge_capath", NULL, capath),
+  STRING_FIELD ("bridge_certfile", NULL, certfile),
+  STRING_FIELD ("bridge_keyfile", NULL, keyfile),
+  BOOL_FIELD ("bridge_insecure", insecure, FALSE),
+  STRING_FIELD ("bridge_alpn", NULL, alpn),
+  UINT_FIELD ("bridge_max_packet_size", max_packet_size, 0, MQTT_MAX_PACKET, 0),
+  BOOL_FIELD ("bridge_outgoing_retain", outgoing_retain, TRUE),
+  UINT_FIELD ("bridge_queue_max_messages", queue_max_messages, 0, G_MAXINT32, 0),
+  WORDS_FIELD ("bridge_transport", websockets, transport_words, FALSE),
+  STRING_FIELD ("bridge_websocket_path", NULL, websocket_path),
+};
+
+static const BridgeField *
+lookup_field (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (g_str_equal (fields[i].name, name) || g_strcmp0 (fields[i].alias, name) == 0)
+      return &fields[i];
+  return NULL;
+}
+
+gboolean
+_bd_bridge_config_is_directive (const char *name)
+{
+  return lookup_field (name) != NULL;
+}
+
+static guint64
+get_field (const BdBridgeConfig *bridge,
+           const BridgeField    *field)
+{
+  gconstpointer p = G_STRUCT_MEMBER_P (bridge, field->offset);
+
+  switch (field->size)
+    {
+    case 1:
+      return *(const guint8 *) p;
+    case 2:
+      return *(const guint16 *) p;
+    case 4:
+      return *(const guint32 *) p;
+    default:
+      g_assert_not_reached ();
+      return 0;
+    }
+}
+
+/* A plain directive's @value, as written under @name (the field's or its
+ * alias). */
+static gboolean
+read_field (BdBridgeConfig     *bridge,
+            const BridgeField  *field,
+            const char         *name,
+            const char         *value,
+            char              **message)
+{
+  gpointer target = G_STRUCT_MEMBER_P (bridge, field->offset);
+  guint64 number = 0;
+  gint64 choice;
+
+  switch (field->kind)
+    {
+    case FIELD_BOOL:
+      return get_bool (name, value, target, message);
+    case FIELD_UINT:
+      if (!get_uint (name, value, field->min, field->max, &number, message))
+        return FALSE;
+      _bd_config_store_int (target, field->size, (gint64) number);
+      return TRUE;
+    case FIELD_STRING:
+      return set_string (target, value);
+    case FIELD_WORDS:
+      if (!_bd_config_words_parse (field->words, name, value, &choice, message))
+        return FALSE;
+      _bd_config_store_int (target, field->size, choice);
+      return TRUE;
+    case FIELD_SPECIAL:
+    default:
+      g_assert_not_reached ();
+      return FALSE;
+    }
+}
+
 gboolean
 _bd_bridge_config_apply (BdBrokerConfig  *config,
                          BdBridgeConfig **current,
@@ -439,8 +563,7 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
                          char           **message)
 {
   BdBridgeConfig *bridge = *current;
-  guint64 number;
-  gint64 choice;
+  guint64 number = 0;
   /* Directives that take a path take the rest of the line; the others one
    * value, except those that say otherwise below. */
   gboolean takes_rest = g_str_has_prefix (name, "bridge_") &&
@@ -515,113 +638,18 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
   else if (n_values > 1)
     return fail (message, "%s: unexpected extra value “%s”", name, values[1]);
 
-  if (g_str_equal (name, "round_robin"))
-    return get_bool (name, values[0], &bridge->round_robin, message);
-  if (g_str_equal (name, "remote_clientid") || g_str_equal (name, "clientid"))
-    return set_string (&bridge->remote_clientid, values[0]);
-  if (g_str_equal (name, "remote_username") || g_str_equal (name, "username"))
-    return set_string (&bridge->remote_username, values[0]);
-  if (g_str_equal (name, "remote_password") || g_str_equal (name, "password"))
-    return set_string (&bridge->remote_password, values[0]);
-  if (g_str_equal (name, "local_clientid"))
-    return set_string (&bridge->local_clientid, values[0]);
-  if (g_str_equal (name, "cleansession"))
-    return get_bool (name, values[0], &bridge->cleansession, message);
-  if (g_str_equal (name, "bridge_protocol_version"))
-    {
-      if (!_bd_config_words_parse (protocol_words, name, values[0], &choice, message))
-        return FALSE;
-      bridge->protocol_version = (guint8) choice;
-      return TRUE;
-    }
-  if (g_str_equal (name, "try_private"))
-    return get_bool (name, values[0], &bridge->try_private, message);
-  if (g_str_equal (name, "notifications"))
-    return get_bool (name, values[0], &bridge->notifications, message);
-  if (g_str_equal (name, "notifications_local_only"))
-    return get_bool (name, values[0], &bridge->notifications_local_only, message);
-  if (g_str_equal (name, "bridge_attempt_unsubscribe"))
-    return get_bool (name, values[0], &bridge->attempt_unsubscribe, message);
-  if (g_str_equal (name, "notification_topic"))
-    {
-      if (!bd_topic_name_is_valid (values[0]))
-        return fail (message, "notification_topic: “%s” is not a valid topic", values[0]);
-      return set_string (&bridge->notification_topic, values[0]);
-    }
-  if (g_str_equal (name, "keepalive_interval"))
-    {
-      if (!get_uint (name, values[0], 5, G_MAXUINT16, &number, message))
-        return FALSE;
-      bridge->keepalive_interval = (guint16) number;
-      return TRUE;
-    }
-  if (g_str_equal (name, "start_type"))
-    {
-      if (!_bd_config_words_parse (start_type_words, name, values[0], &choice, message))
-        return FALSE;
-      bridge->start_type = (BdBridgeStartType) choice;
-      return TRUE;
-    }
-  if (g_str_equal (name, "idle_timeout"))
-    {
-      if (!get_uint (name, values[0], 1, G_MAXINT32, &number, message))
-        return FALSE;
-      bridge->idle_timeout = (guint) number;
-      return TRUE;
-    }
-  if (g_str_equal (name, "threshold"))
-    {
-      if (!get_uint (name, values[0], 1, G_MAXINT32, &number, message))
-        return FALSE;
-      bridge->threshold = (guint) number;
-      return TRUE;
-    }
-  if (g_str_equal (name, "bridge_cafile"))
-    return set_string (&bridge->cafile, values[0]);
   if (g_str_equal (name, "bridge_capath"))
     /* GIO's TLS takes a CA file, not OpenSSL's hashed directory. */
     return fail (message, "bridge_capath: not supported by Brokerdesk's bridges "
                  "(use bridge_cafile)");
-  if (g_str_equal (name, "bridge_certfile"))
-    return set_string (&bridge->certfile, values[0]);
-  if (g_str_equal (name, "bridge_keyfile"))
-    return set_string (&bridge->keyfile, values[0]);
-  if (g_str_equal (name, "bridge_insecure"))
-    return get_bool (name, values[0], &bridge->insecure, message);
-  if (g_str_equal (name, "bridge_alpn"))
-    return set_string (&bridge->alpn, values[0]);
-  if (g_str_equal (name, "bridge_max_packet_size"))
-    {
-      if (!get_uint (name, values[0], 0, MQTT_MAX_PACKET, &number, message))
-        return FALSE;
-      bridge->max_packet_size = (guint32) number;
-      return TRUE;
-    }
-  if (g_str_equal (name, "bridge_outgoing_retain"))
-    return get_bool (name, values[0], &bridge->outgoing_retain, message);
-  if (g_str_equal (name, "bridge_queue_max_messages"))
-    {
-      if (!get_uint (name, values[0], 0, G_MAXINT32, &number, message))
-        return FALSE;
-      bridge->queue_max_messages = (guint) number;
-      return TRUE;
-    }
-  if (g_str_equal (name, "bridge_transport"))
-    {
-      if (!_bd_config_words_parse (transport_words, name, values[0], &choice, message))
-        return FALSE;
-      bridge->websockets = (gboolean) choice;
-      return TRUE;
-    }
-  if (g_str_equal (name, "bridge_websocket_path"))
-    {
-      /* The request target of the upgrade's GET: an absolute path, with
-       * a query if the upstream wants one. */
-      if (values[0][0] != '/')
-        return fail (message, "bridge_websocket_path: “%s” does not start with “/”", values[0]);
-      return set_string (&bridge->websocket_path, values[0]);
-    }
-  g_assert_not_reached ();
+  if (g_str_equal (name, "notification_topic") && !bd_topic_name_is_valid (values[0]))
+    return fail (message, "notification_topic: “%s” is not a valid topic", values[0]);
+  /* The request target of the upgrade's GET: an absolute path, with a query
+   * if the upstream wants one. */
+  if (g_str_equal (name, "bridge_websocket_path") && values[0][0] != '/')
+    return fail (message, "bridge_websocket_path: “%s” does not start with “/”", values[0]);
+
+  return read_field (bridge, lookup_field (name), name, values[0], message);
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -651,28 +679,35 @@ write_string (GString    *out,
     g_string_append_printf (out, "%s %s\n", name, value);
 }
 
-char *
-bd_bridge_config_to_text (const BdBridgeConfig *bridge)
+static void
+write_connection (GString              *out,
+                  const BdBridgeConfig *bridge)
+{
+  g_string_append_printf (out, "connection %s\n", bridge->name);
+}
+
+static void
+write_addresses (GString              *out,
+                 const BdBridgeConfig *bridge)
+{
+  if (bridge->addresses->len == 0)
+    return;
+  g_string_append (out, "address");
+  for (guint i = 0; i < bridge->addresses->len; i++)
+    {
+      const BdBridgeAddress *address = g_ptr_array_index (bridge->addresses, i);
+
+      g_string_append_printf (out, " %s:%u", address->host, address->port);
+    }
+  g_string_append_c (out, '\n');
+}
+
+static void
+write_topics (GString              *out,
+              const BdBridgeConfig *bridge)
 {
   static const char * const directions[] = { NULL, "out", "in", "both" };
-  GString *out;
 
-  g_return_val_if_fail (bridge != NULL, NULL);
-
-  out = g_string_new (NULL);
-  g_string_append_printf (out, "connection %s\n", bridge->name);
-  if (bridge->addresses->len > 0)
-    {
-      g_string_append (out, "address");
-      for (guint i = 0; i < bridge->addresses->len; i++)
-        {
-          const BdBridgeAddress *address = g_ptr_array_index (bridge->addresses, i);
-
-          g_string_append_printf (out, " %s:%u", address->host, address->port);
-        }
-      g_string_append_c (out, '\n');
-    }
-  write_bool (out, "round_robin", bridge->round_robin, FALSE);
   for (guint i = 0; i < bridge->topics->len; i++)
     {
       const BdBridgeTopic *topic = g_ptr_array_index (bridge->topics, i);
@@ -684,48 +719,59 @@ bd_bridge_config_to_text (const BdBridgeConfig *bridge)
                                 quote_empty (topic->remote_prefix));
       g_string_append_c (out, '\n');
     }
-  write_string (out, "remote_clientid", bridge->remote_clientid);
-  write_string (out, "remote_username", bridge->remote_username);
-  write_string (out, "remote_password", bridge->remote_password);
-  write_string (out, "local_clientid", bridge->local_clientid);
-  write_bool (out, "cleansession", bridge->cleansession, FALSE);
-  if (bridge->protocol_version != 4)
-    g_string_append_printf (out, "bridge_protocol_version %s\n",
-                            _bd_config_words_find (protocol_words, bridge->protocol_version));
-  write_bool (out, "try_private", bridge->try_private, TRUE);
-  write_bool (out, "notifications", bridge->notifications, TRUE);
-  write_bool (out, "notifications_local_only", bridge->notifications_local_only, FALSE);
-  write_bool (out, "bridge_attempt_unsubscribe", bridge->attempt_unsubscribe, TRUE);
-  write_string (out, "notification_topic", bridge->notification_topic);
-  if (bridge->keepalive_interval != DEFAULT_KEEPALIVE)
-    g_string_append_printf (out, "keepalive_interval %u\n", bridge->keepalive_interval);
+}
+
+static void
+write_restart_timeout (GString              *out,
+                       const BdBridgeConfig *bridge)
+{
   if (bridge->restart_timeout_cap == 0)
     g_string_append_printf (out, "restart_timeout %u\n", bridge->restart_timeout_base);
   else if (bridge->restart_timeout_base != DEFAULT_RESTART_BASE ||
            bridge->restart_timeout_cap != DEFAULT_RESTART_CAP)
     g_string_append_printf (out, "restart_timeout %u %u\n", bridge->restart_timeout_base,
                             bridge->restart_timeout_cap);
-  if (bridge->start_type != BD_BRIDGE_START_AUTOMATIC)
-    g_string_append_printf (out, "start_type %s\n",
-                            _bd_config_words_find (start_type_words, bridge->start_type));
-  if (bridge->idle_timeout != DEFAULT_IDLE_TIMEOUT)
-    g_string_append_printf (out, "idle_timeout %u\n", bridge->idle_timeout);
-  if (bridge->threshold != DEFAULT_THRESHOLD)
-    g_string_append_printf (out, "threshold %u\n", bridge->threshold);
-  write_string (out, "bridge_cafile", bridge->cafile);
-  write_string (out, "bridge_capath", bridge->capath);
-  write_string (out, "bridge_certfile", bridge->certfile);
-  write_string (out, "bridge_keyfile", bridge->keyfile);
-  write_bool (out, "bridge_insecure", bridge->insecure, FALSE);
-  write_string (out, "bridge_alpn", bridge->alpn);
-  if (bridge->max_packet_size != 0)
-    g_string_append_printf (out, "bridge_max_packet_size %u\n", bridge->max_packet_size);
-  write_bool (out, "bridge_outgoing_retain", bridge->outgoing_retain, TRUE);
-  if (bridge->queue_max_messages != 0)
-    g_string_append_printf (out, "bridge_queue_max_messages %u\n", bridge->queue_max_messages);
-  if (bridge->websockets)
-    g_string_append_printf (out, "bridge_transport %s\n",
-                            _bd_config_words_find (transport_words, TRUE));
-  write_string (out, "bridge_websocket_path", bridge->websocket_path);
+}
+
+char *
+bd_bridge_config_to_text (const BdBridgeConfig *bridge)
+{
+  GString *out;
+
+  g_return_val_if_fail (bridge != NULL, NULL);
+
+  out = g_string_new (NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      const BridgeField *field = &fields[i];
+      gconstpointer p = G_STRUCT_MEMBER_P (bridge, field->offset);
+      guint64 value;
+
+      switch (field->kind)
+        {
+        case FIELD_SPECIAL:
+          field->write (out, bridge);
+          break;
+        case FIELD_BOOL:
+          write_bool (out, field->name, *(const gboolean *) p, (gboolean) field->fallback);
+          break;
+        case FIELD_STRING:
+          write_string (out, field->name, *(char * const *) p);
+          break;
+        case FIELD_UINT:
+          value = get_field (bridge, field);
+          if (value != (guint64) field->fallback)
+            g_string_append_printf (out, "%s %" G_GUINT64_FORMAT "\n", field->name, value);
+          break;
+        case FIELD_WORDS:
+          value = get_field (bridge, field);
+          if (value != (guint64) field->fallback)
+            g_string_append_printf (out, "%s %s\n", field->name,
+                                    _bd_config_words_find (field->words, (gint64) value));
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
   return g_string_free (out, FALSE);
 }

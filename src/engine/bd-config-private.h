@@ -73,6 +73,11 @@ void        _bd_config_strings_free (gpointer               data,
                                      const BdConfigStrings *strings,
                                      gsize                  n_strings);
 
+/* Stores @value into an integer field of @size bytes (1, 2, 4 or 8). */
+void        _bd_config_store_int    (gpointer               field,
+                                     guint8                 size,
+                                     gint64                 value);
+
 /* The addresses (GInetAddress*) of the network interface @name, compared
  * without regard to case as Mosquitto does, of the families @domain allows,
  * in the system's order; NULL when there is no such interface. */

@@ -269,10 +269,10 @@ _bd_config_strings_free (gpointer               data,
   config_strings_walk (data, strings, n_strings, FALSE);
 }
 
-static void
-store_int (gpointer field,
-           guint8   size,
-           gint64   value)
+void
+_bd_config_store_int (gpointer field,
+                      guint8   size,
+                      gint64   value)
 {
   switch (size)
     {
@@ -1855,7 +1855,7 @@ apply_directive (Parser           *parser,
                       directive->expect, &number, error))
         return FALSE;
       field = directive_field (parser, directive);
-      store_int (field, directive->size, number);
+      _bd_config_store_int (field, directive->size, number);
       return TRUE;
 
     case KIND_STRING:
@@ -1868,7 +1868,7 @@ apply_directive (Parser           *parser,
     case KIND_CHOICE:
       if (!parse_choice (parser, directive, values[0], &number, error))
         return FALSE;
-      store_int (directive_field (parser, directive), directive->size, number);
+      _bd_config_store_int (directive_field (parser, directive), directive->size, number);
       return TRUE;
 
     case KIND_CUSTOM:
