@@ -156,30 +156,37 @@ bd_bridge_config_dup_remote_clientid (const BdBridgeConfig *bridge)
   return g_strdup_printf ("%s.%s", g_get_host_name (), bridge->name);
 }
 
-char *
-bd_bridge_config_dup_local_clientid (const BdBridgeConfig *bridge)
+/* @value when it is set; otherwise Mosquitto's default, the remote client
+ * id between @before and @after. */
+static char *
+dup_or_around_remote_clientid (const BdBridgeConfig *bridge,
+                               const char           *value,
+                               const char           *before,
+                               const char           *after)
 {
   g_autofree char *remote = NULL;
 
+  if (value != NULL)
+    return g_strdup (value);
+  remote = bd_bridge_config_dup_remote_clientid (bridge);
+  return g_strconcat (before, remote, after, NULL);
+}
+
+char *
+bd_bridge_config_dup_local_clientid (const BdBridgeConfig *bridge)
+{
   g_return_val_if_fail (bridge != NULL, NULL);
 
-  if (bridge->local_clientid != NULL)
-    return g_strdup (bridge->local_clientid);
-  remote = bd_bridge_config_dup_remote_clientid (bridge);
-  return g_strconcat ("local.", remote, NULL);
+  return dup_or_around_remote_clientid (bridge, bridge->local_clientid, "local.", "");
 }
 
 char *
 bd_bridge_config_dup_notification_topic (const BdBridgeConfig *bridge)
 {
-  g_autofree char *remote = NULL;
-
   g_return_val_if_fail (bridge != NULL, NULL);
 
-  if (bridge->notification_topic != NULL)
-    return g_strdup (bridge->notification_topic);
-  remote = bd_bridge_config_dup_remote_clientid (bridge);
-  return g_strdup_printf ("$SYS/broker/connection/%s/state", remote);
+  return dup_or_around_remote_clientid (bridge, bridge->notification_topic,
+                                        "$SYS/broker/connection/", "/state");
 }
 
 /* ---------------------------------------------------------------- reading */
