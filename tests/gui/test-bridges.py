@@ -260,8 +260,12 @@ def inner_main():
         #    back, they connect again.
         upstream.stop()
         try:
-            waiting = tw.wait_for(lambda: [n for n in labels(app.main_window())
-                                           if n.startswith('Next try at ')], 'the next try shown')
+            def next_tries():
+                found = [n for n in labels(app.main_window()) if n.startswith('Next try at ')]
+                # Both bridges, each noticing the loss at its own pace.
+                return found if len(found) == 2 else None
+
+            waiting = tw.wait_for(next_tries, 'the next try shown on both rows')
             tap.check(len(waiting) == 2 and all('127.0.0.1' in n for n in waiting),
                       'a bridge whose upstream is gone shows the time of its next try and why',
                       str(waiting))
