@@ -941,6 +941,8 @@ bd_bridge_dup_remote_config (const BdBridgeConfig *config,
   remote->password = g_strdup (config->remote_password);
   remote->use_tls = config->cafile != NULL || config->capath != NULL;
   remote->ca_file = g_strdup (config->cafile);
+  remote->ca_path = g_strdup (config->capath);
+  remote->bind_address = g_strdup (config->bind_address);
   remote->cert_file = g_strdup (config->certfile);
   remote->key_file = g_strdup (config->keyfile);
   remote->insecure = config->insecure;

@@ -61,6 +61,7 @@ static const BdConfigStrings bridge_strings[] = {
   BD_CONFIG_STRING (BdBridgeConfig, certfile),
   BD_CONFIG_STRING (BdBridgeConfig, keyfile),
   BD_CONFIG_STRING (BdBridgeConfig, alpn),
+  BD_CONFIG_STRING (BdBridgeConfig, bind_address),
   BD_CONFIG_STRING (BdBridgeConfig, websocket_path),
   BD_CONFIG_STRING (BdBridgeConfig, source_file),
 };
@@ -480,6 +481,7 @@ static const BridgeField fields[] = {
   STRING_FIELD ("bridge_keyfile", NULL, keyfile),
   BOOL_FIELD ("bridge_insecure", insecure, FALSE),
   STRING_FIELD ("bridge_alpn", NULL, alpn),
+  STRING_FIELD ("bridge_bind_address", NULL, bind_address),
   UINT_FIELD ("bridge_max_packet_size", max_packet_size, 0, MQTT_MAX_PACKET, 0),
   BOOL_FIELD ("bridge_outgoing_retain", outgoing_retain, TRUE),
   UINT_FIELD ("bridge_queue_max_messages", queue_max_messages, 0, G_MAXINT32, 0),
@@ -645,10 +647,13 @@ _bd_bridge_config_apply (BdBrokerConfig  *config,
   else if (n_values > 1)
     return fail (message, "%s: unexpected extra value “%s”", name, values[1]);
 
-  if (g_str_equal (name, "bridge_capath"))
-    /* GIO's TLS takes a CA file, not OpenSSL's hashed directory. */
-    return fail (message, "bridge_capath: not supported by Brokerdesk's bridges "
-                 "(use bridge_cafile)");
+  if (g_str_equal (name, "bridge_bind_address"))
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (values[0]);
+
+      if (inet == NULL)
+        return fail (message, "bridge_bind_address: “%s” is not an IP address", values[0]);
+    }
   if (g_str_equal (name, "notification_topic") && !bd_topic_name_is_valid (values[0]))
     return fail (message, "notification_topic: “%s” is not a valid topic", values[0]);
   /* The request target of the upgrade's GET: an absolute path, with a query

@@ -1686,7 +1686,6 @@ static const struct
   const char *name;
   const char *reason;
 } unsupported[] = {
-  { "bridge_bind_address", BRIDGES },
   { "bridge_identity", BRIDGES },
   { "bridge_psk", BRIDGES },
   { "bridge_receive_maximum", BRIDGES },

@@ -193,10 +193,11 @@ typedef struct
   guint              idle_timeout;    /* 60 s (lazy only): down after so long with nothing to send */
   guint              threshold;       /* 10 messages (lazy only): queued ones that start it */
   char              *cafile;          /* TLS to the upstream */
-  char              *capath;          /* always NULL: bridge_capath is refused */
+  char              *capath;          /* a directory of PEM CAs, trusted with cafile */
   char              *certfile;        /* with keyfile: a client certificate */
   char              *keyfile;
   gboolean           insecure;        /* FALSE: the host name is checked */
+  char              *bind_address;    /* the local IP address to connect from; NULL: any */
   char              *alpn;            /* NULL: none */
   guint32            max_packet_size; /* 0: the protocol's maximum */
   gboolean           outgoing_retain; /* TRUE: forward the retain flag */

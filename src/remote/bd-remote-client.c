@@ -29,6 +29,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "bd-remote-client.h"
 #include "bd-remote-websocket.h"
@@ -93,6 +96,7 @@ struct _BdRemoteClient
 
   GArray         *subscriptions;    /* BdMqttSubscription (filters owned); NULL: config->filter */
   GStrv           unsubscriptions;  /* sent before the subscriptions; NULL: none */
+  char           *ca_bundle;        /* the gathered CAs of config->ca_path, while a handshake needs them */
   BdRemoteMessageFunc message_func; /* manual acknowledgement, see set_message_func () */
   gpointer        message_data;
   guint16         conn_generation;  /* in ack tokens: a token of a lost connection is stale */
@@ -174,6 +178,8 @@ bd_remote_config_new (void)
 static const gsize config_strings[] = {
   G_STRUCT_OFFSET (BdRemoteConfig, host),
   G_STRUCT_OFFSET (BdRemoteConfig, ca_file),
+  G_STRUCT_OFFSET (BdRemoteConfig, ca_path),
+  G_STRUCT_OFFSET (BdRemoteConfig, bind_address),
   G_STRUCT_OFFSET (BdRemoteConfig, cert_file),
   G_STRUCT_OFFSET (BdRemoteConfig, key_file),
   G_STRUCT_OFFSET (BdRemoteConfig, username),
@@ -1262,6 +1268,14 @@ accept_certificate_cb (GTlsConnection       *tls,
 }
 
 static void
+drop_ca_bundle (BdRemoteClient *self)
+{
+  if (self->ca_bundle != NULL)
+    g_unlink (self->ca_bundle);
+  g_clear_pointer (&self->ca_bundle, g_free);
+}
+
+static void
 handshake_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      data)
@@ -1269,8 +1283,11 @@ handshake_cb (GObject      *object,
   Conn *conn = data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error) &&
-      conn->client != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  gboolean done = g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error);
+
+  if (conn->client != NULL)
+    drop_ca_bundle (conn->client);
+  if (!done && conn->client != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       const BdRemoteConfig *config = conn->client->config;
       g_autofree char *reason = NULL;
@@ -1278,7 +1295,10 @@ handshake_cb (GObject      *object,
 
       if (conn->tls_errors != 0)
         {
-          if (config->ca_file != NULL)
+          if (config->ca_path != NULL)
+            reason = g_strdup_printf ("%s (checked against the CAs in %s)",
+                                      tls_flags_reason (conn->tls_errors), config->ca_path);
+          else if (config->ca_file != NULL)
             reason = g_strdup_printf ("%s (checked against CA file %s)",
                                       tls_flags_reason (conn->tls_errors), config->ca_file);
           else
@@ -1305,6 +1325,96 @@ handshake_cb (GObject      *object,
 }
 
 /* Sets up TLS over @base. On failure the message names the file at fault. */
+
+/* The CAs a connection trusts: ca_file, and every PEM certificate in the
+ * ca_path directory (Mosquitto's bridge_capath, which OpenSSL reads by its
+ * hashed names; GIO takes one file, so the certificates are gathered into a
+ * private temporary one, there for the handshake only). */
+static GTlsDatabase *
+ca_database_new (BdRemoteClient  *self,
+                 char           **reason)
+{
+  const BdRemoteConfig *config = self->config;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) pem = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *bundle = NULL;
+  GTlsDatabase *database;
+  const char *name;
+  int fd;
+
+  if (config->ca_path == NULL || config->ca_path[0] == '\0')
+    {
+      database = g_tls_file_database_new (config->ca_file, &error);
+      if (database == NULL)
+        *reason = g_strdup_printf ("cannot read CA file %s: %s", config->ca_file, error->message);
+      return database;
+    }
+
+  pem = g_string_new (NULL);
+  if (config->ca_file != NULL && config->ca_file[0] != '\0')
+    {
+      g_autofree char *text = NULL;
+
+      if (!g_file_get_contents (config->ca_file, &text, NULL, &error))
+        {
+          *reason = g_strdup_printf ("cannot read CA file %s: %s", config->ca_file,
+                                     error->message);
+          return NULL;
+        }
+      g_string_append_printf (pem, "%s\n", text);
+    }
+  dir = g_dir_open (config->ca_path, 0, &error);
+  if (dir == NULL)
+    {
+      *reason = g_strdup_printf ("cannot read CA directory %s: %s", config->ca_path,
+                                 error->message);
+      return NULL;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (config->ca_path, name, NULL);
+      g_autofree char *text = NULL;
+
+      /* Not a readable file, or no certificate in it: not a CA here. */
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR) &&
+          g_file_get_contents (path, &text, NULL, NULL) &&
+          strstr (text, "-----BEGIN CERTIFICATE-----") != NULL)
+        g_string_append_printf (pem, "%s\n", text);
+    }
+  if (pem->len == 0)
+    {
+      *reason = g_strdup_printf ("no PEM certificate in CA directory %s", config->ca_path);
+      return NULL;
+    }
+
+  fd = g_file_open_tmp ("brokerdesk-ca-XXXXXX.pem", &bundle, &error);
+  if (fd < 0 || !g_file_set_contents (bundle, pem->str, pem->len, &error))
+    {
+      *reason = g_strdup_printf ("cannot gather the CAs of %s: %s", config->ca_path,
+                                 error->message);
+      if (fd >= 0)
+        {
+          close (fd);
+          g_unlink (bundle);
+        }
+      return NULL;
+    }
+  close (fd);
+  database = g_tls_file_database_new (bundle, &error);
+  if (database == NULL)
+    {
+      g_unlink (bundle);
+      *reason = g_strdup_printf ("cannot use the CAs of %s: %s", config->ca_path, error->message);
+      return NULL;
+    }
+  /* The database reads the file when it verifies: it goes once the
+   * handshake is over (drop_ca_bundle ()). */
+  drop_ca_bundle (self);
+  self->ca_bundle = g_steal_pointer (&bundle);
+  return database;
+}
+
 static gboolean
 conn_start_tls (Conn               *conn,
                 GSocketConnection  *base,
@@ -1323,16 +1433,13 @@ conn_start_tls (Conn               *conn,
       return FALSE;
     }
 
-  if (config->ca_file != NULL && config->ca_file[0] != '\0')
+  if ((config->ca_file != NULL && config->ca_file[0] != '\0') ||
+      (config->ca_path != NULL && config->ca_path[0] != '\0'))
     {
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (config->ca_file, &error);
+      g_autoptr(GTlsDatabase) database = ca_database_new (conn->client, reason);
 
       if (database == NULL)
-        {
-          *reason = g_strdup_printf ("cannot read CA file %s: %s", config->ca_file,
-                                     error->message);
-          return FALSE;
-        }
+        return FALSE;
       g_tls_connection_set_database (G_TLS_CONNECTION (tls), database);
     }
 
@@ -1462,6 +1569,22 @@ start_attempt (BdRemoteClient *self)
       return;
     }
   socket_client = g_socket_client_new ();
+  if (self->config->bind_address != NULL)
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (self->config->bind_address);
+      g_autoptr(GSocketAddress) local = NULL;
+
+      if (inet == NULL)
+        {
+          g_autofree char *reason = g_strdup_printf ("“%s” is not an IP address to connect from",
+                                                     self->config->bind_address);
+
+          conn_fail (conn, TRUE, reason);
+          return;
+        }
+      local = g_inet_socket_address_new (inet, 0);
+      g_socket_client_set_local_address (socket_client, local);
+    }
   g_socket_client_connect_to_host_async (socket_client, self->config->host,
                                          effective_port (self->config), conn->cancellable,
                                          connect_cb, conn_ref (conn));
@@ -1508,6 +1631,7 @@ bd_remote_client_finalize (GObject *object)
       g_array_unref (self->subscriptions);
     }
   g_strfreev (self->unsubscriptions);
+  drop_ca_bundle (self);
   g_free (self->error_message);
   g_free (self->client_id);
   bd_remote_config_free (self->config);

@@ -60,6 +60,8 @@ typedef struct
   guint16       port;             /* 0: 1883, or 8883 with TLS; over WebSocket 80, or 443 */
   gboolean      use_tls;
   char         *ca_file;          /* PEM; NULL: the system's trusted CAs */
+  char         *ca_path;          /* a directory of PEM CAs, trusted with ca_file; NULL: none */
+  char         *bind_address;     /* the local IP address to connect from; NULL: any */
   char         *cert_file;        /* PEM client certificate, or NULL */
   char         *key_file;         /* its private key; NULL: in cert_file */
   char         *username;         /* NULL: none */

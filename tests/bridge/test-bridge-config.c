@@ -145,8 +145,8 @@ test_errors (void)
       "test.conf:1: connection “up”: remote_password without remote_username" },
     { "connection up\naddress h\ntopic #\ncleansession maybe",
       "test.conf:4: cleansession: “maybe” is not true or false" },
-    { "connection up\naddress h\ntopic #\nbridge_capath /etc/ssl/certs",
-      "test.conf:4: bridge_capath: not supported by Brokerdesk's bridges (use bridge_cafile)" },
+    { "connection up\naddress h\ntopic #\nbridge_bind_address eth0",
+      "test.conf:4: bridge_bind_address: “eth0” is not an IP address" },
     { "connection a/b", "test.conf:1: connection: the name “a/b” must not contain /, + or #" },
     { "connection up\naddress h\ntopic #\nbridge_transport http",
       "test.conf:4: bridge_transport: “http” is not tcp or websockets" },
@@ -203,9 +203,11 @@ test_round_trip (void)
     "idle_timeout 120\n"
     "threshold 50\n"
     "bridge_cafile /etc/ssl/ca with space.pem\n"
+    "bridge_capath /etc/ssl/certs\n"
     "bridge_certfile /c.pem\n"
     "bridge_keyfile /k.pem\n"
     "bridge_insecure true\n"
+    "bridge_bind_address 192.168.1.10\n"
     "bridge_alpn x-amzn-mqtt-ca\n"
     "bridge_max_packet_size 65536\n"
     "bridge_outgoing_retain false\n"

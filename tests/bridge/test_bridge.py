@@ -10,9 +10,11 @@
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -390,6 +392,47 @@ def test_tls_upstream_with_client_certificate(brokers, tmp_path):
     mark = up.mark()
     plant.publish("tls/reading", b"7", qos=1)
     up.wait_for_log(r"Received PUBLISH from \S+ \(d0, q1, r0, m\d+, 'tls/reading'", TIMEOUT, mark)
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["ca-in-dir", "ca-not-in-dir"])
+def test_tls_upstream_trusted_by_capath(brokers, tmp_path, trusted):
+    """bridge_capath: the upstream's certificate is checked against every
+    CA certificate in the directory, the host name included; a directory
+    without its CA refuses it and says where the CAs came from."""
+    upstream, local, client = brokers
+    d, p = make_certificates(tmp_path)
+    cas = tmp_path / "cas"
+    cas.mkdir()
+    make_ca(str(cas), "other", "Someone Else's CA")
+    (cas / "README").write_text("not a certificate\n")
+    if trusted:
+        shutil.copy(p("ca.pem"), str(cas / "plant-ca.crt"))
+    up = upstream(["cafile " + p("ca.pem"), "certfile " + p("server.pem"),
+                   "keyfile " + p("server.key")])
+    bd = local(bridge_lines(up, ["tls/# out 1"], ["bridge_capath " + str(cas)]))
+    if not trusted:
+        bd.wait_for_log(r"Bridge up refused: .*\(checked against the CAs in %s\)"
+                        % re.escape(str(cas)))
+        return
+    wait_bridge_connected(bd)
+    plant = client(bd, client_id="plant")
+    plant.connect()
+    mark = up.mark()
+    plant.publish("tls/reading", b"7", qos=1)
+    up.wait_for_log(r"Received PUBLISH from \S+ \(d0, q1, r0, m\d+, 'tls/reading'", TIMEOUT, mark)
+    # Nothing of the gathered CAs is left behind.
+    assert not [f for f in os.listdir(tempfile.gettempdir()) if f.startswith("brokerdesk-ca-")]
+
+
+def test_bind_address(brokers):
+    """bridge_bind_address: the bridge connects from that local address
+    (any of 127.0.0.0/8 is this machine's)."""
+    upstream, local, client = brokers
+    up = upstream()
+    bd = local(bridge_lines(up, ["data/# out 1"], ["bridge_bind_address 127.0.0.2"],
+                            clientid="bd-bound"))
+    wait_bridge_connected(bd)
+    up.wait_for_log(r"New bridge connected from 127\.0\.0\.2:\d+ as bd-bound")
 
 
 def test_two_brokerdesks_bridged_both_ways_do_not_loop(brokers):
