@@ -22,7 +22,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "broker"))
 
-from brokertest import (QUIET, TIMEOUT, Broker, BrokerError, PahoClient,  # noqa: E402
+from brokertest import (TIMEOUT, Broker, BrokerError, PahoClient,  # noqa: E402
                         free_port, make_ca, make_certificate, make_password_file)
 
 TEST_TIME_LIMIT = 120

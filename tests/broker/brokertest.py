@@ -804,6 +804,22 @@ def mosquitto_pub(broker, *args, input=None):
     return r
 
 
+def brokerdesk_refuses(folder, text, data="data"):
+    """brokerdesk --headless on a configuration FOLDER/bad.conf holding
+    text must refuse to start without listening anywhere; returns the
+    file's path and what it printed on standard error."""
+    path = os.path.join(str(folder), "bad.conf")
+    write_file(path, text)
+    os.mkdir(os.path.join(str(folder), data))
+    r = subprocess.run([os.environ["BROKERDESK"], "--headless", "--data-dir",
+                        os.path.join(str(folder), data), "--no-demo", "--config", path],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    err = r.stderr.decode("utf-8", "replace")
+    assert r.returncode != 0, err
+    assert "Listening on" not in err, err
+    return path, err
+
+
 def props(packet_type, **kw):
     """paho Properties for packet_type (PacketTypes.PUBLISH…) from keywords,
     e.g. props(PacketTypes.PUBLISH, MessageExpiryInterval=5)."""
@@ -814,6 +830,7 @@ def props(packet_type, **kw):
 
 
 __all__ = ["CliSub", "subscribed", "auth_lines", "mosquitto_pub", "make_password_file",
+           "brokerdesk_refuses",
            "write_file", "Broker", "BrokerError", "PahoClient", "Connack", "props", "Properties",
            "PacketTypes", "SubscribeOptions", "IS_MOSQUITTO", "mosquitto_deviation",
            "brokerdesk_only", "TIMEOUT", "QUIET", "BROKER_UNDER_TEST"]

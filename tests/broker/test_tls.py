@@ -27,7 +27,7 @@ import pytest
 
 import mqttwire
 from brokertest import (IS_MOSQUITTO, TIMEOUT, CliSub, PahoClient, brokerdesk_only,
-                        make_ca, make_certificate, make_key_and_csr, mosquitto_deviation,
+                        brokerdesk_refuses, make_ca, make_certificate, make_key_and_csr, mosquitto_deviation,
                         mosquitto_pub, openssl, write_file)
 
 
@@ -244,7 +244,6 @@ def test_200_abandoned_handshakes(broker_factory, certs):
     and clients are served all along."""
     broker = broker_factory(tls_lines(certs))
     hello = _client_hello()
-    mark = broker.mark()
     socks = []
     try:
         for i in range(200):
@@ -387,16 +386,9 @@ def test_startup_errors(tmp_path, certs, name, option, message):
                 "expired-server-cert": certs.oldserver_pem}.get(name, certs.server_pem)
     keyfile = {"key-mismatch": certs.client_key,
                "expired-server-cert": certs.oldserver_key}.get(name, certs.server_key)
-    path = str(tmp_path / "bad.conf")
-    write_file(path, "listener 0 127.0.0.1\ncertfile %s\nkeyfile %s\n" % (certfile, keyfile))
+    path, err = brokerdesk_refuses(tmp_path, "listener 0 127.0.0.1\ncertfile %s\nkeyfile %s\n"
+                                   % (certfile, keyfile))
     line = 2 if option == "certfile" else 3
-    (tmp_path / "data").mkdir()
-    r = subprocess.run([os.environ["BROKERDESK"], "--headless", "--port", "0", "--data-dir",
-                        str(tmp_path / "data"), "--no-demo", "--config", path],
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
-    err = r.stderr.decode("utf-8", "replace")
-    assert r.returncode != 0, err
-    assert "Listening on" not in err
     assert re.search(r"%s:%d: %s" % (re.escape(path), line, message), err), err
 
 
@@ -552,16 +544,9 @@ def test_dhe_with_dhparamfile(broker_factory, rsa_certs):
 def test_dhparamfile_errors(tmp_path, rsa_certs, params, message):
     """Parameters OpenSSL will not use, a file that holds none, or no file
     stop start-up with FILE:LINE, as Mosquitto refuses them."""
-    path = str(tmp_path / "bad.conf")
-    write_file(path, "listener 0 127.0.0.1\ncertfile %s\nkeyfile %s\ndhparamfile %s\n"
-               % (rsa_certs.rsa_pem, rsa_certs.rsa_key, getattr(rsa_certs, params)))
-    (tmp_path / "data").mkdir()
-    r = subprocess.run([os.environ["BROKERDESK"], "--headless", "--data-dir",
-                        str(tmp_path / "data"), "--no-demo", "--config", path],
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
-    err = r.stderr.decode("utf-8", "replace")
-    assert r.returncode != 0, err
-    assert "Listening on" not in err
+    path, err = brokerdesk_refuses(tmp_path, "listener 0 127.0.0.1\ncertfile %s\nkeyfile %s\n"
+                                   "dhparamfile %s\n" % (rsa_certs.rsa_pem, rsa_certs.rsa_key,
+                                                         getattr(rsa_certs, params)))
     assert re.search(r"%s:4: dhparamfile: %s" % (re.escape(path), message), err), err
 
 
@@ -662,19 +647,11 @@ def test_psk_startup_errors(tmp_path, name, keys, message):
     """A PSK listener without keys, a psk_file line that is not
     IDENTITY:HEXKEY, or a psk_file that cannot be read stops start-up with
     FILE:LINE."""
-    path = str(tmp_path / "bad.conf")
     keyfile = str(tmp_path / ("missing" if name == "unreadable" else "psk"))
     if keys:
         write_file(keyfile, keys)
     lines = ["listener 0 127.0.0.1", "psk_hint brokerdesk"]
     if name != "no-psk-file":
         lines.insert(0, "psk_file " + keyfile)
-    write_file(path, "\n".join(lines) + "\n")
-    (tmp_path / "data").mkdir()
-    r = subprocess.run([os.environ["BROKERDESK"], "--headless", "--data-dir",
-                        str(tmp_path / "data"), "--no-demo", "--config", path],
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
-    err = r.stderr.decode("utf-8", "replace")
-    assert r.returncode != 0, err
-    assert "Listening on" not in err
+    path, err = brokerdesk_refuses(tmp_path, "\n".join(lines) + "\n")
     assert re.search(re.escape(path) + message, err), err

@@ -15,11 +15,10 @@ import re
 import signal
 import socket
 import stat
-import subprocess
 import uuid
 
 import mqttwire
-from brokertest import TIMEOUT, CliSub, brokerdesk_only, mosquitto_pub, write_file
+from brokertest import TIMEOUT, CliSub, brokerdesk_only, brokerdesk_refuses, mosquitto_pub
 
 
 def unix_lines(path, *extra):
@@ -30,6 +29,17 @@ def sub_on_socket(broker, path, topic):
     sub = CliSub(broker, ["--unix", path, "-t", topic, "-q", "1"])
     sub.subscribed()
     return sub
+
+
+def assert_socket_serves(broker, path, message):
+    """A subscriber and a publisher on the socket: the message goes round."""
+    topic = "unix/" + uuid.uuid4().hex[:8]
+    sub = sub_on_socket(broker, path, topic)
+    try:
+        mosquitto_pub(broker, "--unix", path, "-t", topic, "-m", message, "-q", "1")
+        assert sub.message() == (topic, 1, 0, message)
+    finally:
+        sub.close()
 
 
 def test_pub_sub_over_unix_socket(broker_factory, tmp_path):
@@ -69,13 +79,7 @@ def test_stale_socket_replaced_after_kill(broker_factory, tmp_path):
     broker.stop(signal.SIGKILL)
     assert stat.S_ISSOCK(os.stat(path).st_mode)
     broker.start()
-    topic = "unix/" + uuid.uuid4().hex[:8]
-    sub = sub_on_socket(broker, path, topic)
-    try:
-        mosquitto_pub(broker, "--unix", path, "-t", topic, "-m", "again", "-q", "1")
-        assert sub.message() == (topic, 1, 0, "again")
-    finally:
-        sub.close()
+    assert_socket_serves(broker, path, "again")
 
 
 @brokerdesk_only
@@ -87,28 +91,13 @@ def test_socket_removed_on_exit(broker_factory, tmp_path):
     assert not os.path.exists(path)
 
 
-def _start_error(tmp_path, text, data="data"):
-    """brokerdesk --headless with this configuration: it must refuse to
-    start; its standard error."""
-    path = str(tmp_path / "bad.conf")
-    write_file(path, text)
-    (tmp_path / data).mkdir()
-    r = subprocess.run([os.environ["BROKERDESK"], "--headless", "--data-dir",
-                        str(tmp_path / data), "--no-demo", "--config", path],
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
-    err = r.stderr.decode("utf-8", "replace")
-    assert r.returncode != 0, err
-    assert "Listening on" not in err
-    return path, err
-
-
 @brokerdesk_only
 def test_file_in_the_way_is_kept(tmp_path):
     """A file at the path that is not a socket stops start-up with the line
     that named it, and is left as it was."""
     sock = tmp_path / "notes.txt"
     sock.write_text("not a socket\n")
-    conf, err = _start_error(tmp_path, "listener 1883 127.0.0.1\nlistener 0 %s\n" % sock)
+    conf, err = brokerdesk_refuses(tmp_path, "listener 1883 127.0.0.1\nlistener 0 %s\n" % sock)
     assert re.search(r"%s:2: listener: cannot listen on the Unix socket .*notes\.txt.*: "
                      r"a file that is not a socket is in the way" % re.escape(conf), err), err
     assert sock.read_text() == "not a socket\n"
@@ -120,16 +109,10 @@ def test_socket_in_use_is_refused(broker_factory, tmp_path):
     one refuses to start, and the first still serves its clients."""
     path = str(tmp_path / "broker.sock")
     broker = broker_factory(unix_lines(path))
-    conf, err = _start_error(tmp_path, "listener 0 %s\n" % path, data="data2")
+    conf, err = brokerdesk_refuses(tmp_path, "listener 0 %s\n" % path, data="data2")
     assert re.search(r"%s:1: listener: cannot listen on the Unix socket .*: another program "
                      r"is listening on it" % re.escape(conf), err), err
-    topic = "unix/" + uuid.uuid4().hex[:8]
-    sub = sub_on_socket(broker, path, topic)
-    try:
-        mosquitto_pub(broker, "--unix", path, "-t", topic, "-m", "still mine", "-q", "1")
-        assert sub.message() == (topic, 1, 0, "still mine")
-    finally:
-        sub.close()
+    assert_socket_serves(broker, path, "still mine")
 
 
 @brokerdesk_only
@@ -149,5 +132,5 @@ def test_config_errors(tmp_path):
     for n, (text, message) in enumerate(cases):
         case = tmp_path / ("case%d" % n)
         case.mkdir()
-        conf, err = _start_error(case, text)
+        conf, err = brokerdesk_refuses(case, text)
         assert re.search(re.escape(conf) + message, err), err
