@@ -327,7 +327,7 @@ struct _BdListener
   int               fd;
   guint16           port;        /* as bound */
   char             *address;     /* as bound, for logs */
-  char             *socket_path; /* of a Unix socket it made, removed with it */
+  char             *socket_path; /* of a Unix socket it made, removed when it closes */
   guint             n_connections;
   BdAuth           *auth;        /* password file / ACL of this listener, NULL for none */
   BdTlsContext     *tls;         /* certificates of a TLS listener, else NULL */
@@ -488,6 +488,8 @@ gboolean  _bd_listener_bind             (BdEngine         *engine,
                                          BdListenerConfig *config,
                                          BdListener      **out,
                                          GError          **error);
+/* Closes its socket (and removes a Unix socket's file); the struct stays. */
+void      _bd_listener_close            (BdListener   *listener);
 void      _bd_listener_free             (BdListener   *listener);
 /* Takes over @fd, one end of a socket pair, as an internal connection. */
 void      _bd_listener_adopt_internal   (BdEngine     *engine,

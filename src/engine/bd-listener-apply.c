@@ -256,9 +256,11 @@ apply_cb (gpointer data)
 
       disconnect_clients (engine, listener, "listener closed");
       epoll_ctl (engine->epfd, EPOLL_CTL_DEL, listener->fd, NULL);
-      close (listener->fd);
-      listener->fd = -1;
-      g_message ("Listener on port %u closed", listener->port);
+      _bd_listener_close (listener);
+      if (listener->config->unix_path != NULL)
+        g_message ("Listener on the Unix socket %s closed", listener->address);
+      else
+        g_message ("Listener on port %u closed", listener->port);
       g_ptr_array_add (engine->retired_listeners, listener);
     }
   _bd_engine_end_turn (engine);

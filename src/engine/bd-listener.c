@@ -27,15 +27,22 @@
 #define LISTEN_BACKLOG 1024
 
 void
-_bd_listener_free (BdListener *listener)
+_bd_listener_close (BdListener *listener)
 {
   if (listener->fd >= 0)
     close (listener->fd);
-  /* The socket file goes with its listener, so no client finds a path
-   * that nobody answers on. */
+  listener->fd = -1;
+  /* The socket file goes with its socket, so no client finds a path that
+   * nobody answers on. */
   if (listener->socket_path != NULL)
     unlink (listener->socket_path);
-  g_free (listener->socket_path);
+  g_clear_pointer (&listener->socket_path, g_free);
+}
+
+void
+_bd_listener_free (BdListener *listener)
+{
+  _bd_listener_close (listener);
   g_clear_pointer (&listener->tls, _bd_tls_context_unref);
   g_free (listener->address);
   g_free (listener);

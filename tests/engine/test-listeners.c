@@ -157,6 +157,28 @@ test_apply_keeps_adds_removes (void)
   test_client_assert_alive (on_a);
 }
 
+/* A Unix socket listener removed while the broker runs takes its socket
+ * file with it at once, not when the engine ends. */
+static void
+test_apply_removes_unix_socket (void)
+{
+  g_autoptr(BdTestTmpdir) dir = bd_test_tmpdir_new ("listeners");
+  g_autofree char *path = g_build_filename (dir, "broker.sock", NULL);
+  g_autofree char *text = g_strdup_printf ("listener 0 %s\n", path);
+  g_autoptr(BdEngine) engine = test_engine_start (text);
+  g_autoptr(GPtrArray) configs = configs_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (bd_engine_get_n_listeners (engine), ==, 2);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  add_config (configs, 0);
+  g_assert_true (apply (engine, g_steal_pointer (&configs), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (bd_engine_get_n_listeners (engine), ==, 1);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_apply_port_in_use_changes_nothing (void)
 {
@@ -386,6 +408,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/listeners/apply/keeps-adds-removes", test_apply_keeps_adds_removes);
+  g_test_add_func ("/listeners/apply/removes-unix-socket", test_apply_removes_unix_socket);
   g_test_add_func ("/listeners/apply/port-in-use-changes-nothing",
                    test_apply_port_in_use_changes_nothing);
   g_test_add_func ("/listeners/apply/tls-certificate-changes", test_apply_tls_certificate_changes);
