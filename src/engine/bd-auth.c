@@ -87,57 +87,6 @@ struct _BdAuth
 
 /* Helpers ---------------------------------------------------------------- */
 
-/* Calls @func on each line that is neither blank nor a comment. */
-typedef gboolean (*LineFunc) (gpointer     data,
-                              const char  *path,
-                              guint        number,
-                              char        *line,
-                              GError     **error);
-
-static gboolean
-read_lines (const char  *path,
-            LineFunc     func,
-            gpointer     data,
-            GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  const char *nul;
-  gsize length;
-
-  if (!g_file_get_contents (path, &text, &length, &local_error))
-    {
-      g_set_error_literal (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO, local_error->message);
-      return FALSE;
-    }
-
-  nul = memchr (text, '\0', length);
-  if (nul != NULL)
-    {
-      guint number = 1;
-
-      for (const char *p = text; p < nul; p++)
-        number += *p == '\n';
-      return _bd_config_parse_error (error, path, number, "contains a NUL byte");
-    }
-
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      char *line = g_strstrip (lines[i]);   /* also drops a DOS '\r' */
-
-      if (line[0] == '\0' || line[0] == '#')
-        continue;
-      if (!g_utf8_validate (line, -1, NULL))
-        return _bd_config_parse_error (error, path, i + 1, "not valid UTF-8 text");
-      if (!func (data, path, i + 1, line, error))
-        return FALSE;
-    }
-
-  return TRUE;
-}
-
 /* Strict base64 (g_base64_decode() skips what it does not understand, which
  * would accept a damaged hash). */
 static guint8 *
@@ -764,7 +713,7 @@ bd_auth_load_password_file (BdAuth      *auth,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   passwords = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, password_entry_free);
-  if (!read_lines (path, parse_password_line, passwords, error))
+  if (!_bd_config_read_lines (path, parse_password_line, passwords, error))
     return FALSE;
 
   g_clear_pointer (&auth->passwords, g_hash_table_unref);
@@ -832,7 +781,7 @@ bd_auth_load_acl_file (BdAuth      *auth,
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!read_lines (path, parse_acl_line, &parser, error))
+  if (!_bd_config_read_lines (path, parse_acl_line, &parser, error))
     return FALSE;
 
   g_clear_pointer (&auth->acl, acl_free);

@@ -30,6 +30,20 @@ gboolean _bd_config_parse_error_valist (GError     **error,
                                         const char  *format,
                                         va_list      args) G_GNUC_PRINTF (4, 0);
 
+/* The password, ACL and PSK files: @func is called with each line that is
+ * neither blank nor a comment ('#'), stripped, numbered from 1; a NUL byte
+ * or text that is not UTF-8 is an error "PATH:LINE: …". */
+typedef gboolean (*BdConfigLineFunc) (gpointer     data,
+                                      const char  *path,
+                                      guint        number,
+                                      char        *line,
+                                      GError     **error);
+
+gboolean _bd_config_read_lines (const char        *path,
+                                BdConfigLineFunc   func,
+                                gpointer           data,
+                                GError           **error);
+
 /* Directives that take one of a few words (bd-config-words.c), so that the
  * reader and its bridge part accept them the same way and say the same
  * "NAME: “VALUE” is not a, b or c" when a line has another. A table gives

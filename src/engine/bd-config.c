@@ -191,6 +191,50 @@ _bd_config_parse_error (GError     **error,
   return FALSE;
 }
 
+gboolean
+_bd_config_read_lines (const char        *path,
+                       BdConfigLineFunc   func,
+                       gpointer           data,
+                       GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *nul;
+  gsize length;
+
+  if (!g_file_get_contents (path, &text, &length, &local_error))
+    {
+      g_set_error_literal (error, BD_CONFIG_ERROR, BD_CONFIG_ERROR_IO, local_error->message);
+      return FALSE;
+    }
+
+  nul = memchr (text, '\0', length);
+  if (nul != NULL)
+    {
+      guint number = 1;
+
+      for (const char *p = text; p < nul; p++)
+        number += *p == '\n';
+      return _bd_config_parse_error (error, path, number, "contains a NUL byte");
+    }
+
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);   /* also drops a DOS '\r' */
+
+      if (line[0] == '\0' || line[0] == '#')
+        continue;
+      if (!g_utf8_validate (line, -1, NULL))
+        return _bd_config_parse_error (error, path, i + 1, "not valid UTF-8 text");
+      if (!func (data, path, i + 1, line, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 static gboolean G_GNUC_PRINTF (3, 4)
 parser_error (Parser      *parser,
               GError     **error,

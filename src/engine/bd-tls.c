@@ -31,6 +31,7 @@
 #include <openssl/x509v3.h>
 
 #include "bd-certificate.h"
+#include "bd-config-private.h"
 #include "bd-engine-private.h"
 
 /* The largest plaintext of one TLS record. */
@@ -329,18 +330,47 @@ psk_server_cb (SSL           *ssl,
   return (unsigned int) len;
 }
 
-/* A psk_file as Mosquitto reads it: IDENTITY:HEXKEY a line, blank lines
- * and lines starting with '#' passed over. A line that is neither stops
- * start-up with its number, rather than leaving a device unable to connect
- * for a reason nobody is told. */
+/* One line of a psk_file, as Mosquitto reads it: IDENTITY:HEXKEY. Two keys
+ * for one identity are refused rather than one of them picked, as for the
+ * password file. */
+static gboolean
+parse_psk_line (gpointer     data,
+                const char  *path,
+                guint        number,
+                char        *line,
+                GError     **error)
+{
+  GHashTable *keys = data;
+  char *colon = strchr (line, ':');
+  const char *hex = colon != NULL ? colon + 1 : "";
+  gsize n_hex = strlen (hex);
+  guint8 *key;
+
+  if (colon == NULL || colon == line || n_hex == 0 || n_hex % 2 != 0 ||
+      n_hex / 2 > PSK_MAX_PSK_LEN || strspn (hex, "0123456789abcdefABCDEF") != n_hex)
+    return _bd_config_parse_error (error, path, number,
+                                   "not IDENTITY:KEY with the key in hexadecimal digits "
+                                   "(at most %d bytes)", PSK_MAX_PSK_LEN);
+  *colon = '\0';
+  if (g_hash_table_contains (keys, line))
+    return _bd_config_parse_error (error, path, number, "identity “%s” is given twice", line);
+
+  key = g_malloc (n_hex / 2);
+  for (gsize i = 0; i < n_hex / 2; i++)
+    key[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4 |
+                       g_ascii_xdigit_value (hex[2 * i + 1]));
+  g_hash_table_insert (keys, g_strdup (line), g_bytes_new_take (key, n_hex / 2));
+  return TRUE;
+}
+
+/* A line that is not IDENTITY:HEXKEY stops start-up with its number, rather
+ * than leaving a device unable to connect for a reason nobody is told. */
 static gboolean
 context_load_psk (BdTlsContext            *tls,
                   const BdListenerConfig  *config,
                   GError                 **error)
 {
   const char *hint = config->tls[BD_TLS_PSK_HINT];
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
   g_autoptr(GError) local_error = NULL;
 
   if (hint == NULL)
@@ -348,37 +378,12 @@ context_load_psk (BdTlsContext            *tls,
   if (config->psk_file == NULL)
     return tls_config_error (error, config, BD_TLS_PSK_HINT, "psk_hint",
                              "a TLS-PSK listener needs a psk_file with its clients' keys");
-  if (!g_file_get_contents (config->psk_file, &text, NULL, &local_error))
-    return tls_config_error (error, config, BD_TLS_PSK_HINT, "psk_file", "%s",
-                             local_error->message);
 
   tls->psk_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_bytes_unref);
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      char *line = g_strstrip (lines[i]);
-      char *colon = strchr (line, ':');
-      const char *hex = colon != NULL ? colon + 1 : NULL;
-      gsize n_hex = hex != NULL ? strlen (hex) : 0;
-      g_autofree guint8 *key = NULL;
-
-      if (line[0] == '\0' || line[0] == '#')
-        continue;
-      if (colon == NULL || colon == line || n_hex == 0 || n_hex % 2 != 0 ||
-          n_hex / 2 > PSK_MAX_PSK_LEN || strspn (hex, "0123456789abcdefABCDEF") != n_hex)
-        return tls_config_error (error, config, BD_TLS_PSK_HINT, "psk_file",
-                                 "line %u of “%s” is not IDENTITY:KEY with the key in "
-                                 "hexadecimal digits (at most %d bytes)", i + 1,
-                                 config->psk_file, PSK_MAX_PSK_LEN);
-      *colon = '\0';
-      key = g_malloc (n_hex / 2);
-      for (gsize j = 0; j < n_hex / 2; j++)
-        key[j] = (guint8) (g_ascii_xdigit_value (hex[2 * j]) << 4 |
-                           g_ascii_xdigit_value (hex[2 * j + 1]));
-      g_hash_table_replace (tls->psk_keys, g_strdup (line),
-                            g_bytes_new_take (g_steal_pointer (&key), n_hex / 2));
-    }
+  if (!_bd_config_read_lines (config->psk_file, parse_psk_line, tls->psk_keys, &local_error))
+    return tls_config_error (error, config, BD_TLS_PSK_HINT, "psk_file", "%s",
+                             local_error->message);
 
   if (SSL_CTX_use_psk_identity_hint (tls->ctx, hint) != 1)
     return tls_config_error (error, config, BD_TLS_PSK_HINT, "psk_hint",

@@ -635,8 +635,10 @@ def test_sighup_reloads_psk_file(broker_factory, tmp_path):
 PSK_ERRORS = [
     ("no-psk-file", None, r":2: psk_hint: a TLS-PSK listener needs a psk_file"),
     ("malformed", "sensor1:deadbeef\n\njust-a-name\n",
-     r":3: psk_file: line 3 of .*psk.* is not IDENTITY:KEY with the key in hexadecimal digits"),
-    ("odd-digits", "sensor1:abc\n", r":3: psk_file: line 1 of .*psk.* is not IDENTITY:KEY"),
+     r":3: psk_file: \S*/psk:3: not IDENTITY:KEY with the key in hexadecimal digits"),
+    ("odd-digits", "sensor1:abc\n", r":3: psk_file: \S*/psk:1: not IDENTITY:KEY"),
+    ("twice", "sensor1:deadbeef\n# again\nsensor1:00ff\n",
+     r":3: psk_file: \S*/psk:3: identity “sensor1” is given twice"),
     ("unreadable", "", r":1: psk_file: cannot read .*missing.*: No such file or directory"),
 ]
 
