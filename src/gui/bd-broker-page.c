@@ -18,6 +18,7 @@
 
 #include "bd-bridges-section.h"
 #include "bd-broker-page.h"
+#include "bd-certificates.h"
 #include "bd-client-row.h"
 #include "bd-gui-util.h"
 #include "bd-listeners-group.h"
@@ -270,8 +271,7 @@ describe_listeners (BdBrokerPage *self)
       const BdListenerConfig *listener = info->config;
       const char *host = listener->bind_address != NULL ? listener->bind_address : "0.0.0.0";
       g_autofree char *address = _bd_format_host_port (host, info->port);
-      gboolean tls = (listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL) ||
-                     listener->tls[BD_TLS_PSK_HINT] != NULL;
+      gboolean tls = bd_certificates_listener_encrypts (listener);
       g_autofree char *title = NULL;
       g_autofree char *subtitle = NULL;
 

@@ -115,7 +115,7 @@ sub_command (const char *host,
 static gboolean
 is_psk_only (const BdListenerConfig *listener)
 {
-  return listener->tls[BD_TLS_PSK_HINT] != NULL && !bd_certificates_listener_has_tls (listener);
+  return bd_certificates_listener_encrypts (listener) && !bd_certificates_listener_has_tls (listener);
 }
 
 static char *
@@ -273,7 +273,8 @@ update_row (BdListenersGroup *self,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), kind);
 
   gtk_label_set_text (g_ptr_array_index (self->states, index),
-                      tls || is_psk_only (listener) ? _("Encrypted (TLS)") : _("Not encrypted"));
+                      bd_certificates_listener_encrypts (listener) ? _("Encrypted (TLS)")
+                                                                   : _("Not encrypted"));
   g_string_append (subtitle, address);
   if (tls)
     warns = describe_certificate (subtitle, listener_info (self, index), self->infos != NULL);

@@ -1389,7 +1389,8 @@ ca_database_new (BdRemoteClient  *self,
     }
 
   fd = g_file_open_tmp ("brokerdesk-ca-XXXXXX.pem", &bundle, &error);
-  if (fd < 0 || !g_file_set_contents (bundle, pem->str, pem->len, &error))
+  if (fd < 0 || !g_file_set_contents_full (bundle, pem->str, pem->len,
+                                           G_FILE_SET_CONTENTS_NONE, 0600, &error))
     {
       *reason = g_strdup_printf ("cannot gather the CAs of %s: %s", config->ca_path,
                                  error->message);

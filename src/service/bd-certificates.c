@@ -23,6 +23,12 @@ bd_certificates_listener_has_tls (const BdListenerConfig *listener)
   return listener->tls[BD_TLS_CERTFILE] != NULL && listener->tls[BD_TLS_KEYFILE] != NULL;
 }
 
+gboolean
+bd_certificates_listener_encrypts (const BdListenerConfig *listener)
+{
+  return bd_certificates_listener_has_tls (listener) || listener->tls[BD_TLS_PSK_HINT] != NULL;
+}
+
 char *
 bd_certificates_dup_client_cafile (const BdListenerConfig  *listener,
                                    const BdCertificateInfo *info)

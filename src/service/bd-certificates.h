@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 
 /* Whether @listener is a TLS listener (certfile and keyfile). */
 gboolean   bd_certificates_listener_has_tls (const BdListenerConfig *listener);
+/* Whether its clients talk TLS: with a certificate, or with pre-shared keys
+ * (psk_hint) only. */
+gboolean   bd_certificates_listener_encrypts (const BdListenerConfig *listener);
 
 /* The file a client on this computer verifies @listener's certificate
  * (@info, may be NULL) with, for --cafile: the listener's cafile, the
